@@ -1,0 +1,11 @@
+"""Outbound call-campaign dialer for welfare-check campaigns.
+
+Layers (see docs/architecture.md):
+
+- ``dialer.core``: pure domain rules (no I/O, ``now`` passed in);
+- ``dialer.telephony``: the only package that talks AMI (panoramisk);
+- ``dialer.rig``: provisions and runs the local Asterisk and the simulated world;
+- ``dialer.cli``: the ``dialer`` command.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,101 @@
+"""The dialer's one exception tree, and where each error ends up.
+
+::
+
+    DialerError                      exit 1   HTTP 500
+    ├── ConfigurationError           exit 78  HTTP 500   bad or missing setting
+    ├── InputError                   exit 65  HTTP 422   bad user input (file, line, field)
+    │   └── NotFoundError            exit 66  HTTP 404   a named thing does not exist
+    ├── ConflictError                exit 75  HTTP 409   the request contradicts current state
+    ├── TelephonyError               exit 69  HTTP 503   Asterisk / AMI trouble
+    │   ├── AmiConnectionError                          cannot reach or log in to AMI
+    │   └── AmiActionError                              AMI answered an action with an error
+    │       └── AmiTimeoutError                         no answer in time
+    ├── RigError                     exit 70  HTTP 500   the local Asterisk rig failed
+    │   └── ProvisioningError                           a provisioning command failed
+    └── StorageError                 exit 74  HTTP 503   the database failed
+
+Exit codes follow BSD ``sysexits.h``. :func:`exit_code` and :func:`http_status` are the
+only places that map errors to codes.
+"""
+
+from __future__ import annotations
+
+
+class DialerError(Exception):
+    """Base of every error the dialer raises on purpose."""
+
+
+class ConfigurationError(DialerError):
+    """A setting is missing or invalid."""
+
+
+class InputError(DialerError):
+    """User input is invalid. The message names the file, line or field."""
+
+
+class NotFoundError(InputError):
+    """A named thing (campaign, agent, file, ...) does not exist."""
+
+
+class ConflictError(DialerError):
+    """The request contradicts the current state (e.g. starting a running campaign)."""
+
+
+class TelephonyError(DialerError):
+    """Asterisk or its AMI connection failed."""
+
+
+class AmiConnectionError(TelephonyError):
+    """AMI cannot be reached, or refused the login."""
+
+
+class AmiActionError(TelephonyError):
+    """AMI answered an action with ``Response: Error``."""
+
+
+class AmiTimeoutError(AmiActionError):
+    """An AMI action got no answer in time."""
+
+
+class RigError(DialerError):
+    """The local Asterisk rig (provisioning, start, stop, simulated world) failed."""
+
+
+class ProvisioningError(RigError):
+    """A provisioning step failed; the message carries the command and its output."""
+
+
+class StorageError(DialerError):
+    """The database failed."""
+
+
+_EXIT_CODES: tuple[tuple[type[DialerError], int], ...] = (
+    (NotFoundError, 66),
+    (InputError, 65),
+    (ConfigurationError, 78),
+    (ConflictError, 75),
+    (TelephonyError, 69),
+    (RigError, 70),
+    (StorageError, 74),
+    (DialerError, 1),
+)
+
+_HTTP_STATUSES: tuple[tuple[type[DialerError], int], ...] = (
+    (NotFoundError, 404),
+    (InputError, 422),
+    (ConflictError, 409),
+    (TelephonyError, 503),
+    (StorageError, 503),
+    (DialerError, 500),
+)
+
+
+def exit_code(error: DialerError) -> int:
+    """The process exit code for ``error`` (most specific class first)."""
+    return next(code for cls, code in _EXIT_CODES if isinstance(error, cls))
+
+
+def http_status(error: DialerError) -> int:
+    """The HTTP status for ``error`` (most specific class first)."""
+    return next(code for cls, code in _HTTP_STATUSES if isinstance(error, cls))

@@ -1,0 +1,119 @@
+"""The one settings object: environment over TOML file over defaults.
+
+Environment variables start with ``DIALER_`` and nest with ``__``
+(``DIALER_AMI__SECRET``, ``DIALER_TRUNK__HOST``). The TOML file is ``$DIALER_CONFIG``,
+else ``./dialer.toml`` when it exists. Secrets are :class:`pydantic.SecretStr`: they print
+as ``**********`` and never reach a log line. No secret has a default in the code.
+
+Load the settings once, at the edge (the CLI, the web app), and pass them down.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from dialer.errors import ConfigurationError
+
+DEFAULT_CONFIG_FILE = Path("dialer.toml")
+
+
+class AmiSettings(BaseModel):
+    """How the controller reaches Asterisk's manager interface."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=5038, ge=1, le=65535)
+    username: str = "dialer"
+    secret: SecretStr | None = None
+    action_timeout_s: float = Field(default=5.0, gt=0)
+
+
+class SipSettings(BaseModel):
+    """Where Asterisk's PJSIP listens, and its media ports."""
+
+    bind_host: str = "127.0.0.1"
+    port: int = Field(default=5060, ge=1, le=65535)
+    rtp_start: int = Field(default=10000, ge=1024, le=65535)
+    rtp_end: int = Field(default=10999, ge=1024, le=65535)
+
+
+class TrunkSettings(BaseModel):
+    """The carrier trunk. The rig points it at the simulated telephone network (sipp)."""
+
+    name: str = "carrier"
+    host: str = "127.0.0.1"
+    port: int = Field(default=5070, ge=1, le=65535)
+    transport: str = "udp"
+    username: str | None = None
+    password: SecretStr | None = None
+    from_domain: str | None = None
+
+
+class RigSettings(BaseModel):
+    """The local Asterisk rig: a Debian sid chroot with Asterisk 22, and the simulated world."""
+
+    root: Path = Path("/var/lib/dialer-rig")
+    suite: str = "sid"
+    mirror: str | None = None  # None: the mirror already configured in the machine's apt sources
+    agents: int = Field(default=3, ge=0, le=200)
+    first_agent_extension: int = Field(default=1001, ge=100)
+    softphone_first_port: int = Field(default=5080, ge=1024, le=65000)
+    start_timeout_s: float = Field(default=60.0, gt=0)
+
+
+class Settings(BaseSettings):
+    """Everything the dialer can be configured with."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DIALER_",
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    database_url: str = "sqlite+aiosqlite:///var/dialer.db"
+    timezone: str = "Europe/Paris"
+    ami: AmiSettings = AmiSettings()
+    sip: SipSettings = SipSettings()
+    trunk: TrunkSettings = TrunkSettings()
+    rig: RigSettings = RigSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = Path(os.environ.get("DIALER_CONFIG", DEFAULT_CONFIG_FILE))
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=config_file),
+        )
+
+
+def load_settings() -> Settings:
+    """Load the settings once. Raises :class:`ConfigurationError` naming the bad field."""
+    config_file = os.environ.get("DIALER_CONFIG")
+    if config_file is not None and not Path(config_file).is_file():
+        raise ConfigurationError(f"DIALER_CONFIG={config_file}: no such file")
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        source = config_file or DEFAULT_CONFIG_FILE
+        raise ConfigurationError(f"invalid settings (environment or {source}): {problems}") from exc
+    except (OSError, ValueError) as exc:  # unreadable or malformed TOML
+        raise ConfigurationError(f"cannot read settings file: {exc}") from exc

@@ -1,0 +1,211 @@
+"""The AMI connection: panoramisk wrapped behind a small asyncio interface.
+
+This is the only module that imports panoramisk. It already corrects two of panoramisk
+1.4's defects that matter to a dialer (see docs/architecture.md):
+
+- each TCP read was decoded on its own with errors ignored, so a UTF-8 character split
+  across two reads vanished; :class:`_Utf8SafeProtocol` decodes incrementally;
+- actions pending at a disconnect were re-sent after the reconnect, so an ``Originate``
+  could dial a person twice; :class:`_NoResendManager` fails them instead.
+
+Every awaited action has a timeout. Events reach subscribers as :class:`AmiMessage`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import contextlib
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from panoramisk import Manager
+from panoramisk.ami_protocol import AMIProtocol
+from panoramisk.message import Message
+
+from dialer.errors import AmiActionError, AmiConnectionError, AmiTimeoutError
+from dialer.telephony.events import AmiMessage
+
+log = logging.getLogger(__name__)
+
+_EOL = "\r\n"
+
+
+class _Utf8SafeProtocol(AMIProtocol):  # type: ignore[misc]
+    """AMIProtocol with an incremental UTF-8 decoder across TCP reads."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._buffer = ""
+
+    def data_received(self, data: bytes) -> None:
+        text = self._buffer + self._decoder.decode(data)
+        if self.version is None and text.startswith("Asterisk Call Manager/"):
+            banner, _, text = text.partition(_EOL)
+            self.version = banner.partition("/")[2].strip()
+        *blocks, self._buffer = text.split(_EOL + _EOL)
+        for block in blocks:
+            message = Message.from_line(block.strip())
+            if message is not None:
+                self.handle_message(message)
+
+
+class _NoResendManager(Manager):  # type: ignore[misc]
+    """Manager that never re-sends an action after a reconnect: it fails it instead."""
+
+    async def send_awaiting_actions(self, *_: object) -> None:
+        while self.awaiting_actions:
+            action = self.awaiting_actions.popleft()
+            if not action.future.done():
+                action.future.set_exception(
+                    AmiConnectionError(
+                        f"AMI connection lost before {action['action']} was answered; not re-sent"
+                    )
+                )
+
+
+def _to_message(raw: Any) -> AmiMessage:
+    headers: dict[str, str] = {}
+    multi: dict[str, tuple[str, ...]] = {}
+    for key, value in raw.items():
+        if isinstance(value, list):
+            multi[key] = tuple(str(v) for v in value)
+            headers[key] = str(value[-1]) if value else ""
+        else:
+            headers[key] = str(value)
+    return AmiMessage(headers=headers, multi=multi)
+
+
+@dataclass(frozen=True)
+class AmiCredentials:
+    host: str
+    port: int
+    username: str
+    secret: str
+
+
+class AmiClient:
+    """One AMI session. Use ``async with AmiClient(...)`` or :meth:`connect`/:meth:`close`."""
+
+    def __init__(self, credentials: AmiCredentials, *, action_timeout_s: float = 5.0) -> None:
+        self._credentials = credentials
+        self._timeout = action_timeout_s
+        self._manager: Any = None
+        self._subscribers: list[asyncio.Queue[AmiMessage]] = []
+        self._events_seen = 0
+        self._actions_sent = 0
+
+    async def __aenter__(self) -> AmiClient:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    async def connect(self) -> None:
+        """Open the TCP connection and log in; raises :class:`AmiConnectionError`."""
+        creds = self._credentials
+        where = f"AMI {creds.host}:{creds.port}"
+        # Probe first: panoramisk would otherwise retry a refused connection forever.
+        try:
+            _, writer = await asyncio.wait_for(
+                asyncio.open_connection(creds.host, creds.port), self._timeout
+            )
+        except (OSError, TimeoutError) as exc:
+            raise AmiConnectionError(f"{where}: cannot connect ({exc})") from exc
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+        manager = _NoResendManager(
+            host=creds.host,
+            port=creds.port,
+            username=creds.username,
+            secret=creds.secret,
+            protocol_factory=_Utf8SafeProtocol,
+            loop=asyncio.get_running_loop(),
+            ping_delay=3600,  # our own keep-alive lives above this class
+            ping_interval=3600,
+        )
+        manager.register_event("*", self._dispatch)
+        try:
+            await asyncio.wait_for(manager.connect(), self._timeout)
+            login = manager.authenticated_future
+            response = await asyncio.wait_for(login, self._timeout) if login else None
+        except (OSError, TimeoutError) as exc:
+            manager.close()
+            raise AmiConnectionError(f"{where}: login got no answer ({exc})") from exc
+        if response is None or not response.success:
+            manager.close()
+            raise AmiConnectionError(f"{where}: login refused for user {creds.username!r}")
+        self._manager = manager
+
+    async def close(self) -> None:
+        if self._manager is not None:
+            manager, self._manager = self._manager, None
+            manager.callbacks.clear()
+            manager.patterns.clear()
+            manager.close()
+            # panoramisk schedules a reconnect on connection_lost; stop it from reconnecting.
+            manager.connect = lambda *a, **k: None
+
+    def subscribe(self, maxsize: int = 0) -> asyncio.Queue[AmiMessage]:
+        """A queue that receives every event from now on."""
+        queue: asyncio.Queue[AmiMessage] = asyncio.Queue(maxsize)
+        self._subscribers.append(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[AmiMessage]) -> None:
+        with contextlib.suppress(ValueError):
+            self._subscribers.remove(queue)
+
+    def _dispatch(self, _manager: object, raw: Any) -> None:
+        message = _to_message(raw)
+        self._events_seen += 1
+        for queue in self._subscribers:
+            with contextlib.suppress(asyncio.QueueFull):
+                queue.put_nowait(message)
+
+    async def action(
+        self,
+        name: str,
+        headers: Mapping[str, str | Sequence[str]] | None = None,
+        *,
+        as_list: bool | None = False,
+        timeout_s: float | None = None,
+    ) -> list[AmiMessage]:
+        """Send one action and wait (bounded) for its response, or its list of events.
+
+        Raises :class:`AmiActionError` on ``Response: Error`` and :class:`AmiTimeoutError`
+        when Asterisk does not answer in time.
+        """
+        if self._manager is None:
+            raise AmiConnectionError("AMI is not connected")
+        payload: dict[str, Any] = {"Action": name}
+        for key, value in (headers or {}).items():
+            payload[key] = value if isinstance(value, str) else list(value)
+        self._actions_sent += 1
+        future = self._manager.send_action(payload, as_list=as_list)
+        limit = self._timeout if timeout_s is None else timeout_s
+        try:
+            raw = await asyncio.wait_for(future, limit)
+        except TimeoutError as exc:
+            raise AmiTimeoutError(f"AMI action {name}: no answer within {limit:.1f} s") from exc
+        messages = [_to_message(m) for m in (raw if isinstance(raw, list) else [raw])]
+        first = messages[0]
+        if first.get("Response") == "Error":
+            raise AmiActionError(f"AMI action {name} failed: {first.get('Message')}")
+        return messages
+
+    async def ping(self) -> None:
+        await self.action("Ping")
+
+    def statistics(self) -> dict[str, int | bool]:
+        return {
+            "connected": self._manager is not None,
+            "events_seen": self._events_seen,
+            "actions_sent": self._actions_sent,
+            "subscribers": len(self._subscribers),
+        }

@@ -1,0 +1,90 @@
+"""Asterisk's configuration, rendered from the Jinja2 templates in ``asterisk_conf/``.
+
+The same templates serve the local rig and production: production renders them with its
+own settings (its carrier trunk, its agents, its AMI secret) via ``dialer asterisk render``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from dialer.errors import ConfigurationError
+from dialer.settings import Settings
+
+CONFIG_FILES = (
+    "manager.conf",
+    "pjsip.conf",
+    "extensions.conf",
+    "modules.conf",
+    "rtp.conf",
+    "logger.conf",
+)
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "asterisk_conf"
+LOOPBACK_ONLY = ("127.0.0.1/255.255.255.255",)
+
+
+@dataclass(frozen=True)
+class SipAccount:
+    """An agent's PJSIP endpoint and its credentials."""
+
+    username: str
+    password: str
+    display_name: str
+
+    def __repr__(self) -> str:  # keep the password out of logs and tracebacks
+        return f"SipAccount(username={self.username!r}, display_name={self.display_name!r})"
+
+
+def render(
+    settings: Settings,
+    *,
+    ami_secret: str,
+    agents: Sequence[SipAccount],
+    ami_permit: Sequence[str] = LOOPBACK_ONLY,
+    templates_dir: Path = TEMPLATES_DIR,
+) -> dict[str, str]:
+    """Every configuration file's text, by file name."""
+    if not ami_secret:
+        raise ConfigurationError("ami.secret: an AMI secret is required to render manager.conf")
+    trunk_password = settings.trunk.password
+    if settings.trunk.username and trunk_password is None:
+        raise ConfigurationError("trunk.password: required when trunk.username is set")
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,  # noqa: S701 - Asterisk configuration, not HTML
+    )
+    context = {
+        "ami": settings.ami,
+        "ami_secret": ami_secret,
+        "ami_permit": ami_permit,
+        "sip": settings.sip,
+        "trunk": settings.trunk,
+        "trunk_password": trunk_password.get_secret_value() if trunk_password else "",
+        "agents": agents,
+    }
+    try:
+        return {
+            name: environment.get_template(f"{name}.j2").render(context) for name in CONFIG_FILES
+        }
+    except jinja2.TemplateError as exc:
+        raise ConfigurationError(f"{templates_dir}: cannot render template: {exc}") from exc
+
+
+def write(rendered: Mapping[str, str], target: Path) -> list[Path]:
+    """Write the rendered files into ``target`` (mode 0640: they hold secrets)."""
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in rendered.items():
+        path = target / name
+        path.write_text(text, encoding="utf-8")
+        path.chmod(0o640)
+        written.append(path)
+    return written
