@@ -38,6 +38,19 @@ class CallOutcome(StrEnum):
     MACHINE = "machine"
 
 
+OUTCOME_LABELS_FR: dict[CallOutcome, str] = {
+    CallOutcome.ANSWERED: "décroché",
+    CallOutcome.BUSY: "occupé",
+    CallOutcome.NO_ANSWER: "pas de réponse",
+    CallOutcome.UNREACHABLE: "injoignable",
+    CallOutcome.INVALID_NUMBER: "numéro invalide",
+    CallOutcome.REJECTED: "appel refusé",
+    CallOutcome.CONGESTION: "réseau saturé",
+    CallOutcome.FAILED: "échec",
+    CallOutcome.ABANDONED: "abandonné",
+    CallOutcome.MACHINE: "répondeur",
+}
+
 # OriginateResponse Reason values (Asterisk's enum ast_control_frame_type subset)
 REASON_FAILED = 0
 REASON_NO_ANSWER = 1
@@ -84,7 +97,7 @@ def classify(
     TechCause (each may be missing)."""
     if originate_reason == REASON_ANSWERED:
         return CallOutcome.ANSWERED
-    if originate_reason == REASON_RANG_NO_ANSWER or originate_reason == REASON_NO_ANSWER:
+    if originate_reason in (REASON_RANG_NO_ANSWER, REASON_NO_ANSWER):
         # Asterisk gave up ringing (it reports cause 19 / 480 of its own making)
         return CallOutcome.NO_ANSWER
     if tech_cause is not None and tech_cause in _BY_SIP_STATUS:

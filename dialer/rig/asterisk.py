@@ -119,6 +119,12 @@ class Rig:
             await asyncio.to_thread(self._cli, "core reload")
             await self.wait_ready()
             return False
+        self._spawn()
+        await self.wait_ready()
+        return True
+
+    def _spawn(self) -> None:
+        """Start ``asterisk -f`` in the chroot, in its own session, logging to a file."""
         log_path = self.root / "asterisk.log"
         with log_path.open("ab") as log_file:
             self._process = subprocess.Popen(
@@ -129,8 +135,6 @@ class Rig:
                 start_new_session=True,
             )
         self._pid_path.write_text(str(self._process.pid), encoding="utf-8")
-        await self.wait_ready()
-        return True
 
     async def wait_ready(self) -> None:
         deadline = time.monotonic() + self.settings.rig.start_timeout_s
@@ -144,6 +148,8 @@ class Rig:
             try:
                 async with AmiClient(self.ami_credentials(), action_timeout_s=2.0) as ami:
                     await ami.ping()
+                # AMI answers before every module has registered; wait for the whole boot.
+                await asyncio.to_thread(self._cli, "core waitfullybooted")
                 return
             except AmiConnectionError as exc:
                 last_error = exc

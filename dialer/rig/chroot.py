@@ -34,10 +34,10 @@ def debian_mirror(sources: tuple[Path, ...] = APT_SOURCES) -> str:
         text = path.read_text(encoding="utf-8")
         for uri in re.findall(r"^URIs:\s*(\S+)", text, flags=re.MULTILINE):  # deb822
             if "security" not in uri:
-                return uri
+                return str(uri)
         for uri in re.findall(r"^deb\s+(?:\[[^\]]*\]\s+)?(\S+)", text, flags=re.MULTILINE):
             if "security" not in uri:
-                return uri
+                return str(uri)
     raise ProvisioningError(
         f"no Debian mirror found in {', '.join(map(str, sources))}; set rig.mirror"
     )

@@ -38,7 +38,9 @@ def load_or_create(path: Path) -> RigSecrets:
             data = json.loads(path.read_text(encoding="utf-8"))
             return RigSecrets(str(data["ami_secret"]), dict(data["agent_passwords"]))
         except (ValueError, KeyError, TypeError) as exc:
-            raise RigError(f"{path}: unreadable rig secrets ({exc}); delete it to regenerate") from exc
+            raise RigError(
+                f"{path}: unreadable rig secrets ({exc}); delete it to regenerate"
+            ) from exc
     return RigSecrets(new_secret(), {})
 
 

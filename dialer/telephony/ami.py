@@ -36,6 +36,8 @@ _EOL = "\r\n"
 class _Utf8SafeProtocol(AMIProtocol):  # type: ignore[misc]
     """AMIProtocol with an incremental UTF-8 decoder across TCP reads."""
 
+    version: str | None
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
@@ -71,6 +73,8 @@ def _to_message(raw: Any) -> AmiMessage:
     headers: dict[str, str] = {}
     multi: dict[str, tuple[str, ...]] = {}
     for key, value in raw.items():
+        if key == "content" and not value:  # panoramisk's body slot, empty for events
+            continue
         if isinstance(value, list):
             multi[key] = tuple(str(v) for v in value)
             headers[key] = str(value[-1]) if value else ""
@@ -90,9 +94,16 @@ class AmiCredentials:
 class AmiClient:
     """One AMI session. Use ``async with AmiClient(...)`` or :meth:`connect`/:meth:`close`."""
 
-    def __init__(self, credentials: AmiCredentials, *, action_timeout_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        credentials: AmiCredentials,
+        *,
+        action_timeout_s: float = 5.0,
+        reconnect_after_s: float = 2.0,
+    ) -> None:
         self._credentials = credentials
         self._timeout = action_timeout_s
+        self._reconnect_after_s = reconnect_after_s
         self._manager: Any = None
         self._subscribers: list[asyncio.Queue[AmiMessage]] = []
         self._events_seen = 0
@@ -129,6 +140,7 @@ class AmiClient:
             ping_delay=3600,  # our own keep-alive lives above this class
             ping_interval=3600,
         )
+        manager.reconnect_timeout = self._reconnect_after_s  # panoramisk casts it to int
         manager.register_event("*", self._dispatch)
         try:
             await asyncio.wait_for(manager.connect(), self._timeout)
@@ -173,10 +185,16 @@ class AmiClient:
         name: str,
         headers: Mapping[str, str | Sequence[str]] | None = None,
         *,
-        as_list: bool | None = False,
+        expect_list: bool = False,
         timeout_s: float | None = None,
     ) -> list[AmiMessage]:
         """Send one action and wait (bounded) for its response, or its list of events.
+
+        ``expect_list``: the action answers with an event list (``PJSIPShowContacts``) or,
+        for ``Originate`` with ``Async``, with a later ``OriginateResponse``. panoramisk
+        then detects the list from the reply; forcing ``as_list=True`` would hang when
+        Asterisk answers ``Response: Error`` (e.g. no contacts at all), and leaving the
+        detection on for single-reply actions such as ``QueueAdd`` hangs too.
 
         Raises :class:`AmiActionError` on ``Response: Error`` and :class:`AmiTimeoutError`
         when Asterisk does not answer in time.
@@ -187,7 +205,7 @@ class AmiClient:
         for key, value in (headers or {}).items():
             payload[key] = value if isinstance(value, str) else list(value)
         self._actions_sent += 1
-        future = self._manager.send_action(payload, as_list=as_list)
+        future = self._manager.send_action(payload, as_list=None if expect_list else False)
         limit = self._timeout if timeout_s is None else timeout_s
         try:
             raw = await asyncio.wait_for(future, limit)

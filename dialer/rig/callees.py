@@ -1,0 +1,109 @@
+"""The simulated called people: one sipp UAS on the trunk's address plays them all.
+
+The dialled number selects the behaviour (see ``asterisk_conf/sipp/callee.xml``)::
+
+    +33 9 B RR TTT NN    B behaviour, RR ring seconds, TTT talk seconds, NN serial
+
+These are valid French numbers (09 = non-geographic), so the register importer accepts them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+
+from dialer.errors import RigError
+
+SCENARIO = Path(__file__).resolve().parents[2] / "asterisk_conf" / "sipp" / "callee.xml"
+
+
+class CalleeBehaviour(IntEnum):
+    """What the person at the end of the line does."""
+
+    ANSWERS = 0  # answers after the ring delay, talks, hangs up (or the dialer does)
+    BUSY = 1  # 486 Busy Here
+    RINGS_FOREVER = 2  # rings until the dialer gives up (CANCEL)
+    UNREACHABLE = 3  # 480 Temporarily Unavailable
+    UNAVAILABLE = 4  # 503 Service Unavailable
+    INVALID_NUMBER = 5  # 404 Not Found
+    HANGS_UP_AT_ONCE = 6  # answers and hangs up immediately
+    REJECTS = 7  # 603 Decline
+
+
+@dataclass(frozen=True)
+class SimulatedCallee:
+    behaviour: CalleeBehaviour
+    ring_s: int = 1
+    talk_s: int = 30
+    serial: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.ring_s <= 99:
+            raise ValueError(f"ring_s={self.ring_s}: must be 0..99")
+        if not 0 <= self.talk_s <= 999:
+            raise ValueError(f"talk_s={self.talk_s}: must be 0..999")
+        if not 0 <= self.serial <= 99:
+            raise ValueError(f"serial={self.serial}: must be 0..99")
+
+    @property
+    def number(self) -> str:
+        """The E.164 number that makes sipp behave this way."""
+        return f"+339{int(self.behaviour)}{self.ring_s:02d}{self.talk_s:03d}{self.serial:02d}"
+
+
+class CalleeSimulator:
+    """Runs ``sipp -sf callee.xml`` on the trunk's address until stopped."""
+
+    def __init__(self, *, host: str, port: int, log_dir: Path) -> None:
+        self.host = host
+        self.port = port
+        self.log_dir = log_dir
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            return
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = (self.log_dir / "sipp-callees.log").open("ab")
+        self._process = subprocess.Popen(
+            [
+                "sipp",
+                "-sf", str(SCENARIO),
+                "-i", self.host,
+                "-p", str(self.port),
+                "-nostdin",
+                "-trace_err",
+                "-error_file", str(self.log_dir / "sipp-callees-errors.log"),
+                "-max_socket", "2000",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=self.log_dir,
+            start_new_session=True,
+        )  # fmt: skip
+        log.close()
+        time.sleep(0.3)
+        if self._process.poll() is not None:
+            raise RigError(
+                f"sipp (simulated callees) exited with code {self._process.returncode}; "
+                f"see {self.log_dir / 'sipp-callees.log'}"
+            )
+
+    def stop(self) -> None:
+        if self._process is None:
+            return
+        process, self._process = self._process, None
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+
+    def is_running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
