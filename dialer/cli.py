@@ -1,0 +1,165 @@
+"""The ``dialer`` command. Messages for people speak French; errors map to exit codes in
+:mod:`dialer.errors` only."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from dialer.demo import run_demo
+from dialer.errors import ConfigurationError, DialerError, exit_code
+from dialer.rig.asterisk import Rig
+from dialer.settings import Settings, load_settings
+from dialer.telephony import asterisk_config
+
+T = TypeVar("T")
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coroutine)
+
+
+def _settings(ctx: click.Context) -> Settings:
+    settings = ctx.find_object(Settings)
+    if settings is None:
+        raise click.UsageError("settings not loaded")
+    return settings
+
+
+@click.group()
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Dialer de campagnes d'appels sortants (veille sanitaire, canicule, grand froid)."""
+    ctx.obj = load_settings()
+
+
+# ---- settings --------------------------------------------------------------------------
+@cli.command("settings")
+@click.pass_context
+def show_settings(ctx: click.Context) -> None:
+    """Affiche les réglages effectifs (les secrets sont masqués)."""
+    click.echo(_settings(ctx).model_dump_json(indent=2))
+
+
+# ---- the local Asterisk rig -------------------------------------------------------------
+@cli.group()
+def rig() -> None:
+    """L'Asterisk local (chroot Debian sid) et le monde simulé, pour les tests et la démo."""
+
+
+@rig.command("provision")
+@click.option("--keep-running", is_flag=True, help="Laisser Asterisk tourner après le contrôle.")
+@click.pass_context
+def rig_provision(ctx: click.Context, keep_running: bool) -> None:
+    """Installe Asterisk 22, génère sa configuration, le démarre, attend qu'AMI réponde à
+    un Login et un Ping, puis l'arrête proprement (sauf --keep-running)."""
+
+    async def provision() -> None:
+        the_rig = Rig(_settings(ctx))
+        report = await asyncio.to_thread(the_rig.provision)
+        state = "installé" if report.built_chroot else "réutilisé (déjà présent)"
+        click.echo(f"{report.asterisk_version} : {state} en {report.seconds:.1f} s")
+        if report.installed_packages:
+            click.echo(f"Paquets Debian installés : {' '.join(report.installed_packages)}")
+        started_now = await the_rig.start()
+        click.echo("Asterisk démarré ; AMI a répondu au Login et au Ping.")
+        if not keep_running and started_now:
+            await the_rig.stop()
+            click.echo("Asterisk arrêté proprement.")
+
+    _run(provision())
+
+
+@rig.command("start")
+@click.pass_context
+def rig_start(ctx: click.Context) -> None:
+    """Démarre l'Asterisk local (ou recharge sa configuration s'il tourne)."""
+    started = _run(Rig(_settings(ctx)).start())
+    click.echo(
+        "Asterisk démarré." if started else "Asterisk tournait déjà : configuration rechargée."
+    )
+
+
+@rig.command("stop")
+@click.pass_context
+def rig_stop(ctx: click.Context) -> None:
+    """Arrête proprement l'Asterisk local."""
+    stopped = _run(Rig(_settings(ctx)).stop())
+    click.echo("Asterisk arrêté." if stopped else "Asterisk ne tournait pas.")
+
+
+@rig.command("status")
+@click.pass_context
+def rig_status(ctx: click.Context) -> None:
+    """Dit si l'Asterisk local est installé et s'il tourne."""
+    the_rig = Rig(_settings(ctx))
+    installed = the_rig.chroot.is_provisioned()
+    click.echo(f"chroot : {the_rig.chroot.path} ({'installé' if installed else 'absent'})")
+    pid = the_rig.pid()
+    click.echo(f"Asterisk : {'en marche, pid ' + str(pid) if pid else 'arrêté'}")
+
+
+# ---- Asterisk configuration for production ----------------------------------------------
+@cli.group()
+def asterisk() -> None:
+    """Configuration d'un Asterisk de production."""
+
+
+@asterisk.command("render")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Dossier de destination (ex. /etc/asterisk).",
+)
+@click.option(
+    "--ami-permit",
+    multiple=True,
+    default=["127.0.0.1/255.255.255.255"],
+    show_default=True,
+    help="Réseau autorisé à se connecter à AMI (répétable).",
+)
+@click.pass_context
+def asterisk_render(ctx: click.Context, out: Path, ami_permit: tuple[str, ...]) -> None:
+    """Génère manager.conf, pjsip.conf, extensions.conf, ... à partir des modèles et des
+    réglages (trunk, secret AMI via DIALER_AMI__SECRET)."""
+    settings = _settings(ctx)
+    if settings.ami.secret is None:
+        raise ConfigurationError("ami.secret: set DIALER_AMI__SECRET (or [ami] secret in the file)")
+    rendered = asterisk_config.render(
+        settings,
+        ami_secret=settings.ami.secret.get_secret_value(),
+        agents=[],
+        ami_permit=ami_permit,
+    )
+    for path in asterisk_config.write(rendered, out):
+        click.echo(f"écrit : {path}")
+
+
+# ---- demo -------------------------------------------------------------------------------
+@cli.command("demo")
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Démonstration sur l'Asterisk local et le monde simulé."""
+    results = _run(run_demo(Rig(_settings(ctx)), click.echo))
+    click.echo(f"{len(results)} appels passés et classés d'après les événements AMI.")
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("interrompu", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except DialerError as exc:
+        click.echo(f"erreur : {exc}", err=True)
+        sys.exit(exit_code(exc))

@@ -1,0 +1,65 @@
+"""The real-Asterisk tier: one rig for the session (Asterisk 22 in its chroot, sipp callees,
+baresip agents), a clean AMI session per test.
+
+Every test in this folder is marked ``asterisk``. The rig is provisioned if needed (root,
+debootstrap); without root the tests fail, they are never skipped quietly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from dialer.rig.asterisk import Rig
+from dialer.rig.world import SimulatedWorld
+from dialer.settings import Settings
+from dialer.telephony.ami import AmiClient
+from dialer.telephony.queries import hang_up_everything
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.asterisk)
+
+
+@pytest.fixture(scope="session")
+def rig_settings() -> Settings:
+    return Settings(rig={"agents": 3})  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def rig(rig_settings: Settings) -> Iterator[Rig]:
+    """A running rig Asterisk for the whole session (reused if one already runs)."""
+    if os.geteuid() != 0:
+        pytest.fail("the real-Asterisk tier needs root (debootstrap, chroot); run `make test`")
+    the_rig = Rig(rig_settings)
+    the_rig.provision()
+    started_now = asyncio.run(the_rig.start())
+    yield the_rig
+    if started_now:
+        asyncio.run(the_rig.stop())
+
+
+@pytest.fixture(scope="session")
+def world(rig: Rig) -> Iterator[SimulatedWorld]:
+    """sipp playing the called people and one baresip per agent, for the whole session."""
+    simulated = SimulatedWorld(rig)
+    simulated.start()
+    yield simulated
+    simulated.stop()
+
+
+@pytest_asyncio.fixture
+async def ami(rig: Rig, world: SimulatedWorld) -> AsyncIterator[AmiClient]:
+    """A fresh AMI session on a rig with no call in progress."""
+    async with AmiClient(rig.ami_credentials()) as client:
+        await hang_up_everything(client)
+        yield client
+        await hang_up_everything(client)

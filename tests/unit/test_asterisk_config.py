@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from dialer.errors import ConfigurationError
+from dialer.settings import Settings, TrunkSettings
+from dialer.telephony.asterisk_config import CONFIG_FILES, SipAccount, render, write
+
+AGENTS = [
+    SipAccount("agent-1001", "pw-one-0123456789abcdef", "Agent 1001"),
+    SipAccount("agent-1002", "pw-two-0123456789abcdef", "Agent 1002"),
+]
+
+
+def test_renders_every_file() -> None:
+    rendered = render(Settings(), ami_secret="ami-secret-xyz", agents=AGENTS)
+    assert set(rendered) == set(CONFIG_FILES)
+    assert all(text.strip() for text in rendered.values())
+
+
+def test_manager_conf_binds_loopback_with_the_settings_secret() -> None:
+    manager = render(Settings(), ami_secret="ami-secret-xyz", agents=[])["manager.conf"]
+    assert "bindaddr = 127.0.0.1" in manager
+    assert "[dialer]" in manager
+    assert "secret = ami-secret-xyz" in manager
+    assert "permit = 127.0.0.1/255.255.255.255" in manager
+    assert "timestampevents = yes" in manager
+
+
+def test_no_secret_no_manager_conf() -> None:
+    with pytest.raises(ConfigurationError, match=r"ami\.secret"):
+        render(Settings(), ami_secret="", agents=[])
+
+
+def test_pjsip_has_the_trunk_and_one_endpoint_per_agent() -> None:
+    pjsip = render(Settings(), ami_secret="s", agents=AGENTS)["pjsip.conf"]
+    assert "contact = sip:127.0.0.1:5070" in pjsip
+    for agent in AGENTS:
+        assert f"[{agent.username}]\ntype = endpoint" in pjsip
+        assert f"[{agent.username}-auth]" in pjsip
+        assert f"password = {agent.password}" in pjsip
+    assert pjsip.count("type = endpoint") == 1 + len(AGENTS)
+
+
+def test_a_production_trunk_with_credentials() -> None:
+    settings = Settings(
+        trunk=TrunkSettings(
+            host="sip.carrier.example",
+            port=5060,
+            username="city",
+            password=SecretStr("trunk-pw"),
+            from_domain="city.example",
+        )
+    )
+    pjsip = render(settings, ami_secret="s", agents=[])["pjsip.conf"]
+    assert "outbound_auth = carrier-auth" in pjsip
+    assert "password = trunk-pw" in pjsip
+    assert "from_domain = city.example" in pjsip
+    assert "contact = sip:sip.carrier.example:5060" in pjsip
+
+
+def test_a_trunk_user_without_password_is_refused() -> None:
+    settings = Settings(trunk=TrunkSettings(username="city"))
+    with pytest.raises(ConfigurationError, match=r"trunk\.password"):
+        render(settings, ami_secret="s", agents=[])
+
+
+def test_account_repr_hides_the_password() -> None:
+    assert "pw-one" not in repr(AGENTS[0])
+
+
+def test_written_files_are_not_world_readable(tmp_path: Path) -> None:
+    paths = write(render(Settings(), ami_secret="s", agents=AGENTS), tmp_path / "etc")
+    assert {p.name for p in paths} == set(CONFIG_FILES)
+    assert all(p.stat().st_mode & 0o007 == 0 for p in paths)

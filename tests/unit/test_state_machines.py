@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import pytest
+
+from dialer.core.agent_states import AgentEvent, AgentState, next_agent_state
+from dialer.core.call_states import TERMINAL, CallEvent, CallState, next_call_state
+from dialer.errors import ConflictError
+
+
+def test_a_call_goes_from_planned_to_ended_through_an_agent() -> None:
+    state = CallState.PLANNED
+    for event in (CallEvent.DIAL, CallEvent.RINGING, CallEvent.ANSWERED, CallEvent.JOINED):
+        state = next_call_state(state, event)
+    assert state is CallState.JOINED
+    assert next_call_state(state, CallEvent.HANGUP) is CallState.ENDED
+
+
+@pytest.mark.parametrize("event", [CallEvent.ABANDON, CallEvent.HANGUP])
+def test_an_answered_call_never_joined_is_abandoned(event: CallEvent) -> None:
+    assert next_call_state(CallState.ANSWERED, event) is CallState.ABANDONED
+
+
+def test_terminal_states_take_no_new_event() -> None:
+    for state in TERMINAL:
+        for event in (CallEvent.DIAL, CallEvent.ANSWERED, CallEvent.JOINED):
+            with pytest.raises(ConflictError):
+                next_call_state(state, event)
+
+
+def test_repeated_events_are_harmless() -> None:
+    assert next_call_state(CallState.ENDED, CallEvent.HANGUP) is CallState.ENDED
+    assert next_call_state(CallState.RINGING, CallEvent.RINGING) is CallState.RINGING
+
+
+def test_a_call_never_moves_backwards() -> None:
+    with pytest.raises(ConflictError, match="joined"):
+        next_call_state(CallState.JOINED, CallEvent.DIAL)
+
+
+def test_an_agent_shift() -> None:
+    state = AgentState.LOGGED_OUT
+    path = [
+        (AgentEvent.LOG_IN, AgentState.PAUSED),
+        (AgentEvent.GO_READY, AgentState.READY),
+        (AgentEvent.RESERVE, AgentState.RESERVED),
+        (AgentEvent.JOIN, AgentState.ON_CALL),
+        (AgentEvent.CALL_ENDED, AgentState.WRAP_UP),
+        (AgentEvent.WRAP_UP_DONE, AgentState.READY),
+        (AgentEvent.PAUSE, AgentState.PAUSED),
+        (AgentEvent.LOG_OUT, AgentState.LOGGED_OUT),
+    ]
+    for event, expected in path:
+        state = next_agent_state(state, event)
+        assert state is expected
+
+
+def test_an_agent_on_a_call_cannot_log_out_but_losing_the_phone_does() -> None:
+    with pytest.raises(ConflictError):
+        next_agent_state(AgentState.ON_CALL, AgentEvent.LOG_OUT)
+    assert next_agent_state(AgentState.ON_CALL, AgentEvent.PHONE_LOST) is AgentState.LOGGED_OUT
+
+
+def test_a_reserved_agent_can_be_released() -> None:
+    assert next_agent_state(AgentState.RESERVED, AgentEvent.RELEASE) is AgentState.READY
+    with pytest.raises(ConflictError):
+        next_agent_state(AgentState.PAUSED, AgentEvent.RESERVE)
