@@ -1,0 +1,61 @@
+# One entry point for developers and CI. `make test` and `make demo` set everything up on a
+# fresh Debian 12 machine as root: Debian packages, the virtual environment, Asterisk 22.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+STAMP := $(VENV)/.installed
+
+.PHONY: setup system venv asterisk test test-unit lint format demo bench lock clean
+
+setup: system venv
+
+system:
+	scripts/install-debian-packages
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+# Provision Asterisk 22 (chroot), start it, wait for AMI Login + Ping, stop it cleanly.
+asterisk: setup
+	$(BIN)/dialer rig provision
+
+# The whole suite, the real-Asterisk tier included: a skipped or deselected real-Asterisk
+# test fails the run (tests/conftest.py). PostgreSQL is started for the storage tests.
+test: setup
+	DIALER_REQUIRE_ASTERISK=1 \
+	DIALER_TEST_POSTGRES_URL="$$(scripts/postgres-up | tail -n 1)" \
+	$(BIN)/pytest
+
+test-unit: venv
+	$(BIN)/pytest tests/unit
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+demo: setup
+	$(BIN)/dialer demo
+
+bench: setup
+	$(BIN)/python -m bench
+
+# Re-pin the dependencies after editing pyproject.toml (needs network access to PyPI).
+lock: venv
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes \
+	  --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
