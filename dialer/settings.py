@@ -57,6 +57,20 @@ class TrunkSettings(BaseModel):
     from_domain: str | None = None
 
 
+class DialingSettings(BaseModel):
+    """How calls are placed and answered people are held for an agent."""
+
+    #: seconds an answered person waits for an agent before the information message plays;
+    #: with the controller's reaction this keeps the 2-second promise (Ofcom/FTC rule)
+    join_window_s: float = Field(default=1.5, gt=0, le=1.8)
+    #: default ring timeout; older people answer slowly, and rules ask for at least 15 s
+    ring_timeout_s: int = Field(default=30, ge=15, le=120)
+    #: the service named in the information message, and the number people can call back
+    service_name: str = "la cellule de veille sanitaire de la Ville"
+    callback_number: str = ""
+    caller_id: str = ""
+
+
 class RigSettings(BaseModel):
     """The local Asterisk rig: a Debian sid chroot with Asterisk 22, and the simulated world."""
 
@@ -83,6 +97,7 @@ class Settings(BaseSettings):
     ami: AmiSettings = AmiSettings()
     sip: SipSettings = SipSettings()
     trunk: TrunkSettings = TrunkSettings()
+    dialing: DialingSettings = DialingSettings()
     rig: RigSettings = RigSettings()
 
     @classmethod

@@ -9,6 +9,11 @@ This is the only module that imports panoramisk. It already corrects two of pano
   could dial a person twice; :class:`_NoResendManager` fails them instead.
 
 Every awaited action has a timeout. Events reach subscribers as :class:`AmiMessage`.
+
+One :class:`AmiClient` is one AMI session: it never reconnects by itself (panoramisk's
+automatic reconnect is switched off). When the connection is lost, every action still
+waiting fails at once with :class:`AmiConnectionError` and ``on_lost`` is called; the
+telephony node that owns the client opens a new session with back-off and reconciles.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import asyncio
 import codecs
 import contextlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +74,21 @@ class _NoResendManager(Manager):  # type: ignore[misc]
                 )
 
 
+def _fail_pending(manager: Any, why: str) -> None:
+    """Fail every action still waiting for an answer: it is never re-sent."""
+    waiting = list(manager.awaiting_actions)
+    manager.awaiting_actions.clear()
+    protocol = manager.protocol
+    if protocol is not None:
+        waiting.extend(protocol.responses.values())
+        protocol.responses.clear()
+    for action in waiting:
+        if not action.future.done():
+            action.future.set_exception(
+                AmiConnectionError(f"{why} before {action['action']} was answered; not re-sent")
+            )
+
+
 def _to_message(raw: Any) -> AmiMessage:
     headers: dict[str, str] = {}
     multi: dict[str, tuple[str, ...]] = {}
@@ -99,12 +119,13 @@ class AmiClient:
         credentials: AmiCredentials,
         *,
         action_timeout_s: float = 5.0,
-        reconnect_after_s: float = 2.0,
+        on_lost: Callable[[], None] | None = None,
     ) -> None:
         self._credentials = credentials
         self._timeout = action_timeout_s
-        self._reconnect_after_s = reconnect_after_s
+        self._on_lost = on_lost
         self._manager: Any = None
+        self.banner_version: str | None = None
         self._subscribers: list[asyncio.Queue[AmiMessage]] = []
         self._events_seen = 0
         self._actions_sent = 0
@@ -137,10 +158,10 @@ class AmiClient:
             secret=creds.secret,
             protocol_factory=_Utf8SafeProtocol,
             loop=asyncio.get_running_loop(),
-            ping_delay=3600,  # our own keep-alive lives above this class
+            ping_delay=3600,  # the node's watchdog pings, and checks the answer
             ping_interval=3600,
+            on_disconnect=self._connection_lost,
         )
-        manager.reconnect_timeout = self._reconnect_after_s  # panoramisk casts it to int
         manager.register_event("*", self._dispatch)
         try:
             await asyncio.wait_for(manager.connect(), self._timeout)
@@ -152,7 +173,14 @@ class AmiClient:
         if response is None or not response.success:
             manager.close()
             raise AmiConnectionError(f"{where}: login refused for user {creds.username!r}")
+        # From now on panoramisk must not reconnect (and re-send) on its own.
+        manager.connect = lambda *_a, **_k: None
+        self.banner_version = getattr(manager.protocol, "version", None)
         self._manager = manager
+
+    @property
+    def connected(self) -> bool:
+        return self._manager is not None
 
     async def close(self) -> None:
         if self._manager is not None:
@@ -160,8 +188,21 @@ class AmiClient:
             manager.callbacks.clear()
             manager.patterns.clear()
             manager.close()
-            # panoramisk schedules a reconnect on connection_lost; stop it from reconnecting.
-            manager.connect = lambda *a, **k: None
+            _fail_pending(manager, "AMI session closed")
+
+    def abort(self) -> None:
+        """Drop the connection now (the watchdog's answer to a silent Asterisk)."""
+        manager = self._manager
+        if manager is not None and manager.protocol is not None:
+            manager.protocol.transport.abort()
+
+    def _connection_lost(self, manager: Any, _exc: object) -> None:
+        if self._manager is not manager:
+            return
+        self._manager = None
+        _fail_pending(manager, "AMI connection lost")
+        if self._on_lost is not None:
+            self._on_lost()
 
     def subscribe(self, maxsize: int = 0) -> asyncio.Queue[AmiMessage]:
         """A queue that receives every event from now on."""

@@ -69,6 +69,7 @@ def render(
         "trunk": settings.trunk,
         "trunk_password": trunk_password.get_secret_value() if trunk_password else "",
         "agents": agents,
+        "join_window_s": settings.dialing.join_window_s,
     }
     try:
         return {

@@ -39,7 +39,7 @@ async def dial_and_classify(
     """Originate one call through the trunk and classify how it ended, from AMI events.
 
     The attempt id is the channel's ``ChannelId`` (so its Uniqueid) and ``DIALER_ATTEMPT``.
-    An answered call waits ``hold_s`` in the ``dialer-answered`` context, then hangs up.
+    An answered call waits ``hold_s`` in the ``dialer-probe`` context, then hangs up.
     """
     attempt_id = f"demo-{uuid.uuid4()}"
     events = ami.subscribe()
@@ -47,7 +47,7 @@ async def dial_and_classify(
     try:
         headers = {
             "Channel": f"PJSIP/{number}@{trunk}",
-            "Context": "dialer-answered",
+            "Context": "dialer-probe",
             "Exten": "s",
             "Priority": "1",
             "Async": "true",

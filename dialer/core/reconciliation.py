@@ -1,0 +1,79 @@
+"""After a reconnect or a restart: what to do with each attempt the ledger believes is in
+flight, given the channels Asterisk reports alive and Asterisk's own record of how calls
+ended (the dialplan's hangup handler writes one per attempt into AstDB).
+
+A pure decision, so it is tested without Asterisk; the engine carries it out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from dialer.core.outcomes import CallOutcome, classify
+
+PROVISIONAL_SIP = frozenset({100, 180, 181, 182, 183})
+
+
+@dataclass(frozen=True)
+class RecordedEnd:
+    """How Asterisk recorded an attempt's end (the dialplan's hangup handler, in AstDB)."""
+
+    attempt_id: str
+    cause: int | None
+    tech_cause: int | None  # the last SIP status Asterisk saw from the callee
+    channel_state: str  # Up, Ringing, Down, ...
+    dialer_state: str  # joined, abandoned, or "" (never reached the join window)
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Resume:
+    """The channel is alive: keep tracking it."""
+
+    attempt_id: str
+
+
+@dataclass(frozen=True)
+class Close:
+    """The channel is gone: close the attempt with what Asterisk recorded."""
+
+    attempt_id: str
+    outcome: CallOutcome
+    cause: int | None
+    sip_status: int | None
+    recorded: bool  # False: Asterisk had no record (outcome unknown, closed as failed)
+
+
+def outcome_of(record: RecordedEnd) -> CallOutcome:
+    """The outcome Asterisk's hangup-handler record means."""
+    if record.dialer_state == "abandoned":
+        return CallOutcome.ABANDONED
+    if record.dialer_state == "joined" or record.channel_state == "Up":
+        # Up without a decision: the person hung up inside the join window, unjoined
+        return CallOutcome.ANSWERED if record.dialer_state == "joined" else CallOutcome.ABANDONED
+    if record.tech_cause in PROVISIONAL_SIP:
+        return CallOutcome.NO_ANSWER  # still ringing when Asterisk gave up
+    return classify(originate_reason=None, cause=record.cause, tech_cause=record.tech_cause)
+
+
+def reconcile(
+    in_flight: Iterable[str],
+    live_channels: set[str],
+    recorded: Mapping[str, RecordedEnd],
+) -> list[Resume | Close]:
+    decisions: list[Resume | Close] = []
+    for attempt_id in in_flight:
+        if attempt_id in live_channels:
+            decisions.append(Resume(attempt_id))
+        elif attempt_id in recorded:
+            record = recorded[attempt_id]
+            decisions.append(
+                Close(attempt_id, outcome_of(record), record.cause, record.tech_cause, True)
+            )
+        else:
+            # Never reached Asterisk (the Originate was lost with the connection) or its
+            # record was already consumed: nobody was called, or we cannot know.
+            decisions.append(Close(attempt_id, CallOutcome.FAILED, None, None, False))
+    return decisions

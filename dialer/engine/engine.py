@@ -1,0 +1,493 @@
+"""The dialing engine for one campaign run.
+
+Every second the pacer looks at a snapshot of live statistics and says how many calls to
+place; the engine takes that many planned attempts from the dial queue (already written in
+the ledger), marks each dialing (exactly once) and originates it on the node with the most
+free channels. Telephony events move each call through the call state machine and each
+agent through the seat board: an answered person is joined to the agent ready the longest,
+without ringing the agent's phone (the agent's leg waits in the dialplan). If nobody can be
+joined in time, the dialplan itself plays the information message (see extensions.conf).
+
+On every (re)connection of a node, and at start-up, the engine reconciles the ledger's
+in-flight attempts with the channels alive in Asterisk and Asterisk's recorded ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from dialer.core.agent_states import AgentState
+from dialer.core.call_states import CallEvent, CallState
+from dialer.core.handling_time import CallTiming
+from dialer.core.outcomes import CallOutcome
+from dialer.core.reconciliation import Close, Resume, outcome_of, reconcile
+from dialer.core.seats import SeatBoard
+from dialer.engine.live_calls import LiveCall, LiveCalls
+from dialer.engine.ports import DialQueue, Ledger, NoScreens, ScreenNotifier
+from dialer.errors import DialerError, TelephonyError
+from dialer.telephony.port import (
+    AGENT_LEG_PREFIX,
+    AgentLegEnded,
+    CallAbandoned,
+    CallAnswered,
+    CallEnded,
+    CallJoined,
+    CallMachine,
+    CallRinging,
+    DialRequest,
+    NodeConnected,
+    NodeDisconnected,
+    OriginateResult,
+    TelephonyEvent,
+    TelephonyPort,
+)
+from dialer.telephony.translate import agent_leg_id
+
+log = logging.getLogger(__name__)
+
+#: how many (answer → join) latencies the engine keeps for its statistics
+LATENCY_SAMPLES = 10_000
+
+
+@dataclass(frozen=True)
+class DialPlan:
+    """How many calls to place now, and the one-line explanation of why."""
+
+    dials: int
+    reason: str
+
+
+Pacer = Callable[["DialingEngine", datetime], DialPlan]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class DialingEngine:
+    def __init__(
+        self,
+        *,
+        nodes: Sequence[TelephonyPort],
+        ledger: Ledger,
+        queue: DialQueue,
+        pacer: Pacer,
+        ring_timeout_s: int = 30,
+        caller_id: str = "",
+        answering_machine_detection: bool = False,
+        screens: ScreenNotifier | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+        tick_s: float = 1.0,
+    ) -> None:
+        if ring_timeout_s < 15:
+            raise DialerError(f"ring_timeout_s={ring_timeout_s}: never under 15 s")
+        self.nodes = {node.name: node for node in nodes}
+        self.ledger = ledger
+        self.queue = queue
+        self.pacer = pacer
+        self.ring_timeout_s = ring_timeout_s
+        self.caller_id = caller_id
+        self.amd = answering_machine_detection
+        self.screens = screens or NoScreens()
+        self.clock = clock
+        self.tick_s = tick_s
+        self.seats = SeatBoard()
+        self.calls = LiveCalls()
+        self.finished: list[CallTiming] = []
+        self.join_latencies_ms: deque[float] = deque(maxlen=LATENCY_SAMPLES)
+        self.last_plan = DialPlan(0, "not started")
+        self.dialing_enabled = True
+        self._connected: set[str] = set()
+        self._leg_serial = 0
+        self._tasks: list[asyncio.Task[None]] = []
+        self._counters = {
+            "dialled": 0,
+            "answered": 0,
+            "joined": 0,
+            "abandoned": 0,
+            "machines": 0,
+            "reconciled_resumed": 0,
+            "reconciled_closed": 0,
+            "dial_refused": 0,
+        }
+        self._agent_endpoints: dict[str, str] = {}
+        self._pending_wraps: dict[str, LiveCall] = {}
+
+    # ---- running ------------------------------------------------------------------------
+    async def start(self) -> None:
+        for node in self.nodes.values():
+            self._tasks.append(asyncio.create_task(self._listen(node), name=f"events-{node.name}"))
+        self._tasks.append(asyncio.create_task(self._pace(), name="pacer"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
+    async def _pace(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except DialerError as exc:
+                log.warning("pacing tick failed: %s", exc)
+            await asyncio.sleep(self.tick_s)
+
+    async def _listen(self, node: TelephonyPort) -> None:
+        while True:
+            event = await node.next_event()
+            try:
+                await self.handle(event, node)
+            except DialerError as exc:
+                log.warning("node %s: handling %s failed: %s", node.name, type(event).__name__, exc)
+
+    # ---- pacing and dialling ------------------------------------------------------------
+    async def tick(self) -> DialPlan:
+        now = self.clock()
+        plan = self.pacer(self, now) if self.dialing_enabled else DialPlan(0, "dialing paused")
+        self.last_plan = plan
+        if plan.dials <= 0:
+            return plan
+        for dial in await self.queue.take(plan.dials, now):
+            if dial.person_id in self.calls.persons():
+                continue  # never two calls to one person (the queue should not offer it)
+            node = self._node_with_room()
+            if node is None:
+                break
+            if not await self.ledger.mark_dialing(dial.attempt_id, at=now, node=node.name):
+                continue  # already dialled by someone else: never place it twice
+            call = LiveCall(
+                dial.attempt_id, dial.person_id, dial.cycle_id, dial.number, node.name, now
+            )
+            self.calls.add(call)
+            try:
+                await node.place_call(
+                    DialRequest(
+                        attempt_id=dial.attempt_id,
+                        number=dial.number,
+                        caller_id=self.caller_id,
+                        ring_timeout_s=self.ring_timeout_s,
+                        answering_machine_detection=self.amd,
+                    )
+                )
+            except TelephonyError as exc:
+                self._counters["dial_refused"] += 1
+                self.calls.pop(dial.attempt_id)
+                await self._close(call, CallOutcome.FAILED, now, None, None, failed=True)
+                log.warning("dial %s refused: %s", dial.attempt_id, exc)
+                continue
+            self._counters["dialled"] += 1
+        return plan
+
+    def _node_with_room(self) -> TelephonyPort | None:
+        best: TelephonyPort | None = None
+        best_room = 0
+        for name, node in self.nodes.items():
+            if name not in self._connected:
+                continue
+            room = node.channel_limit - self.calls.on_node(name) - self._legs_on(name)
+            if room > best_room:
+                best, best_room = node, room
+        return best
+
+    def _legs_on(self, _node: str) -> int:
+        # agents' legs hold one channel each; they live on the first node
+        return sum(1 for seat in self.seats.seats() if seat.leg_id is not None)
+
+    def lines_free(self) -> int:
+        return sum(
+            max(0, node.channel_limit - self.calls.on_node(name) - self._legs_on(name))
+            for name, node in self.nodes.items()
+            if name in self._connected
+        )
+
+    # ---- agents -------------------------------------------------------------------------
+    async def log_in(self, agent: str, endpoint: str) -> None:
+        """Connect the agent's phone once (it auto-answers); the seat starts paused."""
+        node = next((self.nodes[n] for n in self.nodes if n in self._connected), None)
+        if node is None:
+            raise TelephonyError("no telephony node connected: cannot connect the agent's phone")
+        self._leg_serial += 1
+        leg = agent_leg_id(agent, self._leg_serial)
+        await node.connect_agent(agent, endpoint, leg)
+        self._agent_endpoints[agent] = endpoint
+        self.seats.log_in(agent, endpoint, leg, self.clock())
+
+    def go_ready(self, agent: str) -> None:
+        self.seats.go_ready(agent, self.clock())
+
+    def pause(self, agent: str, reason: str) -> None:
+        self.seats.pause(agent, reason, self.clock())
+
+    async def log_out(self, agent: str) -> None:
+        seat = self.seats.get(agent)
+        self.seats.log_out(agent, self.clock())
+        if seat.leg_id is not None:
+            for name in self._connected:
+                with contextlib.suppress(TelephonyError):
+                    await self.nodes[name].hang_up(seat.leg_id)
+
+    async def finish_wrap_up(self, agent: str) -> None:
+        """The agent submitted the call's disposition: wrap-up ends, the agent is ready."""
+        now = self.clock()
+        seat = self.seats.get(agent)
+        attempt_id = seat.attempt_id
+        self.seats.wrap_up_done(agent, now)
+        call = self._pending_wraps.pop(attempt_id, None) if attempt_id else None
+        if call is not None and attempt_id is not None:
+            await self.ledger.wrap_up_done(attempt_id, at=now)
+            self._record_timing(call, wrap_up_done_at=now)
+
+    async def hang_up_call(self, agent: str) -> None:
+        """The agent ends the call from the screen."""
+        seat = self.seats.get(agent)
+        if seat.attempt_id is None:
+            return
+        call = self.calls.get(seat.attempt_id)
+        if call is not None:
+            await self.nodes[call.node].hang_up(call.attempt_id)
+
+    # ---- events -------------------------------------------------------------------------
+    async def handle(self, event: TelephonyEvent, node: TelephonyPort) -> None:
+        handler = self._handlers.get(type(event))
+        if handler is not None:
+            await handler(event, node)
+
+    @property
+    def _handlers(self) -> dict[type, Callable[[Any, TelephonyPort], Awaitable[None]]]:
+        return {
+            NodeConnected: self._node_connected,
+            NodeDisconnected: self._node_disconnected,
+            OriginateResult: self._originate_result,
+            CallRinging: self._ringing,
+            CallAnswered: self._answered,
+            CallMachine: self._machine,
+            CallJoined: self._joined,
+            CallAbandoned: self._abandoned,
+            CallEnded: self._ended,
+            AgentLegEnded: self._agent_leg_ended,
+        }
+
+    async def _node_connected(self, _event: NodeConnected, node: TelephonyPort) -> None:
+        self._connected.add(node.name)
+        await self.reconcile(node)
+
+    async def _node_disconnected(self, _event: NodeDisconnected, node: TelephonyPort) -> None:
+        self._connected.discard(node.name)
+
+    async def _originate_result(self, event: OriginateResult, _node: TelephonyPort) -> None:
+        call = self.calls.get(event.attempt_id)
+        if call is not None:
+            call.originate_reason = event.reason
+
+    async def _ringing(self, event: CallRinging, _node: TelephonyPort) -> None:
+        call = self.calls.get(event.attempt_id)
+        if call is not None and call.state is CallState.DIALING:
+            call.take(CallEvent.RINGING)
+            call.ringing_at = event.at
+            await self.ledger.mark_ringing(event.attempt_id, at=event.at)
+
+    async def _machine(self, event: CallMachine, _node: TelephonyPort) -> None:
+        call = self.calls.get(event.attempt_id)
+        if call is not None:
+            call.machine = True
+
+    async def _abandoned(self, event: CallAbandoned, _node: TelephonyPort) -> None:
+        call = self.calls.get(event.attempt_id)
+        if call is not None and call.state is CallState.ANSWERED:
+            call.take(CallEvent.ABANDON)
+
+    async def _agent_leg_ended(self, event: AgentLegEnded, _node: TelephonyPort) -> None:
+        seat = self.seats.by_leg(event.leg_id)
+        if seat is not None and seat.state is not AgentState.LOGGED_OUT:
+            self.seats.phone_lost(seat.agent, self.clock())
+
+    async def _answered(self, event: CallAnswered, node: TelephonyPort) -> None:
+        """The hot path: reserve the agent ready the longest and bridge, before anything
+        else (the person hears silence until then; the dialplan gives up at the window)."""
+        attempt_id, at = event.attempt_id, event.at
+        call = self.calls.get(attempt_id)
+        if call is None or call.state not in (CallState.DIALING, CallState.RINGING):
+            return
+        call.take(CallEvent.ANSWERED)
+        call.answered_at = at
+        self._counters["answered"] += 1
+        seat = self.seats.reserve_for(attempt_id, self.clock())
+        joining = seat is not None and seat.leg_id is not None
+        if seat is not None and seat.leg_id is not None:
+            call.agent = seat.agent
+            if not await node.join(attempt_id, seat.leg_id):
+                joining = False
+                call.agent = None
+                if self.seats.get(seat.agent).state is AgentState.RESERVED:
+                    self.seats.release(seat.agent, self.clock())
+        await self.ledger.mark_answered(attempt_id, at=at)
+        if joining and seat is not None:
+            await self.screens.reserved(seat.agent, attempt_id)
+
+    async def _joined(self, event: CallJoined, _node: TelephonyPort) -> None:
+        attempt_id, at = event.attempt_id, event.at
+        call = self.calls.get(attempt_id)
+        if call is None or call.agent is None or call.state is not CallState.ANSWERED:
+            return
+        call.take(CallEvent.JOINED)
+        call.joined_at = at
+        self._counters["joined"] += 1
+        if call.answered_at is not None:
+            self.join_latencies_ms.append((at - call.answered_at).total_seconds() * 1000)
+        self.seats.joined(call.agent, self.clock())
+        await self.ledger.mark_bridged(attempt_id, at=at, agent=call.agent)
+        await self.screens.joined(call.agent, attempt_id)
+
+    async def _ended(self, event: CallEnded, node: TelephonyPort) -> None:
+        attempt_id, cause, tech, at = event.attempt_id, event.cause, event.tech_cause, event.at
+        call = self.calls.pop(attempt_id)
+        if call is None:
+            return
+        call.ended_at = at
+        outcome = call.outcome(cause, tech)
+        if call.answered_at is None:
+            # Asterisk's own record tells "rang until we gave up" from "480 from the network"
+            with contextlib.suppress(TelephonyError):
+                record = await node.recorded_end(attempt_id)
+                if record is not None:
+                    outcome = outcome_of(record)
+        if outcome is CallOutcome.ABANDONED:
+            self._counters["abandoned"] += 1
+        if outcome is CallOutcome.MACHINE:
+            self._counters["machines"] += 1
+        seat = self.seats.by_attempt(attempt_id)
+        if seat is not None:
+            if seat.state is AgentState.ON_CALL:
+                self.seats.call_ended(seat.agent, self.clock())
+                self._pending_wraps[attempt_id] = call
+                await self.screens.ended(seat.agent, attempt_id)
+            elif seat.state is AgentState.RESERVED:
+                self.seats.release(seat.agent, self.clock())
+        await self._close(call, outcome, at, cause, tech, failed=False)
+        if attempt_id not in self._pending_wraps:
+            self._record_timing(call, wrap_up_done_at=None)
+        with contextlib.suppress(TelephonyError):
+            await node.forget_recorded_end(attempt_id)
+
+    async def _close(
+        self,
+        call: LiveCall,
+        outcome: CallOutcome,
+        at: datetime,
+        cause: int | None,
+        tech: int | None,
+        *,
+        failed: bool,
+    ) -> None:
+        await self.ledger.close(
+            call.attempt_id, outcome, at=at, cause=cause, sip_status=tech, failed=failed
+        )
+        await self.queue.settled(call.attempt_id, outcome, at)
+
+    def _record_timing(self, call: LiveCall, *, wrap_up_done_at: datetime | None) -> None:
+        self.finished.append(
+            CallTiming(
+                attempt_id=call.attempt_id,
+                campaign_id=0,
+                cycle_id=call.cycle_id,
+                agent=call.agent,
+                dialed_at=call.dialed_at,
+                answered_at=call.answered_at,
+                joined_at=call.joined_at,
+                hung_up_at=call.ended_at or call.dialed_at,
+                wrap_up_done_at=wrap_up_done_at,
+            )
+        )
+
+    # ---- reconciliation -----------------------------------------------------------------
+    async def reconcile(self, node: TelephonyPort) -> None:
+        """Match the ledger's in-flight attempts on ``node`` with what Asterisk knows."""
+        in_flight = await self.ledger.in_flight(node.name)
+        live = await node.live_channels()
+        unknown = [a for a in in_flight if a.attempt_id not in live]
+        recorded = {}
+        for attempt in unknown:
+            record = await node.recorded_end(attempt.attempt_id)
+            if record is not None:
+                recorded[attempt.attempt_id] = record
+        by_id = {a.attempt_id: a for a in in_flight}
+        now = self.clock()
+        for decision in reconcile([a.attempt_id for a in in_flight], live, recorded):
+            attempt = by_id[decision.attempt_id]
+            match decision:
+                case Resume():
+                    self._counters["reconciled_resumed"] += 1
+                    if self.calls.get(attempt.attempt_id) is None:
+                        self.calls.add(
+                            LiveCall(
+                                attempt.attempt_id,
+                                attempt.person_id,
+                                attempt.cycle_id,
+                                attempt.number,
+                                node.name,
+                                now,
+                                state=CallState.RINGING,
+                                agent=attempt.agent,
+                            )
+                        )
+                case Close(outcome=outcome, cause=cause, sip_status=sip, recorded=known):
+                    self._counters["reconciled_closed"] += 1
+                    call = self.calls.pop(attempt.attempt_id) or LiveCall(
+                        attempt.attempt_id,
+                        attempt.person_id,
+                        attempt.cycle_id,
+                        attempt.number,
+                        node.name,
+                        now,
+                    )
+                    seat = self.seats.by_attempt(attempt.attempt_id)
+                    if seat is not None and seat.state is AgentState.RESERVED:
+                        self.seats.release(seat.agent, now)
+                    elif seat is not None and seat.state is AgentState.ON_CALL:
+                        self.seats.call_ended(seat.agent, now)
+                    end = recorded[attempt.attempt_id].ended_at if known else None
+                    await self._close(call, outcome, end or now, cause, sip, failed=not known)
+                    await node.forget_recorded_end(attempt.attempt_id)
+        for seat in self.seats.seats():
+            leg = seat.leg_id
+            if (
+                leg is not None
+                and leg.startswith(AGENT_LEG_PREFIX)
+                and leg not in live
+                and seat.state is not AgentState.LOGGED_OUT
+            ):
+                self.seats.phone_lost(seat.agent, now)
+
+    # ---- statistics ---------------------------------------------------------------------
+    def statistics(self) -> dict[str, object]:
+        counts = self.seats.counts()
+        latencies = sorted(self.join_latencies_ms)
+        return {
+            "agents": {state.value: n for state, n in counts.items()},
+            "calls_dialing": self.calls.count(CallState.DIALING),
+            "calls_ringing": self.calls.count(CallState.RINGING),
+            "calls_waiting_agent": self.calls.count(CallState.ANSWERED),
+            "calls_connected": self.calls.count(CallState.JOINED),
+            "lines_free": self.lines_free(),
+            "last_plan": self.last_plan.reason,
+            "join_latency_ms_p50": _pct(latencies, 0.5),
+            "join_latency_ms_p99": _pct(latencies, 0.99),
+            "nodes": [node.statistics() for node in self.nodes.values()],
+            **self._counters,
+        }
+
+
+def _pct(values: list[float], fraction: float) -> float | None:
+    if not values:
+        return None
+    return round(values[min(len(values) - 1, int(fraction * len(values)))], 2)

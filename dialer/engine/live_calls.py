@@ -1,0 +1,70 @@
+"""The calls the engine is following right now, moved by the call state machine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from dialer.core.call_states import CallEvent, CallState, next_call_state
+from dialer.core.outcomes import CallOutcome, classify
+
+
+@dataclass
+class LiveCall:
+    attempt_id: str
+    person_id: int
+    cycle_id: int
+    number: str
+    node: str
+    dialed_at: datetime
+    state: CallState = CallState.DIALING
+    ringing_at: datetime | None = None
+    answered_at: datetime | None = None
+    joined_at: datetime | None = None
+    ended_at: datetime | None = None
+    agent: str | None = None
+    originate_reason: int | None = None
+    machine: bool = False
+
+    def take(self, event: CallEvent) -> CallState:
+        self.state = next_call_state(self.state, event)
+        return self.state
+
+    def outcome(self, cause: int | None, tech_cause: int | None) -> CallOutcome:
+        """The outcome once the channel is gone (the engine may refine unanswered calls
+        with Asterisk's recorded end)."""
+        if self.machine:
+            return CallOutcome.MACHINE
+        if self.state is CallState.ABANDONED or (
+            self.answered_at is not None and self.joined_at is None
+        ):
+            return CallOutcome.ABANDONED
+        if self.joined_at is not None:
+            return CallOutcome.ANSWERED
+        return classify(originate_reason=self.originate_reason, cause=cause, tech_cause=tech_cause)
+
+
+class LiveCalls:
+    def __init__(self) -> None:
+        self._calls: dict[str, LiveCall] = {}
+
+    def add(self, call: LiveCall) -> None:
+        self._calls[call.attempt_id] = call
+
+    def get(self, attempt_id: str) -> LiveCall | None:
+        return self._calls.get(attempt_id)
+
+    def pop(self, attempt_id: str) -> LiveCall | None:
+        return self._calls.pop(attempt_id, None)
+
+    def all(self) -> list[LiveCall]:
+        return list(self._calls.values())
+
+    def persons(self) -> set[int]:
+        return {call.person_id for call in self._calls.values()}
+
+    def on_node(self, node: str) -> int:
+        return sum(1 for call in self._calls.values() if call.node == node)
+
+    def count(self, *states: CallState) -> int:
+        return sum(1 for call in self._calls.values() if call.state in states)

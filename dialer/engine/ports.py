@@ -1,0 +1,98 @@
+"""What the engine needs from the rest of the system, as small interfaces.
+
+The storage-backed implementations live with the campaign service; tests use in-memory
+ones. (The telephony port is :mod:`dialer.telephony.port`.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from dialer.core.outcomes import CallOutcome
+
+
+@dataclass(frozen=True)
+class PlannedDial:
+    """An attempt already written in the ledger as planned, ready to be dialled."""
+
+    attempt_id: str
+    person_id: int
+    cycle_id: int
+    number: str
+
+
+@dataclass(frozen=True)
+class InFlightAttempt:
+    """An attempt the ledger believes Asterisk may still be handling."""
+
+    attempt_id: str
+    person_id: int
+    cycle_id: int
+    number: str
+    node: str | None
+    agent: str | None
+
+
+class DialQueue(Protocol):
+    """Who to call next. ``take`` returns attempts recorded as planned (ledger first),
+    never a person who already has an attempt in flight."""
+
+    async def take(self, count: int, now: datetime) -> list[PlannedDial]: ...
+
+    async def settled(self, attempt_id: str, outcome: CallOutcome, at: datetime) -> None:
+        """An attempt ended: the campaign plans what comes next for the person."""
+
+    def waiting(self) -> int:
+        """How many people are due now (for the forecast and the dashboard)."""
+
+
+class Ledger(Protocol):
+    async def mark_dialing(self, attempt_id: str, *, at: datetime, node: str | None) -> bool: ...
+
+    async def mark_ringing(self, attempt_id: str, *, at: datetime) -> None: ...
+
+    async def mark_answered(self, attempt_id: str, *, at: datetime) -> None: ...
+
+    async def mark_bridged(self, attempt_id: str, *, at: datetime, agent: str) -> None: ...
+
+    async def close(
+        self,
+        attempt_id: str,
+        outcome: CallOutcome,
+        *,
+        at: datetime,
+        cause: int | None,
+        sip_status: int | None,
+        failed: bool,
+    ) -> None: ...
+
+    async def wrap_up_done(self, attempt_id: str, *, at: datetime) -> None: ...
+
+    async def in_flight(self, node: str) -> list[InFlightAttempt]: ...
+
+
+class ScreenNotifier(Protocol):
+    """Pushes to agents' screens (the web service implements it)."""
+
+    async def reserved(self, agent: str, attempt_id: str) -> None:
+        """Prepare the screen: a call is being joined to this agent."""
+
+    async def joined(self, agent: str, attempt_id: str) -> None:
+        """Pop the screen now."""
+
+    async def ended(self, agent: str, attempt_id: str) -> None: ...
+
+
+class NoScreens:
+    """No screens attached (CLI runs, tests)."""
+
+    async def reserved(self, agent: str, attempt_id: str) -> None:
+        return None
+
+    async def joined(self, agent: str, attempt_id: str) -> None:
+        return None
+
+    async def ended(self, agent: str, attempt_id: str) -> None:
+        return None

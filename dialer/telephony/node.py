@@ -1,0 +1,285 @@
+"""One Asterisk server (telephony node) over AMI, implementing the telephony port.
+
+A supervisor task keeps one AMI session open: it connects, announces
+:class:`NodeConnected` (the engine then reconciles), pings every ``keepalive_s`` and drops a
+session whose Ping goes unanswered, and reconnects with exponential back-off. Nothing is
+ever re-sent after a reconnect: an action cut by a lost connection fails, and the engine
+finds out what happened from Asterisk's own records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from dialer.core.reconciliation import RecordedEnd
+from dialer.errors import AmiActionError, AmiConnectionError, TelephonyError
+from dialer.telephony.ami import AmiClient, AmiCredentials
+from dialer.telephony.events import AmiMessage
+from dialer.telephony.port import (
+    DialRequest,
+    NodeConnected,
+    NodeDisconnected,
+    OriginateResult,
+    TelephonyEvent,
+)
+from dialer.telephony.translate import parse_recorded_end, translate
+
+log = logging.getLogger(__name__)
+
+ASTDB_FAMILY = "dialer"
+# Commas separate Originate variables: escape the ones inside the Gosub location.
+HANGUP_HANDLER = r"dialer-hangup\,s\,1"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AsteriskNode:
+    """The :class:`~dialer.telephony.port.TelephonyPort` over AMI for one Asterisk."""
+
+    def __init__(
+        self,
+        name: str,
+        credentials: AmiCredentials,
+        *,
+        trunk: str,
+        channel_limit: int = 300,
+        action_timeout_s: float = 5.0,
+        keepalive_s: float = 2.0,
+        backoff_s: tuple[float, float] = (0.5, 10.0),
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self.name = name
+        self.channel_limit = channel_limit
+        self._credentials = credentials
+        self._trunk = trunk
+        self._timeout = action_timeout_s
+        self._keepalive_s = keepalive_s
+        self._backoff = backoff_s
+        self._clock = clock
+        self._events: asyncio.Queue[TelephonyEvent] = asyncio.Queue()
+        self._client: AmiClient | None = None
+        self._supervisor: asyncio.Task[None] | None = None
+        self._connected = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stats = {"sessions": 0, "lost_sessions": 0, "calls_placed": 0, "events": 0}
+        self._last_ping_ms = 0.0
+
+    # ---- lifecycle ----------------------------------------------------------------------
+    async def start(self, *, wait_s: float | None = 10.0) -> None:
+        """Start the supervisor; wait (bounded) for the first session when ``wait_s``."""
+        if self._supervisor is None:
+            self._supervisor = asyncio.create_task(self._supervise(), name=f"ami-{self.name}")
+        if wait_s is not None:
+            try:
+                await asyncio.wait_for(self._connected.wait(), wait_s)
+            except TimeoutError as exc:
+                raise AmiConnectionError(
+                    f"node {self.name}: no AMI session within {wait_s:.0f} s"
+                ) from exc
+
+    async def stop(self) -> None:
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._supervisor
+            self._supervisor = None
+        for task in list(self._tasks):
+            task.cancel()
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    def drop_session(self) -> None:
+        """Abort the AMI connection (tests and operators use it to exercise recovery)."""
+        if self._client is not None:
+            self._client.abort()
+
+    async def _supervise(self) -> None:
+        delay = self._backoff[0]
+        while True:
+            lost = asyncio.Event()
+            client = AmiClient(self._credentials, action_timeout_s=self._timeout, on_lost=lost.set)
+            try:
+                await client.connect()
+            except AmiConnectionError as exc:
+                log.warning("node %s: %s; retrying in %.1f s", self.name, exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._backoff[1])
+                continue
+            delay = self._backoff[0]
+            self._stats["sessions"] += 1
+            self._client = client
+            queue = client.subscribe()
+            pump = asyncio.create_task(self._pump(queue))
+            keepalive = asyncio.create_task(self._keepalive(client))
+            self._connected.set()
+            await self._events.put(NodeConnected(self.name, self._clock()))
+            try:
+                await lost.wait()
+            finally:
+                pump.cancel()
+                keepalive.cancel()
+                self._connected.clear()
+                self._client = None
+                await client.close()
+            self._stats["lost_sessions"] += 1
+            await self._events.put(
+                NodeDisconnected(self.name, "AMI connection lost", self._clock())
+            )
+            await asyncio.sleep(delay)
+
+    async def _pump(self, queue: asyncio.Queue[AmiMessage]) -> None:
+        while True:
+            message = await queue.get()
+            event = translate(message, received_at=self._clock())
+            if event is not None:
+                self._stats["events"] += 1
+                await self._events.put(event)
+
+    async def _keepalive(self, client: AmiClient) -> None:
+        """Ping and check the answer: a half-open connection is noticed within seconds."""
+        while True:
+            await asyncio.sleep(self._keepalive_s)
+            started = time.monotonic()
+            try:
+                await client.action("Ping", timeout_s=self._keepalive_s)
+            except (AmiActionError, AmiConnectionError):
+                log.warning("node %s: Ping unanswered, dropping the session", self.name)
+                client.abort()
+                return
+            self._last_ping_ms = (time.monotonic() - started) * 1000
+
+    def _require_client(self) -> AmiClient:
+        if self._client is None or not self._client.connected:
+            raise AmiConnectionError(f"node {self.name}: AMI is not connected")
+        return self._client
+
+    # ---- the port -----------------------------------------------------------------------
+    async def next_event(self) -> TelephonyEvent:
+        return await self._events.get()
+
+    async def place_call(self, request: DialRequest) -> None:
+        client = self._require_client()
+        variables = [
+            f"DIALER_ATTEMPT={request.attempt_id}",
+            f"CHANNEL(hangup_handler_push)={HANGUP_HANDLER}",
+            f"DIALER_AMD={1 if request.answering_machine_detection else 0}",
+            *(f"{key}={value}" for key, value in request.variables.items()),
+        ]
+        headers: dict[str, str | list[str]] = {
+            "Channel": f"PJSIP/{request.number}@{self._trunk}",
+            "Context": "dialer-answered",
+            "Exten": "s",
+            "Priority": "1",
+            "Async": "true",
+            "ChannelId": request.attempt_id,
+            "Timeout": str(request.ring_timeout_s * 1000),
+            "Variable": variables,
+        }
+        if request.caller_id:
+            headers["CallerID"] = request.caller_id
+        self._stats["calls_placed"] += 1
+        task = asyncio.create_task(self._originate(client, request, headers))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _originate(
+        self, client: AmiClient, request: DialRequest, headers: dict[str, str | list[str]]
+    ) -> None:
+        """Wait for the OriginateResponse (it comes at answer or at the end of ringing)."""
+        try:
+            replies = await client.action(
+                "Originate", headers, expect_list=True, timeout_s=request.ring_timeout_s + 30
+            )
+        except TelephonyError as exc:
+            # Cut by a lost session: the engine reconciles from Asterisk's own records.
+            log.info("node %s: originate %s: %s", self.name, request.attempt_id, exc)
+            return
+        reason = next((r.get("Reason") for r in replies if r.name == "OriginateResponse"), None)
+        await self._events.put(
+            OriginateResult(request.attempt_id, int(reason) if reason else None, self._clock())
+        )
+
+    async def join(self, attempt_id: str, agent_leg_id: str) -> bool:
+        client = self._require_client()
+        try:
+            await client.action(
+                "Setvar", {"Channel": attempt_id, "Variable": "DIALER_JOINED", "Value": "1"}
+            )
+            state = await client.action(
+                "Getvar", {"Channel": attempt_id, "Variable": "DIALER_STATE"}
+            )
+            if state[0].get("Value") == "abandoned":
+                return False
+            await client.action(
+                "Bridge", {"Channel1": attempt_id, "Channel2": agent_leg_id, "Tone": "no"}
+            )
+        except AmiActionError as exc:  # the person hung up meanwhile
+            log.info("node %s: join %s failed: %s", self.name, attempt_id, exc)
+            return False
+        return True
+
+    async def hang_up(self, channel_id: str) -> None:
+        client = self._require_client()
+        with contextlib.suppress(AmiActionError):  # already gone is fine
+            await client.action("Hangup", {"Channel": channel_id, "Cause": "16"})
+
+    async def connect_agent(self, agent: str, endpoint: str, leg_id: str) -> None:
+        client = self._require_client()
+        replies = await client.action(
+            "Originate",
+            {
+                "Channel": f"PJSIP/{endpoint}",
+                "Context": "dialer-agent",
+                "Exten": "s",
+                "Priority": "1",
+                "Async": "true",
+                "ChannelId": leg_id,
+                "Timeout": "15000",
+                "Variable": [f"DIALER_AGENT={agent}"],
+            },
+            expect_list=True,
+            timeout_s=25,
+        )
+        reason = next((r.get("Reason") for r in replies if r.name == "OriginateResponse"), "")
+        if reason != "4":
+            raise TelephonyError(
+                f"agent {agent}: phone {endpoint} did not answer (reason {reason or '?'})"
+            )
+
+    async def live_channels(self) -> set[str]:
+        client = self._require_client()
+        replies = await client.action("CoreShowChannels", expect_list=True)
+        return {r.get("Uniqueid") for r in replies if r.name == "CoreShowChannel"}
+
+    async def recorded_end(self, attempt_id: str) -> RecordedEnd | None:
+        client = self._require_client()
+        try:
+            replies = await client.action(
+                "DBGet", {"Family": ASTDB_FAMILY, "Key": attempt_id}, expect_list=True
+            )
+        except AmiActionError:  # "Database entry not found"
+            return None
+        value = next((r.get("Val") for r in replies if r.name == "DBGetResponse"), None)
+        return parse_recorded_end(attempt_id, value) if value is not None else None
+
+    async def forget_recorded_end(self, attempt_id: str) -> None:
+        client = self._require_client()
+        with contextlib.suppress(AmiActionError):
+            await client.action("DBDel", {"Family": ASTDB_FAMILY, "Key": attempt_id})
+
+    def statistics(self) -> dict[str, int | float | str | bool]:
+        return {
+            "node": self.name,
+            "connected": self._client is not None and self._client.connected,
+            "channel_limit": self.channel_limit,
+            "last_ping_ms": round(self._last_ping_ms, 2),
+            **self._stats,
+        }

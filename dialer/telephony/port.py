@@ -1,0 +1,175 @@
+"""The telephony port: what the engine asks of Asterisk and what it hears back.
+
+The engine depends on :class:`TelephonyPort` only. :class:`dialer.telephony.node.AsteriskNode`
+implements it over AMI; tests use a fake. Events are plain frozen dataclasses carrying
+Asterisk's own event time (``Timestamp:`` header) so ring, talk and wrap-up are exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from dialer.core.reconciliation import RecordedEnd
+
+AGENT_LEG_PREFIX = "agentleg-"
+
+
+@dataclass(frozen=True)
+class DialRequest:
+    """One Originate. ``attempt_id`` is the ledger's id, used as ChannelId."""
+
+    attempt_id: str
+    number: str
+    caller_id: str
+    ring_timeout_s: int
+    answering_machine_detection: bool = False
+    variables: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OriginateResult:
+    """Asterisk's ``OriginateResponse`` for an attempt (Reason 4 = answered)."""
+
+    attempt_id: str
+    reason: int | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CallRinging:
+    attempt_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CallAnswered:
+    """The person answered (and, with AMD, was judged human): the join window runs."""
+
+    attempt_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CallMachine:
+    """Answering-machine detection heard a machine; the dialplan hangs up."""
+
+    attempt_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CallAbandoned:
+    """The dialplan gave up waiting for an agent and plays the information message."""
+
+    attempt_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CallJoined:
+    """The person's channel entered a bridge (with an agent leg)."""
+
+    attempt_id: str
+    bridge_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CallLeftBridge:
+    attempt_id: str
+    bridge_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CallEnded:
+    """The person's channel hung up, with Asterisk's cause and the SIP status."""
+
+    attempt_id: str
+    cause: int | None
+    tech_cause: int | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AgentLegIdle:
+    """The agent's phone leg waits in the dialplan for the next call."""
+
+    agent: str
+    leg_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AgentLegEnded:
+    agent: str
+    leg_id: str
+    cause: int | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class NodeConnected:
+    """A (new) AMI session is up: time to reconcile. ``uptime_s`` tells a restart."""
+
+    node: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class NodeDisconnected:
+    node: str
+    reason: str
+    at: datetime
+
+
+TelephonyEvent = (
+    OriginateResult
+    | CallRinging
+    | CallAnswered
+    | CallMachine
+    | CallAbandoned
+    | CallJoined
+    | CallLeftBridge
+    | CallEnded
+    | AgentLegIdle
+    | AgentLegEnded
+    | NodeConnected
+    | NodeDisconnected
+)
+
+
+class TelephonyPort(Protocol):
+    """One telephony node (an Asterisk server) as the engine sees it."""
+
+    name: str
+    channel_limit: int
+
+    async def place_call(self, request: DialRequest) -> None:
+        """Send the Originate (Async). Returns once Asterisk accepted or refused it; the
+        outcome arrives as events. Raises :class:`dialer.errors.TelephonyError`."""
+
+    async def join(self, attempt_id: str, agent_leg_id: str) -> bool:
+        """Bridge an answered person with an agent's leg. False when the dialplan had
+        already given up (abandoned): the agent stays free."""
+
+    async def hang_up(self, channel_id: str) -> None: ...
+
+    async def connect_agent(self, agent: str, endpoint: str, leg_id: str) -> None:
+        """Call the agent's phone once; it auto-answers and waits in the dialplan."""
+
+    async def live_channels(self) -> set[str]:
+        """Uniqueids of the channels alive on this node."""
+
+    async def recorded_end(self, attempt_id: str) -> RecordedEnd | None:
+        """Asterisk's own record of how an attempt ended (None if it has none)."""
+
+    async def forget_recorded_end(self, attempt_id: str) -> None: ...
+
+    async def next_event(self) -> TelephonyEvent:
+        """The next event from this node (waits)."""
+
+    def statistics(self) -> dict[str, int | float | str | bool]: ...

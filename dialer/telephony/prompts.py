@@ -1,0 +1,76 @@
+"""Recorded prompts: French text in ``ivr_scripts/prompts/``, audio made offline.
+
+The information message (played when a person answered and no agent was free in time)
+names the service, says that we will call back and gives a number to call. Its audio is
+synthesised with espeak-ng and converted by sox to what Asterisk plays natively (WAV,
+8 kHz, mono, 16 bit), unless the city supplies a recording (``dialer asterisk prompts
+--recording FILE``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from dialer.errors import ConfigurationError, ProvisioningError
+from dialer.settings import DialingSettings
+
+PROMPTS_DIR = Path(__file__).resolve().parents[2] / "ivr_scripts" / "prompts"
+INFORMATION = "information"
+NO_NUMBER = "le numéro qui s'affiche sur votre téléphone"
+
+
+def information_text(dialing: DialingSettings, prompts_dir: Path = PROMPTS_DIR) -> str:
+    """The information message with the service and the call-back number filled in."""
+    path = prompts_dir / f"{INFORMATION}_fr.txt"
+    try:
+        template = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigurationError(f"{path}: cannot read the information message ({exc})") from exc
+    try:
+        return template.format(
+            service=dialing.service_name, numero_rappel=dialing.callback_number or NO_NUMBER
+        ).strip()
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigurationError(
+            f"{path}: unknown placeholder {exc}; use {{service}} and {{numero_rappel}}"
+        ) from exc
+
+
+def synthesize(text: str, target: Path) -> bool:
+    """Write ``target`` (WAV 8 kHz mono) from ``text``; False when it was already current."""
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    stamp = target.with_suffix(".sha256")
+    if target.exists() and stamp.exists() and stamp.read_text(encoding="utf-8") == digest:
+        return False
+    for tool in ("espeak-ng", "sox"):
+        if shutil.which(tool) is None:
+            raise ProvisioningError(f"{tool} not found: install the Debian package {tool}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        raw = Path(scratch) / "raw.wav"
+        _run(["espeak-ng", "-v", "fr", "-s", "140", "-w", str(raw), text])
+        _run(["sox", str(raw), "-r", "8000", "-c", "1", "-b", "16", str(target)])
+    stamp.write_text(digest, encoding="utf-8")
+    return True
+
+
+def install_recording(recording: Path, target: Path) -> None:
+    """Convert a city-supplied recording (any format sox reads) to the played format."""
+    if not recording.is_file():
+        raise ConfigurationError(f"{recording}: no such recording")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _run(["sox", str(recording), "-r", "8000", "-c", "1", "-b", "16", str(target)])
+    target.with_suffix(".sha256").unlink(missing_ok=True)
+
+
+def _run(command: list[str]) -> None:
+    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
+    if done.returncode != 0:
+        raise ProvisioningError(
+            f"command failed (exit {done.returncode}): {' '.join(command[:3])} …\n"
+            + done.stderr.strip()[-2000:]
+        )
