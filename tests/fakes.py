@@ -10,6 +10,7 @@ from datetime import datetime
 from dialer.core.outcomes import CallOutcome
 from dialer.core.reconciliation import RecordedEnd
 from dialer.engine.ports import InFlightAttempt, PlannedDial
+from dialer.errors import TelephonyError
 from dialer.telephony.port import DialRequest, TelephonyEvent
 
 
@@ -31,8 +32,6 @@ class FakeNode:
         self.events: asyncio.Queue[TelephonyEvent] = asyncio.Queue()
 
     async def place_call(self, request: DialRequest) -> None:
-        from dialer.errors import TelephonyError
-
         if self.refuse_dial:
             raise TelephonyError("refused")
         self.placed.append(request)

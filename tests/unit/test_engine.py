@@ -12,6 +12,7 @@ from dialer.core.outcomes import CallOutcome
 from dialer.core.reconciliation import RecordedEnd
 from dialer.engine.engine import DialingEngine, DialPlan
 from dialer.engine.ports import PlannedDial
+from dialer.errors import DialerError
 from dialer.telephony.port import (
     AgentLegEnded,
     CallAbandoned,
@@ -104,7 +105,7 @@ async def test_an_answered_call_is_joined_to_the_agent_ready_longest() -> None:
 
 @pytest.mark.asyncio
 async def test_nobody_free_means_abandoned_by_the_dialplan() -> None:
-    engine, node, ledger, queue, clock = await make_engine(count=1, agents=1)
+    engine, node, _, queue, clock = await make_engine(count=1, agents=1)
     await engine.tick()
     engine.pause("agent-1001", "pause café")
     await engine.handle(CallAnswered("att-0", clock.advance(3)), node)
@@ -225,8 +226,6 @@ async def test_losing_the_agents_phone_logs_the_agent_out() -> None:
 
 
 def test_ring_timeout_under_15_s_is_refused() -> None:
-    from dialer.errors import DialerError
-
     node, ledger = FakeNode(), MemoryLedger()
     with pytest.raises(DialerError, match="15"):
         DialingEngine(
