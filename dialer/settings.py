@@ -66,7 +66,7 @@ class DialingSettings(BaseModel):
     #: default ring timeout; older people answer slowly, and rules ask for at least 15 s
     ring_timeout_s: int = Field(default=30, ge=15, le=120)
     #: the service named in the information message, and the number people can call back
-    service_name: str = "la cellule de veille sanitaire de la Ville"
+    service_name: str = "service des solidarités"
     callback_number: str = ""
     caller_id: str = ""
 

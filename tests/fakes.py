@@ -37,8 +37,8 @@ class FakeNode:
         self.placed.append(request)
         self.live.add(request.attempt_id)
 
-    async def join(self, attempt_id: str, agent_leg_id: str) -> bool:
-        self.joins.append((attempt_id, agent_leg_id))
+    async def join(self, attempt_id: str, agent: str) -> bool:
+        self.joins.append((attempt_id, agent))
         return not self.refuse_join
 
     async def hang_up(self, channel_id: str) -> None:

@@ -325,7 +325,7 @@ class DialingEngine:
         joining = seat is not None and seat.leg_id is not None
         if seat is not None and seat.leg_id is not None:
             call.agent = seat.agent
-            if not await node.join(attempt_id, seat.leg_id):
+            if not await node.join(attempt_id, seat.agent):
                 joining = False
                 call.agent = None
                 if self.seats.get(seat.agent).state is AgentState.RESERVED:

@@ -16,13 +16,13 @@ from dialer.rig import secrets as rig_secrets
 from dialer.rig.chroot import AsteriskChroot, debian_mirror
 from dialer.rig.shell import ensure_debian_packages, run
 from dialer.settings import Settings
-from dialer.telephony import asterisk_config
+from dialer.telephony import asterisk_config, prompts
 from dialer.telephony.ami import AmiClient, AmiCredentials
 from dialer.telephony.asterisk_config import SipAccount
 
 # What the rig needs on the host: debootstrap builds the chroot; sipp plays the called
-# people; baresip plays the agents' softphones.
-HOST_PACKAGES = ("debootstrap", "sip-tester", "baresip-core")
+# people; baresip plays the agents' softphones; espeak-ng and sox make the prompts' audio.
+HOST_PACKAGES = ("debootstrap", "sip-tester", "baresip-core", "espeak-ng", "sox")
 
 
 @dataclass(frozen=True)
@@ -89,10 +89,14 @@ class Rig:
         )
 
     def render_configuration(self) -> list[Path]:
+        """Write the configuration files and the information message's audio."""
         rendered = asterisk_config.render(
             self.settings, ami_secret=self.ami_secret, agents=self.agent_accounts()
         )
-        return asterisk_config.write(rendered, self.chroot.etc)
+        written = asterisk_config.write(rendered, self.chroot.etc)
+        prompt = self.chroot.sounds / "dialer" / f"{prompts.INFORMATION}.wav"
+        prompts.synthesize(prompts.information_text(self.settings.dialing), prompt)
+        return [*written, prompt]
 
     # ---- the process ------------------------------------------------------------------
     def pid(self) -> int | None:

@@ -5,39 +5,29 @@ from __future__ import annotations
 
 import subprocess
 import time
-import wave
 from pathlib import Path
 
 from dialer.errors import RigError
 from dialer.telephony.asterisk_config import SipAccount
 
-# baresip's stdio module needs a terminal and ausine refuses 8 kHz: play silence from a
-# file and write what the agent hears to another.
+# baresip's stdio module needs a terminal, ausine refuses 8 kHz, and an aufile source ends
+# the call when its file ends: aubridge loops what the agent hears back as the agent's
+# voice, for as long as the call lasts.
 _CONFIG = """\
 poll_method\tepoll
 net_interface\t{host}
 sip_listen\t{host}:{port}
 sip_transports\tudp
-audio_player\taufile,{heard}
-audio_source\taufile,{silence}
-audio_alert\taufile,{heard}
+audio_player\taubridge,{device}
+audio_source\taubridge,{device}
+audio_alert\taubridge,{device}-alert
 audio_srate\t8000
 audio_channels\t1
 module_path\t/usr/lib/baresip/modules
 module\tg711.so
-module\taufile.so
+module\taubridge.so
 module_app\taccount.so
-module_app\tmenu.so
 """
-
-
-def write_silence(path: Path, seconds: int = 2) -> None:
-    """An 8 kHz mono 16-bit WAV of silence (baresip loops it as the agent's voice)."""
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(8000)
-        out.writeframes(b"\x00\x00" * 8000 * seconds)
 
 
 class Softphone:
@@ -62,12 +52,7 @@ class Softphone:
 
     def _write_config(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
-        silence = self.dir / "silence.wav"
-        if not silence.exists():
-            write_silence(silence)
-        config = _CONFIG.format(
-            host=self.host, port=self.port, heard=self.dir / "heard.wav", silence=silence
-        )
+        config = _CONFIG.format(host=self.host, port=self.port, device=self.account.username)
         (self.dir / "config").write_text(config, encoding="utf-8")
         account = (
             f"<sip:{self.account.username}@{self.registrar};transport=udp>"

@@ -19,6 +19,7 @@ CONFIG_FILES = (
     "manager.conf",
     "pjsip.conf",
     "extensions.conf",
+    "confbridge.conf",
     "modules.conf",
     "rtp.conf",
     "logger.conf",

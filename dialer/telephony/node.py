@@ -207,7 +207,7 @@ class AsteriskNode:
             OriginateResult(request.attempt_id, int(reason) if reason else None, self._clock())
         )
 
-    async def join(self, attempt_id: str, agent_leg_id: str) -> bool:
+    async def join(self, attempt_id: str, agent: str) -> bool:
         client = self._require_client()
         try:
             await client.action(
@@ -219,7 +219,8 @@ class AsteriskNode:
             if state[0].get("Value") == "abandoned":
                 return False
             await client.action(
-                "Bridge", {"Channel1": attempt_id, "Channel2": agent_leg_id, "Tone": "no"}
+                "Redirect",
+                {"Channel": attempt_id, "Context": "dialer-join", "Exten": agent, "Priority": "1"},
             )
         except AmiActionError as exc:  # the person hung up meanwhile
             log.info("node %s: join %s failed: %s", self.name, attempt_id, exc)

@@ -31,7 +31,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def rig_settings() -> Settings:
-    return Settings(rig={"agents": 3})  # type: ignore[arg-type]
+    return Settings(rig={"agents": 5})  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")

@@ -87,7 +87,7 @@ async def test_an_answered_call_is_joined_to_the_agent_ready_longest() -> None:
     await engine.handle(CallRinging("att-0", clock.advance(1)), node)
     answered = clock.advance(5)
     await engine.handle(CallAnswered("att-0", answered), node)
-    assert node.joins == [("att-0", node.agents[0][2])]  # agent-1001 was ready first
+    assert node.joins == [("att-0", "agent-1001")]  # agent-1001 was ready first
     assert engine.seats.get("agent-1001").state is AgentState.RESERVED
     await engine.handle(CallJoined("att-0", "bridge-1", answered + timedelta(milliseconds=4)), node)
     assert engine.seats.get("agent-1001").state is AgentState.ON_CALL
