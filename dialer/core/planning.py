@@ -1,0 +1,487 @@
+"""Attempt planning: when to call one person next, on which number, and how a cycle ends.
+
+A campaign runs in *cycles*: back-to-back rounds over the register (``cycle_length``,
+default 48 h) while the heat alert lasts. In a cycle each person gets at most
+``max_attempts`` attempts (agent callbacks count). :func:`plan_next_attempt` decides the
+next one; every attempt it plans:
+
+* starts inside an open calling window, at or after ``now`` and the cycle's start, and at
+  least ``ring_allowance`` before both the window's close and the cycle's deadline;
+* **automatic** attempts (the dialer places them itself) also wait:
+
+  - ``delay_after(outcome)`` after the cycle's latest attempt (busy 15 min, no answer or
+    machine or answered-without-disposition 3 h, unreachable / congestion / failed /
+    rejected / unknown 1 h, invalid number or marked wrong number 0);
+  - ``min_gap_between_attempts`` (10 min) after the person's latest attempt that could have
+    rung their phone (all but INVALID_NUMBER and wrong-number marks), in any cycle;
+  - ``abandon_quiet_period`` (72 h) after any ABANDONED attempt in the whole history given:
+    the person answered and nobody spoke, so no automatic dial may surprise them again;
+  - *different time of day*: if it fits before the deadline, the attempt starts at a local
+    clock time at least ``time_of_day_spread`` (2 h) away from the clock time of every
+    NO_ANSWER or MACHINE attempt of the cycle (times when the person was not there). The
+    earliest such instant is taken; when none fits, the earliest allowed instant is.
+    After BUSY or a failure the person may well be there: the rule ignores those;
+
+* a **callback** (scheduled by an agent, dialled by an agent in preview, so *guaranteed*)
+  is kept at its hour, or moved to the next opening when its hour is outside a window or
+  already past; a pending callback of the cycle comes before any automatic attempt; a
+  guaranteed callback may fall within the abandon quiet period; callbacks at or after the
+  deadline belong to a later cycle and are ignored here.
+
+Numbers: the person's numbers in order of preference. A number that gave INVALID_NUMBER,
+or that an agent marked as a wrong number, is never dialled again (the caller passes the
+history across cycles). The cycle starts on the first usable number; after UNREACHABLE,
+INVALID_NUMBER, REJECTED or a wrong-number mark the next usable number is taken, wrapping
+round to the first; after any other outcome the same number is kept.
+
+Every datetime returned is in UTC (see :mod:`dialer.core.windows`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from enum import StrEnum
+from typing import TypeAlias
+
+from dialer.core.outcomes import CallOutcome
+from dialer.core.windows import CallingWindows, local_instant, open_intervals, to_utc
+from dialer.errors import ConfigurationError
+
+#: an E.164 number, ``"+33612345678"``
+PhoneNumber: TypeAlias = str
+
+_MOVE_ON = frozenset({CallOutcome.UNREACHABLE, CallOutcome.INVALID_NUMBER, CallOutcome.REJECTED})
+_NOBODY_THERE = frozenset({CallOutcome.NO_ANSWER, CallOutcome.MACHINE})
+_ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how soon a person is called again. Delays count from the attempt's start."""
+
+    max_attempts: int = 4
+    cycle_length: timedelta = timedelta(hours=48)
+    busy_delay: timedelta = timedelta(minutes=15)
+    no_answer_delay: timedelta = timedelta(hours=3)
+    machine_delay: timedelta = timedelta(hours=3)
+    #: answered but no disposition was recorded (the agent lost the call)
+    answered_delay: timedelta = timedelta(hours=3)
+    #: unreachable, congestion, failed, rejected, or no outcome recorded
+    failure_delay: timedelta = timedelta(hours=1)
+    invalid_number_delay: timedelta = timedelta(0)
+    abandon_quiet_period: timedelta = timedelta(hours=72)
+    #: a floor between two attempts; busy_delay above it keeps its meaning
+    min_gap_between_attempts: timedelta = timedelta(minutes=10)
+    time_of_day_spread: timedelta = timedelta(hours=2)
+    ring_allowance: timedelta = timedelta(minutes=1)
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ConfigurationError(f"retry policy: max_attempts={self.max_attempts} < 1")
+        if self.cycle_length <= timedelta(0) or self.ring_allowance <= timedelta(0):
+            raise ConfigurationError("retry policy: cycle_length and ring_allowance must be > 0")
+        delays = (
+            self.busy_delay,
+            self.no_answer_delay,
+            self.machine_delay,
+            self.answered_delay,
+            self.failure_delay,
+            self.invalid_number_delay,
+            self.abandon_quiet_period,
+            self.min_gap_between_attempts,
+            self.time_of_day_spread,
+        )
+        if any(delay < timedelta(0) for delay in delays):
+            raise ConfigurationError("retry policy: delays cannot be negative")
+
+    def delay_after(self, outcome: CallOutcome | None) -> timedelta:
+        """How long after an attempt with ``outcome`` the next automatic one may start."""
+        if outcome is CallOutcome.BUSY:
+            return self.busy_delay
+        if outcome is CallOutcome.NO_ANSWER:
+            return self.no_answer_delay
+        if outcome is CallOutcome.MACHINE:
+            return self.machine_delay
+        if outcome is CallOutcome.ANSWERED:
+            return self.answered_delay
+        if outcome is CallOutcome.INVALID_NUMBER:
+            return self.invalid_number_delay
+        if outcome is CallOutcome.ABANDONED:
+            return self.abandon_quiet_period
+        return self.failure_delay
+
+
+class AttemptKind(StrEnum):
+    """Who placed an attempt."""
+
+    AUTOMATIC = "automatic"  # placed by the dialer
+    CALLBACK = "callback"  # an agent-scheduled callback, dialled by an agent in preview
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    """One past attempt. ``outcome`` is None while unknown (it then counts as a failure);
+    ``wrong_number`` is an agent's mark: whoever answered is not the person."""
+
+    placed_at: datetime
+    number: PhoneNumber
+    outcome: CallOutcome | None
+    kind: AttemptKind = AttemptKind.AUTOMATIC
+    wrong_number: bool = False
+
+
+@dataclass(frozen=True)
+class ScheduledCallback:
+    """A callback an agent scheduled and has not been dialled yet. ``number`` None: the number
+    the automatic rule would choose. A non-``guaranteed`` callback respects the quiet period."""
+
+    at: datetime
+    number: PhoneNumber | None = None
+    guaranteed: bool = True
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """One round over the register: attempts belong to it when ``started_at <= t < deadline``."""
+
+    started_at: datetime
+    deadline: datetime
+    index: int = 1
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "started_at", to_utc(self.started_at))
+        object.__setattr__(self, "deadline", to_utc(self.deadline))
+        if self.deadline <= self.started_at or self.index < 1:
+            raise ValueError(f"invalid cycle {self}")
+
+    def contains(self, instant: datetime) -> bool:
+        return self.started_at <= to_utc(instant) < self.deadline
+
+
+class CycleResult(StrEnum):
+    """How a person's cycle ended. All but NEVER_REACHED are agents' dispositions too."""
+
+    REACHED = "reached"  # questionnaire complete
+    REFUSED = "refused"
+    WRONG_NUMBER = "wrong_number"  # no number of the register reaches the person
+    HOSPITALISED = "hospitalised"
+    MOVED = "moved"
+    DECEASED = "deceased"
+    NEVER_REACHED = "never_reached"  # attempts exhausted, or the deadline passed
+
+
+#: results after which the person leaves the calling list
+LEAVING_RESULTS = frozenset({CycleResult.HOSPITALISED, CycleResult.MOVED, CycleResult.DECEASED})
+
+
+class DoneReason(StrEnum):
+    """Why the planner plans no further attempt in the cycle."""
+
+    FINAL_OUTCOME_REACHED = "final_outcome_reached"
+    ATTEMPTS_EXHAUSTED = "attempts_exhausted"
+    NO_VALID_NUMBER = "no_valid_number"
+    DEADLINE_REACHED = "deadline_reached"  # no further attempt fits before the deadline
+
+
+@dataclass(frozen=True)
+class Dial:
+    """Dial ``number`` at ``at``. For a callback, ``callback`` is the one honoured and
+    ``moved`` tells that ``at`` is not its hour (outside a window, or already past)."""
+
+    at: datetime
+    number: PhoneNumber
+    kind: AttemptKind
+    callback: ScheduledCallback | None = None
+    moved: bool = False
+
+
+@dataclass(frozen=True)
+class Done:
+    """No more attempts for this person in this cycle."""
+
+    reason: DoneReason
+
+
+PlanDecision: TypeAlias = Dial | Done
+
+
+def first_cycle(started_at: datetime, policy: RetryPolicy) -> Cycle:
+    """The campaign's first cycle, from ``started_at``."""
+    return Cycle(started_at=started_at, deadline=to_utc(started_at) + policy.cycle_length)
+
+
+def next_cycle(previous: Cycle, *, alert_active: bool, now: datetime) -> Cycle | None:
+    """The cycle after ``previous``: None while ``previous`` runs or once the alert is over.
+    Cycles follow back to back; cycles missed entirely (dialer stopped) are skipped, not
+    replayed: the cycle returned is the one of the same grid that contains ``now``."""
+    now = to_utc(now)
+    if not alert_active or now < previous.deadline:
+        return None
+    length = previous.deadline - previous.started_at
+    skipped = (now - previous.deadline) // length
+    started_at = previous.deadline + skipped * length
+    return Cycle(started_at, started_at + length, previous.index + 1 + skipped)
+
+
+def eligible_for_new_cycle(result: CycleResult) -> bool:
+    """Is the person called again next cycle? Everyone is (reached and refusing people too,
+    the heat goes on) except people who left: hospitalised, moved, deceased."""
+    return result not in LEAVING_RESULTS
+
+
+def initial_attempt_time(
+    *, now: datetime, cycle: Cycle, windows: CallingWindows, policy: RetryPolicy
+) -> datetime | None:
+    """When a person's first attempt of ``cycle`` is due: at once if a window is open (and
+    leaves the ring allowance), else at the next opening; None if nothing fits before the
+    deadline. The same instant for the whole register: pacing spreads the actual dials."""
+    earliest = max(to_utc(now), cycle.started_at)
+    return _first_fit(windows, earliest, cycle.deadline, ring=policy.ring_allowance)
+
+
+def plan_next_attempt(
+    *,
+    now: datetime,
+    cycle: Cycle,
+    numbers: Sequence[PhoneNumber],
+    history: Sequence[AttemptRecord],
+    callbacks: Sequence[ScheduledCallback],
+    windows: CallingWindows,
+    policy: RetryPolicy,
+    disposition: CycleResult | None = None,
+) -> PlanDecision:
+    """The person's next attempt in ``cycle`` (see the module's rules), or why there is none.
+
+    ``history``: all the person's attempts, any cycle. ``callbacks``: the pending ones.
+    ``disposition``: the agent's final word for this cycle, if any.
+    """
+    now = to_utc(now)
+    past = sorted(history, key=lambda attempt: to_utc(attempt.placed_at))
+    in_cycle = [attempt for attempt in past if cycle.contains(attempt.placed_at)]
+    if disposition is not None:
+        return Done(DoneReason.FINAL_OUTCOME_REACHED)
+    if len(in_cycle) >= policy.max_attempts:
+        return Done(DoneReason.ATTEMPTS_EXHAUSTED)
+    number = choose_number(numbers, past, in_cycle)
+    quiet_until = _quiet_until(past, policy)
+    earliest = max(now, cycle.started_at)
+    for callback in sorted(callbacks, key=lambda callback: to_utc(callback.at)):
+        dial = _plan_callback(
+            callback,
+            earliest=earliest,
+            quiet_until=quiet_until,
+            number=number,
+            cycle=cycle,
+            windows=windows,
+            policy=policy,
+        )
+        if dial is not None:
+            return dial
+    if number is None:
+        return Done(DoneReason.NO_VALID_NUMBER)
+    if in_cycle:
+        last = in_cycle[-1]
+        delay = policy.delay_after(last.outcome)
+        if last.wrong_number:
+            delay = policy.invalid_number_delay
+        earliest = max(earliest, to_utc(last.placed_at) + delay)
+    rang = [a for a in past if _may_have_rung(a)]
+    if rang:
+        earliest = max(earliest, to_utc(rang[-1].placed_at) + policy.min_gap_between_attempts)
+    if quiet_until is not None:
+        earliest = max(earliest, quiet_until)
+    avoid = tuple(
+        _time_of_day(a.placed_at, windows.timezone) for a in in_cycle if a.outcome in _NOBODY_THERE
+    )
+    ring = policy.ring_allowance
+    spread = policy.time_of_day_spread
+    at = _first_fit(windows, earliest, cycle.deadline, ring=ring, avoid=avoid, spread=spread)
+    if at is None:
+        at = _first_fit(windows, earliest, cycle.deadline, ring=ring)
+    if at is None:
+        return Done(DoneReason.DEADLINE_REACHED)
+    return Dial(at=at, number=number, kind=AttemptKind.AUTOMATIC)
+
+
+def _may_have_rung(attempt: AttemptRecord) -> bool:
+    """Could the attempt have rung the person's own phone?"""
+    return attempt.outcome is not CallOutcome.INVALID_NUMBER and not attempt.wrong_number
+
+
+def dead_numbers(history: Sequence[AttemptRecord]) -> frozenset[PhoneNumber]:
+    """Numbers never to dial again: INVALID_NUMBER, or marked wrong by an agent."""
+    return frozenset(
+        a.number for a in history if a.outcome is CallOutcome.INVALID_NUMBER or a.wrong_number
+    )
+
+
+def choose_number(
+    numbers: Sequence[PhoneNumber],
+    history: Sequence[AttemptRecord],
+    in_cycle: Sequence[AttemptRecord],
+) -> PhoneNumber | None:
+    """The number for the next attempt (module rules); None when every number is dead.
+    ``in_cycle`` is the cycle's attempts, oldest first."""
+    dead = dead_numbers(history)
+    ordered = list(dict.fromkeys(numbers))
+    usable = [n for n in ordered if n not in dead]
+    if not usable:
+        return None
+    if not in_cycle or in_cycle[-1].number not in ordered:
+        return usable[0]
+    last = in_cycle[-1]
+    index = ordered.index(last.number)
+    if last.outcome in _MOVE_ON or last.wrong_number:
+        index += 1
+    rotated = ordered[index:] + ordered[:index]
+    return next(n for n in rotated if n not in dead)
+
+
+def _quiet_until(history: Sequence[AttemptRecord], policy: RetryPolicy) -> datetime | None:
+    abandoned = [to_utc(a.placed_at) for a in history if a.outcome is CallOutcome.ABANDONED]
+    return max(abandoned) + policy.abandon_quiet_period if abandoned else None
+
+
+def _plan_callback(
+    callback: ScheduledCallback,
+    *,
+    earliest: datetime,
+    quiet_until: datetime | None,
+    number: PhoneNumber | None,
+    cycle: Cycle,
+    windows: CallingWindows,
+    policy: RetryPolicy,
+) -> Dial | None:
+    hour = to_utc(callback.at)
+    dial_number = callback.number or number
+    if dial_number is None:
+        return None
+    start = max(hour, earliest)
+    if not callback.guaranteed and quiet_until is not None:
+        start = max(start, quiet_until)
+    at = _first_fit(windows, start, cycle.deadline, ring=policy.ring_allowance)
+    if at is None:
+        return None
+    return Dial(at, dial_number, AttemptKind.CALLBACK, callback=callback, moved=at != hour)
+
+
+def _time_of_day(instant: datetime, tz: tzinfo) -> timedelta:
+    clock = to_utc(instant).astimezone(tz).time()
+    return timedelta(
+        hours=clock.hour, minutes=clock.minute, seconds=clock.second, microseconds=clock.microsecond
+    )
+
+
+def _far_enough(
+    instant: datetime, avoid: tuple[timedelta, ...], spread: timedelta, tz: tzinfo
+) -> bool:
+    clock = _time_of_day(instant, tz)
+    return all(abs(clock - other) >= spread for other in avoid)
+
+
+def _first_fit(
+    windows: CallingWindows,
+    earliest: datetime,
+    deadline: datetime,
+    *,
+    ring: timedelta,
+    avoid: tuple[timedelta, ...] = (),
+    spread: timedelta = timedelta(0),
+) -> datetime | None:
+    """The first start ``>= earliest`` in a window, ``ring`` before its close and the deadline,
+    whose local clock time is ``spread`` away from each of ``avoid``."""
+    tz = windows.timezone
+    for start, end in open_intervals(windows, earliest, deadline):
+        latest = end - ring
+        if latest < start:
+            continue
+        candidates = {start}
+        for day in {start.astimezone(tz).date(), latest.astimezone(tz).date()}:
+            candidates.update(_clock_exits(day, avoid, spread, tz))
+        for candidate in sorted(c for c in candidates if start <= c <= latest):
+            if _far_enough(candidate, avoid, spread, tz):
+                return candidate
+    return None
+
+
+def _clock(offset: timedelta) -> time:
+    seconds, micros = divmod(offset // timedelta(microseconds=1), 1_000_000)
+    return time(seconds // 3600, seconds // 60 % 60, seconds % 60, micros)
+
+
+def _clock_exits(
+    day: date, avoid: tuple[timedelta, ...], spread: timedelta, tz: tzinfo
+) -> list[datetime]:
+    """The instants of ``day`` when the clock leaves each avoided zone: the only places, with
+    a span's start, where the earliest far-enough instant can be."""
+    exits = []
+    for clock in avoid:
+        leave = clock + spread
+        if leave < _ONE_DAY:
+            exits.append(local_instant(day, _clock(leave), tz))
+    return exits
+
+
+@dataclass(frozen=True)
+class FieldFollowUp:
+    """For the field teams: a person the phone did not reach, why, and every attempt."""
+
+    reason: DoneReason
+    cycle: Cycle
+    attempts: tuple[AttemptRecord, ...]  # oldest first: time, number, outcome, kind
+
+
+@dataclass(frozen=True)
+class CycleClosure:
+    """A person's result for a cycle. ``left_on``: the date they left the list (leaving
+    results only); ``follow_up``: set when the phone did not reach them."""
+
+    result: CycleResult
+    follow_up: FieldFollowUp | None = None
+    left_on: date | None = None
+
+    @property
+    def leaves_list(self) -> bool:
+        return self.result in LEAVING_RESULTS
+
+
+def close_person_cycle(
+    *,
+    cycle: Cycle,
+    history: Sequence[AttemptRecord],
+    disposition: CycleResult | None = None,
+    stopped: DoneReason = DoneReason.DEADLINE_REACHED,
+    left_on: date | None = None,
+) -> CycleClosure:
+    """A person's result at the end of ``cycle``.
+
+    With an agent's ``disposition`` that is the result; HOSPITALISED, MOVED and DECEASED
+    need ``left_on``. Without one, ``stopped`` (the planner's :class:`Done` reason) decides:
+    NO_VALID_NUMBER gives WRONG_NUMBER, anything else NEVER_REACHED. NEVER_REACHED and
+    WRONG_NUMBER carry a :class:`FieldFollowUp`: nobody was reached by phone.
+    """
+    if disposition is CycleResult.NEVER_REACHED:
+        raise ValueError("NEVER_REACHED is decided here, not an agent's disposition")
+    if (disposition in LEAVING_RESULTS) != (left_on is not None):
+        raise ValueError(f"left_on goes with hospitalised, moved, deceased: {disposition}")
+    if disposition is None and stopped is DoneReason.FINAL_OUTCOME_REACHED:
+        raise ValueError("a final outcome needs the agent's disposition")
+    if disposition is None:
+        result = (
+            CycleResult.WRONG_NUMBER
+            if stopped is DoneReason.NO_VALID_NUMBER
+            else CycleResult.NEVER_REACHED
+        )
+    else:
+        result = disposition
+    follow_up = None
+    if result in (CycleResult.NEVER_REACHED, CycleResult.WRONG_NUMBER):
+        reason = DoneReason.NO_VALID_NUMBER if result is CycleResult.WRONG_NUMBER else stopped
+        attempts = sorted(
+            (a for a in history if cycle.contains(a.placed_at)),
+            key=lambda attempt: to_utc(attempt.placed_at),
+        )
+        follow_up = FieldFollowUp(reason=reason, cycle=cycle, attempts=tuple(attempts))
+    return CycleClosure(result=result, follow_up=follow_up, left_on=left_on)
