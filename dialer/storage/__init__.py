@@ -1,0 +1,69 @@
+"""Storage: the SQLAlchemy models, the engine, the migrations and the repositories.
+
+The rest of the dialer talks to the repositories (one committed transaction per method),
+never to sessions::
+
+    engine = create_engine(settings.database_url)
+    sessions = create_session_factory(engine)
+    ledger = AttemptLedger(sessions)
+"""
+
+from dialer.storage.callbacks import CallbackRepository
+from dialer.storage.campaigns import CampaignRepository, CycleRepository
+from dialer.storage.database import (
+    SessionFactory,
+    create_engine,
+    create_session_factory,
+    migrate,
+    migrate_engine,
+)
+from dialer.storage.ledger import AttemptLedger
+from dialer.storage.models import (
+    Attempt,
+    AttemptKind,
+    AttemptState,
+    Callback,
+    Campaign,
+    CampaignKind,
+    CampaignState,
+    Cycle,
+    CycleResult,
+    PacingMode,
+    Person,
+    PersonResult,
+    PhoneKind,
+    PhoneNumber,
+)
+from dialer.storage.people import PersonRecord, PersonRepository, PhoneRecord, RegisterSnapshot
+from dialer.storage.results import CycleResultRepository
+
+__all__ = [
+    "Attempt",
+    "AttemptKind",
+    "AttemptLedger",
+    "AttemptState",
+    "Callback",
+    "CallbackRepository",
+    "Campaign",
+    "CampaignKind",
+    "CampaignRepository",
+    "CampaignState",
+    "Cycle",
+    "CycleRepository",
+    "CycleResult",
+    "CycleResultRepository",
+    "PacingMode",
+    "Person",
+    "PersonRecord",
+    "PersonRepository",
+    "PersonResult",
+    "PhoneKind",
+    "PhoneNumber",
+    "PhoneRecord",
+    "RegisterSnapshot",
+    "SessionFactory",
+    "create_engine",
+    "create_session_factory",
+    "migrate",
+    "migrate_engine",
+]

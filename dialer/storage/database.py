@@ -1,0 +1,150 @@
+"""The engine and the session factory from a database URL, and the schema migrations.
+
+- SQLite (``sqlite+aiosqlite:///var/dialer.db``): every connection gets WAL mode, foreign
+  keys and a busy timeout, so the dialer and an import can share the file.
+- PostgreSQL (``postgresql+asyncpg://user:password@host/db``) through asyncpg.
+
+:func:`migrate` runs ``alembic upgrade head`` with the migrations in ``db/`` (async URLs
+are driven through Alembic's asyncio recipe, see ``db/env.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+from dialer.errors import ConfigurationError, ConflictError, StorageError
+
+#: the Alembic environment (``db/`` at the root of the repository)
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "db"
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+#: page cache per connection (negative: KiB): big enough for the register's indexes, so a
+#: bulk import rewrites each index page once per transaction, not once per row
+SQLITE_CACHE_KIB = 64 * 1024
+
+SessionFactory = async_sessionmaker[AsyncSession]
+
+
+def parse_url(url: str) -> URL:
+    """The parsed URL; raises :class:`ConfigurationError` for a malformed or unknown one."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigurationError(f"database_url: cannot parse {url!r}") from exc
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigurationError(
+            f"database_url: {parsed.get_backend_name()!r} is not supported "
+            "(use sqlite+aiosqlite:/// or postgresql+asyncpg://)"
+        )
+    return parsed
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """An async engine for ``url``. A relative SQLite file path is relative to the current
+    directory; its directory is created when missing."""
+    parsed = parse_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        _make_sqlite_directory(parsed)
+        engine = _create_async_engine(parsed, echo=echo)
+        event.listen(engine.sync_engine, "connect", _configure_sqlite)
+        return engine
+    return _create_async_engine(parsed, echo=echo, pool_pre_ping=True)
+
+
+def create_session_factory(engine: AsyncEngine) -> SessionFactory:
+    """Sessions whose objects stay readable after commit (repositories hand them out)."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def transaction(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
+    """One committed transaction (rolled back on any error). Database failures become
+    :class:`StorageError`, constraint violations :class:`ConflictError`; the dialer's own
+    errors pass through unchanged."""
+    try:
+        async with sessions.begin() as session:
+            yield session
+    except IntegrityError as exc:
+        raise ConflictError(f"the database refused the change: {exc.orig}") from exc
+    except (SQLAlchemyError, OSError) as exc:
+        raise StorageError(f"database error: {exc}") from exc
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    """``alembic upgrade <revision>`` on ``url``. Synchronous, for the command line: from
+    async code (a running event loop) use :func:`migrate_engine`."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        raise StorageError("migrate() called from a running event loop: await migrate_engine()")
+
+    async def upgrade() -> None:
+        engine = create_engine(url)
+        try:
+            await migrate_engine(engine, revision)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(upgrade())
+
+
+async def migrate_engine(engine: AsyncEngine, revision: str = "head") -> None:
+    """``alembic upgrade <revision>`` on an open engine, from async code."""
+    try:
+        async with engine.begin() as connection:
+            await _upgrade_on(connection, revision)
+    except (SQLAlchemyError, OSError) as exc:
+        raise StorageError(
+            f"migration to {revision} failed on {engine.url.render_as_string()}: {exc}"
+        ) from exc
+
+
+def alembic_config() -> Config:
+    """The Alembic configuration of ``db/``, built without reading ``db/alembic.ini``."""
+    if not (MIGRATIONS_DIR / "env.py").is_file():
+        raise ConfigurationError(f"migrations not found: {MIGRATIONS_DIR / 'env.py'}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+async def _upgrade_on(connection: AsyncConnection, revision: str) -> None:
+    config = alembic_config()
+
+    def upgrade(sync_connection: Any) -> None:
+        config.attributes["connection"] = sync_connection
+        command.upgrade(config, revision)
+
+    await connection.run_sync(upgrade)
+
+
+def _make_sqlite_directory(url: URL) -> None:
+    database = url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints, safe with WAL
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    finally:
+        cursor.close()

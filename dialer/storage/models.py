@@ -1,0 +1,332 @@
+"""The stored entities, named as the domain names them.
+
+Every timestamp is a timezone-aware UTC ``datetime`` (:class:`UtcDateTime`), on SQLite too.
+Enumerations are stored as their string values (``VARCHAR``, no database enum type), so a
+migration never has to alter a PostgreSQL enum.
+
+The schema itself is created by the Alembic migrations in ``db/versions``; a test checks
+that they match these models.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from dialer.core.outcomes import CallOutcome
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """``TIMESTAMP WITH TIME ZONE`` that only accepts aware datetimes and always returns
+    aware UTC ones (SQLite stores naive text: the UTC offset is put back on read)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()}: pass an aware datetime")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class PhoneKind(StrEnum):
+    MOBILE = "mobile"
+    LANDLINE = "landline"
+    VOIP = "voip"
+    OTHER = "other"
+
+
+class CampaignKind(StrEnum):
+    HEATWAVE = "heatwave"
+    COLD_SPELL = "cold_spell"
+    EPIDEMIC = "epidemic"
+    OTHER = "other"
+
+
+class PacingMode(StrEnum):
+    PREVIEW = "preview"
+    PROGRESSIVE = "progressive"
+    PREDICTIVE = "predictive"
+
+
+class CampaignState(StrEnum):
+    DRAFT = "draft"
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+    FINISHED = "finished"
+
+
+class AttemptKind(StrEnum):
+    AUTOMATIC = "automatic"
+    CALLBACK = "callback"
+    PREVIEW = "preview"
+
+
+class AttemptState(StrEnum):
+    """planned → dialing → ringing → answered → bridged → ended, or → failed/ended from any
+    state before. States only move forward (see :data:`ATTEMPT_STATE_RANK`)."""
+
+    PLANNED = "planned"
+    DIALING = "dialing"
+    RINGING = "ringing"
+    ANSWERED = "answered"
+    BRIDGED = "bridged"
+    ENDED = "ended"
+    FAILED = "failed"
+
+
+#: a state may only move to a state of strictly higher rank; ended and failed are final
+ATTEMPT_STATE_RANK: dict[AttemptState, int] = {
+    AttemptState.PLANNED: 0,
+    AttemptState.DIALING: 1,
+    AttemptState.RINGING: 2,
+    AttemptState.ANSWERED: 3,
+    AttemptState.BRIDGED: 4,
+    AttemptState.ENDED: 5,
+    AttemptState.FAILED: 5,
+}
+
+#: states of an attempt that Asterisk may still be handling
+IN_FLIGHT_STATES: tuple[AttemptState, ...] = (
+    AttemptState.DIALING,
+    AttemptState.RINGING,
+    AttemptState.ANSWERED,
+    AttemptState.BRIDGED,
+)
+
+
+class PersonResult(StrEnum):
+    """The final result of a person in a cycle."""
+
+    REACHED = "reached"
+    REFUSED = "refused"
+    WRONG_NUMBER = "wrong_number"
+    HOSPITALISED = "hospitalised"
+    MOVED = "moved"
+    DECEASED = "deceased"
+    NEVER_REACHED = "never_reached"
+
+
+def _enum(cls: type[StrEnum], length: int = 16) -> Enum:
+    return Enum(
+        cls,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime(),
+        date: Date(),
+        str: String(255),
+    }
+
+
+class Person(Base):
+    """Someone on the register. Never deleted: a re-import that no longer lists them sets
+    ``removed_at``, and their attempts and results stay."""
+
+    __tablename__ = "persons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: the city's id column when the register has one, else a key derived from the identity
+    external_id: Mapped[str] = mapped_column(String(100), unique=True)
+    last_name: Mapped[str] = mapped_column(String(200))
+    first_name: Mapped[str] = mapped_column(String(200), default="")
+    birth_date: Mapped[date | None]
+    address: Mapped[str | None] = mapped_column(String(500))
+    postcode: Mapped[str | None] = mapped_column(String(20))
+    city: Mapped[str | None] = mapped_column(String(200))
+    district: Mapped[str | None] = mapped_column(String(100))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    medical_flag: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the register's disability and medical columns as it gives them: {column: value}
+    register_flags: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    #: digest of the imported fields, to tell changed from unchanged on a re-import
+    fingerprint: Mapped[str] = mapped_column(String(32), default="")
+    removed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    phones: Mapped[list[PhoneNumber]] = relationship(
+        back_populates="person",
+        order_by="PhoneNumber.position",
+        cascade="all, delete-orphan",
+        lazy="raise",
+    )
+
+    def __repr__(self) -> str:
+        return f"Person(id={self.id}, external_id={self.external_id!r})"
+
+
+class PhoneNumber(Base):
+    """One of a person's numbers; ``position`` 0 is the preferred one."""
+
+    __tablename__ = "phone_numbers"
+    __table_args__ = (UniqueConstraint("person_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    position: Mapped[int]
+    e164: Mapped[str] = mapped_column(String(20), index=True)
+    kind: Mapped[PhoneKind] = mapped_column(_enum(PhoneKind))
+    #: another person on the register (e.g. a spouse) has this number too
+    shared_with_other_person: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    person: Mapped[Person] = relationship(back_populates="phones", lazy="raise")
+
+    def __repr__(self) -> str:
+        return f"PhoneNumber(person_id={self.person_id}, position={self.position})"
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[CampaignKind] = mapped_column(_enum(CampaignKind))
+    questionnaire_id: Mapped[str] = mapped_column(String(100))
+    questionnaire_version: Mapped[str] = mapped_column(String(50))
+    calling_windows: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    retry_policy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    pacing_mode: Mapped[PacingMode] = mapped_column(_enum(PacingMode))
+    caller_id: Mapped[str] = mapped_column(String(20))
+    state: Mapped[CampaignState] = mapped_column(_enum(CampaignState))
+    created_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"Campaign(id={self.id}, name={self.name!r}, state={self.state.value})"
+
+
+class Cycle(Base):
+    """One pass of a campaign over the register (cycle 1, 2, ...)."""
+
+    __tablename__ = "cycles"
+    __table_args__ = (UniqueConstraint("campaign_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    number: Mapped[int]
+    started_at: Mapped[datetime]
+    deadline: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"Cycle(id={self.id}, campaign_id={self.campaign_id}, number={self.number})"
+
+
+class Attempt(Base):
+    """The ledger: one dial of one number. ``id`` is a UUID made before the dial and used as
+    Asterisk's ChannelId, so a restart can find the call again."""
+
+    __tablename__ = "attempts"
+    __table_args__ = (
+        Index("ix_attempts_cycle_id_state", "cycle_id", "state"),
+        Index("ix_attempts_person_id", "person_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    number: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[AttemptKind] = mapped_column(_enum(AttemptKind))
+    state: Mapped[AttemptState] = mapped_column(_enum(AttemptState))
+    outcome: Mapped[CallOutcome | None] = mapped_column(_enum(CallOutcome, 20))
+    hangup_cause: Mapped[int | None]
+    sip_status: Mapped[int | None]
+    planned_for: Mapped[datetime]
+    placed_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    bridged_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    agent: Mapped[str | None] = mapped_column(String(100))
+    node: Mapped[str | None] = mapped_column(String(100))
+    #: when the agent finished the wrap-up, and the disposition they chose (migration 0002)
+    wrap_up_done_at: Mapped[datetime | None]
+    disposition: Mapped[str | None] = mapped_column(String(20))
+
+    def __repr__(self) -> str:
+        return f"Attempt(id={self.id!r}, state={self.state.value})"
+
+
+class Callback(Base):
+    """A call back an agent scheduled for a person."""
+
+    __tablename__ = "callbacks"
+    __table_args__ = (Index("ix_callbacks_done_due_at", "done", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
+    due_at: Mapped[datetime]
+    number: Mapped[str] = mapped_column(String(20))
+    agent: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(Text, default="")
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"Callback(id={self.id}, person_id={self.person_id}, done={self.done})"
+
+
+class CycleResult(Base):
+    """What finally became of a person in a cycle (one per person and cycle)."""
+
+    __tablename__ = "cycle_results"
+    __table_args__ = (UniqueConstraint("cycle_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    result: Mapped[PersonResult] = mapped_column(_enum(PersonResult))
+    decided_at: Mapped[datetime]
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    def __repr__(self) -> str:
+        return f"CycleResult(cycle_id={self.cycle_id}, person_id={self.person_id})"

@@ -1,0 +1,376 @@
+"""The register of people: bulk writes for the import, and look-ups for the rest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import cache
+from operator import itemgetter
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import (
+    CursorResult,
+    Result,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import aliased, selectinload
+
+from dialer.errors import NotFoundError, StorageError
+from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.models import Base, Person, PhoneKind, PhoneNumber
+
+_T = TypeVar("_T")
+_PERSONS = Base.metadata.tables["persons"]
+_PHONES = Base.metadata.tables["phone_numbers"]
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneRecord:
+    """A number to store for a person, already in E.164."""
+
+    e164: str
+    kind: PhoneKind
+
+
+@dataclass(slots=True)
+class PersonRecord:
+    """A person as the register gives them, ready to be stored (phones in order of
+    preference)."""
+
+    external_id: str
+    last_name: str
+    first_name: str = ""
+    birth_date: date | None = None
+    address: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    district: str | None = None
+    disabled: bool = False
+    medical_flag: bool = False
+    register_flags: dict[str, str] = field(default_factory=dict)
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    phones: list[PhoneRecord] = field(default_factory=list)
+    _fingerprint: str | None = field(default=None, repr=False, compare=False)
+
+    def fingerprint(self) -> str:
+        """A digest of every stored field: equal fingerprints mean nothing changed. Computed
+        once: do not change the record after asking for it."""
+        if self._fingerprint is None:
+            self._fingerprint = self._digest()
+        return self._fingerprint
+
+    def _digest(self) -> str:
+        birth = self.birth_date
+        parts = [
+            self.external_id,
+            self.last_name,
+            self.first_name,
+            birth.isoformat() if birth else "",
+            self.address or "",
+            self.postcode or "",
+            self.city or "",
+            self.district or "",
+            ("D" if self.disabled else "") + ("M" if self.medical_flag else ""),
+            self.contact_name or "",
+            self.contact_phone or "",
+        ]
+        for phone in self.phones:
+            parts.append(phone.e164)
+            parts.append(phone.kind.value)
+        if self.register_flags:
+            parts.extend(
+                f"{column}={value}" for column, value in sorted(self.register_flags.items())
+            )
+        # unit separators cannot occur in register cells (they are stripped text)
+        return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()
+
+
+@dataclass(slots=True)
+class RegisterSnapshot:
+    """What the database holds, to diff a new register against: external id → fingerprint
+    of the people on the register, and the external ids of the people removed from it."""
+
+    active: dict[str, str]
+    removed: set[str]
+
+
+class PersonRepository:
+    """People on the register. Each method is one committed transaction."""
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self._sessions = sessions
+
+    async def get(self, person_id: int) -> Person:
+        async with transaction(self._sessions) as session:
+            person = await session.scalar(
+                select(Person).where(Person.id == person_id).options(selectinload(Person.phones))
+            )
+        if person is None:
+            raise NotFoundError(f"person {person_id}: no such person")
+        return person
+
+    async def find_by_external_id(self, external_id: str) -> Person | None:
+        async with transaction(self._sessions) as session:
+            return await session.scalar(
+                select(Person)
+                .where(Person.external_id == external_id)
+                .options(selectinload(Person.phones))
+            )
+
+    async def list_active(self, *, limit: int | None = None, offset: int = 0) -> list[Person]:
+        """People on the register (not removed), by id, with their numbers."""
+        statement = (
+            select(Person)
+            .where(Person.removed_at.is_(None))
+            .order_by(Person.id)
+            .options(selectinload(Person.phones))
+            .offset(offset)
+            .limit(limit)
+        )
+        async with transaction(self._sessions) as session:
+            return list(await session.scalars(statement))
+
+    async def count_active(self) -> int:
+        async with transaction(self._sessions) as session:
+            count = await session.scalar(
+                select(func.count()).select_from(_PERSONS).where(_PERSONS.c.removed_at.is_(None))
+            )
+        return int(count or 0)
+
+    async def snapshot(self) -> RegisterSnapshot:
+        """Every stored person's external id and fingerprint (streamed, for the import)."""
+        active: dict[str, str] = {}
+        removed: set[str] = set()
+        # plain SQL: no per-row type processing for a million rows
+        statement = text("SELECT external_id, fingerprint, removed_at IS NULL FROM persons")
+        async with transaction(self._sessions) as session:
+            rows = await session.stream(statement.execution_options(yield_per=20_000))
+            async for partition in rows.partitions():  # one await per partition, not per row
+                for external_id, fingerprint, is_active in partition:
+                    if is_active:
+                        active[external_id] = fingerprint
+                    else:
+                        removed.add(external_id)
+        return RegisterSnapshot(active, removed)
+
+    async def write_batch(
+        self,
+        added: Sequence[PersonRecord],
+        changed: Sequence[PersonRecord],
+        *,
+        now: datetime,
+    ) -> None:
+        """Insert ``added``, overwrite ``changed`` (matched by external id, put back on the
+        register if they had been removed) and replace their numbers, in one transaction.
+
+        Bulk path: statements compiled once per dialect and run with the driver's
+        ``executemany`` on values encoded here (SQLAlchemy's per-value type processing costs
+        about 100 µs a person, ten times the insert itself)."""
+        if not added and not changed:
+            return
+        async with transaction(self._sessions) as session:
+            connection = await session.connection()
+            bulk = _bulk_statements(connection.dialect)
+            encode = _Encoder(connection.dialect.name, now)
+            if added:
+                now = encode.now
+                await connection.exec_driver_sql(
+                    bulk.insert_person.sql,
+                    bulk.insert_person.rows((r.external_id, *encode.person(r), now) for r in added),
+                )
+            if changed:
+                await connection.exec_driver_sql(
+                    bulk.update_person.sql,
+                    bulk.update_person.rows((r.external_id, *encode.person(r)) for r in changed),
+                )
+            records = [*added, *changed]
+            ids: dict[str, int] = {}
+            for chunk in _chunks([r.external_id for r in records]):
+                found = await session.execute(
+                    select(_PERSONS.c.external_id, _PERSONS.c.id).where(
+                        _PERSONS.c.external_id.in_(chunk)
+                    )
+                )
+                ids.update(found.all())
+            for id_chunk in _chunks([ids[r.external_id] for r in changed]):
+                await session.execute(delete(_PHONES).where(_PHONES.c.person_id.in_(id_chunk)))
+            not_shared = encode.boolean(False)
+            phone_rows = bulk.insert_phone.rows(
+                (ids[record.external_id], position, phone.e164, phone.kind.value, not_shared)
+                for record in records
+                for position, phone in enumerate(record.phones)
+            )
+            if phone_rows:
+                await connection.exec_driver_sql(bulk.insert_phone.sql, phone_rows)
+
+    async def remove(self, external_ids: Iterable[str], *, now: datetime) -> int:
+        """Take these people off the register (``removed_at``); nothing is deleted."""
+        done = 0
+        for chunk in _chunks(list(external_ids)):
+            async with transaction(self._sessions) as session:
+                result = await session.execute(
+                    update(_PERSONS)
+                    .where(_PERSONS.c.external_id.in_(chunk))
+                    .where(_PERSONS.c.removed_at.is_(None))
+                    .values(removed_at=now, updated_at=now)
+                )
+                done += _rowcount(result)
+        return done
+
+    async def flag_shared_numbers(self) -> int:
+        """Set ``shared_with_other_person`` on every number that another person still on
+        the register has too, clear it elsewhere; return the number of rows changed.
+        (A correlated ``EXISTS`` on the number index: measured faster than grouping.)"""
+        other = aliased(PhoneNumber)
+        owner = aliased(Person)
+        shared = (
+            exists()
+            .where(other.e164 == PhoneNumber.e164)
+            .where(other.person_id != PhoneNumber.person_id)
+            .where(owner.id == other.person_id)
+            .where(owner.removed_at.is_(None))
+        )
+        async with transaction(self._sessions) as session:
+            result = await session.execute(
+                update(PhoneNumber)
+                .where(PhoneNumber.shared_with_other_person != shared)
+                .values(shared_with_other_person=shared)
+                .execution_options(synchronize_session=False)
+            )
+        return _rowcount(result)
+
+
+_UPDATED_COLUMNS = (
+    "last_name",
+    "first_name",
+    "birth_date",
+    "address",
+    "postcode",
+    "city",
+    "district",
+    "disabled",
+    "medical_flag",
+    "register_flags",
+    "contact_name",
+    "contact_phone",
+    "fingerprint",
+    "removed_at",
+    "updated_at",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Statement:
+    """SQL in the dialect's parameter style, taking value tuples in the order of ``keys``
+    (reordered to the statement's own parameter order when it differs)."""
+
+    sql: str
+    keys: tuple[str, ...]
+    reorder: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None
+
+    def rows(self, values: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        if self.reorder is None:
+            return list(values)
+        return [self.reorder(row) for row in values]
+
+    @classmethod
+    def compile(cls, statement: Any, dialect: Dialect, keys: Sequence[str]) -> _Statement:
+        compiled = statement.compile(dialect=dialect, column_keys=list(keys), for_executemany=True)
+        if compiled.positiontup is None:
+            raise StorageError(f"{dialect.name}: bulk writes need a positional parameter style")
+        order = tuple(compiled.positiontup)
+        if order == tuple(keys):
+            return cls(compiled.string, tuple(keys), None)
+        if len(order) < 2:
+            raise StorageError(f"{dialect.name}: unexpected bulk statement {compiled.string}")
+        return cls(compiled.string, tuple(keys), itemgetter(*(keys.index(k) for k in order)))
+
+
+@dataclass(frozen=True, slots=True)
+class _BulkStatements:
+    insert_person: _Statement
+    update_person: _Statement
+    insert_phone: _Statement
+
+
+@cache
+def _bulk_statements(dialect: Dialect) -> _BulkStatements:
+    return _BulkStatements(
+        insert_person=_Statement.compile(
+            insert(_PERSONS), dialect, ("external_id", *_UPDATED_COLUMNS, "created_at")
+        ),
+        update_person=_Statement.compile(
+            update(_PERSONS)
+            .where(_PERSONS.c.external_id == bindparam("key"))
+            .values({name: bindparam(name) for name in _UPDATED_COLUMNS}),
+            dialect,
+            ("key", *_UPDATED_COLUMNS),
+        ),
+        insert_phone=_Statement.compile(
+            insert(_PHONES),
+            dialect,
+            ("person_id", "position", "e164", "kind", "shared_with_other_person"),
+        ),
+    )
+
+
+class _Encoder:
+    """Values as the driver takes them: SQLite gets text dates and naive UTC timestamps in
+    SQLAlchemy's own storage format, and 0/1; PostgreSQL gets the Python objects."""
+
+    def __init__(self, dialect_name: str, now: datetime) -> None:
+        if now.tzinfo is None:
+            raise ValueError(f"naive datetime {now.isoformat()}: pass an aware datetime")
+        self.sqlite = dialect_name == "sqlite"
+        utc = now.astimezone(UTC)
+        self.now: Any = utc.strftime("%Y-%m-%d %H:%M:%S.%f") if self.sqlite else utc
+
+    def boolean(self, value: bool) -> Any:
+        return int(value) if self.sqlite else value
+
+    def person(self, record: PersonRecord) -> tuple[Any, ...]:
+        """The values of ``_UPDATED_COLUMNS``, in that order."""
+        birth: Any = record.birth_date
+        if self.sqlite and birth is not None:
+            birth = birth.isoformat()
+        flags = record.register_flags
+        return (
+            record.last_name,
+            record.first_name,
+            birth,
+            record.address,
+            record.postcode,
+            record.city,
+            record.district,
+            self.boolean(record.disabled),
+            self.boolean(record.medical_flag),
+            json.dumps(flags, ensure_ascii=False) if flags else "{}",
+            record.contact_name,
+            record.contact_phone,
+            record.fingerprint(),
+            None,  # removed_at: on the register
+            self.now,  # updated_at
+        )
+
+
+def _chunks(values: list[_T], size: int = 5000) -> Iterator[list[_T]]:
+    """Slices small enough for an ``IN (...)`` on any backend (SQLite and PostgreSQL allow
+    about 32,000 parameters)."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _rowcount(result: Result[Any]) -> int:
+    return int(cast("CursorResult[Any]", result).rowcount)

@@ -1,0 +1,82 @@
+"""The final result of each person in a cycle, and the follow-up list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from dialer.errors import ConflictError
+from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.models import CycleResult, Person, PersonResult
+
+
+class CycleResultRepository:
+    """Each method is one committed transaction."""
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self._sessions = sessions
+
+    async def record(
+        self,
+        *,
+        cycle_id: int,
+        person_id: int,
+        result: PersonResult,
+        decided_at: datetime,
+        note: str = "",
+        replace: bool = False,
+    ) -> CycleResult:
+        """A person's final result in a cycle. Raises :class:`ConflictError` when one is
+        already recorded, unless ``replace`` (a supervisor's correction)."""
+        async with transaction(self._sessions) as session:
+            existing = await session.scalar(
+                select(CycleResult)
+                .where(CycleResult.cycle_id == cycle_id)
+                .where(CycleResult.person_id == person_id)
+                .with_for_update()
+            )
+            if existing is not None and not replace:
+                raise ConflictError(
+                    f"person {person_id} already has result {existing.result.value} "
+                    f"in cycle {cycle_id}"
+                )
+            if existing is None:
+                existing = CycleResult(cycle_id=cycle_id, person_id=person_id)
+                session.add(existing)
+            existing.result = result
+            existing.decided_at = decided_at
+            existing.note = note
+        return existing
+
+    async def get(self, cycle_id: int, person_id: int) -> CycleResult | None:
+        async with transaction(self._sessions) as session:
+            return await session.scalar(
+                select(CycleResult)
+                .where(CycleResult.cycle_id == cycle_id)
+                .where(CycleResult.person_id == person_id)
+            )
+
+    async def counts(self, cycle_id: int) -> dict[PersonResult, int]:
+        async with transaction(self._sessions) as session:
+            rows = await session.execute(
+                select(CycleResult.result, func.count())
+                .where(CycleResult.cycle_id == cycle_id)
+                .group_by(CycleResult.result)
+            )
+            return dict(rows.all())
+
+    async def never_reached(self, cycle_id: int) -> list[Person]:
+        """The follow-up list: people whose result in the cycle is ``never_reached``, by
+        name, with their numbers (people removed from the register since included)."""
+        statement = (
+            select(Person)
+            .join(CycleResult, CycleResult.person_id == Person.id)
+            .where(CycleResult.cycle_id == cycle_id)
+            .where(CycleResult.result == PersonResult.NEVER_REACHED)
+            .order_by(Person.last_name, Person.first_name, Person.id)
+            .options(selectinload(Person.phones))
+        )
+        async with transaction(self._sessions) as session:
+            return list(await session.scalars(statement))

@@ -1,0 +1,151 @@
+"""Re-importing an updated register: added, changed, removed (soft), unchanged; the history
+of a person taken off the register stays."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from dialer.core.outcomes import CallOutcome
+from dialer.register import import_register
+from dialer.storage import (
+    AttemptKind,
+    AttemptLedger,
+    CampaignKind,
+    CampaignRepository,
+    CycleRepository,
+    CycleResultRepository,
+    PacingMode,
+    PersonRepository,
+    PersonResult,
+    SessionFactory,
+    create_engine,
+    create_session_factory,
+    migrate_engine,
+)
+
+FIRST_IMPORT = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
+SECOND_IMPORT = FIRST_IMPORT + timedelta(days=14)
+HEADER = ["Identifiant", "Nom", "Prénom", "Date de naissance", "Adresse", "Téléphone", "Portable"]
+JUNE = [
+    ["A1", "Dupont", "Jeanne", "12/03/1941", "3 rue de la Paix", "01 45 67 89 10", ""],
+    ["A2", "Lefèvre", "Hélène", "02/09/1936", "7 rue de l'Église", "04 78 42 11 22", ""],
+    ["A3", "Garçon", "Cécile", "30/06/1938", "15 quai Saint-Vincent", "04 78 42 11 22", ""],
+    ["A4", "Martin", "Paul", "05/05/1940", "8 place des Vosges", "01 42 00 00 01", ""],
+]
+JULY = [
+    ["A1", "Dupont", "Jeanne", "12/03/1941", "3 rue de la Paix", "01 45 67 89 10", ""],
+    # A2 has a new mobile, A3 left the register, A4 is unchanged but written differently
+    ["A2", "Lefèvre", "Hélène", "02/09/1936", "7 rue de l'Église", "04 78 42 11 22",
+     "06 12 34 56 78"],
+    ["A4", "Martin", "Paul", "5/5/1940", "8 place des Vosges", "+33 1 42 00 00 01", ""],
+    ["A5", "Bœuf", "François", "14/07/1932", "2 place Bellecour", "04 72 00 11 22", ""],
+]  # fmt: skip
+
+
+def write(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+    return path
+
+
+@pytest_asyncio.fixture
+async def sessions(tmp_path: Path) -> AsyncIterator[SessionFactory]:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'dialer.db'}")
+    await migrate_engine(engine)
+    yield create_session_factory(engine)
+    await engine.dispose()
+
+
+@pytest.mark.asyncio
+async def test_a_reimport_applies_the_diff_and_keeps_history(
+    sessions: SessionFactory, tmp_path: Path
+) -> None:
+    first = await import_register(sessions, write(tmp_path / "juin.csv", JUNE), now=FIRST_IMPORT)
+    assert (first.added, first.shared_numbers) == (4, 1)
+
+    people = PersonRepository(sessions)
+    garcon = await people.find_by_external_id("A3")
+    assert garcon is not None
+    assert garcon.phones[0].shared_with_other_person
+    campaign = await CampaignRepository(sessions).create(
+        name="Canicule juin",
+        kind=CampaignKind.HEATWAVE,
+        questionnaire_id="canicule",
+        questionnaire_version="2025.1",
+        caller_id="+33140000000",
+        pacing_mode=PacingMode.PROGRESSIVE,
+        calling_windows=[],
+        retry_policy={},
+        now=FIRST_IMPORT,
+    )
+    cycle = await CycleRepository(sessions).open(
+        campaign.id, started_at=FIRST_IMPORT, deadline=FIRST_IMPORT + timedelta(days=1)
+    )
+    ledger = AttemptLedger(sessions)
+    attempt = await ledger.record_planned(
+        cycle_id=cycle.id,
+        person_id=garcon.id,
+        number=garcon.phones[0].e164,
+        kind=AttemptKind.AUTOMATIC,
+        planned_for=FIRST_IMPORT,
+    )
+    assert await ledger.mark_dialing(attempt.id, at=FIRST_IMPORT)
+    await ledger.close(attempt.id, CallOutcome.NO_ANSWER, at=FIRST_IMPORT)
+    await CycleResultRepository(sessions).record(
+        cycle_id=cycle.id,
+        person_id=garcon.id,
+        result=PersonResult.NEVER_REACHED,
+        decided_at=FIRST_IMPORT,
+    )
+
+    second = await import_register(
+        sessions, write(tmp_path / "juillet.csv", JULY), now=SECOND_IMPORT
+    )
+    assert (second.read, second.added, second.changed, second.unchanged, second.removed) == (
+        4, 1, 1, 2, 1,
+    )  # fmt: skip
+    assert second.summary_fr() == (
+        "4 lignes lues, 1 ajoutée, 1 modifiée, 2 inchangées, 1 retirée du registre, "
+        "0 doublon fusionné, 0 numéro partagé, 0 rejetée."
+    )
+
+    active = {p.external_id: p for p in await people.list_active()}
+    assert sorted(active) == ["A1", "A2", "A4", "A5"]
+    assert [n.e164 for n in active["A2"].phones] == ["+33478421122", "+33612345678"]
+    assert active["A2"].updated_at == SECOND_IMPORT
+    assert active["A1"].updated_at == FIRST_IMPORT  # unchanged: not rewritten
+    assert active["A5"].created_at == SECOND_IMPORT
+    # A3 left: A2's number is no longer shared with anyone on the register
+    assert not active["A2"].phones[0].shared_with_other_person
+
+    removed = await people.find_by_external_id("A3")
+    assert removed is not None
+    assert removed.id == garcon.id
+    assert removed.removed_at == SECOND_IMPORT
+    assert [a.id for a in await ledger.for_person(garcon.id)] == [attempt.id]
+    follow_up = await CycleResultRepository(sessions).never_reached(cycle.id)
+    assert [p.external_id for p in follow_up] == ["A3"]
+
+    # the same file again: nothing to do
+    third = await import_register(
+        sessions, write(tmp_path / "juillet.csv", JULY), now=SECOND_IMPORT + timedelta(days=1)
+    )
+    assert (third.added, third.changed, third.unchanged, third.removed) == (0, 0, 4, 0)
+
+    # A3 comes back: the same person, with their history
+    back = await import_register(
+        sessions, write(tmp_path / "aout.csv", [*JULY, JUNE[2]]), now=SECOND_IMPORT
+    )
+    assert (back.added, back.changed, back.unchanged) == (0, 1, 4)
+    returned = await people.find_by_external_id("A3")
+    assert returned is not None
+    assert returned.removed_at is None
+    assert returned.id == garcon.id

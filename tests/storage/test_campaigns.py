@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from dialer.errors import ConflictError, NotFoundError
+from dialer.storage import (
+    CallbackRepository,
+    CampaignKind,
+    CampaignRepository,
+    CampaignState,
+    CycleRepository,
+    CycleResultRepository,
+    PacingMode,
+    PersonResult,
+    SessionFactory,
+)
+
+from .conftest import NOW, Scene
+
+
+@pytest.mark.asyncio
+async def test_a_campaign_is_created_in_draft_and_moved_by_compare_and_set(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    campaigns = CampaignRepository(sessions)
+    campaign = await campaigns.get(scene.campaign_id)
+    assert campaign.state is CampaignState.DRAFT
+    assert campaign.calling_windows == {"week": [["09:00-19:00"]] * 6 + [[]], "holiday": []}
+    assert campaign.retry_policy == {"max_attempts": 3}
+    assert campaign.created_at == NOW
+
+    running = await campaigns.set_state(
+        campaign.id, CampaignState.RUNNING, expected={CampaignState.DRAFT}
+    )
+    assert running.state is CampaignState.RUNNING
+    with pytest.raises(ConflictError, match="is running: cannot make it running"):
+        await campaigns.set_state(
+            campaign.id, CampaignState.RUNNING, expected={CampaignState.DRAFT}
+        )
+    assert (await campaigns.by_name("Canicule 2025")).state is CampaignState.RUNNING
+    assert [c.id for c in await campaigns.list_all()] == [campaign.id]
+
+    with pytest.raises(ConflictError, match="already exists"):
+        await campaigns.create(
+            name="Canicule 2025",
+            kind=CampaignKind.HEATWAVE,
+            questionnaire_id="q",
+            questionnaire_version="1",
+            caller_id="+33140000000",
+            pacing_mode=PacingMode.PREVIEW,
+            calling_windows={},
+            retry_policy={},
+            now=NOW,
+        )
+    with pytest.raises(NotFoundError):
+        await campaigns.by_name("Grand froid")
+
+
+@pytest.mark.asyncio
+async def test_cycles_are_numbered_and_one_is_open_at_a_time(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    cycles = CycleRepository(sessions)
+    first = await cycles.current(scene.campaign_id)
+    assert first is not None
+    assert first.number == 1
+    with pytest.raises(ConflictError, match="cycle 1 is still open"):
+        await cycles.open(scene.campaign_id, started_at=NOW, deadline=NOW + timedelta(days=1))
+    closed = await cycles.close(first.id, at=NOW + timedelta(hours=8))
+    assert closed.closed_at == NOW + timedelta(hours=8)
+    with pytest.raises(ConflictError, match="already closed"):
+        await cycles.close(first.id, at=NOW)
+    second = await cycles.open(
+        scene.campaign_id, started_at=NOW + timedelta(days=1), deadline=NOW + timedelta(days=2)
+    )
+    assert second.number == 2
+    assert [c.number for c in await cycles.list_for(scene.campaign_id)] == [1, 2]
+    with pytest.raises(NotFoundError):
+        await cycles.open(10_000, started_at=NOW, deadline=NOW)
+
+
+@pytest.mark.asyncio
+async def test_callbacks_come_due_and_are_done_once(sessions: SessionFactory, scene: Scene) -> None:
+    callbacks = CallbackRepository(sessions)
+    later = await callbacks.schedule(
+        person_id=scene.alice_id,
+        cycle_id=scene.cycle_id,
+        due_at=NOW + timedelta(hours=2),
+        number="+33145678910",
+        agent="agent-1001",
+        note="rappeler après la sieste",
+        now=NOW,
+    )
+    soon = await callbacks.schedule(
+        person_id=scene.bob_id,
+        cycle_id=scene.cycle_id,
+        due_at=NOW + timedelta(hours=1),
+        number="+33612345678",
+        agent=None,
+        now=NOW,
+    )
+    assert await callbacks.due(NOW) == []
+    assert [c.id for c in await callbacks.due(NOW + timedelta(hours=3))] == [soon.id, later.id]
+    await callbacks.mark_done(soon.id)
+    with pytest.raises(ConflictError, match="already done"):
+        await callbacks.mark_done(soon.id)
+    due = await callbacks.due(NOW + timedelta(hours=3), cycle_id=scene.cycle_id)
+    assert [c.note for c in due] == ["rappeler après la sieste"]
+
+
+@pytest.mark.asyncio
+async def test_results_are_final_unless_replaced_and_feed_the_follow_up_list(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    results = CycleResultRepository(sessions)
+    await results.record(
+        cycle_id=scene.cycle_id,
+        person_id=scene.alice_id,
+        result=PersonResult.NEVER_REACHED,
+        decided_at=NOW,
+    )
+    await results.record(
+        cycle_id=scene.cycle_id,
+        person_id=scene.bob_id,
+        result=PersonResult.REACHED,
+        decided_at=NOW,
+    )
+    with pytest.raises(ConflictError, match="already has result never_reached"):
+        await results.record(
+            cycle_id=scene.cycle_id,
+            person_id=scene.alice_id,
+            result=PersonResult.REACHED,
+            decided_at=NOW,
+        )
+    follow_up = await results.never_reached(scene.cycle_id)
+    assert [(p.external_id, [n.e164 for n in p.phones]) for p in follow_up] == [
+        ("A1", ["+33145678910"])
+    ]
+    await results.record(
+        cycle_id=scene.cycle_id,
+        person_id=scene.alice_id,
+        result=PersonResult.HOSPITALISED,
+        decided_at=NOW + timedelta(hours=1),
+        note="hospitalisée depuis lundi",
+        replace=True,
+    )
+    assert await results.never_reached(scene.cycle_id) == []
+    assert await results.counts(scene.cycle_id) == {
+        PersonResult.HOSPITALISED: 1,
+        PersonResult.REACHED: 1,
+    }
+    stored = await results.get(scene.cycle_id, scene.alice_id)
+    assert stored is not None
+    assert stored.note == "hospitalisée depuis lundi"

@@ -1,0 +1,173 @@
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dialer.core.outcomes import CallOutcome
+from dialer.errors import ConflictError, InputError, NotFoundError
+from dialer.storage import (
+    AttemptKind,
+    AttemptLedger,
+    AttemptState,
+    SessionFactory,
+    create_engine,
+    create_session_factory,
+)
+from dialer.storage.models import Attempt
+
+from .conftest import NOW, Scene
+
+
+async def plan(ledger: AttemptLedger, scene: Scene, minutes: int = 0) -> Attempt:
+    return await ledger.record_planned(
+        cycle_id=scene.cycle_id,
+        person_id=scene.alice_id,
+        number="+33145678910",
+        kind=AttemptKind.AUTOMATIC,
+        planned_for=NOW + timedelta(minutes=minutes),
+    )
+
+
+@pytest.mark.asyncio
+async def test_an_attempt_goes_forward_through_its_states(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    ledger = AttemptLedger(sessions)
+    attempt = await plan(ledger, scene)
+    assert len(attempt.id) == 36
+    assert (await ledger.get(attempt.id)).state is AttemptState.PLANNED
+
+    assert await ledger.mark_dialing(attempt.id, at=NOW, node="asterisk-1")
+    await ledger.advance(attempt.id, AttemptState.RINGING, at=NOW + timedelta(seconds=1))
+    await ledger.advance(attempt.id, AttemptState.ANSWERED, at=NOW + timedelta(seconds=5))
+    await ledger.advance(
+        attempt.id, AttemptState.BRIDGED, at=NOW + timedelta(seconds=6), agent="agent-1001"
+    )
+    await ledger.close(
+        attempt.id, CallOutcome.ANSWERED, at=NOW + timedelta(minutes=3), hangup_cause=16
+    )
+
+    stored = await ledger.get(attempt.id)
+    assert stored.state is AttemptState.ENDED
+    assert stored.outcome is CallOutcome.ANSWERED
+    assert stored.node == "asterisk-1"
+    assert stored.agent == "agent-1001"
+    assert stored.hangup_cause == 16
+    assert stored.placed_at == NOW
+    assert stored.answered_at == NOW + timedelta(seconds=5)
+    assert stored.bridged_at == NOW + timedelta(seconds=6)
+    assert stored.ended_at == NOW + timedelta(minutes=3)
+
+
+@pytest.mark.asyncio
+async def test_a_state_never_moves_backward(sessions: SessionFactory, scene: Scene) -> None:
+    ledger = AttemptLedger(sessions)
+    attempt = await plan(ledger, scene)
+    assert await ledger.mark_dialing(attempt.id, at=NOW)
+    await ledger.advance(attempt.id, AttemptState.ANSWERED, at=NOW)  # ringing may be skipped
+
+    with pytest.raises(ConflictError, match="from answered to ringing"):
+        await ledger.advance(attempt.id, AttemptState.RINGING, at=NOW)
+    with pytest.raises(ConflictError, match="from answered to answered"):
+        await ledger.advance(attempt.id, AttemptState.ANSWERED, at=NOW)
+
+    await ledger.close(attempt.id, CallOutcome.ABANDONED, at=NOW)
+    with pytest.raises(ConflictError, match="from ended to ended"):
+        await ledger.close(attempt.id, CallOutcome.ANSWERED, at=NOW)
+    with pytest.raises(ConflictError, match="from ended to bridged"):
+        await ledger.advance(attempt.id, AttemptState.BRIDGED, at=NOW)
+    assert not await ledger.mark_dialing(attempt.id, at=NOW)
+    assert (await ledger.get(attempt.id)).outcome is CallOutcome.ABANDONED
+
+
+@pytest.mark.asyncio
+async def test_a_failed_attempt_is_final(sessions: SessionFactory, scene: Scene) -> None:
+    ledger = AttemptLedger(sessions)
+    attempt = await plan(ledger, scene)
+    await ledger.close(attempt.id, CallOutcome.FAILED, at=NOW, failed=True)
+    assert (await ledger.get(attempt.id)).state is AttemptState.FAILED
+    assert not await ledger.mark_dialing(attempt.id, at=NOW)
+    with pytest.raises(ConflictError, match="from failed to ended"):
+        await ledger.close(attempt.id, CallOutcome.BUSY, at=NOW)
+
+
+@pytest.mark.asyncio
+async def test_unknown_attempts_and_wrong_states_are_named(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    ledger = AttemptLedger(sessions)
+    with pytest.raises(NotFoundError, match="nope"):
+        await ledger.mark_dialing("nope", at=NOW)
+    with pytest.raises(NotFoundError, match="nope"):
+        await ledger.close("nope", CallOutcome.BUSY, at=NOW)
+    attempt = await plan(ledger, scene)
+    with pytest.raises(InputError, match="ended"):
+        await ledger.advance(attempt.id, AttemptState.ENDED, at=NOW)
+
+
+@pytest.mark.asyncio
+async def test_mark_dialing_succeeds_once_when_called_twice_at_the_same_time(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    ledger = AttemptLedger(sessions)
+    attempts = [await plan(ledger, scene, minutes) for minutes in range(5)]
+    for attempt in attempts:
+        results = await asyncio.gather(
+            ledger.mark_dialing(attempt.id, at=NOW),
+            ledger.mark_dialing(attempt.id, at=NOW),
+        )
+        assert sorted(results) == [False, True]
+
+
+@pytest.mark.asyncio
+async def test_mark_dialing_succeeds_once_across_two_processes_engines(
+    engine: AsyncEngine, sessions: SessionFactory, scene: Scene
+) -> None:
+    """Two dialers (two engines, two connection pools) racing for the same attempts."""
+    other_engine = create_engine(engine.url.render_as_string(hide_password=False))
+    try:
+        ours = AttemptLedger(sessions)
+        theirs = AttemptLedger(create_session_factory(other_engine))
+        attempts = [await plan(ours, scene, minutes) for minutes in range(10)]
+
+        async def race(ledger: AttemptLedger) -> list[bool]:
+            return [await ledger.mark_dialing(a.id, at=NOW) for a in attempts]
+
+        mine, other = await asyncio.gather(race(ours), race(theirs))
+    finally:
+        await other_engine.dispose()
+    assert all(a != b for a, b in zip(mine, other, strict=True))
+    assert sum(mine) + sum(other) == len(attempts)
+
+
+@pytest.mark.asyncio
+async def test_in_flight_lists_what_a_restart_must_reconcile(
+    engine: AsyncEngine, sessions: SessionFactory, scene: Scene
+) -> None:
+    ledger = AttemptLedger(sessions)
+    planned = await plan(ledger, scene, 0)
+    dialing = await plan(ledger, scene, 1)
+    bridged = await plan(ledger, scene, 2)
+    ended = await plan(ledger, scene, 3)
+    for attempt in (dialing, bridged, ended):
+        assert await ledger.mark_dialing(attempt.id, at=NOW)
+    await ledger.advance(bridged.id, AttemptState.BRIDGED, at=NOW, agent="agent-1002")
+    await ledger.close(ended.id, CallOutcome.NO_ANSWER, at=NOW, sip_status=480)
+
+    # a restart: a new engine on the same database sees the same ledger
+    restarted = create_engine(engine.url.render_as_string(hide_password=False))
+    try:
+        after_restart = AttemptLedger(create_session_factory(restarted))
+        assert [a.id for a in await after_restart.in_flight()] == [dialing.id, bridged.id]
+        assert [a.id for a in await after_restart.in_flight(scene.cycle_id)] == [
+            dialing.id,
+            bridged.id,
+        ]
+        assert await after_restart.in_flight(scene.cycle_id + 1000) == []
+        assert [a.id for a in await after_restart.planned(scene.cycle_id)] == [planned.id]
+        assert len(await after_restart.for_person(scene.alice_id)) == 4
+    finally:
+        await restarted.dispose()
