@@ -80,6 +80,9 @@ class RigSettings(BaseModel):
     agents: int = Field(default=3, ge=0, le=200)
     first_agent_extension: int = Field(default=1001, ge=100)
     softphone_first_port: int = Field(default=5080, ge=1024, le=65000)
+    #: benchmark agents: PJSIP endpoints bench-agent-1..N answered by one sipp (agent farm)
+    bench_agents: int = Field(default=0, ge=0, le=1000)
+    agent_farm_port: int = Field(default=5090, ge=1024, le=65000)
     start_timeout_s: float = Field(default=60.0, gt=0)
 
 

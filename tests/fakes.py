@@ -74,6 +74,7 @@ class LedgerEntry:
     node: str | None = None
     agent: str | None = None
     outcome: CallOutcome | None = None
+    disposition: str | None = None
     history: list[str] = field(default_factory=list)
 
 
@@ -125,12 +126,15 @@ class MemoryLedger:
         self._move(attempt_id, "ended")
         self.entries[attempt_id].outcome = outcome
 
-    async def wrap_up_done(self, attempt_id: str, *, at: datetime) -> None:
+    async def wrap_up_done(self, attempt_id: str, *, at: datetime, disposition: str | None) -> None:
         self.entries[attempt_id].history.append("wrapped")
+        self.entries[attempt_id].disposition = disposition
 
     async def in_flight(self, node: str) -> list[InFlightAttempt]:
         return [
-            InFlightAttempt(e.attempt_id, e.person_id, e.cycle_id, e.number, e.node, e.agent)
+            InFlightAttempt(
+                e.attempt_id, e.person_id, e.cycle_id, e.number, e.node, e.agent, state=e.state
+            )
             for e in self.entries.values()
             if e.state in ("dialing", "ringing", "answered", "bridged") and e.node in (node, None)
         ]
@@ -141,6 +145,7 @@ class MemoryQueue:
         self.ledger = ledger
         self.pending = list(dials)
         self.settled_outcomes: dict[str, CallOutcome] = {}
+        self.dispositions: dict[str, str | None] = {}
         for dial in dials:
             ledger.plan(dial.attempt_id, dial.person_id, dial.number, dial.cycle_id)
 
@@ -150,6 +155,9 @@ class MemoryQueue:
 
     async def settled(self, attempt_id: str, outcome: CallOutcome, at: datetime) -> None:
         self.settled_outcomes[attempt_id] = outcome
+
+    async def disposed(self, attempt_id: str, disposition: str | None, at: datetime) -> None:
+        self.dispositions[attempt_id] = disposition
 
     def waiting(self) -> int:
         return len(self.pending)

@@ -4,9 +4,9 @@
 
     PLANNED ──dial──▶ DIALING ──ringing──▶ RINGING ──answered──▶ ANSWERED ──joined──▶ JOINED
        │                 │                    │                     │                   │
-       │cancel           │hangup              │hangup               │abandon/hangup     │hangup
-       ▼                 ▼                    ▼                     ▼                   ▼
-    CANCELLED          ENDED                ENDED                ABANDONED            ENDED
+       │cancel           │hangup              │hangup           abandon│  │hangup      │hangup
+       ▼                 ▼                    ▼                     ▼  ▼            ▼
+    CANCELLED          ENDED                ENDED          ABANDONED  ENDED        ENDED
 
 ``DIALING`` may go straight to ``ANSWERED`` (Asterisk does not always report ringing).
 A state only moves forward: the ledger enforces the same order.
@@ -52,8 +52,9 @@ TRANSITIONS: dict[tuple[CallState, CallEvent], CallState] = {
     (CallState.RINGING, CallEvent.HANGUP): CallState.ENDED,
     (CallState.ANSWERED, CallEvent.JOINED): CallState.JOINED,
     (CallState.ANSWERED, CallEvent.ABANDON): CallState.ABANDONED,
-    # the person hung up before any agent was joined: abandoned too (Ofcom's definition)
-    (CallState.ANSWERED, CallEvent.HANGUP): CallState.ABANDONED,
+    # the person hung up inside the join window, before any agent was joined: nobody
+    # dropped the call, so it is no abandon (the outcome says "hung up")
+    (CallState.ANSWERED, CallEvent.HANGUP): CallState.ENDED,
     (CallState.JOINED, CallEvent.HANGUP): CallState.ENDED,
 }
 

@@ -32,8 +32,11 @@ class CallOutcome(StrEnum):
     REJECTED = "rejected"
     CONGESTION = "congestion"
     FAILED = "failed"
-    #: a person answered and no agent was joined within 2 s (recorded by the engine)
+    #: a person answered and no agent was joined within 2 s: the dialplan played the
+    #: information message (recorded by the engine; counts against the abandon cap)
     ABANDONED = "abandoned"
+    #: a person answered and hung up before the join window ended: nobody dropped them
+    HUNG_UP = "hung_up"
     #: answering-machine detection (when the campaign enables it) heard a machine
     MACHINE = "machine"
 
@@ -48,6 +51,7 @@ OUTCOME_LABELS_FR: dict[CallOutcome, str] = {
     CallOutcome.CONGESTION: "réseau saturé",
     CallOutcome.FAILED: "échec",
     CallOutcome.ABANDONED: "abandonné",
+    CallOutcome.HUNG_UP: "a raccroché aussitôt",
     CallOutcome.MACHINE: "répondeur",
 }
 

@@ -50,9 +50,10 @@ def outcome_of(record: RecordedEnd) -> CallOutcome:
     """The outcome Asterisk's hangup-handler record means."""
     if record.dialer_state == "abandoned":
         return CallOutcome.ABANDONED
-    if record.dialer_state == "joined" or record.channel_state == "Up":
-        # Up without a decision: the person hung up inside the join window, unjoined
-        return CallOutcome.ANSWERED if record.dialer_state == "joined" else CallOutcome.ABANDONED
+    if record.dialer_state == "joined":
+        return CallOutcome.ANSWERED
+    if record.channel_state == "Up":
+        return CallOutcome.HUNG_UP  # answered, gone inside the join window, before a decision
     if record.tech_cause in PROVISIONAL_SIP:
         return CallOutcome.NO_ANSWER  # still ringing when Asterisk gave up
     return classify(originate_reason=None, cause=record.cause, tech_cause=record.tech_cause)

@@ -69,6 +69,13 @@ class SeatBoard:
             raise ConflictError("a pause needs a reason")
         return self._apply(agent, AgentEvent.PAUSE, now, pause_reason=reason)
 
+    def seats_by_agent(self) -> dict[str, Seat]:
+        return dict(self._seats)
+
+    def reserve_agent(self, agent: str, attempt_id: str, now: datetime) -> Seat:
+        """Reserve this ready agent for ``attempt_id`` (a call resumed after a restart)."""
+        return self._apply(agent, AgentEvent.RESERVE, now, attempt_id=attempt_id)
+
     def reserve_for(self, attempt_id: str, now: datetime) -> Seat | None:
         """Reserve the agent ready the longest for ``attempt_id``; None if nobody is ready."""
         ready = [s for s in self._seats.values() if s.state is AgentState.READY]

@@ -20,8 +20,9 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dialer.core.agent_states import AgentState
 from dialer.core.call_states import CallEvent, CallState
@@ -29,8 +30,9 @@ from dialer.core.handling_time import CallTiming
 from dialer.core.outcomes import CallOutcome
 from dialer.core.reconciliation import Close, Resume, outcome_of, reconcile
 from dialer.core.seats import SeatBoard
+from dialer.engine.activity import Activity
 from dialer.engine.live_calls import LiveCall, LiveCalls
-from dialer.engine.ports import DialQueue, Ledger, NoScreens, ScreenNotifier
+from dialer.engine.ports import DialQueue, InFlightAttempt, Ledger, NoScreens, ScreenNotifier
 from dialer.errors import DialerError, TelephonyError
 from dialer.telephony.port import (
     AGENT_LEG_PREFIX,
@@ -48,10 +50,11 @@ from dialer.telephony.port import (
     TelephonyEvent,
     TelephonyPort,
 )
-from dialer.telephony.translate import agent_leg_id
+from dialer.telephony.translate import agent_leg_id, agent_of_leg
 
 log = logging.getLogger(__name__)
 
+PARIS = ZoneInfo("Europe/Paris")
 #: how many (answer → join) latencies the engine keeps for its statistics
 LATENCY_SAMPLES = 10_000
 
@@ -85,6 +88,7 @@ class DialingEngine:
         screens: ScreenNotifier | None = None,
         clock: Callable[[], datetime] = _utcnow,
         tick_s: float = 1.0,
+        zone: tzinfo = PARIS,
     ) -> None:
         if ring_timeout_s < 15:
             raise DialerError(f"ring_timeout_s={ring_timeout_s}: never under 15 s")
@@ -101,6 +105,7 @@ class DialingEngine:
         self.seats = SeatBoard()
         self.calls = LiveCalls()
         self.finished: list[CallTiming] = []
+        self.activity = Activity(zone)
         self.join_latencies_ms: deque[float] = deque(maxlen=LATENCY_SAMPLES)
         self.last_plan = DialPlan(0, "not started")
         self.dialing_enabled = True
@@ -116,6 +121,7 @@ class DialingEngine:
             "reconciled_resumed": 0,
             "reconciled_closed": 0,
             "dial_refused": 0,
+            "legs_adopted": 0,
         }
         self._agent_endpoints: dict[str, str] = {}
         self._pending_wraps: dict[str, LiveCall] = {}
@@ -236,16 +242,20 @@ class DialingEngine:
                 with contextlib.suppress(TelephonyError):
                     await self.nodes[name].hang_up(seat.leg_id)
 
-    async def finish_wrap_up(self, agent: str) -> None:
-        """The agent submitted the call's disposition: wrap-up ends, the agent is ready."""
+    async def finish_wrap_up(self, agent: str, disposition: str | None = None) -> None:
+        """The agent submitted the call's disposition (``reached``, ``refused``, ...): the
+        wrap-up ends, the agent is ready again, and the campaign plans what comes next."""
         now = self.clock()
         seat = self.seats.get(agent)
         attempt_id = seat.attempt_id
         self.seats.wrap_up_done(agent, now)
         call = self._pending_wraps.pop(attempt_id, None) if attempt_id else None
         if call is not None and attempt_id is not None:
-            await self.ledger.wrap_up_done(attempt_id, at=now)
+            await self.ledger.wrap_up_done(attempt_id, at=now, disposition=disposition)
+            if call.ended_at is not None:
+                self.activity.wrap_up.append((now - call.ended_at).total_seconds())
             self._record_timing(call, wrap_up_done_at=now)
+            await self.queue.disposed(attempt_id, disposition, now)
 
     async def hang_up_call(self, agent: str) -> None:
         """The agent ends the call from the screen."""
@@ -321,6 +331,7 @@ class DialingEngine:
         call.take(CallEvent.ANSWERED)
         call.answered_at = at
         self._counters["answered"] += 1
+        self.activity.time_to_answer.append((at - call.dialed_at).total_seconds())
         seat = self.seats.reserve_for(attempt_id, self.clock())
         joining = seat is not None and seat.leg_id is not None
         if seat is not None and seat.leg_id is not None:
@@ -361,8 +372,13 @@ class DialingEngine:
                 record = await node.recorded_end(attempt_id)
                 if record is not None:
                     outcome = outcome_of(record)
+        live = call.answered_at is not None and not call.machine
+        self.activity.settled(at, live=live)
+        if call.joined_at is not None:
+            self.activity.talk.append((at - call.joined_at).total_seconds())
         if outcome is CallOutcome.ABANDONED:
             self._counters["abandoned"] += 1
+            self.activity.abandoned(at)
         if outcome is CallOutcome.MACHINE:
             self._counters["machines"] += 1
         seat = self.seats.by_attempt(attempt_id)
@@ -428,18 +444,7 @@ class DialingEngine:
                 case Resume():
                     self._counters["reconciled_resumed"] += 1
                     if self.calls.get(attempt.attempt_id) is None:
-                        self.calls.add(
-                            LiveCall(
-                                attempt.attempt_id,
-                                attempt.person_id,
-                                attempt.cycle_id,
-                                attempt.number,
-                                node.name,
-                                now,
-                                state=CallState.RINGING,
-                                agent=attempt.agent,
-                            )
-                        )
+                        self._resume(attempt, node.name, now)
                 case Close(outcome=outcome, cause=cause, sip_status=sip, recorded=known):
                     self._counters["reconciled_closed"] += 1
                     call = self.calls.pop(attempt.attempt_id) or LiveCall(
@@ -458,6 +463,7 @@ class DialingEngine:
                     end = recorded[attempt.attempt_id].ended_at if known else None
                     await self._close(call, outcome, end or now, cause, sip, failed=not known)
                     await node.forget_recorded_end(attempt.attempt_id)
+        self._adopt_legs({c for c in live if c.startswith(AGENT_LEG_PREFIX)}, now)
         for seat in self.seats.seats():
             leg = seat.leg_id
             if (
@@ -467,6 +473,49 @@ class DialingEngine:
                 and seat.state is not AgentState.LOGGED_OUT
             ):
                 self.seats.phone_lost(seat.agent, now)
+
+    def _resume(self, attempt: InFlightAttempt, node: str, now: datetime) -> None:
+        """Follow again a call that outlived its controller, in the state the ledger knew."""
+        state = {
+            "ringing": CallState.RINGING,
+            "answered": CallState.ANSWERED,
+            "bridged": CallState.JOINED,
+        }.get(attempt.state, CallState.DIALING)
+        call = LiveCall(
+            attempt.attempt_id,
+            attempt.person_id,
+            attempt.cycle_id,
+            attempt.number,
+            node,
+            attempt.placed_at or now,
+            state=state,
+            agent=attempt.agent,
+        )
+        if state in (CallState.ANSWERED, CallState.JOINED):
+            call.answered_at = attempt.answered_at or now
+        if state is CallState.JOINED:
+            call.joined_at = attempt.bridged_at or now
+        self.calls.add(call)
+
+    def _adopt_legs(self, legs: set[str], now: datetime) -> None:
+        """Agents' phone legs still connected from a previous controller become seats again:
+        on call if the ledger says their call goes on, else ready."""
+        known = {seat.leg_id for seat in self.seats.seats()}
+        for leg in sorted(legs - known):
+            agent = agent_of_leg(leg)
+            current = self.seats.seats_by_agent().get(agent)
+            if current is not None and current.state is not AgentState.LOGGED_OUT:
+                continue
+            self.seats.log_in(agent, agent, leg, now)
+            self.seats.go_ready(agent, now)
+            call = next(
+                (c for c in self.calls.all() if c.agent == agent and c.joined_at is not None),
+                None,
+            )
+            if call is not None:
+                self.seats.reserve_agent(agent, call.attempt_id, now)
+                self.seats.joined(agent, now)
+            self._counters["legs_adopted"] += 1
 
     # ---- statistics ---------------------------------------------------------------------
     def statistics(self) -> dict[str, object]:

@@ -35,12 +35,12 @@ class LiveCall:
         with Asterisk's recorded end)."""
         if self.machine:
             return CallOutcome.MACHINE
-        if self.state is CallState.ABANDONED or (
-            self.answered_at is not None and self.joined_at is None
-        ):
-            return CallOutcome.ABANDONED
+        if self.state is CallState.ABANDONED:
+            return CallOutcome.ABANDONED  # the dialplan played the information message
         if self.joined_at is not None:
             return CallOutcome.ANSWERED
+        if self.answered_at is not None:
+            return CallOutcome.HUNG_UP  # gone inside the join window, before any agent
         return classify(originate_reason=self.originate_reason, cause=cause, tech_cause=tech_cause)
 
 

@@ -33,6 +33,10 @@ class InFlightAttempt:
     number: str
     node: str | None
     agent: str | None
+    state: str = "dialing"  # the ledger's state: dialing, ringing, answered, bridged
+    placed_at: datetime | None = None
+    answered_at: datetime | None = None
+    bridged_at: datetime | None = None
 
 
 class DialQueue(Protocol):
@@ -42,7 +46,11 @@ class DialQueue(Protocol):
     async def take(self, count: int, now: datetime) -> list[PlannedDial]: ...
 
     async def settled(self, attempt_id: str, outcome: CallOutcome, at: datetime) -> None:
-        """An attempt ended: the campaign plans what comes next for the person."""
+        """An attempt ended: the campaign plans what comes next for the person (for a call
+        an agent handled, once the agent's disposition arrives)."""
+
+    async def disposed(self, attempt_id: str, disposition: str | None, at: datetime) -> None:
+        """The agent ended the wrap-up of ``attempt_id`` with ``disposition``."""
 
     def waiting(self) -> int:
         """How many people are due now (for the forecast and the dashboard)."""
@@ -68,7 +76,9 @@ class Ledger(Protocol):
         failed: bool,
     ) -> None: ...
 
-    async def wrap_up_done(self, attempt_id: str, *, at: datetime) -> None: ...
+    async def wrap_up_done(
+        self, attempt_id: str, *, at: datetime, disposition: str | None
+    ) -> None: ...
 
     async def in_flight(self, node: str) -> list[InFlightAttempt]: ...
 

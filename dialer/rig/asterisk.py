@@ -90,8 +90,13 @@ class Rig:
 
     def render_configuration(self) -> list[Path]:
         """Write the configuration files and the information message's audio."""
+        rig = self.settings.rig
         rendered = asterisk_config.render(
-            self.settings, ami_secret=self.ami_secret, agents=self.agent_accounts()
+            self.settings,
+            ami_secret=self.ami_secret,
+            agents=self.agent_accounts(),
+            static_agents=[f"bench-agent-{n}" for n in range(1, rig.bench_agents + 1)],
+            static_agent_contact=f"127.0.0.1:{rig.agent_farm_port}",
         )
         written = asterisk_config.write(rendered, self.chroot.etc)
         prompt = self.chroot.sounds / "dialer" / f"{prompts.INFORMATION}.wav"

@@ -17,7 +17,9 @@ from pathlib import Path
 
 from dialer.errors import RigError
 
-SCENARIO = Path(__file__).resolve().parents[2] / "asterisk_conf" / "sipp" / "callee.xml"
+SIPP_DIR = Path(__file__).resolve().parents[2] / "asterisk_conf" / "sipp"
+SCENARIO = SIPP_DIR / "callee.xml"
+AGENT_FARM = SIPP_DIR / "agent_farm.xml"
 
 
 class CalleeBehaviour(IntEnum):
@@ -54,30 +56,35 @@ class SimulatedCallee:
         return f"+339{int(self.behaviour)}{self.ring_s:02d}{self.talk_s:03d}{self.serial:02d}"
 
 
-class CalleeSimulator:
-    """Runs ``sipp -sf callee.xml`` on the trunk's address until stopped."""
+class SippUas:
+    """One sipp UAS (``-sf SCENARIO``) on ``host:port`` until stopped: the simulated
+    callees on the trunk's address, or the benchmark's agent farm."""
 
-    def __init__(self, *, host: str, port: int, log_dir: Path) -> None:
+    def __init__(
+        self, *, host: str, port: int, log_dir: Path, scenario: Path = SCENARIO, name: str = ""
+    ) -> None:
         self.host = host
         self.port = port
         self.log_dir = log_dir
+        self.scenario = scenario
+        self.name = name or scenario.stem
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         if self._process is not None and self._process.poll() is None:
             return
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = (self.log_dir / "sipp-callees.log").open("ab")
+        log = (self.log_dir / f"sipp-{self.name}.log").open("ab")
         self._process = subprocess.Popen(
             [
                 "sipp",
-                "-sf", str(SCENARIO),
+                "-sf", str(self.scenario),
                 "-i", self.host,
                 "-p", str(self.port),
                 "-nostdin",
                 "-trace_err",
-                "-error_file", str(self.log_dir / "sipp-callees-errors.log"),
-                "-max_socket", "2000",
+                "-error_file", str(self.log_dir / f"sipp-{self.name}-errors.log"),
+                "-max_socket", "4000",
             ],
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -89,8 +96,8 @@ class CalleeSimulator:
         time.sleep(0.3)
         if self._process.poll() is not None:
             raise RigError(
-                f"sipp (simulated callees) exited with code {self._process.returncode}; "
-                f"see {self.log_dir / 'sipp-callees.log'}"
+                f"sipp ({self.name}) exited with code {self._process.returncode}; "
+                f"see {self.log_dir / f'sipp-{self.name}.log'}"
             )
 
     def stop(self) -> None:

@@ -17,8 +17,9 @@ from dialer.errors import DialerError
 class AutoWrapUpDesk:
     """A :class:`~dialer.engine.ports.ScreenNotifier` whose agents wrap up on their own."""
 
-    def __init__(self, wrap_up_s: float = 0.5) -> None:
+    def __init__(self, wrap_up_s: float = 0.5, disposition: str = "reached") -> None:
         self.wrap_up_s = wrap_up_s
+        self.disposition = disposition
         self.engine: DialingEngine | None = None
         self.popped: dict[str, list[str]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -38,4 +39,4 @@ class AutoWrapUpDesk:
         await asyncio.sleep(self.wrap_up_s)
         if self.engine is not None:
             with contextlib.suppress(DialerError):
-                await self.engine.finish_wrap_up(agent)
+                await self.engine.finish_wrap_up(agent, self.disposition)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from dialer.errors import RigError
 from dialer.rig.asterisk import Rig
-from dialer.rig.callees import CalleeSimulator
+from dialer.rig.callees import AGENT_FARM, SippUas
 from dialer.rig.softphones import Softphone
 from dialer.telephony.ami import AmiClient
 from dialer.telephony.queries import contact_statuses
@@ -19,8 +19,18 @@ SOFTPHONE_HOST = "127.0.0.1"
 class SimulatedWorld:
     def __init__(self, rig: Rig) -> None:
         settings = rig.settings
-        self.callees = CalleeSimulator(
+        self.callees = SippUas(
             host=settings.trunk.host, port=settings.trunk.port, log_dir=rig.root / "world"
+        )
+        self.agent_farm = (
+            SippUas(
+                host=SOFTPHONE_HOST,
+                port=settings.rig.agent_farm_port,
+                log_dir=rig.root / "world",
+                scenario=AGENT_FARM,
+            )
+            if settings.rig.bench_agents
+            else None
         )
         self.softphones = [
             Softphone(
@@ -36,6 +46,8 @@ class SimulatedWorld:
 
     def start(self) -> None:
         self.callees.start()
+        if self.agent_farm is not None:
+            self.agent_farm.start()
         for phone in self.softphones:
             phone.start()
 
@@ -43,6 +55,8 @@ class SimulatedWorld:
         for phone in self.softphones:
             phone.stop()
         self.callees.stop()
+        if self.agent_farm is not None:
+            self.agent_farm.stop()
 
     async def wait_registered(
         self, ami: AmiClient, usernames: Iterable[str] | None = None, timeout_s: float = 15.0

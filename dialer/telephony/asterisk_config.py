@@ -20,6 +20,7 @@ CONFIG_FILES = (
     "pjsip.conf",
     "extensions.conf",
     "confbridge.conf",
+    "cdr.conf",
     "modules.conf",
     "rtp.conf",
     "logger.conf",
@@ -47,6 +48,8 @@ def render(
     agents: Sequence[SipAccount],
     ami_permit: Sequence[str] = LOOPBACK_ONLY,
     templates_dir: Path = TEMPLATES_DIR,
+    static_agents: Sequence[str] = (),
+    static_agent_contact: str = "",
 ) -> dict[str, str]:
     """Every configuration file's text, by file name."""
     if not ami_secret:
@@ -71,6 +74,8 @@ def render(
         "trunk_password": trunk_password.get_secret_value() if trunk_password else "",
         "agents": agents,
         "join_window_s": settings.dialing.join_window_s,
+        "static_agents": static_agents,
+        "static_agent_contact": static_agent_contact,
     }
     try:
         return {

@@ -46,7 +46,7 @@ def translate(message: AmiMessage, *, received_at: datetime) -> TelephonyEvent |
     if name == "Hangup":
         cause = parse_int(message.get("Cause"))
         if is_agent_leg:
-            return AgentLegEnded(_agent_of(uniqueid), uniqueid, cause, at)
+            return AgentLegEnded(agent_of_leg(uniqueid), uniqueid, cause, at)
         return CallEnded(uniqueid, cause, parse_int(message.get("TechCause")), at)
     if name == "Newstate" and not is_agent_leg and message.get("ChannelState") == RINGING_STATE:
         return CallRinging(uniqueid, at)
@@ -71,7 +71,7 @@ def _user_event(message: AmiMessage, at: datetime) -> TelephonyEvent | None:
     return None
 
 
-def _agent_of(leg_id: str) -> str:
+def agent_of_leg(leg_id: str) -> str:
     """``agentleg-<agent>-<n>`` → ``<agent>``."""
     return leg_id.removeprefix(AGENT_LEG_PREFIX).rsplit("-", 1)[0]
 

@@ -82,7 +82,7 @@ async def test_a_reimport_applies_the_diff_and_keeps_history(
         questionnaire_version="2025.1",
         caller_id="+33140000000",
         pacing_mode=PacingMode.PROGRESSIVE,
-        calling_windows=[],
+        calling_windows={},
         retry_policy={},
         now=FIRST_IMPORT,
     )

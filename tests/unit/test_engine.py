@@ -123,8 +123,20 @@ async def test_a_join_refused_by_the_dialplan_frees_the_agent() -> None:
     node.refuse_join = True
     await engine.handle(CallAnswered("att-0", clock.advance(3)), node)
     assert engine.seats.get("agent-1001").state is AgentState.READY
+    await engine.handle(CallAbandoned("att-0", clock.advance(1.5)), node)
     await engine.handle(CallEnded("att-0", 16, None, clock.advance(8)), node)
     assert queue.settled_outcomes["att-0"] is CallOutcome.ABANDONED
+
+
+@pytest.mark.asyncio
+async def test_a_person_hanging_up_inside_the_join_window_is_no_abandon() -> None:
+    engine, node, _, queue, clock = await make_engine(count=1, agents=1)
+    await engine.tick()
+    engine.pause("agent-1001", "pause café")
+    await engine.handle(CallAnswered("att-0", clock.advance(3)), node)
+    await engine.handle(CallEnded("att-0", 16, None, clock.advance(0.4)), node)
+    assert queue.settled_outcomes["att-0"] is CallOutcome.HUNG_UP
+    assert engine.statistics()["abandoned"] == 0
 
 
 @pytest.mark.asyncio

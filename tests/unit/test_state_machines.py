@@ -15,9 +15,12 @@ def test_a_call_goes_from_planned_to_ended_through_an_agent() -> None:
     assert next_call_state(state, CallEvent.HANGUP) is CallState.ENDED
 
 
-@pytest.mark.parametrize("event", [CallEvent.ABANDON, CallEvent.HANGUP])
-def test_an_answered_call_never_joined_is_abandoned(event: CallEvent) -> None:
-    assert next_call_state(CallState.ANSWERED, event) is CallState.ABANDONED
+def test_an_answered_call_never_joined_is_abandoned_by_the_dialplan() -> None:
+    assert next_call_state(CallState.ANSWERED, CallEvent.ABANDON) is CallState.ABANDONED
+
+
+def test_a_person_hanging_up_inside_the_join_window_is_no_abandon() -> None:
+    assert next_call_state(CallState.ANSWERED, CallEvent.HANGUP) is CallState.ENDED
 
 
 def test_terminal_states_take_no_new_event() -> None:

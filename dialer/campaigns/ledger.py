@@ -1,0 +1,73 @@
+"""The engine's ledger port over the stored attempt ledger."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+
+from dialer.core.outcomes import CallOutcome
+from dialer.engine.ports import InFlightAttempt
+from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.ledger import AttemptLedger
+from dialer.storage.models import Attempt, AttemptState
+
+
+class StoredLedger:
+    """Implements :class:`dialer.engine.ports.Ledger`; every call is one transaction."""
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self._sessions = sessions
+        self.attempts = AttemptLedger(sessions)
+
+    async def mark_dialing(self, attempt_id: str, *, at: datetime, node: str | None) -> bool:
+        return await self.attempts.mark_dialing(attempt_id, at=at, node=node)
+
+    async def mark_ringing(self, attempt_id: str, *, at: datetime) -> None:
+        await self.attempts.advance(attempt_id, AttemptState.RINGING, at=at)
+
+    async def mark_answered(self, attempt_id: str, *, at: datetime) -> None:
+        await self.attempts.advance(attempt_id, AttemptState.ANSWERED, at=at)
+
+    async def mark_bridged(self, attempt_id: str, *, at: datetime, agent: str) -> None:
+        await self.attempts.advance(attempt_id, AttemptState.BRIDGED, at=at, agent=agent)
+
+    async def close(
+        self,
+        attempt_id: str,
+        outcome: CallOutcome,
+        *,
+        at: datetime,
+        cause: int | None,
+        sip_status: int | None,
+        failed: bool,
+    ) -> None:
+        await self.attempts.close(
+            attempt_id, outcome, at=at, hangup_cause=cause, sip_status=sip_status, failed=failed
+        )
+
+    async def wrap_up_done(self, attempt_id: str, *, at: datetime, disposition: str | None) -> None:
+        async with transaction(self._sessions) as session:
+            await session.execute(
+                update(Attempt)
+                .where(Attempt.id == attempt_id)
+                .values(wrap_up_done_at=at, disposition=disposition)
+            )
+
+    async def in_flight(self, node: str) -> list[InFlightAttempt]:
+        return [
+            InFlightAttempt(
+                a.id,
+                a.person_id,
+                a.cycle_id,
+                a.number,
+                a.node,
+                a.agent,
+                state=a.state.value,
+                placed_at=a.placed_at,
+                answered_at=a.answered_at,
+                bridged_at=a.bridged_at,
+            )
+            for a in await self.attempts.in_flight()
+            if a.node in (node, None)
+        ]

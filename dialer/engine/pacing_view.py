@@ -1,0 +1,60 @@
+"""The engine seen by the pacer: a :class:`~dialer.core.pacing.PacingSnapshot` built from the
+engine's live state, and the pacer function the engine calls every second."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from dialer.core.agent_states import AgentState
+from dialer.core.call_states import CallState
+from dialer.core.pacing import AgentSnapshot, PacingConfig, PacingSnapshot, decide
+from dialer.core.windows import CallingWindows, window_end
+from dialer.engine.activity import duration_stats
+from dialer.engine.engine import DialingEngine, DialPlan, Pacer
+
+
+def snapshot(engine: DialingEngine, now: datetime, closes_at: datetime) -> PacingSnapshot:
+    agents = tuple(
+        AgentSnapshot(seat.state, seat.seconds_in_state(now))
+        for seat in engine.seats.seats()
+        if seat.state is not AgentState.LOGGED_OUT
+    )
+    dialing = tuple(
+        max(0.0, (now - call.dialed_at).total_seconds())
+        for call in engine.calls.all()
+        if call.state in (CallState.DIALING, CallState.RINGING)
+    )
+    waiting = sum(
+        1 for call in engine.calls.all() if call.state is CallState.ANSWERED and call.agent is None
+    )
+    live, abandons = engine.activity.today(now)
+    recent_dials, recent_live = engine.activity.recent(now)
+    return PacingSnapshot(
+        now=now,
+        closes_at=closes_at,
+        agents=agents,
+        dialing=dialing,
+        answered_waiting=waiting,
+        live_answers_today=live,
+        abandons_today=abandons,
+        recent_dials=recent_dials,
+        recent_live_answers=recent_live,
+        talk=duration_stats(engine.activity.talk),
+        wrap_up=duration_stats(engine.activity.wrap_up),
+        time_to_answer=duration_stats(engine.activity.time_to_answer),
+        lines_available=engine.lines_free(),
+        ring_timeout=timedelta(seconds=engine.ring_timeout_s),
+    )
+
+
+def window_pacer(config: PacingConfig, windows: CallingWindows) -> Pacer:
+    """The campaign's pacer: nothing outside a calling window, else :func:`decide`."""
+
+    def pace(engine: DialingEngine, now: datetime) -> DialPlan:
+        closes_at = window_end(windows, now)
+        if closes_at is None:
+            return DialPlan(0, "calling window closed → dial 0")
+        decision = decide(snapshot(engine, now, closes_at), config)
+        return DialPlan(decision.dials, decision.reason)
+
+    return pace

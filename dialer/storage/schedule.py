@@ -1,0 +1,215 @@
+"""The cycle schedule: who is in a cycle and when each person is due next.
+
+Starting a campaign snapshots the register into the cycle (one :class:`CycleMember` per
+person). The dial queue takes due members in one transaction that also writes the attempt
+into the ledger, so a restart finds every person exactly where they were: waiting, in a
+call, waiting for the agent's disposition, or done with their result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.models import (
+    Attempt,
+    AttemptKind,
+    AttemptState,
+    Base,
+    Person,
+    PhoneNumber,
+    UtcDateTime,
+    _enum,
+)
+
+
+class MemberStatus(StrEnum):
+    WAITING = "waiting"  # due at next_due_at
+    IN_CALL = "in_call"  # an attempt is in flight
+    WRAP_UP = "wrap_up"  # answered: waiting for the agent's disposition
+    DONE = "done"  # the person's cycle is over (result recorded)
+
+
+class CycleMember(Base):
+    """One person in one cycle."""
+
+    __tablename__ = "cycle_members"
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "person_id"),
+        Index("ix_cycle_members_due", "cycle_id", "status", "next_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    status: Mapped[MemberStatus] = mapped_column(_enum(MemberStatus))
+    next_due_at: Mapped[datetime | None]
+    next_number: Mapped[str | None] = mapped_column(String(20))
+    next_kind: Mapped[AttemptKind] = mapped_column(_enum(AttemptKind))
+    attempt_id: Mapped[str | None] = mapped_column(String(36))  # the attempt in flight
+
+    def __repr__(self) -> str:
+        return f"CycleMember(cycle_id={self.cycle_id}, person_id={self.person_id})"
+
+
+class CycleSchedule:
+    """Each method is one committed transaction."""
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self._sessions = sessions
+
+    async def enrol(
+        self, cycle_id: int, people: Sequence[tuple[int, str, datetime]], *, batch: int = 2000
+    ) -> int:
+        """Put ``(person_id, first number, first due time)`` into the cycle."""
+        rows = [
+            {
+                "cycle_id": cycle_id,
+                "person_id": person_id,
+                "status": MemberStatus.WAITING,
+                "next_due_at": due,
+                "next_number": number,
+                "next_kind": AttemptKind.AUTOMATIC,
+                "attempt_id": None,
+            }
+            for person_id, number, due in people
+        ]
+        for start in range(0, len(rows), batch):
+            async with transaction(self._sessions) as session:
+                await session.execute(insert(CycleMember), rows[start : start + batch])
+        return len(rows)
+
+    async def take_due(
+        self, cycle_id: int, count: int, *, now: datetime, planned_ids: Sequence[str]
+    ) -> list[Attempt]:
+        """Up to ``count`` due members, each with its attempt written in the ledger as
+        planned (ids from ``planned_ids``), in one transaction."""
+        async with transaction(self._sessions) as session:
+            members = list(
+                await session.scalars(
+                    select(CycleMember)
+                    .where(CycleMember.cycle_id == cycle_id)
+                    .where(CycleMember.status == MemberStatus.WAITING)
+                    .where(CycleMember.next_due_at <= now)
+                    .order_by(CycleMember.next_due_at, CycleMember.id)
+                    .limit(min(count, len(planned_ids)))
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            attempts = []
+            for member, attempt_id in zip(members, planned_ids, strict=False):
+                attempt = Attempt(
+                    id=attempt_id,
+                    cycle_id=cycle_id,
+                    person_id=member.person_id,
+                    number=member.next_number or "",
+                    kind=member.next_kind,
+                    state=AttemptState.PLANNED,
+                    planned_for=member.next_due_at or now,
+                )
+                session.add(attempt)
+                member.status = MemberStatus.IN_CALL
+                member.attempt_id = attempt_id
+                attempts.append(attempt)
+        return attempts
+
+    async def member_of_attempt(self, attempt_id: str) -> CycleMember | None:
+        async with transaction(self._sessions) as session:
+            return await session.scalar(
+                select(CycleMember).where(CycleMember.attempt_id == attempt_id)
+            )
+
+    async def set_status(
+        self,
+        member_id: int,
+        status: MemberStatus,
+        *,
+        next_due_at: datetime | None = None,
+        next_number: str | None = None,
+        next_kind: AttemptKind = AttemptKind.AUTOMATIC,
+        keep_attempt: bool = False,
+    ) -> None:
+        values: dict[str, object] = {
+            "status": status,
+            "next_due_at": next_due_at,
+            "next_number": next_number,
+            "next_kind": next_kind,
+        }
+        if not keep_attempt:
+            values["attempt_id"] = None
+        async with transaction(self._sessions) as session:
+            await session.execute(
+                update(CycleMember).where(CycleMember.id == member_id).values(values)
+            )
+
+    async def counts(self, cycle_id: int) -> dict[MemberStatus, int]:
+        async with transaction(self._sessions) as session:
+            rows = await session.execute(
+                select(CycleMember.status, func.count())
+                .where(CycleMember.cycle_id == cycle_id)
+                .group_by(CycleMember.status)
+            )
+            found = {MemberStatus(status): int(n) for status, n in rows.all()}
+        return {status: found.get(status, 0) for status in MemberStatus}
+
+    async def due_count(self, cycle_id: int, now: datetime) -> int:
+        async with transaction(self._sessions) as session:
+            value = await session.scalar(
+                select(func.count())
+                .select_from(CycleMember)
+                .where(CycleMember.cycle_id == cycle_id)
+                .where(CycleMember.status == MemberStatus.WAITING)
+                .where(CycleMember.next_due_at <= now)
+            )
+        return int(value or 0)
+
+
+async def enrol_register(sessions: SessionFactory, cycle_id: int, *, due: datetime) -> int:
+    """Snapshot the active register into ``cycle_id``: every person not removed, at their
+    preferred number, due at ``due``. One ``INSERT … SELECT``: 10,500 people in well under
+    a second."""
+    first = (
+        select(PhoneNumber.person_id, func.min(PhoneNumber.position).label("position"))
+        .group_by(PhoneNumber.person_id)
+        .subquery()
+    )
+    rows = (
+        select(
+            literal(cycle_id),
+            Person.id,
+            literal(MemberStatus.WAITING.value),
+            literal(due, UtcDateTime()),
+            PhoneNumber.e164,
+            literal(AttemptKind.AUTOMATIC.value),
+        )
+        .join(first, first.c.person_id == Person.id)
+        .join(
+            PhoneNumber,
+            (PhoneNumber.person_id == Person.id) & (PhoneNumber.position == first.c.position),
+        )
+        .where(Person.removed_at.is_(None))
+    )
+    columns = ["cycle_id", "person_id", "status", "next_due_at", "next_number", "next_kind"]
+    async with transaction(sessions) as session:
+        result = await session.execute(insert(CycleMember).from_select(columns, rows))
+        count = await session.scalar(
+            select(func.count()).select_from(CycleMember).where(CycleMember.cycle_id == cycle_id)
+        )
+    del result
+    return int(count or 0)
