@@ -5,16 +5,28 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from dialer.campaigns.start import StartedCampaign, start_campaign
+from dialer.campaigns.templates import TEMPLATES, template
+from dialer.core.windows import PARIS
 from dialer.demo import run_demo
 from dialer.errors import ConfigurationError, DialerError, exit_code
+from dialer.register.importer import ImportReport, import_register
 from dialer.rig.asterisk import Rig
 from dialer.settings import Settings, load_settings
+from dialer.storage.database import (
+    SessionFactory,
+    create_engine,
+    create_session_factory,
+    migrate_engine,
+)
 from dialer.telephony import asterisk_config
 
 T = TypeVar("T")
@@ -140,6 +152,139 @@ def asterisk_render(ctx: click.Context, out: Path, ami_permit: tuple[str, ...]) 
     )
     for path in asterisk_config.write(rendered, out):
         click.echo(f"écrit : {path}")
+
+
+# ---- database, register, campaigns -----------------------------------------------------
+@asynccontextmanager
+async def _database(settings: Settings) -> AsyncIterator[SessionFactory]:
+    """The migrated database of the settings (SQLite file by default)."""
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate_engine(engine)
+        yield create_session_factory(engine)
+    finally:
+        await engine.dispose()
+
+
+@cli.group()
+def db() -> None:
+    """Base de données."""
+
+
+@db.command("migrate")
+@click.pass_context
+def db_migrate(ctx: click.Context) -> None:
+    """Met le schéma à jour (migrations Alembic de db/)."""
+    settings = _settings(ctx)
+
+    async def run() -> None:
+        async with _database(settings):
+            pass
+
+    _run(run())
+    click.echo(f"Schéma à jour : {settings.database_url.split('@')[-1]}")
+
+
+@cli.group()
+def register() -> None:
+    """Le fichier des personnes à appeler (registre)."""
+
+
+@register.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Fichier de correspondance colonnes → champs.",
+)
+@click.option("--dry-run", is_flag=True, help="Montrer ce qui changerait, sans rien écrire.")
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Où écrire les lignes rejetées (défaut : FICHIER-rejets.csv).",
+)
+@click.pass_context
+def register_import(
+    ctx: click.Context, file: Path, mapping: Path | None, dry_run: bool, rejects: Path | None
+) -> None:
+    """Importe (ou met à jour) le registre depuis un CSV ou un XLSX."""
+    settings = _settings(ctx)
+
+    async def run() -> ImportReport:
+        async with _database(settings) as sessions:
+            with click.progressbar(
+                length=_estimated_rows(file), label="Import", show_pos=True, file=sys.stderr
+            ) as bar:
+
+                def progress(rows: int) -> None:
+                    bar.update(rows - bar.pos)
+
+                return await import_register(
+                    sessions,
+                    file,
+                    mapping=mapping,
+                    dry_run=dry_run,
+                    rejects_path=rejects,
+                    on_progress=progress,
+                    now=datetime.now(UTC),
+                )
+
+    report = _run(run())
+    click.echo(report.summary_fr())
+    for issue in report.issues[:20]:
+        click.echo(
+            f"  ligne {issue.line}, colonne « {issue.column} » : {issue.reason}"
+            + (f" ({issue.value!r})" if issue.value else "")
+        )
+    if len(report.issues) > 20:
+        click.echo(f"  … {len(report.issues) - 20} autres (voir le fichier des rejets)")
+
+
+def _estimated_rows(path: Path) -> int:
+    """Rows in a CSV (its line count, for the progress bar); 0 when unknown (XLSX)."""
+    if path.suffix.lower() not in {".csv", ".txt"} or not path.is_file():
+        return 0
+    with path.open("rb") as handle:
+        return max(
+            0, sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) - 1
+        )
+
+
+@cli.group()
+def campaign() -> None:
+    """Campagnes d'appels."""
+
+
+@campaign.command("start")
+@click.option(
+    "--template",
+    "template_key",
+    required=True,
+    type=click.Choice(sorted(TEMPLATES)),
+    help="Modèle de campagne.",
+)
+@click.option("--name", help="Nom de la campagne (défaut : modèle + date).")
+@click.pass_context
+def campaign_start(ctx: click.Context, template_key: str, name: str | None) -> None:
+    """Crée la campagne, ouvre le premier cycle de 48 h et y place tout le registre."""
+    settings = _settings(ctx)
+
+    async def run() -> StartedCampaign:
+        async with _database(settings) as sessions:
+            return await start_campaign(
+                sessions,
+                template(template_key),
+                now=datetime.now(UTC),
+                name=name,
+                caller_id=settings.dialing.caller_id,
+            )
+
+    started = _run(run())
+    click.echo(
+        f"Campagne « {started.name} » (n° {started.campaign_id}) démarrée : "
+        f"{started.people} personnes dans le cycle {started.cycle_id}, premiers appels à "
+        f"{started.first_due.astimezone(PARIS):%d/%m %H:%M}."
+    )
 
 
 # ---- demo -------------------------------------------------------------------------------
