@@ -6,6 +6,8 @@
     ├── ConfigurationError           exit 78  HTTP 500   bad or missing setting
     ├── InputError                   exit 65  HTTP 422   bad user input (file, line, field)
     │   └── NotFoundError            exit 66  HTTP 404   a named thing does not exist
+    ├── AuthenticationError          exit 77  HTTP 401   not logged in, or the session expired
+    ├── PermissionDeniedError        exit 77  HTTP 403   logged in, but the role does not allow it
     ├── ConflictError                exit 75  HTTP 409   the request contradicts current state
     ├── TelephonyError               exit 69  HTTP 503   Asterisk / AMI trouble
     │   ├── AmiConnectionError                          cannot reach or log in to AMI
@@ -36,6 +38,14 @@ class InputError(DialerError):
 
 class NotFoundError(InputError):
     """A named thing (campaign, agent, file, ...) does not exist."""
+
+
+class AuthenticationError(DialerError):
+    """Not logged in, wrong credentials, or an expired session."""
+
+
+class PermissionDeniedError(DialerError):
+    """The account's role does not allow this."""
 
 
 class ConflictError(DialerError):
@@ -73,6 +83,8 @@ class StorageError(DialerError):
 _EXIT_CODES: tuple[tuple[type[DialerError], int], ...] = (
     (NotFoundError, 66),
     (InputError, 65),
+    (AuthenticationError, 77),
+    (PermissionDeniedError, 77),
     (ConfigurationError, 78),
     (ConflictError, 75),
     (TelephonyError, 69),
@@ -84,6 +96,8 @@ _EXIT_CODES: tuple[tuple[type[DialerError], int], ...] = (
 _HTTP_STATUSES: tuple[tuple[type[DialerError], int], ...] = (
     (NotFoundError, 404),
     (InputError, 422),
+    (AuthenticationError, 401),
+    (PermissionDeniedError, 403),
     (ConflictError, 409),
     (TelephonyError, 503),
     (StorageError, 503),

@@ -1,0 +1,154 @@
+"""What an alert says to an intervention team: the e-mail (French) and the webhook body."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from email.message import EmailMessage
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dialer.storage.alerts import DeliveryJob
+from dialer.storage.models import Person
+from dialer.storage.web_models import Alert, DeliveryReason
+
+PARIS = ZoneInfo("Europe/Paris")
+
+NEED_LABELS: dict[str, str] = {
+    "medical_emergency": "Urgence médicale",
+    "medical": "Suivi médical",
+    "social": "Lien social",
+    "home_help": "Aide à domicile",
+    "housing": "Logement",
+}
+
+PHONE_KIND_LABELS: dict[str, str] = {
+    "mobile": "portable",
+    "landline": "fixe",
+    "voip": "internet",
+    "other": "autre",
+}
+
+
+def need_label(need: str) -> str:
+    return NEED_LABELS.get(need, need)
+
+
+def local_time(moment: datetime, zone: ZoneInfo = PARIS) -> str:
+    """``13/07/2026 à 11:02`` in the city's time zone."""
+    return moment.astimezone(zone).strftime("%d/%m/%Y à %H:%M")
+
+
+def age_on(birth: date | None, today: date) -> int | None:
+    if birth is None:
+        return None
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def person_name(person: Person) -> str:
+    return " ".join(part for part in (person.first_name, person.last_name.upper()) if part)
+
+
+def person_address(person: Person) -> str:
+    parts = [person.address or "", " ".join(p for p in (person.postcode, person.city) if p)]
+    return ", ".join(part for part in parts if part)
+
+
+def email_subject(job: DeliveryJob) -> str:
+    alert, person = job.alert, job.person
+    head = f"[Alerte P{alert.priority}] {need_label(alert.need)} — {person_name(person)}"
+    if person.district:
+        head += f" ({person.district})"
+    if job.delivery.reason is DeliveryReason.ESCALATED:
+        head = f"[Escalade, niveau {job.delivery.escalation_level}] {head}"
+    return head
+
+
+def email_body(job: DeliveryJob, *, inbox_url: str, zone: ZoneInfo = PARIS) -> str:
+    alert, person = job.alert, job.person
+    lines = [f"Alerte P{alert.priority} — {need_label(alert.need)}"]
+    if job.team is not None:
+        lines.append(f"Équipe : {job.team.name}")
+    if alert.routed_to_default:
+        lines.append(
+            "Transmise à l'équipe par défaut : aucune équipe ne couvre ce quartier et ce besoin."
+        )
+    lines.append(f"Levée le {local_time(alert.raised_at, zone)} par l'agent {alert.raised_by}.")
+    if job.delivery.reason is DeliveryReason.ESCALATED:
+        lines.append(
+            f"ESCALADE : cette alerte n'a pas été prise en charge à temps par l'équipe "
+            f"(niveau d'escalade {job.delivery.escalation_level})."
+        )
+    lines += ["", alert.message, ""]
+    lines.append(f"Personne : {person_name(person)}")
+    age = age_on(person.birth_date, alert.raised_at.astimezone(zone).date())
+    if age is not None:
+        lines.append(f"Âge : {age} ans")
+    address = person_address(person)
+    if address:
+        lines.append(f"Adresse : {address}")
+    if person.district:
+        lines.append(f"Quartier : {person.district}")
+    for phone in person.phones:
+        lines.append(f"Téléphone ({PHONE_KIND_LABELS.get(phone.kind.value, '')}) : {phone.e164}")
+    if person.contact_name or person.contact_phone:
+        contact = " ".join(p for p in (person.contact_name, person.contact_phone) if p)
+        lines.append(f"Proche ou aidant : {contact}")
+    if alert.because:
+        lines += ["", "Réponses à l'origine de l'alerte :"]
+        lines += [f"- {r['question_text']} — {r['answer_label']}" for r in alert.because]
+    if alert.agent_instructions:
+        lines += ["", "Consignes affichées à l'agent pendant l'appel :", alert.agent_instructions]
+    lines += ["", f"Prendre en charge l'alerte dans la boîte d'alertes : {inbox_url}"]
+    return "\n".join(lines) + "\n"
+
+
+def email_message(job: DeliveryJob, *, sender: str, inbox_url: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = job.delivery.target
+    message["Subject"] = email_subject(job)
+    message["X-Dialer-Alert"] = str(job.alert.id)
+    message.set_content(email_body(job, inbox_url=inbox_url))
+    return message
+
+
+def alert_document(alert: Alert) -> dict[str, Any]:
+    return {
+        "id": alert.id,
+        "priority": alert.priority,
+        "need": alert.need,
+        "need_label": need_label(alert.need),
+        "message": alert.message,
+        "raised_at": alert.raised_at.isoformat(),
+        "raised_by": alert.raised_by,
+        "routed_to_default": alert.routed_to_default,
+        "escalation_level": alert.escalation_level,
+        "risk_level": alert.risk_level,
+        "because": alert.because,
+        "agent_instructions": alert.agent_instructions,
+    }
+
+
+def webhook_body(job: DeliveryJob, *, inbox_url: str) -> dict[str, Any]:
+    person = job.person
+    event = "alert.escalated" if job.delivery.reason is DeliveryReason.ESCALATED else "alert.raised"
+    return {
+        "event": event,
+        "delivery_id": job.delivery.id,
+        "team": job.team.name if job.team is not None else None,
+        "alert": alert_document(job.alert),
+        "person": {
+            "id": person.id,
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "birth_date": person.birth_date.isoformat() if person.birth_date else None,
+            "address": person.address,
+            "postcode": person.postcode,
+            "city": person.city,
+            "district": person.district,
+            "phones": [phone.e164 for phone in person.phones],
+            "contact_name": person.contact_name,
+            "contact_phone": person.contact_phone,
+        },
+        "inbox_url": inbox_url,
+    }

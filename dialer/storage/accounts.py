@@ -1,0 +1,136 @@
+"""Accounts (who may log in, with which role) and their server-side web sessions.
+
+Passwords arrive here already hashed (see :mod:`dialer.web.passwords`); session tokens
+arrive as keyed digests: neither a password nor a usable token is ever stored.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+
+from dialer.errors import ConflictError, NotFoundError
+from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.web_models import Account, Role, Team, WebSession
+
+
+class AccountRepository:
+    """Each method is one committed transaction."""
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self._sessions = sessions
+
+    async def add(
+        self,
+        *,
+        username: str,
+        password_hash: str,
+        role: Role,
+        team_id: int | None,
+        sip_endpoint: str | None,
+        now: datetime,
+    ) -> Account:
+        """A new active account; :class:`ConflictError` when the username is taken."""
+        account = Account(
+            username=username,
+            password_hash=password_hash,
+            role=role,
+            team_id=team_id,
+            sip_endpoint=sip_endpoint,
+            active=True,
+            created_at=now,
+        )
+        async with transaction(self._sessions) as session:
+            if await session.scalar(select(Account.id).where(Account.username == username)):
+                raise ConflictError(f"le compte {username!r} existe déjà")
+            if team_id is not None and await session.get(Team, team_id) is None:
+                raise NotFoundError(f"équipe {team_id} inconnue")
+            session.add(account)
+        return account
+
+    async def get(self, account_id: int) -> Account:
+        async with transaction(self._sessions) as session:
+            account = await session.get(Account, account_id)
+        if account is None:
+            raise NotFoundError(f"compte {account_id} inconnu")
+        return account
+
+    async def by_username(self, username: str) -> Account | None:
+        async with transaction(self._sessions) as session:
+            return await session.scalar(select(Account).where(Account.username == username))
+
+    async def list_all(self) -> list[Account]:
+        async with transaction(self._sessions) as session:
+            return list(await session.scalars(select(Account).order_by(Account.username)))
+
+    async def set_password_hash(self, account_id: int, password_hash: str) -> None:
+        async with transaction(self._sessions) as session:
+            account = await session.get(Account, account_id)
+            if account is None:
+                raise NotFoundError(f"compte {account_id} inconnu")
+            account.password_hash = password_hash
+
+    async def set_active(self, account_id: int, active: bool) -> None:
+        """Deactivating an account also ends its sessions."""
+        async with transaction(self._sessions) as session:
+            account = await session.get(Account, account_id)
+            if account is None:
+                raise NotFoundError(f"compte {account_id} inconnu")
+            account.active = active
+            if not active:
+                await session.execute(delete(WebSession).where(WebSession.account_id == account_id))
+
+
+class WebSessionRepository:
+    """Server-side sessions, looked up by the keyed digest of the cookie's token."""
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self._sessions = sessions
+
+    async def open(
+        self, *, token_digest: str, account_id: int, now: datetime, expires_at: datetime
+    ) -> WebSession:
+        record = WebSession(
+            token_digest=token_digest,
+            account_id=account_id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=expires_at,
+        )
+        async with transaction(self._sessions) as session:
+            session.add(record)
+        return record
+
+    async def find(self, token_digest: str) -> tuple[WebSession, Account] | None:
+        async with transaction(self._sessions) as session:
+            row = (
+                await session.execute(
+                    select(WebSession, Account)
+                    .join(Account, Account.id == WebSession.account_id)
+                    .where(WebSession.token_digest == token_digest)
+                )
+            ).first()
+        if row is None:
+            return None
+        return row[0], row[1]
+
+    async def touch(self, token_digest: str, now: datetime) -> None:
+        async with transaction(self._sessions) as session:
+            record = await session.get(WebSession, token_digest)
+            if record is not None:
+                record.last_seen_at = now
+
+    async def close(self, token_digest: str) -> None:
+        async with transaction(self._sessions) as session:
+            await session.execute(delete(WebSession).where(WebSession.token_digest == token_digest))
+
+    async def purge_expired(self, *, now: datetime, idle_before: datetime) -> int:
+        """Delete sessions past their absolute expiry or idle since ``idle_before``."""
+        async with transaction(self._sessions) as session:
+            result = await session.execute(
+                delete(WebSession).where(
+                    (WebSession.expires_at <= now) | (WebSession.last_seen_at <= idle_before)
+                )
+            )
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,82 @@
+"""Creating accounts (usable from the command line and the administration page)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from dialer.errors import InputError
+from dialer.storage.accounts import AccountRepository
+from dialer.storage.alerts import TeamRepository
+from dialer.storage.database import SessionFactory
+from dialer.storage.web_models import Account, Role
+from dialer.web.passwords import Passwords
+
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,49}\Z")
+ENDPOINT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.AGENT: "Agent d'appel",
+    Role.SUPERVISOR: "Superviseur",
+    Role.OPERATIONS: "Exploitation",
+    Role.TEAM_MEMBER: "Membre d'une équipe d'intervention",
+    Role.ADMINISTRATOR: "Administrateur",
+}
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+async def create_account(  # noqa: PLR0917 - the CLI's positional signature
+    sessions: SessionFactory,
+    username: str,
+    password: str,
+    role: Role | str,
+    team: str | None = None,
+    sip_endpoint: str | None = None,
+    *,
+    passwords: Passwords | None = None,
+    clock: Callable[[], datetime] = _utcnow,
+) -> Account:
+    """Create an active account. ``team`` is a team name (required for, and only for, an
+    intervention team member); ``sip_endpoint`` the PJSIP endpoint of an agent's phone.
+
+    Raises :class:`InputError` (French message) for an invalid username, password, role or
+    combination, :class:`NotFoundError` for an unknown team, :class:`ConflictError` when
+    the username is taken. The password is hashed (Argon2id) and never stored or logged.
+    """
+    username = username.strip().lower()
+    if not USERNAME.match(username):
+        raise InputError(
+            f"identifiant {username!r} invalide : 2 à 50 caractères parmi a-z, 0-9, « . », "
+            "« _ » et « - », en commençant par une lettre ou un chiffre"
+        )
+    try:
+        role = Role(role)
+    except ValueError:
+        choices = ", ".join(r.value for r in Role)
+        raise InputError(f"rôle {role!r} inconnu (choisir parmi : {choices})") from None
+    if role is Role.TEAM_MEMBER and not team:
+        raise InputError("un membre d'équipe d'intervention doit être rattaché à une équipe")
+    if role is not Role.TEAM_MEMBER and team:
+        raise InputError("seuls les membres d'équipe d'intervention sont rattachés à une équipe")
+    if sip_endpoint is not None:
+        sip_endpoint = sip_endpoint.strip() or None
+    if sip_endpoint is not None and role is not Role.AGENT:
+        raise InputError("seuls les agents d'appel ont un compte SIP")
+    if sip_endpoint is not None and not ENDPOINT.match(sip_endpoint):
+        raise InputError(f"compte SIP {sip_endpoint!r} invalide")
+    password_hash = (passwords or Passwords()).hash(password)
+    team_id = None
+    if team:
+        team_id = (await TeamRepository(sessions).by_name(team)).team.id
+    return await AccountRepository(sessions).add(
+        username=username,
+        password_hash=password_hash,
+        role=role,
+        team_id=team_id,
+        sip_endpoint=sip_endpoint,
+        now=clock(),
+    )

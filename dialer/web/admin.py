@@ -1,0 +1,71 @@
+"""Administration: accounts (list, create, deactivate) and the teams' configuration."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from dialer.errors import ConflictError, InputError
+from dialer.storage.web_models import Role
+from dialer.web.accounts import ROLE_LABELS, create_account
+from dialer.web.failures import french_message
+from dialer.web.service import authenticated, for_form, web
+
+
+async def admin_page(request: Request, *, error: str | None = None, status: int = 200) -> Response:
+    user = await authenticated(request, Role.ADMINISTRATOR)
+    service = web(request)
+    teams = await service.teams.list_all()
+    return service.templates.TemplateResponse(
+        request,
+        "admin.html",
+        {
+            "user": user,
+            "accounts": await service.accounts.list_all(),
+            "teams": teams,
+            "team_names": {record.team.id: record.team.name for record in teams},
+            "roles": ROLE_LABELS,
+            "error": error,
+            "notice": request.query_params.get("fait"),
+        },
+        status_code=status,
+    )
+
+
+async def add_account(request: Request) -> Response:
+    await for_form(request, Role.ADMINISTRATOR)
+    service = web(request)
+    form = await request.form()
+    fields = {
+        name: str(form.get(name) or "").strip()
+        for name in ("identifiant", "mot_de_passe", "role", "equipe", "sip")
+    }
+    try:
+        account = await create_account(
+            service.sessions,
+            fields["identifiant"],
+            fields["mot_de_passe"],
+            fields["role"],
+            team=fields["equipe"] or None,
+            sip_endpoint=fields["sip"] or None,
+            passwords=service.auth.passwords,
+            clock=service.clock,
+        )
+    except (InputError, ConflictError) as exc:
+        return await admin_page(request, error=french_message(exc), status=422)
+    return RedirectResponse(f"/admin?fait={account.username}", status_code=303)
+
+
+async def deactivate_account(request: Request) -> Response:
+    await for_form(request, Role.ADMINISTRATOR)
+    service = web(request)
+    await service.accounts.set_active(request.path_params["account_id"], False)
+    return RedirectResponse("/admin", status_code=303)
+
+
+ROUTES = [
+    Route("/admin", admin_page, methods=["GET"]),
+    Route("/admin/comptes", add_account, methods=["POST"]),
+    Route("/admin/comptes/{account_id:int}/desactiver", deactivate_account, methods=["POST"]),
+]

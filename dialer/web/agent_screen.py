@@ -1,0 +1,339 @@
+"""The agent's screen: state, ready and pause, the call's person and questionnaire, the
+call sheet, their own history and their softphone profile."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from dialer.core.agent_states import AgentState
+from dialer.errors import ConflictError, InputError, NotFoundError
+from dialer.storage.web_models import Disposition, Role
+from dialer.web.auth import User, session_token
+from dialer.web.call_view import DISPOSITION_LABELS
+from dialer.web.desk import PAUSE_REASONS, AgentDesk, seat_of
+from dialer.web.service import authenticated, for_script, web
+
+log = logging.getLogger(__name__)
+
+#: WebSocket close code: the session ended (the screen goes back to the login page)
+CLOSE_SESSION_ENDED = 4401
+#: how long a screen may stay silent (it pings every 25 s) before it is closed
+SOCKET_SILENCE_S = 90.0
+
+
+def _desk(request: Request | WebSocket) -> AgentDesk:
+    desk = web(request).desk
+    if desk is None:
+        raise ConflictError("aucune campagne n'est en cours : la téléphonie n'est pas active")
+    return desk
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except (ValueError, UnicodeDecodeError):
+        raise InputError("requête illisible") from None
+    if not isinstance(body, dict):
+        raise InputError("requête illisible")
+    return body
+
+
+def _state(request: Request, agent: str) -> dict[str, Any]:
+    return web(request).screens.state(agent)
+
+
+# ---- pages --------------------------------------------------------------------------------
+async def agent_page(request: Request) -> Response:
+    user = await authenticated(request, Role.AGENT)
+    service = web(request)
+    return service.templates.TemplateResponse(
+        request,
+        "agent.html",
+        {
+            "user": user,
+            "state": service.screens.state(user.username),
+            "pause_reasons": PAUSE_REASONS,
+            "dispositions": [(d.value, label) for d, label in DISPOSITION_LABELS.items()],
+            "telephony": service.desk is not None,
+        },
+    )
+
+
+async def history_page(request: Request) -> Response:
+    user = await authenticated(request, Role.AGENT)
+    service = web(request)
+    sheets = await service.sheets.history(user.username)
+    return service.templates.TemplateResponse(
+        request,
+        "history.html",
+        {"user": user, "sheets": sheets, "labels": DISPOSITION_LABELS, "zone": service.zone},
+    )
+
+
+async def profile_page(request: Request) -> Response:
+    user = await authenticated(request, Role.AGENT)
+    service = web(request)
+    return service.templates.TemplateResponse(
+        request, "profile.html", {"user": user, "sip": service.sip}
+    )
+
+
+# ---- the agent's state --------------------------------------------------------------------
+async def get_state(request: Request) -> Response:
+    user = await authenticated(request, Role.AGENT)
+    return JSONResponse(_state(request, user.username))
+
+
+async def connect_phone(request: Request) -> Response:
+    user = await for_script(request, Role.AGENT)
+    desk = _desk(request)
+    if not user.sip_endpoint:
+        raise ConflictError(
+            "aucun compte SIP n'est associé à votre compte : voyez l'administrateur"
+        )
+    seat = seat_of(desk, user.username)
+    if seat is None or seat.state is AgentState.LOGGED_OUT:
+        await desk.log_in(user.username, user.sip_endpoint)
+    return JSONResponse(_state(request, user.username))
+
+
+async def go_ready(request: Request) -> Response:
+    user = await for_script(request, Role.AGENT)
+    desk = _desk(request)
+    seat = seat_of(desk, user.username)
+    if seat is None or seat.state is AgentState.LOGGED_OUT:
+        raise ConflictError("connectez d'abord votre téléphone")
+    if seat.state is AgentState.WRAP_UP:
+        raise ConflictError("validez d'abord la fiche de l'appel")
+    if seat.state is not AgentState.READY:
+        if seat.state is not AgentState.PAUSED:
+            raise ConflictError("vous ne pouvez pas vous rendre disponible pendant un appel")
+        desk.go_ready(user.username)
+    return JSONResponse(_state(request, user.username))
+
+
+async def pause(request: Request) -> Response:
+    user = await for_script(request, Role.AGENT)
+    desk = _desk(request)
+    body = await _json(request)
+    reason = str(body.get("reason") or "").strip()
+    detail = str(body.get("detail") or "").strip()[:200]
+    if reason not in PAUSE_REASONS:
+        raise InputError("choisissez un motif de pause dans la liste")
+    if reason == "Autre" and not detail:
+        raise InputError("précisez le motif de la pause")
+    seat = seat_of(desk, user.username)
+    if seat is None or seat.state is AgentState.LOGGED_OUT:
+        raise ConflictError("connectez d'abord votre téléphone")
+    if seat.state is AgentState.PAUSED:
+        raise ConflictError("vous êtes déjà en pause")
+    if seat.state is AgentState.WRAP_UP:
+        raise ConflictError("validez d'abord la fiche de l'appel")
+    if seat.state is not AgentState.READY:
+        raise ConflictError("vous ne pouvez pas vous mettre en pause pendant un appel")
+    text = f"{reason} : {detail}" if detail else reason
+    desk.pause(user.username, text)
+    return JSONResponse(_state(request, user.username))
+
+
+async def hang_up(request: Request) -> Response:
+    user = await for_script(request, Role.AGENT)
+    await _desk(request).hang_up_call(user.username)
+    return JSONResponse(_state(request, user.username))
+
+
+# ---- the current call ---------------------------------------------------------------------
+async def call_view(request: Request) -> Response:
+    user = await authenticated(request, Role.AGENT)
+    service = web(request)
+    attempt_id = request.path_params["attempt_id"]
+    service.sheets.check_current(service.desk, user.username, attempt_id)
+    return JSONResponse(await service.sheets.views.view(attempt_id))
+
+
+async def person_view(request: Request) -> Response:
+    """A person's record: an agent sees only the person on their current call."""
+    user = await authenticated(request, Role.AGENT)
+    service = web(request)
+    person_id = request.path_params["person_id"]
+    seat = seat_of(service.desk, user.username)
+    if seat is None or seat.attempt_id is None:
+        raise NotFoundError("personne inconnue, ou qui n'est pas votre appel en cours")
+    service.sheets.check_current(service.desk, user.username, seat.attempt_id)
+    view = await service.sheets.views.view(seat.attempt_id)
+    if view["person"]["id"] != person_id:
+        raise NotFoundError("personne inconnue, ou qui n'est pas votre appel en cours")
+    return JSONResponse(view["person"])
+
+
+async def save_answer(request: Request) -> Response:
+    user = await for_script(request, Role.AGENT)
+    service = web(request)
+    attempt_id = request.path_params["attempt_id"]
+    service.sheets.check_current(service.desk, user.username, attempt_id)
+    body = await _json(request)
+    question_id = body.get("question_id")
+    if not isinstance(question_id, str):
+        raise InputError("question manquante")
+    outcome = await service.sheets.answer(
+        user.username,
+        attempt_id,
+        question_id,
+        body.get("value"),
+        cleared=bool(body.get("cleared")),
+    )
+    return JSONResponse(outcome)
+
+
+async def save_note(request: Request) -> Response:
+    user = await for_script(request, Role.AGENT)
+    service = web(request)
+    attempt_id = request.path_params["attempt_id"]
+    service.sheets.check_current(service.desk, user.username, attempt_id)
+    body = await _json(request)
+    await service.sheets.save_note(user.username, attempt_id, str(body.get("note") or ""))
+    return JSONResponse({"ok": True})
+
+
+def _callback_time(request: Request, text: object) -> datetime | None:
+    if not text:
+        return None
+    try:
+        local = datetime.fromisoformat(str(text))
+    except ValueError:
+        raise InputError("date de rappel invalide") from None
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=web(request).zone)
+    return local
+
+
+async def submit_sheet(request: Request) -> Response:
+    user = await for_script(request, Role.AGENT)
+    service = web(request)
+    attempt_id = request.path_params["attempt_id"]
+    service.sheets.check_current(service.desk, user.username, attempt_id)
+    body = await _json(request)
+    try:
+        disposition = Disposition(str(body.get("disposition")))
+    except ValueError:
+        raise InputError("choisissez l'issue de l'appel") from None
+    result = await service.sheets.submit(
+        user.username,
+        attempt_id,
+        disposition=disposition,
+        note=str(body.get("note") or ""),
+        callback_at=_callback_time(request, body.get("callback_at")),
+    )
+    wrap_up = "none"
+    seat = seat_of(service.desk, user.username)
+    if service.desk is not None and seat is not None and seat.attempt_id == attempt_id:
+        if seat.state is AgentState.WRAP_UP:
+            await service.desk.finish_wrap_up(user.username, result.engine_disposition)
+            service.screens.forget(user.username, attempt_id)
+            wrap_up = "done"
+        elif seat.state is AgentState.ON_CALL:
+            service.screens.wrap_up_after_call(user.username, attempt_id, result.engine_disposition)
+            wrap_up = "after_call"
+    return JSONResponse(
+        {
+            "score": result.score,
+            "risk_level": result.risk_level,
+            "complete": result.complete,
+            "alerts": result.alerts,
+            "wrap_up": wrap_up,
+            "state": _state(request, user.username),
+        }
+    )
+
+
+# ---- the screen's WebSocket ---------------------------------------------------------------
+def _same_origin(websocket: WebSocket) -> bool:
+    origin = websocket.headers.get("origin")
+    host = websocket.headers.get("host")
+    if origin is None:  # not a browser
+        return True
+    return host is not None and urlsplit(origin).netloc == host
+
+
+async def screen_socket(websocket: WebSocket) -> None:
+    service = web(websocket)
+    user = await service.auth.user_for(session_token(websocket))
+    if user is None or user.role is not Role.AGENT or not _same_origin(websocket):
+        await websocket.close(code=CLOSE_SESSION_ENDED)
+        return
+    await websocket.accept()
+    socket = service.screens.open(user.username)
+    writer = asyncio.create_task(_write(websocket, socket.queue))
+    try:
+        await websocket.send_text(
+            json.dumps({"type": "state", "state": service.screens.state(user.username)})
+        )
+        view = await service.screens.current_view(user.username)
+        if view is not None:
+            service.screens.push(
+                user.username,
+                {
+                    "type": "call",
+                    "attempt_id": view["attempt_id"],
+                    "view": view,
+                    "state": service.screens.state(user.username),
+                    "resumed": True,
+                },
+            )
+        await _read(websocket, user)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        service.screens.close(socket)
+        writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+            await writer
+
+
+async def _read(websocket: WebSocket, user: User) -> None:
+    service = web(websocket)
+    while True:
+        try:
+            await asyncio.wait_for(websocket.receive_text(), SOCKET_SILENCE_S)
+        except TimeoutError:
+            await websocket.close()
+            return
+        # the open screen keeps the session alive, within its absolute lifetime
+        if await service.auth.user_for(session_token(websocket)) is None:
+            await websocket.send_text(json.dumps({"type": "expired"}))
+            await websocket.close(code=CLOSE_SESSION_ENDED)
+            return
+
+
+async def _write(websocket: WebSocket, queue: asyncio.Queue[str]) -> None:
+    while True:
+        await websocket.send_text(await queue.get())
+
+
+ROUTES = [
+    Route("/agent", agent_page, methods=["GET"]),
+    Route("/agent/historique", history_page, methods=["GET"]),
+    Route("/agent/profil", profile_page, methods=["GET"]),
+    Route("/api/agent/etat", get_state, methods=["GET"]),
+    Route("/api/agent/telephone", connect_phone, methods=["POST"]),
+    Route("/api/agent/disponible", go_ready, methods=["POST"]),
+    Route("/api/agent/pause", pause, methods=["POST"]),
+    Route("/api/agent/raccrocher", hang_up, methods=["POST"]),
+    Route("/api/appels/{attempt_id}", call_view, methods=["GET"]),
+    Route("/api/appels/{attempt_id}/reponses", save_answer, methods=["POST"]),
+    Route("/api/appels/{attempt_id}/note", save_note, methods=["POST"]),
+    Route("/api/appels/{attempt_id}/fiche", submit_sheet, methods=["POST"]),
+    Route("/api/personnes/{person_id:int}", person_view, methods=["GET"]),
+    WebSocketRoute("/ws/agent", screen_socket),
+]

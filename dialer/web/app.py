@@ -1,0 +1,179 @@
+"""The web service's application factory.
+
+Starlette rather than FastAPI: the screens are server-rendered Jinja2 pages plus a handful
+of small JSON endpoints and one WebSocket; Starlette gives exactly that (routing,
+templates, static files, WebSockets, TestClient) with fewer layers, no pydantic models to
+keep in step with the domain, and types that pass ``mypy --strict``.
+
+Wiring (``dialer serve``, the campaign runner)::
+
+    screens = build_screens(sessions, questionnaires, clock=utcnow)   # before the engine
+    engine = DialingEngine(..., screens=screens)
+    app = create_app(sessions=sessions, engine=engine, questionnaires=questionnaires,
+                     secret_key=..., clock=utcnow, screens=screens,
+                     alerts=AlertRaiser(sessions, clock=utcnow, dispatcher=dispatcher),
+                     dispatcher=dispatcher, sip=SipAccess(host="sip.ville.fr"))
+    uvicorn.run(app, ...)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from dialer.alerts.dispatcher import AlertDispatcher
+from dialer.alerts.messages import need_label
+from dialer.alerts.raising import AlertRaiser
+from dialer.questionnaires import QuestionnaireCatalog
+from dialer.storage.accounts import AccountRepository
+from dialer.storage.alerts import AlertRepository, TeamRepository
+from dialer.storage.database import SessionFactory
+from dialer.web import admin, agent_screen, inbox, login, supervision
+from dialer.web.auth import Authenticator, SessionPolicy
+from dialer.web.call_sheets import CallSheets
+from dialer.web.call_view import CallViews, phone_display
+from dialer.web.desk import AgentDesk
+from dialer.web.failures import EXCEPTION_HANDLERS
+from dialer.web.passwords import Passwords
+from dialer.web.screens import AgentScreens
+from dialer.web.service import WebService
+from dialer.web.sip import SipAccess
+
+HERE = Path(__file__).resolve().parent
+PARIS = ZoneInfo("Europe/Paris")
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
+    "object-src 'none'"
+)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_screens(
+    sessions: SessionFactory,
+    questionnaires: QuestionnaireCatalog,
+    *,
+    clock: Callable[[], datetime] = _utcnow,
+    zone: ZoneInfo = PARIS,
+) -> AgentScreens:
+    """The agents' screens (the engine's ``ScreenNotifier``), to build before the engine;
+    :func:`create_app` attaches the engine to it."""
+    return AgentScreens(CallViews(sessions, questionnaires, clock=clock, zone=zone), clock=clock)
+
+
+def local(moment: datetime | None, zone: ZoneInfo = PARIS) -> str:
+    return moment.astimezone(zone).strftime("%d/%m/%Y %H:%M") if moment else ""
+
+
+def create_app(
+    *,
+    sessions: SessionFactory,
+    engine: AgentDesk | None,
+    questionnaires: QuestionnaireCatalog,
+    secret_key: str,
+    clock: Callable[[], datetime] = _utcnow,
+    screens: AgentScreens | None = None,
+    alerts: AlertRaiser | None = None,
+    dispatcher: AlertDispatcher | None = None,
+    sip: SipAccess | None = None,
+    session_lifetime: timedelta = timedelta(hours=8),
+    session_idle: timedelta = timedelta(minutes=30),
+    secure_cookies: bool = True,
+    passwords: Passwords | None = None,
+    zone: ZoneInfo = PARIS,
+) -> Starlette:
+    """The ASGI application. ``engine`` is the running :class:`DialingEngine` (or any
+    object with its agent-facing methods), ``None`` when no campaign runs. Set
+    ``secure_cookies=False`` only for plain-HTTP tests on 127.0.0.1."""
+    screens = screens or build_screens(sessions, questionnaires, clock=clock, zone=zone)
+    screens.attach(engine)
+    raiser = alerts or AlertRaiser(sessions, clock=clock, dispatcher=dispatcher)
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.globals["need_label"] = need_label
+    templates.env.filters["local"] = lambda moment: local(moment, zone)
+    templates.env.filters["phone"] = phone_display
+    service = WebService(
+        sessions=sessions,
+        desk=engine,
+        questionnaires=questionnaires,
+        clock=clock,
+        zone=zone,
+        auth=Authenticator(
+            sessions,
+            secret_key=secret_key,
+            clock=clock,
+            policy=SessionPolicy(session_lifetime, session_idle, secure_cookies),
+            passwords=passwords or Passwords(),
+        ),
+        screens=screens,
+        sheets=CallSheets(sessions, screens.views, raiser, clock=clock),
+        accounts=AccountRepository(sessions),
+        teams=TeamRepository(sessions),
+        alerts=AlertRepository(sessions),
+        templates=templates,
+        sip=sip,
+        dispatcher=dispatcher,
+    )
+    app = Starlette(
+        routes=[
+            *login.ROUTES,
+            *agent_screen.ROUTES,
+            *inbox.ROUTES,
+            *supervision.ROUTES,
+            *admin.ROUTES,
+            Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        max_body_size=1_000_000,
+    )
+    app.state.web = service
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def screens_of(app: Starlette) -> AgentScreens:
+    """The application's :class:`AgentScreens` (to give the engine as its notifier)."""
+    service: WebService = app.state.web
+    return service.screens
+
+
+class SecurityHeaders:
+    """Headers on every HTTP response: a strict CSP (no inline script, nothing from
+    another origin), no framing, no sniffing, and no caching of pages with personal data."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = str(scope.get("path", "")).startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"same-origin"),
+                ]
+                if not static:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

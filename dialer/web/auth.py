@@ -1,0 +1,199 @@
+"""Logging in, server-side sessions, CSRF tokens and role checks.
+
+- The session cookie holds a random token; the database keeps only
+  ``HMAC-SHA256(secret_key, token)``, so neither a database copy nor a log line gives a
+  usable session. A session ends after ``idle`` without a request (default 30 min) and in
+  any case ``lifetime`` after login (default 8 h). An agent's open screen keeps its session
+  alive through its WebSocket (an agent waits for calls without clicking), up to
+  ``lifetime``.
+- The CSRF token of a session is ``HMAC(secret_key, "csrf:" + token)``: every form carries
+  it in a hidden ``csrf`` field and every script request in the ``X-CSRF-Token`` header.
+  The login form uses a double-submit cookie.
+- Repeated failed logins of one username are refused for a while (``LoginThrottle``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from starlette.exceptions import HTTPException
+from starlette.requests import HTTPConnection, Request
+
+from dialer.errors import ConfigurationError
+from dialer.storage.accounts import AccountRepository, WebSessionRepository
+from dialer.storage.database import SessionFactory
+from dialer.storage.web_models import Account, Role
+from dialer.web.passwords import Passwords
+
+SESSION_COOKIE = "dialer_session"
+LOGIN_COOKIE = "dialer_login"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf"
+MIN_SECRET_KEY_LENGTH = 32
+#: a session's last-seen time is written at most this often
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    lifetime: timedelta = timedelta(hours=8)
+    idle: timedelta = timedelta(minutes=30)
+    secure_cookies: bool = True
+
+
+@dataclass(frozen=True)
+class User:
+    """The logged-in account, as a request sees it."""
+
+    account_id: int
+    username: str
+    role: Role
+    team_id: int | None
+    sip_endpoint: str | None
+    csrf_token: str
+    token_digest: str
+
+    @classmethod
+    def of(cls, account: Account, csrf_token: str, token_digest: str) -> User:
+        return cls(
+            account.id,
+            account.username,
+            account.role,
+            account.team_id,
+            account.sip_endpoint,
+            csrf_token,
+            token_digest,
+        )
+
+
+class LoginThrottle:
+    """After ``limit`` consecutive failures, a username is refused for ``pause``."""
+
+    def __init__(self, *, limit: int = 5, pause: timedelta = timedelta(minutes=5)) -> None:
+        self.limit = limit
+        self.pause = pause
+        self._failures: dict[str, tuple[int, datetime]] = {}
+
+    def blocked(self, username: str, now: datetime) -> bool:
+        count, last = self._failures.get(username, (0, now))
+        if count >= self.limit and now - last < self.pause:
+            return True
+        if count >= self.limit:
+            self._failures.pop(username, None)
+        return False
+
+    def failed(self, username: str, now: datetime) -> None:
+        count, _ = self._failures.get(username, (0, now))
+        self._failures[username] = (count + 1, now)
+
+    def succeeded(self, username: str) -> None:
+        self._failures.pop(username, None)
+
+
+class Authenticator:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        *,
+        secret_key: str,
+        clock: Callable[[], datetime],
+        policy: SessionPolicy,
+        passwords: Passwords,
+    ) -> None:
+        if len(secret_key) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigurationError(
+                f"the web secret key must have at least {MIN_SECRET_KEY_LENGTH} characters"
+            )
+        self._key = secret_key.encode()
+        self._accounts = AccountRepository(sessions)
+        self._sessions = WebSessionRepository(sessions)
+        self._clock = clock
+        self.policy = policy
+        self.passwords = passwords
+        self.throttle = LoginThrottle()
+
+    def _mac(self, purpose: str, token: str) -> str:
+        return hmac.new(self._key, f"{purpose}:{token}".encode(), hashlib.sha256).hexdigest()
+
+    def digest(self, token: str) -> str:
+        return self._mac("session", token)
+
+    def csrf_token(self, token: str) -> str:
+        return self._mac("csrf", token)
+
+    async def log_in(self, username: str, password: str) -> tuple[str, User] | None:
+        """A new session token and its user, or ``None`` (wrong credentials, inactive
+        account, or too many failures: the caller cannot tell which)."""
+        now = self._clock()
+        username = username.strip().lower()
+        if self.throttle.blocked(username, now):
+            self.passwords.verify(None, password)
+            return None
+        account = await self._accounts.by_username(username)
+        stored = account.password_hash if account is not None and account.active else None
+        if account is None or not self.passwords.verify(stored, password):
+            self.throttle.failed(username, now)
+            return None
+        self.throttle.succeeded(username)
+        if self.passwords.needs_rehash(account.password_hash):
+            await self._accounts.set_password_hash(account.id, self.passwords.hash(password))
+        token = secrets.token_urlsafe(32)
+        digest = self.digest(token)
+        await self._sessions.open(
+            token_digest=digest,
+            account_id=account.id,
+            now=now,
+            expires_at=now + self.policy.lifetime,
+        )
+        return token, User.of(account, self.csrf_token(token), digest)
+
+    async def user_for(self, token: str | None, *, touch: bool = True) -> User | None:
+        """The user of a session token, or ``None`` when absent, unknown or expired (an
+        expired session is deleted)."""
+        if not token:
+            return None
+        digest = self.digest(token)
+        found = await self._sessions.find(digest)
+        if found is None:
+            return None
+        record, account = found
+        now = self._clock()
+        if (
+            not account.active
+            or now >= record.expires_at
+            or now - record.last_seen_at >= self.policy.idle
+        ):
+            await self._sessions.close(digest)
+            return None
+        if touch and now - record.last_seen_at >= TOUCH_EVERY:
+            await self._sessions.touch(digest, now)
+        return User.of(account, self.csrf_token(token), digest)
+
+    async def log_out(self, token: str | None) -> None:
+        if token:
+            await self._sessions.close(self.digest(token))
+
+
+def session_token(connection: HTTPConnection) -> str | None:
+    return connection.cookies.get(SESSION_COOKIE)
+
+
+def check_csrf(user: User, supplied: str | None) -> None:
+    if not supplied or not hmac.compare_digest(user.csrf_token, supplied):
+        raise HTTPException(403, "Jeton de sécurité (CSRF) absent ou invalide.")
+
+
+def require_role(user: User, *roles: Role) -> None:
+    if user.role not in roles:
+        raise HTTPException(403, "Cette page n'est pas accessible avec votre rôle.")
+
+
+async def form_csrf(request: Request) -> str | None:
+    form = await request.form()
+    value = form.get(CSRF_FIELD)
+    return value if isinstance(value, str) else None

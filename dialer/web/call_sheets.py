@@ -1,0 +1,194 @@
+"""The agent's call sheet: answers saved one by one, live skip logic and emergencies, and
+the submission (score, risk level, alerts, callback).
+
+Only the agent the call is joined to may touch its sheet, and only while the call is
+theirs (on call or in wrap-up): anything else is "no such call" (404), so an agent cannot
+even learn that another call exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from dialer.alerts.raising import AlertRaiser
+from dialer.core.agent_states import AgentState
+from dialer.core.questionnaire import validate_answer, visible_questions
+from dialer.core.scoring import score
+from dialer.errors import InputError, NotFoundError
+from dialer.storage.answers import CallSheetRepository, SheetSubmission
+from dialer.storage.callbacks import CallbackRepository
+from dialer.storage.database import SessionFactory
+from dialer.storage.web_models import CallSheet, Disposition
+from dialer.web.call_view import CallContext, CallViews
+from dialer.web.desk import AgentDesk, seat_of
+from dialer.web.questionnaire_json import answer_json
+
+#: what the engine (and the campaign's planner) is told when the wrap-up ends
+ENGINE_DISPOSITIONS: dict[Disposition, str | None] = {
+    Disposition.COMPLETE: "reached",
+    Disposition.REFUSED: "refused",
+    Disposition.WRONG_NUMBER: "wrong_number",
+    Disposition.HOSPITALISED: "hospitalised",
+    Disposition.MOVED: "moved",
+    Disposition.DECEASED: "deceased",
+    Disposition.INTERRUPTED: None,
+    Disposition.CALLBACK: None,
+    Disposition.ABSENT: None,
+}
+
+CURRENT_CALL_STATES = (AgentState.ON_CALL, AgentState.WRAP_UP)
+
+
+def is_current_call(desk: AgentDesk | None, agent: str, attempt_id: str) -> bool:
+    seat = seat_of(desk, agent)
+    return seat is not None and seat.attempt_id == attempt_id and seat.state in CURRENT_CALL_STATES
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    score: int | float
+    risk_level: str
+    complete: bool
+    alerts: int
+    engine_disposition: str | None
+
+
+class CallSheets:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        views: CallViews,
+        raiser: AlertRaiser,
+        *,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._sheets = CallSheetRepository(sessions)
+        self._callbacks = CallbackRepository(sessions)
+        self.views = views
+        self.raiser = raiser
+        self._clock = clock
+
+    def check_current(self, desk: AgentDesk | None, agent: str, attempt_id: str) -> None:
+        if not is_current_call(desk, agent, attempt_id):
+            raise NotFoundError("appel inconnu, ou qui n'est pas votre appel en cours")
+
+    async def _open(self, agent: str, attempt_id: str) -> tuple[CallContext, CallSheet]:
+        context = await self.views.context(attempt_id)
+        sheet = await self._sheets.open(
+            attempt_id=attempt_id,
+            person_id=context.person.id,
+            cycle_id=context.attempt.cycle_id,
+            agent=agent,
+            questionnaire_id=context.questionnaire.id,
+            questionnaire_version=context.questionnaire.version,
+            now=self._clock(),
+        )
+        return context, sheet
+
+    async def answer(
+        self, agent: str, attempt_id: str, question_id: str, value: Any, *, cleared: bool = False
+    ) -> dict[str, Any]:
+        """Save one answer (or clear it) and tell the screen what follows: the visible
+        questions, what is missing, and the emergency instructions when an answer means a
+        medical emergency (its priority-1 alert is raised at once)."""
+        context, sheet = await self._open(agent, attempt_id)
+        questionnaire = context.questionnaire
+        if questionnaire.position(question_id) is None:
+            raise InputError(f"question {question_id!r} inconnue dans ce questionnaire")
+        question = questionnaire.question(question_id)
+        now = self._clock()
+        if cleared:
+            await self._sheets.forget_answer(sheet.id, question_id, now=now)
+        else:
+            try:
+                valid = validate_answer(question, value)
+            except InputError:
+                raise InputError(f"réponse invalide à la question « {question.text} »") from None
+            await self._sheets.save_answer(sheet.id, question_id, answer_json(valid), now=now)
+        answers = await self._sheets.answers(sheet.id)
+        result = score(questionnaire, answers)
+        emergency = None
+        if result.emergency is not None:
+            await self.raiser.raise_now(
+                sheet.id,
+                [alert for alert in result.triggered if alert.emergency],
+                district=context.person.district,
+                raised_by=agent,
+            )
+            emergency = {
+                "agent_instructions": result.emergency.agent_instructions,
+                "message": result.emergency.message,
+            }
+        return {
+            "visible": [q.id for q in visible_questions(questionnaire, answers)],
+            "missing": list(result.missing),
+            "complete": result.complete,
+            "emergency": emergency,
+        }
+
+    async def save_note(self, agent: str, attempt_id: str, note: str) -> None:
+        _, sheet = await self._open(agent, attempt_id)
+        await self._sheets.save_note(sheet.id, note[:10_000], now=self._clock())
+
+    async def submit(
+        self,
+        agent: str,
+        attempt_id: str,
+        *,
+        disposition: Disposition,
+        note: str,
+        callback_at: datetime | None,
+    ) -> SubmitResult:
+        """Close the sheet: score, risk level and alerts stored together; a callback
+        scheduled when asked for."""
+        context, sheet = await self._open(agent, attempt_id)
+        now = self._clock()
+        answers = await self._sheets.answers(sheet.id)
+        result = score(context.questionnaire, answers)
+        if disposition is Disposition.COMPLETE and not result.complete:
+            raise InputError(
+                f"questionnaire incomplet : {len(result.missing)} question(s) obligatoire(s) "
+                "sans réponse ; choisissez une autre issue ou complétez-le"
+            )
+        if disposition is Disposition.CALLBACK:
+            if callback_at is None:
+                raise InputError("indiquez la date et l'heure du rappel")
+            if callback_at <= now:
+                raise InputError("la date du rappel doit être dans le futur")
+            await self._callbacks.schedule(
+                person_id=context.person.id,
+                cycle_id=context.attempt.cycle_id,
+                due_at=callback_at,
+                number=context.attempt.number,
+                agent=agent,
+                note=note[:10_000],
+                now=now,
+            )
+        submission = SheetSubmission(
+            disposition=disposition,
+            note=note[:10_000],
+            callback_at=callback_at if disposition is Disposition.CALLBACK else None,
+            score=float(result.score),
+            risk_level=result.risk_level,
+            complete=result.complete,
+        )
+        added = await self.raiser.submit(
+            sheet.id,
+            submission,
+            result.triggered,
+            district=context.person.district,
+            raised_by=agent,
+        )
+        return SubmitResult(
+            score=result.score,
+            risk_level=result.risk_level,
+            complete=result.complete,
+            alerts=len(added),
+            engine_disposition=ENGINE_DISPOSITIONS[disposition],
+        )
+
+    async def history(self, agent: str) -> list[CallSheet]:
+        return await self._sheets.for_agent(agent)

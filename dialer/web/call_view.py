@@ -1,0 +1,200 @@
+"""Everything the agent's screen shows about a call: the person's register data, their
+earlier attempts and answers, the questionnaire and the campaign's guidance."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+
+from dialer.alerts.messages import PHONE_KIND_LABELS, age_on, local_time
+from dialer.core.outcomes import CallOutcome
+from dialer.core.questionnaire import Questionnaire
+from dialer.errors import NotFoundError
+from dialer.questionnaires import QuestionnaireCatalog
+from dialer.storage.answers import CallSheetRepository
+from dialer.storage.campaigns import CampaignRepository, CycleRepository
+from dialer.storage.database import SessionFactory
+from dialer.storage.ledger import AttemptLedger
+from dialer.storage.models import Attempt, Campaign, Person
+from dialer.storage.people import PersonRepository
+from dialer.storage.web_models import Disposition
+from dialer.web.questionnaire_json import labelled_answers, questionnaire_json
+
+OUTCOME_LABELS: dict[CallOutcome, str] = {
+    CallOutcome.ANSWERED: "Décroché",
+    CallOutcome.BUSY: "Occupé",
+    CallOutcome.NO_ANSWER: "Pas de réponse",
+    CallOutcome.UNREACHABLE: "Injoignable",
+    CallOutcome.INVALID_NUMBER: "Numéro invalide",
+    CallOutcome.REJECTED: "Appel refusé",
+    CallOutcome.CONGESTION: "Réseau saturé",
+    CallOutcome.FAILED: "Échec technique",
+    CallOutcome.ABANDONED: "Raccroché avant mise en relation",
+    CallOutcome.MACHINE: "Répondeur",
+}
+
+DISPOSITION_LABELS: dict[Disposition, str] = {
+    Disposition.COMPLETE: "Questionnaire complet (contact utile)",
+    Disposition.INTERRUPTED: "Appel interrompu, questionnaire incomplet",
+    Disposition.REFUSED: "Refus de répondre",
+    Disposition.CALLBACK: "À rappeler",
+    Disposition.ABSENT: "Personne absente (un tiers a répondu)",
+    Disposition.WRONG_NUMBER: "Faux numéro",
+    Disposition.HOSPITALISED: "Hospitalisé(e)",
+    Disposition.MOVED: "A déménagé",
+    Disposition.DECEASED: "Décédé(e)",
+}
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """The stored facts of one attempt the web layer needs to check and save answers."""
+
+    attempt: Attempt
+    person: Person
+    campaign: Campaign
+    questionnaire: Questionnaire
+
+
+def phone_display(e164: str) -> str:
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def person_json(person: Person, today: Any) -> dict[str, Any]:
+    flags = []
+    if person.disabled:
+        flags.append("Situation de handicap")
+    if person.medical_flag:
+        flags.append("Suivi médical signalé")
+    flags += [f"{column} : {value}" for column, value in sorted(person.register_flags.items())]
+    return {
+        "id": person.id,
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "name": " ".join(p for p in (person.first_name, person.last_name.upper()) if p),
+        "birth_date": person.birth_date.strftime("%d/%m/%Y") if person.birth_date else None,
+        "age": age_on(person.birth_date, today),
+        "address": person.address,
+        "postcode": person.postcode,
+        "city": person.city,
+        "district": person.district,
+        "phones": [
+            {
+                "e164": phone.e164,
+                "display": phone_display(phone.e164),
+                "kind": PHONE_KIND_LABELS.get(phone.kind.value, phone.kind.value),
+                "shared": phone.shared_with_other_person,
+            }
+            for phone in person.phones
+        ],
+        "contact": (
+            {
+                "name": person.contact_name,
+                "phone": phone_display(person.contact_phone) if person.contact_phone else None,
+            }
+            if person.contact_name or person.contact_phone
+            else None
+        ),
+        "flags": flags,
+    }
+
+
+class CallViews:
+    """Looks calls up in the ledger and builds the agent screen's payload."""
+
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        questionnaires: QuestionnaireCatalog,
+        *,
+        clock: Callable[[], datetime],
+        zone: ZoneInfo,
+    ) -> None:
+        self._ledger = AttemptLedger(sessions)
+        self._people = PersonRepository(sessions)
+        self._cycles = CycleRepository(sessions)
+        self._campaigns = CampaignRepository(sessions)
+        self._sheets = CallSheetRepository(sessions)
+        self.questionnaires = questionnaires
+        self._clock = clock
+        self.zone = zone
+
+    async def context(self, attempt_id: str) -> CallContext:
+        attempt = await self._ledger.get(attempt_id)
+        person = await self._people.get(attempt.person_id)
+        cycle = await self._cycles.get(attempt.cycle_id)
+        campaign = await self._campaigns.get(cycle.campaign_id)
+        version = campaign.questionnaire_version.strip()
+        questionnaire = self.questionnaires.get(
+            campaign.questionnaire_id, int(version) if version.isdigit() else None
+        )
+        return CallContext(attempt, person, campaign, questionnaire)
+
+    def _questionnaire(self, questionnaire_id: str, version: int) -> Questionnaire | None:
+        try:
+            return self.questionnaires.get(questionnaire_id, version)
+        except NotFoundError:
+            return None
+
+    async def view(self, attempt_id: str) -> dict[str, Any]:
+        """The payload pushed to the agent's screen when the call is joined."""
+        context = await self.context(attempt_id)
+        attempt, person = context.attempt, context.person
+        today = self._clock().astimezone(self.zone).date()
+        attempts = [
+            {
+                "when": local_time(a.placed_at or a.planned_for, self.zone),
+                "outcome": OUTCOME_LABELS.get(a.outcome, a.outcome.value) if a.outcome else "—",
+                "agent": a.agent,
+            }
+            for a in await self._ledger.for_person(person.id)
+            if a.id != attempt.id and a.placed_at is not None
+        ]
+        sheets = []
+        current: dict[str, Any] = {"answers": {}, "note": "", "submitted": False}
+        for sheet, answers in await self._sheets.for_person(person.id):
+            if sheet.attempt_id == attempt.id:
+                current = {
+                    "answers": answers,
+                    "note": sheet.note,
+                    "submitted": sheet.submitted_at is not None,
+                }
+                continue
+            questionnaire = self._questionnaire(sheet.questionnaire_id, sheet.questionnaire_version)
+            sheets.append(
+                {
+                    "when": local_time(sheet.opened_at, self.zone),
+                    "cycle_id": sheet.cycle_id,
+                    "agent": sheet.agent,
+                    "disposition": (
+                        DISPOSITION_LABELS[sheet.disposition]
+                        if sheet.disposition
+                        else "Non validée"
+                    ),
+                    "risk_level": sheet.risk_level,
+                    "score": sheet.score,
+                    "note": sheet.note,
+                    "questionnaire": f"{sheet.questionnaire_id} v{sheet.questionnaire_version}",
+                    "answers": labelled_answers(questionnaire, answers),
+                }
+            )
+        return {
+            "attempt_id": attempt.id,
+            "number": attempt.number,
+            "number_display": phone_display(attempt.number),
+            "cycle_id": attempt.cycle_id,
+            "person": person_json(person, today),
+            "campaign": {"name": context.campaign.name},
+            "questionnaire": questionnaire_json(context.questionnaire),
+            "history": {"attempts": attempts, "sheets": list(reversed(sheets))},
+            "sheet": current,
+        }

@@ -1,0 +1,55 @@
+"""What the web service needs from the dialing engine (``DialingEngine`` has it all; tests
+may pass a smaller fake with the same methods)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from dialer.core.agent_states import AgentState
+from dialer.core.seats import Seat, SeatBoard
+
+#: French names of the agent's states, as the screen shows them
+STATE_LABELS: dict[AgentState, str] = {
+    AgentState.LOGGED_OUT: "Téléphone non connecté",
+    AgentState.PAUSED: "En pause",
+    AgentState.READY: "Disponible",
+    AgentState.RESERVED: "Appel en cours de mise en relation",
+    AgentState.ON_CALL: "En communication",
+    AgentState.WRAP_UP: "Fin d'appel : complétez la fiche",
+}
+
+#: the reasons an agent may pick when pausing (free text may be added)
+PAUSE_REASONS: tuple[str, ...] = (
+    "Pause",
+    "Repas",
+    "Formation",
+    "Réunion",
+    "Problème technique",
+    "Autre",
+)
+
+
+class AgentDesk(Protocol):
+    """The engine's agent-facing part."""
+
+    @property
+    def seats(self) -> SeatBoard: ...
+
+    async def log_in(self, agent: str, endpoint: str) -> None: ...
+
+    def go_ready(self, agent: str) -> None: ...
+
+    def pause(self, agent: str, reason: str) -> None: ...
+
+    async def finish_wrap_up(self, agent: str, disposition: str | None = None) -> None: ...
+
+    async def hang_up_call(self, agent: str) -> None: ...
+
+    def statistics(self) -> dict[str, object]: ...
+
+
+def seat_of(desk: AgentDesk | None, agent: str) -> Seat | None:
+    """The agent's seat, or ``None`` (no engine, or the agent never connected a phone)."""
+    if desk is None:
+        return None
+    return next((seat for seat in desk.seats.seats() if seat.agent == agent), None)

@@ -1,0 +1,228 @@
+"""Agents' screens over WebSocket: the web service's :class:`ScreenNotifier`.
+
+The engine calls :meth:`AgentScreens.reserved` when it reserves an agent for an answered
+call: the screen's payload (person, history, questionnaire) is prepared then, in a task,
+so :meth:`AgentScreens.joined` only has to queue it to the agent's open sockets. No call
+from the engine waits for the database or for a browser: each socket has its own queue
+and writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from dialer.core.agent_states import AgentState
+from dialer.core.seats import Seat
+from dialer.errors import DialerError
+from dialer.web.call_view import CallViews
+from dialer.web.desk import STATE_LABELS, AgentDesk, seat_of
+
+log = logging.getLogger(__name__)
+
+#: messages kept for a socket that does not read them (then it is dropped)
+QUEUE_LIMIT = 100
+SAMPLES = 1000
+
+
+def state_json(seat: Seat | None, now: datetime) -> dict[str, Any]:
+    if seat is None:
+        return {
+            "state": AgentState.LOGGED_OUT.value,
+            "label": STATE_LABELS[AgentState.LOGGED_OUT],
+            "seconds": 0,
+            "pause_reason": None,
+            "attempt_id": None,
+        }
+    return {
+        "state": seat.state.value,
+        "label": STATE_LABELS[seat.state],
+        "seconds": int(seat.seconds_in_state(now)),
+        "pause_reason": seat.pause_reason,
+        "attempt_id": seat.attempt_id,
+    }
+
+
+@dataclass(eq=False)
+class ScreenSocket:
+    """One open agent screen: what to send it, in order."""
+
+    agent: str
+    queue: asyncio.Queue[str] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
+
+
+@dataclass
+class _Prepared:
+    attempt_id: str
+    task: asyncio.Task[dict[str, Any]]
+
+
+class AgentScreens:
+    def __init__(self, views: CallViews, *, clock: Callable[[], datetime]) -> None:
+        self.views = views
+        self.desk: AgentDesk | None = None
+        self._clock = clock
+        self._sockets: dict[str, set[ScreenSocket]] = {}
+        self._prepared: dict[str, _Prepared] = {}
+        #: agent -> (attempt, disposition for the engine): submitted while still on call
+        self._wrap_after_call: dict[str, tuple[str, str | None]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._prepare_ms: deque[float] = deque(maxlen=SAMPLES)
+        self._counters = {"reserved": 0, "joined": 0, "ended": 0, "pushed": 0, "dropped": 0}
+        self._failures = 0
+
+    def attach(self, desk: AgentDesk | None) -> None:
+        self.desk = desk
+
+    # ---- ScreenNotifier -----------------------------------------------------------------
+    async def reserved(self, agent: str, attempt_id: str) -> None:
+        self._counters["reserved"] += 1
+        self._prepare(agent, attempt_id)
+
+    async def joined(self, agent: str, attempt_id: str) -> None:
+        self._counters["joined"] += 1
+        prepared = self._prepared.get(agent)
+        if prepared is None or prepared.attempt_id != attempt_id:
+            prepared = self._prepare(agent, attempt_id)
+        task = prepared.task
+        if task.done() and not task.cancelled() and task.exception() is None:
+            self._send_call(agent, attempt_id, task.result())
+        else:
+            self._spawn(self._send_when_ready(agent, attempt_id, task))
+
+    async def ended(self, agent: str, attempt_id: str) -> None:
+        self._counters["ended"] += 1
+        self.push(agent, {"type": "ended", "attempt_id": attempt_id, "state": self.state(agent)})
+        pending = self._wrap_after_call.get(agent)
+        if pending is not None and pending[0] == attempt_id:
+            self._spawn(self._finish_wrap_up(agent, attempt_id, pending[1]))
+
+    # ---- wrap-up ------------------------------------------------------------------------
+    def wrap_up_after_call(self, agent: str, attempt_id: str, disposition: str | None) -> None:
+        """The sheet was submitted during the call: end the wrap-up when the call ends."""
+        self._wrap_after_call[agent] = (attempt_id, disposition)
+
+    async def _finish_wrap_up(self, agent: str, attempt_id: str, disposition: str | None) -> None:
+        await asyncio.sleep(0)  # after the engine has finished handling the end of call
+        self._wrap_after_call.pop(agent, None)
+        if self.desk is None:
+            return
+        try:
+            await self.desk.finish_wrap_up(agent, disposition)
+        except DialerError as exc:
+            log.warning("agent %s: automatic end of wrap-up failed: %s", agent, exc)
+        self.push(agent, {"type": "state", "state": self.state(agent)})
+        self.forget(agent, attempt_id)
+
+    def forget(self, agent: str, attempt_id: str) -> None:
+        prepared = self._prepared.get(agent)
+        if prepared is not None and prepared.attempt_id == attempt_id:
+            del self._prepared[agent]
+
+    # ---- payloads -----------------------------------------------------------------------
+    def _prepare(self, agent: str, attempt_id: str) -> _Prepared:
+        old = self._prepared.get(agent)
+        if old is not None and old.attempt_id != attempt_id:
+            old.task.cancel()
+        task = asyncio.create_task(self._timed_view(attempt_id), name=f"screen-{agent}")
+        prepared = _Prepared(attempt_id, task)
+        self._prepared[agent] = prepared
+        task.add_done_callback(self._observe)
+        return prepared
+
+    async def _timed_view(self, attempt_id: str) -> dict[str, Any]:
+        started = time.perf_counter()
+        view = await self.views.view(attempt_id)
+        self._prepare_ms.append((time.perf_counter() - started) * 1000)
+        return view
+
+    def _observe(self, task: asyncio.Task[dict[str, Any]]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            self._failures += 1
+            log.warning("preparing an agent screen failed: %s", task.exception())
+
+    async def _send_when_ready(
+        self, agent: str, attempt_id: str, task: asyncio.Task[dict[str, Any]]
+    ) -> None:
+        try:
+            view = await asyncio.shield(task)
+        except (DialerError, asyncio.CancelledError):
+            self.push(agent, {"type": "call_failed", "attempt_id": attempt_id})
+            return
+        self._send_call(agent, attempt_id, view)
+
+    def _send_call(self, agent: str, attempt_id: str, view: dict[str, Any]) -> None:
+        self.push(
+            agent,
+            {
+                "type": "call",
+                "attempt_id": attempt_id,
+                "view": view,
+                "state": self.state(agent),
+                "sent_at_ms": time.time() * 1000,
+            },
+        )
+
+    async def current_view(self, agent: str) -> dict[str, Any] | None:
+        """The view of the agent's current call (on call or in wrap-up), for a screen that
+        (re)connects."""
+        seat = seat_of(self.desk, agent)
+        if seat is None or seat.attempt_id is None:
+            return None
+        if seat.state not in (AgentState.ON_CALL, AgentState.WRAP_UP):
+            return None
+        prepared = self._prepared.get(agent)
+        if prepared is not None and prepared.attempt_id == seat.attempt_id:
+            with contextlib.suppress(DialerError, asyncio.CancelledError):
+                return await asyncio.shield(prepared.task)
+        return await self.views.view(seat.attempt_id)
+
+    # ---- sockets ------------------------------------------------------------------------
+    def state(self, agent: str) -> dict[str, Any]:
+        return state_json(seat_of(self.desk, agent), self._clock())
+
+    def open(self, agent: str) -> ScreenSocket:
+        socket = ScreenSocket(agent)
+        self._sockets.setdefault(agent, set()).add(socket)
+        return socket
+
+    def close(self, socket: ScreenSocket) -> None:
+        sockets = self._sockets.get(socket.agent)
+        if sockets is not None:
+            sockets.discard(socket)
+            if not sockets:
+                del self._sockets[socket.agent]
+
+    def push(self, agent: str, message: dict[str, Any]) -> None:
+        text = json.dumps(message, ensure_ascii=False, default=str)
+        for socket in list(self._sockets.get(agent, ())):
+            try:
+                socket.queue.put_nowait(text)
+                self._counters["pushed"] += 1
+            except asyncio.QueueFull:
+                self._counters["dropped"] += 1
+                self.close(socket)
+
+    def _spawn(self, coroutine: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def statistics(self) -> dict[str, object]:
+        samples = sorted(self._prepare_ms)
+        return {
+            **self._counters,
+            "screens_open": sum(len(s) for s in self._sockets.values()),
+            "agents_connected": len(self._sockets),
+            "prepare_failures": self._failures,
+            "prepare_ms_p50": round(samples[len(samples) // 2], 2) if samples else None,
+            "prepare_ms_max": round(samples[-1], 2) if samples else None,
+        }

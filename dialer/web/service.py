@@ -1,0 +1,81 @@
+"""What every request handler of the web service reaches through ``app.state.web``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from starlette.requests import HTTPConnection, Request
+from starlette.templating import Jinja2Templates
+
+from dialer.alerts.dispatcher import AlertDispatcher
+from dialer.questionnaires import QuestionnaireCatalog
+from dialer.storage.accounts import AccountRepository
+from dialer.storage.alerts import AlertRepository, TeamRepository
+from dialer.storage.database import SessionFactory
+from dialer.storage.web_models import Role
+from dialer.web.auth import (
+    CSRF_HEADER,
+    Authenticator,
+    User,
+    check_csrf,
+    form_csrf,
+    require_role,
+    session_token,
+)
+from dialer.web.call_sheets import CallSheets
+from dialer.web.desk import AgentDesk
+from dialer.web.failures import LoginRequired
+from dialer.web.screens import AgentScreens
+from dialer.web.sip import SipAccess
+
+
+@dataclass
+class WebService:
+    sessions: SessionFactory
+    desk: AgentDesk | None
+    questionnaires: QuestionnaireCatalog
+    clock: Callable[[], datetime]
+    zone: ZoneInfo
+    auth: Authenticator
+    screens: AgentScreens
+    sheets: CallSheets
+    accounts: AccountRepository
+    teams: TeamRepository
+    alerts: AlertRepository
+    templates: Jinja2Templates
+    sip: SipAccess | None
+    dispatcher: AlertDispatcher | None
+
+
+def web(connection: HTTPConnection) -> WebService:
+    service: WebService = connection.app.state.web
+    return service
+
+
+async def authenticated(connection: HTTPConnection, *roles: Role) -> User:
+    """The logged-in user (:class:`LoginRequired` otherwise), checked against ``roles``
+    when given (403 otherwise)."""
+    user = await web(connection).auth.user_for(session_token(connection))
+    if user is None:
+        raise LoginRequired
+    connection.state.user = user
+    if roles:
+        require_role(user, *roles)
+    return user
+
+
+async def for_script(request: Request, *roles: Role) -> User:
+    """A state-changing script request: logged in, role, ``X-CSRF-Token``."""
+    user = await authenticated(request, *roles)
+    check_csrf(user, request.headers.get(CSRF_HEADER))
+    return user
+
+
+async def for_form(request: Request, *roles: Role) -> User:
+    """A form post: logged in, role, hidden ``csrf`` field."""
+    user = await authenticated(request, *roles)
+    check_csrf(user, await form_csrf(request))
+    return user

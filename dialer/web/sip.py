@@ -1,0 +1,27 @@
+"""What a remote agent's softphone needs: the SIP server's public address over TLS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SipAccess:
+    """The PJSIP TLS transport for remote agents (``asterisk_conf/pjsip.conf.j2``): TLS on
+    ``port`` (5061), media encrypted with SRTP negotiated by SDES (``media_encryption=sdes``),
+    NAT handled by Asterisk (``rtp_symmetric``, ``force_rport``, ``rewrite_contact``,
+    ``direct_media=no``, ICE)."""
+
+    host: str
+    port: int = 5061
+    #: the domain the softphone registers to, when it differs from ``host``
+    domain: str | None = None
+    stun_server: str | None = None
+
+    @property
+    def registrar(self) -> str:
+        return self.domain or self.host
+
+    @property
+    def proxy(self) -> str:
+        return f"{self.host}:{self.port}"

@@ -1,0 +1,403 @@
+/* L'écran de l'agent : état du poste, fiche qui s'affiche à la mise en relation (poussée par
+   WebSocket), questionnaire utilisable au clavier, réponses enregistrées une à une. */
+"use strict";
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const api = window.Veille;
+  const logic = window.Questionnaire;
+  let current = null; // { attemptId, view, answers, missing, triedComplete }
+  let socket = null;
+  let retries = 0;
+  let noteTimer = null;
+
+  function el(tag, attributes, text) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes || {})) {
+      if (value !== null && value !== undefined && value !== false) { node.setAttribute(name, value); }
+    }
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    return node;
+  }
+
+  function say(text, isError) {
+    const box = $("message");
+    box.textContent = text;
+    box.className = isError ? "erreur" : "";
+  }
+
+  async function act(promise) {
+    try { return await promise; } catch (error) { say(error.message, true); return null; }
+  }
+
+  // ---- état du poste ---------------------------------------------------------------------
+  function showState(state) {
+    const badge = $("etat");
+    badge.textContent = state.label;
+    badge.dataset.etat = state.state;
+    $("etat-motif").textContent = state.pause_reason ? "(" + state.pause_reason + ")" : "";
+    $("connecter-telephone").hidden = state.state !== "logged_out";
+    $("disponible").disabled = state.state !== "paused";
+    $("pause").disabled = state.state !== "ready";
+    $("raccrocher").hidden = state.state !== "on_call";
+  }
+
+  $("connecter-telephone").addEventListener("click", async () => {
+    const state = await act(api.post("/api/agent/telephone"));
+    if (state) { showState(state); say("Téléphone connecté. Vous êtes en pause."); }
+  });
+  $("disponible").addEventListener("click", async () => {
+    const state = await act(api.post("/api/agent/disponible"));
+    if (state) { showState(state); say("Vous êtes disponible : un appel peut arriver à tout moment."); }
+  });
+  $("form-pause").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const state = await act(api.post("/api/agent/pause", {
+      reason: $("motif-pause").value, detail: $("precision-pause").value,
+    }));
+    if (state) { showState(state); say("Vous êtes en pause."); }
+  });
+  $("raccrocher").addEventListener("click", async () => {
+    const state = await act(api.post("/api/agent/raccrocher"));
+    if (state) { showState(state); }
+  });
+
+  // ---- WebSocket -------------------------------------------------------------------------
+  function connect() {
+    const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+    socket = new WebSocket(scheme + "//" + window.location.host + "/ws/agent");
+    socket.addEventListener("open", () => { retries = 0; document.body.dataset.connecte = "oui"; });
+    socket.addEventListener("message", (event) => handle(JSON.parse(event.data)));
+    socket.addEventListener("close", (event) => {
+      document.body.dataset.connecte = "non";
+      if (event.code === 4401) {
+        window.location.assign("/connexion?expiree=1&suite=/agent");
+        return;
+      }
+      retries += 1;
+      say("Connexion au serveur perdue, reconnexion…", true);
+      window.setTimeout(connect, Math.min(10000, 500 * retries));
+    });
+  }
+  window.setInterval(() => {
+    if (socket && socket.readyState === WebSocket.OPEN) { socket.send("ping"); }
+  }, 25000);
+
+  function handle(message) {
+    if (message.state) { showState(message.state); }
+    switch (message.type) {
+      case "call":
+        showCall(message.view);
+        window.__popAt = Date.now();
+        break;
+      case "ended":
+        if (current && current.attemptId === message.attempt_id) {
+          say("L'appel est terminé : complétez et validez la fiche.");
+        }
+        break;
+      case "call_failed":
+        say("La fiche de l'appel n'a pas pu être chargée. Prévenez votre superviseur.", true);
+        break;
+      case "expired":
+        window.location.assign("/connexion?expiree=1&suite=/agent");
+        break;
+      default:
+        break;
+    }
+  }
+
+  // ---- la fiche de la personne -----------------------------------------------------------
+  function row(list, label, value) {
+    if (value === null || value === undefined || value === "") { return; }
+    list.append(el("dt", {}, label));
+    const dd = el("dd");
+    if (value instanceof Node) { dd.append(value); } else { dd.textContent = value; }
+    list.append(dd);
+  }
+
+  function showPerson(view) {
+    const person = view.person;
+    $("nom-personne").textContent = person.name + (person.age !== null ? ", " + person.age + " ans" : "");
+    const list = $("personne");
+    list.replaceChildren();
+    row(list, "Né(e) le", person.birth_date);
+    row(list, "Adresse", [person.address, [person.postcode, person.city].filter(Boolean).join(" ")]
+      .filter(Boolean).join(", "));
+    row(list, "Quartier", person.district);
+    const phones = el("ul");
+    for (const phone of person.phones) {
+      const text = phone.display + " (" + phone.kind + ")" + (phone.shared ? " — partagé avec une autre personne" : "");
+      phones.append(el("li", {}, text));
+    }
+    row(list, "Téléphones", phones);
+    row(list, "Numéro appelé", view.number_display);
+    if (person.contact) {
+      row(list, "Proche ou aidant", [person.contact.name, person.contact.phone].filter(Boolean).join(" — "));
+    }
+    if (person.flags.length) {
+      const flags = el("ul");
+      for (const flag of person.flags) { flags.append(el("li", {}, flag)); }
+      row(list, "Signalements", flags);
+    }
+    row(list, "Campagne", view.campaign.name);
+    showHistory(view.history);
+  }
+
+  function showHistory(history) {
+    const box = $("historique-contenu");
+    box.replaceChildren();
+    if (!history.attempts.length && !history.sheets.length) {
+      box.append(el("p", {}, "Premier appel pour cette personne."));
+      return;
+    }
+    for (const sheet of history.sheets) {
+      const section = el("section", { class: "fiche-precedente" });
+      section.append(el("h3", {}, sheet.when + " — " + sheet.disposition));
+      if (sheet.risk_level) { section.append(el("p", {}, "Niveau de risque : " + sheet.risk_level)); }
+      const answers = el("ul");
+      for (const answer of sheet.answers) { answers.append(el("li", {}, answer.question + " — " + answer.answer)); }
+      section.append(answers);
+      if (sheet.note) { section.append(el("p", {}, "Note : " + sheet.note)); }
+      box.append(section);
+    }
+    if (history.attempts.length) {
+      const attempts = el("ul");
+      for (const attempt of history.attempts) { attempts.append(el("li", {}, attempt.when + " : " + attempt.outcome)); }
+      box.append(el("h3", {}, "Tentatives d'appel"), attempts);
+    }
+  }
+
+  // ---- le questionnaire ------------------------------------------------------------------
+  function option(question, type, value, label, index) {
+    const id = "r-" + question.id + "-" + index;
+    const input = el("input", { type, id, name: "r-" + question.id, value });
+    const wrapper = el("label", { for: id });
+    wrapper.append(input, document.createTextNode(" " + label));
+    return wrapper;
+  }
+
+  function buildQuestion(question, number) {
+    const box = el("fieldset", { class: "question", id: "q-" + question.id, "data-question": question.id });
+    const legend = el("legend", {}, number + ". " + question.text + " ");
+    legend.append(el("span", { class: "indice" }, "(" + question.hint + (question.required ? "" : ", facultative") + ")"));
+    box.append(legend);
+    if (question.type === "yes_no") {
+      box.append(option(question, "radio", "true", "Oui", "oui"), option(question, "radio", "false", "Non", "non"));
+    } else if (question.type === "single_choice") {
+      question.choices.forEach((c) => box.append(option(question, "radio", c.id, c.label, c.id)));
+    } else if (question.type === "multiple_choice") {
+      question.choices.forEach((c) => box.append(option(question, "checkbox", c.id, c.label, c.id)));
+      const none = option(question, "checkbox", "", "Aucun de ceux-ci", "aucun");
+      none.querySelector("input").dataset.aucun = "oui";
+      box.append(none);
+    } else if (question.type === "scale_0_10") {
+      for (let point = 0; point <= 10; point += 1) {
+        box.append(option(question, "radio", String(point), String(point), String(point)));
+      }
+    }
+    if (!question.required && question.type !== "multiple_choice") {
+      box.append(option(question, "radio", "null", "Sans réponse", "sans"));
+    }
+    return box;
+  }
+
+  function setControls(question, value) {
+    const inputs = document.querySelectorAll('input[name="r-' + question.id + '"]');
+    for (const input of inputs) {
+      if (question.type === "multiple_choice") {
+        input.checked = Array.isArray(value) && (input.dataset.aucun ? value.length === 0 : value.includes(input.value));
+      } else {
+        input.checked = value !== undefined && input.value === JSON.stringify(value).replace(/^"|"$/g, "");
+      }
+    }
+  }
+
+  function readControls(question) {
+    const inputs = Array.from(document.querySelectorAll('input[name="r-' + question.id + '"]'));
+    if (question.type === "multiple_choice") {
+      const ticked = inputs.filter((i) => i.checked && !i.dataset.aucun).map((i) => i.value);
+      const none = inputs.find((i) => i.dataset.aucun);
+      if (ticked.length) { return ticked; }
+      return none && none.checked ? [] : undefined;
+    }
+    const chosen = inputs.find((i) => i.checked);
+    if (!chosen) { return undefined; }
+    if (chosen.value === "null") { return null; }
+    if (question.type === "yes_no") { return chosen.value === "true"; }
+    if (question.type === "scale_0_10") { return parseInt(chosen.value, 10); }
+    return chosen.value;
+  }
+
+  function applyVisibility(visible) {
+    const shown = new Set(visible);
+    for (const question of current.view.questionnaire.questions) {
+      $("q-" + question.id).hidden = !shown.has(question.id);
+    }
+  }
+
+  function showEmergency(emergency) {
+    const box = $("urgence");
+    if (!emergency) { return; } // une urgence signalée reste affichée jusqu'à la fin de l'appel
+    $("urgence-consignes").textContent = emergency.agent_instructions;
+    if (box.hidden) {
+      box.hidden = false;
+      window.__emergencyAt = Date.now();
+    }
+  }
+
+  /* Le nombre de questions obligatoires sans réponse ; elles ne sont signalées en rouge
+     qu'après une tentative de validation. */
+  function showMissing(missing) {
+    current.missing = missing;
+    document.querySelectorAll("fieldset.question").forEach((f) => f.classList.remove("manquante"));
+    if (current.triedComplete) {
+      for (const id of missing) { $("q-" + id).classList.add("manquante"); }
+    }
+    $("manquantes").textContent = missing.length
+      ? missing.length + " question(s) obligatoire(s) sans réponse."
+      : "Toutes les questions obligatoires ont une réponse.";
+  }
+
+  function evaluateHere() {
+    const questionnaire = current.view.questionnaire;
+    applyVisibility(logic.visibility(questionnaire, current.answers).visible);
+    showEmergency(logic.emergency(questionnaire, current.answers));
+  }
+
+  async function answerChanged(question) {
+    let value = readControls(question);
+    if (question.type === "multiple_choice") {
+      const none = document.querySelector('input[name="r-' + question.id + '"][data-aucun]');
+      if (Array.isArray(value) && value.length && none.checked) { none.checked = false; }
+    }
+    const cleared = value === undefined;
+    if (cleared) { delete current.answers[question.id]; } else { current.answers[question.id] = value; }
+    evaluateHere();
+    const attemptId = current.attemptId;
+    const outcome = await act(api.post("/api/appels/" + encodeURIComponent(attemptId) + "/reponses", {
+      question_id: question.id, value: cleared ? null : value, cleared,
+    }));
+    if (!outcome || !current || current.attemptId !== attemptId) { return; }
+    applyVisibility(outcome.visible); // le serveur fait autorité
+    showEmergency(outcome.emergency);
+    showMissing(outcome.missing);
+    say("Réponse enregistrée.");
+  }
+
+  function visibleFieldsets() {
+    return Array.from(document.querySelectorAll("fieldset.question")).filter((f) => !f.hidden);
+  }
+
+  function focusQuestion(fieldset) {
+    const checked = fieldset.querySelector("input:checked");
+    (checked || fieldset.querySelector("input")).focus();
+  }
+
+  function onKey(event) {
+    if (event.key !== "Enter" || event.target.tagName !== "INPUT") { return; }
+    event.preventDefault();
+    const input = event.target;
+    if (input.type === "radio" && !input.checked) {
+      input.checked = true;
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    const fieldsets = visibleFieldsets();
+    const here = fieldsets.indexOf(input.closest("fieldset"));
+    window.setTimeout(() => {
+      const next = visibleFieldsets()[here + 1];
+      if (next) { focusQuestion(next); } else { $("note").focus(); }
+    }, 0);
+  }
+
+  function showQuestionnaire(view) {
+    const questionnaire = view.questionnaire;
+    $("titre-questionnaire").textContent = questionnaire.title + " (version " + questionnaire.version + ")";
+    $("consignes-texte").textContent = questionnaire.guidance;
+    const box = $("questions");
+    box.replaceChildren(...questionnaire.questions.map((q, i) => buildQuestion(q, i + 1)));
+    for (const question of questionnaire.questions) {
+      setControls(question, current.answers[question.id]);
+    }
+    $("note").value = view.sheet.note || "";
+    $("issue").value = "";
+    $("bloc-rappel").hidden = true;
+    $("urgence").hidden = true;
+    $("manquantes").textContent = "";
+    const locked = view.sheet.submitted;
+    $("questionnaire").querySelectorAll("input, select, textarea, button").forEach((c) => { c.disabled = locked; });
+    evaluateHere();
+  }
+
+  function showCall(view) {
+    current = { attemptId: view.attempt_id, view, answers: Object.assign({}, view.sheet.answers) };
+    $("attente").hidden = true;
+    $("appel").hidden = false;
+    showPerson(view);
+    showQuestionnaire(view);
+    say(view.sheet.submitted ? "La fiche de cet appel est déjà validée." : "Appel en cours : " + view.person.name + ".");
+    const first = visibleFieldsets()[0];
+    if (first && !view.sheet.submitted) { focusQuestion(first); }
+  }
+
+  function showWaiting() {
+    current = null;
+    $("appel").hidden = true;
+    $("attente").hidden = false;
+  }
+
+  $("questions").addEventListener("change", (event) => {
+    const fieldset = event.target.closest("fieldset.question");
+    if (!fieldset || !current) { return; }
+    const question = current.view.questionnaire.questions.find((q) => q.id === fieldset.dataset.question);
+    if (question.type === "multiple_choice" && event.target.dataset.aucun && event.target.checked) {
+      fieldset.querySelectorAll("input:not([data-aucun])").forEach((i) => { i.checked = false; });
+    }
+    answerChanged(question);
+  });
+  $("questions").addEventListener("keydown", onKey);
+
+  async function saveNote() {
+    if (!current) { return; }
+    window.clearTimeout(noteTimer);
+    await act(api.post("/api/appels/" + encodeURIComponent(current.attemptId) + "/note", { note: $("note").value }));
+  }
+  $("note").addEventListener("change", saveNote);
+  $("note").addEventListener("input", () => {
+    window.clearTimeout(noteTimer);
+    noteTimer = window.setTimeout(saveNote, 1500);
+  });
+  $("issue").addEventListener("change", () => {
+    $("bloc-rappel").hidden = $("issue").value !== "callback";
+  });
+
+  $("questionnaire").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!current) { return; }
+    if (!$("issue").value) {
+      say("Choisissez l'issue de l'appel.", true);
+      $("issue").focus();
+      return;
+    }
+    if ($("issue").value === "complete") {
+      current.triedComplete = true;
+      showMissing(current.missing || []);
+    }
+    const result = await act(api.post("/api/appels/" + encodeURIComponent(current.attemptId) + "/fiche", {
+      disposition: $("issue").value,
+      note: $("note").value,
+      callback_at: $("issue").value === "callback" ? $("rappel").value : null,
+    }));
+    if (!result) { return; }
+    showState(result.state);
+    const summary = "Fiche validée : niveau de risque " + result.risk_level + ", "
+      + result.alerts + " alerte(s) transmise(s).";
+    if (result.wrap_up === "after_call") {
+      $("questionnaire").querySelectorAll("input, select, textarea, button").forEach((c) => { c.disabled = true; });
+      say(summary + " Raccrochez pour passer à l'appel suivant.");
+    } else {
+      showWaiting();
+      say(summary);
+    }
+  });
+
+  connect();
+})();
