@@ -175,16 +175,19 @@ def test_predictive_is_progressive_at_start_up() -> None:
     )
 
 
-def test_predictive_waits_until_one_abandon_cannot_pass_the_cap() -> None:
-    # 1 % of 99 answers + 1: one abandon now would make 1/99 > 1 %
-    early = snap(BUSY_TEAM, live_answers_today=98)
+def test_predictive_waits_until_two_abandons_at_once_cannot_pass_the_cap() -> None:
+    # 1 % of 198 answers + 1 is 1.99: two abandons now would make 2/199 > 1 %
+    early = snap(BUSY_TEAM, live_answers_today=198)
     decision = decide(early, PREDICTIVE)
     assert decision.dials == 1
     assert decision.reason == (
-        "1 free agent, 0 ringing, answer rate 0.31, abandons today 0/98: one more would pass "
+        "1 free agent, 0 ringing, answer rate 0.31, abandons today 0/198: 2 more would pass "
         "the 1% cap, progressive → dial 1"
     )
-    assert decide(replace(early, live_answers_today=99), PREDICTIVE).dials > 1
+    assert decide(replace(early, live_answers_today=199), PREDICTIVE).dials > 1
+    after_one = replace(early, live_answers_today=298, abandons_today=1)
+    assert decide(after_one, PREDICTIVE).dials == 1
+    assert decide(replace(after_one, live_answers_today=299), PREDICTIVE).dials > 1
 
 
 def test_predictive_accounts_for_todays_abandons() -> None:
@@ -197,7 +200,7 @@ def test_predictive_accounts_for_todays_abandons() -> None:
     )
     at_cap = decide(snap(BUSY_TEAM, abandons_today=10), PREDICTIVE)
     assert at_cap.dials == 1
-    assert "one more would pass the 1% cap" in at_cap.reason
+    assert "2 more would pass the 1% cap" in at_cap.reason
 
 
 def test_a_lower_cap_dials_no_more() -> None:
@@ -236,6 +239,7 @@ def test_the_abandon_cap_defaults_to_one_percent_and_may_be_three() -> None:
         ("target_share", 0.0),
         ("max_line_risk", 1.5),
         ("burst_probability", 0.0),
+        ("spare_abandons", 0),
         ("checkpoint_step", 0.0),
         ("join_grace", timedelta(seconds=-1)),
     ],
