@@ -20,6 +20,7 @@ from dialer.demo import run_demo
 from dialer.errors import ConfigurationError, DialerError, exit_code
 from dialer.register.importer import ImportReport, import_register
 from dialer.rig.asterisk import Rig
+from dialer.server import running_service
 from dialer.settings import Settings, load_settings
 from dialer.storage.database import (
     SessionFactory,
@@ -285,6 +286,23 @@ def campaign_start(ctx: click.Context, template_key: str, name: str | None) -> N
         f"{started.people} personnes dans le cycle {started.cycle_id}, premiers appels à "
         f"{started.first_due.astimezone(PARIS):%d/%m %H:%M}."
     )
+
+
+@cli.command("serve")
+@click.option(
+    "--campaign", "campaign_id", type=int, help="Campagne dont le moteur d'appels tourne."
+)
+@click.pass_context
+def serve(ctx: click.Context, campaign_id: int | None) -> None:
+    """Le service complet : moteur d'appels, écrans des agents, alertes, supervision."""
+    settings = _settings(ctx)
+
+    async def run() -> None:
+        async with running_service(settings, campaign_id=campaign_id) as service:
+            click.echo(f"Service prêt : {service.url} (Ctrl-C pour arrêter)")
+            await asyncio.Event().wait()
+
+    _run(run())
 
 
 # ---- demo -------------------------------------------------------------------------------

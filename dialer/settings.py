@@ -71,6 +71,35 @@ class DialingSettings(BaseModel):
     caller_id: str = ""
 
 
+class WebSettings(BaseModel):
+    """The web service (agents' screens, supervision, intervention teams' inboxes)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    #: signs session cookies; required by ``dialer serve`` (>= 32 characters)
+    secret_key: SecretStr | None = None
+    #: False only for plain-HTTP use on loopback (the demo, tests)
+    secure_cookies: bool = True
+    session_lifetime_h: float = Field(default=8.0, gt=0)
+    session_idle_min: float = Field(default=30.0, gt=0)
+    #: the address remote agents' softphones register to (TLS), shown on their profile page
+    sip_public_host: str = "sip.example.invalid"
+    sip_tls_port: int = Field(default=5061, ge=1, le=65535)
+    #: the address of the inbox in alert e-mails
+    public_url: str = "http://127.0.0.1:8080"
+
+
+class SmtpSettings(BaseModel):
+    """Alert e-mails. Without a host, alerts go to the in-app inbox and webhooks only."""
+
+    host: str | None = None
+    port: int = Field(default=587, ge=1, le=65535)
+    sender: str = "veille@localhost"
+    username: str | None = None
+    password: SecretStr | None = None
+    security: str = Field(default="starttls", pattern="^(starttls|tls|none)$")
+
+
 class RigSettings(BaseModel):
     """The local Asterisk rig: a Debian sid chroot with Asterisk 22, and the simulated world."""
 
@@ -101,6 +130,8 @@ class Settings(BaseSettings):
     sip: SipSettings = SipSettings()
     trunk: TrunkSettings = TrunkSettings()
     dialing: DialingSettings = DialingSettings()
+    web: WebSettings = WebSettings()
+    smtp: SmtpSettings = SmtpSettings()
     rig: RigSettings = RigSettings()
 
     @classmethod

@@ -1,0 +1,70 @@
+"""``make bench``: every benchmark in one run, written to ``docs/benchmarks.md``.
+
+- the pacing simulator (our pacer against progressive and VICIdial-style pacing),
+- register import speed and memory (10,500 and 1,000,000 rows),
+- the real-Asterisk measurements (answer → join, join → screen pop, capacity, controller
+  CPU and memory).
+
+Each runs in its own process (its peak memory is its own); the machine is described at the
+top. Benchmarks measure; they never pass or fail a build.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+BENCHMARKS = (
+    ("Pacing simulator", ["-m", "bench.pacing"]),
+    ("Register import", ["-m", "bench.register_import"]),
+    ("Real Asterisk: join latency, screen pop, capacity", ["-m", "bench.telephony"]),
+)
+
+
+def machine() -> str:
+    cpu = "?"
+    for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem_kib = int(Path("/proc/meminfo").read_text(encoding="utf-8").split()[1])
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {mem_kib / 1024 / 1024:.0f} GiB, "
+        f"{platform.platform()}, Python {platform.python_version()}"
+    )
+
+
+def main() -> int:
+    sections = [
+        "# Benchmarks\n",
+        f"Written by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.\n",
+        f"Machine: {machine()}.\n",
+    ]
+    failed = 0
+    for title, args in BENCHMARKS:
+        started = time.monotonic()
+        print(f"== {title}", file=sys.stderr, flush=True)
+        done = subprocess.run(
+            [sys.executable, *args], capture_output=True, text=True, check=False
+        )
+        seconds = time.monotonic() - started
+        sys.stderr.write(done.stderr[-4000:])
+        body = done.stdout.strip() or "(no output)"
+        if done.returncode != 0:
+            failed += 1
+            body += f"\n\n**This benchmark failed (exit {done.returncode}):**\n\n```\n"
+            body += done.stderr.strip()[-3000:] + "\n```"
+        sections.append(f"## {title}\n\n_{seconds:.0f} s._\n\n{body}\n")
+    OUT.write_text("\n".join(sections), encoding="utf-8")
+    print(f"written: {OUT}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

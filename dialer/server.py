@@ -1,0 +1,164 @@
+"""``dialer serve``: the whole service in one process.
+
+The database (migrated), the telephony node, the agents' screens, the campaign run (the
+dialing engine) when a campaign is named, the alert dispatcher and the web application,
+served by uvicorn. :func:`running_service` is also what the demo and the end-to-end tests
+use, so they exercise the same wiring as production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import uvicorn
+from starlette.applications import Starlette
+
+from dialer.alerts.channels import EmailChannel, SmtpConfig, WebhookChannel
+from dialer.alerts.dispatcher import AlertDispatcher
+from dialer.campaigns.runner import CampaignRun
+from dialer.engine.engine import DialingEngine
+from dialer.errors import ConfigurationError
+from dialer.questionnaires import load_questionnaires
+from dialer.rig.asterisk import Rig
+from dialer.settings import Settings
+from dialer.storage.database import (
+    SessionFactory,
+    create_engine,
+    create_session_factory,
+    migrate_engine,
+)
+from dialer.telephony.ami import AmiCredentials
+from dialer.telephony.node import AsteriskNode
+from dialer.web.app import build_screens, create_app
+from dialer.web.sip import SipAccess
+
+QUESTIONNAIRES = Path(__file__).resolve().parents[1] / "ivr_scripts" / "questionnaires"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def ami_credentials(settings: Settings) -> AmiCredentials:
+    """The AMI secret from the settings, else the local rig's generated one."""
+    ami = settings.ami
+    if ami.secret is not None:
+        return AmiCredentials(ami.host, ami.port, ami.username, ami.secret.get_secret_value())
+    if (settings.rig.root / "secrets.json").is_file():
+        return Rig(settings).ami_credentials()
+    raise ConfigurationError(
+        "ami.secret: set DIALER_AMI__SECRET (no local rig secrets found either)"
+    )
+
+
+@dataclass
+class Service:
+    settings: Settings
+    sessions: SessionFactory
+    node: AsteriskNode
+    run: CampaignRun | None
+    engine: DialingEngine | None
+    dispatcher: AlertDispatcher
+    app: Starlette
+    url: str
+
+
+@contextlib.asynccontextmanager
+async def running_service(
+    settings: Settings,
+    *,
+    campaign_id: int | None,
+    secret_key: str | None = None,
+    ring_timeout_s: int | None = None,
+    tick_s: float = 1.0,
+) -> AsyncIterator[Service]:
+    """Everything started, the web app served at ``Service.url``; all stopped on exit."""
+    key = secret_key or (
+        settings.web.secret_key.get_secret_value() if settings.web.secret_key else None
+    )
+    if key is None or len(key) < 32:
+        raise ConfigurationError("web.secret_key: set DIALER_WEB__SECRET_KEY (>= 32 characters)")
+    database = create_engine(settings.database_url)
+    await migrate_engine(database)
+    sessions = create_session_factory(database)
+    questionnaires = load_questionnaires(QUESTIONNAIRES)
+    screens = build_screens(sessions, questionnaires)
+    node = AsteriskNode("asterisk-1", ami_credentials(settings), trunk=settings.trunk.name)
+    await node.start()
+    run: CampaignRun | None = None
+    engine: DialingEngine | None = None
+    if campaign_id is not None:
+        run = CampaignRun(
+            sessions,
+            campaign_id,
+            nodes=[node],
+            ring_timeout_s=ring_timeout_s or settings.dialing.ring_timeout_s,
+            screens=screens,
+            tick_s=tick_s,
+        )
+        engine = await run.start()
+    smtp = settings.smtp
+    dispatcher = AlertDispatcher(
+        sessions,
+        clock=_utcnow,
+        email=EmailChannel(
+            SmtpConfig(
+                host=smtp.host,
+                port=smtp.port,
+                sender=smtp.sender,
+                username=smtp.username,
+                password=smtp.password.get_secret_value() if smtp.password else None,
+                security=smtp.security,
+            ),
+            inbox_url=f"{settings.web.public_url}/equipe",
+        )
+        if smtp.host
+        else None,
+        webhook=WebhookChannel(inbox_url=f"{settings.web.public_url}/equipe"),
+    )
+    await dispatcher.start()
+    web = settings.web
+    app = create_app(
+        sessions=sessions,
+        engine=engine,
+        questionnaires=questionnaires,
+        secret_key=key,
+        screens=screens,
+        dispatcher=dispatcher,
+        sip=SipAccess(host=web.sip_public_host, port=web.sip_tls_port),
+        session_lifetime=timedelta(hours=web.session_lifetime_h),
+        session_idle=timedelta(minutes=web.session_idle_min),
+        secure_cookies=web.secure_cookies,
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=web.host, port=web.port, log_level="warning", lifespan="off")
+    )
+    serving = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if serving.done():
+                serving.result()  # raises why it could not start (port taken, ...)
+                raise ConfigurationError(f"web server did not start on {web.host}:{web.port}")
+            await asyncio.sleep(0.05)
+        yield Service(
+            settings, sessions, node, run, engine, dispatcher, app, f"http://{web.host}:{web.port}"
+        )
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving
+        if run is not None:
+            await run.stop()
+        await dispatcher.stop()
+        await node.stop()
+        await database.dispose()
+
+
+def new_secret_key() -> str:
+    return secrets.token_urlsafe(48)
