@@ -52,24 +52,25 @@ FAST_RETRIES = RetryPolicy(
     min_gap_between_attempts=timedelta(seconds=1),
     time_of_day_spread=timedelta(0),
 )
-# behaviour → share of the register, expected outcome of each attempt
+# behaviour → share of the register, the outcomes an attempt may end with
 MIX = [
-    (CalleeBehaviour.ANSWERS, 0.62, CallOutcome.ANSWERED),
-    (CalleeBehaviour.BUSY, 0.10, CallOutcome.BUSY),
-    (CalleeBehaviour.RINGS_FOREVER, 0.04, CallOutcome.NO_ANSWER),
-    (CalleeBehaviour.UNREACHABLE, 0.06, CallOutcome.UNREACHABLE),
-    (CalleeBehaviour.INVALID_NUMBER, 0.06, CallOutcome.INVALID_NUMBER),
-    (CalleeBehaviour.HANGS_UP_AT_ONCE, 0.06, CallOutcome.HUNG_UP),
-    (CalleeBehaviour.REJECTS, 0.06, CallOutcome.REJECTED),
+    (CalleeBehaviour.ANSWERS, 0.62, {CallOutcome.ANSWERED}),
+    (CalleeBehaviour.BUSY, 0.10, {CallOutcome.BUSY}),
+    (CalleeBehaviour.RINGS_FOREVER, 0.04, {CallOutcome.NO_ANSWER}),
+    (CalleeBehaviour.UNREACHABLE, 0.06, {CallOutcome.UNREACHABLE}),
+    (CalleeBehaviour.INVALID_NUMBER, 0.06, {CallOutcome.INVALID_NUMBER}),
+    # hangs up right after answering: before the join (hung up), or just after (answered)
+    (CalleeBehaviour.HANGS_UP_AT_ONCE, 0.06, {CallOutcome.HUNG_UP, CallOutcome.ANSWERED}),
+    (CalleeBehaviour.REJECTS, 0.06, {CallOutcome.REJECTED}),
 ]
 FIRST_NAMES = ["Hélène", "Jean", "Françoise", "Marcel", "Odette", "René", "Gisèle", "André"]
 LAST_NAMES = ["Lefèvre", "Martin", "Bernard", "Dubois", "Moreau", "Laurent", "Girard", "Roux"]
 
 
-def write_register(path: Path, count: int, seed: int) -> dict[str, CallOutcome]:
-    """A register CSV of simulated people; returns number → expected outcome."""
+def write_register(path: Path, count: int, seed: int) -> dict[str, set[CallOutcome]]:
+    """A register CSV of simulated people; returns number → the outcomes allowed."""
     rng = random.Random(seed)
-    expected: dict[str, CallOutcome] = {}
+    expected: dict[str, set[CallOutcome]] = {}
     weights = [share for _, share, _ in MIX]
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
@@ -215,7 +216,7 @@ async def test_a_campaign_of_200_people_with_5_agents_matches_asterisks_records(
     assert_nobody_in_two_calls(attempts)
     cdr = read_cdr(rig)
     for attempt in attempts:
-        assert attempt.outcome in {expected[attempt.number], CallOutcome.ABANDONED}
+        assert attempt.outcome in expected[attempt.number]
         record = cdr[attempt.id]  # every dial is in Asterisk's records, under its own id
         answered = attempt.outcome in {
             CallOutcome.ANSWERED,
