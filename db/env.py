@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from dialer.settings import load_settings
-from dialer.storage import schedule, web_models  # noqa: F401 - their tables join Base
+from dialer.storage import schedule, sip_accounts, web_models  # noqa: F401 - tables join Base
 from dialer.storage.models import Base
 
 config = context.config

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
+from dialer.agents import sync_asterisk_agents
 from dialer.campaigns.start import StartedCampaign, start_campaign
 from dialer.campaigns.templates import TEMPLATES, template
 from dialer.core.windows import PARIS
@@ -20,7 +21,7 @@ from dialer.demo import run_demo
 from dialer.errors import ConfigurationError, DialerError, exit_code
 from dialer.register.importer import ImportReport, import_register
 from dialer.rig.asterisk import Rig
-from dialer.server import running_service
+from dialer.server import ami_credentials, running_service
 from dialer.settings import Settings, load_settings
 from dialer.storage.database import (
     SessionFactory,
@@ -28,7 +29,10 @@ from dialer.storage.database import (
     create_session_factory,
     migrate_engine,
 )
+from dialer.storage.sip_accounts import SipAccountRepository
 from dialer.telephony import asterisk_config
+from dialer.telephony.ami import AmiClient
+from dialer.web.accounts import create_account
 
 T = TypeVar("T")
 
@@ -305,13 +309,81 @@ def serve(ctx: click.Context, campaign_id: int | None) -> None:
     _run(run())
 
 
+@cli.group()
+def agents() -> None:
+    """Les agents et leurs comptes SIP."""
+
+
+@agents.command("create")
+@click.argument("username")
+@click.option("--remote", is_flag=True, help="Télétravail : TLS + SRTP depuis un softphone.")
+@click.password_option(help="Mot de passe de connexion à l'écran (12 caractères minimum).")
+@click.pass_context
+def agents_create(ctx: click.Context, username: str, remote: bool, password: str) -> None:
+    """Crée le compte d'un agent et ses identifiants SIP (affichés une seule fois)."""
+    settings = _settings(ctx)
+
+    async def run() -> tuple[str, str]:
+        async with _database(settings) as sessions:
+            await create_account(sessions, username, password, "agent", None, username)
+            return await SipAccountRepository(sessions).reset(
+                username, remote=remote, now=datetime.now(UTC)
+            )
+
+    endpoint, sip_password = _run(run())
+    click.echo(f"Agent {username} créé. Compte SIP : {endpoint} / mot de passe : {sip_password}")
+    click.echo("Ce mot de passe SIP ne sera plus affiché. Puis : dialer asterisk sync")
+
+
+@agents.command("sip-reset")
+@click.argument("username")
+@click.option("--remote", is_flag=True, help="Télétravail : TLS + SRTP depuis un softphone.")
+@click.pass_context
+def agents_sip_reset(ctx: click.Context, username: str, remote: bool) -> None:
+    """Donne de nouveaux identifiants SIP à un agent (affichés une seule fois)."""
+    settings = _settings(ctx)
+
+    async def run() -> tuple[str, str]:
+        async with _database(settings) as sessions:
+            return await SipAccountRepository(sessions).reset(
+                username, remote=remote, now=datetime.now(UTC)
+            )
+
+    endpoint, sip_password = _run(run())
+    click.echo(f"Compte SIP {endpoint} : nouveau mot de passe {sip_password} (affiché une fois)")
+
+
+@asterisk.command("sync")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Le dossier de configuration d'Asterisk (ex. /etc/asterisk).",
+)
+@click.pass_context
+def asterisk_sync(ctx: click.Context, out: Path) -> None:
+    """Écrit la configuration avec les agents de la base et recharge PJSIP par AMI."""
+    settings = _settings(ctx)
+    credentials = ami_credentials(settings)
+
+    async def run() -> list[str]:
+        async with _database(settings) as sessions, AmiClient(credentials) as ami:
+            return await sync_asterisk_agents(
+                settings, sessions, target=out, ami=ami, ami_secret=credentials.secret
+            )
+
+    endpoints = _run(run())
+    click.echo(f"{len(endpoints)} comptes d'agents configurés ; PJSIP rechargé.")
+
+
 # ---- demo -------------------------------------------------------------------------------
 @cli.command("demo")
+@click.option("--minutes", default=6.0, show_default=True, help="Durée maximale de la campagne.")
+@click.option("--port", default=8080, show_default=True, help="Port du service web (127.0.0.1).")
 @click.pass_context
-def demo(ctx: click.Context) -> None:
-    """Démonstration sur l'Asterisk local et le monde simulé."""
-    results = _run(run_demo(Rig(_settings(ctx)), click.echo))
-    click.echo(f"{len(results)} appels passés et classés d'après les événements AMI.")
+def demo(ctx: click.Context, minutes: float, port: int) -> None:
+    """Démonstration complète sur l'Asterisk local et le monde simulé."""
+    _run(run_demo(_settings(ctx), click.echo, minutes=minutes, port=port))
 
 
 def main() -> None:

@@ -43,6 +43,13 @@ class SipSettings(BaseModel):
     port: int = Field(default=5060, ge=1, le=65535)
     rtp_start: int = Field(default=10000, ge=1024, le=65535)
     rtp_end: int = Field(default=10999, ge=1024, le=65535)
+    #: TLS transport for agents working from home (their softphones use TLS + SRTP)
+    tls_bind_host: str = "0.0.0.0"  # noqa: S104 - remote agents connect from outside
+    tls_port: int = Field(default=5061, ge=1, le=65535)
+    tls_cert_file: str | None = None
+    tls_key_file: str | None = None
+    #: the address Asterisk announces to remote agents behind NAT (its public address)
+    external_address: str | None = None
 
 
 class TrunkSettings(BaseModel):

@@ -31,14 +31,22 @@ LOOPBACK_ONLY = ("127.0.0.1/255.255.255.255",)
 
 @dataclass(frozen=True)
 class SipAccount:
-    """An agent's PJSIP endpoint and its credentials."""
+    """An agent's PJSIP endpoint and its credentials: a ``password`` (the rig's simulated
+    agents) or only its ``md5_cred`` digest (agents from the database). ``remote`` agents
+    (working from home) use the TLS transport with SRTP and the NAT settings."""
 
     username: str
-    password: str
-    display_name: str
+    password: str = ""
+    display_name: str = ""
+    md5_cred: str = ""
+    remote: bool = False
 
-    def __repr__(self) -> str:  # keep the password out of logs and tracebacks
-        return f"SipAccount(username={self.username!r}, display_name={self.display_name!r})"
+    def __post_init__(self) -> None:
+        if not self.password and not self.md5_cred:
+            raise ConfigurationError(f"SIP account {self.username}: no credentials")
+
+    def __repr__(self) -> str:  # keep the credentials out of logs and tracebacks
+        return f"SipAccount(username={self.username!r}, remote={self.remote})"
 
 
 def render(
@@ -54,6 +62,10 @@ def render(
     """Every configuration file's text, by file name."""
     if not ami_secret:
         raise ConfigurationError("ami.secret: an AMI secret is required to render manager.conf")
+    if any(agent.remote for agent in agents) and not settings.sip.tls_cert_file:
+        raise ConfigurationError(
+            "sip.tls_cert_file: remote agents need the TLS transport (certificate and key)"
+        )
     trunk_password = settings.trunk.password
     if settings.trunk.username and trunk_password is None:
         raise ConfigurationError("trunk.password: required when trunk.username is set")

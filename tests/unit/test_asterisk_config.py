@@ -76,3 +76,32 @@ def test_written_files_are_not_world_readable(tmp_path: Path) -> None:
     paths = write(render(Settings(), ami_secret="s", agents=AGENTS), tmp_path / "etc")
     assert {p.name for p in paths} == set(CONFIG_FILES)
     assert all(p.stat().st_mode & 0o007 == 0 for p in paths)
+
+
+def test_agents_from_the_database_authenticate_by_md5_digest() -> None:
+    agent = SipAccount("agent-2001", md5_cred="0123456789abcdef0123456789abcdef")
+    pjsip = render(Settings(), ami_secret="s", agents=[agent])["pjsip.conf"]
+    assert "auth_type = md5" in pjsip
+    assert "md5_cred = 0123456789abcdef0123456789abcdef" in pjsip
+
+
+def test_remote_agents_use_tls_and_srtp() -> None:
+    settings = Settings(sip={"tls_cert_file": "/etc/asterisk/keys/a.crt", "tls_key_file": "/k"})  # type: ignore[arg-type]
+    remote = SipAccount("agent-3001", md5_cred="f" * 32, remote=True)
+    pjsip = render(settings, ami_secret="s", agents=[remote])["pjsip.conf"]
+    endpoint = pjsip.split("[agent-3001]\ntype = endpoint", 1)[1].split("\n\n", 1)[0]
+    assert "transport = transport-tls" in endpoint
+    assert "media_encryption = sdes" in endpoint
+    assert "ice_support = yes" in endpoint
+    assert "protocol = tls" in pjsip
+
+
+def test_remote_agents_without_a_certificate_are_refused() -> None:
+    remote = SipAccount("agent-3001", md5_cred="f" * 32, remote=True)
+    with pytest.raises(ConfigurationError, match=r"tls_cert_file"):
+        render(Settings(), ami_secret="s", agents=[remote])
+
+
+def test_an_account_without_credentials_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="agent-9"):
+        SipAccount("agent-9")
