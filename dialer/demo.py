@@ -1,25 +1,67 @@
-"""``make demo``: what the product can do today, run for real on the local rig.
+"""``make demo``: the product at work, for real, on the embedded defaults.
 
-It provisions and starts the rig's Asterisk, starts the simulated world (sipp callees,
-baresip agents), checks every agent's registration over AMI, then dials one simulated
-person of each behaviour through the carrier trunk and reports the outcome that the
-dialer classified from AMI events. Later milestones replace this with a full campaign.
+1. Provisions and starts the local Asterisk 22 and the simulated world (sipp plays the
+   called people, one auto-answering baresip softphone per agent), and checks the telephony
+   path with one test call per kind of callee.
+2. Builds a register of simulated people with realistic behaviour (most answer after a few
+   rings, some are busy, never answer, unreachable, or have a wrong number), imports it,
+   creates the agents', supervisor's and intervention team's accounts, and starts a
+   heatwave campaign from the template.
+3. Serves the whole product (engine, agents' screens, supervision, team inbox) and lets
+   robot agents work through the same web interface a person uses: log in, connect the
+   phone, go ready, fill the questionnaire when a call pops, give the disposition.
+4. Reports the outcomes, the people reached, the handling time, and the alerts raised.
 """
 
 from __future__ import annotations
 
 import asyncio
+import csv
+import random
+import secrets
+import shutil
+import time
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
+from pathlib import Path
 
+from sqlalchemy import select
+
+from dialer.campaigns.start import start_campaign
+from dialer.campaigns.templates import template
+from dialer.core.handling_time import CallTiming, summarize
 from dialer.core.outcomes import OUTCOME_LABELS_FR
+from dialer.core.planning import RESULT_LABELS_FR, RetryPolicy
+from dialer.core.planning import CycleResult as PlannedResult
+from dialer.core.windows import CallingWindows, OpeningInterval, window_end
+from dialer.register.importer import import_register
 from dialer.rig.asterisk import Rig
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
+from dialer.rig.demo_accounts import SUPERVISOR, TEAM_MEMBER, provision_demo_people
+from dialer.rig.robot_agents import RobotAgent
 from dialer.rig.world import SimulatedWorld
+from dialer.server import running_service
+from dialer.settings import Settings
+from dialer.storage.database import (
+    SessionFactory,
+    create_engine,
+    create_session_factory,
+    migrate_engine,
+)
+from dialer.storage.database import transaction as db_transaction
+from dialer.storage.models import Attempt, CycleResult
+from dialer.storage.schedule import CycleSchedule, MemberStatus
+from dialer.storage.web_models import Alert
 from dialer.telephony.ami import AmiClient
-from dialer.telephony.probe import DialResult, dial_and_classify
+from dialer.telephony.probe import dial_and_classify
 
-BEHAVIOUR_LABELS_FR = {
-    CalleeBehaviour.ANSWERS: "décroche après 2 s, parle 3 s",
+DEMO_DIR = Path("var/demo")
+PEOPLE = 60
+BEHAVIOURS_FR = {
+    CalleeBehaviour.ANSWERS: "décroche et parle",
     CalleeBehaviour.BUSY: "occupé (486)",
     CalleeBehaviour.RINGS_FOREVER: "sonne sans réponse",
     CalleeBehaviour.UNREACHABLE: "injoignable (480)",
@@ -28,44 +70,223 @@ BEHAVIOUR_LABELS_FR = {
     CalleeBehaviour.HANGS_UP_AT_ONCE: "décroche et raccroche aussitôt",
     CalleeBehaviour.REJECTS: "refuse l'appel (603)",
 }
+MIX = (
+    (CalleeBehaviour.ANSWERS, 0.70),
+    (CalleeBehaviour.BUSY, 0.08),
+    (CalleeBehaviour.RINGS_FOREVER, 0.08),
+    (CalleeBehaviour.UNREACHABLE, 0.05),
+    (CalleeBehaviour.INVALID_NUMBER, 0.04),
+    (CalleeBehaviour.HANGS_UP_AT_ONCE, 0.03),
+    (CalleeBehaviour.REJECTS, 0.02),
+)
+FIRST = ["Hélène", "Jean", "Françoise", "Marcel", "Odette", "René", "Gisèle", "André", "Lucienne"]
+LAST = ["Lefèvre", "Martin", "Bernard", "Dubois", "Moreau", "Laurent", "Girard", "Roux", "Faure"]
+STREETS = ["rue de la Roquette", "boulevard Voltaire", "rue Oberkampf", "avenue Parmentier"]
+ALL_DAY = (OpeningInterval(clock_time(0, 0), clock_time(23, 59, 59)),)
+DEMO_RETRIES = RetryPolicy(
+    max_attempts=2,
+    busy_delay=timedelta(seconds=20),
+    no_answer_delay=timedelta(seconds=30),
+    failure_delay=timedelta(seconds=30),
+    answered_delay=timedelta(seconds=30),
+    min_gap_between_attempts=timedelta(seconds=10),
+    time_of_day_spread=timedelta(0),
+)
 
 
-async def run_demo(rig: Rig, say: Callable[[str], None]) -> list[DialResult]:
+def write_register(path: Path, count: int, rng: random.Random) -> None:
+    """A register as a city office exports it: CSV, ';', French column names."""
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(
+            ["N° dossier", "Nom", "Prénom", "Date de naissance", "Adresse", "Code postal",
+             "Ville", "Arrondissement", "Téléphone", "Personne à prévenir", "Téléphone contact"]
+        )  # fmt: skip
+        behaviours = [b for b, _ in MIX]
+        weights = [w for _, w in MIX]
+        for index in range(count):
+            behaviour = rng.choices(behaviours, weights=weights)[0]
+            callee = SimulatedCallee(
+                behaviour,
+                ring_s=rng.randint(1, 8),
+                talk_s=rng.randint(25, 45) + 100 * (index // 100),
+                serial=index % 100,
+            )
+            district = rng.randint(11, 12)
+            writer.writerow(
+                [
+                    f"CAN-{index:05d}",
+                    rng.choice(LAST),
+                    rng.choice(FIRST),
+                    f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(1925, 1959)}",
+                    f"{rng.randint(1, 180)} {rng.choice(STREETS)}",
+                    f"750{district}",
+                    "Paris",
+                    f"{district}e",
+                    callee.number,
+                    rng.choice(["", "Sophie (fille)", "M. Petit (voisin)"]),
+                    "",
+                ]
+            )
+
+
+def fresh_register(register: Path, rng: random.Random) -> None:
+    """A new demo directory with a new register (the previous run's database goes too)."""
+    shutil.rmtree(register.parent, ignore_errors=True)
+    register.parent.mkdir(parents=True)
+    write_register(register, PEOPLE, rng)
+
+
+async def check_telephony(rig: Rig, ami: AmiClient, say: Callable[[str], None]) -> None:
+    say("Vérification du trunk : un appel par comportement d'appelé simulé…")
+    callees = [
+        SimulatedCallee(b, ring_s=1, talk_s=2, serial=i) for i, b in enumerate(CalleeBehaviour)
+    ]
+    results = await asyncio.gather(
+        *(
+            dial_and_classify(ami, c.number, trunk=rig.settings.trunk.name, ring_timeout_s=15)
+            for c in callees
+        )
+    )
+    for callee, result in zip(callees, results, strict=True):
+        say(
+            f"  {BEHAVIOURS_FR[callee.behaviour]:<32} → {OUTCOME_LABELS_FR[result.outcome]} "
+            f"(cause {result.cause}, SIP {result.tech_cause})"
+        )
+
+
+async def run_demo(
+    settings: Settings, say: Callable[[str], None], *, minutes: float = 6.0, port: int = 8080
+) -> None:
+    rng = random.Random(2026)
+    agents = [f"agent-{settings.rig.first_agent_extension + i}" for i in range(4)]
+    settings = settings.model_copy(
+        update={
+            "rig": settings.rig.model_copy(update={"agents": len(agents)}),
+            "database_url": f"sqlite+aiosqlite:///{DEMO_DIR / 'demo.db'}",
+            "web": settings.web.model_copy(
+                update={"host": "127.0.0.1", "port": port, "secure_cookies": False,
+                        "public_url": f"http://127.0.0.1:{port}"}
+            ),
+        }
+    )  # fmt: skip
+    rig = Rig(settings)
     report = await asyncio.to_thread(rig.provision)
     say(
-        f"Asterisk prêt : {report.asterisk_version} "
-        f"({'installé' if report.built_chroot else 'réutilisé'}, {report.seconds:.1f} s)"
+        f"Asterisk : {report.asterisk_version} "
+        f"({'installé' if report.built_chroot else 'réutilisé'})."
     )
     started_now = await rig.start()
-    say("Asterisk démarré, AMI répond (Login + Ping)." if started_now else "Asterisk déjà lancé.")
     world = SimulatedWorld(rig)
-    results: list[DialResult] = []
+    world.start()
     try:
-        world.start()
         async with AmiClient(rig.ami_credentials()) as ami:
-            statuses = await world.wait_registered(ami)
-            say(f"{len(statuses)} postes d'agents enregistrés (vu par AMI) : {sorted(statuses)}")
-            say("Appels de test à travers le trunk, un par comportement d'appelé :")
-            callees = [
-                SimulatedCallee(b, ring_s=2, talk_s=3, serial=i)
-                for i, b in enumerate(CalleeBehaviour)
-            ]
-            calls = [
-                dial_and_classify(
-                    ami, callee.number, trunk=rig.settings.trunk.name, ring_timeout_s=15, hold_s=5
-                )
-                for callee in callees
-            ]
-            for callee, result in zip(callees, await asyncio.gather(*calls), strict=True):
-                results.append(result)
-                say(
-                    f"  {result.number}  {BEHAVIOUR_LABELS_FR[callee.behaviour]:<32} "
-                    f"→ {OUTCOME_LABELS_FR[result.outcome]:<16} (raison {result.originate_reason}, "
-                    f"cause {result.cause}, SIP {result.tech_cause}, {result.seconds:.1f} s)"
-                )
+            registered = await world.wait_registered(ami)
+            say(f"{len(registered)} softphones d'agents enregistrés, vus par AMI.")
+            await check_telephony(rig, ami, say)
+        await campaign_demo(settings, say, rng, agents, minutes)
     finally:
         world.stop()
         if started_now:
             await rig.stop()
             say("Asterisk arrêté proprement.")
-    return results
+
+
+async def campaign_demo(
+    settings: Settings,
+    say: Callable[[str], None],
+    rng: random.Random,
+    agents: list[str],
+    minutes: float,
+) -> None:
+    register = DEMO_DIR / "registre-canicule.csv"
+    await asyncio.to_thread(fresh_register, register, rng)
+    database = create_engine(settings.database_url)
+    await migrate_engine(database)
+    sessions = create_session_factory(database)
+    imported = await import_register(sessions, register, now=datetime.now(UTC))
+    say(f"Registre importé ({register}) : {imported.summary_fr()}")
+    password = secrets.token_urlsafe(12)
+    await provision_demo_people(sessions, agents, password)
+    heatwave = template("heatwave")
+    now = datetime.now(UTC)
+    if window_end(heatwave.windows, now) is None:
+        heatwave = replace(heatwave, windows=CallingWindows(week=(ALL_DAY,) * 7, holiday=ALL_DAY))
+        say("Hors des heures d'appel réelles : fenêtres élargies à toute la journée pour la démo.")
+    heatwave = replace(heatwave, policy=DEMO_RETRIES)
+    started = await start_campaign(sessions, heatwave, now=now, name="Canicule — démonstration")
+    say(
+        f"Campagne « {started.name} » démarrée depuis le modèle : {started.people} personnes "
+        f"dans le cycle de 48 h (nouvelles tentatives accélérées pour la démo)."
+    )
+    await database.dispose()
+    async with running_service(
+        settings, campaign_id=started.campaign_id, secret_key=secrets.token_urlsafe(48),
+        ring_timeout_s=20, tick_s=0.5,
+    ) as service:  # fmt: skip
+        say(f"Service : {service.url}  (mot de passe de démonstration : {password})")
+        say(f"  agents : {', '.join(agents)} ; superviseur : {SUPERVISOR} ; équipe : {TEAM_MEMBER}")
+        stop = asyncio.Event()
+        robots = [
+            RobotAgent(
+                service.url,
+                agent,
+                password,
+                rng=random.Random(i),
+                wrap_up_s=3.0,
+                callback_after=timedelta(seconds=40),
+            )
+            for i, agent in enumerate(agents)
+        ]
+        tasks = [asyncio.create_task(robot.run(stop)) for robot in robots]
+        schedule = CycleSchedule(service.sessions)
+        deadline = time.monotonic() + minutes * 60
+        while time.monotonic() < deadline:
+            await asyncio.sleep(10)
+            counts = await schedule.counts(started.cycle_id)
+            stats = service.engine.statistics() if service.engine else {}
+            say(
+                f"  [{datetime.now(UTC):%H:%M:%S}] traités {counts[MemberStatus.DONE]}/"
+                f"{started.people}, en appel {counts[MemberStatus.IN_CALL]}, "
+                f"agents {stats.get('agents')}, décision : {stats.get('last_plan')}"
+            )
+            if counts[MemberStatus.DONE] == started.people:
+                break
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await report(service.sessions, service.engine.finished if service.engine else [], say)
+
+
+async def report(
+    sessions: SessionFactory, timings: list[CallTiming], say: Callable[[str], None]
+) -> None:
+    """What the campaign did, from the ledger, the results and the alerts."""
+    async with db_transaction(sessions) as session:
+        outcomes = Counter(
+            OUTCOME_LABELS_FR[a.outcome]
+            for a in await session.scalars(select(Attempt))
+            if a.outcome
+        )
+        results = Counter(
+            PlannedResult(r.result.value) for r in await session.scalars(select(CycleResult))
+        )
+        alerts = list(await session.scalars(select(Alert).order_by(Alert.priority)))
+    say("Rapport de la démonstration :")
+    say("  Tentatives : " + ", ".join(f"{k} {v}" for k, v in outcomes.most_common()))
+    say(
+        "  Résultats par personne : "
+        + ", ".join(f"{RESULT_LABELS_FR[k]} {v}" for k, v in results.most_common())
+    )
+    useful = results.get(PlannedResult.REACHED, 0)
+    say(
+        f"  Contacts utiles (questionnaire complet) : {useful}/{PEOPLE} "
+        f"({100 * useful / PEOPLE:.0f} %)"
+    )
+    dmt = summarize(timings)
+    say(
+        f"  DMT : {dmt.mean_handling_s:.1f} s (conversation {dmt.mean_talk_s:.1f} s + "
+        f"après-appel {dmt.mean_wrap_up_s:.1f} s) sur {dmt.calls} appels traités"
+    )
+    say(f"  Alertes levées : {len(alerts)}")
+    for alert in alerts[:10]:
+        say(f"    P{alert.priority} {alert.need} : {alert.message}")

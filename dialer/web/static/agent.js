@@ -263,7 +263,12 @@
     showEmergency(logic.emergency(questionnaire, current.answers));
   }
 
+  // Replies may arrive out of order when answers are typed quickly: only the reply to the
+  // latest answer may change what is visible (an older one would hide a question just shown).
+  let answerSerial = 0;
+
   async function answerChanged(question) {
+    const serial = ++answerSerial;
     let value = readControls(question);
     if (question.type === "multiple_choice") {
       const none = document.querySelector('input[name="r-' + question.id + '"][data-aucun]');
@@ -277,8 +282,9 @@
       question_id: question.id, value: cleared ? null : value, cleared,
     }));
     if (!outcome || !current || current.attemptId !== attemptId) { return; }
-    applyVisibility(outcome.visible); // le serveur fait autorité
     showEmergency(outcome.emergency);
+    if (serial !== answerSerial) { return; } // a later answer's reply will decide
+    applyVisibility(outcome.visible); // le serveur fait autorité
     showMissing(outcome.missing);
     say("Réponse enregistrée.");
   }
