@@ -47,5 +47,5 @@ async def sync_asterisk_agents(
         ami_permit=ami_permit,
     )
     asterisk_config.write(rendered, target)
-    await ami.action("ModuleReload", {"Module": "res_pjsip.so", "LoadType": "reload"})
+    await ami.action("Reload", {"Module": "res_pjsip.so"})
     return [agent.username for agent in agents]

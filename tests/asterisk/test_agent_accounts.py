@@ -74,4 +74,4 @@ async def test_an_agent_created_in_the_database_registers_after_a_reload_through
     finally:
         phone.stop()
         rig.render_configuration()  # back to the rig's own agents
-        await ami.action("ModuleReload", {"Module": "res_pjsip.so", "LoadType": "reload"})
+        await ami.action("Reload", {"Module": "res_pjsip.so"})
