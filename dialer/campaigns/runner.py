@@ -73,6 +73,7 @@ class CampaignRun:
             pacer=window_pacer(pacing, windows),
             ring_timeout_s=self.ring_timeout_s,
             caller_id=campaign.caller_id,
+            answering_machine_detection=campaign.answering_machine_detection,
             screens=self.screens,
             clock=self.clock,
             tick_s=self.tick_s,

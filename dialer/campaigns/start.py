@@ -59,6 +59,7 @@ async def start_campaign(
         calling_windows=windows_to_json(template.windows),
         retry_policy=policy_to_json(template.policy),
         now=now,
+        answering_machine_detection=template.answering_machine_detection,
     )
     opened = await CycleRepository(sessions).open(
         campaign.id, started_at=cycle.started_at, deadline=cycle.deadline

@@ -18,6 +18,7 @@ class CampaignTemplate:
     kind: CampaignKind
     questionnaire_id: str
     pacing_mode: PacingMode = PacingMode.PROGRESSIVE
+    answering_machine_detection: bool = False
     windows: CallingWindows = field(default_factory=CallingWindows)
     policy: RetryPolicy = field(default_factory=RetryPolicy)
 

@@ -31,6 +31,7 @@ class CampaignRepository:
         calling_windows: dict[str, Any],
         retry_policy: dict[str, Any],
         now: datetime,
+        answering_machine_detection: bool = False,
     ) -> Campaign:
         """A new campaign, in ``draft``. Raises :class:`ConflictError` if the name is taken."""
         campaign = Campaign(
@@ -42,6 +43,7 @@ class CampaignRepository:
             pacing_mode=pacing_mode,
             calling_windows=calling_windows,
             retry_policy=retry_policy,
+            answering_machine_detection=answering_machine_detection,
             state=CampaignState.DRAFT,
             created_at=now,
         )

@@ -237,6 +237,9 @@ class Campaign(Base):
     retry_policy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     pacing_mode: Mapped[PacingMode] = mapped_column(_enum(PacingMode))
     caller_id: Mapped[str] = mapped_column(String(20))
+    #: answering-machine detection (Asterisk AMD()); off by default: it takes ~2 s and
+    #: calls slow or silent elderly people machines
+    answering_machine_detection: Mapped[bool] = mapped_column(Boolean, default=False)
     state: Mapped[CampaignState] = mapped_column(_enum(CampaignState))
     created_at: Mapped[datetime]
 

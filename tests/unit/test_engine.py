@@ -19,6 +19,7 @@ from dialer.telephony.port import (
     CallAnswered,
     CallEnded,
     CallJoined,
+    CallMachine,
     CallRinging,
     NodeConnected,
     NodeDisconnected,
@@ -247,3 +248,23 @@ def test_ring_timeout_under_15_s_is_refused() -> None:
             pacer=one_per_ready_agent,
             ring_timeout_s=10,
         )
+
+
+@pytest.mark.asyncio
+async def test_answering_machine_detection_is_asked_for_when_the_campaign_wants_it() -> None:
+    node, ledger, clock = FakeNode(), MemoryLedger(), Clock()
+    queue = MemoryQueue(ledger, dials(1))
+    engine = DialingEngine(
+        nodes=[node],
+        ledger=ledger,
+        queue=queue,
+        pacer=lambda e, now: DialPlan(1, "test"),
+        answering_machine_detection=True,
+        clock=clock,
+    )
+    await engine.handle(NodeConnected(node.name, T0), node)
+    await engine.tick()
+    assert node.placed[0].answering_machine_detection is True
+    await engine.handle(CallMachine("att-0", clock.advance(25)), node)
+    await engine.handle(CallEnded("att-0", 16, None, clock.advance(1)), node)
+    assert queue.settled_outcomes["att-0"] is CallOutcome.MACHINE
