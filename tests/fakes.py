@@ -109,7 +109,9 @@ class MemoryLedger:
     async def mark_answered(self, attempt_id: str, *, at: datetime) -> None:
         self._move(attempt_id, "answered")
 
-    async def mark_bridged(self, attempt_id: str, *, at: datetime, agent: str) -> None:
+    async def mark_bridged(
+        self, attempt_id: str, *, at: datetime, agent: str, answered_at: datetime
+    ) -> None:
         self._move(attempt_id, "bridged")
         self.entries[attempt_id].agent = agent
 

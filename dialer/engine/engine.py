@@ -125,6 +125,7 @@ class DialingEngine:
         }
         self._agent_endpoints: dict[str, str] = {}
         self._pending_wraps: dict[str, LiveCall] = {}
+        self._answering: set[asyncio.Task[None]] = set()
 
     # ---- running ------------------------------------------------------------------------
     async def start(self) -> None:
@@ -149,12 +150,22 @@ class DialingEngine:
             await asyncio.sleep(self.tick_s)
 
     async def _listen(self, node: TelephonyPort) -> None:
+        """Events in order, except answers: each answered person is joined in a task of
+        its own, so fifty people answering at once do not queue behind each other."""
         while True:
             event = await node.next_event()
-            try:
-                await self.handle(event, node)
-            except DialerError as exc:
-                log.warning("node %s: handling %s failed: %s", node.name, type(event).__name__, exc)
+            if isinstance(event, CallAnswered):
+                task = asyncio.create_task(self._handle_logged(event, node))
+                self._answering.add(task)
+                task.add_done_callback(self._answering.discard)
+            else:
+                await self._handle_logged(event, node)
+
+    async def _handle_logged(self, event: TelephonyEvent, node: TelephonyPort) -> None:
+        try:
+            await self.handle(event, node)
+        except DialerError as exc:
+            log.warning("node %s: handling %s failed: %s", node.name, type(event).__name__, exc)
 
     # ---- pacing and dialling ------------------------------------------------------------
     async def tick(self) -> DialPlan:
@@ -333,17 +344,16 @@ class DialingEngine:
         self._counters["answered"] += 1
         self.activity.time_to_answer.append((at - call.dialed_at).total_seconds())
         seat = self.seats.reserve_for(attempt_id, self.clock())
-        joining = seat is not None and seat.leg_id is not None
         if seat is not None and seat.leg_id is not None:
             call.agent = seat.agent
+            await self.screens.reserved(seat.agent, attempt_id)  # prepares, returns at once
             if not await node.join(attempt_id, seat.agent):
-                joining = False
                 call.agent = None
-                if self.seats.get(seat.agent).state is AgentState.RESERVED:
+                current = self.seats.get(seat.agent)
+                if current.state is AgentState.RESERVED and current.attempt_id == attempt_id:
                     self.seats.release(seat.agent, self.clock())
-        await self.ledger.mark_answered(attempt_id, at=at)
-        if joining and seat is not None:
-            await self.screens.reserved(seat.agent, attempt_id)
+        if self.calls.get(attempt_id) is call and call.joined_at is None:
+            await self.ledger.mark_answered(attempt_id, at=at)
 
     async def _joined(self, event: CallJoined, _node: TelephonyPort) -> None:
         attempt_id, at = event.attempt_id, event.at
@@ -356,7 +366,9 @@ class DialingEngine:
         if call.answered_at is not None:
             self.join_latencies_ms.append((at - call.answered_at).total_seconds() * 1000)
         self.seats.joined(call.agent, self.clock())
-        await self.ledger.mark_bridged(attempt_id, at=at, agent=call.agent)
+        await self.ledger.mark_bridged(
+            attempt_id, at=at, agent=call.agent, answered_at=call.answered_at or at
+        )
         await self.screens.joined(call.agent, attempt_id)
 
     async def _ended(self, event: CallEnded, node: TelephonyPort) -> None:

@@ -63,7 +63,11 @@ class Ledger(Protocol):
 
     async def mark_answered(self, attempt_id: str, *, at: datetime) -> None: ...
 
-    async def mark_bridged(self, attempt_id: str, *, at: datetime, agent: str) -> None: ...
+    async def mark_bridged(
+        self, attempt_id: str, *, at: datetime, agent: str, answered_at: datetime
+    ) -> None:
+        """Joined with ``agent`` (sets ``answered_at`` too if its own write has not landed:
+        the answer's handler and the join's may race)."""
 
     async def close(
         self,

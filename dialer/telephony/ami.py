@@ -22,6 +22,7 @@ import asyncio
 import codecs
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -126,6 +127,7 @@ class AmiClient:
         self._on_lost = on_lost
         self._manager: Any = None
         self.banner_version: str | None = None
+        self._last_heard = time.monotonic()
         self._subscribers: list[asyncio.Queue[AmiMessage]] = []
         self._events_seen = 0
         self._actions_sent = 0
@@ -214,7 +216,12 @@ class AmiClient:
         with contextlib.suppress(ValueError):
             self._subscribers.remove(queue)
 
+    def silent_for(self) -> float:
+        """Seconds since Asterisk last sent anything (event or response)."""
+        return time.monotonic() - self._last_heard
+
     def _dispatch(self, _manager: object, raw: Any) -> None:
+        self._last_heard = time.monotonic()
         message = _to_message(raw)
         self._events_seen += 1
         for queue in self._subscribers:
@@ -252,6 +259,7 @@ class AmiClient:
             raw = await asyncio.wait_for(future, limit)
         except TimeoutError as exc:
             raise AmiTimeoutError(f"AMI action {name}: no answer within {limit:.1f} s") from exc
+        self._last_heard = time.monotonic()
         messages = [_to_message(m) for m in (raw if isinstance(raw, list) else [raw])]
         first = messages[0]
         if first.get("Response") == "Error":

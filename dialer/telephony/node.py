@@ -144,12 +144,16 @@ class AsteriskNode:
                 await self._events.put(event)
 
     async def _keepalive(self, client: AmiClient) -> None:
-        """Ping and check the answer: a half-open connection is noticed within seconds."""
+        """Ping when Asterisk has been silent for ``keepalive_s`` and check the answer: a
+        half-open connection is noticed within seconds. A busy Asterisk (hundreds of calls
+        answering at once) may answer a Ping late; a session that keeps talking is alive."""
         while True:
             await asyncio.sleep(self._keepalive_s)
+            if client.silent_for() < self._keepalive_s:
+                continue
             started = time.monotonic()
             try:
-                await client.action("Ping", timeout_s=self._keepalive_s)
+                await client.action("Ping", timeout_s=max(5.0, 2 * self._keepalive_s))
             except (AmiActionError, AmiConnectionError):
                 log.warning("node %s: Ping unanswered, dropping the session", self.name)
                 client.abort()
