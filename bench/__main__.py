@@ -50,9 +50,7 @@ def main() -> int:
     for title, args in BENCHMARKS:
         started = time.monotonic()
         print(f"== {title}", file=sys.stderr, flush=True)
-        done = subprocess.run(
-            [sys.executable, *args], capture_output=True, text=True, check=False
-        )
+        done = subprocess.run([sys.executable, *args], capture_output=True, text=True, check=False)
         seconds = time.monotonic() - started
         sys.stderr.write(done.stderr[-4000:])
         body = done.stdout.strip() or "(no output)"

@@ -126,6 +126,7 @@ class DialingEngine:
         self._agent_endpoints: dict[str, str] = {}
         self._pending_wraps: dict[str, LiveCall] = {}
         self._answering: set[asyncio.Task[None]] = set()
+        self._writes: dict[str, asyncio.Task[None]] = {}
 
     # ---- running ------------------------------------------------------------------------
     async def start(self) -> None:
@@ -163,9 +164,38 @@ class DialingEngine:
 
     async def _handle_logged(self, event: TelephonyEvent, node: TelephonyPort) -> None:
         try:
-            await self.handle(event, node)
+            await self._dispatch(event, node)
         except DialerError as exc:
             log.warning("node %s: handling %s failed: %s", node.name, type(event).__name__, exc)
+
+    def _write(self, attempt_id: str, write: Callable[[], Awaitable[None]]) -> None:
+        """Record in the ledger off the event path, in order per attempt: each write waits
+        for the attempt's previous one. (Waiting for the database on every ringing, answer
+        and join queued fifty simultaneous answers behind each other's commits.)"""
+        previous = self._writes.get(attempt_id)
+
+        async def chained() -> None:
+            if previous is not None:
+                with contextlib.suppress(Exception):
+                    await previous
+            try:
+                await write()
+            except DialerError as exc:
+                log.warning("ledger write for %s failed: %s", attempt_id, exc)
+
+        task = asyncio.create_task(chained())
+        self._writes[attempt_id] = task
+
+        def forget(done: asyncio.Task[None]) -> None:
+            if self._writes.get(attempt_id) is done:
+                del self._writes[attempt_id]
+
+        task.add_done_callback(forget)
+
+    async def flush(self) -> None:
+        """Wait until every ledger write scheduled so far is done."""
+        while self._writes:
+            await asyncio.gather(*list(self._writes.values()), return_exceptions=True)
 
     # ---- pacing and dialling ------------------------------------------------------------
     async def tick(self) -> DialPlan:
@@ -262,11 +292,18 @@ class DialingEngine:
         self.seats.wrap_up_done(agent, now)
         call = self._pending_wraps.pop(attempt_id, None) if attempt_id else None
         if call is not None and attempt_id is not None:
-            await self.ledger.wrap_up_done(attempt_id, at=now, disposition=disposition)
             if call.ended_at is not None:
                 self.activity.wrap_up.append((now - call.ended_at).total_seconds())
             self._record_timing(call, wrap_up_done_at=now)
-            await self.queue.disposed(attempt_id, disposition, now)
+
+            async def wrapped_up() -> None:  # after the attempt's close, never before
+                await self.ledger.wrap_up_done(attempt_id, at=now, disposition=disposition)
+                await self.queue.disposed(attempt_id, disposition, now)
+
+            self._write(attempt_id, wrapped_up)
+            pending = self._writes.get(attempt_id)
+            if pending is not None:
+                await pending
 
     async def hang_up_call(self, agent: str) -> None:
         """The agent ends the call from the screen."""
@@ -279,6 +316,12 @@ class DialingEngine:
 
     # ---- events -------------------------------------------------------------------------
     async def handle(self, event: TelephonyEvent, node: TelephonyPort) -> None:
+        """Handle one event and wait for its ledger writes (the event loop itself does not
+        wait: see :meth:`_write`)."""
+        await self._dispatch(event, node)
+        await self.flush()
+
+    async def _dispatch(self, event: TelephonyEvent, node: TelephonyPort) -> None:
         handler = self._handlers.get(type(event))
         if handler is not None:
             await handler(event, node)
@@ -315,7 +358,8 @@ class DialingEngine:
         if call is not None and call.state is CallState.DIALING:
             call.take(CallEvent.RINGING)
             call.ringing_at = event.at
-            await self.ledger.mark_ringing(event.attempt_id, at=event.at)
+            attempt, at = event.attempt_id, event.at
+            self._write(attempt, lambda: self.ledger.mark_ringing(attempt, at=at))
 
     async def _machine(self, event: CallMachine, _node: TelephonyPort) -> None:
         call = self.calls.get(event.attempt_id)
@@ -353,7 +397,7 @@ class DialingEngine:
                 if current.state is AgentState.RESERVED and current.attempt_id == attempt_id:
                     self.seats.release(seat.agent, self.clock())
         if self.calls.get(attempt_id) is call and call.joined_at is None:
-            await self.ledger.mark_answered(attempt_id, at=at)
+            self._write(attempt_id, lambda: self.ledger.mark_answered(attempt_id, at=at))
 
     async def _joined(self, event: CallJoined, _node: TelephonyPort) -> None:
         attempt_id, at = event.attempt_id, event.at
@@ -366,8 +410,12 @@ class DialingEngine:
         if call.answered_at is not None:
             self.join_latencies_ms.append((at - call.answered_at).total_seconds() * 1000)
         self.seats.joined(call.agent, self.clock())
-        await self.ledger.mark_bridged(
-            attempt_id, at=at, agent=call.agent, answered_at=call.answered_at or at
+        agent, answered_at = call.agent, call.answered_at or at
+        self._write(
+            attempt_id,
+            lambda: self.ledger.mark_bridged(
+                attempt_id, at=at, agent=agent, answered_at=answered_at
+            ),
         )
         await self.screens.joined(call.agent, attempt_id)
 
@@ -417,10 +465,13 @@ class DialingEngine:
         *,
         failed: bool,
     ) -> None:
-        await self.ledger.close(
-            call.attempt_id, outcome, at=at, cause=cause, sip_status=tech, failed=failed
-        )
-        await self.queue.settled(call.attempt_id, outcome, at)
+        async def close() -> None:
+            await self.ledger.close(
+                call.attempt_id, outcome, at=at, cause=cause, sip_status=tech, failed=failed
+            )
+            await self.queue.settled(call.attempt_id, outcome, at)
+
+        self._write(call.attempt_id, close)
 
     def _record_timing(self, call: LiveCall, *, wrap_up_done_at: datetime | None) -> None:
         self.finished.append(
@@ -440,6 +491,7 @@ class DialingEngine:
     # ---- reconciliation -----------------------------------------------------------------
     async def reconcile(self, node: TelephonyPort) -> None:
         """Match the ledger's in-flight attempts on ``node`` with what Asterisk knows."""
+        await self.flush()  # the ledger must be up to date before comparing it with Asterisk
         in_flight = await self.ledger.in_flight(node.name)
         live = await node.live_channels()
         unknown = [a for a in in_flight if a.attempt_id not in live]
