@@ -41,6 +41,7 @@ def state_json(seat: Seat | None, now: datetime) -> dict[str, Any]:
             "seconds": 0,
             "pause_reason": None,
             "attempt_id": None,
+            "since_ms": 0,
         }
     return {
         "state": seat.state.value,
@@ -48,6 +49,9 @@ def state_json(seat: Seat | None, now: datetime) -> dict[str, Any]:
         "seconds": int(seat.seconds_in_state(now)),
         "pause_reason": seat.pause_reason,
         "attempt_id": seat.attempt_id,
+        # when the seat entered this state: the screen ignores an older state arriving
+        # late (an HTTP reply overtaken by a WebSocket push, or the reverse)
+        "since_ms": int(seat.since.timestamp() * 1000),
     }
 
 

@@ -81,10 +81,11 @@ async def test_answered_people_are_joined_to_connected_agents(
         await engine.stop()
     assert set(queue.settled_outcomes.values()) == {CallOutcome.ANSWERED}
     for entry in ledger.entries.values():
-        # the answer's and the join's ledger writes run concurrently: "answered" may land
-        # before "bridged" or be carried by it (answered_at), never after it
+        # "answered" may be carried by the bridged write (answered_at), never come after it;
+        # the wrap-up may still be on its way when the last attempt settles
         assert entry.history[:2] == ["dialing", "ringing"]
-        assert entry.history[-3:-1] == ["bridged", "ended"]
+        assert entry.history.index("bridged") + 1 == entry.history.index("ended")
+        assert entry.history[-1] in {"ended", "wrapped"}
     assert sum(len(v) for v in desk.popped.values()) == len(callees)
     stats = engine.statistics()
     assert stats["joined"] == len(callees)

@@ -94,7 +94,12 @@ class Page:
             time.sleep(0.02)
 
     def wait_text(self, css: str, expected: str, *, timeout: float = 10.0) -> None:
-        self.wait(lambda: expected in self.text(css), timeout=timeout, what=f"{css} ∋ {expected!r}")
+        try:
+            self.wait(lambda: expected in self.text(css), timeout=timeout)
+        except AssertionError:
+            raise AssertionError(
+                f"timed out waiting for {css} ∋ {expected!r}; it shows {self.text(css)!r}"
+            ) from None
 
     def close(self) -> None:
         self.driver.quit()

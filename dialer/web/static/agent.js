@@ -30,7 +30,13 @@
   }
 
   // ---- état du poste ---------------------------------------------------------------------
+  let shownSince = -1;
+
   function showState(state) {
+    if (typeof state.since_ms === "number") {
+      if (state.since_ms < shownSince) { return; } // an older state, arriving late
+      shownSince = state.since_ms;
+    }
     const badge = $("etat");
     badge.textContent = state.label;
     badge.dataset.etat = state.state;
