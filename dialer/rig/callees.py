@@ -9,13 +9,11 @@ These are valid French numbers (09 = non-geographic), so the register importer a
 
 from __future__ import annotations
 
-import subprocess
-import time
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 
-from dialer.errors import RigError
+from dialer.rig.process import LoggedProcess
 
 SIPP_DIR = Path(__file__).resolve().parents[2] / "asterisk_conf" / "sipp"
 SCENARIO = SIPP_DIR / "callee.xml"
@@ -68,14 +66,11 @@ class SippUas:
         self.log_dir = log_dir
         self.scenario = scenario
         self.name = name or scenario.stem
-        self._process: subprocess.Popen[bytes] | None = None
+        self._sipp = LoggedProcess(f"sipp ({self.name})", log_dir / f"sipp-{self.name}.log")
 
     def start(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            return
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = (self.log_dir / f"sipp-{self.name}.log").open("ab")
-        self._process = subprocess.Popen(
+        self._sipp.start(
             [
                 "sipp",
                 "-sf", str(self.scenario),
@@ -86,31 +81,12 @@ class SippUas:
                 "-error_file", str(self.log_dir / f"sipp-{self.name}-errors.log"),
                 "-max_socket", "4000",
             ],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
             cwd=self.log_dir,
-            start_new_session=True,
+            settle_s=0.3,
         )  # fmt: skip
-        log.close()
-        time.sleep(0.3)
-        if self._process.poll() is not None:
-            raise RigError(
-                f"sipp ({self.name}) exited with code {self._process.returncode}; "
-                f"see {self.log_dir / f'sipp-{self.name}.log'}"
-            )
 
     def stop(self) -> None:
-        if self._process is None:
-            return
-        process, self._process = self._process, None
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
+        self._sipp.stop()
 
     def is_running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
+        return self._sipp.is_running()

@@ -3,11 +3,9 @@ its PJSIP endpoint with its own credentials, bound to loopback."""
 
 from __future__ import annotations
 
-import subprocess
-import time
 from pathlib import Path
 
-from dialer.errors import RigError
+from dialer.rig.process import LoggedProcess
 from dialer.telephony.asterisk_config import SipAccount
 
 # baresip's stdio module needs a terminal, ausine refuses 8 kHz, and an aufile source ends
@@ -48,7 +46,7 @@ class Softphone:
         self.port = port
         self.registrar = f"{registrar_host}:{registrar_port}"
         self.dir = state_dir / account.username
-        self._process: subprocess.Popen[bytes] | None = None
+        self._baresip = LoggedProcess(f"baresip for {account.username}", self.dir / "baresip.log")
 
     def _write_config(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -66,33 +64,10 @@ class Softphone:
         if self.is_running():
             return
         self._write_config()
-        log = (self.dir / "baresip.log").open("ab")
-        self._process = subprocess.Popen(
-            ["baresip", "-f", str(self.dir)],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        log.close()
-        time.sleep(0.1)
-        if self._process.poll() is not None:
-            raise RigError(
-                f"baresip for {self.account.username} exited with code "
-                f"{self._process.returncode}; see {self.dir / 'baresip.log'}"
-            )
+        self._baresip.start(["baresip", "-f", str(self.dir)], settle_s=0.1)
 
     def stop(self) -> None:
-        if self._process is None:
-            return
-        process, self._process = self._process, None
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
+        self._baresip.stop()
 
     def is_running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
+        return self._baresip.is_running()
