@@ -30,7 +30,6 @@ from dialer.storage.callbacks import CallbackRepository
 from dialer.storage.database import SessionFactory
 from dialer.storage.ledger import AttemptLedger
 from dialer.storage.models import AttemptKind as StoredKind
-from dialer.storage.models import PersonResult
 from dialer.storage.people import PersonRepository
 from dialer.storage.results import CycleResultRepository
 from dialer.storage.schedule import CycleMember, CycleSchedule, MemberStatus
@@ -146,7 +145,7 @@ class CycleDialQueue:
         await self.results.record(
             cycle_id=self.cycle_id,
             person_id=member.person_id,
-            result=PersonResult(closure.result.value),
+            result=closure.result,
             decided_at=now,
             note=closure.follow_up.reason.value if closure.follow_up else "",
         )

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from dialer.campaigns.ledger import StoredLedger
 from dialer.campaigns.queue import CycleDialQueue
 from dialer.campaigns.rules import policy_from_json, windows_from_json
-from dialer.core.pacing import PacingConfig, PacingMode
+from dialer.core.pacing import PacingConfig
 from dialer.core.planning import Cycle
 from dialer.engine.engine import DialingEngine
 from dialer.engine.pacing_view import window_pacer
@@ -63,9 +63,7 @@ class CampaignRun:
             windows=windows,
             policy=policy,
         )
-        pacing = PacingConfig(
-            mode=PacingMode(campaign.pacing_mode.value), max_abandon_rate=self.max_abandon_rate
-        )
+        pacing = PacingConfig(mode=campaign.pacing_mode, max_abandon_rate=self.max_abandon_rate)
         self.engine = DialingEngine(
             nodes=self.nodes,
             ledger=StoredLedger(self.sessions),

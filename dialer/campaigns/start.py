@@ -17,7 +17,7 @@ from dialer.core.planning import first_cycle, initial_attempt_time
 from dialer.errors import ConflictError
 from dialer.storage.campaigns import CampaignRepository, CycleRepository
 from dialer.storage.database import SessionFactory
-from dialer.storage.models import CampaignState, PacingMode
+from dialer.storage.models import CampaignState
 from dialer.storage.schedule import enrol_register
 
 
@@ -55,7 +55,7 @@ async def start_campaign(
         questionnaire_id=template.questionnaire_id,
         questionnaire_version=questionnaire_version,
         caller_id=caller_id,
-        pacing_mode=PacingMode(template.pacing_mode.value),
+        pacing_mode=template.pacing_mode,
         calling_windows=windows_to_json(template.windows),
         retry_policy=policy_to_json(template.policy),
         now=now,

@@ -8,6 +8,8 @@ never to sessions::
     ledger = AttemptLedger(sessions)
 """
 
+from dialer.core.pacing import PacingMode
+from dialer.core.planning import CycleResult as PersonResult
 from dialer.storage.callbacks import CallbackRepository
 from dialer.storage.campaigns import CampaignRepository, CycleRepository
 from dialer.storage.database import (
@@ -28,9 +30,7 @@ from dialer.storage.models import (
     CampaignState,
     Cycle,
     CycleResult,
-    PacingMode,
     Person,
-    PersonResult,
     PhoneKind,
     PhoneNumber,
 )

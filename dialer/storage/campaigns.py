@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from dialer.core.pacing import PacingMode
 from dialer.errors import ConflictError, NotFoundError
 from dialer.storage.database import SessionFactory, transaction
-from dialer.storage.models import Campaign, CampaignKind, CampaignState, Cycle, PacingMode
+from dialer.storage.models import Campaign, CampaignKind, CampaignState, Cycle
 
 
 class CampaignRepository:

@@ -33,6 +33,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from dialer.core.outcomes import CallOutcome
+from dialer.core.pacing import PacingMode
+from dialer.core.planning import CycleResult as PersonResult
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -70,12 +72,6 @@ class CampaignKind(StrEnum):
     COLD_SPELL = "cold_spell"
     EPIDEMIC = "epidemic"
     OTHER = "other"
-
-
-class PacingMode(StrEnum):
-    PREVIEW = "preview"
-    PROGRESSIVE = "progressive"
-    PREDICTIVE = "predictive"
 
 
 class CampaignState(StrEnum):
@@ -123,18 +119,6 @@ IN_FLIGHT_STATES: tuple[AttemptState, ...] = (
     AttemptState.ANSWERED,
     AttemptState.BRIDGED,
 )
-
-
-class PersonResult(StrEnum):
-    """The final result of a person in a cycle."""
-
-    REACHED = "reached"
-    REFUSED = "refused"
-    WRONG_NUMBER = "wrong_number"
-    HOSPITALISED = "hospitalised"
-    MOVED = "moved"
-    DECEASED = "deceased"
-    NEVER_REACHED = "never_reached"
 
 
 def _enum(cls: type[StrEnum], length: int = 16) -> Enum:

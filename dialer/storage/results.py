@@ -7,9 +7,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from dialer.core.planning import CycleResult as PersonResult
 from dialer.errors import ConflictError
 from dialer.storage.database import SessionFactory, transaction
-from dialer.storage.models import CycleResult, Person, PersonResult
+from dialer.storage.models import CycleResult, Person
 
 
 class CycleResultRepository:

@@ -32,6 +32,7 @@ from sqlalchemy import select
 from dialer.campaigns.start import start_campaign
 from dialer.campaigns.templates import template
 from dialer.core.outcomes import CallOutcome
+from dialer.core.planning import CycleResult as PersonResult
 from dialer.core.planning import RetryPolicy
 from dialer.core.scoring import score
 from dialer.core.windows import CallingWindows, OpeningInterval
@@ -50,7 +51,7 @@ from dialer.storage.database import (
     migrate_engine,
     transaction,
 )
-from dialer.storage.models import Attempt, AttemptState, CycleResult, Person, PersonResult
+from dialer.storage.models import Attempt, AttemptState, CycleResult, Person
 from dialer.storage.schedule import CycleSchedule, MemberStatus
 from dialer.storage.web_models import Alert, AlertState, Answer, CallSheet, Disposition, Team
 from dialer.telephony.ami import AmiClient
