@@ -14,6 +14,7 @@ import jinja2
 
 from dialer.errors import ConfigurationError
 from dialer.settings import Settings
+from dialer.telephony.translate import AMI_EVENTS
 
 CONFIG_FILES = (
     "manager.conf",
@@ -81,6 +82,7 @@ def render(
         "ami": settings.ami,
         "ami_secret": ami_secret,
         "ami_permit": ami_permit,
+        "ami_events": AMI_EVENTS,
         "sip": settings.sip,
         "trunk": settings.trunk,
         "trunk_password": trunk_password.get_secret_value() if trunk_password else "",

@@ -23,6 +23,25 @@ from dialer.telephony.port import (
 
 RINGING_STATE = "5"  # ChannelState 5 = Ringing (remote end is ringing)
 
+#: The AMI events the controller reads; manager.conf lets only these through (Asterisk
+#: filters by name before writing). OriginateResponse answers an ``Async`` Originate;
+#: the security events tell a failed registration (agents' accounts are exposed).
+AMI_EVENTS: tuple[str, ...] = (
+    "UserEvent",
+    "Hangup",
+    "Newstate",
+    "BridgeEnter",
+    "BridgeLeave",
+    "OriginateResponse",
+    "FullyBooted",
+    "Shutdown",
+    "Reload",
+    "ChallengeResponseFailed",
+    "InvalidPassword",
+    "InvalidAccountID",
+    "FailedACL",
+)
+
 
 def event_time(message: AmiMessage, fallback: datetime) -> datetime:
     """Asterisk's ``Timestamp:`` (epoch seconds, microseconds) as an aware UTC time."""

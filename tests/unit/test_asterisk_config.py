@@ -8,6 +8,7 @@ from pydantic import SecretStr
 from dialer.errors import ConfigurationError
 from dialer.settings import Settings, TrunkSettings
 from dialer.telephony.asterisk_config import CONFIG_FILES, SipAccount, render, write
+from dialer.telephony.translate import AMI_EVENTS
 
 AGENTS = [
     SipAccount("agent-1001", "pw-one-0123456789abcdef", "Agent 1001"),
@@ -105,3 +106,12 @@ def test_remote_agents_without_a_certificate_are_refused() -> None:
 def test_an_account_without_credentials_is_refused() -> None:
     with pytest.raises(ConfigurationError, match="agent-9"):
         SipAccount("agent-9")
+
+
+def test_manager_conf_lets_through_only_the_events_the_controller_reads() -> None:
+    manager = render(Settings(), ami_secret="ami-secret-xyz", agents=[])["manager.conf"]
+    filters = [line for line in manager.splitlines() if line.startswith("eventfilter")]
+    assert filters == [f"eventfilter(action(include),name({name})) =" for name in AMI_EVENTS]
+    read = next(line for line in manager.splitlines() if line.startswith("read ="))
+    assert "dialplan" not in read
+    assert "reporting" not in read  # RTCP reports: several a second per call
