@@ -122,6 +122,13 @@ class RigSettings(BaseModel):
     start_timeout_s: float = Field(default=60.0, gt=0)
 
 
+class BillingSettings(BaseModel):
+    """Reports' billing: the price grid (TOML). None: the grid shipped in
+    ``dialer/reports/price_grid.toml``, whose comments document the format."""
+
+    price_grid_file: Path | None = None
+
+
 class Settings(BaseSettings):
     """Everything the dialer can be configured with."""
 
@@ -140,6 +147,7 @@ class Settings(BaseSettings):
     web: WebSettings = WebSettings()
     smtp: SmtpSettings = SmtpSettings()
     rig: RigSettings = RigSettings()
+    billing: BillingSettings = BillingSettings()
 
     @classmethod
     def settings_customise_sources(

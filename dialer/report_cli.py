@@ -1,0 +1,182 @@
+"""``dialer report``: a campaign's (or a cycle's) report in the terminal, its exports, and
+its billing. Added to the ``dialer`` command in :mod:`dialer.cli`."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from dialer.errors import ConflictError, DialerError
+from dialer.questionnaires import QuestionnaireCatalog, load_questionnaires
+from dialer.reports import tables
+from dialer.reports.exports import csv_bytes, csv_cell, xlsx_bytes
+from dialer.reports.service import Report, ReportBuilder
+from dialer.settings import Settings
+from dialer.storage.database import create_engine, create_session_factory, migrate_engine
+
+QUESTIONNAIRES = Path(__file__).resolve().parents[1] / "ivr_scripts" / "questionnaires"
+FORMATS = ("csv", "xlsx", "pdf")
+
+
+def _catalog() -> QuestionnaireCatalog | None:
+    try:
+        return load_questionnaires(QUESTIONNAIRES)
+    except DialerError:
+        return None
+
+
+async def _build(
+    settings: Settings, campaign: int, cycle: int | None, price_grid: Path | None
+) -> Report:
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate_engine(engine)
+        builder = ReportBuilder(
+            create_session_factory(engine),
+            catalog=_catalog(),
+            price_grid_file=price_grid or settings.billing.price_grid_file,
+        )
+        return await builder.build(campaign, cycle, now=datetime.now(UTC))
+    finally:
+        await engine.dispose()
+
+
+def _report(ctx: click.Context, campaign: int, cycle: int | None, grid: Path | None) -> Report:
+    settings = ctx.find_object(Settings)
+    if settings is None:
+        raise click.UsageError("settings not loaded")
+    return asyncio.run(_build(settings, campaign, cycle, grid))
+
+
+def _echo_table(table: tables.Table, report: Report, *, limit: int | None = None) -> None:
+    click.echo(f"\n{table.title}")
+    click.echo("-" * len(table.title))
+    texts = [list(table.headers)] + [
+        [csv_cell(value, report.zone) for value in row] for row in table.rows[:limit]
+    ]
+    widths = [min(50, max(len(row[i]) for row in texts)) for i in range(len(table.headers))]
+    for row in texts:
+        click.echo(
+            "  ".join(text[:50].ljust(width) for text, width in zip(row, widths, strict=True))
+        )
+    if limit is not None and len(table.rows) > limit:
+        click.echo(f"… et {len(table.rows) - limit} ligne(s) de plus (voir les exports)")
+
+
+campaign_option = click.option(
+    "--campaign", "campaign", type=int, required=True, help="Numéro de la campagne."
+)
+cycle_option = click.option(
+    "--cycle", "cycle", type=click.IntRange(min=1), help="Numéro du cycle (défaut : tous)."
+)
+grid_option = click.option(
+    "--price-grid",
+    "price_grid",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Grille tarifaire TOML (défaut : réglage billing.price_grid_file, sinon celle livrée).",
+)
+
+
+@click.group()
+def report() -> None:
+    """Rapports de campagne : chiffres, exports CSV/XLSX/PDF, facturation."""
+
+
+@report.command("show")
+@campaign_option
+@cycle_option
+@grid_option
+@click.pass_context
+def report_show(
+    ctx: click.Context, campaign: int, cycle: int | None, price_grid: Path | None
+) -> None:
+    """Affiche les tableaux du rapport (les listes longues sont tronquées)."""
+    result = _report(ctx, campaign, cycle, price_grid)
+    click.echo(f"Rapport : {result.scope}")
+    for table in tables.all_tables(result):
+        if table.key != "contacts_factures":
+            _echo_table(table, result, limit=20)
+
+
+@report.command("export")
+@campaign_option
+@cycle_option
+@grid_option
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(FORMATS),
+    multiple=True,
+    help="csv (un fichier par tableau, « ; », UTF-8 avec BOM), xlsx, pdf ; répétable "
+    "(défaut : les trois).",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Dossier de destination (créé au besoin).",
+)
+@click.pass_context
+def report_export(
+    ctx: click.Context,
+    *,
+    campaign: int,
+    cycle: int | None,
+    price_grid: Path | None,
+    formats: tuple[str, ...],
+    out: Path,
+) -> None:
+    """Écrit le rapport en CSV, XLSX et/ou PDF dans --out."""
+    result = _report(ctx, campaign, cycle, price_grid)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    all_tables = tables.all_tables(result)
+    for fmt in formats or FORMATS:
+        if fmt == "csv":
+            for table in all_tables:
+                path = out / f"{result.file_stem}-{table.key}.csv"
+                path.write_bytes(csv_bytes(table, result.zone))
+                written.append(path)
+        elif fmt == "xlsx":
+            path = out / f"{result.file_stem}.xlsx"
+            path.write_bytes(xlsx_bytes(all_tables, result.zone))
+            written.append(path)
+        else:
+            from dialer.reports.pdf import render_pdf  # noqa: PLC0415 - matplotlib is slow to load
+
+            path = out / f"{result.file_stem}.pdf"
+            path.write_bytes(render_pdf(result))
+            written.append(path)
+    click.echo(f"Rapport : {result.scope}")
+    for path in written:
+        click.echo(f"  {path}")
+
+
+@report.command("billing")
+@campaign_option
+@cycle_option
+@grid_option
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Code de sortie 75 si le rapprochement avec le registre des appels montre un écart.",
+)
+@click.pass_context
+def report_billing(
+    ctx: click.Context, *, campaign: int, cycle: int | None, price_grid: Path | None, check: bool
+) -> None:
+    """Facturation : contacts utiles par tranche, part DMT, mise en place, rapprochement."""
+    result = _report(ctx, campaign, cycle, price_grid)
+    click.echo(f"Facturation : {result.scope}")
+    _echo_table(tables.billing(result), result)
+    if result.billing.reconciliation.issues:
+        _echo_table(tables.reconciliation_issues(result), result)
+    if check and not result.billing.reconciliation.balanced:
+        raise ConflictError(
+            f"rapprochement : {tables.reconciliation_status(result)} "
+            "(détail : dialer report export --format csv, tableau ecarts_facturation)"
+        )

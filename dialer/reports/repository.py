@@ -1,0 +1,255 @@
+"""Loads a report's rows (:class:`~dialer.reports.ledger.LedgerSlice`) from the database,
+in one read transaction. Nothing is computed here."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import Subquery, func, select, union
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dialer.errors import NotFoundError
+from dialer.reports.ledger import (
+    AlertRow,
+    AttemptRow,
+    CampaignRow,
+    CycleRow,
+    LedgerSlice,
+    PersonRow,
+    ResultRow,
+    SheetRow,
+)
+from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.models import Attempt, Campaign, Cycle, CycleResult, Person, PhoneNumber
+from dialer.storage.schedule import CycleMember
+from dialer.storage.web_models import Alert, CallSheet, Team
+
+
+@dataclass(frozen=True)
+class CampaignSummary:
+    """A line of the report list."""
+
+    campaign: CampaignRow
+    cycles: tuple[CycleRow, ...]
+
+
+def _campaign_row(campaign: Campaign) -> CampaignRow:
+    return CampaignRow(
+        id=campaign.id,
+        name=campaign.name,
+        kind=campaign.kind.value,
+        questionnaire_id=campaign.questionnaire_id,
+        questionnaire_version=campaign.questionnaire_version,
+        state=campaign.state.value,
+        created_at=campaign.created_at,
+    )
+
+
+def _cycle_row(cycle: Cycle) -> CycleRow:
+    return CycleRow(cycle.id, cycle.number, cycle.started_at, cycle.deadline, cycle.closed_at)
+
+
+class ReportRepository:
+    """Each method is one read transaction."""
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self._sessions = sessions
+
+    async def campaigns(self) -> list[CampaignSummary]:
+        """Every campaign (newest first) with its cycles."""
+        async with transaction(self._sessions) as session:
+            campaigns = list(await session.scalars(select(Campaign).order_by(Campaign.id.desc())))
+            cycles = list(await session.scalars(select(Cycle).order_by(Cycle.number)))
+        by_campaign: dict[int, list[CycleRow]] = defaultdict(list)
+        for cycle in cycles:
+            by_campaign[cycle.campaign_id].append(_cycle_row(cycle))
+        return [
+            CampaignSummary(_campaign_row(c), tuple(by_campaign.get(c.id, []))) for c in campaigns
+        ]
+
+    async def load(self, campaign_id: int, cycle_number: int | None = None) -> LedgerSlice:
+        """The rows of campaign ``campaign_id``, of its cycle number ``cycle_number`` or of
+        all its cycles. :class:`NotFoundError` for an unknown campaign or cycle."""
+        async with transaction(self._sessions) as session:
+            campaign = await session.get(Campaign, campaign_id)
+            if campaign is None:
+                raise NotFoundError(f"campagne {campaign_id} inconnue")
+            all_cycles = list(
+                await session.scalars(
+                    select(Cycle).where(Cycle.campaign_id == campaign_id).order_by(Cycle.number)
+                )
+            )
+            if cycle_number is None:
+                cycles = all_cycles
+            else:
+                cycles = [c for c in all_cycles if c.number == cycle_number]
+                if not cycles:
+                    raise NotFoundError(
+                        f"la campagne {campaign_id} n'a pas de cycle {cycle_number}"
+                    )
+            ids = [c.id for c in cycles]
+            earlier = [c.id for c in all_cycles if c.number < min(c.number for c in cycles)]
+            return LedgerSlice(
+                campaign=_campaign_row(campaign),
+                cycles=tuple(_cycle_row(c) for c in cycles),
+                members=await _members(session, ids),
+                people=await _people(session, ids),
+                attempts=await _attempts(session, ids),
+                sheets=await _sheets(session, ids),
+                results=await _results(session, ids),
+                alerts=await _alerts(session, ids),
+                earlier_useful_contacts=await _useful_contacts(session, earlier),
+                all_cycles=cycle_number is None,
+            )
+
+
+def _member_ids(cycle_ids: list[int]) -> Subquery:
+    """``(cycle_id, person_id)`` of the schedule, the ledger and the results."""
+    return union(
+        select(CycleMember.cycle_id, CycleMember.person_id).where(
+            CycleMember.cycle_id.in_(cycle_ids)
+        ),
+        select(Attempt.cycle_id, Attempt.person_id).where(Attempt.cycle_id.in_(cycle_ids)),
+        select(CycleResult.cycle_id, CycleResult.person_id).where(
+            CycleResult.cycle_id.in_(cycle_ids)
+        ),
+    ).subquery()
+
+
+async def _members(session: AsyncSession, cycle_ids: list[int]) -> frozenset[tuple[int, int]]:
+    members = _member_ids(cycle_ids)
+    rows = await session.execute(select(members.c.cycle_id, members.c.person_id))
+    return frozenset((int(cycle), int(person)) for cycle, person in rows.all())
+
+
+async def _people(session: AsyncSession, cycle_ids: list[int]) -> dict[int, PersonRow]:
+    members = _member_ids(cycle_ids)
+    person_ids = select(members.c.person_id).distinct()
+    alerted = (
+        select(Alert.person_id)
+        .join(CallSheet, CallSheet.id == Alert.sheet_id)
+        .where(CallSheet.cycle_id.in_(cycle_ids))
+    )
+    wanted = Person.id.in_(person_ids) | Person.id.in_(alerted)
+    people = list(await session.scalars(select(Person).where(wanted)))
+    phones: dict[int, list[str]] = defaultdict(list)
+    rows = await session.execute(
+        select(PhoneNumber.person_id, PhoneNumber.e164)
+        .join(Person, Person.id == PhoneNumber.person_id)
+        .where(wanted)
+        .order_by(PhoneNumber.person_id, PhoneNumber.position)
+    )
+    for person_id, e164 in rows.all():
+        phones[person_id].append(e164)
+    return {
+        p.id: PersonRow(
+            id=p.id,
+            external_id=p.external_id,
+            last_name=p.last_name,
+            first_name=p.first_name,
+            address=p.address,
+            postcode=p.postcode,
+            city=p.city,
+            district=p.district,
+            phones=tuple(phones.get(p.id, ())),
+        )
+        for p in people
+    }
+
+
+async def _attempts(session: AsyncSession, cycle_ids: list[int]) -> tuple[AttemptRow, ...]:
+    attempts = await session.scalars(
+        select(Attempt).where(Attempt.cycle_id.in_(cycle_ids)).order_by(Attempt.planned_for)
+    )
+    return tuple(
+        AttemptRow(
+            id=a.id,
+            cycle_id=a.cycle_id,
+            person_id=a.person_id,
+            number=a.number,
+            state=a.state.value,
+            outcome=a.outcome,
+            planned_for=a.planned_for,
+            placed_at=a.placed_at,
+            answered_at=a.answered_at,
+            bridged_at=a.bridged_at,
+            ended_at=a.ended_at,
+            wrap_up_done_at=a.wrap_up_done_at,
+            agent=a.agent,
+            disposition=a.disposition,
+        )
+        for a in attempts
+    )
+
+
+async def _sheets(session: AsyncSession, cycle_ids: list[int]) -> tuple[SheetRow, ...]:
+    sheets = await session.scalars(
+        select(CallSheet).where(CallSheet.cycle_id.in_(cycle_ids)).order_by(CallSheet.id)
+    )
+    return tuple(
+        SheetRow(
+            id=s.id,
+            attempt_id=s.attempt_id,
+            cycle_id=s.cycle_id,
+            person_id=s.person_id,
+            agent=s.agent,
+            disposition=s.disposition.value if s.disposition else None,
+            complete=s.complete,
+            submitted_at=s.submitted_at,
+        )
+        for s in sheets
+    )
+
+
+async def _results(session: AsyncSession, cycle_ids: list[int]) -> tuple[ResultRow, ...]:
+    results = await session.scalars(
+        select(CycleResult).where(CycleResult.cycle_id.in_(cycle_ids)).order_by(CycleResult.id)
+    )
+    return tuple(
+        ResultRow(r.cycle_id, r.person_id, r.result, r.decided_at, r.note) for r in results
+    )
+
+
+async def _alerts(session: AsyncSession, cycle_ids: list[int]) -> tuple[AlertRow, ...]:
+    rows = await session.execute(
+        select(Alert, CallSheet.cycle_id, Team.name)
+        .join(CallSheet, CallSheet.id == Alert.sheet_id)
+        .outerjoin(Team, Team.id == Alert.team_id)
+        .where(CallSheet.cycle_id.in_(cycle_ids))
+        .order_by(Alert.raised_at, Alert.id)
+    )
+    return tuple(
+        AlertRow(
+            id=alert.id,
+            cycle_id=cycle_id,
+            person_id=alert.person_id,
+            team=team,
+            need=alert.need,
+            priority=alert.priority,
+            message=alert.message,
+            risk_level=alert.risk_level,
+            raised_by=alert.raised_by,
+            raised_at=alert.raised_at,
+            state=alert.state.value,
+            escalation_level=alert.escalation_level,
+            acknowledged_at=alert.acknowledged_at,
+            acknowledged_by=alert.acknowledged_by,
+        )
+        for alert, cycle_id, team in rows.all()
+    )
+
+
+async def _useful_contacts(session: AsyncSession, cycle_ids: list[int]) -> int:
+    """Useful contacts (one per person and cycle) of ``cycle_ids``."""
+    if not cycle_ids:
+        return 0
+    pairs = (
+        select(CallSheet.cycle_id, CallSheet.person_id)
+        .where(CallSheet.cycle_id.in_(cycle_ids))
+        .where(CallSheet.complete.is_(True))
+        .where(CallSheet.submitted_at.is_not(None))
+        .distinct()
+        .subquery()
+    )
+    return int(await session.scalar(select(func.count()).select_from(pairs)) or 0)

@@ -1,0 +1,162 @@
+"""One call builds a whole report: the ledger's rows, the figures, the billing and its
+reconciliation with the ledger."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from dialer.core.billing import (
+    Bill,
+    CompletedSheet,
+    LedgerCall,
+    PriceGrid,
+    Reconciliation,
+    SetupTier,
+    compute_bill,
+    reconcile,
+    setup_tier,
+    skip_rule_count,
+)
+from dialer.errors import DialerError
+from dialer.questionnaires import QuestionnaireCatalog
+from dialer.reports.figures import PARIS, Figures, compute_figures
+from dialer.reports.ledger import LedgerSlice
+from dialer.reports.price_grid import load_price_grid
+from dialer.reports.repository import ReportRepository
+from dialer.storage.database import SessionFactory
+
+
+@dataclass(frozen=True)
+class Complexity:
+    questionnaire: str
+    questions: int
+    skip_rules: int
+    tier: SetupTier
+
+
+@dataclass(frozen=True)
+class Billing:
+    reconciliation: Reconciliation
+    bill: Bill
+    #: None when the questionnaire is not in the catalogue (no set-up line then)
+    complexity: Complexity | None
+    #: set-up is billed on the whole campaign's report only
+    setup_billed: bool
+
+
+@dataclass(frozen=True)
+class Report:
+    ledger: LedgerSlice
+    figures: Figures
+    billing: Billing
+    generated_at: datetime
+    zone: ZoneInfo
+
+    @property
+    def scope(self) -> str:
+        """« Campagne … — cycle 2 » or « … — tous les cycles »."""
+        if self.ledger.all_cycles:
+            cycles = "tous les cycles"
+        else:
+            cycles = f"cycle {self.ledger.cycles[0].number}"
+        return f"{self.ledger.campaign.name} — {cycles}"
+
+    @property
+    def file_stem(self) -> str:
+        cycle = "tous-cycles" if self.ledger.all_cycles else f"cycle-{self.ledger.cycles[0].number}"
+        return f"rapport-campagne-{self.ledger.campaign.id}-{cycle}"
+
+
+def complexity_of(
+    ledger: LedgerSlice, catalog: QuestionnaireCatalog | None, grid: PriceGrid
+) -> Complexity | None:
+    if catalog is None:
+        return None
+    campaign = ledger.campaign
+    try:
+        version = int(campaign.questionnaire_version)
+    except ValueError:
+        return None
+    try:
+        questionnaire = catalog.get(campaign.questionnaire_id, version)
+    except DialerError:
+        return None
+    questions = len(questionnaire.questions)
+    skips = skip_rule_count(questionnaire)
+    return Complexity(
+        f"{questionnaire.id} v{questionnaire.version}",
+        questions,
+        skips,
+        setup_tier(grid, questions, skips),
+    )
+
+
+def billing_for(
+    ledger: LedgerSlice, figures: Figures, grid: PriceGrid, catalog: QuestionnaireCatalog | None
+) -> Billing:
+    sheets = [
+        CompletedSheet(s.id, s.attempt_id, s.person_id, s.cycle_id, s.agent, s.submitted_at)
+        for s in ledger.sheets
+        if s.complete and s.submitted_at is not None
+    ]
+    calls = [
+        LedgerCall(a.id, a.person_id, a.cycle_id, a.bridged_at is not None) for a in ledger.attempts
+    ]
+    reconciliation = reconcile(sheets, calls)
+    complexity = complexity_of(ledger, catalog, grid)
+    setup_billed = ledger.all_cycles and complexity is not None
+    dmt = figures.dmt_overall
+    bill = compute_bill(
+        grid,
+        contacts=reconciliation.billed_count,
+        earlier_contacts=ledger.earlier_useful_contacts,
+        mean_handling_s=dmt.mean_handling_s if dmt.calls else None,
+        setup=complexity.tier if setup_billed and complexity else None,
+    )
+    return Billing(reconciliation, bill, complexity, setup_billed)
+
+
+class ReportBuilder:
+    """Builds reports from the database. ``price_grid_file`` None: the shipped grid."""
+
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        *,
+        catalog: QuestionnaireCatalog | None,
+        price_grid_file: Path | None = None,
+        zone: ZoneInfo = PARIS,
+    ) -> None:
+        self.repository = ReportRepository(sessions)
+        self.catalog = catalog
+        self.price_grid_file = price_grid_file
+        self.zone = zone
+
+    async def build(self, campaign_id: int, cycle: int | None, *, now: datetime) -> Report:
+        """The report of one cycle (its number) or of every cycle (``cycle`` None). The
+        figures are computed in a worker thread: the event loop keeps dialling."""
+        grid = load_price_grid(self.price_grid_file)
+        ledger = await self.repository.load(campaign_id, cycle)
+        return await asyncio.to_thread(assemble, ledger, grid, self.catalog, now, self.zone)
+
+
+def assemble(
+    ledger: LedgerSlice,
+    grid: PriceGrid,
+    catalog: QuestionnaireCatalog | None,
+    now: datetime,
+    zone: ZoneInfo = PARIS,
+) -> Report:
+    """The report of rows already loaded (pure)."""
+    figures = compute_figures(ledger, zone)
+    return Report(
+        ledger=ledger,
+        figures=figures,
+        billing=billing_for(ledger, figures, grid, catalog),
+        generated_at=now,
+        zone=zone,
+    )

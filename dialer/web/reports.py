@@ -1,0 +1,310 @@
+"""Campaign and cycle reports: the list, the report page, the CSV/XLSX/PDF downloads and
+the JSON API (``/api/v1/reports/...``). Supervisors, operations staff and administrators.
+
+The price grid is the shipped one unless :func:`configure_reports` names another
+(``dialer serve`` passes ``settings.billing.price_grid_file``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from dialer.errors import InputError, NotFoundError
+from dialer.reports import tables
+from dialer.reports.exports import (
+    CSV_MEDIA_TYPE,
+    XLSX_MEDIA_TYPE,
+    csv_bytes,
+    csv_cell,
+    xlsx_bytes,
+)
+from dialer.reports.repository import ReportRepository
+from dialer.reports.service import Report, ReportBuilder
+from dialer.storage.web_models import Role
+from dialer.web.service import authenticated, web
+
+VIEWERS = (Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR)
+PRICE_GRID_STATE = "report_price_grid_file"
+
+
+def configure_reports(app: Starlette, *, price_grid_file: Path | None) -> None:
+    """Use ``price_grid_file`` (None: the shipped grid) for the reports' billing."""
+    setattr(app.state, PRICE_GRID_STATE, price_grid_file)
+
+
+def _cycle(request: Request) -> int | None:
+    value = request.query_params.get("cycle", "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise InputError(f"cycle : numéro de cycle attendu, pas « {value[:20]} »")
+    return int(value)
+
+
+async def _report(request: Request) -> Report:
+    await authenticated(request, *VIEWERS)
+    service = web(request)
+    builder = ReportBuilder(
+        service.sessions,
+        catalog=service.questionnaires,
+        price_grid_file=getattr(request.app.state, PRICE_GRID_STATE, None),
+        zone=service.zone,
+    )
+    campaign: int = request.path_params["campaign"]
+    return await builder.build(campaign, _cycle(request), now=service.clock())
+
+
+def _download(content: bytes, media_type: str, filename: str) -> Response:
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _suffix(report: Report) -> str:
+    return "" if report.ledger.all_cycles else f"?cycle={report.ledger.cycles[0].number}"
+
+
+# ---- pages ------------------------------------------------------------------------------
+async def reports_page(request: Request) -> Response:
+    user = await authenticated(request, *VIEWERS)
+    service = web(request)
+    campaigns = await ReportRepository(service.sessions).campaigns()
+    return service.templates.TemplateResponse(
+        request, "reports.html", {"user": user, "campaigns": campaigns}
+    )
+
+
+async def report_page(request: Request) -> Response:
+    report = await _report(request)
+    service = web(request)
+    shown = [t for t in tables.all_tables(report) if t.key != "contacts_factures"]
+    return service.templates.TemplateResponse(
+        request,
+        "report.html",
+        {
+            "user": request.state.user,
+            "report": report,
+            "tables": shown,
+            "suffix": _suffix(report),
+            "billed": report.billing.reconciliation.billed_count,
+            "cell": lambda value: tables_cell(value, report),
+        },
+    )
+
+
+def tables_cell(value: tables.Cell, report: Report) -> str:
+    """A cell as the page shows it (the same text as the CSV export; Jinja2 escapes it)."""
+    if isinstance(value, str):
+        return value
+    return csv_cell(value, report.zone)
+
+
+# ---- downloads --------------------------------------------------------------------------
+def _table(report: Report, request: Request) -> tables.Table:
+    key = request.path_params["table"]
+    found = tables.table(report, key)
+    if found is None:
+        raise NotFoundError(f"tableau « {key[:40]} » inconnu")
+    return found
+
+
+async def table_csv(request: Request) -> Response:
+    report = await _report(request)
+    table = _table(report, request)
+    return _download(
+        csv_bytes(table, report.zone), CSV_MEDIA_TYPE, f"{report.file_stem}-{table.key}.csv"
+    )
+
+
+async def table_xlsx(request: Request) -> Response:
+    report = await _report(request)
+    table = _table(report, request)
+    content = await asyncio.to_thread(xlsx_bytes, [table], report.zone)
+    return _download(content, XLSX_MEDIA_TYPE, f"{report.file_stem}-{table.key}.xlsx")
+
+
+async def workbook_xlsx(request: Request) -> Response:
+    report = await _report(request)
+    content = await asyncio.to_thread(xlsx_bytes, tables.all_tables(report), report.zone)
+    return _download(content, XLSX_MEDIA_TYPE, f"{report.file_stem}.xlsx")
+
+
+async def report_pdf(request: Request) -> Response:
+    report = await _report(request)
+    from dialer.reports.pdf import render_pdf  # noqa: PLC0415 - matplotlib loads on first use
+
+    content = await asyncio.to_thread(render_pdf, report)
+    return _download(content, "application/pdf", f"{report.file_stem}.pdf")
+
+
+# ---- JSON -------------------------------------------------------------------------------
+def json_value(value: object) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def table_json(table: tables.Table) -> dict[str, Any]:
+    return {
+        "title": table.title,
+        "headers": list(table.headers),
+        "rows": [[json_value(cell) for cell in row] for row in table.rows],
+    }
+
+
+async def api_campaigns(request: Request) -> Response:
+    """Rapports : les campagnes et leurs cycles (superviseur, opérations, administrateur)."""
+    await authenticated(request, *VIEWERS)
+    campaigns = await ReportRepository(web(request).sessions).campaigns()
+    return JSONResponse(
+        [
+            {
+                "id": c.campaign.id,
+                "name": c.campaign.name,
+                "state": c.campaign.state,
+                "cycles": [
+                    {
+                        "number": cycle.number,
+                        "started_at": cycle.started_at.isoformat(),
+                        "deadline": cycle.deadline.isoformat(),
+                        "closed_at": cycle.closed_at.isoformat() if cycle.closed_at else None,
+                    }
+                    for cycle in c.cycles
+                ],
+            }
+            for c in campaigns
+        ]
+    )
+
+
+def figures_json(report: Report) -> dict[str, Any]:
+    f = report.figures
+    return {
+        "campaign": {"id": report.ledger.campaign.id, "name": report.ledger.campaign.name},
+        "cycle": None if report.ledger.all_cycles else report.ledger.cycles[0].number,
+        "generated_at": report.generated_at.isoformat(),
+        "register": f.register,
+        "dialled": f.dialled,
+        "answered": f.answered,
+        "reached": f.reached,
+        "useful_contacts": f.useful_contacts,
+        "outcomes": {
+            (line.outcome.value if line.outcome else "pending"): line.count for line in f.outcomes
+        },
+        "attempts_per_person": {b.label: b.people for b in f.attempts_per_person},
+        "by_hour": [
+            {"hour": h.hour, "attempts": h.attempts, "answered": h.answered} for h in f.by_hour
+        ],
+        "dmt": {
+            "calls": f.dmt_overall.calls,
+            "mean_s": f.dmt_overall.mean_handling_s,
+            "p50_s": f.dmt_overall.median_handling_s,
+            "p90_s": f.dmt_overall.p90_handling_s,
+            "histogram": list(f.dmt_histogram),
+            "by_agent": [
+                {
+                    "agent": a.agent,
+                    "calls": a.calls,
+                    "mean_s": a.mean_s,
+                    "p50_s": a.p50_s,
+                    "p90_s": a.p90_s,
+                    "histogram": list(a.histogram),
+                }
+                for a in f.dmt_by_agent
+            ],
+        },
+        "funnel": {step.key: step.count for step in f.funnel},
+        "never_reached": len(f.follow_up),
+        "tables": {t.key: table_json(t) for t in tables.all_tables(report)},
+    }
+
+
+def billing_json(report: Report) -> dict[str, Any]:
+    billing = report.billing
+    bill = billing.bill
+    rec = billing.reconciliation
+    return {
+        "currency": bill.currency,
+        "contacts": rec.billed_count,
+        "lines": [
+            {
+                "label": line.label,
+                "quantity": str(line.quantity),
+                "unit_price": str(line.unit_price),
+                "amount": str(line.amount),
+            }
+            for line in (*bill.contact_lines, *((bill.setup_line,) if bill.setup_line else ()))
+        ],
+        "contacts_amount": str(bill.contacts_amount),
+        "mean_handling_s": bill.mean_handling_s,
+        "dmt_percent": str(bill.dmt_percent),
+        "dmt_amount": str(bill.dmt_amount),
+        "setup_amount": str(bill.setup_amount),
+        "total_excluding_vat": str(bill.total_excluding_vat),
+        "vat_amount": str(bill.vat_amount),
+        "total_including_vat": str(bill.total_including_vat),
+        "reconciliation": {
+            "balanced": rec.balanced,
+            "billed": rec.billed_count,
+            "ledger_completed_attempts": rec.ledger_completed_attempts,
+            "issues": [
+                {
+                    "kind": issue.kind.value,
+                    "label": issue.label,
+                    "sheet_id": issue.sheet_id,
+                    "attempt_id": issue.attempt_id,
+                }
+                for issue in rec.issues
+            ],
+        },
+        "billed_contacts": [
+            {
+                "attempt_id": c.attempt_id,
+                "sheet_id": c.sheet_id,
+                "person_id": c.person_id,
+                "cycle_id": c.cycle_id,
+                "agent": c.agent,
+                "submitted_at": c.submitted_at.isoformat(),
+            }
+            for c in rec.billed
+        ],
+    }
+
+
+async def api_report(request: Request) -> Response:
+    """Rapport d'une campagne (paramètre ``cycle`` : un cycle, sinon tous) : chiffres,
+    issues, tentatives par personne, réponse par heure, DMT, entonnoir et tous les tableaux
+    (superviseur, opérations, administrateur)."""
+    return JSONResponse(figures_json(await _report(request)))
+
+
+async def api_billing(request: Request) -> Response:
+    """Facturation d'une campagne (paramètre ``cycle`` : un cycle, sinon tous) : lignes,
+    part DMT, mise en place, rapprochement avec le registre des appels et contacts facturés
+    avec leur appel (superviseur, opérations, administrateur)."""
+    return JSONResponse(billing_json(await _report(request)))
+
+
+ROUTES = [
+    Route("/rapports", reports_page, methods=["GET"]),
+    Route("/rapports/{campaign:int}", report_page, methods=["GET"]),
+    Route("/rapports/{campaign:int}/rapport.pdf", report_pdf, methods=["GET"]),
+    Route("/rapports/{campaign:int}/rapport.xlsx", workbook_xlsx, methods=["GET"]),
+    Route("/rapports/{campaign:int}/tableaux/{table}.csv", table_csv, methods=["GET"]),
+    Route("/rapports/{campaign:int}/tableaux/{table}.xlsx", table_xlsx, methods=["GET"]),
+    Route("/api/v1/reports", api_campaigns, methods=["GET"]),
+    Route("/api/v1/reports/{campaign:int}", api_report, methods=["GET"]),
+    Route("/api/v1/reports/{campaign:int}/billing", api_billing, methods=["GET"]),
+]
