@@ -102,7 +102,8 @@ async def test_answered_people_are_joined_to_connected_agents(
 async def test_an_answered_person_with_no_agent_free_hears_the_information_message(
     node: AsteriskNode, ami: AmiClient
 ) -> None:
-    callee = SimulatedCallee(CalleeBehaviour.ANSWERS, ring_s=1, talk_s=30, serial=50)
+    # the message lasts about 30 s: the person listens to its end
+    callee = SimulatedCallee(CalleeBehaviour.ANSWERS, ring_s=1, talk_s=45, serial=50)
     ledger = MemoryLedger()
     queue = MemoryQueue(ledger, planned([callee]))
     engine = DialingEngine(
@@ -114,18 +115,23 @@ async def test_an_answered_person_with_no_agent_free_hears_the_information_messa
     )
     events = ami.subscribe()
     await engine.start()
+    played: list[tuple[str, str]] = []
     try:
         await run_until_settled(engine, queue, 1, timeout_s=60)
+        # the abandon is known at once; the message then plays to its end
+        async with asyncio.timeout(45):
+            while not played:
+                event = await events.get()
+                if (
+                    event.name == "UserEvent"
+                    and event.get("UserEvent") == "DialerInformationPlayed"
+                ):
+                    played.append((event.get("Attempt"), event.get("Status")))
     finally:
         await engine.stop()
         ami.unsubscribe(events)
     assert list(queue.settled_outcomes.values()) == [CallOutcome.ABANDONED]
-    played = []
-    while not events.empty():
-        event = events.get_nowait()
-        if event.name == "Newexten" and event.get("Application") == "Playback":
-            played.append(event.get("AppData"))
-    assert "dialer/information" in played
+    assert played == [(next(iter(queue.settled_outcomes)), "SUCCESS")]
     assert engine.statistics()["abandoned"] == 1
 
 
