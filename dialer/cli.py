@@ -14,15 +14,22 @@ from typing import Any, TypeVar
 import click
 
 from dialer.agents import sync_asterisk_agents
-from dialer.campaigns.start import StartedCampaign, start_campaign
-from dialer.campaigns.templates import TEMPLATES, template
-from dialer.core.windows import PARIS
 from dialer.demo import run_demo
 from dialer.errors import ConfigurationError, DialerError, exit_code
 from dialer.register.importer import ImportReport, import_register
+from dialer.report_cli import report
 from dialer.rig.asterisk import Rig
 from dialer.server import ami_credentials, running_service
 from dialer.settings import Settings, load_settings
+from dialer.steering_cli import (
+    agents_list,
+    agents_logout,
+    api_token,
+    audit,
+    campaign,
+    record_cli_change,
+    teams,
+)
 from dialer.storage.database import (
     SessionFactory,
     create_engine,
@@ -235,6 +242,10 @@ def register_import(
                 )
 
     report = _run(run())
+    if not dry_run:
+        counts = {"read": report.read, "added": report.added, "changed": report.changed}
+        counts |= {"removed": report.removed, "rejected": report.rejected}
+        _run(record_cli_change(settings, "register.import", f"register:{file.name}", counts))
     click.echo(report.summary_fr())
     for issue in report.issues[:20]:
         click.echo(
@@ -255,46 +266,19 @@ def _estimated_rows(path: Path) -> int:
         )
 
 
-@cli.group()
-def campaign() -> None:
-    """Campagnes d'appels."""
-
-
-@campaign.command("start")
-@click.option(
-    "--template",
-    "template_key",
-    required=True,
-    type=click.Choice(sorted(TEMPLATES)),
-    help="Modèle de campagne.",
-)
-@click.option("--name", help="Nom de la campagne (défaut : modèle + date).")
-@click.pass_context
-def campaign_start(ctx: click.Context, template_key: str, name: str | None) -> None:
-    """Crée la campagne, ouvre le premier cycle de 48 h et y place tout le registre."""
-    settings = _settings(ctx)
-
-    async def run() -> StartedCampaign:
-        async with _database(settings) as sessions:
-            return await start_campaign(
-                sessions,
-                template(template_key),
-                now=datetime.now(UTC),
-                name=name,
-                caller_id=settings.dialing.caller_id,
-            )
-
-    started = _run(run())
-    click.echo(
-        f"Campagne « {started.name} » (n° {started.campaign_id}) démarrée : "
-        f"{started.people} personnes dans le cycle {started.cycle_id}, premiers appels à "
-        f"{started.first_due.astimezone(PARIS):%d/%m %H:%M}."
-    )
+cli.add_command(campaign)
+cli.add_command(teams)
+cli.add_command(audit)
+cli.add_command(api_token)
 
 
 @cli.command("serve")
 @click.option(
-    "--campaign", "campaign_id", type=int, help="Campagne dont le moteur d'appels tourne."
+    "--campaign",
+    "campaign_id",
+    type=int,
+    help="Campagne à rattacher au moteur d'appels au démarrage "
+    "(défaut : celle laissée en cours ou en pause).",
 )
 @click.pass_context
 def serve(ctx: click.Context, campaign_id: int | None) -> None:
@@ -314,6 +298,10 @@ def agents() -> None:
     """Les agents et leurs comptes SIP."""
 
 
+agents.add_command(agents_logout)
+agents.add_command(agents_list)
+
+
 @agents.command("create")
 @click.argument("username")
 @click.option("--remote", is_flag=True, help="Télétravail : TLS + SRTP depuis un softphone.")
@@ -331,6 +319,7 @@ def agents_create(ctx: click.Context, username: str, remote: bool, password: str
             )
 
     endpoint, sip_password = _run(run())
+    _run(record_cli_change(settings, "agent.create", f"agent:{username}", {"remote": remote}))
     click.echo(f"Agent {username} créé. Compte SIP : {endpoint} / mot de passe : {sip_password}")
     click.echo("Ce mot de passe SIP ne sera plus affiché. Puis : dialer asterisk sync")
 
@@ -350,6 +339,7 @@ def agents_sip_reset(ctx: click.Context, username: str, remote: bool) -> None:
             )
 
     endpoint, sip_password = _run(run())
+    _run(record_cli_change(settings, "agent.sip_reset", f"agent:{username}", {"remote": remote}))
     click.echo(f"Compte SIP {endpoint} : nouveau mot de passe {sip_password} (affiché une fois)")
 
 
@@ -398,3 +388,6 @@ def main() -> None:
     except DialerError as exc:
         click.echo(f"erreur : {exc}", err=True)
         sys.exit(exit_code(exc))
+
+
+cli.add_command(report)

@@ -1,9 +1,10 @@
 """``dialer serve``: the whole service in one process.
 
-The database (migrated), the telephony node, the agents' screens, the campaign run (the
-dialing engine) when a campaign is named, the alert dispatcher and the web application,
-served by uvicorn. :func:`running_service` is also what the demo and the end-to-end tests
-use, so they exercise the same wiring as production.
+The database (migrated), the telephony node, the agents' screens, the dialing engine
+(always running, campaign or not) with its campaign control (which re-attaches a campaign
+left running or paused, or the one named), the alert dispatcher and the web application
+with the REST API, served by uvicorn. :func:`running_service` is also what the demo and
+the end-to-end tests use, so they exercise the same wiring as production.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from starlette.applications import Starlette
 
 from dialer.alerts.channels import EmailChannel, SmtpConfig, WebhookChannel
 from dialer.alerts.dispatcher import AlertDispatcher
-from dialer.campaigns.runner import CampaignRun
+from dialer.campaigns.control import CampaignControl
+from dialer.campaigns.ledger import StoredLedger
 from dialer.engine.engine import DialingEngine
 from dialer.errors import ConfigurationError
 from dialer.questionnaires import load_questionnaires
@@ -62,8 +64,8 @@ class Service:
     settings: Settings
     sessions: SessionFactory
     node: AsteriskNode
-    run: CampaignRun | None
-    engine: DialingEngine | None
+    control: CampaignControl
+    engine: DialingEngine
     dispatcher: AlertDispatcher
     app: Starlette
     url: str
@@ -73,7 +75,7 @@ class Service:
 async def running_service(
     settings: Settings,
     *,
-    campaign_id: int | None,
+    campaign_id: int | None = None,
     secret_key: str | None = None,
     ring_timeout_s: int | None = None,
     tick_s: float = 1.0,
@@ -91,18 +93,16 @@ async def running_service(
     screens = build_screens(sessions, questionnaires)
     node = AsteriskNode("asterisk-1", ami_credentials(settings), trunk=settings.trunk.name)
     await node.start()
-    run: CampaignRun | None = None
-    engine: DialingEngine | None = None
-    if campaign_id is not None:
-        run = CampaignRun(
-            sessions,
-            campaign_id,
-            nodes=[node],
-            ring_timeout_s=ring_timeout_s or settings.dialing.ring_timeout_s,
-            screens=screens,
-            tick_s=tick_s,
-        )
-        engine = await run.start()
+    engine = DialingEngine(
+        nodes=[node],
+        ledger=StoredLedger(sessions),
+        ring_timeout_s=ring_timeout_s or settings.dialing.ring_timeout_s,
+        screens=screens,
+        tick_s=tick_s,
+    )
+    control = CampaignControl(sessions, engine, caller_id=settings.dialing.caller_id)
+    await control.recover(campaign_id)
+    await engine.start()
     smtp = settings.smtp
     dispatcher = AlertDispatcher(
         sessions,
@@ -131,6 +131,7 @@ async def running_service(
         secret_key=key,
         screens=screens,
         dispatcher=dispatcher,
+        control=control,
         sip=SipAccess(host=web.sip_public_host, port=web.sip_tls_port),
         session_lifetime=timedelta(hours=web.session_lifetime_h),
         session_idle=timedelta(minutes=web.session_idle_min),
@@ -147,14 +148,20 @@ async def running_service(
                 raise ConfigurationError(f"web server did not start on {web.host}:{web.port}")
             await asyncio.sleep(0.05)
         yield Service(
-            settings, sessions, node, run, engine, dispatcher, app, f"http://{web.host}:{web.port}"
+            settings,
+            sessions,
+            node,
+            control,
+            engine,
+            dispatcher,
+            app,
+            f"http://{web.host}:{web.port}",
         )
     finally:
         server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
             await serving
-        if run is not None:
-            await run.stop()
+        await engine.stop()
         await dispatcher.stop()
         await node.stop()
         await database.dispose()

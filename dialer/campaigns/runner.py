@@ -1,23 +1,26 @@
-"""A campaign run: the engine wired to a campaign's cycle, its rules, the stored ledger and
-the telephony nodes. ``dialer run`` and ``dialer serve`` start one; tests start one on the
-rig."""
+"""A campaign's dialing: its cycle's dial queue and its pacer, built once here for both the
+service's campaign control (:mod:`dialer.campaigns.control`) and :class:`CampaignRun`, the
+engine wired to one campaign (tests and benchmarks on the rig start one)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from dialer.campaigns.ledger import StoredLedger
 from dialer.campaigns.queue import CycleDialQueue
 from dialer.campaigns.rules import policy_from_json, windows_from_json
-from dialer.core.pacing import PacingConfig
+from dialer.core.pacing import DEFAULT_MAX_ABANDON_RATE, PacingConfig, PacingMode
 from dialer.core.planning import Cycle
-from dialer.engine.engine import DialingEngine
+from dialer.core.windows import CallingWindows
+from dialer.engine.engine import DialingEngine, Pacer
 from dialer.engine.pacing_view import window_pacer
 from dialer.engine.ports import ScreenNotifier
 from dialer.errors import ConflictError
 from dialer.storage.campaigns import CampaignRepository, CycleRepository
 from dialer.storage.database import SessionFactory
+from dialer.storage.models import Campaign
 from dialer.telephony.port import TelephonyPort
 
 
@@ -25,7 +28,79 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class CampaignDialing:
+    """What the engine needs to dial for one campaign's open cycle."""
+
+    campaign_id: int
+    cycle_id: int
+    queue: CycleDialQueue
+    windows: CallingWindows
+    pacing: PacingConfig
+    caller_id: str
+    answering_machine_detection: bool
+
+    @property
+    def pacer(self) -> Pacer:
+        return window_pacer(self.pacing, self.windows)
+
+    def assign_to(self, engine: DialingEngine, *, dialing_enabled: bool = True) -> None:
+        engine.assign(
+            self.queue,
+            self.pacer,
+            caller_id=self.caller_id,
+            answering_machine_detection=self.answering_machine_detection,
+            dialing_enabled=dialing_enabled,
+        )
+
+
+def pacing_of(
+    campaign: Campaign,
+    *,
+    mode: PacingMode | None = None,
+    max_abandon_rate: float | None = None,
+) -> PacingConfig:
+    """The campaign's pacing settings (its stored ones unless overridden);
+    :class:`~dialer.errors.InputError` when the abandon rate is out of bounds."""
+    rate = max_abandon_rate if max_abandon_rate is not None else campaign.max_abandon_rate
+    return PacingConfig(
+        mode=mode or campaign.pacing_mode,
+        max_abandon_rate=DEFAULT_MAX_ABANDON_RATE if rate is None else rate,
+    )
+
+
+async def campaign_dialing(
+    sessions: SessionFactory, campaign_id: int, *, max_abandon_rate: float | None = None
+) -> CampaignDialing:
+    """The queue and pacing of the campaign's open cycle (:class:`ConflictError` when it has
+    none)."""
+    campaign = await CampaignRepository(sessions).get(campaign_id)
+    stored_cycle = await CycleRepository(sessions).current(campaign_id)
+    if stored_cycle is None:
+        raise ConflictError(f"campaign {campaign.name!r} has no open cycle")
+    windows = windows_from_json(campaign.calling_windows)
+    queue = CycleDialQueue(
+        sessions,
+        cycle_id=stored_cycle.id,
+        cycle=Cycle(stored_cycle.started_at, stored_cycle.deadline, stored_cycle.number),
+        windows=windows,
+        policy=policy_from_json(campaign.retry_policy),
+    )
+    return CampaignDialing(
+        campaign_id=campaign.id,
+        cycle_id=stored_cycle.id,
+        queue=queue,
+        windows=windows,
+        pacing=pacing_of(campaign, max_abandon_rate=max_abandon_rate),
+        caller_id=campaign.caller_id,
+        answering_machine_detection=campaign.answering_machine_detection,
+    )
+
+
 class CampaignRun:
+    """An engine of its own for one campaign (the service uses one engine and
+    :class:`~dialer.campaigns.control.CampaignControl` instead)."""
+
     def __init__(
         self,
         sessions: SessionFactory,
@@ -33,7 +108,7 @@ class CampaignRun:
         *,
         nodes: Sequence[TelephonyPort],
         ring_timeout_s: int = 30,
-        max_abandon_rate: float = 0.01,
+        max_abandon_rate: float | None = None,
         screens: ScreenNotifier | None = None,
         clock: Callable[[], datetime] = _utcnow,
         tick_s: float = 1.0,
@@ -50,33 +125,20 @@ class CampaignRun:
         self.queue: CycleDialQueue | None = None
 
     async def start(self) -> DialingEngine:
-        campaign = await CampaignRepository(self.sessions).get(self.campaign_id)
-        stored_cycle = await CycleRepository(self.sessions).current(self.campaign_id)
-        if stored_cycle is None:
-            raise ConflictError(f"campaign {campaign.name!r} has no open cycle")
-        windows = windows_from_json(campaign.calling_windows)
-        policy = policy_from_json(campaign.retry_policy)
-        self.queue = CycleDialQueue(
-            self.sessions,
-            cycle_id=stored_cycle.id,
-            cycle=Cycle(stored_cycle.started_at, stored_cycle.deadline, stored_cycle.number),
-            windows=windows,
-            policy=policy,
+        dialing = await campaign_dialing(
+            self.sessions, self.campaign_id, max_abandon_rate=self.max_abandon_rate
         )
-        pacing = PacingConfig(mode=campaign.pacing_mode, max_abandon_rate=self.max_abandon_rate)
+        self.queue = dialing.queue
         self.engine = DialingEngine(
             nodes=self.nodes,
             ledger=StoredLedger(self.sessions),
-            queue=self.queue,
-            pacer=window_pacer(pacing, windows),
             ring_timeout_s=self.ring_timeout_s,
-            caller_id=campaign.caller_id,
-            answering_machine_detection=campaign.answering_machine_detection,
             screens=self.screens,
             clock=self.clock,
             tick_s=self.tick_s,
-            zone=windows.timezone,
+            zone=dialing.windows.timezone,
         )
+        dialing.assign_to(self.engine)
         await self.engine.start()
         return self.engine
 

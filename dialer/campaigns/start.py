@@ -11,13 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from dialer.campaigns.rules import policy_to_json, windows_to_json
+from dialer.campaigns.rules import (
+    policy_from_json,
+    policy_to_json,
+    windows_from_json,
+    windows_to_json,
+)
 from dialer.campaigns.templates import CampaignTemplate
 from dialer.core.planning import first_cycle, initial_attempt_time
 from dialer.errors import ConflictError
 from dialer.storage.campaigns import CampaignRepository, CycleRepository
 from dialer.storage.database import SessionFactory
-from dialer.storage.models import CampaignState
+from dialer.storage.models import Campaign, CampaignState
 from dialer.storage.schedule import enrol_register
 
 
@@ -30,7 +35,7 @@ class StartedCampaign:
     first_due: datetime
 
 
-async def start_campaign(
+async def create_from_template(
     sessions: SessionFactory,
     template: CampaignTemplate,
     *,
@@ -38,18 +43,9 @@ async def start_campaign(
     name: str | None = None,
     caller_id: str = "",
     questionnaire_version: str = "1",
-) -> StartedCampaign:
-    cycle = first_cycle(now, template.policy)
-    first_due = initial_attempt_time(
-        now=now, cycle=cycle, windows=template.windows, policy=template.policy
-    )
-    if first_due is None:
-        raise ConflictError(
-            "no calling window opens before the cycle's deadline "
-            f"({cycle.deadline:%Y-%m-%d %H:%M} UTC)"
-        )
-    campaigns = CampaignRepository(sessions)
-    campaign = await campaigns.create(
+) -> Campaign:
+    """A new campaign in ``draft`` with the template's rules (no cycle yet)."""
+    return await CampaignRepository(sessions).create(
         name=name or f"{template.title} {now:%Y-%m-%d %H:%M}",
         kind=template.kind,
         questionnaire_id=template.questionnaire_id,
@@ -61,9 +57,67 @@ async def start_campaign(
         now=now,
         answering_machine_detection=template.answering_machine_detection,
     )
+
+
+@dataclass(frozen=True)
+class OpenedCycle:
+    cycle_id: int
+    people: int
+    first_due: datetime
+
+
+async def open_cycle(sessions: SessionFactory, campaign: Campaign, *, now: datetime) -> OpenedCycle:
+    """Open the campaign's next cycle from ``now`` and snapshot the current register into
+    it, everyone due at the first calling instant. :class:`ConflictError` when no window
+    opens before the cycle's deadline, or while a cycle is open."""
+    windows = windows_from_json(campaign.calling_windows)
+    policy = policy_from_json(campaign.retry_policy)
+    cycle = first_cycle(now, policy)
+    first_due = initial_attempt_time(now=now, cycle=cycle, windows=windows, policy=policy)
+    if first_due is None:
+        raise ConflictError(
+            "no calling window opens before the cycle's deadline "
+            f"({cycle.deadline:%Y-%m-%d %H:%M} UTC)"
+        )
     opened = await CycleRepository(sessions).open(
         campaign.id, started_at=cycle.started_at, deadline=cycle.deadline
     )
     people = await enrol_register(sessions, opened.id, due=first_due)
-    await campaigns.set_state(campaign.id, CampaignState.RUNNING, expected={CampaignState.DRAFT})
-    return StartedCampaign(campaign.id, opened.id, campaign.name, people, first_due)
+    return OpenedCycle(opened.id, people, first_due)
+
+
+async def start_campaign(
+    sessions: SessionFactory,
+    template: CampaignTemplate,
+    *,
+    now: datetime,
+    name: str | None = None,
+    caller_id: str = "",
+    questionnaire_version: str = "1",
+) -> StartedCampaign:
+    """Create, open the first cycle and mark running, in the database only (the service's
+    :class:`~dialer.campaigns.control.CampaignControl` also attaches it to the engine)."""
+    cycle = first_cycle(now, template.policy)
+    if (
+        initial_attempt_time(now=now, cycle=cycle, windows=template.windows, policy=template.policy)
+        is None
+    ):
+        raise ConflictError(
+            "no calling window opens before the cycle's deadline "
+            f"({cycle.deadline:%Y-%m-%d %H:%M} UTC)"
+        )
+    campaign = await create_from_template(
+        sessions,
+        template,
+        now=now,
+        name=name,
+        caller_id=caller_id,
+        questionnaire_version=questionnaire_version,
+    )
+    opened = await open_cycle(sessions, campaign, now=now)
+    await CampaignRepository(sessions).set_state(
+        campaign.id, CampaignState.RUNNING, expected={CampaignState.DRAFT}
+    )
+    return StartedCampaign(
+        campaign.id, opened.cycle_id, campaign.name, opened.people, opened.first_due
+    )

@@ -1,4 +1,10 @@
-"""The dialing engine for one campaign run.
+"""The dialing engine: one per service, alive even when no campaign runs.
+
+A campaign is *assigned* to the engine (its dial queue, pacer, caller id and AMD setting,
+see :meth:`DialingEngine.assign`) and later *unassigned*; meanwhile agents' seats and
+phone legs stay as they are. With no campaign assigned the engine dials nothing
+(:class:`IdleQueue`, :func:`idle_pacer`). Calls placed for a campaign settle into that
+campaign's queue even after another one is assigned.
 
 Every second the pacer looks at a snapshot of live statistics and says how many calls to
 place; the engine takes that many planned attempts from the dial queue (already written in
@@ -32,7 +38,14 @@ from dialer.core.reconciliation import Close, Resume, outcome_of, reconcile
 from dialer.core.seats import SeatBoard
 from dialer.engine.activity import Activity
 from dialer.engine.live_calls import LiveCall, LiveCalls
-from dialer.engine.ports import DialQueue, InFlightAttempt, Ledger, NoScreens, ScreenNotifier
+from dialer.engine.ports import (
+    DialQueue,
+    InFlightAttempt,
+    Ledger,
+    NoScreens,
+    PlannedDial,
+    ScreenNotifier,
+)
 from dialer.errors import DialerError, TelephonyError
 from dialer.telephony.port import (
     AGENT_LEG_PREFIX,
@@ -69,6 +82,30 @@ class DialPlan:
 
 Pacer = Callable[["DialingEngine", datetime], DialPlan]
 
+#: the engine's plan while no campaign is assigned
+NO_CAMPAIGN = "aucune campagne en cours → dial 0"
+
+
+def idle_pacer(_engine: DialingEngine, _now: datetime) -> DialPlan:
+    """The pacer of an engine with no campaign: never dials."""
+    return DialPlan(0, NO_CAMPAIGN)
+
+
+class IdleQueue:
+    """The dial queue of an engine with no campaign: nobody to call."""
+
+    async def take(self, count: int, now: datetime) -> list[PlannedDial]:
+        return []
+
+    async def settled(self, attempt_id: str, outcome: CallOutcome, at: datetime) -> None:
+        return None
+
+    async def disposed(self, attempt_id: str, disposition: str | None, at: datetime) -> None:
+        return None
+
+    def waiting(self) -> int:
+        return 0
+
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
@@ -80,8 +117,8 @@ class DialingEngine:
         *,
         nodes: Sequence[TelephonyPort],
         ledger: Ledger,
-        queue: DialQueue,
-        pacer: Pacer,
+        queue: DialQueue | None = None,
+        pacer: Pacer = idle_pacer,
         ring_timeout_s: int = 30,
         caller_id: str = "",
         answering_machine_detection: bool = False,
@@ -94,7 +131,7 @@ class DialingEngine:
             raise DialerError(f"ring_timeout_s={ring_timeout_s}: never under 15 s")
         self.nodes = {node.name: node for node in nodes}
         self.ledger = ledger
-        self.queue = queue
+        self.queue: DialQueue = queue if queue is not None else IdleQueue()
         self.pacer = pacer
         self.ring_timeout_s = ring_timeout_s
         self.caller_id = caller_id
@@ -127,6 +164,45 @@ class DialingEngine:
         self._pending_wraps: dict[str, LiveCall] = {}
         self._answering: set[asyncio.Task[None]] = set()
         self._writes: dict[str, asyncio.Task[None]] = {}
+        #: the queue each call in progress was taken from (it settles there)
+        self._queue_of: dict[str, DialQueue] = {}
+        self._tick_lock = asyncio.Lock()
+        self.assignments = 0
+
+    # ---- the campaign assigned ----------------------------------------------------------
+    def assign(
+        self,
+        queue: DialQueue,
+        pacer: Pacer,
+        *,
+        caller_id: str,
+        answering_machine_detection: bool,
+        dialing_enabled: bool = True,
+    ) -> None:
+        """Dial for a campaign from now on (the calls in progress go on unchanged)."""
+        self.queue = queue
+        self.pacer = pacer
+        self.caller_id = caller_id
+        self.amd = answering_machine_detection
+        self.dialing_enabled = dialing_enabled
+        self.assignments += 1
+
+    def unassign(self) -> None:
+        """Dial nothing any more; calls in progress end normally, in their campaign."""
+        self.queue = IdleQueue()
+        self.pacer = idle_pacer
+        self.caller_id = ""
+        self.amd = False
+        self.last_plan = DialPlan(0, NO_CAMPAIGN)
+
+    @property
+    def assigned(self) -> bool:
+        return not isinstance(self.queue, IdleQueue)
+
+    def _queue_for(self, attempt_id: str, *, forget: bool) -> DialQueue:
+        if forget:
+            return self._queue_of.pop(attempt_id, self.queue)
+        return self._queue_of.get(attempt_id, self.queue)
 
     # ---- running ------------------------------------------------------------------------
     async def start(self) -> None:
@@ -199,12 +275,19 @@ class DialingEngine:
 
     # ---- pacing and dialling ------------------------------------------------------------
     async def tick(self) -> DialPlan:
+        """Ask the pacer and place what it says (one tick at a time: a tick asked for by a
+        campaign start never overlaps the pacing loop's)."""
+        async with self._tick_lock:
+            return await self._tick()
+
+    async def _tick(self) -> DialPlan:
         now = self.clock()
         plan = self.pacer(self, now) if self.dialing_enabled else DialPlan(0, "dialing paused")
         self.last_plan = plan
         if plan.dials <= 0:
             return plan
-        for dial in await self.queue.take(plan.dials, now):
+        queue = self.queue
+        for dial in await queue.take(plan.dials, now):
             if dial.person_id in self.calls.persons():
                 continue  # never two calls to one person (the queue should not offer it)
             node = self._node_with_room()
@@ -216,6 +299,7 @@ class DialingEngine:
                 dial.attempt_id, dial.person_id, dial.cycle_id, dial.number, node.name, now
             )
             self.calls.add(call)
+            self._queue_of[dial.attempt_id] = queue
             try:
                 await node.place_call(
                     DialRequest(
@@ -296,9 +380,11 @@ class DialingEngine:
                 self.activity.wrap_up.append((now - call.ended_at).total_seconds())
             self._record_timing(call, wrap_up_done_at=now)
 
+            queue = self._queue_for(attempt_id, forget=True)
+
             async def wrapped_up() -> None:  # after the attempt's close, never before
                 await self.ledger.wrap_up_done(attempt_id, at=now, disposition=disposition)
-                await self.queue.disposed(attempt_id, disposition, now)
+                await queue.disposed(attempt_id, disposition, now)
 
             self._write(attempt_id, wrapped_up)
             pending = self._writes.get(attempt_id)
@@ -465,11 +551,13 @@ class DialingEngine:
         *,
         failed: bool,
     ) -> None:
+        queue = self._queue_for(call.attempt_id, forget=call.attempt_id not in self._pending_wraps)
+
         async def close() -> None:
             await self.ledger.close(
                 call.attempt_id, outcome, at=at, cause=cause, sip_status=tech, failed=failed
             )
-            await self.queue.settled(call.attempt_id, outcome, at)
+            await queue.settled(call.attempt_id, outcome, at)
 
         self._write(call.attempt_id, close)
 
@@ -593,6 +681,9 @@ class DialingEngine:
             "calls_connected": self.calls.count(CallState.JOINED),
             "lines_free": self.lines_free(),
             "last_plan": self.last_plan.reason,
+            "campaign_assigned": self.assigned,
+            "dialing_enabled": self.dialing_enabled,
+            "assignments": self.assignments,
             "join_latency_ms_p50": _pct(latencies, 0.5),
             "join_latency_ms_p99": _pct(latencies, 0.99),
             "nodes": [node.statistics() for node in self.nodes.values()],

@@ -89,6 +89,18 @@ class CampaignRepository:
             campaign.state = state
         return campaign
 
+    async def set_pacing(
+        self, campaign_id: int, *, mode: PacingMode, max_abandon_rate: float
+    ) -> Campaign:
+        """Store the campaign's pacing mode and abandon cap (validated by the caller)."""
+        async with transaction(self._sessions) as session:
+            campaign = await session.get(Campaign, campaign_id, with_for_update=True)
+            if campaign is None:
+                raise NotFoundError(f"campaign {campaign_id}: no such campaign")
+            campaign.pacing_mode = mode
+            campaign.max_abandon_rate = max_abandon_rate
+        return campaign
+
 
 class CycleRepository:
     """Cycles of a campaign, numbered 1, 2, ... Each method is one committed transaction."""

@@ -21,6 +21,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -224,6 +225,8 @@ class Campaign(Base):
     #: answering-machine detection (Asterisk AMD()); off by default: it takes ~2 s and
     #: calls slow or silent elderly people machines
     answering_machine_detection: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the pacing's abandon cap, a share of live answers (never above 3 %; migration 0006)
+    max_abandon_rate: Mapped[float] = mapped_column(Float, default=0.01)
     state: Mapped[CampaignState] = mapped_column(_enum(CampaignState))
     created_at: Mapped[datetime]
 

@@ -32,16 +32,23 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from dialer.alerts.dispatcher import AlertDispatcher
 from dialer.alerts.messages import need_label
 from dialer.alerts.raising import AlertRaiser
+from dialer.campaigns.control import CampaignControl
 from dialer.questionnaires import QuestionnaireCatalog
 from dialer.storage.accounts import AccountRepository
 from dialer.storage.alerts import AlertRepository, TeamRepository
+from dialer.storage.api_tokens import ApiTokenRepository
+from dialer.storage.audit import AuditLog
 from dialer.storage.database import SessionFactory
-from dialer.web import admin, agent_screen, inbox, login, supervision
+from dialer.web import admin, agent_screen, dashboard, inbox, login, metrics, supervision
+from dialer.web import api as rest_api
+from dialer.web import reports as report_pages
+from dialer.web import steering as steering_pages
 from dialer.web.auth import Authenticator, SessionPolicy
 from dialer.web.call_sheets import CallSheets
 from dialer.web.call_view import CallViews, phone_display
 from dialer.web.desk import AgentDesk
 from dialer.web.failures import EXCEPTION_HANDLERS
+from dialer.web.operations import Steering
 from dialer.web.passwords import Passwords
 from dialer.web.screens import AgentScreens
 from dialer.web.service import WebService
@@ -93,6 +100,7 @@ def create_app(
     secure_cookies: bool = True,
     passwords: Passwords | None = None,
     zone: ZoneInfo = PARIS,
+    control: CampaignControl | None = None,
 ) -> Starlette:
     """The ASGI application. ``engine`` is the running :class:`DialingEngine` (or any
     object with its agent-facing methods), ``None`` when no campaign runs. Set
@@ -132,13 +140,26 @@ def create_app(
             *agent_screen.ROUTES,
             *inbox.ROUTES,
             *supervision.ROUTES,
+            *dashboard.ROUTES,
+            *metrics.ROUTES,
             *admin.ROUTES,
+            *rest_api.ROUTES,
+            *steering_pages.ROUTES,
+            *report_pages.ROUTES,
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         max_body_size=1_000_000,
     )
     app.state.web = service
+    app.state.steering = Steering(
+        sessions=sessions,
+        control=control,
+        audit=control.audit if control is not None else AuditLog(sessions),
+        tokens=ApiTokenRepository(sessions),
+        passwords=service.auth.passwords,
+        clock=clock,
+    )
     app.add_middleware(SecurityHeaders)
     return app
 

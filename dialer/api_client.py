@@ -1,0 +1,98 @@
+"""The CLI's client of the running service's REST API (``/api/v1``): the commands that act
+on a running service go through the same code, and the same audit log, as the pages.
+
+An error answer becomes the matching :mod:`dialer.errors` exception (so the command exits
+with its code) carrying the service's French message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from dialer.errors import (
+    AuthenticationError,
+    ConflictError,
+    DialerError,
+    InputError,
+    NotFoundError,
+    PermissionDeniedError,
+    StorageError,
+    TelephonyError,
+)
+
+TOKEN_VARIABLE = "DIALER_API_TOKEN"  # noqa: S105 - a variable name, not a secret
+
+_BY_STATUS: dict[int, type[DialerError]] = {
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    413: InputError,
+    422: InputError,
+    503: TelephonyError,
+}
+
+
+class ApiClient:
+    def __init__(
+        self,
+        url: str,
+        token: str | None,
+        *,
+        timeout: float = 120.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        if not token:
+            raise AuthenticationError(
+                f"jeton d'API absent : --token ou {TOKEN_VARIABLE} "
+                "(un administrateur le crée avec « dialer api-token create --user … »)"
+            )
+        self.url = url.rstrip("/")
+        self._client = httpx.Client(
+            base_url=self.url + "/api/v1",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=timeout,
+            transport=transport,
+        )
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._client.close()
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes]] | None = None,
+        data: dict[str, str] | None = None,
+    ) -> Any:
+        try:
+            response = self._client.request(
+                method, path, json=json, params=params, files=files, data=data
+            )
+        except httpx.TransportError as exc:
+            raise DialerError(
+                f"le service ne répond pas à {self.url} ({type(exc).__name__}) : "
+                "« dialer serve » tourne-t-il ? (--url pour une autre adresse)"
+            ) from None
+        if response.status_code >= 400:
+            raise _error(response)
+        return response.json()
+
+
+def _error(response: httpx.Response) -> DialerError:
+    try:
+        message = str(response.json().get("erreur") or response.text)
+    except ValueError:
+        message = response.text or response.reason_phrase
+    status = response.status_code
+    if status == 503 and "base de données" in message:
+        return StorageError(message)
+    return _BY_STATUS.get(status, DialerError)(message)

@@ -1,0 +1,420 @@
+"""Campaign control: the service's one dialing engine, and which campaign it dials for.
+
+The service always runs one :class:`~dialer.engine.engine.DialingEngine`, campaign or not,
+so agents' seats and phones survive campaign changes. :class:`CampaignControl` attaches a
+campaign to it (its open cycle's dial queue and pacer), pauses and resumes its dialing,
+detaches it, and changes its pacing while it runs. One campaign dials at a time: starting
+another while one is attached is a :class:`~dialer.errors.ConflictError` (HTTP 409).
+
+Every operation is serialised, persisted in ``campaigns.state`` (so a restarted service
+attaches again the campaign it left running or paused, :meth:`CampaignControl.recover`)
+and recorded in the audit log with who asked for it.
+
+"Starting from an alert" (:meth:`CampaignControl.start_from_alert`) is one action: a
+campaign from the template, its first cycle with a snapshot of the current register,
+attached, and the first pacing tick run at once (the first dials leave before it returns).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from dialer.campaigns.runner import CampaignDialing, campaign_dialing, pacing_of
+from dialer.campaigns.start import create_from_template, open_cycle
+from dialer.campaigns.templates import template as find_template
+from dialer.core.pacing import PacingMode
+from dialer.core.windows import PARIS
+from dialer.engine.engine import DialingEngine, DialPlan
+from dialer.errors import ConflictError, DialerError
+from dialer.storage.audit import AuditLog
+from dialer.storage.campaigns import CampaignRepository, CycleRepository
+from dialer.storage.database import SessionFactory
+from dialer.storage.models import Campaign, CampaignState
+
+log = logging.getLogger(__name__)
+
+#: the actor of what the service does by itself (re-attaching after a restart)
+SERVICE_ACTOR = "service"
+
+STATE_LABELS: dict[CampaignState, str] = {
+    CampaignState.DRAFT: "En préparation",
+    CampaignState.RUNNING: "En cours",
+    CampaignState.PAUSED: "En pause",
+    CampaignState.STOPPED: "Arrêtée",
+    CampaignState.FINISHED: "Terminée",
+}
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class CampaignView:
+    """A campaign as the API and the pages show it."""
+
+    id: int
+    name: str
+    kind: str
+    state: CampaignState
+    pacing_mode: PacingMode
+    max_abandon_rate: float
+    caller_id: str
+    questionnaire_id: str
+    created_at: datetime
+    attached: bool
+    cycle_id: int | None
+    cycle_number: int | None
+    cycle_deadline: datetime | None
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "state": self.state.value,
+            "pacing_mode": self.pacing_mode.value,
+            "max_abandon_rate": self.max_abandon_rate,
+            "caller_id": self.caller_id,
+            "questionnaire_id": self.questionnaire_id,
+            "created_at": self.created_at.isoformat(),
+            "attached": self.attached,
+            "cycle": None
+            if self.cycle_id is None
+            else {
+                "id": self.cycle_id,
+                "number": self.cycle_number,
+                "deadline": self.cycle_deadline.isoformat() if self.cycle_deadline else None,
+            },
+        }
+
+
+@dataclass(frozen=True)
+class AlertStart:
+    """What one "start from the alert" did."""
+
+    campaign: CampaignView
+    people: int
+    first_due: datetime
+    first_plan: DialPlan
+
+
+class CampaignControl:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        engine: DialingEngine,
+        *,
+        audit: AuditLog | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+        caller_id: str = "",
+    ) -> None:
+        self.sessions = sessions
+        self.engine = engine
+        self.audit = audit or AuditLog(sessions)
+        self.clock = clock
+        self.caller_id = caller_id
+        self.campaigns = CampaignRepository(sessions)
+        self.cycles = CycleRepository(sessions)
+        self.current: CampaignDialing | None = None
+        self._lock = asyncio.Lock()
+        self._counters = {"started": 0, "paused": 0, "resumed": 0, "stopped": 0, "pacing": 0}
+
+    # ---- reading ------------------------------------------------------------------------
+    @property
+    def attached_id(self) -> int | None:
+        return self.current.campaign_id if self.current is not None else None
+
+    async def view(self, campaign: Campaign | int) -> CampaignView:
+        if isinstance(campaign, int):
+            campaign = await self.campaigns.get(campaign)
+        cycle = await self.cycles.current(campaign.id)
+        return CampaignView(
+            id=campaign.id,
+            name=campaign.name,
+            kind=campaign.kind.value,
+            state=campaign.state,
+            pacing_mode=campaign.pacing_mode,
+            max_abandon_rate=campaign.max_abandon_rate,
+            caller_id=campaign.caller_id,
+            questionnaire_id=campaign.questionnaire_id,
+            created_at=campaign.created_at,
+            attached=campaign.id == self.attached_id,
+            cycle_id=cycle.id if cycle else None,
+            cycle_number=cycle.number if cycle else None,
+            cycle_deadline=cycle.deadline if cycle else None,
+        )
+
+    async def list(self) -> list[CampaignView]:
+        """Newest first."""
+        return [await self.view(c) for c in reversed(await self.campaigns.list_all())]
+
+    # ---- steering -----------------------------------------------------------------------
+    async def create(
+        self, template_key: str, *, actor: str, name: str | None = None
+    ) -> CampaignView:
+        """A campaign from a template, in preparation (no cycle, not dialing)."""
+        async with self._lock:
+            campaign = await self._create(template_key, name)
+            await self._record(actor, "campaign.create", campaign, template=template_key)
+            return await self.view(campaign)
+
+    async def start(self, campaign_id: int, *, actor: str) -> CampaignView:
+        """Open a cycle (snapshot of the register) if none is open, mark the campaign
+        running and attach it to the engine."""
+        async with self._lock:
+            campaign = await self.campaigns.get(campaign_id)
+            if campaign.state is CampaignState.PAUSED:
+                raise ConflictError(
+                    f"la campagne « {campaign.name} » est en pause : reprenez-la plutôt"
+                )
+            if campaign.state is CampaignState.RUNNING and self.attached_id == campaign.id:
+                raise ConflictError(f"la campagne « {campaign.name} » est déjà en cours")
+            await self._refuse_second(campaign.id)
+            opened = await self._start(campaign)
+            await self._record(actor, "campaign.start", campaign, **opened)
+            self._counters["started"] += 1
+            await self._first_tick()
+            return await self.view(campaign.id)
+
+    async def start_from_alert(
+        self, template_key: str, *, actor: str, name: str | None = None
+    ) -> AlertStart:
+        """One action from the alert to the first dials: the campaign from its template,
+        its first cycle with the current register, attached, and the first dials placed
+        before this returns."""
+        async with self._lock:
+            tpl = find_template(template_key)  # unknown template: nothing created
+            await self._refuse_second(None)
+            campaign = await self._create(tpl.key, name)
+            try:
+                opened = await self._start(campaign)
+            except DialerError:
+                await self.campaigns.set_state(
+                    campaign.id, CampaignState.STOPPED, expected={CampaignState.DRAFT}
+                )
+                raise
+            self._counters["started"] += 1
+            plan = await self._first_tick()
+            await self._record(
+                actor,
+                "campaign.start_from_alert",
+                campaign,
+                template=tpl.key,
+                first_dials=plan.dials,
+                **opened,
+            )
+            view = await self.view(campaign.id)
+            return AlertStart(
+                view,
+                int(opened.get("people", 0)),
+                datetime.fromisoformat(str(opened["first_due"])),
+                plan,
+            )
+
+    async def pause(self, campaign_id: int, *, actor: str) -> CampaignView:
+        """No new dials; calls in progress go on."""
+        async with self._lock:
+            campaign = await self._in_state(campaign_id, CampaignState.RUNNING, "mettre en pause")
+            await self.campaigns.set_state(
+                campaign.id, CampaignState.PAUSED, expected={CampaignState.RUNNING}
+            )
+            if self.attached_id == campaign.id:
+                self.engine.dialing_enabled = False
+            await self._record(actor, "campaign.pause", campaign)
+            self._counters["paused"] += 1
+            return await self.view(campaign.id)
+
+    async def resume(self, campaign_id: int, *, actor: str) -> CampaignView:
+        async with self._lock:
+            campaign = await self._in_state(campaign_id, CampaignState.PAUSED, "reprendre")
+            if self.attached_id != campaign.id:
+                await self._refuse_second(campaign.id)
+                await self._attach(campaign.id, dialing_enabled=False)
+            await self.campaigns.set_state(
+                campaign.id, CampaignState.RUNNING, expected={CampaignState.PAUSED}
+            )
+            self.engine.dialing_enabled = True
+            await self._record(actor, "campaign.resume", campaign)
+            self._counters["resumed"] += 1
+            await self._first_tick()
+            return await self.view(campaign.id)
+
+    async def stop(self, campaign_id: int, *, actor: str) -> CampaignView:
+        """Detach the campaign (calls in progress end normally); it can be started again."""
+        async with self._lock:
+            campaign = await self.campaigns.get(campaign_id)
+            allowed = {CampaignState.DRAFT, CampaignState.RUNNING, CampaignState.PAUSED}
+            if campaign.state not in allowed:
+                raise ConflictError(
+                    f"la campagne « {campaign.name} » est "
+                    f"{STATE_LABELS[campaign.state].lower()} : impossible de l'arrêter"
+                )
+            await self.campaigns.set_state(campaign.id, CampaignState.STOPPED, expected=allowed)
+            if self.attached_id == campaign.id:
+                self._detach()
+            await self._record(actor, "campaign.stop", campaign)
+            self._counters["stopped"] += 1
+            return await self.view(campaign.id)
+
+    async def set_pacing(
+        self,
+        campaign_id: int,
+        *,
+        actor: str,
+        mode: PacingMode | None = None,
+        max_abandon_rate: float | None = None,
+    ) -> CampaignView:
+        """Change the pacing mode and abandon cap (never above 3 %), at once if it dials."""
+        async with self._lock:
+            campaign = await self.campaigns.get(campaign_id)
+            if campaign.state is CampaignState.FINISHED:
+                raise ConflictError(f"la campagne « {campaign.name} » est terminée")
+            config = pacing_of(campaign, mode=mode, max_abandon_rate=max_abandon_rate)
+            before = {
+                "mode": campaign.pacing_mode.value,
+                "max_abandon_rate": campaign.max_abandon_rate,
+            }
+            await self.campaigns.set_pacing(
+                campaign.id, mode=config.mode, max_abandon_rate=config.max_abandon_rate
+            )
+            if self.current is not None and self.current.campaign_id == campaign.id:
+                self.current = replace(self.current, pacing=config)
+                self.engine.pacer = self.current.pacer
+            after = {"mode": config.mode.value, "max_abandon_rate": config.max_abandon_rate}
+            await self._record(actor, "campaign.pacing", campaign, before=before, after=after)
+            self._counters["pacing"] += 1
+            return await self.view(campaign.id)
+
+    async def recover(self, campaign_id: int | None = None) -> CampaignView | None:
+        """At service start: attach ``campaign_id`` (starting it if it is not running or
+        paused), else the newest campaign left running or paused."""
+        async with self._lock:
+            if campaign_id is not None:
+                campaign = await self.campaigns.get(campaign_id)
+                if campaign.state not in (CampaignState.RUNNING, CampaignState.PAUSED):
+                    opened = await self._start(campaign)
+                    await self._record(SERVICE_ACTOR, "campaign.start", campaign, **opened)
+                    return await self.view(campaign.id)
+            else:
+                left = [
+                    c
+                    for c in await self.campaigns.list_all()
+                    if c.state in (CampaignState.RUNNING, CampaignState.PAUSED)
+                ]
+                if not left:
+                    return None
+                campaign = max(left, key=lambda c: c.id)
+                for other in left:
+                    if other.id != campaign.id:
+                        log.warning(
+                            "campaign %s is %s but only one dials: not attached",
+                            other.id,
+                            other.state.value,
+                        )
+            paused = campaign.state is CampaignState.PAUSED
+            await self._attach(campaign.id, dialing_enabled=not paused)
+            await self._record(
+                SERVICE_ACTOR, "campaign.reattach", campaign, state=campaign.state.value
+            )
+            return await self.view(campaign.id)
+
+    # ---- inside -------------------------------------------------------------------------
+    async def _create(self, template_key: str, name: str | None) -> Campaign:
+        now = self.clock()
+        tpl = find_template(template_key)
+        return await create_from_template(
+            self.sessions,
+            tpl,
+            now=now,
+            name=name or f"{tpl.title} {now.astimezone(PARIS):%d/%m/%Y %H:%M:%S}",
+            caller_id=self.caller_id,
+        )
+
+    async def _start(self, campaign: Campaign) -> dict[str, Any]:
+        """Open a cycle if needed, attach, mark running; what was opened (for the log)."""
+        details: dict[str, Any] = {}
+        if await self.cycles.current(campaign.id) is None:
+            opened = await open_cycle(self.sessions, campaign, now=self.clock())
+            details = {
+                "cycle_id": opened.cycle_id,
+                "people": opened.people,
+                "first_due": opened.first_due.isoformat(),
+            }
+        dialing = await campaign_dialing(self.sessions, campaign.id)
+        await self.campaigns.set_state(
+            campaign.id,
+            CampaignState.RUNNING,
+            expected={CampaignState.DRAFT, CampaignState.STOPPED, CampaignState.RUNNING},
+        )
+        self._assign(dialing, dialing_enabled=True)
+        return details
+
+    async def _attach(self, campaign_id: int, *, dialing_enabled: bool) -> None:
+        self._assign(
+            await campaign_dialing(self.sessions, campaign_id), dialing_enabled=dialing_enabled
+        )
+
+    def _assign(self, dialing: CampaignDialing, *, dialing_enabled: bool) -> None:
+        dialing.assign_to(self.engine, dialing_enabled=dialing_enabled)
+        self.current = dialing
+        log.info("campaign %s attached to the engine", dialing.campaign_id)
+
+    def _detach(self) -> None:
+        self.engine.unassign()
+        self.engine.dialing_enabled = True
+        self.current = None
+
+    async def _refuse_second(self, campaign_id: int | None) -> None:
+        """:class:`ConflictError` when another campaign than ``campaign_id`` is attached."""
+        attached = self.attached_id
+        if attached is None or attached == campaign_id:
+            return
+        name = (await self.campaigns.get(attached)).name
+        raise ConflictError(
+            f"la campagne « {name} » est déjà en cours : une seule campagne appelle à la "
+            "fois (arrêtez-la d'abord)"
+        )
+
+    async def _in_state(self, campaign_id: int, state: CampaignState, doing: str) -> Campaign:
+        campaign = await self.campaigns.get(campaign_id)
+        if campaign.state is not state:
+            raise ConflictError(
+                f"la campagne « {campaign.name} » est "
+                f"{STATE_LABELS[campaign.state].lower()} : impossible de la {doing}"
+            )
+        return campaign
+
+    async def _first_tick(self) -> DialPlan:
+        """Dial at once rather than at the pacing loop's next tick."""
+        try:
+            return await self.engine.tick()
+        except DialerError as exc:
+            log.warning("first pacing tick failed: %s", exc)
+            return DialPlan(0, f"first tick failed: {exc}")
+
+    async def _record(self, actor: str, action: str, campaign: Campaign, **details: Any) -> None:
+        await self.audit.record(
+            actor=actor,
+            action=action,
+            target=f"campaign:{campaign.id}",
+            at=self.clock(),
+            details={"name": campaign.name, **details},
+        )
+
+    def statistics(self) -> dict[str, object]:
+        return {
+            "attached_campaign": self.attached_id,
+            "dialing_enabled": self.engine.dialing_enabled,
+            "last_plan": self.engine.last_plan.reason,
+            **self._counters,
+        }

@@ -1,0 +1,1 @@
+"""Supervision services: the live dashboard (figures from the engine and the ledger)."""

@@ -1,0 +1,341 @@
+"""The live dashboard: one :class:`Snapshot` a second of the engine's live counts and the
+ledger's figures (read by :mod:`dialer.supervision.figures`, cached for ``cache_s``), with
+the forecast of :mod:`dialer.core.forecast`.
+
+The live part (agents by state, calls ringing and connected, lines per free agent) comes
+from the running engine and costs nothing; the ledger part is a few aggregate queries, read
+at most once per ``cache_s`` however many screens watch (one lock, one read). A snapshot is
+a frozen dataclass; :meth:`Snapshot.to_json` gives the dict pushed to the screens, served
+at ``/api/v1/dashboard`` and read by ``/metrics``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from dialer.core.agent_states import AgentState
+from dialer.core.forecast import TARGET_CEILING, TARGET_FLOOR, CycleFigures, Forecast, forecast
+from dialer.core.seats import SeatBoard
+from dialer.errors import DialerError
+from dialer.storage.database import SessionFactory
+from dialer.supervision.figures import (
+    RECENT,
+    Funnel,
+    HandlingTime,
+    LedgerFigures,
+    Rates,
+    read_ledger,
+)
+
+log = logging.getLogger(__name__)
+
+#: how long the ledger figures are reused
+CACHE_S = 2.0
+SAMPLES = 500
+
+
+class LiveSource(Protocol):
+    """What the dashboard reads from the running engine (``DialingEngine`` has it)."""
+
+    @property
+    def seats(self) -> SeatBoard: ...
+
+    def statistics(self) -> dict[str, object]: ...
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveFigures:
+    """The engine now (all zero when no campaign runs in this process)."""
+
+    engine: bool
+    agents: dict[str, int]
+    agents_logged_in: int
+    calls_dialing: int
+    calls_ringing: int
+    calls_waiting_agent: int
+    calls_connected: int
+    #: calls not yet with an agent (dialing, ringing, answered) per ready agent
+    lines_per_free_agent: float | None
+    pacing: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RateFigures:
+    settled: int
+    live_answers: int
+    abandons: int
+    answer_rate: float | None
+    abandon_rate: float | None
+
+    @classmethod
+    def of(cls, rates: Rates) -> RateFigures:
+        return cls(
+            rates.settled,
+            rates.live_answers,
+            rates.abandons,
+            rates.answer_rate,
+            rates.abandon_rate,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class UsefulContacts:
+    contacts: int
+    share: float | None
+    target_floor: float
+    target_ceiling: float
+    #: "atteint" (>= ceiling), "dans l'objectif" (within), "en dessous" (under the floor)
+    standing: str
+
+
+@dataclass(frozen=True, slots=True)
+class Pace:
+    attempts_per_hour: float
+    contacts_per_hour: float
+    window_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignRef:
+    id: int
+    name: str
+    state: str
+    cycle_id: int | None
+    cycle_number: int | None
+    cycle_started_at: datetime | None
+    deadline: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    at: datetime
+    live: LiveFigures
+    campaign: CampaignRef | None = None
+    recent: RateFigures | None = None
+    today: RateFigures | None = None
+    handling: HandlingTime | None = None
+    useful: UsefulContacts | None = None
+    funnel: Funnel | None = None
+    pace: Pace | None = None
+    forecast: Forecast | None = None
+    #: when the ledger figures were read
+    ledger_at: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            field.name: _jsonable(getattr(self, field.name)) for field in dataclasses.fields(self)
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, float):
+        return round(value, 4)
+    return value
+
+
+def live_figures(source: LiveSource | None) -> LiveFigures:
+    """The engine's live counts (zeros without an engine)."""
+    if source is None:
+        return LiveFigures(
+            engine=False,
+            agents={state.value: 0 for state in AgentState},
+            agents_logged_in=0,
+            calls_dialing=0,
+            calls_ringing=0,
+            calls_waiting_agent=0,
+            calls_connected=0,
+            lines_per_free_agent=None,
+            pacing=None,
+        )
+    counts = source.seats.counts()
+    stats = source.statistics()
+
+    def number(key: str) -> int:
+        value = stats.get(key, 0)
+        return int(value) if isinstance(value, int | float) else 0
+
+    dialing, ringing, waiting = (
+        number("calls_dialing"),
+        number("calls_ringing"),
+        number("calls_waiting_agent"),
+    )
+    ready = counts.get(AgentState.READY, 0)
+    plan = stats.get("last_plan")
+    return LiveFigures(
+        engine=True,
+        agents={state.value: counts.get(state, 0) for state in AgentState},
+        agents_logged_in=sum(n for s, n in counts.items() if s is not AgentState.LOGGED_OUT),
+        calls_dialing=dialing,
+        calls_ringing=ringing,
+        calls_waiting_agent=waiting,
+        calls_connected=number("calls_connected"),
+        lines_per_free_agent=(dialing + ringing + waiting) / ready if ready else None,
+        pacing=plan if isinstance(plan, str) else None,
+    )
+
+
+def useful_contacts(funnel: Funnel) -> UsefulContacts:
+    share = funnel.complete / funnel.register if funnel.register else None
+    if share is None or share < TARGET_FLOOR:
+        standing = "en dessous"
+    elif share < TARGET_CEILING:
+        standing = "dans l'objectif"
+    else:
+        standing = "atteint"
+    return UsefulContacts(funnel.complete, share, TARGET_FLOOR, TARGET_CEILING, standing)
+
+
+def build_snapshot(now: datetime, live: LiveFigures, ledger: LedgerFigures | None) -> Snapshot:
+    """The snapshot from its two halves (pure: the forecast takes ``now``)."""
+    if ledger is None:
+        return Snapshot(at=now, live=live)
+    cycle = ledger.cycle
+    campaign = CampaignRef(
+        id=ledger.campaign_id,
+        name=ledger.campaign_name,
+        state=ledger.campaign_state,
+        cycle_id=cycle.cycle_id if cycle else None,
+        cycle_number=cycle.number if cycle else None,
+        cycle_started_at=cycle.started_at if cycle else None,
+        deadline=cycle.deadline if cycle else None,
+    )
+    snapshot = Snapshot(
+        at=now,
+        live=live,
+        campaign=campaign,
+        recent=RateFigures.of(ledger.recent),
+        today=RateFigures.of(ledger.today),
+        ledger_at=ledger.read_at,
+    )
+    if cycle is None:
+        return snapshot
+    funnel = cycle.funnel
+    handling = cycle.handling
+    figures = CycleFigures(
+        now=now,
+        deadline=cycle.deadline,
+        register=funnel.register,
+        open_people=cycle.open_people,
+        attempts_done=cycle.attempts_done,
+        attempts_left=cycle.attempts_left,
+        contacts=min(funnel.complete, funnel.register),
+        attempts_per_hour=cycle.attempts_per_hour,
+        contacts_per_hour=cycle.contacts_per_hour,
+        agents=live.agents_logged_in,
+        mean_handling_s=handling.mean_handling_s or None,
+        useful_per_handled=min(1.0, funnel.complete / handling.handled)
+        if handling.handled
+        else None,
+    )
+    return dataclasses.replace(
+        snapshot,
+        handling=handling,
+        useful=useful_contacts(funnel),
+        funnel=funnel,
+        pace=Pace(
+            cycle.attempts_per_hour, cycle.contacts_per_hour, cycle.pace_span.total_seconds()
+        ),
+        forecast=forecast(figures, ledger.windows),
+    )
+
+
+class LiveDashboard:
+    """Builds snapshots on demand; the ledger half is shared for ``cache_s``."""
+
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        source: Callable[[], LiveSource | None],
+        *,
+        clock: Callable[[], datetime] = _utcnow,
+        cache_s: float = CACHE_S,
+    ) -> None:
+        self._sessions = sessions
+        self._source = source
+        self._clock = clock
+        self.cache_s = cache_s
+        self._ledger: LedgerFigures | None = None
+        self._read_at: float | None = None  # monotonic
+        self._lock = asyncio.Lock()
+        self._read_ms: deque[float] = deque(maxlen=SAMPLES)
+        self._build_ms: deque[float] = deque(maxlen=SAMPLES)
+        self._counters = {"snapshots": 0, "ledger_reads": 0, "ledger_failures": 0}
+        self._last_error = ""
+        self.watchers = 0
+
+    async def ledger(self) -> LedgerFigures | None:
+        """The ledger figures, read again when older than ``cache_s``; the last ones when
+        the database fails (logged and counted)."""
+        async with self._lock:
+            fresh = self._read_at is not None and time.monotonic() - self._read_at < self.cache_s
+            if fresh:
+                return self._ledger
+            try:
+                self._ledger = await read_ledger(self._sessions, self._clock())
+                self._counters["ledger_reads"] += 1
+                if self._ledger is not None:
+                    self._read_ms.append(self._ledger.read_ms)
+            except DialerError as exc:
+                self._counters["ledger_failures"] += 1
+                self._last_error = str(exc)
+                log.warning("dashboard: reading the ledger failed: %s", exc)
+            self._read_at = time.monotonic()
+            return self._ledger
+
+    async def snapshot(self) -> Snapshot:
+        ledger = await self.ledger()
+        started = time.perf_counter()
+        snapshot = build_snapshot(self._clock(), live_figures(self._source()), ledger)
+        self._build_ms.append((time.perf_counter() - started) * 1000)
+        self._counters["snapshots"] += 1
+        return snapshot
+
+    def engine_statistics(self) -> dict[str, object]:
+        """The running engine's own statistics (empty without an engine)."""
+        source = self._source()
+        return source.statistics() if source is not None else {}
+
+    def invalidate(self) -> None:
+        """Read the ledger again at the next snapshot."""
+        self._read_at = None
+
+    def statistics(self) -> dict[str, object]:
+        reads = sorted(self._read_ms)
+        builds = sorted(self._build_ms)
+        return {
+            **self._counters,
+            "watchers": self.watchers,
+            "cache_s": self.cache_s,
+            "ledger_read_ms_p50": _pct(reads, 0.5),
+            "ledger_read_ms_max": round(reads[-1], 2) if reads else None,
+            "build_ms_p50": _pct(builds, 0.5),
+            "build_ms_max": round(builds[-1], 2) if builds else None,
+            "last_error": self._last_error,
+            "recent_window_s": RECENT.total_seconds(),
+        }
+
+
+def _pct(values: list[float], fraction: float) -> float | None:
+    if not values:
+        return None
+    return round(values[min(len(values) - 1, int(fraction * len(values)))], 2)

@@ -1,0 +1,451 @@
+"""The REST API, ``/api/v1/...``: the same steering operations as the CLI and the
+supervisor's pages, as JSON.
+
+Authentication: ``Authorization: Bearer <token>`` (an API token, ``dialer api-token
+create``), or the browser's session cookie with the ``X-CSRF-Token`` header on every
+request that changes something. Roles: supervisors steer campaigns and import registers;
+administrators manage agents, teams (and import registers too); supervisors may also force
+an agent's logout. Errors are ``{"erreur": "..."}`` with the status of
+:mod:`dialer.errors` (a 422 names the field).
+
+The endpoint table :data:`ENDPOINTS` is the one source of the routes and of the OpenAPI
+document (:mod:`dialer.web.openapi`, served at ``/api/v1/openapi.json``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from dialer.campaigns.templates import TEMPLATES
+from dialer.errors import InputError, NotFoundError
+from dialer.storage.alerts import ContactRecord, TeamRepository
+from dialer.storage.audit import AuditFilter
+from dialer.storage.web_models import Role
+from dialer.web.api_models import (
+    AgentCreate,
+    CampaignCreate,
+    PacingChange,
+    SipReset,
+    TeamCreate,
+    TeamMembers,
+    parse_body,
+)
+from dialer.web.auth import CSRF_HEADER, check_csrf
+from dialer.web.failures import LoginRequired
+from dialer.web.operations import (
+    agent_json,
+    campaign_control,
+    create_agent,
+    create_team,
+    force_logout,
+    import_register_upload,
+    reset_sip,
+    steering,
+    team_json,
+    update_team_members,
+)
+from dialer.web.service import authenticated, web
+
+PREFIX = "/api/v1"
+SUPERVISORS = (Role.SUPERVISOR,)
+ADMINISTRATORS = (Role.ADMINISTRATOR,)
+READERS = (Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR)
+STEERING_STAFF = (Role.SUPERVISOR, Role.ADMINISTRATOR)
+SAFE_METHODS = ("GET", "HEAD")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who makes an API request; ``actor`` is what the audit log records."""
+
+    username: str
+    role: Role
+    actor: str
+
+
+async def caller(request: Request, *roles: Role) -> Caller:
+    """The request's caller, by API token or session (with CSRF unless it only reads),
+    checked against ``roles``: 401 otherwise, 403 for another role."""
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise LoginRequired
+        ops = steering(request)
+        owner = await ops.tokens.owner(token.strip(), now=ops.clock())
+        if owner is None:
+            raise LoginRequired
+        if roles and owner.account.role not in roles:
+            raise HTTPException(403, "Cette opération n'est pas permise avec votre rôle.")
+        return Caller(owner.account.username, owner.account.role, f"api:{owner.token_name}")
+    user = await authenticated(request)
+    if roles and user.role not in roles:
+        raise HTTPException(403, "Cette opération n'est pas permise avec votre rôle.")
+    if request.method not in SAFE_METHODS:
+        check_csrf(user, request.headers.get(CSRF_HEADER))
+    return Caller(user.username, user.role, user.username)
+
+
+async def body(request: Request, model: type[Any]) -> Any:
+    return parse_body(model, await request.body())
+
+
+def ok(data: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(data, status_code=status)
+
+
+# ---- campaigns --------------------------------------------------------------------------
+async def list_campaigns(request: Request) -> Response:
+    await caller(request, *READERS)
+    return ok([view.as_json() for view in await campaign_control(request).list()])
+
+
+async def get_campaign(request: Request) -> Response:
+    await caller(request, *READERS)
+    return ok((await campaign_control(request).view(request.path_params["campaign_id"])).as_json())
+
+
+async def create_campaign(request: Request) -> Response:
+    who = await caller(request, *SUPERVISORS)
+    data: CampaignCreate = await body(request, CampaignCreate)
+    view = await campaign_control(request).create(data.template, actor=who.actor, name=data.name)
+    return ok(view.as_json(), 201)
+
+
+async def start_from_alert(request: Request) -> Response:
+    who = await caller(request, *SUPERVISORS)
+    data: CampaignCreate = await body(request, CampaignCreate)
+    started = await campaign_control(request).start_from_alert(
+        data.template, actor=who.actor, name=data.name
+    )
+    return ok(
+        {
+            "campaign": started.campaign.as_json(),
+            "people": started.people,
+            "first_due": started.first_due.isoformat(),
+            "first_dials": started.first_plan.dials,
+            "plan": started.first_plan.reason,
+        },
+        201,
+    )
+
+
+def _steer(action: str) -> Callable[[Request], Awaitable[Response]]:
+    async def handler(request: Request) -> Response:
+        who = await caller(request, *SUPERVISORS)
+        control = campaign_control(request)
+        operation = getattr(control, action)
+        view = await operation(request.path_params["campaign_id"], actor=who.actor)
+        return ok(view.as_json())
+
+    handler.__name__ = f"{action}_campaign"
+    return handler
+
+
+async def change_pacing(request: Request) -> Response:
+    who = await caller(request, *SUPERVISORS)
+    data: PacingChange = await body(request, PacingChange)
+    if data.mode is None and data.max_abandon_rate is None:
+        raise InputError("champ « mode » : indiquez mode et/ou max_abandon_rate")
+    view = await campaign_control(request).set_pacing(
+        request.path_params["campaign_id"],
+        actor=who.actor,
+        mode=data.mode,
+        max_abandon_rate=data.max_abandon_rate,
+    )
+    return ok(view.as_json())
+
+
+# ---- registers --------------------------------------------------------------------------
+async def import_register(request: Request) -> Response:
+    who = await caller(request, *STEERING_STAFF)
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise InputError("champ « file » : envoyez le registre en multipart/form-data")
+    form = await request.form()
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise InputError("champ « file » : champ obligatoire (le fichier du registre)")
+    mapping = form.get("mapping")
+    dry_run = str(form.get("dry_run") or "false").lower()
+    if dry_run not in ("true", "false", "1", "0", "oui", "non"):
+        raise InputError("champ « dry_run » : doit valoir true ou false")
+    report = await import_register_upload(
+        steering(request),
+        actor=who.actor,
+        filename=upload.filename,
+        content=await upload.read(),
+        mapping=await mapping.read() if isinstance(mapping, UploadFile) else None,
+        dry_run=dry_run in ("true", "1", "oui"),
+    )
+    return ok(report, 200 if report["dry_run"] else 201)
+
+
+# ---- agents -----------------------------------------------------------------------------
+async def list_agents(request: Request) -> Response:
+    await caller(request, *STEERING_STAFF)
+    engine = steering(request).engine
+    accounts = await web(request).accounts.list_all()
+    return ok([agent_json(a, engine) for a in accounts if a.role is Role.AGENT])
+
+
+async def add_agent(request: Request) -> Response:
+    who = await caller(request, *ADMINISTRATORS)
+    data: AgentCreate = await body(request, AgentCreate)
+    created = await create_agent(
+        steering(request),
+        actor=who.actor,
+        username=data.username,
+        password=data.password,
+        remote=data.remote,
+        sip_endpoint=data.sip_endpoint,
+    )
+    return ok(
+        {
+            "username": created.username,
+            "sip_endpoint": created.endpoint,
+            "sip_password": created.password,
+        },
+        201,
+    )
+
+
+async def agent_sip_reset(request: Request) -> Response:
+    who = await caller(request, *ADMINISTRATORS)
+    data: SipReset = await body(request, SipReset)
+    created = await reset_sip(
+        steering(request),
+        actor=who.actor,
+        username=request.path_params["username"],
+        remote=data.remote,
+    )
+    return ok(
+        {
+            "username": created.username,
+            "sip_endpoint": created.endpoint,
+            "sip_password": created.password,
+        }
+    )
+
+
+async def agent_logout(request: Request) -> Response:
+    who = await caller(request, *STEERING_STAFF)
+    username = request.path_params["username"]
+    account = await web(request).accounts.by_username(username)
+    if account is None or account.role is not Role.AGENT:
+        raise NotFoundError(f"agent {username!r} inconnu")
+    return ok(await force_logout(steering(request), actor=who.actor, username=username))
+
+
+# ---- teams ------------------------------------------------------------------------------
+async def list_teams(request: Request) -> Response:
+    await caller(request, *STEERING_STAFF)
+    ops = steering(request)
+    return ok(
+        [await team_json(ops, record) for record in await TeamRepository(ops.sessions).list_all()]
+    )
+
+
+async def add_team(request: Request) -> Response:
+    who = await caller(request, *ADMINISTRATORS)
+    data: TeamCreate = await body(request, TeamCreate)
+    ops = steering(request)
+    record = await create_team(
+        ops,
+        actor=who.actor,
+        name=data.name,
+        districts=data.districts,
+        needs=data.needs,
+        email=data.email,
+        webhook_url=data.webhook_url,
+        is_default=data.is_default,
+        contacts=[ContactRecord(c.name, c.email, c.phone) for c in data.contacts],
+    )
+    return ok(await team_json(ops, record), 201)
+
+
+async def set_members(request: Request) -> Response:
+    who = await caller(request, *ADMINISTRATORS)
+    data: TeamMembers = await body(request, TeamMembers)
+    ops = steering(request)
+    team_id = request.path_params["team_id"]
+    await update_team_members(ops, actor=who.actor, team_id=team_id, members=data.members)
+    return ok(await team_json(ops, await TeamRepository(ops.sessions).get(team_id)))
+
+
+# ---- audit ------------------------------------------------------------------------------
+def _when(request: Request, name: str) -> datetime | None:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise InputError(
+            f"champ « {name} » : date ISO 8601 attendue (ex. 2026-07-13T09:00:00+00:00)"
+        ) from None
+    if moment.tzinfo is None:
+        raise InputError(f"champ « {name} » : précisez le fuseau (ex. +02:00 ou Z)")
+    return moment
+
+
+def audit_filter(request: Request) -> AuditFilter:
+    params = request.query_params
+    raw_limit = params.get("limit", "200")
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 1000:
+        raise InputError("champ « limit » : un entier entre 1 et 1000")
+    return AuditFilter(
+        actor=params.get("actor") or None,
+        action=params.get("action") or None,
+        target=params.get("target") or None,
+        since=_when(request, "since"),
+        until=_when(request, "until"),
+        limit=int(raw_limit),
+    )
+
+
+async def audit_log(request: Request) -> Response:
+    await caller(request, *STEERING_STAFF)
+    entries = await steering(request).audit.search(audit_filter(request))
+    return ok(
+        [
+            {
+                "id": e.id,
+                "at": e.at.isoformat(),
+                "actor": e.actor,
+                "action": e.action,
+                "target": e.target,
+                "details": e.details,
+            }
+            for e in entries
+        ]
+    )
+
+
+async def templates(request: Request) -> Response:
+    await caller(request, *READERS)
+    return ok([{"key": t.key, "title": t.title, "kind": t.kind.value} for t in TEMPLATES.values()])
+
+
+# ---- the table --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Query:
+    name: str
+    description: str
+    format: str | None = None
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    handler: Callable[[Request], Awaitable[Response]]
+    summary: str
+    roles: tuple[Role, ...]
+    tag: str
+    body: type[BaseModel] | None = None
+    upload: bool = False
+    query: tuple[Query, ...] = ()
+    created: bool = False
+
+
+_C = PREFIX + "/campaigns"
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint("GET", PREFIX + "/templates", templates, "Modèles de campagne", READERS, "campagnes"),
+    Endpoint("GET", _C, list_campaigns, "Liste des campagnes", READERS, "campagnes"),
+    Endpoint(
+        "POST", _C, create_campaign, "Créer une campagne depuis un modèle", SUPERVISORS,
+        "campagnes", body=CampaignCreate, created=True,
+    ),
+    Endpoint(
+        "POST", _C + "/start-from-alert", start_from_alert,
+        "Démarrer depuis l'alerte : campagne, cycle, registre et premiers appels en une action",
+        SUPERVISORS, "campagnes", body=CampaignCreate, created=True,
+    ),
+    Endpoint("GET", _C + "/{campaign_id:int}", get_campaign, "Une campagne", READERS, "campagnes"),
+    Endpoint(
+        "POST", _C + "/{campaign_id:int}/start", _steer("start"),
+        "Démarrer (ouvre un cycle si besoin)", SUPERVISORS, "campagnes",
+    ),
+    Endpoint(
+        "POST", _C + "/{campaign_id:int}/pause", _steer("pause"),
+        "Mettre en pause (les appels en cours continuent)", SUPERVISORS, "campagnes",
+    ),
+    Endpoint(
+        "POST", _C + "/{campaign_id:int}/resume", _steer("resume"), "Reprendre",
+        SUPERVISORS, "campagnes",
+    ),
+    Endpoint(
+        "POST", _C + "/{campaign_id:int}/stop", _steer("stop"), "Arrêter", SUPERVISORS,
+        "campagnes",
+    ),
+    Endpoint(
+        "PATCH", _C + "/{campaign_id:int}/pacing", change_pacing,
+        "Changer le mode de rythme et le taux d'abandon maximal (3 % au plus)",
+        SUPERVISORS, "campagnes", body=PacingChange,
+    ),
+    Endpoint(
+        "POST", PREFIX + "/registers/import", import_register,
+        "Importer le registre (CSV ou XLSX ; dry_run=true pour simuler)", STEERING_STAFF,
+        "registre", upload=True, created=True,
+    ),
+    Endpoint("GET", PREFIX + "/agents", list_agents, "Liste des agents", STEERING_STAFF, "agents"),
+    Endpoint(
+        "POST", PREFIX + "/agents", add_agent, "Créer un agent et son compte SIP",
+        ADMINISTRATORS, "agents", body=AgentCreate, created=True,
+    ),
+    Endpoint(
+        "POST", PREFIX + "/agents/{username}/sip-reset", agent_sip_reset,
+        "Nouveaux identifiants SIP (affichés une fois)", ADMINISTRATORS, "agents",
+        body=SipReset,
+    ),
+    Endpoint(
+        "POST", PREFIX + "/agents/{username}/logout", agent_logout,
+        "Déconnecter l'agent (moteur d'appels et sessions web)", STEERING_STAFF, "agents",
+    ),
+    Endpoint(
+        "GET", PREFIX + "/teams", list_teams, "Équipes d'intervention", STEERING_STAFF,
+        "équipes",
+    ),
+    Endpoint(
+        "POST", PREFIX + "/teams", add_team, "Créer une équipe", ADMINISTRATORS, "équipes",
+        body=TeamCreate, created=True,
+    ),
+    Endpoint(
+        "PUT", PREFIX + "/teams/{team_id:int}/members", set_members,
+        "Fixer les membres de l'équipe", ADMINISTRATORS, "équipes", body=TeamMembers,
+    ),
+    Endpoint(
+        "GET", PREFIX + "/audit", audit_log, "Journal des modifications", STEERING_STAFF,
+        "journal",
+        query=(
+            Query("actor", "qui (identifiant, api:<jeton>, cli:<utilisateur>)"),
+            Query("action", "action, ou préfixe terminé par « . » (campaign.)"),
+            Query("target", "cible (campaign:3, agent:dupont, team:2)"),
+            Query("since", "depuis (ISO 8601 avec fuseau)", "date-time"),
+            Query("until", "jusqu'à, exclu (ISO 8601 avec fuseau)", "date-time"),
+            Query("limit", "nombre maximal d'entrées (1 à 1000, 200 par défaut)"),
+        ),
+    ),
+)  # fmt: skip
+
+
+async def openapi_json(request: Request) -> Response:
+    from dialer.web.openapi import document  # noqa: PLC0415 - openapi imports this module
+
+    return ok(document(request.app.routes, ENDPOINTS))
+
+
+ROUTES = [
+    *(Route(e.path, e.handler, methods=[e.method]) for e in ENDPOINTS),
+    Route(PREFIX + "/openapi.json", openapi_json, methods=["GET"]),
+]

@@ -1,0 +1,121 @@
+"""The REST API's request bodies (pydantic), and turning a validation failure into an
+:class:`~dialer.errors.InputError` whose message names the field."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from dialer.core.pacing import ABANDON_RATE_CEILING, PacingMode
+from dialer.errors import InputError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class CampaignCreate(Body):
+    """A campaign from a template (``heatwave``, ``cold_spell``)."""
+
+    template: str = Field(min_length=1, max_length=50, description="clé du modèle")
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class PacingChange(Body):
+    """The pacing mode and/or the abandon cap (share of live answers, at most 3 %)."""
+
+    mode: PacingMode | None = None
+    max_abandon_rate: float | None = Field(default=None, ge=0.0, le=ABANDON_RATE_CEILING)
+
+
+class AgentCreate(Body):
+    username: str = Field(min_length=2, max_length=50)
+    password: str = Field(min_length=12, max_length=200)
+    remote: bool = False
+    sip_endpoint: str | None = Field(default=None, max_length=100)
+
+
+class SipReset(Body):
+    remote: bool = False
+
+
+class Contact(Body):
+    name: str = Field(min_length=1, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=30)
+
+
+class TeamCreate(Body):
+    name: str = Field(min_length=1, max_length=200)
+    districts: list[str] = Field(default_factory=list)
+    needs: list[str] = Field(default_factory=list)
+    email: str | None = Field(default=None, max_length=320)
+    webhook_url: str | None = Field(default=None, max_length=1000, pattern=r"^https?://")
+    is_default: bool = False
+    contacts: list[Contact] = Field(default_factory=list)
+
+
+class TeamMembers(Body):
+    """Exactly the team's members (usernames of intervention team members' accounts)."""
+
+    members: list[str]
+
+
+#: every request body, by name (the OpenAPI document's components)
+BODIES: tuple[type[BaseModel], ...] = (
+    CampaignCreate,
+    PacingChange,
+    AgentCreate,
+    SipReset,
+    Contact,
+    TeamCreate,
+    TeamMembers,
+)
+
+
+def parse_body(model: type[M], raw: bytes) -> M:
+    """The body as ``model``; :class:`InputError` naming the field otherwise."""
+    try:
+        data: Any = json.loads(raw or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InputError("corps de la requête : JSON invalide") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(describe(exc)) from None
+
+
+def describe(exc: ValidationError) -> str:
+    """``field: problem`` for the first error (the others follow, separated by ``;``)."""
+    parts = []
+    for error in exc.errors()[:3]:
+        where = ".".join(str(part) for part in error["loc"]) or "corps"
+        parts.append(f"champ « {where} » : {_french(error)}")
+    return "; ".join(parts)
+
+
+def _french(error: Any) -> str:
+    kind = error.get("type", "")
+    context = error.get("ctx") or {}
+    messages = {
+        "missing": "champ obligatoire",
+        "extra_forbidden": "champ inconnu",
+        "string_too_short": f"au moins {context.get('min_length')} caractère(s)",
+        "string_too_long": f"au plus {context.get('max_length')} caractères",
+        "less_than_equal": f"doit valoir au plus {context.get('le')}",
+        "greater_than_equal": f"doit valoir au moins {context.get('ge')}",
+        "enum": f"valeur inconnue (choisir parmi : {context.get('expected')})",
+        "string_pattern_mismatch": "format invalide",
+        "bool_parsing": "doit valoir true ou false",
+        "bool_type": "doit valoir true ou false",
+        "float_parsing": "doit être un nombre",
+        "float_type": "doit être un nombre",
+        "string_type": "doit être une chaîne",
+        "list_type": "doit être une liste",
+        "model_type": "doit être un objet",
+    }
+    return messages.get(kind, str(error.get("msg", "valeur invalide")))

@@ -1,0 +1,141 @@
+"""The live dashboard (operations): the page ``/tableau-de-bord``, its WebSocket
+``/ws/tableau-de-bord`` pushing a snapshot every second, and ``/api/v1/dashboard`` (the same
+snapshot as JSON). Supervisors, operations staff and administrators only.
+
+One :class:`~dialer.supervision.live.LiveDashboard` per application (made on first use,
+kept in ``app.state.dashboard``): however many screens watch, the ledger is read at most
+once per ``cache_s``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from urllib.parse import urlsplit
+
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from dialer.core.agent_states import AgentState
+from dialer.storage.web_models import Role
+from dialer.supervision.live import LiveDashboard
+from dialer.web.auth import session_token
+from dialer.web.desk import STATE_LABELS
+from dialer.web.service import authenticated, web
+
+VIEWERS = (Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR)
+#: WebSocket close code: the session ended (the page goes back to the login page)
+CLOSE_SESSION_ENDED = 4401
+#: WebSocket close code: logged in, but not allowed to see the dashboard
+CLOSE_FORBIDDEN = 4403
+PUSH_EVERY_S = 1.0
+#: how often an open dashboard checks that its session is still valid (and keeps it alive)
+SESSION_CHECK_S = 30.0
+
+#: the funnel's stages, in order, with their French labels
+FUNNEL = (
+    ("register", "Inscrits au registre"),
+    ("attempted", "Appelés au moins une fois"),
+    ("reached", "Joints (mis en relation avec un agent)"),
+    ("complete", "Questionnaire complet"),
+    ("alerts_raised", "Alertes levées"),
+    ("alerts_acknowledged", "Alertes prises en charge"),
+)
+
+
+def dashboard_of(connection: HTTPConnection) -> LiveDashboard:
+    """The application's dashboard, made on first use."""
+    state = connection.app.state
+    board: LiveDashboard | None = getattr(state, "dashboard", None)
+    if board is None:
+        service = web(connection)
+        board = LiveDashboard(service.sessions, lambda: service.desk, clock=service.clock)
+        state.dashboard = board
+    return board
+
+
+async def dashboard_page(request: Request) -> Response:
+    user = await authenticated(request, *VIEWERS)
+    service = web(request)
+    return service.templates.TemplateResponse(
+        request,
+        "dashboard.html",
+        {
+            "user": user,
+            "zone": str(service.zone),
+            "agent_states": [
+                (state.value, STATE_LABELS[state])
+                for state in AgentState
+                if state is not AgentState.LOGGED_OUT
+            ],
+            "funnel": FUNNEL,
+        },
+    )
+
+
+async def dashboard_json(request: Request) -> Response:
+    await authenticated(request, *VIEWERS)
+    snapshot = await dashboard_of(request).snapshot()
+    return JSONResponse(snapshot.to_json())
+
+
+def _same_origin(websocket: WebSocket) -> bool:
+    origin = websocket.headers.get("origin")
+    host = websocket.headers.get("host")
+    if origin is None:  # not a browser
+        return True
+    return host is not None and urlsplit(origin).netloc == host
+
+
+async def dashboard_socket(websocket: WebSocket) -> None:
+    service = web(websocket)
+    token = session_token(websocket)
+    if not _same_origin(websocket):
+        await websocket.close()  # refused before the handshake: HTTP 403
+        return
+    user = await service.auth.user_for(token)
+    await websocket.accept()  # so that the page learns why it is closed
+    if user is None or user.role not in VIEWERS:
+        await websocket.close(code=CLOSE_SESSION_ENDED if user is None else CLOSE_FORBIDDEN)
+        return
+    board = dashboard_of(websocket)
+    board.watchers += 1
+    reader = asyncio.create_task(_until_closed(websocket))
+    checked = time.monotonic()
+    try:
+        while not reader.done():
+            snapshot = await board.snapshot()
+            message = {"type": "snapshot", "data": snapshot.to_json()}
+            await websocket.send_text(json.dumps(message, ensure_ascii=False))
+            if time.monotonic() - checked >= SESSION_CHECK_S:
+                checked = time.monotonic()
+                if await service.auth.user_for(token) is None:
+                    await websocket.send_text(json.dumps({"type": "expired"}))
+                    await websocket.close(code=CLOSE_SESSION_ENDED)
+                    return
+            await asyncio.wait({reader}, timeout=PUSH_EVERY_S)
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        pass  # the browser went away
+    finally:
+        board.watchers -= 1
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+            await reader
+
+
+async def _until_closed(websocket: WebSocket) -> None:
+    """Read (and ignore) what the page sends, until it goes away."""
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        while True:
+            await websocket.receive_text()
+
+
+ROUTES = [
+    Route("/tableau-de-bord", dashboard_page, methods=["GET"]),
+    Route("/api/v1/dashboard", dashboard_json, methods=["GET"]),
+    WebSocketRoute("/ws/tableau-de-bord", dashboard_socket),
+]

@@ -1,0 +1,267 @@
+"""Prometheus metrics at ``/metrics``: the live dashboard's figures (the same snapshot as
+the page), prefixed ``dialer_``, labelled ``campaign`` (id) and ``cycle`` (number) and,
+where it applies, ``state``, ``window``, ``stage``...
+
+Access. ``/metrics`` carries no personal data but tells how the operation goes, so it is
+not public: when a bearer token is configured (``app.state.metrics_token``, set with
+:func:`configure_metrics`, e.g. from a ``web.metrics_token`` setting) the scraper must send
+``Authorization: Bearer <token>``; without a token only loopback clients may read it (a
+Prometheus on the same host, or one reaching it through a local reverse proxy whose
+``X-Forwarded-For`` uvicorn trusts: then the real client's address is checked). No
+session is needed: scrapers do not log in.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+from collections.abc import Iterable, Iterator
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from dialer.supervision.live import RateFigures, Snapshot
+from dialer.web.dashboard import dashboard_of
+
+#: the engine's counters exported as ``dialer_engine_calls_total{event=...}``
+ENGINE_EVENTS = ("dialled", "answered", "joined", "abandoned", "machines", "dial_refused")
+
+
+def configure_metrics(app: Starlette, token: str | None) -> None:
+    """Require ``Authorization: Bearer <token>`` on ``/metrics`` (None: loopback only)."""
+    app.state.metrics_token = token or None
+
+
+class SnapshotCollector(Collector):
+    """One snapshot (and the engine's and dashboard's statistics) as metric families."""
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        engine: dict[str, object] | None = None,
+        dashboard: dict[str, object] | None = None,
+    ) -> None:
+        self.snapshot = snapshot
+        self.engine = engine or {}
+        self.dashboard = dashboard or {}
+        campaign = snapshot.campaign
+        self.labels = [
+            str(campaign.id) if campaign else "",
+            str(campaign.cycle_number) if campaign and campaign.cycle_number else "",
+        ]
+
+    def _gauge(self, name: str, doc: str, value: float | None, **extra: str) -> Metric:
+        family = GaugeMetricFamily(name, doc, labels=["campaign", "cycle", *extra])
+        if value is not None:
+            family.add_metric([*self.labels, *extra.values()], float(value))
+        return family
+
+    def _gauges(
+        self, name: str, doc: str, label: str, values: Iterable[tuple[str, float | None]]
+    ) -> Metric:
+        family = GaugeMetricFamily(name, doc, labels=["campaign", "cycle", label])
+        for key, value in values:
+            if value is not None:
+                family.add_metric([*self.labels, key], float(value))
+        return family
+
+    def collect(self) -> Iterator[Metric]:
+        snap = self.snapshot
+        live = snap.live
+        yield self._gauges(
+            "dialer_agents", "Agents by state.", "state", sorted(live.agents.items())
+        )
+        yield self._gauges(
+            "dialer_calls",
+            "Calls in progress by state.",
+            "state",
+            [
+                ("dialing", live.calls_dialing),
+                ("ringing", live.calls_ringing),
+                ("waiting_agent", live.calls_waiting_agent),
+                ("connected", live.calls_connected),
+            ],
+        )
+        yield self._gauge(
+            "dialer_lines_per_free_agent",
+            "Calls not yet with an agent per ready agent.",
+            live.lines_per_free_agent,
+        )
+        info = GaugeMetricFamily(
+            "dialer_campaign_info",
+            "The current campaign (running or paused) and its open cycle.",
+            labels=["campaign", "cycle", "state", "name"],
+        )
+        if snap.campaign is not None:
+            info.add_metric([*self.labels, snap.campaign.state, snap.campaign.name], 1.0)
+        yield info
+        yield from self._rates(snap)
+        yield from self._cycle(snap)
+        counters = CounterMetricFamily(
+            "dialer_engine_calls",
+            "The engine's call events since it started.",
+            labels=["campaign", "cycle", "event"],
+        )
+        for event in ENGINE_EVENTS:
+            value = self.engine.get(event)
+            if isinstance(value, int | float):
+                counters.add_metric([*self.labels, event], float(value))
+        yield counters
+        watchers = self.dashboard.get("watchers")
+        read_ms = self.dashboard.get("ledger_read_ms_p50")
+        yield GaugeMetricFamily(
+            "dialer_dashboard_watchers",
+            "Dashboard pages open.",
+            value=float(watchers) if isinstance(watchers, int | float) else 0.0,
+        )
+        if isinstance(read_ms, int | float):
+            yield GaugeMetricFamily(
+                "dialer_dashboard_ledger_read_seconds",
+                "Median time to read the dashboard's ledger figures.",
+                value=read_ms / 1000,
+            )
+
+    def _rates(self, snap: Snapshot) -> Iterator[Metric]:
+        windows: list[tuple[str, RateFigures]] = []
+        if snap.recent is not None:
+            windows.append(("15m", snap.recent))
+        if snap.today is not None:
+            windows.append(("day", snap.today))
+        for name, doc, attribute in (
+            ("dialer_settled_dials", "Dials ended in the window.", "settled"),
+            ("dialer_live_answers", "Dials a person answered in the window.", "live_answers"),
+            ("dialer_abandons", "Answered people no agent took in the window.", "abandons"),
+            ("dialer_answer_rate", "Live answers / settled dials.", "answer_rate"),
+            ("dialer_abandon_rate", "Abandons / live answers.", "abandon_rate"),
+        ):
+            yield self._gauges(
+                name, doc, "window", [(w, getattr(rates, attribute)) for w, rates in windows]
+            )
+
+    def _cycle(self, snap: Snapshot) -> Iterator[Metric]:
+        handling = snap.handling
+        yield self._gauges(
+            "dialer_handling_time_seconds",
+            "Mean handling time (DMT = talk + wrap-up) of the cycle's handled calls.",
+            "part",
+            [
+                ("total", handling.mean_handling_s if handling else None),
+                ("talk", handling.mean_talk_s if handling else None),
+                ("wrap_up", handling.mean_wrap_up_s if handling else None),
+            ],
+        )
+        yield self._gauge(
+            "dialer_handled_calls",
+            "Calls of the cycle joined to an agent and wrapped up.",
+            handling.handled if handling else None,
+        )
+        funnel = snap.funnel
+        yield self._gauges(
+            "dialer_cycle_funnel",
+            "The cycle's funnel: people (alerts for the alert stages).",
+            "stage",
+            [
+                (stage, getattr(funnel, stage) if funnel else None)
+                for stage in (
+                    "register",
+                    "attempted",
+                    "reached",
+                    "complete",
+                    "alerts_raised",
+                    "alerts_acknowledged",
+                )
+            ],
+        )
+        useful = snap.useful
+        yield self._gauge(
+            "dialer_useful_contact_ratio",
+            "Share of the register with a complete questionnaire.",
+            useful.share if useful else None,
+        )
+        yield self._gauges(
+            "dialer_useful_contact_target_ratio",
+            "The useful-contact target (65-70 %).",
+            "bound",
+            [
+                ("floor", useful.target_floor if useful else None),
+                ("ceiling", useful.target_ceiling if useful else None),
+            ],
+        )
+        pace = snap.pace
+        yield self._gauge(
+            "dialer_pace_attempts_per_hour",
+            "Attempts placed per hour of calling time, recent window.",
+            pace.attempts_per_hour if pace else None,
+        )
+        yield self._gauge(
+            "dialer_pace_contacts_per_hour",
+            "Useful contacts per hour of calling time, recent window.",
+            pace.contacts_per_hour if pace else None,
+        )
+        deadline = snap.campaign.deadline if snap.campaign else None
+        yield self._gauge(
+            "dialer_cycle_deadline_timestamp_seconds",
+            "The cycle's deadline (Unix time).",
+            deadline.timestamp() if deadline else None,
+        )
+        forecast = snap.forecast
+        exhausted = forecast.exhausted_at if forecast else None
+        yield self._gauge(
+            "dialer_forecast_exhaustion_timestamp_seconds",
+            "When the cycle's attempts run out at the current pace (Unix time).",
+            exhausted.timestamp() if exhausted else None,
+        )
+        yield self._gauge(
+            "dialer_forecast_useful_contact_ratio",
+            "Share of the register forecast to give a useful contact by the deadline.",
+            forecast.projected_share if forecast else None,
+        )
+        yield self._gauge(
+            "dialer_forecast_more_agents_needed",
+            "Agents to add to reach the 65 % target by the deadline.",
+            forecast.more_agents_needed if forecast else None,
+        )
+        yield self._gauge(
+            "dialer_calling_time_left_seconds",
+            "Calling-window time left before the cycle's deadline.",
+            forecast.calling_time_left.total_seconds() if forecast else None,
+        )
+
+
+def _allowed(request: Request) -> bool | None:
+    """True: allowed; False: wrong or missing token; None: not a loopback client."""
+    token: str | None = getattr(request.app.state, "metrics_token", None)
+    if token:
+        given = request.headers.get("authorization", "")
+        return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+    client = request.client
+    try:
+        loopback = client is not None and ipaddress.ip_address(client.host).is_loopback
+    except ValueError:
+        loopback = False
+    return True if loopback else None
+
+
+async def metrics(request: Request) -> Response:
+    allowed = _allowed(request)
+    if allowed is False:
+        return PlainTextResponse(
+            "jeton d'accès aux métriques manquant ou invalide\n",
+            status_code=401,
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
+    if allowed is None:
+        return PlainTextResponse("métriques réservées aux clients locaux\n", status_code=403)
+    board = dashboard_of(request)
+    snapshot = await board.snapshot()
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(SnapshotCollector(snapshot, board.engine_statistics(), board.statistics()))
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+ROUTES = [Route("/metrics", metrics, methods=["GET"])]

@@ -1,0 +1,275 @@
+"""Steering operations on agents, teams and the register, shared by the REST API
+(:mod:`dialer.web.api`) and the supervisor's pages (:mod:`dialer.web.steering`), so both go
+through the same code and the same audit log. (Campaign operations are
+:class:`~dialer.campaigns.control.CampaignControl`'s.)
+
+Each operation takes the ``actor`` (login, ``api:<token>``) and records one audit entry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import HTTPConnection
+
+from dialer.campaigns.control import CampaignControl
+from dialer.core.agent_states import AgentState
+from dialer.engine.engine import DialingEngine
+from dialer.errors import ConflictError, InputError
+from dialer.register.importer import ImportReport, import_register
+from dialer.storage.alerts import ContactRecord, TeamRecord, TeamRepository
+from dialer.storage.api_tokens import ApiTokenRepository
+from dialer.storage.audit import AuditLog
+from dialer.storage.database import SessionFactory
+from dialer.storage.sip_accounts import SipAccountRepository
+from dialer.storage.staff import end_web_sessions, set_team_members, team_members
+from dialer.storage.web_models import Account, Role
+from dialer.web.accounts import create_account
+from dialer.web.passwords import Passwords
+
+#: register files the import accepts (by suffix)
+REGISTER_SUFFIXES = (".csv", ".txt", ".xlsx")
+
+
+@dataclass
+class Steering:
+    """What the steering API and pages reach through ``app.state.steering``."""
+
+    sessions: SessionFactory
+    control: CampaignControl | None
+    audit: AuditLog
+    tokens: ApiTokenRepository
+    passwords: Passwords
+    clock: Callable[[], datetime]
+    counters: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def engine(self) -> DialingEngine | None:
+        return self.control.engine if self.control is not None else None
+
+    def count(self, name: str) -> None:
+        self.counters[name] = self.counters.get(name, 0) + 1
+
+    def statistics(self) -> dict[str, object]:
+        return {
+            "control": self.control.statistics() if self.control is not None else None,
+            "audit": self.audit.statistics(),
+            "operations": dict(self.counters),
+        }
+
+
+def steering(connection: HTTPConnection) -> Steering:
+    value: Steering = connection.app.state.steering
+    return value
+
+
+def campaign_control(connection: HTTPConnection) -> CampaignControl:
+    control = steering(connection).control
+    if control is None:
+        raise ConflictError("le moteur d'appels ne tourne pas : lancez « dialer serve »")
+    return control
+
+
+# ---- agents -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NewSip:
+    username: str
+    endpoint: str
+    password: str  # shown once
+
+
+async def create_agent(
+    ops: Steering,
+    *,
+    actor: str,
+    username: str,
+    password: str,
+    remote: bool,
+    sip_endpoint: str | None = None,
+) -> NewSip:
+    """An agent's account and SIP credentials (the SIP password is returned once)."""
+    account = await create_account(
+        ops.sessions,
+        username,
+        password,
+        Role.AGENT,
+        sip_endpoint=sip_endpoint or username.strip().lower(),
+        passwords=ops.passwords,
+        clock=ops.clock,
+    )
+    endpoint, sip_password = await SipAccountRepository(ops.sessions).reset(
+        account.username, remote=remote, now=ops.clock()
+    )
+    await _record(ops, actor, "agent.create", f"agent:{account.username}", remote=remote)
+    return NewSip(account.username, endpoint, sip_password)
+
+
+async def reset_sip(ops: Steering, *, actor: str, username: str, remote: bool) -> NewSip:
+    endpoint, password = await SipAccountRepository(ops.sessions).reset(
+        username, remote=remote, now=ops.clock()
+    )
+    await _record(ops, actor, "agent.sip_reset", f"agent:{username}", remote=remote)
+    return NewSip(username, endpoint, password)
+
+
+async def force_logout(ops: Steering, *, actor: str, username: str) -> dict[str, Any]:
+    """Log the agent out of the engine (an agent in wrap-up has the call sheet closed
+    without a disposition first; one on a call is refused) and end their web sessions."""
+    engine = ops.engine
+    seat = engine.seats.seats_by_agent().get(username) if engine is not None else None
+    was = seat.state.value if seat is not None else AgentState.LOGGED_OUT.value
+    if seat is not None and seat.state in (AgentState.RESERVED, AgentState.ON_CALL):
+        raise ConflictError(
+            f"l'agent {username} est en communication : réessayez à la fin de l'appel"
+        )
+    sessions_ended = await end_web_sessions(ops.sessions, username)
+    if engine is not None and seat is not None and seat.state is not AgentState.LOGGED_OUT:
+        if seat.state is AgentState.WRAP_UP:
+            await engine.finish_wrap_up(username, None)
+        await engine.log_out(username)
+    details = {"was": was, "web_sessions_ended": sessions_ended}
+    await _record(ops, actor, "agent.logout", f"agent:{username}", **details)
+    return {"username": username, **details}
+
+
+def agent_json(account: Account, engine: DialingEngine | None) -> dict[str, Any]:
+    seat = engine.seats.seats_by_agent().get(account.username) if engine is not None else None
+    return {
+        "username": account.username,
+        "sip_endpoint": account.sip_endpoint,
+        "active": account.active,
+        "state": seat.state.value if seat is not None else AgentState.LOGGED_OUT.value,
+        "created_at": account.created_at.isoformat(),
+    }
+
+
+# ---- teams ------------------------------------------------------------------------------
+async def create_team(
+    ops: Steering,
+    *,
+    actor: str,
+    name: str,
+    districts: Sequence[str] = (),
+    needs: Sequence[str] = (),
+    email: str | None = None,
+    webhook_url: str | None = None,
+    is_default: bool = False,
+    contacts: Sequence[ContactRecord] = (),
+) -> TeamRecord:
+    record = await TeamRepository(ops.sessions).add(
+        name=name,
+        districts=districts,
+        needs=needs,
+        email=email,
+        webhook_url=webhook_url,
+        is_default=is_default,
+        contacts=contacts,
+        now=ops.clock(),
+    )
+    await _record(ops, actor, "team.create", f"team:{record.team.id}", name=name)
+    return record
+
+
+async def update_team_members(
+    ops: Steering, *, actor: str, team_id: int, members: Sequence[str]
+) -> list[str]:
+    before = await team_members(ops.sessions, team_id)
+    after = await set_team_members(ops.sessions, team_id, members)
+    await _record(ops, actor, "team.members", f"team:{team_id}", before=before, after=after)
+    return after
+
+
+async def team_json(ops: Steering, record: TeamRecord) -> dict[str, Any]:
+    team = record.team
+    return {
+        "id": team.id,
+        "name": team.name,
+        "districts": list(team.districts),
+        "needs": list(team.needs),
+        "email": team.email,
+        "webhook_url": team.webhook_url,
+        "is_default": team.is_default,
+        "contacts": [{"name": c.name, "email": c.email, "phone": c.phone} for c in record.contacts],
+        "members": await team_members(ops.sessions, team.id),
+    }
+
+
+# ---- register ---------------------------------------------------------------------------
+async def import_register_upload(
+    ops: Steering,
+    *,
+    actor: str,
+    filename: str,
+    content: bytes,
+    mapping: bytes | None,
+    dry_run: bool,
+) -> dict[str, Any]:
+    """Import an uploaded register file (a dry run writes nothing and is not logged)."""
+    suffix = Path(filename).suffix.lower()
+    if suffix not in REGISTER_SUFFIXES:
+        raise InputError(
+            f"champ « file » : {filename!r} n'est pas un registre CSV ou XLSX "
+            f"(extensions acceptées : {', '.join(REGISTER_SUFFIXES)})"
+        )
+    with tempfile.TemporaryDirectory(prefix="dialer-import-") as folder:
+        directory = Path(folder)
+        path = directory / f"registre{suffix}"
+        await asyncio.to_thread(path.write_bytes, content)
+        mapping_path = None
+        if mapping is not None:
+            mapping_path = directory / "colonnes.toml"
+            await asyncio.to_thread(mapping_path.write_bytes, mapping)
+        report = await import_register(
+            ops.sessions,
+            path,
+            mapping=mapping_path,
+            dry_run=dry_run,
+            rejects_path=directory / "rejets.csv",
+            now=ops.clock(),
+        )
+    result = report_json(report, filename)
+    if not dry_run:
+        counts = {k: result[k] for k in ("read", "added", "changed", "removed", "rejected")}
+        await _record(ops, actor, "register.import", f"register:{filename}", **counts)
+    return result
+
+
+def report_json(report: ImportReport, filename: str, *, issues: int = 200) -> dict[str, Any]:
+    return {
+        "file": filename,
+        "dry_run": report.dry_run,
+        "summary": report.summary_fr().replace(" (voir rejets.csv)", ""),
+        "read": report.read,
+        "added": report.added,
+        "changed": report.changed,
+        "unchanged": report.unchanged,
+        "removed": report.removed,
+        "merged_duplicates": report.merged_duplicates,
+        "shared_numbers": report.shared_numbers,
+        "rejected": report.rejected,
+        "ignored_columns": list(report.ignored_columns),
+        "issues": [
+            {
+                "kind": issue.kind.value,
+                "line": issue.line,
+                "column": issue.column,
+                "value": issue.value,
+                "reason": issue.reason,
+            }
+            for issue in report.issues[:issues]
+        ],
+        "issues_total": len(report.issues),
+    }
+
+
+async def _record(ops: Steering, actor: str, action: str, target: str, **details: Any) -> None:
+    ops.count(action)
+    await ops.audit.record(
+        actor=actor, action=action, target=target, at=ops.clock(), details=details
+    )

@@ -1,0 +1,276 @@
+"""The supervisor's steering pages: campaigns (start, pause, resume, stop, pacing, and
+"Démarrer depuis l'alerte"), agents (force logout, new SIP credentials) and the audit log.
+
+Server-rendered forms with the session's CSRF token; each form goes through the same
+operations as the REST API (:class:`~dialer.campaigns.control.CampaignControl`,
+:mod:`dialer.web.operations`), so the same audit entries are written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from dialer.campaigns.control import STATE_LABELS
+from dialer.campaigns.templates import TEMPLATES
+from dialer.core.pacing import ABANDON_RATE_CEILING, PacingMode
+from dialer.errors import ConflictError, InputError
+from dialer.storage.audit import AuditFilter
+from dialer.storage.web_models import Role
+from dialer.web.auth import User
+from dialer.web.desk import STATE_LABELS as AGENT_STATE_LABELS
+from dialer.web.failures import french_message
+from dialer.web.operations import (
+    campaign_control,
+    force_logout,
+    reset_sip,
+    steering,
+)
+from dialer.web.service import authenticated, for_form, web
+
+SUPERVISORS = (Role.SUPERVISOR,)
+STAFF = (Role.SUPERVISOR, Role.ADMINISTRATOR)
+VIEWERS = (Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR)
+
+PACING_LABELS: dict[PacingMode, str] = {
+    PacingMode.PREVIEW: "Aperçu (l'agent lance chaque appel)",
+    PacingMode.PROGRESSIVE: "Progressif (un appel par agent libre)",
+    PacingMode.PREDICTIVE: "Prédictif (anticipe les fins d'appel)",
+}
+ACTIONS: dict[str, tuple[str, str]] = {
+    # path word: (CampaignControl method, French past participle for the notice)
+    "demarrer": ("start", "démarrée"),
+    "pause": ("pause", "mise en pause"),
+    "reprendre": ("resume", "reprise"),
+    "arreter": ("stop", "arrêtée"),
+}
+
+
+def _back(path: str, notice: str) -> RedirectResponse:
+    return RedirectResponse(f"{path}?fait={quote(notice)}", status_code=303)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {key: str(value).strip() for key, value in form.items() if isinstance(value, str)}
+
+
+# ---- campaigns --------------------------------------------------------------------------
+async def campaigns_page(
+    request: Request, *, error: str | None = None, status: int = 200
+) -> Response:
+    user = await authenticated(request, *VIEWERS)
+    control = campaign_control(request)
+    return web(request).templates.TemplateResponse(
+        request,
+        "steering_campaigns.html",
+        {
+            "user": user,
+            "campaigns": await control.list(),
+            "templates": TEMPLATES,
+            "pacing_labels": PACING_LABELS,
+            "state_labels": STATE_LABELS,
+            "ceiling_percent": ABANDON_RATE_CEILING * 100,
+            "can_steer": user.role is Role.SUPERVISOR,
+            "engine": control.statistics(),
+            "error": error,
+            "notice": request.query_params.get("fait"),
+        },
+        status_code=status,
+    )
+
+
+async def _steer_form(
+    request: Request, operation: Callable[[User, dict[str, str]], Awaitable[str]]
+) -> Response:
+    user = await for_form(request, *SUPERVISORS)
+    fields = await _form(request)
+    try:
+        notice = await operation(user, fields)
+    except (InputError, ConflictError) as exc:
+        return await campaigns_page(request, error=french_message(exc), status=409)
+    return _back("/supervision/campagnes", notice)
+
+
+async def start_from_alert(request: Request) -> Response:
+    async def operation(user: User, fields: dict[str, str]) -> str:
+        started = await campaign_control(request).start_from_alert(
+            fields.get("modele", ""), actor=user.username, name=fields.get("nom") or None
+        )
+        return (
+            f"Campagne « {started.campaign.name} » démarrée : {started.people} personnes, "
+            f"{started.first_plan.dials} premier(s) appel(s) lancé(s)"
+        )
+
+    return await _steer_form(request, operation)
+
+
+async def create_campaign(request: Request) -> Response:
+    async def operation(user: User, fields: dict[str, str]) -> str:
+        view = await campaign_control(request).create(
+            fields.get("modele", ""), actor=user.username, name=fields.get("nom") or None
+        )
+        return f"Campagne « {view.name} » créée (en préparation)"
+
+    return await _steer_form(request, operation)
+
+
+async def steer_campaign(request: Request) -> Response:
+    word = request.path_params["action"]
+    if word not in ACTIONS:
+        return Response(status_code=404)
+    method, done = ACTIONS[word]
+
+    async def operation(user: User, _fields: dict[str, str]) -> str:
+        control = campaign_control(request)
+        view = await getattr(control, method)(
+            request.path_params["campaign_id"], actor=user.username
+        )
+        return f"Campagne « {view.name} » {done}"
+
+    return await _steer_form(request, operation)
+
+
+async def change_pacing(request: Request) -> Response:
+    async def operation(user: User, fields: dict[str, str]) -> str:
+        try:
+            mode = PacingMode(fields.get("mode", ""))
+        except ValueError:
+            raise InputError("mode de rythme inconnu") from None
+        raw = fields.get("taux_abandon", "").replace(",", ".").rstrip("%").strip()
+        try:
+            percent = float(raw)
+        except ValueError:
+            raise InputError("taux d'abandon maximal : un nombre en %, 3 au plus") from None
+        if not 0 <= percent <= ABANDON_RATE_CEILING * 100:
+            raise InputError("taux d'abandon maximal : entre 0 et 3 %")
+        view = await campaign_control(request).set_pacing(
+            request.path_params["campaign_id"],
+            actor=user.username,
+            mode=mode,
+            max_abandon_rate=round(percent / 100, 5),
+        )
+        return f"Rythme de « {view.name} » : {PACING_LABELS[view.pacing_mode]}, {percent:g} %"
+
+    return await _steer_form(request, operation)
+
+
+# ---- agents -----------------------------------------------------------------------------
+async def agents_page(
+    request: Request,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    sip: dict[str, str] | None = None,
+) -> Response:
+    user = await authenticated(request, *STAFF)
+    service = web(request)
+    engine = steering(request).engine
+    seats = engine.seats.seats_by_agent() if engine is not None else {}
+    rows: list[dict[str, Any]] = []
+    for account in await service.accounts.list_all():
+        if account.role is not Role.AGENT:
+            continue
+        seat = seats.get(account.username)
+        rows.append(
+            {
+                "account": account,
+                "state": AGENT_STATE_LABELS[seat.state] if seat else "Téléphone non connecté",
+                "connected": seat is not None and seat.state.value != "logged_out",
+            }
+        )
+    return service.templates.TemplateResponse(
+        request,
+        "steering_agents.html",
+        {
+            "user": user,
+            "rows": rows,
+            "can_reset_sip": user.role is Role.ADMINISTRATOR,
+            "error": error,
+            "notice": request.query_params.get("fait"),
+            "sip": sip,
+        },
+        status_code=status,
+    )
+
+
+async def logout_agent(request: Request) -> Response:
+    user = await for_form(request, *STAFF)
+    username = request.path_params["username"]
+    try:
+        await force_logout(steering(request), actor=user.username, username=username)
+    except (InputError, ConflictError) as exc:
+        return await agents_page(request, error=french_message(exc), status=409)
+    return _back("/supervision/agents", f"Agent {username} déconnecté")
+
+
+async def sip_reset_agent(request: Request) -> Response:
+    user = await for_form(request, Role.ADMINISTRATOR)
+    fields = await _form(request)
+    try:
+        created = await reset_sip(
+            steering(request),
+            actor=user.username,
+            username=request.path_params["username"],
+            remote=fields.get("distant") == "oui",
+        )
+    except (InputError, ConflictError) as exc:
+        return await agents_page(request, error=french_message(exc), status=422)
+    # shown once, on this response only (never in a URL)
+    return await agents_page(
+        request,
+        sip={
+            "username": created.username,
+            "endpoint": created.endpoint,
+            "password": created.password,
+        },
+    )
+
+
+# ---- audit log --------------------------------------------------------------------------
+async def audit_page(request: Request) -> Response:
+    user = await authenticated(request, *STAFF)
+    params = request.query_params
+    error = None
+    since: datetime | None = None
+    try:
+        if params.get("depuis"):
+            since = datetime.fromisoformat(params["depuis"]).replace(tzinfo=web(request).zone)
+    except ValueError:
+        error = "Date « depuis » invalide (format AAAA-MM-JJ)."
+    query = AuditFilter(
+        actor=params.get("qui") or None,
+        action=params.get("action") or None,
+        target=params.get("cible") or None,
+        since=since,
+        limit=300,
+    )
+    return web(request).templates.TemplateResponse(
+        request,
+        "steering_audit.html",
+        {
+            "user": user,
+            "entries": await steering(request).audit.search(query),
+            "filters": {k: params.get(k, "") for k in ("qui", "action", "cible", "depuis")},
+            "error": error,
+        },
+    )
+
+
+ROUTES = [
+    Route("/supervision/campagnes", campaigns_page, methods=["GET"]),
+    Route("/supervision/campagnes", create_campaign, methods=["POST"]),
+    Route("/supervision/campagnes/alerte", start_from_alert, methods=["POST"]),
+    Route("/supervision/campagnes/{campaign_id:int}/rythme", change_pacing, methods=["POST"]),
+    Route("/supervision/campagnes/{campaign_id:int}/{action}", steer_campaign, methods=["POST"]),
+    Route("/supervision/agents", agents_page, methods=["GET"]),
+    Route("/supervision/agents/{username}/deconnecter", logout_agent, methods=["POST"]),
+    Route("/supervision/agents/{username}/sip", sip_reset_agent, methods=["POST"]),
+    Route("/supervision/journal", audit_page, methods=["GET"]),
+]

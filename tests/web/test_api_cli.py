@@ -1,0 +1,180 @@
+"""The steering commands against a real service: uvicorn on 127.0.0.1 (a free port), in a
+thread with its own event loop, with the dialing engine on a fake node and its campaign
+control; the commands go through the REST API with a token."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from click.testing import CliRunner
+
+from dialer import cli as cli_module
+from dialer.cli import cli
+from dialer.storage.api_tokens import ApiTokenRepository
+from dialer.storage.audit import AuditFilter, AuditLog
+from dialer.web.app import create_app
+from tests.web.steering_support import build_engine, ready_agent, usable_seeded_campaign
+from tests.web.support import SECRET_KEY, Clock, catalog_in, fast_passwords, open_database, seed
+
+
+class LiveService:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = int(probe.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+        self.tokens: dict[str, str] = {}
+        self.server: uvicorn.Server | None = None
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_until_complete(self._serve())
+        except BaseException as exc:  # reported to the fixture
+            self.failure = exc
+            self.ready.set()
+        finally:
+            self.loop.close()
+
+    async def _serve(self) -> None:
+        clock = Clock()
+        database, self.sessions = await open_database(self.directory / "cli.db")
+        world = await seed(self.sessions, now=clock())
+        await usable_seeded_campaign(self.sessions, world, clock)
+        self.campaign_id = world.campaign_id
+        self.engine, self.node, control = await build_engine(self.sessions, clock)
+        await ready_agent(self.engine)
+        for who in ("superviseur", "agent1"):
+            _, self.tokens[who] = await ApiTokenRepository(self.sessions).create(
+                name=f"cli-{who}", username=who, created_by="test", now=clock()
+            )
+        app = create_app(
+            sessions=self.sessions,
+            engine=self.engine,
+            questionnaires=catalog_in(self.directory / "questionnaires"),
+            secret_key=SECRET_KEY,
+            clock=clock,
+            secure_cookies=False,
+            passwords=fast_passwords(),
+            control=control,
+        )
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
+            )
+        )
+        serving = asyncio.create_task(self.server.serve())
+        while not self.server.started:
+            if serving.done():
+                await serving
+                return
+            await asyncio.sleep(0.01)
+        self.ready.set()
+        try:
+            await serving
+        finally:
+            await self.engine.flush()
+            await database.dispose()
+
+    def audit_actions(self) -> list[tuple[str, str]]:
+        async def read() -> list[tuple[str, str]]:
+            return [
+                (e.action, e.actor) for e in await AuditLog(self.sessions).search(AuditFilter())
+            ]
+
+        return asyncio.run_coroutine_threadsafe(read(), self.loop).result(10)
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[LiveService]:
+    live = LiveService(tmp_path)
+    live.thread.start()
+    assert live.ready.wait(30)
+    if live.failure is not None:
+        raise live.failure
+    yield live
+    if live.server is not None:
+        live.server.should_exit = True
+    live.thread.join(15)
+
+
+def run(service: LiveService, *args: str, who: str = "superviseur") -> tuple[int, str]:
+    result = CliRunner().invoke(
+        cli, [*args, "--url", service.url, "--token", service.tokens[who]], catch_exceptions=True
+    )
+    return result.exit_code, result.output
+
+
+def run_main(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str]:
+    """Through ``dialer.cli.main`` (the exit code of the error, its message on stderr)."""
+    monkeypatch.setattr(sys, "argv", ["dialer", *args])
+    try:
+        cli_module.main()
+    except SystemExit as ended:
+        return int(ended.code or 0), capsys.readouterr().err
+    return 0, capsys.readouterr().err
+
+
+def test_start_from_alert_then_steer_from_the_command_line(service: LiveService) -> None:
+    code, output = run(service, "campaign", "start-from-alert", "--template", "heatwave")
+    assert code == 0, output
+    assert "2 personnes" in output
+    assert "1 appel(s) lancé(s) aussitôt" in output
+    assert len(service.node.placed) == 1
+    code, output = run(service, "campaign", "list")
+    assert code == 0
+    assert "(appelle)" in output
+    code, output = run(service, "campaign", "pacing", "2", "--mode", "predictive")
+    assert (code, "prédictif" in output or "predictive" in output) == (0, True)
+    code, output = run(service, "agents", "logout", "agent1")
+    assert code == 0, output
+    assert "Agent agent1 déconnecté" in output
+    assert service.audit_actions() == [
+        ("agent.logout", "api:cli-superviseur"),
+        ("campaign.pacing", "api:cli-superviseur"),
+        ("campaign.start_from_alert", "api:cli-superviseur"),
+    ]
+
+
+def test_command_line_errors_name_the_field_and_exit_with_the_error_code(
+    service: LiveService, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sup = ["--url", service.url, "--token", service.tokens["superviseur"]]
+    code, err = run_main(
+        monkeypatch, capsys, "campaign", "pacing", "1", "--max-abandon-rate", "0.05", *sup
+    )
+    assert code == 65
+    assert "max_abandon_rate" in err
+    code, err = run_main(monkeypatch, capsys, "campaign", "start", "1", *sup)
+    assert code == 0, err  # the seeded campaign starts
+    code, err = run_main(
+        monkeypatch, capsys, "campaign", "start-from-alert", "--template", "cold_spell", *sup
+    )
+    assert code == 75
+    assert "une seule campagne" in err
+    agent = ["--url", service.url, "--token", service.tokens["agent1"]]
+    code, err = run_main(monkeypatch, capsys, "campaign", "stop", "1", *agent)
+    assert code == 77
+    monkeypatch.delenv("DIALER_API_TOKEN", raising=False)
+    code, err = run_main(monkeypatch, capsys, "campaign", "list", "--url", service.url)
+    assert code == 77
+    assert "DIALER_API_TOKEN" in err
+    code, err = run_main(
+        monkeypatch, capsys, "campaign", "list", "--url", "http://127.0.0.1:9", "--token", "x"
+    )
+    assert code == 1
+    assert "ne répond pas" in err
