@@ -57,8 +57,12 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
         _make_sqlite_directory(parsed)
-        engine = _create_async_engine(parsed, echo=echo)
+        # One connection, shared in turn (FIFO): SQLite has one writer at a time anyway,
+        # and waiting in the pool is fair and cheap where competing connections spin in
+        # SQLite's busy handler (at 300 calls at once, some waited past the busy timeout).
+        engine = _create_async_engine(parsed, echo=echo, pool_size=1, max_overflow=0)
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
+        event.listen(engine.sync_engine, "begin", _begin_immediate)
         return engine
     return _create_async_engine(parsed, echo=echo, pool_pre_ping=True)
 
@@ -138,7 +142,18 @@ def _make_sqlite_directory(url: URL) -> None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
+def _begin_immediate(connection: Any) -> None:
+    """Every SQLite transaction takes the write lock when it begins. With the default
+    deferred BEGIN, a transaction that read and then writes after another connection
+    committed fails at once with "database is locked" (a stale WAL snapshot: the busy
+    timeout does not apply); 200 calls answering at once made that happen. Taking the
+    lock up front makes concurrent transactions wait their turn (busy timeout) instead."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # the driver must not open transactions itself: "begin" emits BEGIN IMMEDIATE
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
