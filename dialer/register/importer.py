@@ -40,12 +40,16 @@ from dialer.errors import InputError
 from dialer.register.columns import ColumnMap, Field, load_mapping
 from dialer.register.phones import PhoneError, normalise_phone
 from dialer.register.reading import RegisterFile, open_register
+from dialer.register.worker import BatchSink, PipeSink, run_in_worker
 from dialer.storage.database import SessionFactory
 from dialer.storage.models import PhoneKind
 from dialer.storage.people import PersonRecord, PersonRepository, PhoneRecord, RegisterSnapshot
 
 #: people written per transaction (a short write lock, yet few index rewrites)
 BATCH_SIZE = 10_000
+#: from this file size on, rows are read and validated in a worker process (its start-up,
+#: about half a second, is not worth it for a small register)
+WORKER_MIN_BYTES = 8 << 20
 REJECTS_COLUMNS = ("line", "column", "value", "reason")
 
 _FALSE_FLAGS = frozenset({"", "0", "non", "n", "no", "false", "faux", "aucun", "aucune", "neant"})
@@ -146,6 +150,7 @@ async def import_register(
     rejects_path: Path | None = None,
     on_progress: Callable[[int], None] | None = None,
     now: datetime,
+    in_worker: bool | None = None,
 ) -> ImportReport:
     """Import the register file at ``path`` (CSV or XLSX) into the database.
 
@@ -155,41 +160,106 @@ async def import_register(
     (``rejects_path``, by default ``<name>-rejets.csv`` beside the input, written only when
     there is something to report). ``dry_run`` computes the whole report and writes
     nothing to the database. ``on_progress`` is called with the number of rows done.
+    ``in_worker``: read and validate in a second process while this one writes (default:
+    for files of :data:`WORKER_MIN_BYTES` or more, where it pays for its start-up).
     """
     if now.tzinfo is None:
         raise InputError("import_register(): now must be an aware datetime")
     fields = load_mapping(mapping) if mapping is not None else None
     people = PersonRepository(session_factory)
-    report = ImportReport(path, dry_run=dry_run)
+    with open_register(path) as register:  # refused before the database is even read
+        ColumnMap.build(register.headers, source=path, mapping=fields)
+    job = _Job(path, fields, await people.snapshot(), now, dry_run, await people.dialect())
+    if in_worker is None:
+        in_worker = _file_stamp(path)[0] >= WORKER_MIN_BYTES
+    if dry_run:
+        outcome = await _run(job, people, in_worker=in_worker, on_progress=on_progress)
+    else:
+        async with people.bulk_writes():
+            outcome = await _run(job, people, in_worker=in_worker, on_progress=on_progress)
+        await people.remove(outcome.to_remove, now=now)
+        await people.flag_shared_numbers()
 
+    report = outcome.report
+    if report.rejections:
+        target = rejects_path or default_rejects_path(path)
+        write_rejects(target, report.rejections, outcome.headers, delimiter=outcome.delimiter)
+        report.rejects_path = target
+    return report
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """What the analysis of a file needs (picklable: it may run in a worker process)."""
+
+    path: Path
+    fields: dict[str, Field] | None
+    snapshot: RegisterSnapshot
+    now: datetime
+    dry_run: bool
+    #: the database's dialect, which batches are encoded for
+    dialect: str
+
+
+@dataclass(slots=True)
+class _Outcome:
+    report: ImportReport
+    #: people stored and on the register, that the file no longer lists
+    to_remove: list[str]
+    headers: list[str]
+    delimiter: str
+
+
+async def _run(
+    job: _Job,
+    people: PersonRepository,
+    *,
+    in_worker: bool,
+    on_progress: Callable[[int], None] | None,
+) -> _Outcome:
+    if not in_worker:
+        return await _analyse(job, people, on_progress)
+    outcome = await run_in_worker(
+        _analyse_in_worker, job, write=people.write_encoded, on_progress=on_progress
+    )
+    if on_progress is not None:
+        on_progress(outcome.report.read)
+    return outcome
+
+
+async def _analyse_in_worker(job: _Job, sink: PipeSink) -> _Outcome:
+    return await _analyse(job, sink, sink.progress)
+
+
+async def _analyse(
+    job: _Job, sink: BatchSink, on_progress: Callable[[int], None] | None
+) -> _Outcome:
+    """Both passes over the file; batches of people to write go to ``sink`` (unless a dry
+    run). Raises :class:`InputError` when the file cannot be read."""
+    path = job.path
+    report = ImportReport(path, dry_run=job.dry_run)
+    snapshot = job.snapshot
     stamp = _file_stamp(path)
     with open_register(path) as register, _fewer_collections():
-        columns = ColumnMap.build(register.headers, source=path, mapping=fields)
+        columns = ColumnMap.build(register.headers, source=path, mapping=job.fields)
         report.description = register.description
         report.ignored_columns = columns.ignored
-        snapshot = await people.snapshot()
         plan = _identity_pass(register.rows(), columns)
     to_remove = [key for key in snapshot.active if key not in plan.seen]
     plan.seen.clear()
 
     _check_unchanged(path, stamp)
     with open_register(path) as register, _fewer_collections():
-        importer = _Importer(columns, snapshot, plan, report, people, now=now, dry_run=dry_run)
+        importer = _Importer(
+            columns, snapshot, plan, report, sink, now=job.now, dry_run=job.dry_run
+        )
         delimiter = register.delimiter
         await importer.run(register, on_progress)
     _check_unchanged(path, stamp)
 
     report.removed = len(to_remove)
     report.issues.sort(key=lambda issue: issue.line)
-    if not dry_run:
-        await people.remove(to_remove, now=now)
-        await people.flag_shared_numbers()
-
-    if report.rejections:
-        target = rejects_path or default_rejects_path(path)
-        write_rejects(target, report.rejections, columns.headers, delimiter=delimiter)
-        report.rejects_path = target
-    return report
+    return _Outcome(report, to_remove, columns.headers, delimiter)
 
 
 def _file_stamp(path: Path) -> tuple[int, int]:
@@ -368,7 +438,7 @@ class _Importer:
         snapshot: RegisterSnapshot,
         plan: _IdentityPlan,
         report: ImportReport,
-        people: PersonRepository,
+        sink: BatchSink,
         *,
         now: datetime,
         dry_run: bool,
@@ -377,7 +447,7 @@ class _Importer:
         self.snapshot = snapshot
         self.plan = plan
         self.report = report
-        self.people = people
+        self.sink = sink
         self.now = now
         self.dry_run = dry_run
         self.width = len(columns.headers)
@@ -417,7 +487,7 @@ class _Importer:
         added, changed = self.added, self.changed
         self.added, self.changed = [], []
         if not self.dry_run:
-            await self.people.write_batch(added, changed, now=self.now)
+            await self.sink.write_batch(added, changed, now=self.now)
 
     def _row(self, line: int, cells: list[str], person: str | None) -> None:
         record = self._record(line, cells, person)
