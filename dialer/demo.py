@@ -10,7 +10,9 @@
 3. Serves the whole product (engine, agents' screens, supervision, team inbox) and lets
    robot agents work through the same web interface a person uses: log in, connect the
    phone, go ready, fill the questionnaire when a call pops, give the disposition.
-4. Reports the outcomes, the people reached, the handling time, and the alerts raised.
+   The live dashboard's address is printed: open it to watch the campaign move.
+4. Prints the campaign report (funnel, outcomes, handling time, billing reconciled with
+   the ledger) and the alerts raised, and writes it as CSV, XLSX and PDF.
 """
 
 from __future__ import annotations
@@ -21,29 +23,28 @@ import random
 import secrets
 import shutil
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 
-from sqlalchemy import select
-
+from dialer.alerts.messages import need_label
 from dialer.campaigns.start import start_campaign
 from dialer.campaigns.templates import template
-from dialer.core.handling_time import CallTiming, summarize
 from dialer.core.outcomes import OUTCOME_LABELS_FR
-from dialer.core.planning import RESULT_LABELS_FR, RetryPolicy
-from dialer.core.planning import CycleResult as PlannedResult
+from dialer.core.planning import RetryPolicy
 from dialer.core.windows import CallingWindows, OpeningInterval, window_end
+from dialer.questionnaires import load_questionnaires
 from dialer.register.importer import import_register
+from dialer.reports.files import write_report_files
+from dialer.reports.service import ReportBuilder
 from dialer.rig.asterisk import Rig
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
 from dialer.rig.demo_accounts import SUPERVISOR, TEAM_MEMBER, provision_demo_people
 from dialer.rig.robot_agents import RobotAgent
 from dialer.rig.world import SimulatedWorld
-from dialer.server import running_service
+from dialer.server import QUESTIONNAIRES, running_service
 from dialer.settings import Settings
 from dialer.storage.database import (
     SessionFactory,
@@ -51,15 +52,13 @@ from dialer.storage.database import (
     create_session_factory,
     migrate_engine,
 )
-from dialer.storage.database import transaction as db_transaction
-from dialer.storage.models import Attempt, CycleResult
 from dialer.storage.schedule import CycleSchedule, MemberStatus
-from dialer.storage.web_models import Alert
 from dialer.telephony.ami import AmiClient
 from dialer.telephony.probe import dial_and_classify
 
 DEMO_DIR = Path("var/demo")
-PEOPLE = 60
+PEOPLE = 250
+AGENTS = 8
 BEHAVIOURS_FR = {
     CalleeBehaviour.ANSWERS: "décroche et parle",
     CalleeBehaviour.BUSY: "occupé (486)",
@@ -108,7 +107,7 @@ def write_register(path: Path, count: int, rng: random.Random) -> None:
             behaviour = rng.choices(behaviours, weights=weights)[0]
             callee = SimulatedCallee(
                 behaviour,
-                ring_s=rng.randint(1, 8),
+                ring_s=rng.randint(1, 6),
                 talk_s=rng.randint(25, 45) + 100 * (index // 100),
                 serial=index % 100,
             )
@@ -159,7 +158,7 @@ async def run_demo(
     settings: Settings, say: Callable[[str], None], *, minutes: float = 6.0, port: int = 8080
 ) -> None:
     rng = random.Random(2026)
-    agents = [f"agent-{settings.rig.first_agent_extension + i}" for i in range(4)]
+    agents = [f"agent-{settings.rig.first_agent_extension + i}" for i in range(AGENTS)]
     settings = settings.model_copy(
         update={
             "rig": settings.rig.model_copy(update={"agents": len(agents)}),
@@ -226,6 +225,11 @@ async def campaign_demo(
     ) as service:  # fmt: skip
         say(f"Service : {service.url}  (mot de passe de démonstration : {password})")
         say(f"  agents : {', '.join(agents)} ; superviseur : {SUPERVISOR} ; équipe : {TEAM_MEMBER}")
+        say(
+            f"  Tableau de bord en direct : {service.url}/tableau-de-bord "
+            f"(se connecter en {SUPERVISOR})"
+        )
+        say(f"  Rapport de la campagne : {service.url}/rapports/{started.campaign_id}")
         stop = asyncio.Event()
         robots = [
             RobotAgent(
@@ -254,39 +258,49 @@ async def campaign_demo(
                 break
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await report(service.sessions, service.engine.finished if service.engine else [], say)
+        await service.engine.flush()
+        await report(service.sessions, started.campaign_id, say)
 
 
-async def report(
-    sessions: SessionFactory, timings: list[CallTiming], say: Callable[[str], None]
-) -> None:
-    """What the campaign did, from the ledger, the results and the alerts."""
-    async with db_transaction(sessions) as session:
-        outcomes = Counter(
-            OUTCOME_LABELS_FR[a.outcome]
-            for a in await session.scalars(select(Attempt))
-            if a.outcome
-        )
-        results = Counter(
-            PlannedResult(r.result.value) for r in await session.scalars(select(CycleResult))
-        )
-        alerts = list(await session.scalars(select(Alert).order_by(Alert.priority)))
-    say("Rapport de la démonstration :")
-    say("  Tentatives : " + ", ".join(f"{k} {v}" for k, v in outcomes.most_common()))
+async def report(sessions: SessionFactory, campaign_id: int, say: Callable[[str], None]) -> None:
+    """The campaign report, as a supervisor gets it (``dialer report``, /rapports): from
+    the ledger, with the billing reconciled call by call; written as CSV, XLSX and PDF."""
+    builder = ReportBuilder(sessions, catalog=load_questionnaires(QUESTIONNAIRES))
+    result = await builder.build(campaign_id, None, now=datetime.now(UTC))
+    figures, billing = result.figures, result.billing
+    say(f"Rapport : {result.scope}")
+    say("  Entonnoir : " + " → ".join(f"{step.label} {step.count}" for step in figures.funnel))
     say(
-        "  Résultats par personne : "
-        + ", ".join(f"{RESULT_LABELS_FR[k]} {v}" for k, v in results.most_common())
+        "  Tentatives : "
+        + ", ".join(f"{line.label} {line.count}" for line in figures.outcomes if line.count)
     )
-    useful = results.get(PlannedResult.REACHED, 0)
+    useful = figures.useful_contacts
+    share = useful / figures.register if figures.register else 0.0
     say(
-        f"  Contacts utiles (questionnaire complet) : {useful}/{PEOPLE} "
-        f"({100 * useful / PEOPLE:.0f} %)"
+        f"  Contacts utiles (questionnaire complet) : {useful}/{figures.register} "
+        f"({100 * share:.0f} % ; objectif 65–70 %)"
     )
-    dmt = summarize(timings)
+    dmt = figures.dmt_overall
     say(
         f"  DMT : {dmt.mean_handling_s:.1f} s (conversation {dmt.mean_talk_s:.1f} s + "
         f"après-appel {dmt.mean_wrap_up_s:.1f} s) sur {dmt.calls} appels traités"
     )
-    say(f"  Alertes levées : {len(alerts)}")
-    for alert in alerts[:10]:
-        say(f"    P{alert.priority} {alert.need} : {alert.message}")
+    for agent in figures.dmt_by_agent:
+        say(f"    {agent.agent:<12} {agent.calls:>3} appels, DMT moyenne {agent.mean_s:.1f} s")
+    say(f"  À suivre par les équipes de terrain (jamais joints) : {len(figures.follow_up)}")
+    bill = billing.bill
+    reconciled = "oui" if billing.reconciliation.balanced else "NON"
+    say(
+        f"  Facturation : {billing.reconciliation.billed_count} contacts facturés, "
+        f"{bill.total_excluding_vat} {bill.currency} HT "
+        f"({bill.total_including_vat} {bill.currency} TTC) ; "
+        f"rapproché du journal d'appels : {reconciled}"
+    )
+    say(f"  Alertes levées : {len(figures.alerts)}")
+    for alert in sorted(figures.alerts, key=lambda line: line.priority)[:10]:
+        say(f"    P{alert.priority} {need_label(alert.need)} : {alert.message}")
+    written = await asyncio.to_thread(write_report_files, result, DEMO_DIR / "rapport")
+    say(f"  Rapport écrit dans {DEMO_DIR / 'rapport'} ({len(written)} fichiers, dont le PDF) :")
+    for path in written:
+        if path.suffix != ".csv":
+            say(f"    {path}")

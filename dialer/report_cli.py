@@ -12,13 +12,13 @@ import click
 from dialer.errors import ConflictError, DialerError
 from dialer.questionnaires import QuestionnaireCatalog, load_questionnaires
 from dialer.reports import tables
-from dialer.reports.exports import csv_bytes, csv_cell, xlsx_bytes
+from dialer.reports.exports import csv_cell
+from dialer.reports.files import FORMATS, write_report_files
 from dialer.reports.service import Report, ReportBuilder
 from dialer.settings import Settings
 from dialer.storage.database import create_engine, create_session_factory, migrate_engine
 
 QUESTIONNAIRES = Path(__file__).resolve().parents[1] / "ivr_scripts" / "questionnaires"
-FORMATS = ("csv", "xlsx", "pdf")
 
 
 def _catalog() -> QuestionnaireCatalog | None:
@@ -132,25 +132,7 @@ def report_export(
 ) -> None:
     """Écrit le rapport en CSV, XLSX et/ou PDF dans --out."""
     result = _report(ctx, campaign, cycle, price_grid)
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    all_tables = tables.all_tables(result)
-    for fmt in formats or FORMATS:
-        if fmt == "csv":
-            for table in all_tables:
-                path = out / f"{result.file_stem}-{table.key}.csv"
-                path.write_bytes(csv_bytes(table, result.zone))
-                written.append(path)
-        elif fmt == "xlsx":
-            path = out / f"{result.file_stem}.xlsx"
-            path.write_bytes(xlsx_bytes(all_tables, result.zone))
-            written.append(path)
-        else:
-            from dialer.reports.pdf import render_pdf  # noqa: PLC0415 - matplotlib is slow to load
-
-            path = out / f"{result.file_stem}.pdf"
-            path.write_bytes(render_pdf(result))
-            written.append(path)
+    written = write_report_files(result, out, formats or FORMATS)
     click.echo(f"Rapport : {result.scope}")
     for path in written:
         click.echo(f"  {path}")

@@ -38,6 +38,8 @@ from dialer.storage.database import (
 from dialer.telephony.ami import AmiCredentials
 from dialer.telephony.node import AsteriskNode
 from dialer.web.app import build_screens, create_app
+from dialer.web.metrics import configure_metrics
+from dialer.web.reports import configure_reports
 from dialer.web.sip import SipAccess
 
 QUESTIONNAIRES = Path(__file__).resolve().parents[1] / "ivr_scripts" / "questionnaires"
@@ -136,6 +138,10 @@ async def running_service(
         session_lifetime=timedelta(hours=web.session_lifetime_h),
         session_idle=timedelta(minutes=web.session_idle_min),
         secure_cookies=web.secure_cookies,
+    )
+    configure_reports(app, price_grid_file=settings.billing.price_grid_file)
+    configure_metrics(
+        app, web.metrics_token.get_secret_value() if web.metrics_token is not None else None
     )
     server = uvicorn.Server(
         uvicorn.Config(app, host=web.host, port=web.port, log_level="warning", lifespan="off")

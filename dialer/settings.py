@@ -94,6 +94,9 @@ class WebSettings(BaseModel):
     sip_tls_port: int = Field(default=5061, ge=1, le=65535)
     #: the address of the inbox in alert e-mails
     public_url: str = "http://127.0.0.1:8080"
+    #: /metrics for a Prometheus scraper elsewhere: ``Authorization: Bearer <token>``
+    #: (unset: only clients on this machine may read /metrics)
+    metrics_token: SecretStr | None = None
 
 
 class SmtpSettings(BaseModel):
