@@ -3,7 +3,8 @@
 - the pacing simulator (our pacer against progressive and VICIdial-style pacing),
 - register import speed and memory (10,500 and 1,000,000 rows),
 - the real-Asterisk measurements (answer → join, join → screen pop, capacity, controller
-  CPU and memory).
+  CPU and memory),
+- the controller's memory holding a campaign over a 100,000-person register.
 
 Each runs in its own process (its peak memory is its own); the machine is described at the
 top. Benchmarks measure; they never pass or fail a build.
@@ -24,6 +25,7 @@ BENCHMARKS = (
     ("Pacing simulator", ["-m", "bench.pacing"]),
     ("Register import", ["-m", "bench.register_import"]),
     ("Real Asterisk: join latency, screen pop, capacity", ["-m", "bench.telephony"]),
+    ("Controller memory with a 100,000-person register", ["-m", "bench.controller_memory"]),
 )
 
 
