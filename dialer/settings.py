@@ -42,7 +42,9 @@ class SipSettings(BaseModel):
     bind_host: str = "127.0.0.1"
     port: int = Field(default=5060, ge=1, le=65535)
     rtp_start: int = Field(default=10000, ge=1024, le=65535)
-    rtp_end: int = Field(default=10999, ge=1024, le=65535)
+    #: each call leg takes two ports (RTP + RTCP): 10,000 ports carry 5,000 legs, i.e.
+    #: 2,500 people each talking to an agent (a 1,000-port range stopped at 500 legs)
+    rtp_end: int = Field(default=20000, ge=1024, le=65535)
     #: TLS transport for agents working from home (their softphones use TLS + SRTP)
     tls_bind_host: str = "0.0.0.0"  # noqa: S104 - remote agents connect from outside
     tls_port: int = Field(default=5061, ge=1, le=65535)

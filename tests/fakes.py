@@ -37,7 +37,7 @@ class FakeNode:
         self.placed.append(request)
         self.live.add(request.attempt_id)
 
-    async def join(self, attempt_id: str, agent: str) -> bool:
+    async def join(self, attempt_id: str, agent: str, leg_id: str) -> bool:
         self.joins.append((attempt_id, agent))
         return not self.refuse_join
 

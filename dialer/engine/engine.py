@@ -477,7 +477,7 @@ class DialingEngine:
         if seat is not None and seat.leg_id is not None:
             call.agent = seat.agent
             await self.screens.reserved(seat.agent, attempt_id)  # prepares, returns at once
-            if not await node.join(attempt_id, seat.agent):
+            if not await node.join(attempt_id, seat.agent, seat.leg_id):
                 call.agent = None
                 current = self.seats.get(seat.agent)
                 if current.state is AgentState.RESERVED and current.attempt_id == attempt_id:

@@ -20,7 +20,6 @@ CONFIG_FILES = (
     "manager.conf",
     "pjsip.conf",
     "extensions.conf",
-    "confbridge.conf",
     "cdr.conf",
     "modules.conf",
     "rtp.conf",

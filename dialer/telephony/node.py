@@ -211,11 +211,11 @@ class AsteriskNode:
             OriginateResult(request.attempt_id, int(reason) if reason else None, self._clock())
         )
 
-    async def join(self, attempt_id: str, agent: str) -> bool:
+    async def join(self, attempt_id: str, agent: str, leg_id: str) -> bool:
         client = self._require_client()
         try:
             await client.action(
-                "Setvar", {"Channel": attempt_id, "Variable": "DIALER_JOINED", "Value": "1"}
+                "Setvar", {"Channel": attempt_id, "Variable": "DIALER_JOINED", "Value": leg_id}
             )
             state = await client.action(
                 "Getvar", {"Channel": attempt_id, "Variable": "DIALER_STATE"}

@@ -152,10 +152,10 @@ class TelephonyPort(Protocol):
         """Send the Originate (Async). Returns once Asterisk accepted or refused it; the
         outcome arrives as events. Raises :class:`dialer.errors.TelephonyError`."""
 
-    async def join(self, attempt_id: str, agent: str) -> bool:
-        """Move an answered person into the agent's conference (where the agent's phone leg
-        waits). False when the dialplan had already given up (abandoned) or the person hung
-        up: the agent stays free."""
+    async def join(self, attempt_id: str, agent: str, leg_id: str) -> bool:
+        """Bridge an answered person with the agent's phone leg ``leg_id`` (waiting in the
+        agent's conference). False when the dialplan had already given up (abandoned) or
+        the person hung up: the agent stays free."""
 
     async def hang_up(self, channel_id: str) -> None: ...
 

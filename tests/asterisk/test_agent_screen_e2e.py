@@ -3,8 +3,8 @@ on the rig's Asterisk, the web app), an agent in headless Chromium and a small c
 simulated people who answer.
 
 agent-1001 (whose baresip softphone the ``world`` fixture registered) logs in, connects
-the phone and goes ready; the engine dials, a person answers and is joined to the agent's
-conference; the screen pops (latency measured from Asterisk's join timestamp, stored in the
+the phone and goes ready; the engine dials, a person answers and is bridged with the agent's
+phone leg; the screen pops (latency measured from Asterisk's join timestamp, stored in the
 ledger, to the page's own timestamp); the agent answers the heatwave questionnaire from the
 keyboard, one answer raising an alert, hangs up and submits the sheet, which ends the
 wrap-up. A team member, in a second browser, finds the alert in the team's inbox and
