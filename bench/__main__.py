@@ -4,7 +4,9 @@
 - register import speed and memory (10,500 and 1,000,000 rows),
 - the real-Asterisk measurements (answer → join, join → screen pop, capacity, controller
   CPU and memory),
-- the controller's memory holding a campaign over a 100,000-person register.
+- the controller's memory holding a campaign over a 100,000-person register,
+- the time from « Démarrer depuis l'alerte » to the first dial, with a 10,500-person
+  register.
 
 Each runs in its own process (its peak memory is its own); the machine is described at the
 top. Benchmarks measure; they never pass or fail a build.
@@ -26,6 +28,7 @@ BENCHMARKS = (
     ("Register import", ["-m", "bench.register_import"]),
     ("Real Asterisk: join latency, screen pop, capacity", ["-m", "bench.telephony"]),
     ("Controller memory with a 100,000-person register", ["-m", "bench.controller_memory"]),
+    ("From the alert to the first dial", ["-m", "bench.alert_to_dial"]),
 )
 
 
