@@ -24,6 +24,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -149,7 +150,6 @@ def create_app(
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
-        max_body_size=1_000_000,
     )
     app.state.web = service
     app.state.steering = Steering(
@@ -161,6 +161,7 @@ def create_app(
         clock=clock,
     )
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimits)
     return app
 
 
@@ -168,6 +169,31 @@ def screens_of(app: Starlette) -> AgentScreens:
     """The application's :class:`AgentScreens` (to give the engine as its notifier)."""
     service: WebService = app.state.web
     return service.screens
+
+
+#: the largest request body, by path (every other request: :data:`BODY_LIMIT`); a
+#: register of 10,500 people is about 1 MB, one of 600,000 fits in 64 MB
+BODY_LIMIT = 1_000_000
+LARGER_BODY_LIMITS = {"/api/v1/registers/import": 64 * 1024 * 1024}
+
+
+class BodyLimits:
+    """Refuses (413) a request body over its path's limit, before anything reads it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._default = RequestBodyLimitMiddleware(app, max_body_size=BODY_LIMIT)
+        self._larger = {
+            path: RequestBodyLimitMiddleware(app, max_body_size=limit)
+            for path, limit in LARGER_BODY_LIMITS.items()
+        }
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limited = self._larger.get(str(scope.get("path", "")), self._default)
+        await limited(scope, receive, send)
 
 
 class SecurityHeaders:

@@ -288,3 +288,39 @@ async def test_every_api_route_is_in_the_openapi_document(steer: SteerRig) -> No
     assert "0.03" in str(pacing)
     for ref in re.findall(r"#/components/schemas/(\w+)", str(schemas)):
         assert ref in schemas
+
+
+@pytest.mark.asyncio
+async def test_a_city_sized_register_uploads_and_other_big_bodies_are_refused(
+    steer: SteerRig,
+) -> None:
+    """10,500 people (over 1 MB) go through the register import; the same body anywhere
+    else is refused with 413 before it is read."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(
+        ["N° dossier", "Nom", "Prénom", "Date de naissance", "Adresse", "Arrondissement",
+         "Téléphone", "Personne à prévenir", "Téléphone contact"]
+    )  # fmt: skip
+    for index in range(10_500):
+        writer.writerow(
+            [f"R{index:05d}", "Lefèvre", "Hélène", "14/07/1936",
+             f"{index} boulevard Voltaire, 75011 Paris", "11e",
+             f"01 45 {index // 10_000:02d} {index // 100 % 100:02d} {index % 100:02d}",
+             "Sophie Lefèvre (fille)", "06 12 34 56 78"]
+        )  # fmt: skip
+    body = out.getvalue().encode()
+    assert len(body) > 1_000_000
+    sup = steer.auth("superviseur")
+    dry = await steer.http.post(
+        "/api/v1/registers/import",
+        files={"file": ("registre.csv", body, "text/csv")},
+        data={"dry_run": "true"},
+        headers=sup,
+    )
+    assert dry.status_code == 200, dry.text[:300]
+    assert (dry.json()["read"], dry.json()["rejected"]) == (10_500, 0)
+    elsewhere = await steer.http.post(
+        "/api/v1/teams", content=body, headers={**sup, "content-type": "application/json"}
+    )
+    assert elsewhere.status_code == 413
