@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator, Coroutine
-from contextlib import asynccontextmanager
+from collections.abc import Coroutine
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,12 +30,7 @@ from dialer.steering_cli import (
     record_cli_change,
     teams,
 )
-from dialer.storage.database import (
-    SessionFactory,
-    create_engine,
-    create_session_factory,
-    migrate_engine,
-)
+from dialer.storage.database import SessionFactory, migrated_database
 from dialer.storage.sip_accounts import SipAccountRepository
 from dialer.telephony import asterisk_config
 from dialer.telephony.ami import AmiClient
@@ -167,15 +162,9 @@ def asterisk_render(ctx: click.Context, out: Path, ami_permit: tuple[str, ...]) 
 
 
 # ---- database, register, campaigns -----------------------------------------------------
-@asynccontextmanager
-async def _database(settings: Settings) -> AsyncIterator[SessionFactory]:
+def _database(settings: Settings) -> AbstractAsyncContextManager[SessionFactory]:
     """The migrated database of the settings (SQLite file by default)."""
-    engine = create_engine(settings.database_url)
-    try:
-        await migrate_engine(engine)
-        yield create_session_factory(engine)
-    finally:
-        await engine.dispose()
+    return migrated_database(settings.database_url)
 
 
 @cli.group()

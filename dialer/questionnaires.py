@@ -104,6 +104,8 @@ from dialer.core.questionnaire import (
 from dialer.errors import InputError, NotFoundError
 
 SUFFIXES = (".yaml", ".yml")
+#: the questionnaires shipped with the product (the city's own go in the same folder)
+SHIPPED_QUESTIONNAIRES = Path(__file__).resolve().parents[1] / "ivr_scripts" / "questionnaires"
 
 _TOP_KEYS = frozenset({"id", "version", "title", "kind", "guidance", "questions", "scoring"})
 _QUESTION_KEYS = frozenset({"id", "text", "type", "choices", "weights", "required"})

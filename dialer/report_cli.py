@@ -10,15 +10,15 @@ from pathlib import Path
 import click
 
 from dialer.errors import ConflictError, DialerError
-from dialer.questionnaires import QuestionnaireCatalog, load_questionnaires
+from dialer.questionnaires import SHIPPED_QUESTIONNAIRES, QuestionnaireCatalog, load_questionnaires
 from dialer.reports import tables
 from dialer.reports.exports import csv_cell
 from dialer.reports.files import FORMATS, write_report_files
 from dialer.reports.service import Report, ReportBuilder
 from dialer.settings import Settings
-from dialer.storage.database import create_engine, create_session_factory, migrate_engine
+from dialer.storage.database import migrated_database
 
-QUESTIONNAIRES = Path(__file__).resolve().parents[1] / "ivr_scripts" / "questionnaires"
+QUESTIONNAIRES = SHIPPED_QUESTIONNAIRES
 
 
 def _catalog() -> QuestionnaireCatalog | None:
@@ -31,17 +31,13 @@ def _catalog() -> QuestionnaireCatalog | None:
 async def _build(
     settings: Settings, campaign: int, cycle: int | None, price_grid: Path | None
 ) -> Report:
-    engine = create_engine(settings.database_url)
-    try:
-        await migrate_engine(engine)
+    async with migrated_database(settings.database_url) as sessions:
         builder = ReportBuilder(
-            create_session_factory(engine),
+            sessions,
             catalog=_catalog(),
             price_grid_file=price_grid or settings.billing.price_grid_file,
         )
         return await builder.build(campaign, cycle, now=datetime.now(UTC))
-    finally:
-        await engine.dispose()
 
 
 def _report(ctx: click.Context, campaign: int, cycle: int | None, grid: Path | None) -> Report:

@@ -15,7 +15,6 @@ import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import uvicorn
 from starlette.applications import Starlette
@@ -26,7 +25,7 @@ from dialer.campaigns.control import CampaignControl
 from dialer.campaigns.ledger import StoredLedger
 from dialer.engine.engine import DialingEngine
 from dialer.errors import ConfigurationError
-from dialer.questionnaires import load_questionnaires
+from dialer.questionnaires import SHIPPED_QUESTIONNAIRES, load_questionnaires
 from dialer.rig.asterisk import Rig
 from dialer.settings import Settings
 from dialer.storage.database import (
@@ -42,7 +41,7 @@ from dialer.web.metrics import configure_metrics
 from dialer.web.reports import configure_reports
 from dialer.web.sip import SipAccess
 
-QUESTIONNAIRES = Path(__file__).resolve().parents[1] / "ivr_scripts" / "questionnaires"
+QUESTIONNAIRES = SHIPPED_QUESTIONNAIRES
 
 
 def _utcnow() -> datetime:

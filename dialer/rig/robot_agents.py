@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -55,11 +54,11 @@ from dialer.core.questionnaire import (
 )
 from dialer.core.scoring import ScoreResult, score
 from dialer.errors import DialerError
-from dialer.questionnaires import QuestionnaireCatalog, load_questionnaires
+from dialer.questionnaires import SHIPPED_QUESTIONNAIRES, QuestionnaireCatalog, load_questionnaires
 
 log = logging.getLogger(__name__)
 
-QUESTIONNAIRES = Path(__file__).resolve().parents[2] / "ivr_scripts" / "questionnaires"
+QUESTIONNAIRES = SHIPPED_QUESTIONNAIRES
 SESSION_COOKIE = "dialer_session"
 #: the screen pings its WebSocket every 25 s (the server closes a socket silent for 90 s)
 PING_EVERY_S = 25.0

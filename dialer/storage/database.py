@@ -30,6 +30,7 @@ from dialer.errors import ConfigurationError, ConflictError, StorageError
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "db"
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_POOL_TIMEOUT_S = 180.0
 #: page cache per connection (negative: KiB): big enough for the register's indexes, so a
 #: bulk import rewrites each index page once per transaction, not once per row
 SQLITE_CACHE_KIB = 64 * 1024
@@ -60,11 +61,27 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         # One connection, shared in turn (FIFO): SQLite has one writer at a time anyway,
         # and waiting in the pool is fair and cheap where competing connections spin in
         # SQLite's busy handler (at 300 calls at once, some waited past the busy timeout).
-        engine = _create_async_engine(parsed, echo=echo, pool_size=1, max_overflow=0)
+        # A burst (400 people answering at once) queues a few thousand short transactions:
+        # they wait their turn for up to SQLITE_POOL_TIMEOUT_S rather than fail at 30 s.
+        engine = _create_async_engine(
+            parsed, echo=echo, pool_size=1, max_overflow=0, pool_timeout=SQLITE_POOL_TIMEOUT_S
+        )
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         event.listen(engine.sync_engine, "begin", _begin_immediate)
         return engine
     return _create_async_engine(parsed, echo=echo, pool_pre_ping=True)
+
+
+@asynccontextmanager
+async def migrated_database(url: str) -> AsyncIterator[SessionFactory]:
+    """Sessions on the database at ``url``, migrated first; the engine is disposed on exit
+    (what a command-line command opens)."""
+    engine = create_engine(url)
+    try:
+        await migrate_engine(engine)
+        yield create_session_factory(engine)
+    finally:
+        await engine.dispose()
 
 
 def create_session_factory(engine: AsyncEngine) -> SessionFactory:
