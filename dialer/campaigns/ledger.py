@@ -32,14 +32,9 @@ class StoredLedger:
     async def mark_bridged(
         self, attempt_id: str, *, at: datetime, agent: str, answered_at: datetime
     ) -> None:
-        await self.attempts.advance(attempt_id, AttemptState.BRIDGED, at=at, agent=agent)
-        async with transaction(self._sessions) as session:
-            await session.execute(
-                update(Attempt)
-                .where(Attempt.id == attempt_id)
-                .where(Attempt.answered_at.is_(None))
-                .values(answered_at=answered_at)
-            )
+        await self.attempts.advance(
+            attempt_id, AttemptState.BRIDGED, at=at, agent=agent, answered_at=answered_at
+        )
 
     async def close(
         self,

@@ -19,7 +19,7 @@ import uuid
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, select, update
+from sqlalchemy import CursorResult, Result, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialer.core.outcomes import CallOutcome
@@ -105,9 +105,11 @@ class AttemptLedger:
         *,
         at: datetime,
         agent: str | None = None,
+        answered_at: datetime | None = None,
     ) -> None:
         """Move an attempt forward to ``ringing``, ``answered`` or ``bridged`` (``agent``:
-        who it was bridged to). Raises :class:`ConflictError` when that is not forward."""
+        who it was bridged to; ``answered_at``: when the person answered, kept if already
+        known). Raises :class:`ConflictError` when that is not forward."""
         if state in _FINAL or state is AttemptState.PLANNED:
             raise InputError(f"advance(): {state.value} is not an intermediate state")
         values: dict[str, Any] = {"state": state}
@@ -115,6 +117,8 @@ class AttemptLedger:
             values[_STAMPED[state]] = at
         if agent is not None:
             values["agent"] = agent
+        if answered_at is not None and "answered_at" not in values:
+            values["answered_at"] = func.coalesce(Attempt.answered_at, answered_at)
         async with transaction(self._sessions) as session:
             if not await _move(session, attempt_id, earlier_states(state), values):
                 await _refuse(session, attempt_id, state)

@@ -171,3 +171,27 @@ async def test_in_flight_lists_what_a_restart_must_reconcile(
         assert len(await after_restart.for_person(scene.alice_id)) == 4
     finally:
         await restarted.dispose()
+
+
+@pytest.mark.asyncio
+async def test_bridging_records_the_answer_time_unless_already_known(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    """The join's ledger write may come before the answer's: it then records the answer
+    time itself, in the same transaction; a known answer time is never overwritten."""
+    ledger = AttemptLedger(sessions)
+    first, second = await plan(ledger, scene), await plan(ledger, scene, minutes=1)
+    for attempt in (first, second):
+        assert await ledger.mark_dialing(attempt.id, at=NOW, node="asterisk-1")
+    await ledger.advance(second.id, AttemptState.ANSWERED, at=NOW + timedelta(seconds=4))
+    for attempt in (first, second):
+        await ledger.advance(
+            attempt.id,
+            AttemptState.BRIDGED,
+            at=NOW + timedelta(seconds=6),
+            agent="agent-1001",
+            answered_at=NOW + timedelta(seconds=5),
+        )
+    assert (await ledger.get(first.id)).answered_at == NOW + timedelta(seconds=5)
+    assert (await ledger.get(second.id)).answered_at == NOW + timedelta(seconds=4)
+    assert (await ledger.get(second.id)).bridged_at == NOW + timedelta(seconds=6)
