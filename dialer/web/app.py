@@ -40,7 +40,16 @@ from dialer.storage.alerts import AlertRepository, TeamRepository
 from dialer.storage.api_tokens import ApiTokenRepository
 from dialer.storage.audit import AuditLog
 from dialer.storage.database import SessionFactory
-from dialer.web import admin, agent_screen, dashboard, inbox, login, metrics, supervision
+from dialer.web import (
+    admin,
+    agent_screen,
+    dashboard,
+    inbox,
+    login,
+    metrics,
+    people_pages,
+    supervision,
+)
 from dialer.web import api as rest_api
 from dialer.web import reports as report_pages
 from dialer.web import steering as steering_pages
@@ -146,6 +155,7 @@ def create_app(
             *admin.ROUTES,
             *rest_api.ROUTES,
             *steering_pages.ROUTES,
+            *people_pages.ROUTES,
             *report_pages.ROUTES,
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ],
@@ -174,7 +184,10 @@ def screens_of(app: Starlette) -> AgentScreens:
 #: the largest request body, by path (every other request: :data:`BODY_LIMIT`); a
 #: register of 10,500 people is about 1 MB, one of 600,000 fits in 64 MB
 BODY_LIMIT = 1_000_000
-LARGER_BODY_LIMITS = {"/api/v1/registers/import": 64 * 1024 * 1024}
+LARGER_BODY_LIMITS = {
+    "/api/v1/registers/import": 64 * 1024 * 1024,
+    "/supervision/registre": 64 * 1024 * 1024,
+}
 
 
 class BodyLimits:
