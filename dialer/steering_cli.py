@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -25,12 +25,7 @@ from dialer.core.windows import PARIS
 from dialer.settings import Settings
 from dialer.storage.api_tokens import ApiTokenRepository
 from dialer.storage.audit import AuditLog
-from dialer.storage.database import (
-    SessionFactory,
-    create_engine,
-    create_session_factory,
-    migrate_engine,
-)
+from dialer.storage.database import SessionFactory, migrated_database
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,14 +45,9 @@ def _settings(ctx: click.Context) -> Settings:
     return settings
 
 
-@asynccontextmanager
-async def database(settings: Settings) -> AsyncIterator[SessionFactory]:
-    engine = create_engine(settings.database_url)
-    try:
-        await migrate_engine(engine)
-        yield create_session_factory(engine)
-    finally:
-        await engine.dispose()
+def database(settings: Settings) -> AbstractAsyncContextManager[SessionFactory]:
+    """The migrated database of the settings (offline commands, on the server)."""
+    return migrated_database(settings.database_url)
 
 
 def api_options(command: F) -> F:
@@ -91,6 +81,11 @@ def _campaign_line(c: dict[str, Any]) -> str:
         + (" (appelle)" if c.get("attached") else "")
         + (f", cycle {cycle['number']}" if cycle else "")
         + f", rythme {c['pacing_mode']}, abandons ≤ {c['max_abandon_rate'] * 100:g} %"
+        + (
+            f", lignes par agent ≤ {c['max_lines_per_agent']:g}"
+            if c.get("max_lines_per_agent") is not None
+            else ""
+        )
     )
 
 
@@ -265,6 +260,11 @@ campaign.add_command(
     type=float,
     help="Taux d'abandon maximal, part des décrochés (0.01 = 1 %, 0.03 au plus).",
 )
+@click.option(
+    "--max-lines-per-agent",
+    type=float,
+    help="Lignes en cours au plus par agent connecté et pas en pause (de 1 à 10).",
+)
 @api_options
 @click.pass_context
 def campaign_pacing(
@@ -273,6 +273,7 @@ def campaign_pacing(
     campaign_id: int,
     mode: str | None,
     max_abandon_rate: float | None,
+    max_lines_per_agent: float | None,
     url: str | None,
     token: str | None,
 ) -> None:
@@ -282,6 +283,8 @@ def campaign_pacing(
         body["mode"] = mode
     if max_abandon_rate is not None:
         body["max_abandon_rate"] = max_abandon_rate
+    if max_lines_per_agent is not None:
+        body["max_lines_per_agent"] = max_lines_per_agent
     with client(ctx, url, token) as api:
         row = api.call("PATCH", f"/campaigns/{campaign_id}/pacing", json=body)
     click.echo("Rythme changé : " + _campaign_line(row))

@@ -64,6 +64,7 @@ class CampaignView:
     state: CampaignState
     pacing_mode: PacingMode
     max_abandon_rate: float
+    max_lines_per_agent: float
     caller_id: str
     questionnaire_id: str
     created_at: datetime
@@ -84,6 +85,7 @@ class CampaignView:
             "state": self.state.value,
             "pacing_mode": self.pacing_mode.value,
             "max_abandon_rate": self.max_abandon_rate,
+            "max_lines_per_agent": self.max_lines_per_agent,
             "caller_id": self.caller_id,
             "questionnaire_id": self.questionnaire_id,
             "created_at": self.created_at.isoformat(),
@@ -145,6 +147,7 @@ class CampaignControl:
             state=campaign.state,
             pacing_mode=campaign.pacing_mode,
             max_abandon_rate=campaign.max_abandon_rate,
+            max_lines_per_agent=campaign.max_lines_per_agent,
             caller_id=campaign.caller_id,
             questionnaire_id=campaign.questionnaire_id,
             created_at=campaign.created_at,
@@ -273,24 +276,39 @@ class CampaignControl:
         actor: str,
         mode: PacingMode | None = None,
         max_abandon_rate: float | None = None,
+        max_lines_per_agent: float | None = None,
     ) -> CampaignView:
-        """Change the pacing mode and abandon cap (never above 3 %), at once if it dials."""
+        """Change the pacing mode, abandon cap (never above 3 %) and lines per agent cap (1 to
+        10), at once if it dials."""
         async with self._lock:
             campaign = await self.campaigns.get(campaign_id)
             if campaign.state is CampaignState.FINISHED:
                 raise ConflictError(f"la campagne « {campaign.name} » est terminée")
-            config = pacing_of(campaign, mode=mode, max_abandon_rate=max_abandon_rate)
+            config = pacing_of(
+                campaign,
+                mode=mode,
+                max_abandon_rate=max_abandon_rate,
+                max_lines_per_agent=max_lines_per_agent,
+            )
             before = {
                 "mode": campaign.pacing_mode.value,
                 "max_abandon_rate": campaign.max_abandon_rate,
+                "max_lines_per_agent": campaign.max_lines_per_agent,
             }
             await self.campaigns.set_pacing(
-                campaign.id, mode=config.mode, max_abandon_rate=config.max_abandon_rate
+                campaign.id,
+                mode=config.mode,
+                max_abandon_rate=config.max_abandon_rate,
+                max_lines_per_agent=config.max_lines_per_agent,
             )
             if self.current is not None and self.current.campaign_id == campaign.id:
                 self.current = replace(self.current, pacing=config)
                 self.engine.pacer = self.current.pacer
-            after = {"mode": config.mode.value, "max_abandon_rate": config.max_abandon_rate}
+            after = {
+                "mode": config.mode.value,
+                "max_abandon_rate": config.max_abandon_rate,
+                "max_lines_per_agent": config.max_lines_per_agent,
+            }
             await self._record(actor, "campaign.pacing", campaign, before=before, after=after)
             self._counters["pacing"] += 1
             return await self.view(campaign.id)

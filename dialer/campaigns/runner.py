@@ -11,7 +11,12 @@ from datetime import UTC, datetime
 from dialer.campaigns.ledger import StoredLedger
 from dialer.campaigns.queue import CycleDialQueue
 from dialer.campaigns.rules import policy_from_json, windows_from_json
-from dialer.core.pacing import DEFAULT_MAX_ABANDON_RATE, PacingConfig, PacingMode
+from dialer.core.pacing import (
+    DEFAULT_MAX_ABANDON_RATE,
+    DEFAULT_MAX_LINES_PER_AGENT,
+    PacingConfig,
+    PacingMode,
+)
 from dialer.core.planning import Cycle
 from dialer.core.windows import CallingWindows
 from dialer.engine.engine import DialingEngine, Pacer
@@ -59,13 +64,17 @@ def pacing_of(
     *,
     mode: PacingMode | None = None,
     max_abandon_rate: float | None = None,
+    max_lines_per_agent: float | None = None,
 ) -> PacingConfig:
     """The campaign's pacing settings (its stored ones unless overridden);
-    :class:`~dialer.errors.InputError` when the abandon rate is out of bounds."""
+    :class:`~dialer.errors.InputError` when the abandon rate or the lines per agent cap is
+    out of bounds."""
     rate = max_abandon_rate if max_abandon_rate is not None else campaign.max_abandon_rate
+    lines = max_lines_per_agent if max_lines_per_agent is not None else campaign.max_lines_per_agent
     return PacingConfig(
         mode=mode or campaign.pacing_mode,
         max_abandon_rate=DEFAULT_MAX_ABANDON_RATE if rate is None else rate,
+        max_lines_per_agent=DEFAULT_MAX_LINES_PER_AGENT if lines is None else lines,
     )
 
 

@@ -53,7 +53,12 @@ The predictive rule, safe by construction:
 
 Everywhere: no dial when ``now + ring timeout + close_margin`` passes the calling window's
 end (no call may still ring when the window closes), never more dials than free lines, never
-a negative number.
+a negative number, and never more lines in use than ``max_lines_per_agent`` (the dial level
+cap, :data:`DEFAULT_MAX_LINES_PER_AGENT` by default) times the agents logged in and not
+paused: lines in use are the calls dialing or ringing, the answered persons waiting and the
+connected calls (agents reserved or on a call). Progressive never reaches it (its calls
+plus the connected ones are at most the ready and busy agents, and the cap is at least one
+line per agent); predictive stops adding lines there, and its reason says so.
 
 Distributions are lognormal, fitted from the observed mean and coefficient of variation, with
 priors blended in while observations are few.
@@ -75,6 +80,11 @@ from dialer.errors import InputError
 ABANDON_RATE_CEILING = 0.03
 #: this project's default cap: the people called are old, ill or disabled
 DEFAULT_MAX_ABANDON_RATE = 0.01
+#: default dial level cap: lines in use per agent logged in and not paused
+DEFAULT_MAX_LINES_PER_AGENT = 3.0
+#: bounds of ``max_lines_per_agent``
+MIN_LINES_PER_AGENT = 1.0
+MAX_LINES_PER_AGENT = 10.0
 
 #: supply distributions are truncated here (mass beyond is counted at this value: fewer
 #: agents than in reality, so a conservative error)
@@ -177,10 +187,14 @@ class PacingDecision:
 @dataclass(frozen=True, slots=True)
 class PacingConfig:
     """A campaign's pacing settings. ``max_abandon_rate`` is a share of today's live answers
-    (0.01 = 1 %), never above :data:`ABANDON_RATE_CEILING`."""
+    (0.01 = 1 %), never above :data:`ABANDON_RATE_CEILING`. ``max_lines_per_agent``: the
+    calls in progress (dialing or ringing, answered waiting, connected) never exceed this
+    many per agent logged in and not paused (between :data:`MIN_LINES_PER_AGENT` and
+    :data:`MAX_LINES_PER_AGENT`)."""
 
     mode: PacingMode = PacingMode.PROGRESSIVE
     max_abandon_rate: float = DEFAULT_MAX_ABANDON_RATE
+    max_lines_per_agent: float = DEFAULT_MAX_LINES_PER_AGENT
     #: the day aims at this share of the cap (the rest is margin for bad luck)
     target_share: float = 0.75
     #: the largest probability that one added line ends in an abandon
@@ -216,6 +230,12 @@ class PacingConfig:
             raise InputError(
                 f"max_abandon_rate must be between 0 and {ABANDON_RATE_CEILING} "
                 f"({ABANDON_RATE_CEILING:.0%} of live answers), got {rate}"
+            )
+        per_agent = self.max_lines_per_agent
+        if not (MIN_LINES_PER_AGENT <= per_agent <= MAX_LINES_PER_AGENT):
+            raise InputError(
+                f"max_lines_per_agent must be between {MIN_LINES_PER_AGENT:g} and "
+                f"{MAX_LINES_PER_AGENT:g}, got {per_agent}"
             )
         # (name, lowest, highest, lowest allowed itself)
         ranges: tuple[tuple[str, float, float, bool], ...] = (
@@ -266,13 +286,56 @@ def decide(snapshot: PacingSnapshot, config: PacingConfig) -> PacingDecision:
     rate = _answer_rate(snapshot, config)
     progressive = max(0, ready - snapshot.answered_waiting - len(snapshot.dialing))
     base = _base_reason(snapshot, ready, rate)
+    room = _Room.of(snapshot, config)
     if config.mode is PacingMode.PROGRESSIVE or snapshot.lines_available == 0:
-        return _limited(progressive, base, snapshot)
-    return _predictive(snapshot, config, ready=ready, rate=rate, progressive=progressive)
+        return _limited(progressive, base, snapshot, room)
+    return _predictive(snapshot, config, ready=ready, rate=rate, progressive=progressive, room=room)
+
+
+def lines_in_use(snapshot: PacingSnapshot) -> int:
+    """Calls in progress: dialing or ringing, answered and waiting, connected (an agent
+    reserved for it or on it)."""
+    connected = sum(
+        1 for agent in snapshot.agents if agent.state in (AgentState.ON_CALL, AgentState.RESERVED)
+    )
+    return len(snapshot.dialing) + snapshot.answered_waiting + connected
+
+
+def line_cap(snapshot: PacingSnapshot, config: PacingConfig) -> int:
+    """The most calls in progress allowed: ``max_lines_per_agent`` times the agents logged
+    in and not paused, rounded down."""
+    active = sum(
+        1
+        for agent in snapshot.agents
+        if agent.state not in (AgentState.PAUSED, AgentState.LOGGED_OUT)
+    )
+    return math.floor(config.max_lines_per_agent * active + 1e-9)
+
+
+@dataclass(frozen=True, slots=True)
+class _Room:
+    """How many more calls the dial level cap allows (``dials``), and why."""
+
+    dials: int
+    why: str
+
+    @classmethod
+    def of(cls, snapshot: PacingSnapshot, config: PacingConfig) -> _Room:
+        in_use, cap = lines_in_use(snapshot), line_cap(snapshot, config)
+        return cls(
+            max(0, cap - in_use),
+            f"lines per agent cap {config.max_lines_per_agent} ({in_use} of {cap} lines in use)",
+        )
 
 
 def _predictive(
-    snapshot: PacingSnapshot, config: PacingConfig, *, ready: int, rate: float, progressive: int
+    snapshot: PacingSnapshot,
+    config: PacingConfig,
+    *,
+    ready: int,
+    rate: float,
+    progressive: int,
+    room: _Room,
 ) -> PacingDecision:
     base = _base_reason(snapshot, ready, rate)
     live, abandons = snapshot.live_answers_today, snapshot.abandons_today
@@ -284,6 +347,7 @@ def _predictive(
             f"{base}, start-up ({snapshot.recent_dials} outcomes known, "
             f"{config.min_recent_dials} needed): progressive",
             snapshot,
+            room,
         )
     target = cap * config.target_share
     spare = math.floor(cap * (live + 1) - abandons + 1e-9)  # abandons the day can still take
@@ -293,6 +357,7 @@ def _predictive(
             f"{base}, {day}: {config.spare_abandons} more would pass the {cap:.0%} cap, "
             "progressive",
             snapshot,
+            room,
         )
     talk = _blend(snapshot.talk, config.prior_talk, config.prior_weight)
     wrap = _blend(snapshot.wrap_up, config.prior_wrap_up, config.prior_weight)
@@ -303,13 +368,19 @@ def _predictive(
             f"{base}, {day}: projected rate at the {target:.2%} target, "
             "progressive (abandons only from races)",
             snapshot,
+            room,
         )
     model = _RiskModel(snapshot, config, _upper_rate(rate, snapshot, config), talk, wrap)
-    dials = min(progressive, snapshot.lines_available)
+    most = min(snapshot.lines_available, room.dials)
+    dials = min(progressive, most)
     risk, bound = 0.0, False
-    # bounded by the free lines; each added line only raises the next one's risk
-    stop = f"all {snapshot.lines_available} free lines used"
-    while dials < snapshot.lines_available:
+    # bounded by the free lines and the dial level cap; each added line only raises the next
+    # one's risk
+    if room.dials < snapshot.lines_available:
+        stop = room.why
+    else:
+        stop = f"all {snapshot.lines_available} free lines used"
+    while dials < most:
         risk, bound = model.line_risk(dials, allowed)
         if risk > allowed:
             stop = (
@@ -333,8 +404,10 @@ def _predictive(
     return PacingDecision(dials, reason)
 
 
-def _limited(dials: int, reason: str, snapshot: PacingSnapshot) -> PacingDecision:
+def _limited(dials: int, reason: str, snapshot: PacingSnapshot, room: _Room) -> PacingDecision:
     lines = snapshot.lines_available
+    if dials > room.dials and room.dials < lines:
+        return PacingDecision(room.dials, f"{reason}, {room.why} → dial {room.dials}")
     if dials > lines:
         return PacingDecision(lines, f"{reason} → dial {lines} (only {lines} free lines)")
     return PacingDecision(dials, f"{reason} → dial {dials}")

@@ -90,15 +90,23 @@ class CampaignRepository:
         return campaign
 
     async def set_pacing(
-        self, campaign_id: int, *, mode: PacingMode, max_abandon_rate: float
+        self,
+        campaign_id: int,
+        *,
+        mode: PacingMode,
+        max_abandon_rate: float,
+        max_lines_per_agent: float | None = None,
     ) -> Campaign:
-        """Store the campaign's pacing mode and abandon cap (validated by the caller)."""
+        """Store the campaign's pacing mode, abandon cap and (unless ``None``: kept) lines per
+        agent cap (validated by the caller)."""
         async with transaction(self._sessions) as session:
             campaign = await session.get(Campaign, campaign_id, with_for_update=True)
             if campaign is None:
                 raise NotFoundError(f"campaign {campaign_id}: no such campaign")
             campaign.pacing_mode = mode
             campaign.max_abandon_rate = max_abandon_rate
+            if max_lines_per_agent is not None:
+                campaign.max_lines_per_agent = max_lines_per_agent
         return campaign
 
 

@@ -227,6 +227,9 @@ class Campaign(Base):
     answering_machine_detection: Mapped[bool] = mapped_column(Boolean, default=False)
     #: the pacing's abandon cap, a share of live answers (never above 3 %; migration 0006)
     max_abandon_rate: Mapped[float] = mapped_column(Float, default=0.01)
+    #: the pacing's dial level cap: calls in progress per agent logged in and not paused
+    #: (1 to 10; migration 0007)
+    max_lines_per_agent: Mapped[float] = mapped_column(Float, default=3.0)
     state: Mapped[CampaignState] = mapped_column(_enum(CampaignState))
     created_at: Mapped[datetime]
 

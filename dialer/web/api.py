@@ -155,13 +155,16 @@ def _steer(action: str) -> Callable[[Request], Awaitable[Response]]:
 async def change_pacing(request: Request) -> Response:
     who = await caller(request, *SUPERVISORS)
     data: PacingChange = await body(request, PacingChange)
-    if data.mode is None and data.max_abandon_rate is None:
-        raise InputError("champ « mode » : indiquez mode et/ou max_abandon_rate")
+    if data.mode is None and data.max_abandon_rate is None and data.max_lines_per_agent is None:
+        raise InputError(
+            "champ « mode » : indiquez mode, max_abandon_rate et/ou max_lines_per_agent"
+        )
     view = await campaign_control(request).set_pacing(
         request.path_params["campaign_id"],
         actor=who.actor,
         mode=data.mode,
         max_abandon_rate=data.max_abandon_rate,
+        max_lines_per_agent=data.max_lines_per_agent,
     )
     return ok(view.as_json())
 

@@ -8,7 +8,12 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from dialer.core.pacing import ABANDON_RATE_CEILING, PacingMode
+from dialer.core.pacing import (
+    ABANDON_RATE_CEILING,
+    MAX_LINES_PER_AGENT,
+    MIN_LINES_PER_AGENT,
+    PacingMode,
+)
 from dialer.errors import InputError
 
 M = TypeVar("M", bound=BaseModel)
@@ -26,10 +31,17 @@ class CampaignCreate(Body):
 
 
 class PacingChange(Body):
-    """The pacing mode and/or the abandon cap (share of live answers, at most 3 %)."""
+    """The pacing mode, the abandon cap (share of live answers, at most 3 %) and/or the lines
+    per agent cap (calls in progress per agent logged in and not paused, 1 to 10)."""
 
     mode: PacingMode | None = None
     max_abandon_rate: float | None = Field(default=None, ge=0.0, le=ABANDON_RATE_CEILING)
+    max_lines_per_agent: float | None = Field(
+        default=None,
+        ge=MIN_LINES_PER_AGENT,
+        le=MAX_LINES_PER_AGENT,
+        description="lignes en cours au plus par agent connecté et pas en pause",
+    )
 
 
 class AgentCreate(Body):

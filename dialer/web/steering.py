@@ -19,7 +19,12 @@ from starlette.routing import Route
 
 from dialer.campaigns.control import STATE_LABELS
 from dialer.campaigns.templates import TEMPLATES
-from dialer.core.pacing import ABANDON_RATE_CEILING, PacingMode
+from dialer.core.pacing import (
+    ABANDON_RATE_CEILING,
+    MAX_LINES_PER_AGENT,
+    MIN_LINES_PER_AGENT,
+    PacingMode,
+)
 from dialer.errors import ConflictError, InputError
 from dialer.storage.audit import AuditFilter
 from dialer.storage.web_models import Role
@@ -77,6 +82,7 @@ async def campaigns_page(
             "pacing_labels": PACING_LABELS,
             "state_labels": STATE_LABELS,
             "ceiling_percent": ABANDON_RATE_CEILING * 100,
+            "lines_per_agent_range": (MIN_LINES_PER_AGENT, MAX_LINES_PER_AGENT),
             "can_steer": user.role is Role.SUPERVISOR,
             "engine": control.statistics(),
             "error": error,
@@ -150,15 +156,35 @@ async def change_pacing(request: Request) -> Response:
             raise InputError("taux d'abandon maximal : un nombre en %, 3 au plus") from None
         if not 0 <= percent <= ABANDON_RATE_CEILING * 100:
             raise InputError("taux d'abandon maximal : entre 0 et 3 %")
+        lines = _lines_per_agent(fields.get("lignes_par_agent", ""))
         view = await campaign_control(request).set_pacing(
             request.path_params["campaign_id"],
             actor=user.username,
             mode=mode,
             max_abandon_rate=round(percent / 100, 5),
+            max_lines_per_agent=lines,
         )
-        return f"Rythme de « {view.name} » : {PACING_LABELS[view.pacing_mode]}, {percent:g} %"
+        return (
+            f"Rythme de « {view.name} » : {PACING_LABELS[view.pacing_mode]}, {percent:g} %, "
+            f"{view.max_lines_per_agent:g} lignes par agent au plus"
+        )
 
     return await _steer_form(request, operation)
+
+
+def _lines_per_agent(raw: str) -> float | None:
+    """The form's « Lignes par agent (max) », ``None`` when left out (kept as it is)."""
+    raw = raw.replace(",", ".").strip()
+    if not raw:
+        return None
+    bounds = f"entre {MIN_LINES_PER_AGENT:g} et {MAX_LINES_PER_AGENT:g}"
+    try:
+        lines = float(raw)
+    except ValueError:
+        raise InputError(f"lignes par agent (max) : un nombre {bounds}") from None
+    if not MIN_LINES_PER_AGENT <= lines <= MAX_LINES_PER_AGENT:
+        raise InputError(f"lignes par agent (max) : {bounds}")
+    return lines
 
 
 # ---- agents -----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection
+from sqlalchemy import Connection, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialer.errors import ConflictError, NotFoundError
@@ -35,6 +35,19 @@ def _differences(connection: Connection) -> list[Any]:
 async def test_migration_0006_matches_the_models(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
         assert await connection.run_sync(_differences) == []
+
+
+@pytest.mark.asyncio
+async def test_migration_0007_gives_every_campaign_three_lines_per_agent(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.connect() as connection:
+        columns = await connection.run_sync(
+            lambda c: {col["name"]: col for col in inspect(c).get_columns("campaigns")}
+        )
+    column = columns["max_lines_per_agent"]
+    assert column["nullable"] is False
+    assert "3" in str(column["default"])
 
 
 @pytest.mark.asyncio

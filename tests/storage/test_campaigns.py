@@ -59,6 +59,31 @@ async def test_a_campaign_is_created_in_draft_and_moved_by_compare_and_set(
 
 
 @pytest.mark.asyncio
+async def test_pacing_stores_the_lines_per_agent_cap(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    campaigns = CampaignRepository(sessions)
+    assert (await campaigns.get(scene.campaign_id)).max_lines_per_agent == 3.0
+    await campaigns.set_pacing(
+        scene.campaign_id,
+        mode=PacingMode.PREDICTIVE,
+        max_abandon_rate=0.02,
+        max_lines_per_agent=2.5,
+    )
+    stored = await campaigns.get(scene.campaign_id)
+    assert (stored.pacing_mode, stored.max_abandon_rate, stored.max_lines_per_agent) == (
+        PacingMode.PREDICTIVE,
+        0.02,
+        2.5,
+    )
+    # left out: kept
+    await campaigns.set_pacing(
+        scene.campaign_id, mode=PacingMode.PROGRESSIVE, max_abandon_rate=0.01
+    )
+    assert (await campaigns.get(scene.campaign_id)).max_lines_per_agent == 2.5
+
+
+@pytest.mark.asyncio
 async def test_cycles_are_numbered_and_one_is_open_at_a_time(
     sessions: SessionFactory, scene: Scene
 ) -> None:

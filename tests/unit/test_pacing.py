@@ -21,6 +21,8 @@ from dialer.core.pacing import (
     PacingMode,
     PacingSnapshot,
     decide,
+    line_cap,
+    lines_in_use,
 )
 from dialer.errors import InputError
 
@@ -219,6 +221,48 @@ def test_predictive_is_limited_by_the_free_lines() -> None:
     assert decide(snap(BUSY_TEAM, lines_available=0), PREDICTIVE).dials == 0
 
 
+# ------------------------------------------------------------------ lines per agent
+
+#: 10 agents: 1 ready, 9 late in their wrap-up (predictive dials ahead of them)
+WRAPPING_TEAM = [(R, 2.0)] + [(WRAP, 80.0)] * 9
+
+
+def test_the_lines_per_agent_cap_defaults_to_three() -> None:
+    assert PacingConfig().max_lines_per_agent == 3.0
+
+
+def test_predictive_never_passes_the_lines_per_agent_cap() -> None:
+    ringing = (27.0,) * 6
+    free = decide(snap(WRAPPING_TEAM, dialing=ringing), PREDICTIVE)
+    assert free.dials == 7
+    capped = decide(
+        snap(WRAPPING_TEAM, dialing=ringing),
+        replace(PREDICTIVE, max_lines_per_agent=1.0),
+    )
+    assert capped.dials == 4  # 10 agents x 1.0 lines - 6 ringing
+    assert "lines per agent cap 1.0 (6 of 10 lines in use) → dial 4" in capped.reason
+
+
+def test_the_cap_counts_ringing_waiting_and_connected_calls() -> None:
+    agents = [(R, 1.0)] * 2 + [(ON, 10.0)] * 2 + [(RESERVED, 0.5)] + [(WRAP, 5.0)] + [(PAUSED, 1.0)]
+    snapshot = snap(agents, dialing=(1.0, 2.0), answered_waiting=1)
+    assert lines_in_use(snapshot) == 2 + 1 + 3  # ringing + waiting + reserved/on call
+    one = PacingConfig(max_lines_per_agent=1.0)
+    assert line_cap(snapshot, one) == 6  # the paused agent does not count
+    assert line_cap(snapshot, PacingConfig(max_lines_per_agent=2.5)) == 15  # rounded down
+
+
+@pytest.mark.parametrize("value", [0.99, 0.0, -1.0, 10.01, 100.0, float("nan"), float("inf")])
+def test_the_lines_per_agent_cap_is_checked_by_name(value: float) -> None:
+    with pytest.raises(InputError, match="max_lines_per_agent"):
+        PacingConfig(max_lines_per_agent=value)
+
+
+def test_the_lines_per_agent_cap_may_be_one_or_ten() -> None:
+    assert PacingConfig(max_lines_per_agent=1.0).max_lines_per_agent == 1.0
+    assert PacingConfig(max_lines_per_agent=10.0).max_lines_per_agent == 10.0
+
+
 # ------------------------------------------------------------------ settings
 
 
@@ -306,6 +350,7 @@ _config = st.builds(
     mode=st.sampled_from(list(PacingMode)),
     max_abandon_rate=st.floats(min_value=0.0, max_value=ABANDON_RATE_CEILING),
     max_line_risk=st.floats(min_value=0.0, max_value=0.2),
+    max_lines_per_agent=st.floats(min_value=1.0, max_value=10.0),
 )
 
 
@@ -335,7 +380,30 @@ def test_predictive_dials_at_least_what_progressive_would(
     snapshot: PacingSnapshot, config: PacingConfig
 ) -> None:
     predictive = decide(snapshot, replace(config, mode=PacingMode.PREDICTIVE))
-    assert predictive.dials >= decide(snapshot, PROGRESSIVE).dials
+    progressive = decide(snapshot, replace(config, mode=PacingMode.PROGRESSIVE))
+    assert predictive.dials >= progressive.dials
+
+
+@settings(max_examples=200, deadline=None)
+@given(snapshots())
+def test_progressive_never_needs_the_cap(snapshot: PacingSnapshot) -> None:
+    # one call per free agent: ready + connected agents never exceed the active ones, so
+    # even one line per agent leaves progressive as it is
+    one = replace(PROGRESSIVE, max_lines_per_agent=1.0)
+    assert decide(snapshot, one) == decide(snapshot, PROGRESSIVE)
+
+
+@settings(max_examples=300, deadline=None)
+@given(snapshots(), _config)
+def test_dials_never_push_the_lines_in_use_above_the_lines_per_agent_cap(
+    snapshot: PacingSnapshot, config: PacingConfig
+) -> None:
+    decision = decide(snapshot, config)
+    in_use = lines_in_use(snapshot)
+    active = sum(1 for agent in snapshot.agents if agent.state is not AgentState.PAUSED)
+    cap = config.max_lines_per_agent * active
+    assert decision.dials == 0 or in_use + decision.dials <= cap + 1e-9
+    assert f"dial {decision.dials}" in decision.reason
 
 
 @settings(max_examples=200, deadline=None)
@@ -349,6 +417,15 @@ def test_nothing_is_dialled_when_the_window_closes_within_the_ring_timeout(
     decision = decide(closing, config)
     assert decision.dials == 0
     assert decision.offers == 0
+
+
+@given(
+    st.floats(max_value=1.0, exclude_max=True, allow_nan=False)
+    | st.floats(min_value=10.0, exclude_min=True)
+)
+def test_a_lines_per_agent_cap_out_of_range_is_always_refused(value: float) -> None:
+    with pytest.raises(InputError, match="max_lines_per_agent"):
+        PacingConfig(mode=PacingMode.PREDICTIVE, max_lines_per_agent=value)
 
 
 @given(st.floats(min_value=0.03, max_value=1e6, exclude_min=True))

@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 
 from dialer.campaigns.control import CampaignControl
+from dialer.core.pacing import PacingConfig, PacingDecision, PacingSnapshot, decide
+from dialer.engine import pacing_view
 from dialer.storage import CampaignRepository, CampaignState
 from tests.web.conftest import log_in
 from tests.web.steering_support import SteerRig, build_engine, ready_agent, steer
@@ -145,8 +147,64 @@ async def test_pacing_changes_while_running_and_never_above_three_percent(
     stored = await CampaignRepository(steer.sessions).get(campaign_id)
     assert (stored.pacing_mode.value, stored.max_abandon_rate) == ("predictive", 0.02)
     [entry] = await steer.audit("campaign.pacing")
-    assert entry.details["before"] == {"mode": "progressive", "max_abandon_rate": 0.01}
-    assert entry.details["after"] == {"mode": "predictive", "max_abandon_rate": 0.02}
+    assert entry.details["before"] == {
+        "mode": "progressive",
+        "max_abandon_rate": 0.01,
+        "max_lines_per_agent": 3.0,
+    }
+    assert entry.details["after"] == {
+        "mode": "predictive",
+        "max_abandon_rate": 0.02,
+        "max_lines_per_agent": 3.0,
+    }
+
+
+@pytest.mark.asyncio
+async def test_the_lines_per_agent_cap_changes_while_running_within_one_and_ten(
+    steer: SteerRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    campaign_id = steer.world.campaign_id
+    sup = steer.auth("superviseur")
+    await ready_agent(steer.engine)
+    await steer.http.post(f"/api/v1/campaigns/{campaign_id}/start", headers=sup)
+    path = f"/api/v1/campaigns/{campaign_id}/pacing"
+    listed = await steer.http.get(f"/api/v1/campaigns/{campaign_id}", headers=sup)
+    assert listed.json()["max_lines_per_agent"] == 3.0
+
+    for wrong in (0.5, 10.5, "beaucoup"):
+        refused = await steer.http.patch(path, json={"max_lines_per_agent": wrong}, headers=sup)
+        assert refused.status_code == 422, wrong
+        assert "Champ « max_lines_per_agent »" in refused.json()["erreur"]
+    assert await steer.audit("campaign.pacing") == []
+
+    changed = await steer.http.patch(path, json={"max_lines_per_agent": 2.5}, headers=sup)
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["pacing_mode"], changed.json()["max_lines_per_agent"]) == (
+        "progressive",
+        2.5,
+    )
+    stored = await CampaignRepository(steer.sessions).get(campaign_id)
+    assert (stored.max_lines_per_agent, stored.max_abandon_rate) == (2.5, 0.01)
+    assert steer.control.current is not None
+    assert steer.control.current.pacing.max_lines_per_agent == 2.5
+
+    # the engine's next decision uses it
+    seen: list[PacingConfig] = []
+
+    def spying_decide(snapshot: PacingSnapshot, config: PacingConfig) -> PacingDecision:
+        seen.append(config)
+        return decide(snapshot, config)
+
+    monkeypatch.setattr(pacing_view, "decide", spying_decide)
+    steer.engine.pacer(steer.engine, steer.clock())
+    assert [c.max_lines_per_agent for c in seen] == [2.5]
+    [entry] = await steer.audit("campaign.pacing")
+    assert entry.details["before"]["max_lines_per_agent"] == 3.0
+    assert entry.details["after"] == {
+        "mode": "progressive",
+        "max_abandon_rate": 0.01,
+        "max_lines_per_agent": 2.5,
+    }
 
 
 @pytest.mark.asyncio

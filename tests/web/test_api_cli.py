@@ -138,8 +138,11 @@ def test_start_from_alert_then_steer_from_the_command_line(service: LiveService)
     code, output = run(service, "campaign", "list")
     assert code == 0
     assert "(appelle)" in output
-    code, output = run(service, "campaign", "pacing", "2", "--mode", "predictive")
+    code, output = run(
+        service, "campaign", "pacing", "2", "--mode", "predictive", "--max-lines-per-agent", "2.5"
+    )
     assert (code, "prédictif" in output or "predictive" in output) == (0, True)
+    assert "lignes par agent ≤ 2.5" in output
     code, output = run(service, "agents", "logout", "agent1")
     assert code == 0, output
     assert "Agent agent1 déconnecté" in output
@@ -159,6 +162,11 @@ def test_command_line_errors_name_the_field_and_exit_with_the_error_code(
     )
     assert code == 65
     assert "max_abandon_rate" in err
+    code, err = run_main(
+        monkeypatch, capsys, "campaign", "pacing", "1", "--max-lines-per-agent", "12", *sup
+    )
+    assert code == 65
+    assert "max_lines_per_agent" in err
     code, err = run_main(monkeypatch, capsys, "campaign", "start", "1", *sup)
     assert code == 0, err  # the seeded campaign starts
     code, err = run_main(

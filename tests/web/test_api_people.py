@@ -286,6 +286,9 @@ async def test_every_api_route_is_in_the_openapi_document(steer: SteerRig) -> No
                 assert ref in schemas
     pacing = schemas["PacingChange"]["properties"]["max_abandon_rate"]
     assert "0.03" in str(pacing)
+    lines = schemas["PacingChange"]["properties"]["max_lines_per_agent"]
+    assert "'minimum': 1.0" in str(lines)
+    assert "'maximum': 10.0" in str(lines)
     for ref in re.findall(r"#/components/schemas/(\w+)", str(schemas)):
         assert ref in schemas
 

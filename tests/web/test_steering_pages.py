@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from dialer.storage import CampaignRepository
 from tests.web.conftest import log_in
 from tests.web.steering_support import SteerRig, ready_agent, steer
 
@@ -57,6 +58,36 @@ async def test_the_supervisor_starts_from_the_alert_and_steers_from_the_page(
     assert paced.status_code == 303
     assert steer.control.current is not None
     assert steer.control.current.pacing.max_abandon_rate == 0.025
+    assert steer.control.current.pacing.max_lines_per_agent == 3.0  # left out: kept
+    page = await steer.http.get("/supervision/campagnes")
+    assert "Lignes par agent (max)" in page.text
+    assert 'name="lignes_par_agent"' in page.text
+    for wrong in ("0,5", "12", "trois"):
+        refused = await steer.http.post(
+            f"/supervision/campagnes/{campaign_id}/rythme",
+            data={
+                "csrf": csrf,
+                "mode": "predictive",
+                "taux_abandon": "2,5",
+                "lignes_par_agent": wrong,
+            },
+        )
+        assert refused.status_code == 409, wrong
+        assert "Lignes par agent (max) : " in refused.text
+    lined = await steer.http.post(
+        f"/supervision/campagnes/{campaign_id}/rythme",
+        data={"csrf": csrf, "mode": "predictive", "taux_abandon": "2,5", "lignes_par_agent": "2,5"},
+    )
+    assert lined.status_code == 303
+    assert steer.control.current.pacing.max_lines_per_agent == 2.5
+    assert campaign_id is not None
+    stored = await CampaignRepository(steer.sessions).get(campaign_id)
+    assert stored.max_lines_per_agent == 2.5
+    page = await steer.http.get("/supervision/campagnes")
+    assert "lignes par agent ≤ 2.5" in page.text
+    assert 'value="2.5"' in page.text
+    latest, _first = await steer.audit("campaign.pacing")  # newest first
+    assert latest.details["after"]["max_lines_per_agent"] == 2.5
     paused = await steer.http.post(
         f"/supervision/campagnes/{campaign_id}/pause", data={"csrf": csrf}
     )
@@ -66,7 +97,12 @@ async def test_the_supervisor_starts_from_the_alert_and_steers_from_the_page(
     journal = await steer.http.get("/supervision/journal", params={"action": "campaign."})
     assert journal.status_code == 200
     rows = re.findall(r"<td>(campaign\.[a-z_]+)</td>", journal.text)
-    assert rows == ["campaign.pause", "campaign.pacing", "campaign.start_from_alert"]
+    assert rows == [
+        "campaign.pause",
+        "campaign.pacing",
+        "campaign.pacing",
+        "campaign.start_from_alert",
+    ]
 
 
 @pytest.mark.asyncio
