@@ -145,13 +145,8 @@ async def running_service(
     server = uvicorn.Server(
         uvicorn.Config(app, host=web.host, port=web.port, log_level="warning", lifespan="off")
     )
-    serving = asyncio.create_task(server.serve())
+    serving = await start_serving(server)
     try:
-        while not server.started:
-            if serving.done():
-                serving.result()  # raises why it could not start (port taken, ...)
-                raise ConfigurationError(f"web server did not start on {web.host}:{web.port}")
-            await asyncio.sleep(0.05)
         yield Service(
             settings,
             sessions,
@@ -170,6 +165,19 @@ async def running_service(
         await dispatcher.stop()
         await node.stop()
         await database.dispose()
+
+
+async def start_serving(server: uvicorn.Server) -> asyncio.Task[None]:
+    """Start ``server`` in a task and return it once the server listens; raises why it
+    could not start (port taken, ...)."""
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        if serving.done():
+            serving.result()
+            config = server.config
+            raise ConfigurationError(f"web server did not start on {config.host}:{config.port}")
+        await asyncio.sleep(0.01)
+    return serving
 
 
 def new_secret_key() -> str:

@@ -18,7 +18,8 @@ from dialer.campaigns.rules import (
     windows_to_json,
 )
 from dialer.campaigns.templates import CampaignTemplate
-from dialer.core.planning import first_cycle, initial_attempt_time
+from dialer.core.planning import Cycle, RetryPolicy, first_cycle, initial_attempt_time
+from dialer.core.windows import CallingWindows
 from dialer.errors import ConflictError
 from dialer.storage.campaigns import CampaignRepository, CycleRepository
 from dialer.storage.database import SessionFactory
@@ -66,12 +67,11 @@ class OpenedCycle:
     first_due: datetime
 
 
-async def open_cycle(sessions: SessionFactory, campaign: Campaign, *, now: datetime) -> OpenedCycle:
-    """Open the campaign's next cycle from ``now`` and snapshot the current register into
-    it, everyone due at the first calling instant. :class:`ConflictError` when no window
-    opens before the cycle's deadline, or while a cycle is open."""
-    windows = windows_from_json(campaign.calling_windows)
-    policy = policy_from_json(campaign.retry_policy)
+def _first_cycle_due(
+    now: datetime, windows: CallingWindows, policy: RetryPolicy
+) -> tuple[Cycle, datetime]:
+    """The cycle opened at ``now`` and its first calling instant; :class:`ConflictError`
+    when no window opens before its deadline."""
     cycle = first_cycle(now, policy)
     first_due = initial_attempt_time(now=now, cycle=cycle, windows=windows, policy=policy)
     if first_due is None:
@@ -79,6 +79,16 @@ async def open_cycle(sessions: SessionFactory, campaign: Campaign, *, now: datet
             "no calling window opens before the cycle's deadline "
             f"({cycle.deadline:%Y-%m-%d %H:%M} UTC)"
         )
+    return cycle, first_due
+
+
+async def open_cycle(sessions: SessionFactory, campaign: Campaign, *, now: datetime) -> OpenedCycle:
+    """Open the campaign's next cycle from ``now`` and snapshot the current register into
+    it, everyone due at the first calling instant. :class:`ConflictError` when no window
+    opens before the cycle's deadline, or while a cycle is open."""
+    windows = windows_from_json(campaign.calling_windows)
+    policy = policy_from_json(campaign.retry_policy)
+    cycle, first_due = _first_cycle_due(now, windows, policy)
     opened = await CycleRepository(sessions).open(
         campaign.id, started_at=cycle.started_at, deadline=cycle.deadline
     )
@@ -97,15 +107,7 @@ async def start_campaign(
 ) -> StartedCampaign:
     """Create, open the first cycle and mark running, in the database only (the service's
     :class:`~dialer.campaigns.control.CampaignControl` also attaches it to the engine)."""
-    cycle = first_cycle(now, template.policy)
-    if (
-        initial_attempt_time(now=now, cycle=cycle, windows=template.windows, policy=template.policy)
-        is None
-    ):
-        raise ConflictError(
-            "no calling window opens before the cycle's deadline "
-            f"({cycle.deadline:%Y-%m-%d %H:%M} UTC)"
-        )
+    _first_cycle_due(now, template.windows, template.policy)  # refused: nothing created
     campaign = await create_from_template(
         sessions,
         template,

@@ -9,7 +9,6 @@ import json
 import logging
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -19,7 +18,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from dialer.core.agent_states import AgentState
 from dialer.errors import ConflictError, InputError, NotFoundError
 from dialer.storage.web_models import Disposition, Role
-from dialer.web.auth import User, session_token
+from dialer.web.auth import User, same_origin, session_token
 from dialer.web.call_view import DISPOSITION_LABELS
 from dialer.web.desk import PAUSE_REASONS, AgentDesk, seat_of
 from dialer.web.service import authenticated, for_script, web
@@ -258,18 +257,10 @@ async def submit_sheet(request: Request) -> Response:
 
 
 # ---- the screen's WebSocket ---------------------------------------------------------------
-def _same_origin(websocket: WebSocket) -> bool:
-    origin = websocket.headers.get("origin")
-    host = websocket.headers.get("host")
-    if origin is None:  # not a browser
-        return True
-    return host is not None and urlsplit(origin).netloc == host
-
-
 async def screen_socket(websocket: WebSocket) -> None:
     service = web(websocket)
     user = await service.auth.user_for(session_token(websocket))
-    if user is None or user.role is not Role.AGENT or not _same_origin(websocket):
+    if user is None or user.role is not Role.AGENT or not same_origin(websocket):
         await websocket.close(code=CLOSE_SESSION_ENDED)
         return
     await websocket.accept()

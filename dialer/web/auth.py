@@ -20,6 +20,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
@@ -181,6 +182,16 @@ class Authenticator:
 
 def session_token(connection: HTTPConnection) -> str | None:
     return connection.cookies.get(SESSION_COOKIE)
+
+
+def same_origin(connection: HTTPConnection) -> bool:
+    """A WebSocket opened by a page of this site (or by a program, which sends no Origin):
+    cookies ride along on cross-site WebSocket handshakes, so the origin is checked."""
+    origin = connection.headers.get("origin")
+    host = connection.headers.get("host")
+    if origin is None:  # not a browser
+        return True
+    return host is not None and urlsplit(origin).netloc == host
 
 
 def check_csrf(user: User, supplied: str | None) -> None:

@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import json
 import time
-from urllib.parse import urlsplit
 
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
@@ -23,7 +22,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from dialer.core.agent_states import AgentState
 from dialer.storage.web_models import Role
 from dialer.supervision.live import LiveDashboard
-from dialer.web.auth import session_token
+from dialer.web.auth import same_origin, session_token
 from dialer.web.desk import STATE_LABELS
 from dialer.web.service import authenticated, web
 
@@ -83,18 +82,10 @@ async def dashboard_json(request: Request) -> Response:
     return JSONResponse(snapshot.to_json())
 
 
-def _same_origin(websocket: WebSocket) -> bool:
-    origin = websocket.headers.get("origin")
-    host = websocket.headers.get("host")
-    if origin is None:  # not a browser
-        return True
-    return host is not None and urlsplit(origin).netloc == host
-
-
 async def dashboard_socket(websocket: WebSocket) -> None:
     service = web(websocket)
     token = session_token(websocket)
-    if not _same_origin(websocket):
+    if not same_origin(websocket):
         await websocket.close()  # refused before the handshake: HTTP 403
         return
     user = await service.auth.user_for(token)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialer.alerts.dispatcher import AlertDispatcher
 from dialer.alerts.raising import AlertRaiser
+from dialer.server import start_serving
 from dialer.storage import SessionFactory
 from dialer.web.app import create_app, screens_of
 from dialer.web.screens import AgentScreens
@@ -108,12 +109,7 @@ class LiveServer:
         )
         self.server = uvicorn.Server(config)
         await self.dispatcher.start()
-        serving = asyncio.create_task(self.server.serve())
-        while not self.server.started:
-            if serving.done():
-                await serving
-                return
-            await asyncio.sleep(0.01)
+        serving = await start_serving(self.server)
         self.ready.set()
         try:
             await serving

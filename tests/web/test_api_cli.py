@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from dialer import cli as cli_module
 from dialer.cli import cli
+from dialer.server import start_serving
 from dialer.storage.api_tokens import ApiTokenRepository
 from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.web.app import create_app
@@ -75,12 +76,7 @@ class LiveService:
                 app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
             )
         )
-        serving = asyncio.create_task(self.server.serve())
-        while not self.server.started:
-            if serving.done():
-                await serving
-                return
-            await asyncio.sleep(0.01)
+        serving = await start_serving(self.server)
         self.ready.set()
         try:
             await serving
