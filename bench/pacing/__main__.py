@@ -1,8 +1,10 @@
-"""Run the pacing grid: policies x team sizes x answer rates, one simulated day each.
+"""Run the pacing grid: policies x team sizes x answer rates, one simulated day each, and
+the ceiling: the engine's predictive rule against the same rule told when agents will be free
+(10 agents, 30 %, a few risk settings, 3 days each).
 
 ``python -m bench.pacing`` prints markdown tables, writes ``bench/results/pacing.md`` and the
 plot ``docs/pacing-occupancy.svg`` (and a PNG beside the results if matplotlib is
-importable). ``--quick`` runs a small grid and writes nothing.
+importable). ``--quick`` runs a small grid (and a one-day ceiling) and writes nothing.
 """
 
 from __future__ import annotations
@@ -11,33 +13,62 @@ import argparse
 import importlib
 import importlib.util
 import multiprocessing
+import statistics
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from bench.pacing.model import CalleeModel
+from bench.pacing.oracle import NAME as ORACLE
+from bench.pacing.oracle import OraclePolicy
 from bench.pacing.simulator import CorePolicy, Policy, SimulationResult, SimulationSetup, simulate
 from bench.pacing.vicidial import VicidialAdaptHardLimit
 from dialer.core.pacing import PacingConfig, PacingMode
 
-POLICIES = ("progressive", "predictive", "vicidial", "vicidial-dials")
+POLICIES = ("progressive", "predictive", ORACLE, "vicidial", "vicidial-dials")
 TEAMS = (5, 10, 20, 50)
 LIVE_RATES = (0.30, 0.55)
+#: the oracle's days cost as much as predictive's: in the grid, it runs for these teams only
+ORACLE_TEAMS = (10,)
+#: issue #7's goal: this occupancy with 10 agents, 30 % live, at most 1 % abandons
+TARGET = 0.92
+#: the ceiling: predictive and the oracle with the day's budget off (cap 3 %, aim at all of
+#: it, one spare abandon), at these risks per added line, for 10 agents and 30 % live
+CEILING_POLICIES = ("predictive", ORACLE)
+CEILING_RISKS = (0.02, 0.03, 0.05)
+CEILING_AGENTS, CEILING_RATE = 10, 0.30
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results" / "pacing.md"
 PLOT = ROOT / "docs" / "pacing-occupancy.svg"
 
-Job = tuple[str, int, float, float, int]
+#: policy, agents, live rate, hours, seed, and the ceiling's max_line_risk (None: the grid)
+Job = tuple[str, int, float, float, int, float | None]
 
 
-def make_policy(name: str) -> Policy:
+def ceiling_config(max_line_risk: float) -> PacingConfig:
+    """Predictive with the day's budget off: only ``max_line_risk`` holds the abandons."""
+    return PacingConfig(
+        mode=PacingMode.PREDICTIVE,
+        max_abandon_rate=0.03,
+        target_share=1.0,
+        spare_abandons=1,
+        max_line_risk=max_line_risk,
+    )
+
+
+def make_policy(name: str, max_line_risk: float | None = None) -> Policy:
+    if max_line_risk is not None:
+        config = ceiling_config(max_line_risk)
+        return OraclePolicy(config) if name == ORACLE else CorePolicy(config)
     if name == "progressive":
         return CorePolicy(PacingConfig(mode=PacingMode.PROGRESSIVE))
     if name == "predictive":
         return CorePolicy(PacingConfig(mode=PacingMode.PREDICTIVE))
+    if name == ORACLE:
+        return OraclePolicy()
     if name == "vicidial":
         return VicidialAdaptHardLimit()
     if name == "vicidial-dials":
@@ -51,24 +82,85 @@ def cell_seed(base: int, agents: int, live_rate: float) -> int:
 
 
 def run_job(job: Job) -> SimulationResult:
-    policy, agents, live_rate, hours, seed = job
+    policy, agents, live_rate, hours, seed, max_line_risk = job
     setup = SimulationSetup(
         agents=agents, model=CalleeModel(live_rate=live_rate), hours=hours, seed=seed
     )
-    return simulate(setup, make_policy(policy))
+    return simulate(setup, make_policy(policy, max_line_risk))
 
 
 def jobs_for(
-    teams: Sequence[int], rates: Sequence[float], hours: float, base_seed: int
+    teams: Sequence[int],
+    rates: Sequence[float],
+    hours: float,
+    base_seed: int,
+    ceiling_seeds: int = 3,
 ) -> list[Job]:
-    jobs = [
-        (policy, agents, rate, hours, cell_seed(base_seed, agents, rate))
+    """The grid's days, then the ceiling's: ``ceiling_seeds`` days per point, base seeds
+    ``base_seed``, ``base_seed + 1``... (the first meets the grid's people of that cell)."""
+    jobs: list[Job] = [
+        (policy, agents, rate, hours, cell_seed(base_seed, agents, rate), None)
         for rate in rates
         for agents in teams
         for policy in POLICIES
+        if policy != ORACLE or agents in ORACLE_TEAMS
+    ]
+    jobs += [
+        (
+            policy,
+            CEILING_AGENTS,
+            CEILING_RATE,
+            hours,
+            cell_seed(seed, CEILING_AGENTS, CEILING_RATE),
+            risk,
+        )
+        for risk in CEILING_RISKS
+        for policy in CEILING_POLICIES
+        for seed in range(base_seed, base_seed + ceiling_seeds)
     ]
     # the slowest first (predictive, big teams), so two processes finish together
-    return sorted(jobs, key=lambda job: (job[0] != "predictive", -job[1]))
+    return sorted(jobs, key=lambda job: (job[0] not in ("predictive", ORACLE), -job[1]))
+
+
+@dataclass(frozen=True, slots=True)
+class CeilingPoint:
+    """One point of the ceiling's curve: a policy at one ``max_line_risk``, over its days."""
+
+    policy: str
+    max_line_risk: float
+    days: tuple[SimulationResult, ...]
+
+    @property
+    def occupancy(self) -> float:
+        return statistics.fmean(r.occupancy for r in self.days)
+
+    @property
+    def abandons(self) -> int:
+        return sum(r.abandons for r in self.days)
+
+    @property
+    def live_answers(self) -> int:
+        return sum(r.live_answers for r in self.days)
+
+    @property
+    def abandon_rate(self) -> float:
+        return self.abandons / self.live_answers if self.live_answers else 0.0
+
+    @property
+    def peak_running_rate(self) -> float:
+        return max(r.peak_running_rate for r in self.days)
+
+
+def ceiling_points(jobs: Sequence[Job], results: Sequence[SimulationResult]) -> list[CeilingPoint]:
+    days: dict[tuple[str, float], list[SimulationResult]] = {}
+    for job, result in zip(jobs, results, strict=True):
+        risk = job[5]
+        if risk is not None:
+            days.setdefault((job[0], risk), []).append(result)
+    return [
+        CeilingPoint(policy, risk, tuple(sorted(cell, key=lambda r: r.seed)))
+        for (policy, risk), cell in sorted(days.items(), key=lambda item: item[0][::-1])
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -78,20 +170,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--hours", type=float, default=None, help="length of the day")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument(
+        "--ceiling-seeds",
+        type=int,
+        default=None,
+        help="days per point of the ceiling (3; 1 with --quick; 0: no ceiling)",
+    )
     args = parser.parse_args(argv)
     teams, rates = ((10, 50), (0.30,)) if args.quick else (TEAMS, LIVE_RATES)
     hours = args.hours if args.hours is not None else (2.0 if args.quick else 8.0)
-    jobs = jobs_for(teams, rates, hours, args.seed)
+    ceiling_seeds = args.ceiling_seeds
+    if ceiling_seeds is None:
+        ceiling_seeds = 1 if args.quick else 3
+    jobs = jobs_for(teams, rates, hours, args.seed, ceiling_seeds)
     started = time.perf_counter()
     if args.processes > 1:
         with multiprocessing.Pool(args.processes) as pool:
-            results = pool.map(run_job, jobs, chunksize=1)
+            days = pool.map(run_job, jobs, chunksize=1)
     else:
-        results = [run_job(job) for job in jobs]
+        days = [run_job(job) for job in jobs]
     elapsed = time.perf_counter() - started
+    results = [day for job, day in zip(jobs, days, strict=True) if job[5] is None]
+    ceiling = ceiling_points(jobs, days)
     command = "python -m bench.pacing" + (" " + " ".join(sys.argv[1:]) if sys.argv[1:] else "")
     report = markdown_report(
         results,
+        ceiling,
         command=command,
         elapsed=elapsed,
         processes=args.processes,
@@ -99,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         model=CalleeModel(),
     )
     print(report)
-    for line in goal_lines(results):
+    for line in goal_lines(results, ceiling):
         print(line)
     if args.quick or args.no_write:
         return 0
@@ -181,9 +285,12 @@ def results_table(results: Sequence[SimulationResult], rate: float) -> list[str]
     return lines
 
 
-def goal_lines(results: Sequence[SimulationResult]) -> list[str]:
+def goal_lines(
+    results: Sequence[SimulationResult], ceiling: Sequence[CeilingPoint] = ()
+) -> list[str]:
     """One line per cell: does predictive beat progressive at <= 1 % over the day, with the
-    running rate never above 1 %? And the 92 % target at 10 agents, 30 %."""
+    running rate never above 1 %? And the 92 % target at 10 agents, 30 %, with the ceiling
+    of the same rule beside it."""
     lines = []
     for rate in sorted({r.live_rate for r in results}):
         for agents in sorted({r.agents for r in results}):
@@ -200,12 +307,99 @@ def goal_lines(results: Sequence[SimulationResult]) -> list[str]:
                 f"running rate at most {_pct(pred.peak_running_rate, 2)}"
             )
             if agents == 10 and rate == 0.30:
-                target = pred.occupancy >= 0.92
+                target = pred.occupancy >= TARGET
                 lines.append(
                     f"{'MET' if target else 'NOT MET'}: 10 agents, 30 % live: predictive "
                     f"occupancy {_pct(pred.occupancy)} against the 92 % target"
                 )
+                lines += _ceiling_line(ceiling)
     return lines
+
+
+def _ceiling_line(ceiling: Sequence[CeilingPoint]) -> list[str]:
+    best, highest = _best_points(ceiling, ORACLE)
+    if highest is None:
+        return []
+    days = len(highest.days)
+    line = (
+        f"ceiling ({CEILING_AGENTS} agents, {_pct(CEILING_RATE, 0)} live, day budget off, "
+        f"{days} day{'s' * (days > 1)} per point): with exact agent free times the same rule"
+    )
+    top = f"at most {_pct(highest.occupancy)} at {_pct(highest.abandon_rate, 2)} abandons"
+    if best is None:
+        return [f"{line} never keeps the day within 1 % abandons, {top}"]
+    line += (
+        f" reaches {_pct(best.occupancy)} at {_pct(best.abandon_rate, 2)} abandons, running "
+        f"rate up to {_pct(best.peak_running_rate, 2)}"
+    )
+    return [line if best is highest else f"{line}; {top}"]
+
+
+def _best_points(
+    ceiling: Sequence[CeilingPoint], policy: str
+) -> tuple[CeilingPoint | None, CeilingPoint | None]:
+    """A policy's best point within 1 % abandons over the day, and its highest occupancy."""
+    curve = [p for p in ceiling if p.policy == policy]
+    within = [p for p in curve if p.abandon_rate <= 0.01]
+    best = max(within, key=lambda p: p.occupancy) if within else None
+    return best, max(curve, key=lambda p: p.occupancy) if curve else None
+
+
+def ceiling_table(ceiling: Sequence[CeilingPoint]) -> list[str]:
+    lines = [
+        "| max line risk | policy | occupancy (mean; each day) | abandoned, all days | "
+        "peak running rate (worst day) |",
+        "|---:|---|---:|---:|---:|",
+    ]
+    for p in ceiling:
+        each = " / ".join(f"{100 * r.occupancy:.1f}" for r in p.days)
+        lines.append(
+            f"| {_pct(p.max_line_risk, 0)} | {p.policy} | {_pct(p.occupancy)} ({each}) | "
+            f"{_pct(p.abandon_rate, 2)} ({p.abandons}/{p.live_answers}) | "
+            f"{_pct(p.peak_running_rate, 2)} |"
+        )
+    return lines
+
+
+def ceiling_summary(ceiling: Sequence[CeilingPoint]) -> str:
+    """What the curve shows, in words, from its numbers."""
+    ranges = []
+    for policy in CEILING_POLICIES:
+        curve = [p for p in ceiling if p.policy == policy]
+        if curve:
+            occupancy = sorted(p.occupancy for p in curve)
+            abandons = sorted(p.abandon_rate for p in curve)
+            ranges.append(
+                f"{policy} {_pct(occupancy[0])} to {_pct(occupancy[-1])} occupancy at "
+                f"{_pct(abandons[0], 2)} to {_pct(abandons[-1], 2)} abandons"
+            )
+    sentences = ["Over these settings: " + "; ".join(ranges) + "."]
+    best, highest = _best_points(ceiling, ORACLE)
+    core, _ = _best_points(ceiling, "predictive")
+    if best is None:
+        sentences.append("With exact agent free times, no setting keeps the day within 1 %.")
+    else:
+        versus = (
+            f"predictive: {_pct(core.occupancy)} at {_pct(core.abandon_rate, 2)}"
+            if core is not None
+            else "predictive: no setting within 1 %"
+        )
+        sentences.append(
+            f"Within 1 % abandons over the day, exact agent free times give at best "
+            f"{_pct(best.occupancy)} at {_pct(best.abandon_rate, 2)} ({versus}), "
+            f"{_versus_target(best.occupancy)}."
+        )
+    if highest is not None and highest is not best:
+        sentences.append(
+            f"The oracle's highest occupancy here, {_pct(highest.occupancy)} at "
+            f"{_pct(highest.abandon_rate, 2)} abandons, is {_versus_target(highest.occupancy)}."
+        )
+    return " ".join(sentences)
+
+
+def _versus_target(occupancy: float) -> str:
+    points = 100 * (occupancy - TARGET)
+    return f"{abs(points):.1f} points {'under' if points < 0 else 'over'} the 92 % target"
 
 
 def vicidial_table(results: Sequence[SimulationResult]) -> list[str]:
@@ -230,6 +424,7 @@ def vicidial_table(results: Sequence[SimulationResult]) -> list[str]:
 
 def markdown_report(
     results: Sequence[SimulationResult],
+    ceiling: Sequence[CeilingPoint],
     *,
     command: str,
     elapsed: float,
@@ -239,10 +434,12 @@ def markdown_report(
 ) -> str:
     hours = sorted({r.hours for r in results})
     m = {f.name: getattr(model, f.name) for f in fields(model) if f.name != "live_rate"}
+    ceiling_days = sum(len(p.days) for p in ceiling)
     out = [
         "# Pacing bench: agent occupancy against abandoned calls",
         "",
-        f"Generated by `{command}`: {len(results)} simulated days of "
+        f"Generated by `{command}`: {len(results) + ceiling_days} simulated days "
+        f"({len(results)} in the grid, {ceiling_days} for the ceiling) of "
         f"{', '.join(f'{h:g}' for h in hours)} h, {elapsed:.0f} s wall clock on {processes} "
         f"process(es), base seed {base_seed}. Regenerate rather than edit.",
         "",
@@ -276,6 +473,11 @@ def markdown_report(
         "free agent).",
         "- **predictive**: `dialer.core.pacing.decide`, mode PREDICTIVE, default settings "
         "(cap 1 % of today's live answers, aim 75 % of it, at most 3 % risk per added line).",
+        f"- **{ORACLE}**: not a policy a dialer can have, a ceiling: the same `decide()` "
+        "and settings as predictive, its risk model told each busy agent's true remaining "
+        "talk + wrap-up time instead of estimating it (bench/pacing/oracle.py); which calls "
+        "answer, and when, stay estimated. Run with "
+        f"{', '.join(str(n) for n in ORACLE_TEAMS)} agents only in the grid.",
         "- **vicidial**: VICIdial's ADAPT_HARD_LIMIT adaptive dial level with its defaults "
         "(bench/pacing/vicidial.py), its hard limit on drops as a share of human answers "
         "(VICIdial 2.14's AST_VDadapt.pl).",
@@ -288,8 +490,24 @@ def markdown_report(
         out += [f"## Results: {_pct(rate, 0)} of dials reach a person", ""]
         out += results_table(results, rate)
         out.append("")
+    if ceiling:
+        seeds = range(base_seed, base_seed + max(len(p.days) for p in ceiling))
+        out += [
+            f"## Ceiling: the same rule with exact agent free times ({CEILING_AGENTS} agents, "
+            f"{_pct(CEILING_RATE, 0)} live)",
+            "",
+            f"Predictive and {ORACLE} with the day's budget off (cap 3 %, `target_share` 1.0, "
+            "`spare_abandons` 1), so that only `max_line_risk` sets how hard they dial: the "
+            f"occupancy / abandons trade-off. Base seed{'s' * (len(seeds) > 1)} "
+            f"{', '.join(str(s) for s in seeds)}, one day each (the first meets the grid's "
+            "people); abandoned: all the days' abandons over their live answers. Nothing holds "
+            "the running rate under 1 % here.",
+            "",
+        ]
+        out += ceiling_table(ceiling)
+        out += ["", ceiling_summary(ceiling), ""]
     out += ["## Goal check", ""]
-    out += [f"- {line}" for line in goal_lines(results)]
+    out += [f"- {line}" for line in goal_lines(results, ceiling)]
     out += ["", "## VICIdial's dial level", ""]
     out += vicidial_table(results)
     out.append("")
@@ -301,6 +519,7 @@ def markdown_report(
 _COLOURS = {
     "progressive": "#6b6b6b",
     "predictive": "#1f5fbf",
+    ORACLE: "#7d3c98",
     "vicidial": "#c0392b",
     "vicidial-dials": "#e67e22",
 }

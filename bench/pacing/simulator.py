@@ -52,12 +52,15 @@ _RESOLVE, _TALK_END, _WRAP_END, _GRACE, _DROP = range(5)
 
 @dataclass(frozen=True, slots=True)
 class DayCounters:
-    """Today's counters as a policy may see them (VICIdial reads its own drop count)."""
+    """Today's counters as a policy may see them (VICIdial reads its own drop count), and
+    ``busy_left``: the true seconds until each agent on a call or in wrap-up is ready again,
+    which no dialer can know (only the bench's oracle, :mod:`bench.pacing.oracle`, reads it)."""
 
     dials: int
     live_answers: int
     abandons: int
     drops: int
+    busy_left: tuple[float, ...] = ()
 
 
 class Policy(Protocol):
@@ -181,6 +184,7 @@ class _Day:
         self.state = [AgentState.READY] * n
         self.since = [0.0] * n
         self.current = [-1] * n
+        self.free_at = [0.0] * n  # when each agent is ready again (past for a ready one)
         self.ready: deque[int] = deque(range(n))
         self.on_call = 0
         self.talk, self.wrap, self.to_answer = _Running(), _Running(), _Running()
@@ -205,7 +209,10 @@ class _Day:
             now = float(second)
             self._events_until(now)
             snapshot = self._snapshot(now)
-            day = DayCounters(len(self.calls), self.live_answers, self.abandons, self.drops)
+            busy_left = tuple(at - now for at in self.free_at if at > now)
+            day = DayCounters(
+                len(self.calls), self.live_answers, self.abandons, self.drops, busy_left
+            )
             dials = self.policy.dials(snapshot, day)
             assert 0 <= dials <= snapshot.lines_available, (self.policy.name, dials, snapshot)
             for _ in range(dials):
@@ -305,6 +312,8 @@ class _Day:
         self.state[agent] = AgentState.ON_CALL
         self.since[agent] = now
         self.current[agent] = call
+        # the same sum as the events' times: the end of the wrap-up comes at exactly this time
+        self.free_at[agent] = now + person.talk + person.wrap_up
         self.on_call += 1
         self.joined += 1
         handling = person.talk + person.wrap_up

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 
 import pytest
 
-from bench.pacing import simulator
+from bench.pacing import oracle, simulator
 from bench.pacing.model import CalleeModel, PersonStream
+from bench.pacing.oracle import OraclePolicy, OracleRiskModel
 from bench.pacing.simulator import (
     CorePolicy,
     Policy,
@@ -17,8 +19,9 @@ from bench.pacing.simulator import (
 )
 from bench.pacing.vicidial import VicidialAdaptHardLimit
 from dialer.core import pacing
+from dialer.core.agent_states import AgentState
 from dialer.core.outcomes import CallOutcome
-from dialer.core.pacing import PacingConfig, PacingMode
+from dialer.core.pacing import DurationStats, PacingConfig, PacingMode, PacingSnapshot
 
 SHORT = SimulationSetup(agents=5, model=CalleeModel(live_rate=0.30), hours=0.5, seed=3)
 
@@ -123,3 +126,68 @@ def test_vicidial_overshoots_at_start() -> None:
     assert extras["level_15s"] > 1.5
     assert extras["level_30s"] >= 2.0
     assert 1.0 <= extras["level_mean"] <= 3.0
+
+
+# a world without chance: every dial answers after 12.5 s, every call lasts 20 s + 5 s wrap-up
+TALK, WRAP = 20.0, 5.0
+CERTAIN = CalleeModel(
+    live_rate=1.0,
+    machine_rate=0.0,
+    busy_rate=0.0,
+    ring_mean=12.5,
+    ring_cv=0.0,
+    talk_mean=TALK,
+    talk_cv=0.0,
+    wrap_mean=WRAP,
+    wrap_cv=0.0,
+)
+#: the day's budget off (3 % cap): predictive from the 34th live answer
+BUDGET_OFF = PacingConfig(
+    mode=PacingMode.PREDICTIVE,
+    max_abandon_rate=0.03,
+    target_share=1.0,
+    spare_abandons=1,
+    max_line_risk=0.05,
+)
+
+
+def test_the_oracle_sees_the_true_remaining_busy_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[PacingSnapshot, OracleRiskModel]] = []
+
+    class Recording(OracleRiskModel):
+        def __init__(
+            self,
+            snapshot: PacingSnapshot,
+            config: PacingConfig,
+            rate: float,
+            talk: DurationStats,
+            wrap: DurationStats,
+            *,
+            busy_left: Sequence[float],
+        ) -> None:
+            super().__init__(snapshot, config, rate, talk, wrap, busy_left=busy_left)
+            seen.append((snapshot, self))
+
+    monkeypatch.setattr(oracle, "OracleRiskModel", Recording)
+    engines = pacing._RiskModel
+    setup = SimulationSetup(agents=3, model=CERTAIN, hours=0.5, seed=1)
+    day = simulate(setup, OraclePolicy(BUDGET_OFF))
+    assert pacing._RiskModel is engines  # swapped during each decision only
+    assert day.live_answers > 34
+    partly = 0
+    for snapshot, model in seen:
+        # the truth, from the agents' states: the rest of a 20 s call, then a 5 s wrap-up
+        truth = sorted(
+            (TALK + WRAP if agent.state is AgentState.ON_CALL else WRAP) - agent.seconds_in_state
+            for agent in snapshot.agents
+            if agent.state in (AgentState.ON_CALL, AgentState.WRAP_UP)
+        )
+        assert model.busy_left == pytest.approx(truth)
+        for k, offset in enumerate(model.offsets):
+            freed = sum(left <= offset for left in truth)
+            assert model.freed[k] == freed
+            # the supply is that number for sure, not the engine's estimate
+            assert model._supply_at(k) == [0.0] * freed + [1.0]
+        partly += 0 < model.freed[0] < len(truth)
+    assert len(seen) > 100  # predictive, once 34 people answered
+    assert partly > 0  # some agents free by the first check point, not all
