@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bench.telephony import hang_up_everything
 from dialer.campaigns.control import CampaignControl
 from dialer.campaigns.ledger import StoredLedger
 from dialer.engine.engine import DialingEngine
@@ -103,11 +104,7 @@ async def measure(rig: Rig, people: int, workdir: Path) -> dict[str, float]:
             await asyncio.sleep(0.05)
     finally:
         await engine.stop()
-        for call in list(engine.calls.all()):
-            await node.hang_up(call.attempt_id)
-        for seat in engine.seats.seats():
-            if seat.leg_id:
-                await node.hang_up(seat.leg_id)
+        await hang_up_everything(engine, node)
         await node.stop()
         await database.dispose()
     return {

@@ -33,6 +33,7 @@ from dialer.campaigns.start import start_campaign
 from dialer.campaigns.templates import template
 from dialer.core.planning import RetryPolicy
 from dialer.core.windows import CallingWindows, OpeningInterval
+from dialer.engine.engine import DialingEngine
 from dialer.register.importer import import_register
 from dialer.rig.asterisk import Rig
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
@@ -143,14 +144,20 @@ async def one_level(rig: Rig, concurrency: int, workdir: Path) -> dict[str, floa
         "controller_rss_mib": cpu_after.ru_maxrss / 1024,
     }
     await run.stop()
+    await hang_up_everything(engine, node)
+    await node.stop()
+    await database.dispose()
+    return result
+
+
+async def hang_up_everything(engine: DialingEngine, node: AsteriskNode) -> None:
+    """After a bench run: hang up every call still up and every agent's waiting leg, so the
+    next run starts on an idle Asterisk."""
     for call in list(engine.calls.all()):
         await node.hang_up(call.attempt_id)
     for seat in engine.seats.seats():
         if seat.leg_id:
             await node.hang_up(seat.leg_id)
-    await node.stop()
-    await database.dispose()
-    return result
 
 
 async def ramp(levels: tuple[int, ...]) -> list[dict[str, float]]:
