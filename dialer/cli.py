@@ -241,8 +241,8 @@ def register_import(
             f"  ligne {issue.line}, colonne « {issue.column} » : {issue.reason}"
             + (f" ({issue.value!r})" if issue.value else "")
         )
-    if len(report.issues) > 20:
-        click.echo(f"  … {len(report.issues) - 20} autres (voir le fichier des rejets)")
+    if report.issue_count > 20:
+        click.echo(f"  … {report.issue_count - 20} autres (voir le fichier des rejets)")
 
 
 def _estimated_rows(path: Path) -> int:

@@ -9,12 +9,17 @@
 Rows come as ``(line, cells)``: ``line`` is the line (CSV) or row (XLSX) number as a
 spreadsheet shows it, the header being line 1 (or later when blank lines precede it);
 cells are stripped strings. Memory does not grow with the file.
+
+A big CSV can be cut into :class:`FilePart` byte ranges (:func:`split_csv`), each read by
+its own process (:func:`open_csv_part`): a cut falls only on a line end outside quotes.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,6 +37,7 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old binary .xls (and .doc)
 _CHUNK = 1 << 20
 _SEPARATORS = (";", ",", "\t")
+_BARE_CR = re.compile(rb"\r(?!\n)")
 
 csv.field_size_limit(1 << 20)
 
@@ -40,6 +46,16 @@ csv.field_size_limit(1 << 20)
 class CsvLayout:
     encoding: str
     delimiter: str
+
+
+@dataclass(frozen=True, slots=True)
+class FilePart:
+    """Bytes ``start`` to ``end`` (excluded) of a CSV, ``start`` being the beginning of
+    line ``lines_before + 1``. The first part (``start`` 0) holds the header."""
+
+    start: int
+    end: int
+    lines_before: int
 
 
 class RegisterFile:
@@ -161,34 +177,138 @@ def _count_outside_quotes(line: str, separator: str) -> int:
     return count
 
 
-def _open_csv(register: RegisterFile) -> None:
-    layout = detect_csv_layout(register.path)
-    text = register.path.open(encoding=layout.encoding, newline="")
+def split_csv(path: Path, count: int, *, smallest: int = 1 << 20) -> list[FilePart]:
+    """Cut a CSV into about ``count`` parts of ``smallest`` bytes or more, each starting
+    on a line that begins a record (an even number of quotes before it). One part when
+    the file is small or has bare carriage returns (line ends this cannot count)."""
+    size = path.stat().st_size
+    count = max(1, min(count, size // smallest))
+    targets = [size * index // count for index in range(1, count)]
+    cuts: list[tuple[int, int]] = []  # (offset, lines before it)
+    quotes = newlines = offset = 0
+    with path.open("rb") as raw:
+        while targets and (chunk := raw.read(_CHUNK)):
+            bare = _BARE_CR.search(chunk)
+            if bare is not None and bare.start() < len(chunk) - 1:  # "\r" "\n" cut apart: fine
+                return [FilePart(0, size, 0)]
+            end = offset + len(chunk)
+            while targets and targets[0] < end:
+                found = _line_start(chunk, max(0, targets[0] - offset), quotes)
+                if found is None:
+                    break
+                cuts.append((offset + found, newlines + chunk.count(b"\n", 0, found)))
+                targets.pop(0)
+                targets = [t for t in targets if t > offset + found]
+            quotes += chunk.count(b'"')
+            newlines += chunk.count(b"\n")
+            offset = end
+            if targets and targets[0] < offset:  # no cut found in that chunk: try the next
+                targets[0] = offset
+    starts = [(0, 0), *cuts]
+    ends = [start for start, _ in cuts] + [size]
+    return [
+        FilePart(start, end, lines)
+        for (start, lines), end in zip(starts, ends, strict=True)
+        if end > start
+    ]
+
+
+def _line_start(chunk: bytes, position: int, quotes_before: int) -> int | None:
+    """The offset in ``chunk`` just after the first line end at or after ``position``
+    that is outside quotes; None when the chunk has none."""
+    while (newline := chunk.find(b"\n", position)) != -1:
+        if (quotes_before + chunk.count(b'"', 0, newline)) % 2 == 0:
+            return newline + 1
+        position = newline + 1
+    return None
+
+
+def open_csv_part(
+    path: Path, layout: CsvLayout, part: FilePart, headers: list[str]
+) -> RegisterFile:
+    """The rows of one part of a CSV (see :func:`split_csv`); the header row is skipped
+    in the first part, and ``headers`` given for the others."""
+    if part.start == 0:
+        register = RegisterFile(path)
+        _open_csv(register, layout, _ByteRange(path, 0, part.end))
+        return register
+    register = RegisterFile(path)
+    register.headers = headers
+    register.delimiter = layout.delimiter
+    raw = _ByteRange(path, part.start, part.end)
+    text = io.TextIOWrapper(io.BufferedReader(raw), encoding=_part_encoding(layout), newline="")
     register._closers.append(text)
-    reader = csv.reader(text, delimiter=layout.delimiter)
+    register._rows = _csv_records(register.path, text, layout.delimiter, part.lines_before)
+    return register
+
+
+def _part_encoding(layout: CsvLayout) -> str:
+    """A BOM only ever starts the first part."""
+    return "utf-8" if layout.encoding == "utf-8-sig" else layout.encoding
+
+
+class _ByteRange(io.RawIOBase):
+    """Bytes ``start`` to ``end`` of a file, as a file."""
+
+    def __init__(self, path: Path, start: int, end: int) -> None:
+        super().__init__()
+        self._file = path.open("rb")
+        self._file.seek(start)
+        self._left = end - start
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer)
+        wanted = min(len(view), self._left)
+        if wanted <= 0:
+            return 0
+        got = self._file.readinto(view[:wanted])
+        self._left -= got
+        return got
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def _open_csv(
+    register: RegisterFile, layout: CsvLayout | None = None, raw: _ByteRange | None = None
+) -> None:
+    if layout is None:
+        layout = detect_csv_layout(register.path)
+    text: io.TextIOBase
+    if raw is None:
+        text = register.path.open(encoding=layout.encoding, newline="")
+    else:
+        text = io.TextIOWrapper(io.BufferedReader(raw), encoding=layout.encoding, newline="")
+    register._closers.append(text)
     label = "UTF-8" if layout.encoding == "utf-8-sig" else "Windows-1252"
     register.description = f"CSV {label}, séparateur {_separator_name(layout.delimiter)}"
     register.delimiter = layout.delimiter
-
-    def records() -> Iterator[tuple[int, list[str]]]:
-        previous_end = 0
-        try:
-            for cells in reader:
-                start = previous_end + 1
-                previous_end = reader.line_num
-                stripped = [cell.strip() for cell in cells]
-                if any(stripped):
-                    yield start, stripped
-        except csv.Error as exc:
-            raise InputError(
-                f"{register.path}, ligne {previous_end + 1} : CSV illisible ({exc})"
-            ) from exc
-
-    rows = records()
+    rows = _csv_records(register.path, text, layout.delimiter, 0)
     for _line, cells in rows:
         register.headers = cells
         break
     register._rows = rows
+
+
+def _csv_records(
+    path: Path, text: Iterator[str], delimiter: str, lines_before: int
+) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(text, delimiter=delimiter)
+    previous_end = 0
+    try:
+        for cells in reader:
+            start = lines_before + previous_end + 1
+            previous_end = reader.line_num
+            stripped = [cell.strip() for cell in cells]
+            if any(stripped):
+                yield start, stripped
+    except csv.Error as exc:
+        line = lines_before + previous_end + 1
+        raise InputError(f"{path}, ligne {line} : CSV illisible ({exc})") from exc
 
 
 def _separator_name(delimiter: str) -> str:

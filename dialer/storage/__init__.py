@@ -34,7 +34,7 @@ from dialer.storage.models import (
     PhoneKind,
     PhoneNumber,
 )
-from dialer.storage.people import PersonRecord, PersonRepository, PhoneRecord, RegisterSnapshot
+from dialer.storage.people import PersonRecord, PersonRepository, PhoneRecord
 from dialer.storage.results import CycleResultRepository
 
 __all__ = [
@@ -60,7 +60,6 @@ __all__ = [
     "PhoneKind",
     "PhoneNumber",
     "PhoneRecord",
-    "RegisterSnapshot",
     "SessionFactory",
     "create_engine",
     "create_session_factory",

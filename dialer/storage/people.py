@@ -76,6 +76,51 @@ class PersonRecord:
             self._fingerprint = self._digest()
         return self._fingerprint
 
+    def staged(self) -> tuple[Any, ...]:
+        """The values of :data:`~dialer.storage.staging.PERSON_COLUMNS`, as SQLite stores
+        them (the staging file of an import)."""
+        birth = self.birth_date
+        flags = self.register_flags
+        return (
+            self.last_name,
+            self.first_name,
+            birth.isoformat() if birth is not None else None,
+            self.address,
+            self.postcode,
+            self.city,
+            self.district,
+            int(self.disabled),
+            int(self.medical_flag),
+            _FLAGS_JSON(flags) if flags else "{}",
+            self.contact_name,
+            self.contact_phone,
+            self.fingerprint(),
+        )
+
+    @classmethod
+    def from_staged(
+        cls, external_id: str, values: Sequence[Any], phones: Iterable[tuple[str, str]]
+    ) -> PersonRecord:
+        """The record :meth:`staged` gave ``values`` for (its fingerprint computed anew)."""
+        (last_name, first_name, birth, address, postcode, city, district, disabled,
+         medical_flag, flags, contact_name, contact_phone, _fingerprint) = values  # fmt: skip
+        return cls(
+            external_id=external_id,
+            last_name=last_name,
+            first_name=first_name,
+            birth_date=date.fromisoformat(birth) if birth else None,
+            address=address,
+            postcode=postcode,
+            city=city,
+            district=district,
+            disabled=bool(disabled),
+            medical_flag=bool(medical_flag),
+            register_flags=json.loads(flags) if flags else {},
+            contact_name=contact_name,
+            contact_phone=contact_phone,
+            phones=[PhoneRecord(e164, PhoneKind(kind)) for e164, kind in phones],
+        )
+
     def _digest(self) -> str:
         birth = self.birth_date
         parts = [
@@ -100,15 +145,6 @@ class PersonRecord:
             )
         # unit separators cannot occur in register cells (they are stripped text)
         return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()
-
-
-@dataclass(slots=True)
-class RegisterSnapshot:
-    """What the database holds, to diff a new register against: external id → fingerprint
-    of the people on the register, and the external ids of the people removed from it."""
-
-    active: dict[str, str]
-    removed: set[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,22 +222,6 @@ class PersonRepository:
                 select(func.count()).select_from(_PERSONS).where(_PERSONS.c.removed_at.is_(None))
             )
         return int(count or 0)
-
-    async def snapshot(self) -> RegisterSnapshot:
-        """Every stored person's external id and fingerprint (streamed, for the import)."""
-        active: dict[str, str] = {}
-        removed: set[str] = set()
-        # plain SQL: no per-row type processing for a million rows
-        statement = text("SELECT external_id, fingerprint, removed_at IS NULL FROM persons")
-        async with transaction(self._sessions) as session:
-            rows = await session.stream(statement.execution_options(yield_per=20_000))
-            async for partition in rows.partitions():  # one await per partition, not per row
-                for external_id, fingerprint, is_active in partition:
-                    if is_active:
-                        active[external_id] = fingerprint
-                    else:
-                        removed.add(external_id)
-        return RegisterSnapshot(active, removed)
 
     @asynccontextmanager
     async def bulk_writes(self) -> AsyncIterator[None]:

@@ -264,7 +264,7 @@ def report_json(report: ImportReport, filename: str, *, issues: int = 200) -> di
             }
             for issue in report.issues[:issues]
         ],
-        "issues_total": len(report.issues),
+        "issues_total": report.issue_count,
     }
 
 

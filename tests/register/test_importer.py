@@ -140,8 +140,8 @@ async def test_a_register_is_imported_with_its_problems_reported(
     assert people["D006"].birth_date is None
 
     assert [(i.kind, i.line, i.column, i.value) for i in report.issues] == [
-        # D002 (line 3) waits for its duplicate (line 10): it comes after D003 (line 4)
-        (IssueKind.SHARED_NUMBER, 3, "", "+33143556677"),
+        # D003 (line 4) has the number D002 (line 3) has: the later person is reported
+        (IssueKind.SHARED_NUMBER, 4, "", "+33143556677"),
         (IssueKind.REJECTED_ROW, 5, "Téléphone", "06 12 34"),
         (IssueKind.IGNORED_VALUE, 6, "Portable", "n/a"),
         (IssueKind.DUPLICATE, 7, "N° dossier", "D001"),
@@ -150,7 +150,7 @@ async def test_a_register_is_imported_with_its_problems_reported(
         (IssueKind.DUPLICATE, 10, "N° dossier", "D008"),
     ]
     reasons = {issue.line: issue.reason for issue in report.issues}
-    assert reasons[3] == "numéro partagé avec la personne de la ligne 4 (signalé, gardé)"
+    assert reasons[4] == "numéro partagé avec la personne de la ligne 3 (signalé, gardé)"
     assert reasons[5] == "ligne rejetée, aucun numéro valide : numéro invalide : trop court"
     assert reasons[6] == "numéro ignoré : numéro invalide : ce n'est pas un numéro de téléphone"
     assert reasons[7] == "doublon fusionné avec la ligne 2 (même identifiant)"

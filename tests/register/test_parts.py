@@ -1,0 +1,156 @@
+"""A big register is cut into parts checked side by side: same result as in one piece."""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from dialer.register import IssueKind, import_register, reading
+from dialer.register import importer as importer_module
+from dialer.register.reading import FilePart, detect_csv_layout, open_csv_part, split_csv
+from dialer.storage import (
+    PersonRepository,
+    SessionFactory,
+    create_engine,
+    create_session_factory,
+    migrate_engine,
+)
+from tests.register.test_importer import HEADER, NOW, write_csv
+from tests.register.test_worker import comparable, contents
+
+
+def test_a_csv_is_cut_on_record_ends_only(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    lines = ["id;nom;note\n"]
+    for index in range(60_000):
+        note = '"deux\nlignes"' if index % 7 == 0 else "une"
+        lines.append(f"P{index};Nom{index};{note}\n")
+    path.write_text("".join(lines), encoding="utf-8")
+    parts = split_csv(path, 3, smallest=100_000)
+    assert len(parts) == 3
+    assert parts[0].start == 0
+    assert [p.end for p in parts[:-1]] == [p.start for p in parts[1:]]
+    assert parts[-1].end == path.stat().st_size
+    layout = detect_csv_layout(path)
+    rows: list[tuple[int, list[str]]] = []
+    for part in parts:
+        with open_csv_part(path, layout, part, ["id", "nom", "note"]) as register:
+            rows.extend(register.rows())
+    assert [cells[0] for _, cells in rows] == [f"P{i}" for i in range(60_000)]
+    # a record that holds a line break takes two lines: line numbers go on counting them
+    assert rows[0] == (2, ["P0", "Nom0", "deux\nlignes"])
+    assert rows[1][0] == 4
+    assert rows[-1][0] == 1 + 60_000 + len(range(0, 60_000, 7))
+    with path.open(encoding="utf-8", newline="") as handle:
+        whole = list(csv.reader(handle, delimiter=";"))
+    assert [cells for _, cells in rows] == whole[1:]
+
+
+def test_a_small_csv_or_one_with_bare_carriage_returns_stays_whole(tmp_path: Path) -> None:
+    small = tmp_path / "small.csv"
+    small.write_text("id;nom\nP1;Nom\n", encoding="utf-8")
+    assert split_csv(small, 4) == [FilePart(0, small.stat().st_size, 0)]
+    old_mac = tmp_path / "mac.csv"
+    old_mac.write_bytes(b"id;nom\r" + b"P1;Nom\r" * 200_000)
+    assert split_csv(old_mac, 4, smallest=10_000) == [FilePart(0, old_mac.stat().st_size, 0)]
+
+
+@pytest_asyncio.fixture
+async def two_databases(tmp_path: Path) -> AsyncIterator[tuple[SessionFactory, SessionFactory]]:
+    engines = [
+        create_engine(f"sqlite+aiosqlite:///{tmp_path / name / 'dialer.db'}")
+        for name in ("whole", "parts")
+    ]
+    for engine in engines:
+        await migrate_engine(engine)
+    yield create_session_factory(engines[0]), create_session_factory(engines[1])
+    for engine in engines:
+        await engine.dispose()
+
+
+def big_register(count: int) -> list[list[str]]:
+    rows = []
+    for index in range(count):
+        digits = f"{index:06d}"
+        landline = f"01 4{digits[0]} {digits[1:3]} {digits[3:5]} {digits[5]}0"
+        rows.append(
+            [f"D{index:06d}", f"Nom{index}", "Jeanne", "12/03/1941", f"{index} rue de la Paix",
+             "75002", "Paris", "2e", landline, "", "", "", "", ""]
+        )  # fmt: skip
+    return rows
+
+
+@pytest.mark.asyncio
+async def test_a_register_checked_in_parts_imports_like_one_in_one_piece(
+    two_databases: tuple[SessionFactory, SessionFactory],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    whole, parts = two_databases
+    rows = big_register(24_000)
+    # across the parts: a person again near the end, a couple, a rejected row, a bad date
+    rows[23_000] = [*rows[5][:8], "06 12 34 56 78", *rows[5][9:]]
+    rows[22_000][8] = rows[10][8]
+    rows[21_000][8] = "06 12 34"
+    rows[20_000][3] = "31/02/1930"
+    path = write_csv(tmp_path / "registre.csv", rows)
+    assert path.stat().st_size > 2 << 20  # enough for two parts of 1 MiB or more
+    monkeypatch.setattr(importer_module, "MAX_WORKERS", 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+
+    expected = await import_register(whole, path, now=NOW, in_worker=False)
+    progress: list[int] = []
+    report = await import_register(
+        parts, path, now=NOW, in_worker=True, on_progress=progress.append
+    )
+    assert comparable(report) == comparable(expected)
+    assert (report.read, report.added, report.rejected) == (24_000, 23_998, 1)
+    assert (report.merged_duplicates, report.shared_numbers) == (1, 1)
+    assert [(i.kind, i.line) for i in report.issues] == [
+        (IssueKind.IGNORED_VALUE, 20_002),
+        (IssueKind.REJECTED_ROW, 21_002),
+        (IssueKind.SHARED_NUMBER, 22_002),
+        (IssueKind.DUPLICATE, 23_002),
+    ]
+    assert progress[-1] == 24_000
+    assert progress == sorted(progress)
+    assert await contents(parts) == await contents(whole)
+    dupont = await PersonRepository(parts).find_by_external_id("D000005")
+    assert dupont is not None
+    assert [p.e164 for p in dupont.phones] == ["+33140000050", "+33612345678"]
+    assert report.rejects_path is not None
+    with report.rejects_path.open(encoding="utf-8-sig", newline="") as handle:
+        listed: list[Any] = list(csv.reader(handle, delimiter=";"))
+    assert listed[0][:5] == ["line", "column", "value", "reason", HEADER[0]]
+    assert [row[:3] for row in listed[1:]] == [
+        ["20002", "Date de naissance", "31/02/1930"],
+        ["21002", "Téléphone", "06 12 34"],
+    ]
+
+
+def test_windows_line_ends_cut_between_chunks_do_not_prevent_parts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "crlf.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")  # "\r\n" line ends
+        writer.writerow(["id", "nom"])
+        writer.writerows([f"P{i}", "Nom" * (i % 5)] for i in range(100_000))
+    content = path.read_bytes()
+    # read by chunks that end between a "\r" and its "\n"
+    monkeypatch.setattr(reading, "_CHUNK", content.index(b"\r\n", 10_000) + 1)
+    parts = split_csv(path, 2, smallest=100_000)
+    assert len(parts) == 2
+    layout = detect_csv_layout(path)
+    rows: list[tuple[int, list[str]]] = []
+    for part in parts:
+        with open_csv_part(path, layout, part, ["id", "nom"]) as register:
+            rows.extend(register.rows())
+    assert [line for line, _ in rows] == list(range(2, 100_002))
+    assert [cells[0] for _, cells in rows] == [f"P{i}" for i in range(100_000)]
