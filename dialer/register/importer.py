@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from dialer.errors import InputError
 from dialer.register.columns import ColumnMap, Field, load_mapping
@@ -136,7 +137,6 @@ async def import_register(
         in_worker = stamp[0] >= WORKER_MIN_BYTES
     with tempfile.TemporaryDirectory(prefix="dialer-import-") as folder:
         scratch = Path(folder)
-        database = StagedImport(session_factory, scratch / "staging.sqlite")
         jobs = _jobs(
             path,
             columns,
@@ -145,6 +145,9 @@ async def import_register(
             delimiter=delimiter,
             now=now,
             split=in_worker and is_csv,
+        )
+        database = StagedImport(
+            session_factory, scratch / "staging.sqlite", [job.rows_file for job in jobs]
         )
         copied = asyncio.create_task(database.copy_stored())  # while the rows are checked
         started = time.perf_counter()
@@ -158,7 +161,7 @@ async def import_register(
                 f"{path} : le fichier a été modifié pendant l'import ; relancez l'import"
             )
         counts = await asyncio.to_thread(
-            _work_out, database.staging, [job.rows_file for job in jobs], columns, results, report
+            _work_out, database.staging, database.parts, columns, results, report
         )
         report.added, report.changed = counts.added, counts.changed
         report.unchanged, report.removed = counts.unchanged, counts.removed
@@ -233,9 +236,9 @@ def _work_out(
     found = [issue for result in results for issue in result.issues]
     staging = Staging(staging_path, parts)
     try:
-        staging.resolve_people()
+        staging.find_repeated()
         duplicates = _merge_repeated(staging, columns, report)
-        counts = staging.counts()
+        counts = staging.compare()
         report.shared_numbers, shared = staging.shared_numbers()
         shared_issues = _kept(
             report,
@@ -261,49 +264,61 @@ def _work_out(
 def _merge_repeated(
     staging: Staging, columns: ColumnMap, report: ImportReport
 ) -> list[ImportIssue]:
-    """Unite the rows of each person the file lists more than once (or under another key)
-    and store them merged; the duplicates' issues, the first kept."""
+    """Tell who each row sharing a key or an identity with another is, unite the rows of
+    each such person and store the people; the duplicates' issues, the first kept.
+
+    A row is the person its key names, unless its key is new and its identity (name and
+    birth) was met first under another key: then it is that key's person."""
     id_column = columns.single.get(Field.EXTERNAL_ID)
     key_header = columns.header(
         id_column if id_column is not None else columns.single[Field.LAST_NAME]
     )
+    alias: dict[str, str] = {}
+    by_identity: dict[int, str] = {}
+    seen: set[str] = set()
+    #: person → their accepted rows, in line order (the persons in order of first row)
+    people: dict[str, list[tuple[tuple[Any, ...], list[tuple[str, str]]]]] = {}
+    for row, phones in staging.involved_rows():
+        key, identity, valid = row[1], row[2], row[3]
+        person = alias.get(key, key)
+        if identity is not None:
+            owner = by_identity.setdefault(identity, person)
+            if owner != person and key not in seen:
+                alias[key] = person = owner
+        seen.add(key)
+        if valid:
+            people.setdefault(person, []).append((row, phones))
+
     kept: list[ImportIssue] = []
-    first: PersonRecord | None = None
-    first_line = 0
-
-    def store() -> None:
-        if first is not None:
-            staging.add_person(first_line, first.external_id, first.staged(), [
-                (phone.e164, phone.kind.value) for phone in first.phones
-            ])  # fmt: skip
-
-    for owner, row, phones in staging.repeated_rows():
-        line, key_cell, values = row[0], row[4], row[5:]
-        record = PersonRecord.from_staged(owner, values, phones)
-        if first is None or owner != first.external_id:
-            store()
-            first, first_line = record, line
-            continue
-        merge(first, record)
-        if id_column is not None and key_cell == first.external_id:
-            same = "même identifiant"
-        elif first.birth_date is not None:
-            same = "mêmes nom, prénom et date de naissance"
-        else:
-            same = "mêmes nom, prénom et adresse"
-        report.merged_duplicates += 1
-        report.issue_count += 1
-        if len(kept) < KEPT_ISSUES:
-            kept.append(
-                ImportIssue(
-                    IssueKind.DUPLICATE,
-                    line,
-                    key_header,
-                    key_cell,
-                    f"doublon fusionné avec la ligne {first_line} ({same})",
+    for person, rows in people.items():
+        (first_row, first_phones), *later = rows
+        first_line = first_row[0]
+        first = PersonRecord.from_staged(person, first_row[5:], first_phones)
+        for row, phones in later:
+            merge(first, PersonRecord.from_staged(person, row[5:], phones))
+            line, key_cell = row[0], row[4]
+            if id_column is not None and key_cell == person:
+                same = "même identifiant"
+            elif first.birth_date is not None:
+                same = "mêmes nom, prénom et date de naissance"
+            else:
+                same = "mêmes nom, prénom et adresse"
+            report.merged_duplicates += 1
+            report.issue_count += 1
+            if len(kept) < KEPT_ISSUES:
+                kept.append(
+                    ImportIssue(
+                        IssueKind.DUPLICATE,
+                        line,
+                        key_header,
+                        key_cell,
+                        f"doublon fusionné avec la ligne {first_line} ({same})",
+                    )
                 )
-            )
-    store()
+        staging.add_person(
+            (first_line, person, first_row[2], 1, first_row[4], *first.staged()),
+            [(phone.e164, phone.kind.value) for phone in first.phones],
+        )
     kept.sort(key=lambda issue: issue.line)
     return kept
 

@@ -11,7 +11,7 @@ out of the database for long.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, closing
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -24,7 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from dialer.errors import StorageError
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.people import EncodedBatch, PersonRepository
-from dialer.storage.staging import ADDED, CHANGED, PERSON_COLUMNS, STORED_SCHEMA
+from dialer.storage.staging import (
+    ADDED,
+    CHANGED,
+    PERSON_COLUMNS,
+    STORED_SCHEMA,
+    UNCHANGED,
+    Staging,
+)
 from dialer.storage.staging import connect as connect_staging
 
 #: lines of the file per transaction
@@ -37,10 +44,11 @@ _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's storage format of DateTime
 class StagedImport:
     """The database side of one import (``staging``: the staging file's path)."""
 
-    def __init__(self, sessions: SessionFactory, staging: Path) -> None:
+    def __init__(self, sessions: SessionFactory, staging: Path, parts: Sequence[Path]) -> None:
         self._sessions = sessions
         self._people = PersonRepository(sessions)
         self.staging = staging
+        self.parts = list(parts)
 
     async def copy_stored(self) -> None:
         """Every stored person's external id, fingerprint and whether on the register,
@@ -67,17 +75,22 @@ class StagedImport:
                     )
 
     async def write_people(self, *, now: datetime) -> None:
-        """Add and change the people the staging file's ``people`` marks so, with their
+        """Add and change the people the staging file's ``todo`` marks so, with their
         numbers (those of a changed person replaced)."""
         if now.tzinfo is None:
             raise ValueError(f"naive datetime {now.isoformat()}: pass an aware datetime")
-        last = await self._last_line()
+        with closing(Staging(self.staging, self.parts)) as staging:
+            last = staging.last_line()
         if await self._people.dialect() == "sqlite":
             stamp = now.astimezone(UTC).strftime(_SQLITE_TIME)
-            async with self._attached() as connection:
+            async with self._attached(with_parts=True) as connection:
                 for low in range(0, last + 1, BATCH_LINES):
                     async with connection.begin():
-                        await _copy_lines(connection, low, low + BATCH_LINES, stamp)
+                        for index in range(len(self.parts)):
+                            await _copy_lines(
+                                connection, f"p{index}", low, low + BATCH_LINES, stamp
+                            )
+                        await _copy_lines(connection, "main", low, low + BATCH_LINES, stamp)
             return
         for low in range(0, last + 1, BATCH_LINES):
             batch = self._encoded(low, low + BATCH_LINES, now.astimezone(UTC))
@@ -85,51 +98,24 @@ class StagedImport:
 
     async def remove_absent(self, *, now: datetime) -> int:
         """Take off the register the people of the staging file's ``absent``."""
-        done = 0
-        offset = 0
+        done = offset = 0
         while True:
-            with closing(connect_staging(self.staging)) as scratch:
-                chunk = [
-                    key
-                    for (key,) in scratch.execute(
-                        "SELECT external_id FROM absent WHERE rowid > ? ORDER BY rowid LIMIT ?",
-                        (offset, REMOVALS_PER_BATCH),
-                    )
-                ]
+            with closing(Staging(self.staging, self.parts)) as staging:
+                chunk = staging.absent(offset, REMOVALS_PER_BATCH)
             if not chunk:
                 return done
             offset += len(chunk)
             done += await self._people.remove(chunk, now=now)
 
-    async def _last_line(self) -> int:
-        with closing(connect_staging(self.staging)) as scratch:
-            last = scratch.execute("SELECT max(line) FROM people").fetchone()[0]
-        return int(last or 0)
-
     def _encoded(self, low: int, high: int, now: datetime) -> EncodedBatch:
         """Lines ``low`` to ``high`` (excluded) as a batch for PostgreSQL."""
-        selected = ", ".join(PERSON_COLUMNS)
+        with closing(Staging(self.staging, self.parts)) as staging:
+            people = staging.todo(low, high)
         added: list[tuple[Any, ...]] = []
         changed: list[tuple[Any, ...]] = []
-        phones: dict[int, list[tuple[str, str]]] = {}
-        with closing(connect_staging(self.staging)) as scratch:
-            people = scratch.execute(
-                f"SELECT line, external_id, action, {selected} FROM people "
-                "WHERE action != 0 AND line >= ? AND line < ? ORDER BY line",
-                (low, high),
-            ).fetchall()
-            for line, position, e164, kind in scratch.execute(
-                "SELECT ph.line, ph.position, ph.e164, ph.kind FROM people_phones ph "
-                "JOIN people p ON p.line = ph.line "
-                "WHERE p.action != 0 AND ph.line >= ? AND ph.line < ? "
-                "ORDER BY ph.line, ph.position",
-                (low, high),
-            ):
-                del position  # in order already
-                phones.setdefault(line, []).append((e164, kind))
-        ordered: list[tuple[tuple[str, str], ...]] = []
+        phones: list[tuple[tuple[str, str], ...]] = []
         for wanted in (ADDED, CHANGED):
-            for line, external_id, action, *values in people:
+            for _line, external_id, action, *values, numbers in people:
                 if action != wanted:
                     continue
                 birth = values[2]
@@ -140,56 +126,73 @@ class StagedImport:
                     added.append((*row, now))  # created_at
                 else:
                     changed.append(row)
-                ordered.append(tuple(phones.get(line, ())))
-        return EncodedBatch("postgresql", added, changed, ordered, False)
+                phones.append(numbers)
+        return EncodedBatch("postgresql", added, changed, phones, False)
 
     @asynccontextmanager
-    async def _attached(self) -> AsyncIterator[AsyncConnection]:
+    async def _attached(self, *, with_parts: bool = False) -> AsyncIterator[AsyncConnection]:
         """A connection of the application's SQLite database with the staging file
-        attached as ``staging`` (attached outside any transaction, as SQLite requires)."""
+        attached as ``staging`` and the parts as ``p0``, ``p1``... (attached outside any
+        transaction, as SQLite requires)."""
         engine: AsyncEngine = self._sessions.kw["bind"]
+        names = {"staging": self.staging}
+        if with_parts:
+            names |= {f"p{index}": part for index, part in enumerate(self.parts)}
         try:
             async with engine.connect() as connection:
                 raw = await connection.get_raw_connection()
                 driver: Any = raw.driver_connection
-                await driver.execute("ATTACH DATABASE ? AS staging", (str(self.staging),))
+                attached: list[str] = []
                 try:
+                    for name, path in names.items():
+                        await driver.execute(f"ATTACH DATABASE ? AS {name}", (str(path),))
+                        attached.append(name)
                     yield connection
                 finally:
                     if connection.in_transaction():
                         await connection.rollback()
-                    await driver.execute("DETACH DATABASE staging")
+                    for name in attached:
+                        await driver.execute(f"DETACH DATABASE {name}")
         except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
             raise StorageError(f"database error while importing the register: {exc}") from exc
 
 
-async def _copy_lines(connection: AsyncConnection, low: int, high: int, stamp: str) -> None:
+async def _copy_lines(
+    connection: AsyncConnection, part: str, low: int, high: int, stamp: str
+) -> None:
+    """Lines ``low`` to ``high`` (excluded) of one part (``main``: the merged people)."""
+    source = "staging" if part == "main" else part
     columns = ", ".join(PERSON_COLUMNS)
-    assignments = ", ".join(f"{name} = s.{name}" for name in PERSON_COLUMNS)
-    lines = "s.line >= ? AND s.line < ?"
+    assignments = ", ".join(f"{name} = r.{name}" for name in PERSON_COLUMNS)
+    rows = (
+        f"staging.todo t JOIN {source}.rows r ON r.line = t.line "
+        f"WHERE t.part = '{part}' AND t.line >= ? AND t.line < ?"
+    )
     execute = connection.exec_driver_sql
     await execute(
         f"INSERT INTO persons (external_id, {columns}, removed_at, created_at, updated_at) "
-        f"SELECT s.external_id, {columns}, NULL, ?, ? FROM staging.people s "
-        f"WHERE s.action = {ADDED} AND {lines} ORDER BY s.line",
+        f"SELECT r.key, {', '.join('r.' + c for c in PERSON_COLUMNS)}, NULL, ?, ? "
+        f"FROM {rows} AND t.action = {ADDED} ORDER BY t.line",
         (stamp, stamp, low, high),
     )
     await execute(
         f"UPDATE persons SET {assignments}, removed_at = NULL, updated_at = ? "
-        f"FROM staging.people s WHERE s.external_id = persons.external_id "
-        f"AND s.action = {CHANGED} AND {lines}",
+        f"FROM {rows} AND t.action = {CHANGED} AND r.key = persons.external_id",
         (stamp, low, high),
     )
     await execute(
-        "DELETE FROM phone_numbers WHERE person_id IN (SELECT p.id FROM staging.people s "
-        f"JOIN persons p ON p.external_id = s.external_id WHERE s.action = {CHANGED} AND {lines})",
+        "DELETE FROM phone_numbers WHERE person_id IN (SELECT p.id "
+        f"FROM {rows.replace(' WHERE ', ' JOIN persons p ON p.external_id = r.key WHERE ')} "
+        f"AND t.action = {CHANGED})",
         (low, high),
     )
     await execute(
         "INSERT INTO phone_numbers (person_id, position, e164, kind, shared_with_other_person) "
-        "SELECT p.id, ph.position, ph.e164, ph.kind, 0 FROM staging.people s "
-        "JOIN staging.people_phones ph ON ph.line = s.line "
-        "JOIN persons p ON p.external_id = s.external_id "
-        f"WHERE s.action != 0 AND {lines} ORDER BY s.line, ph.position",
+        "SELECT p.id, ph.position, ph.e164, ph.kind, 0 FROM staging.todo t "
+        f"JOIN {source}.rows r ON r.line = t.line "
+        f"JOIN {source}.phones ph ON ph.line = t.line "
+        "JOIN persons p ON p.external_id = r.key "
+        f"WHERE t.part = '{part}' AND t.line >= ? AND t.line < ? AND t.action != {UNCHANGED} "
+        "ORDER BY t.line, ph.position",
         (low, high),
     )

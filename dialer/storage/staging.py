@@ -1,19 +1,20 @@
 """The scratch database of a register import: rows on disk, so memory stays flat.
 
 An import first writes each checked row to a *part* file (one per process reading a part
-of the register), with nothing indexed: appending is all a row costs. Every check that
-spans rows then runs once, as SQL over the whole file, in a *staging* file beside the
-parts:
+of the register), indexed by key, identity and number once the part is complete (in
+that process, so the parts' indexes are built side by side). Every check that spans
+rows then runs once, as SQL over the parts, in a *staging* file beside them:
 
-- who each row is (a key met again is the same person; an identity, name and birth,
-  met under another key is the person first met with it);
-- the people listed more than once, merged in Python (they are few);
-- added, changed, unchanged and removed, against a copy of what the database holds
-  (``stored``, filled by :class:`~dialer.storage.people.PersonRepository`);
+- the rows that share a key or an identity (name and birth) with another row, found on
+  the parts' indexes: they alone are read into Python, to be told apart (which person
+  each is) and merged; the merged people are the staging file's own ``rows`` and
+  ``phones``, a part like the others;
+- added, changed and unchanged (``todo`` lists the rows to write, with their action),
+  against a copy of what the database holds (``stored``, filled by
+  :class:`~dialer.storage.staged_import.StagedImport`), and ``absent``: the people
+  stored on the register whom no row names;
 - the numbers two people of the file share.
 
-What the import writes is then read from ``people`` (with ``action``: added, changed,
-unchanged), ``people_phones`` and ``absent`` (the external ids to take off the register).
 SQLite keeps its page cache and sorts bounded (spilling to temporary files), so a
 million-row register costs disk, not memory. These files are private to one import: no
 journal, no fsync.
@@ -27,7 +28,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,12 +53,14 @@ ROW_COLUMNS = (
     "contact_phone",
     "fingerprint",
 )
-#: the fields of a person, as :data:`ROW_COLUMNS` and ``people`` hold them
+#: the fields of a person, as :data:`ROW_COLUMNS` holds them
 PERSON_COLUMNS = ROW_COLUMNS[5:]
 PHONE_COLUMNS = ("line", "position", "e164", "kind")
 
-#: ``people.action``: what the import does with the person
+#: ``todo.action``: what the import does with the person
 UNCHANGED, ADDED, CHANGED = 0, 1, 2
+#: the name of the staging file's own part (the merged people) once attached
+MERGED = "staging"
 
 _PRAGMAS = (
     "PRAGMA journal_mode=OFF",
@@ -71,6 +73,16 @@ _INTEGERS = ("identity", "valid", "disabled", "medical_flag")
 _ROW_TYPES = {"line": "INTEGER PRIMARY KEY"} | dict.fromkeys(_INTEGERS, "INTEGER")
 #: typed columns: an untyped one would not use its index in a join on an INTEGER column
 _PHONES = "line INTEGER, position INTEGER, e164 TEXT, kind TEXT, PRIMARY KEY (line, position)"
+_ROWS = ", ".join(f"{name} {_ROW_TYPES.get(name, 'TEXT')}" for name in ROW_COLUMNS)
+_PART_TABLES = f"""
+    CREATE TABLE IF NOT EXISTS rows ({_ROWS});
+    CREATE TABLE IF NOT EXISTS phones ({_PHONES}) WITHOUT ROWID;
+"""
+_PART_INDEXES = """
+    CREATE INDEX IF NOT EXISTS rows_key ON rows (key);
+    CREATE INDEX IF NOT EXISTS rows_identity ON rows (identity) WHERE identity IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS phones_e164 ON phones (e164);
+"""
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -86,12 +98,7 @@ class PartWriter:
 
     def __init__(self, path: Path, *, batch: int = 10_000) -> None:
         self._connection = connect(path)
-        self._connection.executescript(
-            f"""
-            CREATE TABLE rows ({_columns(ROW_COLUMNS, _ROW_TYPES)});
-            CREATE TABLE phones ({_PHONES}) WITHOUT ROWID;
-            """
-        )
+        self._connection.executescript(_PART_TABLES)
         self._rows: list[tuple[Any, ...]] = []
         self._phones: list[tuple[Any, ...]] = []
         self._batch = batch
@@ -116,8 +123,12 @@ class PartWriter:
         self._phones.clear()
 
     def close(self) -> None:
-        self.flush()
-        self._connection.close()
+        """Write what is left, index the part, close."""
+        try:
+            self.flush()
+            self._connection.executescript(_PART_INDEXES)
+        finally:
+            self._connection.close()
 
 
 @dataclass(slots=True)
@@ -139,123 +150,145 @@ class SharedNumber:
 
 
 class Staging:
-    """The staging file, with the part files attached (read only)."""
+    """The staging file, with the part files attached (read only) as ``p0``, ``p1``..."""
 
     def __init__(self, path: Path, parts: Sequence[Path]) -> None:
         self.path = path
+        self.parts = [f"p{index}" for index in range(len(parts))]
         self._connection = connect(path)
         execute = self._connection.execute
         execute(f"CREATE TABLE IF NOT EXISTS stored ({STORED_SCHEMA}) WITHOUT ROWID")
-        selects_rows, selects_phones = [], []
-        for index, part in enumerate(parts):
-            execute(f"ATTACH DATABASE ? AS p{index}", (f"file:{part}?mode=ro",))
-            selects_rows.append(f"SELECT * FROM p{index}.rows")
-            selects_phones.append(f"SELECT * FROM p{index}.phones")
-        execute(f"CREATE TEMP VIEW all_rows AS {' UNION ALL '.join(selects_rows)}")
-        execute(f"CREATE TEMP VIEW all_phones AS {' UNION ALL '.join(selects_phones)}")
+        self._connection.executescript(_PART_TABLES)
+        for name, part in zip(self.parts, parts, strict=True):
+            execute(f"ATTACH DATABASE ? AS {name}", (f"file:{part}?mode=ro",))
 
     def close(self) -> None:
         self._connection.close()
 
-    def resolve_people(self) -> None:
-        """Each key's person, and ``people`` / ``people_phones`` for those met once."""
-        self._connection.executescript(
-            f"""
-            -- an identity belongs to the key of the first row that has it
-            CREATE TABLE owners (identity INTEGER PRIMARY KEY, key TEXT NOT NULL);
-            INSERT OR IGNORE INTO owners
-                SELECT identity, key FROM all_rows WHERE identity IS NOT NULL ORDER BY line;
-            -- a key is the person its first row's identity belongs to
-            CREATE TABLE person_of (key TEXT PRIMARY KEY, person TEXT NOT NULL) WITHOUT ROWID;
-            INSERT OR IGNORE INTO person_of
-                SELECT r.key, coalesce(o.key, r.key)
-                FROM all_rows r LEFT JOIN owners o ON o.identity = r.identity
-                ORDER BY r.line;
-            -- the people of the accepted rows: how many rows, the first, under other keys
-            CREATE TABLE groups (
-                person TEXT PRIMARY KEY, rows INTEGER, first_line INTEGER, aliased INTEGER
-            ) WITHOUT ROWID;
-            INSERT INTO groups
-                SELECT p.person, count(*), min(r.line), max(r.key != p.person)
-                FROM all_rows r JOIN person_of p ON p.key = r.key
-                WHERE r.valid GROUP BY p.person;
-            CREATE TABLE people (
-                line INTEGER PRIMARY KEY, external_id TEXT NOT NULL, action INTEGER NOT NULL,
-                {_columns(PERSON_COLUMNS, _ROW_TYPES)}
-            );
-            CREATE TABLE people_phones ({_PHONES}) WITHOUT ROWID;
-            INSERT INTO people
-                SELECT r.line, r.key, {_ACTION.format(fingerprint="r.fingerprint")},
-                    {", ".join("r." + c for c in PERSON_COLUMNS)}
-                FROM all_rows r
-                JOIN groups g ON g.person = r.key
-                LEFT JOIN stored s ON s.external_id = r.key
-                WHERE r.valid AND g.rows = 1 AND NOT g.aliased
-                ORDER BY r.line;
-            INSERT INTO people_phones
-                SELECT ph.* FROM all_phones ph JOIN people p ON p.line = ph.line
-                ORDER BY ph.line, ph.position;
-            """
-        )
+    @property
+    def sources(self) -> list[str]:
+        """Where the people to write are: the parts, then this file (``main``)."""
+        return [*self.parts, "main"]
 
-    def repeated_rows(self) -> Iterator[tuple[str, tuple[Any, ...], list[tuple[str, str]]]]:
-        """The accepted rows of the people listed more than once (or under another key),
-        in order of each person's first line then of lines: ``(person, row as
-        ROW_COLUMNS, [(e164, kind), ...])``."""
+    def todo(self, low: int, high: int) -> list[tuple[Any, ...]]:
+        """The people of lines ``low`` to ``high`` (excluded) to add or change: ``(line,
+        external_id, action, *PERSON_COLUMNS, ((e164, kind), ...))``, by line."""
+        found: list[tuple[Any, ...]] = []
+        selected = ", ".join("r." + c for c in PERSON_COLUMNS)
+        for part in self.sources:
+            people = self._connection.execute(
+                f"SELECT t.line, r.key, t.action, {selected} FROM todo t "
+                f"JOIN {part}.rows r ON r.line = t.line "
+                "WHERE t.part = ? AND t.action != 0 AND t.line >= ? AND t.line < ?",
+                (part, low, high),
+            ).fetchall()
+            for person in people:
+                phones = self._connection.execute(
+                    f"SELECT e164, kind FROM {part}.phones WHERE line = ? ORDER BY position",
+                    (person[0],),
+                ).fetchall()
+                found.append((*person, tuple(phones)))
+        found.sort(key=lambda person: int(person[0]))
+        return found
+
+    def last_line(self) -> int:
+        return int(self._connection.execute("SELECT max(line) FROM todo").fetchone()[0] or 0)
+
+    def absent(self, after: int, count: int) -> list[str]:
+        """``count`` external ids of ``absent`` after the ``after`` first."""
+        rows = self._connection.execute(
+            "SELECT external_id FROM absent WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            (after, count),
+        )
+        return [key for (key,) in rows]
+
+    def find_repeated(self) -> None:
+        """``involved``: the rows whose key or identity another row has too."""
+        script = [
+            "CREATE TABLE repeated_keys (key TEXT PRIMARY KEY) WITHOUT ROWID",
+            "CREATE TABLE repeated_identities (identity INTEGER PRIMARY KEY)",
+            "CREATE TABLE involved (line INTEGER PRIMARY KEY, part TEXT NOT NULL)",
+        ]
+        for column, table in (("key", "repeated_keys"), ("identity", "repeated_identities")):
+            known = "" if column == "key" else " WHERE identity IS NOT NULL"
+            both = "" if column == "key" else " AND a.identity IS NOT NULL"
+            for index, part in enumerate(self.parts):
+                script.append(
+                    f"INSERT OR IGNORE INTO {table} SELECT {column} FROM {part}.rows{known} "
+                    f"GROUP BY {column} HAVING count(*) > 1"
+                )
+                for later in self.parts[index + 1 :]:
+                    script.append(
+                        f"INSERT OR IGNORE INTO {table} SELECT a.{column} FROM {part}.rows a "
+                        f"WHERE EXISTS (SELECT 1 FROM {later}.rows b "
+                        f"WHERE b.{column} = a.{column}){both}"
+                    )
+        for part in self.parts:
+            script.append(
+                f"INSERT OR IGNORE INTO involved SELECT r.line, '{part}' FROM repeated_keys k "
+                f"JOIN {part}.rows r ON r.key = k.key"
+            )
+            script.append(
+                f"INSERT OR IGNORE INTO involved SELECT r.line, '{part}' "
+                f"FROM repeated_identities i JOIN {part}.rows r ON r.identity = i.identity"
+            )
+        self._connection.executescript(";\n".join(script) + ";")
+
+    def involved_rows(self) -> Iterator[tuple[tuple[Any, ...], list[tuple[str, str]]]]:
+        """The rows of :meth:`find_repeated`, by line: ``(row as ROW_COLUMNS, [(e164,
+        kind), ...])``. Parts hold consecutive lines, so they are read one after the other."""
         connection = self._connection
         selected = ", ".join("r." + c for c in ROW_COLUMNS)
-        rows = connection.execute(
-            f"""
-            SELECT p.person, {selected}
-            FROM all_rows r
-            JOIN person_of p ON p.key = r.key
-            JOIN groups g ON g.person = p.person
-            WHERE r.valid AND (g.rows > 1 OR g.aliased)
-            ORDER BY g.first_line, r.line
-            """
-        )
-        with closing(rows):
-            for person, *row in rows:
+        for part in self.parts:
+            rows = connection.execute(
+                f"SELECT {selected} FROM involved i JOIN {part}.rows r ON r.line = i.line "
+                "WHERE i.part = ? ORDER BY i.line",
+                (part,),
+            ).fetchall()  # a part's repeated rows: few, and phones are read meanwhile
+            for row in rows:
                 phones = connection.execute(
-                    "SELECT e164, kind FROM all_phones WHERE line = ? ORDER BY position",
+                    f"SELECT e164, kind FROM {part}.phones WHERE line = ? ORDER BY position",
                     (row[0],),
                 ).fetchall()
-                yield person, tuple(row), phones
+                yield row, phones
 
-    def add_person(
-        self,
-        line: int,
-        external_id: str,
-        person: tuple[Any, ...],
-        phones: Sequence[tuple[str, str]],
-    ) -> None:
-        """A merged person (``person`` as :data:`PERSON_COLUMNS`), first listed at ``line``."""
-        fingerprint = person[-1]
-        execute = self._connection.execute
-        action = execute(
-            f"SELECT {_ACTION.format(fingerprint='?')} FROM (SELECT 1) "
-            "LEFT JOIN stored s ON s.external_id = ?",
-            (fingerprint, external_id),
-        ).fetchone()[0]
-        execute(
-            _insert("people", ("line", "external_id", "action", *PERSON_COLUMNS)),
-            (line, external_id, action, *person),
-        )
+    def add_person(self, row: tuple[Any, ...], phones: Sequence[tuple[str, str]]) -> None:
+        """A person worked out from repeated rows (``row`` as :data:`ROW_COLUMNS`, its
+        ``line`` the person's first line, its ``key`` the person's external id)."""
+        self._connection.execute(_insert("rows", ROW_COLUMNS), row)
         self._connection.executemany(
-            _insert("people_phones", PHONE_COLUMNS),
-            [(line, position, e164, kind) for position, (e164, kind) in enumerate(phones)],
+            _insert("phones", PHONE_COLUMNS),
+            [(row[0], position, e164, kind) for position, (e164, kind) in enumerate(phones)],
         )
 
-    def counts(self) -> Counts:
-        """What the import does; also lists in ``absent`` the people stored and on the
-        register whom no row of the file names (to take off the register)."""
-        execute = self._connection.execute
-        execute("CREATE TABLE absent (external_id TEXT NOT NULL)")
-        execute(
-            "INSERT INTO absent SELECT s.external_id FROM stored s WHERE s.active AND NOT EXISTS "
-            "(SELECT 1 FROM person_of p WHERE p.key = s.external_id)"
+    def compare(self) -> Counts:
+        """``todo``, ``absent`` and the counts of what the import does (once every
+        merged person is added)."""
+        self._connection.executescript(_PART_INDEXES)  # the merged people's part
+        script = [
+            "CREATE TABLE todo (line INTEGER PRIMARY KEY, part TEXT NOT NULL, action INTEGER)",
+            "CREATE TABLE absent (external_id TEXT NOT NULL)",
+        ]
+        for part in [*self.parts, "main"]:
+            alone = (
+                "" if part == "main" else
+                " AND NOT EXISTS (SELECT 1 FROM involved v WHERE v.line = r.line)"
+            )  # fmt: skip
+            script.append(
+                f"INSERT INTO todo SELECT line, '{part}', action FROM (SELECT r.line, "
+                f"{_ACTION} AS action FROM {part}.rows r "
+                f"LEFT JOIN stored s ON s.external_id = r.key WHERE r.valid{alone})"
+            )
+        named = " ".join(
+            f"AND NOT EXISTS (SELECT 1 FROM {part}.rows r WHERE r.key = s.external_id)"
+            for part in self.parts
         )
-        actions = dict(execute("SELECT action, count(*) FROM people GROUP BY action").fetchall())
+        script.append(
+            f"INSERT INTO absent SELECT s.external_id FROM stored s WHERE s.active {named}"
+        )
+        self._connection.executescript(";\n".join(script) + ";")
+        execute = self._connection.execute
+        actions = dict(execute("SELECT action, count(*) FROM todo GROUP BY action").fetchall())
         return Counts(
             added=actions.get(ADDED, 0),
             changed=actions.get(CHANGED, 0),
@@ -265,20 +298,40 @@ class Staging:
 
     def shared_numbers(self) -> tuple[int, Iterator[SharedNumber]]:
         """How many numbers two people or more of the file have, and each person who has
-        one after its first holder, by line."""
-        connection = self._connection
-        connection.executescript(
-            """
-            CREATE TABLE shared (e164 TEXT PRIMARY KEY, owner_line INTEGER) WITHOUT ROWID;
-            INSERT INTO shared
-                SELECT e164, min(line) FROM people_phones GROUP BY e164 HAVING count(*) > 1;
-            """
+        one after its first holder, by line (people: the rows in ``todo``)."""
+        script = ["CREATE TABLE candidates (e164 TEXT PRIMARY KEY) WITHOUT ROWID"]
+        sources = [*self.parts, "main"]
+        for index, part in enumerate(sources):
+            script.append(
+                f"INSERT OR IGNORE INTO candidates SELECT e164 FROM {part}.phones "
+                "GROUP BY e164 HAVING count(*) > 1"
+            )
+            for later in sources[index + 1 :]:
+                script.append(
+                    f"INSERT OR IGNORE INTO candidates SELECT a.e164 FROM {part}.phones a "
+                    f"WHERE EXISTS (SELECT 1 FROM {later}.phones b WHERE b.e164 = a.e164)"
+                )
+        script.append("CREATE TABLE holders (e164 TEXT NOT NULL, line INTEGER NOT NULL)")
+        for part in sources:
+            script.append(
+                f"INSERT INTO holders SELECT ph.e164, ph.line FROM candidates c "
+                f"JOIN {part}.phones ph ON ph.e164 = c.e164 "
+                f"JOIN todo t ON t.line = ph.line AND t.part = '{part}'"
+            )
+        script.append(
+            "CREATE TABLE shared (e164 TEXT PRIMARY KEY, owner_line INTEGER) WITHOUT ROWID"
         )
+        script.append(
+            "INSERT INTO shared SELECT e164, min(line) FROM holders "
+            "GROUP BY e164 HAVING count(*) > 1"
+        )
+        self._connection.executescript(";\n".join(script) + ";")
+        connection = self._connection
         count = connection.execute("SELECT count(*) FROM shared").fetchone()[0]
         rows = connection.execute(
-            "SELECT ph.line, ph.e164, s.owner_line FROM people_phones ph "
-            "JOIN shared s ON s.e164 = ph.e164 WHERE ph.line != s.owner_line "
-            "ORDER BY ph.line, ph.position"
+            "SELECT h.line, h.e164, s.owner_line FROM holders h "
+            "JOIN shared s ON s.e164 = h.e164 WHERE h.line != s.owner_line "
+            "ORDER BY h.line, h.e164"
         )
         return count, (SharedNumber(*row) for row in rows)
 
@@ -287,12 +340,8 @@ class Staging:
 STORED_SCHEMA = "external_id TEXT PRIMARY KEY, fingerprint TEXT, active INTEGER"
 _ACTION = (
     f"CASE WHEN s.external_id IS NULL THEN {ADDED} "
-    f"WHEN s.active AND s.fingerprint = {{fingerprint}} THEN {UNCHANGED} ELSE {CHANGED} END"
+    f"WHEN s.active AND s.fingerprint = r.fingerprint THEN {UNCHANGED} ELSE {CHANGED} END"
 )
-
-
-def _columns(names: Sequence[str], types: dict[str, str]) -> str:
-    return ", ".join(f"{name} {types.get(name, 'TEXT')}" for name in names)
 
 
 def _insert(table: str, names: Sequence[str]) -> str:
