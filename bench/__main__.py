@@ -1,7 +1,7 @@
 """``make bench``: every benchmark in one run, written to ``docs/benchmarks.md``.
 
 - the pacing simulator (our pacer against progressive and VICIdial-style pacing),
-- register import speed and memory (10,500 and 1,000,000 rows),
+- register import speed and memory (10,500, 1,000,000 and 2,000,000 rows),
 - the real-Asterisk measurements (answer → join, join → screen pop, capacity, controller
   CPU and memory),
 - the controller's memory holding a campaign over a 100,000-person register,

@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from dialer.errors import InputError
 from dialer.register.columns import ColumnMap, Field, load_mapping
@@ -264,33 +263,15 @@ def _work_out(
 def _merge_repeated(
     staging: Staging, columns: ColumnMap, report: ImportReport
 ) -> list[ImportIssue]:
-    """Tell who each row sharing a key or an identity with another is, unite the rows of
-    each such person and store the people; the duplicates' issues, the first kept.
-
-    A row is the person its key names, unless its key is new and its identity (name and
-    birth) was met first under another key: then it is that key's person."""
+    """Unite the rows of each person the file lists more than once (same key, or a new key
+    with an identity met first under another key: see :meth:`Staging.find_repeated`) and
+    store the people; the duplicates' issues, the first kept."""
     id_column = columns.single.get(Field.EXTERNAL_ID)
     key_header = columns.header(
         id_column if id_column is not None else columns.single[Field.LAST_NAME]
     )
-    alias: dict[str, str] = {}
-    by_identity: dict[int, str] = {}
-    seen: set[str] = set()
-    #: person → their accepted rows, in line order (the persons in order of first row)
-    people: dict[str, list[tuple[tuple[Any, ...], list[tuple[str, str]]]]] = {}
-    for row, phones in staging.involved_rows():
-        key, identity, valid = row[1], row[2], row[3]
-        person = alias.get(key, key)
-        if identity is not None:
-            owner = by_identity.setdefault(identity, person)
-            if owner != person and key not in seen:
-                alias[key] = person = owner
-        seen.add(key)
-        if valid:
-            people.setdefault(person, []).append((row, phones))
-
     kept: list[ImportIssue] = []
-    for person, rows in people.items():
+    for person, rows in staging.repeated_people():
         (first_row, first_phones), *later = rows
         first_line = first_row[0]
         first = PersonRecord.from_staged(person, first_row[5:], first_phones)

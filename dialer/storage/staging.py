@@ -203,7 +203,13 @@ class Staging:
         return [key for (key,) in rows]
 
     def find_repeated(self) -> None:
-        """``involved``: the rows whose key or identity another row has too."""
+        """``involved``: the rows whose key or identity another row has too, and who
+        each of them is (``person_of``: key → person, ``person_rows``: the accepted
+        rows of each person, ``firsts``: each person's first accepted line).
+
+        A key is the person its first row's identity was first met under, and that
+        key's person in turn (an identity first met under a key that is itself another
+        person's). Such links point to earlier lines only, so following them ends."""
         script = [
             "CREATE TABLE repeated_keys (key TEXT PRIMARY KEY) WITHOUT ROWID",
             "CREATE TABLE repeated_identities (identity INTEGER PRIMARY KEY)",
@@ -232,25 +238,70 @@ class Staging:
                 f"INSERT OR IGNORE INTO involved SELECT r.line, '{part}' "
                 f"FROM repeated_identities i JOIN {part}.rows r ON r.identity = i.identity"
             )
-        self._connection.executescript(";\n".join(script) + ";")
+        script.append(
+            "CREATE TABLE involved_rows (line INTEGER PRIMARY KEY, key TEXT NOT NULL, "
+            "identity INTEGER, valid INTEGER NOT NULL)"
+        )
+        for part in self.parts:
+            script.append(
+                "INSERT INTO involved_rows SELECT r.line, r.key, r.identity, r.valid "
+                f"FROM involved i JOIN {part}.rows r ON r.line = i.line WHERE i.part = '{part}'"
+            )
+        script += [
+            "CREATE TABLE owners (identity INTEGER PRIMARY KEY, key TEXT NOT NULL)",
+            "INSERT OR IGNORE INTO owners SELECT identity, key FROM involved_rows "
+            "WHERE identity IS NOT NULL ORDER BY line",
+            "CREATE TABLE person_of (key TEXT PRIMARY KEY, person TEXT NOT NULL) WITHOUT ROWID",
+            "INSERT OR IGNORE INTO person_of SELECT r.key, coalesce(o.key, r.key) "
+            "FROM involved_rows r LEFT JOIN owners o ON o.identity = r.identity ORDER BY r.line",
+        ]
+        connection = self._connection
+        connection.executescript(";\n".join(script) + ";")
+        onward = "(SELECT o.person FROM person_of o WHERE o.key = person_of.person)"
+        while connection.execute(
+            f"UPDATE person_of SET person = {onward} WHERE person != key AND person != {onward}"
+        ).rowcount:
+            pass
+        connection.executescript(
+            """
+            CREATE TABLE person_rows (line INTEGER PRIMARY KEY, person TEXT NOT NULL);
+            INSERT INTO person_rows SELECT r.line, p.person FROM involved_rows r
+                JOIN person_of p ON p.key = r.key WHERE r.valid;
+            CREATE TABLE firsts (person TEXT PRIMARY KEY, first_line INTEGER) WITHOUT ROWID;
+            INSERT INTO firsts SELECT person, min(line) FROM person_rows GROUP BY person;
+            """
+        )
 
-    def involved_rows(self) -> Iterator[tuple[tuple[Any, ...], list[tuple[str, str]]]]:
-        """The rows of :meth:`find_repeated`, by line: ``(row as ROW_COLUMNS, [(e164,
-        kind), ...])``. Parts hold consecutive lines, so they are read one after the other."""
+    def repeated_people(
+        self,
+    ) -> Iterator[tuple[str, list[tuple[tuple[Any, ...], list[tuple[str, str]]]]]]:
+        """Each person of :meth:`find_repeated` with their accepted rows, in order of
+        first line: ``(person, [(row as ROW_COLUMNS, [(e164, kind), ...]), ...])``. One
+        person at a time is in memory."""
         connection = self._connection
         selected = ", ".join("r." + c for c in ROW_COLUMNS)
-        for part in self.parts:
-            rows = connection.execute(
-                f"SELECT {selected} FROM involved i JOIN {part}.rows r ON r.line = i.line "
-                "WHERE i.part = ? ORDER BY i.line",
-                (part,),
-            ).fetchall()  # a part's repeated rows: few, and phones are read meanwhile
-            for row in rows:
-                phones = connection.execute(
-                    f"SELECT e164, kind FROM {part}.phones WHERE line = ? ORDER BY position",
-                    (row[0],),
-                ).fetchall()
-                yield row, phones
+        lines = connection.execute(
+            "SELECT f.person, pr.line, i.part FROM person_rows pr "
+            "JOIN firsts f ON f.person = pr.person JOIN involved i ON i.line = pr.line "
+            "ORDER BY f.first_line, pr.line"
+        )
+        person: str | None = None
+        rows: list[tuple[tuple[Any, ...], list[tuple[str, str]]]] = []
+        for owner, line, part in lines:
+            if owner != person:
+                if person is not None:
+                    yield person, rows
+                person, rows = owner, []
+            row = connection.execute(
+                f"SELECT {selected} FROM {part}.rows r WHERE r.line = ?", (line,)
+            ).fetchone()
+            phones = connection.execute(
+                f"SELECT e164, kind FROM {part}.phones WHERE line = ? ORDER BY position",
+                (line,),
+            ).fetchall()
+            rows.append((tuple(row), phones))
+        if person is not None:
+            yield person, rows
 
     def add_person(self, row: tuple[Any, ...], phones: Sequence[tuple[str, str]]) -> None:
         """A person worked out from repeated rows (``row`` as :data:`ROW_COLUMNS`, its

@@ -154,3 +154,29 @@ def test_windows_line_ends_cut_between_chunks_do_not_prevent_parts(
             rows.extend(register.rows())
     assert [line for line, _ in rows] == list(range(2, 100_002))
     assert [cells[0] for _, cells in rows] == [f"P{i}" for i in range(100_000)]
+
+
+@pytest.mark.asyncio
+async def test_a_chain_of_keys_and_identities_is_one_person(
+    two_databases: tuple[SessionFactory, SessionFactory], tmp_path: Path
+) -> None:
+    sessions, _ = two_databases
+    blank = [""] * 10
+    rows = [
+        ["I1", "Dupont", "Jeanne", "12/03/1941", *blank[:4], "01 45 67 89 10", *blank[:5]],
+        # J1 is new, with I1's identity: I1's person
+        ["J1", "DUPONT", "Jeanne", "12/03/1941", *blank[:4], "06 12 34 56 78", *blank[:5]],
+        # J1 again, with an identity first met here
+        ["J1", "Martin", "Paul", "05/05/1940", *blank[:4], "07 81 22 33 44", *blank[:5]],
+        # K1 is new, with that identity: J1's person, that is I1's
+        ["K1", "Martin", "Paul", "05/05/1940", *blank[:4], "06 99 88 77 66", *blank[:5]],
+        ["L1", "Roux", "Odette", "", *blank[:4], "01 47 00 00 09", *blank[:5]],
+    ]
+    report = await import_register(sessions, write_csv(tmp_path / "r.csv", rows), now=NOW)
+    assert (report.added, report.merged_duplicates) == (2, 3)
+    assert [(i.line, i.value) for i in report.issues] == [(3, "J1"), (4, "J1"), (5, "K1")]
+    people = await contents(sessions)
+    assert sorted((p[0], [n[1] for n in p[-1]]) for p in people) == [
+        ("I1", ["+33145678910", "+33612345678", "+33781223344", "+33699887766"]),
+        ("L1", ["+33147000009"]),
+    ]
