@@ -23,6 +23,7 @@ from dialer.storage.people import PersonRecord, PhoneRecord
 
 _FALSE_FLAGS = frozenset({"", "0", "non", "n", "no", "false", "faux", "aucun", "aucune", "neant"})
 _COLUMN_KINDS = {Field.MOBILE: PhoneKind.MOBILE, Field.LANDLINE: PhoneKind.LANDLINE}
+_OTHER = PhoneKind.OTHER
 _NOT_ALPHANUMERIC = re.compile(r"[^0-9a-z]+")
 _DATE_SHAPES = (
     re.compile(r"(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})"),
@@ -67,7 +68,13 @@ class RowChecker:
         self.contact_phone = single.get(Field.CONTACT_PHONE, blank)
         self.external_id = single.get(Field.EXTERNAL_ID)
         self.key_column = self.external_id if self.external_id is not None else self.last_name
-        self.has_flags = bool(columns.disability or columns.medical)
+        self.addresses = tuple(columns.addresses)
+        self.phones = tuple(columns.phones)
+        #: the disability and medical columns: (index, header, medical?)
+        self.flags = tuple(
+            [(index, columns.header(index), False) for index in columns.disability]
+            + [(index, columns.header(index), True) for index in columns.medical]
+        )
 
     def check(self, line: int, cells: list[str]) -> CheckedRow | None:
         """The row checked (its problems reported); None when it has no last name."""
@@ -119,7 +126,7 @@ class RowChecker:
             last_name=last_name,
             first_name=cells[self.first_name],
             birth_date=birth,
-            address=" ".join(v for i in self.columns.addresses if (v := cells[i])) or None,
+            address=" ".join([v for i in self.addresses if (v := cells[i])]) or None,
             postcode=_postcode(cells[self.postcode]),
             city=cells[self.city] or None,
             district=cells[self.district] or None,
@@ -127,7 +134,7 @@ class RowChecker:
             contact_phone=self._contact_phone(line, cells),
             phones=phones,
         )
-        if self.has_flags:
+        if self.flags:
             self._flags(record, cells)
         checked.record = record
         return checked
@@ -157,11 +164,11 @@ class RowChecker:
     def _phones(self, line: int, cells: list[str]) -> list[PhoneRecord]:
         """The row's valid numbers in order, duplicates dropped. Invalid ones are reported:
         as ignored values when another number is valid, else as the row's rejection."""
-        columns = self.columns
         problems: list[tuple[int, str, str]] = []
         phones: list[PhoneRecord] = []
+        numbers: list[str] = []
         present = False
-        for index, column_field in columns.phones:
+        for index, column_field in self.phones:
             value = cells[index]
             if not value:
                 continue
@@ -171,29 +178,36 @@ class RowChecker:
             except PhoneError as error:
                 problems.append((index, value, error.reason))
                 continue
-            if all(phone.e164 != known.e164 for known in phones):
-                if phone.kind is PhoneKind.OTHER and column_field in _COLUMN_KINDS:
+            if phone.e164 not in numbers:
+                if phone.kind is _OTHER and column_field in _COLUMN_KINDS:
                     phone = PhoneRecord(phone.e164, _COLUMN_KINDS[column_field])
                 phones.append(phone)
-        if not phones:
-            if not present:
-                names = ", ".join(f"« {columns.header(i)} »" for i, _ in columns.phones)
-                self._reject(
-                line, columns.header(columns.phones[0][0]), "",
-                    f"ligne rejetée : aucun numéro de téléphone ({names} vides)", cells,
-                )  # fmt: skip
-            for index, value, reason in problems:
-                self._reject(
-                line, columns.header(index), value,
-                    f"ligne rejetée, aucun numéro valide : {reason}", cells,
-                )  # fmt: skip
-            return phones
-        for index, value, reason in problems:
-            self._ignore(
-                line, columns.header(index), value,
-                f"numéro ignoré : {reason}", cells,
-            )  # fmt: skip
+                numbers.append(phone.e164)
+        if not phones or problems:
+            self._phone_problems(line, cells, problems, present=present, kept=bool(phones))
         return phones
+
+    def _phone_problems(
+        self,
+        line: int,
+        cells: list[str],
+        problems: list[tuple[int, str, str]],
+        *,
+        present: bool,
+        kept: bool,
+    ) -> None:
+        header = self.columns.header
+        if kept:
+            for index, value, reason in problems:
+                self._ignore(line, header(index), value, f"numéro ignoré : {reason}", cells)
+            return
+        if not present:
+            names = ", ".join(f"« {header(i)} »" for i, _ in self.phones)
+            reason = f"ligne rejetée : aucun numéro de téléphone ({names} vides)"
+            self._reject(line, header(self.phones[0][0]), "", reason, cells)
+        for index, value, problem in problems:
+            reason = f"ligne rejetée, aucun numéro valide : {problem}"
+            self._reject(line, header(index), value, reason, cells)
 
     def _contact_phone(self, line: int, cells: list[str]) -> str | None:
         text = cells[self.contact_phone]
@@ -212,17 +226,17 @@ class RowChecker:
             return None
 
     def _flags(self, record: PersonRecord, cells: list[str]) -> None:
-        for indexes, is_medical in ((self.columns.disability, False), (self.columns.medical, True)):
-            for index in indexes:
-                value = cells[index]
-                if not value:
-                    continue
-                record.register_flags[self.columns.header(index)] = value
-                if plain(value) not in _FALSE_FLAGS:
-                    if is_medical:
-                        record.medical_flag = True
-                    else:
-                        record.disabled = True
+        flags = record.register_flags
+        for index, header, is_medical in self.flags:
+            value = cells[index]
+            if not value:
+                continue
+            flags[header] = value
+            if plain(value) not in _FALSE_FLAGS:
+                if is_medical:
+                    record.medical_flag = True
+                else:
+                    record.disabled = True
 
     def _reject(self, line: int, column: str, value: str, reason: str, cells: list[str]) -> None:
         row = self._original(cells)

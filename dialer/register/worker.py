@@ -99,7 +99,7 @@ def check_part(job: PartJob, progress: Callable[[int], None] | None = None) -> P
                             *record.staged(),
                         ),
                         [
-                            (line, position, phone.e164, phone.kind.value)
+                            (line, position, phone.e164, str(phone.kind))
                             for position, phone in enumerate(record.phones)
                         ],
                     )

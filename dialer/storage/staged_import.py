@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, closing
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,6 @@ from dialer.storage.staging import (
     CHANGED,
     PERSON_COLUMNS,
     STORED_SCHEMA,
-    UNCHANGED,
     Staging,
 )
 from dialer.storage.staging import connect as connect_staging
@@ -86,11 +86,10 @@ class StagedImport:
             async with self._attached(with_parts=True) as connection:
                 for low in range(0, last + 1, BATCH_LINES):
                     async with connection.begin():
+                        lines = _Lines(low, low + BATCH_LINES, await _next_id(connection) - low)
                         for index in range(len(self.parts)):
-                            await _copy_lines(
-                                connection, f"p{index}", low, low + BATCH_LINES, stamp
-                            )
-                        await _copy_lines(connection, "main", low, low + BATCH_LINES, stamp)
+                            await _copy_lines(connection, f"p{index}", lines, stamp)
+                        await _copy_lines(connection, "main", lines, stamp)
             return
         for low in range(0, last + 1, BATCH_LINES):
             batch = self._encoded(low, low + BATCH_LINES, now.astimezone(UTC))
@@ -157,42 +156,63 @@ class StagedImport:
             raise StorageError(f"database error while importing the register: {exc}") from exc
 
 
-async def _copy_lines(
-    connection: AsyncConnection, part: str, low: int, high: int, stamp: str
-) -> None:
-    """Lines ``low`` to ``high`` (excluded) of one part (``main``: the merged people)."""
+@dataclass(frozen=True, slots=True)
+class _Lines:
+    """Lines ``low`` to ``high`` (excluded) of the file, in one transaction. A person
+    added from line L gets the id ``base + L``: unique (a line is one person), above
+    every id stored (``base`` is taken under the write lock), and known beforehand, so
+    their numbers are inserted without looking the person up."""
+
+    low: int
+    high: int
+    base: int
+
+
+async def _next_id(connection: AsyncConnection) -> int:
+    result = await connection.exec_driver_sql("SELECT coalesce(max(id), 0) + 1 FROM persons")
+    return int(result.scalar_one())
+
+
+async def _copy_lines(connection: AsyncConnection, part: str, lines: _Lines, stamp: str) -> None:
+    """One part's people of ``lines`` (``main``: the merged people)."""
     source = "staging" if part == "main" else part
     columns = ", ".join(PERSON_COLUMNS)
     assignments = ", ".join(f"{name} = r.{name}" for name in PERSON_COLUMNS)
-    rows = (
-        f"staging.todo t JOIN {source}.rows r ON r.line = t.line "
-        f"WHERE t.part = '{part}' AND t.line >= ? AND t.line < ?"
-    )
+    todo = f"staging.todo t WHERE t.part = '{part}' AND t.line >= ? AND t.line < ?"
+    rows = todo.replace(" WHERE ", f" JOIN {source}.rows r ON r.line = t.line WHERE ")
+    bounds = (lines.low, lines.high)
     execute = connection.exec_driver_sql
     await execute(
-        f"INSERT INTO persons (external_id, {columns}, removed_at, created_at, updated_at) "
-        f"SELECT r.key, {', '.join('r.' + c for c in PERSON_COLUMNS)}, NULL, ?, ? "
+        "INSERT INTO persons "
+        f"(id, external_id, {columns}, removed_at, created_at, updated_at) "
+        f"SELECT ? + t.line, r.key, {', '.join('r.' + c for c in PERSON_COLUMNS)}, NULL, ?, ? "
         f"FROM {rows} AND t.action = {ADDED} ORDER BY t.line",
-        (stamp, stamp, low, high),
+        (lines.base, stamp, stamp, *bounds),
     )
     await execute(
         f"UPDATE persons SET {assignments}, removed_at = NULL, updated_at = ? "
         f"FROM {rows} AND t.action = {CHANGED} AND r.key = persons.external_id",
-        (stamp, low, high),
+        (stamp, *bounds),
     )
+    changed = rows.replace(" WHERE ", " JOIN persons p ON p.external_id = r.key WHERE ")
     await execute(
-        "DELETE FROM phone_numbers WHERE person_id IN (SELECT p.id "
-        f"FROM {rows.replace(' WHERE ', ' JOIN persons p ON p.external_id = r.key WHERE ')} "
-        f"AND t.action = {CHANGED})",
-        (low, high),
+        "DELETE FROM phone_numbers WHERE person_id IN "
+        f"(SELECT p.id FROM {changed} AND t.action = {CHANGED})",
+        bounds,
     )
-    await execute(
+    phones = (
         "INSERT INTO phone_numbers (person_id, position, e164, kind, shared_with_other_person) "
-        "SELECT p.id, ph.position, ph.e164, ph.kind, 0 FROM staging.todo t "
-        f"JOIN {source}.rows r ON r.line = t.line "
-        f"JOIN {source}.phones ph ON ph.line = t.line "
-        "JOIN persons p ON p.external_id = r.key "
-        f"WHERE t.part = '{part}' AND t.line >= ? AND t.line < ? AND t.action != {UNCHANGED} "
-        "ORDER BY t.line, ph.position",
-        (low, high),
+    )
+    with_phones = f" JOIN {source}.phones ph ON ph.line = t.line WHERE "
+    await execute(
+        f"{phones} SELECT ? + t.line, ph.position, ph.e164, ph.kind, 0 "
+        f"FROM {todo.replace(' WHERE ', with_phones)} "
+        f"AND t.action = {ADDED} ORDER BY t.line, ph.position",
+        (lines.base, *bounds),
+    )
+    await execute(
+        f"{phones} SELECT p.id, ph.position, ph.e164, ph.kind, 0 "
+        f"FROM {changed.replace(' WHERE ', with_phones)} "
+        f"AND t.action = {CHANGED} ORDER BY t.line, ph.position",
+        bounds,
     )

@@ -5,7 +5,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dialer.register.phones import PhoneError, _parse, normalise_phone
+from dialer.register.phones import (
+    KIND_PREFIX,
+    PhoneError,
+    _parse,
+    french_kind_exactly,
+    normalise_phone,
+)
 from dialer.storage import PhoneKind, PhoneRecord
 
 
@@ -95,3 +101,14 @@ def outcome(written: str, *, fast: bool) -> PhoneRecord | str:
 def test_the_fast_path_agrees_with_phonenumbers(written: str) -> None:
     """The French fast path never accepts what phonenumbers refuses, nor differs from it."""
     assert outcome(written, fast=True) == outcome(written, fast=False)
+
+
+def test_a_french_numbers_kind_follows_from_its_prefix() -> None:
+    """What lets the kinds be kept by prefix: for every prefix, numbers that differ only
+    after it have the same kind (or are all invalid), by phonenumbers' own patterns."""
+    tail = 9 - KIND_PREFIX
+    suffixes = ["0" * tail, "9" * tail, "1234567890"[:tail], "5678901234"[:tail]]
+    for number in range(10**KIND_PREFIX):
+        prefix = f"{number:0{KIND_PREFIX}d}"
+        kinds = {french_kind_exactly(prefix + suffix) for suffix in suffixes}
+        assert len(kinds) == 1, (prefix, kinds)
