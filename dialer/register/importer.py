@@ -44,6 +44,8 @@ from dialer.storage.staging import Counts, Staging
 WORKER_MIN_BYTES = 8 << 20
 #: at most this many worker processes
 MAX_WORKERS = 4
+#: from this many people written on, the index of numbers is rebuilt rather than updated
+BULK_WRITES = 50_000
 
 _log = logging.getLogger(__name__)
 
@@ -167,11 +169,13 @@ async def import_register(
         _log.info("%s: worked out, %.1f s", path, _since(started))
         if not dry_run:
             people = PersonRepository(session_factory)
-            async with people.bulk_writes():
+            writes = counts.added + counts.changed
+            async with people.bulk_writes(many=writes >= BULK_WRITES):
                 await database.write_people(now=now)
                 _log.info("%s: people written, %.1f s", path, _since(started))
             await database.remove_absent(now=now)
-            await people.flag_shared_numbers()
+            if writes or counts.removed:  # who has which number changed
+                await people.flag_shared_numbers()
             _log.info("%s: numbers flagged, %.1f s", path, _since(started))
         rejections = [job.rejects_file for job in jobs]
         if any(part.exists() for part in rejections):

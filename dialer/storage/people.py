@@ -223,15 +223,23 @@ class PersonRepository:
         return int(count or 0)
 
     @asynccontextmanager
-    async def bulk_writes(self) -> AsyncIterator[None]:
-        """Around many :meth:`write_batch` calls. On SQLite the index of numbers is dropped
-        meanwhile and built again at the end (also on error): each batch of random numbers
-        would otherwise rewrite most of that index's pages into the WAL (a million-row
-        import went from about 56 s of phone inserts to 7 s, plus 3 s to build the index).
-        Nothing else looks numbers up by value. A process killed meanwhile leaves the
-        index missing until the next import (:meth:`ensure_indexes`). PostgreSQL: as is."""
+    async def bulk_writes(self, *, many: bool = True) -> AsyncIterator[None]:
+        """Around many :meth:`write_batch` calls (``many``: a large share of the register;
+        otherwise the index is only checked at the end). On SQLite the index of numbers is
+        dropped meanwhile and built again at the end (also on error): each batch of random
+        numbers would otherwise rewrite most of that index's pages into the WAL (a
+        million-row import went from about 56 s of phone inserts to 7 s, plus 3 s to build
+        the index). Nothing else looks numbers up by value. A process killed meanwhile
+        leaves the index missing until the next import (:meth:`ensure_indexes`).
+        PostgreSQL: as is."""
         if await self.dialect() != "sqlite":
             yield
+            return
+        if not many:
+            try:
+                yield
+            finally:
+                await self.ensure_indexes()
             return
         async with transaction(self._sessions) as session:
             await session.execute(text(f"DROP INDEX IF EXISTS {_NUMBER_INDEX}"))
