@@ -29,6 +29,7 @@ from sqlalchemy.orm import selectinload
 from dialer.errors import NotFoundError, StorageError
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Base, Person, PhoneKind
+from dialer.storage.staging import PERSON_COLUMNS
 
 _T = TypeVar("_T")
 _PERSONS = Base.metadata.tables["persons"]
@@ -371,23 +372,8 @@ class PersonRepository:
         return _rowcount(result)
 
 
-_UPDATED_COLUMNS = (
-    "last_name",
-    "first_name",
-    "birth_date",
-    "address",
-    "postcode",
-    "city",
-    "district",
-    "disabled",
-    "medical_flag",
-    "register_flags",
-    "contact_name",
-    "contact_phone",
-    "fingerprint",
-    "removed_at",
-    "updated_at",
-)
+#: what an import writes of a person: their fields, and on the register since now
+_UPDATED_COLUMNS = (*PERSON_COLUMNS, "removed_at", "updated_at")
 
 
 @dataclass(frozen=True, slots=True)

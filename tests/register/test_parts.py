@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from dialer.register import IssueKind, import_register, reading
 from dialer.register import importer as importer_module
@@ -17,9 +15,6 @@ from dialer.register.reading import FilePart, detect_csv_layout, open_csv_part, 
 from dialer.storage import (
     PersonRepository,
     SessionFactory,
-    create_engine,
-    create_session_factory,
-    migrate_engine,
 )
 from tests.register.test_importer import HEADER, NOW, write_csv
 from tests.register.test_worker import comparable, contents
@@ -59,19 +54,6 @@ def test_a_small_csv_or_one_with_bare_carriage_returns_stays_whole(tmp_path: Pat
     old_mac = tmp_path / "mac.csv"
     old_mac.write_bytes(b"id;nom\r" + b"P1;Nom\r" * 200_000)
     assert split_csv(old_mac, 4, smallest=10_000) == [FilePart(0, old_mac.stat().st_size, 0)]
-
-
-@pytest_asyncio.fixture
-async def two_databases(tmp_path: Path) -> AsyncIterator[tuple[SessionFactory, SessionFactory]]:
-    engines = [
-        create_engine(f"sqlite+aiosqlite:///{tmp_path / name / 'dialer.db'}")
-        for name in ("whole", "parts")
-    ]
-    for engine in engines:
-        await migrate_engine(engine)
-    yield create_session_factory(engines[0]), create_session_factory(engines[1])
-    for engine in engines:
-        await engine.dispose()
 
 
 def big_register(count: int) -> list[list[str]]:

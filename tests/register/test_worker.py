@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from dialer.errors import InputError
 from dialer.register import ImportReport, import_register
 from dialer.storage import (
     PersonRepository,
     SessionFactory,
-    create_engine,
-    create_session_factory,
-    migrate_engine,
 )
 from tests.register.test_importer import HEADER, NOW, ROWS, write_csv
-
-
-@pytest_asyncio.fixture
-async def two_databases(tmp_path: Path) -> AsyncIterator[tuple[SessionFactory, SessionFactory]]:
-    engines = [
-        create_engine(f"sqlite+aiosqlite:///{tmp_path / name / 'dialer.db'}")
-        for name in ("inline", "worker")
-    ]
-    for engine in engines:
-        await migrate_engine(engine)
-    yield create_session_factory(engines[0]), create_session_factory(engines[1])
-    for engine in engines:
-        await engine.dispose()
 
 
 async def contents(sessions: SessionFactory) -> list[tuple[Any, ...]]:
