@@ -237,10 +237,9 @@ def register_import(
         _run(record_cli_change(settings, "register.import", f"register:{file.name}", counts))
     click.echo(report.summary_fr())
     for issue in report.issues[:20]:
-        click.echo(
-            f"  ligne {issue.line}, colonne « {issue.column} » : {issue.reason}"
-            + (f" ({issue.value!r})" if issue.value else "")
-        )
+        column = f", colonne « {issue.column} »" if issue.column else ""
+        value = f" ({issue.value!r})" if issue.value else ""
+        click.echo(f"  ligne {issue.line}{column} : {issue.reason}{value}")
     if report.issue_count > 20:
         click.echo(f"  … {report.issue_count - 20} autres (voir le fichier des rejets)")
 

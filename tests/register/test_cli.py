@@ -1,0 +1,66 @@
+"""``dialer register import``, as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dialer.cli import cli
+from dialer.errors import InputError, exit_code
+from tests.register.test_importer import ROWS, write_csv
+
+ROOT = str(Path(__file__).resolve().parents[2])
+
+
+def test_the_import_command_reports_and_writes_the_rejects(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DIALER_CONFIG", raising=False)
+    monkeypatch.setenv("DIALER_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'dialer.db'}")
+    path = write_csv(tmp_path / "registre.csv", ROWS)
+    runner = CliRunner()
+
+    dry = runner.invoke(cli, ["register", "import", "--dry-run", str(path)])
+    assert dry.exit_code == 0, dry.output
+    assert "Simulation, rien n'a été enregistré : 9 lignes lues, 5 ajoutées" in dry.output
+
+    done = runner.invoke(cli, ["register", "import", str(path)])
+    assert done.exit_code == 0, done.output
+    lines = done.output.splitlines()
+    assert lines[-7:] == [
+        "  ligne 4 : numéro partagé avec la personne de la ligne 3 (signalé, gardé) "
+        "('+33143556677')",
+        "  ligne 5, colonne « Téléphone » : ligne rejetée, aucun numéro valide : numéro "
+        "invalide : trop court ('06 12 34')",
+        "  ligne 6, colonne « Portable » : numéro ignoré : numéro invalide : ce n'est pas un "
+        "numéro de téléphone ('n/a')",
+        "  ligne 7, colonne « N° dossier » : doublon fusionné avec la ligne 2 (même "
+        "identifiant) ('D001')",
+        "  ligne 8, colonne « Date de naissance » : date de naissance ignorée : date invalide "
+        "(attendu JJ/MM/AAAA) ('31/02/1930')",
+        "  ligne 9, colonne « Nom » : ligne rejetée : nom manquant",
+        "  ligne 10, colonne « N° dossier » : doublon fusionné avec la ligne 3 (mêmes nom, "
+        "prénom et date de naissance) ('D008')",
+    ]
+    assert "5 ajoutées" in done.output
+    assert (tmp_path / "registre-rejets.csv").read_text(encoding="utf-8-sig").count("\n") == 5
+
+    again = runner.invoke(cli, ["register", "import", str(path)])
+    assert again.exit_code == 0, again.output
+    assert "0 ajoutée, 0 modifiée, 5 inchangées" in again.output
+
+    broken = tmp_path / "vide.csv"
+    broken.write_text("Nom;Prénom\nDupont;Jeanne\n", encoding="utf-8")
+    refused = subprocess.run(
+        [sys.executable, "-c", "from dialer.cli import main; main()", "register", "import",
+         str(broken)],
+        capture_output=True, text=True, check=False, env=os.environ | {"PYTHONPATH": ROOT},
+    )  # fmt: skip
+    assert refused.returncode == exit_code(InputError("")), refused.stderr
+    assert f"erreur : {broken} : colonne obligatoire introuvable" in refused.stderr
