@@ -241,7 +241,10 @@ def register_import(
         value = f" ({issue.value!r})" if issue.value else ""
         click.echo(f"  ligne {issue.line}{column} : {issue.reason}{value}")
     if report.issue_count > 20:
-        click.echo(f"  … {report.issue_count - 20} autres (voir le fichier des rejets)")
+        click.echo(
+            f"  … {report.issue_count - 20} autres (les lignes rejetées et valeurs ignorées "
+            "sont toutes dans le fichier des rejets)"
+        )
 
 
 def _estimated_rows(path: Path) -> int:

@@ -24,6 +24,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -31,11 +32,17 @@ from pathlib import Path
 from dialer.errors import InputError
 from dialer.register.columns import ColumnMap, Field, load_mapping
 from dialer.register.issues import KEPT_ISSUES, ImportIssue, IssueKind, write_rejects
-from dialer.register.reading import FilePart, detect_csv_layout, open_register, split_csv
+from dialer.register.reading import (
+    FilePart,
+    MisplacedCut,
+    detect_csv_layout,
+    open_register,
+    split_csv,
+)
 from dialer.register.rows import merge
 from dialer.register.worker import PartJob, PartResult, check_parts
 from dialer.storage.database import SessionFactory
-from dialer.storage.people import PersonRecord, PersonRepository
+from dialer.storage.people import PersonRecord
 from dialer.storage.staged_import import StagedImport
 from dialer.storage.staging import Counts, Staging
 
@@ -136,30 +143,26 @@ async def import_register(
     stamp = _file_stamp(path)
     if in_worker is None:
         in_worker = stamp[0] >= WORKER_MIN_BYTES
-    with tempfile.TemporaryDirectory(prefix="dialer-import-") as folder:
+    with tempfile.TemporaryDirectory(
+        prefix="dialer-import-", dir=_scratch_dir(session_factory)
+    ) as folder:
         scratch = Path(folder)
-        jobs = _jobs(
-            path,
-            columns,
-            fields=fields,
-            scratch=scratch,
-            delimiter=delimiter,
-            now=now,
-            split=in_worker and is_csv,
-        )
-        database = StagedImport(
-            session_factory, scratch / "staging.sqlite", [job.rows_file for job in jobs]
-        )
-        copied = asyncio.create_task(database.copy_stored())  # while the rows are checked
+        database = StagedImport(session_factory, scratch / "staging.sqlite", [])
         started = time.perf_counter()
-        try:
-            results = await check_parts(jobs, in_workers=in_worker, on_progress=on_progress)
-        finally:
-            await copied
+        plan = _Plan(path, columns, fields, scratch, delimiter, now)
+        split = in_worker and is_csv
+        jobs, results = await _check(
+            plan, database, split=split, in_worker=in_worker, on_progress=on_progress
+        )
         _log.info("%s: rows checked in %d part(s), %.1f s", path, len(jobs), _since(started))
         if _file_stamp(path) != stamp:
             raise InputError(
                 f"{path} : le fichier a été modifié pendant l'import ; relancez l'import"
+            )
+        if not any(result.named for result in results):
+            raise InputError(
+                f"{path} : aucune ligne ne désigne une personne (pas de ligne de données, ou "
+                "nom manquant partout) ; import refusé, le registre n'est pas modifié"
             )
         counts = await asyncio.to_thread(
             _work_out, database.staging, database.parts, columns, results, report
@@ -168,15 +171,8 @@ async def import_register(
         report.unchanged, report.removed = counts.unchanged, counts.removed
         _log.info("%s: worked out, %.1f s", path, _since(started))
         if not dry_run:
-            people = PersonRepository(session_factory)
-            writes = counts.added + counts.changed
-            async with people.bulk_writes(many=writes >= BULK_WRITES):
-                await database.write_people(now=now)
-                _log.info("%s: people written, %.1f s", path, _since(started))
-            await database.remove_absent(now=now)
-            if writes or counts.removed:  # who has which number changed
-                await people.flag_shared_numbers()
-            _log.info("%s: numbers flagged, %.1f s", path, _since(started))
+            await _write(database, counts, now=now)
+            _log.info("%s: written, %.1f s", path, _since(started))
         rejections = [job.rejects_file for job in jobs]
         if any(part.exists() for part in rejections):
             target = rejects_path or default_rejects_path(path)
@@ -185,34 +181,86 @@ async def import_register(
     return report
 
 
-def _jobs(
-    path: Path,
-    columns: ColumnMap,
+async def _check(
+    plan: _Plan,
+    database: StagedImport,
     *,
-    fields: dict[str, Field] | None,
-    scratch: Path,
-    delimiter: str,
-    now: datetime,
     split: bool,
-) -> list[PartJob]:
-    layout = detect_csv_layout(path) if split else None
-    parts: list[FilePart | None] = [None]
-    if layout is not None:
-        parts = list(split_csv(path, min(os.cpu_count() or 1, MAX_WORKERS)))
-    return [
-        PartJob(
-            path=path,
-            headers=columns.headers,
-            fields=fields,
-            layout=layout,
-            part=part,
-            today=now.date(),
-            rows_file=scratch / f"part-{index}.sqlite",
-            rejects_file=scratch / f"part-{index}-rejets.csv",
-            delimiter=delimiter,
-        )
-        for index, part in enumerate(parts)
-    ]
+    in_worker: bool,
+    on_progress: Callable[[int], None] | None,
+) -> tuple[list[PartJob], list[PartResult]]:
+    """Every row checked (in parts when ``split``), while ``database`` copies what is
+    stored; then the database knows the parts."""
+    copied = asyncio.create_task(database.copy_stored())
+    try:
+        jobs = plan.jobs(split=split)
+        try:
+            results = await check_parts(jobs, in_workers=in_worker, on_progress=on_progress)
+        except MisplacedCut:  # a stray quote misled the cuts: read in one piece
+            _log.info("%s: read again in one piece (quotes inside fields)", plan.path)
+            jobs = plan.jobs(split=False, name="whole")
+            results = await check_parts(jobs, in_workers=in_worker, on_progress=on_progress)
+    except BaseException:
+        copied.cancel()
+        with suppress(BaseException):  # the checking's error is the one to tell
+            await copied
+        raise
+    await copied
+    database.parts = [job.rows_file for job in jobs]
+    return jobs, results
+
+
+async def _write(database: StagedImport, counts: Counts, *, now: datetime) -> None:
+    """Apply what :func:`_work_out` found. The shared-number flags are always worked out
+    again: an import run again after stopping half-way finds nobody to write, yet the
+    flags of the first run may be missing."""
+    people = database.people
+    writes = counts.added + counts.changed
+    async with people.bulk_writes(many=writes >= BULK_WRITES):
+        await database.write_people(now=now)
+    await database.remove_absent(now=now)
+    await people.flag_shared_numbers()
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What the checking of a file needs, to cut it into :class:`PartJob` s."""
+
+    path: Path
+    columns: ColumnMap
+    fields: dict[str, Field] | None
+    scratch: Path
+    delimiter: str
+    now: datetime
+
+    def jobs(self, *, split: bool, name: str = "part") -> list[PartJob]:
+        layout = detect_csv_layout(self.path) if split else None
+        parts: list[FilePart | None] = [None]
+        if layout is not None:
+            parts = list(split_csv(self.path, min(os.cpu_count() or 1, MAX_WORKERS)))
+        return [
+            PartJob(
+                path=self.path,
+                headers=self.columns.headers,
+                fields=self.fields,
+                layout=layout,
+                part=part,
+                today=self.now.date(),
+                rows_file=self.scratch / f"{name}-{index}.sqlite",
+                rejects_file=self.scratch / f"{name}-{index}-rejets.csv",
+                delimiter=self.delimiter,
+            )
+            for index, part in enumerate(parts)
+        ]
+
+
+def _scratch_dir(sessions: SessionFactory) -> Path | None:
+    """Where the import's scratch files go: beside a SQLite database (the system's
+    temporary directory may be in memory), else the system's temporary directory."""
+    url = sessions.kw["bind"].url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return Path(url.database).resolve().parent
+    return None
 
 
 def _since(started: float) -> float:
@@ -269,12 +317,12 @@ def _merge_repeated(
 ) -> list[ImportIssue]:
     """Unite the rows of each person the file lists more than once (same key, or a new key
     with an identity met first under another key: see :meth:`Staging.find_repeated`) and
-    store the people; the duplicates' issues, the first kept."""
+    store the people; the duplicates' issues, the first :data:`KEPT_ISSUES` by line."""
     id_column = columns.single.get(Field.EXTERNAL_ID)
     key_header = columns.header(
         id_column if id_column is not None else columns.single[Field.LAST_NAME]
     )
-    kept: list[ImportIssue] = []
+    kept: list[tuple[int, int, ImportIssue]] = []  # a heap of the lowest lines
     for person, rows in staging.repeated_people():
         (first_row, first_phones), *later = rows
         first_line = first_row[0]
@@ -290,22 +338,22 @@ def _merge_repeated(
                 same = "mêmes nom, prénom et adresse"
             report.merged_duplicates += 1
             report.issue_count += 1
-            if len(kept) < KEPT_ISSUES:
-                kept.append(
-                    ImportIssue(
-                        IssueKind.DUPLICATE,
-                        line,
-                        key_header,
-                        key_cell,
-                        f"doublon fusionné avec la ligne {first_line} ({same})",
-                    )
-                )
+            issue = ImportIssue(
+                IssueKind.DUPLICATE,
+                line,
+                key_header,
+                key_cell,
+                f"doublon fusionné avec la ligne {first_line} ({same})",
+            )
+            # people come by first line, their duplicates in any order: keep the lowest
+            heapq.heappush(kept, (-line, report.issue_count, issue))
+            if len(kept) > KEPT_ISSUES:
+                heapq.heappop(kept)
         staging.add_person(
             (first_line, person, first_row[2], 1, first_row[4], *first.staged()),
             [(phone.e164, phone.kind.value) for phone in first.phones],
         )
-    kept.sort(key=lambda issue: issue.line)
-    return kept
+    return sorted((issue for _, _, issue in kept), key=lambda issue: issue.line)
 
 
 def _kept(report: ImportReport, issues: Iterable[ImportIssue]) -> list[ImportIssue]:

@@ -11,7 +11,10 @@ spreadsheet shows it, the header being line 1 (or later when blank lines precede
 cells are stripped strings. Memory does not grow with the file.
 
 A big CSV can be cut into :class:`FilePart` byte ranges (:func:`split_csv`), each read by
-its own process (:func:`open_csv_part`): a cut falls only on a line end outside quotes.
+its own process (:func:`open_csv_part`). A cut falls on a line end with an even number of
+quotes before it, which is outside quoted fields unless a stray quote stands inside a
+field (``D"Arc``): every part but the last is therefore read strictly, and one that ends
+inside a quoted field raises :class:`MisplacedCut` (read the file in one piece then).
 """
 
 from __future__ import annotations
@@ -56,6 +59,13 @@ class FilePart:
     start: int
     end: int
     lines_before: int
+    #: another part follows (this one must end between two records)
+    followed: bool = False
+
+
+class MisplacedCut(InputError):
+    """A part of a CSV did not end between two records: the cuts are wrong for this file
+    (a stray quote), which must be read in one piece."""
 
 
 class RegisterFile:
@@ -206,11 +216,12 @@ def split_csv(path: Path, count: int, *, smallest: int = 1 << 20) -> list[FilePa
                 targets[0] = offset
     starts = [(0, 0), *cuts]
     ends = [start for start, _ in cuts] + [size]
-    return [
+    parts = [
         FilePart(start, end, lines)
         for (start, lines), end in zip(starts, ends, strict=True)
         if end > start
     ]
+    return [FilePart(p.start, p.end, p.lines_before, p is not parts[-1]) for p in parts]
 
 
 def _line_start(chunk: bytes, position: int, quotes_before: int) -> int | None:
@@ -230,7 +241,7 @@ def open_csv_part(
     in the first part, and ``headers`` given for the others."""
     if part.start == 0:
         register = RegisterFile(path)
-        _open_csv(register, layout, _ByteRange(path, 0, part.end))
+        _open_csv(register, layout, _ByteRange(path, 0, part.end), strict=part.followed)
         return register
     register = RegisterFile(path)
     register.headers = headers
@@ -238,7 +249,9 @@ def open_csv_part(
     raw = _ByteRange(path, part.start, part.end)
     text = io.TextIOWrapper(io.BufferedReader(raw), encoding=_part_encoding(layout), newline="")
     register._closers.append(text)
-    register._rows = _csv_records(register.path, text, layout.delimiter, part.lines_before)
+    register._rows = _csv_records(
+        register.path, text, layout.delimiter, part.lines_before, strict=part.followed
+    )
     return register
 
 
@@ -274,7 +287,11 @@ class _ByteRange(io.RawIOBase):
 
 
 def _open_csv(
-    register: RegisterFile, layout: CsvLayout | None = None, raw: _ByteRange | None = None
+    register: RegisterFile,
+    layout: CsvLayout | None = None,
+    raw: _ByteRange | None = None,
+    *,
+    strict: bool = False,
 ) -> None:
     if layout is None:
         layout = detect_csv_layout(register.path)
@@ -287,7 +304,7 @@ def _open_csv(
     label = "UTF-8" if layout.encoding == "utf-8-sig" else "Windows-1252"
     register.description = f"CSV {label}, séparateur {_separator_name(layout.delimiter)}"
     register.delimiter = layout.delimiter
-    rows = _csv_records(register.path, text, layout.delimiter, 0)
+    rows = _csv_records(register.path, text, layout.delimiter, 0, strict=strict)
     for _line, cells in rows:
         register.headers = cells
         break
@@ -295,9 +312,11 @@ def _open_csv(
 
 
 def _csv_records(
-    path: Path, text: Iterator[str], delimiter: str, lines_before: int
+    path: Path, text: Iterator[str], delimiter: str, lines_before: int, *, strict: bool
 ) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(text, delimiter=delimiter)
+    """``strict``: a part followed by another, which must end between two records (any
+    quoting error then means the cut was misplaced: :class:`MisplacedCut`)."""
+    reader = csv.reader(text, delimiter=delimiter, strict=strict)
     previous_end = 0
     try:
         for cells in reader:
@@ -308,7 +327,8 @@ def _csv_records(
                 yield start, stripped
     except csv.Error as exc:
         line = lines_before + previous_end + 1
-        raise InputError(f"{path}, ligne {line} : CSV illisible ({exc})") from exc
+        error = MisplacedCut if strict else InputError
+        raise error(f"{path}, ligne {line} : CSV illisible ({exc})") from exc
 
 
 def _separator_name(delimiter: str) -> str:

@@ -34,10 +34,10 @@ _OLDEST_BIRTH = date(1880, 1, 1)
 
 @dataclass(slots=True)
 class CheckedRow:
-    """A row with a last name. ``key``: the external id, else derived from the identity;
-    ``identity``: a 64-bit digest of last name, first name and birth date (None without a
-    valid birth date); ``key_cell``: the cell that names the row in a duplicate's report;
-    ``record``: the person, None when the row is rejected."""
+    """A row that names someone (a last name, or an id). ``key``: the external id, else
+    derived from the identity; ``identity``: a 64-bit digest of last name, first name and
+    birth date (None without a valid birth date); ``key_cell``: the cell that names the
+    row in a duplicate's report; ``record``: the person, None when the row is rejected."""
 
     line: int
     key: str
@@ -77,7 +77,8 @@ class RowChecker:
         )
 
     def check(self, line: int, cells: list[str]) -> CheckedRow | None:
-        """The row checked (its problems reported); None when it has no last name."""
+        """The row checked (its problems reported); None when it names nobody (no last
+        name, and no id)."""
         width = self.width
         too_wide = len(cells) > width and any(cells[width:])
         row = cells
@@ -95,7 +96,9 @@ class RowChecker:
                 "(séparateur en trop ?)",
                 cells,
             )
-            return self._who(line, row, parse_date(row[self.birth_date])) if last_name else None
+            if last_name:
+                return self._who(line, row, parse_date(row[self.birth_date]))
+            return self._by_id(line, row)
         if not last_name:
             self._reject(
                 line,
@@ -104,7 +107,7 @@ class RowChecker:
                 "ligne rejetée : nom manquant",
                 cells,
             )
-            return None
+            return self._by_id(line, cells)
         birth_text = cells[self.birth_date]
         birth = parse_date(birth_text)
         checked = self._who(line, cells, birth)
@@ -138,6 +141,13 @@ class RowChecker:
             self._flags(record, cells)
         checked.record = record
         return checked
+
+    def _by_id(self, line: int, cells: list[str]) -> CheckedRow | None:
+        """A rejected row without a last name still names the person of its id (who then
+        stays on the register); None without an id."""
+        if self.external_id is None or not cells[self.external_id]:
+            return None
+        return CheckedRow(line, cells[self.external_id], None, cells[self.external_id], None)
 
     def _who(self, line: int, cells: list[str], birth: date | None) -> CheckedRow:
         """The row's key and identity (its record to be filled)."""

@@ -67,6 +67,8 @@ class PartResult:
     #: the first issues met (see :data:`~dialer.register.issues.KEPT_ISSUES`), and all
     issues: list[ImportIssue]
     issue_count: int
+    #: rows that name someone (a last name, or an id)
+    named: int
 
 
 def check_part(job: PartJob, progress: Callable[[int], None] | None = None) -> PartResult:
@@ -74,7 +76,7 @@ def check_part(job: PartJob, progress: Callable[[int], None] | None = None) -> P
     :data:`PROGRESS_EVERY` rows. Raises :class:`InputError` when the file is unreadable."""
     log = IssueLog(job.rejects_file, delimiter=job.delimiter)
     writer = PartWriter(job.rows_file)
-    read = rejected = 0
+    read = rejected = named = 0
     try:
         with _opened(job) as rows, _fewer_collections():
             columns = ColumnMap.build(job.headers, source=job.path, mapping=job.fields)
@@ -86,9 +88,11 @@ def check_part(job: PartJob, progress: Callable[[int], None] | None = None) -> P
                 if checked is None:
                     rejected += 1
                 elif (record := checked.record) is None:
+                    named += 1
                     rejected += 1
                     add((line, checked.key, checked.identity, 0, checked.key_cell, *_NO_PERSON))
                 else:
+                    named += 1
                     add(
                         (
                             line,
@@ -108,7 +112,7 @@ def check_part(job: PartJob, progress: Callable[[int], None] | None = None) -> P
     finally:
         writer.close()
         log.close()
-    return PartResult(read, rejected, log.kept, log.count)
+    return PartResult(read, rejected, log.kept, log.count, named)
 
 
 @contextmanager

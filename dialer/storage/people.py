@@ -225,13 +225,13 @@ class PersonRepository:
 
     @asynccontextmanager
     async def bulk_writes(self, *, many: bool = True) -> AsyncIterator[None]:
-        """Around many :meth:`write_batch` calls (``many``: a large share of the register;
-        otherwise the index is only checked at the end). On SQLite the index of numbers is
-        dropped meanwhile and built again at the end (also on error): each batch of random
-        numbers would otherwise rewrite most of that index's pages into the WAL (a
-        million-row import went from about 56 s of phone inserts to 7 s, plus 3 s to build
-        the index). Nothing else looks numbers up by value. A process killed meanwhile
-        leaves the index missing until the next import (:meth:`ensure_indexes`).
+        """Around an import's writes (``many``: a large share of the register; otherwise
+        the index is only checked at the end). On SQLite the index of numbers is dropped
+        meanwhile and built again at the end (also on error): each batch of random numbers
+        would otherwise rewrite most of that index's pages into the WAL (building it again
+        takes about 3.5 s for a million people). Nothing else looks numbers up by value. A
+        process killed meanwhile leaves the index missing until the next import
+        (:meth:`ensure_indexes`).
         PostgreSQL: as is."""
         if await self.dialect() != "sqlite":
             yield

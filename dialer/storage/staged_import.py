@@ -10,6 +10,7 @@ out of the database for long.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, closing
@@ -46,19 +47,21 @@ class StagedImport:
 
     def __init__(self, sessions: SessionFactory, staging: Path, parts: Sequence[Path]) -> None:
         self._sessions = sessions
-        self._people = PersonRepository(sessions)
+        self.people = PersonRepository(sessions)
         self.staging = staging
         self.parts = list(parts)
 
     async def copy_stored(self) -> None:
         """Every stored person's external id, fingerprint and whether on the register,
         into the staging file's ``stored`` table."""
-        if await self._people.dialect() == "sqlite":
-            async with self._attached() as connection, connection.begin():
-                await connection.exec_driver_sql(
+        if await self.people.dialect() == "sqlite":
+            # statements of their own (no BEGIN IMMEDIATE): they only read the register
+            async with self._attached() as connection:
+                driver = await _driver(connection)
+                await driver.execute(
                     f"CREATE TABLE IF NOT EXISTS staging.stored ({STORED_SCHEMA}) WITHOUT ROWID"
                 )
-                await connection.exec_driver_sql(
+                await driver.execute(
                     "INSERT INTO staging.stored SELECT external_id, fingerprint, "
                     "removed_at IS NULL FROM persons"
                 )
@@ -81,19 +84,21 @@ class StagedImport:
             raise ValueError(f"naive datetime {now.isoformat()}: pass an aware datetime")
         with closing(Staging(self.staging, self.parts)) as staging:
             last = staging.last_line()
-        if await self._people.dialect() == "sqlite":
+        if await self.people.dialect() == "sqlite":
             stamp = now.astimezone(UTC).strftime(_SQLITE_TIME)
-            async with self._attached(with_parts=True) as connection:
-                for low in range(0, last + 1, BATCH_LINES):
-                    async with connection.begin():
-                        lines = _Lines(low, low + BATCH_LINES, await _next_id(connection) - low)
-                        for index in range(len(self.parts)):
-                            await _copy_lines(connection, f"p{index}", lines, stamp)
-                        await _copy_lines(connection, "main", lines, stamp)
+            for low in range(0, last + 1, BATCH_LINES):
+                # attached per batch: the pool's one connection is free between batches
+                async with self._attached(with_parts=True) as connection, connection.begin():
+                    lines = _Lines(low, low + BATCH_LINES, await _next_id(connection) - low)
+                    for index in range(len(self.parts)):
+                        await _copy_lines(connection, f"p{index}", lines, stamp)
+                    await _copy_lines(connection, "main", lines, stamp)
             return
         for low in range(0, last + 1, BATCH_LINES):
-            batch = self._encoded(low, low + BATCH_LINES, now.astimezone(UTC))
-            await self._people.write_encoded(batch)
+            batch = await asyncio.to_thread(
+                self._encoded, low, low + BATCH_LINES, now.astimezone(UTC)
+            )
+            await self.people.write_encoded(batch)
 
     async def remove_absent(self, *, now: datetime) -> int:
         """Take off the register the people of the staging file's ``absent``."""
@@ -104,7 +109,7 @@ class StagedImport:
             if not chunk:
                 return done
             offset += len(chunk)
-            done += await self._people.remove(chunk, now=now)
+            done += await self.people.remove(chunk, now=now)
 
     def _encoded(self, low: int, high: int, now: datetime) -> EncodedBatch:
         """Lines ``low`` to ``high`` (excluded) as a batch for PostgreSQL."""
@@ -139,8 +144,7 @@ class StagedImport:
             names |= {f"p{index}": part for index, part in enumerate(self.parts)}
         try:
             async with engine.connect() as connection:
-                raw = await connection.get_raw_connection()
-                driver: Any = raw.driver_connection
+                driver = await _driver(connection)
                 attached: list[str] = []
                 try:
                     for name, path in names.items():
@@ -154,6 +158,13 @@ class StagedImport:
                         await driver.execute(f"DETACH DATABASE {name}")
         except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
             raise StorageError(f"database error while importing the register: {exc}") from exc
+
+
+async def _driver(connection: AsyncConnection) -> Any:
+    """The driver's own connection (aiosqlite), for statements outside SQLAlchemy's
+    transactions (which begin with BEGIN IMMEDIATE on SQLite)."""
+    raw = await connection.get_raw_connection()
+    return raw.driver_connection
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,9 +19,10 @@ SQLite keeps its page cache and sorts bounded (spilling to temporary files), so 
 million-row register costs disk, not memory. These files are private to one import: no
 journal, no fsync.
 
-Everything here is synchronous ``sqlite3``; the importer runs it in a worker process or a
-thread. Values are stored as the SQLite dialect of the application stores them (ISO dates,
-0/1), so an import into SQLite copies them with ``INSERT ... SELECT``.
+Everything here is synchronous ``sqlite3``: the long statements run in a worker process
+or a thread; only short reads (a batch of ids, the last line) run on the event loop.
+Values are stored as the SQLite dialect of the application stores them (ISO dates, 0/1),
+so an import into SQLite copies them with ``INSERT ... SELECT``.
 """
 
 from __future__ import annotations
@@ -150,7 +151,7 @@ class SharedNumber:
 
 
 class Staging:
-    """The staging file, with the part files attached (read only) as ``p0``, ``p1``..."""
+    """The staging file, with the part files attached as ``p0``, ``p1``... (only read)."""
 
     def __init__(self, path: Path, parts: Sequence[Path]) -> None:
         self.path = path
@@ -160,7 +161,7 @@ class Staging:
         execute(f"CREATE TABLE IF NOT EXISTS stored ({STORED_SCHEMA}) WITHOUT ROWID")
         self._connection.executescript(_PART_TABLES)
         for name, part in zip(self.parts, parts, strict=True):
-            execute(f"ATTACH DATABASE ? AS {name}", (f"file:{part}?mode=ro",))
+            execute(f"ATTACH DATABASE ? AS {name}", (str(part),))
 
     def close(self) -> None:
         self._connection.close()
@@ -175,19 +176,22 @@ class Staging:
         external_id, action, *PERSON_COLUMNS, ((e164, kind), ...))``, by line."""
         found: list[tuple[Any, ...]] = []
         selected = ", ".join("r." + c for c in PERSON_COLUMNS)
+        todo = "todo t WHERE t.part = ? AND t.action != 0 AND t.line >= ? AND t.line < ?"
         for part in self.sources:
-            people = self._connection.execute(
-                f"SELECT t.line, r.key, t.action, {selected} FROM todo t "
-                f"JOIN {part}.rows r ON r.line = t.line "
-                "WHERE t.part = ? AND t.action != 0 AND t.line >= ? AND t.line < ?",
+            phones: dict[int, list[tuple[str, str]]] = {}
+            for line, e164, kind in self._connection.execute(
+                f"SELECT t.line, ph.e164, ph.kind FROM "
+                f"{todo.replace(' WHERE ', f' JOIN {part}.phones ph ON ph.line = t.line WHERE ')} "
+                "ORDER BY t.line, ph.position",
                 (part, low, high),
-            ).fetchall()
-            for person in people:
-                phones = self._connection.execute(
-                    f"SELECT e164, kind FROM {part}.phones WHERE line = ? ORDER BY position",
-                    (person[0],),
-                ).fetchall()
-                found.append((*person, tuple(phones)))
+            ):
+                phones.setdefault(line, []).append((e164, kind))
+            for person in self._connection.execute(
+                f"SELECT t.line, r.key, t.action, {selected} FROM "
+                f"{todo.replace(' WHERE ', f' JOIN {part}.rows r ON r.line = t.line WHERE ')}",
+                (part, low, high),
+            ):
+                found.append((*person, tuple(phones.get(person[0], ()))))
         found.sort(key=lambda person: int(person[0]))
         return found
 

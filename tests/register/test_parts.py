@@ -162,3 +162,47 @@ async def test_a_chain_of_keys_and_identities_is_one_person(
         ("I1", ["+33145678910", "+33612345678", "+33781223344", "+33699887766"]),
         ("L1", ["+33147000009"]),
     ]
+
+
+@pytest.mark.asyncio
+async def test_a_stray_quote_inside_a_field_does_not_mislead_the_cuts(
+    two_databases: tuple[SessionFactory, SessionFactory],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    whole, parts = two_databases
+    rows = big_register(24_000)
+    rows[0][2] = 'Jeanne D"Arc'  # a quote the csv module reads as a plain character
+    rows[18_000][4] = "12 rue de la Paix\nBâtiment A"  # a line break inside quotes
+    path = write_csv(tmp_path / "registre.csv", rows)
+    monkeypatch.setattr(importer_module, "MAX_WORKERS", 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    expected = await import_register(whole, path, now=NOW, in_worker=False)
+    report = await import_register(parts, path, now=NOW, in_worker=True)
+    assert comparable(report) == comparable(expected)
+    assert (report.read, report.added, report.rejected) == (24_000, 24_000, 0)
+    assert await contents(parts) == await contents(whole)
+    moved = await PersonRepository(parts).find_by_external_id("D018000")
+    assert moved is not None
+    assert moved.address == "12 rue de la Paix\nBâtiment A"
+
+
+@pytest.mark.asyncio
+async def test_only_the_first_duplicates_by_line_are_kept_and_all_are_counted(
+    two_databases: tuple[SessionFactory, SessionFactory],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sessions, _ = two_databases
+    monkeypatch.setattr(importer_module, "KEPT_ISSUES", 2)
+    rows = big_register(3)
+    x, y, w = rows
+    # people come in order of first line (X, Y, W), their duplicates later
+    register = [x, y, y, w, w, x, x]
+    report = await import_register(sessions, write_csv(tmp_path / "r.csv", register), now=NOW)
+    assert report.merged_duplicates == 4
+    assert report.issue_count == 4
+    assert [(i.kind, i.line) for i in report.issues] == [
+        (IssueKind.DUPLICATE, 4),
+        (IssueKind.DUPLICATE, 6),
+    ]

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from sqlalchemy import text
 
 from dialer.core.outcomes import CallOutcome
+from dialer.errors import InputError
 from dialer.register import import_register
 from dialer.storage import (
     AttemptKind,
@@ -149,3 +151,56 @@ async def test_a_reimport_applies_the_diff_and_keeps_history(
     assert returned is not None
     assert returned.removed_at is None
     assert returned.id == garcon.id
+
+
+@pytest.mark.asyncio
+async def test_a_file_that_names_nobody_is_refused_and_removes_nobody(
+    sessions: SessionFactory, tmp_path: Path
+) -> None:
+    await import_register(sessions, write(tmp_path / "juin.csv", JUNE), now=FIRST_IMPORT)
+    with pytest.raises(InputError, match="aucune ligne ne désigne une personne"):
+        await import_register(sessions, write(tmp_path / "vide.csv", []), now=SECOND_IMPORT)
+    nameless = [["", "", "Jeanne", "", "", "01 45 67 89 10", ""]]
+    with pytest.raises(InputError, match="aucune ligne ne désigne une personne"):
+        await import_register(
+            sessions, write(tmp_path / "sans-nom.csv", nameless), now=SECOND_IMPORT
+        )
+    assert await PersonRepository(sessions).count_active() == 4
+
+
+@pytest.mark.asyncio
+async def test_a_row_rejected_for_its_name_keeps_the_person_of_its_id(
+    sessions: SessionFactory, tmp_path: Path
+) -> None:
+    await import_register(sessions, write(tmp_path / "juin.csv", JUNE), now=FIRST_IMPORT)
+    nameless = [list(row) for row in JUNE]
+    nameless[0][1] = ""  # the last name is missing: rejected, yet the id names the person
+    report = await import_register(
+        sessions, write(tmp_path / "juillet.csv", nameless), now=SECOND_IMPORT
+    )
+    assert (report.rejected, report.unchanged, report.removed) == (1, 3, 0)
+    assert await PersonRepository(sessions).count_active() == 4
+
+
+@pytest.mark.asyncio
+async def test_an_import_run_again_repairs_the_shared_number_flags(
+    sessions: SessionFactory, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "juin.csv", JUNE)
+    await import_register(sessions, path, now=FIRST_IMPORT)
+    people = PersonRepository(sessions)
+
+    async def flagged() -> list[str]:
+        return [
+            p.external_id
+            for p in await people.list_active()
+            for n in p.phones
+            if n.shared_with_other_person
+        ]
+
+    assert await flagged() == ["A2", "A3"]
+    async with sessions.begin() as session:  # as if the first run had stopped before them
+        await session.execute(text("UPDATE phone_numbers SET shared_with_other_person = false"))
+    report = await import_register(sessions, path, now=SECOND_IMPORT)
+    assert report.unchanged == 4
+    assert await flagged() == ["A2", "A3"]
