@@ -68,11 +68,17 @@ def big_register(count: int) -> list[list[str]]:
     return rows
 
 
+@pytest.fixture
+def two_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Big files are cut in two parts, whatever the machine."""
+    monkeypatch.setattr(importer_module, "MAX_WORKERS", 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+
+
 @pytest.mark.asyncio
+@pytest.mark.usefixtures("two_workers")
 async def test_a_register_checked_in_parts_imports_like_one_in_one_piece(
-    two_databases: tuple[SessionFactory, SessionFactory],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    two_databases: tuple[SessionFactory, SessionFactory], tmp_path: Path
 ) -> None:
     whole, parts = two_databases
     rows = big_register(24_000)
@@ -83,8 +89,6 @@ async def test_a_register_checked_in_parts_imports_like_one_in_one_piece(
     rows[20_000][3] = "31/02/1930"
     path = write_csv(tmp_path / "registre.csv", rows)
     assert path.stat().st_size > 2 << 20  # enough for two parts of 1 MiB or more
-    monkeypatch.setattr(importer_module, "MAX_WORKERS", 2)
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
 
     expected = await import_register(whole, path, now=NOW, in_worker=False)
     progress: list[int] = []
@@ -165,18 +169,15 @@ async def test_a_chain_of_keys_and_identities_is_one_person(
 
 
 @pytest.mark.asyncio
+@pytest.mark.usefixtures("two_workers")
 async def test_a_stray_quote_inside_a_field_does_not_mislead_the_cuts(
-    two_databases: tuple[SessionFactory, SessionFactory],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    two_databases: tuple[SessionFactory, SessionFactory], tmp_path: Path
 ) -> None:
     whole, parts = two_databases
     rows = big_register(24_000)
     rows[0][2] = 'Jeanne D"Arc'  # a quote the csv module reads as a plain character
     rows[18_000][4] = "12 rue de la Paix\nBâtiment A"  # a line break inside quotes
     path = write_csv(tmp_path / "registre.csv", rows)
-    monkeypatch.setattr(importer_module, "MAX_WORKERS", 2)
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
     expected = await import_register(whole, path, now=NOW, in_worker=False)
     report = await import_register(parts, path, now=NOW, in_worker=True)
     assert comparable(report) == comparable(expected)
