@@ -1,6 +1,7 @@
 """Run the pacing grid: policies x team sizes x answer rates, one simulated day each, and
-the ceiling: the engine's predictive rule against the same rule told when agents will be free
-(10 agents, 30 %, a few risk settings, 3 days each).
+the ceiling (10 agents, 30 %, 3 days per point): the engine's predictive rule against the same
+rule told when agents will be free, at a few risk settings, and another rule, a Monte-Carlo
+lookahead, with and without exact agent free times, at a few prices of an abandon.
 
 ``python -m bench.pacing`` prints markdown tables, writes ``bench/results/pacing.md`` and the
 plot ``docs/pacing-occupancy.svg`` (and a PNG beside the results if matplotlib is
@@ -21,6 +22,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from bench.pacing.lookahead import NAME as LOOKAHEAD
+from bench.pacing.lookahead import ORACLE_NAME as LOOKAHEAD_ORACLE
+from bench.pacing.lookahead import LookaheadPolicy
 from bench.pacing.model import CalleeModel
 from bench.pacing.oracle import NAME as ORACLE
 from bench.pacing.oracle import OraclePolicy
@@ -39,12 +43,17 @@ TARGET = 0.92
 #: it, one spare abandon), at these risks per added line, for 10 agents and 30 % live
 CEILING_POLICIES = ("predictive", ORACLE)
 CEILING_RISKS = (0.02, 0.03, 0.05)
+#: and the lookahead, with and without exact agent free times, at these prices of one abandon
+#: (agent-seconds): they bracket 1 % abandons over the day
+LOOKAHEAD_POLICIES = (LOOKAHEAD, LOOKAHEAD_ORACLE)
+LOOKAHEAD_PRICES = (1000.0, 3000.0)
 CEILING_AGENTS, CEILING_RATE = 10, 0.30
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results" / "pacing.md"
 PLOT = ROOT / "docs" / "pacing-occupancy.svg"
 
-#: policy, agents, live rate, hours, seed, and the ceiling's max_line_risk (None: the grid)
+#: policy, agents, live rate, hours, seed, and the ceiling's setting (None: the grid):
+#: max_line_risk for decide()'s policies, the price of an abandon for the lookahead's
 Job = tuple[str, int, float, float, int, float | None]
 
 
@@ -59,9 +68,15 @@ def ceiling_config(max_line_risk: float) -> PacingConfig:
     )
 
 
-def make_policy(name: str, max_line_risk: float | None = None) -> Policy:
-    if max_line_risk is not None:
-        config = ceiling_config(max_line_risk)
+def make_policy(
+    name: str, setting: float | None = None, model: CalleeModel | None = None
+) -> Policy:
+    if name in LOOKAHEAD_POLICIES:
+        if setting is None or model is None:
+            raise ValueError(f"{name} needs a price of an abandon and the callee model")
+        return LookaheadPolicy(model, setting, exact_agents=name == LOOKAHEAD_ORACLE)
+    if setting is not None:
+        config = ceiling_config(setting)
         return OraclePolicy(config) if name == ORACLE else CorePolicy(config)
     if name == "progressive":
         return CorePolicy(PacingConfig(mode=PacingMode.PROGRESSIVE))
@@ -82,11 +97,10 @@ def cell_seed(base: int, agents: int, live_rate: float) -> int:
 
 
 def run_job(job: Job) -> SimulationResult:
-    policy, agents, live_rate, hours, seed, max_line_risk = job
-    setup = SimulationSetup(
-        agents=agents, model=CalleeModel(live_rate=live_rate), hours=hours, seed=seed
-    )
-    return simulate(setup, make_policy(policy, max_line_risk))
+    policy, agents, live_rate, hours, seed, setting = job
+    model = CalleeModel(live_rate=live_rate)
+    setup = SimulationSetup(agents=agents, model=model, hours=hours, seed=seed)
+    return simulate(setup, make_policy(policy, setting, model))
 
 
 def jobs_for(
@@ -112,23 +126,40 @@ def jobs_for(
             CEILING_RATE,
             hours,
             cell_seed(seed, CEILING_AGENTS, CEILING_RATE),
-            risk,
+            setting,
         )
-        for risk in CEILING_RISKS
-        for policy in CEILING_POLICIES
+        for policy, setting in ceiling_settings()
         for seed in range(base_seed, base_seed + ceiling_seeds)
     ]
-    # the slowest first (predictive, big teams), so two processes finish together
-    return sorted(jobs, key=lambda job: (job[0] not in ("predictive", ORACLE), -job[1]))
+    # the slowest first (the lookahead, predictive, big teams), so two processes finish
+    # together
+    slow = (*LOOKAHEAD_POLICIES, "predictive", ORACLE)
+    return sorted(
+        jobs, key=lambda job: (slow.index(job[0]) if job[0] in slow else len(slow), -job[1])
+    )
+
+
+def ceiling_settings() -> list[tuple[str, float]]:
+    """The ceiling's points: (policy, max_line_risk or price of an abandon)."""
+    return [(policy, risk) for risk in CEILING_RISKS for policy in CEILING_POLICIES] + [
+        (policy, price) for price in LOOKAHEAD_PRICES for policy in LOOKAHEAD_POLICIES
+    ]
 
 
 @dataclass(frozen=True, slots=True)
 class CeilingPoint:
-    """One point of the ceiling's curve: a policy at one ``max_line_risk``, over its days."""
+    """One point of the ceiling's curve: a policy at one setting (``max_line_risk``, or the
+    lookahead's price of an abandon), over its days."""
 
     policy: str
-    max_line_risk: float
+    setting: float
     days: tuple[SimulationResult, ...]
+
+    @property
+    def setting_label(self) -> str:
+        if self.policy in LOOKAHEAD_POLICIES:
+            return f"price of an abandon {self.setting:g} s"
+        return f"max line risk {_pct(self.setting, 0)}"
 
     @property
     def occupancy(self) -> float:
@@ -154,12 +185,20 @@ class CeilingPoint:
 def ceiling_points(jobs: Sequence[Job], results: Sequence[SimulationResult]) -> list[CeilingPoint]:
     days: dict[tuple[str, float], list[SimulationResult]] = {}
     for job, result in zip(jobs, results, strict=True):
-        risk = job[5]
-        if risk is not None:
-            days.setdefault((job[0], risk), []).append(result)
+        setting = job[5]
+        if setting is not None:
+            days.setdefault((job[0], setting), []).append(result)
+    order = [*CEILING_POLICIES, *LOOKAHEAD_POLICIES]
     return [
-        CeilingPoint(policy, risk, tuple(sorted(cell, key=lambda r: r.seed)))
-        for (policy, risk), cell in sorted(days.items(), key=lambda item: item[0][::-1])
+        CeilingPoint(policy, setting, tuple(sorted(cell, key=lambda r: r.seed)))
+        for (policy, setting), cell in sorted(
+            days.items(),
+            key=lambda item: (
+                item[0][0] in LOOKAHEAD_POLICIES,
+                item[0][1],
+                order.index(item[0][0]),
+            ),
+        )
     ]
 
 
@@ -317,22 +356,30 @@ def goal_lines(
 
 
 def _ceiling_line(ceiling: Sequence[CeilingPoint]) -> list[str]:
-    best, highest = _best_points(ceiling, ORACLE)
-    if highest is None:
-        return []
-    days = len(highest.days)
-    line = (
-        f"ceiling ({CEILING_AGENTS} agents, {_pct(CEILING_RATE, 0)} live, day budget off, "
-        f"{days} day{'s' * (days > 1)} per point): with exact agent free times the same rule"
-    )
-    top = f"at most {_pct(highest.occupancy)} at {_pct(highest.abandon_rate, 2)} abandons"
-    if best is None:
-        return [f"{line} never keeps the day within 1 % abandons, {top}"]
-    line += (
-        f" reaches {_pct(best.occupancy)} at {_pct(best.abandon_rate, 2)} abandons, running "
-        f"rate up to {_pct(best.peak_running_rate, 2)}"
-    )
-    return [line if best is highest else f"{line}; {top}"]
+    lines = []
+    for policy, who in (
+        (ORACLE, "with exact agent free times the same rule"),
+        (LOOKAHEAD, "another rule, the lookahead,"),
+        (LOOKAHEAD_ORACLE, "the lookahead with exact agent free times"),
+    ):
+        best, highest = _best_points(ceiling, policy)
+        if highest is None:
+            continue
+        days = len(highest.days)
+        line = (
+            f"ceiling ({CEILING_AGENTS} agents, {_pct(CEILING_RATE, 0)} live, "
+            f"{days} day{'s' * (days > 1)} per point): {who}"
+        )
+        top = f"at most {_pct(highest.occupancy)} at {_pct(highest.abandon_rate, 2)} abandons"
+        if best is None:
+            lines.append(f"{line} never keeps the day within 1 % abandons, {top}")
+            continue
+        line += (
+            f" reaches {_pct(best.occupancy)} at {_pct(best.abandon_rate, 2)} abandons, "
+            f"running rate up to {_pct(best.peak_running_rate, 2)}"
+        )
+        lines.append(line if best is highest else f"{line}; {top}")
+    return lines
 
 
 def _best_points(
@@ -347,14 +394,14 @@ def _best_points(
 
 def ceiling_table(ceiling: Sequence[CeilingPoint]) -> list[str]:
     lines = [
-        "| max line risk | policy | occupancy (mean; each day) | abandoned, all days | "
+        "| setting | policy | occupancy (mean; each day) | abandoned, all days | "
         "peak running rate (worst day) |",
-        "|---:|---|---:|---:|---:|",
+        "|---|---|---:|---:|---:|",
     ]
     for p in ceiling:
         each = " / ".join(f"{100 * r.occupancy:.1f}" for r in p.days)
         lines.append(
-            f"| {_pct(p.max_line_risk, 0)} | {p.policy} | {_pct(p.occupancy)} ({each}) | "
+            f"| {p.setting_label} | {p.policy} | {_pct(p.occupancy)} ({each}) | "
             f"{_pct(p.abandon_rate, 2)} ({p.abandons}/{p.live_answers}) | "
             f"{_pct(p.peak_running_rate, 2)} |"
         )
@@ -364,7 +411,7 @@ def ceiling_table(ceiling: Sequence[CeilingPoint]) -> list[str]:
 def ceiling_summary(ceiling: Sequence[CeilingPoint]) -> str:
     """What the curve shows, in words, from its numbers."""
     ranges = []
-    for policy in CEILING_POLICIES:
+    for policy in (*CEILING_POLICIES, *LOOKAHEAD_POLICIES):
         curve = [p for p in ceiling if p.policy == policy]
         if curve:
             occupancy = sorted(p.occupancy for p in curve)
@@ -394,6 +441,26 @@ def ceiling_summary(ceiling: Sequence[CeilingPoint]) -> str:
             f"The oracle's highest occupancy here, {_pct(highest.occupancy)} at "
             f"{_pct(highest.abandon_rate, 2)} abandons, is {_versus_target(highest.occupancy)}."
         )
+    for policy, who in (
+        (LOOKAHEAD, "The lookahead, a different rule with what a dialer can know,"),
+        (LOOKAHEAD_ORACLE, "The lookahead told the exact agent free times"),
+    ):
+        best, highest = _best_points(ceiling, policy)
+        if highest is None:
+            continue
+        if best is None:
+            sentences.append(f"{who} never keeps the day within 1 %.")
+        else:
+            sentences.append(
+                f"{who} gives at best {_pct(best.occupancy)} at "
+                f"{_pct(best.abandon_rate, 2)} within 1 %, {_versus_target(best.occupancy)}."
+            )
+        if highest is not best:
+            sentences.append(
+                f"Its highest, {_pct(highest.occupancy)} at "
+                f"{_pct(highest.abandon_rate, 2)} abandons, is "
+                f"{_versus_target(highest.occupancy)}."
+            )
     return " ".join(sentences)
 
 
@@ -484,6 +551,16 @@ def markdown_report(
         "- **vicidial-dials**: the same with the drop rate as a share of all dials (the "
         "\"DROPPED PERCENT\" of VICIdial's real-time screen, and the hard limit's base before "
         "answers were counted): 3 % of dials is 10 % of live answers at 30 %.",
+        f"- **{LOOKAHEAD}** and **{LOOKAHEAD_ORACLE}** (the ceiling only): not the engine's "
+        "rule but another one (bench/pacing/lookahead.py). Every second it samples 512 "
+        "futures of the next 32 s (which calls ringing a person answers, and when, from the "
+        "model's exact laws and each call's age; when each busy agent is free; what new "
+        "calls would do), gives answers to agents in time order, and dials the number of "
+        "calls with the least agent idle time + price × abandons. The lookahead draws the "
+        "agents' free times from the model's talk and wrap-up laws given the time already "
+        f"spent (what a dialer can know); {LOOKAHEAD_ORACLE} is told them exactly. Both "
+        "know the true answer rate and laws, which the engine estimates, and have no day "
+        "budget: the price is their only brake.",
         "",
     ]
     for rate in sorted({r.live_rate for r in results}):
@@ -493,12 +570,13 @@ def markdown_report(
     if ceiling:
         seeds = range(base_seed, base_seed + max(len(p.days) for p in ceiling))
         out += [
-            f"## Ceiling: the same rule with exact agent free times ({CEILING_AGENTS} agents, "
+            f"## Ceiling: exact agent free times, and another rule ({CEILING_AGENTS} agents, "
             f"{_pct(CEILING_RATE, 0)} live)",
             "",
             f"Predictive and {ORACLE} with the day's budget off (cap 3 %, `target_share` 1.0, "
             "`spare_abandons` 1), so that only `max_line_risk` sets how hard they dial: the "
-            f"occupancy / abandons trade-off. Base seed{'s' * (len(seeds) > 1)} "
+            f"occupancy / abandons trade-off; {LOOKAHEAD} and {LOOKAHEAD_ORACLE} at a few "
+            f"prices of an abandon. Base seed{'s' * (len(seeds) > 1)} "
             f"{', '.join(str(s) for s in seeds)}, one day each (the first meets the grid's "
             "people); abandoned: all the days' abandons over their live answers. Nothing holds "
             "the running rate under 1 % here.",
