@@ -6,17 +6,17 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Coroutine
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from dialer.agents import sync_asterisk_agents
 from dialer.demo import run_demo
 from dialer.errors import ConfigurationError, DialerError, exit_code
-from dialer.register.importer import ImportReport, import_register
+from dialer.register import ImportProgress, ImportReport, ImportStep, import_register
 from dialer.report_cli import report
 from dialer.rig.asterisk import Rig
 from dialer.server import ami_credentials, running_service
@@ -35,6 +35,9 @@ from dialer.storage.sip_accounts import SipAccountRepository
 from dialer.telephony import asterisk_config
 from dialer.telephony.ami import AmiClient
 from dialer.web.accounts import create_account
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 T = TypeVar("T")
 
@@ -213,20 +216,14 @@ def register_import(
 
     async def run() -> ImportReport:
         async with _database(settings) as sessions:
-            with click.progressbar(
-                length=_estimated_rows(file), label="Import", show_pos=True, file=sys.stderr
-            ) as bar:
-
-                def progress(rows: int) -> None:
-                    bar.update(rows - bar.pos)
-
+            with _ImportDisplay(_estimated_rows(file)) as display:
                 return await import_register(
                     sessions,
                     file,
                     mapping=mapping,
                     dry_run=dry_run,
                     rejects_path=rejects,
-                    on_progress=progress,
+                    on_progress=display.show,
                     now=datetime.now(UTC),
                 )
 
@@ -245,6 +242,38 @@ def register_import(
             f"  … {report.issue_count - 20} autres (les lignes rejetées et valeurs ignorées "
             "sont toutes dans le fichier des rejets)"
         )
+
+
+class _ImportDisplay:
+    """An import's progress on stderr: a bar for the rows checked and one for the writing,
+    a line for the other steps."""
+
+    def __init__(self, rows: int) -> None:
+        self._rows = rows
+        self._step: ImportStep | None = None
+        self._bar: ProgressBar[int] | None = None
+        self._open = ExitStack()  # the current bar
+
+    def __enter__(self) -> _ImportDisplay:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._open.close()
+
+    def show(self, progress: ImportProgress) -> None:
+        if progress.step is not self._step:
+            self._open.close()
+            self._bar, self._step = None, progress.step
+            length = self._rows if progress.step is ImportStep.CHECK else progress.total
+            if length or progress.step is ImportStep.CHECK:
+                bar = click.progressbar(
+                    length=length, label=progress.step.value, show_pos=True, file=sys.stderr
+                )
+                self._bar = self._open.enter_context(bar)
+            else:
+                click.echo(f"{progress.step.value}…", err=True)
+        if self._bar is not None:
+            self._bar.update(progress.done - self._bar.pos)
 
 
 def _estimated_rows(path: Path) -> int:

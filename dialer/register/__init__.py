@@ -6,7 +6,9 @@ Entry point: :func:`import_register`, which returns an :class:`ImportReport`.
 from dialer.register.columns import ColumnMap, Field, load_mapping, normalise_header
 from dialer.register.importer import (
     ImportIssue,
+    ImportProgress,
     ImportReport,
+    ImportStep,
     IssueKind,
     default_rejects_path,
     import_register,
@@ -18,7 +20,9 @@ __all__ = [
     "ColumnMap",
     "Field",
     "ImportIssue",
+    "ImportProgress",
     "ImportReport",
+    "ImportStep",
     "IssueKind",
     "PhoneError",
     "RegisterFile",

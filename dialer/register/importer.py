@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 
 from dialer.errors import InputError
@@ -56,7 +57,36 @@ BULK_WRITES = 50_000
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["ImportIssue", "ImportReport", "IssueKind", "default_rejects_path", "import_register"]
+__all__ = [
+    "ImportIssue",
+    "ImportProgress",
+    "ImportReport",
+    "ImportStep",
+    "IssueKind",
+    "default_rejects_path",
+    "import_register",
+]
+
+
+class ImportStep(StrEnum):
+    """The steps of an import, in order, named as the progress display shows them."""
+
+    CHECK = "Vérification des lignes"
+    MATCH = "Rapprochement des lignes et du registre"
+    WRITE = "Écriture des personnes"
+    FINISH = "Retraits et numéros partagés"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProgress:
+    """How far an import is: its step, and how far into it. ``CHECK``: rows checked
+    (``total`` 0, the importer does not count the file's rows first); ``WRITE``: people
+    added or changed so far, out of ``total``, after each batch; ``MATCH`` and ``FINISH``:
+    told once, when they start (0 of 0)."""
+
+    step: ImportStep
+    done: int = 0
+    total: int = 0
 
 
 @dataclass
@@ -116,7 +146,7 @@ async def import_register(
     mapping: Path | None = None,
     dry_run: bool = False,
     rejects_path: Path | None = None,
-    on_progress: Callable[[int], None] | None = None,
+    on_progress: Callable[[ImportProgress], None] | None = None,
     now: datetime,
     in_worker: bool | None = None,
 ) -> ImportReport:
@@ -127,7 +157,8 @@ async def import_register(
     (with line, column, value and reason) in the returned report and in a rejects CSV
     (``rejects_path``, by default ``<name>-rejets.csv`` beside the input, written only when
     there is something to report). ``dry_run`` computes the whole report and writes
-    nothing to the database. ``on_progress`` is called with the number of rows done.
+    nothing to the database. ``on_progress`` is told where the import is
+    (:class:`ImportProgress`): rows checked every thousand, then each later step.
     ``in_worker``: check the rows in worker processes (default: for files of
     :data:`WORKER_MIN_BYTES` or more, where they pay for their start-up).
     """
@@ -143,6 +174,7 @@ async def import_register(
     stamp = _file_stamp(path)
     if in_worker is None:
         in_worker = stamp[0] >= WORKER_MIN_BYTES
+    tell = on_progress or _ignore
     with tempfile.TemporaryDirectory(
         prefix="dialer-import-", dir=_scratch_dir(session_factory)
     ) as folder:
@@ -152,7 +184,11 @@ async def import_register(
         plan = _Plan(path, columns, fields, scratch, delimiter, now)
         split = in_worker and is_csv
         jobs, results = await _check(
-            plan, database, split=split, in_worker=in_worker, on_progress=on_progress
+            plan,
+            database,
+            split=split,
+            in_worker=in_worker,
+            on_progress=lambda rows: tell(ImportProgress(ImportStep.CHECK, rows)),
         )
         _log.info("%s: rows checked in %d part(s), %.1f s", path, len(jobs), _since(started))
         if _file_stamp(path) != stamp:
@@ -164,6 +200,7 @@ async def import_register(
                 f"{path} : aucune ligne ne désigne une personne (pas de ligne de données, ou "
                 "nom manquant partout) ; import refusé, le registre n'est pas modifié"
             )
+        tell(ImportProgress(ImportStep.MATCH))
         counts = await asyncio.to_thread(
             _work_out, database.staging, database.parts, columns, results, report
         )
@@ -171,7 +208,7 @@ async def import_register(
         report.unchanged, report.removed = counts.unchanged, counts.removed
         _log.info("%s: worked out, %.1f s", path, _since(started))
         if not dry_run:
-            await _write(database, counts, now=now)
+            await _write(database, counts, now=now, tell=tell)
             _log.info("%s: written, %.1f s", path, _since(started))
         rejections = [job.rejects_file for job in jobs]
         if any(part.exists() for part in rejections):
@@ -210,16 +247,34 @@ async def _check(
     return jobs, results
 
 
-async def _write(database: StagedImport, counts: Counts, *, now: datetime) -> None:
+async def _write(
+    database: StagedImport,
+    counts: Counts,
+    *,
+    now: datetime,
+    tell: Callable[[ImportProgress], None],
+) -> None:
     """Apply what :func:`_work_out` found. The shared-number flags are always worked out
     again: an import run again after stopping half-way finds nobody to write, yet the
     flags of the first run may be missing."""
     people = database.people
     writes = counts.added + counts.changed
+    done = 0
+
+    def written(batch: int) -> None:
+        nonlocal done
+        done += batch
+        tell(ImportProgress(ImportStep.WRITE, done, writes))
+
     async with people.bulk_writes(many=writes >= BULK_WRITES):
-        await database.write_people(now=now)
+        await database.write_people(now=now, on_batch=written)
+    tell(ImportProgress(ImportStep.FINISH))
     await database.remove_absent(now=now)
     await people.flag_shared_numbers()
+
+
+def _ignore(progress: ImportProgress) -> None:
+    """No one follows the import's progress."""
 
 
 @dataclass(frozen=True, slots=True)

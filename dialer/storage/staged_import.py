@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -77,28 +77,34 @@ class StagedImport:
                         [(key, fingerprint, int(active)) for key, fingerprint, active in partition],
                     )
 
-    async def write_people(self, *, now: datetime) -> None:
+    async def write_people(
+        self, *, now: datetime, on_batch: Callable[[int], None] | None = None
+    ) -> None:
         """Add and change the people the staging file's ``todo`` marks so, with their
-        numbers (those of a changed person replaced)."""
+        numbers (those of a changed person replaced), in batches of :data:`BATCH_LINES`
+        lines of the file. ``on_batch`` is told, after each, how many people it wrote."""
         if now.tzinfo is None:
             raise ValueError(f"naive datetime {now.isoformat()}: pass an aware datetime")
         with closing(Staging(self.staging, self.parts)) as staging:
-            last = staging.last_line()
-        if await self.people.dialect() == "sqlite":
-            stamp = now.astimezone(UTC).strftime(_SQLITE_TIME)
-            for low in range(0, last + 1, BATCH_LINES):
+            total = staging.last_line() + 1
+        sqlite = await self.people.dialect() == "sqlite"
+        stamp = now.astimezone(UTC).strftime(_SQLITE_TIME)
+        for low in range(0, total, BATCH_LINES):
+            if sqlite:
                 # attached per batch: the pool's one connection is free between batches
                 async with self._attached(with_parts=True) as connection, connection.begin():
                     lines = _Lines(low, low + BATCH_LINES, await _next_id(connection) - low)
-                    for index in range(len(self.parts)):
-                        await _copy_lines(connection, f"p{index}", lines, stamp)
-                    await _copy_lines(connection, "main", lines, stamp)
-            return
-        for low in range(0, last + 1, BATCH_LINES):
-            batch = await asyncio.to_thread(
-                self._encoded, low, low + BATCH_LINES, now.astimezone(UTC)
-            )
-            await self.people.write_encoded(batch)
+                    written = 0
+                    for part in [*(f"p{index}" for index in range(len(self.parts))), "main"]:
+                        written += await _copy_lines(connection, part, lines, stamp)
+            else:
+                batch = await asyncio.to_thread(
+                    self._encoded, low, low + BATCH_LINES, now.astimezone(UTC)
+                )
+                await self.people.write_encoded(batch)
+                written = len(batch.added) + len(batch.changed)
+            if on_batch is not None:
+                on_batch(written)
 
     async def remove_absent(self, *, now: datetime) -> int:
         """Take off the register the people of the staging file's ``absent``."""
@@ -184,8 +190,8 @@ async def _next_id(connection: AsyncConnection) -> int:
     return int(result.scalar_one())
 
 
-async def _copy_lines(connection: AsyncConnection, part: str, lines: _Lines, stamp: str) -> None:
-    """One part's people of ``lines`` (``main``: the merged people)."""
+async def _copy_lines(connection: AsyncConnection, part: str, lines: _Lines, stamp: str) -> int:
+    """One part's people of ``lines`` (``main``: the merged people); how many."""
     source = "staging" if part == "main" else part
     columns = ", ".join(PERSON_COLUMNS)
     assignments = ", ".join(f"{name} = r.{name}" for name in PERSON_COLUMNS)
@@ -193,14 +199,14 @@ async def _copy_lines(connection: AsyncConnection, part: str, lines: _Lines, sta
     rows = todo.replace(" WHERE ", f" JOIN {source}.rows r ON r.line = t.line WHERE ")
     bounds = (lines.low, lines.high)
     execute = connection.exec_driver_sql
-    await execute(
+    added = await execute(
         "INSERT INTO persons "
         f"(id, external_id, {columns}, removed_at, created_at, updated_at) "
         f"SELECT ? + t.line, r.key, {', '.join('r.' + c for c in PERSON_COLUMNS)}, NULL, ?, ? "
         f"FROM {rows} AND t.action = {ADDED} ORDER BY t.line",
         (lines.base, stamp, stamp, *bounds),
     )
-    await execute(
+    changed_rows = await execute(
         f"UPDATE persons SET {assignments}, removed_at = NULL, updated_at = ? "
         f"FROM {rows} AND t.action = {CHANGED} AND r.key = persons.external_id",
         (stamp, *bounds),
@@ -227,3 +233,4 @@ async def _copy_lines(connection: AsyncConnection, part: str, lines: _Lines, sta
         f"AND t.action = {CHANGED} ORDER BY t.line, ph.position",
         bounds,
     )
+    return added.rowcount + changed_rows.rowcount

@@ -49,6 +49,18 @@ def test_the_import_command_reports_and_writes_the_rejects(
         "prénom et date de naissance) ('D008')",
     ]
     assert "5 ajoutées" in done.output
+    # the progress, on stderr: each step by name, in order; a dry run writes nothing
+    steps = [
+        "Vérification des lignes",
+        "Rapprochement des lignes et du registre",
+        "Écriture des personnes",
+        "Retraits et numéros partagés",
+    ]
+    positions = [done.stderr.find(step) for step in steps]
+    assert -1 not in positions, done.stderr
+    assert positions == sorted(positions)
+    assert steps[1] in dry.stderr
+    assert steps[2] not in dry.stderr
     assert (tmp_path / "registre-rejets.csv").read_text(encoding="utf-8-sig").count("\n") == 5
 
     again = runner.invoke(cli, ["register", "import", str(path)])

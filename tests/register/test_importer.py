@@ -10,7 +10,13 @@ import pytest
 import pytest_asyncio
 
 from dialer.errors import InputError
-from dialer.register import ImportReport, IssueKind, import_register
+from dialer.register import (
+    ImportProgress,
+    ImportReport,
+    ImportStep,
+    IssueKind,
+    import_register,
+)
 from dialer.storage import (
     Person,
     PersonRepository,
@@ -98,7 +104,7 @@ async def test_a_register_is_imported_with_its_problems_reported(
     sessions: SessionFactory, tmp_path: Path
 ) -> None:
     path = write_csv(tmp_path / "registre.csv", ROWS)
-    progress: list[int] = []
+    progress: list[ImportProgress] = []
     report = await import_register(sessions, path, now=NOW, on_progress=progress.append)
 
     assert (report.read, report.added, report.changed, report.unchanged, report.removed) == (
@@ -106,7 +112,14 @@ async def test_a_register_is_imported_with_its_problems_reported(
     )  # fmt: skip
     assert (report.merged_duplicates, report.shared_numbers, report.rejected) == (2, 1, 2)
     assert report.description == "CSV UTF-8, séparateur ;"
-    assert progress == [9]
+    # the rows checked, then each later step; the people written out of all to write
+    steps = [(p.step, p.done, p.total) for p in progress]
+    assert steps == [
+        (ImportStep.CHECK, 9, 0),
+        (ImportStep.MATCH, 0, 0),
+        (ImportStep.WRITE, 5, 5),
+        (ImportStep.FINISH, 0, 0),
+    ]
     assert report.summary_fr() == (
         "9 lignes lues, 5 ajoutées, 0 modifiée, 0 inchangée, 0 retirée du registre, "
         "2 doublons fusionnés, 1 numéro partagé, 2 rejetées (voir registre-rejets.csv)."
@@ -343,11 +356,12 @@ async def test_progress_is_reported_every_thousand_rows(
         + [""] * 5
         for i in range(2500)
     ]
-    progress: list[int] = []
+    progress: list[ImportProgress] = []
     report: ImportReport = await import_register(
         sessions, write_csv(tmp_path / "r.csv", rows), now=NOW, on_progress=progress.append
     )
-    assert progress == [1000, 2000, 2500]
+    assert [p.done for p in progress if p.step is ImportStep.CHECK] == [1000, 2000, 2500]
+    assert [(p.done, p.total) for p in progress if p.step is ImportStep.WRITE] == [(2500, 2500)]
     assert report.added == 2500
     assert len(await stored(sessions)) == 2500
 

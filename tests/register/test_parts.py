@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from dialer.register import IssueKind, import_register, reading
+from dialer.register import ImportProgress, ImportStep, IssueKind, import_register, reading
 from dialer.register import importer as importer_module
 from dialer.register.reading import FilePart, detect_csv_layout, open_csv_part, split_csv
 from dialer.storage import (
@@ -91,7 +91,7 @@ async def test_a_register_checked_in_parts_imports_like_one_in_one_piece(
     assert path.stat().st_size > 2 << 20  # enough for two parts of 1 MiB or more
 
     expected = await import_register(whole, path, now=NOW, in_worker=False)
-    progress: list[int] = []
+    progress: list[ImportProgress] = []
     report = await import_register(
         parts, path, now=NOW, in_worker=True, on_progress=progress.append
     )
@@ -104,8 +104,13 @@ async def test_a_register_checked_in_parts_imports_like_one_in_one_piece(
         (IssueKind.SHARED_NUMBER, 22_002),
         (IssueKind.DUPLICATE, 23_002),
     ]
-    assert progress[-1] == 24_000
-    assert progress == sorted(progress)
+    checked = [p.done for p in progress if p.step is ImportStep.CHECK]
+    assert checked[-1] == 24_000
+    assert checked == sorted(checked)
+    # written in two batches of lines, the second ending with everyone
+    writes = [(p.done, p.total) for p in progress if p.step is ImportStep.WRITE]
+    assert len(writes) == 2
+    assert writes[0][0] < writes[1][0] == writes[1][1] == report.added
     assert await contents(parts) == await contents(whole)
     dupont = await PersonRepository(parts).find_by_external_id("D000005")
     assert dupont is not None

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from dialer.errors import InputError
-from dialer.register import ImportReport, import_register
+from dialer.register import ImportProgress, ImportReport, ImportStep, import_register
 from dialer.storage import (
     PersonRepository,
     SessionFactory,
@@ -45,7 +45,7 @@ async def test_the_worker_imports_and_reimports_like_the_inline_import(
 ) -> None:
     inline, worker = two_databases
     first = write_csv(tmp_path / "registre.csv", ROWS)
-    progress: list[int] = []
+    progress: list[ImportProgress] = []
     expected = await import_register(inline, first, now=NOW, in_worker=False)
     report = await import_register(
         worker, first, now=NOW, in_worker=True, on_progress=progress.append
@@ -53,7 +53,7 @@ async def test_the_worker_imports_and_reimports_like_the_inline_import(
     assert comparable(report) == comparable(expected)
     assert report.rejects_path is not None
     assert report.rejects_path.is_file()
-    assert progress == [len(ROWS)]
+    assert [p.done for p in progress if p.step is ImportStep.CHECK] == [len(ROWS)]
     assert await contents(worker) == await contents(inline)
 
     # a re-import: the first row's person (also on line 7) and the postcode changed

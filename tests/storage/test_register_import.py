@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dialer.register import import_register
+from dialer.register import ImportProgress, ImportStep, import_register
 from dialer.storage import PersonRepository, SessionFactory
 from tests.register.test_importer import NOW, ROWS, write_csv
 
@@ -38,10 +38,17 @@ async def test_an_import_then_a_reimport(sessions: SessionFactory, tmp_path: Pat
     changed = [list(row) for row in (ROWS[0], ROWS[1], ROWS[2], ROWS[4])]
     changed[0][4] = "4 rue de la Paix"
     changed.append(["D009", "Roux", "Odette", "", "", "", "", "", "01 47 00 00 09", *[""] * 5])
+    progress: list[ImportProgress] = []
     second = await import_register(
-        sessions, write_csv(tmp_path / "registre-2.csv", changed), now=later
+        sessions,
+        write_csv(tmp_path / "registre-2.csv", changed),
+        now=later,
+        on_progress=progress.append,
     )
     assert (second.added, second.changed, second.unchanged, second.removed) == (1, 2, 2, 1)
+    # the people written, as the database counts them: the one added and the two changed
+    writes = [(p.done, p.total) for p in progress if p.step is ImportStep.WRITE]
+    assert writes == [(3, 3)]
     stored = {p.external_id: p for p in await people.list_active()}
     assert sorted(stored) == ["D001", "D002", "D003", "D005", "D009"]
     assert stored["D001"].address == "4 rue de la Paix"
