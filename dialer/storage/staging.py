@@ -211,9 +211,11 @@ class Staging:
         each of them is (``person_of``: key → person, ``person_rows``: the accepted
         rows of each person, ``firsts``: each person's first accepted line).
 
-        A key is the person its first row's identity was first met under, and that
-        key's person in turn (an identity first met under a key that is itself another
-        person's). Such links point to earlier lines only, so following them ends."""
+        Only accepted rows count here (a rejected row keeps its key's person on the
+        register, see :meth:`compare`, but merges nobody). A key is the person its first
+        row's identity was first met under, and that key's person in turn (an identity
+        first met under a key that is itself another person's). Such links point to
+        earlier lines only, so following them ends."""
         script = [
             "CREATE TABLE repeated_keys (key TEXT PRIMARY KEY) WITHOUT ROWID",
             "CREATE TABLE repeated_identities (identity INTEGER PRIMARY KEY)",
@@ -253,11 +255,14 @@ class Staging:
             )
         script += [
             "CREATE TABLE owners (identity INTEGER PRIMARY KEY, key TEXT NOT NULL)",
+            # a rejected row names its key's person but owns no identity: a later row
+            # with its name and birth date under another key is not stored under its key
             "INSERT OR IGNORE INTO owners SELECT identity, key FROM involved_rows "
-            "WHERE identity IS NOT NULL ORDER BY line",
+            "WHERE identity IS NOT NULL AND valid ORDER BY line",
             "CREATE TABLE person_of (key TEXT PRIMARY KEY, person TEXT NOT NULL) WITHOUT ROWID",
             "INSERT OR IGNORE INTO person_of SELECT r.key, coalesce(o.key, r.key) "
-            "FROM involved_rows r LEFT JOIN owners o ON o.identity = r.identity ORDER BY r.line",
+            "FROM involved_rows r LEFT JOIN owners o ON o.identity = r.identity "
+            "WHERE r.valid ORDER BY r.line",
         ]
         connection = self._connection
         connection.executescript(";\n".join(script) + ";")

@@ -183,6 +183,40 @@ async def test_a_row_rejected_for_its_name_keeps_the_person_of_its_id(
 
 
 @pytest.mark.asyncio
+async def test_a_rejected_row_merges_nobody_into_its_id(
+    sessions: SessionFactory, tmp_path: Path
+) -> None:
+    people = PersonRepository(sessions)
+    # line 2 is rejected (no valid number); line 3, the same name and birth date under
+    # another id, is stored under its own id, not the rejected row's
+    rows = [
+        ["R1", "Martin", "Paul", "05/05/1940", "", "06 12 34", ""],
+        ["R2", "Martin", "Paul", "05/05/1940", "", "06 12 34 56 78", ""],
+    ]
+    report = await import_register(sessions, write(tmp_path / "a.csv", rows), now=FIRST_IMPORT)
+    assert (report.added, report.rejected, report.merged_duplicates) == (1, 1, 0)
+    assert [p.external_id for p in await people.list_active()] == ["R2"]
+
+    # a chain through a rejected row: B's first row shares A's identity (merged into A,
+    # said so), B's second row has the rejected row's identity: B's, so A's too
+    rows = [
+        ["A", "Roux", "Odette", "01/02/1931", "", "06 00", ""],  # rejected, identity X
+        ["A", "Roux", "Odile", "03/04/1932", "", "06 11 11 11 11", ""],  # identity Y
+        ["B", "Roux", "Odile", "03/04/1932", "", "06 22 22 22 22", ""],  # Y: A's
+        ["B", "Roux", "Odette", "01/02/1931", "", "06 33 33 33 33", ""],  # X
+    ]
+    report = await import_register(sessions, write(tmp_path / "b.csv", rows), now=SECOND_IMPORT)
+    assert (report.added, report.rejected, report.merged_duplicates) == (1, 1, 2)
+    [person] = await people.list_active()
+    assert person.external_id == "A"
+    assert [n.e164 for n in person.phones] == ["+33611111111", "+33622222222", "+33633333333"]
+    assert [(i.line, i.reason.split(" (")[0]) for i in report.issues if i.line > 2] == [
+        (4, "doublon fusionné avec la ligne 3"),
+        (5, "doublon fusionné avec la ligne 3"),
+    ]
+
+
+@pytest.mark.asyncio
 async def test_an_import_run_again_repairs_the_shared_number_flags(
     sessions: SessionFactory, tmp_path: Path
 ) -> None:
