@@ -447,27 +447,19 @@ class _Encoder:
 
     def person(self, record: PersonRecord) -> tuple[Any, ...]:
         """The values of ``_UPDATED_COLUMNS``, in that order."""
-        birth: Any = record.birth_date
-        if self.sqlite and birth is not None:
-            birth = birth.isoformat()
-        flags = record.register_flags
-        return (
-            record.last_name,
-            record.first_name,
-            birth,
-            record.address,
-            record.postcode,
-            record.city,
-            record.district,
-            self.boolean(record.disabled),
-            self.boolean(record.medical_flag),
-            _FLAGS_JSON(flags) if flags else "{}",
-            record.contact_name,
-            record.contact_phone,
-            record.fingerprint(),
-            None,  # removed_at: on the register
-            self.now,  # updated_at
-        )
+        values = driver_values(record.staged(), sqlite=self.sqlite)
+        return (*values, None, self.now)  # removed_at (on the register), updated_at
+
+
+def driver_values(staged: Sequence[Any], *, sqlite: bool) -> list[Any]:
+    """:meth:`PersonRecord.staged` values as the driver takes them: SQLite as they are,
+    PostgreSQL with a date and booleans."""
+    values = list(staged)
+    if not sqlite:
+        birth = values[2]
+        values[2] = date.fromisoformat(birth) if birth else None
+        values[7], values[8] = bool(values[7]), bool(values[8])
+    return values
 
 
 def _chunks(values: list[_T], size: int = 5000) -> Iterator[list[_T]]:

@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dialer.errors import StorageError
 from dialer.storage.database import SessionFactory, transaction
-from dialer.storage.people import EncodedBatch, PersonRepository
+from dialer.storage.people import EncodedBatch, PersonRepository, driver_values
 from dialer.storage.staging import (
     ADDED,
     CHANGED,
@@ -125,12 +125,10 @@ class StagedImport:
         changed: list[tuple[Any, ...]] = []
         phones: list[tuple[tuple[str, str], ...]] = []
         for wanted in (ADDED, CHANGED):
-            for _line, external_id, action, *values, numbers in people:
+            for _line, external_id, action, *staged, numbers in people:
                 if action != wanted:
                     continue
-                birth = values[2]
-                values[2] = date.fromisoformat(birth) if birth else None
-                values[7], values[8] = bool(values[7]), bool(values[8])
+                values = driver_values(staged, sqlite=False)
                 row = (external_id, *values, None, now)  # removed_at, updated_at
                 if action == ADDED:
                     added.append((*row, now))  # created_at
