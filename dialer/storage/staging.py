@@ -211,11 +211,11 @@ class Staging:
         each of them is (``person_of``: key → person, ``person_rows``: the accepted
         rows of each person, ``firsts``: each person's first accepted line).
 
-        Only accepted rows count here (a rejected row keeps its key's person on the
-        register, see :meth:`compare`, but merges nobody). A key is the person its first
-        row's identity was first met under, and that key's person in turn (an identity
-        first met under a key that is itself another person's). Such links point to
-        earlier lines only, so following them ends."""
+        Only accepted rows own identities or form people (a rejected row keeps its key's
+        person on the register, see :meth:`compare`, but merges nobody). A key is the
+        person its first row's identity was first met under, and that key's person in
+        turn (an identity first met under a key that is itself another person's). Such
+        links point to earlier lines only, so following them ends."""
         script = [
             "CREATE TABLE repeated_keys (key TEXT PRIMARY KEY) WITHOUT ROWID",
             "CREATE TABLE repeated_identities (identity INTEGER PRIMARY KEY)",
@@ -323,7 +323,9 @@ class Staging:
 
     def compare(self) -> Counts:
         """``todo``, ``absent`` and the counts of what the import does (once every
-        merged person is added)."""
+        merged person is added). Absent: the people on the register no row names (a
+        rejected row names its key's person too), and those whose rows were merged into
+        another person's."""
         self._connection.executescript(_PART_INDEXES)  # the merged people's part
         script = [
             "CREATE TABLE todo (line INTEGER PRIMARY KEY, part TEXT NOT NULL, action INTEGER)",
@@ -343,9 +345,12 @@ class Staging:
             f"AND NOT EXISTS (SELECT 1 FROM {part}.rows r WHERE r.key = s.external_id)"
             for part in self.parts
         )
-        script.append(
-            f"INSERT INTO absent SELECT s.external_id FROM stored s WHERE s.active {named}"
-        )
+        script += [
+            f"INSERT INTO absent SELECT s.external_id FROM stored s WHERE s.active {named}",
+            # a key whose rows were merged into another person's: that person stands for it
+            "INSERT INTO absent SELECT s.external_id FROM person_of p "
+            "JOIN stored s ON s.external_id = p.key WHERE p.person != p.key AND s.active",
+        ]
         self._connection.executescript(";\n".join(script) + ";")
         execute = self._connection.execute
         actions = dict(execute("SELECT action, count(*) FROM todo GROUP BY action").fetchall())

@@ -197,8 +197,19 @@ async def test_a_rejected_row_merges_nobody_into_its_id(
     assert (report.added, report.rejected, report.merged_duplicates) == (1, 1, 0)
     assert [p.external_id for p in await people.list_active()] == ["R2"]
 
-    # a chain through a rejected row: B's first row shares A's identity (merged into A,
-    # said so), B's second row has the rejected row's identity: B's, so A's too
+    # the rejected row's identity was its id's: B, who has it too, was merged into A
+    rows = [
+        ["A", "Roux", "Odette", "01/02/1931", "", "06 00", ""],  # rejected, identity X
+        ["B", "Roux", "Odette", "01/02/1931", "", "06 22 22 22 22", ""],  # X
+        ["A", "Roux", "Odile", "03/04/1932", "", "06 11 11 11 11", ""],  # identity Z
+    ]
+    report = await import_register(sessions, write(tmp_path / "c.csv", rows), now=FIRST_IMPORT)
+    assert (report.rejected, report.merged_duplicates) == (1, 0)
+    assert sorted(p.external_id for p in await people.list_active()) == ["A", "B"]
+
+    # B's first row shares A's identity (merged into A, said so), B's second row has the
+    # rejected row's identity: B's, so A's too. B, on the register, is taken off it: A
+    # stands for B now (else the same person would be called twice)
     rows = [
         ["A", "Roux", "Odette", "01/02/1931", "", "06 00", ""],  # rejected, identity X
         ["A", "Roux", "Odile", "03/04/1932", "", "06 11 11 11 11", ""],  # identity Y
@@ -206,7 +217,8 @@ async def test_a_rejected_row_merges_nobody_into_its_id(
         ["B", "Roux", "Odette", "01/02/1931", "", "06 33 33 33 33", ""],  # X
     ]
     report = await import_register(sessions, write(tmp_path / "b.csv", rows), now=SECOND_IMPORT)
-    assert (report.added, report.rejected, report.merged_duplicates) == (1, 1, 2)
+    assert (report.changed, report.removed) == (1, 1)
+    assert (report.rejected, report.merged_duplicates) == (1, 2)
     [person] = await people.list_active()
     assert person.external_id == "A"
     assert [n.e164 for n in person.phones] == ["+33611111111", "+33622222222", "+33633333333"]
