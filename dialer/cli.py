@@ -36,7 +36,7 @@ from dialer.telephony import asterisk_config
 from dialer.telephony.ami import AmiClient
 from dialer.web.accounts import create_account
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the type click.progressbar() returns; click does not export it
     from click._termui_impl import ProgressBar
 
 T = TypeVar("T")

@@ -94,8 +94,9 @@ class LookaheadPolicy:
         most = min(self.max_new, snapshot.lines_available)
         if most <= 0 or snapshot.now > snapshot.closes_at - snapshot.ring_timeout - _CLOSE_MARGIN:
             return 0  # like the engine: no call may still ring when the window closes
-        ready = sum(1 for agent in snapshot.agents if agent.state is AgentState.READY)
-        free_now = max(0, ready - snapshot.answered_waiting)
+        # people answered and waiting are answers at 0 s below, taking agents like any
+        # other (with the whole join window: the snapshot does not say how long they waited)
+        free_now = sum(1 for agent in snapshot.agents if agent.state is AgentState.READY)
         busy = self._busy_free_times(snapshot, day)
         free_at = np.concatenate([np.zeros((self.samples, free_now)), busy], axis=1)
         if free_at.shape[1] == 0:
@@ -113,7 +114,7 @@ class LookaheadPolicy:
             idle, abandons = self._outcome(answers, free_now, busy, free_at)
             costs.append(idle + self.price * abandons)
             if n >= 2 and costs[-1] > costs[-2] > costs[-3]:
-                break  # each added line only adds answers: the cost rose twice, stop
+                break  # a heuristic: the cost rose twice, more lines are taken as worse
         return int(np.argmin(costs))
 
     def _ringing_answers(self, ages: tuple[float, ...]) -> Floats:
@@ -143,7 +144,8 @@ class LookaheadPolicy:
                 spent = np.array([agent.seconds_in_state], dtype=np.float64)
                 if agent.state is AgentState.ON_CALL:
                     wrap = self._wrap[self._rng.integers(0, len(self._wrap), self.samples)]
-                    rows.append(self._draw_beyond(self._talk, spent)[:, 0] - spent + wrap)
+                    talk_left = np.maximum(0.0, self._draw_beyond(self._talk, spent)[:, 0] - spent)
+                    rows.append(talk_left + wrap)
                 elif agent.state is AgentState.WRAP_UP:
                     rows.append(np.maximum(0.0, self._draw_beyond(self._wrap, spent)[:, 0] - spent))
             if not rows:

@@ -54,7 +54,8 @@ _RESOLVE, _TALK_END, _WRAP_END, _GRACE, _DROP = range(5)
 class DayCounters:
     """Today's counters as a policy may see them (VICIdial reads its own drop count), and
     ``busy_left``: the true seconds until each agent on a call or in wrap-up is ready again,
-    which no dialer can know (only the bench's oracle, :mod:`bench.pacing.oracle`, reads it)."""
+    which no dialer can know (only the bench's oracles read it: :mod:`bench.pacing.oracle`
+    and :mod:`bench.pacing.lookahead`'s ``lookahead-oracle``)."""
 
     dials: int
     live_answers: int

@@ -82,7 +82,8 @@ class ImportProgress:
     """How far an import is: its step, and how far into it. ``CHECK``: rows checked
     (``total`` 0, the importer does not count the file's rows first); ``WRITE``: people
     added or changed so far, out of ``total``, after each batch; ``MATCH`` and ``FINISH``:
-    told once, when they start (0 of 0)."""
+    told once, when they start (0 of 0). A dry run writes nothing: it ends with
+    ``MATCH``."""
 
     step: ImportStep
     done: int = 0

@@ -456,10 +456,15 @@ def driver_values(staged: Sequence[Any], *, sqlite: bool) -> list[Any]:
     PostgreSQL with a date and booleans."""
     values = list(staged)
     if not sqlite:
-        birth = values[2]
-        values[2] = date.fromisoformat(birth) if birth else None
-        values[7], values[8] = bool(values[7]), bool(values[8])
+        birth = values[_BIRTH]
+        values[_BIRTH] = date.fromisoformat(birth) if birth else None
+        for index in _BOOLEANS:
+            values[index] = bool(values[index])
     return values
+
+
+_BIRTH = PERSON_COLUMNS.index("birth_date")
+_BOOLEANS = tuple(PERSON_COLUMNS.index(name) for name in ("disabled", "medical_flag"))
 
 
 def _chunks(values: list[_T], size: int = 5000) -> Iterator[list[_T]]:
