@@ -23,12 +23,13 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from dialer.errors import InputError
 from dialer.register.columns import ColumnMap, Field, load_mapping
@@ -180,13 +181,13 @@ async def import_register(
         prefix="dialer-import-", dir=_scratch_dir(session_factory)
     ) as folder:
         scratch = Path(folder)
-        database = StagedImport(session_factory, scratch / "staging.sqlite", [])
+        staging = scratch / "staging.sqlite"
         started = time.perf_counter()
         plan = _Plan(path, columns, fields, scratch, delimiter, now)
         split = in_worker and is_csv
         jobs, results = await _check(
             plan,
-            database,
+            StagedImport(session_factory, staging).copy_stored(),
             split=split,
             in_worker=in_worker,
             on_progress=lambda rows: tell(ImportProgress(ImportStep.CHECK, rows)),
@@ -201,6 +202,7 @@ async def import_register(
                 f"{path} : aucune ligne ne désigne une personne (pas de ligne de données, ou "
                 "nom manquant partout) ; import refusé, le registre n'est pas modifié"
             )
+        database = StagedImport(session_factory, staging, [job.rows_file for job in jobs])
         tell(ImportProgress(ImportStep.MATCH))
         counts = await asyncio.to_thread(
             _work_out, database.staging, database.parts, columns, results, report
@@ -221,15 +223,15 @@ async def import_register(
 
 async def _check(
     plan: _Plan,
-    database: StagedImport,
+    copy_stored: Coroutine[Any, Any, None],
     *,
     split: bool,
     in_worker: bool,
     on_progress: Callable[[int], None] | None,
 ) -> tuple[list[PartJob], list[PartResult]]:
-    """Every row checked (in parts when ``split``), while ``database`` copies what is
-    stored; then the database knows the parts."""
-    copied = asyncio.create_task(database.copy_stored())
+    """Every row checked (in parts when ``split``), while ``copy_stored`` copies what the
+    database holds into the staging file."""
+    copied = asyncio.create_task(copy_stored)
     try:
         jobs = plan.jobs(split=split)
         try:
@@ -244,7 +246,6 @@ async def _check(
             await copied
         raise
     await copied
-    database.parts = [job.rows_file for job in jobs]
     return jobs, results
 
 
@@ -330,7 +331,7 @@ def _file_stamp(path: Path) -> tuple[int, int]:
 
 def _work_out(
     staging_path: Path,
-    parts: list[Path],
+    parts: Sequence[Path],
     columns: ColumnMap,
     results: list[PartResult],
     report: ImportReport,

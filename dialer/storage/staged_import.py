@@ -43,13 +43,14 @@ _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's storage format of DateTime
 
 
 class StagedImport:
-    """The database side of one import (``staging``: the staging file's path)."""
+    """The database side of one import (``staging``: the staging file's path; ``parts``:
+    the part files of the checked rows, none needed to copy what is stored)."""
 
-    def __init__(self, sessions: SessionFactory, staging: Path, parts: Sequence[Path]) -> None:
+    def __init__(self, sessions: SessionFactory, staging: Path, parts: Sequence[Path] = ()) -> None:
         self._sessions = sessions
         self.people = PersonRepository(sessions)
         self.staging = staging
-        self.parts = list(parts)
+        self.parts = tuple(parts)
 
     async def copy_stored(self) -> None:
         """Every stored person's external id, fingerprint and whether on the register,
