@@ -26,8 +26,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench.telephony import hang_up_everything
+from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.campaigns.control import CampaignControl
-from dialer.campaigns.ledger import StoredLedger
 from dialer.engine.engine import DialingEngine
 from dialer.register.importer import import_register
 from dialer.rig.asterisk import Rig
@@ -86,7 +86,7 @@ async def measure(rig: Rig, people: int, workdir: Path) -> dict[str, float]:
         await place_call(request)
 
     node.place_call = timed_place_call  # type: ignore[method-assign]
-    engine = DialingEngine(nodes=[node], ledger=StoredLedger(sessions), clock=clock)
+    engine = DialingEngine(nodes=[node], ledger=StoredAttemptLog(sessions), clock=clock)
     await engine.start()
     control = CampaignControl(sessions, engine, clock=clock, caller_id="+33140000000")
     try:

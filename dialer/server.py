@@ -21,8 +21,8 @@ from starlette.applications import Starlette
 
 from dialer.alerts.channels import EmailChannel, SmtpConfig, WebhookChannel
 from dialer.alerts.dispatcher import AlertDispatcher
+from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.campaigns.control import CampaignControl
-from dialer.campaigns.ledger import StoredLedger
 from dialer.engine.engine import DialingEngine
 from dialer.errors import ConfigurationError
 from dialer.questionnaires import SHIPPED_QUESTIONNAIRES, load_questionnaires
@@ -96,7 +96,7 @@ async def running_service(
     await node.start()
     engine = DialingEngine(
         nodes=[node],
-        ledger=StoredLedger(sessions),
+        ledger=StoredAttemptLog(sessions),
         ring_timeout_s=ring_timeout_s or settings.dialing.ring_timeout_s,
         screens=screens,
         tick_s=tick_s,

@@ -65,7 +65,7 @@ class FakeNode:
 
 
 @dataclass
-class LedgerEntry:
+class LoggedAttempt:
     attempt_id: str
     person_id: int
     cycle_id: int
@@ -78,16 +78,16 @@ class LedgerEntry:
     history: list[str] = field(default_factory=list)
 
 
-class MemoryLedger:
+class MemoryAttemptLog:
     """Forward-only like the real one: a backwards move raises."""
 
     ORDER = ("planned", "dialing", "ringing", "answered", "bridged", "ended")
 
     def __init__(self) -> None:
-        self.entries: dict[str, LedgerEntry] = {}
+        self.entries: dict[str, LoggedAttempt] = {}
 
     def plan(self, attempt_id: str, person_id: int, number: str, cycle_id: int = 1) -> None:
-        self.entries[attempt_id] = LedgerEntry(attempt_id, person_id, cycle_id, number)
+        self.entries[attempt_id] = LoggedAttempt(attempt_id, person_id, cycle_id, number)
 
     def _move(self, attempt_id: str, state: str) -> None:
         entry = self.entries[attempt_id]
@@ -143,7 +143,7 @@ class MemoryLedger:
 
 
 class MemoryQueue:
-    def __init__(self, ledger: MemoryLedger, dials: list[PlannedDial]) -> None:
+    def __init__(self, ledger: MemoryAttemptLog, dials: list[PlannedDial]) -> None:
         self.ledger = ledger
         self.pending = list(dials)
         self.settled_outcomes: dict[str, CallOutcome] = {}

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from dialer.campaigns.ledger import StoredLedger
+from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.campaigns.queue import CycleDialQueue
 from dialer.campaigns.rules import policy_from_json, windows_from_json
 from dialer.core.pacing import (
@@ -140,7 +140,7 @@ class CampaignRun:
         self.queue = dialing.queue
         self.engine = DialingEngine(
             nodes=self.nodes,
-            ledger=StoredLedger(self.sessions),
+            ledger=StoredAttemptLog(self.sessions),
             ring_timeout_s=self.ring_timeout_s,
             screens=self.screens,
             clock=self.clock,

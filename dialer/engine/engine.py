@@ -39,9 +39,9 @@ from dialer.core.seats import SeatBoard
 from dialer.engine.activity import Activity
 from dialer.engine.live_calls import LiveCall, LiveCalls
 from dialer.engine.ports import (
+    AttemptLog,
     DialQueue,
     InFlightAttempt,
-    Ledger,
     NoScreens,
     PlannedDial,
     ScreenNotifier,
@@ -116,7 +116,7 @@ class DialingEngine:
         self,
         *,
         nodes: Sequence[TelephonyPort],
-        ledger: Ledger,
+        ledger: AttemptLog,
         queue: DialQueue | None = None,
         pacer: Pacer = idle_pacer,
         ring_timeout_s: int = 30,

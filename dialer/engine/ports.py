@@ -56,7 +56,10 @@ class DialQueue(Protocol):
         """How many people are due now (for the forecast and the dashboard)."""
 
 
-class Ledger(Protocol):
+class AttemptLog(Protocol):
+    """Where the engine writes each attempt's progress down (the attempt ledger behind it:
+    :class:`dialer.campaigns.attempt_log.StoredAttemptLog`)."""
+
     async def mark_dialing(self, attempt_id: str, *, at: datetime, node: str | None) -> bool: ...
 
     async def mark_ringing(self, attempt_id: str, *, at: datetime) -> None: ...

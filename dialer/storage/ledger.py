@@ -147,6 +147,15 @@ class AttemptLedger:
             if not await _move(session, attempt_id, earlier_states(state), values):
                 await _refuse(session, attempt_id, state)
 
+    async def wrap_up_done(self, attempt_id: str, *, at: datetime, disposition: str | None) -> None:
+        """The agent ended the call's wrap-up with ``disposition`` (whatever its state)."""
+        async with transaction(self._sessions) as session:
+            await session.execute(
+                update(Attempt)
+                .where(Attempt.id == attempt_id)
+                .values(wrap_up_done_at=at, disposition=disposition)
+            )
+
     async def get(self, attempt_id: str) -> Attempt:
         async with transaction(self._sessions) as session:
             attempt = await session.get(Attempt, attempt_id)

@@ -21,7 +21,7 @@ from dialer.rig.desk import AutoWrapUpDesk
 from dialer.rig.world import SimulatedWorld
 from dialer.telephony.ami import AmiClient
 from dialer.telephony.node import AsteriskNode
-from tests.fakes import MemoryLedger, MemoryQueue
+from tests.fakes import MemoryAttemptLog, MemoryQueue
 
 
 def progressive(engine: DialingEngine, now: datetime) -> DialPlan:
@@ -62,7 +62,7 @@ async def test_answered_people_are_joined_to_connected_agents(
     callees = [
         SimulatedCallee(CalleeBehaviour.ANSWERS, ring_s=1, talk_s=2, serial=i) for i in range(6)
     ]
-    ledger = MemoryLedger()
+    ledger = MemoryAttemptLog()
     queue = MemoryQueue(ledger, planned(callees))
     desk = AutoWrapUpDesk(wrap_up_s=0.3)
     engine = DialingEngine(
@@ -104,7 +104,7 @@ async def test_an_answered_person_with_no_agent_free_hears_the_information_messa
 ) -> None:
     # the message lasts about 30 s: the person listens to its end
     callee = SimulatedCallee(CalleeBehaviour.ANSWERS, ring_s=1, talk_s=45, serial=50)
-    ledger = MemoryLedger()
+    ledger = MemoryAttemptLog()
     queue = MemoryQueue(ledger, planned([callee]))
     engine = DialingEngine(
         nodes=[node],
@@ -143,7 +143,7 @@ async def test_a_dropped_ami_session_loses_no_call_and_dials_nobody_twice(
         SimulatedCallee(CalleeBehaviour.ANSWERS if i % 3 else CalleeBehaviour.BUSY, 1, 3, 60 + i)
         for i in range(9)
     ]
-    ledger = MemoryLedger()
+    ledger = MemoryAttemptLog()
     queue = MemoryQueue(ledger, planned(callees))
     desk = AutoWrapUpDesk(wrap_up_s=0.2)
     engine = DialingEngine(

@@ -25,7 +25,7 @@ from dialer.telephony.port import (
     NodeDisconnected,
     OriginateResult,
 )
-from tests.fakes import FakeNode, MemoryLedger, MemoryQueue
+from tests.fakes import FakeNode, MemoryAttemptLog, MemoryQueue
 
 T0 = datetime(2026, 7, 13, 9, 0, tzinfo=UTC)
 
@@ -57,8 +57,8 @@ def dials(count: int) -> list[PlannedDial]:
 
 async def make_engine(
     count: int = 5, agents: int = 2
-) -> tuple[DialingEngine, FakeNode, MemoryLedger, MemoryQueue, Clock]:
-    node, ledger, clock = FakeNode(), MemoryLedger(), Clock()
+) -> tuple[DialingEngine, FakeNode, MemoryAttemptLog, MemoryQueue, Clock]:
+    node, ledger, clock = FakeNode(), MemoryAttemptLog(), Clock()
     queue = MemoryQueue(ledger, dials(count))
     engine = DialingEngine(
         nodes=[node], ledger=ledger, queue=queue, pacer=one_per_ready_agent, clock=clock
@@ -158,7 +158,7 @@ async def test_unanswered_outcomes_use_asterisks_record() -> None:
 
 @pytest.mark.asyncio
 async def test_a_person_is_never_in_two_calls() -> None:
-    node, ledger, clock = FakeNode(), MemoryLedger(), Clock()
+    node, ledger, clock = FakeNode(), MemoryAttemptLog(), Clock()
     same_person = [
         PlannedDial("att-a", 7, 1, "+33910100000"),
         PlannedDial("att-b", 7, 1, "+33910100001"),
@@ -210,7 +210,7 @@ async def test_reconnect_reconciles_in_flight_attempts() -> None:
 
 @pytest.mark.asyncio
 async def test_a_restarted_controller_resumes_and_closes_from_the_ledger() -> None:
-    node, ledger, clock = FakeNode(), MemoryLedger(), Clock()
+    node, ledger, clock = FakeNode(), MemoryAttemptLog(), Clock()
     ledger.plan("att-x", 1, "+33900100100")
     ledger.plan("att-y", 2, "+33900100101")
     ledger.plan("att-z", 3, "+33900100102")
@@ -239,7 +239,7 @@ async def test_losing_the_agents_phone_logs_the_agent_out() -> None:
 
 
 def test_ring_timeout_under_15_s_is_refused() -> None:
-    node, ledger = FakeNode(), MemoryLedger()
+    node, ledger = FakeNode(), MemoryAttemptLog()
     with pytest.raises(DialerError, match="15"):
         DialingEngine(
             nodes=[node],
@@ -252,7 +252,7 @@ def test_ring_timeout_under_15_s_is_refused() -> None:
 
 @pytest.mark.asyncio
 async def test_answering_machine_detection_is_asked_for_when_the_campaign_wants_it() -> None:
-    node, ledger, clock = FakeNode(), MemoryLedger(), Clock()
+    node, ledger, clock = FakeNode(), MemoryAttemptLog(), Clock()
     queue = MemoryQueue(ledger, dials(1))
     engine = DialingEngine(
         nodes=[node],

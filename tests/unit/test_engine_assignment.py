@@ -12,7 +12,7 @@ from dialer.core.outcomes import CallOutcome
 from dialer.engine.engine import NO_CAMPAIGN, DialingEngine, DialPlan
 from dialer.engine.ports import PlannedDial
 from dialer.telephony.port import CallAnswered, CallEnded, CallJoined, NodeConnected
-from tests.fakes import FakeNode, MemoryLedger, MemoryQueue
+from tests.fakes import FakeNode, MemoryAttemptLog, MemoryQueue
 
 T0 = datetime(2026, 7, 13, 9, 0, tzinfo=UTC)
 
@@ -24,7 +24,7 @@ def one_per_ready(engine: DialingEngine, _now: datetime) -> DialPlan:
 
 @pytest.mark.asyncio
 async def test_an_engine_without_campaign_dials_nothing_and_keeps_its_agents() -> None:
-    node, ledger = FakeNode(), MemoryLedger()
+    node, ledger = FakeNode(), MemoryAttemptLog()
     engine = DialingEngine(nodes=[node], ledger=ledger, clock=lambda: T0)
     await engine.handle(NodeConnected(node.name, T0), node)
     await engine.log_in("a1", "a1")
@@ -57,7 +57,7 @@ async def test_an_engine_without_campaign_dials_nothing_and_keeps_its_agents() -
 
 @pytest.mark.asyncio
 async def test_dialing_disabled_means_no_dial() -> None:
-    node, ledger = FakeNode(), MemoryLedger()
+    node, ledger = FakeNode(), MemoryAttemptLog()
     queue = MemoryQueue(ledger, [PlannedDial("x", 1, 1, "+33910000001")])
     engine = DialingEngine(nodes=[node], ledger=ledger, clock=lambda: T0)
     await engine.handle(NodeConnected(node.name, T0), node)

@@ -10,8 +10,8 @@ import httpx
 import pytest_asyncio
 from starlette.applications import Starlette
 
+from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.campaigns.control import CampaignControl
-from dialer.campaigns.ledger import StoredLedger
 from dialer.campaigns.rules import policy_to_json, windows_to_json
 from dialer.campaigns.templates import template
 from dialer.engine.engine import DialingEngine
@@ -53,7 +53,7 @@ async def build_engine(
     sessions: SessionFactory, clock: Clock
 ) -> tuple[DialingEngine, FakeNode, CampaignControl]:
     node = FakeNode()
-    engine = DialingEngine(nodes=[node], ledger=StoredLedger(sessions), clock=clock)
+    engine = DialingEngine(nodes=[node], ledger=StoredAttemptLog(sessions), clock=clock)
     await engine.handle(NodeConnected(node.name, clock()), node)
     control = CampaignControl(sessions, engine, clock=clock, caller_id="+33140000000")
     return engine, node, control

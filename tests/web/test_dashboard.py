@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from dialer.campaigns.ledger import StoredLedger
+from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.core.outcomes import CallOutcome
 from dialer.storage import Campaign, CampaignState, SessionFactory
 from dialer.storage.answers import CallSheetRepository, SheetSubmission
@@ -47,7 +47,7 @@ async def a_complete_call(
     attempt = await place_call(
         sessions, world, person_id=person_id, now=clock(), number="+33145678910"
     )
-    ledger = StoredLedger(sessions)
+    ledger = StoredAttemptLog(sessions)
     await ledger.close(
         attempt,
         CallOutcome.ANSWERED,

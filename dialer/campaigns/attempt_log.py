@@ -1,23 +1,21 @@
-"""The engine's ledger port over the stored attempt ledger."""
+"""The engine's attempt log (:class:`dialer.engine.ports.AttemptLog`) over the stored attempt
+ledger (:class:`dialer.storage.ledger.AttemptLedger`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
-
 from dialer.core.outcomes import CallOutcome
 from dialer.engine.ports import InFlightAttempt
-from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.database import SessionFactory
 from dialer.storage.ledger import AttemptLedger
-from dialer.storage.models import Attempt, AttemptState
+from dialer.storage.models import AttemptState
 
 
-class StoredLedger:
-    """Implements :class:`dialer.engine.ports.Ledger`; every call is one transaction."""
+class StoredAttemptLog:
+    """Implements :class:`dialer.engine.ports.AttemptLog`; every call is one transaction."""
 
     def __init__(self, sessions: SessionFactory) -> None:
-        self._sessions = sessions
         self.attempts = AttemptLedger(sessions)
 
     async def mark_dialing(self, attempt_id: str, *, at: datetime, node: str | None) -> bool:
@@ -51,12 +49,7 @@ class StoredLedger:
         )
 
     async def wrap_up_done(self, attempt_id: str, *, at: datetime, disposition: str | None) -> None:
-        async with transaction(self._sessions) as session:
-            await session.execute(
-                update(Attempt)
-                .where(Attempt.id == attempt_id)
-                .values(wrap_up_done_at=at, disposition=disposition)
-            )
+        await self.attempts.wrap_up_done(attempt_id, at=at, disposition=disposition)
 
     async def in_flight(self, node: str) -> list[InFlightAttempt]:
         return [
