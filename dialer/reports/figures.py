@@ -1,4 +1,4 @@
-"""Report figures from the ledger's rows: pure (rows in, figures out), no I/O, no clock.
+"""Report figures from a report's rows: pure (rows in, figures out), no I/O, no clock.
 
 Definitions (the same in every table, chart and export):
 
@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from dialer.core.handling_time import CallTiming, HandlingStats, summarize
 from dialer.core.outcomes import OUTCOME_LABELS_FR, CallOutcome
 from dialer.core.planning import RESULT_LABELS_FR, CycleResult, DoneReason
-from dialer.reports.ledger import AttemptRow, LedgerSlice, PersonRow
+from dialer.storage.report_rows import AttemptRow, PersonRow, ReportRows
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -168,10 +168,10 @@ def dialled(attempts: tuple[AttemptRow, ...]) -> list[AttemptRow]:
     return [a for a in attempts if a.placed_at is not None]
 
 
-def outcome_lines(ledger: LedgerSlice) -> tuple[OutcomeLine, ...]:
+def outcome_lines(rows: ReportRows) -> tuple[OutcomeLine, ...]:
     """One line per outcome (every outcome listed, zero included), then the attempts
     still without one."""
-    placed = dialled(ledger.attempts)
+    placed = dialled(rows.attempts)
     counts = Counter(a.outcome for a in placed)
     total = len(placed)
 
@@ -184,27 +184,27 @@ def outcome_lines(ledger: LedgerSlice) -> tuple[OutcomeLine, ...]:
     return tuple(lines)
 
 
-def attempts_per_person(ledger: LedgerSlice) -> tuple[AttemptsBucket, ...]:
+def attempts_per_person(rows: ReportRows) -> tuple[AttemptsBucket, ...]:
     """How many people (per cycle) had 0, 1, 2, 3, 4+ dialled attempts."""
     per_member: Counter[tuple[int, int]] = Counter(
-        (a.cycle_id, a.person_id) for a in dialled(ledger.attempts)
+        (a.cycle_id, a.person_id) for a in dialled(rows.attempts)
     )
     buckets: Counter[str] = Counter()
-    for member in ledger.members:
+    for member in rows.members:
         count = per_member.get(member, 0)
         buckets[ATTEMPT_BUCKETS[min(count, 4)]] += 1
-    total = len(ledger.members)
+    total = len(rows.members)
     return tuple(
         AttemptsBucket(label, buckets[label], buckets[label] / total if total else 0.0)
         for label in ATTEMPT_BUCKETS
     )
 
 
-def answer_rate_by_hour(ledger: LedgerSlice, zone: ZoneInfo = PARIS) -> tuple[HourLine, ...]:
+def answer_rate_by_hour(rows: ReportRows, zone: ZoneInfo = PARIS) -> tuple[HourLine, ...]:
     """Dialled attempts and those a person answered, by local hour (hours with attempts)."""
     attempts: Counter[int] = Counter()
     answered: Counter[int] = Counter()
-    for attempt in ledger.attempts:
+    for attempt in rows.attempts:
         if attempt.placed_at is None:
             continue
         hour = attempt.placed_at.astimezone(zone).hour
@@ -214,12 +214,12 @@ def answer_rate_by_hour(ledger: LedgerSlice, zone: ZoneInfo = PARIS) -> tuple[Ho
     return tuple(HourLine(hour, attempts[hour], answered[hour]) for hour in sorted(attempts))
 
 
-def call_timings(ledger: LedgerSlice) -> list[CallTiming]:
+def call_timings(rows: ReportRows) -> list[CallTiming]:
     """The ended calls' timings (for :mod:`dialer.core.handling_time`)."""
     return [
         CallTiming(
             attempt_id=a.id,
-            campaign_id=ledger.campaign.id,
+            campaign_id=rows.campaign.id,
             cycle_id=a.cycle_id,
             agent=a.agent,
             dialed_at=a.placed_at,
@@ -228,7 +228,7 @@ def call_timings(ledger: LedgerSlice) -> list[CallTiming]:
             hung_up_at=a.ended_at,
             wrap_up_done_at=a.wrap_up_done_at,
         )
-        for a in ledger.attempts
+        for a in rows.attempts
         if a.placed_at is not None and a.ended_at is not None
     ]
 
@@ -268,21 +268,21 @@ def dmt_by_agent(timings: list[CallTiming]) -> tuple[AgentDmt, ...]:
     return tuple(lines)
 
 
-def follow_up_list(ledger: LedgerSlice) -> tuple[FollowUpLine, ...]:
+def follow_up_list(rows: ReportRows) -> tuple[FollowUpLine, ...]:
     """People nobody reached by phone (never reached, or no valid number), by name, with
     every attempt of the cycle."""
-    numbers = ledger.cycle_numbers
+    numbers = rows.cycle_numbers
     attempts: dict[tuple[int, int], list[AttemptTrace]] = defaultdict(list)
-    for a in ledger.attempts:
+    for a in rows.attempts:
         if a.placed_at is not None:
             outcome = OUTCOME_LABELS_FR[a.outcome] if a.outcome else PENDING_LABEL_FR
             trace = AttemptTrace(a.id, a.placed_at, a.number, outcome)
             attempts[(a.cycle_id, a.person_id)].append(trace)
     lines = []
-    for result in ledger.results:
+    for result in rows.results:
         if result.result not in FOLLOW_UP_RESULTS:
             continue
-        person = ledger.people[result.person_id]
+        person = rows.people[result.person_id]
         detail = DONE_REASON_LABELS_FR.get(result.note, result.note)
         reason = RESULT_LABELS_FR[result.result] + (f" : {detail}" if detail else "")
         traces = tuple(
@@ -293,13 +293,13 @@ def follow_up_list(ledger: LedgerSlice) -> tuple[FollowUpLine, ...]:
     return tuple(lines)
 
 
-def alert_log(ledger: LedgerSlice) -> tuple[AlertLine, ...]:
-    numbers = ledger.cycle_numbers
+def alert_log(rows: ReportRows) -> tuple[AlertLine, ...]:
+    numbers = rows.cycle_numbers
     return tuple(
         AlertLine(
             id=alert.id,
             cycle=numbers[alert.cycle_id],
-            person=ledger.people.get(alert.person_id),
+            person=rows.people.get(alert.person_id),
             team=alert.team or "aucune équipe",
             priority=alert.priority,
             need=alert.need,
@@ -310,56 +310,54 @@ def alert_log(ledger: LedgerSlice) -> tuple[AlertLine, ...]:
             acknowledged_at=alert.acknowledged_at,
             acknowledged_by=alert.acknowledged_by,
         )
-        for alert in sorted(ledger.alerts, key=lambda a: (a.raised_at, a.id))
+        for alert in sorted(rows.alerts, key=lambda a: (a.raised_at, a.id))
     )
 
 
-def useful_contact_members(ledger: LedgerSlice) -> set[tuple[int, int]]:
+def useful_contact_members(rows: ReportRows) -> set[tuple[int, int]]:
     return {
-        (s.cycle_id, s.person_id)
-        for s in ledger.sheets
-        if s.complete and s.submitted_at is not None
+        (s.cycle_id, s.person_id) for s in rows.sheets if s.complete and s.submitted_at is not None
     }
 
 
-def funnel(ledger: LedgerSlice) -> tuple[FunnelStep, ...]:
+def funnel(rows: ReportRows) -> tuple[FunnelStep, ...]:
     """Register → attempted → reached → questionnaire complete (people, per cycle) →
     alerts raised → alerts acknowledged (alerts)."""
-    placed = dialled(ledger.attempts)
+    placed = dialled(rows.attempts)
     attempted = {(a.cycle_id, a.person_id) for a in placed}
     reached = {(a.cycle_id, a.person_id) for a in placed if a.bridged_at is not None}
     return (
-        FunnelStep("register", "au registre", len(ledger.members)),
+        FunnelStep("register", "au registre", len(rows.members)),
         FunnelStep("attempted", "appelées", len(attempted)),
         FunnelStep("reached", "jointes", len(reached)),
-        FunnelStep("complete", "questionnaire complet", len(useful_contact_members(ledger))),
-        FunnelStep("alerts_raised", "alertes levées", len(ledger.alerts)),
+        FunnelStep("complete", "questionnaire complet", len(useful_contact_members(rows))),
+        FunnelStep("alerts_raised", "alertes levées", len(rows.alerts)),
         FunnelStep(
             "alerts_acknowledged",
             "alertes acquittées",
-            sum(1 for a in ledger.alerts if a.acknowledged_at is not None),
+            sum(1 for a in rows.alerts if a.acknowledged_at is not None),
         ),
     )
 
 
-def compute_figures(ledger: LedgerSlice, zone: ZoneInfo = PARIS) -> Figures:
-    timings = call_timings(ledger)
+def compute_figures(rows: ReportRows, zone: ZoneInfo = PARIS) -> Figures:
+    timings = call_timings(rows)
     handled = [t.handling_s for t in timings if t.handled]
-    placed = dialled(ledger.attempts)
-    steps = funnel(ledger)
+    placed = dialled(rows.attempts)
+    steps = funnel(rows)
     return Figures(
-        register=len(ledger.members),
+        register=len(rows.members),
         dialled=len(placed),
         answered=sum(1 for a in placed if a.outcome in PERSON_ANSWERED),
         reached=steps[2].count,
         useful_contacts=steps[3].count,
-        outcomes=outcome_lines(ledger),
-        attempts_per_person=attempts_per_person(ledger),
-        by_hour=answer_rate_by_hour(ledger, zone),
+        outcomes=outcome_lines(rows),
+        attempts_per_person=attempts_per_person(rows),
+        by_hour=answer_rate_by_hour(rows, zone),
         dmt_overall=summarize(timings),
         dmt_histogram=dmt_histogram(handled),
         dmt_by_agent=dmt_by_agent(timings),
-        follow_up=follow_up_list(ledger),
-        alerts=alert_log(ledger),
+        follow_up=follow_up_list(rows),
+        alerts=alert_log(rows),
         funnel=steps,
     )

@@ -144,8 +144,8 @@ class _Pdf(FPDF):
 
 def render_pdf(report: Report, *, compress: bool = True) -> bytes:
     """The report as PDF bytes (``compress=False`` leaves the text readable, for tests)."""
-    ledger = report.ledger
-    pdf = _Pdf(f"{ledger.campaign.name} — {report.scope.split(' — ')[-1]}")
+    rows = report.rows
+    pdf = _Pdf(f"{rows.campaign.name} — {report.scope.split(' — ')[-1]}")
     pdf.set_compression(compress)
     pdf.set_title(f"Rapport — {report.scope}")
     pdf.set_creator("dialer")
@@ -154,19 +154,19 @@ def render_pdf(report: Report, *, compress: bool = True) -> bytes:
     pdf.add_page()
     pdf.ln(10)
     pdf.heading(PAGE_TITLES[0], 22)
-    pdf.heading(ledger.campaign.name, 16)
+    pdf.heading(rows.campaign.name, 16)
     period = ", ".join(
         f"cycle {c.number} du {local_time(c.started_at, report.zone)} "
         f"au {local_time(c.closed_at or c.deadline, report.zone)}"
-        for c in ledger.cycles
+        for c in rows.cycles
     )
     pdf.paragraph(
-        ("Tous les cycles" if ledger.all_cycles else f"Cycle {ledger.cycles[0].number}")
+        ("Tous les cycles" if rows.all_cycles else f"Cycle {rows.cycles[0].number}")
         + (f" : {period}." if period else " : aucun cycle.")
     )
     pdf.paragraph(
-        f"Questionnaire {ledger.campaign.questionnaire_id} "
-        f"(version {ledger.campaign.questionnaire_version}). "
+        f"Questionnaire {rows.campaign.questionnaire_id} "
+        f"(version {rows.campaign.questionnaire_version}). "
         f"Rapport établi le {local_time(report.generated_at, report.zone)} "
         "(heures locales, Europe/Paris)."
     )

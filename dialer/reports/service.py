@@ -1,5 +1,5 @@
-"""One call builds a whole report: the ledger's rows, the figures, the billing and its
-reconciliation with the ledger."""
+"""One call builds a whole report: its rows, the figures, the billing and its reconciliation
+with the attempt ledger."""
 
 from __future__ import annotations
 
@@ -24,10 +24,9 @@ from dialer.core.billing import (
 from dialer.errors import DialerError
 from dialer.questionnaires import QuestionnaireCatalog
 from dialer.reports.figures import PARIS, Figures, compute_figures
-from dialer.reports.ledger import LedgerSlice
 from dialer.reports.price_grid import load_price_grid
-from dialer.reports.repository import ReportRepository
 from dialer.storage.database import SessionFactory
+from dialer.storage.report_rows import ReportRows, ReportRowsRepository
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ class Billing:
 
 @dataclass(frozen=True)
 class Report:
-    ledger: LedgerSlice
+    rows: ReportRows
     figures: Figures
     billing: Billing
     generated_at: datetime
@@ -59,24 +58,24 @@ class Report:
     @property
     def scope(self) -> str:
         """« Campagne … — cycle 2 » or « … — tous les cycles »."""
-        if self.ledger.all_cycles:
+        if self.rows.all_cycles:
             cycles = "tous les cycles"
         else:
-            cycles = f"cycle {self.ledger.cycles[0].number}"
-        return f"{self.ledger.campaign.name} — {cycles}"
+            cycles = f"cycle {self.rows.cycles[0].number}"
+        return f"{self.rows.campaign.name} — {cycles}"
 
     @property
     def file_stem(self) -> str:
-        cycle = "tous-cycles" if self.ledger.all_cycles else f"cycle-{self.ledger.cycles[0].number}"
-        return f"rapport-campagne-{self.ledger.campaign.id}-{cycle}"
+        cycle = "tous-cycles" if self.rows.all_cycles else f"cycle-{self.rows.cycles[0].number}"
+        return f"rapport-campagne-{self.rows.campaign.id}-{cycle}"
 
 
 def complexity_of(
-    ledger: LedgerSlice, catalog: QuestionnaireCatalog | None, grid: PriceGrid
+    rows: ReportRows, catalog: QuestionnaireCatalog | None, grid: PriceGrid
 ) -> Complexity | None:
     if catalog is None:
         return None
-    campaign = ledger.campaign
+    campaign = rows.campaign
     try:
         version = int(campaign.questionnaire_version)
     except ValueError:
@@ -96,24 +95,24 @@ def complexity_of(
 
 
 def billing_for(
-    ledger: LedgerSlice, figures: Figures, grid: PriceGrid, catalog: QuestionnaireCatalog | None
+    rows: ReportRows, figures: Figures, grid: PriceGrid, catalog: QuestionnaireCatalog | None
 ) -> Billing:
     sheets = [
         CompletedSheet(s.id, s.attempt_id, s.person_id, s.cycle_id, s.agent, s.submitted_at)
-        for s in ledger.sheets
+        for s in rows.sheets
         if s.complete and s.submitted_at is not None
     ]
     calls = [
-        LedgerCall(a.id, a.person_id, a.cycle_id, a.bridged_at is not None) for a in ledger.attempts
+        LedgerCall(a.id, a.person_id, a.cycle_id, a.bridged_at is not None) for a in rows.attempts
     ]
     reconciliation = reconcile(sheets, calls)
-    complexity = complexity_of(ledger, catalog, grid)
-    setup_billed = ledger.all_cycles and complexity is not None
+    complexity = complexity_of(rows, catalog, grid)
+    setup_billed = rows.all_cycles and complexity is not None
     dmt = figures.dmt_overall
     bill = compute_bill(
         grid,
         contacts=reconciliation.billed_count,
-        earlier_contacts=ledger.earlier_useful_contacts,
+        earlier_contacts=rows.earlier_useful_contacts,
         mean_handling_s=dmt.mean_handling_s if dmt.calls else None,
         setup=complexity.tier if setup_billed and complexity else None,
     )
@@ -131,7 +130,7 @@ class ReportBuilder:
         price_grid_file: Path | None = None,
         zone: ZoneInfo = PARIS,
     ) -> None:
-        self.repository = ReportRepository(sessions)
+        self.repository = ReportRowsRepository(sessions)
         self.catalog = catalog
         self.price_grid_file = price_grid_file
         self.zone = zone
@@ -140,23 +139,23 @@ class ReportBuilder:
         """The report of one cycle (its number) or of every cycle (``cycle`` None). The
         figures are computed in a worker thread: the event loop keeps dialling."""
         grid = load_price_grid(self.price_grid_file)
-        ledger = await self.repository.load(campaign_id, cycle)
-        return await asyncio.to_thread(assemble, ledger, grid, self.catalog, now, self.zone)
+        rows = await self.repository.load(campaign_id, cycle)
+        return await asyncio.to_thread(assemble, rows, grid, self.catalog, now, self.zone)
 
 
 def assemble(
-    ledger: LedgerSlice,
+    rows: ReportRows,
     grid: PriceGrid,
     catalog: QuestionnaireCatalog | None,
     now: datetime,
     zone: ZoneInfo = PARIS,
 ) -> Report:
     """The report of rows already loaded (pure)."""
-    figures = compute_figures(ledger, zone)
+    figures = compute_figures(rows, zone)
     return Report(
-        ledger=ledger,
+        rows=rows,
         figures=figures,
-        billing=billing_for(ledger, figures, grid, catalog),
+        billing=billing_for(rows, figures, grid, catalog),
         generated_at=now,
         zone=zone,
     )

@@ -263,8 +263,8 @@ def billing(report: Report) -> Table:
 
 
 def billed_contacts(report: Report) -> Table:
-    numbers = report.ledger.cycle_numbers
-    people = report.ledger.people
+    numbers = report.rows.cycle_numbers
+    people = report.rows.people
     rows = tuple(
         (
             index,
@@ -296,7 +296,7 @@ def billed_contacts(report: Report) -> Table:
 
 
 def reconciliation_issues(report: Report) -> Table:
-    numbers = report.ledger.cycle_numbers
+    numbers = report.rows.cycle_numbers
     rows = tuple(
         (
             issue.label,

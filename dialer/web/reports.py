@@ -26,8 +26,8 @@ from dialer.reports.exports import (
     csv_cell,
     xlsx_bytes,
 )
-from dialer.reports.repository import ReportRepository
 from dialer.reports.service import Report, ReportBuilder
+from dialer.storage.report_rows import ReportRowsRepository
 from dialer.storage.web_models import Role
 from dialer.web.service import authenticated, web
 
@@ -71,14 +71,14 @@ def _download(content: bytes, media_type: str, filename: str) -> Response:
 
 
 def _suffix(report: Report) -> str:
-    return "" if report.ledger.all_cycles else f"?cycle={report.ledger.cycles[0].number}"
+    return "" if report.rows.all_cycles else f"?cycle={report.rows.cycles[0].number}"
 
 
 # ---- pages ------------------------------------------------------------------------------
 async def reports_page(request: Request) -> Response:
     user = await authenticated(request, *VIEWERS)
     service = web(request)
-    campaigns = await ReportRepository(service.sessions).campaigns()
+    campaigns = await ReportRowsRepository(service.sessions).campaigns()
     return service.templates.TemplateResponse(
         request, "reports.html", {"user": user, "campaigns": campaigns}
     )
@@ -167,7 +167,7 @@ def table_json(table: tables.Table) -> dict[str, Any]:
 async def api_campaigns(request: Request) -> Response:
     """Rapports : les campagnes et leurs cycles (superviseur, opérations, administrateur)."""
     await authenticated(request, *VIEWERS)
-    campaigns = await ReportRepository(web(request).sessions).campaigns()
+    campaigns = await ReportRowsRepository(web(request).sessions).campaigns()
     return JSONResponse(
         [
             {
@@ -192,8 +192,8 @@ async def api_campaigns(request: Request) -> Response:
 def figures_json(report: Report) -> dict[str, Any]:
     f = report.figures
     return {
-        "campaign": {"id": report.ledger.campaign.id, "name": report.ledger.campaign.name},
-        "cycle": None if report.ledger.all_cycles else report.ledger.cycles[0].number,
+        "campaign": {"id": report.rows.campaign.id, "name": report.rows.campaign.name},
+        "cycle": None if report.rows.all_cycles else report.rows.cycles[0].number,
         "generated_at": report.generated_at.isoformat(),
         "register": f.register,
         "dialled": f.dialled,

@@ -291,7 +291,7 @@ async def test_a_cycles_bill_continues_the_bands(
     first = await build(sessions, tmp_path, scene, 1)
     second = await build(sessions, tmp_path, scene, 2)
     whole = await build(sessions, tmp_path, scene, None)
-    assert second.ledger.earlier_useful_contacts == first.figures.useful_contacts
+    assert second.rows.earlier_useful_contacts == first.figures.useful_contacts
     assert (
         first.billing.reconciliation.billed_count + second.billing.reconciliation.billed_count
         == whole.billing.reconciliation.billed_count

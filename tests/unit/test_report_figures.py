@@ -1,4 +1,4 @@
-"""Report figures on a hand-made ledger, each figure known in advance."""
+"""Report figures on hand-made rows, each figure known in advance."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 from dialer.core.outcomes import CallOutcome
 from dialer.core.planning import CycleResult
 from dialer.reports.figures import compute_figures, dmt_histogram
-from dialer.reports.ledger import (
+from dialer.storage.report_rows import (
     AttemptRow,
     CampaignRow,
     CycleRow,
-    LedgerSlice,
     PersonRow,
+    ReportRows,
     ResultRow,
     SheetRow,
 )
@@ -55,7 +55,7 @@ def person(pid: int) -> PersonRow:
     return PersonRow(pid, f"P{pid}", f"Nom{pid}", "Jeanne", "1 rue A", "75019", "Paris", "Nord", ())
 
 
-def ledger() -> LedgerSlice:
+def rows() -> ReportRows:
     hour = timedelta(hours=1)
     attempts = (
         attempt(1, 1, T0, CallOutcome.NO_ANSWER),
@@ -70,7 +70,7 @@ def ledger() -> LedgerSlice:
         attempt(10, 4, T0 + 2 * hour, None),  # ringing
         attempt(11, 5, T0, None, placed=False),  # planned, never placed
     )
-    return LedgerSlice(
+    return ReportRows(
         campaign=CampaignRow(1, "Grand froid", "cold_spell", "q", "1", "running", T0),
         cycles=(CycleRow(1, 1, T0, T0 + timedelta(hours=48), None),),
         members=frozenset((1, p) for p in range(1, 7)),
@@ -87,7 +87,7 @@ def ledger() -> LedgerSlice:
 
 
 def test_figures_by_hand() -> None:
-    figures = compute_figures(ledger())
+    figures = compute_figures(rows())
     assert figures.register == 6
     assert figures.dialled == 10  # the planned-only attempt is not a dial
     # a person picked up: a2 (answered), a4 (hung up), a9 (answered); not the machine

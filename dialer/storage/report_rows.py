@@ -1,29 +1,145 @@
-"""Loads a report's rows (:class:`~dialer.reports.ledger.LedgerSlice`) from the database,
-in one read transaction. Nothing is computed here."""
+"""The rows a report is computed from (plain, immutable copies of one campaign's slice of
+the database: all its cycles, or one) and :class:`ReportRowsRepository`, which loads them in
+one read transaction. Nothing is computed here: :mod:`dialer.reports.figures` reads them."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import Subquery, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialer.core.outcomes import CallOutcome
+from dialer.core.planning import CycleResult as PersonResult
 from dialer.errors import NotFoundError
-from dialer.reports.ledger import (
-    AlertRow,
-    AttemptRow,
-    CampaignRow,
-    CycleRow,
-    LedgerSlice,
-    PersonRow,
-    ResultRow,
-    SheetRow,
-)
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Attempt, Campaign, Cycle, CycleResult, Person, PhoneNumber
 from dialer.storage.schedule import CycleMember
 from dialer.storage.web_models import Alert, CallSheet, Team
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    id: int
+    name: str
+    kind: str
+    questionnaire_id: str
+    questionnaire_version: str
+    state: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CycleRow:
+    id: int
+    number: int
+    started_at: datetime
+    deadline: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    id: int
+    external_id: str
+    last_name: str
+    first_name: str
+    address: str | None
+    postcode: str | None
+    city: str | None
+    district: str | None
+    phones: tuple[str, ...]
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.last_name} {self.first_name}".strip()
+
+    @property
+    def full_address(self) -> str:
+        place = " ".join(part for part in (self.postcode, self.city) if part)
+        return ", ".join(part for part in (self.address, place) if part)
+
+
+@dataclass(frozen=True)
+class AttemptRow:
+    id: str
+    cycle_id: int
+    person_id: int
+    number: str
+    state: str
+    outcome: CallOutcome | None
+    planned_for: datetime
+    placed_at: datetime | None
+    answered_at: datetime | None
+    bridged_at: datetime | None
+    ended_at: datetime | None
+    wrap_up_done_at: datetime | None
+    agent: str | None
+    disposition: str | None
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    id: int
+    attempt_id: str
+    cycle_id: int
+    person_id: int
+    agent: str
+    disposition: str | None
+    complete: bool
+    submitted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    cycle_id: int
+    person_id: int
+    result: PersonResult
+    decided_at: datetime
+    note: str
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    id: int
+    cycle_id: int
+    person_id: int
+    team: str | None
+    need: str
+    priority: int
+    message: str
+    risk_level: str | None
+    raised_by: str
+    raised_at: datetime
+    state: str
+    escalation_level: int
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+
+
+@dataclass(frozen=True)
+class ReportRows:
+    """One campaign's rows; ``cycles`` are those of the report (one, or all)."""
+
+    campaign: CampaignRow
+    cycles: tuple[CycleRow, ...]
+    #: ``(cycle id, person id)`` of everyone on the cycles' register (the schedule's
+    #: snapshot, plus anyone with an attempt or a result)
+    members: frozenset[tuple[int, int]]
+    people: dict[int, PersonRow]
+    attempts: tuple[AttemptRow, ...]
+    sheets: tuple[SheetRow, ...]
+    results: tuple[ResultRow, ...]
+    alerts: tuple[AlertRow, ...]
+    #: useful contacts of the campaign's earlier cycles (for the billing's volume bands)
+    earlier_useful_contacts: int = 0
+    all_cycles: bool = field(default=True)
+
+    @property
+    def cycle_numbers(self) -> dict[int, int]:
+        return {cycle.id: cycle.number for cycle in self.cycles}
 
 
 @dataclass(frozen=True)
@@ -50,7 +166,7 @@ def _cycle_row(cycle: Cycle) -> CycleRow:
     return CycleRow(cycle.id, cycle.number, cycle.started_at, cycle.deadline, cycle.closed_at)
 
 
-class ReportRepository:
+class ReportRowsRepository:
     """Each method is one read transaction."""
 
     def __init__(self, sessions: SessionFactory) -> None:
@@ -68,7 +184,7 @@ class ReportRepository:
             CampaignSummary(_campaign_row(c), tuple(by_campaign.get(c.id, []))) for c in campaigns
         ]
 
-    async def load(self, campaign_id: int, cycle_number: int | None = None) -> LedgerSlice:
+    async def load(self, campaign_id: int, cycle_number: int | None = None) -> ReportRows:
         """The rows of campaign ``campaign_id``, of its cycle number ``cycle_number`` or of
         all its cycles. :class:`NotFoundError` for an unknown campaign or cycle."""
         async with transaction(self._sessions) as session:
@@ -90,7 +206,7 @@ class ReportRepository:
                     )
             ids = [c.id for c in cycles]
             earlier = [c.id for c in all_cycles if c.number < min(c.number for c in cycles)]
-            return LedgerSlice(
+            return ReportRows(
                 campaign=_campaign_row(campaign),
                 cycles=tuple(_cycle_row(c) for c in cycles),
                 members=await _members(session, ids),
@@ -105,7 +221,7 @@ class ReportRepository:
 
 
 def _member_ids(cycle_ids: list[int]) -> Subquery:
-    """``(cycle_id, person_id)`` of the schedule, the ledger and the results."""
+    """``(cycle_id, person_id)`` of the schedule, the attempts and the results."""
     return union(
         select(CycleMember.cycle_id, CycleMember.person_id).where(
             CycleMember.cycle_id.in_(cycle_ids)
