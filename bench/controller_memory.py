@@ -32,13 +32,13 @@ from pathlib import Path
 from dialer.campaigns.start import start_campaign
 from dialer.campaigns.templates import template
 from dialer.core.windows import CallingWindows, OpeningInterval
+from dialer.dashboard.live import LiveDashboard
 from dialer.register.importer import import_register
 from dialer.rig.asterisk import Rig
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
 from dialer.server import running_service
 from dialer.settings import Settings
 from dialer.storage.database import create_engine, create_session_factory, migrate_engine
-from dialer.supervision.live import LiveDashboard
 
 ALL_DAY = (OpeningInterval(clock_time(0, 0), clock_time(23, 59, 59)),)
 PORT = 8097

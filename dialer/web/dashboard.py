@@ -2,8 +2,8 @@
 ``/ws/tableau-de-bord`` pushing a snapshot every second, and ``/api/v1/dashboard`` (the same
 snapshot as JSON). Supervisors, operations staff and administrators only.
 
-One :class:`~dialer.supervision.live.LiveDashboard` per application (made on first use,
-kept in ``app.state.dashboard``): however many screens watch, the ledger is read at most
+One :class:`~dialer.dashboard.live.LiveDashboard` per application (made on first use,
+kept in ``app.state.dashboard``): however many screens watch, the database is read at most
 once per ``cache_s``.
 """
 
@@ -20,8 +20,8 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from dialer.core.agent_states import AgentState
+from dialer.dashboard.live import LiveDashboard
 from dialer.storage.web_models import Role
-from dialer.supervision.live import LiveDashboard
 from dialer.web.auth import same_origin, session_token
 from dialer.web.desk import STATE_LABELS
 from dialer.web.service import authenticated, web

@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from dialer.supervision.live import RateFigures, Snapshot
+from dialer.dashboard.live import RateFigures, Snapshot
 from dialer.web.dashboard import dashboard_of
 
 #: the engine's counters exported as ``dialer_engine_calls_total{event=...}``

@@ -23,6 +23,13 @@ from dialer.core.outcomes import CallOutcome
 from dialer.core.planning import RetryPolicy
 from dialer.core.seats import SeatBoard
 from dialer.core.windows import CallingWindows, OpeningInterval
+from dialer.dashboard.campaign_figures import CampaignFigures, local_midnight
+from dialer.dashboard.live import (
+    LiveDashboard,
+    build_snapshot,
+    live_figures,
+    read_campaign_figures,
+)
 from dialer.storage import (
     Attempt,
     AttemptKind,
@@ -42,8 +49,6 @@ from dialer.storage.database import transaction
 from dialer.storage.models import Person
 from dialer.storage.schedule import CycleMember, CycleSchedule, MemberStatus
 from dialer.storage.web_models import Alert, AlertState, CallSheet, Disposition
-from dialer.supervision.figures import LedgerFigures, local_midnight, read_ledger
-from dialer.supervision.live import LiveDashboard, build_snapshot, live_figures
 
 pytestmark = pytest.mark.asyncio
 
@@ -270,7 +275,7 @@ def expected_rates(attempts: list[Attempt], since: datetime) -> tuple[int, int, 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 async def test_every_dashboard_figure_equals_the_rows(sessions: SessionFactory, seed: int) -> None:
     ledger = await fill(sessions, seed)
-    figures = await read_ledger(sessions, NOW)
+    figures = await read_campaign_figures(sessions, NOW)
     assert figures is not None
     data = await rows(sessions)
     assert figures.campaign_id == ledger.current_campaign
@@ -358,7 +363,7 @@ async def test_every_dashboard_figure_equals_the_rows(sessions: SessionFactory, 
     check_snapshot(figures)
 
 
-def check_snapshot(figures: LedgerFigures) -> None:
+def check_snapshot(figures: CampaignFigures) -> None:
     seats = SeatBoard()
     seats.log_in("agent-1", "agent-1", "leg-1", NOW)
     seats.go_ready("agent-1", NOW)
@@ -397,7 +402,7 @@ def check_snapshot(figures: LedgerFigures) -> None:
 
 
 async def test_no_running_campaign_means_no_ledger_figures(sessions: SessionFactory) -> None:
-    assert await read_ledger(sessions, NOW) is None
+    assert await read_campaign_figures(sessions, NOW) is None
     await make_campaign(sessions, "Finie", CampaignState.FINISHED, NOW - timedelta(hours=1))
     board = LiveDashboard(sessions, lambda: None, clock=lambda: NOW)
     snapshot = await board.snapshot()

@@ -1,9 +1,10 @@
 """The live dashboard: one :class:`Snapshot` a second of the engine's live counts and the
-ledger's figures (read by :mod:`dialer.supervision.figures`, cached for ``cache_s``), with
-the forecast of :mod:`dialer.core.forecast`.
+current campaign's figures (:mod:`dialer.dashboard.campaign_figures`, from the counts of
+:mod:`dialer.storage.dashboard_counts`, cached for ``cache_s``), with the forecast of
+:mod:`dialer.core.forecast`.
 
 The live part (agents by state, calls ringing and connected, lines per free agent) comes
-from the running engine and costs nothing; the ledger part is a few aggregate queries, read
+from the running engine and costs nothing; the campaign part is a few aggregate queries, read
 at most once per ``cache_s`` however many screens watch (one lock, one read). A snapshot is
 a frozen dataclass; :meth:`Snapshot.to_json` gives the dict pushed to the screens, served
 at ``/api/v1/dashboard`` and read by ``/metrics``.
@@ -24,20 +25,26 @@ from typing import Any, Protocol
 from dialer.core.agent_states import AgentState
 from dialer.core.forecast import TARGET_CEILING, TARGET_FLOOR, CycleFigures, Forecast, forecast
 from dialer.core.seats import SeatBoard
-from dialer.errors import DialerError
-from dialer.storage.database import SessionFactory
-from dialer.supervision.figures import (
+from dialer.core.windows import to_utc
+from dialer.dashboard.campaign_figures import (
     RECENT,
+    CampaignFigures,
     Funnel,
     HandlingTime,
-    LedgerFigures,
     Rates,
-    read_ledger,
+    campaign_rules,
+    local_midnight,
+    open_cycle_figures,
+    pace_span,
+    pace_start,
 )
+from dialer.errors import DialerError
+from dialer.storage.dashboard_counts import dashboard_counts
+from dialer.storage.database import SessionFactory
 
 log = logging.getLogger(__name__)
 
-#: how long the ledger figures are reused
+#: how long the campaign's figures are reused
 CACHE_S = 2.0
 SAMPLES = 500
 
@@ -130,7 +137,7 @@ class Snapshot:
     funnel: Funnel | None = None
     pace: Pace | None = None
     forecast: Forecast | None = None
-    #: when the ledger figures were read
+    #: when the campaign's figures were read (the name is the JSON key of the API)
     ledger_at: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -205,15 +212,52 @@ def useful_contacts(funnel: Funnel) -> UsefulContacts:
     return UsefulContacts(funnel.complete, share, TARGET_FLOOR, TARGET_CEILING, standing)
 
 
-def build_snapshot(now: datetime, live: LiveFigures, ledger: LedgerFigures | None) -> Snapshot:
+async def read_campaign_figures(sessions: SessionFactory, now: datetime) -> CampaignFigures | None:
+    """The current campaign's figures, or ``None`` when no campaign runs or pauses (one read
+    transaction)."""
+    started = time.perf_counter()
+    now = to_utc(now)
+    async with dashboard_counts(sessions) as counts:
+        campaign = await counts.current_campaign()
+        if campaign is None:
+            return None
+        windows, policy = campaign_rules(campaign)
+        recent, today = await counts.rates(
+            campaign.id, recent_start=now - RECENT, day_start=local_midnight(now, windows)
+        )
+        cycle = await counts.open_cycle(campaign.id)
+        cycle_figures = None
+        if cycle is not None:
+            start = pace_start(now, cycle)
+            cycle_figures = open_cycle_figures(
+                cycle,
+                await counts.cycle(cycle.id, pace_start=start),
+                span=pace_span(now, start, windows),
+                policy=policy,
+            )
+    return CampaignFigures(
+        read_at=now,
+        campaign_id=campaign.id,
+        campaign_name=campaign.name,
+        campaign_state=campaign.state,
+        windows=windows,
+        policy=policy,
+        recent=Rates.of(recent),
+        today=Rates.of(today),
+        cycle=cycle_figures,
+        read_ms=(time.perf_counter() - started) * 1000,
+    )
+
+
+def build_snapshot(now: datetime, live: LiveFigures, figures: CampaignFigures | None) -> Snapshot:
     """The snapshot from its two halves (pure: the forecast takes ``now``)."""
-    if ledger is None:
+    if figures is None:
         return Snapshot(at=now, live=live)
-    cycle = ledger.cycle
+    cycle = figures.cycle
     campaign = CampaignRef(
-        id=ledger.campaign_id,
-        name=ledger.campaign_name,
-        state=ledger.campaign_state,
+        id=figures.campaign_id,
+        name=figures.campaign_name,
+        state=figures.campaign_state,
         cycle_id=cycle.cycle_id if cycle else None,
         cycle_number=cycle.number if cycle else None,
         cycle_started_at=cycle.started_at if cycle else None,
@@ -223,15 +267,15 @@ def build_snapshot(now: datetime, live: LiveFigures, ledger: LedgerFigures | Non
         at=now,
         live=live,
         campaign=campaign,
-        recent=RateFigures.of(ledger.recent),
-        today=RateFigures.of(ledger.today),
-        ledger_at=ledger.read_at,
+        recent=RateFigures.of(figures.recent),
+        today=RateFigures.of(figures.today),
+        ledger_at=figures.read_at,
     )
     if cycle is None:
         return snapshot
     funnel = cycle.funnel
     handling = cycle.handling
-    figures = CycleFigures(
+    forecast_input = CycleFigures(
         now=now,
         deadline=cycle.deadline,
         register=funnel.register,
@@ -255,12 +299,12 @@ def build_snapshot(now: datetime, live: LiveFigures, ledger: LedgerFigures | Non
         pace=Pace(
             cycle.attempts_per_hour, cycle.contacts_per_hour, cycle.pace_span.total_seconds()
         ),
-        forecast=forecast(figures, ledger.windows),
+        forecast=forecast(forecast_input, figures.windows),
     )
 
 
 class LiveDashboard:
-    """Builds snapshots on demand; the ledger half is shared for ``cache_s``."""
+    """Builds snapshots on demand; the campaign's figures are shared for ``cache_s``."""
 
     def __init__(
         self,
@@ -274,7 +318,7 @@ class LiveDashboard:
         self._source = source
         self._clock = clock
         self.cache_s = cache_s
-        self._ledger: LedgerFigures | None = None
+        self._figures: CampaignFigures | None = None
         self._read_at: float | None = None  # monotonic
         self._lock = asyncio.Lock()
         self._read_ms: deque[float] = deque(maxlen=SAMPLES)
@@ -283,29 +327,29 @@ class LiveDashboard:
         self._last_error = ""
         self.watchers = 0
 
-    async def ledger(self) -> LedgerFigures | None:
-        """The ledger figures, read again when older than ``cache_s``; the last ones when
-        the database fails (logged and counted)."""
+    async def campaign_figures(self) -> CampaignFigures | None:
+        """The current campaign's figures, read again when older than ``cache_s``; the last
+        ones when the database fails (logged and counted)."""
         async with self._lock:
             fresh = self._read_at is not None and time.monotonic() - self._read_at < self.cache_s
             if fresh:
-                return self._ledger
+                return self._figures
             try:
-                self._ledger = await read_ledger(self._sessions, self._clock())
+                self._figures = await read_campaign_figures(self._sessions, self._clock())
                 self._counters["ledger_reads"] += 1
-                if self._ledger is not None:
-                    self._read_ms.append(self._ledger.read_ms)
+                if self._figures is not None:
+                    self._read_ms.append(self._figures.read_ms)
             except DialerError as exc:
                 self._counters["ledger_failures"] += 1
                 self._last_error = str(exc)
-                log.warning("dashboard: reading the ledger failed: %s", exc)
+                log.warning("dashboard: reading the campaign's figures failed: %s", exc)
             self._read_at = time.monotonic()
-            return self._ledger
+            return self._figures
 
     async def snapshot(self) -> Snapshot:
-        ledger = await self.ledger()
+        figures = await self.campaign_figures()
         started = time.perf_counter()
-        snapshot = build_snapshot(self._clock(), live_figures(self._source()), ledger)
+        snapshot = build_snapshot(self._clock(), live_figures(self._source()), figures)
         self._build_ms.append((time.perf_counter() - started) * 1000)
         self._counters["snapshots"] += 1
         return snapshot
@@ -316,7 +360,7 @@ class LiveDashboard:
         return source.statistics() if source is not None else {}
 
     def invalidate(self) -> None:
-        """Read the ledger again at the next snapshot."""
+        """Read the campaign's figures again at the next snapshot."""
         self._read_at = None
 
     def statistics(self) -> dict[str, object]:

@@ -1,1 +1,0 @@
-"""Supervision services: the live dashboard (figures from the engine and the ledger)."""
