@@ -5,7 +5,7 @@ SQLite database and starts a heatwave campaign (its cycle snapshots all N people
 process, the one measured, is the controller as ``dialer serve`` runs it: the whole
 service (``running_service``: engine with the campaign attached, agents' screens, alert
 dispatcher, web app) against the local rig's Asterisk, for ``--seconds`` seconds, building
-the live dashboard's snapshot (its ledger counts over the whole cycle) every second. No
+the live dashboard's snapshot (its campaign counts over the whole cycle) every second. No
 agent is logged in, so nothing is dialled: what is measured is holding the campaign.
 
 Reports the measured process's peak resident memory (``ru_maxrss``) and its CPU use while

@@ -1,5 +1,7 @@
-"""Supervision: agents' states, the engine's and the alert dispatcher's statistics, and
-every open alert (those no team covers included)."""
+"""The supervision page ``/supervision`` (the supervisors' home; the other pages under that
+URL prefix are :mod:`dialer.web.steering` and :mod:`dialer.web.people_pages`): agents'
+states, the engine's and the alert dispatcher's statistics, and every open alert (those no
+team covers included)."""
 
 from __future__ import annotations
 

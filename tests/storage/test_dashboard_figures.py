@@ -66,7 +66,7 @@ ANSWERED_OUTCOMES = (
 
 
 @dataclass
-class Ledger:
+class Scene:
     current_campaign: int
     cycle_id: int
     cycle_started_at: datetime
@@ -145,7 +145,7 @@ def random_attempt(rng: random.Random, cycle_id: int, person_id: int, number: in
     return attempt
 
 
-async def fill(sessions: SessionFactory, seed: int) -> Ledger:
+async def fill(sessions: SessionFactory, seed: int) -> Scene:
     rng = random.Random(seed)
     await PersonRepository(sessions).write_batch(
         [
@@ -238,7 +238,7 @@ async def fill(sessions: SessionFactory, seed: int) -> Ledger:
                         acknowledged_at=NOW if acknowledged else None,
                     )
                 )
-    return Ledger(current, cycle_id, started, members)
+    return Scene(current, cycle_id, started, members)
 
 
 @dataclass
@@ -274,19 +274,19 @@ def expected_rates(attempts: list[Attempt], since: datetime) -> tuple[int, int, 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 async def test_every_dashboard_figure_equals_the_rows(sessions: SessionFactory, seed: int) -> None:
-    ledger = await fill(sessions, seed)
+    scene = await fill(sessions, seed)
     figures = await read_campaign_figures(sessions, NOW)
     assert figures is not None
     data = await rows(sessions)
-    assert figures.campaign_id == ledger.current_campaign
+    assert figures.campaign_id == scene.current_campaign
     assert figures.campaign_name == "Canicule"
     assert figures.campaign_state == "running"
     cycle = figures.cycle
     assert cycle is not None
-    assert cycle.cycle_id == ledger.cycle_id
+    assert cycle.cycle_id == scene.cycle_id
 
     # rates over the whole current campaign (its one cycle here)
-    mine = [a for a in data.attempts if a.cycle_id == ledger.cycle_id]
+    mine = [a for a in data.attempts if a.cycle_id == scene.cycle_id]
     day_start = local_midnight(NOW, WINDOWS)
     assert day_start == datetime(2026, 7, 12, 22, 0, tzinfo=UTC)  # midnight in Paris
     recent = figures.recent
@@ -301,8 +301,8 @@ async def test_every_dashboard_figure_equals_the_rows(sessions: SessionFactory, 
         assert today.abandon_rate == pytest.approx(today.abandons / today.live_answers)
 
     # the funnel
-    members = [m for m in data.members if m.cycle_id == ledger.cycle_id]
-    sheets = [s for s in data.sheets if s.cycle_id == ledger.cycle_id]
+    members = [m for m in data.members if m.cycle_id == scene.cycle_id]
+    sheets = [s for s in data.sheets if s.cycle_id == scene.cycle_id]
     complete = [
         s for s in sheets if s.disposition is Disposition.COMPLETE and s.submitted_at is not None
     ]
@@ -324,7 +324,7 @@ async def test_every_dashboard_figure_equals_the_rows(sessions: SessionFactory, 
     timings = [
         CallTiming(
             attempt_id=a.id,
-            campaign_id=ledger.current_campaign,
+            campaign_id=scene.current_campaign,
             cycle_id=a.cycle_id,
             agent="agent-1",
             dialed_at=a.placed_at,
@@ -401,7 +401,7 @@ def check_snapshot(figures: CampaignFigures) -> None:
     assert data["live"]["agents_logged_in"] == 2
 
 
-async def test_no_running_campaign_means_no_ledger_figures(sessions: SessionFactory) -> None:
+async def test_no_running_campaign_means_no_campaign_figures(sessions: SessionFactory) -> None:
     assert await read_campaign_figures(sessions, NOW) is None
     await make_campaign(sessions, "Finie", CampaignState.FINISHED, NOW - timedelta(hours=1))
     board = LiveDashboard(sessions, lambda: None, clock=lambda: NOW)
@@ -412,7 +412,9 @@ async def test_no_running_campaign_means_no_ledger_figures(sessions: SessionFact
     assert board.statistics()["ledger_reads"] == 1
 
 
-async def test_the_ledger_is_read_once_per_cache_period(sessions: SessionFactory) -> None:
+async def test_the_campaign_figures_are_read_once_per_cache_period(
+    sessions: SessionFactory,
+) -> None:
     await make_campaign(sessions, "Canicule", CampaignState.RUNNING, NOW - timedelta(hours=1))
     board = LiveDashboard(sessions, lambda: None, clock=lambda: NOW, cache_s=60)
     for _ in range(5):

@@ -47,8 +47,8 @@ async def a_complete_call(
     attempt = await place_call(
         sessions, world, person_id=person_id, now=clock(), number="+33145678910"
     )
-    ledger = StoredAttemptLog(sessions)
-    await ledger.close(
+    attempt_log = StoredAttemptLog(sessions)
+    await attempt_log.close(
         attempt,
         CallOutcome.ANSWERED,
         at=clock() + timedelta(seconds=60),
@@ -56,7 +56,9 @@ async def a_complete_call(
         sip_status=None,
         failed=False,
     )
-    await ledger.wrap_up_done(attempt, at=clock() + timedelta(seconds=90), disposition="reached")
+    await attempt_log.wrap_up_done(
+        attempt, at=clock() + timedelta(seconds=90), disposition="reached"
+    )
     sheets = CallSheetRepository(sessions)
     sheet = await sheets.open(
         attempt_id=attempt,
