@@ -63,6 +63,22 @@ async def test_an_attempt_goes_forward_through_its_states(
 
 
 @pytest.mark.asyncio
+async def test_the_wrap_up_is_written_with_its_disposition(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    ledger = AttemptLedger(sessions)
+    attempt = await plan(ledger, scene)
+    assert await ledger.mark_dialing(attempt.id, at=NOW)
+    await ledger.close(attempt.id, CallOutcome.ANSWERED, at=NOW + timedelta(minutes=2))
+    await ledger.wrap_up_done(attempt.id, at=NOW + timedelta(minutes=3), disposition="reached")
+
+    stored = await ledger.get(attempt.id)
+    assert stored.state is AttemptState.ENDED
+    assert stored.wrap_up_done_at == NOW + timedelta(minutes=3)
+    assert stored.disposition == "reached"
+
+
+@pytest.mark.asyncio
 async def test_a_state_never_moves_backward(sessions: SessionFactory, scene: Scene) -> None:
     ledger = AttemptLedger(sessions)
     attempt = await plan(ledger, scene)
