@@ -16,11 +16,11 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from dialer.core.agent_states import AgentState
+from dialer.desk.call_view import DISPOSITION_LABELS
+from dialer.desk.port import PAUSE_REASONS, AgentDesk, seat_of
 from dialer.errors import ConflictError, InputError, NotFoundError
 from dialer.storage.web_models import Disposition, Role
 from dialer.web.auth import User, same_origin, session_token
-from dialer.web.call_view import DISPOSITION_LABELS
-from dialer.web.desk import PAUSE_REASONS, AgentDesk, seat_of
 from dialer.web.service import authenticated, for_script, web
 
 log = logging.getLogger(__name__)

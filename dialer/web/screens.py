@@ -22,9 +22,9 @@ from typing import Any
 
 from dialer.core.agent_states import AgentState
 from dialer.core.seats import Seat
+from dialer.desk.call_view import CallViews
+from dialer.desk.port import STATE_LABELS, AgentDesk, seat_of
 from dialer.errors import DialerError
-from dialer.web.call_view import CallViews
-from dialer.web.desk import STATE_LABELS, AgentDesk, seat_of
 
 log = logging.getLogger(__name__)
 

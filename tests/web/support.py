@@ -12,6 +12,8 @@ from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialer.core.seats import SeatBoard
+from dialer.desk.accounts import create_account
+from dialer.desk.passwords import Passwords
 from dialer.questionnaires import QuestionnaireCatalog, load_questionnaires
 from dialer.storage import (
     AttemptKind,
@@ -32,8 +34,6 @@ from dialer.storage import (
 )
 from dialer.storage.alerts import ContactRecord, TeamRepository
 from dialer.storage.web_models import Role
-from dialer.web.accounts import create_account
-from dialer.web.passwords import Passwords
 
 T0 = datetime(2026, 7, 13, 9, 0, tzinfo=UTC)
 PASSWORD = "mot de passe très long 1"

@@ -14,6 +14,7 @@ import phonenumbers
 from dialer.alerts.messages import PHONE_KIND_LABELS, age_on, local_time
 from dialer.core.outcomes import CallOutcome
 from dialer.core.questionnaire import Questionnaire
+from dialer.desk.questionnaire_json import labelled_answers, questionnaire_json
 from dialer.errors import NotFoundError
 from dialer.questionnaires import QuestionnaireCatalog
 from dialer.storage.answers import CallSheetRepository
@@ -23,7 +24,6 @@ from dialer.storage.ledger import AttemptLedger
 from dialer.storage.models import Attempt, Campaign, Person
 from dialer.storage.people import PersonRepository
 from dialer.storage.web_models import Disposition
-from dialer.web.questionnaire_json import labelled_answers, questionnaire_json
 
 OUTCOME_LABELS: dict[CallOutcome, str] = {
     CallOutcome.ANSWERED: "Décroché",

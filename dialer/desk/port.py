@@ -1,5 +1,5 @@
-"""What the web service needs from the dialing engine (``DialingEngine`` has it all; tests
-may pass a smaller fake with the same methods)."""
+"""What the agent's desk and screens need from the dialing engine (``DialingEngine`` has
+it all; tests may pass a smaller fake with the same methods)."""
 
 from __future__ import annotations
 

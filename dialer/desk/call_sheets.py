@@ -17,14 +17,14 @@ from dialer.alerts.raising import AlertRaiser
 from dialer.core.agent_states import AgentState
 from dialer.core.questionnaire import validate_answer, visible_questions
 from dialer.core.scoring import score
+from dialer.desk.call_view import CallContext, CallViews
+from dialer.desk.port import AgentDesk, seat_of
+from dialer.desk.questionnaire_json import answer_json
 from dialer.errors import InputError, NotFoundError
 from dialer.storage.answers import CallSheetRepository, SheetSubmission
 from dialer.storage.callbacks import CallbackRepository
 from dialer.storage.database import SessionFactory
 from dialer.storage.web_models import CallSheet, Disposition
-from dialer.web.call_view import CallContext, CallViews
-from dialer.web.desk import AgentDesk, seat_of
-from dialer.web.questionnaire_json import answer_json
 
 #: what the engine (and the campaign's planner) is told when the wrap-up ends
 ENGINE_DISPOSITIONS: dict[Disposition, str | None] = {
