@@ -76,7 +76,7 @@ class CallSheets:
             raise NotFoundError("appel inconnu, ou qui n'est pas votre appel en cours")
 
     async def _open(self, agent: str, attempt_id: str) -> tuple[CallContext, CallSheet]:
-        context = await self.views.context(attempt_id)
+        context = await self.views.current(agent, attempt_id)
         sheet = await self._sheets.open(
             attempt_id=attempt_id,
             person_id=context.person.id,

@@ -159,7 +159,7 @@ async def call_view(request: Request) -> Response:
     service = web(request)
     attempt_id = request.path_params["attempt_id"]
     service.sheets.check_current(service.desk, user.username, attempt_id)
-    return JSONResponse(await service.sheets.views.view(attempt_id))
+    return JSONResponse(await service.sheets.views.view(attempt_id, agent=user.username))
 
 
 async def person_view(request: Request) -> Response:
@@ -171,7 +171,7 @@ async def person_view(request: Request) -> Response:
     if seat is None or seat.attempt_id is None:
         raise NotFoundError("personne inconnue, ou qui n'est pas votre appel en cours")
     service.sheets.check_current(service.desk, user.username, seat.attempt_id)
-    view = await service.sheets.views.view(seat.attempt_id)
+    view = await service.sheets.views.view(seat.attempt_id, agent=user.username)
     if view["person"]["id"] != person_id:
         raise NotFoundError("personne inconnue, ou qui n'est pas votre appel en cours")
     return JSONResponse(view["person"])

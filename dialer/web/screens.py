@@ -111,7 +111,9 @@ class AgentScreens:
 
     # ---- wrap-up ------------------------------------------------------------------------
     def forget(self, agent: str, attempt_id: str) -> None:
-        """The call's wrap-up has ended: its prepared payload is no longer needed."""
+        """The call's wrap-up has ended: its prepared payload and context are no longer
+        needed."""
+        self.views.forget(agent, attempt_id)
         prepared = self._prepared.get(agent)
         if prepared is not None and prepared.attempt_id == attempt_id:
             del self._prepared[agent]
@@ -121,15 +123,15 @@ class AgentScreens:
         old = self._prepared.get(agent)
         if old is not None and old.attempt_id != attempt_id:
             old.task.cancel()
-        task = asyncio.create_task(self._timed_view(attempt_id), name=f"screen-{agent}")
+        task = asyncio.create_task(self._timed_view(agent, attempt_id), name=f"screen-{agent}")
         prepared = _Prepared(attempt_id, task)
         self._prepared[agent] = prepared
         task.add_done_callback(self._observe)
         return prepared
 
-    async def _timed_view(self, attempt_id: str) -> dict[str, Any]:
+    async def _timed_view(self, agent: str, attempt_id: str) -> dict[str, Any]:
         started = time.perf_counter()
-        view = await self.views.view(attempt_id)
+        view = await self.views.view(attempt_id, agent=agent)
         self._prepare_ms.append((time.perf_counter() - started) * 1000)
         return view
 
@@ -172,7 +174,7 @@ class AgentScreens:
         if prepared is not None and prepared.attempt_id == seat.attempt_id:
             with contextlib.suppress(DialerError, asyncio.CancelledError):
                 return await asyncio.shield(prepared.task)
-        return await self.views.view(seat.attempt_id)
+        return await self.views.view(seat.attempt_id, agent=agent)
 
     # ---- sockets ------------------------------------------------------------------------
     def state(self, agent: str) -> dict[str, Any]:
