@@ -579,10 +579,10 @@ class DialingEngine:
         await self._close(call, outcome, at, cause, tech, failed=False)
         if attempt_id not in self._pending_wraps:
             self._record_timing(call, wrap_up_done_at=None)
-        with contextlib.suppress(TelephonyError):
-            await node.forget_recorded_end(attempt_id)
         if wrapping_up is not None and attempt_id in self._given_on_call:
             await self._wrap_up_after_call(wrapping_up, attempt_id)
+        with contextlib.suppress(TelephonyError):
+            await node.forget_recorded_end(attempt_id)
 
     async def _wrap_up_after_call(self, agent: str, attempt_id: str) -> None:
         """The disposition was given during the call: end the wrap-up now that the call has
