@@ -15,6 +15,7 @@ import click
 
 from dialer.agents import sync_asterisk_agents
 from dialer.demo import run_demo
+from dialer.desk.accounts import create_account
 from dialer.errors import ConfigurationError, DialerError, exit_code
 from dialer.register import ImportProgress, ImportReport, ImportStep, import_register
 from dialer.report_cli import report
@@ -34,7 +35,6 @@ from dialer.storage.database import SessionFactory, migrated_database
 from dialer.storage.sip_accounts import SipAccountRepository
 from dialer.telephony import asterisk_config
 from dialer.telephony.ami import AmiClient
-from dialer.web.accounts import create_account
 
 if TYPE_CHECKING:  # the type click.progressbar() returns; click does not export it
     from click._termui_impl import ProgressBar

@@ -27,6 +27,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -81,6 +82,15 @@ class DialPlan:
 
 
 Pacer = Callable[["DialingEngine", datetime], DialPlan]
+
+
+class WrapUp(StrEnum):
+    """What became of the agent's wrap-up when they gave the call's disposition."""
+
+    DONE = "done"  #: it has ended: the agent is ready again
+    AFTER_CALL = "after_call"  #: still on call: it ends when the call does
+    NONE = "none"  #: the call is no longer the agent's: nothing to end
+
 
 #: the engine's plan while no campaign is assigned
 NO_CAMPAIGN = "aucune campagne en cours → dial 0"
@@ -162,6 +172,8 @@ class DialingEngine:
         }
         self._agent_endpoints: dict[str, str] = {}
         self._pending_wraps: dict[str, LiveCall] = {}
+        #: attempt -> the disposition its agent gave while still on call
+        self._given_on_call: dict[str, str | None] = {}
         self._answering: set[asyncio.Task[None]] = set()
         self._writes: dict[str, asyncio.Task[None]] = {}
         #: the queue each call in progress was taken from (it settles there)
@@ -367,29 +379,56 @@ class DialingEngine:
                 with contextlib.suppress(TelephonyError):
                     await self.nodes[name].hang_up(seat.leg_id)
 
+    async def give_disposition(
+        self, agent: str, attempt_id: str, disposition: str | None
+    ) -> WrapUp:
+        """The agent submitted the disposition of ``attempt_id`` (``reached``, ``refused``,
+        ...): in wrap-up, the wrap-up ends now; still on call, the engine keeps it and ends
+        the wrap-up itself when the call ends (and tells the screens, see
+        :meth:`ScreenNotifier.wrapped_up`)."""
+        seat = self.seats.seats_by_agent().get(agent)
+        if seat is None or seat.attempt_id != attempt_id:
+            return WrapUp.NONE
+        if seat.state is AgentState.WRAP_UP:
+            await self.finish_wrap_up(agent, disposition)
+            return WrapUp.DONE
+        if seat.state is AgentState.ON_CALL:
+            self._given_on_call[attempt_id] = disposition
+            return WrapUp.AFTER_CALL
+        return WrapUp.NONE
+
     async def finish_wrap_up(self, agent: str, disposition: str | None = None) -> None:
         """The agent submitted the call's disposition (``reached``, ``refused``, ...): the
         wrap-up ends, the agent is ready again, and the campaign plans what comes next."""
+        attempt_id = self._end_wrap_up(agent, disposition)
+        pending = self._writes.get(attempt_id) if attempt_id is not None else None
+        if pending is not None:
+            await pending
+
+    def _end_wrap_up(self, agent: str, disposition: str | None) -> str | None:
+        """End the agent's wrap-up and schedule its ledger write; returns the attempt whose
+        write to wait for, if any."""
         now = self.clock()
         seat = self.seats.get(agent)
         attempt_id = seat.attempt_id
         self.seats.wrap_up_done(agent, now)
+        if attempt_id is not None:
+            self._given_on_call.pop(attempt_id, None)
         call = self._pending_wraps.pop(attempt_id, None) if attempt_id else None
-        if call is not None and attempt_id is not None:
-            if call.ended_at is not None:
-                self.activity.wrap_up.append((now - call.ended_at).total_seconds())
-            self._record_timing(call, wrap_up_done_at=now)
+        if call is None or attempt_id is None:
+            return None
+        if call.ended_at is not None:
+            self.activity.wrap_up.append((now - call.ended_at).total_seconds())
+        self._record_timing(call, wrap_up_done_at=now)
 
-            queue = self._queue_for(attempt_id, forget=True)
+        queue = self._queue_for(attempt_id, forget=True)
 
-            async def wrapped_up() -> None:  # after the attempt's close, never before
-                await self.ledger.wrap_up_done(attempt_id, at=now, disposition=disposition)
-                await queue.disposed(attempt_id, disposition, now)
+        async def wrapped_up() -> None:  # after the attempt's close, never before
+            await self.ledger.wrap_up_done(attempt_id, at=now, disposition=disposition)
+            await queue.disposed(attempt_id, disposition, now)
 
-            self._write(attempt_id, wrapped_up)
-            pending = self._writes.get(attempt_id)
-            if pending is not None:
-                await pending
+        self._write(attempt_id, wrapped_up)
+        return attempt_id
 
     async def hang_up_call(self, agent: str) -> None:
         """The agent ends the call from the screen."""
@@ -528,8 +567,10 @@ class DialingEngine:
         if outcome is CallOutcome.MACHINE:
             self._counters["machines"] += 1
         seat = self.seats.by_attempt(attempt_id)
+        wrapping_up = None
         if seat is not None:
             if seat.state is AgentState.ON_CALL:
+                wrapping_up = seat.agent
                 self.seats.call_ended(seat.agent, self.clock())
                 self._pending_wraps[attempt_id] = call
                 await self.screens.ended(seat.agent, attempt_id)
@@ -538,8 +579,20 @@ class DialingEngine:
         await self._close(call, outcome, at, cause, tech, failed=False)
         if attempt_id not in self._pending_wraps:
             self._record_timing(call, wrap_up_done_at=None)
+        if wrapping_up is not None and attempt_id in self._given_on_call:
+            await self._wrap_up_after_call(wrapping_up, attempt_id)
         with contextlib.suppress(TelephonyError):
             await node.forget_recorded_end(attempt_id)
+
+    async def _wrap_up_after_call(self, agent: str, attempt_id: str) -> None:
+        """The disposition was given during the call: end the wrap-up now that the call has
+        ended (its ledger write follows the close's, off the event path)."""
+        disposition = self._given_on_call.pop(attempt_id)
+        seat = self.seats.seats_by_agent().get(agent)
+        if seat is None or seat.state is not AgentState.WRAP_UP or seat.attempt_id != attempt_id:
+            return
+        self._end_wrap_up(agent, disposition)
+        await self.screens.wrapped_up(agent, attempt_id)
 
     async def _close(
         self,

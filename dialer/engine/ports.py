@@ -101,6 +101,10 @@ class ScreenNotifier(Protocol):
 
     async def ended(self, agent: str, attempt_id: str) -> None: ...
 
+    async def wrapped_up(self, agent: str, attempt_id: str) -> None:
+        """The engine ended the agent's wrap-up itself, when the call ended, with the
+        disposition the agent gave during the call."""
+
 
 class NoScreens:
     """No screens attached (CLI runs, tests)."""
@@ -112,4 +116,7 @@ class NoScreens:
         return None
 
     async def ended(self, agent: str, attempt_id: str) -> None:
+        return None
+
+    async def wrapped_up(self, agent: str, attempt_id: str) -> None:
         return None

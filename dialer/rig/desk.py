@@ -35,6 +35,9 @@ class AutoWrapUpDesk:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def wrapped_up(self, agent: str, attempt_id: str) -> None:
+        return None
+
     async def _wrap_up(self, agent: str) -> None:
         await asyncio.sleep(self.wrap_up_s)
         if self.engine is not None:

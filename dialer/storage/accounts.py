@@ -1,6 +1,6 @@
 """Accounts (who may log in, with which role) and their server-side web sessions.
 
-Passwords arrive here already hashed (see :mod:`dialer.web.passwords`); session tokens
+Passwords arrive here already hashed (see :mod:`dialer.desk.passwords`); session tokens
 arrive as keyed digests: neither a password nor a usable token is ever stored.
 """
 

@@ -1,7 +1,6 @@
 """The web service: agents' screens, the intervention teams' inbox, supervision and
 administration (Starlette, Jinja2, French screens). See :func:`create_app`."""
 
-from dialer.web.accounts import create_account
 from dialer.web.app import build_screens, create_app, screens_of
 from dialer.web.screens import AgentScreens
 from dialer.web.sip import SipAccess
@@ -10,7 +9,6 @@ __all__ = [
     "AgentScreens",
     "SipAccess",
     "build_screens",
-    "create_account",
     "create_app",
     "screens_of",
 ]

@@ -16,11 +16,12 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from dialer.core.agent_states import AgentState
+from dialer.desk.call_view import DISPOSITION_LABELS
+from dialer.desk.port import PAUSE_REASONS, AgentDesk, seat_of
+from dialer.engine.engine import WrapUp
 from dialer.errors import ConflictError, InputError, NotFoundError
 from dialer.storage.web_models import Disposition, Role
 from dialer.web.auth import User, same_origin, session_token
-from dialer.web.call_view import DISPOSITION_LABELS
-from dialer.web.desk import PAUSE_REASONS, AgentDesk, seat_of
 from dialer.web.service import authenticated, for_script, web
 
 log = logging.getLogger(__name__)
@@ -158,7 +159,7 @@ async def call_view(request: Request) -> Response:
     service = web(request)
     attempt_id = request.path_params["attempt_id"]
     service.sheets.check_current(service.desk, user.username, attempt_id)
-    return JSONResponse(await service.sheets.views.view(attempt_id))
+    return JSONResponse(await service.sheets.views.view(attempt_id, agent=user.username))
 
 
 async def person_view(request: Request) -> Response:
@@ -170,7 +171,7 @@ async def person_view(request: Request) -> Response:
     if seat is None or seat.attempt_id is None:
         raise NotFoundError("personne inconnue, ou qui n'est pas votre appel en cours")
     service.sheets.check_current(service.desk, user.username, seat.attempt_id)
-    view = await service.sheets.views.view(seat.attempt_id)
+    view = await service.sheets.views.view(seat.attempt_id, agent=user.username)
     if view["person"]["id"] != person_id:
         raise NotFoundError("personne inconnue, ou qui n'est pas votre appel en cours")
     return JSONResponse(view["person"])
@@ -234,23 +235,20 @@ async def submit_sheet(request: Request) -> Response:
         note=str(body.get("note") or ""),
         callback_at=_callback_time(request, body.get("callback_at")),
     )
-    wrap_up = "none"
-    seat = seat_of(service.desk, user.username)
-    if service.desk is not None and seat is not None and seat.attempt_id == attempt_id:
-        if seat.state is AgentState.WRAP_UP:
-            await service.desk.finish_wrap_up(user.username, result.engine_disposition)
-            service.screens.forget(user.username, attempt_id)
-            wrap_up = "done"
-        elif seat.state is AgentState.ON_CALL:
-            service.screens.wrap_up_after_call(user.username, attempt_id, result.engine_disposition)
-            wrap_up = "after_call"
+    wrap_up = WrapUp.NONE
+    if service.desk is not None:
+        wrap_up = await service.desk.give_disposition(
+            user.username, attempt_id, result.engine_disposition
+        )
+    if wrap_up is WrapUp.DONE:
+        service.screens.forget(user.username, attempt_id)
     return JSONResponse(
         {
             "score": result.score,
             "risk_level": result.risk_level,
             "complete": result.complete,
             "alerts": result.alerts,
-            "wrap_up": wrap_up,
+            "wrap_up": wrap_up.value,
             "state": _state(request, user.username),
         }
     )

@@ -27,6 +27,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from dialer.campaigns.templates import TEMPLATES
+from dialer.desk.operations import (
+    agent_json,
+    create_agent,
+    create_team,
+    force_logout,
+    import_register_upload,
+    reset_sip,
+    team_json,
+    update_team_members,
+)
 from dialer.errors import InputError, NotFoundError
 from dialer.storage.alerts import ContactRecord, TeamRepository
 from dialer.storage.audit import AuditFilter
@@ -42,19 +52,7 @@ from dialer.web.api_models import (
 )
 from dialer.web.auth import CSRF_HEADER, check_csrf
 from dialer.web.failures import LoginRequired
-from dialer.web.operations import (
-    agent_json,
-    campaign_control,
-    create_agent,
-    create_team,
-    force_logout,
-    import_register_upload,
-    reset_sip,
-    steering,
-    team_json,
-    update_team_members,
-)
-from dialer.web.service import authenticated, web
+from dialer.web.service import authenticated, campaign_control, steering, web
 
 PREFIX = "/api/v1"
 SUPERVISORS = (Role.SUPERVISOR,)

@@ -34,6 +34,11 @@ from dialer.alerts.dispatcher import AlertDispatcher
 from dialer.alerts.messages import need_label
 from dialer.alerts.raising import AlertRaiser
 from dialer.campaigns.control import CampaignControl
+from dialer.desk.call_sheets import CallSheets
+from dialer.desk.call_view import CallViews, phone_display
+from dialer.desk.operations import Steering
+from dialer.desk.passwords import Passwords
+from dialer.desk.port import AgentDesk
 from dialer.questionnaires import QuestionnaireCatalog
 from dialer.storage.accounts import AccountRepository
 from dialer.storage.alerts import AlertRepository, TeamRepository
@@ -54,12 +59,7 @@ from dialer.web import api as rest_api
 from dialer.web import reports as report_pages
 from dialer.web import steering as steering_pages
 from dialer.web.auth import Authenticator, SessionPolicy
-from dialer.web.call_sheets import CallSheets
-from dialer.web.call_view import CallViews, phone_display
-from dialer.web.desk import AgentDesk
 from dialer.web.failures import EXCEPTION_HANDLERS
-from dialer.web.operations import Steering
-from dialer.web.passwords import Passwords
 from dialer.web.screens import AgentScreens
 from dialer.web.service import WebService
 from dialer.web.sip import SipAccess

@@ -21,9 +21,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from dialer.core.agent_states import AgentState
 from dialer.dashboard.live import LiveDashboard
+from dialer.desk.port import STATE_LABELS
 from dialer.storage.web_models import Role
 from dialer.web.auth import same_origin, session_token
-from dialer.web.desk import STATE_LABELS
 from dialer.web.service import authenticated, web
 
 VIEWERS = (Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR)

@@ -1,7 +1,7 @@
 """The supervisor's pages for the register and the intervention teams: upload a register
 (dry run first, then for real) and read its report line by line; list the teams, create
 one, set its members. The same operations as ``/api/v1/registers/import`` and
-``/api/v1/teams`` (:mod:`dialer.web.operations`), so they are checked and audited alike."""
+``/api/v1/teams`` (:mod:`dialer.desk.operations`), so they are checked and audited alike."""
 
 from __future__ import annotations
 
@@ -13,18 +13,17 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from dialer.desk.operations import (
+    create_team,
+    import_register_upload,
+    team_json,
+    update_team_members,
+)
 from dialer.errors import ConflictError, InputError, NotFoundError
 from dialer.storage.alerts import TeamRepository
 from dialer.storage.web_models import Role
 from dialer.web.failures import french_message
-from dialer.web.operations import (
-    create_team,
-    import_register_upload,
-    steering,
-    team_json,
-    update_team_members,
-)
-from dialer.web.service import authenticated, for_form, web
+from dialer.web.service import authenticated, for_form, steering, web
 
 STAFF = (Role.SUPERVISOR, Role.ADMINISTRATOR)
 REGISTER_PAGE = "/supervision/registre"

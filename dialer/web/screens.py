@@ -22,9 +22,9 @@ from typing import Any
 
 from dialer.core.agent_states import AgentState
 from dialer.core.seats import Seat
+from dialer.desk.call_view import CallViews
+from dialer.desk.port import STATE_LABELS, AgentDesk, seat_of
 from dialer.errors import DialerError
-from dialer.web.call_view import CallViews
-from dialer.web.desk import STATE_LABELS, AgentDesk, seat_of
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,6 @@ class AgentScreens:
         self._clock = clock
         self._sockets: dict[str, set[ScreenSocket]] = {}
         self._prepared: dict[str, _Prepared] = {}
-        #: agent -> (attempt, disposition for the engine): submitted while still on call
-        self._wrap_after_call: dict[str, tuple[str, str | None]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._prepare_ms: deque[float] = deque(maxlen=SAMPLES)
         self._counters = {"reserved": 0, "joined": 0, "ended": 0, "pushed": 0, "dropped": 0}
@@ -105,28 +103,17 @@ class AgentScreens:
     async def ended(self, agent: str, attempt_id: str) -> None:
         self._counters["ended"] += 1
         self.push(agent, {"type": "ended", "attempt_id": attempt_id, "state": self.state(agent)})
-        pending = self._wrap_after_call.get(agent)
-        if pending is not None and pending[0] == attempt_id:
-            self._spawn(self._finish_wrap_up(agent, attempt_id, pending[1]))
 
-    # ---- wrap-up ------------------------------------------------------------------------
-    def wrap_up_after_call(self, agent: str, attempt_id: str, disposition: str | None) -> None:
-        """The sheet was submitted during the call: end the wrap-up when the call ends."""
-        self._wrap_after_call[agent] = (attempt_id, disposition)
-
-    async def _finish_wrap_up(self, agent: str, attempt_id: str, disposition: str | None) -> None:
-        await asyncio.sleep(0)  # after the engine has finished handling the end of call
-        self._wrap_after_call.pop(agent, None)
-        if self.desk is None:
-            return
-        try:
-            await self.desk.finish_wrap_up(agent, disposition)
-        except DialerError as exc:
-            log.warning("agent %s: automatic end of wrap-up failed: %s", agent, exc)
+    async def wrapped_up(self, agent: str, attempt_id: str) -> None:
+        """The engine ended the wrap-up itself (the sheet was submitted during the call)."""
         self.push(agent, {"type": "state", "state": self.state(agent)})
         self.forget(agent, attempt_id)
 
+    # ---- wrap-up ------------------------------------------------------------------------
     def forget(self, agent: str, attempt_id: str) -> None:
+        """The call's wrap-up has ended: its prepared payload and context are no longer
+        needed."""
+        self.views.forget(agent, attempt_id)
         prepared = self._prepared.get(agent)
         if prepared is not None and prepared.attempt_id == attempt_id:
             del self._prepared[agent]
@@ -136,15 +123,15 @@ class AgentScreens:
         old = self._prepared.get(agent)
         if old is not None and old.attempt_id != attempt_id:
             old.task.cancel()
-        task = asyncio.create_task(self._timed_view(attempt_id), name=f"screen-{agent}")
+        task = asyncio.create_task(self._timed_view(agent, attempt_id), name=f"screen-{agent}")
         prepared = _Prepared(attempt_id, task)
         self._prepared[agent] = prepared
         task.add_done_callback(self._observe)
         return prepared
 
-    async def _timed_view(self, attempt_id: str) -> dict[str, Any]:
+    async def _timed_view(self, agent: str, attempt_id: str) -> dict[str, Any]:
         started = time.perf_counter()
-        view = await self.views.view(attempt_id)
+        view = await self.views.view(attempt_id, agent=agent)
         self._prepare_ms.append((time.perf_counter() - started) * 1000)
         return view
 
@@ -187,7 +174,7 @@ class AgentScreens:
         if prepared is not None and prepared.attempt_id == seat.attempt_id:
             with contextlib.suppress(DialerError, asyncio.CancelledError):
                 return await asyncio.shield(prepared.task)
-        return await self.views.view(seat.attempt_id)
+        return await self.views.view(seat.attempt_id, agent=agent)
 
     # ---- sockets ------------------------------------------------------------------------
     def state(self, agent: str) -> dict[str, Any]:

@@ -11,6 +11,11 @@ from starlette.requests import HTTPConnection, Request
 from starlette.templating import Jinja2Templates
 
 from dialer.alerts.dispatcher import AlertDispatcher
+from dialer.campaigns.control import CampaignControl
+from dialer.desk.call_sheets import CallSheets
+from dialer.desk.operations import Steering
+from dialer.desk.port import AgentDesk
+from dialer.errors import ConflictError
 from dialer.questionnaires import QuestionnaireCatalog
 from dialer.storage.accounts import AccountRepository
 from dialer.storage.alerts import AlertRepository, TeamRepository
@@ -25,8 +30,6 @@ from dialer.web.auth import (
     require_role,
     session_token,
 )
-from dialer.web.call_sheets import CallSheets
-from dialer.web.desk import AgentDesk
 from dialer.web.failures import LoginRequired
 from dialer.web.screens import AgentScreens
 from dialer.web.sip import SipAccess
@@ -53,6 +56,19 @@ class WebService:
 def web(connection: HTTPConnection) -> WebService:
     service: WebService = connection.app.state.web
     return service
+
+
+def steering(connection: HTTPConnection) -> Steering:
+    """The steering operations' state (see :mod:`dialer.desk.operations`)."""
+    value: Steering = connection.app.state.steering
+    return value
+
+
+def campaign_control(connection: HTTPConnection) -> CampaignControl:
+    control = steering(connection).control
+    if control is None:
+        raise ConflictError("le moteur d'appels ne tourne pas : lancez « dialer serve »")
+    return control
 
 
 async def authenticated(connection: HTTPConnection, *roles: Role) -> User:

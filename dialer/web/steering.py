@@ -3,7 +3,7 @@
 
 Server-rendered forms with the session's CSRF token; each form goes through the same
 operations as the REST API (:class:`~dialer.campaigns.control.CampaignControl`,
-:mod:`dialer.web.operations`), so the same audit entries are written.
+:mod:`dialer.desk.operations`), so the same audit entries are written.
 """
 
 from __future__ import annotations
@@ -25,19 +25,17 @@ from dialer.core.pacing import (
     MIN_LINES_PER_AGENT,
     PacingMode,
 )
+from dialer.desk.operations import (
+    force_logout,
+    reset_sip,
+)
+from dialer.desk.port import STATE_LABELS as AGENT_STATE_LABELS
 from dialer.errors import ConflictError, InputError
 from dialer.storage.audit import AuditFilter
 from dialer.storage.web_models import Role
 from dialer.web.auth import User
-from dialer.web.desk import STATE_LABELS as AGENT_STATE_LABELS
 from dialer.web.failures import french_message
-from dialer.web.operations import (
-    campaign_control,
-    force_logout,
-    reset_sip,
-    steering,
-)
-from dialer.web.service import authenticated, for_form, web
+from dialer.web.service import authenticated, campaign_control, for_form, steering, web
 
 SUPERVISORS = (Role.SUPERVISOR,)
 STAFF = (Role.SUPERVISOR, Role.ADMINISTRATOR)

@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from dialer.desk.port import STATE_LABELS
 from dialer.storage.web_models import Role
-from dialer.web.desk import STATE_LABELS
 from dialer.web.service import WebService, authenticated, web
 
 VIEWERS = (Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR)

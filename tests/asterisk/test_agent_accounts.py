@@ -12,6 +12,7 @@ import pytest
 import pytest_asyncio
 
 from dialer.agents import sync_asterisk_agents
+from dialer.desk.accounts import create_account
 from dialer.rig.asterisk import Rig
 from dialer.rig.softphones import Softphone
 from dialer.rig.world import SimulatedWorld
@@ -24,7 +25,6 @@ from dialer.storage.database import (
 from dialer.storage.sip_accounts import SipAccountRepository
 from dialer.telephony.ami import AmiClient
 from dialer.telephony.asterisk_config import SipAccount
-from dialer.web.accounts import create_account
 
 
 @pytest_asyncio.fixture

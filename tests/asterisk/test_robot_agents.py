@@ -28,6 +28,7 @@ from dialer.core.outcomes import CallOutcome
 from dialer.core.planning import CycleResult as PersonResult
 from dialer.core.planning import RetryPolicy
 from dialer.core.windows import CallingWindows, OpeningInterval
+from dialer.desk.call_sheets import ENGINE_DISPOSITIONS
 from dialer.register.importer import import_register
 from dialer.rig.asterisk import Rig
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
@@ -54,7 +55,6 @@ from dialer.storage.models import Attempt, AttemptState, CycleResult
 from dialer.storage.schedule import CycleSchedule, MemberStatus
 from dialer.storage.web_models import Alert, Answer, CallSheet, Disposition, Team
 from dialer.telephony.ami import AmiClient
-from dialer.web.call_sheets import ENGINE_DISPOSITIONS
 
 SECRET_KEY = "clé de test des robots, assez longue pour signer les sessions"
 PASSWORD = "mot de passe des robots 2026"

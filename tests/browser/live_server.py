@@ -99,6 +99,7 @@ class LiveServer:
             passwords=fast_passwords(),
         )
         self.screens = screens_of(app)
+        self.desk.screens = self.screens
         config = uvicorn.Config(
             app,
             host="127.0.0.1",

@@ -142,8 +142,7 @@ def test_an_agent_handles_a_call_from_the_keyboard_and_the_team_acknowledges_the
     agent.wait_text("#message", "Raccrochez")
 
     async def end_call() -> None:  # the person hangs up: the wrap-up ends by itself
-        server.desk.end("agent1")
-        await server.screens.ended("agent1", attempt_id)
+        await server.desk.end_call("agent1")
 
     server.call(end_call)
     agent.wait_text("#etat", "Disponible")

@@ -10,7 +10,7 @@ import pytest
 from dialer.core.agent_states import AgentState
 from dialer.core.outcomes import CallOutcome
 from dialer.core.reconciliation import RecordedEnd
-from dialer.engine.engine import DialingEngine, DialPlan
+from dialer.engine.engine import DialingEngine, DialPlan, WrapUp
 from dialer.engine.ports import PlannedDial
 from dialer.errors import DialerError
 from dialer.telephony.port import (
@@ -102,6 +102,84 @@ async def test_an_answered_call_is_joined_to_the_agent_ready_longest() -> None:
     assert engine.seats.get("agent-1001").state is AgentState.READY
     timing = engine.finished[-1]
     assert (timing.talk_s, timing.wrap_up_s) == pytest.approx((120.0, 40.0), abs=0.01)
+
+
+class NotedScreens:
+    """A screen notifier that notes what the engine tells it, in order."""
+
+    def __init__(self, engine: DialingEngine | None = None) -> None:
+        self.engine = engine
+        self.told: list[tuple[str, str, str]] = []
+
+    async def reserved(self, agent: str, attempt_id: str) -> None:
+        self.told.append(("reserved", agent, attempt_id))
+
+    async def joined(self, agent: str, attempt_id: str) -> None:
+        self.told.append(("joined", agent, attempt_id))
+
+    async def ended(self, agent: str, attempt_id: str) -> None:
+        assert self.engine is not None
+        state = self.engine.seats.get(agent).state  # the screen reads the seat as told
+        self.told.append(("ended", agent, state.value))
+
+    async def wrapped_up(self, agent: str, attempt_id: str) -> None:
+        assert self.engine is not None
+        state = self.engine.seats.get(agent).state
+        self.told.append(("wrapped_up", agent, state.value))
+
+
+async def on_call(engine: DialingEngine, node: FakeNode, clock: Clock) -> None:
+    await engine.tick()
+    answered = clock.advance(5)
+    await engine.handle(CallAnswered("att-0", answered), node)
+    await engine.handle(CallJoined("att-0", "bridge-1", answered + timedelta(milliseconds=4)), node)
+    assert engine.seats.get("agent-1001").state is AgentState.ON_CALL
+
+
+@pytest.mark.asyncio
+async def test_a_disposition_given_on_call_ends_the_wrap_up_when_the_call_ends() -> None:
+    engine, node, ledger, queue, clock = await make_engine(count=1, agents=1)
+    screens = NotedScreens(engine)
+    engine.screens = screens
+    await on_call(engine, node, clock)
+    clock.advance(60)
+    given = await engine.give_disposition("agent-1001", "att-0", "reached")
+    assert given is WrapUp.AFTER_CALL
+    assert engine.seats.get("agent-1001").state is AgentState.ON_CALL  # the call goes on
+    assert queue.dispositions == {}
+    await engine.handle(CallEnded("att-0", 16, None, clock.advance(30)), node)
+    assert engine.seats.get("agent-1001").state is AgentState.READY
+    assert screens.told[-2:] == [
+        ("ended", "agent-1001", "wrap_up"),  # told of the end while still in wrap-up
+        ("wrapped_up", "agent-1001", "ready"),  # then of the wrap-up the engine ended
+    ]
+    assert ledger.entries["att-0"].history[-2:] == ["ended", "wrapped"]  # close first
+    assert ledger.entries["att-0"].disposition == "reached"
+    assert queue.settled_outcomes["att-0"] is CallOutcome.ANSWERED
+    assert queue.dispositions == {"att-0": "reached"}
+    timing = engine.finished[-1]
+    assert (timing.talk_s, timing.wrap_up_s) == pytest.approx((90.0, 0.0), abs=0.01)
+    assert len(engine.finished) == 1
+
+
+@pytest.mark.asyncio
+async def test_a_disposition_given_in_wrap_up_ends_it_at_once() -> None:
+    engine, node, ledger, queue, clock = await make_engine(count=1, agents=1)
+    screens = NotedScreens(engine)
+    engine.screens = screens
+    await on_call(engine, node, clock)
+    await engine.handle(CallEnded("att-0", 16, None, clock.advance(60)), node)
+    assert engine.seats.get("agent-1001").state is AgentState.WRAP_UP
+    assert await engine.give_disposition("agent-1001", "att-1", None) is WrapUp.NONE
+    assert engine.seats.get("agent-1001").state is AgentState.WRAP_UP  # not that call
+    clock.advance(20)
+    assert await engine.give_disposition("agent-1001", "att-0", "refused") is WrapUp.DONE
+    assert engine.seats.get("agent-1001").state is AgentState.READY
+    assert ledger.entries["att-0"].disposition == "refused"  # written before it returns
+    assert queue.dispositions == {"att-0": "refused"}
+    assert [told[0] for told in screens.told] == ["reserved", "joined", "ended"]
+    assert await engine.give_disposition("agent-1001", "att-0", None) is WrapUp.NONE
+    assert await engine.give_disposition("nobody", "att-0", None) is WrapUp.NONE
 
 
 @pytest.mark.asyncio

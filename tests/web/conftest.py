@@ -16,7 +16,7 @@ from dialer.alerts.dispatcher import AlertDispatcher
 from dialer.alerts.raising import AlertRaiser
 from dialer.questionnaires import QuestionnaireCatalog
 from dialer.storage import SessionFactory
-from dialer.web.app import create_app
+from dialer.web.app import create_app, screens_of
 from tests.web.support import (
     PASSWORD,
     SECRET_KEY,
@@ -71,7 +71,7 @@ def app(
     clock: Clock,
     dispatcher: AlertDispatcher,
 ) -> Starlette:
-    return create_app(
+    application = create_app(
         sessions=sessions,
         engine=desk,
         questionnaires=catalog,
@@ -82,6 +82,8 @@ def app(
         secure_cookies=False,
         passwords=fast_passwords(),
     )
+    desk.screens = screens_of(application)
+    return application
 
 
 def client_for(app: Starlette) -> httpx.AsyncClient:

@@ -11,7 +11,12 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from dialer.core.agent_states import AgentState
 from dialer.core.seats import SeatBoard
+from dialer.desk.accounts import create_account
+from dialer.desk.passwords import Passwords
+from dialer.engine.engine import WrapUp
+from dialer.engine.ports import NoScreens, ScreenNotifier
 from dialer.questionnaires import QuestionnaireCatalog, load_questionnaires
 from dialer.storage import (
     AttemptKind,
@@ -32,8 +37,6 @@ from dialer.storage import (
 )
 from dialer.storage.alerts import ContactRecord, TeamRepository
 from dialer.storage.web_models import Role
-from dialer.web.accounts import create_account
-from dialer.web.passwords import Passwords
 
 T0 = datetime(2026, 7, 13, 9, 0, tzinfo=UTC)
 PASSWORD = "mot de passe très long 1"
@@ -122,13 +125,16 @@ def catalog_in(directory: Path) -> QuestionnaireCatalog:
 
 class FakeDesk:
     """The engine's agent-facing methods on a real :class:`SeatBoard`, plus what the
-    engine itself would do (reserve, join, end), for tests to drive."""
+    engine itself would do (reserve, join, end), for tests to drive. ``screens`` is told
+    what the engine tells its notifier."""
 
     def __init__(self, clock: Callable[[], datetime]) -> None:
         self.seats = SeatBoard()
         self.clock = clock
+        self.screens: ScreenNotifier = NoScreens()
         self.wrapped: list[tuple[str, str | None]] = []
         self.hung_up: list[str] = []
+        self._given_on_call: dict[str, str | None] = {}
 
     async def log_in(self, agent: str, endpoint: str) -> None:
         self.seats.log_in(agent, endpoint, f"leg-{agent}", self.clock())
@@ -139,8 +145,24 @@ class FakeDesk:
     def pause(self, agent: str, reason: str) -> None:
         self.seats.pause(agent, reason, self.clock())
 
+    async def give_disposition(
+        self, agent: str, attempt_id: str, disposition: str | None
+    ) -> WrapUp:
+        seat = self.seats.seats_by_agent().get(agent)
+        if seat is None or seat.attempt_id != attempt_id:
+            return WrapUp.NONE
+        if seat.state is AgentState.WRAP_UP:
+            await self.finish_wrap_up(agent, disposition)
+            return WrapUp.DONE
+        if seat.state is AgentState.ON_CALL:
+            self._given_on_call[attempt_id] = disposition
+            return WrapUp.AFTER_CALL
+        return WrapUp.NONE
+
     async def finish_wrap_up(self, agent: str, disposition: str | None = None) -> None:
+        attempt_id = self.seats.get(agent).attempt_id
         self.seats.wrap_up_done(agent, self.clock())
+        self._given_on_call.pop(attempt_id or "", None)
         self.wrapped.append((agent, disposition))
 
     async def hang_up_call(self, agent: str) -> None:
@@ -161,6 +183,19 @@ class FakeDesk:
 
     def end(self, agent: str) -> None:
         self.seats.call_ended(agent, self.clock())
+
+    async def end_call(self, agent: str) -> None:
+        """The person hangs up: the seat goes to wrap-up and the screen is told; a
+        disposition given during the call ends the wrap-up (as the engine does)."""
+        attempt_id = self.seats.get(agent).attempt_id
+        assert attempt_id is not None
+        self.end(agent)
+        await self.screens.ended(agent, attempt_id)
+        if attempt_id in self._given_on_call:
+            disposition = self._given_on_call.pop(attempt_id)
+            self.seats.wrap_up_done(agent, self.clock())
+            self.wrapped.append((agent, disposition))
+            await self.screens.wrapped_up(agent, attempt_id)
 
 
 @dataclass

@@ -3,7 +3,6 @@ submission → score → alerts → inbox → acknowledgement."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import httpx
@@ -17,7 +16,6 @@ from dialer.storage.alerts import AlertRepository, OutboxRepository
 from dialer.storage.answers import CallSheetRepository
 from dialer.storage.database import transaction
 from dialer.storage.web_models import Alert, AlertState, Disposition
-from dialer.web.app import screens_of
 from tests.web.conftest import log_in
 from tests.web.support import Clock, FakeDesk, World, place_call
 
@@ -323,10 +321,6 @@ async def test_a_callback_is_scheduled_and_submitting_on_call_wraps_up_at_hang_u
         "+33145678910",
         world.jeanne_id,
     )
-    desk.end("agent1")
-    screens = screens_of(app)
-    await screens.ended("agent1", attempt_id)
-    for _ in range(5):
-        await asyncio.sleep(0)
+    await desk.end_call("agent1")
     assert desk.wrapped == [("agent1", None)]
     assert desk.seats.get("agent1").state is AgentState.READY

@@ -14,6 +14,7 @@ import phonenumbers
 from dialer.alerts.messages import PHONE_KIND_LABELS, age_on, local_time
 from dialer.core.outcomes import CallOutcome
 from dialer.core.questionnaire import Questionnaire
+from dialer.desk.questionnaire_json import labelled_answers, questionnaire_json
 from dialer.errors import NotFoundError
 from dialer.questionnaires import QuestionnaireCatalog
 from dialer.storage.answers import CallSheetRepository
@@ -23,7 +24,6 @@ from dialer.storage.ledger import AttemptLedger
 from dialer.storage.models import Attempt, Campaign, Person
 from dialer.storage.people import PersonRepository
 from dialer.storage.web_models import Disposition
-from dialer.web.questionnaire_json import labelled_answers, questionnaire_json
 
 OUTCOME_LABELS: dict[CallOutcome, str] = {
     CallOutcome.ANSWERED: "Décroché",
@@ -109,7 +109,12 @@ def person_json(person: Person, today: Any) -> dict[str, Any]:
 
 
 class CallViews:
-    """Looks calls up in the ledger and builds the agent screen's payload."""
+    """Looks calls up in the ledger and builds the agent screen's payload.
+
+    The context of each agent's current call is kept from when its screen is prepared (at
+    reservation) until the wrap-up ends (:meth:`forget`), so saving an answer reads none of
+    it again. One per agent: a new call replaces the previous one's.
+    """
 
     def __init__(
         self,
@@ -127,8 +132,26 @@ class CallViews:
         self.questionnaires = questionnaires
         self._clock = clock
         self.zone = zone
+        self._current: dict[str, CallContext] = {}
+
+    async def current(self, agent: str, attempt_id: str) -> CallContext:
+        """The context of ``agent``'s current call ``attempt_id``: the one kept since the
+        reservation, or read now (and kept)."""
+        kept = self._current.get(agent)
+        if kept is not None and kept.attempt.id == attempt_id:
+            return kept
+        context = await self.context(attempt_id)
+        self._current[agent] = context
+        return context
+
+    def forget(self, agent: str, attempt_id: str) -> None:
+        """The wrap-up of ``attempt_id`` has ended: its context is no longer needed."""
+        kept = self._current.get(agent)
+        if kept is not None and kept.attempt.id == attempt_id:
+            del self._current[agent]
 
     async def context(self, attempt_id: str) -> CallContext:
+        """The call's context, read from the repositories."""
         attempt = await self._ledger.get(attempt_id)
         person = await self._people.get(attempt.person_id)
         cycle = await self._cycles.get(attempt.cycle_id)
@@ -145,9 +168,12 @@ class CallViews:
         except NotFoundError:
             return None
 
-    async def view(self, attempt_id: str) -> dict[str, Any]:
-        """The payload pushed to the agent's screen when the call is joined."""
-        context = await self.context(attempt_id)
+    async def view(self, attempt_id: str, *, agent: str | None = None) -> dict[str, Any]:
+        """The payload pushed to the agent's screen when the call is joined (for ``agent``'s
+        current call, its context is kept: see :meth:`current`)."""
+        context = await (
+            self.current(agent, attempt_id) if agent is not None else self.context(attempt_id)
+        )
         attempt, person = context.attempt, context.person
         today = self._clock().astimezone(self.zone).date()
         attempts = [

@@ -17,14 +17,14 @@ from dialer.alerts.raising import AlertRaiser
 from dialer.core.agent_states import AgentState
 from dialer.core.questionnaire import validate_answer, visible_questions
 from dialer.core.scoring import score
+from dialer.desk.call_view import CallContext, CallViews
+from dialer.desk.port import AgentDesk, seat_of
+from dialer.desk.questionnaire_json import answer_json
 from dialer.errors import InputError, NotFoundError
 from dialer.storage.answers import CallSheetRepository, SheetSubmission
 from dialer.storage.callbacks import CallbackRepository
 from dialer.storage.database import SessionFactory
 from dialer.storage.web_models import CallSheet, Disposition
-from dialer.web.call_view import CallContext, CallViews
-from dialer.web.desk import AgentDesk, seat_of
-from dialer.web.questionnaire_json import answer_json
 
 #: what the engine (and the campaign's planner) is told when the wrap-up ends
 ENGINE_DISPOSITIONS: dict[Disposition, str | None] = {
@@ -76,7 +76,7 @@ class CallSheets:
             raise NotFoundError("appel inconnu, ou qui n'est pas votre appel en cours")
 
     async def _open(self, agent: str, attempt_id: str) -> tuple[CallContext, CallSheet]:
-        context = await self.views.context(attempt_id)
+        context = await self.views.current(agent, attempt_id)
         sheet = await self._sheets.open(
             attempt_id=attempt_id,
             person_id=context.person.id,

@@ -6,12 +6,12 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from dialer.desk.passwords import Passwords
 from dialer.errors import InputError
 from dialer.storage.accounts import AccountRepository
 from dialer.storage.alerts import TeamRepository
 from dialer.storage.database import SessionFactory
 from dialer.storage.web_models import Account, Role
-from dialer.web.passwords import Passwords
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,49}\Z")
 ENDPOINT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")

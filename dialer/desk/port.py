@@ -1,5 +1,5 @@
-"""What the web service needs from the dialing engine (``DialingEngine`` has it all; tests
-may pass a smaller fake with the same methods)."""
+"""What the agent's desk and screens need from the dialing engine (``DialingEngine`` has
+it all; tests may pass a smaller fake with the same methods)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Protocol
 
 from dialer.core.agent_states import AgentState
 from dialer.core.seats import Seat, SeatBoard
+from dialer.engine.engine import WrapUp
 
 #: French names of the agent's states, as the screen shows them
 STATE_LABELS: dict[AgentState, str] = {
@@ -40,6 +41,10 @@ class AgentDesk(Protocol):
     def go_ready(self, agent: str) -> None: ...
 
     def pause(self, agent: str, reason: str) -> None: ...
+
+    async def give_disposition(
+        self, agent: str, attempt_id: str, disposition: str | None
+    ) -> WrapUp: ...
 
     async def finish_wrap_up(self, agent: str, disposition: str | None = None) -> None: ...
 

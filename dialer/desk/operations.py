@@ -16,10 +16,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from starlette.requests import HTTPConnection
-
 from dialer.campaigns.control import CampaignControl
 from dialer.core.agent_states import AgentState
+from dialer.desk.accounts import create_account
+from dialer.desk.passwords import Passwords
 from dialer.engine.engine import DialingEngine
 from dialer.errors import ConflictError, InputError
 from dialer.register.importer import ImportReport, import_register
@@ -30,8 +30,6 @@ from dialer.storage.database import SessionFactory
 from dialer.storage.sip_accounts import SipAccountRepository
 from dialer.storage.staff import end_web_sessions, set_team_members, team_members
 from dialer.storage.web_models import Account, Role
-from dialer.web.accounts import create_account
-from dialer.web.passwords import Passwords
 
 #: register files the import accepts (by suffix)
 REGISTER_SUFFIXES = (".csv", ".txt", ".xlsx")
@@ -39,7 +37,8 @@ REGISTER_SUFFIXES = (".csv", ".txt", ".xlsx")
 
 @dataclass
 class Steering:
-    """What the steering API and pages reach through ``app.state.steering``."""
+    """What the steering operations work with (the web service keeps one in
+    ``app.state.steering``)."""
 
     sessions: SessionFactory
     control: CampaignControl | None
@@ -62,18 +61,6 @@ class Steering:
             "audit": self.audit.statistics(),
             "operations": dict(self.counters),
         }
-
-
-def steering(connection: HTTPConnection) -> Steering:
-    value: Steering = connection.app.state.steering
-    return value
-
-
-def campaign_control(connection: HTTPConnection) -> CampaignControl:
-    control = steering(connection).control
-    if control is None:
-        raise ConflictError("le moteur d'appels ne tourne pas : lancez « dialer serve »")
-    return control
 
 
 # ---- agents -----------------------------------------------------------------------------
