@@ -34,7 +34,7 @@ from dialer.alerts.dispatcher import AlertDispatcher
 from dialer.alerts.messages import need_label
 from dialer.alerts.raising import AlertRaiser
 from dialer.campaigns.control import CampaignControl
-from dialer.questionnaires import QuestionnaireCatalog
+from dialer.questionnaire_files import QuestionnaireCatalog
 from dialer.storage.accounts import AccountRepository
 from dialer.storage.alerts import AlertRepository, TeamRepository
 from dialer.storage.api_tokens import ApiTokenRepository

@@ -15,7 +15,7 @@ from typing import Any
 
 from dialer.alerts.raising import AlertRaiser
 from dialer.core.agent_states import AgentState
-from dialer.core.questionnaire import validate_answer, visible_questions
+from dialer.core.questionnaire_answers import validate_answer, visible_questions
 from dialer.core.scoring import score
 from dialer.errors import InputError, NotFoundError
 from dialer.storage.answers import CallSheetRepository, SheetSubmission

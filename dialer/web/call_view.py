@@ -15,7 +15,7 @@ from dialer.alerts.messages import PHONE_KIND_LABELS, age_on, local_time
 from dialer.core.outcomes import CallOutcome
 from dialer.core.questionnaire import Questionnaire
 from dialer.errors import NotFoundError
-from dialer.questionnaires import QuestionnaireCatalog
+from dialer.questionnaire_files import QuestionnaireCatalog
 from dialer.storage.answers import CallSheetRepository
 from dialer.storage.campaigns import CampaignRepository, CycleRepository
 from dialer.storage.database import SessionFactory

@@ -23,9 +23,8 @@ from dialer.core.questionnaire import (
     Questionnaire,
     QuestionType,
     RiskLevelAtLeast,
-    answer_label,
-    validate_answers,
 )
+from dialer.core.questionnaire_answers import answer_label, validate_answers
 from dialer.errors import InputError
 
 TYPE_HINTS: dict[QuestionType, str] = {

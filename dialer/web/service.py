@@ -11,7 +11,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.templating import Jinja2Templates
 
 from dialer.alerts.dispatcher import AlertDispatcher
-from dialer.questionnaires import QuestionnaireCatalog
+from dialer.questionnaire_files import QuestionnaireCatalog
 from dialer.storage.accounts import AccountRepository
 from dialer.storage.alerts import AlertRepository, TeamRepository
 from dialer.storage.database import SessionFactory

@@ -28,19 +28,20 @@ from dialer.core.questionnaire import (
     QuestionType,
     RiskLevel,
     RiskLevelAtLeast,
+    format_location,
+)
+from dialer.core.questionnaire_answers import (
     answer_label,
     answer_weight,
-    condition_questions,
     effective_answers,
-    format_location,
     is_complete,
-    match_condition,
     missing_answers,
     next_question,
     validate_answer,
     validate_answers,
     visible_questions,
 )
+from dialer.core.questionnaire_conditions import condition_questions, match_condition
 from dialer.errors import InputError
 
 YES_NO = QuestionType.YES_NO

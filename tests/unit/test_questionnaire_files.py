@@ -14,13 +14,11 @@ from dialer.core.questionnaire import (
     QuestionnaireKind,
     QuestionType,
     exact_weight,
-    is_complete,
-    next_question,
-    visible_questions,
 )
+from dialer.core.questionnaire_answers import is_complete, next_question, visible_questions
 from dialer.core.scoring import score
 from dialer.errors import InputError, NotFoundError
-from dialer.questionnaires import (
+from dialer.questionnaire_files import (
     QuestionnaireCatalog,
     load_questionnaire,
     load_questionnaires,

@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialer.core.seats import SeatBoard
-from dialer.questionnaires import QuestionnaireCatalog, load_questionnaires
+from dialer.questionnaire_files import QuestionnaireCatalog, load_questionnaires
 from dialer.storage import (
     AttemptKind,
     AttemptLedger,
