@@ -37,7 +37,7 @@ from dialer.core.questionnaire_conditions import describe, read_condition
 _TOP_KEYS = frozenset({"id", "version", "title", "kind", "guidance", "questions", "scoring"})
 _QUESTION_KEYS = frozenset({"id", "text", "type", "choices", "weights", "required"})
 _QUESTION_OPTIONAL = frozenset({"show_if", "need"})
-# a dict keyed by str and bool: the isinstance check above keeps 1 and 0 out (1 == True)
+# a dict keyed by str and bool: yes_no_weights keeps 1 and 0 out (1 == True)
 _YES_NO_KEYS: dict[str | bool, bool] = {
     "oui": True,
     "yes": True,

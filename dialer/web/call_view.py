@@ -14,6 +14,7 @@ import phonenumbers
 from dialer.alerts.messages import PHONE_KIND_LABELS, age_on, local_time
 from dialer.core.outcomes import CallOutcome
 from dialer.core.questionnaire import Questionnaire
+from dialer.core.scoring import score
 from dialer.errors import NotFoundError
 from dialer.questionnaire_files import QuestionnaireCatalog
 from dialer.storage.answers import CallSheetRepository
@@ -23,7 +24,7 @@ from dialer.storage.ledger import AttemptLedger
 from dialer.storage.models import Attempt, Campaign, Person
 from dialer.storage.people import PersonRepository
 from dialer.storage.web_models import Disposition
-from dialer.web.questionnaire_json import labelled_answers, questionnaire_json
+from dialer.web.questionnaire_json import labelled_answers, progress_json, questionnaire_json
 
 OUTCOME_LABELS: dict[CallOutcome, str] = {
     CallOutcome.ANSWERED: "Décroché",
@@ -187,6 +188,8 @@ class CallViews:
                     "answers": labelled_answers(questionnaire, answers),
                 }
             )
+        given = current["answers"]  # the server decides what the screen shows of them
+        progress = progress_json(context.questionnaire, given, score(context.questionnaire, given))
         return {
             "attempt_id": attempt.id,
             "number": attempt.number,
@@ -196,5 +199,5 @@ class CallViews:
             "campaign": {"name": context.campaign.name},
             "questionnaire": questionnaire_json(context.questionnaire),
             "history": {"attempts": attempts, "sheets": list(reversed(sheets))},
-            "sheet": current,
+            "sheet": current | progress,
         }
