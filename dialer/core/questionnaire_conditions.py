@@ -9,7 +9,7 @@ A condition is written as a mapping, one form per mapping (see
     {any_of: [CONDITION, ...]}     {all_of: [CONDITION, ...]}
     {risk_level_at_least: NAME}    (alerts only)
 
-:func:`read_condition` is the only code that walks these shapes. It reads the written form
+:func:`read_condition` is the only code that reads and checks them. It reads the written form
 (a file's data, checking its structure) and, given a :class:`ConditionScope`, checks its
 meaning against the definition (the questions it names, their types, the risk levels).
 A condition built in Python is walked the same way: each model node is taken in its
@@ -311,7 +311,8 @@ def match_condition(
     risk_level: str | None = None,
 ) -> Match | None:
     """Whether ``condition`` holds on *effective, valid* ``answers`` (see
-    :func:`effective_answers`) and, if so, why; ``None`` when it does not hold.
+    :func:`dialer.core.questionnaire_answers.effective_answers`) and, if so, why; ``None``
+    when it does not hold.
 
     ``risk_level`` is the level reached, for :class:`RiskLevelAtLeast` (false without it).
     :class:`AnyOf` keeps the reasons of every branch that holds.
