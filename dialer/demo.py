@@ -35,7 +35,7 @@ from dialer.campaigns.templates import template
 from dialer.core.outcomes import OUTCOME_LABELS_FR
 from dialer.core.planning import RetryPolicy
 from dialer.core.windows import CallingWindows, OpeningInterval, window_end
-from dialer.questionnaires import load_questionnaires
+from dialer.questionnaire_files import load_questionnaires
 from dialer.register.importer import import_register
 from dialer.reports.files import write_report_files
 from dialer.reports.service import ReportBuilder

@@ -10,7 +10,11 @@ from pathlib import Path
 import click
 
 from dialer.errors import ConflictError, DialerError
-from dialer.questionnaires import SHIPPED_QUESTIONNAIRES, QuestionnaireCatalog, load_questionnaires
+from dialer.questionnaire_files import (
+    SHIPPED_QUESTIONNAIRES,
+    QuestionnaireCatalog,
+    load_questionnaires,
+)
 from dialer.reports import tables
 from dialer.reports.exports import csv_cell
 from dialer.reports.files import FORMATS, write_report_files

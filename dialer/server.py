@@ -25,7 +25,7 @@ from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.campaigns.control import CampaignControl
 from dialer.engine.engine import DialingEngine
 from dialer.errors import ConfigurationError
-from dialer.questionnaires import SHIPPED_QUESTIONNAIRES, load_questionnaires
+from dialer.questionnaire_files import SHIPPED_QUESTIONNAIRES, load_questionnaires
 from dialer.rig.asterisk import Rig
 from dialer.settings import Settings
 from dialer.storage.database import (

@@ -27,16 +27,17 @@ from decimal import Decimal
 from dialer.core.questionnaire import (
     HIGHEST_PRIORITY,
     AnswerValue,
-    Match,
     Need,
     Questionnaire,
+    exact_weight,
+)
+from dialer.core.questionnaire_answers import (
     answer_label,
     answer_weight,
-    exact_weight,
-    match_condition,
     missing_answers,
     visibility,
 )
+from dialer.core.questionnaire_conditions import Match, match_condition
 
 
 @dataclass(frozen=True)

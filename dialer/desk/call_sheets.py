@@ -15,11 +15,11 @@ from typing import Any
 
 from dialer.alerts.raising import AlertRaiser
 from dialer.core.agent_states import AgentState
-from dialer.core.questionnaire import validate_answer, visible_questions
+from dialer.core.questionnaire_answers import validate_answer
 from dialer.core.scoring import score
 from dialer.desk.call_view import CallContext, CallViews
 from dialer.desk.port import AgentDesk, seat_of
-from dialer.desk.questionnaire_json import answer_json
+from dialer.desk.questionnaire_json import answer_json, progress_json
 from dialer.errors import InputError, NotFoundError
 from dialer.storage.answers import CallSheetRepository, SheetSubmission
 from dialer.storage.callbacks import CallbackRepository
@@ -110,7 +110,6 @@ class CallSheets:
             await self._sheets.save_answer(sheet.id, question_id, answer_json(valid), now=now)
         answers = await self._sheets.answers(sheet.id)
         result = score(questionnaire, answers)
-        emergency = None
         if result.emergency is not None:
             await self.raiser.raise_now(
                 sheet.id,
@@ -118,16 +117,7 @@ class CallSheets:
                 district=context.person.district,
                 raised_by=agent,
             )
-            emergency = {
-                "agent_instructions": result.emergency.agent_instructions,
-                "message": result.emergency.message,
-            }
-        return {
-            "visible": [q.id for q in visible_questions(questionnaire, answers)],
-            "missing": list(result.missing),
-            "complete": result.complete,
-            "emergency": emergency,
-        }
+        return progress_json(questionnaire, answers, result)
 
     async def save_note(self, agent: str, attempt_id: str, note: str) -> None:
         _, sheet = await self._open(agent, attempt_id)

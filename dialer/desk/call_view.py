@@ -14,9 +14,10 @@ import phonenumbers
 from dialer.alerts.messages import PHONE_KIND_LABELS, age_on, local_time
 from dialer.core.outcomes import CallOutcome
 from dialer.core.questionnaire import Questionnaire
-from dialer.desk.questionnaire_json import labelled_answers, questionnaire_json
+from dialer.core.scoring import score
+from dialer.desk.questionnaire_json import labelled_answers, progress_json, questionnaire_json
 from dialer.errors import NotFoundError
-from dialer.questionnaires import QuestionnaireCatalog
+from dialer.questionnaire_files import QuestionnaireCatalog
 from dialer.storage.answers import CallSheetRepository
 from dialer.storage.campaigns import CampaignRepository, CycleRepository
 from dialer.storage.database import SessionFactory
@@ -213,6 +214,8 @@ class CallViews:
                     "answers": labelled_answers(questionnaire, answers),
                 }
             )
+        given = current["answers"]  # the server decides what the screen shows of them
+        progress = progress_json(context.questionnaire, given, score(context.questionnaire, given))
         return {
             "attempt_id": attempt.id,
             "number": attempt.number,
@@ -222,5 +225,5 @@ class CallViews:
             "campaign": {"name": context.campaign.name},
             "questionnaire": questionnaire_json(context.questionnaire),
             "history": {"attempts": attempts, "sheets": list(reversed(sheets))},
-            "sheet": current,
+            "sheet": current | progress,
         }

@@ -1,8 +1,9 @@
 """Questionnaires and answers as JSON, for the agent's screen.
 
-The screen evaluates skip logic and emergency answers itself, at once, with the same
-rules as :mod:`dialer.core.questionnaire` (``static/questionnaire.js``); the server checks
-every answer again and is the authority on submission.
+The screen does not evaluate skip logic or emergency answers: the server's rule
+(:mod:`dialer.core.questionnaire_answers`) is the only one. The view of a call carries the
+progress of its sheet (:func:`progress_json`), and each saved answer returns it again: the
+visible questions, the missing ones, and the emergency instructions.
 """
 
 from __future__ import annotations
@@ -10,22 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dialer.core.questionnaire import (
-    AllOf,
-    AnswerAtLeast,
-    AnswerAtMost,
-    AnswerEquals,
-    AnswerIncludes,
-    AnswerValue,
-    AnyOf,
-    Condition,
-    Question,
-    Questionnaire,
-    QuestionType,
-    RiskLevelAtLeast,
-    answer_label,
-    validate_answers,
-)
+from dialer.core.questionnaire import AnswerValue, Questionnaire, QuestionType
+from dialer.core.questionnaire_answers import answer_label, validate_answers, visible_questions
+from dialer.core.scoring import ScoreResult
 from dialer.errors import InputError
 
 TYPE_HINTS: dict[QuestionType, str] = {
@@ -34,35 +22,6 @@ TYPE_HINTS: dict[QuestionType, str] = {
     QuestionType.MULTIPLE_CHOICE: "Plusieurs réponses possibles",
     QuestionType.SCALE_0_10: "Échelle de 0 à 10",
 }
-
-
-def condition_json(condition: Condition, questionnaire: Questionnaire) -> dict[str, Any]:
-    match condition:
-        case AnyOf(conditions) | AllOf(conditions):
-            op = "any_of" if isinstance(condition, AnyOf) else "all_of"
-            return {"op": op, "conditions": [condition_json(c, questionnaire) for c in conditions]}
-        case RiskLevelAtLeast(level):
-            return {"op": "risk_level_at_least", "level": level}
-        case AnswerEquals(question=question_id, value=value):
-            question = questionnaire.question(question_id)
-            return {
-                "op": "equals",
-                "question": question_id,
-                "value": _equals_value(question, value),
-            }
-        case AnswerIncludes(question=question_id, choice=choice):
-            return {"op": "includes", "question": question_id, "choice": choice}
-        case AnswerAtLeast(question=question_id, value=value):
-            return {"op": "at_least", "question": question_id, "value": value}
-        case AnswerAtMost(question=question_id, value=value):
-            return {"op": "at_most", "question": question_id, "value": value}
-    raise AssertionError(condition)  # pragma: no cover
-
-
-def _equals_value(question: Question, value: bool | int | str) -> bool | int | str:
-    if question.type is QuestionType.YES_NO and isinstance(value, str):
-        return value.strip().lower() in ("oui", "yes")
-    return value
 
 
 def questionnaire_json(questionnaire: Questionnaire) -> dict[str, Any]:
@@ -79,22 +38,28 @@ def questionnaire_json(questionnaire: Questionnaire) -> dict[str, Any]:
                 "hint": TYPE_HINTS[question.type],
                 "required": question.required,
                 "choices": [{"id": c.id, "label": c.label} for c in question.choices],
-                "show_if": (
-                    condition_json(question.show_if, questionnaire)
-                    if question.show_if is not None
-                    else None
-                ),
             }
             for question in questionnaire.questions
         ],
-        "emergencies": [
-            {
-                "when": condition_json(emergency.when, questionnaire),
-                "message": emergency.message,
-                "agent_instructions": emergency.agent_instructions,
-            }
-            for emergency in questionnaire.emergency_answers
-        ],
+    }
+
+
+def progress_json(
+    questionnaire: Questionnaire, answers: Mapping[str, Any], result: ScoreResult
+) -> dict[str, Any]:
+    """Where a sheet stands after its ``answers`` (``result`` is their score): the visible
+    questions, the required ones still missing, and the emergency instructions when an
+    answer means a medical emergency."""
+    emergency = result.emergency
+    return {
+        "visible": [q.id for q in visible_questions(questionnaire, answers)],
+        "missing": list(result.missing),
+        "complete": result.complete,
+        "emergency": (
+            None
+            if emergency is None
+            else {"agent_instructions": emergency.agent_instructions, "message": emergency.message}
+        ),
     }
 
 

@@ -22,7 +22,7 @@ from dialer.core.billing import (
     skip_rule_count,
 )
 from dialer.errors import DialerError
-from dialer.questionnaires import QuestionnaireCatalog
+from dialer.questionnaire_files import QuestionnaireCatalog
 from dialer.reports.figures import PARIS, Figures, compute_figures
 from dialer.reports.price_grid import load_price_grid
 from dialer.storage.database import SessionFactory

@@ -44,17 +44,15 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
-from dialer.core.questionnaire import (
-    Question,
-    Questionnaire,
-    QuestionType,
-    answer_weight,
-    validate_answer,
-    visible_questions,
-)
+from dialer.core.questionnaire import Question, Questionnaire, QuestionType
+from dialer.core.questionnaire_answers import answer_weight, validate_answer, visible_questions
 from dialer.core.scoring import ScoreResult, score
 from dialer.errors import DialerError
-from dialer.questionnaires import SHIPPED_QUESTIONNAIRES, QuestionnaireCatalog, load_questionnaires
+from dialer.questionnaire_files import (
+    SHIPPED_QUESTIONNAIRES,
+    QuestionnaireCatalog,
+    load_questionnaires,
+)
 
 log = logging.getLogger(__name__)
 

@@ -39,7 +39,7 @@ from dialer.desk.call_view import CallViews, phone_display
 from dialer.desk.operations import Steering
 from dialer.desk.passwords import Passwords
 from dialer.desk.port import AgentDesk
-from dialer.questionnaires import QuestionnaireCatalog
+from dialer.questionnaire_files import QuestionnaireCatalog
 from dialer.storage.accounts import AccountRepository
 from dialer.storage.alerts import AlertRepository, TeamRepository
 from dialer.storage.api_tokens import ApiTokenRepository

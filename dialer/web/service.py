@@ -16,7 +16,7 @@ from dialer.desk.call_sheets import CallSheets
 from dialer.desk.operations import Steering
 from dialer.desk.port import AgentDesk
 from dialer.errors import ConflictError
-from dialer.questionnaires import QuestionnaireCatalog
+from dialer.questionnaire_files import QuestionnaireCatalog
 from dialer.storage.accounts import AccountRepository
 from dialer.storage.alerts import AlertRepository, TeamRepository
 from dialer.storage.database import SessionFactory

@@ -36,7 +36,7 @@ from dialer.core.planning import CycleResult as PersonResult
 from dialer.core.planning import RetryPolicy
 from dialer.core.scoring import score
 from dialer.core.windows import CallingWindows, OpeningInterval
-from dialer.questionnaires import load_questionnaires
+from dialer.questionnaire_files import load_questionnaires
 from dialer.register.importer import import_register
 from dialer.rig.asterisk import Rig
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee

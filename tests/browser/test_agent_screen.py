@@ -175,6 +175,29 @@ def test_an_agent_handles_a_call_from_the_keyboard_and_the_team_acknowledges_the
     assert [title.split()[0] for title in titles] == ["P2", "P3"]
 
 
+def test_questions_appear_and_disappear_as_the_server_decides(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The skip logic is the server's only: the screen shows the visible questions each
+    saved answer returns, and Enter waits for them to move to the next question."""
+    server = live_server
+    agent = browser.new_page()
+    agent_ready(agent, server)
+    pop_a_call(agent, server, server.world.bob_id)
+    assert agent.focused_id() == "r-malaise-oui"
+    assert not agent.find("#q-visites").is_displayed()
+    agent.driver.switch_to.active_element.send_keys(Keys.ARROW_RIGHT)  # malaise: non
+    agent.driver.switch_to.active_element.send_keys(Keys.ENTER)
+    agent.wait(lambda: agent.focused_id() == "r-vit_seul-oui", what="focus on vit_seul")
+    # oui, then Enter at once: the next question is the one the answer shows
+    agent.driver.switch_to.active_element.send_keys(Keys.SPACE + Keys.ENTER)
+    agent.wait(lambda: agent.focused_id() == "r-visites-souvent", what="focus on visites")
+    assert agent.find("#q-visites").is_displayed()
+    agent.find("label[for=r-vit_seul-non]").click()  # vit seul: non hides visites again
+    agent.wait(lambda: not agent.find("#q-visites").is_displayed(), what="visites hidden")
+    assert agent.find("#urgence").is_displayed() is False
+
+
 def test_the_screen_pops_within_300_ms(browser: Browser, live_server: LiveServer) -> None:
     server = live_server
     page = browser.new_page()

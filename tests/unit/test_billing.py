@@ -25,7 +25,7 @@ from dialer.core.billing import (
     to_cents,
 )
 from dialer.errors import ConfigurationError
-from dialer.questionnaires import load_questionnaires
+from dialer.questionnaire_files import load_questionnaires
 from dialer.reports.price_grid import DEFAULT_PRICE_GRID, load_price_grid, parse_price_grid
 from tests.web.support import catalog_in
 

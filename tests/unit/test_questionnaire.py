@@ -21,6 +21,7 @@ from dialer.core.questionnaire import (
     Condition,
     EmergencyAnswer,
     InvalidQuestionnaireError,
+    Location,
     Need,
     Question,
     Questionnaire,
@@ -28,18 +29,25 @@ from dialer.core.questionnaire import (
     QuestionType,
     RiskLevel,
     RiskLevelAtLeast,
+    format_location,
+)
+from dialer.core.questionnaire_answers import (
     answer_label,
     answer_weight,
-    condition_questions,
     effective_answers,
-    format_location,
     is_complete,
-    match_condition,
     missing_answers,
     next_question,
     validate_answer,
     validate_answers,
     visible_questions,
+)
+from dialer.core.questionnaire_conditions import (
+    ConditionScope,
+    condition_questions,
+    match_condition,
+    read_condition,
+    written_form,
 )
 from dialer.errors import InputError
 
@@ -405,6 +413,63 @@ def test_bad_show_if(show_if: Condition, location: str, reason: str) -> None:
     assert len(problems) == 1
     assert problems[0][0] == location
     assert reason in problems[0][1]
+
+
+def walk(node: object, scope: ConditionScope | None) -> tuple[object, list[tuple[str, str]]]:
+    problems: list[tuple[str, str]] = []
+
+    def fail(location: Location, reason: str) -> None:
+        problems.append((format_location(location), reason))
+
+    return read_condition(node, ("show_if",), fail, scope), problems
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        AnswerEquals("vit_seul", "oui"),
+        AnswerEquals("visites", "parfois"),
+        AnswerEquals("medicaments", True),
+        AnyOf((AnswerIncludes("signes", "toux"), AllOf((AnswerAtLeast("froid", 11),)))),
+        AllOf(()),
+        RiskLevelAtLeast("critique"),
+        AnswerAtMost("vit_seul", 3),
+    ],
+)
+def test_one_walker_reads_the_written_form_and_checks_a_model_alike(condition: Condition) -> None:
+    """The file loader reads the written form, the definition check walks the model: the
+    same walker, so the same condition and the same problems at the same places."""
+    scope = ConditionScope(DEMO, "show_if", before=DEMO.position("medicaments"))
+
+    def written(node: object) -> object:  # as a file's data: plain mappings and lists
+        form = written_form(node)
+        if isinstance(form, dict):
+            return {
+                key: [written(c) for c in value] if isinstance(value, list) else value
+                for key, value in form.items()
+            }
+        return form
+
+    from_model, model_problems = walk(condition, scope)
+    from_data, data_problems = walk(written(condition), scope)
+    assert from_model == from_data == condition
+    assert model_problems == data_problems
+    assert walk(written(condition), None) == (condition, [])  # the structure alone is sound
+
+
+@pytest.mark.parametrize(
+    ("node", "problem"),
+    [
+        (["a"], ("show_if", "a condition must be a mapping, not a list")),
+        ({"any_of": {"a": 1}}, ("show_if.any_of", "any_of must be a list, not a mapping")),
+        ({"question": "a", "at_least": 1.5}, ("show_if.at_least", "at_least must be a whole")),
+        ({"question": "a", "equals": None}, ("show_if.equals", "equals needs oui/non")),
+    ],
+)
+def test_the_walker_refuses_a_broken_written_form(node: object, problem: tuple[str, str]) -> None:
+    condition, problems = walk(node, None)
+    assert condition is None
+    assert [(where, reason[: len(problem[1])]) for where, reason in problems] == [problem]
 
 
 def test_conditions_check_answers_against_the_question_type() -> None:

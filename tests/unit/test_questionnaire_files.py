@@ -7,20 +7,22 @@ import string
 from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
 
 from dialer.core.questionnaire import (
+    InvalidQuestionnaireError,
     Need,
     Questionnaire,
     QuestionnaireKind,
     QuestionType,
     exact_weight,
-    is_complete,
-    next_question,
-    visible_questions,
+    format_location,
 )
+from dialer.core.questionnaire_answers import is_complete, next_question, visible_questions
+from dialer.core.questionnaire_reading import read_questionnaire
 from dialer.core.scoring import score
 from dialer.errors import InputError, NotFoundError
-from dialer.questionnaires import (
+from dialer.questionnaire_files import (
     QuestionnaireCatalog,
     load_questionnaire,
     load_questionnaires,
@@ -45,6 +47,17 @@ def canicule(catalog: QuestionnaireCatalog) -> Questionnaire:
 @pytest.fixture(scope="module")
 def grand_froid(catalog: QuestionnaireCatalog) -> Questionnaire:
     return catalog.get("grand_froid")
+
+
+def test_the_definitions_read_from_plain_data_too(catalog: QuestionnaireCatalog) -> None:
+    """Reading a definition is pure (core): a file's plain data gives the same model."""
+    for path in sorted(QUESTIONNAIRES.glob("*.yaml")):
+        data = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+        built = read_questionnaire(data)
+        assert built == catalog.get(built.id, built.version)
+    with pytest.raises(InvalidQuestionnaireError) as raised:
+        read_questionnaire({"id": "vide", "questions": "aucune"})
+    assert [format_location(p.location) for p in raised.value.problems][-1] == "questions"
 
 
 # --- the shipped files ---------------------------------------------------------------

@@ -24,10 +24,8 @@ from dialer.core.questionnaire import (
     QuestionType,
     RiskLevel,
     RiskLevelAtLeast,
-    effective_answers,
-    next_question,
-    visible_questions,
 )
+from dialer.core.questionnaire_answers import effective_answers, next_question, visible_questions
 from dialer.core.scoring import AnswerReason, ScoreResult, TriggeredAlert, risk_level_for, score
 from dialer.errors import InputError
 

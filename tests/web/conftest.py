@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 
 from dialer.alerts.dispatcher import AlertDispatcher
 from dialer.alerts.raising import AlertRaiser
-from dialer.questionnaires import QuestionnaireCatalog
+from dialer.questionnaire_files import QuestionnaireCatalog
 from dialer.storage import SessionFactory
 from dialer.web.app import create_app, screens_of
 from tests.web.support import (

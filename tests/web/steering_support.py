@@ -15,7 +15,7 @@ from dialer.campaigns.control import CampaignControl
 from dialer.campaigns.rules import policy_to_json, windows_to_json
 from dialer.campaigns.templates import template
 from dialer.engine.engine import DialingEngine
-from dialer.questionnaires import QuestionnaireCatalog
+from dialer.questionnaire_files import QuestionnaireCatalog
 from dialer.storage import SessionFactory
 from dialer.storage.api_tokens import ApiTokenRepository
 from dialer.storage.audit import AuditEntry, AuditFilter, AuditLog

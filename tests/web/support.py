@@ -17,7 +17,7 @@ from dialer.desk.accounts import create_account
 from dialer.desk.passwords import Passwords
 from dialer.engine.engine import WrapUp
 from dialer.engine.ports import NoScreens, ScreenNotifier
-from dialer.questionnaires import QuestionnaireCatalog, load_questionnaires
+from dialer.questionnaire_files import QuestionnaireCatalog, load_questionnaires
 from dialer.storage import (
     AttemptKind,
     AttemptLedger,

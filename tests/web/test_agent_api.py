@@ -188,6 +188,40 @@ async def test_an_emergency_answer_shows_instructions_and_raises_a_p1_alert_at_o
     assert len(await AlertRepository(sessions).for_sheet(sheet.id)) == 1
 
 
+async def test_the_view_of_a_call_carries_the_servers_skip_logic_and_emergency(
+    client: httpx.AsyncClient,
+    sessions: SessionFactory,
+    world: World,
+    desk: FakeDesk,
+    clock: Clock,
+) -> None:
+    """The screen applies what the server decides, also when it shows a call again (a
+    reload): the visible questions and the emergency instructions of the answers given."""
+    me, attempt_id = await agent_on_call(client, sessions, world, desk, clock)
+    before = (await client.get(f"/api/appels/{attempt_id}")).json()["sheet"]
+    assert (before["visible"], before["emergency"]) == (
+        ["malaise", "vit_seul", "eau", "chaleur"],
+        None,
+    )
+    answered = (await me.answer(attempt_id, "vit_seul", True)).json()
+    await me.answer(attempt_id, "malaise", True)
+    after = (await client.get(f"/api/appels/{attempt_id}")).json()["sheet"]
+    assert after["answers"] == {"vit_seul": True, "malaise": True}
+    assert (
+        after["visible"]
+        == answered["visible"]
+        == [
+            "malaise",
+            "vit_seul",
+            "visites",
+            "eau",
+            "chaleur",
+        ]
+    )
+    assert after["emergency"]["agent_instructions"].startswith("URGENCE : restez en ligne")
+    assert after["missing"] == ["visites", "eau"]
+
+
 async def test_submission_scores_routes_alerts_and_the_team_acknowledges_them(
     client: httpx.AsyncClient,
     app: Starlette,

@@ -66,11 +66,9 @@ async def test_the_screen_is_prepared_on_reservation_and_sent_on_join(
     assert message["state"]["state"] == "on_call"
     view = message["view"]
     assert view["person"]["name"] == "Jeanne DUPONT"
-    assert view["questionnaire"]["questions"][2]["show_if"] == {
-        "op": "equals",
-        "question": "vit_seul",
-        "value": True,
-    }
+    assert "show_if" not in view["questionnaire"]["questions"][2]  # the skip logic is the server's
+    assert view["sheet"]["visible"] == ["malaise", "vit_seul", "eau", "chaleur"]  # not visites
+    assert view["sheet"]["emergency"] is None
     [previous] = view["history"]["sheets"]
     assert previous["disposition"] == "Appel interrompu, questionnaire incomplet"
     assert previous["answers"] == [{"question": "Vivez-vous seul(e) ?", "answer": "oui"}]

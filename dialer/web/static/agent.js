@@ -4,8 +4,7 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   const api = window.Veille;
-  const logic = window.Questionnaire;
-  let current = null; // { attemptId, view, answers, missing, triedComplete }
+  let current = null; // { attemptId, view, missing, triedComplete }
   let socket = null;
   let retries = 0;
   let noteTimer = null;
@@ -263,17 +262,18 @@
       : "Toutes les questions obligatoires ont une réponse.";
   }
 
-  function evaluateHere() {
-    const questionnaire = current.view.questionnaire;
-    applyVisibility(logic.visibility(questionnaire, current.answers).visible);
-    showEmergency(logic.emergency(questionnaire, current.answers));
-  }
-
+  // The skip logic and the emergency answers are the server's: each saved answer returns
+  // the visible questions and the emergency instructions, which the screen applies.
   // Replies may arrive out of order when answers are typed quickly: only the reply to the
   // latest answer may change what is visible (an older one would hide a question just shown).
   let answerSerial = 0;
+  let answersApplied = Promise.resolve(); // settles once the latest answer's reply is applied
 
-  async function answerChanged(question) {
+  function answerChanged(question) {
+    answersApplied = saveAnswer(question);
+  }
+
+  async function saveAnswer(question) {
     const serial = ++answerSerial;
     let value = readControls(question);
     if (question.type === "multiple_choice") {
@@ -281,8 +281,6 @@
       if (Array.isArray(value) && value.length && none.checked) { none.checked = false; }
     }
     const cleared = value === undefined;
-    if (cleared) { delete current.answers[question.id]; } else { current.answers[question.id] = value; }
-    evaluateHere();
     const attemptId = current.attemptId;
     const outcome = await act(api.post("/api/appels/" + encodeURIComponent(attemptId) + "/reponses", {
       question_id: question.id, value: cleared ? null : value, cleared,
@@ -290,7 +288,7 @@
     if (!outcome || !current || current.attemptId !== attemptId) { return; }
     showEmergency(outcome.emergency);
     if (serial !== answerSerial) { return; } // a later answer's reply will decide
-    applyVisibility(outcome.visible); // le serveur fait autorité
+    applyVisibility(outcome.visible);
     showMissing(outcome.missing);
     say("Réponse enregistrée.");
   }
@@ -312,10 +310,11 @@
       input.checked = true;
       input.dispatchEvent(new Event("change", { bubbles: true }));
     }
-    const fieldsets = visibleFieldsets();
-    const here = fieldsets.indexOf(input.closest("fieldset"));
-    window.setTimeout(() => {
-      const next = visibleFieldsets()[here + 1];
+    const fieldset = input.closest("fieldset");
+    window.setTimeout(async () => {
+      await answersApplied; // the answer just given may show or hide the next questions
+      const fieldsets = visibleFieldsets();
+      const next = fieldsets[fieldsets.indexOf(fieldset) + 1];
       if (next) { focusQuestion(next); } else { $("note").focus(); }
     }, 0);
   }
@@ -327,7 +326,7 @@
     const box = $("questions");
     box.replaceChildren(...questionnaire.questions.map((q, i) => buildQuestion(q, i + 1)));
     for (const question of questionnaire.questions) {
-      setControls(question, current.answers[question.id]);
+      setControls(question, view.sheet.answers[question.id]);
     }
     $("note").value = view.sheet.note || "";
     $("issue").value = "";
@@ -336,11 +335,12 @@
     $("manquantes").textContent = "";
     const locked = view.sheet.submitted;
     $("questionnaire").querySelectorAll("input, select, textarea, button").forEach((c) => { c.disabled = locked; });
-    evaluateHere();
+    applyVisibility(view.sheet.visible);
+    showEmergency(view.sheet.emergency);
   }
 
   function showCall(view) {
-    current = { attemptId: view.attempt_id, view, answers: Object.assign({}, view.sheet.answers) };
+    current = { attemptId: view.attempt_id, view };
     $("attente").hidden = true;
     $("appel").hidden = false;
     showPerson(view);
