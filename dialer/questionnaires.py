@@ -78,6 +78,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from dialer.core.campaigns import CampaignKind
 from dialer.core.questionnaire import (
     AlertRule,
     AllOf,
@@ -95,7 +96,6 @@ from dialer.core.questionnaire import (
     Need,
     Question,
     Questionnaire,
-    QuestionnaireKind,
     QuestionType,
     RiskLevel,
     RiskLevelAtLeast,
@@ -122,7 +122,7 @@ _YES_NO_KEYS: dict[str | bool, bool] = {
 _ANSWER_TESTS = ("equals", "includes", "at_least", "at_most")
 _COMBINATIONS = ("any_of", "all_of", "risk_level_at_least")
 
-_E = TypeVar("_E", QuestionType, QuestionnaireKind, Need)
+_E = TypeVar("_E", QuestionType, CampaignKind, Need)
 
 
 @dataclass(frozen=True)
@@ -369,9 +369,7 @@ class _Parser:
         title = self.string(top, "title", ())
         guidance = self.string(top, "guidance", ())
         kind = (
-            self.enum_value(QuestionnaireKind, top["kind"], ("kind",), "kind")
-            if "kind" in top
-            else None
+            self.enum_value(CampaignKind, top["kind"], ("kind",), "kind") if "kind" in top else None
         )
         questions: list[Question] = []
         if "questions" in top:

@@ -7,9 +7,9 @@ from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dialer.storage.alert_rows import Alert, DeliveryReason
 from dialer.storage.alerts import DeliveryJob
 from dialer.storage.models import Person
-from dialer.storage.web_models import Alert, DeliveryReason
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -27,14 +27,15 @@ from typing import Any
 from dialer.campaigns.runner import CampaignDialing, campaign_dialing, pacing_of
 from dialer.campaigns.start import create_from_template, open_cycle
 from dialer.campaigns.templates import template as find_template
-from dialer.core.pacing import PacingMode
+from dialer.core.campaigns import CampaignState
+from dialer.core.pacing import PacingDecision, PacingMode
 from dialer.core.windows import PARIS
-from dialer.engine.engine import DialingEngine, DialPlan
+from dialer.engine.engine import DialingEngine
 from dialer.errors import ConflictError, DialerError
 from dialer.storage.audit import AuditLog
 from dialer.storage.campaigns import CampaignRepository, CycleRepository
 from dialer.storage.database import SessionFactory
-from dialer.storage.models import Campaign, CampaignState
+from dialer.storage.models import Campaign
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ class AlertStart:
     campaign: CampaignView
     people: int
     first_due: datetime
-    first_plan: DialPlan
+    first_plan: PacingDecision
 
 
 class CampaignControl:
@@ -412,13 +413,13 @@ class CampaignControl:
             )
         return campaign
 
-    async def _first_tick(self) -> DialPlan:
+    async def _first_tick(self) -> PacingDecision:
         """Dial at once rather than at the pacing loop's next tick."""
         try:
             return await self.engine.tick()
         except DialerError as exc:
             log.warning("first pacing tick failed: %s", exc)
-            return DialPlan(0, f"first tick failed: {exc}")
+            return PacingDecision(0, f"first tick failed: {exc}")
 
     async def _record(self, actor: str, action: str, campaign: Campaign, **details: Any) -> None:
         await self.audit.record(

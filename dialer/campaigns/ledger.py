@@ -6,11 +6,12 @@ from datetime import datetime
 
 from sqlalchemy import update
 
+from dialer.core.attempts import AttemptState, CycleResult
 from dialer.core.outcomes import CallOutcome
 from dialer.engine.ports import InFlightAttempt
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.ledger import AttemptLedger
-from dialer.storage.models import Attempt, AttemptState
+from dialer.storage.models import Attempt
 
 
 class StoredLedger:
@@ -50,12 +51,14 @@ class StoredLedger:
             attempt_id, outcome, at=at, hangup_cause=cause, sip_status=sip_status, failed=failed
         )
 
-    async def wrap_up_done(self, attempt_id: str, *, at: datetime, disposition: str | None) -> None:
+    async def wrap_up_done(
+        self, attempt_id: str, *, at: datetime, result: CycleResult | None
+    ) -> None:
         async with transaction(self._sessions) as session:
             await session.execute(
                 update(Attempt)
                 .where(Attempt.id == attempt_id)
-                .values(wrap_up_done_at=at, disposition=disposition)
+                .values(wrap_up_done_at=at, disposition=result)
             )
 
     async def in_flight(self, node: str) -> list[InFlightAttempt]:
@@ -67,7 +70,7 @@ class StoredLedger:
                 a.number,
                 a.node,
                 a.agent,
-                state=a.state.value,
+                state=a.state,
                 placed_at=a.placed_at,
                 answered_at=a.answered_at,
                 bridged_at=a.bridged_at,

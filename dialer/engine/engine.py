@@ -25,15 +25,15 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from dialer.core.agent_states import AgentState
-from dialer.core.call_states import CallEvent, CallState
+from dialer.core.attempts import CALL_STATE_OF, CallEvent, CallState, CycleResult
 from dialer.core.handling_time import CallTiming
 from dialer.core.outcomes import CallOutcome
+from dialer.core.pacing import PacingDecision
 from dialer.core.reconciliation import Close, Resume, outcome_of, reconcile
 from dialer.core.seats import SeatBoard
 from dialer.engine.activity import Activity
@@ -72,23 +72,15 @@ PARIS = ZoneInfo("Europe/Paris")
 LATENCY_SAMPLES = 10_000
 
 
-@dataclass(frozen=True)
-class DialPlan:
-    """How many calls to place now, and the one-line explanation of why."""
-
-    dials: int
-    reason: str
-
-
-Pacer = Callable[["DialingEngine", datetime], DialPlan]
+Pacer = Callable[["DialingEngine", datetime], PacingDecision]
 
 #: the engine's plan while no campaign is assigned
 NO_CAMPAIGN = "aucune campagne en cours → dial 0"
 
 
-def idle_pacer(_engine: DialingEngine, _now: datetime) -> DialPlan:
+def idle_pacer(_engine: DialingEngine, _now: datetime) -> PacingDecision:
     """The pacer of an engine with no campaign: never dials."""
-    return DialPlan(0, NO_CAMPAIGN)
+    return PacingDecision(0, NO_CAMPAIGN)
 
 
 class IdleQueue:
@@ -100,7 +92,7 @@ class IdleQueue:
     async def settled(self, attempt_id: str, outcome: CallOutcome, at: datetime) -> None:
         return None
 
-    async def disposed(self, attempt_id: str, disposition: str | None, at: datetime) -> None:
+    async def disposed(self, attempt_id: str, result: CycleResult | None, at: datetime) -> None:
         return None
 
     def waiting(self) -> int:
@@ -144,7 +136,7 @@ class DialingEngine:
         self.finished: list[CallTiming] = []
         self.activity = Activity(zone)
         self.join_latencies_ms: deque[float] = deque(maxlen=LATENCY_SAMPLES)
-        self.last_plan = DialPlan(0, "not started")
+        self.last_plan = PacingDecision(0, "not started")
         self.dialing_enabled = True
         self._connected: set[str] = set()
         self._leg_serial = 0
@@ -193,7 +185,7 @@ class DialingEngine:
         self.pacer = idle_pacer
         self.caller_id = ""
         self.amd = False
-        self.last_plan = DialPlan(0, NO_CAMPAIGN)
+        self.last_plan = PacingDecision(0, NO_CAMPAIGN)
 
     @property
     def assigned(self) -> bool:
@@ -274,15 +266,17 @@ class DialingEngine:
             await asyncio.gather(*list(self._writes.values()), return_exceptions=True)
 
     # ---- pacing and dialling ------------------------------------------------------------
-    async def tick(self) -> DialPlan:
+    async def tick(self) -> PacingDecision:
         """Ask the pacer and place what it says (one tick at a time: a tick asked for by a
         campaign start never overlaps the pacing loop's)."""
         async with self._tick_lock:
             return await self._tick()
 
-    async def _tick(self) -> DialPlan:
+    async def _tick(self) -> PacingDecision:
         now = self.clock()
-        plan = self.pacer(self, now) if self.dialing_enabled else DialPlan(0, "dialing paused")
+        plan = (
+            self.pacer(self, now) if self.dialing_enabled else PacingDecision(0, "dialing paused")
+        )
         self.last_plan = plan
         if plan.dials <= 0:
             return plan
@@ -367,9 +361,10 @@ class DialingEngine:
                 with contextlib.suppress(TelephonyError):
                     await self.nodes[name].hang_up(seat.leg_id)
 
-    async def finish_wrap_up(self, agent: str, disposition: str | None = None) -> None:
-        """The agent submitted the call's disposition (``reached``, ``refused``, ...): the
-        wrap-up ends, the agent is ready again, and the campaign plans what comes next."""
+    async def finish_wrap_up(self, agent: str, result: CycleResult | None = None) -> None:
+        """The agent submitted the call's disposition, which gave the person ``result`` (None:
+        it gave none): the wrap-up ends, the agent is ready again, and the campaign plans
+        what comes next."""
         now = self.clock()
         seat = self.seats.get(agent)
         attempt_id = seat.attempt_id
@@ -383,8 +378,8 @@ class DialingEngine:
             queue = self._queue_for(attempt_id, forget=True)
 
             async def wrapped_up() -> None:  # after the attempt's close, never before
-                await self.ledger.wrap_up_done(attempt_id, at=now, disposition=disposition)
-                await queue.disposed(attempt_id, disposition, now)
+                await self.ledger.wrap_up_done(attempt_id, at=now, result=result)
+                await queue.disposed(attempt_id, result, now)
 
             self._write(attempt_id, wrapped_up)
             pending = self._writes.get(attempt_id)
@@ -628,11 +623,7 @@ class DialingEngine:
 
     def _resume(self, attempt: InFlightAttempt, node: str, now: datetime) -> None:
         """Follow again a call that outlived its controller, in the state the ledger knew."""
-        state = {
-            "ringing": CallState.RINGING,
-            "answered": CallState.ANSWERED,
-            "bridged": CallState.JOINED,
-        }.get(attempt.state, CallState.DIALING)
+        state = CALL_STATE_OF[attempt.state]
         call = LiveCall(
             attempt.attempt_id,
             attempt.person_id,

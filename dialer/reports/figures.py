@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from dialer.core.attempts import CycleResult
 from dialer.core.handling_time import CallTiming, HandlingStats, summarize
 from dialer.core.outcomes import OUTCOME_LABELS_FR, CallOutcome
-from dialer.core.planning import RESULT_LABELS_FR, CycleResult, DoneReason
+from dialer.core.planning import RESULT_LABELS_FR, DoneReason
 from dialer.reports.ledger import AttemptRow, LedgerSlice, PersonRow
 
 PARIS = ZoneInfo("Europe/Paris")

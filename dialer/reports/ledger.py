@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from dialer.core.attempts import CycleResult
 from dialer.core.outcomes import CallOutcome
-from dialer.core.planning import CycleResult
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from dialer.core.roles import Role
 from dialer.errors import NotFoundError
 from dialer.storage.accounts import AccountRepository
 from dialer.storage.alerts import TeamRepository
 from dialer.storage.database import SessionFactory
-from dialer.storage.web_models import Role
 from dialer.web.accounts import create_account
 from dialer.web.passwords import Passwords
 

@@ -22,16 +22,11 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Result, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialer.core.attempts import ATTEMPT_STATE_RANK, IN_FLIGHT_STATES, AttemptKind, AttemptState
 from dialer.core.outcomes import CallOutcome
 from dialer.errors import ConflictError, InputError, NotFoundError
 from dialer.storage.database import SessionFactory, transaction
-from dialer.storage.models import (
-    ATTEMPT_STATE_RANK,
-    IN_FLIGHT_STATES,
-    Attempt,
-    AttemptKind,
-    AttemptState,
-)
+from dialer.storage.models import Attempt
 
 #: the timestamp column set when an attempt enters a state
 _STAMPED: dict[AttemptState, str] = {

@@ -37,14 +37,17 @@ from sqlalchemy import ColumnElement, and_, case, distinct, extract, func, selec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialer.campaigns.rules import policy_from_json, windows_from_json
+from dialer.core.attempts import AttemptState, Disposition
+from dialer.core.campaigns import CampaignState
 from dialer.core.outcomes import CallOutcome
 from dialer.core.planning import RetryPolicy
 from dialer.core.windows import CallingWindows, calling_time_between, to_utc
 from dialer.errors import InputError
+from dialer.storage.alert_rows import Alert, AlertState
+from dialer.storage.call_sheet_rows import CallSheet
 from dialer.storage.database import SessionFactory, transaction
-from dialer.storage.models import Attempt, AttemptState, Campaign, CampaignState, Cycle
+from dialer.storage.models import Attempt, Campaign, Cycle
 from dialer.storage.schedule import CycleMember, MemberStatus
-from dialer.storage.web_models import Alert, AlertState, CallSheet, Disposition
 
 #: the recent window of the rates and the pace
 RECENT = timedelta(minutes=15)

@@ -6,11 +6,12 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from dialer.core.roles import Role
 from dialer.errors import InputError
+from dialer.storage.account_rows import Account
 from dialer.storage.accounts import AccountRepository
 from dialer.storage.alerts import TeamRepository
 from dialer.storage.database import SessionFactory
-from dialer.storage.web_models import Account, Role
 from dialer.web.passwords import Passwords
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,49}\Z")

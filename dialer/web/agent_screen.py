@@ -16,8 +16,9 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from dialer.core.agent_states import AgentState
+from dialer.core.attempts import Disposition
+from dialer.core.roles import Role
 from dialer.errors import ConflictError, InputError, NotFoundError
-from dialer.storage.web_models import Disposition, Role
 from dialer.web.auth import User, same_origin, session_token
 from dialer.web.call_view import DISPOSITION_LABELS
 from dialer.web.desk import PAUSE_REASONS, AgentDesk, seat_of
@@ -238,11 +239,11 @@ async def submit_sheet(request: Request) -> Response:
     seat = seat_of(service.desk, user.username)
     if service.desk is not None and seat is not None and seat.attempt_id == attempt_id:
         if seat.state is AgentState.WRAP_UP:
-            await service.desk.finish_wrap_up(user.username, result.engine_disposition)
+            await service.desk.finish_wrap_up(user.username, result.person_result)
             service.screens.forget(user.username, attempt_id)
             wrap_up = "done"
         elif seat.state is AgentState.ON_CALL:
-            service.screens.wrap_up_after_call(user.username, attempt_id, result.engine_disposition)
+            service.screens.wrap_up_after_call(user.username, attempt_id, result.person_result)
             wrap_up = "after_call"
     return JSONResponse(
         {

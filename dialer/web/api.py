@@ -27,10 +27,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from dialer.campaigns.templates import TEMPLATES
+from dialer.core.roles import Role
 from dialer.errors import InputError, NotFoundError
 from dialer.storage.alerts import ContactRecord, TeamRepository
 from dialer.storage.audit import AuditFilter
-from dialer.storage.web_models import Role
 from dialer.web.api_models import (
     AgentCreate,
     CampaignCreate,

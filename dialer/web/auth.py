@@ -25,10 +25,11 @@ from urllib.parse import urlsplit
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 
+from dialer.core.roles import Role
 from dialer.errors import ConfigurationError
+from dialer.storage.account_rows import Account
 from dialer.storage.accounts import AccountRepository, WebSessionRepository
 from dialer.storage.database import SessionFactory
-from dialer.storage.web_models import Account, Role
 from dialer.web.passwords import Passwords
 
 SESSION_COOKIE = "dialer_session"

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 
 from dialer.alerts.messages import PHONE_KIND_LABELS, age_on, local_time
+from dialer.core.attempts import Disposition
 from dialer.core.outcomes import CallOutcome
 from dialer.core.questionnaire import Questionnaire
 from dialer.errors import NotFoundError
@@ -22,7 +23,6 @@ from dialer.storage.database import SessionFactory
 from dialer.storage.ledger import AttemptLedger
 from dialer.storage.models import Attempt, Campaign, Person
 from dialer.storage.people import PersonRepository
-from dialer.storage.web_models import Disposition
 from dialer.web.questionnaire_json import labelled_answers, questionnaire_json
 
 OUTCOME_LABELS: dict[CallOutcome, str] = {

@@ -20,7 +20,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from dialer.core.agent_states import AgentState
-from dialer.storage.web_models import Role
+from dialer.core.roles import Role
 from dialer.supervision.live import LiveDashboard
 from dialer.web.auth import same_origin, session_token
 from dialer.web.desk import STATE_LABELS

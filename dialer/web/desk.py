@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from dialer.core.agent_states import AgentState
+from dialer.core.attempts import CycleResult
 from dialer.core.seats import Seat, SeatBoard
 
 #: French names of the agent's states, as the screen shows them
@@ -41,7 +42,7 @@ class AgentDesk(Protocol):
 
     def pause(self, agent: str, reason: str) -> None: ...
 
-    async def finish_wrap_up(self, agent: str, disposition: str | None = None) -> None: ...
+    async def finish_wrap_up(self, agent: str, result: CycleResult | None = None) -> None: ...
 
     async def hang_up_call(self, agent: str) -> None: ...
 

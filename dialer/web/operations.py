@@ -20,16 +20,17 @@ from starlette.requests import HTTPConnection
 
 from dialer.campaigns.control import CampaignControl
 from dialer.core.agent_states import AgentState
+from dialer.core.roles import Role
 from dialer.engine.engine import DialingEngine
 from dialer.errors import ConflictError, InputError
 from dialer.register.importer import ImportReport, import_register
+from dialer.storage.account_rows import Account
 from dialer.storage.alerts import ContactRecord, TeamRecord, TeamRepository
 from dialer.storage.api_tokens import ApiTokenRepository
 from dialer.storage.audit import AuditLog
 from dialer.storage.database import SessionFactory
 from dialer.storage.sip_accounts import SipAccountRepository
 from dialer.storage.staff import end_web_sessions, set_team_members, team_members
-from dialer.storage.web_models import Account, Role
 from dialer.web.accounts import create_account
 from dialer.web.passwords import Passwords
 

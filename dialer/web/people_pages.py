@@ -13,9 +13,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from dialer.core.roles import Role
 from dialer.errors import ConflictError, InputError, NotFoundError
 from dialer.storage.alerts import TeamRepository
-from dialer.storage.web_models import Role
 from dialer.web.failures import french_message
 from dialer.web.operations import (
     create_team,

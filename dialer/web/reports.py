@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from dialer.core.roles import Role
 from dialer.errors import InputError, NotFoundError
 from dialer.reports import tables
 from dialer.reports.exports import (
@@ -28,7 +29,6 @@ from dialer.reports.exports import (
 )
 from dialer.reports.repository import ReportRepository
 from dialer.reports.service import Report, ReportBuilder
-from dialer.storage.web_models import Role
 from dialer.web.service import authenticated, web
 
 VIEWERS = (Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR)

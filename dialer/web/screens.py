@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from dialer.core.agent_states import AgentState
+from dialer.core.attempts import CycleResult
 from dialer.core.seats import Seat
 from dialer.errors import DialerError
 from dialer.web.call_view import CallViews
@@ -76,8 +77,8 @@ class AgentScreens:
         self._clock = clock
         self._sockets: dict[str, set[ScreenSocket]] = {}
         self._prepared: dict[str, _Prepared] = {}
-        #: agent -> (attempt, disposition for the engine): submitted while still on call
-        self._wrap_after_call: dict[str, tuple[str, str | None]] = {}
+        #: agent -> (attempt, person's result for the engine): submitted while still on call
+        self._wrap_after_call: dict[str, tuple[str, CycleResult | None]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._prepare_ms: deque[float] = deque(maxlen=SAMPLES)
         self._counters = {"reserved": 0, "joined": 0, "ended": 0, "pushed": 0, "dropped": 0}
@@ -110,17 +111,19 @@ class AgentScreens:
             self._spawn(self._finish_wrap_up(agent, attempt_id, pending[1]))
 
     # ---- wrap-up ------------------------------------------------------------------------
-    def wrap_up_after_call(self, agent: str, attempt_id: str, disposition: str | None) -> None:
+    def wrap_up_after_call(self, agent: str, attempt_id: str, result: CycleResult | None) -> None:
         """The sheet was submitted during the call: end the wrap-up when the call ends."""
-        self._wrap_after_call[agent] = (attempt_id, disposition)
+        self._wrap_after_call[agent] = (attempt_id, result)
 
-    async def _finish_wrap_up(self, agent: str, attempt_id: str, disposition: str | None) -> None:
+    async def _finish_wrap_up(
+        self, agent: str, attempt_id: str, result: CycleResult | None
+    ) -> None:
         await asyncio.sleep(0)  # after the engine has finished handling the end of call
         self._wrap_after_call.pop(agent, None)
         if self.desk is None:
             return
         try:
-            await self.desk.finish_wrap_up(agent, disposition)
+            await self.desk.finish_wrap_up(agent, result)
         except DialerError as exc:
             log.warning("agent %s: automatic end of wrap-up failed: %s", agent, exc)
         self.push(agent, {"type": "state", "state": self.state(agent)})

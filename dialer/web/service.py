@@ -11,11 +11,11 @@ from starlette.requests import HTTPConnection, Request
 from starlette.templating import Jinja2Templates
 
 from dialer.alerts.dispatcher import AlertDispatcher
+from dialer.core.roles import Role
 from dialer.questionnaires import QuestionnaireCatalog
 from dialer.storage.accounts import AccountRepository
 from dialer.storage.alerts import AlertRepository, TeamRepository
 from dialer.storage.database import SessionFactory
-from dialer.storage.web_models import Role
 from dialer.web.auth import (
     CSRF_HEADER,
     Authenticator,

@@ -25,9 +25,9 @@ from dialer.core.pacing import (
     MIN_LINES_PER_AGENT,
     PacingMode,
 )
+from dialer.core.roles import Role
 from dialer.errors import ConflictError, InputError
 from dialer.storage.audit import AuditFilter
-from dialer.storage.web_models import Role
 from dialer.web.auth import User
 from dialer.web.desk import STATE_LABELS as AGENT_STATE_LABELS
 from dialer.web.failures import french_message

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from dialer.storage.web_models import Role
+from dialer.core.roles import Role
 from dialer.web.desk import STATE_LABELS
 from dialer.web.service import WebService, authenticated, web
 

@@ -6,16 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from dialer.core.attempts import AttemptKind, AttemptState
 from dialer.core.outcomes import CallOutcome
 from dialer.errors import ConflictError, InputError, NotFoundError
-from dialer.storage import (
-    AttemptKind,
-    AttemptLedger,
-    AttemptState,
-    SessionFactory,
-    create_engine,
-    create_session_factory,
-)
+from dialer.storage import AttemptLedger, SessionFactory, create_engine, create_session_factory
 from dialer.storage.models import Attempt
 
 from .conftest import NOW, Scene

@@ -9,8 +9,9 @@ import pytest
 
 from dialer.core.agent_states import AgentState
 from dialer.core.outcomes import CallOutcome
+from dialer.core.pacing import PacingDecision
 from dialer.core.reconciliation import RecordedEnd
-from dialer.engine.engine import DialingEngine, DialPlan
+from dialer.engine.engine import DialingEngine
 from dialer.engine.ports import PlannedDial
 from dialer.errors import DialerError
 from dialer.telephony.port import (
@@ -42,10 +43,10 @@ class Clock:
         return self.now
 
 
-def one_per_ready_agent(engine: DialingEngine, now: datetime) -> DialPlan:
+def one_per_ready_agent(engine: DialingEngine, now: datetime) -> PacingDecision:
     ready = engine.seats.counts()[AgentState.READY]
     ringing = len(engine.calls.all())
-    return DialPlan(max(0, ready - ringing), f"{ready} ready, {ringing} in progress")
+    return PacingDecision(max(0, ready - ringing), f"{ready} ready, {ringing} in progress")
 
 
 def dials(count: int) -> list[PlannedDial]:
@@ -168,7 +169,7 @@ async def test_a_person_is_never_in_two_calls() -> None:
         nodes=[node],
         ledger=ledger,
         queue=queue,
-        pacer=lambda e, now: DialPlan(2, "test"),
+        pacer=lambda e, now: PacingDecision(2, "test"),
         clock=clock,
     )
     await engine.handle(NodeConnected(node.name, T0), node)
@@ -258,7 +259,7 @@ async def test_answering_machine_detection_is_asked_for_when_the_campaign_wants_
         nodes=[node],
         ledger=ledger,
         queue=queue,
-        pacer=lambda e, now: DialPlan(1, "test"),
+        pacer=lambda e, now: PacingDecision(1, "test"),
         answering_machine_detection=True,
         clock=clock,
     )

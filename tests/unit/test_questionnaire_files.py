@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from dialer.core.campaigns import CampaignKind
 from dialer.core.questionnaire import (
     Need,
     Questionnaire,
-    QuestionnaireKind,
     QuestionType,
     exact_weight,
     is_complete,
@@ -52,8 +52,8 @@ def grand_froid(catalog: QuestionnaireCatalog) -> Questionnaire:
 
 def test_both_shipped_files_load(catalog: QuestionnaireCatalog) -> None:
     assert catalog.ids() == ("canicule", "grand_froid")
-    assert catalog.get("canicule").kind is QuestionnaireKind.HEATWAVE
-    assert catalog.get("grand_froid", 1).kind is QuestionnaireKind.COLD_SPELL
+    assert catalog.get("canicule").kind is CampaignKind.HEATWAVE
+    assert catalog.get("grand_froid", 1).kind is CampaignKind.COLD_SPELL
     assert len(catalog) == 2
     with pytest.raises(NotFoundError):
         catalog.get("epidemie")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from dialer.core.agent_states import AgentEvent, AgentState, next_agent_state
-from dialer.core.call_states import TERMINAL, CallEvent, CallState, next_call_state
+from dialer.core.attempts import TERMINAL, CallEvent, CallState, next_call_state
 from dialer.errors import ConflictError
 
 

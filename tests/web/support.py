@@ -11,19 +11,19 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from dialer.core.attempts import AttemptKind, AttemptState
+from dialer.core.campaigns import CampaignKind
+from dialer.core.phones import PhoneKind
+from dialer.core.roles import Role
 from dialer.core.seats import SeatBoard
 from dialer.questionnaires import QuestionnaireCatalog, load_questionnaires
 from dialer.storage import (
-    AttemptKind,
     AttemptLedger,
-    AttemptState,
-    CampaignKind,
     CampaignRepository,
     CycleRepository,
     PacingMode,
     PersonRecord,
     PersonRepository,
-    PhoneKind,
     PhoneRecord,
     SessionFactory,
     create_engine,
@@ -31,7 +31,6 @@ from dialer.storage import (
     migrate_engine,
 )
 from dialer.storage.alerts import ContactRecord, TeamRepository
-from dialer.storage.web_models import Role
 from dialer.web.accounts import create_account
 from dialer.web.passwords import Passwords
 

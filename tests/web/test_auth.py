@@ -6,10 +6,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from dialer.core.roles import Role
 from dialer.errors import ConflictError, InputError, NotFoundError
 from dialer.storage import SessionFactory
+from dialer.storage.account_rows import Account, WebSession
 from dialer.storage.database import transaction
-from dialer.storage.web_models import Account, Role, WebSession
 from dialer.web.accounts import create_account
 from tests.web.conftest import LOGIN_CSRF, log_in
 from tests.web.support import PASSWORD, Clock, World, fast_passwords

@@ -19,11 +19,12 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from dialer.campaigns.ledger import StoredLedger
+from dialer.core.attempts import CycleResult, Disposition
+from dialer.core.campaigns import CampaignState
 from dialer.core.outcomes import CallOutcome
-from dialer.storage import Campaign, CampaignState, SessionFactory
+from dialer.storage import Campaign, SessionFactory
 from dialer.storage.answers import CallSheetRepository, SheetSubmission
 from dialer.storage.database import transaction
-from dialer.storage.web_models import Disposition
 from dialer.web.metrics import configure_metrics
 from tests.web.conftest import client_for, log_in
 from tests.web.support import Clock, FakeDesk, World, place_call
@@ -56,7 +57,9 @@ async def a_complete_call(
         sip_status=None,
         failed=False,
     )
-    await ledger.wrap_up_done(attempt, at=clock() + timedelta(seconds=90), disposition="reached")
+    await ledger.wrap_up_done(
+        attempt, at=clock() + timedelta(seconds=90), result=CycleResult.REACHED
+    )
     sheets = CallSheetRepository(sessions)
     sheet = await sheets.open(
         attempt_id=attempt,
