@@ -28,6 +28,7 @@ from dialer.campaigns.runner import CampaignDialing, campaign_dialing, pacing_of
 from dialer.campaigns.start import create_from_template, open_cycle
 from dialer.campaigns.templates import template as find_template
 from dialer.core.campaigns import CampaignState
+from dialer.core.labels import CAMPAIGN_STATE_LABELS
 from dialer.core.pacing import PacingDecision, PacingMode
 from dialer.core.windows import PARIS
 from dialer.engine.engine import DialingEngine
@@ -41,14 +42,6 @@ log = logging.getLogger(__name__)
 
 #: the actor of what the service does by itself (re-attaching after a restart)
 SERVICE_ACTOR = "service"
-
-STATE_LABELS: dict[CampaignState, str] = {
-    CampaignState.DRAFT: "En préparation",
-    CampaignState.RUNNING: "En cours",
-    CampaignState.PAUSED: "En pause",
-    CampaignState.STOPPED: "Arrêtée",
-    CampaignState.FINISHED: "Terminée",
-}
 
 
 def _utcnow() -> datetime:
@@ -76,7 +69,7 @@ class CampaignView:
 
     @property
     def state_label(self) -> str:
-        return STATE_LABELS[self.state]
+        return CAMPAIGN_STATE_LABELS[self.state]
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -261,7 +254,7 @@ class CampaignControl:
             if campaign.state not in allowed:
                 raise ConflictError(
                     f"la campagne « {campaign.name} » est "
-                    f"{STATE_LABELS[campaign.state].lower()} : impossible de l'arrêter"
+                    f"{CAMPAIGN_STATE_LABELS[campaign.state].lower()} : impossible de l'arrêter"
                 )
             await self.campaigns.set_state(campaign.id, CampaignState.STOPPED, expected=allowed)
             if self.attached_id == campaign.id:
@@ -409,7 +402,7 @@ class CampaignControl:
         if campaign.state is not state:
             raise ConflictError(
                 f"la campagne « {campaign.name} » est "
-                f"{STATE_LABELS[campaign.state].lower()} : impossible de la {doing}"
+                f"{CAMPAIGN_STATE_LABELS[campaign.state].lower()} : impossible de la {doing}"
             )
         return campaign
 

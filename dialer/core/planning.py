@@ -154,16 +154,6 @@ class Cycle:
         return self.started_at <= to_utc(instant) < self.deadline
 
 
-RESULT_LABELS_FR: dict[CycleResult, str] = {
-    CycleResult.REACHED: "questionnaire complet",
-    CycleResult.REFUSED: "refus",
-    CycleResult.WRONG_NUMBER: "mauvais numéro",
-    CycleResult.HOSPITALISED: "hospitalisé",
-    CycleResult.MOVED: "a déménagé",
-    CycleResult.DECEASED: "décédé",
-    CycleResult.NEVER_REACHED: "jamais joint (suivi terrain)",
-}
-
 #: results after which the person leaves the calling list
 LEAVING_RESULTS = frozenset({CycleResult.HOSPITALISED, CycleResult.MOVED, CycleResult.DECEASED})
 

@@ -17,14 +17,6 @@ from dialer.web.passwords import Passwords
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,49}\Z")
 ENDPOINT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
 
-ROLE_LABELS: dict[Role, str] = {
-    Role.AGENT: "Agent d'appel",
-    Role.SUPERVISOR: "Superviseur",
-    Role.OPERATIONS: "Exploitation",
-    Role.TEAM_MEMBER: "Membre d'une équipe d'intervention",
-    Role.ADMINISTRATOR: "Administrateur",
-}
-
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)

@@ -6,9 +6,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from dialer.core.labels import ROLE_LABELS
 from dialer.core.roles import Role
 from dialer.errors import ConflictError, InputError
-from dialer.web.accounts import ROLE_LABELS, create_account
+from dialer.web.accounts import create_account
 from dialer.web.failures import french_message
 from dialer.web.service import authenticated, for_form, web
 

@@ -17,10 +17,10 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import Disposition
+from dialer.core.labels import DISPOSITION_LABELS
 from dialer.core.roles import Role
 from dialer.errors import ConflictError, InputError, NotFoundError
 from dialer.web.auth import User, same_origin, session_token
-from dialer.web.call_view import DISPOSITION_LABELS
 from dialer.web.desk import PAUSE_REASONS, AgentDesk, seat_of
 from dialer.web.service import authenticated, for_script, web
 

@@ -5,19 +5,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CycleResult
 from dialer.core.seats import Seat, SeatBoard
-
-#: French names of the agent's states, as the screen shows them
-STATE_LABELS: dict[AgentState, str] = {
-    AgentState.LOGGED_OUT: "Téléphone non connecté",
-    AgentState.PAUSED: "En pause",
-    AgentState.READY: "Disponible",
-    AgentState.RESERVED: "Appel en cours de mise en relation",
-    AgentState.ON_CALL: "En communication",
-    AgentState.WRAP_UP: "Fin d'appel : complétez la fiche",
-}
 
 #: the reasons an agent may pick when pausing (free text may be added)
 PAUSE_REASONS: tuple[str, ...] = (

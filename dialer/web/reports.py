@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from dialer.core.labels import ISSUE_LABELS
 from dialer.core.roles import Role
 from dialer.errors import InputError, NotFoundError
 from dialer.reports import tables
@@ -262,7 +263,7 @@ def billing_json(report: Report) -> dict[str, Any]:
             "issues": [
                 {
                     "kind": issue.kind.value,
-                    "label": issue.label,
+                    "label": ISSUE_LABELS[issue.kind],
                     "sheet_id": issue.sheet_id,
                     "attempt_id": issue.attempt_id,
                 }

@@ -22,10 +22,11 @@ from typing import Any
 
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CycleResult
+from dialer.core.labels import AGENT_STATE_LABELS
 from dialer.core.seats import Seat
 from dialer.errors import DialerError
 from dialer.web.call_view import CallViews
-from dialer.web.desk import STATE_LABELS, AgentDesk, seat_of
+from dialer.web.desk import AgentDesk, seat_of
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def state_json(seat: Seat | None, now: datetime) -> dict[str, Any]:
     if seat is None:
         return {
             "state": AgentState.LOGGED_OUT.value,
-            "label": STATE_LABELS[AgentState.LOGGED_OUT],
+            "label": AGENT_STATE_LABELS[AgentState.LOGGED_OUT],
             "seconds": 0,
             "pause_reason": None,
             "attempt_id": None,
@@ -46,7 +47,7 @@ def state_json(seat: Seat | None, now: datetime) -> dict[str, Any]:
         }
     return {
         "state": seat.state.value,
-        "label": STATE_LABELS[seat.state],
+        "label": AGENT_STATE_LABELS[seat.state],
         "seconds": int(seat.seconds_in_state(now)),
         "pause_reason": seat.pause_reason,
         "attempt_id": seat.attempt_id,

@@ -7,8 +7,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from dialer.core.labels import AGENT_STATE_LABELS
 from dialer.core.roles import Role
-from dialer.web.desk import STATE_LABELS
 from dialer.web.service import WebService, authenticated, web
 
 VIEWERS = (Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR)
@@ -34,7 +34,8 @@ async def supervision_page(request: Request) -> Response:
         {
             "user": user,
             "seats": [
-                (seat, STATE_LABELS[seat.state], int(seat.seconds_in_state(now))) for seat in seats
+                (seat, AGENT_STATE_LABELS[seat.state], int(seat.seconds_in_state(now)))
+                for seat in seats
             ],
             "stats": statistics(service),
             "rows": await service.alerts.open_alerts(),
