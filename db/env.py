@@ -21,7 +21,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from dialer.settings import load_settings
-from dialer.storage import schedule, sip_accounts, web_models  # noqa: F401 - tables join Base
+from dialer.storage import (  # noqa: F401 - their tables join Base
+    account_rows,
+    alert_rows,
+    call_sheet_rows,
+    schedule,
+    sip_accounts,
+    team_rows,
+)
 from dialer.storage.models import Base
 
 config = context.config

@@ -32,7 +32,7 @@ from pathlib import Path
 from dialer.alerts.messages import need_label
 from dialer.campaigns.start import start_campaign
 from dialer.campaigns.templates import template
-from dialer.core.outcomes import OUTCOME_LABELS_FR
+from dialer.core.labels import OUTCOME_LABELS
 from dialer.core.planning import RetryPolicy
 from dialer.core.windows import CallingWindows, OpeningInterval, window_end
 from dialer.questionnaire_files import load_questionnaires
@@ -149,7 +149,7 @@ async def check_telephony(rig: Rig, ami: AmiClient, say: Callable[[str], None]) 
     )
     for callee, result in zip(callees, results, strict=True):
         say(
-            f"  {BEHAVIOURS_FR[callee.behaviour]:<32} → {OUTCOME_LABELS_FR[result.outcome]} "
+            f"  {BEHAVIOURS_FR[callee.behaviour]:<32} → {OUTCOME_LABELS[result.outcome]} "
             f"(cause {result.cause}, SIP {result.tech_cause})"
         )
 

@@ -7,6 +7,7 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from dialer.core.attempts import AttemptState, CycleResult
 from dialer.core.outcomes import CallOutcome
 from dialer.core.reconciliation import RecordedEnd
 from dialer.engine.ports import InFlightAttempt, PlannedDial
@@ -74,7 +75,7 @@ class LoggedAttempt:
     node: str | None = None
     agent: str | None = None
     outcome: CallOutcome | None = None
-    disposition: str | None = None
+    result: CycleResult | None = None
     history: list[str] = field(default_factory=list)
 
 
@@ -128,14 +129,22 @@ class MemoryAttemptLog:
         self._move(attempt_id, "ended")
         self.entries[attempt_id].outcome = outcome
 
-    async def wrap_up_done(self, attempt_id: str, *, at: datetime, disposition: str | None) -> None:
+    async def wrap_up_done(
+        self, attempt_id: str, *, at: datetime, result: CycleResult | None
+    ) -> None:
         self.entries[attempt_id].history.append("wrapped")
-        self.entries[attempt_id].disposition = disposition
+        self.entries[attempt_id].result = result
 
     async def in_flight(self, node: str) -> list[InFlightAttempt]:
         return [
             InFlightAttempt(
-                e.attempt_id, e.person_id, e.cycle_id, e.number, e.node, e.agent, state=e.state
+                e.attempt_id,
+                e.person_id,
+                e.cycle_id,
+                e.number,
+                e.node,
+                e.agent,
+                state=AttemptState(e.state),
             )
             for e in self.entries.values()
             if e.state in ("dialing", "ringing", "answered", "bridged") and e.node in (node, None)
@@ -147,7 +156,7 @@ class MemoryQueue:
         self.ledger = ledger
         self.pending = list(dials)
         self.settled_outcomes: dict[str, CallOutcome] = {}
-        self.dispositions: dict[str, str | None] = {}
+        self.results: dict[str, CycleResult | None] = {}
         for dial in dials:
             ledger.plan(dial.attempt_id, dial.person_id, dial.number, dial.cycle_id)
 
@@ -158,8 +167,8 @@ class MemoryQueue:
     async def settled(self, attempt_id: str, outcome: CallOutcome, at: datetime) -> None:
         self.settled_outcomes[attempt_id] = outcome
 
-    async def disposed(self, attempt_id: str, disposition: str | None, at: datetime) -> None:
-        self.dispositions[attempt_id] = disposition
+    async def disposed(self, attempt_id: str, result: CycleResult | None, at: datetime) -> None:
+        self.results[attempt_id] = result
 
     def waiting(self) -> int:
         return len(self.pending)

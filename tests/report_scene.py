@@ -15,25 +15,25 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from dialer.core.attempts import AttemptKind, AttemptState, CycleResult, Disposition
+from dialer.core.campaigns import CampaignKind
 from dialer.core.outcomes import CallOutcome
-from dialer.core.planning import CycleResult as Result
+from dialer.core.phones import PhoneKind
 from dialer.storage import (
     Attempt,
-    AttemptKind,
-    AttemptState,
-    CampaignKind,
     CampaignRepository,
     CycleRepository,
-    CycleResult,
+    CycleResultRow,
     PacingMode,
     Person,
-    PhoneKind,
     PhoneNumber,
     SessionFactory,
 )
+from dialer.storage.alert_rows import Alert, AlertState
+from dialer.storage.call_sheet_rows import CallSheet
 from dialer.storage.database import transaction
 from dialer.storage.schedule import CycleMember, MemberStatus
-from dialer.storage.web_models import Alert, AlertState, CallSheet, Disposition, Team
+from dialer.storage.team_rows import Team
 
 CYCLE1_START = datetime(2026, 7, 13, 7, 0, tzinfo=UTC)  # 09:00 in Paris
 AGENTS = ("agent1", "agent2", "agent3")
@@ -257,9 +257,9 @@ def _play(  # noqa: PLR0912 - one branch per fate reads best
     times = sorted(_slot(rng, start, day) for day in (0, 0, 1, 1))
     agent = rng.choice(AGENTS)
 
-    def result(value: Result, note: str = "") -> None:
+    def result(value: CycleResult, note: str = "") -> None:
         writer.rows.append(
-            CycleResult(
+            CycleResultRow(
                 cycle_id=cycle_id,
                 person_id=person_id,
                 result=value,
@@ -273,7 +273,7 @@ def _play(  # noqa: PLR0912 - one branch per fate reads best
             cycle_id, person_id, at, CallOutcome.ANSWERED, agent=agent, disposition="reached"
         )
         sheet = writer.sheet(attempt, Disposition.COMPLETE, True)
-        result(Result.REACHED)
+        result(CycleResult.REACHED)
         if rng.random() < 0.4:
             acknowledged = rng.random() < 0.6
             raised = attempt.wrap_up_done_at or at
@@ -315,20 +315,20 @@ def _play(  # noqa: PLR0912 - one branch per fate reads best
     elif fate == "never_reached":
         for at in times:
             writer.attempt(cycle_id, person_id, at, rng.choice(MISSES))
-        result(Result.NEVER_REACHED, "attempts_exhausted")
+        result(CycleResult.NEVER_REACHED, "attempts_exhausted")
     elif fate == "never_reached_deadline":
         for at in times[:2]:
             writer.attempt(cycle_id, person_id, at, rng.choice(MISSES))
-        result(Result.NEVER_REACHED, "deadline_reached")
+        result(CycleResult.NEVER_REACHED, "deadline_reached")
     elif fate == "wrong_number":
         writer.attempt(cycle_id, person_id, times[0], CallOutcome.INVALID_NUMBER)
-        result(Result.WRONG_NUMBER, "no_valid_number")
+        result(CycleResult.WRONG_NUMBER, "no_valid_number")
     elif fate == "refused":
         attempt = writer.attempt(
             cycle_id, person_id, times[0], CallOutcome.ANSWERED, agent=agent, disposition="refused"
         )
         writer.sheet(attempt, Disposition.REFUSED, False)
-        result(Result.REFUSED)
+        result(CycleResult.REFUSED)
     elif fate == "machine_then_reached":
         writer.attempt(cycle_id, person_id, times[0], CallOutcome.MACHINE)
         reached(times[1])

@@ -26,6 +26,7 @@ from dialer.alerts.channels import DeliveryFailed
 from dialer.alerts.escalation import EscalationPolicy, RetryPolicy, next_escalation
 from dialer.alerts.raising import team_deliveries
 from dialer.errors import DialerError
+from dialer.storage.alert_rows import Alert, DeliveryChannel
 from dialer.storage.alerts import (
     AlertRepository,
     DeliveryJob,
@@ -34,7 +35,6 @@ from dialer.storage.alerts import (
     TeamRepository,
 )
 from dialer.storage.database import SessionFactory
-from dialer.storage.web_models import Alert, DeliveryChannel
 
 log = logging.getLogger(__name__)
 

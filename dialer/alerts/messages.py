@@ -7,30 +7,21 @@ from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dialer.core.labels import NEED_LABELS, PHONE_KIND_LABELS
+from dialer.core.questionnaire import Need
+from dialer.storage.alert_rows import Alert, DeliveryReason
 from dialer.storage.alerts import DeliveryJob
 from dialer.storage.models import Person
-from dialer.storage.web_models import Alert, DeliveryReason
 
 PARIS = ZoneInfo("Europe/Paris")
 
-NEED_LABELS: dict[str, str] = {
-    "medical_emergency": "Urgence médicale",
-    "medical": "Suivi médical",
-    "social": "Lien social",
-    "home_help": "Aide à domicile",
-    "housing": "Logement",
-}
-
-PHONE_KIND_LABELS: dict[str, str] = {
-    "mobile": "portable",
-    "landline": "fixe",
-    "voip": "internet",
-    "other": "autre",
-}
-
 
 def need_label(need: str) -> str:
-    return NEED_LABELS.get(need, need)
+    """An alert's need in French (a need no longer known is shown as stored)."""
+    try:
+        return NEED_LABELS[Need(need)]
+    except ValueError:
+        return need
 
 
 def local_time(moment: datetime, zone: ZoneInfo = PARIS) -> str:
@@ -89,7 +80,7 @@ def email_body(job: DeliveryJob, *, inbox_url: str, zone: ZoneInfo = PARIS) -> s
     if person.district:
         lines.append(f"Quartier : {person.district}")
     for phone in person.phones:
-        lines.append(f"Téléphone ({PHONE_KIND_LABELS.get(phone.kind.value, '')}) : {phone.e164}")
+        lines.append(f"Téléphone ({PHONE_KIND_LABELS[phone.kind]}) : {phone.e164}")
     if person.contact_name or person.contact_phone:
         contact = " ".join(p for p in (person.contact_name, person.contact_phone) if p)
         lines.append(f"Proche ou aidant : {contact}")

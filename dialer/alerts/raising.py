@@ -12,10 +12,10 @@ from typing import Protocol
 from dialer.alerts.escalation import EscalationPolicy
 from dialer.alerts.routing import TeamScope, route
 from dialer.core.scoring import TriggeredAlert
+from dialer.storage.alert_rows import Alert, DeliveryChannel
 from dialer.storage.alerts import AlertRepository, NewAlert, NewDelivery, TeamRecord, TeamRepository
 from dialer.storage.answers import CallSheetRepository, SheetSubmission
 from dialer.storage.database import SessionFactory
-from dialer.storage.web_models import Alert, DeliveryChannel
 
 log = logging.getLogger(__name__)
 

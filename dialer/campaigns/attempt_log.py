@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from dialer.core.attempts import AttemptState, CycleResult
 from dialer.core.outcomes import CallOutcome
 from dialer.engine.ports import InFlightAttempt
 from dialer.storage.database import SessionFactory
 from dialer.storage.ledger import AttemptLedger
-from dialer.storage.models import AttemptState
 
 
 class StoredAttemptLog:
@@ -48,8 +48,10 @@ class StoredAttemptLog:
             attempt_id, outcome, at=at, hangup_cause=cause, sip_status=sip_status, failed=failed
         )
 
-    async def wrap_up_done(self, attempt_id: str, *, at: datetime, disposition: str | None) -> None:
-        await self.attempts.wrap_up_done(attempt_id, at=at, disposition=disposition)
+    async def wrap_up_done(
+        self, attempt_id: str, *, at: datetime, result: CycleResult | None
+    ) -> None:
+        await self.attempts.wrap_up_done(attempt_id, at=at, result=result)
 
     async def in_flight(self, node: str) -> list[InFlightAttempt]:
         return [
@@ -60,7 +62,7 @@ class StoredAttemptLog:
                 a.number,
                 a.node,
                 a.agent,
-                state=a.state.value,
+                state=a.state,
                 placed_at=a.placed_at,
                 answered_at=a.answered_at,
                 bridged_at=a.bridged_at,

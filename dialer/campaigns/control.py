@@ -27,27 +27,21 @@ from typing import Any
 from dialer.campaigns.runner import CampaignDialing, campaign_dialing, pacing_of
 from dialer.campaigns.start import create_from_template, open_cycle
 from dialer.campaigns.templates import template as find_template
-from dialer.core.pacing import PacingMode
+from dialer.core.campaigns import CampaignState
+from dialer.core.labels import CAMPAIGN_STATE_LABELS
+from dialer.core.pacing import PacingDecision, PacingMode
 from dialer.core.windows import PARIS
-from dialer.engine.engine import DialingEngine, DialPlan
+from dialer.engine.engine import DialingEngine
 from dialer.errors import ConflictError, DialerError
 from dialer.storage.audit import AuditLog
 from dialer.storage.campaigns import CampaignRepository, CycleRepository
 from dialer.storage.database import SessionFactory
-from dialer.storage.models import Campaign, CampaignState
+from dialer.storage.models import Campaign
 
 log = logging.getLogger(__name__)
 
 #: the actor of what the service does by itself (re-attaching after a restart)
 SERVICE_ACTOR = "service"
-
-STATE_LABELS: dict[CampaignState, str] = {
-    CampaignState.DRAFT: "En préparation",
-    CampaignState.RUNNING: "En cours",
-    CampaignState.PAUSED: "En pause",
-    CampaignState.STOPPED: "Arrêtée",
-    CampaignState.FINISHED: "Terminée",
-}
 
 
 def _utcnow() -> datetime:
@@ -75,7 +69,7 @@ class CampaignView:
 
     @property
     def state_label(self) -> str:
-        return STATE_LABELS[self.state]
+        return CAMPAIGN_STATE_LABELS[self.state]
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -107,7 +101,7 @@ class AlertStart:
     campaign: CampaignView
     people: int
     first_due: datetime
-    first_plan: DialPlan
+    first_plan: PacingDecision
 
 
 class CampaignControl:
@@ -260,7 +254,7 @@ class CampaignControl:
             if campaign.state not in allowed:
                 raise ConflictError(
                     f"la campagne « {campaign.name} » est "
-                    f"{STATE_LABELS[campaign.state].lower()} : impossible de l'arrêter"
+                    f"{CAMPAIGN_STATE_LABELS[campaign.state].lower()} : impossible de l'arrêter"
                 )
             await self.campaigns.set_state(campaign.id, CampaignState.STOPPED, expected=allowed)
             if self.attached_id == campaign.id:
@@ -408,17 +402,17 @@ class CampaignControl:
         if campaign.state is not state:
             raise ConflictError(
                 f"la campagne « {campaign.name} » est "
-                f"{STATE_LABELS[campaign.state].lower()} : impossible de la {doing}"
+                f"{CAMPAIGN_STATE_LABELS[campaign.state].lower()} : impossible de la {doing}"
             )
         return campaign
 
-    async def _first_tick(self) -> DialPlan:
+    async def _first_tick(self) -> PacingDecision:
         """Dial at once rather than at the pacing loop's next tick."""
         try:
             return await self.engine.tick()
         except DialerError as exc:
             log.warning("first pacing tick failed: %s", exc)
-            return DialPlan(0, f"first tick failed: {exc}")
+            return PacingDecision(0, f"first tick failed: {exc}")
 
     async def _record(self, actor: str, action: str, campaign: Campaign, **details: Any) -> None:
         await self.audit.record(

@@ -11,13 +11,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from dialer.core.attempts import CycleResult
 from dialer.core.outcomes import CallOutcome
 from dialer.core.planning import (
     LEAVING_RESULTS,
-    AttemptKind,
     AttemptRecord,
     Cycle,
-    CycleResult,
     Dial,
     RetryPolicy,
     ScheduledCallback,
@@ -29,12 +28,9 @@ from dialer.engine.ports import PlannedDial
 from dialer.storage.callbacks import CallbackRepository
 from dialer.storage.database import SessionFactory
 from dialer.storage.ledger import AttemptLedger
-from dialer.storage.models import AttemptKind as StoredKind
 from dialer.storage.people import PersonRepository
 from dialer.storage.results import CycleResultRepository
 from dialer.storage.schedule import CycleMember, CycleSchedule, MemberStatus
-
-DISPOSITIONS = {result.value: result for result in CycleResult}
 
 
 class CycleDialQueue:
@@ -81,11 +77,11 @@ class CycleDialQueue:
             return
         await self._plan(member, at, disposition=None)
 
-    async def disposed(self, attempt_id: str, disposition: str | None, at: datetime) -> None:
+    async def disposed(self, attempt_id: str, result: CycleResult | None, at: datetime) -> None:
         member = await self.schedule.member_of_attempt(attempt_id)
         if member is None:
             return
-        await self._plan(member, at, disposition=DISPOSITIONS.get(disposition or ""))
+        await self._plan(member, at, disposition=result)
 
     async def _plan(
         self, member: CycleMember, now: datetime, *, disposition: CycleResult | None
@@ -98,10 +94,8 @@ class CycleDialQueue:
                 placed_at=a.placed_at or a.planned_for,
                 number=a.number,
                 outcome=a.outcome,
-                kind=AttemptKind.CALLBACK
-                if a.kind is StoredKind.CALLBACK
-                else AttemptKind.AUTOMATIC,
-                wrong_number=a.disposition == CycleResult.WRONG_NUMBER.value,
+                kind=a.kind,
+                wrong_number=a.disposition is CycleResult.WRONG_NUMBER,
             )
             for a in attempts
             if a.placed_at is not None
@@ -132,7 +126,7 @@ class CycleDialQueue:
                 MemberStatus.WAITING,
                 next_due_at=decision.at,
                 next_number=decision.number,
-                next_kind=StoredKind(decision.kind.value),
+                next_kind=decision.kind,
             )
             return
         closure = close_person_cycle(

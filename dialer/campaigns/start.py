@@ -18,12 +18,13 @@ from dialer.campaigns.rules import (
     windows_to_json,
 )
 from dialer.campaigns.templates import CampaignTemplate
+from dialer.core.campaigns import CampaignState
 from dialer.core.planning import Cycle, RetryPolicy, first_cycle, initial_attempt_time
 from dialer.core.windows import CallingWindows
 from dialer.errors import ConflictError
 from dialer.storage.campaigns import CampaignRepository, CycleRepository
 from dialer.storage.database import SessionFactory
-from dialer.storage.models import Campaign, CampaignState
+from dialer.storage.models import Campaign
 from dialer.storage.schedule import enrol_register
 
 

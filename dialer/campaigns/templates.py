@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dialer.core.campaigns import CampaignKind
 from dialer.core.pacing import PacingMode
 from dialer.core.planning import RetryPolicy
 from dialer.core.windows import CallingWindows
 from dialer.errors import NotFoundError
-from dialer.storage.models import CampaignKind
 
 
 @dataclass(frozen=True)

@@ -184,15 +184,6 @@ class IssueKind(StrEnum):
     DUPLICATE_PERSON = "duplicate_person"  # a second useful contact, same person and cycle
 
 
-ISSUE_LABELS_FR: dict[IssueKind, str] = {
-    IssueKind.NO_CALL: "aucun appel dans le registre des appels",
-    IssueKind.NOT_BRIDGED: "appel jamais mis en relation avec un agent",
-    IssueKind.MISMATCH: "l'appel concerne une autre personne ou un autre cycle",
-    IssueKind.DUPLICATE_ATTEMPT: "plusieurs fiches pour le même appel",
-    IssueKind.DUPLICATE_PERSON: "doublon : personne déjà comptée dans ce cycle",
-}
-
-
 @dataclass(frozen=True)
 class ReconciliationIssue:
     kind: IssueKind
@@ -200,10 +191,6 @@ class ReconciliationIssue:
     attempt_id: str
     person_id: int
     cycle_id: int
-
-    @property
-    def label(self) -> str:
-        return ISSUE_LABELS_FR[self.kind]
 
 
 @dataclass(frozen=True)

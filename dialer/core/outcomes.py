@@ -41,20 +41,6 @@ class CallOutcome(StrEnum):
     MACHINE = "machine"
 
 
-OUTCOME_LABELS_FR: dict[CallOutcome, str] = {
-    CallOutcome.ANSWERED: "décroché",
-    CallOutcome.BUSY: "occupé",
-    CallOutcome.NO_ANSWER: "pas de réponse",
-    CallOutcome.UNREACHABLE: "injoignable",
-    CallOutcome.INVALID_NUMBER: "numéro invalide",
-    CallOutcome.REJECTED: "appel refusé",
-    CallOutcome.CONGESTION: "réseau saturé",
-    CallOutcome.FAILED: "échec",
-    CallOutcome.ABANDONED: "abandonné",
-    CallOutcome.HUNG_UP: "a raccroché aussitôt",
-    CallOutcome.MACHINE: "répondeur",
-}
-
 # OriginateResponse Reason values (Asterisk's enum ast_control_frame_type subset)
 REASON_FAILED = 0
 REASON_NO_ANSWER = 1

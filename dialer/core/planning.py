@@ -45,6 +45,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import TypeAlias
 
+from dialer.core.attempts import AttemptKind, CycleResult
 from dialer.core.outcomes import CallOutcome
 from dialer.core.windows import CallingWindows, local_instant, open_intervals, to_utc
 from dialer.errors import ConfigurationError
@@ -113,13 +114,6 @@ class RetryPolicy:
         return self.failure_delay
 
 
-class AttemptKind(StrEnum):
-    """Who placed an attempt."""
-
-    AUTOMATIC = "automatic"  # placed by the dialer
-    CALLBACK = "callback"  # an agent-scheduled callback, dialled by an agent in preview
-
-
 @dataclass(frozen=True)
 class AttemptRecord:
     """One past attempt. ``outcome`` is None while unknown (it then counts as a failure);
@@ -159,28 +153,6 @@ class Cycle:
     def contains(self, instant: datetime) -> bool:
         return self.started_at <= to_utc(instant) < self.deadline
 
-
-class CycleResult(StrEnum):
-    """How a person's cycle ended. All but NEVER_REACHED are agents' dispositions too."""
-
-    REACHED = "reached"  # questionnaire complete
-    REFUSED = "refused"
-    WRONG_NUMBER = "wrong_number"  # no number of the register reaches the person
-    HOSPITALISED = "hospitalised"
-    MOVED = "moved"
-    DECEASED = "deceased"
-    NEVER_REACHED = "never_reached"  # attempts exhausted, or the deadline passed
-
-
-RESULT_LABELS_FR: dict[CycleResult, str] = {
-    CycleResult.REACHED: "questionnaire complet",
-    CycleResult.REFUSED: "refus",
-    CycleResult.WRONG_NUMBER: "mauvais numéro",
-    CycleResult.HOSPITALISED: "hospitalisé",
-    CycleResult.MOVED: "a déménagé",
-    CycleResult.DECEASED: "décédé",
-    CycleResult.NEVER_REACHED: "jamais joint (suivi terrain)",
-}
 
 #: results after which the person leaves the calling list
 LEAVING_RESULTS = frozenset({CycleResult.HOSPITALISED, CycleResult.MOVED, CycleResult.DECEASED})

@@ -33,6 +33,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TypeAlias
 
+from dialer.core.campaigns import CampaignKind
 from dialer.errors import InputError
 
 #: a weight or a threshold, as written in the definition
@@ -55,13 +56,6 @@ class QuestionType(StrEnum):
     SINGLE_CHOICE = "single_choice"
     MULTIPLE_CHOICE = "multiple_choice"
     SCALE_0_10 = "scale_0_10"
-
-
-class QuestionnaireKind(StrEnum):
-    HEATWAVE = "heatwave"
-    COLD_SPELL = "cold_spell"
-    EPIDEMIC = "epidemic"
-    OTHER = "other"
 
 
 class Need(StrEnum):
@@ -229,7 +223,7 @@ class Questionnaire:
     id: str
     version: int
     title: str
-    kind: QuestionnaireKind
+    kind: CampaignKind
     #: French text for agents: introduction script, what to say
     guidance: str
     questions: tuple[Question, ...]

@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from dialer.core.campaigns import CampaignKind
 from dialer.core.questionnaire import (
     AlertRule,
     Choice,
@@ -27,7 +28,6 @@ from dialer.core.questionnaire import (
     Need,
     Question,
     Questionnaire,
-    QuestionnaireKind,
     QuestionType,
     RiskLevel,
     Weight,
@@ -47,7 +47,7 @@ _YES_NO_KEYS: dict[str | bool, bool] = {
     False: False,
 }
 
-_E = TypeVar("_E", QuestionType, QuestionnaireKind, Need)
+_E = TypeVar("_E", QuestionType, CampaignKind, Need)
 
 
 def read_questionnaire(data: object) -> Questionnaire:
@@ -159,9 +159,7 @@ class _Reader:
         title = self.string(top, "title", ())
         guidance = self.string(top, "guidance", ())
         kind = (
-            self.enum_value(QuestionnaireKind, top["kind"], ("kind",), "kind")
-            if "kind" in top
-            else None
+            self.enum_value(CampaignKind, top["kind"], ("kind",), "kind") if "kind" in top else None
         )
         questions: list[Question] = []
         if "questions" in top:

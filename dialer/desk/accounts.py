@@ -6,23 +6,16 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from dialer.core.roles import Role
 from dialer.desk.passwords import Passwords
 from dialer.errors import InputError
+from dialer.storage.account_rows import Account
 from dialer.storage.accounts import AccountRepository
 from dialer.storage.alerts import TeamRepository
 from dialer.storage.database import SessionFactory
-from dialer.storage.web_models import Account, Role
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,49}\Z")
 ENDPOINT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
-
-ROLE_LABELS: dict[Role, str] = {
-    Role.AGENT: "Agent d'appel",
-    Role.SUPERVISOR: "Superviseur",
-    Role.OPERATIONS: "Exploitation",
-    Role.TEAM_MEMBER: "Membre d'une équipe d'intervention",
-    Role.ADMINISTRATOR: "Administrateur",
-}
 
 
 def _utcnow() -> datetime:

@@ -15,6 +15,7 @@ from typing import Any
 
 from dialer.alerts.raising import AlertRaiser
 from dialer.core.agent_states import AgentState
+from dialer.core.attempts import CycleResult, Disposition, person_result
 from dialer.core.questionnaire_answers import validate_answer
 from dialer.core.scoring import score
 from dialer.desk.call_view import CallContext, CallViews
@@ -22,22 +23,9 @@ from dialer.desk.port import AgentDesk, seat_of
 from dialer.desk.questionnaire_json import answer_json, progress_json
 from dialer.errors import InputError, NotFoundError
 from dialer.storage.answers import CallSheetRepository, SheetSubmission
+from dialer.storage.call_sheet_rows import CallSheet
 from dialer.storage.callbacks import CallbackRepository
 from dialer.storage.database import SessionFactory
-from dialer.storage.web_models import CallSheet, Disposition
-
-#: what the engine (and the campaign's planner) is told when the wrap-up ends
-ENGINE_DISPOSITIONS: dict[Disposition, str | None] = {
-    Disposition.COMPLETE: "reached",
-    Disposition.REFUSED: "refused",
-    Disposition.WRONG_NUMBER: "wrong_number",
-    Disposition.HOSPITALISED: "hospitalised",
-    Disposition.MOVED: "moved",
-    Disposition.DECEASED: "deceased",
-    Disposition.INTERRUPTED: None,
-    Disposition.CALLBACK: None,
-    Disposition.ABSENT: None,
-}
 
 CURRENT_CALL_STATES = (AgentState.ON_CALL, AgentState.WRAP_UP)
 
@@ -53,7 +41,8 @@ class SubmitResult:
     risk_level: str
     complete: bool
     alerts: int
-    engine_disposition: str | None
+    #: what the engine (and the campaign's planner) is told when the wrap-up ends
+    person_result: CycleResult | None
 
 
 class CallSheets:
@@ -177,7 +166,7 @@ class CallSheets:
             risk_level=result.risk_level,
             complete=result.complete,
             alerts=len(added),
-            engine_disposition=ENGINE_DISPOSITIONS[disposition],
+            person_result=person_result(disposition),
         )
 
     async def history(self, agent: str) -> list[CallSheet]:

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 
-from dialer.alerts.messages import PHONE_KIND_LABELS, age_on, local_time
-from dialer.core.outcomes import CallOutcome
+from dialer.alerts.messages import age_on, local_time
+from dialer.core.labels import DISPOSITION_LABELS, OUTCOME_LABELS, PHONE_KIND_LABELS
 from dialer.core.questionnaire import Questionnaire
 from dialer.core.scoring import score
 from dialer.desk.questionnaire_json import labelled_answers, progress_json, questionnaire_json
@@ -24,32 +24,6 @@ from dialer.storage.database import SessionFactory
 from dialer.storage.ledger import AttemptLedger
 from dialer.storage.models import Attempt, Campaign, Person
 from dialer.storage.people import PersonRepository
-from dialer.storage.web_models import Disposition
-
-OUTCOME_LABELS: dict[CallOutcome, str] = {
-    CallOutcome.ANSWERED: "Décroché",
-    CallOutcome.BUSY: "Occupé",
-    CallOutcome.NO_ANSWER: "Pas de réponse",
-    CallOutcome.UNREACHABLE: "Injoignable",
-    CallOutcome.INVALID_NUMBER: "Numéro invalide",
-    CallOutcome.REJECTED: "Appel refusé",
-    CallOutcome.CONGESTION: "Réseau saturé",
-    CallOutcome.FAILED: "Échec technique",
-    CallOutcome.ABANDONED: "Raccroché avant mise en relation",
-    CallOutcome.MACHINE: "Répondeur",
-}
-
-DISPOSITION_LABELS: dict[Disposition, str] = {
-    Disposition.COMPLETE: "Questionnaire complet (contact utile)",
-    Disposition.INTERRUPTED: "Appel interrompu, questionnaire incomplet",
-    Disposition.REFUSED: "Refus de répondre",
-    Disposition.CALLBACK: "À rappeler",
-    Disposition.ABSENT: "Personne absente (un tiers a répondu)",
-    Disposition.WRONG_NUMBER: "Faux numéro",
-    Disposition.HOSPITALISED: "Hospitalisé(e)",
-    Disposition.MOVED: "A déménagé",
-    Disposition.DECEASED: "Décédé(e)",
-}
 
 
 @dataclass(frozen=True)
@@ -92,7 +66,7 @@ def person_json(person: Person, today: Any) -> dict[str, Any]:
             {
                 "e164": phone.e164,
                 "display": phone_display(phone.e164),
-                "kind": PHONE_KIND_LABELS.get(phone.kind.value, phone.kind.value),
+                "kind": PHONE_KIND_LABELS[phone.kind],
                 "shared": phone.shared_with_other_person,
             }
             for phone in person.phones
@@ -180,7 +154,7 @@ class CallViews:
         attempts = [
             {
                 "when": local_time(a.placed_at or a.planned_for, self.zone),
-                "outcome": OUTCOME_LABELS.get(a.outcome, a.outcome.value) if a.outcome else "—",
+                "outcome": OUTCOME_LABELS[a.outcome].capitalize() if a.outcome else "—",
                 "agent": a.agent,
             }
             for a in await self._ledger.for_person(person.id)

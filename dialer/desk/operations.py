@@ -18,18 +18,19 @@ from typing import Any
 
 from dialer.campaigns.control import CampaignControl
 from dialer.core.agent_states import AgentState
+from dialer.core.roles import Role
 from dialer.desk.accounts import create_account
 from dialer.desk.passwords import Passwords
 from dialer.engine.engine import DialingEngine
 from dialer.errors import ConflictError, InputError
 from dialer.register.importer import ImportReport, import_register
+from dialer.storage.account_rows import Account
 from dialer.storage.alerts import ContactRecord, TeamRecord, TeamRepository
 from dialer.storage.api_tokens import ApiTokenRepository
 from dialer.storage.audit import AuditLog
 from dialer.storage.database import SessionFactory
 from dialer.storage.sip_accounts import SipAccountRepository
 from dialer.storage.staff import end_web_sessions, set_team_members, team_members
-from dialer.storage.web_models import Account, Role
 
 #: register files the import accepts (by suffix)
 REGISTER_SUFFIXES = (".csv", ".txt", ".xlsx")

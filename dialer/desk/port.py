@@ -5,19 +5,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from dialer.core.agent_states import AgentState
+from dialer.core.attempts import CycleResult
 from dialer.core.seats import Seat, SeatBoard
 from dialer.engine.engine import WrapUp
-
-#: French names of the agent's states, as the screen shows them
-STATE_LABELS: dict[AgentState, str] = {
-    AgentState.LOGGED_OUT: "Téléphone non connecté",
-    AgentState.PAUSED: "En pause",
-    AgentState.READY: "Disponible",
-    AgentState.RESERVED: "Appel en cours de mise en relation",
-    AgentState.ON_CALL: "En communication",
-    AgentState.WRAP_UP: "Fin d'appel : complétez la fiche",
-}
 
 #: the reasons an agent may pick when pausing (free text may be added)
 PAUSE_REASONS: tuple[str, ...] = (
@@ -43,10 +33,10 @@ class AgentDesk(Protocol):
     def pause(self, agent: str, reason: str) -> None: ...
 
     async def give_disposition(
-        self, agent: str, attempt_id: str, disposition: str | None
+        self, agent: str, attempt_id: str, result: CycleResult | None
     ) -> WrapUp: ...
 
-    async def finish_wrap_up(self, agent: str, disposition: str | None = None) -> None: ...
+    async def finish_wrap_up(self, agent: str, result: CycleResult | None = None) -> None: ...
 
     async def hang_up_call(self, agent: str) -> None: ...
 

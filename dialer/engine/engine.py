@@ -25,16 +25,16 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from dialer.core.agent_states import AgentState
-from dialer.core.call_states import CallEvent, CallState
+from dialer.core.attempts import CALL_STATE_OF, CallEvent, CallState, CycleResult
 from dialer.core.handling_time import CallTiming
 from dialer.core.outcomes import CallOutcome
+from dialer.core.pacing import PacingDecision
 from dialer.core.reconciliation import Close, Resume, outcome_of, reconcile
 from dialer.core.seats import SeatBoard
 from dialer.engine.activity import Activity
@@ -73,15 +73,7 @@ PARIS = ZoneInfo("Europe/Paris")
 LATENCY_SAMPLES = 10_000
 
 
-@dataclass(frozen=True)
-class DialPlan:
-    """How many calls to place now, and the one-line explanation of why."""
-
-    dials: int
-    reason: str
-
-
-Pacer = Callable[["DialingEngine", datetime], DialPlan]
+Pacer = Callable[["DialingEngine", datetime], PacingDecision]
 
 
 class WrapUp(StrEnum):
@@ -96,9 +88,9 @@ class WrapUp(StrEnum):
 NO_CAMPAIGN = "aucune campagne en cours → dial 0"
 
 
-def idle_pacer(_engine: DialingEngine, _now: datetime) -> DialPlan:
+def idle_pacer(_engine: DialingEngine, _now: datetime) -> PacingDecision:
     """The pacer of an engine with no campaign: never dials."""
-    return DialPlan(0, NO_CAMPAIGN)
+    return PacingDecision(0, NO_CAMPAIGN)
 
 
 class IdleQueue:
@@ -110,7 +102,7 @@ class IdleQueue:
     async def settled(self, attempt_id: str, outcome: CallOutcome, at: datetime) -> None:
         return None
 
-    async def disposed(self, attempt_id: str, disposition: str | None, at: datetime) -> None:
+    async def disposed(self, attempt_id: str, result: CycleResult | None, at: datetime) -> None:
         return None
 
     def waiting(self) -> int:
@@ -154,7 +146,7 @@ class DialingEngine:
         self.finished: list[CallTiming] = []
         self.activity = Activity(zone)
         self.join_latencies_ms: deque[float] = deque(maxlen=LATENCY_SAMPLES)
-        self.last_plan = DialPlan(0, "not started")
+        self.last_plan = PacingDecision(0, "not started")
         self.dialing_enabled = True
         self._connected: set[str] = set()
         self._leg_serial = 0
@@ -172,8 +164,8 @@ class DialingEngine:
         }
         self._agent_endpoints: dict[str, str] = {}
         self._pending_wraps: dict[str, LiveCall] = {}
-        #: attempt -> the disposition its agent gave while still on call
-        self._given_on_call: dict[str, str | None] = {}
+        #: attempt -> the person's result from the disposition its agent gave while on call
+        self._given_on_call: dict[str, CycleResult | None] = {}
         self._answering: set[asyncio.Task[None]] = set()
         self._writes: dict[str, asyncio.Task[None]] = {}
         #: the queue each call in progress was taken from (it settles there)
@@ -205,7 +197,7 @@ class DialingEngine:
         self.pacer = idle_pacer
         self.caller_id = ""
         self.amd = False
-        self.last_plan = DialPlan(0, NO_CAMPAIGN)
+        self.last_plan = PacingDecision(0, NO_CAMPAIGN)
 
     @property
     def assigned(self) -> bool:
@@ -286,15 +278,17 @@ class DialingEngine:
             await asyncio.gather(*list(self._writes.values()), return_exceptions=True)
 
     # ---- pacing and dialling ------------------------------------------------------------
-    async def tick(self) -> DialPlan:
+    async def tick(self) -> PacingDecision:
         """Ask the pacer and place what it says (one tick at a time: a tick asked for by a
         campaign start never overlaps the pacing loop's)."""
         async with self._tick_lock:
             return await self._tick()
 
-    async def _tick(self) -> DialPlan:
+    async def _tick(self) -> PacingDecision:
         now = self.clock()
-        plan = self.pacer(self, now) if self.dialing_enabled else DialPlan(0, "dialing paused")
+        plan = (
+            self.pacer(self, now) if self.dialing_enabled else PacingDecision(0, "dialing paused")
+        )
         self.last_plan = plan
         if plan.dials <= 0:
             return plan
@@ -380,32 +374,33 @@ class DialingEngine:
                     await self.nodes[name].hang_up(seat.leg_id)
 
     async def give_disposition(
-        self, agent: str, attempt_id: str, disposition: str | None
+        self, agent: str, attempt_id: str, result: CycleResult | None
     ) -> WrapUp:
-        """The agent submitted the disposition of ``attempt_id`` (``reached``, ``refused``,
-        ...): in wrap-up, the wrap-up ends now; still on call, the engine keeps it and ends
-        the wrap-up itself when the call ends (and tells the screens, see
-        :meth:`ScreenNotifier.wrapped_up`)."""
+        """The agent submitted the disposition of ``attempt_id``, which gave the person
+        ``result`` (None: it gave none): in wrap-up, the wrap-up ends now; still on call, the
+        engine keeps it and ends the wrap-up itself when the call ends (and tells the
+        screens, see :meth:`ScreenNotifier.wrapped_up`)."""
         seat = self.seats.seats_by_agent().get(agent)
         if seat is None or seat.attempt_id != attempt_id:
             return WrapUp.NONE
         if seat.state is AgentState.WRAP_UP:
-            await self.finish_wrap_up(agent, disposition)
+            await self.finish_wrap_up(agent, result)
             return WrapUp.DONE
         if seat.state is AgentState.ON_CALL:
-            self._given_on_call[attempt_id] = disposition
+            self._given_on_call[attempt_id] = result
             return WrapUp.AFTER_CALL
         return WrapUp.NONE
 
-    async def finish_wrap_up(self, agent: str, disposition: str | None = None) -> None:
-        """The agent submitted the call's disposition (``reached``, ``refused``, ...): the
-        wrap-up ends, the agent is ready again, and the campaign plans what comes next."""
-        attempt_id = self._end_wrap_up(agent, disposition)
+    async def finish_wrap_up(self, agent: str, result: CycleResult | None = None) -> None:
+        """The agent submitted the call's disposition, which gave the person ``result`` (None:
+        it gave none): the wrap-up ends, the agent is ready again, and the campaign plans
+        what comes next."""
+        attempt_id = self._end_wrap_up(agent, result)
         pending = self._writes.get(attempt_id) if attempt_id is not None else None
         if pending is not None:
             await pending
 
-    def _end_wrap_up(self, agent: str, disposition: str | None) -> str | None:
+    def _end_wrap_up(self, agent: str, result: CycleResult | None) -> str | None:
         """End the agent's wrap-up and schedule its ledger write; returns the attempt whose
         write to wait for, if any."""
         now = self.clock()
@@ -424,8 +419,8 @@ class DialingEngine:
         queue = self._queue_for(attempt_id, forget=True)
 
         async def wrapped_up() -> None:  # after the attempt's close, never before
-            await self.ledger.wrap_up_done(attempt_id, at=now, disposition=disposition)
-            await queue.disposed(attempt_id, disposition, now)
+            await self.ledger.wrap_up_done(attempt_id, at=now, result=result)
+            await queue.disposed(attempt_id, result, now)
 
         self._write(attempt_id, wrapped_up)
         return attempt_id
@@ -587,11 +582,11 @@ class DialingEngine:
     async def _wrap_up_after_call(self, agent: str, attempt_id: str) -> None:
         """The disposition was given during the call: end the wrap-up now that the call has
         ended (its ledger write follows the close's, off the event path)."""
-        disposition = self._given_on_call.pop(attempt_id)
+        result = self._given_on_call.pop(attempt_id)
         seat = self.seats.seats_by_agent().get(agent)
         if seat is None or seat.state is not AgentState.WRAP_UP or seat.attempt_id != attempt_id:
             return
-        self._end_wrap_up(agent, disposition)
+        self._end_wrap_up(agent, result)
         await self.screens.wrapped_up(agent, attempt_id)
 
     async def _close(
@@ -681,11 +676,7 @@ class DialingEngine:
 
     def _resume(self, attempt: InFlightAttempt, node: str, now: datetime) -> None:
         """Follow again a call that outlived its controller, in the state the ledger knew."""
-        state = {
-            "ringing": CallState.RINGING,
-            "answered": CallState.ANSWERED,
-            "bridged": CallState.JOINED,
-        }.get(attempt.state, CallState.DIALING)
+        state = CALL_STATE_OF[attempt.state]
         call = LiveCall(
             attempt.attempt_id,
             attempt.person_id,

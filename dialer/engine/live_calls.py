@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from dialer.core.call_states import CallEvent, CallState, next_call_state
+from dialer.core.attempts import CallEvent, CallState, next_call_state
 from dialer.core.outcomes import CallOutcome, classify
 
 

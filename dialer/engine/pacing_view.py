@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from dialer.core.agent_states import AgentState
-from dialer.core.call_states import CallState
-from dialer.core.pacing import AgentSnapshot, PacingConfig, PacingSnapshot, decide
+from dialer.core.attempts import CallState
+from dialer.core.pacing import AgentSnapshot, PacingConfig, PacingDecision, PacingSnapshot, decide
 from dialer.core.windows import CallingWindows, window_end
 from dialer.engine.activity import duration_stats
-from dialer.engine.engine import DialingEngine, DialPlan, Pacer
+from dialer.engine.engine import DialingEngine, Pacer
 
 
 def snapshot(engine: DialingEngine, now: datetime, closes_at: datetime) -> PacingSnapshot:
@@ -50,11 +50,10 @@ def snapshot(engine: DialingEngine, now: datetime, closes_at: datetime) -> Pacin
 def window_pacer(config: PacingConfig, windows: CallingWindows) -> Pacer:
     """The campaign's pacer: nothing outside a calling window, else :func:`decide`."""
 
-    def pace(engine: DialingEngine, now: datetime) -> DialPlan:
+    def pace(engine: DialingEngine, now: datetime) -> PacingDecision:
         closes_at = window_end(windows, now)
         if closes_at is None:
-            return DialPlan(0, "calling window closed → dial 0")
-        decision = decide(snapshot(engine, now, closes_at), config)
-        return DialPlan(decision.dials, decision.reason)
+            return PacingDecision(0, "calling window closed → dial 0")
+        return decide(snapshot(engine, now, closes_at), config)
 
     return pace

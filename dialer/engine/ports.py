@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from dialer.core.attempts import AttemptState, CycleResult
 from dialer.core.outcomes import CallOutcome
 
 
@@ -33,7 +34,7 @@ class InFlightAttempt:
     number: str
     node: str | None
     agent: str | None
-    state: str = "dialing"  # the ledger's state: dialing, ringing, answered, bridged
+    state: AttemptState = AttemptState.DIALING  # dialing, ringing, answered or bridged
     placed_at: datetime | None = None
     answered_at: datetime | None = None
     bridged_at: datetime | None = None
@@ -49,8 +50,9 @@ class DialQueue(Protocol):
         """An attempt ended: the campaign plans what comes next for the person (for a call
         an agent handled, once the agent's disposition arrives)."""
 
-    async def disposed(self, attempt_id: str, disposition: str | None, at: datetime) -> None:
-        """The agent ended the wrap-up of ``attempt_id`` with ``disposition``."""
+    async def disposed(self, attempt_id: str, result: CycleResult | None, at: datetime) -> None:
+        """The agent ended the wrap-up of ``attempt_id``; their disposition gave the person
+        ``result`` (None: it gave none, see :func:`dialer.core.attempts.person_result`)."""
 
     def waiting(self) -> int:
         """How many people are due now (for the forecast and the dashboard)."""
@@ -84,7 +86,7 @@ class AttemptLog(Protocol):
     ) -> None: ...
 
     async def wrap_up_done(
-        self, attempt_id: str, *, at: datetime, disposition: str | None
+        self, attempt_id: str, *, at: datetime, result: CycleResult | None
     ) -> None: ...
 
     async def in_flight(self, node: str) -> list[InFlightAttempt]: ...

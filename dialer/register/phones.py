@@ -19,7 +19,7 @@ from functools import cache
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
 
-from dialer.storage.models import PhoneKind
+from dialer.core.phones import PhoneKind
 from dialer.storage.people import PhoneRecord
 
 DEFAULT_REGION = "FR"

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+from dialer.core.phones import PhoneKind
 from dialer.register.columns import ColumnMap, Field
 from dialer.register.issues import ImportIssue, IssueKind
 from dialer.register.phones import PhoneError, normalise_phone
-from dialer.storage.models import PhoneKind
 from dialer.storage.people import PersonRecord, PhoneRecord
 
 _FALSE_FLAGS = frozenset({"", "0", "non", "n", "no", "false", "faux", "aucun", "aucune", "neant"})

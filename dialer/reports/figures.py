@@ -21,9 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from dialer.core.attempts import CycleResult
 from dialer.core.handling_time import CallTiming, HandlingStats, summarize
-from dialer.core.outcomes import OUTCOME_LABELS_FR, CallOutcome
-from dialer.core.planning import RESULT_LABELS_FR, CycleResult, DoneReason
+from dialer.core.labels import CYCLE_RESULT_LABELS, DONE_REASON_LABELS, OUTCOME_LABELS
+from dialer.core.outcomes import CallOutcome
+from dialer.core.planning import DoneReason
 from dialer.storage.report_rows import AttemptRow, PersonRow, ReportRows
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -48,13 +50,6 @@ DMT_BUCKET_LABELS = (
 
 #: the people who need a field visit: nobody was reached by phone
 FOLLOW_UP_RESULTS = (CycleResult.NEVER_REACHED, CycleResult.WRONG_NUMBER)
-
-DONE_REASON_LABELS_FR: dict[str, str] = {
-    DoneReason.ATTEMPTS_EXHAUSTED.value: "tentatives épuisées",
-    DoneReason.DEADLINE_REACHED.value: "échéance du cycle atteinte",
-    DoneReason.NO_VALID_NUMBER.value: "aucun numéro valide",
-    DoneReason.FINAL_OUTCOME_REACHED.value: "issue définitive",
-}
 
 PENDING_LABEL_FR = "en cours (sans issue)"
 
@@ -179,7 +174,7 @@ def outcome_lines(rows: ReportRows) -> tuple[OutcomeLine, ...]:
         count = counts.get(outcome, 0)
         return OutcomeLine(outcome, label, count, count / total if total else 0.0)
 
-    lines = [line(outcome, OUTCOME_LABELS_FR[outcome]) for outcome in CallOutcome]
+    lines = [line(outcome, OUTCOME_LABELS[outcome]) for outcome in CallOutcome]
     lines.append(line(None, PENDING_LABEL_FR))
     return tuple(lines)
 
@@ -268,6 +263,14 @@ def dmt_by_agent(timings: list[CallTiming]) -> tuple[AgentDmt, ...]:
     return tuple(lines)
 
 
+def _note_label(note: str) -> str:
+    """A result's note: a planner's reason (:class:`DoneReason`) in French, else as written."""
+    try:
+        return DONE_REASON_LABELS[DoneReason(note)]
+    except ValueError:
+        return note
+
+
 def follow_up_list(rows: ReportRows) -> tuple[FollowUpLine, ...]:
     """People nobody reached by phone (never reached, or no valid number), by name, with
     every attempt of the cycle."""
@@ -275,7 +278,7 @@ def follow_up_list(rows: ReportRows) -> tuple[FollowUpLine, ...]:
     attempts: dict[tuple[int, int], list[AttemptTrace]] = defaultdict(list)
     for a in rows.attempts:
         if a.placed_at is not None:
-            outcome = OUTCOME_LABELS_FR[a.outcome] if a.outcome else PENDING_LABEL_FR
+            outcome = OUTCOME_LABELS[a.outcome] if a.outcome else PENDING_LABEL_FR
             trace = AttemptTrace(a.id, a.placed_at, a.number, outcome)
             attempts[(a.cycle_id, a.person_id)].append(trace)
     lines = []
@@ -283,8 +286,8 @@ def follow_up_list(rows: ReportRows) -> tuple[FollowUpLine, ...]:
         if result.result not in FOLLOW_UP_RESULTS:
             continue
         person = rows.people[result.person_id]
-        detail = DONE_REASON_LABELS_FR.get(result.note, result.note)
-        reason = RESULT_LABELS_FR[result.result] + (f" : {detail}" if detail else "")
+        detail = _note_label(result.note)
+        reason = CYCLE_RESULT_LABELS[result.result] + (f" : {detail}" if detail else "")
         traces = tuple(
             sorted(attempts[(result.cycle_id, result.person_id)], key=lambda t: (t.at, t.id))
         )

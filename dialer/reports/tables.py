@@ -9,6 +9,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from dialer.core.billing import Bill
+from dialer.core.labels import ISSUE_LABELS
 from dialer.reports.figures import DMT_BUCKET_LABELS
 from dialer.reports.service import Report
 
@@ -299,7 +300,7 @@ def reconciliation_issues(report: Report) -> Table:
     numbers = report.rows.cycle_numbers
     rows = tuple(
         (
-            issue.label,
+            ISSUE_LABELS[issue.kind],
             issue.sheet_id,
             issue.attempt_id,
             issue.person_id,

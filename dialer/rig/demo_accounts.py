@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from dialer.core.roles import Role
 from dialer.desk.accounts import create_account
 from dialer.desk.passwords import Passwords
 from dialer.errors import NotFoundError
 from dialer.storage.accounts import AccountRepository
 from dialer.storage.alerts import TeamRepository
 from dialer.storage.database import SessionFactory
-from dialer.storage.web_models import Role
 
 SUPERVISOR = "superviseur"
 TEAM_NAME = "Équipe d'intervention"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from dialer.core.attempts import CycleResult
 from dialer.engine.engine import DialingEngine
 from dialer.errors import DialerError
 
@@ -17,9 +18,9 @@ from dialer.errors import DialerError
 class AutoWrapUpDesk:
     """A :class:`~dialer.engine.ports.ScreenNotifier` whose agents wrap up on their own."""
 
-    def __init__(self, wrap_up_s: float = 0.5, disposition: str = "reached") -> None:
+    def __init__(self, wrap_up_s: float = 0.5, result: CycleResult = CycleResult.REACHED) -> None:
         self.wrap_up_s = wrap_up_s
-        self.disposition = disposition
+        self.result = result
         self.engine: DialingEngine | None = None
         self.popped: dict[str, list[str]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -42,4 +43,4 @@ class AutoWrapUpDesk:
         await asyncio.sleep(self.wrap_up_s)
         if self.engine is not None:
             with contextlib.suppress(DialerError):
-                await self.engine.finish_wrap_up(agent, self.disposition)
+                await self.engine.finish_wrap_up(agent, self.result)

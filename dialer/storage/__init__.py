@@ -9,7 +9,6 @@ never to sessions::
 """
 
 from dialer.core.pacing import PacingMode
-from dialer.core.planning import CycleResult as PersonResult
 from dialer.storage.callbacks import CallbackRepository
 from dialer.storage.campaigns import CampaignRepository, CycleRepository
 from dialer.storage.database import (
@@ -22,16 +21,11 @@ from dialer.storage.database import (
 from dialer.storage.ledger import AttemptLedger
 from dialer.storage.models import (
     Attempt,
-    AttemptKind,
-    AttemptState,
     Callback,
     Campaign,
-    CampaignKind,
-    CampaignState,
     Cycle,
-    CycleResult,
+    CycleResultRow,
     Person,
-    PhoneKind,
     PhoneNumber,
 )
 from dialer.storage.people import PersonRecord, PersonRepository, PhoneRecord
@@ -39,25 +33,19 @@ from dialer.storage.results import CycleResultRepository
 
 __all__ = [
     "Attempt",
-    "AttemptKind",
     "AttemptLedger",
-    "AttemptState",
     "Callback",
     "CallbackRepository",
     "Campaign",
-    "CampaignKind",
     "CampaignRepository",
-    "CampaignState",
     "Cycle",
     "CycleRepository",
-    "CycleResult",
     "CycleResultRepository",
+    "CycleResultRow",
     "PacingMode",
     "Person",
     "PersonRecord",
     "PersonRepository",
-    "PersonResult",
-    "PhoneKind",
     "PhoneNumber",
     "PhoneRecord",
     "SessionFactory",

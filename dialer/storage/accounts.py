@@ -10,9 +10,11 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 
+from dialer.core.roles import Role
 from dialer.errors import ConflictError, NotFoundError
+from dialer.storage.account_rows import Account, WebSession
 from dialer.storage.database import SessionFactory, transaction
-from dialer.storage.web_models import Account, Role, Team, WebSession
+from dialer.storage.team_rows import Team
 
 
 class AccountRepository:

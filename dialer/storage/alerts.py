@@ -18,19 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from dialer.errors import ConflictError, NotFoundError
-from dialer.storage.database import SessionFactory, transaction
-from dialer.storage.models import Person
-from dialer.storage.web_models import (
+from dialer.storage.alert_rows import (
     Alert,
     AlertDelivery,
     AlertState,
-    CallSheet,
     DeliveryChannel,
     DeliveryReason,
     DeliveryState,
-    Team,
-    TeamContact,
 )
+from dialer.storage.call_sheet_rows import CallSheet
+from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.models import Person
+from dialer.storage.team_rows import Team, TeamContact
 
 
 @dataclass(frozen=True)

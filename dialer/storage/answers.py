@@ -16,10 +16,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from dialer.core.attempts import Disposition
 from dialer.errors import ConflictError, NotFoundError
+from dialer.storage.alert_rows import Alert
 from dialer.storage.alerts import NewAlert, stage_alerts
+from dialer.storage.call_sheet_rows import Answer, CallSheet
 from dialer.storage.database import SessionFactory, transaction
-from dialer.storage.web_models import Alert, Answer, CallSheet, Disposition
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dialer.errors import ConflictError, InputError, NotFoundError
+from dialer.storage.account_rows import Account
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Base
-from dialer.storage.web_models import Account
 
 TOKEN_PREFIX = "dlr_"  # noqa: S105 - a prefix, not a secret
 

@@ -21,11 +21,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, distinct, extract, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialer.core.attempts import AttemptState, Disposition
+from dialer.core.campaigns import CampaignState
 from dialer.core.outcomes import CallOutcome
+from dialer.storage.alert_rows import Alert, AlertState
+from dialer.storage.call_sheet_rows import CallSheet
 from dialer.storage.database import SessionFactory, transaction
-from dialer.storage.models import Attempt, AttemptState, Campaign, CampaignState, Cycle
+from dialer.storage.models import Attempt, Campaign, Cycle
 from dialer.storage.schedule import CycleMember, MemberStatus
-from dialer.storage.web_models import Alert, AlertState, CallSheet, Disposition
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,16 +22,17 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Result, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialer.core.attempts import (
+    ATTEMPT_STATE_RANK,
+    IN_FLIGHT_STATES,
+    AttemptKind,
+    AttemptState,
+    CycleResult,
+)
 from dialer.core.outcomes import CallOutcome
 from dialer.errors import ConflictError, InputError, NotFoundError
 from dialer.storage.database import SessionFactory, transaction
-from dialer.storage.models import (
-    ATTEMPT_STATE_RANK,
-    IN_FLIGHT_STATES,
-    Attempt,
-    AttemptKind,
-    AttemptState,
-)
+from dialer.storage.models import Attempt
 
 #: the timestamp column set when an attempt enters a state
 _STAMPED: dict[AttemptState, str] = {
@@ -147,13 +148,16 @@ class AttemptLedger:
             if not await _move(session, attempt_id, earlier_states(state), values):
                 await _refuse(session, attempt_id, state)
 
-    async def wrap_up_done(self, attempt_id: str, *, at: datetime, disposition: str | None) -> None:
-        """The agent ended the call's wrap-up with ``disposition`` (whatever its state)."""
+    async def wrap_up_done(
+        self, attempt_id: str, *, at: datetime, result: CycleResult | None
+    ) -> None:
+        """The agent ended the call's wrap-up; ``result`` is what its disposition gave the
+        person (whatever the attempt's state)."""
         async with transaction(self._sessions) as session:
             await session.execute(
                 update(Attempt)
                 .where(Attempt.id == attempt_id)
-                .values(wrap_up_done_at=at, disposition=disposition)
+                .values(wrap_up_done_at=at, disposition=result)
             )
 
     async def get(self, attempt_id: str) -> Attempt:

@@ -33,9 +33,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from dialer.core.attempts import AttemptKind, AttemptState, CycleResult
+from dialer.core.campaigns import CampaignKind, CampaignState
 from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing import PacingMode
-from dialer.core.planning import CycleResult as PersonResult
+from dialer.core.phones import PhoneKind
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -61,68 +63,8 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-class PhoneKind(StrEnum):
-    MOBILE = "mobile"
-    LANDLINE = "landline"
-    VOIP = "voip"
-    OTHER = "other"
-
-
-class CampaignKind(StrEnum):
-    HEATWAVE = "heatwave"
-    COLD_SPELL = "cold_spell"
-    EPIDEMIC = "epidemic"
-    OTHER = "other"
-
-
-class CampaignState(StrEnum):
-    DRAFT = "draft"
-    RUNNING = "running"
-    PAUSED = "paused"
-    STOPPED = "stopped"
-    FINISHED = "finished"
-
-
-class AttemptKind(StrEnum):
-    AUTOMATIC = "automatic"
-    CALLBACK = "callback"
-    PREVIEW = "preview"
-
-
-class AttemptState(StrEnum):
-    """planned → dialing → ringing → answered → bridged → ended, or → failed/ended from any
-    state before. States only move forward (see :data:`ATTEMPT_STATE_RANK`)."""
-
-    PLANNED = "planned"
-    DIALING = "dialing"
-    RINGING = "ringing"
-    ANSWERED = "answered"
-    BRIDGED = "bridged"
-    ENDED = "ended"
-    FAILED = "failed"
-
-
-#: a state may only move to a state of strictly higher rank; ended and failed are final
-ATTEMPT_STATE_RANK: dict[AttemptState, int] = {
-    AttemptState.PLANNED: 0,
-    AttemptState.DIALING: 1,
-    AttemptState.RINGING: 2,
-    AttemptState.ANSWERED: 3,
-    AttemptState.BRIDGED: 4,
-    AttemptState.ENDED: 5,
-    AttemptState.FAILED: 5,
-}
-
-#: states of an attempt that Asterisk may still be handling
-IN_FLIGHT_STATES: tuple[AttemptState, ...] = (
-    AttemptState.DIALING,
-    AttemptState.RINGING,
-    AttemptState.ANSWERED,
-    AttemptState.BRIDGED,
-)
-
-
-def _enum(cls: type[StrEnum], length: int = 16) -> Enum:
+def stored_enum(cls: type[StrEnum], length: int = 16) -> Enum:
+    """A column of ``cls``'s values, stored as ``VARCHAR(length)`` (no database enum type)."""
     return Enum(
         cls,
         native_enum=False,
@@ -200,7 +142,7 @@ class PhoneNumber(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
     position: Mapped[int]
     e164: Mapped[str] = mapped_column(String(20), index=True)
-    kind: Mapped[PhoneKind] = mapped_column(_enum(PhoneKind))
+    kind: Mapped[PhoneKind] = mapped_column(stored_enum(PhoneKind))
     #: another person on the register (e.g. a spouse) has this number too
     shared_with_other_person: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -215,12 +157,12 @@ class Campaign(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    kind: Mapped[CampaignKind] = mapped_column(_enum(CampaignKind))
+    kind: Mapped[CampaignKind] = mapped_column(stored_enum(CampaignKind))
     questionnaire_id: Mapped[str] = mapped_column(String(100))
     questionnaire_version: Mapped[str] = mapped_column(String(50))
     calling_windows: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     retry_policy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    pacing_mode: Mapped[PacingMode] = mapped_column(_enum(PacingMode))
+    pacing_mode: Mapped[PacingMode] = mapped_column(stored_enum(PacingMode))
     caller_id: Mapped[str] = mapped_column(String(20))
     #: answering-machine detection (Asterisk AMD()); off by default: it takes ~2 s and
     #: calls slow or silent elderly people machines
@@ -230,7 +172,7 @@ class Campaign(Base):
     #: the pacing's dial level cap: calls in progress per agent logged in and not paused
     #: (1 to 10; migration 0007)
     max_lines_per_agent: Mapped[float] = mapped_column(Float, default=3.0)
-    state: Mapped[CampaignState] = mapped_column(_enum(CampaignState))
+    state: Mapped[CampaignState] = mapped_column(stored_enum(CampaignState))
     created_at: Mapped[datetime]
 
     def __repr__(self) -> str:
@@ -268,9 +210,9 @@ class Attempt(Base):
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
     number: Mapped[str] = mapped_column(String(20))
-    kind: Mapped[AttemptKind] = mapped_column(_enum(AttemptKind))
-    state: Mapped[AttemptState] = mapped_column(_enum(AttemptState))
-    outcome: Mapped[CallOutcome | None] = mapped_column(_enum(CallOutcome, 20))
+    kind: Mapped[AttemptKind] = mapped_column(stored_enum(AttemptKind))
+    state: Mapped[AttemptState] = mapped_column(stored_enum(AttemptState))
+    outcome: Mapped[CallOutcome | None] = mapped_column(stored_enum(CallOutcome, 20))
     hangup_cause: Mapped[int | None]
     sip_status: Mapped[int | None]
     planned_for: Mapped[datetime]
@@ -280,9 +222,10 @@ class Attempt(Base):
     ended_at: Mapped[datetime | None]
     agent: Mapped[str | None] = mapped_column(String(100))
     node: Mapped[str | None] = mapped_column(String(100))
-    #: when the agent finished the wrap-up, and the disposition they chose (migration 0002)
+    #: when the agent finished the wrap-up, and the person's result their disposition gave
+    #: (None: it gave none; migration 0002)
     wrap_up_done_at: Mapped[datetime | None]
-    disposition: Mapped[str | None] = mapped_column(String(20))
+    disposition: Mapped[CycleResult | None] = mapped_column(stored_enum(CycleResult, 20))
 
     def __repr__(self) -> str:
         return f"Attempt(id={self.id!r}, state={self.state.value})"
@@ -308,7 +251,7 @@ class Callback(Base):
         return f"Callback(id={self.id}, person_id={self.person_id}, done={self.done})"
 
 
-class CycleResult(Base):
+class CycleResultRow(Base):
     """What finally became of a person in a cycle (one per person and cycle)."""
 
     __tablename__ = "cycle_results"
@@ -317,9 +260,9 @@ class CycleResult(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
-    result: Mapped[PersonResult] = mapped_column(_enum(PersonResult))
+    result: Mapped[CycleResult] = mapped_column(stored_enum(CycleResult))
     decided_at: Mapped[datetime]
     note: Mapped[str] = mapped_column(Text, default="")
 
     def __repr__(self) -> str:
-        return f"CycleResult(cycle_id={self.cycle_id}, person_id={self.person_id})"
+        return f"CycleResultRow(cycle_id={self.cycle_id}, person_id={self.person_id})"

@@ -26,9 +26,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import selectinload
 
+from dialer.core.phones import PhoneKind
 from dialer.errors import NotFoundError, StorageError
 from dialer.storage.database import SessionFactory, transaction
-from dialer.storage.models import Base, Person, PhoneKind
+from dialer.storage.models import Base, Person
 from dialer.storage.staging import PERSON_COLUMNS
 
 _T = TypeVar("_T")

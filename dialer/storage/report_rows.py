@@ -11,13 +11,15 @@ from datetime import datetime
 from sqlalchemy import Subquery, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialer.core.attempts import CycleResult
 from dialer.core.outcomes import CallOutcome
-from dialer.core.planning import CycleResult as PersonResult
 from dialer.errors import NotFoundError
+from dialer.storage.alert_rows import Alert
+from dialer.storage.call_sheet_rows import CallSheet
 from dialer.storage.database import SessionFactory, transaction
-from dialer.storage.models import Attempt, Campaign, Cycle, CycleResult, Person, PhoneNumber
+from dialer.storage.models import Attempt, Campaign, Cycle, CycleResultRow, Person, PhoneNumber
 from dialer.storage.schedule import CycleMember
-from dialer.storage.web_models import Alert, CallSheet, Team
+from dialer.storage.team_rows import Team
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ class SheetRow:
 class ResultRow:
     cycle_id: int
     person_id: int
-    result: PersonResult
+    result: CycleResult
     decided_at: datetime
     note: str
 
@@ -227,8 +229,8 @@ def _member_ids(cycle_ids: list[int]) -> Subquery:
             CycleMember.cycle_id.in_(cycle_ids)
         ),
         select(Attempt.cycle_id, Attempt.person_id).where(Attempt.cycle_id.in_(cycle_ids)),
-        select(CycleResult.cycle_id, CycleResult.person_id).where(
-            CycleResult.cycle_id.in_(cycle_ids)
+        select(CycleResultRow.cycle_id, CycleResultRow.person_id).where(
+            CycleResultRow.cycle_id.in_(cycle_ids)
         ),
     ).subquery()
 
@@ -320,7 +322,9 @@ async def _sheets(session: AsyncSession, cycle_ids: list[int]) -> tuple[SheetRow
 
 async def _results(session: AsyncSession, cycle_ids: list[int]) -> tuple[ResultRow, ...]:
     results = await session.scalars(
-        select(CycleResult).where(CycleResult.cycle_id.in_(cycle_ids)).order_by(CycleResult.id)
+        select(CycleResultRow)
+        .where(CycleResultRow.cycle_id.in_(cycle_ids))
+        .order_by(CycleResultRow.id)
     )
     return tuple(
         ResultRow(r.cycle_id, r.person_id, r.result, r.decided_at, r.note) for r in results

@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from dialer.core.planning import CycleResult as PersonResult
+from dialer.core.attempts import CycleResult
 from dialer.errors import ConflictError
 from dialer.storage.database import SessionFactory, transaction
-from dialer.storage.models import CycleResult, Person
+from dialer.storage.models import CycleResultRow, Person
 
 
 class CycleResultRepository:
@@ -24,18 +24,18 @@ class CycleResultRepository:
         *,
         cycle_id: int,
         person_id: int,
-        result: PersonResult,
+        result: CycleResult,
         decided_at: datetime,
         note: str = "",
         replace: bool = False,
-    ) -> CycleResult:
+    ) -> CycleResultRow:
         """A person's final result in a cycle. Raises :class:`ConflictError` when one is
         already recorded, unless ``replace`` (a supervisor's correction)."""
         async with transaction(self._sessions) as session:
             existing = await session.scalar(
-                select(CycleResult)
-                .where(CycleResult.cycle_id == cycle_id)
-                .where(CycleResult.person_id == person_id)
+                select(CycleResultRow)
+                .where(CycleResultRow.cycle_id == cycle_id)
+                .where(CycleResultRow.person_id == person_id)
                 .with_for_update()
             )
             if existing is not None and not replace:
@@ -44,27 +44,27 @@ class CycleResultRepository:
                     f"in cycle {cycle_id}"
                 )
             if existing is None:
-                existing = CycleResult(cycle_id=cycle_id, person_id=person_id)
+                existing = CycleResultRow(cycle_id=cycle_id, person_id=person_id)
                 session.add(existing)
             existing.result = result
             existing.decided_at = decided_at
             existing.note = note
         return existing
 
-    async def get(self, cycle_id: int, person_id: int) -> CycleResult | None:
+    async def get(self, cycle_id: int, person_id: int) -> CycleResultRow | None:
         async with transaction(self._sessions) as session:
             return await session.scalar(
-                select(CycleResult)
-                .where(CycleResult.cycle_id == cycle_id)
-                .where(CycleResult.person_id == person_id)
+                select(CycleResultRow)
+                .where(CycleResultRow.cycle_id == cycle_id)
+                .where(CycleResultRow.person_id == person_id)
             )
 
-    async def counts(self, cycle_id: int) -> dict[PersonResult, int]:
+    async def counts(self, cycle_id: int) -> dict[CycleResult, int]:
         async with transaction(self._sessions) as session:
             rows = await session.execute(
-                select(CycleResult.result, func.count())
-                .where(CycleResult.cycle_id == cycle_id)
-                .group_by(CycleResult.result)
+                select(CycleResultRow.result, func.count())
+                .where(CycleResultRow.cycle_id == cycle_id)
+                .group_by(CycleResultRow.result)
             )
             return dict(rows.all())
 
@@ -73,9 +73,9 @@ class CycleResultRepository:
         name, with their numbers (people removed from the register since included)."""
         statement = (
             select(Person)
-            .join(CycleResult, CycleResult.person_id == Person.id)
-            .where(CycleResult.cycle_id == cycle_id)
-            .where(CycleResult.result == PersonResult.NEVER_REACHED)
+            .join(CycleResultRow, CycleResultRow.person_id == Person.id)
+            .where(CycleResultRow.cycle_id == cycle_id)
+            .where(CycleResultRow.result == CycleResult.NEVER_REACHED)
             .order_by(Person.last_name, Person.first_name, Person.id)
             .options(selectinload(Person.phones))
         )

@@ -26,17 +26,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from dialer.core.attempts import AttemptKind, AttemptState
 from dialer.storage.database import SessionFactory, transaction
-from dialer.storage.models import (
-    Attempt,
-    AttemptKind,
-    AttemptState,
-    Base,
-    Person,
-    PhoneNumber,
-    UtcDateTime,
-    _enum,
-)
+from dialer.storage.models import Attempt, Base, Person, PhoneNumber, UtcDateTime, stored_enum
 
 
 class MemberStatus(StrEnum):
@@ -58,10 +50,10 @@ class CycleMember(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
-    status: Mapped[MemberStatus] = mapped_column(_enum(MemberStatus))
+    status: Mapped[MemberStatus] = mapped_column(stored_enum(MemberStatus))
     next_due_at: Mapped[datetime | None]
     next_number: Mapped[str | None] = mapped_column(String(20))
-    next_kind: Mapped[AttemptKind] = mapped_column(_enum(AttemptKind))
+    next_kind: Mapped[AttemptKind] = mapped_column(stored_enum(AttemptKind))
     attempt_id: Mapped[str | None] = mapped_column(String(36))  # the attempt in flight
 
     def __repr__(self) -> str:

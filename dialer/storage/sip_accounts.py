@@ -16,9 +16,9 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dialer.errors import NotFoundError
+from dialer.storage.account_rows import Account
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Base
-from dialer.storage.web_models import Account
 
 #: the realm Asterisk's PJSIP challenges with by default
 SIP_REALM = "asterisk"

@@ -7,9 +7,11 @@ from collections.abc import Sequence
 
 from sqlalchemy import delete, select
 
+from dialer.core.roles import Role
 from dialer.errors import ConflictError, InputError, NotFoundError
+from dialer.storage.account_rows import Account, WebSession
 from dialer.storage.database import SessionFactory, transaction
-from dialer.storage.web_models import Account, Role, Team, WebSession
+from dialer.storage.team_rows import Team
 
 
 async def end_web_sessions(sessions: SessionFactory, username: str) -> int:

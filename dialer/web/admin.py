@@ -6,9 +6,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from dialer.desk.accounts import ROLE_LABELS, create_account
+from dialer.core.labels import ROLE_LABELS
+from dialer.core.roles import Role
+from dialer.desk.accounts import create_account
 from dialer.errors import ConflictError, InputError
-from dialer.storage.web_models import Role
 from dialer.web.failures import french_message
 from dialer.web.service import authenticated, for_form, web
 

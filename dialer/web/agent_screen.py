@@ -16,11 +16,12 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from dialer.core.agent_states import AgentState
-from dialer.desk.call_view import DISPOSITION_LABELS
+from dialer.core.attempts import Disposition
+from dialer.core.labels import DISPOSITION_LABELS
+from dialer.core.roles import Role
 from dialer.desk.port import PAUSE_REASONS, AgentDesk, seat_of
 from dialer.engine.engine import WrapUp
 from dialer.errors import ConflictError, InputError, NotFoundError
-from dialer.storage.web_models import Disposition, Role
 from dialer.web.auth import User, same_origin, session_token
 from dialer.web.service import authenticated, for_script, web
 
@@ -238,7 +239,7 @@ async def submit_sheet(request: Request) -> Response:
     wrap_up = WrapUp.NONE
     if service.desk is not None:
         wrap_up = await service.desk.give_disposition(
-            user.username, attempt_id, result.engine_disposition
+            user.username, attempt_id, result.person_result
         )
     if wrap_up is WrapUp.DONE:
         service.screens.forget(user.username, attempt_id)

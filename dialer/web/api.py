@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from dialer.campaigns.templates import TEMPLATES
+from dialer.core.roles import Role
 from dialer.desk.operations import (
     agent_json,
     create_agent,
@@ -40,7 +41,6 @@ from dialer.desk.operations import (
 from dialer.errors import InputError, NotFoundError
 from dialer.storage.alerts import ContactRecord, TeamRepository
 from dialer.storage.audit import AuditFilter
-from dialer.storage.web_models import Role
 from dialer.web.api_models import (
     AgentCreate,
     CampaignCreate,

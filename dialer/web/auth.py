@@ -25,11 +25,12 @@ from urllib.parse import urlsplit
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 
+from dialer.core.roles import Role
 from dialer.desk.passwords import Passwords
 from dialer.errors import ConfigurationError
+from dialer.storage.account_rows import Account
 from dialer.storage.accounts import AccountRepository, WebSessionRepository
 from dialer.storage.database import SessionFactory
-from dialer.storage.web_models import Account, Role
 
 SESSION_COOKIE = "dialer_session"
 LOGIN_COOKIE = "dialer_login"

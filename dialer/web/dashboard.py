@@ -20,9 +20,9 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from dialer.core.agent_states import AgentState
+from dialer.core.labels import AGENT_STATE_LABELS
+from dialer.core.roles import Role
 from dialer.dashboard.live import LiveDashboard
-from dialer.desk.port import STATE_LABELS
-from dialer.storage.web_models import Role
 from dialer.web.auth import same_origin, session_token
 from dialer.web.service import authenticated, web
 
@@ -67,7 +67,7 @@ async def dashboard_page(request: Request) -> Response:
             "user": user,
             "zone": str(service.zone),
             "agent_states": [
-                (state.value, STATE_LABELS[state])
+                (state.value, AGENT_STATE_LABELS[state])
                 for state in AgentState
                 if state is not AgentState.LOGGED_OUT
             ],

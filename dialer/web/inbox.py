@@ -7,8 +7,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from dialer.core.roles import Role
 from dialer.errors import ConflictError
-from dialer.storage.web_models import AlertState, Role
+from dialer.storage.alert_rows import AlertState
 from dialer.web.service import authenticated, for_form, web
 
 ACK_ROLES = (Role.TEAM_MEMBER, Role.SUPERVISOR)

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from dialer.storage.web_models import Role
+from dialer.core.roles import Role
 from dialer.web.auth import LOGIN_COOKIE, SESSION_COOKIE, session_token
 from dialer.web.service import authenticated, for_form, web
 

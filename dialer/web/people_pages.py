@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from dialer.core.roles import Role
 from dialer.desk.operations import (
     create_team,
     import_register_upload,
@@ -21,7 +22,6 @@ from dialer.desk.operations import (
 )
 from dialer.errors import ConflictError, InputError, NotFoundError
 from dialer.storage.alerts import TeamRepository
-from dialer.storage.web_models import Role
 from dialer.web.failures import french_message
 from dialer.web.service import authenticated, for_form, steering, web
 

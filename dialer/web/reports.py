@@ -17,6 +17,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from dialer.core.labels import ISSUE_LABELS
+from dialer.core.roles import Role
 from dialer.errors import InputError, NotFoundError
 from dialer.reports import tables
 from dialer.reports.exports import (
@@ -28,7 +30,6 @@ from dialer.reports.exports import (
 )
 from dialer.reports.service import Report, ReportBuilder
 from dialer.storage.report_rows import ReportRowsRepository
-from dialer.storage.web_models import Role
 from dialer.web.service import authenticated, web
 
 VIEWERS = (Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR)
@@ -262,7 +263,7 @@ def billing_json(report: Report) -> dict[str, Any]:
             "issues": [
                 {
                     "kind": issue.kind.value,
-                    "label": issue.label,
+                    "label": ISSUE_LABELS[issue.kind],
                     "sheet_id": issue.sheet_id,
                     "attempt_id": issue.attempt_id,
                 }

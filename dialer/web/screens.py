@@ -21,9 +21,10 @@ from datetime import datetime
 from typing import Any
 
 from dialer.core.agent_states import AgentState
+from dialer.core.labels import AGENT_STATE_LABELS
 from dialer.core.seats import Seat
 from dialer.desk.call_view import CallViews
-from dialer.desk.port import STATE_LABELS, AgentDesk, seat_of
+from dialer.desk.port import AgentDesk, seat_of
 from dialer.errors import DialerError
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def state_json(seat: Seat | None, now: datetime) -> dict[str, Any]:
     if seat is None:
         return {
             "state": AgentState.LOGGED_OUT.value,
-            "label": STATE_LABELS[AgentState.LOGGED_OUT],
+            "label": AGENT_STATE_LABELS[AgentState.LOGGED_OUT],
             "seconds": 0,
             "pause_reason": None,
             "attempt_id": None,
@@ -45,7 +46,7 @@ def state_json(seat: Seat | None, now: datetime) -> dict[str, Any]:
         }
     return {
         "state": seat.state.value,
-        "label": STATE_LABELS[seat.state],
+        "label": AGENT_STATE_LABELS[seat.state],
         "seconds": int(seat.seconds_in_state(now)),
         "pause_reason": seat.pause_reason,
         "attempt_id": seat.attempt_id,

@@ -12,6 +12,7 @@ from starlette.templating import Jinja2Templates
 
 from dialer.alerts.dispatcher import AlertDispatcher
 from dialer.campaigns.control import CampaignControl
+from dialer.core.roles import Role
 from dialer.desk.call_sheets import CallSheets
 from dialer.desk.operations import Steering
 from dialer.desk.port import AgentDesk
@@ -20,7 +21,6 @@ from dialer.questionnaire_files import QuestionnaireCatalog
 from dialer.storage.accounts import AccountRepository
 from dialer.storage.alerts import AlertRepository, TeamRepository
 from dialer.storage.database import SessionFactory
-from dialer.storage.web_models import Role
 from dialer.web.auth import (
     CSRF_HEADER,
     Authenticator,

@@ -17,22 +17,21 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from dialer.campaigns.control import STATE_LABELS
 from dialer.campaigns.templates import TEMPLATES
+from dialer.core.labels import AGENT_STATE_LABELS, CAMPAIGN_STATE_LABELS, PACING_MODE_LABELS
 from dialer.core.pacing import (
     ABANDON_RATE_CEILING,
     MAX_LINES_PER_AGENT,
     MIN_LINES_PER_AGENT,
     PacingMode,
 )
+from dialer.core.roles import Role
 from dialer.desk.operations import (
     force_logout,
     reset_sip,
 )
-from dialer.desk.port import STATE_LABELS as AGENT_STATE_LABELS
 from dialer.errors import ConflictError, InputError
 from dialer.storage.audit import AuditFilter
-from dialer.storage.web_models import Role
 from dialer.web.auth import User
 from dialer.web.failures import french_message
 from dialer.web.service import authenticated, campaign_control, for_form, steering, web
@@ -41,11 +40,6 @@ SUPERVISORS = (Role.SUPERVISOR,)
 STAFF = (Role.SUPERVISOR, Role.ADMINISTRATOR)
 VIEWERS = (Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR)
 
-PACING_LABELS: dict[PacingMode, str] = {
-    PacingMode.PREVIEW: "Aperçu (l'agent lance chaque appel)",
-    PacingMode.PROGRESSIVE: "Progressif (un appel par agent libre)",
-    PacingMode.PREDICTIVE: "Prédictif (anticipe les fins d'appel)",
-}
 ACTIONS: dict[str, tuple[str, str]] = {
     # path word: (CampaignControl method, French past participle for the notice)
     "demarrer": ("start", "démarrée"),
@@ -77,8 +71,8 @@ async def campaigns_page(
             "user": user,
             "campaigns": await control.list(),
             "templates": TEMPLATES,
-            "pacing_labels": PACING_LABELS,
-            "state_labels": STATE_LABELS,
+            "pacing_labels": PACING_MODE_LABELS,
+            "state_labels": CAMPAIGN_STATE_LABELS,
             "ceiling_percent": ABANDON_RATE_CEILING * 100,
             "lines_per_agent_range": (MIN_LINES_PER_AGENT, MAX_LINES_PER_AGENT),
             "can_steer": user.role is Role.SUPERVISOR,
@@ -163,7 +157,7 @@ async def change_pacing(request: Request) -> Response:
             max_lines_per_agent=lines,
         )
         return (
-            f"Rythme de « {view.name} » : {PACING_LABELS[view.pacing_mode]}, {percent:g} %, "
+            f"Rythme de « {view.name} » : {PACING_MODE_LABELS[view.pacing_mode]}, {percent:g} %, "
             f"{view.max_lines_per_agent:g} lignes par agent au plus"
         )
 

@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from dialer.desk.port import STATE_LABELS
-from dialer.storage.web_models import Role
+from dialer.core.labels import AGENT_STATE_LABELS
+from dialer.core.roles import Role
 from dialer.web.service import WebService, authenticated, web
 
 VIEWERS = (Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR)
@@ -36,7 +36,8 @@ async def supervision_page(request: Request) -> Response:
         {
             "user": user,
             "seats": [
-                (seat, STATE_LABELS[seat.state], int(seat.seconds_in_state(now))) for seat in seats
+                (seat, AGENT_STATE_LABELS[seat.state], int(seat.seconds_in_state(now)))
+                for seat in seats
             ],
             "stats": statistics(service),
             "rows": await service.alerts.open_alerts(),

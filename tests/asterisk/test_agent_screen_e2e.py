@@ -31,8 +31,8 @@ from sqlalchemy import select
 
 from dialer.campaigns.start import start_campaign
 from dialer.campaigns.templates import template
+from dialer.core.attempts import AttemptState, CycleResult, Disposition
 from dialer.core.outcomes import CallOutcome
-from dialer.core.planning import CycleResult as PersonResult
 from dialer.core.planning import RetryPolicy
 from dialer.core.scoring import score
 from dialer.core.windows import CallingWindows, OpeningInterval
@@ -44,6 +44,8 @@ from dialer.rig.demo_accounts import TEAM_MEMBER, TEAM_NAME, provision_demo_peop
 from dialer.rig.world import SimulatedWorld
 from dialer.server import QUESTIONNAIRES, running_service
 from dialer.settings import Settings, WebSettings
+from dialer.storage.alert_rows import Alert, AlertState
+from dialer.storage.call_sheet_rows import Answer, CallSheet
 from dialer.storage.database import (
     SessionFactory,
     create_engine,
@@ -51,9 +53,9 @@ from dialer.storage.database import (
     migrate_engine,
     transaction,
 )
-from dialer.storage.models import Attempt, AttemptState, CycleResult, Person
+from dialer.storage.models import Attempt, CycleResultRow, Person
 from dialer.storage.schedule import CycleSchedule, MemberStatus
-from dialer.storage.web_models import Alert, AlertState, Answer, CallSheet, Disposition, Team
+from dialer.storage.team_rows import Team
 from dialer.telephony.ami import AmiClient
 from tests.browser.helpers import Browser, Page, login, require_chromium
 
@@ -330,7 +332,7 @@ class Stored:
     sheets: dict[str, CallSheet]
     answers: dict[int, dict[str, object]]
     alerts: list[Alert]
-    results: dict[int, PersonResult]
+    results: dict[int, CycleResult]
     team: Team
 
 
@@ -350,7 +352,7 @@ async def stored(sessions: SessionFactory, cycle_id: int) -> Stored:
         results = {
             r.person_id: r.result
             for r in await session.scalars(
-                select(CycleResult).where(CycleResult.cycle_id == cycle_id)
+                select(CycleResultRow).where(CycleResultRow.cycle_id == cycle_id)
             )
         }
         team = (await session.scalars(select(Team).where(Team.name == TEAM_NAME))).one()
@@ -430,7 +432,7 @@ async def test_an_agent_in_chromium_handles_real_calls_and_the_team_acknowledges
     assert sheet.note == AGENT_NOTE
     assert data.answers[sheet.id] == ANSWERS
     assert first.disposition == "reached"
-    assert data.results[first.person_id] is PersonResult.REACHED
+    assert data.results[first.person_id] is CycleResult.REACHED
     canicule = load_questionnaires(QUESTIONNAIRES).get("canicule", 1)
     expected = score(canicule, ANSWERS)
     assert sheet.risk_level == expected.risk_level == "modéré"
@@ -457,5 +459,5 @@ async def test_an_agent_in_chromium_handles_real_calls_and_the_team_acknowledges
         other = data.sheets[attempt.id]
         assert other.disposition is disposition
         assert attempt.disposition == disposition.value
-        assert data.results[attempt.person_id] is PersonResult(disposition.value)
+        assert data.results[attempt.person_id] is CycleResult(disposition.value)
     assert len(data.results) == len(PEOPLE)

@@ -36,7 +36,7 @@ from dialer.storage.database import (
     migrate_engine,
     transaction,
 )
-from dialer.storage.models import Attempt, CycleResult
+from dialer.storage.models import Attempt, CycleResultRow
 from dialer.storage.schedule import CycleSchedule, MemberStatus
 from dialer.telephony.ami import AmiClient
 from dialer.telephony.node import AsteriskNode
@@ -228,7 +228,7 @@ async def test_a_campaign_of_200_people_with_5_agents_matches_asterisks_records(
             assert record["disposition"] == "BUSY"
     assert len([a for a in attempts if a.id in cdr]) == len(attempts)
     async with transaction(sessions) as session:
-        results = list(await session.scalars(select(CycleResult)))
+        results = list(await session.scalars(select(CycleResultRow)))
     assert len(results) == 200
     per_person: dict[int, int] = {}
     for attempt in attempts:

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from dialer.core.attempts import AttemptState, Disposition
 from dialer.core.outcomes import CallOutcome
 from dialer.rig.asterisk import Rig
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
@@ -29,10 +30,11 @@ from dialer.rig.robot_agents import Ending, Health, Persona, PersonaDeck, RobotA
 from dialer.rig.world import SimulatedWorld
 from dialer.server import running_service
 from dialer.settings import Settings
+from dialer.storage.alert_rows import Alert, AlertState
+from dialer.storage.call_sheet_rows import CallSheet
 from dialer.storage.database import SessionFactory, transaction
-from dialer.storage.models import Attempt, AttemptState
+from dialer.storage.models import Attempt
 from dialer.storage.schedule import CycleMember, CycleSchedule, MemberStatus
-from dialer.storage.web_models import Alert, AlertState, CallSheet, Disposition
 from dialer.telephony.ami import AmiClient
 from tests.asterisk.test_robot_agents import PASSWORD, SECRET_KEY, prepare, service_settings
 from tests.asterisk.test_robot_agents import write_register as write_people

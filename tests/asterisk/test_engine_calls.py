@@ -13,7 +13,8 @@ import pytest_asyncio
 
 from dialer.core.agent_states import AgentState
 from dialer.core.outcomes import CallOutcome
-from dialer.engine.engine import DialingEngine, DialPlan
+from dialer.core.pacing import PacingDecision
+from dialer.engine.engine import DialingEngine
 from dialer.engine.ports import PlannedDial
 from dialer.rig.asterisk import Rig
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
@@ -24,9 +25,9 @@ from dialer.telephony.node import AsteriskNode
 from tests.fakes import MemoryAttemptLog, MemoryQueue
 
 
-def progressive(engine: DialingEngine, now: datetime) -> DialPlan:
+def progressive(engine: DialingEngine, now: datetime) -> PacingDecision:
     ready = engine.seats.counts()[AgentState.READY]
-    return DialPlan(max(0, ready - len(engine.calls.all())), "test pacer")
+    return PacingDecision(max(0, ready - len(engine.calls.all())), "test pacer")
 
 
 @pytest_asyncio.fixture
@@ -110,7 +111,7 @@ async def test_an_answered_person_with_no_agent_free_hears_the_information_messa
         nodes=[node],
         ledger=ledger,
         queue=queue,
-        pacer=lambda e, now: DialPlan(len(queue.pending), "dial regardless of agents"),
+        pacer=lambda e, now: PacingDecision(len(queue.pending), "dial regardless of agents"),
         tick_s=0.2,
     )
     events = ami.subscribe()

@@ -24,11 +24,10 @@ from sqlalchemy import select
 
 from dialer.campaigns.start import start_campaign
 from dialer.campaigns.templates import template
+from dialer.core.attempts import AttemptState, CycleResult, Disposition, person_result
 from dialer.core.outcomes import CallOutcome
-from dialer.core.planning import CycleResult as PersonResult
 from dialer.core.planning import RetryPolicy
 from dialer.core.windows import CallingWindows, OpeningInterval
-from dialer.desk.call_sheets import ENGINE_DISPOSITIONS
 from dialer.register.importer import import_register
 from dialer.rig.asterisk import Rig
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
@@ -44,6 +43,8 @@ from dialer.rig.robot_agents import (
 from dialer.rig.world import SimulatedWorld
 from dialer.server import running_service
 from dialer.settings import Settings, WebSettings
+from dialer.storage.alert_rows import Alert
+from dialer.storage.call_sheet_rows import Answer, CallSheet
 from dialer.storage.database import (
     SessionFactory,
     create_engine,
@@ -51,9 +52,9 @@ from dialer.storage.database import (
     migrate_engine,
     transaction,
 )
-from dialer.storage.models import Attempt, AttemptState, CycleResult
+from dialer.storage.models import Attempt, CycleResultRow
 from dialer.storage.schedule import CycleSchedule, MemberStatus
-from dialer.storage.web_models import Alert, Answer, CallSheet, Disposition, Team
+from dialer.storage.team_rows import Team
 from dialer.telephony.ami import AmiClient
 
 SECRET_KEY = "clé de test des robots, assez longue pour signer les sessions"
@@ -169,7 +170,7 @@ class Stored:
     sheets: dict[str, CallSheet]
     answers: dict[int, dict[str, object]]
     alerts: dict[int, list[Alert]]
-    results: dict[int, PersonResult]
+    results: dict[int, CycleResult]
     team: Team
 
 
@@ -186,7 +187,7 @@ async def stored(sessions: SessionFactory, cycle_id: int) -> Stored:
         results = {
             r.person_id: r.result
             for r in await session.scalars(
-                select(CycleResult).where(CycleResult.cycle_id == cycle_id)
+                select(CycleResultRow).where(CycleResultRow.cycle_id == cycle_id)
             )
         }
         team = (await session.scalars(select(Team).where(Team.name == TEAM_NAME))).one()
@@ -274,7 +275,7 @@ async def test_three_robot_agents_work_a_campaign_to_its_end_through_the_web_int
         assert attempt.agent in AGENTS
         assert attempt.bridged_at is not None
         assert attempt.wrap_up_done_at is not None
-        assert attempt.disposition == ENGINE_DISPOSITIONS[Disposition(call.disposition)]
+        assert attempt.disposition == person_result(Disposition(call.disposition))
         check_sheet(call, data)
         assert call.popped_at >= attempt.bridged_at
         pops_ms.append((call.popped_at - attempt.bridged_at).total_seconds() * 1000)
@@ -292,7 +293,7 @@ async def test_three_robot_agents_work_a_campaign_to_its_end_through_the_web_int
     assert len(complete) >= 8
     for call in complete:
         person = next(a.person_id for a in answered if a.id == call.attempt_id)
-        assert data.results[person] is PersonResult.REACHED
+        assert data.results[person] is CycleResult.REACHED
     assert len(data.results) == len(CALLEES)
 
     # every kind of person was met, and raised what they should

@@ -13,9 +13,9 @@ import pytest
 from selenium.webdriver.common.keys import Keys
 
 from dialer.alerts.messages import age_on
+from dialer.storage.alert_rows import AlertState
 from dialer.storage.alerts import AlertRepository
 from dialer.storage.answers import CallSheetRepository
-from dialer.storage.web_models import AlertState
 from tests.browser.helpers import Browser, Page, login
 from tests.browser.live_server import LiveServer
 from tests.web.support import PASSWORD, place_call

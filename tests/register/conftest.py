@@ -7,12 +7,7 @@ from pathlib import Path
 
 import pytest_asyncio
 
-from dialer.storage import (
-    SessionFactory,
-    create_engine,
-    create_session_factory,
-    migrate_engine,
-)
+from dialer.storage import SessionFactory, create_engine, create_session_factory, migrate_engine
 
 
 @pytest_asyncio.fixture

@@ -9,6 +9,7 @@ import openpyxl  # type: ignore[import-untyped]
 import pytest
 import pytest_asyncio
 
+from dialer.core.phones import PhoneKind
 from dialer.errors import InputError
 from dialer.register import (
     ImportProgress,
@@ -20,7 +21,6 @@ from dialer.register import (
 from dialer.storage import (
     Person,
     PersonRepository,
-    PhoneKind,
     SessionFactory,
     create_engine,
     create_session_factory,

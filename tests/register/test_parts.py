@@ -12,10 +12,7 @@ import pytest
 from dialer.register import ImportProgress, ImportStep, IssueKind, import_register, reading
 from dialer.register import importer as importer_module
 from dialer.register.reading import FilePart, detect_csv_layout, open_csv_part, split_csv
-from dialer.storage import (
-    PersonRepository,
-    SessionFactory,
-)
+from dialer.storage import PersonRepository, SessionFactory
 from tests.register.test_importer import HEADER, NOW, write_csv
 from tests.register.test_worker import comparable, contents
 

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dialer.core.phones import PhoneKind
 from dialer.register.phones import (
     KIND_PREFIX,
     PhoneError,
@@ -12,7 +13,7 @@ from dialer.register.phones import (
     french_kind_exactly,
     normalise_phone,
 )
-from dialer.storage import PhoneKind, PhoneRecord
+from dialer.storage import PhoneRecord
 
 
 @pytest.mark.parametrize(

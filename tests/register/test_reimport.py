@@ -12,19 +12,18 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import text
 
+from dialer.core.attempts import AttemptKind, CycleResult
+from dialer.core.campaigns import CampaignKind
 from dialer.core.outcomes import CallOutcome
 from dialer.errors import InputError
 from dialer.register import import_register
 from dialer.storage import (
-    AttemptKind,
     AttemptLedger,
-    CampaignKind,
     CampaignRepository,
     CycleRepository,
     CycleResultRepository,
     PacingMode,
     PersonRepository,
-    PersonResult,
     SessionFactory,
     create_engine,
     create_session_factory,
@@ -104,7 +103,7 @@ async def test_a_reimport_applies_the_diff_and_keeps_history(
     await CycleResultRepository(sessions).record(
         cycle_id=cycle.id,
         person_id=garcon.id,
-        result=PersonResult.NEVER_REACHED,
+        result=CycleResult.NEVER_REACHED,
         decided_at=FIRST_IMPORT,
     )
 

@@ -10,10 +10,7 @@ import pytest
 
 from dialer.errors import InputError
 from dialer.register import ImportProgress, ImportReport, ImportStep, import_register
-from dialer.storage import (
-    PersonRepository,
-    SessionFactory,
-)
+from dialer.storage import PersonRepository, SessionFactory
 from tests.register.test_importer import HEADER, NOW, ROWS, write_csv
 
 

@@ -16,14 +16,14 @@ import pytest_asyncio
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from dialer.core.campaigns import CampaignKind
+from dialer.core.phones import PhoneKind
 from dialer.storage import (
-    CampaignKind,
     CampaignRepository,
     CycleRepository,
     PacingMode,
     PersonRecord,
     PersonRepository,
-    PhoneKind,
     PhoneRecord,
     SessionFactory,
     create_engine,

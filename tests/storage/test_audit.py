@@ -11,13 +11,14 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from dialer.core.roles import Role
 from dialer.errors import ConflictError, NotFoundError
 from dialer.storage import SessionFactory
+from dialer.storage.account_rows import Account
 from dialer.storage.api_tokens import ApiTokenRepository
 from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.database import transaction
 from dialer.storage.models import Base
-from dialer.storage.web_models import Account, Role
 from tests.storage.conftest import NOW
 
 

@@ -4,16 +4,15 @@ from datetime import timedelta
 
 import pytest
 
+from dialer.core.attempts import CycleResult
+from dialer.core.campaigns import CampaignKind, CampaignState
 from dialer.errors import ConflictError, NotFoundError
 from dialer.storage import (
     CallbackRepository,
-    CampaignKind,
     CampaignRepository,
-    CampaignState,
     CycleRepository,
     CycleResultRepository,
     PacingMode,
-    PersonResult,
     SessionFactory,
 )
 
@@ -143,20 +142,20 @@ async def test_results_are_final_unless_replaced_and_feed_the_follow_up_list(
     await results.record(
         cycle_id=scene.cycle_id,
         person_id=scene.alice_id,
-        result=PersonResult.NEVER_REACHED,
+        result=CycleResult.NEVER_REACHED,
         decided_at=NOW,
     )
     await results.record(
         cycle_id=scene.cycle_id,
         person_id=scene.bob_id,
-        result=PersonResult.REACHED,
+        result=CycleResult.REACHED,
         decided_at=NOW,
     )
     with pytest.raises(ConflictError, match="already has result never_reached"):
         await results.record(
             cycle_id=scene.cycle_id,
             person_id=scene.alice_id,
-            result=PersonResult.REACHED,
+            result=CycleResult.REACHED,
             decided_at=NOW,
         )
     follow_up = await results.never_reached(scene.cycle_id)
@@ -166,15 +165,15 @@ async def test_results_are_final_unless_replaced_and_feed_the_follow_up_list(
     await results.record(
         cycle_id=scene.cycle_id,
         person_id=scene.alice_id,
-        result=PersonResult.HOSPITALISED,
+        result=CycleResult.HOSPITALISED,
         decided_at=NOW + timedelta(hours=1),
         note="hospitalisée depuis lundi",
         replace=True,
     )
     assert await results.never_reached(scene.cycle_id) == []
     assert await results.counts(scene.cycle_id) == {
-        PersonResult.HOSPITALISED: 1,
-        PersonResult.REACHED: 1,
+        CycleResult.HOSPITALISED: 1,
+        CycleResult.REACHED: 1,
     }
     stored = await results.get(scene.cycle_id, scene.alice_id)
     assert stored is not None

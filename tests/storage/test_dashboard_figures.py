@@ -18,8 +18,11 @@ from sqlalchemy import select, update
 
 from dialer.campaigns.rules import policy_to_json, windows_to_json
 from dialer.core.agent_states import AgentState
+from dialer.core.attempts import AttemptKind, AttemptState, Disposition
+from dialer.core.campaigns import CampaignKind, CampaignState
 from dialer.core.handling_time import CallTiming, summarize
 from dialer.core.outcomes import CallOutcome
+from dialer.core.phones import PhoneKind
 from dialer.core.planning import RetryPolicy
 from dialer.core.seats import SeatBoard
 from dialer.core.windows import CallingWindows, OpeningInterval
@@ -32,23 +35,19 @@ from dialer.dashboard.live import (
 )
 from dialer.storage import (
     Attempt,
-    AttemptKind,
-    AttemptState,
-    CampaignKind,
     CampaignRepository,
-    CampaignState,
     CycleRepository,
     PacingMode,
     PersonRecord,
     PersonRepository,
-    PhoneKind,
     PhoneRecord,
     SessionFactory,
 )
+from dialer.storage.alert_rows import Alert, AlertState
+from dialer.storage.call_sheet_rows import CallSheet
 from dialer.storage.database import transaction
 from dialer.storage.models import Person
 from dialer.storage.schedule import CycleMember, CycleSchedule, MemberStatus
-from dialer.storage.web_models import Alert, AlertState, CallSheet, Disposition
 
 pytestmark = pytest.mark.asyncio
 

@@ -5,8 +5,9 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, text
 
+from dialer.core.attempts import AttemptKind
 from dialer.errors import StorageError
-from dialer.storage import AttemptKind, AttemptLedger, SessionFactory
+from dialer.storage import AttemptLedger, SessionFactory
 from dialer.storage.models import Attempt
 
 from .conftest import Scene

@@ -6,16 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from dialer.core.attempts import AttemptKind, AttemptState, CycleResult
 from dialer.core.outcomes import CallOutcome
 from dialer.errors import ConflictError, InputError, NotFoundError
-from dialer.storage import (
-    AttemptKind,
-    AttemptLedger,
-    AttemptState,
-    SessionFactory,
-    create_engine,
-    create_session_factory,
-)
+from dialer.storage import AttemptLedger, SessionFactory, create_engine, create_session_factory
 from dialer.storage.models import Attempt
 
 from .conftest import NOW, Scene
@@ -70,12 +64,12 @@ async def test_the_wrap_up_is_written_with_its_disposition(
     attempt = await plan(ledger, scene)
     assert await ledger.mark_dialing(attempt.id, at=NOW)
     await ledger.close(attempt.id, CallOutcome.ANSWERED, at=NOW + timedelta(minutes=2))
-    await ledger.wrap_up_done(attempt.id, at=NOW + timedelta(minutes=3), disposition="reached")
+    await ledger.wrap_up_done(attempt.id, at=NOW + timedelta(minutes=3), result=CycleResult.REACHED)
 
     stored = await ledger.get(attempt.id)
     assert stored.state is AttemptState.ENDED
     assert stored.wrap_up_done_at == NOW + timedelta(minutes=3)
-    assert stored.disposition == "reached"
+    assert stored.disposition is CycleResult.REACHED
 
 
 @pytest.mark.asyncio

@@ -4,15 +4,14 @@ from datetime import date, timedelta
 
 import pytest
 
+from dialer.core.attempts import AttemptKind, CycleResult
 from dialer.core.outcomes import CallOutcome
+from dialer.core.phones import PhoneKind
 from dialer.errors import NotFoundError
 from dialer.storage import (
-    AttemptKind,
     AttemptLedger,
     CycleResultRepository,
     PersonRepository,
-    PersonResult,
-    PhoneKind,
     PhoneRecord,
     SessionFactory,
 )
@@ -86,7 +85,7 @@ async def test_a_removed_person_is_kept_with_their_history(
     await CycleResultRepository(sessions).record(
         cycle_id=scene.cycle_id,
         person_id=scene.bob_id,
-        result=PersonResult.NEVER_REACHED,
+        result=CycleResult.NEVER_REACHED,
         decided_at=NOW,
     )
 

@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dialer.core.agent_states import AgentState
+from dialer.core.attempts import CycleResult
 from dialer.core.outcomes import CallOutcome
+from dialer.core.pacing import PacingDecision
 from dialer.core.reconciliation import RecordedEnd
-from dialer.engine.engine import DialingEngine, DialPlan, WrapUp
+from dialer.engine.engine import DialingEngine, WrapUp
 from dialer.engine.ports import PlannedDial
 from dialer.errors import DialerError
 from dialer.telephony.port import (
@@ -42,10 +44,10 @@ class Clock:
         return self.now
 
 
-def one_per_ready_agent(engine: DialingEngine, now: datetime) -> DialPlan:
+def one_per_ready_agent(engine: DialingEngine, now: datetime) -> PacingDecision:
     ready = engine.seats.counts()[AgentState.READY]
     ringing = len(engine.calls.all())
-    return DialPlan(max(0, ready - ringing), f"{ready} ready, {ringing} in progress")
+    return PacingDecision(max(0, ready - ringing), f"{ready} ready, {ringing} in progress")
 
 
 def dials(count: int) -> list[PlannedDial]:
@@ -143,10 +145,10 @@ async def test_a_disposition_given_on_call_ends_the_wrap_up_when_the_call_ends()
     engine.screens = screens
     await on_call(engine, node, clock)
     clock.advance(60)
-    given = await engine.give_disposition("agent-1001", "att-0", "reached")
+    given = await engine.give_disposition("agent-1001", "att-0", CycleResult.REACHED)
     assert given is WrapUp.AFTER_CALL
     assert engine.seats.get("agent-1001").state is AgentState.ON_CALL  # the call goes on
-    assert queue.dispositions == {}
+    assert queue.results == {}
     await engine.handle(CallEnded("att-0", 16, None, clock.advance(30)), node)
     assert engine.seats.get("agent-1001").state is AgentState.READY
     assert screens.told[-2:] == [
@@ -154,9 +156,9 @@ async def test_a_disposition_given_on_call_ends_the_wrap_up_when_the_call_ends()
         ("wrapped_up", "agent-1001", "ready"),  # then of the wrap-up the engine ended
     ]
     assert ledger.entries["att-0"].history[-2:] == ["ended", "wrapped"]  # close first
-    assert ledger.entries["att-0"].disposition == "reached"
+    assert ledger.entries["att-0"].result is CycleResult.REACHED
     assert queue.settled_outcomes["att-0"] is CallOutcome.ANSWERED
-    assert queue.dispositions == {"att-0": "reached"}
+    assert queue.results == {"att-0": CycleResult.REACHED}
     timing = engine.finished[-1]
     assert (timing.talk_s, timing.wrap_up_s) == pytest.approx((90.0, 0.0), abs=0.01)
     assert len(engine.finished) == 1
@@ -173,10 +175,10 @@ async def test_a_disposition_given_in_wrap_up_ends_it_at_once() -> None:
     assert await engine.give_disposition("agent-1001", "att-1", None) is WrapUp.NONE
     assert engine.seats.get("agent-1001").state is AgentState.WRAP_UP  # not that call
     clock.advance(20)
-    assert await engine.give_disposition("agent-1001", "att-0", "refused") is WrapUp.DONE
+    assert await engine.give_disposition("agent-1001", "att-0", CycleResult.REFUSED) is WrapUp.DONE
     assert engine.seats.get("agent-1001").state is AgentState.READY
-    assert ledger.entries["att-0"].disposition == "refused"  # written before it returns
-    assert queue.dispositions == {"att-0": "refused"}
+    assert ledger.entries["att-0"].result is CycleResult.REFUSED  # written before it returns
+    assert queue.results == {"att-0": CycleResult.REFUSED}
     assert [told[0] for told in screens.told] == ["reserved", "joined", "ended"]
     assert await engine.give_disposition("agent-1001", "att-0", None) is WrapUp.NONE
     assert await engine.give_disposition("nobody", "att-0", None) is WrapUp.NONE
@@ -246,7 +248,7 @@ async def test_a_person_is_never_in_two_calls() -> None:
         nodes=[node],
         ledger=ledger,
         queue=queue,
-        pacer=lambda e, now: DialPlan(2, "test"),
+        pacer=lambda e, now: PacingDecision(2, "test"),
         clock=clock,
     )
     await engine.handle(NodeConnected(node.name, T0), node)
@@ -336,7 +338,7 @@ async def test_answering_machine_detection_is_asked_for_when_the_campaign_wants_
         nodes=[node],
         ledger=ledger,
         queue=queue,
-        pacer=lambda e, now: DialPlan(1, "test"),
+        pacer=lambda e, now: PacingDecision(1, "test"),
         answering_machine_detection=True,
         clock=clock,
     )

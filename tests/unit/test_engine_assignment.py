@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 import pytest
 
 from dialer.core.agent_states import AgentState
+from dialer.core.attempts import CycleResult
 from dialer.core.outcomes import CallOutcome
-from dialer.engine.engine import NO_CAMPAIGN, DialingEngine, DialPlan
+from dialer.core.pacing import PacingDecision
+from dialer.engine.engine import NO_CAMPAIGN, DialingEngine
 from dialer.engine.ports import PlannedDial
 from dialer.telephony.port import CallAnswered, CallEnded, CallJoined, NodeConnected
 from tests.fakes import FakeNode, MemoryAttemptLog, MemoryQueue
@@ -17,9 +19,9 @@ from tests.fakes import FakeNode, MemoryAttemptLog, MemoryQueue
 T0 = datetime(2026, 7, 13, 9, 0, tzinfo=UTC)
 
 
-def one_per_ready(engine: DialingEngine, _now: datetime) -> DialPlan:
+def one_per_ready(engine: DialingEngine, _now: datetime) -> PacingDecision:
     ready = engine.seats.counts()[AgentState.READY]
-    return DialPlan(max(0, ready - len(engine.calls.all())), "test")
+    return PacingDecision(max(0, ready - len(engine.calls.all())), "test")
 
 
 @pytest.mark.asyncio
@@ -46,11 +48,11 @@ async def test_an_engine_without_campaign_dials_nothing_and_keeps_its_agents() -
     await engine.handle(CallAnswered("c1-1", T0), node)
     await engine.handle(CallJoined("c1-1", "bridge", T0), node)
     await engine.handle(CallEnded("c1-1", 16, None, T0), node)
-    await engine.finish_wrap_up("a1", "complete")
+    await engine.finish_wrap_up("a1", CycleResult.REACHED)
     assert first.settled_outcomes == {"c1-1": CallOutcome.ANSWERED}
-    assert first.dispositions == {"c1-1": "complete"}
+    assert first.results == {"c1-1": CycleResult.REACHED}
     assert second.settled_outcomes == {}
-    assert second.dispositions == {}
+    assert second.results == {}
     assert (await engine.tick()).dials == 1
     assert node.placed[-1].caller_id == "+332"
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialer.core.outcomes import OUTCOME_LABELS_FR, CallOutcome, classify, parse_int
+from dialer.core.outcomes import CallOutcome, classify, parse_int
 
 
 @pytest.mark.parametrize(
@@ -30,10 +30,6 @@ def test_classification(
     reason: int | None, cause: int | None, tech: int | None, expected: CallOutcome
 ) -> None:
     assert classify(originate_reason=reason, cause=cause, tech_cause=tech) is expected
-
-
-def test_every_outcome_has_a_french_label() -> None:
-    assert set(OUTCOME_LABELS_FR) == set(CallOutcome)
 
 
 @pytest.mark.parametrize(

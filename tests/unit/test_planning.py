@@ -10,12 +10,11 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from dialer.core.attempts import AttemptKind, CycleResult
 from dialer.core.outcomes import CallOutcome
 from dialer.core.planning import (
-    AttemptKind,
     AttemptRecord,
     Cycle,
-    CycleResult,
     Dial,
     Done,
     DoneReason,

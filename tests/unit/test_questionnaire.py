@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dialer.core.campaigns import CampaignKind
 from dialer.core.questionnaire import (
     AlertRule,
     AllOf,
@@ -25,7 +26,6 @@ from dialer.core.questionnaire import (
     Need,
     Question,
     Questionnaire,
-    QuestionnaireKind,
     QuestionType,
     RiskLevel,
     RiskLevelAtLeast,
@@ -125,7 +125,7 @@ def questionnaire(*questions: Question, **changes: object) -> Questionnaire:
         "id": "essai",
         "version": 1,
         "title": "Essai",
-        "kind": QuestionnaireKind.HEATWAVE,
+        "kind": CampaignKind.HEATWAVE,
         "guidance": "Bonjour.",
         "questions": questions,
         "risk_levels": LEVELS,

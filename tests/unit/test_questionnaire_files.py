@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
+from dialer.core.campaigns import CampaignKind
 from dialer.core.questionnaire import (
     InvalidQuestionnaireError,
     Need,
     Questionnaire,
-    QuestionnaireKind,
     QuestionType,
     exact_weight,
     format_location,
@@ -65,8 +65,8 @@ def test_the_definitions_read_from_plain_data_too(catalog: QuestionnaireCatalog)
 
 def test_both_shipped_files_load(catalog: QuestionnaireCatalog) -> None:
     assert catalog.ids() == ("canicule", "grand_froid")
-    assert catalog.get("canicule").kind is QuestionnaireKind.HEATWAVE
-    assert catalog.get("grand_froid", 1).kind is QuestionnaireKind.COLD_SPELL
+    assert catalog.get("canicule").kind is CampaignKind.HEATWAVE
+    assert catalog.get("grand_froid", 1).kind is CampaignKind.COLD_SPELL
     assert len(catalog) == 2
     with pytest.raises(NotFoundError):
         catalog.get("epidemie")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from dialer.core.attempts import CycleResult
 from dialer.core.outcomes import CallOutcome
-from dialer.core.planning import CycleResult
 from dialer.reports.figures import compute_figures, dmt_histogram
 from dialer.storage.report_rows import (
     AttemptRow,

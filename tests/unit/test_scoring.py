@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dialer.core.campaigns import CampaignKind
 from dialer.core.questionnaire import (
     AlertRule,
     AllOf,
@@ -20,7 +21,6 @@ from dialer.core.questionnaire import (
     Need,
     Question,
     Questionnaire,
-    QuestionnaireKind,
     QuestionType,
     RiskLevel,
     RiskLevelAtLeast,
@@ -47,7 +47,7 @@ def build(
         id="essai",
         version=2,
         title="Essai",
-        kind=QuestionnaireKind.HEATWAVE,
+        kind=CampaignKind.HEATWAVE,
         guidance="Bonjour.",
         questions=questions,
         risk_levels=levels,

@@ -3,7 +3,20 @@ from __future__ import annotations
 import pytest
 
 from dialer.core.agent_states import AgentEvent, AgentState, next_agent_state
-from dialer.core.call_states import TERMINAL, CallEvent, CallState, next_call_state
+from dialer.core.attempts import (
+    ATTEMPT_STATE_RANK,
+    CALL_STATE_OF,
+    IN_FLIGHT_STATES,
+    TERMINAL,
+    TRANSITIONS,
+    AttemptState,
+    CallEvent,
+    CallState,
+    CycleResult,
+    Disposition,
+    next_call_state,
+    person_result,
+)
 from dialer.errors import ConflictError
 
 
@@ -67,3 +80,46 @@ def test_a_reserved_agent_can_be_released() -> None:
     assert next_agent_state(AgentState.RESERVED, AgentEvent.RELEASE) is AgentState.READY
     with pytest.raises(ConflictError):
         next_agent_state(AgentState.PAUSED, AgentEvent.RESERVE)
+
+
+def _reachable(state: CallState) -> set[CallState]:
+    seen = {state}
+    frontier = [state]
+    while frontier:
+        current = frontier.pop()
+        for (source, _event), target in TRANSITIONS.items():
+            if source is current and target not in seen:
+                seen.add(target)
+                frontier.append(target)
+    return seen
+
+
+def test_the_ledger_states_map_onto_call_states_in_the_same_order() -> None:
+    assert set(CALL_STATE_OF) == set(AttemptState)
+    for earlier, earlier_rank in ATTEMPT_STATE_RANK.items():
+        for later, later_rank in ATTEMPT_STATE_RANK.items():
+            if earlier_rank < later_rank:
+                assert CALL_STATE_OF[later] in _reachable(CALL_STATE_OF[earlier])
+
+
+def test_a_call_in_flight_in_the_ledger_is_not_over_for_the_engine() -> None:
+    for state in AttemptState:
+        in_flight = state in IN_FLIGHT_STATES
+        assert (CALL_STATE_OF[state] in TERMINAL) is (ATTEMPT_STATE_RANK[state] == 5)
+        assert in_flight is (CALL_STATE_OF[state] not in TERMINAL | {CallState.PLANNED})
+
+
+def test_a_disposition_gives_a_result_only_when_it_decides_the_cycle() -> None:
+    results = {disposition: person_result(disposition) for disposition in Disposition}
+    assert results == {
+        Disposition.COMPLETE: CycleResult.REACHED,
+        Disposition.REFUSED: CycleResult.REFUSED,
+        Disposition.WRONG_NUMBER: CycleResult.WRONG_NUMBER,
+        Disposition.HOSPITALISED: CycleResult.HOSPITALISED,
+        Disposition.MOVED: CycleResult.MOVED,
+        Disposition.DECEASED: CycleResult.DECEASED,
+        Disposition.INTERRUPTED: None,
+        Disposition.CALLBACK: None,
+        Disposition.ABSENT: None,
+    }
+    assert CycleResult.NEVER_REACHED not in results.values()  # the planner's, not an agent's

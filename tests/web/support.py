@@ -12,6 +12,10 @@ from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialer.core.agent_states import AgentState
+from dialer.core.attempts import AttemptKind, AttemptState
+from dialer.core.campaigns import CampaignKind
+from dialer.core.phones import PhoneKind
+from dialer.core.roles import Role
 from dialer.core.seats import SeatBoard
 from dialer.desk.accounts import create_account
 from dialer.desk.passwords import Passwords
@@ -19,16 +23,12 @@ from dialer.engine.engine import WrapUp
 from dialer.engine.ports import NoScreens, ScreenNotifier
 from dialer.questionnaire_files import QuestionnaireCatalog, load_questionnaires
 from dialer.storage import (
-    AttemptKind,
     AttemptLedger,
-    AttemptState,
-    CampaignKind,
     CampaignRepository,
     CycleRepository,
     PacingMode,
     PersonRecord,
     PersonRepository,
-    PhoneKind,
     PhoneRecord,
     SessionFactory,
     create_engine,
@@ -36,7 +36,6 @@ from dialer.storage import (
     migrate_engine,
 )
 from dialer.storage.alerts import ContactRecord, TeamRepository
-from dialer.storage.web_models import Role
 
 T0 = datetime(2026, 7, 13, 9, 0, tzinfo=UTC)
 PASSWORD = "mot de passe très long 1"

@@ -11,11 +11,12 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 
 from dialer.core.agent_states import AgentState
+from dialer.core.attempts import Disposition
 from dialer.storage import Callback, SessionFactory
+from dialer.storage.alert_rows import Alert, AlertState
 from dialer.storage.alerts import AlertRepository, OutboxRepository
 from dialer.storage.answers import CallSheetRepository
 from dialer.storage.database import transaction
-from dialer.storage.web_models import Alert, AlertState, Disposition
 from tests.web.conftest import log_in
 from tests.web.support import Clock, FakeDesk, World, place_call
 

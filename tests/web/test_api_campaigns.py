@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 
 from dialer.campaigns.control import CampaignControl
+from dialer.core.campaigns import CampaignState
 from dialer.core.pacing import PacingConfig, PacingDecision, PacingSnapshot, decide
 from dialer.engine import pacing_view
-from dialer.storage import CampaignRepository, CampaignState
+from dialer.storage import CampaignRepository
 from tests.web.conftest import log_in
 from tests.web.steering_support import SteerRig, build_engine, ready_agent, steer
 

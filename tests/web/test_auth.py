@@ -6,11 +6,12 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from dialer.core.roles import Role
 from dialer.desk.accounts import create_account
 from dialer.errors import ConflictError, InputError, NotFoundError
 from dialer.storage import SessionFactory
+from dialer.storage.account_rows import Account, WebSession
 from dialer.storage.database import transaction
-from dialer.storage.web_models import Account, Role, WebSession
 from tests.web.conftest import LOGIN_CSRF, log_in
 from tests.web.support import PASSWORD, Clock, World, fast_passwords
 

@@ -19,11 +19,12 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from dialer.campaigns.attempt_log import StoredAttemptLog
+from dialer.core.attempts import CycleResult, Disposition
+from dialer.core.campaigns import CampaignState
 from dialer.core.outcomes import CallOutcome
-from dialer.storage import Campaign, CampaignState, SessionFactory
+from dialer.storage import Campaign, SessionFactory
 from dialer.storage.answers import CallSheetRepository, SheetSubmission
 from dialer.storage.database import transaction
-from dialer.storage.web_models import Disposition
 from dialer.web.metrics import configure_metrics
 from tests.web.conftest import client_for, log_in
 from tests.web.support import Clock, FakeDesk, World, place_call
@@ -57,7 +58,7 @@ async def a_complete_call(
         failed=False,
     )
     await attempt_log.wrap_up_done(
-        attempt, at=clock() + timedelta(seconds=90), disposition="reached"
+        attempt, at=clock() + timedelta(seconds=90), result=CycleResult.REACHED
     )
     sheets = CallSheetRepository(sessions)
     sheet = await sheets.open(

@@ -32,9 +32,9 @@ from dialer.alerts import (
 from dialer.core.questionnaire import Need
 from dialer.core.scoring import AnswerReason, TriggeredAlert
 from dialer.storage import SessionFactory
+from dialer.storage.alert_rows import AlertState, DeliveryReason, DeliveryState
 from dialer.storage.alerts import AlertRepository, OutboxRepository
 from dialer.storage.answers import CallSheetRepository
-from dialer.storage.web_models import AlertState, DeliveryReason, DeliveryState
 from tests.web.support import Clock, World, open_database, place_call, seed
 
 pytestmark = pytest.mark.asyncio

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from starlette.applications import Starlette
 
+from dialer.core.attempts import Disposition
 from dialer.storage import CycleRepository, SessionFactory
 from dialer.storage.answers import CallSheetRepository, SheetSubmission
-from dialer.storage.web_models import Disposition
 from dialer.web.app import screens_of
 from tests.web.support import Clock, FakeDesk, World, place_call
 

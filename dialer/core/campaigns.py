@@ -1,0 +1,23 @@
+"""A campaign's vocabulary: what it is about (its questionnaire is for the same kind) and
+where it stands."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CampaignKind(StrEnum):
+    """The event a campaign (and its questionnaire) is about."""
+
+    HEATWAVE = "heatwave"
+    COLD_SPELL = "cold_spell"
+    EPIDEMIC = "epidemic"
+    OTHER = "other"
+
+
+class CampaignState(StrEnum):
+    DRAFT = "draft"
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+    FINISHED = "finished"

@@ -1,0 +1,13 @@
+"""What a person who logs in may do: their role."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    OPERATIONS = "operations"
+    TEAM_MEMBER = "team_member"
+    ADMINISTRATOR = "administrator"

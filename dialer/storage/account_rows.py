@@ -1,0 +1,46 @@
+"""The stored accounts: people who log in, and their server-side sessions (only a keyed
+digest of the session token is stored).
+
+The tables are created by the migration ``0003``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dialer.core.roles import Role
+from dialer.storage.models import Base, stored_enum
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: also the agent's id for the dialing engine
+    username: Mapped[str] = mapped_column(String(50), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(stored_enum(Role, 20))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    #: the agent's PJSIP endpoint
+    sip_endpoint: Mapped[str | None] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"Account(id={self.id}, username={self.username!r}, role={self.role.value})"
+
+
+class WebSession(Base):
+    """A logged-in browser. ``token_digest`` is an HMAC of the cookie's token."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (Index("ix_web_sessions_account_id", "account_id"),)
+
+    token_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

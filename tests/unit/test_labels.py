@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+import pytest
+
+from dialer.core import labels
+from dialer.core.agent_states import AgentState
+from dialer.core.attempts import CycleResult, Disposition
+from dialer.core.billing import IssueKind
+from dialer.core.campaigns import CampaignState
+from dialer.core.outcomes import CallOutcome
+from dialer.core.pacing import PacingMode
+from dialer.core.phones import PhoneKind
+from dialer.core.planning import DoneReason
+from dialer.core.questionnaire import Need
+from dialer.core.roles import Role
+
+#: every map of the module, with the enumeration it labels
+MAPS: dict[str, type[StrEnum]] = {
+    "OUTCOME_LABELS": CallOutcome,
+    "DISPOSITION_LABELS": Disposition,
+    "CYCLE_RESULT_LABELS": CycleResult,
+    "DONE_REASON_LABELS": DoneReason,
+    "AGENT_STATE_LABELS": AgentState,
+    "CAMPAIGN_STATE_LABELS": CampaignState,
+    "PACING_MODE_LABELS": PacingMode,
+    "ROLE_LABELS": Role,
+    "ISSUE_LABELS": IssueKind,
+    "NEED_LABELS": Need,
+    "PHONE_KIND_LABELS": PhoneKind,
+}
+
+
+def test_the_module_holds_only_these_maps() -> None:
+    assert {name for name in vars(labels) if name.endswith("_LABELS")} == set(MAPS)
+
+
+@pytest.mark.parametrize(("name", "enum"), MAPS.items())
+def test_every_member_has_a_french_label(name: str, enum: type[StrEnum]) -> None:
+    mapping = getattr(labels, name)
+    assert set(mapping) == set(enum)
+    assert all(isinstance(label, str) and label.strip() for label in mapping.values())
