@@ -35,7 +35,7 @@ from dialer.core.windows import CallingWindows, OpeningInterval
 from dialer.register.importer import import_register
 from dialer.rig.asterisk import Rig
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
-from dialer.server import running_service
+from dialer.service import running_service
 from dialer.settings import Settings
 from dialer.storage.database import create_engine, create_session_factory, migrate_engine
 from dialer.supervision.live import LiveDashboard

@@ -42,7 +42,7 @@ from dialer.rig.asterisk import Rig
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
 from dialer.rig.demo_accounts import TEAM_MEMBER, TEAM_NAME, provision_demo_people
 from dialer.rig.world import SimulatedWorld
-from dialer.server import QUESTIONNAIRES, running_service
+from dialer.service import QUESTIONNAIRES, running_service
 from dialer.settings import Settings, WebSettings
 from dialer.storage.database import (
     SessionFactory,

@@ -27,7 +27,7 @@ from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
 from dialer.rig.demo_accounts import SUPERVISOR
 from dialer.rig.robot_agents import Ending, Health, Persona, PersonaDeck, RobotAgent
 from dialer.rig.world import SimulatedWorld
-from dialer.server import running_service
+from dialer.service import running_service
 from dialer.settings import Settings
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Attempt, AttemptState

@@ -41,7 +41,7 @@ from dialer.rig.robot_agents import (
     RobotAgent,
 )
 from dialer.rig.world import SimulatedWorld
-from dialer.server import running_service
+from dialer.service import running_service
 from dialer.settings import Settings, WebSettings
 from dialer.storage.database import (
     SessionFactory,

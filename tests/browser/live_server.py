@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialer.alerts.dispatcher import AlertDispatcher
 from dialer.alerts.raising import AlertRaiser
-from dialer.server import start_serving
+from dialer.service import start_serving
 from dialer.storage import SessionFactory
 from dialer.web.app import create_app, screens_of
 from dialer.web.screens import AgentScreens

@@ -1,4 +1,4 @@
-"""``dialer serve``: the whole service in one process.
+"""The whole service in one process (``dialer serve``).
 
 The database (migrated), the telephony node, the agents' screens, the dialing engine
 (always running, campaign or not) with its campaign control (which re-attaches a campaign

@@ -29,9 +29,12 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 
+import click
+
 from dialer.alerts.messages import need_label
 from dialer.campaigns.start import start_campaign
 from dialer.campaigns.templates import template
+from dialer.cli.context import settings_of
 from dialer.core.outcomes import OUTCOME_LABELS_FR
 from dialer.core.planning import RetryPolicy
 from dialer.core.windows import CallingWindows, OpeningInterval, window_end
@@ -44,7 +47,7 @@ from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
 from dialer.rig.demo_accounts import SUPERVISOR, TEAM_MEMBER, provision_demo_people
 from dialer.rig.robot_agents import RobotAgent
 from dialer.rig.world import SimulatedWorld
-from dialer.server import QUESTIONNAIRES, running_service
+from dialer.service import QUESTIONNAIRES, running_service
 from dialer.settings import Settings
 from dialer.storage.database import (
     SessionFactory,
@@ -304,3 +307,12 @@ async def report(sessions: SessionFactory, campaign_id: int, say: Callable[[str]
     for path in written:
         if path.suffix != ".csv":
             say(f"    {path}")
+
+
+@click.command("demo")
+@click.option("--minutes", default=6.0, show_default=True, help="Durée maximale de la campagne.")
+@click.option("--port", default=8080, show_default=True, help="Port du service web (127.0.0.1).")
+@click.pass_context
+def demo(ctx: click.Context, minutes: float, port: int) -> None:
+    """Démonstration complète sur l'Asterisk local et le monde simulé."""
+    asyncio.run(run_demo(settings_of(ctx), click.echo, minutes=minutes, port=port))
