@@ -26,7 +26,6 @@ from dialer.campaigns.ledger import StoredLedger
 from dialer.engine.engine import DialingEngine
 from dialer.errors import ConfigurationError
 from dialer.questionnaires import SHIPPED_QUESTIONNAIRES, load_questionnaires
-from dialer.rig.asterisk import Rig
 from dialer.settings import Settings
 from dialer.storage.database import (
     SessionFactory,
@@ -49,15 +48,15 @@ def _utcnow() -> datetime:
 
 
 def ami_credentials(settings: Settings) -> AmiCredentials:
-    """The AMI secret from the settings, else the local rig's generated one."""
+    """The AMI credentials of the settings (``ami.secret`` or ``ami.secret_file``)."""
     ami = settings.ami
-    if ami.secret is not None:
-        return AmiCredentials(ami.host, ami.port, ami.username, ami.secret.get_secret_value())
-    if (settings.rig.root / "secrets.json").is_file():
-        return Rig(settings).ami_credentials()
-    raise ConfigurationError(
-        "ami.secret: set DIALER_AMI__SECRET (no local rig secrets found either)"
-    )
+    secret = ami.configured_secret()
+    if secret is None:
+        raise ConfigurationError(
+            "ami.secret: set DIALER_AMI__SECRET or DIALER_AMI__SECRET_FILE (the local rig's: "
+            f"{settings.rig.ami_secret_file})"
+        )
+    return AmiCredentials(ami.host, ami.port, ami.username, secret)
 
 
 @dataclass
@@ -77,11 +76,14 @@ async def running_service(
     settings: Settings,
     *,
     campaign_id: int | None = None,
+    ami: AmiCredentials | None = None,
     secret_key: str | None = None,
     ring_timeout_s: int | None = None,
     tick_s: float = 1.0,
 ) -> AsyncIterator[Service]:
-    """Everything started, the web app served at ``Service.url``; all stopped on exit."""
+    """Everything started, the web app served at ``Service.url``; all stopped on exit.
+    ``ami``: Asterisk's manager credentials (default: from the settings; the demo and the
+    rig's tests pass the rig's)."""
     key = secret_key or (
         settings.web.secret_key.get_secret_value() if settings.web.secret_key else None
     )
@@ -92,7 +94,7 @@ async def running_service(
     sessions = create_session_factory(database)
     questionnaires = load_questionnaires(QUESTIONNAIRES)
     screens = build_screens(sessions, questionnaires)
-    node = AsteriskNode("asterisk-1", ami_credentials(settings), trunk=settings.trunk.name)
+    node = AsteriskNode("asterisk-1", ami or ami_credentials(settings), trunk=settings.trunk.name)
     await node.start()
     engine = DialingEngine(
         nodes=[node],

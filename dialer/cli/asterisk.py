@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from dialer.cli.context import database, settings_of
-from dialer.errors import ConfigurationError
 from dialer.service import ami_credentials
 from dialer.storage.database import SessionFactory
 from dialer.storage.sip_accounts import SipAccountRepository
@@ -52,13 +51,11 @@ def asterisk() -> None:
 @click.pass_context
 def asterisk_render(ctx: click.Context, out: Path, ami_permit: tuple[str, ...]) -> None:
     """Génère manager.conf, pjsip.conf, extensions.conf, ... à partir des modèles et des
-    réglages (trunk, secret AMI via DIALER_AMI__SECRET)."""
+    réglages (trunk, secret AMI via DIALER_AMI__SECRET ou DIALER_AMI__SECRET_FILE)."""
     settings = settings_of(ctx)
-    if settings.ami.secret is None:
-        raise ConfigurationError("ami.secret: set DIALER_AMI__SECRET (or [ami] secret in the file)")
     rendered = asterisk_config.render(
         settings,
-        ami_secret=settings.ami.secret.get_secret_value(),
+        ami_secret=ami_credentials(settings).secret,
         agents=[],
         ami_permit=ami_permit,
     )

@@ -56,7 +56,7 @@ from dialer.storage.database import (
     migrate_engine,
 )
 from dialer.storage.schedule import CycleSchedule, MemberStatus
-from dialer.telephony.ami import AmiClient
+from dialer.telephony.ami import AmiClient, AmiCredentials
 from dialer.telephony.probe import dial_and_classify
 
 DEMO_DIR = Path("var/demo")
@@ -186,7 +186,7 @@ async def run_demo(
             registered = await world.wait_registered(ami)
             say(f"{len(registered)} softphones d'agents enregistrés, vus par AMI.")
             await check_telephony(rig, ami, say)
-        await campaign_demo(settings, say, rng, agents, minutes)
+        await campaign_demo(settings, say, rng, agents, minutes, ami=rig.ami_credentials())
     finally:
         world.stop()
         if started_now:
@@ -200,6 +200,8 @@ async def campaign_demo(
     rng: random.Random,
     agents: list[str],
     minutes: float,
+    *,
+    ami: AmiCredentials,
 ) -> None:
     register = DEMO_DIR / "registre-canicule.csv"
     await asyncio.to_thread(fresh_register, register, rng)
@@ -223,7 +225,7 @@ async def campaign_demo(
     )
     await database.dispose()
     async with running_service(
-        settings, campaign_id=started.campaign_id, secret_key=secrets.token_urlsafe(48),
+        settings, campaign_id=started.campaign_id, ami=ami, secret_key=secrets.token_urlsafe(48),
         ring_timeout_s=20, tick_s=0.5,
     ) as service:  # fmt: skip
         say(f"Service : {service.url}  (mot de passe de démonstration : {password})")

@@ -48,8 +48,7 @@ class Rig:
     # ---- secrets and accounts -------------------------------------------------------
     @property
     def ami_secret(self) -> str:
-        configured = self.settings.ami.secret
-        return configured.get_secret_value() if configured else self._secrets.ami_secret
+        return self.settings.ami.configured_secret() or self._secrets.ami_secret
 
     def ami_credentials(self) -> AmiCredentials:
         ami = self.settings.ami
@@ -99,6 +98,7 @@ class Rig:
             static_agent_contact=f"127.0.0.1:{rig.agent_farm_port}",
         )
         written = asterisk_config.write(rendered, self.chroot.etc)
+        rig_secrets.write_private(rig.ami_secret_file, self.ami_secret + "\n")
         prompt = self.chroot.sounds / "dialer" / f"{prompts.INFORMATION}.wav"
         prompts.synthesize(prompts.information_text(self.settings.dialing), prompt)
         return [*written, prompt]

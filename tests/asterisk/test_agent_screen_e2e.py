@@ -386,7 +386,12 @@ async def test_an_agent_in_chromium_handles_real_calls_and_the_team_acknowledges
     write_register(register)
     campaign_id, cycle_id = await prepare(settings, register)
     async with running_service(
-        settings, campaign_id=campaign_id, secret_key=SECRET_KEY, ring_timeout_s=15, tick_s=0.2
+        settings,
+        campaign_id=campaign_id,
+        ami=rig.ami_credentials(),
+        secret_key=SECRET_KEY,
+        ring_timeout_s=15,
+        tick_s=0.2,
     ) as service:
         assert service.engine is not None
         seen = await asyncio.to_thread(a_working_day, service.url)

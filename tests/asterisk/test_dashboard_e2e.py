@@ -190,7 +190,12 @@ async def test_the_dashboard_moves_during_a_real_run_and_ends_equal_to_the_ledge
     seen = Watched()
     opened, stop_watching = threading.Event(), threading.Event()
     async with running_service(
-        settings, campaign_id=campaign_id, secret_key=SECRET_KEY, ring_timeout_s=15, tick_s=0.2
+        settings,
+        campaign_id=campaign_id,
+        ami=rig.ami_credentials(),
+        secret_key=SECRET_KEY,
+        ring_timeout_s=15,
+        tick_s=0.2,
     ) as service:
         assert service.engine is not None
         watcher = asyncio.create_task(

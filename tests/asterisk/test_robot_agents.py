@@ -229,7 +229,12 @@ async def test_three_robot_agents_work_a_campaign_to_its_end_through_the_web_int
     campaign_id, cycle_id = await prepare(settings, register)
     deck = PersonaDeck(CARDS, rng)
     async with running_service(
-        settings, campaign_id=campaign_id, secret_key=SECRET_KEY, ring_timeout_s=15, tick_s=0.2
+        settings,
+        campaign_id=campaign_id,
+        ami=rig.ami_credentials(),
+        secret_key=SECRET_KEY,
+        ring_timeout_s=15,
+        tick_s=0.2,
     ) as service:
         assert service.engine is not None
         robots = [
