@@ -14,7 +14,7 @@ import contextlib
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import uvicorn
 from starlette.applications import Starlette
@@ -23,6 +23,7 @@ from dialer.alerts.channels import EmailChannel, SmtpConfig, WebhookChannel
 from dialer.alerts.dispatcher import AlertDispatcher
 from dialer.campaigns.control import CampaignControl
 from dialer.campaigns.ledger import StoredLedger
+from dialer.clock import utcnow
 from dialer.engine.engine import DialingEngine
 from dialer.errors import ConfigurationError
 from dialer.questionnaires import SHIPPED_QUESTIONNAIRES, load_questionnaires
@@ -41,10 +42,6 @@ from dialer.web.reports import configure_reports
 from dialer.web.sip import SipAccess
 
 QUESTIONNAIRES = SHIPPED_QUESTIONNAIRES
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def ami_credentials(settings: Settings) -> AmiCredentials:
@@ -109,7 +106,7 @@ async def running_service(
     smtp = settings.smtp
     dispatcher = AlertDispatcher(
         sessions,
-        clock=_utcnow,
+        clock=utcnow,
         email=EmailChannel(
             SmtpConfig(
                 host=smtp.host,

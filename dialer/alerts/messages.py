@@ -7,11 +7,10 @@ from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dialer.core.windows import PARIS
 from dialer.storage.alerts import DeliveryJob
 from dialer.storage.models import Person
 from dialer.storage.web_models import Alert, DeliveryReason
-
-PARIS = ZoneInfo("Europe/Paris")
 
 NEED_LABELS: dict[str, str] = {
     "medical_emergency": "Urgence médicale",

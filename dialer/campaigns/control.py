@@ -21,12 +21,13 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from dialer.campaigns.runner import CampaignDialing, campaign_dialing, pacing_of
 from dialer.campaigns.start import create_from_template, open_cycle
 from dialer.campaigns.templates import template as find_template
+from dialer.clock import utcnow
 from dialer.core.pacing import PacingMode
 from dialer.core.windows import PARIS
 from dialer.engine.engine import DialingEngine, DialPlan
@@ -48,10 +49,6 @@ STATE_LABELS: dict[CampaignState, str] = {
     CampaignState.STOPPED: "Arrêtée",
     CampaignState.FINISHED: "Terminée",
 }
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -117,7 +114,7 @@ class CampaignControl:
         engine: DialingEngine,
         *,
         audit: AuditLog | None = None,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utcnow,
         caller_id: str = "",
     ) -> None:
         self.sessions = sessions

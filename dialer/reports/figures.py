@@ -24,9 +24,8 @@ from zoneinfo import ZoneInfo
 from dialer.core.handling_time import CallTiming, HandlingStats, summarize
 from dialer.core.outcomes import OUTCOME_LABELS_FR, CallOutcome
 from dialer.core.planning import RESULT_LABELS_FR, CycleResult, DoneReason
+from dialer.core.windows import PARIS
 from dialer.reports.ledger import AttemptRow, LedgerSlice, PersonRow
-
-PARIS = ZoneInfo("Europe/Paris")
 
 #: outcomes where a person picked up the phone
 PERSON_ANSWERED = frozenset({CallOutcome.ANSWERED, CallOutcome.ABANDONED, CallOutcome.HUNG_UP})

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
+from dialer.clock import utcnow
 from dialer.errors import InputError
 from dialer.storage.accounts import AccountRepository
 from dialer.storage.alerts import TeamRepository
@@ -25,10 +26,6 @@ ROLE_LABELS: dict[Role, str] = {
 }
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 async def create_account(  # noqa: PLR0917 - the CLI's positional signature
     sessions: SessionFactory,
     username: str,
@@ -38,7 +35,7 @@ async def create_account(  # noqa: PLR0917 - the CLI's positional signature
     sip_endpoint: str | None = None,
     *,
     passwords: Passwords | None = None,
-    clock: Callable[[], datetime] = _utcnow,
+    clock: Callable[[], datetime] = utcnow,
 ) -> Account:
     """Create an active account. ``team`` is a team name (required for, and only for, an
     intervention team member); ``sip_endpoint`` the PJSIP endpoint of an agent's phone.
