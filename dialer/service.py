@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -177,7 +176,3 @@ async def start_serving(server: uvicorn.Server) -> asyncio.Task[None]:
             raise ConfigurationError(f"web server did not start on {config.host}:{config.port}")
         await asyncio.sleep(0.01)
     return serving
-
-
-def new_secret_key() -> str:
-    return secrets.token_urlsafe(48)
