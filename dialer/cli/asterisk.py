@@ -1,5 +1,6 @@
 """``dialer asterisk``: a production Asterisk's configuration rendered from the settings,
-the agents' SIP accounts of the database written into it and reloaded over AMI."""
+the agents' SIP accounts of the database written into it and reloaded over AMI, and the
+information message's audio installed in its sounds directory."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from dialer.cli.context import database, settings_of
 from dialer.service import ami_credentials
 from dialer.storage.database import SessionFactory
 from dialer.storage.sip_accounts import SipAccountRepository
-from dialer.telephony import asterisk_config
+from dialer.telephony import asterisk_config, prompts
 from dialer.telephony.ami import AmiClient
 from dialer.telephony.asterisk_config import SipAccount
 from dialer.telephony.sip_accounts import publish_sip_accounts
+
+#: where Debian's asterisk packages keep the sounds Asterisk plays
+DEBIAN_SOUNDS = Path("/usr/share/asterisk/sounds")
 
 
 async def stored_agents(sessions: SessionFactory) -> list[SipAccount]:
@@ -88,3 +92,32 @@ def asterisk_sync(ctx: click.Context, out: Path) -> None:
 
     endpoints = asyncio.run(run())
     click.echo(f"{len(endpoints)} comptes d'agents configurés ; PJSIP rechargé.")
+
+
+@asterisk.command("prompts")
+@click.option(
+    "--sounds",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEBIAN_SOUNDS,
+    show_default=True,
+    help="Le dossier des sons d'Asterisk (le message y est écrit sous dialer/).",
+)
+@click.option(
+    "--recording",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Un enregistrement fourni par la ville (tout format que sox lit) ; "
+    "sans lui, le message est synthétisé depuis son texte et les réglages.",
+)
+@click.pass_context
+def asterisk_prompts(ctx: click.Context, sounds: Path, recording: Path | None) -> None:
+    """Installe le message d'information (joué quand aucun agent n'est libre à temps) au
+    format qu'Asterisk lit (WAV 8 kHz mono)."""
+    target = prompts.information_prompt(sounds)
+    if recording is not None:
+        prompts.install_recording(recording, target)
+        click.echo(f"Enregistrement installé : {target}")
+        return
+    text = prompts.information_text(settings_of(ctx).dialing)
+    written = prompts.synthesize(text, target)
+    click.echo(f"{'Message synthétisé' if written else 'Message déjà à jour'} : {target}")
+    click.echo(text)

@@ -99,7 +99,7 @@ class Rig:
         )
         written = asterisk_config.write(rendered, self.chroot.etc)
         rig_secrets.write_private(rig.ami_secret_file, self.ami_secret + "\n")
-        prompt = self.chroot.sounds / "dialer" / f"{prompts.INFORMATION}.wav"
+        prompt = prompts.information_prompt(self.chroot.sounds)
         prompts.synthesize(prompts.information_text(self.settings.dialing), prompt)
         return [*written, prompt]
 
