@@ -37,7 +37,7 @@ from dialer.campaigns.templates import template
 from dialer.cli.context import settings_of
 from dialer.core.outcomes import OUTCOME_LABELS_FR
 from dialer.core.planning import RetryPolicy
-from dialer.core.windows import CallingWindows, OpeningInterval, window_end
+from dialer.core.windows import CallingWindows, OpeningInterval, is_open
 from dialer.questionnaires import load_questionnaires
 from dialer.register.importer import import_register
 from dialer.reports.files import write_report_files
@@ -214,7 +214,7 @@ async def campaign_demo(
     await provision_demo_people(sessions, agents, password)
     heatwave = template("heatwave")
     now = datetime.now(UTC)
-    if window_end(heatwave.windows, now) is None:
+    if not is_open(heatwave.windows, now):
         heatwave = replace(heatwave, windows=CallingWindows(week=(ALL_DAY,) * 7, holiday=ALL_DAY))
         say("Hors des heures d'appel réelles : fenêtres élargies à toute la journée pour la démo.")
     heatwave = replace(heatwave, policy=DEMO_RETRIES)

@@ -19,6 +19,7 @@ from dialer.settings import Settings
 from dialer.telephony import asterisk_config, prompts
 from dialer.telephony.ami import AmiClient, AmiCredentials
 from dialer.telephony.asterisk_config import SipAccount
+from dialer.telephony.queries import active_channels
 
 # What the rig needs on the host: debootstrap builds the chroot; sipp plays the called
 # people; baresip plays the agents' softphones; espeak-ng and sox make the prompts' audio.
@@ -206,3 +207,9 @@ class Rig:
     def cli(self, command: str) -> str:
         """Run an Asterisk CLI command against the running rig (tests and diagnostics)."""
         return self._cli(command)
+
+
+async def hang_up_everything(ami: AmiClient) -> None:
+    """Hang up every channel (the rig's clean state between tests)."""
+    if await active_channels(ami):
+        await ami.action("Hangup", {"Channel": "/.*/", "Cause": "16"})

@@ -34,6 +34,7 @@ from dialer.storage.alerts import ContactRecord, TeamRepository
 from dialer.storage.web_models import Role
 from dialer.web.accounts import create_account
 from dialer.web.passwords import Passwords
+from tests.stored import person_by_external_id
 
 T0 = datetime(2026, 7, 13, 9, 0, tzinfo=UTC)
 PASSWORD = "mot de passe très long 1"
@@ -221,8 +222,8 @@ async def seed(
         [],
         now=now,
     )
-    jeanne = await people.find_by_external_id("J1")
-    bob = await people.find_by_external_id("B2")
+    jeanne = await person_by_external_id(sessions, "J1")
+    bob = await person_by_external_id(sessions, "B2")
     assert jeanne is not None
     assert bob is not None
     campaign = await CampaignRepository(sessions).create(
