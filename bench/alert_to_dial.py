@@ -23,11 +23,11 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from bench.telephony import hang_up_everything
 from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.campaigns.control import CampaignControl
+from dialer.core.windows import PARIS
 from dialer.engine.engine import DialingEngine
 from dialer.register.importer import import_register
 from dialer.rig.asterisk import Rig
@@ -38,7 +38,6 @@ from dialer.storage.database import create_engine, create_session_factory, migra
 from dialer.telephony.node import AsteriskNode
 from dialer.telephony.port import DialRequest
 
-PARIS = ZoneInfo("Europe/Paris")
 AGENT = "bench-agent-1"
 
 

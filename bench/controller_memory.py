@@ -36,7 +36,7 @@ from dialer.dashboard.live import LiveDashboard
 from dialer.register.importer import import_register
 from dialer.rig.asterisk import Rig
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
-from dialer.server import running_service
+from dialer.service import running_service
 from dialer.settings import Settings
 from dialer.storage.database import create_engine, create_session_factory, migrate_engine
 
@@ -80,7 +80,10 @@ async def hold(database: Path, campaign_id: int, seconds: float) -> dict[str, fl
         rig={"agents": 0},  # type: ignore[arg-type]
     )
     async with running_service(
-        settings, campaign_id=campaign_id, secret_key=secrets.token_urlsafe(48)
+        settings,
+        campaign_id=campaign_id,
+        ami=Rig(settings).ami_credentials(),
+        secret_key=secrets.token_urlsafe(48),
     ) as service:
         board = LiveDashboard(service.sessions, lambda: service.engine, cache_s=0)
         before = resource.getrusage(resource.RUSAGE_SELF)

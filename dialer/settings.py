@@ -33,7 +33,23 @@ class AmiSettings(BaseModel):
     port: int = Field(default=5038, ge=1, le=65535)
     username: str = "dialer"
     secret: SecretStr | None = None
+    #: a file holding the secret (its first line), when it is not set itself
+    secret_file: Path | None = None
     action_timeout_s: float = Field(default=5.0, gt=0)
+
+    def configured_secret(self) -> str | None:
+        """``secret``, else the first line of ``secret_file``, else ``None``."""
+        if self.secret is not None:
+            return self.secret.get_secret_value()
+        if self.secret_file is None:
+            return None
+        try:
+            lines = self.secret_file.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise ConfigurationError(f"ami.secret_file: cannot read {self.secret_file}") from exc
+        if not lines or not lines[0].strip():
+            raise ConfigurationError(f"ami.secret_file: {self.secret_file} is empty")
+        return lines[0].strip()
 
 
 class SipSettings(BaseModel):
@@ -125,6 +141,11 @@ class RigSettings(BaseModel):
     bench_agents: int = Field(default=0, ge=0, le=1000)
     agent_farm_port: int = Field(default=5090, ge=1024, le=65000)
     start_timeout_s: float = Field(default=60.0, gt=0)
+
+    @property
+    def ami_secret_file(self) -> Path:
+        """Where the rig writes the AMI secret it generated, for ``ami.secret_file``."""
+        return self.root / "ami-secret"
 
 
 class BillingSettings(BaseModel):

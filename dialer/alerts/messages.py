@@ -9,11 +9,10 @@ from zoneinfo import ZoneInfo
 
 from dialer.core.labels import NEED_LABELS, PHONE_KIND_LABELS
 from dialer.core.questionnaire import Need
+from dialer.core.windows import PARIS
 from dialer.storage.alert_rows import Alert, DeliveryReason
 from dialer.storage.alerts import DeliveryJob
 from dialer.storage.models import Person
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 def need_label(need: str) -> str:

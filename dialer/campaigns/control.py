@@ -21,12 +21,13 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from dialer.campaigns.runner import CampaignDialing, campaign_dialing, pacing_of
 from dialer.campaigns.start import create_from_template, open_cycle
 from dialer.campaigns.templates import template as find_template
+from dialer.clock import utcnow
 from dialer.core.campaigns import CampaignState
 from dialer.core.labels import CAMPAIGN_STATE_LABELS
 from dialer.core.pacing import PacingDecision, PacingMode
@@ -42,10 +43,6 @@ log = logging.getLogger(__name__)
 
 #: the actor of what the service does by itself (re-attaching after a restart)
 SERVICE_ACTOR = "service"
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -111,7 +108,7 @@ class CampaignControl:
         engine: DialingEngine,
         *,
         audit: AuditLog | None = None,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utcnow,
         caller_id: str = "",
     ) -> None:
         self.sessions = sessions

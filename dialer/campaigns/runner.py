@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.campaigns.queue import CycleDialQueue
 from dialer.campaigns.rules import policy_from_json, windows_from_json
+from dialer.clock import utcnow
 from dialer.core.pacing import (
     DEFAULT_MAX_ABANDON_RATE,
     DEFAULT_MAX_LINES_PER_AGENT,
@@ -27,10 +28,6 @@ from dialer.storage.campaigns import CampaignRepository, CycleRepository
 from dialer.storage.database import SessionFactory
 from dialer.storage.models import Campaign
 from dialer.telephony.port import TelephonyPort
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -119,7 +116,7 @@ class CampaignRun:
         ring_timeout_s: int = 30,
         max_abandon_rate: float | None = None,
         screens: ScreenNotifier | None = None,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utcnow,
         tick_s: float = 1.0,
     ) -> None:
         self.sessions = sessions

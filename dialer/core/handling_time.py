@@ -1,22 +1,17 @@
 """Handling time (DMT, durée moyenne de traitement) from exact event times.
 
 For every call: ring time (dial → answer, or → end when unanswered), talk time (joined →
-hung up), wrap-up time (hung up → agent done), handling time = talk + wrap-up. Aggregated
-per agent, campaign, cycle and hour of day. The city pays partly by DMT, so these come from
-Asterisk's event timestamps, never from the controller's clock.
+hung up), wrap-up time (hung up → agent done), handling time = talk + wrap-up, summarised
+over any set of calls (the reports group them per agent). The city pays partly by DMT, so
+these come from Asterisk's event timestamps, never from the controller's clock.
 """
 
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
-from zoneinfo import ZoneInfo
-
-K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -83,36 +78,6 @@ def summarize(timings: Iterable[CallTiming]) -> HandlingStats:
         mean_wrap_up_s=statistics.fmean(t.wrap_up_s for t in handled) if handled else 0.0,
         mean_ring_s=statistics.fmean(t.ring_s for t in everything) if everything else 0.0,
     )
-
-
-def aggregate(
-    timings: Iterable[CallTiming], key: Callable[[CallTiming], K]
-) -> dict[K, HandlingStats]:
-    groups: dict[K, list[CallTiming]] = defaultdict(list)
-    for timing in timings:
-        groups[key(timing)].append(timing)
-    return {k: summarize(v) for k, v in groups.items()}
-
-
-def by_agent(timing: CallTiming) -> str:
-    return timing.agent or "-"
-
-
-def by_campaign(timing: CallTiming) -> int:
-    return timing.campaign_id
-
-
-def by_cycle(timing: CallTiming) -> int:
-    return timing.cycle_id
-
-
-def by_hour(zone: ZoneInfo) -> Callable[[CallTiming], int]:
-    """The local hour of day the call was dialled."""
-
-    def key(timing: CallTiming) -> int:
-        return timing.dialed_at.astimezone(zone).hour
-
-    return key
 
 
 def _percentile(sorted_values: list[float], fraction: float) -> float:

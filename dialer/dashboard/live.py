@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from dialer.clock import utcnow
 from dialer.core.agent_states import AgentState
 from dialer.core.forecast import TARGET_CEILING, TARGET_FLOOR, CycleFigures, Forecast, forecast
 from dialer.core.seats import SeatBoard
@@ -56,10 +57,6 @@ class LiveSource(Protocol):
     def seats(self) -> SeatBoard: ...
 
     def statistics(self) -> dict[str, object]: ...
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,7 +308,7 @@ class LiveDashboard:
         sessions: SessionFactory,
         source: Callable[[], LiveSource | None],
         *,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utcnow,
         cache_s: float = CACHE_S,
     ) -> None:
         self._sessions = sessions

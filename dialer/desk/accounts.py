@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
+from dialer.clock import utcnow
 from dialer.core.roles import Role
 from dialer.desk.passwords import Passwords
 from dialer.errors import InputError
@@ -18,10 +19,6 @@ USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,49}\Z")
 ENDPOINT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 async def create_account(  # noqa: PLR0917 - the CLI's positional signature
     sessions: SessionFactory,
     username: str,
@@ -31,7 +28,7 @@ async def create_account(  # noqa: PLR0917 - the CLI's positional signature
     sip_endpoint: str | None = None,
     *,
     passwords: Passwords | None = None,
-    clock: Callable[[], datetime] = _utcnow,
+    clock: Callable[[], datetime] = utcnow,
 ) -> Account:
     """Create an active account. ``team`` is a team name (required for, and only for, an
     intervention team member); ``sip_endpoint`` the PJSIP endpoint of an agent's phone.

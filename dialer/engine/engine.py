@@ -25,11 +25,11 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from dialer.clock import utcnow
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CALL_STATE_OF, CallEvent, CallState, CycleResult
 from dialer.core.handling_time import CallTiming
@@ -37,6 +37,7 @@ from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing import PacingDecision
 from dialer.core.reconciliation import Close, Resume, outcome_of, reconcile
 from dialer.core.seats import SeatBoard
+from dialer.core.windows import PARIS
 from dialer.engine.activity import Activity
 from dialer.engine.live_calls import LiveCall, LiveCalls
 from dialer.engine.ports import (
@@ -68,7 +69,6 @@ from dialer.telephony.translate import agent_leg_id, agent_of_leg
 
 log = logging.getLogger(__name__)
 
-PARIS = ZoneInfo("Europe/Paris")
 #: how many (answer → join) latencies the engine keeps for its statistics
 LATENCY_SAMPLES = 10_000
 
@@ -109,10 +109,6 @@ class IdleQueue:
         return 0
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class DialingEngine:
     def __init__(
         self,
@@ -125,7 +121,7 @@ class DialingEngine:
         caller_id: str = "",
         answering_machine_detection: bool = False,
         screens: ScreenNotifier | None = None,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utcnow,
         tick_s: float = 1.0,
         zone: tzinfo = PARIS,
     ) -> None:

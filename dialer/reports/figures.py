@@ -26,9 +26,8 @@ from dialer.core.handling_time import CallTiming, HandlingStats, summarize
 from dialer.core.labels import CYCLE_RESULT_LABELS, DONE_REASON_LABELS, OUTCOME_LABELS
 from dialer.core.outcomes import CallOutcome
 from dialer.core.planning import DoneReason
+from dialer.core.windows import PARIS
 from dialer.storage.report_rows import AttemptRow, PersonRow, ReportRows
-
-PARIS = ZoneInfo("Europe/Paris")
 
 #: outcomes where a person picked up the phone
 PERSON_ANSWERED = frozenset({CallOutcome.ANSWERED, CallOutcome.ABANDONED, CallOutcome.HUNG_UP})

@@ -21,9 +21,10 @@ from dialer.core.billing import (
     setup_tier,
     skip_rule_count,
 )
+from dialer.core.windows import PARIS
 from dialer.errors import DialerError
 from dialer.questionnaire_files import QuestionnaireCatalog
-from dialer.reports.figures import PARIS, Figures, compute_figures
+from dialer.reports.figures import Figures, compute_figures
 from dialer.reports.price_grid import load_price_grid
 from dialer.storage.database import SessionFactory
 from dialer.storage.report_rows import ReportRows, ReportRowsRepository

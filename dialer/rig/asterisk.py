@@ -19,6 +19,7 @@ from dialer.settings import Settings
 from dialer.telephony import asterisk_config, prompts
 from dialer.telephony.ami import AmiClient, AmiCredentials
 from dialer.telephony.asterisk_config import SipAccount
+from dialer.telephony.queries import active_channels
 
 # What the rig needs on the host: debootstrap builds the chroot; sipp plays the called
 # people; baresip plays the agents' softphones; espeak-ng and sox make the prompts' audio.
@@ -48,8 +49,7 @@ class Rig:
     # ---- secrets and accounts -------------------------------------------------------
     @property
     def ami_secret(self) -> str:
-        configured = self.settings.ami.secret
-        return configured.get_secret_value() if configured else self._secrets.ami_secret
+        return self.settings.ami.configured_secret() or self._secrets.ami_secret
 
     def ami_credentials(self) -> AmiCredentials:
         ami = self.settings.ami
@@ -99,7 +99,8 @@ class Rig:
             static_agent_contact=f"127.0.0.1:{rig.agent_farm_port}",
         )
         written = asterisk_config.write(rendered, self.chroot.etc)
-        prompt = self.chroot.sounds / "dialer" / f"{prompts.INFORMATION}.wav"
+        rig_secrets.write_private(rig.ami_secret_file, self.ami_secret + "\n")
+        prompt = prompts.information_prompt(self.chroot.sounds)
         prompts.synthesize(prompts.information_text(self.settings.dialing), prompt)
         return [*written, prompt]
 
@@ -206,3 +207,9 @@ class Rig:
     def cli(self, command: str) -> str:
         """Run an Asterisk CLI command against the running rig (tests and diagnostics)."""
         return self._cli(command)
+
+
+async def hang_up_everything(ami: AmiClient) -> None:
+    """Hang up every channel (the rig's clean state between tests)."""
+    if await active_channels(ami):
+        await ami.action("Hangup", {"Channel": "/.*/", "Cause": "16"})

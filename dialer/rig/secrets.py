@@ -1,6 +1,9 @@
 """Secrets the rig generates for itself: the AMI secret and each simulated agent's SIP
 password. They live in ``<rig root>/secrets.json`` (mode 0600), never in the repository.
-A secret set in the settings (``DIALER_AMI__SECRET``) wins over the generated one."""
+A secret set in the settings (``DIALER_AMI__SECRET`` or ``DIALER_AMI__SECRET_FILE``) wins
+over the generated one. The AMI secret in use is also written alone into
+``<rig root>/ami-secret`` (mode 0600), for ``DIALER_AMI__SECRET_FILE`` when the service
+runs against the rig."""
 
 from __future__ import annotations
 
@@ -45,10 +48,15 @@ def load_or_create(path: Path) -> RigSecrets:
 
 
 def save(path: Path, value: RigSecrets) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = json.dumps(
         {"ami_secret": value.ami_secret, "agent_passwords": value.agent_passwords}, indent=2
     )
+    write_private(path, payload)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` into ``path``, readable by its owner only (mode 0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(payload)
+        handle.write(text)

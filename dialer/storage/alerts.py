@@ -277,14 +277,6 @@ class AlertRepository:
             .limit(limit)
         )
 
-    async def for_sheet(self, sheet_id: int) -> list[Alert]:
-        async with transaction(self._sessions) as session:
-            return list(
-                await session.scalars(
-                    select(Alert).where(Alert.sheet_id == sheet_id).order_by(Alert.id)
-                )
-            )
-
     async def _with_people(self, statement: Any) -> list[tuple[Alert, Person]]:
         async with transaction(self._sessions) as session:
             rows = (await session.execute(statement.options(selectinload(Person.phones)))).all()
@@ -398,16 +390,6 @@ class OutboxRepository:
                 delivery.tries += 1
                 delivery.last_error = error[:2000]
                 delivery.next_try_at = next_try_at
-
-    async def for_alert(self, alert_id: int) -> list[AlertDelivery]:
-        async with transaction(self._sessions) as session:
-            return list(
-                await session.scalars(
-                    select(AlertDelivery)
-                    .where(AlertDelivery.alert_id == alert_id)
-                    .order_by(AlertDelivery.id)
-                )
-            )
 
     async def pending_count(self) -> int:
         async with transaction(self._sessions) as session:

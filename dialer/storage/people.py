@@ -17,7 +17,6 @@ from sqlalchemy import (
     Result,
     bindparam,
     delete,
-    func,
     insert,
     select,
     text,
@@ -195,34 +194,6 @@ class PersonRepository:
         if person is None:
             raise NotFoundError(f"person {person_id}: no such person")
         return person
-
-    async def find_by_external_id(self, external_id: str) -> Person | None:
-        async with transaction(self._sessions) as session:
-            return await session.scalar(
-                select(Person)
-                .where(Person.external_id == external_id)
-                .options(selectinload(Person.phones))
-            )
-
-    async def list_active(self, *, limit: int | None = None, offset: int = 0) -> list[Person]:
-        """People on the register (not removed), by id, with their numbers."""
-        statement = (
-            select(Person)
-            .where(Person.removed_at.is_(None))
-            .order_by(Person.id)
-            .options(selectinload(Person.phones))
-            .offset(offset)
-            .limit(limit)
-        )
-        async with transaction(self._sessions) as session:
-            return list(await session.scalars(statement))
-
-    async def count_active(self) -> int:
-        async with transaction(self._sessions) as session:
-            count = await session.scalar(
-                select(func.count()).select_from(_PERSONS).where(_PERSONS.c.removed_at.is_(None))
-            )
-        return int(count or 0)
 
     @asynccontextmanager
     async def bulk_writes(self, *, many: bool = True) -> AsyncIterator[None]:

@@ -14,8 +14,9 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
+from dialer.clock import utcnow
 from dialer.core.reconciliation import RecordedEnd
 from dialer.errors import AmiActionError, AmiConnectionError, TelephonyError
 from dialer.telephony.ami import AmiClient, AmiCredentials
@@ -36,10 +37,6 @@ ASTDB_FAMILY = "dialer"
 HANGUP_HANDLER = r"dialer-hangup\,s\,1"
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class AsteriskNode:
     """The :class:`~dialer.telephony.port.TelephonyPort` over AMI for one Asterisk."""
 
@@ -53,7 +50,7 @@ class AsteriskNode:
         action_timeout_s: float = 5.0,
         keepalive_s: float = 2.0,
         backoff_s: tuple[float, float] = (0.5, 10.0),
-        clock: Callable[[], datetime] = _now,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.name = name
         self.channel_limit = channel_limit

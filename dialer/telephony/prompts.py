@@ -4,7 +4,8 @@ The information message (played when a person answered and no agent was free in 
 names the service, says that we will call back and gives a number to call. Its audio is
 synthesised with espeak-ng and converted by sox to what Asterisk plays natively (WAV,
 8 kHz, mono, 16 bit), unless the city supplies a recording (``dialer asterisk prompts
---recording FILE``).
+--recording FILE``). The dialplan plays it as ``dialer/information``: the file
+:func:`information_prompt` names in Asterisk's sounds directory.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ from dialer.settings import DialingSettings
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "ivr_scripts" / "prompts"
 INFORMATION = "information"
 NO_NUMBER = "le numéro qui s'affiche sur votre téléphone"
+
+
+def information_prompt(sounds: Path) -> Path:
+    """The information message's audio file in Asterisk's sounds directory ``sounds``."""
+    return sounds / "dialer" / f"{INFORMATION}.wav"
 
 
 def information_text(dialing: DialingSettings, prompts_dir: Path = PROMPTS_DIR) -> str:

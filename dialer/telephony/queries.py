@@ -21,9 +21,3 @@ async def active_channels(ami: AmiClient) -> list[str]:
     """Uniqueids of the channels alive now."""
     replies = await ami.action("CoreShowChannels", expect_list=True)
     return [reply.get("Uniqueid") for reply in replies if reply.name == "CoreShowChannel"]
-
-
-async def hang_up_everything(ami: AmiClient) -> None:
-    """Hang up every channel (the rig's clean state between tests)."""
-    if await active_channels(ami):
-        await ami.action("Hangup", {"Channel": "/.*/", "Cause": "16"})

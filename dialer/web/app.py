@@ -19,7 +19,7 @@ Wiring (``dialer serve``, the campaign runner)::
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,8 @@ from dialer.alerts.dispatcher import AlertDispatcher
 from dialer.alerts.messages import need_label
 from dialer.alerts.raising import AlertRaiser
 from dialer.campaigns.control import CampaignControl
+from dialer.clock import utcnow
+from dialer.core.windows import PARIS
 from dialer.desk.call_sheets import CallSheets
 from dialer.desk.call_view import CallViews, phone_display
 from dialer.desk.operations import Steering
@@ -65,7 +67,6 @@ from dialer.web.service import WebService
 from dialer.web.sip import SipAccess
 
 HERE = Path(__file__).resolve().parent
-PARIS = ZoneInfo("Europe/Paris")
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -74,15 +75,11 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def build_screens(
     sessions: SessionFactory,
     questionnaires: QuestionnaireCatalog,
     *,
-    clock: Callable[[], datetime] = _utcnow,
+    clock: Callable[[], datetime] = utcnow,
     zone: ZoneInfo = PARIS,
 ) -> AgentScreens:
     """The agents' screens (the engine's ``ScreenNotifier``), to build before the engine;
@@ -100,7 +97,7 @@ def create_app(
     engine: AgentDesk | None,
     questionnaires: QuestionnaireCatalog,
     secret_key: str,
-    clock: Callable[[], datetime] = _utcnow,
+    clock: Callable[[], datetime] = utcnow,
     screens: AgentScreens | None = None,
     alerts: AlertRaiser | None = None,
     dispatcher: AlertDispatcher | None = None,

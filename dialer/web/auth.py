@@ -144,6 +144,8 @@ class Authenticator:
         self.throttle.succeeded(username)
         if self.passwords.needs_rehash(account.password_hash):
             await self._accounts.set_password_hash(account.id, self.passwords.hash(password))
+        # sessions left to expire (nobody came back to them) go at the next login
+        await self._sessions.purge_expired(now=now, idle_before=now - self.policy.idle)
         token = secrets.token_urlsafe(32)
         digest = self.digest(token)
         await self._sessions.open(

@@ -15,11 +15,10 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from dialer.rig.asterisk import Rig
+from dialer.rig.asterisk import Rig, hang_up_everything
 from dialer.rig.world import SimulatedWorld
 from dialer.settings import Settings
 from dialer.telephony.ami import AmiClient
-from dialer.telephony.queries import hang_up_everything
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

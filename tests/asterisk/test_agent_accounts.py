@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from dialer.agents import sync_asterisk_agents
+from dialer.cli.asterisk import stored_agents
 from dialer.desk.accounts import create_account
 from dialer.rig.asterisk import Rig
 from dialer.rig.softphones import Softphone
@@ -25,6 +25,7 @@ from dialer.storage.database import (
 from dialer.storage.sip_accounts import SipAccountRepository
 from dialer.telephony.ami import AmiClient
 from dialer.telephony.asterisk_config import SipAccount
+from dialer.telephony.sip_accounts import publish_sip_accounts
 
 
 @pytest_asyncio.fixture
@@ -47,13 +48,12 @@ async def test_an_agent_created_in_the_database_registers_after_a_reload_through
     endpoint, password = await SipAccountRepository(sessions).reset(
         "agent-2001", remote=False, now=datetime.now(UTC)
     )
-    configured = await sync_asterisk_agents(
+    configured = await publish_sip_accounts(
         rig.settings,
-        sessions,
+        [*rig.agent_accounts(), *await stored_agents(sessions)],
         target=rig.chroot.etc,
         ami=ami,
         ami_secret=rig.ami_secret,
-        also=rig.agent_accounts(),
     )
     assert endpoint in configured
     pjsip = (rig.chroot.etc / "pjsip.conf").read_text(encoding="utf-8")

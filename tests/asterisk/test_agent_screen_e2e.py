@@ -42,7 +42,7 @@ from dialer.rig.asterisk import Rig
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
 from dialer.rig.demo_accounts import TEAM_MEMBER, TEAM_NAME, provision_demo_people
 from dialer.rig.world import SimulatedWorld
-from dialer.server import QUESTIONNAIRES, running_service
+from dialer.service import QUESTIONNAIRES, running_service
 from dialer.settings import Settings, WebSettings
 from dialer.storage.alert_rows import Alert, AlertState
 from dialer.storage.call_sheet_rows import Answer, CallSheet
@@ -388,7 +388,12 @@ async def test_an_agent_in_chromium_handles_real_calls_and_the_team_acknowledges
     write_register(register)
     campaign_id, cycle_id = await prepare(settings, register)
     async with running_service(
-        settings, campaign_id=campaign_id, secret_key=SECRET_KEY, ring_timeout_s=15, tick_s=0.2
+        settings,
+        campaign_id=campaign_id,
+        ami=rig.ami_credentials(),
+        secret_key=SECRET_KEY,
+        ring_timeout_s=15,
+        tick_s=0.2,
     ) as service:
         assert service.engine is not None
         seen = await asyncio.to_thread(a_working_day, service.url)

@@ -28,7 +28,7 @@ from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
 from dialer.rig.demo_accounts import SUPERVISOR
 from dialer.rig.robot_agents import Ending, Health, Persona, PersonaDeck, RobotAgent
 from dialer.rig.world import SimulatedWorld
-from dialer.server import running_service
+from dialer.service import running_service
 from dialer.settings import Settings
 from dialer.storage.alert_rows import Alert, AlertState
 from dialer.storage.call_sheet_rows import CallSheet
@@ -192,7 +192,12 @@ async def test_the_dashboard_moves_during_a_real_run_and_ends_equal_to_the_ledge
     seen = Watched()
     opened, stop_watching = threading.Event(), threading.Event()
     async with running_service(
-        settings, campaign_id=campaign_id, secret_key=SECRET_KEY, ring_timeout_s=15, tick_s=0.2
+        settings,
+        campaign_id=campaign_id,
+        ami=rig.ami_credentials(),
+        secret_key=SECRET_KEY,
+        ring_timeout_s=15,
+        tick_s=0.2,
     ) as service:
         assert service.engine is not None
         watcher = asyncio.create_task(

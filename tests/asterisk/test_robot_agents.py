@@ -41,7 +41,7 @@ from dialer.rig.robot_agents import (
     RobotAgent,
 )
 from dialer.rig.world import SimulatedWorld
-from dialer.server import running_service
+from dialer.service import running_service
 from dialer.settings import Settings, WebSettings
 from dialer.storage.alert_rows import Alert
 from dialer.storage.call_sheet_rows import Answer, CallSheet
@@ -230,7 +230,12 @@ async def test_three_robot_agents_work_a_campaign_to_its_end_through_the_web_int
     campaign_id, cycle_id = await prepare(settings, register)
     deck = PersonaDeck(CARDS, rng)
     async with running_service(
-        settings, campaign_id=campaign_id, secret_key=SECRET_KEY, ring_timeout_s=15, tick_s=0.2
+        settings,
+        campaign_id=campaign_id,
+        ami=rig.ami_credentials(),
+        secret_key=SECRET_KEY,
+        ring_timeout_s=15,
+        tick_s=0.2,
     ) as service:
         assert service.engine is not None
         robots = [

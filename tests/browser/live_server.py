@@ -7,7 +7,7 @@ import asyncio
 import socket
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialer.alerts.dispatcher import AlertDispatcher
 from dialer.alerts.raising import AlertRaiser
-from dialer.server import start_serving
+from dialer.clock import utcnow
+from dialer.service import start_serving
 from dialer.storage import SessionFactory
 from dialer.web.app import create_app, screens_of
 from dialer.web.screens import AgentScreens
@@ -34,13 +35,9 @@ from tests.web.support import (
 T = TypeVar("T")
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class RealClock:
     def __call__(self) -> datetime:
-        return _utcnow()
+        return utcnow()
 
 
 class LiveServer:

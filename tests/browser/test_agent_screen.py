@@ -7,12 +7,12 @@ from __future__ import annotations
 import statistics
 import time
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from selenium.webdriver.common.keys import Keys
 
 from dialer.alerts.messages import age_on
+from dialer.core.windows import PARIS
 from dialer.storage.alert_rows import AlertState
 from dialer.storage.alerts import AlertRepository
 from dialer.storage.answers import CallSheetRepository
@@ -85,7 +85,7 @@ def test_an_agent_handles_a_call_from_the_keyboard_and_the_team_acknowledges_the
     attempt_id, latency_ms = pop_a_call(agent, server, server.world.jeanne_id)
     print(f"\nscreen pop latency (joined → person shown): {latency_ms:.1f} ms")
     assert latency_ms < POP_BUDGET_MS
-    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    today = datetime.now(PARIS).date()
     assert agent.text("#nom-personne") == f"Jeanne DUPONT, {age_on(date(1940, 9, 2), today)} ans"
     assert "12 rue des Lilas, 75019 Paris" in agent.text("#personne")
     assert "Paul Dupont (fils)" in agent.text("#personne")

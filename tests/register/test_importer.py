@@ -20,12 +20,12 @@ from dialer.register import (
 )
 from dialer.storage import (
     Person,
-    PersonRepository,
     SessionFactory,
     create_engine,
     create_session_factory,
     migrate_engine,
 )
+from tests.stored import active_people
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOW = datetime(2025, 6, 20, 8, 0, tzinfo=UTC)
@@ -92,7 +92,7 @@ async def sessions(tmp_path: Path) -> AsyncIterator[SessionFactory]:
 
 
 async def stored(sessions: SessionFactory) -> dict[str, Person]:
-    return {p.external_id: p for p in await PersonRepository(sessions).list_active()}
+    return {p.external_id: p for p in await active_people(sessions)}
 
 
 def numbers(person: Person) -> list[str]:

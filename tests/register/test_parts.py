@@ -12,9 +12,10 @@ import pytest
 from dialer.register import ImportProgress, ImportStep, IssueKind, import_register, reading
 from dialer.register import importer as importer_module
 from dialer.register.reading import FilePart, detect_csv_layout, open_csv_part, split_csv
-from dialer.storage import PersonRepository, SessionFactory
+from dialer.storage import SessionFactory
 from tests.register.test_importer import HEADER, NOW, write_csv
 from tests.register.test_worker import comparable, contents
+from tests.stored import person_by_external_id
 
 
 def test_a_csv_is_cut_on_record_ends_only(tmp_path: Path) -> None:
@@ -109,7 +110,7 @@ async def test_a_register_checked_in_parts_imports_like_one_in_one_piece(
     assert len(writes) == 2
     assert writes[0][0] < writes[1][0] == writes[1][1] == report.added
     assert await contents(parts) == await contents(whole)
-    dupont = await PersonRepository(parts).find_by_external_id("D000005")
+    dupont = await person_by_external_id(parts, "D000005")
     assert dupont is not None
     assert [p.e164 for p in dupont.phones] == ["+33140000050", "+33612345678"]
     assert report.rejects_path is not None
@@ -185,7 +186,7 @@ async def test_a_stray_quote_inside_a_field_does_not_mislead_the_cuts(
     assert comparable(report) == comparable(expected)
     assert (report.read, report.added, report.rejected) == (24_000, 24_000, 0)
     assert await contents(parts) == await contents(whole)
-    moved = await PersonRepository(parts).find_by_external_id("D018000")
+    moved = await person_by_external_id(parts, "D018000")
     assert moved is not None
     assert moved.address == "12 rue de la Paix\nBâtiment A"
 

@@ -23,12 +23,12 @@ from dialer.storage import (
     CycleRepository,
     CycleResultRepository,
     PacingMode,
-    PersonRepository,
     SessionFactory,
     create_engine,
     create_session_factory,
     migrate_engine,
 )
+from tests.stored import active_people, count_active_people, person_by_external_id
 
 FIRST_IMPORT = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
 SECOND_IMPORT = FIRST_IMPORT + timedelta(days=14)
@@ -72,8 +72,7 @@ async def test_a_reimport_applies_the_diff_and_keeps_history(
     first = await import_register(sessions, write(tmp_path / "juin.csv", JUNE), now=FIRST_IMPORT)
     assert (first.added, first.shared_numbers) == (4, 1)
 
-    people = PersonRepository(sessions)
-    garcon = await people.find_by_external_id("A3")
+    garcon = await person_by_external_id(sessions, "A3")
     assert garcon is not None
     assert garcon.phones[0].shared_with_other_person
     campaign = await CampaignRepository(sessions).create(
@@ -118,7 +117,7 @@ async def test_a_reimport_applies_the_diff_and_keeps_history(
         "0 doublon fusionné, 0 numéro partagé, 0 rejetée."
     )
 
-    active = {p.external_id: p for p in await people.list_active()}
+    active = {p.external_id: p for p in await active_people(sessions)}
     assert sorted(active) == ["A1", "A2", "A4", "A5"]
     assert [n.e164 for n in active["A2"].phones] == ["+33478421122", "+33612345678"]
     assert active["A2"].updated_at == SECOND_IMPORT
@@ -127,7 +126,7 @@ async def test_a_reimport_applies_the_diff_and_keeps_history(
     # A3 left: A2's number is no longer shared with anyone on the register
     assert not active["A2"].phones[0].shared_with_other_person
 
-    removed = await people.find_by_external_id("A3")
+    removed = await person_by_external_id(sessions, "A3")
     assert removed is not None
     assert removed.id == garcon.id
     assert removed.removed_at == SECOND_IMPORT
@@ -146,7 +145,7 @@ async def test_a_reimport_applies_the_diff_and_keeps_history(
         sessions, write(tmp_path / "aout.csv", [*JULY, JUNE[2]]), now=SECOND_IMPORT
     )
     assert (back.added, back.changed, back.unchanged) == (0, 1, 4)
-    returned = await people.find_by_external_id("A3")
+    returned = await person_by_external_id(sessions, "A3")
     assert returned is not None
     assert returned.removed_at is None
     assert returned.id == garcon.id
@@ -164,7 +163,7 @@ async def test_a_file_that_names_nobody_is_refused_and_removes_nobody(
         await import_register(
             sessions, write(tmp_path / "sans-nom.csv", nameless), now=SECOND_IMPORT
         )
-    assert await PersonRepository(sessions).count_active() == 4
+    assert await count_active_people(sessions) == 4
 
 
 @pytest.mark.asyncio
@@ -178,14 +177,13 @@ async def test_a_row_rejected_for_its_name_keeps_the_person_of_its_id(
         sessions, write(tmp_path / "juillet.csv", nameless), now=SECOND_IMPORT
     )
     assert (report.rejected, report.unchanged, report.removed) == (1, 3, 0)
-    assert await PersonRepository(sessions).count_active() == 4
+    assert await count_active_people(sessions) == 4
 
 
 @pytest.mark.asyncio
 async def test_a_rejected_row_merges_nobody_into_its_id(
     sessions: SessionFactory, tmp_path: Path
 ) -> None:
-    people = PersonRepository(sessions)
     # line 2 is rejected (no valid number); line 3, the same name and birth date under
     # another id, is stored under its own id, not the rejected row's
     rows = [
@@ -194,7 +192,7 @@ async def test_a_rejected_row_merges_nobody_into_its_id(
     ]
     report = await import_register(sessions, write(tmp_path / "a.csv", rows), now=FIRST_IMPORT)
     assert (report.added, report.rejected, report.merged_duplicates) == (1, 1, 0)
-    assert [p.external_id for p in await people.list_active()] == ["R2"]
+    assert [p.external_id for p in await active_people(sessions)] == ["R2"]
 
     # the rejected row's identity was its id's: B, who has it too, was merged into A
     rows = [
@@ -204,7 +202,7 @@ async def test_a_rejected_row_merges_nobody_into_its_id(
     ]
     report = await import_register(sessions, write(tmp_path / "c.csv", rows), now=FIRST_IMPORT)
     assert (report.rejected, report.merged_duplicates) == (1, 0)
-    assert sorted(p.external_id for p in await people.list_active()) == ["A", "B"]
+    assert sorted(p.external_id for p in await active_people(sessions)) == ["A", "B"]
 
     # B's first row shares A's identity (merged into A, said so), B's second row has the
     # rejected row's identity: B's, so A's too. B, on the register, is taken off it: A
@@ -218,7 +216,7 @@ async def test_a_rejected_row_merges_nobody_into_its_id(
     report = await import_register(sessions, write(tmp_path / "b.csv", rows), now=SECOND_IMPORT)
     assert (report.changed, report.removed) == (1, 1)
     assert (report.rejected, report.merged_duplicates) == (1, 2)
-    [person] = await people.list_active()
+    [person] = await active_people(sessions)
     assert person.external_id == "A"
     assert [n.e164 for n in person.phones] == ["+33611111111", "+33622222222", "+33633333333"]
     assert [(i.line, i.reason.split(" (")[0]) for i in report.issues if i.line > 2] == [
@@ -233,12 +231,11 @@ async def test_an_import_run_again_repairs_the_shared_number_flags(
 ) -> None:
     path = write(tmp_path / "juin.csv", JUNE)
     await import_register(sessions, path, now=FIRST_IMPORT)
-    people = PersonRepository(sessions)
 
     async def flagged() -> list[str]:
         return [
             p.external_id
-            for p in await people.list_active()
+            for p in await active_people(sessions)
             for n in p.phones
             if n.shared_with_other_person
         ]

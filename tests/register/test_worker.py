@@ -10,12 +10,13 @@ import pytest
 
 from dialer.errors import InputError
 from dialer.register import ImportProgress, ImportReport, ImportStep, import_register
-from dialer.storage import PersonRepository, SessionFactory
+from dialer.storage import SessionFactory
 from tests.register.test_importer import HEADER, NOW, ROWS, write_csv
+from tests.stored import active_people
 
 
 async def contents(sessions: SessionFactory) -> list[tuple[Any, ...]]:
-    people = await PersonRepository(sessions).list_active()
+    people = await active_people(sessions)
     return [
         (
             p.external_id,

@@ -30,6 +30,7 @@ from dialer.storage import (
     create_session_factory,
     migrate_engine,
 )
+from tests.stored import person_by_external_id
 
 POSTGRES_URL_VARIABLE = "DIALER_TEST_POSTGRES_URL"
 NOW = datetime(2025, 7, 1, 9, 30, tzinfo=UTC)
@@ -134,8 +135,8 @@ async def scene(sessions: SessionFactory) -> Scene:
     cycle = await CycleRepository(sessions).open(
         campaign.id, started_at=NOW, deadline=NOW + timedelta(days=1)
     )
-    alice = await people.find_by_external_id("A1")
-    bob = await people.find_by_external_id("B2")
+    alice = await person_by_external_id(sessions, "A1")
+    bob = await person_by_external_id(sessions, "B2")
     assert alice is not None
     assert bob is not None
     return Scene(campaign.id, cycle.id, alice.id, bob.id)

@@ -15,6 +15,7 @@ from dialer.storage import (
     PhoneRecord,
     SessionFactory,
 )
+from tests.stored import active_people, count_active_people, person_by_external_id
 
 from .conftest import NOW, Scene, person
 
@@ -32,7 +33,7 @@ async def test_added_people_are_stored_with_their_numbers_in_order(
     record.disabled = True
     await people.write_batch([record], [], now=NOW)
 
-    stored = await people.find_by_external_id("X9")
+    stored = await person_by_external_id(sessions, "X9")
     assert stored is not None
     assert stored.last_name == "Garçon"
     assert stored.birth_date == date(1938, 2, 14)
@@ -45,7 +46,7 @@ async def test_added_people_are_stored_with_their_numbers_in_order(
     assert stored.created_at == stored.updated_at == NOW
     assert stored.fingerprint == record.fingerprint()
     assert (await people.get(stored.id)).external_id == "X9"
-    assert await people.find_by_external_id("nobody") is None
+    assert await person_by_external_id(sessions, "nobody") is None
     with pytest.raises(NotFoundError):
         await people.get(stored.id + 1000)
 
@@ -58,7 +59,7 @@ async def test_a_changed_person_gets_the_new_fields_and_numbers(
     changed = person("A1", "Dupont", "+33699999999")
     changed.city = "Lyon"
     await people.write_batch([], [changed], now=LATER)
-    stored = await people.find_by_external_id("A1")
+    stored = await person_by_external_id(sessions, "A1")
     assert stored is not None
     assert stored.id == scene.alice_id
     assert stored.city == "Lyon"
@@ -92,18 +93,18 @@ async def test_a_removed_person_is_kept_with_their_history(
     assert await people.remove(["B2", "unknown"], now=LATER) == 1
     assert await people.remove(["B2"], now=LATER + timedelta(days=1)) == 0  # already removed
 
-    bob = await people.find_by_external_id("B2")
+    bob = await person_by_external_id(sessions, "B2")
     assert bob is not None
     assert bob.removed_at == LATER
-    assert [p.external_id for p in await people.list_active()] == ["A1"]
-    assert await people.count_active() == 1
+    assert [p.external_id for p in await active_people(sessions)] == ["A1"]
+    assert await count_active_people(sessions) == 1
     assert [a.id for a in await ledger.for_person(scene.bob_id)] == [attempt.id]
     follow_up = await CycleResultRepository(sessions).never_reached(scene.cycle_id)
     assert [p.external_id for p in follow_up] == ["B2"]
 
     # back on the register: the same person, history intact
     await people.write_batch([], [person("B2", "Lefèvre", "+33612345678")], now=LATER)
-    back = await people.find_by_external_id("B2")
+    back = await person_by_external_id(sessions, "B2")
     assert back is not None
     assert back.id == scene.bob_id
     assert back.removed_at is None
@@ -123,7 +124,7 @@ async def test_numbers_shared_by_two_people_on_the_register_are_flagged(
 
     flagged = {
         (p.external_id, n.e164): n.shared_with_other_person
-        for p in await people.list_active()
+        for p in await active_people(sessions)
         for n in p.phones
     }
     assert flagged == {
@@ -136,7 +137,7 @@ async def test_numbers_shared_by_two_people_on_the_register_are_flagged(
     await people.remove(["W"], now=LATER)
     # W is off the register: H's number is no longer shared; W's still is (H is on it)
     assert await people.flag_shared_numbers() == 1
-    husband_now = await people.find_by_external_id("H")
+    husband_now = await person_by_external_id(sessions, "H")
     assert husband_now is not None
     assert not any(n.shared_with_other_person for n in husband_now.phones)
 

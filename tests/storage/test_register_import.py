@@ -9,21 +9,21 @@ from pathlib import Path
 import pytest
 
 from dialer.register import ImportProgress, ImportStep, import_register
-from dialer.storage import PersonRepository, SessionFactory
+from dialer.storage import SessionFactory
 from tests.register.test_importer import NOW, ROWS, write_csv
+from tests.stored import active_people, count_active_people, person_by_external_id
 
 
 @pytest.mark.asyncio
 async def test_an_import_then_a_reimport(sessions: SessionFactory, tmp_path: Path) -> None:
-    people = PersonRepository(sessions)
     path = write_csv(tmp_path / "registre.csv", ROWS)
     dry = await import_register(sessions, path, now=NOW, dry_run=True)
     assert (dry.added, dry.changed, dry.unchanged, dry.removed) == (5, 0, 0, 0)
-    assert await people.count_active() == 0
+    assert await count_active_people(sessions) == 0
 
     first = await import_register(sessions, path, now=NOW)
     assert (first.added, first.merged_duplicates, first.shared_numbers) == (5, 2, 1)
-    stored = {p.external_id: p for p in await people.list_active()}
+    stored = {p.external_id: p for p in await active_people(sessions)}
     assert sorted(stored) == ["D001", "D002", "D003", "D005", "D006"]
     assert [n.e164 for n in stored["D001"].phones] == [
         "+33145678910", "+33612345678", "+33770112233",
@@ -49,19 +49,19 @@ async def test_an_import_then_a_reimport(sessions: SessionFactory, tmp_path: Pat
     # the people written, as the database counts them: the one added and the two changed
     writes = [(p.done, p.total) for p in progress if p.step is ImportStep.WRITE]
     assert writes == [(3, 3)]
-    stored = {p.external_id: p for p in await people.list_active()}
+    stored = {p.external_id: p for p in await active_people(sessions)}
     assert sorted(stored) == ["D001", "D002", "D003", "D005", "D009"]
     assert stored["D001"].address == "4 rue de la Paix"
     assert stored["D001"].updated_at == later
     assert stored["D001"].created_at == NOW
     assert [n.e164 for n in stored["D002"].phones] == ["+33143556677"]
     assert stored["D005"].updated_at == NOW  # unchanged: not rewritten
-    removed = await people.find_by_external_id("D006")
+    removed = await person_by_external_id(sessions, "D006")
     assert removed is not None
     assert removed.removed_at == later
 
     third = await import_register(sessions, path, now=later + timedelta(days=1))
     assert (third.added, third.changed, third.unchanged, third.removed) == (0, 3, 2, 1)
-    back = await people.find_by_external_id("D006")
+    back = await person_by_external_id(sessions, "D006")
     assert back is not None
     assert back.removed_at is None

@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import openpyxl  # type: ignore[import-untyped]
 import pytest
 import pytest_asyncio
 
+from dialer.core.windows import PARIS
 from dialer.reports import tables
 from dialer.reports.exports import csv_bytes, csv_cell, looks_like_formula, xlsx_bytes
 from dialer.reports.pdf import PAGE_TITLES, render_pdf
@@ -26,7 +26,6 @@ from tests.web.support import catalog_in
 
 pytestmark = pytest.mark.asyncio
 NOW = datetime(2026, 7, 20, 8, 0, tzinfo=UTC)
-PARIS = ZoneInfo("Europe/Paris")
 
 
 @pytest_asyncio.fixture

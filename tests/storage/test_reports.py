@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
@@ -22,6 +21,7 @@ from sqlalchemy import text
 
 from dialer.core.billing import IssueKind
 from dialer.core.outcomes import CallOutcome
+from dialer.core.windows import PARIS
 from dialer.errors import NotFoundError
 from dialer.reports.figures import DMT_BUCKET_EDGES_S
 from dialer.reports.service import Report, ReportBuilder
@@ -30,7 +30,6 @@ from dialer.storage.database import transaction
 from tests.report_scene import Scene, build_scene
 from tests.web.support import catalog_in
 
-PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 7, 20, 8, 0, tzinfo=UTC)
 PICKED_UP = ("answered", "abandoned", "hung_up")
 

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from dialer.errors import ConfigurationError
+from dialer.service import ami_credentials
 from dialer.settings import Settings, load_settings
 
 
@@ -71,3 +72,27 @@ def test_unknown_keys_in_the_file_are_refused(tmp_path: Path) -> None:
 
 def test_settings_is_one_object() -> None:
     assert isinstance(load_settings(), Settings)
+
+
+def test_the_ami_secret_may_come_from_a_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    secret_file = tmp_path / "ami-secret"
+    secret_file.write_text("from-the-file\n", encoding="utf-8")
+    monkeypatch.setenv("DIALER_AMI__SECRET_FILE", str(secret_file))
+    assert ami_credentials(load_settings()).secret == "from-the-file"
+    monkeypatch.setenv("DIALER_AMI__SECRET", "set-itself")
+    assert ami_credentials(load_settings()).secret == "set-itself"  # the secret wins
+
+
+def test_without_an_ami_secret_the_service_says_what_to_set(tmp_path: Path) -> None:
+    settings = load_settings()
+    with pytest.raises(ConfigurationError, match="DIALER_AMI__SECRET_FILE"):
+        ami_credentials(settings)
+    (tmp_path / "empty").write_text("", encoding="utf-8")
+    for unusable in (tmp_path / "empty", tmp_path / "absent"):
+        with_file = settings.model_copy(
+            update={"ami": settings.ami.model_copy(update={"secret_file": unusable})}
+        )
+        with pytest.raises(ConfigurationError, match=r"ami\.secret_file"):
+            ami_credentials(with_file)

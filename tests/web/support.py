@@ -36,6 +36,7 @@ from dialer.storage import (
     migrate_engine,
 )
 from dialer.storage.alerts import ContactRecord, TeamRepository
+from tests.stored import person_by_external_id
 
 T0 = datetime(2026, 7, 13, 9, 0, tzinfo=UTC)
 PASSWORD = "mot de passe très long 1"
@@ -255,8 +256,8 @@ async def seed(
         [],
         now=now,
     )
-    jeanne = await people.find_by_external_id("J1")
-    bob = await people.find_by_external_id("B2")
+    jeanne = await person_by_external_id(sessions, "J1")
+    bob = await person_by_external_id(sessions, "B2")
     assert jeanne is not None
     assert bob is not None
     campaign = await CampaignRepository(sessions).create(

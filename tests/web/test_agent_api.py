@@ -17,6 +17,7 @@ from dialer.storage.alert_rows import Alert, AlertState
 from dialer.storage.alerts import AlertRepository, OutboxRepository
 from dialer.storage.answers import CallSheetRepository
 from dialer.storage.database import transaction
+from tests.stored import alerts_of_sheet
 from tests.web.conftest import log_in
 from tests.web.support import Clock, FakeDesk, World, place_call
 
@@ -176,7 +177,7 @@ async def test_an_emergency_answer_shows_instructions_and_raises_a_p1_alert_at_o
     sheet = await CallSheetRepository(sessions).by_attempt(attempt_id)
     assert sheet is not None
     assert sheet.submitted_at is None  # before any submission
-    alerts = await AlertRepository(sessions).for_sheet(sheet.id)
+    alerts = await alerts_of_sheet(sessions, sheet.id)
     assert [(a.priority, a.need, a.team_id, a.raised_by) for a in alerts] == [
         (1, "medical_emergency", world.teams["urgences"], "agent1")
     ]
@@ -186,7 +187,7 @@ async def test_an_emergency_answer_shows_instructions_and_raises_a_p1_alert_at_o
     await me.answer(attempt_id, "eau", True)
     desk.end("agent1")
     await me.post(f"/api/appels/{attempt_id}/fiche", {"disposition": "complete"})
-    assert len(await AlertRepository(sessions).for_sheet(sheet.id)) == 1
+    assert len(await alerts_of_sheet(sessions, sheet.id)) == 1
 
 
 async def test_the_view_of_a_call_carries_the_servers_skip_logic_and_emergency(

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from dialer import cli as cli_module
 from dialer.cli import cli
-from dialer.server import start_serving
+from dialer.service import start_serving
 from dialer.storage.api_tokens import ApiTokenRepository
 from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.web.app import create_app

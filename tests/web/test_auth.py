@@ -135,6 +135,34 @@ async def test_a_session_ends_8_hours_after_login_even_when_active(
     assert (await client.get("/api/agent/etat")).status_code == 401
 
 
+async def test_sessions_left_to_expire_are_deleted_at_the_next_login(
+    client: httpx.AsyncClient, sessions: SessionFactory, clock: Clock
+) -> None:
+    await log_in(client, "agent1")  # never logs out, never comes back
+    client.cookies.clear()
+    clock.advance(minutes=20)
+    await log_in(client, "superviseur")  # will sit idle past the 30 minutes
+    client.cookies.clear()
+    clock.advance(minutes=15)  # agent1's session: 35 idle minutes; the supervisor's: 15
+
+    async def usernames() -> list[str]:
+        async with transaction(sessions) as session:
+            rows = await session.scalars(
+                select(Account.username)
+                .join(WebSession, WebSession.account_id == Account.id)
+                .order_by(Account.username)
+            )
+            return list(rows)
+
+    assert await usernames() == ["agent1", "superviseur"]
+    await log_in(client, "membre.nord")
+    assert await usernames() == ["membre.nord", "superviseur"]
+    client.cookies.clear()
+    clock.advance(hours=9)  # past the 8-hour lifetime too
+    await log_in(client, "agent1")
+    assert await usernames() == ["agent1"]
+
+
 async def test_logging_out_ends_the_session(client: httpx.AsyncClient) -> None:
     csrf = await log_in(client, "agent1")
     response = await client.post("/deconnexion", data={"csrf": csrf})

@@ -35,6 +35,7 @@ from dialer.storage import SessionFactory
 from dialer.storage.alert_rows import AlertState, DeliveryReason, DeliveryState
 from dialer.storage.alerts import AlertRepository, OutboxRepository
 from dialer.storage.answers import CallSheetRepository
+from tests.stored import deliveries_of_alert
 from tests.web.support import Clock, World, open_database, place_call, seed
 
 pytestmark = pytest.mark.asyncio
@@ -174,7 +175,7 @@ async def test_an_alert_reaches_the_team_by_email_and_webhook(
     assert document["person"]["last_name"] == "Dupont"
     expected = hmac.new(b"secret-de-test", body, hashlib.sha256).hexdigest()
     assert headers["x-dialer-signature"] == f"sha256={expected}"
-    deliveries = await OutboxRepository(sessions).for_alert(alert.id)
+    deliveries = await deliveries_of_alert(sessions, alert.id)
     assert {d.state for d in deliveries} == {DeliveryState.SENT}
     assert dispatcher.statistics()["sent"] == 2
 
@@ -195,7 +196,9 @@ async def test_a_failing_webhook_is_retried_later_and_never_lost(
     first = await dispatcher.run_once()
     assert (first.sent, first.failed) == (1, 1)  # the e-mail went, the webhook failed
     outbox = OutboxRepository(sessions)
-    webhook = next(d for d in await outbox.for_alert(alert.id) if d.channel.value == "webhook")
+    webhook = next(
+        d for d in await deliveries_of_alert(sessions, alert.id) if d.channel.value == "webhook"
+    )
     assert (webhook.state, webhook.tries) == (DeliveryState.PENDING, 1)
     assert (
         webhook.last_error
@@ -211,7 +214,9 @@ async def test_a_failing_webhook_is_retried_later_and_never_lost(
     assert (await dispatcher.run_once()).sent == 0
     clock.advance(seconds=2)
     assert (await dispatcher.run_once()).sent == 1
-    delivered = next(d for d in await outbox.for_alert(alert.id) if d.channel.value == "webhook")
+    delivered = next(
+        d for d in await deliveries_of_alert(sessions, alert.id) if d.channel.value == "webhook"
+    )
     assert (delivered.state, delivered.tries) == (DeliveryState.SENT, 3)
     ids = {headers["x-dialer-delivery"] for headers, _ in hook.received}
     assert ids == {str(delivered.id)}  # the same id on every try: receivers drop duplicates
@@ -276,7 +281,7 @@ async def test_an_unacknowledged_alert_escalates_contact_by_contact(
     assert box.messages[-1][0] == ["astreinte@ville.test"]
     second = await alerts.get(alert.id)
     assert (second.escalation_level, second.next_escalation_at) == (2, None)
-    deliveries = await OutboxRepository(sessions).for_alert(alert.id)
+    deliveries = await deliveries_of_alert(sessions, alert.id)
     assert [d.reason for d in deliveries].count(DeliveryReason.ESCALATED) == 4  # mail + hook x2
     clock.advance(hours=5)
     assert (await dispatcher.run_once()).escalated == 0  # the list is exhausted

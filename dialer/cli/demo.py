@@ -29,12 +29,15 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 
+import click
+
 from dialer.alerts.messages import need_label
 from dialer.campaigns.start import start_campaign
 from dialer.campaigns.templates import template
+from dialer.cli.context import settings_of
 from dialer.core.labels import OUTCOME_LABELS
 from dialer.core.planning import RetryPolicy
-from dialer.core.windows import CallingWindows, OpeningInterval, window_end
+from dialer.core.windows import CallingWindows, OpeningInterval, is_open
 from dialer.questionnaire_files import load_questionnaires
 from dialer.register.importer import import_register
 from dialer.reports.files import write_report_files
@@ -44,7 +47,7 @@ from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
 from dialer.rig.demo_accounts import SUPERVISOR, TEAM_MEMBER, provision_demo_people
 from dialer.rig.robot_agents import RobotAgent
 from dialer.rig.world import SimulatedWorld
-from dialer.server import QUESTIONNAIRES, running_service
+from dialer.service import QUESTIONNAIRES, running_service
 from dialer.settings import Settings
 from dialer.storage.database import (
     SessionFactory,
@@ -53,7 +56,7 @@ from dialer.storage.database import (
     migrate_engine,
 )
 from dialer.storage.schedule import CycleSchedule, MemberStatus
-from dialer.telephony.ami import AmiClient
+from dialer.telephony.ami import AmiClient, AmiCredentials
 from dialer.telephony.probe import dial_and_classify
 
 DEMO_DIR = Path("var/demo")
@@ -183,7 +186,7 @@ async def run_demo(
             registered = await world.wait_registered(ami)
             say(f"{len(registered)} softphones d'agents enregistrés, vus par AMI.")
             await check_telephony(rig, ami, say)
-        await campaign_demo(settings, say, rng, agents, minutes)
+        await campaign_demo(settings, say, rng, agents, minutes, ami=rig.ami_credentials())
     finally:
         world.stop()
         if started_now:
@@ -197,6 +200,8 @@ async def campaign_demo(
     rng: random.Random,
     agents: list[str],
     minutes: float,
+    *,
+    ami: AmiCredentials,
 ) -> None:
     register = DEMO_DIR / "registre-canicule.csv"
     await asyncio.to_thread(fresh_register, register, rng)
@@ -209,7 +214,7 @@ async def campaign_demo(
     await provision_demo_people(sessions, agents, password)
     heatwave = template("heatwave")
     now = datetime.now(UTC)
-    if window_end(heatwave.windows, now) is None:
+    if not is_open(heatwave.windows, now):
         heatwave = replace(heatwave, windows=CallingWindows(week=(ALL_DAY,) * 7, holiday=ALL_DAY))
         say("Hors des heures d'appel réelles : fenêtres élargies à toute la journée pour la démo.")
     heatwave = replace(heatwave, policy=DEMO_RETRIES)
@@ -220,7 +225,7 @@ async def campaign_demo(
     )
     await database.dispose()
     async with running_service(
-        settings, campaign_id=started.campaign_id, secret_key=secrets.token_urlsafe(48),
+        settings, campaign_id=started.campaign_id, ami=ami, secret_key=secrets.token_urlsafe(48),
         ring_timeout_s=20, tick_s=0.5,
     ) as service:  # fmt: skip
         say(f"Service : {service.url}  (mot de passe de démonstration : {password})")
@@ -304,3 +309,12 @@ async def report(sessions: SessionFactory, campaign_id: int, say: Callable[[str]
     for path in written:
         if path.suffix != ".csv":
             say(f"    {path}")
+
+
+@click.command("demo")
+@click.option("--minutes", default=6.0, show_default=True, help="Durée maximale de la campagne.")
+@click.option("--port", default=8080, show_default=True, help="Port du service web (127.0.0.1).")
+@click.pass_context
+def demo(ctx: click.Context, minutes: float, port: int) -> None:
+    """Démonstration complète sur l'Asterisk local et le monde simulé."""
+    asyncio.run(run_demo(settings_of(ctx), click.echo, minutes=minutes, port=port))

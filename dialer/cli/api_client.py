@@ -2,15 +2,19 @@
 on a running service go through the same code, and the same audit log, as the pages.
 
 An error answer becomes the matching :mod:`dialer.errors` exception (so the command exits
-with its code) carrying the service's French message.
+with its code) carrying the service's French message. ``--url`` defaults to the settings'
+web address; the token comes from ``--token`` or ``DIALER_API_TOKEN``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+import click
 import httpx
 
+from dialer.cli.context import settings_of
 from dialer.errors import (
     AuthenticationError,
     ConflictError,
@@ -23,6 +27,8 @@ from dialer.errors import (
 )
 
 TOKEN_VARIABLE = "DIALER_API_TOKEN"  # noqa: S105 - a variable name, not a secret
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _BY_STATUS: dict[int, type[DialerError]] = {
     401: AuthenticationError,
@@ -96,3 +102,21 @@ def _error(response: httpx.Response) -> DialerError:
     if status == 503 and "base de données" in message:
         return StorageError(message)
     return _BY_STATUS.get(status, DialerError)(message)
+
+
+def api_options(command: F) -> F:
+    """``--url`` and ``--token`` for a command that calls the running service."""
+    command = click.option(
+        "--token",
+        envvar=TOKEN_VARIABLE,
+        help=f"Jeton d'API (défaut : ${TOKEN_VARIABLE}).",
+    )(command)
+    return click.option(
+        "--url", help="Adresse du service (défaut : réglages web.host et web.port)."
+    )(command)
+
+
+def client(ctx: click.Context, url: str | None, token: str | None) -> ApiClient:
+    """The client of the service at ``--url``, else at the settings' web address."""
+    web = settings_of(ctx).web
+    return ApiClient(url or f"http://{web.host}:{web.port}", token)

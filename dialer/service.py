@@ -1,4 +1,4 @@
-"""``dialer serve``: the whole service in one process.
+"""The whole service in one process (``dialer serve``).
 
 The database (migrated), the telephony node, the agents' screens, the dialing engine
 (always running, campaign or not) with its campaign control (which re-attaches a campaign
@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import uvicorn
 from starlette.applications import Starlette
@@ -23,10 +22,10 @@ from dialer.alerts.channels import EmailChannel, SmtpConfig, WebhookChannel
 from dialer.alerts.dispatcher import AlertDispatcher
 from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.campaigns.control import CampaignControl
+from dialer.clock import utcnow
 from dialer.engine.engine import DialingEngine
 from dialer.errors import ConfigurationError
 from dialer.questionnaire_files import SHIPPED_QUESTIONNAIRES, load_questionnaires
-from dialer.rig.asterisk import Rig
 from dialer.settings import Settings
 from dialer.storage.database import (
     SessionFactory,
@@ -44,20 +43,16 @@ from dialer.web.sip import SipAccess
 QUESTIONNAIRES = SHIPPED_QUESTIONNAIRES
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def ami_credentials(settings: Settings) -> AmiCredentials:
-    """The AMI secret from the settings, else the local rig's generated one."""
+    """The AMI credentials of the settings (``ami.secret`` or ``ami.secret_file``)."""
     ami = settings.ami
-    if ami.secret is not None:
-        return AmiCredentials(ami.host, ami.port, ami.username, ami.secret.get_secret_value())
-    if (settings.rig.root / "secrets.json").is_file():
-        return Rig(settings).ami_credentials()
-    raise ConfigurationError(
-        "ami.secret: set DIALER_AMI__SECRET (no local rig secrets found either)"
-    )
+    secret = ami.configured_secret()
+    if secret is None:
+        raise ConfigurationError(
+            "ami.secret: set DIALER_AMI__SECRET or DIALER_AMI__SECRET_FILE (the local rig's: "
+            f"{settings.rig.ami_secret_file})"
+        )
+    return AmiCredentials(ami.host, ami.port, ami.username, secret)
 
 
 @dataclass
@@ -77,11 +72,14 @@ async def running_service(
     settings: Settings,
     *,
     campaign_id: int | None = None,
+    ami: AmiCredentials | None = None,
     secret_key: str | None = None,
     ring_timeout_s: int | None = None,
     tick_s: float = 1.0,
 ) -> AsyncIterator[Service]:
-    """Everything started, the web app served at ``Service.url``; all stopped on exit."""
+    """Everything started, the web app served at ``Service.url``; all stopped on exit.
+    ``ami``: Asterisk's manager credentials (default: from the settings; the demo and the
+    rig's tests pass the rig's)."""
     key = secret_key or (
         settings.web.secret_key.get_secret_value() if settings.web.secret_key else None
     )
@@ -92,7 +90,7 @@ async def running_service(
     sessions = create_session_factory(database)
     questionnaires = load_questionnaires(QUESTIONNAIRES)
     screens = build_screens(sessions, questionnaires)
-    node = AsteriskNode("asterisk-1", ami_credentials(settings), trunk=settings.trunk.name)
+    node = AsteriskNode("asterisk-1", ami or ami_credentials(settings), trunk=settings.trunk.name)
     await node.start()
     engine = DialingEngine(
         nodes=[node],
@@ -107,7 +105,7 @@ async def running_service(
     smtp = settings.smtp
     dispatcher = AlertDispatcher(
         sessions,
-        clock=_utcnow,
+        clock=utcnow,
         email=EmailChannel(
             SmtpConfig(
                 host=smtp.host,
@@ -178,7 +176,3 @@ async def start_serving(server: uvicorn.Server) -> asyncio.Task[None]:
             raise ConfigurationError(f"web server did not start on {config.host}:{config.port}")
         await asyncio.sleep(0.01)
     return serving
-
-
-def new_secret_key() -> str:
-    return secrets.token_urlsafe(48)

@@ -1,5 +1,5 @@
 """``dialer report``: a campaign's (or a cycle's) report in the terminal, its exports, and
-its billing. Added to the ``dialer`` command in :mod:`dialer.cli`."""
+its billing."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from dialer.cli.context import settings_of
 from dialer.errors import ConflictError, DialerError
 from dialer.questionnaire_files import (
     SHIPPED_QUESTIONNAIRES,
@@ -45,10 +46,7 @@ async def _build(
 
 
 def _report(ctx: click.Context, campaign: int, cycle: int | None, grid: Path | None) -> Report:
-    settings = ctx.find_object(Settings)
-    if settings is None:
-        raise click.UsageError("settings not loaded")
-    return asyncio.run(_build(settings, campaign, cycle, grid))
+    return asyncio.run(_build(settings_of(ctx), campaign, cycle, grid))
 
 
 def _echo_table(table: tables.Table, report: Report, *, limit: int | None = None) -> None:

@@ -1,0 +1,62 @@
+"""The ``dialer`` command: one click group, its subcommands in this package, one module
+per command group. Messages for people speak French; errors map to exit codes in
+:mod:`dialer.errors` only."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from dialer.cli.agents import agents
+from dialer.cli.api_tokens import api_token
+from dialer.cli.asterisk import asterisk
+from dialer.cli.audit import audit
+from dialer.cli.campaigns import campaign
+from dialer.cli.demo import demo
+from dialer.cli.register import register
+from dialer.cli.reports import report
+from dialer.cli.rig import rig
+from dialer.cli.serve import db, serve, show_settings
+from dialer.cli.teams import teams
+from dialer.errors import DialerError, exit_code
+from dialer.settings import load_settings
+
+
+@click.group()
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Dialer de campagnes d'appels sortants (veille sanitaire, canicule, grand froid)."""
+    ctx.obj = load_settings()
+
+
+for command in (
+    show_settings,
+    rig,
+    asterisk,
+    db,
+    register,
+    campaign,
+    teams,
+    audit,
+    api_token,
+    serve,
+    agents,
+    demo,
+    report,
+):
+    cli.add_command(command)
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("interrompu", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except DialerError as exc:
+        click.echo(f"erreur : {exc}", err=True)
+        sys.exit(exit_code(exc))

@@ -1,0 +1,243 @@
+"""``dialer campaign``: campaigns listed, created, started, paused, resumed, stopped and
+their pacing changed, through the running service's REST API (so the same code and the
+same audit log as the pages); ``start --template --offline`` writes a started campaign
+in the database for ``dialer serve`` to take up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from dialer.campaigns.start import start_campaign
+from dialer.campaigns.templates import TEMPLATES, template
+from dialer.cli.api_client import api_options, client
+from dialer.cli.context import cli_actor, database, settings_of
+from dialer.core.pacing import PacingMode
+from dialer.core.windows import PARIS
+from dialer.storage.audit import AuditLog
+
+
+def _campaign_line(c: dict[str, Any]) -> str:
+    cycle = c.get("cycle") or {}
+    state = {
+        "draft": "en préparation",
+        "running": "en cours",
+        "paused": "en pause",
+        "stopped": "arrêtée",
+        "finished": "terminée",
+    }.get(c["state"], c["state"])
+    return (
+        f"n° {c['id']} « {c['name']} » : {state}"
+        + (" (appelle)" if c.get("attached") else "")
+        + (f", cycle {cycle['number']}" if cycle else "")
+        + f", rythme {c['pacing_mode']}, abandons ≤ {c['max_abandon_rate'] * 100:g} %"
+        + (
+            f", lignes par agent ≤ {c['max_lines_per_agent']:g}"
+            if c.get("max_lines_per_agent") is not None
+            else ""
+        )
+    )
+
+
+@click.group()
+def campaign() -> None:
+    """Campagnes d'appels (par l'API du service en marche)."""
+
+
+@campaign.command("list")
+@api_options
+@click.pass_context
+def campaign_list(ctx: click.Context, url: str | None, token: str | None) -> None:
+    """Liste les campagnes, les plus récentes d'abord."""
+    with client(ctx, url, token) as api:
+        rows = api.call("GET", "/campaigns")
+    for row in rows:
+        click.echo(_campaign_line(row))
+    if not rows:
+        click.echo("Aucune campagne.")
+
+
+@campaign.command("create")
+@click.option("--template", "template_key", required=True, type=click.Choice(sorted(TEMPLATES)))
+@click.option("--name", help="Nom de la campagne (défaut : modèle + date).")
+@api_options
+@click.pass_context
+def campaign_create(
+    ctx: click.Context, template_key: str, name: str | None, url: str | None, token: str | None
+) -> None:
+    """Crée une campagne depuis un modèle, sans la démarrer."""
+    with client(ctx, url, token) as api:
+        row = api.call("POST", "/campaigns", json={"template": template_key, "name": name})
+    click.echo("Créée : " + _campaign_line(row))
+
+
+def _alert_start(
+    ctx: click.Context, template_key: str, name: str | None, url: str | None, token: str | None
+) -> None:
+    with client(ctx, url, token) as api:
+        started = api.call(
+            "POST", "/campaigns/start-from-alert", json={"template": template_key, "name": name}
+        )
+    first_due = datetime.fromisoformat(started["first_due"]).astimezone(PARIS)
+    click.echo(
+        f"Campagne « {started['campaign']['name']} » (n° {started['campaign']['id']}) "
+        f"démarrée : {started['people']} personnes dans le cycle, premiers appels à "
+        f"{first_due:%d/%m %H:%M} ; {started['first_dials']} appel(s) lancé(s) aussitôt "
+        f"({started['plan']})."
+    )
+
+
+@campaign.command("start-from-alert")
+@click.option("--template", "template_key", required=True, type=click.Choice(sorted(TEMPLATES)))
+@click.option("--name", help="Nom de la campagne (défaut : modèle + date et heure).")
+@api_options
+@click.pass_context
+def campaign_start_from_alert(
+    ctx: click.Context, template_key: str, name: str | None, url: str | None, token: str | None
+) -> None:
+    """Une seule action de l'alerte aux premiers appels : campagne depuis le modèle,
+    cycle de 48 h avec tout le registre actuel, rattachée au moteur qui appelle aussitôt."""
+    _alert_start(ctx, template_key, name, url, token)
+
+
+@campaign.command("start")
+@click.argument("campaign_id", type=int, required=False)
+@click.option(
+    "--template",
+    "template_key",
+    type=click.Choice(sorted(TEMPLATES)),
+    help="Démarrer depuis l'alerte avec ce modèle (comme start-from-alert).",
+)
+@click.option("--name", help="Nom de la campagne créée avec --template.")
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Avec --template, sans le service : écrit la campagne en base ; "
+    "« dialer serve » la reprendra à son démarrage.",
+)
+@api_options
+@click.pass_context
+def campaign_start(
+    ctx: click.Context,
+    *,
+    campaign_id: int | None,
+    template_key: str | None,
+    name: str | None,
+    offline: bool,
+    url: str | None,
+    token: str | None,
+) -> None:
+    """Démarre la campagne CAMPAIGN_ID (ouvre un cycle s'il n'y en a pas), ou, avec
+    --template, démarre depuis l'alerte."""
+    if (campaign_id is None) == (template_key is None):
+        raise click.UsageError("indiquez soit CAMPAIGN_ID, soit --template")
+    if template_key is None:
+        _steer(ctx, "start", campaign_id=campaign_id, url=url, token=token, done="démarrée")
+        return
+    if not offline:
+        _alert_start(ctx, template_key, name, url, token)
+        return
+    settings = settings_of(ctx)
+
+    async def run() -> Any:
+        async with database(settings) as sessions:
+            started = await start_campaign(
+                sessions,
+                template(template_key),
+                now=datetime.now(UTC),
+                name=name,
+                caller_id=settings.dialing.caller_id,
+            )
+            await AuditLog(sessions).record(
+                actor=cli_actor(),
+                action="campaign.start_from_alert",
+                target=f"campaign:{started.campaign_id}",
+                at=datetime.now(UTC),
+                details={"name": started.name, "people": started.people, "offline": True},
+            )
+            return started
+
+    started = asyncio.run(run())
+    click.echo(
+        f"Campagne « {started.name} » (n° {started.campaign_id}) démarrée : "
+        f"{started.people} personnes dans le cycle {started.cycle_id}, premiers appels à "
+        f"{started.first_due.astimezone(PARIS):%d/%m %H:%M} (dès que « dialer serve » tourne)."
+    )
+
+
+def _steer(
+    ctx: click.Context,
+    action: str,
+    *,
+    campaign_id: int | None,
+    url: str | None,
+    token: str | None,
+    done: str,
+) -> None:
+    with client(ctx, url, token) as api:
+        row = api.call("POST", f"/campaigns/{campaign_id}/{action}")
+    click.echo(f"Campagne {done} : " + _campaign_line(row))
+
+
+def _steering_command(action: str, done: str, doc: str) -> click.Command:
+    @click.argument("campaign_id", type=int)
+    @api_options
+    @click.pass_context
+    def command(ctx: click.Context, campaign_id: int, url: str | None, token: str | None) -> None:
+        _steer(ctx, action, campaign_id=campaign_id, url=url, token=token, done=done)
+
+    command.__doc__ = doc
+    return click.command(action)(command)
+
+
+campaign.add_command(
+    _steering_command(
+        "pause", "mise en pause", "Met la campagne en pause (les appels en cours continuent)."
+    )
+)
+campaign.add_command(_steering_command("resume", "reprise", "Reprend une campagne en pause."))
+campaign.add_command(
+    _steering_command("stop", "arrêtée", "Arrête la campagne (elle ne compose plus).")
+)
+
+
+@campaign.command("pacing")
+@click.argument("campaign_id", type=int)
+@click.option("--mode", type=click.Choice([m.value for m in PacingMode]), help="Mode de rythme.")
+@click.option(
+    "--max-abandon-rate",
+    type=float,
+    help="Taux d'abandon maximal, part des décrochés (0.01 = 1 %, 0.03 au plus).",
+)
+@click.option(
+    "--max-lines-per-agent",
+    type=float,
+    help="Lignes en cours au plus par agent connecté et pas en pause (de 1 à 10).",
+)
+@api_options
+@click.pass_context
+def campaign_pacing(
+    ctx: click.Context,
+    *,
+    campaign_id: int,
+    mode: str | None,
+    max_abandon_rate: float | None,
+    max_lines_per_agent: float | None,
+    url: str | None,
+    token: str | None,
+) -> None:
+    """Change le rythme d'une campagne, même en cours d'appels."""
+    body: dict[str, Any] = {}
+    if mode is not None:
+        body["mode"] = mode
+    if max_abandon_rate is not None:
+        body["max_abandon_rate"] = max_abandon_rate
+    if max_lines_per_agent is not None:
+        body["max_lines_per_agent"] = max_lines_per_agent
+    with client(ctx, url, token) as api:
+        row = api.call("PATCH", f"/campaigns/{campaign_id}/pacing", json=body)
+    click.echo("Rythme changé : " + _campaign_line(row))
