@@ -2,7 +2,7 @@
 
 An alert row is one triggered alert for one team; it is its in-app inbox entry. Every
 e-mail or webhook message about it is first written to the outbox
-(:class:`~dialer.storage.web_models.AlertDelivery`) in the same transaction, then sent by
+(:class:`~dialer.storage.alert_rows.AlertDelivery`) in the same transaction, then sent by
 the dispatcher (:mod:`dialer.alerts`), which marks it sent or schedules the next try.
 """
 
