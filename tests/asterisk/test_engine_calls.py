@@ -21,7 +21,7 @@ from dialer.rig.desk import AutoWrapUpDesk
 from dialer.rig.world import SimulatedWorld
 from dialer.telephony.ami import AmiClient
 from dialer.telephony.node import AsteriskNode
-from tests.fakes import MemoryLedger, MemoryQueue
+from dialer.testing import MemoryLedger, MemoryQueue
 
 
 def progressive(engine: DialingEngine, now: datetime) -> DialPlan:

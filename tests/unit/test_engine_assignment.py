@@ -12,7 +12,7 @@ from dialer.core.outcomes import CallOutcome
 from dialer.engine.engine import NO_CAMPAIGN, DialingEngine, DialPlan
 from dialer.engine.ports import PlannedDial
 from dialer.telephony.port import CallAnswered, CallEnded, CallJoined, NodeConnected
-from tests.fakes import FakeNode, MemoryLedger, MemoryQueue
+from dialer.testing import FakeNode, MemoryLedger, MemoryQueue
 
 T0 = datetime(2026, 7, 13, 9, 0, tzinfo=UTC)
 

@@ -10,9 +10,10 @@ from dialer.errors import ConflictError, InputError, NotFoundError
 from dialer.storage import SessionFactory
 from dialer.storage.database import transaction
 from dialer.storage.web_models import Account, Role, WebSession
+from dialer.testing import Clock
 from dialer.web.accounts import create_account
 from tests.web.conftest import LOGIN_CSRF, log_in
-from tests.web.support import PASSWORD, Clock, World, fast_passwords
+from tests.web.support import PASSWORD, World, fast_passwords
 
 pytestmark = pytest.mark.asyncio
 

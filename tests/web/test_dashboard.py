@@ -24,9 +24,10 @@ from dialer.storage import Campaign, CampaignState, SessionFactory
 from dialer.storage.answers import CallSheetRepository, SheetSubmission
 from dialer.storage.database import transaction
 from dialer.storage.web_models import Disposition
+from dialer.testing import Clock
 from dialer.web.metrics import configure_metrics
 from tests.web.conftest import client_for, log_in
-from tests.web.support import Clock, FakeDesk, World, place_call
+from tests.web.support import FakeDesk, World, place_call
 
 pytestmark = pytest.mark.asyncio
 
