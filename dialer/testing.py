@@ -31,6 +31,7 @@ class Clock:
     def __init__(self, now: datetime) -> None:
         self.now = now
         self._sleepers: list[tuple[datetime, asyncio.Future[None]]] = []
+        self._watchers: list[asyncio.Future[None]] = []  # wait_for_sleepers() calls
 
     def __call__(self) -> datetime:
         return self.now
@@ -54,6 +55,10 @@ class Clock:
             return
         waiter = asyncio.get_running_loop().create_future()
         self._sleepers.append((self.now + timedelta(seconds=seconds), waiter))
+        watchers, self._watchers = self._watchers, []
+        for watcher in watchers:
+            if not watcher.done():
+                watcher.set_result(None)
         await waiter
 
     @property
@@ -67,7 +72,9 @@ class Clock:
         ``timeout_s`` bounds it (a loop that never sleeps fails the test)."""
         async with asyncio.timeout(timeout_s):
             while self.sleeping < count:
-                await asyncio.sleep(0.001)
+                asleep = asyncio.get_running_loop().create_future()
+                self._watchers.append(asleep)
+                await asleep
 
 
 class FakeNode:
