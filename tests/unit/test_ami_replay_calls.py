@@ -14,6 +14,8 @@ from dialer.core.outcomes import CallOutcome, classify, parse_int
 from dialer.core.reconciliation import Close, Resume, outcome_of, reconcile
 from dialer.telephony.events import AmiMessage
 from dialer.telephony.port import (
+    AgentLegEnded,
+    AgentLegIdle,
     CallAbandoned,
     CallAnswered,
     CallEnded,
@@ -88,6 +90,18 @@ def test_an_answered_person_is_joined_to_the_agents_leg_and_ends_answered() -> N
     end = call[-1]
     assert isinstance(end, CallEnded)
     assert end.cause == 16  # the person hung up: a normal clearing
+
+
+def test_the_agents_leg_waits_before_the_call_and_is_hung_up_after_it() -> None:
+    [session] = sessions("answered_joined")
+    events = typed(replay([session]))
+    leg = [e for e in events if isinstance(e, AgentLegIdle | AgentLegEnded)]
+    assert isinstance(leg[0], AgentLegIdle)  # connected, waiting for a call
+    assert isinstance(leg[-1], AgentLegEnded)
+    assert {(e.agent, e.leg_id) for e in leg} == {("agent-1001", LEG)}
+    assert not of_call(events, LEG)  # the agent's leg never passes for a call
+    call_end = next(e for e in events if isinstance(e, CallEnded))
+    assert call_end.at <= leg[-1].at
 
 
 # ---- a busy line ---------------------------------------------------------------------------
