@@ -124,6 +124,7 @@ class DialingEngine:
         clock: Callable[[], datetime] = utcnow,
         tick_s: float = 1.0,
         zone: tzinfo = PARIS,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         if ring_timeout_s < 15:
             raise DialerError(f"ring_timeout_s={ring_timeout_s}: never under 15 s")
@@ -137,6 +138,8 @@ class DialingEngine:
         self.screens = screens or NoScreens()
         self.clock = clock
         self.tick_s = tick_s
+        #: how the pacing loop waits between ticks (a test's clock passes its own)
+        self._sleep = sleep
         self.seats = SeatBoard()
         self.calls = LiveCalls()
         self.finished: list[CallTiming] = []
@@ -224,7 +227,7 @@ class DialingEngine:
                 await self.tick()
             except DialerError as exc:
                 log.warning("pacing tick failed: %s", exc)
-            await asyncio.sleep(self.tick_s)
+            await self._sleep(self.tick_s)
 
     async def _listen(self, node: TelephonyPort) -> None:
         """Events in order, except answers: each answered person is joined in a task of

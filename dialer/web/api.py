@@ -172,20 +172,22 @@ async def import_register(request: Request) -> Response:
     who = await caller(request, *STEERING_STAFF)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise InputError("champ « file » : envoyez le registre en multipart/form-data")
-    form = await request.form()
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        raise InputError("champ « file » : champ obligatoire (le fichier du registre)")
-    mapping = form.get("mapping")
-    dry_run = str(form.get("dry_run") or "false").lower()
-    if dry_run not in ("true", "false", "1", "0", "oui", "non"):
-        raise InputError("champ « dry_run » : doit valoir true ou false")
+    async with request.form() as form:  # closes the uploaded files' spools
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise InputError("champ « file » : champ obligatoire (le fichier du registre)")
+        mapping = form.get("mapping")
+        dry_run = str(form.get("dry_run") or "false").lower()
+        if dry_run not in ("true", "false", "1", "0", "oui", "non"):
+            raise InputError("champ « dry_run » : doit valoir true ou false")
+        filename, content = upload.filename, await upload.read()
+        mapping_content = await mapping.read() if isinstance(mapping, UploadFile) else None
     report = await import_register_upload(
         steering(request),
         actor=who.actor,
-        filename=upload.filename,
-        content=await upload.read(),
-        mapping=await mapping.read() if isinstance(mapping, UploadFile) else None,
+        filename=filename,
+        content=content,
+        mapping=mapping_content,
         dry_run=dry_run in ("true", "1", "oui"),
     )
     return ok(report, 200 if report["dry_run"] else 201)

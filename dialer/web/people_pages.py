@@ -54,20 +54,22 @@ async def register_page(
 
 async def import_register(request: Request) -> Response:
     user = await for_form(request, *STAFF)
-    form = await request.form()
-    upload = form.get("fichier")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        return await register_page(
-            request, error="champ « fichier » : choisissez le fichier du registre", status=422
-        )
+    async with request.form() as form:  # closes the uploaded file's spool
+        upload = form.get("fichier")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return await register_page(
+                request, error="champ « fichier » : choisissez le fichier du registre", status=422
+            )
+        filename, content = upload.filename, await upload.read()
+        dry_run = form.get("simulation") is not None
     try:
         report = await import_register_upload(
             steering(request),
             actor=user.username,
-            filename=upload.filename,
-            content=await upload.read(),
+            filename=filename,
+            content=content,
             mapping=None,
-            dry_run=form.get("simulation") is not None,
+            dry_run=dry_run,
         )
     except InputError as exc:
         return await register_page(request, error=french_message(exc), status=422)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.templating import Jinja2Templates
 
@@ -93,5 +94,9 @@ async def for_script(request: Request, *roles: Role) -> User:
 async def for_form(request: Request, *roles: Role) -> User:
     """A form post: logged in, role, hidden ``csrf`` field."""
     user = await authenticated(request, *roles)
-    check_csrf(user, await form_csrf(request))
+    try:
+        check_csrf(user, await form_csrf(request))
+    except HTTPException:
+        await request.close()  # a refused form's uploaded files are closed, not left open
+        raise
     return user

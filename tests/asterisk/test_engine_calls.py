@@ -22,7 +22,7 @@ from dialer.rig.desk import AutoWrapUpDesk
 from dialer.rig.world import SimulatedWorld
 from dialer.telephony.ami import AmiClient
 from dialer.telephony.node import AsteriskNode
-from tests.fakes import MemoryAttemptLog, MemoryQueue
+from dialer.testing import MemoryAttemptLog, MemoryQueue
 
 
 def progressive(engine: DialingEngine, now: datetime) -> PacingDecision:

@@ -1,5 +1,5 @@
 """The AMI adapter replaying a stream recorded from Asterisk 22.10.1 on the rig
-(``scripts/record-ami-stream``): an answered call with no agent free, abandoned by the
+(``tests/fixtures/ami/record.py`` says how): an answered call with no agent free, abandoned by the
 dialplan, whose caller name "Hélène Lefèvre" is multi-byte UTF-8."""
 
 from __future__ import annotations
@@ -8,12 +8,11 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
-from dialer.telephony.ami import AmiCredentials, _Utf8SafeProtocol
+from dialer.telephony.ami import AmiCredentials
 from dialer.telephony.events import AmiMessage
 from dialer.telephony.node import AsteriskNode
 from dialer.telephony.port import (
@@ -28,35 +27,11 @@ from dialer.telephony.port import (
     TelephonyEvent,
 )
 from dialer.telephony.translate import AMI_EVENTS, translate
+from tests.fixtures.ami.replay import replay, sessions
 
-RECORDING = Path(__file__).parents[1] / "fixtures" / "ami" / "abandoned_call.ami"
 ATTEMPT = "rec-0001"
 NAME = "Hélène Lefèvre"
-_, BODY = RECORDING.read_bytes().split(b"\r\n", 1)  # without the banner
-
-
-class _Factory:
-    def __init__(self) -> None:
-        self.messages: list[AmiMessage] = []
-
-    def dispatch(self, raw: dict[str, str]) -> None:
-        self.messages.append(AmiMessage(headers={k: str(v) for k, v in raw.items()}))
-
-
-class _Transport(asyncio.Transport):
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        pass
-
-
-def replay(chunks: list[bytes]) -> list[AmiMessage]:
-    protocol = _Utf8SafeProtocol()
-    factory = _Factory()
-    protocol.connection_made(_Transport())
-    protocol.factory = factory
-    protocol.data_received(b"Asterisk Call Manager/11.0.0\r\n")
-    for chunk in chunks:
-        protocol.data_received(chunk)
-    return factory.messages
+[BODY] = sessions("abandoned_call")
 
 
 def caller_names(messages: list[AmiMessage]) -> list[str]:

@@ -3,6 +3,7 @@ agent seats, abandonment, and reconciliation after a reconnect."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -27,21 +28,9 @@ from dialer.telephony.port import (
     NodeDisconnected,
     OriginateResult,
 )
-from tests.fakes import FakeNode, MemoryAttemptLog, MemoryQueue
+from dialer.testing import Clock, FakeNode, MemoryAttemptLog, MemoryQueue
 
 T0 = datetime(2026, 7, 13, 9, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> datetime:
-        self.now += timedelta(seconds=seconds)
-        return self.now
 
 
 def one_per_ready_agent(engine: DialingEngine, now: datetime) -> PacingDecision:
@@ -60,7 +49,7 @@ def dials(count: int) -> list[PlannedDial]:
 async def make_engine(
     count: int = 5, agents: int = 2
 ) -> tuple[DialingEngine, FakeNode, MemoryAttemptLog, MemoryQueue, Clock]:
-    node, ledger, clock = FakeNode(), MemoryAttemptLog(), Clock()
+    node, ledger, clock = FakeNode(), MemoryAttemptLog(), Clock(T0)
     queue = MemoryQueue(ledger, dials(count))
     engine = DialingEngine(
         nodes=[node], ledger=ledger, queue=queue, pacer=one_per_ready_agent, clock=clock
@@ -185,6 +174,44 @@ async def test_a_disposition_given_in_wrap_up_ends_it_at_once() -> None:
 
 
 @pytest.mark.asyncio
+async def test_the_pacing_loop_ticks_every_tick_s_of_the_injected_clock() -> None:
+    node, ledger, clock = FakeNode(), MemoryAttemptLog(), Clock(T0)
+    ticks: list[datetime] = []
+
+    def one_a_tick(_engine: DialingEngine, now: datetime) -> PacingDecision:
+        ticks.append(now)
+        return PacingDecision(1, "one a tick")
+
+    engine = DialingEngine(
+        nodes=[node],
+        ledger=ledger,
+        queue=MemoryQueue(ledger, dials(5)),
+        pacer=one_a_tick,
+        clock=clock,
+        tick_s=2.0,
+        sleep=clock.sleep,
+    )
+    await engine.handle(NodeConnected(node.name, T0), node)
+    await engine.start()
+    try:
+        await clock.wait_for_sleepers()
+        assert ticks == [T0]  # the first tick at once
+        clock.advance(1.9)
+        await asyncio.sleep(0)
+        assert ticks == [T0]
+        clock.advance(0.1)
+        await clock.wait_for_sleepers()
+        assert ticks == [T0, T0 + timedelta(seconds=2)]
+        clock.advance(60)  # one sleep ends, however far the clock jumps: one tick
+        await clock.wait_for_sleepers()
+        assert len(ticks) == 3
+        assert [r.attempt_id for r in node.placed] == ["att-0", "att-1", "att-2"]
+    finally:
+        await engine.stop()
+    assert clock.sleeping == 0
+
+
+@pytest.mark.asyncio
 async def test_nobody_free_means_abandoned_by_the_dialplan() -> None:
     engine, node, _, queue, clock = await make_engine(count=1, agents=1)
     await engine.tick()
@@ -238,7 +265,7 @@ async def test_unanswered_outcomes_use_asterisks_record() -> None:
 
 @pytest.mark.asyncio
 async def test_a_person_is_never_in_two_calls() -> None:
-    node, ledger, clock = FakeNode(), MemoryAttemptLog(), Clock()
+    node, ledger, clock = FakeNode(), MemoryAttemptLog(), Clock(T0)
     same_person = [
         PlannedDial("att-a", 7, 1, "+33910100000"),
         PlannedDial("att-b", 7, 1, "+33910100001"),
@@ -290,7 +317,7 @@ async def test_reconnect_reconciles_in_flight_attempts() -> None:
 
 @pytest.mark.asyncio
 async def test_a_restarted_controller_resumes_and_closes_from_the_ledger() -> None:
-    node, ledger, clock = FakeNode(), MemoryAttemptLog(), Clock()
+    node, ledger, clock = FakeNode(), MemoryAttemptLog(), Clock(T0)
     ledger.plan("att-x", 1, "+33900100100")
     ledger.plan("att-y", 2, "+33900100101")
     ledger.plan("att-z", 3, "+33900100102")
@@ -332,7 +359,7 @@ def test_ring_timeout_under_15_s_is_refused() -> None:
 
 @pytest.mark.asyncio
 async def test_answering_machine_detection_is_asked_for_when_the_campaign_wants_it() -> None:
-    node, ledger, clock = FakeNode(), MemoryAttemptLog(), Clock()
+    node, ledger, clock = FakeNode(), MemoryAttemptLog(), Clock(T0)
     queue = MemoryQueue(ledger, dials(1))
     engine = DialingEngine(
         nodes=[node],

@@ -14,7 +14,7 @@ from dialer.core.pacing import PacingDecision
 from dialer.engine.engine import NO_CAMPAIGN, DialingEngine
 from dialer.engine.ports import PlannedDial
 from dialer.telephony.port import CallAnswered, CallEnded, CallJoined, NodeConnected
-from tests.fakes import FakeNode, MemoryAttemptLog, MemoryQueue
+from dialer.testing import FakeNode, MemoryAttemptLog, MemoryQueue
 
 T0 = datetime(2026, 7, 13, 9, 0, tzinfo=UTC)
 

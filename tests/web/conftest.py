@@ -16,11 +16,12 @@ from dialer.alerts.dispatcher import AlertDispatcher
 from dialer.alerts.raising import AlertRaiser
 from dialer.questionnaire_files import QuestionnaireCatalog
 from dialer.storage import SessionFactory
+from dialer.testing import Clock
 from dialer.web.app import create_app, screens_of
 from tests.web.support import (
     PASSWORD,
     SECRET_KEY,
-    Clock,
+    T0,
     FakeDesk,
     World,
     catalog_in,
@@ -32,7 +33,7 @@ from tests.web.support import (
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(T0)
 
 
 @pytest.fixture

@@ -23,9 +23,9 @@ from dialer.storage.database import transaction
 from dialer.storage.models import Campaign
 from dialer.storage.schedule import enrol_register
 from dialer.telephony.port import NodeConnected
+from dialer.testing import Clock, FakeNode
 from dialer.web.app import create_app
-from tests.fakes import FakeNode
-from tests.web.support import SECRET_KEY, Clock, World, fast_passwords
+from tests.web.support import SECRET_KEY, World, fast_passwords
 
 
 @dataclass

@@ -100,18 +100,6 @@ scoring:
 """
 
 
-class Clock:
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-
 def fast_passwords() -> Passwords:
     """Argon2id with test-sized costs (the real one costs ~50 ms a hash)."""
     return Passwords(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))

@@ -17,9 +17,10 @@ from dialer.storage.alert_rows import Alert, AlertState
 from dialer.storage.alerts import AlertRepository, OutboxRepository
 from dialer.storage.answers import CallSheetRepository
 from dialer.storage.database import transaction
+from dialer.testing import Clock
 from tests.stored import alerts_of_sheet
 from tests.web.conftest import log_in
-from tests.web.support import Clock, FakeDesk, World, place_call
+from tests.web.support import FakeDesk, World, place_call
 
 pytestmark = pytest.mark.asyncio
 

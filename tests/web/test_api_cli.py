@@ -20,9 +20,10 @@ from dialer.cli import cli
 from dialer.service import start_serving
 from dialer.storage.api_tokens import ApiTokenRepository
 from dialer.storage.audit import AuditFilter, AuditLog
+from dialer.testing import Clock
 from dialer.web.app import create_app
 from tests.web.steering_support import build_engine, ready_agent, usable_seeded_campaign
-from tests.web.support import SECRET_KEY, Clock, catalog_in, fast_passwords, open_database, seed
+from tests.web.support import SECRET_KEY, T0, catalog_in, fast_passwords, open_database, seed
 
 
 class LiveService:
@@ -50,7 +51,7 @@ class LiveService:
             self.loop.close()
 
     async def _serve(self) -> None:
-        clock = Clock()
+        clock = Clock(T0)
         database, self.sessions = await open_database(self.directory / "cli.db")
         world = await seed(self.sessions, now=clock())
         await usable_seeded_campaign(self.sessions, world, clock)

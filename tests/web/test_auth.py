@@ -12,8 +12,9 @@ from dialer.errors import ConflictError, InputError, NotFoundError
 from dialer.storage import SessionFactory
 from dialer.storage.account_rows import Account, WebSession
 from dialer.storage.database import transaction
+from dialer.testing import Clock
 from tests.web.conftest import LOGIN_CSRF, log_in
-from tests.web.support import PASSWORD, Clock, World, fast_passwords
+from tests.web.support import PASSWORD, World, fast_passwords
 
 pytestmark = pytest.mark.asyncio
 

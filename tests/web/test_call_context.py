@@ -16,9 +16,10 @@ from starlette.applications import Starlette
 
 from dialer.storage import AttemptLedger, CampaignRepository, CycleRepository, PersonRepository
 from dialer.storage.database import SessionFactory
+from dialer.testing import Clock
 from dialer.web.app import screens_of
 from tests.web.conftest import log_in
-from tests.web.support import Clock, FakeDesk, World, place_call
+from tests.web.support import FakeDesk, World, place_call
 
 pytestmark = pytest.mark.asyncio
 

@@ -25,9 +25,10 @@ from dialer.core.outcomes import CallOutcome
 from dialer.storage import Campaign, SessionFactory
 from dialer.storage.answers import CallSheetRepository, SheetSubmission
 from dialer.storage.database import transaction
+from dialer.testing import Clock
 from dialer.web.metrics import configure_metrics
 from tests.web.conftest import client_for, log_in
-from tests.web.support import Clock, FakeDesk, World, place_call
+from tests.web.support import FakeDesk, World, place_call
 
 pytestmark = pytest.mark.asyncio
 

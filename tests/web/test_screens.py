@@ -12,8 +12,9 @@ from starlette.applications import Starlette
 from dialer.core.attempts import Disposition
 from dialer.storage import CycleRepository, SessionFactory
 from dialer.storage.answers import CallSheetRepository, SheetSubmission
+from dialer.testing import Clock
 from dialer.web.app import screens_of
-from tests.web.support import Clock, FakeDesk, World, place_call
+from tests.web.support import FakeDesk, World, place_call
 
 pytestmark = pytest.mark.asyncio
 

@@ -1,11 +1,16 @@
-"""In-memory stand-ins for the engine's ports (fast tier only; the real-Asterisk tier uses
-the real node, and the storage tier the real ledger)."""
+"""Test doubles for code built on the dialer: a clock a test moves by hand, and in-memory
+stand-ins for the engine's ports.
+
+The project's fast tier drives the engine with these; the real-Asterisk tier uses the real
+node, and the storage tier the real ledger. Production code never imports this module (an
+import contract in ``.importlinter`` says so).
+"""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from dialer.core.attempts import AttemptState, CycleResult
 from dialer.core.outcomes import CallOutcome
@@ -13,6 +18,64 @@ from dialer.core.reconciliation import RecordedEnd
 from dialer.engine.ports import InFlightAttempt, PlannedDial
 from dialer.errors import TelephonyError
 from dialer.telephony.port import DialRequest, TelephonyEvent
+
+
+class Clock:
+    """Time that moves only when the test moves it.
+
+    Call it for the time now (wherever the code takes a ``clock``), and pass :meth:`sleep`
+    wherever it takes a ``sleep``: a sleeper wakes when :meth:`advance` moves the time to
+    its deadline, so a loop that sleeps between turns runs one turn per advance and no test
+    waits for real time to pass.
+    """
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self._sleepers: list[tuple[datetime, asyncio.Future[None]]] = []
+        self._watchers: list[asyncio.Future[None]] = []  # wait_for_sleepers() calls
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float = 0.0, **delta: float) -> datetime:
+        """Move the time on (``advance(5)``, ``advance(minutes=3)``) and wake the sleepers
+        whose deadline it reached; they run at the event loop's next turn."""
+        self.now += timedelta(seconds=seconds, **delta)
+        due = [waiter for at, waiter in self._sleepers if at <= self.now]
+        self._sleepers = [(at, w) for at, w in self._sleepers if at > self.now and not w.done()]
+        for waiter in due:
+            if not waiter.done():
+                waiter.set_result(None)
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        """Return once the clock has been advanced by ``seconds`` (``asyncio.sleep``'s
+        shape); ``sleep(0)`` only lets the other tasks run."""
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._sleepers.append((self.now + timedelta(seconds=seconds), waiter))
+        watchers, self._watchers = self._watchers, []
+        for watcher in watchers:
+            if not watcher.done():
+                watcher.set_result(None)
+        await waiter
+
+    @property
+    def sleeping(self) -> int:
+        """How many tasks are asleep on this clock now."""
+        return sum(1 for _, waiter in self._sleepers if not waiter.done())
+
+    async def wait_for_sleepers(self, count: int = 1, *, timeout_s: float = 5.0) -> None:
+        """Let the other tasks run until ``count`` of them sleep on this clock (a loop has
+        finished its turn). Only their own work is waited for, never the clock's time;
+        ``timeout_s`` bounds it (a loop that never sleeps fails the test)."""
+        async with asyncio.timeout(timeout_s):
+            while self.sleeping < count:
+                asleep = asyncio.get_running_loop().create_future()
+                self._watchers.append(asleep)
+                await asleep
 
 
 class FakeNode:
