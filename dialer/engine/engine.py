@@ -34,7 +34,7 @@ from dialer.core.agent_states import AgentState
 from dialer.core.call_states import CallEvent, CallState
 from dialer.core.handling_time import CallTiming
 from dialer.core.outcomes import CallOutcome
-from dialer.core.reconciliation import Close, Resume, outcome_of, reconcile
+from dialer.core.reconciliation import Close, Resume, final_outcome, reconcile
 from dialer.core.seats import SeatBoard
 from dialer.engine.activity import Activity
 from dialer.engine.live_calls import LiveCall, LiveCalls
@@ -512,12 +512,11 @@ class DialingEngine:
             return
         call.ended_at = at
         outcome = call.outcome(cause, tech)
-        if call.answered_at is None:
-            # Asterisk's own record tells "rang until we gave up" from "480 from the network"
+        # Asterisk's own record tells "rang until we gave up" from "480 from the network",
+        # and knows a join or an abandon whose event this controller missed
+        if outcome is CallOutcome.HUNG_UP or call.answered_at is None:
             with contextlib.suppress(TelephonyError):
-                record = await node.recorded_end(attempt_id)
-                if record is not None:
-                    outcome = outcome_of(record)
+                outcome = final_outcome(outcome, await node.recorded_end(attempt_id))
         live = call.answered_at is not None and not call.machine
         self.activity.settled(at, live=live)
         if call.joined_at is not None:
@@ -528,6 +527,12 @@ class DialingEngine:
         if outcome is CallOutcome.MACHINE:
             self._counters["machines"] += 1
         seat = self.seats.by_attempt(attempt_id)
+        if (
+            seat is not None
+            and seat.state is AgentState.RESERVED
+            and outcome is CallOutcome.ANSWERED
+        ):
+            seat = self.seats.joined(seat.agent, self.clock())  # joined: its event was lost
         if seat is not None:
             if seat.state is AgentState.ON_CALL:
                 self.seats.call_ended(seat.agent, self.clock())
@@ -607,12 +612,20 @@ class DialingEngine:
                         node.name,
                         now,
                     )
+                    end = recorded[attempt.attempt_id].ended_at if known else None
+                    call.ended_at = end or now
                     seat = self.seats.by_attempt(attempt.attempt_id)
                     if seat is not None and seat.state is AgentState.RESERVED:
-                        self.seats.release(seat.agent, now)
-                    elif seat is not None and seat.state is AgentState.ON_CALL:
-                        self.seats.call_ended(seat.agent, now)
-                    end = recorded[attempt.attempt_id].ended_at if known else None
+                        if outcome is CallOutcome.ANSWERED:  # joined, the event was lost
+                            self.seats.joined(seat.agent, now)
+                        else:
+                            self.seats.release(seat.agent, now)
+                    seat = self.seats.by_attempt(attempt.attempt_id)
+                    if seat is not None and seat.state is AgentState.ON_CALL:
+                        self.seats.call_ended(seat.agent, now)  # the agent wraps it up
+                        call.agent = seat.agent
+                        self._pending_wraps[attempt.attempt_id] = call
+                        await self.screens.ended(seat.agent, attempt.attempt_id)
                     await self._close(call, outcome, end or now, cause, sip, failed=not known)
                     await node.forget_recorded_end(attempt.attempt_id)
         self._adopt_legs({c for c in live if c.startswith(AGENT_LEG_PREFIX)}, now)

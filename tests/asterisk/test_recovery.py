@@ -1,0 +1,114 @@
+"""Recovery on the real rig (issue 24): what the controller finds after it was away, and
+what Asterisk does on its own meanwhile.
+
+Each test reproduces one fault the fault probe found: a bridged call that ends while the
+controller is dead, planned attempts left behind by a dying controller, a dead agent
+softphone, a stalled event loop, a wrap-up in progress at a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import select
+
+from dialer.core.outcomes import CallOutcome
+from dialer.rig.asterisk import Rig
+from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
+from dialer.rig.world import SimulatedWorld
+from dialer.storage.database import (
+    SessionFactory,
+    create_engine,
+    create_session_factory,
+    migrate_engine,
+    transaction,
+)
+from dialer.storage.models import Attempt
+from dialer.storage.schedule import CycleMember, MemberStatus
+from dialer.telephony.ami import AmiClient
+from tests.asterisk.test_campaign import run_engine, start
+
+
+@pytest_asyncio.fixture
+async def sessions(tmp_path: Path) -> AsyncIterator[SessionFactory]:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'recovery.db'}")
+    await migrate_engine(engine)
+    yield create_session_factory(engine)
+    await engine.dispose()
+
+
+def write_people(path: Path, callees: Sequence[SimulatedCallee]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(["Identifiant", "Nom", "Prénom", "Date de naissance", "Téléphone"])
+        for index, callee in enumerate(callees):
+            writer.writerow([f"R{index:05d}", "Martin", "Odette", "01/02/1940", callee.number])
+
+
+async def attempts_of(sessions: SessionFactory) -> list[Attempt]:
+    async with transaction(sessions) as session:
+        return list(await session.scalars(select(Attempt).order_by(Attempt.planned_for)))
+
+
+async def members_of(sessions: SessionFactory) -> list[CycleMember]:
+    async with transaction(sessions) as session:
+        return list(await session.scalars(select(CycleMember).order_by(CycleMember.id)))
+
+
+async def wait_for(
+    sessions: SessionFactory, states: set[str], count: int, timeout_s: float
+) -> list[Attempt]:
+    """Poll the ledger until ``count`` attempts are in one of ``states``."""
+    attempts: list[Attempt] = []
+    for _ in range(int(timeout_s * 10)):
+        attempts = await attempts_of(sessions)
+        if sum(1 for a in attempts if a.state.value in states) >= count:
+            return attempts
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"not {count} attempts in {states} after {timeout_s} s: {attempts}")
+
+
+async def wait_gone(ami: AmiClient, channel: str, timeout_s: float) -> None:
+    for _ in range(int(timeout_s * 10)):
+        replies = await ami.action("CoreShowChannels", expect_list=True)
+        if channel not in {r.get("Uniqueid") for r in replies if r.name == "CoreShowChannel"}:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"channel {channel} still up after {timeout_s} s")
+
+
+@pytest.mark.asyncio
+async def test_a_bridged_call_ending_while_the_controller_is_dead_is_answered_not_redialled(
+    sessions: SessionFactory, rig: Rig, world: SimulatedWorld, ami: AmiClient, tmp_path: Path
+) -> None:
+    """Defect 2: the join is recorded in Asterisk's own state, so the hang-up handler's
+    record says "joined" and the restarted controller closes the call as answered."""
+    await world.wait_registered(ami)
+    register = tmp_path / "registre.csv"
+    write_people(register, [SimulatedCallee(CalleeBehaviour.ANSWERS, 1, 6, serial=1)])
+    campaign_id, _ = await start(sessions, register)
+    run, node, _ = await run_engine(sessions, rig, world, campaign_id)
+    try:
+        (attempt,) = await wait_for(sessions, {"bridged"}, 1, timeout_s=20)
+    finally:
+        await run.stop()  # the controller dies while the person talks with the agent
+        await node.stop()
+    await wait_gone(ami, attempt.id, timeout_s=20)  # the person hangs up meanwhile
+    run, node, _ = await run_engine(sessions, rig, world, campaign_id)
+    try:
+        await wait_for(sessions, {"ended", "failed"}, 1, timeout_s=10)
+        await asyncio.sleep(3)  # would be long enough to call the person again
+        attempts = await attempts_of(sessions)
+        members = await members_of(sessions)
+    finally:
+        await run.stop()
+        await node.stop()
+    assert [a.outcome for a in attempts] == [CallOutcome.ANSWERED]
+    assert attempts[0].state.value == "ended"
+    assert [m.status for m in members] != [MemberStatus.WAITING]
+    assert [m.status for m in members] != [MemberStatus.IN_CALL]

@@ -1,0 +1,49 @@
+"""Recovery decisions (issue 24) against a fake node: Asterisk's own record of a call
+corrects what the controller's lost or late events said."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialer.core.agent_states import AgentState
+from dialer.core.outcomes import CallOutcome
+from dialer.core.reconciliation import RecordedEnd, final_outcome
+from dialer.telephony.port import CallAnswered, CallEnded
+from tests.unit.test_engine import make_engine
+
+
+def record(dialer_state: str, channel_state: str = "Up") -> RecordedEnd:
+    return RecordedEnd("att-0", 16, None, channel_state, dialer_state, None)
+
+
+@pytest.mark.parametrize(
+    ("seen", "dialer_state", "expected"),
+    [
+        (CallOutcome.HUNG_UP, "joined", CallOutcome.ANSWERED),
+        (CallOutcome.HUNG_UP, "abandoned", CallOutcome.ABANDONED),
+        (CallOutcome.HUNG_UP, "", CallOutcome.HUNG_UP),
+        (CallOutcome.ANSWERED, "", CallOutcome.ANSWERED),
+        (CallOutcome.ABANDONED, "joined", CallOutcome.ABANDONED),
+        (CallOutcome.MACHINE, "", CallOutcome.MACHINE),
+    ],
+)
+def test_asterisks_record_of_a_join_or_an_abandon_wins_over_a_missed_event(
+    seen: CallOutcome, dialer_state: str, expected: CallOutcome
+) -> None:
+    assert final_outcome(seen, record(dialer_state)) is expected
+    assert final_outcome(seen, None) is seen
+
+
+@pytest.mark.asyncio
+async def test_a_join_whose_bridge_event_was_lost_is_answered_and_wrapped_up() -> None:
+    engine, node, _, queue, clock = await make_engine(count=1, agents=1)
+    await engine.tick()
+    await engine.handle(CallAnswered("att-0", clock.advance(3)), node)
+    assert engine.seats.get("agent-1001").state is AgentState.RESERVED
+    # the AMI session was cut after the Redirect: no BridgeEnter ever came
+    node.recorded["att-0"] = record("joined")
+    await engine.handle(CallEnded("att-0", 16, None, clock.advance(60)), node)
+    assert queue.settled_outcomes["att-0"] is CallOutcome.ANSWERED
+    assert engine.seats.get("agent-1001").state is AgentState.WRAP_UP
+    await engine.finish_wrap_up("agent-1001", "reached")
+    assert queue.dispositions["att-0"] == "reached"
