@@ -4,6 +4,7 @@ the real node, and the storage tier the real ledger)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -148,12 +149,24 @@ class MemoryQueue:
         self.pending = list(dials)
         self.settled_outcomes: dict[str, CallOutcome] = {}
         self.dispositions: dict[str, str | None] = {}
+        self.taken: dict[str, PlannedDial] = {}
+        self.given_back: list[str] = []
         for dial in dials:
             ledger.plan(dial.attempt_id, dial.person_id, dial.number, dial.cycle_id)
 
     async def take(self, count: int, now: datetime) -> list[PlannedDial]:
         taken, self.pending = self.pending[:count], self.pending[count:]
+        self.taken.update({dial.attempt_id: dial for dial in taken})
         return taken
+
+    async def give_back(self, attempt_ids: Sequence[str], at: datetime) -> None:
+        back = [
+            self.taken.pop(attempt_id)
+            for attempt_id in attempt_ids
+            if attempt_id in self.taken and self.ledger.entries[attempt_id].state == "planned"
+        ]
+        self.given_back.extend(dial.attempt_id for dial in back)
+        self.pending = back + self.pending
 
     async def settled(self, attempt_id: str, outcome: CallOutcome, at: datetime) -> None:
         self.settled_outcomes[attempt_id] = outcome

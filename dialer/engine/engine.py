@@ -103,6 +103,9 @@ class IdleQueue:
     async def disposed(self, attempt_id: str, disposition: str | None, at: datetime) -> None:
         return None
 
+    async def give_back(self, attempt_ids: Sequence[str], at: datetime) -> None:
+        return None
+
     def waiting(self) -> int:
         return 0
 
@@ -284,40 +287,58 @@ class DialingEngine:
         now = self.clock()
         plan = self.pacer(self, now) if self.dialing_enabled else DialPlan(0, "dialing paused")
         self.last_plan = plan
-        if plan.dials <= 0:
-            return plan
+        if plan.dials <= 0 or self._node_with_room() is None:
+            return plan  # nowhere to dial: take nobody
         queue = self.queue
-        for dial in await queue.take(plan.dials, now):
-            if dial.person_id in self.calls.persons():
-                continue  # never two calls to one person (the queue should not offer it)
-            node = self._node_with_room()
-            if node is None:
-                break
-            if not await self.ledger.mark_dialing(dial.attempt_id, at=now, node=node.name):
-                continue  # already dialled by someone else: never place it twice
-            call = LiveCall(
-                dial.attempt_id, dial.person_id, dial.cycle_id, dial.number, node.name, now
-            )
-            self.calls.add(call)
-            self._queue_of[dial.attempt_id] = queue
-            try:
-                await node.place_call(
-                    DialRequest(
-                        attempt_id=dial.attempt_id,
-                        number=dial.number,
-                        caller_id=self.caller_id,
-                        ring_timeout_s=self.ring_timeout_s,
-                        answering_machine_detection=self.amd,
-                    )
-                )
-            except TelephonyError as exc:
-                self._counters["dial_refused"] += 1
-                self.calls.pop(dial.attempt_id)
-                await self._close(call, CallOutcome.FAILED, now, None, None, failed=True)
-                log.warning("dial %s refused: %s", dial.attempt_id, exc)
-                continue
-            self._counters["dialled"] += 1
+        taken = await queue.take(plan.dials, now)
+        dialling: set[str] = set()
+        try:
+            for dial in taken:
+                if dial.person_id in self.calls.persons():
+                    continue  # never two calls to one person (the queue should not offer it)
+                node = self._node_with_room()
+                if node is None:
+                    break
+                if not await self.ledger.mark_dialing(dial.attempt_id, at=now, node=node.name):
+                    continue  # already dialled by someone else: never place it twice
+                dialling.add(dial.attempt_id)
+                await self._dial(dial, node, queue, now)
+        finally:
+            # taken but not dialled (the loop stopped early, a write failed): the people
+            # go back to the queue now, not at the next restart (only attempts still
+            # planned move, so an attempt dialled by someone else is left alone)
+            unplaced = [d.attempt_id for d in taken if d.attempt_id not in dialling]
+            if unplaced:
+                try:
+                    await queue.give_back(unplaced, now)
+                except DialerError as exc:
+                    log.warning("giving back %d undialled attempts failed: %s", len(unplaced), exc)
         return plan
+
+    async def _dial(
+        self, dial: PlannedDial, node: TelephonyPort, queue: DialQueue, now: datetime
+    ) -> None:
+        """Originate an attempt already marked dialing (a refusal closes it as failed)."""
+        call = LiveCall(dial.attempt_id, dial.person_id, dial.cycle_id, dial.number, node.name, now)
+        self.calls.add(call)
+        self._queue_of[dial.attempt_id] = queue
+        try:
+            await node.place_call(
+                DialRequest(
+                    attempt_id=dial.attempt_id,
+                    number=dial.number,
+                    caller_id=self.caller_id,
+                    ring_timeout_s=self.ring_timeout_s,
+                    answering_machine_detection=self.amd,
+                )
+            )
+        except TelephonyError as exc:
+            self._counters["dial_refused"] += 1
+            self.calls.pop(dial.attempt_id)
+            await self._close(call, CallOutcome.FAILED, now, None, None, failed=True)
+            log.warning("dial %s refused: %s", dial.attempt_id, exc)
+            return
+        self._counters["dialled"] += 1
 
     def _node_with_room(self) -> TelephonyPort | None:
         best: TelephonyPort | None = None

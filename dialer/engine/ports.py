@@ -6,6 +6,7 @@ ones. (The telephony port is :mod:`dialer.telephony.port`.)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -44,6 +45,10 @@ class DialQueue(Protocol):
     never a person who already has an attempt in flight."""
 
     async def take(self, count: int, now: datetime) -> list[PlannedDial]: ...
+
+    async def give_back(self, attempt_ids: Sequence[str], at: datetime) -> None:
+        """Taken but not dialled (no line free, the node went away during the tick):
+        withdraw these planned attempts and put their people back in the queue."""
 
     async def settled(self, attempt_id: str, outcome: CallOutcome, at: datetime) -> None:
         """An attempt ended: the campaign plans what comes next for the person (for a call

@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import csv
 from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
+from dialer.campaigns.runner import CampaignRun
 from dialer.core.outcomes import CallOutcome
 from dialer.rig.asterisk import Rig
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
@@ -31,6 +33,7 @@ from dialer.storage.database import (
 from dialer.storage.models import Attempt
 from dialer.storage.schedule import CycleMember, MemberStatus
 from dialer.telephony.ami import AmiClient
+from dialer.telephony.node import AsteriskNode
 from tests.asterisk.test_campaign import run_engine, start
 
 
@@ -47,7 +50,8 @@ def write_people(path: Path, callees: Sequence[SimulatedCallee]) -> None:
         writer = csv.writer(handle, delimiter=";")
         writer.writerow(["Identifiant", "Nom", "Prénom", "Date de naissance", "Téléphone"])
         for index, callee in enumerate(callees):
-            writer.writerow([f"R{index:05d}", "Martin", "Odette", "01/02/1940", callee.number])
+            born = f"{index % 28 + 1:02d}/02/1940"  # distinct people, never merged
+            writer.writerow([f"R{index:05d}", "Martin", f"Odette{index}", born, callee.number])
 
 
 async def attempts_of(sessions: SessionFactory) -> list[Attempt]:
@@ -112,3 +116,68 @@ async def test_a_bridged_call_ending_while_the_controller_is_dead_is_answered_no
     assert attempts[0].state.value == "ended"
     assert [m.status for m in members] != [MemberStatus.WAITING]
     assert [m.status for m in members] != [MemberStatus.IN_CALL]
+
+
+@pytest.mark.asyncio
+async def test_attempts_planned_by_a_controller_that_died_before_dialling_are_dialled_once(
+    sessions: SessionFactory,
+    rig: Rig,
+    world: SimulatedWorld,
+    ami: AmiClient,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Defect 3: ``take()`` committed planned attempts (their people in call), then the
+    controller died before ``mark_dialing``. The next controller dials those people, once."""
+    await world.wait_registered(ami)
+    register = tmp_path / "registre.csv"
+    callees = [SimulatedCallee(CalleeBehaviour.BUSY, 0, 1, serial=10 + i) for i in range(3)]
+    write_people(register, callees)
+    campaign_id, _ = await start(sessions, register)
+    node = AsteriskNode("rig", rig.ami_credentials(), trunk=rig.settings.trunk.name)
+    await node.start()
+    run = CampaignRun(sessions, campaign_id, nodes=[node], ring_timeout_s=15, tick_s=0.2)
+    engine = await run.start()
+    frozen = asyncio.Event()
+
+    async def dies_before_dialling(attempt_id: str, *, at: datetime, node: str | None) -> bool:
+        await frozen.wait()  # the process is gone: this never returns
+        return False
+
+    async def nothing_more(attempt_ids: Sequence[str], at: datetime) -> None:
+        return None  # a killed process cleans nothing up
+
+    monkeypatch.setattr(engine.ledger, "mark_dialing", dies_before_dialling)
+    monkeypatch.setattr(engine.queue, "give_back", nothing_more, raising=False)
+    try:
+        await asyncio.sleep(0.5)
+        for phone in world.softphones[:3]:
+            await engine.log_in(phone.account.username, phone.account.username)
+            engine.go_ready(phone.account.username)
+        await wait_for(sessions, {"planned"}, 1, timeout_s=10)
+    finally:
+        await run.stop()  # killed between take() and mark_dialing
+        await node.stop()
+    stuck = [a.id for a in await attempts_of(sessions) if a.state.value == "planned"]
+    assert stuck
+    run, node, _ = await run_engine(sessions, rig, world, campaign_id)
+    try:
+        for _ in range(300):
+            members = await members_of(sessions)
+            if all(m.status is MemberStatus.DONE for m in members):
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await run.stop()
+        await node.stop()
+    attempts = await attempts_of(sessions)
+    assert [m.status for m in members] == [MemberStatus.DONE] * 3
+    assert not [a for a in attempts if a.state.value == "planned"]
+    dialled = [a for a in attempts if a.placed_at is not None]
+    # each person dialled (busy, then retried up to the cap), none twice at once, and the
+    # abandoned plans are closed without a dial
+    assert {a.person_id for a in dialled} == {m.person_id for m in members}
+    for attempt in attempts:
+        if attempt.id in stuck:
+            assert attempt.placed_at is None
+            assert attempt.state.value == "failed"

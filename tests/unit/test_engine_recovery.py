@@ -8,7 +8,8 @@ import pytest
 from dialer.core.agent_states import AgentState
 from dialer.core.outcomes import CallOutcome
 from dialer.core.reconciliation import RecordedEnd, final_outcome
-from dialer.telephony.port import CallAnswered, CallEnded
+from dialer.engine.engine import DialPlan
+from dialer.telephony.port import CallAnswered, CallEnded, NodeDisconnected
 from tests.unit.test_engine import make_engine
 
 
@@ -47,3 +48,25 @@ async def test_a_join_whose_bridge_event_was_lost_is_answered_and_wrapped_up() -
     assert engine.seats.get("agent-1001").state is AgentState.WRAP_UP
     await engine.finish_wrap_up("agent-1001", "reached")
     assert queue.dispositions["att-0"] == "reached"
+
+
+@pytest.mark.asyncio
+async def test_attempts_taken_but_not_dialled_in_a_tick_go_back_to_the_queue() -> None:
+    engine, node, ledger, queue, _ = await make_engine(count=3, agents=1)
+    node.channel_limit = 2  # the agent's leg and one call: the tick stops after one dial
+    engine.pacer = lambda _engine, _now: DialPlan(3, "three")
+    await engine.tick()
+    assert [r.attempt_id for r in node.placed] == ["att-0"]
+    assert queue.given_back == ["att-1", "att-2"]
+    assert [d.attempt_id for d in queue.pending] == ["att-1", "att-2"]
+    assert ledger.entries["att-1"].state == "planned"
+
+
+@pytest.mark.asyncio
+async def test_no_one_is_taken_while_no_node_has_a_free_line() -> None:
+    engine, node, _, queue, clock = await make_engine(count=3, agents=1)
+    engine.pacer = lambda _engine, _now: DialPlan(3, "three")
+    await engine.handle(NodeDisconnected(node.name, "cut", clock.now), node)
+    await engine.tick()
+    assert len(queue.pending) == 3
+    assert queue.taken == {}
