@@ -481,7 +481,9 @@ class DialingEngine:
     async def _agent_leg_ended(self, event: AgentLegEnded, _node: TelephonyPort) -> None:
         seat = self.seats.by_leg(event.leg_id)
         if seat is not None and seat.state is not AgentState.LOGGED_OUT:
+            # out of the pool at once: nobody is joined to a leg that is gone
             self.seats.phone_lost(seat.agent, self.clock())
+            await self.screens.phone_lost(seat.agent)
 
     async def _answered(self, event: CallAnswered, node: TelephonyPort) -> None:
         """The hot path: reserve the agent ready the longest and bridge, before anything
@@ -659,6 +661,7 @@ class DialingEngine:
                 and seat.state is not AgentState.LOGGED_OUT
             ):
                 self.seats.phone_lost(seat.agent, now)
+                await self.screens.phone_lost(seat.agent)
 
     def _resume(self, attempt: InFlightAttempt, node: str, now: datetime) -> None:
         """Follow again a call that outlived its controller, in the state the ledger knew."""

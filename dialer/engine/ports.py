@@ -103,6 +103,10 @@ class ScreenNotifier(Protocol):
 
     async def ended(self, agent: str, attempt_id: str) -> None: ...
 
+    async def phone_lost(self, agent: str) -> None:
+        """The agent's phone leg is gone (phone dead, network lost): the seat left the
+        pool; the screen says so (the agent reconnects the phone to take calls again)."""
+
 
 class NoScreens:
     """No screens attached (CLI runs, tests)."""
@@ -114,4 +118,7 @@ class NoScreens:
         return None
 
     async def ended(self, agent: str, attempt_id: str) -> None:
+        return None
+
+    async def phone_lost(self, agent: str) -> None:
         return None

@@ -22,6 +22,7 @@ class AutoWrapUpDesk:
         self.disposition = disposition
         self.engine: DialingEngine | None = None
         self.popped: dict[str, list[str]] = {}
+        self.phones_lost: list[str] = []
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def reserved(self, agent: str, attempt_id: str) -> None:
@@ -34,6 +35,9 @@ class AutoWrapUpDesk:
         task = asyncio.create_task(self._wrap_up(agent))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def phone_lost(self, agent: str) -> None:
+        self.phones_lost.append(agent)
 
     async def _wrap_up(self, agent: str) -> None:
         await asyncio.sleep(self.wrap_up_s)

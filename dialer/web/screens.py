@@ -109,6 +109,9 @@ class AgentScreens:
         if pending is not None and pending[0] == attempt_id:
             self._spawn(self._finish_wrap_up(agent, attempt_id, pending[1]))
 
+    async def phone_lost(self, agent: str) -> None:
+        self.push(agent, {"type": "state", "state": self.state(agent)})
+
     # ---- wrap-up ------------------------------------------------------------------------
     def wrap_up_after_call(self, agent: str, attempt_id: str, disposition: str | None) -> None:
         """The sheet was submitted during the call: end the wrap-up when the call ends."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import time
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -19,9 +20,13 @@ import pytest_asyncio
 from sqlalchemy import select
 
 from dialer.campaigns.runner import CampaignRun
+from dialer.core.agent_states import AgentState
 from dialer.core.outcomes import CallOutcome
+from dialer.engine.engine import DialingEngine, DialPlan
+from dialer.engine.ports import PlannedDial
 from dialer.rig.asterisk import Rig
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
+from dialer.rig.desk import AutoWrapUpDesk
 from dialer.rig.world import SimulatedWorld
 from dialer.storage.database import (
     SessionFactory,
@@ -35,6 +40,7 @@ from dialer.storage.schedule import CycleMember, MemberStatus
 from dialer.telephony.ami import AmiClient
 from dialer.telephony.node import AsteriskNode
 from tests.asterisk.test_campaign import run_engine, start
+from tests.fakes import MemoryLedger, MemoryQueue
 
 
 @pytest_asyncio.fixture
@@ -181,3 +187,63 @@ async def test_attempts_planned_by_a_controller_that_died_before_dialling_are_di
         if attempt.id in stuck:
             assert attempt.placed_at is None
             assert attempt.state.value == "failed"
+
+
+def progressive(engine: DialingEngine, now: datetime) -> DialPlan:
+    ready = engine.seats.counts()[AgentState.READY]
+    return DialPlan(max(0, ready - len(engine.calls.all())), "test pacer")
+
+
+@pytest.mark.asyncio
+async def test_a_dead_agent_softphone_is_detected_and_nobody_is_joined_to_it(
+    rig: Rig, world: SimulatedWorld, ami: AmiClient
+) -> None:
+    """Defect 1: an agent's baresip killed mid-shift (no BYE). Asterisk ends the agent's
+    leg within seconds (RTP timeout), the seat leaves the pool, the screen is told, and
+    no later call is joined to the dead leg."""
+    await world.wait_registered(ami)
+    dead, alive = world.softphones[0], world.softphones[1]
+    callees = [SimulatedCallee(CalleeBehaviour.ANSWERS, 1, 2, serial=20 + i) for i in range(4)]
+    ledger = MemoryLedger()
+    queue = MemoryQueue(
+        ledger, [PlannedDial(f"d-{i}", i, 1, c.number) for i, c in enumerate(callees)]
+    )
+    desk = AutoWrapUpDesk(wrap_up_s=0.2)
+    node = AsteriskNode("rig", rig.ami_credentials(), trunk=rig.settings.trunk.name)
+    await node.start()
+    engine = DialingEngine(
+        nodes=[node], ledger=ledger, queue=queue, pacer=progressive, screens=desk, tick_s=0.2
+    )
+    desk.engine = engine
+    engine.dialing_enabled = False
+    await engine.start()
+    try:
+        await asyncio.sleep(0.5)
+        for phone in (dead, alive):
+            await engine.log_in(phone.account.username, phone.account.username)
+            engine.go_ready(phone.account.username)
+        dead_leg = engine.seats.get(dead.account.username).leg_id
+        await asyncio.sleep(1)
+        dead.kill()  # mid-shift, no BYE
+        killed = time.monotonic()
+        for _ in range(150):
+            if engine.seats.get(dead.account.username).state is AgentState.LOGGED_OUT:
+                break
+            await asyncio.sleep(0.1)
+        detected_s = time.monotonic() - killed
+        engine.dialing_enabled = True
+        for _ in range(600):
+            if len(queue.settled_outcomes) == len(callees):
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await engine.stop()
+        await node.stop()
+        dead.start()
+        await world.wait_registered(ami)
+    assert engine.seats.get(dead.account.username).state is AgentState.LOGGED_OUT
+    assert detected_s < 8  # within seconds (rtp_timeout 4 s)
+    assert dead.account.username in desk.phones_lost
+    assert dead_leg is not None
+    assert set(queue.settled_outcomes.values()) == {CallOutcome.ANSWERED}
+    assert {entry.agent for entry in ledger.entries.values()} == {alive.account.username}
