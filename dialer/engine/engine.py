@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -166,6 +167,8 @@ class DialingEngine:
         self._agent_endpoints: dict[str, str] = {}
         self._pending_wraps: dict[str, LiveCall] = {}
         self._answering: set[asyncio.Task[None]] = set()
+        #: per call, the last task handling its events while its answer is handled
+        self._answering_of: dict[str, asyncio.Task[None]] = {}
         self._writes: dict[str, asyncio.Task[None]] = {}
         #: the queue each call in progress was taken from (it settles there)
         self._queue_of: dict[str, DialQueue] = {}
@@ -231,15 +234,34 @@ class DialingEngine:
 
     async def _listen(self, node: TelephonyPort) -> None:
         """Events in order, except answers: each answered person is joined in a task of
-        its own, so fifty people answering at once do not queue behind each other."""
+        its own, so fifty people answering at once do not queue behind each other. The
+        events of a call whose answer is still being handled wait for it, in order: after a
+        stalled loop the answer and the abandon arrive together, and the abandon must not
+        be applied (dropped) before the answer."""
         while True:
             event = await node.next_event()
-            if isinstance(event, CallAnswered):
-                task = asyncio.create_task(self._handle_logged(event, node))
+            attempt_id = getattr(event, "attempt_id", None)
+            before = self._answering_of.get(attempt_id) if attempt_id else None
+            if attempt_id is not None and (isinstance(event, CallAnswered) or before):
+                task = asyncio.create_task(self._handle_after(before, event, node))
                 self._answering.add(task)
+                self._answering_of[attempt_id] = task
                 task.add_done_callback(self._answering.discard)
+                task.add_done_callback(functools.partial(self._answered_done, attempt_id))
             else:
                 await self._handle_logged(event, node)
+
+    async def _handle_after(
+        self, before: asyncio.Task[None] | None, event: TelephonyEvent, node: TelephonyPort
+    ) -> None:
+        if before is not None:
+            with contextlib.suppress(Exception):
+                await before
+        await self._handle_logged(event, node)
+
+    def _answered_done(self, attempt_id: str, done: asyncio.Task[None]) -> None:
+        if self._answering_of.get(attempt_id) is done:
+            del self._answering_of[attempt_id]
 
     async def _handle_logged(self, event: TelephonyEvent, node: TelephonyPort) -> None:
         try:

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from dialer.campaigns.runner import CampaignRun
 from dialer.core.agent_states import AgentState
+from dialer.core.call_states import CallState
 from dialer.core.outcomes import CallOutcome
 from dialer.engine.engine import DialingEngine, DialPlan
 from dialer.engine.ports import PlannedDial
@@ -247,3 +248,46 @@ async def test_a_dead_agent_softphone_is_detected_and_nobody_is_joined_to_it(
     assert dead_leg is not None
     assert set(queue.settled_outcomes.values()) == {CallOutcome.ANSWERED}
     assert {entry.agent for entry in ledger.entries.values()} == {alive.account.username}
+
+
+@pytest.mark.asyncio
+async def test_an_abandon_during_a_stalled_event_loop_is_applied_after_the_answer(
+    rig: Rig, world: SimulatedWorld, ami: AmiClient
+) -> None:
+    """Defect 5: the controller's loop stalls while a person answers; the answer and the
+    abandon (the join window ran out) then arrive together. The abandon must be applied
+    after the answer (Asterisk's order), not dropped: the call is abandoned at once (the
+    pacer's brake counts it) and settles abandoned, never hung up."""
+    await world.wait_registered(ami)
+    agent = world.softphones[2].account.username
+    callee = SimulatedCallee(CalleeBehaviour.ANSWERS, 1, 6, serial=30)
+    ledger = MemoryLedger()
+    queue = MemoryQueue(ledger, [PlannedDial("stall-1", 1, 1, callee.number)])
+    node = AsteriskNode("rig", rig.ami_credentials(), trunk=rig.settings.trunk.name)
+    await node.start()
+    engine = DialingEngine(nodes=[node], ledger=ledger, queue=queue, pacer=progressive, tick_s=0.2)
+    await engine.start()
+    try:
+        await asyncio.sleep(0.5)
+        await engine.log_in(agent, agent)
+        engine.go_ready(agent)
+        for _ in range(100):
+            if ledger.entries["stall-1"].state == "ringing":
+                break
+            await asyncio.sleep(0.05)
+        time.sleep(4)  # noqa: ASYNC251 - the loop stalls on purpose while the person answers
+        await asyncio.sleep(1.0)  # the backlog of events is handled
+        call = engine.calls.get("stall-1")
+        assert call is not None
+        state_after_stall = call.state
+        for _ in range(200):
+            if queue.settled_outcomes:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await engine.stop()
+        await node.stop()
+    assert state_after_stall is CallState.ABANDONED
+    assert queue.settled_outcomes == {"stall-1": CallOutcome.ABANDONED}
+    assert engine.seats.get(agent).state is AgentState.READY
+    assert engine.statistics()["abandoned"] == 1

@@ -3,13 +3,22 @@ corrects what the controller's lost or late events said."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from dialer.core.agent_states import AgentState
+from dialer.core.call_states import CallState
 from dialer.core.outcomes import CallOutcome
 from dialer.core.reconciliation import RecordedEnd, final_outcome
 from dialer.engine.engine import DialPlan
-from dialer.telephony.port import CallAnswered, CallEnded, NodeDisconnected
+from dialer.telephony.port import (
+    CallAbandoned,
+    CallAnswered,
+    CallEnded,
+    CallRinging,
+    NodeDisconnected,
+)
 from tests.unit.test_engine import make_engine
 
 
@@ -70,3 +79,27 @@ async def test_no_one_is_taken_while_no_node_has_a_free_line() -> None:
     await engine.tick()
     assert len(queue.pending) == 3
     assert queue.taken == {}
+
+
+@pytest.mark.asyncio
+async def test_an_abandon_arriving_with_its_answer_is_applied_after_it() -> None:
+    """After a stalled loop the answer and the abandon are read together: the answer is
+    handled in a task of its own, the abandon must wait for it, not be dropped."""
+    engine, node, _, _, clock = await make_engine(count=1, agents=1)
+    await engine.tick()
+    node.refuse_join = True  # the dialplan gave up already
+    for event in (
+        CallRinging("att-0", clock.advance(1)),
+        CallAnswered("att-0", clock.advance(1)),
+        CallAbandoned("att-0", clock.advance(1.5)),
+    ):
+        node.events.put_nowait(event)
+    listening = asyncio.create_task(engine._listen(node))
+    try:
+        for _ in range(50):
+            await asyncio.sleep(0)
+    finally:
+        listening.cancel()
+    call = engine.calls.get("att-0")
+    assert call is not None
+    assert call.state is CallState.ABANDONED
