@@ -133,6 +133,18 @@ class MemoryLedger:
         self.entries[attempt_id].history.append("wrapped")
         self.entries[attempt_id].disposition = disposition
 
+    async def awaiting_wrap_up(self) -> list[InFlightAttempt]:
+        return [
+            InFlightAttempt(
+                e.attempt_id, e.person_id, e.cycle_id, e.number, e.node, e.agent, state=e.state
+            )
+            for e in self.entries.values()
+            if e.state == "ended"
+            and e.outcome is CallOutcome.ANSWERED
+            and e.agent is not None
+            and "wrapped" not in e.history
+        ]
+
     async def in_flight(self, node: str) -> list[InFlightAttempt]:
         return [
             InFlightAttempt(

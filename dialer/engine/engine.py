@@ -26,8 +26,8 @@ import functools
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,6 +37,7 @@ from dialer.core.handling_time import CallTiming
 from dialer.core.outcomes import CallOutcome
 from dialer.core.reconciliation import Close, Resume, final_outcome, reconcile
 from dialer.core.seats import SeatBoard
+from dialer.core.wrap_up import EXPIRED_PAUSE_REASON, WRAP_UP_LIMIT, forgotten_wrap_ups
 from dialer.engine.activity import Activity
 from dialer.engine.live_calls import LiveCall, LiveCalls
 from dialer.engine.ports import (
@@ -130,6 +131,7 @@ class DialingEngine:
         clock: Callable[[], datetime] = _utcnow,
         tick_s: float = 1.0,
         zone: tzinfo = PARIS,
+        wrap_up_limit: timedelta = WRAP_UP_LIMIT,
     ) -> None:
         if ring_timeout_s < 15:
             raise DialerError(f"ring_timeout_s={ring_timeout_s}: never under 15 s")
@@ -143,6 +145,7 @@ class DialingEngine:
         self.screens = screens or NoScreens()
         self.clock = clock
         self.tick_s = tick_s
+        self.wrap_up_limit = wrap_up_limit
         self.seats = SeatBoard()
         self.calls = LiveCalls()
         self.finished: list[CallTiming] = []
@@ -163,9 +166,12 @@ class DialingEngine:
             "reconciled_closed": 0,
             "dial_refused": 0,
             "legs_adopted": 0,
+            "wrap_ups_expired": 0,
         }
         self._agent_endpoints: dict[str, str] = {}
         self._pending_wraps: dict[str, LiveCall] = {}
+        #: agent -> the call whose sheet they left unfinished (known at reconciliation)
+        self._unfinished_wraps: dict[str, InFlightAttempt] = {}
         self._answering: set[asyncio.Task[None]] = set()
         #: per call, the last task handling its events while its answer is handled
         self._answering_of: dict[str, asyncio.Task[None]] = {}
@@ -215,6 +221,7 @@ class DialingEngine:
         for node in self.nodes.values():
             self._tasks.append(asyncio.create_task(self._listen(node), name=f"events-{node.name}"))
         self._tasks.append(asyncio.create_task(self._pace(), name="pacer"))
+        self._tasks.append(asyncio.create_task(self._watch_wrap_ups(), name="wrap-ups"))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -395,6 +402,7 @@ class DialingEngine:
         await node.connect_agent(agent, endpoint, leg)
         self._agent_endpoints[agent] = endpoint
         self.seats.log_in(agent, endpoint, leg, self.clock())
+        await self._resume_wrap_up(agent, self.clock())
 
     def go_ready(self, agent: str) -> None:
         self.seats.go_ready(agent, self.clock())
@@ -433,6 +441,45 @@ class DialingEngine:
             pending = self._writes.get(attempt_id)
             if pending is not None:
                 await pending
+
+    async def _watch_wrap_ups(self) -> None:
+        period = min(5.0, max(0.05, self.wrap_up_limit.total_seconds() / 4))
+        while True:
+            await asyncio.sleep(period)
+            try:
+                await self.close_forgotten_wrap_ups()
+            except DialerError as exc:
+                log.warning("closing forgotten wrap-ups failed: %s", exc)
+
+    async def close_forgotten_wrap_ups(self) -> list[str]:
+        """Close the wrap-ups nobody finished within :attr:`wrap_up_limit`, with no
+        disposition (the sheet's saved answers stay); the agent, if still there, is paused.
+        Returns the attempts closed (counted in ``wrap_ups_expired``)."""
+        now = self.clock()
+        started = {a: c.ended_at or c.dialed_at for a, c in self._pending_wraps.items()}
+        for attempt in self._unfinished_wraps.values():
+            started[attempt.attempt_id] = attempt.ended_at or now
+        closed = forgotten_wrap_ups(started, now, self.wrap_up_limit)
+        for attempt_id in closed:
+            seat = self.seats.by_attempt(attempt_id)
+            if seat is not None and seat.state is AgentState.WRAP_UP:
+                self.seats.pause(seat.agent, EXPIRED_PAUSE_REASON, now)
+            self._pending_wraps.pop(attempt_id, None)
+            for agent, unfinished in list(self._unfinished_wraps.items()):
+                if unfinished.attempt_id == attempt_id:
+                    del self._unfinished_wraps[agent]
+            queue = self._queue_for(attempt_id, forget=True)
+
+            async def expired(attempt_id: str = attempt_id, queue: DialQueue = queue) -> None:
+                await self.ledger.wrap_up_done(attempt_id, at=now, disposition=None)
+                await queue.disposed(attempt_id, None, now)
+
+            self._write(attempt_id, expired)
+            self._counters["wrap_ups_expired"] += 1
+            log.warning(
+                "wrap-up of %s not finished in time: closed without a disposition", attempt_id
+            )
+        return closed
 
     async def hang_up_call(self, agent: str) -> None:
         """The agent ends the call from the screen."""
@@ -674,6 +721,7 @@ class DialingEngine:
                     await self._close(call, outcome, end or now, cause, sip, failed=not known)
                     await node.forget_recorded_end(attempt.attempt_id)
         self._adopt_legs({c for c in live if c.startswith(AGENT_LEG_PREFIX)}, now)
+        await self._resume_wrap_ups(now)
         for seat in self.seats.seats():
             leg = seat.leg_id
             if (
@@ -707,6 +755,45 @@ class DialingEngine:
         if state is CallState.JOINED:
             call.joined_at = attempt.bridged_at or now
         self.calls.add(call)
+
+    async def _resume_wrap_ups(self, now: datetime) -> None:
+        """Calls that ended with no disposition (the controller restarted during the
+        wrap-up, or was away when the call ended): each agent connected again is back on
+        that call's sheet, so the answers already given are kept and the sheet can be
+        finished; an agent who connects later gets it at log-in."""
+        self._unfinished_wraps = {
+            attempt.agent: replace(attempt, ended_at=attempt.ended_at or now)
+            for attempt in reversed(await self.ledger.awaiting_wrap_up())
+            if attempt.agent is not None and attempt.attempt_id not in self._pending_wraps
+        }
+        for agent in list(self._unfinished_wraps):
+            await self._resume_wrap_up(agent, now)
+
+    async def _resume_wrap_up(self, agent: str, now: datetime) -> None:
+        seat = self.seats.seats_by_agent().get(agent)
+        if seat is None or seat.state not in (AgentState.READY, AgentState.PAUSED):
+            return
+        attempt = self._unfinished_wraps.pop(agent, None)
+        if attempt is None or attempt.attempt_id in self._pending_wraps:
+            return
+        self.seats.resume_wrap_up(agent, attempt.attempt_id, now)
+        call = LiveCall(
+            attempt.attempt_id,
+            attempt.person_id,
+            attempt.cycle_id,
+            attempt.number,
+            attempt.node or "",
+            attempt.placed_at or now,
+            state=CallState.ENDED,
+            agent=agent,
+        )
+        call.answered_at, call.joined_at, call.ended_at = (
+            attempt.answered_at,
+            attempt.bridged_at,
+            now,
+        )
+        self._pending_wraps[attempt.attempt_id] = call
+        await self.screens.ended(agent, attempt.attempt_id)
 
     def _adopt_legs(self, legs: set[str], now: datetime) -> None:
         """Agents' phone legs still connected from a previous controller become seats again:

@@ -38,6 +38,7 @@ class InFlightAttempt:
     placed_at: datetime | None = None
     answered_at: datetime | None = None
     bridged_at: datetime | None = None
+    ended_at: datetime | None = None
 
 
 class DialQueue(Protocol):
@@ -90,6 +91,10 @@ class Ledger(Protocol):
     ) -> None: ...
 
     async def in_flight(self, node: str) -> list[InFlightAttempt]: ...
+
+    async def awaiting_wrap_up(self) -> list[InFlightAttempt]:
+        """Calls an agent handled that ended with no disposition yet (``agent`` is who
+        must finish the sheet), oldest first."""
 
 
 class ScreenNotifier(Protocol):

@@ -291,3 +291,46 @@ async def test_an_abandon_during_a_stalled_event_loop_is_applied_after_the_answe
     assert queue.settled_outcomes == {"stall-1": CallOutcome.ABANDONED}
     assert engine.seats.get(agent).state is AgentState.READY
     assert engine.statistics()["abandoned"] == 1
+
+
+@pytest.mark.asyncio
+async def test_a_wrap_up_in_progress_survives_a_controller_restart(
+    sessions: SessionFactory, rig: Rig, world: SimulatedWorld, ami: AmiClient, tmp_path: Path
+) -> None:
+    """Defect 4: the call ended, the agent is filling the sheet, the controller dies. After
+    the restart the agent's seat is back in wrap-up on that call (the screen's GET and POST
+    check exactly this), and the disposition closes the person."""
+    await world.wait_registered(ami)
+    register = tmp_path / "registre.csv"
+    write_people(register, [SimulatedCallee(CalleeBehaviour.ANSWERS, 1, 2, serial=40)])
+    campaign_id, _ = await start(sessions, register)
+    run, node, engine = await run_engine(sessions, rig, world, campaign_id)
+    assert isinstance(engine.screens, AutoWrapUpDesk)
+    engine.screens.wrap_up_s = 3600  # the agent takes their time
+    try:
+        (attempt,) = await wait_for(sessions, {"ended"}, 1, timeout_s=30)
+        await asyncio.sleep(0.5)
+        agent = attempt.agent
+        assert agent is not None
+        assert engine.seats.get(agent).state is AgentState.WRAP_UP
+    finally:
+        await run.stop()  # the controller dies during the wrap-up
+        await node.stop()
+    run, node, restarted = await run_engine(sessions, rig, world, campaign_id)
+    try:
+        # the agent's screen is told the sheet is open again; this desk's agent then
+        # finishes it (0.2 s): only a seat back in wrap-up on that call can
+        for _ in range(100):
+            members = await members_of(sessions)
+            if members[0].status is MemberStatus.DONE:
+                break
+            await asyncio.sleep(0.1)
+        (after,) = await attempts_of(sessions)
+        seat = restarted.seats.get(agent)
+    finally:
+        await run.stop()
+        await node.stop()
+    assert seat.state is AgentState.READY
+    assert [m.status for m in members] == [MemberStatus.DONE]
+    assert after.disposition == "reached"
+    assert after.wrap_up_done_at is not None

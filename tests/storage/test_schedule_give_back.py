@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from dialer.core.outcomes import CallOutcome
 from dialer.storage import SessionFactory
 from dialer.storage.ledger import AttemptLedger
 from dialer.storage.models import AttemptState
@@ -54,3 +55,23 @@ async def test_giving_back_named_attempts_leaves_the_others(
     await schedule.take_due(scene.cycle_id, 2, now=NOW, planned_ids=["a-1", "b-1"])
     assert await schedule.give_back(scene.cycle_id, now=NOW, attempt_ids=["b-1"]) == ["b-1"]
     assert (await AttemptLedger(sessions).get("a-1")).state is AttemptState.PLANNED
+
+
+@pytest.mark.asyncio
+async def test_calls_awaiting_their_wrap_up_are_listed_until_disposed(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    schedule = CycleSchedule(sessions)
+    ledger = AttemptLedger(sessions)
+    await schedule.enrol(scene.cycle_id, [(scene.alice_id, "+33145678910", NOW)])
+    await schedule.take_due(scene.cycle_id, 1, now=NOW, planned_ids=["a-1"])
+    await ledger.mark_dialing("a-1", at=NOW)
+    await ledger.advance("a-1", AttemptState.BRIDGED, at=NOW, agent="agent-1001", answered_at=NOW)
+    await ledger.close("a-1", CallOutcome.ANSWERED, at=NOW + timedelta(minutes=3))
+    assert await ledger.awaiting_wrap_up() == []  # the person is not in wrap-up yet
+    member = await schedule.member_of_attempt("a-1")
+    assert member is not None
+    await schedule.set_status(member.id, MemberStatus.WRAP_UP, keep_attempt=True)
+    assert [a.id for a in await ledger.awaiting_wrap_up()] == ["a-1"]
+    await schedule.set_status(member.id, MemberStatus.DONE)
+    assert await ledger.awaiting_wrap_up() == []

@@ -4,6 +4,8 @@ corrects what the controller's lost or late events said."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -11,15 +13,18 @@ from dialer.core.agent_states import AgentState
 from dialer.core.call_states import CallState
 from dialer.core.outcomes import CallOutcome
 from dialer.core.reconciliation import RecordedEnd, final_outcome
-from dialer.engine.engine import DialPlan
+from dialer.engine.engine import DialingEngine, DialPlan
 from dialer.telephony.port import (
     CallAbandoned,
     CallAnswered,
     CallEnded,
+    CallJoined,
     CallRinging,
+    NodeConnected,
     NodeDisconnected,
 )
-from tests.unit.test_engine import make_engine
+from tests.fakes import FakeNode, MemoryLedger, MemoryQueue
+from tests.unit.test_engine import T0, Clock, make_engine
 
 
 def record(dialer_state: str, channel_state: str = "Up") -> RecordedEnd:
@@ -103,3 +108,62 @@ async def test_an_abandon_arriving_with_its_answer_is_applied_after_it() -> None
     call = engine.calls.get("att-0")
     assert call is not None
     assert call.state is CallState.ABANDONED
+
+
+async def ended_call_in_wrap_up() -> tuple[DialingEngine, FakeNode, MemoryLedger, MemoryQueue]:
+    """A call agent-1001 handled, ended, its sheet not finished."""
+    engine, node, ledger, queue, clock = await make_engine(count=1, agents=1)
+    await engine.tick()
+    await engine.handle(CallAnswered("att-0", clock.advance(3)), node)
+    await engine.handle(CallJoined("att-0", "b-1", clock.advance(0.01)), node)
+    await engine.handle(CallEnded("att-0", 16, None, clock.advance(60)), node)
+    assert engine.seats.get("agent-1001").state is AgentState.WRAP_UP
+    return engine, node, ledger, queue
+
+
+async def restarted(
+    node: FakeNode, ledger: MemoryLedger, queue: MemoryQueue, **options: Any
+) -> DialingEngine:
+    engine = DialingEngine(
+        nodes=[node], ledger=ledger, queue=queue, pacer=lambda e, n: DialPlan(0, ""), **options
+    )
+    await engine.handle(NodeConnected(node.name, T0), node)
+    return engine
+
+
+@pytest.mark.asyncio
+async def test_a_wrap_up_in_progress_is_resumed_by_the_restarted_controller() -> None:
+    _, node, ledger, queue = await ended_call_in_wrap_up()
+    engine = await restarted(node, ledger, queue)  # the agent's leg is adopted
+    seat = engine.seats.get("agent-1001")
+    assert (seat.state, seat.attempt_id) == (AgentState.WRAP_UP, "att-0")
+    await engine.finish_wrap_up("agent-1001", "reached")
+    assert queue.dispositions == {"att-0": "reached"}
+    assert ledger.entries["att-0"].disposition == "reached"
+
+
+@pytest.mark.asyncio
+async def test_an_agent_connecting_again_gets_back_the_unfinished_sheet() -> None:
+    _, node, ledger, queue = await ended_call_in_wrap_up()
+    node.live.clear()  # Asterisk restarted: the agent's leg is gone too
+    engine = await restarted(node, ledger, queue)
+    assert engine.seats.seats() == []
+    await engine.log_in("agent-1001", "agent-1001")
+    assert engine.seats.get("agent-1001").state is AgentState.WRAP_UP
+    assert engine.seats.get("agent-1001").attempt_id == "att-0"
+
+
+@pytest.mark.asyncio
+async def test_a_wrap_up_nobody_finishes_is_closed_after_the_limit() -> None:
+    _, node, ledger, queue = await ended_call_in_wrap_up()
+    node.live.clear()
+    clock = Clock()
+    engine = await restarted(node, ledger, queue, clock=clock, wrap_up_limit=timedelta(minutes=20))
+    assert await engine.close_forgotten_wrap_ups() == []
+    clock.advance(21 * 60)
+    assert await engine.close_forgotten_wrap_ups() == ["att-0"]
+    await engine.flush()
+    assert queue.dispositions == {"att-0": None}
+    assert "wrapped" in ledger.entries["att-0"].history
+    assert engine.statistics()["wrap_ups_expired"] == 1
+    assert await engine.close_forgotten_wrap_ups() == []  # once
