@@ -14,6 +14,9 @@ from dialer.core.call_states import CallState
 from dialer.core.outcomes import CallOutcome
 from dialer.core.reconciliation import RecordedEnd, final_outcome
 from dialer.engine.engine import DialingEngine, DialPlan
+from dialer.errors import TelephonyError
+from dialer.telephony.ami import AmiCredentials
+from dialer.telephony.node import AsteriskNode
 from dialer.telephony.port import (
     CallAbandoned,
     CallAnswered,
@@ -24,6 +27,7 @@ from dialer.telephony.port import (
     NodeDisconnected,
 )
 from tests.fakes import FakeNode, MemoryLedger, MemoryQueue
+from tests.unit.test_ami_client import FakeAmi
 from tests.unit.test_engine import T0, Clock, make_engine
 
 
@@ -167,3 +171,33 @@ async def test_a_wrap_up_nobody_finishes_is_closed_after_the_limit() -> None:
     assert "wrapped" in ledger.entries["att-0"].history
     assert engine.statistics()["wrap_ups_expired"] == 1
     assert await engine.close_forgotten_wrap_ups() == []  # once
+
+
+@pytest.mark.asyncio
+async def test_a_hang_up_inside_a_frozen_session_is_refused_and_the_session_reset() -> None:
+    """During an AMI outage a hang-up happens or is refused clearly, never later: an
+    unconfirmed one resets the session (nothing left in a buffer to run when it resumes)."""
+    fake = FakeAmi(silent_on="Hangup")
+    server = await asyncio.start_server(fake.handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    credentials = AmiCredentials("127.0.0.1", port, "dialer", "secret")
+    node = AsteriskNode("n", credentials, trunk="carrier", hang_up_timeout_s=0.3)
+    async with server:
+        await node.start(wait_s=2)
+        try:
+            with pytest.raises(TelephonyError, match="not confirmed"):
+                await node.hang_up("att-0")
+            for _ in range(40):  # the node noticed the reset session and logged in again
+                if node.statistics()["lost_sessions"] == 1 and fake.logins == 2:
+                    break
+                await asyncio.sleep(0.05)
+            assert node.statistics()["lost_sessions"] == 1
+            fake.silent_on = None
+            await node.start(wait_s=2)
+            await node.hang_up("att-0")  # confirmed: done
+        finally:
+            await node.stop()
+            for writer in fake.writers:
+                writer.close()
+    with pytest.raises(TelephonyError, match="not connected"):
+        await node.hang_up("att-0")  # no session: refused at once
