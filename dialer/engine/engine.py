@@ -632,6 +632,21 @@ class DialingEngine:
                 await self.screens.ended(seat.agent, attempt_id)
             elif seat.state is AgentState.RESERVED:
                 self.seats.release(seat.agent, self.clock())
+            elif seat.state is AgentState.LOGGED_OUT and outcome is CallOutcome.ANSWERED:
+                # the agent's phone died during the call: the sheet waits for them
+                self._unfinished_wraps[seat.agent] = InFlightAttempt(
+                    attempt_id,
+                    call.person_id,
+                    call.cycle_id,
+                    call.number,
+                    call.node,
+                    seat.agent,
+                    state="ended",
+                    placed_at=call.dialed_at,
+                    answered_at=call.answered_at,
+                    bridged_at=call.joined_at,
+                    ended_at=at,
+                )
         await self._close(call, outcome, at, cause, tech, failed=False)
         if attempt_id not in self._pending_wraps:
             self._record_timing(call, wrap_up_done_at=None)

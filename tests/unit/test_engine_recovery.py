@@ -18,6 +18,7 @@ from dialer.errors import TelephonyError
 from dialer.telephony.ami import AmiCredentials
 from dialer.telephony.node import AsteriskNode
 from dialer.telephony.port import (
+    AgentLegEnded,
     CallAbandoned,
     CallAnswered,
     CallEnded,
@@ -201,3 +202,22 @@ async def test_a_hang_up_inside_a_frozen_session_is_refused_and_the_session_rese
                 writer.close()
     with pytest.raises(TelephonyError, match="not connected"):
         await node.hang_up("att-0")  # no session: refused at once
+
+
+@pytest.mark.asyncio
+async def test_an_agent_whose_phone_died_during_the_call_gets_the_sheet_back() -> None:
+    engine, node, _, queue, clock = await make_engine(count=1, agents=1)
+    await engine.tick()
+    await engine.handle(CallAnswered("att-0", clock.advance(3)), node)
+    await engine.handle(CallJoined("att-0", "b-1", clock.advance(0.01)), node)
+    leg = engine.seats.get("agent-1001").leg_id
+    assert leg is not None
+    await engine.handle(AgentLegEnded("agent-1001", leg, 16, clock.advance(30)), node)
+    assert engine.seats.get("agent-1001").state is AgentState.LOGGED_OUT
+    await engine.handle(CallEnded("att-0", 16, None, clock.advance(1)), node)
+    assert queue.settled_outcomes["att-0"] is CallOutcome.ANSWERED
+    await engine.log_in("agent-1001", "agent-1001")  # a new phone
+    seat = engine.seats.get("agent-1001")
+    assert (seat.state, seat.attempt_id) == (AgentState.WRAP_UP, "att-0")
+    await engine.finish_wrap_up("agent-1001", "reached")
+    assert queue.dispositions == {"att-0": "reached"}
