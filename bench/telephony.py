@@ -64,6 +64,9 @@ class PopClock:
     async def wrapped_up(self, agent: str, attempt_id: str) -> None:
         return None
 
+    async def phone_lost(self, agent: str) -> None:
+        return None
+
 
 def write_register(path: Path, count: int, talk_s: int) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:

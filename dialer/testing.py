@@ -9,6 +9,7 @@ import contract in ``.importlinter`` says so).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -198,6 +199,24 @@ class MemoryAttemptLog:
         self.entries[attempt_id].history.append("wrapped")
         self.entries[attempt_id].result = result
 
+    async def awaiting_wrap_up(self) -> list[InFlightAttempt]:
+        return [
+            InFlightAttempt(
+                e.attempt_id,
+                e.person_id,
+                e.cycle_id,
+                e.number,
+                e.node,
+                e.agent,
+                state=AttemptState(e.state),
+            )
+            for e in self.entries.values()
+            if e.state == "ended"
+            and e.outcome is CallOutcome.ANSWERED
+            and e.agent is not None
+            and "wrapped" not in e.history
+        ]
+
     async def in_flight(self, node: str) -> list[InFlightAttempt]:
         return [
             InFlightAttempt(
@@ -220,12 +239,24 @@ class MemoryQueue:
         self.pending = list(dials)
         self.settled_outcomes: dict[str, CallOutcome] = {}
         self.results: dict[str, CycleResult | None] = {}
+        self.taken: dict[str, PlannedDial] = {}
+        self.given_back: list[str] = []
         for dial in dials:
             ledger.plan(dial.attempt_id, dial.person_id, dial.number, dial.cycle_id)
 
     async def take(self, count: int, now: datetime) -> list[PlannedDial]:
         taken, self.pending = self.pending[:count], self.pending[count:]
+        self.taken.update({dial.attempt_id: dial for dial in taken})
         return taken
+
+    async def give_back(self, attempt_ids: Sequence[str], at: datetime) -> None:
+        back = [
+            self.taken.pop(attempt_id)
+            for attempt_id in attempt_ids
+            if attempt_id in self.taken and self.ledger.entries[attempt_id].state == "planned"
+        ]
+        self.given_back.extend(dial.attempt_id for dial in back)
+        self.pending = back + self.pending
 
     async def settled(self, attempt_id: str, outcome: CallOutcome, at: datetime) -> None:
         self.settled_outcomes[attempt_id] = outcome

@@ -53,6 +53,24 @@ class StoredAttemptLog:
     ) -> None:
         await self.attempts.wrap_up_done(attempt_id, at=at, result=result)
 
+    async def awaiting_wrap_up(self) -> list[InFlightAttempt]:
+        return [
+            InFlightAttempt(
+                a.id,
+                a.person_id,
+                a.cycle_id,
+                a.number,
+                a.node,
+                a.agent,
+                state=a.state,
+                placed_at=a.placed_at,
+                answered_at=a.answered_at,
+                bridged_at=a.bridged_at,
+                ended_at=a.ended_at,
+            )
+            for a in await self.attempts.awaiting_wrap_up()
+        ]
+
     async def in_flight(self, node: str) -> list[InFlightAttempt]:
         return [
             InFlightAttempt(

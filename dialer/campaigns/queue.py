@@ -9,6 +9,7 @@ person's cycle with its result.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from dialer.core.attempts import CycleResult
@@ -55,14 +56,23 @@ class CycleDialQueue:
         self.callbacks = CallbackRepository(sessions)
         self.results = CycleResultRepository(sessions)
         self._due = 0
+        #: planned attempts left by a previous controller are given back at the first take
+        self._left_overs_given_back = False
 
     async def take(self, count: int, now: datetime) -> list[PlannedDial]:
+        if not self._left_overs_given_back:
+            # attempts planned by a controller that died before dialling them
+            await self.schedule.give_back(self.cycle_id, now=now)
+            self._left_overs_given_back = True
         if count <= 0 or now >= self.cycle.deadline:
             return []
         ids = [str(uuid.uuid4()) for _ in range(count)]
         attempts = await self.schedule.take_due(self.cycle_id, count, now=now, planned_ids=ids)
         self._due = await self.schedule.due_count(self.cycle_id, now)
         return [PlannedDial(a.id, a.person_id, a.cycle_id, a.number) for a in attempts]
+
+    async def give_back(self, attempt_ids: Sequence[str], at: datetime) -> None:
+        await self.schedule.give_back(self.cycle_id, now=at, attempt_ids=attempt_ids)
 
     def waiting(self) -> int:
         return self._due

@@ -42,6 +42,8 @@ class AgentEvent(StrEnum):
     WRAP_UP_DONE = "wrap_up_done"
     LOG_OUT = "log_out"
     PHONE_LOST = "phone_lost"
+    #: after a controller restart, back to the sheet of a call that ended before it
+    RESUME_WRAP_UP = "resume_wrap_up"
 
 
 TRANSITIONS: dict[tuple[AgentState, AgentEvent], AgentState] = {
@@ -57,6 +59,8 @@ TRANSITIONS: dict[tuple[AgentState, AgentEvent], AgentState] = {
     (AgentState.PAUSED, AgentEvent.LOG_OUT): AgentState.LOGGED_OUT,
     (AgentState.READY, AgentEvent.LOG_OUT): AgentState.LOGGED_OUT,
     (AgentState.WRAP_UP, AgentEvent.LOG_OUT): AgentState.LOGGED_OUT,
+    (AgentState.PAUSED, AgentEvent.RESUME_WRAP_UP): AgentState.WRAP_UP,
+    (AgentState.READY, AgentEvent.RESUME_WRAP_UP): AgentState.WRAP_UP,
 }
 
 

@@ -59,6 +59,21 @@ def outcome_of(record: RecordedEnd) -> CallOutcome:
     return classify(originate_reason=None, cause=record.cause, tech_cause=record.tech_cause)
 
 
+#: outcomes the controller knows for certain from its own events (it saw the join, the
+#: machine or the abandon): Asterisk's record cannot tell more
+_SEEN_FOR_CERTAIN = frozenset({CallOutcome.ANSWERED, CallOutcome.MACHINE, CallOutcome.ABANDONED})
+
+
+def final_outcome(seen: CallOutcome, record: RecordedEnd | None) -> CallOutcome:
+    """The outcome of a call the controller followed to its end: what its events said,
+    unless Asterisk's own record knows better. Events can be lost (an AMI session cut
+    between the Redirect and the BridgeEnter) or handled out of order; the dialplan's
+    record of the join or the abandon cannot."""
+    if record is None or seen in _SEEN_FOR_CERTAIN:
+        return seen
+    return outcome_of(record)
+
+
 def reconcile(
     in_flight: Iterable[str],
     live_channels: set[str],

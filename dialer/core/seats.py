@@ -67,7 +67,7 @@ class SeatBoard:
     def pause(self, agent: str, reason: str, now: datetime) -> Seat:
         if not reason.strip():
             raise ConflictError("a pause needs a reason")
-        return self._apply(agent, AgentEvent.PAUSE, now, pause_reason=reason)
+        return self._apply(agent, AgentEvent.PAUSE, now, pause_reason=reason, attempt_id=None)
 
     def seats_by_agent(self) -> dict[str, Seat]:
         return dict(self._seats)
@@ -95,6 +95,11 @@ class SeatBoard:
 
     def wrap_up_done(self, agent: str, now: datetime) -> Seat:
         return self._apply(agent, AgentEvent.WRAP_UP_DONE, now, attempt_id=None)
+
+    def resume_wrap_up(self, agent: str, attempt_id: str, now: datetime) -> Seat:
+        """Back in wrap-up on ``attempt_id``, whose call ended while the controller was
+        away or before it restarted (the sheet is still to be finished)."""
+        return self._apply(agent, AgentEvent.RESUME_WRAP_UP, now, attempt_id=attempt_id)
 
     def log_out(self, agent: str, now: datetime) -> Seat:
         return self._apply(agent, AgentEvent.LOG_OUT, now, leg_id=None, attempt_id=None)

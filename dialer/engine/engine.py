@@ -22,22 +22,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, tzinfo
+from dataclasses import replace
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
 from dialer.clock import utcnow
 from dialer.core.agent_states import AgentState
-from dialer.core.attempts import CALL_STATE_OF, CallEvent, CallState, CycleResult
+from dialer.core.attempts import CALL_STATE_OF, AttemptState, CallEvent, CallState, CycleResult
 from dialer.core.handling_time import CallTiming
 from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing import PacingDecision
-from dialer.core.reconciliation import Close, Resume, outcome_of, reconcile
+from dialer.core.reconciliation import Close, Resume, final_outcome, reconcile
 from dialer.core.seats import SeatBoard
 from dialer.core.windows import PARIS
+from dialer.core.wrap_up import EXPIRED_PAUSE_REASON, WRAP_UP_LIMIT, forgotten_wrap_ups
 from dialer.engine.activity import Activity
 from dialer.engine.live_calls import LiveCall, LiveCalls
 from dialer.engine.ports import (
@@ -105,6 +108,9 @@ class IdleQueue:
     async def disposed(self, attempt_id: str, result: CycleResult | None, at: datetime) -> None:
         return None
 
+    async def give_back(self, attempt_ids: Sequence[str], at: datetime) -> None:
+        return None
+
     def waiting(self) -> int:
         return 0
 
@@ -125,6 +131,7 @@ class DialingEngine:
         tick_s: float = 1.0,
         zone: tzinfo = PARIS,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        wrap_up_limit: timedelta = WRAP_UP_LIMIT,
     ) -> None:
         if ring_timeout_s < 15:
             raise DialerError(f"ring_timeout_s={ring_timeout_s}: never under 15 s")
@@ -140,6 +147,7 @@ class DialingEngine:
         self.tick_s = tick_s
         #: how the pacing loop waits between ticks (a test's clock passes its own)
         self._sleep = sleep
+        self.wrap_up_limit = wrap_up_limit
         self.seats = SeatBoard()
         self.calls = LiveCalls()
         self.finished: list[CallTiming] = []
@@ -160,12 +168,17 @@ class DialingEngine:
             "reconciled_closed": 0,
             "dial_refused": 0,
             "legs_adopted": 0,
+            "wrap_ups_expired": 0,
         }
         self._agent_endpoints: dict[str, str] = {}
         self._pending_wraps: dict[str, LiveCall] = {}
         #: attempt -> the person's result from the disposition its agent gave while on call
         self._given_on_call: dict[str, CycleResult | None] = {}
+        #: agent -> the call whose sheet they left unfinished (known at reconciliation)
+        self._unfinished_wraps: dict[str, InFlightAttempt] = {}
         self._answering: set[asyncio.Task[None]] = set()
+        #: per call, the last task handling its events while its answer is handled
+        self._answering_of: dict[str, asyncio.Task[None]] = {}
         self._writes: dict[str, asyncio.Task[None]] = {}
         #: the queue each call in progress was taken from (it settles there)
         self._queue_of: dict[str, DialQueue] = {}
@@ -212,6 +225,7 @@ class DialingEngine:
         for node in self.nodes.values():
             self._tasks.append(asyncio.create_task(self._listen(node), name=f"events-{node.name}"))
         self._tasks.append(asyncio.create_task(self._pace(), name="pacer"))
+        self._tasks.append(asyncio.create_task(self._watch_wrap_ups(), name="wrap-ups"))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -231,15 +245,34 @@ class DialingEngine:
 
     async def _listen(self, node: TelephonyPort) -> None:
         """Events in order, except answers: each answered person is joined in a task of
-        its own, so fifty people answering at once do not queue behind each other."""
+        its own, so fifty people answering at once do not queue behind each other. The
+        events of a call whose answer is still being handled wait for it, in order: after a
+        stalled loop the answer and the abandon arrive together, and the abandon must not
+        be applied (dropped) before the answer."""
         while True:
             event = await node.next_event()
-            if isinstance(event, CallAnswered):
-                task = asyncio.create_task(self._handle_logged(event, node))
+            attempt_id = getattr(event, "attempt_id", None)
+            before = self._answering_of.get(attempt_id) if attempt_id else None
+            if attempt_id is not None and (isinstance(event, CallAnswered) or before):
+                task = asyncio.create_task(self._handle_after(before, event, node))
                 self._answering.add(task)
+                self._answering_of[attempt_id] = task
                 task.add_done_callback(self._answering.discard)
+                task.add_done_callback(functools.partial(self._answered_done, attempt_id))
             else:
                 await self._handle_logged(event, node)
+
+    async def _handle_after(
+        self, before: asyncio.Task[None] | None, event: TelephonyEvent, node: TelephonyPort
+    ) -> None:
+        if before is not None:
+            with contextlib.suppress(Exception):
+                await before
+        await self._handle_logged(event, node)
+
+    def _answered_done(self, attempt_id: str, done: asyncio.Task[None]) -> None:
+        if self._answering_of.get(attempt_id) is done:
+            del self._answering_of[attempt_id]
 
     async def _handle_logged(self, event: TelephonyEvent, node: TelephonyPort) -> None:
         try:
@@ -289,40 +322,58 @@ class DialingEngine:
             self.pacer(self, now) if self.dialing_enabled else PacingDecision(0, "dialing paused")
         )
         self.last_plan = plan
-        if plan.dials <= 0:
-            return plan
+        if plan.dials <= 0 or self._node_with_room() is None:
+            return plan  # nowhere to dial: take nobody
         queue = self.queue
-        for dial in await queue.take(plan.dials, now):
-            if dial.person_id in self.calls.persons():
-                continue  # never two calls to one person (the queue should not offer it)
-            node = self._node_with_room()
-            if node is None:
-                break
-            if not await self.ledger.mark_dialing(dial.attempt_id, at=now, node=node.name):
-                continue  # already dialled by someone else: never place it twice
-            call = LiveCall(
-                dial.attempt_id, dial.person_id, dial.cycle_id, dial.number, node.name, now
-            )
-            self.calls.add(call)
-            self._queue_of[dial.attempt_id] = queue
-            try:
-                await node.place_call(
-                    DialRequest(
-                        attempt_id=dial.attempt_id,
-                        number=dial.number,
-                        caller_id=self.caller_id,
-                        ring_timeout_s=self.ring_timeout_s,
-                        answering_machine_detection=self.amd,
-                    )
-                )
-            except TelephonyError as exc:
-                self._counters["dial_refused"] += 1
-                self.calls.pop(dial.attempt_id)
-                await self._close(call, CallOutcome.FAILED, now, None, None, failed=True)
-                log.warning("dial %s refused: %s", dial.attempt_id, exc)
-                continue
-            self._counters["dialled"] += 1
+        taken = await queue.take(plan.dials, now)
+        dialling: set[str] = set()
+        try:
+            for dial in taken:
+                if dial.person_id in self.calls.persons():
+                    continue  # never two calls to one person (the queue should not offer it)
+                node = self._node_with_room()
+                if node is None:
+                    break
+                if not await self.ledger.mark_dialing(dial.attempt_id, at=now, node=node.name):
+                    continue  # already dialled by someone else: never place it twice
+                dialling.add(dial.attempt_id)
+                await self._dial(dial, node, queue, now)
+        finally:
+            # taken but not dialled (the loop stopped early, a write failed): the people
+            # go back to the queue now, not at the next restart (only attempts still
+            # planned move, so an attempt dialled by someone else is left alone)
+            unplaced = [d.attempt_id for d in taken if d.attempt_id not in dialling]
+            if unplaced:
+                try:
+                    await queue.give_back(unplaced, now)
+                except DialerError as exc:
+                    log.warning("giving back %d undialled attempts failed: %s", len(unplaced), exc)
         return plan
+
+    async def _dial(
+        self, dial: PlannedDial, node: TelephonyPort, queue: DialQueue, now: datetime
+    ) -> None:
+        """Originate an attempt already marked dialing (a refusal closes it as failed)."""
+        call = LiveCall(dial.attempt_id, dial.person_id, dial.cycle_id, dial.number, node.name, now)
+        self.calls.add(call)
+        self._queue_of[dial.attempt_id] = queue
+        try:
+            await node.place_call(
+                DialRequest(
+                    attempt_id=dial.attempt_id,
+                    number=dial.number,
+                    caller_id=self.caller_id,
+                    ring_timeout_s=self.ring_timeout_s,
+                    answering_machine_detection=self.amd,
+                )
+            )
+        except TelephonyError as exc:
+            self._counters["dial_refused"] += 1
+            self.calls.pop(dial.attempt_id)
+            await self._close(call, CallOutcome.FAILED, now, None, None, failed=True)
+            log.warning("dial %s refused: %s", dial.attempt_id, exc)
+            return
+        self._counters["dialled"] += 1
 
     def _node_with_room(self) -> TelephonyPort | None:
         best: TelephonyPort | None = None
@@ -357,6 +408,7 @@ class DialingEngine:
         await node.connect_agent(agent, endpoint, leg)
         self._agent_endpoints[agent] = endpoint
         self.seats.log_in(agent, endpoint, leg, self.clock())
+        await self._resume_wrap_up(agent, self.clock())
 
     def go_ready(self, agent: str) -> None:
         self.seats.go_ready(agent, self.clock())
@@ -423,6 +475,45 @@ class DialingEngine:
 
         self._write(attempt_id, wrapped_up)
         return attempt_id
+
+    async def _watch_wrap_ups(self) -> None:
+        period = min(5.0, max(0.05, self.wrap_up_limit.total_seconds() / 4))
+        while True:
+            await asyncio.sleep(period)
+            try:
+                await self.close_forgotten_wrap_ups()
+            except DialerError as exc:
+                log.warning("closing forgotten wrap-ups failed: %s", exc)
+
+    async def close_forgotten_wrap_ups(self) -> list[str]:
+        """Close the wrap-ups nobody finished within :attr:`wrap_up_limit`, with no
+        disposition (the sheet's saved answers stay); the agent, if still there, is paused.
+        Returns the attempts closed (counted in ``wrap_ups_expired``)."""
+        now = self.clock()
+        started = {a: c.ended_at or c.dialed_at for a, c in self._pending_wraps.items()}
+        for attempt in self._unfinished_wraps.values():
+            started[attempt.attempt_id] = attempt.ended_at or now
+        closed = forgotten_wrap_ups(started, now, self.wrap_up_limit)
+        for attempt_id in closed:
+            seat = self.seats.by_attempt(attempt_id)
+            if seat is not None and seat.state is AgentState.WRAP_UP:
+                self.seats.pause(seat.agent, EXPIRED_PAUSE_REASON, now)
+            self._pending_wraps.pop(attempt_id, None)
+            for agent, unfinished in list(self._unfinished_wraps.items()):
+                if unfinished.attempt_id == attempt_id:
+                    del self._unfinished_wraps[agent]
+            queue = self._queue_for(attempt_id, forget=True)
+
+            async def expired(attempt_id: str = attempt_id, queue: DialQueue = queue) -> None:
+                await self.ledger.wrap_up_done(attempt_id, at=now, result=None)
+                await queue.disposed(attempt_id, None, now)
+
+            self._write(attempt_id, expired)
+            self._counters["wrap_ups_expired"] += 1
+            log.warning(
+                "wrap-up of %s not finished in time: closed without a disposition", attempt_id
+            )
+        return closed
 
     async def hang_up_call(self, agent: str) -> None:
         """The agent ends the call from the screen."""
@@ -493,7 +584,9 @@ class DialingEngine:
     async def _agent_leg_ended(self, event: AgentLegEnded, _node: TelephonyPort) -> None:
         seat = self.seats.by_leg(event.leg_id)
         if seat is not None and seat.state is not AgentState.LOGGED_OUT:
+            # out of the pool at once: nobody is joined to a leg that is gone
             self.seats.phone_lost(seat.agent, self.clock())
+            await self.screens.phone_lost(seat.agent)
 
     async def _answered(self, event: CallAnswered, node: TelephonyPort) -> None:
         """The hot path: reserve the agent ready the longest and bridge, before anything
@@ -545,12 +638,11 @@ class DialingEngine:
             return
         call.ended_at = at
         outcome = call.outcome(cause, tech)
-        if call.answered_at is None:
-            # Asterisk's own record tells "rang until we gave up" from "480 from the network"
+        # Asterisk's own record tells "rang until we gave up" from "480 from the network",
+        # and knows a join or an abandon whose event this controller missed
+        if outcome is CallOutcome.HUNG_UP or call.answered_at is None:
             with contextlib.suppress(TelephonyError):
-                record = await node.recorded_end(attempt_id)
-                if record is not None:
-                    outcome = outcome_of(record)
+                outcome = final_outcome(outcome, await node.recorded_end(attempt_id))
         live = call.answered_at is not None and not call.machine
         self.activity.settled(at, live=live)
         if call.joined_at is not None:
@@ -562,6 +654,12 @@ class DialingEngine:
             self._counters["machines"] += 1
         seat = self.seats.by_attempt(attempt_id)
         wrapping_up = None
+        if (
+            seat is not None
+            and seat.state is AgentState.RESERVED
+            and outcome is CallOutcome.ANSWERED
+        ):
+            seat = self.seats.joined(seat.agent, self.clock())  # joined: its event was lost
         if seat is not None:
             if seat.state is AgentState.ON_CALL:
                 wrapping_up = seat.agent
@@ -570,6 +668,21 @@ class DialingEngine:
                 await self.screens.ended(seat.agent, attempt_id)
             elif seat.state is AgentState.RESERVED:
                 self.seats.release(seat.agent, self.clock())
+            elif seat.state is AgentState.LOGGED_OUT and outcome is CallOutcome.ANSWERED:
+                # the agent's phone died during the call: the sheet waits for them
+                self._unfinished_wraps[seat.agent] = InFlightAttempt(
+                    attempt_id,
+                    call.person_id,
+                    call.cycle_id,
+                    call.number,
+                    call.node,
+                    seat.agent,
+                    state=AttemptState.ENDED,
+                    placed_at=call.dialed_at,
+                    answered_at=call.answered_at,
+                    bridged_at=call.joined_at,
+                    ended_at=at,
+                )
         await self._close(call, outcome, at, cause, tech, failed=False)
         if attempt_id not in self._pending_wraps:
             self._record_timing(call, wrap_up_done_at=None)
@@ -654,15 +767,24 @@ class DialingEngine:
                         node.name,
                         now,
                     )
+                    end = recorded[attempt.attempt_id].ended_at if known else None
+                    call.ended_at = end or now
                     seat = self.seats.by_attempt(attempt.attempt_id)
                     if seat is not None and seat.state is AgentState.RESERVED:
-                        self.seats.release(seat.agent, now)
-                    elif seat is not None and seat.state is AgentState.ON_CALL:
-                        self.seats.call_ended(seat.agent, now)
-                    end = recorded[attempt.attempt_id].ended_at if known else None
+                        if outcome is CallOutcome.ANSWERED:  # joined, the event was lost
+                            self.seats.joined(seat.agent, now)
+                        else:
+                            self.seats.release(seat.agent, now)
+                    seat = self.seats.by_attempt(attempt.attempt_id)
+                    if seat is not None and seat.state is AgentState.ON_CALL:
+                        self.seats.call_ended(seat.agent, now)  # the agent wraps it up
+                        call.agent = seat.agent
+                        self._pending_wraps[attempt.attempt_id] = call
+                        await self.screens.ended(seat.agent, attempt.attempt_id)
                     await self._close(call, outcome, end or now, cause, sip, failed=not known)
                     await node.forget_recorded_end(attempt.attempt_id)
         self._adopt_legs({c for c in live if c.startswith(AGENT_LEG_PREFIX)}, now)
+        await self._resume_wrap_ups(now)
         for seat in self.seats.seats():
             leg = seat.leg_id
             if (
@@ -672,6 +794,7 @@ class DialingEngine:
                 and seat.state is not AgentState.LOGGED_OUT
             ):
                 self.seats.phone_lost(seat.agent, now)
+                await self.screens.phone_lost(seat.agent)
 
     def _resume(self, attempt: InFlightAttempt, node: str, now: datetime) -> None:
         """Follow again a call that outlived its controller, in the state the ledger knew."""
@@ -691,6 +814,45 @@ class DialingEngine:
         if state is CallState.JOINED:
             call.joined_at = attempt.bridged_at or now
         self.calls.add(call)
+
+    async def _resume_wrap_ups(self, now: datetime) -> None:
+        """Calls that ended with no disposition (the controller restarted during the
+        wrap-up, or was away when the call ended): each agent connected again is back on
+        that call's sheet, so the answers already given are kept and the sheet can be
+        finished; an agent who connects later gets it at log-in."""
+        self._unfinished_wraps = {
+            attempt.agent: replace(attempt, ended_at=attempt.ended_at or now)
+            for attempt in reversed(await self.ledger.awaiting_wrap_up())
+            if attempt.agent is not None and attempt.attempt_id not in self._pending_wraps
+        }
+        for agent in list(self._unfinished_wraps):
+            await self._resume_wrap_up(agent, now)
+
+    async def _resume_wrap_up(self, agent: str, now: datetime) -> None:
+        seat = self.seats.seats_by_agent().get(agent)
+        if seat is None or seat.state not in (AgentState.READY, AgentState.PAUSED):
+            return
+        attempt = self._unfinished_wraps.pop(agent, None)
+        if attempt is None or attempt.attempt_id in self._pending_wraps:
+            return
+        self.seats.resume_wrap_up(agent, attempt.attempt_id, now)
+        call = LiveCall(
+            attempt.attempt_id,
+            attempt.person_id,
+            attempt.cycle_id,
+            attempt.number,
+            attempt.node or "",
+            attempt.placed_at or now,
+            state=CallState.ENDED,
+            agent=agent,
+        )
+        call.answered_at, call.joined_at, call.ended_at = (
+            attempt.answered_at,
+            attempt.bridged_at,
+            now,
+        )
+        self._pending_wraps[attempt.attempt_id] = call
+        await self.screens.ended(agent, attempt.attempt_id)
 
     def _adopt_legs(self, legs: set[str], now: datetime) -> None:
         """Agents' phone legs still connected from a previous controller become seats again:

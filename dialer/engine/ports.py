@@ -6,6 +6,7 @@ ones. (The telephony port is :mod:`dialer.telephony.port`.)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -38,6 +39,7 @@ class InFlightAttempt:
     placed_at: datetime | None = None
     answered_at: datetime | None = None
     bridged_at: datetime | None = None
+    ended_at: datetime | None = None
 
 
 class DialQueue(Protocol):
@@ -45,6 +47,10 @@ class DialQueue(Protocol):
     never a person who already has an attempt in flight."""
 
     async def take(self, count: int, now: datetime) -> list[PlannedDial]: ...
+
+    async def give_back(self, attempt_ids: Sequence[str], at: datetime) -> None:
+        """Taken but not dialled (no line free, the node went away during the tick):
+        withdraw these planned attempts and put their people back in the queue."""
 
     async def settled(self, attempt_id: str, outcome: CallOutcome, at: datetime) -> None:
         """An attempt ended: the campaign plans what comes next for the person (for a call
@@ -91,6 +97,10 @@ class AttemptLog(Protocol):
 
     async def in_flight(self, node: str) -> list[InFlightAttempt]: ...
 
+    async def awaiting_wrap_up(self) -> list[InFlightAttempt]:
+        """Calls an agent handled that ended with no disposition yet (``agent`` is who
+        must finish the sheet), oldest first."""
+
 
 class ScreenNotifier(Protocol):
     """Pushes to agents' screens (the web service implements it)."""
@@ -107,6 +117,10 @@ class ScreenNotifier(Protocol):
         """The engine ended the agent's wrap-up itself, when the call ended, with the
         disposition the agent gave during the call."""
 
+    async def phone_lost(self, agent: str) -> None:
+        """The agent's phone leg is gone (phone dead, network lost): the seat left the
+        pool; the screen says so (the agent reconnects the phone to take calls again)."""
+
 
 class NoScreens:
     """No screens attached (CLI runs, tests)."""
@@ -121,4 +135,7 @@ class NoScreens:
         return None
 
     async def wrapped_up(self, agent: str, attempt_id: str) -> None:
+        return None
+
+    async def phone_lost(self, agent: str) -> None:
         return None

@@ -23,6 +23,7 @@ class AutoWrapUpDesk:
         self.result = result
         self.engine: DialingEngine | None = None
         self.popped: dict[str, list[str]] = {}
+        self.phones_lost: list[str] = []
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def reserved(self, agent: str, attempt_id: str) -> None:
@@ -38,6 +39,9 @@ class AutoWrapUpDesk:
 
     async def wrapped_up(self, agent: str, attempt_id: str) -> None:
         return None
+
+    async def phone_lost(self, agent: str) -> None:
+        self.phones_lost.append(agent)
 
     async def _wrap_up(self, agent: str) -> None:
         await asyncio.sleep(self.wrap_up_s)

@@ -48,5 +48,14 @@ class LoggedProcess:
                 process.kill()
                 process.wait(5)
 
+    def kill(self) -> None:
+        """Kill at once (SIGKILL): the program says goodbye to nobody (fault tests)."""
+        if self._process is None:
+            return
+        process, self._process = self._process, None
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
+
     def is_running(self) -> bool:
         return self._process is not None and self._process.poll() is None

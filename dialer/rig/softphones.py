@@ -69,5 +69,9 @@ class Softphone:
     def stop(self) -> None:
         self._baresip.stop()
 
+    def kill(self) -> None:
+        """The agent's phone dies without a BYE (power cut, crash, network gone)."""
+        self._baresip.kill()
+
     def is_running(self) -> bool:
         return self._baresip.is_running()

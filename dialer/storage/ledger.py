@@ -33,6 +33,7 @@ from dialer.core.outcomes import CallOutcome
 from dialer.errors import ConflictError, InputError, NotFoundError
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Attempt
+from dialer.storage.schedule import CycleMember, MemberStatus
 
 #: the timestamp column set when an attempt enters a state
 _STAMPED: dict[AttemptState, str] = {
@@ -174,6 +175,21 @@ class AttemptLedger:
         if cycle_id is not None:
             statement = statement.where(Attempt.cycle_id == cycle_id)
         statement = statement.order_by(Attempt.planned_for, Attempt.id)
+        async with transaction(self._sessions) as session:
+            return list(await session.scalars(statement))
+
+    async def awaiting_wrap_up(self) -> list[Attempt]:
+        """Answered calls that ended with an agent and whose person still waits for the
+        agent's disposition (cycle member in wrap-up), oldest first."""
+        statement = (
+            select(Attempt)
+            .join(CycleMember, CycleMember.attempt_id == Attempt.id)
+            .where(CycleMember.status == MemberStatus.WRAP_UP)
+            .where(Attempt.state == AttemptState.ENDED)
+            .where(Attempt.agent.is_not(None))
+            .where(Attempt.wrap_up_done_at.is_(None))
+            .order_by(Attempt.ended_at, Attempt.id)
+        )
         async with transaction(self._sessions) as session:
             return list(await session.scalars(statement))
 

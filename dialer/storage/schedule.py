@@ -121,6 +121,38 @@ class CycleSchedule:
                 attempts.append(attempt)
         return attempts
 
+    async def give_back(
+        self, cycle_id: int, *, now: datetime, attempt_ids: Sequence[str] | None = None
+    ) -> list[str]:
+        """Withdraw planned attempts that were never dialled (``attempt_ids``, or every
+        planned attempt of the cycle) and put their people back in the queue, due as
+        before. A controller that dies, or a tick that stops, between :meth:`take_due` and
+        the dial leaves such attempts; each is closed ``failed`` with no ``placed_at`` (no
+        dial: it counts in no figure and no attempt cap). One transaction; only an attempt
+        still planned moves, so each person comes back exactly once, and an attempt being
+        dialled meanwhile is left alone. Returns the withdrawn attempts' ids."""
+        withdraw = (
+            update(Attempt)
+            .where(Attempt.cycle_id == cycle_id)
+            .where(Attempt.state == AttemptState.PLANNED)
+            .values(state=AttemptState.FAILED, ended_at=now)
+            .returning(Attempt.id)
+            .execution_options(synchronize_session=False)
+        )
+        if attempt_ids is not None:
+            withdraw = withdraw.where(Attempt.id.in_(list(attempt_ids)))
+        async with transaction(self._sessions) as session:
+            withdrawn = list(await session.scalars(withdraw))
+            if withdrawn:
+                await session.execute(
+                    update(CycleMember)
+                    .where(CycleMember.attempt_id.in_(withdrawn))
+                    .where(CycleMember.status == MemberStatus.IN_CALL)
+                    .values(status=MemberStatus.WAITING, attempt_id=None)
+                    .execution_options(synchronize_session=False)
+                )
+        return withdrawn
+
     async def member_of_attempt(self, attempt_id: str) -> CycleMember | None:
         async with transaction(self._sessions) as session:
             return await session.scalar(

@@ -22,6 +22,8 @@ import asyncio
 import codecs
 import contextlib
 import logging
+import socket
+import struct
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -192,11 +194,18 @@ class AmiClient:
             manager.close()
             _fail_pending(manager, "AMI session closed")
 
-    def abort(self) -> None:
-        """Drop the connection now (the watchdog's answer to a silent Asterisk)."""
+    def abort(self, *, reset: bool = False) -> None:
+        """Drop the connection now (the watchdog's answer to a silent Asterisk). ``reset``:
+        with a TCP reset (SO_LINGER 0), so what is still unsent in this host's buffers is
+        discarded instead of delivered late when a frozen path resumes."""
         manager = self._manager
         if manager is not None and manager.protocol is not None:
-            manager.protocol.transport.abort()
+            transport = manager.protocol.transport
+            sock = transport.get_extra_info("socket")
+            if reset and sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            transport.abort()
 
     def _connection_lost(self, manager: Any, _exc: object) -> None:
         if self._manager is not manager:

@@ -27,6 +27,9 @@ CONFIG_FILES = (
 )
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "asterisk_conf"
 LOOPBACK_ONLY = ("127.0.0.1/255.255.255.255",)
+#: seconds without RTP from an agent's phone before Asterisk hangs its leg up (a dead
+#: softphone is detected within seconds, see pjsip.conf's rtp_timeout)
+AGENT_RTP_TIMEOUT_S = 4
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,7 @@ def render(
         "trunk_password": trunk_password.get_secret_value() if trunk_password else "",
         "agents": agents,
         "join_window_s": settings.dialing.join_window_s,
+        "agent_rtp_timeout_s": AGENT_RTP_TIMEOUT_S,
         "static_agents": static_agents,
         "static_agent_contact": static_agent_contact,
     }

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from dialer.clock import utcnow
 from dialer.core.reconciliation import RecordedEnd
-from dialer.errors import AmiActionError, AmiConnectionError, TelephonyError
+from dialer.errors import AmiActionError, AmiConnectionError, AmiTimeoutError, TelephonyError
 from dialer.telephony.ami import AmiClient, AmiCredentials
 from dialer.telephony.events import AmiMessage
 from dialer.telephony.port import (
@@ -49,6 +49,7 @@ class AsteriskNode:
         channel_limit: int = 300,
         action_timeout_s: float = 5.0,
         keepalive_s: float = 2.0,
+        hang_up_timeout_s: float = 2.0,
         backoff_s: tuple[float, float] = (0.5, 10.0),
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
@@ -58,6 +59,7 @@ class AsteriskNode:
         self._trunk = trunk
         self._timeout = action_timeout_s
         self._keepalive_s = keepalive_s
+        self._hang_up_timeout = hang_up_timeout_s
         self._backoff = backoff_s
         self._clock = clock
         self._events: asyncio.Queue[TelephonyEvent] = asyncio.Queue()
@@ -229,9 +231,24 @@ class AsteriskNode:
         return True
 
     async def hang_up(self, channel_id: str) -> None:
+        """Hang up now, or raise :class:`TelephonyError`: never later by surprise. With no
+        session the hang-up is refused at once. If Asterisk does not confirm it within
+        ``hang_up_timeout_s`` (a frozen connection), the session is reset: the request
+        still in this host's buffers is discarded rather than carried out when the path
+        resumes, the agent is told it did not happen, and the node reconnects (and the
+        engine reconciles)."""
         client = self._require_client()
-        with contextlib.suppress(AmiActionError):  # already gone is fine
-            await client.action("Hangup", {"Channel": channel_id, "Cause": "16"})
+        try:
+            await client.action(
+                "Hangup", {"Channel": channel_id, "Cause": "16"}, timeout_s=self._hang_up_timeout
+            )
+        except AmiTimeoutError as exc:
+            client.abort(reset=True)
+            raise TelephonyError(
+                f"node {self.name}: hang-up of {channel_id} not confirmed; session reset"
+            ) from exc
+        except AmiActionError:  # already gone is fine
+            return
 
     async def connect_agent(self, agent: str, endpoint: str, leg_id: str) -> None:
         client = self._require_client()

@@ -105,6 +105,9 @@ class AgentScreens:
         self._counters["ended"] += 1
         self.push(agent, {"type": "ended", "attempt_id": attempt_id, "state": self.state(agent)})
 
+    async def phone_lost(self, agent: str) -> None:
+        self.push(agent, {"type": "state", "state": self.state(agent)})
+
     async def wrapped_up(self, agent: str, attempt_id: str) -> None:
         """The engine ended the wrap-up itself (the sheet was submitted during the call)."""
         self.push(agent, {"type": "state", "state": self.state(agent)})

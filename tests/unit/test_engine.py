@@ -108,6 +108,9 @@ class NotedScreens:
     async def joined(self, agent: str, attempt_id: str) -> None:
         self.told.append(("joined", agent, attempt_id))
 
+    async def phone_lost(self, agent: str) -> None:
+        self.told.append(("phone_lost", agent, ""))
+
     async def ended(self, agent: str, attempt_id: str) -> None:
         assert self.engine is not None
         state = self.engine.seats.get(agent).state  # the screen reads the seat as told

@@ -1,0 +1,77 @@
+"""Planned attempts never dialled go back to the queue, each exactly once (issue 24)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from dialer.core.attempts import AttemptState
+from dialer.core.outcomes import CallOutcome
+from dialer.storage import SessionFactory
+from dialer.storage.ledger import AttemptLedger
+from dialer.storage.schedule import CycleSchedule, MemberStatus
+
+from .conftest import NOW, Scene
+
+
+@pytest.mark.asyncio
+async def test_undialled_planned_attempts_return_their_people_to_the_queue_once(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    schedule = CycleSchedule(sessions)
+    ledger = AttemptLedger(sessions)
+    await schedule.enrol(
+        scene.cycle_id,
+        [(scene.alice_id, "+33145678910", NOW), (scene.bob_id, "+33612345678", NOW)],
+    )
+    taken = await schedule.take_due(scene.cycle_id, 2, now=NOW, planned_ids=["a-1", "b-1"])
+    assert len(taken) == 2
+    assert await ledger.mark_dialing("b-1", at=NOW)  # dialled: not given back
+    later = NOW + timedelta(seconds=5)
+
+    assert await schedule.give_back(scene.cycle_id, now=later) == ["a-1"]
+    assert await schedule.give_back(scene.cycle_id, now=later) == []  # exactly once
+    assert not await ledger.mark_dialing("a-1", at=later)  # never dialled afterwards
+    withdrawn = await ledger.get("a-1")
+    assert withdrawn.state is AttemptState.FAILED
+    assert withdrawn.placed_at is None
+    counts = await schedule.counts(scene.cycle_id)
+    assert counts[MemberStatus.WAITING] == 1
+    assert counts[MemberStatus.IN_CALL] == 1
+    again = await schedule.take_due(scene.cycle_id, 2, now=later, planned_ids=["a-2", "x"])
+    assert [(a.id, a.person_id) for a in again] == [("a-2", scene.alice_id)]
+
+
+@pytest.mark.asyncio
+async def test_giving_back_named_attempts_leaves_the_others(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    schedule = CycleSchedule(sessions)
+    await schedule.enrol(
+        scene.cycle_id,
+        [(scene.alice_id, "+33145678910", NOW), (scene.bob_id, "+33612345678", NOW)],
+    )
+    await schedule.take_due(scene.cycle_id, 2, now=NOW, planned_ids=["a-1", "b-1"])
+    assert await schedule.give_back(scene.cycle_id, now=NOW, attempt_ids=["b-1"]) == ["b-1"]
+    assert (await AttemptLedger(sessions).get("a-1")).state is AttemptState.PLANNED
+
+
+@pytest.mark.asyncio
+async def test_calls_awaiting_their_wrap_up_are_listed_until_disposed(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    schedule = CycleSchedule(sessions)
+    ledger = AttemptLedger(sessions)
+    await schedule.enrol(scene.cycle_id, [(scene.alice_id, "+33145678910", NOW)])
+    await schedule.take_due(scene.cycle_id, 1, now=NOW, planned_ids=["a-1"])
+    await ledger.mark_dialing("a-1", at=NOW)
+    await ledger.advance("a-1", AttemptState.BRIDGED, at=NOW, agent="agent-1001", answered_at=NOW)
+    await ledger.close("a-1", CallOutcome.ANSWERED, at=NOW + timedelta(minutes=3))
+    assert await ledger.awaiting_wrap_up() == []  # the person is not in wrap-up yet
+    member = await schedule.member_of_attempt("a-1")
+    assert member is not None
+    await schedule.set_status(member.id, MemberStatus.WRAP_UP, keep_attempt=True)
+    assert [a.id for a in await ledger.awaiting_wrap_up()] == ["a-1"]
+    await schedule.set_status(member.id, MemberStatus.DONE)
+    assert await ledger.awaiting_wrap_up() == []

@@ -1,0 +1,228 @@
+"""Recovery decisions (issue 24) against a fake node: Asterisk's own record of a call
+corrects what the controller's lost or late events said."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from dialer.core.agent_states import AgentState
+from dialer.core.attempts import CallState, CycleResult
+from dialer.core.outcomes import CallOutcome
+from dialer.core.pacing import PacingDecision
+from dialer.core.reconciliation import RecordedEnd, final_outcome
+from dialer.engine.engine import DialingEngine
+from dialer.errors import TelephonyError
+from dialer.telephony.ami import AmiCredentials
+from dialer.telephony.node import AsteriskNode
+from dialer.telephony.port import (
+    AgentLegEnded,
+    CallAbandoned,
+    CallAnswered,
+    CallEnded,
+    CallJoined,
+    CallRinging,
+    NodeConnected,
+    NodeDisconnected,
+)
+from dialer.testing import Clock, FakeNode, MemoryAttemptLog, MemoryQueue
+from tests.unit.test_ami_client import FakeAmi
+from tests.unit.test_engine import T0, make_engine
+
+
+def record(dialer_state: str, channel_state: str = "Up") -> RecordedEnd:
+    return RecordedEnd("att-0", 16, None, channel_state, dialer_state, None)
+
+
+@pytest.mark.parametrize(
+    ("seen", "dialer_state", "expected"),
+    [
+        (CallOutcome.HUNG_UP, "joined", CallOutcome.ANSWERED),
+        (CallOutcome.HUNG_UP, "abandoned", CallOutcome.ABANDONED),
+        (CallOutcome.HUNG_UP, "", CallOutcome.HUNG_UP),
+        (CallOutcome.ANSWERED, "", CallOutcome.ANSWERED),
+        (CallOutcome.ABANDONED, "joined", CallOutcome.ABANDONED),
+        (CallOutcome.MACHINE, "", CallOutcome.MACHINE),
+    ],
+)
+def test_asterisks_record_of_a_join_or_an_abandon_wins_over_a_missed_event(
+    seen: CallOutcome, dialer_state: str, expected: CallOutcome
+) -> None:
+    assert final_outcome(seen, record(dialer_state)) is expected
+    assert final_outcome(seen, None) is seen
+
+
+@pytest.mark.asyncio
+async def test_a_join_whose_bridge_event_was_lost_is_answered_and_wrapped_up() -> None:
+    engine, node, _, queue, clock = await make_engine(count=1, agents=1)
+    await engine.tick()
+    await engine.handle(CallAnswered("att-0", clock.advance(3)), node)
+    assert engine.seats.get("agent-1001").state is AgentState.RESERVED
+    # the AMI session was cut after the Redirect: no BridgeEnter ever came
+    node.recorded["att-0"] = record("joined")
+    await engine.handle(CallEnded("att-0", 16, None, clock.advance(60)), node)
+    assert queue.settled_outcomes["att-0"] is CallOutcome.ANSWERED
+    assert engine.seats.get("agent-1001").state is AgentState.WRAP_UP
+    await engine.finish_wrap_up("agent-1001", CycleResult.REACHED)
+    assert queue.results["att-0"] is CycleResult.REACHED
+
+
+@pytest.mark.asyncio
+async def test_attempts_taken_but_not_dialled_in_a_tick_go_back_to_the_queue() -> None:
+    engine, node, ledger, queue, _ = await make_engine(count=3, agents=1)
+    node.channel_limit = 2  # the agent's leg and one call: the tick stops after one dial
+    engine.pacer = lambda _engine, _now: PacingDecision(3, "three")
+    await engine.tick()
+    assert [r.attempt_id for r in node.placed] == ["att-0"]
+    assert queue.given_back == ["att-1", "att-2"]
+    assert [d.attempt_id for d in queue.pending] == ["att-1", "att-2"]
+    assert ledger.entries["att-1"].state == "planned"
+
+
+@pytest.mark.asyncio
+async def test_no_one_is_taken_while_no_node_has_a_free_line() -> None:
+    engine, node, _, queue, clock = await make_engine(count=3, agents=1)
+    engine.pacer = lambda _engine, _now: PacingDecision(3, "three")
+    await engine.handle(NodeDisconnected(node.name, "cut", clock.now), node)
+    await engine.tick()
+    assert len(queue.pending) == 3
+    assert queue.taken == {}
+
+
+@pytest.mark.asyncio
+async def test_an_abandon_arriving_with_its_answer_is_applied_after_it() -> None:
+    """After a stalled loop the answer and the abandon are read together: the answer is
+    handled in a task of its own, the abandon must wait for it, not be dropped."""
+    engine, node, _, _, clock = await make_engine(count=1, agents=1)
+    await engine.tick()
+    node.refuse_join = True  # the dialplan gave up already
+    for event in (
+        CallRinging("att-0", clock.advance(1)),
+        CallAnswered("att-0", clock.advance(1)),
+        CallAbandoned("att-0", clock.advance(1.5)),
+    ):
+        node.events.put_nowait(event)
+    listening = asyncio.create_task(engine._listen(node))
+    try:
+        for _ in range(50):
+            await asyncio.sleep(0)
+    finally:
+        listening.cancel()
+    call = engine.calls.get("att-0")
+    assert call is not None
+    assert call.state is CallState.ABANDONED
+
+
+async def ended_call_in_wrap_up() -> tuple[DialingEngine, FakeNode, MemoryAttemptLog, MemoryQueue]:
+    """A call agent-1001 handled, ended, its sheet not finished."""
+    engine, node, ledger, queue, clock = await make_engine(count=1, agents=1)
+    await engine.tick()
+    await engine.handle(CallAnswered("att-0", clock.advance(3)), node)
+    await engine.handle(CallJoined("att-0", "b-1", clock.advance(0.01)), node)
+    await engine.handle(CallEnded("att-0", 16, None, clock.advance(60)), node)
+    assert engine.seats.get("agent-1001").state is AgentState.WRAP_UP
+    return engine, node, ledger, queue
+
+
+async def restarted(
+    node: FakeNode, ledger: MemoryAttemptLog, queue: MemoryQueue, **options: Any
+) -> DialingEngine:
+    engine = DialingEngine(
+        nodes=[node],
+        ledger=ledger,
+        queue=queue,
+        pacer=lambda e, n: PacingDecision(0, ""),
+        **options,
+    )
+    await engine.handle(NodeConnected(node.name, T0), node)
+    return engine
+
+
+@pytest.mark.asyncio
+async def test_a_wrap_up_in_progress_is_resumed_by_the_restarted_controller() -> None:
+    _, node, ledger, queue = await ended_call_in_wrap_up()
+    engine = await restarted(node, ledger, queue)  # the agent's leg is adopted
+    seat = engine.seats.get("agent-1001")
+    assert (seat.state, seat.attempt_id) == (AgentState.WRAP_UP, "att-0")
+    await engine.finish_wrap_up("agent-1001", CycleResult.REACHED)
+    assert queue.results == {"att-0": CycleResult.REACHED}
+    assert ledger.entries["att-0"].result is CycleResult.REACHED
+
+
+@pytest.mark.asyncio
+async def test_an_agent_connecting_again_gets_back_the_unfinished_sheet() -> None:
+    _, node, ledger, queue = await ended_call_in_wrap_up()
+    node.live.clear()  # Asterisk restarted: the agent's leg is gone too
+    engine = await restarted(node, ledger, queue)
+    assert engine.seats.seats() == []
+    await engine.log_in("agent-1001", "agent-1001")
+    assert engine.seats.get("agent-1001").state is AgentState.WRAP_UP
+    assert engine.seats.get("agent-1001").attempt_id == "att-0"
+
+
+@pytest.mark.asyncio
+async def test_a_wrap_up_nobody_finishes_is_closed_after_the_limit() -> None:
+    _, node, ledger, queue = await ended_call_in_wrap_up()
+    node.live.clear()
+    clock = Clock(T0)
+    engine = await restarted(node, ledger, queue, clock=clock, wrap_up_limit=timedelta(minutes=20))
+    assert await engine.close_forgotten_wrap_ups() == []
+    clock.advance(21 * 60)
+    assert await engine.close_forgotten_wrap_ups() == ["att-0"]
+    await engine.flush()
+    assert queue.results == {"att-0": None}
+    assert "wrapped" in ledger.entries["att-0"].history
+    assert engine.statistics()["wrap_ups_expired"] == 1
+    assert await engine.close_forgotten_wrap_ups() == []  # once
+
+
+@pytest.mark.asyncio
+async def test_a_hang_up_inside_a_frozen_session_is_refused_and_the_session_reset() -> None:
+    """During an AMI outage a hang-up happens or is refused clearly, never later: an
+    unconfirmed one resets the session (nothing left in a buffer to run when it resumes)."""
+    fake = FakeAmi(silent_on="Hangup")
+    server = await asyncio.start_server(fake.handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    credentials = AmiCredentials("127.0.0.1", port, "dialer", "secret")
+    node = AsteriskNode("n", credentials, trunk="carrier", hang_up_timeout_s=0.3)
+    async with server:
+        await node.start(wait_s=2)
+        try:
+            with pytest.raises(TelephonyError, match="not confirmed"):
+                await node.hang_up("att-0")
+            for _ in range(40):  # the node noticed the reset session and logged in again
+                if node.statistics()["lost_sessions"] == 1 and fake.logins == 2:
+                    break
+                await asyncio.sleep(0.05)
+            assert node.statistics()["lost_sessions"] == 1
+            fake.silent_on = None
+            await node.start(wait_s=2)
+            await node.hang_up("att-0")  # confirmed: done
+        finally:
+            await node.stop()
+            for writer in fake.writers:
+                writer.close()
+    with pytest.raises(TelephonyError, match="not connected"):
+        await node.hang_up("att-0")  # no session: refused at once
+
+
+@pytest.mark.asyncio
+async def test_an_agent_whose_phone_died_during_the_call_gets_the_sheet_back() -> None:
+    engine, node, _, queue, clock = await make_engine(count=1, agents=1)
+    await engine.tick()
+    await engine.handle(CallAnswered("att-0", clock.advance(3)), node)
+    await engine.handle(CallJoined("att-0", "b-1", clock.advance(0.01)), node)
+    leg = engine.seats.get("agent-1001").leg_id
+    assert leg is not None
+    await engine.handle(AgentLegEnded("agent-1001", leg, 16, clock.advance(30)), node)
+    assert engine.seats.get("agent-1001").state is AgentState.LOGGED_OUT
+    await engine.handle(CallEnded("att-0", 16, None, clock.advance(1)), node)
+    assert queue.settled_outcomes["att-0"] is CallOutcome.ANSWERED
+    await engine.log_in("agent-1001", "agent-1001")  # a new phone
+    seat = engine.seats.get("agent-1001")
+    assert (seat.state, seat.attempt_id) == (AgentState.WRAP_UP, "att-0")
+    await engine.finish_wrap_up("agent-1001", CycleResult.REACHED)
+    assert queue.results == {"att-0": CycleResult.REACHED}
