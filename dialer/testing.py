@@ -150,6 +150,8 @@ class MemoryAttemptLog:
 
     def __init__(self) -> None:
         self.entries: dict[str, LoggedAttempt] = {}
+        #: attempts whose call sheet was submitted, with the result it gave
+        self.sheets_submitted: dict[str, CycleResult | None] = {}
 
     def plan(self, attempt_id: str, person_id: int, number: str, cycle_id: int = 1) -> None:
         self.entries[attempt_id] = LoggedAttempt(attempt_id, person_id, cycle_id, number)
@@ -209,6 +211,8 @@ class MemoryAttemptLog:
                 e.node,
                 e.agent,
                 state=AttemptState(e.state),
+                sheet_submitted=e.attempt_id in self.sheets_submitted,
+                result=self.sheets_submitted.get(e.attempt_id),
             )
             for e in self.entries.values()
             if e.state == "ended"

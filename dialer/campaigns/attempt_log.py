@@ -3,13 +3,19 @@ ledger (:class:`dialer.storage.ledger.AttemptLedger`)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
-from dialer.core.attempts import AttemptState, CycleResult
+from dialer.core.attempts import AttemptState, CycleResult, Disposition, person_result
 from dialer.core.outcomes import CallOutcome
 from dialer.engine.ports import InFlightAttempt
+from dialer.storage.answers import CallSheetRepository
 from dialer.storage.database import SessionFactory
 from dialer.storage.ledger import AttemptLedger
+
+
+def _result_of(disposition: Disposition | None) -> CycleResult | None:
+    return person_result(disposition) if disposition is not None else None
 
 
 class StoredAttemptLog:
@@ -17,6 +23,7 @@ class StoredAttemptLog:
 
     def __init__(self, sessions: SessionFactory) -> None:
         self.attempts = AttemptLedger(sessions)
+        self.sheets = CallSheetRepository(sessions)
 
     async def mark_dialing(self, attempt_id: str, *, at: datetime, node: str | None) -> bool:
         return await self.attempts.mark_dialing(attempt_id, at=at, node=node)
@@ -54,7 +61,7 @@ class StoredAttemptLog:
         await self.attempts.wrap_up_done(attempt_id, at=at, result=result)
 
     async def awaiting_wrap_up(self) -> list[InFlightAttempt]:
-        return [
+        waiting = [
             InFlightAttempt(
                 a.id,
                 a.person_id,
@@ -69,6 +76,13 @@ class StoredAttemptLog:
                 ended_at=a.ended_at,
             )
             for a in await self.attempts.awaiting_wrap_up()
+        ]
+        submitted = await self.sheets.submitted_dispositions([a.attempt_id for a in waiting])
+        return [
+            replace(a, sheet_submitted=True, result=_result_of(submitted[a.attempt_id]))
+            if a.attempt_id in submitted
+            else a
+            for a in waiting
         ]
 
     async def in_flight(self, node: str) -> list[InFlightAttempt]:

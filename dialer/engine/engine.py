@@ -479,16 +479,17 @@ class DialingEngine:
     async def _watch_wrap_ups(self) -> None:
         period = min(5.0, max(0.05, self.wrap_up_limit.total_seconds() / 4))
         while True:
-            await asyncio.sleep(period)
+            await self._sleep(period)
             try:
                 await self.close_forgotten_wrap_ups()
             except DialerError as exc:
                 log.warning("closing forgotten wrap-ups failed: %s", exc)
 
     async def close_forgotten_wrap_ups(self) -> list[str]:
-        """Close the wrap-ups nobody finished within :attr:`wrap_up_limit`, with no
-        disposition (the sheet's saved answers stay); the agent, if still there, is paused.
-        Returns the attempts closed (counted in ``wrap_ups_expired``)."""
+        """Close the wrap-ups nobody finished within :attr:`wrap_up_limit`, with the
+        disposition given during the call if there was one, else none (the sheet's saved
+        answers stay); the agent, if still there, is paused. Returns the attempts closed
+        (counted in ``wrap_ups_expired``)."""
         now = self.clock()
         started = {a: c.ended_at or c.dialed_at for a, c in self._pending_wraps.items()}
         for attempt in self._unfinished_wraps.values():
@@ -502,18 +503,23 @@ class DialingEngine:
             for agent, unfinished in list(self._unfinished_wraps.items()):
                 if unfinished.attempt_id == attempt_id:
                     del self._unfinished_wraps[agent]
-            queue = self._queue_for(attempt_id, forget=True)
-
-            async def expired(attempt_id: str = attempt_id, queue: DialQueue = queue) -> None:
-                await self.ledger.wrap_up_done(attempt_id, at=now, result=None)
-                await queue.disposed(attempt_id, None, now)
-
-            self._write(attempt_id, expired)
+            self._dispose(attempt_id, self._given_on_call.pop(attempt_id, None), now)
             self._counters["wrap_ups_expired"] += 1
             log.warning(
                 "wrap-up of %s not finished in time: closed without a disposition", attempt_id
             )
         return closed
+
+    def _dispose(self, attempt_id: str, result: CycleResult | None, now: datetime) -> None:
+        """Close ``attempt_id``'s wrap-up in the ledger and the queue with ``result``, with
+        no seat involved (its agent is gone, or the sheet was submitted before a restart)."""
+        queue = self._queue_for(attempt_id, forget=True)
+
+        async def disposed() -> None:
+            await self.ledger.wrap_up_done(attempt_id, at=now, result=result)
+            await queue.disposed(attempt_id, result, now)
+
+        self._write(attempt_id, disposed)
 
     async def hang_up_call(self, agent: str) -> None:
         """The agent ends the call from the screen."""
@@ -652,44 +658,60 @@ class DialingEngine:
             self.activity.abandoned(at)
         if outcome is CallOutcome.MACHINE:
             self._counters["machines"] += 1
-        seat = self.seats.by_attempt(attempt_id)
-        wrapping_up = None
-        if (
-            seat is not None
-            and seat.state is AgentState.RESERVED
-            and outcome is CallOutcome.ANSWERED
-        ):
-            seat = self.seats.joined(seat.agent, self.clock())  # joined: its event was lost
-        if seat is not None:
-            if seat.state is AgentState.ON_CALL:
-                wrapping_up = seat.agent
-                self.seats.call_ended(seat.agent, self.clock())
-                self._pending_wraps[attempt_id] = call
-                await self.screens.ended(seat.agent, attempt_id)
-            elif seat.state is AgentState.RESERVED:
-                self.seats.release(seat.agent, self.clock())
-            elif seat.state is AgentState.LOGGED_OUT and outcome is CallOutcome.ANSWERED:
-                # the agent's phone died during the call: the sheet waits for them
-                self._unfinished_wraps[seat.agent] = InFlightAttempt(
-                    attempt_id,
-                    call.person_id,
-                    call.cycle_id,
-                    call.number,
-                    call.node,
-                    seat.agent,
-                    state=AttemptState.ENDED,
-                    placed_at=call.dialed_at,
-                    answered_at=call.answered_at,
-                    bridged_at=call.joined_at,
-                    ended_at=at,
-                )
+        wrapping_up, disposal = await self._end_seat(call, outcome, at)
         await self._close(call, outcome, at, cause, tech, failed=False)
+        if disposal is not None:
+            self._dispose(*disposal, at)
         if attempt_id not in self._pending_wraps:
             self._record_timing(call, wrap_up_done_at=None)
         if wrapping_up is not None and attempt_id in self._given_on_call:
             await self._wrap_up_after_call(wrapping_up, attempt_id)
         with contextlib.suppress(TelephonyError):
             await node.forget_recorded_end(attempt_id)
+
+    async def _end_seat(
+        self, call: LiveCall, outcome: CallOutcome, at: datetime
+    ) -> tuple[str | None, tuple[str, CycleResult | None] | None]:
+        """The call's agent after its end: into wrap-up (returned first), released, or gone
+        (then a wrap-up to close is returned second, see :meth:`_agent_gone`)."""
+        seat = self.seats.by_attempt(call.attempt_id)
+        if seat is None:
+            return None, None
+        if seat.state is AgentState.RESERVED and outcome is CallOutcome.ANSWERED:
+            seat = self.seats.joined(seat.agent, self.clock())  # joined: its event was lost
+        if seat.state is AgentState.ON_CALL:
+            self.seats.call_ended(seat.agent, self.clock())
+            self._pending_wraps[call.attempt_id] = call
+            await self.screens.ended(seat.agent, call.attempt_id)
+            return seat.agent, None
+        if seat.state is AgentState.RESERVED:
+            self.seats.release(seat.agent, self.clock())
+        elif seat.state is AgentState.LOGGED_OUT and outcome is CallOutcome.ANSWERED:
+            return None, self._agent_gone(seat.agent, call, at)
+        return None, None
+
+    def _agent_gone(
+        self, agent: str, call: LiveCall, at: datetime
+    ) -> tuple[str, CycleResult | None] | None:
+        """The agent's phone died during the call. If they had submitted the sheet, its
+        result closes the wrap-up (returned, to be written after the close); else the sheet
+        waits for the agent to connect again."""
+        if call.attempt_id in self._given_on_call:
+            return call.attempt_id, self._given_on_call.pop(call.attempt_id)
+        self._unfinished_wraps[agent] = InFlightAttempt(
+            call.attempt_id,
+            call.person_id,
+            call.cycle_id,
+            call.number,
+            call.node,
+            agent,
+            state=AttemptState.ENDED,
+            placed_at=call.dialed_at,
+            answered_at=call.answered_at,
+            bridged_at=call.joined_at,
+            ended_at=at,
+        )
+        return None
 
     async def _wrap_up_after_call(self, agent: str, attempt_id: str) -> None:
         """The disposition was given during the call: end the wrap-up now that the call has
@@ -769,19 +791,10 @@ class DialingEngine:
                     )
                     end = recorded[attempt.attempt_id].ended_at if known else None
                     call.ended_at = end or now
-                    seat = self.seats.by_attempt(attempt.attempt_id)
-                    if seat is not None and seat.state is AgentState.RESERVED:
-                        if outcome is CallOutcome.ANSWERED:  # joined, the event was lost
-                            self.seats.joined(seat.agent, now)
-                        else:
-                            self.seats.release(seat.agent, now)
-                    seat = self.seats.by_attempt(attempt.attempt_id)
-                    if seat is not None and seat.state is AgentState.ON_CALL:
-                        self.seats.call_ended(seat.agent, now)  # the agent wraps it up
-                        call.agent = seat.agent
-                        self._pending_wraps[attempt.attempt_id] = call
-                        await self.screens.ended(seat.agent, attempt.attempt_id)
+                    await self._end_seat_found_ended(call, outcome, now)
                     await self._close(call, outcome, end or now, cause, sip, failed=not known)
+                    if call.agent is not None and attempt.attempt_id in self._given_on_call:
+                        await self._wrap_up_after_call(call.agent, attempt.attempt_id)
                     await node.forget_recorded_end(attempt.attempt_id)
         self._adopt_legs({c for c in live if c.startswith(AGENT_LEG_PREFIX)}, now)
         await self._resume_wrap_ups(now)
@@ -795,6 +808,24 @@ class DialingEngine:
             ):
                 self.seats.phone_lost(seat.agent, now)
                 await self.screens.phone_lost(seat.agent)
+
+    async def _end_seat_found_ended(
+        self, call: LiveCall, outcome: CallOutcome, now: datetime
+    ) -> None:
+        """A call found ended at reconciliation: its agent, if any, is released or wraps it
+        up (joined if its answer was, the join's event lost)."""
+        seat = self.seats.by_attempt(call.attempt_id)
+        if seat is not None and seat.state is AgentState.RESERVED:
+            if outcome is CallOutcome.ANSWERED:  # joined, the event was lost
+                self.seats.joined(seat.agent, now)
+            else:
+                self.seats.release(seat.agent, now)
+        seat = self.seats.by_attempt(call.attempt_id)
+        if seat is not None and seat.state is AgentState.ON_CALL:
+            self.seats.call_ended(seat.agent, now)  # the agent wraps it up
+            call.agent = seat.agent
+            self._pending_wraps[call.attempt_id] = call
+            await self.screens.ended(seat.agent, call.attempt_id)
 
     def _resume(self, attempt: InFlightAttempt, node: str, now: datetime) -> None:
         """Follow again a call that outlived its controller, in the state the ledger knew."""
@@ -820,10 +851,18 @@ class DialingEngine:
         wrap-up, or was away when the call ended): each agent connected again is back on
         that call's sheet, so the answers already given are kept and the sheet can be
         finished; an agent who connects later gets it at log-in."""
+        waiting = [
+            attempt
+            for attempt in await self.ledger.awaiting_wrap_up()
+            if attempt.agent is not None and attempt.attempt_id not in self._pending_wraps
+        ]
+        for attempt in waiting:
+            if attempt.sheet_submitted:  # the sheet was given before the restart: close it
+                self._dispose(attempt.attempt_id, attempt.result, now)
         self._unfinished_wraps = {
             attempt.agent: replace(attempt, ended_at=attempt.ended_at or now)
-            for attempt in reversed(await self.ledger.awaiting_wrap_up())
-            if attempt.agent is not None and attempt.attempt_id not in self._pending_wraps
+            for attempt in reversed(waiting)
+            if attempt.agent is not None and not attempt.sheet_submitted
         }
         for agent in list(self._unfinished_wraps):
             await self._resume_wrap_up(agent, now)

@@ -40,6 +40,10 @@ class InFlightAttempt:
     answered_at: datetime | None = None
     bridged_at: datetime | None = None
     ended_at: datetime | None = None
+    #: its call sheet was submitted (a wrap-up to close with ``result`` at once)
+    sheet_submitted: bool = False
+    #: the person's result from the submitted sheet's disposition
+    result: CycleResult | None = None
 
 
 class DialQueue(Protocol):

@@ -40,6 +40,21 @@ class CallSheetRepository:
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
 
+    async def submitted_dispositions(
+        self, attempt_ids: Sequence[str]
+    ) -> dict[str, Disposition | None]:
+        """The disposition of each of these attempts whose sheet was submitted (absent: no
+        sheet, or not submitted)."""
+        if not attempt_ids:
+            return {}
+        statement = (
+            select(CallSheet.attempt_id, CallSheet.disposition)
+            .where(CallSheet.attempt_id.in_(list(attempt_ids)))
+            .where(CallSheet.submitted_at.is_not(None))
+        )
+        async with transaction(self._sessions) as session:
+            return {row.attempt_id: row.disposition for row in await session.execute(statement)}
+
     async def open(
         self,
         *,

@@ -197,16 +197,16 @@ async def test_the_pacing_loop_ticks_every_tick_s_of_the_injected_clock() -> Non
     await engine.handle(NodeConnected(node.name, T0), node)
     await engine.start()
     try:
-        await clock.wait_for_sleepers()
+        await clock.wait_for_sleepers(2)  # the pacing loop and the wrap-up watch
         assert ticks == [T0]  # the first tick at once
         clock.advance(1.9)
         await asyncio.sleep(0)
         assert ticks == [T0]
         clock.advance(0.1)
-        await clock.wait_for_sleepers()
+        await clock.wait_for_sleepers(2)  # the pacing loop and the wrap-up watch
         assert ticks == [T0, T0 + timedelta(seconds=2)]
         clock.advance(60)  # one sleep ends, however far the clock jumps: one tick
-        await clock.wait_for_sleepers()
+        await clock.wait_for_sleepers(2)  # the pacing loop and the wrap-up watch
         assert len(ticks) == 3
         assert [r.attempt_id for r in node.placed] == ["att-0", "att-1", "att-2"]
     finally:

@@ -14,7 +14,7 @@ from dialer.core.attempts import CallState, CycleResult
 from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing import PacingDecision
 from dialer.core.reconciliation import RecordedEnd, final_outcome
-from dialer.engine.engine import DialingEngine
+from dialer.engine.engine import DialingEngine, WrapUp
 from dialer.errors import TelephonyError
 from dialer.telephony.ami import AmiCredentials
 from dialer.telephony.node import AsteriskNode
@@ -30,7 +30,7 @@ from dialer.telephony.port import (
 )
 from dialer.testing import Clock, FakeNode, MemoryAttemptLog, MemoryQueue
 from tests.unit.test_ami_client import FakeAmi
-from tests.unit.test_engine import T0, make_engine
+from tests.unit.test_engine import T0, make_engine, on_call
 
 
 def record(dialer_state: str, channel_state: str = "Up") -> RecordedEnd:
@@ -226,3 +226,49 @@ async def test_an_agent_whose_phone_died_during_the_call_gets_the_sheet_back() -
     assert (seat.state, seat.attempt_id) == (AgentState.WRAP_UP, "att-0")
     await engine.finish_wrap_up("agent-1001", CycleResult.REACHED)
     assert queue.results == {"att-0": CycleResult.REACHED}
+
+
+@pytest.mark.asyncio
+async def test_a_disposition_given_on_call_ends_the_wrap_up_found_at_reconciliation() -> None:
+    """The AMI session dropped during the call and the call ended meanwhile: the sheet the
+    agent submitted during the call ends the wrap-up when reconciliation finds the end."""
+    engine, node, ledger, queue, clock = await make_engine(count=1, agents=1)
+    await on_call(engine, node, clock)
+    assert await engine.give_disposition("agent-1001", "att-0", CycleResult.REFUSED) is (
+        WrapUp.AFTER_CALL
+    )
+    await engine.handle(NodeDisconnected(node.name, "lost", clock.now), node)
+    node.live.discard("att-0")
+    node.recorded["att-0"] = RecordedEnd("att-0", 16, None, "Up", "joined", clock.advance(30))
+    await engine.handle(NodeConnected(node.name, clock.advance(3)), node)
+    await engine.flush()
+    assert engine.seats.get("agent-1001").state is AgentState.READY
+    assert queue.results == {"att-0": CycleResult.REFUSED}
+    assert ledger.entries["att-0"].result is CycleResult.REFUSED
+
+
+@pytest.mark.asyncio
+async def test_a_disposition_given_before_the_phone_died_closes_the_wrap_up_at_the_end() -> None:
+    engine, node, ledger, queue, clock = await make_engine(count=1, agents=1)
+    await on_call(engine, node, clock)
+    await engine.give_disposition("agent-1001", "att-0", CycleResult.DECEASED)
+    leg = engine.seats.get("agent-1001").leg_id
+    assert leg is not None
+    await engine.handle(AgentLegEnded("agent-1001", leg, 16, clock.advance(30)), node)
+    await engine.handle(CallEnded("att-0", 16, None, clock.advance(1)), node)
+    await engine.flush()
+    assert queue.results == {"att-0": CycleResult.DECEASED}
+    assert ledger.entries["att-0"].result is CycleResult.DECEASED
+    await engine.log_in("agent-1001", "agent-1001")  # no sheet waits for them
+    assert engine.seats.get("agent-1001").state is AgentState.PAUSED
+
+
+@pytest.mark.asyncio
+async def test_a_sheet_submitted_before_a_restart_closes_its_wrap_up_at_once() -> None:
+    _, node, ledger, queue = await ended_call_in_wrap_up()
+    ledger.sheets_submitted["att-0"] = CycleResult.REACHED  # submitted, then the crash
+    engine = await restarted(node, ledger, queue)
+    await engine.flush()
+    assert engine.seats.get("agent-1001").state is not AgentState.WRAP_UP
+    assert queue.results == {"att-0": CycleResult.REACHED}
+    assert ledger.entries["att-0"].result is CycleResult.REACHED
