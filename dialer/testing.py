@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from dialer.core.attempts import AttemptState, CycleResult
+from dialer.core.attempts import ATTEMPT_STATE_RANK, IN_FLIGHT_STATES, AttemptState, CycleResult
 from dialer.core.outcomes import CallOutcome
 from dialer.core.reconciliation import RecordedEnd
 from dialer.engine.ports import InFlightAttempt, PlannedDial
@@ -135,7 +135,7 @@ class LoggedAttempt:
     person_id: int
     cycle_id: int
     number: str
-    state: str = "planned"
+    state: AttemptState = AttemptState.PLANNED
     node: str | None = None
     agent: str | None = None
     outcome: CallOutcome | None = None
@@ -144,9 +144,8 @@ class LoggedAttempt:
 
 
 class MemoryAttemptLog:
-    """Forward-only like the real one: a backwards move raises."""
-
-    ORDER = ("planned", "dialing", "ringing", "answered", "bridged", "ended")
+    """Forward-only like the real one (the ledger's order, :data:`ATTEMPT_STATE_RANK`): a
+    backwards move raises."""
 
     def __init__(self) -> None:
         self.entries: dict[str, LoggedAttempt] = {}
@@ -156,30 +155,30 @@ class MemoryAttemptLog:
     def plan(self, attempt_id: str, person_id: int, number: str, cycle_id: int = 1) -> None:
         self.entries[attempt_id] = LoggedAttempt(attempt_id, person_id, cycle_id, number)
 
-    def _move(self, attempt_id: str, state: str) -> None:
+    def _move(self, attempt_id: str, state: AttemptState) -> None:
         entry = self.entries[attempt_id]
-        if self.ORDER.index(state) <= self.ORDER.index(entry.state):
+        if ATTEMPT_STATE_RANK[state] <= ATTEMPT_STATE_RANK[entry.state]:
             raise AssertionError(f"{attempt_id}: {entry.state} -> {state} is not forward")
         entry.state = state
-        entry.history.append(state)
+        entry.history.append(state.value)
 
     async def mark_dialing(self, attempt_id: str, *, at: datetime, node: str | None) -> bool:
-        if self.entries[attempt_id].state != "planned":
+        if self.entries[attempt_id].state is not AttemptState.PLANNED:
             return False
-        self._move(attempt_id, "dialing")
+        self._move(attempt_id, AttemptState.DIALING)
         self.entries[attempt_id].node = node
         return True
 
     async def mark_ringing(self, attempt_id: str, *, at: datetime) -> None:
-        self._move(attempt_id, "ringing")
+        self._move(attempt_id, AttemptState.RINGING)
 
     async def mark_answered(self, attempt_id: str, *, at: datetime) -> None:
-        self._move(attempt_id, "answered")
+        self._move(attempt_id, AttemptState.ANSWERED)
 
     async def mark_bridged(
         self, attempt_id: str, *, at: datetime, agent: str, answered_at: datetime
     ) -> None:
-        self._move(attempt_id, "bridged")
+        self._move(attempt_id, AttemptState.BRIDGED)
         self.entries[attempt_id].agent = agent
 
     async def close(
@@ -192,7 +191,7 @@ class MemoryAttemptLog:
         sip_status: int | None,
         failed: bool,
     ) -> None:
-        self._move(attempt_id, "ended")
+        self._move(attempt_id, AttemptState.ENDED)
         self.entries[attempt_id].outcome = outcome
 
     async def wrap_up_done(
@@ -210,12 +209,12 @@ class MemoryAttemptLog:
                 e.number,
                 e.node,
                 e.agent,
-                state=AttemptState(e.state),
+                state=e.state,
                 sheet_submitted=e.attempt_id in self.sheets_submitted,
                 result=self.sheets_submitted.get(e.attempt_id),
             )
             for e in self.entries.values()
-            if e.state == "ended"
+            if e.state is AttemptState.ENDED
             and e.outcome is CallOutcome.ANSWERED
             and e.agent is not None
             and "wrapped" not in e.history
@@ -230,10 +229,10 @@ class MemoryAttemptLog:
                 e.number,
                 e.node,
                 e.agent,
-                state=AttemptState(e.state),
+                state=e.state,
             )
             for e in self.entries.values()
-            if e.state in ("dialing", "ringing", "answered", "bridged") and e.node in (node, None)
+            if e.state in IN_FLIGHT_STATES and e.node in (node, None)
         ]
 
 
@@ -257,7 +256,8 @@ class MemoryQueue:
         back = [
             self.taken.pop(attempt_id)
             for attempt_id in attempt_ids
-            if attempt_id in self.taken and self.ledger.entries[attempt_id].state == "planned"
+            if attempt_id in self.taken
+            and self.ledger.entries[attempt_id].state is AttemptState.PLANNED
         ]
         self.given_back.extend(dial.attempt_id for dial in back)
         self.pending = back + self.pending

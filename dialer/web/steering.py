@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from dialer.campaigns.templates import TEMPLATES
+from dialer.core.agent_states import AgentState
 from dialer.core.labels import AGENT_STATE_LABELS, CAMPAIGN_STATE_LABELS, PACING_MODE_LABELS
 from dialer.core.pacing import (
     ABANDON_RATE_CEILING,
@@ -200,7 +201,7 @@ async def agents_page(
             {
                 "account": account,
                 "state": AGENT_STATE_LABELS[seat.state] if seat else "Téléphone non connecté",
-                "connected": seat is not None and seat.state.value != "logged_out",
+                "connected": seat is not None and seat.state is not AgentState.LOGGED_OUT,
             }
         )
     return service.templates.TemplateResponse(

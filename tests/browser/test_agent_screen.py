@@ -12,6 +12,7 @@ import pytest
 from selenium.webdriver.common.keys import Keys
 
 from dialer.alerts.messages import age_on
+from dialer.core.attempts import CycleResult
 from dialer.core.windows import PARIS
 from dialer.storage.alert_rows import AlertState
 from dialer.storage.alerts import AlertRepository
@@ -146,7 +147,7 @@ def test_an_agent_handles_a_call_from_the_keyboard_and_the_team_acknowledges_the
 
     server.call(end_call)
     agent.wait_text("#etat", "Disponible")
-    assert server.desk.wrapped == [("agent1", "reached")]
+    assert server.desk.wrapped == [("agent1", CycleResult.REACHED)]
 
     # the emergency reached the Urgences team at once; a member acknowledges it
     team = browser.new_page()

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dialer.core.agent_states import AgentState
-from dialer.core.attempts import CycleResult
+from dialer.core.attempts import AttemptState, CycleResult
 from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing import PacingDecision
 from dialer.core.reconciliation import RecordedEnd
@@ -289,7 +289,7 @@ async def test_a_person_is_never_in_two_calls() -> None:
 @pytest.mark.asyncio
 async def test_an_attempt_already_dialled_is_not_placed_again() -> None:
     engine, node, ledger, _, _ = await make_engine(count=1, agents=1)
-    ledger.entries["att-0"].state = "dialing"  # e.g. another controller got it first
+    ledger.entries["att-0"].state = AttemptState.DIALING  # e.g. another controller got it first
     await engine.tick()
     assert node.placed == []
 

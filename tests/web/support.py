@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialer.core.agent_states import AgentState
-from dialer.core.attempts import AttemptKind, AttemptState
+from dialer.core.attempts import AttemptKind, AttemptState, CycleResult
 from dialer.core.campaigns import CampaignKind
 from dialer.core.phones import PhoneKind
 from dialer.core.roles import Role
@@ -120,9 +120,9 @@ class FakeDesk:
         self.seats = SeatBoard()
         self.clock = clock
         self.screens: ScreenNotifier = NoScreens()
-        self.wrapped: list[tuple[str, str | None]] = []
+        self.wrapped: list[tuple[str, CycleResult | None]] = []
         self.hung_up: list[str] = []
-        self._given_on_call: dict[str, str | None] = {}
+        self._given_on_call: dict[str, CycleResult | None] = {}
 
     async def log_in(self, agent: str, endpoint: str) -> None:
         self.seats.log_in(agent, endpoint, f"leg-{agent}", self.clock())
@@ -134,24 +134,24 @@ class FakeDesk:
         self.seats.pause(agent, reason, self.clock())
 
     async def give_disposition(
-        self, agent: str, attempt_id: str, disposition: str | None
+        self, agent: str, attempt_id: str, result: CycleResult | None
     ) -> WrapUp:
         seat = self.seats.seats_by_agent().get(agent)
         if seat is None or seat.attempt_id != attempt_id:
             return WrapUp.NONE
         if seat.state is AgentState.WRAP_UP:
-            await self.finish_wrap_up(agent, disposition)
+            await self.finish_wrap_up(agent, result)
             return WrapUp.DONE
         if seat.state is AgentState.ON_CALL:
-            self._given_on_call[attempt_id] = disposition
+            self._given_on_call[attempt_id] = result
             return WrapUp.AFTER_CALL
         return WrapUp.NONE
 
-    async def finish_wrap_up(self, agent: str, disposition: str | None = None) -> None:
+    async def finish_wrap_up(self, agent: str, result: CycleResult | None = None) -> None:
         attempt_id = self.seats.get(agent).attempt_id
         self.seats.wrap_up_done(agent, self.clock())
         self._given_on_call.pop(attempt_id or "", None)
-        self.wrapped.append((agent, disposition))
+        self.wrapped.append((agent, result))
 
     async def hang_up_call(self, agent: str) -> None:
         self.hung_up.append(agent)
@@ -180,9 +180,9 @@ class FakeDesk:
         self.end(agent)
         await self.screens.ended(agent, attempt_id)
         if attempt_id in self._given_on_call:
-            disposition = self._given_on_call.pop(attempt_id)
+            result = self._given_on_call.pop(attempt_id)
             self.seats.wrap_up_done(agent, self.clock())
-            self.wrapped.append((agent, disposition))
+            self.wrapped.append((agent, result))
             await self.screens.wrapped_up(agent, attempt_id)
 
 

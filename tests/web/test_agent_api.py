@@ -11,7 +11,7 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 
 from dialer.core.agent_states import AgentState
-from dialer.core.attempts import Disposition
+from dialer.core.attempts import CycleResult, Disposition
 from dialer.storage import Callback, SessionFactory
 from dialer.storage.alert_rows import Alert, AlertState
 from dialer.storage.alerts import AlertRepository, OutboxRepository
@@ -248,7 +248,7 @@ async def test_submission_scores_routes_alerts_and_the_team_acknowledges_them(
     assert (result["score"], result["risk_level"], result["complete"]) == (9, "élevé", True)
     assert result["alerts"] == 2
     assert result["state"]["state"] == "ready"
-    assert desk.wrapped == [("agent1", "reached")]
+    assert desk.wrapped == [("agent1", CycleResult.REACHED)]
     async with transaction(sessions) as session:
         alerts = list(await session.scalars(select(Alert).order_by(Alert.priority)))
     assert [(a.priority, a.need, a.team_id, a.routed_to_default) for a in alerts] == [

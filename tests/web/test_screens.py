@@ -58,7 +58,9 @@ async def test_the_screen_is_prepared_on_reservation_and_sent_on_join(
     socket = screens.open("agent1")
     desk.reserve("agent1", attempt_id)
     await screens.reserved("agent1", attempt_id)
-    await asyncio.sleep(0.2)  # the engine answers, bridges... meanwhile the view is ready
+    # the engine answers, bridges... meanwhile the view is made ready (however loaded the
+    # machine: the test waits for the preparation itself, not for a set time)
+    await asyncio.wait_for(asyncio.shield(screens._prepared["agent1"].task), timeout=10)
     assert socket.queue.empty()  # nothing is shown before the join
     desk.join("agent1")
     await screens.joined("agent1", attempt_id)
