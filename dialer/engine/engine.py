@@ -499,6 +499,7 @@ class DialingEngine:
             seat = self.seats.by_attempt(attempt_id)
             if seat is not None and seat.state is AgentState.WRAP_UP:
                 self.seats.pause(seat.agent, EXPIRED_PAUSE_REASON, now)
+                await self.screens.wrapped_up(seat.agent, attempt_id)  # the screen moves on
             self._pending_wraps.pop(attempt_id, None)
             for agent, unfinished in list(self._unfinished_wraps.items()):
                 if unfinished.attempt_id == attempt_id:

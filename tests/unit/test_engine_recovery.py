@@ -30,7 +30,7 @@ from dialer.telephony.port import (
 )
 from dialer.testing import Clock, FakeNode, MemoryAttemptLog, MemoryQueue
 from tests.unit.test_ami_client import FakeAmi
-from tests.unit.test_engine import T0, make_engine, on_call
+from tests.unit.test_engine import T0, NotedScreens, make_engine, on_call
 
 
 def record(dialer_state: str, channel_state: str = "Up") -> RecordedEnd:
@@ -272,3 +272,20 @@ async def test_a_sheet_submitted_before_a_restart_closes_its_wrap_up_at_once() -
     assert engine.seats.get("agent-1001").state is not AgentState.WRAP_UP
     assert queue.results == {"att-0": CycleResult.REACHED}
     assert ledger.entries["att-0"].result is CycleResult.REACHED
+
+
+@pytest.mark.asyncio
+async def test_an_expired_wrap_up_tells_the_agents_screen() -> None:
+    clock = Clock(T0)
+    engine, node, _, queue, _ = await make_engine(count=1, agents=1)
+    engine.clock = clock
+    screens = NotedScreens(engine)
+    engine.screens = screens
+    await on_call(engine, node, clock)
+    await engine.handle(CallEnded("att-0", 16, None, clock.advance(30)), node)
+    clock.advance(21 * 60)
+    assert await engine.close_forgotten_wrap_ups() == ["att-0"]
+    await engine.flush()
+    assert engine.seats.get("agent-1001").state is AgentState.PAUSED
+    assert screens.told[-1] == ("wrapped_up", "agent-1001", "paused")
+    assert queue.results == {"att-0": None}
