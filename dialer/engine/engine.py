@@ -511,10 +511,18 @@ class DialingEngine:
             )
         return closed
 
-    def _dispose(self, attempt_id: str, result: CycleResult | None, now: datetime) -> None:
-        """Close ``attempt_id``'s wrap-up in the ledger and the queue with ``result``, with
-        no seat involved (its agent is gone, or the sheet was submitted before a restart)."""
-        queue = self._queue_for(attempt_id, forget=True)
+    def _dispose(
+        self,
+        attempt_id: str,
+        result: CycleResult | None,
+        now: datetime,
+        queue: DialQueue | None = None,
+    ) -> None:
+        """Close ``attempt_id``'s wrap-up in the ledger and ``queue`` (by default the one
+        it was taken from) with ``result``, with no seat involved: its agent is gone, nobody
+        was joined, or the sheet was submitted before a restart."""
+        if queue is None:
+            queue = self._queue_for(attempt_id, forget=True)
 
         async def disposed() -> None:
             await self.ledger.wrap_up_done(attempt_id, at=now, result=result)
@@ -660,9 +668,14 @@ class DialingEngine:
         if outcome is CallOutcome.MACHINE:
             self._counters["machines"] += 1
         wrapping_up, disposal = await self._end_seat(call, outcome, at)
+        if disposal is None and self._nobody_wraps_up(attempt_id, outcome):
+            # answered, by Asterisk's record, but no agent here will wrap it up (the join's
+            # events were lost with the seat): the person must not wait for ever
+            disposal = (attempt_id, None)
+        queue = self._queue_for(attempt_id, forget=False)  # _close forgets it
         await self._close(call, outcome, at, cause, tech, failed=False)
         if disposal is not None:
-            self._dispose(*disposal, at)
+            self._dispose(*disposal, at, queue)
         if attempt_id not in self._pending_wraps:
             self._record_timing(call, wrap_up_done_at=None)
         if wrapping_up is not None and attempt_id in self._given_on_call:
@@ -690,6 +703,13 @@ class DialingEngine:
         elif seat.state is AgentState.LOGGED_OUT and outcome is CallOutcome.ANSWERED:
             return None, self._agent_gone(seat.agent, call, at)
         return None, None
+
+    def _nobody_wraps_up(self, attempt_id: str, outcome: CallOutcome) -> bool:
+        return (
+            outcome is CallOutcome.ANSWERED
+            and attempt_id not in self._pending_wraps
+            and all(u.attempt_id != attempt_id for u in self._unfinished_wraps.values())
+        )
 
     def _agent_gone(
         self, agent: str, call: LiveCall, at: datetime

@@ -289,3 +289,18 @@ async def test_an_expired_wrap_up_tells_the_agents_screen() -> None:
     assert engine.seats.get("agent-1001").state is AgentState.PAUSED
     assert screens.told[-1] == ("wrapped_up", "agent-1001", "paused")
     assert queue.results == {"att-0": None}
+
+
+@pytest.mark.asyncio
+async def test_an_answered_call_no_agent_can_wrap_up_is_planned_at_once() -> None:
+    engine, node, ledger, queue, clock = await make_engine(count=1, agents=1)
+    await engine.tick()
+    node.refuse_join = True  # the controller believes the join failed: the seat is freed
+    await engine.handle(CallAnswered("att-0", clock.advance(3)), node)
+    assert engine.seats.get("agent-1001").state is AgentState.READY
+    node.recorded["att-0"] = record("joined")  # yet Asterisk joined the person
+    await engine.handle(CallEnded("att-0", 16, None, clock.advance(60)), node)
+    await engine.flush()
+    assert queue.settled_outcomes["att-0"] is CallOutcome.ANSWERED
+    assert queue.results == {"att-0": None}  # not left waiting for a disposition
+    assert ledger.entries["att-0"].history[-2:] == ["ended", "wrapped"]  # close first
