@@ -647,7 +647,21 @@ class DialingEngine:
                     bridged_at=call.joined_at,
                     ended_at=at,
                 )
+        unwrapped = (
+            outcome is CallOutcome.ANSWERED
+            and attempt_id not in self._pending_wraps
+            and all(u.attempt_id != attempt_id for u in self._unfinished_wraps.values())
+        )
+        queue = self._queue_for(attempt_id, forget=False)
         await self._close(call, outcome, at, cause, tech, failed=False)
+        if unwrapped:
+            # answered, by Asterisk's record, but no agent here will wrap it up (the join's
+            # events were lost with the seat): the person must not wait for ever
+            async def no_wrap_up() -> None:
+                await self.ledger.wrap_up_done(attempt_id, at=at, disposition=None)
+                await queue.disposed(attempt_id, None, at)
+
+            self._write(attempt_id, no_wrap_up)
         if attempt_id not in self._pending_wraps:
             self._record_timing(call, wrap_up_done_at=None)
         with contextlib.suppress(TelephonyError):

@@ -221,3 +221,16 @@ async def test_an_agent_whose_phone_died_during_the_call_gets_the_sheet_back() -
     assert (seat.state, seat.attempt_id) == (AgentState.WRAP_UP, "att-0")
     await engine.finish_wrap_up("agent-1001", "reached")
     assert queue.dispositions == {"att-0": "reached"}
+
+
+@pytest.mark.asyncio
+async def test_an_answered_call_no_agent_can_wrap_up_is_planned_at_once() -> None:
+    engine, node, _, queue, clock = await make_engine(count=1, agents=1)
+    await engine.tick()
+    node.refuse_join = True  # the controller believes the join failed: the seat is freed
+    await engine.handle(CallAnswered("att-0", clock.advance(3)), node)
+    assert engine.seats.get("agent-1001").state is AgentState.READY
+    node.recorded["att-0"] = record("joined")  # yet Asterisk joined the person
+    await engine.handle(CallEnded("att-0", 16, None, clock.advance(60)), node)
+    assert queue.settled_outcomes["att-0"] is CallOutcome.ANSWERED
+    assert queue.dispositions == {"att-0": None}  # not left waiting for a disposition
