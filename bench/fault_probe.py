@@ -297,7 +297,7 @@ async def kill_a_phone_mid_call(
         bridged = {
             c["Channel"].rsplit("-", 1)[0].removeprefix("PJSIP/")
             for c in up
-            if c.get("Context") == "dialer-agent" and c.get("BridgeId")
+            if c["Channel"].startswith("PJSIP/agent-") and c.get("BridgeId")
         }
         in_call = sorted(bridged & robots)
         if in_call or time.monotonic() > deadline:
@@ -357,7 +357,8 @@ class CdrCall:
     end: datetime
     answered: bool = False
     bridged_to: set[str] = field(default_factory=set)
-    information: bool = False
+    reached_join: bool = False  # the controller moved it to [dialer-join]
+    information: bool = False  # the information message was played (or begun)
 
 
 def read_cdr(path: Path, offset: int) -> dict[str, CdrCall]:
@@ -375,7 +376,11 @@ def read_cdr(path: Path, offset: int) -> dict[str, CdrCall]:
         call.answered |= row[14] == "ANSWERED"
         if row[7] == "Bridge" and row[6]:
             call.bridged_to.add(row[6])
-        call.information |= row[7] == "Playback" and row[8] == "dialer/information"
+        call.reached_join |= row[3] == "dialer-join"
+        # the message, then Hangup(16) (the probe never turns AMD on, whose Hangup is another)
+        call.information |= (row[7] == "Playback" and row[8] == "dialer/information") or (
+            row[7] == "Hangup" and row[3] in {"dialer-answered", "dialer-join"}
+        )
     return calls
 
 
@@ -406,7 +411,7 @@ def attempt_faults(a: Attempt, call: CdrCall | None, faults: Faults) -> list[tup
         found.append(("wrong outcomes", f"{tag}: bridged in the CDR"))
     elif outcome == "hung_up" and a.bridged_at is not None:
         found.append(("wrong outcomes", f"{tag}: hung_up with bridged_at"))
-    elif outcome == "answered" and not call.bridged_to:
+    elif outcome == "answered" and not call.bridged_to and not call.reached_join:
         found.append(("wrong outcomes", f"{tag}: answered, never bridged in the CDR"))
     if call.information and not call.bridged_to and outcome != "abandoned":
         found.append(("lost abandons", f"{tag}: information played in the CDR"))
