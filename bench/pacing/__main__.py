@@ -30,7 +30,7 @@ from bench.pacing.oracle import NAME as ORACLE
 from bench.pacing.oracle import OraclePolicy
 from bench.pacing.simulator import CorePolicy, Policy, SimulationResult, SimulationSetup, simulate
 from bench.pacing.vicidial import VicidialAdaptHardLimit
-from dialer.core.pacing import PacingConfig, PacingMode
+from dialer.core.pacing_settings import PacingConfig, PacingMode
 
 POLICIES = ("progressive", "predictive", ORACLE, "vicidial", "vicidial-dials")
 TEAMS = (5, 10, 20, 50)

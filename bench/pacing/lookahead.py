@@ -34,7 +34,7 @@ import numpy.typing as npt
 from bench.pacing.model import CalleeModel, lognormal_params
 from bench.pacing.simulator import DayCounters
 from dialer.core.agent_states import AgentState
-from dialer.core.pacing import PacingSnapshot
+from dialer.core.pacing_statistics import PacingSnapshot
 
 NAME = "lookahead"
 ORACLE_NAME = "lookahead-oracle"

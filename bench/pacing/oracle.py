@@ -19,19 +19,14 @@ from collections.abc import Sequence
 from unittest import mock
 
 from bench.pacing.simulator import CorePolicy, DayCounters
-from dialer.core import pacing
-from dialer.core.pacing import (
-    AgentSnapshot,
-    DurationStats,
-    PacingConfig,
-    PacingMode,
-    PacingSnapshot,
-)
+from dialer.core import pacing_risk
+from dialer.core.pacing_settings import PacingConfig, PacingMode
+from dialer.core.pacing_statistics import AgentSnapshot, DurationStats, PacingSnapshot
 
 NAME = "predictive-oracle"
 
 
-class OracleRiskModel(pacing._RiskModel):
+class OracleRiskModel(pacing_risk.RiskModel):
     """The engine's risk model, with the busy agents free by each check point known exactly
     (a number, not a distribution)."""
 
@@ -74,5 +69,5 @@ class OraclePolicy(CorePolicy):
         ) -> OracleRiskModel:
             return OracleRiskModel(snapshot, config, rate, talk, wrap, busy_left=day.busy_left)
 
-        with mock.patch.object(pacing, "_RiskModel", model):
+        with mock.patch.object(pacing_risk, "RiskModel", model):
             return super().dials(snapshot, day)

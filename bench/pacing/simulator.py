@@ -1,10 +1,11 @@
 """A discrete-event simulator of one calling day, driving the engine's own pacing functions.
 
-Every simulated second the simulator builds the :class:`~dialer.core.pacing.PacingSnapshot`
-the engine would build (agents' states and time in them, ages of the calls ringing, answered
-persons waiting, today's counters, the recent answer rate, observed talk / wrap-up /
-time-to-answer summaries, free lines, the window's end) and asks the policy how many people
-to dial. Core policies call :func:`dialer.core.pacing.decide` itself, not a copy.
+Every simulated second the simulator builds the
+:class:`~dialer.core.pacing_statistics.PacingSnapshot` the engine would build (agents' states
+and time in them, ages of the calls ringing, answered persons waiting, today's counters, the
+recent answer rate, observed talk / wrap-up / time-to-answer summaries, free lines, the
+window's end) and asks the policy how many people to dial.
+Core policies call :func:`dialer.core.pacing.decide` itself, not a copy.
 
 Events between the ticks (continuous time): a dial's outcome (:mod:`bench.pacing.model`),
 the end of a talk, the end of a wrap-up, and the checks 2 s after a live answer (the
@@ -31,13 +32,9 @@ from typing import Protocol
 from bench.pacing.model import CalleeModel, Person, PersonStream
 from dialer.core.agent_states import AgentState
 from dialer.core.outcomes import CallOutcome
-from dialer.core.pacing import (
-    AgentSnapshot,
-    DurationStats,
-    PacingConfig,
-    PacingSnapshot,
-    decide,
-)
+from dialer.core.pacing import decide
+from dialer.core.pacing_settings import PacingConfig
+from dialer.core.pacing_statistics import AgentSnapshot, DurationStats, PacingSnapshot
 
 #: the simulated day starts at 09:00 Paris (07:00 UTC), a summer weekday
 DAY_START = datetime(2025, 7, 1, 7, 0, tzinfo=UTC)

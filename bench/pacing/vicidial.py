@@ -27,7 +27,7 @@ from datetime import timedelta
 
 from bench.pacing.simulator import DayCounters
 from dialer.core.agent_states import AgentState
-from dialer.core.pacing import PacingSnapshot
+from dialer.core.pacing_statistics import PacingSnapshot
 
 ADJUST_EVERY = 15
 DROP_STATS_EVERY = 60

@@ -30,7 +30,8 @@ from dialer.campaigns.templates import template as find_template
 from dialer.clock import utcnow
 from dialer.core.campaigns import CampaignState
 from dialer.core.labels import CAMPAIGN_STATE_LABELS
-from dialer.core.pacing import PacingDecision, PacingMode
+from dialer.core.pacing import PacingDecision
+from dialer.core.pacing_settings import PacingMode
 from dialer.core.windows import PARIS
 from dialer.engine.engine import DialingEngine
 from dialer.errors import ConflictError, DialerError

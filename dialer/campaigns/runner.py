@@ -12,7 +12,7 @@ from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.campaigns.queue import CycleDialQueue
 from dialer.campaigns.rules import policy_from_json, windows_from_json
 from dialer.clock import utcnow
-from dialer.core.pacing import (
+from dialer.core.pacing_settings import (
     DEFAULT_MAX_ABANDON_RATE,
     DEFAULT_MAX_LINES_PER_AGENT,
     PacingConfig,

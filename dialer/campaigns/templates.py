@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dialer.core.campaigns import CampaignKind
-from dialer.core.pacing import PacingMode
+from dialer.core.pacing_settings import PacingMode
 from dialer.core.planning import RetryPolicy
 from dialer.core.windows import CallingWindows
 from dialer.errors import NotFoundError

@@ -16,7 +16,7 @@ from dialer.campaigns.start import start_campaign
 from dialer.campaigns.templates import TEMPLATES, template
 from dialer.cli.api_client import api_options, client
 from dialer.cli.context import cli_actor, database, settings_of
-from dialer.core.pacing import PacingMode
+from dialer.core.pacing_settings import PacingMode
 from dialer.core.windows import PARIS
 from dialer.storage.audit import AuditLog
 

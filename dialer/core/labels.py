@@ -12,7 +12,7 @@ from dialer.core.attempts import CycleResult, Disposition
 from dialer.core.billing import IssueKind
 from dialer.core.campaigns import CampaignState
 from dialer.core.outcomes import CallOutcome
-from dialer.core.pacing import PacingMode
+from dialer.core.pacing_settings import PacingMode
 from dialer.core.phones import PhoneKind
 from dialer.core.planning import DoneReason
 from dialer.core.questionnaire import Need

@@ -8,7 +8,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
-from dialer.core.pacing import DurationStats
+from dialer.core.pacing_statistics import DurationStats
 
 RECENT = timedelta(minutes=15)
 DURATION_SAMPLES = 500

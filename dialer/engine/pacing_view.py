@@ -1,5 +1,5 @@
-"""The engine seen by the pacer: a :class:`~dialer.core.pacing.PacingSnapshot` built from the
-engine's live state, and the pacer function the engine calls every second."""
+"""The engine seen by the pacer: a :class:`~dialer.core.pacing_statistics.PacingSnapshot`
+built from the engine's live state, and the pacer function the engine calls every second."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CallState
-from dialer.core.pacing import AgentSnapshot, PacingConfig, PacingDecision, PacingSnapshot, decide
+from dialer.core.pacing import PacingDecision, decide
+from dialer.core.pacing_settings import PacingConfig
+from dialer.core.pacing_statistics import AgentSnapshot, PacingSnapshot
 from dialer.core.windows import CallingWindows, window_end
 from dialer.engine.activity import duration_stats
 from dialer.engine.engine import DialingEngine, Pacer

@@ -8,7 +8,7 @@ never to sessions::
     ledger = AttemptLedger(sessions)
 """
 
-from dialer.core.pacing import PacingMode
+from dialer.core.pacing_settings import PacingMode
 from dialer.storage.callbacks import CallbackRepository
 from dialer.storage.campaigns import CampaignRepository, CycleRepository
 from dialer.storage.database import (

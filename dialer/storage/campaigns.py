@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from dialer.core.campaigns import CampaignKind, CampaignState
-from dialer.core.pacing import PacingMode
+from dialer.core.pacing_settings import PacingMode
 from dialer.errors import ConflictError, NotFoundError
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Campaign, Cycle

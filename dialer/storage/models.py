@@ -36,7 +36,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from dialer.core.attempts import AttemptKind, AttemptState, CycleResult
 from dialer.core.campaigns import CampaignKind, CampaignState
 from dialer.core.outcomes import CallOutcome
-from dialer.core.pacing import PacingMode
+from dialer.core.pacing_settings import PacingMode
 from dialer.core.phones import PhoneKind
 
 

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from dialer.core.pacing import (
+from dialer.core.pacing_settings import (
     ABANDON_RATE_CEILING,
     MAX_LINES_PER_AGENT,
     MIN_LINES_PER_AGENT,

@@ -20,7 +20,7 @@ from starlette.routing import Route
 from dialer.campaigns.templates import TEMPLATES
 from dialer.core.agent_states import AgentState
 from dialer.core.labels import AGENT_STATE_LABELS, CAMPAIGN_STATE_LABELS, PACING_MODE_LABELS
-from dialer.core.pacing import (
+from dialer.core.pacing_settings import (
     ABANDON_RATE_CEILING,
     MAX_LINES_PER_AGENT,
     MIN_LINES_PER_AGENT,

@@ -26,7 +26,8 @@ from dialer.core.outcomes import CallOutcome
 from dialer.rig.asterisk import Rig
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
 from dialer.rig.demo_accounts import SUPERVISOR
-from dialer.rig.robot_agents import Ending, Health, Persona, PersonaDeck, RobotAgent
+from dialer.rig.robot_agents import RobotAgent
+from dialer.rig.robot_personas import Ending, Health, Persona, PersonaDeck
 from dialer.rig.world import SimulatedWorld
 from dialer.service import running_service
 from dialer.settings import Settings

@@ -32,14 +32,8 @@ from dialer.register.importer import import_register
 from dialer.rig.asterisk import Rig
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
 from dialer.rig.demo_accounts import TEAM_NAME, provision_demo_people
-from dialer.rig.robot_agents import (
-    Ending,
-    HandledCall,
-    Health,
-    Persona,
-    PersonaDeck,
-    RobotAgent,
-)
+from dialer.rig.robot_agents import HandledCall, RobotAgent
+from dialer.rig.robot_personas import Ending, Health, Persona, PersonaDeck
 from dialer.rig.world import SimulatedWorld
 from dialer.service import running_service
 from dialer.settings import Settings, WebSettings

@@ -12,18 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dialer.core.agent_states import AgentState
-from dialer.core.pacing import (
-    ABANDON_RATE_CEILING,
-    AgentSnapshot,
-    DurationStats,
-    PacingConfig,
-    PacingDecision,
-    PacingMode,
-    PacingSnapshot,
-    decide,
-    line_cap,
-    lines_in_use,
-)
+from dialer.core.pacing import PacingDecision, decide, line_cap, lines_in_use
+from dialer.core.pacing_settings import ABANDON_RATE_CEILING, PacingConfig, PacingMode
+from dialer.core.pacing_statistics import AgentSnapshot, DurationStats, PacingSnapshot
 from dialer.errors import InputError
 
 NOW = datetime(2026, 7, 6, 9, 0, tzinfo=UTC)

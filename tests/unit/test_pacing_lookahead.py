@@ -13,7 +13,7 @@ from bench.pacing.lookahead import LookaheadPolicy
 from bench.pacing.model import CalleeModel, PersonStream
 from bench.pacing.simulator import DayCounters, SimulationSetup, simulate
 from dialer.core.agent_states import AgentState
-from dialer.core.pacing import AgentSnapshot, PacingSnapshot
+from dialer.core.pacing_statistics import AgentSnapshot, PacingSnapshot
 
 MODEL = CalleeModel(live_rate=0.30)
 #: no chance in the agents' times: a 20 s call, then a 5 s wrap-up

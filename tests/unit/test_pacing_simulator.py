@@ -18,10 +18,11 @@ from bench.pacing.simulator import (
     simulate,
 )
 from bench.pacing.vicidial import VicidialAdaptHardLimit
-from dialer.core import pacing
+from dialer.core import pacing, pacing_risk
 from dialer.core.agent_states import AgentState
 from dialer.core.outcomes import CallOutcome
-from dialer.core.pacing import DurationStats, PacingConfig, PacingMode, PacingSnapshot
+from dialer.core.pacing_settings import PacingConfig, PacingMode
+from dialer.core.pacing_statistics import DurationStats, PacingSnapshot
 
 SHORT = SimulationSetup(agents=5, model=CalleeModel(live_rate=0.30), hours=0.5, seed=3)
 
@@ -169,10 +170,10 @@ def test_the_oracle_sees_the_true_remaining_busy_times(monkeypatch: pytest.Monke
             seen.append((snapshot, self))
 
     monkeypatch.setattr(oracle, "OracleRiskModel", Recording)
-    engines = pacing._RiskModel
+    engines = pacing_risk.RiskModel
     setup = SimulationSetup(agents=3, model=CERTAIN, hours=0.5, seed=1)
     day = simulate(setup, OraclePolicy(BUDGET_OFF))
-    assert pacing._RiskModel is engines  # swapped during each decision only
+    assert pacing_risk.RiskModel is engines  # swapped during each decision only
     assert day.live_answers > 34
     partly = 0
     for snapshot, model in seen:

@@ -8,7 +8,9 @@ import pytest
 
 from dialer.campaigns.control import CampaignControl
 from dialer.core.campaigns import CampaignState
-from dialer.core.pacing import PacingConfig, PacingDecision, PacingSnapshot, decide
+from dialer.core.pacing import PacingDecision, decide
+from dialer.core.pacing_settings import PacingConfig
+from dialer.core.pacing_statistics import PacingSnapshot
 from dialer.engine import pacing_view
 from dialer.storage import CampaignRepository
 from tests.web.conftest import log_in
