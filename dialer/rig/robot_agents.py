@@ -336,6 +336,7 @@ class RobotAgent:
         self.errors: list[str] = []
         self._csrf = ""
         self._screen = _Screen()
+        self._reopened: set[str] = set()
 
     # ---- the shift ----------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
@@ -358,6 +359,7 @@ class RobotAgent:
                 pinger = asyncio.create_task(self._ping(socket), name=f"{self.username}-ping")
                 try:
                     self._set_state(await self._post(http, "/api/agent/telephone"))
+                    await self._finish_reopened_sheet(http)
                     self._set_state(await self._post(http, "/api/agent/disponible"))
                     while (call := await self._next_call(http, stop)) is not None:
                         await self._handle(http, *call)
@@ -493,6 +495,23 @@ class RobotAgent:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
+    async def _finish_reopened_sheet(self, http: httpx.AsyncClient) -> None:
+        """A controller restarted during this agent's wrap-up reopens the sheet when the
+        phone is connected again: submit it (interrupted; the answers given before stay)
+        before going ready, as an agent does before anything else."""
+        state = self._screen.state
+        if state.get("state") != "wrap_up" or not state.get("attempt_id"):
+            return
+        attempt_id = str(state["attempt_id"])
+        self._reopened.add(attempt_id)
+        result = await self._post(
+            http,
+            f"/api/appels/{attempt_id}/fiche",
+            {"disposition": "interrupted", "note": "Fiche reprise après une coupure du service."},
+        )
+        if isinstance(result.get("state"), dict):
+            self._set_state(result["state"])
+
     # ---- one call -----------------------------------------------------------------------
     async def _pause(self, seconds: float) -> None:
         await asyncio.sleep(seconds * self.rng.uniform(0.5, 1.5))
@@ -500,6 +519,8 @@ class RobotAgent:
     async def _handle(self, http: httpx.AsyncClient, message: dict[str, Any], at_ms: float) -> None:
         view: dict[str, Any] = message["view"]
         attempt_id = str(message["attempt_id"])
+        if attempt_id in self._reopened:  # submitted at log-in already
+            return
         sent = message.get("sent_at_ms")
         reference = view["questionnaire"]
         questionnaire = self.questionnaires.get(str(reference["id"]), int(reference["version"]))
