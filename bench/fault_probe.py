@@ -22,6 +22,7 @@ import csv
 import itertools
 import os
 import random
+import re
 import secrets
 import signal
 import socket
@@ -29,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
@@ -39,7 +40,7 @@ from sqlalchemy import select
 
 from dialer.campaigns.start import start_campaign
 from dialer.campaigns.templates import template
-from dialer.core.pacing import PacingMode
+from dialer.core.pacing_settings import PacingMode
 from dialer.core.planning import RetryPolicy
 from dialer.core.windows import CallingWindows, OpeningInterval
 from dialer.register.importer import import_register
@@ -195,18 +196,24 @@ class AmiRelay:
 
 
 # ---- the robot agents, logging in again after each restart -------------------------------------
-async def robot_shift(url: str, agent: str, password: str, seed: int, stop: asyncio.Event) -> int:
-    """One agent at the screen for the whole probe; returns how often the screen was lost."""
-    lost = 0
+async def robot_shift(
+    url: str, agent: str, password: str, seed: int, stop: asyncio.Event
+) -> Counter[str]:
+    """One agent at the screen for the whole probe, logging in again whenever the screen
+    is lost; returns why it was lost (the controller's restarts, mostly)."""
+    lost: Counter[str] = Counter()
     while not stop.is_set():
         robot = RobotAgent(
-            url, agent, password, rng=random.Random(seed + lost), wrap_up_s=2.0,
+            url, agent, password, rng=random.Random(seed + lost.total()), wrap_up_s=2.0,
             callback_after=timedelta(seconds=30),
         )  # fmt: skip
         try:
             await robot.run(stop)
-        except Exception:  # the controller died under it: log in again
-            lost += 1
+        except Exception as exc:  # the controller died under it: log in again
+            reason = re.sub(r"[0-9a-f-]{36}", "<id>", f"{type(exc).__name__}: {exc}")[:150]
+            if not lost[reason]:
+                say(f"{agent}: screen lost: {reason}")
+            lost[reason] += 1
             await asyncio.sleep(1.0)
     return lost
 
@@ -262,6 +269,7 @@ class Faults:
     dead_legs: set[str] = field(default_factory=set)  # the killed phone's channel names
     up_at_phone_kill: set[str] = field(default_factory=set)  # channels up then (unique ids)
     phone_killed: str = ""
+    phone_killed_at: datetime | None = None
 
 
 def schedule(rng: random.Random, kills: int, cuts: int, span_s: float) -> Faults:
@@ -309,6 +317,7 @@ async def kill_a_phone_mid_call(
     faults.dead_legs = {c["Channel"] for c in up if c["Channel"].startswith(f"PJSIP/{victim}-")}
     faults.up_at_phone_kill = {c.get("Uniqueid", "") for c in up}
     phone.kill()
+    faults.phone_killed_at = datetime.now(UTC).replace(microsecond=0)
     say(f"baresip of {victim} killed ({'in a call' if in_call else 'idle'}): {faults.dead_legs}")
     await asyncio.sleep(10)
     phone.start()
@@ -415,7 +424,13 @@ def attempt_faults(a: Attempt, call: CdrCall | None, faults: Faults) -> list[tup
         found.append(("wrong outcomes", f"{tag}: answered, never bridged in the CDR"))
     if call.information and not call.bridged_to and outcome != "abandoned":
         found.append(("lost abandons", f"{tag}: information played in the CDR"))
-    if call.bridged_to & faults.dead_legs and a.id not in faults.up_at_phone_kill:
+    killed = faults.phone_killed_at
+    if (
+        killed is not None
+        and call.bridged_to & faults.dead_legs
+        and call.start >= killed
+        and a.id not in faults.up_at_phone_kill
+    ):
         found.append(("calls joined to a dead agent leg", f"{tag}: {sorted(call.bridged_to)}"))
     return found
 
@@ -505,8 +520,8 @@ async def campaign_under_faults(
             await asyncio.sleep(20)  # the campaign goes on without faults
             stop.set()
             say("robots finishing their calls and pausing")
-            lost = await asyncio.wait_for(asyncio.gather(*shifts), 90)
-            say(f"robots lost their screen {sum(lost)} times")
+            lost = sum(await asyncio.wait_for(asyncio.gather(*shifts), 90), Counter[str]())
+            say(f"robots lost their screen {lost.total()} times: {lost.most_common(5)}")
             await settle(ami, 60)
             await asyncio.sleep(3)
         finally:

@@ -112,6 +112,7 @@ class RobotAgent:
         self.handled: list[HandledCall] = []
         self.errors: list[str] = []
         self._screen = AgentScreen(self.base_url, username, password, self.errors)
+        self._reopened: set[str] = set()
 
     # ---- the shift ----------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
@@ -119,6 +120,7 @@ class RobotAgent:
         finish the call in hand, pause, close the screen and log out."""
         async with self._screen.open():
             self._screen.state = await self._screen.post("/api/agent/telephone")
+            await self._finish_reopened_sheet()
             self._screen.state = await self._screen.post("/api/agent/disponible")
             while (call := await self._next_call(stop)) is not None:
                 await self._handle(*call)
@@ -154,6 +156,22 @@ class RobotAgent:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
+    async def _finish_reopened_sheet(self) -> None:
+        """A controller restarted during this agent's wrap-up reopens the sheet when the
+        phone is connected again: submit it (interrupted; the answers given before stay)
+        before going ready, as an agent does before anything else."""
+        state = self._screen.state
+        if state.get("state") != "wrap_up" or not state.get("attempt_id"):
+            return
+        attempt_id = str(state["attempt_id"])
+        self._reopened.add(attempt_id)
+        result = await self._screen.post(
+            f"/api/appels/{attempt_id}/fiche",
+            {"disposition": "interrupted", "note": "Fiche reprise après une coupure du service."},
+        )
+        if isinstance(result.get("state"), dict):
+            self._screen.state = result["state"]
+
     # ---- one call -----------------------------------------------------------------------
     async def _pause(self, seconds: float) -> None:
         await asyncio.sleep(seconds * self.rng.uniform(0.5, 1.5))
@@ -161,6 +179,8 @@ class RobotAgent:
     async def _handle(self, message: dict[str, Any], at_ms: float) -> None:
         view: dict[str, Any] = message["view"]
         attempt_id = str(message["attempt_id"])
+        if attempt_id in self._reopened:  # submitted at log-in already
+            return
         sent = message.get("sent_at_ms")
         reference = view["questionnaire"]
         questionnaire = self.questionnaires.get(str(reference["id"]), int(reference["version"]))
