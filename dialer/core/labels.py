@@ -118,3 +118,16 @@ PHONE_KIND_LABELS: dict[PhoneKind, str] = {
     PhoneKind.VOIP: "internet",
     PhoneKind.OTHER: "autre",
 }
+
+
+#: the reasons an agent may pick when pausing (free text may be added)
+PAUSE_REASONS: tuple[str, ...] = (
+    "Pause",
+    "Repas",
+    "Formation",
+    "Réunion",
+    "Problème technique",
+    "Autre",
+)
+#: the pause reason of an agent whose wrap-up was closed for them (``core.wrap_up``)
+EXPIRED_PAUSE_REASON = "fiche non terminée (clôturée automatiquement)"

@@ -14,8 +14,6 @@ from datetime import datetime, timedelta
 
 #: how long an unfinished wrap-up may last before it is closed for the agent
 WRAP_UP_LIMIT = timedelta(minutes=20)
-#: the pause reason of an agent whose wrap-up was closed for them
-EXPIRED_PAUSE_REASON = "fiche non terminée (clôturée automatiquement)"
 
 
 def forgotten_wrap_ups(

@@ -9,16 +9,6 @@ from dialer.core.attempts import CycleResult
 from dialer.core.seats import Seat, SeatBoard
 from dialer.engine.engine import WrapUp
 
-#: the reasons an agent may pick when pausing (free text may be added)
-PAUSE_REASONS: tuple[str, ...] = (
-    "Pause",
-    "Repas",
-    "Formation",
-    "Réunion",
-    "Problème technique",
-    "Autre",
-)
-
 
 class AgentDesk(Protocol):
     """The engine's agent-facing part."""

@@ -35,12 +35,13 @@ from dialer.clock import utcnow
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CALL_STATE_OF, AttemptState, CallEvent, CallState, CycleResult
 from dialer.core.handling_time import CallTiming
+from dialer.core.labels import EXPIRED_PAUSE_REASON
 from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing import PacingDecision
 from dialer.core.reconciliation import Close, Resume, final_outcome, reconcile
 from dialer.core.seats import SeatBoard
 from dialer.core.windows import PARIS
-from dialer.core.wrap_up import EXPIRED_PAUSE_REASON, WRAP_UP_LIMIT, forgotten_wrap_ups
+from dialer.core.wrap_up import WRAP_UP_LIMIT, forgotten_wrap_ups
 from dialer.engine.activity import Activity
 from dialer.engine.live_calls import LiveCall, LiveCalls
 from dialer.engine.ports import (

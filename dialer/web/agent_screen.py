@@ -17,9 +17,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import Disposition
-from dialer.core.labels import DISPOSITION_LABELS
+from dialer.core.labels import DISPOSITION_LABELS, PAUSE_REASONS
 from dialer.core.roles import Role
-from dialer.desk.port import PAUSE_REASONS, AgentDesk, seat_of
+from dialer.desk.port import AgentDesk, seat_of
 from dialer.engine.engine import WrapUp
 from dialer.errors import ConflictError, InputError, NotFoundError
 from dialer.web.auth import User, same_origin, session_token
