@@ -121,7 +121,9 @@ class RobotAgent:
         async with self._screen.open():
             self._screen.state = await self._screen.post("/api/agent/telephone")
             await self._finish_reopened_sheet()
-            self._screen.state = await self._screen.post("/api/agent/disponible")
+            # else a call resumed after a controller restart: its screen pop first
+            if self._screen.state.get("state") in ("paused", "ready"):
+                self._screen.state = await self._screen.post("/api/agent/disponible")
             while (call := await self._next_call(stop)) is not None:
                 await self._handle(*call)
 
