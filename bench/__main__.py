@@ -8,6 +8,10 @@
 - the time from « Démarrer depuis l'alerte » to the first dial, with a 10,500-person
   register.
 
+Not in this run: ``python -m bench.fault_probe`` (issue 24's fault counts under controller
+kills, AMI cuts, a stall and a dead phone; about 4 minutes alone on the rig, exit status 1
+on any fault), run on its own under ``flock /tmp/rig.lock``.
+
 Each runs in its own process (its peak memory is its own); the machine is described at the
 top. Benchmarks measure; they never pass or fail a build.
 """
