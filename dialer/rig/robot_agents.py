@@ -360,7 +360,9 @@ class RobotAgent:
                 try:
                     self._set_state(await self._post(http, "/api/agent/telephone"))
                     await self._finish_reopened_sheet(http)
-                    self._set_state(await self._post(http, "/api/agent/disponible"))
+                    # else a call resumed after a controller restart: its screen pop first
+                    if self._screen.state.get("state") in ("paused", "ready"):
+                        self._set_state(await self._post(http, "/api/agent/disponible"))
                     while (call := await self._next_call(http, stop)) is not None:
                         await self._handle(http, *call)
                 finally:
