@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -62,7 +62,6 @@ class AlertDispatcher:
         retry: RetryPolicy | None = None,
         poll_s: float = 5.0,
         concurrency: int = 4,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._alerts = AlertRepository(sessions)
         self._outbox = OutboxRepository(sessions)
@@ -75,8 +74,6 @@ class AlertDispatcher:
         self.escalation = escalation or EscalationPolicy()
         self.retry = retry or RetryPolicy()
         self.poll_s = poll_s
-        #: how the loop waits for the next poll (a test's clock passes its own)
-        self._sleep = sleep
         self._limit = asyncio.Semaphore(concurrency)
         self._woken = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -116,19 +113,8 @@ class AlertDispatcher:
                 self._counters["run_errors"] += 1
                 log.warning("alert dispatcher run failed: %s", exc)
             self._woken.clear()
-            await self._next_poll_or_wake()
-
-    async def _next_poll_or_wake(self) -> None:
-        """Wait ``poll_s`` seconds, or less if :meth:`wake` is called meanwhile."""
-        waits = (
-            asyncio.ensure_future(self._sleep(self.poll_s)),
-            asyncio.ensure_future(self._woken.wait()),
-        )
-        try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for wait in waits:
-                wait.cancel()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._woken.wait(), self.poll_s)
 
     async def run_once(self) -> RunReport:
         """Escalate what is due, then send what is due (see the module docstring)."""
