@@ -12,10 +12,28 @@ from dialer.engine.ports import InFlightAttempt
 from dialer.storage.answers import CallSheetRepository
 from dialer.storage.database import SessionFactory
 from dialer.storage.ledger import AttemptLedger
+from dialer.storage.models import Attempt
 
 
 def _result_of(disposition: Disposition | None) -> CycleResult | None:
     return person_result(disposition) if disposition is not None else None
+
+
+def _in_flight_attempt(a: Attempt) -> InFlightAttempt:
+    """The engine's view of a stored attempt."""
+    return InFlightAttempt(
+        a.id,
+        a.person_id,
+        a.cycle_id,
+        a.number,
+        a.node,
+        a.agent,
+        state=a.state,
+        placed_at=a.placed_at,
+        answered_at=a.answered_at,
+        bridged_at=a.bridged_at,
+        ended_at=a.ended_at,
+    )
 
 
 class StoredAttemptLog:
@@ -61,22 +79,7 @@ class StoredAttemptLog:
         await self.attempts.wrap_up_done(attempt_id, at=at, result=result)
 
     async def awaiting_wrap_up(self) -> list[InFlightAttempt]:
-        waiting = [
-            InFlightAttempt(
-                a.id,
-                a.person_id,
-                a.cycle_id,
-                a.number,
-                a.node,
-                a.agent,
-                state=a.state,
-                placed_at=a.placed_at,
-                answered_at=a.answered_at,
-                bridged_at=a.bridged_at,
-                ended_at=a.ended_at,
-            )
-            for a in await self.attempts.awaiting_wrap_up()
-        ]
+        waiting = [_in_flight_attempt(a) for a in await self.attempts.awaiting_wrap_up()]
         submitted = await self.sheets.submitted_dispositions([a.attempt_id for a in waiting])
         return [
             replace(a, sheet_submitted=True, result=_result_of(submitted[a.attempt_id]))
@@ -87,18 +90,5 @@ class StoredAttemptLog:
 
     async def in_flight(self, node: str) -> list[InFlightAttempt]:
         return [
-            InFlightAttempt(
-                a.id,
-                a.person_id,
-                a.cycle_id,
-                a.number,
-                a.node,
-                a.agent,
-                state=a.state,
-                placed_at=a.placed_at,
-                answered_at=a.answered_at,
-                bridged_at=a.bridged_at,
-            )
-            for a in await self.attempts.in_flight()
-            if a.node in (node, None)
+            _in_flight_attempt(a) for a in await self.attempts.in_flight() if a.node in (node, None)
         ]
