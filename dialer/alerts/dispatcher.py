@@ -1,6 +1,8 @@
 """The long-lived alert dispatcher: sends the outbox, escalates unacknowledged alerts.
 
-Every ``poll_s`` seconds, or at once when woken (a new alert), :meth:`AlertDispatcher.run_once`
+Every ``poll_s`` seconds (slept on the injected ``sleep``, so a test clock drives it), or at
+once when woken (a new alert, even one raised while a run is under way),
+:meth:`AlertDispatcher.run_once`
 
 1. escalates the open alerts whose deadline passed to the team's next escalation contact
    (an e-mail to the contact, and the team's webhook), and sets the next deadline;
@@ -17,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -62,6 +64,8 @@ class AlertDispatcher:
         retry: RetryPolicy | None = None,
         poll_s: float = 5.0,
         concurrency: int = 4,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        stop_grace_s: float = 10.0,
     ) -> None:
         self._alerts = AlertRepository(sessions)
         self._outbox = OutboxRepository(sessions)
@@ -74,6 +78,9 @@ class AlertDispatcher:
         self.escalation = escalation or EscalationPolicy()
         self.retry = retry or RetryPolicy()
         self.poll_s = poll_s
+        self._sleep = sleep
+        self._stop_grace_s = stop_grace_s
+        self._stopping = False
         self._limit = asyncio.Semaphore(concurrency)
         self._woken = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -95,26 +102,50 @@ class AlertDispatcher:
             self._task = asyncio.create_task(self._loop(), name="alert-dispatcher")
 
     async def stop(self) -> None:
+        """Stop after the run under way, if any: a run cut in the middle of a database
+        transaction would leave its connection open. A run that does not end within
+        ``stop_grace_s`` (a channel that hangs) is cancelled."""
         task, self._task = self._task, None
-        if task is not None:
+        if task is None:
+            return
+        self._stopping = True
+        self._woken.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), self._stop_grace_s)
+        except TimeoutError:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        finally:
+            self._stopping = False
 
     def wake(self) -> None:
         """A new alert is in the outbox: deliver now rather than at the next poll."""
         self._woken.set()
 
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping:
+            self._woken.clear()  # before the run: a wake during the run brings another run
             try:
                 await self.run_once()
             except DialerError as exc:  # the database is down: try again at the next poll
                 self._counters["run_errors"] += 1
                 log.warning("alert dispatcher run failed: %s", exc)
-            self._woken.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._woken.wait(), self.poll_s)
+            if not self._stopping:
+                await self._idle()
+
+    async def _idle(self) -> None:
+        """Until woken or ``poll_s`` has passed on the injected clock."""
+        if self._woken.is_set():  # woken during the run: run again at once
+            return
+        woken = asyncio.ensure_future(self._woken.wait())
+        slept = asyncio.ensure_future(self._sleep(self.poll_s))
+        try:
+            await asyncio.wait({woken, slept}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in (woken, slept):
+                waiter.cancel()
+            await asyncio.gather(woken, slept, return_exceptions=True)
 
     async def run_once(self) -> RunReport:
         """Escalate what is due, then send what is due (see the module docstring)."""
