@@ -131,3 +131,26 @@ PAUSE_REASONS: tuple[str, ...] = (
 )
 #: the pause reason of an agent whose wrap-up was closed for them (``core.wrap_up``)
 EXPIRED_PAUSE_REASON = "fiche non terminée (clôturée automatiquement)"
+
+#: the dashboard's funnel: each stage's key in the figures, in order, with its label
+FUNNEL_STAGES: tuple[tuple[str, str], ...] = (
+    ("register", "Inscrits au registre"),
+    ("attempted", "Appelés au moins une fois"),
+    ("reached", "Joints (mis en relation avec un agent)"),
+    ("complete", "Questionnaire complet"),
+    ("alerts_raised", "Alertes levées"),
+    ("alerts_acknowledged", "Alertes prises en charge"),
+)
+
+#: the report's DMT histogram, one label per bucket of ``reports.figures.DMT_BUCKET_EDGES_S``
+DMT_BUCKET_LABELS: tuple[str, ...] = (
+    "< 2 min",
+    "2–4 min",
+    "4–6 min",
+    "6–8 min",
+    "8–10 min",
+    "10–15 min",
+    "≥ 15 min",
+)
+#: an attempt placed that has no outcome yet
+PENDING_OUTCOME_LABEL = "en cours (sans issue)"

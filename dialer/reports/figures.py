@@ -23,7 +23,13 @@ from zoneinfo import ZoneInfo
 
 from dialer.core.attempts import CycleResult
 from dialer.core.handling_time import CallTiming, HandlingStats, summarize
-from dialer.core.labels import CYCLE_RESULT_LABELS, DONE_REASON_LABELS, OUTCOME_LABELS
+from dialer.core.labels import (
+    CYCLE_RESULT_LABELS,
+    DMT_BUCKET_LABELS,
+    DONE_REASON_LABELS,
+    OUTCOME_LABELS,
+    PENDING_OUTCOME_LABEL,
+)
 from dialer.core.outcomes import CallOutcome
 from dialer.core.planning import DoneReason
 from dialer.core.windows import PARIS
@@ -35,22 +41,12 @@ PERSON_ANSWERED = frozenset({CallOutcome.ANSWERED, CallOutcome.ABANDONED, CallOu
 #: attempts per person: 0, 1, 2, 3, 4 and more
 ATTEMPT_BUCKETS = ("0", "1", "2", "3", "4+")
 
-#: DMT histogram: upper bounds in seconds of each bucket (the last one is open)
+#: DMT histogram: upper bounds in seconds of each bucket (the last one is open; labels in
+#: ``core.labels.DMT_BUCKET_LABELS``)
 DMT_BUCKET_EDGES_S = (120, 240, 360, 480, 600, 900)
-DMT_BUCKET_LABELS = (
-    "< 2 min",
-    "2–4 min",
-    "4–6 min",
-    "6–8 min",
-    "8–10 min",
-    "10–15 min",
-    "≥ 15 min",
-)
 
 #: the people who need a field visit: nobody was reached by phone
 FOLLOW_UP_RESULTS = (CycleResult.NEVER_REACHED, CycleResult.WRONG_NUMBER)
-
-PENDING_LABEL_FR = "en cours (sans issue)"
 
 
 @dataclass(frozen=True)
@@ -174,7 +170,7 @@ def outcome_lines(rows: ReportRows) -> tuple[OutcomeLine, ...]:
         return OutcomeLine(outcome, label, count, count / total if total else 0.0)
 
     lines = [line(outcome, OUTCOME_LABELS[outcome]) for outcome in CallOutcome]
-    lines.append(line(None, PENDING_LABEL_FR))
+    lines.append(line(None, PENDING_OUTCOME_LABEL))
     return tuple(lines)
 
 
@@ -277,7 +273,7 @@ def follow_up_list(rows: ReportRows) -> tuple[FollowUpLine, ...]:
     attempts: dict[tuple[int, int], list[AttemptTrace]] = defaultdict(list)
     for a in rows.attempts:
         if a.placed_at is not None:
-            outcome = OUTCOME_LABELS[a.outcome] if a.outcome else PENDING_LABEL_FR
+            outcome = OUTCOME_LABELS[a.outcome] if a.outcome else PENDING_OUTCOME_LABEL
             trace = AttemptTrace(a.id, a.placed_at, a.number, outcome)
             attempts[(a.cycle_id, a.person_id)].append(trace)
     lines = []

@@ -21,9 +21,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from dialer.core.labels import DMT_BUCKET_LABELS
 from dialer.reports import tables
 from dialer.reports.exports import csv_cell
-from dialer.reports.figures import DMT_BUCKET_LABELS
 from dialer.reports.service import Report
 from dialer.reports.tables import Table, local_time
 

@@ -9,8 +9,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from dialer.core.billing import Bill
-from dialer.core.labels import ISSUE_LABELS
-from dialer.reports.figures import DMT_BUCKET_LABELS
+from dialer.core.labels import DMT_BUCKET_LABELS, ISSUE_LABELS
 from dialer.reports.service import Report
 
 Cell = str | int | float | Decimal | datetime | None

@@ -20,7 +20,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from dialer.core.agent_states import AgentState
-from dialer.core.labels import AGENT_STATE_LABELS
+from dialer.core.labels import AGENT_STATE_LABELS, FUNNEL_STAGES
 from dialer.core.roles import Role
 from dialer.dashboard.live import LiveDashboard
 from dialer.web.auth import same_origin, session_token
@@ -34,16 +34,6 @@ CLOSE_FORBIDDEN = 4403
 PUSH_EVERY_S = 1.0
 #: how often an open dashboard checks that its session is still valid (and keeps it alive)
 SESSION_CHECK_S = 30.0
-
-#: the funnel's stages, in order, with their French labels
-FUNNEL = (
-    ("register", "Inscrits au registre"),
-    ("attempted", "Appelés au moins une fois"),
-    ("reached", "Joints (mis en relation avec un agent)"),
-    ("complete", "Questionnaire complet"),
-    ("alerts_raised", "Alertes levées"),
-    ("alerts_acknowledged", "Alertes prises en charge"),
-)
 
 
 def dashboard_of(connection: HTTPConnection) -> LiveDashboard:
@@ -71,7 +61,7 @@ async def dashboard_page(request: Request) -> Response:
                 for state in AgentState
                 if state is not AgentState.LOGGED_OUT
             ],
-            "funnel": FUNNEL,
+            "funnel": FUNNEL_STAGES,
         },
     )
 
