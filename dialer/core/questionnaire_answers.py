@@ -156,13 +156,6 @@ def effective_answers(
     return visibility(questionnaire, answers)[1]
 
 
-def next_question(questionnaire: Questionnaire, answers: Mapping[str, object]) -> Question | None:
-    """The first visible question not answered yet (``None`` counts as answered for an
-    optional question: it was asked); ``None`` when there is none left."""
-    visible, _ = visibility(questionnaire, answers)
-    return next((question for question in visible if question.id not in answers), None)
-
-
 def missing_answers(
     questionnaire: Questionnaire, answers: Mapping[str, object]
 ) -> tuple[Question, ...]:
@@ -171,11 +164,6 @@ def missing_answers(
     return tuple(
         question for question in visible if question.required and effective.get(question.id) is None
     )
-
-
-def is_complete(questionnaire: Questionnaire, answers: Mapping[str, object]) -> bool:
-    """Every visible required question is answered: the call is a *contact utile*."""
-    return not missing_answers(questionnaire, answers)
 
 
 def answer_weight(question: Question, value: AnswerValue | None) -> Decimal:

@@ -35,9 +35,7 @@ from dialer.core.questionnaire_answers import (
     answer_label,
     answer_weight,
     effective_answers,
-    is_complete,
     missing_answers,
-    next_question,
     validate_answer,
     validate_answers,
     visible_questions,
@@ -50,6 +48,7 @@ from dialer.core.questionnaire_conditions import (
     written_form,
 )
 from dialer.errors import InputError
+from tests.questionnaire_walk import is_complete, next_question
 
 YES_NO = QuestionType.YES_NO
 SINGLE = QuestionType.SINGLE_CHOICE

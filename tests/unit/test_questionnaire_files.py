@@ -18,7 +18,7 @@ from dialer.core.questionnaire import (
     exact_weight,
     format_location,
 )
-from dialer.core.questionnaire_answers import is_complete, next_question, visible_questions
+from dialer.core.questionnaire_answers import visible_questions
 from dialer.core.questionnaire_reading import read_questionnaire
 from dialer.core.scoring import score
 from dialer.errors import InputError, NotFoundError
@@ -28,6 +28,7 @@ from dialer.questionnaire_files import (
     load_questionnaires,
     parse_questionnaire,
 )
+from tests.questionnaire_walk import is_complete, next_question
 
 IVR_SCRIPTS = Path(__file__).resolve().parents[2] / "ivr_scripts"
 QUESTIONNAIRES = IVR_SCRIPTS / "questionnaires"

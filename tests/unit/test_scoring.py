@@ -25,9 +25,10 @@ from dialer.core.questionnaire import (
     RiskLevel,
     RiskLevelAtLeast,
 )
-from dialer.core.questionnaire_answers import effective_answers, next_question, visible_questions
+from dialer.core.questionnaire_answers import effective_answers, visible_questions
 from dialer.core.scoring import AnswerReason, ScoreResult, TriggeredAlert, risk_level_for, score
 from dialer.errors import InputError
+from tests.questionnaire_walk import next_question
 
 LEVELS = (
     RiskLevel("faible", 0),
