@@ -52,7 +52,15 @@ def ami_credentials(settings: Settings) -> AmiCredentials:
             "ami.secret: set DIALER_AMI__SECRET or DIALER_AMI__SECRET_FILE (the local rig's: "
             f"{settings.rig.ami_secret_file})"
         )
-    return AmiCredentials(ami.host, ami.port, ami.username, secret)
+    return AmiCredentials(
+        ami.host,
+        ami.port,
+        ami.username,
+        secret,
+        tls=ami.tls,
+        tls_ca_file=str(ami.tls_ca_file) if ami.tls_ca_file else None,
+        allow_plain_remote=ami.allow_plain_remote,
+    )
 
 
 @dataclass
