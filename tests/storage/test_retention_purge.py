@@ -6,9 +6,9 @@ the retention is set to the minimum so that all of it is old)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from click.testing import CliRunner
@@ -29,10 +29,11 @@ from dialer.storage.retention import FOLLOW_UP_RESULTS
 from tests.report_scene import CYCLE1_START, Scene, build_scene
 from tests.storage.conftest import reset_postgres
 
+T = TypeVar("T")
 LONG_AGO = datetime(2025, 1, 2, tzinfo=UTC)
 
 
-async def _with_sessions(url: str, work: Callable[[SessionFactory], Any]) -> Any:
+async def _with_sessions(url: str, work: Callable[[SessionFactory], Awaitable[T]]) -> T:
     engine = create_engine(url)
     try:
         return await work(create_session_factory(engine))
