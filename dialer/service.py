@@ -146,7 +146,7 @@ async def running_service(
         sip=SipAccess(host=web.sip_public_host, port=web.sip_tls_port),
         session_lifetime=timedelta(hours=web.session_lifetime_h),
         session_idle=timedelta(minutes=web.session_idle_min),
-        secure_cookies=web.secure_cookies or web.tls,
+        secure_cookies=web.cookies_secure,
         hsts_max_age_s=web.hsts_max_age_s,
     )
     configure_reports(app, price_grid_file=settings.billing.price_grid_file)

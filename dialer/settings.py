@@ -170,6 +170,11 @@ class WebSettings(BaseModel):
         """The service itself serves HTTPS."""
         return self.tls_cert_file is not None
 
+    @property
+    def cookies_secure(self) -> bool:
+        """Session cookies carry ``Secure`` (always when the service serves HTTPS)."""
+        return self.secure_cookies or self.tls
+
 
 class RetentionSettings(BaseModel):
     """How long each kind of personal data is kept (GDPR art. 5(1)(e), storage limitation);

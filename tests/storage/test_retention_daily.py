@@ -14,7 +14,7 @@ from sqlalchemy import select
 from dialer.core.roles import Role
 from dialer.retention.daily import SERVICE_ACTOR, DailyPurge
 from dialer.retention.purge import RetentionPurge
-from dialer.settings import Settings
+from dialer.settings import RetentionSettings, Settings
 from dialer.storage import SessionFactory, create_engine, create_session_factory
 from dialer.storage.account_rows import Account, WebSession
 from dialer.storage.audit import AuditLog
@@ -65,7 +65,7 @@ async def _touch(sessions: SessionFactory, token: str, at: datetime) -> None:
 @pytest.mark.asyncio
 async def test_the_daily_purge_runs_at_its_hour_every_day(sessions: SessionFactory) -> None:
     clock = Clock(START)
-    settings = Settings(retention={"purge_hour_utc": 3, "web_sessions_h": 12})
+    settings = Settings(retention=RetentionSettings(purge_hour_utc=3, web_sessions_h=12))
     daily = DailyPurge(
         RetentionPurge.from_settings(sessions, settings),
         hour_utc=settings.retention.purge_hour_utc,
