@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -205,3 +206,17 @@ async def _audit(url: str) -> list[AuditEntry]:
         return await AuditLog(sessions).search()
 
     return await _with_sessions(url, work)
+
+
+def test_a_retention_below_its_floor_stops_the_command_naming_the_field(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """An administrator cannot wipe the audit trail by setting a one-month retention."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DIALER_CONFIG", raising=False)
+    monkeypatch.setenv("DIALER_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'd.db'}")
+    monkeypatch.setenv("DIALER_RETENTION__AUDIT_MONTHS", "1")
+    result = CliRunner().invoke(cli, ["purge"])
+    assert result.exit_code != 0
+    assert "retention.audit_months" in str(result.exception)
+    assert not (tmp_path / "d.db").exists()  # refused before touching the database
