@@ -48,6 +48,13 @@ class Billing:
     complexity: Complexity | None
     #: set-up is billed on the whole campaign's report only
     setup_billed: bool
+    #: the totals kept of the report's cycles whose ledger was purged (retention)
+    kept: tuple[PeriodTotals, ...] = ()
+
+    @property
+    def billed_contacts(self) -> int:
+        """Contacts billed: reconciled from the ledger, plus those of purged cycles."""
+        return self.reconciliation.billed_count + sum(p.billed_contacts for p in self.kept)
 
 
 @dataclass(frozen=True)
@@ -127,7 +134,7 @@ def billing_for(
         mean_handling_s=mean_handling_s,
         setup=complexity.tier if setup_billed and complexity else None,
     )
-    return Billing(reconciliation, bill, complexity, setup_billed)
+    return Billing(reconciliation, bill, complexity, setup_billed, kept)
 
 
 def period_totals(report: Report, cycle_id: int) -> PeriodTotals:

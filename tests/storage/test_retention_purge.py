@@ -121,6 +121,24 @@ def _purge(*args: str) -> str:
     return result.output
 
 
+def _report(command: str, scene: Scene, cycle: str | None) -> str:
+    args = ["report", command, "--campaign", str(scene.campaign_id)]
+    result = CliRunner().invoke(cli, [*args, "--cycle", cycle] if cycle else args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _billing_lines(scene: Scene, cycle: str | None) -> list[str]:
+    """The bill's lines as ``dialer report billing`` prints them (up to the total)."""
+    lines = _report("billing", scene, cycle).splitlines()
+    end = next(index for index, line in enumerate(lines) if "Total TTC" in line)
+    return lines[: end + 1]
+
+
+def _key_figure(scene: Scene, cycle: str | None, label: str) -> str:
+    return _line(_report("show", scene, cycle), label)
+
+
 def _line(output: str, label: str) -> str:
     return next(line for line in output.splitlines() if line.strip().startswith(label))
 
@@ -136,11 +154,16 @@ def shortest_retention(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_p
     return database_url
 
 
-def test_dry_run_counts_and_purge_deletes_keeping_the_bills(shortest_retention: str) -> None:
+def test_dry_run_counts_and_purge_deletes_keeping_the_bills(
+    shortest_retention: str, tmp_path: Path
+) -> None:
     url = shortest_retention
+    export_to = tmp_path / "export"
     scene = asyncio.run(_prepare(url))
     first, second = scene.cycle_ids
     bills = asyncio.run(_bills(url, scene))
+    printed = {cycle: _billing_lines(scene, cycle) for cycle in ("1", "2", None)}
+    key_figures = {c: _key_figure(scene, c, "Contacts facturés") for c in ("1", "2", None)}
     attempts = asyncio.run(_count(url, Attempt.id))
     answers = asyncio.run(_count(url, Answer.id))
     assert answers > 0
@@ -195,6 +218,16 @@ def test_dry_run_counts_and_purge_deletes_keeping_the_bills(shortest_retention: 
     # the whole campaign's bill, cycle 1's and cycle 2's (whose volume bands continue
     # where cycle 1's contacts left off) are the same as before the purge
     assert asyncio.run(_bills(url, scene)) == bills
+    for cycle, lines in printed.items():  # and so is what ``dialer report billing`` prints
+        assert _billing_lines(scene, cycle) == lines
+        assert _key_figure(scene, cycle, "Contacts facturés") == key_figures[cycle]
+    exported = CliRunner().invoke(
+        cli, ["report", "export", "--campaign", str(scene.campaign_id), "--cycle", "1",
+              "--format", "csv", "--out", str(export_to)],
+    )  # fmt: skip
+    assert exported.exit_code == 0, exported.output
+    billing_csv = export_to / f"rapport-campagne-{scene.campaign_id}-cycle-1-facturation.csv"
+    assert "cycle(s) 1 purgé(s) (durée de conservation)" in billing_csv.read_text("utf-8")
 
     third = _purge()  # nothing left to purge; the kept totals are not counted twice
     assert "0 ligne(s)" in _line(third, "journal des appels")
