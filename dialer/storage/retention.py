@@ -9,7 +9,8 @@ What each kind covers:
   alert is kept until a team acknowledges it);
 - never reached: the never-reached and wrong-number results of cycles closed before it;
 - ledger: the attempts of cycles closed before it, with their call sheets, answers,
-  alerts and callbacks; never a cycle with an open alert. The cycle's billing totals are
+  alerts and callbacks, and the numbers left in their schedule; never a cycle with an
+  open alert. The cycle's billing totals are
   written in the same transaction (:class:`~dialer.storage.billing_periods.BillingPeriod`);
 - audit: entries before the cutoff (:func:`purge_audit_before`);
 - web sessions: expired or idle sessions, and any opened before the cutoff.
@@ -34,6 +35,7 @@ from dialer.storage.billing_periods import BillingPeriod, PeriodTotals
 from dialer.storage.call_sheet_rows import Answer, CallSheet
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Attempt, Callback, Cycle, CycleResultRow
+from dialer.storage.schedule import CycleMember
 
 #: the results that make up the never-reached lists (the field follow-up)
 FOLLOW_UP_RESULTS = (CycleResult.NEVER_REACHED, CycleResult.WRONG_NUMBER)
@@ -152,6 +154,11 @@ class RetentionStore:
             await session.execute(delete(Answer).where(Answer.sheet_id.in_(sheets)))
             await session.execute(delete(CallSheet).where(CallSheet.cycle_id == cycle_id))
             await session.execute(delete(Callback).where(Callback.cycle_id == cycle_id))
+            await session.execute(
+                update(CycleMember)
+                .where(CycleMember.cycle_id == cycle_id)
+                .values(next_number=None, attempt_id=None)
+            )
             return await _rowcount(session, delete(Attempt).where(Attempt.cycle_id == cycle_id))
 
     async def purge_web_sessions(self, cutoffs: Cutoffs) -> int:

@@ -27,6 +27,7 @@ from dialer.storage.billing_periods import BillingPeriod
 from dialer.storage.call_sheet_rows import Answer, CallSheet
 from dialer.storage.database import create_session_factory, migrate_engine, transaction
 from dialer.storage.retention import FOLLOW_UP_RESULTS
+from dialer.storage.schedule import CycleMember
 from tests.report_scene import CYCLE1_START, Scene, build_scene
 from tests.storage.conftest import reset_postgres
 
@@ -51,6 +52,7 @@ async def _prepare(url: str) -> Scene:
     try:
         scene = await build_scene(sessions, people=24)
         async with transaction(sessions) as session:
+            await session.execute(update(CycleMember).values(next_number="+33145678910"))
             sheets = list(await session.scalars(select(CallSheet).order_by(CallSheet.id)))
             for sheet in sheets:
                 sheet.note = "vit seule, diabétique"
@@ -212,6 +214,13 @@ def test_dry_run_counts_and_purge_deletes_keeping_the_bills(
     assert f": {attempts - second_attempts} ligne(s)" in _line(again, "journal des appels")
     assert asyncio.run(_count(url, Attempt.id, Attempt.cycle_id == first)) == 0
     assert asyncio.run(_count(url, CallSheet.id, CallSheet.cycle_id == first)) == 0
+    numbers_left = CycleMember.next_number.is_not(None)
+    assert (
+        asyncio.run(_count(url, CycleMember.id, CycleMember.cycle_id == first, numbers_left)) == 0
+    )
+    assert (
+        asyncio.run(_count(url, CycleMember.id, CycleMember.cycle_id == second, numbers_left)) > 0
+    )
     assert asyncio.run(_count(url, Attempt.id, Attempt.cycle_id == second)) == second_attempts
     assert asyncio.run(_count(url, BillingPeriod.cycle_id)) == 1
     assert asyncio.run(_count(url, Cycle.id)) == 2  # the cycles themselves stay
