@@ -154,9 +154,16 @@ class WebSettings(BaseModel):
     metrics_token: SecretStr | None = None
 
     @model_validator(mode="after")
-    def _tls_files_together(self) -> Self:
+    def _https_for_the_screens(self) -> Self:
         if (self.tls_cert_file is None) != (self.tls_key_file is None):
             raise ValueError("web.tls_cert_file and web.tls_key_file: set both, or neither")
+        remote_proxy = any(not is_loopback(address) for address in self.trusted_proxies)
+        if not self.tls and not is_loopback(self.host) and not remote_proxy:
+            raise ValueError(
+                f"web.host {self.host!r} would serve the screens over plain HTTP to the "
+                "network: set web.tls_cert_file and web.tls_key_file (HTTPS built in), or "
+                "name the TLS-terminating reverse proxy in web.trusted_proxies"
+            )
         for name, path in (
             ("tls_cert_file", self.tls_cert_file),
             ("tls_key_file", self.tls_key_file),

@@ -179,3 +179,19 @@ def test_bad_tls_settings_are_refused_naming_the_field(
     code, message = _settings_command(monkeypatch, tmp_path, **env)
     assert code != 0
     assert field in message
+
+
+def test_plain_http_to_the_network_is_refused_unless_a_proxy_is_named(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, certificate: tuple[Path, Path]
+) -> None:
+    code, message = _settings_command(monkeypatch, tmp_path, DIALER_WEB__HOST="0.0.0.0")  # noqa: S104
+    assert code != 0
+    assert "web.trusted_proxies" in message
+    assert "web.tls_cert_file" in message
+    # the proxy on another machine terminates TLS and forwards plain HTTP to this one
+    monkeypatch.setenv("DIALER_WEB__TRUSTED_PROXIES", '["10.0.0.2"]')
+    assert _settings_command(monkeypatch, tmp_path)[0] == 0
+    monkeypatch.delenv("DIALER_WEB__TRUSTED_PROXIES")
+    cert, key = certificate
+    built_in = {"DIALER_WEB__TLS_CERT_FILE": str(cert), "DIALER_WEB__TLS_KEY_FILE": str(key)}
+    assert _settings_command(monkeypatch, tmp_path, **built_in)[0] == 0
