@@ -22,7 +22,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Delete, Select, Update, delete, exists, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Delete,
+    Select,
+    Update,
+    and_,
+    delete,
+    exists,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialer.core.attempts import CycleResult
@@ -183,31 +194,29 @@ def _answers(before: datetime) -> Select[int]:
     return select(Answer.id).where(Answer.sheet_id.in_(_answers_sheets(before)))
 
 
-def _note_erasures(before: datetime) -> list[Update]:
+def _old_notes(
+    before: datetime,
+) -> list[tuple[type[CallSheet | Callback | CycleResultRow], ColumnElement[bool]]]:
+    """Per table with a free-text note, which of its rows hold a note written before
+    ``before``."""
     return [
-        update(CallSheet)
-        .where(CallSheet.updated_at < before, CallSheet.note != "")
-        .values(note=""),
-        update(Callback)
-        .where(Callback.created_at < before, Callback.done.is_(True), Callback.note != "")
-        .values(note=""),
-        update(CycleResultRow)
-        .where(CycleResultRow.decided_at < before, CycleResultRow.note != "")
-        .values(note=""),
+        (CallSheet, and_(CallSheet.updated_at < before, CallSheet.note != "")),
+        (
+            Callback,
+            and_(Callback.created_at < before, Callback.done.is_(True), Callback.note != ""),
+        ),
+        (CycleResultRow, and_(CycleResultRow.decided_at < before, CycleResultRow.note != "")),
     ]
+
+
+def _note_erasures(before: datetime) -> list[Update]:
+    return [update(table).where(old).values(note="") for table, old in _old_notes(before)]
 
 
 async def _count_notes(session: AsyncSession, before: datetime) -> int:
-    statements: list[Select[Any]] = [
-        select(CallSheet.id).where(CallSheet.updated_at < before, CallSheet.note != ""),
-        select(Callback.id).where(
-            Callback.created_at < before, Callback.done.is_(True), Callback.note != ""
-        ),
-        select(CycleResultRow.id).where(
-            CycleResultRow.decided_at < before, CycleResultRow.note != ""
-        ),
-    ]
-    return sum([await _count(session, statement) for statement in statements])
+    return sum(
+        [await _count(session, select(table.id).where(old)) for table, old in _old_notes(before)]
+    )
 
 
 def _alerts(before: datetime) -> Select[int]:
