@@ -24,6 +24,7 @@ from dialer.settings import load_settings
 from dialer.storage import (  # noqa: F401 - their tables join Base
     account_rows,
     alert_rows,
+    billing_periods,
     call_sheet_rows,
     schedule,
     sip_accounts,

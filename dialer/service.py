@@ -2,9 +2,10 @@
 
 The database (migrated), the telephony node, the agents' screens, the dialing engine
 (always running, campaign or not) with its campaign control (which re-attaches a campaign
-left running or paused, or the one named), the alert dispatcher and the web application
-with the REST API, served by uvicorn. :func:`running_service` is also what the demo and
-the end-to-end tests use, so they exercise the same wiring as production.
+left running or paused, or the one named), the alert dispatcher, the daily purge of data
+past its retention, and the web application with the REST API, served by uvicorn (HTTPS
+itself, or behind a TLS-terminating proxy). :func:`running_service` is also what the demo
+and the end-to-end tests use, so they exercise the same wiring as production.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from dialer.clock import utcnow
 from dialer.engine.engine import DialingEngine
 from dialer.errors import ConfigurationError
 from dialer.questionnaire_files import SHIPPED_QUESTIONNAIRES, load_questionnaires
-from dialer.settings import Settings
+from dialer.retention.daily import DailyPurge
+from dialer.retention.purge import RetentionPurge
+from dialer.settings import Settings, WebSettings
 from dialer.storage.database import (
     SessionFactory,
     create_engine,
@@ -52,7 +55,15 @@ def ami_credentials(settings: Settings) -> AmiCredentials:
             "ami.secret: set DIALER_AMI__SECRET or DIALER_AMI__SECRET_FILE (the local rig's: "
             f"{settings.rig.ami_secret_file})"
         )
-    return AmiCredentials(ami.host, ami.port, ami.username, secret)
+    return AmiCredentials(
+        ami.host,
+        ami.port,
+        ami.username,
+        secret,
+        tls=ami.tls,
+        tls_ca_file=str(ami.tls_ca_file) if ami.tls_ca_file else None,
+        allow_plain_remote=ami.allow_plain_remote,
+    )
 
 
 @dataclass
@@ -63,6 +74,7 @@ class Service:
     control: CampaignControl
     engine: DialingEngine
     dispatcher: AlertDispatcher
+    purge: DailyPurge
     app: Starlette
     url: str
 
@@ -134,15 +146,20 @@ async def running_service(
         sip=SipAccess(host=web.sip_public_host, port=web.sip_tls_port),
         session_lifetime=timedelta(hours=web.session_lifetime_h),
         session_idle=timedelta(minutes=web.session_idle_min),
-        secure_cookies=web.secure_cookies,
+        secure_cookies=web.cookies_secure,
+        hsts_max_age_s=web.hsts_max_age_s,
     )
     configure_reports(app, price_grid_file=settings.billing.price_grid_file)
     configure_metrics(
         app, web.metrics_token.get_secret_value() if web.metrics_token is not None else None
     )
-    server = uvicorn.Server(
-        uvicorn.Config(app, host=web.host, port=web.port, log_level="warning", lifespan="off")
+    purge = DailyPurge(
+        RetentionPurge.from_settings(sessions, settings),
+        hour_utc=settings.retention.purge_hour_utc,
+        clock=utcnow,
     )
+    await purge.start()
+    server = uvicorn.Server(web_server_config(app, web))
     serving = await start_serving(server)
     try:
         yield Service(
@@ -152,17 +169,36 @@ async def running_service(
             control,
             engine,
             dispatcher,
+            purge,
             app,
-            f"http://{web.host}:{web.port}",
+            f"{'https' if web.tls else 'http'}://{web.host}:{web.port}",
         )
     finally:
         server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
             await serving
+        await purge.stop()
         await engine.stop()
         await dispatcher.stop()
         await node.stop()
         await database.dispose()
+
+
+def web_server_config(app: Starlette, web: WebSettings) -> uvicorn.Config:
+    """uvicorn's configuration: HTTPS itself when ``web.tls_cert_file`` is set; the
+    forwarded headers (X-Forwarded-Proto: https from a TLS-terminating proxy) believed only
+    from ``web.trusted_proxies``."""
+    return uvicorn.Config(
+        app,
+        host=web.host,
+        port=web.port,
+        log_level="warning",
+        lifespan="off",
+        ssl_certfile=str(web.tls_cert_file) if web.tls_cert_file else None,
+        ssl_keyfile=str(web.tls_key_file) if web.tls_key_file else None,
+        proxy_headers=True,
+        forwarded_allow_ips=web.trusted_proxies,
+    )
 
 
 async def start_serving(server: uvicorn.Server) -> asyncio.Task[None]:

@@ -10,10 +10,12 @@ Load the settings once, at the edge (the CLI, the web app), and pass them down.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
+from typing import Self
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -26,6 +28,16 @@ from dialer.errors import ConfigurationError
 DEFAULT_CONFIG_FILE = Path("dialer.toml")
 
 
+def is_loopback(host: str) -> bool:
+    """``host`` names this machine only (``localhost``, 127.0.0.0/8, ``::1``)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 class AmiSettings(BaseModel):
     """How the controller reaches Asterisk's manager interface."""
 
@@ -36,6 +48,23 @@ class AmiSettings(BaseModel):
     #: a file holding the secret (its first line), when it is not set itself
     secret_file: Path | None = None
     action_timeout_s: float = Field(default=5.0, gt=0)
+    #: AMI over TLS (Asterisk's ``manager.conf`` ``tlsenable``, port 5039 by convention)
+    tls: bool = False
+    #: the certificate authority that signed Asterisk's AMI certificate (None: the system's)
+    tls_ca_file: Path | None = None
+    #: a plain (unencrypted) AMI session to another machine sends the AMI secret and every
+    #: called number in clear: refused unless this is set
+    allow_plain_remote: bool = False
+
+    @model_validator(mode="after")
+    def _plain_only_on_loopback(self) -> Self:
+        if not self.tls and not self.allow_plain_remote and not is_loopback(self.host):
+            raise ValueError(
+                f"ami.host {self.host!r} is not this machine and AMI is not over TLS: set "
+                "ami.tls = true (Asterisk manager.conf tlsenable, port 5039), or "
+                "ami.allow_plain_remote = true to accept a plain remote AMI session"
+            )
+        return self
 
     def configured_secret(self) -> str | None:
         """``secret``, else the first line of ``secret_file``, else ``None``."""
@@ -103,8 +132,16 @@ class WebSettings(BaseModel):
     port: int = Field(default=8080, ge=1, le=65535)
     #: signs session cookies; required by ``dialer serve`` (>= 32 characters)
     secret_key: SecretStr | None = None
-    #: False only for plain-HTTP use on loopback (the demo, tests)
+    #: False only for plain-HTTP use on loopback (the demo, tests); always on with TLS
     secure_cookies: bool = True
+    #: built-in HTTPS: uvicorn serves TLS with this certificate chain and private key (PEM)
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    #: addresses of reverse proxies whose X-Forwarded-Proto/-For headers are believed (a
+    #: proxy terminating TLS says ``https``: HSTS and secure cookies follow); "*" trusts all
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1"])
+    #: HSTS max-age sent on every response served over HTTPS (one year)
+    hsts_max_age_s: int = Field(default=31_536_000, ge=0)
     session_lifetime_h: float = Field(default=8.0, gt=0)
     session_idle_min: float = Field(default=30.0, gt=0)
     #: the address remote agents' softphones register to (TLS), shown on their profile page
@@ -115,6 +152,57 @@ class WebSettings(BaseModel):
     #: /metrics for a Prometheus scraper elsewhere: ``Authorization: Bearer <token>``
     #: (unset: only clients on this machine may read /metrics)
     metrics_token: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _https_for_the_screens(self) -> Self:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("web.tls_cert_file and web.tls_key_file: set both, or neither")
+        remote_proxy = any(not is_loopback(address) for address in self.trusted_proxies)
+        if not self.tls and not is_loopback(self.host) and not remote_proxy:
+            raise ValueError(
+                f"web.host {self.host!r} would serve the screens over plain HTTP to the "
+                "network: set web.tls_cert_file and web.tls_key_file (HTTPS built in), or "
+                "name the TLS-terminating reverse proxy in web.trusted_proxies"
+            )
+        for name, path in (
+            ("tls_cert_file", self.tls_cert_file),
+            ("tls_key_file", self.tls_key_file),
+        ):
+            if path is not None and not path.is_file():
+                raise ValueError(f"web.{name}: {path} is not a readable file")
+        return self
+
+    @property
+    def tls(self) -> bool:
+        """The service itself serves HTTPS."""
+        return self.tls_cert_file is not None
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Session cookies carry ``Secure`` (always when the service serves HTTPS)."""
+        return self.secure_cookies or self.tls
+
+
+class RetentionSettings(BaseModel):
+    """How long each kind of personal data is kept (GDPR art. 5(1)(e), storage limitation);
+    the service purges what is older once a day, ``dialer purge`` on demand. The defaults
+    and their reasons are in docs/security.md ("Retention")."""
+
+    #: questionnaire answers and free-text notes (call sheets, callbacks, results)
+    answers_months: int = Field(default=12, ge=1, le=120)
+    #: acknowledged alerts and their deliveries (open alerts are kept until acknowledged)
+    alerts_months: int = Field(default=24, ge=1, le=120)
+    #: never-reached and wrong-number lists of closed cycles (field follow-up)
+    never_reached_months: int = Field(default=6, ge=1, le=120)
+    #: the attempt ledger of closed cycles (numbers dialled, times, outcomes); billing
+    #: totals of each cycle are kept before its rows go
+    ledger_months: int = Field(default=24, ge=1, le=120)
+    #: the audit log
+    audit_months: int = Field(default=12, ge=6, le=120)
+    #: web sessions, even unexpired ones, are deleted this long after they opened
+    web_sessions_h: float = Field(default=12.0, gt=0, le=24 * 31)
+    #: the hour (UTC) of the daily purge
+    purge_hour_utc: int = Field(default=2, ge=0, le=23)
 
 
 class SmtpSettings(BaseModel):
@@ -174,6 +262,7 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = SmtpSettings()
     rig: RigSettings = RigSettings()
     billing: BillingSettings = BillingSettings()
+    retention: RetentionSettings = RetentionSettings()
 
     @classmethod
     def settings_customise_sources(

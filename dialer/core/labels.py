@@ -16,6 +16,7 @@ from dialer.core.pacing_settings import PacingMode
 from dialer.core.phones import PhoneKind
 from dialer.core.planning import DoneReason
 from dialer.core.questionnaire import Need
+from dialer.core.retention import DataKind
 from dialer.core.roles import Role
 
 OUTCOME_LABELS: dict[CallOutcome, str] = {
@@ -117,6 +118,15 @@ PHONE_KIND_LABELS: dict[PhoneKind, str] = {
     PhoneKind.LANDLINE: "fixe",
     PhoneKind.VOIP: "internet",
     PhoneKind.OTHER: "autre",
+}
+
+DATA_KIND_LABELS: dict[DataKind, str] = {
+    DataKind.ANSWERS: "réponses et notes",
+    DataKind.ALERTS: "alertes traitées",
+    DataKind.NEVER_REACHED: "listes des jamais joints",
+    DataKind.LEDGER: "journal des appels (cycles clos)",
+    DataKind.AUDIT: "journal d'audit",
+    DataKind.WEB_SESSIONS: "sessions web",
 }
 
 

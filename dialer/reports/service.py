@@ -4,6 +4,7 @@ with the attempt ledger."""
 from __future__ import annotations
 
 import asyncio
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,8 +25,9 @@ from dialer.core.billing import (
 from dialer.core.windows import PARIS
 from dialer.errors import DialerError
 from dialer.questionnaire_files import QuestionnaireCatalog
-from dialer.reports.figures import Figures, compute_figures
+from dialer.reports.figures import Figures, call_timings, compute_figures
 from dialer.reports.price_grid import load_price_grid
+from dialer.storage.billing_periods import PeriodTotals
 from dialer.storage.database import SessionFactory
 from dialer.storage.report_rows import ReportRows, ReportRowsRepository
 
@@ -46,6 +48,13 @@ class Billing:
     complexity: Complexity | None
     #: set-up is billed on the whole campaign's report only
     setup_billed: bool
+    #: the totals kept of the report's cycles whose ledger was purged (retention)
+    kept: tuple[PeriodTotals, ...] = ()
+
+    @property
+    def billed_contacts(self) -> int:
+        """Contacts billed: reconciled from the ledger, plus those of purged cycles."""
+        return self.reconciliation.billed_count + sum(p.billed_contacts for p in self.kept)
 
 
 @dataclass(frozen=True)
@@ -110,14 +119,36 @@ def billing_for(
     complexity = complexity_of(rows, catalog, grid)
     setup_billed = rows.all_cycles and complexity is not None
     dmt = figures.dmt_overall
+    mean_handling_s = dmt.mean_handling_s if dmt.calls else None
+    kept = rows.billing_periods
+    if kept:
+        # the purged cycles' totals join the rows' own (the same sum as statistics.fmean)
+        handled = [t.handling_s for t in call_timings(rows) if t.handled]
+        calls_handled = len(handled) + sum(p.handled_calls for p in kept)
+        total = math.fsum([*handled, *(p.handling_total_s for p in kept)])
+        mean_handling_s = total / calls_handled if calls_handled else None
     bill = compute_bill(
         grid,
-        contacts=reconciliation.billed_count,
+        contacts=reconciliation.billed_count + sum(p.billed_contacts for p in kept),
         earlier_contacts=rows.earlier_useful_contacts,
-        mean_handling_s=dmt.mean_handling_s if dmt.calls else None,
+        mean_handling_s=mean_handling_s,
         setup=complexity.tier if setup_billed and complexity else None,
     )
-    return Billing(reconciliation, bill, complexity, setup_billed)
+    return Billing(reconciliation, bill, complexity, setup_billed, kept)
+
+
+def period_totals(report: Report, cycle_id: int) -> PeriodTotals:
+    """The billing totals of a one-cycle report, kept when its ledger is purged."""
+    rows = report.rows
+    handled = [t.handling_s for t in call_timings(rows) if t.handled]
+    useful = {(s.cycle_id, s.person_id) for s in rows.sheets if s.complete and s.submitted_at}
+    return PeriodTotals(
+        cycle_id=cycle_id,
+        billed_contacts=report.billing.reconciliation.billed_count,
+        useful_contacts=len(useful),
+        handled_calls=len(handled),
+        handling_total_s=math.fsum(handled),
+    )
 
 
 class ReportBuilder:

@@ -51,7 +51,7 @@ def key_figures(report: Report) -> Table:
         ("Personnes à suivre sur le terrain", len(f.follow_up)),
         ("Alertes levées", len(f.alerts)),
         ("Alertes acquittées", sum(1 for a in f.alerts if a.acknowledged_at is not None)),
-        ("Contacts facturés", billing.reconciliation.billed_count),
+        ("Contacts facturés", billing.billed_contacts),
         ("Total HT (€)", billing.bill.total_excluding_vat),
         ("Rapprochement avec le registre des appels", reconciliation_status(report)),
     ]
@@ -61,11 +61,21 @@ def key_figures(report: Report) -> Table:
 def reconciliation_status(report: Report) -> str:
     rec = report.billing.reconciliation
     if rec.balanced:
-        return f"conforme : {rec.billed_count} contact(s), chacun relié à son appel"
-    return (
-        f"{len(rec.issues)} écart(s) : {rec.billed_count} facturé(s) pour "
-        f"{rec.ledger_completed_attempts} appel(s) avec questionnaire complet"
-    )
+        status = f"conforme : {rec.billed_count} contact(s), chacun relié à son appel"
+    else:
+        status = (
+            f"{len(rec.issues)} écart(s) : {rec.billed_count} facturé(s) pour "
+            f"{rec.ledger_completed_attempts} appel(s) avec questionnaire complet"
+        )
+    kept = report.billing.kept
+    if kept:
+        numbers = report.rows.cycle_numbers
+        cycles = ", ".join(str(numbers.get(p.cycle_id, "?")) for p in kept)
+        status += (
+            f" ; cycle(s) {cycles} purgé(s) (durée de conservation) : "
+            f"{sum(p.billed_contacts for p in kept)} contact(s) d'après les totaux conservés"
+        )
+    return status
 
 
 def outcomes(report: Report) -> Table:

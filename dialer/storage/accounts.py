@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 
 from dialer.core.roles import Role
 from dialer.errors import ConflictError, NotFoundError
@@ -127,12 +127,24 @@ class WebSessionRepository:
         async with transaction(self._sessions) as session:
             await session.execute(delete(WebSession).where(WebSession.token_digest == token_digest))
 
-    async def purge_expired(self, *, now: datetime, idle_before: datetime) -> int:
-        """Delete sessions past their absolute expiry or idle since ``idle_before``."""
+    async def purge_expired(
+        self, *, now: datetime, idle_before: datetime, opened_before: datetime | None = None
+    ) -> int:
+        """Delete sessions past their absolute expiry, idle since ``idle_before``, or
+        opened before ``opened_before`` (the retention of web sessions)."""
         async with transaction(self._sessions) as session:
             result = await session.execute(
-                delete(WebSession).where(
-                    (WebSession.expires_at <= now) | (WebSession.last_seen_at <= idle_before)
-                )
+                delete(WebSession).where(stale_session(now, idle_before, opened_before))
             )
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+def stale_session(
+    now: datetime, idle_before: datetime, opened_before: datetime | None = None
+) -> ColumnElement[bool]:
+    """A session past its absolute expiry, idle since ``idle_before``, or opened before
+    ``opened_before``."""
+    stale = (WebSession.expires_at <= now) | (WebSession.last_seen_at <= idle_before)
+    if opened_before is not None:
+        stale = stale | (WebSession.created_at < opened_before)
+    return stale

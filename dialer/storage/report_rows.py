@@ -15,6 +15,7 @@ from dialer.core.attempts import CycleResult
 from dialer.core.outcomes import CallOutcome
 from dialer.errors import NotFoundError
 from dialer.storage.alert_rows import Alert
+from dialer.storage.billing_periods import BillingPeriod, PeriodTotals, totals_of
 from dialer.storage.call_sheet_rows import CallSheet
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Attempt, Campaign, Cycle, CycleResultRow, Person, PhoneNumber
@@ -137,6 +138,9 @@ class ReportRows:
     alerts: tuple[AlertRow, ...]
     #: useful contacts of the campaign's earlier cycles (for the billing's volume bands)
     earlier_useful_contacts: int = 0
+    #: the billing totals kept of the cycles whose ledger was purged (their attempts and
+    #: call sheets are gone from the rows above)
+    billing_periods: tuple[PeriodTotals, ...] = ()
     all_cycles: bool = field(default=True)
 
     @property
@@ -217,7 +221,9 @@ class ReportRowsRepository:
                 sheets=await _sheets(session, ids),
                 results=await _results(session, ids),
                 alerts=await _alerts(session, ids),
-                earlier_useful_contacts=await _useful_contacts(session, earlier),
+                earlier_useful_contacts=await _useful_contacts(session, earlier)
+                + sum(p.useful_contacts for p in await _billing_periods(session, earlier)),
+                billing_periods=await _billing_periods(session, ids),
                 all_cycles=cycle_number is None,
             )
 
@@ -373,3 +379,15 @@ async def _useful_contacts(session: AsyncSession, cycle_ids: list[int]) -> int:
         .subquery()
     )
     return int(await session.scalar(select(func.count()).select_from(pairs)) or 0)
+
+
+async def _billing_periods(session: AsyncSession, cycle_ids: list[int]) -> tuple[PeriodTotals, ...]:
+    """The billing totals kept of ``cycle_ids`` whose ledger was purged."""
+    if not cycle_ids:
+        return ()
+    periods = await session.scalars(
+        select(BillingPeriod)
+        .where(BillingPeriod.cycle_id.in_(cycle_ids))
+        .order_by(BillingPeriod.cycle_id)
+    )
+    return tuple(totals_of(period) for period in periods)

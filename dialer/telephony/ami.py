@@ -23,6 +23,7 @@ import codecs
 import contextlib
 import logging
 import socket
+import ssl
 import struct
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -33,7 +34,13 @@ from panoramisk import Manager
 from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.message import Message
 
-from dialer.errors import AmiActionError, AmiConnectionError, AmiTimeoutError
+from dialer.errors import (
+    AmiActionError,
+    AmiConnectionError,
+    AmiTimeoutError,
+    ConfigurationError,
+)
+from dialer.settings import is_loopback
 from dialer.telephony.events import AmiMessage
 
 log = logging.getLogger(__name__)
@@ -112,6 +119,24 @@ class AmiCredentials:
     port: int
     username: str
     secret: str
+    #: AMI over TLS, checked against ``tls_ca_file`` (None: the system's authorities)
+    tls: bool = False
+    tls_ca_file: str | None = None
+    #: ``ami.allow_plain_remote``: a plain session to another machine is accepted
+    allow_plain_remote: bool = False
+
+    def tls_context(self) -> ssl.SSLContext | None:
+        """The TLS context of the session (None: plain TCP). A plain session to another
+        machine raises :class:`ConfigurationError` unless explicitly allowed."""
+        if not self.tls:
+            if not self.allow_plain_remote and not is_loopback(self.host):
+                raise ConfigurationError(
+                    f"AMI {self.host}:{self.port}: plain AMI to another machine refused "
+                    "(the secret and the numbers would travel in clear); set ami.tls = true, "
+                    "or ami.allow_plain_remote = true"
+                )
+            return None
+        return ssl.create_default_context(cafile=self.tls_ca_file)
 
 
 class AmiClient:
@@ -145,6 +170,7 @@ class AmiClient:
         """Open the TCP connection and log in; raises :class:`AmiConnectionError`."""
         creds = self._credentials
         where = f"AMI {creds.host}:{creds.port}"
+        tls = creds.tls_context()
         # Probe first: panoramisk would otherwise retry a refused connection forever.
         try:
             _, writer = await asyncio.wait_for(
@@ -158,6 +184,7 @@ class AmiClient:
         manager = _NoResendManager(
             host=creds.host,
             port=creds.port,
+            ssl=tls or False,
             username=creds.username,
             secret=creds.secret,
             protocol_factory=_Utf8SafeProtocol,

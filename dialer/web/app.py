@@ -108,10 +108,12 @@ def create_app(
     passwords: Passwords | None = None,
     zone: ZoneInfo = PARIS,
     control: CampaignControl | None = None,
+    hsts_max_age_s: int = 31_536_000,
 ) -> Starlette:
     """The ASGI application. ``engine`` is the running :class:`DialingEngine` (or any
     object with its agent-facing methods), ``None`` when no campaign runs. Set
-    ``secure_cookies=False`` only for plain-HTTP tests on 127.0.0.1."""
+    ``secure_cookies=False`` only for plain-HTTP tests on 127.0.0.1. Every response to a
+    request over HTTPS carries HSTS (``hsts_max_age_s``; 0: none)."""
     screens = screens or build_screens(sessions, questionnaires, clock=clock, zone=zone)
     screens.attach(engine)
     raiser = alerts or AlertRaiser(sessions, clock=clock, dispatcher=dispatcher)
@@ -167,7 +169,7 @@ def create_app(
         passwords=service.auth.passwords,
         clock=clock,
     )
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, hsts_max_age_s=hsts_max_age_s)
     app.add_middleware(BodyLimits)
     return app
 
@@ -208,16 +210,20 @@ class BodyLimits:
 
 class SecurityHeaders:
     """Headers on every HTTP response: a strict CSP (no inline script, nothing from
-    another origin), no framing, no sniffing, and no caching of pages with personal data."""
+    another origin), no framing, no sniffing, and no caching of pages with personal data;
+    over HTTPS (served by uvicorn with TLS, or a trusted proxy's X-Forwarded-Proto: https),
+    HSTS: browsers then refuse plain HTTP to this host."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, hsts_max_age_s: int = 31_536_000) -> None:
         self.app = app
+        self._hsts = f"max-age={hsts_max_age_s}".encode() if hsts_max_age_s > 0 else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         static = str(scope.get("path", "")).startswith("/static/")
+        hsts = self._hsts if scope.get("scheme") == "https" else None
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -230,6 +236,8 @@ class SecurityHeaders:
                 ]
                 if not static:
                     headers.append((b"cache-control", b"no-store"))
+                if hsts is not None:
+                    headers.append((b"strict-transport-security", hsts))
                 message["headers"] = headers
             await send(message)
 

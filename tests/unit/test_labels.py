@@ -14,6 +14,7 @@ from dialer.core.pacing_settings import PacingMode
 from dialer.core.phones import PhoneKind
 from dialer.core.planning import DoneReason
 from dialer.core.questionnaire import Need
+from dialer.core.retention import DataKind
 from dialer.core.roles import Role
 
 #: every map of the module, with the enumeration it labels
@@ -29,6 +30,7 @@ MAPS: dict[str, type[StrEnum]] = {
     "ISSUE_LABELS": IssueKind,
     "NEED_LABELS": Need,
     "PHONE_KIND_LABELS": PhoneKind,
+    "DATA_KIND_LABELS": DataKind,
 }
 
 
