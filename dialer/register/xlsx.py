@@ -61,6 +61,10 @@ _RATIO_FROM = 1 << 20
 #: bytes of a part that is not the sheet nor its shared strings (workbook, styles, links)
 _SMALL_PART_BYTES = 16 << 20
 _CHUNK = 1 << 16
+#: a row's start tag (``<row …>``, ``<x:row>``); the tail of a chunk is counted with the
+#: next chunk
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,20}:)?row[\s/>]")
+_ROW_TAG_LONGEST = 26
 _CELL_REFERENCE = re.compile(r"([A-Z]{1,3})(\d*)$")
 
 
@@ -94,6 +98,7 @@ class XlsxSheet:
         self._archive.close()
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
+        self._count_rows()
         reader = _SheetReader(self)
         yield from self._parse(self._sheet_part, reader, reader.taken)
 
@@ -129,6 +134,7 @@ class XlsxSheet:
         if info is None:
             raise self._unreadable(part, "partie absente de l'archive")
         parser = expat.ParserCreate()
+        parser.buffer_text = True
         handlers.attach(parser, self._refuse_doctype(part))
         try:
             with self._archive.open(info) as stream:
@@ -147,6 +153,31 @@ class XlsxSheet:
         except RuntimeError as exc:  # an encrypted part
             raise self._unreadable(part, f"partie illisible ({exc})") from exc
         yield from taken()
+
+    def _count_rows(self) -> None:
+        """Refuse a sheet of more than :data:`MAX_ROWS` rows before parsing it: counting
+        its ``<row`` tags costs a tenth of reading them."""
+        info = self._parts.get(self._sheet_part)
+        if info is None:
+            return  # told by the parsing
+        count = 0
+        tail = b""
+        try:
+            with self._archive.open(info) as stream:
+                while chunk := _read(stream):
+                    text = tail + chunk
+                    count += len(_ROW_TAG.findall(text))
+                    tail = text[-_ROW_TAG_LONGEST:]
+                    count -= len(_ROW_TAG.findall(tail))
+                    if count > MAX_ROWS:
+                        raise self._refuse(
+                            f"la partie {self._sheet_part} compte plus de {_number(MAX_ROWS)} "
+                            "lignes ; enregistrez un registre aussi grand au format CSV"
+                        )
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+            raise self._unreadable(self._sheet_part, f"archive corrompue ({exc})") from exc
+        except RuntimeError as exc:  # an encrypted part
+            raise self._unreadable(self._sheet_part, f"partie illisible ({exc})") from exc
 
     def _refuse_doctype(self, part: str) -> Callable[..., None]:
         def refuse(*_: object) -> None:
@@ -256,7 +287,7 @@ class XlsxSheet:
                 raise self._unreadable(
                     self._sheet_part,
                     f"cellule {reference} : chaîne partagée n° {text.strip()} absente de "
-                    f"{self._shared_part} ({len(self._shared)} chaînes)",
+                    f"{self._shared_part} ({_count(len(self._shared), 'chaîne')})",
                 )
             return self._shared[index].strip()
         if kind in ("str", "inlineStr", "e"):
@@ -502,6 +533,10 @@ def _value_text(value: object) -> str:
 
 def _megabytes(size: int) -> str:
     return f"{size / (1 << 20):,.0f} Mo".replace(",", " ")
+
+
+def _count(count: int, word: str) -> str:
+    return f"{_number(count)} {word}{'s' if count > 1 else ''}"
 
 
 def _number(count: int) -> str:

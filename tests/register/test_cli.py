@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from bench import hostile_files as hostile
 from dialer.cli import cli
 from dialer.errors import InputError, exit_code
 from tests.register.test_importer import ROWS, write_csv
@@ -76,3 +78,34 @@ def test_the_import_command_reports_and_writes_the_rejects(
     )  # fmt: skip
     assert refused.returncode == exit_code(InputError("")), refused.stderr
     assert f"erreur : {broken} : colonne obligatoire introuvable" in refused.stderr
+
+
+def test_a_broken_workbook_is_refused_with_its_part_named_and_nothing_written(
+    tmp_path: Path,
+) -> None:
+    """A shared string the sheet points to is missing: exit 65, the file and the part
+    named, the database left empty."""
+    path = hostile.workbook(
+        tmp_path / "registre.xlsx",
+        hostile.sheet(
+            hostile.row(1, hostile.HEADER)
+            + hostile.row(2, ["D1", "Dupont", "Jeanne", "01 45 67 89 10"])
+            + '<row r="3"><c r="B3" t="s"><v>12</v></c></row>'
+        ),
+        hostile.strings(["Martin"]),
+    )
+    url = f"sqlite+aiosqlite:///{tmp_path / 'dialer.db'}"
+    refused = subprocess.run(
+        [sys.executable, "-c", "from dialer.cli import main; main()", "register", "import",
+         str(path)],
+        capture_output=True, text=True, check=False,
+        env=os.environ | {"PYTHONPATH": ROOT, "DIALER_DATABASE_URL": url},
+    )  # fmt: skip
+    assert refused.returncode == exit_code(InputError("")), refused.stderr
+    assert (
+        f"erreur : {path} : classeur XLSX illisible : partie xl/worksheets/sheet1.xml, "
+        "cellule B3 : chaîne partagée n° 12 absente de xl/sharedStrings.xml (1 chaîne)"
+    ) in refused.stderr
+    assert "Traceback" not in refused.stderr
+    people = sqlite3.connect(tmp_path / "dialer.db").execute("SELECT count(*) FROM persons")
+    assert people.fetchone() == (0,)
