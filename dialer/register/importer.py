@@ -5,14 +5,13 @@ One pass over the file, in parts read side by side on a multi-core machine
 appended to a scratch file on disk. Everything that spans rows (duplicates to merge,
 people to add, change or take off the register, numbers two people share) is then worked
 out in SQL over those files (:mod:`dialer.storage.staging`), and applied to the database
-in batches, one transaction each (:mod:`dialer.storage.staged_import`). Memory does not
-grow with the file: rows, keys and numbers live on disk, the report keeps the first
-issues, and the rejects file is written as rows are read.
+in one transaction (:mod:`dialer.storage.staged_import`): a broken import writes
+nothing. Memory does not grow with the file: rows, keys and numbers live on disk, the
+report keeps the first issues, and the rejects file is written as rows are read.
 
 A file that cannot be read at all (format, encoding, missing column, a broken line) is
 refused before anything is written. People are never deleted: taken off the register,
-they keep their attempts and results (``removed_at``). An import that stopped half-way
-can simply be run again.
+they keep their attempts and results (``removed_at``).
 """
 
 from __future__ import annotations
@@ -262,10 +261,8 @@ async def _write(
     now: datetime,
     tell: Callable[[ImportProgress], None],
 ) -> None:
-    """Apply what :func:`_work_out` found. The shared-number flags are always worked out
-    again: an import run again after stopping half-way finds nobody to write, yet the
-    flags of the first run may be missing."""
-    people = database.people
+    """Apply what :func:`_work_out` found, in one transaction (all or nothing). The
+    shared-number flags are always worked out again."""
     writes = counts.added + counts.changed
     done = 0
 
@@ -274,11 +271,12 @@ async def _write(
         done += batch
         tell(ImportProgress(ImportStep.WRITE, done, writes))
 
-    async with people.bulk_writes(many=writes >= BULK_WRITES):
-        await database.write_people(now=now, on_batch=written)
-    tell(ImportProgress(ImportStep.FINISH))
-    await database.remove_absent(now=now)
-    await people.flag_shared_numbers()
+    await database.apply(
+        now=now,
+        many=writes >= BULK_WRITES,
+        on_batch=written,
+        on_finish=lambda: tell(ImportProgress(ImportStep.FINISH)),
+    )
 
 
 def _ignore(progress: ImportProgress) -> None:
