@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import sqlite3
 import subprocess
@@ -109,3 +111,28 @@ def test_a_broken_workbook_is_refused_with_its_part_named_and_nothing_written(
     assert "Traceback" not in refused.stderr
     people = sqlite3.connect(tmp_path / "dialer.db").execute("SELECT count(*) FROM persons")
     assert people.fetchone() == (0,)
+
+
+def test_the_rejects_file_holds_no_formula(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A register's rejected rows go back to the office as a CSV: text that a spreadsheet
+    would run comes out with a quote before it."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DIALER_CONFIG", raising=False)
+    monkeypatch.setenv("DIALER_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'dialer.db'}")
+    path = tmp_path / "registre.csv"
+    path.write_text(
+        "N° dossier;Nom;Prénom;Téléphone\r\n"
+        "D1;Dupont;Jeanne;01 45 67 89 10\r\n"
+        "D2;=HYPERLINK(\"http://x\");@SUM(1+1);+1+cmd|' /C calc'!A0\r\n"
+        "D3;   =1+1;-2+3;n/a\r\n",
+        encoding="utf-8",
+    )
+    done = CliRunner().invoke(cli, ["register", "import", str(path)])
+    assert done.exit_code == 0, done.output
+    rejects = (tmp_path / "registre-rejets.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(rejects), delimiter=";"))
+    assert [row[:1] + row[4:] for row in rows[1:]] == [
+        ["3", "D2", '\'=HYPERLINK("http://x")', "'@SUM(1+1)", "'+1+cmd|' /C calc'!A0"],
+        ["4", "D3", "'=1+1", "'-2+3", "n/a"],
+    ]
+    assert rows[1][2] == "'+1+cmd|' /C calc'!A0"  # the value column too
