@@ -49,23 +49,29 @@ SHEET = "xl/worksheets/sheet1.xml"
 SHARED = "xl/sharedStrings.xml"
 
 
-def workbook(path: Path, sheet: bytes | Iterable[bytes], shared: bytes | None = None) -> Path:
-    """An XLSX at ``path`` whose first sheet's XML is ``sheet`` (bytes, or pieces written
-    one after the other) and whose shared strings part is ``shared`` (an empty list when
-    None)."""
+def workbook(
+    path: Path, sheet: bytes | Iterable[bytes], shared: bytes | Iterable[bytes] | None = None
+) -> Path:
+    """An XLSX at ``path`` whose first sheet's XML is ``sheet`` and whose shared strings
+    part is ``shared`` (an empty list when None); each is bytes, or pieces written one
+    after the other."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
         archive.writestr("_rels/.rels", _ROOT_LINKS)
         archive.writestr("xl/workbook.xml", _WORKBOOK)
         archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_LINKS)
-        archive.writestr(SHARED, shared if shared is not None else strings([]))
-        if isinstance(sheet, bytes):
-            archive.writestr(SHEET, sheet)
-        else:
-            with archive.open(SHEET, "w", force_zip64=True) as target:
-                for piece in sheet:
-                    target.write(piece)
+        _write_part(archive, SHARED, shared if shared is not None else strings([]))
+        _write_part(archive, SHEET, sheet)
     return path
+
+
+def _write_part(archive: zipfile.ZipFile, name: str, content: bytes | Iterable[bytes]) -> None:
+    if isinstance(content, bytes):
+        archive.writestr(name, content)
+        return
+    with archive.open(name, "w", force_zip64=True) as target:
+        for piece in content:
+            target.write(piece)
 
 
 def sheet(rows: str, *, dimension: str = "") -> bytes:
@@ -78,8 +84,20 @@ def sheet(rows: str, *, dimension: str = "") -> bytes:
 
 
 def strings(texts: Iterable[str]) -> bytes:
-    items = "".join(f"<si><t>{text}</t></si>" for text in texts)
-    return f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{_MAIN}">{items}</sst>'.encode()
+    return b"".join(string_pieces(texts))
+
+
+def string_pieces(texts: Iterable[str]) -> Iterable[bytes]:
+    """A shared strings part, in pieces of 10,000 strings."""
+    yield f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{_MAIN}">'.encode()
+    batch: list[str] = []
+    for text in texts:
+        batch.append(f"<si><t>{text}</t></si>")
+        if len(batch) == 10_000:
+            yield "".join(batch).encode()
+            batch = []
+    yield "".join(batch).encode()
+    yield b"</sst>"
 
 
 def row(number: int, cells: Iterable[str], *, first_column: int = 1) -> str:
@@ -111,14 +129,14 @@ def declared_as_wide_as_excel(path: Path, *, value_in_last_column: bool) -> Path
 
 def shared_strings_bomb(path: Path, count: int = 4_000_000) -> Path:
     """A couple of hundred kilobytes unpacking to ``count`` shared strings."""
-    return workbook(
-        path, sheet(row(1, HEADER)), strings(f"{index % 10}" * 12 for index in range(count))
-    )
+    texts = (f"{index % 10}" * 12 for index in range(count))
+    return workbook(path, sheet(row(1, HEADER)), string_pieces(texts))
 
 
 def many_shared_strings(path: Path, count: int) -> Path:
     """``count`` different shared strings (no compression trick: a plain big list)."""
-    return workbook(path, sheet(row(1, HEADER)), strings(f"S{index:08d}" for index in range(count)))
+    texts = (f"S{index:08d}" for index in range(count))
+    return workbook(path, sheet(row(1, HEADER)), string_pieces(texts))
 
 
 def zip_bomb(path: Path, megabytes: int = 64) -> Path:

@@ -64,7 +64,8 @@ _CHUNK = 1 << 16
 #: a row's start tag (``<row …>``, ``<x:row>``); the tail of a chunk is counted with the
 #: next chunk
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,20}:)?row[\s/>]")
-_ROW_TAG_LONGEST = 26
+_SHARED_STRING_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,20}:)?si[\s/>]")
+_TAG_LONGEST = 26
 _CELL_REFERENCE = re.compile(r"([A-Z]{1,3})(\d*)$")
 
 
@@ -98,7 +99,12 @@ class XlsxSheet:
         self._archive.close()
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
-        self._count_rows()
+        self._count_tags(
+            self._sheet_part,
+            _ROW_TAG,
+            MAX_ROWS,
+            f"{_number(MAX_ROWS)} lignes ; enregistrez un registre aussi grand au format CSV",
+        )
         reader = _SheetReader(self)
         yield from self._parse(self._sheet_part, reader, reader.taken)
 
@@ -154,10 +160,10 @@ class XlsxSheet:
             raise self._unreadable(part, f"partie illisible ({exc})") from exc
         yield from taken()
 
-    def _count_rows(self) -> None:
-        """Refuse a sheet of more than :data:`MAX_ROWS` rows before parsing it: counting
-        its ``<row`` tags costs a tenth of reading them."""
-        info = self._parts.get(self._sheet_part)
+    def _count_tags(self, part: str, tag: re.Pattern[bytes], most: int, what: str) -> None:
+        """Refuse ``part`` when it holds more than ``most`` elements ``tag`` finds, before
+        parsing it: counting them on the raw bytes costs a tenth of parsing them."""
+        info = self._parts.get(part)
         if info is None:
             return  # told by the parsing
         count = 0
@@ -166,18 +172,18 @@ class XlsxSheet:
             with self._archive.open(info) as stream:
                 while chunk := _read(stream):
                     text = tail + chunk
-                    count += len(_ROW_TAG.findall(text))
-                    tail = text[-_ROW_TAG_LONGEST:]
-                    count -= len(_ROW_TAG.findall(tail))
-                    if count > MAX_ROWS:
-                        raise self._refuse(
-                            f"la partie {self._sheet_part} compte plus de {_number(MAX_ROWS)} "
-                            "lignes ; enregistrez un registre aussi grand au format CSV"
-                        )
+                    tail = text[-_TAG_LONGEST:]
+                    # a tag wholly in the tail is counted with the next chunk
+                    count += len(tag.findall(text)) - len(tag.findall(tail))
+                    if count > most:
+                        break
+            count += len(tag.findall(tail))
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
-            raise self._unreadable(self._sheet_part, f"archive corrompue ({exc})") from exc
+            raise self._unreadable(part, f"archive corrompue ({exc})") from exc
         except RuntimeError as exc:  # an encrypted part
-            raise self._unreadable(self._sheet_part, f"partie illisible ({exc})") from exc
+            raise self._unreadable(part, f"partie illisible ({exc})") from exc
+        if count > most:
+            raise self._refuse(f"la partie {part} compte plus de {what}")
 
     def _refuse_doctype(self, part: str) -> Callable[..., None]:
         def refuse(*_: object) -> None:
@@ -273,6 +279,12 @@ class XlsxSheet:
         )
 
     def _shared_strings(self, part: str) -> list[str]:
+        self._count_tags(
+            part,
+            _SHARED_STRING_TAG,
+            MAX_SHARED_STRINGS,
+            f"{_number(MAX_SHARED_STRINGS)} chaînes partagées",
+        )
         reader = _SharedStrings(self, part)
         for _ in self._parse(part, reader, list):
             pass

@@ -83,8 +83,7 @@ async def test_many_shared_strings_are_refused_at_the_bound(
     content = hostile.many_shared_strings(tmp_path / "s.xlsx", 1_001).read_bytes()
     status, message = await upload(steer, content)
     assert status == 422
-    assert "la partie xl/sharedStrings.xml compte 1 001 chaînes partagées ou plus" in message
-    assert "(au plus 1 000)" in message
+    assert "la partie xl/sharedStrings.xml compte plus de 1 000 chaînes partagées" in message
     fine = hostile.many_shared_strings(tmp_path / "ok.xlsx", 1_000).read_bytes()
     status, message = await upload(steer, fine, dry_run=True)
     assert status == 422  # read whole: refused only for having no one to call
@@ -204,3 +203,23 @@ async def test_the_page_tells_a_broken_workbook_by_its_name(
         assert "dialer-import" not in page.text
         assert tempfile.gettempdir() not in page.text
     assert await count_active_people(steer.sessions) == before
+
+
+@pytest.mark.asyncio
+async def test_a_workbook_at_the_row_bound_is_read_one_above_is_refused(
+    steer: SteerRig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 100)
+    at_bound = hostile.many_rows(tmp_path / "100.xlsx", 99).read_bytes()  # and the header
+    response = await steer.http.post(
+        IMPORT,
+        files={"file": ("registre.xlsx", at_bound, "application/octet-stream")},
+        data={"dry_run": "true"},
+        headers=steer.auth("superviseur"),
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["read"] == 99  # every row read (rejected: no phone number)
+    above = hostile.many_rows(tmp_path / "101.xlsx", 100).read_bytes()
+    status, message = await upload(steer, above, dry_run=True)
+    assert status == 422
+    assert "compte plus de 100 lignes" in message
