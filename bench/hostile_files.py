@@ -168,6 +168,16 @@ def lying_sizes(path: Path, declared: int = 0x7FFF0000) -> Path:
     return path
 
 
+def many_parts(path: Path, count: int = 70_000) -> Path:
+    """A workbook with ``count`` empty parts besides its own: an object each in memory for
+    a reader that lists the archive's directory before looking at its size."""
+    workbook(path, sheet(row(1, HEADER)))
+    with zipfile.ZipFile(path, "a") as archive:
+        for index in range(count):
+            archive.writestr(f"x/{index}", b"")
+    return path
+
+
 def many_rows(path: Path, count: int = 1_000_000) -> Path:
     """A register of ``count`` small rows."""
 

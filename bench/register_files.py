@@ -70,6 +70,7 @@ CASES: dict[str, tuple[str, Callable[[Path], Path]]] = {
     ),
     "zip-bomb": ("ZIP bomb, a 64 MiB sheet", hostile.zip_bomb),
     "lying-sizes": ("archive declaring a 2 GiB sheet", hostile.lying_sizes),
+    "many-parts": ("archive of 70,000 parts", hostile.many_parts),
     "million-rows": ("workbook of 1,000,000 rows", hostile.many_rows),
     "normal-csv": ("normal register, 10,500 rows, CSV", _normal_csv),
 }

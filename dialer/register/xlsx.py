@@ -61,6 +61,10 @@ _RATIO_FROM = 1 << 20
 #: bytes of a part that is not the sheet nor its shared strings (workbook, styles, links)
 _SMALL_PART_BYTES = 16 << 20
 _CHUNK = 1 << 16
+#: the archive's directory (names and sizes of the parts)
+_DIRECTORY_BYTES = 1 << 20
+#: where the end record of an archive is: its 22 bytes and a comment of up to 64 KiB
+_END_RECORD_SPAN = 22 + (1 << 16)
 #: a row's start tag (``<row …>``, ``<x:row>``); the tail of a chunk is counted with the
 #: next chunk
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,20}:)?row[\s/>]")
@@ -75,6 +79,7 @@ class XlsxSheet:
 
     def __init__(self, path: Path, name: str) -> None:
         self._name = name
+        self._check_directory(path)
         try:
             self._archive = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
@@ -115,9 +120,36 @@ class XlsxSheet:
     def _unreadable(self, part: str, what: str) -> InputError:
         return InputError(f"{self._name} : classeur XLSX illisible : partie {part}, {what}")
 
+    def _check_directory(self, path: Path) -> None:
+        """Before :mod:`zipfile` reads the archive's directory (an object per part): its
+        end record tells how many parts and how many bytes it has."""
+        try:
+            with path.open("rb") as handle:
+                size = handle.seek(0, 2)
+                handle.seek(max(0, size - _END_RECORD_SPAN))
+                tail = handle.read()
+        except OSError as exc:
+            raise InputError(f"{self._name} : classeur XLSX illisible ({exc})") from exc
+        end = tail.rfind(b"PK\x05\x06")
+        if end == -1 or len(tail) < end + 22:
+            return  # not an archive: zipfile tells
+        parts = int.from_bytes(tail[end + 10 : end + 12], "little")
+        directory = int.from_bytes(tail[end + 12 : end + 16], "little")
+        if parts > MAX_PARTS:
+            raise self._refuse(
+                f"{_number(parts)} parties dans l'archive (au plus {_number(MAX_PARTS)})"
+            )
+        if directory > _DIRECTORY_BYTES:
+            raise self._refuse(
+                f"le répertoire de l'archive fait {_megabytes(directory)} "
+                f"(au plus {_megabytes(_DIRECTORY_BYTES)})"
+            )
+
     def _check_archive(self) -> None:
         if len(self._parts) > MAX_PARTS:
-            raise self._refuse(f"{len(self._parts)} parties dans l'archive (au plus {MAX_PARTS})")
+            raise self._refuse(
+                f"{_number(len(self._parts))} parties dans l'archive (au plus {_number(MAX_PARTS)})"
+            )
         total = 0
         for info in self._parts.values():
             total += info.file_size
@@ -544,7 +576,7 @@ def _value_text(value: object) -> str:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / (1 << 20):,.0f} Mo".replace(",", " ")
+    return f"{size / (1 << 20):,.1f} Mo".replace(",", " ").replace(".", ",")
 
 
 def _count(count: int, word: str) -> str:

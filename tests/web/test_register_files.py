@@ -38,6 +38,10 @@ _HOSTILE: dict[str, tuple[Callable[[Path], Path], str]] = {
         hostile.lying_sizes,
         "bombe de décompression",
     ),
+    "many-parts": (
+        lambda path: hostile.many_parts(path, 1_001),
+        "1 007 parties dans l'archive (au plus 1 000)",
+    ),
     "million-rows": (
         hostile.many_rows,
         "la partie xl/worksheets/sheet1.xml compte plus de 200 000 lignes",
