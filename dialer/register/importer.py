@@ -221,7 +221,9 @@ async def import_register(
         rejections = [job.rejects_file for job in jobs]
         if any(part.exists() for part in rejections):
             target = rejects_path or default_rejects_path(path)
-            write_rejects(target, rejections, columns.headers, delimiter=delimiter)
+            await asyncio.to_thread(
+                write_rejects, target, rejections, columns.headers, delimiter=delimiter
+            )
             report.rejects_path = target
     return report
 
