@@ -136,9 +136,8 @@ class XlsxSheet:
         parts = int.from_bytes(tail[end + 10 : end + 12], "little")
         directory = int.from_bytes(tail[end + 12 : end + 16], "little")
         if parts > MAX_PARTS:
-            raise self._refuse(
-                f"{_number(parts)} parties dans l'archive (au plus {_number(MAX_PARTS)})"
-            )
+            many = "plus de 65 535" if parts == 0xFFFF else _number(parts)  # a ZIP64 directory
+            raise self._refuse(f"{many} parties dans l'archive (au plus {_number(MAX_PARTS)})")
         if directory > _DIRECTORY_BYTES:
             raise self._refuse(
                 f"le répertoire de l'archive fait {_megabytes(directory)} "
@@ -156,7 +155,7 @@ class XlsxSheet:
             ratio = info.file_size / max(info.compress_size, 1)
             if info.file_size > _RATIO_FROM and ratio > MAX_RATIO:
                 raise self._refuse(
-                    f"la partie {info.filename} se décompresse {ratio:.0f} fois "
+                    f"la partie {info.filename} se décompresse {_number(round(ratio))} fois "
                     f"(au plus {MAX_RATIO} fois : bombe de décompression)"
                 )
         if total > MAX_UNPACKED_BYTES:
