@@ -2,6 +2,8 @@
 
 - the pacing simulator (our pacer against progressive and VICIdial-style pacing),
 - register import speed and memory (10,500, 1,000,000 and 2,000,000 rows),
+- what refusing hostile register files costs (a workbook declaring ``A1:XFD8001``, a
+  shared-strings bomb, a ZIP bomb, a million rows) beside a normal 10,500-row register,
 - the real-Asterisk measurements (answer → join, join → screen pop, capacity, controller
   CPU and memory),
 - the controller's memory holding a campaign over a 100,000-person register,
@@ -30,6 +32,7 @@ OUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 BENCHMARKS = (
     ("Pacing simulator", ["-m", "bench.pacing"]),
     ("Register import", ["-m", "bench.register_import"]),
+    ("Hostile register files", ["-m", "bench.register_files"]),
     ("Real Asterisk: join latency, screen pop, capacity", ["-m", "bench.telephony"]),
     ("Controller memory with a 100,000-person register", ["-m", "bench.controller_memory"]),
     ("From the alert to the first dial", ["-m", "bench.alert_to_dial"]),

@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
 import random
 import secrets
 import shutil
@@ -38,6 +37,7 @@ from dialer.cli.context import settings_of
 from dialer.core.labels import OUTCOME_LABELS
 from dialer.core.planning import RetryPolicy
 from dialer.core.windows import CallingWindows, OpeningInterval, is_open
+from dialer.csv_output import csv_writer
 from dialer.questionnaire_files import load_questionnaires
 from dialer.register.importer import import_register
 from dialer.reports.files import write_report_files
@@ -99,7 +99,7 @@ DEMO_RETRIES = RetryPolicy(
 def write_register(path: Path, count: int, rng: random.Random) -> None:
     """A register as a city office exports it: CSV, ';', French column names."""
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, delimiter=";")
+        writer = csv_writer(handle, delimiter=";")
         writer.writerow(
             ["N° dossier", "Nom", "Prénom", "Date de naissance", "Adresse", "Code postal",
              "Ville", "Arrondissement", "Téléphone", "Personne à prévenir", "Téléphone contact"]

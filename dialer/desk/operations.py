@@ -220,6 +220,8 @@ async def import_register_upload(
             dry_run=dry_run,
             rejects_path=directory / "rejets.csv",
             now=ops.clock(),
+            name=filename,
+            mapping_name="champ « mapping »",
         )
     result = report_json(report, filename)
     if not dry_run:

@@ -154,14 +154,16 @@ def default_field(header: str) -> Field | None:
     return None
 
 
-def load_mapping(path: Path) -> dict[str, Field]:
+def load_mapping(path: Path, *, name: str = "") -> dict[str, Field]:
     """A mapping file (TOML ``[columns]`` table, or CSV ``column,field``): normalised column
-    name → field. Raises :class:`InputError` naming the file, line or key."""
+    name → field. Raises :class:`InputError` naming the file (``name``, by default its
+    path), line or key."""
+    shown = name or str(path)
     if not path.is_file():
-        raise InputError(f"{path} : fichier de correspondance introuvable")
+        raise InputError(f"{shown} : fichier de correspondance introuvable")
     if path.suffix.lower() == ".toml":
-        return _load_toml_mapping(path)
-    return _load_csv_mapping(path)
+        return _load_toml_mapping(path, shown)
+    return _load_csv_mapping(path, shown)
 
 
 def _field(value: str, where: str) -> Field:
@@ -172,23 +174,23 @@ def _field(value: str, where: str) -> Field:
         raise InputError(f"{where} : champ inconnu « {value} » (champs : {known})") from None
 
 
-def _load_toml_mapping(path: Path) -> dict[str, Field]:
+def _load_toml_mapping(path: Path, shown: str) -> dict[str, Field]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path} : TOML illisible ({exc})") from exc
+        raise InputError(f"{shown} : TOML illisible ({exc})") from exc
     table = data.get("columns")
     if not isinstance(table, dict):
-        raise InputError(f'{path} : table [columns] manquante ("Nom de colonne" = "champ")')
+        raise InputError(f'{shown} : table [columns] manquante ("Nom de colonne" = "champ")')
     mapping: dict[str, Field] = {}
     for column, value in table.items():
         if not isinstance(value, str):
-            raise InputError(f"{path}, clé « {column} » : le champ doit être un texte")
-        mapping[normalise_header(column)] = _field(value, f"{path}, clé « {column} »")
+            raise InputError(f"{shown}, clé « {column} » : le champ doit être un texte")
+        mapping[normalise_header(column)] = _field(value, f"{shown}, clé « {column} »")
     return mapping
 
 
-def _load_csv_mapping(path: Path) -> dict[str, Field]:
+def _load_csv_mapping(path: Path, shown: str) -> dict[str, Field]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
@@ -200,13 +202,13 @@ def _load_csv_mapping(path: Path) -> dict[str, Field]:
             continue
         if len(cells) != 2:
             raise InputError(
-                f"{path}, ligne {line} : attendu « colonne{delimiter}champ », lu {len(cells)} "
+                f"{shown}, ligne {line} : attendu « colonne{delimiter}champ », lu {len(cells)} "
                 "valeur(s)"
             )
         column, value = cells
         if line == 1 and normalise_header(column) == "column" and value.strip() == "field":
             continue
-        mapping[normalise_header(column)] = _field(value, f"{path}, ligne {line}")
+        mapping[normalise_header(column)] = _field(value, f"{shown}, ligne {line}")
     return mapping
 
 
@@ -225,7 +227,7 @@ class ColumnMap:
 
     @classmethod
     def build(
-        cls, headers: list[str], *, source: Path, mapping: dict[str, Field] | None = None
+        cls, headers: list[str], *, source: Path | str, mapping: dict[str, Field] | None = None
     ) -> ColumnMap:
         """Map ``headers``; raises :class:`InputError` naming ``source`` when the last name
         or every phone column is missing, or when two columns claim the same field."""

@@ -5,14 +5,13 @@ One pass over the file, in parts read side by side on a multi-core machine
 appended to a scratch file on disk. Everything that spans rows (duplicates to merge,
 people to add, change or take off the register, numbers two people share) is then worked
 out in SQL over those files (:mod:`dialer.storage.staging`), and applied to the database
-in batches, one transaction each (:mod:`dialer.storage.staged_import`). Memory does not
-grow with the file: rows, keys and numbers live on disk, the report keeps the first
-issues, and the rejects file is written as rows are read.
+in one transaction (:mod:`dialer.storage.staged_import`): a broken import writes
+nothing. Memory does not grow with the file: rows, keys and numbers live on disk, the
+report keeps the first issues, and the rejects file is written as rows are read.
 
 A file that cannot be read at all (format, encoding, missing column, a broken line) is
 refused before anything is written. People are never deleted: taken off the register,
-they keep their attempts and results (``removed_at``). An import that stopped half-way
-can simply be run again.
+they keep their attempts and results (``removed_at``).
 """
 
 from __future__ import annotations
@@ -151,6 +150,8 @@ async def import_register(
     on_progress: Callable[[ImportProgress], None] | None = None,
     now: datetime,
     in_worker: bool | None = None,
+    name: str = "",
+    mapping_name: str = "",
 ) -> ImportReport:
     """Import the register file at ``path`` (CSV or XLSX) into the database.
 
@@ -162,17 +163,21 @@ async def import_register(
     nothing to the database. ``on_progress`` is told where the import is
     (:class:`ImportProgress`): rows checked every thousand, then each later step.
     ``in_worker``: check the rows in worker processes (default: for files of
-    :data:`WORKER_MIN_BYTES` or more, where they pay for their start-up).
+    :data:`WORKER_MIN_BYTES` or more, where they pay for their start-up). ``name`` and
+    ``mapping_name``: how messages name the files (an uploaded file's own name, never the
+    server's temporary path; by default their paths).
+
+    The file is only ever read in a thread or a worker process, never on the event loop.
     """
     if now.tzinfo is None:
         raise InputError("import_register(): now must be an aware datetime")
-    fields = load_mapping(mapping) if mapping is not None else None
-    with open_register(path) as register:  # refused before the database is even read
-        columns = ColumnMap.build(register.headers, source=path, mapping=fields)
-        report = ImportReport(path, description=register.description, dry_run=dry_run)
-        report.ignored_columns = columns.ignored
-        delimiter = register.delimiter
-        is_csv = register.description.startswith("CSV")
+    shown = name or str(path)
+    # refused before the database is even read
+    head = await asyncio.to_thread(_read_head, path, shown, mapping, mapping_name)
+    fields, columns, delimiter = head.fields, head.columns, head.delimiter
+    is_csv = head.description.startswith("CSV")
+    report = ImportReport(path, description=head.description, dry_run=dry_run)
+    report.ignored_columns = columns.ignored
     stamp = _file_stamp(path)
     if in_worker is None:
         in_worker = stamp[0] >= WORKER_MIN_BYTES
@@ -183,7 +188,7 @@ async def import_register(
         scratch = Path(folder)
         staging = scratch / "staging.sqlite"
         started = time.perf_counter()
-        plan = _Plan(path, columns, fields, scratch, delimiter, now)
+        plan = _Plan(path, columns, fields, scratch, delimiter, now, shown)
         split = in_worker and is_csv
         jobs, results = await _check(
             plan,
@@ -195,11 +200,11 @@ async def import_register(
         _log.info("%s: rows checked in %d part(s), %.1f s", path, len(jobs), _since(started))
         if _file_stamp(path) != stamp:
             raise InputError(
-                f"{path} : le fichier a été modifié pendant l'import ; relancez l'import"
+                f"{shown} : le fichier a été modifié pendant l'import ; relancez l'import"
             )
         if not any(result.named for result in results):
             raise InputError(
-                f"{path} : aucune ligne ne désigne une personne (pas de ligne de données, ou "
+                f"{shown} : aucune ligne ne désigne une personne (pas de ligne de données, ou "
                 "nom manquant partout) ; import refusé, le registre n'est pas modifié"
             )
         database = StagedImport(session_factory, staging, [job.rows_file for job in jobs])
@@ -216,7 +221,9 @@ async def import_register(
         rejections = [job.rejects_file for job in jobs]
         if any(part.exists() for part in rejections):
             target = rejects_path or default_rejects_path(path)
-            write_rejects(target, rejections, columns.headers, delimiter=delimiter)
+            await asyncio.to_thread(
+                write_rejects, target, rejections, columns.headers, delimiter=delimiter
+            )
             report.rejects_path = target
     return report
 
@@ -233,12 +240,12 @@ async def _check(
     database holds into the staging file."""
     copied = asyncio.create_task(copy_stored)
     try:
-        jobs = plan.jobs(split=split)
+        jobs = await asyncio.to_thread(plan.jobs, split=split)
         try:
             results = await check_parts(jobs, in_workers=in_worker, on_progress=on_progress)
         except MisplacedCut:  # a stray quote misled the cuts: read in one piece
             _log.info("%s: read again in one piece (quotes inside fields)", plan.path)
-            jobs = plan.jobs(split=False, name="whole")
+            jobs = await asyncio.to_thread(plan.jobs, split=False, name="whole")
             results = await check_parts(jobs, in_workers=in_worker, on_progress=on_progress)
     except BaseException:
         copied.cancel()
@@ -256,10 +263,8 @@ async def _write(
     now: datetime,
     tell: Callable[[ImportProgress], None],
 ) -> None:
-    """Apply what :func:`_work_out` found. The shared-number flags are always worked out
-    again: an import run again after stopping half-way finds nobody to write, yet the
-    flags of the first run may be missing."""
-    people = database.people
+    """Apply what :func:`_work_out` found, in one transaction (all or nothing). The
+    shared-number flags are always worked out again."""
     writes = counts.added + counts.changed
     done = 0
 
@@ -268,11 +273,12 @@ async def _write(
         done += batch
         tell(ImportProgress(ImportStep.WRITE, done, writes))
 
-    async with people.bulk_writes(many=writes >= BULK_WRITES):
-        await database.write_people(now=now, on_batch=written)
-    tell(ImportProgress(ImportStep.FINISH))
-    await database.remove_absent(now=now)
-    await people.flag_shared_numbers()
+    await database.apply(
+        now=now,
+        many=writes >= BULK_WRITES,
+        on_batch=written,
+        on_finish=lambda: tell(ImportProgress(ImportStep.FINISH)),
+    )
 
 
 def _ignore(progress: ImportProgress) -> None:
@@ -289,9 +295,11 @@ class _Plan:
     scratch: Path
     delimiter: str
     now: datetime
+    #: how messages name the file
+    shown: str
 
     def jobs(self, *, split: bool, name: str = "part") -> list[PartJob]:
-        layout = detect_csv_layout(self.path) if split else None
+        layout = detect_csv_layout(self.path, name=self.shown) if split else None
         parts: list[FilePart | None] = [None]
         if layout is not None:
             parts = list(split_csv(self.path, min(os.cpu_count() or 1, MAX_WORKERS)))
@@ -306,9 +314,28 @@ class _Plan:
                 rows_file=self.scratch / f"{name}-{index}.sqlite",
                 rejects_file=self.scratch / f"{name}-{index}-rejets.csv",
                 delimiter=self.delimiter,
+                name=self.shown,
             )
             for index, part in enumerate(parts)
         ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Head:
+    """What the header row of a file tells, before any row is checked."""
+
+    fields: dict[str, Field] | None
+    columns: ColumnMap
+    description: str
+    delimiter: str
+
+
+def _read_head(path: Path, shown: str, mapping: Path | None, mapping_name: str) -> _Head:
+    """The mapping and the header row (in a thread: an XLSX is unpacked to find it)."""
+    fields = load_mapping(mapping, name=mapping_name) if mapping is not None else None
+    with open_register(path, name=shown) as register:
+        columns = ColumnMap.build(register.headers, source=shown, mapping=fields)
+        return _Head(fields, columns, register.description, register.delimiter)
 
 
 def _scratch_dir(sessions: SessionFactory) -> Path | None:

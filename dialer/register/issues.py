@@ -7,12 +7,12 @@ so a register full of errors costs disk, not memory.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
+from dialer.csv_output import InertCsvWriter, csv_writer
 from dialer.errors import InputError
 
 #: issues kept in a report (the rejects file lists every rejection)
@@ -61,7 +61,7 @@ class IssueLog:
         self.count = 0
         self.rejections = 0
         self._handle: IO[str] | None = None
-        self._writer: Any = None
+        self._writer: InertCsvWriter | None = None
 
     def add(self, issue: ImportIssue) -> None:
         self.count += 1
@@ -71,7 +71,7 @@ class IssueLog:
             self.rejections += 1
             if self._writer is None:
                 self._handle = self.rejects.open("w", encoding="utf-8", newline="")
-                self._writer = csv.writer(self._handle, delimiter=self.delimiter)
+                self._writer = csv_writer(self._handle, delimiter=self.delimiter)
             self._writer.writerow([issue.line, issue.column, issue.value, issue.reason, *issue.row])
 
     def close(self) -> None:
@@ -89,7 +89,7 @@ def write_rejects(
     parts' :class:`IssueLog` wrote, in order."""
     try:
         with target.open("w", encoding="utf-8-sig", newline="") as handle:
-            csv.writer(handle, delimiter=delimiter).writerow([*REJECTS_COLUMNS, *headers])
+            csv_writer(handle, delimiter=delimiter).writerow([*REJECTS_COLUMNS, *headers])
             for part in parts:
                 if part.exists():
                     with part.open(encoding="utf-8", newline="") as rows:

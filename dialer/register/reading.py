@@ -23,18 +23,14 @@ import codecs
 import csv
 import io
 import re
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-import openpyxl  # type: ignore[import-untyped]  # no stubs (types-openpyxl not installed)
-from openpyxl.utils.exceptions import InvalidFileException  # type: ignore[import-untyped]
-
 from dialer.errors import InputError, NotFoundError
+from dialer.register.xlsx import XlsxSheet
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old binary .xls (and .doc)
@@ -71,8 +67,11 @@ class MisplacedCut(InputError):
 class RegisterFile:
     """An open register file: its ``headers`` and a single pass over its ``rows()``."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, name: str = "") -> None:
         self.path = path
+        #: how messages name the file: the name the user knows it by (an uploaded file's
+        #: own name, never the server's temporary path)
+        self.name = name or str(path)
         self.headers: list[str] = []
         #: how the file was read, for the report ("CSV UTF-8, séparateur ;", "XLSX")
         self.description = ""
@@ -102,21 +101,23 @@ class RegisterFile:
         return self._rows
 
 
-def open_register(path: Path) -> RegisterFile:
+def open_register(path: Path, *, name: str = "") -> RegisterFile:
     """Open a register (CSV or XLSX, told apart by content), read its header row. Raises
-    :class:`InputError` naming the file when it cannot be read at all."""
+    :class:`InputError` naming the file (``name``, by default its path) when it cannot be
+    read at all."""
+    shown = name or str(path)
     if not path.is_file():
-        raise NotFoundError(f"{path} : fichier introuvable")
+        raise NotFoundError(f"{shown} : fichier introuvable")
     with path.open("rb") as probe:
         magic = probe.read(8)
     if not magic:
-        raise InputError(f"{path} : le fichier est vide")
+        raise InputError(f"{shown} : le fichier est vide")
     if magic.startswith(_OLE_MAGIC):
         raise InputError(
-            f"{path} : ancien format Excel (.xls) non pris en charge ; "
+            f"{shown} : ancien format Excel (.xls) non pris en charge ; "
             "enregistrez-le au format .xlsx ou CSV"
         )
-    register = RegisterFile(path)
+    register = RegisterFile(path, shown)
     try:
         if magic.startswith(_ZIP_MAGIC):
             _open_xlsx(register)
@@ -127,13 +128,13 @@ def open_register(path: Path) -> RegisterFile:
         raise
     if not any(register.headers):
         register.close()
-        raise InputError(f"{path} : aucune ligne d'en-tête (le fichier ne contient que du vide)")
+        raise InputError(f"{shown} : aucune ligne d'en-tête (le fichier ne contient que du vide)")
     return register
 
 
-def detect_csv_layout(path: Path) -> CsvLayout:
+def detect_csv_layout(path: Path, *, name: str = "") -> CsvLayout:
     """The encoding (``utf-8-sig`` or ``cp1252``) and the separator of a CSV file."""
-    encoding = _detect_encoding(path)
+    encoding = _detect_encoding(path, name or str(path))
     with path.open(encoding=encoding, newline="") as text:
         header = ""
         for line in text:
@@ -143,7 +144,7 @@ def detect_csv_layout(path: Path) -> CsvLayout:
     return CsvLayout(encoding, _sniff_delimiter(header))
 
 
-def _detect_encoding(path: Path) -> str:
+def _detect_encoding(path: Path, shown: str) -> str:
     failure = ""
     for encoding in ("utf-8-sig", "cp1252"):
         decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
@@ -154,7 +155,7 @@ def _detect_encoding(path: Path) -> str:
                     if b"\x00" in chunk:
                         position = offset + chunk.index(b"\x00")
                         raise InputError(
-                            f"{path} : fichier binaire (octet nul à la position {position}) : "
+                            f"{shown} : fichier binaire (octet nul à la position {position}) : "
                             "ni CSV ni XLSX"
                         )
                     decoder.decode(chunk)
@@ -165,7 +166,7 @@ def _detect_encoding(path: Path) -> str:
             continue
         return encoding
     raise InputError(
-        f"{path} : encodage illisible, ni UTF-8 ni Windows-1252 ({failure}) ; "
+        f"{shown} : encodage illisible, ni UTF-8 ni Windows-1252 ({failure}) ; "
         "exportez le fichier en CSV UTF-8"
     )
 
@@ -235,22 +236,22 @@ def _line_start(chunk: bytes, position: int, quotes_before: int) -> int | None:
 
 
 def open_csv_part(
-    path: Path, layout: CsvLayout, part: FilePart, headers: list[str]
+    path: Path, layout: CsvLayout, part: FilePart, headers: list[str], *, name: str = ""
 ) -> RegisterFile:
     """The rows of one part of a CSV (see :func:`split_csv`); the header row is skipped
     in the first part, and ``headers`` given for the others."""
     if part.start == 0:
-        register = RegisterFile(path)
+        register = RegisterFile(path, name)
         _open_csv(register, layout, _ByteRange(path, 0, part.end), strict=part.followed)
         return register
-    register = RegisterFile(path)
+    register = RegisterFile(path, name)
     register.headers = headers
     register.delimiter = layout.delimiter
     raw = _ByteRange(path, part.start, part.end)
     text = io.TextIOWrapper(io.BufferedReader(raw), encoding=_part_encoding(layout), newline="")
     register._closers.append(text)
     register._rows = _csv_records(
-        register.path, text, layout.delimiter, part.lines_before, strict=part.followed
+        register.name, text, layout.delimiter, part.lines_before, strict=part.followed
     )
     return register
 
@@ -294,7 +295,7 @@ def _open_csv(
     strict: bool = False,
 ) -> None:
     if layout is None:
-        layout = detect_csv_layout(register.path)
+        layout = detect_csv_layout(register.path, name=register.name)
     text: io.TextIOBase
     if raw is None:
         text = register.path.open(encoding=layout.encoding, newline="")
@@ -304,7 +305,7 @@ def _open_csv(
     label = "UTF-8" if layout.encoding == "utf-8-sig" else "Windows-1252"
     register.description = f"CSV {label}, séparateur {_separator_name(layout.delimiter)}"
     register.delimiter = layout.delimiter
-    rows = _csv_records(register.path, text, layout.delimiter, 0, strict=strict)
+    rows = _csv_records(register.name, text, layout.delimiter, 0, strict=strict)
     for _line, cells in rows:
         register.headers = cells
         break
@@ -312,7 +313,7 @@ def _open_csv(
 
 
 def _csv_records(
-    path: Path, text: Iterator[str], delimiter: str, lines_before: int, *, strict: bool
+    shown: str, text: Iterator[str], delimiter: str, lines_before: int, *, strict: bool
 ) -> Iterator[tuple[int, list[str]]]:
     """``strict``: a part followed by another, which must end between two records (any
     quoting error then means the cut was misplaced: :class:`MisplacedCut`)."""
@@ -328,7 +329,7 @@ def _csv_records(
     except csv.Error as exc:
         line = lines_before + previous_end + 1
         error = MisplacedCut if strict else InputError
-        raise error(f"{path}, ligne {line} : CSV illisible ({exc})") from exc
+        raise error(f"{shown}, ligne {line} : CSV illisible ({exc})") from exc
 
 
 def _separator_name(delimiter: str) -> str:
@@ -336,47 +337,11 @@ def _separator_name(delimiter: str) -> str:
 
 
 def _open_xlsx(register: RegisterFile) -> None:
-    # a file object, not the path: openpyxl would refuse a workbook not named .xlsx
-    handle = register.path.open("rb")
-    register._closers.append(handle)
-    try:
-        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise InputError(f"{register.path} : classeur XLSX illisible ({exc})") from exc
-    register._closers.append(workbook)
-    sheet = workbook.worksheets[0] if workbook.worksheets else None
-    if sheet is None:
-        raise InputError(f"{register.path} : le classeur ne contient aucune feuille")
+    sheet = XlsxSheet(register.path, register.name)
+    register._closers.append(sheet)
     register.description = f"XLSX, feuille « {sheet.title} »"
-
-    def records() -> Iterator[tuple[int, list[str]]]:
-        line = 0
-        try:
-            for values in sheet.iter_rows(values_only=True):
-                line += 1
-                cells = [_cell_text(value) for value in values]
-                if any(cells):
-                    yield line, cells
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise InputError(
-                f"{register.path}, ligne {line + 1} : classeur XLSX illisible ({exc})"
-            ) from exc
-
-    rows = records()
+    rows = sheet.rows()
     for _line, cells in rows:
         register.headers = cells
         break
     register._rows = rows
-
-
-def _cell_text(value: object) -> str:
-    """A cell as text: dates as dd/mm/yyyy, whole numbers without ``.0``."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%d/%m/%Y") if value.time() == time() else value.isoformat(" ")
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()

@@ -19,7 +19,7 @@ from dialer.core.phones import PhoneKind
 from dialer.register.columns import ColumnMap, Field
 from dialer.register.issues import ImportIssue, IssueKind
 from dialer.register.phones import PhoneError, normalise_phone
-from dialer.storage.people import PersonRecord, PhoneRecord
+from dialer.storage.people import PersonRecord, PhoneRecord, person_field_lengths
 
 _FALSE_FLAGS = frozenset({"", "0", "non", "n", "no", "false", "faux", "aucun", "aucune", "neant"})
 _COLUMN_KINDS = {Field.MOBILE: PhoneKind.MOBILE, Field.LANDLINE: PhoneKind.LANDLINE}
@@ -30,6 +30,10 @@ _DATE_SHAPES = (
     re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[ T][\d:.]+)?"),
 )
 _OLDEST_BIRTH = date(1880, 1, 1)
+#: the most characters each text field of a person holds (the table's own definition)
+_LENGTHS = person_field_lengths()
+#: the characters of a too-long value shown in the report
+_SHOWN = 40
 
 
 @dataclass(slots=True)
@@ -75,6 +79,20 @@ class RowChecker:
             [(index, columns.header(index), False) for index in columns.disability]
             + [(index, columns.header(index), True) for index in columns.medical]
         )
+        #: the record's text fields with a bound: (field, column to report, most characters)
+        address = self.addresses[0] if self.addresses else blank
+        self.bounded = tuple(
+            (name, column, _LENGTHS[name])
+            for name, column in (
+                ("last_name", self.last_name),
+                ("first_name", self.first_name),
+                ("address", address),
+                ("postcode", self.postcode),
+                ("city", self.city),
+                ("district", self.district),
+                ("contact_name", self.contact_name),
+            )
+        )
 
     def check(self, line: int, cells: list[str]) -> CheckedRow | None:
         """The row checked (its problems reported); None when it names nobody (no last
@@ -108,6 +126,10 @@ class RowChecker:
                 cells,
             )
             return self._by_id(line, cells)
+        if self.external_id is not None and self._too_long(
+            line, cells, self.external_id, cells[self.external_id], _LENGTHS["external_id"]
+        ):
+            return None  # an id the register cannot hold names nobody in it
         birth_text = cells[self.birth_date]
         birth = parse_date(birth_text)
         checked = self._who(line, cells, birth)
@@ -139,8 +161,21 @@ class RowChecker:
         )
         if self.flags:
             self._flags(record, cells)
+        for name, column, most in self.bounded:
+            value = getattr(record, name)
+            if value is not None and self._too_long(line, cells, column, value, most):
+                return checked  # rejected: its person stays as stored
         checked.record = record
         return checked
+
+    def _too_long(self, line: int, cells: list[str], column: int, value: str, most: int) -> bool:
+        """Reject the row when ``value`` is longer than the register holds."""
+        if len(value) <= most:
+            return False
+        shown = value if len(value) <= _SHOWN else value[:_SHOWN] + "…"
+        reason = f"ligne rejetée : texte trop long ({len(value)} caractères, au plus {most})"
+        self._reject(line, self.columns.header(column), shown, reason, cells)
+        return True
 
     def _by_id(self, line: int, cells: list[str]) -> CheckedRow | None:
         """A rejected row without a last name still names the person of its id (who then

@@ -57,6 +57,8 @@ class PartJob:
     rows_file: Path
     rejects_file: Path
     delimiter: str
+    #: how messages name the file (see :attr:`RegisterFile.name`)
+    name: str = ""
 
 
 @dataclass(slots=True)
@@ -79,7 +81,7 @@ def check_part(job: PartJob, progress: Callable[[int], None] | None = None) -> P
     read = rejected = named = 0
     try:
         with _opened(job) as rows, _fewer_collections():
-            columns = ColumnMap.build(job.headers, source=job.path, mapping=job.fields)
+            columns = ColumnMap.build(job.headers, source=job.name or job.path, mapping=job.fields)
             checker = RowChecker(columns, today=job.today, report=log.add)
             add = writer.add
             for line, cells in rows:
@@ -118,9 +120,9 @@ def check_part(job: PartJob, progress: Callable[[int], None] | None = None) -> P
 @contextmanager
 def _opened(job: PartJob) -> Iterator[Iterator[tuple[int, list[str]]]]:
     if job.layout is None or job.part is None:
-        register = open_register(job.path)
+        register = open_register(job.path, name=job.name)
     else:
-        register = open_csv_part(job.path, job.layout, job.part, job.headers)
+        register = open_csv_part(job.path, job.layout, job.part, job.headers, name=job.name)
     with register:
         yield register.rows()
 

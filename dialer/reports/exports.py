@@ -5,13 +5,12 @@ CSV: UTF-8 with a byte-order mark and ``;`` as separator, decimal comma, dates a
 a French locale) open with a double click, accents and columns right. XLSX (openpyxl): one
 sheet per table, numbers as numbers, dates as dates (local time).
 
-Cells that a spreadsheet would run as a formula (``=…``, ``@…``, ``+``/``-`` followed by
-something else than a digit) are written as text: a register's content must not execute.
+No cell of a CSV can run as a formula (:mod:`dialer.csv_output`); in the XLSX, text is
+always stored as text (never a formula).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from datetime import datetime
@@ -21,19 +20,12 @@ from zoneinfo import ZoneInfo
 import openpyxl  # type: ignore[import-untyped]  # no stubs (types-openpyxl not installed)
 from openpyxl.styles import Font  # type: ignore[import-untyped]
 
+from dialer.csv_output import csv_writer
 from dialer.reports.tables import Cell, Table, local_time
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BOM = "\ufeff"
-
-
-def looks_like_formula(text: str) -> bool:
-    if not text:
-        return False
-    if text[0] in "=@\t\r":
-        return True
-    return text[0] in "+-" and len(text) > 1 and not (text[1].isdigit() or text[1] == " ")
 
 
 def csv_cell(value: Cell, zone: ZoneInfo) -> str:
@@ -47,14 +39,14 @@ def csv_cell(value: Cell, zone: ZoneInfo) -> str:
         return str(value)
     if isinstance(value, float | Decimal):
         return str(value).replace(".", ",")
-    return "'" + value if looks_like_formula(value) else value
+    return value
 
 
 def csv_text(table: Table, zone: ZoneInfo) -> str:
     """The table as CSV text, BOM first (encode it as UTF-8)."""
     buffer = io.StringIO()
     buffer.write(BOM)
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = csv_writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(table.headers)
     for row in table.rows:
         writer.writerow([csv_cell(value, zone) for value in row])

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from dialer.core.billing import Bill
 from dialer.core.labels import DMT_BUCKET_LABELS, ISSUE_LABELS
+from dialer.core.phones import spreadsheet_number
 from dialer.reports.service import Report
 
 Cell = str | int | float | Decimal | datetime | None
@@ -152,11 +153,14 @@ def follow_up(report: Report) -> Table:
             line.person.external_id,
             line.person.full_address,
             line.person.district or "",
-            " / ".join(line.person.phones),
+            " / ".join(spreadsheet_number(number) for number in line.person.phones),
             line.cycle,
             line.reason,
             len(line.attempts),
-            " | ".join(f"{local_time(t.at, zone)} {t.number} : {t.outcome}" for t in line.attempts),
+            " | ".join(
+                f"{local_time(t.at, zone)} {spreadsheet_number(t.number)} : {t.outcome}"
+                for t in line.attempts
+            ),
         )
         for line in report.figures.follow_up
     )

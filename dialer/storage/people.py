@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
@@ -15,6 +14,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import (
     CursorResult,
     Result,
+    String,
     bindparam,
     delete,
     insert,
@@ -23,6 +23,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import selectinload
 
 from dialer.core.phones import PhoneKind
@@ -195,39 +196,6 @@ class PersonRepository:
             raise NotFoundError(f"person {person_id}: no such person")
         return person
 
-    @asynccontextmanager
-    async def bulk_writes(self, *, many: bool = True) -> AsyncIterator[None]:
-        """Around an import's writes (``many``: a large share of the register; otherwise
-        the index is only checked at the end). On SQLite the index of numbers is dropped
-        meanwhile and built again at the end (also on error): each batch of random numbers
-        would otherwise rewrite most of that index's pages into the WAL (building it again
-        takes about 3.5 s for a million people). Nothing else looks numbers up by value. A
-        process killed meanwhile leaves the index missing until the next import
-        (:meth:`ensure_indexes`).
-        PostgreSQL: as is."""
-        if await self.dialect() != "sqlite":
-            yield
-            return
-        if not many:
-            try:
-                yield
-            finally:
-                await self.ensure_indexes()
-            return
-        async with transaction(self._sessions) as session:
-            await session.execute(text(f"DROP INDEX IF EXISTS {_NUMBER_INDEX}"))
-        try:
-            yield
-        finally:
-            await self.ensure_indexes()
-
-    async def ensure_indexes(self) -> None:
-        """Build the index of numbers when missing (see :meth:`bulk_writes`)."""
-        async with transaction(self._sessions) as session:
-            await session.execute(
-                text(f"CREATE INDEX IF NOT EXISTS {_NUMBER_INDEX} ON phone_numbers (e164)")
-            )
-
     async def dialect(self) -> str:
         """The database's dialect name (``sqlite``, ``postgresql``)."""
         async with transaction(self._sessions) as session:
@@ -249,99 +217,140 @@ class PersonRepository:
 
     async def write_encoded(self, batch: EncodedBatch) -> None:
         """:meth:`write_batch` of a batch already encoded by :func:`encode_batch` (which
-        may run in another process).
-
-        Bulk path: statements compiled once per dialect and run with the driver's
-        ``executemany`` on values encoded beforehand (SQLAlchemy's per-value type
-        processing costs about 100 µs a person, ten times the insert itself)."""
+        may run in another process)."""
         if not batch.added and not batch.changed:
             return
         async with transaction(self._sessions) as session:
-            connection = await session.connection()
-            if connection.dialect.name != batch.dialect:
-                raise StorageError(
-                    f"batch encoded for {batch.dialect}, database is {connection.dialect.name}"
-                )
-            bulk = _bulk_statements(connection.dialect)
-            if batch.added:
-                await connection.exec_driver_sql(
-                    bulk.insert_person.sql, bulk.insert_person.rows(batch.added)
-                )
-            if batch.changed:
-                await connection.exec_driver_sql(
-                    bulk.update_person.sql, bulk.update_person.rows(batch.changed)
-                )
-            keys = [row[0] for row in batch.added] + [row[0] for row in batch.changed]
-            ids: dict[str, int] = {}
-            for chunk in _chunks(keys):
-                found = await session.execute(
-                    select(_PERSONS.c.external_id, _PERSONS.c.id).where(
-                        _PERSONS.c.external_id.in_(chunk)
-                    )
-                )
-                ids.update(found.all())
-            changed_ids = [ids[row[0]] for row in batch.changed]
-            for id_chunk in _chunks(changed_ids):
-                await session.execute(delete(_PHONES).where(_PHONES.c.person_id.in_(id_chunk)))
-            not_shared = batch.not_shared
-            phone_rows = bulk.insert_phone.rows(
-                (ids[key], position, e164, kind, not_shared)
-                for key, phones in zip(keys, batch.phones, strict=True)
-                for position, (e164, kind) in enumerate(phones)
-            )
-            if phone_rows:
-                await connection.exec_driver_sql(bulk.insert_phone.sql, phone_rows)
+            await write_encoded(await session.connection(), batch)
 
     async def remove(self, external_ids: Iterable[str], *, now: datetime) -> int:
         """Take these people off the register (``removed_at``); nothing is deleted."""
-        done = 0
-        for chunk in _chunks(list(external_ids)):
-            async with transaction(self._sessions) as session:
-                result = await session.execute(
-                    update(_PERSONS)
-                    .where(_PERSONS.c.external_id.in_(chunk))
-                    .where(_PERSONS.c.removed_at.is_(None))
-                    .values(removed_at=now, updated_at=now)
-                )
-                done += _rowcount(result)
-        return done
+        async with transaction(self._sessions) as session:
+            return await remove_people(await session.connection(), external_ids, now=now)
 
     async def flag_shared_numbers(self) -> int:
         """Set ``shared_with_other_person`` on every number that another person still on
-        the register has too, clear it elsewhere; return the number of rows changed.
-
-        The numbers held twice are found on the number index alone (no row read), and only
-        their rows are looked at: a million people in about 3 s, where a correlated
-        ``EXISTS`` on every number took 11 s. ``shared_numbers`` keeps, for each number
-        held twice, the lowest and highest id of the people on the register who have it."""
-        others = (
-            "EXISTS (SELECT 1 FROM shared_numbers s WHERE s.e164 = phone_numbers.e164 "
-            "AND (s.low != phone_numbers.person_id OR s.high != phone_numbers.person_id))"
-        )
+        the register has too, clear it elsewhere; return the number of rows changed."""
         async with transaction(self._sessions) as session:
-            await session.execute(
-                text(
-                    "CREATE TEMP TABLE shared_numbers (e164 VARCHAR(20), low INTEGER, high INTEGER)"
-                )
-            )
-            await session.execute(
-                text(
-                    "INSERT INTO shared_numbers SELECT n.e164, min(p.id), max(p.id) "
-                    "FROM (SELECT e164 FROM phone_numbers GROUP BY e164 HAVING count(*) > 1) c "
-                    "JOIN phone_numbers n ON n.e164 = c.e164 "
-                    "JOIN persons p ON p.id = n.person_id "
-                    "WHERE p.removed_at IS NULL GROUP BY n.e164"
-                )
-            )
-            await session.execute(text("CREATE INDEX ix_shared_numbers ON shared_numbers (e164)"))
-            result = await session.execute(
-                text(
-                    f"UPDATE phone_numbers SET shared_with_other_person = {others} "  # noqa: S608
-                    f"WHERE shared_with_other_person != {others}"  # (a constant, no value)
-                )
-            )
-            await session.execute(text("DROP TABLE shared_numbers"))
-        return _rowcount(result)
+            return await flag_shared_numbers(await session.connection())
+
+
+def person_field_lengths() -> dict[str, int]:
+    """The most characters each text column of a person holds, as the table defines it
+    (the one source of truth: an import checks its rows against it)."""
+    return {
+        column.name: column.type.length
+        for column in _PERSONS.columns
+        if isinstance(column.type, String) and column.type.length is not None
+    }
+
+
+# ---- what an import writes, on the caller's connection (inside its transaction) --------
+async def write_encoded(connection: AsyncConnection, batch: EncodedBatch) -> None:
+    """Insert ``batch.added``, overwrite ``batch.changed`` (matched by external id, put
+    back on the register if they had been removed) and replace their numbers.
+
+    Bulk path: statements compiled once per dialect and run with the driver's
+    ``executemany`` on values encoded beforehand (SQLAlchemy's per-value type processing
+    costs about 100 µs a person, ten times the insert itself)."""
+    if not batch.added and not batch.changed:
+        return
+    if connection.dialect.name != batch.dialect:
+        raise StorageError(
+            f"batch encoded for {batch.dialect}, database is {connection.dialect.name}"
+        )
+    bulk = _bulk_statements(connection.dialect)
+    if batch.added:
+        await connection.exec_driver_sql(
+            bulk.insert_person.sql, bulk.insert_person.rows(batch.added)
+        )
+    if batch.changed:
+        await connection.exec_driver_sql(
+            bulk.update_person.sql, bulk.update_person.rows(batch.changed)
+        )
+    keys = [row[0] for row in batch.added] + [row[0] for row in batch.changed]
+    ids: dict[str, int] = {}
+    for chunk in _chunks(keys):
+        found = await connection.execute(
+            select(_PERSONS.c.external_id, _PERSONS.c.id).where(_PERSONS.c.external_id.in_(chunk))
+        )
+        ids.update((str(key), int(number)) for key, number in found)
+    changed_ids = [ids[row[0]] for row in batch.changed]
+    for id_chunk in _chunks(changed_ids):
+        await connection.execute(delete(_PHONES).where(_PHONES.c.person_id.in_(id_chunk)))
+    not_shared = batch.not_shared
+    phone_rows = bulk.insert_phone.rows(
+        (ids[key], position, e164, kind, not_shared)
+        for key, phones in zip(keys, batch.phones, strict=True)
+        for position, (e164, kind) in enumerate(phones)
+    )
+    if phone_rows:
+        await connection.exec_driver_sql(bulk.insert_phone.sql, phone_rows)
+
+
+async def remove_people(
+    connection: AsyncConnection, external_ids: Iterable[str], *, now: datetime
+) -> int:
+    """Take these people off the register (``removed_at``); how many were on it."""
+    done = 0
+    for chunk in _chunks(list(external_ids)):
+        result = await connection.execute(
+            update(_PERSONS)
+            .where(_PERSONS.c.external_id.in_(chunk))
+            .where(_PERSONS.c.removed_at.is_(None))
+            .values(removed_at=now, updated_at=now)
+        )
+        done += _rowcount(result)
+    return done
+
+
+async def drop_number_index(connection: AsyncConnection) -> None:
+    """Before writing a large share of a SQLite register: each batch of random numbers
+    would otherwise rewrite most of the index's pages (building it again at the end,
+    :func:`create_number_index`, takes about 3.5 s for a million people). Nothing else
+    looks numbers up by value. Inside the import's transaction: rolled back with it."""
+    await connection.execute(text(f"DROP INDEX IF EXISTS {_NUMBER_INDEX}"))
+
+
+async def create_number_index(connection: AsyncConnection) -> None:
+    await connection.execute(
+        text(f"CREATE INDEX IF NOT EXISTS {_NUMBER_INDEX} ON phone_numbers (e164)")
+    )
+
+
+async def flag_shared_numbers(connection: AsyncConnection) -> int:
+    """Set ``shared_with_other_person`` on every number that another person still on the
+    register has too, clear it elsewhere; return the number of rows changed.
+
+    The numbers held twice are found on the number index alone (no row read), and only
+    their rows are looked at: a million people in about 3 s, where a correlated ``EXISTS``
+    on every number took 11 s. ``shared_numbers`` keeps, for each number held twice, the
+    lowest and highest id of the people on the register who have it."""
+    others = (
+        "EXISTS (SELECT 1 FROM shared_numbers s WHERE s.e164 = phone_numbers.e164 "
+        "AND (s.low != phone_numbers.person_id OR s.high != phone_numbers.person_id))"
+    )
+    await connection.execute(
+        text("CREATE TEMP TABLE shared_numbers (e164 VARCHAR(20), low INTEGER, high INTEGER)")
+    )
+    await connection.execute(
+        text(
+            "INSERT INTO shared_numbers SELECT n.e164, min(p.id), max(p.id) "
+            "FROM (SELECT e164 FROM phone_numbers GROUP BY e164 HAVING count(*) > 1) c "
+            "JOIN phone_numbers n ON n.e164 = c.e164 "
+            "JOIN persons p ON p.id = n.person_id "
+            "WHERE p.removed_at IS NULL GROUP BY n.e164"
+        )
+    )
+    await connection.execute(text("CREATE INDEX ix_shared_numbers ON shared_numbers (e164)"))
+    result = await connection.execute(
+        text(
+            f"UPDATE phone_numbers SET shared_with_other_person = {others} "  # noqa: S608
+            f"WHERE shared_with_other_person != {others}"  # (a constant, no value)
+        )
+    )
+    await connection.execute(text("DROP TABLE shared_numbers"))
+    return _rowcount(result)
 
 
 #: what an import writes of a person: their fields, and on the register since now

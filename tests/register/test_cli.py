@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from bench import hostile_files as hostile
 from dialer.cli import cli
 from dialer.errors import InputError, exit_code
 from tests.register.test_importer import ROWS, write_csv
@@ -76,3 +80,59 @@ def test_the_import_command_reports_and_writes_the_rejects(
     )  # fmt: skip
     assert refused.returncode == exit_code(InputError("")), refused.stderr
     assert f"erreur : {broken} : colonne obligatoire introuvable" in refused.stderr
+
+
+def test_a_broken_workbook_is_refused_with_its_part_named_and_nothing_written(
+    tmp_path: Path,
+) -> None:
+    """A shared string the sheet points to is missing: exit 65, the file and the part
+    named, the database left empty."""
+    path = hostile.workbook(
+        tmp_path / "registre.xlsx",
+        hostile.sheet(
+            hostile.row(1, hostile.HEADER)
+            + hostile.row(2, ["D1", "Dupont", "Jeanne", "01 45 67 89 10"])
+            + '<row r="3"><c r="B3" t="s"><v>12</v></c></row>'
+        ),
+        hostile.strings(["Martin"]),
+    )
+    url = f"sqlite+aiosqlite:///{tmp_path / 'dialer.db'}"
+    refused = subprocess.run(
+        [sys.executable, "-c", "from dialer.cli import main; main()", "register", "import",
+         str(path)],
+        capture_output=True, text=True, check=False,
+        env=os.environ | {"PYTHONPATH": ROOT, "DIALER_DATABASE_URL": url},
+    )  # fmt: skip
+    assert refused.returncode == exit_code(InputError("")), refused.stderr
+    assert (
+        f"erreur : {path} : classeur XLSX illisible : partie xl/worksheets/sheet1.xml, "
+        "cellule B3 : chaîne partagée n° 12 absente de xl/sharedStrings.xml (1 chaîne)"
+    ) in refused.stderr
+    assert "Traceback" not in refused.stderr
+    people = sqlite3.connect(tmp_path / "dialer.db").execute("SELECT count(*) FROM persons")
+    assert people.fetchone() == (0,)
+
+
+def test_the_rejects_file_holds_no_formula(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A register's rejected rows go back to the office as a CSV: text that a spreadsheet
+    would run comes out with a quote before it."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DIALER_CONFIG", raising=False)
+    monkeypatch.setenv("DIALER_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'dialer.db'}")
+    path = tmp_path / "registre.csv"
+    path.write_text(
+        "N° dossier;Nom;Prénom;Téléphone\r\n"
+        "D1;Dupont;Jeanne;01 45 67 89 10\r\n"
+        "D2;=HYPERLINK(\"http://x\");@SUM(1+1);+1+cmd|' /C calc'!A0\r\n"
+        "D3;   =1+1;-2+3;n/a\r\n",
+        encoding="utf-8",
+    )
+    done = CliRunner().invoke(cli, ["register", "import", str(path)])
+    assert done.exit_code == 0, done.output
+    rejects = (tmp_path / "registre-rejets.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(rejects), delimiter=";"))
+    assert [row[:1] + row[4:] for row in rows[1:]] == [
+        ["3", "D2", '\'=HYPERLINK("http://x")', "'@SUM(1+1)", "'+1+cmd|' /C calc'!A0"],
+        ["4", "D3", "'=1+1", "'-2+3", "n/a"],
+    ]
+    assert rows[1][2] == "'+1+cmd|' /C calc'!A0"  # the value column too
