@@ -25,6 +25,7 @@ from dialer.storage import (  # noqa: F401 - their tables join Base
     account_rows,
     alert_rows,
     call_sheet_rows,
+    never_reached_rows,
     schedule,
     sip_accounts,
     team_rows,

@@ -11,6 +11,7 @@ from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CycleResult, Disposition
 from dialer.core.billing import IssueKind
 from dialer.core.campaigns import CampaignState
+from dialer.core.never_reached import NeverReachedReason
 from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing_settings import PacingMode
 from dialer.core.phones import PhoneKind
@@ -62,6 +63,24 @@ DONE_REASON_LABELS: dict[DoneReason, str] = {
     DoneReason.NO_VALID_NUMBER: "aucun numéro valide",
     DoneReason.DEADLINE_REACHED: "échéance du cycle atteinte",
 }
+
+#: why a person is on a cycle's never-reached list (see :func:`never_reached_text`)
+NEVER_REACHED_REASON_LABELS: dict[NeverReachedReason, str] = {
+    NeverReachedReason.ATTEMPTS_EXHAUSTED: "tentatives épuisées",
+    NeverReachedReason.DEADLINE_AFTER_ATTEMPTS: "échéance du cycle atteinte",
+    NeverReachedReason.NO_CAPACITY: "jamais appelé faute de capacité",
+    NeverReachedReason.NO_VALID_NUMBER: "aucun numéro valide",
+}
+
+
+def never_reached_text(reason: NeverReachedReason, attempts: int) -> str:
+    """``échéance du cycle atteinte après 2 tentatives``: the reason with its count."""
+    label = NEVER_REACHED_REASON_LABELS[reason]
+    if reason is NeverReachedReason.NO_CAPACITY:
+        return label
+    plural = "s" if attempts > 1 else ""
+    return f"{label} après {attempts} tentative{plural}"
+
 
 #: the agent's states, as the screens show them
 AGENT_STATE_LABELS: dict[AgentState, str] = {
