@@ -11,7 +11,8 @@ from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CycleResult, Disposition
 from dialer.core.billing import IssueKind
 from dialer.core.campaigns import CampaignState
-from dialer.core.never_reached import NeverReachedReason
+from dialer.core.cycles import NeverReachedReason
+from dialer.core.episodes import AlertKind
 from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing_settings import PacingMode
 from dialer.core.phones import PhoneKind
@@ -64,23 +65,35 @@ DONE_REASON_LABELS: dict[DoneReason, str] = {
     DoneReason.DEADLINE_REACHED: "échéance du cycle atteinte",
 }
 
-#: why a person is on a cycle's never-reached list (see :func:`never_reached_text`)
+#: why a person is on a cycle's never-reached list (``core.cycles``; see
+#: :func:`never_reached_text`)
 NEVER_REACHED_REASON_LABELS: dict[NeverReachedReason, str] = {
     NeverReachedReason.ATTEMPTS_EXHAUSTED: "tentatives épuisées",
-    NeverReachedReason.DEADLINE_AFTER_ATTEMPTS: "échéance du cycle atteinte",
-    NeverReachedReason.NO_CAPACITY: "jamais appelé faute de capacité",
-    NeverReachedReason.NO_VALID_NUMBER: "aucun numéro valide",
+    NeverReachedReason.DEADLINE_REACHED: "échéance du cycle atteinte",
+    NeverReachedReason.NEVER_ATTEMPTED: "jamais appelé faute de capacité",
 }
 
+#: a person on the never-reached list because no number of the register reaches them
+NO_VALID_NUMBER_TEXT = "aucun numéro valide"
 
-def never_reached_text(reason: NeverReachedReason, attempts: int) -> str:
-    """``échéance du cycle atteinte après 2 tentatives``: the reason with its count."""
-    label = NEVER_REACHED_REASON_LABELS[reason]
-    if reason is NeverReachedReason.NO_CAPACITY:
-        return label
+
+def never_reached_text(reason: NeverReachedReason | None, attempts: int) -> str:
+    """``échéance du cycle atteinte après 2 tentatives``: why a person is on the list, with
+    the count of the cycle's attempts; ``reason`` None: no valid number (a wrong number)."""
+    if reason is NeverReachedReason.NEVER_ATTEMPTED:
+        return NEVER_REACHED_REASON_LABELS[reason]
+    label = NO_VALID_NUMBER_TEXT if reason is None else NEVER_REACHED_REASON_LABELS[reason]
     plural = "s" if attempts > 1 else ""
     return f"{label} après {attempts} tentative{plural}"
 
+#: the kinds of alert episode
+ALERT_KIND_LABELS: dict[AlertKind, str] = {
+    AlertKind.HEATWAVE: "Canicule",
+    AlertKind.COLD_SPELL: "Grand froid",
+    AlertKind.EPIDEMIC: "Épidémie",
+    AlertKind.FLOOD: "Inondation",
+    AlertKind.OTHER: "Autre",
+}
 
 #: the agent's states, as the screens show them
 AGENT_STATE_LABELS: dict[AgentState, str] = {
