@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from dialer.storage.alert_rows import Alert, AlertDelivery
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Person
+from dialer.storage.schedule import CycleMember
 
 
 async def person_by_external_id(sessions: SessionFactory, external_id: str) -> Person | None:
@@ -58,5 +59,16 @@ async def deliveries_of_alert(sessions: SessionFactory, alert_id: int) -> list[A
                 select(AlertDelivery)
                 .where(AlertDelivery.alert_id == alert_id)
                 .order_by(AlertDelivery.id)
+            )
+        )
+
+
+async def members_of_cycle(sessions: SessionFactory, cycle_id: int) -> list[CycleMember]:
+    async with transaction(sessions) as session:
+        return list(
+            await session.scalars(
+                select(CycleMember)
+                .where(CycleMember.cycle_id == cycle_id)
+                .order_by(CycleMember.person_id)
             )
         )

@@ -4,7 +4,7 @@ its alert becomes optional). Cycles closed before this migration are marked publ
 nobody on their list: their people were never sent, and are not sent now.
 
 Revision ID: 0014
-Revises: 0007
+Revises: 0013
 Create Date: 2026-12-06
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0007"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -63,12 +63,11 @@ def upgrade() -> None:
             _enum(
                 "neverreachedreason",
                 "attempts_exhausted",
-                "deadline_after_attempts",
-                "no_capacity",
-                "no_valid_number",
-                length=30,
+                "deadline_reached",
+                "never_attempted",
+                length=20,
             ),
-            nullable=False,
+            nullable=True,
         ),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("trace", sa.JSON(), nullable=False),

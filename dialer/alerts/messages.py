@@ -230,7 +230,7 @@ def list_webhook_body(job: ListDeliveryJob, *, inbox_url: str) -> dict[str, Any]
             {
                 "person": person_document(line.person),
                 "result": line.entry.result.value,
-                "reason": line.entry.reason.value,
+                "reason": line.entry.reason.value if line.entry.reason else "no_valid_number",
                 "reason_label": line_reason(line),
                 "attempts": [step.document() for step in trace_steps(line.entry)],
             }

@@ -4,7 +4,9 @@ The alert dispatcher runs :meth:`NeverReachedPublisher.publish_due` before sendi
 outbox: every closed cycle whose list is not published yet gets one, in one transaction
 (the list, one entry per person and team, one outbox message per team channel), then the
 outbox delivers it like an alert (e-mail, webhook, retried until sent). A cycle is
-published once, whichever controller sees it closed first, and also after a restart.
+published once, whichever controller sees it closed first, and also after a restart; it
+waits for the calls still in progress at the close (30 minutes at most), whose people get
+their result when the call ends.
 
 A never-reached person needs a visit: they are routed as a *social* need (isolation, wish
 for a visit) by their district, with :func:`~dialer.alerts.routing.route`, like an alert;
@@ -20,7 +22,7 @@ from datetime import datetime
 
 from dialer.alerts.raising import scope_of, team_deliveries
 from dialer.alerts.routing import route
-from dialer.core.never_reached import never_reached_reason
+from dialer.core.never_reached import listed_reason
 from dialer.core.questionnaire import Need
 from dialer.storage.alerts import NewDelivery, TeamRecord, TeamRepository
 from dialer.storage.database import SessionFactory
@@ -41,7 +43,9 @@ def plan_list(
     by_id = {record.team.id: record for record in teams}
     entries: list[NewEntry] = []
     for candidate in candidates:
-        reason = never_reached_reason(candidate.result, candidate.note, len(candidate.trace))
+        reason = listed_reason(
+            candidate.result, candidate.reason, candidate.note, len(candidate.trace)
+        )
         decision = route(VISIT_NEED.value, candidate.district, scopes)
         for team_id in decision.team_ids or (None,):
             entries.append(
@@ -64,7 +68,7 @@ class NeverReachedPublisher:
     async def publish_due(self, now: datetime) -> int:
         """Publish the list of every closed cycle not published yet; how many were."""
         done = 0
-        for cycle_id in await self._lists.unpublished_cycles():
+        for cycle_id in await self._lists.unpublished_cycles(now):
             candidates = await self._lists.candidates(cycle_id)
             entries, deliveries = plan_list(candidates, await self._teams.list_all())
             published = await self._lists.publish(cycle_id, entries, deliveries, now=now)

@@ -80,11 +80,12 @@ NO_VALID_NUMBER_TEXT = "aucun numéro valide"
 def never_reached_text(reason: NeverReachedReason | None, attempts: int) -> str:
     """``échéance du cycle atteinte après 2 tentatives``: why a person is on the list, with
     the count of the cycle's attempts; ``reason`` None: no valid number (a wrong number)."""
-    if reason is NeverReachedReason.NEVER_ATTEMPTED:
-        return NEVER_REACHED_REASON_LABELS[reason]
     label = NO_VALID_NUMBER_TEXT if reason is None else NEVER_REACHED_REASON_LABELS[reason]
+    if attempts == 0:
+        return label
     plural = "s" if attempts > 1 else ""
     return f"{label} après {attempts} tentative{plural}"
+
 
 #: the kinds of alert episode
 ALERT_KIND_LABELS: dict[AlertKind, str] = {

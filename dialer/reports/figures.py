@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from dialer.core.attempts import CycleResult
 from dialer.core.handling_time import CallTiming, HandlingStats, summarize
 from dialer.core.labels import CYCLE_RESULT_LABELS, OUTCOME_LABELS, never_reached_text
-from dialer.core.never_reached import FIELD_VISIT_RESULTS, never_reached_reason
+from dialer.core.never_reached import FIELD_VISIT_RESULTS, listed_reason
 from dialer.core.outcomes import CallOutcome
 from dialer.core.windows import PARIS
 from dialer.storage.report_rows import AttemptRow, PersonRow, ReportRows
@@ -278,7 +278,7 @@ def follow_up_list(rows: ReportRows) -> tuple[FollowUpLine, ...]:
         traces = tuple(
             sorted(attempts[(result.cycle_id, result.person_id)], key=lambda t: (t.at, t.id))
         )
-        why = never_reached_reason(result.result, result.note, len(traces))
+        why = listed_reason(result.result, result.reason, result.note, len(traces))
         reason = f"{CYCLE_RESULT_LABELS[result.result]} : {never_reached_text(why, len(traces))}"
         lines.append(FollowUpLine(person, numbers[result.cycle_id], result.result, reason, traces))
     lines.sort(key=lambda f: (f.person.last_name, f.person.first_name, f.person.id, f.cycle))

@@ -7,22 +7,27 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from dialer.core.attempts import CycleResult
-from dialer.core.never_reached import FIELD_VISIT_RESULTS, NeverReachedReason
+from dialer.core.cycles import NeverReachedReason
+from dialer.core.never_reached import FIELD_VISIT_RESULTS
 from dialer.core.outcomes import CallOutcome
-from dialer.errors import ConflictError
+from dialer.errors import ConflictError, NotFoundError
 from dialer.storage.alert_rows import AlertDelivery, DeliveryReason, DeliveryState
 from dialer.storage.alerts import NewDelivery
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Attempt, Campaign, Cycle, CycleResultRow, Person
 from dialer.storage.never_reached_rows import NeverReachedEntry, NeverReachedList
+from dialer.storage.schedule import CycleMember, MemberStatus
 from dialer.storage.team_rows import Team
+
+#: how long a closed cycle's list waits for the calls in progress at the close
+SETTLE_LIMIT = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,8 @@ class Candidate:
     person_id: int
     district: str | None
     result: CycleResult
+    #: the reason recorded with the result, and its note (see ``listed_reason``)
+    reason: NeverReachedReason | None
     note: str
     trace: tuple[TraceStep, ...]
 
@@ -58,7 +65,7 @@ class NewEntry:
     person_id: int
     team_id: int | None
     result: CycleResult
-    reason: NeverReachedReason
+    reason: NeverReachedReason | None
     trace: tuple[TraceStep, ...]
 
 
@@ -117,15 +124,24 @@ class NeverReachedRepository:
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
 
-    async def unpublished_cycles(self, *, limit: int = 20) -> list[int]:
-        """Closed cycles whose list is not published yet, oldest close first."""
+    async def unpublished_cycles(
+        self, now: datetime, *, settle_limit: timedelta = SETTLE_LIMIT, limit: int = 20
+    ) -> list[int]:
+        """Closed cycles whose list is not published yet and is complete, oldest close
+        first. Calls in progress at the close (a person in a call, or waiting for the
+        agent's disposition) decide their person's result when they end: the list waits
+        for them, ``settle_limit`` at most after the close."""
         published = select(NeverReachedList.cycle_id)
+        unsettled = select(CycleMember.cycle_id).where(
+            CycleMember.status.in_((MemberStatus.IN_CALL, MemberStatus.WRAP_UP))
+        )
         async with transaction(self._sessions) as session:
             return list(
                 await session.scalars(
                     select(Cycle.id)
                     .where(Cycle.closed_at.is_not(None))
                     .where(Cycle.id.not_in(published))
+                    .where(Cycle.id.not_in(unsettled) | (Cycle.closed_at <= now - settle_limit))
                     .order_by(Cycle.closed_at, Cycle.id)
                     .limit(limit)
                 )
@@ -159,6 +175,7 @@ class NeverReachedRepository:
                 person_id=result.person_id,
                 district=district,
                 result=result.result,
+                reason=result.never_reached_reason,
                 note=result.note,
                 trace=tuple(traces[result.person_id]),
             )
@@ -240,6 +257,21 @@ class NeverReachedRepository:
                 )
             )
             return [await _team_list(session, list_id, where) for list_id in list_ids]
+
+    async def team_list(self, list_id: int, team_id: int | None) -> TeamList:
+        """One list as team ``team_id`` sees it. :class:`NotFoundError` when the team has
+        nobody on it (another team's list is not shown)."""
+        where = (
+            NeverReachedEntry.team_id.is_(None)
+            if team_id is None
+            else NeverReachedEntry.team_id == team_id
+        )
+        async with transaction(self._sessions) as session:
+            if await session.get(NeverReachedList, list_id) is not None:
+                found = await _team_list(session, list_id, where)
+                if found.lines:
+                    return found
+        raise NotFoundError(f"liste de personnes jamais jointes {list_id} inconnue")
 
     async def due(self, now: datetime, *, limit: int = 20) -> list[ListDeliveryJob]:
         """Pending list deliveries whose next try is due, oldest first."""

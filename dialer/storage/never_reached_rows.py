@@ -16,7 +16,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dialer.core.attempts import CycleResult
-from dialer.core.never_reached import NeverReachedReason
+from dialer.core.cycles import NeverReachedReason
 from dialer.storage.models import Base, stored_enum
 
 
@@ -50,7 +50,8 @@ class NeverReachedEntry(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     result: Mapped[CycleResult] = mapped_column(stored_enum(CycleResult))
-    reason: Mapped[NeverReachedReason] = mapped_column(stored_enum(NeverReachedReason, 30))
+    #: None: no valid number (a wrong number)
+    reason: Mapped[NeverReachedReason | None] = mapped_column(stored_enum(NeverReachedReason, 20))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     #: every attempt of the cycle, oldest first: [{at, number, outcome}]
     trace: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

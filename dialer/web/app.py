@@ -47,6 +47,7 @@ from dialer.storage.alerts import AlertRepository, TeamRepository
 from dialer.storage.api_tokens import ApiTokenRepository
 from dialer.storage.audit import AuditLog
 from dialer.storage.database import SessionFactory
+from dialer.storage.never_reached import NeverReachedRepository
 from dialer.web import (
     admin,
     agent_screen,
@@ -137,6 +138,7 @@ def create_app(
         accounts=AccountRepository(sessions),
         teams=TeamRepository(sessions),
         alerts=AlertRepository(sessions),
+        never_reached=NeverReachedRepository(sessions),
         templates=templates,
         sip=sip,
         dispatcher=dispatcher,

@@ -22,6 +22,7 @@ from dialer.questionnaire_files import QuestionnaireCatalog
 from dialer.storage.accounts import AccountRepository
 from dialer.storage.alerts import AlertRepository, TeamRepository
 from dialer.storage.database import SessionFactory
+from dialer.storage.never_reached import NeverReachedRepository
 from dialer.web.auth import (
     CSRF_HEADER,
     Authenticator,
@@ -49,6 +50,7 @@ class WebService:
     accounts: AccountRepository
     teams: TeamRepository
     alerts: AlertRepository
+    never_reached: NeverReachedRepository
     templates: Jinja2Templates
     sip: SipAccess | None
     dispatcher: AlertDispatcher | None
