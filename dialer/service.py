@@ -2,9 +2,10 @@
 
 The database (migrated), the telephony node, the agents' screens, the dialing engine
 (always running, campaign or not) with its campaign control (which re-attaches a campaign
-left running or paused, or the one named), the alert dispatcher and the web application
-with the REST API, served by uvicorn. :func:`running_service` is also what the demo and
-the end-to-end tests use, so they exercise the same wiring as production.
+left running or paused, or the one named), the cycle keeper of the alert episodes (closes
+each cycle at its deadline and opens the next, by itself), the alert dispatcher and the
+web application with the REST API, served by uvicorn. :func:`running_service` is also
+what the demo and the end-to-end tests use, so they exercise the same wiring as production.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dialer.alerts.channels import EmailChannel, SmtpConfig, WebhookChannel
 from dialer.alerts.dispatcher import AlertDispatcher
 from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.campaigns.control import CampaignControl
+from dialer.campaigns.episodes import EpisodeControl
 from dialer.clock import utcnow
 from dialer.engine.engine import DialingEngine
 from dialer.errors import ConfigurationError
@@ -61,6 +63,7 @@ class Service:
     sessions: SessionFactory
     node: AsteriskNode
     control: CampaignControl
+    episodes: EpisodeControl
     engine: DialingEngine
     dispatcher: AlertDispatcher
     app: Starlette
@@ -99,9 +102,14 @@ async def running_service(
         screens=screens,
         tick_s=tick_s,
     )
-    control = CampaignControl(sessions, engine, caller_id=settings.dialing.caller_id)
+    control = CampaignControl(
+        sessions, engine, caller_id=settings.dialing.caller_id, cycles=settings.cycles
+    )
+    episodes = EpisodeControl(control, check_s=settings.cycles.check_s)
     await control.recover(campaign_id)
     await engine.start()
+    # cycles due while the service was down are closed and opened now, once
+    await episodes.start_keeping()
     smtp = settings.smtp
     dispatcher = AlertDispatcher(
         sessions,
@@ -131,6 +139,7 @@ async def running_service(
         screens=screens,
         dispatcher=dispatcher,
         control=control,
+        episodes=episodes,
         sip=SipAccess(host=web.sip_public_host, port=web.sip_tls_port),
         session_lifetime=timedelta(hours=web.session_lifetime_h),
         session_idle=timedelta(minutes=web.session_idle_min),
@@ -150,6 +159,7 @@ async def running_service(
             sessions,
             node,
             control,
+            episodes,
             engine,
             dispatcher,
             app,
@@ -159,6 +169,7 @@ async def running_service(
         server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
             await serving
+        await episodes.stop_keeping()
         await engine.stop()
         await dispatcher.stop()
         await node.stop()

@@ -12,12 +12,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from dialer.core.campaigns import CampaignKind
 from dialer.errors import InputError
 
 #: the plan levels (1 watch … 4 maximal mobilisation)
 LEVELS = range(1, 5)
+#: the level an alert starts at when none is given (« Démarrer depuis l'alerte »): the
+#: city's obligation (start within 4 h, cycles every 48 h) is for plan level 3
+DEFAULT_LEVEL = 3
 #: a district's name on the register, as typed
 MAX_DISTRICT_LENGTH = 100
 MAX_DISTRICTS = 100
@@ -93,3 +97,17 @@ class EpisodeView:
     @property
     def active(self) -> bool:
         return self.ended_at is None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind.value,
+            "level": self.level,
+            "districts": list(self.districts),
+            "started_at": self.started_at.isoformat(),
+            "started_by": self.started_by,
+            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
+            "ended_by": self.ended_by,
+            "campaign_id": self.campaign_id,
+            "active": self.active,
+        }

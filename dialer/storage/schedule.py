@@ -15,6 +15,7 @@ from enum import StrEnum
 from sqlalchemy import (
     ForeignKey,
     Index,
+    Insert,
     Integer,
     String,
     UniqueConstraint,
@@ -24,11 +25,21 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dialer.core.attempts import AttemptKind, AttemptState
+from dialer.errors import ConflictError
 from dialer.storage.database import SessionFactory, transaction
-from dialer.storage.models import Attempt, Base, Person, PhoneNumber, UtcDateTime, stored_enum
+from dialer.storage.models import (
+    Attempt,
+    Base,
+    Cycle,
+    Person,
+    PhoneNumber,
+    UtcDateTime,
+    stored_enum,
+)
 
 
 class MemberStatus(StrEnum):
@@ -204,10 +215,9 @@ class CycleSchedule:
         return int(value or 0)
 
 
-async def enrol_register(sessions: SessionFactory, cycle_id: int, *, due: datetime) -> int:
-    """Snapshot the active register into ``cycle_id``: every person not removed, at their
-    preferred number, due at ``due``. One ``INSERT … SELECT``: 10,500 people in well under
-    a second."""
+def _register_into(cycle_id: int, due: datetime) -> Insert:
+    """``INSERT … SELECT`` of the active register into ``cycle_id``: every person not
+    removed, at their preferred number, due at ``due``."""
     first = (
         select(PhoneNumber.person_id, func.min(PhoneNumber.position).label("position"))
         .group_by(PhoneNumber.person_id)
@@ -230,10 +240,51 @@ async def enrol_register(sessions: SessionFactory, cycle_id: int, *, due: dateti
         .where(Person.removed_at.is_(None))
     )
     columns = ["cycle_id", "person_id", "status", "next_due_at", "next_number", "next_kind"]
-    async with transaction(sessions) as session:
-        result = await session.execute(insert(CycleMember).from_select(columns, rows))
-        count = await session.scalar(
-            select(func.count()).select_from(CycleMember).where(CycleMember.cycle_id == cycle_id)
-        )
-    del result
+    return insert(CycleMember).from_select(columns, rows)
+
+
+async def _members(session: AsyncSession, cycle_id: int) -> int:
+    count = await session.scalar(
+        select(func.count()).select_from(CycleMember).where(CycleMember.cycle_id == cycle_id)
+    )
     return int(count or 0)
+
+
+async def enrol_register(sessions: SessionFactory, cycle_id: int, *, due: datetime) -> int:
+    """Snapshot the active register into ``cycle_id``: every person not removed, at their
+    preferred number, due at ``due``. One ``INSERT … SELECT``: 10,500 people in well under
+    a second."""
+    async with transaction(sessions) as session:
+        await session.execute(_register_into(cycle_id, due))
+        return await _members(session, cycle_id)
+
+
+async def open_cycle_with_register(
+    sessions: SessionFactory,
+    campaign_id: int,
+    *,
+    number: int,
+    started_at: datetime,
+    deadline: datetime,
+    due: datetime,
+) -> tuple[Cycle, int]:
+    """Open cycle ``number`` of the campaign with the register as it stands (people added
+    since the last cycle in, removed ones out), everyone due at ``due``: one transaction,
+    so a cycle never exists without its people. :class:`ConflictError` when cycle
+    ``number`` exists already (unique (campaign, number): another controller opened this
+    slot) or another cycle is still open. Returns the cycle and how many people it has."""
+    async with transaction(sessions) as session:
+        still_open = await session.scalar(
+            select(Cycle.number)
+            .where(Cycle.campaign_id == campaign_id)
+            .where(Cycle.closed_at.is_(None))
+        )
+        if still_open is not None:
+            raise ConflictError(f"campaign {campaign_id}: cycle {still_open} is still open")
+        cycle = Cycle(
+            campaign_id=campaign_id, number=number, started_at=started_at, deadline=deadline
+        )
+        session.add(cycle)
+        await session.flush()  # the unique (campaign, number) refuses a second opening here
+        await session.execute(_register_into(cycle.id, due))
+        return cycle, await _members(session, cycle.id)

@@ -34,6 +34,7 @@ from dialer.alerts.dispatcher import AlertDispatcher
 from dialer.alerts.messages import need_label
 from dialer.alerts.raising import AlertRaiser
 from dialer.campaigns.control import CampaignControl
+from dialer.campaigns.episodes import EpisodeControl
 from dialer.clock import utcnow
 from dialer.core.windows import PARIS
 from dialer.desk.call_sheets import CallSheets
@@ -109,6 +110,7 @@ def create_app(
     passwords: Passwords | None = None,
     zone: ZoneInfo = PARIS,
     control: CampaignControl | None = None,
+    episodes: EpisodeControl | None = None,
 ) -> Starlette:
     """The ASGI application. ``engine`` is the running :class:`DialingEngine` (or any
     object with its agent-facing methods), ``None`` when no campaign runs. Set
@@ -164,6 +166,7 @@ def create_app(
     app.state.steering = Steering(
         sessions=sessions,
         control=control,
+        episodes=episodes or (EpisodeControl(control) if control is not None else None),
         audit=control.audit if control is not None else AuditLog(sessions),
         tokens=ApiTokenRepository(sessions),
         passwords=service.auth.passwords,

@@ -146,6 +146,7 @@ def test_start_from_alert_then_steer_from_the_command_line(service: LiveService)
     assert service.audit_actions() == [
         ("agent.logout", "api:cli-superviseur"),
         ("campaign.pacing", "api:cli-superviseur"),
+        ("episode.start", "api:cli-superviseur"),  # « Démarrer depuis l'alerte »: an episode
         ("campaign.start_from_alert", "api:cli-superviseur"),
     ]
 
