@@ -1,4 +1,5 @@
-"""The dashboard follows the alert episode across its cycles (``/api/v1/dashboard``)."""
+"""The dashboard (``/api/v1/dashboard``) and the reports follow the alert episode across
+its cycles."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from dialer.storage import CycleRepository, SessionFactory
 from dialer.storage.episodes import EpisodeRepository
 from dialer.storage.schedule import CycleSchedule
 from dialer.testing import Clock
+from tests.report_scene import CYCLE1_START, build_scene
 from tests.web.conftest import log_in
 from tests.web.support import World
 from tests.web.test_dashboard import a_complete_call, run_campaign
@@ -76,3 +78,43 @@ async def test_the_dashboard_counts_the_episode_over_all_its_cycles(
     page = await client.get("/tableau-de-bord")
     assert "Épisode d'alerte n°" in page.text
     assert 'id="episode-jamais-joints" data-champ="episode.never_reached"' in page.text
+
+
+async def test_the_episode_report_pages(
+    client: httpx.AsyncClient, sessions: SessionFactory, world: World
+) -> None:
+    scene = await build_scene(sessions, people=12)
+    episodes = EpisodeRepository(sessions)
+    episode = await episodes.start(
+        kind=AlertKind.HEATWAVE,
+        level=3,
+        districts=(),
+        by="prefecture",
+        at=CYCLE1_START,
+        campaign_id=scene.campaign_id,
+    )
+    await episodes.end(episode.id, by="prefecture", at=CYCLE1_START + timedelta(hours=96))
+    url = f"/rapports/episodes/{episode.id}"
+
+    await log_in(client, "membre.nord")
+    for path in (url, f"{url}/rapport.xlsx", f"{url}/tableaux/par_cycle.csv"):
+        assert (await client.get(path)).status_code == 403, path
+    client.cookies.clear()
+
+    await log_in(client, "superviseur")
+    listing = await client.get("/rapports")
+    assert f'href="{url}"' in listing.text
+    assert f"Épisode n° {episode.id} — Canicule, niveau 3" in listing.text
+    page = await client.get(url)
+    assert page.status_code == 200
+    assert "Cycles de l&#39;épisode" in page.text
+    assert "Personnes jamais jointes (suivi terrain)" in page.text
+    assert "Épisode terminé le" in page.text
+    table = await client.get(f"{url}/tableaux/par_cycle.csv")
+    assert table.status_code == 200
+    rows = table.content.decode("utf-8-sig").splitlines()
+    assert [row.split(";")[0] for row in rows] == ["Cycle", "1", "2", "Épisode"]
+    workbook = await client.get(f"{url}/rapport.xlsx")
+    assert workbook.content[:2] == b"PK"
+    assert (await client.get(f"{url}/tableaux/inconnu.csv")).status_code == 404
+    assert (await client.get("/rapports/episodes/999")).status_code == 404
