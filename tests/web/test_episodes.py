@@ -112,7 +112,7 @@ async def never_reached(sessions: SessionFactory, cycle_id: int) -> dict[str, Ne
             .where(CycleResultRow.cycle_id == cycle_id)
             .where(CycleResultRow.result == CycleResult.NEVER_REACHED)
         )
-        return {str(key): NeverReachedReason(reason) for key, reason in rows.all()}
+        return {str(key): NeverReachedReason(str(reason)) for key, reason in rows.all()}
 
 
 @pytest.mark.asyncio
