@@ -21,6 +21,7 @@ from dialer.core.attempts import CycleResult
 from dialer.core.campaigns import CampaignState
 from dialer.core.cycles import NeverReachedReason
 from dialer.core.phones import PhoneKind
+from dialer.engine.engine import DialingEngine
 from dialer.questionnaire_files import QuestionnaireCatalog
 from dialer.settings import CycleSettings
 from dialer.storage import CampaignRepository, CycleRepository, PersonRepository, SessionFactory
@@ -29,10 +30,11 @@ from dialer.storage.database import transaction
 from dialer.storage.models import CycleResultRow, Person
 from dialer.storage.people import PersonRecord, PhoneRecord
 from dialer.storage.schedule import CycleMember
-from dialer.testing import Clock
+from dialer.telephony.port import CallEnded
+from dialer.testing import Clock, FakeNode
 from dialer.web.app import create_app
 from tests.web.conftest import log_in
-from tests.web.steering_support import build_engine
+from tests.web.steering_support import build_engine, ready_agent
 from tests.web.support import SECRET_KEY, World, fast_passwords
 
 #: minute-long settings through the same code as 48 h
@@ -52,6 +54,8 @@ HOUR_CYCLES = CycleSettings(
 @dataclass
 class EpisodeRig:
     http: httpx.AsyncClient
+    engine: DialingEngine
+    node: FakeNode
     control: CampaignControl
     episodes: EpisodeControl
     sessions: SessionFactory
@@ -67,7 +71,7 @@ class EpisodeRig:
 async def rig(
     sessions: SessionFactory, world: World, catalog: QuestionnaireCatalog, clock: Clock
 ) -> AsyncIterator[EpisodeRig]:
-    engine, _node, control = await build_engine(sessions, clock)
+    engine, node, control = await build_engine(sessions, clock)
     control.cycle_settings = HOUR_CYCLES
     episodes = EpisodeControl(control, check_s=5, sleep=clock.sleep)
     app = create_app(
@@ -88,7 +92,7 @@ async def rig(
         )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        yield EpisodeRig(http, control, episodes, sessions, clock, world, tokens)
+        yield EpisodeRig(http, engine, node, control, episodes, sessions, clock, world, tokens)
     await episodes.stop_keeping()
     await engine.flush()
 
@@ -323,3 +327,36 @@ async def test_the_supervisor_starts_and_ends_an_episode_from_the_campaigns_page
     assert "Aucun épisode d'alerte en cours" in page.text
     [entry] = [e for e in await rig.control.audit.search() if e.action == "episode.end"]
     assert (entry.actor, entry.target) == ("superviseur", f"episode:{episode.id}")
+
+
+@pytest.mark.asyncio
+async def test_a_call_in_progress_at_the_deadline_ends_in_its_own_cycle(rig: EpisodeRig) -> None:
+    await ready_agent(rig.engine)
+    started = await rig.http.post(
+        "/api/v1/episodes", json={"kind": "heatwave", "level": 3}, headers=rig.auth()
+    )
+    assert started.status_code == 201, started.text
+    [call] = rig.node.placed  # one agent ready: one call, still ringing at the deadline
+    campaign_id = started.json()["campaign"]["id"]
+    rig.clock.advance(minutes=60)
+    [change] = await rig.episodes.keep_cycles()
+    assert (change.closed, change.never_reached, change.opened) == (1, 1, 2)
+    first, second = await CycleRepository(rig.sessions).list_for(campaign_id)
+    assert len(await never_reached(rig.sessions, first.id)) == 1  # the one waiting
+    # the call ends busy after the closing: its person ends cycle 1, no new attempt there
+    await rig.engine.handle(CallEnded(call.attempt_id, 17, 486, rig.clock()), rig.node)
+    async with transaction(rig.sessions) as session:
+        rows = list(
+            await session.scalars(select(CycleResultRow).where(CycleResultRow.cycle_id == first.id))
+        )
+        members = list(
+            await session.scalars(select(CycleMember).where(CycleMember.cycle_id == first.id))
+        )
+    assert len(rows) == 2
+    late = next(r for r in rows if r.attempt_count == 1)
+    assert (late.result, late.never_reached_reason) == (
+        CycleResult.NEVER_REACHED,
+        NeverReachedReason.DEADLINE_REACHED,
+    )
+    assert {m.status.value for m in members} == {"done"}
+    assert len(await members_of(rig.sessions, second.id)) == 2  # both again in cycle 2
