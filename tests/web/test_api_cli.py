@@ -184,3 +184,36 @@ def test_command_line_errors_name_the_field_and_exit_with_the_error_code(
     )
     assert code == 1
     assert "ne répond pas" in err
+
+
+def test_alert_episodes_from_the_command_line(
+    service: LiveService, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sup = ["--url", service.url, "--token", service.tokens["superviseur"]]
+    code, output = run(
+        service, "alert", "start", "--kind", "heatwave", "--level", "3", "--district", "11e"
+    )
+    assert code == 0, output
+    assert "Épisode déclenché : n° 1 Canicule, niveau 3, 11e" in output
+    assert "2 personnes dans le cycle 1" in output
+    code, err = run_main(
+        monkeypatch, capsys, "alert", "start", "--kind", "cold_spell", "--level", "2", *sup
+    )
+    assert (code, "terminez-le d'abord" in err) == (75, True)
+    code, err = run_main(monkeypatch, capsys, "alert", "start", "--kind", "flood", "--level", "9")
+    assert (code, "--level" in err) == (2, True)
+    code, output = run(service, "alert", "list")
+    assert (code, "en cours, campagne n° 2" in output) == (0, True)
+    code, err = run_main(monkeypatch, capsys, "alert", "end", "999", *sup)
+    assert code == 66, err
+    code, output = run(service, "alert", "end")
+    assert code == 0, output
+    assert "Épisode terminé : n° 1 Canicule" in output
+    code, output = run(service, "alert", "end")
+    assert (code, "aucun épisode d'alerte en cours" in output) == (2, True)
+    assert service.audit_actions()[:4] == [
+        ("cycle.close", "service"),  # newest first: the end closed the cycle
+        ("episode.end", "api:cli-superviseur"),
+        ("campaign.finish", "api:cli-superviseur"),
+        ("episode.start", "api:cli-superviseur"),
+    ]
