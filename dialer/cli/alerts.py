@@ -103,6 +103,7 @@ def alert_end(
             episode_id = int(running[0]["id"])
         ended = api.call("POST", f"/episodes/{episode_id}/end")
     click.echo("Épisode terminé : " + _episode_line(ended))
+    click.echo(f"Son rapport : dialer report episode {ended['id']} (page {ended['report_url']})")
 
 
 @alert.command("list")

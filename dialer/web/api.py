@@ -177,7 +177,7 @@ async def end_episode(request: Request) -> Response:
     ended = await episode_control(request).end(
         actor=who.actor, episode_id=request.path_params["episode_id"]
     )
-    return ok(ended.as_json())
+    return ok({**ended.as_json(), "report_url": f"/rapports/episodes/{ended.id}"})
 
 
 def _steer(action: str) -> Callable[[Request], Awaitable[Response]]:

@@ -157,7 +157,8 @@ async def end_episode(request: Request) -> Response:
         )
         return (
             f"Épisode « {ALERT_KIND_LABELS[ended.kind]} » terminé : plus de nouvel appel, "
-            "les appels en cours finissent, le cycle est clos"
+            "les appels en cours finissent, le cycle est clos ; son rapport : "
+            f"/rapports/episodes/{ended.id}"
         )
 
     return await _steer_form(request, operation)

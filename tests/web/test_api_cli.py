@@ -209,6 +209,7 @@ def test_alert_episodes_from_the_command_line(
     code, output = run(service, "alert", "end")
     assert code == 0, output
     assert "Épisode terminé : n° 1 Canicule" in output
+    assert "Son rapport : dialer report episode 1 (page /rapports/episodes/1)" in output
     code, output = run(service, "alert", "end")
     assert (code, "aucun épisode d'alerte en cours" in output) == (2, True)
     assert service.audit_actions()[:4] == [

@@ -47,18 +47,40 @@ async def test_each_deadline_puts_the_people_waiting_on_the_cycle_list_delivered
         assert [(p["person"]["last_name"], p["reason_label"]) for p in body["people"]] == [
             ("Martin", "jamais appelé faute de capacité")
         ]
+    # ending the episode closes cycle 3 (its list follows) and hands out the report
+    ended = await rig.http.post(
+        f"/api/v1/episodes/{started.json()['episode']['id']}/end", headers=rig.auth()
+    )
+    assert ended.status_code == 200, ended.text
+    report_url = ended.json()["report_url"]
+    assert (await dispatcher.run_once()).published == 1
     await rig.episodes.stop_keeping()
     assert await never_reached_delivered(rig.sessions, "Équipe Sud") == {
         1: ({"B2"}, {DeliveryState.SENT}),
         2: ({"B2"}, {DeliveryState.SENT}),
+        3: ({"B2"}, {DeliveryState.SENT}),
     }
     # Équipe Nord has no channel but its inbox: Jeanne, on each cycle's list
     assert await never_reached_delivered(rig.sessions, "Équipe Nord") == {
         1: ({"J1"}, set()),
         2: ({"J1"}, set()),
+        3: ({"J1"}, set()),
     }
     await log_in(rig.http, "membre.nord")
     inbox = await rig.http.get("/alertes")
-    assert inbox.text.count("jamais appelé faute de capacité") == 2
+    assert inbox.text.count("jamais appelé faute de capacité") == 3
     assert "— cycle 1 :" in inbox.text
     assert "— cycle 2 :" in inbox.text
+    rig.http.cookies.clear()
+    await log_in(rig.http, "superviseur")
+    page = await rig.http.get(report_url)
+    assert page.status_code == 200
+    assert "Épisode terminé le" in page.text
+    csv = await rig.http.get(f"{report_url}/tableaux/par_cycle.csv")
+    rows = [line.split(";") for line in csv.content.decode("utf-8-sig").splitlines()]
+    assert [(row[0], row[7]) for row in rows[1:]] == [  # cycle, never reached
+        ("1", "2"),
+        ("2", "2"),
+        ("3", "2"),
+        ("Épisode", "6"),
+    ]
