@@ -27,6 +27,7 @@ from dialer.campaigns.control import SERVICE_ACTOR, AlertStart, CampaignControl
 from dialer.campaigns.rules import policy_from_json, windows_from_json
 from dialer.campaigns.templates import TEMPLATES
 from dialer.campaigns.templates import template as find_template
+from dialer.core.attempts import CycleResult
 from dialer.core.campaigns import CampaignState
 from dialer.core.cycles import cycle_step
 from dialer.core.episodes import (
@@ -40,7 +41,7 @@ from dialer.core.episodes import (
     parse_districts,
 )
 from dialer.core.labels import ALERT_KIND_LABELS
-from dialer.core.planning import Cycle, initial_attempt_time
+from dialer.core.planning import Cycle, eligible_for_new_cycle, initial_attempt_time
 from dialer.errors import ConflictError, DialerError, InputError
 from dialer.storage.campaigns import CampaignRepository, ClosedCycle, CycleRepository
 from dialer.storage.database import SessionFactory
@@ -64,8 +65,10 @@ async def open_next_cycle(
     sessions: SessionFactory, campaign: Campaign, cycle: Cycle, *, now: datetime
 ) -> tuple[StoredCycle, int]:
     """Open ``cycle`` (its slot, number and deadline) for ``campaign`` with the register as
-    it stands at ``now``, everyone due at the first calling instant (at the deadline when
-    no window opens before it: nobody is dialled and the closing says why)."""
+    it stands at ``now``, without the people who left the list in an earlier cycle
+    (:func:`~dialer.core.planning.eligible_for_new_cycle`), everyone due at the first
+    calling instant (at the deadline when no window opens before it: nobody is dialled and
+    the closing says why)."""
     due = initial_attempt_time(
         now=now,
         cycle=cycle,
@@ -79,6 +82,7 @@ async def open_next_cycle(
         started_at=cycle.started_at,
         deadline=cycle.deadline,
         due=due or cycle.deadline,
+        left_with=[result for result in CycleResult if not eligible_for_new_cycle(result)],
     )
 
 

@@ -65,14 +65,6 @@ class EpisodeRepository:
             await session.flush()
             return _view(row)
 
-    async def attach_campaign(self, episode_id: int, campaign_id: int) -> EpisodeView:
-        async with transaction(self._sessions) as session:
-            row = await session.get(AlertEpisode, episode_id, with_for_update=True)
-            if row is None:
-                raise NotFoundError(f"episode {episode_id}: no such alert episode")
-            row.campaign_id = campaign_id
-            return _view(row)
-
     async def end(self, episode_id: int, *, by: str, at: datetime) -> EpisodeView:
         """Mark the episode ended; :class:`ConflictError` when it already is (compare and
         set: two ends never both succeed)."""
@@ -105,13 +97,6 @@ class EpisodeRepository:
                 select(AlertEpisode)
                 .where(AlertEpisode.ended_at.is_(None))
                 .order_by(AlertEpisode.id.desc())
-            )
-            return _view(row) if row is not None else None
-
-    async def of_campaign(self, campaign_id: int) -> EpisodeView | None:
-        async with transaction(self._sessions) as session:
-            row = await session.scalar(
-                select(AlertEpisode).where(AlertEpisode.campaign_id == campaign_id)
             )
             return _view(row) if row is not None else None
 

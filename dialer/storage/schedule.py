@@ -8,7 +8,7 @@ call, waiting for the agent's disposition, or done with their result.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from enum import StrEnum
 
@@ -28,13 +28,14 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dialer.core.attempts import AttemptKind, AttemptState
+from dialer.core.attempts import AttemptKind, AttemptState, CycleResult
 from dialer.errors import ConflictError
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import (
     Attempt,
     Base,
     Cycle,
+    CycleResultRow,
     Person,
     PhoneNumber,
     UtcDateTime,
@@ -215,9 +216,12 @@ class CycleSchedule:
         return int(value or 0)
 
 
-def _register_into(cycle_id: int, due: datetime) -> Insert:
+def _register_into(
+    cycle_id: int, due: datetime, *, left: tuple[int, Collection[CycleResult]] | None = None
+) -> Insert:
     """``INSERT … SELECT`` of the active register into ``cycle_id``: every person not
-    removed, at their preferred number, due at ``due``."""
+    removed, at their preferred number, due at ``due``. ``left``: (campaign, results):
+    without the people who ended an earlier cycle of the campaign with one of them."""
     first = (
         select(PhoneNumber.person_id, func.min(PhoneNumber.position).label("position"))
         .group_by(PhoneNumber.person_id)
@@ -239,6 +243,16 @@ def _register_into(cycle_id: int, due: datetime) -> Insert:
         )
         .where(Person.removed_at.is_(None))
     )
+    if left is not None:
+        campaign_id, results = left
+        rows = rows.where(
+            ~select(CycleResultRow.id)
+            .join(Cycle, Cycle.id == CycleResultRow.cycle_id)
+            .where(Cycle.campaign_id == campaign_id)
+            .where(CycleResultRow.person_id == Person.id)
+            .where(CycleResultRow.result.in_(list(results)))
+            .exists()
+        )
     columns = ["cycle_id", "person_id", "status", "next_due_at", "next_number", "next_kind"]
     return insert(CycleMember).from_select(columns, rows)
 
@@ -267,12 +281,15 @@ async def open_cycle_with_register(
     started_at: datetime,
     deadline: datetime,
     due: datetime,
+    left_with: Collection[CycleResult] = (),
 ) -> tuple[Cycle, int]:
     """Open cycle ``number`` of the campaign with the register as it stands (people added
     since the last cycle in, removed ones out), everyone due at ``due``: one transaction,
     so a cycle never exists without its people. :class:`ConflictError` when cycle
     ``number`` exists already (unique (campaign, number): another controller opened this
-    slot) or another cycle is still open. Returns the cycle and how many people it has."""
+    slot) or another cycle is still open. People whose result in an earlier cycle of the
+    campaign is one of ``left_with`` (they left the list) are not enrolled. Returns the
+    cycle and how many people it has."""
     async with transaction(sessions) as session:
         still_open = await session.scalar(
             select(Cycle.number)
@@ -286,5 +303,5 @@ async def open_cycle_with_register(
         )
         session.add(cycle)
         await session.flush()  # the unique (campaign, number) refuses a second opening here
-        await session.execute(_register_into(cycle.id, due))
+        await session.execute(_register_into(cycle.id, due, left=(campaign_id, left_with)))
         return cycle, await _members(session, cycle.id)

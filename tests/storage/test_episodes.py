@@ -14,7 +14,12 @@ from dialer.core.attempts import CycleResult
 from dialer.core.cycles import NeverReachedReason
 from dialer.core.episodes import AlertKind
 from dialer.errors import ConflictError
-from dialer.storage import CycleRepository, PersonRepository, SessionFactory
+from dialer.storage import (
+    CycleRepository,
+    CycleResultRepository,
+    PersonRepository,
+    SessionFactory,
+)
 from dialer.storage.database import transaction
 from dialer.storage.episodes import EpisodeRepository
 from dialer.storage.ledger import AttemptLedger
@@ -46,7 +51,7 @@ async def test_one_episode_lasts_at_a_time_and_ends_once(
     assert (started.kind, started.districts, started.active) == (AlertKind.FLOOD, ("11e",), True)
     with pytest.raises(ConflictError, match="en cours"):
         await episodes.start(kind=AlertKind.OTHER, level=1, districts=[], by="x", at=NOW)
-    assert await episodes.of_campaign(scene.campaign_id) == started
+    assert await episodes.get(started.id) == started
     assert [e.id for e in await episodes.with_cycles_to_run()] == [started.id]
     ended = await episodes.end(started.id, by="chef", at=NOW + timedelta(hours=5))
     assert (ended.ended_by, ended.active) == ("chef", False)
@@ -114,8 +119,17 @@ async def test_two_controllers_racing_for_a_slot_open_it_once_with_the_register_
     sessions: SessionFactory, scene: Scene
 ) -> None:
     people = PersonRepository(sessions)
-    await people.write_batch([person("D4", "Nouvelle", "+33611111111")], [], now=NOW)
+    await people.write_batch(
+        [person("D4", "Nouvelle", "+33611111111"), person("E5", "Partie", "+33622222222")],
+        [],
+        now=NOW,
+    )
     await people.remove(["B2"], now=NOW)
+    gone = await person_by_external_id(sessions, "E5")
+    assert gone is not None
+    await CycleResultRepository(sessions).record(
+        cycle_id=scene.cycle_id, person_id=gone.id, result=CycleResult.MOVED, decided_at=NOW
+    )
     cycles = CycleRepository(sessions)
     await cycles.close(scene.cycle_id, at=NOW + timedelta(days=1))
     start = NOW + timedelta(days=1)
@@ -128,6 +142,7 @@ async def test_two_controllers_racing_for_a_slot_open_it_once_with_the_register_
             started_at=start,
             deadline=start + timedelta(days=1),
             due=start,
+            left_with=[CycleResult.MOVED, CycleResult.DECEASED],
         )
 
     outcomes = await asyncio.gather(*(open_slot() for _ in range(4)), return_exceptions=True)
@@ -145,6 +160,6 @@ async def test_two_controllers_racing_for_a_slot_open_it_once_with_the_register_
                 select(CycleMember.person_id).where(CycleMember.cycle_id == cycle.id)
             )
         )
-    assert in_cycle == {scene.alice_id, added.id}  # added in, removed out
+    assert in_cycle == {scene.alice_id, added.id}  # added in; removed and moved out
     with pytest.raises(ConflictError):
         await open_slot()
