@@ -1,8 +1,9 @@
 """An alert episode on the real rig with minute-long cycles: the service runs three cycles
 by itself (no human action between the start and the end), the second with the register as
 it stood at its start (a person added during the first is in, one removed is out), people
-left waiting at each deadline are on that cycle's never-reached list, and a controller
-stopped across a cycle boundary opens the next cycle once when it starts again.
+left waiting at each deadline are on that cycle's never-reached list, delivered to a
+team's inbox and webhook (a local HTTP receiver), and a controller stopped across a cycle
+boundary opens the next cycle once when it starts again.
 
 The cycle length and retry delays are settings (``cycles.*``), the same code path as 48 h.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import itertools
+import json
 import random
 import time
 from collections.abc import AsyncIterator
@@ -25,6 +27,7 @@ from sqlalchemy import select
 
 from dialer.core.attempts import CycleResult
 from dialer.core.cycles import NeverReachedReason
+from dialer.core.never_reached import FIELD_VISIT_RESULTS
 from dialer.register.importer import import_register
 from dialer.rig.asterisk import Rig
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
@@ -33,6 +36,8 @@ from dialer.rig.robot_agents import RobotAgent
 from dialer.rig.world import SimulatedWorld
 from dialer.service import Service, running_service
 from dialer.settings import CycleSettings, Settings
+from dialer.storage.alert_rows import DeliveryState
+from dialer.storage.alerts import TeamRepository
 from dialer.storage.api_tokens import ApiTokenRepository
 from dialer.storage.campaigns import CycleRepository
 from dialer.storage.database import (
@@ -46,6 +51,12 @@ from dialer.storage.models import Cycle, CycleResultRow, Person
 from dialer.storage.schedule import CycleMember
 from dialer.telephony.ami import AmiClient
 from tests.asterisk.test_robot_agents import PASSWORD, SECRET_KEY, service_settings
+from tests.stored import never_reached_delivered
+from tests.web.test_delivery import Hook, webhook_server
+
+__all__ = ["webhook_server"]  # the local webhook receiver's fixture, used by name
+#: the field team every never-reached list goes to (it covers the whole city)
+FIELD_TEAM = "Équipe terrain"
 
 AGENTS = ["agent-1001", "agent-1002", "agent-1003"]
 CALLEES = [
@@ -82,8 +93,9 @@ def write_register(path: Path, people: dict[str, SimulatedCallee]) -> None:
             writer.writerow([key, f"Personne {key}", "Jeanne", "01/02/1940", callee.number])
 
 
-async def prepare(settings: Settings, register: Path) -> str:
-    """The register imported, the accounts, and the supervisor's API token."""
+async def prepare(settings: Settings, register: Path, webhook_url: str) -> str:
+    """The register imported, the accounts, the field team (its webhook at
+    ``webhook_url``), and the supervisor's API token."""
     database = create_engine(settings.database_url)
     try:
         await migrate_engine(database)
@@ -91,6 +103,9 @@ async def prepare(settings: Settings, register: Path) -> str:
         report = await import_register(sessions, register, now=datetime.now(UTC))
         assert report.rejected == 0, report.issues[:3]
         await provision_demo_people(sessions, AGENTS, PASSWORD)
+        await TeamRepository(sessions).add(
+            name=FIELD_TEAM, webhook_url=webhook_url, now=datetime.now(UTC)
+        )
         _, token = await ApiTokenRepository(sessions).create(
             name="rig", username=SUPERVISOR, created_by="test", now=datetime.now(UTC)
         )
@@ -163,6 +178,20 @@ async def results(sessions: SessionFactory, cycle_id: int) -> dict[str, CycleRes
         await asyncio.sleep(0.5)
 
 
+async def lists_delivered(
+    sessions: SessionFactory, cycles: int
+) -> dict[int, tuple[set[str], set[DeliveryState]]]:
+    """The field team's never-reached lists once the dispatcher sent those of ``cycles``
+    cycles (it publishes a list once the calls in progress at the closing ended)."""
+    limit = time.monotonic() + 60
+    while True:
+        delivered = await never_reached_delivered(sessions, FIELD_TEAM)
+        sent = [n for n, (_, states) in delivered.items() if states == {DeliveryState.SENT}]
+        if len(sent) == cycles or time.monotonic() > limit:
+            return delivered
+        await asyncio.sleep(0.5)
+
+
 @pytest.mark.asyncio
 async def test_an_episode_runs_its_minute_long_cycles_by_itself_across_a_restart(
     rig_settings: Settings,
@@ -170,7 +199,9 @@ async def test_an_episode_runs_its_minute_long_cycles_by_itself_across_a_restart
     world: SimulatedWorld,
     ami: AmiClient,
     tmp_path: Path,
+    webhook_server: tuple[str, Hook],
 ) -> None:
+    webhook_url, hook = webhook_server
     await world.wait_registered(ami, AGENTS)
     settings = service_settings(rig_settings, tmp_path / "episode.db").model_copy(
         update={"cycles": MINUTE_CYCLES}
@@ -178,7 +209,7 @@ async def test_an_episode_runs_its_minute_long_cycles_by_itself_across_a_restart
     register = tmp_path / "registre.csv"
     everyone = {f"R{index:05d}": callee for index, callee in enumerate([*CALLEES, NEWCOMER])}
     write_register(register, {key: everyone[key] for key in sorted(everyone)[:5]})
-    token = await prepare(settings, register)
+    token = await prepare(settings, register, webhook_url)
     auth = {"Authorization": f"Bearer {token}"}
 
     async with working(settings, rig) as service:
@@ -212,6 +243,7 @@ async def test_an_episode_runs_its_minute_long_cycles_by_itself_across_a_restart
         cycles = await cycles_of(service.sessions, campaign_id)
         ends = {c.number: await results(service.sessions, c.id) for c in cycles}
         register_of = {c.number: await members(service.sessions, c.id) for c in cycles}
+        delivered = await lists_delivered(service.sessions, len(cycles))
 
     print(
         "\n"
@@ -244,3 +276,14 @@ async def test_an_episode_runs_its_minute_long_cycles_by_itself_across_a_restart
     }
     assert any(row.result is CycleResult.REACHED for row in ends[1].values())
     assert any(row.result is CycleResult.REACHED for row in ends[2].values())
+    # each cycle's never-reached people are on its list, in the team's inbox (its entries)
+    # and posted to its webhook, once
+    for number, found in ends.items():
+        listed = {key for key, row in found.items() if row.result in FIELD_VISIT_RESULTS}
+        assert delivered[number] == (listed, {DeliveryState.SENT}), number
+    posted = [json.loads(body) for _, body in hook.received]
+    posted = [body for body in posted if body["event"] == "never_reached.published"]
+    assert sorted(body["cycle"]["number"] for body in posted) == [1, 2, 3]
+    for body in posted:
+        names = {person["person"]["last_name"] for person in body["people"]}
+        assert "Personne R00003" in names, body
