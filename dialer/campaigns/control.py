@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -195,17 +195,22 @@ class CampaignControl:
             return await self.view(campaign.id)
 
     async def start_from_alert(
-        self, template_key: str, *, actor: str, name: str | None = None
+        self,
+        template_key: str,
+        *,
+        actor: str,
+        name: str | None = None,
+        districts: Collection[str] = (),
     ) -> AlertStart:
         """One action from the alert to the first dials: the campaign from its template,
-        its first cycle with the current register, attached, and the first dials placed
-        before this returns."""
+        its first cycle with the current register (of ``districts`` only, when given),
+        attached, and the first dials placed before this returns."""
         async with self._lock:
             tpl = find_template(template_key)  # unknown template: nothing created
             await self._refuse_second(None)
             campaign = await self._create(tpl.key, name)
             try:
-                opened = await self._start(campaign)
+                opened = await self._start(campaign, districts)
             except DialerError:
                 await self.campaigns.set_state(
                     campaign.id, CampaignState.STOPPED, expected={CampaignState.DRAFT}
@@ -403,11 +408,13 @@ class CampaignControl:
             caller_id=self.caller_id,
         )
 
-    async def _start(self, campaign: Campaign) -> dict[str, Any]:
+    async def _start(self, campaign: Campaign, districts: Collection[str] = ()) -> dict[str, Any]:
         """Open a cycle if needed, attach, mark running; what was opened (for the log)."""
         details: dict[str, Any] = {}
         if await self.cycles.current(campaign.id) is None:
-            opened = await open_cycle(self.sessions, campaign, now=self.clock())
+            opened = await open_cycle(
+                self.sessions, campaign, now=self.clock(), districts=districts
+            )
             details = {
                 "cycle_id": opened.cycle_id,
                 "people": opened.people,

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -48,7 +48,7 @@ from dialer.storage.database import SessionFactory
 from dialer.storage.episodes import EpisodeRepository
 from dialer.storage.models import Campaign
 from dialer.storage.models import Cycle as StoredCycle
-from dialer.storage.schedule import open_cycle_with_register
+from dialer.storage.schedule import open_cycle_with_register, register_districts
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +62,16 @@ async def close_cycle(sessions: SessionFactory, cycle_id: int, *, at: datetime) 
 
 
 async def open_next_cycle(
-    sessions: SessionFactory, campaign: Campaign, cycle: Cycle, *, now: datetime
+    sessions: SessionFactory,
+    campaign: Campaign,
+    cycle: Cycle,
+    *,
+    now: datetime,
+    districts: Collection[str] = (),
 ) -> tuple[StoredCycle, int]:
     """Open ``cycle`` (its slot, number and deadline) for ``campaign`` with the register as
-    it stands at ``now``, without the people who left the list in an earlier cycle
+    it stands at ``now`` (of the episode's ``districts`` only, when given), without the
+    people who left the list in an earlier cycle
     (:func:`~dialer.core.planning.eligible_for_new_cycle`), everyone due at the first
     calling instant (at the deadline when no window opens before it: nobody is dialled and
     the closing says why)."""
@@ -83,6 +89,7 @@ async def open_next_cycle(
         deadline=cycle.deadline,
         due=due or cycle.deadline,
         left_with=[result for result in CycleResult if not eligible_for_new_cycle(result)],
+        districts=districts,
     )
 
 
@@ -168,7 +175,14 @@ class EpisodeControl:
                 raise ConflictError(
                     f"l'épisode d'alerte n° {running.id} est en cours : terminez-le d'abord"
                 )
-            started = await self.control.start_from_alert(key, actor=actor, name=name)
+            unknown = sorted(set(area) - await register_districts(self.sessions))
+            if unknown:
+                raise InputError(
+                    f"districts: aucune personne du registre dans {', '.join(unknown)}"
+                )
+            started = await self.control.start_from_alert(
+                key, actor=actor, name=name, districts=area
+            )
             campaign_id = started.campaign.id
             try:
                 episode = await self.episodes.start(
@@ -273,7 +287,9 @@ class EpisodeControl:
         steerable = campaign.state in (CampaignState.RUNNING, CampaignState.PAUSED)
         if step.open is not None and steerable:
             try:
-                opened, people = await open_next_cycle(self.sessions, campaign, step.open, now=now)
+                opened, people = await open_next_cycle(
+                    self.sessions, campaign, step.open, now=now, districts=episode.districts
+                )
             except ConflictError:
                 log.info("cycle %s was opened by another controller", step.open.index)
             else:

@@ -217,11 +217,16 @@ class CycleSchedule:
 
 
 def _register_into(
-    cycle_id: int, due: datetime, *, left: tuple[int, Collection[CycleResult]] | None = None
+    cycle_id: int,
+    due: datetime,
+    *,
+    left: tuple[int, Collection[CycleResult]] | None = None,
+    districts: Collection[str] = (),
 ) -> Insert:
     """``INSERT … SELECT`` of the active register into ``cycle_id``: every person not
     removed, at their preferred number, due at ``due``. ``left``: (campaign, results):
-    without the people who ended an earlier cycle of the campaign with one of them."""
+    without the people who ended an earlier cycle of the campaign with one of them.
+    ``districts``: only the people of these districts (none: the whole city)."""
     first = (
         select(PhoneNumber.person_id, func.min(PhoneNumber.position).label("position"))
         .group_by(PhoneNumber.person_id)
@@ -243,6 +248,8 @@ def _register_into(
         )
         .where(Person.removed_at.is_(None))
     )
+    if districts:
+        rows = rows.where(Person.district.in_(list(districts)))
     if left is not None:
         campaign_id, results = left
         rows = rows.where(
@@ -264,12 +271,14 @@ async def _members(session: AsyncSession, cycle_id: int) -> int:
     return int(count or 0)
 
 
-async def enrol_register(sessions: SessionFactory, cycle_id: int, *, due: datetime) -> int:
-    """Snapshot the active register into ``cycle_id``: every person not removed, at their
-    preferred number, due at ``due``. One ``INSERT … SELECT``: 10,500 people in well under
-    a second."""
+async def enrol_register(
+    sessions: SessionFactory, cycle_id: int, *, due: datetime, districts: Collection[str] = ()
+) -> int:
+    """Snapshot the active register into ``cycle_id``: every person not removed (of
+    ``districts`` only, when given), at their preferred number, due at ``due``. One
+    ``INSERT … SELECT``: 10,500 people in well under a second."""
     async with transaction(sessions) as session:
-        await session.execute(_register_into(cycle_id, due))
+        await session.execute(_register_into(cycle_id, due, districts=districts))
         return await _members(session, cycle_id)
 
 
@@ -282,14 +291,16 @@ async def open_cycle_with_register(
     deadline: datetime,
     due: datetime,
     left_with: Collection[CycleResult] = (),
+    districts: Collection[str] = (),
 ) -> tuple[Cycle, int]:
     """Open cycle ``number`` of the campaign with the register as it stands (people added
     since the last cycle in, removed ones out), everyone due at ``due``: one transaction,
     so a cycle never exists without its people. :class:`ConflictError` when cycle
     ``number`` exists already (unique (campaign, number): another controller opened this
     slot) or another cycle is still open. People whose result in an earlier cycle of the
-    campaign is one of ``left_with`` (they left the list) are not enrolled. Returns the
-    cycle and how many people it has."""
+    campaign is one of ``left_with`` (they left the list) are not enrolled, nor, when
+    ``districts`` are given, people of other districts. Returns the cycle and how many
+    people it has."""
     async with transaction(sessions) as session:
         still_open = await session.scalar(
             select(Cycle.number)
@@ -303,5 +314,19 @@ async def open_cycle_with_register(
         )
         session.add(cycle)
         await session.flush()  # the unique (campaign, number) refuses a second opening here
-        await session.execute(_register_into(cycle.id, due, left=(campaign_id, left_with)))
+        await session.execute(
+            _register_into(cycle.id, due, left=(campaign_id, left_with), districts=districts)
+        )
         return cycle, await _members(session, cycle.id)
+
+
+async def register_districts(sessions: SessionFactory) -> set[str]:
+    """The districts of the people on the register (not removed)."""
+    async with transaction(sessions) as session:
+        found = await session.scalars(
+            select(Person.district)
+            .where(Person.removed_at.is_(None))
+            .where(Person.district.is_not(None))
+            .distinct()
+        )
+        return {str(district) for district in found}

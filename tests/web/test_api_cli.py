@@ -191,11 +191,11 @@ def test_alert_episodes_from_the_command_line(
 ) -> None:
     sup = ["--url", service.url, "--token", service.tokens["superviseur"]]
     code, output = run(
-        service, "alert", "start", "--kind", "heatwave", "--level", "3", "--district", "11e"
+        service, "alert", "start", "--kind", "heatwave", "--level", "3", "--district", "Nord"
     )
     assert code == 0, output
-    assert "Épisode déclenché : n° 1 Canicule, niveau 3, 11e" in output
-    assert "2 personnes dans le cycle 1" in output
+    assert "Épisode déclenché : n° 1 Canicule, niveau 3, Nord" in output
+    assert "1 personnes dans le cycle 1" in output  # Nord's only
     code, err = run_main(
         monkeypatch, capsys, "alert", "start", "--kind", "cold_spell", "--level", "2", *sup
     )

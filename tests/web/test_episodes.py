@@ -123,17 +123,13 @@ async def never_reached(sessions: SessionFactory, cycle_id: int) -> dict[str, Ne
 async def test_the_service_runs_the_cycles_of_an_episode_by_itself(rig: EpisodeRig) -> None:
     started = await rig.http.post(
         "/api/v1/episodes",
-        json={"kind": "heatwave", "level": 3, "districts": ["11e", "12e"]},
+        json={"kind": "heatwave", "level": 3, "districts": []},
         headers=rig.auth(),
     )
     assert started.status_code == 201, started.text
     body = started.json()
     episode, campaign = body["episode"], body["campaign"]
-    assert (episode["kind"], episode["level"], episode["districts"]) == (
-        "heatwave",
-        3,
-        ["11e", "12e"],
-    )
+    assert (episode["kind"], episode["level"], episode["districts"]) == ("heatwave", 3, [])
     assert (episode["started_by"], episode["active"]) == ("api:jeton-superviseur", True)
     campaign_id = campaign["id"]
     assert episode["campaign_id"] == campaign_id
@@ -248,6 +244,7 @@ async def test_bad_and_forbidden_episode_requests_are_refused_with_the_field_nam
         ({"kind": "heatwave", "level": "trois"}, 422, "level"),
         ({"kind": "heatwave", "level": 3, "districts": ["x"] * 101}, 422, "districts"),
         ({"kind": "heatwave", "level": 3, "districts": ["a" * 150]}, 422, "districts"),
+        ({"kind": "heatwave", "level": 3, "districts": ["Nord", "Ouest"]}, 422, "ouest"),
         ({"kind": "heatwave", "level": 3, "template": "tsunami"}, 404, "tsunami"),
         ({"kind": "flood", "level": 3}, 422, "template"),
         ({"kind": "heatwave", "level": 3, "admin": True}, 422, "admin"),
@@ -307,14 +304,14 @@ async def test_the_supervisor_starts_and_ends_an_episode_from_the_campaigns_page
             "csrf": csrf,
             "type": "cold_spell",
             "niveau": "2",
-            "quartiers": "11e, 12e",
+            "quartiers": "Nord, Sud",
             "modele": "",
         },
     )
     assert started.status_code == 303, started.text
     page = await rig.http.get(started.headers["location"])
     assert "Épisode « Grand froid » niveau 2 déclenché" in page.text
-    assert "En cours : <strong>Grand froid</strong>, niveau 2, quartiers 11e, 12e" in page.text
+    assert "En cours : <strong>Grand froid</strong>, niveau 2, quartiers Nord, Sud" in page.text
     busy = await rig.http.post(
         "/supervision/campagnes/alerte", data={"csrf": csrf, "modele": "heatwave"}
     )
@@ -360,3 +357,40 @@ async def test_a_call_in_progress_at_the_deadline_ends_in_its_own_cycle(rig: Epi
     )
     assert {m.status.value for m in members} == {"done"}
     assert len(await members_of(rig.sessions, second.id)) == 2  # both again in cycle 2
+
+
+@pytest.mark.asyncio
+async def test_an_episode_over_some_districts_calls_their_people_only(rig: EpisodeRig) -> None:
+    started = await rig.http.post(
+        "/api/v1/episodes",
+        json={"kind": "heatwave", "level": 3, "districts": ["Sud"]},
+        headers=rig.auth(),
+    )
+    assert started.status_code == 201, started.text
+    campaign_id = started.json()["campaign"]["id"]
+    assert started.json()["people"] == 1
+    cycles = CycleRepository(rig.sessions)
+    [first] = await cycles.list_for(campaign_id)
+    assert await members_of(rig.sessions, first.id) == {"B2"}
+    await PersonRepository(rig.sessions).write_batch(
+        [
+            PersonRecord(
+                "S2",
+                "Sudiste",
+                district="Sud",
+                phones=[PhoneRecord("+33611113333", PhoneKind.MOBILE)],
+            ),
+            PersonRecord(
+                "N2",
+                "Nordiste",
+                district="Nord",
+                phones=[PhoneRecord("+33611114444", PhoneKind.MOBILE)],
+            ),
+        ],
+        [],
+        now=rig.clock(),
+    )
+    rig.clock.advance(minutes=60)
+    await rig.episodes.keep_cycles()
+    _, second = await cycles.list_for(campaign_id)
+    assert await members_of(rig.sessions, second.id) == {"B2", "S2"}
