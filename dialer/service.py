@@ -2,10 +2,11 @@
 
 The database (migrated), the telephony node, the agents' screens, the dialing engine
 (always running, campaign or not) with its campaign control (which re-attaches a campaign
-left running or paused, or the one named), the alert dispatcher, the daily purge of data
-past its retention, and the web application with the REST API, served by uvicorn (HTTPS
-itself, or behind a TLS-terminating proxy). :func:`running_service` is also what the demo
-and the end-to-end tests use, so they exercise the same wiring as production.
+left running or paused, or the one named), the cycle keeper of the alert episodes (closes
+each cycle at its deadline and opens the next, by itself), the alert dispatcher, the daily
+purge of data past its retention, and the web application with the REST API, served by
+uvicorn (HTTPS itself, or behind a TLS-terminating proxy). :func:`running_service` is also
+what the demo and the end-to-end tests use, so they exercise the same wiring as production.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dialer.alerts.channels import EmailChannel, SmtpConfig, WebhookChannel
 from dialer.alerts.dispatcher import AlertDispatcher
 from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.campaigns.control import CampaignControl
+from dialer.campaigns.episodes import EpisodeControl
 from dialer.clock import utcnow
 from dialer.engine.engine import DialingEngine
 from dialer.errors import ConfigurationError
@@ -72,6 +74,7 @@ class Service:
     sessions: SessionFactory
     node: AsteriskNode
     control: CampaignControl
+    episodes: EpisodeControl
     engine: DialingEngine
     dispatcher: AlertDispatcher
     purge: DailyPurge
@@ -111,9 +114,14 @@ async def running_service(
         screens=screens,
         tick_s=tick_s,
     )
-    control = CampaignControl(sessions, engine, caller_id=settings.dialing.caller_id)
+    control = CampaignControl(
+        sessions, engine, caller_id=settings.dialing.caller_id, cycles=settings.cycles
+    )
+    episodes = EpisodeControl(control, check_s=settings.cycles.check_s)
     await control.recover(campaign_id)
     await engine.start()
+    # cycles due while the service was down are closed and opened now, once
+    await episodes.start_keeping()
     smtp = settings.smtp
     dispatcher = AlertDispatcher(
         sessions,
@@ -143,6 +151,7 @@ async def running_service(
         screens=screens,
         dispatcher=dispatcher,
         control=control,
+        episodes=episodes,
         sip=SipAccess(host=web.sip_public_host, port=web.sip_tls_port),
         session_lifetime=timedelta(hours=web.session_lifetime_h),
         session_idle=timedelta(minutes=web.session_idle_min),
@@ -167,6 +176,7 @@ async def running_service(
             sessions,
             node,
             control,
+            episodes,
             engine,
             dispatcher,
             purge,
@@ -178,6 +188,7 @@ async def running_service(
         with contextlib.suppress(asyncio.CancelledError):
             await serving
         await purge.stop()
+        await episodes.stop_keeping()
         await engine.stop()
         await dispatcher.stop()
         await node.stop()

@@ -243,6 +243,28 @@ class BillingSettings(BaseModel):
     price_grid_file: Path | None = None
 
 
+class CycleSettings(BaseModel):
+    """The cycles of an alert episode and the retry delays of the campaigns the service
+    starts. Unset: the template's (48 h cycles, busy 15 min, no answer 3 h, ...). In
+    minutes, so the rig and the demo run minute-long cycles through the same code as 48 h.
+    """
+
+    length_min: float | None = Field(default=None, gt=0)
+    max_attempts: int | None = Field(default=None, ge=1, le=20)
+    busy_delay_min: float | None = Field(default=None, ge=0)
+    no_answer_delay_min: float | None = Field(default=None, ge=0)
+    machine_delay_min: float | None = Field(default=None, ge=0)
+    answered_delay_min: float | None = Field(default=None, ge=0)
+    failure_delay_min: float | None = Field(default=None, ge=0)
+    min_gap_min: float | None = Field(default=None, ge=0)
+    time_of_day_spread_min: float | None = Field(default=None, ge=0)
+    ring_allowance_min: float | None = Field(default=None, gt=0)
+    #: calling windows open all day every day (the rig and the demo, whatever the hour)
+    all_day_windows: bool = False
+    #: how often the service checks whether a cycle is due to close or open
+    check_s: float = Field(default=5.0, gt=0, le=300)
+
+
 class Settings(BaseSettings):
     """Everything the dialer can be configured with."""
 
@@ -263,6 +285,7 @@ class Settings(BaseSettings):
     rig: RigSettings = RigSettings()
     billing: BillingSettings = BillingSettings()
     retention: RetentionSettings = RetentionSettings()
+    cycles: CycleSettings = CycleSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -6,9 +6,12 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from dialer.storage.alert_rows import Alert, AlertDelivery
+from dialer.storage.alert_rows import Alert, AlertDelivery, DeliveryState
 from dialer.storage.database import SessionFactory, transaction
-from dialer.storage.models import Person
+from dialer.storage.models import Cycle, Person
+from dialer.storage.never_reached_rows import NeverReachedEntry, NeverReachedList
+from dialer.storage.schedule import CycleMember
+from dialer.storage.team_rows import Team
 
 
 async def person_by_external_id(sessions: SessionFactory, external_id: str) -> Person | None:
@@ -60,3 +63,43 @@ async def deliveries_of_alert(sessions: SessionFactory, alert_id: int) -> list[A
                 .order_by(AlertDelivery.id)
             )
         )
+
+
+async def members_of_cycle(sessions: SessionFactory, cycle_id: int) -> list[CycleMember]:
+    async with transaction(sessions) as session:
+        return list(
+            await session.scalars(
+                select(CycleMember)
+                .where(CycleMember.cycle_id == cycle_id)
+                .order_by(CycleMember.person_id)
+            )
+        )
+
+
+async def never_reached_delivered(
+    sessions: SessionFactory, team: str
+) -> dict[int, tuple[set[str], set[DeliveryState]]]:
+    """For each cycle number with a never-reached list for ``team``: the external ids of
+    its people (the team's inbox) and the states of its outbox messages (e-mail, webhook).
+    A rig test asserts ``{n: ({…waiting people…}, {DeliveryState.SENT})}`` per cycle."""
+    async with transaction(sessions) as session:
+        team_id = await session.scalar(select(Team.id).where(Team.name == team))
+        people = await session.execute(
+            select(Cycle.number, Person.external_id)
+            .join(NeverReachedList, NeverReachedList.cycle_id == Cycle.id)
+            .join(NeverReachedEntry, NeverReachedEntry.list_id == NeverReachedList.id)
+            .join(Person, Person.id == NeverReachedEntry.person_id)
+            .where(NeverReachedEntry.team_id == team_id)
+        )
+        states = await session.execute(
+            select(Cycle.number, AlertDelivery.state)
+            .join(NeverReachedList, NeverReachedList.cycle_id == Cycle.id)
+            .join(AlertDelivery, AlertDelivery.never_reached_list_id == NeverReachedList.id)
+            .where(AlertDelivery.team_id == team_id)
+        )
+        delivered: dict[int, tuple[set[str], set[DeliveryState]]] = {}
+        for number, external_id in people.all():
+            delivered.setdefault(number, (set(), set()))[0].add(external_id)
+        for number, state in states.all():
+            delivered.setdefault(number, (set(), set()))[1].add(state)
+        return delivered

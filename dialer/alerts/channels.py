@@ -16,8 +16,7 @@ from urllib.parse import urlsplit
 import aiosmtplib
 import httpx
 
-from dialer.alerts.messages import email_message, webhook_body
-from dialer.storage.alerts import DeliveryJob
+from dialer.alerts.messages import OutboxJob, email_message, webhook_body
 
 
 class DeliveryFailed(Exception):
@@ -51,7 +50,7 @@ class EmailChannel:
         self.config = config
         self.inbox_url = inbox_url
 
-    async def send(self, job: DeliveryJob) -> None:
+    async def send(self, job: OutboxJob) -> None:
         config = self.config
         message = email_message(job, sender=config.sender, inbox_url=self.inbox_url)
         try:
@@ -70,8 +69,9 @@ class EmailChannel:
 
 
 class WebhookChannel:
-    """POSTs the alert as JSON. ``X-Dialer-Delivery`` is the delivery id (the same on every
-    retry, for the receiver to drop duplicates); ``X-Dialer-Signature`` is
+    """POSTs the alert (or the never-reached list) as JSON. ``X-Dialer-Delivery`` is the
+    delivery id (the same on every retry, for the receiver to drop duplicates);
+    ``X-Dialer-Signature`` is
     ``sha256=HMAC(team secret, body)`` when the team has a webhook secret."""
 
     def __init__(
@@ -89,7 +89,7 @@ class WebhookChannel:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def send(self, job: DeliveryJob) -> None:
+    async def send(self, job: OutboxJob) -> None:
         body = json.dumps(webhook_body(job, inbox_url=self.inbox_url), ensure_ascii=False).encode()
         headers = {
             "Content-Type": "application/json; charset=utf-8",

@@ -4,14 +4,17 @@ Every ``poll_s`` seconds (slept on the injected ``sleep``, so a test clock drive
 once when woken (a new alert, even one raised while a run is under way),
 :meth:`AlertDispatcher.run_once`
 
-1. escalates the open alerts whose deadline passed to the team's next escalation contact
+1. publishes the never-reached list of every cycle closed since
+   (:mod:`~dialer.alerts.never_reached`: the list and its messages to the teams);
+2. escalates the open alerts whose deadline passed to the team's next escalation contact
    (an e-mail to the contact, and the team's webhook), and sets the next deadline;
-2. sends every outbox message that is due, a few at a time. A message that fails stays in
-   the outbox with its error and is tried again after a back-off (30 s, 1 min, 2 min,
-   5 min, 10 min, then every 15 min): an alert is never lost, only late. A channel that is
-   not configured (an e-mail address but no SMTP server) fails the same way, visibly.
+3. sends every outbox message that is due (alerts' and lists'), a few at a time. A
+   message that fails stays in the outbox with its error and is tried again after a
+   back-off (30 s, 1 min, 2 min, 5 min, 10 min, then every 15 min): an alert is never
+   lost, only late. A channel that is not configured (an e-mail address but no SMTP
+   server) fails the same way, visibly.
 
-The in-app inbox needs no delivery: the alert row is the inbox entry.
+The in-app inbox needs no delivery: the alert row (the list's entries) is the inbox entry.
 """
 
 from __future__ import annotations
@@ -26,27 +29,30 @@ from typing import Protocol
 
 from dialer.alerts.channels import DeliveryFailed
 from dialer.alerts.escalation import EscalationPolicy, RetryPolicy, next_escalation
+from dialer.alerts.messages import OutboxJob
+from dialer.alerts.never_reached import NeverReachedPublisher
 from dialer.alerts.raising import team_deliveries
 from dialer.errors import DialerError
 from dialer.storage.alert_rows import Alert, DeliveryChannel
 from dialer.storage.alerts import (
     AlertRepository,
-    DeliveryJob,
     NewDelivery,
     OutboxRepository,
     TeamRepository,
 )
 from dialer.storage.database import SessionFactory
+from dialer.storage.never_reached import ListDeliveryJob, NeverReachedRepository
 
 log = logging.getLogger(__name__)
 
 
 class Channel(Protocol):
-    async def send(self, job: DeliveryJob) -> None: ...
+    async def send(self, job: OutboxJob) -> None: ...
 
 
 @dataclass(frozen=True)
 class RunReport:
+    published: int = 0
     escalated: int = 0
     sent: int = 0
     failed: int = 0
@@ -70,6 +76,8 @@ class AlertDispatcher:
         self._alerts = AlertRepository(sessions)
         self._outbox = OutboxRepository(sessions)
         self._teams = TeamRepository(sessions)
+        self._lists = NeverReachedRepository(sessions)
+        self._publisher = NeverReachedPublisher(sessions)
         self._clock = clock
         self._channels: dict[DeliveryChannel, Channel | None] = {
             DeliveryChannel.EMAIL: email,
@@ -87,6 +95,7 @@ class AlertDispatcher:
         self._task: asyncio.Task[None] | None = None
         self._counters = {
             "runs": 0,
+            "lists_published": 0,
             "sent": 0,
             "failed_tries": 0,
             "escalated": 0,
@@ -151,12 +160,17 @@ class AlertDispatcher:
         """Escalate what is due, then send what is due (see the module docstring)."""
         async with self._lock:
             self._counters["runs"] += 1
+            published = await self._publisher.publish_due(self._clock())
+            self._counters["lists_published"] += published
             escalated = await self._escalate_due()
-            jobs = await self._outbox.due(self._clock())
+            now = self._clock()
+            jobs: list[OutboxJob] = [*await self._outbox.due(now), *await self._lists.due(now)]
             results = await asyncio.gather(*(self._deliver(job) for job in jobs))
             self._pending = await self._outbox.pending_count()
         sent = sum(1 for ok in results if ok)
-        return RunReport(escalated=escalated, sent=sent, failed=len(results) - sent)
+        return RunReport(
+            published=published, escalated=escalated, sent=sent, failed=len(results) - sent
+        )
 
     # ---- escalation ---------------------------------------------------------------------
     async def _escalate_due(self) -> int:
@@ -206,7 +220,7 @@ class AlertDispatcher:
         return moved
 
     # ---- delivery -----------------------------------------------------------------------
-    async def _deliver(self, job: DeliveryJob) -> bool:
+    async def _deliver(self, job: OutboxJob) -> bool:
         delivery = job.delivery
         channel = self._channels.get(delivery.channel)
         async with self._limit:
@@ -221,8 +235,8 @@ class AlertDispatcher:
                 self._counters["failed_tries"] += 1
                 self._last_error = str(exc)
                 log.warning(
-                    "alert %d: %s delivery %d failed (try %d), next try at %s: %s",
-                    job.alert.id,
+                    "%s: %s delivery %d failed (try %d), next try at %s: %s",
+                    _subject(job),
                     delivery.channel.value,
                     delivery.id,
                     tries,
@@ -243,3 +257,9 @@ class AlertDispatcher:
             "last_error": self._last_error,
             "channels": sorted(k.value for k, v in self._channels.items() if v is not None),
         }
+
+
+def _subject(job: OutboxJob) -> str:
+    if isinstance(job, ListDeliveryJob):
+        return f"never-reached list {job.team_list.list.id}"
+    return f"alert {job.alert.id}"

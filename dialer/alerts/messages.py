@@ -1,18 +1,23 @@
-"""What an alert says to an intervention team: the e-mail (French) and the webhook body."""
+"""What an alert, or a cycle's never-reached list, says to an intervention team: the
+e-mail (French) and the webhook body."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, TypeAlias
 from zoneinfo import ZoneInfo
 
-from dialer.core.labels import NEED_LABELS, PHONE_KIND_LABELS
+from dialer.core.labels import NEED_LABELS, OUTCOME_LABELS, PHONE_KIND_LABELS, never_reached_text
 from dialer.core.questionnaire import Need
 from dialer.core.windows import PARIS
 from dialer.storage.alert_rows import Alert, DeliveryReason
 from dialer.storage.alerts import DeliveryJob
 from dialer.storage.models import Person
+from dialer.storage.never_reached import ListDeliveryJob, ListLine, TeamList, trace_steps
+
+#: what the outbox sends: an alert's message, or a never-reached list's
+OutboxJob: TypeAlias = DeliveryJob | ListDeliveryJob
 
 
 def need_label(need: str) -> str:
@@ -92,13 +97,18 @@ def email_body(job: DeliveryJob, *, inbox_url: str, zone: ZoneInfo = PARIS) -> s
     return "\n".join(lines) + "\n"
 
 
-def email_message(job: DeliveryJob, *, sender: str, inbox_url: str) -> EmailMessage:
+def email_message(job: OutboxJob, *, sender: str, inbox_url: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = job.delivery.target
-    message["Subject"] = email_subject(job)
-    message["X-Dialer-Alert"] = str(job.alert.id)
-    message.set_content(email_body(job, inbox_url=inbox_url))
+    if isinstance(job, ListDeliveryJob):
+        message["Subject"] = list_subject(job.team_list)
+        message["X-Dialer-Never-Reached-List"] = str(job.team_list.list.id)
+        message.set_content(list_body(job.team_list, inbox_url=inbox_url))
+    else:
+        message["Subject"] = email_subject(job)
+        message["X-Dialer-Alert"] = str(job.alert.id)
+        message.set_content(email_body(job, inbox_url=inbox_url))
     return message
 
 
@@ -119,7 +129,9 @@ def alert_document(alert: Alert) -> dict[str, Any]:
     }
 
 
-def webhook_body(job: DeliveryJob, *, inbox_url: str) -> dict[str, Any]:
+def webhook_body(job: OutboxJob, *, inbox_url: str) -> dict[str, Any]:
+    if isinstance(job, ListDeliveryJob):
+        return list_webhook_body(job, inbox_url=inbox_url)
     person = job.person
     event = "alert.escalated" if job.delivery.reason is DeliveryReason.ESCALATED else "alert.raised"
     return {
@@ -127,18 +139,102 @@ def webhook_body(job: DeliveryJob, *, inbox_url: str) -> dict[str, Any]:
         "delivery_id": job.delivery.id,
         "team": job.team.name if job.team is not None else None,
         "alert": alert_document(job.alert),
-        "person": {
-            "id": person.id,
-            "first_name": person.first_name,
-            "last_name": person.last_name,
-            "birth_date": person.birth_date.isoformat() if person.birth_date else None,
-            "address": person.address,
-            "postcode": person.postcode,
-            "city": person.city,
-            "district": person.district,
-            "phones": [phone.e164 for phone in person.phones],
-            "contact_name": person.contact_name,
-            "contact_phone": person.contact_phone,
+        "person": person_document(person),
+        "inbox_url": inbox_url,
+    }
+
+
+def person_document(person: Person) -> dict[str, Any]:
+    return {
+        "id": person.id,
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "birth_date": person.birth_date.isoformat() if person.birth_date else None,
+        "address": person.address,
+        "postcode": person.postcode,
+        "city": person.city,
+        "district": person.district,
+        "phones": [phone.e164 for phone in person.phones],
+        "contact_name": person.contact_name,
+        "contact_phone": person.contact_phone,
+    }
+
+
+# ---- a cycle's never-reached list -----------------------------------------------------
+def list_subject(team_list: TeamList) -> str:
+    cycle = team_list.cycle
+    count = len(team_list.lines)
+    return (
+        f"[Jamais joints] {cycle.campaign_name} — cycle {cycle.number} : "
+        f"{count} personne{'s' if count > 1 else ''} à visiter"
+    )
+
+
+def line_reason(line: ListLine) -> str:
+    return never_reached_text(line.entry.reason, line.entry.attempts)
+
+
+def trace_text(line: ListLine, zone: ZoneInfo = PARIS) -> list[str]:
+    """``13/07/2026 à 11:02 — +33145678910 : pas de réponse``, one per attempt."""
+    return [
+        f"{local_time(step.at, zone)} — {step.number} : "
+        + (OUTCOME_LABELS[step.outcome] if step.outcome else "sans issue enregistrée")
+        for step in trace_steps(line.entry)
+    ]
+
+
+def list_body(team_list: TeamList, *, inbox_url: str, zone: ZoneInfo = PARIS) -> str:
+    cycle = team_list.cycle
+    closed = cycle.closed_at or team_list.list.published_at
+    lines = [
+        f"Personnes jamais jointes — {cycle.campaign_name}, cycle {cycle.number}",
+        f"Cycle du {local_time(cycle.started_at, zone)} au {local_time(closed, zone)}.",
+        "Le téléphone n'a pas permis de les joindre : une visite est à organiser.",
+        "",
+    ]
+    for index, line in enumerate(team_list.lines, start=1):
+        person = line.person
+        lines.append(f"{index}. {person_name(person)} — {line_reason(line)}")
+        address = person_address(person)
+        if address:
+            lines.append(f"   Adresse : {address}")
+        if person.district:
+            lines.append(f"   Quartier : {person.district}")
+        for phone in person.phones:
+            lines.append(f"   Téléphone ({PHONE_KIND_LABELS[phone.kind]}) : {phone.e164}")
+        if person.contact_name or person.contact_phone:
+            contact = " ".join(p for p in (person.contact_name, person.contact_phone) if p)
+            lines.append(f"   Proche ou aidant : {contact}")
+        lines += [f"   Tentative : {text}" for text in trace_text(line, zone)]
+        lines.append("")
+    lines.append(f"La liste est aussi dans la boîte d'alertes de l'équipe : {inbox_url}")
+    return "\n".join(lines) + "\n"
+
+
+def list_webhook_body(job: ListDeliveryJob, *, inbox_url: str) -> dict[str, Any]:
+    team_list, cycle = job.team_list, job.team_list.cycle
+    return {
+        "event": "never_reached.published",
+        "delivery_id": job.delivery.id,
+        "team": job.team.name if job.team is not None else None,
+        "list_id": team_list.list.id,
+        "cycle": {
+            "campaign_id": cycle.campaign_id,
+            "campaign": cycle.campaign_name,
+            "number": cycle.number,
+            "started_at": cycle.started_at.isoformat(),
+            "deadline": cycle.deadline.isoformat(),
+            "closed_at": cycle.closed_at.isoformat() if cycle.closed_at else None,
         },
+        "people": [
+            {
+                "person": person_document(line.person),
+                "result": line.entry.result.value,
+                "reason": line.entry.reason.value if line.entry.reason else "no_valid_number",
+                "reason_label": line_reason(line),
+                "attempts": [step.document() for step in trace_steps(line.entry)],
+            }
+            for line in team_list.lines
+        ],
         "inbox_url": inbox_url,
     }

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -27,6 +27,7 @@ from typing import Any
 from dialer.campaigns.runner import CampaignDialing, campaign_dialing, pacing_of
 from dialer.campaigns.start import create_from_template, open_cycle
 from dialer.campaigns.templates import template as find_template
+from dialer.campaigns.templates import with_cycle_settings
 from dialer.clock import utcnow
 from dialer.core.campaigns import CampaignState
 from dialer.core.labels import CAMPAIGN_STATE_LABELS
@@ -35,6 +36,7 @@ from dialer.core.pacing_settings import PacingMode
 from dialer.core.windows import PARIS
 from dialer.engine.engine import DialingEngine
 from dialer.errors import ConflictError, DialerError
+from dialer.settings import CycleSettings
 from dialer.storage.audit import AuditLog
 from dialer.storage.campaigns import CampaignRepository, CycleRepository
 from dialer.storage.database import SessionFactory
@@ -111,8 +113,11 @@ class CampaignControl:
         audit: AuditLog | None = None,
         clock: Callable[[], datetime] = utcnow,
         caller_id: str = "",
+        cycles: CycleSettings | None = None,
     ) -> None:
         self.sessions = sessions
+        #: the cycle length, retry delays and windows of the campaigns it creates
+        self.cycle_settings = cycles or CycleSettings()
         self.engine = engine
         self.audit = audit or AuditLog(sessions)
         self.clock = clock
@@ -121,7 +126,15 @@ class CampaignControl:
         self.cycles = CycleRepository(sessions)
         self.current: CampaignDialing | None = None
         self._lock = asyncio.Lock()
-        self._counters = {"started": 0, "paused": 0, "resumed": 0, "stopped": 0, "pacing": 0}
+        self._counters = {
+            "started": 0,
+            "paused": 0,
+            "resumed": 0,
+            "stopped": 0,
+            "pacing": 0,
+            "finished": 0,
+            "cycles_followed": 0,
+        }
 
     # ---- reading ------------------------------------------------------------------------
     @property
@@ -182,17 +195,22 @@ class CampaignControl:
             return await self.view(campaign.id)
 
     async def start_from_alert(
-        self, template_key: str, *, actor: str, name: str | None = None
+        self,
+        template_key: str,
+        *,
+        actor: str,
+        name: str | None = None,
+        districts: Collection[str] = (),
     ) -> AlertStart:
         """One action from the alert to the first dials: the campaign from its template,
-        its first cycle with the current register, attached, and the first dials placed
-        before this returns."""
+        its first cycle with the current register (of ``districts`` only, when given),
+        attached, and the first dials placed before this returns."""
         async with self._lock:
             tpl = find_template(template_key)  # unknown template: nothing created
             await self._refuse_second(None)
             campaign = await self._create(tpl.key, name)
             try:
-                opened = await self._start(campaign)
+                opened = await self._start(campaign, districts)
             except DialerError:
                 await self.campaigns.set_state(
                     campaign.id, CampaignState.STOPPED, expected={CampaignState.DRAFT}
@@ -261,6 +279,41 @@ class CampaignControl:
             self._counters["stopped"] += 1
             return await self.view(campaign.id)
 
+    async def finish(self, campaign_id: int, *, actor: str) -> CampaignView:
+        """The campaign's episode is over: detached (calls in progress end normally, no new
+        attempt is placed) and finished for good."""
+        async with self._lock:
+            campaign = await self.campaigns.get(campaign_id)
+            if campaign.state is not CampaignState.FINISHED:
+                await self.campaigns.set_state(
+                    campaign.id,
+                    CampaignState.FINISHED,
+                    expected=set(CampaignState) - {CampaignState.FINISHED},
+                )
+                await self._record(actor, "campaign.finish", campaign)
+                self._counters["finished"] += 1
+            if self.attached_id == campaign.id:
+                self._detach()
+            return await self.view(campaign.id)
+
+    async def follow_cycle(self, campaign_id: int) -> bool:
+        """The campaign's cycle changed (closed at its deadline, the next one opened): the
+        engine now dials the open cycle if the campaign is running (or waits on it if
+        paused) and no other campaign is attached; it is detached when no cycle is open.
+        True when the engine is attached to it."""
+        async with self._lock:
+            if self.attached_id not in (None, campaign_id):
+                return False
+            campaign = await self.campaigns.get(campaign_id)
+            steerable = campaign.state in (CampaignState.RUNNING, CampaignState.PAUSED)
+            if not steerable or await self.cycles.current(campaign_id) is None:
+                if self.attached_id == campaign_id:
+                    self._detach()
+                return False
+            await self._attach(campaign_id, dialing_enabled=campaign.state is CampaignState.RUNNING)
+            self._counters["cycles_followed"] += 1
+            return True
+
     async def set_pacing(
         self,
         campaign_id: int,
@@ -324,6 +377,11 @@ class CampaignControl:
                 if not left:
                     return None
                 campaign = max(left, key=lambda c: c.id)
+                if await self.cycles.current(campaign.id) is None:
+                    # between two cycles of its episode: the cycle keeper opens the next
+                    # one and attaches it (CampaignControl.follow_cycle)
+                    log.warning("campaign %s has no open cycle: not attached", campaign.id)
+                    return None
                 for other in left:
                     if other.id != campaign.id:
                         log.warning(
@@ -341,7 +399,7 @@ class CampaignControl:
     # ---- inside -------------------------------------------------------------------------
     async def _create(self, template_key: str, name: str | None) -> Campaign:
         now = self.clock()
-        tpl = find_template(template_key)
+        tpl = with_cycle_settings(find_template(template_key), self.cycle_settings)
         return await create_from_template(
             self.sessions,
             tpl,
@@ -350,11 +408,13 @@ class CampaignControl:
             caller_id=self.caller_id,
         )
 
-    async def _start(self, campaign: Campaign) -> dict[str, Any]:
+    async def _start(self, campaign: Campaign, districts: Collection[str] = ()) -> dict[str, Any]:
         """Open a cycle if needed, attach, mark running; what was opened (for the log)."""
         details: dict[str, Any] = {}
         if await self.cycles.current(campaign.id) is None:
-            opened = await open_cycle(self.sessions, campaign, now=self.clock())
+            opened = await open_cycle(
+                self.sessions, campaign, now=self.clock(), districts=districts
+            )
             details = {
                 "cycle_id": opened.cycle_id,
                 "people": opened.people,

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from dialer.core.attempts import CycleResult
+from dialer.core.cycles import never_reached_reason
 from dialer.core.outcomes import CallOutcome
 from dialer.core.planning import (
     LEAVING_RESULTS,
@@ -27,6 +28,7 @@ from dialer.core.planning import (
 from dialer.core.windows import CallingWindows
 from dialer.engine.ports import PlannedDial
 from dialer.storage.callbacks import CallbackRepository
+from dialer.storage.campaigns import CycleRepository
 from dialer.storage.database import SessionFactory
 from dialer.storage.ledger import AttemptLedger
 from dialer.storage.people import PersonRepository
@@ -55,6 +57,7 @@ class CycleDialQueue:
         self.people = PersonRepository(sessions)
         self.callbacks = CallbackRepository(sessions)
         self.results = CycleResultRepository(sessions)
+        self.cycles = CycleRepository(sessions)
         self._due = 0
         #: planned attempts left by a previous controller are given back at the first take
         self._left_overs_given_back = False
@@ -93,9 +96,19 @@ class CycleDialQueue:
             return
         await self._plan(member, at, disposition=result)
 
+    async def _cycle_of(self, member: CycleMember) -> tuple[Cycle, bool]:
+        """The member's cycle (this queue's, or an earlier one whose call was still in
+        progress when it closed) and whether it is closed: then no attempt is planned in
+        it any more, the person's result is recorded there."""
+        stored = await self.cycles.get(member.cycle_id)
+        return Cycle(
+            stored.started_at, stored.deadline, stored.number
+        ), stored.closed_at is not None
+
     async def _plan(
         self, member: CycleMember, now: datetime, *, disposition: CycleResult | None
     ) -> None:
+        cycle, closed = await self._cycle_of(member)
         person = await self.people.get(member.person_id)
         numbers = [phone.e164 for phone in person.phones]
         attempts = await self.ledger.for_person(member.person_id)
@@ -112,13 +125,13 @@ class CycleDialQueue:
         ]
         pending = [
             c
-            for c in await self.callbacks.due(self.cycle.deadline, cycle_id=self.cycle_id)
+            for c in await self.callbacks.due(cycle.deadline, cycle_id=member.cycle_id)
             if c.person_id == member.person_id
         ]
         callbacks = [ScheduledCallback(at=c.due_at, number=c.number) for c in pending]
         decision = plan_next_attempt(
-            now=now,
-            cycle=self.cycle,
+            now=max(now, cycle.deadline) if closed else now,
+            cycle=cycle,
             numbers=numbers,
             history=history,
             callbacks=callbacks,
@@ -140,17 +153,25 @@ class CycleDialQueue:
             )
             return
         closure = close_person_cycle(
-            cycle=self.cycle,
+            cycle=cycle,
             history=history,
             disposition=disposition,
             stopped=decision.reason,
             left_on=now.date() if disposition in LEAVING_RESULTS else None,
         )
+        dialled = sum(1 for attempt in history if cycle.contains(attempt.placed_at))
+        reason = (
+            never_reached_reason(decision.reason, dialled)
+            if closure.result is CycleResult.NEVER_REACHED
+            else None
+        )
         await self.results.record(
-            cycle_id=self.cycle_id,
+            cycle_id=member.cycle_id,
             person_id=member.person_id,
             result=closure.result,
             decided_at=now,
             note=closure.follow_up.reason.value if closure.follow_up else "",
+            never_reached_reason=reason,
+            attempt_count=dialled,
         )
         await self.schedule.set_status(member.id, MemberStatus.DONE)

@@ -8,6 +8,7 @@ seconds for 10,500 people.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -83,17 +84,24 @@ def _first_cycle_due(
     return cycle, first_due
 
 
-async def open_cycle(sessions: SessionFactory, campaign: Campaign, *, now: datetime) -> OpenedCycle:
-    """Open the campaign's next cycle from ``now`` and snapshot the current register into
-    it, everyone due at the first calling instant. :class:`ConflictError` when no window
-    opens before the cycle's deadline, or while a cycle is open."""
+async def open_cycle(
+    sessions: SessionFactory,
+    campaign: Campaign,
+    *,
+    now: datetime,
+    districts: Collection[str] = (),
+) -> OpenedCycle:
+    """Open the campaign's next cycle from ``now`` and snapshot the current register (of
+    ``districts`` only, when given) into it, everyone due at the first calling instant.
+    :class:`ConflictError` when no window opens before the cycle's deadline, or while a
+    cycle is open."""
     windows = windows_from_json(campaign.calling_windows)
     policy = policy_from_json(campaign.retry_policy)
     cycle, first_due = _first_cycle_due(now, windows, policy)
     opened = await CycleRepository(sessions).open(
         campaign.id, started_at=cycle.started_at, deadline=cycle.deadline
     )
-    people = await enrol_register(sessions, opened.id, due=first_due)
+    people = await enrol_register(sessions, opened.id, due=first_due, districts=districts)
     return OpenedCycle(opened.id, people, first_due)
 
 

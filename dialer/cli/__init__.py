@@ -9,6 +9,7 @@ import sys
 import click
 
 from dialer.cli.agents import agents
+from dialer.cli.alerts import alert
 from dialer.cli.api_tokens import api_token
 from dialer.cli.asterisk import asterisk
 from dialer.cli.audit import audit
@@ -38,6 +39,7 @@ for command in (
     db,
     register,
     campaign,
+    alert,
     teams,
     audit,
     api_token,

@@ -13,12 +13,15 @@ from typing import Any
 import click
 
 from dialer.campaigns.start import start_campaign
-from dialer.campaigns.templates import TEMPLATES, template
+from dialer.campaigns.templates import TEMPLATES, template, with_cycle_settings
 from dialer.cli.api_client import api_options, client
 from dialer.cli.context import cli_actor, database, settings_of
+from dialer.core.episodes import DEFAULT_LEVEL, alert_kind_of
 from dialer.core.pacing_settings import PacingMode
 from dialer.core.windows import PARIS
+from dialer.errors import ConflictError
 from dialer.storage.audit import AuditLog
+from dialer.storage.episodes import EpisodeRepository
 
 
 def _campaign_line(c: dict[str, Any]) -> str:
@@ -145,12 +148,27 @@ def campaign_start(
 
     async def run() -> Any:
         async with database(settings) as sessions:
+            episodes = EpisodeRepository(sessions)
+            running = await episodes.current()
+            if running is not None:
+                raise ConflictError(
+                    f"l'épisode d'alerte n° {running.id} est en cours : terminez-le d'abord"
+                )
+            tpl = with_cycle_settings(template(template_key), settings.cycles)
             started = await start_campaign(
                 sessions,
-                template(template_key),
+                tpl,
                 now=datetime.now(UTC),
                 name=name,
                 caller_id=settings.dialing.caller_id,
+            )
+            await episodes.start(
+                kind=alert_kind_of(tpl.kind),
+                level=DEFAULT_LEVEL,
+                districts=(),
+                by=cli_actor(),
+                at=datetime.now(UTC),
+                campaign_id=started.campaign_id,
             )
             await AuditLog(sessions).record(
                 actor=cli_actor(),

@@ -5,9 +5,11 @@
    path with one test call per kind of callee.
 2. Builds a register of simulated people with realistic behaviour (most answer after a few
    rings, some are busy, never answer, unreachable, or have a wrong number), imports it,
-   creates the agents', supervisor's and intervention team's accounts, and starts a
-   heatwave campaign from the template.
-3. Serves the whole product (engine, agents' screens, supervision, team inbox) and lets
+   creates the agents', supervisor's and intervention team's accounts.
+3. Serves the whole product (engine, agents' screens, supervision, team inbox), starts a
+   heatwave alert episode (« Démarrer depuis l'alerte »), whose cycles last half the
+   demo's time: the service closes the first at its deadline and opens the second by
+   itself, then the episode is ended, closing the second. Meanwhile it lets
    robot agents work through the same web interface a person uses: log in, connect the
    phone, go ready, fill the questionnaire when a call pops, give the disposition.
    The live dashboard's address is printed: open it to watch the campaign move.
@@ -23,20 +25,16 @@ import secrets
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from datetime import time as clock_time
 from pathlib import Path
 
 import click
 
 from dialer.alerts.messages import need_label
-from dialer.campaigns.start import start_campaign
 from dialer.campaigns.templates import template
 from dialer.cli.context import settings_of
-from dialer.core.labels import OUTCOME_LABELS
-from dialer.core.planning import RetryPolicy
-from dialer.core.windows import CallingWindows, OpeningInterval, is_open
+from dialer.core.labels import CYCLE_RESULT_LABELS, OUTCOME_LABELS
+from dialer.core.windows import is_open
 from dialer.csv_output import csv_writer
 from dialer.questionnaire_files import load_questionnaires
 from dialer.register.importer import import_register
@@ -47,14 +45,16 @@ from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
 from dialer.rig.demo_accounts import SUPERVISOR, TEAM_MEMBER, provision_demo_people
 from dialer.rig.robot_agents import RobotAgent
 from dialer.rig.world import SimulatedWorld
-from dialer.service import QUESTIONNAIRES, running_service
-from dialer.settings import Settings
+from dialer.service import QUESTIONNAIRES, Service, running_service
+from dialer.settings import CycleSettings, Settings
+from dialer.storage.campaigns import CycleRepository
 from dialer.storage.database import (
     SessionFactory,
     create_engine,
     create_session_factory,
     migrate_engine,
 )
+from dialer.storage.results import CycleResultRepository
 from dialer.storage.schedule import CycleSchedule, MemberStatus
 from dialer.telephony.ami import AmiClient, AmiCredentials
 from dialer.telephony.probe import dial_and_classify
@@ -84,15 +84,18 @@ MIX = (
 FIRST = ["Hélène", "Jean", "Françoise", "Marcel", "Odette", "René", "Gisèle", "André", "Lucienne"]
 LAST = ["Lefèvre", "Martin", "Bernard", "Dubois", "Moreau", "Laurent", "Girard", "Roux", "Faure"]
 STREETS = ["rue de la Roquette", "boulevard Voltaire", "rue Oberkampf", "avenue Parmentier"]
-ALL_DAY = (OpeningInterval(clock_time(0, 0), clock_time(23, 59, 59)),)
-DEMO_RETRIES = RetryPolicy(
+#: the demo's episode: two cycles of half the demo's time each (``--minutes``), retries
+#: within seconds; the settings the service applies to 48-hour cycles in production
+DEMO_CYCLES = CycleSettings(
     max_attempts=2,
-    busy_delay=timedelta(seconds=20),
-    no_answer_delay=timedelta(seconds=30),
-    failure_delay=timedelta(seconds=30),
-    answered_delay=timedelta(seconds=30),
-    min_gap_between_attempts=timedelta(seconds=10),
-    time_of_day_spread=timedelta(0),
+    busy_delay_min=20 / 60,
+    no_answer_delay_min=0.5,
+    failure_delay_min=0.5,
+    answered_delay_min=0.5,
+    min_gap_min=10 / 60,
+    time_of_day_spread_min=0,
+    ring_allowance_min=0.5,
+    check_s=2,
 )
 
 
@@ -212,29 +215,36 @@ async def campaign_demo(
     say(f"Registre importé ({register}) : {imported.summary_fr()}")
     password = secrets.token_urlsafe(12)
     await provision_demo_people(sessions, agents, password)
-    heatwave = template("heatwave")
-    now = datetime.now(UTC)
-    if not is_open(heatwave.windows, now):
-        heatwave = replace(heatwave, windows=CallingWindows(week=(ALL_DAY,) * 7, holiday=ALL_DAY))
-        say("Hors des heures d'appel réelles : fenêtres élargies à toute la journée pour la démo.")
-    heatwave = replace(heatwave, policy=DEMO_RETRIES)
-    started = await start_campaign(sessions, heatwave, now=now, name="Canicule — démonstration")
-    say(
-        f"Campagne « {started.name} » démarrée depuis le modèle : {started.people} personnes "
-        f"dans le cycle de 48 h (nouvelles tentatives accélérées pour la démo)."
+    cycles = DEMO_CYCLES.model_copy(
+        update={
+            "length_min": minutes / 2,
+            "all_day_windows": not is_open(template("heatwave").windows, datetime.now(UTC)),
+        }
     )
+    if cycles.all_day_windows:
+        say("Hors des heures d'appel réelles : fenêtres élargies à toute la journée pour la démo.")
     await database.dispose()
     async with running_service(
-        settings, campaign_id=started.campaign_id, ami=ami, secret_key=secrets.token_urlsafe(48),
-        ring_timeout_s=20, tick_s=0.5,
+        settings.model_copy(update={"cycles": cycles}), ami=ami,
+        secret_key=secrets.token_urlsafe(48), ring_timeout_s=20, tick_s=0.5,
     ) as service:  # fmt: skip
+        start = await service.episodes.start_from_alert(
+            "heatwave", actor=SUPERVISOR, name="Canicule — démonstration"
+        )
+        campaign_id = start.started.campaign.id
+        say(
+            f"Épisode d'alerte « canicule » niveau {start.episode.level} déclenché : campagne "
+            f"« {start.started.campaign.name} », cycle 1 avec {start.started.people} personnes. "
+            f"Le service ouvre seul un cycle toutes les {minutes / 2:g} min (48 h en "
+            "production) tant que dure l'épisode."
+        )
         say(f"Service : {service.url}  (mot de passe de démonstration : {password})")
         say(f"  agents : {', '.join(agents)} ; superviseur : {SUPERVISOR} ; équipe : {TEAM_MEMBER}")
         say(
             f"  Tableau de bord en direct : {service.url}/tableau-de-bord "
             f"(se connecter en {SUPERVISOR})"
         )
-        say(f"  Rapport de la campagne : {service.url}/rapports/{started.campaign_id}")
+        say(f"  Rapport de la campagne : {service.url}/rapports/{campaign_id}")
         stop = asyncio.Event()
         robots = [
             RobotAgent(
@@ -248,23 +258,65 @@ async def campaign_demo(
             for i, agent in enumerate(agents)
         ]
         tasks = [asyncio.create_task(robot.run(stop)) for robot in robots]
-        schedule = CycleSchedule(service.sessions)
-        deadline = time.monotonic() + minutes * 60
-        while time.monotonic() < deadline:
-            await asyncio.sleep(10)
-            counts = await schedule.counts(started.cycle_id)
-            stats = service.engine.statistics() if service.engine else {}
-            say(
-                f"  [{datetime.now(UTC):%H:%M:%S}] traités {counts[MemberStatus.DONE]}/"
-                f"{started.people}, en appel {counts[MemberStatus.IN_CALL]}, "
-                f"agents {stats.get('agents')}, décision : {stats.get('last_plan')}"
-            )
-            if counts[MemberStatus.DONE] == started.people:
-                break
+        await follow_two_cycles(service, campaign_id, minutes, say)
+        ended = await service.episodes.end(actor=SUPERVISOR)
+        say(
+            f"Épisode terminé à {ended.ended_at:%H:%M:%S} : plus de nouvel appel, les appels "
+            "en cours finissent, le cycle en cours est clos."
+        )
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
         await service.engine.flush()
-        await report(service.sessions, started.campaign_id, say)
+        await say_cycles(service.sessions, campaign_id, say)
+        await report(service.sessions, campaign_id, say)
+
+
+async def follow_two_cycles(
+    service: Service, campaign_id: int, minutes: float, say: Callable[[str], None]
+) -> None:
+    """What the episode's cycles do, every 10 s, until the second cycle has run its course
+    (everyone done, or its deadline near): the first closes and the second opens by
+    themselves."""
+    cycles = CycleRepository(service.sessions)
+    schedule = CycleSchedule(service.sessions)
+    seen = 1
+    limit = time.monotonic() + minutes * 60
+    while time.monotonic() < limit:
+        await asyncio.sleep(10)
+        current = await cycles.current(campaign_id)
+        if current is None:
+            continue
+        if current.number != seen:
+            seen = current.number
+            say(
+                f"  [{datetime.now(UTC):%H:%M:%S}] le service a clos le cycle {seen - 1} à son "
+                f"échéance et ouvert le cycle {seen} avec le registre du moment."
+            )
+        counts = await schedule.counts(current.id)
+        total = sum(counts.values())
+        stats = service.engine.statistics() if service.engine else {}
+        say(
+            f"  [{datetime.now(UTC):%H:%M:%S}] cycle {current.number} : traités "
+            f"{counts[MemberStatus.DONE]}/{total}, en appel {counts[MemberStatus.IN_CALL]}, "
+            f"agents {stats.get('agents')}, décision : {stats.get('last_plan')}"
+        )
+        near_end = current.deadline - datetime.now(UTC) < timedelta(seconds=15)
+        if current.number >= 2 and (counts[MemberStatus.DONE] == total or near_end):
+            return
+
+
+async def say_cycles(
+    sessions: SessionFactory, campaign_id: int, say: Callable[[str], None]
+) -> None:
+    """Each cycle of the episode: its span, its results and its never-reached list."""
+    results = CycleResultRepository(sessions)
+    for cycle in await CycleRepository(sessions).list_for(campaign_id):
+        counts = await results.counts(cycle.id)
+        closed = f"{cycle.closed_at:%H:%M:%S}" if cycle.closed_at else "ouvert"
+        lines = ", ".join(
+            f"{CYCLE_RESULT_LABELS[result]} {count}" for result, count in sorted(counts.items())
+        )
+        say(f"  Cycle {cycle.number} ({cycle.started_at:%H:%M:%S} → {closed}) : {lines}")
 
 
 async def report(sessions: SessionFactory, campaign_id: int, say: Callable[[str], None]) -> None:

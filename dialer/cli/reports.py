@@ -1,5 +1,5 @@
 """``dialer report``: a campaign's (or a cycle's) report in the terminal, its exports, and
-its billing."""
+its billing; an alert episode's report (``dialer report episode``)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,13 @@ from dialer.questionnaire_files import (
     load_questionnaires,
 )
 from dialer.reports import tables
+from dialer.reports.episodes import (
+    EPISODE_FORMATS,
+    EpisodeReport,
+    EpisodeReports,
+    episode_tables,
+    write_episode_files,
+)
 from dialer.reports.exports import csv_cell
 from dialer.reports.files import FORMATS, write_report_files
 from dialer.reports.service import Report, ReportBuilder
@@ -47,6 +54,18 @@ async def _build(
 
 def _report(ctx: click.Context, campaign: int, cycle: int | None, grid: Path | None) -> Report:
     return asyncio.run(_build(settings_of(ctx), campaign, cycle, grid))
+
+
+async def _build_episode(
+    settings: Settings, episode: int, price_grid: Path | None
+) -> EpisodeReport:
+    async with migrated_database(settings.database_url) as sessions:
+        reports = EpisodeReports(
+            sessions,
+            catalog=_catalog(),
+            price_grid_file=price_grid or settings.billing.price_grid_file,
+        )
+        return await reports.build(episode, now=datetime.now(UTC))
 
 
 def _echo_table(table: tables.Table, report: Report, *, limit: int | None = None) -> None:
@@ -160,3 +179,41 @@ def report_billing(
             f"rapprochement : {tables.reconciliation_status(result)} "
             "(détail : dialer report export --format csv, tableau ecarts_facturation)"
         )
+
+
+@report.command("episode")
+@click.argument("episode", type=click.IntRange(min=1))
+@grid_option
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(EPISODE_FORMATS),
+    multiple=True,
+    help="Avec --out : csv (un fichier par tableau), xlsx ; répétable (défaut : les deux).",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Dossier où écrire le rapport (sinon : affiché).",
+)
+@click.pass_context
+def report_episode(
+    ctx: click.Context,
+    *,
+    episode: int,
+    price_grid: Path | None,
+    formats: tuple[str, ...],
+    out: Path | None,
+) -> None:
+    """Rapport d'un épisode d'alerte : chaque cycle, l'épisode entier, les personnes jamais
+    jointes de chaque cycle, la facturation (tranches sur tout l'épisode)."""
+    result = asyncio.run(_build_episode(settings_of(ctx), episode, price_grid))
+    click.echo(f"Rapport : {result.title}")
+    if out is not None:
+        for path in write_episode_files(result, out, formats or EPISODE_FORMATS):
+            click.echo(f"  {path}")
+        return
+    for table in episode_tables(result):
+        if table.key != "contacts_factures":
+            _echo_table(table, result.report, limit=20)

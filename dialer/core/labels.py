@@ -11,6 +11,8 @@ from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CycleResult, Disposition
 from dialer.core.billing import IssueKind
 from dialer.core.campaigns import CampaignState
+from dialer.core.cycles import NeverReachedReason
+from dialer.core.episodes import AlertKind
 from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing_settings import PacingMode
 from dialer.core.phones import PhoneKind
@@ -62,6 +64,37 @@ DONE_REASON_LABELS: dict[DoneReason, str] = {
     DoneReason.ATTEMPTS_EXHAUSTED: "tentatives épuisées",
     DoneReason.NO_VALID_NUMBER: "aucun numéro valide",
     DoneReason.DEADLINE_REACHED: "échéance du cycle atteinte",
+}
+
+#: why a person is on a cycle's never-reached list (``core.cycles``; see
+#: :func:`never_reached_text`)
+NEVER_REACHED_REASON_LABELS: dict[NeverReachedReason, str] = {
+    NeverReachedReason.ATTEMPTS_EXHAUSTED: "tentatives épuisées",
+    NeverReachedReason.DEADLINE_REACHED: "échéance du cycle atteinte",
+    NeverReachedReason.NEVER_ATTEMPTED: "jamais appelé faute de capacité",
+}
+
+#: a person on the never-reached list because no number of the register reaches them
+NO_VALID_NUMBER_TEXT = "aucun numéro valide"
+
+
+def never_reached_text(reason: NeverReachedReason | None, attempts: int) -> str:
+    """``échéance du cycle atteinte après 2 tentatives``: why a person is on the list, with
+    the count of the cycle's attempts; ``reason`` None: no valid number (a wrong number)."""
+    label = NO_VALID_NUMBER_TEXT if reason is None else NEVER_REACHED_REASON_LABELS[reason]
+    if attempts == 0:
+        return label
+    plural = "s" if attempts > 1 else ""
+    return f"{label} après {attempts} tentative{plural}"
+
+
+#: the kinds of alert episode
+ALERT_KIND_LABELS: dict[AlertKind, str] = {
+    AlertKind.HEATWAVE: "Canicule",
+    AlertKind.COLD_SPELL: "Grand froid",
+    AlertKind.EPIDEMIC: "Épidémie",
+    AlertKind.FLOOD: "Inondation",
+    AlertKind.OTHER: "Autre",
 }
 
 #: the agent's states, as the screens show them

@@ -23,7 +23,10 @@ Definitions (each is checked against the rows by ``tests/storage/test_dashboard_
 - *attempts left*: for people whose cycle is open, ``max_attempts`` minus the attempts
   they had in the cycle (an upper bound: the planner may close them sooner);
 - *pace*: attempts placed and useful contacts made in the last 15 minutes of calling time
-  (since the cycle's start if later), per hour.
+  (since the cycle's start if later), per hour;
+- *the episode* (when the campaign runs an alert episode): its cycles (and how many are
+  closed), attempts placed, useful contacts (once per person and cycle) and people on the
+  never-reached lists of its closed cycles (once per cycle), over every cycle.
 """
 
 from __future__ import annotations
@@ -35,7 +38,13 @@ from dialer.campaigns.rules import policy_from_json, windows_from_json
 from dialer.core.planning import RetryPolicy
 from dialer.core.windows import CallingWindows, calling_time_between, to_utc
 from dialer.errors import InputError
-from dialer.storage.dashboard_counts import CurrentCampaign, CycleCounts, OpenCycle, RateCounts
+from dialer.storage.dashboard_counts import (
+    CurrentCampaign,
+    CycleCounts,
+    EpisodeCounts,
+    OpenCycle,
+    RateCounts,
+)
 
 #: the recent window of the rates and the pace
 RECENT = timedelta(minutes=15)
@@ -126,6 +135,8 @@ class CampaignFigures:
     cycle: OpenCycleFigures | None
     #: how long the queries took
     read_ms: float
+    #: the alert episode the campaign runs, over all its cycles (None: no episode)
+    episode: EpisodeCounts | None = None
 
 
 def _per_hour(count: int, span: timedelta) -> float:

@@ -40,7 +40,7 @@ from dialer.dashboard.campaign_figures import (
     pace_start,
 )
 from dialer.errors import DialerError
-from dialer.storage.dashboard_counts import dashboard_counts
+from dialer.storage.dashboard_counts import EpisodeCounts, dashboard_counts
 from dialer.storage.database import SessionFactory
 
 log = logging.getLogger(__name__)
@@ -134,6 +134,8 @@ class Snapshot:
     funnel: Funnel | None = None
     pace: Pace | None = None
     forecast: Forecast | None = None
+    #: the alert episode across its cycles
+    episode: EpisodeCounts | None = None
     #: when the campaign's figures were read (the name is the JSON key of the API)
     ledger_at: datetime | None = None
 
@@ -223,6 +225,7 @@ async def read_campaign_figures(sessions: SessionFactory, now: datetime) -> Camp
             campaign.id, recent_start=now - RECENT, day_start=local_midnight(now, windows)
         )
         cycle = await counts.open_cycle(campaign.id)
+        episode = await counts.episode(campaign.id)
         cycle_figures = None
         if cycle is not None:
             start = pace_start(now, cycle)
@@ -243,6 +246,7 @@ async def read_campaign_figures(sessions: SessionFactory, now: datetime) -> Camp
         today=Rates.of(today),
         cycle=cycle_figures,
         read_ms=(time.perf_counter() - started) * 1000,
+        episode=episode,
     )
 
 
@@ -267,6 +271,7 @@ def build_snapshot(now: datetime, live: LiveFigures, figures: CampaignFigures | 
         recent=RateFigures.of(figures.recent),
         today=RateFigures.of(figures.today),
         ledger_at=figures.read_at,
+        episode=figures.episode,
     )
     if cycle is None:
         return snapshot

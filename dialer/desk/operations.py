@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from dialer.campaigns.control import CampaignControl
+from dialer.campaigns.episodes import EpisodeControl
 from dialer.core.agent_states import AgentState
 from dialer.core.roles import Role
 from dialer.desk.accounts import create_account
@@ -43,6 +44,7 @@ class Steering:
 
     sessions: SessionFactory
     control: CampaignControl | None
+    episodes: EpisodeControl | None
     audit: AuditLog
     tokens: ApiTokenRepository
     passwords: Passwords

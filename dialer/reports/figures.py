@@ -26,12 +26,12 @@ from dialer.core.handling_time import CallTiming, HandlingStats, summarize
 from dialer.core.labels import (
     CYCLE_RESULT_LABELS,
     DMT_BUCKET_LABELS,
-    DONE_REASON_LABELS,
     OUTCOME_LABELS,
     PENDING_OUTCOME_LABEL,
+    never_reached_text,
 )
+from dialer.core.never_reached import FIELD_VISIT_RESULTS, listed_reason
 from dialer.core.outcomes import CallOutcome
-from dialer.core.planning import DoneReason
 from dialer.core.windows import PARIS
 from dialer.storage.report_rows import AttemptRow, PersonRow, ReportRows
 
@@ -44,9 +44,6 @@ ATTEMPT_BUCKETS = ("0", "1", "2", "3", "4+")
 #: DMT histogram: upper bounds in seconds of each bucket (the last one is open; labels in
 #: ``core.labels.DMT_BUCKET_LABELS``)
 DMT_BUCKET_EDGES_S = (120, 240, 360, 480, 600, 900)
-
-#: the people who need a field visit: nobody was reached by phone
-FOLLOW_UP_RESULTS = (CycleResult.NEVER_REACHED, CycleResult.WRONG_NUMBER)
 
 
 @dataclass(frozen=True)
@@ -258,17 +255,10 @@ def dmt_by_agent(timings: list[CallTiming]) -> tuple[AgentDmt, ...]:
     return tuple(lines)
 
 
-def _note_label(note: str) -> str:
-    """A result's note: a planner's reason (:class:`DoneReason`) in French, else as written."""
-    try:
-        return DONE_REASON_LABELS[DoneReason(note)]
-    except ValueError:
-        return note
-
-
 def follow_up_list(rows: ReportRows) -> tuple[FollowUpLine, ...]:
-    """People nobody reached by phone (never reached, or no valid number), by name, with
-    every attempt of the cycle."""
+    """People nobody reached by phone (never reached, or no valid number): each cycle's
+    never-reached list, by name, with why (:mod:`dialer.core.never_reached`) and every
+    attempt of the cycle."""
     numbers = rows.cycle_numbers
     attempts: dict[tuple[int, int], list[AttemptTrace]] = defaultdict(list)
     for a in rows.attempts:
@@ -278,14 +268,14 @@ def follow_up_list(rows: ReportRows) -> tuple[FollowUpLine, ...]:
             attempts[(a.cycle_id, a.person_id)].append(trace)
     lines = []
     for result in rows.results:
-        if result.result not in FOLLOW_UP_RESULTS:
+        if result.result not in FIELD_VISIT_RESULTS:
             continue
         person = rows.people[result.person_id]
-        detail = _note_label(result.note)
-        reason = CYCLE_RESULT_LABELS[result.result] + (f" : {detail}" if detail else "")
         traces = tuple(
             sorted(attempts[(result.cycle_id, result.person_id)], key=lambda t: (t.at, t.id))
         )
+        why = listed_reason(result.result, result.reason, result.note, len(traces))
+        reason = f"{CYCLE_RESULT_LABELS[result.result]} : {never_reached_text(why, len(traces))}"
         lines.append(FollowUpLine(person, numbers[result.cycle_id], result.result, reason, traces))
     lines.sort(key=lambda f: (f.person.last_name, f.person.first_name, f.person.id, f.cycle))
     return tuple(lines)

@@ -1,7 +1,7 @@
 """The stored alerts: an alert for one team, and its outbox (each delivery written before
 it is sent, retried until it is).
 
-The tables are created by the migration ``0003``.
+The tables are created by the migration ``0003`` (never-reached lists: ``0014``).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dialer.storage.models import Base, stored_enum
+from dialer.storage.never_reached_rows import NeverReachedList
 
 
 class AlertState(StrEnum):
@@ -29,6 +30,7 @@ class DeliveryChannel(StrEnum):
 class DeliveryReason(StrEnum):
     RAISED = "raised"
     ESCALATED = "escalated"
+    NEVER_REACHED = "never_reached"  # a cycle's never-reached list
 
 
 class DeliveryState(StrEnum):
@@ -78,13 +80,18 @@ class Alert(Base):
 
 class AlertDelivery(Base):
     """The outbox: one message to send on one channel, written in the same transaction as
-    its alert (or escalation), retried with back-off until it is sent."""
+    its alert (or escalation), or as a cycle's never-reached list (``never_reached_list_id``
+    and ``team_id`` set, ``alert_id`` NULL; migration 0014), retried with back-off until it
+    is sent."""
 
     __tablename__ = "alert_deliveries"
     __table_args__ = (Index("ix_alert_deliveries_state_next_try_at", "state", "next_try_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"))
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"))
+    never_reached_list_id: Mapped[int | None] = mapped_column(ForeignKey(NeverReachedList.id))
+    #: the team a never-reached list is sent to (an alert's team is the alert's)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     channel: Mapped[DeliveryChannel] = mapped_column(stored_enum(DeliveryChannel))
     target: Mapped[str] = mapped_column(String(1000))
     reason: Mapped[DeliveryReason] = mapped_column(stored_enum(DeliveryReason))

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from dialer.core.attempts import CycleResult
 from dialer.core.campaigns import CampaignKind, CampaignState
+from dialer.core.cycles import NeverReachedReason, never_reached_reason
 from dialer.core.pacing_settings import PacingMode
 from dialer.errors import ConflictError, NotFoundError
 from dialer.storage.database import SessionFactory, transaction
-from dialer.storage.models import Campaign, Cycle
+from dialer.storage.models import Attempt, Campaign, Cycle, CycleResultRow
+from dialer.storage.schedule import CycleMember, MemberStatus
 
 
 class CampaignRepository:
@@ -117,8 +121,18 @@ class CycleRepository:
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
 
-    async def open(self, campaign_id: int, *, started_at: datetime, deadline: datetime) -> Cycle:
-        """Start the campaign's next cycle. Raises :class:`ConflictError` while one is open."""
+    async def open(
+        self,
+        campaign_id: int,
+        *,
+        started_at: datetime,
+        deadline: datetime,
+        number: int | None = None,
+    ) -> Cycle:
+        """Start the campaign's next cycle (numbered ``number``, default the last + 1).
+        Raises :class:`ConflictError` while one is open, or when cycle ``number`` exists
+        already: the unique (campaign, number) constraint makes two controllers racing for
+        one slot open it once."""
         async with transaction(self._sessions) as session:
             if await session.get(Campaign, campaign_id) is None:
                 raise NotFoundError(f"campaign {campaign_id}: no such campaign")
@@ -131,12 +145,14 @@ class CycleRepository:
                 raise ConflictError(
                     f"campaign {campaign_id}: cycle {still_open} is still open; close it first"
                 )
-            last = await session.scalar(
-                select(func.max(Cycle.number)).where(Cycle.campaign_id == campaign_id)
-            )
+            if number is None:
+                last = await session.scalar(
+                    select(func.max(Cycle.number)).where(Cycle.campaign_id == campaign_id)
+                )
+                number = (last or 0) + 1
             cycle = Cycle(
                 campaign_id=campaign_id,
-                number=(last or 0) + 1,
+                number=number,
                 started_at=started_at,
                 deadline=deadline,
             )
@@ -159,6 +175,16 @@ class CycleRepository:
                 .where(Cycle.closed_at.is_(None))
             )
 
+    async def latest(self, campaign_id: int) -> Cycle | None:
+        """The campaign's cycle with the highest number, open or closed."""
+        async with transaction(self._sessions) as session:
+            return await session.scalar(
+                select(Cycle)
+                .where(Cycle.campaign_id == campaign_id)
+                .order_by(Cycle.number.desc())
+                .limit(1)
+            )
+
     async def list_for(self, campaign_id: int) -> list[Cycle]:
         async with transaction(self._sessions) as session:
             return list(
@@ -167,13 +193,80 @@ class CycleRepository:
                 )
             )
 
-    async def close(self, cycle_id: int, *, at: datetime) -> Cycle:
-        """Close a cycle. Raises :class:`ConflictError` when it is already closed."""
+    async def close(self, cycle_id: int, *, at: datetime) -> ClosedCycle:
+        """Close a cycle, in one transaction: every member still waiting ends it
+        ``never_reached`` with the reason (:func:`~dialer.core.cycles.never_reached_reason`)
+        and the count of their attempts dialled in the cycle. Members in a call or a wrap-up
+        keep going: their result is recorded when their call ends. Raises
+        :class:`ConflictError` when the cycle is already closed (compare and set: it is
+        closed once, even by two controllers at the same instant)."""
         async with transaction(self._sessions) as session:
-            cycle = await session.get(Cycle, cycle_id, with_for_update=True)
+            closed = await session.execute(
+                update(Cycle)
+                .where(Cycle.id == cycle_id)
+                .where(Cycle.closed_at.is_(None))
+                .values(closed_at=at)
+                .execution_options(synchronize_session=False)
+            )
+            cycle = await session.get(Cycle, cycle_id, populate_existing=True)
             if cycle is None:
                 raise NotFoundError(f"cycle {cycle_id}: no such cycle")
-            if cycle.closed_at is not None:
+            if closed.rowcount != 1:  # type: ignore[attr-defined]
                 raise ConflictError(f"cycle {cycle_id}: already closed at {cycle.closed_at}")
-            cycle.closed_at = at
-        return cycle
+            waiting = list(
+                await session.scalars(
+                    select(CycleMember.person_id)
+                    .where(CycleMember.cycle_id == cycle_id)
+                    .where(CycleMember.status == MemberStatus.WAITING)
+                    .order_by(CycleMember.person_id)
+                )
+            )
+            counts = await session.execute(
+                select(Attempt.person_id, func.count())
+                .where(Attempt.cycle_id == cycle_id)
+                .where(Attempt.placed_at.is_not(None))
+                .group_by(Attempt.person_id)
+            )
+            dialled = {int(person_id): int(n) for person_id, n in counts.all()}
+            marked = []
+            for person_id in waiting:
+                attempts = dialled.get(person_id, 0)
+                reason = never_reached_reason(None, attempts)
+                session.add(
+                    CycleResultRow(
+                        cycle_id=cycle_id,
+                        person_id=person_id,
+                        result=CycleResult.NEVER_REACHED,
+                        decided_at=at,
+                        note=reason.value,
+                        never_reached_reason=reason,
+                        attempt_count=attempts,
+                    )
+                )
+                marked.append(NeverReached(person_id, reason, attempts))
+            if waiting:
+                await session.execute(
+                    update(CycleMember)
+                    .where(CycleMember.cycle_id == cycle_id)
+                    .where(CycleMember.status == MemberStatus.WAITING)
+                    .values(status=MemberStatus.DONE, next_due_at=None)
+                    .execution_options(synchronize_session=False)
+                )
+        return ClosedCycle(cycle, tuple(marked))
+
+
+@dataclass(frozen=True)
+class NeverReached:
+    """A person a cycle's closing put on its never-reached list."""
+
+    person_id: int
+    reason: NeverReachedReason
+    attempts: int
+
+
+@dataclass(frozen=True)
+class ClosedCycle:
+    cycle: Cycle
+    #: the people the closing marked never reached (those whose planner had already
+    #: stopped are marked as their last attempt settles, by the dial queue)
+    never_reached: tuple[NeverReached, ...]

@@ -23,11 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialer.core.attempts import AttemptState, Disposition
 from dialer.core.campaigns import CampaignState
+from dialer.core.never_reached import FIELD_VISIT_RESULTS
 from dialer.core.outcomes import CallOutcome
 from dialer.storage.alert_rows import Alert, AlertState
 from dialer.storage.call_sheet_rows import CallSheet
 from dialer.storage.database import SessionFactory, transaction
-from dialer.storage.models import Attempt, Campaign, Cycle
+from dialer.storage.models import AlertEpisode, Attempt, Campaign, Cycle, CycleResultRow
 from dialer.storage.schedule import CycleMember, MemberStatus
 
 
@@ -85,6 +86,25 @@ class CycleCounts:
     mean_wrap_up_s: float | None
 
 
+@dataclass(frozen=True, slots=True)
+class EpisodeCounts:
+    """The alert episode the campaign runs, over all its cycles."""
+
+    episode_id: int
+    kind: str
+    level: int
+    started_at: datetime
+    ended_at: datetime | None
+    cycles: int
+    closed_cycles: int
+    #: attempts placed, in every cycle
+    attempts: int
+    #: useful contacts: people with a complete, submitted call sheet, once per cycle
+    useful_contacts: int
+    #: people on the never-reached lists of the closed cycles (once per cycle)
+    never_reached: int
+
+
 def _epoch(column: Any, dialect: str) -> ColumnElement[Any]:
     """Seconds since the epoch of a timestamp column, in SQL (SQLite stores UTC text)."""
     if dialect == "sqlite":
@@ -131,6 +151,57 @@ class DashboardCounts:
             state=campaign.state.value,
             calling_windows=campaign.calling_windows,
             retry_policy=campaign.retry_policy,
+        )
+
+    async def episode(self, campaign_id: int) -> EpisodeCounts | None:
+        """The episode whose campaign is ``campaign_id`` (None: none), over its cycles."""
+        session = self._session
+        episode = await session.scalar(
+            select(AlertEpisode).where(AlertEpisode.campaign_id == campaign_id)
+        )
+        if episode is None:
+            return None
+        cycles = (
+            await session.execute(
+                select(func.count(Cycle.id), _count(Cycle.closed_at.is_not(None))).where(
+                    Cycle.campaign_id == campaign_id
+                )
+            )
+        ).one()
+        of_campaign = select(Cycle.id).where(Cycle.campaign_id == campaign_id)
+        closed = of_campaign.where(Cycle.closed_at.is_not(None))
+        attempts = await session.scalar(
+            select(func.count())
+            .select_from(Attempt)
+            .where(Attempt.cycle_id.in_(of_campaign))
+            .where(Attempt.placed_at.is_not(None))
+        )
+        useful = (
+            select(CallSheet.cycle_id, CallSheet.person_id)
+            .where(CallSheet.cycle_id.in_(of_campaign))
+            .where(CallSheet.disposition == Disposition.COMPLETE)
+            .where(CallSheet.submitted_at.is_not(None))
+            .distinct()
+            .subquery()
+        )
+        contacts = await session.scalar(select(func.count()).select_from(useful))
+        never = await session.scalar(
+            select(func.count())
+            .select_from(CycleResultRow)
+            .where(CycleResultRow.cycle_id.in_(closed))
+            .where(CycleResultRow.result.in_(FIELD_VISIT_RESULTS))
+        )
+        return EpisodeCounts(
+            episode_id=episode.id,
+            kind=episode.kind.value,
+            level=episode.level,
+            started_at=episode.started_at,
+            ended_at=episode.ended_at,
+            cycles=int(cycles[0] or 0),
+            closed_cycles=int(cycles[1] or 0),
+            attempts=int(attempts or 0),
+            useful_contacts=int(contacts or 0),
+            never_reached=int(never or 0),
         )
 
     async def open_cycle(self, campaign_id: int) -> OpenCycle | None:

@@ -35,6 +35,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from dialer.core.attempts import AttemptKind, AttemptState, CycleResult
 from dialer.core.campaigns import CampaignKind, CampaignState
+from dialer.core.cycles import NeverReachedReason
+from dialer.core.episodes import AlertKind
 from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing_settings import PacingMode
 from dialer.core.phones import PhoneKind
@@ -263,6 +265,33 @@ class CycleResultRow(Base):
     result: Mapped[CycleResult] = mapped_column(stored_enum(CycleResult))
     decided_at: Mapped[datetime]
     note: Mapped[str] = mapped_column(Text, default="")
+    #: why a ``never_reached`` person was not reached, and how many attempts of the cycle
+    #: were dialled (migration 0013)
+    never_reached_reason: Mapped[NeverReachedReason | None] = mapped_column(
+        stored_enum(NeverReachedReason, 20)
+    )
+    attempt_count: Mapped[int] = mapped_column(Integer, default=0)
 
     def __repr__(self) -> str:
         return f"CycleResultRow(cycle_id={self.cycle_id}, person_id={self.person_id})"
+
+
+class AlertEpisode(Base):
+    """An alert, from its start to its end (migration 0013). Its cycles are those of its
+    campaign: one campaign per episode, so billing's volume bands run across cycles."""
+
+    __tablename__ = "alert_episodes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[AlertKind] = mapped_column(stored_enum(AlertKind))
+    level: Mapped[int]
+    #: the districts covered; empty: the whole city
+    districts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    started_at: Mapped[datetime]
+    started_by: Mapped[str] = mapped_column(String(100))
+    ended_at: Mapped[datetime | None]
+    ended_by: Mapped[str | None] = mapped_column(String(100))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), unique=True)
+
+    def __repr__(self) -> str:
+        return f"AlertEpisode(id={self.id}, kind={self.kind.value}, level={self.level})"

@@ -12,6 +12,7 @@ from sqlalchemy import Subquery, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialer.core.attempts import CycleResult
+from dialer.core.cycles import NeverReachedReason
 from dialer.core.outcomes import CallOutcome
 from dialer.errors import NotFoundError
 from dialer.storage.alert_rows import Alert
@@ -102,6 +103,8 @@ class ResultRow:
     result: CycleResult
     decided_at: datetime
     note: str
+    #: a never-reached person's reason, when recorded (migration 0013)
+    reason: NeverReachedReason | None = None
 
 
 @dataclass(frozen=True)
@@ -333,7 +336,8 @@ async def _results(session: AsyncSession, cycle_ids: list[int]) -> tuple[ResultR
         .order_by(CycleResultRow.id)
     )
     return tuple(
-        ResultRow(r.cycle_id, r.person_id, r.result, r.decided_at, r.note) for r in results
+        ResultRow(r.cycle_id, r.person_id, r.result, r.decided_at, r.note, r.never_reached_reason)
+        for r in results
     )
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from dialer.core.attempts import CycleResult
+from dialer.core.cycles import NeverReachedReason
 from dialer.errors import ConflictError
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import CycleResultRow, Person
@@ -28,6 +29,8 @@ class CycleResultRepository:
         decided_at: datetime,
         note: str = "",
         replace: bool = False,
+        never_reached_reason: NeverReachedReason | None = None,
+        attempt_count: int = 0,
     ) -> CycleResultRow:
         """A person's final result in a cycle. Raises :class:`ConflictError` when one is
         already recorded, unless ``replace`` (a supervisor's correction)."""
@@ -49,6 +52,8 @@ class CycleResultRepository:
             existing.result = result
             existing.decided_at = decided_at
             existing.note = note
+            existing.never_reached_reason = never_reached_reason
+            existing.attempt_count = attempt_count
         return existing
 
     async def get(self, cycle_id: int, person_id: int) -> CycleResultRow | None:

@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from dialer.campaigns.episodes import EpisodeStart
 from dialer.campaigns.templates import TEMPLATES
 from dialer.core.roles import Role
 from dialer.desk.operations import (
@@ -44,6 +45,7 @@ from dialer.storage.audit import AuditFilter
 from dialer.web.api_models import (
     AgentCreate,
     CampaignCreate,
+    EpisodeStartBody,
     PacingChange,
     SipReset,
     TeamCreate,
@@ -52,7 +54,13 @@ from dialer.web.api_models import (
 )
 from dialer.web.auth import CSRF_HEADER, check_csrf
 from dialer.web.failures import LoginRequired
-from dialer.web.service import authenticated, campaign_control, steering, web
+from dialer.web.service import (
+    authenticated,
+    campaign_control,
+    episode_control,
+    steering,
+    web,
+)
 
 PREFIX = "/api/v1"
 SUPERVISORS = (Role.SUPERVISOR,)
@@ -120,14 +128,11 @@ async def create_campaign(request: Request) -> Response:
     return ok(view.as_json(), 201)
 
 
-async def start_from_alert(request: Request) -> Response:
-    who = await caller(request, *SUPERVISORS)
-    data: CampaignCreate = await body(request, CampaignCreate)
-    started = await campaign_control(request).start_from_alert(
-        data.template, actor=who.actor, name=data.name
-    )
+def _episode_started(start: EpisodeStart) -> JSONResponse:
+    started = start.started
     return ok(
         {
+            "episode": start.episode.as_json(),
             "campaign": started.campaign.as_json(),
             "people": started.people,
             "first_due": started.first_due.isoformat(),
@@ -136,6 +141,43 @@ async def start_from_alert(request: Request) -> Response:
         },
         201,
     )
+
+
+async def start_from_alert(request: Request) -> Response:
+    who = await caller(request, *SUPERVISORS)
+    data: CampaignCreate = await body(request, CampaignCreate)
+    start = await episode_control(request).start_from_alert(
+        data.template, actor=who.actor, name=data.name
+    )
+    return _episode_started(start)
+
+
+# ---- alert episodes ---------------------------------------------------------------------
+async def list_episodes(request: Request) -> Response:
+    await caller(request, *READERS)
+    return ok([episode.as_json() for episode in await episode_control(request).all()])
+
+
+async def start_episode(request: Request) -> Response:
+    who = await caller(request, *SUPERVISORS)
+    data: EpisodeStartBody = await body(request, EpisodeStartBody)
+    start = await episode_control(request).start(
+        kind=data.kind,
+        level=data.level,
+        districts=data.districts,
+        actor=who.actor,
+        template_key=data.template,
+        name=data.name,
+    )
+    return _episode_started(start)
+
+
+async def end_episode(request: Request) -> Response:
+    who = await caller(request, *SUPERVISORS)
+    ended = await episode_control(request).end(
+        actor=who.actor, episode_id=request.path_params["episode_id"]
+    )
+    return ok({**ended.as_json(), "report_url": f"/rapports/episodes/{ended.id}"})
 
 
 def _steer(action: str) -> Callable[[Request], Awaitable[Response]]:
@@ -362,6 +404,7 @@ class Endpoint:
 
 
 _C = PREFIX + "/campaigns"
+_E = PREFIX + "/episodes"
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", PREFIX + "/templates", templates, "Modèles de campagne", READERS, "campagnes"),
     Endpoint("GET", _C, list_campaigns, "Liste des campagnes", READERS, "campagnes"),
@@ -375,6 +418,21 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         SUPERVISORS, "campagnes", body=CampaignCreate, created=True,
     ),
     Endpoint("GET", _C + "/{campaign_id:int}", get_campaign, "Une campagne", READERS, "campagnes"),
+    Endpoint(
+        "GET", _E, list_episodes, "Épisodes d'alerte, les plus récents d'abord", READERS,
+        "alertes",
+    ),
+    Endpoint(
+        "POST", _E, start_episode,
+        "Déclencher un épisode d'alerte : sa campagne, son premier cycle et les premiers "
+        "appels ; le service ouvre ensuite un cycle à chaque échéance",
+        SUPERVISORS, "alertes", body=EpisodeStartBody, created=True,
+    ),
+    Endpoint(
+        "POST", _E + "/{episode_id:int}/end", end_episode,
+        "Terminer l'épisode : plus de nouvel appel, les appels en cours finissent, le cycle "
+        "est clos", SUPERVISORS, "alertes",
+    ),
     Endpoint(
         "POST", _C + "/{campaign_id:int}/start", _steer("start"),
         "Démarrer (ouvre un cycle si besoin)", SUPERVISORS, "campagnes",

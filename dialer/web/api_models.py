@@ -30,6 +30,18 @@ class CampaignCreate(Body):
     name: str | None = Field(default=None, min_length=1, max_length=200)
 
 
+class EpisodeStartBody(Body):
+    """An alert episode: kind (heatwave, cold_spell, epidemic, flood, other), plan level
+    (1 to 4), districts covered (empty: the whole city); the campaign template (default:
+    the kind's) and the campaign's name are optional."""
+
+    kind: str = Field(min_length=1, max_length=20, description="type d'alerte")
+    level: int = Field(ge=1, le=4, description="niveau du plan")
+    districts: list[str] = Field(default_factory=list, max_length=100)
+    template: str | None = Field(default=None, min_length=1, max_length=50)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+
+
 class PacingChange(Body):
     """The pacing mode, the abandon cap (share of live answers, at most 3 %) and/or the lines
     per agent cap (calls in progress per agent logged in and not paused, 1 to 10)."""
@@ -80,6 +92,7 @@ class TeamMembers(Body):
 #: every request body, by name (the OpenAPI document's components)
 BODIES: tuple[type[BaseModel], ...] = (
     CampaignCreate,
+    EpisodeStartBody,
     PacingChange,
     AgentCreate,
     SipReset,
@@ -128,6 +141,9 @@ def _french(error: Any) -> str:
         "float_type": "doit être un nombre",
         "string_type": "doit être une chaîne",
         "list_type": "doit être une liste",
+        "int_parsing": "doit être un nombre entier",
+        "int_type": "doit être un nombre entier",
+        "too_long": f"au plus {context.get('max_length')} éléments",
         "model_type": "doit être un objet",
     }
     return messages.get(kind, str(error.get("msg", "valeur invalide")))

@@ -34,6 +34,7 @@ from dialer.alerts.dispatcher import AlertDispatcher
 from dialer.alerts.messages import need_label
 from dialer.alerts.raising import AlertRaiser
 from dialer.campaigns.control import CampaignControl
+from dialer.campaigns.episodes import EpisodeControl
 from dialer.clock import utcnow
 from dialer.core.windows import PARIS
 from dialer.desk.call_sheets import CallSheets
@@ -47,10 +48,12 @@ from dialer.storage.alerts import AlertRepository, TeamRepository
 from dialer.storage.api_tokens import ApiTokenRepository
 from dialer.storage.audit import AuditLog
 from dialer.storage.database import SessionFactory
+from dialer.storage.never_reached import NeverReachedRepository
 from dialer.web import (
     admin,
     agent_screen,
     dashboard,
+    episode_reports,
     inbox,
     login,
     metrics,
@@ -109,6 +112,7 @@ def create_app(
     zone: ZoneInfo = PARIS,
     control: CampaignControl | None = None,
     hsts_max_age_s: int = 31_536_000,
+    episodes: EpisodeControl | None = None,
 ) -> Starlette:
     """The ASGI application. ``engine`` is the running :class:`DialingEngine` (or any
     object with its agent-facing methods), ``None`` when no campaign runs. Set
@@ -139,6 +143,7 @@ def create_app(
         accounts=AccountRepository(sessions),
         teams=TeamRepository(sessions),
         alerts=AlertRepository(sessions),
+        never_reached=NeverReachedRepository(sessions),
         templates=templates,
         sip=sip,
         dispatcher=dispatcher,
@@ -156,6 +161,7 @@ def create_app(
             *steering_pages.ROUTES,
             *people_pages.ROUTES,
             *report_pages.ROUTES,
+            *episode_reports.ROUTES,
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
@@ -164,6 +170,7 @@ def create_app(
     app.state.steering = Steering(
         sessions=sessions,
         control=control,
+        episodes=episodes or (EpisodeControl(control) if control is not None else None),
         audit=control.audit if control is not None else AuditLog(sessions),
         tokens=ApiTokenRepository(sessions),
         passwords=service.auth.passwords,

@@ -1,5 +1,6 @@
 """The intervention team's inbox: its alerts, open and highest priority first, each with
-who raised it, when and why, and the form to acknowledge it with a note."""
+who raised it, when and why, and the form to acknowledge it with a note; then the team's
+never-reached lists of the latest cycles (each downloadable as CSV)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,17 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from dialer.core.roles import Role
-from dialer.errors import ConflictError
+from dialer.errors import ConflictError, InputError
+from dialer.reports.exports import CSV_MEDIA_TYPE, csv_bytes
+from dialer.reports.never_reached import team_list_table
+from dialer.reports.tables import Table
 from dialer.storage.alert_rows import AlertState
-from dialer.web.service import authenticated, for_form, web
+from dialer.storage.never_reached import TeamList
+from dialer.web.service import WebService, authenticated, for_form, web
 
 ACK_ROLES = (Role.TEAM_MEMBER, Role.SUPERVISOR)
+#: who sees every team's never-reached lists (the supervision page's viewers)
+LIST_VIEWERS = (Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR)
 
 
 async def inbox_page(request: Request) -> Response:
@@ -22,6 +29,7 @@ async def inbox_page(request: Request) -> Response:
         raise ConflictError("votre compte n'est rattaché à aucune équipe")
     team = await service.teams.get(user.team_id)
     rows = await service.alerts.inbox(user.team_id)
+    never_reached = await never_reached_tables(service, user.team_id)
     return service.templates.TemplateResponse(
         request,
         "inbox.html",
@@ -34,7 +42,38 @@ async def inbox_page(request: Request) -> Response:
             "notice": request.query_params.get("fait"),
             "zone": service.zone,
             "today": service.clock().astimezone(service.zone).date(),
+            "never_reached": never_reached,
         },
+    )
+
+
+async def never_reached_tables(
+    service: WebService, team_id: int | None
+) -> list[tuple[TeamList, Table]]:
+    """The latest never-reached lists of team ``team_id`` (None: people no team covers)."""
+    lists = await service.never_reached.team_lists(team_id)
+    return [(team_list, team_list_table(team_list, service.zone)) for team_list in lists]
+
+
+async def never_reached_csv(request: Request) -> Response:
+    """A never-reached list as CSV: a team member's own team's part; for supervision, the
+    part of team ``?equipe=<id>`` (none: the people no team covers)."""
+    user = await authenticated(request, Role.TEAM_MEMBER, *LIST_VIEWERS)
+    service = web(request)
+    team_id = user.team_id
+    if user.role in LIST_VIEWERS:
+        raw = request.query_params.get("equipe")
+        if raw is not None and not raw.isdigit():
+            raise InputError(f"equipe={raw[:20]!r} : numéro d'équipe attendu")
+        team_id = int(raw) if raw is not None else None
+    elif team_id is None:
+        raise ConflictError("votre compte n'est rattaché à aucune équipe")
+    team_list = await service.never_reached.team_list(request.path_params["list_id"], team_id)
+    table = team_list_table(team_list, service.zone)
+    return Response(
+        csv_bytes(table, service.zone),
+        media_type=CSV_MEDIA_TYPE,
+        headers={"content-disposition": f'attachment; filename="{table.key}.csv"'},
     )
 
 
@@ -73,4 +112,5 @@ ROUTES = [
     Route("/alertes", inbox_page, methods=["GET"]),
     Route("/api/alertes/resume", inbox_summary, methods=["GET"]),
     Route("/alertes/{alert_id:int}/prise-en-charge", acknowledge, methods=["POST"]),
+    Route("/alertes/jamais-joints/{list_id:int}.csv", never_reached_csv, methods=["GET"]),
 ]

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from dialer.core.labels import ISSUE_LABELS
+from dialer.core.labels import ALERT_KIND_LABELS, ISSUE_LABELS
 from dialer.core.roles import Role
 from dialer.errors import InputError, NotFoundError
 from dialer.reports import tables
@@ -29,6 +29,7 @@ from dialer.reports.exports import (
     xlsx_bytes,
 )
 from dialer.reports.service import Report, ReportBuilder
+from dialer.storage.episodes import EpisodeRepository
 from dialer.storage.report_rows import ReportRowsRepository
 from dialer.web.service import authenticated, web
 
@@ -80,8 +81,16 @@ async def reports_page(request: Request) -> Response:
     user = await authenticated(request, *VIEWERS)
     service = web(request)
     campaigns = await ReportRowsRepository(service.sessions).campaigns()
+    episodes = [e for e in await EpisodeRepository(service.sessions).list_all() if e.campaign_id]
     return service.templates.TemplateResponse(
-        request, "reports.html", {"user": user, "campaigns": campaigns}
+        request,
+        "reports.html",
+        {
+            "user": user,
+            "campaigns": campaigns,
+            "episodes": episodes,
+            "kind_labels": ALERT_KIND_LABELS,
+        },
     )
 
 

@@ -13,6 +13,7 @@ from starlette.templating import Jinja2Templates
 
 from dialer.alerts.dispatcher import AlertDispatcher
 from dialer.campaigns.control import CampaignControl
+from dialer.campaigns.episodes import EpisodeControl
 from dialer.core.roles import Role
 from dialer.desk.call_sheets import CallSheets
 from dialer.desk.operations import Steering
@@ -22,6 +23,7 @@ from dialer.questionnaire_files import QuestionnaireCatalog
 from dialer.storage.accounts import AccountRepository
 from dialer.storage.alerts import AlertRepository, TeamRepository
 from dialer.storage.database import SessionFactory
+from dialer.storage.never_reached import NeverReachedRepository
 from dialer.web.auth import (
     CSRF_HEADER,
     Authenticator,
@@ -49,6 +51,7 @@ class WebService:
     accounts: AccountRepository
     teams: TeamRepository
     alerts: AlertRepository
+    never_reached: NeverReachedRepository
     templates: Jinja2Templates
     sip: SipAccess | None
     dispatcher: AlertDispatcher | None
@@ -70,6 +73,13 @@ def campaign_control(connection: HTTPConnection) -> CampaignControl:
     if control is None:
         raise ConflictError("le moteur d'appels ne tourne pas : lancez « dialer serve »")
     return control
+
+
+def episode_control(connection: HTTPConnection) -> EpisodeControl:
+    episodes = steering(connection).episodes
+    if episodes is None:
+        raise ConflictError("le moteur d'appels ne tourne pas : lancez « dialer serve »")
+    return episodes
 
 
 async def authenticated(connection: HTTPConnection, *roles: Role) -> User:

@@ -1,5 +1,6 @@
 """The supervisor's steering pages: campaigns (start, pause, resume, stop, pacing, and
-"Démarrer depuis l'alerte"), agents (force logout, new SIP credentials) and the audit log.
+"Démarrer depuis l'alerte", alert episodes started and ended), agents (force logout, new
+SIP credentials) and the audit log.
 
 Server-rendered forms with the session's CSRF token; each form goes through the same
 operations as the REST API (:class:`~dialer.campaigns.control.CampaignControl`,
@@ -17,9 +18,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from dialer.campaigns.episodes import EpisodeStart
 from dialer.campaigns.templates import TEMPLATES
 from dialer.core.agent_states import AgentState
-from dialer.core.labels import AGENT_STATE_LABELS, CAMPAIGN_STATE_LABELS, PACING_MODE_LABELS
+from dialer.core.labels import (
+    AGENT_STATE_LABELS,
+    ALERT_KIND_LABELS,
+    CAMPAIGN_STATE_LABELS,
+    PACING_MODE_LABELS,
+)
 from dialer.core.pacing_settings import (
     ABANDON_RATE_CEILING,
     MAX_LINES_PER_AGENT,
@@ -35,7 +42,14 @@ from dialer.errors import ConflictError, InputError
 from dialer.storage.audit import AuditFilter
 from dialer.web.auth import User
 from dialer.web.failures import french_message
-from dialer.web.service import authenticated, campaign_control, for_form, steering, web
+from dialer.web.service import (
+    authenticated,
+    campaign_control,
+    episode_control,
+    for_form,
+    steering,
+    web,
+)
 
 SUPERVISORS = (Role.SUPERVISOR,)
 STAFF = (Role.SUPERVISOR, Role.ADMINISTRATOR)
@@ -71,6 +85,8 @@ async def campaigns_page(
         {
             "user": user,
             "campaigns": await control.list(),
+            "episode": await episode_control(request).current(),
+            "alert_kinds": ALERT_KIND_LABELS,
             "templates": TEMPLATES,
             "pacing_labels": PACING_MODE_LABELS,
             "state_labels": CAMPAIGN_STATE_LABELS,
@@ -97,14 +113,52 @@ async def _steer_form(
     return _back("/supervision/campagnes", notice)
 
 
+def _started_notice(start: EpisodeStart) -> str:
+    started, episode = start.started, start.episode
+    return (
+        f"Épisode « {ALERT_KIND_LABELS[episode.kind]} » niveau {episode.level} déclenché ; "
+        f"campagne « {started.campaign.name} » démarrée : {started.people} personnes, "
+        f"{started.first_plan.dials} premier(s) appel(s) lancé(s)"
+    )
+
+
 async def start_from_alert(request: Request) -> Response:
     async def operation(user: User, fields: dict[str, str]) -> str:
-        started = await campaign_control(request).start_from_alert(
+        start = await episode_control(request).start_from_alert(
             fields.get("modele", ""), actor=user.username, name=fields.get("nom") or None
         )
+        return _started_notice(start)
+
+    return await _steer_form(request, operation)
+
+
+async def start_episode(request: Request) -> Response:
+    async def operation(user: User, fields: dict[str, str]) -> str:
+        raw_level = fields.get("niveau", "")
+        if not raw_level.isdigit():
+            raise InputError("niveau : un nombre de 1 à 4")
+        start = await episode_control(request).start(
+            kind=fields.get("type", ""),
+            level=int(raw_level),
+            districts=fields.get("quartiers", "").split(","),
+            actor=user.username,
+            template_key=fields.get("modele") or None,
+            name=fields.get("nom") or None,
+        )
+        return _started_notice(start)
+
+    return await _steer_form(request, operation)
+
+
+async def end_episode(request: Request) -> Response:
+    async def operation(user: User, _fields: dict[str, str]) -> str:
+        ended = await episode_control(request).end(
+            actor=user.username, episode_id=request.path_params["episode_id"]
+        )
         return (
-            f"Campagne « {started.campaign.name} » démarrée : {started.people} personnes, "
-            f"{started.first_plan.dials} premier(s) appel(s) lancé(s)"
+            f"Épisode « {ALERT_KIND_LABELS[ended.kind]} » terminé : plus de nouvel appel, "
+            "les appels en cours finissent, le cycle est clos ; son rapport : "
+            f"/rapports/episodes/{ended.id}"
         )
 
     return await _steer_form(request, operation)
@@ -286,6 +340,8 @@ ROUTES = [
     Route("/supervision/campagnes", campaigns_page, methods=["GET"]),
     Route("/supervision/campagnes", create_campaign, methods=["POST"]),
     Route("/supervision/campagnes/alerte", start_from_alert, methods=["POST"]),
+    Route("/supervision/episodes", start_episode, methods=["POST"]),
+    Route("/supervision/episodes/{episode_id:int}/terminer", end_episode, methods=["POST"]),
     Route("/supervision/campagnes/{campaign_id:int}/rythme", change_pacing, methods=["POST"]),
     Route("/supervision/campagnes/{campaign_id:int}/{action}", steer_campaign, methods=["POST"]),
     Route("/supervision/agents", agents_page, methods=["GET"]),

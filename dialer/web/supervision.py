@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from dialer.core.labels import AGENT_STATE_LABELS
 from dialer.core.roles import Role
+from dialer.web.inbox import never_reached_tables
 from dialer.web.service import WebService, authenticated, web
 
 VIEWERS = (Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR)
@@ -45,6 +46,7 @@ async def supervision_page(request: Request) -> Response:
             "zone": service.zone,
             "today": now.astimezone(service.zone).date(),
             "can_acknowledge": user.role is Role.SUPERVISOR,
+            "never_reached": await never_reached_tables(service, None),
         },
     )
 

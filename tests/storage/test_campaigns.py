@@ -93,7 +93,7 @@ async def test_cycles_are_numbered_and_one_is_open_at_a_time(
     with pytest.raises(ConflictError, match="cycle 1 is still open"):
         await cycles.open(scene.campaign_id, started_at=NOW, deadline=NOW + timedelta(days=1))
     closed = await cycles.close(first.id, at=NOW + timedelta(hours=8))
-    assert closed.closed_at == NOW + timedelta(hours=8)
+    assert closed.cycle.closed_at == NOW + timedelta(hours=8)
     with pytest.raises(ConflictError, match="already closed"):
         await cycles.close(first.id, at=NOW)
     second = await cycles.open(

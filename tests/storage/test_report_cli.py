@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from dialer.cli import cli
-from tests.report_scene import build_scene
+from dialer.cli import cli, main
+from dialer.core.episodes import AlertKind
+from dialer.errors import NotFoundError, exit_code
+from dialer.storage.episodes import EpisodeRepository
+from tests.report_scene import CYCLE1_START, build_scene
 from tests.web.support import open_database
 
 
@@ -56,3 +61,106 @@ def test_report_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     )
     assert clean.exit_code == 0, clean.output
     assert "conforme" in clean.output
+
+
+GRID = """
+currency = "EUR"
+vat_percent = "20"
+[[contacts]]
+up_to = 2
+unit_price = "10.00"
+[[contacts]]
+unit_price = "1.00"
+[[dmt]]
+percent = "0"
+[[setup]]
+name = "unique"
+price = "0"
+"""
+
+
+async def _episode(path: Path) -> tuple[int, int]:
+    engine, sessions = await open_database(path)
+    try:
+        scene = await build_scene(sessions, people=12)
+        episodes = EpisodeRepository(sessions)
+        episode = await episodes.start(
+            kind=AlertKind.HEATWAVE,
+            level=3,
+            districts=(),
+            by="prefecture",
+            at=CYCLE1_START,
+            campaign_id=scene.campaign_id,
+        )
+        await episodes.end(episode.id, by="prefecture", at=CYCLE1_START + timedelta(hours=96))
+        return episode.id, scene.campaign_id
+    finally:
+        await engine.dispose()
+
+
+def test_the_episode_report_follows_the_bands_across_its_cycles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "dialer.db"
+    episode, campaign = asyncio.run(_episode(database))
+    grid = tmp_path / "grille.toml"
+    grid.write_text(GRID, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DIALER_CONFIG", raising=False)
+    monkeypatch.setenv("DIALER_DATABASE_URL", f"sqlite+aiosqlite:///{database}")
+    runner = CliRunner()
+
+    shown = runner.invoke(cli, ["report", "episode", str(episode), "--price-grid", str(grid)])
+    assert shown.exit_code == 0, shown.output
+    assert f"Rapport : Épisode n° {episode} — Canicule, niveau 3" in shown.output
+    assert "Cycles de l'épisode" in shown.output
+    assert "Personnes jamais jointes (suivi terrain)" in shown.output
+
+    out = tmp_path / "episode"
+    args = ["report", "episode", str(episode), "--price-grid", str(grid), "--out", str(out)]
+    written = runner.invoke(cli, [*args, "--format", "csv"])
+    assert written.exit_code == 0, written.output
+    lines = (out / f"rapport-episode-{episode}-par_cycle.csv").read_text("utf-8-sig").splitlines()
+    header, first, second, whole = (line.split(";") for line in lines)
+    assert header[0] == "Cycle"
+    billed1, billed2 = int(first[8]), int(second[8])
+    assert billed1 >= 2  # cycle 1 fills the first band...
+    assert billed2 >= 1  # ...so cycle 2's contacts are all in the second one
+    assert first[9] == f"n° 1 à {billed1}"
+    assert second[9] == f"n° {billed1 + 1} à {billed1 + billed2}"
+    assert first[10] == f"{20 + (billed1 - 2)},00"
+    assert second[10] == f"{billed2},00"
+    assert whole[0] == "Épisode"
+    assert int(whole[8]) == billed1 + billed2
+    assert whole[10] == f"{20 + (billed1 - 2) + billed2},00"
+
+    # the cycle's own bill starts where the episode's earlier cycle left off
+    bill = runner.invoke(
+        cli,
+        [
+            "report",
+            "billing",
+            "--campaign",
+            str(campaign),
+            "--cycle",
+            "2",
+            "--price-grid",
+            str(grid),
+        ],
+    )
+    assert bill.exit_code == 0, bill.output
+    assert "tranche 3 et au-delà" in bill.output
+    assert "tranche 1 à 2" not in bill.output
+
+
+def test_an_unknown_episode_is_named_with_its_exit_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DIALER_CONFIG", raising=False)
+    monkeypatch.setenv("DIALER_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'dialer.db'}")
+    monkeypatch.setattr(sys, "argv", ["dialer", "report", "episode", "999"])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == exit_code(NotFoundError("x"))
+    assert "episode 999" in capsys.readouterr().err

@@ -196,9 +196,13 @@ async def test_never_reached_list(
         assert line.person.phones[0] == "+33145678910"
         assert len(line.person.phones) == 2
         reason = {
-            "never_reached": "jamais joint (suivi terrain) : tentatives épuisées",
-            "never_reached_deadline": "jamais joint (suivi terrain) : échéance du cycle atteinte",
-            "wrong_number": "mauvais numéro : aucun numéro valide",
+            "never_reached": (
+                "jamais joint (suivi terrain) : tentatives épuisées après 4 tentatives"
+            ),
+            "never_reached_deadline": (
+                "jamais joint (suivi terrain) : échéance du cycle atteinte après 2 tentatives"
+            ),
+            "wrong_number": "mauvais numéro : aucun numéro valide après 1 tentative",
         }[fate]
         assert line.reason == reason
 

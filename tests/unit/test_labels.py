@@ -9,6 +9,8 @@ from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CycleResult, Disposition
 from dialer.core.billing import IssueKind
 from dialer.core.campaigns import CampaignState
+from dialer.core.cycles import NeverReachedReason
+from dialer.core.episodes import AlertKind
 from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing_settings import PacingMode
 from dialer.core.phones import PhoneKind
@@ -23,6 +25,8 @@ MAPS: dict[str, type[StrEnum]] = {
     "DISPOSITION_LABELS": Disposition,
     "CYCLE_RESULT_LABELS": CycleResult,
     "DONE_REASON_LABELS": DoneReason,
+    "NEVER_REACHED_REASON_LABELS": NeverReachedReason,
+    "ALERT_KIND_LABELS": AlertKind,
     "AGENT_STATE_LABELS": AgentState,
     "CAMPAIGN_STATE_LABELS": CampaignState,
     "PACING_MODE_LABELS": PacingMode,

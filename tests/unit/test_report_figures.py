@@ -113,7 +113,9 @@ def test_figures_by_hand() -> None:
     assert figures.useful_contacts == 1
     (follow_up,) = figures.follow_up
     assert follow_up.person.id == 2
-    assert follow_up.reason == "jamais joint (suivi terrain) : tentatives épuisées"
+    assert (
+        follow_up.reason == "jamais joint (suivi terrain) : tentatives épuisées après 2 tentatives"
+    )
     assert [t.outcome for t in follow_up.attempts] == ["répondeur", "a raccroché aussitôt"]
 
 

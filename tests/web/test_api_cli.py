@@ -146,6 +146,7 @@ def test_start_from_alert_then_steer_from_the_command_line(service: LiveService)
     assert service.audit_actions() == [
         ("agent.logout", "api:cli-superviseur"),
         ("campaign.pacing", "api:cli-superviseur"),
+        ("episode.start", "api:cli-superviseur"),  # « Démarrer depuis l'alerte »: an episode
         ("campaign.start_from_alert", "api:cli-superviseur"),
     ]
 
@@ -183,3 +184,37 @@ def test_command_line_errors_name_the_field_and_exit_with_the_error_code(
     )
     assert code == 1
     assert "ne répond pas" in err
+
+
+def test_alert_episodes_from_the_command_line(
+    service: LiveService, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sup = ["--url", service.url, "--token", service.tokens["superviseur"]]
+    code, output = run(
+        service, "alert", "start", "--kind", "heatwave", "--level", "3", "--district", "Nord"
+    )
+    assert code == 0, output
+    assert "Épisode déclenché : n° 1 Canicule, niveau 3, Nord" in output
+    assert "1 personnes dans le cycle 1" in output  # Nord's only
+    code, err = run_main(
+        monkeypatch, capsys, "alert", "start", "--kind", "cold_spell", "--level", "2", *sup
+    )
+    assert (code, "terminez-le d'abord" in err) == (75, True)
+    code, err = run_main(monkeypatch, capsys, "alert", "start", "--kind", "flood", "--level", "9")
+    assert (code, "--level" in err) == (2, True)
+    code, output = run(service, "alert", "list")
+    assert (code, "en cours, campagne n° 2" in output) == (0, True)
+    code, err = run_main(monkeypatch, capsys, "alert", "end", "999", *sup)
+    assert code == 66, err
+    code, output = run(service, "alert", "end")
+    assert code == 0, output
+    assert "Épisode terminé : n° 1 Canicule" in output
+    assert "Son rapport : dialer report episode 1 (page /rapports/episodes/1)" in output
+    code, output = run(service, "alert", "end")
+    assert (code, "aucun épisode d'alerte en cours" in output) == (2, True)
+    assert service.audit_actions()[:4] == [
+        ("cycle.close", "service"),  # newest first: the end closed the cycle
+        ("episode.end", "api:cli-superviseur"),
+        ("campaign.finish", "api:cli-superviseur"),
+        ("episode.start", "api:cli-superviseur"),
+    ]

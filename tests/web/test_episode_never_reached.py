@@ -1,0 +1,86 @@
+"""An episode run by the service's own loop (the cycle keeper, on the test's clock):
+the people left waiting at each deadline are on that cycle's never-reached list, in the
+team's inbox and posted to its webhook (a local HTTP receiver) by the alert dispatcher."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dialer.alerts import AlertDispatcher, WebhookChannel
+from dialer.storage.alert_rows import DeliveryState
+from dialer.storage.alerts import TeamRepository
+from tests.stored import never_reached_delivered
+from tests.web.conftest import log_in
+from tests.web.test_delivery import INBOX, Hook, webhook_server
+from tests.web.test_episodes import EpisodeRig, rig
+
+pytestmark = pytest.mark.asyncio
+__all__ = ["rig", "webhook_server"]  # fixtures used by name
+
+
+async def test_each_deadline_puts_the_people_waiting_on_the_cycle_list_delivered(
+    rig: EpisodeRig, webhook_server: tuple[str, Hook]
+) -> None:
+    url, hook = webhook_server
+    await TeamRepository(rig.sessions).add(
+        name="Équipe Sud", districts=["Sud"], webhook_url=url, now=rig.clock()
+    )
+    dispatcher = AlertDispatcher(
+        rig.sessions, clock=rig.clock, webhook=WebhookChannel(inbox_url=INBOX)
+    )
+    started = await rig.http.post(
+        "/api/v1/episodes", json={"kind": "heatwave", "level": 3}, headers=rig.auth()
+    )
+    assert started.status_code == 201, started.text
+    await rig.episodes.start_keeping()
+    await rig.clock.wait_for_sleepers()
+    for cycle in (1, 2):
+        assert (await dispatcher.run_once()).published == 0  # the cycle still runs
+        rig.clock.advance(minutes=60, seconds=5)  # its deadline: nobody could be called
+        await rig.clock.wait_for_sleepers()
+        report = await dispatcher.run_once()
+        assert (report.published, report.sent, report.failed) == (1, 1, 0)
+        body = json.loads(hook.received[-1][1])
+        assert body["cycle"]["number"] == cycle
+        assert [(p["person"]["last_name"], p["reason_label"]) for p in body["people"]] == [
+            ("Martin", "jamais appelé faute de capacité")
+        ]
+    # ending the episode closes cycle 3 (its list follows) and hands out the report
+    ended = await rig.http.post(
+        f"/api/v1/episodes/{started.json()['episode']['id']}/end", headers=rig.auth()
+    )
+    assert ended.status_code == 200, ended.text
+    report_url = ended.json()["report_url"]
+    assert (await dispatcher.run_once()).published == 1
+    await rig.episodes.stop_keeping()
+    assert await never_reached_delivered(rig.sessions, "Équipe Sud") == {
+        1: ({"B2"}, {DeliveryState.SENT}),
+        2: ({"B2"}, {DeliveryState.SENT}),
+        3: ({"B2"}, {DeliveryState.SENT}),
+    }
+    # Équipe Nord has no channel but its inbox: Jeanne, on each cycle's list
+    assert await never_reached_delivered(rig.sessions, "Équipe Nord") == {
+        1: ({"J1"}, set()),
+        2: ({"J1"}, set()),
+        3: ({"J1"}, set()),
+    }
+    await log_in(rig.http, "membre.nord")
+    inbox = await rig.http.get("/alertes")
+    assert inbox.text.count("jamais appelé faute de capacité") == 3
+    assert "— cycle 1 :" in inbox.text
+    assert "— cycle 2 :" in inbox.text
+    rig.http.cookies.clear()
+    await log_in(rig.http, "superviseur")
+    page = await rig.http.get(report_url)
+    assert page.status_code == 200
+    assert "Épisode terminé le" in page.text
+    csv = await rig.http.get(f"{report_url}/tableaux/par_cycle.csv")
+    rows = [line.split(";") for line in csv.content.decode("utf-8-sig").splitlines()]
+    assert [(row[0], row[7]) for row in rows[1:]] == [  # cycle, never reached
+        ("1", "2"),
+        ("2", "2"),
+        ("3", "2"),
+        ("Épisode", "6"),
+    ]
