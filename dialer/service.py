@@ -23,6 +23,7 @@ from dialer.alerts.dispatcher import AlertDispatcher
 from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.campaigns.control import CampaignControl
 from dialer.clock import utcnow
+from dialer.core.login_limits import LoginRates
 from dialer.engine.engine import DialingEngine
 from dialer.errors import ConfigurationError
 from dialer.questionnaire_files import SHIPPED_QUESTIONNAIRES, load_questionnaires
@@ -135,6 +136,12 @@ async def running_service(
         session_lifetime=timedelta(hours=web.session_lifetime_h),
         session_idle=timedelta(minutes=web.session_idle_min),
         secure_cookies=web.secure_cookies,
+        login_rates=LoginRates(
+            per_second=web.login_attempts_per_s,
+            burst=web.login_burst,
+            per_address_per_minute=web.login_attempts_per_address_per_min,
+            per_address_burst=web.login_address_burst,
+        ),
     )
     configure_reports(app, price_grid_file=settings.billing.price_grid_file)
     configure_metrics(

@@ -131,3 +131,12 @@ PAUSE_REASONS: tuple[str, ...] = (
 )
 #: the pause reason of an agent whose wrap-up was closed for them (``core.wrap_up``)
 EXPIRED_PAUSE_REASON = "fiche non terminée (clôturée automatiquement)"
+
+#: logging in: refusals that say when to come back (never whether the account exists)
+SERVER_BUSY = "Le serveur vérifie déjà beaucoup de mots de passe. Réessayez dans un instant."
+
+
+def too_many_attempts(seconds: int) -> str:
+    """Too many login attempts (from this address, or for this account from it)."""
+    wait = "une seconde" if seconds <= 1 else f"{seconds} secondes"
+    return f"Trop de tentatives de connexion. Réessayez dans {wait}."

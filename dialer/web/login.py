@@ -72,7 +72,8 @@ async def login(request: Request) -> Response:
         return await login_form(
             request, error="Le formulaire a expiré. Veuillez réessayer.", status=403
         )
-    opened = await service.auth.log_in(username, password)
+    address = request.client.host if request.client is not None else "inconnue"
+    opened = await service.auth.log_in(username, password, address)
     if opened is None:
         return await login_form(request, error="Identifiant ou mot de passe incorrect.", status=401)
     token, user = opened

@@ -9,6 +9,7 @@ import socket
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -60,7 +61,11 @@ class LiveService:
         await ready_agent(self.engine)
         for who in ("superviseur", "agent1"):
             _, self.tokens[who] = await ApiTokenRepository(self.sessions).create(
-                name=f"cli-{who}", username=who, created_by="test", now=clock()
+                name=f"cli-{who}",
+                username=who,
+                created_by="test",
+                now=clock(),
+                lifetime=timedelta(days=90),
             )
         app = create_app(
             sessions=self.sessions,
