@@ -188,3 +188,28 @@ def test_command_line_errors_name_the_field_and_exit_with_the_error_code(
     )
     assert code == 1
     assert "ne répond pas" in err
+
+
+def test_an_owner_lists_and_revokes_their_own_tokens_from_the_command_line(
+    service: LiveService, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, output = run(service, "api-token", "mine", who="agent1")
+    assert code == 0, output
+    assert "cli-agent1 : créé le" in output
+    assert "expire le" in output
+    assert "(valable)" in output
+    assert service.tokens["agent1"] not in output
+    assert "cli-superviseur" not in output
+    token_id = output.split()[1]
+    sup = ["--url", service.url, "--token", service.tokens["superviseur"]]
+    code, output = run_main(monkeypatch, capsys, "api-token", "revoke-mine", token_id, *sup)
+    assert code == 66  # another account's token: as unknown as a missing one
+    assert f"jeton {token_id} inconnu" in output
+    code, output = run(service, "api-token", "revoke-mine", token_id, who="agent1")
+    assert code == 0, output
+    assert f"Jeton n° {token_id} « cli-agent1 » révoqué." in output
+    agent = ["--url", service.url, "--token", service.tokens["agent1"]]
+    code, output = run_main(monkeypatch, capsys, "api-token", "mine", *agent)
+    assert code == 77  # the revoked token no longer opens anything
+    assert "Veuillez vous connecter" in output
+    assert service.audit_actions() == [("api_token.revoke", "api:cli-agent1")]
