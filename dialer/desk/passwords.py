@@ -5,15 +5,18 @@ purpose; run on the event loop it would stall the dialing engine that shares the
 (a flood of wrong logins made the engine take a second to join an answered person).
 So every hash and verification runs in a small pool of threads of its own (argon2-cffi
 releases the GIL), one fewer than the machine's cores so that a core always stays free
-for the event loop, and at most :data:`BACKLOG_PER_WORKER` jobs per thread wait their
-turn: beyond, :class:`~dialer.errors.TooManyAttemptsError` says to come back in a moment
-(the login rate limits of :mod:`dialer.core.login_limits` keep that rare).
+for the event loop, at a lower CPU priority (``nice`` +10, on Linux) so that the loop
+goes first when the machine is busy. At most :data:`BACKLOG_PER_WORKER` jobs per thread
+wait their turn: beyond, :class:`~dialer.errors.TooManyAttemptsError` says to come back
+in a moment (the login rate limits of :mod:`dialer.core.login_limits` keep that rare).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -29,6 +32,8 @@ MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
 #: jobs allowed to wait per thread of the pool before new ones are refused
 BACKLOG_PER_WORKER = 8
+#: how much nicer than the event loop the password threads are
+THREAD_NICENESS = 10
 
 T = TypeVar("T")
 
@@ -38,13 +43,22 @@ def default_workers() -> int:
     return max(1, (os.cpu_count() or 1) - 1)
 
 
+def _lower_priority() -> None:
+    """Run this thread ``THREAD_NICENESS`` nicer (Linux gives each thread its own nice
+    value; elsewhere this may fail, and the thread keeps the process's)."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), THREAD_NICENESS)
+
+
 class Passwords:
     """Hash and verify, off the event loop. ``hasher`` may be a cheaper one in tests."""
 
     def __init__(self, hasher: PasswordHasher | None = None, *, workers: int | None = None) -> None:
         self._hasher = hasher or PasswordHasher()
         self.workers = workers or default_workers()
-        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="passwords")
+        self._pool = ThreadPoolExecutor(
+            self.workers, thread_name_prefix="passwords", initializer=_lower_priority
+        )
         self._pending = 0
         # verified against when the username is unknown, so timing tells nothing (made
         # in the pool at the first verification: hashing here would block the caller)

@@ -118,15 +118,20 @@ class Authenticator:
     def csrf_token(self, token: str) -> str:
         return self._mac("csrf", token)
 
-    async def log_in(self, username: str, password: str, address: str) -> tuple[str, User] | None:
-        """A new session token and its user, or ``None`` (wrong credentials or inactive
-        account: the caller cannot tell which). :class:`TooManyAttemptsError` when the
-        attempt comes too soon (``address``: the client's network address)."""
-        now = self._clock()
-        username = username.strip().lower()
-        wait = self.limits.take(address, now)
+    def admit(self, address: str) -> None:
+        """Count a login attempt from ``address`` against the global and per-address
+        limits, before its form is even read: :class:`TooManyAttemptsError` when over."""
+        wait = self.limits.take(address, self._clock())
         if wait is not None:
             raise TooManyAttemptsError(too_many_attempts(wait), retry_after_s=wait)
+
+    async def log_in(self, username: str, password: str, address: str) -> tuple[str, User] | None:
+        """A new session token and its user, or ``None`` (wrong credentials or inactive
+        account: the caller cannot tell which). :class:`TooManyAttemptsError` when this
+        username was tried from ``address`` (the client's network address) too recently.
+        The caller has :meth:`admit`-ted the attempt first."""
+        now = self._clock()
+        username = username.strip().lower()
         refused_until = await self._attempts.reserve(username, address, now=now)
         if refused_until is not None:
             wait = seconds_until(refused_until, now)
