@@ -9,6 +9,7 @@
     ├── AuthenticationError          exit 77  HTTP 401   not logged in, or the session expired
     ├── PermissionDeniedError        exit 77  HTTP 403   logged in, but the role does not allow it
     ├── ConflictError                exit 75  HTTP 409   the request contradicts current state
+    ├── TooManyAttemptsError         exit 75  HTTP 429   too many tries: come back after a delay
     ├── TelephonyError               exit 69  HTTP 503   Asterisk / AMI trouble
     │   ├── AmiConnectionError                          cannot reach or log in to AMI
     │   └── AmiActionError                              AMI answered an action with an error
@@ -52,6 +53,15 @@ class ConflictError(DialerError):
     """The request contradicts the current state (e.g. starting a running campaign)."""
 
 
+class TooManyAttemptsError(DialerError):
+    """Too many attempts (logins) for now; ``retry_after_s`` says when to come back. The
+    message is French, for the person."""
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = max(1, retry_after_s)
+
+
 class TelephonyError(DialerError):
     """Asterisk or its AMI connection failed."""
 
@@ -87,6 +97,7 @@ _EXIT_CODES: tuple[tuple[type[DialerError], int], ...] = (
     (PermissionDeniedError, 77),
     (ConfigurationError, 78),
     (ConflictError, 75),
+    (TooManyAttemptsError, 75),
     (TelephonyError, 69),
     (RigError, 70),
     (StorageError, 74),
@@ -99,6 +110,7 @@ _HTTP_STATUSES: tuple[tuple[type[DialerError], int], ...] = (
     (AuthenticationError, 401),
     (PermissionDeniedError, 403),
     (ConflictError, 409),
+    (TooManyAttemptsError, 429),
     (TelephonyError, 503),
     (StorageError, 503),
     (DialerError, 500),

@@ -152,6 +152,16 @@ class WebSettings(BaseModel):
     #: /metrics for a Prometheus scraper elsewhere: ``Authorization: Bearer <token>``
     #: (unset: only clients on this machine may read /metrics)
     metrics_token: SecretStr | None = None
+    #: login attempts the whole service takes a second (bursts of ``login_burst``), and
+    #: from one address a minute (bursts of ``login_address_burst``); on top, each
+    #: username tried from an address waits 1 s, 2 s, 4 s… after each attempt until one
+    #: succeeds (see dialer/core/login_limits.py)
+    login_attempts_per_s: float = Field(default=10.0, gt=0)
+    login_burst: int = Field(default=30, ge=1)
+    login_attempts_per_address_per_min: float = Field(default=30.0, gt=0)
+    login_address_burst: int = Field(default=30, ge=1)
+    #: API tokens' life when ``dialer api-token create`` is not given ``--days``
+    api_token_days: int = Field(default=90, ge=1, le=366)
 
     @model_validator(mode="after")
     def _https_for_the_screens(self) -> Self:

@@ -8,6 +8,7 @@ import sys
 
 import click
 
+from dialer.cli.admin import admin
 from dialer.cli.agents import agents
 from dialer.cli.alerts import alert
 from dialer.cli.api_tokens import api_token
@@ -34,6 +35,7 @@ def cli(ctx: click.Context) -> None:
 
 for command in (
     show_settings,
+    admin,
     rig,
     asterisk,
     db,

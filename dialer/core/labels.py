@@ -197,3 +197,11 @@ DMT_BUCKET_LABELS: tuple[str, ...] = (
 )
 #: an attempt placed that has no outcome yet
 PENDING_OUTCOME_LABEL = "en cours (sans issue)"
+#: logging in: refusals that say when to come back (never whether the account exists)
+SERVER_BUSY = "Le serveur vérifie déjà beaucoup de mots de passe. Réessayez dans un instant."
+
+
+def too_many_attempts(seconds: int) -> str:
+    """Too many login attempts (from this address, or for this account from it)."""
+    wait = "une seconde" if seconds <= 1 else f"{seconds} secondes"
+    return f"Trop de tentatives de connexion. Réessayez dans {wait}."

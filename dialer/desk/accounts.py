@@ -29,6 +29,7 @@ async def create_account(  # noqa: PLR0917 - the CLI's positional signature
     *,
     passwords: Passwords | None = None,
     clock: Callable[[], datetime] = utcnow,
+    first_administrator: bool = False,
 ) -> Account:
     """Create an active account. ``team`` is a team name (required for, and only for, an
     intervention team member); ``sip_endpoint`` the PJSIP endpoint of an agent's phone.
@@ -36,6 +37,8 @@ async def create_account(  # noqa: PLR0917 - the CLI's positional signature
     Raises :class:`InputError` (French message) for an invalid username, password, role or
     combination, :class:`NotFoundError` for an unknown team, :class:`ConflictError` when
     the username is taken. The password is hashed (Argon2id) and never stored or logged.
+    ``first_administrator``: an administrator, refused (:class:`ConflictError`) when an
+    active administrator exists already (``dialer admin create-first``).
     """
     username = username.strip().lower()
     if not USERNAME.match(username):
@@ -58,7 +61,9 @@ async def create_account(  # noqa: PLR0917 - the CLI's positional signature
         raise InputError("seuls les agents d'appel ont un compte SIP")
     if sip_endpoint is not None and not ENDPOINT.match(sip_endpoint):
         raise InputError(f"compte SIP {sip_endpoint!r} invalide")
-    password_hash = (passwords or Passwords()).hash(password)
+    if first_administrator and role is not Role.ADMINISTRATOR:
+        raise InputError("le premier compte créé doit être celui d'un administrateur")
+    password_hash = await (passwords or Passwords()).hash(password)
     team_id = None
     if team:
         team_id = (await TeamRepository(sessions).by_name(team)).team.id
@@ -69,4 +74,5 @@ async def create_account(  # noqa: PLR0917 - the CLI's positional signature
         team_id=team_id,
         sip_endpoint=sip_endpoint,
         now=clock(),
+        first_administrator=first_administrator,
     )

@@ -1,7 +1,7 @@
 """The stored accounts: people who log in, and their server-side sessions (only a keyed
 digest of the session token is stored).
 
-The tables are created by the migration ``0003``.
+The tables are created by the migration ``0003``; ``login_attempts`` by ``0008``.
 """
 
 from __future__ import annotations
@@ -44,3 +44,19 @@ class WebSession(Base):
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class LoginAttempts(Base):
+    """Attempts to log in to one username from one address, counted before each password
+    is verified and forgotten at the first success (see :mod:`dialer.core.login_limits`).
+    The username is the one typed (it may name no account)."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_last_at", "last_at"),)
+
+    username: Mapped[str] = mapped_column(String(50), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    counted: Mapped[int] = mapped_column(Integer)
+    #: no attempt for this username from this address before this time
+    next_at: Mapped[datetime]
+    last_at: Mapped[datetime]

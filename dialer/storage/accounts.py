@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, delete, select, update
 
+from dialer.core.login_limits import after_failures
 from dialer.core.roles import Role
 from dialer.errors import ConflictError, NotFoundError
-from dialer.storage.account_rows import Account, WebSession
+from dialer.storage.account_rows import Account, LoginAttempts, WebSession
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.team_rows import Team
 
@@ -32,8 +33,10 @@ class AccountRepository:
         team_id: int | None,
         sip_endpoint: str | None,
         now: datetime,
+        first_administrator: bool = False,
     ) -> Account:
-        """A new active account; :class:`ConflictError` when the username is taken."""
+        """A new active account; :class:`ConflictError` when the username is taken, or
+        (``first_administrator``) when an active administrator exists already."""
         account = Account(
             username=username,
             password_hash=password_hash,
@@ -44,6 +47,17 @@ class AccountRepository:
             created_at=now,
         )
         async with transaction(self._sessions) as session:
+            if first_administrator:
+                existing = await session.scalar(
+                    select(Account.username)
+                    .where(Account.role == Role.ADMINISTRATOR, Account.active.is_(True))
+                    .limit(1)
+                )
+                if existing is not None:
+                    raise ConflictError(
+                        f"un administrateur existe déjà ({existing!r}) : il crée les autres "
+                        "comptes depuis la page /admin"
+                    )
             if await session.scalar(select(Account.id).where(Account.username == username)):
                 raise ConflictError(f"le compte {username!r} existe déjà")
             if team_id is not None and await session.get(Team, team_id) is None:
@@ -148,3 +162,70 @@ def stale_session(
     if opened_before is not None:
         stale = stale | (WebSession.created_at < opened_before)
     return stale
+
+
+class LoginAttemptRepository:
+    """Counts login attempts per (username, address), atomically on SQLite (one writer at
+    a time) and PostgreSQL (compare-and-set on the count, a unique key on the pair)."""
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self._sessions = sessions
+
+    async def reserve(self, username: str, address: str, *, now: datetime) -> datetime | None:
+        """Count one attempt before its password is verified: ``None`` when it may go on,
+        else the time from which the next one may be made. Of attempts made at once, one
+        goes on and the others are refused."""
+        key = (username[:50], address[:64])
+        try:
+            async with transaction(self._sessions) as session:
+                row = await session.get(LoginAttempts, key)
+                if row is None:
+                    session.add(
+                        LoginAttempts(
+                            username=key[0],
+                            address=key[1],
+                            counted=1,
+                            next_at=now + after_failures(1),
+                            last_at=now,
+                        )
+                    )
+                    return None
+                if row.next_at > now:
+                    return row.next_at
+                counted = row.counted
+                result = await session.execute(
+                    update(LoginAttempts)
+                    .where(
+                        LoginAttempts.username == key[0],
+                        LoginAttempts.address == key[1],
+                        LoginAttempts.counted == counted,
+                    )
+                    .values(
+                        counted=counted + 1,
+                        next_at=now + after_failures(counted + 1),
+                        last_at=now,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+                if int(getattr(result, "rowcount", 0) or 0) == 1:
+                    return None
+        except ConflictError:  # another attempt inserted the pair first
+            pass
+        return now + after_failures(1)
+
+    async def forget(self, username: str, address: str) -> None:
+        """A success: the pair starts afresh."""
+        async with transaction(self._sessions) as session:
+            await session.execute(
+                delete(LoginAttempts).where(
+                    LoginAttempts.username == username[:50], LoginAttempts.address == address[:64]
+                )
+            )
+
+    async def purge(self, *, before: datetime) -> int:
+        """Forget the pairs not tried since ``before``."""
+        async with transaction(self._sessions) as session:
+            result = await session.execute(
+                delete(LoginAttempts).where(LoginAttempts.last_at < before)
+            )
+        return int(getattr(result, "rowcount", 0) or 0)

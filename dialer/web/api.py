@@ -41,6 +41,7 @@ from dialer.desk.operations import (
 )
 from dialer.errors import InputError, NotFoundError
 from dialer.storage.alerts import ContactRecord, TeamRepository
+from dialer.storage.api_tokens import token_json
 from dialer.storage.audit import AuditFilter
 from dialer.web.api_models import (
     AgentCreate,
@@ -67,6 +68,7 @@ SUPERVISORS = (Role.SUPERVISOR,)
 ADMINISTRATORS = (Role.ADMINISTRATOR,)
 READERS = (Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR)
 STEERING_STAFF = (Role.SUPERVISOR, Role.ADMINISTRATOR)
+EVERYONE = tuple(Role)
 SAFE_METHODS = ("GET", "HEAD")
 
 
@@ -381,6 +383,27 @@ async def templates(request: Request) -> Response:
     return ok([{"key": t.key, "title": t.title, "kind": t.kind.value} for t in TEMPLATES.values()])
 
 
+# ---- one's own API tokens ---------------------------------------------------------------
+async def own_tokens(request: Request) -> Response:
+    who = await caller(request, *EVERYONE)
+    ops = steering(request)
+    now = ops.clock()
+    return ok([token_json(record, now) for record in await ops.tokens.list_own(who.username)])
+
+
+async def revoke_own_token(request: Request) -> Response:
+    who = await caller(request, *EVERYONE)
+    ops = steering(request)
+    now = ops.clock()
+    record = await ops.tokens.revoke_own(
+        request.path_params["token_id"], username=who.username, now=now
+    )
+    await ops.audit.record(
+        actor=who.actor, action="api_token.revoke", target=f"api_token:{record.name}", at=now
+    )
+    return ok(token_json(record, now))
+
+
 # ---- the table --------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Query:
@@ -496,6 +519,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Query("until", "jusqu'à, exclu (ISO 8601 avec fuseau)", "date-time"),
             Query("limit", "nombre maximal d'entrées (1 à 1000, 200 par défaut)"),
         ),
+    ),
+    Endpoint(
+        "GET", PREFIX + "/tokens", own_tokens,
+        "Mes jetons d'API (jamais le jeton lui-même : numéro, nom, dates)", EVERYONE, "jetons",
+    ),
+    Endpoint(
+        "DELETE", PREFIX + "/tokens/{token_id:int}", revoke_own_token,
+        "Révoquer un de mes jetons d'API", EVERYONE, "jetons",
     ),
 )  # fmt: skip
 

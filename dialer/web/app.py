@@ -36,6 +36,7 @@ from dialer.alerts.raising import AlertRaiser
 from dialer.campaigns.control import CampaignControl
 from dialer.campaigns.episodes import EpisodeControl
 from dialer.clock import utcnow
+from dialer.core.login_limits import LoginRates
 from dialer.core.windows import PARIS
 from dialer.desk.call_sheets import CallSheets
 from dialer.desk.call_view import CallViews, phone_display
@@ -113,6 +114,7 @@ def create_app(
     control: CampaignControl | None = None,
     hsts_max_age_s: int = 31_536_000,
     episodes: EpisodeControl | None = None,
+    login_rates: LoginRates | None = None,
 ) -> Starlette:
     """The ASGI application. ``engine`` is the running :class:`DialingEngine` (or any
     object with its agent-facing methods), ``None`` when no campaign runs. Set
@@ -137,6 +139,7 @@ def create_app(
             clock=clock,
             policy=SessionPolicy(session_lifetime, session_idle, secure_cookies),
             passwords=passwords or Passwords(),
+            rates=login_rates,
         ),
         screens=screens,
         sheets=CallSheets(sessions, screens.views, raiser, clock=clock),

@@ -9,7 +9,11 @@
 - The CSRF token of a session is ``HMAC(secret_key, "csrf:" + token)``: every form carries
   it in a hidden ``csrf`` field and every script request in the ``X-CSRF-Token`` header.
   The login form uses a double-submit cookie.
-- Repeated failed logins of one username are refused for a while (``LoginThrottle``).
+- Logging in is limited before any password is verified (:mod:`dialer.core.login_limits`):
+  globally, per address, and per (username, address) with delays that double after each
+  attempt counted until one succeeds; the count is reserved in the database before the
+  (slow, off-loop) verification, so guesses sent at once get no extra tries. A refusal is
+  :class:`TooManyAttemptsError` (429 with ``Retry-After``).
 """
 
 from __future__ import annotations
@@ -25,11 +29,17 @@ from urllib.parse import urlsplit
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 
+from dialer.core.labels import too_many_attempts
+from dialer.core.login_limits import LoginRateLimits, LoginRates, seconds_until
 from dialer.core.roles import Role
 from dialer.desk.passwords import Passwords
-from dialer.errors import ConfigurationError
+from dialer.errors import ConfigurationError, TooManyAttemptsError
 from dialer.storage.account_rows import Account
-from dialer.storage.accounts import AccountRepository, WebSessionRepository
+from dialer.storage.accounts import (
+    AccountRepository,
+    LoginAttemptRepository,
+    WebSessionRepository,
+)
 from dialer.storage.database import SessionFactory
 
 SESSION_COOKIE = "dialer_session"
@@ -39,6 +49,8 @@ CSRF_FIELD = "csrf"
 MIN_SECRET_KEY_LENGTH = 32
 #: a session's last-seen time is written at most this often
 TOUCH_EVERY = timedelta(seconds=60)
+#: login attempts of a (username, address) not repeated for this long are forgotten
+FORGET_ATTEMPTS_AFTER = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -73,30 +85,6 @@ class User:
         )
 
 
-class LoginThrottle:
-    """After ``limit`` consecutive failures, a username is refused for ``pause``."""
-
-    def __init__(self, *, limit: int = 5, pause: timedelta = timedelta(minutes=5)) -> None:
-        self.limit = limit
-        self.pause = pause
-        self._failures: dict[str, tuple[int, datetime]] = {}
-
-    def blocked(self, username: str, now: datetime) -> bool:
-        count, last = self._failures.get(username, (0, now))
-        if count >= self.limit and now - last < self.pause:
-            return True
-        if count >= self.limit:
-            self._failures.pop(username, None)
-        return False
-
-    def failed(self, username: str, now: datetime) -> None:
-        count, _ = self._failures.get(username, (0, now))
-        self._failures[username] = (count + 1, now)
-
-    def succeeded(self, username: str) -> None:
-        self._failures.pop(username, None)
-
-
 class Authenticator:
     def __init__(
         self,
@@ -106,6 +94,7 @@ class Authenticator:
         clock: Callable[[], datetime],
         policy: SessionPolicy,
         passwords: Passwords,
+        rates: LoginRates | None = None,
     ) -> None:
         if len(secret_key) < MIN_SECRET_KEY_LENGTH:
             raise ConfigurationError(
@@ -117,7 +106,8 @@ class Authenticator:
         self._clock = clock
         self.policy = policy
         self.passwords = passwords
-        self.throttle = LoginThrottle()
+        self.limits = LoginRateLimits(rates or LoginRates())
+        self._attempts = LoginAttemptRepository(sessions)
 
     def _mac(self, purpose: str, token: str) -> str:
         return hmac.new(self._key, f"{purpose}:{token}".encode(), hashlib.sha256).hexdigest()
@@ -128,22 +118,32 @@ class Authenticator:
     def csrf_token(self, token: str) -> str:
         return self._mac("csrf", token)
 
-    async def log_in(self, username: str, password: str) -> tuple[str, User] | None:
-        """A new session token and its user, or ``None`` (wrong credentials, inactive
-        account, or too many failures: the caller cannot tell which)."""
+    def admit(self, address: str) -> None:
+        """Count a login attempt from ``address`` against the global and per-address
+        limits, before its form is even read: :class:`TooManyAttemptsError` when over."""
+        wait = self.limits.take(address, self._clock())
+        if wait is not None:
+            raise TooManyAttemptsError(too_many_attempts(wait), retry_after_s=wait)
+
+    async def log_in(self, username: str, password: str, address: str) -> tuple[str, User] | None:
+        """A new session token and its user, or ``None`` (wrong credentials or inactive
+        account: the caller cannot tell which). :class:`TooManyAttemptsError` when this
+        username was tried from ``address`` (the client's network address) too recently.
+        The caller has :meth:`admit`-ted the attempt first."""
         now = self._clock()
         username = username.strip().lower()
-        if self.throttle.blocked(username, now):
-            self.passwords.verify(None, password)
-            return None
+        refused_until = await self._attempts.reserve(username, address, now=now)
+        if refused_until is not None:
+            wait = seconds_until(refused_until, now)
+            raise TooManyAttemptsError(too_many_attempts(wait), retry_after_s=wait)
         account = await self._accounts.by_username(username)
         stored = account.password_hash if account is not None and account.active else None
-        if account is None or not self.passwords.verify(stored, password):
-            self.throttle.failed(username, now)
+        if not await self.passwords.verify(stored, password) or account is None:
             return None
-        self.throttle.succeeded(username)
+        await self._attempts.forget(username, address)
+        await self._attempts.purge(before=now - FORGET_ATTEMPTS_AFTER)
         if self.passwords.needs_rehash(account.password_hash):
-            await self._accounts.set_password_hash(account.id, self.passwords.hash(password))
+            await self._accounts.set_password_hash(account.id, await self.passwords.hash(password))
         # sessions left to expire (nobody came back to them) go at the next login
         await self._sessions.purge_expired(now=now, idle_before=now - self.policy.idle)
         token = secrets.token_urlsafe(32)

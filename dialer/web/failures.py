@@ -2,8 +2,9 @@
 
 - :class:`~dialer.errors.DialerError`: the status is :func:`dialer.errors.http_status`'s;
   the person reads a French message (the error's own text when it is a French message
-  meant for them, i.e. an input, not-found or conflict error raised by the web layer;
-  a generic text otherwise: internal details are logged, never shown).
+  meant for them, i.e. an input, not-found, conflict or too-many-attempts error raised by
+  the web layer; a generic text otherwise: internal details are logged, never shown). A
+  too-many-attempts answer (429) carries ``Retry-After``.
 - :class:`LoginRequired`: a page redirects to the login form; a script gets 401.
 - Starlette's :class:`HTTPException` (403 for a role or a CSRF failure): its French detail.
 
@@ -26,6 +27,7 @@ from dialer.errors import (
     InputError,
     StorageError,
     TelephonyError,
+    TooManyAttemptsError,
     http_status,
 )
 from dialer.web.auth import SESSION_COOKIE
@@ -57,7 +59,7 @@ def is_api(request: Request) -> bool:
 def french_message(error: DialerError) -> str:
     """Messages of input, not-found and conflict errors raised by the web layer are French
     and meant for the person; anything else is replaced by a generic French text."""
-    if isinstance(error, InputError | ConflictError):
+    if isinstance(error, InputError | ConflictError | TooManyAttemptsError):
         text = str(error)
         return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
     return next(message for cls, message in GENERIC_MESSAGES if isinstance(error, cls))
@@ -83,7 +85,10 @@ async def dialer_error(request: Request, exc: Exception) -> Response:
         log.error("%s %s failed: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
     elif not isinstance(exc, InputError | ConflictError):
         log.info("%s %s: %s", request.method, request.url.path, exc)
-    return _respond(request, status, french_message(exc))
+    response = _respond(request, status, french_message(exc))
+    if isinstance(exc, TooManyAttemptsError):
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+    return response
 
 
 async def login_required(request: Request, exc: Exception) -> Response:

@@ -63,6 +63,8 @@ async def login_form(request: Request, *, error: str | None = None, status: int 
 
 async def login(request: Request) -> Response:
     service = web(request)
+    address = request.client.host if request.client is not None else "inconnue"
+    service.auth.admit(address)  # a flood is refused before its forms are read
     form = await request.form()
     username, password, csrf, target = (
         str(form.get(name) or "") for name in ("identifiant", "mot_de_passe", "csrf", "suite")
@@ -72,7 +74,7 @@ async def login(request: Request) -> Response:
         return await login_form(
             request, error="Le formulaire a expiré. Veuillez réessayer.", status=403
         )
-    opened = await service.auth.log_in(username, password)
+    opened = await service.auth.log_in(username, password, address)
     if opened is None:
         return await login_form(request, error="Identifiant ou mot de passe incorrect.", status=401)
     token, user = opened

@@ -107,7 +107,11 @@ async def prepare(settings: Settings, register: Path, webhook_url: str) -> str:
             name=FIELD_TEAM, webhook_url=webhook_url, now=datetime.now(UTC)
         )
         _, token = await ApiTokenRepository(sessions).create(
-            name="rig", username=SUPERVISOR, created_by="test", now=datetime.now(UTC)
+            name="rig",
+            username=SUPERVISOR,
+            created_by="test",
+            now=datetime.now(UTC),
+            lifetime=timedelta(days=1),
         )
     finally:
         await database.dispose()

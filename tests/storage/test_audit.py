@@ -83,7 +83,7 @@ async def test_api_tokens_store_only_a_digest_and_can_be_revoked(
         )
     tokens = ApiTokenRepository(sessions)
     record, token = await tokens.create(
-        name="script", username="sup", created_by="cli:root", now=NOW
+        name="script", username="sup", created_by="cli:root", now=NOW, lifetime=timedelta(days=90)
     )
     assert token.startswith("dlr_")
     assert token not in record.token_digest
@@ -92,9 +92,21 @@ async def test_api_tokens_store_only_a_digest_and_can_be_revoked(
     assert (owner.token_name, owner.account.username) == ("script", "sup")
     assert await tokens.owner(token + "x", now=NOW) is None
     with pytest.raises(ConflictError):
-        await tokens.create(name="script", username="sup", created_by="cli:root", now=NOW)
+        await tokens.create(
+            name="script",
+            username="sup",
+            created_by="cli:root",
+            now=NOW,
+            lifetime=timedelta(days=90),
+        )
     with pytest.raises(NotFoundError):
-        await tokens.create(name="other", username="nobody", created_by="cli:root", now=NOW)
+        await tokens.create(
+            name="other",
+            username="nobody",
+            created_by="cli:root",
+            now=NOW,
+            lifetime=timedelta(days=90),
+        )
     await tokens.revoke("script", now=NOW)
     assert await tokens.owner(token, now=NOW) is None
     [(listed, username)] = await tokens.list_all()

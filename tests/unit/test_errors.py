@@ -12,6 +12,7 @@ from dialer import errors
         (errors.InputError("x"), 65, 422),
         (errors.ConfigurationError("x"), 78, 500),
         (errors.ConflictError("x"), 75, 409),
+        (errors.TooManyAttemptsError("x", retry_after_s=3), 75, 429),
         (errors.AmiTimeoutError("x"), 69, 503),
         (errors.ProvisioningError("x"), 70, 500),
         (errors.StorageError("x"), 74, 503),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 import pytest_asyncio
@@ -96,7 +97,11 @@ async def steer(
     tokens = {}
     for who in ("superviseur", "admin", "agent1"):
         _, tokens[who] = await repository.create(
-            name=f"jeton-{who}", username=who, created_by="test", now=clock()
+            name=f"jeton-{who}",
+            username=who,
+            created_by="test",
+            now=clock(),
+            lifetime=timedelta(days=90),
         )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:

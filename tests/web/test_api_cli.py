@@ -9,6 +9,7 @@ import socket
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -60,7 +61,11 @@ class LiveService:
         await ready_agent(self.engine)
         for who in ("superviseur", "agent1"):
             _, self.tokens[who] = await ApiTokenRepository(self.sessions).create(
-                name=f"cli-{who}", username=who, created_by="test", now=clock()
+                name=f"cli-{who}",
+                username=who,
+                created_by="test",
+                now=clock(),
+                lifetime=timedelta(days=90),
             )
         app = create_app(
             sessions=self.sessions,
@@ -218,3 +223,28 @@ def test_alert_episodes_from_the_command_line(
         ("campaign.finish", "api:cli-superviseur"),
         ("episode.start", "api:cli-superviseur"),
     ]
+
+
+def test_an_owner_lists_and_revokes_their_own_tokens_from_the_command_line(
+    service: LiveService, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, output = run(service, "api-token", "mine", who="agent1")
+    assert code == 0, output
+    assert "cli-agent1 : créé le" in output
+    assert "expire le" in output
+    assert "(valable)" in output
+    assert service.tokens["agent1"] not in output
+    assert "cli-superviseur" not in output
+    token_id = output.split()[1]
+    sup = ["--url", service.url, "--token", service.tokens["superviseur"]]
+    code, output = run_main(monkeypatch, capsys, "api-token", "revoke-mine", token_id, *sup)
+    assert code == 66  # another account's token: as unknown as a missing one
+    assert f"jeton {token_id} inconnu" in output
+    code, output = run(service, "api-token", "revoke-mine", token_id, who="agent1")
+    assert code == 0, output
+    assert f"Jeton n° {token_id} « cli-agent1 » révoqué." in output
+    agent = ["--url", service.url, "--token", service.tokens["agent1"]]
+    code, output = run_main(monkeypatch, capsys, "api-token", "mine", *agent)
+    assert code == 77  # the revoked token no longer opens anything
+    assert "Veuillez vous connecter" in output
+    assert service.audit_actions() == [("api_token.revoke", "api:cli-agent1")]

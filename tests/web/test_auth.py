@@ -75,29 +75,6 @@ async def test_login_needs_its_csrf_cookie(client: httpx.AsyncClient) -> None:
     assert response.status_code == 403
 
 
-async def test_repeated_failures_lock_the_username_for_a_while(
-    client: httpx.AsyncClient, clock: Clock
-) -> None:
-    for _ in range(5):
-        page = await client.get("/connexion")
-        token = LOGIN_CSRF.search(page.text)
-        assert token is not None
-        await client.post(
-            "/connexion",
-            data={"identifiant": "agent1", "mot_de_passe": "mauvais", "csrf": token.group(1)},
-        )
-    page = await client.get("/connexion")
-    token = LOGIN_CSRF.search(page.text)
-    assert token is not None
-    response = await client.post(
-        "/connexion",
-        data={"identifiant": "agent1", "mot_de_passe": PASSWORD, "csrf": token.group(1)},
-    )
-    assert response.status_code == 401  # even the right password, while locked
-    clock.advance(minutes=6)
-    await log_in(client, "agent1")
-
-
 async def test_the_session_token_is_never_stored(
     client: httpx.AsyncClient, sessions: SessionFactory
 ) -> None:

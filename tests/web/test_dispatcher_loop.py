@@ -10,10 +10,10 @@ from dataclasses import replace
 import pytest
 
 from dialer.alerts import AlertDispatcher, AlertRaiser
+from dialer.alerts.messages import OutboxJob
 from dialer.core.questionnaire import Need
 from dialer.storage import SessionFactory
 from dialer.storage.alert_rows import DeliveryState
-from dialer.storage.alerts import DeliveryJob
 from dialer.testing import Clock
 from tests.stored import deliveries_of_alert
 from tests.web.support import World
@@ -31,7 +31,7 @@ class HeldChannel:
         self.release = asyncio.Event()
         self.sent: list[int] = []
 
-    async def send(self, job: DeliveryJob) -> None:
+    async def send(self, job: OutboxJob) -> None:
         self.started.set()
         await self.release.wait()
         self.sent.append(job.delivery.id)

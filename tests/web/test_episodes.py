@@ -88,7 +88,11 @@ async def rig(
     tokens = {}
     for who in ("superviseur", "agent1"):
         _, tokens[who] = await ApiTokenRepository(sessions).create(
-            name=f"jeton-{who}", username=who, created_by="test", now=clock()
+            name=f"jeton-{who}",
+            username=who,
+            created_by="test",
+            now=clock(),
+            lifetime=timedelta(days=90),
         )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:

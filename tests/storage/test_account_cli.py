@@ -1,0 +1,162 @@
+"""``dialer admin create-first`` and ``dialer api-token create/list`` through the command
+line's entry point (``dialer.cli.main``), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from dialer import cli as cli_module
+from dialer.cli import cli
+from dialer.core.roles import Role
+from dialer.storage.accounts import AccountRepository
+from dialer.storage.api_tokens import ApiTokenRepository
+from dialer.storage.audit import AuditFilter, AuditLog
+from dialer.storage.database import migrated_database
+from tests.storage.conftest import reset_postgres
+
+PASSWORD = "une phrase de passe assez longue"
+
+
+@pytest.fixture
+def database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The settings point at an empty database (PostgreSQL: a fresh schema)."""
+    if database_url.startswith("postgresql"):
+        asyncio.run(reset_postgres(database_url))
+    monkeypatch.delenv("DIALER_CONFIG", raising=False)
+    monkeypatch.setenv("DIALER_DATABASE_URL", database_url)
+    return database_url
+
+
+def run_main(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    *args: str,
+    stdin: str = "",
+) -> tuple[int, str]:
+    """``dialer ARGS`` through ``dialer.cli.main``: (exit code, stdout + stderr)."""
+    monkeypatch.setattr(sys, "argv", ["dialer", *args])
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    try:
+        cli_module.main()
+    except SystemExit as ended:
+        code = int(ended.code or 0)
+    else:
+        code = 0
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+async def _stored(url: str) -> tuple[list[tuple[str, Role, bool]], list[tuple[str, str]]]:
+    async with migrated_database(url) as sessions:
+        accounts = await AccountRepository(sessions).list_all()
+        audit = await AuditLog(sessions).search(AuditFilter())
+    return (
+        [(a.username, a.role, a.password_hash.startswith("$argon2id$")) for a in accounts],
+        [(e.action, e.target) for e in audit],
+    )
+
+
+def test_the_first_administrator_is_made_once_with_a_password_from_stdin(
+    database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = ["admin", "create-first", "--password-stdin"]
+    code, out = run_main(monkeypatch, capsys, *first, "--name", "Alice", stdin=PASSWORD + "\n")
+    assert code == 0, out
+    assert "Administrateur alice créé" in out
+    assert PASSWORD not in out
+    code, out = run_main(monkeypatch, capsys, *first, "--name", "bob", stdin=PASSWORD + "\n")
+    assert code == 75
+    assert "un administrateur existe déjà ('alice')" in out
+    accounts, audit = asyncio.run(_stored(database))
+    assert accounts == [("alice", Role.ADMINISTRATOR, True)]
+    assert audit == [("account.create", "account:alice")]
+
+
+def test_create_first_refuses_bad_input_with_clear_errors(
+    database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = ["admin", "create-first", "--name", "alice", "--password-stdin"]
+    code, out = run_main(monkeypatch, capsys, *first, stdin="court\n")
+    assert (code, "au moins 12 caractères" in out) == (65, True)
+    code, out = run_main(monkeypatch, capsys, *first, stdin="")
+    assert (code, "mot de passe absent" in out) == (65, True)
+    code, out = run_main(
+        monkeypatch, capsys, "admin", "create-first", "--name", "Al ice", "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert (code, "identifiant 'al ice' invalide" in out) == (65, True)
+    code, out = run_main(
+        monkeypatch, capsys, "admin", "create-first", "--name", "alice", "--password", PASSWORD
+    )
+    assert code == 2  # no password on the command line: the option does not exist
+    assert PASSWORD not in out
+    assert asyncio.run(_stored(database)) == ([], [])
+
+
+def test_create_first_asks_twice_at_a_hidden_prompt(database: str) -> None:
+    runner = CliRunner()
+    mismatch = runner.invoke(
+        cli, ["admin", "create-first", "--name", "alice"], input=f"{PASSWORD}\nautre chose\n"
+    )
+    assert "Error: The two entered values do not match." in mismatch.output
+    done = runner.invoke(
+        cli, ["admin", "create-first", "--name", "alice"], input=f"{PASSWORD}\n{PASSWORD}\n"
+    )
+    assert done.exit_code == 0, done.output
+    assert PASSWORD not in done.output  # the prompt does not echo it
+    assert asyncio.run(_stored(database))[0] == [("alice", Role.ADMINISTRATOR, True)]
+
+
+async def _token_life(url: str, name: str, token: str) -> tuple[timedelta, bool, bool]:
+    async with migrated_database(url) as sessions:
+        tokens = ApiTokenRepository(sessions)
+        [(record, _)] = [row for row in await tokens.list_all() if row[0].name == name]
+        life = record.expires_at - record.created_at
+        now = datetime.now(UTC)
+        valid = await tokens.owner(token, now=now) is not None
+        later = await tokens.owner(token, now=now + life) is not None
+    return life, valid, later
+
+
+def test_api_tokens_are_made_with_an_expiry_and_listed_without_the_token(
+    database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = ["admin", "create-first", "--name", "alice", "--password-stdin"]
+    assert run_main(monkeypatch, capsys, *first, stdin=PASSWORD + "\n")[0] == 0
+    code, out = run_main(
+        monkeypatch, capsys, "api-token", "create", "--user", "alice", "--name", "court",
+        "--days", "7",
+    )  # fmt: skip
+    assert code == 0, out
+    assert "valable jusqu'au" in out
+    short_token = next(line for line in out.splitlines() if line.startswith("dlr_"))
+    monkeypatch.setenv("DIALER_WEB__API_TOKEN_DAYS", "30")
+    code, out = run_main(
+        monkeypatch, capsys, "api-token", "create", "--user", "alice", "--name", "défaut"
+    )
+    assert code == 0, out
+    default_token = next(line for line in out.splitlines() if line.startswith("dlr_"))
+    code, out = run_main(
+        monkeypatch, capsys, "api-token", "create", "--user", "alice", "--days", "400"
+    )
+    assert code == 2
+    assert "400 is not in the range 1<=x<=366" in out
+    code, out = run_main(monkeypatch, capsys, "api-token", "list")
+    assert code == 0
+    assert "court : alice, créé le" in out
+    assert "expire le" in out
+    assert "dernier usage : jamais" in out
+    assert short_token not in out
+    assert default_token not in out
+    assert asyncio.run(_token_life(database, "court", short_token)) == (
+        timedelta(days=7),
+        True,
+        False,
+    )
+    assert asyncio.run(_token_life(database, "défaut", default_token))[0] == timedelta(days=30)
