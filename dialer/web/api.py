@@ -301,6 +301,14 @@ def _when(request: Request, name: str) -> datetime | None:
     return moment
 
 
+def _person_param(raw: str | None) -> int | None:
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise InputError("champ « person » : le numéro de la personne (un entier)")
+    return int(raw)
+
+
 def audit_filter(request: Request) -> AuditFilter:
     params = request.query_params
     raw_limit = params.get("limit", "200")
@@ -310,6 +318,7 @@ def audit_filter(request: Request) -> AuditFilter:
         actor=params.get("actor") or None,
         action=params.get("action") or None,
         target=params.get("target") or None,
+        person_id=_person_param(params.get("person")),
         since=_when(request, "since"),
         until=_when(request, "until"),
         limit=int(raw_limit),
@@ -327,6 +336,8 @@ async def audit_log(request: Request) -> Response:
                 "actor": e.actor,
                 "action": e.action,
                 "target": e.target,
+                "person": e.person_id,
+                "route": e.route,
                 "details": e.details,
             }
             for e in entries
@@ -428,12 +439,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Fixer les membres de l'équipe", ADMINISTRATORS, "équipes", body=TeamMembers,
     ),
     Endpoint(
-        "GET", PREFIX + "/audit", audit_log, "Journal des modifications", STEERING_STAFF,
+        "GET", PREFIX + "/audit", audit_log, "Journal des modifications et consultations",
+        STEERING_STAFF,
         "journal",
         query=(
             Query("actor", "qui (identifiant, api:<jeton>, cli:<utilisateur>)"),
             Query("action", "action, ou préfixe terminé par « . » (campaign.)"),
-            Query("target", "cible (campaign:3, agent:dupont, team:2)"),
+            Query("target", "cible (campaign:3, agent:dupont, team:2, person:12)"),
+            Query("person", "les entrées sur cette personne (son numéro)"),
             Query("since", "depuis (ISO 8601 avec fuseau)", "date-time"),
             Query("until", "jusqu'à, exclu (ISO 8601 avec fuseau)", "date-time"),
             Query("limit", "nombre maximal d'entrées (1 à 1000, 200 par défaut)"),
