@@ -84,7 +84,11 @@ def build_screens(
 ) -> AgentScreens:
     """The agents' screens (the engine's ``ScreenNotifier``), to build before the engine;
     :func:`create_app` attaches the engine to it."""
-    return AgentScreens(CallViews(sessions, questionnaires, clock=clock, zone=zone), clock=clock)
+    return AgentScreens(
+        CallViews(sessions, questionnaires, clock=clock, zone=zone),
+        clock=clock,
+        audit=AuditLog(sessions),
+    )
 
 
 def local(moment: datetime | None, zone: ZoneInfo = PARIS) -> str:

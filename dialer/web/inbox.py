@@ -9,10 +9,20 @@ from starlette.routing import Route
 
 from dialer.core.roles import Role
 from dialer.errors import ConflictError
-from dialer.storage.alert_rows import AlertState
+from dialer.storage.alert_rows import Alert, AlertState
+from dialer.storage.models import Person
+from dialer.web.read_log import record_read
 from dialer.web.service import authenticated, for_form, web
 
 ACK_ROLES = (Role.TEAM_MEMBER, Role.SUPERVISOR)
+
+
+def alert_ids(rows: list[tuple[Alert, Person]]) -> dict[str, list[int]]:
+    """The alerts a page shows and their persons, for the audit entry of the view."""
+    return {
+        "alerts": [alert.id for alert, _ in rows],
+        "persons": sorted({person.id for _, person in rows}),
+    }
 
 
 async def inbox_page(request: Request) -> Response:
@@ -22,6 +32,13 @@ async def inbox_page(request: Request) -> Response:
         raise ConflictError("votre compte n'est rattaché à aucune équipe")
     team = await service.teams.get(user.team_id)
     rows = await service.alerts.inbox(user.team_id)
+    await record_read(
+        request,
+        actor=user.username,
+        action="read.alerts",
+        target=f"team:{user.team_id}",
+        details=alert_ids(rows),
+    )
     return service.templates.TemplateResponse(
         request,
         "inbox.html",
