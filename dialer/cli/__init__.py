@@ -14,6 +14,7 @@ from dialer.cli.asterisk import asterisk
 from dialer.cli.audit import audit
 from dialer.cli.campaigns import campaign
 from dialer.cli.demo import demo
+from dialer.cli.persons import person
 from dialer.cli.register import register
 from dialer.cli.reports import report
 from dialer.cli.rig import rig
@@ -44,6 +45,7 @@ for command in (
     agents,
     demo,
     report,
+    person,
 ):
     cli.add_command(command)
 

@@ -114,6 +114,36 @@ async def _locked_head(session: AsyncSession) -> AuditChainHead:
     return head
 
 
+async def append_entry(
+    session: AsyncSession,
+    *,
+    actor: str,
+    action: str,
+    target: str,
+    at: datetime,
+    details: dict[str, Any] | None = None,
+    person_id: int | None = None,
+    route: str = "",
+) -> AuditEntry:
+    """Appends an entry in ``session``'s transaction (with the change it records, which
+    then commits with it or not at all); the chain head stays locked until it ends."""
+    head = await _locked_head(session)
+    entry = AuditEntry(
+        at=at,
+        actor=actor[:150],
+        action=action[:50],
+        target=target[:200],
+        details=details or {},
+        person_id=person_id,
+        route=route[:200],
+        prev_hash=head.last_hash,
+    )
+    entry.hash = entry_hash(entry.fields())
+    session.add(entry)
+    head.last_hash = entry.hash
+    return entry
+
+
 class AuditLog:
     """Each method is one committed transaction."""
 
@@ -133,20 +163,16 @@ class AuditLog:
         route: str = "",
     ) -> AuditEntry:
         async with transaction(self._sessions) as session:
-            head = await _locked_head(session)
-            entry = AuditEntry(
+            entry = await append_entry(
+                session,
+                actor=actor,
+                action=action,
+                target=target,
                 at=at,
-                actor=actor[:150],
-                action=action[:50],
-                target=target[:200],
-                details=details or {},
+                details=details,
                 person_id=person_id,
-                route=route[:200],
-                prev_hash=head.last_hash,
+                route=route,
             )
-            entry.hash = entry_hash(entry.fields())
-            session.add(entry)
-            head.last_hash = entry.hash
         self.recorded += 1
         return entry
 

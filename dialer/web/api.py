@@ -39,12 +39,15 @@ from dialer.desk.operations import (
     update_team_members,
 )
 from dialer.errors import InputError, NotFoundError
+from dialer.register.correction import check_correction
 from dialer.storage.alerts import ContactRecord, TeamRepository
 from dialer.storage.audit import AuditFilter
+from dialer.storage.person_data import KEPT_AFTER_ERASURE, Actor, PersonData
 from dialer.web.api_models import (
     AgentCreate,
     CampaignCreate,
     PacingChange,
+    PersonCorrectionBody,
     SipReset,
     TeamCreate,
     TeamMembers,
@@ -52,6 +55,7 @@ from dialer.web.api_models import (
 )
 from dialer.web.auth import CSRF_HEADER, check_csrf
 from dialer.web.failures import LoginRequired
+from dialer.web.read_log import route_of
 from dialer.web.service import authenticated, campaign_control, steering, web
 
 PREFIX = "/api/v1"
@@ -285,6 +289,41 @@ async def set_members(request: Request) -> Response:
     return ok(await team_json(ops, await TeamRepository(ops.sessions).get(team_id)))
 
 
+# ---- a person's rights ------------------------------------------------------------------
+async def person_export(request: Request) -> Response:
+    who = await caller(request, *ADMINISTRATORS)
+    ops = steering(request)
+    document = await PersonData(ops.sessions).export(
+        request.path_params["person_id"], actor=Actor(who.actor, route_of(request)), now=ops.clock()
+    )
+    return ok(document)
+
+
+async def person_correct(request: Request) -> Response:
+    who = await caller(request, *ADMINISTRATORS)
+    data: PersonCorrectionBody = await body(request, PersonCorrectionBody)
+    ops = steering(request)
+    now = ops.clock()
+    correction = check_correction(data.model_dump(exclude_unset=True), today=now.date())
+    person = await PersonData(ops.sessions).correct(
+        request.path_params["person_id"],
+        correction,
+        actor=Actor(who.actor, route_of(request)),
+        now=now,
+    )
+    return ok({"id": person.id, "corrected": correction.changed_fields()})
+
+
+async def person_erase(request: Request) -> Response:
+    who = await caller(request, *ADMINISTRATORS)
+    ops = steering(request)
+    person_id = request.path_params["person_id"]
+    done = await PersonData(ops.sessions).erase(
+        person_id, actor=Actor(who.actor, route_of(request)), now=ops.clock()
+    )
+    return ok({"id": person_id, "erased": done, "kept": list(KEPT_AFTER_ERASURE)})
+
+
 # ---- audit ------------------------------------------------------------------------------
 def _when(request: Request, name: str) -> datetime | None:
     raw = request.query_params.get(name)
@@ -437,6 +476,21 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "PUT", PREFIX + "/teams/{team_id:int}/members", set_members,
         "Fixer les membres de l'équipe", ADMINISTRATORS, "équipes", body=TeamMembers,
+    ),
+    Endpoint(
+        "GET", PREFIX + "/persons/{person_id:int}", person_export,
+        "Tout ce qui est conservé sur une personne (droit d'accès ; consultation journalisée)",
+        ADMINISTRATORS, "personnes",
+    ),
+    Endpoint(
+        "PATCH", PREFIX + "/persons/{person_id:int}", person_correct,
+        "Corriger les données de registre d'une personne (règles de l'import)",
+        ADMINISTRATORS, "personnes", body=PersonCorrectionBody,
+    ),
+    Endpoint(
+        "DELETE", PREFIX + "/persons/{person_id:int}", person_erase,
+        "Effacer une personne (sauf ce que la loi impose de garder, listé dans la réponse)",
+        ADMINISTRATORS, "personnes",
     ),
     Endpoint(
         "GET", PREFIX + "/audit", audit_log, "Journal des modifications et consultations",

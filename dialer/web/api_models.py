@@ -77,6 +77,22 @@ class TeamMembers(Body):
     members: list[str]
 
 
+class PersonCorrectionBody(Body):
+    """The register fields to correct (only those given change; ``null`` or "" clears an
+    optional one). The import's rules apply: name required, valid date, valid numbers."""
+
+    last_name: str | None = Field(default=None, max_length=200)
+    first_name: str | None = Field(default=None, max_length=200)
+    birth_date: str | None = Field(default=None, max_length=20, description="JJ/MM/AAAA")
+    address: str | None = Field(default=None, max_length=500)
+    postcode: str | None = Field(default=None, max_length=20)
+    city: str | None = Field(default=None, max_length=200)
+    district: str | None = Field(default=None, max_length=100)
+    contact_name: str | None = Field(default=None, max_length=200)
+    contact_phone: str | None = Field(default=None, max_length=30)
+    phones: list[str] | None = Field(default=None, max_length=10, description="dans l'ordre")
+
+
 #: every request body, by name (the OpenAPI document's components)
 BODIES: tuple[type[BaseModel], ...] = (
     CampaignCreate,
@@ -86,6 +102,7 @@ BODIES: tuple[type[BaseModel], ...] = (
     Contact,
     TeamCreate,
     TeamMembers,
+    PersonCorrectionBody,
 )
 
 
@@ -128,6 +145,7 @@ def _french(error: Any) -> str:
         "float_type": "doit être un nombre",
         "string_type": "doit être une chaîne",
         "list_type": "doit être une liste",
+        "too_long": f"au plus {context.get('max_length')} éléments",
         "model_type": "doit être un objet",
     }
     return messages.get(kind, str(error.get("msg", "valeur invalide")))

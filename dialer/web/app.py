@@ -55,6 +55,7 @@ from dialer.web import (
     login,
     metrics,
     people_pages,
+    person_pages,
     supervision,
 )
 from dialer.web import api as rest_api
@@ -157,6 +158,7 @@ def create_app(
             *rest_api.ROUTES,
             *steering_pages.ROUTES,
             *people_pages.ROUTES,
+            *person_pages.ROUTES,
             *report_pages.ROUTES,
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ],
