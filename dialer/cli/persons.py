@@ -14,10 +14,11 @@ from typing import Any
 import click
 
 from dialer.cli.context import cli_actor, cli_route, database, settings_of
+from dialer.core.labels import KEPT_AFTER_ERASURE
 from dialer.errors import InputError
 from dialer.register.correction import FIELDS, check_correction
 from dialer.settings import Settings
-from dialer.storage.person_data import KEPT_AFTER_ERASURE, Actor, PersonData
+from dialer.storage.person_data import Actor, PersonData
 
 
 def _actor() -> Actor:

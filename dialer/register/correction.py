@@ -5,13 +5,13 @@ field. Pure code, ``today`` passed in."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 
 from dialer.errors import InputError
 from dialer.register.phones import PhoneError, normalise_phone
 from dialer.register.rows import _OLDEST_BIRTH, parse_date
 from dialer.storage.people import PhoneRecord
+from dialer.storage.person_data import PersonCorrection
 
 #: the fields a correction may set, and the longest text each column stores
 TEXT_FIELDS: dict[str, int] = {
@@ -26,29 +26,6 @@ TEXT_FIELDS: dict[str, int] = {
 FIELDS = (*TEXT_FIELDS, "birth_date", "contact_phone", "phones")
 #: at most this many numbers per person
 MAX_PHONES = 10
-
-
-@dataclass(frozen=True)
-class PersonCorrection:
-    """The checked new values: ``texts`` (None clears a field), ``birth_date`` and
-    ``contact_phone`` when given (``cleared`` names those set to nothing), ``phones`` when
-    the numbers are replaced."""
-
-    texts: dict[str, str | None]
-    birth_date: date | None
-    contact_phone: str | None
-    cleared: frozenset[str]
-    phones: list[PhoneRecord] | None
-
-    def changed_fields(self) -> list[str]:
-        names = list(self.texts)
-        if self.birth_date is not None or "birth_date" in self.cleared:
-            names.append("birth_date")
-        if self.contact_phone is not None or "contact_phone" in self.cleared:
-            names.append("contact_phone")
-        if self.phones is not None:
-            names.append("phones")
-        return names
 
 
 def _text(name: str, value: object) -> str:

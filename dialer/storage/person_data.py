@@ -25,7 +25,6 @@ from sqlalchemy import inspect as orm_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialer.errors import ConflictError, NotFoundError
-from dialer.register.correction import PersonCorrection
 from dialer.storage.alert_rows import Alert
 from dialer.storage.audit import AuditEntry, append_entry
 from dialer.storage.call_sheet_rows import Answer, CallSheet
@@ -39,15 +38,29 @@ ERASED_TEXT = "[effacé]"
 #: an erased person's register id becomes ``efface:<their number>`` (unique; it tells an
 #: erased person apart)
 ERASED_PREFIX = "efface:"
-#: what an erasure keeps, as the export, the page and the documentation list it
-KEPT_AFTER_ERASURE = (
-    "le numéro interne de la personne (référencé par le registre des appels et la facturation)",
-    "les tentatives d'appel : heures, issue, agent (sans le numéro composé)",
-    "les fiches d'appel : issue, contact utile, score et niveau de risque (sans réponses ni note)",
-    "les résultats de cycle (sans note)",
-    "les alertes : équipe, priorité, heures, prise en charge (sans message ni réponses)",
-    "le journal d'audit des consultations et actions la concernant, dont l'effacement",
-)
+
+
+@dataclass(frozen=True)
+class PersonCorrection:
+    """A correction checked by :func:`dialer.register.correction.check_correction`:
+    ``texts`` (None clears a field), ``birth_date`` and ``contact_phone`` when given
+    (``cleared`` names those set to nothing), ``phones`` when the numbers are replaced."""
+
+    texts: dict[str, str | None]
+    birth_date: date | None
+    contact_phone: str | None
+    cleared: frozenset[str]
+    phones: list[PhoneRecord] | None
+
+    def changed_fields(self) -> list[str]:
+        names = list(self.texts)
+        if self.birth_date is not None or "birth_date" in self.cleared:
+            names.append("birth_date")
+        if self.contact_phone is not None or "contact_phone" in self.cleared:
+            names.append("contact_phone")
+        if self.phones is not None:
+            names.append("phones")
+        return names
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from dialer.campaigns.templates import TEMPLATES
+from dialer.core.labels import KEPT_AFTER_ERASURE
 from dialer.core.roles import Role
 from dialer.desk.operations import (
     agent_json,
@@ -42,7 +43,7 @@ from dialer.errors import InputError, NotFoundError
 from dialer.register.correction import check_correction
 from dialer.storage.alerts import ContactRecord, TeamRepository
 from dialer.storage.audit import AuditFilter
-from dialer.storage.person_data import KEPT_AFTER_ERASURE, Actor, PersonData
+from dialer.storage.person_data import Actor, PersonData
 from dialer.web.api_models import (
     AgentCreate,
     CampaignCreate,

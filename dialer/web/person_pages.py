@@ -12,10 +12,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from dialer.core.labels import KEPT_AFTER_ERASURE, PERSON_FIELD_NAMES
 from dialer.core.roles import Role
 from dialer.errors import ConflictError, InputError
 from dialer.register.correction import FIELDS, check_correction
-from dialer.storage.person_data import KEPT_AFTER_ERASURE, Actor, PersonData
+from dialer.storage.person_data import Actor, PersonData
 from dialer.web.failures import french_message
 from dialer.web.read_log import record_read, route_of
 from dialer.web.service import authenticated, for_form, steering, web
@@ -23,18 +24,6 @@ from dialer.web.service import authenticated, for_form, steering, web
 PAGE = "/admin/personnes"
 #: the confirmation the erasure form asks to type
 CONFIRMATION = "EFFACER"
-FIELD_LABELS = {
-    "last_name": "Nom",
-    "first_name": "Prénom",
-    "birth_date": "Date de naissance (JJ/MM/AAAA)",
-    "address": "Adresse",
-    "postcode": "Code postal",
-    "city": "Ville",
-    "district": "Quartier",
-    "contact_name": "Personne à prévenir",
-    "contact_phone": "Téléphone de la personne à prévenir",
-    "phones": "Numéros (dans l'ordre, séparés par des virgules)",
-}
 
 
 def _actor(request: Request, username: str) -> Actor:
@@ -74,7 +63,9 @@ async def person_page(request: Request, *, error: str | None = None, status: int
             "user": user,
             "doc": document,
             "counts": {k: len(v) for k, v in document.items() if isinstance(v, list)},
-            "fields": [(name, FIELD_LABELS[name], _current(document, name)) for name in FIELDS],
+            "fields": [
+                (name, PERSON_FIELD_NAMES[name], _current(document, name)) for name in FIELDS
+            ],
             "kept": KEPT_AFTER_ERASURE,
             "confirmation": CONFIRMATION,
             "error": error,
