@@ -198,17 +198,6 @@ class AuditLog:
         async with transaction(self._sessions) as session:
             return list(await session.scalars(statement.limit(max(1, min(query.limit, 1000)))))
 
-    async def about_person(self, person_id: int) -> list[AuditEntry]:
-        """Every entry about one person, oldest first (for their access request)."""
-        async with transaction(self._sessions) as session:
-            return list(
-                await session.scalars(
-                    select(AuditEntry)
-                    .where(AuditEntry.person_id == person_id)
-                    .order_by(AuditEntry.id)
-                )
-            )
-
     async def count(self) -> int:
         async with transaction(self._sessions) as session:
             return int(await session.scalar(select(func.count(AuditEntry.id))) or 0)
