@@ -160,8 +160,6 @@ class AgentScreens:
         self._send_call(agent, attempt_id, view)
 
     def _send_call(self, agent: str, attempt_id: str, view: dict[str, Any]) -> None:
-        if self._audit is not None and self._sockets.get(agent):
-            self._spawn(self._record_shown(self._audit, agent, attempt_id, view))
         self.push(
             agent,
             {
@@ -172,6 +170,8 @@ class AgentScreens:
                 "sent_at_ms": time.time() * 1000,
             },
         )
+        if self._audit is not None and self._sockets.get(agent):  # shown: audited, after the push
+            self._spawn(self._record_shown(self._audit, agent, attempt_id, view))
 
     async def current_view(self, agent: str) -> dict[str, Any] | None:
         """The view of the agent's current call (on call or in wrap-up), for a screen that
