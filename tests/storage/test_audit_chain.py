@@ -4,17 +4,19 @@ appends keep one chain, and the retention purge leaves a chain that still verifi
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialer.cli import cli
 from dialer.core.audit_chain import GENESIS
-from dialer.storage import SessionFactory
-from dialer.storage.audit import AuditLog
+from dialer.storage import SessionFactory, create_session_factory, migrate_engine
+from dialer.storage.audit import AuditLog, ChainReport
 from dialer.storage.database import transaction
 from tests.storage.conftest import NOW
 from tests.web.support import open_database
@@ -147,3 +149,28 @@ def test_dialer_audit_verify_names_the_edited_entry(
     bad = runner.invoke(cli, ["audit", "verify"])
     assert bad.exit_code != 0
     assert f"entrée n° {last}" in str(bad.exception) + bad.output
+
+
+@pytest.mark.asyncio
+async def test_migration_0011_chains_the_entries_written_before_it(
+    empty_engine: AsyncEngine,
+) -> None:
+    await migrate_engine(empty_engine, "0007")
+    async with empty_engine.begin() as connection:
+        for n in range(3):
+            await connection.execute(
+                text(
+                    "INSERT INTO audit_log (at, actor, action, target, details) "
+                    "VALUES (:at, 'dupont', 'campaign.start', :target, :details)"
+                ),
+                {
+                    "at": (NOW + timedelta(minutes=n)).replace(tzinfo=None),
+                    "target": f"campaign:{n}",
+                    "details": json.dumps({"n": n}),
+                },
+            )
+    await migrate_engine(empty_engine)
+    log = AuditLog(create_session_factory(empty_engine))
+    assert (await log.verify()) == ChainReport(3, None)
+    await log.record(actor="x", action="read.person", target="person:1", at=NOW, person_id=1)
+    assert (await log.verify()) == ChainReport(4, None)
