@@ -16,6 +16,7 @@ from dialer.cli.asterisk import asterisk
 from dialer.cli.audit import audit
 from dialer.cli.campaigns import campaign
 from dialer.cli.demo import demo
+from dialer.cli.persons import person
 from dialer.cli.purge import purge
 from dialer.cli.register import register
 from dialer.cli.reports import report
@@ -50,6 +51,7 @@ for command in (
     demo,
     report,
     purge,
+    person,
 ):
     cli.add_command(command)
 

@@ -38,10 +38,28 @@ def cli_actor() -> str:
 
 
 async def record_cli_change(
-    settings: Settings, action: str, target: str, details: dict[str, Any]
+    settings: Settings,
+    action: str,
+    target: str,
+    details: dict[str, Any],
+    *,
+    person_id: int | None = None,
 ) -> None:
-    """An audit entry for a change made by a command directly in the database."""
+    """An audit entry for a change (or a reading, an export) made by a command directly
+    in the database; its route is the command (``cli: dialer report export``)."""
     async with database(settings) as sessions:
         await AuditLog(sessions).record(
-            actor=cli_actor(), action=action, target=target, at=datetime.now(UTC), details=details
+            actor=cli_actor(),
+            action=action,
+            target=target,
+            at=datetime.now(UTC),
+            details=details,
+            person_id=person_id,
+            route=cli_route(),
         )
+
+
+def cli_route() -> str:
+    """The command being run, without its options (``cli: dialer report export``)."""
+    ctx = click.get_current_context(silent=True)
+    return f"cli: {ctx.command_path}" if ctx is not None else "cli"

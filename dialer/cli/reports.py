@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from dialer.cli.context import settings_of
+from dialer.cli.context import record_cli_change, settings_of
 from dialer.errors import ConflictError, DialerError
 from dialer.questionnaire_files import (
     SHIPPED_QUESTIONNAIRES,
@@ -52,8 +52,15 @@ async def _build(
         return await builder.build(campaign, cycle, now=datetime.now(UTC))
 
 
-def _report(ctx: click.Context, campaign: int, cycle: int | None, grid: Path | None) -> Report:
-    return asyncio.run(_build(settings_of(ctx), campaign, cycle, grid))
+def _report(
+    ctx: click.Context, campaign: int, cycle: int | None, grid: Path | None, action: str
+) -> Report:
+    """The report; its reading is written to the audit log (it lists people by name)."""
+    settings = settings_of(ctx)
+    report = asyncio.run(_build(settings, campaign, cycle, grid))
+    scope = {"cycle": str(cycle) if cycle else "tous"}
+    asyncio.run(record_cli_change(settings, action, f"campaign:{campaign}", scope))
+    return report
 
 
 async def _build_episode(
@@ -111,7 +118,7 @@ def report_show(
     ctx: click.Context, campaign: int, cycle: int | None, price_grid: Path | None
 ) -> None:
     """Affiche les tableaux du rapport (les listes longues sont tronquées)."""
-    result = _report(ctx, campaign, cycle, price_grid)
+    result = _report(ctx, campaign, cycle, price_grid, "read.report")
     click.echo(f"Rapport : {result.scope}")
     for table in tables.all_tables(result):
         if table.key != "contacts_factures":
@@ -148,8 +155,9 @@ def report_export(
     out: Path,
 ) -> None:
     """Écrit le rapport en CSV, XLSX et/ou PDF dans --out."""
-    result = _report(ctx, campaign, cycle, price_grid)
-    written = write_report_files(result, out, formats or FORMATS)
+    chosen = formats or FORMATS
+    result = _report(ctx, campaign, cycle, price_grid, "export." + "+".join(chosen))
+    written = write_report_files(result, out, chosen)
     click.echo(f"Rapport : {result.scope}")
     for path in written:
         click.echo(f"  {path}")
@@ -169,7 +177,7 @@ def report_billing(
     ctx: click.Context, *, campaign: int, cycle: int | None, price_grid: Path | None, check: bool
 ) -> None:
     """Facturation : contacts utiles par tranche, part DMT, mise en place, rapprochement."""
-    result = _report(ctx, campaign, cycle, price_grid)
+    result = _report(ctx, campaign, cycle, price_grid, "read.billing")
     click.echo(f"Facturation : {result.scope}")
     _echo_table(tables.billing(result), result)
     if result.billing.reconciliation.issues:

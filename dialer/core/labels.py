@@ -205,3 +205,29 @@ def too_many_attempts(seconds: int) -> str:
     """Too many login attempts (from this address, or for this account from it)."""
     wait = "une seconde" if seconds <= 1 else f"{seconds} secondes"
     return f"Trop de tentatives de connexion. Réessayez dans {wait}."
+
+
+#: what erasing a person keeps, without anything that identifies them (the law or the
+#: bills require it; ``storage.person_data`` and ``docs/security.md``)
+KEPT_AFTER_ERASURE = (
+    "le numéro interne de la personne (référencé par le registre des appels et la facturation)",
+    "les tentatives d'appel : heures, issue, agent (sans le numéro composé)",
+    "les fiches d'appel : issue, contact utile, score et niveau de risque (sans réponses ni note)",
+    "les résultats de cycle (sans note)",
+    "les alertes : équipe, priorité, heures, prise en charge (sans message ni réponses)",
+    "le journal d'audit des consultations et actions la concernant, dont l'effacement",
+)
+
+#: the register fields a correction may set, as the correction form names them
+PERSON_FIELD_NAMES: dict[str, str] = {
+    "last_name": "Nom",
+    "first_name": "Prénom",
+    "birth_date": "Date de naissance (JJ/MM/AAAA)",
+    "address": "Adresse",
+    "postcode": "Code postal",
+    "city": "Ville",
+    "district": "Quartier",
+    "contact_name": "Personne à prévenir",
+    "contact_phone": "Téléphone de la personne à prévenir",
+    "phones": "Numéros (dans l'ordre, séparés par des virgules)",
+}

@@ -13,7 +13,7 @@ from dialer.reports.service import ReportBuilder, period_totals
 from dialer.settings import Settings
 from dialer.storage.audit import AuditLog
 from dialer.storage.database import SessionFactory
-from dialer.storage.retention import Cutoffs, RetentionStore, purge_audit_before
+from dialer.storage.retention import Cutoffs, RetentionStore
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class RetentionPurge:
                 before[DataKind.NEVER_REACHED]
             ),
             DataKind.LEDGER: await self._purge_ledger(before[DataKind.LEDGER], now),
-            DataKind.AUDIT: await purge_audit_before(self._sessions, before[DataKind.AUDIT]),
+            DataKind.AUDIT: await self._audit.purge_before(before[DataKind.AUDIT]),
             DataKind.WEB_SESSIONS: await self._store.purge_web_sessions(cutoffs),
         }
         await self._audit.record(

@@ -12,7 +12,7 @@ What each kind covers:
   alerts and callbacks, and the numbers left in their schedule; never a cycle with an
   open alert. The cycle's billing totals are
   written in the same transaction (:class:`~dialer.storage.billing_periods.BillingPeriod`);
-- audit: entries before the cutoff (:func:`purge_audit_before`);
+- audit: entries before the cutoff (``AuditLog.purge_before``: the chain stays verifiable);
 - web sessions: expired or idle sessions, and any opened before the cutoff.
 """
 
@@ -178,12 +178,6 @@ class RetentionStore:
             idle_before=cutoffs.idle_before,
             opened_before=cutoffs.before[DataKind.WEB_SESSIONS],
         )
-
-
-async def purge_audit_before(sessions: SessionFactory, cutoff: datetime) -> int:
-    """Delete the audit entries before ``cutoff`` (plain deletion); the entries deleted."""
-    async with transaction(sessions) as session:
-        return await _rowcount(session, delete(AuditEntry).where(AuditEntry.at < cutoff))
 
 
 def _answers_sheets(before: datetime) -> Select[int]:

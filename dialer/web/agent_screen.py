@@ -23,6 +23,7 @@ from dialer.desk.port import AgentDesk, seat_of
 from dialer.engine.engine import WrapUp
 from dialer.errors import ConflictError, InputError, NotFoundError
 from dialer.web.auth import User, same_origin, session_token
+from dialer.web.read_log import record_read
 from dialer.web.service import authenticated, for_script, web
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,16 @@ async def history_page(request: Request) -> Response:
     user = await authenticated(request, Role.AGENT)
     service = web(request)
     sheets = await service.sheets.history(user.username)
+    await record_read(
+        request,
+        actor=user.username,
+        action="read.sheets",
+        target=f"agent:{user.username}",
+        details={
+            "sheets": [s.id for s in sheets],
+            "persons": sorted({s.person_id for s in sheets}),
+        },
+    )
     return service.templates.TemplateResponse(
         request,
         "history.html",
@@ -160,7 +171,15 @@ async def call_view(request: Request) -> Response:
     service = web(request)
     attempt_id = request.path_params["attempt_id"]
     service.sheets.check_current(service.desk, user.username, attempt_id)
-    return JSONResponse(await service.sheets.views.view(attempt_id, agent=user.username))
+    view = await service.sheets.views.view(attempt_id, agent=user.username)
+    await record_read(
+        request,
+        actor=user.username,
+        action="read.call",
+        target=f"attempt:{attempt_id}",
+        person_id=view["person"]["id"],
+    )
+    return JSONResponse(view)
 
 
 async def person_view(request: Request) -> Response:
@@ -175,6 +194,13 @@ async def person_view(request: Request) -> Response:
     view = await service.sheets.views.view(seat.attempt_id, agent=user.username)
     if view["person"]["id"] != person_id:
         raise NotFoundError("personne inconnue, ou qui n'est pas votre appel en cours")
+    await record_read(
+        request,
+        actor=user.username,
+        action="read.person",
+        target=f"person:{person_id}",
+        person_id=person_id,
+    )
     return JSONResponse(view["person"])
 
 
@@ -271,6 +297,14 @@ async def screen_socket(websocket: WebSocket) -> None:
         )
         view = await service.screens.current_view(user.username)
         if view is not None:
+            await record_read(
+                websocket,
+                actor=user.username,
+                action="read.call",
+                target=f"attempt:{view['attempt_id']}",
+                person_id=view["person"]["id"],
+                details={"resumed": True},
+            )
             service.screens.push(
                 user.username,
                 {

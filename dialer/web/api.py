@@ -28,6 +28,7 @@ from starlette.routing import Route
 
 from dialer.campaigns.episodes import EpisodeStart
 from dialer.campaigns.templates import TEMPLATES
+from dialer.core.labels import KEPT_AFTER_ERASURE
 from dialer.core.roles import Role
 from dialer.desk.operations import (
     agent_json,
@@ -40,14 +41,17 @@ from dialer.desk.operations import (
     update_team_members,
 )
 from dialer.errors import InputError, NotFoundError
+from dialer.register.correction import check_correction
 from dialer.storage.alerts import ContactRecord, TeamRepository
 from dialer.storage.api_tokens import token_json
 from dialer.storage.audit import AuditFilter
+from dialer.storage.person_data import Actor, PersonData
 from dialer.web.api_models import (
     AgentCreate,
     CampaignCreate,
     EpisodeStartBody,
     PacingChange,
+    PersonCorrectionBody,
     SipReset,
     TeamCreate,
     TeamMembers,
@@ -55,6 +59,7 @@ from dialer.web.api_models import (
 )
 from dialer.web.auth import CSRF_HEADER, check_csrf
 from dialer.web.failures import LoginRequired
+from dialer.web.read_log import route_of
 from dialer.web.service import (
     authenticated,
     campaign_control,
@@ -329,6 +334,41 @@ async def set_members(request: Request) -> Response:
     return ok(await team_json(ops, await TeamRepository(ops.sessions).get(team_id)))
 
 
+# ---- a person's rights ------------------------------------------------------------------
+async def person_export(request: Request) -> Response:
+    who = await caller(request, *ADMINISTRATORS)
+    ops = steering(request)
+    document = await PersonData(ops.sessions).export(
+        request.path_params["person_id"], actor=Actor(who.actor, route_of(request)), now=ops.clock()
+    )
+    return ok(document)
+
+
+async def person_correct(request: Request) -> Response:
+    who = await caller(request, *ADMINISTRATORS)
+    data: PersonCorrectionBody = await body(request, PersonCorrectionBody)
+    ops = steering(request)
+    now = ops.clock()
+    correction = check_correction(data.model_dump(exclude_unset=True), today=now.date())
+    person = await PersonData(ops.sessions).correct(
+        request.path_params["person_id"],
+        correction,
+        actor=Actor(who.actor, route_of(request)),
+        now=now,
+    )
+    return ok({"id": person.id, "corrected": correction.changed_fields()})
+
+
+async def person_erase(request: Request) -> Response:
+    who = await caller(request, *ADMINISTRATORS)
+    ops = steering(request)
+    person_id = request.path_params["person_id"]
+    done = await PersonData(ops.sessions).erase(
+        person_id, actor=Actor(who.actor, route_of(request)), now=ops.clock()
+    )
+    return ok({"id": person_id, "erased": done, "kept": list(KEPT_AFTER_ERASURE)})
+
+
 # ---- audit ------------------------------------------------------------------------------
 def _when(request: Request, name: str) -> datetime | None:
     raw = request.query_params.get(name)
@@ -345,6 +385,14 @@ def _when(request: Request, name: str) -> datetime | None:
     return moment
 
 
+def _person_param(raw: str | None) -> int | None:
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise InputError("champ « person » : le numéro de la personne (un entier)")
+    return int(raw)
+
+
 def audit_filter(request: Request) -> AuditFilter:
     params = request.query_params
     raw_limit = params.get("limit", "200")
@@ -354,6 +402,7 @@ def audit_filter(request: Request) -> AuditFilter:
         actor=params.get("actor") or None,
         action=params.get("action") or None,
         target=params.get("target") or None,
+        person_id=_person_param(params.get("person")),
         since=_when(request, "since"),
         until=_when(request, "until"),
         limit=int(raw_limit),
@@ -371,6 +420,8 @@ async def audit_log(request: Request) -> Response:
                 "actor": e.actor,
                 "action": e.action,
                 "target": e.target,
+                "person": e.person_id,
+                "route": e.route,
                 "details": e.details,
             }
             for e in entries
@@ -509,12 +560,29 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Fixer les membres de l'équipe", ADMINISTRATORS, "équipes", body=TeamMembers,
     ),
     Endpoint(
-        "GET", PREFIX + "/audit", audit_log, "Journal des modifications", STEERING_STAFF,
+        "GET", PREFIX + "/persons/{person_id:int}", person_export,
+        "Tout ce qui est conservé sur une personne (droit d'accès ; consultation journalisée)",
+        ADMINISTRATORS, "personnes",
+    ),
+    Endpoint(
+        "PATCH", PREFIX + "/persons/{person_id:int}", person_correct,
+        "Corriger les données de registre d'une personne (règles de l'import)",
+        ADMINISTRATORS, "personnes", body=PersonCorrectionBody,
+    ),
+    Endpoint(
+        "DELETE", PREFIX + "/persons/{person_id:int}", person_erase,
+        "Effacer une personne (sauf ce que la loi impose de garder, listé dans la réponse)",
+        ADMINISTRATORS, "personnes",
+    ),
+    Endpoint(
+        "GET", PREFIX + "/audit", audit_log, "Journal des modifications et consultations",
+        STEERING_STAFF,
         "journal",
         query=(
             Query("actor", "qui (identifiant, api:<jeton>, cli:<utilisateur>)"),
             Query("action", "action, ou préfixe terminé par « . » (campaign.)"),
-            Query("target", "cible (campaign:3, agent:dupont, team:2)"),
+            Query("target", "cible (campaign:3, agent:dupont, team:2, person:12)"),
+            Query("person", "les entrées sur cette personne (son numéro)"),
             Query("since", "depuis (ISO 8601 avec fuseau)", "date-time"),
             Query("until", "jusqu'à, exclu (ISO 8601 avec fuseau)", "date-time"),
             Query("limit", "nombre maximal d'entrées (1 à 1000, 200 par défaut)"),

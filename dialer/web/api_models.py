@@ -89,6 +89,22 @@ class TeamMembers(Body):
     members: list[str]
 
 
+class PersonCorrectionBody(Body):
+    """The register fields to correct (only those given change; ``null`` or "" clears an
+    optional one). The import's rules apply: name required, valid date, valid numbers."""
+
+    last_name: str | None = Field(default=None, max_length=200)
+    first_name: str | None = Field(default=None, max_length=200)
+    birth_date: str | None = Field(default=None, max_length=20, description="JJ/MM/AAAA")
+    address: str | None = Field(default=None, max_length=500)
+    postcode: str | None = Field(default=None, max_length=20)
+    city: str | None = Field(default=None, max_length=200)
+    district: str | None = Field(default=None, max_length=100)
+    contact_name: str | None = Field(default=None, max_length=200)
+    contact_phone: str | None = Field(default=None, max_length=30)
+    phones: list[str] | None = Field(default=None, max_length=10, description="dans l'ordre")
+
+
 #: every request body, by name (the OpenAPI document's components)
 BODIES: tuple[type[BaseModel], ...] = (
     CampaignCreate,
@@ -99,6 +115,7 @@ BODIES: tuple[type[BaseModel], ...] = (
     Contact,
     TeamCreate,
     TeamMembers,
+    PersonCorrectionBody,
 )
 
 

@@ -59,6 +59,7 @@ from dialer.web import (
     login,
     metrics,
     people_pages,
+    person_pages,
     supervision,
 )
 from dialer.web import api as rest_api
@@ -88,7 +89,11 @@ def build_screens(
 ) -> AgentScreens:
     """The agents' screens (the engine's ``ScreenNotifier``), to build before the engine;
     :func:`create_app` attaches the engine to it."""
-    return AgentScreens(CallViews(sessions, questionnaires, clock=clock, zone=zone), clock=clock)
+    return AgentScreens(
+        CallViews(sessions, questionnaires, clock=clock, zone=zone),
+        clock=clock,
+        audit=AuditLog(sessions),
+    )
 
 
 def local(moment: datetime | None, zone: ZoneInfo = PARIS) -> str:
@@ -163,6 +168,7 @@ def create_app(
             *rest_api.ROUTES,
             *steering_pages.ROUTES,
             *people_pages.ROUTES,
+            *person_pages.ROUTES,
             *report_pages.ROUTES,
             *episode_reports.ROUTES,
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),

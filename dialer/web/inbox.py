@@ -13,13 +13,23 @@ from dialer.errors import ConflictError, InputError
 from dialer.reports.exports import CSV_MEDIA_TYPE, csv_bytes
 from dialer.reports.never_reached import team_list_table
 from dialer.reports.tables import Table
-from dialer.storage.alert_rows import AlertState
+from dialer.storage.alert_rows import Alert, AlertState
+from dialer.storage.models import Person
 from dialer.storage.never_reached import TeamList
+from dialer.web.read_log import record_read
 from dialer.web.service import WebService, authenticated, for_form, web
 
 ACK_ROLES = (Role.TEAM_MEMBER, Role.SUPERVISOR)
 #: who sees every team's never-reached lists (the supervision page's viewers)
 LIST_VIEWERS = (Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR)
+
+
+def alert_ids(rows: list[tuple[Alert, Person]]) -> dict[str, list[int]]:
+    """The alerts a page shows and their persons, for the audit entry of the view."""
+    return {
+        "alerts": [alert.id for alert, _ in rows],
+        "persons": sorted({person.id for _, person in rows}),
+    }
 
 
 async def inbox_page(request: Request) -> Response:
@@ -30,6 +40,13 @@ async def inbox_page(request: Request) -> Response:
     team = await service.teams.get(user.team_id)
     rows = await service.alerts.inbox(user.team_id)
     never_reached = await never_reached_tables(service, user.team_id)
+    await record_read(
+        request,
+        actor=user.username,
+        action="read.alerts",
+        target=f"team:{user.team_id}",
+        details=alert_ids(rows),
+    )
     return service.templates.TemplateResponse(
         request,
         "inbox.html",

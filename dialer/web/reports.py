@@ -31,6 +31,7 @@ from dialer.reports.exports import (
 from dialer.reports.service import Report, ReportBuilder
 from dialer.storage.episodes import EpisodeRepository
 from dialer.storage.report_rows import ReportRowsRepository
+from dialer.web.read_log import record_read
 from dialer.web.service import authenticated, web
 
 VIEWERS = (Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR)
@@ -51,8 +52,10 @@ def _cycle(request: Request) -> int | None:
     return int(value)
 
 
-async def _report(request: Request) -> Report:
-    await authenticated(request, *VIEWERS)
+async def _report(request: Request, action: str, **details: str) -> Report:
+    """The report the request asks for; its reading (``read.report``, ``export.pdf``...)
+    is written to the audit log first: report pages and files list people by name."""
+    user = await authenticated(request, *VIEWERS)
     service = web(request)
     builder = ReportBuilder(
         service.sessions,
@@ -61,7 +64,16 @@ async def _report(request: Request) -> Report:
         zone=service.zone,
     )
     campaign: int = request.path_params["campaign"]
-    return await builder.build(campaign, _cycle(request), now=service.clock())
+    cycle = _cycle(request)
+    report = await builder.build(campaign, cycle, now=service.clock())
+    await record_read(
+        request,
+        actor=user.username,
+        action=action,
+        target=f"campaign:{campaign}",
+        details={**details, "cycle": str(cycle) if cycle else "tous"},
+    )
+    return report
 
 
 def _download(content: bytes, media_type: str, filename: str) -> Response:
@@ -95,7 +107,7 @@ async def reports_page(request: Request) -> Response:
 
 
 async def report_page(request: Request) -> Response:
-    report = await _report(request)
+    report = await _report(request, "read.report")
     service = web(request)
     shown = [t for t in tables.all_tables(report) if t.key != "contacts_factures"]
     return service.templates.TemplateResponse(
@@ -129,7 +141,7 @@ def _table(report: Report, request: Request) -> tables.Table:
 
 
 async def table_csv(request: Request) -> Response:
-    report = await _report(request)
+    report = await _report(request, "export.csv", table=request.path_params["table"][:40])
     table = _table(report, request)
     return _download(
         csv_bytes(table, report.zone), CSV_MEDIA_TYPE, f"{report.file_stem}-{table.key}.csv"
@@ -137,20 +149,20 @@ async def table_csv(request: Request) -> Response:
 
 
 async def table_xlsx(request: Request) -> Response:
-    report = await _report(request)
+    report = await _report(request, "export.xlsx", table=request.path_params["table"][:40])
     table = _table(report, request)
     content = await asyncio.to_thread(xlsx_bytes, [table], report.zone)
     return _download(content, XLSX_MEDIA_TYPE, f"{report.file_stem}-{table.key}.xlsx")
 
 
 async def workbook_xlsx(request: Request) -> Response:
-    report = await _report(request)
+    report = await _report(request, "export.xlsx", table="tous")
     content = await asyncio.to_thread(xlsx_bytes, tables.all_tables(report), report.zone)
     return _download(content, XLSX_MEDIA_TYPE, f"{report.file_stem}.xlsx")
 
 
 async def report_pdf(request: Request) -> Response:
-    report = await _report(request)
+    report = await _report(request, "export.pdf")
     from dialer.reports.pdf import render_pdf  # noqa: PLC0415 - matplotlib loads on first use
 
     content = await asyncio.to_thread(render_pdf, report)
@@ -297,14 +309,14 @@ async def api_report(request: Request) -> Response:
     """Rapport d'une campagne (paramètre ``cycle`` : un cycle, sinon tous) : chiffres,
     issues, tentatives par personne, réponse par heure, DMT, entonnoir et tous les tableaux
     (superviseur, opérations, administrateur)."""
-    return JSONResponse(figures_json(await _report(request)))
+    return JSONResponse(figures_json(await _report(request, "export.json", table="rapport")))
 
 
 async def api_billing(request: Request) -> Response:
     """Facturation d'une campagne (paramètre ``cycle`` : un cycle, sinon tous) : lignes,
     part DMT, mise en place, rapprochement avec le registre des appels et contacts facturés
     avec leur appel (superviseur, opérations, administrateur)."""
-    return JSONResponse(billing_json(await _report(request)))
+    return JSONResponse(billing_json(await _report(request, "export.json", table="facturation")))
 
 
 ROUTES = [

@@ -4,7 +4,8 @@ The engine calls :meth:`AgentScreens.reserved` when it reserves an agent for an 
 call: the screen's payload (person, history, questionnaire) is prepared then, in a task,
 so :meth:`AgentScreens.joined` only has to queue it to the agent's open sockets. No call
 from the engine waits for the database or for a browser: each socket has its own queue
-and writer.
+and writer. Each screen pop (a view of the person's record and answers) is written to
+the audit log by a task of its own, never awaited by the engine.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from dialer.core.seats import Seat
 from dialer.desk.call_view import CallViews
 from dialer.desk.port import AgentDesk, seat_of
 from dialer.errors import DialerError
+from dialer.storage.audit import AuditLog
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +73,11 @@ class _Prepared:
 
 
 class AgentScreens:
-    def __init__(self, views: CallViews, *, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, views: CallViews, *, clock: Callable[[], datetime], audit: AuditLog | None = None
+    ) -> None:
         self.views = views
+        self._audit = audit
         self.desk: AgentDesk | None = None
         self._clock = clock
         self._sockets: dict[str, set[ScreenSocket]] = {}
@@ -165,6 +170,8 @@ class AgentScreens:
                 "sent_at_ms": time.time() * 1000,
             },
         )
+        if self._audit is not None and self._sockets.get(agent):  # shown: audited, after the push
+            self._spawn(self._record_shown(self._audit, agent, attempt_id, view))
 
     async def current_view(self, agent: str) -> dict[str, Any] | None:
         """The view of the agent's current call (on call or in wrap-up), for a screen that
@@ -179,6 +186,22 @@ class AgentScreens:
             with contextlib.suppress(DialerError, asyncio.CancelledError):
                 return await asyncio.shield(prepared.task)
         return await self.views.view(seat.attempt_id, agent=agent)
+
+    async def _record_shown(
+        self, audit: AuditLog, agent: str, attempt_id: str, view: dict[str, Any]
+    ) -> None:
+        try:
+            await audit.record(
+                actor=agent,
+                action="read.call",
+                target=f"attempt:{attempt_id}",
+                at=self._clock(),
+                person_id=view["person"]["id"],
+                route="WS /ws/agent",
+                details={"screen_pop": True},
+            )
+        except DialerError as exc:
+            log.error("the audit entry of a screen pop failed: %s", exc)
 
     # ---- sockets ------------------------------------------------------------------------
     def state(self, agent: str) -> dict[str, Any]:

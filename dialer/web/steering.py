@@ -10,7 +10,7 @@ operations as the REST API (:class:`~dialer.campaigns.control.CampaignControl`,
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -310,28 +310,40 @@ async def sip_reset_agent(request: Request) -> Response:
 async def audit_page(request: Request) -> Response:
     user = await authenticated(request, *STAFF)
     params = request.query_params
-    error = None
-    since: datetime | None = None
-    try:
-        if params.get("depuis"):
-            since = datetime.fromisoformat(params["depuis"]).replace(tzinfo=web(request).zone)
-    except ValueError:
-        error = "Date « depuis » invalide (format AAAA-MM-JJ)."
+    zone = web(request).zone
+    errors: list[str] = []
+
+    def day(name: str, label: str) -> datetime | None:
+        raw = params.get(name, "")
+        try:
+            return datetime.fromisoformat(raw).replace(tzinfo=zone) if raw else None
+        except ValueError:
+            errors.append(f"Date « {label} » invalide (format AAAA-MM-JJ).")
+            return None
+
+    since, until = day("depuis", "depuis"), day("jusqua", "jusqu'au")
+    raw_person = params.get("personne", "").strip()
+    if raw_person and not (raw_person.isdigit() and len(raw_person) <= 18):
+        errors.append("Personne : indiquez son numéro (un entier).")
+        raw_person = ""
     query = AuditFilter(
         actor=params.get("qui") or None,
         action=params.get("action") or None,
         target=params.get("cible") or None,
+        person_id=int(raw_person) if raw_person else None,
         since=since,
+        until=until + timedelta(days=1) if until else None,
         limit=300,
     )
+    names = ("qui", "action", "cible", "personne", "depuis", "jusqua")
     return web(request).templates.TemplateResponse(
         request,
         "steering_audit.html",
         {
             "user": user,
             "entries": await steering(request).audit.search(query),
-            "filters": {k: params.get(k, "") for k in ("qui", "action", "cible", "depuis")},
-            "error": error,
+            "filters": {k: params.get(k, "") for k in names},
+            "error": " ".join(errors) or None,
         },
     )
 

@@ -11,7 +11,8 @@ from starlette.routing import Route
 
 from dialer.core.labels import AGENT_STATE_LABELS
 from dialer.core.roles import Role
-from dialer.web.inbox import never_reached_tables
+from dialer.web.inbox import alert_ids, never_reached_tables
+from dialer.web.read_log import record_read
 from dialer.web.service import WebService, authenticated, web
 
 VIEWERS = (Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR)
@@ -31,6 +32,14 @@ async def supervision_page(request: Request) -> Response:
     now = service.clock()
     seats = sorted(service.desk.seats.seats(), key=lambda s: s.agent) if service.desk else []
     teams = {record.team.id: record.team.name for record in await service.teams.list_all()}
+    rows = await service.alerts.open_alerts()
+    await record_read(
+        request,
+        actor=user.username,
+        action="read.alerts",
+        target="alerts:open",
+        details=alert_ids(rows),
+    )
     return service.templates.TemplateResponse(
         request,
         "supervision.html",
@@ -41,7 +50,7 @@ async def supervision_page(request: Request) -> Response:
                 for seat in seats
             ],
             "stats": statistics(service),
-            "rows": await service.alerts.open_alerts(),
+            "rows": rows,
             "teams": teams,
             "zone": service.zone,
             "today": now.astimezone(service.zone).date(),
