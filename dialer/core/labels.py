@@ -186,7 +186,7 @@ FUNNEL_STAGES: tuple[tuple[str, str], ...] = (
 )
 
 #: the report's DMT histogram, one label per bucket of ``reports.figures.DMT_BUCKET_EDGES_S``
-DMT_BUCKET_LABELS: tuple[str, ...] = (
+DMT_BUCKET_NAMES: tuple[str, ...] = (
     "< 2 min",
     "2–4 min",
     "4–6 min",

@@ -25,7 +25,7 @@ from dialer.core.attempts import CycleResult
 from dialer.core.handling_time import CallTiming, HandlingStats, summarize
 from dialer.core.labels import (
     CYCLE_RESULT_LABELS,
-    DMT_BUCKET_LABELS,
+    DMT_BUCKET_NAMES,
     OUTCOME_LABELS,
     PENDING_OUTCOME_LABEL,
     never_reached_text,
@@ -42,7 +42,7 @@ PERSON_ANSWERED = frozenset({CallOutcome.ANSWERED, CallOutcome.ABANDONED, CallOu
 ATTEMPT_BUCKETS = ("0", "1", "2", "3", "4+")
 
 #: DMT histogram: upper bounds in seconds of each bucket (the last one is open; labels in
-#: ``core.labels.DMT_BUCKET_LABELS``)
+#: ``core.labels.DMT_BUCKET_NAMES``)
 DMT_BUCKET_EDGES_S = (120, 240, 360, 480, 600, 900)
 
 
@@ -81,7 +81,7 @@ class AgentDmt:
     p90_s: float
     mean_talk_s: float
     mean_wrap_up_s: float
-    histogram: tuple[int, ...]  # one count per DMT_BUCKET_LABELS
+    histogram: tuple[int, ...]  # one count per DMT_BUCKET_NAMES
 
 
 @dataclass(frozen=True)
@@ -221,7 +221,7 @@ def call_timings(rows: ReportRows) -> list[CallTiming]:
 
 
 def dmt_histogram(handling_s: list[float]) -> tuple[int, ...]:
-    counts = [0] * len(DMT_BUCKET_LABELS)
+    counts = [0] * len(DMT_BUCKET_NAMES)
     for seconds in handling_s:
         index = next(
             (i for i, edge in enumerate(DMT_BUCKET_EDGES_S) if seconds < edge),

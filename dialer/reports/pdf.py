@@ -21,7 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from dialer.core.labels import DMT_BUCKET_LABELS
+from dialer.core.labels import DMT_BUCKET_NAMES
 from dialer.reports import tables
 from dialer.reports.exports import csv_cell
 from dialer.reports.service import Report
@@ -82,7 +82,7 @@ def funnel_chart(report: Report) -> io.BytesIO:
 def dmt_chart(report: Report) -> io.BytesIO:
     figure = Figure(figsize=(7.5, 3.0))
     axes = figure.add_subplot()
-    bars = axes.bar(DMT_BUCKET_LABELS, report.figures.dmt_histogram, color=BLUE)
+    bars = axes.bar(DMT_BUCKET_NAMES, report.figures.dmt_histogram, color=BLUE)
     axes.bar_label(bars, padding=2)
     axes.set_title("Répartition de la durée de traitement (conversation + post-appel)")
     axes.set_ylabel("appels traités")

@@ -9,7 +9,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from dialer.core.billing import Bill
-from dialer.core.labels import DMT_BUCKET_LABELS, ISSUE_LABELS
+from dialer.core.labels import DMT_BUCKET_NAMES, ISSUE_LABELS
 from dialer.core.phones import spreadsheet_number
 from dialer.reports.service import Report
 
@@ -115,7 +115,7 @@ def dmt_by_agent(report: Report) -> Table:
         "90e centile (s)",
         "Conversation moyenne (s)",
         "Post-appel moyen (s)",
-        *DMT_BUCKET_LABELS,
+        *DMT_BUCKET_NAMES,
     )
     rows: tuple[tuple[Cell, ...], ...] = tuple(
         (

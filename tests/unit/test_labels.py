@@ -18,6 +18,7 @@ from dialer.core.planning import DoneReason
 from dialer.core.questionnaire import Need
 from dialer.core.retention import DataKind
 from dialer.core.roles import Role
+from dialer.reports.figures import DMT_BUCKET_EDGES_S
 
 #: every map of the module, with the enumeration it labels
 MAPS: dict[str, type[StrEnum]] = {
@@ -36,6 +37,10 @@ MAPS: dict[str, type[StrEnum]] = {
     "PHONE_KIND_LABELS": PhoneKind,
     "DATA_KIND_LABELS": DataKind,
 }
+
+
+def test_the_dmt_histogram_has_a_name_per_bucket() -> None:
+    assert len(labels.DMT_BUCKET_NAMES) == len(DMT_BUCKET_EDGES_S) + 1  # the last is open
 
 
 def test_the_module_holds_only_these_maps() -> None:
