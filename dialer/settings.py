@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -93,7 +93,16 @@ class DialingSettings(BaseModel):
     #: the service named in the information message, and the number people can call back
     service_name: str = "service des solidarités"
     callback_number: str = ""
-    caller_id: str = ""
+    #: sent to Asterisk as the ``CallerID`` header of each call: ``"Name" <number>`` or a
+    #: number, on one line
+    caller_id: str = Field(default="", max_length=80)
+
+    @field_validator("caller_id", "callback_number")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if any(ord(character) < 32 or ord(character) == 127 for character in value):
+            raise ValueError("line breaks and control characters are not allowed")
+        return value
 
 
 class WebSettings(BaseModel):
