@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
 
 from dialer.core.labels import ROLE_LABELS
-from dialer.core.roles import Role
+from dialer.core.permissions import Action
 from dialer.desk.accounts import create_account
 from dialer.errors import ConflictError, InputError
+from dialer.web.access import GuardedRoute
 from dialer.web.failures import french_message
 from dialer.web.service import authenticated, for_form, web
 
 
 async def admin_page(request: Request, *, error: str | None = None, status: int = 200) -> Response:
-    user = await authenticated(request, Role.ADMINISTRATOR)
+    user = await authenticated(request)
     service = web(request)
     teams = await service.teams.list_all()
     return service.templates.TemplateResponse(
@@ -35,7 +35,7 @@ async def admin_page(request: Request, *, error: str | None = None, status: int 
 
 
 async def add_account(request: Request) -> Response:
-    await for_form(request, Role.ADMINISTRATOR)
+    await for_form(request)
     service = web(request)
     form = await request.form()
     fields = {
@@ -59,14 +59,19 @@ async def add_account(request: Request) -> Response:
 
 
 async def deactivate_account(request: Request) -> Response:
-    await for_form(request, Role.ADMINISTRATOR)
+    await for_form(request)
     service = web(request)
     await service.accounts.set_active(request.path_params["account_id"], False)
     return RedirectResponse("/admin", status_code=303)
 
 
 ROUTES = [
-    Route("/admin", admin_page, methods=["GET"]),
-    Route("/admin/comptes", add_account, methods=["POST"]),
-    Route("/admin/comptes/{account_id:int}/desactiver", deactivate_account, methods=["POST"]),
+    GuardedRoute("/admin", admin_page, rule=Action.ACCOUNTS_MANAGE, methods=["GET"]),
+    GuardedRoute("/admin/comptes", add_account, rule=Action.ACCOUNTS_MANAGE, methods=["POST"]),
+    GuardedRoute(
+        "/admin/comptes/{account_id:int}/desactiver",
+        deactivate_account,
+        rule=Action.ACCOUNTS_MANAGE,
+        methods=["POST"],
+    ),
 ]

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
 
+from dialer.core.permissions import Action
 from dialer.core.roles import Role
 from dialer.errors import ConflictError
 from dialer.storage.alert_rows import AlertState
+from dialer.web.access import GuardedRoute
 from dialer.web.service import authenticated, for_form, web
-
-ACK_ROLES = (Role.TEAM_MEMBER, Role.SUPERVISOR)
 
 
 async def inbox_page(request: Request) -> Response:
-    user = await authenticated(request, Role.TEAM_MEMBER)
+    user = await authenticated(request)
     service = web(request)
     if user.team_id is None:
         raise ConflictError("votre compte n'est rattaché à aucune équipe")
@@ -40,7 +39,7 @@ async def inbox_page(request: Request) -> Response:
 
 async def inbox_summary(request: Request) -> Response:
     """For the inbox page's script: how many open alerts, and the newest alert's id."""
-    user = await authenticated(request, Role.TEAM_MEMBER)
+    user = await authenticated(request)
     rows = await web(request).alerts.inbox(user.team_id)
     return JSONResponse(
         {
@@ -51,7 +50,7 @@ async def inbox_summary(request: Request) -> Response:
 
 
 async def acknowledge(request: Request) -> Response:
-    user = await for_form(request, *ACK_ROLES)
+    user = await for_form(request)
     service = web(request)
     alert_id = request.path_params["alert_id"]
     form = await request.form()
@@ -70,7 +69,12 @@ async def acknowledge(request: Request) -> Response:
 
 
 ROUTES = [
-    Route("/alertes", inbox_page, methods=["GET"]),
-    Route("/api/alertes/resume", inbox_summary, methods=["GET"]),
-    Route("/alertes/{alert_id:int}/prise-en-charge", acknowledge, methods=["POST"]),
+    GuardedRoute("/alertes", inbox_page, rule=Action.ALERTS_INBOX, methods=["GET"]),
+    GuardedRoute("/api/alertes/resume", inbox_summary, rule=Action.ALERTS_INBOX, methods=["GET"]),
+    GuardedRoute(
+        "/alertes/{alert_id:int}/prise-en-charge",
+        acknowledge,
+        rule=Action.ALERT_ACKNOWLEDGE,
+        methods=["POST"],
+    ),
 ]

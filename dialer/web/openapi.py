@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.routing import BaseRoute, Route
 
+from dialer.core.permissions import roles_for
 from dialer.web.api_models import BODIES
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         "operationId": endpoint.handler.__name__,
         "summary": endpoint.summary,
         "tags": [endpoint.tag],
-        "description": "Rôles : " + ", ".join(role.value for role in endpoint.roles),
+        "description": "Rôles : " + ", ".join(role.value for role in roles_for(endpoint.action)),
         "responses": {
             success: {
                 "description": "Réussi",

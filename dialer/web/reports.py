@@ -15,10 +15,9 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from dialer.core.labels import ISSUE_LABELS
-from dialer.core.roles import Role
+from dialer.core.permissions import Action
 from dialer.errors import InputError, NotFoundError
 from dialer.reports import tables
 from dialer.reports.exports import (
@@ -30,9 +29,9 @@ from dialer.reports.exports import (
 )
 from dialer.reports.service import Report, ReportBuilder
 from dialer.storage.report_rows import ReportRowsRepository
+from dialer.web.access import GuardedRoute
 from dialer.web.service import authenticated, web
 
-VIEWERS = (Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR)
 PRICE_GRID_STATE = "report_price_grid_file"
 
 
@@ -51,7 +50,7 @@ def _cycle(request: Request) -> int | None:
 
 
 async def _report(request: Request) -> Report:
-    await authenticated(request, *VIEWERS)
+    await authenticated(request)
     service = web(request)
     builder = ReportBuilder(
         service.sessions,
@@ -77,7 +76,7 @@ def _suffix(report: Report) -> str:
 
 # ---- pages ------------------------------------------------------------------------------
 async def reports_page(request: Request) -> Response:
-    user = await authenticated(request, *VIEWERS)
+    user = await authenticated(request)
     service = web(request)
     campaigns = await ReportRowsRepository(service.sessions).campaigns()
     return service.templates.TemplateResponse(
@@ -167,7 +166,7 @@ def table_json(table: tables.Table) -> dict[str, Any]:
 
 async def api_campaigns(request: Request) -> Response:
     """Rapports : les campagnes et leurs cycles (superviseur, opérations, administrateur)."""
-    await authenticated(request, *VIEWERS)
+    await authenticated(request)
     campaigns = await ReportRowsRepository(web(request).sessions).campaigns()
     return JSONResponse(
         [
@@ -299,13 +298,42 @@ async def api_billing(request: Request) -> Response:
 
 
 ROUTES = [
-    Route("/rapports", reports_page, methods=["GET"]),
-    Route("/rapports/{campaign:int}", report_page, methods=["GET"]),
-    Route("/rapports/{campaign:int}/rapport.pdf", report_pdf, methods=["GET"]),
-    Route("/rapports/{campaign:int}/rapport.xlsx", workbook_xlsx, methods=["GET"]),
-    Route("/rapports/{campaign:int}/tableaux/{table}.csv", table_csv, methods=["GET"]),
-    Route("/rapports/{campaign:int}/tableaux/{table}.xlsx", table_xlsx, methods=["GET"]),
-    Route("/api/v1/reports", api_campaigns, methods=["GET"]),
-    Route("/api/v1/reports/{campaign:int}", api_report, methods=["GET"]),
-    Route("/api/v1/reports/{campaign:int}/billing", api_billing, methods=["GET"]),
+    GuardedRoute("/rapports", reports_page, rule=Action.REPORTS_VIEW, methods=["GET"]),
+    GuardedRoute(
+        "/rapports/{campaign:int}", report_page, rule=Action.REPORTS_VIEW, methods=["GET"]
+    ),
+    GuardedRoute(
+        "/rapports/{campaign:int}/rapport.pdf",
+        report_pdf,
+        rule=Action.REPORTS_VIEW,
+        methods=["GET"],
+    ),
+    GuardedRoute(
+        "/rapports/{campaign:int}/rapport.xlsx",
+        workbook_xlsx,
+        rule=Action.REPORTS_VIEW,
+        methods=["GET"],
+    ),
+    GuardedRoute(
+        "/rapports/{campaign:int}/tableaux/{table}.csv",
+        table_csv,
+        rule=Action.REPORTS_VIEW,
+        methods=["GET"],
+    ),
+    GuardedRoute(
+        "/rapports/{campaign:int}/tableaux/{table}.xlsx",
+        table_xlsx,
+        rule=Action.REPORTS_VIEW,
+        methods=["GET"],
+    ),
+    GuardedRoute("/api/v1/reports", api_campaigns, rule=Action.REPORTS_VIEW, methods=["GET"]),
+    GuardedRoute(
+        "/api/v1/reports/{campaign:int}", api_report, rule=Action.REPORTS_VIEW, methods=["GET"]
+    ),
+    GuardedRoute(
+        "/api/v1/reports/{campaign:int}/billing",
+        api_billing,
+        rule=Action.REPORTS_VIEW,
+        methods=["GET"],
+    ),
 ]

@@ -15,7 +15,6 @@ from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
 
 from dialer.campaigns.templates import TEMPLATES
 from dialer.core.agent_states import AgentState
@@ -26,6 +25,7 @@ from dialer.core.pacing_settings import (
     MIN_LINES_PER_AGENT,
     PacingMode,
 )
+from dialer.core.permissions import Action, allowed
 from dialer.core.roles import Role
 from dialer.desk.operations import (
     force_logout,
@@ -33,13 +33,10 @@ from dialer.desk.operations import (
 )
 from dialer.errors import ConflictError, InputError
 from dialer.storage.audit import AuditFilter
+from dialer.web.access import GuardedRoute
 from dialer.web.auth import User
 from dialer.web.failures import french_message
 from dialer.web.service import authenticated, campaign_control, for_form, steering, web
-
-SUPERVISORS = (Role.SUPERVISOR,)
-STAFF = (Role.SUPERVISOR, Role.ADMINISTRATOR)
-VIEWERS = (Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR)
 
 ACTIONS: dict[str, tuple[str, str]] = {
     # path word: (CampaignControl method, French past participle for the notice)
@@ -63,7 +60,7 @@ async def _form(request: Request) -> dict[str, str]:
 async def campaigns_page(
     request: Request, *, error: str | None = None, status: int = 200
 ) -> Response:
-    user = await authenticated(request, *VIEWERS)
+    user = await authenticated(request)
     control = campaign_control(request)
     return web(request).templates.TemplateResponse(
         request,
@@ -76,7 +73,7 @@ async def campaigns_page(
             "state_labels": CAMPAIGN_STATE_LABELS,
             "ceiling_percent": ABANDON_RATE_CEILING * 100,
             "lines_per_agent_range": (MIN_LINES_PER_AGENT, MAX_LINES_PER_AGENT),
-            "can_steer": user.role is Role.SUPERVISOR,
+            "can_steer": allowed(user.role, Action.CAMPAIGNS_STEER),
             "engine": control.statistics(),
             "error": error,
             "notice": request.query_params.get("fait"),
@@ -88,7 +85,7 @@ async def campaigns_page(
 async def _steer_form(
     request: Request, operation: Callable[[User, dict[str, str]], Awaitable[str]]
 ) -> Response:
-    user = await for_form(request, *SUPERVISORS)
+    user = await for_form(request)
     fields = await _form(request)
     try:
         notice = await operation(user, fields)
@@ -188,7 +185,7 @@ async def agents_page(
     status: int = 200,
     sip: dict[str, str] | None = None,
 ) -> Response:
-    user = await authenticated(request, *STAFF)
+    user = await authenticated(request)
     service = web(request)
     engine = steering(request).engine
     seats = engine.seats.seats_by_agent() if engine is not None else {}
@@ -210,7 +207,7 @@ async def agents_page(
         {
             "user": user,
             "rows": rows,
-            "can_reset_sip": user.role is Role.ADMINISTRATOR,
+            "can_reset_sip": allowed(user.role, Action.AGENTS_MANAGE),
             "error": error,
             "notice": request.query_params.get("fait"),
             "sip": sip,
@@ -220,7 +217,7 @@ async def agents_page(
 
 
 async def logout_agent(request: Request) -> Response:
-    user = await for_form(request, *STAFF)
+    user = await for_form(request)
     username = request.path_params["username"]
     try:
         await force_logout(steering(request), actor=user.username, username=username)
@@ -230,7 +227,7 @@ async def logout_agent(request: Request) -> Response:
 
 
 async def sip_reset_agent(request: Request) -> Response:
-    user = await for_form(request, Role.ADMINISTRATOR)
+    user = await for_form(request)
     fields = await _form(request)
     try:
         created = await reset_sip(
@@ -254,7 +251,7 @@ async def sip_reset_agent(request: Request) -> Response:
 
 # ---- audit log --------------------------------------------------------------------------
 async def audit_page(request: Request) -> Response:
-    user = await authenticated(request, *STAFF)
+    user = await authenticated(request)
     params = request.query_params
     error = None
     since: datetime | None = None
@@ -283,13 +280,42 @@ async def audit_page(request: Request) -> Response:
 
 
 ROUTES = [
-    Route("/supervision/campagnes", campaigns_page, methods=["GET"]),
-    Route("/supervision/campagnes", create_campaign, methods=["POST"]),
-    Route("/supervision/campagnes/alerte", start_from_alert, methods=["POST"]),
-    Route("/supervision/campagnes/{campaign_id:int}/rythme", change_pacing, methods=["POST"]),
-    Route("/supervision/campagnes/{campaign_id:int}/{action}", steer_campaign, methods=["POST"]),
-    Route("/supervision/agents", agents_page, methods=["GET"]),
-    Route("/supervision/agents/{username}/deconnecter", logout_agent, methods=["POST"]),
-    Route("/supervision/agents/{username}/sip", sip_reset_agent, methods=["POST"]),
-    Route("/supervision/journal", audit_page, methods=["GET"]),
+    GuardedRoute(
+        "/supervision/campagnes", campaigns_page, rule=Action.CAMPAIGNS_VIEW, methods=["GET"]
+    ),
+    GuardedRoute(
+        "/supervision/campagnes", create_campaign, rule=Action.CAMPAIGNS_STEER, methods=["POST"]
+    ),
+    GuardedRoute(
+        "/supervision/campagnes/alerte",
+        start_from_alert,
+        rule=Action.CAMPAIGNS_STEER,
+        methods=["POST"],
+    ),
+    GuardedRoute(
+        "/supervision/campagnes/{campaign_id:int}/rythme",
+        change_pacing,
+        rule=Action.CAMPAIGNS_STEER,
+        methods=["POST"],
+    ),
+    GuardedRoute(
+        "/supervision/campagnes/{campaign_id:int}/{action}",
+        steer_campaign,
+        rule=Action.CAMPAIGNS_STEER,
+        methods=["POST"],
+    ),
+    GuardedRoute("/supervision/agents", agents_page, rule=Action.AGENTS_VIEW, methods=["GET"]),
+    GuardedRoute(
+        "/supervision/agents/{username}/deconnecter",
+        logout_agent,
+        rule=Action.AGENT_LOGOUT,
+        methods=["POST"],
+    ),
+    GuardedRoute(
+        "/supervision/agents/{username}/sip",
+        sip_reset_agent,
+        rule=Action.AGENTS_MANAGE,
+        methods=["POST"],
+    ),
+    GuardedRoute("/supervision/journal", audit_page, rule=Action.AUDIT_VIEW, methods=["GET"]),
 ]
