@@ -50,7 +50,6 @@ def _cycle(request: Request) -> int | None:
 
 
 async def _report(request: Request) -> Report:
-    await authenticated(request)
     service = web(request)
     builder = ReportBuilder(
         service.sessions,
@@ -166,7 +165,6 @@ def table_json(table: tables.Table) -> dict[str, Any]:
 
 async def api_campaigns(request: Request) -> Response:
     """Rapports : les campagnes et leurs cycles (superviseur, opérations, administrateur)."""
-    await authenticated(request)
     campaigns = await ReportRowsRepository(web(request).sessions).campaigns()
     return JSONResponse(
         [
