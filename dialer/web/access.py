@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
@@ -38,6 +39,25 @@ SAFE_METHODS = ("GET", "HEAD")
 FORBIDDEN = "Cette opération n'est pas permise avec votre rôle."
 
 Handler = Callable[[Request], Awaitable[Response]]
+
+#: the largest id a path may carry: beyond it no row exists (the databases' integers stop
+#: at 2**63 - 1), so the route does not match and the answer is 404, never an overflow
+MAX_ID_DIGITS = 18
+
+
+class IdConvertor(Convertor[int]):
+    """``{name:id}``: a database id in a path, 1 to 18 digits."""
+
+    regex = f"[0-9]{{1,{MAX_ID_DIGITS}}}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+register_url_convertor("id", IdConvertor())
 
 
 class Open(StrEnum):

@@ -69,7 +69,7 @@ ROUTES = [
     GuardedRoute("/admin", admin_page, rule=Action.ACCOUNTS_MANAGE, methods=["GET"]),
     GuardedRoute("/admin/comptes", add_account, rule=Action.ACCOUNTS_MANAGE, methods=["POST"]),
     GuardedRoute(
-        "/admin/comptes/{account_id:int}/desactiver",
+        "/admin/comptes/{account_id:id}/desactiver",
         deactivate_account,
         rule=Action.ACCOUNTS_MANAGE,
         methods=["POST"],

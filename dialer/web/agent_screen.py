@@ -22,6 +22,7 @@ from dialer.desk.port import AgentDesk, seat_of
 from dialer.engine.engine import WrapUp
 from dialer.errors import ConflictError, InputError, NotFoundError
 from dialer.web.access import GuardedRoute, GuardedSocket, socket_allowed
+from dialer.web.api_models import read_json
 from dialer.web.auth import User, same_origin, session_token
 from dialer.web.service import authenticated, for_script, web
 
@@ -41,10 +42,7 @@ def _desk(request: Request | WebSocket) -> AgentDesk:
 
 
 async def _json(request: Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except (ValueError, UnicodeDecodeError):
-        raise InputError("requête illisible") from None
+    body = read_json(await request.body())
     if not isinstance(body, dict):
         raise InputError("requête illisible")
     return body
@@ -331,7 +329,7 @@ ROUTES = [
         "/api/appels/{attempt_id}/fiche", submit_sheet, rule=Action.AGENT_DESK, methods=["POST"]
     ),
     GuardedRoute(
-        "/api/personnes/{person_id:int}", person_view, rule=Action.AGENT_DESK, methods=["GET"]
+        "/api/personnes/{person_id:id}", person_view, rule=Action.AGENT_DESK, methods=["GET"]
     ),
     GuardedSocket("/ws/agent", screen_socket, rule=Action.AGENT_DESK),
 ]

@@ -265,7 +265,7 @@ def _when(request: Request, name: str) -> datetime | None:
 def audit_filter(request: Request) -> AuditFilter:
     params = request.query_params
     raw_limit = params.get("limit", "200")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 1000:
+    if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= 1000:
         raise InputError("champ « limit » : un entier entre 1 et 1000")
     return AuditFilter(
         actor=params.get("actor") or None,
@@ -339,27 +339,27 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         Action.CAMPAIGNS_STEER, "campagnes", body=CampaignCreate, created=True,
     ),
     Endpoint(
-        "GET", _C + "/{campaign_id:int}", get_campaign, "Une campagne", Action.CAMPAIGNS_VIEW,
+        "GET", _C + "/{campaign_id:id}", get_campaign, "Une campagne", Action.CAMPAIGNS_VIEW,
         "campagnes",
     ),
     Endpoint(
-        "POST", _C + "/{campaign_id:int}/start", _steer("start"),
+        "POST", _C + "/{campaign_id:id}/start", _steer("start"),
         "Démarrer (ouvre un cycle si besoin)", Action.CAMPAIGNS_STEER, "campagnes",
     ),
     Endpoint(
-        "POST", _C + "/{campaign_id:int}/pause", _steer("pause"),
+        "POST", _C + "/{campaign_id:id}/pause", _steer("pause"),
         "Mettre en pause (les appels en cours continuent)", Action.CAMPAIGNS_STEER, "campagnes",
     ),
     Endpoint(
-        "POST", _C + "/{campaign_id:int}/resume", _steer("resume"), "Reprendre",
+        "POST", _C + "/{campaign_id:id}/resume", _steer("resume"), "Reprendre",
         Action.CAMPAIGNS_STEER, "campagnes",
     ),
     Endpoint(
-        "POST", _C + "/{campaign_id:int}/stop", _steer("stop"), "Arrêter", Action.CAMPAIGNS_STEER,
+        "POST", _C + "/{campaign_id:id}/stop", _steer("stop"), "Arrêter", Action.CAMPAIGNS_STEER,
         "campagnes",
     ),
     Endpoint(
-        "PATCH", _C + "/{campaign_id:int}/pacing", change_pacing,
+        "PATCH", _C + "/{campaign_id:id}/pacing", change_pacing,
         "Changer le mode de rythme et le taux d'abandon maximal (3 % au plus)",
         Action.CAMPAIGNS_STEER, "campagnes", body=PacingChange,
     ),
@@ -393,7 +393,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         body=TeamCreate, created=True,
     ),
     Endpoint(
-        "PUT", PREFIX + "/teams/{team_id:int}/members", set_members,
+        "PUT", PREFIX + "/teams/{team_id:id}/members", set_members,
         "Fixer les membres de l'équipe", Action.TEAMS_MANAGE, "équipes", body=TeamMembers,
     ),
     Endpoint(

@@ -72,7 +72,7 @@ ROUTES = [
     GuardedRoute("/alertes", inbox_page, rule=Action.ALERTS_INBOX, methods=["GET"]),
     GuardedRoute("/api/alertes/resume", inbox_summary, rule=Action.ALERTS_INBOX, methods=["GET"]),
     GuardedRoute(
-        "/alertes/{alert_id:int}/prise-en-charge",
+        "/alertes/{alert_id:id}/prise-en-charge",
         acknowledge,
         rule=Action.ALERT_ACKNOWLEDGE,
         methods=["POST"],

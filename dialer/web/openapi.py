@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.routing import BaseRoute, Route
 
 from dialer.core.permissions import roles_for
+from dialer.web.access import MAX_ID_DIGITS
 from dialer.web.api_models import BODIES
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ ERRORS = {
 
 
 def openapi_path(path: str) -> str:
-    """Starlette's ``/x/{id:int}`` as OpenAPI's ``/x/{id}``."""
+    """Starlette's ``/x/{id:id}`` as OpenAPI's ``/x/{id}``."""
     return PATH_PARAMETER.sub(lambda m: "{" + m.group(1) + "}", path)
 
 
@@ -50,13 +51,19 @@ def _schemas() -> dict[str, Any]:
     return schemas
 
 
+def _parameter_schema(kind: str | None) -> dict[str, Any]:
+    if kind == "id":
+        return {"type": "integer", "minimum": 0, "maximum": 10**MAX_ID_DIGITS - 1}
+    return {"type": "string"}
+
+
 def _operation(endpoint: Endpoint) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
         {
             "name": name,
             "in": "path",
             "required": True,
-            "schema": {"type": "integer" if kind == "int" else "string"},
+            "schema": _parameter_schema(kind),
         }
         for name, kind in PATH_PARAMETER.findall(endpoint.path)
     ]
@@ -134,7 +141,7 @@ def _undescribed(route: Route, method: str) -> dict[str, Any]:
             "name": name,
             "in": "path",
             "required": True,
-            "schema": {"type": "integer" if kind == "int" else "string"},
+            "schema": _parameter_schema(kind),
         }
         for name, kind in PATH_PARAMETER.findall(route.path)
     ]

@@ -140,7 +140,7 @@ ROUTES = [
     GuardedRoute(TEAMS_PAGE, teams_page, rule=Action.TEAMS_VIEW, methods=["GET"]),
     GuardedRoute(TEAMS_PAGE, add_team, rule=Action.TEAMS_MANAGE, methods=["POST"]),
     GuardedRoute(
-        TEAMS_PAGE + "/{team_id:int}/membres",
+        TEAMS_PAGE + "/{team_id:id}/membres",
         set_members,
         rule=Action.TEAMS_MANAGE,
         methods=["POST"],

@@ -29,7 +29,7 @@ from dialer.reports.exports import (
 )
 from dialer.reports.service import Report, ReportBuilder
 from dialer.storage.report_rows import ReportRowsRepository
-from dialer.web.access import GuardedRoute
+from dialer.web.access import MAX_ID_DIGITS, GuardedRoute
 from dialer.web.service import authenticated, web
 
 PRICE_GRID_STATE = "report_price_grid_file"
@@ -44,7 +44,7 @@ def _cycle(request: Request) -> int | None:
     value = request.query_params.get("cycle", "").strip()
     if not value:
         return None
-    if not value.isdigit() or int(value) < 1:
+    if not (value.isascii() and value.isdigit()) or len(value) > MAX_ID_DIGITS or int(value) < 1:
         raise InputError(f"cycle : numéro de cycle attendu, pas « {value[:20]} »")
     return int(value)
 
@@ -297,39 +297,37 @@ async def api_billing(request: Request) -> Response:
 
 ROUTES = [
     GuardedRoute("/rapports", reports_page, rule=Action.REPORTS_VIEW, methods=["GET"]),
+    GuardedRoute("/rapports/{campaign:id}", report_page, rule=Action.REPORTS_VIEW, methods=["GET"]),
     GuardedRoute(
-        "/rapports/{campaign:int}", report_page, rule=Action.REPORTS_VIEW, methods=["GET"]
-    ),
-    GuardedRoute(
-        "/rapports/{campaign:int}/rapport.pdf",
+        "/rapports/{campaign:id}/rapport.pdf",
         report_pdf,
         rule=Action.REPORTS_VIEW,
         methods=["GET"],
     ),
     GuardedRoute(
-        "/rapports/{campaign:int}/rapport.xlsx",
+        "/rapports/{campaign:id}/rapport.xlsx",
         workbook_xlsx,
         rule=Action.REPORTS_VIEW,
         methods=["GET"],
     ),
     GuardedRoute(
-        "/rapports/{campaign:int}/tableaux/{table}.csv",
+        "/rapports/{campaign:id}/tableaux/{table}.csv",
         table_csv,
         rule=Action.REPORTS_VIEW,
         methods=["GET"],
     ),
     GuardedRoute(
-        "/rapports/{campaign:int}/tableaux/{table}.xlsx",
+        "/rapports/{campaign:id}/tableaux/{table}.xlsx",
         table_xlsx,
         rule=Action.REPORTS_VIEW,
         methods=["GET"],
     ),
     GuardedRoute("/api/v1/reports", api_campaigns, rule=Action.REPORTS_VIEW, methods=["GET"]),
     GuardedRoute(
-        "/api/v1/reports/{campaign:int}", api_report, rule=Action.REPORTS_VIEW, methods=["GET"]
+        "/api/v1/reports/{campaign:id}", api_report, rule=Action.REPORTS_VIEW, methods=["GET"]
     ),
     GuardedRoute(
-        "/api/v1/reports/{campaign:int}/billing",
+        "/api/v1/reports/{campaign:id}/billing",
         api_billing,
         rule=Action.REPORTS_VIEW,
         methods=["GET"],

@@ -293,13 +293,13 @@ ROUTES = [
         methods=["POST"],
     ),
     GuardedRoute(
-        "/supervision/campagnes/{campaign_id:int}/rythme",
+        "/supervision/campagnes/{campaign_id:id}/rythme",
         change_pacing,
         rule=Action.CAMPAIGNS_STEER,
         methods=["POST"],
     ),
     GuardedRoute(
-        "/supervision/campagnes/{campaign_id:int}/{action}",
+        "/supervision/campagnes/{campaign_id:id}/{action}",
         steer_campaign,
         rule=Action.CAMPAIGNS_STEER,
         methods=["POST"],
