@@ -7,6 +7,7 @@ Create Date: 2026-12-06
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -26,6 +27,25 @@ def upgrade() -> None:
             sa.Column(
                 "webhook_link_only", sa.Boolean(), nullable=False, server_default=sa.false()
             )
+        )
+    # every team with a webhook signs its bodies from now on: one secret each
+    teams = sa.table(
+        "teams",
+        sa.column("id", sa.Integer()),
+        sa.column("webhook_url", sa.String()),
+        sa.column("webhook_secret", sa.String()),
+    )
+    connection = op.get_bind()
+    unsigned = connection.execute(
+        sa.select(teams.c.id).where(
+            teams.c.webhook_url.is_not(None), teams.c.webhook_secret.is_(None)
+        )
+    ).scalars()
+    for team_id in list(unsigned):
+        connection.execute(
+            teams.update()
+            .where(teams.c.id == team_id)
+            .values(webhook_secret=secrets.token_urlsafe(32))
         )
 
 

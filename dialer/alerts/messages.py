@@ -120,8 +120,27 @@ def alert_document(alert: Alert) -> dict[str, Any]:
 
 
 def webhook_body(job: DeliveryJob, *, inbox_url: str) -> dict[str, Any]:
+    """The webhook's JSON document: the alert and the person, or, for a team whose webhook
+    is set to carry a link only, the alert's id, kind and a link to it (no personal data:
+    the team reads the rest in its inbox, logged in)."""
     person = job.person
     event = "alert.escalated" if job.delivery.reason is DeliveryReason.ESCALATED else "alert.raised"
+    if job.team is not None and job.team.webhook_link_only:
+        alert = job.alert
+        return {
+            "event": event,
+            "delivery_id": job.delivery.id,
+            "team": job.team.name,
+            "alert": {
+                "id": alert.id,
+                "priority": alert.priority,
+                "need": alert.need,
+                "need_label": need_label(alert.need),
+                "raised_at": alert.raised_at.isoformat(),
+                "escalation_level": alert.escalation_level,
+            },
+            "link": f"{inbox_url}#alerte-{alert.id}",
+        }
     return {
         "event": event,
         "delivery_id": job.delivery.id,

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from dialer.alerts.webhook_targets import check_webhook_target, new_webhook_secret
 from dialer.campaigns.control import CampaignControl
 from dialer.core.agent_states import AgentState
 from dialer.core.roles import Role
@@ -49,6 +50,8 @@ class Steering:
     passwords: Passwords
     clock: Callable[[], datetime]
     counters: dict[str, int] = field(default_factory=dict)
+    #: team webhooks may point at this machine over plain http (tests only, explicitly)
+    allow_loopback_webhooks: bool = False
 
     @property
     def engine(self) -> DialingEngine | None:
@@ -219,18 +222,36 @@ async def create_team(
     webhook_url: str | None = None,
     is_default: bool = False,
     contacts: Sequence[ContactRecord] = (),
+    webhook_link_only: bool = False,
 ) -> TeamRecord:
+    """A new team. A webhook must be https to a public address
+    (:func:`~dialer.alerts.webhook_targets.check_webhook_target`); the team gets its own
+    signing secret, which ``record.team.webhook_secret`` holds for the caller to show once."""
+    secret = None
+    if webhook_url is not None:
+        await check_webhook_target(webhook_url, allow_loopback=ops.allow_loopback_webhooks)
+        secret = new_webhook_secret()
     record = await TeamRepository(ops.sessions).add(
         name=name,
         districts=districts,
         needs=needs,
         email=email,
         webhook_url=webhook_url,
+        webhook_secret=secret,
+        webhook_link_only=webhook_link_only,
         is_default=is_default,
         contacts=contacts,
         now=ops.clock(),
     )
-    await _record(ops, actor, "team.create", f"team:{record.team.id}", name=name)
+    await _record(
+        ops,
+        actor,
+        "team.create",
+        f"team:{record.team.id}",
+        name=name,
+        webhook=webhook_url is not None,
+        webhook_link_only=webhook_link_only,
+    )
     return record
 
 
@@ -252,6 +273,7 @@ async def team_json(ops: Steering, record: TeamRecord) -> dict[str, Any]:
         "needs": list(team.needs),
         "email": team.email,
         "webhook_url": team.webhook_url,
+        "webhook_link_only": team.webhook_link_only,
         "is_default": team.is_default,
         "contacts": [{"name": c.name, "email": c.email, "phone": c.phone} for c in record.contacts],
         "members": await team_members(ops.sessions, team.id),

@@ -233,8 +233,12 @@ async def add_team(request: Request) -> Response:
         webhook_url=data.webhook_url,
         is_default=data.is_default,
         contacts=[ContactRecord(c.name, c.email, c.phone) for c in data.contacts],
+        webhook_link_only=data.webhook_link_only,
     )
-    return ok(await team_json(ops, record), 201)
+    created = await team_json(ops, record)
+    if record.team.webhook_secret is not None:
+        created["webhook_secret"] = record.team.webhook_secret  # shown once, never again
+    return ok(created, 201)
 
 
 async def set_members(request: Request) -> Response:

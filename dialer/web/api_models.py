@@ -66,7 +66,11 @@ class TeamCreate(Body):
     districts: list[str] = Field(default_factory=list)
     needs: list[str] = Field(default_factory=list)
     email: str | None = Field(default=None, max_length=320)
-    webhook_url: str | None = Field(default=None, max_length=1000, pattern=r"^https?://")
+    webhook_url: str | None = Field(
+        default=None, max_length=1000, pattern=r"^https?://", description="https:// public"
+    )
+    #: the webhook carries the alert's id and a link to it, no personal data
+    webhook_link_only: bool = False
     is_default: bool = False
     contacts: list[Contact] = Field(default_factory=list)
 

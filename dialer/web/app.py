@@ -108,10 +108,12 @@ def create_app(
     passwords: Passwords | None = None,
     zone: ZoneInfo = PARIS,
     control: CampaignControl | None = None,
+    allow_loopback_webhooks: bool = False,
 ) -> Starlette:
     """The ASGI application. ``engine`` is the running :class:`DialingEngine` (or any
     object with its agent-facing methods), ``None`` when no campaign runs. Set
-    ``secure_cookies=False`` only for plain-HTTP tests on 127.0.0.1."""
+    ``secure_cookies=False`` only for plain-HTTP tests on 127.0.0.1, and
+    ``allow_loopback_webhooks=True`` only for tests whose webhook receiver is on this machine."""
     screens = screens or build_screens(sessions, questionnaires, clock=clock, zone=zone)
     screens.attach(engine)
     raiser = alerts or AlertRaiser(sessions, clock=clock, dispatcher=dispatcher)
@@ -166,6 +168,7 @@ def create_app(
         tokens=ApiTokenRepository(sessions),
         passwords=service.auth.passwords,
         clock=clock,
+        allow_loopback_webhooks=allow_loopback_webhooks,
     )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimits)

@@ -36,7 +36,7 @@ PARAMETER = re.compile(r"\{(\w+)(?::(\w+))?\}")
 
 def concrete(path: str) -> str:
     """The route's path with every parameter filled with something that does not exist."""
-    return PARAMETER.sub(lambda m: "999999" if m.group(2) == "int" else "inconnu", path)
+    return PARAMETER.sub(lambda m: "999999" if m.group(2) in ("id", "int") else "inconnu", path)
 
 
 def operations(routes: list[BaseRoute]) -> Iterator[tuple[str, str, Rule]]:
