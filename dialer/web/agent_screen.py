@@ -211,7 +211,7 @@ def _callback_time(request: Request, text: object) -> datetime | None:
     try:
         local = datetime.fromisoformat(str(text))
     except ValueError:
-        raise InputError("date de rappel invalide") from None
+        raise InputError("champ « callback_at » : date de rappel invalide") from None
     if local.tzinfo is None:
         local = local.replace(tzinfo=web(request).zone)
     return local
