@@ -89,7 +89,7 @@ async def check_webhook_target(url: str, *, allow_loopback: bool = False) -> Non
     host = check_webhook_url(url, allow_loopback=allow_loopback)
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except OSError:
+    except (OSError, UnicodeError):  # unknown name, or not a valid (IDNA) host name
         raise InputError(f"{FIELD} : le nom {host!r} ne se résout pas") from None
     for info in infos:
         reason = refused_address(str(info[4][0]), allow_loopback=allow_loopback)

@@ -35,6 +35,8 @@ __all__ = ["delivery_world", "webhook_server"]
         ("https://localhost:8443/alertes", "loopback"),  # resolved, then checked
         ("https://jean:motdepasse@hooks.example.org/", "identifiants"),
         ("http://127.0.0.1:9/alertes", "https:// obligatoire"),  # not allowed by default
+        ("https://" + "a" * 70 + ".org/", "ne se résout pas"),  # an invalid name: no 500
+        ("https://.../", "ne se résout pas"),
     ],
 )
 @pytest.mark.asyncio
