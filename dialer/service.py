@@ -141,11 +141,15 @@ async def running_service(
         )
         if smtp.host
         else None,
-        webhook=WebhookChannel(inbox_url=f"{settings.web.public_url}/equipe"),
+        webhook=WebhookChannel(
+            inbox_url=f"{settings.web.public_url}/equipe",
+            allow_loopback=settings.rig.loopback_webhooks,
+        ),
     )
     await dispatcher.start()
     web = settings.web
     app = create_app(
+        allow_loopback_webhooks=settings.rig.loopback_webhooks,
         sessions=sessions,
         engine=engine,
         questionnaires=questionnaires,

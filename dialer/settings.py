@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Self
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -122,7 +122,16 @@ class DialingSettings(BaseModel):
     #: the service named in the information message, and the number people can call back
     service_name: str = "service des solidarités"
     callback_number: str = ""
-    caller_id: str = ""
+    #: sent to Asterisk as the ``CallerID`` header of each call: ``"Name" <number>`` or a
+    #: number, on one line
+    caller_id: str = Field(default="", max_length=80)
+
+    @field_validator("caller_id", "callback_number")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if any(ord(character) < 32 or ord(character) == 127 for character in value):
+            raise ValueError("line breaks and control characters are not allowed")
+        return value
 
 
 class WebSettings(BaseModel):
@@ -239,6 +248,9 @@ class RigSettings(BaseModel):
     bench_agents: int = Field(default=0, ge=0, le=1000)
     agent_farm_port: int = Field(default=5090, ge=1024, le=65000)
     start_timeout_s: float = Field(default=60.0, gt=0)
+    #: the rig's own webhook receivers listen on 127.0.0.1 over plain http: let alert
+    #: webhooks reach them (never set in production: webhooks go to public https addresses)
+    loopback_webhooks: bool = False
 
     @property
     def ami_secret_file(self) -> Path:

@@ -4,7 +4,7 @@ person an entry is about, the screen or route it came from, and the chain's head
 Entries written before this migration are chained here, oldest first.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-06
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from dialer.core.audit_chain import GENESIS, ChainedFields, entry_hash
 
 revision: str = "0011"
-down_revision: str | None = "0008"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

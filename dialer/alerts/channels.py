@@ -7,16 +7,19 @@ URL may carry a token in its path or query).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import aiosmtplib
 import httpx
 
 from dialer.alerts.messages import OutboxJob, email_message, webhook_body
+from dialer.alerts.webhook_targets import SIGNATURE_HEADER, check_webhook_target, signature
+from dialer.clock import utcnow
+from dialer.errors import InputError
 
 
 class DeliveryFailed(Exception):
@@ -69,10 +72,12 @@ class EmailChannel:
 
 
 class WebhookChannel:
-    """POSTs the alert (or the never-reached list) as JSON. ``X-Dialer-Delivery`` is the
-    delivery id (the same on every retry, for the receiver to drop duplicates);
-    ``X-Dialer-Signature`` is
-    ``sha256=HMAC(team secret, body)`` when the team has a webhook secret."""
+    """POSTs the alert (or the never-reached list) as JSON to a public https address
+    (:mod:`webhook_targets`, checked again before each delivery). ``X-Dialer-Delivery`` is
+    the delivery id (the same on every retry, for the receiver to drop duplicates);
+    ``X-Dialer-Signature`` signs the body and its timestamp with the team's secret (a team
+    without one gets nothing). ``allow_loopback``: also deliver to this machine over plain
+    http (tests only)."""
 
     def __init__(
         self,
@@ -80,8 +85,12 @@ class WebhookChannel:
         inbox_url: str,
         timeout_s: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        allow_loopback: bool = False,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.inbox_url = inbox_url
+        self.allow_loopback = allow_loopback
+        self._clock = clock
         self._client = httpx.AsyncClient(
             timeout=timeout_s, transport=transport, follow_redirects=False
         )
@@ -90,17 +99,21 @@ class WebhookChannel:
         await self._client.aclose()
 
     async def send(self, job: OutboxJob) -> None:
+        where = redact_url(job.delivery.target)
+        secret = job.team.webhook_secret if job.team is not None else None
+        if not secret:
+            raise DeliveryFailed(f"webhook {where}: l'équipe n'a pas de clé de signature")
+        try:
+            await check_webhook_target(job.delivery.target, allow_loopback=self.allow_loopback)
+        except InputError as exc:
+            raise DeliveryFailed(f"webhook {where}: {str(exc).split(' : ', 1)[-1]}") from exc
         body = json.dumps(webhook_body(job, inbox_url=self.inbox_url), ensure_ascii=False).encode()
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "X-Dialer-Delivery": str(job.delivery.id),
+            SIGNATURE_HEADER: signature(secret, body, self._clock()),
             "User-Agent": "dialer-alerts/1",
         }
-        secret = job.team.webhook_secret if job.team is not None else None
-        if secret:
-            digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-            headers["X-Dialer-Signature"] = f"sha256={digest}"
-        where = redact_url(job.delivery.target)
         try:
             response = await self._client.post(job.delivery.target, content=body, headers=headers)
         except httpx.HTTPError as exc:

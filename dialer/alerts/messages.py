@@ -130,10 +130,29 @@ def alert_document(alert: Alert) -> dict[str, Any]:
 
 
 def webhook_body(job: OutboxJob, *, inbox_url: str) -> dict[str, Any]:
+    """The webhook's JSON document: the alert and the person (or the never-reached list),
+    or, for a team whose webhook is set to carry a link only, ids and a link (no personal
+    data: the team reads the rest in its inbox, logged in)."""
     if isinstance(job, ListDeliveryJob):
         return list_webhook_body(job, inbox_url=inbox_url)
     person = job.person
     event = "alert.escalated" if job.delivery.reason is DeliveryReason.ESCALATED else "alert.raised"
+    if job.team is not None and job.team.webhook_link_only:
+        alert = job.alert
+        return {
+            "event": event,
+            "delivery_id": job.delivery.id,
+            "team": job.team.name,
+            "alert": {
+                "id": alert.id,
+                "priority": alert.priority,
+                "need": alert.need,
+                "need_label": need_label(alert.need),
+                "raised_at": alert.raised_at.isoformat(),
+                "escalation_level": alert.escalation_level,
+            },
+            "link": f"{inbox_url}#alerte-{alert.id}",
+        }
     return {
         "event": event,
         "delivery_id": job.delivery.id,
@@ -213,6 +232,16 @@ def list_body(team_list: TeamList, *, inbox_url: str, zone: ZoneInfo = PARIS) ->
 
 def list_webhook_body(job: ListDeliveryJob, *, inbox_url: str) -> dict[str, Any]:
     team_list, cycle = job.team_list, job.team_list.cycle
+    if job.team is not None and job.team.webhook_link_only:
+        return {
+            "event": "never_reached.published",
+            "delivery_id": job.delivery.id,
+            "team": job.team.name,
+            "list_id": team_list.list.id,
+            "cycle": {"campaign_id": cycle.campaign_id, "number": cycle.number},
+            "people": len(team_list.lines),
+            "link": f"{inbox_url}#jamais-joints-{team_list.list.id}",
+        }
     return {
         "event": "never_reached.published",
         "delivery_id": job.delivery.id,

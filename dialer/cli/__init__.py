@@ -24,6 +24,7 @@ from dialer.cli.rig import rig
 from dialer.cli.serve import db, serve, show_settings
 from dialer.cli.teams import teams
 from dialer.errors import DialerError, exit_code
+from dialer.redaction import install_log_masking, mask_secrets
 from dialer.settings import load_settings
 
 
@@ -31,6 +32,7 @@ from dialer.settings import load_settings
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """Dialer de campagnes d'appels sortants (veille sanitaire, canicule, grand froid)."""
+    install_log_masking()
     ctx.obj = load_settings()
 
 
@@ -66,5 +68,5 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except DialerError as exc:
-        click.echo(f"erreur : {exc}", err=True)
+        click.echo(f"erreur : {mask_secrets(str(exc))}", err=True)
         sys.exit(exit_code(exc))

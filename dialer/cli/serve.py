@@ -5,10 +5,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import click
 
 from dialer.cli.context import database, settings_of
+from dialer.redaction import mask_secrets, masked
 from dialer.service import running_service
 
 
@@ -16,7 +18,8 @@ from dialer.service import running_service
 @click.pass_context
 def show_settings(ctx: click.Context) -> None:
     """Affiche les réglages effectifs (les secrets sont masqués)."""
-    click.echo(settings_of(ctx).model_dump_json(indent=2))
+    values = masked(settings_of(ctx).model_dump(mode="json"))
+    click.echo(json.dumps(values, indent=2, ensure_ascii=False))
 
 
 @click.group()
@@ -35,7 +38,7 @@ def db_migrate(ctx: click.Context) -> None:
             pass
 
     asyncio.run(run())
-    click.echo(f"Schéma à jour : {settings.database_url.split('@')[-1]}")
+    click.echo(f"Schéma à jour : {mask_secrets(settings.database_url)}")
 
 
 @click.command("serve")

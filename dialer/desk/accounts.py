@@ -76,3 +76,35 @@ async def create_account(  # noqa: PLR0917 - the CLI's positional signature
         now=clock(),
         first_administrator=first_administrator,
     )
+
+
+async def create_agent_account(
+    sessions: SessionFactory,
+    username: str,
+    password: str,
+    *,
+    sip_endpoint: str,
+    remote: bool,
+    passwords: Passwords | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> tuple[Account, str]:
+    """An agent's account and SIP credentials, both or neither: (the account, the SIP
+    password, shown once). Checked like :func:`create_account`; :class:`ConflictError`
+    naming the field when the username or the SIP endpoint is already taken."""
+    username = username.strip().lower()
+    if not USERNAME.match(username):
+        raise InputError(
+            f"champ « username » : identifiant {username!r} invalide : 2 à 50 caractères "
+            "parmi a-z, 0-9, « . », « _ » et « - », en commençant par une lettre ou un chiffre"
+        )
+    sip_endpoint = sip_endpoint.strip()
+    if not ENDPOINT.match(sip_endpoint):
+        raise InputError(f"champ « sip_endpoint » : compte SIP {sip_endpoint!r} invalide")
+    password_hash = await (passwords or Passwords()).hash(password)
+    return await AccountRepository(sessions).add_agent(
+        username=username,
+        password_hash=password_hash,
+        sip_endpoint=sip_endpoint,
+        remote=remote,
+        now=clock(),
+    )

@@ -16,6 +16,7 @@ from typing import Any
 from dialer.alerts.raising import AlertRaiser
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CycleResult, Disposition, person_result
+from dialer.core.callbacks import callback_problem
 from dialer.core.questionnaire_answers import validate_answer
 from dialer.core.scoring import score
 from dialer.desk.call_view import CallContext, CallViews
@@ -135,8 +136,9 @@ class CallSheets:
         if disposition is Disposition.CALLBACK:
             if callback_at is None:
                 raise InputError("indiquez la date et l'heure du rappel")
-            if callback_at <= now:
-                raise InputError("la date du rappel doit être dans le futur")
+            problem = callback_problem(callback_at, now=now, deadline=context.cycle_deadline)
+            if problem is not None:
+                raise InputError(problem)
             await self._callbacks.schedule(
                 person_id=context.person.id,
                 cycle_id=context.attempt.cycle_id,

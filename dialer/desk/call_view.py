@@ -34,6 +34,8 @@ class CallContext:
     person: Person
     campaign: Campaign
     questionnaire: Questionnaire
+    #: the end of the attempt's cycle (callbacks are due before it)
+    cycle_deadline: datetime | None = None
 
 
 def phone_display(e164: str) -> str:
@@ -135,7 +137,7 @@ class CallViews:
         questionnaire = self.questionnaires.get(
             campaign.questionnaire_id, int(version) if version.isdigit() else None
         )
-        return CallContext(attempt, person, campaign, questionnaire)
+        return CallContext(attempt, person, campaign, questionnaire, cycle.deadline)
 
     def _questionnaire(self, questionnaire_id: str, version: int) -> Questionnaire | None:
         try:

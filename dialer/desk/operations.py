@@ -16,16 +16,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from dialer.alerts.webhook_targets import check_webhook_target, new_webhook_secret
 from dialer.campaigns.control import CampaignControl
 from dialer.campaigns.episodes import EpisodeControl
 from dialer.core.agent_states import AgentState
 from dialer.core.roles import Role
-from dialer.desk.accounts import create_account
+from dialer.desk.accounts import create_account, create_agent_account
 from dialer.desk.passwords import Passwords
 from dialer.engine.engine import DialingEngine
 from dialer.errors import ConflictError, InputError
 from dialer.register.importer import ImportReport, import_register
 from dialer.storage.account_rows import Account
+from dialer.storage.accounts import AccountRepository
 from dialer.storage.alerts import ContactRecord, TeamRecord, TeamRepository
 from dialer.storage.api_tokens import ApiTokenRepository
 from dialer.storage.audit import AuditLog
@@ -50,6 +52,8 @@ class Steering:
     passwords: Passwords
     clock: Callable[[], datetime]
     counters: dict[str, int] = field(default_factory=dict)
+    #: team webhooks may point at this machine over plain http (tests only, explicitly)
+    allow_loopback_webhooks: bool = False
 
     @property
     def engine(self) -> DialingEngine | None:
@@ -83,21 +87,90 @@ async def create_agent(
     remote: bool,
     sip_endpoint: str | None = None,
 ) -> NewSip:
-    """An agent's account and SIP credentials (the SIP password is returned once)."""
+    """An agent's account and SIP credentials (the SIP password is returned once), and its
+    audit entry: all of it or nothing (an account whose entry cannot be written is taken
+    back)."""
+    account, sip_password = await create_agent_account(
+        ops.sessions,
+        username,
+        password,
+        sip_endpoint=sip_endpoint or username.strip().lower(),
+        remote=remote,
+        passwords=ops.passwords,
+        clock=ops.clock,
+    )
+    endpoint = account.sip_endpoint or ""
+    await _record_creation(
+        ops, actor, "agent.create", account, f"agent:{account.username}", remote=remote
+    )
+    return NewSip(account.username, endpoint, sip_password)
+
+
+async def create_staff_account(
+    ops: Steering,
+    *,
+    actor: str,
+    username: str,
+    password: str,
+    role: str,
+    team: str | None,
+    sip_endpoint: str | None,
+) -> Account:
+    """An account of any role (the administration page), and its audit entry: both or
+    neither."""
     account = await create_account(
         ops.sessions,
         username,
         password,
-        Role.AGENT,
-        sip_endpoint=sip_endpoint or username.strip().lower(),
+        role,
+        team=team,
+        sip_endpoint=sip_endpoint,
         passwords=ops.passwords,
         clock=ops.clock,
     )
-    endpoint, sip_password = await SipAccountRepository(ops.sessions).reset(
-        account.username, remote=remote, now=ops.clock()
+    await _record_creation(
+        ops,
+        actor,
+        "account.create",
+        account,
+        f"account:{account.username}",
+        role=account.role.value,
+        team_id=account.team_id,
+        sip_endpoint=account.sip_endpoint,
     )
-    await _record(ops, actor, "agent.create", f"agent:{account.username}", remote=remote)
-    return NewSip(account.username, endpoint, sip_password)
+    return account
+
+
+async def _record_creation(
+    ops: Steering, actor: str, action: str, account: Account, target: str, **details: Any
+) -> None:
+    try:
+        await _record(ops, actor, action, target, **details)
+    except BaseException:
+        await AccountRepository(ops.sessions).remove_new(account.id)
+        raise
+
+
+async def deactivate_account(ops: Steering, *, actor: str, account_id: int) -> dict[str, Any]:
+    """Deactivate an account at once: it can no longer log in or use its API tokens, its
+    web sessions end, and an agent leaves the dialing engine now, whatever they were doing
+    (:meth:`~dialer.engine.engine.DialingEngine.remove_agent`: their phone line is hung up,
+    no call is offered to them again). Audited."""
+    accounts = AccountRepository(ops.sessions)
+    account = await accounts.get(account_id)
+    sessions_ended = await end_web_sessions(ops.sessions, account.username)
+    await accounts.set_active(account_id, False)
+    was = AgentState.LOGGED_OUT
+    engine = ops.engine
+    if engine is not None and account.role is Role.AGENT:
+        was = await engine.remove_agent(account.username)
+    details = {
+        "role": account.role.value,
+        "was": was.value,
+        "web_sessions_ended": sessions_ended,
+    }
+    await _record(ops, actor, "account.deactivate", f"account:{account.username}", **details)
+    return {"username": account.username, **details}
 
 
 async def reset_sip(ops: Steering, *, actor: str, username: str, remote: bool) -> NewSip:
@@ -151,18 +224,36 @@ async def create_team(
     webhook_url: str | None = None,
     is_default: bool = False,
     contacts: Sequence[ContactRecord] = (),
+    webhook_link_only: bool = False,
 ) -> TeamRecord:
+    """A new team. A webhook must be https to a public address
+    (:func:`~dialer.alerts.webhook_targets.check_webhook_target`); the team gets its own
+    signing secret, which ``record.team.webhook_secret`` holds for the caller to show once."""
+    secret = None
+    if webhook_url is not None:
+        await check_webhook_target(webhook_url, allow_loopback=ops.allow_loopback_webhooks)
+        secret = new_webhook_secret()
     record = await TeamRepository(ops.sessions).add(
         name=name,
         districts=districts,
         needs=needs,
         email=email,
         webhook_url=webhook_url,
+        webhook_secret=secret,
+        webhook_link_only=webhook_link_only,
         is_default=is_default,
         contacts=contacts,
         now=ops.clock(),
     )
-    await _record(ops, actor, "team.create", f"team:{record.team.id}", name=name)
+    await _record(
+        ops,
+        actor,
+        "team.create",
+        f"team:{record.team.id}",
+        name=name,
+        webhook=webhook_url is not None,
+        webhook_link_only=webhook_link_only,
+    )
     return record
 
 
@@ -184,6 +275,7 @@ async def team_json(ops: Steering, record: TeamRecord) -> dict[str, Any]:
         "needs": list(team.needs),
         "email": team.email,
         "webhook_url": team.webhook_url,
+        "webhook_link_only": team.webhook_link_only,
         "is_default": team.is_default,
         "contacts": [{"name": c.name, "email": c.email, "phone": c.phone} for c in record.contacts],
         "members": await team_members(ops.sessions, team.id),

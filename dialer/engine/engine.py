@@ -425,6 +425,28 @@ class DialingEngine:
                 with contextlib.suppress(TelephonyError):
                     await self.nodes[name].hang_up(seat.leg_id)
 
+    async def remove_agent(self, agent: str) -> AgentState:
+        """Take the agent out at once, whatever their state (their account was deactivated):
+        no call is offered to them again and their phone line is hung up. A call being
+        joined or in progress goes on as when an agent's phone dies (the person's call ends
+        with the agent's leg; its sheet is left unfinished); a wrap-up is closed without a
+        disposition. Returns the state they were in."""
+        seat = self.seats.seats_by_agent().get(agent)
+        if seat is None or seat.state is AgentState.LOGGED_OUT:
+            return AgentState.LOGGED_OUT
+        was = seat.state
+        if was is AgentState.WRAP_UP:
+            await self.finish_wrap_up(agent, None)
+        leg_id = self.seats.get(agent).leg_id
+        self.seats.phone_lost(agent, self.clock())
+        self._agent_endpoints.pop(agent, None)
+        if leg_id is not None:
+            for name in self._connected:
+                with contextlib.suppress(TelephonyError):
+                    await self.nodes[name].hang_up(leg_id)
+        await self.screens.phone_lost(agent)
+        return was
+
     async def give_disposition(
         self, agent: str, attempt_id: str, result: CycleResult | None
     ) -> WrapUp:

@@ -24,8 +24,9 @@ class Account(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(stored_enum(Role, 20))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
-    #: the agent's PJSIP endpoint
-    sip_endpoint: Mapped[str | None] = mapped_column(String(100))
+    #: the agent's PJSIP endpoint: one account per endpoint (the engine drives the phone
+    #: of this endpoint for this agent)
+    sip_endpoint: Mapped[str | None] = mapped_column(String(100), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
 

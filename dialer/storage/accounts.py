@@ -9,13 +9,38 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialer.core.login_limits import after_failures
 from dialer.core.roles import Role
 from dialer.errors import ConflictError, NotFoundError
 from dialer.storage.account_rows import Account, LoginAttempts, WebSession
 from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.sip_accounts import SipCredential, md5_cred, new_sip_password
 from dialer.storage.team_rows import Team
+
+
+async def check_free(session: AsyncSession, username: str, sip_endpoint: str | None) -> None:
+    """:class:`ConflictError` naming the field when ``username`` or ``sip_endpoint`` already
+    belongs to an account (a SIP endpoint drives one agent's phone: never two accounts')."""
+    if await session.scalar(select(Account.id).where(Account.username == username)):
+        raise ConflictError(f"champ « username » : le compte {username!r} existe déjà")
+    if sip_endpoint is None:
+        return
+    holder = await session.scalar(
+        select(Account.username).where(Account.sip_endpoint == sip_endpoint)
+    )
+    if holder is None:
+        holder = await session.scalar(
+            select(Account.username)
+            .join(SipCredential, SipCredential.account_id == Account.id)
+            .where(SipCredential.endpoint == sip_endpoint)
+        )
+    if holder is not None:
+        raise ConflictError(
+            f"champ « sip_endpoint » : le compte SIP {sip_endpoint!r} est déjà celui de "
+            f"l'agent {holder!r}"
+        )
 
 
 class AccountRepository:
@@ -58,12 +83,52 @@ class AccountRepository:
                         f"un administrateur existe déjà ({existing!r}) : il crée les autres "
                         "comptes depuis la page /admin"
                     )
-            if await session.scalar(select(Account.id).where(Account.username == username)):
-                raise ConflictError(f"le compte {username!r} existe déjà")
+            await check_free(session, username, sip_endpoint)
             if team_id is not None and await session.get(Team, team_id) is None:
                 raise NotFoundError(f"équipe {team_id} inconnue")
             session.add(account)
         return account
+
+    async def add_agent(
+        self, *, username: str, password_hash: str, sip_endpoint: str, remote: bool, now: datetime
+    ) -> tuple[Account, str]:
+        """A new active agent and its SIP credentials, in one transaction (both or neither):
+        (the account, its SIP password, which is not stored and cannot be shown again).
+        :class:`ConflictError` naming the field when the username or the endpoint is taken."""
+        sip_password = new_sip_password()
+        account = Account(
+            username=username,
+            password_hash=password_hash,
+            role=Role.AGENT,
+            team_id=None,
+            sip_endpoint=sip_endpoint,
+            active=True,
+            created_at=now,
+        )
+        async with transaction(self._sessions) as session:
+            await check_free(session, username, sip_endpoint)
+            session.add(account)
+            await session.flush()
+            session.add(
+                SipCredential(
+                    account_id=account.id,
+                    endpoint=sip_endpoint,
+                    md5_cred=md5_cred(sip_endpoint, sip_password),
+                    remote=remote,
+                    updated_at=now,
+                )
+            )
+        return account, sip_password
+
+    async def remove_new(self, account_id: int) -> None:
+        """Take back an account just created whose creation could not be completed (its
+        audit entry failed): the account, its SIP credentials, its sessions."""
+        async with transaction(self._sessions) as session:
+            await session.execute(
+                delete(SipCredential).where(SipCredential.account_id == account_id)
+            )
+            await session.execute(delete(WebSession).where(WebSession.account_id == account_id))
+            await session.execute(delete(Account).where(Account.id == account_id))
 
     async def get(self, account_id: int) -> Account:
         async with transaction(self._sessions) as session:

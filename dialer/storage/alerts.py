@@ -95,6 +95,7 @@ class TeamRepository:
         email: str | None = None,
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
+        webhook_link_only: bool = False,
         is_default: bool = False,
         contacts: Sequence[ContactRecord] = (),
         now: datetime,
@@ -108,6 +109,7 @@ class TeamRepository:
             email=email,
             webhook_url=webhook_url,
             webhook_secret=webhook_secret,
+            webhook_link_only=webhook_link_only,
             is_default=is_default,
             created_at=now,
         )

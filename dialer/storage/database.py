@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
 from dialer.errors import ConfigurationError, ConflictError, StorageError
+from dialer.redaction import mask_secrets
 
 #: the Alembic environment (``db/`` at the root of the repository)
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "db"
@@ -42,8 +43,9 @@ def parse_url(url: str) -> URL:
     """The parsed URL; raises :class:`ConfigurationError` for a malformed or unknown one."""
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise ConfigurationError(f"database_url: cannot parse {url!r}") from exc
+    except (ArgumentError, ValueError):
+        shown = mask_secrets(url)
+        raise ConfigurationError(f"database_url: cannot parse {shown!r}") from None
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise ConfigurationError(
             f"database_url: {parsed.get_backend_name()!r} is not supported "

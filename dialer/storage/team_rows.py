@@ -27,6 +27,8 @@ class Team(Base):
     webhook_url: Mapped[str | None] = mapped_column(String(1000))
     #: HMAC key of the webhook's ``X-Dialer-Signature`` (never shown, never logged)
     webhook_secret: Mapped[str | None] = mapped_column(String(200))
+    #: the webhook carries only the alert's id and a link to it, no personal data
+    webhook_link_only: Mapped[bool] = mapped_column(Boolean, default=False)
     #: receives the alerts no other team's scope matches
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]

@@ -22,6 +22,7 @@ import asyncio
 import codecs
 import contextlib
 import logging
+import re
 import socket
 import ssl
 import struct
@@ -113,6 +114,19 @@ def _to_message(raw: Any) -> AmiMessage:
     return AmiMessage(headers=headers, multi=multi)
 
 
+#: a line break in a header value would end the header and start another one (or end the
+#: action): whatever its origin, such a value is never sent
+_BREAKS = re.compile(r"[\r\n]")
+
+
+def _header_safe(name: str, value: str) -> str:
+    """``value`` unchanged, or :class:`AmiActionError` naming the header when it holds a
+    CR or LF (AMI header injection)."""
+    if _BREAKS.search(value):
+        raise AmiActionError(f"AMI header {name!r}: refused, the value contains a line break")
+    return value
+
+
 @dataclass(frozen=True)
 class AmiCredentials:
     host: str
@@ -169,6 +183,9 @@ class AmiClient:
     async def connect(self) -> None:
         """Open the TCP connection and log in; raises :class:`AmiConnectionError`."""
         creds = self._credentials
+        for field_name, value in (("username", creds.username), ("secret", creds.secret)):
+            if _BREAKS.search(value):
+                raise AmiConnectionError(f"AMI {field_name}: contains a line break")
         where = f"AMI {creds.host}:{creds.port}"
         tls = creds.tls_context()
         # Probe first: panoramisk would otherwise retry a refused connection forever.
@@ -285,9 +302,13 @@ class AmiClient:
         """
         if self._manager is None:
             raise AmiConnectionError("AMI is not connected")
-        payload: dict[str, Any] = {"Action": name}
+        payload: dict[str, Any] = {"Action": _header_safe("Action", name)}
         for key, value in (headers or {}).items():
-            payload[key] = value if isinstance(value, str) else list(value)
+            _header_safe("header name", key)
+            if isinstance(value, str):
+                payload[key] = _header_safe(key, value)
+            else:
+                payload[key] = [_header_safe(key, item) for item in value]
         self._actions_sent += 1
         future = self._manager.send_action(payload, as_list=None if expect_list else False)
         limit = self._timeout if timeout_s is None else timeout_s

@@ -6,6 +6,7 @@ own settings (its carrier trunk, its agents, its AMI secret) via ``dialer asteri
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,13 +103,35 @@ def render(
         raise ConfigurationError(f"{templates_dir}: cannot render template: {exc}") from exc
 
 
+#: the rendered files hold the AMI secret and SIP passwords: owner read/write, group read
+PRIVATE_MODE = 0o640
+
+
 def write(rendered: Mapping[str, str], target: Path) -> list[Path]:
-    """Write the rendered files into ``target`` (mode 0640: they hold secrets)."""
+    """Write the rendered files into ``target``. Each file is created private (mode
+    :data:`PRIVATE_MODE`, never readable by others even for an instant: the mode is given
+    to ``open`` itself, and an existing file is replaced by a new private one)."""
     target.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in rendered.items():
         path = target / name
-        path.write_text(text, encoding="utf-8")
-        path.chmod(0o640)
-        written.append(path)
+        written.append(_write_private(path, text.encode("utf-8")))
     return written
+
+
+def _write_private(path: Path, content: bytes) -> Path:
+    """Write ``content`` to a fresh private temporary file beside ``path``, then rename it
+    over ``path`` (an older, world-readable file is never opened for writing)."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.unlink(missing_ok=True)
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE)
+    try:
+        os.fchmod(descriptor, PRIVATE_MODE)  # the umask may have removed bits, never added
+        with os.fdopen(descriptor, "wb") as file:
+            descriptor = -1
+            file.write(content)
+    finally:
+        if descriptor >= 0:
+            os.close(descriptor)
+    temporary.replace(path)
+    return path

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
 
 from dialer.core.labels import ROLE_LABELS
-from dialer.core.roles import Role
-from dialer.desk.accounts import create_account
+from dialer.core.permissions import Action
+from dialer.desk.operations import create_staff_account
+from dialer.desk.operations import deactivate_account as deactivate
 from dialer.errors import ConflictError, InputError
+from dialer.web.access import GuardedRoute
 from dialer.web.failures import french_message
-from dialer.web.service import authenticated, for_form, web
+from dialer.web.service import authenticated, for_form, steering, web
 
 
 async def admin_page(request: Request, *, error: str | None = None, status: int = 200) -> Response:
-    user = await authenticated(request, Role.ADMINISTRATOR)
+    user = await authenticated(request)
     service = web(request)
     teams = await service.teams.list_all()
     return service.templates.TemplateResponse(
@@ -29,29 +32,28 @@ async def admin_page(request: Request, *, error: str | None = None, status: int 
             "roles": ROLE_LABELS,
             "error": error,
             "notice": request.query_params.get("fait"),
+            "deactivated": request.query_params.get("desactive"),
         },
         status_code=status,
     )
 
 
 async def add_account(request: Request) -> Response:
-    await for_form(request, Role.ADMINISTRATOR)
-    service = web(request)
+    user = await for_form(request)
     form = await request.form()
     fields = {
         name: str(form.get(name) or "").strip()
         for name in ("identifiant", "mot_de_passe", "role", "equipe", "sip")
     }
     try:
-        account = await create_account(
-            service.sessions,
-            fields["identifiant"],
-            fields["mot_de_passe"],
-            fields["role"],
+        account = await create_staff_account(
+            steering(request),
+            actor=user.username,
+            username=fields["identifiant"],
+            password=fields["mot_de_passe"],
+            role=fields["role"],
             team=fields["equipe"] or None,
             sip_endpoint=fields["sip"] or None,
-            passwords=service.auth.passwords,
-            clock=service.clock,
         )
     except (InputError, ConflictError) as exc:
         return await admin_page(request, error=french_message(exc), status=422)
@@ -59,14 +61,20 @@ async def add_account(request: Request) -> Response:
 
 
 async def deactivate_account(request: Request) -> Response:
-    await for_form(request, Role.ADMINISTRATOR)
-    service = web(request)
-    await service.accounts.set_active(request.path_params["account_id"], False)
-    return RedirectResponse("/admin", status_code=303)
+    user = await for_form(request)
+    done = await deactivate(
+        steering(request), actor=user.username, account_id=request.path_params["account_id"]
+    )
+    return RedirectResponse(f"/admin?desactive={quote(done['username'])}", status_code=303)
 
 
 ROUTES = [
-    Route("/admin", admin_page, methods=["GET"]),
-    Route("/admin/comptes", add_account, methods=["POST"]),
-    Route("/admin/comptes/{account_id:int}/desactiver", deactivate_account, methods=["POST"]),
+    GuardedRoute("/admin", admin_page, rule=Action.ACCOUNTS_MANAGE, methods=["GET"]),
+    GuardedRoute("/admin/comptes", add_account, rule=Action.ACCOUNTS_MANAGE, methods=["POST"]),
+    GuardedRoute(
+        "/admin/comptes/{account_id:id}/desactiver",
+        deactivate_account,
+        rule=Action.ACCOUNTS_MANAGE,
+        methods=["POST"],
+    ),
 ]

@@ -12,16 +12,17 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import Disposition
 from dialer.core.labels import DISPOSITION_LABELS, PAUSE_REASONS
-from dialer.core.roles import Role
+from dialer.core.permissions import Action
 from dialer.desk.port import AgentDesk, seat_of
 from dialer.engine.engine import WrapUp
 from dialer.errors import ConflictError, InputError, NotFoundError
+from dialer.web.access import GuardedRoute, GuardedSocket, socket_allowed
+from dialer.web.api_models import read_json
 from dialer.web.auth import User, same_origin, session_token
 from dialer.web.read_log import record_read
 from dialer.web.service import authenticated, for_script, web
@@ -42,10 +43,7 @@ def _desk(request: Request | WebSocket) -> AgentDesk:
 
 
 async def _json(request: Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except (ValueError, UnicodeDecodeError):
-        raise InputError("requête illisible") from None
+    body = read_json(await request.body())
     if not isinstance(body, dict):
         raise InputError("requête illisible")
     return body
@@ -57,7 +55,7 @@ def _state(request: Request, agent: str) -> dict[str, Any]:
 
 # ---- pages --------------------------------------------------------------------------------
 async def agent_page(request: Request) -> Response:
-    user = await authenticated(request, Role.AGENT)
+    user = await authenticated(request)
     service = web(request)
     return service.templates.TemplateResponse(
         request,
@@ -73,7 +71,7 @@ async def agent_page(request: Request) -> Response:
 
 
 async def history_page(request: Request) -> Response:
-    user = await authenticated(request, Role.AGENT)
+    user = await authenticated(request)
     service = web(request)
     sheets = await service.sheets.history(user.username)
     await record_read(
@@ -94,7 +92,7 @@ async def history_page(request: Request) -> Response:
 
 
 async def profile_page(request: Request) -> Response:
-    user = await authenticated(request, Role.AGENT)
+    user = await authenticated(request)
     service = web(request)
     return service.templates.TemplateResponse(
         request, "profile.html", {"user": user, "sip": service.sip}
@@ -103,12 +101,12 @@ async def profile_page(request: Request) -> Response:
 
 # ---- the agent's state --------------------------------------------------------------------
 async def get_state(request: Request) -> Response:
-    user = await authenticated(request, Role.AGENT)
+    user = await authenticated(request)
     return JSONResponse(_state(request, user.username))
 
 
 async def connect_phone(request: Request) -> Response:
-    user = await for_script(request, Role.AGENT)
+    user = await for_script(request)
     desk = _desk(request)
     if not user.sip_endpoint:
         raise ConflictError(
@@ -121,7 +119,7 @@ async def connect_phone(request: Request) -> Response:
 
 
 async def go_ready(request: Request) -> Response:
-    user = await for_script(request, Role.AGENT)
+    user = await for_script(request)
     desk = _desk(request)
     seat = seat_of(desk, user.username)
     if seat is None or seat.state is AgentState.LOGGED_OUT:
@@ -136,7 +134,7 @@ async def go_ready(request: Request) -> Response:
 
 
 async def pause(request: Request) -> Response:
-    user = await for_script(request, Role.AGENT)
+    user = await for_script(request)
     desk = _desk(request)
     body = await _json(request)
     reason = str(body.get("reason") or "").strip()
@@ -160,14 +158,14 @@ async def pause(request: Request) -> Response:
 
 
 async def hang_up(request: Request) -> Response:
-    user = await for_script(request, Role.AGENT)
+    user = await for_script(request)
     await _desk(request).hang_up_call(user.username)
     return JSONResponse(_state(request, user.username))
 
 
 # ---- the current call ---------------------------------------------------------------------
 async def call_view(request: Request) -> Response:
-    user = await authenticated(request, Role.AGENT)
+    user = await authenticated(request)
     service = web(request)
     attempt_id = request.path_params["attempt_id"]
     service.sheets.check_current(service.desk, user.username, attempt_id)
@@ -184,7 +182,7 @@ async def call_view(request: Request) -> Response:
 
 async def person_view(request: Request) -> Response:
     """A person's record: an agent sees only the person on their current call."""
-    user = await authenticated(request, Role.AGENT)
+    user = await authenticated(request)
     service = web(request)
     person_id = request.path_params["person_id"]
     seat = seat_of(service.desk, user.username)
@@ -205,7 +203,7 @@ async def person_view(request: Request) -> Response:
 
 
 async def save_answer(request: Request) -> Response:
-    user = await for_script(request, Role.AGENT)
+    user = await for_script(request)
     service = web(request)
     attempt_id = request.path_params["attempt_id"]
     service.sheets.check_current(service.desk, user.username, attempt_id)
@@ -224,7 +222,7 @@ async def save_answer(request: Request) -> Response:
 
 
 async def save_note(request: Request) -> Response:
-    user = await for_script(request, Role.AGENT)
+    user = await for_script(request)
     service = web(request)
     attempt_id = request.path_params["attempt_id"]
     service.sheets.check_current(service.desk, user.username, attempt_id)
@@ -239,14 +237,14 @@ def _callback_time(request: Request, text: object) -> datetime | None:
     try:
         local = datetime.fromisoformat(str(text))
     except ValueError:
-        raise InputError("date de rappel invalide") from None
+        raise InputError("champ « callback_at » : date de rappel invalide") from None
     if local.tzinfo is None:
         local = local.replace(tzinfo=web(request).zone)
     return local
 
 
 async def submit_sheet(request: Request) -> Response:
-    user = await for_script(request, Role.AGENT)
+    user = await for_script(request)
     service = web(request)
     attempt_id = request.path_params["attempt_id"]
     service.sheets.check_current(service.desk, user.username, attempt_id)
@@ -285,7 +283,7 @@ async def submit_sheet(request: Request) -> Response:
 async def screen_socket(websocket: WebSocket) -> None:
     service = web(websocket)
     user = await service.auth.user_for(session_token(websocket))
-    if user is None or user.role is not Role.AGENT or not same_origin(websocket):
+    if user is None or not socket_allowed(websocket, user.role) or not same_origin(websocket):
         await websocket.close(code=CLOSE_SESSION_ENDED)
         return
     await websocket.accept()
@@ -346,18 +344,26 @@ async def _write(websocket: WebSocket, queue: asyncio.Queue[str]) -> None:
 
 
 ROUTES = [
-    Route("/agent", agent_page, methods=["GET"]),
-    Route("/agent/historique", history_page, methods=["GET"]),
-    Route("/agent/profil", profile_page, methods=["GET"]),
-    Route("/api/agent/etat", get_state, methods=["GET"]),
-    Route("/api/agent/telephone", connect_phone, methods=["POST"]),
-    Route("/api/agent/disponible", go_ready, methods=["POST"]),
-    Route("/api/agent/pause", pause, methods=["POST"]),
-    Route("/api/agent/raccrocher", hang_up, methods=["POST"]),
-    Route("/api/appels/{attempt_id}", call_view, methods=["GET"]),
-    Route("/api/appels/{attempt_id}/reponses", save_answer, methods=["POST"]),
-    Route("/api/appels/{attempt_id}/note", save_note, methods=["POST"]),
-    Route("/api/appels/{attempt_id}/fiche", submit_sheet, methods=["POST"]),
-    Route("/api/personnes/{person_id:int}", person_view, methods=["GET"]),
-    WebSocketRoute("/ws/agent", screen_socket),
+    GuardedRoute("/agent", agent_page, rule=Action.AGENT_DESK, methods=["GET"]),
+    GuardedRoute("/agent/historique", history_page, rule=Action.AGENT_DESK, methods=["GET"]),
+    GuardedRoute("/agent/profil", profile_page, rule=Action.AGENT_DESK, methods=["GET"]),
+    GuardedRoute("/api/agent/etat", get_state, rule=Action.AGENT_DESK, methods=["GET"]),
+    GuardedRoute("/api/agent/telephone", connect_phone, rule=Action.AGENT_DESK, methods=["POST"]),
+    GuardedRoute("/api/agent/disponible", go_ready, rule=Action.AGENT_DESK, methods=["POST"]),
+    GuardedRoute("/api/agent/pause", pause, rule=Action.AGENT_DESK, methods=["POST"]),
+    GuardedRoute("/api/agent/raccrocher", hang_up, rule=Action.AGENT_DESK, methods=["POST"]),
+    GuardedRoute("/api/appels/{attempt_id}", call_view, rule=Action.AGENT_DESK, methods=["GET"]),
+    GuardedRoute(
+        "/api/appels/{attempt_id}/reponses", save_answer, rule=Action.AGENT_DESK, methods=["POST"]
+    ),
+    GuardedRoute(
+        "/api/appels/{attempt_id}/note", save_note, rule=Action.AGENT_DESK, methods=["POST"]
+    ),
+    GuardedRoute(
+        "/api/appels/{attempt_id}/fiche", submit_sheet, rule=Action.AGENT_DESK, methods=["POST"]
+    ),
+    GuardedRoute(
+        "/api/personnes/{person_id:id}", person_view, rule=Action.AGENT_DESK, methods=["GET"]
+    ),
+    GuardedSocket("/ws/agent", screen_socket, rule=Action.AGENT_DESK),
 ]

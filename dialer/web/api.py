@@ -21,14 +21,13 @@ from typing import Any
 
 from pydantic import BaseModel
 from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from dialer.campaigns.episodes import EpisodeStart
 from dialer.campaigns.templates import TEMPLATES
 from dialer.core.labels import KEPT_AFTER_ERASURE
+from dialer.core.permissions import Action
 from dialer.core.roles import Role
 from dialer.desk.operations import (
     agent_json,
@@ -46,6 +45,7 @@ from dialer.storage.alerts import ContactRecord, TeamRepository
 from dialer.storage.api_tokens import token_json
 from dialer.storage.audit import AuditFilter
 from dialer.storage.person_data import Actor, PersonData
+from dialer.web.access import API_PREFIX, GuardedRoute, Open, Rule, caller
 from dialer.web.api_models import (
     AgentCreate,
     CampaignCreate,
@@ -57,56 +57,10 @@ from dialer.web.api_models import (
     TeamMembers,
     parse_body,
 )
-from dialer.web.auth import CSRF_HEADER, check_csrf
-from dialer.web.failures import LoginRequired
 from dialer.web.read_log import route_of
-from dialer.web.service import (
-    authenticated,
-    campaign_control,
-    episode_control,
-    steering,
-    web,
-)
+from dialer.web.service import campaign_control, episode_control, steering, web
 
-PREFIX = "/api/v1"
-SUPERVISORS = (Role.SUPERVISOR,)
-ADMINISTRATORS = (Role.ADMINISTRATOR,)
-READERS = (Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR)
-STEERING_STAFF = (Role.SUPERVISOR, Role.ADMINISTRATOR)
-EVERYONE = tuple(Role)
-SAFE_METHODS = ("GET", "HEAD")
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who makes an API request; ``actor`` is what the audit log records."""
-
-    username: str
-    role: Role
-    actor: str
-
-
-async def caller(request: Request, *roles: Role) -> Caller:
-    """The request's caller, by API token or session (with CSRF unless it only reads),
-    checked against ``roles``: 401 otherwise, 403 for another role."""
-    header = request.headers.get("authorization")
-    if header is not None:
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise LoginRequired
-        ops = steering(request)
-        owner = await ops.tokens.owner(token.strip(), now=ops.clock())
-        if owner is None:
-            raise LoginRequired
-        if roles and owner.account.role not in roles:
-            raise HTTPException(403, "Cette opération n'est pas permise avec votre rôle.")
-        return Caller(owner.account.username, owner.account.role, f"api:{owner.token_name}")
-    user = await authenticated(request)
-    if roles and user.role not in roles:
-        raise HTTPException(403, "Cette opération n'est pas permise avec votre rôle.")
-    if request.method not in SAFE_METHODS:
-        check_csrf(user, request.headers.get(CSRF_HEADER))
-    return Caller(user.username, user.role, user.username)
+PREFIX = API_PREFIX
 
 
 async def body(request: Request, model: type[Any]) -> Any:
@@ -119,17 +73,17 @@ def ok(data: Any, status: int = 200) -> JSONResponse:
 
 # ---- campaigns --------------------------------------------------------------------------
 async def list_campaigns(request: Request) -> Response:
-    await caller(request, *READERS)
+    await caller(request)
     return ok([view.as_json() for view in await campaign_control(request).list()])
 
 
 async def get_campaign(request: Request) -> Response:
-    await caller(request, *READERS)
+    await caller(request)
     return ok((await campaign_control(request).view(request.path_params["campaign_id"])).as_json())
 
 
 async def create_campaign(request: Request) -> Response:
-    who = await caller(request, *SUPERVISORS)
+    who = await caller(request)
     data: CampaignCreate = await body(request, CampaignCreate)
     view = await campaign_control(request).create(data.template, actor=who.actor, name=data.name)
     return ok(view.as_json(), 201)
@@ -151,7 +105,7 @@ def _episode_started(start: EpisodeStart) -> JSONResponse:
 
 
 async def start_from_alert(request: Request) -> Response:
-    who = await caller(request, *SUPERVISORS)
+    who = await caller(request)
     data: CampaignCreate = await body(request, CampaignCreate)
     start = await episode_control(request).start_from_alert(
         data.template, actor=who.actor, name=data.name
@@ -161,12 +115,12 @@ async def start_from_alert(request: Request) -> Response:
 
 # ---- alert episodes ---------------------------------------------------------------------
 async def list_episodes(request: Request) -> Response:
-    await caller(request, *READERS)
+    await caller(request)
     return ok([episode.as_json() for episode in await episode_control(request).all()])
 
 
 async def start_episode(request: Request) -> Response:
-    who = await caller(request, *SUPERVISORS)
+    who = await caller(request)
     data: EpisodeStartBody = await body(request, EpisodeStartBody)
     start = await episode_control(request).start(
         kind=data.kind,
@@ -180,7 +134,7 @@ async def start_episode(request: Request) -> Response:
 
 
 async def end_episode(request: Request) -> Response:
-    who = await caller(request, *SUPERVISORS)
+    who = await caller(request)
     ended = await episode_control(request).end(
         actor=who.actor, episode_id=request.path_params["episode_id"]
     )
@@ -189,7 +143,7 @@ async def end_episode(request: Request) -> Response:
 
 def _steer(action: str) -> Callable[[Request], Awaitable[Response]]:
     async def handler(request: Request) -> Response:
-        who = await caller(request, *SUPERVISORS)
+        who = await caller(request)
         control = campaign_control(request)
         operation = getattr(control, action)
         view = await operation(request.path_params["campaign_id"], actor=who.actor)
@@ -200,7 +154,7 @@ def _steer(action: str) -> Callable[[Request], Awaitable[Response]]:
 
 
 async def change_pacing(request: Request) -> Response:
-    who = await caller(request, *SUPERVISORS)
+    who = await caller(request)
     data: PacingChange = await body(request, PacingChange)
     if data.mode is None and data.max_abandon_rate is None and data.max_lines_per_agent is None:
         raise InputError(
@@ -218,7 +172,7 @@ async def change_pacing(request: Request) -> Response:
 
 # ---- registers --------------------------------------------------------------------------
 async def import_register(request: Request) -> Response:
-    who = await caller(request, *STEERING_STAFF)
+    who = await caller(request)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise InputError("champ « file » : envoyez le registre en multipart/form-data")
     async with request.form() as form:  # closes the uploaded files' spools
@@ -244,14 +198,14 @@ async def import_register(request: Request) -> Response:
 
 # ---- agents -----------------------------------------------------------------------------
 async def list_agents(request: Request) -> Response:
-    await caller(request, *STEERING_STAFF)
+    await caller(request)
     engine = steering(request).engine
     accounts = await web(request).accounts.list_all()
     return ok([agent_json(a, engine) for a in accounts if a.role is Role.AGENT])
 
 
 async def add_agent(request: Request) -> Response:
-    who = await caller(request, *ADMINISTRATORS)
+    who = await caller(request)
     data: AgentCreate = await body(request, AgentCreate)
     created = await create_agent(
         steering(request),
@@ -272,7 +226,7 @@ async def add_agent(request: Request) -> Response:
 
 
 async def agent_sip_reset(request: Request) -> Response:
-    who = await caller(request, *ADMINISTRATORS)
+    who = await caller(request)
     data: SipReset = await body(request, SipReset)
     created = await reset_sip(
         steering(request),
@@ -290,7 +244,7 @@ async def agent_sip_reset(request: Request) -> Response:
 
 
 async def agent_logout(request: Request) -> Response:
-    who = await caller(request, *STEERING_STAFF)
+    who = await caller(request)
     username = request.path_params["username"]
     account = await web(request).accounts.by_username(username)
     if account is None or account.role is not Role.AGENT:
@@ -300,7 +254,7 @@ async def agent_logout(request: Request) -> Response:
 
 # ---- teams ------------------------------------------------------------------------------
 async def list_teams(request: Request) -> Response:
-    await caller(request, *STEERING_STAFF)
+    await caller(request)
     ops = steering(request)
     return ok(
         [await team_json(ops, record) for record in await TeamRepository(ops.sessions).list_all()]
@@ -308,7 +262,7 @@ async def list_teams(request: Request) -> Response:
 
 
 async def add_team(request: Request) -> Response:
-    who = await caller(request, *ADMINISTRATORS)
+    who = await caller(request)
     data: TeamCreate = await body(request, TeamCreate)
     ops = steering(request)
     record = await create_team(
@@ -321,12 +275,16 @@ async def add_team(request: Request) -> Response:
         webhook_url=data.webhook_url,
         is_default=data.is_default,
         contacts=[ContactRecord(c.name, c.email, c.phone) for c in data.contacts],
+        webhook_link_only=data.webhook_link_only,
     )
-    return ok(await team_json(ops, record), 201)
+    created = await team_json(ops, record)
+    if record.team.webhook_secret is not None:
+        created["webhook_secret"] = record.team.webhook_secret  # shown once, never again
+    return ok(created, 201)
 
 
 async def set_members(request: Request) -> Response:
-    who = await caller(request, *ADMINISTRATORS)
+    who = await caller(request)
     data: TeamMembers = await body(request, TeamMembers)
     ops = steering(request)
     team_id = request.path_params["team_id"]
@@ -336,7 +294,7 @@ async def set_members(request: Request) -> Response:
 
 # ---- a person's rights ------------------------------------------------------------------
 async def person_export(request: Request) -> Response:
-    who = await caller(request, *ADMINISTRATORS)
+    who = await caller(request)
     ops = steering(request)
     document = await PersonData(ops.sessions).export(
         request.path_params["person_id"], actor=Actor(who.actor, route_of(request)), now=ops.clock()
@@ -345,7 +303,7 @@ async def person_export(request: Request) -> Response:
 
 
 async def person_correct(request: Request) -> Response:
-    who = await caller(request, *ADMINISTRATORS)
+    who = await caller(request)
     data: PersonCorrectionBody = await body(request, PersonCorrectionBody)
     ops = steering(request)
     now = ops.clock()
@@ -360,7 +318,7 @@ async def person_correct(request: Request) -> Response:
 
 
 async def person_erase(request: Request) -> Response:
-    who = await caller(request, *ADMINISTRATORS)
+    who = await caller(request)
     ops = steering(request)
     person_id = request.path_params["person_id"]
     done = await PersonData(ops.sessions).erase(
@@ -396,7 +354,7 @@ def _person_param(raw: str | None) -> int | None:
 def audit_filter(request: Request) -> AuditFilter:
     params = request.query_params
     raw_limit = params.get("limit", "200")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 1000:
+    if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= 1000:
         raise InputError("champ « limit » : un entier entre 1 et 1000")
     return AuditFilter(
         actor=params.get("actor") or None,
@@ -410,7 +368,7 @@ def audit_filter(request: Request) -> AuditFilter:
 
 
 async def audit_log(request: Request) -> Response:
-    await caller(request, *STEERING_STAFF)
+    await caller(request)
     entries = await steering(request).audit.search(audit_filter(request))
     return ok(
         [
@@ -430,20 +388,20 @@ async def audit_log(request: Request) -> Response:
 
 
 async def templates(request: Request) -> Response:
-    await caller(request, *READERS)
+    await caller(request)
     return ok([{"key": t.key, "title": t.title, "kind": t.kind.value} for t in TEMPLATES.values()])
 
 
 # ---- one's own API tokens ---------------------------------------------------------------
 async def own_tokens(request: Request) -> Response:
-    who = await caller(request, *EVERYONE)
+    who = await caller(request)
     ops = steering(request)
     now = ops.clock()
     return ok([token_json(record, now) for record in await ops.tokens.list_own(who.username)])
 
 
 async def revoke_own_token(request: Request) -> Response:
-    who = await caller(request, *EVERYONE)
+    who = await caller(request)
     ops = steering(request)
     now = ops.clock()
     record = await ops.tokens.revoke_own(
@@ -469,7 +427,7 @@ class Endpoint:
     path: str
     handler: Callable[[Request], Awaitable[Response]]
     summary: str
-    roles: tuple[Role, ...]
+    action: Rule
     tag: str
     body: type[BaseModel] | None = None
     upload: bool = False
@@ -480,103 +438,111 @@ class Endpoint:
 _C = PREFIX + "/campaigns"
 _E = PREFIX + "/episodes"
 ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("GET", PREFIX + "/templates", templates, "Modèles de campagne", READERS, "campagnes"),
-    Endpoint("GET", _C, list_campaigns, "Liste des campagnes", READERS, "campagnes"),
     Endpoint(
-        "POST", _C, create_campaign, "Créer une campagne depuis un modèle", SUPERVISORS,
+        "GET", PREFIX + "/templates", templates, "Modèles de campagne", Action.CAMPAIGNS_VIEW,
+        "campagnes",
+    ),
+    Endpoint("GET", _C, list_campaigns, "Liste des campagnes", Action.CAMPAIGNS_VIEW, "campagnes"),
+    Endpoint(
+        "POST", _C, create_campaign, "Créer une campagne depuis un modèle", Action.CAMPAIGNS_STEER,
         "campagnes", body=CampaignCreate, created=True,
     ),
     Endpoint(
         "POST", _C + "/start-from-alert", start_from_alert,
         "Démarrer depuis l'alerte : campagne, cycle, registre et premiers appels en une action",
-        SUPERVISORS, "campagnes", body=CampaignCreate, created=True,
+        Action.CAMPAIGNS_STEER, "campagnes", body=CampaignCreate, created=True,
     ),
-    Endpoint("GET", _C + "/{campaign_id:int}", get_campaign, "Une campagne", READERS, "campagnes"),
     Endpoint(
-        "GET", _E, list_episodes, "Épisodes d'alerte, les plus récents d'abord", READERS,
-        "alertes",
+        "GET", _E, list_episodes, "Épisodes d'alerte, les plus récents d'abord",
+        Action.CAMPAIGNS_VIEW, "alertes",
     ),
     Endpoint(
         "POST", _E, start_episode,
         "Déclencher un épisode d'alerte : sa campagne, son premier cycle et les premiers "
         "appels ; le service ouvre ensuite un cycle à chaque échéance",
-        SUPERVISORS, "alertes", body=EpisodeStartBody, created=True,
+        Action.CAMPAIGNS_STEER, "alertes", body=EpisodeStartBody, created=True,
     ),
     Endpoint(
-        "POST", _E + "/{episode_id:int}/end", end_episode,
+        "POST", _E + "/{episode_id:id}/end", end_episode,
         "Terminer l'épisode : plus de nouvel appel, les appels en cours finissent, le cycle "
-        "est clos", SUPERVISORS, "alertes",
+        "est clos", Action.CAMPAIGNS_STEER, "alertes",
     ),
     Endpoint(
-        "POST", _C + "/{campaign_id:int}/start", _steer("start"),
-        "Démarrer (ouvre un cycle si besoin)", SUPERVISORS, "campagnes",
-    ),
-    Endpoint(
-        "POST", _C + "/{campaign_id:int}/pause", _steer("pause"),
-        "Mettre en pause (les appels en cours continuent)", SUPERVISORS, "campagnes",
-    ),
-    Endpoint(
-        "POST", _C + "/{campaign_id:int}/resume", _steer("resume"), "Reprendre",
-        SUPERVISORS, "campagnes",
-    ),
-    Endpoint(
-        "POST", _C + "/{campaign_id:int}/stop", _steer("stop"), "Arrêter", SUPERVISORS,
+        "GET", _C + "/{campaign_id:id}", get_campaign, "Une campagne", Action.CAMPAIGNS_VIEW,
         "campagnes",
     ),
     Endpoint(
-        "PATCH", _C + "/{campaign_id:int}/pacing", change_pacing,
+        "POST", _C + "/{campaign_id:id}/start", _steer("start"),
+        "Démarrer (ouvre un cycle si besoin)", Action.CAMPAIGNS_STEER, "campagnes",
+    ),
+    Endpoint(
+        "POST", _C + "/{campaign_id:id}/pause", _steer("pause"),
+        "Mettre en pause (les appels en cours continuent)", Action.CAMPAIGNS_STEER, "campagnes",
+    ),
+    Endpoint(
+        "POST", _C + "/{campaign_id:id}/resume", _steer("resume"), "Reprendre",
+        Action.CAMPAIGNS_STEER, "campagnes",
+    ),
+    Endpoint(
+        "POST", _C + "/{campaign_id:id}/stop", _steer("stop"), "Arrêter", Action.CAMPAIGNS_STEER,
+        "campagnes",
+    ),
+    Endpoint(
+        "PATCH", _C + "/{campaign_id:id}/pacing", change_pacing,
         "Changer le mode de rythme et le taux d'abandon maximal (3 % au plus)",
-        SUPERVISORS, "campagnes", body=PacingChange,
+        Action.CAMPAIGNS_STEER, "campagnes", body=PacingChange,
     ),
     Endpoint(
         "POST", PREFIX + "/registers/import", import_register,
-        "Importer le registre (CSV ou XLSX ; dry_run=true pour simuler)", STEERING_STAFF,
+        "Importer le registre (CSV ou XLSX ; dry_run=true pour simuler)", Action.REGISTER_IMPORT,
         "registre", upload=True, created=True,
     ),
-    Endpoint("GET", PREFIX + "/agents", list_agents, "Liste des agents", STEERING_STAFF, "agents"),
+    Endpoint(
+        "GET", PREFIX + "/agents", list_agents, "Liste des agents", Action.AGENTS_VIEW, "agents"
+    ),
     Endpoint(
         "POST", PREFIX + "/agents", add_agent, "Créer un agent et son compte SIP",
-        ADMINISTRATORS, "agents", body=AgentCreate, created=True,
+        Action.AGENTS_MANAGE, "agents", body=AgentCreate, created=True,
     ),
     Endpoint(
         "POST", PREFIX + "/agents/{username}/sip-reset", agent_sip_reset,
-        "Nouveaux identifiants SIP (affichés une fois)", ADMINISTRATORS, "agents",
+        "Nouveaux identifiants SIP (affichés une fois)", Action.AGENTS_MANAGE, "agents",
         body=SipReset,
     ),
     Endpoint(
         "POST", PREFIX + "/agents/{username}/logout", agent_logout,
-        "Déconnecter l'agent (moteur d'appels et sessions web)", STEERING_STAFF, "agents",
+        "Déconnecter l'agent (moteur d'appels et sessions web)", Action.AGENT_LOGOUT, "agents",
     ),
     Endpoint(
-        "GET", PREFIX + "/teams", list_teams, "Équipes d'intervention", STEERING_STAFF,
+        "GET", PREFIX + "/teams", list_teams, "Équipes d'intervention", Action.TEAMS_VIEW,
         "équipes",
     ),
     Endpoint(
-        "POST", PREFIX + "/teams", add_team, "Créer une équipe", ADMINISTRATORS, "équipes",
+        "POST", PREFIX + "/teams", add_team, "Créer une équipe", Action.TEAMS_MANAGE, "équipes",
         body=TeamCreate, created=True,
     ),
     Endpoint(
-        "PUT", PREFIX + "/teams/{team_id:int}/members", set_members,
-        "Fixer les membres de l'équipe", ADMINISTRATORS, "équipes", body=TeamMembers,
+        "PUT", PREFIX + "/teams/{team_id:id}/members", set_members,
+        "Fixer les membres de l'équipe", Action.TEAMS_MANAGE, "équipes", body=TeamMembers,
     ),
     Endpoint(
-        "GET", PREFIX + "/persons/{person_id:int}", person_export,
+        "GET", PREFIX + "/persons/{person_id:id}", person_export,
         "Tout ce qui est conservé sur une personne (droit d'accès ; consultation journalisée)",
-        ADMINISTRATORS, "personnes",
+        Action.PERSON_RIGHTS, "personnes",
     ),
     Endpoint(
-        "PATCH", PREFIX + "/persons/{person_id:int}", person_correct,
+        "PATCH", PREFIX + "/persons/{person_id:id}", person_correct,
         "Corriger les données de registre d'une personne (règles de l'import)",
-        ADMINISTRATORS, "personnes", body=PersonCorrectionBody,
+        Action.PERSON_RIGHTS, "personnes", body=PersonCorrectionBody,
     ),
     Endpoint(
-        "DELETE", PREFIX + "/persons/{person_id:int}", person_erase,
+        "DELETE", PREFIX + "/persons/{person_id:id}", person_erase,
         "Effacer une personne (sauf ce que la loi impose de garder, listé dans la réponse)",
-        ADMINISTRATORS, "personnes",
+        Action.PERSON_RIGHTS, "personnes",
     ),
     Endpoint(
         "GET", PREFIX + "/audit", audit_log, "Journal des modifications et consultations",
-        STEERING_STAFF,
+        Action.AUDIT_VIEW,
         "journal",
         query=(
             Query("actor", "qui (identifiant, api:<jeton>, cli:<utilisateur>)"),
@@ -590,11 +556,12 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "GET", PREFIX + "/tokens", own_tokens,
-        "Mes jetons d'API (jamais le jeton lui-même : numéro, nom, dates)", EVERYONE, "jetons",
+        "Mes jetons d'API (jamais le jeton lui-même : numéro, nom, dates)", Open.LOGGED_IN,
+        "jetons",
     ),
     Endpoint(
-        "DELETE", PREFIX + "/tokens/{token_id:int}", revoke_own_token,
-        "Révoquer un de mes jetons d'API", EVERYONE, "jetons",
+        "DELETE", PREFIX + "/tokens/{token_id:id}", revoke_own_token,
+        "Révoquer un de mes jetons d'API", Open.LOGGED_IN, "jetons",
     ),
 )  # fmt: skip
 
@@ -606,6 +573,6 @@ async def openapi_json(request: Request) -> Response:
 
 
 ROUTES = [
-    *(Route(e.path, e.handler, methods=[e.method]) for e in ENDPOINTS),
-    Route(PREFIX + "/openapi.json", openapi_json, methods=["GET"]),
+    *(GuardedRoute(e.path, e.handler, rule=e.action, methods=[e.method]) for e in ENDPOINTS),
+    GuardedRoute(PREFIX + "/openapi.json", openapi_json, rule=Open.PUBLIC, methods=["GET"]),
 ]

@@ -78,7 +78,11 @@ class TeamCreate(Body):
     districts: list[str] = Field(default_factory=list)
     needs: list[str] = Field(default_factory=list)
     email: str | None = Field(default=None, max_length=320)
-    webhook_url: str | None = Field(default=None, max_length=1000, pattern=r"^https?://")
+    webhook_url: str | None = Field(
+        default=None, max_length=1000, pattern=r"^https?://", description="https:// public"
+    )
+    #: the webhook carries the alert's id and a link to it, no personal data
+    webhook_link_only: bool = False
     is_default: bool = False
     contacts: list[Contact] = Field(default_factory=list)
 
@@ -119,12 +123,49 @@ BODIES: tuple[type[BaseModel], ...] = (
 )
 
 
-def parse_body(model: type[M], raw: bytes) -> M:
-    """The body as ``model``; :class:`InputError` naming the field otherwise."""
+#: a JSON request body: at most this many bytes, and this many nested levels (the API's
+#: bodies need 3; a deeper one is refused before it can exhaust the parser's stack)
+MAX_JSON_BYTES = 64 * 1024
+MAX_JSON_DEPTH = 16
+
+
+def read_json(raw: bytes) -> Any:
+    """The decoded JSON body; :class:`InputError` naming the body when it is not JSON, is
+    larger than :data:`MAX_JSON_BYTES` or nested deeper than :data:`MAX_JSON_DEPTH`."""
+    if len(raw) > MAX_JSON_BYTES:
+        raise InputError(f"corps de la requête : {MAX_JSON_BYTES} octets au plus")
     try:
-        data: Any = json.loads(raw or b"{}")
+        data = json.loads(raw or b"{}")
+    except RecursionError:
+        raise _too_deep() from None
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise InputError("corps de la requête : JSON invalide") from None
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise _too_deep()
+    return data
+
+
+def _too_deep() -> InputError:
+    return InputError(f"corps de la requête : {MAX_JSON_DEPTH} niveaux d'imbrication au plus")
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests (a scalar: 0), without recursion; stops past the limit."""
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending and deepest <= MAX_JSON_DEPTH:
+        item, level = pending.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, level + 1)
+            pending.extend((child, level + 1) for child in item)
+    return deepest
+
+
+def parse_body(model: type[M], raw: bytes) -> M:
+    """The body as ``model``; :class:`InputError` naming the field otherwise."""
+    data = read_json(raw)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

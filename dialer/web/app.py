@@ -120,11 +120,14 @@ def create_app(
     hsts_max_age_s: int = 31_536_000,
     episodes: EpisodeControl | None = None,
     login_rates: LoginRates | None = None,
+    allow_loopback_webhooks: bool = False,
 ) -> Starlette:
     """The ASGI application. ``engine`` is the running :class:`DialingEngine` (or any
     object with its agent-facing methods), ``None`` when no campaign runs. Set
-    ``secure_cookies=False`` only for plain-HTTP tests on 127.0.0.1. Every response to a
-    request over HTTPS carries HSTS (``hsts_max_age_s``; 0: none)."""
+    ``secure_cookies=False`` only for plain-HTTP tests on 127.0.0.1, and
+    ``allow_loopback_webhooks=True`` only for tests whose webhook receiver is on this
+    machine. Every response to a request over HTTPS carries HSTS (``hsts_max_age_s``; 0:
+    none)."""
     screens = screens or build_screens(sessions, questionnaires, clock=clock, zone=zone)
     screens.attach(engine)
     raiser = alerts or AlertRaiser(sessions, clock=clock, dispatcher=dispatcher)
@@ -184,6 +187,7 @@ def create_app(
         tokens=ApiTokenRepository(sessions),
         passwords=service.auth.passwords,
         clock=clock,
+        allow_loopback_webhooks=allow_loopback_webhooks,
     )
     app.add_middleware(SecurityHeaders, hsts_max_age_s=hsts_max_age_s)
     app.add_middleware(BodyLimits)

@@ -202,11 +202,6 @@ def check_csrf(user: User, supplied: str | None) -> None:
         raise HTTPException(403, "Jeton de sécurité (CSRF) absent ou invalide.")
 
 
-def require_role(user: User, *roles: Role) -> None:
-    if user.role not in roles:
-        raise HTTPException(403, "Cette page n'est pas accessible avec votre rôle.")
-
-
 async def form_csrf(request: Request) -> str | None:
     form = await request.form()
     value = form.get(CSRF_FIELD)

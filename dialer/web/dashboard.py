@@ -16,17 +16,16 @@ import time
 
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from dialer.core.agent_states import AgentState
 from dialer.core.labels import AGENT_STATE_LABELS, FUNNEL_STAGES
-from dialer.core.roles import Role
+from dialer.core.permissions import Action
 from dialer.dashboard.live import LiveDashboard
+from dialer.web.access import GuardedRoute, GuardedSocket, socket_allowed
 from dialer.web.auth import same_origin, session_token
 from dialer.web.service import authenticated, web
 
-VIEWERS = (Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR)
 #: WebSocket close code: the session ended (the page goes back to the login page)
 CLOSE_SESSION_ENDED = 4401
 #: WebSocket close code: logged in, but not allowed to see the dashboard
@@ -48,7 +47,7 @@ def dashboard_of(connection: HTTPConnection) -> LiveDashboard:
 
 
 async def dashboard_page(request: Request) -> Response:
-    user = await authenticated(request, *VIEWERS)
+    user = await authenticated(request)
     service = web(request)
     return service.templates.TemplateResponse(
         request,
@@ -67,7 +66,6 @@ async def dashboard_page(request: Request) -> Response:
 
 
 async def dashboard_json(request: Request) -> Response:
-    await authenticated(request, *VIEWERS)
     snapshot = await dashboard_of(request).snapshot()
     return JSONResponse(snapshot.to_json())
 
@@ -80,7 +78,7 @@ async def dashboard_socket(websocket: WebSocket) -> None:
         return
     user = await service.auth.user_for(token)
     await websocket.accept()  # so that the page learns why it is closed
-    if user is None or user.role not in VIEWERS:
+    if user is None or not socket_allowed(websocket, user.role):
         await websocket.close(code=CLOSE_SESSION_ENDED if user is None else CLOSE_FORBIDDEN)
         return
     board = dashboard_of(websocket)
@@ -116,7 +114,9 @@ async def _until_closed(websocket: WebSocket) -> None:
 
 
 ROUTES = [
-    Route("/tableau-de-bord", dashboard_page, methods=["GET"]),
-    Route("/api/v1/dashboard", dashboard_json, methods=["GET"]),
-    WebSocketRoute("/ws/tableau-de-bord", dashboard_socket),
+    GuardedRoute("/tableau-de-bord", dashboard_page, rule=Action.SUPERVISION_VIEW, methods=["GET"]),
+    GuardedRoute(
+        "/api/v1/dashboard", dashboard_json, rule=Action.SUPERVISION_VIEW, methods=["GET"]
+    ),
+    GuardedSocket("/ws/tableau-de-bord", dashboard_socket, rule=Action.SUPERVISION_VIEW),
 ]

@@ -8,17 +8,18 @@ import asyncio
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
+from dialer.core.permissions import Action
 from dialer.errors import NotFoundError
 from dialer.reports.episodes import EpisodeReport, EpisodeReports, episode_tables
 from dialer.reports.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv_bytes, xlsx_bytes
-from dialer.web.reports import PRICE_GRID_STATE, VIEWERS, tables_cell
+from dialer.web.access import GuardedRoute
+from dialer.web.reports import PRICE_GRID_STATE, tables_cell
 from dialer.web.service import authenticated, web
 
 
 async def _episode_report(request: Request) -> EpisodeReport:
-    await authenticated(request, *VIEWERS)
+    await authenticated(request)
     service = web(request)
     reports = EpisodeReports(
         service.sessions,
@@ -69,11 +70,22 @@ async def episode_workbook(request: Request) -> Response:
 
 
 ROUTES = [
-    Route("/rapports/episodes/{episode:int}", episode_report_page, methods=["GET"]),
-    Route("/rapports/episodes/{episode:int}/rapport.xlsx", episode_workbook, methods=["GET"]),
-    Route(
-        "/rapports/episodes/{episode:int}/tableaux/{table}.csv",
+    GuardedRoute(
+        "/rapports/episodes/{episode:id}",
+        episode_report_page,
+        rule=Action.REPORTS_VIEW,
+        methods=["GET"],
+    ),
+    GuardedRoute(
+        "/rapports/episodes/{episode:id}/rapport.xlsx",
+        episode_workbook,
+        rule=Action.REPORTS_VIEW,
+        methods=["GET"],
+    ),
+    GuardedRoute(
+        "/rapports/episodes/{episode:id}/tableaux/{table}.csv",
         episode_table_csv,
+        rule=Action.REPORTS_VIEW,
         methods=["GET"],
     ),
 ]

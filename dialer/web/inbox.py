@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
 
+from dialer.core.permissions import Action, allowed
 from dialer.core.roles import Role
 from dialer.errors import ConflictError, InputError
 from dialer.reports.exports import CSV_MEDIA_TYPE, csv_bytes
@@ -16,12 +16,9 @@ from dialer.reports.tables import Table
 from dialer.storage.alert_rows import Alert, AlertState
 from dialer.storage.models import Person
 from dialer.storage.never_reached import TeamList
+from dialer.web.access import GuardedRoute
 from dialer.web.read_log import record_read
 from dialer.web.service import WebService, authenticated, for_form, web
-
-ACK_ROLES = (Role.TEAM_MEMBER, Role.SUPERVISOR)
-#: who sees every team's never-reached lists (the supervision page's viewers)
-LIST_VIEWERS = (Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR)
 
 
 def alert_ids(rows: list[tuple[Alert, Person]]) -> dict[str, list[int]]:
@@ -33,7 +30,7 @@ def alert_ids(rows: list[tuple[Alert, Person]]) -> dict[str, list[int]]:
 
 
 async def inbox_page(request: Request) -> Response:
-    user = await authenticated(request, Role.TEAM_MEMBER)
+    user = await authenticated(request)
     service = web(request)
     if user.team_id is None:
         raise ConflictError("votre compte n'est rattaché à aucune équipe")
@@ -75,10 +72,10 @@ async def never_reached_tables(
 async def never_reached_csv(request: Request) -> Response:
     """A never-reached list as CSV: a team member's own team's part; for supervision, the
     part of team ``?equipe=<id>`` (none: the people no team covers)."""
-    user = await authenticated(request, Role.TEAM_MEMBER, *LIST_VIEWERS)
+    user = await authenticated(request)
     service = web(request)
     team_id = user.team_id
-    if user.role in LIST_VIEWERS:
+    if allowed(user.role, Action.SUPERVISION_VIEW):  # the staff: any team's part
         raw = request.query_params.get("equipe")
         if raw is not None and not raw.isdigit():
             raise InputError(f"equipe={raw[:20]!r} : numéro d'équipe attendu")
@@ -96,7 +93,7 @@ async def never_reached_csv(request: Request) -> Response:
 
 async def inbox_summary(request: Request) -> Response:
     """For the inbox page's script: how many open alerts, and the newest alert's id."""
-    user = await authenticated(request, Role.TEAM_MEMBER)
+    user = await authenticated(request)
     rows = await web(request).alerts.inbox(user.team_id)
     return JSONResponse(
         {
@@ -107,7 +104,7 @@ async def inbox_summary(request: Request) -> Response:
 
 
 async def acknowledge(request: Request) -> Response:
-    user = await for_form(request, *ACK_ROLES)
+    user = await for_form(request)
     service = web(request)
     alert_id = request.path_params["alert_id"]
     form = await request.form()
@@ -126,8 +123,18 @@ async def acknowledge(request: Request) -> Response:
 
 
 ROUTES = [
-    Route("/alertes", inbox_page, methods=["GET"]),
-    Route("/api/alertes/resume", inbox_summary, methods=["GET"]),
-    Route("/alertes/{alert_id:int}/prise-en-charge", acknowledge, methods=["POST"]),
-    Route("/alertes/jamais-joints/{list_id:int}.csv", never_reached_csv, methods=["GET"]),
+    GuardedRoute("/alertes", inbox_page, rule=Action.ALERTS_INBOX, methods=["GET"]),
+    GuardedRoute("/api/alertes/resume", inbox_summary, rule=Action.ALERTS_INBOX, methods=["GET"]),
+    GuardedRoute(
+        "/alertes/{alert_id:id}/prise-en-charge",
+        acknowledge,
+        rule=Action.ALERT_ACKNOWLEDGE,
+        methods=["POST"],
+    ),
+    GuardedRoute(
+        "/alertes/jamais-joints/{list_id:id}.csv",
+        never_reached_csv,
+        rule=Action.NEVER_REACHED_VIEW,
+        methods=["GET"],
+    ),
 ]

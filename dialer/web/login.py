@@ -7,9 +7,9 @@ import secrets
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
 
 from dialer.core.roles import Role
+from dialer.web.access import GuardedRoute, Open
 from dialer.web.auth import LOGIN_COOKIE, SESSION_COOKIE, session_token
 from dialer.web.service import authenticated, for_form, web
 
@@ -100,8 +100,8 @@ async def logout(request: Request) -> Response:
 
 
 ROUTES = [
-    Route("/", home, methods=["GET"]),
-    Route("/connexion", login_form, methods=["GET"]),
-    Route("/connexion", login, methods=["POST"]),
-    Route("/deconnexion", logout, methods=["POST"]),
+    GuardedRoute("/", home, rule=Open.LOGGED_IN, methods=["GET"]),
+    GuardedRoute("/connexion", login_form, rule=Open.PUBLIC, methods=["GET"]),
+    GuardedRoute("/connexion", login, rule=Open.PUBLIC, methods=["POST"]),
+    GuardedRoute("/deconnexion", logout, rule=Open.LOGGED_IN, methods=["POST"]),
 ]

@@ -23,9 +23,9 @@ from prometheus_client.registry import Collector
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
 
 from dialer.dashboard.live import RateFigures, Snapshot
+from dialer.web.access import GuardedRoute, Open
 from dialer.web.dashboard import dashboard_of
 
 #: the engine's counters exported as ``dialer_engine_calls_total{event=...}``
@@ -264,4 +264,4 @@ async def metrics(request: Request) -> Response:
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
-ROUTES = [Route("/metrics", metrics, methods=["GET"])]
+ROUTES = [GuardedRoute("/metrics", metrics, rule=Open.OWN_CHECK, methods=["GET"])]

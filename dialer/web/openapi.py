@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.routing import BaseRoute, Route
 
+from dialer.web.access import MAX_ID_DIGITS, roles_of
 from dialer.web.api_models import BODIES
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ ERRORS = {
 
 
 def openapi_path(path: str) -> str:
-    """Starlette's ``/x/{id:int}`` as OpenAPI's ``/x/{id}``."""
+    """Starlette's ``/x/{id:id}`` as OpenAPI's ``/x/{id}``."""
     return PATH_PARAMETER.sub(lambda m: "{" + m.group(1) + "}", path)
 
 
@@ -49,13 +50,19 @@ def _schemas() -> dict[str, Any]:
     return schemas
 
 
+def _parameter_schema(kind: str | None) -> dict[str, Any]:
+    if kind == "id":
+        return {"type": "integer", "minimum": 0, "maximum": 10**MAX_ID_DIGITS - 1}
+    return {"type": "string"}
+
+
 def _operation(endpoint: Endpoint) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
         {
             "name": name,
             "in": "path",
             "required": True,
-            "schema": {"type": "integer" if kind == "int" else "string"},
+            "schema": _parameter_schema(kind),
         }
         for name, kind in PATH_PARAMETER.findall(endpoint.path)
     ]
@@ -72,7 +79,7 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         "operationId": endpoint.handler.__name__,
         "summary": endpoint.summary,
         "tags": [endpoint.tag],
-        "description": "Rôles : " + ", ".join(role.value for role in endpoint.roles),
+        "description": "Rôles : " + ", ".join(role.value for role in roles_of(endpoint.action)),
         "responses": {
             success: {
                 "description": "Réussi",
@@ -133,7 +140,7 @@ def _undescribed(route: Route, method: str) -> dict[str, Any]:
             "name": name,
             "in": "path",
             "required": True,
-            "schema": {"type": "integer" if kind == "int" else "string"},
+            "schema": _parameter_schema(kind),
         }
         for name, kind in PATH_PARAMETER.findall(route.path)
     ]

@@ -11,9 +11,8 @@ from urllib.parse import quote
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
 
-from dialer.core.roles import Role
+from dialer.core.permissions import Action, allowed
 from dialer.desk.operations import (
     create_team,
     import_register_upload,
@@ -22,10 +21,10 @@ from dialer.desk.operations import (
 )
 from dialer.errors import ConflictError, InputError, NotFoundError
 from dialer.storage.alerts import TeamRepository
+from dialer.web.access import GuardedRoute
 from dialer.web.failures import french_message
 from dialer.web.service import authenticated, for_form, steering, web
 
-STAFF = (Role.SUPERVISOR, Role.ADMINISTRATOR)
 REGISTER_PAGE = "/supervision/registre"
 TEAMS_PAGE = "/supervision/equipes"
 
@@ -43,7 +42,7 @@ async def register_page(
     error: str | None = None,
     status: int = 200,
 ) -> Response:
-    user = await authenticated(request, *STAFF)
+    user = await authenticated(request)
     return web(request).templates.TemplateResponse(
         request,
         "people_register.html",
@@ -53,7 +52,7 @@ async def register_page(
 
 
 async def import_register(request: Request) -> Response:
-    user = await for_form(request, *STAFF)
+    user = await for_form(request)
     async with request.form() as form:  # closes the uploaded file's spool
         upload = form.get("fichier")
         if not isinstance(upload, UploadFile) or not upload.filename:
@@ -78,7 +77,7 @@ async def import_register(request: Request) -> Response:
 
 # ---- teams ------------------------------------------------------------------------------
 async def teams_page(request: Request, *, error: str | None = None, status: int = 200) -> Response:
-    user = await authenticated(request, *STAFF)
+    user = await authenticated(request)
     ops = steering(request)
     records = await TeamRepository(ops.sessions).list_all()
     return web(request).templates.TemplateResponse(
@@ -87,6 +86,7 @@ async def teams_page(request: Request, *, error: str | None = None, status: int 
         {
             "user": user,
             "teams": [await team_json(ops, record) for record in records],
+            "can_manage": allowed(user.role, Action.TEAMS_MANAGE),
             "error": error,
             "notice": request.query_params.get("fait"),
         },
@@ -99,7 +99,7 @@ def _done(notice: str) -> RedirectResponse:
 
 
 async def add_team(request: Request) -> Response:
-    user = await for_form(request, Role.ADMINISTRATOR, Role.SUPERVISOR)
+    user = await for_form(request)
     form = await request.form()
     name = str(form.get("nom") or "").strip()
     if not name:
@@ -118,7 +118,7 @@ async def add_team(request: Request) -> Response:
 
 
 async def set_members(request: Request) -> Response:
-    user = await for_form(request, Role.ADMINISTRATOR, Role.SUPERVISOR)
+    user = await for_form(request)
     form = await request.form()
     team_id = int(request.path_params["team_id"])
     try:
@@ -135,9 +135,14 @@ async def set_members(request: Request) -> Response:
 
 
 ROUTES = [
-    Route(REGISTER_PAGE, register_page, methods=["GET"]),
-    Route(REGISTER_PAGE, import_register, methods=["POST"]),
-    Route(TEAMS_PAGE, teams_page, methods=["GET"]),
-    Route(TEAMS_PAGE, add_team, methods=["POST"]),
-    Route(TEAMS_PAGE + "/{team_id:int}/membres", set_members, methods=["POST"]),
+    GuardedRoute(REGISTER_PAGE, register_page, rule=Action.REGISTER_IMPORT, methods=["GET"]),
+    GuardedRoute(REGISTER_PAGE, import_register, rule=Action.REGISTER_IMPORT, methods=["POST"]),
+    GuardedRoute(TEAMS_PAGE, teams_page, rule=Action.TEAMS_VIEW, methods=["GET"]),
+    GuardedRoute(TEAMS_PAGE, add_team, rule=Action.TEAMS_MANAGE, methods=["POST"]),
+    GuardedRoute(
+        TEAMS_PAGE + "/{team_id:id}/membres",
+        set_members,
+        rule=Action.TEAMS_MANAGE,
+        methods=["POST"],
+    ),
 ]

@@ -10,13 +10,13 @@ from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
 
 from dialer.core.labels import KEPT_AFTER_ERASURE, PERSON_FIELD_NAMES
-from dialer.core.roles import Role
+from dialer.core.permissions import Action
 from dialer.errors import ConflictError, InputError
 from dialer.register.correction import FIELDS, check_correction
 from dialer.storage.person_data import Actor, PersonData
+from dialer.web.access import GuardedRoute
 from dialer.web.failures import french_message
 from dialer.web.read_log import record_read, route_of
 from dialer.web.service import authenticated, for_form, steering, web
@@ -31,7 +31,7 @@ def _actor(request: Request, username: str) -> Actor:
 
 
 async def search_page(request: Request) -> Response:
-    user = await authenticated(request, Role.ADMINISTRATOR)
+    user = await authenticated(request)
     text = request.query_params.get("q", "").strip()[:200]
     found = await PersonData(web(request).sessions).find(text) if text else []
     if text:
@@ -48,7 +48,7 @@ async def search_page(request: Request) -> Response:
 
 
 async def person_page(request: Request, *, error: str | None = None, status: int = 200) -> Response:
-    user = await authenticated(request, Role.ADMINISTRATOR)
+    user = await authenticated(request)
     ops = steering(request)
     document = await PersonData(ops.sessions).export(
         request.path_params["person_id"],
@@ -86,7 +86,7 @@ def _current(document: dict[str, Any], name: str) -> str:
 
 
 async def export_json(request: Request) -> Response:
-    user = await authenticated(request, Role.ADMINISTRATOR)
+    user = await authenticated(request)
     ops = steering(request)
     person_id = request.path_params["person_id"]
     document = await PersonData(ops.sessions).export(
@@ -99,7 +99,7 @@ async def export_json(request: Request) -> Response:
 
 
 async def correct(request: Request) -> Response:
-    user = await for_form(request, Role.ADMINISTRATOR)
+    user = await for_form(request)
     ops = steering(request)
     person_id = request.path_params["person_id"]
     form = await request.form()
@@ -122,7 +122,7 @@ async def correct(request: Request) -> Response:
 
 
 async def erase(request: Request) -> Response:
-    user = await for_form(request, Role.ADMINISTRATOR)
+    user = await for_form(request)
     ops = steering(request)
     person_id = request.path_params["person_id"]
     form = await request.form()
@@ -142,9 +142,18 @@ async def erase(request: Request) -> Response:
 
 
 ROUTES = [
-    Route(PAGE, search_page, methods=["GET"]),
-    Route(PAGE + "/{person_id:int}", person_page, methods=["GET"]),
-    Route(PAGE + "/{person_id:int}/export.json", export_json, methods=["GET"]),
-    Route(PAGE + "/{person_id:int}/corriger", correct, methods=["POST"]),
-    Route(PAGE + "/{person_id:int}/effacer", erase, methods=["POST"]),
+    GuardedRoute(PAGE, search_page, rule=Action.PERSON_RIGHTS, methods=["GET"]),
+    GuardedRoute(PAGE + "/{person_id:id}", person_page, rule=Action.PERSON_RIGHTS, methods=["GET"]),
+    GuardedRoute(
+        PAGE + "/{person_id:id}/export.json",
+        export_json,
+        rule=Action.PERSON_RIGHTS,
+        methods=["GET"],
+    ),
+    GuardedRoute(
+        PAGE + "/{person_id:id}/corriger", correct, rule=Action.PERSON_RIGHTS, methods=["POST"]
+    ),
+    GuardedRoute(
+        PAGE + "/{person_id:id}/effacer", erase, rule=Action.PERSON_RIGHTS, methods=["POST"]
+    ),
 ]

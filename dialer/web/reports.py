@@ -15,10 +15,9 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from dialer.core.labels import ALERT_KIND_LABELS, ISSUE_LABELS
-from dialer.core.roles import Role
+from dialer.core.permissions import Action
 from dialer.errors import InputError, NotFoundError
 from dialer.reports import tables
 from dialer.reports.exports import (
@@ -31,10 +30,10 @@ from dialer.reports.exports import (
 from dialer.reports.service import Report, ReportBuilder
 from dialer.storage.episodes import EpisodeRepository
 from dialer.storage.report_rows import ReportRowsRepository
+from dialer.web.access import MAX_ID_DIGITS, GuardedRoute, actor_of
 from dialer.web.read_log import record_read
 from dialer.web.service import authenticated, web
 
-VIEWERS = (Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR)
 PRICE_GRID_STATE = "report_price_grid_file"
 
 
@@ -47,7 +46,7 @@ def _cycle(request: Request) -> int | None:
     value = request.query_params.get("cycle", "").strip()
     if not value:
         return None
-    if not value.isdigit() or int(value) < 1:
+    if not (value.isascii() and value.isdigit()) or len(value) > MAX_ID_DIGITS or int(value) < 1:
         raise InputError(f"cycle : numéro de cycle attendu, pas « {value[:20]} »")
     return int(value)
 
@@ -55,7 +54,7 @@ def _cycle(request: Request) -> int | None:
 async def _report(request: Request, action: str, **details: str) -> Report:
     """The report the request asks for; its reading (``read.report``, ``export.pdf``...)
     is written to the audit log first: report pages and files list people by name."""
-    user = await authenticated(request, *VIEWERS)
+    actor = await actor_of(request)
     service = web(request)
     builder = ReportBuilder(
         service.sessions,
@@ -68,7 +67,7 @@ async def _report(request: Request, action: str, **details: str) -> Report:
     report = await builder.build(campaign, cycle, now=service.clock())
     await record_read(
         request,
-        actor=user.username,
+        actor=actor,
         action=action,
         target=f"campaign:{campaign}",
         details={**details, "cycle": str(cycle) if cycle else "tous"},
@@ -90,7 +89,7 @@ def _suffix(report: Report) -> str:
 
 # ---- pages ------------------------------------------------------------------------------
 async def reports_page(request: Request) -> Response:
-    user = await authenticated(request, *VIEWERS)
+    user = await authenticated(request)
     service = web(request)
     campaigns = await ReportRowsRepository(service.sessions).campaigns()
     episodes = [e for e in await EpisodeRepository(service.sessions).list_all() if e.campaign_id]
@@ -188,7 +187,6 @@ def table_json(table: tables.Table) -> dict[str, Any]:
 
 async def api_campaigns(request: Request) -> Response:
     """Rapports : les campagnes et leurs cycles (superviseur, opérations, administrateur)."""
-    await authenticated(request, *VIEWERS)
     campaigns = await ReportRowsRepository(web(request).sessions).campaigns()
     return JSONResponse(
         [
@@ -320,13 +318,40 @@ async def api_billing(request: Request) -> Response:
 
 
 ROUTES = [
-    Route("/rapports", reports_page, methods=["GET"]),
-    Route("/rapports/{campaign:int}", report_page, methods=["GET"]),
-    Route("/rapports/{campaign:int}/rapport.pdf", report_pdf, methods=["GET"]),
-    Route("/rapports/{campaign:int}/rapport.xlsx", workbook_xlsx, methods=["GET"]),
-    Route("/rapports/{campaign:int}/tableaux/{table}.csv", table_csv, methods=["GET"]),
-    Route("/rapports/{campaign:int}/tableaux/{table}.xlsx", table_xlsx, methods=["GET"]),
-    Route("/api/v1/reports", api_campaigns, methods=["GET"]),
-    Route("/api/v1/reports/{campaign:int}", api_report, methods=["GET"]),
-    Route("/api/v1/reports/{campaign:int}/billing", api_billing, methods=["GET"]),
+    GuardedRoute("/rapports", reports_page, rule=Action.REPORTS_VIEW, methods=["GET"]),
+    GuardedRoute("/rapports/{campaign:id}", report_page, rule=Action.REPORTS_VIEW, methods=["GET"]),
+    GuardedRoute(
+        "/rapports/{campaign:id}/rapport.pdf",
+        report_pdf,
+        rule=Action.REPORTS_VIEW,
+        methods=["GET"],
+    ),
+    GuardedRoute(
+        "/rapports/{campaign:id}/rapport.xlsx",
+        workbook_xlsx,
+        rule=Action.REPORTS_VIEW,
+        methods=["GET"],
+    ),
+    GuardedRoute(
+        "/rapports/{campaign:id}/tableaux/{table}.csv",
+        table_csv,
+        rule=Action.REPORTS_VIEW,
+        methods=["GET"],
+    ),
+    GuardedRoute(
+        "/rapports/{campaign:id}/tableaux/{table}.xlsx",
+        table_xlsx,
+        rule=Action.REPORTS_VIEW,
+        methods=["GET"],
+    ),
+    GuardedRoute("/api/v1/reports", api_campaigns, rule=Action.REPORTS_VIEW, methods=["GET"]),
+    GuardedRoute(
+        "/api/v1/reports/{campaign:id}", api_report, rule=Action.REPORTS_VIEW, methods=["GET"]
+    ),
+    GuardedRoute(
+        "/api/v1/reports/{campaign:id}/billing",
+        api_billing,
+        rule=Action.REPORTS_VIEW,
+        methods=["GET"],
+    ),
 ]

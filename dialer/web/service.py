@@ -14,7 +14,7 @@ from starlette.templating import Jinja2Templates
 from dialer.alerts.dispatcher import AlertDispatcher
 from dialer.campaigns.control import CampaignControl
 from dialer.campaigns.episodes import EpisodeControl
-from dialer.core.roles import Role
+from dialer.core.permissions import Action, allowed
 from dialer.desk.call_sheets import CallSheets
 from dialer.desk.operations import Steering
 from dialer.desk.port import AgentDesk
@@ -30,7 +30,6 @@ from dialer.web.auth import (
     User,
     check_csrf,
     form_csrf,
-    require_role,
     session_token,
 )
 from dialer.web.failures import LoginRequired
@@ -82,28 +81,32 @@ def episode_control(connection: HTTPConnection) -> EpisodeControl:
     return episodes
 
 
-async def authenticated(connection: HTTPConnection, *roles: Role) -> User:
-    """The logged-in user (:class:`LoginRequired` otherwise), checked against ``roles``
-    when given (403 otherwise)."""
-    user = await web(connection).auth.user_for(session_token(connection))
+async def authenticated(connection: HTTPConnection, action: Action | None = None) -> User:
+    """The logged-in user (:class:`LoginRequired` otherwise; looked up once per request),
+    checked against ``action`` when given (403 for a role the permission table does not
+    allow). A route's own rule is checked before its handler runs
+    (:mod:`dialer.web.access`)."""
+    user: User | None = getattr(connection.state, "user", None)
     if user is None:
-        raise LoginRequired
-    connection.state.user = user
-    if roles:
-        require_role(user, *roles)
+        user = await web(connection).auth.user_for(session_token(connection))
+        if user is None:
+            raise LoginRequired
+        connection.state.user = user
+    if action is not None and not allowed(user.role, action):
+        raise HTTPException(403, "Cette page n'est pas accessible avec votre rôle.")
     return user
 
 
-async def for_script(request: Request, *roles: Role) -> User:
-    """A state-changing script request: logged in, role, ``X-CSRF-Token``."""
-    user = await authenticated(request, *roles)
+async def for_script(request: Request) -> User:
+    """A state-changing script request: logged in, ``X-CSRF-Token``."""
+    user = await authenticated(request)
     check_csrf(user, request.headers.get(CSRF_HEADER))
     return user
 
 
-async def for_form(request: Request, *roles: Role) -> User:
-    """A form post: logged in, role, hidden ``csrf`` field."""
-    user = await authenticated(request, *roles)
+async def for_form(request: Request) -> User:
+    """A form post: logged in, hidden ``csrf`` field."""
+    user = await authenticated(request)
     try:
         check_csrf(user, await form_csrf(request))
     except HTTPException:

@@ -16,7 +16,6 @@ from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
 
 from dialer.campaigns.episodes import EpisodeStart
 from dialer.campaigns.templates import TEMPLATES
@@ -33,6 +32,7 @@ from dialer.core.pacing_settings import (
     MIN_LINES_PER_AGENT,
     PacingMode,
 )
+from dialer.core.permissions import Action, allowed
 from dialer.core.roles import Role
 from dialer.desk.operations import (
     force_logout,
@@ -40,6 +40,7 @@ from dialer.desk.operations import (
 )
 from dialer.errors import ConflictError, InputError
 from dialer.storage.audit import AuditFilter
+from dialer.web.access import GuardedRoute
 from dialer.web.auth import User
 from dialer.web.failures import french_message
 from dialer.web.service import (
@@ -50,10 +51,6 @@ from dialer.web.service import (
     steering,
     web,
 )
-
-SUPERVISORS = (Role.SUPERVISOR,)
-STAFF = (Role.SUPERVISOR, Role.ADMINISTRATOR)
-VIEWERS = (Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR)
 
 ACTIONS: dict[str, tuple[str, str]] = {
     # path word: (CampaignControl method, French past participle for the notice)
@@ -77,7 +74,7 @@ async def _form(request: Request) -> dict[str, str]:
 async def campaigns_page(
     request: Request, *, error: str | None = None, status: int = 200
 ) -> Response:
-    user = await authenticated(request, *VIEWERS)
+    user = await authenticated(request)
     control = campaign_control(request)
     return web(request).templates.TemplateResponse(
         request,
@@ -92,7 +89,7 @@ async def campaigns_page(
             "state_labels": CAMPAIGN_STATE_LABELS,
             "ceiling_percent": ABANDON_RATE_CEILING * 100,
             "lines_per_agent_range": (MIN_LINES_PER_AGENT, MAX_LINES_PER_AGENT),
-            "can_steer": user.role is Role.SUPERVISOR,
+            "can_steer": allowed(user.role, Action.CAMPAIGNS_STEER),
             "engine": control.statistics(),
             "error": error,
             "notice": request.query_params.get("fait"),
@@ -104,7 +101,7 @@ async def campaigns_page(
 async def _steer_form(
     request: Request, operation: Callable[[User, dict[str, str]], Awaitable[str]]
 ) -> Response:
-    user = await for_form(request, *SUPERVISORS)
+    user = await for_form(request)
     fields = await _form(request)
     try:
         notice = await operation(user, fields)
@@ -242,7 +239,7 @@ async def agents_page(
     status: int = 200,
     sip: dict[str, str] | None = None,
 ) -> Response:
-    user = await authenticated(request, *STAFF)
+    user = await authenticated(request)
     service = web(request)
     engine = steering(request).engine
     seats = engine.seats.seats_by_agent() if engine is not None else {}
@@ -264,7 +261,7 @@ async def agents_page(
         {
             "user": user,
             "rows": rows,
-            "can_reset_sip": user.role is Role.ADMINISTRATOR,
+            "can_reset_sip": allowed(user.role, Action.AGENTS_MANAGE),
             "error": error,
             "notice": request.query_params.get("fait"),
             "sip": sip,
@@ -274,7 +271,7 @@ async def agents_page(
 
 
 async def logout_agent(request: Request) -> Response:
-    user = await for_form(request, *STAFF)
+    user = await for_form(request)
     username = request.path_params["username"]
     try:
         await force_logout(steering(request), actor=user.username, username=username)
@@ -284,7 +281,7 @@ async def logout_agent(request: Request) -> Response:
 
 
 async def sip_reset_agent(request: Request) -> Response:
-    user = await for_form(request, Role.ADMINISTRATOR)
+    user = await for_form(request)
     fields = await _form(request)
     try:
         created = await reset_sip(
@@ -308,7 +305,7 @@ async def sip_reset_agent(request: Request) -> Response:
 
 # ---- audit log --------------------------------------------------------------------------
 async def audit_page(request: Request) -> Response:
-    user = await authenticated(request, *STAFF)
+    user = await authenticated(request)
     params = request.query_params
     zone = web(request).zone
     errors: list[str] = []
@@ -349,15 +346,51 @@ async def audit_page(request: Request) -> Response:
 
 
 ROUTES = [
-    Route("/supervision/campagnes", campaigns_page, methods=["GET"]),
-    Route("/supervision/campagnes", create_campaign, methods=["POST"]),
-    Route("/supervision/campagnes/alerte", start_from_alert, methods=["POST"]),
-    Route("/supervision/episodes", start_episode, methods=["POST"]),
-    Route("/supervision/episodes/{episode_id:int}/terminer", end_episode, methods=["POST"]),
-    Route("/supervision/campagnes/{campaign_id:int}/rythme", change_pacing, methods=["POST"]),
-    Route("/supervision/campagnes/{campaign_id:int}/{action}", steer_campaign, methods=["POST"]),
-    Route("/supervision/agents", agents_page, methods=["GET"]),
-    Route("/supervision/agents/{username}/deconnecter", logout_agent, methods=["POST"]),
-    Route("/supervision/agents/{username}/sip", sip_reset_agent, methods=["POST"]),
-    Route("/supervision/journal", audit_page, methods=["GET"]),
+    GuardedRoute(
+        "/supervision/campagnes", campaigns_page, rule=Action.CAMPAIGNS_VIEW, methods=["GET"]
+    ),
+    GuardedRoute(
+        "/supervision/campagnes", create_campaign, rule=Action.CAMPAIGNS_STEER, methods=["POST"]
+    ),
+    GuardedRoute(
+        "/supervision/campagnes/alerte",
+        start_from_alert,
+        rule=Action.CAMPAIGNS_STEER,
+        methods=["POST"],
+    ),
+    GuardedRoute(
+        "/supervision/episodes", start_episode, rule=Action.CAMPAIGNS_STEER, methods=["POST"]
+    ),
+    GuardedRoute(
+        "/supervision/episodes/{episode_id:id}/terminer",
+        end_episode,
+        rule=Action.CAMPAIGNS_STEER,
+        methods=["POST"],
+    ),
+    GuardedRoute(
+        "/supervision/campagnes/{campaign_id:id}/rythme",
+        change_pacing,
+        rule=Action.CAMPAIGNS_STEER,
+        methods=["POST"],
+    ),
+    GuardedRoute(
+        "/supervision/campagnes/{campaign_id:id}/{action}",
+        steer_campaign,
+        rule=Action.CAMPAIGNS_STEER,
+        methods=["POST"],
+    ),
+    GuardedRoute("/supervision/agents", agents_page, rule=Action.AGENTS_VIEW, methods=["GET"]),
+    GuardedRoute(
+        "/supervision/agents/{username}/deconnecter",
+        logout_agent,
+        rule=Action.AGENT_LOGOUT,
+        methods=["POST"],
+    ),
+    GuardedRoute(
+        "/supervision/agents/{username}/sip",
+        sip_reset_agent,
+        rule=Action.AGENTS_MANAGE,
+        methods=["POST"],
+    ),
+    GuardedRoute("/supervision/journal", audit_page, rule=Action.AUDIT_VIEW, methods=["GET"]),
 ]

@@ -7,15 +7,13 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from dialer.core.labels import AGENT_STATE_LABELS
-from dialer.core.roles import Role
+from dialer.core.permissions import Action, allowed
+from dialer.web.access import GuardedRoute
 from dialer.web.inbox import alert_ids, never_reached_tables
 from dialer.web.read_log import record_read
 from dialer.web.service import WebService, authenticated, web
-
-VIEWERS = (Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR)
 
 
 def statistics(service: WebService) -> dict[str, object]:
@@ -27,7 +25,7 @@ def statistics(service: WebService) -> dict[str, object]:
 
 
 async def supervision_page(request: Request) -> Response:
-    user = await authenticated(request, *VIEWERS)
+    user = await authenticated(request)
     service = web(request)
     now = service.clock()
     seats = sorted(service.desk.seats.seats(), key=lambda s: s.agent) if service.desk else []
@@ -54,18 +52,20 @@ async def supervision_page(request: Request) -> Response:
             "teams": teams,
             "zone": service.zone,
             "today": now.astimezone(service.zone).date(),
-            "can_acknowledge": user.role is Role.SUPERVISOR,
+            "can_acknowledge": allowed(user.role, Action.ALERT_ACKNOWLEDGE),
             "never_reached": await never_reached_tables(service, None),
         },
     )
 
 
 async def statistics_json(request: Request) -> Response:
-    await authenticated(request, *VIEWERS)
+    await authenticated(request)
     return JSONResponse(statistics(web(request)))
 
 
 ROUTES = [
-    Route("/supervision", supervision_page, methods=["GET"]),
-    Route("/api/statistiques", statistics_json, methods=["GET"]),
+    GuardedRoute("/supervision", supervision_page, rule=Action.SUPERVISION_VIEW, methods=["GET"]),
+    GuardedRoute(
+        "/api/statistiques", statistics_json, rule=Action.SUPERVISION_VIEW, methods=["GET"]
+    ),
 ]

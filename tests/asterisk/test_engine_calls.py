@@ -175,3 +175,46 @@ async def test_a_dropped_ami_session_loses_no_call_and_dials_nobody_twice(
     # a call cut mid-way by the drop may have lost its agent (abandoned) but never vanished
     for attempt, outcome in queue.settled_outcomes.items():
         assert outcome in {expected[attempt], CallOutcome.ABANDONED}
+
+
+@pytest.mark.asyncio
+async def test_a_removed_agent_loses_their_line_and_is_offered_no_call(
+    node: AsteriskNode, world: SimulatedWorld
+) -> None:
+    """Issue 16, defect 3: a deactivated agent leaves the engine at once: their phone leg
+    is hung up on Asterisk, and an answered person is not joined to them."""
+    callee = SimulatedCallee(CalleeBehaviour.ANSWERS, ring_s=1, talk_s=3, serial=60)
+    ledger = MemoryAttemptLog()
+    queue = MemoryQueue(ledger, planned([callee]))
+    desk = AutoWrapUpDesk(wrap_up_s=0.3)
+    engine = DialingEngine(
+        nodes=[node],
+        ledger=ledger,
+        queue=queue,
+        pacer=lambda e, now: PacingDecision(len(queue.pending), "dial regardless of agents"),
+        screens=desk,
+        tick_s=0.2,
+    )
+    desk.engine = engine
+    engine.dialing_enabled = False
+    await engine.start()
+    try:
+        await asyncio.sleep(0.5)  # NodeConnected handled
+        agent = world.softphones[0].account.username
+        await engine.log_in(agent, agent)
+        engine.go_ready(agent)
+        leg = engine.seats.get(agent).leg_id
+        assert leg in await node.live_channels()
+        assert await engine.remove_agent(agent) is AgentState.READY
+        for _ in range(50):
+            if leg not in await node.live_channels():
+                break
+            await asyncio.sleep(0.1)
+        assert leg not in await node.live_channels()
+        engine.dialing_enabled = True
+        await run_until_settled(engine, queue, 1, timeout_s=60)
+    finally:
+        await engine.stop()
+    assert engine.seats.get(agent).state is AgentState.LOGGED_OUT
+    assert list(queue.settled_outcomes.values()) == [CallOutcome.ABANDONED]
+    assert desk.popped.get(agent, []) == []

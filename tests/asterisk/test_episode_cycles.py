@@ -104,7 +104,10 @@ async def prepare(settings: Settings, register: Path, webhook_url: str) -> str:
         assert report.rejected == 0, report.issues[:3]
         await provision_demo_people(sessions, AGENTS, PASSWORD)
         await TeamRepository(sessions).add(
-            name=FIELD_TEAM, webhook_url=webhook_url, now=datetime.now(UTC)
+            name=FIELD_TEAM,
+            webhook_url=webhook_url,
+            webhook_secret="secret-du-banc",
+            now=datetime.now(UTC),
         )
         _, token = await ApiTokenRepository(sessions).create(
             name="rig",
@@ -207,8 +210,12 @@ async def test_an_episode_runs_its_minute_long_cycles_by_itself_across_a_restart
 ) -> None:
     webhook_url, hook = webhook_server
     await world.wait_registered(ami, AGENTS)
-    settings = service_settings(rig_settings, tmp_path / "episode.db").model_copy(
-        update={"cycles": MINUTE_CYCLES}
+    base = service_settings(rig_settings, tmp_path / "episode.db")
+    settings = base.model_copy(
+        update={
+            "cycles": MINUTE_CYCLES,
+            "rig": base.rig.model_copy(update={"loopback_webhooks": True}),  # the receiver
+        }
     )
     register = tmp_path / "registre.csv"
     everyone = {f"R{index:05d}": callee for index, callee in enumerate([*CALLEES, NEWCOMER])}

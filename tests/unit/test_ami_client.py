@@ -176,3 +176,35 @@ async def test_an_originate_cut_by_a_lost_connection_fails_at_once_and_is_never_
         await client.close()
     assert fake.logins == 1  # no hidden reconnect
     assert fake.count("Originate") == 1  # and nobody dialled twice
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"CallerID": "Mairie\r\nAction: Hangup\r\nChannel: PJSIP/agent-1001"},
+        {"CallerID": "Mairie\nVariable: X=1"},
+        {"Variable": ["A=1", "B=2\r\nAction: Hangup"]},
+        {"Bad\r\nAction: Hangup": "x"},
+    ],
+)
+async def test_a_header_with_a_line_break_is_never_sent(
+    fake_ami: tuple[FakeAmi, AmiCredentials], headers: dict[str, str | list[str]]
+) -> None:
+    fake, credentials = fake_ami
+    async with AmiClient(credentials) as client:
+        with pytest.raises(AmiActionError, match="line break"):
+            await client.action("Originate", headers, timeout_s=1)
+        await client.ping()  # the session is intact, and only the ping went out
+    assert [a["Action"] for a in fake.received] == ["Login", "Ping"]
+
+
+@pytest.mark.asyncio
+async def test_a_secret_with_a_line_break_is_never_sent(
+    fake_ami: tuple[FakeAmi, AmiCredentials],
+) -> None:
+    fake, credentials = fake_ami
+    bad = AmiCredentials(credentials.host, credentials.port, "dialer", "s\r\nAction: Hangup")
+    with pytest.raises(AmiConnectionError, match="secret"):
+        await AmiClient(bad).connect()
+    assert fake.received == []

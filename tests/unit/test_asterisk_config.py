@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,35 @@ def test_written_files_are_not_world_readable(tmp_path: Path) -> None:
     paths = write(render(Settings(), ami_secret="s", agents=AGENTS), tmp_path / "etc")
     assert {p.name for p in paths} == set(CONFIG_FILES)
     assert all(p.stat().st_mode & 0o007 == 0 for p in paths)
+
+
+def test_files_are_created_private_even_with_a_permissive_umask(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Never readable by others, not even between creation and a later chmod."""
+    created: list[tuple[str, int, int]] = []
+    real_open = os.open
+
+    def spying_open(path: str | os.PathLike[str], flags: int, mode: int = 0o777) -> int:
+        descriptor = real_open(path, flags, mode)
+        if flags & os.O_CREAT:
+            created.append((os.fspath(path), mode, os.fstat(descriptor).st_mode & 0o777))
+        return descriptor
+
+    monkeypatch.setattr(os, "open", spying_open)
+    target = tmp_path / "etc"
+    target.mkdir()
+    (target / "manager.conf").write_text("secret = old\n")
+    (target / "manager.conf").chmod(0o644)  # left world-readable by an older version
+    previous = os.umask(0)
+    try:
+        paths = write(render(Settings(), ami_secret="s", agents=AGENTS), target)
+    finally:
+        os.umask(previous)
+    assert len(created) == len(CONFIG_FILES)
+    assert all(mode == 0o640 and at_creation == 0o640 for _, mode, at_creation in created)
+    assert all(p.stat().st_mode & 0o777 == 0o640 for p in paths)
+    assert not list(target.glob(".*.tmp"))
 
 
 def test_agents_from_the_database_authenticate_by_md5_digest() -> None:

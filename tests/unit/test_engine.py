@@ -378,3 +378,29 @@ async def test_answering_machine_detection_is_asked_for_when_the_campaign_wants_
     await engine.handle(CallMachine("att-0", clock.advance(25)), node)
     await engine.handle(CallEnded("att-0", 16, None, clock.advance(1)), node)
     assert queue.settled_outcomes["att-0"] is CallOutcome.MACHINE
+
+
+@pytest.mark.asyncio
+async def test_removing_an_agent_on_call_hangs_up_their_line_and_offers_them_nothing() -> None:
+    """Issue 16, defect 3: a deactivated agent leaves the engine at once, even mid-call."""
+    engine, node, _, _, clock = await make_engine(count=3, agents=1)
+    await on_call(engine, node, clock)
+    agent_leg = node.agents[0][2]
+    assert await engine.remove_agent("agent-1001") is AgentState.ON_CALL
+    assert engine.seats.get("agent-1001").state is AgentState.LOGGED_OUT
+    assert agent_leg in node.hangups
+    await engine.handle(CallEnded("att-0", 16, None, clock.advance(30)), node)
+    assert engine.seats.get("agent-1001").state is AgentState.LOGGED_OUT
+    assert (await engine.tick()).dials == 0  # nobody to offer a call to
+    assert await engine.remove_agent("agent-1001") is AgentState.LOGGED_OUT
+
+
+@pytest.mark.asyncio
+async def test_removing_an_agent_in_wrap_up_closes_it() -> None:
+    engine, node, _, queue, clock = await make_engine(count=1, agents=1)
+    await on_call(engine, node, clock)
+    await engine.handle(CallEnded("att-0", 16, None, clock.advance(30)), node)
+    assert await engine.remove_agent("agent-1001") is AgentState.WRAP_UP
+    await engine.flush()
+    assert engine.seats.get("agent-1001").state is AgentState.LOGGED_OUT
+    assert queue.results == {"att-0": None}  # closed without a disposition

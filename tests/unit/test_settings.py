@@ -96,3 +96,17 @@ def test_without_an_ami_secret_the_service_says_what_to_set(tmp_path: Path) -> N
         )
         with pytest.raises(ConfigurationError, match=r"ami\.secret_file"):
             ami_credentials(with_file)
+
+
+@pytest.mark.parametrize("value", ["Mairie\r\nAction: Originate", "Mairie\nX: y", "a\x07b"])
+def test_a_caller_id_with_a_line_break_is_refused_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("DIALER_DIALING__CALLER_ID", value)
+    with pytest.raises(ConfigurationError, match=r"dialing\.caller_id: .*line breaks"):
+        load_settings()
+
+
+def test_a_one_line_caller_id_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIALER_DIALING__CALLER_ID", '"Mairie" <0140000000>')
+    assert load_settings().dialing.caller_id == '"Mairie" <0140000000>'

@@ -147,7 +147,7 @@ def dispatcher_for(
         sessions,
         clock=clock,
         email=email,
-        webhook=WebhookChannel(inbox_url=INBOX),
+        webhook=WebhookChannel(inbox_url=INBOX, allow_loopback=True, clock=clock),
     )
 
 
@@ -177,8 +177,10 @@ async def test_an_alert_reaches_the_team_by_email_and_webhook(
     assert document["event"] == "alert.raised"
     assert document["alert"]["id"] == alert.id
     assert document["person"]["last_name"] == "Dupont"
-    expected = hmac.new(b"secret-de-test", body, hashlib.sha256).hexdigest()
-    assert headers["x-dialer-signature"] == f"sha256={expected}"
+    stamp = int(clock().timestamp())
+    signed = f"{stamp}.".encode() + body
+    expected = hmac.new(b"secret-de-test", signed, hashlib.sha256).hexdigest()
+    assert headers["x-dialer-signature"] == f"t={stamp},sha256={expected}"
     deliveries = await deliveries_of_alert(sessions, alert.id)
     assert {d.state for d in deliveries} == {DeliveryState.SENT}
     assert dispatcher.statistics()["sent"] == 2
@@ -234,7 +236,7 @@ async def test_an_unreachable_webhook_and_a_missing_smtp_server_keep_the_alert_q
     dispatcher = AlertDispatcher(
         sessions,
         clock=clock,
-        webhook=WebhookChannel(inbox_url=INBOX, timeout_s=2),
+        webhook=WebhookChannel(inbox_url=INBOX, timeout_s=2, allow_loopback=True),
         email=EmailChannel(
             SmtpConfig(host="127.0.0.1", port=free_port(), security="none", timeout_s=2),
             inbox_url=INBOX,

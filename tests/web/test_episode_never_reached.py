@@ -25,10 +25,14 @@ async def test_each_deadline_puts_the_people_waiting_on_the_cycle_list_delivered
 ) -> None:
     url, hook = webhook_server
     await TeamRepository(rig.sessions).add(
-        name="Équipe Sud", districts=["Sud"], webhook_url=url, now=rig.clock()
+        name="Équipe Sud",
+        districts=["Sud"],
+        webhook_url=url,
+        webhook_secret="secret-sud",
+        now=rig.clock(),
     )
     dispatcher = AlertDispatcher(
-        rig.sessions, clock=rig.clock, webhook=WebhookChannel(inbox_url=INBOX)
+        rig.sessions, clock=rig.clock, webhook=WebhookChannel(inbox_url=INBOX, allow_loopback=True)
     )
     started = await rig.http.post(
         "/api/v1/episodes", json={"kind": "heatwave", "level": 3}, headers=rig.auth()

@@ -60,7 +60,7 @@ def dispatcher(
             SmtpConfig(host="127.0.0.1", port=port, sender="veille@ville.test", security="none"),
             inbox_url=INBOX,
         ),
-        webhook=WebhookChannel(inbox_url=INBOX),
+        webhook=WebhookChannel(inbox_url=INBOX, allow_loopback=True),
         poll_s=0.05,
     )
 
@@ -110,8 +110,9 @@ async def test_people_left_waiting_at_the_deadline_reach_the_team_by_every_chann
     assert dispatcher.statistics()["lists_published"] == 1
 
     ((headers, body),) = hook.received
-    digest = hmac.new(b"secret-de-test", body, hashlib.sha256).hexdigest()
-    assert headers["x-dialer-signature"] == f"sha256={digest}"
+    stamp = headers["x-dialer-signature"].split(",")[0].removeprefix("t=")
+    digest = hmac.new(b"secret-de-test", f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+    assert headers["x-dialer-signature"] == f"t={stamp},sha256={digest}"
     document = json.loads(body)
     assert document["event"] == "never_reached.published"
     assert document["team"] == "Équipe Nord"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from dialer.storage.alerts import TeamRepository
+from dialer.storage.staff import team_members
 from tests.web.conftest import log_in
 from tests.web.steering_support import SteerRig, steer
 
@@ -57,8 +58,32 @@ async def test_a_register_is_dry_run_then_imported_from_the_page(steer: SteerRig
 
 
 @pytest.mark.asyncio
-async def test_a_team_is_created_and_given_members_from_the_page(steer: SteerRig) -> None:
+async def test_a_supervisor_cannot_manage_teams_through_the_pages(steer: SteerRig) -> None:
+    """Issue 16, defect 7: the pages refuse what the API refuses (one permission table)."""
     csrf = await log_in(steer.http, "superviseur")
+    page = await steer.http.get("/supervision/equipes")
+    assert page.status_code == 200
+    assert 'action="/supervision/equipes"' not in page.text
+    assert "/membres" not in page.text
+    refused = await steer.http.post(
+        "/supervision/equipes", data={"csrf": csrf, "nom": "Équipe pirate", "quartiers": ""}
+    )
+    assert refused.status_code == 403
+    team_id = (await TeamRepository(steer.sessions).by_name("Urgences")).team.id
+    moved = await steer.http.post(
+        f"/supervision/equipes/{team_id}/membres", data={"csrf": csrf, "membres": ""}
+    )
+    assert moved.status_code == 403
+    assert (await team_members(steer.sessions, team_id)) == ["membre.urgences"]
+    assert [e.action for e in await steer.audit("team.")] == []
+    assert (
+        await steer.http.post("/api/v1/teams", json={"name": "x"}, headers={"X-CSRF-Token": csrf})
+    ).status_code == 403
+
+
+@pytest.mark.asyncio
+async def test_a_team_is_created_and_given_members_from_the_page(steer: SteerRig) -> None:
+    csrf = await log_in(steer.http, "admin")
     created = await steer.http.post(
         "/supervision/equipes",
         data={"csrf": csrf, "nom": "Équipe du 12e", "quartiers": "12e", "courriel": ""},

@@ -1,0 +1,22 @@
+"""When a callback an agent promises may be: in the future, within a sane horizon, and
+before the end of the campaign's cycle (after it, nobody would call)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+#: the furthest a callback may be set from now
+CALLBACK_HORIZON = timedelta(days=30)
+FIELD = "champ « callback_at »"
+
+
+def callback_problem(at: datetime, *, now: datetime, deadline: datetime | None) -> str | None:
+    """Why a callback at ``at`` cannot be scheduled (a French message naming the field),
+    or None. ``deadline``: the end of the call's cycle (None: unknown)."""
+    if at <= now:
+        return f"{FIELD} : la date du rappel doit être dans le futur"
+    if at > now + CALLBACK_HORIZON:
+        return f"{FIELD} : le rappel doit avoir lieu dans les {CALLBACK_HORIZON.days} jours"
+    if deadline is not None and at > deadline:
+        return f"{FIELD} : le rappel doit avoir lieu avant la fin du cycle de la campagne"
+    return None

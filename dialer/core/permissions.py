@@ -1,0 +1,75 @@
+"""Who may do what: the one table of permissions, read by the web pages, the REST API and
+the agents' WebSocket alike (:mod:`dialer.web.access` attaches an :class:`Action` to
+every route). A role not listed for an action is refused (HTTP 403)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+from dialer.core.roles import Role
+
+
+class Action(StrEnum):
+    """What a request does, as the permission table knows it."""
+
+    #: the agent's own desk: screen, phone, calls, call sheets, the people they call
+    AGENT_DESK = "agent_desk"
+    #: the intervention team's alert inbox
+    ALERTS_INBOX = "alerts_inbox"
+    ALERT_ACKNOWLEDGE = "alert_acknowledge"
+    #: live supervision and the dashboard
+    SUPERVISION_VIEW = "supervision_view"
+    CAMPAIGNS_VIEW = "campaigns_view"
+    CAMPAIGNS_STEER = "campaigns_steer"
+    REPORTS_VIEW = "reports_view"
+    REGISTER_IMPORT = "register_import"
+    AGENTS_VIEW = "agents_view"
+    AGENT_LOGOUT = "agent_logout"
+    #: create agents, reset their SIP credentials
+    AGENTS_MANAGE = "agents_manage"
+    TEAMS_VIEW = "teams_view"
+    TEAMS_MANAGE = "teams_manage"
+    AUDIT_VIEW = "audit_view"
+    #: the administration page: accounts of every role, their deactivation
+    ACCOUNTS_MANAGE = "accounts_manage"
+    #: a person's rights (GDPR): export all that is held on them, correct, erase
+    PERSON_RIGHTS = "person_rights"
+    #: the never-reached lists (a team member sees their team's, the staff every team's)
+    NEVER_REACHED_VIEW = "never_reached_view"
+
+
+_VIEWERS = frozenset({Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR})
+_STAFF = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
+_SUPERVISORS = frozenset({Role.SUPERVISOR})
+_ADMINISTRATORS = frozenset({Role.ADMINISTRATOR})
+
+PERMISSIONS: Mapping[Action, frozenset[Role]] = {
+    Action.AGENT_DESK: frozenset({Role.AGENT}),
+    Action.ALERTS_INBOX: frozenset({Role.TEAM_MEMBER}),
+    Action.ALERT_ACKNOWLEDGE: frozenset({Role.TEAM_MEMBER, Role.SUPERVISOR}),
+    Action.SUPERVISION_VIEW: _VIEWERS,
+    Action.CAMPAIGNS_VIEW: _VIEWERS,
+    Action.CAMPAIGNS_STEER: _SUPERVISORS,
+    Action.REPORTS_VIEW: _VIEWERS,
+    Action.REGISTER_IMPORT: _STAFF,
+    Action.AGENTS_VIEW: _STAFF,
+    Action.AGENT_LOGOUT: _STAFF,
+    Action.AGENTS_MANAGE: _ADMINISTRATORS,
+    Action.TEAMS_VIEW: _STAFF,
+    Action.TEAMS_MANAGE: _ADMINISTRATORS,
+    Action.AUDIT_VIEW: _STAFF,
+    Action.ACCOUNTS_MANAGE: _ADMINISTRATORS,
+    Action.PERSON_RIGHTS: _ADMINISTRATORS,
+    Action.NEVER_REACHED_VIEW: _VIEWERS | {Role.TEAM_MEMBER},
+}
+
+
+def allowed(role: Role, action: Action) -> bool:
+    """May an account of ``role`` do ``action``?"""
+    return role in PERMISSIONS[action]
+
+
+def roles_for(action: Action) -> tuple[Role, ...]:
+    """The roles allowed to do ``action``, in the roles' order."""
+    return tuple(role for role in Role if role in PERMISSIONS[action])
