@@ -44,6 +44,7 @@ from dialer.core.windows import PARIS
 from dialer.core.wrap_up import WRAP_UP_LIMIT, forgotten_wrap_ups
 from dialer.engine.activity import Activity
 from dialer.engine.live_calls import LiveCall, LiveCalls
+from dialer.engine.offers import Offer, Offers
 from dialer.engine.ports import (
     AttemptLog,
     DialQueue,
@@ -52,7 +53,7 @@ from dialer.engine.ports import (
     PlannedDial,
     ScreenNotifier,
 )
-from dialer.errors import DialerError, TelephonyError
+from dialer.errors import ConflictError, DialerError, TelephonyError
 from dialer.telephony.port import (
     AGENT_LEG_PREFIX,
     AgentLegEnded,
@@ -115,6 +116,17 @@ class IdleQueue:
     def waiting(self) -> int:
         return 0
 
+    async def claim(
+        self, agent: str, now: datetime, *, passed: Sequence[int] = ()
+    ) -> PlannedDial | None:
+        return None
+
+    async def pass_person(self, attempt_id: str, reason: str, now: datetime) -> None:
+        return None
+
+    async def reserved_due(self, now: datetime) -> int:
+        return 0
+
 
 class DialingEngine:
     def __init__(
@@ -133,6 +145,7 @@ class DialingEngine:
         zone: tzinfo = PARIS,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         wrap_up_limit: timedelta = WRAP_UP_LIMIT,
+        offer_countdown: timedelta | None = None,
     ) -> None:
         if ring_timeout_s < 15:
             raise DialerError(f"ring_timeout_s={ring_timeout_s}: never under 15 s")
@@ -150,6 +163,8 @@ class DialingEngine:
         self._sleep = sleep
         self.wrap_up_limit = wrap_up_limit
         self.seats = SeatBoard()
+        #: people offered to an agent reserved for them, not dialled yet
+        self.offers = Offers(offer_countdown)
         self.calls = LiveCalls()
         self.finished: list[CallTiming] = []
         self.activity = Activity(zone)
@@ -170,6 +185,10 @@ class DialingEngine:
             "dial_refused": 0,
             "legs_adopted": 0,
             "wrap_ups_expired": 0,
+            "offered": 0,
+            "offers_called": 0,
+            "offers_passed": 0,
+            "automatic_held_for_reserved": 0,
         }
         self._agent_endpoints: dict[str, str] = {}
         self._pending_wraps: dict[str, LiveCall] = {}
@@ -319,9 +338,11 @@ class DialingEngine:
 
     async def _tick(self) -> PacingDecision:
         now = self.clock()
-        plan = (
-            self.pacer(self, now) if self.dialing_enabled else PacingDecision(0, "dialing paused")
-        )
+        if not self.dialing_enabled:
+            self.last_plan = PacingDecision(0, "dialing paused")
+            return self.last_plan
+        await self._tend_offers(now)
+        plan = await self._plan_with_offers(now)
         self.last_plan = plan
         if plan.dials <= 0 or self._node_with_room() is None:
             return plan  # nowhere to dial: take nobody
@@ -351,11 +372,124 @@ class DialingEngine:
                     log.warning("giving back %d undialled attempts failed: %s", len(unplaced), exc)
         return plan
 
+    # ---- offers: an agent reserved before the dial (see offers.py) ----------------------
+    async def _plan_with_offers(self, now: datetime) -> PacingDecision:
+        """Reserved calls first: each due one is offered to a ready agent (in preview, the
+        pacer's ``offers`` say how many); automatic dials hold back for those still
+        waiting for an agent."""
+        plan = self.pacer(self, now)
+        if plan.offers > 0:  # preview: the pacer's offers are what the agents see
+            await self._offer(plan.offers, now)
+            return plan
+        waiting = await self.queue.reserved_due(now)
+        if waiting <= 0:
+            return plan
+        waiting -= await self._offer(min(waiting, self.lines_free()), now)
+        if waiting <= 0:
+            return self.pacer(self, now)  # the offered agents are no longer ready
+        plan = self.pacer(self, now)
+        if plan.dials <= 0:
+            return plan
+        held = min(plan.dials, waiting)
+        self._counters["automatic_held_for_reserved"] += held
+        return PacingDecision(
+            plan.dials - held,
+            f"{plan.reason}; {waiting} reserved call(s) wait for an agent: {held} held back",
+        )
+
+    async def _offer(self, count: int, now: datetime) -> int:
+        """Offer the next person to up to ``count`` ready agents (ready the longest first)."""
+        ready = sorted(
+            (s for s in self.seats.seats() if s.state is AgentState.READY and s.leg_id),
+            key=lambda s: (s.since, s.agent),
+        )
+        offered = 0
+        for seat in ready[: max(0, count)]:
+            queue = self.queue
+            dial = await queue.claim(seat.agent, now, passed=self.offers.passed_by(seat.agent))
+            if dial is None:
+                break
+            current = self.seats.get(seat.agent)
+            if current.state is not AgentState.READY:  # it changed during the claim
+                await queue.pass_person(dial.attempt_id, "agent indisponible", now)
+                continue
+            self.seats.reserve_agent(seat.agent, dial.attempt_id, now)
+            self.offers.add(seat.agent, Offer(dial, queue, now))
+            self._counters["offered"] += 1
+            offered += 1
+            await self.screens.offered(
+                seat.agent, dial.attempt_id, self.offers.seconds_left(seat.agent, now)
+            )
+        return offered
+
+    async def _tend_offers(self, now: datetime) -> None:
+        """Offers whose agent went away are given back; counted-down ones are dialled."""
+        for agent, offer in self.offers.all().items():
+            seat = self.seats.seats_by_agent().get(agent)
+            if (
+                seat is None
+                or seat.state is not AgentState.RESERVED
+                or seat.attempt_id != offer.dial.attempt_id
+            ):
+                self.offers.pop(agent)
+                await offer.queue.pass_person(offer.dial.attempt_id, "agent parti", now)
+        for agent in self.offers.counted_down(now):
+            await self.call_offer(agent)
+
+    def offer_of(self, agent: str) -> str | None:
+        """The attempt offered to ``agent`` and not dialled yet, if any."""
+        offer = self.offers.of(agent)
+        return offer.dial.attempt_id if offer is not None else None
+
+    async def call_offer(self, agent: str) -> str:
+        """« Appeler »: dial the person offered to ``agent``, bridged to them on answer."""
+        offer = self.offers.pop(agent)
+        if offer is None:
+            raise ConflictError("aucune personne ne vous est proposée")
+        now = self.clock()
+        dial = offer.dial
+        node = self._node_with_room()
+        if (
+            node is None
+            or dial.person_id in self.calls.persons()
+            or not await self.ledger.mark_dialing(dial.attempt_id, at=now, node=node.name)
+        ):
+            self.seats.release(agent, now)
+            await offer.queue.pass_person(dial.attempt_id, "appel impossible", now)
+            await self.screens.withdrawn(agent, dial.attempt_id)
+            raise ConflictError("l'appel n'a pas pu être lancé : la personne reste à appeler")
+        self._counters["offers_called"] += 1
+        await self._dial(dial, node, offer.queue, now, agent=agent)
+        return dial.attempt_id
+
+    async def pass_offer(self, agent: str, reason: str) -> None:
+        """« Passer » (``reason``): the person goes back, due again later, for anyone."""
+        if not reason.strip():
+            raise ConflictError("indiquez pourquoi vous passez cette personne")
+        offer = self.offers.pop(agent)
+        if offer is None:
+            raise ConflictError("aucune personne ne vous est proposée")
+        now = self.clock()
+        self.seats.release(agent, now)
+        self.offers.passed(agent, offer.dial.person_id)
+        self._counters["offers_passed"] += 1
+        await offer.queue.pass_person(offer.dial.attempt_id, reason.strip(), now)
+        await self.screens.withdrawn(agent, offer.dial.attempt_id)
+
     async def _dial(
-        self, dial: PlannedDial, node: TelephonyPort, queue: DialQueue, now: datetime
+        self,
+        dial: PlannedDial,
+        node: TelephonyPort,
+        queue: DialQueue,
+        now: datetime,
+        *,
+        agent: str | None = None,
     ) -> None:
-        """Originate an attempt already marked dialing (a refusal closes it as failed)."""
-        call = LiveCall(dial.attempt_id, dial.person_id, dial.cycle_id, dial.number, node.name, now)
+        """Originate an attempt already marked dialing (a refusal closes it as failed).
+        ``agent``: the agent reserved for it before the dial (it is bridged to them)."""
+        call = LiveCall(
+            dial.attempt_id, dial.person_id, dial.cycle_id, dial.number, node.name, now, agent=agent
+        )
         self.calls.add(call)
         self._queue_of[dial.attempt_id] = queue
         try:
@@ -371,6 +505,8 @@ class DialingEngine:
         except TelephonyError as exc:
             self._counters["dial_refused"] += 1
             self.calls.pop(dial.attempt_id)
+            if agent is not None:
+                self.seats.release(agent, now)
             await self._close(call, CallOutcome.FAILED, now, None, None, failed=True)
             log.warning("dial %s refused: %s", dial.attempt_id, exc)
             return
@@ -418,6 +554,8 @@ class DialingEngine:
         self.seats.pause(agent, reason, self.clock())
 
     async def log_out(self, agent: str) -> None:
+        if self.offers.of(agent) is not None:
+            await self.pass_offer(agent, "déconnexion")
         seat = self.seats.get(agent)
         self.seats.log_out(agent, self.clock())
         if seat.leg_id is not None:
@@ -615,7 +753,12 @@ class DialingEngine:
         call.answered_at = at
         self._counters["answered"] += 1
         self.activity.time_to_answer.append((at - call.dialed_at).total_seconds())
-        seat = self.seats.reserve_for(attempt_id, self.clock())
+        if call.agent is not None:  # reserved before the dial: bridged to that agent only
+            seat = self.seats.seats_by_agent().get(call.agent)
+            if seat is None or seat.attempt_id != attempt_id:
+                seat = None
+        else:
+            seat = self.seats.reserve_for(attempt_id, self.clock())
         if seat is not None and seat.leg_id is not None:
             call.agent = seat.agent
             await self.screens.reserved(seat.agent, attempt_id)  # prepares, returns at once
