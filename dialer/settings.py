@@ -94,6 +94,9 @@ class DialingSettings(BaseModel):
     service_name: str = "service des solidarités"
     callback_number: str = ""
     caller_id: str = ""
+    #: seconds after which a person offered to an agent (preview, a reserved call-back) is
+    #: dialled by itself; 0: only when the agent clicks « Appeler »
+    preview_countdown_s: int = Field(default=0, ge=0, le=600)
 
 
 class WebSettings(BaseModel):

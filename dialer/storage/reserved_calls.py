@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, case, func, or_, select, update
 
 from dialer.core.attempts import RESERVED_KINDS, AttemptKind, AttemptState
 from dialer.storage.database import SessionFactory, transaction
-from dialer.storage.models import Attempt
+from dialer.storage.models import Attempt, Person
 from dialer.storage.schedule import CycleMember, MemberStatus
 
 
@@ -25,6 +25,7 @@ class WaitingReservedCall:
     """A reserved call due and not claimed yet (for the supervisor's page)."""
 
     person_id: int
+    name: str
     due_at: datetime
     kind: AttemptKind
     agent: str | None
@@ -153,8 +154,9 @@ class ReservedCallClaims:
     ) -> list[WaitingReservedCall]:
         """Reserved calls due for longer than ``grace`` that nobody took, earliest first."""
         async with transaction(self._sessions) as session:
-            members = await session.scalars(
-                select(CycleMember)
+            rows = await session.execute(
+                select(CycleMember, Person.first_name, Person.last_name)
+                .join(Person, Person.id == CycleMember.person_id)
                 .where(CycleMember.cycle_id.in_(list(cycle_ids)))
                 .where(CycleMember.status == MemberStatus.WAITING)
                 .where(CycleMember.next_due_at <= now - grace)
@@ -162,6 +164,12 @@ class ReservedCallClaims:
                 .order_by(CycleMember.next_due_at, CycleMember.id)
             )
             return [
-                WaitingReservedCall(m.person_id, m.next_due_at or now, m.next_kind, m.next_agent)
-                for m in members
+                WaitingReservedCall(
+                    m.person_id,
+                    f"{first} {last}".strip(),
+                    m.next_due_at or now,
+                    m.next_kind,
+                    m.next_agent,
+                )
+                for m, first, last in rows.all()
             ]

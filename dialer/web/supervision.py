@@ -9,7 +9,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from dialer.core.labels import AGENT_STATE_LABELS
+from dialer.campaigns.late_calls import late_reserved_calls
+from dialer.core.labels import AGENT_STATE_LABELS, RESERVED_KIND_LABELS
 from dialer.core.roles import Role
 from dialer.web.service import WebService, authenticated, web
 
@@ -45,6 +46,8 @@ async def supervision_page(request: Request) -> Response:
             "zone": service.zone,
             "today": now.astimezone(service.zone).date(),
             "can_acknowledge": user.role is Role.SUPERVISOR,
+            "late_calls": await late_reserved_calls(service.sessions, now),
+            "kind_labels": RESERVED_KIND_LABELS,
         },
     )
 
