@@ -378,6 +378,8 @@ class DialingEngine:
         pacer's ``offers`` say how many); automatic dials hold back for those still
         waiting for an agent."""
         plan = self.pacer(self, now)
+        if plan.closed:
+            return plan  # nobody is offered either: the call would ring outside the window
         if plan.offers > 0:  # preview: the pacer's offers are what the agents see
             await self._offer(plan.offers, now)
             return plan

@@ -187,3 +187,17 @@ async def test_a_predictive_pacer_gives_up_a_line_per_reserved_call_waiting() ->
     assert "1 reserved call(s) wait for an agent: 1 held back" in plan.reason
     assert len(node.placed) == 1
     assert engine.statistics()["automatic_held_for_reserved"] == 1
+
+
+def window_closed(engine: DialingEngine, now: datetime) -> PacingDecision:
+    return PacingDecision(0, "calling window closed → dial 0", closed=True)
+
+
+@pytest.mark.asyncio
+async def test_nobody_is_offered_while_the_calling_window_is_closed() -> None:
+    engine, _, _, queue, _, _ = await engine_with(
+        automatic=0, reserved=1, agents=1, pacer=window_closed
+    )
+    await engine.tick()
+    assert engine.offer_of("agent-0") is None
+    assert len(queue.reserved) == 1
