@@ -408,7 +408,7 @@ class DialingEngine:
         offered = 0
         for seat in ready[: max(0, count)]:
             queue = self.queue
-            dial = await queue.claim(seat.agent, now, passed=self.offers.passed_by(seat.agent))
+            dial = await queue.claim(seat.agent, now, passed=self.offers.passed_by(seat.agent, now))
             if dial is None:
                 break
             current = self.seats.get(seat.agent)
@@ -473,7 +473,7 @@ class DialingEngine:
             raise ConflictError("aucune personne ne vous est proposée")
         now = self.clock()
         self.seats.release(agent, now)
-        self.offers.passed(agent, offer.dial.person_id)
+        self.offers.passed(agent, offer.dial.person_id, now)
         self._counters["offers_passed"] += 1
         await offer.queue.pass_person(offer.dial.attempt_id, reason.strip(), now)
         await self.screens.withdrawn(agent, offer.dial.attempt_id)

@@ -22,6 +22,8 @@ from dialer.engine.ports import DialQueue, PlannedDial
 
 #: the people an agent passed last, not offered to them again at once
 PASSED_MEMORY = 20
+#: how long a person an agent passed goes to other agents first
+PASSED_FOR = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class Offers:
         #: an offer dials itself this long after it was made (None: never)
         self.countdown = countdown
         self._by_agent: dict[str, Offer] = {}
-        self._passed: dict[str, deque[int]] = {}
+        self._passed: dict[str, deque[tuple[int, datetime]]] = {}
 
     def of(self, agent: str) -> Offer | None:
         return self._by_agent.get(agent)
@@ -58,11 +60,12 @@ class Offers:
     def all(self) -> dict[str, Offer]:
         return dict(self._by_agent)
 
-    def passed(self, agent: str, person_id: int) -> None:
-        self._passed.setdefault(agent, deque(maxlen=PASSED_MEMORY)).append(person_id)
+    def passed(self, agent: str, person_id: int, now: datetime) -> None:
+        self._passed.setdefault(agent, deque(maxlen=PASSED_MEMORY)).append((person_id, now))
 
-    def passed_by(self, agent: str) -> tuple[int, ...]:
-        return tuple(self._passed.get(agent, ()))
+    def passed_by(self, agent: str, now: datetime) -> tuple[int, ...]:
+        """The people ``agent`` passed within :data:`PASSED_FOR` (others get them first)."""
+        return tuple(p for p, at in self._passed.get(agent, ()) if now - at < PASSED_FOR)
 
     def counted_down(self, now: datetime) -> list[str]:
         """Agents whose offer's countdown has run out (it dials now)."""
