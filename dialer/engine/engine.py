@@ -378,8 +378,9 @@ class DialingEngine:
         pacer's ``offers`` say how many); automatic dials hold back for those still
         waiting for an agent."""
         plan = self.pacer(self, now)
-        if plan.closed:
-            return plan  # nobody is offered either: the call would ring outside the window
+        if plan.closed:  # nobody is offered either: the call would ring outside the window
+            await self._withdraw_offers("fenêtre d'appel fermée", now)
+            return plan
         if plan.offers > 0:  # preview: the pacer's offers are what the agents see
             await self._offer(plan.offers, now)
             return plan
@@ -437,6 +438,16 @@ class DialingEngine:
                 await offer.queue.pass_person(offer.dial.attempt_id, "agent parti", now)
         for agent in self.offers.counted_down(now):
             await self.call_offer(agent)
+
+    async def _withdraw_offers(self, reason: str, now: datetime) -> None:
+        """Give every offer back (its agent is ready again, their screen waits)."""
+        for agent, offer in self.offers.all().items():
+            self.offers.pop(agent)
+            seat = self.seats.seats_by_agent().get(agent)
+            if seat is not None and seat.state is AgentState.RESERVED:
+                self.seats.release(agent, now)
+            await offer.queue.pass_person(offer.dial.attempt_id, reason, now)
+            await self.screens.withdrawn(agent, offer.dial.attempt_id)
 
     def offer_of(self, agent: str) -> str | None:
         """The attempt offered to ``agent`` and not dialled yet, if any."""

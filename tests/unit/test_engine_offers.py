@@ -201,3 +201,19 @@ async def test_nobody_is_offered_while_the_calling_window_is_closed() -> None:
     await engine.tick()
     assert engine.offer_of("agent-0") is None
     assert len(queue.reserved) == 1
+
+
+@pytest.mark.asyncio
+async def test_offers_are_given_back_when_the_calling_window_closes() -> None:
+    engine, node, _, queue, _, screens = await engine_with(
+        automatic=0, reserved=1, agents=1, pacer=preview
+    )
+    await engine.tick()
+    assert engine.offer_of("agent-0") == "held-100"
+    engine.pacer = window_closed
+    await engine.tick()
+    assert engine.offer_of("agent-0") is None
+    assert engine.seats.get("agent-0").state is AgentState.READY
+    assert queue.passed == {"held-100": "fenêtre d'appel fermée"}
+    assert ("withdrawn", "agent-0", "held-100") in screens.told
+    assert node.placed == []
