@@ -44,7 +44,7 @@ from dialer.core.windows import PARIS
 from dialer.core.wrap_up import WRAP_UP_LIMIT, forgotten_wrap_ups
 from dialer.engine.activity import Activity
 from dialer.engine.live_calls import LiveCall, LiveCalls
-from dialer.engine.offers import Offer, Offers
+from dialer.engine.offers import ReservedCallDesk
 from dialer.engine.ports import (
     AttemptLog,
     DialQueue,
@@ -53,7 +53,7 @@ from dialer.engine.ports import (
     PlannedDial,
     ScreenNotifier,
 )
-from dialer.errors import ConflictError, DialerError, TelephonyError
+from dialer.errors import DialerError, TelephonyError
 from dialer.telephony.port import (
     AGENT_LEG_PREFIX,
     AgentLegEnded,
@@ -164,7 +164,7 @@ class DialingEngine:
         self.wrap_up_limit = wrap_up_limit
         self.seats = SeatBoard()
         #: people offered to an agent reserved for them, not dialled yet
-        self.offers = Offers(offer_countdown)
+        self.offers = ReservedCallDesk(self, offer_countdown)
         self.calls = LiveCalls()
         self.finished: list[CallTiming] = []
         self.activity = Activity(zone)
@@ -341,10 +341,10 @@ class DialingEngine:
         if not self.dialing_enabled:
             self.last_plan = PacingDecision(0, "dialing paused")
             return self.last_plan
-        await self._tend_offers(now)
-        plan = await self._plan_with_offers(now)
+        await self.offers.tend(now)
+        plan = await self.offers.plan(now)
         self.last_plan = plan
-        if plan.dials <= 0 or self._node_with_room() is None:
+        if plan.dials <= 0 or self.node_with_room() is None:
             return plan  # nowhere to dial: take nobody
         queue = self.queue
         taken = await queue.take(plan.dials, now)
@@ -353,13 +353,13 @@ class DialingEngine:
             for dial in taken:
                 if dial.person_id in self.calls.persons():
                     continue  # never two calls to one person (the queue should not offer it)
-                node = self._node_with_room()
+                node = self.node_with_room()
                 if node is None:
                     break
                 if not await self.ledger.mark_dialing(dial.attempt_id, at=now, node=node.name):
                     continue  # already dialled by someone else: never place it twice
                 dialling.add(dial.attempt_id)
-                await self._dial(dial, node, queue, now)
+                await self.originate(dial, node, queue, now)
         finally:
             # taken but not dialled (the loop stopped early, a write failed): the people
             # go back to the queue now, not at the next restart (only attempts still
@@ -373,123 +373,23 @@ class DialingEngine:
         return plan
 
     # ---- offers: an agent reserved before the dial (see offers.py) ----------------------
-    async def _plan_with_offers(self, now: datetime) -> PacingDecision:
-        """Reserved calls first: each due one is offered to a ready agent (in preview, the
-        pacer's ``offers`` say how many); automatic dials hold back for those still
-        waiting for an agent."""
-        plan = self.pacer(self, now)
-        if plan.closed:  # nobody is offered either: the call would ring outside the window
-            await self._withdraw_offers("fenêtre d'appel fermée", now)
-            return plan
-        if plan.offers > 0:  # preview: the pacer's offers are what the agents see
-            await self._offer(plan.offers, now)
-            return plan
-        waiting = await self.queue.reserved_due(now)
-        if waiting <= 0:
-            return plan
-        waiting -= await self._offer(min(waiting, self.lines_free()), now)
-        if waiting <= 0:
-            return self.pacer(self, now)  # the offered agents are no longer ready
-        plan = self.pacer(self, now)
-        if plan.dials <= 0:
-            return plan
-        held = min(plan.dials, waiting)
-        self._counters["automatic_held_for_reserved"] += held
-        return PacingDecision(
-            plan.dials - held,
-            f"{plan.reason}; {waiting} reserved call(s) wait for an agent: {held} held back",
-        )
-
-    async def _offer(self, count: int, now: datetime) -> int:
-        """Offer the next person to up to ``count`` ready agents (ready the longest first)."""
-        ready = sorted(
-            (s for s in self.seats.seats() if s.state is AgentState.READY and s.leg_id),
-            key=lambda s: (s.since, s.agent),
-        )
-        offered = 0
-        for seat in ready[: max(0, count)]:
-            queue = self.queue
-            dial = await queue.claim(seat.agent, now, passed=self.offers.passed_by(seat.agent, now))
-            if dial is None:
-                break
-            current = self.seats.get(seat.agent)
-            if current.state is not AgentState.READY:  # it changed during the claim
-                await queue.pass_person(dial.attempt_id, "agent indisponible", now)
-                continue
-            self.seats.reserve_agent(seat.agent, dial.attempt_id, now)
-            self.offers.add(seat.agent, Offer(dial, queue, now))
-            self._counters["offered"] += 1
-            offered += 1
-            await self.screens.offered(
-                seat.agent, dial.attempt_id, self.offers.seconds_left(seat.agent, now)
-            )
-        return offered
-
-    async def _tend_offers(self, now: datetime) -> None:
-        """Offers whose agent went away are given back; counted-down ones are dialled."""
-        for agent, offer in self.offers.all().items():
-            seat = self.seats.seats_by_agent().get(agent)
-            if (
-                seat is None
-                or seat.state is not AgentState.RESERVED
-                or seat.attempt_id != offer.dial.attempt_id
-            ):
-                self.offers.pop(agent)
-                await offer.queue.pass_person(offer.dial.attempt_id, "agent parti", now)
-        for agent in self.offers.counted_down(now):
-            await self.call_offer(agent)
-
-    async def _withdraw_offers(self, reason: str, now: datetime) -> None:
-        """Give every offer back (its agent is ready again, their screen waits)."""
-        for agent, offer in self.offers.all().items():
-            self.offers.pop(agent)
-            seat = self.seats.seats_by_agent().get(agent)
-            if seat is not None and seat.state is AgentState.RESERVED:
-                self.seats.release(agent, now)
-            await offer.queue.pass_person(offer.dial.attempt_id, reason, now)
-            await self.screens.withdrawn(agent, offer.dial.attempt_id)
-
     def offer_of(self, agent: str) -> str | None:
         """The attempt offered to ``agent`` and not dialled yet, if any."""
-        offer = self.offers.of(agent)
-        return offer.dial.attempt_id if offer is not None else None
+        return self.offers.attempt_of(agent)
 
     async def call_offer(self, agent: str) -> str:
         """« Appeler »: dial the person offered to ``agent``, bridged to them on answer."""
-        offer = self.offers.pop(agent)
-        if offer is None:
-            raise ConflictError("aucune personne ne vous est proposée")
-        now = self.clock()
-        dial = offer.dial
-        node = self._node_with_room()
-        if (
-            node is None
-            or dial.person_id in self.calls.persons()
-            or not await self.ledger.mark_dialing(dial.attempt_id, at=now, node=node.name)
-        ):
-            self.seats.release(agent, now)
-            await offer.queue.pass_person(dial.attempt_id, "appel impossible", now)
-            await self.screens.withdrawn(agent, dial.attempt_id)
-            raise ConflictError("l'appel n'a pas pu être lancé : la personne reste à appeler")
-        self._counters["offers_called"] += 1
-        await self._dial(dial, node, offer.queue, now, agent=agent)
-        return dial.attempt_id
+        return await self.offers.call(agent)
 
     async def pass_offer(self, agent: str, reason: str) -> None:
         """« Passer » (``reason``): the person goes back, due again later, for anyone."""
-        if not reason.strip():
-            raise ConflictError("indiquez pourquoi vous passez cette personne")
-        offer = self.offers.pop(agent)
-        if offer is None:
-            raise ConflictError("aucune personne ne vous est proposée")
-        now = self.clock()
-        self.seats.release(agent, now)
-        self.offers.passed(agent, offer.dial.person_id, now)
-        self._counters["offers_passed"] += 1
-        await offer.queue.pass_person(offer.dial.attempt_id, reason.strip(), now)
-        await self.screens.withdrawn(agent, offer.dial.attempt_id)
+        await self.offers.pass_person(agent, reason)
 
-    async def _dial(
+    def count(self, counter: str, n: int = 1) -> None:
+        """Add ``n`` to one of the :meth:`statistics` counters."""
+        self._counters[counter] += n
+
+    async def originate(
         self,
         dial: PlannedDial,
         node: TelephonyPort,
@@ -525,7 +425,7 @@ class DialingEngine:
             return
         self._counters["dialled"] += 1
 
-    def _node_with_room(self) -> TelephonyPort | None:
+    def node_with_room(self) -> TelephonyPort | None:
         best: TelephonyPort | None = None
         best_room = 0
         for name, node in self.nodes.items():
@@ -567,7 +467,7 @@ class DialingEngine:
         self.seats.pause(agent, reason, self.clock())
 
     async def log_out(self, agent: str) -> None:
-        if self.offers.of(agent) is not None:
+        if self.offers.attempt_of(agent) is not None:
             await self.pass_offer(agent, "déconnexion")
         seat = self.seats.get(agent)
         self.seats.log_out(agent, self.clock())

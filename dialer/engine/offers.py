@@ -8,8 +8,8 @@ abandon quiet period, an agent's callback) are offered to ready agents before th
 places automatic dials, and the automatic dials hold back while reserved calls wait for an
 agent. An optional countdown dials an offer by itself.
 
-This module keeps the bookkeeping (who has which offer since when, whom each agent passed);
-the engine does the claims and the dials.
+:class:`Offers` keeps the bookkeeping (who has which offer since when, whom each agent
+passed); :class:`ReservedCallDesk` claims, offers and dials through its engine.
 """
 
 from __future__ import annotations
@@ -17,8 +17,15 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
+from dialer.core.agent_states import AgentState
+from dialer.core.pacing import PacingDecision
 from dialer.engine.ports import DialQueue, PlannedDial
+from dialer.errors import ConflictError
+
+if TYPE_CHECKING:
+    from dialer.engine.engine import DialingEngine
 
 #: the people an agent passed last, not offered to them again at once
 PASSED_MEMORY = 20
@@ -78,3 +85,134 @@ class Offers:
         if offer is None or self.countdown is None:
             return None
         return max(0, int((offer.offered_at + self.countdown - now).total_seconds()))
+
+
+class ReservedCallDesk:
+    """The engine's offers: claims reserved calls for ready agents each tick, and carries
+    out the agents' « Appeler » and « Passer »."""
+
+    def __init__(self, engine: DialingEngine, countdown: timedelta | None = None) -> None:
+        self.engine = engine
+        self.book = Offers(countdown)
+
+    async def plan(self, now: datetime) -> PacingDecision:
+        """Reserved calls first: each due one is offered to a ready agent (in preview, the
+        pacer's ``offers`` say how many); automatic dials hold back for those still
+        waiting for an agent."""
+        engine = self.engine
+        plan = engine.pacer(engine, now)
+        if plan.closed:  # nobody is offered either: the call would ring outside the window
+            await self.withdraw_all("fenêtre d'appel fermée", now)
+            return plan
+        if plan.offers > 0:  # preview: the pacer's offers are what the agents see
+            await self.offer(plan.offers, now)
+            return plan
+        waiting = await engine.queue.reserved_due(now)
+        if waiting <= 0:
+            return plan
+        waiting -= await self.offer(min(waiting, engine.lines_free()), now)
+        if waiting <= 0:
+            return engine.pacer(engine, now)  # the offered agents are no longer ready
+        plan = engine.pacer(engine, now)
+        if plan.dials <= 0:
+            return plan
+        held = min(plan.dials, waiting)
+        engine.count("automatic_held_for_reserved", held)
+        return PacingDecision(
+            plan.dials - held,
+            f"{plan.reason}; {waiting} reserved call(s) wait for an agent: {held} held back",
+        )
+
+    async def offer(self, count: int, now: datetime) -> int:
+        """Offer the next person to up to ``count`` ready agents (ready the longest first)."""
+        engine = self.engine
+        ready = sorted(
+            (s for s in engine.seats.seats() if s.state is AgentState.READY and s.leg_id),
+            key=lambda s: (s.since, s.agent),
+        )
+        offered = 0
+        for seat in ready[: max(0, count)]:
+            queue = engine.queue
+            dial = await queue.claim(seat.agent, now, passed=self.book.passed_by(seat.agent, now))
+            if dial is None:
+                break
+            current = engine.seats.get(seat.agent)
+            if current.state is not AgentState.READY:  # it changed during the claim
+                await queue.pass_person(dial.attempt_id, "agent indisponible", now)
+                continue
+            engine.seats.reserve_agent(seat.agent, dial.attempt_id, now)
+            self.book.add(seat.agent, Offer(dial, queue, now))
+            engine.count("offered", 1)
+            offered += 1
+            await engine.screens.offered(
+                seat.agent, dial.attempt_id, self.book.seconds_left(seat.agent, now)
+            )
+        return offered
+
+    async def tend(self, now: datetime) -> None:
+        """Offers whose agent went away are given back; counted-down ones are dialled."""
+        engine = self.engine
+        for agent, offer in self.book.all().items():
+            seat = engine.seats.seats_by_agent().get(agent)
+            if (
+                seat is None
+                or seat.state is not AgentState.RESERVED
+                or seat.attempt_id != offer.dial.attempt_id
+            ):
+                self.book.pop(agent)
+                await offer.queue.pass_person(offer.dial.attempt_id, "agent parti", now)
+        for agent in self.book.counted_down(now):
+            await self.call(agent)
+
+    async def withdraw_all(self, reason: str, now: datetime) -> None:
+        """Give every offer back (its agent is ready again, their screen waits)."""
+        engine = self.engine
+        for agent, offer in self.book.all().items():
+            self.book.pop(agent)
+            seat = engine.seats.seats_by_agent().get(agent)
+            if seat is not None and seat.state is AgentState.RESERVED:
+                engine.seats.release(agent, now)
+            await offer.queue.pass_person(offer.dial.attempt_id, reason, now)
+            await engine.screens.withdrawn(agent, offer.dial.attempt_id)
+
+    def attempt_of(self, agent: str) -> str | None:
+        """The attempt offered to ``agent`` and not dialled yet, if any."""
+        offer = self.book.of(agent)
+        return offer.dial.attempt_id if offer is not None else None
+
+    async def call(self, agent: str) -> str:
+        """« Appeler »: dial the person offered to ``agent``, bridged to them on answer."""
+        engine = self.engine
+        offer = self.book.pop(agent)
+        if offer is None:
+            raise ConflictError("aucune personne ne vous est proposée")
+        now = engine.clock()
+        dial = offer.dial
+        node = engine.node_with_room()
+        if (
+            node is None
+            or dial.person_id in engine.calls.persons()
+            or not await engine.ledger.mark_dialing(dial.attempt_id, at=now, node=node.name)
+        ):
+            engine.seats.release(agent, now)
+            await offer.queue.pass_person(dial.attempt_id, "appel impossible", now)
+            await engine.screens.withdrawn(agent, dial.attempt_id)
+            raise ConflictError("l'appel n'a pas pu être lancé : la personne reste à appeler")
+        engine.count("offers_called", 1)
+        await engine.originate(dial, node, offer.queue, now, agent=agent)
+        return dial.attempt_id
+
+    async def pass_person(self, agent: str, reason: str) -> None:
+        """« Passer » (``reason``): the person goes back, due again later, for anyone."""
+        engine = self.engine
+        if not reason.strip():
+            raise ConflictError("indiquez pourquoi vous passez cette personne")
+        offer = self.book.pop(agent)
+        if offer is None:
+            raise ConflictError("aucune personne ne vous est proposée")
+        now = engine.clock()
+        engine.seats.release(agent, now)
+        self.book.passed(agent, offer.dial.person_id, now)
+        engine.count("offers_passed", 1)
+        await offer.queue.pass_person(offer.dial.attempt_id, reason.strip(), now)
+        await engine.screens.withdrawn(agent, offer.dial.attempt_id)
