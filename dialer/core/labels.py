@@ -129,10 +129,11 @@ PAUSE_REASONS: tuple[str, ...] = (
     "Problème technique",
     "Autre",
 )
-#: the reserved calls the supervisor's page lists when nobody took them in time
-RESERVED_KIND_LABELS: dict[AttemptKind, str] = {
+#: who places an attempt (the supervisor's page lists reserved calls nobody took in time)
+ATTEMPT_KIND_LABELS: dict[AttemptKind, str] = {
+    AttemptKind.AUTOMATIC: "Appel automatique",
     AttemptKind.CALLBACK: "Rappel programmé par un agent",
-    AttemptKind.PREVIEW: "Rappel après un appel abandonné",
+    AttemptKind.PREVIEW: "Appel avec agent réservé (rappel après abandon, aperçu)",
 }
 #: why an agent passes a person offered in preview (« Passer »)
 PASS_REASONS: tuple[str, ...] = (

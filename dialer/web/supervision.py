@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from dialer.campaigns.late_calls import late_reserved_calls
-from dialer.core.labels import AGENT_STATE_LABELS, RESERVED_KIND_LABELS
+from dialer.core.labels import AGENT_STATE_LABELS, ATTEMPT_KIND_LABELS
 from dialer.core.roles import Role
 from dialer.web.service import WebService, authenticated, web
 
@@ -47,7 +47,7 @@ async def supervision_page(request: Request) -> Response:
             "today": now.astimezone(service.zone).date(),
             "can_acknowledge": user.role is Role.SUPERVISOR,
             "late_calls": await late_reserved_calls(service.sessions, now),
-            "kind_labels": RESERVED_KIND_LABELS,
+            "kind_labels": ATTEMPT_KIND_LABELS,
         },
     )
 

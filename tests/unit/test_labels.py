@@ -6,7 +6,7 @@ import pytest
 
 from dialer.core import labels
 from dialer.core.agent_states import AgentState
-from dialer.core.attempts import CycleResult, Disposition
+from dialer.core.attempts import AttemptKind, CycleResult, Disposition
 from dialer.core.billing import IssueKind
 from dialer.core.campaigns import CampaignState
 from dialer.core.outcomes import CallOutcome
@@ -29,6 +29,7 @@ MAPS: dict[str, type[StrEnum]] = {
     "ISSUE_LABELS": IssueKind,
     "NEED_LABELS": Need,
     "PHONE_KIND_LABELS": PhoneKind,
+    "ATTEMPT_KIND_LABELS": AttemptKind,
 }
 
 
