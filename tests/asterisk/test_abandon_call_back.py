@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from dialer.cli.demo import DEMO_DIR, call_back_demo
 from dialer.core.attempts import AttemptKind
 from dialer.core.outcomes import CallOutcome
 from dialer.rig.asterisk import Rig
@@ -75,3 +76,18 @@ async def test_an_abandoned_person_is_called_back_by_a_reserved_agent(
     assert scene.statistics["abandoned"] == 1  # the call-back was not abandoned
     assert scene.statistics["offered"] == 1
     assert scene.statistics["offers_called"] == 1
+
+
+@pytest.mark.asyncio
+async def test_the_demo_shows_the_abandoned_person_called_back(
+    rig: Rig, world: SimulatedWorld, ami: AmiClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / DEMO_DIR).mkdir(parents=True)
+    said: list[str] = []
+    await call_back_demo(rig, said.append, world.softphones[0].account.username)
+    text = "\n".join(said)
+    assert "Scène « rappel après abandon »" in text
+    assert "abandonné" in text.lower()
+    assert f"agent réservé {world.softphones[0].account.username}" in text
+    assert "rappelée par un agent" in text
