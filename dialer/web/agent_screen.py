@@ -142,6 +142,8 @@ async def pause(request: Request) -> Response:
         raise ConflictError("vous êtes déjà en pause")
     if seat.state is AgentState.WRAP_UP:
         raise ConflictError("validez d'abord la fiche de l'appel")
+    if desk.offer_of(user.username) is not None:
+        raise ConflictError("appelez ou passez d'abord la personne proposée")
     if seat.state is not AgentState.READY:
         raise ConflictError("vous ne pouvez pas vous mettre en pause pendant un appel")
     text = f"{reason} : {detail}" if detail else reason

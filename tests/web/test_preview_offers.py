@@ -80,6 +80,9 @@ async def test_passing_needs_a_reason_from_the_list(
     headers = {"X-CSRF-Token": csrf}
     attempt_id = await offered(sessions, world, clock, "agent1")
     await desk.offer("agent1", attempt_id)
+    paused = await client.post("/api/agent/pause", json={"reason": "Pause"}, headers=headers)
+    assert paused.status_code == 409
+    assert paused.json()["erreur"] == "Appelez ou passez d'abord la personne proposée."
     for body in (
         {},
         {"reason": "Inventé"},
