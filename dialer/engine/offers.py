@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from dialer.core.agent_states import AgentState
+from dialer.core.attempts import CallState
 from dialer.core.pacing import PacingDecision
 from dialer.engine.ports import DialQueue, PlannedDial
 from dialer.errors import ConflictError
@@ -105,12 +106,13 @@ class ReservedCallDesk:
             await self.withdraw_all("fenêtre d'appel fermée", now)
             return plan
         if plan.offers > 0:  # preview: the pacer's offers are what the agents see
-            await self.offer(plan.offers, now)
+            await self.offer(min(plan.offers, self.free_agents()), now)
             return plan
         waiting = await engine.queue.reserved_due(now)
         if waiting <= 0:
             return plan
-        waiting -= await self.offer(min(waiting, engine.lines_free()), now)
+        free = min(waiting, engine.lines_free(), self.free_agents())
+        waiting -= await self.offer(free, now)
         if waiting <= 0:
             return engine.pacer(engine, now)  # the offered agents are no longer ready
         plan = engine.pacer(engine, now)
@@ -122,6 +124,20 @@ class ReservedCallDesk:
             plan.dials - held,
             f"{plan.reason}; {waiting} reserved call(s) wait for an agent: {held} held back",
         )
+
+    def free_agents(self) -> int:
+        """Ready agents not already counted on by a call in progress with no agent yet (an
+        automatic call ringing joins the agent ready the longest when it is answered:
+        offering that agent a person would leave it nobody, an abandon)."""
+        engine = self.engine
+        ready = sum(1 for s in engine.seats.seats() if s.state is AgentState.READY)
+        unassigned = sum(
+            1
+            for call in engine.calls.all()
+            if call.agent is None
+            and call.state in (CallState.DIALING, CallState.RINGING, CallState.ANSWERED)
+        )
+        return max(0, ready - unassigned)
 
     async def offer(self, count: int, now: datetime) -> int:
         """Offer the next person to up to ``count`` ready agents (ready the longest first)."""

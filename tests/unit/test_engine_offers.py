@@ -217,3 +217,18 @@ async def test_offers_are_given_back_when_the_calling_window_closes() -> None:
     assert queue.passed == {"held-100": "fenêtre d'appel fermée"}
     assert ("withdrawn", "agent-0", "held-100") in screens.told
     assert node.placed == []
+
+
+@pytest.mark.asyncio
+async def test_an_agent_an_automatic_call_is_ringing_for_is_not_offered_a_person() -> None:
+    engine, node, _, queue, clock, _ = await engine_with(
+        automatic=1, reserved=1, agents=1, pacer=progressive
+    )
+    held, queue.reserved = queue.reserved, []
+    await engine.tick()  # the automatic call rings for the one ready agent
+    assert [r.attempt_id for r in node.placed] == ["auto-0"]
+    queue.reserved = held  # a call-back becomes due meanwhile
+    await engine.tick()
+    assert engine.offer_of("agent-0") is None  # else the ringing call would find nobody
+    await engine.handle(CallAnswered("auto-0", clock.advance(2)), node)
+    assert node.joins == [("auto-0", "agent-0")]
