@@ -97,6 +97,7 @@ DEMO_RETRIES = RetryPolicy(
     answered_delay=timedelta(seconds=30),
     min_gap_between_attempts=timedelta(seconds=10),
     time_of_day_spread=timedelta(0),
+    callback_grace=timedelta(seconds=30),  # then a robot's callback goes to any robot
 )
 
 
