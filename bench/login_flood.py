@@ -45,7 +45,7 @@ from dialer.core.roles import Role
 from dialer.desk.accounts import create_account
 from dialer.desk.passwords import Passwords
 from dialer.engine.engine import DialingEngine
-from dialer.engine.ports import PlannedDial
+from dialer.engine.ports import NoScreens, PlannedDial
 from dialer.questionnaire_files import QuestionnaireCatalog
 from dialer.service import freeze_startup_objects, start_serving
 from dialer.storage.database import create_engine, create_session_factory, migrate_engine
@@ -93,26 +93,14 @@ class TimedNode(FakeNode):
         return await super().join(attempt_id, agent, leg_id)
 
 
-class EndedCalls:
+class EndedCalls(NoScreens):
     """The engine's screen notifier: notes when a call has ended (the agent wraps up)."""
 
     def __init__(self) -> None:
         self.call_ended = asyncio.Event()
 
-    async def reserved(self, agent: str, attempt_id: str) -> None:
-        pass
-
-    async def joined(self, agent: str, attempt_id: str) -> None:
-        pass
-
-    async def phone_lost(self, agent: str) -> None:
-        pass
-
     async def ended(self, agent: str, attempt_id: str) -> None:
         self.call_ended.set()
-
-    async def wrapped_up(self, agent: str, attempt_id: str) -> None:
-        pass
 
 
 def one_per_ready_agent(engine: DialingEngine, _now: datetime) -> PacingDecision:

@@ -64,6 +64,12 @@ class PopClock:
     async def wrapped_up(self, agent: str, attempt_id: str) -> None:
         return None
 
+    async def offered(self, agent: str, attempt_id: str, countdown_s: int | None) -> None:
+        return None
+
+    async def withdrawn(self, agent: str, attempt_id: str) -> None:
+        return None
+
     async def phone_lost(self, agent: str) -> None:
         return None
 

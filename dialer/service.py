@@ -115,6 +115,7 @@ async def running_service(
         ring_timeout_s=ring_timeout_s or settings.dialing.ring_timeout_s,
         screens=screens,
         tick_s=tick_s,
+        offer_countdown=timedelta(seconds=settings.dialing.preview_countdown_s),
     )
     control = CampaignControl(
         sessions, engine, caller_id=settings.dialing.caller_id, cycles=settings.cycles

@@ -133,6 +133,10 @@ class DialingSettings(BaseModel):
             raise ValueError("line breaks and control characters are not allowed")
         return value
 
+    #: seconds after which a person offered to an agent (preview, a reserved call-back) is
+    #: dialled by itself; 0: only when the agent clicks « Appeler »
+    preview_countdown_s: int = Field(default=0, ge=0, le=600)
+
 
 class WebSettings(BaseModel):
     """The web service (agents' screens, supervision, intervention teams' inboxes)."""
@@ -281,6 +285,10 @@ class CycleSettings(BaseModel):
     min_gap_min: float | None = Field(default=None, ge=0)
     time_of_day_spread_min: float | None = Field(default=None, ge=0)
     ring_allowance_min: float | None = Field(default=None, gt=0)
+    #: the call-back owed after an abandon is late (shown to the supervisor) after this
+    abandon_callback_within_min: float | None = Field(default=None, ge=0)
+    #: an agent's own callback waits for them this long after its hour, then goes to anyone
+    callback_grace_min: float | None = Field(default=None, ge=0)
     #: calling windows open all day every day (the rig and the demo, whatever the hour)
     all_day_windows: bool = False
     #: how often the service checks whether a cycle is due to close or open

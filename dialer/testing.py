@@ -237,14 +237,23 @@ class MemoryAttemptLog:
 
 
 class MemoryQueue:
-    def __init__(self, ledger: MemoryAttemptLog, dials: list[PlannedDial]) -> None:
+    def __init__(
+        self,
+        ledger: MemoryAttemptLog,
+        dials: list[PlannedDial],
+        reserved: Sequence[PlannedDial] = (),
+    ) -> None:
         self.ledger = ledger
         self.pending = list(dials)
         self.settled_outcomes: dict[str, CallOutcome] = {}
         self.results: dict[str, CycleResult | None] = {}
         self.taken: dict[str, PlannedDial] = {}
         self.given_back: list[str] = []
-        for dial in dials:
+        #: people whose next call needs an agent reserved first (see :meth:`claim`)
+        self.reserved: list[PlannedDial] = list(reserved)
+        self.claimed: dict[str, str] = {}
+        self.passed: dict[str, str] = {}
+        for dial in [*dials, *reserved]:
             ledger.plan(dial.attempt_id, dial.person_id, dial.number, dial.cycle_id)
 
     async def take(self, count: int, now: datetime) -> list[PlannedDial]:
@@ -270,3 +279,24 @@ class MemoryQueue:
 
     def waiting(self) -> int:
         return len(self.pending)
+
+    async def claim(
+        self, agent: str, now: datetime, *, passed: Sequence[int] = ()
+    ) -> PlannedDial | None:
+        """The first of :attr:`reserved` not passed by ``agent`` (claimed: taken out)."""
+        for dial in self.reserved:
+            if dial.person_id not in passed:
+                self.reserved.remove(dial)
+                self.taken[dial.attempt_id] = dial
+                self.claimed[dial.attempt_id] = agent
+                return dial
+        return None
+
+    async def pass_person(self, attempt_id: str, reason: str, now: datetime) -> None:
+        dial = self.taken.pop(attempt_id, None)
+        if dial is not None and self.ledger.entries[attempt_id].state is AttemptState.PLANNED:
+            self.passed[attempt_id] = reason
+            self.reserved.append(dial)
+
+    async def reserved_due(self, now: datetime) -> int:
+        return len(self.reserved)

@@ -348,6 +348,7 @@ class CampaignControl:
             )
             if self.current is not None and self.current.campaign_id == campaign.id:
                 self.current = replace(self.current, pacing=config)
+                self.current.queue.every_call_reserved = config.mode is PacingMode.PREVIEW
                 self.engine.pacer = self.current.pacer
             after = {
                 "mode": config.mode.value,

@@ -32,6 +32,7 @@ from dialer.storage.campaigns import CycleRepository
 from dialer.storage.database import SessionFactory
 from dialer.storage.ledger import AttemptLedger
 from dialer.storage.people import PersonRepository
+from dialer.storage.reserved_calls import ReservedCallClaims
 from dialer.storage.results import CycleResultRepository
 from dialer.storage.schedule import CycleMember, CycleSchedule, MemberStatus
 
@@ -47,8 +48,12 @@ class CycleDialQueue:
         cycle: Cycle,
         windows: CallingWindows,
         policy: RetryPolicy,
+        every_call_reserved: bool = False,
     ) -> None:
         self.cycle_id = cycle_id
+        #: a preview campaign: every person is offered to an agent before the dial
+        self.every_call_reserved = every_call_reserved
+        self.claims = ReservedCallClaims(sessions)
         self.cycle = cycle
         self.windows = windows
         self.policy = policy
@@ -62,11 +67,14 @@ class CycleDialQueue:
         #: planned attempts left by a previous controller are given back at the first take
         self._left_overs_given_back = False
 
-    async def take(self, count: int, now: datetime) -> list[PlannedDial]:
+    async def _give_back_left_overs(self, now: datetime) -> None:
         if not self._left_overs_given_back:
-            # attempts planned by a controller that died before dialling them
+            # attempts planned (or offered) by a controller that died before dialling them
             await self.schedule.give_back(self.cycle_id, now=now)
             self._left_overs_given_back = True
+
+    async def take(self, count: int, now: datetime) -> list[PlannedDial]:
+        await self._give_back_left_overs(now)
         if count <= 0 or now >= self.cycle.deadline:
             return []
         ids = [str(uuid.uuid4()) for _ in range(count)]
@@ -79,6 +87,42 @@ class CycleDialQueue:
 
     def waiting(self) -> int:
         return self._due
+
+    async def claim(
+        self, agent: str, now: datetime, *, passed: Sequence[int] = ()
+    ) -> PlannedDial | None:
+        """The next person to offer ``agent`` (an agent reserved first), claimed for them."""
+        await self._give_back_left_overs(now)
+        if now >= self.cycle.deadline:
+            return None
+        attempt = await self.claims.claim(
+            self.cycle_id,
+            agent,
+            now=now,
+            grace=self.policy.callback_grace,
+            every_kind=self.every_call_reserved,
+            attempt_id=str(uuid.uuid4()),
+            passed=passed,
+        )
+        if attempt is None:
+            return None
+        return PlannedDial(attempt.id, attempt.person_id, attempt.cycle_id, attempt.number)
+
+    async def pass_person(self, attempt_id: str, reason: str, now: datetime) -> None:
+        """The agent passed the person offered: due again after the minimum gap, for any
+        agent (the attempt is withdrawn, never dialled)."""
+        await self.claims.pass_person(
+            attempt_id,
+            reason=reason,
+            now=now,
+            due_again=now + self.policy.min_gap_between_attempts,
+        )
+
+    async def reserved_due(self, now: datetime) -> int:
+        """Reserved calls due and not claimed yet (in a preview campaign, everyone due)."""
+        if self.every_call_reserved:
+            return await self.schedule.due_count(self.cycle_id, now)
+        return await self.claims.due_count(self.cycle_id, now)
 
     async def settled(self, attempt_id: str, outcome: CallOutcome, at: datetime) -> None:
         member = await self.schedule.member_of_attempt(attempt_id)
@@ -129,6 +173,7 @@ class CycleDialQueue:
             if c.person_id == member.person_id
         ]
         callbacks = [ScheduledCallback(at=c.due_at, number=c.number) for c in pending]
+        owner = None
         decision = plan_next_attempt(
             now=max(now, cycle.deadline) if closed else now,
             cycle=cycle,
@@ -143,6 +188,7 @@ class CycleDialQueue:
             if decision.callback is not None:
                 for callback in pending:
                     if callback.due_at == decision.callback.at:
+                        owner = callback.agent
                         await self.callbacks.mark_done(callback.id)
             await self.schedule.set_status(
                 member.id,
@@ -150,6 +196,7 @@ class CycleDialQueue:
                 next_due_at=decision.at,
                 next_number=decision.number,
                 next_kind=decision.kind,
+                next_agent=owner,
             )
             return
         closure = close_person_cycle(

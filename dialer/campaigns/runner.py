@@ -85,19 +85,21 @@ async def campaign_dialing(
     if stored_cycle is None:
         raise ConflictError(f"campaign {campaign.name!r} has no open cycle")
     windows = windows_from_json(campaign.calling_windows)
+    pacing = pacing_of(campaign, max_abandon_rate=max_abandon_rate)
     queue = CycleDialQueue(
         sessions,
         cycle_id=stored_cycle.id,
         cycle=Cycle(stored_cycle.started_at, stored_cycle.deadline, stored_cycle.number),
         windows=windows,
         policy=policy_from_json(campaign.retry_policy),
+        every_call_reserved=pacing.mode is PacingMode.PREVIEW,
     )
     return CampaignDialing(
         campaign_id=campaign.id,
         cycle_id=stored_cycle.id,
         queue=queue,
         windows=windows,
-        pacing=pacing_of(campaign, max_abandon_rate=max_abandon_rate),
+        pacing=pacing,
         caller_id=campaign.caller_id,
         answering_machine_detection=campaign.answering_machine_detection,
     )

@@ -60,6 +60,8 @@ def with_cycle_settings(template: CampaignTemplate, cycles: CycleSettings) -> Ca
         "min_gap_between_attempts": cycles.min_gap_min,
         "time_of_day_spread": cycles.time_of_day_spread_min,
         "ring_allowance": cycles.ring_allowance_min,
+        "abandon_callback_within": cycles.abandon_callback_within_min,
+        "callback_grace": cycles.callback_grace_min,
     }
     changes: dict[str, Any] = {
         name: timedelta(minutes=value) for name, value in minutes.items() if value is not None

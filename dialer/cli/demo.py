@@ -15,6 +15,8 @@
    The live dashboard's address is printed: open it to watch the campaign move.
 4. Prints the campaign report (funnel, outcomes, handling time, billing reconciled with
    the ledger) and the alerts raised, and writes it as CSV, XLSX and PDF.
+5. Plays the call-back scene: a person who answered while every agent was busy hears the
+   information message, then is called back by an agent reserved for them.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import click
 from dialer.alerts.messages import need_label
 from dialer.campaigns.templates import template
 from dialer.cli.context import settings_of
+from dialer.core.attempts import AttemptKind
 from dialer.core.labels import CYCLE_RESULT_LABELS, OUTCOME_LABELS
 from dialer.core.windows import is_open
 from dialer.csv_output import csv_writer
@@ -41,6 +44,7 @@ from dialer.register.importer import import_register
 from dialer.reports.files import write_report_files
 from dialer.reports.service import ReportBuilder
 from dialer.rig.asterisk import Rig
+from dialer.rig.call_back_scene import play_call_back_scene
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
 from dialer.rig.demo_accounts import SUPERVISOR, TEAM_MEMBER, provision_demo_people
 from dialer.rig.robot_agents import RobotAgent
@@ -96,6 +100,7 @@ DEMO_CYCLES = CycleSettings(
     time_of_day_spread_min=0,
     ring_allowance_min=0.5,
     check_s=2,
+    callback_grace_min=0.5,  # then a robot's callback goes to any robot
 )
 
 
@@ -190,11 +195,37 @@ async def run_demo(
             say(f"{len(registered)} softphones d'agents enregistrés, vus par AMI.")
             await check_telephony(rig, ami, say)
         await campaign_demo(settings, say, rng, agents, minutes, ami=rig.ami_credentials())
+        await call_back_demo(rig, say, agents[0])
     finally:
         world.stop()
         if started_now:
             await rig.stop()
             say("Asterisk arrêté proprement.")
+
+
+async def call_back_demo(rig: Rig, say: Callable[[str], None], agent: str) -> None:
+    """The information message's promise: an abandoned person called back by a reserved
+    agent (see :mod:`dialer.rig.call_back_scene`), on a database of its own."""
+    say("Scène « rappel après abandon » : deux personnes décrochent, un seul agent libre…")
+    database = create_engine(f"sqlite+aiosqlite:///{DEMO_DIR / 'rappel.db'}")
+    await migrate_engine(database)
+    try:
+        scene = await play_call_back_scene(
+            create_session_factory(database),
+            ami=rig.ami_credentials(),
+            trunk=rig.settings.trunk.name,
+            agent=agent,
+            work_dir=DEMO_DIR,
+            call_back_within=timedelta(minutes=2),
+        )
+    finally:
+        await database.dispose()
+    for attempt in scene.attempts:
+        when = attempt.placed_at or attempt.planned_for
+        outcome = OUTCOME_LABELS[attempt.outcome] if attempt.outcome else "—"
+        reserved = f", agent réservé {attempt.agent}" if attempt.kind is AttemptKind.PREVIEW else ""
+        say(f"  {when:%H:%M:%S} {attempt.number} : {outcome}{reserved}")
+    say("  Le message d'information a été joué, puis la personne a été rappelée par un agent.")
 
 
 async def campaign_demo(

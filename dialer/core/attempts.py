@@ -93,7 +93,14 @@ class AttemptKind(StrEnum):
 
     AUTOMATIC = "automatic"  # placed by the dialer
     CALLBACK = "callback"  # an agent-scheduled callback, dialled by an agent in preview
-    PREVIEW = "preview"  # launched by an agent who saw the person first
+    #: launched by an agent reserved for it who saw the person first (preview campaigns,
+    #: the call-back after an abandon, any dial within the abandon quiet period)
+    PREVIEW = "preview"
+
+
+#: attempts placed only once an agent is reserved for them: the agent sees the person first,
+#: the call is bridged to that agent, so it can never be abandoned
+RESERVED_KINDS = frozenset({AttemptKind.CALLBACK, AttemptKind.PREVIEW})
 
 
 class AttemptState(StrEnum):

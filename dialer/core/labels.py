@@ -8,7 +8,7 @@ reasons) and capitalised where they stand alone on a screen (states, roles, choi
 from __future__ import annotations
 
 from dialer.core.agent_states import AgentState
-from dialer.core.attempts import CycleResult, Disposition
+from dialer.core.attempts import AttemptKind, CycleResult, Disposition
 from dialer.core.billing import IssueKind
 from dialer.core.campaigns import CampaignState
 from dialer.core.cycles import NeverReachedReason
@@ -170,6 +170,19 @@ PAUSE_REASONS: tuple[str, ...] = (
     "Formation",
     "Réunion",
     "Problème technique",
+    "Autre",
+)
+#: who places an attempt (the supervisor's page lists reserved calls nobody took in time)
+ATTEMPT_KIND_LABELS: dict[AttemptKind, str] = {
+    AttemptKind.AUTOMATIC: "Appel automatique",
+    AttemptKind.CALLBACK: "Rappel programmé par un agent",
+    AttemptKind.PREVIEW: "Appel avec agent réservé (rappel après abandon, aperçu)",
+}
+#: why an agent passes a person offered in preview (« Passer »)
+PASS_REASONS: tuple[str, ...] = (
+    "Personne déjà jointe par ailleurs",
+    "Informations à vérifier avant l'appel",
+    "Appel à confier à un collègue",
     "Autre",
 )
 #: the pause reason of an agent whose wrap-up was closed for them (``core.wrap_up``)

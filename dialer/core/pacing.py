@@ -80,11 +80,14 @@ from dialer.core.pacing_statistics import PacingSnapshot
 @dataclass(frozen=True, slots=True)
 class PacingDecision:
     """How many people to dial now, and one line saying why. In preview, ``offers`` is the
-    number of ready agents to offer their next person to (they launch the calls)."""
+    number of ready agents to offer their next person to (they launch the calls). ``closed``:
+    the calling window is closed or closes within the ring timeout: nobody may be dialled,
+    nor offered to an agent (an agent-reserved call neither)."""
 
     dials: int
     reason: str
     offers: int = 0
+    closed: bool = False
 
 
 def decide(snapshot: PacingSnapshot, config: PacingConfig) -> PacingDecision:
@@ -96,6 +99,7 @@ def decide(snapshot: PacingSnapshot, config: PacingConfig) -> PacingDecision:
             0,
             f"calling window closes at {snapshot.closes_at:%H:%M:%S}, within ring timeout "
             f"{_secs(snapshot.ring_timeout)} s + {_secs(config.close_margin)} s → dial 0",
+            closed=True,
         )
     if config.mode is PacingMode.PREVIEW:
         offers = min(ready, snapshot.lines_available)

@@ -15,12 +15,23 @@ next one; every attempt it plans:
   - ``min_gap_between_attempts`` (10 min) after the person's latest attempt that could have
     rung their phone (all but INVALID_NUMBER and wrong-number marks), in any cycle;
   - ``abandon_quiet_period`` (72 h) after any ABANDONED attempt in the whole history given:
-    the person answered and nobody spoke, so no automatic dial may surprise them again;
+    the person answered and nobody spoke, so no *automatic* dial may surprise them again.
+    An attempt the rules above would place within that period is planned instead as an
+    agent-reserved attempt (kind ``PREVIEW``: an agent is reserved and sees the record
+    first, the call is bridged to that agent and can never be abandoned);
   - *different time of day*: if it fits before the deadline, the attempt starts at a local
     clock time at least ``time_of_day_spread`` (2 h) away from the clock time of every
     NO_ANSWER or MACHINE attempt of the cycle (times when the person was not there). The
     earliest such instant is taken; when none fits, the earliest allowed instant is.
     After BUSY or a failure the person may well be there: the rule ignores those;
+
+* **after an abandon** (the cycle's latest attempt, an automatic one, was ABANDONED), the
+  person was told « un conseiller vous rappellera dans quelques minutes »: the next attempt
+  is an agent-reserved call-back (kind ``PREVIEW``) at once (the first instant ``>= now``
+  in a window), ahead of any delay; the engine serves reserved calls before automatic dials
+  and the supervisor sees one not taken within ``abandon_callback_within`` (15 min). An
+  abandoned automatic attempt does not use up one of the person's ``max_attempts`` (nobody
+  spoke to them); its call-back does;
 
 * a **callback** (scheduled by an agent, dialled by an agent in preview, so *guaranteed*)
   is kept at its hour, or moved to the next opening when its hour is outside a window or
@@ -77,6 +88,12 @@ class RetryPolicy:
     min_gap_between_attempts: timedelta = timedelta(minutes=10)
     time_of_day_spread: timedelta = timedelta(hours=2)
     ring_allowance: timedelta = timedelta(minutes=1)
+    #: the call-back after an abandon is due at once; one not taken by an agent this long
+    #: after it was due is shown to the supervisor (a promise late)
+    abandon_callback_within: timedelta = timedelta(minutes=15)
+    #: an agent's callback is offered only to that agent this long after its hour, then to
+    #: any agent of the campaign
+    callback_grace: timedelta = timedelta(minutes=15)
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -93,6 +110,8 @@ class RetryPolicy:
             self.abandon_quiet_period,
             self.min_gap_between_attempts,
             self.time_of_day_spread,
+            self.abandon_callback_within,
+            self.callback_grace,
         )
         if any(delay < timedelta(0) for delay in delays):
             raise ConfigurationError("retry policy: delays cannot be negative")
@@ -244,11 +263,14 @@ def plan_next_attempt(
     in_cycle = [attempt for attempt in past if cycle.contains(attempt.placed_at)]
     if disposition is not None:
         return Done(DoneReason.FINAL_OUTCOME_REACHED)
-    if len(in_cycle) >= policy.max_attempts:
+    owes_call_back = abandoned_automatic(in_cycle[-1]) if in_cycle else False
+    if attempts_used(in_cycle) >= policy.max_attempts and not owes_call_back:
         return Done(DoneReason.ATTEMPTS_EXHAUSTED)
     number = choose_number(numbers, past, in_cycle)
     quiet_until = _quiet_until(past, policy)
     earliest = max(now, cycle.started_at)
+    if owes_call_back and number is not None:
+        return _call_back_after_abandon(number, earliest, cycle, windows, policy)
     for callback in sorted(callbacks, key=lambda callback: to_utc(callback.at)):
         dial = _plan_callback(
             callback,
@@ -272,8 +294,6 @@ def plan_next_attempt(
     rang = [a for a in past if _may_have_rung(a)]
     if rang:
         earliest = max(earliest, to_utc(rang[-1].placed_at) + policy.min_gap_between_attempts)
-    if quiet_until is not None:
-        earliest = max(earliest, quiet_until)
     avoid = tuple(
         _time_of_day(a.placed_at, windows.timezone) for a in in_cycle if a.outcome in _NOBODY_THERE
     )
@@ -284,7 +304,33 @@ def plan_next_attempt(
         at = _first_fit(windows, earliest, cycle.deadline, ring=ring)
     if at is None:
         return Done(DoneReason.DEADLINE_REACHED)
+    if quiet_until is not None and at < quiet_until:
+        return Dial(at=at, number=number, kind=AttemptKind.PREVIEW)  # an agent is reserved
     return Dial(at=at, number=number, kind=AttemptKind.AUTOMATIC)
+
+
+def _call_back_after_abandon(
+    number: PhoneNumber,
+    earliest: datetime,
+    cycle: Cycle,
+    windows: CallingWindows,
+    policy: RetryPolicy,
+) -> PlanDecision:
+    at = _first_fit(windows, earliest, cycle.deadline, ring=policy.ring_allowance)
+    if at is None:
+        return Done(DoneReason.DEADLINE_REACHED)
+    return Dial(at=at, number=number, kind=AttemptKind.PREVIEW)
+
+
+def abandoned_automatic(attempt: AttemptRecord) -> bool:
+    """An automatic attempt whose person answered and found no agent (the dialer owes them
+    a call-back by a reserved agent)."""
+    return attempt.outcome is CallOutcome.ABANDONED and attempt.kind is AttemptKind.AUTOMATIC
+
+
+def attempts_used(in_cycle: Sequence[AttemptRecord]) -> int:
+    """The attempts that count against ``max_attempts``: all but abandoned automatic ones."""
+    return sum(1 for attempt in in_cycle if not abandoned_automatic(attempt))
 
 
 def _may_have_rung(attempt: AttemptRecord) -> bool:

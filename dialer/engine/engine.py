@@ -44,6 +44,7 @@ from dialer.core.windows import PARIS
 from dialer.core.wrap_up import WRAP_UP_LIMIT, forgotten_wrap_ups
 from dialer.engine.activity import Activity
 from dialer.engine.live_calls import LiveCall, LiveCalls
+from dialer.engine.offers import ReservedCallDesk
 from dialer.engine.ports import (
     AttemptLog,
     DialQueue,
@@ -115,6 +116,17 @@ class IdleQueue:
     def waiting(self) -> int:
         return 0
 
+    async def claim(
+        self, agent: str, now: datetime, *, passed: Sequence[int] = ()
+    ) -> PlannedDial | None:
+        return None
+
+    async def pass_person(self, attempt_id: str, reason: str, now: datetime) -> None:
+        return None
+
+    async def reserved_due(self, now: datetime) -> int:
+        return 0
+
 
 class DialingEngine:
     def __init__(
@@ -133,6 +145,7 @@ class DialingEngine:
         zone: tzinfo = PARIS,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         wrap_up_limit: timedelta = WRAP_UP_LIMIT,
+        offer_countdown: timedelta | None = None,
     ) -> None:
         if ring_timeout_s < 15:
             raise DialerError(f"ring_timeout_s={ring_timeout_s}: never under 15 s")
@@ -150,6 +163,8 @@ class DialingEngine:
         self._sleep = sleep
         self.wrap_up_limit = wrap_up_limit
         self.seats = SeatBoard()
+        #: people offered to an agent reserved for them, not dialled yet
+        self.offers = ReservedCallDesk(self, offer_countdown)
         self.calls = LiveCalls()
         self.finished: list[CallTiming] = []
         self.activity = Activity(zone)
@@ -170,6 +185,10 @@ class DialingEngine:
             "dial_refused": 0,
             "legs_adopted": 0,
             "wrap_ups_expired": 0,
+            "offered": 0,
+            "offers_called": 0,
+            "offers_passed": 0,
+            "automatic_held_for_reserved": 0,
         }
         self._agent_endpoints: dict[str, str] = {}
         self._pending_wraps: dict[str, LiveCall] = {}
@@ -319,11 +338,13 @@ class DialingEngine:
 
     async def _tick(self) -> PacingDecision:
         now = self.clock()
-        plan = (
-            self.pacer(self, now) if self.dialing_enabled else PacingDecision(0, "dialing paused")
-        )
+        if not self.dialing_enabled:
+            self.last_plan = PacingDecision(0, "dialing paused")
+            return self.last_plan
+        await self.offers.tend(now)
+        plan = await self.offers.plan(now)
         self.last_plan = plan
-        if plan.dials <= 0 or self._node_with_room() is None:
+        if plan.dials <= 0 or self.node_with_room() is None:
             return plan  # nowhere to dial: take nobody
         queue = self.queue
         taken = await queue.take(plan.dials, now)
@@ -332,13 +353,13 @@ class DialingEngine:
             for dial in taken:
                 if dial.person_id in self.calls.persons():
                     continue  # never two calls to one person (the queue should not offer it)
-                node = self._node_with_room()
+                node = self.node_with_room()
                 if node is None:
                     break
                 if not await self.ledger.mark_dialing(dial.attempt_id, at=now, node=node.name):
                     continue  # already dialled by someone else: never place it twice
                 dialling.add(dial.attempt_id)
-                await self._dial(dial, node, queue, now)
+                await self.originate(dial, node, queue, now)
         finally:
             # taken but not dialled (the loop stopped early, a write failed): the people
             # go back to the queue now, not at the next restart (only attempts still
@@ -351,11 +372,37 @@ class DialingEngine:
                     log.warning("giving back %d undialled attempts failed: %s", len(unplaced), exc)
         return plan
 
-    async def _dial(
-        self, dial: PlannedDial, node: TelephonyPort, queue: DialQueue, now: datetime
+    # ---- offers: an agent reserved before the dial (see offers.py) ----------------------
+    def offer_of(self, agent: str) -> str | None:
+        """The attempt offered to ``agent`` and not dialled yet, if any."""
+        return self.offers.attempt_of(agent)
+
+    async def call_offer(self, agent: str) -> str:
+        """« Appeler »: dial the person offered to ``agent``, bridged to them on answer."""
+        return await self.offers.call(agent)
+
+    async def pass_offer(self, agent: str, reason: str) -> None:
+        """« Passer » (``reason``): the person goes back, due again later, for anyone."""
+        await self.offers.pass_person(agent, reason)
+
+    def count(self, counter: str, n: int = 1) -> None:
+        """Add ``n`` to one of the :meth:`statistics` counters."""
+        self._counters[counter] += n
+
+    async def originate(
+        self,
+        dial: PlannedDial,
+        node: TelephonyPort,
+        queue: DialQueue,
+        now: datetime,
+        *,
+        agent: str | None = None,
     ) -> None:
-        """Originate an attempt already marked dialing (a refusal closes it as failed)."""
-        call = LiveCall(dial.attempt_id, dial.person_id, dial.cycle_id, dial.number, node.name, now)
+        """Originate an attempt already marked dialing (a refusal closes it as failed).
+        ``agent``: the agent reserved for it before the dial (it is bridged to them)."""
+        call = LiveCall(
+            dial.attempt_id, dial.person_id, dial.cycle_id, dial.number, node.name, now, agent=agent
+        )
         self.calls.add(call)
         self._queue_of[dial.attempt_id] = queue
         try:
@@ -371,12 +418,14 @@ class DialingEngine:
         except TelephonyError as exc:
             self._counters["dial_refused"] += 1
             self.calls.pop(dial.attempt_id)
+            if agent is not None:
+                self.seats.release(agent, now)
             await self._close(call, CallOutcome.FAILED, now, None, None, failed=True)
             log.warning("dial %s refused: %s", dial.attempt_id, exc)
             return
         self._counters["dialled"] += 1
 
-    def _node_with_room(self) -> TelephonyPort | None:
+    def node_with_room(self) -> TelephonyPort | None:
         best: TelephonyPort | None = None
         best_room = 0
         for name, node in self.nodes.items():
@@ -418,6 +467,8 @@ class DialingEngine:
         self.seats.pause(agent, reason, self.clock())
 
     async def log_out(self, agent: str) -> None:
+        if self.offers.attempt_of(agent) is not None:
+            await self.pass_offer(agent, "déconnexion")
         seat = self.seats.get(agent)
         self.seats.log_out(agent, self.clock())
         if seat.leg_id is not None:
@@ -637,7 +688,12 @@ class DialingEngine:
         call.answered_at = at
         self._counters["answered"] += 1
         self.activity.time_to_answer.append((at - call.dialed_at).total_seconds())
-        seat = self.seats.reserve_for(attempt_id, self.clock())
+        if call.agent is not None:  # reserved before the dial: bridged to that agent only
+            seat = self.seats.seats_by_agent().get(call.agent)
+            if seat is None or seat.attempt_id != attempt_id:
+                seat = None
+        else:
+            seat = self.seats.reserve_for(attempt_id, self.clock())
         if seat is not None and seat.leg_id is not None:
             call.agent = seat.agent
             await self.screens.reserved(seat.agent, attempt_id)  # prepares, returns at once

@@ -55,7 +55,7 @@ def window_pacer(config: PacingConfig, windows: CallingWindows) -> Pacer:
     def pace(engine: DialingEngine, now: datetime) -> PacingDecision:
         closes_at = window_end(windows, now)
         if closes_at is None:
-            return PacingDecision(0, "calling window closed → dial 0")
+            return PacingDecision(0, "calling window closed → dial 0", closed=True)
         return decide(snapshot(engine, now, closes_at), config)
 
     return pace

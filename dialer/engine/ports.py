@@ -67,6 +67,18 @@ class DialQueue(Protocol):
     def waiting(self) -> int:
         """How many people are due now (for the forecast and the dashboard)."""
 
+    async def claim(
+        self, agent: str, now: datetime, *, passed: Sequence[int] = ()
+    ) -> PlannedDial | None:
+        """The next person to offer ``agent``, their attempt written planned with that agent
+        (atomically: never claimed twice), or None. ``passed``: people not to offer them."""
+
+    async def pass_person(self, attempt_id: str, reason: str, now: datetime) -> None:
+        """The agent passed the person offered (withdrawn, due again later for anyone)."""
+
+    async def reserved_due(self, now: datetime) -> int:
+        """How many people due now wait for an agent reserved first."""
+
 
 class AttemptLog(Protocol):
     """Where the engine writes each attempt's progress down (the attempt ledger behind it:
@@ -125,6 +137,13 @@ class ScreenNotifier(Protocol):
         """The agent's phone leg is gone (phone dead, network lost): the seat left the
         pool; the screen says so (the agent reconnects the phone to take calls again)."""
 
+    async def offered(self, agent: str, attempt_id: str, countdown_s: int | None) -> None:
+        """The agent is reserved for ``attempt_id``, not dialled yet: show the person with
+        « Appeler » and « Passer » (and the countdown after which it dials by itself)."""
+
+    async def withdrawn(self, agent: str, attempt_id: str) -> None:
+        """The offer of ``attempt_id`` is gone (passed, or given back): the screen waits."""
+
 
 class NoScreens:
     """No screens attached (CLI runs, tests)."""
@@ -142,4 +161,10 @@ class NoScreens:
         return None
 
     async def phone_lost(self, agent: str) -> None:
+        return None
+
+    async def offered(self, agent: str, attempt_id: str, countdown_s: int | None) -> None:
+        return None
+
+    async def withdrawn(self, agent: str, attempt_id: str) -> None:
         return None

@@ -43,6 +43,21 @@ class AutoWrapUpDesk:
     async def phone_lost(self, agent: str) -> None:
         self.phones_lost.append(agent)
 
+    async def offered(self, agent: str, attempt_id: str, countdown_s: int | None) -> None:
+        """A robot agent calls the person offered at once (« Appeler »)."""
+        if self.engine is not None:
+            task = asyncio.create_task(self._call(agent))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def withdrawn(self, agent: str, attempt_id: str) -> None:
+        return None
+
+    async def _call(self, agent: str) -> None:
+        if self.engine is not None:
+            with contextlib.suppress(DialerError):
+                await self.engine.call_offer(agent)
+
     async def _wrap_up(self, agent: str) -> None:
         await asyncio.sleep(self.wrap_up_s)
         if self.engine is not None:

@@ -135,6 +135,9 @@ class RobotAgent:
             screen.changed.clear()
             if not screen.calls.empty():
                 return screen.calls.get_nowait()
+            if not screen.offers.empty():
+                await self._call_offered(screen.offers.get_nowait())
+                continue
             if screen.failure is not None:
                 raise screen.failure
             if stop.is_set():
@@ -157,6 +160,20 @@ class RobotAgent:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+
+    async def _call_offered(self, attempt_id: str) -> None:
+        """A person offered (preview, a reserved call-back): read the record, « Appeler »
+        (the call pops when they answer; an offer withdrawn meanwhile is a 409)."""
+        await self._pause(self.answer_delay_s)
+        try:
+            result = await self._screen.post("/api/agent/appeler")
+        except RobotAgentError as exc:
+            if exc.status != 409:
+                raise
+            log.info("%s: offer %s gone before the call: %s", self.username, attempt_id, exc)
+            return
+        if isinstance(result.get("state"), dict):
+            self._screen.state = result["state"]
 
     async def _finish_reopened_sheet(self) -> None:
         """A controller restarted during this agent's wrap-up reopens the sheet when the

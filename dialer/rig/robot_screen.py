@@ -75,6 +75,8 @@ class AgentScreen:
         self._http: httpx.AsyncClient | None = None
         self.state: dict[str, Any] = {}
         self.calls: asyncio.Queue[tuple[dict[str, Any], float]] = asyncio.Queue()
+        #: the attempts offered to the agent (preview, a reserved call-back), to call
+        self.offers: asyncio.Queue[str] = asyncio.Queue()
         self.ended: set[str] = set()
         self.changed = asyncio.Event()
         self.failure: RobotAgentError | None = None
@@ -173,6 +175,8 @@ class AgentScreen:
                 kind = message.get("type")
                 if kind == "call":
                     self.calls.put_nowait((message, _ms()))
+                elif kind == "offer":
+                    self.offers.put_nowait(str(message.get("attempt_id")))
                 elif kind == "ended":
                     self.ended.add(str(message.get("attempt_id")))
                 elif kind == "call_failed":

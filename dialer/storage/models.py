@@ -228,6 +228,9 @@ class Attempt(Base):
     #: (None: it gave none; migration 0002)
     wrap_up_done_at: Mapped[datetime | None]
     disposition: Mapped[CycleResult | None] = mapped_column(stored_enum(CycleResult, 20))
+    #: the agent passed the person offered in preview, for this reason (never dialled;
+    #: migration 0015)
+    skip_reason: Mapped[str | None] = mapped_column(String(200))
 
     def __repr__(self) -> str:
         return f"Attempt(id={self.id!r}, state={self.state.value})"

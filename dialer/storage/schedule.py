@@ -67,6 +67,8 @@ class CycleMember(Base):
     next_number: Mapped[str | None] = mapped_column(String(20))
     next_kind: Mapped[AttemptKind] = mapped_column(stored_enum(AttemptKind))
     attempt_id: Mapped[str | None] = mapped_column(String(36))  # the attempt in flight
+    #: the agent the next call belongs to (their callback), offered to them first
+    next_agent: Mapped[str | None] = mapped_column(String(100))
 
     def __repr__(self) -> str:
         return f"CycleMember(cycle_id={self.cycle_id}, person_id={self.person_id})"
@@ -111,6 +113,8 @@ class CycleSchedule:
                     .where(CycleMember.cycle_id == cycle_id)
                     .where(CycleMember.status == MemberStatus.WAITING)
                     .where(CycleMember.next_due_at <= now)
+                    # a reserved call is claimed by an agent first (reserved_calls.py)
+                    .where(CycleMember.next_kind == AttemptKind.AUTOMATIC)
                     .order_by(CycleMember.next_due_at, CycleMember.id)
                     .limit(min(count, len(planned_ids)))
                     .with_for_update(skip_locked=True)
@@ -179,6 +183,7 @@ class CycleSchedule:
         next_due_at: datetime | None = None,
         next_number: str | None = None,
         next_kind: AttemptKind = AttemptKind.AUTOMATIC,
+        next_agent: str | None = None,
         keep_attempt: bool = False,
     ) -> None:
         values: dict[str, object] = {
@@ -186,6 +191,7 @@ class CycleSchedule:
             "next_due_at": next_due_at,
             "next_number": next_number,
             "next_kind": next_kind,
+            "next_agent": next_agent,
         }
         if not keep_attempt:
             values["attempt_id"] = None

@@ -1,7 +1,11 @@
 """Recorded prompts: French text in ``ivr_scripts/prompts/``, audio made offline.
 
 The information message (played when a person answered and no agent was free in time)
-names the service, says that we will call back and gives a number to call. Its audio is
+names the service, says that an agent will call back within minutes (an agent-reserved
+call, see :mod:`dialer.core.planning`) and gives a number to call. Lines that name
+``{numero_rappel}`` are said only when a call-back number is set; lines starting with
+:data:`WITHOUT_NUMBER` only when none is (then the person is told to call back the number
+shown on their phone). Its audio is
 synthesised with espeak-ng and converted by sox to what Asterisk plays natively (WAV,
 8 kHz, mono, 16 bit), unless the city supplies a recording (``dialer asterisk prompts
 --recording FILE``). The dialplan plays it as ``dialer/information``: the file
@@ -21,7 +25,8 @@ from dialer.settings import DialingSettings
 
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "ivr_scripts" / "prompts"
 INFORMATION = "information"
-NO_NUMBER = "le numéro qui s'affiche sur votre téléphone"
+#: marks a line of the message said only when no call-back number is set
+WITHOUT_NUMBER = "[sans numéro]"
 
 
 def information_prompt(sounds: Path) -> Path:
@@ -30,16 +35,23 @@ def information_prompt(sounds: Path) -> Path:
 
 
 def information_text(dialing: DialingSettings, prompts_dir: Path = PROMPTS_DIR) -> str:
-    """The information message with the service and the call-back number filled in."""
+    """The information message with the service and the call-back number filled in (the
+    lines about the number depend on whether one is set, see the module)."""
     path = prompts_dir / f"{INFORMATION}_fr.txt"
     try:
         template = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigurationError(f"{path}: cannot read the information message ({exc})") from exc
+    number = dialing.callback_number.strip()
+    lines = []
+    for line in template.splitlines():
+        if line.startswith(WITHOUT_NUMBER):
+            if not number:
+                lines.append(line.removeprefix(WITHOUT_NUMBER).strip())
+        elif "{numero_rappel}" not in line or number:
+            lines.append(line)
     try:
-        return template.format(
-            service=dialing.service_name, numero_rappel=dialing.callback_number or NO_NUMBER
-        ).strip()
+        return "\n".join(lines).format(service=dialing.service_name, numero_rappel=number).strip()
     except (KeyError, IndexError, ValueError) as exc:
         raise ConfigurationError(
             f"{path}: unknown placeholder {exc}; use {{service}} and {{numero_rappel}}"

@@ -16,7 +16,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import Disposition
-from dialer.core.labels import DISPOSITION_LABELS, PAUSE_REASONS
+from dialer.core.labels import DISPOSITION_LABELS, PASS_REASONS, PAUSE_REASONS
 from dialer.core.permissions import Action
 from dialer.desk.port import AgentDesk, seat_of
 from dialer.engine.engine import WrapUp
@@ -25,7 +25,7 @@ from dialer.web.access import GuardedRoute, GuardedSocket, socket_allowed
 from dialer.web.api_models import read_json
 from dialer.web.auth import User, same_origin, session_token
 from dialer.web.read_log import record_read
-from dialer.web.service import authenticated, for_script, web
+from dialer.web.service import WebService, authenticated, for_script, web
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,7 @@ async def agent_page(request: Request) -> Response:
             "user": user,
             "state": service.screens.state(user.username),
             "pause_reasons": PAUSE_REASONS,
+            "pass_reasons": PASS_REASONS,
             "dispositions": [(d.value, label) for d, label in DISPOSITION_LABELS.items()],
             "telephony": service.desk is not None,
         },
@@ -150,6 +151,8 @@ async def pause(request: Request) -> Response:
         raise ConflictError("vous êtes déjà en pause")
     if seat.state is AgentState.WRAP_UP:
         raise ConflictError("validez d'abord la fiche de l'appel")
+    if desk.offer_of(user.username) is not None:
+        raise ConflictError("appelez ou passez d'abord la personne proposée")
     if seat.state is not AgentState.READY:
         raise ConflictError("vous ne pouvez pas vous mettre en pause pendant un appel")
     text = f"{reason} : {detail}" if detail else reason
@@ -160,6 +163,36 @@ async def pause(request: Request) -> Response:
 async def hang_up(request: Request) -> Response:
     user = await for_script(request)
     await _desk(request).hang_up_call(user.username)
+    return JSONResponse(_state(request, user.username))
+
+
+# ---- the person offered (preview, reserved call-backs) ------------------------------------
+async def call_offered(request: Request) -> Response:
+    """« Appeler »: dial the person offered; the call is bridged to this agent."""
+    user = await for_script(request)
+    desk = _desk(request)
+    if desk.offer_of(user.username) is None:
+        raise ConflictError("aucune personne ne vous est proposée")
+    attempt_id = await desk.call_offer(user.username)
+    return JSONResponse({"attempt_id": attempt_id, "state": _state(request, user.username)})
+
+
+async def pass_offered(request: Request) -> Response:
+    """« Passer », with a reason from the list (and a detail for « Autre »)."""
+    user = await for_script(request)
+    desk = _desk(request)
+    body = await _json(request)
+    reason = str(body.get("reason") or "").strip()
+    detail = str(body.get("detail") or "").strip()[:150]
+    if reason not in PASS_REASONS:
+        raise InputError("choisissez pourquoi vous passez cette personne dans la liste")
+    if reason == "Autre" and not detail:
+        raise InputError("précisez pourquoi vous passez cette personne")
+    attempt_id = desk.offer_of(user.username)
+    if attempt_id is None:
+        raise ConflictError("aucune personne ne vous est proposée")
+    await desk.pass_offer(user.username, f"{reason} : {detail}" if detail else reason)
+    web(request).screens.forget(user.username, attempt_id)
     return JSONResponse(_state(request, user.username))
 
 
@@ -313,6 +346,7 @@ async def screen_socket(websocket: WebSocket) -> None:
                     "resumed": True,
                 },
             )
+        await _push_offer(service, user.username)
         await _read(websocket, user)
     except WebSocketDisconnect:
         pass
@@ -321,6 +355,15 @@ async def screen_socket(websocket: WebSocket) -> None:
         writer.cancel()
         with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
             await writer
+
+
+async def _push_offer(service: WebService, agent: str) -> None:
+    """A screen (re)opened while a person is offered to the agent shows that person."""
+    desk = service.desk
+    attempt_id = desk.offer_of(agent) if desk is not None else None
+    if attempt_id is not None:
+        view = await service.screens.views.view(attempt_id, agent=agent)
+        service.screens.push(agent, service.screens.offer_message(agent, attempt_id, view, None))
 
 
 async def _read(websocket: WebSocket, user: User) -> None:
@@ -352,6 +395,8 @@ ROUTES = [
     GuardedRoute("/api/agent/disponible", go_ready, rule=Action.AGENT_DESK, methods=["POST"]),
     GuardedRoute("/api/agent/pause", pause, rule=Action.AGENT_DESK, methods=["POST"]),
     GuardedRoute("/api/agent/raccrocher", hang_up, rule=Action.AGENT_DESK, methods=["POST"]),
+    GuardedRoute("/api/agent/appeler", call_offered, rule=Action.AGENT_DESK, methods=["POST"]),
+    GuardedRoute("/api/agent/passer", pass_offered, rule=Action.AGENT_DESK, methods=["POST"]),
     GuardedRoute("/api/appels/{attempt_id}", call_view, rule=Action.AGENT_DESK, methods=["GET"]),
     GuardedRoute(
         "/api/appels/{attempt_id}/reponses", save_answer, rule=Action.AGENT_DESK, methods=["POST"]

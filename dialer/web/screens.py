@@ -84,7 +84,14 @@ class AgentScreens:
         self._prepared: dict[str, _Prepared] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._prepare_ms: deque[float] = deque(maxlen=SAMPLES)
-        self._counters = {"reserved": 0, "joined": 0, "ended": 0, "pushed": 0, "dropped": 0}
+        self._counters = {
+            "reserved": 0,
+            "offered": 0,
+            "joined": 0,
+            "ended": 0,
+            "pushed": 0,
+            "dropped": 0,
+        }
         self._failures = 0
 
     def attach(self, desk: AgentDesk | None) -> None:
@@ -112,6 +119,37 @@ class AgentScreens:
 
     async def phone_lost(self, agent: str) -> None:
         self.push(agent, {"type": "state", "state": self.state(agent)})
+
+    async def offered(self, agent: str, attempt_id: str, countdown_s: int | None) -> None:
+        """The person offered to the agent (preview): their record, « Appeler », « Passer »."""
+        self._counters["offered"] += 1
+        self._spawn(self._send_offer(agent, attempt_id, countdown_s))
+
+    async def withdrawn(self, agent: str, attempt_id: str) -> None:
+        self.forget(agent, attempt_id)
+        self.push(
+            agent, {"type": "withdrawn", "attempt_id": attempt_id, "state": self.state(agent)}
+        )
+
+    async def _send_offer(self, agent: str, attempt_id: str, countdown_s: int | None) -> None:
+        prepared = self._prepare(agent, attempt_id)
+        try:
+            view = await asyncio.shield(prepared.task)
+        except (DialerError, asyncio.CancelledError):
+            self.push(agent, {"type": "call_failed", "attempt_id": attempt_id})
+            return
+        self.push(agent, self.offer_message(agent, attempt_id, view, countdown_s))
+
+    def offer_message(
+        self, agent: str, attempt_id: str, view: dict[str, Any], countdown_s: int | None
+    ) -> dict[str, Any]:
+        return {
+            "type": "offer",
+            "attempt_id": attempt_id,
+            "view": view,
+            "countdown_s": countdown_s,
+            "state": self.state(agent),
+        }
 
     async def wrapped_up(self, agent: str, attempt_id: str) -> None:
         """The engine ended the wrap-up itself (the sheet was submitted during the call)."""

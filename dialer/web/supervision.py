@@ -8,7 +8,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from dialer.core.labels import AGENT_STATE_LABELS
+from dialer.campaigns.late_calls import late_reserved_calls
+from dialer.core.labels import AGENT_STATE_LABELS, ATTEMPT_KIND_LABELS
 from dialer.core.permissions import Action, allowed
 from dialer.web.access import GuardedRoute
 from dialer.web.inbox import alert_ids, never_reached_tables
@@ -54,6 +55,8 @@ async def supervision_page(request: Request) -> Response:
             "today": now.astimezone(service.zone).date(),
             "can_acknowledge": allowed(user.role, Action.ALERT_ACKNOWLEDGE),
             "never_reached": await never_reached_tables(service, None),
+            "late_calls": await late_reserved_calls(service.sessions, now),
+            "kind_labels": ATTEMPT_KIND_LABELS,
         },
     )
 

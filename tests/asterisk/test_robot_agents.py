@@ -64,6 +64,9 @@ FAST_RETRIES = RetryPolicy(
     failure_delay=timedelta(seconds=2),
     min_gap_between_attempts=timedelta(seconds=1),
     time_of_day_spread=timedelta(0),
+    # a robot's callback is theirs for 5 s after its hour, then any robot's (its owner may
+    # be on a minute-long call)
+    callback_grace=timedelta(seconds=5),
 )
 FIRST_NAMES = ["Hélène", "Jean", "Françoise", "Marcel", "Odette", "René", "Gisèle", "André"]
 LAST_NAMES = ["Lefèvre", "Martin", "Bernard", "Dubois", "Moreau", "Laurent", "Girard", "Roux"]

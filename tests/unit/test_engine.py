@@ -108,6 +108,12 @@ class NotedScreens:
     async def joined(self, agent: str, attempt_id: str) -> None:
         self.told.append(("joined", agent, attempt_id))
 
+    async def offered(self, agent: str, attempt_id: str, countdown_s: int | None) -> None:
+        self.told.append(("offered", agent, attempt_id))
+
+    async def withdrawn(self, agent: str, attempt_id: str) -> None:
+        self.told.append(("withdrawn", agent, attempt_id))
+
     async def phone_lost(self, agent: str) -> None:
         self.told.append(("phone_lost", agent, ""))
 

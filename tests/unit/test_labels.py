@@ -6,7 +6,7 @@ import pytest
 
 from dialer.core import labels
 from dialer.core.agent_states import AgentState
-from dialer.core.attempts import CycleResult, Disposition
+from dialer.core.attempts import AttemptKind, CycleResult, Disposition
 from dialer.core.billing import IssueKind
 from dialer.core.campaigns import CampaignState
 from dialer.core.cycles import NeverReachedReason
@@ -36,6 +36,7 @@ MAPS: dict[str, type[StrEnum]] = {
     "NEED_LABELS": Need,
     "PHONE_KIND_LABELS": PhoneKind,
     "DATA_KIND_LABELS": DataKind,
+    "ATTEMPT_KIND_LABELS": AttemptKind,
 }
 
 

@@ -114,7 +114,9 @@ def test_no_dial_when_a_call_could_still_ring_at_the_window_end(config: PacingCo
     # ring timeout 30 s + margin 5 s: the last dial is at 16:59:25
     decision = decide(snap(ready(4), now=CLOSES - timedelta(seconds=34)), config)
     assert decision == PacingDecision(
-        0, "calling window closes at 17:00:00, within ring timeout 30 s + 5 s → dial 0"
+        0,
+        "calling window closes at 17:00:00, within ring timeout 30 s + 5 s → dial 0",
+        closed=True,  # nobody is offered to an agent either
     )
     assert decide(snap(ready(4), now=CLOSES - timedelta(seconds=35)), PROGRESSIVE).dials == 4
 

@@ -22,6 +22,8 @@ from dialer.core.planning import (
     PlanDecision,
     RetryPolicy,
     ScheduledCallback,
+    abandoned_automatic,
+    attempts_used,
     close_person_cycle,
     eligible_for_new_cycle,
     first_cycle,
@@ -43,6 +45,7 @@ A, B, C = "+33140000001", "+33612345678", "+33698765432"
 POLICY = RetryPolicy()
 WINDOWS = CallingWindows()
 AUTO, CALLBACK = AttemptKind.AUTOMATIC, AttemptKind.CALLBACK
+RESERVED = AttemptKind.PREVIEW
 
 
 def paris(
@@ -300,18 +303,45 @@ def test_busy_is_retried_soon_whatever_the_time_of_day() -> None:
 # --- abandoned calls and callbacks --------------------------------------------------------
 
 
-def test_no_automatic_dial_within_72_hours_of_an_abandoned_call() -> None:
+def test_an_abandoned_person_is_called_back_at_once_by_a_reserved_agent() -> None:
     history = [attempt(mon(9), CallOutcome.ABANDONED)]
-    assert plan(mon(9, 1), history) == Done(DoneReason.DEADLINE_REACHED)
+    assert plan(mon(9, 1), history) == Dial(at=mon(9, 1), number=A, kind=RESERVED)
 
 
-def test_an_abandoned_call_of_the_previous_cycle_still_holds_automatic_dials() -> None:
+def test_the_call_back_after_an_abandon_waits_for_the_next_opening() -> None:
+    history = [attempt(mon(18, 59), CallOutcome.ABANDONED)]
+    assert plan(mon(19), history) == Dial(at=tue(9), number=A, kind=RESERVED)
+
+
+def test_an_abandon_on_the_last_attempt_still_gets_its_call_back() -> None:
+    history = [
+        attempt(mon(9), CallOutcome.NO_ANSWER),
+        attempt(mon(12), CallOutcome.NO_ANSWER),
+        attempt(mon(15), CallOutcome.NO_ANSWER),
+        attempt(mon(18), CallOutcome.ABANDONED),
+    ]
+    assert plan(mon(18, 1), history) == Dial(at=mon(18, 1), number=A, kind=RESERVED)
+    # the call-back counts: after it, the attempts are exhausted
+    history.append(attempt(mon(18, 1), CallOutcome.NO_ANSWER, kind=RESERVED))
+    assert plan(mon(18, 5), history) == Done(DoneReason.ATTEMPTS_EXHAUSTED)
+
+
+def test_within_72_hours_of_an_abandon_later_attempts_are_reserved_not_automatic() -> None:
+    history = [
+        attempt(mon(9), CallOutcome.ABANDONED),
+        attempt(mon(9, 1), CallOutcome.NO_ANSWER, kind=RESERVED),
+    ]
+    assert plan(mon(9, 2), history) == Dial(at=mon(12, 1), number=A, kind=RESERVED)
+
+
+def test_an_abandoned_call_of_the_previous_cycle_makes_dials_reserved_for_72_hours() -> None:
     history = [attempt(paris(2026, 7, 4, 12), CallOutcome.ABANDONED)]  # Saturday
-    assert plan(mon(8), history) == Dial(at=tue(12), number=A, kind=AUTO)
+    assert plan(mon(8), history) == Dial(at=mon(9), number=A, kind=RESERVED)
+    assert plan(tue(12), history) == Dial(at=tue(12), number=A, kind=AUTO)
 
 
-def test_a_guaranteed_callback_may_reach_them_sooner() -> None:
-    history = [attempt(mon(9), CallOutcome.ABANDONED)]
+def test_a_guaranteed_callback_may_fall_within_the_quiet_period() -> None:
+    history = [attempt(paris(2026, 7, 4, 12), CallOutcome.ABANDONED)]  # Saturday
     callback = ScheduledCallback(at=mon(15), number=C)
     assert plan(mon(9, 1), history, [callback]) == Dial(
         at=mon(15), number=C, kind=CALLBACK, callback=callback
@@ -655,12 +685,22 @@ def test_simulated_cycles_respect_every_rule(data: st.DataObject) -> None:
         now = decision.at + step.lateness + step.duration
     assert isinstance(decision, Done), "the planner did not stop after max_attempts"
     in_cycle = [a for a in history if cycle.contains(a.placed_at)]
-    assert len(in_cycle) <= policy.max_attempts
+    assert attempts_used(in_cycle) <= policy.max_attempts
     if decision.reason is DoneReason.ATTEMPTS_EXHAUSTED:
-        assert len(in_cycle) == policy.max_attempts
+        assert attempts_used(in_cycle) == policy.max_attempts
     closure = close_person_cycle(cycle=cycle, history=history, stopped=decision.reason)
     assert closure.follow_up is not None
     assert len(closure.follow_up.attempts) == len(in_cycle)
+
+
+def _first_open(windows: CallingWindows, earliest: datetime, policy: RetryPolicy) -> datetime:
+    """The first instant >= ``earliest`` an attempt may start (open, the ring allowance left)."""
+    instant = earliest
+    while True:
+        end = window_end(windows, instant) if is_open(windows, instant) else None
+        if end is not None and end - instant >= policy.ring_allowance:
+            return instant
+        instant = (instant + timedelta(minutes=1)).replace(second=0, microsecond=0)
 
 
 def _check_dial(
@@ -681,7 +721,13 @@ def _check_dial(
     end = window_end(windows, dial.at)
     assert end is not None
     assert end - dial.at >= policy.ring_allowance
-    assert sum(1 for a in history if cycle.contains(a.placed_at)) < policy.max_attempts
+    in_cycle = [a for a in history if cycle.contains(a.placed_at)]
+    owed = bool(in_cycle) and abandoned_automatic(in_cycle[-1])
+    assert attempts_used(in_cycle) < policy.max_attempts or owed
+    if owed:  # the promise of the information message: a reserved agent, at once
+        assert dial.kind is RESERVED
+        assert dial.callback is None
+        assert dial.at == _first_open(windows, max(now, cycle.started_at), policy)
     quiet_applies = dial.kind is AUTO or (
         dial.callback is not None and not dial.callback.guaranteed
     )
@@ -689,12 +735,13 @@ def _check_dial(
         for a in history:
             if a.outcome is CallOutcome.ABANDONED:
                 assert not a.placed_at <= dial.at < a.placed_at + policy.abandon_quiet_period
-    if dial.kind is AUTO:
+    if dial.kind in (AUTO, RESERVED):
         assert dial.callback is None
         assert dial.number in numbers
         for a in history:
-            if a.outcome is not CallOutcome.INVALID_NUMBER and not a.wrong_number:
-                assert dial.at >= a.placed_at + policy.min_gap_between_attempts
+            if owed or a.outcome is CallOutcome.INVALID_NUMBER or a.wrong_number:
+                continue
+            assert dial.at >= a.placed_at + policy.min_gap_between_attempts
         dead = {
             a.number for a in history if a.outcome is CallOutcome.INVALID_NUMBER or a.wrong_number
         }

@@ -44,6 +44,30 @@ def test_the_message_is_synthesised_from_the_settings_where_the_dialplan_plays_i
     assert f"Message déjà à jour : {played}" in again.output
 
 
+def test_without_a_call_back_number_the_message_is_correct_french(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DIALER_DIALING__CALLBACK_NUMBER", "")
+    made = runner.invoke(cli, ["asterisk", "prompts", "--sounds", str(tmp_path / "sounds")])
+    assert made.exit_code == 0, made.output
+    assert "Un conseiller vous rappellera dans quelques minutes." in made.output
+    assert "vous pouvez aussi rappeler le numéro qui s'affiche sur votre téléphone." in made.output
+    assert "au le numéro" not in made.output
+    assert "Je répète" not in made.output  # nothing to repeat
+    assert "[sans numéro]" not in made.output
+
+
+def test_with_a_call_back_number_it_is_said_twice_and_the_shown_number_is_not(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    made = runner.invoke(cli, ["asterisk", "prompts", "--sounds", str(tmp_path / "sounds")])
+    assert made.exit_code == 0, made.output
+    assert "nous appeler au 04 72 10 30 30." in made.output
+    assert "Je répète : 04 72 10 30 30." in made.output
+    assert "s'affiche" not in made.output
+    assert "[sans numéro]" not in made.output
+
+
 def test_a_city_recording_is_converted_to_the_played_format(
     runner: CliRunner, tmp_path: Path
 ) -> None:

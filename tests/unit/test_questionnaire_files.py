@@ -187,7 +187,7 @@ def test_the_information_prompt_has_its_placeholders() -> None:
     assert fields == {"service", "numero_rappel"}
     filled = text.format(service="CCAS de Testville", numero_rappel="01 23 45 67 89")
     assert "cellule de veille de la Ville" in filled
-    assert "rappellerons" in filled
+    assert "vous rappellera dans quelques minutes" in filled
     assert filled.count("01 23 45 67 89") == 2
 
 

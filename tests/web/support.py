@@ -123,6 +123,10 @@ class FakeDesk:
         self.wrapped: list[tuple[str, CycleResult | None]] = []
         self.hung_up: list[str] = []
         self._given_on_call: dict[str, CycleResult | None] = {}
+        #: agent -> the attempt offered to them (see :meth:`offer`)
+        self.offers: dict[str, str] = {}
+        self.called: list[str] = []
+        self.passed: list[tuple[str, str]] = []
 
     async def log_in(self, agent: str, endpoint: str) -> None:
         self.seats.log_in(agent, endpoint, f"leg-{agent}", self.clock())
@@ -156,6 +160,20 @@ class FakeDesk:
     async def hang_up_call(self, agent: str) -> None:
         self.hung_up.append(agent)
 
+    def offer_of(self, agent: str) -> str | None:
+        return self.offers.get(agent)
+
+    async def call_offer(self, agent: str) -> str:
+        attempt_id = self.offers.pop(agent)
+        self.called.append(attempt_id)
+        return attempt_id
+
+    async def pass_offer(self, agent: str, reason: str) -> None:
+        attempt_id = self.offers.pop(agent)
+        self.seats.release(agent, self.clock())
+        self.passed.append((attempt_id, reason))
+        await self.screens.withdrawn(agent, attempt_id)
+
     def statistics(self) -> dict[str, object]:
         return {"agents": {s.value: n for s, n in self.seats.counts().items()}}
 
@@ -165,6 +183,12 @@ class FakeDesk:
         seat = self.seats.reserve_for(attempt_id, self.clock())
         if seat is None or seat.agent != agent:
             raise AssertionError(f"{agent} should be the one ready agent, got {seat}")
+
+    async def offer(self, agent: str, attempt_id: str) -> None:
+        """Offer ``attempt_id`` (planned, with ``agent``) to the ready ``agent``."""
+        self.seats.reserve_agent(agent, attempt_id, self.clock())
+        self.offers[agent] = attempt_id
+        await self.screens.offered(agent, attempt_id, None)
 
     def join(self, agent: str) -> None:
         self.seats.joined(agent, self.clock())

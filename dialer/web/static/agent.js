@@ -91,8 +91,18 @@
     if (message.state) { showState(message.state); }
     switch (message.type) {
       case "call":
+        hideOffer();
         showCall(message.view);
         window.__popAt = Date.now();
+        break;
+      case "offer":
+        showOffer(message.view, message.countdown_s);
+        break;
+      case "withdrawn":
+        if (current && current.attemptId === message.attempt_id) {
+          hideOffer();
+          showWaiting();
+        }
         break;
       case "ended":
         if (current && current.attemptId === message.attempt_id) {
@@ -355,6 +365,54 @@
     $("appel").hidden = true;
     $("attente").hidden = false;
   }
+
+  // ---- la personne proposée (aperçu, rappel réservé) -------------------------------------
+  let countdownTimer = null;
+
+  function showOffer(view, countdownS) {
+    showCall(view);
+    $("proposition").hidden = false;
+    $("questionnaire").querySelectorAll("input, select, textarea, button").forEach((c) => { c.disabled = true; });
+    say("Personne proposée : " + view.person.name + ". Appelez-la ou passez-la.");
+    window.clearInterval(countdownTimer);
+    $("compte-a-rebours").textContent = "";
+    if (typeof countdownS === "number") {
+      let left = countdownS;
+      const tick = () => {
+        $("compte-a-rebours").textContent = "Appel automatique dans " + left + " s.";
+        left -= 1;
+        if (left < 0) { window.clearInterval(countdownTimer); }
+      };
+      tick();
+      countdownTimer = window.setInterval(tick, 1000);
+    }
+    $("appeler").focus();
+  }
+
+  function hideOffer() {
+    window.clearInterval(countdownTimer);
+    $("proposition").hidden = true;
+    $("compte-a-rebours").textContent = "";
+  }
+
+  $("appeler").addEventListener("click", async () => {
+    const result = await act(api.post("/api/agent/appeler"));
+    if (!result) { return; }
+    hideOffer();
+    showState(result.state);
+    say("Appel en cours vers " + current.view.person.name + " : la fiche s'ouvre dès qu'elle décroche.");
+  });
+  $("form-passer").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const state = await act(api.post("/api/agent/passer", {
+      reason: $("motif-passer").value, detail: $("precision-passer").value,
+    }));
+    if (!state) { return; }
+    hideOffer();
+    showWaiting();
+    showState(state);
+    say("Personne passée : elle sera proposée plus tard.");
+  });
 
   $("questions").addEventListener("change", (event) => {
     const fieldset = event.target.closest("fieldset.question");
