@@ -11,12 +11,9 @@ the agent as soon as they are free, the desk calls, and the call is bridged to t
 from __future__ import annotations
 
 import asyncio
-import csv
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-
-from sqlalchemy import select
 
 from dialer.campaigns.runner import CampaignRun
 from dialer.campaigns.start import start_campaign
@@ -24,11 +21,13 @@ from dialer.campaigns.templates import template
 from dialer.core.pacing import PacingDecision
 from dialer.core.planning import RetryPolicy
 from dialer.core.windows import CallingWindows, OpeningInterval
+from dialer.csv_output import csv_writer
 from dialer.engine.engine import DialingEngine, Pacer
 from dialer.register.importer import import_register
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
 from dialer.rig.desk import AutoWrapUpDesk
-from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.database import SessionFactory
+from dialer.storage.ledger import AttemptLedger
 from dialer.storage.models import Attempt
 from dialer.telephony.ami import AmiCredentials
 from dialer.telephony.node import AsteriskNode
@@ -64,7 +63,7 @@ def two_lines_for_one_agent() -> Pacer:
 
 def write_register(path: Path) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, delimiter=";")
+        writer = csv_writer(handle)
         writer.writerow(["Identifiant", "Nom", "Prénom", "Téléphone"])
         writer.writerow(["RB1", "Girard", "André", BUSY_ONE.number])
         writer.writerow(["RB2", "Martin", "Odette", ABANDONED_ONE.number])
@@ -110,7 +109,7 @@ async def play_call_back_scene(
         engine.pacer = two_lines_for_one_agent()
         async with asyncio.timeout(timeout_s):
             while True:
-                attempts = await _attempts(sessions)
+                attempts = await AttemptLedger(sessions).every_attempt()
                 by_number: dict[str, list[Attempt]] = {}
                 for attempt in attempts:
                     by_number.setdefault(attempt.number, []).append(attempt)
@@ -121,10 +120,3 @@ async def play_call_back_scene(
     finally:
         await engine.stop()
         await node.stop()
-
-
-async def _attempts(sessions: SessionFactory) -> list[Attempt]:
-    async with transaction(sessions) as session:
-        return list(
-            await session.scalars(select(Attempt).order_by(Attempt.planned_for, Attempt.id))
-        )

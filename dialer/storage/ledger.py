@@ -202,6 +202,12 @@ class AttemptLedger:
         async with transaction(self._sessions) as session:
             return list(await session.scalars(statement))
 
+    async def every_attempt(self) -> list[Attempt]:
+        """Every attempt, oldest first (the rig's scenes read the whole ledger)."""
+        statement = select(Attempt).order_by(Attempt.planned_for, Attempt.id)
+        async with transaction(self._sessions) as session:
+            return list(await session.scalars(statement))
+
     async def for_person(self, person_id: int, cycle_id: int | None = None) -> list[Attempt]:
         """A person's attempts, oldest first."""
         statement = select(Attempt).where(Attempt.person_id == person_id)
