@@ -56,7 +56,10 @@ async def test_a_closed_cycle_is_published_once_with_reasons_and_traces(
     sessions: SessionFactory, scene: Scene
 ) -> None:
     await TeamRepository(sessions).add(
-        name="Toute la ville", webhook_url="https://hooks.ville.test/liste", now=NOW
+        name="Toute la ville",
+        webhook_url="http://127.0.0.1/liste",  # answered by the mock transport below
+        webhook_secret="secret-ville",
+        now=NOW,
     )
     await CycleSchedule(sessions).enrol(
         scene.cycle_id,
@@ -76,7 +79,9 @@ async def test_a_closed_cycle_is_published_once_with_reasons_and_traces(
         posted.append(request)
         return httpx.Response(204)
 
-    webhook = WebhookChannel(inbox_url="/alertes", transport=httpx.MockTransport(receive))
+    webhook = WebhookChannel(
+        inbox_url="/alertes", transport=httpx.MockTransport(receive), allow_loopback=True
+    )
     first = AlertDispatcher(sessions, clock=clock, webhook=webhook)
     second = AlertDispatcher(sessions, clock=clock, webhook=webhook)
     reports = await asyncio.gather(first.run_once(), second.run_once())

@@ -150,7 +150,7 @@ def _dial(
         assert isinstance(decision, Dial)
         if decision.at >= until:
             return None
-        outcome = next(draw)
+        outcome = next(draw, CallOutcome.NO_ANSWER)  # an abandon is not counted: more dials
         history.append(AttemptRecord(decision.at, decision.number, outcome))
         instant = decision.at
         if outcome is CallOutcome.ANSWERED:
