@@ -1,5 +1,6 @@
 """When a callback an agent promises may be: in the future, within a sane horizon, and
-before the end of the campaign's cycle (after it, nobody would call)."""
+before the end of the campaign's cycle (after it, nobody would call) unless an alert
+episode that lasts runs the campaign (its next cycle takes the callback)."""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ from dialer.questionnaire_files import QuestionnaireCatalog
 from dialer.storage.answers import CallSheetRepository
 from dialer.storage.campaigns import CampaignRepository, CycleRepository
 from dialer.storage.database import SessionFactory
+from dialer.storage.episodes import EpisodeRepository
 from dialer.storage.ledger import AttemptLedger
 from dialer.storage.models import Attempt, Campaign, Person
 from dialer.storage.people import PersonRepository
@@ -34,7 +35,8 @@ class CallContext:
     person: Person
     campaign: Campaign
     questionnaire: Questionnaire
-    #: the end of the attempt's cycle (callbacks are due before it)
+    #: the latest a callback may be set for: the end of the attempt's cycle, or None when
+    #: an alert episode that lasts runs the campaign (its next cycle takes the callback)
     cycle_deadline: datetime | None = None
 
 
@@ -105,6 +107,7 @@ class CallViews:
         self._people = PersonRepository(sessions)
         self._cycles = CycleRepository(sessions)
         self._campaigns = CampaignRepository(sessions)
+        self._episodes = EpisodeRepository(sessions)
         self._sheets = CallSheetRepository(sessions)
         self.questionnaires = questionnaires
         self._clock = clock
@@ -137,7 +140,10 @@ class CallViews:
         questionnaire = self.questionnaires.get(
             campaign.questionnaire_id, int(version) if version.isdigit() else None
         )
-        return CallContext(attempt, person, campaign, questionnaire, cycle.deadline)
+        episode = await self._episodes.current()
+        in_episode = episode is not None and episode.campaign_id == campaign.id
+        deadline = None if in_episode else cycle.deadline
+        return CallContext(attempt, person, campaign, questionnaire, deadline)
 
     def _questionnaire(self, questionnaire_id: str, version: int) -> Questionnaire | None:
         try:
