@@ -43,7 +43,7 @@ from dialer.questionnaire_files import load_questionnaires
 from dialer.register.importer import import_register
 from dialer.reports.files import write_report_files
 from dialer.reports.service import ReportBuilder
-from dialer.rig.asterisk import Rig
+from dialer.rig.asterisk import Rig, hang_up_everything
 from dialer.rig.call_back_scene import play_call_back_scene
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
 from dialer.rig.demo_accounts import SUPERVISOR, TEAM_MEMBER, provision_demo_people
@@ -62,6 +62,7 @@ from dialer.storage.results import CycleResultRepository
 from dialer.storage.schedule import CycleSchedule, MemberStatus
 from dialer.telephony.ami import AmiClient, AmiCredentials
 from dialer.telephony.probe import dial_and_classify
+from dialer.telephony.queries import active_channels
 
 DEMO_DIR = Path("var/demo")
 PEOPLE = 250
@@ -195,7 +196,7 @@ async def run_demo(
             say(f"{len(registered)} softphones d'agents enregistrés, vus par AMI.")
             await check_telephony(rig, ami, say)
         await campaign_demo(settings, say, rng, agents, minutes, ami=rig.ami_credentials())
-        await call_back_demo(rig, say, agents[0])
+        await call_back_demo(rig, world, say, agents[0])
     finally:
         world.stop()
         if started_now:
@@ -203,10 +204,20 @@ async def run_demo(
             say("Asterisk arrêté proprement.")
 
 
-async def call_back_demo(rig: Rig, say: Callable[[str], None], agent: str) -> None:
+async def call_back_demo(
+    rig: Rig, world: SimulatedWorld, say: Callable[[str], None], agent: str
+) -> None:
     """The information message's promise: an abandoned person called back by a reserved
     agent (see :mod:`dialer.rig.call_back_scene`), on a database of its own."""
     say("Scène « rappel après abandon » : deux personnes décrochent, un seul agent libre…")
+    async with AmiClient(rig.ami_credentials()) as ami:  # the campaign's calls all gone
+        await hang_up_everything(ami)
+        for _ in range(150):
+            if not await active_channels(ami):
+                break
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(1.0)  # the softphones have taken the hang-ups in
+        await world.wait_registered(ami)  # and the agent's phone can be called again
     database = create_engine(f"sqlite+aiosqlite:///{DEMO_DIR / 'rappel.db'}")
     await migrate_engine(database)
     try:
