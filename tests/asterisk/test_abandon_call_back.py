@@ -85,7 +85,7 @@ async def test_the_demo_shows_the_abandoned_person_called_back(
     monkeypatch.chdir(tmp_path)
     (tmp_path / DEMO_DIR).mkdir(parents=True)
     said: list[str] = []
-    await call_back_demo(rig, said.append, world.softphones[0].account.username)
+    await call_back_demo(rig, world, said.append, world.softphones[0].account.username)
     text = "\n".join(said)
     assert "Scène « rappel après abandon »" in text
     assert "abandonné" in text.lower()
