@@ -646,6 +646,9 @@ class DialingEngine:
 
     async def _node_disconnected(self, _event: NodeDisconnected, node: TelephonyPort) -> None:
         self._connected.discard(node.name)
+        for call in self.calls.all():
+            if call.node == node.name:
+                call.join_witnessed = False  # its events until the reconnect are gone
 
     async def _originate_result(self, event: OriginateResult, _node: TelephonyPort) -> None:
         call = self.calls.get(event.attempt_id)
@@ -708,7 +711,10 @@ class DialingEngine:
     async def _joined(self, event: CallJoined, _node: TelephonyPort) -> None:
         attempt_id, at = event.attempt_id, event.at
         call = self.calls.get(attempt_id)
-        if call is None or call.agent is None or call.state is not CallState.ANSWERED:
+        if call is None:
+            return
+        if call.agent is None or call.state is not CallState.ANSWERED:
+            call.join_witnessed = False  # bridged though its join failed: the record tells
             return
         call.take(CallEvent.JOINED)
         call.joined_at = at
@@ -736,7 +742,8 @@ class DialingEngine:
         # and knows a join or an abandon whose event this controller missed
         if outcome is CallOutcome.HUNG_UP or call.answered_at is None:
             with contextlib.suppress(TelephonyError):
-                outcome = final_outcome(outcome, await node.recorded_end(attempt_id))
+                record = await node.recorded_end(attempt_id)
+                outcome = final_outcome(outcome, record, join_witnessed=call.join_witnessed)
         live = call.answered_at is not None and not call.machine
         self.activity.settled(at, live=live)
         if call.joined_at is not None:
@@ -939,6 +946,7 @@ class DialingEngine:
             attempt.placed_at or now,
             state=state,
             agent=attempt.agent,
+            join_witnessed=False,
         )
         if state in (CallState.ANSWERED, CallState.JOINED):
             call.answered_at = attempt.answered_at or now
