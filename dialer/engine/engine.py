@@ -91,6 +91,8 @@ class WrapUp(StrEnum):
 
 #: the engine's plan while no campaign is assigned
 NO_CAMPAIGN = "aucune campagne en cours → dial 0"
+#: the engine's plan while the database refuses the ledger's writes
+LEDGER_DOWN = "base de données injoignable : aucun appel tant que le journal ne s'écrit pas"
 
 
 def idle_pacer(_engine: DialingEngine, _now: datetime) -> PacingDecision:
@@ -340,6 +342,9 @@ class DialingEngine:
         now = self.clock()
         if not self.dialing_enabled:
             self.last_plan = PacingDecision(0, "dialing paused")
+            return self.last_plan
+        if not self.ledger.writable():  # no call the ledger could not record
+            self.last_plan = PacingDecision(0, LEDGER_DOWN)
             return self.last_plan
         await self.offers.tend(now)
         plan = await self.offers.plan(now)
@@ -1039,6 +1044,7 @@ class DialingEngine:
             "join_latency_ms_p50": _pct(latencies, 0.5),
             "join_latency_ms_p99": _pct(latencies, 0.99),
             "nodes": [node.statistics() for node in self.nodes.values()],
+            **self.ledger.write_statistics(),
             **self._counters,
         }
 

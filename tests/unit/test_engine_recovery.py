@@ -341,3 +341,16 @@ async def test_an_answered_call_no_agent_can_wrap_up_is_planned_at_once() -> Non
     assert queue.settled_outcomes["att-0"] is CallOutcome.ANSWERED
     assert queue.results == {"att-0": None}  # not left waiting for a disposition
     assert ledger.entries["att-0"].history[-2:] == ["ended", "wrapped"]  # close first
+
+
+@pytest.mark.asyncio
+async def test_nobody_is_dialled_while_the_ledger_cannot_be_written() -> None:
+    engine, node, ledger, _, _ = await make_engine(count=3, agents=2)
+    ledger.accepting = False  # the database refuses the writes (the writer retries)
+    plan = await engine.tick()
+    assert plan.dials == 0
+    assert "base de données injoignable" in plan.reason
+    assert node.placed == []
+    assert engine.statistics()["ledger_writable"] is False
+    ledger.accepting = True
+    assert (await engine.tick()).dials == 2
