@@ -8,7 +8,6 @@ import sys
 
 import click
 
-from dialer.cli.admin import admin
 from dialer.cli.agents import agents
 from dialer.cli.alerts import alert
 from dialer.cli.api_tokens import api_token
@@ -23,6 +22,7 @@ from dialer.cli.reports import report
 from dialer.cli.rig import rig
 from dialer.cli.serve import db, serve, show_settings
 from dialer.cli.teams import teams
+from dialer.cli.users import users
 from dialer.errors import DialerError, exit_code
 from dialer.redaction import install_log_masking, mask_secrets
 from dialer.settings import load_settings
@@ -38,7 +38,7 @@ def cli(ctx: click.Context) -> None:
 
 for command in (
     show_settings,
-    admin,
+    users,
     rig,
     asterisk,
     db,
