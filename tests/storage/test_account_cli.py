@@ -165,3 +165,62 @@ def test_api_tokens_are_made_with_an_expiry_and_listed_without_the_token(
         False,
     )
     assert asyncio.run(_token_life(database, "défaut", default_token))[0] == timedelta(days=30)
+
+
+async def _deactivate(url: str, username: str) -> None:
+    async with migrated_database(url) as sessions:
+        accounts = AccountRepository(sessions)
+        found = await accounts.by_username(username)
+        assert found is not None
+        await accounts.set_active(found.id, False)
+
+
+async def _routes(url: str) -> list[tuple[str, str, str]]:
+    async with migrated_database(url) as sessions:
+        audit = await AuditLog(sessions).search(AuditFilter())
+    # the route is "cli: <program> users <command>" (the program: pytest's, here)
+    return [(e.action, e.target, e.route.split("users ")[-1]) for e in reversed(audit)]
+
+
+def test_users_change_roles_passwords_and_activity_from_the_command_line(
+    database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def run(*args: str, stdin: str = "") -> tuple[int, str]:
+        return run_main(monkeypatch, capsys, "users", *args, stdin=stdin)
+
+    code, out = run(
+        "create", "alice", "--role", "administrator", "--password-stdin", stdin=PASSWORD + "\n"
+    )
+    assert code == 0, out
+    code, out = run("create", "dupont", "--role", "agent", "--password-stdin", stdin=PASSWORD)
+    assert code == 0, out
+    assert "Agent dupont créé. Compte SIP : dupont / mot de passe : " in out
+    code, out = run("set-role", "dupont", "supervisor")
+    assert (code, out.strip()) == (0, "Compte dupont : Superviseur.")
+    code, out = run("set-role", "dupont", "team_member")
+    assert code == 65
+    assert "« team »" in out
+    code, out = run("set-role", "alice", "supervisor")
+    assert code == 75
+    assert "dernier administrateur actif" in out
+    code, out = run("reset-password", "dupont", "--password-stdin", stdin="court\n")
+    assert code == 65
+    assert "champ « mot de passe » : le mot de passe doit compter au moins 12" in out
+    code, out = run("reset-password", "dupont", "--password-stdin", stdin="un autre mot long\n")
+    assert (code, "sessions web fermées" in out) == (0, True)
+    code, out = run("reset-password", "inconnu", "--password-stdin", stdin=PASSWORD + "\n")
+    assert (code, "compte 'inconnu' inconnu" in out) == (66, True)
+    asyncio.run(_deactivate(database, "dupont"))
+    code, out = run("list")
+    assert out.splitlines() == ["alice : Administrateur", "dupont : Superviseur (désactivé)"]
+    code, out = run("reactivate", "dupont")
+    assert (code, out.strip()) == (0, "Compte dupont réactivé.")
+    code, out = run("reactivate", "dupont")
+    assert code == 75
+    assert asyncio.run(_routes(database)) == [
+        ("account.create", "account:alice", "create"),
+        ("agent.create", "agent:dupont", "create"),
+        ("account.role", "account:dupont", "set-role"),
+        ("account.password_reset", "account:dupont", "reset-password"),
+        ("account.reactivate", "account:dupont", "reactivate"),
+    ]
