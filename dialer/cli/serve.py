@@ -10,6 +10,7 @@ import json
 import click
 
 from dialer.cli.context import database, settings_of
+from dialer.core.operator_messages import say
 from dialer.redaction import mask_secrets, masked
 from dialer.service import running_service
 
@@ -56,7 +57,7 @@ def serve(ctx: click.Context, campaign_id: int | None) -> None:
 
     async def run() -> None:
         async with running_service(settings, campaign_id=campaign_id) as service:
-            click.echo(f"Service prêt : {service.url} (Ctrl-C pour arrêter)")
+            click.echo(say("service.ready", url=service.url))
             await asyncio.Event().wait()
 
     asyncio.run(run())
