@@ -20,7 +20,14 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 #: attributes every LogRecord has: the others were passed in ``extra`` (the access log's)
 _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 #: loggers too chatty at INFO for an operator (their warnings still show)
-QUIET_LIBRARIES = ("sqlalchemy.engine", "aiosqlite", "asyncio", "panoramisk", "httpx")
+QUIET_LIBRARIES = (
+    "sqlalchemy.engine",
+    "aiosqlite",
+    "asyncio",
+    "panoramisk",
+    "httpx",
+    "alembic",
+)
 
 
 class JsonFormatter(logging.Formatter):

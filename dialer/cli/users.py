@@ -110,6 +110,10 @@ def users_create(  # noqa: PLR0917 - one option each
     """Crée un compte. Un administrateur n'est créé ainsi que s'il n'en existe aucun
     d'actif (le premier) : il crée ensuite les autres comptes depuis /admin."""
     settings = settings_of(ctx)
+    if role == Role.AGENT and team:
+        raise InputError("--team : seuls les membres d'équipe d'intervention ont une équipe")
+    if role != Role.AGENT and remote:
+        raise InputError("--remote : seuls les agents d'appel travaillent à distance")
     password = read_password(password_stdin)
     actor, route = cli_actor(), cli_route()
 

@@ -11,7 +11,6 @@ administrator. Passwords are hashed and verified off the event loop
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from dialer.core.agent_states import AgentState
@@ -22,8 +21,6 @@ from dialer.errors import ConflictError, InputError
 from dialer.storage.account_rows import Account
 from dialer.storage.accounts import AccountRepository
 from dialer.storage.alerts import TeamRepository
-
-log = logging.getLogger(__name__)
 
 
 async def change_role(
@@ -49,7 +46,6 @@ async def change_role(
     await record_change(
         ops, actor, "account.role", f"account:{account.username}", route=route, **details
     )
-    log.info("compte %s : rôle %s → %s", account.username, before.role, new_role)
     return account
 
 

@@ -195,6 +195,10 @@ def test_users_change_roles_passwords_and_activity_from_the_command_line(
     code, out = run("create", "dupont", "--role", "agent", "--password-stdin", stdin=PASSWORD)
     assert code == 0, out
     assert "Agent dupont créé. Compte SIP : dupont / mot de passe : " in out
+    code, out = run("create", "x1", "--role", "agent", "--team", "Nord", "--password-stdin")
+    assert (code, "--team" in out) == (65, True)
+    code, out = run("create", "x2", "--role", "supervisor", "--remote", "--password-stdin")
+    assert (code, "--remote" in out) == (65, True)
     code, out = run("set-role", "dupont", "supervisor")
     assert (code, out.strip()) == (0, "Compte dupont : Superviseur.")
     code, out = run("set-role", "dupont", "team_member")
