@@ -60,10 +60,6 @@ def choose_language(language: Language | str) -> None:
     _chosen = Language(language)
 
 
-def chosen_language() -> Language:
-    return _chosen
-
-
 def say(key: str, **values: object) -> str:
     """The message ``key`` in the chosen language, its fields filled with ``values``."""
     french, english = MESSAGES[key]
