@@ -18,7 +18,11 @@ from dialer.redaction import install_log_masking
 ACCESS_LOGGER = "dialer.access"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 #: attributes every LogRecord has: the others were passed in ``extra`` (the access log's)
-_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {
+    "message",
+    "asctime",
+    "color_message",  # uvicorn's copy of its message with terminal colours
+}
 #: loggers too chatty at INFO for an operator (their warnings still show)
 QUIET_LIBRARIES = (
     "sqlalchemy.engine",
