@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from dialer import cli as cli_module
 from tests.unit.test_ami_client import FakeAmi
 from tests.web.support import SECRET_KEY
 from tests.web.test_delivery import free_port
@@ -129,3 +130,26 @@ def test_the_log_level_option_over_the_setting_in_english_text(
     assert any(line.endswith(opened) for line in text_lines), err
     assert any(" INFO dialer.access: GET /connexion 200 " in line for line in text_lines), err
     assert not any(line.startswith("{") for line in err.splitlines())
+
+
+def test_a_bad_level_or_format_is_refused_naming_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "none.toml").write_text("")
+    monkeypatch.setenv("DIALER_CONFIG", str(tmp_path / "none.toml"))
+
+    def run(*args: str) -> tuple[int, str]:
+        monkeypatch.setattr(sys, "argv", ["dialer", *args])
+        with pytest.raises(SystemExit) as ended:
+            cli_module.main()
+        return int(ended.value.code or 0), capsys.readouterr().err
+
+    for name, value in (("LEVEL", "bavard"), ("FORMAT", "xml")):
+        monkeypatch.setenv(f"DIALER_LOG__{name}", value)
+        code, err = run("settings")
+        assert code == 78, err
+        assert f"log.{name.lower()}:" in err
+        monkeypatch.delenv(f"DIALER_LOG__{name}")
+    code, err = run("--log-level", "bavard", "settings")
+    assert code == 2
+    assert "'bavard' is not one of" in err
