@@ -263,3 +263,24 @@ async def test_a_deactivated_account_is_reactivated(steer: SteerRig) -> None:
         "account:superviseur",
         {"role": "supervisor"},
     )
+
+
+async def test_guessing_the_current_password_is_rate_limited_like_logging_in(
+    steer: SteerRig,
+) -> None:
+    csrf = await log_in(steer.http, "agent1")
+    statuses = []
+    for attempt in range(40):
+        response = await steer.http.post(
+            "/compte/mot-de-passe",
+            data={
+                "csrf": csrf,
+                "mot_de_passe_actuel": f"essai numéro {attempt}",
+                "nouveau_mot_de_passe": NEW_PASSWORD,
+                "confirmation": NEW_PASSWORD,
+            },
+        )
+        statuses.append(response.status_code)
+    assert set(statuses) == {422, 429}
+    assert statuses[-1] == 429
+    assert await steer.audit("account.password_change") == []
