@@ -129,6 +129,8 @@ BODIES: tuple[type[BaseModel], ...] = (
     PacingChange,
     AgentCreate,
     SipReset,
+    AccountRoleChange,
+    PasswordReset,
     Contact,
     TeamCreate,
     TeamMembers,
