@@ -228,7 +228,10 @@ def web_server_config(app: Starlette, web: WebSettings) -> uvicorn.Config:
         app,
         host=web.host,
         port=web.port,
-        log_level="warning",
+        # the process's logging configuration (dialer.logs) is uvicorn's too; the access
+        # log is the application's own (dialer.web.access_log), without personal data
+        log_config=None,
+        access_log=False,
         lifespan="off",
         ssl_certfile=str(web.tls_cert_file) if web.tls_cert_file else None,
         ssl_keyfile=str(web.tls_key_file) if web.tls_key_file else None,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
@@ -23,6 +23,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from dialer.core.operator_messages import Language
 from dialer.errors import ConfigurationError
 
 DEFAULT_CONFIG_FILE = Path("dialer.toml")
@@ -299,6 +300,22 @@ class CycleSettings(BaseModel):
     check_s: float = Field(default=5.0, gt=0, le=300)
 
 
+class LogSettings(BaseModel):
+    """The service's log on standard error (``dialer --log-level`` overrides the level)."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    #: ``text``: a line per record; ``json``: a JSON object per line (a log collector's)
+    format: Literal["text", "json"] = "text"
+    #: one line per HTTP request (method, route, status, duration; never a query string,
+    #: a name or an address)
+    access_log: bool = True
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
 class Settings(BaseSettings):
     """Everything the dialer can be configured with."""
 
@@ -310,6 +327,9 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite+aiosqlite:///var/dialer.db"
     timezone: str = "Europe/Paris"
+    #: the operator's language: log lines, command-line errors (``fr`` or ``en``); the
+    #: screens are French
+    language: Language = Language.FRENCH
     ami: AmiSettings = AmiSettings()
     sip: SipSettings = SipSettings()
     trunk: TrunkSettings = TrunkSettings()
@@ -320,6 +340,7 @@ class Settings(BaseSettings):
     billing: BillingSettings = BillingSettings()
     retention: RetentionSettings = RetentionSettings()
     cycles: CycleSettings = CycleSettings()
+    log: LogSettings = LogSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -36,6 +36,7 @@ from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CALL_STATE_OF, AttemptState, CallEvent, CallState, CycleResult
 from dialer.core.handling_time import CallTiming
 from dialer.core.labels import EXPIRED_PAUSE_REASON
+from dialer.core.operator_messages import say
 from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing import PacingDecision
 from dialer.core.reconciliation import Close, Resume, final_outcome, reconcile
@@ -73,6 +74,12 @@ from dialer.telephony.port import (
 from dialer.telephony.translate import agent_leg_id, agent_of_leg
 
 log = logging.getLogger(__name__)
+
+
+def _log_agent(agent: str, before: AgentState, after: AgentState) -> None:
+    """An agent's log-in, log-out, ready or pause, at INFO (the engine's calls are not)."""
+    log.info(say("agent.state", agent=agent, before=before.value, after=after.value))
+
 
 #: how many (answer → join) latencies the engine keeps for its statistics
 LATENCY_SAMPLES = 10_000
@@ -463,19 +470,23 @@ class DialingEngine:
         await node.connect_agent(agent, endpoint, leg)
         self._agent_endpoints[agent] = endpoint
         self.seats.log_in(agent, endpoint, leg, self.clock())
+        _log_agent(agent, AgentState.LOGGED_OUT, AgentState.PAUSED)
         await self._resume_wrap_up(agent, self.clock())
 
     def go_ready(self, agent: str) -> None:
-        self.seats.go_ready(agent, self.clock())
+        before = self.seats.get(agent).state
+        _log_agent(agent, before, self.seats.go_ready(agent, self.clock()).state)
 
     def pause(self, agent: str, reason: str) -> None:
-        self.seats.pause(agent, reason, self.clock())
+        before = self.seats.get(agent).state
+        _log_agent(agent, before, self.seats.pause(agent, reason, self.clock()).state)
 
     async def log_out(self, agent: str) -> None:
         if self.offers.attempt_of(agent) is not None:
             await self.pass_offer(agent, "déconnexion")
         seat = self.seats.get(agent)
         self.seats.log_out(agent, self.clock())
+        _log_agent(agent, seat.state, AgentState.LOGGED_OUT)
         if seat.leg_id is not None:
             for name in self._connected:
                 with contextlib.suppress(TelephonyError):
@@ -495,6 +506,7 @@ class DialingEngine:
             await self.finish_wrap_up(agent, None)
         leg_id = self.seats.get(agent).leg_id
         self.seats.phone_lost(agent, self.clock())
+        _log_agent(agent, was, AgentState.LOGGED_OUT)
         self._agent_endpoints.pop(agent, None)
         if leg_id is not None:
             for name in self._connected:
@@ -683,6 +695,7 @@ class DialingEngine:
         if seat is not None and seat.state is not AgentState.LOGGED_OUT:
             # out of the pool at once: nobody is joined to a leg that is gone
             self.seats.phone_lost(seat.agent, self.clock())
+            _log_agent(seat.agent, seat.state, AgentState.LOGGED_OUT)
             await self.screens.phone_lost(seat.agent)
 
     async def _answered(self, event: CallAnswered, node: TelephonyPort) -> None:
@@ -919,6 +932,7 @@ class DialingEngine:
                 and seat.state is not AgentState.LOGGED_OUT
             ):
                 self.seats.phone_lost(seat.agent, now)
+                _log_agent(seat.agent, seat.state, AgentState.LOGGED_OUT)
                 await self.screens.phone_lost(seat.agent)
 
     async def _end_seat_found_ended(
