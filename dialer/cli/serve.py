@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 
 import click
 
@@ -55,8 +56,15 @@ def serve(ctx: click.Context, campaign_id: int | None) -> None:
     settings = settings_of(ctx)
 
     async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        # SIGTERM (systemd's stop, a container engine's) stops as Ctrl-C does: the web
+        # server, the engine and the AMI sessions closed, then exit status 0
+        for signal_number in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signal_number, stop.set)
         async with running_service(settings, campaign_id=campaign_id) as service:
             click.echo(f"Service prêt : {service.url} (Ctrl-C pour arrêter)")
-            await asyncio.Event().wait()
+            await stop.wait()
+        click.echo("Service arrêté.")
 
     asyncio.run(run())
