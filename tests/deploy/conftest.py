@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+# the real-Asterisk rig of tests/asterisk (one for the session), for the systemd test
+from tests.asterisk.conftest import rig, rig_settings  # noqa: F401
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
