@@ -1,8 +1,10 @@
 """``docker/compose.yaml`` and ``docker/dialer.Dockerfile``: the points issue 23 found
-broken, checked by reading them (no container engine runs on the project's machines)."""
+broken, checked by reading them (no container engine runs on the project's machines); and
+the settings the deployment examples name exist."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +13,10 @@ from pydantic import BaseModel
 
 from dialer.settings import Settings
 from dialer.web.health import ROUTES as PROBES
+from tests.deploy.unit_runner import environment_file_values
 
 DOCKER = Path(__file__).resolve().parents[2] / "docker"
+SYSTEMD = DOCKER.parent / "deploy" / "systemd"
 
 
 def compose() -> dict[str, Any]:
@@ -104,3 +108,14 @@ def test_the_image_holds_runtime_packages_only_installed_as_a_package() -> None:
     assert any("--require-hashes -r requirements.lock" in line for line in installs)
     assert not any(" -e " in f"{line} " or "--editable" in line for line in installs)
     assert not any("dev" in line.split("pip install", 1)[1] for line in installs)
+
+
+def test_the_systemd_examples_name_real_settings() -> None:
+    shipped = environment_file_values(SYSTEMD / "dialer.env")
+    assert shipped
+    assert all(setting_exists(name) for name, _ in shipped), shipped
+    unit = (SYSTEMD / "dialer.service").read_text(encoding="utf-8")
+    named = re.findall(r"^Environment=(DIALER_\w+)=", unit, re.MULTILINE)
+    assert len(named) == 3
+    assert all(setting_exists(name) for name in named), named
+    assert not setting_exists("DIALER_WEB__PROT")  # the check itself tells a typo

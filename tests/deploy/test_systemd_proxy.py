@@ -22,6 +22,7 @@ import os
 import pwd
 import re
 import secrets
+import shlex
 import shutil
 import socket
 import ssl
@@ -249,7 +250,7 @@ def configure(installation: Installation, rig: Rig, web_port: int, public_url: s
     }
     shipped = dict(environment_file_values(ENVIRONMENT))
     assert set(ours) <= set(shipped), "the example environment file lost a setting"
-    lines = [f"{key}={ours.get(key, value)}" for key, value in shipped.items()]
+    lines = [f"{key}={shlex.quote(ours.get(key, value))}" for key, value in shipped.items()]
     (etc / "dialer.env").write_text("\n".join(lines) + "\n", encoding="utf-8")
     for name, value in (
         ("secret-key", secrets.token_urlsafe(48)),
@@ -379,6 +380,10 @@ def test_the_service_through_its_unit_and_the_proxy(
             assert plain.status_code == 301
             assert plain.headers["location"].startswith("https://")
 
+            # the installed CLI in the service's context: the settings as it reads them
+            shown = runner.run(["settings"])
+            assert shown.returncode == 0, shown.stdout + shown.stderr
+            assert json.loads(shown.stdout)["web"]["port"] == ports["web"]
             # an agent account made with the installed CLI in the service's context
             created = runner.run(
                 ["agents", "create", AGENT], stdin=f"{AGENT_PASSWORD}\n{AGENT_PASSWORD}\n"
