@@ -137,6 +137,8 @@ def installation() -> Iterator[Installation]:
     run(python, "-m", "venv", str(opt / "venv"))
     pip = str(opt / "venv" / "bin" / "pip")
     run(pip, "install", "--quiet", "--require-hashes", "-r", str(source / "requirements.lock"))
+    # editable until the package data (templates, migrations...) lives inside the package
+    # (issue 23, "Installable"); then as docs/deployment.md has it: without --editable
     run(pip, "install", "--quiet", "--no-deps", "--editable", str(source))
     run("chmod", "-R", "a+rX", str(prefix))
     try:
