@@ -43,8 +43,6 @@ from dialer.rig.asterisk import Rig
 from tests.deploy.unit_runner import UnitRunner, environment_file_values
 from tests.storage.conftest import postgres_url, reset_postgres
 
-pytestmark = pytest.mark.asterisk  # the service logs in to the rig's Asterisk
-
 ROOT = Path(__file__).resolve().parents[2]
 UNIT = ROOT / "deploy" / "systemd" / "dialer.service"
 ENVIRONMENT = ROOT / "deploy" / "systemd" / "dialer.env"
@@ -317,6 +315,7 @@ def test_the_unit_is_valid_and_hardened_as_systemd_reads_it(tmp_path: Path) -> N
     assert runner.value("ProtectSystem") == "strict"
 
 
+@pytest.mark.asterisk  # the service logs in to the rig's Asterisk
 def test_the_service_through_its_unit_and_the_proxy(
     installation: Installation, rig: Rig, nginx: tuple[Path, dict[str, int]], tmp_path: Path
 ) -> None:
