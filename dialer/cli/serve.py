@@ -58,13 +58,16 @@ def serve(ctx: click.Context, campaign_id: int | None) -> None:
     settings = settings_of(ctx)
 
     async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        # SIGTERM (systemd's stop, a container engine's) stops as Ctrl-C does: the calls
+        # drained (dialer.engine.stopping), then the web server, the engine and the AMI
+        # sessions closed, and exit status 0
+        for signal_number in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signal_number, stop.set)
         async with running_service(settings, campaign_id=campaign_id) as service:
-            stopping = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(signum, stopping.set)
             click.echo(say("service.ready", url=service.url))
-            await stopping.wait()
+            await stop.wait()
             bound = settings.dialing.stop_drain_s
             click.echo(say("service.stopping", seconds=bound))
             await service.episodes.stop_keeping()

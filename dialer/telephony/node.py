@@ -97,6 +97,11 @@ class AsteriskNode:
             self._client = None
             log.info(say("ami.stopped", node=self.name))
 
+    @property
+    def logged_in(self) -> bool:
+        """An AMI session is logged in now (the readiness probe's question)."""
+        return self._connected.is_set()
+
     def drop_session(self) -> None:
         """Abort the AMI connection (tests and operators use it to exercise recovery)."""
         if self._client is not None:

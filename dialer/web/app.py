@@ -55,6 +55,7 @@ from dialer.web import (
     agent_screen,
     dashboard,
     episode_reports,
+    health,
     inbox,
     login,
     metrics,
@@ -163,6 +164,7 @@ def create_app(
     )
     app = Starlette(
         routes=[
+            *health.ROUTES,
             *login.ROUTES,
             *agent_screen.ROUTES,
             *inbox.ROUTES,
