@@ -1,12 +1,12 @@
 # ruff: noqa: E501 - CDR records are copied as Asterisk writes them, one a line
-"""The fault probe's reading of Asterisk's CDR (``bench.fault_probe``), on records as the
+"""The chaos run's reading of Asterisk's CDR (``dialer.rig.chaos.witnesses``), on records as the
 rig's Asterisk 22 writes them (``cdr-csv/Master.csv``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bench.fault_probe import read_cdr
+from dialer.rig.chaos.witnesses import read_cdr
 
 ROWS = """\
 "","","s","from-carrier",""\"\"\" <>","PJSIP/agent-1001-00000001","","Wait","3600","2026-12-06 10:00:00","2026-12-06 10:00:00","2026-12-06 10:09:00",540,540,"ANSWERED","DOCUMENTATION","agentleg-1",""
