@@ -157,10 +157,14 @@ class AmiRelay:
 
 
 # ---- a PostgreSQL server of the run's own ------------------------------------------------------
-def _as_postgres(*command: str) -> None:
-    subprocess.run(
-        ["runuser", "-u", "postgres", "--", *command], check=True, capture_output=True, timeout=120
-    )
+def _as_postgres(log: Path, *command: str) -> None:
+    """``command`` as the postgres user, its output appended to ``log`` (never a pipe: the
+    server pg_ctl starts would hold it open)."""
+    with log.open("ab") as output:
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", *command],
+            check=True, stdout=output, stderr=output, timeout=120,
+        )  # fmt: skip
 
 
 class ThrowawayPostgres:
@@ -172,18 +176,27 @@ class ThrowawayPostgres:
         self.data = self.root / "data"
         self.port = free_port()
         self.url = f"postgresql+asyncpg://postgres@{HOST}:{self.port}/chaos"
+        self.log = self.root / "pg_ctl.log"
 
     def start(self) -> None:
         shutil.chown(self.root, "postgres", "postgres")
         _as_postgres(
-            str(POSTGRES_BIN / "initdb"), "-D", str(self.data), "--auth=trust", "-U", "postgres"
+            self.log,
+            str(POSTGRES_BIN / "initdb"),
+            "-D",
+            str(self.data),
+            "--auth=trust",
+            "-U",
+            "postgres",
         )
         options = f"-p {self.port} -k {self.root} -c listen_addresses={HOST}"
         _as_postgres(
+            self.log,
             str(POSTGRES_BIN / "pg_ctl"), "-D", str(self.data), "-o", options,
             "-l", str(self.root / "server.log"), "-w", "start",
         )  # fmt: skip
         _as_postgres(
+            self.log,
             str(POSTGRES_BIN / "psql"), "-h", HOST, "-p", str(self.port), "-U", "postgres",
             "-c", "CREATE DATABASE chaos",
         )  # fmt: skip
@@ -191,12 +204,21 @@ class ThrowawayPostgres:
     def restart(self) -> None:
         """``pg_ctl restart -m fast``: every connection dropped, the server back at once."""
         _as_postgres(
-            str(POSTGRES_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "restart"
+            self.log,
+            str(POSTGRES_BIN / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-m",
+            "fast",
+            "-w",
+            "restart",
         )
 
     def stop(self) -> None:
         with contextlib.suppress(subprocess.SubprocessError):
-            _as_postgres(str(POSTGRES_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop")
+            _as_postgres(
+                self.log, str(POSTGRES_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"
+            )
         shutil.rmtree(self.root, ignore_errors=True)
 
 

@@ -184,6 +184,7 @@ class WebhookReceiver:
         self.deliveries: list[Delivery] = []
         self.port = 0
         self._server: asyncio.Server | None = None
+        self._connections: set[asyncio.StreamWriter] = set()
 
     @property
     def url(self) -> str:
@@ -196,8 +197,12 @@ class WebhookReceiver:
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
+        for writer in list(self._connections):
+            writer.transport.abort()
+        await asyncio.sleep(0.1)  # the handlers see the end of their connection
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._connections.add(writer)
         with contextlib.suppress(OSError, asyncio.IncompleteReadError, ValueError):
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -206,6 +211,7 @@ class WebhookReceiver:
                 self._record(headers, body)
                 writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
                 await writer.drain()
+        self._connections.discard(writer)
         writer.close()
 
     def _record(self, headers: dict[str, str], body: bytes) -> None:
