@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from dialer.rig.asterisk import Rig
 from dialer.rig.chaos.faults import Kind, short_plan
 from dialer.rig.chaos.run import RunOptions, run_chaos
 from dialer.rig.world import SimulatedWorld
 
 
+@pytest.mark.asyncio
 async def test_a_short_chaos_run_on_sqlite_loses_and_duplicates_nothing(
     rig: Rig, world: SimulatedWorld, tmp_path: Path
 ) -> None:

@@ -4,6 +4,7 @@ injection, each recorded (:class:`Injected`) with when it hit and when it was li
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import signal
 import sys
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from dialer.errors import RigError
+from dialer.errors import ProvisioningError, RigError
 from dialer.rig.asterisk import Rig
 from dialer.rig.chaos.processes import (
     AmiRelay,
@@ -169,7 +170,8 @@ async def _apply(fault: Injected, t: Targets) -> None:
 
 async def _restart_asterisk(fault: Injected, t: Targets) -> None:
     """``core restart now``; then wait for Asterisk to boot and the phones to register."""
-    await asyncio.to_thread(t.rig.cli, "core restart now")
+    with contextlib.suppress(ProvisioningError):  # the CLI may lose Asterisk as it goes
+        await asyncio.to_thread(t.rig.cli, "core restart now")
     await asyncio.sleep(2)
     if not t.rig.is_running():
         await t.rig.start()
