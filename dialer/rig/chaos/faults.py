@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import re
 import signal
 import sys
 import time
@@ -170,9 +171,15 @@ async def _apply(fault: Injected, t: Targets) -> None:
 
 async def _restart_asterisk(fault: Injected, t: Targets) -> None:
     """``core restart now``; then wait for Asterisk to boot and the phones to register."""
+    before = await _uptime(t.rig)
     with contextlib.suppress(ProvisioningError):  # the CLI may lose Asterisk as it goes
         await asyncio.to_thread(t.rig.cli, "core restart now")
-    await asyncio.sleep(2)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # until it runs again, freshly started
+        uptime = await _uptime(t.rig)
+        if uptime is not None and (before is None or uptime < before):
+            break
+        await asyncio.sleep(0.5)
     if not t.rig.is_running():
         await t.rig.start()
     await t.rig.wait_ready()
@@ -185,6 +192,16 @@ async def _restart_asterisk(fault: Injected, t: Targets) -> None:
             phone.stop()
             phone.start()
         fault.detail = f"booted again; softphones restarted ({type(exc).__name__})"
+
+
+async def _uptime(rig: Rig) -> int | None:
+    """Asterisk's uptime in seconds; None while it does not answer."""
+    try:
+        text = await asyncio.to_thread(rig.cli, "core show uptime seconds")
+    except ProvisioningError:
+        return None
+    found = re.search(r"System uptime:\s*(\d+)", text)
+    return int(found.group(1)) if found else None
 
 
 async def _kill_a_phone_mid_call(fault: Injected, t: Targets) -> None:

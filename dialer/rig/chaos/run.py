@@ -233,13 +233,15 @@ async def run_chaos(rig: Rig, world: SimulatedWorld, options: RunOptions) -> Ver
         )  # fmt: skip
         ledger = await read_ledger(database_url)
     finally:
-        await observer.stop()
-        await receiver.stop()
-        await relay.stop()
-        if postgres is not None:
-            await asyncio.to_thread(postgres.stop)
-        if disk is not None:
-            disk.unmount()
+        try:
+            await observer.stop()
+            await receiver.stop()
+            await relay.stop()
+        finally:
+            if postgres is not None:
+                await asyncio.to_thread(postgres.stop)
+            if disk is not None:
+                disk.unmount()
     _write_robot_log(workdir / "robot-sheets.jsonl", handled)
     verdict = judge(
         ledger, cdr=read_cdr(cdr_path, cdr_offset),

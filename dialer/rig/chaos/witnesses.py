@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dialer.alerts.webhook_targets import signature
-from dialer.errors import AmiConnectionError
+from dialer.errors import TelephonyError
 from dialer.telephony.ami import AmiClient, AmiCredentials
 
 HOST = "127.0.0.1"
@@ -160,7 +160,7 @@ class ChannelObserver:
                                 sighting.last = now
                         self.polls.append(now)
                         await asyncio.sleep(0.5)
-            except (TimeoutError, AmiConnectionError, OSError):
+            except (TimeoutError, TelephonyError, OSError):  # Asterisk restarting
                 await asyncio.sleep(0.5)
 
 
