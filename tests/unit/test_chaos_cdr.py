@@ -54,4 +54,4 @@ def test_the_callees_log_tells_calls_received_and_answered(tmp_path: Path) -> No
     answered, busy = calls["1-15120@127.0.0.1"], calls["2-15120@127.0.0.1"]
     assert (answered.number, answered.answered) == ("+339001002001", True)
     assert (busy.number, busy.answered) == ("+339102002002", False)
-    assert answered.last - answered.first == pytest.approx(0.012606)
+    assert answered.last - answered.first == pytest.approx(0.012606, abs=1e-5)
