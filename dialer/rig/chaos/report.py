@@ -31,7 +31,10 @@ controller started again, SIGCONT, Asterisk booted, the disk freed, PostgreSQL b
 the next outbound call is seen on Asterisk; it includes the robots logging in again after a
 controller restart, and the pacing's own wait for a free agent, so it is an upper bound.
 A call *in progress* is an outbound channel up when the fault hit; it *survived* when it
-was still up {survived:.0f} s after the fault was lifted.
+was still up {survived:.0f} s after the fault was lifted (a call that ended on its own
+meanwhile, the people talk 8-20 s, counts as not surviving: over a 10-s fault most do).
+The last column says what the controller is designed to do with them; the invariants below
+check it.
 """
 
 WHAT_HAPPENS = {
