@@ -69,7 +69,11 @@ def _seconds(values: list[float]) -> str:
 
 
 def section(facts: RunFacts, verdict: Verdict) -> str:
-    title = "short run (CI)" if facts.short else "full run"
+    title = (
+        "SHORT run (CI: a few faults of each kind, not the full counts)"
+        if facts.short
+        else "full run"
+    )
     lines = [
         f"## {facts.database}: {title}",
         "",
