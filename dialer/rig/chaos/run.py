@@ -16,8 +16,6 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 
-from sqlalchemy import select
-
 from dialer.campaigns.start import start_campaign
 from dialer.campaigns.templates import template
 from dialer.core.pacing_settings import PacingMode
@@ -51,14 +49,9 @@ from dialer.rig.demo_accounts import TEAM_NAME, provision_demo_people
 from dialer.rig.robot_agents import HandledCall, RobotAgent
 from dialer.rig.robot_personas import Health, RandomPersonas
 from dialer.rig.world import SimulatedWorld
-from dialer.storage.alert_rows import Alert
 from dialer.storage.alerts import TeamRepository
-from dialer.storage.database import (
-    create_engine,
-    create_session_factory,
-    migrate_engine,
-    transaction,
-)
+from dialer.storage.database import create_engine, create_session_factory, migrate_engine
+from dialer.storage.ledger_audit import alert_ids
 from dialer.telephony.ami import AmiClient
 
 ROBOTS = 4
@@ -188,8 +181,7 @@ async def settle_alerts(database_url: str, receiver: WebhookReceiver, timeout_s:
     deadline = time.monotonic() + timeout_s
     try:
         while time.monotonic() < deadline:
-            async with transaction(sessions) as session:
-                raised = set(await session.scalars(select(Alert.id)))
+            raised = await alert_ids(sessions)
             if raised <= {d.alert_id for d in receiver.deliveries}:
                 return
             await asyncio.sleep(2)

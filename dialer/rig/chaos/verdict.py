@@ -8,17 +8,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
-
 from dialer.core.attempts import AttemptKind
 from dialer.rig.chaos.faults import Injected
 from dialer.rig.chaos.witnesses import CdrCall, ChannelObserver, Delivery, ReceivedCall
 from dialer.rig.robot_agents import HandledCall
-from dialer.storage.alert_rows import Alert
-from dialer.storage.call_sheet_rows import Answer, CallSheet
-from dialer.storage.database import create_engine, create_session_factory, transaction
+from dialer.storage.database import create_engine, create_session_factory
+from dialer.storage.ledger_audit import LedgerSnapshot, read_snapshot
 from dialer.storage.models import Attempt
-from dialer.storage.schedule import CycleMember
 
 IN_FLIGHT = {"planned", "dialing", "ringing", "answered", "bridged"}
 ABANDON_QUIET = timedelta(hours=72)
@@ -46,30 +42,12 @@ COUNTS = (
 )
 
 
-@dataclass
-class Ledger:
-    attempts: list[Attempt]
-    members: list[CycleMember]
-    sheets: dict[str, CallSheet]  # by attempt id
-    answers: dict[int, dict[str, object]]  # sheet id → question → value
-    alerts: list[Alert]
-
-
-async def read_ledger(database_url: str) -> Ledger:
+async def read_ledger(database_url: str) -> LedgerSnapshot:
     engine = create_engine(database_url)
-    sessions = create_session_factory(engine)
     try:
-        async with transaction(sessions) as session:
-            attempts = list(await session.scalars(select(Attempt)))
-            members = list(await session.scalars(select(CycleMember)))
-            sheets = {s.attempt_id: s for s in await session.scalars(select(CallSheet))}
-            answers: dict[int, dict[str, object]] = defaultdict(dict)
-            for answer in await session.scalars(select(Answer)):
-                answers[answer.sheet_id][answer.question_id] = answer.value
-            alerts = list(await session.scalars(select(Alert)))
+        return await read_snapshot(create_session_factory(engine))
     finally:
         await engine.dispose()
-    return Ledger(attempts, members, sheets, dict(answers), alerts)
 
 
 @dataclass
@@ -94,7 +72,7 @@ class Verdict:
 
 
 def judge(
-    ledger: Ledger,
+    ledger: LedgerSnapshot,
     *,
     cdr: dict[str, CdrCall],
     received: dict[str, ReceivedCall],
@@ -241,7 +219,7 @@ def _callees(
     ]
 
 
-def _sheets(ledger: Ledger, handled: list[HandledCall]) -> list[str]:
+def _sheets(ledger: LedgerSnapshot, handled: list[HandledCall]) -> list[str]:
     found = []
     for call in handled:
         if not call.submitted:
@@ -262,7 +240,7 @@ def _sheets(ledger: Ledger, handled: list[HandledCall]) -> list[str]:
 
 
 def _alerts(
-    ledger: Ledger,
+    ledger: LedgerSnapshot,
     handled: list[HandledCall],
     deliveries: list[Delivery],
     found: dict[str, list[str]],
