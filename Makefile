@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system venv asterisk test test-unit lint format demo bench lock clean
+.PHONY: setup system venv asterisk test test-unit lint format demo bench chaos lock clean
 
 setup: system venv
 
@@ -51,6 +51,18 @@ demo: setup
 
 bench: setup
 	$(BIN)/python -m bench
+
+# Faults at seeded random instants during a real campaign on the rig (issue 19), on SQLite then
+# on a throwaway PostgreSQL; each run checks the ledger against Asterisk's CDR, the robots'
+# and the webhook receiver's logs, and writes its section of docs/reliability.md. Both run
+# even if the first fails; the target fails if either does. Root (tmpfs, chroot).
+chaos: setup
+	status=0; \
+	flock /tmp/rig.lock $(BIN)/python -m dialer.rig.chaos --database sqlite \
+	  --report docs/reliability.md || status=1; \
+	flock /tmp/rig.lock $(BIN)/python -m dialer.rig.chaos --database postgresql \
+	  --report docs/reliability.md || status=1; \
+	exit $$status
 
 # Re-pin the dependencies after editing pyproject.toml (needs network access to PyPI).
 lock: venv

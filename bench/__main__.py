@@ -12,9 +12,9 @@
 - the engine's reaction to an answered person with and without a flood of wrong logins,
 - the ledger's lag behind 400 people answering at once, batched and one write each.
 
-Not in this run: ``python -m bench.fault_probe`` (issue 24's fault counts under controller
-kills, AMI cuts, a stall and a dead phone; about 4 minutes alone on the rig, exit status 1
-on any fault), run on its own under ``flock /tmp/rig.lock``.
+Not in this run: ``make chaos`` (``python -m dialer.rig.chaos``: faults at seeded instants
+during a real campaign, on SQLite and PostgreSQL, written to ``docs/reliability.md``), run
+on its own under ``flock /tmp/rig.lock``.
 
 Each runs in its own process (its peak memory is its own); the machine is described at the
 top. Benchmarks measure; they never pass or fail a build.

@@ -56,20 +56,37 @@ class SimulatedCallee:
 
 class SippUas:
     """One sipp UAS (``-sf SCENARIO``) on ``host:port`` until stopped: the simulated
-    callees on the trunk's address, or the benchmark's agent farm."""
+    callees on the trunk's address, or the benchmark's agent farm. ``log_messages``: sipp
+    logs every SIP message it sends or receives, one tab-separated line each (date, time,
+    epoch, R/S, Call-ID, CSeq, first line) in :attr:`messages_log`: the callees' own record
+    of the calls they received (``make chaos`` reads it)."""
 
     def __init__(
-        self, *, host: str, port: int, log_dir: Path, scenario: Path = SCENARIO, name: str = ""
+        self,
+        *,
+        host: str,
+        port: int,
+        log_dir: Path,
+        scenario: Path = SCENARIO,
+        name: str = "",
+        log_messages: bool = False,
     ) -> None:
         self.host = host
         self.port = port
         self.log_dir = log_dir
         self.scenario = scenario
         self.name = name or scenario.stem
+        self.log_messages = log_messages
+        self.messages_log = log_dir / f"sipp-{self.name}-messages.tsv"
         self._sipp = LoggedProcess(f"sipp ({self.name})", log_dir / f"sipp-{self.name}.log")
 
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        messages = (
+            ["-trace_shortmsg", "-shortmessage_file", str(self.messages_log)]
+            if self.log_messages
+            else []
+        )
         self._sipp.start(
             [
                 "sipp",
@@ -80,6 +97,7 @@ class SippUas:
                 "-trace_err",
                 "-error_file", str(self.log_dir / f"sipp-{self.name}-errors.log"),
                 "-max_socket", "4000",
+                *messages,
             ],
             cwd=self.log_dir,
             settle_s=0.3,

@@ -20,7 +20,10 @@ class SimulatedWorld:
     def __init__(self, rig: Rig) -> None:
         settings = rig.settings
         self.callees = SippUas(
-            host=settings.trunk.host, port=settings.trunk.port, log_dir=rig.root / "world"
+            host=settings.trunk.host,
+            port=settings.trunk.port,
+            log_dir=rig.root / "world",
+            log_messages=True,
         )
         self.agent_farm = (
             SippUas(
