@@ -327,7 +327,7 @@ async def test_an_alert_no_team_covers_goes_to_the_default_team(
     assert "Robert MARTIN" in page.text
     assert "Veille générale" in page.text
     assert "Transmise à l'équipe par défaut" in page.text
-    stats = (await client.get("/api/statistiques")).json()
+    stats = (await client.get("/api/v1/statistics")).json()
     assert stats["screens"]["joined"] == 0
     assert stats["alerts"]["outbox_pending"] == 0
 
