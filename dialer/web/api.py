@@ -14,7 +14,7 @@ document (:mod:`dialer.web.openapi`, served at ``/api/v1/openapi.json``).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,6 +79,8 @@ from dialer.web.api_responses import (
     Team,
     TeamPage,
     TemplatePage,
+    page_of,
+    paged,
 )
 from dialer.web.read_log import route_of
 from dialer.web.service import campaign_control, episode_control, steering, web
@@ -92,26 +94,6 @@ async def body(request: Request, model: type[Any]) -> Any:
 
 def ok(data: Any, status: int = 200) -> JSONResponse:
     return JSONResponse(data, status_code=status)
-
-
-def page_of(request: Request) -> PageQuery:
-    return parse_query(PageQuery, request.query_params)
-
-
-def paged(items: Sequence[Any], asked: PageQuery, *, more: bool | None = None) -> JSONResponse:
-    """The envelope of one page (:class:`~dialer.web.api_responses.Page`): ``items`` is the
-    whole list, sliced here, unless ``more`` says whether a page follows (already sliced)."""
-    if more is None:
-        more = len(items) > asked.offset + asked.limit
-        items = items[asked.offset : asked.offset + asked.limit]
-    return ok(
-        {
-            "items": list(items),
-            "limit": asked.limit,
-            "offset": asked.offset,
-            "next_offset": asked.offset + asked.limit if more else None,
-        }
-    )
 
 
 # ---- campaigns --------------------------------------------------------------------------

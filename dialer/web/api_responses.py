@@ -7,10 +7,15 @@ for, and ``next_offset`` (``null`` on the last page)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from dialer.web.api_models import PageQuery, parse_query
 
 T = TypeVar("T")
 
@@ -26,6 +31,27 @@ class Page(Answer, Generic[T]):
     limit: int = Field(description="nombre maximal d'éléments de la page")
     offset: int = Field(description="rang du premier élément (0 : le début)")
     next_offset: int | None = Field(description="offset de la page suivante ; null : fin")
+
+
+def page_of(request: Request) -> PageQuery:
+    """The page a list request asks for (``limit``, ``offset``)."""
+    return parse_query(PageQuery, request.query_params)
+
+
+def paged(items: Sequence[Any], asked: PageQuery, *, more: bool | None = None) -> JSONResponse:
+    """The envelope of one page (:class:`Page`): ``items`` is the
+    whole list, sliced here, unless ``more`` says whether a page follows (already sliced)."""
+    if more is None:
+        more = len(items) > asked.offset + asked.limit
+        items = items[asked.offset : asked.offset + asked.limit]
+    return JSONResponse(
+        {
+            "items": list(items),
+            "limit": asked.limit,
+            "offset": asked.offset,
+            "next_offset": asked.offset + asked.limit if more else None,
+        }
+    )
 
 
 class Template(Answer):
@@ -199,6 +225,24 @@ class ApiToken(Answer):
     last_used_at: datetime | None
     revoked_at: datetime | None
     valid: bool
+
+
+class CycleSpan(Answer):
+    number: int
+    started_at: datetime
+    deadline: datetime
+    closed_at: datetime | None
+
+
+class CampaignCycles(Answer):
+    id: int
+    name: str
+    state: str
+    cycles: list[CycleSpan]
+
+
+class CampaignCyclesPage(Page[CampaignCycles]):
+    pass
 
 
 class TemplatePage(Page[Template]):

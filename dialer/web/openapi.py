@@ -15,8 +15,8 @@ for validation and documentation."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 from starlette.routing import BaseRoute, Route
@@ -38,6 +38,21 @@ ERRORS = {
     "409": "Contraire à l'état actuel (ex. une autre campagne est en cours)",
     "422": "Données invalides : le message nomme le champ",
 }
+
+
+H = TypeVar("H", bound=Callable[..., Any])
+
+
+def described_by(answer: type[BaseModel], query: type[BaseModel] | None = None) -> Callable[[H], H]:
+    """Give the document the answer's (and the query's) model of a ``/api/v1`` handler of
+    another module than :mod:`dialer.web.api` (its docstring stays its summary)."""
+
+    def mark(handler: H) -> H:
+        setattr(handler, "openapi_answer", answer)  # noqa: B010 - a function's attribute
+        setattr(handler, "openapi_query", query)  # noqa: B010
+        return handler
+
+    return mark
 
 
 def openapi_path(path: str) -> str:
@@ -192,9 +207,23 @@ def _undescribed(route: Route, method: str) -> dict[str, Any]:
             },
         },
     }
+    answer: type[BaseModel] | None = getattr(route.endpoint, "openapi_answer", None)
+    if answer is not None:
+        operation["responses"]["200"]["content"]["application/json"]["schema"] = {
+            "$ref": REF.format(model=answer.__name__)
+        }
+    query: type[BaseModel] | None = getattr(route.endpoint, "openapi_query", None)
+    if query is not None:
+        parameters += _query_parameters(query)
     if parameters:
         operation["parameters"] = parameters
     return operation
+
+
+def _answers(routes: Sequence[BaseRoute]) -> list[type[BaseModel]]:
+    """The answers' models of the routes outside the endpoint table."""
+    found = (getattr(getattr(r, "endpoint", None), "openapi_answer", None) for r in routes)
+    return [model for model in found if model is not None]
 
 
 def document(routes: Sequence[BaseRoute], endpoints: Sequence[Endpoint]) -> dict[str, Any]:
@@ -224,7 +253,7 @@ def document(routes: Sequence[BaseRoute], endpoints: Sequence[Endpoint]) -> dict
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {
-            "schemas": _schemas([e.response for e in endpoints]),
+            "schemas": _schemas([*(e.response for e in endpoints), *_answers(routes)]),
             "securitySchemes": {
                 "jeton": {"type": "http", "scheme": "bearer"},
                 "session": {

@@ -9,6 +9,7 @@ import pytest
 from starlette.routing import Route
 
 from dialer.web.api import ENDPOINTS
+from dialer.web.api_responses import CampaignCyclesPage
 from dialer.web.openapi import openapi_path
 from tests.web.conftest import log_in
 from tests.web.steering_support import SteerRig, steer
@@ -147,3 +148,20 @@ async def test_the_agent_screen_is_under_the_versioned_api(steer: SteerRig) -> N
     summary = await steer.http.get("/api/v1/alerts/summary")
     assert summary.status_code == 200
     assert set(summary.json()) == {"open", "newest"}
+
+
+async def test_another_module_s_list_is_typed_and_paged_too(steer: SteerRig) -> None:
+    """``/api/v1/reports`` (the reports' module): its answer's model and page parameters are
+    in the document, and its answer is that model."""
+    document = (await steer.http.get("/api/v1/openapi.json")).json()
+    operation = document["paths"]["/api/v1/reports"]["get"]
+    answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer == {"$ref": "#/components/schemas/CampaignCyclesPage"}
+    assert {p["name"] for p in operation["parameters"]} == {"limit", "offset"}
+    listed = await steer.http.get(
+        "/api/v1/reports", params={"limit": "1"}, headers=steer.auth("superviseur")
+    )
+    assert listed.status_code == 200
+    page = CampaignCyclesPage.model_validate(listed.json())
+    assert len(page.items) == 1
+    assert page.items[0].id == steer.world.campaign_id
