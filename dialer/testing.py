@@ -94,6 +94,8 @@ class FakeNode:
         self.recorded: dict[str, RecordedEnd] = {}
         self.refuse_join = False
         self.refuse_dial = False
+        #: whether the node's AMI session is up, as its statistics report it
+        self.connected = True
         self.events: asyncio.Queue[TelephonyEvent] = asyncio.Queue()
 
     async def place_call(self, request: DialRequest) -> None:
@@ -126,7 +128,7 @@ class FakeNode:
         return await self.events.get()
 
     def statistics(self) -> dict[str, int | float | str | bool]:
-        return {"node": self.name, "placed": len(self.placed)}
+        return {"node": self.name, "connected": self.connected, "placed": len(self.placed)}
 
 
 @dataclass

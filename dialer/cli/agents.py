@@ -61,6 +61,6 @@ def agents_logout(ctx: click.Context, username: str, url: str | None, token: str
 def agents_list(ctx: click.Context, url: str | None, token: str | None) -> None:
     """Liste les agents et leur état dans le moteur d'appels."""
     with client(ctx, url, token) as api:
-        rows = api.call("GET", "/agents")
+        rows = api.items("/agents")
     for row in rows:
         click.echo(f"{row['username']} ({row['sip_endpoint'] or '—'}) : {row['state']}")

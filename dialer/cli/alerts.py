@@ -97,7 +97,7 @@ def alert_end(
     appels en cours finissent, le cycle est clos."""
     with client(ctx, url, token) as api:
         if episode_id is None:
-            running = [e for e in api.call("GET", "/episodes") if e["active"]]
+            running = [e for e in api.items("/episodes") if e["active"]]
             if not running:
                 raise click.UsageError("aucun épisode d'alerte en cours")
             episode_id = int(running[0]["id"])
@@ -112,7 +112,7 @@ def alert_end(
 def alert_list(ctx: click.Context, url: str | None, token: str | None) -> None:
     """Liste les épisodes d'alerte, les plus récents d'abord."""
     with client(ctx, url, token) as api:
-        rows = api.call("GET", "/episodes")
+        rows = api.items("/episodes")
     for row in rows:
         click.echo(_episode_line(row))
     if not rows:

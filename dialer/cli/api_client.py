@@ -27,6 +27,8 @@ from dialer.errors import (
 )
 
 TOKEN_VARIABLE = "DIALER_API_TOKEN"  # noqa: S105 - a variable name, not a secret
+#: items asked per page of a list (the API gives at most 1000)
+PAGE_SIZE = 500
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -91,6 +93,22 @@ class ApiClient:
         if response.status_code >= 400:
             raise _error(response)
         return response.json()
+
+    def items(
+        self, path: str, *, params: dict[str, str] | None = None, most: int | None = None
+    ) -> list[Any]:
+        """Every item of a paged list (``{"items": [...], "next_offset": ...}``), page after
+        page; at most ``most`` of them when given."""
+        found: list[Any] = []
+        offset: int | None = 0
+        while offset is not None and (most is None or len(found) < most):
+            size = PAGE_SIZE if most is None else min(PAGE_SIZE, most - len(found))
+            page = self.call(
+                "GET", path, params={**(params or {}), "limit": str(size), "offset": str(offset)}
+            )
+            found += page["items"]
+            offset = page["next_offset"]
+        return found
 
 
 def _error(response: httpx.Response) -> DialerError:

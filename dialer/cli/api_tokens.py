@@ -120,7 +120,7 @@ def api_token_list(ctx: click.Context) -> None:
 def api_token_mine(ctx: click.Context, url: str | None, token: str | None) -> None:
     """Liste mes jetons d'API (ceux du compte du jeton donné), via le service."""
     with client(ctx, url, token) as api:
-        rows = api.call("GET", "/tokens")
+        rows = api.items("/tokens")
     for row in rows:
         state = "révoqué" if row["revoked_at"] else "valable" if row["valid"] else "expiré"
         click.echo(

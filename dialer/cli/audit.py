@@ -24,7 +24,7 @@ from dialer.storage.audit import AuditLog, ChainReport
 @click.option("--person", type=int, help="Les entrées sur cette personne (son numéro).")
 @click.option("--since", help="Depuis (ISO 8601 avec fuseau, ex. 2026-07-13T09:00:00+02:00).")
 @click.option("--until", help="Jusqu'à, exclu (ISO 8601 avec fuseau).")
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @api_options
 @click.pass_context
 def audit(
@@ -52,9 +52,8 @@ def audit(
         "until": until,
     }
     params = {k: v for k, v in wanted.items() if v}
-    params["limit"] = str(limit)
     with client(ctx, url, token) as api:
-        rows = api.call("GET", "/audit", params=params)
+        rows = api.items("/audit", params=params, most=limit)
     for row in rows:
         at = datetime.fromisoformat(row["at"]).astimezone(PARIS)
         where = f" [{row['route']}]" if row.get("route") else ""

@@ -57,7 +57,7 @@ def campaign() -> None:
 def campaign_list(ctx: click.Context, url: str | None, token: str | None) -> None:
     """Liste les campagnes, les plus récentes d'abord."""
     with client(ctx, url, token) as api:
-        rows = api.call("GET", "/campaigns")
+        rows = api.items("/campaigns")
     for row in rows:
         click.echo(_campaign_line(row))
     if not rows:

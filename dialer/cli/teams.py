@@ -18,7 +18,7 @@ def teams() -> None:
 def teams_list(ctx: click.Context, url: str | None, token: str | None) -> None:
     """Liste les équipes, leur périmètre et leurs membres."""
     with client(ctx, url, token) as api:
-        rows = api.call("GET", "/teams")
+        rows = api.items("/teams")
     for row in rows:
         click.echo(
             f"n° {row['id']} {row['name']}{' (par défaut)' if row['is_default'] else ''} : "

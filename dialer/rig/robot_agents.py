@@ -3,7 +3,7 @@
 A :class:`RobotAgent` does what an agent does at the screen, over HTTP and the screen's
 WebSocket, with the same requests as ``static/agent.js``: it logs in with the login form
 (and its CSRF double-submit cookie), opens the screen's WebSocket, connects its phone
-(``POST /api/agent/telephone``), goes ready, and waits for screen pops. For each call it
+(``POST /api/v1/agent/phone``), goes ready, and waits for screen pops. For each call it
 plays the called person with a random *persona*, answers the questionnaire question by
 question (the next one is the first visible unanswered one, as the server says after each
 answer: skip logic is the server's), hangs up, writes a note during the wrap-up and submits
@@ -119,11 +119,11 @@ class RobotAgent:
         """Log in, connect the phone, go ready and handle calls until ``stop`` is set; then
         finish the call in hand, pause, close the screen and log out."""
         async with self._screen.open():
-            self._screen.state = await self._screen.post("/api/agent/telephone")
+            self._screen.state = await self._screen.post("/api/v1/agent/phone")
             await self._finish_reopened_sheet()
             # else a call resumed after a controller restart: its screen pop first
             if self._screen.state.get("state") in ("paused", "ready"):
-                self._screen.state = await self._screen.post("/api/agent/disponible")
+                self._screen.state = await self._screen.post("/api/v1/agent/ready")
             while (call := await self._next_call(stop)) is not None:
                 await self._handle(*call)
 
@@ -142,13 +142,13 @@ class RobotAgent:
                 raise screen.failure
             if stop.is_set():
                 # the state as the server has it now (a released reservation is not pushed)
-                screen.state = await screen.get("/api/agent/etat")
+                screen.state = await screen.get("/api/v1/agent/state")
                 state = screen.state.get("state")
                 if state in ("paused", "logged_out"):
                     return None
                 if state == "ready":
                     try:
-                        screen.state = await screen.post("/api/agent/pause", {"reason": "Pause"})
+                        screen.state = await screen.post("/api/v1/agent/pause", {"reason": "Pause"})
                         return None
                     except RobotAgentError as exc:
                         if exc.status != 409:  # 409: a call was reserved meanwhile
@@ -166,7 +166,7 @@ class RobotAgent:
         (the call pops when they answer; an offer withdrawn meanwhile is a 409)."""
         await self._pause(self.answer_delay_s)
         try:
-            result = await self._screen.post("/api/agent/appeler")
+            result = await self._screen.post("/api/v1/agent/offer/call")
         except RobotAgentError as exc:
             if exc.status != 409:
                 raise
@@ -185,7 +185,7 @@ class RobotAgent:
         attempt_id = str(state["attempt_id"])
         self._reopened.add(attempt_id)
         result = await self._screen.post(
-            f"/api/appels/{attempt_id}/fiche",
+            f"/api/v1/agent/calls/{attempt_id}/sheet",
             {"disposition": "interrupted", "note": "Fiche reprise après une coupure du service."},
         )
         if isinstance(result.get("state"), dict):
@@ -243,7 +243,7 @@ class RobotAgent:
                 break
             value = plan[question_id]
             outcome = await self._screen.post(
-                f"/api/appels/{call.attempt_id}/reponses",
+                f"/api/v1/agent/calls/{call.attempt_id}/answers",
                 {"question_id": question_id, "value": value, "cleared": False},
             )
             call.answers[question_id] = value
@@ -255,7 +255,7 @@ class RobotAgent:
         call.hung_up_early = call.attempt_id in self._screen.ended and not finished
         if call.attempt_id not in self._screen.ended:
             await self._pause(self.answer_delay_s)  # goodbye
-            self._screen.state = await self._screen.post("/api/agent/raccrocher")
+            self._screen.state = await self._screen.post("/api/v1/agent/hang-up")
         if not await self._ended(call.attempt_id):
             raise RobotAgentError(f"{self.username}: call {call.attempt_id} never ended")
 
@@ -289,9 +289,9 @@ class RobotAgent:
         else:
             disposition = "complete"
         if note:
-            await self._screen.post(f"/api/appels/{call.attempt_id}/note", {"note": note})
+            await self._screen.post(f"/api/v1/agent/calls/{call.attempt_id}/note", {"note": note})
         result = await self._screen.post(
-            f"/api/appels/{call.attempt_id}/fiche",
+            f"/api/v1/agent/calls/{call.attempt_id}/sheet",
             {"disposition": disposition, "note": note, "callback_at": callback_at},
         )
         self._record(call, questionnaire, disposition, result)
@@ -320,10 +320,10 @@ class RobotAgent:
     async def _rescue(self, call: HandledCall, questionnaire: Questionnaire) -> None:
         """After a failed step: hang up and submit the sheet as interrupted, if possible."""
         with contextlib.suppress(RobotAgentError):
-            await self._screen.post("/api/agent/raccrocher")
+            await self._screen.post("/api/v1/agent/hang-up")
             await self._ended(call.attempt_id)
             result = await self._screen.post(
-                f"/api/appels/{call.attempt_id}/fiche",
+                f"/api/v1/agent/calls/{call.attempt_id}/sheet",
                 {"disposition": "interrupted", "note": "Incident pendant l'appel."},
             )
             self._record(call, questionnaire, "interrupted", result)

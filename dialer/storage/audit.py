@@ -94,6 +94,8 @@ class AuditFilter:
     since: datetime | None = None
     until: datetime | None = None
     limit: int = 200
+    #: entries to skip first (a page after the first)
+    offset: int = 0
 
 
 @dataclass(frozen=True)
@@ -196,7 +198,11 @@ class AuditLog:
             statement = statement.where(AuditEntry.at < query.until)
         statement = statement.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         async with transaction(self._sessions) as session:
-            return list(await session.scalars(statement.limit(max(1, min(query.limit, 1000)))))
+            return list(
+                await session.scalars(
+                    statement.offset(max(0, query.offset)).limit(max(1, min(query.limit, 1001)))
+                )
+            )
 
     async def count(self) -> int:
         async with transaction(self._sessions) as session:

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
 from dialer.errors import ConfigurationError, ConflictError, StorageError
 from dialer.redaction import mask_secrets
+from dialer.storage.driver_errors import count_errors_of
 
 #: the Alembic environment (``db/`` at the root of the repository)
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "db"
@@ -70,8 +71,11 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         )
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         event.listen(engine.sync_engine, "begin", _begin_immediate)
+        count_errors_of(engine.sync_engine)
         return engine
-    return _create_async_engine(parsed, echo=echo, pool_pre_ping=True)
+    engine = _create_async_engine(parsed, echo=echo, pool_pre_ping=True)
+    count_errors_of(engine.sync_engine)
+    return engine
 
 
 @asynccontextmanager

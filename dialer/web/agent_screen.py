@@ -21,11 +21,11 @@ from dialer.core.permissions import Action
 from dialer.desk.port import AgentDesk, seat_of
 from dialer.engine.engine import WrapUp
 from dialer.errors import ConflictError, InputError, NotFoundError
-from dialer.web.access import GuardedRoute, GuardedSocket, socket_allowed
+from dialer.web.access import GuardedRoute, GuardedSocket, caller, socket_allowed
 from dialer.web.api_models import read_json
 from dialer.web.auth import User, same_origin, session_token
 from dialer.web.read_log import record_read
-from dialer.web.service import WebService, authenticated, for_script, web
+from dialer.web.service import WebService, authenticated, web
 
 log = logging.getLogger(__name__)
 
@@ -102,25 +102,27 @@ async def profile_page(request: Request) -> Response:
 
 # ---- the agent's state --------------------------------------------------------------------
 async def get_state(request: Request) -> Response:
-    user = await authenticated(request)
+    user = await caller(request)
     return JSONResponse(_state(request, user.username))
 
 
 async def connect_phone(request: Request) -> Response:
-    user = await for_script(request)
+    user = await caller(request)
     desk = _desk(request)
-    if not user.sip_endpoint:
+    account = await web(request).accounts.by_username(user.username)
+    endpoint = account.sip_endpoint if account is not None else None
+    if not endpoint:
         raise ConflictError(
             "aucun compte SIP n'est associé à votre compte : voyez l'administrateur"
         )
     seat = seat_of(desk, user.username)
     if seat is None or seat.state is AgentState.LOGGED_OUT:
-        await desk.log_in(user.username, user.sip_endpoint)
+        await desk.log_in(user.username, endpoint)
     return JSONResponse(_state(request, user.username))
 
 
 async def go_ready(request: Request) -> Response:
-    user = await for_script(request)
+    user = await caller(request)
     desk = _desk(request)
     seat = seat_of(desk, user.username)
     if seat is None or seat.state is AgentState.LOGGED_OUT:
@@ -135,7 +137,7 @@ async def go_ready(request: Request) -> Response:
 
 
 async def pause(request: Request) -> Response:
-    user = await for_script(request)
+    user = await caller(request)
     desk = _desk(request)
     body = await _json(request)
     reason = str(body.get("reason") or "").strip()
@@ -161,7 +163,7 @@ async def pause(request: Request) -> Response:
 
 
 async def hang_up(request: Request) -> Response:
-    user = await for_script(request)
+    user = await caller(request)
     await _desk(request).hang_up_call(user.username)
     return JSONResponse(_state(request, user.username))
 
@@ -169,7 +171,7 @@ async def hang_up(request: Request) -> Response:
 # ---- the person offered (preview, reserved call-backs) ------------------------------------
 async def call_offered(request: Request) -> Response:
     """« Appeler »: dial the person offered; the call is bridged to this agent."""
-    user = await for_script(request)
+    user = await caller(request)
     desk = _desk(request)
     if desk.offer_of(user.username) is None:
         raise ConflictError("aucune personne ne vous est proposée")
@@ -179,7 +181,7 @@ async def call_offered(request: Request) -> Response:
 
 async def pass_offered(request: Request) -> Response:
     """« Passer », with a reason from the list (and a detail for « Autre »)."""
-    user = await for_script(request)
+    user = await caller(request)
     desk = _desk(request)
     body = await _json(request)
     reason = str(body.get("reason") or "").strip()
@@ -198,14 +200,14 @@ async def pass_offered(request: Request) -> Response:
 
 # ---- the current call ---------------------------------------------------------------------
 async def call_view(request: Request) -> Response:
-    user = await authenticated(request)
+    user = await caller(request)
     service = web(request)
     attempt_id = request.path_params["attempt_id"]
     service.sheets.check_current(service.desk, user.username, attempt_id)
     view = await service.sheets.views.view(attempt_id, agent=user.username)
     await record_read(
         request,
-        actor=user.username,
+        actor=user.actor,
         action="read.call",
         target=f"attempt:{attempt_id}",
         person_id=view["person"]["id"],
@@ -215,7 +217,7 @@ async def call_view(request: Request) -> Response:
 
 async def person_view(request: Request) -> Response:
     """A person's record: an agent sees only the person on their current call."""
-    user = await authenticated(request)
+    user = await caller(request)
     service = web(request)
     person_id = request.path_params["person_id"]
     seat = seat_of(service.desk, user.username)
@@ -227,7 +229,7 @@ async def person_view(request: Request) -> Response:
         raise NotFoundError("personne inconnue, ou qui n'est pas votre appel en cours")
     await record_read(
         request,
-        actor=user.username,
+        actor=user.actor,
         action="read.person",
         target=f"person:{person_id}",
         person_id=person_id,
@@ -236,7 +238,7 @@ async def person_view(request: Request) -> Response:
 
 
 async def save_answer(request: Request) -> Response:
-    user = await for_script(request)
+    user = await caller(request)
     service = web(request)
     attempt_id = request.path_params["attempt_id"]
     service.sheets.check_current(service.desk, user.username, attempt_id)
@@ -255,7 +257,7 @@ async def save_answer(request: Request) -> Response:
 
 
 async def save_note(request: Request) -> Response:
-    user = await for_script(request)
+    user = await caller(request)
     service = web(request)
     attempt_id = request.path_params["attempt_id"]
     service.sheets.check_current(service.desk, user.username, attempt_id)
@@ -277,7 +279,7 @@ def _callback_time(request: Request, text: object) -> datetime | None:
 
 
 async def submit_sheet(request: Request) -> Response:
-    user = await for_script(request)
+    user = await caller(request)
     service = web(request)
     attempt_id = request.path_params["attempt_id"]
     service.sheets.check_current(service.desk, user.username, attempt_id)
@@ -390,25 +392,37 @@ ROUTES = [
     GuardedRoute("/agent", agent_page, rule=Action.AGENT_DESK, methods=["GET"]),
     GuardedRoute("/agent/historique", history_page, rule=Action.AGENT_DESK, methods=["GET"]),
     GuardedRoute("/agent/profil", profile_page, rule=Action.AGENT_DESK, methods=["GET"]),
-    GuardedRoute("/api/agent/etat", get_state, rule=Action.AGENT_DESK, methods=["GET"]),
-    GuardedRoute("/api/agent/telephone", connect_phone, rule=Action.AGENT_DESK, methods=["POST"]),
-    GuardedRoute("/api/agent/disponible", go_ready, rule=Action.AGENT_DESK, methods=["POST"]),
-    GuardedRoute("/api/agent/pause", pause, rule=Action.AGENT_DESK, methods=["POST"]),
-    GuardedRoute("/api/agent/raccrocher", hang_up, rule=Action.AGENT_DESK, methods=["POST"]),
-    GuardedRoute("/api/agent/appeler", call_offered, rule=Action.AGENT_DESK, methods=["POST"]),
-    GuardedRoute("/api/agent/passer", pass_offered, rule=Action.AGENT_DESK, methods=["POST"]),
-    GuardedRoute("/api/appels/{attempt_id}", call_view, rule=Action.AGENT_DESK, methods=["GET"]),
+    GuardedRoute("/api/v1/agent/state", get_state, rule=Action.AGENT_DESK, methods=["GET"]),
+    GuardedRoute("/api/v1/agent/phone", connect_phone, rule=Action.AGENT_DESK, methods=["POST"]),
+    GuardedRoute("/api/v1/agent/ready", go_ready, rule=Action.AGENT_DESK, methods=["POST"]),
+    GuardedRoute("/api/v1/agent/pause", pause, rule=Action.AGENT_DESK, methods=["POST"]),
+    GuardedRoute("/api/v1/agent/hang-up", hang_up, rule=Action.AGENT_DESK, methods=["POST"]),
     GuardedRoute(
-        "/api/appels/{attempt_id}/reponses", save_answer, rule=Action.AGENT_DESK, methods=["POST"]
+        "/api/v1/agent/offer/call", call_offered, rule=Action.AGENT_DESK, methods=["POST"]
     ),
     GuardedRoute(
-        "/api/appels/{attempt_id}/note", save_note, rule=Action.AGENT_DESK, methods=["POST"]
+        "/api/v1/agent/offer/pass", pass_offered, rule=Action.AGENT_DESK, methods=["POST"]
     ),
     GuardedRoute(
-        "/api/appels/{attempt_id}/fiche", submit_sheet, rule=Action.AGENT_DESK, methods=["POST"]
+        "/api/v1/agent/calls/{attempt_id}", call_view, rule=Action.AGENT_DESK, methods=["GET"]
     ),
     GuardedRoute(
-        "/api/personnes/{person_id:id}", person_view, rule=Action.AGENT_DESK, methods=["GET"]
+        "/api/v1/agent/calls/{attempt_id}/answers",
+        save_answer,
+        rule=Action.AGENT_DESK,
+        methods=["POST"],
+    ),
+    GuardedRoute(
+        "/api/v1/agent/calls/{attempt_id}/note", save_note, rule=Action.AGENT_DESK, methods=["POST"]
+    ),
+    GuardedRoute(
+        "/api/v1/agent/calls/{attempt_id}/sheet",
+        submit_sheet,
+        rule=Action.AGENT_DESK,
+        methods=["POST"],
+    ),
+    GuardedRoute(
+        "/api/v1/agent/persons/{person_id:id}", person_view, rule=Action.AGENT_DESK, methods=["GET"]
     ),
     GuardedSocket("/ws/agent", screen_socket, rule=Action.AGENT_DESK),
 ]

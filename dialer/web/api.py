@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -49,18 +48,47 @@ from dialer.storage.api_tokens import token_json
 from dialer.storage.audit import AuditFilter
 from dialer.storage.person_data import Actor, PersonData
 from dialer.web.access import API_PREFIX, GuardedRoute, Open, Rule, caller
+from dialer.web.api_docs import docs_page
 from dialer.web.api_models import (
     AccountRoleChange,
     AgentCreate,
+    AuditQuery,
     CampaignCreate,
     EpisodeStartBody,
     PacingChange,
+    PageQuery,
     PasswordReset,
     PersonCorrectionBody,
     SipReset,
     TeamCreate,
     TeamMembers,
     parse_body,
+    parse_query,
+)
+from dialer.web.api_responses import (
+    AccountAnswer,
+    AccountDeactivated,
+    AccountPage,
+    AgentLogout,
+    AgentPage,
+    ApiToken,
+    ApiTokenPage,
+    AuditPage,
+    Campaign,
+    CampaignPage,
+    EpisodeEnded,
+    EpisodePage,
+    EpisodeStarted,
+    PersonCorrected,
+    PersonDocument,
+    PersonErased,
+    RegisterImport,
+    SipCredentials,
+    Team,
+    TeamPage,
+    TemplatePage,
+    page_of,
+    paged,
 )
 from dialer.web.read_log import route_of
 from dialer.web.service import campaign_control, episode_control, steering, web
@@ -79,7 +107,8 @@ def ok(data: Any, status: int = 200) -> JSONResponse:
 # ---- campaigns --------------------------------------------------------------------------
 async def list_campaigns(request: Request) -> Response:
     await caller(request)
-    return ok([view.as_json() for view in await campaign_control(request).list()])
+    asked = page_of(request)
+    return paged([view.as_json() for view in await campaign_control(request).list()], asked)
 
 
 async def get_campaign(request: Request) -> Response:
@@ -121,7 +150,8 @@ async def start_from_alert(request: Request) -> Response:
 # ---- alert episodes ---------------------------------------------------------------------
 async def list_episodes(request: Request) -> Response:
     await caller(request)
-    return ok([episode.as_json() for episode in await episode_control(request).all()])
+    asked = page_of(request)
+    return paged([episode.as_json() for episode in await episode_control(request).all()], asked)
 
 
 async def start_episode(request: Request) -> Response:
@@ -204,9 +234,10 @@ async def import_register(request: Request) -> Response:
 # ---- agents -----------------------------------------------------------------------------
 async def list_agents(request: Request) -> Response:
     await caller(request)
+    asked = page_of(request)
     engine = steering(request).engine
     accounts = await web(request).accounts.list_all()
-    return ok([agent_json(a, engine) for a in accounts if a.role is Role.AGENT])
+    return paged([agent_json(a, engine) for a in accounts if a.role is Role.AGENT], asked)
 
 
 async def add_agent(request: Request) -> Response:
@@ -270,7 +301,9 @@ def account_json(account: Account) -> dict[str, Any]:
 
 async def list_accounts(request: Request) -> Response:
     await caller(request)
-    return ok([account_json(a) for a in await web(request).accounts.list_all()])
+    return paged(
+        [account_json(a) for a in await web(request).accounts.list_all()], page_of(request)
+    )
 
 
 async def account_role(request: Request) -> Response:
@@ -317,9 +350,13 @@ async def account_reactivate(request: Request) -> Response:
 # ---- teams ------------------------------------------------------------------------------
 async def list_teams(request: Request) -> Response:
     await caller(request)
+    asked = page_of(request)
     ops = steering(request)
-    return ok(
-        [await team_json(ops, record) for record in await TeamRepository(ops.sessions).list_all()]
+    records = await TeamRepository(ops.sessions).list_all()
+    return paged(
+        [await team_json(ops, r) for r in records[asked.offset :][: asked.limit]],
+        asked,
+        more=len(records) > asked.offset + asked.limit,
     )
 
 
@@ -390,49 +427,27 @@ async def person_erase(request: Request) -> Response:
 
 
 # ---- audit ------------------------------------------------------------------------------
-def _when(request: Request, name: str) -> datetime | None:
-    raw = request.query_params.get(name)
-    if not raw:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        raise InputError(
-            f"champ « {name} » : date ISO 8601 attendue (ex. 2026-07-13T09:00:00+00:00)"
-        ) from None
-    if moment.tzinfo is None:
-        raise InputError(f"champ « {name} » : précisez le fuseau (ex. +02:00 ou Z)")
-    return moment
-
-
-def _person_param(raw: str | None) -> int | None:
-    if not raw:
-        return None
-    if not raw.isdigit() or len(raw) > 18:
-        raise InputError("champ « person » : le numéro de la personne (un entier)")
-    return int(raw)
-
-
 def audit_filter(request: Request) -> AuditFilter:
-    params = request.query_params
-    raw_limit = params.get("limit", "200")
-    if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= 1000:
-        raise InputError("champ « limit » : un entier entre 1 et 1000")
+    """The query's filter, one entry more than the page (to tell whether another follows)."""
+    query = parse_query(AuditQuery, request.query_params)
     return AuditFilter(
-        actor=params.get("actor") or None,
-        action=params.get("action") or None,
-        target=params.get("target") or None,
-        person_id=_person_param(params.get("person")),
-        since=_when(request, "since"),
-        until=_when(request, "until"),
-        limit=int(raw_limit),
+        actor=query.actor or None,
+        action=query.action or None,
+        target=query.target or None,
+        person_id=query.person,
+        since=query.since,
+        until=query.until,
+        limit=query.limit + 1,
+        offset=query.offset,
     )
 
 
 async def audit_log(request: Request) -> Response:
     await caller(request)
-    entries = await steering(request).audit.search(audit_filter(request))
-    return ok(
+    wanted = audit_filter(request)
+    entries = await steering(request).audit.search(wanted)
+    asked = PageQuery(limit=wanted.limit - 1, offset=wanted.offset)
+    return paged(
         [
             {
                 "id": e.id,
@@ -444,22 +459,28 @@ async def audit_log(request: Request) -> Response:
                 "route": e.route,
                 "details": e.details,
             }
-            for e in entries
-        ]
+            for e in entries[: asked.limit]
+        ],
+        asked,
+        more=len(entries) > asked.limit,
     )
 
 
 async def templates(request: Request) -> Response:
     await caller(request)
-    return ok([{"key": t.key, "title": t.title, "kind": t.kind.value} for t in TEMPLATES.values()])
+    asked = page_of(request)
+    return paged(
+        [{"key": t.key, "title": t.title, "kind": t.kind.value} for t in TEMPLATES.values()], asked
+    )
 
 
 # ---- one's own API tokens ---------------------------------------------------------------
 async def own_tokens(request: Request) -> Response:
     who = await caller(request)
+    asked = page_of(request)
     ops = steering(request)
     now = ops.clock()
-    return ok([token_json(record, now) for record in await ops.tokens.list_own(who.username)])
+    return paged([token_json(r, now) for r in await ops.tokens.list_own(who.username)], asked)
 
 
 async def revoke_own_token(request: Request) -> Response:
@@ -477,23 +498,20 @@ async def revoke_own_token(request: Request) -> Response:
 
 # ---- the table --------------------------------------------------------------------------
 @dataclass(frozen=True)
-class Query:
-    name: str
-    description: str
-    format: str | None = None
-
-
-@dataclass(frozen=True)
 class Endpoint:
+    """One operation: its route, rule and handler, and what the OpenAPI document says of it
+    (summary, tag; the request body's, query's and answer's models)."""
+
     method: str
     path: str
     handler: Callable[[Request], Awaitable[Response]]
     summary: str
     action: Rule
     tag: str
+    response: type[BaseModel]
     body: type[BaseModel] | None = None
     upload: bool = False
-    query: tuple[Query, ...] = ()
+    query: type[BaseModel] | None = None
     created: bool = False
 
 
@@ -502,151 +520,148 @@ _E = PREFIX + "/episodes"
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "GET", PREFIX + "/templates", templates, "Modèles de campagne", Action.CAMPAIGNS_VIEW,
-        "campagnes",
+        "campagnes", TemplatePage, query=PageQuery,
     ),
-    Endpoint("GET", _C, list_campaigns, "Liste des campagnes", Action.CAMPAIGNS_VIEW, "campagnes"),
+    Endpoint(
+        "GET", _C, list_campaigns, "Liste des campagnes", Action.CAMPAIGNS_VIEW, "campagnes",
+        CampaignPage, query=PageQuery,
+    ),
     Endpoint(
         "POST", _C, create_campaign, "Créer une campagne depuis un modèle", Action.CAMPAIGNS_STEER,
-        "campagnes", body=CampaignCreate, created=True,
+        "campagnes", Campaign, body=CampaignCreate, created=True,
     ),
     Endpoint(
         "POST", _C + "/start-from-alert", start_from_alert,
         "Démarrer depuis l'alerte : campagne, cycle, registre et premiers appels en une action",
-        Action.CAMPAIGNS_STEER, "campagnes", body=CampaignCreate, created=True,
+        Action.CAMPAIGNS_STEER, "campagnes", EpisodeStarted, body=CampaignCreate, created=True,
     ),
     Endpoint(
         "GET", _E, list_episodes, "Épisodes d'alerte, les plus récents d'abord",
-        Action.CAMPAIGNS_VIEW, "alertes",
+        Action.CAMPAIGNS_VIEW, "alertes", EpisodePage, query=PageQuery,
     ),
     Endpoint(
         "POST", _E, start_episode,
         "Déclencher un épisode d'alerte : sa campagne, son premier cycle et les premiers "
         "appels ; le service ouvre ensuite un cycle à chaque échéance",
-        Action.CAMPAIGNS_STEER, "alertes", body=EpisodeStartBody, created=True,
+        Action.CAMPAIGNS_STEER, "alertes", EpisodeStarted, body=EpisodeStartBody, created=True,
     ),
     Endpoint(
         "POST", _E + "/{episode_id:id}/end", end_episode,
         "Terminer l'épisode : plus de nouvel appel, les appels en cours finissent, le cycle "
-        "est clos", Action.CAMPAIGNS_STEER, "alertes",
+        "est clos", Action.CAMPAIGNS_STEER, "alertes", EpisodeEnded,
     ),
     Endpoint(
         "GET", _C + "/{campaign_id:id}", get_campaign, "Une campagne", Action.CAMPAIGNS_VIEW,
-        "campagnes",
+        "campagnes", Campaign,
     ),
     Endpoint(
         "POST", _C + "/{campaign_id:id}/start", _steer("start"),
-        "Démarrer (ouvre un cycle si besoin)", Action.CAMPAIGNS_STEER, "campagnes",
+        "Démarrer (ouvre un cycle si besoin)", Action.CAMPAIGNS_STEER, "campagnes", Campaign,
     ),
     Endpoint(
         "POST", _C + "/{campaign_id:id}/pause", _steer("pause"),
         "Mettre en pause (les appels en cours continuent)", Action.CAMPAIGNS_STEER, "campagnes",
+        Campaign,
     ),
     Endpoint(
         "POST", _C + "/{campaign_id:id}/resume", _steer("resume"), "Reprendre",
-        Action.CAMPAIGNS_STEER, "campagnes",
+        Action.CAMPAIGNS_STEER, "campagnes", Campaign,
     ),
     Endpoint(
         "POST", _C + "/{campaign_id:id}/stop", _steer("stop"), "Arrêter", Action.CAMPAIGNS_STEER,
-        "campagnes",
+        "campagnes", Campaign,
     ),
     Endpoint(
         "PATCH", _C + "/{campaign_id:id}/pacing", change_pacing,
         "Changer le mode de rythme et le taux d'abandon maximal (3 % au plus)",
-        Action.CAMPAIGNS_STEER, "campagnes", body=PacingChange,
+        Action.CAMPAIGNS_STEER, "campagnes", Campaign, body=PacingChange,
     ),
     Endpoint(
         "POST", PREFIX + "/registers/import", import_register,
         "Importer le registre (CSV ou XLSX ; dry_run=true pour simuler)", Action.REGISTER_IMPORT,
-        "registre", upload=True, created=True,
+        "registre", RegisterImport, upload=True, created=True,
     ),
     Endpoint(
-        "GET", PREFIX + "/agents", list_agents, "Liste des agents", Action.AGENTS_VIEW, "agents"
+        "GET", PREFIX + "/agents", list_agents, "Liste des agents", Action.AGENTS_VIEW, "agents",
+        AgentPage, query=PageQuery,
     ),
     Endpoint(
         "POST", PREFIX + "/agents", add_agent, "Créer un agent et son compte SIP",
-        Action.AGENTS_MANAGE, "agents", body=AgentCreate, created=True,
+        Action.AGENTS_MANAGE, "agents", SipCredentials, body=AgentCreate, created=True,
     ),
     Endpoint(
         "POST", PREFIX + "/agents/{username}/sip-reset", agent_sip_reset,
         "Nouveaux identifiants SIP (affichés une fois)", Action.AGENTS_MANAGE, "agents",
-        body=SipReset,
+        SipCredentials, body=SipReset,
     ),
     Endpoint(
         "POST", PREFIX + "/agents/{username}/logout", agent_logout,
         "Déconnecter l'agent (moteur d'appels et sessions web)", Action.AGENT_LOGOUT, "agents",
+        AgentLogout,
     ),
     Endpoint(
         "GET", PREFIX + "/accounts", list_accounts, "Comptes de tous les rôles",
-        Action.ACCOUNTS_MANAGE, "comptes",
+        Action.ACCOUNTS_MANAGE, "comptes", AccountPage, query=PageQuery,
     ),
     Endpoint(
         "PUT", PREFIX + "/accounts/{account_id:id}/role", account_role,
         "Changer le rôle d'un compte (ses sessions web se ferment)", Action.ACCOUNTS_MANAGE,
-        "comptes", body=AccountRoleChange,
+        "comptes", AccountAnswer, body=AccountRoleChange,
     ),
     Endpoint(
         "POST", PREFIX + "/accounts/{account_id:id}/password", account_password,
         "Réinitialiser le mot de passe d'un compte (ses sessions web se ferment)",
-        Action.ACCOUNTS_MANAGE, "comptes", body=PasswordReset,
+        Action.ACCOUNTS_MANAGE, "comptes", AccountAnswer, body=PasswordReset,
     ),
     Endpoint(
         "POST", PREFIX + "/accounts/{account_id:id}/deactivate", account_deactivate,
         "Désactiver un compte (jamais le dernier administrateur actif)",
-        Action.ACCOUNTS_MANAGE, "comptes",
+        Action.ACCOUNTS_MANAGE, "comptes", AccountDeactivated,
     ),
     Endpoint(
         "POST", PREFIX + "/accounts/{account_id:id}/reactivate", account_reactivate,
-        "Réactiver un compte désactivé", Action.ACCOUNTS_MANAGE, "comptes",
+        "Réactiver un compte désactivé", Action.ACCOUNTS_MANAGE, "comptes", AccountAnswer,
     ),
     Endpoint(
         "GET", PREFIX + "/teams", list_teams, "Équipes d'intervention", Action.TEAMS_VIEW,
-        "équipes",
+        "équipes", TeamPage, query=PageQuery,
     ),
     Endpoint(
         "POST", PREFIX + "/teams", add_team, "Créer une équipe", Action.TEAMS_MANAGE, "équipes",
-        body=TeamCreate, created=True,
+        Team, body=TeamCreate, created=True,
     ),
     Endpoint(
         "PUT", PREFIX + "/teams/{team_id:id}/members", set_members,
-        "Fixer les membres de l'équipe", Action.TEAMS_MANAGE, "équipes", body=TeamMembers,
+        "Fixer les membres de l'équipe", Action.TEAMS_MANAGE, "équipes", Team, body=TeamMembers,
     ),
     Endpoint(
         "GET", PREFIX + "/persons/{person_id:id}", person_export,
         "Tout ce qui est conservé sur une personne (droit d'accès ; consultation journalisée)",
-        Action.PERSON_RIGHTS, "personnes",
+        Action.PERSON_RIGHTS, "personnes", PersonDocument,
     ),
     Endpoint(
         "PATCH", PREFIX + "/persons/{person_id:id}", person_correct,
         "Corriger les données de registre d'une personne (règles de l'import)",
-        Action.PERSON_RIGHTS, "personnes", body=PersonCorrectionBody,
+        Action.PERSON_RIGHTS, "personnes", PersonCorrected, body=PersonCorrectionBody,
     ),
     Endpoint(
         "DELETE", PREFIX + "/persons/{person_id:id}", person_erase,
         "Effacer une personne (sauf ce que la loi impose de garder, listé dans la réponse)",
-        Action.PERSON_RIGHTS, "personnes",
+        Action.PERSON_RIGHTS, "personnes", PersonErased,
     ),
     Endpoint(
-        "GET", PREFIX + "/audit", audit_log, "Journal des modifications et consultations",
-        Action.AUDIT_VIEW,
-        "journal",
-        query=(
-            Query("actor", "qui (identifiant, api:<jeton>, cli:<utilisateur>)"),
-            Query("action", "action, ou préfixe terminé par « . » (campaign.)"),
-            Query("target", "cible (campaign:3, agent:dupont, team:2, person:12)"),
-            Query("person", "les entrées sur cette personne (son numéro)"),
-            Query("since", "depuis (ISO 8601 avec fuseau)", "date-time"),
-            Query("until", "jusqu'à, exclu (ISO 8601 avec fuseau)", "date-time"),
-            Query("limit", "nombre maximal d'entrées (1 à 1000, 200 par défaut)"),
-        ),
+        "GET", PREFIX + "/audit", audit_log,
+        "Journal des modifications et consultations, les plus récentes d'abord",
+        Action.AUDIT_VIEW, "journal", AuditPage, query=AuditQuery,
     ),
     Endpoint(
         "GET", PREFIX + "/tokens", own_tokens,
         "Mes jetons d'API (jamais le jeton lui-même : numéro, nom, dates)", Open.LOGGED_IN,
-        "jetons",
+        "jetons", ApiTokenPage, query=PageQuery,
     ),
     Endpoint(
         "DELETE", PREFIX + "/tokens/{token_id:id}", revoke_own_token,
-        "Révoquer un de mes jetons d'API", Open.LOGGED_IN, "jetons",
+        "Révoquer un de mes jetons d'API", Open.LOGGED_IN, "jetons", ApiToken,
     ),
 )  # fmt: skip
 
@@ -660,4 +675,5 @@ async def openapi_json(request: Request) -> Response:
 ROUTES = [
     *(GuardedRoute(e.path, e.handler, rule=e.action, methods=[e.method]) for e in ENDPOINTS),
     GuardedRoute(PREFIX + "/openapi.json", openapi_json, rule=Open.PUBLIC, methods=["GET"]),
+    GuardedRoute(PREFIX + "/docs", docs_page, rule=Open.PUBLIC, methods=["GET"]),
 ]

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from dialer.core.pacing_settings import (
     ABANDON_RATE_CEILING,
@@ -17,6 +18,12 @@ from dialer.core.pacing_settings import (
 from dialer.errors import InputError
 
 M = TypeVar("M", bound=BaseModel)
+Q = TypeVar("Q", bound="Query")
+
+#: a list's page: this many items by default, at most MAX_PAGE
+DEFAULT_PAGE = 100
+MAX_PAGE = 1000
+MAX_OFFSET = 10**9
 
 
 class Body(BaseModel):
@@ -122,6 +129,46 @@ class PersonCorrectionBody(Body):
     phones: list[str] | None = Field(default=None, max_length=10, description="dans l'ordre")
 
 
+# ---- query parameters ---------------------------------------------------------------------
+class Query(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class PageQuery(Query):
+    """Which page of a list: ``limit`` items from rank ``offset``."""
+
+    limit: int = Field(
+        default=DEFAULT_PAGE,
+        ge=1,
+        le=MAX_PAGE,
+        description=f"1 à {MAX_PAGE} ({DEFAULT_PAGE} par défaut)",
+    )
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description="rang du premier élément")
+
+
+class AuditQuery(PageQuery):
+    actor: str | None = Field(
+        default=None,
+        max_length=200,
+        description="qui (identifiant, api:<jeton>, cli:<utilisateur>)",
+    )
+    action: str | None = Field(
+        default=None, max_length=100, description="action, ou préfixe terminé par « . » (campaign.)"
+    )
+    target: str | None = Field(
+        default=None,
+        max_length=200,
+        description="cible (campaign:3, agent:dupont, team:2, person:12)",
+    )
+    person: int | None = Field(
+        default=None, ge=0, le=10**18 - 1, description="les entrées sur cette personne (son numéro)"
+    )
+    since: AwareDatetime | None = Field(default=None, description="depuis (ISO 8601 avec fuseau)")
+    until: AwareDatetime | None = Field(
+        default=None, description="jusqu'à, exclu (ISO 8601 avec fuseau)"
+    )
+
+
 #: every request body, by name (the OpenAPI document's components)
 BODIES: tuple[type[BaseModel], ...] = (
     CampaignCreate,
@@ -178,6 +225,15 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+def parse_query(model: type[Q], params: Mapping[str, str]) -> Q:
+    """The query string as ``model`` (an empty value is an absent one); :class:`InputError`
+    naming the parameter otherwise."""
+    try:
+        return model.model_validate({k: v for k, v in params.items() if v != ""})
+    except ValidationError as exc:
+        raise InputError(describe(exc)) from None
+
+
 def parse_body(model: type[M], raw: bytes) -> M:
     """The body as ``model``; :class:`InputError` naming the field otherwise."""
     data = read_json(raw)
@@ -218,5 +274,9 @@ def _french(error: Any) -> str:
         "int_type": "doit être un nombre entier",
         "too_long": f"au plus {context.get('max_length')} éléments",
         "model_type": "doit être un objet",
+        "timezone_aware": "précisez le fuseau (ex. +02:00 ou Z)",
+        "datetime_parsing": "date ISO 8601 attendue (ex. 2026-07-13T09:00:00+00:00)",
+        "datetime_from_date_parsing": "date ISO 8601 attendue (ex. 2026-07-13T09:00:00+00:00)",
+        "datetime_type": "date ISO 8601 attendue (ex. 2026-07-13T09:00:00+00:00)",
     }
     return messages.get(kind, str(error.get("msg", "valeur invalide")))

@@ -70,6 +70,7 @@ from dialer.web import steering as steering_pages
 from dialer.web.access_log import AccessLog
 from dialer.web.auth import Authenticator, SessionPolicy
 from dialer.web.failures import EXCEPTION_HANDLERS
+from dialer.web.http_metrics import RequestFigures, RequestMetrics
 from dialer.web.screens import AgentScreens
 from dialer.web.service import WebService
 from dialer.web.sip import SipAccess
@@ -197,6 +198,8 @@ def create_app(
     app.add_middleware(SecurityHeaders, hsts_max_age_s=hsts_max_age_s)
     app.add_middleware(BodyLimits)
     app.add_middleware(AccessLog)
+    app.state.http_figures = RequestFigures()
+    app.add_middleware(RequestMetrics, figures=app.state.http_figures)
     return app
 
 

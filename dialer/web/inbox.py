@@ -16,7 +16,7 @@ from dialer.reports.tables import Table
 from dialer.storage.alert_rows import Alert, AlertState
 from dialer.storage.models import Person
 from dialer.storage.never_reached import TeamList
-from dialer.web.access import GuardedRoute
+from dialer.web.access import GuardedRoute, caller
 from dialer.web.read_log import record_read
 from dialer.web.service import WebService, authenticated, for_form, web
 
@@ -93,8 +93,9 @@ async def never_reached_csv(request: Request) -> Response:
 
 async def inbox_summary(request: Request) -> Response:
     """For the inbox page's script: how many open alerts, and the newest alert's id."""
-    user = await authenticated(request)
-    rows = await web(request).alerts.inbox(user.team_id)
+    who = await caller(request)
+    account = await web(request).accounts.by_username(who.username)
+    rows = await web(request).alerts.inbox(account.team_id if account is not None else None)
     return JSONResponse(
         {
             "open": sum(1 for alert, _ in rows if alert.state is AlertState.OPEN),
@@ -124,7 +125,9 @@ async def acknowledge(request: Request) -> Response:
 
 ROUTES = [
     GuardedRoute("/alertes", inbox_page, rule=Action.ALERTS_INBOX, methods=["GET"]),
-    GuardedRoute("/api/alertes/resume", inbox_summary, rule=Action.ALERTS_INBOX, methods=["GET"]),
+    GuardedRoute(
+        "/api/v1/alerts/summary", inbox_summary, rule=Action.ALERTS_INBOX, methods=["GET"]
+    ),
     GuardedRoute(
         "/alertes/{alert_id:id}/prise-en-charge",
         acknowledge,

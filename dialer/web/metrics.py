@@ -1,6 +1,11 @@
 """Prometheus metrics at ``/metrics``: the live dashboard's figures (the same snapshot as
 the page), prefixed ``dialer_``, labelled ``campaign`` (id) and ``cycle`` (number) and,
-where it applies, ``state``, ``window``, ``stage``...
+where it applies, ``state``, ``window``, ``stage``... Counts are ``_total`` counters
+(``rate()`` and ``increase()`` apply), durations and rates in base units (seconds, per
+second), ratios between 0 and 1. Beside the snapshot: ``dialer_ami_up{node}``, the HTTP
+requests (:mod:`dialer.web.http_metrics`) and the database errors
+(:mod:`dialer.storage.driver_errors`). ``docs/monitoring/`` has example alert rules and a
+Grafana dashboard built on them.
 
 Access. ``/metrics`` carries no personal data but tells how the operation goes, so it is
 not public: when a bearer token is configured (``app.state.metrics_token``, set with
@@ -25,11 +30,14 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from dialer.dashboard.live import RateFigures, Snapshot
+from dialer.storage.driver_errors import driver_errors
 from dialer.web.access import GuardedRoute, Open
 from dialer.web.dashboard import dashboard_of
+from dialer.web.http_metrics import RequestFigures
 
 #: the engine's counters exported as ``dialer_engine_calls_total{event=...}``
 ENGINE_EVENTS = ("dialled", "answered", "joined", "abandoned", "machines", "dial_refused")
+HOUR_S = 3600.0
 
 
 def configure_metrics(app: Starlette, token: str | None) -> None:
@@ -113,6 +121,7 @@ class SnapshotCollector(Collector):
                 counters.add_metric([*self.labels, event], float(value))
         yield counters
         yield from self._ledger()
+        yield _ami_up(self.engine.get("nodes"))
         watchers = self.dashboard.get("watchers")
         read_ms = self.dashboard.get("ledger_read_ms_p50")
         yield GaugeMetricFamily(
@@ -151,17 +160,28 @@ class SnapshotCollector(Collector):
                 yield CounterMetricFamily(name, doc, value=figures[key])
 
     def _rates(self, snap: Snapshot) -> Iterator[Metric]:
+        today = snap.today
+        for name, doc, attribute in (
+            ("dialer_dials_settled", "Dials ended today.", "settled"),
+            ("dialer_live_answers", "Dials a person answered today.", "live_answers"),
+            ("dialer_abandons", "Answered people no agent took today.", "abandons"),
+        ):
+            family = CounterMetricFamily(
+                name,
+                doc + " Counted since local midnight (the reset at midnight is one for rate()).",
+                labels=["campaign", "cycle"],
+            )
+            if today is not None:
+                family.add_metric(self.labels, float(getattr(today, attribute)))
+            yield family
         windows: list[tuple[str, RateFigures]] = []
         if snap.recent is not None:
             windows.append(("15m", snap.recent))
-        if snap.today is not None:
-            windows.append(("day", snap.today))
+        if today is not None:
+            windows.append(("day", today))
         for name, doc, attribute in (
-            ("dialer_settled_dials", "Dials ended in the window.", "settled"),
-            ("dialer_live_answers", "Dials a person answered in the window.", "live_answers"),
-            ("dialer_abandons", "Answered people no agent took in the window.", "abandons"),
-            ("dialer_answer_rate", "Live answers / settled dials.", "answer_rate"),
-            ("dialer_abandon_rate", "Abandons / live answers.", "abandon_rate"),
+            ("dialer_answer_ratio", "Live answers / settled dials over the window.", "answer_rate"),
+            ("dialer_abandon_ratio", "Abandons / live answers over the window.", "abandon_rate"),
         ):
             yield self._gauges(
                 name, doc, "window", [(w, getattr(rates, attribute)) for w, rates in windows]
@@ -218,14 +238,14 @@ class SnapshotCollector(Collector):
         )
         pace = snap.pace
         yield self._gauge(
-            "dialer_pace_attempts_per_hour",
-            "Attempts placed per hour of calling time, recent window.",
-            pace.attempts_per_hour if pace else None,
+            "dialer_pace_attempts_per_second",
+            "Attempts placed per second of calling time, recent window.",
+            pace.attempts_per_hour / HOUR_S if pace else None,
         )
         yield self._gauge(
-            "dialer_pace_contacts_per_hour",
-            "Useful contacts per hour of calling time, recent window.",
-            pace.contacts_per_hour if pace else None,
+            "dialer_pace_useful_contacts_per_second",
+            "Useful contacts per second of calling time, recent window.",
+            pace.contacts_per_hour / HOUR_S if pace else None,
         )
         deadline = snap.campaign.deadline if snap.campaign else None
         yield self._gauge(
@@ -257,6 +277,31 @@ class SnapshotCollector(Collector):
         )
 
 
+def _ami_up(nodes: object) -> Metric:
+    """1 per telephony node whose AMI session is up, 0 when it is down."""
+    family = GaugeMetricFamily(
+        "dialer_ami_up", "Whether the node's AMI session is up (1) or not (0).", labels=["node"]
+    )
+    for node in nodes if isinstance(nodes, list) else []:
+        if isinstance(node, dict) and isinstance(node.get("connected"), bool):
+            family.add_metric([str(node.get("node", ""))], 1.0 if node["connected"] else 0.0)
+    return family
+
+
+class ServiceCollector(Collector):
+    """The process's own figures: database errors by kind."""
+
+    def collect(self) -> Iterator[Metric]:
+        errors = CounterMetricFamily(
+            "dialer_database_errors",
+            "Errors the database raised since the service started, by SQLAlchemy error class.",
+            labels=["kind"],
+        )
+        for kind, count in sorted(driver_errors().items()):
+            errors.add_metric([kind], float(count))
+        yield errors
+
+
 def _allowed(request: Request) -> bool | None:
     """True: allowed; False: wrong or missing token; None: not a loopback client."""
     token: str | None = getattr(request.app.state, "metrics_token", None)
@@ -285,6 +330,11 @@ async def metrics(request: Request) -> Response:
     snapshot = await board.snapshot()
     registry = CollectorRegistry(auto_describe=False)
     registry.register(SnapshotCollector(snapshot, board.engine_statistics(), board.statistics()))
+    registry.register(ServiceCollector())
+    figures: RequestFigures | None = getattr(request.app.state, "http_figures", None)
+    if figures is not None:
+        registry.register(figures.requests)
+        registry.register(figures.duration)
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -1,14 +1,24 @@
 """The REST API's OpenAPI 3.1 document, generated from the application's route table (every
 ``/api/v1`` route), described by the endpoint table (:data:`dialer.web.api.ENDPOINTS`:
-summary, roles, body) and the request bodies' pydantic JSON schemas. A ``/api/v1`` route
-of another module, absent from the table, is documented from its handler's docstring."""
+summary, roles) and the pydantic models it names: the request body's, the query's (each
+field a typed, bounded parameter) and the answer's (:mod:`dialer.web.api_responses`), as
+their JSON schemas. A ``/api/v1`` route of another module, absent from the table, is
+documented from its handler's docstring (its first paragraph is the summary).
+
+Why no generator library: spectree (Starlette and pydantic) wants its decorator on every
+handler and validates with its own error answers; apispec builds from marshmallow schemas
+or docstrings; FastAPI is another framework. Here pydantic (a dependency already) validates
+the bodies and queries with the French messages of :mod:`dialer.web.api_models`, and this
+module only assembles the schemas pydantic generates from those same models: one source
+for validation and documentation."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from pydantic import BaseModel
 from starlette.routing import BaseRoute, Route
 
 from dialer.web.access import MAX_ID_DIGITS, roles_of
@@ -30,12 +40,27 @@ ERRORS = {
 }
 
 
+H = TypeVar("H", bound=Callable[..., Any])
+
+
+def described_by(answer: type[BaseModel], query: type[BaseModel] | None = None) -> Callable[[H], H]:
+    """Give the document the answer's (and the query's) model of a ``/api/v1`` handler of
+    another module than :mod:`dialer.web.api` (its docstring stays its summary)."""
+
+    def mark(handler: H) -> H:
+        setattr(handler, "openapi_answer", answer)  # noqa: B010 - a function's attribute
+        setattr(handler, "openapi_query", query)  # noqa: B010
+        return handler
+
+    return mark
+
+
 def openapi_path(path: str) -> str:
     """Starlette's ``/x/{id:id}`` as OpenAPI's ``/x/{id}``."""
     return PATH_PARAMETER.sub(lambda m: "{" + m.group(1) + "}", path)
 
 
-def _schemas() -> dict[str, Any]:
+def _schemas(models: Sequence[type[BaseModel]]) -> dict[str, Any]:
     schemas: dict[str, Any] = {
         "Error": {
             "type": "object",
@@ -43,11 +68,37 @@ def _schemas() -> dict[str, Any]:
             "required": ["erreur"],
         }
     }
-    for model in BODIES:
+    for model in (*BODIES, *models):
         schema = model.model_json_schema(ref_template=REF)
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
     return schemas
+
+
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """Each field of the query's model, a parameter with its type and bounds."""
+    schema = model.model_json_schema(ref_template=REF)
+    required = set(schema.get("required", ()))
+    parameters = []
+    for name, declared in schema["properties"].items():
+        field = {k: v for k, v in declared.items() if k not in ("title", "description")}
+        description = declared.get("description")
+        parameter: dict[str, Any] = {
+            "name": name,
+            "in": "query",
+            "required": name in required,
+            "schema": field,
+        }
+        if description:
+            parameter["description"] = description
+        parameters.append(parameter)
+    return parameters
+
+
+def summary_of(doc: str | None) -> str:
+    """A docstring's first paragraph on one line (a summary never stops mid-sentence)."""
+    paragraph = (doc or "").strip().split("\n\n")[0]
+    return " ".join(paragraph.split())
 
 
 def _parameter_schema(kind: str | None) -> dict[str, Any]:
@@ -66,25 +117,17 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         }
         for name, kind in PATH_PARAMETER.findall(endpoint.path)
     ]
-    for query in endpoint.query:
-        schema: dict[str, Any] = {"type": "string"}
-        if query.format:
-            schema["format"] = query.format
-        parameters.append(
-            {"name": query.name, "in": "query", "required": False, "schema": schema,
-             "description": query.description}
-        )  # fmt: skip
+    if endpoint.query is not None:
+        parameters += _query_parameters(endpoint.query)
     success = "201" if endpoint.created else "200"
+    answer = {"schema": {"$ref": REF.format(model=endpoint.response.__name__)}}
     operation: dict[str, Any] = {
         "operationId": endpoint.handler.__name__,
         "summary": endpoint.summary,
         "tags": [endpoint.tag],
         "description": "Rôles : " + ", ".join(role.value for role in roles_of(endpoint.action)),
         "responses": {
-            success: {
-                "description": "Réussi",
-                "content": {"application/json": {"schema": {}}},
-            },
+            success: {"description": "Réussi", "content": {"application/json": answer}},
             **{
                 status: {
                     "description": text,
@@ -99,7 +142,7 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
     if endpoint.upload:
         operation["responses"]["200"] = {
             "description": "Simulation (dry_run) : rien n'est enregistré",
-            "content": {"application/json": {"schema": {}}},
+            "content": {"application/json": answer},
         }
     if parameters:
         operation["parameters"] = parameters
@@ -134,7 +177,7 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
 
 
 def _undescribed(route: Route, method: str) -> dict[str, Any]:
-    doc = (getattr(route.endpoint, "__doc__", None) or "").strip()
+    doc = summary_of(getattr(route.endpoint, "__doc__", None))
     parameters = [
         {
             "name": name,
@@ -146,9 +189,12 @@ def _undescribed(route: Route, method: str) -> dict[str, Any]:
     ]
     operation: dict[str, Any] = {
         "operationId": f"{getattr(route.endpoint, '__name__', 'operation')}_{method.lower()}",
-        "summary": doc.splitlines()[0] if doc else route.path,
+        "summary": doc or route.path,
         "responses": {
-            "200": {"description": "Réussi", "content": {"application/json": {"schema": {}}}},
+            "200": {
+                "description": "Réussi",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
             **{
                 status: {
                     "description": text,
@@ -161,9 +207,23 @@ def _undescribed(route: Route, method: str) -> dict[str, Any]:
             },
         },
     }
+    answer: type[BaseModel] | None = getattr(route.endpoint, "openapi_answer", None)
+    if answer is not None:
+        operation["responses"]["200"]["content"]["application/json"]["schema"] = {
+            "$ref": REF.format(model=answer.__name__)
+        }
+    query: type[BaseModel] | None = getattr(route.endpoint, "openapi_query", None)
+    if query is not None:
+        parameters += _query_parameters(query)
     if parameters:
         operation["parameters"] = parameters
     return operation
+
+
+def _answers(routes: Sequence[BaseRoute]) -> list[type[BaseModel]]:
+    """The answers' models of the routes outside the endpoint table."""
+    found = (getattr(getattr(r, "endpoint", None), "openapi_answer", None) for r in routes)
+    return [model for model in found if model is not None]
 
 
 def document(routes: Sequence[BaseRoute], endpoints: Sequence[Endpoint]) -> dict[str, Any]:
@@ -173,8 +233,8 @@ def document(routes: Sequence[BaseRoute], endpoints: Sequence[Endpoint]) -> dict
     for route in routes:
         if not isinstance(route, Route) or not route.path.startswith(PREFIX):
             continue
-        if route.path.endswith("/openapi.json"):
-            continue
+        if route.path in (PREFIX + "openapi.json", PREFIX + "docs"):
+            continue  # the document itself and its page
         for method in sorted((route.methods or set()) - {"HEAD"}):
             endpoint = described.get((method, route.path))
             paths.setdefault(openapi_path(route.path), {})[method.lower()] = (
@@ -193,7 +253,7 @@ def document(routes: Sequence[BaseRoute], endpoints: Sequence[Endpoint]) -> dict
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {
-            "schemas": _schemas(),
+            "schemas": _schemas([*(e.response for e in endpoints), *_answers(routes)]),
             "securitySchemes": {
                 "jeton": {"type": "http", "scheme": "bearer"},
                 "session": {

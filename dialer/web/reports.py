@@ -31,6 +31,9 @@ from dialer.reports.service import Report, ReportBuilder
 from dialer.storage.episodes import EpisodeRepository
 from dialer.storage.report_rows import ReportRowsRepository
 from dialer.web.access import MAX_ID_DIGITS, GuardedRoute, actor_of
+from dialer.web.api_models import PageQuery
+from dialer.web.api_responses import CampaignCyclesPage, page_of, paged
+from dialer.web.openapi import described_by
 from dialer.web.read_log import record_read
 from dialer.web.service import authenticated, web
 
@@ -185,10 +188,12 @@ def table_json(table: tables.Table) -> dict[str, Any]:
     }
 
 
+@described_by(CampaignCyclesPage, PageQuery)
 async def api_campaigns(request: Request) -> Response:
     """Rapports : les campagnes et leurs cycles (superviseur, opérations, administrateur)."""
+    asked = page_of(request)
     campaigns = await ReportRowsRepository(web(request).sessions).campaigns()
-    return JSONResponse(
+    return paged(
         [
             {
                 "id": c.campaign.id,
@@ -205,7 +210,8 @@ async def api_campaigns(request: Request) -> Response:
                 ],
             }
             for c in campaigns
-        ]
+        ],
+        asked,
     )
 
 

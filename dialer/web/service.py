@@ -25,7 +25,6 @@ from dialer.storage.alerts import AlertRepository, TeamRepository
 from dialer.storage.database import SessionFactory
 from dialer.storage.never_reached import NeverReachedRepository
 from dialer.web.auth import (
-    CSRF_HEADER,
     Authenticator,
     User,
     check_csrf,
@@ -94,13 +93,6 @@ async def authenticated(connection: HTTPConnection, action: Action | None = None
         connection.state.user = user
     if action is not None and not allowed(user.role, action):
         raise HTTPException(403, "Cette page n'est pas accessible avec votre rôle.")
-    return user
-
-
-async def for_script(request: Request) -> User:
-    """A state-changing script request: logged in, ``X-CSRF-Token``."""
-    user = await authenticated(request)
-    check_csrf(user, request.headers.get(CSRF_HEADER))
     return user
 
 

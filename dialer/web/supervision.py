@@ -62,13 +62,13 @@ async def supervision_page(request: Request) -> Response:
 
 
 async def statistics_json(request: Request) -> Response:
-    await authenticated(request)
+    """The engine's and the dashboard's own statistics (pacing, latencies, nodes)."""
     return JSONResponse(statistics(web(request)))
 
 
 ROUTES = [
     GuardedRoute("/supervision", supervision_page, rule=Action.SUPERVISION_VIEW, methods=["GET"]),
     GuardedRoute(
-        "/api/statistiques", statistics_json, rule=Action.SUPERVISION_VIEW, methods=["GET"]
+        "/api/v1/statistics", statistics_json, rule=Action.SUPERVISION_VIEW, methods=["GET"]
     ),
 ]

@@ -246,6 +246,6 @@ def test_an_agent_cannot_open_another_agents_call(
     attempt_id, _ = pop_a_call(first, server, server.world.jeanne_id)
     second = browser.new_page()
     login(second, "agent2", PASSWORD)
-    second.goto(f"/api/appels/{attempt_id}")
+    second.goto(f"/api/v1/agent/calls/{attempt_id}")
     assert "Appel inconnu" in second.text("body")
     assert "Jeanne" not in second.text("body")

@@ -41,7 +41,8 @@ async def test_a_callback_out_of_bounds_is_refused_naming_the_field(
 ) -> None:
     me, attempt_id = await agent_on_call(client, sessions, world, desk, clock)
     response = await me.post(
-        f"/api/appels/{attempt_id}/fiche", {"disposition": "callback", "callback_at": callback_at}
+        f"/api/v1/agent/calls/{attempt_id}/sheet",
+        {"disposition": "callback", "callback_at": callback_at},
     )
     assert response.status_code == 422
     assert "« callback_at »" in response.json()["erreur"]
@@ -69,7 +70,7 @@ async def test_during_an_alert_episode_a_callback_may_fall_in_the_next_cycle(
     )
     me, attempt_id = await agent_on_call(client, sessions, world, desk, clock)
     response = await me.post(
-        f"/api/appels/{attempt_id}/fiche",
+        f"/api/v1/agent/calls/{attempt_id}/sheet",
         {"disposition": "callback", "callback_at": "2026-07-16T10:00"},
     )
     assert response.status_code == 200, response.text

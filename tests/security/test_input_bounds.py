@@ -87,7 +87,7 @@ async def test_an_oversized_json_body_is_refused(steer: SteerRig) -> None:
 async def test_the_agent_screen_never_fails_on_deep_json(steer: SteerRig) -> None:
     csrf = await log_in(steer.http, "agent1")
     response = await steer.http.post(
-        "/api/appels/inconnu/reponses",
+        "/api/v1/agent/calls/inconnu/answers",
         content=DEEP,
         headers={"X-CSRF-Token": csrf, "Content-Type": "application/json"},
     )

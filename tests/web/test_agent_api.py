@@ -37,7 +37,8 @@ class Agent:
 
     async def answer(self, attempt_id: str, question_id: str, value: object) -> httpx.Response:
         return await self.post(
-            f"/api/appels/{attempt_id}/reponses", {"question_id": question_id, "value": value}
+            f"/api/v1/agent/calls/{attempt_id}/answers",
+            {"question_id": question_id, "value": value},
         )
 
 
@@ -53,8 +54,8 @@ async def agent_on_call(
 ) -> tuple[Agent, str]:
     csrf = await log_in(client, agent)
     me = Agent(client, csrf)
-    assert (await me.post("/api/agent/telephone")).json()["state"] == "paused"
-    assert (await me.post("/api/agent/disponible")).json()["state"] == "ready"
+    assert (await me.post("/api/v1/agent/phone")).json()["state"] == "paused"
+    assert (await me.post("/api/v1/agent/ready")).json()["state"] == "ready"
     attempt_id = await place_call(
         sessions, world, person_id=person_id or world.jeanne_id, now=clock(), number="+33145678910"
     )
@@ -67,20 +68,20 @@ async def test_the_agent_goes_ready_and_pauses_with_a_reason(
     client: httpx.AsyncClient, desk: FakeDesk
 ) -> None:
     me = Agent(client, await log_in(client, "agent1"))
-    assert (await client.get("/api/agent/etat")).json()["label"] == "Téléphone non connecté"
-    refused = await me.post("/api/agent/disponible")
+    assert (await client.get("/api/v1/agent/state")).json()["label"] == "Téléphone non connecté"
+    refused = await me.post("/api/v1/agent/ready")
     assert refused.status_code == 409
     assert refused.json()["erreur"] == "Connectez d'abord votre téléphone."
-    await me.post("/api/agent/telephone")
+    await me.post("/api/v1/agent/phone")
     assert desk.seats.get("agent1").endpoint == "agent-1001"
-    ready = await me.post("/api/agent/disponible")
+    ready = await me.post("/api/v1/agent/ready")
     assert ready.json()["label"] == "Disponible"
-    missing = await me.post("/api/agent/pause", {"reason": "Autre"})
+    missing = await me.post("/api/v1/agent/pause", {"reason": "Autre"})
     assert missing.status_code == 422
-    paused = await me.post("/api/agent/pause", {"reason": "Repas", "detail": "30 min"})
+    paused = await me.post("/api/v1/agent/pause", {"reason": "Repas", "detail": "30 min"})
     assert paused.json()["state"] == "paused"
     assert desk.seats.get("agent1").pause_reason == "Repas : 30 min"
-    assert (await me.post("/api/agent/pause", {"reason": "Inventé"})).status_code == 422
+    assert (await me.post("/api/v1/agent/pause", {"reason": "Inventé"})).status_code == 422
 
 
 async def test_an_agent_sees_only_the_person_on_their_current_call(
@@ -92,15 +93,15 @@ async def test_an_agent_sees_only_the_person_on_their_current_call(
     clock: Clock,
 ) -> None:
     _, jeanne_call = await agent_on_call(client, sessions, world, desk, clock)
-    view = (await client.get(f"/api/appels/{jeanne_call}")).json()
+    view = (await client.get(f"/api/v1/agent/calls/{jeanne_call}")).json()
     assert view["person"]["name"] == "Jeanne DUPONT"
     assert view["person"]["age"] == 85
     assert view["person"]["contact"] == {"name": "Paul Dupont (fils)", "phone": "06 12 34 56 78"}
     assert "Oxygène : oui" in view["person"]["flags"]
     assert view["questionnaire"]["id"] == "veille_test"
-    assert (await client.get(f"/api/personnes/{world.jeanne_id}")).status_code == 200
+    assert (await client.get(f"/api/v1/agent/persons/{world.jeanne_id}")).status_code == 200
     # another person, and another agent's call, do not exist for this agent
-    assert (await client.get(f"/api/personnes/{world.bob_id}")).status_code == 404
+    assert (await client.get(f"/api/v1/agent/persons/{world.bob_id}")).status_code == 404
     bob_call = await place_call(
         sessions, world, person_id=world.bob_id, now=clock(), number="+33155555555"
     )
@@ -108,16 +109,16 @@ async def test_an_agent_sees_only_the_person_on_their_current_call(
     async with other:
         csrf = await log_in(other, "agent2")
         agent2 = Agent(other, csrf)
-        await agent2.post("/api/agent/telephone")
-        await agent2.post("/api/agent/disponible")
+        await agent2.post("/api/v1/agent/phone")
+        await agent2.post("/api/v1/agent/ready")
         desk.reserve("agent2", bob_call)
         desk.join("agent2")
-        assert (await other.get(f"/api/appels/{jeanne_call}")).status_code == 404
-        assert (await other.get(f"/api/personnes/{world.jeanne_id}")).status_code == 404
+        assert (await other.get(f"/api/v1/agent/calls/{jeanne_call}")).status_code == 404
+        assert (await other.get(f"/api/v1/agent/persons/{world.jeanne_id}")).status_code == 404
         stolen = await agent2.answer(jeanne_call, "eau", True)
         assert stolen.status_code == 404
         assert stolen.json()["erreur"].startswith("Appel inconnu")
-    assert (await client.get(f"/api/appels/{bob_call}")).status_code == 404
+    assert (await client.get(f"/api/v1/agent/calls/{bob_call}")).status_code == 404
 
 
 async def test_answers_are_saved_one_by_one_and_kept_when_the_call_drops(
@@ -147,12 +148,13 @@ async def test_answers_are_saved_one_by_one_and_kept_when_the_call_drops(
     desk.end("agent1")  # the person hangs up mid-questionnaire
     assert await sheets.answers(sheet.id) == {"vit_seul": False, "eau": False}
     incomplete = await me.post(
-        f"/api/appels/{attempt_id}/fiche", {"disposition": "complete", "note": ""}
+        f"/api/v1/agent/calls/{attempt_id}/sheet", {"disposition": "complete", "note": ""}
     )
     assert incomplete.status_code == 422
     assert "incomplet" in incomplete.json()["erreur"]
     done = await me.post(
-        f"/api/appels/{attempt_id}/fiche", {"disposition": "interrupted", "note": "a raccroché"}
+        f"/api/v1/agent/calls/{attempt_id}/sheet",
+        {"disposition": "interrupted", "note": "a raccroché"},
     )
     assert done.status_code == 200
     assert done.json()["wrap_up"] == "done"
@@ -187,7 +189,7 @@ async def test_an_emergency_answer_shows_instructions_and_raises_a_p1_alert_at_o
     await me.answer(attempt_id, "vit_seul", False)
     await me.answer(attempt_id, "eau", True)
     desk.end("agent1")
-    await me.post(f"/api/appels/{attempt_id}/fiche", {"disposition": "complete"})
+    await me.post(f"/api/v1/agent/calls/{attempt_id}/sheet", {"disposition": "complete"})
     assert len(await alerts_of_sheet(sessions, sheet.id)) == 1
 
 
@@ -201,14 +203,14 @@ async def test_the_view_of_a_call_carries_the_servers_skip_logic_and_emergency(
     """The screen applies what the server decides, also when it shows a call again (a
     reload): the visible questions and the emergency instructions of the answers given."""
     me, attempt_id = await agent_on_call(client, sessions, world, desk, clock)
-    before = (await client.get(f"/api/appels/{attempt_id}")).json()["sheet"]
+    before = (await client.get(f"/api/v1/agent/calls/{attempt_id}")).json()["sheet"]
     assert (before["visible"], before["emergency"]) == (
         ["malaise", "vit_seul", "eau", "chaleur"],
         None,
     )
     answered = (await me.answer(attempt_id, "vit_seul", True)).json()
     await me.answer(attempt_id, "malaise", True)
-    after = (await client.get(f"/api/appels/{attempt_id}")).json()["sheet"]
+    after = (await client.get(f"/api/v1/agent/calls/{attempt_id}")).json()["sheet"]
     assert after["answers"] == {"vit_seul": True, "malaise": True}
     assert (
         after["visible"]
@@ -238,11 +240,12 @@ async def test_submission_scores_routes_alerts_and_the_team_acknowledges_them(
         assert (await me.answer(attempt_id, question, value)).status_code == 200
     last = await me.answer(attempt_id, "eau", False)
     assert last.json()["complete"] is True  # "chaleur" is optional
-    await me.post(f"/api/appels/{attempt_id}/note", {"note": "Voix fatiguée."})
+    await me.post(f"/api/v1/agent/calls/{attempt_id}/note", {"note": "Voix fatiguée."})
     desk.end("agent1")
     result = (
         await me.post(
-            f"/api/appels/{attempt_id}/fiche", {"disposition": "complete", "note": "Voix fatiguée."}
+            f"/api/v1/agent/calls/{attempt_id}/sheet",
+            {"disposition": "complete", "note": "Voix fatiguée."},
         )
     ).json()
     assert (result["score"], result["risk_level"], result["complete"]) == (9, "élevé", True)
@@ -310,7 +313,7 @@ async def test_an_alert_no_team_covers_goes_to_the_default_team(
     for question, value in (("malaise", False), ("vit_seul", False), ("eau", False)):
         await me.answer(attempt_id, question, value)
     desk.end("agent1")
-    await me.post(f"/api/appels/{attempt_id}/fiche", {"disposition": "complete"})
+    await me.post(f"/api/v1/agent/calls/{attempt_id}/sheet", {"disposition": "complete"})
     async with transaction(sessions) as session:
         alert = await session.scalar(select(Alert))
     assert alert is not None
@@ -324,7 +327,7 @@ async def test_an_alert_no_team_covers_goes_to_the_default_team(
     assert "Robert MARTIN" in page.text
     assert "Veille générale" in page.text
     assert "Transmise à l'équipe par défaut" in page.text
-    stats = (await client.get("/api/statistiques")).json()
+    stats = (await client.get("/api/v1/statistics")).json()
     assert stats["screens"]["joined"] == 0
     assert stats["alerts"]["outbox_pending"] == 0
 
@@ -339,12 +342,12 @@ async def test_a_callback_is_scheduled_and_submitting_on_call_wraps_up_at_hang_u
 ) -> None:
     me, attempt_id = await agent_on_call(client, sessions, world, desk, clock)
     past = await me.post(
-        f"/api/appels/{attempt_id}/fiche",
+        f"/api/v1/agent/calls/{attempt_id}/sheet",
         {"disposition": "callback", "callback_at": "2026-07-13T08:00"},
     )
     assert past.status_code == 422
     result = await me.post(
-        f"/api/appels/{attempt_id}/fiche",
+        f"/api/v1/agent/calls/{attempt_id}/sheet",
         {"disposition": "callback", "callback_at": "2026-07-13T17:30", "note": "rappeler"},
     )
     assert result.json()["wrap_up"] == "after_call"

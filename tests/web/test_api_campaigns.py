@@ -76,7 +76,7 @@ async def test_only_one_campaign_dials_at_a_time(steer: SteerRig) -> None:
     )
     assert again.status_code == 409
     listed = await steer.http.get("/api/v1/campaigns", headers=steer.auth("superviseur"))
-    assert len(listed.json()) == 2  # the refused start-from-alert created nothing
+    assert len(listed.json()["items"]) == 2  # the refused start-from-alert created nothing
     campaign = started["campaign"]
     assert isinstance(campaign, dict)
     assert steer.control.attached_id == campaign["id"]

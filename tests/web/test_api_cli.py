@@ -248,3 +248,28 @@ def test_an_owner_lists_and_revokes_their_own_tokens_from_the_command_line(
     assert code == 77  # the revoked token no longer opens anything
     assert "Veuillez vous connecter" in output
     assert service.audit_actions() == [("api_token.revoke", "api:cli-agent1")]
+
+
+def test_the_audit_command_reads_the_log_page_by_page(
+    service: LiveService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI's client follows the API's pages (two entries a page here) up to --limit."""
+    monkeypatch.setattr("dialer.cli.api_client.PAGE_SIZE", 2)
+    for action in ("start", "pause", "resume", "pause"):
+        code, output = run(service, "campaign", action, str(service.campaign_id))
+        assert code == 0, output
+    assert len(service.audit_actions()) == 4
+    code, output = run(service, "audit", "--limit", "3")
+    assert code == 0, output
+    lines = output.strip().splitlines()
+    assert len(lines) == 3
+    newest = [action for action, _ in service.audit_actions()[:3]]
+    assert [line.split()[3] for line in lines] == newest
+    code, output = run(service, "audit", "--limit", "100", "--action", "campaign.")
+    assert code == 0, output
+    assert len(output.strip().splitlines()) == len(
+        [a for a, _ in service.audit_actions() if a.startswith("campaign.")]
+    )
+    code, output = run(service, "audit", "--limit", "0")
+    assert code == 2
+    assert "--limit" in output

@@ -28,7 +28,7 @@ async def test_an_owner_lists_their_own_tokens_without_any_secret(steer: SteerRi
     steer.clock.advance(60)
     listed = await steer.http.get("/api/v1/tokens", headers=steer.auth("agent1"))
     assert listed.status_code == 200
-    rows = listed.json()
+    rows = listed.json()["items"]
     assert [row["name"] for row in rows] == ["script-nuit", "jeton-agent1"]  # newest first
     assert set(rows[0]) == {
         "id",
@@ -46,8 +46,10 @@ async def test_an_owner_lists_their_own_tokens_without_any_secret(steer: SteerRi
 
 
 async def test_an_owner_revokes_their_own_token_and_no_one_elses(steer: SteerRig) -> None:
-    mine = (await steer.http.get("/api/v1/tokens", headers=steer.auth("superviseur"))).json()
-    others = (await steer.http.get("/api/v1/tokens", headers=steer.auth("agent1"))).json()
+    mine = (await steer.http.get("/api/v1/tokens", headers=steer.auth("superviseur"))).json()[
+        "items"
+    ]
+    others = (await steer.http.get("/api/v1/tokens", headers=steer.auth("agent1"))).json()["items"]
     stolen = await steer.http.delete(
         f"/api/v1/tokens/{others[0]['id']}", headers=steer.auth("superviseur")
     )
@@ -71,7 +73,7 @@ async def test_an_owner_revokes_their_own_token_and_no_one_elses(steer: SteerRig
 
 async def test_a_session_lists_and_revokes_with_its_csrf_token(steer: SteerRig) -> None:
     csrf = await log_in(steer.http, "admin")
-    rows = (await steer.http.get("/api/v1/tokens")).json()
+    rows = (await steer.http.get("/api/v1/tokens")).json()["items"]
     assert [row["name"] for row in rows] == ["jeton-admin"]
     forged = await steer.http.delete(f"/api/v1/tokens/{rows[0]['id']}")
     assert forged.status_code == 403  # no CSRF header: a cross-site request

@@ -99,7 +99,7 @@ async def test_a_session_expires_after_30_idle_minutes(
     response = await client.get("/agent")
     assert response.status_code == 303
     assert response.headers["location"] == "/connexion?suite=/agent&expiree=1"
-    assert (await client.get("/api/agent/etat")).status_code == 401
+    assert (await client.get("/api/v1/agent/state")).status_code == 401
 
 
 async def test_a_session_ends_8_hours_after_login_even_when_active(
@@ -108,9 +108,9 @@ async def test_a_session_ends_8_hours_after_login_even_when_active(
     await log_in(client, "agent1")
     for _ in range(16):
         clock.advance(minutes=29)
-        assert (await client.get("/api/agent/etat")).status_code == 200
+        assert (await client.get("/api/v1/agent/state")).status_code == 200
     clock.advance(minutes=30)  # 8 h 14 min after login
-    assert (await client.get("/api/agent/etat")).status_code == 401
+    assert (await client.get("/api/v1/agent/state")).status_code == 401
 
 
 async def test_sessions_left_to_expire_are_deleted_at_the_next_login(
@@ -145,18 +145,18 @@ async def test_logging_out_ends_the_session(client: httpx.AsyncClient) -> None:
     csrf = await log_in(client, "agent1")
     response = await client.post("/deconnexion", data={"csrf": csrf})
     assert response.status_code == 303
-    assert (await client.get("/api/agent/etat")).status_code == 401
+    assert (await client.get("/api/v1/agent/state")).status_code == 401
 
 
 async def test_state_changes_need_the_csrf_token(client: httpx.AsyncClient) -> None:
     csrf = await log_in(client, "agent1")
-    refused = await client.post("/api/agent/telephone")
+    refused = await client.post("/api/v1/agent/phone")
     assert refused.status_code == 403
     assert refused.json() == {"erreur": "Jeton de sécurité (CSRF) absent ou invalide."}
-    forged = await client.post("/api/agent/telephone", headers={"X-CSRF-Token": "x" * 64})
+    forged = await client.post("/api/v1/agent/phone", headers={"X-CSRF-Token": "x" * 64})
     assert forged.status_code == 403
     assert (await client.post("/deconnexion", data={"csrf": "wrong"})).status_code == 403
-    accepted = await client.post("/api/agent/telephone", headers={"X-CSRF-Token": csrf})
+    accepted = await client.post("/api/v1/agent/phone", headers={"X-CSRF-Token": csrf})
     assert accepted.status_code == 200
 
 
@@ -170,7 +170,7 @@ async def test_each_role_reaches_only_its_pages(client: httpx.AsyncClient) -> No
     forbidden = await client.get("/agent")
     assert forbidden.status_code == 403
     assert "accessible avec votre rôle" in forbidden.text
-    assert (await client.get("/api/agent/etat")).status_code == 403
+    assert (await client.get("/api/v1/agent/state")).status_code == 403
     client.cookies.clear()
     await log_in(client, "superviseur")
     assert (await client.get("/supervision")).status_code == 200
@@ -216,4 +216,4 @@ async def test_an_administrator_creates_and_deactivates_accounts(
         await log_in(other, "agent9", "encore un long mot de passe")
         response = await client.post(f"/admin/comptes/{account.id}/desactiver", data={"csrf": csrf})
         assert response.status_code == 303
-        assert (await other.get("/api/agent/etat")).status_code == 401
+        assert (await other.get("/api/v1/agent/state")).status_code == 401

@@ -61,8 +61,8 @@ async def test_answers_read_no_context_once_the_screen_is_prepared(
 ) -> None:
     csrf = await log_in(client, "agent1")
     headers = {"X-CSRF-Token": csrf}
-    await client.post("/api/agent/telephone", headers=headers)
-    await client.post("/api/agent/disponible", headers=headers)
+    await client.post("/api/v1/agent/phone", headers=headers)
+    await client.post("/api/v1/agent/ready", headers=headers)
     attempt_id = await place_call(
         sessions, world, person_id=world.jeanne_id, now=clock(), number="+33145678910"
     )
@@ -79,20 +79,20 @@ async def test_answers_read_no_context_once_the_screen_is_prepared(
 
     for question, value in (("malaise", False), ("vit_seul", True), ("visites", "jamais")):
         answered = await client.post(
-            f"/api/appels/{attempt_id}/reponses",
+            f"/api/v1/agent/calls/{attempt_id}/answers",
             json={"question_id": question, "value": value},
             headers=headers,
         )
         assert answered.status_code == 200
     note = await client.post(
-        f"/api/appels/{attempt_id}/note", json={"note": "Voix fatiguée."}, headers=headers
+        f"/api/v1/agent/calls/{attempt_id}/note", json={"note": "Voix fatiguée."}, headers=headers
     )
     assert note.status_code == 200
     assert reads == Counter()  # no context read for answers and notes
 
     await desk.end_call("agent1")
     submitted = await client.post(
-        f"/api/appels/{attempt_id}/fiche",
+        f"/api/v1/agent/calls/{attempt_id}/sheet",
         json={"disposition": "interrupted", "note": "a raccroché"},
         headers=headers,
     )
@@ -114,8 +114,8 @@ async def test_a_call_whose_screen_was_not_prepared_reads_its_context_once(
 ) -> None:
     csrf = await log_in(client, "agent1")
     headers = {"X-CSRF-Token": csrf}
-    await client.post("/api/agent/telephone", headers=headers)
-    await client.post("/api/agent/disponible", headers=headers)
+    await client.post("/api/v1/agent/phone", headers=headers)
+    await client.post("/api/v1/agent/ready", headers=headers)
     attempt_id = await place_call(
         sessions, world, person_id=world.bob_id, now=clock(), number="+33155555555"
     )
@@ -123,7 +123,7 @@ async def test_a_call_whose_screen_was_not_prepared_reads_its_context_once(
     desk.join("agent1")
     for value in (True, False, True):
         answered = await client.post(
-            f"/api/appels/{attempt_id}/reponses",
+            f"/api/v1/agent/calls/{attempt_id}/answers",
             json={"question_id": "vit_seul", "value": value},
             headers=headers,
         )

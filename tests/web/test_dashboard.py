@@ -179,8 +179,9 @@ async def test_metrics_expose_the_snapshot_to_prometheus(
     assert value("dialer_agents", state="on_call") == 0
     assert value("dialer_cycle_funnel", stage="complete") == 1
     assert value("dialer_cycle_funnel", stage="attempted") == 1
-    assert value("dialer_settled_dials", window="day") == 1
-    assert value("dialer_answer_rate", window="day") == 1
+    assert value("dialer_dials_settled") == 1
+    assert families["dialer_dials_settled"].type == "counter"
+    assert value("dialer_answer_ratio", window="day") == 1
     assert value("dialer_handling_time_seconds", part="total") == pytest.approx(90)
     assert value("dialer_useful_contact_target_ratio", bound="floor") == 0.65
     assert value("dialer_campaign_info", state="running", name="Canicule 2026") == 1

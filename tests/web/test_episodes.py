@@ -209,7 +209,7 @@ async def test_the_service_runs_the_cycles_of_an_episode_by_itself(rig: EpisodeR
     again = await rig.http.post(f"/api/v1/episodes/{episode['id']}/end", headers=rig.auth())
     assert again.status_code == 409
     listed = await rig.http.get("/api/v1/episodes", headers=rig.auth())
-    assert [e["id"] for e in listed.json()] == [episode["id"]]
+    assert [e["id"] for e in listed.json()["items"]] == [episode["id"]]
 
 
 @pytest.mark.asyncio

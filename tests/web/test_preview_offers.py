@@ -38,8 +38,8 @@ async def offered(sessions: SessionFactory, world: World, clock: Clock, agent: s
 async def ready_agent(client: httpx.AsyncClient) -> str:
     csrf = await log_in(client, "agent1")
     headers = {"X-CSRF-Token": csrf}
-    await client.post("/api/agent/telephone", json={}, headers=headers)
-    await client.post("/api/agent/disponible", json={}, headers=headers)
+    await client.post("/api/v1/agent/phone", json={}, headers=headers)
+    await client.post("/api/v1/agent/ready", json={}, headers=headers)
     return csrf
 
 
@@ -48,7 +48,7 @@ async def test_the_agent_sees_the_person_offered_then_calls_them(
 ) -> None:
     csrf = await ready_agent(client)
     headers = {"X-CSRF-Token": csrf}
-    nothing = await client.post("/api/agent/appeler", json={}, headers=headers)
+    nothing = await client.post("/api/v1/agent/offer/call", json={}, headers=headers)
     assert nothing.status_code == 409
     assert nothing.json()["erreur"] == "Aucune personne ne vous est proposée."
 
@@ -66,11 +66,11 @@ async def test_the_agent_sees_the_person_offered_then_calls_them(
     page = await client.get("/agent")
     assert 'id="appeler"' in page.text
     assert "Personne déjà jointe par ailleurs" in page.text
-    called = await client.post("/api/agent/appeler", json={}, headers=headers)
+    called = await client.post("/api/v1/agent/offer/call", json={}, headers=headers)
     assert called.status_code == 200
     assert called.json()["attempt_id"] == attempt_id
     assert desk.called == [attempt_id]
-    again = await client.post("/api/agent/appeler", json={}, headers=headers)
+    again = await client.post("/api/v1/agent/offer/call", json={}, headers=headers)
     assert again.status_code == 409  # never dialled twice
 
 
@@ -81,7 +81,7 @@ async def test_passing_needs_a_reason_from_the_list(
     headers = {"X-CSRF-Token": csrf}
     attempt_id = await offered(sessions, world, clock, "agent1")
     await desk.offer("agent1", attempt_id)
-    paused = await client.post("/api/agent/pause", json={"reason": "Pause"}, headers=headers)
+    paused = await client.post("/api/v1/agent/pause", json={"reason": "Pause"}, headers=headers)
     assert paused.status_code == 409
     assert paused.json()["erreur"] == "Appelez ou passez d'abord la personne proposée."
     for body in (
@@ -90,13 +90,13 @@ async def test_passing_needs_a_reason_from_the_list(
         {"reason": "Autre"},
         {"reason": "Autre", "detail": " "},
     ):
-        refused = await client.post("/api/agent/passer", json=body, headers=headers)
+        refused = await client.post("/api/v1/agent/offer/pass", json=body, headers=headers)
         assert refused.status_code == 422, body
-    forged = await client.post("/api/agent/passer", json={"reason": "Autre", "detail": "x"})
+    forged = await client.post("/api/v1/agent/offer/pass", json={"reason": "Autre", "detail": "x"})
     assert forged.status_code == 403  # no CSRF token
     assert desk.passed == []
     passed = await client.post(
-        "/api/agent/passer",
+        "/api/v1/agent/offer/pass",
         json={"reason": "Autre", "detail": "sa fille l'a eue ce matin"},
         headers=headers,
     )

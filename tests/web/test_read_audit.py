@@ -43,8 +43,8 @@ async def test_the_agent_screen_records_each_view_of_the_person(
 ) -> None:
     csrf = await log_in(client, "agent1")
     headers = {"X-CSRF-Token": csrf}
-    await client.post("/api/agent/telephone", headers=headers)
-    await client.post("/api/agent/disponible", headers=headers)
+    await client.post("/api/v1/agent/phone", headers=headers)
+    await client.post("/api/v1/agent/ready", headers=headers)
     attempt_id = await place_call(
         sessions, world, person_id=world.jeanne_id, now=clock(), number="+33145678910"
     )
@@ -60,14 +60,14 @@ async def test_the_agent_screen_records_each_view_of_the_person(
     assert (pop.actor, pop.person_id, pop.route) == ("agent1", world.jeanne_id, "WS /ws/agent")
     assert pop.target == f"attempt:{attempt_id}"
 
-    assert (await client.get(f"/api/appels/{attempt_id}")).status_code == 200
-    assert (await client.get(f"/api/personnes/{world.jeanne_id}")).status_code == 200
+    assert (await client.get(f"/api/v1/agent/calls/{attempt_id}")).status_code == 200
+    assert (await client.get(f"/api/v1/agent/persons/{world.jeanne_id}")).status_code == 200
     calls = await _entries(sessions, "read.call", 2)
-    assert calls[0].route == f"GET /api/appels/{attempt_id}"
+    assert calls[0].route == f"GET /api/v1/agent/calls/{attempt_id}"
     [person] = await _entries(sessions, "read.person")
     assert (person.actor, person.person_id, person.at) == ("agent1", world.jeanne_id, clock())
     # someone else's record: refused, and nothing recorded as read
-    assert (await client.get(f"/api/personnes/{world.bob_id}")).status_code == 404
+    assert (await client.get(f"/api/v1/agent/persons/{world.bob_id}")).status_code == 404
     assert len(await _entries(sessions, "read.person")) == 1
 
     assert (await client.get("/agent/historique")).status_code == 200
@@ -82,11 +82,11 @@ async def test_the_agent_screen_records_each_view_of_the_person(
     assert page.status_code == 200
     assert page.text.count("read.call") == 2
     assert "read.person" in page.text
-    assert f"GET /api/personnes/{world.jeanne_id}" in page.text
+    assert f"GET /api/v1/agent/persons/{world.jeanne_id}" in page.text
     api = await client.get("/api/v1/audit", params={"person": str(world.jeanne_id)})
     assert api.status_code == 200
-    assert {row["action"] for row in api.json()} == {"read.call", "read.person"}
-    assert all(row["person"] == world.jeanne_id for row in api.json())
+    assert {row["action"] for row in api.json()["items"]} == {"read.call", "read.person"}
+    assert all(row["person"] == world.jeanne_id for row in api.json()["items"])
     bad = await client.get("/api/v1/audit", params={"person": "x' or 1=1"})
     assert bad.status_code == 422
     assert "person" in bad.text

@@ -123,7 +123,7 @@ async def test_downloads(client: httpx.AsyncClient, scene: Scene) -> None:
 
 async def test_the_json_api(client: httpx.AsyncClient, scene: Scene) -> None:
     await log_in(client, "superviseur")
-    campaigns = (await client.get("/api/v1/reports")).json()
+    campaigns = (await client.get("/api/v1/reports")).json()["items"]
     mine = next(c for c in campaigns if c["id"] == scene.campaign_id)
     assert [c["number"] for c in mine["cycles"]] == [1, 2]
     figures = (await client.get(f"/api/v1/reports/{scene.campaign_id}?cycle=1")).json()

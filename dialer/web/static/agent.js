@@ -47,22 +47,22 @@
   }
 
   $("connecter-telephone").addEventListener("click", async () => {
-    const state = await act(api.post("/api/agent/telephone"));
+    const state = await act(api.post("/api/v1/agent/phone"));
     if (state) { showState(state); say("Téléphone connecté. Vous êtes en pause."); }
   });
   $("disponible").addEventListener("click", async () => {
-    const state = await act(api.post("/api/agent/disponible"));
+    const state = await act(api.post("/api/v1/agent/ready"));
     if (state) { showState(state); say("Vous êtes disponible : un appel peut arriver à tout moment."); }
   });
   $("form-pause").addEventListener("submit", async (event) => {
     event.preventDefault();
-    const state = await act(api.post("/api/agent/pause", {
+    const state = await act(api.post("/api/v1/agent/pause", {
       reason: $("motif-pause").value, detail: $("precision-pause").value,
     }));
     if (state) { showState(state); say("Vous êtes en pause."); }
   });
   $("raccrocher").addEventListener("click", async () => {
-    const state = await act(api.post("/api/agent/raccrocher"));
+    const state = await act(api.post("/api/v1/agent/hang-up"));
     if (state) { showState(state); }
   });
 
@@ -292,7 +292,7 @@
     }
     const cleared = value === undefined;
     const attemptId = current.attemptId;
-    const outcome = await act(api.post("/api/appels/" + encodeURIComponent(attemptId) + "/reponses", {
+    const outcome = await act(api.post("/api/v1/agent/calls/" + encodeURIComponent(attemptId) + "/answers", {
       question_id: question.id, value: cleared ? null : value, cleared,
     }));
     if (!outcome || !current || current.attemptId !== attemptId) { return; }
@@ -396,7 +396,7 @@
   }
 
   $("appeler").addEventListener("click", async () => {
-    const result = await act(api.post("/api/agent/appeler"));
+    const result = await act(api.post("/api/v1/agent/offer/call"));
     if (!result) { return; }
     hideOffer();
     showState(result.state);
@@ -404,7 +404,7 @@
   });
   $("form-passer").addEventListener("submit", async (event) => {
     event.preventDefault();
-    const state = await act(api.post("/api/agent/passer", {
+    const state = await act(api.post("/api/v1/agent/offer/pass", {
       reason: $("motif-passer").value, detail: $("precision-passer").value,
     }));
     if (!state) { return; }
@@ -428,7 +428,7 @@
   async function saveNote() {
     if (!current) { return; }
     window.clearTimeout(noteTimer);
-    await act(api.post("/api/appels/" + encodeURIComponent(current.attemptId) + "/note", { note: $("note").value }));
+    await act(api.post("/api/v1/agent/calls/" + encodeURIComponent(current.attemptId) + "/note", { note: $("note").value }));
   }
   $("note").addEventListener("change", saveNote);
   $("note").addEventListener("input", () => {
@@ -451,7 +451,7 @@
       current.triedComplete = true;
       showMissing(current.missing || []);
     }
-    const result = await act(api.post("/api/appels/" + encodeURIComponent(current.attemptId) + "/fiche", {
+    const result = await act(api.post("/api/v1/agent/calls/" + encodeURIComponent(current.attemptId) + "/sheet", {
       disposition: $("issue").value,
       note: $("note").value,
       callback_at: $("issue").value === "callback" ? $("rappel").value : null,

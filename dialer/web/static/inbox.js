@@ -7,7 +7,7 @@
   const shown = parseInt(summary.dataset.newest, 10) || 0;
   async function check() {
     try {
-      const response = await fetch("/api/alertes/resume", { credentials: "same-origin" });
+      const response = await fetch("/api/v1/alerts/summary", { credentials: "same-origin" });
       if (response.status === 401) {
         window.location.assign("/connexion?expiree=1&suite=/alertes");
         return;
