@@ -113,9 +113,17 @@ def service(tmp_path: Path) -> Iterator[LiveService]:
 
 
 def run(service: LiveService, *args: str, who: str = "superviseur") -> tuple[int, str]:
-    result = CliRunner().invoke(
-        cli, [*args, "--url", service.url, "--token", service.tokens[who]], catch_exceptions=True
-    )
+    # --log-level warning: the service runs in this process, its access log lines would mix in
+    command = [
+        "--log-level",
+        "warning",
+        *args,
+        "--url",
+        service.url,
+        "--token",
+        service.tokens[who],
+    ]
+    result = CliRunner().invoke(cli, command, catch_exceptions=True)
     return result.exit_code, result.output
 
 
@@ -235,10 +243,11 @@ def test_an_owner_lists_and_revokes_their_own_tokens_from_the_command_line(
     assert "(valable)" in output
     assert service.tokens["agent1"] not in output
     assert "cli-superviseur" not in output
-    token_id = output.split()[1]
+    listed = next(line for line in output.splitlines() if "cli-agent1 : créé le" in line)
+    token_id = listed.split()[1]
     sup = ["--url", service.url, "--token", service.tokens["superviseur"]]
     code, output = run_main(monkeypatch, capsys, "api-token", "revoke-mine", token_id, *sup)
-    assert code == 66  # another account's token: as unknown as a missing one
+    assert code == 66, output  # another account's token: as unknown as a missing one
     assert f"jeton {token_id} inconnu" in output
     code, output = run(service, "api-token", "revoke-mine", token_id, who="agent1")
     assert code == 0, output
