@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from dialer.core.attempts import CycleResult
+from dialer.core.attempts import CycleResult, Disposition, person_result
 from dialer.core.planning import Cycle, RetryPolicy, initial_attempt_time
 from dialer.core.windows import CallingWindows, to_utc
 
@@ -116,6 +116,26 @@ _RESULT_OF_OUTCOME: dict[RelativeOutcome, CycleResult | None] = {
 def result_of_relative(outcome: RelativeOutcome) -> CycleResult | None:
     """The person's result a relative call's outcome gives (None: keep calling them)."""
     return _RESULT_OF_OUTCOME[outcome]
+
+
+#: the dispositions of a relative call that say where the person is, whatever the answers
+_LEAVING_DISPOSITIONS = frozenset(
+    {Disposition.HOSPITALISED, Disposition.MOVED, Disposition.DECEASED}
+)
+
+
+def relative_call_result(
+    disposition: Disposition, answers: Mapping[str, object], *, new_number: bool
+) -> CycleResult | None:
+    """The person's result when an agent closes a relative call's sheet: a complete
+    relative questionnaire gives it (:func:`relative_outcome`); hospitalised, moved or
+    deceased say it directly; any other disposition (relative absent, call cut) gives none:
+    the person's calls go on."""
+    if disposition is Disposition.COMPLETE:
+        return result_of_relative(relative_outcome(answers, new_number=new_number))
+    if disposition in _LEAVING_DISPOSITIONS:
+        return person_result(disposition)
+    return None
 
 
 class VisitReason(StrEnum):

@@ -117,6 +117,8 @@ class Person(Base):
     register_flags: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     contact_name: Mapped[str | None] = mapped_column(String(200))
     contact_phone: Mapped[str | None] = mapped_column(String(20))
+    #: the person or their relative objected to the relative being called (migration 0016)
+    relative_objected: Mapped[bool] = mapped_column(Boolean, default=False)
     #: digest of the imported fields, to tell changed from unchanged on a re-import
     fingerprint: Mapped[str] = mapped_column(String(32), default="")
     removed_at: Mapped[datetime | None]

@@ -65,7 +65,7 @@ def test_the_definitions_read_from_plain_data_too(catalog: QuestionnaireCatalog)
 
 
 def test_both_shipped_files_load(catalog: QuestionnaireCatalog) -> None:
-    assert catalog.ids() == ("canicule", "grand_froid")
+    assert catalog.ids() == ("canicule", "grand_froid", "proche")
     assert catalog.get("canicule").kind is CampaignKind.HEATWAVE
     assert catalog.get("grand_froid", 1).kind is CampaignKind.COLD_SPELL
     assert len(catalog) == 2
