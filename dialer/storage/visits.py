@@ -148,6 +148,13 @@ class VisitRepository:
         person = candidate.person
         try:
             async with transaction(self._sessions) as session:
+                if await session.scalar(
+                    select(VisitRequest.id)
+                    .where(VisitRequest.cycle_id == candidate.cycle_id)
+                    .where(VisitRequest.person_id == person.id)
+                    .limit(1)
+                ):
+                    return []  # requested meanwhile
                 written = []
                 for visit in visits:
                     alert = Alert(
