@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialer.core.attempts import AttemptKind, CycleResult
 from dialer.core.never_reached import FIELD_VISIT_RESULTS
@@ -99,34 +100,37 @@ async def escalation_counts(
     reach, whose relative was called, with a visit requested, and visited."""
     async with transaction(sessions) as session:
         cycles = select(Cycle.id).where(Cycle.campaign_id.in_(list(campaign_ids)))
-        relative_called = await _count(
-            session,
-            select(Attempt.cycle_id, Attempt.person_id)
-            .where(Attempt.cycle_id.in_(cycles))
-            .where(Attempt.kind == AttemptKind.RELATIVE)
-            .where(Attempt.placed_at.is_not(None))
-            .distinct(),
-        )
-        never_reached = await _count(
-            session,
-            select(CycleResultRow.cycle_id, CycleResultRow.person_id)
-            .where(CycleResultRow.cycle_id.in_(cycles))
-            .where(CycleResultRow.result.in_(sorted(UNREACHED_RESULTS)))
-            .distinct(),
-        )
-        requested = await _count(
-            session,
-            select(VisitRequest.cycle_id, VisitRequest.person_id)
-            .where(VisitRequest.cycle_id.in_(cycles))
-            .distinct(),
-        )
-        done = await _count(
-            session,
-            select(VisitRequest.cycle_id, VisitRequest.person_id)
-            .where(VisitRequest.cycle_id.in_(cycles))
-            .where(VisitRequest.outcome.is_not(None))
-            .distinct(),
-        )
+        return await _escalation(session, cycles)
+
+
+async def cycle_escalation(session: AsyncSession, cycle_id: int) -> dict[str, int]:
+    """:func:`escalation_counts` of one cycle, within ``session`` (the dashboard's)."""
+    return await _escalation(session, select(Cycle.id).where(Cycle.id == cycle_id))
+
+
+async def _escalation(session: AsyncSession, cycles: Any) -> dict[str, int]:
+    relative_called = await _count(
+        session,
+        select(Attempt.cycle_id, Attempt.person_id)
+        .where(Attempt.cycle_id.in_(cycles))
+        .where(Attempt.kind == AttemptKind.RELATIVE)
+        .where(Attempt.placed_at.is_not(None))
+        .distinct(),
+    )
+    never_reached = await _count(
+        session,
+        select(CycleResultRow.cycle_id, CycleResultRow.person_id)
+        .where(CycleResultRow.cycle_id.in_(cycles))
+        .where(CycleResultRow.result.in_(sorted(UNREACHED_RESULTS)))
+        .distinct(),
+    )
+    visits = (
+        select(VisitRequest.cycle_id, VisitRequest.person_id)
+        .where(VisitRequest.cycle_id.in_(cycles))
+        .distinct()
+    )
+    requested = await _count(session, visits)
+    done = await _count(session, visits.where(VisitRequest.outcome.is_not(None)))
     return {
         "never_reached": never_reached,
         "relative_called": relative_called,
@@ -135,6 +139,6 @@ async def escalation_counts(
     }
 
 
-async def _count(session: Any, statement: Any) -> int:
+async def _count(session: AsyncSession, statement: Any) -> int:
     value = await session.scalar(select(func.count()).select_from(statement.subquery()))
     return int(value or 0)

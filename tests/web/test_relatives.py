@@ -202,6 +202,14 @@ async def test_no_news_from_the_relative_sends_the_field_team_and_closes_the_loo
     # 85 years old, a medical flag, and her relative's answers put her at high risk
     assert document["alert"]["priority"] == 1
 
+    # the dashboard's funnel of the open cycle: never reached → relative → visit
+    dashboard = (await rig.http.get("/api/v1/dashboard", headers=rig.auth())).json()
+    assert {key: dashboard["funnel"][key] for key in ("never_reached", "relative_called")} == {
+        "never_reached": 1,
+        "relative_called": 1,
+    }
+    assert dashboard["funnel"]["visit_requested"] == 1
+
     # another team cannot touch it; bad outcomes are refused
     rig.http.cookies.clear()
     other = await log_in(rig.http, "membre.urgences")
