@@ -174,7 +174,7 @@ async def test_a_relative_with_no_news_sends_the_field_team_and_the_report_shows
     token = await prepare(settings, register, webhook_url)
     auth = {"Authorization": f"Bearer {token}"}
     async with running_service(
-        settings, ami=rig.ami_credentials(), secret_key=SECRET_KEY, ring_timeout_s=8, tick_s=0.2
+        settings, ami=rig.ami_credentials(), secret_key=SECRET_KEY, ring_timeout_s=15, tick_s=0.2
     ) as service:
         screen = AgentScreen(service.url, AGENT, PASSWORD, [])
         async with screen.open():
