@@ -30,6 +30,7 @@ from dialer.storage import (  # noqa: F401 - their tables join Base
     schedule,
     sip_accounts,
     team_rows,
+    visit_rows,
 )
 from dialer.storage.models import Base
 

@@ -331,6 +331,13 @@ class CycleSettings(BaseModel):
     abandon_callback_within_min: float | None = Field(default=None, ge=0)
     #: an agent's own callback waits for them this long after its hour, then goes to anyone
     callback_grace_min: float | None = Field(default=None, ge=0)
+    #: a person not reached this long before the deadline (default 6 h), or whose attempts
+    #: are used, has their relative (« contact proche ») called by an agent
+    relative_before_deadline_min: float | None = Field(default=None, ge=0)
+    #: at most this many calls to a person's relative per cycle (default 2)
+    relative_calls_per_cycle: int | None = Field(default=None, ge=0, le=10)
+    #: between two calls to the same relative (default 60 min)
+    relative_retry_gap_min: float | None = Field(default=None, ge=0)
     #: calling windows open all day every day (the rig and the demo, whatever the hour)
     all_day_windows: bool = False
     #: how often the service checks whether a cycle is due to close or open

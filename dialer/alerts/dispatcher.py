@@ -5,7 +5,9 @@ once when woken (a new alert, even one raised while a run is under way),
 :meth:`AlertDispatcher.run_once`
 
 1. publishes the never-reached list of every cycle closed since
-   (:mod:`~dialer.alerts.never_reached`: the list and its messages to the teams);
+   (:mod:`~dialer.alerts.never_reached`: the list and its messages to the teams), then
+   requests a field visit for each person on it and each person whose relative had no
+   news (:mod:`~dialer.alerts.visits`: alerts of their own, delivered and escalated below);
 2. escalates the open alerts whose deadline passed to the team's next escalation contact
    (an e-mail to the contact, and the team's webhook), and sets the next deadline;
 3. sends every outbox message that is due (alerts' and lists'), a few at a time. A
@@ -32,6 +34,7 @@ from dialer.alerts.escalation import EscalationPolicy, RetryPolicy, next_escalat
 from dialer.alerts.messages import OutboxJob
 from dialer.alerts.never_reached import NeverReachedPublisher
 from dialer.alerts.raising import team_deliveries
+from dialer.alerts.visits import VisitPublisher
 from dialer.errors import DialerError
 from dialer.storage.alert_rows import Alert, DeliveryChannel
 from dialer.storage.alerts import (
@@ -84,6 +87,7 @@ class AlertDispatcher:
             DeliveryChannel.WEBHOOK: webhook,
         }
         self.escalation = escalation or EscalationPolicy()
+        self._visits = VisitPublisher(sessions, self.escalation)
         self.retry = retry or RetryPolicy()
         self.poll_s = poll_s
         self._sleep = sleep
@@ -96,6 +100,7 @@ class AlertDispatcher:
         self._counters = {
             "runs": 0,
             "lists_published": 0,
+            "visits_requested": 0,
             "sent": 0,
             "failed_tries": 0,
             "escalated": 0,
@@ -162,6 +167,7 @@ class AlertDispatcher:
             self._counters["runs"] += 1
             published = await self._publisher.publish_due(self._clock())
             self._counters["lists_published"] += published
+            self._counters["visits_requested"] += await self._visits.request_due(self._clock())
             escalated = await self._escalate_due()
             now = self._clock()
             jobs: list[OutboxJob] = [*await self._outbox.due(now), *await self._lists.due(now)]

@@ -15,6 +15,7 @@ from dialer.storage.alert_rows import Alert, DeliveryReason
 from dialer.storage.alerts import DeliveryJob
 from dialer.storage.models import Person
 from dialer.storage.never_reached import ListDeliveryJob, ListLine, TeamList, trace_steps
+from dialer.storage.visits import VISIT_KEY_PREFIX
 
 #: what the outbox sends: an alert's message, or a never-reached list's
 OutboxJob: TypeAlias = DeliveryJob | ListDeliveryJob
@@ -48,9 +49,15 @@ def person_address(person: Person) -> str:
     return ", ".join(part for part in parts if part)
 
 
+def is_visit(alert: Alert) -> bool:
+    """A field visit request (:mod:`dialer.alerts.visits`), not a questionnaire's alert."""
+    return alert.sheet_id is None and alert.key.startswith(VISIT_KEY_PREFIX)
+
+
 def email_subject(job: DeliveryJob) -> str:
     alert, person = job.alert, job.person
-    head = f"[Alerte P{alert.priority}] {need_label(alert.need)} — {person_name(person)}"
+    kind = "Demande de visite" if is_visit(alert) else "Alerte"
+    head = f"[{kind} P{alert.priority}] {need_label(alert.need)} — {person_name(person)}"
     if person.district:
         head += f" ({person.district})"
     if job.delivery.reason is DeliveryReason.ESCALATED:
@@ -136,7 +143,11 @@ def webhook_body(job: OutboxJob, *, inbox_url: str) -> dict[str, Any]:
     if isinstance(job, ListDeliveryJob):
         return list_webhook_body(job, inbox_url=inbox_url)
     person = job.person
-    event = "alert.escalated" if job.delivery.reason is DeliveryReason.ESCALATED else "alert.raised"
+    visit = is_visit(job.alert)
+    if job.delivery.reason is DeliveryReason.ESCALATED:
+        event = "visit.escalated" if visit else "alert.escalated"
+    else:
+        event = "visit.requested" if visit else "alert.raised"
     if job.team is not None and job.team.webhook_link_only:
         alert = job.alert
         return {

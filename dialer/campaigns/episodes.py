@@ -6,9 +6,11 @@ on the service itself (:meth:`EpisodeControl.run`, in ``dialer serve``) keeps th
 (:func:`dialer.core.cycles.cycle_step`): at each deadline it closes the cycle
 (:func:`close_cycle`: people still waiting go on its never-reached list with the reason)
 and opens the next one, the cycle length after the previous start, with the register as it
-stands then, and the engine follows it. A controller that was down at that instant does it
-when it starts again, once: the cycle's number is its slot on the grid, and the database
-refuses a second cycle with the same number for the campaign.
+stands then, and the engine follows it. Within the lead time before a deadline, the people
+not reached yet get their relative's call (:mod:`dialer.campaigns.relatives`). A controller
+that was down at that instant does it when it starts again, once: the cycle's number is its
+slot on the grid, and the database refuses a second cycle with the same number for the
+campaign.
 
 Ending the episode detaches its campaign (calls in progress finish, no new attempt is
 placed), finishes it and closes its cycle the same way.
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dialer.campaigns.control import SERVICE_ACTOR, AlertStart, CampaignControl
+from dialer.campaigns.relatives import turn_to_relatives
 from dialer.campaigns.rules import policy_from_json, windows_from_json
 from dialer.campaigns.templates import TEMPLATES
 from dialer.campaigns.templates import template as find_template
@@ -142,7 +145,13 @@ class EpisodeControl:
         self.cycles = CycleRepository(self.sessions)
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
-        self.counters = {"closed": 0, "opened": 0, "never_reached": 0, "errors": 0}
+        self.counters = {
+            "closed": 0,
+            "opened": 0,
+            "never_reached": 0,
+            "relatives_called": 0,
+            "errors": 0,
+        }
 
     # ---- reading ------------------------------------------------------------------------
     async def current(self) -> EpisodeView | None:
@@ -247,6 +256,7 @@ class EpisodeControl:
             for episode in await self.episodes.with_cycles_to_run():
                 try:
                     change = await self._keep(episode, now)
+                    await self._turn_to_relatives(episode, now)
                 except DialerError as exc:
                     self.counters["errors"] += 1
                     log.warning("episode %s: cycles not kept: %s", episode.id, exc)
@@ -303,6 +313,26 @@ class EpisodeControl:
                 )
         await self.control.follow_cycle(episode.campaign_id)
         return change
+
+    async def _turn_to_relatives(self, episode: EpisodeView, now: datetime) -> None:
+        """Within the lead time before the open cycle's deadline, the people not reached
+        yet get their relative's call (:func:`~dialer.campaigns.relatives.turn_to_relatives`)."""
+        if episode.campaign_id is None or not episode.active:
+            return
+        stored = await self.cycles.current(episode.campaign_id)
+        if stored is None:
+            return
+        campaign = await self.campaigns.get(episode.campaign_id)
+        if campaign.state is not CampaignState.RUNNING:
+            return
+        self.counters["relatives_called"] += await turn_to_relatives(
+            self.sessions,
+            cycle_id=stored.id,
+            cycle=Cycle(stored.started_at, stored.deadline, stored.number),
+            windows=windows_from_json(campaign.calling_windows),
+            policy=policy_from_json(campaign.retry_policy),
+            now=now,
+        )
 
     # ---- the service's loop -------------------------------------------------------------
     async def start_keeping(self) -> None:

@@ -12,8 +12,9 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from dialer.core.attempts import CycleResult
-from dialer.core.cycles import never_reached_reason
+from dialer.campaigns.relatives import relative_dial
+from dialer.core.attempts import AttemptKind, CycleResult
+from dialer.core.cycles import NeverReachedReason, never_reached_reason
 from dialer.core.outcomes import CallOutcome
 from dialer.core.planning import (
     LEAVING_RESULTS,
@@ -23,6 +24,7 @@ from dialer.core.planning import (
     RetryPolicy,
     ScheduledCallback,
     close_person_cycle,
+    initial_attempt_time,
     plan_next_attempt,
 )
 from dialer.core.windows import CallingWindows
@@ -165,8 +167,25 @@ class CycleDialQueue:
                 wrong_number=a.disposition is CycleResult.WRONG_NUMBER,
             )
             for a in attempts
-            if a.placed_at is not None
+            if a.placed_at is not None and a.kind is not AttemptKind.RELATIVE
         ]
+        relative = next(
+            (a for a in attempts if a.id == member.attempt_id and a.kind is AttemptKind.RELATIVE),
+            None,
+        )
+        if relative is not None:
+            if disposition is not None:  # the relative's word closes the person's cycle
+                await self._record_relative_word(member, cycle, history, disposition, now)
+                return
+            untried = [n for n in numbers if not any(a.number == n for a in history)]
+            at = initial_attempt_time(
+                now=now, cycle=cycle, windows=self.windows, policy=self.policy
+            )
+            if untried and at is not None and not closed:  # a better number: tried at once
+                await self.schedule.set_status(
+                    member.id, MemberStatus.WAITING, next_due_at=at, next_number=untried[0]
+                )
+                return
         pending = [
             c
             for c in await self.callbacks.due(cycle.deadline, cycle_id=member.cycle_id)
@@ -184,6 +203,27 @@ class CycleDialQueue:
             policy=self.policy,
             disposition=disposition,
         )
+        if not closed and disposition is None:
+            exhausted = not isinstance(decision, Dial)
+            if not isinstance(decision, Dial) or decision.kind is AttemptKind.AUTOMATIC:
+                turn = relative_dial(
+                    person,
+                    attempts,
+                    cycle=cycle,
+                    attempts_exhausted=exhausted,
+                    now=now,
+                    windows=self.windows,
+                    policy=self.policy,
+                )
+                if turn is not None:
+                    await self.schedule.set_status(
+                        member.id,
+                        MemberStatus.WAITING,
+                        next_due_at=turn.at,
+                        next_number=turn.number,
+                        next_kind=AttemptKind.RELATIVE,
+                    )
+                    return
         if isinstance(decision, Dial):
             if decision.callback is not None:
                 for callback in pending:
@@ -219,6 +259,29 @@ class CycleDialQueue:
             decided_at=now,
             note=closure.follow_up.reason.value if closure.follow_up else "",
             never_reached_reason=reason,
+            attempt_count=dialled,
+        )
+        await self.schedule.set_status(member.id, MemberStatus.DONE)
+
+    async def _record_relative_word(
+        self,
+        member: CycleMember,
+        cycle: Cycle,
+        history: Sequence[AttemptRecord],
+        result: CycleResult,
+        now: datetime,
+    ) -> None:
+        """The person's result from what their relative said: no news leaves them never
+        reached (a visit request follows at once), anything else is their result."""
+        dialled = sum(1 for attempt in history if cycle.contains(attempt.placed_at))
+        await self.results.record(
+            cycle_id=member.cycle_id,
+            person_id=member.person_id,
+            result=result,
+            decided_at=now,
+            never_reached_reason=(
+                NeverReachedReason.RELATIVE_NO_NEWS if result is CycleResult.NEVER_REACHED else None
+            ),
             attempt_count=dialled,
         )
         await self.schedule.set_status(member.id, MemberStatus.DONE)

@@ -62,12 +62,16 @@ def with_cycle_settings(template: CampaignTemplate, cycles: CycleSettings) -> Ca
         "ring_allowance": cycles.ring_allowance_min,
         "abandon_callback_within": cycles.abandon_callback_within_min,
         "callback_grace": cycles.callback_grace_min,
+        "relative_before_deadline": cycles.relative_before_deadline_min,
+        "relative_retry_gap": cycles.relative_retry_gap_min,
     }
     changes: dict[str, Any] = {
         name: timedelta(minutes=value) for name, value in minutes.items() if value is not None
     }
     if cycles.max_attempts is not None:
         changes["max_attempts"] = cycles.max_attempts
+    if cycles.relative_calls_per_cycle is not None:
+        changes["relative_calls_per_cycle"] = cycles.relative_calls_per_cycle
     adjusted = replace(template, policy=replace(template.policy, **changes))
     if cycles.all_day_windows:
         adjusted = replace(

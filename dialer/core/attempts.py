@@ -96,11 +96,14 @@ class AttemptKind(StrEnum):
     #: launched by an agent reserved for it who saw the person first (preview campaigns,
     #: the call-back after an abandon, any dial within the abandon quiet period)
     PREVIEW = "preview"
+    #: a call to the person's relative (their « contact proche »), the person not reached:
+    #: by an agent reserved for it, with the relative questionnaire (:mod:`.relatives`)
+    RELATIVE = "relative"
 
 
 #: attempts placed only once an agent is reserved for them: the agent sees the person first,
 #: the call is bridged to that agent, so it can never be abandoned
-RESERVED_KINDS = frozenset({AttemptKind.CALLBACK, AttemptKind.PREVIEW})
+RESERVED_KINDS = frozenset({AttemptKind.CALLBACK, AttemptKind.PREVIEW, AttemptKind.RELATIVE})
 
 
 class AttemptState(StrEnum):
@@ -176,6 +179,9 @@ class CycleResult(StrEnum):
     MOVED = "moved"
     DECEASED = "deceased"
     NEVER_REACHED = "never_reached"  # attempts exhausted, or the deadline passed
+    #: not reached, but their relative gave news of them (not a useful contact)
+    REACHED_VIA_RELATIVE = "via_relative"
+    AWAY = "away"  # away from home for a while (their relative said so)
 
 
 _RESULT_OF_DISPOSITION: dict[Disposition, CycleResult | None] = {

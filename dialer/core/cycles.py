@@ -25,6 +25,7 @@ class NeverReachedReason(StrEnum):
     ATTEMPTS_EXHAUSTED = "attempts_exhausted"
     DEADLINE_REACHED = "deadline_reached"  # after one attempt or more
     NEVER_ATTEMPTED = "never_attempted"  # the lines and agents did not reach them in time
+    RELATIVE_NO_NEWS = "relative_no_news"  # their relative had no news (a visit at once)
 
 
 def never_reached_reason(stopped: DoneReason | None, attempts: int) -> NeverReachedReason:

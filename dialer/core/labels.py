@@ -18,6 +18,7 @@ from dialer.core.pacing_settings import PacingMode
 from dialer.core.phones import PhoneKind
 from dialer.core.planning import DoneReason
 from dialer.core.questionnaire import Need
+from dialer.core.relatives import RelativeOutcome, VisitOutcome, VisitReason
 from dialer.core.retention import DataKind
 from dialer.core.roles import Role
 
@@ -56,6 +57,8 @@ CYCLE_RESULT_LABELS: dict[CycleResult, str] = {
     CycleResult.MOVED: "a déménagé",
     CycleResult.DECEASED: "décédé",
     CycleResult.NEVER_REACHED: "jamais joint (suivi terrain)",
+    CycleResult.REACHED_VIA_RELATIVE: "nouvelles données par un proche",
+    CycleResult.AWAY: "absent de son domicile (selon un proche)",
 }
 
 #: why the planner stopped calling someone (a field follow-up line's detail)
@@ -72,6 +75,33 @@ NEVER_REACHED_REASON_LABELS: dict[NeverReachedReason, str] = {
     NeverReachedReason.ATTEMPTS_EXHAUSTED: "tentatives épuisées",
     NeverReachedReason.DEADLINE_REACHED: "échéance du cycle atteinte",
     NeverReachedReason.NEVER_ATTEMPTED: "jamais appelé faute de capacité",
+    NeverReachedReason.RELATIVE_NO_NEWS: "le proche est sans nouvelles",
+}
+
+#: what a relative said of the person (``core.relatives``)
+RELATIVE_OUTCOME_LABELS: dict[RelativeOutcome, str] = {
+    RelativeOutcome.NEWS_GIVEN: "nouvelles données par le proche",
+    RelativeOutcome.AWAY: "absent de son domicile",
+    RelativeOutcome.HOSPITALISED: "hospitalisé",
+    RelativeOutcome.MOVED: "a déménagé",
+    RelativeOutcome.NEW_NUMBER: "nouveau numéro donné",
+    RelativeOutcome.NO_NEWS: "pas de nouvelles",
+}
+
+#: why a field team is asked to visit someone
+VISIT_REASON_LABELS: dict[VisitReason, str] = {
+    VisitReason.CYCLE_END_UNREACHED: "jamais joint à la fin du cycle",
+    VisitReason.RELATIVE_NO_NEWS: "son proche est sans nouvelles",
+}
+
+#: what the field team found, as its inbox offers it
+VISIT_OUTCOME_LABELS: dict[VisitOutcome, str] = {
+    VisitOutcome.SEEN_WELL: "Vu(e), va bien",
+    VisitOutcome.HELPED: "Aidé(e) sur place",
+    VisitOutcome.TAKEN_TO_HOSPITAL: "Conduit(e) à l'hôpital",
+    VisitOutcome.ABSENT: "Absent(e)",
+    VisitOutcome.DECEASED: "Décédé(e)",
+    VisitOutcome.REFUSED: "A refusé la visite",
 }
 
 #: a person on the never-reached list because no number of the register reaches them
@@ -177,6 +207,7 @@ ATTEMPT_KIND_LABELS: dict[AttemptKind, str] = {
     AttemptKind.AUTOMATIC: "Appel automatique",
     AttemptKind.CALLBACK: "Rappel programmé par un agent",
     AttemptKind.PREVIEW: "Appel avec agent réservé (rappel après abandon, aperçu)",
+    AttemptKind.RELATIVE: "Appel au proche (personne non jointe)",
 }
 #: why an agent passes a person offered in preview (« Passer »)
 PASS_REASONS: tuple[str, ...] = (
@@ -196,6 +227,15 @@ FUNNEL_STAGES: tuple[tuple[str, str], ...] = (
     ("complete", "Questionnaire complet"),
     ("alerts_raised", "Alertes levées"),
     ("alerts_acknowledged", "Alertes prises en charge"),
+)
+
+#: the dashboard's and episode report's escalation funnel: when the phone does not reach
+#: someone (``core.relatives``)
+ESCALATION_STAGES: tuple[tuple[str, str], ...] = (
+    ("never_reached", "Jamais joints"),
+    ("relative_called", "Proche appelé"),
+    ("visit_requested", "Visite demandée"),
+    ("visit_done", "Visite faite"),
 )
 
 #: the report's DMT histogram, one label per bucket of ``reports.figures.DMT_BUCKET_EDGES_S``

@@ -94,10 +94,19 @@ class RetryPolicy:
     #: an agent's callback is offered only to that agent this long after its hour, then to
     #: any agent of the campaign
     callback_grace: timedelta = timedelta(minutes=15)
+    #: a person not reached this long before the cycle's deadline (or whose attempts are
+    #: used) has their relative called, by an agent (:mod:`dialer.core.relatives`)
+    relative_before_deadline: timedelta = timedelta(hours=6)
+    #: at most this many calls to a person's relative per cycle
+    relative_calls_per_cycle: int = 2
+    #: between two calls to the same relative
+    relative_retry_gap: timedelta = timedelta(hours=1)
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ConfigurationError(f"retry policy: max_attempts={self.max_attempts} < 1")
+        if self.relative_calls_per_cycle < 0:
+            raise ConfigurationError("retry policy: relative_calls_per_cycle cannot be negative")
         if self.cycle_length <= timedelta(0) or self.ring_allowance <= timedelta(0):
             raise ConfigurationError("retry policy: cycle_length and ring_allowance must be > 0")
         delays = (
@@ -112,6 +121,8 @@ class RetryPolicy:
             self.time_of_day_spread,
             self.abandon_callback_within,
             self.callback_grace,
+            self.relative_before_deadline,
+            self.relative_retry_gap,
         )
         if any(delay < timedelta(0) for delay in delays):
             raise ConfigurationError("retry policy: delays cannot be negative")
@@ -174,7 +185,9 @@ class Cycle:
 
 
 #: results after which the person leaves the calling list
-LEAVING_RESULTS = frozenset({CycleResult.HOSPITALISED, CycleResult.MOVED, CycleResult.DECEASED})
+LEAVING_RESULTS = frozenset(
+    {CycleResult.HOSPITALISED, CycleResult.MOVED, CycleResult.DECEASED, CycleResult.AWAY}
+)
 
 
 class DoneReason(StrEnum):

@@ -81,6 +81,11 @@ class Funnel:
     complete: int
     alerts_raised: int
     alerts_acknowledged: int
+    #: when the phone does not reach someone (``core.labels.ESCALATION_STAGES``)
+    never_reached: int = 0
+    relative_called: int = 0
+    visit_requested: int = 0
+    visit_done: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +198,10 @@ def open_cycle_figures(
             complete=counts.complete,
             alerts_raised=counts.alerts_raised,
             alerts_acknowledged=counts.alerts_acknowledged,
+            never_reached=counts.escalation.get("never_reached", 0),
+            relative_called=counts.escalation.get("relative_called", 0),
+            visit_requested=counts.escalation.get("visit_requested", 0),
+            visit_done=counts.escalation.get("visit_done", 0),
         ),
         handling=HandlingTime(
             handled=counts.handled,

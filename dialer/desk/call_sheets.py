@@ -15,18 +15,21 @@ from typing import Any
 
 from dialer.alerts.raising import AlertRaiser
 from dialer.core.agent_states import AgentState
-from dialer.core.attempts import CycleResult, Disposition, person_result
+from dialer.core.attempts import AttemptKind, CycleResult, Disposition, person_result
 from dialer.core.callbacks import callback_problem
 from dialer.core.questionnaire_answers import validate_answer
+from dialer.core.relatives import relative_call_result
 from dialer.core.scoring import score
 from dialer.desk.call_view import CallContext, CallViews
 from dialer.desk.port import AgentDesk, seat_of
 from dialer.desk.questionnaire_json import answer_json, progress_json
 from dialer.errors import InputError, NotFoundError
+from dialer.register.phones import PhoneError, normalise_phone
 from dialer.storage.answers import CallSheetRepository, SheetSubmission
 from dialer.storage.call_sheet_rows import CallSheet
 from dialer.storage.callbacks import CallbackRepository
 from dialer.storage.database import SessionFactory
+from dialer.storage.relatives import add_preferred_number
 
 CURRENT_CALL_STATES = (AgentState.ON_CALL, AgentState.WRAP_UP)
 
@@ -55,6 +58,7 @@ class CallSheets:
         *,
         clock: Callable[[], datetime],
     ) -> None:
+        self._sessions = sessions
         self._sheets = CallSheetRepository(sessions)
         self._callbacks = CallbackRepository(sessions)
         self.views = views
@@ -121,13 +125,25 @@ class CallSheets:
         disposition: Disposition,
         note: str,
         callback_at: datetime | None,
+        new_number: str | None = None,
     ) -> SubmitResult:
         """Close the sheet: score, risk level and alerts stored together; a callback
-        scheduled when asked for."""
+        scheduled when asked for. A relative's call (kind ``RELATIVE``) is never a useful
+        contact; its answers give the person's result, and ``new_number`` (a better number
+        the relative gave) goes first among the person's numbers, to be tried at once."""
         context, sheet = await self._open(agent, attempt_id)
         now = self._clock()
         answers = await self._sheets.answers(sheet.id)
         result = score(context.questionnaire, answers)
+        relative = context.attempt.kind is AttemptKind.RELATIVE
+        added = None
+        if new_number is not None and new_number.strip():
+            if not relative:
+                raise InputError("nouveau_numero : seulement lors de l'appel au proche")
+            try:
+                added = normalise_phone(new_number.strip()[:40]).e164
+            except PhoneError as exc:
+                raise InputError(f"nouveau_numero : {exc.reason}") from None
         if disposition is Disposition.COMPLETE and not result.complete:
             raise InputError(
                 f"questionnaire incomplet : {len(result.missing)} question(s) obligatoire(s) "
@@ -154,9 +170,11 @@ class CallSheets:
             callback_at=callback_at if disposition is Disposition.CALLBACK else None,
             score=float(result.score),
             risk_level=result.risk_level,
-            complete=result.complete,
+            complete=result.complete and not relative,
         )
-        added = await self.raiser.submit(
+        if added is not None:
+            await add_preferred_number(self._sessions, context.person.id, added)
+        raised = await self.raiser.submit(
             sheet.id,
             submission,
             result.triggered,
@@ -166,9 +184,13 @@ class CallSheets:
         return SubmitResult(
             score=result.score,
             risk_level=result.risk_level,
-            complete=result.complete,
-            alerts=len(added),
-            person_result=person_result(disposition),
+            complete=result.complete and not relative,
+            alerts=len(raised),
+            person_result=(
+                relative_call_result(disposition, answers, new_number=added is not None)
+                if relative
+                else person_result(disposition)
+            ),
         )
 
     async def history(self, agent: str) -> list[CallSheet]:

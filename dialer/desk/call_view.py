@@ -12,8 +12,10 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 
 from dialer.alerts.messages import age_on, local_time
+from dialer.core.attempts import AttemptKind
 from dialer.core.labels import DISPOSITION_LABELS, OUTCOME_LABELS, PHONE_KIND_LABELS
 from dialer.core.questionnaire import Questionnaire
+from dialer.core.relatives import RELATIVE_QUESTIONNAIRE
 from dialer.core.scoring import score
 from dialer.desk.questionnaire_json import labelled_answers, progress_json, questionnaire_json
 from dialer.errors import NotFoundError
@@ -137,9 +139,12 @@ class CallViews:
         cycle = await self._cycles.get(attempt.cycle_id)
         campaign = await self._campaigns.get(cycle.campaign_id)
         version = campaign.questionnaire_version.strip()
-        questionnaire = self.questionnaires.get(
-            campaign.questionnaire_id, int(version) if version.isdigit() else None
-        )
+        if attempt.kind is AttemptKind.RELATIVE:  # the person's relative: their questionnaire
+            questionnaire = self.questionnaires.get(RELATIVE_QUESTIONNAIRE)
+        else:
+            questionnaire = self.questionnaires.get(
+                campaign.questionnaire_id, int(version) if version.isdigit() else None
+            )
         episode = await self._episodes.current()
         in_episode = episode is not None and episode.campaign_id == campaign.id
         deadline = None if in_episode else cycle.deadline
@@ -204,6 +209,8 @@ class CallViews:
             "number_display": phone_display(attempt.number),
             "cycle_id": attempt.cycle_id,
             "person": person_json(person, today),
+            #: a call to the person's relative (not to the person): the screen says so
+            "relative_call": attempt.kind is AttemptKind.RELATIVE,
             "campaign": {"name": context.campaign.name},
             "questionnaire": questionnaire_json(context.questionnaire),
             "history": {"attempts": attempts, "sheets": list(reversed(sheets))},

@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 from dialer.core.billing import PriceGrid, contact_lines
 from dialer.core.episodes import EpisodeView
-from dialer.core.labels import ALERT_KIND_LABELS
+from dialer.core.labels import (
+    ALERT_KIND_LABELS,
+    ESCALATION_STAGES,
+    VISIT_OUTCOME_LABELS,
+    VISIT_REASON_LABELS,
+)
 from dialer.errors import ConflictError
 from dialer.questionnaire_files import QuestionnaireCatalog
 from dialer.reports import tables
@@ -27,6 +32,8 @@ from dialer.reports.service import Report, ReportBuilder, assemble
 from dialer.reports.tables import Cell, Table
 from dialer.storage.database import SessionFactory
 from dialer.storage.episodes import EpisodeRepository
+from dialer.storage.relatives import escalation_counts
+from dialer.storage.visits import VisitLine, VisitRepository
 
 #: what an episode's report is written as (the PDF is the campaign report's)
 EPISODE_FORMATS = ("csv", "xlsx")
@@ -57,6 +64,10 @@ class EpisodeReport:
     #: the whole episode: every cycle of its campaign
     report: Report
     cycles: tuple[CycleLine, ...]
+    #: when the phone did not reach someone: never reached → relative called → visit
+    #: requested → visit done (``core.labels.ESCALATION_STAGES`` keys), and each visit
+    escalation: Mapping[str, int] = field(default_factory=dict)
+    visits: tuple[VisitLine, ...] = ()
 
     @property
     def file_stem(self) -> str:
@@ -188,11 +199,62 @@ def per_cycle(episode_report: EpisodeReport) -> Table:
     )
 
 
+def escalation_funnel(episode_report: EpisodeReport) -> Table:
+    """People (per cycle) the phone did not reach, and what followed."""
+    counts = episode_report.escalation
+    return Table(
+        "suivi_non_joints",
+        "Personnes non jointes : proche, puis équipe de terrain",
+        ("Étape", "Personnes (par cycle)"),
+        tuple((label, counts.get(key, 0)) for key, label in ESCALATION_STAGES),
+    )
+
+
+def visit_table(episode_report: EpisodeReport) -> Table:
+    """Every field visit requested, oldest first, and its outcome."""
+    zone = episode_report.report.zone
+    return Table(
+        "visites",
+        "Demandes de visite aux équipes de terrain",
+        (
+            "Cycle",
+            "Nom",
+            "Prénom",
+            "Quartier",
+            "Proche appelé",
+            "Motif",
+            "Demandée le",
+            "Issue de la visite",
+            "Notée par",
+            "Notée le",
+        ),
+        tuple(
+            (
+                line.cycle_number,
+                line.person.last_name,
+                line.person.first_name,
+                line.person.district or "",
+                "oui" if line.relative_called else "non",
+                VISIT_REASON_LABELS[line.request.reason],
+                tables.local_time(line.request.requested_at, zone),
+                VISIT_OUTCOME_LABELS[line.request.outcome]
+                if line.request.outcome
+                else "en attente",
+                line.request.outcome_by or "",
+                tables.local_time(line.request.outcome_at, zone),
+            )
+            for line in episode_report.visits
+        ),
+    )
+
+
 def episode_tables(episode_report: EpisodeReport) -> list[Table]:
     """The episode's own tables, then every table of its whole report."""
     return [
         episode_summary(episode_report),
         per_cycle(episode_report),
+        escalation_funnel(episode_report),
+        visit_table(episode_report),
         *tables.all_tables(episode_report.report),
     ]
 
@@ -230,6 +292,7 @@ class EpisodeReports:
         catalog: QuestionnaireCatalog | None,
         price_grid_file: Path | None = None,
     ) -> None:
+        self.sessions = sessions
         self.episodes = EpisodeRepository(sessions)
         self.builder = ReportBuilder(sessions, catalog=catalog, price_grid_file=price_grid_file)
 
@@ -241,10 +304,12 @@ class EpisodeReports:
             raise ConflictError(f"l'épisode n° {episode_id} n'a pas de campagne : aucun appel")
         grid = load_price_grid(self.builder.price_grid_file)
         rows = await self.builder.repository.load(episode.campaign_id, None)
+        escalation = await escalation_counts(self.sessions, [episode.campaign_id])
+        visits = tuple(await VisitRepository(self.sessions).for_campaigns([episode.campaign_id]))
         builder = self.builder
 
         def assemble_episode() -> EpisodeReport:
             report = assemble(rows, grid, builder.catalog, now, builder.zone)
-            return EpisodeReport(episode, report, cycle_lines(report, grid))
+            return EpisodeReport(episode, report, cycle_lines(report, grid), escalation, visits)
 
         return await asyncio.to_thread(assemble_episode)

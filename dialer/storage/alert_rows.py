@@ -51,7 +51,8 @@ class Alert(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    sheet_id: Mapped[int] = mapped_column(ForeignKey("call_sheets.id"))
+    #: None: a field visit request (no call sheet; ``visit_rows``; migration 0016)
+    sheet_id: Mapped[int | None] = mapped_column(ForeignKey("call_sheets.id"))
     key: Mapped[str] = mapped_column(String(64))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))

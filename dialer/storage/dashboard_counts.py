@@ -12,9 +12,9 @@ The counts of one snapshot are read in one transaction::
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ from dialer.storage.alert_rows import Alert, AlertState
 from dialer.storage.call_sheet_rows import CallSheet
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import AlertEpisode, Attempt, Campaign, Cycle, CycleResultRow
+from dialer.storage.relatives import cycle_escalation
 from dialer.storage.schedule import CycleMember, MemberStatus
 
 
@@ -84,6 +85,8 @@ class CycleCounts:
     mean_handling_s: float | None
     mean_talk_s: float | None
     mean_wrap_up_s: float | None
+    #: the escalation funnel of the cycle (``storage.relatives.cycle_escalation``)
+    escalation: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,4 +342,5 @@ class DashboardCounts:
             mean_handling_s=_seconds(mean_bridged, mean_wrapped),
             mean_talk_s=_seconds(mean_bridged, mean_ended),
             mean_wrap_up_s=_seconds(mean_ended, mean_wrapped),
+            escalation=await cycle_escalation(session, cycle_id),
         )

@@ -30,6 +30,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -117,6 +118,9 @@ class Person(Base):
     register_flags: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     contact_name: Mapped[str | None] = mapped_column(String(200))
     contact_phone: Mapped[str | None] = mapped_column(String(20))
+    #: the person or their relative objected to the relative being called (migration 0016)
+    #: (a server default: the register's bulk writes leave it alone)
+    relative_objected: Mapped[bool] = mapped_column(Boolean, server_default=false())
     #: digest of the imported fields, to tell changed from unchanged on a re-import
     fingerprint: Mapped[str] = mapped_column(String(32), default="")
     removed_at: Mapped[datetime | None]

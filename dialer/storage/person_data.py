@@ -32,6 +32,7 @@ from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Attempt, Callback, CycleResultRow, Person, PhoneNumber
 from dialer.storage.people import PhoneRecord
 from dialer.storage.schedule import CycleMember, MemberStatus
+from dialer.storage.visit_rows import VisitRequest
 
 EXPORT_FORMAT = "dialer-export-personne/1"
 ERASED_TEXT = "[effacé]"
@@ -144,6 +145,7 @@ class PersonData:
                 "call_sheets": sheets,
                 "cycle_results": await rows(CycleResultRow, CycleResultRow.cycle_id),
                 "alerts": await rows(Alert, Alert.id),
+                "visit_requests": await rows(VisitRequest, VisitRequest.id),
                 "callbacks": await rows(Callback, Callback.id),
                 "audit": await rows(AuditEntry, AuditEntry.id),
             }
@@ -294,6 +296,13 @@ async def _erase_rows(session: AsyncSession, person_id: int) -> dict[str, int]:
         "cycle_results_anonymised": count(
             await session.execute(
                 update(CycleResultRow).where(CycleResultRow.person_id == person_id).values(note="")
+            )
+        ),
+        "visit_notes_erased": count(
+            await session.execute(
+                update(VisitRequest)
+                .where(VisitRequest.person_id == person_id)
+                .values(outcome_note="")
             )
         ),
         "alerts_anonymised": count(

@@ -47,6 +47,7 @@ from dialer.storage.call_sheet_rows import Answer, CallSheet
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Attempt, Callback, Cycle, CycleResultRow
 from dialer.storage.schedule import CycleMember
+from dialer.storage.visit_rows import VisitRequest
 
 #: the results that make up the never-reached lists (the field follow-up)
 FOLLOW_UP_RESULTS = (CycleResult.NEVER_REACHED, CycleResult.WRONG_NUMBER)
@@ -118,6 +119,8 @@ class RetentionStore:
         old = _alerts(before)
         async with transaction(self._sessions) as session:
             await session.execute(delete(AlertDelivery).where(AlertDelivery.alert_id.in_(old)))
+            # a field visit request goes with its alert (migration 0016)
+            await session.execute(delete(VisitRequest).where(VisitRequest.alert_id.in_(old)))
             return await _rowcount(session, delete(Alert).where(Alert.id.in_(old)))
 
     async def purge_never_reached(self, before: datetime) -> int:

@@ -294,6 +294,7 @@ async def submit_sheet(request: Request) -> Response:
         disposition=disposition,
         note=str(body.get("note") or ""),
         callback_at=_callback_time(request, body.get("callback_at")),
+        new_number=str(body.get("nouveau_numero") or "") or None,
     )
     wrap_up = WrapUp.NONE
     if service.desk is not None:

@@ -63,6 +63,7 @@ from dialer.web import (
     people_pages,
     person_pages,
     supervision,
+    visits,
 )
 from dialer.web import api as rest_api
 from dialer.web import reports as report_pages
@@ -180,6 +181,7 @@ def create_app(
             *person_pages.ROUTES,
             *report_pages.ROUTES,
             *episode_reports.ROUTES,
+            *visits.ROUTES,
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ],
         exception_handlers=EXCEPTION_HANDLERS,

@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from dialer.core.agent_states import AgentState
-from dialer.core.labels import AGENT_STATE_LABELS, FUNNEL_STAGES
+from dialer.core.labels import AGENT_STATE_LABELS, ESCALATION_STAGES, FUNNEL_STAGES
 from dialer.core.permissions import Action
 from dialer.dashboard.live import LiveDashboard
 from dialer.web.access import GuardedRoute, GuardedSocket, socket_allowed
@@ -61,6 +61,7 @@ async def dashboard_page(request: Request) -> Response:
                 if state is not AgentState.LOGGED_OUT
             ],
             "funnel": FUNNEL_STAGES,
+            "escalation": ESCALATION_STAGES,
         },
     )
 

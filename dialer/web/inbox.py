@@ -7,6 +7,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from dialer.core.labels import VISIT_OUTCOME_LABELS, VISIT_REASON_LABELS
 from dialer.core.permissions import Action, allowed
 from dialer.core.roles import Role
 from dialer.errors import ConflictError, InputError
@@ -16,6 +17,7 @@ from dialer.reports.tables import Table
 from dialer.storage.alert_rows import Alert, AlertState
 from dialer.storage.models import Person
 from dialer.storage.never_reached import TeamList
+from dialer.storage.visits import VisitRepository
 from dialer.web.access import GuardedRoute, caller
 from dialer.web.read_log import record_read
 from dialer.web.service import WebService, authenticated, for_form, web
@@ -36,6 +38,7 @@ async def inbox_page(request: Request) -> Response:
         raise ConflictError("votre compte n'est rattaché à aucune équipe")
     team = await service.teams.get(user.team_id)
     rows = await service.alerts.inbox(user.team_id)
+    visits = await VisitRepository(service.sessions).for_alerts([alert.id for alert, _ in rows])
     never_reached = await never_reached_tables(service, user.team_id)
     await record_read(
         request,
@@ -57,6 +60,9 @@ async def inbox_page(request: Request) -> Response:
             "zone": service.zone,
             "today": service.clock().astimezone(service.zone).date(),
             "never_reached": never_reached,
+            "visits": visits,
+            "visit_outcomes": VISIT_OUTCOME_LABELS,
+            "visit_reasons": VISIT_REASON_LABELS,
         },
     )
 

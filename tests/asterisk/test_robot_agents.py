@@ -180,7 +180,8 @@ async def stored(sessions: SessionFactory, cycle_id: int) -> Stored:
             answers.setdefault(answer.sheet_id, {})[answer.question_id] = answer.value
         alerts: dict[int, list[Alert]] = {}
         for alert in await session.scalars(select(Alert).order_by(Alert.id)):
-            alerts.setdefault(alert.sheet_id, []).append(alert)
+            if alert.sheet_id is not None:  # not a field visit request
+                alerts.setdefault(alert.sheet_id, []).append(alert)
         results = {
             r.person_id: r.result
             for r in await session.scalars(

@@ -390,6 +390,10 @@ def check_snapshot(figures: CampaignFigures) -> None:
         "complete": funnel.complete,
         "alerts_raised": funnel.alerts_raised,
         "alerts_acknowledged": funnel.alerts_acknowledged,
+        "never_reached": funnel.never_reached,
+        "relative_called": funnel.relative_called,
+        "visit_requested": funnel.visit_requested,
+        "visit_done": funnel.visit_done,
     }
     assert data["today"]["settled"] == figures.today.settled
     assert data["recent"]["abandons"] == figures.recent.abandons

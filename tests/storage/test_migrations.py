@@ -11,7 +11,11 @@ from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialer.errors import ConfigurationError, StorageError
-from dialer.storage import migrate, migrate_engine
+from dialer.storage import (
+    migrate,
+    migrate_engine,
+    visit_rows,  # noqa: F401 - its table joins Base
+)
 from dialer.storage.database import alembic_config, create_engine
 from dialer.storage.models import Base
 

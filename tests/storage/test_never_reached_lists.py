@@ -105,13 +105,24 @@ async def test_a_closed_cycle_is_published_once_with_reasons_and_traces(
     assert (alice.reason, alice.attempts) == (NeverReachedReason.DEADLINE_REACHED, 2)
     assert [step["outcome"] for step in alice.trace] == ["busy", "no_answer"]
     assert (bob.reason, bob.attempts, bob.trace) == (NeverReachedReason.NEVER_ATTEMPTED, 0, [])
-    assert sent == 1
-    body = json.loads(posted[0].content)
+    assert sent == 3  # the list, then a visit request for each of them
+    # two dispatchers may both send a message before either marks it sent: by delivery
+    events = {
+        request.headers["x-dialer-delivery"]: json.loads(request.content)["event"]
+        for request in posted
+    }
+    assert sorted(events.values()) == [
+        "never_reached.published",
+        "visit.requested",
+        "visit.requested",
+    ]
+    events_in_order = [json.loads(request.content)["event"] for request in posted]
+    body = json.loads(posted[events_in_order.index("never_reached.published")].content)
     assert [p["reason_label"] for p in body["people"]] == [
         "échéance du cycle atteinte après 2 tentatives",
         "jamais appelé faute de capacité",
     ]
-    assert len({request.headers["x-dialer-delivery"] for request in posted}) == 1
+    assert len({request.headers["x-dialer-delivery"] for request in posted}) == 3
 
 
 async def test_the_episode_report_from_the_command_line(

@@ -16,6 +16,7 @@ from dialer.core.pacing_settings import PacingMode
 from dialer.core.phones import PhoneKind
 from dialer.core.planning import DoneReason
 from dialer.core.questionnaire import Need
+from dialer.core.relatives import RelativeOutcome, VisitOutcome, VisitReason
 from dialer.core.retention import DataKind
 from dialer.core.roles import Role
 from dialer.reports.figures import DMT_BUCKET_EDGES_S
@@ -37,6 +38,9 @@ MAPS: dict[str, type[StrEnum]] = {
     "PHONE_KIND_LABELS": PhoneKind,
     "DATA_KIND_LABELS": DataKind,
     "ATTEMPT_KIND_LABELS": AttemptKind,
+    "RELATIVE_OUTCOME_LABELS": RelativeOutcome,
+    "VISIT_REASON_LABELS": VisitReason,
+    "VISIT_OUTCOME_LABELS": VisitOutcome,
 }
 
 

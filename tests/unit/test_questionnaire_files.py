@@ -64,11 +64,12 @@ def test_the_definitions_read_from_plain_data_too(catalog: QuestionnaireCatalog)
 # --- the shipped files ---------------------------------------------------------------
 
 
-def test_both_shipped_files_load(catalog: QuestionnaireCatalog) -> None:
-    assert catalog.ids() == ("canicule", "grand_froid")
+def test_the_shipped_files_load(catalog: QuestionnaireCatalog) -> None:
+    assert catalog.ids() == ("canicule", "grand_froid", "proche")
     assert catalog.get("canicule").kind is CampaignKind.HEATWAVE
     assert catalog.get("grand_froid", 1).kind is CampaignKind.COLD_SPELL
-    assert len(catalog) == 2
+    assert len(catalog) == 3
+    assert catalog.get("proche").kind is CampaignKind.OTHER
     with pytest.raises(NotFoundError):
         catalog.get("epidemie")
     with pytest.raises(NotFoundError):

@@ -137,6 +137,10 @@ async def test_the_json_snapshot_counts_the_engine_and_the_ledger(
         "complete": 1,
         "alerts_raised": 0,
         "alerts_acknowledged": 0,
+        "never_reached": 0,
+        "relative_called": 0,
+        "visit_requested": 0,
+        "visit_done": 0,
     }
     assert data["handling"]["handled"] == 1
     assert data["handling"]["mean_handling_s"] == pytest.approx(90, abs=0.01)

@@ -45,8 +45,15 @@ async def test_each_deadline_puts_the_people_waiting_on_the_cycle_list_delivered
         rig.clock.advance(minutes=60, seconds=5)  # its deadline: nobody could be called
         await rig.clock.wait_for_sleepers()
         report = await dispatcher.run_once()
-        assert (report.published, report.sent, report.failed) == (1, 1, 0)
-        body = json.loads(hook.received[-1][1])
+        # the list, and the visit request for Martin, to Équipe Sud's webhook; Jeanne's
+        # visit request of the cycle before, not acknowledged within its hour, escalates
+        # to Équipe Nord's first contact by e-mail (no SMTP server here: it waits)
+        assert (report.published, report.sent) == (1, 2)
+        assert report.escalated == report.failed == cycle - 1
+        bodies = [json.loads(body) for _, body in hook.received[-2:]]
+        (body,) = [b for b in bodies if b["event"] == "never_reached.published"]
+        (visit,) = [b for b in bodies if b["event"] == "visit.requested"]
+        assert visit["person"]["last_name"] == "Martin"
         assert body["cycle"]["number"] == cycle
         assert [(p["person"]["last_name"], p["reason_label"]) for p in body["people"]] == [
             ("Martin", "jamais appelé faute de capacité")

@@ -102,14 +102,20 @@ async def test_people_left_waiting_at_the_deadline_reach_the_team_by_every_chann
     await dispatcher.start()  # the service's own loop
     try:
         for _ in range(200):
-            if dispatcher.statistics()["sent"] == 2:
+            if dispatcher.statistics()["sent"] == 4:  # the list and Jeanne's visit, 2 ways
                 break
             await asyncio.sleep(0.05)
     finally:
         await dispatcher.stop()
     assert dispatcher.statistics()["lists_published"] == 1
+    assert dispatcher.statistics()["visits_requested"] == 2  # Jeanne (Nord), Robert (default)
 
-    ((headers, body),) = hook.received
+    events = {json.loads(body)["event"]: (headers, body) for headers, body in hook.received}
+    assert len(hook.received) == 2
+    visit = json.loads(events["visit.requested"][1])
+    assert (visit["team"], visit["person"]["last_name"]) == ("Équipe Nord", "Dupont")
+    assert visit["alert"]["message"].startswith("Demande de visite à domicile : Jeanne Dupont")
+    headers, body = events["never_reached.published"]
     stamp = headers["x-dialer-signature"].split(",")[0].removeprefix("t=")
     digest = hmac.new(b"secret-de-test", f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
     assert headers["x-dialer-signature"] == f"t={stamp},sha256={digest}"
@@ -127,7 +133,11 @@ async def test_people_left_waiting_at_the_deadline_reach_the_team_by_every_chann
         ("+33145678910", "no_answer")
     ]
 
-    ((recipients, message),) = box.messages
+    mails = {message["Subject"].split("]")[0]: (to, message) for to, message in box.messages}
+    assert len(box.messages) == 2
+    # Jeanne is 85 and has a medical flag: priority 2
+    assert mails["[Demande de visite P2"][0] == ["equipe.nord@ville.test"]
+    recipients, message = mails["[Jamais joints"]
     assert recipients == ["equipe.nord@ville.test"]
     assert message["Subject"] == "[Jamais joints] Canicule 2026 — cycle 1 : 1 personne à visiter"
     text = message.get_content()
@@ -213,15 +223,20 @@ async def test_a_failing_webhook_gets_the_list_later_never_lost(
     _, _, _, hook = servers
     hook.statuses = [500]
     await close_with_people_waiting(sessions, world, clock)
+    hook.statuses = [500, 500]  # the list's and Jeanne's visit request's first tries
     first = await dispatcher.run_once()
-    assert (first.published, first.sent, first.failed) == (1, 1, 1)  # e-mail sent, hook 500
+    # e-mails sent, hooks 500 (the list, and the visit request for Jeanne)
+    assert (first.published, first.sent, first.failed) == (1, 2, 2)
     assert (await dispatcher.run_once()).sent == 0  # not due yet
     clock.advance(seconds=31)
     again = await dispatcher.run_once()
-    assert (again.published, again.sent, again.failed) == (0, 1, 0)
-    assert len(hook.received) == 2
-    assert hook.received[0][1] == hook.received[1][1]  # the same list, the same delivery
-    assert hook.received[0][0]["x-dialer-delivery"] == hook.received[1][0]["x-dialer-delivery"]
+    assert (again.published, again.sent, again.failed) == (0, 2, 0)
+    assert len(hook.received) == 4
+    by_delivery: dict[str, list[bytes]] = {}
+    for headers, body in hook.received:
+        by_delivery.setdefault(headers["x-dialer-delivery"], []).append(body)
+    assert len(by_delivery) == 2  # each tried twice: the same message, the same delivery
+    assert all(first == second for first, second in by_delivery.values())
 
 
 async def test_the_list_waits_for_the_calls_in_progress_at_the_close(

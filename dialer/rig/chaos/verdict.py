@@ -246,7 +246,8 @@ def _alerts(
     found: dict[str, list[str]],
 ) -> None:
     sheet_ids = {s.id: attempt for attempt, s in ledger.sheets.items()}
-    alerted = {sheet_ids.get(alert.sheet_id) for alert in ledger.alerts}
+    # visit requests (issue 22) are alerts without a sheet: only the sheets' alerts count here
+    alerted = {sheet_ids.get(a.sheet_id) for a in ledger.alerts if a.sheet_id is not None}
     found["alerts raised by submitted answers missing from the ledger"] = [
         f"{c.attempt_id}: {c.expected_alerts} expected"
         for c in handled
@@ -254,7 +255,7 @@ def _alerts(
     ]
     raised = defaultdict(set)
     for d in deliveries:
-        if d.event == "alert.raised" and d.alert_id is not None:
+        if d.event in ("alert.raised", "visit.requested") and d.alert_id is not None:
             raised[d.alert_id].add(d.delivery_id)
     found["alerts never delivered to the webhook"] = [
         f"alert {a.id} (sheet {a.sheet_id}, person {a.person_id})"

@@ -131,6 +131,9 @@
 
   function showPerson(view) {
     const person = view.person;
+    $("appel-proche").hidden = !view.relative_call;
+    $("bloc-nouveau-numero").hidden = !view.relative_call;
+    $("nouveau-numero").value = "";
     $("nom-personne").textContent = person.name + (person.age !== null ? ", " + person.age + " ans" : "");
     const list = $("personne");
     list.replaceChildren();
@@ -455,6 +458,7 @@
       disposition: $("issue").value,
       note: $("note").value,
       callback_at: $("issue").value === "callback" ? $("rappel").value : null,
+      nouveau_numero: $("bloc-nouveau-numero").hidden ? null : $("nouveau-numero").value,
     }));
     if (!result) { return; }
     showState(result.state);
