@@ -57,7 +57,6 @@ bench: setup
 # Re-pin the dependencies after editing pyproject.toml (needs network access to PyPI): the
 # runtime lock, then the development lock (runtime + the `dev` extra) with the same pins.
 lock: venv
-	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --generate-hashes \
 	  --python-version 3.11 -o requirements.lock
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes \
