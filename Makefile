@@ -15,10 +15,12 @@ system:
 
 venv: $(STAMP)
 
-$(STAMP): requirements.lock pyproject.toml
+# The development environment: runtime and development packages (requirements-dev.lock);
+# an installation of the service takes requirements.lock only (docker/dialer.Dockerfile).
+$(STAMP): requirements-dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
@@ -64,11 +66,13 @@ chaos: setup
 	  --report docs/reliability.md || status=1; \
 	exit $$status
 
-# Re-pin the dependencies after editing pyproject.toml (needs network access to PyPI).
+# Re-pin the dependencies after editing pyproject.toml (needs network access to PyPI): the
+# runtime lock, then the development lock (runtime + the `dev` extra) with the same pins.
 lock: venv
-	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes \
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes \
 	  --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes \
+	  --python-version 3.11 -c requirements.lock -o requirements-dev.lock
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

@@ -10,7 +10,8 @@
 - the time from « Démarrer depuis l'alerte » to the first dial, with a 10,500-person
   register,
 - the engine's reaction to an answered person with and without a flood of wrong logins,
-- the ledger's lag behind 400 people answering at once, batched and one write each.
+- the ledger's lag behind 400 people answering at once, batched and one write each,
+- how quickly ``dialer --help`` answers (the command modules are imported lazily).
 
 Not in this run: ``make chaos`` (``python -m dialer.rig.chaos``: faults at seeded instants
 during a real campaign, on SQLite and PostgreSQL, written to ``docs/reliability.md``), run
@@ -40,6 +41,7 @@ BENCHMARKS = (
     ("From the alert to the first dial", ["-m", "bench.alert_to_dial"]),
     ("The engine's reaction under a login flood", ["-m", "bench.login_flood"]),
     ("Ledger writes under a burst of 400 answers", ["-m", "bench.ledger_burst"]),
+    ("Command-line start-up (dialer --help)", ["-m", "bench.cli_startup"]),
 )
 
 

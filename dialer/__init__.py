@@ -6,6 +6,6 @@ Layers (see docs/architecture.md):
 - ``dialer.telephony``: the only package that talks AMI (panoramisk);
 - ``dialer.rig``: provisions and runs the local Asterisk and the simulated world;
 - ``dialer.cli``: the ``dialer`` command.
-"""
 
-__version__ = "0.1.0"
+The version is the package's metadata (``pyproject.toml``), shown by ``dialer --version``.
+"""

@@ -1,6 +1,7 @@
 """Questionnaire definition files (YAML): loading them, with the file and line of every error.
 
-The definitions live in one directory (``ivr_scripts/questionnaires``), one file each,
+The definitions live in one directory (``dialer/ivr_scripts/questionnaires`` for
+the shipped ones), one file each,
 ``*.yaml`` or ``*.yml``; several versions of one questionnaire may sit side by side (old
 answers are shown with the version they were given to). The only I/O here is listing that
 directory and reading its files. ruamel.yaml reads them (YAML 1.2: ``yes``/``no``/``oui``/
@@ -71,6 +72,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 from ruamel.yaml import YAML
@@ -88,7 +90,7 @@ from dialer.errors import InputError, NotFoundError
 
 SUFFIXES = (".yaml", ".yml")
 #: the questionnaires shipped with the product (the city's own go in the same folder)
-SHIPPED_QUESTIONNAIRES = Path(__file__).resolve().parents[1] / "ivr_scripts" / "questionnaires"
+SHIPPED_QUESTIONNAIRES = Path(str(resources.files("dialer") / "ivr_scripts" / "questionnaires"))
 
 
 @dataclass(frozen=True)

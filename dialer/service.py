@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import gc
+import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -104,112 +106,119 @@ async def running_service(
             "web.secret_key: set DIALER_WEB__SECRET_KEY or DIALER_WEB__SECRET_KEY_FILE "
             "(>= 32 characters)"
         )
-    database = create_engine(settings.database_address())
-    await migrate_engine(database)
-    sessions = create_session_factory(database)
-    questionnaires = load_questionnaires(QUESTIONNAIRES)
-    screens = build_screens(sessions, questionnaires)
-    node = AsteriskNode("asterisk-1", ami or ami_credentials(settings), trunk=settings.trunk.name)
-    await node.start()
-    engine = DialingEngine(
-        nodes=[node],
-        ledger=StoredAttemptLog(sessions),
-        ring_timeout_s=ring_timeout_s or settings.dialing.ring_timeout_s,
-        screens=screens,
-        tick_s=tick_s,
-        offer_countdown=timedelta(seconds=settings.dialing.preview_countdown_s),
-    )
-    control = CampaignControl(
-        sessions, engine, caller_id=settings.dialing.caller_id, cycles=settings.cycles
-    )
-    episodes = EpisodeControl(control, check_s=settings.cycles.check_s)
-    await control.recover(campaign_id)
-    await engine.start()
-    # cycles due while the service was down are closed and opened now, once
-    await episodes.start_keeping()
-    smtp = settings.smtp
-    dispatcher = AlertDispatcher(
-        sessions,
-        clock=utcnow,
-        email=EmailChannel(
-            SmtpConfig(
-                host=smtp.host,
-                port=smtp.port,
-                sender=smtp.sender,
-                username=smtp.username,
-                password=smtp.password.get_secret_value() if smtp.password else None,
-                security=smtp.security,
-            ),
-            inbox_url=f"{settings.web.public_url}/equipe",
+    # the web port first: taken, the service stops before the database or Asterisk
+    with listening_socket(settings.web) as listening:
+        database = create_engine(settings.database_address())
+        await migrate_engine(database)
+        sessions = create_session_factory(database)
+        questionnaires = load_questionnaires(QUESTIONNAIRES)
+        screens = build_screens(sessions, questionnaires)
+        node = AsteriskNode(
+            "asterisk-1",
+            ami or ami_credentials(settings),
+            trunk=settings.trunk.name,
+            action_timeout_s=settings.ami.action_timeout_s,
         )
-        if smtp.host
-        else None,
-        webhook=WebhookChannel(
-            inbox_url=f"{settings.web.public_url}/equipe",
-            allow_loopback=settings.rig.loopback_webhooks,
-        ),
-    )
-    await dispatcher.start()
-    web = settings.web
-    app = create_app(
-        allow_loopback_webhooks=settings.rig.loopback_webhooks,
-        sessions=sessions,
-        engine=engine,
-        questionnaires=questionnaires,
-        secret_key=key,
-        screens=screens,
-        dispatcher=dispatcher,
-        control=control,
-        episodes=episodes,
-        sip=SipAccess(host=web.sip_public_host, port=web.sip_tls_port),
-        session_lifetime=timedelta(hours=web.session_lifetime_h),
-        session_idle=timedelta(minutes=web.session_idle_min),
-        secure_cookies=web.cookies_secure,
-        hsts_max_age_s=web.hsts_max_age_s,
-        login_rates=LoginRates(
-            per_second=web.login_attempts_per_s,
-            burst=web.login_burst,
-            per_address_per_minute=web.login_attempts_per_address_per_min,
-            per_address_burst=web.login_address_burst,
-        ),
-    )
-    configure_reports(app, price_grid_file=settings.billing.price_grid_file)
-    configure_readiness(app, [node])
-    configure_metrics(
-        app, web.metrics_token.get_secret_value() if web.metrics_token is not None else None
-    )
-    purge = DailyPurge(
-        RetentionPurge.from_settings(sessions, settings),
-        hour_utc=settings.retention.purge_hour_utc,
-        clock=utcnow,
-    )
-    await purge.start()
-    server = QuietServer(web_server_config(app, web))
-    freeze_startup_objects()
-    serving = await start_serving(server)
-    try:
-        yield Service(
-            settings,
+        await node.start()
+        engine = DialingEngine(
+            nodes=[node],
+            ledger=StoredAttemptLog(sessions),
+            ring_timeout_s=ring_timeout_s or settings.dialing.ring_timeout_s,
+            screens=screens,
+            tick_s=tick_s,
+            offer_countdown=timedelta(seconds=settings.dialing.preview_countdown_s),
+        )
+        control = CampaignControl(
+            sessions, engine, caller_id=settings.dialing.caller_id, cycles=settings.cycles
+        )
+        episodes = EpisodeControl(control, check_s=settings.cycles.check_s)
+        await control.recover(campaign_id)
+        await engine.start()
+        # cycles due while the service was down are closed and opened now, once
+        await episodes.start_keeping()
+        smtp = settings.smtp
+        dispatcher = AlertDispatcher(
             sessions,
-            node,
-            control,
-            episodes,
-            engine,
-            dispatcher,
-            purge,
-            app,
-            f"{'https' if web.tls else 'http'}://{web.host}:{web.port}",
+            clock=utcnow,
+            email=EmailChannel(
+                SmtpConfig(
+                    host=smtp.host,
+                    port=smtp.port,
+                    sender=smtp.sender,
+                    username=smtp.username,
+                    password=smtp.password.get_secret_value() if smtp.password else None,
+                    security=smtp.security,
+                ),
+                inbox_url=f"{settings.web.public_url}/equipe",
+            )
+            if smtp.host
+            else None,
+            webhook=WebhookChannel(
+                inbox_url=f"{settings.web.public_url}/equipe",
+                allow_loopback=settings.rig.loopback_webhooks,
+            ),
         )
-    finally:
-        server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await serving
-        await purge.stop()
-        await episodes.stop_keeping()
-        await engine.stop()
-        await dispatcher.stop()
-        await node.stop()
-        await database.dispose()
+        await dispatcher.start()
+        web = settings.web
+        app = create_app(
+            allow_loopback_webhooks=settings.rig.loopback_webhooks,
+            sessions=sessions,
+            engine=engine,
+            questionnaires=questionnaires,
+            secret_key=key,
+            screens=screens,
+            dispatcher=dispatcher,
+            control=control,
+            episodes=episodes,
+            sip=SipAccess(host=web.sip_public_host, port=web.sip_tls_port),
+            session_lifetime=timedelta(hours=web.session_lifetime_h),
+            session_idle=timedelta(minutes=web.session_idle_min),
+            secure_cookies=web.cookies_secure,
+            hsts_max_age_s=web.hsts_max_age_s,
+            login_rates=LoginRates(
+                per_second=web.login_attempts_per_s,
+                burst=web.login_burst,
+                per_address_per_minute=web.login_attempts_per_address_per_min,
+                per_address_burst=web.login_address_burst,
+            ),
+        )
+        configure_reports(app, price_grid_file=settings.billing.price_grid_file)
+        configure_readiness(app, [node])
+        configure_metrics(
+            app, web.metrics_token.get_secret_value() if web.metrics_token is not None else None
+        )
+        purge = DailyPurge(
+            RetentionPurge.from_settings(sessions, settings),
+            hour_utc=settings.retention.purge_hour_utc,
+            clock=utcnow,
+        )
+        await purge.start()
+        server = QuietServer(web_server_config(app, web))
+        freeze_startup_objects()
+        serving = await start_serving(server, listening)
+        try:
+            yield Service(
+                settings,
+                sessions,
+                node,
+                control,
+                episodes,
+                engine,
+                dispatcher,
+                purge,
+                app,
+                f"{'https' if web.tls else 'http'}://{web.host}:{web.port}",
+            )
+        finally:
+            server.should_exit = True
+            with contextlib.suppress(asyncio.CancelledError):
+                await serving
+            await purge.stop()
+            await episodes.stop_keeping()
+            await engine.stop()
+            await dispatcher.stop()
+            await node.stop()
+            await database.dispose()
 
 
 class QuietServer(uvicorn.Server):
@@ -252,10 +261,46 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
-async def start_serving(server: uvicorn.Server) -> asyncio.Task[None]:
-    """Start ``server`` in a task and return it once the server listens; raises why it
-    could not start (port taken, ...)."""
-    serving = asyncio.create_task(server.serve())
+def listening_socket(web: WebSettings) -> socket.socket:
+    """The web service's socket, bound to ``web.host``:``web.port`` (uvicorn listens on
+    it). Raises :class:`ConfigurationError`, one line, when the port is taken or not ours
+    to take."""
+    try:
+        address = socket.getaddrinfo(web.host, web.port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        raise ConfigurationError(
+            f"web.host: cannot resolve {web.host!r} ({exc.strerror}): set DIALER_WEB__HOST "
+            "to an address of this machine"
+        ) from None
+    family, kind, protocol, _, where = address
+    listening = socket.socket(family, kind, protocol)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind(where)
+    except OSError as exc:
+        listening.close()
+        reason = {
+            errno.EADDRINUSE: "already in use: stop what listens there or choose another",
+            errno.EACCES: "not allowed for this user: choose one above 1023",
+            errno.EADDRNOTAVAIL: "not an address of this machine: choose one that is",
+        }.get(exc.errno or 0, f"{exc.strerror}: choose another")
+        raise ConfigurationError(
+            f"web.port: cannot listen on {web.host}:{web.port}, {reason} "
+            "(DIALER_WEB__HOST, DIALER_WEB__PORT)"
+        ) from None
+    listening.set_inheritable(True)
+    return listening
+
+
+async def start_serving(
+    server: uvicorn.Server, listening: socket.socket | None = None
+) -> asyncio.Task[None]:
+    """Start ``server`` in a task (on the bound socket ``listening``, else on the address
+    of its configuration) and return it once the server listens; raises why it could not
+    start."""
+    serving = asyncio.create_task(
+        server.serve(sockets=[listening] if listening is not None else None)
+    )
     while not server.started:
         if serving.done():
             serving.result()

@@ -12,11 +12,20 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal, Self
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -28,6 +37,9 @@ from dialer.core.operator_messages import Language
 from dialer.errors import ConfigurationError
 
 DEFAULT_CONFIG_FILE = Path("dialer.toml")
+ENV_PREFIX = "DIALER_"
+#: the database drivers the dialer runs on, by URL scheme
+DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
 
 def is_loopback(host: str) -> bool:
@@ -71,7 +83,14 @@ def with_password(url: str, password: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-class AmiSettings(BaseModel):
+class Section(BaseModel):
+    """A ``[section]`` of the settings: an unknown key is an error (a misspelt ``[web]
+    prot`` must not silently leave the port at its default)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class AmiSettings(Section):
     """How the controller reaches Asterisk's manager interface."""
 
     host: str = "127.0.0.1"
@@ -108,7 +127,7 @@ class AmiSettings(BaseModel):
         return first_line_of(self.secret_file, "ami.secret_file")
 
 
-class SipSettings(BaseModel):
+class SipSettings(Section):
     """Where Asterisk's PJSIP listens, and its media ports."""
 
     bind_host: str = "127.0.0.1"
@@ -126,7 +145,7 @@ class SipSettings(BaseModel):
     external_address: str | None = None
 
 
-class TrunkSettings(BaseModel):
+class TrunkSettings(Section):
     """The carrier trunk. The rig points it at the simulated telephone network (sipp)."""
 
     name: str = "carrier"
@@ -138,7 +157,7 @@ class TrunkSettings(BaseModel):
     from_domain: str | None = None
 
 
-class DialingSettings(BaseModel):
+class DialingSettings(Section):
     """How calls are placed and answered people are held for an agent."""
 
     #: seconds an answered person waits for an agent before the information message plays;
@@ -169,7 +188,7 @@ class DialingSettings(BaseModel):
     stop_drain_s: int = Field(default=120, ge=0, le=3600)
 
 
-class WebSettings(BaseModel):
+class WebSettings(Section):
     """The web service (agents' screens, supervision, intervention teams' inboxes)."""
 
     host: str = "127.0.0.1"
@@ -248,7 +267,7 @@ class WebSettings(BaseModel):
         return self.secure_cookies or self.tls
 
 
-class RetentionSettings(BaseModel):
+class RetentionSettings(Section):
     """How long each kind of personal data is kept (GDPR art. 5(1)(e), storage limitation);
     the service purges what is older once a day, ``dialer purge`` on demand. The defaults
     and their reasons are in docs/security.md ("Retention")."""
@@ -270,7 +289,7 @@ class RetentionSettings(BaseModel):
     purge_hour_utc: int = Field(default=2, ge=0, le=23)
 
 
-class SmtpSettings(BaseModel):
+class SmtpSettings(Section):
     """Alert e-mails. Without a host, alerts go to the in-app inbox and webhooks only."""
 
     host: str | None = None
@@ -281,7 +300,7 @@ class SmtpSettings(BaseModel):
     security: str = Field(default="starttls", pattern="^(starttls|tls|none)$")
 
 
-class RigSettings(BaseModel):
+class RigSettings(Section):
     """The local Asterisk rig: a Debian sid chroot with Asterisk 22, and the simulated world."""
 
     root: Path = Path("/var/lib/dialer-rig")
@@ -304,14 +323,14 @@ class RigSettings(BaseModel):
         return self.root / "ami-secret"
 
 
-class BillingSettings(BaseModel):
+class BillingSettings(Section):
     """Reports' billing: the price grid (TOML). None: the grid shipped in
     ``dialer/reports/price_grid.toml``, whose comments document the format."""
 
     price_grid_file: Path | None = None
 
 
-class CycleSettings(BaseModel):
+class CycleSettings(Section):
     """The cycles of an alert episode and the retry delays of the campaigns the service
     starts. Unset: the template's (48 h cycles, busy 15 min, no answer 3 h, ...). In
     minutes, so the rig and the demo run minute-long cycles through the same code as 48 h.
@@ -344,7 +363,7 @@ class CycleSettings(BaseModel):
     check_s: float = Field(default=5.0, gt=0, le=300)
 
 
-class LogSettings(BaseModel):
+class LogSettings(Section):
     """The service's log on standard error (``dialer --log-level`` overrides the level)."""
 
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -364,7 +383,7 @@ class Settings(BaseSettings):
     """Everything the dialer can be configured with."""
 
     model_config = SettingsConfigDict(
-        env_prefix="DIALER_",
+        env_prefix=ENV_PREFIX,
         env_nested_delimiter="__",
         extra="forbid",
     )
@@ -374,7 +393,6 @@ class Settings(BaseSettings):
     #: (which then names the user but no password): systemd's ``LoadCredential``, the
     #: compose file's secret shared with the PostgreSQL container
     database_password_file: Path | None = None
-    timezone: str = "Europe/Paris"
     #: the operator's language: log lines, command-line errors (``fr`` or ``en``); the
     #: screens are French
     language: Language = Language.FRENCH
@@ -397,6 +415,23 @@ class Settings(BaseSettings):
         password = first_line_of(self.database_password_file, "database_password_file")
         return with_password(self.database_url, password)
 
+    @field_validator("database_url")
+    @classmethod
+    def _supported_driver(cls, value: str) -> str:
+        scheme = value.partition("://")[0]
+        if scheme in DATABASE_SCHEMES:
+            return value
+        backend = scheme.partition("+")[0]
+        if backend in ("sqlite", "postgresql", "postgres"):
+            fixed = "sqlite+aiosqlite" if backend == "sqlite" else "postgresql+asyncpg"
+            raise ValueError(
+                f"{scheme}:// has no driver the dialer runs on: write {fixed}:// instead"
+            )
+        raise ValueError(
+            f"{scheme or value!r} is not a database the dialer runs on: write "
+            "sqlite+aiosqlite:///path/dialer.db, or postgresql+asyncpg:// and the server"
+        )
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -415,17 +450,68 @@ class Settings(BaseSettings):
 
 
 def load_settings() -> Settings:
-    """Load the settings once. Raises :class:`ConfigurationError` naming the bad field."""
+    """Load the settings once. Raises :class:`ConfigurationError`, on one line, naming the
+    bad setting and what to write instead; unknown keys are refused at every level (in the
+    file, and ``DIALER_SECTION__KEY`` variables of the environment)."""
     config_file = os.environ.get("DIALER_CONFIG")
     if config_file is not None and not Path(config_file).is_file():
         raise ConfigurationError(f"DIALER_CONFIG={config_file}: no such file")
+    source = config_file or DEFAULT_CONFIG_FILE
+    unknown = unknown_environment_sections(os.environ)
+    if unknown:
+        raise ConfigurationError(
+            f"invalid settings (environment): {unknown[0]}: unknown section (the sections: "
+            f"{', '.join(_sections())})"
+        )
     try:
         return Settings()
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(part) for part in err['loc'])}: {err['msg']}" for err in exc.errors()
+            _problem(error["loc"], error["type"], error["msg"]) for error in exc.errors()
         )
-        source = config_file or DEFAULT_CONFIG_FILE
-        raise ConfigurationError(f"invalid settings (environment or {source}): {problems}") from exc
+        raise ConfigurationError(
+            f"invalid settings (environment or {source}): {problems}"
+        ) from None
     except (OSError, ValueError) as exc:  # unreadable or malformed TOML
-        raise ConfigurationError(f"cannot read settings file: {exc}") from exc
+        reason = " ".join(str(exc).split())
+        raise ConfigurationError(f"cannot read settings file {source}: {reason}") from None
+
+
+def unknown_environment_sections(environment: Mapping[str, str]) -> list[str]:
+    """The ``DIALER_SECTION__KEY`` variables whose section does not exist (pydantic-settings
+    would ignore them; a variable without ``__`` may be another tool's, like
+    ``DIALER_CONFIG``)."""
+    sections = set(_sections())
+    found = []
+    for name in environment:
+        rest = name[len(ENV_PREFIX) :] if name.upper().startswith(ENV_PREFIX) else ""
+        section, nested, _ = rest.partition("__")
+        if nested and section.lower() not in sections:
+            found.append(name)
+    return sorted(found)
+
+
+def _sections() -> list[str]:
+    return [
+        name
+        for name, field in Settings.model_fields.items()
+        if isinstance(field.annotation, type) and issubclass(field.annotation, Section)
+    ]
+
+
+def _problem(location: tuple[int | str, ...], kind: str, message: str) -> str:
+    where = ".".join(str(part) for part in location)
+    if kind != "extra_forbidden":
+        return f"{where}: {message.removeprefix('Value error, ')}"
+    model: type[BaseModel] = Settings
+    for part in location[:-1]:
+        annotation = model.model_fields[str(part)].annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            break
+        model = annotation
+    section = (
+        f"[{'.'.join(str(part) for part in location[:-1])}]"
+        if len(location) > 1
+        else "the top level"
+    )
+    return f"{where}: unknown setting ({section} takes: {', '.join(model.model_fields)})"

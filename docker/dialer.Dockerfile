@@ -1,20 +1,22 @@
 # NOT BUILT on the project's machines (no container engine runs there): tests/deploy/
-# test_compose.py checks its fixed points. The dialer with its runtime dependencies only,
-# installed as a package (not editable), run as the unprivileged user `dialer` (10001).
+# test_compose.py checks its fixed points. The dialer from its wheel, with the pinned
+# runtime dependencies only (requirements.lock; the development tools are in
+# requirements-dev.lock), run as the unprivileged user `dialer` (10001).
+FROM python:3.11-slim-bookworm AS build
+WORKDIR /src
+COPY pyproject.toml README.md LICENSE ./
+COPY dialer ./dialer
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
+
 FROM python:3.11-slim-bookworm
 RUN groupadd --system --gid 10001 dialer \
  && useradd --system --uid 10001 --gid dialer --home-dir /var/lib/dialer --create-home \
       --shell /usr/sbin/nologin dialer
-WORKDIR /build
-# requirements.lock: the runtime lock (the development tools are pinned apart)
-COPY requirements.lock ./
-RUN pip install --no-cache-dir --require-hashes -r requirements.lock
-COPY pyproject.toml README.md ./
-COPY dialer ./dialer
-COPY asterisk_conf ./asterisk_conf
-COPY ivr_scripts ./ivr_scripts
-COPY db ./db
-RUN pip install --no-cache-dir --no-deps . && rm -rf /build
+COPY requirements.lock /tmp/requirements.lock
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir --require-hashes -r /tmp/requirements.lock \
+ && pip install --no-cache-dir --no-deps /wheels/*.whl \
+ && rm -rf /wheels /tmp/requirements.lock
 USER dialer
 WORKDIR /var/lib/dialer
 STOPSIGNAL SIGTERM

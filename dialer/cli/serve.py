@@ -33,7 +33,7 @@ def db() -> None:
 @db.command("migrate")
 @click.pass_context
 def db_migrate(ctx: click.Context) -> None:
-    """Met le schéma à jour (migrations Alembic de db/)."""
+    """Met le schéma à jour (migrations Alembic livrées avec le paquet)."""
     settings = settings_of(ctx)
 
     async def run() -> None:

@@ -1,7 +1,7 @@
 """Questionnaire definitions: the data model.
 
 A questionnaire is the closed-question script an agent reads to a called person. It is
-written by the city (YAML files in ``ivr_scripts/questionnaires``, read by
+written by the city (YAML files, the shipped ones in ``dialer/ivr_scripts/questionnaires``, read by
 :mod:`dialer.questionnaire_files`, which documents the file format) and versioned: answers
 record the ``(id, version)`` they were given to.
 

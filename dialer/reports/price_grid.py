@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import tomllib
 from decimal import Decimal, InvalidOperation
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from dialer.core.billing import DmtBand, PriceGrid, SetupTier, VolumeBand, grid_problems
 from dialer.errors import ConfigurationError
 
-DEFAULT_PRICE_GRID = Path(__file__).resolve().parent / "price_grid.toml"
+DEFAULT_PRICE_GRID = Path(str(resources.files("dialer.reports") / "price_grid.toml"))
 
 _TOP_KEYS = {"currency", "vat_percent", "contacts", "dmt", "setup"}
 _CONTACT_KEYS = {"up_to", "unit_price"}

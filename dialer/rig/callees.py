@@ -1,6 +1,6 @@
 """The simulated called people: one sipp UAS on the trunk's address plays them all.
 
-The dialled number selects the behaviour (see ``asterisk_conf/sipp/callee.xml``)::
+The dialled number selects the behaviour (see ``dialer/rig/sipp/callee.xml``)::
 
     +33 9 B RR TTT NN    B behaviour, RR ring seconds, TTT talk seconds, NN serial
 
@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from importlib import resources
 from pathlib import Path
 
 from dialer.rig.process import LoggedProcess
 
-SIPP_DIR = Path(__file__).resolve().parents[2] / "asterisk_conf" / "sipp"
+SIPP_DIR = Path(str(resources.files("dialer.rig") / "sipp"))
 SCENARIO = SIPP_DIR / "callee.xml"
 AGENT_FARM = SIPP_DIR / "agent_farm.xml"
 

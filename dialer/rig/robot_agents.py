@@ -10,7 +10,7 @@ answer: skip logic is the server's), hangs up, writes a note during the wrap-up 
 the sheet with a disposition, which ends the wrap-up; then it waits for the next call.
 
 The personas and the answers they give are in :mod:`dialer.rig.robot_personas` (the
-questionnaires are the catalogue in ``ivr_scripts/questionnaires``, as an agent knows the
+questionnaires are the catalogue in ``dialer/ivr_scripts/questionnaires``, as an agent knows the
 script); the screen's requests and WebSocket in :mod:`dialer.rig.robot_screen`. A person who
 hangs up before the end leaves an interrupted sheet. Every call records what the submitted
 answers should raise (:class:`HandledCall`), so a test can compare it with what the server

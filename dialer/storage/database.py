@@ -4,8 +4,9 @@
   keys and a busy timeout, so the dialer and an import can share the file.
 - PostgreSQL (``postgresql+asyncpg://user:password@host/db``) through asyncpg.
 
-:func:`migrate` runs ``alembic upgrade head`` with the migrations in ``db/`` (async URLs
-are driven through Alembic's asyncio recipe, see ``db/env.py``).
+:func:`migrate` runs ``alembic upgrade head`` with the migrations shipped in the package
+(``dialer/storage/migrations``; async URLs are driven through Alembic's asyncio recipe, see
+its ``env.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +30,8 @@ from dialer.errors import ConfigurationError, ConflictError, StorageError
 from dialer.redaction import mask_secrets
 from dialer.storage.driver_errors import count_errors_of
 
-#: the Alembic environment (``db/`` at the root of the repository)
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "db"
+#: the Alembic environment, package data of :mod:`dialer.storage`
+MIGRATIONS_DIR = Path(str(resources.files("dialer.storage") / "migrations"))
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_POOL_TIMEOUT_S = 180.0
@@ -155,7 +157,8 @@ async def migrate_engine(engine: AsyncEngine, revision: str = "head") -> None:
 
 
 def alembic_config() -> Config:
-    """The Alembic configuration of ``db/``, built without reading ``db/alembic.ini``."""
+    """The Alembic configuration of the shipped migrations, built without reading their
+    ``alembic.ini``."""
     if not (MIGRATIONS_DIR / "env.py").is_file():
         raise ConfigurationError(f"migrations not found: {MIGRATIONS_DIR / 'env.py'}")
     config = Config()

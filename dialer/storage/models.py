@@ -4,7 +4,7 @@ Every timestamp is a timezone-aware UTC ``datetime`` (:class:`UtcDateTime`), on 
 Enumerations are stored as their string values (``VARCHAR``, no database enum type), so a
 migration never has to alter a PostgreSQL enum.
 
-The schema itself is created by the Alembic migrations in ``db/versions``; a test checks
+The schema itself is created by the Alembic migrations in ``migrations/versions``; a test checks
 that they match these models.
 """
 

@@ -1,4 +1,5 @@
-"""Asterisk's configuration, rendered from the Jinja2 templates in ``asterisk_conf/``.
+"""Asterisk's configuration, rendered from the Jinja2 templates in
+``dialer/telephony/asterisk_conf/`` (package data).
 
 The same templates serve the local rig and production: production renders them with its
 own settings (its carrier trunk, its agents, its AMI secret) via ``dialer asterisk render``.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import jinja2
@@ -26,7 +28,7 @@ CONFIG_FILES = (
     "rtp.conf",
     "logger.conf",
 )
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "asterisk_conf"
+TEMPLATES_DIR = Path(str(resources.files("dialer.telephony") / "asterisk_conf"))
 LOOPBACK_ONLY = ("127.0.0.1/255.255.255.255",)
 #: seconds without RTP from an agent's phone before Asterisk hangs its leg up (a dead
 #: softphone is detected within seconds, see pjsip.conf's rtp_timeout)

@@ -1,4 +1,4 @@
-"""Recorded prompts: French text in ``ivr_scripts/prompts/``, audio made offline.
+"""Recorded prompts: French text in ``dialer/ivr_scripts/prompts/``, audio made offline.
 
 The information message (played when a person answered and no agent was free in time)
 names the service, says that an agent will call back within minutes (an agent-reserved
@@ -18,12 +18,13 @@ import hashlib
 import shutil
 import subprocess
 import tempfile
+from importlib import resources
 from pathlib import Path
 
 from dialer.errors import ConfigurationError, ProvisioningError
 from dialer.settings import DialingSettings
 
-PROMPTS_DIR = Path(__file__).resolve().parents[2] / "ivr_scripts" / "prompts"
+PROMPTS_DIR = Path(str(resources.files("dialer") / "ivr_scripts" / "prompts"))
 INFORMATION = "information"
 #: marks a line of the message said only when no call-back number is set
 WITHOUT_NUMBER = "[sans numéro]"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -76,7 +77,8 @@ from dialer.web.screens import AgentScreens
 from dialer.web.service import WebService
 from dialer.web.sip import SipAccess
 
-HERE = Path(__file__).resolve().parent
+#: the pages' templates and static files, package data of :mod:`dialer.web`
+PACKAGE_DATA = Path(str(resources.files("dialer.web")))
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -136,7 +138,7 @@ def create_app(
     screens = screens or build_screens(sessions, questionnaires, clock=clock, zone=zone)
     screens.attach(engine)
     raiser = alerts or AlertRaiser(sessions, clock=clock, dispatcher=dispatcher)
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates = Jinja2Templates(directory=str(PACKAGE_DATA / "templates"))
     templates.env.globals["need_label"] = need_label
     templates.env.filters["local"] = lambda moment: local(moment, zone)
     templates.env.filters["phone"] = phone_display
@@ -182,7 +184,7 @@ def create_app(
             *report_pages.ROUTES,
             *episode_reports.ROUTES,
             *visits.ROUTES,
-            Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+            Mount("/static", StaticFiles(directory=str(PACKAGE_DATA / "static")), name="static"),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
     )

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class SipAccess:
-    """The PJSIP TLS transport for remote agents (``asterisk_conf/pjsip.conf.j2``): TLS on
-    ``port`` (5061), media encrypted with SRTP negotiated by SDES (``media_encryption=sdes``),
-    NAT handled by Asterisk (``rtp_symmetric``, ``force_rport``, ``rewrite_contact``,
-    ``direct_media=no``, ICE)."""
+    """The PJSIP TLS transport for remote agents (``telephony/asterisk_conf/pjsip.conf.j2``):
+    TLS on ``port`` (5061), media encrypted with SRTP negotiated by SDES
+    (``media_encryption=sdes``), NAT handled by Asterisk (``rtp_symmetric``,
+    ``force_rport``, ``rewrite_contact``, ``direct_media=no``, ICE)."""
 
     host: str
     port: int = 5061

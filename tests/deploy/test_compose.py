@@ -105,7 +105,9 @@ def test_health_checks_ask_the_readiness_probe() -> None:
 
 def test_the_image_holds_runtime_packages_only_installed_as_a_package() -> None:
     installs = [line for line in dockerfile_lines() if "pip install" in line]
-    assert any("--require-hashes -r requirements.lock" in line for line in installs)
+    assert any("--require-hashes -r /tmp/requirements.lock" in line for line in installs)
+    assert any("--no-deps /wheels/*.whl" in line for line in installs)  # the built wheel
+    assert "COPY requirements.lock /tmp/requirements.lock" in dockerfile_lines()
     assert not any(" -e " in f"{line} " or "--editable" in line for line in installs)
     assert not any("dev" in line.split("pip install", 1)[1] for line in installs)
 

@@ -48,7 +48,7 @@ UNIT = ROOT / "deploy" / "systemd" / "dialer.service"
 ENVIRONMENT = ROOT / "deploy" / "systemd" / "dialer.env"
 NGINX_SITE = ROOT / "deploy" / "nginx" / "dialer.conf"
 #: what docs/deployment.md installs into the virtual environment
-SOURCES = ("dialer", "db", "asterisk_conf", "ivr_scripts")
+SOURCES = ("dialer",)
 SOURCE_FILES = ("pyproject.toml", "README.md", "requirements.lock", "LICENSE")
 AGENT = "agent-deploiement"
 AGENT_PASSWORD = "Mot-de-passe-deploiement-1"
@@ -135,9 +135,8 @@ def installation() -> Iterator[Installation]:
     run(python, "-m", "venv", str(opt / "venv"))
     pip = str(opt / "venv" / "bin" / "pip")
     run(pip, "install", "--quiet", "--require-hashes", "-r", str(source / "requirements.lock"))
-    # editable until the package data (templates, migrations...) lives inside the package
-    # (issue 23, "Installable"); then as docs/deployment.md has it: without --editable
-    run(pip, "install", "--quiet", "--no-deps", "--editable", str(source))
+    # as docs/deployment.md has it: a normal install (the package data is inside it)
+    run(pip, "install", "--quiet", "--no-deps", str(source))
     run("chmod", "-R", "a+rX", str(prefix))
     try:
         yield installed

@@ -25,13 +25,12 @@ from dialer.core.billing import (
     to_cents,
 )
 from dialer.errors import ConfigurationError
-from dialer.questionnaire_files import load_questionnaires
+from dialer.questionnaire_files import SHIPPED_QUESTIONNAIRES, load_questionnaires
 from dialer.reports.price_grid import DEFAULT_PRICE_GRID, load_price_grid, parse_price_grid
 from tests.web.support import catalog_in
 
 D = Decimal
 T0 = datetime(2026, 7, 13, 9, 0, tzinfo=UTC)
-IVR_QUESTIONNAIRES = Path(__file__).resolve().parents[2] / "ivr_scripts" / "questionnaires"
 
 GRID = PriceGrid(
     contacts=(VolumeBand(100, D("2.40")), VolumeBand(300, D("2.10")), VolumeBand(None, D("1.80"))),
@@ -112,7 +111,7 @@ def test_questionnaire_complexity(tmp_path: Path) -> None:
     test_questionnaire = catalog_in(tmp_path).get("veille_test", 2)
     assert len(test_questionnaire.questions) == 5
     assert skip_rule_count(test_questionnaire) == 1
-    for questionnaire in load_questionnaires(IVR_QUESTIONNAIRES):
+    for questionnaire in load_questionnaires(SHIPPED_QUESTIONNAIRES):
         shown_if = sum(1 for q in questionnaire.questions if q.show_if is not None)
         assert skip_rule_count(questionnaire) >= shown_if
 

@@ -23,6 +23,7 @@ from dialer.core.questionnaire_reading import read_questionnaire
 from dialer.core.scoring import score
 from dialer.errors import InputError, NotFoundError
 from dialer.questionnaire_files import (
+    SHIPPED_QUESTIONNAIRES,
     QuestionnaireCatalog,
     load_questionnaire,
     load_questionnaires,
@@ -30,7 +31,7 @@ from dialer.questionnaire_files import (
 )
 from tests.questionnaire_walk import is_complete, next_question
 
-IVR_SCRIPTS = Path(__file__).resolve().parents[2] / "ivr_scripts"
+IVR_SCRIPTS = SHIPPED_QUESTIONNAIRES.parent
 QUESTIONNAIRES = IVR_SCRIPTS / "questionnaires"
 MARK = "# <--"
 

@@ -4,9 +4,10 @@ Three ways in:
 
 - ``dialer.storage.database.migrate_engine`` (and ``migrate``) hand over an open connection
   in ``config.attributes["connection"]``: migrations run on it, inside its transaction;
-- ``alembic -c db/alembic.ini upgrade head``: the URL is ``-x url=...``, else the
-  dialer's settings (``DIALER_DATABASE_URL``...). Async URLs (aiosqlite, asyncpg) run
-  through Alembic's asyncio recipe; sync URLs through a plain engine;
+- ``alembic -c dialer/storage/migrations/alembic.ini upgrade head``: the URL is
+  ``-x url=...``, else the dialer's settings (``DIALER_DATABASE_URL``...). Async URLs
+  (aiosqlite, asyncpg) run through Alembic's asyncio recipe; sync URLs through a plain
+  engine;
 - ``--sql`` (offline): the SQL is printed for the URL's dialect.
 """
 
