@@ -13,16 +13,15 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from dialer.core.attempts import CycleResult
+from dialer.core.cycle_closure import LEAVING_RESULTS, close_person_cycle
 from dialer.core.cycles import never_reached_reason
 from dialer.core.outcomes import CallOutcome
 from dialer.core.planning import (
-    LEAVING_RESULTS,
     AttemptRecord,
     Cycle,
     Dial,
     RetryPolicy,
     ScheduledCallback,
-    close_person_cycle,
     plan_next_attempt,
 )
 from dialer.core.windows import CallingWindows
