@@ -9,7 +9,8 @@
 - the controller's memory holding a campaign over a 100,000-person register,
 - the time from « Démarrer depuis l'alerte » to the first dial, with a 10,500-person
   register,
-- the engine's reaction to an answered person with and without a flood of wrong logins.
+- the engine's reaction to an answered person with and without a flood of wrong logins,
+- the ledger's lag behind 400 people answering at once, batched and one write each.
 
 Not in this run: ``python -m bench.fault_probe`` (issue 24's fault counts under controller
 kills, AMI cuts, a stall and a dead phone; about 4 minutes alone on the rig, exit status 1
@@ -38,6 +39,7 @@ BENCHMARKS = (
     ("Controller memory with a 100,000-person register", ["-m", "bench.controller_memory"]),
     ("From the alert to the first dial", ["-m", "bench.alert_to_dial"]),
     ("The engine's reaction under a login flood", ["-m", "bench.login_flood"]),
+    ("Ledger writes under a burst of 400 answers", ["-m", "bench.ledger_burst"]),
 )
 
 

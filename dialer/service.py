@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -181,7 +181,7 @@ async def running_service(
         clock=utcnow,
     )
     await purge.start()
-    server = uvicorn.Server(web_server_config(app, web))
+    server = QuietServer(web_server_config(app, web))
     freeze_startup_objects()
     serving = await start_serving(server)
     try:
@@ -207,6 +207,17 @@ async def running_service(
         await dispatcher.stop()
         await node.stop()
         await database.dispose()
+
+
+class QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handlers: on SIGTERM it would stop the web at once
+    and kill the process, with calls in progress and agents' sheets open. ``dialer serve``
+    handles the signals itself (:func:`dialer.engine.stopping.drain` first, the web still
+    up for the agents' sheets, then everything stops in order)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 def web_server_config(app: Starlette, web: WebSettings) -> uvicorn.Config:

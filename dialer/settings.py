@@ -136,6 +136,10 @@ class DialingSettings(BaseModel):
     #: seconds after which a person offered to an agent (preview, a reserved call-back) is
     #: dialled by itself; 0: only when the agent clicks « Appeler »
     preview_countdown_s: int = Field(default=0, ge=0, le=600)
+    #: seconds a stop (SIGTERM, Ctrl-C) waits for the calls in progress and their sheets
+    #: before releasing the agents' lines and exiting (a supervisor's stop timeout, such
+    #: as systemd's TimeoutStopSec, must be longer)
+    stop_drain_s: int = Field(default=120, ge=0, le=3600)
 
 
 class WebSettings(BaseModel):

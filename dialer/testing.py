@@ -151,6 +151,8 @@ class MemoryAttemptLog:
         self.entries: dict[str, LoggedAttempt] = {}
         #: attempts whose call sheet was submitted, with the result it gave
         self.sheets_submitted: dict[str, CycleResult | None] = {}
+        #: False: the database is away (the real log's writes keep failing)
+        self.accepting = True
 
     def plan(self, attempt_id: str, person_id: int, number: str, cycle_id: int = 1) -> None:
         self.entries[attempt_id] = LoggedAttempt(attempt_id, person_id, cycle_id, number)
@@ -219,6 +221,12 @@ class MemoryAttemptLog:
             and e.agent is not None
             and "wrapped" not in e.history
         ]
+
+    def writable(self) -> bool:
+        return self.accepting
+
+    def write_statistics(self) -> dict[str, float | int | bool]:
+        return {"ledger_writable": self.accepting}
 
     async def in_flight(self, node: str) -> list[InFlightAttempt]:
         return [

@@ -11,7 +11,8 @@ from dialer.core.outcomes import CallOutcome
 from dialer.engine.ports import InFlightAttempt
 from dialer.storage.answers import CallSheetRepository
 from dialer.storage.database import SessionFactory
-from dialer.storage.ledger import AttemptLedger
+from dialer.storage.ledger import AttemptLedger, LedgerAdvance, LedgerClose, LedgerWrapUp
+from dialer.storage.ledger_writer import LedgerWriter
 from dialer.storage.models import Attempt
 
 
@@ -37,26 +38,29 @@ def _in_flight_attempt(a: Attempt) -> InFlightAttempt:
 
 
 class StoredAttemptLog:
-    """Implements :class:`dialer.engine.ports.AttemptLog`; every call is one transaction."""
+    """Implements :class:`dialer.engine.ports.AttemptLog`. A dial is written in its own
+    transaction (its answer decides whether to place the call); the calls' progress goes
+    through the :class:`LedgerWriter`, batched and retried until it lands."""
 
     def __init__(self, sessions: SessionFactory) -> None:
         self.attempts = AttemptLedger(sessions)
+        self.writer = LedgerWriter(self.attempts)
         self.sheets = CallSheetRepository(sessions)
 
     async def mark_dialing(self, attempt_id: str, *, at: datetime, node: str | None) -> bool:
         return await self.attempts.mark_dialing(attempt_id, at=at, node=node)
 
     async def mark_ringing(self, attempt_id: str, *, at: datetime) -> None:
-        await self.attempts.advance(attempt_id, AttemptState.RINGING, at=at)
+        await self.writer.write(LedgerAdvance(attempt_id, AttemptState.RINGING, at))
 
     async def mark_answered(self, attempt_id: str, *, at: datetime) -> None:
-        await self.attempts.advance(attempt_id, AttemptState.ANSWERED, at=at)
+        await self.writer.write(LedgerAdvance(attempt_id, AttemptState.ANSWERED, at))
 
     async def mark_bridged(
         self, attempt_id: str, *, at: datetime, agent: str, answered_at: datetime
     ) -> None:
-        await self.attempts.advance(
-            attempt_id, AttemptState.BRIDGED, at=at, agent=agent, answered_at=answered_at
+        await self.writer.write(
+            LedgerAdvance(attempt_id, AttemptState.BRIDGED, at, agent, answered_at)
         )
 
     async def close(
@@ -69,14 +73,18 @@ class StoredAttemptLog:
         sip_status: int | None,
         failed: bool,
     ) -> None:
-        await self.attempts.close(
-            attempt_id, outcome, at=at, hangup_cause=cause, sip_status=sip_status, failed=failed
-        )
+        await self.writer.write(LedgerClose(attempt_id, outcome, at, cause, sip_status, failed))
 
     async def wrap_up_done(
         self, attempt_id: str, *, at: datetime, result: CycleResult | None
     ) -> None:
-        await self.attempts.wrap_up_done(attempt_id, at=at, result=result)
+        await self.writer.write(LedgerWrapUp(attempt_id, at, result))
+
+    def writable(self) -> bool:
+        return self.writer.writable()
+
+    def write_statistics(self) -> dict[str, float | int | bool]:
+        return self.writer.statistics()
 
     async def awaiting_wrap_up(self) -> list[InFlightAttempt]:
         waiting = [_in_flight_attempt(a) for a in await self.attempts.awaiting_wrap_up()]

@@ -14,6 +14,7 @@ from dialer.cli.alerts import alert
 from dialer.cli.api_tokens import api_token
 from dialer.cli.asterisk import asterisk
 from dialer.cli.audit import audit
+from dialer.cli.backup import backup
 from dialer.cli.campaigns import campaign
 from dialer.cli.demo import demo
 from dialer.cli.persons import person
@@ -54,6 +55,7 @@ for command in (
     report,
     purge,
     person,
+    backup,
 ):
     cli.add_command(command)
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 
 import click
 
 from dialer.cli.context import database, settings_of
+from dialer.engine.stopping import drain
 from dialer.redaction import mask_secrets, masked
 from dialer.service import running_service
 
@@ -56,7 +58,23 @@ def serve(ctx: click.Context, campaign_id: int | None) -> None:
 
     async def run() -> None:
         async with running_service(settings, campaign_id=campaign_id) as service:
+            stopping = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, stopping.set)
             click.echo(f"Service prêt : {service.url} (Ctrl-C pour arrêter)")
-            await asyncio.Event().wait()
+            await stopping.wait()
+            bound = settings.dialing.stop_drain_s
+            click.echo(
+                f"Arrêt demandé : plus aucun appel lancé, les appels en cours se terminent "
+                f"(au plus {bound} s)…"
+            )
+            await service.episodes.stop_keeping()
+            drained = await drain(service.engine, bound_s=bound)
+            click.echo(
+                f"Arrêté : {drained.lines_released} ligne(s) d'agent libérée(s), "
+                f"{drained.calls_left} appel(s) laissé(s) à Asterisk, "
+                f"{drained.wrap_ups_left} fiche(s) à finir à la prochaine connexion."
+            )
 
     asyncio.run(run())

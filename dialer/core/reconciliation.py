@@ -64,14 +64,25 @@ def outcome_of(record: RecordedEnd) -> CallOutcome:
 _SEEN_FOR_CERTAIN = frozenset({CallOutcome.ANSWERED, CallOutcome.MACHINE, CallOutcome.ABANDONED})
 
 
-def final_outcome(seen: CallOutcome, record: RecordedEnd | None) -> CallOutcome:
+def final_outcome(
+    seen: CallOutcome, record: RecordedEnd | None, *, join_witnessed: bool
+) -> CallOutcome:
     """The outcome of a call the controller followed to its end: what its events said,
     unless Asterisk's own record knows better. Events can be lost (an AMI session cut
-    between the Redirect and the BridgeEnter) or handled out of order; the dialplan's
-    record of the join or the abandon cannot."""
+    between the Redirect and the BridgeEnter); the dialplan's record of the join or the
+    abandon cannot.
+
+    The dialplan records "joined" when the Redirect lands, before the bridge forms. When
+    the controller's own events witnessed the call's bridge or its absence
+    (``join_witnessed``: its session never cut, no unexpected bridge), a recorded join with
+    no BridgeEnter did not happen: the person hung up between the Redirect and the bridge,
+    and nobody talked to them."""
     if record is None or seen in _SEEN_FOR_CERTAIN:
         return seen
-    return outcome_of(record)
+    recorded = outcome_of(record)
+    if join_witnessed and seen is CallOutcome.HUNG_UP and recorded is CallOutcome.ANSWERED:
+        return seen
+    return recorded
 
 
 def reconcile(

@@ -51,6 +51,9 @@ async def _node_disconnected(
     engine: DialingEngine, _event: NodeDisconnected, node: TelephonyPort
 ) -> None:
     engine.connected.discard(node.name)
+    for call in engine.calls.all():
+        if call.node == node.name:
+            call.join_witnessed = False  # its events until the reconnect are gone
 
 
 async def _originate_result(
@@ -126,7 +129,10 @@ async def _answered(engine: DialingEngine, event: CallAnswered, node: TelephonyP
 async def _joined(engine: DialingEngine, event: CallJoined, _node: TelephonyPort) -> None:
     attempt_id, at = event.attempt_id, event.at
     call = engine.calls.get(attempt_id)
-    if call is None or call.agent is None or call.state is not CallState.ANSWERED:
+    if call is None:
+        return
+    if call.agent is None or call.state is not CallState.ANSWERED:
+        call.join_witnessed = False  # bridged though its join failed: the record tells
         return
     call.take(CallEvent.JOINED)
     call.joined_at = at
@@ -155,7 +161,8 @@ async def _ended(engine: DialingEngine, event: CallEnded, node: TelephonyPort) -
     # and knows a join or an abandon whose event this controller missed
     if outcome is CallOutcome.HUNG_UP or call.answered_at is None:
         with contextlib.suppress(TelephonyError):
-            outcome = final_outcome(outcome, await node.recorded_end(attempt_id))
+            record = await node.recorded_end(attempt_id)
+            outcome = final_outcome(outcome, record, join_witnessed=call.join_witnessed)
     live = call.answered_at is not None and not call.machine
     engine.activity.settled(at, live=live)
     if call.joined_at is not None:

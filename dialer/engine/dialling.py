@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: the engine's plan while the database refuses the ledger's writes
+LEDGER_DOWN = "base de données injoignable : aucun appel tant que le journal ne s'écrit pas"
+
 
 class Dialler:
     def __init__(self, engine: DialingEngine) -> None:
@@ -39,6 +42,9 @@ class Dialler:
         now = engine.clock()
         if not engine.dialing_enabled:
             engine.last_plan = PacingDecision(0, "dialing paused")
+            return engine.last_plan
+        if not engine.attempt_log.writable():  # no call the ledger could not record
+            engine.last_plan = PacingDecision(0, LEDGER_DOWN)
             return engine.last_plan
         await engine.offers.tend(now)
         plan = await engine.offers.plan(now)

@@ -26,6 +26,10 @@ class LiveCall:
     agent: str | None = None
     originate_reason: int | None = None
     machine: bool = False
+    #: False when this controller's events cannot tell whether the person was bridged:
+    #: the node's AMI session was cut while it followed the call, the call was resumed
+    #: after a restart, or a bridge came that it did not expect (its join had failed)
+    join_witnessed: bool = True
 
     def take(self, event: CallEvent) -> CallState:
         self.state = next_call_state(self.state, event)

@@ -113,6 +113,12 @@ class AttemptLog(Protocol):
 
     async def in_flight(self, node: str) -> list[InFlightAttempt]: ...
 
+    def writable(self) -> bool:
+        """False while the database refuses the writes: the engine then dials nobody."""
+
+    def write_statistics(self) -> dict[str, float | int | bool]:
+        """How the writes keep up (waiting, lag, failed tries), for the dashboard."""
+
     async def awaiting_wrap_up(self) -> list[InFlightAttempt]:
         """Calls an agent handled that ended with no disposition yet (``agent`` is who
         must finish the sheet), oldest first."""

@@ -115,6 +115,7 @@ def _resume(engine: DialingEngine, attempt: InFlightAttempt, node: str, now: dat
         attempt.placed_at or now,
         state=state,
         agent=attempt.agent,
+        join_witnessed=False,
     )
     if state in (CallState.ANSWERED, CallState.JOINED):
         call.answered_at = attempt.answered_at or now

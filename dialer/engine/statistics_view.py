@@ -49,6 +49,7 @@ def statistics_of(engine: DialingEngine) -> dict[str, object]:
         "join_latency_ms_p50": _pct(latencies, 0.5),
         "join_latency_ms_p99": _pct(latencies, 0.99),
         "nodes": [node.statistics() for node in engine.nodes.values()],
+        **engine.attempt_log.write_statistics(),
         **engine.counters,
     }
 

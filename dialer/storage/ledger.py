@@ -16,10 +16,12 @@ handling, to reconcile with the channels it reports.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, func, select, update
+from sqlalchemy import CursorResult, Result, Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialer.core.attempts import (
@@ -30,7 +32,7 @@ from dialer.core.attempts import (
     CycleResult,
 )
 from dialer.core.outcomes import CallOutcome
-from dialer.errors import ConflictError, InputError, NotFoundError
+from dialer.errors import ConflictError, DialerError, InputError, NotFoundError
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Attempt
 from dialer.storage.schedule import CycleMember, MemberStatus
@@ -112,18 +114,7 @@ class AttemptLedger:
         """Move an attempt forward to ``ringing``, ``answered`` or ``bridged`` (``agent``:
         who it was bridged to; ``answered_at``: when the person answered, kept if already
         known). Raises :class:`ConflictError` when that is not forward."""
-        if state in _FINAL or state is AttemptState.PLANNED:
-            raise InputError(f"advance(): {state.value} is not an intermediate state")
-        values: dict[str, Any] = {"state": state}
-        if state in _STAMPED:
-            values[_STAMPED[state]] = at
-        if agent is not None:
-            values["agent"] = agent
-        if answered_at is not None and "answered_at" not in values:
-            values["answered_at"] = func.coalesce(Attempt.answered_at, answered_at)
-        async with transaction(self._sessions) as session:
-            if not await _move(session, attempt_id, earlier_states(state), values):
-                await _refuse(session, attempt_id, state)
+        await self._one(LedgerAdvance(attempt_id, state, at, agent, answered_at))
 
     async def close(
         self,
@@ -137,29 +128,32 @@ class AttemptLedger:
     ) -> None:
         """End an attempt with its outcome (state ``failed`` when it never got through to
         Asterisk, else ``ended``). Raises :class:`ConflictError` when already closed."""
-        state = AttemptState.FAILED if failed else AttemptState.ENDED
-        values: dict[str, Any] = {
-            "state": state,
-            "outcome": outcome,
-            "ended_at": at,
-            "hangup_cause": hangup_cause,
-            "sip_status": sip_status,
-        }
-        async with transaction(self._sessions) as session:
-            if not await _move(session, attempt_id, earlier_states(state), values):
-                await _refuse(session, attempt_id, state)
+        await self._one(LedgerClose(attempt_id, outcome, at, hangup_cause, sip_status, failed))
 
     async def wrap_up_done(
         self, attempt_id: str, *, at: datetime, result: CycleResult | None
     ) -> None:
         """The agent ended the call's wrap-up; ``result`` is what its disposition gave the
         person (whatever the attempt's state)."""
+        await self._one(LedgerWrapUp(attempt_id, at, result))
+
+    async def _one(self, change: LedgerChange) -> None:
         async with transaction(self._sessions) as session:
-            await session.execute(
-                update(Attempt)
-                .where(Attempt.id == attempt_id)
-                .values(wrap_up_done_at=at, disposition=result)
-            )
+            refused = await _apply(session, change, again=False)
+        if refused is not None:
+            raise refused
+
+    async def apply(self, changes: Sequence[LedgerChange]) -> list[DialerError | None]:
+        """Several changes in one transaction, in order (a burst of answers written with
+        one commit, not one each). A change that cannot apply (not forward, unknown
+        attempt) is refused alone, its error in its place in the list; one already applied
+        (a batch retried after a commit whose answer was lost) is not refused. Raises
+        :class:`StorageError` when the transaction fails: then nothing was written."""
+        refusals: list[DialerError | None] = []
+        async with transaction(self._sessions) as session:
+            for group in _groups(changes):
+                refusals.extend(await _apply_group(session, group))
+        return refusals
 
     async def get(self, attempt_id: str) -> Attempt:
         async with transaction(self._sessions) as session:
@@ -218,6 +212,181 @@ class AttemptLedger:
             return list(await session.scalars(statement))
 
 
+@dataclass(frozen=True)
+class LedgerAdvance:
+    attempt_id: str
+    state: AttemptState
+    at: datetime
+    agent: str | None = None
+    answered_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LedgerClose:
+    attempt_id: str
+    outcome: CallOutcome
+    at: datetime
+    hangup_cause: int | None = None
+    sip_status: int | None = None
+    failed: bool = False
+
+
+@dataclass(frozen=True)
+class LedgerWrapUp:
+    attempt_id: str
+    at: datetime
+    result: CycleResult | None
+
+
+LedgerChange = LedgerAdvance | LedgerClose | LedgerWrapUp
+
+
+def _target(change: LedgerAdvance | LedgerClose) -> AttemptState:
+    if isinstance(change, LedgerAdvance):
+        return change.state
+    return AttemptState.FAILED if change.failed else AttemptState.ENDED
+
+
+def _values(change: LedgerAdvance | LedgerClose) -> dict[str, Any]:
+    """The columns ``change`` sets (its value, or its bind parameter's name)."""
+    if isinstance(change, LedgerClose):
+        return {
+            "state": _target(change),
+            "outcome": change.outcome,
+            "ended_at": change.at,
+            "hangup_cause": change.hangup_cause,
+            "sip_status": change.sip_status,
+        }
+    values: dict[str, Any] = {"state": change.state}
+    if change.state in _STAMPED:
+        values[_STAMPED[change.state]] = change.at
+    if change.agent is not None:
+        values["agent"] = change.agent
+    if change.answered_at is not None and "answered_at" not in values:
+        values["answered_at"] = change.answered_at
+    return values
+
+
+def _invalid(change: LedgerChange) -> DialerError | None:
+    if isinstance(change, LedgerAdvance) and (
+        change.state in _FINAL or change.state is AttemptState.PLANNED
+    ):
+        return InputError(f"advance(): {change.state.value} is not an intermediate state")
+    return None
+
+
+async def _apply(session: AsyncSession, change: LedgerChange, *, again: bool) -> DialerError | None:
+    """Apply ``change``; the reason it cannot apply, if any (``again``: a change already
+    applied is fine)."""
+    if (invalid := _invalid(change)) is not None:
+        return invalid
+    if isinstance(change, LedgerWrapUp):
+        await session.execute(
+            update(Attempt)
+            .where(Attempt.id == change.attempt_id)
+            .values(wrap_up_done_at=change.at, disposition=change.result)
+        )
+        return None
+    state, values = _target(change), _values(change)
+    if "answered_at" in values and state is not AttemptState.ANSWERED:
+        values["answered_at"] = func.coalesce(Attempt.answered_at, values["answered_at"])
+    if await _move(session, change.attempt_id, earlier_states(state), values):
+        return None
+    try:
+        current = await _current_state(session, change.attempt_id)
+    except NotFoundError as missing:
+        return missing
+    return _verdict(change.attempt_id, current, state, again=again)
+
+
+def _verdict(
+    attempt_id: str, current: AttemptState, state: AttemptState, *, again: bool
+) -> DialerError | None:
+    """After a move to ``state`` that changed nothing: fine if ``again`` and the attempt
+    is there already (or past it, short of its end), else refused."""
+    if again and (
+        current is state
+        or (current not in _FINAL and ATTEMPT_STATE_RANK[current] >= ATTEMPT_STATE_RANK[state])
+    ):
+        return None
+    return ConflictError(
+        f"attempt {attempt_id}: cannot move from {current.value} to {state.value} "
+        "(an attempt's state only moves forward)"
+    )
+
+
+def _shape(change: LedgerChange) -> tuple[object, ...]:
+    """Changes of one shape are written by one statement, executed for each (executemany)."""
+    if isinstance(change, LedgerWrapUp):
+        return (LedgerWrapUp,)
+    return (type(change), _target(change), tuple(sorted(_values(change))))
+
+
+def _groups(changes: Sequence[LedgerChange]) -> list[list[LedgerChange]]:
+    """Consecutive changes of one shape, in order."""
+    groups: list[list[LedgerChange]] = []
+    for change in changes:
+        if groups and _shape(groups[-1][0]) == _shape(change) and _invalid(change) is None:
+            groups[-1].append(change)
+        else:
+            groups.append([change])
+    return groups
+
+
+async def _apply_group(
+    session: AsyncSession, group: list[LedgerChange]
+) -> list[DialerError | None]:
+    """One statement executed for every change of ``group`` (a burst of 400 answers: one
+    round trip to the database, not 400), then one read of where each attempt stands."""
+    first = group[0]
+    if len(group) == 1 or _invalid(first) is not None:
+        return [await _apply(session, change, again=True) for change in group]
+    table = cast("Table", Attempt.__table__)
+    if isinstance(first, LedgerWrapUp):
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(wrap_up_done_at=bindparam("b_at"), disposition=bindparam("b_result"))
+        )
+        rows = [
+            {"b_id": c.attempt_id, "b_at": c.at, "b_result": c.result}
+            for c in group
+            if isinstance(c, LedgerWrapUp)
+        ]
+        await session.execute(statement, rows)
+        return [None] * len(group)
+    moves = [c for c in group if isinstance(c, LedgerAdvance | LedgerClose)]
+    state = _target(moves[0])
+    columns = sorted(_values(moves[0]))
+    assigned: dict[str, Any] = {name: bindparam(f"b_{name}") for name in columns}
+    if "answered_at" in assigned and state is not AttemptState.ANSWERED:
+        assigned["answered_at"] = func.coalesce(
+            table.c.answered_at, bindparam("b_answered_at", type_=table.c.answered_at.type)
+        )
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        # one comparison each, not IN (...): an expanding parameter cannot be executemany'd
+        .where(or_(*(table.c.state == earlier for earlier in earlier_states(state))))
+        .values(assigned)
+    )
+    await session.execute(
+        statement,
+        [{"b_id": c.attempt_id, **{f"b_{k}": v for k, v in _values(c).items()}} for c in moves],
+    )
+    ids = [c.attempt_id for c in moves]
+    found = await session.execute(select(Attempt.id, Attempt.state).where(Attempt.id.in_(ids)))
+    now_in: dict[str, AttemptState] = {row.id: row.state for row in found}
+    verdicts: list[DialerError | None] = []
+    for change in moves:
+        current = now_in.get(change.attempt_id)
+        if current is None:
+            verdicts.append(NotFoundError(f"attempt {change.attempt_id}: no such attempt"))
+        else:
+            verdicts.append(_verdict(change.attempt_id, current, state, again=True))
+    return verdicts
+
+
 async def _move(
     session: AsyncSession,
     attempt_id: str,
@@ -239,11 +408,3 @@ async def _current_state(session: AsyncSession, attempt_id: str) -> AttemptState
     if state is None:
         raise NotFoundError(f"attempt {attempt_id}: no such attempt")
     return state
-
-
-async def _refuse(session: AsyncSession, attempt_id: str, state: AttemptState) -> None:
-    current = await _current_state(session, attempt_id)
-    raise ConflictError(
-        f"attempt {attempt_id}: cannot move from {current.value} to {state.value} "
-        "(an attempt's state only moves forward)"
-    )

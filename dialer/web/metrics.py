@@ -112,6 +112,7 @@ class SnapshotCollector(Collector):
             if isinstance(value, int | float):
                 counters.add_metric([*self.labels, event], float(value))
         yield counters
+        yield from self._ledger()
         watchers = self.dashboard.get("watchers")
         read_ms = self.dashboard.get("ledger_read_ms_p50")
         yield GaugeMetricFamily(
@@ -125,6 +126,29 @@ class SnapshotCollector(Collector):
                 "Median time to read the dashboard's ledger figures.",
                 value=read_ms / 1000,
             )
+
+    def _ledger(self) -> Iterator[Metric]:
+        """How the engine's ledger writes keep up (:mod:`dialer.storage.ledger_writer`)."""
+        figures = {
+            key: float(value)
+            for key, value in self.engine.items()
+            if key.startswith("ledger_") and isinstance(value, int | float | bool)
+        }
+        if "ledger_writable" not in figures:
+            return
+        for name, key, doc in (
+            ("dialer_ledger_writable", "ledger_writable", "1 while the ledger's writes land."),
+            ("dialer_ledger_lag_seconds", "ledger_lag_s", "Wait of the oldest unwritten write."),
+            ("dialer_ledger_waiting_writes", "ledger_waiting", "Writes not yet committed."),
+        ):
+            if key in figures:
+                yield GaugeMetricFamily(name, doc, value=figures[key])
+        for name, key, doc in (
+            ("dialer_ledger_writes", "ledger_writes", "Ledger writes handled."),
+            ("dialer_ledger_write_failures", "ledger_failed_tries", "Failed write transactions."),
+        ):
+            if key in figures:
+                yield CounterMetricFamily(name, doc, value=figures[key])
 
     def _rates(self, snap: Snapshot) -> Iterator[Metric]:
         windows: list[tuple[str, RateFigures]] = []

@@ -236,6 +236,14 @@ async def test_a_campaign_of_200_people_with_5_agents_matches_asterisks_records(
     assert max(per_person.values()) <= FAST_RETRIES.max_attempts
     stats = engine.statistics()
     assert stats["abandoned"] == 0  # progressive: an agent for every answer
+    # an answered attempt is one an agent talked to: joined, with its bridge time (a person
+    # gone between the Redirect and the bridge hung up, though the dialplan wrote "joined")
+    unjoined = [
+        (a.id, a.agent, a.answered_at, a.ended_at)
+        for a in attempts
+        if a.outcome is CallOutcome.ANSWERED and a.bridged_at is None
+    ]
+    assert unjoined == []
     assert stats["joined"] == sum(1 for a in attempts if a.outcome is CallOutcome.ANSWERED)
 
 

@@ -10,6 +10,7 @@ from dialer.core.attempts import AttemptKind, AttemptState, CycleResult
 from dialer.core.outcomes import CallOutcome
 from dialer.errors import ConflictError, InputError, NotFoundError
 from dialer.storage import AttemptLedger, SessionFactory, create_engine, create_session_factory
+from dialer.storage.ledger import LedgerAdvance, LedgerChange, LedgerClose, LedgerWrapUp
 from dialer.storage.models import Attempt
 
 from .conftest import NOW, Scene
@@ -205,3 +206,78 @@ async def test_bridging_records_the_answer_time_unless_already_known(
     assert (await ledger.get(first.id)).answered_at == NOW + timedelta(seconds=5)
     assert (await ledger.get(second.id)).answered_at == NOW + timedelta(seconds=4)
     assert (await ledger.get(second.id)).bridged_at == NOW + timedelta(seconds=6)
+
+
+@pytest.mark.asyncio
+async def test_a_batch_is_one_transaction_and_refuses_a_bad_change_alone(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    ledger = AttemptLedger(sessions)
+    first, second = await plan(ledger, scene), await plan(ledger, scene, minutes=1)
+    for attempt in (first, second):
+        assert await ledger.mark_dialing(attempt.id, at=NOW, node="asterisk-1")
+    later = NOW + timedelta(seconds=5)
+    batch: list[LedgerChange] = [
+        LedgerAdvance(first.id, AttemptState.ANSWERED, later),
+        LedgerAdvance(first.id, AttemptState.BRIDGED, later, "agent-1001", later),
+        LedgerClose(second.id, CallOutcome.BUSY, later, 17, 486),
+        LedgerAdvance(second.id, AttemptState.RINGING, later),  # after its close: refused
+        LedgerWrapUp("no-such-attempt", later, None),  # an UPDATE of nothing: harmless
+        LedgerClose("no-such-attempt", CallOutcome.BUSY, later),
+    ]
+    refusals = await ledger.apply(batch)
+    assert [type(r).__name__ if r else None for r in refusals] == [
+        None,
+        None,
+        None,
+        "ConflictError",
+        None,
+        "NotFoundError",
+    ]
+    assert (await ledger.get(first.id)).state is AttemptState.BRIDGED
+    assert (await ledger.get(first.id)).agent == "agent-1001"
+    assert (await ledger.get(second.id)).outcome is CallOutcome.BUSY
+    # a batch retried after its commit's answer was lost applies as a no-op
+    again = await ledger.apply(batch[:3])
+    assert again == [None, None, None]
+    with pytest.raises(ConflictError):  # one write alone still refuses a repeat
+        await ledger.close(second.id, CallOutcome.BUSY, at=later)
+
+
+@pytest.mark.asyncio
+async def test_a_burst_of_one_kind_is_written_by_one_statement_for_all(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    ledger = AttemptLedger(sessions)
+    attempts = [await plan(ledger, scene, minutes=n) for n in range(3)]
+    for attempt in attempts:
+        assert await ledger.mark_dialing(attempt.id, at=NOW, node="asterisk-1")
+    ended = attempts[2]
+    await ledger.close(ended.id, CallOutcome.NO_ANSWER, at=NOW + timedelta(seconds=30))
+    answered, joined = NOW + timedelta(seconds=4), NOW + timedelta(seconds=5)
+    burst: list[LedgerChange] = [
+        LedgerAdvance(a.id, AttemptState.BRIDGED, joined, f"agent-{n}", answered)
+        for n, a in enumerate(attempts)
+    ]
+    burst.append(
+        LedgerAdvance("no-such-attempt", AttemptState.BRIDGED, joined, "agent-9", answered)
+    )
+    refusals = await ledger.apply(burst)
+    assert refusals[:2] == [None, None]
+    assert isinstance(refusals[2], ConflictError)  # ended already: not forward
+    assert isinstance(refusals[3], NotFoundError)
+    for n, attempt in enumerate(attempts[:2]):
+        stored = await ledger.get(attempt.id)
+        assert stored.state is AttemptState.BRIDGED
+        assert (stored.agent, stored.answered_at, stored.bridged_at) == (
+            f"agent-{n}",
+            answered,
+            joined,
+        )
+    assert (await ledger.get(ended.id)).state is AttemptState.ENDED
+    closes: list[LedgerChange] = [
+        LedgerClose(a.id, CallOutcome.ANSWERED, NOW + timedelta(minutes=2), 16)
+        for a in attempts[:2]
+    ]
+    assert await ledger.apply(closes) == [None, None]
+    assert {(await ledger.get(a.id)).outcome for a in attempts[:2]} == {CallOutcome.ANSWERED}

@@ -52,8 +52,43 @@ def record(dialer_state: str, channel_state: str = "Up") -> RecordedEnd:
 def test_asterisks_record_of_a_join_or_an_abandon_wins_over_a_missed_event(
     seen: CallOutcome, dialer_state: str, expected: CallOutcome
 ) -> None:
-    assert final_outcome(seen, record(dialer_state)) is expected
-    assert final_outcome(seen, None) is seen
+    assert final_outcome(seen, record(dialer_state), join_witnessed=False) is expected
+    assert final_outcome(seen, None, join_witnessed=False) is seen
+
+
+@pytest.mark.parametrize(
+    ("seen", "dialer_state", "expected"),
+    [
+        (CallOutcome.HUNG_UP, "joined", CallOutcome.HUNG_UP),
+        (CallOutcome.HUNG_UP, "abandoned", CallOutcome.ABANDONED),
+        (CallOutcome.NO_ANSWER, "joined", CallOutcome.ANSWERED),
+        (CallOutcome.ANSWERED, "", CallOutcome.ANSWERED),
+    ],
+)
+def test_over_an_unbroken_session_a_recorded_join_without_its_bridge_did_not_happen(
+    seen: CallOutcome, dialer_state: str, expected: CallOutcome
+) -> None:
+    """The dialplan writes "joined" when the Redirect lands; a person who hangs up before
+    the bridge forms was never joined, and no BridgeEnter was lost to say otherwise."""
+    assert final_outcome(seen, record(dialer_state), join_witnessed=True) is expected
+
+
+@pytest.mark.asyncio
+async def test_a_person_gone_between_the_redirect_and_the_bridge_hung_up_and_frees_the_agent() -> (
+    None
+):
+    """Seen on the rig under load: a person hanging up just after the Redirect leaves a
+    "joined" record but no bridge. The call is not a contact and the agent, who never
+    talked to anyone, is ready again rather than wrapping up a call that did not happen."""
+    engine, node, _, queue, clock = await make_engine(count=1, agents=1)
+    await engine.tick()
+    await engine.handle(CallAnswered("att-0", clock.advance(3)), node)
+    assert engine.seats.get("agent-1001").state is AgentState.RESERVED
+    node.recorded["att-0"] = record("joined")
+    await engine.handle(CallEnded("att-0", 16, None, clock.advance(0.05)), node)
+    assert queue.settled_outcomes["att-0"] is CallOutcome.HUNG_UP
+    assert engine.seats.get("agent-1001").state is AgentState.READY
+    assert engine.statistics()["joined"] == 0
 
 
 @pytest.mark.asyncio
@@ -63,6 +98,7 @@ async def test_a_join_whose_bridge_event_was_lost_is_answered_and_wrapped_up() -
     await engine.handle(CallAnswered("att-0", clock.advance(3)), node)
     assert engine.seats.get("agent-1001").state is AgentState.RESERVED
     # the AMI session was cut after the Redirect: no BridgeEnter ever came
+    await engine.handle(NodeDisconnected(node.name, "cut", clock.advance(0.01)), node)
     node.recorded["att-0"] = record("joined")
     await engine.handle(CallEnded("att-0", 16, None, clock.advance(60)), node)
     assert queue.settled_outcomes["att-0"] is CallOutcome.ANSWERED
@@ -300,8 +336,22 @@ async def test_an_answered_call_no_agent_can_wrap_up_is_planned_at_once() -> Non
     await engine.handle(CallAnswered("att-0", clock.advance(3)), node)
     assert engine.seats.get("agent-1001").state is AgentState.READY
     node.recorded["att-0"] = record("joined")  # yet Asterisk joined the person
+    await engine.handle(CallJoined("att-0", "b-1", clock.advance(0.01)), node)
     await engine.handle(CallEnded("att-0", 16, None, clock.advance(60)), node)
     await engine.flush()
     assert queue.settled_outcomes["att-0"] is CallOutcome.ANSWERED
     assert queue.results == {"att-0": None}  # not left waiting for a disposition
     assert ledger.entries["att-0"].history[-2:] == ["ended", "wrapped"]  # close first
+
+
+@pytest.mark.asyncio
+async def test_nobody_is_dialled_while_the_ledger_cannot_be_written() -> None:
+    engine, node, ledger, _, _ = await make_engine(count=3, agents=2)
+    ledger.accepting = False  # the database refuses the writes (the writer retries)
+    plan = await engine.tick()
+    assert plan.dials == 0
+    assert "base de données injoignable" in plan.reason
+    assert node.placed == []
+    assert engine.statistics()["ledger_writable"] is False
+    ledger.accepting = True
+    assert (await engine.tick()).dials == 2

@@ -117,6 +117,14 @@ class FakeDesk:
     what the engine tells its notifier."""
 
     def __init__(self, clock: Callable[[], datetime]) -> None:
+        #: the ledger writer's figures, as the engine reports them
+        self.ledger: dict[str, object] = {
+            "ledger_writable": True,
+            "ledger_lag_s": 0.0,
+            "ledger_waiting": 0,
+            "ledger_writes": 0,
+            "ledger_failed_tries": 0,
+        }
         self.seats = SeatBoard()
         self.clock = clock
         self.screens: ScreenNotifier = NoScreens()
@@ -175,7 +183,7 @@ class FakeDesk:
         await self.screens.withdrawn(agent, attempt_id)
 
     def statistics(self) -> dict[str, object]:
-        return {"agents": {s.value: n for s, n in self.seats.counts().items()}}
+        return {"agents": {s.value: n for s, n in self.seats.counts().items()}, **self.ledger}
 
     # ---- the engine's side ----------------------------------------------------------------
     def reserve(self, agent: str, attempt_id: str) -> None:

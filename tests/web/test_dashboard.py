@@ -187,6 +187,16 @@ async def test_metrics_expose_the_snapshot_to_prometheus(
     assert families["dialer_calls"].type == "gauge"
     assert all(name.startswith("dialer_") for name in families)
 
+    # the database refuses the ledger's writes: the writer retries, dialling waits
+    desk.ledger.update(ledger_writable=False, ledger_lag_s=4.5, ledger_failed_tries=3)
+    failing = {
+        f.name: f for f in text_string_to_metric_families((await client.get("/metrics")).text)
+    }
+    assert failing["dialer_ledger_writable"].samples[0].value == 0
+    assert failing["dialer_ledger_lag_seconds"].samples[0].value == 4.5
+    assert failing["dialer_ledger_write_failures"].type == "counter"
+    assert failing["dialer_ledger_write_failures"].samples[0].value == 3
+
     # from another host: refused without a token
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app, client=("10.1.2.3", 40000)),
