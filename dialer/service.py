@@ -43,6 +43,7 @@ from dialer.storage.database import (
 from dialer.telephony.ami import AmiCredentials
 from dialer.telephony.node import AsteriskNode
 from dialer.web.app import build_screens, create_app
+from dialer.web.health import configure_readiness
 from dialer.web.metrics import configure_metrics
 from dialer.web.reports import configure_reports
 from dialer.web.sip import SipAccess
@@ -97,12 +98,13 @@ async def running_service(
     """Everything started, the web app served at ``Service.url``; all stopped on exit.
     ``ami``: Asterisk's manager credentials (default: from the settings; the demo and the
     rig's tests pass the rig's)."""
-    key = secret_key or (
-        settings.web.secret_key.get_secret_value() if settings.web.secret_key else None
-    )
+    key = secret_key or settings.web.configured_secret_key()
     if key is None or len(key) < 32:
-        raise ConfigurationError("web.secret_key: set DIALER_WEB__SECRET_KEY (>= 32 characters)")
-    database = create_engine(settings.database_url)
+        raise ConfigurationError(
+            "web.secret_key: set DIALER_WEB__SECRET_KEY or DIALER_WEB__SECRET_KEY_FILE "
+            "(>= 32 characters)"
+        )
+    database = create_engine(settings.database_address())
     await migrate_engine(database)
     sessions = create_session_factory(database)
     questionnaires = load_questionnaires(QUESTIONNAIRES)
@@ -172,6 +174,7 @@ async def running_service(
         ),
     )
     configure_reports(app, price_grid_file=settings.billing.price_grid_file)
+    configure_readiness(app, [node])
     configure_metrics(
         app, web.metrics_token.get_secret_value() if web.metrics_token is not None else None
     )
@@ -228,7 +231,10 @@ def web_server_config(app: Starlette, web: WebSettings) -> uvicorn.Config:
         app,
         host=web.host,
         port=web.port,
-        log_level="warning",
+        # the process's logging configuration (dialer.logs) is uvicorn's too; the access
+        # log is the application's own (dialer.web.access_log), without personal data
+        log_config=None,
+        access_log=False,
         lifespan="off",
         ssl_certfile=str(web.tls_cert_file) if web.tls_cert_file else None,
         ssl_keyfile=str(web.tls_key_file) if web.tls_key_file else None,

@@ -13,7 +13,8 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
@@ -23,6 +24,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from dialer.core.operator_messages import Language
 from dialer.errors import ConfigurationError
 
 DEFAULT_CONFIG_FILE = Path("dialer.toml")
@@ -36,6 +38,37 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def first_line_of(path: Path, setting: str) -> str:
+    """The secret a file holds (its first line, stripped); ``setting`` names it in errors."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigurationError(f"{setting}: cannot read {path}") from exc
+    if not lines or not lines[0].strip():
+        raise ConfigurationError(f"{setting}: {path} is empty")
+    return lines[0].strip()
+
+
+def with_password(url: str, password: str) -> str:
+    """``url`` (``postgresql+asyncpg://user@host/db``) with ``password`` put in it."""
+    parts = urlsplit(url)
+    if not parts.scheme.startswith("postgresql"):
+        raise ConfigurationError(
+            f"database_password_file: only for a postgresql:// database_url, not {parts.scheme}://"
+        )
+    user, at, host = parts.netloc.rpartition("@")
+    if not at or not user:
+        raise ConfigurationError(
+            "database_password_file: database_url names no user (postgresql+asyncpg://USER@host/db)"
+        )
+    if ":" in user:
+        raise ConfigurationError(
+            "database_password_file: database_url already holds a password; remove one of them"
+        )
+    netloc = f"{user}:{quote(password, safe='')}@{host}"
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 class AmiSettings(BaseModel):
@@ -72,13 +105,7 @@ class AmiSettings(BaseModel):
             return self.secret.get_secret_value()
         if self.secret_file is None:
             return None
-        try:
-            lines = self.secret_file.read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise ConfigurationError(f"ami.secret_file: cannot read {self.secret_file}") from exc
-        if not lines or not lines[0].strip():
-            raise ConfigurationError(f"ami.secret_file: {self.secret_file} is empty")
-        return lines[0].strip()
+        return first_line_of(self.secret_file, "ami.secret_file")
 
 
 class SipSettings(BaseModel):
@@ -149,6 +176,9 @@ class WebSettings(BaseModel):
     port: int = Field(default=8080, ge=1, le=65535)
     #: signs session cookies; required by ``dialer serve`` (>= 32 characters)
     secret_key: SecretStr | None = None
+    #: a file holding the secret key (its first line), when it is not set itself (systemd's
+    #: ``LoadCredential``, a container's secret)
+    secret_key_file: Path | None = None
     #: False only for plain-HTTP use on loopback (the demo, tests); always on with TLS
     secure_cookies: bool = True
     #: built-in HTTPS: uvicorn serves TLS with this certificate chain and private key (PEM)
@@ -198,6 +228,14 @@ class WebSettings(BaseModel):
             if path is not None and not path.is_file():
                 raise ValueError(f"web.{name}: {path} is not a readable file")
         return self
+
+    def configured_secret_key(self) -> str | None:
+        """``secret_key``, else the first line of ``secret_key_file``, else ``None``."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        if self.secret_key_file is None:
+            return None
+        return first_line_of(self.secret_key_file, "web.secret_key_file")
 
     @property
     def tls(self) -> bool:
@@ -299,6 +337,22 @@ class CycleSettings(BaseModel):
     check_s: float = Field(default=5.0, gt=0, le=300)
 
 
+class LogSettings(BaseModel):
+    """The service's log on standard error (``dialer --log-level`` overrides the level)."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    #: ``text``: a line per record; ``json``: a JSON object per line (a log collector's)
+    format: Literal["text", "json"] = "text"
+    #: one line per HTTP request (method, route, status, duration; never a query string,
+    #: a name or an address)
+    access_log: bool = True
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
 class Settings(BaseSettings):
     """Everything the dialer can be configured with."""
 
@@ -309,7 +363,14 @@ class Settings(BaseSettings):
     )
 
     database_url: str = "sqlite+aiosqlite:///var/dialer.db"
+    #: a file holding the database password (its first line), put into ``database_url``
+    #: (which then names the user but no password): systemd's ``LoadCredential``, the
+    #: compose file's secret shared with the PostgreSQL container
+    database_password_file: Path | None = None
     timezone: str = "Europe/Paris"
+    #: the operator's language: log lines, command-line errors (``fr`` or ``en``); the
+    #: screens are French
+    language: Language = Language.FRENCH
     ami: AmiSettings = AmiSettings()
     sip: SipSettings = SipSettings()
     trunk: TrunkSettings = TrunkSettings()
@@ -320,6 +381,14 @@ class Settings(BaseSettings):
     billing: BillingSettings = BillingSettings()
     retention: RetentionSettings = RetentionSettings()
     cycles: CycleSettings = CycleSettings()
+    log: LogSettings = LogSettings()
+
+    def database_address(self) -> str:
+        """``database_url``, with the password of ``database_password_file`` when set."""
+        if self.database_password_file is None:
+            return self.database_url
+        password = first_line_of(self.database_password_file, "database_password_file")
+        return with_password(self.database_url, password)
 
     @classmethod
     def settings_customise_sources(

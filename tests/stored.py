@@ -1,16 +1,21 @@
-"""What the tests read back from the database to check what the code stored: queries the
-running service never makes, so they live with the tests, not in the repositories."""
+"""What the tests read back from the database to check what the code stored, and the one
+scene they write directly (people enrolled in a cycle without a campaign start): queries
+the running service never makes, so they live with the tests, not in the repositories."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 
+from dialer.core.attempts import AttemptKind
 from dialer.storage.alert_rows import Alert, AlertDelivery, DeliveryState
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Cycle, Person
 from dialer.storage.never_reached_rows import NeverReachedEntry, NeverReachedList
-from dialer.storage.schedule import CycleMember
+from dialer.storage.schedule import CycleMember, MemberStatus
 from dialer.storage.team_rows import Team
 
 
@@ -103,3 +108,25 @@ async def never_reached_delivered(
         for number, state in states.all():
             delivered.setdefault(number, (set(), set()))[1].add(state)
         return delivered
+
+
+async def enrol(
+    sessions: SessionFactory, cycle_id: int, people: Sequence[tuple[int, str, datetime]]
+) -> None:
+    """Put ``(person_id, first number, first due time)`` into the cycle, waiting."""
+    async with transaction(sessions) as session:
+        await session.execute(
+            insert(CycleMember),
+            [
+                {
+                    "cycle_id": cycle_id,
+                    "person_id": person_id,
+                    "status": MemberStatus.WAITING,
+                    "next_due_at": due,
+                    "next_number": number,
+                    "next_kind": AttemptKind.AUTOMATIC,
+                    "attempt_id": None,
+                }
+                for person_id, number, due in people
+            ],
+        )

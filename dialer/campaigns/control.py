@@ -31,6 +31,7 @@ from dialer.campaigns.templates import with_cycle_settings
 from dialer.clock import utcnow
 from dialer.core.campaigns import CampaignState
 from dialer.core.labels import CAMPAIGN_STATE_LABELS
+from dialer.core.operator_messages import details_text, say
 from dialer.core.pacing import PacingDecision
 from dialer.core.pacing_settings import PacingMode
 from dialer.core.windows import PARIS
@@ -474,6 +475,17 @@ class CampaignControl:
             return PacingDecision(0, f"first tick failed: {exc}")
 
     async def _record(self, actor: str, action: str, campaign: Campaign, **details: Any) -> None:
+        """The change's audit entry, and its INFO log line."""
+        log.info(
+            say(
+                "campaign.change",
+                campaign=campaign.id,
+                name=campaign.name,
+                action=action,
+                actor=actor,
+                details=details_text(details),
+            )
+        )
         await self.audit.record(
             actor=actor,
             action=action,

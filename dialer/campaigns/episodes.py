@@ -42,6 +42,7 @@ from dialer.core.episodes import (
     parse_districts,
 )
 from dialer.core.labels import ALERT_KIND_LABELS
+from dialer.core.operator_messages import details_text, say
 from dialer.core.planning import Cycle, initial_attempt_time
 from dialer.errors import ConflictError, DialerError, InputError
 from dialer.storage.campaigns import CampaignRepository, ClosedCycle, CycleRepository
@@ -329,6 +330,17 @@ class EpisodeControl:
     async def _record(
         self, actor: str, action: str, episode: EpisodeView, **details: object
     ) -> None:
+        """The change's audit entry (an episode's start and end, its cycles' opening and
+        closing), and its INFO log line."""
+        log.info(
+            say(
+                "episode.change",
+                episode=episode.id,
+                action=action,
+                actor=actor,
+                details=details_text(details),
+            )
+        )
         await self.control.audit.record(
             actor=actor,
             action=action,

@@ -1,5 +1,6 @@
-"""``dialer agents``: an agent's screen login and SIP account (in the database, on the
-server), and the agents' state and forced logout (through the running service's REST API).
+"""``dialer agents``: an agent's SIP account (in the database, on the server), and the
+agents' state and forced logout (through the running service's REST API). An agent's
+account is created by ``dialer users create NAME --role agent``.
 """
 
 from __future__ import annotations
@@ -11,37 +12,12 @@ import click
 
 from dialer.cli.api_client import api_options, client
 from dialer.cli.context import database, record_cli_change, settings_of
-from dialer.desk.accounts import create_account
 from dialer.storage.sip_accounts import SipAccountRepository
 
 
 @click.group()
 def agents() -> None:
     """Les agents et leurs comptes SIP."""
-
-
-@agents.command("create")
-@click.argument("username")
-@click.option("--remote", is_flag=True, help="Télétravail : TLS + SRTP depuis un softphone.")
-@click.password_option(help="Mot de passe de connexion à l'écran (12 caractères minimum).")
-@click.pass_context
-def agents_create(ctx: click.Context, username: str, remote: bool, password: str) -> None:
-    """Crée le compte d'un agent et ses identifiants SIP (affichés une seule fois)."""
-    settings = settings_of(ctx)
-
-    async def create() -> tuple[str, str]:
-        async with database(settings) as sessions:
-            await create_account(sessions, username, password, "agent", None, username)
-            return await SipAccountRepository(sessions).reset(
-                username, remote=remote, now=datetime.now(UTC)
-            )
-
-    endpoint, sip_password = asyncio.run(create())
-    asyncio.run(
-        record_cli_change(settings, "agent.create", f"agent:{username}", {"remote": remote})
-    )
-    click.echo(f"Agent {username} créé. Compte SIP : {endpoint} / mot de passe : {sip_password}")
-    click.echo("Ce mot de passe SIP ne sera plus affiché. Puis : dialer asterisk sync")
 
 
 @agents.command("sip-reset")

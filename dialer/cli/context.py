@@ -26,7 +26,7 @@ def settings_of(ctx: click.Context) -> Settings:
 def database(settings: Settings) -> AbstractAsyncContextManager[SessionFactory]:
     """The migrated database of the settings (SQLite file by default; offline commands,
     on the server)."""
-    return migrated_database(settings.database_url)
+    return migrated_database(settings.database_address())
 
 
 def cli_actor() -> str:

@@ -250,7 +250,7 @@ async def campaign_demo(
 ) -> None:
     register = DEMO_DIR / "registre-canicule.csv"
     await asyncio.to_thread(fresh_register, register, rng)
-    database = create_engine(settings.database_url)
+    database = create_engine(settings.database_address())
     await migrate_engine(database)
     sessions = create_session_factory(database)
     imported = await import_register(sessions, register, now=datetime.now(UTC))

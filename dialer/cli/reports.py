@@ -43,7 +43,7 @@ def _catalog() -> QuestionnaireCatalog | None:
 async def _build(
     settings: Settings, campaign: int, cycle: int | None, price_grid: Path | None
 ) -> Report:
-    async with migrated_database(settings.database_url) as sessions:
+    async with migrated_database(settings.database_address()) as sessions:
         builder = ReportBuilder(
             sessions,
             catalog=_catalog(),
@@ -66,7 +66,7 @@ def _report(
 async def _build_episode(
     settings: Settings, episode: int, price_grid: Path | None
 ) -> EpisodeReport:
-    async with migrated_database(settings.database_url) as sessions:
+    async with migrated_database(settings.database_address()) as sessions:
         reports = EpisodeReports(
             sessions,
             catalog=_catalog(),

@@ -11,6 +11,7 @@ import signal
 import click
 
 from dialer.cli.context import database, settings_of
+from dialer.core.operator_messages import say
 from dialer.engine.stopping import drain
 from dialer.redaction import mask_secrets, masked
 from dialer.service import running_service
@@ -57,24 +58,27 @@ def serve(ctx: click.Context, campaign_id: int | None) -> None:
     settings = settings_of(ctx)
 
     async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        # SIGTERM (systemd's stop, a container engine's) stops as Ctrl-C does: the calls
+        # drained (dialer.engine.stopping), then the web server, the engine and the AMI
+        # sessions closed, and exit status 0
+        for signal_number in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signal_number, stop.set)
         async with running_service(settings, campaign_id=campaign_id) as service:
-            stopping = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(signum, stopping.set)
-            click.echo(f"Service prêt : {service.url} (Ctrl-C pour arrêter)")
-            await stopping.wait()
+            click.echo(say("service.ready", url=service.url))
+            await stop.wait()
             bound = settings.dialing.stop_drain_s
-            click.echo(
-                f"Arrêt demandé : plus aucun appel lancé, les appels en cours se terminent "
-                f"(au plus {bound} s)…"
-            )
+            click.echo(say("service.stopping", seconds=bound))
             await service.episodes.stop_keeping()
             drained = await drain(service.engine, bound_s=bound)
             click.echo(
-                f"Arrêté : {drained.lines_released} ligne(s) d'agent libérée(s), "
-                f"{drained.calls_left} appel(s) laissé(s) à Asterisk, "
-                f"{drained.wrap_ups_left} fiche(s) à finir à la prochaine connexion."
+                say(
+                    "service.stopped",
+                    lines=drained.lines_released,
+                    calls=drained.calls_left,
+                    sheets=drained.wrap_ups_left,
+                )
             )
 
     asyncio.run(run())

@@ -1,6 +1,11 @@
 """Who may do what: the one table of permissions, read by the web pages, the REST API and
 the agents' WebSocket alike (:mod:`dialer.web.access` attaches an :class:`Action` to
-every route). A role not listed for an action is refused (HTTP 403)."""
+every route). A role not listed for an action is refused (HTTP 403).
+
+Besides the table, the rules on accounts themselves live here: an installation always keeps
+an active administrator (:func:`administrators_left_refusal`), and a password is changed by
+its owner (knowing the current one) or reset by an administrator
+(:data:`Action.ACCOUNTS_MANAGE`)."""
 
 from __future__ import annotations
 
@@ -31,7 +36,8 @@ class Action(StrEnum):
     TEAMS_VIEW = "teams_view"
     TEAMS_MANAGE = "teams_manage"
     AUDIT_VIEW = "audit_view"
-    #: the administration page: accounts of every role, their deactivation
+    #: the administration page: accounts of every role, their creation, role change,
+    #: password reset, deactivation and reactivation
     ACCOUNTS_MANAGE = "accounts_manage"
     #: a person's rights (GDPR): export all that is held on them, correct, erase
     PERSON_RIGHTS = "person_rights"
@@ -73,3 +79,21 @@ def allowed(role: Role, action: Action) -> bool:
 def roles_for(action: Action) -> tuple[Role, ...]:
     """The roles allowed to do ``action``, in the roles' order."""
     return tuple(role for role in Role if role in PERMISSIONS[action])
+
+
+def administrators_left_refusal(
+    *,
+    role_before: Role,
+    active_before: bool,
+    role_after: Role,
+    active_after: bool,
+    other_active_administrators: int,
+) -> str | None:
+    """Why a change of an account's role or activity is refused, or ``None``: the last
+    active administrator may neither lose the role nor be deactivated (nobody could then
+    manage the accounts but the server's operator)."""
+    was_administrator = role_before is Role.ADMINISTRATOR and active_before
+    stays_administrator = role_after is Role.ADMINISTRATOR and active_after
+    if was_administrator and not stays_administrator and other_active_administrators == 0:
+        return "c'est le dernier administrateur actif : nommez d'abord un autre administrateur"
+    return None

@@ -30,6 +30,7 @@ async def create_account(  # noqa: PLR0917 - the CLI's positional signature
     passwords: Passwords | None = None,
     clock: Callable[[], datetime] = utcnow,
     first_administrator: bool = False,
+    entry_field: str = "password",
 ) -> Account:
     """Create an active account. ``team`` is a team name (required for, and only for, an
     intervention team member); ``sip_endpoint`` the PJSIP endpoint of an agent's phone.
@@ -38,7 +39,7 @@ async def create_account(  # noqa: PLR0917 - the CLI's positional signature
     combination, :class:`NotFoundError` for an unknown team, :class:`ConflictError` when
     the username is taken. The password is hashed (Argon2id) and never stored or logged.
     ``first_administrator``: an administrator, refused (:class:`ConflictError`) when an
-    active administrator exists already (``dialer admin create-first``).
+    active administrator exists already (``dialer users create --role administrator``).
     """
     username = username.strip().lower()
     if not USERNAME.match(username):
@@ -46,15 +47,7 @@ async def create_account(  # noqa: PLR0917 - the CLI's positional signature
             f"identifiant {username!r} invalide : 2 à 50 caractères parmi a-z, 0-9, « . », "
             "« _ » et « - », en commençant par une lettre ou un chiffre"
         )
-    try:
-        role = Role(role)
-    except ValueError:
-        choices = ", ".join(r.value for r in Role)
-        raise InputError(f"rôle {role!r} inconnu (choisir parmi : {choices})") from None
-    if role is Role.TEAM_MEMBER and not team:
-        raise InputError("un membre d'équipe d'intervention doit être rattaché à une équipe")
-    if role is not Role.TEAM_MEMBER and team:
-        raise InputError("seuls les membres d'équipe d'intervention sont rattachés à une équipe")
+    role = checked_role(role, team)
     if sip_endpoint is not None:
         sip_endpoint = sip_endpoint.strip() or None
     if sip_endpoint is not None and role is not Role.AGENT:
@@ -63,7 +56,7 @@ async def create_account(  # noqa: PLR0917 - the CLI's positional signature
         raise InputError(f"compte SIP {sip_endpoint!r} invalide")
     if first_administrator and role is not Role.ADMINISTRATOR:
         raise InputError("le premier compte créé doit être celui d'un administrateur")
-    password_hash = await (passwords or Passwords()).hash(password)
+    password_hash = await (passwords or Passwords()).hash(password, field=entry_field)
     team_id = None
     if team:
         team_id = (await TeamRepository(sessions).by_name(team)).team.id
@@ -78,6 +71,27 @@ async def create_account(  # noqa: PLR0917 - the CLI's positional signature
     )
 
 
+def checked_role(role: Role | str, team: str | None) -> Role:
+    """The role named, checked with its team: a team member belongs to a team, nobody
+    else does. :class:`InputError` naming the field otherwise."""
+    try:
+        role = Role(role)
+    except ValueError:
+        choices = ", ".join(r.value for r in Role)
+        raise InputError(
+            f"champ « role » : rôle {role!r} inconnu (choisir parmi : {choices})"
+        ) from None
+    if role is Role.TEAM_MEMBER and not team:
+        raise InputError(
+            "champ « team » : un membre d'équipe d'intervention doit être rattaché à une équipe"
+        )
+    if role is not Role.TEAM_MEMBER and team:
+        raise InputError(
+            "champ « team » : seuls les membres d'équipe d'intervention sont rattachés à une équipe"
+        )
+    return role
+
+
 async def create_agent_account(
     sessions: SessionFactory,
     username: str,
@@ -87,6 +101,7 @@ async def create_agent_account(
     remote: bool,
     passwords: Passwords | None = None,
     clock: Callable[[], datetime] = utcnow,
+    entry_field: str = "password",
 ) -> tuple[Account, str]:
     """An agent's account and SIP credentials, both or neither: (the account, the SIP
     password, shown once). Checked like :func:`create_account`; :class:`ConflictError`
@@ -100,7 +115,7 @@ async def create_agent_account(
     sip_endpoint = sip_endpoint.strip()
     if not ENDPOINT.match(sip_endpoint):
         raise InputError(f"champ « sip_endpoint » : compte SIP {sip_endpoint!r} invalide")
-    password_hash = await (passwords or Passwords()).hash(password)
+    password_hash = await (passwords or Passwords()).hash(password, field=entry_field)
     return await AccountRepository(sessions).add_agent(
         username=username,
         password_hash=password_hash,

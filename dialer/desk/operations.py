@@ -86,6 +86,8 @@ async def create_agent(
     password: str,
     remote: bool,
     sip_endpoint: str | None = None,
+    route: str = "",
+    entry_field: str = "password",
 ) -> NewSip:
     """An agent's account and SIP credentials (the SIP password is returned once), and its
     audit entry: all of it or nothing (an account whose entry cannot be written is taken
@@ -98,10 +100,11 @@ async def create_agent(
         remote=remote,
         passwords=ops.passwords,
         clock=ops.clock,
+        entry_field=entry_field,
     )
     endpoint = account.sip_endpoint or ""
     await _record_creation(
-        ops, actor, "agent.create", account, f"agent:{account.username}", remote=remote
+        ops, actor, "agent.create", account, f"agent:{account.username}", route, remote=remote
     )
     return NewSip(account.username, endpoint, sip_password)
 
@@ -115,9 +118,13 @@ async def create_staff_account(
     role: str,
     team: str | None,
     sip_endpoint: str | None,
+    entry_field: str = "password",
+    first_administrator: bool = False,
+    route: str = "",
 ) -> Account:
-    """An account of any role (the administration page), and its audit entry: both or
-    neither."""
+    """An account of any role (the administration page, ``dialer users create``), and its
+    audit entry: both or neither. ``first_administrator``: see
+    :func:`~dialer.desk.accounts.create_account`."""
     account = await create_account(
         ops.sessions,
         username,
@@ -127,6 +134,8 @@ async def create_staff_account(
         sip_endpoint=sip_endpoint,
         passwords=ops.passwords,
         clock=ops.clock,
+        entry_field=entry_field,
+        first_administrator=first_administrator,
     )
     await _record_creation(
         ops,
@@ -134,6 +143,7 @@ async def create_staff_account(
         "account.create",
         account,
         f"account:{account.username}",
+        route,
         role=account.role.value,
         team_id=account.team_id,
         sip_endpoint=account.sip_endpoint,
@@ -141,11 +151,17 @@ async def create_staff_account(
     return account
 
 
-async def _record_creation(
-    ops: Steering, actor: str, action: str, account: Account, target: str, **details: Any
+async def _record_creation(  # noqa: PLR0917 - the entry's fields
+    ops: Steering,
+    actor: str,
+    action: str,
+    account: Account,
+    target: str,
+    route: str,
+    **details: Any,
 ) -> None:
     try:
-        await _record(ops, actor, action, target, **details)
+        await record_change(ops, actor, action, target, route=route, **details)
     except BaseException:
         await AccountRepository(ops.sessions).remove_new(account.id)
         raise
@@ -158,18 +174,17 @@ async def deactivate_account(ops: Steering, *, actor: str, account_id: int) -> d
     no call is offered to them again). Audited."""
     accounts = AccountRepository(ops.sessions)
     account = await accounts.get(account_id)
-    sessions_ended = await end_web_sessions(ops.sessions, account.username)
-    await accounts.set_active(account_id, False)
+    sessions_ended = await accounts.set_active(account_id, False)
     was = AgentState.LOGGED_OUT
     engine = ops.engine
     if engine is not None and account.role is Role.AGENT:
         was = await engine.remove_agent(account.username)
-    details = {
+    details: dict[str, Any] = {
         "role": account.role.value,
         "was": was.value,
         "web_sessions_ended": sessions_ended,
     }
-    await _record(ops, actor, "account.deactivate", f"account:{account.username}", **details)
+    await record_change(ops, actor, "account.deactivate", f"account:{account.username}", **details)
     return {"username": account.username, **details}
 
 
@@ -177,7 +192,7 @@ async def reset_sip(ops: Steering, *, actor: str, username: str, remote: bool) -
     endpoint, password = await SipAccountRepository(ops.sessions).reset(
         username, remote=remote, now=ops.clock()
     )
-    await _record(ops, actor, "agent.sip_reset", f"agent:{username}", remote=remote)
+    await record_change(ops, actor, "agent.sip_reset", f"agent:{username}", remote=remote)
     return NewSip(username, endpoint, password)
 
 
@@ -196,8 +211,8 @@ async def force_logout(ops: Steering, *, actor: str, username: str) -> dict[str,
         if seat.state is AgentState.WRAP_UP:
             await engine.finish_wrap_up(username, None)
         await engine.log_out(username)
-    details = {"was": was, "web_sessions_ended": sessions_ended}
-    await _record(ops, actor, "agent.logout", f"agent:{username}", **details)
+    details: dict[str, Any] = {"was": was, "web_sessions_ended": sessions_ended}
+    await record_change(ops, actor, "agent.logout", f"agent:{username}", **details)
     return {"username": username, **details}
 
 
@@ -245,7 +260,7 @@ async def create_team(
         contacts=contacts,
         now=ops.clock(),
     )
-    await _record(
+    await record_change(
         ops,
         actor,
         "team.create",
@@ -262,7 +277,7 @@ async def update_team_members(
 ) -> list[str]:
     before = await team_members(ops.sessions, team_id)
     after = await set_team_members(ops.sessions, team_id, members)
-    await _record(ops, actor, "team.members", f"team:{team_id}", before=before, after=after)
+    await record_change(ops, actor, "team.members", f"team:{team_id}", before=before, after=after)
     return after
 
 
@@ -320,7 +335,7 @@ async def import_register_upload(
     result = report_json(report, filename)
     if not dry_run:
         counts = {k: result[k] for k in ("read", "added", "changed", "removed", "rejected")}
-        await _record(ops, actor, "register.import", f"register:{filename}", **counts)
+        await record_change(ops, actor, "register.import", f"register:{filename}", **counts)
     return result
 
 
@@ -352,8 +367,12 @@ def report_json(report: ImportReport, filename: str, *, issues: int = 200) -> di
     }
 
 
-async def _record(ops: Steering, actor: str, action: str, target: str, **details: Any) -> None:
+async def record_change(
+    ops: Steering, actor: str, action: str, target: str, *, route: str = "", **details: Any
+) -> None:
+    """One audit entry for an operation (``route``: the command that made it, when not a
+    request)."""
     ops.count(action)
     await ops.audit.record(
-        actor=actor, action=action, target=target, at=ops.clock(), details=details
+        actor=actor, action=action, target=target, at=ops.clock(), details=details, route=route
     )

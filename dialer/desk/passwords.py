@@ -64,20 +64,23 @@ class Passwords:
         # in the pool at the first verification: hashing here would block the caller)
         self._decoy: str | None = None
 
-    def check_rule(self, password: str) -> None:
+    def check_rule(self, password: str, field: str | None = None) -> None:
+        """:class:`InputError` for a password too short or too long, naming ``field`` (the
+        form's or the request's field the password was typed in) when given."""
+        named = f"champ « {field} » : " if field else ""
         if len(password) < MIN_PASSWORD_LENGTH:
             raise InputError(
-                f"le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères"
+                f"{named}le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères"
             )
         if len(password) > MAX_PASSWORD_LENGTH:
             raise InputError(
-                f"le mot de passe ne doit pas dépasser {MAX_PASSWORD_LENGTH} caractères"
+                f"{named}le mot de passe ne doit pas dépasser {MAX_PASSWORD_LENGTH} caractères"
             )
 
-    async def hash(self, password: str) -> str:
+    async def hash(self, password: str, *, field: str | None = None) -> str:
         """The Argon2id hash of a password that follows the rule (:class:`InputError`
-        otherwise)."""
-        self.check_rule(password)
+        naming ``field`` otherwise)."""
+        self.check_rule(password, field)
         return await self._off_loop(self._hasher.hash, password)
 
     async def verify(self, password_hash: str | None, password: str) -> bool:

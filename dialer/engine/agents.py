@@ -6,14 +6,23 @@ board's, :class:`dialer.core.seats.SeatBoard`; wrap-ups are :mod:`dialer.engine.
 from __future__ import annotations
 
 import contextlib
+import logging
 from typing import TYPE_CHECKING
 
 from dialer.core.agent_states import AgentState
+from dialer.core.operator_messages import say
 from dialer.errors import TelephonyError
 from dialer.telephony.translate import agent_leg_id
 
 if TYPE_CHECKING:
     from dialer.engine.engine import DialingEngine
+
+log = logging.getLogger(__name__)
+
+
+def log_agent_state(agent: str, before: AgentState, after: AgentState) -> None:
+    """An agent's log-in, log-out, ready or pause, at INFO (the engine's calls are not)."""
+    log.info(say("agent.state", agent=agent, before=before.value, after=after.value))
 
 
 class AgentLines:
@@ -31,6 +40,7 @@ class AgentLines:
         leg = agent_leg_id(agent, self._leg_serial)
         await node.connect_agent(agent, endpoint, leg)
         engine.seats.log_in(agent, endpoint, leg, engine.clock())
+        log_agent_state(agent, AgentState.LOGGED_OUT, AgentState.PAUSED)
         await engine.wrap_ups.resume(agent, engine.clock())
 
     async def log_out(self, agent: str) -> None:
@@ -39,6 +49,7 @@ class AgentLines:
             await engine.pass_offer(agent, "déconnexion")
         seat = engine.seats.get(agent)
         engine.seats.log_out(agent, engine.clock())
+        log_agent_state(agent, seat.state, AgentState.LOGGED_OUT)
         if seat.leg_id is not None:
             for name in engine.connected:
                 with contextlib.suppress(TelephonyError):
@@ -55,6 +66,7 @@ class AgentLines:
             await engine.finish_wrap_up(agent, None)
         leg_id = engine.seats.get(agent).leg_id
         engine.seats.phone_lost(agent, engine.clock())
+        log_agent_state(agent, was, AgentState.LOGGED_OUT)
         if leg_id is not None:
             for name in engine.connected:
                 with contextlib.suppress(TelephonyError):

@@ -13,6 +13,7 @@ from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CallEvent, CallState
 from dialer.core.outcomes import CallOutcome
 from dialer.core.reconciliation import final_outcome
+from dialer.engine.agents import log_agent_state
 from dialer.errors import TelephonyError
 from dialer.telephony.port import (
     AgentLegEnded,
@@ -92,6 +93,7 @@ async def _agent_leg_ended(
     if seat is not None and seat.state is not AgentState.LOGGED_OUT:
         # out of the pool at once: nobody is joined to a leg that is gone
         engine.seats.phone_lost(seat.agent, engine.clock())
+        log_agent_state(seat.agent, seat.state, AgentState.LOGGED_OUT)
         await engine.screens.phone_lost(seat.agent)
 
 

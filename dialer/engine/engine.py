@@ -51,7 +51,7 @@ from dialer.core.windows import PARIS
 from dialer.core.wrap_up import WRAP_UP_LIMIT
 from dialer.engine import call_events, recovery
 from dialer.engine.activity import Activity
-from dialer.engine.agents import AgentLines
+from dialer.engine.agents import AgentLines, log_agent_state
 from dialer.engine.attempt_writes import AttemptWrites
 from dialer.engine.dialling import Dialler
 from dialer.engine.live_calls import LiveCalls
@@ -320,10 +320,12 @@ class DialingEngine:
         await self.agent_lines.log_in(agent, endpoint)
 
     def go_ready(self, agent: str) -> None:
-        self.seats.go_ready(agent, self.clock())
+        before = self.seats.get(agent).state
+        log_agent_state(agent, before, self.seats.go_ready(agent, self.clock()).state)
 
     def pause(self, agent: str, reason: str) -> None:
-        self.seats.pause(agent, reason, self.clock())
+        before = self.seats.get(agent).state
+        log_agent_state(agent, before, self.seats.pause(agent, reason, self.clock()).state)
 
     async def log_out(self, agent: str) -> None:
         await self.agent_lines.log_out(agent)

@@ -14,6 +14,7 @@ from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CALL_STATE_OF, CallState
 from dialer.core.outcomes import CallOutcome
 from dialer.core.reconciliation import Close, Resume, reconcile
+from dialer.engine.agents import log_agent_state
 from dialer.engine.live_calls import LiveCall
 from dialer.engine.ports import InFlightAttempt
 from dialer.telephony.port import AGENT_LEG_PREFIX, TelephonyPort
@@ -80,6 +81,7 @@ async def reconcile_node(engine: DialingEngine, node: TelephonyPort) -> None:
             and seat.state is not AgentState.LOGGED_OUT
         ):
             engine.seats.phone_lost(seat.agent, now)
+            log_agent_state(seat.agent, seat.state, AgentState.LOGGED_OUT)
             await engine.screens.phone_lost(seat.agent)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from dialer.core.agent_states import AgentState
+from dialer.core.operator_messages import say
 from dialer.engine.engine import DialingEngine
 
 log = logging.getLogger(__name__)
@@ -57,11 +58,5 @@ async def drain(
         if seat.state in RELEASED_AT_STOP:
             await engine.log_out(seat.agent)
             released += 1
-    log.info(
-        "arrêt : %d ligne(s) d'agent libérée(s), %d appel(s) laissé(s) à Asterisk, "
-        "%d fiche(s) à finir à la prochaine connexion",
-        released,
-        calls,
-        wrap_ups,
-    )
+    log.info(say("stop.done", lines=released, calls=calls, sheets=wrap_ups))
     return Drained(calls, wrap_ups, released)

@@ -3,7 +3,7 @@
 The rest of the dialer talks to the repositories (one committed transaction per method),
 never to sessions::
 
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_address())
     sessions = create_session_factory(engine)
     ledger = AttemptLedger(sessions)
 """

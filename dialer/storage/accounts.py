@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialer.core.login_limits import after_failures
+from dialer.core.permissions import administrators_left_refusal
 from dialer.core.roles import Role
 from dialer.errors import ConflictError, NotFoundError
 from dialer.storage.account_rows import Account, LoginAttempts, WebSession
@@ -152,15 +153,82 @@ class AccountRepository:
                 raise NotFoundError(f"compte {account_id} inconnu")
             account.password_hash = password_hash
 
-    async def set_active(self, account_id: int, active: bool) -> None:
-        """Deactivating an account also ends its sessions."""
+    async def set_active(self, account_id: int, active: bool) -> int:
+        """Deactivating an account also ends its web sessions (how many: the result);
+        :class:`ConflictError` for the last active administrator."""
+        ended = 0
         async with transaction(self._sessions) as session:
-            account = await session.get(Account, account_id)
-            if account is None:
-                raise NotFoundError(f"compte {account_id} inconnu")
+            account = await _account_to_change(session, account_id)
+            await _keep_an_administrator(session, account, account.role, active)
             account.active = active
             if not active:
-                await session.execute(delete(WebSession).where(WebSession.account_id == account_id))
+                result = await session.execute(
+                    delete(WebSession).where(WebSession.account_id == account_id)
+                )
+                ended = int(getattr(result, "rowcount", 0) or 0)
+        return ended
+
+    async def set_role(self, account_id: int, role: Role, team_id: int | None) -> Account:
+        """A new role (and team: a team member's, else none); the account's web sessions
+        end so that its screens are opened again under the new role. :class:`ConflictError`
+        when the last active administrator would lose the role."""
+        async with transaction(self._sessions) as session:
+            account = await _account_to_change(session, account_id)
+            await _keep_an_administrator(session, account, role, account.active)
+            if team_id is not None and await session.get(Team, team_id) is None:
+                raise NotFoundError(f"équipe {team_id} inconnue")
+            account.role = role
+            account.team_id = team_id
+            await session.execute(delete(WebSession).where(WebSession.account_id == account_id))
+        return account
+
+    async def replace_password(
+        self, account_id: int, password_hash: str, *, keep_session: str | None = None
+    ) -> Account:
+        """A new password hash; every web session of the account ends but ``keep_session``
+        (the digest of the session that changed its own password)."""
+        async with transaction(self._sessions) as session:
+            account = await _account_to_change(session, account_id)
+            account.password_hash = password_hash
+            ended = delete(WebSession).where(WebSession.account_id == account_id)
+            if keep_session is not None:
+                ended = ended.where(WebSession.token_digest != keep_session)
+            await session.execute(ended)
+        return account
+
+
+async def _account_to_change(session: AsyncSession, account_id: int) -> Account:
+    account = await session.get(Account, account_id, with_for_update=True)
+    if account is None:
+        raise NotFoundError(f"compte {account_id} inconnu")
+    return account
+
+
+async def _keep_an_administrator(
+    session: AsyncSession, account: Account, role_after: Role, active_after: bool
+) -> None:
+    """:class:`ConflictError` when the change would leave no active administrator. The
+    other administrators' rows are locked (PostgreSQL) so that two administrators removing
+    each other at once cannot both succeed."""
+    others = (
+        select(Account.id)
+        .where(
+            Account.role == Role.ADMINISTRATOR,
+            Account.active.is_(True),
+            Account.id != account.id,
+        )
+        .with_for_update()
+    )
+    count = len(list(await session.scalars(others)))
+    refusal = administrators_left_refusal(
+        role_before=account.role,
+        active_before=account.active,
+        role_after=role_after,
+        active_after=active_after,
+        other_active_administrators=count,
+    )
+    if refusal is not None:
+        raise ConflictError(refusal)
 
 
 class WebSessionRepository:

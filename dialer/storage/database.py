@@ -18,7 +18,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
@@ -103,6 +103,20 @@ async def transaction(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
         raise ConflictError(f"the database refused the change: {exc.orig}") from exc
     except (SQLAlchemyError, OSError) as exc:
         raise StorageError(f"database error: {exc}") from exc
+
+
+async def database_reachable(sessions: SessionFactory, *, timeout_s: float = 2.0) -> bool:
+    """The database answers a trivial query within ``timeout_s`` (the readiness probe)."""
+
+    async def ask() -> None:
+        async with sessions() as session:
+            await session.execute(text("SELECT 1"))
+
+    try:
+        await asyncio.wait_for(ask(), timeout_s)
+    except (TimeoutError, SQLAlchemyError, OSError):
+        return False
+    return True
 
 
 def migrate(url: str, revision: str = "head") -> None:

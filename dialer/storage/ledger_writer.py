@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from dialer.core.operator_messages import say
 from dialer.errors import DialerError, StorageError
 from dialer.storage.ledger import AttemptLedger, LedgerChange
 
@@ -107,16 +108,13 @@ class LedgerWriter:
                 self.failed_tries += 1
                 if self._failing_since is None:
                     self._failing_since = self._monotonic()
-                    log.error("ledger: writes failing, dialling stops until they land: %s", exc)
+                    log.error(say("ledger.failing", error=exc))
                 await self._sleep(RETRY_PAUSES_S[min(tries, len(RETRY_PAUSES_S) - 1)])
                 tries += 1
                 continue
             self.transactions += 1
             if self._failing_since is not None:
-                log.warning(
-                    "ledger: writes land again after %.1f s",
-                    self._monotonic() - self._failing_since,
-                )
+                log.warning(say("ledger.back", seconds=self._monotonic() - self._failing_since))
                 self._failing_since = None
             return refusals
 

@@ -80,27 +80,6 @@ class CycleSchedule:
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
 
-    async def enrol(
-        self, cycle_id: int, people: Sequence[tuple[int, str, datetime]], *, batch: int = 2000
-    ) -> int:
-        """Put ``(person_id, first number, first due time)`` into the cycle."""
-        rows = [
-            {
-                "cycle_id": cycle_id,
-                "person_id": person_id,
-                "status": MemberStatus.WAITING,
-                "next_due_at": due,
-                "next_number": number,
-                "next_kind": AttemptKind.AUTOMATIC,
-                "attempt_id": None,
-            }
-            for person_id, number, due in people
-        ]
-        for start in range(0, len(rows), batch):
-            async with transaction(self._sessions) as session:
-                await session.execute(insert(CycleMember), rows[start : start + batch])
-        return len(rows)
-
     async def take_due(
         self, cycle_id: int, count: int, *, now: datetime, planned_ids: Sequence[str]
     ) -> list[Attempt]:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from dialer.clock import utcnow
+from dialer.core.operator_messages import say
 from dialer.core.reconciliation import RecordedEnd
 from dialer.errors import AmiActionError, AmiConnectionError, AmiTimeoutError, TelephonyError
 from dialer.telephony.ami import AmiClient, AmiCredentials
@@ -80,7 +81,7 @@ class AsteriskNode:
                 await asyncio.wait_for(self._connected.wait(), wait_s)
             except TimeoutError as exc:
                 raise AmiConnectionError(
-                    f"node {self.name}: no AMI session within {wait_s:.0f} s"
+                    say("node.no_session", node=self.name, seconds=f"{wait_s:.0f}")
                 ) from exc
 
     async def stop(self) -> None:
@@ -94,6 +95,12 @@ class AsteriskNode:
         if self._client is not None:
             await self._client.close()
             self._client = None
+            log.info(say("ami.stopped", node=self.name))
+
+    @property
+    def logged_in(self) -> bool:
+        """An AMI session is logged in now (the readiness probe's question)."""
+        return self._connected.is_set()
 
     def drop_session(self) -> None:
         """Abort the AMI connection (tests and operators use it to exercise recovery)."""
@@ -119,6 +126,14 @@ class AsteriskNode:
             pump = asyncio.create_task(self._pump(queue))
             keepalive = asyncio.create_task(self._keepalive(client))
             self._connected.set()
+            log.info(
+                say(
+                    "ami.connected",
+                    node=self.name,
+                    host=self._credentials.host,
+                    port=self._credentials.port,
+                )
+            )
             await self._events.put(NodeConnected(self.name, self._clock()))
             try:
                 await lost.wait()
@@ -129,6 +144,7 @@ class AsteriskNode:
                 self._client = None
                 await client.close()
             self._stats["lost_sessions"] += 1
+            log.warning(say("ami.disconnected", node=self.name))
             await self._events.put(
                 NodeDisconnected(self.name, "AMI connection lost", self._clock())
             )

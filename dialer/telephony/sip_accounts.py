@@ -1,8 +1,8 @@
 """Agents' SIP accounts published to a running Asterisk: the PJSIP configuration rendered
 with every agent's endpoint, written, and reloaded through AMI.
 
-``dialer asterisk sync`` publishes the agents of the database (``dialer agents create`` and
-``sip-reset`` store them); the rig's tests publish theirs beside them.
+``dialer asterisk sync`` publishes the agents of the database (``dialer users create
+--role agent`` and ``sip-reset`` store them); the rig's tests publish theirs beside them.
 """
 
 from __future__ import annotations

@@ -29,10 +29,12 @@ from dialer.campaigns.templates import TEMPLATES
 from dialer.core.labels import KEPT_AFTER_ERASURE
 from dialer.core.permissions import Action
 from dialer.core.roles import Role
+from dialer.desk.account_changes import change_role, reactivate, reset_password
 from dialer.desk.operations import (
     agent_json,
     create_agent,
     create_team,
+    deactivate_account,
     force_logout,
     import_register_upload,
     reset_sip,
@@ -41,16 +43,19 @@ from dialer.desk.operations import (
 )
 from dialer.errors import InputError, NotFoundError
 from dialer.register.correction import check_correction
+from dialer.storage.account_rows import Account
 from dialer.storage.alerts import ContactRecord, TeamRepository
 from dialer.storage.api_tokens import token_json
 from dialer.storage.audit import AuditFilter
 from dialer.storage.person_data import Actor, PersonData
 from dialer.web.access import API_PREFIX, GuardedRoute, Open, Rule, caller
 from dialer.web.api_models import (
+    AccountRoleChange,
     AgentCreate,
     CampaignCreate,
     EpisodeStartBody,
     PacingChange,
+    PasswordReset,
     PersonCorrectionBody,
     SipReset,
     TeamCreate,
@@ -250,6 +255,63 @@ async def agent_logout(request: Request) -> Response:
     if account is None or account.role is not Role.AGENT:
         raise NotFoundError(f"agent {username!r} inconnu")
     return ok(await force_logout(steering(request), actor=who.actor, username=username))
+
+
+# ---- accounts ---------------------------------------------------------------------------
+def account_json(account: Account) -> dict[str, Any]:
+    return {
+        "id": account.id,
+        "username": account.username,
+        "role": account.role.value,
+        "team_id": account.team_id,
+        "active": account.active,
+    }
+
+
+async def list_accounts(request: Request) -> Response:
+    await caller(request)
+    return ok([account_json(a) for a in await web(request).accounts.list_all()])
+
+
+async def account_role(request: Request) -> Response:
+    who = await caller(request)
+    data: AccountRoleChange = await body(request, AccountRoleChange)
+    account = await change_role(
+        steering(request),
+        actor=who.actor,
+        account_id=request.path_params["account_id"],
+        role=data.role,
+        team=data.team,
+    )
+    return ok(account_json(account))
+
+
+async def account_password(request: Request) -> Response:
+    who = await caller(request)
+    data: PasswordReset = await body(request, PasswordReset)
+    account = await reset_password(
+        steering(request),
+        actor=who.actor,
+        account_id=request.path_params["account_id"],
+        password=data.password,
+    )
+    return ok(account_json(account))
+
+
+async def account_deactivate(request: Request) -> Response:
+    who = await caller(request)
+    done = await deactivate_account(
+        steering(request), actor=who.actor, account_id=request.path_params["account_id"]
+    )
+    return ok(done)
+
+
+async def account_reactivate(request: Request) -> Response:
+    who = await caller(request)
+    account = await reactivate(
+        steering(request), actor=who.actor, account_id=request.path_params["account_id"]
+    )
+    return ok(account_json(await web(request).accounts.get(account.id)))
 
 
 # ---- teams ------------------------------------------------------------------------------
@@ -512,6 +574,29 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "POST", PREFIX + "/agents/{username}/logout", agent_logout,
         "Déconnecter l'agent (moteur d'appels et sessions web)", Action.AGENT_LOGOUT, "agents",
+    ),
+    Endpoint(
+        "GET", PREFIX + "/accounts", list_accounts, "Comptes de tous les rôles",
+        Action.ACCOUNTS_MANAGE, "comptes",
+    ),
+    Endpoint(
+        "PUT", PREFIX + "/accounts/{account_id:id}/role", account_role,
+        "Changer le rôle d'un compte (ses sessions web se ferment)", Action.ACCOUNTS_MANAGE,
+        "comptes", body=AccountRoleChange,
+    ),
+    Endpoint(
+        "POST", PREFIX + "/accounts/{account_id:id}/password", account_password,
+        "Réinitialiser le mot de passe d'un compte (ses sessions web se ferment)",
+        Action.ACCOUNTS_MANAGE, "comptes", body=PasswordReset,
+    ),
+    Endpoint(
+        "POST", PREFIX + "/accounts/{account_id:id}/deactivate", account_deactivate,
+        "Désactiver un compte (jamais le dernier administrateur actif)",
+        Action.ACCOUNTS_MANAGE, "comptes",
+    ),
+    Endpoint(
+        "POST", PREFIX + "/accounts/{account_id:id}/reactivate", account_reactivate,
+        "Réactiver un compte désactivé", Action.ACCOUNTS_MANAGE, "comptes",
     ),
     Endpoint(
         "GET", PREFIX + "/teams", list_teams, "Équipes d'intervention", Action.TEAMS_VIEW,

@@ -67,6 +67,19 @@ class SipReset(Body):
     remote: bool = False
 
 
+class AccountRoleChange(Body):
+    """An account's new role; ``team``: the team's name, for a team member only."""
+
+    role: str = Field(min_length=1, max_length=20, description="nouveau rôle")
+    team: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class PasswordReset(Body):
+    """A new password given by an administrator (the rule: 12 characters at least)."""
+
+    password: str = Field(max_length=256, description="nouveau mot de passe")
+
+
 class Contact(Body):
     name: str = Field(min_length=1, max_length=200)
     email: str | None = Field(default=None, max_length=320)
@@ -116,6 +129,8 @@ BODIES: tuple[type[BaseModel], ...] = (
     PacingChange,
     AgentCreate,
     SipReset,
+    AccountRoleChange,
+    PasswordReset,
     Contact,
     TeamCreate,
     TeamMembers,

@@ -55,9 +55,11 @@ from dialer.web import (
     agent_screen,
     dashboard,
     episode_reports,
+    health,
     inbox,
     login,
     metrics,
+    own_account,
     people_pages,
     person_pages,
     supervision,
@@ -65,6 +67,7 @@ from dialer.web import (
 from dialer.web import api as rest_api
 from dialer.web import reports as report_pages
 from dialer.web import steering as steering_pages
+from dialer.web.access_log import AccessLog
 from dialer.web.auth import Authenticator, SessionPolicy
 from dialer.web.failures import EXCEPTION_HANDLERS
 from dialer.web.screens import AgentScreens
@@ -161,6 +164,7 @@ def create_app(
     )
     app = Starlette(
         routes=[
+            *health.ROUTES,
             *login.ROUTES,
             *agent_screen.ROUTES,
             *inbox.ROUTES,
@@ -168,6 +172,7 @@ def create_app(
             *dashboard.ROUTES,
             *metrics.ROUTES,
             *admin.ROUTES,
+            *own_account.ROUTES,
             *rest_api.ROUTES,
             *steering_pages.ROUTES,
             *people_pages.ROUTES,
@@ -191,6 +196,7 @@ def create_app(
     )
     app.add_middleware(SecurityHeaders, hsts_max_age_s=hsts_max_age_s)
     app.add_middleware(BodyLimits)
+    app.add_middleware(AccessLog)
     return app
 
 

@@ -1,5 +1,5 @@
-"""``dialer admin create-first`` and ``dialer api-token create/list`` through the command
-line's entry point (``dialer.cli.main``), on SQLite and PostgreSQL."""
+"""``dialer users create`` (the first administrator) and ``dialer api-token create/list``
+through the command line's entry point (``dialer.cli.main``), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -65,12 +65,12 @@ async def _stored(url: str) -> tuple[list[tuple[str, Role, bool]], list[tuple[st
 def test_the_first_administrator_is_made_once_with_a_password_from_stdin(
     database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    first = ["admin", "create-first", "--password-stdin"]
-    code, out = run_main(monkeypatch, capsys, *first, "--name", "Alice", stdin=PASSWORD + "\n")
+    first = ["users", "create", "--role", "administrator", "--password-stdin"]
+    code, out = run_main(monkeypatch, capsys, *first, "Alice", stdin=PASSWORD + "\n")
     assert code == 0, out
-    assert "Administrateur alice créé" in out
+    assert "Compte alice créé (Administrateur)" in out
     assert PASSWORD not in out
-    code, out = run_main(monkeypatch, capsys, *first, "--name", "bob", stdin=PASSWORD + "\n")
+    code, out = run_main(monkeypatch, capsys, *first, "bob", stdin=PASSWORD + "\n")
     assert code == 75
     assert "un administrateur existe déjà ('alice')" in out
     accounts, audit = asyncio.run(_stored(database))
@@ -78,35 +78,40 @@ def test_the_first_administrator_is_made_once_with_a_password_from_stdin(
     assert audit == [("account.create", "account:alice")]
 
 
-def test_create_first_refuses_bad_input_with_clear_errors(
+def test_users_create_refuses_bad_input_with_clear_errors(
     database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    first = ["admin", "create-first", "--name", "alice", "--password-stdin"]
+    first = ["users", "create", "alice", "--role", "administrator", "--password-stdin"]
     code, out = run_main(monkeypatch, capsys, *first, stdin="court\n")
     assert (code, "au moins 12 caractères" in out) == (65, True)
     code, out = run_main(monkeypatch, capsys, *first, stdin="")
     assert (code, "mot de passe absent" in out) == (65, True)
     code, out = run_main(
-        monkeypatch, capsys, "admin", "create-first", "--name", "Al ice", "--password-stdin",
-        stdin=PASSWORD + "\n",
+        monkeypatch, capsys, "users", "create", "Al ice", "--role", "administrator",
+        "--password-stdin", stdin=PASSWORD + "\n",
     )  # fmt: skip
     assert (code, "identifiant 'al ice' invalide" in out) == (65, True)
     code, out = run_main(
-        monkeypatch, capsys, "admin", "create-first", "--name", "alice", "--password", PASSWORD
-    )
+        monkeypatch, capsys, "users", "create", "alice", "--role", "administrator",
+        "--password", PASSWORD,
+    )  # fmt: skip
     assert code == 2  # no password on the command line: the option does not exist
     assert PASSWORD not in out
     assert asyncio.run(_stored(database)) == ([], [])
 
 
-def test_create_first_asks_twice_at_a_hidden_prompt(database: str) -> None:
+def test_users_create_asks_twice_at_a_hidden_prompt(database: str) -> None:
     runner = CliRunner()
     mismatch = runner.invoke(
-        cli, ["admin", "create-first", "--name", "alice"], input=f"{PASSWORD}\nautre chose\n"
+        cli,
+        ["users", "create", "alice", "--role", "administrator"],
+        input=f"{PASSWORD}\nautre chose\n",
     )
     assert "Error: The two entered values do not match." in mismatch.output
     done = runner.invoke(
-        cli, ["admin", "create-first", "--name", "alice"], input=f"{PASSWORD}\n{PASSWORD}\n"
+        cli,
+        ["users", "create", "alice", "--role", "administrator"],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
     )
     assert done.exit_code == 0, done.output
     assert PASSWORD not in done.output  # the prompt does not echo it
@@ -127,7 +132,7 @@ async def _token_life(url: str, name: str, token: str) -> tuple[timedelta, bool,
 def test_api_tokens_are_made_with_an_expiry_and_listed_without_the_token(
     database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    first = ["admin", "create-first", "--name", "alice", "--password-stdin"]
+    first = ["users", "create", "alice", "--role", "administrator", "--password-stdin"]
     assert run_main(monkeypatch, capsys, *first, stdin=PASSWORD + "\n")[0] == 0
     code, out = run_main(
         monkeypatch, capsys, "api-token", "create", "--user", "alice", "--name", "court",
@@ -160,3 +165,66 @@ def test_api_tokens_are_made_with_an_expiry_and_listed_without_the_token(
         False,
     )
     assert asyncio.run(_token_life(database, "défaut", default_token))[0] == timedelta(days=30)
+
+
+async def _deactivate(url: str, username: str) -> None:
+    async with migrated_database(url) as sessions:
+        accounts = AccountRepository(sessions)
+        found = await accounts.by_username(username)
+        assert found is not None
+        await accounts.set_active(found.id, False)
+
+
+async def _routes(url: str) -> list[tuple[str, str, str]]:
+    async with migrated_database(url) as sessions:
+        audit = await AuditLog(sessions).search(AuditFilter())
+    # the route is "cli: <program> users <command>" (the program: pytest's, here)
+    return [(e.action, e.target, e.route.split("users ")[-1]) for e in reversed(audit)]
+
+
+def test_users_change_roles_passwords_and_activity_from_the_command_line(
+    database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def run(*args: str, stdin: str = "") -> tuple[int, str]:
+        return run_main(monkeypatch, capsys, "users", *args, stdin=stdin)
+
+    code, out = run(
+        "create", "alice", "--role", "administrator", "--password-stdin", stdin=PASSWORD + "\n"
+    )
+    assert code == 0, out
+    code, out = run("create", "dupont", "--role", "agent", "--password-stdin", stdin=PASSWORD)
+    assert code == 0, out
+    assert "Agent dupont créé. Compte SIP : dupont / mot de passe : " in out
+    code, out = run("create", "x1", "--role", "agent", "--team", "Nord", "--password-stdin")
+    assert (code, "--team" in out) == (65, True)
+    code, out = run("create", "x2", "--role", "supervisor", "--remote", "--password-stdin")
+    assert (code, "--remote" in out) == (65, True)
+    code, out = run("set-role", "dupont", "supervisor")
+    assert (code, out.strip()) == (0, "Compte dupont : Superviseur.")
+    code, out = run("set-role", "dupont", "team_member")
+    assert code == 65
+    assert "« team »" in out
+    code, out = run("set-role", "alice", "supervisor")
+    assert code == 75
+    assert "dernier administrateur actif" in out
+    code, out = run("reset-password", "dupont", "--password-stdin", stdin="court\n")
+    assert code == 65
+    assert "champ « mot de passe » : le mot de passe doit compter au moins 12" in out
+    code, out = run("reset-password", "dupont", "--password-stdin", stdin="un autre mot long\n")
+    assert (code, "sessions web fermées" in out) == (0, True)
+    code, out = run("reset-password", "inconnu", "--password-stdin", stdin=PASSWORD + "\n")
+    assert (code, "compte 'inconnu' inconnu" in out) == (66, True)
+    asyncio.run(_deactivate(database, "dupont"))
+    code, out = run("list")
+    assert out.splitlines() == ["alice : Administrateur", "dupont : Superviseur (désactivé)"]
+    code, out = run("reactivate", "dupont")
+    assert (code, out.strip()) == (0, "Compte dupont réactivé.")
+    code, out = run("reactivate", "dupont")
+    assert code == 75
+    assert asyncio.run(_routes(database)) == [
+        ("account.create", "account:alice", "create"),
+        ("agent.create", "agent:dupont", "create"),
+        ("account.role", "account:dupont", "set-role"),
+        ("account.password_reset", "account:dupont", "reset-password"),
+        ("account.reactivate", "account:dupont", "reactivate"),
+    ]

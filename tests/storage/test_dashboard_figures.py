@@ -47,7 +47,8 @@ from dialer.storage.alert_rows import Alert, AlertState
 from dialer.storage.call_sheet_rows import CallSheet
 from dialer.storage.database import transaction
 from dialer.storage.models import Person
-from dialer.storage.schedule import CycleMember, CycleSchedule, MemberStatus
+from dialer.storage.schedule import CycleMember, MemberStatus
+from tests.stored import enrol
 
 pytestmark = pytest.mark.asyncio
 
@@ -169,9 +170,8 @@ async def fill(sessions: SessionFactory, seed: int) -> Scene:
     await make_campaign(sessions, "Finie", CampaignState.FINISHED, NOW - timedelta(hours=1))
     del old
     members = people[:30]  # ten people are not in the current cycle
-    schedule = CycleSchedule(sessions)
-    await schedule.enrol(cycle_id, [(p, "+33145678910", started) for p in members])
-    await schedule.enrol(old_cycle, [(p, "+33145678910", started) for p in people])
+    await enrol(sessions, cycle_id, [(p, "+33145678910", started) for p in members])
+    await enrol(sessions, old_cycle, [(p, "+33145678910", started) for p in people])
     attempts: list[Attempt] = []
     for person in members:
         for number in range(rng.randint(0, POLICY.max_attempts)):

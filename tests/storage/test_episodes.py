@@ -30,7 +30,7 @@ from dialer.storage.schedule import (
     MemberStatus,
     open_cycle_with_register,
 )
-from tests.stored import person_by_external_id
+from tests.stored import enrol, person_by_external_id
 
 from .conftest import NOW, Scene, person
 
@@ -73,7 +73,8 @@ async def test_closing_puts_people_still_waiting_on_the_never_reached_list_with_
     carla = await person_by_external_id(sessions, "C3")
     assert carla is not None
     schedule = CycleSchedule(sessions)
-    await schedule.enrol(
+    await enrol(
+        sessions,
         scene.cycle_id,
         [
             (scene.alice_id, "+33145678910", NOW),

@@ -28,9 +28,9 @@ from dialer.storage.database import transaction
 from dialer.storage.episodes import EpisodeRepository
 from dialer.storage.ledger import AttemptLedger
 from dialer.storage.never_reached_rows import NeverReachedEntry, NeverReachedList
-from dialer.storage.schedule import CycleSchedule
 from dialer.testing import Clock
 from tests.report_scene import CYCLE1_START, build_scene
+from tests.stored import enrol
 
 from .conftest import NOW, Scene
 
@@ -61,7 +61,8 @@ async def test_a_closed_cycle_is_published_once_with_reasons_and_traces(
         webhook_secret="secret-ville",
         now=NOW,
     )
-    await CycleSchedule(sessions).enrol(
+    await enrol(
+        sessions,
         scene.cycle_id,
         [
             (scene.alice_id, "+33145678910", NOW + timedelta(hours=4)),

@@ -19,6 +19,7 @@ from dialer.storage.callbacks import CallbackRepository
 from dialer.storage.ledger import AttemptLedger
 from dialer.storage.reserved_calls import ReservedCallClaims
 from dialer.storage.schedule import CycleSchedule, MemberStatus
+from tests.stored import enrol
 
 from .conftest import NOW, Scene
 
@@ -29,7 +30,7 @@ async def reserved_member(
     sessions: SessionFactory, scene: Scene, *, kind: AttemptKind, agent: str | None = None
 ) -> None:
     schedule = CycleSchedule(sessions)
-    await schedule.enrol(scene.cycle_id, [(scene.alice_id, "+33145678910", NOW)])
+    await enrol(sessions, scene.cycle_id, [(scene.alice_id, "+33145678910", NOW)])
     member = (await schedule.take_due(scene.cycle_id, 1, now=NOW, planned_ids=["x"]))[0]
     row = await schedule.member_of_attempt(member.id)
     assert row is not None
@@ -157,8 +158,8 @@ def queue_of(sessions: SessionFactory, scene: Scene, *, preview: bool = False) -
 async def test_an_abandoned_person_is_owed_a_reserved_call_back_at_once(
     sessions: SessionFactory, scene: Scene
 ) -> None:
-    schedule, ledger = CycleSchedule(sessions), AttemptLedger(sessions)
-    await schedule.enrol(scene.cycle_id, [(scene.alice_id, "+33145678910", NOW)])
+    ledger = AttemptLedger(sessions)
+    await enrol(sessions, scene.cycle_id, [(scene.alice_id, "+33145678910", NOW)])
     queue = queue_of(sessions, scene)
     [dial] = await queue.take(1, NOW)
     await ledger.mark_dialing(dial.attempt_id, at=NOW)
@@ -179,8 +180,8 @@ async def test_an_abandoned_person_is_owed_a_reserved_call_back_at_once(
 async def test_a_callback_an_agent_schedules_belongs_to_them(
     sessions: SessionFactory, scene: Scene
 ) -> None:
-    schedule, ledger = CycleSchedule(sessions), AttemptLedger(sessions)
-    await schedule.enrol(scene.cycle_id, [(scene.alice_id, "+33145678910", NOW)])
+    ledger = AttemptLedger(sessions)
+    await enrol(sessions, scene.cycle_id, [(scene.alice_id, "+33145678910", NOW)])
     queue = queue_of(sessions, scene)
     [dial] = await queue.take(1, NOW)
     await ledger.mark_dialing(dial.attempt_id, at=NOW)
@@ -205,8 +206,8 @@ async def test_a_callback_an_agent_schedules_belongs_to_them(
 async def test_a_preview_campaign_offers_everyone_and_dials_nobody_automatically(
     sessions: SessionFactory, scene: Scene
 ) -> None:
-    schedule = CycleSchedule(sessions)
-    await schedule.enrol(
+    await enrol(
+        sessions,
         scene.cycle_id,
         [(scene.alice_id, "+33145678910", NOW), (scene.bob_id, "+33612345678", NOW)],
     )

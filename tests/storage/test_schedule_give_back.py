@@ -11,6 +11,7 @@ from dialer.core.outcomes import CallOutcome
 from dialer.storage import SessionFactory
 from dialer.storage.ledger import AttemptLedger
 from dialer.storage.schedule import CycleSchedule, MemberStatus
+from tests.stored import enrol
 
 from .conftest import NOW, Scene
 
@@ -21,7 +22,8 @@ async def test_undialled_planned_attempts_return_their_people_to_the_queue_once(
 ) -> None:
     schedule = CycleSchedule(sessions)
     ledger = AttemptLedger(sessions)
-    await schedule.enrol(
+    await enrol(
+        sessions,
         scene.cycle_id,
         [(scene.alice_id, "+33145678910", NOW), (scene.bob_id, "+33612345678", NOW)],
     )
@@ -48,7 +50,8 @@ async def test_giving_back_named_attempts_leaves_the_others(
     sessions: SessionFactory, scene: Scene
 ) -> None:
     schedule = CycleSchedule(sessions)
-    await schedule.enrol(
+    await enrol(
+        sessions,
         scene.cycle_id,
         [(scene.alice_id, "+33145678910", NOW), (scene.bob_id, "+33612345678", NOW)],
     )
@@ -63,7 +66,7 @@ async def test_calls_awaiting_their_wrap_up_are_listed_until_disposed(
 ) -> None:
     schedule = CycleSchedule(sessions)
     ledger = AttemptLedger(sessions)
-    await schedule.enrol(scene.cycle_id, [(scene.alice_id, "+33145678910", NOW)])
+    await enrol(sessions, scene.cycle_id, [(scene.alice_id, "+33145678910", NOW)])
     await schedule.take_due(scene.cycle_id, 1, now=NOW, planned_ids=["a-1"])
     await ledger.mark_dialing("a-1", at=NOW)
     await ledger.advance("a-1", AttemptState.BRIDGED, at=NOW, agent="agent-1001", answered_at=NOW)

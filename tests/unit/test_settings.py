@@ -85,6 +85,21 @@ def test_the_ami_secret_may_come_from_a_file(
     assert ami_credentials(load_settings()).secret == "set-itself"  # the secret wins
 
 
+def test_the_web_secret_key_may_come_from_a_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    key_file = tmp_path / "secret-key"
+    key_file.write_text("k" * 40 + "\n", encoding="utf-8")
+    monkeypatch.setenv("DIALER_WEB__SECRET_KEY_FILE", str(key_file))
+    assert load_settings().web.configured_secret_key() == "k" * 40
+    monkeypatch.setenv("DIALER_WEB__SECRET_KEY", "set-itself")
+    assert load_settings().web.configured_secret_key() == "set-itself"  # the key wins
+    monkeypatch.delenv("DIALER_WEB__SECRET_KEY")
+    key_file.write_text("", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=r"web\.secret_key_file: .* is empty"):
+        load_settings().web.configured_secret_key()
+
+
 def test_without_an_ami_secret_the_service_says_what_to_set(tmp_path: Path) -> None:
     settings = load_settings()
     with pytest.raises(ConfigurationError, match="DIALER_AMI__SECRET_FILE"):

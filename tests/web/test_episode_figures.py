@@ -13,9 +13,9 @@ from starlette.applications import Starlette
 from dialer.core.episodes import AlertKind
 from dialer.storage import CycleRepository, SessionFactory
 from dialer.storage.episodes import EpisodeRepository
-from dialer.storage.schedule import CycleSchedule
 from dialer.testing import Clock
 from tests.report_scene import CYCLE1_START, build_scene
+from tests.stored import enrol
 from tests.web.conftest import log_in
 from tests.web.support import World
 from tests.web.test_dashboard import a_complete_call, run_campaign
@@ -42,8 +42,8 @@ async def test_the_dashboard_counts_the_episode_over_all_its_cycles(
         campaign_id=world.campaign_id,
     )
     # cycle 1: Jeanne answers (a useful contact), Robert is still waiting at the close
-    await CycleSchedule(sessions).enrol(
-        world.cycle_id, [(world.bob_id, "+33155555555", clock() + timedelta(hours=5))]
+    await enrol(
+        sessions, world.cycle_id, [(world.bob_id, "+33155555555", clock() + timedelta(hours=5))]
     )
     await a_complete_call(sessions, world, clock, world.jeanne_id)
     clock.advance(days=1)

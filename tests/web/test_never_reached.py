@@ -22,7 +22,7 @@ from dialer.storage import CycleRepository, SessionFactory
 from dialer.storage.ledger import AttemptLedger
 from dialer.storage.schedule import CycleSchedule, MemberStatus
 from dialer.testing import Clock
-from tests.stored import members_of_cycle
+from tests.stored import enrol, members_of_cycle
 from tests.web.conftest import log_in
 from tests.web.support import World, seed
 from tests.web.test_delivery import INBOX, Hook, MailBox, smtp, webhook_server
@@ -68,9 +68,9 @@ def dispatcher(
 async def close_with_people_waiting(sessions: SessionFactory, world: World, clock: Clock) -> None:
     """Jeanne (Nord) was called once, no answer; Robert (Sud) never: both still waiting
     when the cycle closes at its deadline."""
-    schedule = CycleSchedule(sessions)
     due = clock() + timedelta(hours=3)
-    await schedule.enrol(
+    await enrol(
+        sessions,
         world.cycle_id,
         [(world.jeanne_id, "+33145678910", due), (world.bob_id, "+33155555555", due)],
     )
@@ -231,7 +231,7 @@ async def test_the_list_waits_for_the_calls_in_progress_at_the_close(
     dispatcher: AlertDispatcher,
 ) -> None:
     schedule = CycleSchedule(sessions)
-    await schedule.enrol(world.cycle_id, [(world.jeanne_id, "+33145678910", clock())])
+    await enrol(sessions, world.cycle_id, [(world.jeanne_id, "+33145678910", clock())])
     (member,) = await members_of_cycle(sessions, world.cycle_id)
     await schedule.set_status(member.id, MemberStatus.IN_CALL)
     await CycleRepository(sessions).close(world.cycle_id, at=clock())

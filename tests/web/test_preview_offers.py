@@ -16,6 +16,7 @@ from dialer.storage.ledger import AttemptLedger
 from dialer.storage.schedule import CycleSchedule, MemberStatus
 from dialer.testing import Clock
 from dialer.web.screens import AgentScreens
+from tests.stored import enrol
 from tests.web.conftest import log_in
 from tests.web.support import FakeDesk, World
 
@@ -108,7 +109,7 @@ async def test_a_reserved_call_nobody_took_is_on_the_supervisors_page(
     client: httpx.AsyncClient, sessions: SessionFactory, world: World, clock: Clock
 ) -> None:
     schedule = CycleSchedule(sessions)
-    await schedule.enrol(world.cycle_id, [(world.jeanne_id, "+33145678910", clock())])
+    await enrol(sessions, world.cycle_id, [(world.jeanne_id, "+33145678910", clock())])
     [taken] = await schedule.take_due(world.cycle_id, 1, now=clock(), planned_ids=["t"])
     member = await schedule.member_of_attempt(taken.id)
     assert member is not None
