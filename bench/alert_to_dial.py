@@ -85,7 +85,7 @@ async def measure(rig: Rig, people: int, workdir: Path) -> dict[str, float]:
         await place_call(request)
 
     node.place_call = timed_place_call  # type: ignore[method-assign]
-    engine = DialingEngine(nodes=[node], ledger=StoredAttemptLog(sessions), clock=clock)
+    engine = DialingEngine(nodes=[node], attempt_log=StoredAttemptLog(sessions), clock=clock)
     await engine.start()
     control = CampaignControl(sessions, engine, clock=clock, caller_id="+33140000000")
     try:

@@ -124,7 +124,7 @@ async def burst(people: int, batched: bool, workdir: Path) -> dict[str, float]:
         all_written,
     )
     node = FakeNode(channel_limit=people * 3)
-    engine = DialingEngine(nodes=[node], ledger=log, clock=clock)
+    engine = DialingEngine(nodes=[node], attempt_log=log, clock=clock)
     failures = Failures()
     logging.getLogger("dialer").addHandler(failures)
     try:

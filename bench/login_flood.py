@@ -185,7 +185,7 @@ async def scenario(
     ]
     engine = DialingEngine(
         nodes=[node],
-        ledger=ledger,
+        attempt_log=ledger,
         queue=MemoryQueue(ledger, dials),
         pacer=one_per_ready_agent,
         screens=screens,

@@ -122,7 +122,7 @@ async def running_service(
         await node.start()
         engine = DialingEngine(
             nodes=[node],
-            ledger=StoredAttemptLog(sessions),
+            attempt_log=StoredAttemptLog(sessions),
             ring_timeout_s=ring_timeout_s or settings.dialing.ring_timeout_s,
             screens=screens,
             tick_s=tick_s,

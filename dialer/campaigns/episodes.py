@@ -32,6 +32,7 @@ from dialer.campaigns.templates import TEMPLATES
 from dialer.campaigns.templates import template as find_template
 from dialer.core.attempts import CycleResult
 from dialer.core.campaigns import CampaignState
+from dialer.core.cycle_closure import eligible_for_new_cycle
 from dialer.core.cycles import cycle_step
 from dialer.core.episodes import (
     CAMPAIGN_KIND_OF,
@@ -45,7 +46,7 @@ from dialer.core.episodes import (
 )
 from dialer.core.labels import ALERT_KIND_LABELS
 from dialer.core.operator_messages import details_text, say
-from dialer.core.planning import Cycle, eligible_for_new_cycle, initial_attempt_time
+from dialer.core.planning import Cycle, initial_attempt_time
 from dialer.errors import ConflictError, DialerError, InputError
 from dialer.storage.campaigns import CampaignRepository, ClosedCycle, CycleRepository
 from dialer.storage.database import SessionFactory
@@ -76,7 +77,7 @@ async def open_next_cycle(
     """Open ``cycle`` (its slot, number and deadline) for ``campaign`` with the register as
     it stands at ``now`` (of the episode's ``districts`` only, when given), without the
     people who left the list in an earlier cycle
-    (:func:`~dialer.core.planning.eligible_for_new_cycle`), everyone due at the first
+    (:func:`~dialer.core.cycle_closure.eligible_for_new_cycle`), everyone due at the first
     calling instant (at the deadline when no window opens before it: nobody is dialled and
     the closing says why)."""
     due = initial_attempt_time(

@@ -14,16 +14,15 @@ from datetime import datetime
 
 from dialer.campaigns.relatives import relative_dial
 from dialer.core.attempts import AttemptKind, CycleResult
+from dialer.core.cycle_closure import LEAVING_RESULTS, close_person_cycle
 from dialer.core.cycles import NeverReachedReason, never_reached_reason
 from dialer.core.outcomes import CallOutcome
 from dialer.core.planning import (
-    LEAVING_RESULTS,
     AttemptRecord,
     Cycle,
     Dial,
     RetryPolicy,
     ScheduledCallback,
-    close_person_cycle,
     initial_attempt_time,
     plan_next_attempt,
 )

@@ -139,7 +139,7 @@ class CampaignRun:
         self.queue = dialing.queue
         self.engine = DialingEngine(
             nodes=self.nodes,
-            ledger=StoredAttemptLog(self.sessions),
+            attempt_log=StoredAttemptLog(self.sessions),
             ring_timeout_s=self.ring_timeout_s,
             screens=self.screens,
             clock=self.clock,

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from dialer.core.attempts import CycleResult
 from dialer.core.seats import Seat, SeatBoard
-from dialer.engine.engine import WrapUp
+from dialer.engine.wrap_ups import WrapUp
 
 
 class AgentDesk(Protocol):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dialer.core.attempts import CallEvent, CallState, next_call_state
+from dialer.core.handling_time import CallTiming
 from dialer.core.outcomes import CallOutcome, classify
 
 
@@ -46,6 +47,20 @@ class LiveCall:
         if self.answered_at is not None:
             return CallOutcome.HUNG_UP  # gone inside the join window, before any agent
         return classify(originate_reason=self.originate_reason, cause=cause, tech_cause=tech_cause)
+
+    def timing(self, *, wrap_up_done_at: datetime | None) -> CallTiming:
+        """The call's durations, once it has ended (and its wrap-up, if any)."""
+        return CallTiming(
+            attempt_id=self.attempt_id,
+            campaign_id=0,
+            cycle_id=self.cycle_id,
+            agent=self.agent,
+            dialed_at=self.dialed_at,
+            answered_at=self.answered_at,
+            joined_at=self.joined_at,
+            hung_up_at=self.ended_at or self.dialed_at,
+            wrap_up_done_at=wrap_up_done_at,
+        )
 
 
 class LiveCalls:

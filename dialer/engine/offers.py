@@ -208,7 +208,7 @@ class ReservedCallDesk:
         if (
             node is None
             or dial.person_id in engine.calls.persons()
-            or not await engine.ledger.mark_dialing(dial.attempt_id, at=now, node=node.name)
+            or not await engine.attempt_log.mark_dialing(dial.attempt_id, at=now, node=node.name)
         ):
             engine.seats.release(agent, now)
             await offer.queue.pass_person(dial.attempt_id, "appel impossible", now)

@@ -1,20 +1,13 @@
 """Reading the first sheet of an XLSX register, with bounds an attacker cannot push.
 
-An XLSX file is a ZIP archive of XML parts. A few kilobytes can declare a sheet as wide
-as Excel allows (``A1:XFD8001``), hold millions of shared strings, or unpack to
-gigabytes. This reader trusts none of it:
-
-- the archive is looked at before anything is unpacked: at most :data:`MAX_PARTS`
-  parts, :data:`MAX_UNPACKED_BYTES` in all once unpacked (as the archive declares them;
-  a part that unpacks to more than it declares is cut there and fails its checksum), and
-  no part of more than a megabyte unpacking to more than :data:`MAX_RATIO` times its
-  packed size (a ZIP bomb);
-- the parts are parsed as a stream (expat, 64 KiB at a time), never whole; a document
-  type declaration (the door to entity expansion) is refused;
-- the declared dimension is ignored: a row is as wide as its last cell holding a value,
-  and a value beyond column :data:`MAX_COLUMNS`, a row beyond :data:`MAX_ROWS`, a text of
-  more than :data:`MAX_CELL_CHARACTERS`, or more than :data:`MAX_SHARED_STRINGS` shared
-  strings (:data:`MAX_SHARED_CHARACTERS` characters in all) refuse the file at once.
+An XLSX file is a ZIP archive of XML parts; the archive is opened and its parts streamed
+by :mod:`dialer.register.xlsx_archive`, which refuses ZIP bombs, too many parts and
+document type declarations. A few kilobytes can also declare a sheet as wide as Excel
+allows (``A1:XFD8001``) or hold millions of shared strings. This reader trusts none of it:
+the declared dimension is ignored: a row is as wide as its last cell holding a value, and a
+value beyond column :data:`MAX_COLUMNS`, a row beyond :data:`MAX_ROWS`, a text of more
+than :data:`MAX_CELL_CHARACTERS`, or more than :data:`MAX_SHARED_STRINGS` shared strings
+(:data:`MAX_SHARED_CHARACTERS` characters in all) refuse the file at once.
 
 Every refusal is an :class:`~dialer.errors.InputError` naming the file, the part (and the
 cell when there is one) and the bound crossed, in French.
@@ -24,13 +17,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-import zipfile
-import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import IO, Any
-from xml.parsers import expat
 
 from openpyxl.styles.numbers import (  # type: ignore[import-untyped]
     BUILTIN_FORMATS,
@@ -43,6 +32,7 @@ from openpyxl.utils.datetime import (  # type: ignore[import-untyped]
 )
 
 from dialer.errors import InputError
+from dialer.register.xlsx_archive import XlsxArchive, XmlHandlers, thousands
 
 #: rows of a sheet (the last row holding a value); a bigger register goes in CSV
 MAX_ROWS = 200_000
@@ -52,24 +42,10 @@ MAX_COLUMNS = 256
 MAX_CELL_CHARACTERS = 32_767
 MAX_SHARED_STRINGS = 1_000_000
 MAX_SHARED_CHARACTERS = 32 << 20
-MAX_PARTS = 1_000
-#: bytes of every part once unpacked, as the archive declares them
-MAX_UNPACKED_BYTES = 256 << 20
-#: unpacked / packed size of a part of more than :data:`_RATIO_FROM` bytes
-MAX_RATIO = 200
-_RATIO_FROM = 1 << 20
-#: bytes of a part that is not the sheet nor its shared strings (workbook, styles, links)
-_SMALL_PART_BYTES = 16 << 20
-_CHUNK = 1 << 16
-#: the archive's directory (names and sizes of the parts)
-_DIRECTORY_BYTES = 1 << 20
-#: where the end record of an archive is: its 22 bytes and a comment of up to 64 KiB
-_END_RECORD_SPAN = 22 + (1 << 16)
 #: a row's start tag (``<row …>``, ``<x:row>``); the tail of a chunk is counted with the
 #: next chunk
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,20}:)?row[\s/>]")
 _SHARED_STRING_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,20}:)?si[\s/>]")
-_TAG_LONGEST = 26
 _CELL_REFERENCE = re.compile(r"([A-Z]{1,3})(\d*)$")
 
 
@@ -79,14 +55,8 @@ class XlsxSheet:
 
     def __init__(self, path: Path, name: str) -> None:
         self._name = name
-        self._check_directory(path)
+        self._archive = XlsxArchive(path, name)
         try:
-            self._archive = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            raise InputError(f"{name} : classeur XLSX illisible (archive ZIP : {exc})") from exc
-        try:
-            self._parts = {info.filename: info for info in self._archive.infolist()}
-            self._check_archive()
             workbook = self._find_workbook()
             self.title, sheet_part, links = self._first_sheet(workbook)
             self._sheet_part = sheet_part
@@ -104,133 +74,20 @@ class XlsxSheet:
         self._archive.close()
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
-        self._count_tags(
+        self._archive.count_tags(
             self._sheet_part,
             _ROW_TAG,
             MAX_ROWS,
-            f"{_number(MAX_ROWS)} lignes ; enregistrez un registre aussi grand au format CSV",
+            f"{thousands(MAX_ROWS)} lignes ; enregistrez un registre aussi grand au format CSV",
         )
         reader = _SheetReader(self)
-        yield from self._parse(self._sheet_part, reader, reader.taken)
+        yield from self._archive.parse(self._sheet_part, reader, reader.taken)
 
-    # ---- the archive ------------------------------------------------------------------
     def _refuse(self, what: str) -> InputError:
-        return InputError(f"{self._name} : classeur XLSX refusé : {what}")
+        return self._archive.refuse(what)
 
     def _unreadable(self, part: str, what: str) -> InputError:
-        return InputError(f"{self._name} : classeur XLSX illisible : partie {part}, {what}")
-
-    def _check_directory(self, path: Path) -> None:
-        """Before :mod:`zipfile` reads the archive's directory (an object per part): its
-        end record tells how many parts and how many bytes it has."""
-        try:
-            with path.open("rb") as handle:
-                size = handle.seek(0, 2)
-                handle.seek(max(0, size - _END_RECORD_SPAN))
-                tail = handle.read()
-        except OSError as exc:
-            raise InputError(f"{self._name} : classeur XLSX illisible ({exc})") from exc
-        end = tail.rfind(b"PK\x05\x06")
-        if end == -1 or len(tail) < end + 22:
-            return  # not an archive: zipfile tells
-        parts = int.from_bytes(tail[end + 10 : end + 12], "little")
-        directory = int.from_bytes(tail[end + 12 : end + 16], "little")
-        if parts > MAX_PARTS:
-            many = "plus de 65 535" if parts == 0xFFFF else _number(parts)  # a ZIP64 directory
-            raise self._refuse(f"{many} parties dans l'archive (au plus {_number(MAX_PARTS)})")
-        if directory > _DIRECTORY_BYTES:
-            raise self._refuse(
-                f"le répertoire de l'archive fait {_megabytes(directory)} "
-                f"(au plus {_megabytes(_DIRECTORY_BYTES)})"
-            )
-
-    def _check_archive(self) -> None:
-        if len(self._parts) > MAX_PARTS:
-            raise self._refuse(
-                f"{_number(len(self._parts))} parties dans l'archive (au plus {_number(MAX_PARTS)})"
-            )
-        total = 0
-        for info in self._parts.values():
-            total += info.file_size
-            ratio = info.file_size / max(info.compress_size, 1)
-            if info.file_size > _RATIO_FROM and ratio > MAX_RATIO:
-                raise self._refuse(
-                    f"la partie {info.filename} se décompresse {_number(round(ratio))} fois "
-                    f"(au plus {MAX_RATIO} fois : bombe de décompression)"
-                )
-        if total > MAX_UNPACKED_BYTES:
-            raise self._refuse(
-                f"l'archive se décompresse en {_megabytes(total)} "
-                f"(au plus {_megabytes(MAX_UNPACKED_BYTES)})"
-            )
-
-    def _parse(self, part: str, handlers: _Handlers, taken: Callable[[], list[Any]]) -> Any:
-        """Stream ``part`` through ``handlers``; yields what ``taken`` hands over after
-        each chunk (rows), a generator."""
-        info = self._parts.get(part)
-        if info is None:
-            raise self._unreadable(part, "partie absente de l'archive")
-        parser = expat.ParserCreate()
-        parser.buffer_text = True
-        handlers.attach(parser, self._refuse_doctype(part))
-        try:
-            with self._archive.open(info) as stream:
-                while chunk := _read(stream):
-                    parser.Parse(chunk, False)
-                    yield from taken()
-                parser.Parse(b"", True)
-        except expat.ExpatError as exc:
-            raise self._unreadable(
-                part,
-                f"XML tronqué ou mal formé ({expat.ErrorString(exc.code)}, ligne "
-                f"{exc.lineno}, colonne {exc.offset})",
-            ) from exc
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
-            raise self._unreadable(part, f"archive corrompue ({exc})") from exc
-        except RuntimeError as exc:  # an encrypted part
-            raise self._unreadable(part, f"partie illisible ({exc})") from exc
-        yield from taken()
-
-    def _count_tags(self, part: str, tag: re.Pattern[bytes], most: int, what: str) -> None:
-        """Refuse ``part`` when it holds more than ``most`` elements ``tag`` finds, before
-        parsing it: counting them on the raw bytes costs a tenth of parsing them."""
-        info = self._parts.get(part)
-        if info is None:
-            return  # told by the parsing
-        count = 0
-        tail = b""
-        try:
-            with self._archive.open(info) as stream:
-                while chunk := _read(stream):
-                    text = tail + chunk
-                    tail = text[-_TAG_LONGEST:]
-                    # a tag wholly in the tail is counted with the next chunk
-                    count += len(tag.findall(text)) - len(tag.findall(tail))
-                    if count > most:
-                        break
-            count += len(tag.findall(tail))
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
-            raise self._unreadable(part, f"archive corrompue ({exc})") from exc
-        except RuntimeError as exc:  # an encrypted part
-            raise self._unreadable(part, f"partie illisible ({exc})") from exc
-        if count > most:
-            raise self._refuse(f"la partie {part} compte plus de {what}")
-
-    def _refuse_doctype(self, part: str) -> Callable[..., None]:
-        def refuse(*_: object) -> None:
-            raise self._refuse(f"la partie {part} déclare un type de document (DTD)")
-
-        return refuse
-
-    def _small(self, part: str, handlers: _Handlers) -> None:
-        info = self._parts.get(part)
-        if info is not None and info.file_size > _SMALL_PART_BYTES:
-            raise self._refuse(
-                f"la partie {part} fait {_megabytes(info.file_size)} "
-                f"(au plus {_megabytes(_SMALL_PART_BYTES)})"
-            )
-        for _ in self._parse(part, handlers, list):
-            pass
+        return self._archive.unreadable(part, what)
 
     # ---- the workbook -----------------------------------------------------------------
     def _find_workbook(self) -> str:
@@ -240,7 +97,7 @@ class XlsxSheet:
     def _links(self, part: str, base: str) -> dict[str, str]:
         """Relationship type (its last word) or id → the part it points to."""
         found: dict[str, str] = {}
-        if part not in self._parts:
+        if not self._archive.has(part):
             return found
 
         def start(tag: str, attributes: dict[str, str]) -> None:
@@ -253,7 +110,7 @@ class XlsxSheet:
                 found.setdefault(attributes.get("Type", "").rsplit("/", 1)[-1], target)
                 found[attributes.get("Id", "")] = target
 
-        self._small(part, _Handlers(start))
+        self._archive.parse_small(part, XmlHandlers(start))
         return found
 
     def _first_sheet(self, workbook: str) -> tuple[str, str, dict[str, str]]:
@@ -264,12 +121,12 @@ class XlsxSheet:
                 link = next((v for k, v in attributes.items() if _local(k) == "id"), "")
                 sheets.append((attributes.get("name", ""), link))
 
-        self._small(workbook, _Handlers(start))
+        self._archive.parse_small(workbook, XmlHandlers(start))
         folder, name = posixpath.split(workbook)
         links = self._links(posixpath.join(folder, "_rels", name + ".rels"), folder)
         for title, link in sheets:
             part = links.get(link)
-            if part is not None and part in self._parts and "chartsheet" not in part:
+            if part is not None and self._archive.has(part) and "chartsheet" not in part:
                 return title, part, links
         raise InputError(f"{self._name} : le classeur ne contient aucune feuille")
 
@@ -281,7 +138,7 @@ class XlsxSheet:
             if _local(tag) == "workbookPr":
                 mac = attributes.get("date1904", "").lower() in ("1", "true")
 
-        self._small(workbook, _Handlers(start))
+        self._archive.parse_small(workbook, XmlHandlers(start))
         epoch: datetime = CALENDAR_MAC_1904 if mac else CALENDAR_WINDOWS_1900
         return epoch
 
@@ -302,7 +159,7 @@ class XlsxSheet:
         def end(tag: str) -> None:
             inside.pop()
 
-        self._small(part, _Handlers(start, end))
+        self._archive.parse_small(part, XmlHandlers(start, end))
         return frozenset(
             index
             for index, number_format in enumerate(styles)
@@ -310,14 +167,14 @@ class XlsxSheet:
         )
 
     def _shared_strings(self, part: str) -> list[str]:
-        self._count_tags(
+        self._archive.count_tags(
             part,
             _SHARED_STRING_TAG,
             MAX_SHARED_STRINGS,
-            f"{_number(MAX_SHARED_STRINGS)} chaînes partagées",
+            f"{thousands(MAX_SHARED_STRINGS)} chaînes partagées",
         )
         reader = _SharedStrings(self, part)
-        for _ in self._parse(part, reader, list):
+        for _ in self._archive.parse(part, reader, list):
             pass
         return reader.strings
 
@@ -354,29 +211,7 @@ class XlsxSheet:
         return _value_text(number)
 
 
-class _Handlers:
-    """Element handlers for :meth:`XlsxSheet._parse`."""
-
-    def __init__(
-        self,
-        start: Callable[[str, dict[str, str]], None] | None = None,
-        end: Callable[[str], None] | None = None,
-        text: Callable[[str], None] | None = None,
-    ) -> None:
-        self.start, self.end, self.text = start, end, text
-
-    def attach(self, parser: Any, refuse_doctype: Callable[..., None]) -> None:
-        parser.StartDoctypeDeclHandler = refuse_doctype
-        parser.EntityDeclHandler = refuse_doctype
-        if self.start is not None:
-            parser.StartElementHandler = self.start
-        if self.end is not None:
-            parser.EndElementHandler = self.end
-        if self.text is not None:
-            parser.CharacterDataHandler = self.text
-
-
-class _SharedStrings(_Handlers):
+class _SharedStrings(XmlHandlers):
     """``<si>`` items: their ``<t>`` texts joined (phonetic runs ``<rPh>`` left out)."""
 
     def __init__(self, book: XlsxSheet, part: str) -> None:
@@ -422,23 +257,23 @@ class _SharedStrings(_Handlers):
         if self._length > MAX_CELL_CHARACTERS:
             raise self.book._refuse(
                 f"la partie {self.part}, chaîne partagée n° {len(self.strings)}, dépasse "
-                f"{_number(MAX_CELL_CHARACTERS)} caractères"
+                f"{thousands(MAX_CELL_CHARACTERS)} caractères"
             )
         if self.characters > MAX_SHARED_CHARACTERS:
             raise self.book._refuse(
-                f"la partie {self.part} dépasse {_number(MAX_SHARED_CHARACTERS)} caractères "
+                f"la partie {self.part} dépasse {thousands(MAX_SHARED_CHARACTERS)} caractères "
                 "de texte"
             )
         self._pieces.append(data)
 
     def _too_many(self, count: int) -> InputError:
         return self.book._refuse(
-            f"la partie {self.part} compte {_number(count)} chaînes partagées ou plus "
-            f"(au plus {_number(MAX_SHARED_STRINGS)})"
+            f"la partie {self.part} compte {thousands(count)} chaînes partagées ou plus "
+            f"(au plus {thousands(MAX_SHARED_STRINGS)})"
         )
 
 
-class _SheetReader(_Handlers):
+class _SheetReader(XmlHandlers):
     """The rows of a sheet part, handed over as they are parsed."""
 
     def __init__(self, book: XlsxSheet) -> None:
@@ -494,8 +329,8 @@ class _SheetReader(_Handlers):
         elif local == "row" and any(self._cells.values()):
             if self._row > MAX_ROWS:
                 raise self.book._refuse(
-                    f"la partie {self.part}, ligne {_number(self._row)}, dépasse "
-                    f"{_number(MAX_ROWS)} lignes ; enregistrez un registre aussi grand "
+                    f"la partie {self.part}, ligne {thousands(self._row)}, dépasse "
+                    f"{thousands(MAX_ROWS)} lignes ; enregistrez un registre aussi grand "
                     "au format CSV"
                 )
             cells = [""] * max(self._cells)
@@ -525,13 +360,9 @@ class _SheetReader(_Handlers):
         if self._length > MAX_CELL_CHARACTERS:
             raise self.book._refuse(
                 f"la partie {self.part}, cellule {self._reference}, dépasse "
-                f"{_number(MAX_CELL_CHARACTERS)} caractères"
+                f"{thousands(MAX_CELL_CHARACTERS)} caractères"
             )
         self._pieces.append(data)
-
-
-def _read(stream: IO[bytes]) -> bytes:
-    return stream.read(_CHUNK)
 
 
 def _local(tag: str) -> str:
@@ -574,13 +405,5 @@ def _value_text(value: object) -> str:
     return str(value).strip()
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / (1 << 20):,.1f} Mo".replace(",", " ").replace(".", ",")
-
-
 def _count(count: int, word: str) -> str:
-    return f"{_number(count)} {word}{'s' if count > 1 else ''}"
-
-
-def _number(count: int) -> str:
-    return f"{count:,}".replace(",", " ")
+    return f"{thousands(count)} {word}{'s' if count > 1 else ''}"

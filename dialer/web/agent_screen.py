@@ -19,7 +19,7 @@ from dialer.core.attempts import Disposition
 from dialer.core.labels import DISPOSITION_LABELS, PASS_REASONS, PAUSE_REASONS
 from dialer.core.permissions import Action
 from dialer.desk.port import AgentDesk, seat_of
-from dialer.engine.engine import WrapUp
+from dialer.engine.wrap_ups import WrapUp
 from dialer.errors import ConflictError, InputError, NotFoundError
 from dialer.web.access import GuardedRoute, GuardedSocket, caller, socket_allowed
 from dialer.web.api_models import read_json

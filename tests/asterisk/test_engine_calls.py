@@ -67,7 +67,7 @@ async def test_answered_people_are_joined_to_connected_agents(
     queue = MemoryQueue(ledger, planned(callees))
     desk = AutoWrapUpDesk(wrap_up_s=0.3)
     engine = DialingEngine(
-        nodes=[node], ledger=ledger, queue=queue, pacer=progressive, screens=desk, tick_s=0.2
+        nodes=[node], attempt_log=ledger, queue=queue, pacer=progressive, screens=desk, tick_s=0.2
     )
     desk.engine = engine
     await engine.start()
@@ -109,7 +109,7 @@ async def test_an_answered_person_with_no_agent_free_hears_the_information_messa
     queue = MemoryQueue(ledger, planned([callee]))
     engine = DialingEngine(
         nodes=[node],
-        ledger=ledger,
+        attempt_log=ledger,
         queue=queue,
         pacer=lambda e, now: PacingDecision(len(queue.pending), "dial regardless of agents"),
         tick_s=0.2,
@@ -148,7 +148,7 @@ async def test_a_dropped_ami_session_loses_no_call_and_dials_nobody_twice(
     queue = MemoryQueue(ledger, planned(callees))
     desk = AutoWrapUpDesk(wrap_up_s=0.2)
     engine = DialingEngine(
-        nodes=[node], ledger=ledger, queue=queue, pacer=progressive, screens=desk, tick_s=0.2
+        nodes=[node], attempt_log=ledger, queue=queue, pacer=progressive, screens=desk, tick_s=0.2
     )
     desk.engine = engine
     await engine.start()
@@ -189,7 +189,7 @@ async def test_a_removed_agent_loses_their_line_and_is_offered_no_call(
     desk = AutoWrapUpDesk(wrap_up_s=0.3)
     engine = DialingEngine(
         nodes=[node],
-        ledger=ledger,
+        attempt_log=ledger,
         queue=queue,
         pacer=lambda e, now: PacingDecision(len(queue.pending), "dial regardless of agents"),
         screens=desk,

@@ -155,7 +155,7 @@ async def test_attempts_planned_by_a_controller_that_died_before_dialling_are_di
     async def nothing_more(attempt_ids: Sequence[str], at: datetime) -> None:
         return None  # a killed process cleans nothing up
 
-    monkeypatch.setattr(engine.ledger, "mark_dialing", dies_before_dialling)
+    monkeypatch.setattr(engine.attempt_log, "mark_dialing", dies_before_dialling)
     monkeypatch.setattr(engine.queue, "give_back", nothing_more, raising=False)
     try:
         await asyncio.sleep(0.5)
@@ -214,7 +214,7 @@ async def test_a_dead_agent_softphone_is_detected_and_nobody_is_joined_to_it(
     node = AsteriskNode("rig", rig.ami_credentials(), trunk=rig.settings.trunk.name)
     await node.start()
     engine = DialingEngine(
-        nodes=[node], ledger=ledger, queue=queue, pacer=progressive, screens=desk, tick_s=0.2
+        nodes=[node], attempt_log=ledger, queue=queue, pacer=progressive, screens=desk, tick_s=0.2
     )
     desk.engine = engine
     engine.dialing_enabled = False
@@ -266,7 +266,9 @@ async def test_an_abandon_during_a_stalled_event_loop_is_applied_after_the_answe
     queue = MemoryQueue(ledger, [PlannedDial("stall-1", 1, 1, callee.number)])
     node = AsteriskNode("rig", rig.ami_credentials(), trunk=rig.settings.trunk.name)
     await node.start()
-    engine = DialingEngine(nodes=[node], ledger=ledger, queue=queue, pacer=progressive, tick_s=0.2)
+    engine = DialingEngine(
+        nodes=[node], attempt_log=ledger, queue=queue, pacer=progressive, tick_s=0.2
+    )
     await engine.start()
     try:
         await asyncio.sleep(0.5)

@@ -13,8 +13,9 @@ from dialer.core.attempts import AttemptState, CycleResult
 from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing import PacingDecision
 from dialer.core.reconciliation import RecordedEnd
-from dialer.engine.engine import DialingEngine, WrapUp
+from dialer.engine.engine import DialingEngine
 from dialer.engine.ports import PlannedDial
+from dialer.engine.wrap_ups import WrapUp
 from dialer.errors import DialerError
 from dialer.telephony.port import (
     AgentLegEnded,
@@ -52,7 +53,7 @@ async def make_engine(
     node, ledger, clock = FakeNode(), MemoryAttemptLog(), Clock(T0)
     queue = MemoryQueue(ledger, dials(count))
     engine = DialingEngine(
-        nodes=[node], ledger=ledger, queue=queue, pacer=one_per_ready_agent, clock=clock
+        nodes=[node], attempt_log=ledger, queue=queue, pacer=one_per_ready_agent, clock=clock
     )
     await engine.handle(NodeConnected(node.name, T0), node)
     for i in range(agents):
@@ -193,7 +194,7 @@ async def test_the_pacing_loop_ticks_every_tick_s_of_the_injected_clock() -> Non
 
     engine = DialingEngine(
         nodes=[node],
-        ledger=ledger,
+        attempt_log=ledger,
         queue=MemoryQueue(ledger, dials(5)),
         pacer=one_a_tick,
         clock=clock,
@@ -282,7 +283,7 @@ async def test_a_person_is_never_in_two_calls() -> None:
     queue = MemoryQueue(ledger, same_person)
     engine = DialingEngine(
         nodes=[node],
-        ledger=ledger,
+        attempt_log=ledger,
         queue=queue,
         pacer=lambda e, now: PacingDecision(2, "test"),
         clock=clock,
@@ -336,7 +337,7 @@ async def test_a_restarted_controller_resumes_and_closes_from_the_ledger() -> No
     node.recorded["att-y"] = RecordedEnd("att-y", 16, None, "Up", "abandoned", T0)
     queue = MemoryQueue(ledger, [])
     engine = DialingEngine(
-        nodes=[node], ledger=ledger, queue=queue, pacer=one_per_ready_agent, clock=clock
+        nodes=[node], attempt_log=ledger, queue=queue, pacer=one_per_ready_agent, clock=clock
     )
     await engine.handle(NodeConnected(node.name, T0), node)
     assert engine.calls.get("att-x") is not None
@@ -359,7 +360,7 @@ def test_ring_timeout_under_15_s_is_refused() -> None:
     with pytest.raises(DialerError, match="15"):
         DialingEngine(
             nodes=[node],
-            ledger=ledger,
+            attempt_log=ledger,
             queue=MemoryQueue(ledger, []),
             pacer=one_per_ready_agent,
             ring_timeout_s=10,
@@ -372,7 +373,7 @@ async def test_answering_machine_detection_is_asked_for_when_the_campaign_wants_
     queue = MemoryQueue(ledger, dials(1))
     engine = DialingEngine(
         nodes=[node],
-        ledger=ledger,
+        attempt_log=ledger,
         queue=queue,
         pacer=lambda e, now: PacingDecision(1, "test"),
         answering_machine_detection=True,

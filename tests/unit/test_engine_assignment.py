@@ -27,7 +27,7 @@ def one_per_ready(engine: DialingEngine, _now: datetime) -> PacingDecision:
 @pytest.mark.asyncio
 async def test_an_engine_without_campaign_dials_nothing_and_keeps_its_agents() -> None:
     node, ledger = FakeNode(), MemoryAttemptLog()
-    engine = DialingEngine(nodes=[node], ledger=ledger, clock=lambda: T0)
+    engine = DialingEngine(nodes=[node], attempt_log=ledger, clock=lambda: T0)
     await engine.handle(NodeConnected(node.name, T0), node)
     await engine.log_in("a1", "a1")
     engine.go_ready("a1")
@@ -61,7 +61,7 @@ async def test_an_engine_without_campaign_dials_nothing_and_keeps_its_agents() -
 async def test_dialing_disabled_means_no_dial() -> None:
     node, ledger = FakeNode(), MemoryAttemptLog()
     queue = MemoryQueue(ledger, [PlannedDial("x", 1, 1, "+33910000001")])
-    engine = DialingEngine(nodes=[node], ledger=ledger, clock=lambda: T0)
+    engine = DialingEngine(nodes=[node], attempt_log=ledger, clock=lambda: T0)
     await engine.handle(NodeConnected(node.name, T0), node)
     await engine.log_in("a1", "a1")
     engine.go_ready("a1")

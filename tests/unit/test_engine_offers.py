@@ -52,7 +52,7 @@ async def engine_with(
     screens = NotedScreens()
     engine = DialingEngine(
         nodes=[node],
-        ledger=ledger,
+        attempt_log=ledger,
         queue=queue,
         pacer=pacer,  # type: ignore[arg-type]
         clock=clock,

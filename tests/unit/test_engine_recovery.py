@@ -14,7 +14,8 @@ from dialer.core.attempts import CallState, CycleResult
 from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing import PacingDecision
 from dialer.core.reconciliation import RecordedEnd, final_outcome
-from dialer.engine.engine import DialingEngine, WrapUp
+from dialer.engine.engine import DialingEngine
+from dialer.engine.wrap_ups import WrapUp
 from dialer.errors import TelephonyError
 from dialer.telephony.ami import AmiCredentials
 from dialer.telephony.node import AsteriskNode
@@ -168,7 +169,7 @@ async def restarted(
 ) -> DialingEngine:
     engine = DialingEngine(
         nodes=[node],
-        ledger=ledger,
+        attempt_log=ledger,
         queue=queue,
         pacer=lambda e, n: PacingDecision(0, ""),
         **options,

@@ -11,6 +11,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from dialer.core.attempts import AttemptKind, CycleResult
+from dialer.core.cycle_closure import FieldFollowUp, close_person_cycle, eligible_for_new_cycle
 from dialer.core.outcomes import CallOutcome
 from dialer.core.planning import (
     AttemptRecord,
@@ -18,14 +19,11 @@ from dialer.core.planning import (
     Dial,
     Done,
     DoneReason,
-    FieldFollowUp,
     PlanDecision,
     RetryPolicy,
     ScheduledCallback,
     abandoned_automatic,
     attempts_used,
-    close_person_cycle,
-    eligible_for_new_cycle,
     first_cycle,
     initial_attempt_time,
     next_cycle,

@@ -75,7 +75,7 @@ async def build_engine(
     sessions: SessionFactory, clock: Clock
 ) -> tuple[DialingEngine, FakeNode, CampaignControl]:
     node = FakeNode()
-    engine = DialingEngine(nodes=[node], ledger=StoredAttemptLog(sessions), clock=clock)
+    engine = DialingEngine(nodes=[node], attempt_log=StoredAttemptLog(sessions), clock=clock)
     await engine.handle(NodeConnected(node.name, clock()), node)
     control = CampaignControl(sessions, engine, clock=clock, caller_id="+33140000000")
     return engine, node, control

@@ -19,8 +19,8 @@ from dialer.core.roles import Role
 from dialer.core.seats import SeatBoard
 from dialer.desk.accounts import create_account
 from dialer.desk.passwords import Passwords
-from dialer.engine.engine import WrapUp
 from dialer.engine.ports import NoScreens, ScreenNotifier
+from dialer.engine.wrap_ups import WrapUp
 from dialer.questionnaire_files import QuestionnaireCatalog, load_questionnaires
 from dialer.storage import (
     AttemptLedger,

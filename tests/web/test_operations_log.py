@@ -37,7 +37,7 @@ async def test_state_changes_are_logged_at_info(
     await ready_agent(steer.engine, "agent1")
     steer.engine.pause("agent1", "pause café")
     await steer.engine.log_out("agent1")
-    assert lines(caplog, "dialer.engine.engine") == [
+    assert lines(caplog, "dialer.engine.agents") == [
         "agent agent1 : logged_out → paused",
         "agent agent1 : paused → ready",
         "agent agent1 : ready → paused",

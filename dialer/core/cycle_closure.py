@@ -1,0 +1,89 @@
+"""A person's result when a cycle ends: the agent's disposition if there was one, else
+never reached (or wrong number when no number was left), with what the field teams need
+to follow them up; and who leaves the calling list (hospitalised, moved, deceased) or is
+called again in the next cycle. (How they are called within the cycle:
+:mod:`dialer.core.planning`.)"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from dialer.core.attempts import CycleResult
+from dialer.core.planning import AttemptRecord, Cycle, DoneReason
+from dialer.core.windows import to_utc
+
+#: results after which the person leaves the calling list
+LEAVING_RESULTS = frozenset(
+    {CycleResult.HOSPITALISED, CycleResult.MOVED, CycleResult.DECEASED, CycleResult.AWAY}
+)
+
+
+def eligible_for_new_cycle(result: CycleResult) -> bool:
+    """Is the person called again next cycle? Everyone is (reached and refusing people too,
+    the heat goes on) except people who left: hospitalised, moved, deceased."""
+    return result not in LEAVING_RESULTS
+
+
+@dataclass(frozen=True)
+class FieldFollowUp:
+    """For the field teams: a person the phone did not reach, why, and every attempt."""
+
+    reason: DoneReason
+    cycle: Cycle
+    attempts: tuple[AttemptRecord, ...]  # oldest first: time, number, outcome, kind
+
+
+@dataclass(frozen=True)
+class CycleClosure:
+    """A person's result for a cycle. ``left_on``: the date they left the list (leaving
+    results only); ``follow_up``: set when the phone did not reach them."""
+
+    result: CycleResult
+    follow_up: FieldFollowUp | None = None
+    left_on: date | None = None
+
+    @property
+    def leaves_list(self) -> bool:
+        return self.result in LEAVING_RESULTS
+
+
+def close_person_cycle(
+    *,
+    cycle: Cycle,
+    history: Sequence[AttemptRecord],
+    disposition: CycleResult | None = None,
+    stopped: DoneReason = DoneReason.DEADLINE_REACHED,
+    left_on: date | None = None,
+) -> CycleClosure:
+    """A person's result at the end of ``cycle``.
+
+    With an agent's ``disposition`` that is the result; HOSPITALISED, MOVED and DECEASED
+    need ``left_on``. Without one, ``stopped`` (the planner's :class:`Done` reason) decides:
+    NO_VALID_NUMBER gives WRONG_NUMBER, anything else NEVER_REACHED. NEVER_REACHED and
+    WRONG_NUMBER carry a :class:`FieldFollowUp`: nobody was reached by phone.
+    """
+    if disposition is CycleResult.NEVER_REACHED:
+        raise ValueError("NEVER_REACHED is decided here, not an agent's disposition")
+    if (disposition in LEAVING_RESULTS) != (left_on is not None):
+        raise ValueError(f"left_on goes with hospitalised, moved, deceased: {disposition}")
+    if disposition is None and stopped is DoneReason.FINAL_OUTCOME_REACHED:
+        raise ValueError("a final outcome needs the agent's disposition")
+    if disposition is None:
+        result = (
+            CycleResult.WRONG_NUMBER
+            if stopped is DoneReason.NO_VALID_NUMBER
+            else CycleResult.NEVER_REACHED
+        )
+    else:
+        result = disposition
+    follow_up = None
+    if result in (CycleResult.NEVER_REACHED, CycleResult.WRONG_NUMBER):
+        reason = DoneReason.NO_VALID_NUMBER if result is CycleResult.WRONG_NUMBER else stopped
+        attempts = sorted(
+            (a for a in history if cycle.contains(a.placed_at)),
+            key=lambda attempt: to_utc(attempt.placed_at),
+        )
+        follow_up = FieldFollowUp(reason=reason, cycle=cycle, attempts=tuple(attempts))
+    return CycleClosure(result=result, follow_up=follow_up, left_on=left_on)

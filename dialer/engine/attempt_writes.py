@@ -1,0 +1,112 @@
+"""The attempts' progress written down off the event path: each write to the attempt log
+(and to the dial queue the attempt was taken from) waits for the attempt's previous one, so
+one call's writes land in order while the events never wait for the database. (Waiting for
+the database on every ringing, answer and join queued fifty simultaneous answers behind each
+other's commits.)"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from dialer.core.attempts import CycleResult
+from dialer.core.outcomes import CallOutcome
+from dialer.engine.live_calls import LiveCall
+from dialer.engine.ports import AttemptLog, DialQueue
+from dialer.errors import DialerError
+
+log = logging.getLogger(__name__)
+
+
+class AttemptWrites:
+    def __init__(self, attempt_log: AttemptLog, current_queue: Callable[[], DialQueue]) -> None:
+        self.attempt_log = attempt_log
+        #: the queue of the campaign assigned now (for calls not taken from another one)
+        self._current_queue = current_queue
+        self._writes: dict[str, asyncio.Task[None]] = {}
+        #: the queue each call in progress was taken from (it settles there)
+        self._queue_of: dict[str, DialQueue] = {}
+
+    def schedule(self, attempt_id: str, write: Callable[[], Awaitable[None]]) -> None:
+        """Run ``write`` after the attempt's previous write (a failure is logged)."""
+        previous = self._writes.get(attempt_id)
+
+        async def chained() -> None:
+            if previous is not None:
+                with contextlib.suppress(Exception):
+                    await previous
+            try:
+                await write()
+            except DialerError as exc:
+                log.warning("ledger write for %s failed: %s", attempt_id, exc)
+
+        task = asyncio.create_task(chained())
+        self._writes[attempt_id] = task
+
+        def forget(done: asyncio.Task[None]) -> None:
+            if self._writes.get(attempt_id) is done:
+                del self._writes[attempt_id]
+
+        task.add_done_callback(forget)
+
+    def pending(self, attempt_id: str) -> asyncio.Task[None] | None:
+        """The attempt's last write not done yet, if any."""
+        return self._writes.get(attempt_id)
+
+    async def flush(self) -> None:
+        """Wait until every write scheduled so far is done."""
+        while self._writes:
+            await asyncio.gather(*list(self._writes.values()), return_exceptions=True)
+
+    def taken_from(self, attempt_id: str, queue: DialQueue) -> None:
+        self._queue_of[attempt_id] = queue
+
+    def queue_for(self, attempt_id: str, *, forget: bool) -> DialQueue:
+        """The queue ``attempt_id`` was taken from (by default, the current one)."""
+        if forget:
+            return self._queue_of.pop(attempt_id, self._current_queue())
+        return self._queue_of.get(attempt_id, self._current_queue())
+
+    def close(
+        self,
+        call: LiveCall,
+        outcome: CallOutcome,
+        at: datetime,
+        cause: int | None,
+        tech: int | None,
+        *,
+        failed: bool,
+        forget_queue: bool,
+    ) -> None:
+        """The call ended with ``outcome``: close its attempt and settle it in its queue
+        (``forget_queue``: unless its wrap-up is still to come, which disposes it there)."""
+        queue = self.queue_for(call.attempt_id, forget=forget_queue)
+
+        async def close() -> None:
+            await self.attempt_log.close(
+                call.attempt_id, outcome, at=at, cause=cause, sip_status=tech, failed=failed
+            )
+            await queue.settled(call.attempt_id, outcome, at)
+
+        self.schedule(call.attempt_id, close)
+
+    def dispose(
+        self,
+        attempt_id: str,
+        result: CycleResult | None,
+        at: datetime,
+        queue: DialQueue | None = None,
+    ) -> None:
+        """Close ``attempt_id``'s wrap-up in the attempt log and ``queue`` (by default the
+        one it was taken from) with the person's ``result``."""
+        if queue is None:
+            queue = self.queue_for(attempt_id, forget=True)
+
+        async def disposed() -> None:
+            await self.attempt_log.wrap_up_done(attempt_id, at=at, result=result)
+            await queue.disposed(attempt_id, result, at)
+
+        self.schedule(attempt_id, disposed)

@@ -1,0 +1,148 @@
+"""Pacing and dialling: each tick the pacer says how many calls to place (after the offers
+of reserved calls, see :mod:`dialer.engine.offers`); the dialler takes that many planned
+attempts from the dial queue, marks each dialing (exactly once) and originates it on the
+node with the most free channels."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from dialer.core.outcomes import CallOutcome
+from dialer.core.pacing import PacingDecision
+from dialer.engine.live_calls import LiveCall
+from dialer.engine.ports import DialQueue, PlannedDial
+from dialer.errors import DialerError, TelephonyError
+from dialer.telephony.port import DialRequest, TelephonyPort
+
+if TYPE_CHECKING:
+    from dialer.engine.engine import DialingEngine
+
+log = logging.getLogger(__name__)
+
+#: the engine's plan while the database refuses the ledger's writes
+LEDGER_DOWN = "base de données injoignable : aucun appel tant que le journal ne s'écrit pas"
+
+
+class Dialler:
+    def __init__(self, engine: DialingEngine) -> None:
+        self.engine = engine
+        self._tick_lock = asyncio.Lock()
+
+    async def tick(self) -> PacingDecision:
+        """Ask the pacer and place what it says (one tick at a time: a tick asked for by a
+        campaign start never overlaps the pacing loop's)."""
+        async with self._tick_lock:
+            return await self._tick()
+
+    async def _tick(self) -> PacingDecision:
+        engine = self.engine
+        now = engine.clock()
+        if not engine.dialing_enabled:
+            engine.last_plan = PacingDecision(0, "dialing paused")
+            return engine.last_plan
+        if not engine.attempt_log.writable():  # no call the ledger could not record
+            engine.last_plan = PacingDecision(0, LEDGER_DOWN)
+            return engine.last_plan
+        await engine.offers.tend(now)
+        plan = await engine.offers.plan(now)
+        engine.last_plan = plan
+        if plan.dials <= 0 or self.node_with_room() is None:
+            return plan  # nowhere to dial: take nobody
+        queue = engine.queue
+        taken = await queue.take(plan.dials, now)
+        dialling: set[str] = set()
+        try:
+            for dial in taken:
+                if dial.person_id in engine.calls.persons():
+                    continue  # never two calls to one person (the queue should not offer it)
+                node = self.node_with_room()
+                if node is None:
+                    break
+                if not await engine.attempt_log.mark_dialing(
+                    dial.attempt_id, at=now, node=node.name
+                ):
+                    continue  # already dialled by someone else: never place it twice
+                dialling.add(dial.attempt_id)
+                await self.originate(dial, node, queue, now)
+        finally:
+            # taken but not dialled (the loop stopped early, a write failed): the people
+            # go back to the queue now, not at the next restart (only attempts still
+            # planned move, so an attempt dialled by someone else is left alone)
+            unplaced = [d.attempt_id for d in taken if d.attempt_id not in dialling]
+            if unplaced:
+                try:
+                    await queue.give_back(unplaced, now)
+                except DialerError as exc:
+                    log.warning("giving back %d undialled attempts failed: %s", len(unplaced), exc)
+        return plan
+
+    async def originate(
+        self,
+        dial: PlannedDial,
+        node: TelephonyPort,
+        queue: DialQueue,
+        now: datetime,
+        *,
+        agent: str | None = None,
+    ) -> None:
+        """Originate an attempt already marked dialing (a refusal closes it as failed).
+        ``agent``: the agent reserved for it before the dial (it is bridged to them)."""
+        engine = self.engine
+        call = LiveCall(
+            dial.attempt_id, dial.person_id, dial.cycle_id, dial.number, node.name, now, agent=agent
+        )
+        engine.calls.add(call)
+        engine.writes.taken_from(dial.attempt_id, queue)
+        try:
+            await node.place_call(
+                DialRequest(
+                    attempt_id=dial.attempt_id,
+                    number=dial.number,
+                    caller_id=engine.caller_id,
+                    ring_timeout_s=engine.ring_timeout_s,
+                    answering_machine_detection=engine.amd,
+                )
+            )
+        except TelephonyError as exc:
+            engine.count("dial_refused")
+            engine.calls.pop(dial.attempt_id)
+            if agent is not None:
+                engine.seats.release(agent, now)
+            engine.writes.close(
+                call,
+                CallOutcome.FAILED,
+                now,
+                None,
+                None,
+                failed=True,
+                forget_queue=dial.attempt_id not in engine.wrap_ups.pending,
+            )
+            log.warning("dial %s refused: %s", dial.attempt_id, exc)
+            return
+        engine.count("dialled")
+
+    def node_with_room(self) -> TelephonyPort | None:
+        best: TelephonyPort | None = None
+        best_room = 0
+        for name, node in self.engine.nodes.items():
+            if name not in self.engine.connected:
+                continue
+            room = node.channel_limit - self.engine.calls.on_node(name) - self._legs_on(name)
+            if room > best_room:
+                best, best_room = node, room
+        return best
+
+    def _legs_on(self, _node: str) -> int:
+        # agents' legs hold one channel each; they live on the first node
+        return sum(1 for seat in self.engine.seats.seats() if seat.leg_id is not None)
+
+    def lines_free(self) -> int:
+        engine = self.engine
+        return sum(
+            max(0, node.channel_limit - engine.calls.on_node(name) - self._legs_on(name))
+            for name, node in engine.nodes.items()
+            if name in engine.connected
+        )
