@@ -7,6 +7,8 @@ reasons) and capitalised where they stand alone on a screen (states, roles, choi
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import AttemptKind, CycleResult, Disposition
 from dialer.core.billing import IssueKind
@@ -14,6 +16,8 @@ from dialer.core.campaigns import CampaignState
 from dialer.core.cycles import NeverReachedReason
 from dialer.core.episodes import AlertKind
 from dialer.core.outcomes import CallOutcome
+from dialer.core.pacing import PacingDecision
+from dialer.core.pacing_reasons import Clause, joined
 from dialer.core.pacing_settings import PacingMode
 from dialer.core.phones import PhoneKind
 from dialer.core.planning import DoneReason
@@ -244,3 +248,92 @@ PERSON_FIELD_NAMES: dict[str, str] = {
     "contact_phone": "Téléphone de la personne à prévenir",
     "phones": "Numéros (dans l'ordre, séparés par des virgules)",
 }
+
+
+# ---- wallboard and French throughout (issue 23) --------------------------------------------
+
+
+def _fr(value: float, digits: int = 0) -> str:
+    """A number the French way: ``0,75``, ``1 000``."""
+    return f"{value:,.{digits}f}".replace(",", " ").replace(".", ",")
+
+
+def _pct(value: float, digits: int = 0) -> str:
+    return f"{_fr(value * 100, digits)} %"
+
+
+def _nb(n: float, singular: str, plural: str) -> str:
+    return f"{_fr(n)} {singular if abs(n) < 2 else plural}"
+
+
+#: each clause of a pacing decision in French (``v``: its values, ``t``: its text)
+PACING_CLAUSE_TEXTS: dict[Clause, Callable[[tuple[float, ...], str], str]] = {
+    Clause.WINDOW_CLOSED: lambda v, t: "plage d'appel fermée",
+    Clause.WINDOW_CLOSING: lambda v, t: (
+        f"la plage d'appel se termine à {t}, dans moins que la sonnerie "
+        f"({_fr(v[0])} s) et la marge ({_fr(v[1])} s)"
+    ),
+    Clause.PREVIEW: lambda v, t: (
+        f"aperçu : {_nb(v[0], 'agent disponible', 'agents disponibles')}, "
+        f"{_nb(v[1], 'ligne libre', 'lignes libres')} → "
+        f"{_nb(v[2], 'personne proposée', 'personnes proposées')}, aucun appel composé"
+    ),
+    Clause.FREE_AGENTS: lambda v, t: _nb(v[0], "agent disponible", "agents disponibles"),
+    Clause.ANSWERED_WAITING: lambda v, t: _nb(
+        v[0], "décroché en attente d'un agent", "décrochés en attente d'un agent"
+    ),
+    Clause.RINGING: lambda v, t: _nb(v[0], "appel qui sonne", "appels qui sonnent"),
+    Clause.ANSWER_RATE: lambda v, t: f"taux de décroché {_pct(v[0])}",
+    Clause.START_UP: lambda v, t: (
+        f"démarrage ({_fr(v[0])} issues connues sur {_fr(v[1])} nécessaires) : "
+        "un appel par agent disponible"
+    ),
+    Clause.DAY_BUDGET: lambda v, t: (
+        f"abandons du jour {_fr(v[0])} sur {_fr(v[1])} décrochés : {_fr(v[2])} de plus "
+        f"dépasseraient le plafond de {_pct(v[3])}, un appel par agent disponible"
+    ),
+    Clause.AT_TARGET: lambda v, t: (
+        f"abandons du jour {_fr(v[0])} sur {_fr(v[1])} décrochés : taux projeté à "
+        f"l'objectif de {_pct(v[2], 2)}, un appel par agent disponible"
+    ),
+    Clause.EXPECTED_FREE: lambda v, t: (
+        f"{_fr(v[0], 1)} agent(s) de plus attendu(s) libres d'ici {_fr(v[1])} s"
+    ),
+    Clause.ABANDONS_TODAY: lambda v, t: f"abandons du jour {_fr(v[0])} sur {_fr(v[1])} décrochés",
+    Clause.LINE_CAP: lambda v, t: (
+        f"plafond de {_fr(v[0], 1)} ligne(s) par agent "
+        f"({_fr(v[1])} lignes utilisées sur {_fr(v[2])})"
+    ),
+    Clause.ALL_LINES_USED: lambda v, t: f"les {_fr(v[0])} lignes libres sont prises",
+    Clause.LINE_RISK: lambda v, t: (
+        f"risque d'abandon de la ligne suivante {'au moins ' if v[0] else ''}{_pct(v[1], 2)}, "
+        f"au-delà des {_pct(v[2], 2)} admis"
+    ),
+    Clause.BURST: lambda v, t: (
+        f"probabilité de {_fr(v[0])} abandons ou plus parmi les appels en cours "
+        f"{_pct(v[1], 1)}, au-delà des {_pct(v[2])} admis"
+    ),
+    Clause.DIAL: lambda v, t: _nb(v[0], "appel à composer", "appels à composer"),
+    Clause.SPLIT: lambda v, t: (
+        f"({_fr(v[0])} pour les agents disponibles + {_fr(v[1])} par anticipation)"
+    ),
+    Clause.ONLY_FREE_LINES: lambda v, t: f"(seulement {_nb(v[0], 'ligne libre', 'lignes libres')})",
+    Clause.RESERVED_HELD: lambda v, t: (
+        f"{_fr(v[0])} appel(s) réservé(s) attendent un agent : "
+        f"{_fr(v[1])} appel(s) automatique(s) retenu(s)"
+    ),
+    Clause.NOT_STARTED: lambda v, t: "moteur d'appels pas encore démarré",
+    Clause.DIALING_PAUSED: lambda v, t: "numérotation en pause",
+    Clause.NO_CAMPAIGN: lambda v, t: "aucune campagne en cours",
+    Clause.FIRST_TICK_FAILED: lambda v, t: f"le premier calcul du rythme a échoué : {t}",
+}
+
+
+def pacing_text(decision: PacingDecision) -> str:
+    """The pacer's decision explained in French (the screens), from its facts; a decision
+    without facts (a test's or the rig's pacer) says only how many calls it places."""
+    if not decision.facts:
+        return _nb(decision.dials, "appel à composer", "appels à composer")
+    return joined(
+        (f.clause, PACING_CLAUSE_TEXTS[f.clause](f.values, f.text)) for f in decision.facts
+    )

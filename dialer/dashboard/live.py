@@ -186,7 +186,7 @@ def live_figures(source: LiveSource | None) -> LiveFigures:
         number("calls_waiting_agent"),
     )
     ready = counts.get(AgentState.READY, 0)
-    plan = stats.get("last_plan")
+    plan = stats.get("pacing")
     return LiveFigures(
         engine=True,
         agents={state.value: counts.get(state, 0) for state in AgentState},

@@ -35,9 +35,10 @@ from dialer.clock import utcnow
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CALL_STATE_OF, AttemptState, CallEvent, CallState, CycleResult
 from dialer.core.handling_time import CallTiming
-from dialer.core.labels import EXPIRED_PAUSE_REASON
+from dialer.core.labels import EXPIRED_PAUSE_REASON, pacing_text
 from dialer.core.outcomes import CallOutcome
-from dialer.core.pacing import PacingDecision
+from dialer.core.pacing import PacingDecision, decision
+from dialer.core.pacing_reasons import Clause, fact
 from dialer.core.reconciliation import Close, Resume, final_outcome, reconcile
 from dialer.core.seats import SeatBoard
 from dialer.core.windows import PARIS
@@ -95,7 +96,7 @@ NO_CAMPAIGN = "aucune campagne en cours → dial 0"
 
 def idle_pacer(_engine: DialingEngine, _now: datetime) -> PacingDecision:
     """The pacer of an engine with no campaign: never dials."""
-    return PacingDecision(0, NO_CAMPAIGN)
+    return decision(0, fact(Clause.NO_CAMPAIGN))
 
 
 class IdleQueue:
@@ -169,7 +170,7 @@ class DialingEngine:
         self.finished: list[CallTiming] = []
         self.activity = Activity(zone)
         self.join_latencies_ms: deque[float] = deque(maxlen=LATENCY_SAMPLES)
-        self.last_plan = PacingDecision(0, "not started")
+        self.last_plan = decision(0, fact(Clause.NOT_STARTED))
         self.dialing_enabled = True
         self._connected: set[str] = set()
         self._leg_serial = 0
@@ -229,7 +230,7 @@ class DialingEngine:
         self.pacer = idle_pacer
         self.caller_id = ""
         self.amd = False
-        self.last_plan = PacingDecision(0, NO_CAMPAIGN)
+        self.last_plan = decision(0, fact(Clause.NO_CAMPAIGN))
 
     @property
     def assigned(self) -> bool:
@@ -339,7 +340,7 @@ class DialingEngine:
     async def _tick(self) -> PacingDecision:
         now = self.clock()
         if not self.dialing_enabled:
-            self.last_plan = PacingDecision(0, "dialing paused")
+            self.last_plan = decision(0, fact(Clause.DIALING_PAUSED))
             return self.last_plan
         await self.offers.tend(now)
         plan = await self.offers.plan(now)
@@ -872,9 +873,9 @@ class DialingEngine:
                 recorded[attempt.attempt_id] = record
         by_id = {a.attempt_id: a for a in in_flight}
         now = self.clock()
-        for decision in reconcile([a.attempt_id for a in in_flight], live, recorded):
-            attempt = by_id[decision.attempt_id]
-            match decision:
+        for step in reconcile([a.attempt_id for a in in_flight], live, recorded):
+            attempt = by_id[step.attempt_id]
+            match step:
                 case Resume():
                     self._counters["reconciled_resumed"] += 1
                     if self.calls.get(attempt.attempt_id) is None:
@@ -1025,6 +1026,7 @@ class DialingEngine:
             "calls_connected": self.calls.count(CallState.JOINED),
             "lines_free": self.lines_free(),
             "last_plan": self.last_plan.reason,
+            "pacing": pacing_text(self.last_plan),
             "campaign_assigned": self.assigned,
             "dialing_enabled": self.dialing_enabled,
             "assignments": self.assignments,
