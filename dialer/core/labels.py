@@ -24,6 +24,7 @@ from dialer.core.planning import DoneReason
 from dialer.core.questionnaire import Need
 from dialer.core.retention import DataKind
 from dialer.core.roles import Role
+from dialer.core.wallboard import Alarm, AlarmKind, Level
 
 OUTCOME_LABELS: dict[CallOutcome, str] = {
     CallOutcome.ANSWERED: "décroché",
@@ -337,3 +338,37 @@ def pacing_text(decision: PacingDecision) -> str:
     return joined(
         (f.clause, PACING_CLAUSE_TEXTS[f.clause](f.values, f.text)) for f in decision.facts
     )
+
+
+#: the wallboard's alarms (:mod:`dialer.core.wallboard`)
+ALARM_KIND_LABELS: dict[AlarmKind, str] = {
+    AlarmKind.ABANDON_RATE: "Taux d'abandon du jour",
+    AlarmKind.LONG_PAUSE: "Pause longue",
+    AlarmKind.PEOPLE_WAITING: "Personnes en attente d'un agent",
+    AlarmKind.CALLBACKS_OVERDUE: "Rappels en retard",
+}
+
+
+def _minutes(seconds: float) -> str:
+    return f"{_fr(seconds // 60)} min"
+
+
+def alarm_text(alarm: Alarm) -> str:
+    """One alarm in a sentence, in French."""
+    match alarm.kind:
+        case AlarmKind.ABANDON_RATE:
+            where = "atteint" if alarm.level is Level.ALARM else "approche"
+            return (
+                f"Taux d'abandon du jour {_pct(alarm.value, 1)} : {where} le plafond de "
+                f"{_pct(alarm.limit, 1)}"
+            )
+        case AlarmKind.LONG_PAUSE:
+            return (
+                f"{alarm.agent} en pause depuis {_minutes(alarm.value)} "
+                f"(seuil : {_minutes(alarm.limit)})"
+            )
+        case AlarmKind.PEOPLE_WAITING:
+            who = _nb(alarm.value, "personne a décroché", "personnes ont décroché")
+            return f"{who} : en attente d'un agent"
+        case AlarmKind.CALLBACKS_OVERDUE:
+            return f"{_nb(alarm.value, 'rappel en retard', 'rappels en retard')} (voir Supervision)"
