@@ -180,6 +180,8 @@ class Snapshot:
     trend: tuple[TrendBucket, ...] = ()
     alarms: tuple[AlarmView, ...] = ()
     levels: dict[str, Level] = dataclasses.field(default_factory=dict)
+    #: reserved calls nobody took in time (every open cycle)
+    callbacks_overdue: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -391,6 +393,7 @@ def build_snapshot(
         ledger_at=figures.read_at,
         episode=figures.episode,
         trend=figures.trend,
+        callbacks_overdue=figures.callbacks_overdue,
         alarms=views,
         levels=levels,
     )

@@ -66,6 +66,7 @@ async def dashboard_page(request: Request) -> Response:
                 if state is not AgentState.LOGGED_OUT
             ],
             "funnel": FUNNEL_STAGES,
+            "bucket_min": int(dashboard_of(request).thresholds.trend_bucket.total_seconds() // 60),
         },
     )
 
