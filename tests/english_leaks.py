@@ -65,8 +65,24 @@ ENUMS: tuple[type[StrEnum], ...] = (
 CODES = sorted(
     {member.value for enum in ENUMS for member in enum} - FRENCH_TOO, key=len, reverse=True
 )
-#: an audit action's code (« campaign.start », « read.alerts »)
-ACTION_CODE = re.compile(r"\b[a-z]+\.[a-z_]+\b")
+#: an audit action's code (« campaign.start », « read.alerts »; not a user name such as
+#: « membre.nord »)
+ACTION_FAMILIES = (
+    "account",
+    "agent",
+    "alert",
+    "api_token",
+    "campaign",
+    "cycle",
+    "episode",
+    "export",
+    "person",
+    "read",
+    "register",
+    "retention",
+    "team",
+)
+ACTION_CODE = re.compile(r"\b(?:" + "|".join(ACTION_FAMILIES) + r")\.[a-z_]+\b")
 _WORDS = re.compile(
     r"(?<![\w/.#-])(" + "|".join(re.escape(w) for w in (*ENGLISH, *CODES)) + r")(?![\w/.-])",
     re.IGNORECASE,

@@ -372,3 +372,117 @@ def alarm_text(alarm: Alarm) -> str:
             return f"{who} : en attente d'un agent"
         case AlarmKind.CALLBACKS_OVERDUE:
             return f"{_nb(alarm.value, 'rappel en retard', 'rappels en retard')} (voir Supervision)"
+
+
+#: the audit journal's actions (``storage.audit``), as the journal page shows them
+AUDIT_ACTION_NAMES: dict[str, str] = {
+    "account.create": "Compte créé",
+    "account.deactivate": "Compte désactivé",
+    "agent.create": "Agent créé",
+    "agent.logout": "Agent déconnecté",
+    "agent.sip_reset": "Compte téléphonique de l'agent renouvelé",
+    "alert.escalated": "Alerte escaladée",
+    "alert.raised": "Alerte levée",
+    "api_token.create": "Jeton d'accès créé",
+    "api_token.revoke": "Jeton d'accès révoqué",
+    "campaign.create": "Campagne créée",
+    "campaign.finish": "Campagne terminée",
+    "campaign.pacing": "Rythme de la campagne modifié",
+    "campaign.pause": "Campagne mise en pause",
+    "campaign.reattach": "Campagne reprise au redémarrage",
+    "campaign.resume": "Campagne reprise",
+    "campaign.start": "Campagne démarrée",
+    "campaign.start_from_alert": "Campagne démarrée depuis l'alerte",
+    "campaign.stop": "Campagne arrêtée",
+    "cycle.close": "Cycle clos",
+    "cycle.open": "Cycle ouvert",
+    "episode.end": "Épisode d'alerte terminé",
+    "episode.start": "Épisode d'alerte commencé",
+    "export.csv": "Export CSV",
+    "export.json": "Export JSON",
+    "export.pdf": "Export PDF",
+    "export.xlsx": "Export tableur",
+    "person.correct": "Fiche de la personne corrigée",
+    "person.erase": "Personne effacée",
+    "person.export": "Données de la personne exportées",
+    "read.alerts": "Consultation des alertes",
+    "read.billing": "Consultation de la facturation",
+    "read.call": "Consultation d'un appel",
+    "read.person": "Consultation d'une fiche",
+    "read.person.search": "Recherche de personnes",
+    "read.report": "Consultation d'un rapport",
+    "read.sheets": "Consultation des fiches d'appel",
+    "register.import": "Import du registre",
+    "retention.purge": "Purge des données anciennes",
+    "team.create": "Équipe créée",
+    "team.members": "Membres de l'équipe modifiés",
+}
+#: the audit details' keys
+AUDIT_DETAIL_NAMES: dict[str, str] = {
+    "name": "nom",
+    "people": "personnes",
+    "persons": "personnes",
+    "offline": "hors service",
+    "remote": "à distance",
+    "resumed": "reprise",
+    "screen_pop": "ouverture de la fiche",
+    "fields": "champs",
+    "user": "utilisateur",
+    "expires_at": "expire le",
+    "cycle": "cycle",
+    "before": "avant",
+    "after": "après",
+    "state": "état",
+    "kind": "type",
+    "template": "modèle",
+    "never_reached": "jamais joints",
+    "ids": "numéros",
+    "count": "nombre",
+    "format": "format",
+    "role": "rôle",
+    "team": "équipe",
+    "level": "niveau",
+    "mode": "mode",
+    "reason": "motif",
+}
+
+
+def campaign_state_label(state: str) -> str:
+    """A campaign's state (its code or member) as the screens show it."""
+    return CAMPAIGN_STATE_LABELS[CampaignState(state)]
+
+
+def audit_action_name(code: str) -> str:
+    """An audit action in French (an unknown code: its family, then the code)."""
+    if code in AUDIT_ACTION_NAMES:
+        return AUDIT_ACTION_NAMES[code]
+    family = {"read": "Consultation", "export": "Export", "campaign": "Campagne"}.get(
+        code.split(".", 1)[0], "Action"
+    )
+    return f"{family} ({code})"
+
+
+def audit_value_text(value: object) -> str:
+    """A detail's value in French: oui / non / —, lists and maps spelled out."""
+    if value is True:
+        return "oui"
+    if value is False:
+        return "non"
+    if value is None:
+        return "—"
+    if isinstance(value, dict):
+        return ", ".join(
+            f"{AUDIT_DETAIL_NAMES.get(str(k), str(k))} {audit_value_text(v)}"
+            for k, v in value.items()
+        )
+    if isinstance(value, list | tuple):
+        return ", ".join(audit_value_text(v) for v in value)
+    return str(value)
+
+
+def audit_details_text(details: dict[str, object]) -> str:
+    """``nom : Canicule ; à distance : non``."""
+    return " ; ".join(
+        f"{AUDIT_DETAIL_NAMES.get(key, key)} : {audit_value_text(value)}"
+        for key, value in details.items()
+    )

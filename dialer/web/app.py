@@ -36,6 +36,7 @@ from dialer.alerts.raising import AlertRaiser
 from dialer.campaigns.control import CampaignControl
 from dialer.campaigns.episodes import EpisodeControl
 from dialer.clock import utcnow
+from dialer.core.labels import campaign_state_label
 from dialer.core.login_limits import LoginRates
 from dialer.core.wallboard import DEFAULT_THRESHOLDS, Thresholds
 from dialer.core.windows import PARIS
@@ -135,6 +136,7 @@ def create_app(
     raiser = alerts or AlertRaiser(sessions, clock=clock, dispatcher=dispatcher)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["need_label"] = need_label
+    templates.env.globals["campaign_state_label"] = campaign_state_label
     templates.env.filters["local"] = lambda moment: local(moment, zone)
     templates.env.filters["phone"] = phone_display
     service = WebService(
