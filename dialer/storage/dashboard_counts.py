@@ -125,7 +125,9 @@ def _epoch(column: Any, dialect: str) -> ColumnElement[Any]:
 
 def _bucket(column: Any, start: datetime, width: timedelta, dialect: str) -> ColumnElement[int]:
     """The number of the ``width`` bucket since ``start`` a timestamp column falls in."""
-    offset = (_epoch(column, dialect) - start.timestamp()) / width.total_seconds()
+    # SQLite's julian days count from 4714 BC: the Unix epoch is julian day 2440587.5
+    origin = start.timestamp() + (2440587.5 * 86400.0 if dialect == "sqlite" else 0.0)
+    offset = (_epoch(column, dialect) - origin) / width.total_seconds()
     # SQLite's CAST truncates (offsets are never negative here); PostgreSQL's rounds
     return cast(offset if dialect == "sqlite" else func.floor(offset), Integer)
 

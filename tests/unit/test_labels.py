@@ -18,6 +18,7 @@ from dialer.core.planning import DoneReason
 from dialer.core.questionnaire import Need
 from dialer.core.retention import DataKind
 from dialer.core.roles import Role
+from dialer.core.wallboard import AlarmKind
 from dialer.reports.figures import DMT_BUCKET_EDGES_S
 
 #: every map of the module, with the enumeration it labels
@@ -37,6 +38,7 @@ MAPS: dict[str, type[StrEnum]] = {
     "PHONE_KIND_LABELS": PhoneKind,
     "DATA_KIND_LABELS": DataKind,
     "ATTEMPT_KIND_LABELS": AttemptKind,
+    "ALARM_KIND_LABELS": AlarmKind,
 }
 
 
