@@ -303,9 +303,11 @@ async def test_every_dashboard_figure_equals_the_rows(sessions: SessionFactory, 
     width = timedelta(minutes=15)
     shown = {bucket.start: bucket for bucket in figures.trend}
     assert figures.trend[-1].start <= NOW < figures.trend[-1].start + width
-    ended_today = [a for a in mine if a.ended_at is not None and a.ended_at >= day_start]
+    ended_today = [
+        (a.ended_at, a) for a in mine if a.ended_at is not None and a.ended_at >= day_start
+    ]
     useful_today = [
-        s
+        s.submitted_at
         for s in data.sheets
         if s.cycle_id == scene.cycle_id
         and s.disposition is Disposition.COMPLETE
@@ -313,12 +315,10 @@ async def test_every_dashboard_figure_equals_the_rows(sessions: SessionFactory, 
         and s.submitted_at >= day_start
     ]
     for start, bucket in shown.items():
-        inside = [a for a in ended_today if start <= a.ended_at < start + width]
+        inside = [a for ended, a in ended_today if start <= ended < start + width]
         expected = expected_rates(inside, start)
         assert (bucket.answered, bucket.abandoned) == (expected[1], expected[2]), start
-        assert bucket.useful == len(
-            [x for x in useful_today if start <= x.submitted_at < start + width]
-        )
+        assert bucket.useful == len([at for at in useful_today if start <= at < start + width])
     assert sum(b.answered for b in figures.trend) == today.live_answers
     assert sum(b.abandoned for b in figures.trend) == today.abandons
 
