@@ -67,6 +67,15 @@ def test_the_wallboard_fits_1280x720_and_its_agent_rows_tick(
         "return [document.documentElement.scrollHeight, document.documentElement.scrollWidth]"
     )
     assert sizes == [720, 1280], sizes
+    # and no frame is cut off at the bottom of its column
+    clipped = page.js(
+        "return Array.from(document.querySelectorAll('.colonne')).flatMap((column) => {"
+        " const bottom = column.getBoundingClientRect().bottom;"
+        " return Array.from(column.querySelectorAll('.cadre'))"
+        "  .filter((frame) => !frame.hidden && frame.getBoundingClientRect().bottom > bottom + 1)"
+        "  .map((frame) => frame.querySelector('h2').textContent); })"
+    )
+    assert clipped == [], clipped
     # the trend shows the day's buckets, with the useful contact made
     page.wait(lambda: page.js("return document.querySelectorAll('#tendance rect').length"))
     bars = page.js(
