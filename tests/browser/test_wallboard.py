@@ -98,6 +98,7 @@ def test_a_long_pause_raises_an_alarm_and_colours_the_row(
 
     async def long_pause() -> None:
         await server.desk.log_in("agent1", "agent-1001")
+        server.desk.go_ready("agent1")
         # paused 25 minutes ago: past the 20 minute alarm
         server.desk.seats.pause("agent1", "Formation", server.desk.clock() - timedelta(minutes=25))
 
