@@ -175,6 +175,7 @@ async def running_service(
             session_idle=timedelta(minutes=web.session_idle_min),
             secure_cookies=web.cookies_secure,
             hsts_max_age_s=web.hsts_max_age_s,
+            wallboard=settings.wallboard.thresholds(),
             login_rates=LoginRates(
                 per_second=web.login_attempts_per_s,
                 burst=web.login_burst,

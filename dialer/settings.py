@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal, Self
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -34,6 +35,7 @@ from pydantic_settings import (
 )
 
 from dialer.core.operator_messages import Language
+from dialer.core.wallboard import Thresholds
 from dialer.errors import ConfigurationError
 
 DEFAULT_CONFIG_FILE = Path("dialer.toml")
@@ -379,6 +381,39 @@ class LogSettings(Section):
         return value.upper() if isinstance(value, str) else value
 
 
+class WallboardSettings(Section):
+    """The live wallboard's colour thresholds and trend (``/tableau-de-bord``)."""
+
+    #: today's abandon rate turns orange from this share of the campaign's cap (red at it)
+    abandon_warning_share: float = Field(default=0.8, gt=0, le=1)
+    #: an agent's pause turns orange, then red, after these many minutes
+    pause_warning_min: float = Field(default=10.0, gt=0)
+    pause_alarm_min: float = Field(default=20.0, gt=0)
+    #: answered people waiting for an agent: orange from, red from
+    waiting_warning: int = Field(default=1, ge=1)
+    waiting_alarm: int = Field(default=3, ge=1)
+    #: the width of the day's trend bars
+    trend_bucket_min: int = Field(default=15, ge=1, le=240)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.pause_alarm_min < self.pause_warning_min:
+            raise ValueError("pause_alarm_min doit être au moins pause_warning_min")
+        if self.waiting_alarm < self.waiting_warning:
+            raise ValueError("waiting_alarm doit être au moins waiting_warning")
+        return self
+
+    def thresholds(self) -> Thresholds:
+        return Thresholds(
+            abandon_warning_share=self.abandon_warning_share,
+            pause_warning=timedelta(minutes=self.pause_warning_min),
+            pause_alarm=timedelta(minutes=self.pause_alarm_min),
+            waiting_warning=self.waiting_warning,
+            waiting_alarm=self.waiting_alarm,
+            trend_bucket=timedelta(minutes=self.trend_bucket_min),
+        )
+
+
 class Settings(BaseSettings):
     """Everything the dialer can be configured with."""
 
@@ -406,6 +441,7 @@ class Settings(BaseSettings):
     billing: BillingSettings = BillingSettings()
     retention: RetentionSettings = RetentionSettings()
     cycles: CycleSettings = CycleSettings()
+    wallboard: WallboardSettings = WallboardSettings()
     log: LogSettings = LogSettings()
 
     def database_address(self) -> str:

@@ -30,9 +30,10 @@ from dialer.campaigns.templates import template as find_template
 from dialer.campaigns.templates import with_cycle_settings
 from dialer.clock import utcnow
 from dialer.core.campaigns import CampaignState
-from dialer.core.labels import CAMPAIGN_STATE_LABELS
+from dialer.core.labels import CAMPAIGN_STATE_LABELS, pacing_text
 from dialer.core.operator_messages import details_text, say
-from dialer.core.pacing import PacingDecision
+from dialer.core.pacing import PacingDecision, decision
+from dialer.core.pacing_reasons import Clause, fact
 from dialer.core.pacing_settings import PacingMode
 from dialer.core.windows import PARIS
 from dialer.engine.engine import DialingEngine
@@ -472,7 +473,7 @@ class CampaignControl:
             return await self.engine.tick()
         except DialerError as exc:
             log.warning("first pacing tick failed: %s", exc)
-            return PacingDecision(0, f"first tick failed: {exc}")
+            return decision(0, fact(Clause.FIRST_TICK_FAILED, text=str(exc)))
 
     async def _record(self, actor: str, action: str, campaign: Campaign, **details: Any) -> None:
         """The change's audit entry, and its INFO log line."""
@@ -499,5 +500,6 @@ class CampaignControl:
             "attached_campaign": self.attached_id,
             "dialing_enabled": self.engine.dialing_enabled,
             "last_plan": self.engine.last_plan.reason,
+            "pacing": pacing_text(self.engine.last_plan),
             **self._counters,
         }

@@ -62,5 +62,9 @@ def agents_list(ctx: click.Context, url: str | None, token: str | None) -> None:
     """Liste les agents et leur état dans le moteur d'appels."""
     with client(ctx, url, token) as api:
         rows = api.items("/agents")
+    from dialer.core.agent_states import AgentState  # noqa: PLC0415 - the CLI starts fast
+    from dialer.core.labels import AGENT_STATE_LABELS  # noqa: PLC0415
+
     for row in rows:
-        click.echo(f"{row['username']} ({row['sip_endpoint'] or '—'}) : {row['state']}")
+        state = AGENT_STATE_LABELS[AgentState(row["state"])]
+        click.echo(f"{row['username']} ({row['sip_endpoint'] or '—'}) : {state}")

@@ -25,19 +25,18 @@ from dialer.storage.episodes import EpisodeRepository
 
 
 def _campaign_line(c: dict[str, Any]) -> str:
+    from dialer.core.campaigns import CampaignState  # noqa: PLC0415 - the CLI starts fast
+    from dialer.core.labels import CAMPAIGN_STATE_LABELS, PACING_MODE_LABELS  # noqa: PLC0415
+    from dialer.core.pacing_settings import PacingMode  # noqa: PLC0415
+
     cycle = c.get("cycle") or {}
-    state = {
-        "draft": "en préparation",
-        "running": "en cours",
-        "paused": "en pause",
-        "stopped": "arrêtée",
-        "finished": "terminée",
-    }.get(c["state"], c["state"])
+    state = CAMPAIGN_STATE_LABELS[CampaignState(c["state"])].lower()
+    mode = PACING_MODE_LABELS[PacingMode(c["pacing_mode"])].split(" (")[0].lower()
     return (
         f"n° {c['id']} « {c['name']} » : {state}"
         + (" (appelle)" if c.get("attached") else "")
         + (f", cycle {cycle['number']}" if cycle else "")
-        + f", rythme {c['pacing_mode']}, abandons ≤ {c['max_abandon_rate'] * 100:g} %"
+        + f", rythme {mode}, abandons ≤ {c['max_abandon_rate'] * 100:g} %"
         + (
             f", lignes par agent ≤ {c['max_lines_per_agent']:g}"
             if c.get("max_lines_per_agent") is not None

@@ -340,7 +340,7 @@ async def follow_two_cycles(
         say(
             f"  [{datetime.now(UTC):%H:%M:%S}] cycle {current.number} : traités "
             f"{counts[MemberStatus.DONE]}/{total}, en appel {counts[MemberStatus.IN_CALL]}, "
-            f"agents {stats.get('agents')}, décision : {stats.get('last_plan')}"
+            f"agents {stats.get('agents')}, décision : {stats.get('pacing')}"
         )
         near_end = current.deadline - datetime.now(UTC) < timedelta(seconds=15)
         if current.number >= 2 and (counts[MemberStatus.DONE] == total or near_end):

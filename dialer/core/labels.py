@@ -7,6 +7,8 @@ reasons) and capitalised where they stand alone on a screen (states, roles, choi
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import AttemptKind, CycleResult, Disposition
 from dialer.core.billing import IssueKind
@@ -14,6 +16,8 @@ from dialer.core.campaigns import CampaignState
 from dialer.core.cycles import NeverReachedReason
 from dialer.core.episodes import AlertKind
 from dialer.core.outcomes import CallOutcome
+from dialer.core.pacing import PacingDecision
+from dialer.core.pacing_reasons import Clause, joined
 from dialer.core.pacing_settings import PacingMode
 from dialer.core.phones import PhoneKind
 from dialer.core.planning import DoneReason
@@ -21,6 +25,7 @@ from dialer.core.questionnaire import Need
 from dialer.core.relatives import RelativeOutcome, VisitOutcome, VisitReason
 from dialer.core.retention import DataKind
 from dialer.core.roles import Role
+from dialer.core.wallboard import Alarm, AlarmKind, Level
 
 OUTCOME_LABELS: dict[CallOutcome, str] = {
     CallOutcome.ANSWERED: "décroché",
@@ -284,3 +289,243 @@ PERSON_FIELD_NAMES: dict[str, str] = {
     "contact_phone": "Téléphone de la personne à prévenir",
     "phones": "Numéros (dans l'ordre, séparés par des virgules)",
 }
+
+
+# ---- wallboard and French throughout (issue 23) --------------------------------------------
+
+
+def _fr(value: float, digits: int = 0) -> str:
+    """A number the French way: ``0,75``, ``1 000``."""
+    return f"{value:,.{digits}f}".replace(",", " ").replace(".", ",")
+
+
+def _pct(value: float, digits: int = 0) -> str:
+    return f"{_fr(value * 100, digits)} %"
+
+
+def _nb(n: float, singular: str, plural: str) -> str:
+    return f"{_fr(n)} {singular if abs(n) < 2 else plural}"
+
+
+#: each clause of a pacing decision in French (``v``: its values, ``t``: its text)
+PACING_CLAUSE_TEXTS: dict[Clause, Callable[[tuple[float, ...], str], str]] = {
+    Clause.WINDOW_CLOSED: lambda v, t: "plage d'appel fermée",
+    Clause.WINDOW_CLOSING: lambda v, t: (
+        f"la plage d'appel se termine à {t}, dans moins que la sonnerie "
+        f"({_fr(v[0])} s) et la marge ({_fr(v[1])} s)"
+    ),
+    Clause.PREVIEW: lambda v, t: (
+        f"aperçu : {_nb(v[0], 'agent disponible', 'agents disponibles')}, "
+        f"{_nb(v[1], 'ligne libre', 'lignes libres')} → "
+        f"{_nb(v[2], 'personne proposée', 'personnes proposées')}, aucun appel composé"
+    ),
+    Clause.FREE_AGENTS: lambda v, t: _nb(v[0], "agent disponible", "agents disponibles"),
+    Clause.ANSWERED_WAITING: lambda v, t: _nb(
+        v[0], "décroché en attente d'un agent", "décrochés en attente d'un agent"
+    ),
+    Clause.RINGING: lambda v, t: _nb(v[0], "appel qui sonne", "appels qui sonnent"),
+    Clause.ANSWER_RATE: lambda v, t: f"taux de décroché {_pct(v[0])}",
+    Clause.START_UP: lambda v, t: (
+        f"démarrage ({_fr(v[0])} issues connues sur {_fr(v[1])} nécessaires) : "
+        "un appel par agent disponible"
+    ),
+    Clause.DAY_BUDGET: lambda v, t: (
+        f"abandons du jour {_fr(v[0])} sur {_fr(v[1])} décrochés : {_fr(v[2])} de plus "
+        f"dépasseraient le plafond de {_pct(v[3])}, un appel par agent disponible"
+    ),
+    Clause.AT_TARGET: lambda v, t: (
+        f"abandons du jour {_fr(v[0])} sur {_fr(v[1])} décrochés : taux projeté à "
+        f"l'objectif de {_pct(v[2], 2)}, un appel par agent disponible"
+    ),
+    Clause.EXPECTED_FREE: lambda v, t: (
+        f"{_fr(v[0], 1)} agent(s) de plus attendu(s) libres d'ici {_fr(v[1])} s"
+    ),
+    Clause.ABANDONS_TODAY: lambda v, t: f"abandons du jour {_fr(v[0])} sur {_fr(v[1])} décrochés",
+    Clause.LINE_CAP: lambda v, t: (
+        f"plafond de {_fr(v[0], 1)} ligne(s) par agent "
+        f"({_fr(v[1])} lignes utilisées sur {_fr(v[2])})"
+    ),
+    Clause.ALL_LINES_USED: lambda v, t: f"les {_fr(v[0])} lignes libres sont prises",
+    Clause.LINE_RISK: lambda v, t: (
+        f"risque d'abandon de la ligne suivante {'au moins ' if v[0] else ''}{_pct(v[1], 2)}, "
+        f"au-delà des {_pct(v[2], 2)} admis"
+    ),
+    Clause.BURST: lambda v, t: (
+        f"probabilité de {_fr(v[0])} abandons ou plus parmi les appels en cours "
+        f"{_pct(v[1], 1)}, au-delà des {_pct(v[2])} admis"
+    ),
+    Clause.DIAL: lambda v, t: _nb(v[0], "appel à composer", "appels à composer"),
+    Clause.SPLIT: lambda v, t: (
+        f"({_fr(v[0])} pour les agents disponibles + {_fr(v[1])} par anticipation)"
+    ),
+    Clause.ONLY_FREE_LINES: lambda v, t: f"(seulement {_nb(v[0], 'ligne libre', 'lignes libres')})",
+    Clause.RESERVED_HELD: lambda v, t: (
+        f"{_fr(v[0])} appel(s) réservé(s) attendent un agent : "
+        f"{_fr(v[1])} appel(s) automatique(s) retenu(s)"
+    ),
+    Clause.NOT_STARTED: lambda v, t: "moteur d'appels pas encore démarré",
+    Clause.DIALING_PAUSED: lambda v, t: "numérotation en pause",
+    Clause.NO_CAMPAIGN: lambda v, t: "aucune campagne en cours",
+    Clause.LEDGER_DOWN: lambda v, t: (
+        "base de données injoignable : aucun appel tant que le journal ne s'écrit pas"
+    ),
+    Clause.FIRST_TICK_FAILED: lambda v, t: f"le premier calcul du rythme a échoué : {t}",
+}
+
+
+def pacing_text(decision: PacingDecision) -> str:
+    """The pacer's decision explained in French (the screens), from its facts; a decision
+    without facts (a test's or the rig's pacer) says only how many calls it places."""
+    if not decision.facts:
+        return _nb(decision.dials, "appel à composer", "appels à composer")
+    return joined(
+        (f.clause, PACING_CLAUSE_TEXTS[f.clause](f.values, f.text)) for f in decision.facts
+    )
+
+
+#: the wallboard's alarms (:mod:`dialer.core.wallboard`)
+ALARM_KIND_LABELS: dict[AlarmKind, str] = {
+    AlarmKind.ABANDON_RATE: "Taux d'abandon du jour",
+    AlarmKind.LONG_PAUSE: "Pause longue",
+    AlarmKind.PEOPLE_WAITING: "Personnes en attente d'un agent",
+    AlarmKind.CALLBACKS_OVERDUE: "Rappels en retard",
+}
+
+
+def _minutes(seconds: float) -> str:
+    return f"{_fr(seconds // 60)} min"
+
+
+def alarm_text(alarm: Alarm) -> str:
+    """One alarm in a sentence, in French."""
+    match alarm.kind:
+        case AlarmKind.ABANDON_RATE:
+            where = "atteint" if alarm.level is Level.ALARM else "approche"
+            return (
+                f"Taux d'abandon du jour {_pct(alarm.value, 1)} : {where} le plafond de "
+                f"{_pct(alarm.limit, 1)}"
+            )
+        case AlarmKind.LONG_PAUSE:
+            return (
+                f"{alarm.agent} en pause depuis {_minutes(alarm.value)} "
+                f"(seuil : {_minutes(alarm.limit)})"
+            )
+        case AlarmKind.PEOPLE_WAITING:
+            who = _nb(alarm.value, "personne a décroché", "personnes ont décroché")
+            return f"{who} : en attente d'un agent"
+        case AlarmKind.CALLBACKS_OVERDUE:
+            return f"{_nb(alarm.value, 'rappel en retard', 'rappels en retard')} (voir Supervision)"
+
+
+#: the audit journal's actions (``storage.audit``), as the journal page shows them
+AUDIT_ACTION_NAMES: dict[str, str] = {
+    "account.create": "Compte créé",
+    "account.deactivate": "Compte désactivé",
+    "agent.create": "Agent créé",
+    "agent.logout": "Agent déconnecté",
+    "agent.sip_reset": "Compte téléphonique de l'agent renouvelé",
+    "alert.escalated": "Alerte escaladée",
+    "alert.raised": "Alerte levée",
+    "api_token.create": "Jeton d'accès créé",
+    "api_token.revoke": "Jeton d'accès révoqué",
+    "campaign.create": "Campagne créée",
+    "campaign.finish": "Campagne terminée",
+    "campaign.pacing": "Rythme de la campagne modifié",
+    "campaign.pause": "Campagne mise en pause",
+    "campaign.reattach": "Campagne reprise au redémarrage",
+    "campaign.resume": "Campagne reprise",
+    "campaign.start": "Campagne démarrée",
+    "campaign.start_from_alert": "Campagne démarrée depuis l'alerte",
+    "campaign.stop": "Campagne arrêtée",
+    "cycle.close": "Cycle clos",
+    "cycle.open": "Cycle ouvert",
+    "episode.end": "Épisode d'alerte terminé",
+    "episode.start": "Épisode d'alerte commencé",
+    "export.csv": "Export CSV",
+    "export.json": "Export JSON",
+    "export.pdf": "Export PDF",
+    "export.xlsx": "Export tableur",
+    "person.correct": "Fiche de la personne corrigée",
+    "person.erase": "Personne effacée",
+    "person.export": "Données de la personne exportées",
+    "read.alerts": "Consultation des alertes",
+    "read.billing": "Consultation de la facturation",
+    "read.call": "Consultation d'un appel",
+    "read.person": "Consultation d'une fiche",
+    "read.person.search": "Recherche de personnes",
+    "read.report": "Consultation d'un rapport",
+    "read.sheets": "Consultation des fiches d'appel",
+    "register.import": "Import du registre",
+    "retention.purge": "Purge des données anciennes",
+    "team.create": "Équipe créée",
+    "team.members": "Membres de l'équipe modifiés",
+}
+#: the audit details' keys
+AUDIT_DETAIL_NAMES: dict[str, str] = {
+    "name": "nom",
+    "people": "personnes",
+    "persons": "personnes",
+    "offline": "hors service",
+    "remote": "à distance",
+    "resumed": "reprise",
+    "screen_pop": "ouverture de la fiche",
+    "fields": "champs",
+    "user": "utilisateur",
+    "expires_at": "expire le",
+    "cycle": "cycle",
+    "before": "avant",
+    "after": "après",
+    "state": "état",
+    "kind": "type",
+    "template": "modèle",
+    "never_reached": "jamais joints",
+    "ids": "numéros",
+    "count": "nombre",
+    "format": "format",
+    "role": "rôle",
+    "team": "équipe",
+    "level": "niveau",
+    "mode": "mode",
+    "reason": "motif",
+}
+
+
+def campaign_state_label(state: str) -> str:
+    """A campaign's state (its code or member) as the screens show it."""
+    return CAMPAIGN_STATE_LABELS[CampaignState(state)]
+
+
+def audit_action_name(code: str) -> str:
+    """An audit action in French (an unknown code: its family, then the code)."""
+    if code in AUDIT_ACTION_NAMES:
+        return AUDIT_ACTION_NAMES[code]
+    family = {"read": "Consultation", "export": "Export", "campaign": "Campagne"}.get(
+        code.split(".", 1)[0], "Action"
+    )
+    return f"{family} ({code})"
+
+
+def audit_value_text(value: object) -> str:
+    """A detail's value in French: oui / non / —, lists and maps spelled out."""
+    if value is True:
+        return "oui"
+    if value is False:
+        return "non"
+    if value is None:
+        return "—"
+    if isinstance(value, dict):
+        return ", ".join(
+            f"{AUDIT_DETAIL_NAMES.get(str(k), str(k))} {audit_value_text(v)}"
+            for k, v in value.items()
+        )
+    if isinstance(value, list | tuple):
+        return ", ".join(audit_value_text(v) for v in value)
+    return str(value)
+
+
+def audit_details_text(details: dict[str, object]) -> str:
+    """``nom : Canicule ; à distance : non``."""
+    return " ; ".join(
+        f"{AUDIT_DETAIL_NAMES.get(key, key)} : {audit_value_text(value)}"
+        for key, value in details.items()
+    )

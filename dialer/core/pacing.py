@@ -68,11 +68,11 @@ The settings (modes, the caps) are in :mod:`dialer.core.pacing_settings`, the sn
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
 
 from dialer.core import pacing_risk
 from dialer.core.agent_states import AgentState
+from dialer.core.pacing_reasons import Clause, Fact, english, fact
 from dialer.core.pacing_settings import PacingConfig, PacingMode
 from dialer.core.pacing_statistics import PacingSnapshot
 
@@ -82,12 +82,19 @@ class PacingDecision:
     """How many people to dial now, and one line saying why. In preview, ``offers`` is the
     number of ready agents to offer their next person to (they launch the calls). ``closed``:
     the calling window is closed or closes within the ring timeout: nobody may be dialled,
-    nor offered to an agent (an agent-reserved call neither)."""
+    nor offered to an agent (an agent-reserved call neither). ``facts``: the reason as
+    codes (:mod:`dialer.core.pacing_reasons`), which the screens show in French."""
 
     dials: int
     reason: str
     offers: int = 0
     closed: bool = False
+    facts: tuple[Fact, ...] = field(default=(), compare=False)
+
+
+def decision(dials: int, *facts: Fact, offers: int = 0, closed: bool = False) -> PacingDecision:
+    """A decision whose English reason is made from its facts."""
+    return PacingDecision(dials, english(facts), offers=offers, closed=closed, facts=facts)
 
 
 def decide(snapshot: PacingSnapshot, config: PacingConfig) -> PacingDecision:
@@ -95,20 +102,21 @@ def decide(snapshot: PacingSnapshot, config: PacingConfig) -> PacingDecision:
     ready = sum(1 for agent in snapshot.agents if agent.state is AgentState.READY)
     last_dial = snapshot.closes_at - snapshot.ring_timeout - config.close_margin
     if snapshot.now > last_dial:
-        return PacingDecision(
+        return decision(
             0,
-            f"calling window closes at {snapshot.closes_at:%H:%M:%S}, within ring timeout "
-            f"{_secs(snapshot.ring_timeout)} s + {_secs(config.close_margin)} s → dial 0",
+            fact(
+                Clause.WINDOW_CLOSING,
+                snapshot.ring_timeout.total_seconds(),
+                config.close_margin.total_seconds(),
+                text=f"{snapshot.closes_at:%H:%M:%S}",
+            ),
+            fact(Clause.DIAL, 0),
             closed=True,
         )
     if config.mode is PacingMode.PREVIEW:
         offers = min(ready, snapshot.lines_available)
-        return PacingDecision(
-            0,
-            f"preview: {_count(ready, 'free agent')}, "
-            f"{_count(snapshot.lines_available, 'free line')} → offer {offers} next "
-            f"{'person' if offers == 1 else 'people'}, dial 0",
-            offers=offers,
+        return decision(
+            0, fact(Clause.PREVIEW, ready, snapshot.lines_available, offers), offers=offers
         )
     rate = pacing_risk.answer_rate(snapshot, config)
     progressive = max(0, ready - snapshot.answered_waiting - len(snapshot.dialing))
@@ -144,14 +152,13 @@ class _Room:
     """How many more calls the dial level cap allows (``dials``), and why."""
 
     dials: int
-    why: str
+    why: Fact
 
     @classmethod
     def of(cls, snapshot: PacingSnapshot, config: PacingConfig) -> _Room:
         in_use, cap = lines_in_use(snapshot), line_cap(snapshot, config)
         return cls(
-            max(0, cap - in_use),
-            f"lines per agent cap {config.max_lines_per_agent} ({in_use} of {cap} lines in use)",
+            max(0, cap - in_use), fact(Clause.LINE_CAP, config.max_lines_per_agent, in_use, cap)
         )
 
 
@@ -167,36 +174,20 @@ def _predictive(
     base = _base_reason(snapshot, ready, rate)
     live, abandons = snapshot.live_answers_today, snapshot.abandons_today
     cap = config.max_abandon_rate
-    day = f"abandons today {abandons}/{live}"
     if snapshot.recent_dials < config.min_recent_dials:
-        return _limited(
-            progressive,
-            f"{base}, start-up ({snapshot.recent_dials} outcomes known, "
-            f"{config.min_recent_dials} needed): progressive",
-            snapshot,
-            room,
-        )
+        start_up = fact(Clause.START_UP, snapshot.recent_dials, config.min_recent_dials)
+        return _limited(progressive, (*base, start_up), snapshot, room)
     target = cap * config.target_share
     spare = math.floor(cap * (live + 1) - abandons + 1e-9)  # abandons the day can still take
     if spare < config.spare_abandons:
-        return _limited(
-            progressive,
-            f"{base}, {day}: {config.spare_abandons} more would pass the {cap:.0%} cap, "
-            "progressive",
-            snapshot,
-            room,
-        )
+        budget = fact(Clause.DAY_BUDGET, abandons, live, config.spare_abandons, cap)
+        return _limited(progressive, (*base, budget), snapshot, room)
     talk = pacing_risk.blend(snapshot.talk, config.prior_talk, config.prior_weight)
     wrap = pacing_risk.blend(snapshot.wrap_up, config.prior_wrap_up, config.prior_weight)
     allowed = pacing_risk.allowed_line_risk(snapshot, config, talk, wrap)
     if allowed <= 0:
-        return _limited(
-            progressive,
-            f"{base}, {day}: projected rate at the {target:.2%} target, "
-            "progressive (abandons only from races)",
-            snapshot,
-            room,
-        )
+        at_target = fact(Clause.AT_TARGET, abandons, live, target)
+        return _limited(progressive, (*base, at_target), snapshot, room)
     model = pacing_risk.RiskModel(
         snapshot, config, pacing_risk.upper_answer_rate(rate, snapshot, config), talk, wrap
     )
@@ -208,52 +199,45 @@ def _predictive(
     if room.dials < snapshot.lines_available:
         stop = room.why
     else:
-        stop = f"all {snapshot.lines_available} free lines used"
+        stop = fact(Clause.ALL_LINES_USED, snapshot.lines_available)
     while dials < most:
         risk, bound = model.line_risk(dials, allowed)
         if risk > allowed:
-            stop = (
-                f"next line's abandon risk {'≥ ' if bound else ''}{risk:.2%} > "
-                f"{allowed:.2%} allowed"
-            )
+            stop = fact(Clause.LINE_RISK, 1 if bound else 0, risk, allowed)
             break
         burst = pacing_risk.poisson_tail(model.expected_abandons(dials + 1), spare + 1)
         if burst > config.burst_probability:
-            stop = (
-                f"P({spare + 1}+ abandons from the calls in flight) {burst:.1%} > "
-                f"{config.burst_probability:.0%}"
-            )
+            stop = fact(Clause.BURST, spare + 1, burst, config.burst_probability)
             break
         dials += 1
-    reason = (
-        f"{base}, {model.expected_free:.1f} more expected free within "
-        f"{model.horizon:.0f} s, {day}, {stop} → dial {dials}"
-        f" ({min(progressive, dials)} progressive + {dials - min(progressive, dials)} predictive)"
+    return decision(
+        dials,
+        *base,
+        fact(Clause.EXPECTED_FREE, model.expected_free, model.horizon),
+        fact(Clause.ABANDONS_TODAY, abandons, live),
+        stop,
+        fact(Clause.DIAL, dials),
+        fact(Clause.SPLIT, min(progressive, dials), dials - min(progressive, dials)),
     )
-    return PacingDecision(dials, reason)
 
 
-def _limited(dials: int, reason: str, snapshot: PacingSnapshot, room: _Room) -> PacingDecision:
+def _limited(
+    dials: int, facts: tuple[Fact, ...], snapshot: PacingSnapshot, room: _Room
+) -> PacingDecision:
     lines = snapshot.lines_available
     if dials > room.dials and room.dials < lines:
-        return PacingDecision(room.dials, f"{reason}, {room.why} → dial {room.dials}")
+        return decision(room.dials, *facts, room.why, fact(Clause.DIAL, room.dials))
     if dials > lines:
-        return PacingDecision(lines, f"{reason} → dial {lines} (only {lines} free lines)")
-    return PacingDecision(dials, f"{reason} → dial {dials}")
+        return decision(
+            lines, *facts, fact(Clause.DIAL, lines), fact(Clause.ONLY_FREE_LINES, lines)
+        )
+    return decision(dials, *facts, fact(Clause.DIAL, dials))
 
 
-def _base_reason(snapshot: PacingSnapshot, ready: int, rate: float) -> str:
-    parts = [_count(ready, "free agent")]
+def _base_reason(snapshot: PacingSnapshot, ready: int, rate: float) -> tuple[Fact, ...]:
+    facts = [fact(Clause.FREE_AGENTS, ready)]
     if snapshot.answered_waiting:
-        parts.append(f"{snapshot.answered_waiting} answered waiting")
-    parts.append(f"{len(snapshot.dialing)} ringing")
-    parts.append(f"answer rate {rate:.2f}")
-    return ", ".join(parts)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def _secs(delta: timedelta) -> str:
-    return f"{delta.total_seconds():g}"
+        facts.append(fact(Clause.ANSWERED_WAITING, snapshot.answered_waiting))
+    facts.append(fact(Clause.RINGING, len(snapshot.dialing)))
+    facts.append(fact(Clause.ANSWER_RATE, rate))
+    return tuple(facts)

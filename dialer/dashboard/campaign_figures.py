@@ -36,6 +36,7 @@ from datetime import datetime, timedelta
 
 from dialer.campaigns.rules import policy_from_json, windows_from_json
 from dialer.core.planning import RetryPolicy
+from dialer.core.wallboard import TrendBucket
 from dialer.core.windows import CallingWindows, calling_time_between, to_utc
 from dialer.errors import InputError
 from dialer.storage.dashboard_counts import (
@@ -142,6 +143,12 @@ class CampaignFigures:
     read_ms: float
     #: the alert episode the campaign runs, over all its cycles (None: no episode)
     episode: EpisodeCounts | None = None
+    #: the pacing's abandon cap (a share of today's live answers)
+    abandon_cap: float = 0.0
+    #: the day's trend (the wallboard's bars)
+    trend: tuple[TrendBucket, ...] = ()
+    #: reserved calls (call-backs after an abandon, agents' callbacks) nobody took in time
+    callbacks_overdue: int = 0
 
 
 def _per_hour(count: int, span: timedelta) -> float:

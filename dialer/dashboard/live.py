@@ -22,10 +22,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from dialer.campaigns.late_calls import late_reserved_calls
 from dialer.clock import utcnow
 from dialer.core.agent_states import AgentState
 from dialer.core.forecast import TARGET_CEILING, TARGET_FLOOR, CycleFigures, Forecast, forecast
+from dialer.core.labels import AGENT_STATE_LABELS, alarm_text
 from dialer.core.seats import SeatBoard
+from dialer.core.wallboard import (
+    DEFAULT_THRESHOLDS,
+    AlarmKind,
+    Level,
+    Thresholds,
+    TrendBucket,
+    abandon_level,
+    agent_level,
+    alarms,
+    day_trend,
+    waiting_level,
+)
 from dialer.core.windows import to_utc
 from dialer.dashboard.campaign_figures import (
     RECENT,
@@ -60,6 +74,28 @@ class LiveSource(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class AgentRow:
+    """One agent on the wallboard: state (code and French), time in it, the current call's
+    duration (on a call), the pause reason, and the row's colour."""
+
+    agent: str
+    state: str
+    state_label: str
+    in_state_s: float
+    call_s: float | None
+    pause_reason: str | None
+    level: Level
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmView:
+    kind: AlarmKind
+    level: Level
+    agent: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class LiveFigures:
     """The engine now (all zero when no campaign runs in this process)."""
 
@@ -73,6 +109,8 @@ class LiveFigures:
     #: calls not yet with an agent (dialing, ringing, answered) per ready agent
     lines_per_free_agent: float | None
     pacing: str | None
+    #: one row per agent logged in, by name
+    seats: tuple[AgentRow, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +176,12 @@ class Snapshot:
     episode: EpisodeCounts | None = None
     #: when the campaign's figures were read (the name is the JSON key of the API)
     ledger_at: datetime | None = None
+    #: the wallboard: the day's trend, the alarms, each figure's colour
+    trend: tuple[TrendBucket, ...] = ()
+    alarms: tuple[AlarmView, ...] = ()
+    levels: dict[str, Level] = dataclasses.field(default_factory=dict)
+    #: reserved calls nobody took in time (every open cycle)
+    callbacks_overdue: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -150,6 +194,8 @@ def _jsonable(value: Any) -> Any:
         return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
     if isinstance(value, timedelta):
@@ -159,8 +205,33 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def live_figures(source: LiveSource | None) -> LiveFigures:
-    """The engine's live counts (zeros without an engine)."""
+def agent_rows(source: LiveSource, now: datetime, thresholds: Thresholds) -> tuple[AgentRow, ...]:
+    """The agents logged in, by name (the wallboard's and ``/supervision``'s table)."""
+    rows = []
+    for seat in sorted(source.seats.seats(), key=lambda seat: seat.agent):
+        if seat.state is AgentState.LOGGED_OUT:
+            continue
+        in_state = max(0.0, seat.seconds_in_state(now))
+        rows.append(
+            AgentRow(
+                agent=seat.agent,
+                state=seat.state.value,
+                state_label=AGENT_STATE_LABELS[seat.state],
+                in_state_s=in_state,
+                call_s=in_state if seat.state is AgentState.ON_CALL else None,
+                pause_reason=seat.pause_reason if seat.state is AgentState.PAUSED else None,
+                level=agent_level(seat.state, timedelta(seconds=in_state), thresholds),
+            )
+        )
+    return tuple(rows)
+
+
+def live_figures(
+    source: LiveSource | None,
+    now: datetime | None = None,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> LiveFigures:
+    """The engine's live counts (zeros without an engine) and its agents at ``now``."""
     if source is None:
         return LiveFigures(
             engine=False,
@@ -186,7 +257,7 @@ def live_figures(source: LiveSource | None) -> LiveFigures:
         number("calls_waiting_agent"),
     )
     ready = counts.get(AgentState.READY, 0)
-    plan = stats.get("last_plan")
+    plan = stats.get("pacing")
     return LiveFigures(
         engine=True,
         agents={state.value: counts.get(state, 0) for state in AgentState},
@@ -197,6 +268,7 @@ def live_figures(source: LiveSource | None) -> LiveFigures:
         calls_connected=number("calls_connected"),
         lines_per_free_agent=(dialing + ringing + waiting) / ready if ready else None,
         pacing=plan if isinstance(plan, str) else None,
+        seats=agent_rows(source, now, thresholds) if now is not None else (),
     )
 
 
@@ -211,7 +283,11 @@ def useful_contacts(funnel: Funnel) -> UsefulContacts:
     return UsefulContacts(funnel.complete, share, TARGET_FLOOR, TARGET_CEILING, standing)
 
 
-async def read_campaign_figures(sessions: SessionFactory, now: datetime) -> CampaignFigures | None:
+async def read_campaign_figures(
+    sessions: SessionFactory,
+    now: datetime,
+    trend_bucket: timedelta = DEFAULT_THRESHOLDS.trend_bucket,
+) -> CampaignFigures | None:
     """The current campaign's figures, or ``None`` when no campaign runs or pauses (one read
     transaction)."""
     started = time.perf_counter()
@@ -221,9 +297,11 @@ async def read_campaign_figures(sessions: SessionFactory, now: datetime) -> Camp
         if campaign is None:
             return None
         windows, policy = campaign_rules(campaign)
+        day_start = local_midnight(now, windows)
         recent, today = await counts.rates(
-            campaign.id, recent_start=now - RECENT, day_start=local_midnight(now, windows)
+            campaign.id, recent_start=now - RECENT, day_start=day_start
         )
+        per_bucket = await counts.trend(campaign.id, day_start=day_start, width=trend_bucket)
         cycle = await counts.open_cycle(campaign.id)
         episode = await counts.episode(campaign.id)
         cycle_figures = None
@@ -247,13 +325,55 @@ async def read_campaign_figures(sessions: SessionFactory, now: datetime) -> Camp
         cycle=cycle_figures,
         read_ms=(time.perf_counter() - started) * 1000,
         episode=episode,
+        abandon_cap=campaign.max_abandon_rate,
+        trend=day_trend(
+            day_start,
+            now,
+            trend_bucket,
+            answered=per_bucket.answered,
+            abandoned=per_bucket.abandoned,
+            useful=per_bucket.useful,
+        ),
     )
 
 
-def build_snapshot(now: datetime, live: LiveFigures, figures: CampaignFigures | None) -> Snapshot:
+def wallboard_alarms(
+    live: LiveFigures, figures: CampaignFigures | None, thresholds: Thresholds
+) -> tuple[tuple[AlarmView, ...], dict[str, Level]]:
+    """The alarms in French, and the colour of the figures that have a threshold."""
+    rate = figures.today.abandon_rate if figures else None
+    cap = figures.abandon_cap if figures else 0.0
+    found = alarms(
+        abandon_rate=rate,
+        abandon_cap=cap,
+        paused=[
+            (row.agent, timedelta(seconds=row.in_state_s))
+            for row in live.seats
+            if row.state == AgentState.PAUSED.value
+        ],
+        waiting=live.calls_waiting_agent,
+        callbacks_overdue=figures.callbacks_overdue if figures else 0,
+        thresholds=thresholds,
+    )
+    views = tuple(AlarmView(a.kind, a.level, a.agent, alarm_text(a)) for a in found)
+    levels = {
+        "abandon_rate": abandon_level(rate, cap, thresholds),
+        "calls_waiting_agent": waiting_level(live.calls_waiting_agent, thresholds),
+        "callbacks_overdue": Level.ALARM if figures and figures.callbacks_overdue else Level.NORMAL,
+    }
+    return views, levels
+
+
+def build_snapshot(
+    now: datetime,
+    live: LiveFigures,
+    figures: CampaignFigures | None,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> Snapshot:
     """The snapshot from its two halves (pure: the forecast takes ``now``)."""
+    views, levels = wallboard_alarms(live, figures, thresholds)
     if figures is None:
-        return Snapshot(at=now, live=live)
+        return Snapshot(at=now, live=live, alarms=views, levels=levels)
     cycle = figures.cycle
     campaign = CampaignRef(
         id=figures.campaign_id,
@@ -272,6 +392,10 @@ def build_snapshot(now: datetime, live: LiveFigures, figures: CampaignFigures | 
         today=RateFigures.of(figures.today),
         ledger_at=figures.read_at,
         episode=figures.episode,
+        trend=figures.trend,
+        callbacks_overdue=figures.callbacks_overdue,
+        alarms=views,
+        levels=levels,
     )
     if cycle is None:
         return snapshot
@@ -315,7 +439,9 @@ class LiveDashboard:
         *,
         clock: Callable[[], datetime] = utcnow,
         cache_s: float = CACHE_S,
+        thresholds: Thresholds = DEFAULT_THRESHOLDS,
     ) -> None:
+        self.thresholds = thresholds
         self._sessions = sessions
         self._source = source
         self._clock = clock
@@ -337,7 +463,14 @@ class LiveDashboard:
             if fresh:
                 return self._figures
             try:
-                self._figures = await read_campaign_figures(self._sessions, self._clock())
+                now = self._clock()
+                figures = await read_campaign_figures(
+                    self._sessions, now, self.thresholds.trend_bucket
+                )
+                if figures is not None:
+                    late = await late_reserved_calls(self._sessions, now)
+                    figures = dataclasses.replace(figures, callbacks_overdue=len(late))
+                self._figures = figures
                 self._counters["ledger_reads"] += 1
                 if self._figures is not None:
                     self._read_ms.append(self._figures.read_ms)
@@ -351,7 +484,9 @@ class LiveDashboard:
     async def snapshot(self) -> Snapshot:
         figures = await self.campaign_figures()
         started = time.perf_counter()
-        snapshot = build_snapshot(self._clock(), live_figures(self._source()), figures)
+        now = self._clock()
+        live = live_figures(self._source(), now, self.thresholds)
+        snapshot = build_snapshot(now, live, figures, self.thresholds)
         self._build_ms.append((time.perf_counter() - started) * 1000)
         self._counters["snapshots"] += 1
         return snapshot

@@ -11,7 +11,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from dialer.core.outcomes import CallOutcome
-from dialer.core.pacing import PacingDecision
+from dialer.core.pacing import PacingDecision, decision
+from dialer.core.pacing_reasons import Clause, fact
 from dialer.engine.live_calls import LiveCall
 from dialer.engine.ports import DialQueue, PlannedDial
 from dialer.errors import DialerError, TelephonyError
@@ -21,10 +22,6 @@ if TYPE_CHECKING:
     from dialer.engine.engine import DialingEngine
 
 log = logging.getLogger(__name__)
-
-#: the engine's plan while the database refuses the ledger's writes
-LEDGER_DOWN = "base de données injoignable : aucun appel tant que le journal ne s'écrit pas"
-
 
 class Dialler:
     def __init__(self, engine: DialingEngine) -> None:
@@ -41,10 +38,10 @@ class Dialler:
         engine = self.engine
         now = engine.clock()
         if not engine.dialing_enabled:
-            engine.last_plan = PacingDecision(0, "dialing paused")
+            engine.last_plan = decision(0, fact(Clause.DIALING_PAUSED))
             return engine.last_plan
         if not engine.attempt_log.writable():  # no call the ledger could not record
-            engine.last_plan = PacingDecision(0, LEDGER_DOWN)
+            engine.last_plan = decision(0, fact(Clause.LEDGER_DOWN))
             return engine.last_plan
         await engine.offers.tend(now)
         plan = await engine.offers.plan(now)

@@ -45,7 +45,8 @@ from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CycleResult
 from dialer.core.handling_time import CallTiming
 from dialer.core.outcomes import CallOutcome
-from dialer.core.pacing import PacingDecision
+from dialer.core.pacing import PacingDecision, decision
+from dialer.core.pacing_reasons import Clause, fact
 from dialer.core.seats import SeatBoard
 from dialer.core.windows import PARIS
 from dialer.core.wrap_up import WRAP_UP_LIMIT
@@ -74,7 +75,7 @@ NO_CAMPAIGN = "aucune campagne en cours → dial 0"
 
 def idle_pacer(_engine: DialingEngine, _now: datetime) -> PacingDecision:
     """The pacer of an engine with no campaign: never dials."""
-    return PacingDecision(0, NO_CAMPAIGN)
+    return decision(0, fact(Clause.NO_CAMPAIGN))
 
 
 class IdleQueue:
@@ -155,7 +156,7 @@ class DialingEngine:
         self.finished: list[CallTiming] = []
         self.activity = Activity(zone)
         self.join_latencies_ms: deque[float] = deque(maxlen=LATENCY_SAMPLES)
-        self.last_plan = PacingDecision(0, "not started")
+        self.last_plan = decision(0, fact(Clause.NOT_STARTED))
         self.dialing_enabled = True
         self.counters = dict.fromkeys(COUNTERS, 0)
         self.assignments = 0
@@ -188,7 +189,7 @@ class DialingEngine:
         self.pacer = idle_pacer
         self.caller_id = ""
         self.amd = False
-        self.last_plan = PacingDecision(0, NO_CAMPAIGN)
+        self.last_plan = decision(0, fact(Clause.NO_CAMPAIGN))
 
     @property
     def assigned(self) -> bool:

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CallState
-from dialer.core.pacing import PacingDecision
+from dialer.core.pacing import PacingDecision, decision
+from dialer.core.pacing_reasons import Clause, fact
 from dialer.engine.ports import DialQueue, PlannedDial
 from dialer.errors import ConflictError
 
@@ -120,10 +121,7 @@ class ReservedCallDesk:
             return plan
         held = min(plan.dials, waiting)
         engine.count("automatic_held_for_reserved", held)
-        return PacingDecision(
-            plan.dials - held,
-            f"{plan.reason}; {waiting} reserved call(s) wait for an agent: {held} held back",
-        )
+        return decision(plan.dials - held, *plan.facts, fact(Clause.RESERVED_HELD, waiting, held))
 
     def free_agents(self) -> int:
         """Ready agents not already counted on by a call in progress with no agent yet (an

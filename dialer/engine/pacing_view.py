@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CallState
-from dialer.core.pacing import PacingDecision, decide
+from dialer.core.pacing import PacingDecision, decide, decision
+from dialer.core.pacing_reasons import Clause, fact
 from dialer.core.pacing_settings import PacingConfig
 from dialer.core.pacing_statistics import AgentSnapshot, PacingSnapshot
 from dialer.core.windows import CallingWindows, window_end
@@ -55,7 +56,7 @@ def window_pacer(config: PacingConfig, windows: CallingWindows) -> Pacer:
     def pace(engine: DialingEngine, now: datetime) -> PacingDecision:
         closes_at = window_end(windows, now)
         if closes_at is None:
-            return PacingDecision(0, "calling window closed → dial 0", closed=True)
+            return decision(0, fact(Clause.WINDOW_CLOSED), fact(Clause.DIAL, 0), closed=True)
         return decide(snapshot(engine, now, closes_at), config)
 
     return pace

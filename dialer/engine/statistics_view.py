@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dialer.core.attempts import CallState
+from dialer.core.labels import pacing_text
 
 if TYPE_CHECKING:
     from dialer.engine.engine import DialingEngine
@@ -43,6 +44,7 @@ def statistics_of(engine: DialingEngine) -> dict[str, object]:
         "calls_connected": engine.calls.count(CallState.JOINED),
         "lines_free": engine.lines_free(),
         "last_plan": engine.last_plan.reason,
+        "pacing": pacing_text(engine.last_plan),
         "campaign_assigned": engine.assigned,
         "dialing_enabled": engine.dialing_enabled,
         "assignments": engine.assignments,

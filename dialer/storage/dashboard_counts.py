@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, distinct, extract, func, select
+from sqlalchemy import ColumnElement, Integer, and_, case, cast, distinct, extract, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialer.core.attempts import AttemptState, Disposition
@@ -42,6 +42,8 @@ class CurrentCampaign:
     state: str
     calling_windows: dict[str, Any]
     retry_policy: dict[str, Any]
+    #: the pacing's abandon cap (a share of live answers)
+    max_abandon_rate: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,15 @@ class CycleCounts:
 
 
 @dataclass(frozen=True, slots=True)
+class DayTrendCounts:
+    """Counts per bucket number (:meth:`DashboardCounts.trend`)."""
+
+    answered: dict[int, int]
+    abandoned: dict[int, int]
+    useful: dict[int, int]
+
+
+@dataclass(frozen=True, slots=True)
 class EpisodeCounts:
     """The alert episode the campaign runs, over all its cycles."""
 
@@ -113,6 +124,15 @@ def _epoch(column: Any, dialect: str) -> ColumnElement[Any]:
     if dialect == "sqlite":
         return func.julianday(column) * 86400.0
     return extract("epoch", column)
+
+
+def _bucket(column: Any, start: datetime, width: timedelta, dialect: str) -> ColumnElement[int]:
+    """The number of the ``width`` bucket since ``start`` a timestamp column falls in."""
+    # SQLite's julian days count from 4714 BC: the Unix epoch is julian day 2440587.5
+    origin = start.timestamp() + (2440587.5 * 86400.0 if dialect == "sqlite" else 0.0)
+    offset = (_epoch(column, dialect) - origin) / width.total_seconds()
+    # SQLite's CAST truncates (offsets are never negative here); PostgreSQL's rounds
+    return cast(offset if dialect == "sqlite" else func.floor(offset), Integer)
 
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -154,6 +174,7 @@ class DashboardCounts:
             state=campaign.state.value,
             calling_windows=campaign.calling_windows,
             retry_policy=campaign.retry_policy,
+            max_abandon_rate=campaign.max_abandon_rate,
         )
 
     async def episode(self, campaign_id: int) -> EpisodeCounts | None:
@@ -248,6 +269,42 @@ class DashboardCounts:
         ).one()
         values = [int(v or 0) for v in row]
         return RateCounts(*values[:3]), RateCounts(*values[3:])
+
+    async def trend(
+        self, campaign_id: int, *, day_start: datetime, width: timedelta
+    ) -> DayTrendCounts:
+        """The campaign's live answers, abandons (by the attempt's end) and useful contacts
+        (by the call sheet's submission) since ``day_start``, per bucket of ``width``
+        (bucket 0 starts at ``day_start``)."""
+        session = self._session
+        dialect = session.get_bind().dialect.name
+        ended = Attempt.state == AttemptState.ENDED
+        live = and_(ended, Attempt.answered_at.is_not(None), Attempt.outcome != CallOutcome.MACHINE)
+        abandoned = and_(ended, Attempt.outcome == CallOutcome.ABANDONED)
+        attempt_bucket = _bucket(Attempt.ended_at, day_start, width, dialect)
+        attempts = await session.execute(
+            select(attempt_bucket, _count(live), _count(abandoned))
+            .join(Cycle, Cycle.id == Attempt.cycle_id)
+            .where(Cycle.campaign_id == campaign_id)
+            .where(Attempt.ended_at >= day_start)
+            .group_by(attempt_bucket)
+        )
+        sheet_bucket = _bucket(CallSheet.submitted_at, day_start, width, dialect)
+        sheets = await session.execute(
+            select(sheet_bucket, func.count(CallSheet.id))
+            .join(Cycle, Cycle.id == CallSheet.cycle_id)
+            .where(Cycle.campaign_id == campaign_id)
+            .where(CallSheet.disposition == Disposition.COMPLETE)
+            .where(CallSheet.submitted_at >= day_start)
+            .group_by(sheet_bucket)
+        )
+        counts = DayTrendCounts({}, {}, {})
+        for bucket, answers, abandons in attempts:
+            counts.answered[int(bucket)] = int(answers or 0)
+            counts.abandoned[int(bucket)] = int(abandons or 0)
+        for bucket, useful in sheets:
+            counts.useful[int(bucket)] = int(useful or 0)
+        return counts
 
     async def cycle(self, cycle_id: int, *, pace_start: datetime) -> CycleCounts:
         """The cycle's register, funnel, handled calls and attempts; the attempts placed

@@ -37,7 +37,9 @@ from dialer.alerts.raising import AlertRaiser
 from dialer.campaigns.control import CampaignControl
 from dialer.campaigns.episodes import EpisodeControl
 from dialer.clock import utcnow
+from dialer.core.labels import campaign_state_label
 from dialer.core.login_limits import LoginRates
+from dialer.core.wallboard import DEFAULT_THRESHOLDS, Thresholds
 from dialer.core.windows import PARIS
 from dialer.desk.call_sheets import CallSheets
 from dialer.desk.call_view import CallViews, phone_display
@@ -128,18 +130,20 @@ def create_app(
     episodes: EpisodeControl | None = None,
     login_rates: LoginRates | None = None,
     allow_loopback_webhooks: bool = False,
+    wallboard: Thresholds = DEFAULT_THRESHOLDS,
 ) -> Starlette:
     """The ASGI application. ``engine`` is the running :class:`DialingEngine` (or any
     object with its agent-facing methods), ``None`` when no campaign runs. Set
     ``secure_cookies=False`` only for plain-HTTP tests on 127.0.0.1, and
     ``allow_loopback_webhooks=True`` only for tests whose webhook receiver is on this
     machine. Every response to a request over HTTPS carries HSTS (``hsts_max_age_s``; 0:
-    none)."""
+    none). ``wallboard``: the live dashboard's colour thresholds."""
     screens = screens or build_screens(sessions, questionnaires, clock=clock, zone=zone)
     screens.attach(engine)
     raiser = alerts or AlertRaiser(sessions, clock=clock, dispatcher=dispatcher)
     templates = Jinja2Templates(directory=str(PACKAGE_DATA / "templates"))
     templates.env.globals["need_label"] = need_label
+    templates.env.globals["campaign_state_label"] = campaign_state_label
     templates.env.filters["local"] = lambda moment: local(moment, zone)
     templates.env.filters["phone"] = phone_display
     service = WebService(
@@ -189,6 +193,7 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
     )
     app.state.web = service
+    app.state.wallboard = wallboard
     app.state.steering = Steering(
         sessions=sessions,
         control=control,

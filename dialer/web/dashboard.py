@@ -41,7 +41,12 @@ def dashboard_of(connection: HTTPConnection) -> LiveDashboard:
     board: LiveDashboard | None = getattr(state, "dashboard", None)
     if board is None:
         service = web(connection)
-        board = LiveDashboard(service.sessions, lambda: service.desk, clock=service.clock)
+        board = LiveDashboard(
+            service.sessions,
+            lambda: service.desk,
+            clock=service.clock,
+            thresholds=state.wallboard,
+        )
         state.dashboard = board
     return board
 
@@ -62,6 +67,7 @@ async def dashboard_page(request: Request) -> Response:
             ],
             "funnel": FUNNEL_STAGES,
             "escalation": ESCALATION_STAGES,
+            "bucket_min": int(dashboard_of(request).thresholds.trend_bucket.total_seconds() // 60),
         },
     )
 

@@ -25,6 +25,8 @@ from dialer.core.labels import (
     ALERT_KIND_LABELS,
     CAMPAIGN_STATE_LABELS,
     PACING_MODE_LABELS,
+    audit_action_name,
+    audit_details_text,
 )
 from dialer.core.pacing_settings import (
     ABANDON_RATE_CEILING,
@@ -339,6 +341,8 @@ async def audit_page(request: Request) -> Response:
         {
             "user": user,
             "entries": await steering(request).audit.search(query),
+            "action_name": audit_action_name,
+            "details_text": audit_details_text,
             "filters": {k: params.get(k, "") for k in names},
             "error": " ".join(errors) or None,
         },

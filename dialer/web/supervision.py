@@ -9,9 +9,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from dialer.campaigns.late_calls import late_reserved_calls
-from dialer.core.labels import AGENT_STATE_LABELS, ATTEMPT_KIND_LABELS
+from dialer.core.labels import ATTEMPT_KIND_LABELS
 from dialer.core.permissions import Action, allowed
+from dialer.dashboard.live import agent_rows
 from dialer.web.access import GuardedRoute
+from dialer.web.dashboard import dashboard_of
 from dialer.web.inbox import alert_ids, never_reached_tables
 from dialer.web.read_log import record_read
 from dialer.web.service import WebService, authenticated, web
@@ -29,7 +31,8 @@ async def supervision_page(request: Request) -> Response:
     user = await authenticated(request)
     service = web(request)
     now = service.clock()
-    seats = sorted(service.desk.seats.seats(), key=lambda s: s.agent) if service.desk else []
+    thresholds = dashboard_of(request).thresholds
+    seats = agent_rows(service.desk, now, thresholds) if service.desk else ()
     teams = {record.team.id: record.team.name for record in await service.teams.list_all()}
     rows = await service.alerts.open_alerts()
     await record_read(
@@ -44,10 +47,7 @@ async def supervision_page(request: Request) -> Response:
         "supervision.html",
         {
             "user": user,
-            "seats": [
-                (seat, AGENT_STATE_LABELS[seat.state], int(seat.seconds_in_state(now)))
-                for seat in seats
-            ],
+            "seats": seats,
             "stats": statistics(service),
             "rows": rows,
             "teams": teams,

@@ -3,7 +3,8 @@
 The whole service (``running_service``: the engine on the rig's Asterisk, the web app), a
 small heatwave campaign, and three robot agents working it through the web interface
 (their baresip softphones answer). A supervisor in Chromium opens ``/tableau-de-bord``
-before the agents start: the page must show the agents arriving and moving between states,
+before the agents start: the page must show the agents arriving and moving between states
+(their rows on the wallboard, each with its time in state moving),
 the attempted count growing as the engine dials, and at the end every funnel figure and
 the day's dial counts equal to what the ledger's rows say.
 """
@@ -11,6 +12,7 @@ the day's dial counts equal to what the ledger's rows say.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import threading
 import time
@@ -70,6 +72,8 @@ class Watched:
     updates_at_open: int = 0
     final: dict[str, str] = field(default_factory=dict)
     updates: int = 0
+    #: the wallboard's per-agent rows at each sample: agent → (state, seconds in state)
+    rows: list[dict[str, tuple[str, int]]] = field(default_factory=list)
 
 
 FIGURES = (
@@ -82,6 +86,29 @@ def figures(page: Page) -> dict[str, str]:
     shown = page.js(FIGURES)
     assert isinstance(shown, dict)
     return {str(k): str(v) for k, v in shown.items()}
+
+
+AGENT_ROWS = (
+    "return Array.from(document.querySelectorAll('#agents-en-direct tbody tr[data-agent]'))"
+    ".map((tr) => [tr.dataset.agent, tr.dataset.etat, Number(tr.dataset.depuis)])"
+)
+
+
+def agent_rows(page: Page) -> dict[str, tuple[str, int]]:
+    shown = page.js(AGENT_ROWS)
+    assert isinstance(shown, list)
+    return {str(agent): (str(state), int(seconds)) for agent, state, seconds in shown}
+
+
+def time_in_state_moved(rows: list[dict[str, tuple[str, int]]]) -> set[str]:
+    """The agents whose row showed the same state with more seconds later on."""
+    moved = set()
+    for before, after in itertools.pairwise(rows):
+        for agent, (state, seconds) in after.items():
+            earlier = before.get(agent)
+            if earlier is not None and earlier[0] == state and seconds > earlier[1]:
+                moved.add(agent)
+    return moved
 
 
 def updates(page: Page) -> int:
@@ -107,6 +134,7 @@ def watch(base_url: str, opened: threading.Event, stop: threading.Event, seen: W
         opened.set()
         while not stop.is_set():
             seen.samples.append(figures(page))
+            seen.rows.append(agent_rows(page))
             time.sleep(0.2)
         seen.final = figures(page)
         seen.updates = updates(page)
@@ -263,6 +291,11 @@ async def test_the_dashboard_moves_during_a_real_run_and_ends_equal_to_the_ledge
     assert any(number(s, "live.agents.ready") >= 1 for s in seen.samples)
     assert any(number(s, "live.calls_connected") >= 1 for s in seen.samples)
     assert number(seen.final, "live.agents.paused") == len(AGENTS)  # robots paused to stop
+
+    # the wallboard's per-agent rows: every robot seen, and their time in state moving
+    assert {agent for rows in seen.rows for agent in rows} == set(AGENTS)
+    assert time_in_state_moved(seen.rows) == set(AGENTS), seen.rows[-5:]
+    assert any(state == "on_call" for rows in seen.rows for state, _ in rows.values())
 
     # at the end, every figure equals the ledger
     for key, expected in ledger.items():

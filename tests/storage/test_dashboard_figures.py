@@ -299,6 +299,29 @@ async def test_every_dashboard_figure_equals_the_rows(sessions: SessionFactory, 
     if today.live_answers:
         assert today.abandon_rate == pytest.approx(today.abandons / today.live_answers)
 
+    # the wallboard's trend: the same counts per 15 minutes, counted here from the rows
+    width = timedelta(minutes=15)
+    shown = {bucket.start: bucket for bucket in figures.trend}
+    assert figures.trend[-1].start <= NOW < figures.trend[-1].start + width
+    ended_today = [
+        (a.ended_at, a) for a in mine if a.ended_at is not None and a.ended_at >= day_start
+    ]
+    useful_today = [
+        s.submitted_at
+        for s in data.sheets
+        if s.cycle_id == scene.cycle_id
+        and s.disposition is Disposition.COMPLETE
+        and s.submitted_at is not None
+        and s.submitted_at >= day_start
+    ]
+    for start, bucket in shown.items():
+        inside = [a for ended, a in ended_today if start <= ended < start + width]
+        expected = expected_rates(inside, start)
+        assert (bucket.answered, bucket.abandoned) == (expected[1], expected[2]), start
+        assert bucket.useful == len([at for at in useful_today if start <= at < start + width])
+    assert sum(b.answered for b in figures.trend) == today.live_answers
+    assert sum(b.abandoned for b in figures.trend) == today.abandons
+
     # the funnel
     members = [m for m in data.members if m.cycle_id == scene.cycle_id]
     sheets = [s for s in data.sheets if s.cycle_id == scene.cycle_id]

@@ -11,6 +11,7 @@ import pytest
 
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CallState, CycleResult
+from dialer.core.labels import pacing_text
 from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing import PacingDecision
 from dialer.core.reconciliation import RecordedEnd, final_outcome
@@ -350,7 +351,7 @@ async def test_nobody_is_dialled_while_the_ledger_cannot_be_written() -> None:
     ledger.accepting = False  # the database refuses the writes (the writer retries)
     plan = await engine.tick()
     assert plan.dials == 0
-    assert "base de données injoignable" in plan.reason
+    assert "base de données injoignable" in pacing_text(plan)  # what the screens say
     assert node.placed == []
     assert engine.statistics()["ledger_writable"] is False
     ledger.accepting = True

@@ -19,6 +19,7 @@ from dialer.core.questionnaire import Need
 from dialer.core.relatives import RelativeOutcome, VisitOutcome, VisitReason
 from dialer.core.retention import DataKind
 from dialer.core.roles import Role
+from dialer.core.wallboard import AlarmKind
 from dialer.reports.figures import DMT_BUCKET_EDGES_S
 
 #: every map of the module, with the enumeration it labels
@@ -41,6 +42,7 @@ MAPS: dict[str, type[StrEnum]] = {
     "RELATIVE_OUTCOME_LABELS": RelativeOutcome,
     "VISIT_REASON_LABELS": VisitReason,
     "VISIT_OUTCOME_LABELS": VisitOutcome,
+    "ALARM_KIND_LABELS": AlarmKind,
 }
 
 

@@ -96,7 +96,8 @@ async def test_the_supervisor_starts_from_the_alert_and_steers_from_the_page(
 
     journal = await steer.http.get("/supervision/journal", params={"action": "campaign."})
     assert journal.status_code == 200
-    rows = re.findall(r"<td>(campaign\.[a-z_]+)</td>", journal.text)
+    rows = re.findall(r'<td data-action="(campaign\.[a-z_]+)">', journal.text)
+    assert '<td data-action="campaign.pause">Campagne mise en pause</td>' in journal.text
     assert rows == [
         "campaign.pause",
         "campaign.pacing",

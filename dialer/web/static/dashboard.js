@@ -17,7 +17,6 @@
     timeZone: zone, hour: "2-digit", minute: "2-digit", second: "2-digit",
   });
   const CAMPAIGN_STATES = { running: "en cours", paused: "en pause" };
-  let delay = 1000;
   window.__dashboardUpdates = 0;
 
   function lookup(data, path) {
@@ -75,33 +74,72 @@
     window.__dashboardUpdates += 1;
   }
 
-  function connect() {
-    const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-    const socket = new WebSocket(`${scheme}//${window.location.host}/ws/tableau-de-bord`);
-    socket.addEventListener("open", () => {
-      delay = 1000;
-      root.dataset.connecte = "oui";
-      status.textContent = "";
-    });
-    socket.addEventListener("message", (event) => {
-      const message = JSON.parse(event.data);
-      if (message.type === "snapshot") { show(message.data); }
-    });
-    socket.addEventListener("close", (event) => {
-      root.dataset.connecte = "non";
-      if (event.code === 4401) {
-        window.location.assign("/connexion?expiree=1&suite=/tableau-de-bord");
-        return;
+  const SVG = "http://www.w3.org/2000/svg";
+  const SERIES = [["answered", "decroches"], ["abandoned", "abandons"], ["useful", "utiles"]];
+  const hourMinute = new Intl.DateTimeFormat("fr-FR", { timeZone: zone, hour: "2-digit", minute: "2-digit" });
+
+  /* La tendance du jour : trois barres par tranche (décrochés, abandons, contacts utiles). */
+  function drawTrend(buckets) {
+    const box = document.getElementById("tendance");
+    const width = 360, height = 110, base = 92;
+    const svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    svg.setAttribute("class", "graphe");
+    const most = Math.max(1, ...buckets.flatMap((b) => SERIES.map(([key]) => b[key])));
+    const slot = width / Math.max(buckets.length, 1);
+    const bar = Math.max(1, (slot - 2) / SERIES.length);
+    buckets.forEach((bucket, index) => {
+      SERIES.forEach(([key, name], serie) => {
+        const h = Math.round((bucket[key] / most) * (base - 4));
+        const rect = document.createElementNS(SVG, "rect");
+        rect.setAttribute("x", String(index * slot + 1 + serie * bar));
+        rect.setAttribute("y", String(base - h));
+        rect.setAttribute("width", String(bar));
+        rect.setAttribute("height", String(h));
+        rect.setAttribute("class", name);
+        const title = document.createElementNS(SVG, "title");
+        title.textContent = `${hourMinute.format(new Date(bucket.start))} : ${bucket.answered} décrochés, ${bucket.abandoned} abandons, ${bucket.useful} contacts utiles`;
+        rect.appendChild(title);
+        svg.appendChild(rect);
+      });
+      if (index % Math.ceil(buckets.length / 6) === 0) {
+        const label = document.createElementNS(SVG, "text");
+        label.setAttribute("x", String(index * slot + 1));
+        label.setAttribute("y", String(height - 4));
+        label.textContent = hourMinute.format(new Date(bucket.start));
+        svg.appendChild(label);
       }
-      if (event.code === 4403) {
-        status.textContent = "(accès refusé)";
-        return;
-      }
-      status.textContent = "(connexion perdue, nouvel essai…)";
-      window.setTimeout(connect, delay);
-      delay = Math.min(delay * 2, 15000);
     });
+    box.replaceChildren(svg);
+    box.dataset.tranches = String(buckets.length);
   }
 
-  connect();
+  function showAlarms(alarms) {
+    const list = document.getElementById("alarmes");
+    const items = alarms.map((alarm) => {
+      const li = document.createElement("li");
+      li.dataset.niveau = alarm.level;
+      li.dataset.type = alarm.kind;
+      li.textContent = alarm.text;
+      return li;
+    });
+    if (!items.length) {
+      const li = document.createElement("li");
+      li.className = "aucune";
+      li.textContent = "Aucune alarme.";
+      items.push(li);
+    }
+    list.replaceChildren(...items);
+  }
+
+  function showWallboard(data) {
+    FilDirect.renderAgents(document.querySelector("#agents-en-direct tbody"), data.live.seats || []);
+    drawTrend(data.trend || []);
+    showAlarms(data.alarms || []);
+    for (const element of root.querySelectorAll("[data-niveau-de]")) {
+      element.dataset.niveau = (data.levels || {})[element.dataset.niveauDe] || "normal";
+    }
+  }
+
+  FilDirect.connect(root, status, (data) => { show(data); showWallboard(data); });
 })();
