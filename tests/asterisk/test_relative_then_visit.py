@@ -93,10 +93,10 @@ async def prepare(settings: Settings, register: Path, webhook_url: str) -> str:
 async def relative_call_with_no_news(screen: AgentScreen) -> str:
     """Ready; the person's own call rings out; the relative's call is offered: « Appeler »,
     the relative answers, « pas de nouvelles »; hang up and validate."""
-    screen.state = await screen.post("/api/agent/telephone")
-    screen.state = await screen.post("/api/agent/disponible")
+    screen.state = await screen.post("/api/v1/agent/phone")
+    screen.state = await screen.post("/api/v1/agent/ready")
     offered = await asyncio.wait_for(screen.offers.get(), 90)
-    called = await screen.post("/api/agent/appeler")
+    called = await screen.post("/api/v1/agent/offer/call")
     assert called["attempt_id"] == offered
     message, _ = await asyncio.wait_for(screen.calls.get(), 30)
     view = message["view"]
@@ -109,15 +109,15 @@ async def relative_call_with_no_news(screen: AgentScreen) -> str:
         ("visite_aujourdhui", False),
     ):
         await screen.post(
-            f"/api/appels/{offered}/reponses", {"question_id": question_id, "value": value}
+            f"/api/v1/agent/calls/{offered}/answers", {"question_id": question_id, "value": value}
         )
-    await screen.post("/api/agent/raccrocher")
+    await screen.post("/api/v1/agent/hang-up")
     limit = time.monotonic() + 20
     while offered not in screen.ended and time.monotonic() < limit:
         await screen.wait_changed(0.5)
         screen.changed.clear()
     result = await screen.post(
-        f"/api/appels/{offered}/fiche",
+        f"/api/v1/agent/calls/{offered}/sheet",
         {"disposition": "complete", "note": "Sa fille n'a pas de nouvelles depuis trois jours."},
     )
     assert result["complete"] is False  # never a useful contact
@@ -183,7 +183,7 @@ async def test_a_relative_with_no_news_sends_the_field_team_and_the_report_shows
             assert started.status_code == 201, started.text
             episode_id = started.json()["episode"]["id"]
             attempt_id = await relative_call_with_no_news(screen)
-            await screen.post("/api/agent/pause", {"reason": "Pause"})
+            await screen.post("/api/v1/agent/pause", {"reason": "Pause"})
 
         document = await visit_request(hook)
         headers = next(h for h, body in hook.received if json.loads(body) == document)

@@ -386,7 +386,8 @@ def test_the_service_through_its_unit_and_the_proxy(
             assert json.loads(shown.stdout)["web"]["port"] == ports["web"]
             # an agent account made with the installed CLI in the service's context
             created = runner.run(
-                ["agents", "create", AGENT], stdin=f"{AGENT_PASSWORD}\n{AGENT_PASSWORD}\n"
+                ["users", "create", AGENT, "--role", "agent", "--password-stdin"],
+                stdin=f"{AGENT_PASSWORD}\n",
             )
             assert created.returncode == 0, created.stdout + created.stderr
             log_in(client)

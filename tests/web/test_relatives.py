@@ -100,8 +100,8 @@ async def rig(
 async def agent_ready(rig: EpisodeRig) -> dict[str, str]:
     csrf = await log_in(rig.http, "agent1")
     headers = {"X-CSRF-Token": csrf}
-    assert (await rig.http.post("/api/agent/telephone", json={}, headers=headers)).is_success
-    assert (await rig.http.post("/api/agent/disponible", json={}, headers=headers)).is_success
+    assert (await rig.http.post("/api/v1/agent/phone", json={}, headers=headers)).is_success
+    assert (await rig.http.post("/api/v1/agent/ready", json={}, headers=headers)).is_success
     return headers
 
 
@@ -122,7 +122,7 @@ async def offered_relative_call(rig: EpisodeRig, headers: dict[str, str]) -> str
     """The relative's call offered to agent1 and dialled by « Appeler », joined."""
     rig.clock.advance(seconds=1)
     await rig.engine.tick()
-    called = await rig.http.post("/api/agent/appeler", json={}, headers=headers)
+    called = await rig.http.post("/api/v1/agent/offer/call", json={}, headers=headers)
     assert called.status_code == 200, called.text
     attempt_id = str(called.json()["attempt_id"])
     assert rig.node.placed[-1].attempt_id == attempt_id
@@ -137,7 +137,7 @@ async def answer(
 ) -> None:
     for question_id, value in given.items():
         saved = await rig.http.post(
-            f"/api/appels/{attempt_id}/reponses",
+            f"/api/v1/agent/calls/{attempt_id}/answers",
             json={"question_id": question_id, "value": value},
             headers=headers,
         )
@@ -159,7 +159,7 @@ async def test_no_news_from_the_relative_sends_the_field_team_and_closes_the_loo
     assert jeanne not in await results(rig)  # her relative is to be called first
 
     attempt_id = await offered_relative_call(rig, headers)
-    view = (await rig.http.get(f"/api/appels/{attempt_id}", headers=headers)).json()
+    view = (await rig.http.get(f"/api/v1/agent/calls/{attempt_id}", headers=headers)).json()
     assert view["relative_call"] is True
     assert view["person"]["name"] == "Jeanne DUPONT"
     assert view["questionnaire"]["title"] == "Appel au proche d'une personne non jointe"
@@ -169,7 +169,7 @@ async def test_no_news_from_the_relative_sends_the_field_team_and_closes_the_loo
     await answer(rig, headers, attempt_id, nouvelles_48h=False, situation="ne_sait_pas")
     await answer(rig, headers, attempt_id, visite_aujourdhui=False)
     submitted = await rig.http.post(
-        f"/api/appels/{attempt_id}/fiche",
+        f"/api/v1/agent/calls/{attempt_id}/sheet",
         json={"disposition": "complete", "note": "Son fils n'a pas de nouvelles."},
         headers=headers,
     )
@@ -285,7 +285,7 @@ async def test_an_objection_means_the_relative_is_never_called(rig: EpisodeRig) 
     await start_and_miss_jeanne(rig)
     rig.clock.advance(seconds=1)
     await rig.engine.tick()
-    nothing = await rig.http.post("/api/agent/appeler", json={}, headers=headers)
+    nothing = await rig.http.post("/api/v1/agent/offer/call", json={}, headers=headers)
     assert nothing.status_code == 409  # nobody offered: the relative is not called
     assert (await results(rig))[jeanne].result is CycleResult.NEVER_REACHED
     async with transaction(rig.sessions) as session:
@@ -300,14 +300,14 @@ async def test_a_better_number_from_the_relative_is_added_and_dialled(rig: Episo
     await answer(rig, headers, attempt_id, nouvelles_48h=False, situation="chez_elle")
     await answer(rig, headers, attempt_id, visite_aujourdhui=False)
     refused = await rig.http.post(
-        f"/api/appels/{attempt_id}/fiche",
+        f"/api/v1/agent/calls/{attempt_id}/sheet",
         json={"disposition": "complete", "nouveau_numero": "pas un numéro"},
         headers=headers,
     )
     assert refused.status_code == 422
     assert refused.json()["erreur"].startswith("Nouveau_numero : numéro invalide")
     submitted = await rig.http.post(
-        f"/api/appels/{attempt_id}/fiche",
+        f"/api/v1/agent/calls/{attempt_id}/sheet",
         json={"disposition": "complete", "nouveau_numero": "06 98 76 54 32"},
         headers=headers,
     )
