@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+
 class Dialler:
     def __init__(self, engine: DialingEngine) -> None:
         self.engine = engine
