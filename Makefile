@@ -49,7 +49,7 @@ format: venv
 	$(BIN)/ruff format .
 
 demo: setup
-	$(BIN)/dialer demo
+	$(BIN)/dialer --log-level warning demo
 
 bench: setup
 	$(BIN)/python -m bench

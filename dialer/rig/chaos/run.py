@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import csv
+import contextlib
 import json
 import random
 import re
@@ -16,11 +16,14 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 
+import httpx
+
 from dialer.campaigns.start import start_campaign
 from dialer.campaigns.templates import template
 from dialer.core.pacing_settings import PacingMode
 from dialer.core.planning import RetryPolicy
 from dialer.core.windows import CallingWindows, OpeningInterval
+from dialer.csv_output import csv_writer
 from dialer.errors import RigError
 from dialer.register.importer import import_register
 from dialer.rig.asterisk import Rig
@@ -92,7 +95,7 @@ def agent_names() -> list[str]:
 # ---- the register and the campaign -----------------------------------------------------------
 def write_register(path: Path, people: int, rng: random.Random) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, delimiter=";")
+        writer = csv_writer(handle, lineterminator="\n")
         writer.writerow(["Identifiant", "Nom", "Prénom", "Date de naissance", "Téléphone"])
         behaviours = [behaviour for behaviour, _ in MIX]
         weights = [weight for _, weight in MIX]
@@ -164,6 +167,17 @@ async def robot_shift(
 
 
 # ---- the quiet end ----------------------------------------------------------------------------
+async def ready_again(url: str, timeout_s: float) -> None:
+    """Wait (bounded) until the controller answers ``/readyz`` (database and AMI ready)."""
+    deadline = time.monotonic() + timeout_s
+    async with httpx.AsyncClient(base_url=url, timeout=2) as client:
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if (await client.get("/readyz")).status_code == 200:
+                    return
+            await asyncio.sleep(1)
+
+
 async def settle_calls(ami: AmiClient, timeout_s: float) -> None:
     """Wait until no outbound call is up (the agents' legs stay)."""
     deadline = time.monotonic() + timeout_s
@@ -293,7 +307,11 @@ async def _campaign(
             rig, world, controller, relay, observer, agent_names(), postgres=postgres, disk=disk
         )
         faults = await inject(options.plan.schedule(rng), targets)
-        await asyncio.sleep(20)  # the campaign goes on without faults
+        # the campaign goes on without faults: from the controller's being ready again (a
+        # late SIGKILL's restart can take half a minute), for the robots to log in again and
+        # finish the sheets reopened for them before they stop
+        await ready_again(url, 90)
+        await asyncio.sleep(20)
         stop.set()
         say("robots finishing their calls and pausing")
         lost = sum(await asyncio.wait_for(asyncio.gather(*shifts), 120), Counter[str]())
