@@ -16,14 +16,25 @@ from dialer.core.attempts import CycleResult
 from dialer.core.outcomes import CallOutcome
 from dialer.engine.live_calls import LiveCall
 from dialer.engine.ports import AttemptLog, DialQueue
-from dialer.errors import DialerError
+from dialer.errors import DialerError, StorageError
 
 log = logging.getLogger(__name__)
 
 
+#: pauses between tries of a write the database refused (seconds), the last one repeated
+RETRY_PAUSES_S = (0.05, 0.2, 0.5, 1.0, 2.0, 5.0)
+
+
 class AttemptWrites:
-    def __init__(self, attempt_log: AttemptLog, current_queue: Callable[[], DialQueue]) -> None:
+    def __init__(
+        self,
+        attempt_log: AttemptLog,
+        current_queue: Callable[[], DialQueue],
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.attempt_log = attempt_log
+        self._sleep = sleep
         #: the queue of the campaign assigned now (for calls not taken from another one)
         self._current_queue = current_queue
         self._writes: dict[str, asyncio.Task[None]] = {}
@@ -31,17 +42,29 @@ class AttemptWrites:
         self._queue_of: dict[str, DialQueue] = {}
 
     def schedule(self, attempt_id: str, write: Callable[[], Awaitable[None]]) -> None:
-        """Run ``write`` after the attempt's previous write (a failure is logged)."""
+        """Run ``write`` after the attempt's previous write. A write the database refuses
+        (down, disk full) is tried again with growing pauses until it lands, never dropped
+        (the attempt log's part of it is idempotent); one the ledger refuses (not forward)
+        is logged."""
         previous = self._writes.get(attempt_id)
 
         async def chained() -> None:
             if previous is not None:
                 with contextlib.suppress(Exception):
                     await previous
-            try:
-                await write()
-            except DialerError as exc:
-                log.warning("ledger write for %s failed: %s", attempt_id, exc)
+            tries = 0
+            while True:
+                try:
+                    await write()
+                except StorageError as exc:
+                    if tries == 0:
+                        log.error("ledger write for %s failed, trying again: %s", attempt_id, exc)
+                    await self._sleep(RETRY_PAUSES_S[min(tries, len(RETRY_PAUSES_S) - 1)])
+                    tries += 1
+                    continue
+                except DialerError as exc:
+                    log.warning("ledger write for %s failed: %s", attempt_id, exc)
+                return
 
         task = asyncio.create_task(chained())
         self._writes[attempt_id] = task

@@ -10,9 +10,11 @@ from datetime import UTC, datetime
 import pytest
 
 from dialer.core.attempts import AttemptState
+from dialer.engine.attempt_writes import AttemptWrites
 from dialer.errors import ConflictError, DialerError, StorageError
 from dialer.storage.ledger import AttemptLedger, LedgerAdvance, LedgerChange
 from dialer.storage.ledger_writer import LedgerWriter
+from dialer.testing import MemoryAttemptLog, MemoryQueue
 
 AT = datetime(2026, 7, 1, 10, tzinfo=UTC)
 
@@ -80,3 +82,34 @@ async def test_a_refused_change_fails_its_own_writer_only() -> None:
     assert results[0] is None
     assert isinstance(results[1], ConflictError)
     assert writer.statistics()["ledger_refused"] == 1
+
+
+@pytest.mark.asyncio
+async def test_a_queue_write_the_database_refuses_is_tried_again_until_it_lands() -> None:
+    """Seen in the chaos run: with the disk full, a call's disposition (the dial queue's
+    write after the ledger's) was dropped and the person stayed in wrap-up for ever."""
+    pauses: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+
+    writes = AttemptWrites(
+        MemoryAttemptLog(), lambda: MemoryQueue(MemoryAttemptLog(), []), sleep=pause
+    )
+    tries: list[str] = []
+
+    async def disposal() -> None:
+        tries.append("try")
+        if len(tries) < 3:
+            raise StorageError("database error: database or disk is full")
+
+    async def refused() -> None:
+        tries.append("refused")
+        raise ConflictError("not forward")
+
+    writes.schedule("att-1", disposal)
+    writes.schedule("att-2", refused)
+    await writes.flush()
+    assert tries.count("try") == 3  # landed on the third try
+    assert tries.count("refused") == 1  # the ledger's own refusal is not tried again
+    assert pauses == [0.05, 0.2]
