@@ -54,6 +54,7 @@ from dialer.rig.robot_personas import Health, RandomPersonas
 from dialer.rig.world import SimulatedWorld
 from dialer.storage.alerts import TeamRepository
 from dialer.storage.database import create_engine, create_session_factory, migrate_engine
+from dialer.storage.ledger import AttemptLedger
 from dialer.storage.ledger_audit import alert_ids
 from dialer.telephony.ami import AmiClient
 
@@ -188,6 +189,23 @@ async def settle_calls(ami: AmiClient, timeout_s: float) -> None:
     say(f"outbound calls still up after {timeout_s:.0f} s")
 
 
+async def settle_wrap_ups(database_url: str, timeout_s: float) -> None:
+    """Wait (bounded) until no handled call waits for its sheet: the robots, logging in
+    again after the last restart (at the login rate limits' pace), finish those reopened
+    for them."""
+    engine = create_engine(database_url)
+    ledger = AttemptLedger(create_session_factory(engine))
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline:
+            if not await ledger.awaiting_wrap_up():
+                return
+            await asyncio.sleep(2)
+        say(f"sheets still open after {timeout_s:.0f} s")
+    finally:
+        await engine.dispose()
+
+
 async def settle_alerts(database_url: str, receiver: WebhookReceiver, timeout_s: float) -> None:
     """Wait until every alert in the ledger reached the webhook (the outbox retries)."""
     engine = create_engine(database_url)
@@ -312,6 +330,7 @@ async def _campaign(
         # finish the sheets reopened for them before they stop
         await ready_again(url, 90)
         await asyncio.sleep(20)
+        await settle_wrap_ups(database_url, 90)
         stop.set()
         say("robots finishing their calls and pausing")
         lost = sum(await asyncio.wait_for(asyncio.gather(*shifts), 120), Counter[str]())
