@@ -195,7 +195,7 @@ class MemoryAttemptLog:
         sip_status: int | None,
         failed: bool,
     ) -> None:
-        self._move(attempt_id, AttemptState.ENDED)
+        self._move(attempt_id, AttemptState.FAILED if failed else AttemptState.ENDED)
         self.entries[attempt_id].outcome = outcome
 
     async def wrap_up_done(

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from dialer.core.attempts import CallState
 from dialer.core.outcomes import CallOutcome, classify
 
 PROVISIONAL_SIP = frozenset({100, 180, 181, 182, 183})
@@ -43,7 +44,8 @@ class Close:
     outcome: CallOutcome
     cause: int | None
     sip_status: int | None
-    recorded: bool  # False: Asterisk had no record (outcome unknown, closed as failed)
+    recorded: bool  # False: Asterisk had no record (the end time is the controller's)
+    unknown: bool = False  # nobody knows how it ended: closed as failed
 
 
 def outcome_of(record: RecordedEnd) -> CallOutcome:
@@ -89,7 +91,11 @@ def reconcile(
     in_flight: Iterable[str],
     live_channels: set[str],
     recorded: Mapping[str, RecordedEnd],
+    seen: Mapping[str, CallOutcome] | None = None,
 ) -> list[Resume | Close]:
+    """``seen``: how the controller itself knows a call ended, for calls it followed past
+    the answer (its own memory, else the attempt log) that vanished with no record:
+    Asterisk restarted, its channels hung up without running the hangup handler."""
     decisions: list[Resume | Close] = []
     for attempt_id in in_flight:
         if attempt_id in live_channels:
@@ -99,8 +105,26 @@ def reconcile(
             decisions.append(
                 Close(attempt_id, outcome_of(record), record.cause, record.tech_cause, True)
             )
+        elif (outcome := (seen or {}).get(attempt_id)) is not None:
+            decisions.append(Close(attempt_id, outcome, None, None, False))
         else:
-            # Never reached Asterisk (the Originate was lost with the connection) or its
-            # record was already consumed: nobody was called, or we cannot know.
-            decisions.append(Close(attempt_id, CallOutcome.FAILED, None, None, False))
+            # Never reached Asterisk (the Originate was lost with the connection), or it
+            # was ringing when Asterisk went away: nobody was called, or we cannot know.
+            decisions.append(Close(attempt_id, CallOutcome.FAILED, None, None, False, True))
     return decisions
+
+
+def seen_outcome(
+    logged: CallState, *, answered: bool, joined: bool, machine: bool, abandoned: bool
+) -> CallOutcome | None:
+    """How a call that vanished ended, from what the controller saw of it (``logged``:
+    the attempt log's state; the flags: its memory), or None if it never saw it answered."""
+    if machine:
+        return CallOutcome.MACHINE
+    if abandoned:
+        return CallOutcome.ABANDONED
+    if joined or logged is CallState.JOINED:
+        return CallOutcome.ANSWERED  # somebody talked to the person: the agent wraps up
+    if answered or logged is CallState.ANSWERED:
+        return CallOutcome.HUNG_UP  # gone inside the join window: nobody talked to them
+    return None

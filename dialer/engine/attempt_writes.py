@@ -16,7 +16,8 @@ from dialer.core.attempts import CycleResult
 from dialer.core.outcomes import CallOutcome
 from dialer.engine.live_calls import LiveCall
 from dialer.engine.ports import AttemptLog, DialQueue
-from dialer.errors import DialerError, StorageError
+from dialer.errors import DialerError, StorageError, TelephonyError
+from dialer.telephony.port import TelephonyPort
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,17 @@ class AttemptWrites:
             await queue.settled(call.attempt_id, outcome, at)
 
         self.schedule(call.attempt_id, close)
+
+    def forget_recorded_end(self, attempt_id: str, node: TelephonyPort) -> None:
+        """Delete Asterisk's record of the call's end once its close has landed: until then,
+        should this process die with the write waiting (the database down), that record is
+        the only trace of how the call ended."""
+
+        async def forget() -> None:
+            with contextlib.suppress(TelephonyError):
+                await node.forget_recorded_end(attempt_id)
+
+        self.schedule(attempt_id, forget)
 
     def dispose(
         self,

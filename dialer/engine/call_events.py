@@ -92,6 +92,7 @@ async def _agent_leg_ended(
     seat = engine.seats.by_leg(event.leg_id)
     if seat is not None and seat.state is not AgentState.LOGGED_OUT:
         # out of the pool at once: nobody is joined to a leg that is gone
+        engine.wrap_ups.phone_lost(seat.agent, engine.clock())
         engine.seats.phone_lost(seat.agent, engine.clock())
         log_agent_state(seat.agent, seat.state, AgentState.LOGGED_OUT)
         await engine.screens.phone_lost(seat.agent)
@@ -196,8 +197,7 @@ async def _ended(engine: DialingEngine, event: CallEnded, node: TelephonyPort) -
         engine.finished.append(call.timing(wrap_up_done_at=None))
     if wrapping_up is not None and attempt_id in wrap_ups.given_on_call:
         await wrap_ups.after_call(wrapping_up, attempt_id)
-    with contextlib.suppress(TelephonyError):
-        await node.forget_recorded_end(attempt_id)
+    engine.writes.forget_recorded_end(attempt_id, node)
 
 
 _HANDLERS: dict[type, Callable[[DialingEngine, Any, TelephonyPort], Awaitable[None]]] = {

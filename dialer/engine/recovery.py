@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CALL_STATE_OF, CallState
 from dialer.core.outcomes import CallOutcome
-from dialer.core.reconciliation import Close, Resume, reconcile
+from dialer.core.reconciliation import Close, Resume, reconcile, seen_outcome
 from dialer.engine.agents import log_agent_state
 from dialer.engine.live_calls import LiveCall
 from dialer.engine.ports import InFlightAttempt
@@ -38,14 +38,21 @@ async def reconcile_node(engine: DialingEngine, node: TelephonyPort) -> None:
     by_id = {a.attempt_id: a for a in in_flight}
     now = engine.clock()
     wrap_ups = engine.wrap_ups
-    for decision in reconcile([a.attempt_id for a in in_flight], live, recorded):
+    seen = {a.attempt_id: o for a in unknown if (o := _seen(engine, a)) is not None}
+    for decision in reconcile([a.attempt_id for a in in_flight], live, recorded, seen):
         attempt = by_id[decision.attempt_id]
         match decision:
             case Resume():
                 engine.count("reconciled_resumed")
                 if engine.calls.get(attempt.attempt_id) is None:
                     _resume(engine, attempt, node.name, now)
-            case Close(outcome=outcome, cause=cause, sip_status=sip, recorded=known):
+            case Close(
+                outcome=outcome,
+                cause=cause,
+                sip_status=sip,
+                recorded=recorded_end,
+                unknown=unknown_end,
+            ):
                 engine.count("reconciled_closed")
                 call = engine.calls.pop(attempt.attempt_id) or LiveCall(
                     attempt.attempt_id,
@@ -55,7 +62,7 @@ async def reconcile_node(engine: DialingEngine, node: TelephonyPort) -> None:
                     node.name,
                     now,
                 )
-                end = recorded[attempt.attempt_id].ended_at if known else None
+                end = recorded[attempt.attempt_id].ended_at if recorded_end else None
                 call.ended_at = end or now
                 await _end_seat_found_ended(engine, call, outcome, now)
                 engine.writes.close(
@@ -64,13 +71,14 @@ async def reconcile_node(engine: DialingEngine, node: TelephonyPort) -> None:
                     end or now,
                     cause,
                     sip,
-                    failed=not known,
+                    failed=unknown_end,
                     forget_queue=call.attempt_id not in wrap_ups.pending,
                 )
                 if call.agent is not None and attempt.attempt_id in wrap_ups.given_on_call:
                     await wrap_ups.after_call(call.agent, attempt.attempt_id)
-                await node.forget_recorded_end(attempt.attempt_id)
+                engine.writes.forget_recorded_end(attempt.attempt_id, node)
     _adopt_legs(engine, {c for c in live if c.startswith(AGENT_LEG_PREFIX)}, now)
+    await engine.flush()  # the calls just closed may await their wrap-up too
     await _resume_wrap_ups(engine, now)
     for seat in engine.seats.seats():
         leg = seat.leg_id
@@ -80,9 +88,23 @@ async def reconcile_node(engine: DialingEngine, node: TelephonyPort) -> None:
             and leg not in live
             and seat.state is not AgentState.LOGGED_OUT
         ):
+            wrap_ups.phone_lost(seat.agent, now)
             engine.seats.phone_lost(seat.agent, now)
             log_agent_state(seat.agent, seat.state, AgentState.LOGGED_OUT)
             await engine.screens.phone_lost(seat.agent)
+
+
+def _seen(engine: DialingEngine, attempt: InFlightAttempt) -> CallOutcome | None:
+    """What the controller saw of a call: its memory is more recent than the attempt log
+    while a write waits (the database refused it)."""
+    call = engine.calls.get(attempt.attempt_id)
+    return seen_outcome(
+        CALL_STATE_OF[attempt.state],
+        answered=call is not None and call.answered_at is not None,
+        joined=call is not None and call.joined_at is not None,
+        machine=call is not None and call.machine,
+        abandoned=call is not None and call.state is CallState.ABANDONED,
+    )
 
 
 async def _end_seat_found_ended(

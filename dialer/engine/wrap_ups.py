@@ -67,6 +67,16 @@ class WrapUps:
             return None, self._agent_gone(seat.agent, call, at)
         return None, None
 
+    def phone_lost(self, agent: str, now: datetime) -> None:
+        """The agent's phone died during a wrap-up (their softphone, or Asterisk
+        restarting): the sheet waits for them to connect again."""
+        seat = self.engine.seats.seats_by_agent().get(agent)
+        if seat is None or seat.state is not AgentState.WRAP_UP or seat.attempt_id is None:
+            return
+        call = self.pending.pop(seat.attempt_id, None)
+        if call is not None:
+            self._agent_gone(agent, call, call.ended_at or now)
+
     def nobody_wraps_up(self, attempt_id: str, outcome: CallOutcome) -> bool:
         return (
             outcome is CallOutcome.ANSWERED

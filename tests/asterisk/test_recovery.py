@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import os
+import signal
 import time
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
@@ -21,13 +23,14 @@ from sqlalchemy import select
 
 from dialer.campaigns.runner import CampaignRun
 from dialer.core.agent_states import AgentState
-from dialer.core.attempts import CallState
+from dialer.core.attempts import AttemptState, CallState
 from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing import PacingDecision
 from dialer.engine.engine import DialingEngine
 from dialer.engine.ports import PlannedDial
 from dialer.rig.asterisk import Rig
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
+from dialer.rig.chaos.faults import phones_back
 from dialer.rig.desk import AutoWrapUpDesk
 from dialer.rig.world import SimulatedWorld
 from dialer.storage.database import (
@@ -337,3 +340,51 @@ async def test_a_wrap_up_in_progress_survives_a_controller_restart(
     assert [m.status for m in members] == [MemberStatus.DONE]
     assert after.disposition == "reached"
     assert after.wrap_up_done_at is not None
+
+
+@pytest.mark.asyncio
+async def test_a_call_cut_by_an_asterisk_crash_is_answered_though_its_bridge_write_was_lost(
+    sessions: SessionFactory, rig: Rig, world: SimulatedWorld, tmp_path: Path
+) -> None:
+    """The controller is killed while the write of a call's bridge waits (its database
+    refused it), then Asterisk crashes: no hangup handler runs. The dialplan wrote "joined"
+    to AstDB when it decided the join, so the next controller still closes the call as
+    answered rather than as a failure."""
+    async with AmiClient(rig.ami_credentials()) as ami:
+        await world.wait_registered(ami)
+    register = tmp_path / "registre.csv"
+    write_people(register, [SimulatedCallee(CalleeBehaviour.ANSWERS, 1, 60, serial=41)])
+    campaign_id, _ = await start(sessions, register)
+    run, node, _ = await run_engine(sessions, rig, world, campaign_id)
+    try:
+        (attempt,) = await wait_for(sessions, {"bridged"}, 1, timeout_s=20)
+    finally:
+        await run.stop()  # killed while the person talks with the agent
+        await node.stop()
+    async with transaction(sessions) as session:  # the bridge's write never landed
+        lost = await session.get(Attempt, attempt.id)
+        assert lost is not None
+        lost.state, lost.bridged_at, lost.agent = AttemptState.ANSWERED, None, None
+    await asyncio.sleep(2)  # AstDB commits its writes every second
+    pid = rig.pid()
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    await rig.stop()  # reaps the killed process
+    await rig.start()
+    await phones_back(world, rig.ami_credentials())
+    probe = AsteriskNode("probe", rig.ami_credentials(), trunk=rig.settings.trunk.name)
+    await probe.start()
+    try:
+        record = await probe.recorded_end(attempt.id)
+    finally:
+        await probe.stop()
+    assert record is not None
+    assert (record.dialer_state, record.ended_at) == ("joined", None)  # no hangup handler
+    run, node, _ = await run_engine(sessions, rig, world, campaign_id)
+    try:
+        await wait_for(sessions, {"ended", "failed"}, 1, timeout_s=10)
+        (after,) = await attempts_of(sessions)
+    finally:
+        await run.stop()
+        await node.stop()
+    assert (after.state.value, after.outcome) == ("ended", CallOutcome.ANSWERED)

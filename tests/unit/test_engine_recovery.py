@@ -15,9 +15,10 @@ from dialer.core.labels import pacing_text
 from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing import PacingDecision
 from dialer.core.reconciliation import RecordedEnd, final_outcome
+from dialer.engine import call_events
 from dialer.engine.engine import DialingEngine
 from dialer.engine.wrap_ups import WrapUp
-from dialer.errors import TelephonyError
+from dialer.errors import StorageError, TelephonyError
 from dialer.telephony.ami import AmiCredentials
 from dialer.telephony.node import AsteriskNode
 from dialer.telephony.port import (
@@ -356,3 +357,94 @@ async def test_nobody_is_dialled_while_the_ledger_cannot_be_written() -> None:
     assert engine.statistics()["ledger_writable"] is False
     ledger.accepting = True
     assert (await engine.tick()).dials == 2
+
+
+async def asterisk_restarted(engine: DialingEngine, node: FakeNode, clock: Clock) -> None:
+    """Asterisk restarts: its channels are hung up without their hangup handler, so it
+    keeps no record of how they ended."""
+    await engine.handle(NodeDisconnected(node.name, "restart", clock.advance(1)), node)
+    node.live.clear()
+    await engine.handle(NodeConnected(node.name, clock.advance(5)), node)
+
+
+@pytest.mark.asyncio
+async def test_a_joined_call_lost_with_asterisk_is_answered_and_its_sheet_kept() -> None:
+    """Seen in the chaos run: a call the controller saw joined vanished in an Asterisk
+    restart with no record; it was closed as failed, its sheet never closed."""
+    engine, node, ledger, queue, clock = await make_engine(count=1, agents=1)
+    await on_call(engine, node, clock)
+    await asterisk_restarted(engine, node, clock)
+    assert queue.settled_outcomes["att-0"] is CallOutcome.ANSWERED
+    assert ledger.entries["att-0"].state == "ended"
+    await engine.log_in("agent-1001", "agent-1001")  # the agent's phone comes back
+    seat = engine.seats.get("agent-1001")
+    assert (seat.state, seat.attempt_id) == (AgentState.WRAP_UP, "att-0")
+    await engine.finish_wrap_up("agent-1001", CycleResult.REACHED)
+    assert queue.results == {"att-0": CycleResult.REACHED}
+
+
+@pytest.mark.asyncio
+async def test_a_call_the_log_knew_joined_is_answered_after_both_restarted() -> None:
+    """The controller and Asterisk both restarted: the attempt log's bridge is the
+    evidence, and the agent connecting again gets the sheet."""
+    engine, node, ledger, queue, clock = await make_engine(count=1, agents=1)
+    await on_call(engine, node, clock)
+    node.live.clear()  # Asterisk restarted while the controller was down
+    restarted_engine = await restarted(node, ledger, queue)
+    assert queue.settled_outcomes["att-0"] is CallOutcome.ANSWERED
+    await restarted_engine.log_in("agent-1001", "agent-1001")
+    seat = restarted_engine.seats.get("agent-1001")
+    assert (seat.state, seat.attempt_id) == (AgentState.WRAP_UP, "att-0")
+
+
+@pytest.mark.parametrize(
+    ("answered", "joined", "expected"),
+    [(False, False, CallOutcome.FAILED), (True, False, CallOutcome.HUNG_UP)],
+)
+@pytest.mark.asyncio
+async def test_a_call_lost_with_asterisk_before_its_join_is_no_contact(
+    answered: bool, joined: bool, expected: CallOutcome
+) -> None:
+    engine, node, ledger, queue, clock = await make_engine(count=1, agents=1)
+    await engine.tick()
+    await engine.handle(CallRinging("att-0", clock.advance(1)), node)
+    if answered:
+        await engine.handle(CallAnswered("att-0", clock.advance(3)), node)
+    await asterisk_restarted(engine, node, clock)
+    assert queue.settled_outcomes["att-0"] is expected
+    assert ledger.entries["att-0"].state == (
+        "failed" if expected is CallOutcome.FAILED else "ended"
+    )
+    assert engine.seats.get("agent-1001").state is not AgentState.WRAP_UP
+
+
+@pytest.mark.asyncio
+async def test_asterisks_record_of_an_end_is_kept_until_the_close_is_written(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Seen in the chaos run: the record was deleted as soon as the close was scheduled;
+    the database refused the close, the controller was killed, and the next one found
+    neither the close nor the record and called a conversation a failure."""
+    engine, node, ledger, _, clock = await make_engine(count=1, agents=1)
+    await on_call(engine, node, clock)
+    await engine.flush()
+    node.recorded["att-0"] = record("joined")
+    refusals = [StorageError("disque plein"), StorageError("disque plein")]
+    write_close = ledger.close
+
+    async def close(*args: Any, **kwargs: Any) -> None:
+        if refusals:
+            raise refusals.pop()
+        await write_close(*args, **kwargs)
+
+    monkeypatch.setattr(ledger, "close", close)
+    node.live.discard("att-0")
+    # as the service's loop does: the event is handled, its writes are not waited for
+    await call_events.dispatch(engine, CallEnded("att-0", 16, None, clock.advance(30)), node)
+    await asyncio.sleep(0.01)
+    assert ledger.entries["att-0"].state == "bridged"  # the close waits for the database
+    assert "att-0" in node.recorded  # meanwhile the record is the only trace of the end
+    await engine.flush()
+    assert refusals == []
+    assert ledger.entries["att-0"].outcome is CallOutcome.ANSWERED
+    assert "att-0" not in node.recorded

@@ -25,7 +25,7 @@ from dialer.rig.chaos.processes import (
 )
 from dialer.rig.chaos.witnesses import ChannelObserver, channels
 from dialer.rig.world import SimulatedWorld
-from dialer.telephony.ami import AmiClient
+from dialer.telephony.ami import AmiClient, AmiCredentials
 
 FREEZE_S = 10.0  # the controller's AMI keep-alive is 2 s (AsteriskNode's default)
 DISK_FULL_S = 8.0
@@ -170,28 +170,38 @@ async def _apply(fault: Injected, t: Targets) -> None:
 
 
 async def _restart_asterisk(fault: Injected, t: Targets) -> None:
-    """``core restart now``; then wait for Asterisk to boot and the phones to register."""
-    before = await _uptime(t.rig)
+    fault.detail = await restart_asterisk(t.rig, t.world, t.observer.credentials)
+
+
+async def restart_asterisk(rig: Rig, world: SimulatedWorld, credentials: AmiCredentials) -> str:
+    """``core restart now``; then wait for Asterisk to boot and the phones to register.
+    Returns what happened, for the report."""
+    before = await _uptime(rig)
     with contextlib.suppress(ProvisioningError):  # the CLI may lose Asterisk as it goes
-        await asyncio.to_thread(t.rig.cli, "core restart now")
+        await asyncio.to_thread(rig.cli, "core restart now")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # until it runs again, freshly started
-        uptime = await _uptime(t.rig)
+        uptime = await _uptime(rig)
         if uptime is not None and (before is None or uptime < before):
             break
         await asyncio.sleep(0.5)
-    if not t.rig.is_running():
-        await t.rig.start()
-    await t.rig.wait_ready()
+    if not rig.is_running():
+        await rig.start()
+    await rig.wait_ready()
+    return await phones_back(world, credentials)
+
+
+async def phones_back(world: SimulatedWorld, credentials: AmiCredentials) -> str:
+    """After Asterisk started again: the softphones registered again, or restarted."""
     try:
-        async with AmiClient(t.observer.credentials) as ami:
-            await t.world.wait_registered(ami, timeout_s=30)
-        fault.detail = "booted again, phones registered"
+        async with AmiClient(credentials) as ami:
+            await world.wait_registered(ami, timeout_s=30)
+        return "booted again, phones registered"
     except Exception as exc:
-        for phone in t.world.softphones:
+        for phone in world.softphones:
             phone.stop()
             phone.start()
-        fault.detail = f"booted again; softphones restarted ({type(exc).__name__})"
+        return f"booted again; softphones restarted ({type(exc).__name__})"
 
 
 async def _uptime(rig: Rig) -> int | None:
