@@ -496,10 +496,6 @@ class LiveDashboard:
         source = self._source()
         return source.statistics() if source is not None else {}
 
-    def invalidate(self) -> None:
-        """Read the campaign's figures again at the next snapshot."""
-        self._read_at = None
-
     def statistics(self) -> dict[str, object]:
         reads = sorted(self._read_ms)
         builds = sorted(self._build_ms)

@@ -76,6 +76,21 @@ class AttemptWrites:
 
         task.add_done_callback(forget)
 
+    def schedule_steps(self, attempt_id: str, *steps: Callable[[], Awaitable[None]]) -> None:
+        """Several writes in order, as one: when the database refuses a step, the retry
+        starts again at that step, never at one already written (the chaos run's full disk:
+        a close written, its queue's settling refused, then the close tried again was
+        refused as not forward and the person was left in call for ever)."""
+        landed = 0
+
+        async def write() -> None:
+            nonlocal landed
+            while landed < len(steps):
+                await steps[landed]()
+                landed += 1
+
+        self.schedule(attempt_id, write)
+
     def pending(self, attempt_id: str) -> asyncio.Task[None] | None:
         """The attempt's last write not done yet, if any."""
         return self._writes.get(attempt_id)
@@ -113,9 +128,11 @@ class AttemptWrites:
             await self.attempt_log.close(
                 call.attempt_id, outcome, at=at, cause=cause, sip_status=tech, failed=failed
             )
+
+        async def settle() -> None:
             await queue.settled(call.attempt_id, outcome, at)
 
-        self.schedule(call.attempt_id, close)
+        self.schedule_steps(call.attempt_id, close, settle)
 
     def forget_recorded_end(self, attempt_id: str, node: TelephonyPort) -> None:
         """Delete Asterisk's record of the call's end once its close has landed: until then,
@@ -140,8 +157,10 @@ class AttemptWrites:
         if queue is None:
             queue = self.queue_for(attempt_id, forget=True)
 
-        async def disposed() -> None:
+        async def wrapped() -> None:
             await self.attempt_log.wrap_up_done(attempt_id, at=at, result=result)
+
+        async def disposed() -> None:
             await queue.disposed(attempt_id, result, at)
 
-        self.schedule(attempt_id, disposed)
+        self.schedule_steps(attempt_id, wrapped, disposed)

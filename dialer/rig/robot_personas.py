@@ -9,7 +9,7 @@ questionnaire's own weights and rules (as an agent knows the script): :func:`pla
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -77,29 +77,6 @@ class RandomPersonas:
             return Persona(health, Ending.COMPLETE)
         ending = rng.choices(list(self.endings), weights=list(self.endings.values()))[0]
         return Persona(health, ending)
-
-
-class PersonaDeck:
-    """A shuffled deck of personas shared by several robots (so a short run still meets
-    every kind of person); random draws once it is empty."""
-
-    def __init__(
-        self,
-        cards: Sequence[Persona],
-        rng: random.Random,
-        then: PersonaSource | None = None,
-    ) -> None:
-        self._cards = list(cards)
-        rng.shuffle(self._cards)
-        self._then = then or RandomPersonas()
-
-    def deal(self, rng: random.Random) -> Persona:
-        if self._cards:
-            return self._cards.pop()
-        return self._then.deal(rng)
-
-    def __len__(self) -> int:
-        return len(self._cards)
 
 
 # ---- answers -----------------------------------------------------------------------------

@@ -102,10 +102,11 @@ class AsteriskNode:
         """An AMI session is logged in now (the readiness probe's question)."""
         return self._connected.is_set()
 
-    def drop_session(self) -> None:
-        """Abort the AMI connection (tests and operators use it to exercise recovery)."""
+    def drop_session(self, *, reset: bool = False) -> None:
+        """Abort the AMI connection (the node reconnects, the engine reconciles); ``reset``
+        also discards what is still in this host's buffers (see :meth:`hang_up`)."""
         if self._client is not None:
-            self._client.abort()
+            self._client.abort(reset=reset)
 
     async def _supervise(self) -> None:
         delay = self._backoff[0]
@@ -259,7 +260,7 @@ class AsteriskNode:
                 "Hangup", {"Channel": channel_id, "Cause": "16"}, timeout_s=self._hang_up_timeout
             )
         except AmiTimeoutError as exc:
-            client.abort(reset=True)
+            self.drop_session(reset=True)
             raise TelephonyError(
                 f"node {self.name}: hang-up of {channel_id} not confirmed; session reset"
             ) from exc

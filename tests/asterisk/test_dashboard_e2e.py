@@ -29,7 +29,7 @@ from dialer.rig.asterisk import Rig
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
 from dialer.rig.demo_accounts import SUPERVISOR
 from dialer.rig.robot_agents import RobotAgent
-from dialer.rig.robot_personas import Ending, Health, Persona, PersonaDeck
+from dialer.rig.robot_personas import Ending, Health, Persona
 from dialer.rig.world import SimulatedWorld
 from dialer.service import running_service
 from dialer.settings import Settings
@@ -39,6 +39,7 @@ from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Attempt
 from dialer.storage.schedule import CycleMember, CycleSchedule, MemberStatus
 from dialer.telephony.ami import AmiClient
+from tests.asterisk.persona_deck import PersonaDeck
 from tests.asterisk.test_robot_agents import PASSWORD, SECRET_KEY, prepare, service_settings
 from tests.asterisk.test_robot_agents import write_register as write_people
 from tests.browser.helpers import Browser, Page, login, require_chromium

@@ -33,7 +33,7 @@ from dialer.rig.asterisk import Rig
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
 from dialer.rig.demo_accounts import TEAM_NAME, provision_demo_people
 from dialer.rig.robot_agents import HandledCall, RobotAgent
-from dialer.rig.robot_personas import Ending, Health, Persona, PersonaDeck
+from dialer.rig.robot_personas import Ending, Health, Persona
 from dialer.rig.world import SimulatedWorld
 from dialer.service import running_service
 from dialer.settings import Settings, WebSettings
@@ -50,6 +50,7 @@ from dialer.storage.models import Attempt, CycleResultRow
 from dialer.storage.schedule import CycleSchedule, MemberStatus
 from dialer.storage.team_rows import Team
 from dialer.telephony.ami import AmiClient
+from tests.asterisk.persona_deck import PersonaDeck
 
 SECRET_KEY = "clé de test des robots, assez longue pour signer les sessions"
 PASSWORD = "mot de passe des robots 2026"

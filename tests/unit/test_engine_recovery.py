@@ -448,3 +448,28 @@ async def test_asterisks_record_of_an_end_is_kept_until_the_close_is_written(
     assert refusals == []
     assert ledger.entries["att-0"].outcome is CallOutcome.ANSWERED
     assert "att-0" not in node.recorded
+
+
+@pytest.mark.asyncio
+async def test_a_settling_the_database_refused_is_retried_without_closing_the_call_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Seen in the chaos run (full disk): the close was written, the queue's settling was
+    refused; the retry wrote the close again, the ledger refused it as not forward, and the
+    person was left in call for ever, their sheet never given back."""
+    engine, node, ledger, queue, clock = await make_engine(count=1, agents=1)
+    await on_call(engine, node, clock)
+    refusals = [StorageError("disque plein")]
+    settle = queue.settled
+
+    async def settled(*args: Any, **kwargs: Any) -> None:
+        if refusals:
+            raise refusals.pop()
+        await settle(*args, **kwargs)
+
+    monkeypatch.setattr(queue, "settled", settled)
+    await engine.handle(CallEnded("att-0", 16, None, clock.advance(30)), node)
+    assert refusals == []
+    assert ledger.entries["att-0"].history.count("ended") == 1
+    assert queue.settled_outcomes["att-0"] is CallOutcome.ANSWERED
+    assert engine.seats.get("agent-1001").state is AgentState.WRAP_UP
