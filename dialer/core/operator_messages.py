@@ -75,6 +75,13 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
         "AMI {node}: session lost, reconnecting",
     ),
     "ami.stopped": ("AMI {node} : session fermée", "AMI {node}: session closed"),
+    "node.no_prompt": (
+        "nœud {node} : le message d'information manque dans les sons d'Asterisk ; "
+        "installez-le (dialer asterisk prompts) : les personnes sans agent entendraient "
+        "un silence",
+        "node {node}: the information message is missing from Asterisk's sounds; install "
+        "it (dialer asterisk prompts): people no agent could take would hear silence",
+    ),
     "node.no_session": (
         "nœud {node} : pas de session AMI en {seconds} s",
         "node {node}: no AMI session within {seconds} s",

@@ -34,6 +34,8 @@ from dialer.telephony.translate import parse_recorded_end, translate
 log = logging.getLogger(__name__)
 
 ASTDB_FAMILY = "dialer"
+#: where ``[dialer-readiness]`` writes what it found (see :meth:`AsteriskNode._check_prompts`)
+READINESS_FAMILY = "dialer_ready"
 # Commas separate Originate variables: escape the ones inside the Gosub location.
 HANGUP_HANDLER = r"dialer-hangup\,s\,1"
 
@@ -68,8 +70,15 @@ class AsteriskNode:
         self._supervisor: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._stats = {"sessions": 0, "lost_sessions": 0, "calls_placed": 0, "events": 0}
+        self._stats = {
+            "sessions": 0,
+            "lost_sessions": 0,
+            "calls_placed": 0,
+            "events": 0,
+            "prompt_checks": 0,
+        }
         self._last_ping_ms = 0.0
+        self._prompts_present: bool | None = None
 
     # ---- lifecycle ----------------------------------------------------------------------
     async def start(self, *, wait_s: float | None = 10.0) -> None:
@@ -102,6 +111,12 @@ class AsteriskNode:
         """An AMI session is logged in now (the readiness probe's question)."""
         return self._connected.is_set()
 
+    @property
+    def prompts_present(self) -> bool | None:
+        """Asterisk has the information message the dialplan plays to a person no agent
+        could take (checked at each new session; None until the first check ends)."""
+        return self._prompts_present
+
     def drop_session(self, *, reset: bool = False) -> None:
         """Abort the AMI connection (the node reconnects, the engine reconciles); ``reset``
         also discards what is still in this host's buffers (see :meth:`hang_up`)."""
@@ -126,6 +141,7 @@ class AsteriskNode:
             queue = client.subscribe()
             pump = asyncio.create_task(self._pump(queue))
             keepalive = asyncio.create_task(self._keepalive(client))
+            prompts = asyncio.create_task(self._check_prompts(client))
             self._connected.set()
             log.info(
                 say(
@@ -141,6 +157,7 @@ class AsteriskNode:
             finally:
                 pump.cancel()
                 keepalive.cancel()
+                prompts.cancel()
                 self._connected.clear()
                 self._client = None
                 await client.close()
@@ -175,6 +192,36 @@ class AsteriskNode:
                 client.abort()
                 return
             self._last_ping_ms = (time.monotonic() - started) * 1000
+
+    async def _check_prompts(self, client: AmiClient) -> None:
+        """Ask the dialplan whether the information message's file is there: its
+        ``[dialer-readiness]`` writes ``STAT(e,…)`` to AstDB (AMI's own ``Getvar`` may not
+        read the file system: Asterisk refuses ``STAT`` to external sources)."""
+        try:
+            with contextlib.suppress(AmiActionError):  # no earlier answer to forget
+                await client.action("DBDel", {"Family": READINESS_FAMILY, "Key": "information"})
+            with contextlib.suppress(AmiActionError):  # never answered: refused once it ran
+                await client.action(
+                    "Originate",
+                    {
+                        "Channel": "Local/prompts@dialer-readiness",
+                        "Application": "NoOp",
+                        "Timeout": "2000",
+                    },
+                )
+            replies = await client.action(
+                "DBGet", {"Family": READINESS_FAMILY, "Key": "information"}, expect_list=True
+            )
+        except AmiActionError:  # no answer written: the dialplan is not the dialer's
+            self._prompts_present = False
+        except (AmiTimeoutError, AmiConnectionError) as exc:
+            log.warning("node %s: prompts not checked: %s", self.name, exc)
+        else:
+            value = next((r.get("Val") for r in replies if r.name == "DBGetResponse"), None)
+            self._prompts_present = value == "1"
+        self._stats["prompt_checks"] += 1
+        if self._prompts_present is False:
+            log.warning(say("node.no_prompt", node=self.name))
 
     def _require_client(self) -> AmiClient:
         if self._client is None or not self._client.connected:
@@ -317,5 +364,6 @@ class AsteriskNode:
             "connected": self._client is not None and self._client.connected,
             "channel_limit": self.channel_limit,
             "last_ping_ms": round(self._last_ping_ms, 2),
+            "prompts_present": self._prompts_present is True,
             **self._stats,
         }

@@ -1,8 +1,9 @@
 """The probes of a process supervisor, a load balancer or a container engine:
 
 - ``/healthz``: the process answers (alive), nothing else is asked;
-- ``/readyz``: the service can do its work: the database answers and every telephony
-  node has a logged-in AMI session (503 otherwise, saying which part is not ready).
+- ``/readyz``: the service can do its work: the database answers, every telephony node
+  has a logged-in AMI session and the information message played to a person no agent
+  could take (503 otherwise, saying which part is not ready).
 
 Both are public (a probe does not log in) and tell nothing personal: the state of the
 database and of each node, by name. The nodes are given by :func:`configure_readiness`
@@ -32,10 +33,17 @@ class LoggedInNode(Protocol):
     @property
     def logged_in(self) -> bool: ...
 
+    @property
+    def prompts_present(self) -> bool | None: ...
+
 
 def configure_readiness(app: Starlette, nodes: Sequence[LoggedInNode]) -> None:
-    """``/readyz`` also asks each of ``nodes`` whether its AMI session is logged in."""
+    """``/readyz`` also asks each of ``nodes`` whether its AMI session is logged in and
+    its Asterisk has the information message."""
     app.state.readiness_nodes = tuple(nodes)
+
+
+_PROMPT = {True: "présent", False: "absent", None: "pas encore vérifié"}
 
 
 async def alive(_request: Request) -> Response:
@@ -46,11 +54,13 @@ async def ready(request: Request) -> Response:
     nodes: tuple[LoggedInNode, ...] = getattr(request.app.state, "readiness_nodes", ())
     database = await database_reachable(web(request).sessions)
     telephony = {node.name: node.logged_in for node in nodes}
-    is_ready = database and all(telephony.values())
+    prompts = {node.name: node.prompts_present for node in nodes}
+    is_ready = database and all(telephony.values()) and all(prompts.values())
     body = {
         "etat": "prêt" if is_ready else "pas prêt",
         "base_de_donnees": "joignable" if database else "injoignable",
         "noeuds": {name: "connecté" if up else "déconnecté" for name, up in telephony.items()},
+        "message_information": {name: _PROMPT[there] for name, there in prompts.items()},
     }
     return JSONResponse(body, status_code=200 if is_ready else 503)
 

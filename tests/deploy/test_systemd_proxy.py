@@ -355,6 +355,7 @@ def test_the_service_through_its_unit_and_the_proxy(
                 "etat": "prêt",
                 "base_de_donnees": "joignable",
                 "noeuds": {"asterisk-1": "connecté"},
+                "message_information": {"asterisk-1": "présent"},
             }
             # the service's process runs as the unit's user, never root
             status = Path(f"/proc/{process.pid}/status").read_text(encoding="utf-8")

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.asyncio
 class Node:
     name: str
     logged_in: bool
+    prompts_present: bool | None = True
 
 
 async def test_alive_needs_no_login(client: httpx.AsyncClient) -> None:
@@ -37,6 +38,7 @@ async def test_ready_when_the_database_answers_and_every_node_is_logged_in(
         "etat": "prêt",
         "base_de_donnees": "joignable",
         "noeuds": {"asterisk-1": "connecté", "asterisk-2": "connecté"},
+        "message_information": {"asterisk-1": "présent", "asterisk-2": "présent"},
     }
 
 
@@ -48,6 +50,17 @@ async def test_not_ready_while_a_node_has_no_ami_session(
     assert response.status_code == 503
     assert response.json()["etat"] == "pas prêt"
     assert response.json()["noeuds"]["asterisk-2"] == "déconnecté"
+
+
+@pytest.mark.parametrize(("present", "said"), [(False, "absent"), (None, "pas encore vérifié")])
+async def test_not_ready_while_a_node_lacks_the_information_message(
+    app: Starlette, client: httpx.AsyncClient, present: bool | None, said: str
+) -> None:
+    """A person no agent could take would hear silence instead of the message."""
+    configure_readiness(app, [Node("asterisk-1", True, present)])
+    response = await client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["message_information"] == {"asterisk-1": said}
 
 
 async def test_not_ready_when_the_database_does_not_answer(
