@@ -185,6 +185,7 @@ async def running_service(
         )
         configure_reports(app, price_grid_file=settings.billing.price_grid_file)
         configure_readiness(app, [node])
+        prompts_watch = asyncio.create_task(node.watch_prompts(), name="prompts-watch")
         configure_metrics(
             app, web.metrics_token.get_secret_value() if web.metrics_token is not None else None
         )
@@ -214,6 +215,7 @@ async def running_service(
             server.should_exit = True
             with contextlib.suppress(asyncio.CancelledError):
                 await serving
+            prompts_watch.cancel()
             await purge.stop()
             await episodes.stop_keeping()
             await engine.stop()

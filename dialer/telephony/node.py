@@ -114,7 +114,7 @@ class AsteriskNode:
     @property
     def prompts_present(self) -> bool | None:
         """Asterisk has the information message the dialplan plays to a person no agent
-        could take (checked at each new session; None until the first check ends)."""
+        could take (see :meth:`check_prompts`; None until the first check ends)."""
         return self._prompts_present
 
     def drop_session(self, *, reset: bool = False) -> None:
@@ -141,7 +141,6 @@ class AsteriskNode:
             queue = client.subscribe()
             pump = asyncio.create_task(self._pump(queue))
             keepalive = asyncio.create_task(self._keepalive(client))
-            prompts = asyncio.create_task(self._check_prompts(client))
             self._connected.set()
             log.info(
                 say(
@@ -157,7 +156,8 @@ class AsteriskNode:
             finally:
                 pump.cancel()
                 keepalive.cancel()
-                prompts.cancel()
+                client.unsubscribe(queue)
+                await self._drain(queue)  # what Asterisk said before the drop counts
                 self._connected.clear()
                 self._client = None
                 await client.close()
@@ -170,11 +170,19 @@ class AsteriskNode:
 
     async def _pump(self, queue: asyncio.Queue[AmiMessage]) -> None:
         while True:
-            message = await queue.get()
-            event = translate(message, received_at=self._clock())
-            if event is not None:
-                self._stats["events"] += 1
-                await self._events.put(event)
+            await self._forward(await queue.get())
+
+    async def _drain(self, queue: asyncio.Queue[AmiMessage]) -> None:
+        """The events received but not yet pumped when the session was lost (a burst read
+        just before the drop): the pump was cancelled, these still count."""
+        while not queue.empty():
+            await self._forward(queue.get_nowait())
+
+    async def _forward(self, message: AmiMessage) -> None:
+        event = translate(message, received_at=self._clock())
+        if event is not None:
+            self._stats["events"] += 1
+            await self._events.put(event)
 
     async def _keepalive(self, client: AmiClient) -> None:
         """Ping when Asterisk has been silent for ``keepalive_s`` and check the answer: a
@@ -193,11 +201,20 @@ class AsteriskNode:
                 return
             self._last_ping_ms = (time.monotonic() - started) * 1000
 
-    async def _check_prompts(self, client: AmiClient) -> None:
+    async def watch_prompts(self, every_s: float = 60.0) -> None:
+        """Check :attr:`prompts_present` now and every ``every_s`` (the service runs it for
+        its readiness probe; a message removed or installed later is seen within that)."""
+        while True:
+            await self.check_prompts()
+            await asyncio.sleep(every_s)
+
+    async def check_prompts(self) -> bool | None:
         """Ask the dialplan whether the information message's file is there: its
         ``[dialer-readiness]`` writes ``STAT(e,…)`` to AstDB (AMI's own ``Getvar`` may not
-        read the file system: Asterisk refuses ``STAT`` to external sources)."""
+        read the file system: Asterisk refuses ``STAT`` to external sources). None while
+        no AMI session answers."""
         try:
+            client = self._require_client()
             with contextlib.suppress(AmiActionError):  # no earlier answer to forget
                 await client.action("DBDel", {"Family": READINESS_FAMILY, "Key": "information"})
             with contextlib.suppress(AmiActionError):  # never answered: refused once it ran
@@ -216,12 +233,14 @@ class AsteriskNode:
             self._prompts_present = False
         except (AmiTimeoutError, AmiConnectionError) as exc:
             log.warning("node %s: prompts not checked: %s", self.name, exc)
+            return None
         else:
             value = next((r.get("Val") for r in replies if r.name == "DBGetResponse"), None)
             self._prompts_present = value == "1"
         self._stats["prompt_checks"] += 1
         if self._prompts_present is False:
             log.warning(say("node.no_prompt", node=self.name))
+        return self._prompts_present
 
     def _require_client(self) -> AmiClient:
         if self._client is None or not self._client.connected:
