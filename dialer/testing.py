@@ -284,6 +284,20 @@ class MemoryQueue:
     async def settled(self, attempt_id: str, outcome: CallOutcome, at: datetime) -> None:
         self.settled_outcomes[attempt_id] = outcome
 
+    async def settle_left_overs(self, at: datetime) -> int:
+        """Closed in the ledger, never settled here (a controller died in between)."""
+        left = [
+            e.attempt_id
+            for e in self.ledger.entries.values()
+            if e.state in (AttemptState.ENDED, AttemptState.FAILED)
+            and e.attempt_id in self.taken
+            and e.attempt_id not in self.settled_outcomes
+        ]
+        for attempt_id in left:
+            outcome = self.ledger.entries[attempt_id].outcome or CallOutcome.FAILED
+            await self.settled(attempt_id, outcome, at)
+        return len(left)
+
     async def disposed(self, attempt_id: str, result: CycleResult | None, at: datetime) -> None:
         self.results[attempt_id] = result
 

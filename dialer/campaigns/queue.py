@@ -125,6 +125,14 @@ class CycleDialQueue:
             return await self.schedule.due_count(self.cycle_id, now)
         return await self.claims.due_count(self.cycle_id, now)
 
+    async def settle_left_overs(self, at: datetime) -> int:
+        """Settle the attempts a dead controller closed but did not settle (their people
+        are still in call): see :meth:`CycleSchedule.unsettled`. Returns how many."""
+        left = await self.schedule.unsettled(self.cycle_id)
+        for attempt_id, outcome in left:
+            await self.settled(attempt_id, outcome, at)
+        return len(left)
+
     async def settled(self, attempt_id: str, outcome: CallOutcome, at: datetime) -> None:
         member = await self.schedule.member_of_attempt(attempt_id)
         if member is None:

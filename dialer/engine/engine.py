@@ -87,6 +87,9 @@ class IdleQueue:
     async def settled(self, attempt_id: str, outcome: CallOutcome, at: datetime) -> None:
         return None
 
+    async def settle_left_overs(self, at: datetime) -> int:
+        return 0
+
     async def disposed(self, attempt_id: str, result: CycleResult | None, at: datetime) -> None:
         return None
 

@@ -60,6 +60,10 @@ class DialQueue(Protocol):
         """An attempt ended: the campaign plans what comes next for the person (for a call
         an agent handled, once the agent's disposition arrives)."""
 
+    async def settle_left_overs(self, at: datetime) -> int:
+        """Settle the attempts closed but never settled by a controller that died between
+        the two writes (after a restart, once this one's own writes are flushed)."""
+
     async def disposed(self, attempt_id: str, result: CycleResult | None, at: datetime) -> None:
         """The agent ended the wrap-up of ``attempt_id``; their disposition gave the person
         ``result`` (None: it gave none, see :func:`dialer.core.attempts.person_result`)."""

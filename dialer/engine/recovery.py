@@ -79,6 +79,8 @@ async def reconcile_node(engine: DialingEngine, node: TelephonyPort) -> None:
                 engine.writes.forget_recorded_end(attempt.attempt_id, node)
     _adopt_legs(engine, {c for c in live if c.startswith(AGENT_LEG_PREFIX)}, now)
     await engine.flush()  # the calls just closed may await their wrap-up too
+    if settled := await engine.queue.settle_left_overs(now):
+        engine.count("reconciled_settled", settled)
     await _resume_wrap_ups(engine, now)
     for seat in engine.seats.seats():
         leg = seat.leg_id

@@ -23,6 +23,7 @@ COUNTERS = (
     "machines",
     "reconciled_resumed",
     "reconciled_closed",
+    "reconciled_settled",
     "dial_refused",
     "legs_adopted",
     "wrap_ups_expired",

@@ -56,6 +56,11 @@ log = logging.getLogger(__name__)
 QUESTIONNAIRES = SHIPPED_QUESTIONNAIRES
 #: how long the robot waits for the engine to say a call it hung up has ended
 END_TIMEOUT_S = 15.0
+#: how long a robot keeps submitting a sheet the service answers 503 to, and its pause
+RESCUE_S = 60.0
+RETRY_PAUSE_S = 2.0
+#: tries at a sheet the server still says open, before the robot leaves it to the server
+LEFT_SHEET_TRIES = 5
 
 
 # ---- what a robot did --------------------------------------------------------------------
@@ -113,6 +118,7 @@ class RobotAgent:
         self.errors: list[str] = []
         self._screen = AgentScreen(self.base_url, username, password, self.errors)
         self._reopened: set[str] = set()
+        self._left_tries: Counter[str] = Counter()
 
     # ---- the shift ----------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
@@ -140,6 +146,11 @@ class RobotAgent:
                 continue
             if screen.failure is not None:
                 raise screen.failure
+            left = str(screen.state.get("attempt_id"))
+            if screen.state.get("state") == "wrap_up" and self._left_tries[left] < LEFT_SHEET_TRIES:
+                self._left_tries[left] += 1
+                await self._finish_left_sheet()
+                continue
             if stop.is_set():
                 # the state as the server has it now (a released reservation is not pushed)
                 screen.state = await screen.get("/api/v1/agent/state")
@@ -190,6 +201,16 @@ class RobotAgent:
         )
         if isinstance(result.get("state"), dict):
             self._screen.state = result["state"]
+
+    async def _finish_left_sheet(self) -> None:
+        """The server still has this agent in wrap-up on a sheet the robot could not submit
+        (the service did not answer): as an agent would, submit it again."""
+        try:
+            self._screen.state = await self._screen.get("/api/v1/agent/state")
+            await self._finish_reopened_sheet()
+        except RobotAgentError as exc:
+            log.warning("%s: sheet left open, trying again: %s", self.username, exc)
+            await asyncio.sleep(RETRY_PAUSE_S)
 
     # ---- one call -----------------------------------------------------------------------
     async def _pause(self, seconds: float) -> None:
@@ -318,15 +339,27 @@ class RobotAgent:
             )
 
     async def _rescue(self, call: HandledCall, questionnaire: Questionnaire) -> None:
-        """After a failed step: hang up and submit the sheet as interrupted, if possible."""
+        """After a failed step: hang up and submit the sheet as interrupted, trying again
+        while the service answers « réessayez » (503) or not at all, as an agent would."""
         with contextlib.suppress(RobotAgentError):
             await self._screen.post("/api/v1/agent/hang-up")
             await self._ended(call.attempt_id)
-            result = await self._screen.post(
-                f"/api/v1/agent/calls/{call.attempt_id}/sheet",
-                {"disposition": "interrupted", "note": "Incident pendant l'appel."},
-            )
+        deadline = time.monotonic() + RESCUE_S
+        while True:
+            try:
+                result = await self._screen.post(
+                    f"/api/v1/agent/calls/{call.attempt_id}/sheet",
+                    {"disposition": "interrupted", "note": "Incident pendant l'appel."},
+                )
+            except RobotAgentError as exc:
+                if exc.status not in (None, 503) or time.monotonic() > deadline:
+                    return
+                if self._screen.failure is not None:
+                    return  # the screen is gone: the sheet comes back at the next log-in
+                await asyncio.sleep(RETRY_PAUSE_S)
+                continue
             self._record(call, questionnaire, "interrupted", result)
+            return
 
     # ---- statistics ---------------------------------------------------------------------
     def statistics(self) -> dict[str, object]:

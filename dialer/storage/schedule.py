@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dialer.core.attempts import AttemptKind, AttemptState, CycleResult
+from dialer.core.outcomes import CallOutcome
 from dialer.errors import ConflictError
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import (
@@ -147,6 +148,22 @@ class CycleSchedule:
                     .execution_options(synchronize_session=False)
                 )
         return withdrawn
+
+    async def unsettled(self, cycle_id: int) -> list[tuple[str, CallOutcome]]:
+        """Attempts the ledger closed whose person is still in call: a controller died
+        between the close's commit and the settling's (two transactions). Their ids and
+        outcomes, oldest first, for the queue to settle."""
+        statement = (
+            select(Attempt.id, Attempt.outcome)
+            .join(CycleMember, CycleMember.attempt_id == Attempt.id)
+            .where(CycleMember.cycle_id == cycle_id)
+            .where(CycleMember.status == MemberStatus.IN_CALL)
+            .where(Attempt.state.in_([AttemptState.ENDED, AttemptState.FAILED]))
+            .order_by(Attempt.ended_at, Attempt.id)
+        )
+        async with transaction(self._sessions) as session:
+            rows = (await session.execute(statement)).all()
+        return [(attempt_id, outcome or CallOutcome.FAILED) for attempt_id, outcome in rows]
 
     async def member_of_attempt(self, attempt_id: str) -> CycleMember | None:
         async with transaction(self._sessions) as session:

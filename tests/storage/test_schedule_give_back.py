@@ -78,3 +78,28 @@ async def test_calls_awaiting_their_wrap_up_are_listed_until_disposed(
     assert [a.id for a in await ledger.awaiting_wrap_up()] == ["a-1"]
     await schedule.set_status(member.id, MemberStatus.DONE)
     assert await ledger.awaiting_wrap_up() == []
+
+
+@pytest.mark.asyncio
+async def test_attempts_closed_but_never_settled_are_found_for_the_queue(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    """A controller killed between the close's commit and the settling's leaves the
+    person in call with a closed attempt: the next controller finds it."""
+    schedule = CycleSchedule(sessions)
+    ledger = AttemptLedger(sessions)
+    await enrol(
+        sessions,
+        scene.cycle_id,
+        [(scene.alice_id, "+33145678910", NOW), (scene.bob_id, "+33612345678", NOW)],
+    )
+    await schedule.take_due(scene.cycle_id, 2, now=NOW, planned_ids=["a-1", "b-1"])
+    for attempt in ("a-1", "b-1"):
+        await ledger.mark_dialing(attempt, at=NOW)
+    await ledger.close("a-1", CallOutcome.BUSY, at=NOW + timedelta(seconds=20))
+    # b-1 still in flight: not for the queue (reconciliation closes it first)
+    assert await schedule.unsettled(scene.cycle_id) == [("a-1", CallOutcome.BUSY)]
+    member = await schedule.member_of_attempt("a-1")
+    assert member is not None
+    await schedule.set_status(member.id, MemberStatus.WAITING)
+    assert await schedule.unsettled(scene.cycle_id) == []

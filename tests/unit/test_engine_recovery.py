@@ -473,3 +473,27 @@ async def test_a_settling_the_database_refused_is_retried_without_closing_the_ca
     assert ledger.entries["att-0"].history.count("ended") == 1
     assert queue.settled_outcomes["att-0"] is CallOutcome.ANSWERED
     assert engine.seats.get("agent-1001").state is AgentState.WRAP_UP
+
+
+@pytest.mark.asyncio
+async def test_a_close_whose_settling_died_with_the_controller_is_settled_after_a_restart(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Seen in the full chaos run: a person left in call for ever, their attempt closed.
+    The controller was killed between the close's commit and the queue's."""
+    engine, node, ledger, queue, clock = await make_engine(count=1, agents=1)
+    await engine.tick()
+    await engine.handle(CallRinging("att-0", clock.advance(1)), node)
+    settle = queue.settled
+
+    async def killed(*args: Any, **kwargs: Any) -> None:
+        return None  # the process died before this write
+
+    monkeypatch.setattr(queue, "settled", killed)
+    await engine.handle(CallEnded("att-0", 17, 486, clock.advance(5)), node)
+    assert ledger.entries["att-0"].state == "ended"
+    assert "att-0" not in queue.settled_outcomes
+    monkeypatch.setattr(queue, "settled", settle)
+    restarted_engine = await restarted(node, ledger, queue)
+    assert queue.settled_outcomes["att-0"] is CallOutcome.BUSY
+    assert restarted_engine.statistics()["reconciled_settled"] == 1

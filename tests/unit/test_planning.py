@@ -723,9 +723,12 @@ def _check_dial(
     owed = bool(in_cycle) and abandoned_automatic(in_cycle[-1])
     assert attempts_used(in_cycle) < policy.max_attempts or owed
     if owed:  # the promise of the information message: a reserved agent, at once
-        assert dial.kind is RESERVED
-        assert dial.callback is None
-        assert dial.at == _first_open(windows, max(now, cycle.started_at), policy)
+        first = _first_open(windows, max(now, cycle.started_at), policy)
+        if dial.callback is None:
+            assert dial.kind is RESERVED
+            assert dial.at == first
+        else:  # no number left to call back on (each found wrong): the agent's call-back
+            assert {a.number for a in history if a.wrong_number} >= set(numbers)
     quiet_applies = dial.kind is AUTO or (
         dial.callback is not None and not dial.callback.guaranteed
     )
