@@ -305,6 +305,67 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
         "{path} : dossier introuvable ; créez-le ou choisissez-en un autre",
         "{path}: no such folder; create it or choose another",
     ),
+    "windows.local_times": (
+        "plage horaire {interval} : utilisez des heures locales, sans fuseau",
+        "opening interval {interval}: use local times without tzinfo",
+    ),
+    "windows.start_after_end": (
+        "plage horaire {interval} : le début doit précéder la fin",
+        "opening interval {interval}: start must be before end",
+    ),
+    "windows.bad_interval": (
+        "plage horaire {text!r} : HH:MM-HH:MM attendu (ex. 09:00-19:00)",
+        "opening interval {text!r}: expected HH:MM-HH:MM (e.g. 09:00-19:00)",
+    ),
+    "windows.week_length": (
+        "plages d'appel : 7 jours attendus (lundi d'abord), {count} reçu(s)",
+        "calling windows: 7 weekdays expected (Monday first), got {count}",
+    ),
+    "windows.days": (
+        "lundi,mardi,mercredi,jeudi,vendredi,samedi,dimanche,jours fériés",
+        "Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday,public holidays",
+    ),
+    "windows.open_and_closed": (
+        "plages d'appel : {dates} à la fois ouvert(s) et fermé(s) ; retirez-les d'une des "
+        "deux listes",
+        "calling windows: {dates} both open and closed; remove them from one of the lists",
+    ),
+    "windows.unordered": (
+        "plages d'appel, {where} : rangez les plages dans l'ordre",
+        "calling windows, {where}: list the intervals in order",
+    ),
+    "windows.overlap": (
+        "plages d'appel, {where} : {before} chevauche {after}",
+        "calling windows, {where}: {before} overlaps {after}",
+    ),
+    "windows.none_open": (
+        "aucune plage d'appel ne s'ouvre dans les {days} jours après {instant} ; ouvrez-en une",
+        "no calling window opens in the {days} days after {instant}; open one",
+    ),
+    "retry.max_attempts": (
+        "règles de rappel : max_attempts={count} < 1 ; il faut au moins une tentative",
+        "retry policy: max_attempts={count} < 1; at least one attempt is needed",
+    ),
+    "retry.relative_calls": (
+        "règles de rappel : relative_calls_per_cycle ne peut pas être négatif",
+        "retry policy: relative_calls_per_cycle cannot be negative",
+    ),
+    "retry.lengths": (
+        "règles de rappel : cycle_length et ring_allowance doivent être > 0",
+        "retry policy: cycle_length and ring_allowance must be > 0",
+    ),
+    "retry.negative_delays": (
+        "règles de rappel : les délais ne peuvent pas être négatifs",
+        "retry policy: delays cannot be negative",
+    ),
+    "escalation.delays": (
+        "délais d'escalade : un délai positif pour chaque priorité de 1 à 4, reçu {delays}",
+        "escalation delays need a positive delay for priorities 1 to 4, got {delays}",
+    ),
+    "escalation.retry_delays": (
+        "délais de nouvel envoi : au moins un, tous positifs",
+        "retry delays must be positive, and at least one",
+    ),
     "price_grid.unreadable": (
         "{path} : grille tarifaire illisible ({reason}) ; vérifiez billing.price_grid_file",
         "{path}: cannot read the price grid ({reason}); check billing.price_grid_file",
