@@ -418,8 +418,9 @@ class Settings(BaseSettings):
     #: (which then names the user but no password): systemd's ``LoadCredential``, the
     #: compose file's secret shared with the PostgreSQL container
     database_password_file: Path | None = None
-    #: the operator's language: log lines, command-line errors (``fr`` or ``en``); the
-    #: screens are French
+    #: the operator's language: log lines, command-line and configuration errors (``fr`` or
+    #: ``en``), read first by :func:`load_settings` so its own errors speak it; the screens
+    #: are French
     language: Language = Language.FRENCH
     ami: AmiSettings = AmiSettings()
     sip: SipSettings = SipSettings()

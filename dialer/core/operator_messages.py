@@ -1,8 +1,9 @@
 """What the service and its commands tell the server's operator (log lines, command-line
-errors, start-up), in French or in English: one table, the language chosen once (the
-``language`` setting, read by the ``dialer`` command before anything else) and used
-everywhere. The screens' French labels are :mod:`dialer.core.labels`'; codes (``campaign.
-start``, ``ready``) stay as they are in both languages, for ``grep``.
+errors, start-up, configuration errors), in French or in English: one table, the language
+chosen once (the ``language`` setting, read by :func:`dialer.settings.load_settings`
+before it validates the settings, so that their errors speak it too) and used everywhere.
+The screens' French labels are :mod:`dialer.core.labels`'; codes (``campaign.start``,
+``ready``) and setting names stay as they are in both languages, for ``grep``.
 """
 
 from __future__ import annotations
@@ -381,11 +382,15 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
 }
 
 
+#: how much of a refused value a French validation message shows
+SHOWN_INPUT_LENGTH = 40
+
 #: pydantic's error types, in French (English keeps pydantic's own text); ``str.format``
 #: fields from the error's ``ctx``, and ``{input}``, the value given
 FRENCH_VALIDATION: Mapping[str, str] = {
     "int_parsing": "nombre entier attendu, reçu {input!r}",
     "int_type": "nombre entier attendu, reçu {input!r}",
+    "int_parsing_size": "nombre entier attendu, reçu un nombre bien trop long",
     "int_from_float": "nombre entier attendu (sans décimales), reçu {input!r}",
     "float_parsing": "nombre attendu (ex. 2.5), reçu {input!r}",
     "float_type": "nombre attendu (ex. 2.5), reçu {input!r}",
@@ -441,6 +446,8 @@ def validation_problem(
         name: str(field).replace(" or ", " ou ") if name == "expected" else field
         for name, field in context.items()
     }
+    if isinstance(value, str) and len(value) > SHOWN_INPUT_LENGTH:
+        value = value[:SHOWN_INPUT_LENGTH] + "…"
     try:
         return french.format(input=value, **fields)
     except (KeyError, IndexError, ValueError):

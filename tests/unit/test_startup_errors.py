@@ -439,3 +439,19 @@ def test_a_command_s_configuration_error_is_one_line_in_the_operator_s_language(
     assert line == (english if language == "en" else french)
     assert "s3cret" not in line
     assert not (tmp_path / "dialer.db").exists()
+
+
+def test_a_long_or_binary_bad_value_still_gives_one_short_line(
+    dialer: Callable[..., Run], tmp_path: Path
+) -> None:
+    done = dialer("settings", DIALER_WEB__PORT="8" * 500 + "x\nAction: Originate")
+    line = one_line_error(done)
+    assert "web.port : nombre entier attendu, reçu '88888888" in line
+    assert len(line) < 200
+    done = dialer("settings", DIALER_WEB__PORT="8" * 5000)
+    assert "web.port : nombre entier attendu, reçu un nombre bien trop long" in (
+        one_line_error(done)
+    )
+    (tmp_path / "dialer.toml").write_bytes(b"\x00\xff\xfe language")
+    line = one_line_error(dialer("settings"))
+    assert line.startswith("erreur : fichier de réglages dialer.toml illisible : ")
