@@ -64,6 +64,10 @@ def first_line_of(path: Path, setting: str) -> str:
         raise ConfigurationError(
             say("settings.secret_unreadable", setting=setting, path=path)
         ) from exc
+    except UnicodeDecodeError:
+        raise ConfigurationError(
+            say("settings.secret_not_text", setting=setting, path=path)
+        ) from None
     if not lines or not lines[0].strip():
         raise ConfigurationError(say("settings.secret_empty", setting=setting, path=path))
     return lines[0].strip()

@@ -161,6 +161,11 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
         "{setting} : impossible de lire {path} ; vérifiez le chemin et les droits du fichier",
         "{setting}: cannot read {path}; check the file's path and permissions",
     ),
+    "settings.secret_not_text": (
+        "{setting} : {path} n'est pas du texte UTF-8 ; écrivez le secret en texte sur sa "
+        "première ligne",
+        "{setting}: {path} is not UTF-8 text; write the secret as text on its first line",
+    ),
     "settings.secret_empty": (
         "{setting} : {path} est vide ; écrivez le secret sur sa première ligne",
         "{setting}: {path} is empty; write the secret on its first line",

@@ -367,6 +367,21 @@ COMMAND_ERRORS = [
     ),
     (
         ("serve",),
+        {"DIALER_WEB__SECRET_KEY_FILE": "binary-key"},
+        "erreur : web.secret_key_file : binary-key n'est pas du texte UTF-8 ; écrivez le "
+        "secret en texte sur sa première ligne",
+        "error: web.secret_key_file: binary-key is not UTF-8 text; write the secret as text "
+        "on its first line",
+    ),
+    (
+        ("serve",),
+        {"DIALER_WEB__SECRET_KEY_FILE": "."},
+        "erreur : web.secret_key_file : impossible de lire . ; vérifiez le chemin et les "
+        "droits du fichier",
+        "error: web.secret_key_file: cannot read .; check the file's path and permissions",
+    ),
+    (
+        ("serve",),
         {},
         "erreur : web.secret_key : renseignez DIALER_WEB__SECRET_KEY ou "
         "DIALER_WEB__SECRET_KEY_FILE (au moins 32 caractères)",
@@ -434,6 +449,7 @@ def test_a_command_s_configuration_error_is_one_line_in_the_operator_s_language(
 ) -> None:
     (tmp_path / "empty-password").write_text("\n", encoding="utf-8")
     (tmp_path / "password").write_text("s3cret\n", encoding="utf-8")
+    (tmp_path / "binary-key").write_bytes(b"\xff\xfe" + b"k" * 40)
     (tmp_path / "dialer.toml").write_text(f'language = "{language}"\n', encoding="utf-8")
     line = one_line_error(dialer(*command, **environment), english=language == "en")
     assert line == (english if language == "en" else french)
