@@ -21,6 +21,8 @@ def _problem(details: ErrorDetails, settings: type[BaseModel]) -> str:
         problem = validation_problem(
             details["type"], details["msg"], details.get("ctx") or {}, details.get("input")
         )
+        if problem.startswith(f"{where}."):  # a section's check names its settings itself
+            return problem
         return say("settings.problem", where=where, problem=problem)
     model = settings
     for part in location[:-1]:

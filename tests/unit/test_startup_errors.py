@@ -175,6 +175,21 @@ BAD_SETTINGS = [
         "pause_alarm_min must be at least pause_warning_min",
     ),
     (
+        "[web]\ntls_cert_file = '/etc/hostname'\n",
+        {},
+        "(environnement ou dialer.toml) : web.tls_cert_file et web.tls_key_file : renseignez "
+        "les deux, ou aucun",
+        "(environment or dialer.toml): web.tls_cert_file and web.tls_key_file: set both, or "
+        "neither",
+    ),
+    (
+        "[ami]\nhost = '192.0.2.1'\n",
+        {},
+        "ami.host '192.0.2.1' n'est pas cette machine et l'AMI n'est pas en TLS : mettez "
+        "ami.tls = true",
+        "ami.host '192.0.2.1' is not this machine and AMI is not over TLS: set ami.tls = true",
+    ),
+    (
         "",
         {"DIALER_DIALING__CALLER_ID": "Mairie\nAction: Originate"},
         "dialing.caller_id : retours à la ligne et caractères de contrôle interdits",
