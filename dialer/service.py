@@ -30,6 +30,7 @@ from dialer.campaigns.control import CampaignControl
 from dialer.campaigns.episodes import EpisodeControl
 from dialer.clock import utcnow
 from dialer.core.login_limits import LoginRates
+from dialer.core.operator_messages import say
 from dialer.engine.engine import DialingEngine
 from dialer.errors import ConfigurationError
 from dialer.questionnaire_files import SHIPPED_QUESTIONNAIRES, load_questionnaires
@@ -59,8 +60,7 @@ def ami_credentials(settings: Settings) -> AmiCredentials:
     secret = ami.configured_secret()
     if secret is None:
         raise ConfigurationError(
-            "ami.secret: set DIALER_AMI__SECRET or DIALER_AMI__SECRET_FILE (the local rig's: "
-            f"{settings.rig.ami_secret_file})"
+            say("settings.no_ami_secret", rig_file=settings.rig.ami_secret_file)
         )
     return AmiCredentials(
         ami.host,
@@ -102,10 +102,7 @@ async def running_service(
     rig's tests pass the rig's)."""
     key = secret_key or settings.web.configured_secret_key()
     if key is None or len(key) < 32:
-        raise ConfigurationError(
-            "web.secret_key: set DIALER_WEB__SECRET_KEY or DIALER_WEB__SECRET_KEY_FILE "
-            "(>= 32 characters)"
-        )
+        raise ConfigurationError(say("settings.no_secret_key", length=32))
     # the web port first: taken, the service stops before the database or Asterisk
     with listening_socket(settings.web) as listening:
         database = create_engine(settings.database_address())
@@ -272,8 +269,7 @@ def listening_socket(web: WebSettings) -> socket.socket:
         address = socket.getaddrinfo(web.host, web.port, type=socket.SOCK_STREAM)[0]
     except socket.gaierror as exc:
         raise ConfigurationError(
-            f"web.host: cannot resolve {web.host!r} ({exc.strerror}): set DIALER_WEB__HOST "
-            "to an address of this machine"
+            say("web.cannot_resolve", host=web.host, reason=exc.strerror)
         ) from None
     family, kind, protocol, _, where = address
     listening = socket.socket(family, kind, protocol)
@@ -282,14 +278,14 @@ def listening_socket(web: WebSettings) -> socket.socket:
         listening.bind(where)
     except OSError as exc:
         listening.close()
-        reason = {
-            errno.EADDRINUSE: "already in use: stop what listens there or choose another",
-            errno.EACCES: "not allowed for this user: choose one above 1023",
-            errno.EADDRNOTAVAIL: "not an address of this machine: choose one that is",
-        }.get(exc.errno or 0, f"{exc.strerror}: choose another")
+        known = {
+            errno.EADDRINUSE: "web.port_in_use",
+            errno.EACCES: "web.port_not_allowed",
+            errno.EADDRNOTAVAIL: "web.address_not_ours",
+        }.get(exc.errno or 0)
+        reason = say(known) if known else say("web.port_other", reason=exc.strerror)
         raise ConfigurationError(
-            f"web.port: cannot listen on {web.host}:{web.port}, {reason} "
-            "(DIALER_WEB__HOST, DIALER_WEB__PORT)"
+            say("web.cannot_listen", host=web.host, port=web.port, reason=reason)
         ) from None
     listening.set_inheritable(True)
     return listening
@@ -308,6 +304,6 @@ async def start_serving(
         if serving.done():
             serving.result()
             config = server.config
-            raise ConfigurationError(f"web server did not start on {config.host}:{config.port}")
+            raise ConfigurationError(say("web.did_not_start", host=config.host, port=config.port))
         await asyncio.sleep(0.01)
     return serving

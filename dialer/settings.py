@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -34,9 +35,10 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from dialer.core.operator_messages import Language
+from dialer.core.operator_messages import Language, choose_language, say
 from dialer.core.wallboard import Thresholds
 from dialer.errors import ConfigurationError
+from dialer.settings_problems import validation_problems
 
 DEFAULT_CONFIG_FILE = Path("dialer.toml")
 ENV_PREFIX = "DIALER_"
@@ -59,9 +61,15 @@ def first_line_of(path: Path, setting: str) -> str:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise ConfigurationError(f"{setting}: cannot read {path}") from exc
+        raise ConfigurationError(
+            say("settings.secret_unreadable", setting=setting, path=path)
+        ) from exc
+    except UnicodeDecodeError:
+        raise ConfigurationError(
+            say("settings.secret_not_text", setting=setting, path=path)
+        ) from None
     if not lines or not lines[0].strip():
-        raise ConfigurationError(f"{setting}: {path} is empty")
+        raise ConfigurationError(say("settings.secret_empty", setting=setting, path=path))
     return lines[0].strip()
 
 
@@ -69,18 +77,12 @@ def with_password(url: str, password: str) -> str:
     """``url`` (``postgresql+asyncpg://user@host/db``) with ``password`` put in it."""
     parts = urlsplit(url)
     if not parts.scheme.startswith("postgresql"):
-        raise ConfigurationError(
-            f"database_password_file: only for a postgresql:// database_url, not {parts.scheme}://"
-        )
+        raise ConfigurationError(say("settings.password_not_postgresql", scheme=parts.scheme))
     user, at, host = parts.netloc.rpartition("@")
     if not at or not user:
-        raise ConfigurationError(
-            "database_password_file: database_url names no user (postgresql+asyncpg://USER@host/db)"
-        )
+        raise ConfigurationError(say("settings.url_no_user"))
     if ":" in user:
-        raise ConfigurationError(
-            "database_password_file: database_url already holds a password; remove one of them"
-        )
+        raise ConfigurationError(say("settings.url_has_password"))
     netloc = f"{user}:{quote(password, safe='')}@{host}"
     return urlunsplit(parts._replace(netloc=netloc))
 
@@ -113,11 +115,7 @@ class AmiSettings(Section):
     @model_validator(mode="after")
     def _plain_only_on_loopback(self) -> Self:
         if not self.tls and not self.allow_plain_remote and not is_loopback(self.host):
-            raise ValueError(
-                f"ami.host {self.host!r} is not this machine and AMI is not over TLS: set "
-                "ami.tls = true (Asterisk manager.conf tlsenable, port 5039), or "
-                "ami.allow_plain_remote = true to accept a plain remote AMI session"
-            )
+            raise ValueError(say("settings.ami_plain_remote", host=self.host))
         return self
 
     def configured_secret(self) -> str | None:
@@ -178,7 +176,7 @@ class DialingSettings(Section):
     @classmethod
     def _one_line(cls, value: str) -> str:
         if any(ord(character) < 32 or ord(character) == 127 for character in value):
-            raise ValueError("line breaks and control characters are not allowed")
+            raise ValueError(say("settings.control_characters"))
         return value
 
     #: seconds after which a person offered to an agent (preview, a reserved call-back) is
@@ -234,20 +232,16 @@ class WebSettings(Section):
     @model_validator(mode="after")
     def _https_for_the_screens(self) -> Self:
         if (self.tls_cert_file is None) != (self.tls_key_file is None):
-            raise ValueError("web.tls_cert_file and web.tls_key_file: set both, or neither")
+            raise ValueError(say("settings.tls_pair"))
         remote_proxy = any(not is_loopback(address) for address in self.trusted_proxies)
         if not self.tls and not is_loopback(self.host) and not remote_proxy:
-            raise ValueError(
-                f"web.host {self.host!r} would serve the screens over plain HTTP to the "
-                "network: set web.tls_cert_file and web.tls_key_file (HTTPS built in), or "
-                "name the TLS-terminating reverse proxy in web.trusted_proxies"
-            )
+            raise ValueError(say("settings.plain_http", host=self.host))
         for name, path in (
             ("tls_cert_file", self.tls_cert_file),
             ("tls_key_file", self.tls_key_file),
         ):
             if path is not None and not path.is_file():
-                raise ValueError(f"web.{name}: {path} is not a readable file")
+                raise ValueError(say("settings.not_a_file", name=name, path=path))
         return self
 
     def configured_secret_key(self) -> str | None:
@@ -398,9 +392,9 @@ class WallboardSettings(Section):
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.pause_alarm_min < self.pause_warning_min:
-            raise ValueError("pause_alarm_min doit être au moins pause_warning_min")
+            raise ValueError(say("settings.pause_order"))
         if self.waiting_alarm < self.waiting_warning:
-            raise ValueError("waiting_alarm doit être au moins waiting_warning")
+            raise ValueError(say("settings.waiting_order"))
         return self
 
     def thresholds(self) -> Thresholds:
@@ -428,8 +422,9 @@ class Settings(BaseSettings):
     #: (which then names the user but no password): systemd's ``LoadCredential``, the
     #: compose file's secret shared with the PostgreSQL container
     database_password_file: Path | None = None
-    #: the operator's language: log lines, command-line errors (``fr`` or ``en``); the
-    #: screens are French
+    #: the operator's language: log lines, command-line and configuration errors (``fr`` or
+    #: ``en``), read first by :func:`load_settings` so its own errors speak it; the screens
+    #: are French
     language: Language = Language.FRENCH
     ami: AmiSettings = AmiSettings()
     sip: SipSettings = SipSettings()
@@ -460,13 +455,8 @@ class Settings(BaseSettings):
         backend = scheme.partition("+")[0]
         if backend in ("sqlite", "postgresql", "postgres"):
             fixed = "sqlite+aiosqlite" if backend == "sqlite" else "postgresql+asyncpg"
-            raise ValueError(
-                f"{scheme}:// has no driver the dialer runs on: write {fixed}:// instead"
-            )
-        raise ValueError(
-            f"{scheme or value!r} is not a database the dialer runs on: write "
-            "sqlite+aiosqlite:///path/dialer.db, or postgresql+asyncpg:// and the server"
-        )
+            raise ValueError(say("settings.no_driver", scheme=scheme, fixed=fixed))
+        raise ValueError(say("settings.not_a_database", scheme=scheme or value))
 
     @classmethod
     def settings_customise_sources(
@@ -487,30 +477,44 @@ class Settings(BaseSettings):
 
 def load_settings() -> Settings:
     """Load the settings once. Raises :class:`ConfigurationError`, on one line, naming the
-    bad setting and what to write instead; unknown keys are refused at every level (in the
-    file, and ``DIALER_SECTION__KEY`` variables of the environment)."""
+    bad setting and what to write instead, in the operator's language (chosen first, from
+    ``DIALER_LANGUAGE`` or the file's ``language``); unknown keys are refused at every level
+    (in the file, and ``DIALER_SECTION__KEY`` variables of the environment)."""
     config_file = os.environ.get("DIALER_CONFIG")
-    if config_file is not None and not Path(config_file).is_file():
-        raise ConfigurationError(f"DIALER_CONFIG={config_file}: no such file")
-    source = config_file or DEFAULT_CONFIG_FILE
+    source = Path(config_file) if config_file is not None else DEFAULT_CONFIG_FILE
+    choose_language(early_language(os.environ, source))
+    if config_file is not None and not source.is_file():
+        raise ConfigurationError(say("settings.no_config_file", path=config_file))
     unknown = unknown_environment_sections(os.environ)
     if unknown:
-        raise ConfigurationError(
-            f"invalid settings (environment): {unknown[0]}: unknown section (the sections: "
-            f"{', '.join(_sections())})"
-        )
+        problem = say("settings.unknown_section", name=unknown[0], sections=", ".join(_sections()))
+        raise ConfigurationError(say("settings.invalid_environment", problems=problem))
     try:
         return Settings()
     except ValidationError as exc:
-        problems = "; ".join(
-            _problem(error["loc"], error["type"], error["msg"]) for error in exc.errors()
-        )
+        problems = validation_problems(exc, Settings)
         raise ConfigurationError(
-            f"invalid settings (environment or {source}): {problems}"
+            say("settings.invalid", source=source, problems=problems)
         ) from None
     except (OSError, ValueError) as exc:  # unreadable or malformed TOML
         reason = " ".join(str(exc).split())
-        raise ConfigurationError(f"cannot read settings file {source}: {reason}") from None
+        raise ConfigurationError(say("settings.unreadable", source=source, reason=reason)) from None
+
+
+def early_language(environment: Mapping[str, str], config_file: Path) -> Language:
+    """The operator's language before the settings are validated (their errors speak it):
+    ``DIALER_LANGUAGE``, else the file's top-level ``language``; French when neither is
+    set or it is not a language (the settings' validation then says so, in French)."""
+    chosen: object = environment.get(f"{ENV_PREFIX}LANGUAGE")
+    if chosen is None:
+        try:
+            with config_file.open("rb") as file:
+                chosen = tomllib.load(file).get("language")
+        except (OSError, ValueError):  # absent, unreadable or malformed: reported later
+            chosen = None
+    if isinstance(chosen, str) and chosen in tuple(Language):
+        return Language(chosen)
+    return Language.FRENCH
 
 
 def unknown_environment_sections(environment: Mapping[str, str]) -> list[str]:
@@ -533,21 +537,3 @@ def _sections() -> list[str]:
         for name, field in Settings.model_fields.items()
         if isinstance(field.annotation, type) and issubclass(field.annotation, Section)
     ]
-
-
-def _problem(location: tuple[int | str, ...], kind: str, message: str) -> str:
-    where = ".".join(str(part) for part in location)
-    if kind != "extra_forbidden":
-        return f"{where}: {message.removeprefix('Value error, ')}"
-    model: type[BaseModel] = Settings
-    for part in location[:-1]:
-        annotation = model.model_fields[str(part)].annotation
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            break
-        model = annotation
-    section = (
-        f"[{'.'.join(str(part) for part in location[:-1])}]"
-        if len(location) > 1
-        else "the top level"
-    )
-    return f"{where}: unknown setting ({section} takes: {', '.join(model.model_fields)})"

@@ -12,6 +12,8 @@ from collections.abc import Generator
 
 import pytest
 
+from dialer.core.operator_messages import Language, choose_language
+
 _REQUIRED = os.environ.get("DIALER_REQUIRE_ASTERISK") == "1"
 _skipped: list[str] = []
 _deselected: list[str] = []
@@ -52,3 +54,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             if reporter is not None:
                 reporter.write_line(message, red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(autouse=True)
+def _french_operator_messages() -> Generator[None]:
+    """Each test starts with the default operator language (French): a command run in the
+    test's process with ``language = "en"`` must not leave English to the next test."""
+    choose_language(Language.FRENCH)
+    yield
+    choose_language(Language.FRENCH)

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from dialer.core.operator_messages import say
 from dialer.errors import ConfigurationError
 
 DEFAULT_ESCALATION_DELAYS: Mapping[int, timedelta] = {
@@ -39,10 +40,7 @@ class EscalationPolicy:
     def __post_init__(self) -> None:
         missing = [p for p in (1, 2, 3, 4) if p not in self.delays]
         if missing or any(delay <= timedelta(0) for delay in self.delays.values()):
-            raise ConfigurationError(
-                f"escalation delays need a positive delay for priorities 1 to 4, "
-                f"got {dict(self.delays)}"
-            )
+            raise ConfigurationError(say("escalation.delays", delays=dict(self.delays)))
 
     def delay(self, priority: int) -> timedelta:
         return self.delays[min(max(priority, 1), 4)]
@@ -77,7 +75,7 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         if not self.delays or any(delay <= timedelta(0) for delay in self.delays):
-            raise ConfigurationError("retry delays must be positive, and at least one")
+            raise ConfigurationError(say("escalation.retry_delays"))
 
     def next_try(self, tries_so_far: int, now: datetime) -> datetime:
         """When to try again after the ``tries_so_far``-th failed try (1 = the first)."""

@@ -151,8 +151,8 @@ def cli(ctx: click.Context, log_level: str | None) -> None:
     from dialer.settings import load_settings  # noqa: PLC0415 - quick --help
 
     install_log_masking()
-    settings = load_settings()
-    choose_language(settings.language)
+    settings = load_settings()  # chooses the language first, for its own errors
+    choose_language(settings.language)  # the validated setting: the same language
     configure_logging(
         log_level or settings.log.level, settings.log.format, access_log=settings.log.access_log
     )

@@ -58,6 +58,7 @@ from enum import StrEnum
 from typing import TypeAlias
 
 from dialer.core.attempts import AttemptKind, CycleResult
+from dialer.core.operator_messages import say
 from dialer.core.outcomes import CallOutcome
 from dialer.core.windows import CallingWindows, local_instant, open_intervals, to_utc
 from dialer.errors import ConfigurationError
@@ -105,11 +106,11 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
-            raise ConfigurationError(f"retry policy: max_attempts={self.max_attempts} < 1")
+            raise ConfigurationError(say("retry.max_attempts", count=self.max_attempts))
         if self.relative_calls_per_cycle < 0:
-            raise ConfigurationError("retry policy: relative_calls_per_cycle cannot be negative")
+            raise ConfigurationError(say("retry.relative_calls"))
         if self.cycle_length <= timedelta(0) or self.ring_allowance <= timedelta(0):
-            raise ConfigurationError("retry policy: cycle_length and ring_allowance must be > 0")
+            raise ConfigurationError(say("retry.lengths"))
         delays = (
             self.busy_delay,
             self.no_answer_delay,
@@ -126,7 +127,7 @@ class RetryPolicy:
             self.relative_retry_gap,
         )
         if any(delay < timedelta(0) for delay in delays):
-            raise ConfigurationError("retry policy: delays cannot be negative")
+            raise ConfigurationError(say("retry.negative_delays"))
 
     def delay_after(self, outcome: CallOutcome | None) -> timedelta:
         """How long after an attempt with ``outcome`` the next automatic one may start."""

@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from dialer.core.operator_messages import say
 from dialer.errors import ConfigurationError
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -57,9 +58,9 @@ class OpeningInterval:
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is not None or self.end.tzinfo is not None:
-            raise ConfigurationError(f"opening interval {self}: use local times without tzinfo")
+            raise ConfigurationError(say("windows.local_times", interval=self))
         if not self.start < self.end:
-            raise ConfigurationError(f"opening interval {self}: start must be before end")
+            raise ConfigurationError(say("windows.start_after_end", interval=self))
 
     @classmethod
     def parse(cls, text: str) -> OpeningInterval:
@@ -67,7 +68,7 @@ class OpeningInterval:
         try:
             start, end = (time.fromisoformat(part.strip()) for part in text.split("-"))
         except ValueError as exc:
-            raise ConfigurationError(f"opening interval {text!r}: expected HH:MM-HH:MM") from exc
+            raise ConfigurationError(say("windows.bad_interval", text=text)) from exc
         return cls(start, end)
 
     def __str__(self) -> str:
@@ -114,20 +115,19 @@ class CallingWindows:
 
     def __post_init__(self) -> None:
         if len(self.week) != 7:
-            raise ConfigurationError(f"calling windows: 7 weekdays expected, got {len(self.week)}")
+            raise ConfigurationError(say("windows.week_length", count=len(self.week)))
         week = tuple(tuple(day) for day in self.week)
-        names = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+        *names, holidays_name = say("windows.days").split(",")
         for name, intervals in zip(names, week, strict=True):
             _check_disjoint(intervals, name)
-        _check_disjoint(tuple(self.holiday), "public holidays")
+        _check_disjoint(tuple(self.holiday), holidays_name)
         open_dates = {day: tuple(intervals) for day, intervals in self.open_dates.items()}
         for day, intervals in open_dates.items():
             _check_disjoint(intervals, day.isoformat())
         both = sorted(set(open_dates) & set(self.closed_dates))
         if both:
-            raise ConfigurationError(
-                f"calling windows: {', '.join(d.isoformat() for d in both)} both open and closed"
-            )
+            dates = ", ".join(day.isoformat() for day in both)
+            raise ConfigurationError(say("windows.open_and_closed", dates=dates))
         object.__setattr__(self, "week", week)
         object.__setattr__(self, "holiday", tuple(self.holiday))
         object.__setattr__(self, "closed_dates", frozenset(self.closed_dates))
@@ -137,10 +137,12 @@ class CallingWindows:
 def _check_disjoint(intervals: Intervals, where: str) -> None:
     ordered = sorted(intervals, key=lambda interval: interval.start)
     if list(ordered) != list(intervals):
-        raise ConfigurationError(f"calling windows, {where}: list the intervals in order")
+        raise ConfigurationError(say("windows.unordered", where=where))
     for before, after in pairwise(ordered):
         if after.start < before.end:
-            raise ConfigurationError(f"calling windows, {where}: {before} overlaps {after}")
+            raise ConfigurationError(
+                say("windows.overlap", where=where, before=before, after=after)
+            )
 
 
 def to_utc(instant: datetime) -> datetime:
@@ -235,7 +237,7 @@ def next_opening(
                 return max(start, instant)
         day += _ONE_DAY
     raise NoCallingWindowError(
-        f"no calling window opens in the {horizon.days} days after {instant.isoformat()}"
+        say("windows.none_open", days=horizon.days, instant=instant.isoformat())
     )
 
 

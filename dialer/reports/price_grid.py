@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from dialer.core.billing import DmtBand, PriceGrid, SetupTier, VolumeBand, grid_problems
+from dialer.core.operator_messages import say
 from dialer.errors import ConfigurationError
 
 DEFAULT_PRICE_GRID = Path(str(resources.files("dialer.reports") / "price_grid.toml"))
@@ -39,7 +40,7 @@ def load_price_grid(path: Path | None = None) -> PriceGrid:
     try:
         text = source.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigurationError(f"{source}: grille tarifaire illisible ({exc})") from exc
+        raise ConfigurationError(say("price_grid.unreadable", path=source, reason=exc)) from exc
     return parse_price_grid(text, source=str(source))
 
 
@@ -47,7 +48,7 @@ def parse_price_grid(text: str, *, source: str) -> PriceGrid:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigurationError(f"{source}: TOML invalide : {exc}") from exc
+        raise ConfigurationError(say("price_grid.bad_toml", path=source, reason=exc)) from exc
     problems = _Problems()
     _unknown(problems, "", data, _TOP_KEYS)
     currency = data.get("currency", "EUR")
@@ -86,7 +87,7 @@ def parse_price_grid(text: str, *, source: str) -> PriceGrid:
             problems.add(field, reason)
     if problems.found:
         raise ConfigurationError(
-            f"{source}: grille tarifaire invalide : " + " ; ".join(problems.found)
+            say("price_grid.invalid", path=source, problems=" ; ".join(problems.found))
         )
     return grid
 

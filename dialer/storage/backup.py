@@ -15,6 +15,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from dialer.core.operator_messages import say
 from dialer.errors import ConfigurationError, ConflictError, StorageError
 from dialer.storage.database import parse_url
 
@@ -32,23 +33,20 @@ def sqlite_file(url: str) -> Path:
     """The SQLite file of ``url``; PostgreSQL is refused with what to use instead."""
     parsed = parse_url(url)
     if parsed.get_backend_name() != "sqlite":
-        raise ConfigurationError(
-            "database_url : la sauvegarde intégrée ne copie que SQLite ; pour PostgreSQL, "
-            "utilisez pg_dump --format=custom (voir docs/operations.md)"
-        )
+        raise ConfigurationError(say("backup.not_sqlite"))
     if not parsed.database or parsed.database == ":memory:":
-        raise ConfigurationError("database_url : une base SQLite en mémoire ne se sauvegarde pas")
+        raise ConfigurationError(say("backup.in_memory"))
     return Path(parsed.database)
 
 
 def back_up_sqlite(source: Path, destination: Path, *, replace: bool = False) -> BackupCopy:
     """Copy ``source`` to ``destination`` (blocking: run it in a thread)."""
     if not source.is_file():
-        raise ConfigurationError(f"{source} : base de données introuvable")
+        raise ConfigurationError(say("backup.no_database", path=source))
     if destination.exists() and not replace:
         raise ConflictError(f"{destination} existe déjà (--replace pour l'écraser)")
     if not destination.parent.is_dir():
-        raise ConfigurationError(f"{destination.parent} : dossier introuvable")
+        raise ConfigurationError(say("backup.no_folder", path=destination.parent))
     partial = destination.with_name(destination.name + ".partielle")
     partial.unlink(missing_ok=True)
     os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))

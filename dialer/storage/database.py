@@ -26,6 +26,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
+from dialer.core.operator_messages import say
 from dialer.errors import ConfigurationError, ConflictError, StorageError
 from dialer.redaction import mask_secrets
 from dialer.storage.driver_errors import count_errors_of
@@ -48,12 +49,9 @@ def parse_url(url: str) -> URL:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
         shown = mask_secrets(url)
-        raise ConfigurationError(f"database_url: cannot parse {shown!r}") from None
+        raise ConfigurationError(say("database.unparsable", url=shown)) from None
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
-        raise ConfigurationError(
-            f"database_url: {parsed.get_backend_name()!r} is not supported "
-            "(use sqlite+aiosqlite:/// or postgresql+asyncpg://)"
-        )
+        raise ConfigurationError(say("database.unsupported", backend=parsed.get_backend_name()))
     return parsed
 
 
@@ -160,7 +158,7 @@ def alembic_config() -> Config:
     """The Alembic configuration of the shipped migrations, built without reading their
     ``alembic.ini``."""
     if not (MIGRATIONS_DIR / "env.py").is_file():
-        raise ConfigurationError(f"migrations not found: {MIGRATIONS_DIR / 'env.py'}")
+        raise ConfigurationError(say("database.no_migrations", path=MIGRATIONS_DIR / "env.py"))
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config

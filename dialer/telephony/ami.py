@@ -35,6 +35,7 @@ from panoramisk import Manager
 from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.message import Message
 
+from dialer.core.operator_messages import say
 from dialer.errors import (
     AmiActionError,
     AmiConnectionError,
@@ -144,11 +145,7 @@ class AmiCredentials:
         machine raises :class:`ConfigurationError` unless explicitly allowed."""
         if not self.tls:
             if not self.allow_plain_remote and not is_loopback(self.host):
-                raise ConfigurationError(
-                    f"AMI {self.host}:{self.port}: plain AMI to another machine refused "
-                    "(the secret and the numbers would travel in clear); set ami.tls = true, "
-                    "or ami.allow_plain_remote = true"
-                )
+                raise ConfigurationError(say("ami.plain_remote", host=self.host, port=self.port))
             return None
         return ssl.create_default_context(cafile=self.tls_ca_file)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import jinja2
 
+from dialer.core.operator_messages import say
 from dialer.errors import ConfigurationError
 from dialer.settings import Settings
 from dialer.telephony.translate import AMI_EVENTS
@@ -49,7 +50,7 @@ class SipAccount:
 
     def __post_init__(self) -> None:
         if not self.password and not self.md5_cred:
-            raise ConfigurationError(f"SIP account {self.username}: no credentials")
+            raise ConfigurationError(say("asterisk.no_sip_credentials", username=self.username))
 
     def __repr__(self) -> str:  # keep the credentials out of logs and tracebacks
         return f"SipAccount(username={self.username!r}, remote={self.remote})"
@@ -67,14 +68,12 @@ def render(
 ) -> dict[str, str]:
     """Every configuration file's text, by file name."""
     if not ami_secret:
-        raise ConfigurationError("ami.secret: an AMI secret is required to render manager.conf")
+        raise ConfigurationError(say("asterisk.no_ami_secret"))
     if any(agent.remote for agent in agents) and not settings.sip.tls_cert_file:
-        raise ConfigurationError(
-            "sip.tls_cert_file: remote agents need the TLS transport (certificate and key)"
-        )
+        raise ConfigurationError(say("asterisk.remote_needs_tls"))
     trunk_password = settings.trunk.password
     if settings.trunk.username and trunk_password is None:
-        raise ConfigurationError("trunk.password: required when trunk.username is set")
+        raise ConfigurationError(say("asterisk.trunk_password"))
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
         undefined=jinja2.StrictUndefined,
@@ -102,7 +101,9 @@ def render(
             name: environment.get_template(f"{name}.j2").render(context) for name in CONFIG_FILES
         }
     except jinja2.TemplateError as exc:
-        raise ConfigurationError(f"{templates_dir}: cannot render template: {exc}") from exc
+        raise ConfigurationError(
+            say("asterisk.bad_template", directory=templates_dir, reason=exc)
+        ) from exc
 
 
 #: the rendered files hold the AMI secret and SIP passwords: owner read/write, group read

@@ -21,6 +21,7 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
+from dialer.core.operator_messages import say
 from dialer.errors import ConfigurationError, ProvisioningError
 from dialer.settings import DialingSettings
 
@@ -42,7 +43,7 @@ def information_text(dialing: DialingSettings, prompts_dir: Path = PROMPTS_DIR) 
     try:
         template = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigurationError(f"{path}: cannot read the information message ({exc})") from exc
+        raise ConfigurationError(say("prompts.unreadable", path=path, reason=exc)) from exc
     number = dialing.callback_number.strip()
     lines = []
     for line in template.splitlines():
@@ -54,9 +55,7 @@ def information_text(dialing: DialingSettings, prompts_dir: Path = PROMPTS_DIR) 
     try:
         return "\n".join(lines).format(service=dialing.service_name, numero_rappel=number).strip()
     except (KeyError, IndexError, ValueError) as exc:
-        raise ConfigurationError(
-            f"{path}: unknown placeholder {exc}; use {{service}} and {{numero_rappel}}"
-        ) from exc
+        raise ConfigurationError(say("prompts.bad_placeholder", path=path, field=exc)) from exc
 
 
 def synthesize(text: str, target: Path) -> bool:
@@ -80,7 +79,7 @@ def synthesize(text: str, target: Path) -> bool:
 def install_recording(recording: Path, target: Path) -> None:
     """Convert a city-supplied recording (any format sox reads) to the played format."""
     if not recording.is_file():
-        raise ConfigurationError(f"{recording}: no such recording")
+        raise ConfigurationError(say("prompts.no_recording", path=recording))
     target.parent.mkdir(parents=True, exist_ok=True)
     _run(["sox", str(recording), "-r", "8000", "-c", "1", "-b", "16", str(target)])
     target.with_suffix(".sha256").unlink(missing_ok=True)

@@ -31,6 +31,7 @@ from starlette.requests import HTTPConnection, Request
 
 from dialer.core.labels import too_many_attempts
 from dialer.core.login_limits import LoginRateLimits, LoginRates, seconds_until
+from dialer.core.operator_messages import say
 from dialer.core.roles import Role
 from dialer.desk.passwords import Passwords
 from dialer.errors import ConfigurationError, TooManyAttemptsError
@@ -97,9 +98,7 @@ class Authenticator:
         rates: LoginRates | None = None,
     ) -> None:
         if len(secret_key) < MIN_SECRET_KEY_LENGTH:
-            raise ConfigurationError(
-                f"the web secret key must have at least {MIN_SECRET_KEY_LENGTH} characters"
-            )
+            raise ConfigurationError(say("web.short_secret_key", length=MIN_SECRET_KEY_LENGTH))
         self._key = secret_key.encode()
         self._accounts = AccountRepository(sessions)
         self._sessions = WebSessionRepository(sessions)

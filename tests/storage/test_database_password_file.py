@@ -48,9 +48,12 @@ def test_db_migrate_reads_the_password_from_its_file(
 @pytest.mark.parametrize(
     ("url", "problem"),
     [
-        ("sqlite+aiosqlite:///var/dialer.db", "only for a postgresql:// database_url"),
-        ("postgresql+asyncpg://127.0.0.1/dialer", "database_url names no user"),
-        ("postgresql+asyncpg://dialer:other@127.0.0.1/dialer", "database_url already holds"),
+        ("sqlite+aiosqlite:///var/dialer.db", "seulement pour une database_url postgresql://"),
+        ("postgresql+asyncpg://127.0.0.1/dialer", "database_url ne nomme aucun utilisateur"),
+        (
+            "postgresql+asyncpg://dialer:other@127.0.0.1/dialer",
+            "database_url contient déjà un mot de passe",
+        ),
     ],
 )
 def test_a_password_file_beside_an_unfit_url_is_refused_naming_the_setting(
@@ -61,7 +64,7 @@ def test_a_password_file_beside_an_unfit_url_is_refused_naming_the_setting(
     monkeypatch.setenv("DIALER_DATABASE_PASSWORD_FILE", str(tmp_path / "database-password"))
     result = CliRunner().invoke(cli, ["db", "migrate"])
     assert isinstance(result.exception, ConfigurationError)
-    assert f"database_password_file: {problem}" in str(result.exception)
+    assert f"database_password_file : {problem}" in str(result.exception)
     assert "s3cret" not in str(result.exception)
 
 
@@ -70,9 +73,12 @@ def test_an_empty_or_missing_password_file_is_refused(
 ) -> None:
     monkeypatch.setenv("DIALER_DATABASE_URL", "postgresql+asyncpg://dialer@127.0.0.1/dialer")
     (tmp_path / "empty").write_text("", encoding="utf-8")
-    for unusable, problem in ((tmp_path / "empty", "is empty"), (tmp_path / "absent", "cannot")):
+    for unusable, problem in (
+        (tmp_path / "empty", "est vide"),
+        (tmp_path / "absent", "impossible de lire"),
+    ):
         monkeypatch.setenv("DIALER_DATABASE_PASSWORD_FILE", str(unusable))
-        with pytest.raises(ConfigurationError, match=f"database_password_file: .*{problem}"):
+        with pytest.raises(ConfigurationError, match=f"database_password_file : .*{problem}"):
             load_settings().database_address()
 
 

@@ -226,5 +226,5 @@ def test_a_bad_grid_names_the_file_and_the_field(
 def test_an_unreadable_grid() -> None:
     with pytest.raises(ConfigurationError, match="grille tarifaire illisible"):
         load_price_grid(Path("/nonexistent/grille.toml"))
-    with pytest.raises(ConfigurationError, match=r"g\.toml: TOML invalide"):
+    with pytest.raises(ConfigurationError, match=r"g\.toml : TOML invalide"):
         parse_price_grid("[[contacts]\n", source="g.toml")

@@ -404,7 +404,7 @@ def test_policy_defaults_and_validation() -> None:
     assert POLICY.delay_after(CallOutcome.ABANDONED) == timedelta(hours=72)
     with pytest.raises(ConfigurationError, match="max_attempts"):
         RetryPolicy(max_attempts=0)
-    with pytest.raises(ConfigurationError, match="negative"):
+    with pytest.raises(ConfigurationError, match="négatifs"):
         RetryPolicy(busy_delay=timedelta(minutes=-1))
     with pytest.raises(ConfigurationError, match="ring_allowance"):
         RetryPolicy(ring_allowance=timedelta(0))

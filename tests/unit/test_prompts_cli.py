@@ -100,5 +100,5 @@ def test_a_missing_recording_is_refused(runner: CliRunner, tmp_path: Path) -> No
         cli, ["asterisk", "prompts", "--sounds", str(tmp_path), "--recording", str(missing)]
     )
     assert isinstance(refused.exception, ConfigurationError)
-    assert "no such recording" in str(refused.exception)
+    assert "absent.wav : enregistrement introuvable" in str(refused.exception)
     assert not (tmp_path / "dialer" / "information.wav").exists()

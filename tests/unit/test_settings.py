@@ -96,7 +96,7 @@ def test_the_web_secret_key_may_come_from_a_file(
     assert load_settings().web.configured_secret_key() == "set-itself"  # the key wins
     monkeypatch.delenv("DIALER_WEB__SECRET_KEY")
     key_file.write_text("", encoding="utf-8")
-    with pytest.raises(ConfigurationError, match=r"web\.secret_key_file: .* is empty"):
+    with pytest.raises(ConfigurationError, match=r"web\.secret_key_file : .* est vide"):
         load_settings().web.configured_secret_key()
 
 
@@ -118,7 +118,7 @@ def test_a_caller_id_with_a_line_break_is_refused_naming_the_setting(
     monkeypatch: pytest.MonkeyPatch, value: str
 ) -> None:
     monkeypatch.setenv("DIALER_DIALING__CALLER_ID", value)
-    with pytest.raises(ConfigurationError, match=r"dialing\.caller_id: .*line breaks"):
+    with pytest.raises(ConfigurationError, match=r"dialing\.caller_id : retours à la ligne"):
         load_settings()
 
 

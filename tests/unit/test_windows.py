@@ -134,18 +134,20 @@ def test_night_windows_belong_to_their_local_date() -> None:
 
 
 def test_invalid_windows_are_configuration_errors() -> None:
-    with pytest.raises(ConfigurationError, match="before end"):
+    with pytest.raises(ConfigurationError, match="le début doit précéder la fin"):
         OpeningInterval(time(19), time(9))
     with pytest.raises(ConfigurationError, match="HH:MM"):
         OpeningInterval.parse("nine to five")
-    with pytest.raises(ConfigurationError, match="overlaps"):
+    with pytest.raises(
+        ConfigurationError, match="jours fériés : 09:00-12:00 chevauche 11:00-13:00"
+    ):
         CallingWindows(holiday=hours("09:00-12:00,11:00-13:00"))
-    with pytest.raises(ConfigurationError, match="both open and closed"):
+    with pytest.raises(ConfigurationError, match="2026-07-15 à la fois ouvert"):
         CallingWindows(
             closed_dates=frozenset({date(2026, 7, 15)}),
             open_dates={date(2026, 7, 15): hours("09:00-10:00")},
         )
-    with pytest.raises(ConfigurationError, match="7 weekdays"):
+    with pytest.raises(ConfigurationError, match="7 jours attendus"):
         CallingWindows(week=(hours("09:00-10:00"),) * 6)
 
 
@@ -177,7 +179,9 @@ def test_next_opening_on_dst_days_is_local_ten_oclock() -> None:
 
 def test_next_opening_gives_up_with_a_clear_error() -> None:
     never = CallingWindows(week=((),) * 7, holiday=())
-    with pytest.raises(NoCallingWindowError, match="no calling window opens in the 400 days"):
+    with pytest.raises(
+        NoCallingWindowError, match="aucune plage d'appel ne s'ouvre dans les 400 jours"
+    ):
         next_opening(never, paris(2026, 7, 13))
     assert isinstance(NoCallingWindowError("x"), ConfigurationError)
 

@@ -148,7 +148,7 @@ def test_a_bad_level_or_format_is_refused_naming_the_setting(
         monkeypatch.setenv(f"DIALER_LOG__{name}", value)
         code, err = run("settings")
         assert code == 78, err
-        assert f"log.{name.lower()}:" in err
+        assert f"log.{name.lower()} : valeur attendue parmi " in err
         monkeypatch.delenv(f"DIALER_LOG__{name}")
     code, err = run("--log-level", "bavard", "settings")
     assert code == 2

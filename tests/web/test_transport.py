@@ -162,13 +162,16 @@ def _settings_command(
 @pytest.mark.parametrize(
     ("env", "field"),
     [
-        ({"DIALER_WEB__TLS_CERT_FILE": "/etc/hostname"}, "web.tls_cert_file and web.tls_key_file"),
+        (
+            {"DIALER_WEB__TLS_CERT_FILE": "/etc/hostname"},
+            "web.tls_cert_file et web.tls_key_file : renseignez les deux",
+        ),
         (
             {
                 "DIALER_WEB__TLS_CERT_FILE": "/nonexistent/cert.pem",
                 "DIALER_WEB__TLS_KEY_FILE": "/nonexistent/key.pem",
             },
-            "web.tls_cert_file: /nonexistent/cert.pem is not a readable file",
+            "web.tls_cert_file : /nonexistent/cert.pem n'est pas un fichier lisible",
         ),
         ({"DIALER_WEB__HSTS_MAX_AGE_S": "-1"}, "hsts_max_age_s"),
     ],
