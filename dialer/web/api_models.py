@@ -169,6 +169,14 @@ class AuditQuery(PageQuery):
     )
 
 
+class ReportQuery(Query):
+    """Which cycle of the campaign a report covers."""
+
+    cycle: int | None = Field(
+        default=None, ge=1, le=10**18 - 1, description="le numéro du cycle ; absent : tous"
+    )
+
+
 #: every request body, by name (the OpenAPI document's components)
 BODIES: tuple[type[BaseModel], ...] = (
     CampaignCreate,
