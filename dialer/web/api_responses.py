@@ -213,6 +213,7 @@ class PersonDocument(Answer):
     call_sheets: list[dict[str, Any]]
     cycle_results: list[dict[str, Any]]
     alerts: list[dict[str, Any]]
+    visit_requests: list[dict[str, Any]]
     callbacks: list[dict[str, Any]]
     audit: list[dict[str, Any]] = Field(description="le journal des actions sur la personne")
 

@@ -71,28 +71,33 @@ def _fields(model: type[BaseModel]) -> set[str]:
 
 def read_query_parameters(handler: Callable[..., Any]) -> set[str]:
     """The query parameters a handler reads: ``query_params.get("x")``,
-    ``query_params["x"]``, a page (``page_of``) or a query model (``parse_query``)."""
+    ``query_params["x"]``, a page (``page_of``) or a query model (``parse_query``); any
+    other use of ``query_params`` fails (the scan could not tell what it reads)."""
     names: set[str] = set()
+    uses, followed = 0, 0
     for node in _reached(handler):
-        if not isinstance(node, ast.Call | ast.Subscript):
-            continue
+        if isinstance(node, ast.Attribute) and node.attr == "query_params":
+            uses += 1
+        key: ast.expr | None = None
+        target: ast.expr | None = None
         if isinstance(node, ast.Subscript):
             target, key = node.value, node.slice
+        elif not isinstance(node, ast.Call):
+            continue
         elif isinstance(node.func, ast.Attribute) and node.func.attr == "get":
             target, key = node.func.value, (node.args[0] if node.args else None)
         elif isinstance(node.func, ast.Name) and node.func.id == "page_of":
             names |= _fields(PageQuery)
-            continue
         elif isinstance(node.func, ast.Name) and node.func.id == "parse_query":
-            model = node.args[0]
+            model, params = node.args
             assert isinstance(model, ast.Name), ast.unparse(node)
             names |= _fields(getattr(api_models, model.id))
-            continue
-        else:
-            continue
+            followed += isinstance(params, ast.Attribute) and params.attr == "query_params"
         if isinstance(target, ast.Attribute) and target.attr == "query_params":
-            assert isinstance(key, ast.Constant), f"a query parameter read by a computed name: {ast.unparse(node)}"
+            assert isinstance(key, ast.Constant), f"read by a computed name: {ast.unparse(node)}"
             names.add(str(key.value))
+            followed += 1
+    assert uses == followed, f"{handler.__name__}: query_params used in a way the scan misses"
     return names
 
 
@@ -106,9 +111,15 @@ async def _sample_handler(request: Request) -> str:
     return request.query_params["q"]
 
 
+def _sample_opaque(request: Request) -> dict[str, str]:
+    return dict(request.query_params)
+
+
 def test_the_scan_finds_what_a_handler_reads() -> None:
-    """The scan itself: direct reads, reads in a called helper, pages."""
+    """The scan itself: direct reads, reads in a called helper, pages; an opaque use fails."""
     assert read_query_parameters(_sample_handler) == {"q", "cycle", "limit", "offset"}
+    with pytest.raises(AssertionError, match="the scan misses"):
+        read_query_parameters(_sample_opaque)
 
 
 @pytest.mark.asyncio
