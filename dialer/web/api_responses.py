@@ -55,6 +55,12 @@ def paged(items: Sequence[Any], asked: PageQuery, *, more: bool | None = None) -
     )
 
 
+def ok(data: Any, status: int = 200) -> JSONResponse:
+    """An answer of the endpoint table (:data:`dialer.web.api.ENDPOINTS`), whose routes
+    check it against the endpoint's model."""
+    return JSONResponse(data, status_code=status)
+
+
 def checked(model: type[BaseModel], data: Any, status: int = 200) -> JSONResponse:
     """The answer ``data``, checked against its model first: the OpenAPI document shows
     that model, so an answer that strays from it is a bug (an error 500), never a silent

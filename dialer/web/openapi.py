@@ -27,7 +27,7 @@ from dialer.web.access import MAX_ID_DIGITS, roles_of
 from dialer.web.api_models import BODIES
 
 if TYPE_CHECKING:
-    from dialer.web.api import Endpoint
+    from dialer.web.api_endpoints import Endpoint
 
 PREFIX = "/api/v1/"
 
