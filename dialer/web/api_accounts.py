@@ -13,6 +13,7 @@ from starlette.responses import Response
 from dialer.core.roles import Role
 from dialer.desk.account_changes import change_role, reactivate, reset_password
 from dialer.desk.operations import (
+    NewSip,
     agent_json,
     create_agent,
     create_team,
@@ -43,6 +44,15 @@ from dialer.web.api_responses import (
 from dialer.web.service import steering, web
 
 
+def sip_json(created: NewSip) -> dict[str, str]:
+    """The agent's new SIP credentials (shown once)."""
+    return {
+        "username": created.username,
+        "sip_endpoint": created.endpoint,
+        "sip_password": created.password,
+    }
+
+
 # ---- agents -----------------------------------------------------------------------------
 async def list_agents(request: Request) -> Response:
     await caller(request)
@@ -63,14 +73,7 @@ async def add_agent(request: Request) -> Response:
         remote=data.remote,
         sip_endpoint=data.sip_endpoint,
     )
-    return ok(
-        {
-            "username": created.username,
-            "sip_endpoint": created.endpoint,
-            "sip_password": created.password,
-        },
-        201,
-    )
+    return ok(sip_json(created), 201)
 
 
 async def agent_sip_reset(request: Request) -> Response:
@@ -82,13 +85,7 @@ async def agent_sip_reset(request: Request) -> Response:
         username=request.path_params["username"],
         remote=data.remote,
     )
-    return ok(
-        {
-            "username": created.username,
-            "sip_endpoint": created.endpoint,
-            "sip_password": created.password,
-        }
-    )
+    return ok(sip_json(created))
 
 
 async def agent_logout(request: Request) -> Response:

@@ -5,6 +5,7 @@ model (:mod:`dialer.web.api_agent_responses`), the one the OpenAPI document show
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -51,6 +52,19 @@ async def _json(request: Request) -> dict[str, Any]:
 
 def _state(request: Request, agent: str) -> Response:
     return checked(AgentScreenState, web(request).screens.state(agent))
+
+
+def _reason(
+    body: dict[str, Any], choices: Sequence[str], *, longest: int, unknown: str, missing: str
+) -> str:
+    """The reason chosen from ``choices``, with its detail (required for « Autre »)."""
+    reason = str(body.get("reason") or "").strip()
+    detail = str(body.get("detail") or "").strip()[:longest]
+    if reason not in choices:
+        raise InputError(unknown)
+    if reason == "Autre" and not detail:
+        raise InputError(missing)
+    return f"{reason} : {detail}" if detail else reason
 
 
 # ---- the agent's state --------------------------------------------------------------------
@@ -100,13 +114,13 @@ async def pause(request: Request) -> Response:
     """Se mettre en pause, avec un motif de la liste (agent)."""
     user = await caller(request)
     desk = _desk(request)
-    body = await _json(request)
-    reason = str(body.get("reason") or "").strip()
-    detail = str(body.get("detail") or "").strip()[:200]
-    if reason not in PAUSE_REASONS:
-        raise InputError("choisissez un motif de pause dans la liste")
-    if reason == "Autre" and not detail:
-        raise InputError("précisez le motif de la pause")
+    text = _reason(
+        await _json(request),
+        PAUSE_REASONS,
+        longest=200,
+        unknown="choisissez un motif de pause dans la liste",
+        missing="précisez le motif de la pause",
+    )
     seat = seat_of(desk, user.username)
     if seat is None or seat.state is AgentState.LOGGED_OUT:
         raise ConflictError("connectez d'abord votre téléphone")
@@ -118,7 +132,6 @@ async def pause(request: Request) -> Response:
         raise ConflictError("appelez ou passez d'abord la personne proposée")
     if seat.state is not AgentState.READY:
         raise ConflictError("vous ne pouvez pas vous mettre en pause pendant un appel")
-    text = f"{reason} : {detail}" if detail else reason
     desk.pause(user.username, text)
     return _state(request, user.username)
 
@@ -134,7 +147,7 @@ async def hang_up(request: Request) -> Response:
 # ---- the person offered (preview, reserved call-backs) ------------------------------------
 @described_by(OfferCalled)
 async def call_offered(request: Request) -> Response:
-    """« Appeler »: dial the person offered; the call is bridged to this agent."""
+    """« Appeler » la personne proposée : l'appel est relié à cet agent (agent)."""
     user = await caller(request)
     desk = _desk(request)
     if desk.offer_of(user.username) is None:
@@ -146,20 +159,21 @@ async def call_offered(request: Request) -> Response:
 
 @described_by(AgentScreenState)
 async def pass_offered(request: Request) -> Response:
-    """« Passer », with a reason from the list (and a detail for « Autre »)."""
+    """« Passer » la personne proposée, avec un motif de la liste (et une précision pour
+    « Autre ») (agent)."""
     user = await caller(request)
     desk = _desk(request)
-    body = await _json(request)
-    reason = str(body.get("reason") or "").strip()
-    detail = str(body.get("detail") or "").strip()[:150]
-    if reason not in PASS_REASONS:
-        raise InputError("choisissez pourquoi vous passez cette personne dans la liste")
-    if reason == "Autre" and not detail:
-        raise InputError("précisez pourquoi vous passez cette personne")
+    text = _reason(
+        await _json(request),
+        PASS_REASONS,
+        longest=150,
+        unknown="choisissez pourquoi vous passez cette personne dans la liste",
+        missing="précisez pourquoi vous passez cette personne",
+    )
     attempt_id = desk.offer_of(user.username)
     if attempt_id is None:
         raise ConflictError("aucune personne ne vous est proposée")
-    await desk.pass_offer(user.username, f"{reason} : {detail}" if detail else reason)
+    await desk.pass_offer(user.username, text)
     web(request).screens.forget(user.username, attempt_id)
     return _state(request, user.username)
 
@@ -186,7 +200,8 @@ async def call_view(request: Request) -> Response:
 
 @described_by(PersonRecord)
 async def person_view(request: Request) -> Response:
-    """A person's record: an agent sees only the person on their current call."""
+    """La fiche de la personne de l'appel en cours : un agent ne voit que celle-là (agent ;
+    consultation journalisée)."""
     user = await caller(request)
     service = web(request)
     person_id = request.path_params["person_id"]

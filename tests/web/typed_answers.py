@@ -18,8 +18,8 @@ from dialer.web.openapi import PREFIX
 Hook = Callable[[httpx.Response], Awaitable[None]]
 
 
-def answer_models(app: Starlette) -> list[tuple[str, re.Pattern[str], type[BaseModel]]]:
-    """Each ``/api/v1`` operation of ``app``: its method, its path's pattern, its answer's
+def answer_models(app: Starlette) -> list[tuple[str, str, re.Pattern[str], type[BaseModel]]]:
+    """Each ``/api/v1`` operation of ``app``: its method, path and path's pattern, its answer's
     model (the endpoint table's, or the one its handler is described by)."""
     table = {(e.method, e.path): e.response for e in ENDPOINTS}
     found = []
@@ -31,7 +31,7 @@ def answer_models(app: Starlette) -> list[tuple[str, re.Pattern[str], type[BaseM
                 route.endpoint, "openapi_answer", None
             )
             if model is not None:
-                found.append((method, compile_path(route.path)[0], model))
+                found.append((method, route.path, compile_path(route.path)[0], model))
     return found
 
 
@@ -42,7 +42,7 @@ def answer_checker(app: Starlette) -> Hook:
         request = response.request
         if not 200 <= response.status_code < 300:
             return
-        for method, pattern, model in models:
+        for method, _, pattern, model in models:
             if method == request.method and pattern.match(request.url.path):
                 await response.aread()
                 model.model_validate(response.json())
