@@ -15,10 +15,7 @@ document (:mod:`dialer.web.openapi`, served at ``/api/v1/openapi.json``).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
 
-from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -27,28 +24,31 @@ from dialer.campaigns.episodes import EpisodeStart
 from dialer.campaigns.templates import TEMPLATES
 from dialer.core.labels import KEPT_AFTER_ERASURE
 from dialer.core.permissions import Action
-from dialer.core.roles import Role
-from dialer.desk.account_changes import change_role, reactivate, reset_password
 from dialer.desk.operations import (
-    agent_json,
-    create_agent,
-    create_team,
-    deactivate_account,
-    force_logout,
     import_register_upload,
-    reset_sip,
-    team_json,
-    update_team_members,
 )
-from dialer.errors import InputError, NotFoundError
+from dialer.errors import InputError
 from dialer.register.correction import check_correction
-from dialer.storage.account_rows import Account
-from dialer.storage.alerts import ContactRecord, TeamRepository
 from dialer.storage.api_tokens import token_json
 from dialer.storage.audit import AuditFilter
 from dialer.storage.person_data import Actor, PersonData
-from dialer.web.access import API_PREFIX, GuardedRoute, Open, Rule, caller
+from dialer.web.access import API_PREFIX, GuardedRoute, Open, caller
+from dialer.web.api_accounts import (
+    account_deactivate,
+    account_password,
+    account_reactivate,
+    account_role,
+    add_agent,
+    add_team,
+    agent_logout,
+    agent_sip_reset,
+    list_accounts,
+    list_agents,
+    list_teams,
+    set_members,
+)
 from dialer.web.api_docs import docs_page
+from dialer.web.api_endpoints import Area, Endpoint, answering
 from dialer.web.api_models import (
     AccountRoleChange,
     AgentCreate,
@@ -62,8 +62,8 @@ from dialer.web.api_models import (
     SipReset,
     TeamCreate,
     TeamMembers,
-    parse_body,
     parse_query,
+    request_body,
 )
 from dialer.web.api_responses import (
     AccountAnswer,
@@ -87,21 +87,14 @@ from dialer.web.api_responses import (
     Team,
     TeamPage,
     TemplatePage,
+    ok,
     page_of,
     paged,
 )
 from dialer.web.read_log import route_of
-from dialer.web.service import campaign_control, episode_control, steering, web
+from dialer.web.service import campaign_control, episode_control, steering
 
 PREFIX = API_PREFIX
-
-
-async def body(request: Request, model: type[Any]) -> Any:
-    return parse_body(model, await request.body())
-
-
-def ok(data: Any, status: int = 200) -> JSONResponse:
-    return JSONResponse(data, status_code=status)
 
 
 # ---- campaigns --------------------------------------------------------------------------
@@ -118,7 +111,7 @@ async def get_campaign(request: Request) -> Response:
 
 async def create_campaign(request: Request) -> Response:
     who = await caller(request)
-    data: CampaignCreate = await body(request, CampaignCreate)
+    data: CampaignCreate = await request_body(request, CampaignCreate)
     view = await campaign_control(request).create(data.template, actor=who.actor, name=data.name)
     return ok(view.as_json(), 201)
 
@@ -140,7 +133,7 @@ def _episode_started(start: EpisodeStart) -> JSONResponse:
 
 async def start_from_alert(request: Request) -> Response:
     who = await caller(request)
-    data: CampaignCreate = await body(request, CampaignCreate)
+    data: CampaignCreate = await request_body(request, CampaignCreate)
     start = await episode_control(request).start_from_alert(
         data.template, actor=who.actor, name=data.name
     )
@@ -156,7 +149,7 @@ async def list_episodes(request: Request) -> Response:
 
 async def start_episode(request: Request) -> Response:
     who = await caller(request)
-    data: EpisodeStartBody = await body(request, EpisodeStartBody)
+    data: EpisodeStartBody = await request_body(request, EpisodeStartBody)
     start = await episode_control(request).start(
         kind=data.kind,
         level=data.level,
@@ -190,7 +183,7 @@ def _steer(action: str) -> Callable[[Request], Awaitable[Response]]:
 
 async def change_pacing(request: Request) -> Response:
     who = await caller(request)
-    data: PacingChange = await body(request, PacingChange)
+    data: PacingChange = await request_body(request, PacingChange)
     if data.mode is None and data.max_abandon_rate is None and data.max_lines_per_agent is None:
         raise InputError(
             "champ « mode » : indiquez mode, max_abandon_rate et/ou max_lines_per_agent"
@@ -231,166 +224,6 @@ async def import_register(request: Request) -> Response:
     return ok(report, 200 if report["dry_run"] else 201)
 
 
-# ---- agents -----------------------------------------------------------------------------
-async def list_agents(request: Request) -> Response:
-    await caller(request)
-    asked = page_of(request)
-    engine = steering(request).engine
-    accounts = await web(request).accounts.list_all()
-    return paged([agent_json(a, engine) for a in accounts if a.role is Role.AGENT], asked)
-
-
-async def add_agent(request: Request) -> Response:
-    who = await caller(request)
-    data: AgentCreate = await body(request, AgentCreate)
-    created = await create_agent(
-        steering(request),
-        actor=who.actor,
-        username=data.username,
-        password=data.password,
-        remote=data.remote,
-        sip_endpoint=data.sip_endpoint,
-    )
-    return ok(
-        {
-            "username": created.username,
-            "sip_endpoint": created.endpoint,
-            "sip_password": created.password,
-        },
-        201,
-    )
-
-
-async def agent_sip_reset(request: Request) -> Response:
-    who = await caller(request)
-    data: SipReset = await body(request, SipReset)
-    created = await reset_sip(
-        steering(request),
-        actor=who.actor,
-        username=request.path_params["username"],
-        remote=data.remote,
-    )
-    return ok(
-        {
-            "username": created.username,
-            "sip_endpoint": created.endpoint,
-            "sip_password": created.password,
-        }
-    )
-
-
-async def agent_logout(request: Request) -> Response:
-    who = await caller(request)
-    username = request.path_params["username"]
-    account = await web(request).accounts.by_username(username)
-    if account is None or account.role is not Role.AGENT:
-        raise NotFoundError(f"agent {username!r} inconnu")
-    return ok(await force_logout(steering(request), actor=who.actor, username=username))
-
-
-# ---- accounts ---------------------------------------------------------------------------
-def account_json(account: Account) -> dict[str, Any]:
-    return {
-        "id": account.id,
-        "username": account.username,
-        "role": account.role.value,
-        "team_id": account.team_id,
-        "active": account.active,
-    }
-
-
-async def list_accounts(request: Request) -> Response:
-    await caller(request)
-    return paged(
-        [account_json(a) for a in await web(request).accounts.list_all()], page_of(request)
-    )
-
-
-async def account_role(request: Request) -> Response:
-    who = await caller(request)
-    data: AccountRoleChange = await body(request, AccountRoleChange)
-    account = await change_role(
-        steering(request),
-        actor=who.actor,
-        account_id=request.path_params["account_id"],
-        role=data.role,
-        team=data.team,
-    )
-    return ok(account_json(account))
-
-
-async def account_password(request: Request) -> Response:
-    who = await caller(request)
-    data: PasswordReset = await body(request, PasswordReset)
-    account = await reset_password(
-        steering(request),
-        actor=who.actor,
-        account_id=request.path_params["account_id"],
-        password=data.password,
-    )
-    return ok(account_json(account))
-
-
-async def account_deactivate(request: Request) -> Response:
-    who = await caller(request)
-    done = await deactivate_account(
-        steering(request), actor=who.actor, account_id=request.path_params["account_id"]
-    )
-    return ok(done)
-
-
-async def account_reactivate(request: Request) -> Response:
-    who = await caller(request)
-    account = await reactivate(
-        steering(request), actor=who.actor, account_id=request.path_params["account_id"]
-    )
-    return ok(account_json(await web(request).accounts.get(account.id)))
-
-
-# ---- teams ------------------------------------------------------------------------------
-async def list_teams(request: Request) -> Response:
-    await caller(request)
-    asked = page_of(request)
-    ops = steering(request)
-    records = await TeamRepository(ops.sessions).list_all()
-    return paged(
-        [await team_json(ops, r) for r in records[asked.offset :][: asked.limit]],
-        asked,
-        more=len(records) > asked.offset + asked.limit,
-    )
-
-
-async def add_team(request: Request) -> Response:
-    who = await caller(request)
-    data: TeamCreate = await body(request, TeamCreate)
-    ops = steering(request)
-    record = await create_team(
-        ops,
-        actor=who.actor,
-        name=data.name,
-        districts=data.districts,
-        needs=data.needs,
-        email=data.email,
-        webhook_url=data.webhook_url,
-        is_default=data.is_default,
-        contacts=[ContactRecord(c.name, c.email, c.phone) for c in data.contacts],
-        webhook_link_only=data.webhook_link_only,
-    )
-    created = await team_json(ops, record)
-    if record.team.webhook_secret is not None:
-        created["webhook_secret"] = record.team.webhook_secret  # shown once, never again
-    return ok(created, 201)
-
-
-async def set_members(request: Request) -> Response:
-    who = await caller(request)
-    data: TeamMembers = await body(request, TeamMembers)
-    ops = steering(request)
-    team_id = request.path_params["team_id"]
-    await update_team_members(ops, actor=who.actor, team_id=team_id, members=data.members)
-    return ok(await team_json(ops, await TeamRepository(ops.sessions).get(team_id)))
-
-
 # ---- a person's rights ------------------------------------------------------------------
 async def person_export(request: Request) -> Response:
     who = await caller(request)
@@ -403,7 +236,7 @@ async def person_export(request: Request) -> Response:
 
 async def person_correct(request: Request) -> Response:
     who = await caller(request)
-    data: PersonCorrectionBody = await body(request, PersonCorrectionBody)
+    data: PersonCorrectionBody = await request_body(request, PersonCorrectionBody)
     ops = steering(request)
     now = ops.clock()
     correction = check_correction(data.model_dump(exclude_unset=True), today=now.date())
@@ -497,171 +330,132 @@ async def revoke_own_token(request: Request) -> Response:
 
 
 # ---- the table --------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Endpoint:
-    """One operation: its route, rule and handler, and what the OpenAPI document says of it
-    (summary, tag; the request body's, query's and answer's models)."""
-
-    method: str
-    path: str
-    handler: Callable[[Request], Awaitable[Response]]
-    summary: str
-    action: Rule
-    tag: str
-    response: type[BaseModel]
-    body: type[BaseModel] | None = None
-    upload: bool = False
-    query: type[BaseModel] | None = None
-    created: bool = False
-
+CAMPAIGNS = Area("campagnes", Action.CAMPAIGNS_VIEW, Action.CAMPAIGNS_STEER)
+EPISODES = Area("alertes", Action.CAMPAIGNS_VIEW, Action.CAMPAIGNS_STEER)
+AGENTS = Area("agents", Action.AGENTS_VIEW, Action.AGENTS_MANAGE)
+ACCOUNTS = Area("comptes", Action.ACCOUNTS_MANAGE, Action.ACCOUNTS_MANAGE)
+TEAMS = Area("équipes", Action.TEAMS_VIEW, Action.TEAMS_MANAGE)
+PERSONS = Area("personnes", Action.PERSON_RIGHTS, Action.PERSON_RIGHTS)
+AUDIT = Area("journal", Action.AUDIT_VIEW, Action.AUDIT_VIEW)
+TOKENS = Area("jetons", Open.LOGGED_IN, Open.LOGGED_IN)
 
 _C = PREFIX + "/campaigns"
 _E = PREFIX + "/episodes"
+_ONE = _C + "/{campaign_id:id}"
+_ACCOUNT = PREFIX + "/accounts/{account_id:id}"
+_PERSON = PREFIX + "/persons/{person_id:id}"
+#: the campaign's steps: path's last part, summary
+STEPS = (
+    ("start", "Démarrer (ouvre un cycle si besoin)"),
+    ("pause", "Mettre en pause (les appels en cours continuent)"),
+    ("resume", "Reprendre"),
+    ("stop", "Arrêter"),
+)
 ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint(
-        "GET", PREFIX + "/templates", templates, "Modèles de campagne", Action.CAMPAIGNS_VIEW,
-        "campagnes", TemplatePage, query=PageQuery,
+    CAMPAIGNS.listing(PREFIX + "/templates", templates, "Modèles de campagne", TemplatePage),
+    CAMPAIGNS.listing(_C, list_campaigns, "Liste des campagnes", CampaignPage),
+    CAMPAIGNS(
+        "POST", _C, create_campaign, "Créer une campagne depuis un modèle", Campaign,
+        body=CampaignCreate, created=True,
     ),
-    Endpoint(
-        "GET", _C, list_campaigns, "Liste des campagnes", Action.CAMPAIGNS_VIEW, "campagnes",
-        CampaignPage, query=PageQuery,
-    ),
-    Endpoint(
-        "POST", _C, create_campaign, "Créer une campagne depuis un modèle", Action.CAMPAIGNS_STEER,
-        "campagnes", Campaign, body=CampaignCreate, created=True,
-    ),
-    Endpoint(
+    CAMPAIGNS(
         "POST", _C + "/start-from-alert", start_from_alert,
         "Démarrer depuis l'alerte : campagne, cycle, registre et premiers appels en une action",
-        Action.CAMPAIGNS_STEER, "campagnes", EpisodeStarted, body=CampaignCreate, created=True,
+        EpisodeStarted, body=CampaignCreate, created=True,
     ),
-    Endpoint(
-        "GET", _E, list_episodes, "Épisodes d'alerte, les plus récents d'abord",
-        Action.CAMPAIGNS_VIEW, "alertes", EpisodePage, query=PageQuery,
-    ),
-    Endpoint(
+    EPISODES.listing(_E, list_episodes, "Épisodes d'alerte, les plus récents d'abord", EpisodePage),
+    EPISODES(
         "POST", _E, start_episode,
         "Déclencher un épisode d'alerte : sa campagne, son premier cycle et les premiers "
         "appels ; le service ouvre ensuite un cycle à chaque échéance",
-        Action.CAMPAIGNS_STEER, "alertes", EpisodeStarted, body=EpisodeStartBody, created=True,
+        EpisodeStarted, body=EpisodeStartBody, created=True,
     ),
-    Endpoint(
+    EPISODES(
         "POST", _E + "/{episode_id:id}/end", end_episode,
         "Terminer l'épisode : plus de nouvel appel, les appels en cours finissent, le cycle "
-        "est clos", Action.CAMPAIGNS_STEER, "alertes", EpisodeEnded,
+        "est clos", EpisodeEnded,
     ),
-    Endpoint(
-        "GET", _C + "/{campaign_id:id}", get_campaign, "Une campagne", Action.CAMPAIGNS_VIEW,
-        "campagnes", Campaign,
-    ),
-    Endpoint(
-        "POST", _C + "/{campaign_id:id}/start", _steer("start"),
-        "Démarrer (ouvre un cycle si besoin)", Action.CAMPAIGNS_STEER, "campagnes", Campaign,
-    ),
-    Endpoint(
-        "POST", _C + "/{campaign_id:id}/pause", _steer("pause"),
-        "Mettre en pause (les appels en cours continuent)", Action.CAMPAIGNS_STEER, "campagnes",
-        Campaign,
-    ),
-    Endpoint(
-        "POST", _C + "/{campaign_id:id}/resume", _steer("resume"), "Reprendre",
-        Action.CAMPAIGNS_STEER, "campagnes", Campaign,
-    ),
-    Endpoint(
-        "POST", _C + "/{campaign_id:id}/stop", _steer("stop"), "Arrêter", Action.CAMPAIGNS_STEER,
-        "campagnes", Campaign,
-    ),
-    Endpoint(
-        "PATCH", _C + "/{campaign_id:id}/pacing", change_pacing,
-        "Changer le mode de rythme et le taux d'abandon maximal (3 % au plus)",
-        Action.CAMPAIGNS_STEER, "campagnes", Campaign, body=PacingChange,
+    CAMPAIGNS("GET", _ONE, get_campaign, "Une campagne", Campaign),
+    *(CAMPAIGNS("POST", f"{_ONE}/{step}", _steer(step), text, Campaign) for step, text in STEPS),
+    CAMPAIGNS(
+        "PATCH", _ONE + "/pacing", change_pacing,
+        "Changer le mode de rythme et le taux d'abandon maximal (3 % au plus)", Campaign,
+        body=PacingChange,
     ),
     Endpoint(
         "POST", PREFIX + "/registers/import", import_register,
         "Importer le registre (CSV ou XLSX ; dry_run=true pour simuler)", Action.REGISTER_IMPORT,
         "registre", RegisterImport, upload=True, created=True,
     ),
-    Endpoint(
-        "GET", PREFIX + "/agents", list_agents, "Liste des agents", Action.AGENTS_VIEW, "agents",
-        AgentPage, query=PageQuery,
-    ),
-    Endpoint(
+    AGENTS.listing(PREFIX + "/agents", list_agents, "Liste des agents", AgentPage),
+    AGENTS(
         "POST", PREFIX + "/agents", add_agent, "Créer un agent et son compte SIP",
-        Action.AGENTS_MANAGE, "agents", SipCredentials, body=AgentCreate, created=True,
+        SipCredentials, body=AgentCreate, created=True,
     ),
-    Endpoint(
+    AGENTS(
         "POST", PREFIX + "/agents/{username}/sip-reset", agent_sip_reset,
-        "Nouveaux identifiants SIP (affichés une fois)", Action.AGENTS_MANAGE, "agents",
-        SipCredentials, body=SipReset,
+        "Nouveaux identifiants SIP (affichés une fois)", SipCredentials, body=SipReset,
     ),
-    Endpoint(
+    AGENTS(
         "POST", PREFIX + "/agents/{username}/logout", agent_logout,
-        "Déconnecter l'agent (moteur d'appels et sessions web)", Action.AGENT_LOGOUT, "agents",
-        AgentLogout,
+        "Déconnecter l'agent (moteur d'appels et sessions web)", AgentLogout,
+        rule=Action.AGENT_LOGOUT,
     ),
-    Endpoint(
-        "GET", PREFIX + "/accounts", list_accounts, "Comptes de tous les rôles",
-        Action.ACCOUNTS_MANAGE, "comptes", AccountPage, query=PageQuery,
+    ACCOUNTS.listing(PREFIX + "/accounts", list_accounts, "Comptes de tous les rôles", AccountPage),
+    ACCOUNTS(
+        "PUT", _ACCOUNT + "/role", account_role,
+        "Changer le rôle d'un compte (ses sessions web se ferment)", AccountAnswer,
+        body=AccountRoleChange,
     ),
-    Endpoint(
-        "PUT", PREFIX + "/accounts/{account_id:id}/role", account_role,
-        "Changer le rôle d'un compte (ses sessions web se ferment)", Action.ACCOUNTS_MANAGE,
-        "comptes", AccountAnswer, body=AccountRoleChange,
+    ACCOUNTS(
+        "POST", _ACCOUNT + "/password", account_password,
+        "Réinitialiser le mot de passe d'un compte (ses sessions web se ferment)", AccountAnswer,
+        body=PasswordReset,
     ),
-    Endpoint(
-        "POST", PREFIX + "/accounts/{account_id:id}/password", account_password,
-        "Réinitialiser le mot de passe d'un compte (ses sessions web se ferment)",
-        Action.ACCOUNTS_MANAGE, "comptes", AccountAnswer, body=PasswordReset,
+    ACCOUNTS(
+        "POST", _ACCOUNT + "/deactivate", account_deactivate,
+        "Désactiver un compte (jamais le dernier administrateur actif)", AccountDeactivated,
     ),
-    Endpoint(
-        "POST", PREFIX + "/accounts/{account_id:id}/deactivate", account_deactivate,
-        "Désactiver un compte (jamais le dernier administrateur actif)",
-        Action.ACCOUNTS_MANAGE, "comptes", AccountDeactivated,
+    ACCOUNTS(
+        "POST", _ACCOUNT + "/reactivate", account_reactivate, "Réactiver un compte désactivé",
+        AccountAnswer,
     ),
-    Endpoint(
-        "POST", PREFIX + "/accounts/{account_id:id}/reactivate", account_reactivate,
-        "Réactiver un compte désactivé", Action.ACCOUNTS_MANAGE, "comptes", AccountAnswer,
+    TEAMS.listing(PREFIX + "/teams", list_teams, "Équipes d'intervention", TeamPage),
+    TEAMS(
+        "POST", PREFIX + "/teams", add_team, "Créer une équipe", Team, body=TeamCreate,
+        created=True,
     ),
-    Endpoint(
-        "GET", PREFIX + "/teams", list_teams, "Équipes d'intervention", Action.TEAMS_VIEW,
-        "équipes", TeamPage, query=PageQuery,
-    ),
-    Endpoint(
-        "POST", PREFIX + "/teams", add_team, "Créer une équipe", Action.TEAMS_MANAGE, "équipes",
-        Team, body=TeamCreate, created=True,
-    ),
-    Endpoint(
+    TEAMS(
         "PUT", PREFIX + "/teams/{team_id:id}/members", set_members,
-        "Fixer les membres de l'équipe", Action.TEAMS_MANAGE, "équipes", Team, body=TeamMembers,
+        "Fixer les membres de l'équipe", Team, body=TeamMembers,
     ),
-    Endpoint(
-        "GET", PREFIX + "/persons/{person_id:id}", person_export,
+    PERSONS(
+        "GET", _PERSON, person_export,
         "Tout ce qui est conservé sur une personne (droit d'accès ; consultation journalisée)",
-        Action.PERSON_RIGHTS, "personnes", PersonDocument,
+        PersonDocument,
     ),
-    Endpoint(
-        "PATCH", PREFIX + "/persons/{person_id:id}", person_correct,
-        "Corriger les données de registre d'une personne (règles de l'import)",
-        Action.PERSON_RIGHTS, "personnes", PersonCorrected, body=PersonCorrectionBody,
+    PERSONS(
+        "PATCH", _PERSON, person_correct,
+        "Corriger les données de registre d'une personne (règles de l'import)", PersonCorrected,
+        body=PersonCorrectionBody,
     ),
-    Endpoint(
-        "DELETE", PREFIX + "/persons/{person_id:id}", person_erase,
+    PERSONS(
+        "DELETE", _PERSON, person_erase,
         "Effacer une personne (sauf ce que la loi impose de garder, listé dans la réponse)",
-        Action.PERSON_RIGHTS, "personnes", PersonErased,
+        PersonErased,
     ),
-    Endpoint(
-        "GET", PREFIX + "/audit", audit_log,
-        "Journal des modifications et consultations, les plus récentes d'abord",
-        Action.AUDIT_VIEW, "journal", AuditPage, query=AuditQuery,
+    AUDIT.listing(
+        PREFIX + "/audit", audit_log,
+        "Journal des modifications et consultations, les plus récentes d'abord", AuditPage,
+        query=AuditQuery,
     ),
-    Endpoint(
-        "GET", PREFIX + "/tokens", own_tokens,
-        "Mes jetons d'API (jamais le jeton lui-même : numéro, nom, dates)", Open.LOGGED_IN,
-        "jetons", ApiTokenPage, query=PageQuery,
+    TOKENS.listing(
+        PREFIX + "/tokens", own_tokens,
+        "Mes jetons d'API (jamais le jeton lui-même : numéro, nom, dates)", ApiTokenPage,
     ),
-    Endpoint(
+    TOKENS(
         "DELETE", PREFIX + "/tokens/{token_id:id}", revoke_own_token,
-        "Révoquer un de mes jetons d'API", Open.LOGGED_IN, "jetons", ApiToken,
+        "Révoquer un de mes jetons d'API", ApiToken,
     ),
 )  # fmt: skip
 
@@ -673,7 +467,7 @@ async def openapi_json(request: Request) -> Response:
 
 
 ROUTES = [
-    *(GuardedRoute(e.path, e.handler, rule=e.action, methods=[e.method]) for e in ENDPOINTS),
+    *(GuardedRoute(e.path, answering(e), rule=e.action, methods=[e.method]) for e in ENDPOINTS),
     GuardedRoute(PREFIX + "/openapi.json", openapi_json, rule=Open.PUBLIC, methods=["GET"]),
     GuardedRoute(PREFIX + "/docs", docs_page, rule=Open.PUBLIC, methods=["GET"]),
 ]

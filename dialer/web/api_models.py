@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from starlette.requests import Request
 
 from dialer.core.pacing_settings import (
     ABANDON_RATE_CEILING,
@@ -169,6 +170,14 @@ class AuditQuery(PageQuery):
     )
 
 
+class ReportQuery(Query):
+    """Which cycle of the campaign a report covers."""
+
+    cycle: int | None = Field(
+        default=None, ge=1, le=10**18 - 1, description="le numéro du cycle ; absent : tous"
+    )
+
+
 #: every request body, by name (the OpenAPI document's components)
 BODIES: tuple[type[BaseModel], ...] = (
     CampaignCreate,
@@ -232,6 +241,11 @@ def parse_query(model: type[Q], params: Mapping[str, str]) -> Q:
         return model.model_validate({k: v for k, v in params.items() if v != ""})
     except ValidationError as exc:
         raise InputError(describe(exc)) from None
+
+
+async def request_body(request: Request, model: type[M]) -> M:
+    """The request's body as ``model``; :class:`InputError` naming the field otherwise."""
+    return parse_body(model, await request.body())
 
 
 def parse_body(model: type[M], raw: bytes) -> M:

@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from dialer.dashboard.live import Snapshot
 from dialer.web.api_models import PageQuery, parse_query
 
 T = TypeVar("T")
@@ -52,6 +53,20 @@ def paged(items: Sequence[Any], asked: PageQuery, *, more: bool | None = None) -
             "next_offset": asked.offset + asked.limit if more else None,
         }
     )
+
+
+def ok(data: Any, status: int = 200) -> JSONResponse:
+    """An answer of the endpoint table (:data:`dialer.web.api.ENDPOINTS`), whose routes
+    check it against the endpoint's model."""
+    return JSONResponse(data, status_code=status)
+
+
+def checked(model: type[BaseModel], data: Any, status: int = 200) -> JSONResponse:
+    """The answer ``data``, checked against its model first: the OpenAPI document shows
+    that model, so an answer that strays from it is a bug (an error 500), never a silent
+    change of the API."""
+    model.model_validate(data)
+    return JSONResponse(data, status_code=status)
 
 
 class Template(Answer):
@@ -204,6 +219,7 @@ class PersonDocument(Answer):
     call_sheets: list[dict[str, Any]]
     cycle_results: list[dict[str, Any]]
     alerts: list[dict[str, Any]]
+    visit_requests: list[dict[str, Any]]
     callbacks: list[dict[str, Any]]
     audit: list[dict[str, Any]] = Field(description="le journal des actions sur la personne")
 
@@ -290,3 +306,55 @@ class AuditPage(Page[AuditEntry]):
 
 class ApiTokenPage(Page[ApiToken]):
     pass
+
+
+class AlertsSummary(Answer):
+    open: int = Field(description="alertes ouvertes")
+    newest: int = Field(description="numéro de l'alerte la plus récente (0 : aucune)")
+
+
+class ScreenStatistics(Answer):
+    """Les écrans des agents : messages poussés, préparations des fiches."""
+
+    reserved: int
+    offered: int
+    joined: int
+    ended: int
+    pushed: int
+    dropped: int
+    screens_open: int
+    agents_connected: int
+    prepare_failures: int
+    prepare_ms_p50: float | None
+    prepare_ms_max: float | None
+
+
+class AlertDelivery(Answer):
+    """L'envoi des alertes et des listes aux équipes."""
+
+    runs: int
+    lists_published: int
+    visits_requested: int
+    sent: int
+    failed_tries: int
+    escalated: int
+    escalation_lists_exhausted: int
+    run_errors: int
+    outbox_pending: int
+    running: bool
+    last_error: str | None
+    channels: list[str]
+
+
+class Statistics(Answer):
+    """Les statistiques du moteur, des écrans et de l'envoi des alertes."""
+
+    engine: dict[str, Any] | None = Field(
+        description="le moteur d'appels (rythme, latences, nœuds) ; null sans téléphonie"
+    )
+    screens: ScreenStatistics
+    alerts: AlertDelivery | None
+
+
+class Dashboard(RootModel[Snapshot]):
+    """Le tableau de bord en direct : chiffres du moteur, de la campagne et du jour."""

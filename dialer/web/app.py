@@ -56,6 +56,7 @@ from dialer.storage.never_reached import NeverReachedRepository
 from dialer.web import (
     admin,
     agent_screen,
+    api_agent,
     dashboard,
     episode_reports,
     health,
@@ -175,6 +176,7 @@ def create_app(
             *health.ROUTES,
             *login.ROUTES,
             *agent_screen.ROUTES,
+            *api_agent.ROUTES,
             *inbox.ROUTES,
             *supervision.ROUTES,
             *dashboard.ROUTES,

@@ -15,7 +15,7 @@ import json
 import time
 
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from dialer.core.agent_states import AgentState
@@ -23,7 +23,9 @@ from dialer.core.labels import AGENT_STATE_LABELS, ESCALATION_STAGES, FUNNEL_STA
 from dialer.core.permissions import Action
 from dialer.dashboard.live import LiveDashboard
 from dialer.web.access import GuardedRoute, GuardedSocket, socket_allowed
+from dialer.web.api_responses import Dashboard, checked
 from dialer.web.auth import same_origin, session_token
+from dialer.web.openapi import described_by
 from dialer.web.service import authenticated, web
 
 #: WebSocket close code: the session ended (the page goes back to the login page)
@@ -72,9 +74,12 @@ async def dashboard_page(request: Request) -> Response:
     )
 
 
+@described_by(Dashboard)
 async def dashboard_json(request: Request) -> Response:
+    """Le tableau de bord en direct : agents, appels, taux, entonnoir, prévision, tendance
+    du jour et alarmes (superviseur, opérations, administrateur)."""
     snapshot = await dashboard_of(request).snapshot()
-    return JSONResponse(snapshot.to_json())
+    return checked(Dashboard, snapshot.to_json())
 
 
 async def dashboard_socket(websocket: WebSocket) -> None:

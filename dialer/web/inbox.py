@@ -5,7 +5,7 @@ never-reached lists of the latest cycles (each downloadable as CSV)."""
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
 from dialer.core.labels import VISIT_OUTCOME_LABELS, VISIT_REASON_LABELS
 from dialer.core.permissions import Action, allowed
@@ -19,6 +19,8 @@ from dialer.storage.models import Person
 from dialer.storage.never_reached import TeamList
 from dialer.storage.visits import VisitRepository
 from dialer.web.access import GuardedRoute, caller
+from dialer.web.api_responses import AlertsSummary, checked
+from dialer.web.openapi import described_by
 from dialer.web.read_log import record_read
 from dialer.web.service import WebService, authenticated, for_form, web
 
@@ -97,16 +99,19 @@ async def never_reached_csv(request: Request) -> Response:
     )
 
 
+@described_by(AlertsSummary)
 async def inbox_summary(request: Request) -> Response:
-    """For the inbox page's script: how many open alerts, and the newest alert's id."""
+    """Alertes ouvertes : leur nombre et le numéro de la plus récente (la page des alertes
+    s'en sert pour se rafraîchir)."""
     who = await caller(request)
     account = await web(request).accounts.by_username(who.username)
     rows = await web(request).alerts.inbox(account.team_id if account is not None else None)
-    return JSONResponse(
+    return checked(
+        AlertsSummary,
         {
             "open": sum(1 for alert, _ in rows if alert.state is AlertState.OPEN),
             "newest": max((alert.id for alert, _ in rows), default=0),
-        }
+        },
     )
 
 

@@ -19,13 +19,15 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
 from starlette.routing import BaseRoute, Route
 
 from dialer.web.access import MAX_ID_DIGITS, roles_of
 from dialer.web.api_models import BODIES
 
 if TYPE_CHECKING:
-    from dialer.web.api import Endpoint
+    from dialer.web.api_endpoints import Endpoint
 
 PREFIX = "/api/v1/"
 
@@ -60,6 +62,13 @@ def openapi_path(path: str) -> str:
     return PATH_PARAMETER.sub(lambda m: "{" + m.group(1) + "}", path)
 
 
+class AnswerSchema(GenerateJsonSchema):
+    """pydantic's JSON schemas, but a duration as the seconds the answers give."""
+
+    def timedelta_schema(self, schema: core_schema.TimedeltaSchema) -> JsonSchemaValue:
+        return {"type": "number", "description": "secondes"}
+
+
 def _schemas(models: Sequence[type[BaseModel]]) -> dict[str, Any]:
     schemas: dict[str, Any] = {
         "Error": {
@@ -69,9 +78,10 @@ def _schemas(models: Sequence[type[BaseModel]]) -> dict[str, Any]:
         }
     }
     for model in (*BODIES, *models):
-        schema = model.model_json_schema(ref_template=REF)
-        schemas.update(schema.pop("$defs", {}))
-        schemas[model.__name__] = schema
+        schema = model.model_json_schema(ref_template=REF, schema_generator=AnswerSchema)
+        for name, part in (*schema.pop("$defs", {}).items(), (model.__name__, schema)):
+            if schemas.setdefault(name, part) != part:
+                raise ValueError(f"two schemas named {name} in the OpenAPI document")
     return schemas
 
 

@@ -14,11 +14,11 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from dialer.core.labels import ALERT_KIND_LABELS, ISSUE_LABELS
 from dialer.core.permissions import Action
-from dialer.errors import InputError, NotFoundError
+from dialer.errors import NotFoundError
 from dialer.reports import tables
 from dialer.reports.exports import (
     CSV_MEDIA_TYPE,
@@ -30,9 +30,10 @@ from dialer.reports.exports import (
 from dialer.reports.service import Report, ReportBuilder
 from dialer.storage.episodes import EpisodeRepository
 from dialer.storage.report_rows import ReportRowsRepository
-from dialer.web.access import MAX_ID_DIGITS, GuardedRoute, actor_of
-from dialer.web.api_models import PageQuery
-from dialer.web.api_responses import CampaignCyclesPage, page_of, paged
+from dialer.web.access import GuardedRoute, actor_of
+from dialer.web.api_models import PageQuery, ReportQuery, parse_query
+from dialer.web.api_report_responses import ReportBilling, ReportFigures
+from dialer.web.api_responses import CampaignCyclesPage, checked, page_of, paged
 from dialer.web.openapi import described_by
 from dialer.web.read_log import record_read
 from dialer.web.service import authenticated, web
@@ -46,12 +47,7 @@ def configure_reports(app: Starlette, *, price_grid_file: Path | None) -> None:
 
 
 def _cycle(request: Request) -> int | None:
-    value = request.query_params.get("cycle", "").strip()
-    if not value:
-        return None
-    if not (value.isascii() and value.isdigit()) or len(value) > MAX_ID_DIGITS or int(value) < 1:
-        raise InputError(f"cycle : numéro de cycle attendu, pas « {value[:20]} »")
-    return int(value)
+    return parse_query(ReportQuery, request.query_params).cycle
 
 
 async def _report(request: Request, action: str, **details: str) -> Report:
@@ -309,18 +305,22 @@ def billing_json(report: Report) -> dict[str, Any]:
     }
 
 
+@described_by(ReportFigures, ReportQuery)
 async def api_report(request: Request) -> Response:
     """Rapport d'une campagne (paramètre ``cycle`` : un cycle, sinon tous) : chiffres,
     issues, tentatives par personne, réponse par heure, DMT, entonnoir et tous les tableaux
     (superviseur, opérations, administrateur)."""
-    return JSONResponse(figures_json(await _report(request, "export.json", table="rapport")))
+    report = await _report(request, "export.json", table="rapport")
+    return checked(ReportFigures, figures_json(report))
 
 
+@described_by(ReportBilling, ReportQuery)
 async def api_billing(request: Request) -> Response:
     """Facturation d'une campagne (paramètre ``cycle`` : un cycle, sinon tous) : lignes,
     part DMT, mise en place, rapprochement avec le registre des appels et contacts facturés
     avec leur appel (superviseur, opérations, administrateur)."""
-    return JSONResponse(billing_json(await _report(request, "export.json", table="facturation")))
+    report = await _report(request, "export.json", table="facturation")
+    return checked(ReportBilling, billing_json(report))
 
 
 ROUTES = [

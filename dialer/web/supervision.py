@@ -6,15 +6,17 @@ team covers included)."""
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from dialer.campaigns.late_calls import late_reserved_calls
 from dialer.core.labels import ATTEMPT_KIND_LABELS
 from dialer.core.permissions import Action, allowed
 from dialer.dashboard.live import agent_rows
 from dialer.web.access import GuardedRoute
+from dialer.web.api_responses import Statistics, checked
 from dialer.web.dashboard import dashboard_of
 from dialer.web.inbox import alert_ids, never_reached_tables
+from dialer.web.openapi import described_by
 from dialer.web.read_log import record_read
 from dialer.web.service import WebService, authenticated, web
 
@@ -61,9 +63,11 @@ async def supervision_page(request: Request) -> Response:
     )
 
 
+@described_by(Statistics)
 async def statistics_json(request: Request) -> Response:
-    """The engine's and the dashboard's own statistics (pacing, latencies, nodes)."""
-    return JSONResponse(statistics(web(request)))
+    """Statistiques du moteur d'appels (rythme, latences, nœuds), des écrans des agents et
+    de l'envoi des alertes (superviseur, opérations, administrateur)."""
+    return checked(Statistics, statistics(web(request)))
 
 
 ROUTES = [

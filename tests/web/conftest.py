@@ -29,6 +29,7 @@ from tests.web.support import (
     open_database,
     seed,
 )
+from tests.web.typed_answers import answer_checker
 
 
 @pytest.fixture
@@ -88,7 +89,11 @@ def app(
 
 
 def client_for(app: Starlette) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://testserver",
+        event_hooks={"response": [answer_checker(app)]},
+    )
 
 
 @pytest_asyncio.fixture

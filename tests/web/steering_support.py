@@ -10,7 +10,6 @@ from datetime import timedelta
 import httpx
 import pytest_asyncio
 from starlette.applications import Starlette
-from starlette.routing import compile_path
 
 from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.campaigns.control import CampaignControl
@@ -26,28 +25,9 @@ from dialer.storage.models import Campaign
 from dialer.storage.schedule import enrol_register
 from dialer.telephony.port import NodeConnected
 from dialer.testing import Clock, FakeNode
-from dialer.web.api import ENDPOINTS, Endpoint
 from dialer.web.app import create_app
 from tests.web.support import SECRET_KEY, World, fast_passwords
-
-#: each operation of the endpoint table and its path's pattern
-_OPERATIONS = [(e, compile_path(e.path)[0]) for e in ENDPOINTS]
-
-
-def endpoint_for(method: str, path: str) -> Endpoint | None:
-    return next(
-        (e for e, pattern in _OPERATIONS if e.method == method and pattern.match(path)), None
-    )
-
-
-async def check_answer(response: httpx.Response) -> None:
-    """Every successful answer of an operation of the endpoint table is what its OpenAPI
-    response model says (no field missing, none undeclared, every type right)."""
-    endpoint = endpoint_for(response.request.method, response.request.url.path)
-    if endpoint is None or not 200 <= response.status_code < 300:
-        return
-    await response.aread()
-    endpoint.response.model_validate(response.json())
+from tests.web.typed_answers import answer_checker
 
 
 @dataclass
@@ -128,7 +108,7 @@ async def steer(
     async with httpx.AsyncClient(
         transport=transport,
         base_url="http://testserver",
-        event_hooks={"response": [check_answer]},
+        event_hooks={"response": [answer_checker(app)]},
     ) as http:
         yield SteerRig(app, http, engine, node, control, sessions, world, clock, tokens)
     await engine.flush()

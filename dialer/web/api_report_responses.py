@@ -1,0 +1,118 @@
+"""The reports' answers (``/api/v1/reports/...``), typed: the shapes of
+:func:`dialer.web.reports.figures_json` and :func:`dialer.web.reports.billing_json`, which
+every answer is checked against and the OpenAPI document shows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from dialer.web.api_responses import Answer
+
+
+class CampaignShort(Answer):
+    id: int
+    name: str
+
+
+class HourFigures(Answer):
+    hour: int
+    attempts: int
+    answered: int
+
+
+class AgentHandling(Answer):
+    agent: str
+    calls: int
+    mean_s: float
+    p50_s: float
+    p90_s: float
+    histogram: list[int] = Field(description="appels par tranche de durée")
+
+
+class HandlingFigures(Answer):
+    """La durée moyenne de traitement (DMT : conversation et fiche)."""
+
+    calls: int
+    mean_s: float
+    p50_s: float
+    p90_s: float
+    histogram: list[int] = Field(description="appels par tranche de durée")
+    by_agent: list[AgentHandling]
+
+
+class ReportTable(Answer):
+    title: str
+    headers: list[str]
+    rows: list[list[bool | int | float | str | None]]
+
+
+class ReportFigures(Answer):
+    """Le rapport d'une campagne (d'un cycle, ou de tous)."""
+
+    campaign: CampaignShort
+    cycle: int | None = Field(description="le cycle ; null : tous")
+    generated_at: datetime
+    register_people: int = Field(alias="register", description="personnes du registre")
+    dialled: int
+    answered: int
+    reached: int
+    useful_contacts: int
+    outcomes: dict[str, int] = Field(description="tentatives par issue")
+    attempts_per_person: dict[str, int] = Field(description="personnes par nombre d'essais")
+    by_hour: list[HourFigures]
+    dmt: HandlingFigures
+    funnel: dict[str, int] = Field(description="personnes à chaque étape de l'entonnoir")
+    never_reached: int = Field(description="personnes jamais jointes")
+    tables: dict[str, ReportTable] = Field(description="les tableaux du rapport, par clé")
+
+
+class BillingLine(Answer):
+    label: str
+    quantity: str = Field(description="nombre décimal, en texte")
+    unit_price: str
+    amount: str
+
+
+class ReconciliationIssue(Answer):
+    kind: str
+    label: str
+    sheet_id: int
+    attempt_id: str
+
+
+class Reconciliation(Answer):
+    """Le rapprochement des contacts facturés avec le registre des appels."""
+
+    balanced: bool
+    billed: int
+    ledger_completed_attempts: int
+    issues: list[ReconciliationIssue]
+
+
+class BilledContact(Answer):
+    attempt_id: str
+    sheet_id: int
+    person_id: int
+    cycle_id: int
+    agent: str
+    submitted_at: datetime
+
+
+class ReportBilling(Answer):
+    """La facturation d'une campagne ; les montants sont des nombres décimaux en texte."""
+
+    currency: str
+    contacts: int
+    lines: list[BillingLine]
+    contacts_amount: str
+    mean_handling_s: float | None
+    dmt_percent: str
+    dmt_amount: str
+    setup_amount: str
+    total_excluding_vat: str
+    vat_amount: str
+    total_including_vat: str
+    reconciliation: Reconciliation
+    billed_contacts: list[BilledContact]
