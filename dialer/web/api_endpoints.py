@@ -5,6 +5,7 @@ The operations themselves: :data:`dialer.web.api.ENDPOINTS`."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -76,6 +77,11 @@ class Area:
         return Endpoint("GET", path, handler, summary, self.read, self.tag, page, query=query)
 
 
+#: answers longer than this are checked in a worker thread: checking a page of 1,000 audit
+#: entries took about 5 ms, 100 entries (about 16 KB) 0.5 ms
+INLINE_CHECK_BYTES = 16_384
+
+
 def answering(endpoint: Endpoint) -> Handler:
     """The endpoint's handler, its successful answer checked against the endpoint's model
     first: the document shows that model, so an answer that strays from it is a bug (an
@@ -85,7 +91,11 @@ def answering(endpoint: Endpoint) -> Handler:
     async def answer(request: Request) -> Response:
         response = await endpoint.handler(request)
         if 200 <= response.status_code < 300:
-            endpoint.response.model_validate_json(bytes(response.body))
+            body = bytes(response.body)
+            if len(body) > INLINE_CHECK_BYTES:  # a long page: off the event loop
+                await asyncio.to_thread(endpoint.response.model_validate_json, body)
+            else:
+                endpoint.response.model_validate_json(body)
         return response
 
     return answer
