@@ -70,6 +70,10 @@ class AmiConnectionError(TelephonyError):
     """AMI cannot be reached, or refused the login."""
 
 
+class NotConnectedError(AmiConnectionError):
+    """No AMI session: the request was refused before anything was sent to Asterisk."""
+
+
 class AmiActionError(TelephonyError):
     """AMI answered an action with ``Response: Error``."""
 

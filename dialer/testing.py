@@ -194,8 +194,11 @@ class MemoryAttemptLog:
         cause: int | None,
         sip_status: int | None,
         failed: bool,
+        unplaced: bool = False,
     ) -> None:
         self._move(attempt_id, AttemptState.FAILED if failed else AttemptState.ENDED)
+        if unplaced:
+            self.entries[attempt_id].history.append("unplaced")
         self.entries[attempt_id].outcome = outcome
 
     async def wrap_up_done(

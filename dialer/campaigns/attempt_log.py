@@ -72,8 +72,11 @@ class StoredAttemptLog:
         cause: int | None,
         sip_status: int | None,
         failed: bool,
+        unplaced: bool = False,
     ) -> None:
-        await self.writer.write(LedgerClose(attempt_id, outcome, at, cause, sip_status, failed))
+        await self.writer.write(
+            LedgerClose(attempt_id, outcome, at, cause, sip_status, failed, unplaced)
+        )
 
     async def wrap_up_done(
         self, attempt_id: str, *, at: datetime, result: CycleResult | None

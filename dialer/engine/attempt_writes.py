@@ -119,6 +119,7 @@ class AttemptWrites:
         *,
         failed: bool,
         forget_queue: bool,
+        unplaced: bool = False,
     ) -> None:
         """The call ended with ``outcome``: close its attempt and settle it in its queue
         (``forget_queue``: unless its wrap-up is still to come, which disposes it there)."""
@@ -126,7 +127,13 @@ class AttemptWrites:
 
         async def close() -> None:
             await self.attempt_log.close(
-                call.attempt_id, outcome, at=at, cause=cause, sip_status=tech, failed=failed
+                call.attempt_id,
+                outcome,
+                at=at,
+                cause=cause,
+                sip_status=tech,
+                failed=failed,
+                unplaced=unplaced,
             )
 
         async def settle() -> None:

@@ -15,7 +15,7 @@ from dialer.core.pacing import PacingDecision, decision
 from dialer.core.pacing_reasons import Clause, fact
 from dialer.engine.live_calls import LiveCall
 from dialer.engine.ports import DialQueue, PlannedDial
-from dialer.errors import DialerError, TelephonyError
+from dialer.errors import DialerError, NotConnectedError, TelephonyError
 from dialer.telephony.port import DialRequest, TelephonyPort
 
 if TYPE_CHECKING:
@@ -117,6 +117,8 @@ class Dialler:
                 None,
                 failed=True,
                 forget_queue=dial.attempt_id not in engine.wrap_ups.pending,
+                # the AMI session was gone already: nothing was sent, it is no dial
+                unplaced=isinstance(exc, NotConnectedError),
             )
             log.warning("dial %s refused: %s", dial.attempt_id, exc)
             return

@@ -109,7 +109,10 @@ class AttemptLog(Protocol):
         cause: int | None,
         sip_status: int | None,
         failed: bool,
-    ) -> None: ...
+        unplaced: bool = False,
+    ) -> None:
+        """End the attempt (``failed``: it never got through to Asterisk; ``unplaced``:
+        not even sent, so it is no dial at all)."""
 
     async def wrap_up_done(
         self, attempt_id: str, *, at: datetime, result: CycleResult | None

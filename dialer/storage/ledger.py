@@ -229,6 +229,8 @@ class LedgerClose:
     hangup_cause: int | None = None
     sip_status: int | None = None
     failed: bool = False
+    #: the dial never left this host (no AMI session): not a dial, in no figure nor cap
+    unplaced: bool = False
 
 
 @dataclass(frozen=True)
@@ -250,13 +252,16 @@ def _target(change: LedgerAdvance | LedgerClose) -> AttemptState:
 def _values(change: LedgerAdvance | LedgerClose) -> dict[str, Any]:
     """The columns ``change`` sets (its value, or its bind parameter's name)."""
     if isinstance(change, LedgerClose):
-        return {
+        closing: dict[str, Any] = {
             "state": _target(change),
             "outcome": change.outcome,
             "ended_at": change.at,
             "hangup_cause": change.hangup_cause,
             "sip_status": change.sip_status,
         }
+        if change.unplaced:
+            closing["placed_at"] = None
+        return closing
     values: dict[str, Any] = {"state": change.state}
     if change.state in _STAMPED:
         values[_STAMPED[change.state]] = change.at

@@ -41,6 +41,7 @@ from dialer.errors import (
     AmiConnectionError,
     AmiTimeoutError,
     ConfigurationError,
+    NotConnectedError,
 )
 from dialer.settings import is_loopback
 from dialer.telephony.events import AmiMessage
@@ -298,7 +299,7 @@ class AmiClient:
         when Asterisk does not answer in time.
         """
         if self._manager is None:
-            raise AmiConnectionError("AMI is not connected")
+            raise NotConnectedError("AMI is not connected")
         payload: dict[str, Any] = {"Action": _header_safe("Action", name)}
         for key, value in (headers or {}).items():
             _header_safe("header name", key)

@@ -19,7 +19,13 @@ from datetime import datetime
 from dialer.clock import utcnow
 from dialer.core.operator_messages import say
 from dialer.core.reconciliation import RecordedEnd
-from dialer.errors import AmiActionError, AmiConnectionError, AmiTimeoutError, TelephonyError
+from dialer.errors import (
+    AmiActionError,
+    AmiConnectionError,
+    AmiTimeoutError,
+    NotConnectedError,
+    TelephonyError,
+)
 from dialer.telephony.ami import AmiClient, AmiCredentials
 from dialer.telephony.events import AmiMessage
 from dialer.telephony.port import (
@@ -244,7 +250,7 @@ class AsteriskNode:
 
     def _require_client(self) -> AmiClient:
         if self._client is None or not self._client.connected:
-            raise AmiConnectionError(f"node {self.name}: AMI is not connected")
+            raise NotConnectedError(f"node {self.name}: AMI is not connected")
         return self._client
 
     # ---- the port -----------------------------------------------------------------------

@@ -281,3 +281,24 @@ async def test_a_burst_of_one_kind_is_written_by_one_statement_for_all(
     ]
     assert await ledger.apply(closes) == [None, None]
     assert {(await ledger.get(a.id)).outcome for a in attempts[:2]} == {CallOutcome.ANSWERED}
+
+
+@pytest.mark.asyncio
+async def test_a_dial_never_sent_is_closed_as_no_dial(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    """Marked dialing, then refused before anything left (no AMI session): closed failed
+    with no ``placed_at``, so it counts in no figure and no attempt cap."""
+    ledger = AttemptLedger(sessions)
+    attempt = await plan(ledger, scene)
+    assert await ledger.mark_dialing(attempt.id, at=NOW, node="asterisk-1")
+    [refused] = await ledger.apply(
+        [LedgerClose(attempt.id, CallOutcome.FAILED, NOW, None, None, True, unplaced=True)]
+    )
+    assert refused is None
+    stored = await ledger.get(attempt.id)
+    assert (stored.state, stored.outcome, stored.placed_at) == (
+        AttemptState.FAILED,
+        CallOutcome.FAILED,
+        None,
+    )

@@ -18,7 +18,7 @@ from dialer.core.reconciliation import RecordedEnd, final_outcome
 from dialer.engine import call_events
 from dialer.engine.engine import DialingEngine
 from dialer.engine.wrap_ups import WrapUp
-from dialer.errors import StorageError, TelephonyError
+from dialer.errors import NotConnectedError, StorageError, TelephonyError
 from dialer.telephony.ami import AmiCredentials
 from dialer.telephony.node import AsteriskNode
 from dialer.telephony.port import (
@@ -497,3 +497,23 @@ async def test_a_close_whose_settling_died_with_the_controller_is_settled_after_
     restarted_engine = await restarted(node, ledger, queue)
     assert queue.settled_outcomes["att-0"] is CallOutcome.BUSY
     assert restarted_engine.statistics()["reconciled_settled"] == 1
+
+
+@pytest.mark.asyncio
+async def test_a_dial_refused_for_want_of_an_ami_session_is_no_dial(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Seen in the full chaos run: the session dropped between the pacing and the
+    Originate; the attempt was closed failed but counted as dialled (a person lost one of
+    their attempts to nothing)."""
+    engine, node, ledger, queue, _ = await make_engine(count=1, agents=1)
+
+    async def no_session(request: Any) -> None:
+        raise NotConnectedError("node node-1: AMI is not connected")
+
+    monkeypatch.setattr(node, "place_call", no_session)
+    await engine.tick()
+    await engine.flush()
+    assert ledger.entries["att-0"].history[-2:] == ["failed", "unplaced"]
+    assert queue.settled_outcomes["att-0"] is CallOutcome.FAILED
+    assert engine.statistics()["dial_refused"] == 1
