@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,6 +19,7 @@ from dialer.desk.port import AgentDesk, seat_of
 from dialer.engine.wrap_ups import WrapUp
 from dialer.errors import ConflictError, InputError, NotFoundError
 from dialer.web.access import GuardedRoute, caller
+from dialer.web.api_agent_requests import AnswerGiven, NoteGiven, ReasonGiven, SheetGiven
 from dialer.web.api_agent_responses import (
     AgentScreenState,
     CallView,
@@ -29,7 +29,7 @@ from dialer.web.api_agent_responses import (
     SheetProgress,
     SheetSubmitted,
 )
-from dialer.web.api_models import read_json
+from dialer.web.api_models import request_body
 from dialer.web.api_responses import checked
 from dialer.web.openapi import described_by
 from dialer.web.read_log import record_read
@@ -43,23 +43,16 @@ def _desk(request: Request) -> AgentDesk:
     return desk
 
 
-async def _json(request: Request) -> dict[str, Any]:
-    body = read_json(await request.body())
-    if not isinstance(body, dict):
-        raise InputError("requête illisible")
-    return body
-
-
 def _state(request: Request, agent: str) -> Response:
     return checked(AgentScreenState, web(request).screens.state(agent))
 
 
 def _reason(
-    body: dict[str, Any], choices: Sequence[str], *, longest: int, unknown: str, missing: str
+    body: ReasonGiven, choices: Sequence[str], *, longest: int, unknown: str, missing: str
 ) -> str:
     """The reason chosen from ``choices``, with its detail (required for « Autre »)."""
-    reason = str(body.get("reason") or "").strip()
-    detail = str(body.get("detail") or "").strip()[:longest]
+    reason = body.reason.strip()
+    detail = body.detail.strip()[:longest]
     if reason not in choices:
         raise InputError(unknown)
     if reason == "Autre" and not detail:
@@ -109,13 +102,13 @@ async def go_ready(request: Request) -> Response:
     return _state(request, user.username)
 
 
-@described_by(AgentScreenState)
+@described_by(AgentScreenState, body=ReasonGiven)
 async def pause(request: Request) -> Response:
     """Se mettre en pause, avec un motif de la liste (agent)."""
     user = await caller(request)
     desk = _desk(request)
     text = _reason(
-        await _json(request),
+        await request_body(request, ReasonGiven),
         PAUSE_REASONS,
         longest=200,
         unknown="choisissez un motif de pause dans la liste",
@@ -157,14 +150,14 @@ async def call_offered(request: Request) -> Response:
     return checked(OfferCalled, {"attempt_id": attempt_id, "state": state})
 
 
-@described_by(AgentScreenState)
+@described_by(AgentScreenState, body=ReasonGiven)
 async def pass_offered(request: Request) -> Response:
     """« Passer » la personne proposée, avec un motif de la liste (et une précision pour
     « Autre ») (agent)."""
     user = await caller(request)
     desk = _desk(request)
     text = _reason(
-        await _json(request),
+        await request_body(request, ReasonGiven),
         PASS_REASONS,
         longest=150,
         unknown="choisissez pourquoi vous passez cette personne dans la liste",
@@ -222,7 +215,7 @@ async def person_view(request: Request) -> Response:
     return checked(PersonRecord, view["person"])
 
 
-@described_by(SheetProgress)
+@described_by(SheetProgress, body=AnswerGiven)
 async def save_answer(request: Request) -> Response:
     """Enregistrer (ou effacer) une réponse au questionnaire : les questions qui suivent, ce
     qui manque, la consigne d'urgence (agent)."""
@@ -230,29 +223,22 @@ async def save_answer(request: Request) -> Response:
     service = web(request)
     attempt_id = request.path_params["attempt_id"]
     service.sheets.check_current(service.desk, user.username, attempt_id)
-    body = await _json(request)
-    question_id = body.get("question_id")
-    if not isinstance(question_id, str):
-        raise InputError("question manquante")
+    given = await request_body(request, AnswerGiven)
     outcome = await service.sheets.answer(
-        user.username,
-        attempt_id,
-        question_id,
-        body.get("value"),
-        cleared=bool(body.get("cleared")),
+        user.username, attempt_id, given.question_id, given.value, cleared=given.cleared
     )
     return checked(SheetProgress, outcome)
 
 
-@described_by(NoteSaved)
+@described_by(NoteSaved, body=NoteGiven)
 async def save_note(request: Request) -> Response:
     """Enregistrer la note de l'appel (agent)."""
     user = await caller(request)
     service = web(request)
     attempt_id = request.path_params["attempt_id"]
     service.sheets.check_current(service.desk, user.username, attempt_id)
-    body = await _json(request)
-    await service.sheets.save_note(user.username, attempt_id, str(body.get("note") or ""))
+    given = await request_body(request, NoteGiven)
+    await service.sheets.save_note(user.username, attempt_id, given.note)
     return checked(NoteSaved, {"ok": True})
 
 
@@ -268,7 +254,7 @@ def _callback_time(request: Request, text: object) -> datetime | None:
     return local
 
 
-@described_by(SheetSubmitted)
+@described_by(SheetSubmitted, body=SheetGiven)
 async def submit_sheet(request: Request) -> Response:
     """Valider la fiche de l'appel avec son issue : score, niveau de risque, alertes levées
     et fin de la fiche (agent)."""
@@ -276,18 +262,18 @@ async def submit_sheet(request: Request) -> Response:
     service = web(request)
     attempt_id = request.path_params["attempt_id"]
     service.sheets.check_current(service.desk, user.username, attempt_id)
-    body = await _json(request)
+    given = await request_body(request, SheetGiven)
     try:
-        disposition = Disposition(str(body.get("disposition")))
+        disposition = Disposition(given.disposition)
     except ValueError:
         raise InputError("choisissez l'issue de l'appel") from None
     result = await service.sheets.submit(
         user.username,
         attempt_id,
         disposition=disposition,
-        note=str(body.get("note") or ""),
-        callback_at=_callback_time(request, body.get("callback_at")),
-        new_number=str(body.get("nouveau_numero") or "") or None,
+        note=given.note,
+        callback_at=_callback_time(request, given.callback_at),
+        new_number=given.nouveau_numero or None,
     )
     wrap_up = WrapUp.NONE
     if service.desk is not None:

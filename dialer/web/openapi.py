@@ -45,13 +45,19 @@ ERRORS = {
 H = TypeVar("H", bound=Callable[..., Any])
 
 
-def described_by(answer: type[BaseModel], query: type[BaseModel] | None = None) -> Callable[[H], H]:
-    """Give the document the answer's (and the query's) model of a ``/api/v1`` handler of
-    another module than :mod:`dialer.web.api` (its docstring stays its summary)."""
+def described_by(
+    answer: type[BaseModel],
+    query: type[BaseModel] | None = None,
+    body: type[BaseModel] | None = None,
+) -> Callable[[H], H]:
+    """Give the document the answer's (and the query's, the request body's) model of a
+    ``/api/v1`` handler of another module than :mod:`dialer.web.api` (its docstring stays
+    its summary)."""
 
     def mark(handler: H) -> H:
         setattr(handler, "openapi_answer", answer)  # noqa: B010 - a function's attribute
         setattr(handler, "openapi_query", query)  # noqa: B010
+        setattr(handler, "openapi_body", body)  # noqa: B010
         return handler
 
     return mark
@@ -227,12 +233,22 @@ def _undescribed(route: Route, method: str) -> dict[str, Any]:
         parameters += _query_parameters(query)
     if parameters:
         operation["parameters"] = parameters
+    body: type[BaseModel] | None = getattr(route.endpoint, "openapi_body", None)
+    if body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": REF.format(model=body.__name__)}}},
+        }
     return operation
 
 
 def _answers(routes: Sequence[BaseRoute]) -> list[type[BaseModel]]:
-    """The answers' models of the routes outside the endpoint table."""
-    found = (getattr(getattr(r, "endpoint", None), "openapi_answer", None) for r in routes)
+    """The answers' (and request bodies') models of the routes outside the endpoint table."""
+    found = (
+        getattr(getattr(r, "endpoint", None), attribute, None)
+        for r in routes
+        for attribute in ("openapi_answer", "openapi_body")
+    )
     return [model for model in found if model is not None]
 
 

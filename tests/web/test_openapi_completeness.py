@@ -1,6 +1,7 @@
 """The OpenAPI document leaves nothing untyped: every successful answer of every
-``/api/v1`` operation has a schema with declared fields, and every query parameter a
-handler reads is a declared, typed parameter of its operation."""
+``/api/v1`` operation has a schema with declared fields, every query parameter a handler
+reads is a declared, typed parameter of its operation, and every request body a handler
+reads is declared with its model."""
 
 from __future__ import annotations
 
@@ -101,6 +102,33 @@ def read_query_parameters(handler: Callable[..., Any]) -> set[str]:
     return names
 
 
+#: what reads a request's body: the typed readers, and Starlette's own
+BODY_READERS = frozenset({"request_body", "parse_body", "read_json"})
+BODY_METHODS = frozenset({"body", "json", "form", "stream"})
+
+
+def reads_body(handler: Callable[..., Any]) -> bool:
+    for node in _reached(handler):
+        if not isinstance(node, ast.Call):
+            continue
+        if isinstance(node.func, ast.Name) and node.func.id in BODY_READERS:
+            return True
+        if isinstance(node.func, ast.Attribute) and node.func.attr in BODY_METHODS:
+            owner = node.func.value
+            if isinstance(owner, ast.Name) and owner.id == "request":
+                return True
+    return False
+
+
+def body_declared(operation: dict[str, Any], schemas: dict[str, Any]) -> bool:
+    """The operation declares its request body: a model with fields, or a file upload."""
+    content = operation.get("requestBody", {}).get("content", {})
+    return any(
+        media == "multipart/form-data" or not untyped(c.get("schema", {}), schemas)
+        for media, c in content.items()
+    )
+
+
 def _sample_helper(request: Request) -> str | None:
     return request.query_params.get("cycle")
 
@@ -120,6 +148,12 @@ def test_the_scan_finds_what_a_handler_reads() -> None:
     assert read_query_parameters(_sample_handler) == {"q", "cycle", "limit", "offset"}
     with pytest.raises(AssertionError, match="the scan misses"):
         read_query_parameters(_sample_opaque)
+    assert reads_body(_sample_body_reader)
+    assert not reads_body(_sample_handler)
+
+
+async def _sample_body_reader(request: Request) -> bytes:
+    return await request.body()
 
 
 @pytest.mark.asyncio
@@ -136,6 +170,7 @@ async def test_no_answer_is_untyped_and_no_query_parameter_undeclared(steer: Ste
                     if media == "application/json" and untyped(content.get("schema", {}), schemas):
                         untyped_answers.append(f"{method.upper()} {path} {status}")
     undeclared = []
+    bodies = []
     for route in steer.app.routes:
         if not isinstance(route, Route) or not route.path.startswith(PREFIX):
             continue
@@ -149,5 +184,8 @@ async def test_no_answer_is_untyped_and_no_query_parameter_undeclared(steer: Ste
                 assert p["schema"].get("type") or p["schema"].get("anyOf"), (route.path, p)
             read = read_query_parameters(route.endpoint)
             undeclared += [f"{method} {route.path} ?{name}" for name in sorted(read - declared)]
+            if reads_body(route.endpoint) and not body_declared(operation, schemas):
+                bodies.append(f"{method} {route.path}")
     assert untyped_answers == [], untyped_answers
     assert undeclared == [], undeclared
+    assert bodies == [], bodies
