@@ -45,7 +45,9 @@ class Close:
     cause: int | None
     sip_status: int | None
     recorded: bool  # False: Asterisk had no record (the end time is the controller's)
-    unknown: bool = False  # nobody knows how it ended: closed as failed
+    #: no channel, no record, never seen answered: nobody knows how it ended (closed
+    #: failed; as no dial when it was never heard of: see the engine's recovery)
+    unknown: bool = False
 
 
 def outcome_of(record: RecordedEnd) -> CallOutcome:

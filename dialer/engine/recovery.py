@@ -63,6 +63,10 @@ async def reconcile_node(engine: DialingEngine, node: TelephonyPort) -> None:
                     now,
                 )
                 end = recorded[attempt.attempt_id].ended_at if recorded_end else None
+                never_heard_of = (
+                    call.state is CallState.DIALING
+                    and CALL_STATE_OF[attempt.state] is CallState.DIALING
+                )
                 call.ended_at = end or now
                 await _end_seat_found_ended(engine, call, outcome, now)
                 engine.writes.close(
@@ -72,6 +76,9 @@ async def reconcile_node(engine: DialingEngine, node: TelephonyPort) -> None:
                     cause,
                     sip,
                     failed=unknown_end,
+                    # no channel, no record, never heard of: Asterisk never had the call
+                    # (the Originate was lost with the session): no dial, no attempt spent
+                    unplaced=unknown_end and never_heard_of,
                     forget_queue=call.attempt_id not in wrap_ups.pending,
                 )
                 if call.agent is not None and attempt.attempt_id in wrap_ups.given_on_call:

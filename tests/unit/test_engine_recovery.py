@@ -418,6 +418,21 @@ async def test_a_call_lost_with_asterisk_before_its_join_is_no_contact(
     assert engine.seats.get("agent-1001").state is not AgentState.WRAP_UP
 
 
+@pytest.mark.parametrize("rang", [False, True])
+@pytest.mark.asyncio
+async def test_an_originate_asterisk_never_had_is_no_dial(rang: bool) -> None:
+    """Seen in the full chaos run: the Originate was lost with a cut AMI session; after
+    the reconnect Asterisk had no channel and no record of it. Never heard of, it is no
+    dial (it costs the person none of their attempts); a call seen ringing was one."""
+    engine, node, ledger, queue, clock = await make_engine(count=1, agents=1)
+    await engine.tick()
+    if rang:
+        await engine.handle(CallRinging("att-0", clock.advance(1)), node)
+    await asterisk_restarted(engine, node, clock)
+    assert queue.settled_outcomes["att-0"] is CallOutcome.FAILED
+    assert ("unplaced" in ledger.entries["att-0"].history) is not rang
+
+
 @pytest.mark.asyncio
 async def test_asterisks_record_of_an_end_is_kept_until_the_close_is_written(
     monkeypatch: pytest.MonkeyPatch,
