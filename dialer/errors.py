@@ -12,6 +12,7 @@
     ├── TooManyAttemptsError         exit 75  HTTP 429   too many tries: come back after a delay
     ├── TelephonyError               exit 69  HTTP 503   Asterisk / AMI trouble
     │   ├── AmiConnectionError                          cannot reach or log in to AMI
+    │   │   └── NotConnectedError                       no session: the request was not sent
     │   └── AmiActionError                              AMI answered an action with an error
     │       └── AmiTimeoutError                         no answer in time
     ├── RigError                     exit 70  HTTP 500   the local Asterisk rig failed

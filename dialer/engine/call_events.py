@@ -5,7 +5,6 @@ abandoned, ended; and the nodes' (dis)connections and the agents' legs ending.""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +13,7 @@ from dialer.core.attempts import CallEvent, CallState
 from dialer.core.outcomes import CallOutcome
 from dialer.core.reconciliation import final_outcome
 from dialer.engine.agents import log_agent_state
-from dialer.errors import TelephonyError
+from dialer.errors import AmiConnectionError, TelephonyError
 from dialer.telephony.port import (
     AgentLegEnded,
     CallAbandoned,
@@ -163,9 +162,18 @@ async def _ended(engine: DialingEngine, event: CallEnded, node: TelephonyPort) -
     # Asterisk's own record tells "rang until we gave up" from "480 from the network",
     # and knows a join or an abandon whose event this controller missed
     if outcome is CallOutcome.HUNG_UP or call.answered_at is None:
-        with contextlib.suppress(TelephonyError):
+        try:
             record = await node.recorded_end(attempt_id)
-            outcome = final_outcome(outcome, record, join_witnessed=call.join_witnessed)
+        except AmiConnectionError:
+            # the session dropped as the call ended: Asterisk's record is out of reach
+            # now, and our events may have missed its answer or abandon. The call stays
+            # followed; the next session's reconciliation closes it with the record.
+            engine.calls.add(call)
+            engine.count("ends_deferred")
+            return
+        except TelephonyError:
+            record = None  # Asterisk is slow to answer: what the events said
+        outcome = final_outcome(outcome, record, join_witnessed=call.join_witnessed)
     live = call.answered_at is not None and not call.machine
     engine.activity.settled(at, live=live)
     if call.joined_at is not None:

@@ -24,6 +24,7 @@ COUNTERS = (
     "reconciled_resumed",
     "reconciled_closed",
     "reconciled_settled",
+    "ends_deferred",
     "dial_refused",
     "legs_adopted",
     "wrap_ups_expired",

@@ -532,3 +532,33 @@ async def test_a_dial_refused_for_want_of_an_ami_session_is_no_dial(
     assert ledger.entries["att-0"].history[-2:] == ["failed", "unplaced"]
     assert queue.settled_outcomes["att-0"] is CallOutcome.FAILED
     assert engine.statistics()["dial_refused"] == 1
+
+
+@pytest.mark.asyncio
+async def test_an_end_whose_record_is_out_of_reach_waits_for_the_next_session(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Seen in the full chaos run: the AMI session dropped as a call ended, its answer and
+    abandon events lost; Asterisk's record could not be read, the call was closed failed
+    though the person had heard the information message."""
+    engine, node, ledger, queue, clock = await make_engine(count=1, agents=1)
+    await engine.tick()
+    read = node.recorded_end
+    assert ledger.entries["att-0"].state == "dialing"
+
+    async def unreachable(attempt_id: str) -> RecordedEnd | None:
+        raise NotConnectedError("node node-1: AMI is not connected")
+
+    monkeypatch.setattr(node, "recorded_end", unreachable)
+    node.live.discard("att-0")
+    await engine.handle(CallEnded("att-0", 16, None, clock.advance(20)), node)
+    assert "att-0" not in queue.settled_outcomes  # not closed on a guess
+    assert ledger.entries["att-0"].state == "dialing"
+    assert engine.calls.get("att-0") is not None
+    assert engine.statistics()["ends_deferred"] == 1
+    monkeypatch.setattr(node, "recorded_end", read)
+    node.recorded["att-0"] = record("abandoned")
+    await engine.handle(NodeDisconnected(node.name, "cut", clock.advance(0.1)), node)
+    await engine.handle(NodeConnected(node.name, clock.advance(1)), node)
+    assert queue.settled_outcomes["att-0"] is CallOutcome.ABANDONED
+    assert engine.calls.get("att-0") is None
