@@ -127,11 +127,17 @@ class CycleDialQueue:
 
     async def settle_left_overs(self, at: datetime) -> int:
         """Settle the attempts a dead controller closed but did not settle (their people
-        are still in call): see :meth:`CycleSchedule.unsettled`. Returns how many."""
+        are still in call: :meth:`CycleSchedule.unsettled`), and end the wrap-ups nobody
+        will end (:meth:`CycleSchedule.undisposed`). Returns how many."""
         left = await self.schedule.unsettled(self.cycle_id)
         for attempt_id, outcome in left:
             await self.settled(attempt_id, outcome, at)
-        return len(left)
+        undisposed = await self.schedule.undisposed(self.cycle_id)
+        for attempt_id, result, unrecorded in undisposed:
+            if unrecorded:  # no agent known: the wrap-up ends without a disposition
+                await self.ledger.wrap_up_done(attempt_id, at=at, result=None)
+            await self.disposed(attempt_id, result, at)
+        return len(left) + len(undisposed)
 
     async def settled(self, attempt_id: str, outcome: CallOutcome, at: datetime) -> None:
         member = await self.schedule.member_of_attempt(attempt_id)

@@ -22,6 +22,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     update,
 )
@@ -164,6 +165,24 @@ class CycleSchedule:
         async with transaction(self._sessions) as session:
             rows = (await session.execute(statement)).all()
         return [(attempt_id, outcome or CallOutcome.FAILED) for attempt_id, outcome in rows]
+
+    async def undisposed(self, cycle_id: int) -> list[tuple[str, CycleResult | None, bool]]:
+        """People left in wrap-up whose wrap-up nobody will end: the ledger recorded it
+        (a controller died before the queue's commit), or no agent is known to do it (the
+        join's write was lost). Each attempt's id, the result recorded, and whether the
+        ledger still has to record the wrap-up's end."""
+        statement = (
+            select(Attempt.id, Attempt.disposition, Attempt.wrap_up_done_at)
+            .join(CycleMember, CycleMember.attempt_id == Attempt.id)
+            .where(CycleMember.cycle_id == cycle_id)
+            .where(CycleMember.status == MemberStatus.WRAP_UP)
+            .where(Attempt.state == AttemptState.ENDED)
+            .where(or_(Attempt.wrap_up_done_at.is_not(None), Attempt.agent.is_(None)))
+            .order_by(Attempt.ended_at, Attempt.id)
+        )
+        async with transaction(self._sessions) as session:
+            rows = (await session.execute(statement)).all()
+        return [(attempt_id, result, done is None) for attempt_id, result, done in rows]
 
     async def member_of_attempt(self, attempt_id: str) -> CycleMember | None:
         async with transaction(self._sessions) as session:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from dialer.core.attempts import AttemptState
+from dialer.core.attempts import AttemptState, CycleResult
 from dialer.core.outcomes import CallOutcome
 from dialer.storage import SessionFactory
 from dialer.storage.ledger import AttemptLedger
@@ -103,3 +103,36 @@ async def test_attempts_closed_but_never_settled_are_found_for_the_queue(
     assert member is not None
     await schedule.set_status(member.id, MemberStatus.WAITING)
     assert await schedule.unsettled(scene.cycle_id) == []
+
+
+@pytest.mark.asyncio
+async def test_wrap_ups_nobody_will_end_are_found_for_the_queue(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    """Seen in the full chaos run (PostgreSQL): a person left in wrap-up for ever. Either
+    the ledger recorded the wrap-up's end and the controller died before the queue's
+    commit, or no agent is known to end it."""
+    schedule = CycleSchedule(sessions)
+    ledger = AttemptLedger(sessions)
+    await enrol(
+        sessions,
+        scene.cycle_id,
+        [(scene.alice_id, "+33145678910", NOW), (scene.bob_id, "+33612345678", NOW)],
+    )
+    await schedule.take_due(scene.cycle_id, 2, now=NOW, planned_ids=["a-1", "b-1"])
+    later = NOW + timedelta(minutes=3)
+    for attempt in ("a-1", "b-1"):
+        await ledger.mark_dialing(attempt, at=NOW)
+    await ledger.advance("a-1", AttemptState.BRIDGED, at=NOW, agent="agent-1001", answered_at=NOW)
+    for attempt in ("a-1", "b-1"):
+        await ledger.close(attempt, CallOutcome.ANSWERED, at=later)
+        member = await schedule.member_of_attempt(attempt)
+        assert member is not None
+        await schedule.set_status(member.id, MemberStatus.WRAP_UP, keep_attempt=True)
+    # a-1: its agent will end it (listed by awaiting_wrap_up); b-1: no agent known
+    assert await schedule.undisposed(scene.cycle_id) == [("b-1", None, True)]
+    await ledger.wrap_up_done("a-1", at=later, result=CycleResult.REACHED)
+    assert sorted(await schedule.undisposed(scene.cycle_id)) == [
+        ("a-1", CycleResult.REACHED, False),
+        ("b-1", None, True),
+    ]
