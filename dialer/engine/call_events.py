@@ -43,8 +43,14 @@ async def dispatch(engine: DialingEngine, event: TelephonyEvent, node: Telephony
 async def _node_connected(
     engine: DialingEngine, _event: NodeConnected, node: TelephonyPort
 ) -> None:
-    engine.connected.add(node.name)
-    await engine.reconcile(node)
+    # the node takes new calls once reconciled: a call placed on it meanwhile would be in
+    # the attempt log and not yet among Asterisk's channels, and closed as lost
+    try:
+        await engine.reconcile(node)
+    finally:
+        # even when reconciling failed (the database refused): the node's calls must go
+        # on; a session lost meanwhile is reported by the NodeDisconnected that follows
+        engine.connected.add(node.name)
 
 
 async def _node_disconnected(

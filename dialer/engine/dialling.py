@@ -6,7 +6,9 @@ node with the most free channels."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -28,6 +30,16 @@ class Dialler:
     def __init__(self, engine: DialingEngine) -> None:
         self.engine = engine
         self._tick_lock = asyncio.Lock()
+
+    @contextlib.asynccontextmanager
+    async def held(self) -> AsyncIterator[None]:
+        """No tick runs while held (a tick in progress finishes first). Reconciliation
+        holds it: it compares the attempt log with Asterisk's channels, and a call being
+        placed is in the first before it is in the second (its Originate queued, its
+        channel not created yet): it would be closed as a call nobody knows about while it
+        rings."""
+        async with self._tick_lock:
+            yield
 
     async def tick(self) -> PacingDecision:
         """Ask the pacer and place what it says (one tick at a time: a tick asked for by a

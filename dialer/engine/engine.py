@@ -278,8 +278,10 @@ class DialingEngine:
         await self.writes.flush()
 
     async def reconcile(self, node: TelephonyPort) -> None:
-        """Match the ledger's in-flight attempts on ``node`` with what Asterisk knows."""
-        await recovery.reconcile_node(self, node)
+        """Match the ledger's in-flight attempts on ``node`` with what Asterisk knows,
+        with no call being placed meanwhile (see :meth:`Dialler.held`)."""
+        async with self.dialler.held():
+            await recovery.reconcile_node(self, node)
 
     # ---- pacing and dialling (see dialling.py) ------------------------------------------
     async def tick(self) -> PacingDecision:

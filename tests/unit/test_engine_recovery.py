@@ -33,7 +33,14 @@ from dialer.telephony.port import (
 )
 from dialer.testing import Clock, FakeNode, MemoryAttemptLog, MemoryQueue
 from tests.unit.test_ami_client import FakeAmi
-from tests.unit.test_engine import T0, NotedScreens, make_engine, on_call
+from tests.unit.test_engine import (
+    T0,
+    NotedScreens,
+    dials,
+    make_engine,
+    on_call,
+    one_per_ready_agent,
+)
 
 
 def record(dialer_state: str, channel_state: str = "Up") -> RecordedEnd:
@@ -562,3 +569,54 @@ async def test_an_end_whose_record_is_out_of_reach_waits_for_the_next_session(
     await engine.handle(NodeConnected(node.name, clock.advance(1)), node)
     assert queue.settled_outcomes["att-0"] is CallOutcome.ABANDONED
     assert engine.calls.get("att-0") is None
+
+
+class QueuedOriginates(FakeNode):
+    """Asterisk as it is: an Originate is queued (its channel shows some time after the
+    action's answer), and the list of channels takes a while to come."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.listing = asyncio.Event()
+        self.listed = asyncio.Event()
+        self.listed.set()
+
+    async def place_call(self, request: Any) -> None:
+        self.placed.append(request)  # no channel yet
+
+    async def live_channels(self) -> set[str]:
+        channels = set(self.live)
+        self.listing.set()
+        await self.listed.wait()
+        return channels
+
+
+@pytest.mark.asyncio
+async def test_no_call_is_placed_on_a_node_while_it_is_reconciled() -> None:
+    """Seen in the full chaos run (SQLite): a call placed while the node was reconciled
+    was in the attempt log and not yet among Asterisk's channels; it was closed as lost
+    (failed) while it rang, and the person, answering, heard the information message."""
+    node, ledger, clock = QueuedOriginates(), MemoryAttemptLog(), Clock(T0)
+    queue = MemoryQueue(ledger, dials(1))
+    engine = DialingEngine(
+        nodes=[node], attempt_log=ledger, queue=queue, pacer=one_per_ready_agent, clock=clock
+    )
+    await engine.handle(NodeConnected(node.name, T0), node)
+    await engine.log_in("agent-1001", "agent-1001")
+    engine.go_ready("agent-1001")
+    await engine.handle(NodeDisconnected(node.name, "cut", clock.advance(1)), node)
+    node.listed.clear()
+    node.listing.clear()
+    reconciling = asyncio.create_task(engine.handle(NodeConnected(node.name, clock.now), node))
+    await node.listing.wait()
+    ticking = asyncio.create_task(engine.tick())
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert node.placed == []  # the tick waits for the reconciliation
+    node.listed.set()
+    await reconciling
+    await ticking
+    await engine.tick()
+    assert [r.attempt_id for r in node.placed] == ["att-0"]
+    assert ledger.entries["att-0"].state == "dialing"
+    assert "att-0" not in queue.settled_outcomes
