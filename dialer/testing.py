@@ -96,6 +96,8 @@ class FakeNode:
         self.refuse_dial = False
         #: whether the node's AMI session is up, as its statistics report it
         self.connected = True
+        #: whether Asterisk has the information message (see TelephonyPort)
+        self.prompts_present: bool | None = True
         self.events: asyncio.Queue[TelephonyEvent] = asyncio.Queue()
 
     async def place_call(self, request: DialRequest) -> None:

@@ -370,6 +370,10 @@ PACING_CLAUSE_TEXTS: dict[Clause, Callable[[tuple[float, ...], str], str]] = {
         "base de données injoignable : aucun appel tant que le journal ne s'écrit pas"
     ),
     Clause.FIRST_TICK_FAILED: lambda v, t: f"le premier calcul du rythme a échoué : {t}",
+    Clause.NO_INFORMATION_MESSAGE: lambda v, t: (
+        f"message d'information absent sur {t} : aucun appel (une personne qu'aucun agent "
+        "ne prend n'entendrait que le silence) ; installez-le avec « dialer asterisk prompts »"
+    ),
 }
 
 

@@ -39,6 +39,8 @@ class Clause(StrEnum):
     NO_CAMPAIGN = "no_campaign"  #: ()
     FIRST_TICK_FAILED = "first_tick_failed"  #: (); text: the error
     LEDGER_DOWN = "ledger_down"  #: (): the database refuses the ledger's writes
+    #: (); text: the nodes' names: no connected node has the information message
+    NO_INFORMATION_MESSAGE = "no_information_message"
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,5 +127,8 @@ ENGLISH: dict[Clause, Callable[[tuple[float, ...], str], str]] = {
     Clause.DIALING_PAUSED: lambda v, t: "dialing paused",
     Clause.NO_CAMPAIGN: lambda v, t: "aucune campagne en cours → dial 0",
     Clause.LEDGER_DOWN: lambda v, t: "database unreachable: no call until the ledger is written",
+    Clause.NO_INFORMATION_MESSAGE: lambda v, t: (
+        f"no information message on {t}: no call (a person no agent takes would hear silence)"
+    ),
     Clause.FIRST_TICK_FAILED: lambda v, t: f"first tick failed: {t}",
 }

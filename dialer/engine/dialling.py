@@ -56,6 +56,9 @@ class Dialler:
         if not engine.attempt_log.writable():  # no call the ledger could not record
             engine.last_plan = decision(0, fact(Clause.LEDGER_DOWN))
             return engine.last_plan
+        if silent := self._nodes_without_information_message():
+            engine.last_plan = decision(0, fact(Clause.NO_INFORMATION_MESSAGE, text=silent))
+            return engine.last_plan
         await engine.offers.tend(now)
         plan = await engine.offers.plan(now)
         engine.last_plan = plan
@@ -136,11 +139,19 @@ class Dialler:
             return
         engine.count("dialled")
 
+    def _nodes_without_information_message(self) -> str:
+        """The connected nodes' names when none of them has the information message
+        (Asterisk said so), else ""."""
+        connected = [n for name, n in self.engine.nodes.items() if name in self.engine.connected]
+        if connected and all(node.prompts_present is False for node in connected):
+            return ", ".join(node.name for node in connected)
+        return ""
+
     def node_with_room(self) -> TelephonyPort | None:
         best: TelephonyPort | None = None
         best_room = 0
         for name, node in self.engine.nodes.items():
-            if name not in self.engine.connected:
+            if name not in self.engine.connected or node.prompts_present is False:
                 continue
             room = node.channel_limit - self.engine.calls.on_node(name) - self._legs_on(name)
             if room > best_room:

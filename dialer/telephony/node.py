@@ -209,10 +209,12 @@ class AsteriskNode:
 
     async def watch_prompts(self, every_s: float = 60.0) -> None:
         """Check :attr:`prompts_present` now and every ``every_s`` (the service runs it for
-        its readiness probe; a message removed or installed later is seen within that)."""
+        its readiness probe and the engine, which places no call on a node without the
+        message; one removed or installed later is seen within that). Until a check gets
+        an answer (the AMI session is not up yet), it asks again every second."""
         while True:
-            await self.check_prompts()
-            await asyncio.sleep(every_s)
+            known = await self.check_prompts()
+            await asyncio.sleep(every_s if known is not None else min(every_s, 1.0))
 
     async def check_prompts(self) -> bool | None:
         """Ask the dialplan whether the information message's file is there: its

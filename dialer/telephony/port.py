@@ -148,6 +148,11 @@ class TelephonyPort(Protocol):
     name: str
     channel_limit: int
 
+    @property
+    def prompts_present(self) -> bool | None:
+        """Asterisk has the information message a person no agent takes hears (None: not
+        known yet). The engine places no call on a node without it."""
+
     async def place_call(self, request: DialRequest) -> None:
         """Send the Originate (Async). Returns once Asterisk accepted or refused it; the
         outcome arrives as events. Raises :class:`dialer.errors.TelephonyError`."""

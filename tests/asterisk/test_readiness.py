@@ -7,9 +7,15 @@ import asyncio
 
 import pytest
 
+from dialer.core.labels import pacing_text
+from dialer.core.pacing import PacingDecision
+from dialer.engine.engine import DialingEngine
 from dialer.rig.asterisk import Rig
 from dialer.telephony import prompts
 from dialer.telephony.node import AsteriskNode
+from dialer.telephony.port import NodeConnected
+from dialer.testing import Clock, MemoryAttemptLog, MemoryQueue
+from tests.unit.test_engine import T0, dials
 
 
 async def checked(node: AsteriskNode, expected: bool) -> bool | None:
@@ -34,6 +40,21 @@ async def test_a_node_says_whether_asterisk_has_the_information_message(rig: Rig
         message.rename(aside)  # an operator forgot `dialer asterisk prompts`
         assert await checked(node, False) is False
         assert node.statistics()["prompts_present"] is False
+        # the engine places no call on it, and says why
+        ledger = MemoryAttemptLog()
+        queue = MemoryQueue(ledger, dials(1))
+        engine = DialingEngine(
+            nodes=[node],
+            attempt_log=ledger,
+            queue=queue,
+            pacer=lambda _engine, _now: PacingDecision(1, "one"),
+            clock=Clock(T0),
+        )
+        await engine.handle(NodeConnected(node.name, T0), node)
+        plan = await engine.tick()
+        assert plan.dials == 0
+        assert queue.taken == {}
+        assert "message d'information absent sur rig" in pacing_text(plan)
         aside.rename(message)
         assert await checked(node, True) is True
     finally:

@@ -620,3 +620,39 @@ async def test_no_call_is_placed_on_a_node_while_it_is_reconciled() -> None:
     assert [r.attempt_id for r in node.placed] == ["att-0"]
     assert ledger.entries["att-0"].state == "dialing"
     assert "att-0" not in queue.settled_outcomes
+
+
+@pytest.mark.asyncio
+async def test_no_call_is_placed_on_a_node_without_the_information_message() -> None:
+    """Issue 18: a person no agent takes would hear silence; the engine dials elsewhere,
+    or nowhere, and says why on the dashboard."""
+    engine, node, _, queue, _clock = await make_engine(count=2, agents=2)
+    node.prompts_present = False
+    plan = await engine.tick()
+    assert node.placed == []
+    assert queue.taken == {}
+    assert plan.dials == 0
+    assert "dialer asterisk prompts" in pacing_text(plan)
+    assert "node-1" in pacing_text(plan)
+    node.prompts_present = None  # not known yet (no answer): the engine dials
+    assert (await engine.tick()).dials == 2
+    assert [r.attempt_id for r in node.placed] == ["att-0", "att-1"]
+
+
+@pytest.mark.asyncio
+async def test_a_node_without_the_information_message_is_skipped_for_one_that_has_it() -> None:
+    silent, speaking = FakeNode("silent", channel_limit=10), FakeNode("speaking", channel_limit=3)
+    silent.prompts_present = False
+    ledger, clock = MemoryAttemptLog(), Clock(T0)
+    engine = DialingEngine(
+        nodes=[silent, speaking],
+        attempt_log=ledger,
+        queue=MemoryQueue(ledger, dials(1)),
+        pacer=lambda _engine, _now: PacingDecision(1, "one"),
+        clock=clock,
+    )
+    for node in (silent, speaking):
+        await engine.handle(NodeConnected(node.name, T0), node)
+    await engine.tick()
+    assert silent.placed == []
+    assert [r.attempt_id for r in speaking.placed] == ["att-0"]
