@@ -116,6 +116,13 @@ def reconcile(
     return decisions
 
 
+def never_heard_of(memory: CallState | None, logged: CallState) -> bool:
+    """Nothing was ever heard of a call (the controller's memory, if it has one, and the
+    attempt log still say dialing): with no channel and no record either, its Originate
+    was lost with the session and Asterisk never had it: no dial."""
+    return logged is CallState.DIALING and memory in (None, CallState.DIALING)
+
+
 def seen_outcome(
     logged: CallState, *, answered: bool, joined: bool, machine: bool, abandoned: bool
 ) -> CallOutcome | None:

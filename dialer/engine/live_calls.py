@@ -8,6 +8,7 @@ from datetime import datetime
 from dialer.core.attempts import CallEvent, CallState, next_call_state
 from dialer.core.handling_time import CallTiming
 from dialer.core.outcomes import CallOutcome, classify
+from dialer.core.reconciliation import seen_outcome
 
 
 @dataclass
@@ -38,14 +39,15 @@ class LiveCall:
     def outcome(self, cause: int | None, tech_cause: int | None) -> CallOutcome:
         """The outcome once the channel is gone (the engine may refine unanswered calls
         with Asterisk's recorded end)."""
-        if self.machine:
-            return CallOutcome.MACHINE
-        if self.state is CallState.ABANDONED:
-            return CallOutcome.ABANDONED  # the dialplan played the information message
-        if self.joined_at is not None:
-            return CallOutcome.ANSWERED
-        if self.answered_at is not None:
-            return CallOutcome.HUNG_UP  # gone inside the join window, before any agent
+        seen = seen_outcome(
+            self.state,
+            answered=self.answered_at is not None,
+            joined=self.joined_at is not None,
+            machine=self.machine,
+            abandoned=self.state is CallState.ABANDONED,
+        )
+        if seen is not None:
+            return seen
         return classify(originate_reason=self.originate_reason, cause=cause, tech_cause=tech_cause)
 
     def timing(self, *, wrap_up_done_at: datetime | None) -> CallTiming:

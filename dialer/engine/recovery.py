@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CALL_STATE_OF, CallState
 from dialer.core.outcomes import CallOutcome
-from dialer.core.reconciliation import Close, Resume, reconcile, seen_outcome
+from dialer.core.reconciliation import Close, Resume, never_heard_of, reconcile, seen_outcome
 from dialer.engine.agents import log_agent_state
 from dialer.engine.live_calls import LiveCall
 from dialer.engine.ports import InFlightAttempt
@@ -54,7 +54,11 @@ async def reconcile_node(engine: DialingEngine, node: TelephonyPort) -> None:
                 unknown=unknown_end,
             ):
                 engine.count("reconciled_closed")
-                call = engine.calls.pop(attempt.attempt_id) or LiveCall(
+                followed = engine.calls.pop(attempt.attempt_id)
+                unplaced = unknown_end and never_heard_of(
+                    followed.state if followed else None, CALL_STATE_OF[attempt.state]
+                )
+                call = followed or LiveCall(
                     attempt.attempt_id,
                     attempt.person_id,
                     attempt.cycle_id,
@@ -63,10 +67,6 @@ async def reconcile_node(engine: DialingEngine, node: TelephonyPort) -> None:
                     now,
                 )
                 end = recorded[attempt.attempt_id].ended_at if recorded_end else None
-                never_heard_of = (
-                    call.state is CallState.DIALING
-                    and CALL_STATE_OF[attempt.state] is CallState.DIALING
-                )
                 call.ended_at = end or now
                 await _end_seat_found_ended(engine, call, outcome, now)
                 engine.writes.close(
@@ -78,7 +78,7 @@ async def reconcile_node(engine: DialingEngine, node: TelephonyPort) -> None:
                     failed=unknown_end,
                     # no channel, no record, never heard of: Asterisk never had the call
                     # (the Originate was lost with the session): no dial, no attempt spent
-                    unplaced=unknown_end and never_heard_of,
+                    unplaced=unplaced,
                     forget_queue=call.attempt_id not in wrap_ups.pending,
                 )
                 if call.agent is not None and attempt.attempt_id in wrap_ups.given_on_call:

@@ -14,7 +14,7 @@ from dialer.core.attempts import CallState, CycleResult
 from dialer.core.labels import pacing_text
 from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing import PacingDecision
-from dialer.core.reconciliation import RecordedEnd, final_outcome
+from dialer.core.reconciliation import RecordedEnd, final_outcome, never_heard_of
 from dialer.engine import call_events
 from dialer.engine.engine import DialingEngine
 from dialer.engine.wrap_ups import WrapUp
@@ -656,3 +656,19 @@ async def test_a_node_without_the_information_message_is_skipped_for_one_that_ha
     await engine.tick()
     assert silent.placed == []
     assert [r.attempt_id for r in speaking.placed] == ["att-0"]
+
+
+@pytest.mark.parametrize(
+    ("memory", "logged", "expected"),
+    [
+        (None, CallState.DIALING, True),
+        (CallState.DIALING, CallState.DIALING, True),
+        (CallState.RINGING, CallState.DIALING, False),
+        (None, CallState.RINGING, False),
+        (CallState.DIALING, CallState.ANSWERED, False),
+    ],
+)
+def test_a_call_never_heard_of_is_one_that_neither_memory_nor_log_saw_leave_dialing(
+    memory: CallState | None, logged: CallState, expected: bool
+) -> None:
+    assert never_heard_of(memory, logged) is expected
