@@ -47,6 +47,8 @@ ASTDB_FAMILY = "dialer"
 READINESS_FAMILY = "dialer_ready"
 # Commas separate Originate variables: escape the ones inside the Gosub location.
 HANGUP_HANDLER = r"dialer-hangup\,s\,1"
+#: where an agent's own phone waits for the key 1 (see :meth:`AsteriskNode.call_agent_phone`)
+OWN_LINE_CONTEXT = "dialer-own-line"
 
 
 class AsteriskNode:
@@ -383,7 +385,7 @@ class AsteriskNode:
         client = self._require_client()
         headers: dict[str, str | list[str]] = {
             "Channel": f"PJSIP/{number}@{self._trunk}",
-            "Context": "dialer-own-line",
+            "Context": OWN_LINE_CONTEXT,
             "Exten": "s",
             "Priority": "1",
             "Async": "true",
@@ -411,9 +413,15 @@ class AsteriskNode:
             self._own_lines.pop(leg_id, None)
 
     async def live_channels(self) -> set[str]:
+        """The live channels, but an agent's own phone still asked for the key 1: not a
+        line yet, so a reconciliation never adopts it (a voicemail would become one)."""
         client = self._require_client()
         replies = await client.action("CoreShowChannels", expect_list=True)
-        return {r.get("Uniqueid") for r in replies if r.name == "CoreShowChannel"}
+        return {
+            r.get("Uniqueid")
+            for r in replies
+            if r.name == "CoreShowChannel" and r.get("Context") != OWN_LINE_CONTEXT
+        }
 
     async def recorded_end(self, attempt_id: str) -> RecordedEnd | None:
         client = self._require_client()

@@ -194,6 +194,17 @@ async def ended_attempt(service: Service, attempt_id: str) -> Attempt:
             await asyncio.sleep(0.2)
 
 
+async def answered_own_leg(ami: AmiClient) -> str:
+    """The volunteer's own phone's leg, once answered."""
+    for _ in range(100):
+        live = await channels(ami)
+        answered = [leg for leg in own_legs(live) if live[leg]["state"] == "Up"]
+        if answered:
+            return answered[0]
+        await asyncio.sleep(0.1)
+    raise AssertionError("the volunteer's phone was not answered within 10 s")
+
+
 @pytest.mark.asyncio
 async def test_an_own_phone_that_presses_1_takes_calls_and_can_be_called_again(
     rig_settings: Settings, rig: Rig, world: SimulatedWorld, ami: AmiClient, tmp_path: Path
@@ -247,7 +258,14 @@ async def test_an_own_phone_that_never_presses_1_is_never_made_ready(
     ):
         await volunteer.choose_own_phone(VOICEMAIL.number)
         started = asyncio.get_running_loop().time()
-        refused = await volunteer.post("/api/v1/agent/phone")
+        calling = asyncio.create_task(volunteer.post("/api/v1/agent/phone"))
+        # while the voicemail hears the prompt, a reconciliation (an AMI reconnect, a
+        # restart) does not adopt that leg as the volunteer's line
+        leg = await answered_own_leg(ami)
+        assert leg not in await service.node.live_channels()
+        await service.engine.reconcile(service.node)
+        assert VOLUNTEER not in service.engine.seats.seats_by_agent()
+        refused = await calling
         took = asyncio.get_running_loop().time() - started
         assert refused.status_code == 409
         assert "pas appuyé sur 1" in refused.json()["erreur"]
