@@ -72,6 +72,8 @@ class AgentLines:
             self._leg_serial += 1
             leg = agent_leg_id(agent, self._leg_serial)
             ended = await node.call_agent_phone(agent, number, leg, caller_id=engine.caller_id)
+            if ended is OwnLineCall.CONFIRMED and leg not in await node.live_channels():
+                ended = OwnLineCall.NOT_CONFIRMED  # hung up as 1 was pressed: no line
             if ended is not OwnLineCall.CONFIRMED:
                 log.info(say("agent.own_line", agent=agent, outcome=ended.value))
                 raise ConflictError(OWN_LINE_CALL_LABELS[ended])
