@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from dialer.core.attempts import ATTEMPT_STATE_RANK, IN_FLIGHT_STATES, AttemptState, CycleResult
 from dialer.core.outcomes import CallOutcome
+from dialer.core.own_line import OwnLineCall
 from dialer.core.reconciliation import RecordedEnd
 from dialer.engine.ports import InFlightAttempt, PlannedDial
 from dialer.errors import TelephonyError
@@ -94,6 +95,9 @@ class FakeNode:
         self.recorded: dict[str, RecordedEnd] = {}
         self.refuse_join = False
         self.refuse_dial = False
+        #: how a call to an agent's own phone ends, and an event it waits for first
+        self.own_line_answer = OwnLineCall.CONFIRMED
+        self.own_line_gate: asyncio.Event | None = None
         #: whether the node's AMI session is up, as its statistics report it
         self.connected = True
         #: whether Asterisk has the information message (see TelephonyPort)
@@ -116,6 +120,16 @@ class FakeNode:
     async def connect_agent(self, agent: str, endpoint: str, leg_id: str) -> None:
         self.agents.append((agent, endpoint, leg_id))
         self.live.add(leg_id)
+
+    async def call_agent_phone(
+        self, agent: str, number: str, leg_id: str, *, caller_id: str
+    ) -> OwnLineCall:
+        self.agents.append((agent, f"tel:{number}", leg_id))
+        if self.own_line_gate is not None:
+            await self.own_line_gate.wait()
+        if self.own_line_answer is OwnLineCall.CONFIRMED:
+            self.live.add(leg_id)
+        return self.own_line_answer
 
     async def live_channels(self) -> set[str]:
         return set(self.live)

@@ -110,8 +110,9 @@ def asterisk_sync(ctx: click.Context, out: Path) -> None:
 )
 @click.pass_context
 def asterisk_prompts(ctx: click.Context, sounds: Path, recording: Path | None) -> None:
-    """Installe le message d'information (joué quand aucun agent n'est libre à temps) au
-    format qu'Asterisk lit (WAV 8 kHz mono)."""
+    """Installe le message d'information (joué quand aucun agent n'est libre à temps) et
+    celui qu'entend le téléphone personnel d'un agent (« appuyez sur 1 ») au format
+    qu'Asterisk lit (WAV 8 kHz mono)."""
     target = prompts.information_prompt(sounds)
     if recording is not None:
         prompts.install_recording(recording, target)
@@ -121,3 +122,8 @@ def asterisk_prompts(ctx: click.Context, sounds: Path, recording: Path | None) -
     written = prompts.synthesize(text, target)
     click.echo(f"{'Message synthétisé' if written else 'Message déjà à jour'} : {target}")
     click.echo(text)
+    own_line = prompts.own_line_prompt(sounds)
+    own_text = prompts.own_line_text(settings_of(ctx).dialing)
+    written = prompts.synthesize(own_text, own_line)
+    click.echo(f"{'Message synthétisé' if written else 'Message déjà à jour'} : {own_line}")
+    click.echo(own_text)

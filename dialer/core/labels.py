@@ -16,6 +16,7 @@ from dialer.core.campaigns import CampaignState
 from dialer.core.cycles import NeverReachedReason
 from dialer.core.episodes import AlertKind
 from dialer.core.outcomes import CallOutcome
+from dialer.core.own_line import OwnLineCall, OwnLineRefusal
 from dialer.core.pacing import PacingDecision
 from dialer.core.pacing_reasons import Clause, joined
 from dialer.core.pacing_settings import PacingMode
@@ -141,6 +142,27 @@ AGENT_STATE_LABELS: dict[AgentState, str] = {
     AgentState.ON_CALL: "En communication",
     AgentState.WRAP_UP: "Fin d'appel : complétez la fiche",
 }
+
+#: why a number may not be an agent's own line (« mon téléphone »)
+OWN_LINE_REFUSAL_LABELS: dict[OwnLineRefusal, str] = {
+    OwnLineRefusal.ABROAD: "seuls les numéros français de métropole (+33) sont acceptés",
+    OwnLineRefusal.NOT_PERSONAL: "numéro surtaxé, spécial ou court : donnez un portable ou un fixe",
+}
+
+#: what the agent's screen says when the call to their own phone ends
+OWN_LINE_CALL_LABELS: dict[OwnLineCall, str] = {
+    OwnLineCall.CONFIRMED: "Votre téléphone est votre ligne. Vous êtes en pause.",
+    OwnLineCall.NOT_CONFIRMED: (
+        "vous n'avez pas appuyé sur 1 : votre téléphone n'est pas votre ligne et vous ne "
+        "recevez pas d'appels. Cliquez « M'appeler » pour un nouvel appel"
+    ),
+    OwnLineCall.NOT_ANSWERED: (
+        "votre téléphone n'a pas répondu. Vérifiez le numéro dans « Mon téléphone », puis "
+        "cliquez « M'appeler » pour un nouvel appel"
+    ),
+}
+OWN_LINE_CALLING = "un appel vers votre téléphone est déjà en cours : décrochez et appuyez sur 1"
+OWN_LINE_TOO_MANY = "trop d'appels vers votre téléphone : réessayez dans quelques minutes"
 
 CAMPAIGN_STATE_LABELS: dict[CampaignState, str] = {
     CampaignState.DRAFT: "En préparation",

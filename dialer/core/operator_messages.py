@@ -67,6 +67,10 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
         "agent {agent} : {before} → {after}",
         "agent {agent}: {before} → {after}",
     ),
+    "agent.own_line": (
+        "agent {agent} : son téléphone n'est pas devenu sa ligne ({outcome})",
+        "agent {agent}: their own phone did not become their line ({outcome})",
+    ),
     "ami.connected": (
         "AMI {node} : session ouverte ({host}:{port})",
         "AMI {node}: session open ({host}:{port})",

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from dialer.core.agent_states import AgentState
+from dialer.core.labels import OWN_LINE_CALL_LABELS, OWN_LINE_CALLING, OWN_LINE_TOO_MANY
 from dialer.core.operator_messages import say
-from dialer.errors import TelephonyError
+from dialer.core.own_line import OwnLineCall, may_call_again
+from dialer.errors import ConflictError, TelephonyError
+from dialer.telephony.port import TelephonyPort
 from dialer.telephony.translate import agent_leg_id
 
 if TYPE_CHECKING:
@@ -29,16 +33,56 @@ class AgentLines:
     def __init__(self, engine: DialingEngine) -> None:
         self.engine = engine
         self._leg_serial = 0
+        #: agents whose own phone the dialer is calling now, and its recent calls to it
+        self._calling: set[str] = set()
+        self._own_calls: dict[str, list[datetime]] = {}
 
-    async def log_in(self, agent: str, endpoint: str) -> None:
-        """See :meth:`DialingEngine.log_in`."""
+    def _node(self) -> TelephonyPort:
         engine = self.engine
         node = next((engine.nodes[n] for n in engine.nodes if n in engine.connected), None)
         if node is None:
             raise TelephonyError("no telephony node connected: cannot connect the agent's phone")
+        return node
+
+    async def log_in(self, agent: str, endpoint: str) -> None:
+        """See :meth:`DialingEngine.log_in`."""
+        node = self._node()
         self._leg_serial += 1
         leg = agent_leg_id(agent, self._leg_serial)
         await node.connect_agent(agent, endpoint, leg)
+        await self._logged_in(agent, endpoint, leg)
+
+    async def call_own_phone(self, agent: str, number: str) -> None:
+        """See :meth:`DialingEngine.call_own_phone`."""
+        engine = self.engine
+        now = engine.clock()
+        seat = engine.seats.seats_by_agent().get(agent)
+        if seat is not None and seat.state is not AgentState.LOGGED_OUT:
+            return  # their line is up already
+        if agent in self._calling:
+            raise ConflictError(OWN_LINE_CALLING)
+        recent = self._own_calls.setdefault(agent, [])
+        if not may_call_again(recent, now):
+            raise ConflictError(OWN_LINE_TOO_MANY)
+        node = self._node()
+        recent.append(now)
+        del recent[: max(0, len(recent) - 20)]
+        self._calling.add(agent)
+        try:
+            self._leg_serial += 1
+            leg = agent_leg_id(agent, self._leg_serial)
+            ended = await node.call_agent_phone(agent, number, leg, caller_id=engine.caller_id)
+            if ended is OwnLineCall.CONFIRMED and leg not in await node.live_channels():
+                ended = OwnLineCall.NOT_CONFIRMED  # hung up as 1 was pressed: no line
+            if ended is not OwnLineCall.CONFIRMED:
+                log.info(say("agent.own_line", agent=agent, outcome=ended.value))
+                raise ConflictError(OWN_LINE_CALL_LABELS[ended])
+            await self._logged_in(agent, f"tel:{number}", leg)
+        finally:
+            self._calling.discard(agent)
+
+    async def _logged_in(self, agent: str, endpoint: str, leg: str) -> None:
+        engine = self.engine
         engine.seats.log_in(agent, endpoint, leg, engine.clock())
         log_agent_state(agent, AgentState.LOGGED_OUT, AgentState.PAUSED)
         await engine.wrap_ups.resume(agent, engine.clock())

@@ -325,6 +325,13 @@ class DialingEngine:
         """Connect the agent's phone once (it auto-answers); the seat starts paused."""
         await self.agent_lines.log_in(agent, endpoint)
 
+    async def call_own_phone(self, agent: str, number: str) -> None:
+        """Call the agent's own phone (``number``, E.164) through the trunk; once they press
+        1 that call is their leg and the seat starts paused, as with a softphone. Otherwise
+        :class:`ConflictError` says why in French; one call at a time per agent, and a few
+        per ten minutes (:func:`dialer.core.own_line.may_call_again`)."""
+        await self.agent_lines.call_own_phone(agent, number)
+
     def go_ready(self, agent: str) -> None:
         before = self.seats.get(agent).state
         log_agent_state(agent, before, self.seats.go_ready(agent, self.clock()).state)

@@ -102,7 +102,9 @@ class Rig:
         rig_secrets.write_private(rig.ami_secret_file, self.ami_secret + "\n")
         prompt = prompts.information_prompt(self.chroot.sounds)
         prompts.synthesize(prompts.information_text(self.settings.dialing), prompt)
-        return [*written, prompt]
+        own_line = prompts.own_line_prompt(self.chroot.sounds)
+        prompts.synthesize(prompts.own_line_text(self.settings.dialing), own_line)
+        return [*written, prompt, own_line]
 
     # ---- the process ------------------------------------------------------------------
     def pid(self) -> int | None:

@@ -32,6 +32,7 @@ class CalleeBehaviour(IntEnum):
     INVALID_NUMBER = 5  # 404 Not Found
     HANGS_UP_AT_ONCE = 6  # answers and hangs up immediately
     REJECTS = 7  # 603 Decline
+    PRESSES_1 = 8  # answers, presses 1 two seconds later (an agent's own phone), talks
 
 
 @dataclass(frozen=True)

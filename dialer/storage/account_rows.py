@@ -1,7 +1,8 @@
 """The stored accounts: people who log in, and their server-side sessions (only a keyed
 digest of the session token is stored).
 
-The tables are created by the migration ``0003``; ``login_attempts`` by ``0008``.
+The tables are created by the migration ``0003``; ``login_attempts`` by ``0008``;
+``own_phone`` by ``0022``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ class Account(Base):
     #: the agent's PJSIP endpoint: one account per endpoint (the engine drives the phone
     #: of this endpoint for this agent)
     sip_endpoint: Mapped[str | None] = mapped_column(String(100), unique=True)
+    #: the agent's own phone (E.164) when it is their line (« mon téléphone »): the dialer
+    #: calls it at log-in through the trunk; None: their softphone (``sip_endpoint``)
+    own_phone: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
 

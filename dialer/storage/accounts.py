@@ -153,6 +153,12 @@ class AccountRepository:
                 raise NotFoundError(f"compte {account_id} inconnu")
             account.password_hash = password_hash
 
+    async def set_own_phone(self, account_id: int, number: str | None) -> None:
+        """The account's own phone as its line (E.164), or None for its softphone."""
+        async with transaction(self._sessions) as session:
+            account = await _account_to_change(session, account_id)
+            account.own_phone = number
+
     async def set_active(self, account_id: int, active: bool) -> int:
         """Deactivating an account also ends its web sessions (how many: the result);
         :class:`ConflictError` for the last active administrator."""

@@ -16,6 +16,7 @@ from pathlib import Path
 import jinja2
 
 from dialer.core.operator_messages import say
+from dialer.core.own_line import KEY_TRIES, KEY_WAIT_S
 from dialer.errors import ConfigurationError
 from dialer.settings import Settings
 from dialer.telephony.translate import AMI_EVENTS
@@ -92,6 +93,8 @@ def render(
         "trunk_password": trunk_password.get_secret_value() if trunk_password else "",
         "agents": agents,
         "join_window_s": settings.dialing.join_window_s,
+        "own_line_key_wait_s": KEY_WAIT_S,
+        "own_line_key_tries": KEY_TRIES,
         "agent_rtp_timeout_s": AGENT_RTP_TIMEOUT_S,
         "static_agents": static_agents,
         "static_agent_contact": static_agent_contact,

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from dialer.clock import utcnow
 from dialer.core.operator_messages import say
+from dialer.core.own_line import CONFIRM_S, RING_S, OwnLineCall
 from dialer.core.reconciliation import RecordedEnd
 from dialer.errors import (
     AmiActionError,
@@ -29,6 +30,8 @@ from dialer.errors import (
 from dialer.telephony.ami import AmiClient, AmiCredentials
 from dialer.telephony.events import AmiMessage
 from dialer.telephony.port import (
+    AgentLegEnded,
+    AgentLegIdle,
     DialRequest,
     NodeConnected,
     NodeDisconnected,
@@ -44,6 +47,8 @@ ASTDB_FAMILY = "dialer"
 READINESS_FAMILY = "dialer_ready"
 # Commas separate Originate variables: escape the ones inside the Gosub location.
 HANGUP_HANDLER = r"dialer-hangup\,s\,1"
+#: where an agent's own phone waits for the key 1 (see :meth:`AsteriskNode.call_agent_phone`)
+OWN_LINE_CONTEXT = "dialer-own-line"
 
 
 class AsteriskNode:
@@ -85,6 +90,8 @@ class AsteriskNode:
         }
         self._last_ping_ms = 0.0
         self._prompts_present: bool | None = None
+        #: agents' own phones called and waiting for the key 1: leg id → its end
+        self._own_lines: dict[str, asyncio.Future[OwnLineCall]] = {}
 
     # ---- lifecycle ----------------------------------------------------------------------
     async def start(self, *, wait_s: float | None = 10.0) -> None:
@@ -186,6 +193,13 @@ class AsteriskNode:
 
     async def _forward(self, message: AmiMessage) -> None:
         event = translate(message, received_at=self._clock())
+        if isinstance(event, AgentLegIdle | AgentLegEnded):
+            waiting = self._own_lines.get(event.leg_id)
+            if waiting is not None and not waiting.done():
+                confirmed = isinstance(event, AgentLegIdle)
+                waiting.set_result(
+                    OwnLineCall.CONFIRMED if confirmed else OwnLineCall.NOT_CONFIRMED
+                )
         if event is not None:
             self._stats["events"] += 1
             await self._events.put(event)
@@ -364,10 +378,52 @@ class AsteriskNode:
                 f"agent {agent}: phone {endpoint} did not answer (reason {reason or '?'})"
             )
 
+    async def call_agent_phone(
+        self, agent: str, number: str, leg_id: str, *, caller_id: str
+    ) -> OwnLineCall:
+        """See the port. The answered phone hears ``[dialer-own-line]``'s prompt: the key 1
+        sends the leg to ``[dialer-agent]`` (its ``DialerAgentIdle`` event confirms it),
+        anything else ends it (its ``Hangup``)."""
+        client = self._require_client()
+        headers: dict[str, str | list[str]] = {
+            "Channel": f"PJSIP/{number}@{self._trunk}",
+            "Context": OWN_LINE_CONTEXT,
+            "Exten": "s",
+            "Priority": "1",
+            "Async": "true",
+            "ChannelId": leg_id,
+            "Timeout": str(RING_S * 1000),
+            "Variable": [f"DIALER_AGENT={agent}"],
+        }
+        if caller_id:
+            headers["CallerID"] = caller_id
+        ended = asyncio.get_running_loop().create_future()
+        self._own_lines[leg_id] = ended
+        try:
+            replies = await client.action(
+                "Originate", headers, expect_list=True, timeout_s=RING_S + 10
+            )
+            reason = next((r.get("Reason") for r in replies if r.name == "OriginateResponse"), "")
+            if reason != "4":
+                return OwnLineCall.NOT_ANSWERED
+            try:
+                return await asyncio.wait_for(asyncio.shield(ended), CONFIRM_S)
+            except TimeoutError:
+                await self.hang_up(leg_id)
+                return OwnLineCall.NOT_CONFIRMED
+        finally:
+            self._own_lines.pop(leg_id, None)
+
     async def live_channels(self) -> set[str]:
+        """The live channels, but an agent's own phone still asked for the key 1: not a
+        line yet, so a reconciliation never adopts it (a voicemail would become one)."""
         client = self._require_client()
         replies = await client.action("CoreShowChannels", expect_list=True)
-        return {r.get("Uniqueid") for r in replies if r.name == "CoreShowChannel"}
+        return {
+            r.get("Uniqueid")
+            for r in replies
+            if r.name == "CoreShowChannel" and r.get("Context") != OWN_LINE_CONTEXT
+        }
 
     async def recorded_end(self, attempt_id: str) -> RecordedEnd | None:
         client = self._require_client()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from dialer.core.own_line import OwnLineCall
 from dialer.core.reconciliation import RecordedEnd
 
 AGENT_LEG_PREFIX = "agentleg-"
@@ -166,6 +167,13 @@ class TelephonyPort(Protocol):
 
     async def connect_agent(self, agent: str, endpoint: str, leg_id: str) -> None:
         """Call the agent's phone once; it auto-answers and waits in the dialplan."""
+
+    async def call_agent_phone(
+        self, agent: str, number: str, leg_id: str, *, caller_id: str
+    ) -> OwnLineCall:
+        """Call the agent's own phone ``number`` through the trunk, as people are called;
+        it becomes their leg (waiting in the dialplan as a softphone's) only once they press
+        1. Returns how the call ended; a leg not confirmed is hung up."""
 
     async def live_channels(self) -> set[str]:
         """Uniqueids of the channels alive on this node."""

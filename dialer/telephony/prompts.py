@@ -9,7 +9,9 @@ shown on their phone). Its audio is
 synthesised with espeak-ng and converted by sox to what Asterisk plays natively (WAV,
 8 kHz, mono, 16 bit), unless the city supplies a recording (``dialer asterisk prompts
 --recording FILE``). The dialplan plays it as ``dialer/information``: the file
-:func:`information_prompt` names in Asterisk's sounds directory.
+:func:`information_prompt` names in Asterisk's sounds directory. The prompt an agent's own
+phone hears at log-in (« appuyez sur 1 », :func:`own_line_text`) is synthesised the same way
+and played as ``dialer/own-line``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ PROMPTS_DIR = Path(str(resources.files("dialer") / "ivr_scripts" / "prompts"))
 INFORMATION = "information"
 #: marks a line of the message said only when no call-back number is set
 WITHOUT_NUMBER = "[sans numéro]"
+#: the prompt an agent's own phone hears at log-in (press 1), played as ``dialer/own-line``
+OWN_LINE = "own_line"
 
 
 def information_prompt(sounds: Path) -> Path:
@@ -54,6 +58,24 @@ def information_text(dialing: DialingSettings, prompts_dir: Path = PROMPTS_DIR) 
             lines.append(line)
     try:
         return "\n".join(lines).format(service=dialing.service_name, numero_rappel=number).strip()
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigurationError(say("prompts.bad_placeholder", path=path, field=exc)) from exc
+
+
+def own_line_prompt(sounds: Path) -> Path:
+    """The own-phone prompt's audio file in Asterisk's sounds directory ``sounds``."""
+    return sounds / "dialer" / "own-line.wav"
+
+
+def own_line_text(dialing: DialingSettings, prompts_dir: Path = PROMPTS_DIR) -> str:
+    """The prompt an agent's own phone hears when the dialer calls it (press 1)."""
+    path = prompts_dir / f"{OWN_LINE}_fr.txt"
+    try:
+        template = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigurationError(say("prompts.unreadable", path=path, reason=exc)) from exc
+    try:
+        return template.format(service=dialing.service_name).strip()
     except (KeyError, IndexError, ValueError) as exc:
         raise ConfigurationError(say("prompts.bad_placeholder", path=path, field=exc)) from exc
 

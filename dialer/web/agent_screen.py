@@ -9,15 +9,19 @@ import json
 import logging
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from dialer.core.labels import DISPOSITION_LABELS, PASS_REASONS, PAUSE_REASONS
 from dialer.core.permissions import Action
+from dialer.core.phones import spreadsheet_number
+from dialer.desk.own_line import choose_line
+from dialer.errors import InputError, http_status
 from dialer.web.access import GuardedRoute, GuardedSocket, socket_allowed
 from dialer.web.auth import User, same_origin, session_token
+from dialer.web.failures import french_message
 from dialer.web.read_log import record_read
-from dialer.web.service import WebService, authenticated, web
+from dialer.web.service import WebService, authenticated, for_form, web
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +35,14 @@ SOCKET_SILENCE_S = 90.0
 async def agent_page(request: Request) -> Response:
     user = await authenticated(request)
     service = web(request)
+    account = await service.accounts.by_username(user.username)
+    own_phone = account.own_phone if account is not None else None
     return service.templates.TemplateResponse(
         request,
         "agent.html",
         {
             "user": user,
+            "own_phone": spreadsheet_number(own_phone) if own_phone else None,
             "state": service.screens.state(user.username),
             "pause_reasons": PAUSE_REASONS,
             "pass_reasons": PASS_REASONS,
@@ -66,12 +73,46 @@ async def history_page(request: Request) -> Response:
     )
 
 
-async def profile_page(request: Request) -> Response:
+async def profile_page(
+    request: Request, *, error: str | None = None, typed: str = "", status: int = 200
+) -> Response:
     user = await authenticated(request)
     service = web(request)
+    account = await service.accounts.by_username(user.username)
+    own_phone = account.own_phone if account is not None else None
     return service.templates.TemplateResponse(
-        request, "profile.html", {"user": user, "sip": service.sip}
+        request,
+        "profile.html",
+        {
+            "user": user,
+            "sip": service.sip,
+            "own_phone": spreadsheet_number(own_phone) if own_phone else None,
+            "line_error": error,
+            "typed": typed,
+            "line_saved": request.query_params.get("ligne") is not None,
+        },
+        status_code=status,
     )
+
+
+async def choose_line_page(request: Request) -> Response:
+    """« Ma ligne » on the profile page: the softphone, or « mon téléphone » and its
+    number (checked as the register checks French numbers, and by the own-line rule)."""
+    user = await for_form(request)
+    form = await request.form()
+    line = str(form.get("ligne") or "")
+    typed = str(form.get("numero") or "")[:40]
+    try:
+        if line not in ("logiciel", "telephone"):
+            raise InputError("champ « ligne » : choisissez votre logiciel ou votre téléphone")
+        await choose_line(
+            web(request).accounts, user.account_id, own_phone=line == "telephone", number=typed
+        )
+    except InputError as exc:
+        return await profile_page(
+            request, error=french_message(exc), typed=typed, status=http_status(exc)
+        )
+    return RedirectResponse("/agent/profil?ligne", status_code=303)
 
 
 # ---- the screen's WebSocket ---------------------------------------------------------------
@@ -152,5 +193,6 @@ ROUTES = [
     GuardedRoute("/agent", agent_page, rule=Action.AGENT_DESK, methods=["GET"]),
     GuardedRoute("/agent/historique", history_page, rule=Action.AGENT_DESK, methods=["GET"]),
     GuardedRoute("/agent/profil", profile_page, rule=Action.AGENT_DESK, methods=["GET"]),
+    GuardedRoute("/agent/profil/ligne", choose_line_page, rule=Action.AGENT_DESK, methods=["POST"]),
     GuardedSocket("/ws/agent", screen_socket, rule=Action.AGENT_DESK),
 ]

@@ -70,18 +70,24 @@ async def get_state(request: Request) -> Response:
 
 @described_by(AgentScreenState)
 async def connect_phone(request: Request) -> Response:
-    """Connecter le téléphone de l'agent au moteur d'appels (agent)."""
+    """Connecter le téléphone de l'agent au moteur d'appels : son logiciel (compte SIP), ou
+    son propre téléphone (« mon téléphone », appelé ; il appuie sur 1) (agent)."""
     user = await caller(request)
     desk = _desk(request)
     account = await web(request).accounts.by_username(user.username)
+    seat = seat_of(desk, user.username)
+    if seat is not None and seat.state is not AgentState.LOGGED_OUT:
+        return _state(request, user.username)
+    if account is not None and account.own_phone:
+        await desk.call_own_phone(user.username, account.own_phone)
+        return _state(request, user.username)
     endpoint = account.sip_endpoint if account is not None else None
     if not endpoint:
         raise ConflictError(
-            "aucun compte SIP n'est associé à votre compte : voyez l'administrateur"
+            "aucun compte SIP n'est associé à votre compte : choisissez « mon téléphone » "
+            "dans « Mon téléphone », ou voyez l'administrateur"
         )
-    seat = seat_of(desk, user.username)
-    if seat is None or seat.state is AgentState.LOGGED_OUT:
-        await desk.log_in(user.username, endpoint)
+    await desk.log_in(user.username, endpoint)
     return _state(request, user.username)
 
 

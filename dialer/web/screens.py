@@ -118,7 +118,9 @@ class AgentScreens:
         self.push(agent, {"type": "ended", "attempt_id": attempt_id, "state": self.state(agent)})
 
     async def phone_lost(self, agent: str) -> None:
-        self.push(agent, {"type": "state", "state": self.state(agent)})
+        """The agent's leg dropped: out of the pool; the screen says so and offers to
+        connect (or call their own phone) again."""
+        self.push(agent, {"type": "phone_lost", "state": self.state(agent)})
 
     async def offered(self, agent: str, attempt_id: str, countdown_s: int | None) -> None:
         """The person offered to the agent (preview): their record, « Appeler », « Passer »."""

@@ -12,6 +12,7 @@ from dialer.core.campaigns import CampaignState
 from dialer.core.cycles import NeverReachedReason
 from dialer.core.episodes import AlertKind
 from dialer.core.outcomes import CallOutcome
+from dialer.core.own_line import OwnLineCall, OwnLineRefusal
 from dialer.core.pacing_settings import PacingMode
 from dialer.core.phones import PhoneKind
 from dialer.core.planning import DoneReason
@@ -43,6 +44,8 @@ MAPS: dict[str, type[StrEnum]] = {
     "VISIT_REASON_LABELS": VisitReason,
     "VISIT_OUTCOME_LABELS": VisitOutcome,
     "ALARM_KIND_LABELS": AlarmKind,
+    "OWN_LINE_REFUSAL_LABELS": OwnLineRefusal,
+    "OWN_LINE_CALL_LABELS": OwnLineCall,
 }
 
 

@@ -135,9 +135,16 @@ class FakeDesk:
         self.offers: dict[str, str] = {}
         self.called: list[str] = []
         self.passed: list[tuple[str, str]] = []
+        self.own_phones_called: list[tuple[str, str]] = []
 
     async def log_in(self, agent: str, endpoint: str) -> None:
         self.seats.log_in(agent, endpoint, f"leg-{agent}", self.clock())
+
+    async def call_own_phone(self, agent: str, number: str) -> None:
+        """The agent's own phone answers and they press 1 (the real engine's rules are
+        tested with the engine itself)."""
+        self.own_phones_called.append((agent, number))
+        self.seats.log_in(agent, f"tel:{number}", f"leg-{agent}", self.clock())
 
     def go_ready(self, agent: str) -> None:
         self.seats.go_ready(agent, self.clock())

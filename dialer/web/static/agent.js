@@ -46,9 +46,23 @@
     $("raccrocher").hidden = state.state !== "on_call";
   }
 
+  const ownPhone = $("connecter-telephone").dataset.monTelephone;
+  let calling = false;
   $("connecter-telephone").addEventListener("click", async () => {
-    const state = await act(api.post("/api/v1/agent/phone"));
-    if (state) { showState(state); say("Téléphone connecté. Vous êtes en pause."); }
+    if (calling) { return; } // one call at a time (the server refuses more anyway)
+    calling = true;
+    $("connecter-telephone").disabled = true;
+    if (ownPhone) { say("Appel en cours vers votre téléphone (" + ownPhone + ") : décrochez et appuyez sur 1."); }
+    try {
+      const state = await act(api.post("/api/v1/agent/phone"));
+      if (state) {
+        showState(state);
+        say(ownPhone ? "Votre téléphone est votre ligne. Vous êtes en pause." : "Téléphone connecté. Vous êtes en pause.");
+      }
+    } finally {
+      calling = false;
+      $("connecter-telephone").disabled = false;
+    }
   });
   $("disponible").addEventListener("click", async () => {
     const state = await act(api.post("/api/v1/agent/ready"));
@@ -97,6 +111,11 @@
         break;
       case "offer":
         showOffer(message.view, message.countdown_s);
+        break;
+      case "phone_lost":
+        say(ownPhone
+          ? "Votre ligne est coupée : vous ne recevez plus d'appels. Cliquez « M'appeler sur mon téléphone » pour la rétablir."
+          : "Votre téléphone s'est déconnecté : vous ne recevez plus d'appels. Cliquez « Connecter mon téléphone ».", true);
         break;
       case "withdrawn":
         if (current && current.attemptId === message.attempt_id) {
