@@ -21,7 +21,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from dialer.campaigns.episodes import EpisodeStart
-from dialer.campaigns.templates import TEMPLATES
 from dialer.core.labels import KEPT_AFTER_ERASURE
 from dialer.core.permissions import Action
 from dialer.desk.operations import (
@@ -303,7 +302,11 @@ async def templates(request: Request) -> Response:
     await caller(request)
     asked = page_of(request)
     return paged(
-        [{"key": t.key, "title": t.title, "kind": t.kind.value} for t in TEMPLATES.values()], asked
+        [
+            {"key": t.key, "title": t.title, "kind": t.kind.value, "alert": t.alert.value}
+            for t in campaign_control(request).templates
+        ],
+        asked,
     )
 
 

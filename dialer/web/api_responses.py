@@ -73,6 +73,7 @@ class Template(Answer):
     key: str
     title: str
     kind: str = Field(description="type de campagne")
+    alert: str = Field(description="type d'alerte auquel il répond")
 
 
 class CycleRef(Answer):

@@ -250,7 +250,7 @@ async def test_bad_and_forbidden_episode_requests_are_refused_with_the_field_nam
         ({"kind": "heatwave", "level": 3, "districts": ["a" * 150]}, 422, "districts"),
         ({"kind": "heatwave", "level": 3, "districts": ["Nord", "Ouest"]}, 422, "ouest"),
         ({"kind": "heatwave", "level": 3, "template": "tsunami"}, 404, "tsunami"),
-        ({"kind": "flood", "level": 3}, 422, "template"),
+        ({"kind": "other", "level": 3}, 422, "template"),
         ({"kind": "heatwave", "level": 3, "admin": True}, 422, "admin"),
     ]
     for payload, status, named in cases:
@@ -292,7 +292,7 @@ async def test_the_supervisor_starts_and_ends_an_episode_from_the_campaigns_page
     assert "Aucun épisode d'alerte en cours" in page.text
     refused = await rig.http.post(
         "/supervision/episodes",
-        data={"csrf": csrf, "type": "flood", "niveau": "3", "quartiers": ""},
+        data={"csrf": csrf, "type": "other", "niveau": "3", "quartiers": ""},
     )
     assert refused.status_code == 409
     assert "aucun modèle de campagne" in refused.text
