@@ -53,6 +53,7 @@ from dialer.web.api_models import (
     AgentCreate,
     AuditQuery,
     CampaignCreate,
+    CampaignSettingsChange,
     EpisodeStartBody,
     PacingChange,
     PageQuery,
@@ -75,6 +76,7 @@ from dialer.web.api_responses import (
     AuditPage,
     Campaign,
     CampaignPage,
+    CampaignSettings,
     EpisodeEnded,
     EpisodePage,
     EpisodeStarted,
@@ -90,6 +92,7 @@ from dialer.web.api_responses import (
     page_of,
     paged,
 )
+from dialer.web.api_settings import campaign_settings, change_campaign_settings
 from dialer.web.read_log import route_of
 from dialer.web.service import campaign_control, episode_control, steering
 
@@ -384,6 +387,17 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "PATCH", _ONE + "/pacing", change_pacing,
         "Changer le mode de rythme et le taux d'abandon maximal (3 % au plus)", Campaign,
         body=PacingChange,
+    ),
+    CAMPAIGNS(
+        "GET", _ONE + "/settings", campaign_settings,
+        "Les réglages d'une campagne (plages d'appel, rappels, AMD, numéro présenté...)",
+        CampaignSettings,
+    ),
+    CAMPAIGNS(
+        "PATCH", _ONE + "/settings", change_campaign_settings,
+        "Changer les réglages d'une campagne (pris en compte aux prochains appels ; 409 si "
+        "la version lue est dépassée)", CampaignSettings, body=CampaignSettingsChange,
+        rule=Action.CAMPAIGN_SETTINGS,
     ),
     Endpoint(
         "POST", PREFIX + "/registers/import", import_register,
