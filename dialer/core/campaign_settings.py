@@ -95,10 +95,15 @@ def settings_json(settings: CampaignSettings) -> dict[str, Any]:
     }
 
 
-def differences(before: CampaignSettings, after: CampaignSettings) -> dict[str, list[Any]]:
-    """``{field: [old, new]}`` for every field that changed (the audit entry's details)."""
+def differences(before: CampaignSettings, after: CampaignSettings) -> dict[str, dict[str, Any]]:
+    """``{"before": {field: old}, "after": {field: new}}`` for the fields that changed (the
+    audit entry's details)."""
     old, new = settings_json(before), settings_json(after)
-    return {name: [old[name], new[name]] for name in FIELDS if old[name] != new[name]}
+    changed = [name for name in FIELDS if old[name] != new[name]]
+    return {
+        "before": {name: old[name] for name in changed},
+        "after": {name: new[name] for name in changed},
+    }
 
 
 def changed_settings(current: CampaignSettings, change: Mapping[str, Any]) -> CampaignSettings:

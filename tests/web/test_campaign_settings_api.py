@@ -88,12 +88,13 @@ async def test_a_change_is_stored_audited_and_raises_the_version(steer: SteerRig
     assert (stored.ring_timeout_s, stored.settings_version) == (40, 2)
     [entry] = await steer.audit("campaign.settings")
     assert (entry.actor, entry.target) == ("api:jeton-admin", f"campaign:{stored.id}")
-    assert entry.details["busy_delay_min"] == [15, 5]
-    assert entry.details["caller_id"] == ["+33140000000", "+33149000000"]
-    assert entry.details["ring_timeout_s"] == [None, 40]
-    assert entry.details["closed_dates"] == [[], ["2026-07-14"]]
+    before, after = entry.details["before"], entry.details["after"]
+    assert (before["busy_delay_min"], after["busy_delay_min"]) == (15, 5)
+    assert (before["caller_id"], after["caller_id"]) == ("+33140000000", "+33149000000")
+    assert (before["ring_timeout_s"], after["ring_timeout_s"]) == (None, 40)
+    assert (before["closed_dates"], after["closed_dates"]) == ([], ["2026-07-14"])
     assert entry.details["version"] == 2
-    assert "no_answer_delay_min" not in entry.details  # unchanged: not in the entry
+    assert "no_answer_delay_min" not in after  # unchanged: not in the entry
 
 
 @pytest.mark.asyncio
