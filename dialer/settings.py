@@ -530,5 +530,5 @@ def _sections() -> list[str]:
     return [
         name
         for name, field in Settings.model_fields.items()
-        if isinstance(field.annotation, type) and issubclass(field.annotation, Section)
+        if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
     ]

@@ -102,7 +102,7 @@ def load_templates(directory: Path | None = None) -> TemplateCatalog:
     templates = dict(_directory(SHIPPED_TEMPLATES))
     if directory is not None:
         if not directory.is_dir():
-            raise NotFoundError(f"{directory}: no such template directory")
+            raise NotFoundError(f"{directory} : pas de dossier de modèles à cet endroit")
         templates.update(_directory(directory))
     return TemplateCatalog(templates)
 
@@ -130,7 +130,9 @@ class _Reader:
 
     def read(self) -> CampaignTemplate | None:
         if not _KEY.match(self.key):
-            self.add((), f"file name {self.key!r}: lower-case letters, digits and _ only")
+            self.add(
+                (), f"nom de fichier {self.key!r} : lettres minuscules, chiffres et _ seulement"
+            )
         top = self.mapping((), self.root, _TOP)
         if top is None:
             return None
@@ -140,7 +142,7 @@ class _Reader:
         pacing = self.choice(("pacing_mode",), top.get("pacing_mode", "progressive"), PacingMode)
         amd = top.get("answering_machine_detection", False)
         if not isinstance(amd, bool):
-            self.add(("answering_machine_detection",), "must be true or false")
+            self.add(("answering_machine_detection",), "true ou false attendu")
         ring = top.get("ring_timeout_s")
         if ring is not None and (
             isinstance(ring, bool)
@@ -149,7 +151,7 @@ class _Reader:
         ):
             self.add(
                 ("ring_timeout_s",),
-                f"a whole number of seconds, {MIN_RING_TIMEOUT_S} to {MAX_RING_TIMEOUT_S}",
+                f"un nombre entier de secondes, de {MIN_RING_TIMEOUT_S} à {MAX_RING_TIMEOUT_S}",
             )
         windows = self.windows(top.get("windows", {}))
         policy = self.policy(top.get("retry", {}))
@@ -171,32 +173,32 @@ class _Reader:
 
     def mapping(self, where: Location, node: object, known: set[str]) -> Mapping[str, Any] | None:
         if not isinstance(node, Mapping):
-            self.add(where, "expected a mapping (key: value lines)")
+            self.add(where, "des lignes « clé: valeur » attendues")
             return None
         for name in node:
             if name not in known:
                 self.add(
-                    (*where, name), f"unknown key {name!r} (known: {', '.join(sorted(known))})"
+                    (*where, name), f"clé inconnue {name!r} (connues : {', '.join(sorted(known))})"
                 )
         return node
 
     def text(self, where: Location, value: object, longest: int) -> str | None:
         if value is None:
-            self.add(where[:-1], f"missing key {where[-1]!r}")
+            self.add(where[:-1], f"clé {where[-1]!r} manquante")
             return None
         if not isinstance(value, str) or not value.strip() or len(value) > longest:
-            self.add(where, f"a text of 1 to {longest} characters")
+            self.add(where, f"un texte de 1 à {longest} caractères")
             return None
         return value.strip()
 
     def choice(self, where: Location, value: object, kind: type[Any]) -> Any:
         if value is None:
-            self.add(where[:-1], f"missing key {where[-1]!r}")
+            self.add(where[:-1], f"clé {where[-1]!r} manquante")
             return None
         try:
             return kind(str(value))
         except ValueError:
-            self.add(where, f"{value!r}: one of {', '.join(m.value for m in kind)}")
+            self.add(where, f"{value!r} : une valeur parmi {', '.join(m.value for m in kind)}")
             return None
 
     def windows(self, node: object) -> CallingWindows | None:
@@ -218,7 +220,7 @@ class _Reader:
         opened: dict[date, tuple[OpeningInterval, ...]] = {}
         open_dates = data.get("open_dates") or {}
         if not isinstance(open_dates, Mapping):
-            self.add(("windows", "open_dates"), "expected a mapping {date: [intervals]}")
+            self.add(("windows", "open_dates"), "{date: [plages]} attendu")
             open_dates = {}
         for raw_day, raw in open_dates.items():
             found = self.day(("windows", "open_dates", raw_day), raw_day)
@@ -227,7 +229,7 @@ class _Reader:
         try:
             zone = ZoneInfo(str(data.get("timezone", "Europe/Paris")))
         except (ZoneInfoNotFoundError, ValueError):
-            self.add(("windows", "timezone"), "unknown time zone (e.g. Europe/Paris)")
+            self.add(("windows", "timezone"), "fuseau horaire inconnu (ex. Europe/Paris)")
             return None
         try:
             return CallingWindows(
@@ -243,7 +245,7 @@ class _Reader:
 
     def intervals(self, where: Location, raw: object) -> tuple[OpeningInterval, ...] | None:
         if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
-            self.add(where, 'a list of intervals, e.g. ["09:00-12:00", "14:00-19:00"]')
+            self.add(where, 'une liste de plages, ex. ["09:00-12:00", "14:00-19:00"]')
             return None
         try:
             return tuple(OpeningInterval.parse(text) for text in raw)
@@ -257,7 +259,7 @@ class _Reader:
         try:
             return date.fromisoformat(str(raw))
         except ValueError:
-            self.add(where, f"{str(raw)[:20]!r}: a date YYYY-MM-DD")
+            self.add(where, f"{str(raw)[:20]!r} : une date AAAA-MM-JJ attendue")
             return None
 
     def policy(self, node: object) -> RetryPolicy | None:

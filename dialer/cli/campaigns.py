@@ -155,6 +155,8 @@ def campaign_start(
         return
     settings = settings_of(ctx)
 
+    templates = load_templates(settings.templates.directory)  # a broken file: nothing done
+
     async def run() -> Any:
         async with database(settings) as sessions:
             episodes = EpisodeRepository(sessions)
@@ -163,7 +165,6 @@ def campaign_start(
                 raise ConflictError(
                     f"l'épisode d'alerte n° {running.id} est en cours : terminez-le d'abord"
                 )
-            templates = load_templates(settings.templates.directory)
             tpl = with_cycle_settings(templates.get(template_key), settings.cycles)
             started = await start_campaign(
                 sessions,

@@ -38,6 +38,7 @@ class CampaignRepository:
         retry_policy: dict[str, Any],
         now: datetime,
         answering_machine_detection: bool = False,
+        ring_timeout_s: int | None = None,
     ) -> Campaign:
         """A new campaign, in ``draft``. Raises :class:`ConflictError` if the name is taken."""
         campaign = Campaign(
@@ -50,6 +51,7 @@ class CampaignRepository:
             calling_windows=calling_windows,
             retry_policy=retry_policy,
             answering_machine_detection=answering_machine_detection,
+            ring_timeout_s=ring_timeout_s,
             state=CampaignState.DRAFT,
             created_at=now,
         )
