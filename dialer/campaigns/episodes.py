@@ -270,11 +270,13 @@ class EpisodeControl:
         if stored is None:
             return None
         last = Cycle(stored.started_at, stored.deadline, stored.number)
+        campaign = await self.campaigns.get(episode.campaign_id)
         step = cycle_step(
             last,
             last_closed=stored.closed_at is not None,
             episode_active=episode.active,
             now=now,
+            length=policy_from_json(campaign.retry_policy).cycle_length,
         )
         if step.nothing:
             return None
@@ -292,7 +294,7 @@ class EpisodeControl:
                 await self._record(
                     SERVICE_ACTOR, "cycle.close", episode, cycle=stored.number, never_reached=marked
                 )
-        campaign = await self.campaigns.get(episode.campaign_id)
+        campaign = await self.campaigns.get(episode.campaign_id)  # as the close left it
         steerable = campaign.state in (CampaignState.RUNNING, CampaignState.PAUSED)
         if step.open is not None and steerable:
             try:
