@@ -3,7 +3,8 @@
 The service always runs one :class:`~dialer.engine.engine.DialingEngine`, campaign or not,
 so agents' seats and phones survive campaign changes. :class:`CampaignControl` attaches a
 campaign to it (its open cycle's dial queue and pacer), pauses and resumes its dialing,
-detaches it, and changes its pacing while it runs. One campaign dials at a time: starting
+detaches it, and changes its pacing and its settings (:meth:`CampaignControl.change_settings`)
+while it runs. One campaign dials at a time: starting
 another while one is attached is a :class:`~dialer.errors.ConflictError` (HTTP 409).
 
 Every operation is serialised, persisted in ``campaigns.state`` (so a restarted service
