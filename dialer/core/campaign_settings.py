@@ -28,6 +28,9 @@ MAX_RING_TIMEOUT_S = 120
 MAX_ATTEMPTS = 20
 #: the cycle length's bounds (hours)
 MAX_CYCLE_LENGTH_H = 24 * 30
+#: at most this many closed or open dates, and opening intervals a day
+MAX_DATES = 400
+MAX_INTERVALS = 12
 #: a delay is at most a month (minutes)
 MAX_DELAY_MIN = 60 * 24 * 30
 CALLER_ID = re.compile(r"\+?[0-9]{2,20}\Z")
@@ -167,14 +170,14 @@ def _windows(current: CallingWindows, change: Mapping[str, Any]) -> CallingWindo
     closed = current.closed_dates
     if "closed_dates" in change:
         raw = change["closed_dates"]
-        if not isinstance(raw, list):
-            raise _bad("closed_dates", "une liste de dates AAAA-MM-JJ")
+        if not isinstance(raw, list) or len(raw) > MAX_DATES:
+            raise _bad("closed_dates", f"une liste de {MAX_DATES} dates AAAA-MM-JJ au plus")
         closed = frozenset(_date("closed_dates", d) for d in raw)
     open_dates: Mapping[date, Intervals] = current.open_dates
     if "open_dates" in change:
         raw = change["open_dates"]
-        if not isinstance(raw, dict):
-            raise _bad("open_dates", "un objet {date: [plages]}")
+        if not isinstance(raw, dict) or len(raw) > MAX_DATES:
+            raise _bad("open_dates", f"un objet {{date: [plages]}}, {MAX_DATES} dates au plus")
         open_dates = {
             _date("open_dates", d): _intervals(f"open_dates.{d}", v) for d, v in raw.items()
         }
@@ -188,8 +191,12 @@ def _windows(current: CallingWindows, change: Mapping[str, Any]) -> CallingWindo
 
 
 def _intervals(name: str, raw: object) -> Intervals:
-    if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
-        raise _bad(name, "une liste de plages HH:MM-HH:MM")
+    if (
+        not isinstance(raw, list)
+        or len(raw) > MAX_INTERVALS
+        or not all(isinstance(t, str) and len(t) <= 20 for t in raw)
+    ):
+        raise _bad(name, f"une liste de {MAX_INTERVALS} plages HH:MM-HH:MM au plus")
     try:
         return tuple(OpeningInterval.parse(text) for text in raw)
     except ConfigurationError as exc:

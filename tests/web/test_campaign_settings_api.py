@@ -212,3 +212,14 @@ async def test_the_running_campaign_takes_a_change_up_at_its_next_dial(steer: St
         45,
         True,
     )
+
+
+@pytest.mark.asyncio
+async def test_a_finished_campaign_keeps_its_settings(steer: SteerRig) -> None:
+    await steer.control.finish(steer.world.campaign_id, actor="superviseur")
+    response = await steer.http.patch(
+        path(steer), json={"version": 1, "max_attempts": 2}, headers=steer.auth("superviseur")
+    )
+    assert response.status_code == 409
+    assert "terminée" in response.json()["erreur"]
+    assert (await read(steer))["max_attempts"] == 4

@@ -122,6 +122,8 @@ async def test_the_supervisor_changes_the_settings_from_the_page(steer: SteerRig
         ({"caller_id": "<script>alert(1)</script>"}, "Numéro présenté"),
         ({"questionnaire_version": "9"}, "Version du questionnaire"),
         ({"version": "abc"}, "version"),
+        ({"closed_dates": ", ".join(["2026-07-14"] * 401)}, "400 dates"),
+        ({"week_0": ", ".join(["09:00-09:01"] * 13)}, "12 plages"),
     ],
 )
 @pytest.mark.asyncio
