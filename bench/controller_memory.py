@@ -30,7 +30,7 @@ from datetime import time as clock_time
 from pathlib import Path
 
 from dialer.campaigns.start import start_campaign
-from dialer.campaigns.templates import template
+from dialer.campaigns.template_files import shipped_templates
 from dialer.core.windows import CallingWindows, OpeningInterval
 from dialer.dashboard.live import LiveDashboard
 from dialer.register.importer import import_register
@@ -66,7 +66,8 @@ async def prepare(database: Path, count: int) -> int:
     sessions = create_session_factory(engine)
     await import_register(sessions, register, now=datetime.now(UTC))
     heatwave = replace(
-        template("heatwave"), windows=CallingWindows(week=(ALL_DAY,) * 7, holiday=ALL_DAY)
+        shipped_templates().get("heatwave"),
+        windows=CallingWindows(week=(ALL_DAY,) * 7, holiday=ALL_DAY),
     )
     started = await start_campaign(sessions, heatwave, now=datetime.now(UTC))
     await engine.dispose()

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from dialer.campaigns.runner import CampaignRun
 from dialer.campaigns.start import start_campaign
-from dialer.campaigns.templates import template
+from dialer.campaigns.template_files import shipped_templates
 from dialer.core.planning import RetryPolicy
 from dialer.core.windows import CallingWindows, OpeningInterval
 from dialer.engine.engine import DialingEngine
@@ -98,7 +98,7 @@ async def one_level(rig: Rig, concurrency: int, workdir: Path) -> dict[str, floa
     write_register(register, concurrency, talk_s=25)
     await import_register(sessions, register, now=datetime.now(UTC))
     heatwave = replace(
-        template("heatwave"),
+        shipped_templates().get("heatwave"),
         windows=CallingWindows(week=(ALL_DAY,) * 7, holiday=ALL_DAY),
         policy=RetryPolicy(max_attempts=1),
     )

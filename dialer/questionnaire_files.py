@@ -146,20 +146,28 @@ def load_questionnaires(directory: Path) -> QuestionnaireCatalog:
 def load_questionnaire(path: Path) -> Questionnaire:
     """The definition in the file ``path``; :class:`InputError` naming the file and line
     of every problem (:class:`NotFoundError` when it cannot be read)."""
+    return parse_questionnaire(file_text(path), source=str(path))
+
+
+def file_text(path: Path) -> str:
+    """The UTF-8 text of a definition file (questionnaire, campaign template);
+    :class:`NotFoundError` when it cannot be read, :class:`InputError` with the line of the
+    first byte that is not UTF-8."""
     try:
         data = path.read_bytes()
     except OSError as error:
         raise NotFoundError(f"{path}: cannot read: {error.strerror or error}") from error
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise InputError(f"{path}:{line}: not UTF-8 text ({error.reason})") from error
-    return parse_questionnaire(text, source=str(path))
 
 
-def parse_questionnaire(text: str, *, source: str) -> Questionnaire:
-    """The definition in the YAML ``text``; ``source`` (the file name) starts each error."""
+def yaml_root(text: str, *, source: str, holds: str) -> object:
+    """The YAML ``text``'s tree, every node with its line (for :func:`line_of`);
+    :class:`InputError` ``source:LINE: reason`` when it is not YAML or is empty (``holds``:
+    what the file should hold, for that message)."""
     yaml = YAML(typ="rt", pure=True)
     yaml.allow_duplicate_keys = False
     try:
@@ -169,7 +177,13 @@ def parse_questionnaire(text: str, *, source: str) -> Questionnaire:
             f"{source}:{_yaml_error_line(error, text)}: {_yaml_reason(error)}"
         ) from error
     if root is None:
-        raise InputError(f"{source}:1: the file holds no questionnaire (it is empty)")
+        raise InputError(f"{source}:1: the file holds no {holds} (it is empty)")
+    return root
+
+
+def parse_questionnaire(text: str, *, source: str) -> Questionnaire:
+    """The definition in the YAML ``text``; ``source`` (the file name) starts each error."""
+    root = yaml_root(text, source=source, holds="questionnaire")
     try:
         return read_questionnaire(root)
     except InvalidQuestionnaireError as error:

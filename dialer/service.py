@@ -28,6 +28,7 @@ from dialer.alerts.dispatcher import AlertDispatcher
 from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.campaigns.control import CampaignControl
 from dialer.campaigns.episodes import EpisodeControl
+from dialer.campaigns.template_files import load_templates
 from dialer.clock import utcnow
 from dialer.core.login_limits import LoginRates
 from dialer.core.operator_messages import say
@@ -126,7 +127,11 @@ async def running_service(
             offer_countdown=timedelta(seconds=settings.dialing.preview_countdown_s),
         )
         control = CampaignControl(
-            sessions, engine, caller_id=settings.dialing.caller_id, cycles=settings.cycles
+            sessions,
+            engine,
+            caller_id=settings.dialing.caller_id,
+            cycles=settings.cycles,
+            templates=load_templates(settings.templates.directory),
         )
         episodes = EpisodeControl(control, check_s=settings.cycles.check_s)
         await control.recover(campaign_id)

@@ -38,6 +38,7 @@ from pydantic_settings import (
 from dialer.core.operator_messages import Language, choose_language, say
 from dialer.core.wallboard import Thresholds
 from dialer.errors import ConfigurationError
+from dialer.settings_files import BillingSettings, TemplateSettings
 from dialer.settings_problems import validation_problems
 
 DEFAULT_CONFIG_FILE = Path("dialer.toml")
@@ -319,13 +320,6 @@ class RigSettings(Section):
         return self.root / "ami-secret"
 
 
-class BillingSettings(Section):
-    """Reports' billing: the price grid (TOML). None: the grid shipped in
-    ``dialer/reports/price_grid.toml``, whose comments document the format."""
-
-    price_grid_file: Path | None = None
-
-
 class CycleSettings(Section):
     """The cycles of an alert episode and the retry delays of the campaigns the service
     starts. Unset: the template's (48 h cycles, busy 15 min, no answer 3 h, ...). In
@@ -434,6 +428,7 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = SmtpSettings()
     rig: RigSettings = RigSettings()
     billing: BillingSettings = BillingSettings()
+    templates: TemplateSettings = TemplateSettings()
     retention: RetentionSettings = RetentionSettings()
     cycles: CycleSettings = CycleSettings()
     wallboard: WallboardSettings = WallboardSettings()
@@ -535,5 +530,5 @@ def _sections() -> list[str]:
     return [
         name
         for name, field in Settings.model_fields.items()
-        if isinstance(field.annotation, type) and issubclass(field.annotation, Section)
+        if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
     ]

@@ -3,7 +3,8 @@
 The service always runs one :class:`~dialer.engine.engine.DialingEngine`, campaign or not,
 so agents' seats and phones survive campaign changes. :class:`CampaignControl` attaches a
 campaign to it (its open cycle's dial queue and pacer), pauses and resumes its dialing,
-detaches it, and changes its pacing while it runs. One campaign dials at a time: starting
+detaches it, and changes its pacing and its settings (:meth:`CampaignControl.change_settings`)
+while it runs. One campaign dials at a time: starting
 another while one is attached is a :class:`~dialer.errors.ConflictError` (HTTP 409).
 
 Every operation is serialised, persisted in ``campaigns.state`` (so a restarted service
@@ -25,10 +26,18 @@ from datetime import datetime
 from typing import Any
 
 from dialer.campaigns.runner import CampaignDialing, campaign_dialing, pacing_of
+from dialer.campaigns.settings_change import (
+    SettingsView,
+    checked_change,
+    settings_columns,
+    stored_settings,
+)
 from dialer.campaigns.start import create_from_template, open_cycle
-from dialer.campaigns.templates import template as find_template
-from dialer.campaigns.templates import with_cycle_settings
+from dialer.campaigns.template_files import shipped_templates
+from dialer.campaigns.templates import TemplateCatalog, with_cycle_settings
+from dialer.campaigns.views import CampaignView
 from dialer.clock import utcnow
+from dialer.core.campaign_settings import differences
 from dialer.core.campaigns import CampaignState
 from dialer.core.labels import CAMPAIGN_STATE_LABELS, pacing_text
 from dialer.core.operator_messages import details_text, say
@@ -38,6 +47,7 @@ from dialer.core.pacing_settings import PacingMode
 from dialer.core.windows import PARIS
 from dialer.engine.engine import DialingEngine
 from dialer.errors import ConflictError, DialerError
+from dialer.questionnaire_files import QuestionnaireCatalog
 from dialer.settings import CycleSettings
 from dialer.storage.audit import AuditLog
 from dialer.storage.campaigns import CampaignRepository, CycleRepository
@@ -48,52 +58,6 @@ log = logging.getLogger(__name__)
 
 #: the actor of what the service does by itself (re-attaching after a restart)
 SERVICE_ACTOR = "service"
-
-
-@dataclass(frozen=True)
-class CampaignView:
-    """A campaign as the API and the pages show it."""
-
-    id: int
-    name: str
-    kind: str
-    state: CampaignState
-    pacing_mode: PacingMode
-    max_abandon_rate: float
-    max_lines_per_agent: float
-    caller_id: str
-    questionnaire_id: str
-    created_at: datetime
-    attached: bool
-    cycle_id: int | None
-    cycle_number: int | None
-    cycle_deadline: datetime | None
-
-    @property
-    def state_label(self) -> str:
-        return CAMPAIGN_STATE_LABELS[self.state]
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "kind": self.kind,
-            "state": self.state.value,
-            "pacing_mode": self.pacing_mode.value,
-            "max_abandon_rate": self.max_abandon_rate,
-            "max_lines_per_agent": self.max_lines_per_agent,
-            "caller_id": self.caller_id,
-            "questionnaire_id": self.questionnaire_id,
-            "created_at": self.created_at.isoformat(),
-            "attached": self.attached,
-            "cycle": None
-            if self.cycle_id is None
-            else {
-                "id": self.cycle_id,
-                "number": self.cycle_number,
-                "deadline": self.cycle_deadline.isoformat() if self.cycle_deadline else None,
-            },
-        }
 
 
 @dataclass(frozen=True)
@@ -116,8 +80,11 @@ class CampaignControl:
         clock: Callable[[], datetime] = utcnow,
         caller_id: str = "",
         cycles: CycleSettings | None = None,
+        templates: TemplateCatalog | None = None,
     ) -> None:
         self.sessions = sessions
+        #: the campaign templates (shipped and the administrator's files)
+        self.templates = templates or shipped_templates()
         #: the cycle length, retry delays and windows of the campaigns it creates
         self.cycle_settings = cycles or CycleSettings()
         self.engine = engine
@@ -134,6 +101,7 @@ class CampaignControl:
             "resumed": 0,
             "stopped": 0,
             "pacing": 0,
+            "settings": 0,
             "finished": 0,
             "cycles_followed": 0,
         }
@@ -147,22 +115,7 @@ class CampaignControl:
         if isinstance(campaign, int):
             campaign = await self.campaigns.get(campaign)
         cycle = await self.cycles.current(campaign.id)
-        return CampaignView(
-            id=campaign.id,
-            name=campaign.name,
-            kind=campaign.kind.value,
-            state=campaign.state,
-            pacing_mode=campaign.pacing_mode,
-            max_abandon_rate=campaign.max_abandon_rate,
-            max_lines_per_agent=campaign.max_lines_per_agent,
-            caller_id=campaign.caller_id,
-            questionnaire_id=campaign.questionnaire_id,
-            created_at=campaign.created_at,
-            attached=campaign.id == self.attached_id,
-            cycle_id=cycle.id if cycle else None,
-            cycle_number=cycle.number if cycle else None,
-            cycle_deadline=cycle.deadline if cycle else None,
-        )
+        return CampaignView.of(campaign, cycle, attached=campaign.id == self.attached_id)
 
     async def list(self) -> list[CampaignView]:
         """Newest first."""
@@ -208,7 +161,7 @@ class CampaignControl:
         its first cycle with the current register (of ``districts`` only, when given),
         attached, and the first dials placed before this returns."""
         async with self._lock:
-            tpl = find_template(template_key)  # unknown template: nothing created
+            tpl = self.templates.get(template_key)  # unknown template: nothing created
             await self._refuse_second(None)
             campaign = await self._create(tpl.key, name)
             try:
@@ -361,6 +314,40 @@ class CampaignControl:
             self._counters["pacing"] += 1
             return await self.view(campaign.id)
 
+    async def settings(self, campaign_id: int) -> SettingsView:
+        campaign = await self.campaigns.get(campaign_id)
+        return SettingsView.of(campaign, self.engine.default_ring_timeout_s)
+
+    async def change_settings(
+        self,
+        campaign_id: int,
+        change: dict[str, Any],
+        *,
+        actor: str,
+        version: int,
+        questionnaires: QuestionnaireCatalog | None = None,
+    ) -> SettingsView:
+        """Change the campaign's settings (flat names of
+        :mod:`dialer.core.campaign_settings`) if they are still at ``version`` (else
+        :class:`ConflictError`); its open cycle's next plans and dials use them at once."""
+        async with self._lock:
+            campaign = await self.campaigns.get(campaign_id)
+            if campaign.state is CampaignState.FINISHED:
+                raise ConflictError(f"la campagne « {campaign.name} » est terminée")
+            before = stored_settings(campaign)
+            after = checked_change(campaign, change, questionnaires)
+            stored = await self.campaigns.set_settings(
+                campaign.id, expected_version=version, values=settings_columns(after)
+            )
+            if self.current is not None and self.current.campaign_id == campaign.id:
+                self.current = self.current.retuned(after, self.engine)
+            changes = differences(before, after)
+            await self._record(
+                actor, "campaign.settings", campaign, version=stored.settings_version, **changes
+            )
+            self._counters["settings"] += 1
+            return await self.settings(campaign.id)
+
     async def recover(self, campaign_id: int | None = None) -> CampaignView | None:
         """At service start: attach ``campaign_id`` (starting it if it is not running or
         paused), else the newest campaign left running or paused."""
@@ -402,7 +389,7 @@ class CampaignControl:
     # ---- inside -------------------------------------------------------------------------
     async def _create(self, template_key: str, name: str | None) -> Campaign:
         now = self.clock()
-        tpl = with_cycle_settings(find_template(template_key), self.cycle_settings)
+        tpl = with_cycle_settings(self.templates.get(template_key), self.cycle_settings)
         return await create_from_template(
             self.sessions,
             tpl,

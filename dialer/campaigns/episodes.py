@@ -28,18 +28,15 @@ from datetime import datetime
 from dialer.campaigns.control import SERVICE_ACTOR, AlertStart, CampaignControl
 from dialer.campaigns.relatives import turn_to_relatives
 from dialer.campaigns.rules import policy_from_json, windows_from_json
-from dialer.campaigns.templates import TEMPLATES
-from dialer.campaigns.templates import template as find_template
+from dialer.campaigns.templates import TemplateCatalog
 from dialer.core.attempts import CycleResult
 from dialer.core.campaigns import CampaignState
 from dialer.core.cycle_closure import eligible_for_new_cycle
 from dialer.core.cycles import cycle_step
 from dialer.core.episodes import (
-    CAMPAIGN_KIND_OF,
     DEFAULT_LEVEL,
     AlertKind,
     EpisodeView,
-    alert_kind_of,
     check_level,
     parse_alert_kind,
     parse_districts,
@@ -98,14 +95,14 @@ async def open_next_cycle(
     )
 
 
-def template_for(kind: AlertKind) -> str:
+def template_for(templates: TemplateCatalog, kind: AlertKind) -> str:
     """The campaign template an alert of ``kind`` starts from."""
-    for key, tpl in TEMPLATES.items():
-        if tpl.kind is CAMPAIGN_KIND_OF[kind]:
-            return key
+    found = templates.for_alert(kind)
+    if found is not None:
+        return found.key
     raise InputError(
         f"template: aucun modèle de campagne pour une alerte « {ALERT_KIND_LABELS[kind]} » ; "
-        f"choisissez-en un ({', '.join(sorted(TEMPLATES))})"
+        f"choisissez-en un ({', '.join(templates.keys())})"
     )
 
 
@@ -178,8 +175,8 @@ class EpisodeControl:
         alert = parse_alert_kind(kind)
         check_level(level)
         area = parse_districts(districts)
-        key = template_key or template_for(alert)
-        find_template(key)  # unknown template: nothing created
+        key = template_key or template_for(self.control.templates, alert)
+        self.control.templates.get(key)  # unknown template: nothing created
         async with self._lock:
             running = await self.episodes.current()
             if running is not None:
@@ -223,9 +220,9 @@ class EpisodeControl:
     ) -> EpisodeStart:
         """« Démarrer depuis l'alerte »: an episode of the template's kind, at the plan's
         level 3, over the whole city."""
-        tpl = find_template(template_key)
+        tpl = self.control.templates.get(template_key)
         return await self.start(
-            kind=alert_kind_of(tpl.kind).value,
+            kind=tpl.alert.value,
             level=DEFAULT_LEVEL,
             actor=actor,
             template_key=tpl.key,
@@ -273,11 +270,13 @@ class EpisodeControl:
         if stored is None:
             return None
         last = Cycle(stored.started_at, stored.deadline, stored.number)
+        campaign = await self.campaigns.get(episode.campaign_id)
         step = cycle_step(
             last,
             last_closed=stored.closed_at is not None,
             episode_active=episode.active,
             now=now,
+            length=policy_from_json(campaign.retry_policy).cycle_length,
         )
         if step.nothing:
             return None
@@ -295,7 +294,7 @@ class EpisodeControl:
                 await self._record(
                     SERVICE_ACTOR, "cycle.close", episode, cycle=stored.number, never_reached=marked
                 )
-        campaign = await self.campaigns.get(episode.campaign_id)
+        campaign = await self.campaigns.get(episode.campaign_id)  # as the close left it
         steerable = campaign.state in (CampaignState.RUNNING, CampaignState.PAUSED)
         if step.open is not None and steerable:
             try:

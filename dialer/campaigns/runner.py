@@ -5,13 +5,14 @@ engine wired to one campaign (tests and benchmarks on the rig start one)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.campaigns.queue import CycleDialQueue
 from dialer.campaigns.rules import policy_from_json, windows_from_json
 from dialer.clock import utcnow
+from dialer.core.campaign_settings import CampaignSettings
 from dialer.core.pacing_settings import (
     DEFAULT_MAX_ABANDON_RATE,
     DEFAULT_MAX_LINES_PER_AGENT,
@@ -41,6 +42,8 @@ class CampaignDialing:
     pacing: PacingConfig
     caller_id: str
     answering_machine_detection: bool
+    #: ``None``: the service's
+    ring_timeout_s: int | None = None
 
     @property
     def pacer(self) -> Pacer:
@@ -53,7 +56,29 @@ class CampaignDialing:
             caller_id=self.caller_id,
             answering_machine_detection=self.answering_machine_detection,
             dialing_enabled=dialing_enabled,
+            ring_timeout_s=self.ring_timeout_s,
         )
+
+    def retuned(self, settings: CampaignSettings, engine: DialingEngine | None) -> CampaignDialing:
+        """This dialing with the campaign's new settings, taken up at once: the queue plans
+        the next attempts with the new windows and retry policy, and ``engine`` (when it
+        dials this campaign) places its next dials with the new pacing window, caller id,
+        answering-machine detection and ring timeout. Calls in progress go on unchanged."""
+        self.queue.windows = settings.windows
+        self.queue.policy = settings.policy
+        retuned = replace(
+            self,
+            windows=settings.windows,
+            caller_id=settings.caller_id,
+            answering_machine_detection=settings.answering_machine_detection,
+            ring_timeout_s=settings.ring_timeout_s,
+        )
+        if engine is not None:
+            engine.pacer = retuned.pacer
+            engine.caller_id = retuned.caller_id
+            engine.amd = retuned.answering_machine_detection
+            engine.ring_timeout_s = retuned.ring_timeout_s or engine.default_ring_timeout_s
+        return retuned
 
 
 def pacing_of(
@@ -102,6 +127,7 @@ async def campaign_dialing(
         pacing=pacing,
         caller_id=campaign.caller_id,
         answering_machine_detection=campaign.answering_machine_detection,
+        ring_timeout_s=campaign.ring_timeout_s,
     )
 
 

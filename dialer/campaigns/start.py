@@ -59,6 +59,7 @@ async def create_from_template(
         retry_policy=policy_to_json(template.policy),
         now=now,
         answering_machine_detection=template.answering_machine_detection,
+        ring_timeout_s=template.ring_timeout_s,
     )
 
 

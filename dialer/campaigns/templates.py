@@ -1,12 +1,19 @@
-"""Campaign templates: what a supervisor starts from when an alert arrives."""
+"""Campaign templates: what a supervisor starts from when an alert arrives.
+
+The templates are files (:mod:`dialer.campaigns.template_files`): the shipped ones
+(heatwave, cold spell, epidemic, flood) and an administrator's own, so a new one needs no
+code. This module holds what a template is and the catalog the service reads them from.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import time, timedelta
 from typing import Any
 
 from dialer.core.campaigns import CampaignKind
+from dialer.core.episodes import CAMPAIGN_KIND_OF, AlertKind
 from dialer.core.pacing_settings import PacingMode
 from dialer.core.planning import RetryPolicy
 from dialer.core.windows import CallingWindows, OpeningInterval
@@ -18,29 +25,47 @@ from dialer.settings import CycleSettings
 class CampaignTemplate:
     key: str
     title: str  # French, for screens
-    kind: CampaignKind
+    #: the alert it answers (``dialer alert start --kind``): its campaign kind follows
+    alert: AlertKind
     questionnaire_id: str
     pacing_mode: PacingMode = PacingMode.PROGRESSIVE
     answering_machine_detection: bool = False
+    #: ``None``: the service's
+    ring_timeout_s: int | None = None
     windows: CallingWindows = field(default_factory=CallingWindows)
     policy: RetryPolicy = field(default_factory=RetryPolicy)
 
-
-TEMPLATES: dict[str, CampaignTemplate] = {
-    template.key: template
-    for template in (
-        CampaignTemplate("heatwave", "Canicule", CampaignKind.HEATWAVE, "canicule"),
-        CampaignTemplate("cold_spell", "Grand froid", CampaignKind.COLD_SPELL, "grand_froid"),
-    )
-}
+    @property
+    def kind(self) -> CampaignKind:
+        return CAMPAIGN_KIND_OF[self.alert]
 
 
-def template(key: str) -> CampaignTemplate:
-    try:
-        return TEMPLATES[key]
-    except KeyError:
-        known = ", ".join(sorted(TEMPLATES))
-        raise NotFoundError(f"template {key!r}: unknown (known: {known})") from None
+@dataclass(frozen=True)
+class TemplateCatalog:
+    """The templates by key, in key order."""
+
+    templates: Mapping[str, CampaignTemplate] = field(default_factory=dict)
+
+    def __iter__(self) -> Iterator[CampaignTemplate]:
+        return iter(self.templates[key] for key in sorted(self.templates))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.templates
+
+    def keys(self) -> tuple[str, ...]:
+        return tuple(sorted(self.templates))
+
+    def get(self, key: str) -> CampaignTemplate:
+        """:class:`NotFoundError` naming the known keys when there is no such template."""
+        try:
+            return self.templates[key]
+        except KeyError:
+            known = ", ".join(self.keys())
+            raise NotFoundError(f"template {key!r}: unknown (known: {known})") from None
+
+    def for_alert(self, alert: AlertKind) -> CampaignTemplate | None:
+        """The first template (in key order) answering ``alert``."""
+        return next((t for t in self if t.alert is alert), None)
 
 
 #: every day, all day: the calling windows of ``cycles.all_day_windows`` (rig, demo)

@@ -70,6 +70,9 @@ COMMANDS: dict[str, CommandEntry] = {
         "purge",
         "Supprime les données personnelles dont la durée de conservation est dépassée.",
     ),
+    "questionnaire": CommandEntry(
+        "dialer.cli.definitions", "questionnaire", "Les questionnaires (fichiers YAML)."
+    ),
     "register": CommandEntry(
         "dialer.cli.register", "register", "Le fichier des personnes à appeler (registre)."
     ),
@@ -92,6 +95,9 @@ COMMANDS: dict[str, CommandEntry] = {
         "dialer.cli.serve",
         "show_settings",
         "Affiche les réglages effectifs (les secrets sont masqués).",
+    ),
+    "template": CommandEntry(
+        "dialer.cli.definitions", "template", "Les modèles de campagne (fichiers YAML)."
     ),
     "teams": CommandEntry(
         "dialer.cli.teams",

@@ -9,7 +9,6 @@ from typing import Any
 
 import click
 
-from dialer.campaigns.templates import TEMPLATES
 from dialer.cli.api_client import api_options, client
 from dialer.core.episodes import AlertKind
 from dialer.core.labels import ALERT_KIND_LABELS
@@ -53,8 +52,8 @@ def alert() -> None:
 @click.option(
     "--template",
     "template_key",
-    type=click.Choice(sorted(TEMPLATES)),
-    help="Modèle de campagne (défaut : celui du type d'alerte).",
+    help="Modèle de campagne (heatwave, cold_spell, epidemic, flood... ; défaut : celui du "
+    "type d'alerte).",
 )
 @click.option("--name", help="Nom de la campagne (défaut : modèle + date et heure).")
 @api_options

@@ -13,10 +13,11 @@ from typing import Any
 import click
 
 from dialer.campaigns.start import start_campaign
-from dialer.campaigns.templates import TEMPLATES, template, with_cycle_settings
+from dialer.campaigns.template_files import load_templates
+from dialer.campaigns.templates import with_cycle_settings
 from dialer.cli.api_client import api_options, client
 from dialer.cli.context import cli_actor, database, settings_of
-from dialer.core.episodes import DEFAULT_LEVEL, alert_kind_of
+from dialer.core.episodes import DEFAULT_LEVEL
 from dialer.core.pacing_settings import PacingMode
 from dialer.core.windows import PARIS
 from dialer.errors import ConflictError
@@ -64,7 +65,12 @@ def campaign_list(ctx: click.Context, url: str | None, token: str | None) -> Non
 
 
 @campaign.command("create")
-@click.option("--template", "template_key", required=True, type=click.Choice(sorted(TEMPLATES)))
+@click.option(
+    "--template",
+    "template_key",
+    required=True,
+    help="Clé du modèle (heatwave, cold_spell, epidemic, flood...).",
+)
 @click.option("--name", help="Nom de la campagne (défaut : modèle + date).")
 @api_options
 @click.pass_context
@@ -94,7 +100,12 @@ def _alert_start(
 
 
 @campaign.command("start-from-alert")
-@click.option("--template", "template_key", required=True, type=click.Choice(sorted(TEMPLATES)))
+@click.option(
+    "--template",
+    "template_key",
+    required=True,
+    help="Clé du modèle (heatwave, cold_spell, epidemic, flood...).",
+)
 @click.option("--name", help="Nom de la campagne (défaut : modèle + date et heure).")
 @api_options
 @click.pass_context
@@ -111,7 +122,6 @@ def campaign_start_from_alert(
 @click.option(
     "--template",
     "template_key",
-    type=click.Choice(sorted(TEMPLATES)),
     help="Démarrer depuis l'alerte avec ce modèle (comme start-from-alert).",
 )
 @click.option("--name", help="Nom de la campagne créée avec --template.")
@@ -145,6 +155,8 @@ def campaign_start(
         return
     settings = settings_of(ctx)
 
+    templates = load_templates(settings.templates.directory)  # a broken file: nothing done
+
     async def run() -> Any:
         async with database(settings) as sessions:
             episodes = EpisodeRepository(sessions)
@@ -153,7 +165,7 @@ def campaign_start(
                 raise ConflictError(
                     f"l'épisode d'alerte n° {running.id} est en cours : terminez-le d'abord"
                 )
-            tpl = with_cycle_settings(template(template_key), settings.cycles)
+            tpl = with_cycle_settings(templates.get(template_key), settings.cycles)
             started = await start_campaign(
                 sessions,
                 tpl,
@@ -162,7 +174,7 @@ def campaign_start(
                 caller_id=settings.dialing.caller_id,
             )
             await episodes.start(
-                kind=alert_kind_of(tpl.kind),
+                kind=tpl.alert,
                 level=DEFAULT_LEVEL,
                 districts=(),
                 by=cli_actor(),

@@ -33,7 +33,7 @@ from pathlib import Path
 import click
 
 from dialer.alerts.messages import need_label
-from dialer.campaigns.templates import template
+from dialer.campaigns.template_files import shipped_templates
 from dialer.cli.context import settings_of
 from dialer.core.attempts import AttemptKind
 from dialer.core.labels import CYCLE_RESULT_LABELS, OUTCOME_LABELS
@@ -260,7 +260,9 @@ async def campaign_demo(
     cycles = DEMO_CYCLES.model_copy(
         update={
             "length_min": minutes / 2,
-            "all_day_windows": not is_open(template("heatwave").windows, datetime.now(UTC)),
+            "all_day_windows": not is_open(
+                shipped_templates().get("heatwave").windows, datetime.now(UTC)
+            ),
         }
     )
     if cycles.all_day_windows:

@@ -12,7 +12,7 @@ cycle is closed at once and none is opened. Pure rules, ``now`` passed in.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from dialer.core.planning import Cycle, DoneReason, next_cycle
@@ -52,13 +52,19 @@ class CycleStep:
 
 
 def cycle_step(
-    last: Cycle | None, *, last_closed: bool, episode_active: bool, now: datetime
+    last: Cycle | None,
+    *,
+    last_closed: bool,
+    episode_active: bool,
+    now: datetime,
+    length: timedelta | None = None,
 ) -> CycleStep:
     """The step due at ``now`` for an episode whose latest cycle is ``last``.
 
     The open cycle is closed at its deadline, or at once when the episode has ended; the
     next is opened (while the episode lasts) when ``now`` is at or after the previous
-    cycle's deadline: the grid slot containing ``now``.
+    cycle's deadline: the grid slot containing ``now``, ``length`` long (the campaign's
+    cycle length; default: the previous cycle's).
     """
     now = to_utc(now)
     if last is None:
@@ -66,5 +72,5 @@ def cycle_step(
     close = None
     if not last_closed and (not episode_active or now >= last.deadline):
         close = last.index
-    following = next_cycle(last, alert_active=episode_active, now=now)
+    following = next_cycle(last, alert_active=episode_active, now=now, length=length)
     return CycleStep(close=close, open=following)

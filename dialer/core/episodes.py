@@ -45,14 +45,6 @@ CAMPAIGN_KIND_OF: dict[AlertKind, CampaignKind] = {
 }
 
 
-def alert_kind_of(campaign_kind: CampaignKind) -> AlertKind:
-    """The alert kind a campaign of ``campaign_kind`` answers (OTHER for OTHER)."""
-    for alert, kind in CAMPAIGN_KIND_OF.items():
-        if kind is campaign_kind:
-            return alert
-    return AlertKind.OTHER
-
-
 def parse_alert_kind(text: str) -> AlertKind:
     """:class:`InputError` naming the known kinds when ``text`` is none of them."""
     try:

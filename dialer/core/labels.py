@@ -457,6 +457,7 @@ AUDIT_ACTION_NAMES: dict[str, str] = {
     "campaign.create": "Campagne créée",
     "campaign.finish": "Campagne terminée",
     "campaign.pacing": "Rythme de la campagne modifié",
+    "campaign.settings": "Réglages de la campagne modifiés",
     "campaign.pause": "Campagne mise en pause",
     "campaign.reattach": "Campagne reprise au redémarrage",
     "campaign.resume": "Campagne reprise",
@@ -487,7 +488,28 @@ AUDIT_ACTION_NAMES: dict[str, str] = {
     "team.members": "Membres de l'équipe modifiés",
 }
 #: the audit details' keys
+#: a campaign's settings (:mod:`dialer.core.campaign_settings`), as the pages name them
+CAMPAIGN_SETTING_NAMES: dict[str, str] = {
+    "week": "plages de la semaine",
+    "holiday": "plages des jours fériés",
+    "closed_dates": "dates fermées",
+    "open_dates": "dates ouvertes",
+    "max_attempts": "tentatives au plus",
+    "cycle_length_h": "durée du cycle (h)",
+    "busy_delay_min": "rappel après occupé (min)",
+    "no_answer_delay_min": "rappel après non-réponse (min)",
+    "machine_delay_min": "rappel après répondeur (min)",
+    "answered_delay_min": "rappel après décroché sans fiche (min)",
+    "failure_delay_min": "rappel après échec (min)",
+    "min_gap_between_attempts_min": "écart minimal entre deux appels (min)",
+    "answering_machine_detection": "détection des répondeurs",
+    "caller_id": "numéro présenté",
+    "ring_timeout_s": "durée de sonnerie (s)",
+    "questionnaire_version": "version du questionnaire",
+}
+
 AUDIT_DETAIL_NAMES: dict[str, str] = {
+    **CAMPAIGN_SETTING_NAMES,
     "name": "nom",
     "people": "personnes",
     "persons": "personnes",
@@ -513,6 +535,7 @@ AUDIT_DETAIL_NAMES: dict[str, str] = {
     "level": "niveau",
     "mode": "mode",
     "reason": "motif",
+    "version": "version",
 }
 
 

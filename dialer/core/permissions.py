@@ -27,6 +27,8 @@ class Action(StrEnum):
     SUPERVISION_VIEW = "supervision_view"
     CAMPAIGNS_VIEW = "campaigns_view"
     CAMPAIGNS_STEER = "campaigns_steer"
+    #: a campaign's settings: calling windows, retries, AMD, caller id, ring timeout...
+    CAMPAIGN_SETTINGS = "campaign_settings"
     REPORTS_VIEW = "reports_view"
     REGISTER_IMPORT = "register_import"
     AGENTS_VIEW = "agents_view"
@@ -57,6 +59,7 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.SUPERVISION_VIEW: _VIEWERS,
     Action.CAMPAIGNS_VIEW: _VIEWERS,
     Action.CAMPAIGNS_STEER: _SUPERVISORS,
+    Action.CAMPAIGN_SETTINGS: _STAFF,
     Action.REPORTS_VIEW: _VIEWERS,
     Action.REGISTER_IMPORT: _STAFF,
     Action.AGENTS_VIEW: _STAFF,

@@ -222,14 +222,19 @@ def first_cycle(started_at: datetime, policy: RetryPolicy) -> Cycle:
     return Cycle(started_at=started_at, deadline=to_utc(started_at) + policy.cycle_length)
 
 
-def next_cycle(previous: Cycle, *, alert_active: bool, now: datetime) -> Cycle | None:
+def next_cycle(
+    previous: Cycle, *, alert_active: bool, now: datetime, length: timedelta | None = None
+) -> Cycle | None:
     """The cycle after ``previous``: None while ``previous`` runs or once the alert is over.
-    Cycles follow back to back; cycles missed entirely (dialer stopped) are skipped, not
-    replayed: the cycle returned is the one of the same grid that contains ``now``."""
+    Cycles follow back to back, ``length`` long (the campaign's cycle length, changed while
+    ``previous`` ran; default: ``previous``'s); cycles missed entirely (dialer stopped) are
+    skipped, not replayed: the cycle returned is the one of the grid from ``previous``'s
+    deadline that contains ``now``."""
     now = to_utc(now)
     if not alert_active or now < previous.deadline:
         return None
-    length = previous.deadline - previous.started_at
+    if length is None or length <= timedelta(0):
+        length = previous.deadline - previous.started_at
     skipped = (now - previous.deadline) // length
     started_at = previous.deadline + skipped * length
     return Cycle(started_at, started_at + length, previous.index + 1 + skipped)

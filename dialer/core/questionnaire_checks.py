@@ -184,3 +184,35 @@ class _DefinitionChecker:
         """``before``: the position of the question owning a show_if (only earlier ones)."""
         scope = ConditionScope(self.q, context, before)
         read_condition(condition, where, self.add, scope)
+
+
+# --- what a checked definition holds (``dialer questionnaire check``) ---------------------
+def score_range(questionnaire: Questionnaire) -> tuple[Weight, Weight]:
+    """The lowest and highest score the answers can give (each question on its own: a
+    question that may be hidden or left out also counts for 0)."""
+    low: Weight = 0
+    high: Weight = 0
+    for question in questionnaire.questions:
+        weights = _answer_weights(question)
+        if question.show_if is not None or not question.required:
+            weights.append(0)
+        low += min(weights)
+        high += max(weights)
+    return low, high
+
+
+def _answer_weights(question: Question) -> list[Weight]:
+    """The weights one answer to ``question`` can have (a multiple choice: its extremes)."""
+    match question.type:
+        case QuestionType.YES_NO:
+            return [question.yes_weight, question.no_weight]
+        case QuestionType.SINGLE_CHOICE:
+            return [choice.weight for choice in question.choices] or [0]
+        case QuestionType.MULTIPLE_CHOICE:
+            weights = [choice.weight for choice in question.choices]
+            return [sum(w for w in weights if w < 0), sum(w for w in weights if w > 0)]
+        case _:
+            if question.scale_weights:
+                return list(question.scale_weights)
+            multiplier = question.scale_multiplier or 0
+            return [0, multiplier * (SCALE_POINTS - 1)]

@@ -137,6 +137,8 @@ class DialingEngine:
         self.attempt_log = attempt_log
         self.queue: DialQueue = queue if queue is not None else IdleQueue()
         self.pacer = pacer
+        #: the service's ring timeout; a campaign may set its own (:meth:`assign`)
+        self.default_ring_timeout_s = ring_timeout_s
         self.ring_timeout_s = ring_timeout_s
         self.caller_id = caller_id
         self.amd = answering_machine_detection
@@ -177,12 +179,15 @@ class DialingEngine:
         caller_id: str,
         answering_machine_detection: bool,
         dialing_enabled: bool = True,
+        ring_timeout_s: int | None = None,
     ) -> None:
-        """Dial for a campaign from now on (the calls in progress go on unchanged)."""
+        """Dial for a campaign from now on (the calls in progress go on unchanged);
+        ``ring_timeout_s``: the campaign's own, ``None`` for the service's."""
         self.queue = queue
         self.pacer = pacer
         self.caller_id = caller_id
         self.amd = answering_machine_detection
+        self.ring_timeout_s = ring_timeout_s or self.default_ring_timeout_s
         self.dialing_enabled = dialing_enabled
         self.assignments += 1
 
@@ -192,6 +197,7 @@ class DialingEngine:
         self.pacer = idle_pacer
         self.caller_id = ""
         self.amd = False
+        self.ring_timeout_s = self.default_ring_timeout_s
         self.last_plan = decision(0, fact(Clause.NO_CAMPAIGN))
 
     @property

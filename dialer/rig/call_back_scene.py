@@ -17,7 +17,7 @@ from pathlib import Path
 
 from dialer.campaigns.runner import CampaignRun
 from dialer.campaigns.start import start_campaign
-from dialer.campaigns.templates import template
+from dialer.campaigns.template_files import shipped_templates
 from dialer.core.pacing import PacingDecision
 from dialer.core.planning import RetryPolicy
 from dialer.core.windows import CallingWindows, OpeningInterval
@@ -87,7 +87,7 @@ async def play_call_back_scene(
     if report.rejected:
         raise ValueError(f"{register}: {report.issues[:3]}")
     campaign = replace(
-        template("heatwave"),
+        shipped_templates().get("heatwave"),
         windows=CallingWindows(week=(ALL_DAY,) * 7, holiday=ALL_DAY),
         policy=RetryPolicy(abandon_callback_within=call_back_within),
     )

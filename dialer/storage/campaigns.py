@@ -38,6 +38,7 @@ class CampaignRepository:
         retry_policy: dict[str, Any],
         now: datetime,
         answering_machine_detection: bool = False,
+        ring_timeout_s: int | None = None,
     ) -> Campaign:
         """A new campaign, in ``draft``. Raises :class:`ConflictError` if the name is taken."""
         campaign = Campaign(
@@ -50,6 +51,7 @@ class CampaignRepository:
             calling_windows=calling_windows,
             retry_policy=retry_policy,
             answering_machine_detection=answering_machine_detection,
+            ring_timeout_s=ring_timeout_s,
             state=CampaignState.DRAFT,
             created_at=now,
         )
@@ -112,6 +114,46 @@ class CampaignRepository:
             campaign.max_abandon_rate = max_abandon_rate
             if max_lines_per_agent is not None:
                 campaign.max_lines_per_agent = max_lines_per_agent
+        return campaign
+
+    async def set_settings(
+        self,
+        campaign_id: int,
+        *,
+        expected_version: int,
+        values: dict[str, Any],
+    ) -> Campaign:
+        """Store the campaign's settings (``calling_windows``, ``retry_policy``,
+        ``answering_machine_detection``, ``caller_id``, ``ring_timeout_s``,
+        ``questionnaire_version``; validated by the caller) if its settings are still at
+        ``expected_version`` (compare-and-set), and raise the version. :class:`ConflictError`
+        when someone changed them in between."""
+        allowed = {
+            "calling_windows",
+            "retry_policy",
+            "answering_machine_detection",
+            "caller_id",
+            "ring_timeout_s",
+            "questionnaire_version",
+        }
+        if not set(values) <= allowed:
+            raise ValueError(f"not a campaign setting: {sorted(set(values) - allowed)}")
+        async with transaction(self._sessions) as session:
+            changed = await session.execute(
+                update(Campaign)
+                .where(Campaign.id == campaign_id, Campaign.settings_version == expected_version)
+                .values(**values, settings_version=Campaign.settings_version + 1)
+                .execution_options(synchronize_session=False)
+            )
+            campaign = await session.get(Campaign, campaign_id, populate_existing=True)
+            if campaign is None:
+                raise NotFoundError(f"campaign {campaign_id}: no such campaign")
+            if getattr(changed, "rowcount", 0) != 1:
+                raise ConflictError(
+                    f"les réglages de « {campaign.name} » ont été modifiés entre-temps "
+                    f"(version {campaign.settings_version}, vous aviez la version "
+                    f"{expected_version}) : rechargez-les"
+                )
         return campaign
 
 

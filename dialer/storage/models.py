@@ -178,6 +178,11 @@ class Campaign(Base):
     #: the pacing's dial level cap: calls in progress per agent logged in and not paused
     #: (1 to 10; migration 0007)
     max_lines_per_agent: Mapped[float] = mapped_column(Float, default=3.0)
+    #: seconds a dialled number rings before it counts as no answer; ``None``: the
+    #: service's (``[dialing] ring_timeout_s``; migration 0019)
+    ring_timeout_s: Mapped[int | None] = mapped_column(Integer)
+    #: raised by every settings change: an edit made on an older version is refused (409)
+    settings_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     state: Mapped[CampaignState] = mapped_column(stored_enum(CampaignState))
     created_at: Mapped[datetime]
 

@@ -21,7 +21,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from dialer.campaigns.episodes import EpisodeStart
-from dialer.campaigns.templates import TEMPLATES
 from dialer.core.labels import KEPT_AFTER_ERASURE
 from dialer.core.permissions import Action
 from dialer.desk.operations import (
@@ -54,6 +53,7 @@ from dialer.web.api_models import (
     AgentCreate,
     AuditQuery,
     CampaignCreate,
+    CampaignSettingsChange,
     EpisodeStartBody,
     PacingChange,
     PageQuery,
@@ -76,6 +76,7 @@ from dialer.web.api_responses import (
     AuditPage,
     Campaign,
     CampaignPage,
+    CampaignSettings,
     EpisodeEnded,
     EpisodePage,
     EpisodeStarted,
@@ -91,6 +92,7 @@ from dialer.web.api_responses import (
     page_of,
     paged,
 )
+from dialer.web.api_settings import campaign_settings, change_campaign_settings
 from dialer.web.read_log import route_of
 from dialer.web.service import campaign_control, episode_control, steering
 
@@ -303,7 +305,11 @@ async def templates(request: Request) -> Response:
     await caller(request)
     asked = page_of(request)
     return paged(
-        [{"key": t.key, "title": t.title, "kind": t.kind.value} for t in TEMPLATES.values()], asked
+        [
+            {"key": t.key, "title": t.title, "kind": t.kind.value, "alert": t.alert.value}
+            for t in campaign_control(request).templates
+        ],
+        asked,
     )
 
 
@@ -381,6 +387,17 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "PATCH", _ONE + "/pacing", change_pacing,
         "Changer le mode de rythme et le taux d'abandon maximal (3 % au plus)", Campaign,
         body=PacingChange,
+    ),
+    CAMPAIGNS(
+        "GET", _ONE + "/settings", campaign_settings,
+        "Les réglages d'une campagne (plages d'appel, rappels, AMD, numéro présenté...)",
+        CampaignSettings,
+    ),
+    CAMPAIGNS(
+        "PATCH", _ONE + "/settings", change_campaign_settings,
+        "Changer les réglages d'une campagne (pris en compte aux prochains appels ; 409 si "
+        "la version lue est dépassée)", CampaignSettings, body=CampaignSettingsChange,
+        rule=Action.CAMPAIGN_SETTINGS,
     ),
     Endpoint(
         "POST", PREFIX + "/registers/import", import_register,

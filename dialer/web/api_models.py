@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from datetime import date
+from typing import Annotated, Any, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 
+from dialer.core.campaign_settings import (
+    MAX_ATTEMPTS,
+    MAX_CYCLE_LENGTH_H,
+    MAX_DELAY_MIN,
+    MAX_RING_TIMEOUT_S,
+    MIN_RING_TIMEOUT_S,
+)
 from dialer.core.pacing_settings import (
     ABANDON_RATE_CEILING,
     MAX_LINES_PER_AGENT,
@@ -62,6 +70,46 @@ class PacingChange(Body):
         le=MAX_LINES_PER_AGENT,
         description="lignes en cours au plus par agent connecté et pas en pause",
     )
+
+
+Interval = Annotated[str, Field(max_length=11, pattern=r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$")]
+Intervals = Annotated[list[Interval], Field(max_length=12)]
+
+
+class CampaignSettingsChange(Body):
+    """The campaign's settings to change (only those given change), with ``version``: the
+    settings' version they were read at (a stale one: 409). Calling windows in local time,
+    intervals ``HH:MM-HH:MM`` in order: ``week`` 7 lists (Monday first), ``holiday`` (public
+    holidays), ``closed_dates`` (no call), ``open_dates`` (their own hours that day). Delays
+    in minutes, the cycle length in hours (it applies from the next cycle)."""
+
+    version: int = Field(ge=1, le=10**9, description="version des réglages lue")
+    week: list[Intervals] | None = Field(
+        default=None, min_length=7, max_length=7, description="7 jours, lundi d'abord"
+    )
+    holiday: Intervals | None = None
+    closed_dates: list[date] | None = Field(default=None, max_length=400)
+    open_dates: dict[date, Intervals] | None = Field(default=None, max_length=400)
+    max_attempts: int | None = Field(default=None, ge=1, le=MAX_ATTEMPTS)
+    cycle_length_h: float | None = Field(default=None, gt=0, le=MAX_CYCLE_LENGTH_H)
+    busy_delay_min: float | None = Field(default=None, ge=0, le=MAX_DELAY_MIN)
+    no_answer_delay_min: float | None = Field(default=None, ge=0, le=MAX_DELAY_MIN)
+    machine_delay_min: float | None = Field(default=None, ge=0, le=MAX_DELAY_MIN)
+    answered_delay_min: float | None = Field(default=None, ge=0, le=MAX_DELAY_MIN)
+    failure_delay_min: float | None = Field(default=None, ge=0, le=MAX_DELAY_MIN)
+    min_gap_between_attempts_min: float | None = Field(default=None, ge=0, le=MAX_DELAY_MIN)
+    answering_machine_detection: bool | None = None
+    caller_id: str | None = Field(
+        default=None, max_length=21, pattern=r"^(\+?[0-9]{2,20})?$", description="vide : aucun"
+    )
+    ring_timeout_s: int | None = Field(default=None, ge=MIN_RING_TIMEOUT_S, le=MAX_RING_TIMEOUT_S)
+    questionnaire_version: int | None = Field(default=None, ge=1, le=10**6)
+
+    def change(self) -> dict[str, Any]:
+        """The settings given, under the flat names of
+        :mod:`dialer.core.campaign_settings` (JSON values)."""
+        given = self.model_dump(mode="json", exclude_unset=True, exclude={"version"})
+        return {key: value for key, value in given.items() if value is not None}
 
 
 class AgentCreate(Body):
@@ -183,6 +231,7 @@ BODIES: tuple[type[BaseModel], ...] = (
     CampaignCreate,
     EpisodeStartBody,
     PacingChange,
+    CampaignSettingsChange,
     AgentCreate,
     SipReset,
     AccountRoleChange,
@@ -273,6 +322,12 @@ def _french(error: Any) -> str:
         "missing": "champ obligatoire",
         "extra_forbidden": "champ inconnu",
         "string_too_short": f"au moins {context.get('min_length')} caractère(s)",
+        "too_short": f"au moins {context.get('min_length')} éléments",
+        "greater_than": f"doit valoir plus de {context.get('gt')}",
+        "dict_type": "doit être un objet",
+        "date_parsing": "date AAAA-MM-JJ attendue",
+        "date_from_datetime_parsing": "date AAAA-MM-JJ attendue",
+        "date_type": "date AAAA-MM-JJ attendue",
         "string_too_long": f"au plus {context.get('max_length')} caractères",
         "less_than_equal": f"doit valoir au plus {context.get('le')}",
         "greater_than_equal": f"doit valoir au moins {context.get('ge')}",

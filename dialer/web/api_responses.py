@@ -73,6 +73,7 @@ class Template(Answer):
     key: str
     title: str
     kind: str = Field(description="type de campagne")
+    alert: str = Field(description="type d'alerte auquel il répond")
 
 
 class CycleRef(Answer):
@@ -94,6 +95,36 @@ class Campaign(Answer):
     created_at: datetime
     attached: bool = Field(description="la campagne est celle du moteur d'appels")
     cycle: CycleRef | None = Field(description="le cycle ouvert")
+
+
+class CampaignSettings(Answer):
+    """A campaign's settings (calling windows in local time, delays in minutes, the cycle
+    length in hours) and their ``version`` (to send back with a change)."""
+
+    campaign_id: int
+    name: str
+    questionnaire_id: str
+    version: int = Field(description="version des réglages (à renvoyer pour les modifier)")
+    default_ring_timeout_s: int = Field(
+        description="sonnerie du service, si la campagne n'en a pas"
+    )
+    week: list[list[str]] = Field(description="7 jours, lundi d'abord : plages HH:MM-HH:MM")
+    holiday: list[str] = Field(description="jours fériés")
+    closed_dates: list[str]
+    open_dates: dict[str, list[str]]
+    timezone: str
+    max_attempts: int
+    cycle_length_h: float
+    busy_delay_min: float
+    no_answer_delay_min: float
+    machine_delay_min: float
+    answered_delay_min: float
+    failure_delay_min: float
+    min_gap_between_attempts_min: float
+    answering_machine_detection: bool
+    caller_id: str
+    ring_timeout_s: int | None = Field(description="null : celle du service")
+    questionnaire_version: int
 
 
 class Episode(Answer):

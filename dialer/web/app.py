@@ -66,6 +66,7 @@ from dialer.web import (
     own_account,
     people_pages,
     person_pages,
+    steering_settings,
     supervision,
     visits,
 )
@@ -184,6 +185,7 @@ def create_app(
             *admin.ROUTES,
             *own_account.ROUTES,
             *rest_api.ROUTES,
+            *steering_settings.ROUTES,
             *steering_pages.ROUTES,
             *people_pages.ROUTES,
             *person_pages.ROUTES,

@@ -18,7 +18,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from dialer.campaigns.episodes import EpisodeStart
-from dialer.campaigns.templates import TEMPLATES
 from dialer.core.agent_states import AgentState
 from dialer.core.labels import (
     AGENT_STATE_LABELS,
@@ -86,7 +85,7 @@ async def campaigns_page(
             "campaigns": await control.list(),
             "episode": await episode_control(request).current(),
             "alert_kinds": ALERT_KIND_LABELS,
-            "templates": TEMPLATES,
+            "templates": {t.key: t for t in control.templates},
             "pacing_labels": PACING_MODE_LABELS,
             "state_labels": CAMPAIGN_STATE_LABELS,
             "ceiling_percent": ABANDON_RATE_CEILING * 100,

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from dialer.campaigns.runner import CampaignRun
 from dialer.campaigns.start import start_campaign
-from dialer.campaigns.templates import template
+from dialer.campaigns.template_files import shipped_templates
 from dialer.core.outcomes import CallOutcome
 from dialer.core.planning import RetryPolicy
 from dialer.core.windows import CallingWindows, OpeningInterval
@@ -106,7 +106,7 @@ async def start(sessions: SessionFactory, register: Path) -> tuple[int, int]:
     report = await import_register(sessions, register, now=datetime.now(UTC))
     assert report.rejected == 0, report.issues[:3]
     heatwave = replace(
-        template("heatwave"),
+        shipped_templates().get("heatwave"),
         windows=CallingWindows(week=(ALL_DAY,) * 7, holiday=ALL_DAY),
         policy=FAST_RETRIES,
     )

@@ -23,7 +23,7 @@ from selenium.webdriver.support.select import Select
 from sqlalchemy import select
 
 from dialer.campaigns.start import start_campaign
-from dialer.campaigns.templates import template
+from dialer.campaigns.template_files import shipped_templates
 from dialer.core.attempts import AttemptKind, AttemptState, Disposition
 from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing_settings import PacingMode
@@ -84,7 +84,7 @@ async def prepare(settings: Settings, register: Path) -> int:
         report = await import_register(sessions, register, now=datetime.now(UTC))
         assert report.rejected == 0, report.issues[:3]
         campaign = replace(
-            template("heatwave"),
+            shipped_templates().get("heatwave"),
             windows=CallingWindows(week=(ALL_DAY,) * 7, holiday=ALL_DAY),
             policy=RetryPolicy(
                 min_gap_between_attempts=timedelta(seconds=1),

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import select
 
 from dialer.campaigns.start import start_campaign
-from dialer.campaigns.templates import template
+from dialer.campaigns.template_files import shipped_templates
 from dialer.core.attempts import AttemptState, CycleResult, Disposition, person_result
 from dialer.core.outcomes import CallOutcome
 from dialer.core.planning import RetryPolicy
@@ -139,7 +139,7 @@ async def prepare(settings: Settings, register: Path) -> tuple[int, int]:
         report = await import_register(sessions, register, now=datetime.now(UTC))
         assert report.rejected == 0, report.issues[:3]
         heatwave = replace(
-            template("heatwave"),
+            shipped_templates().get("heatwave"),
             windows=CallingWindows(week=(ALL_DAY,) * 7, holiday=ALL_DAY),
             policy=FAST_RETRIES,
         )

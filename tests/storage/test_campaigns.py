@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -178,3 +179,47 @@ async def test_results_are_final_unless_replaced_and_feed_the_follow_up_list(
     stored = await results.get(scene.cycle_id, scene.alice_id)
     assert stored is not None
     assert stored.note == "hospitalisée depuis lundi"
+
+
+@pytest.mark.asyncio
+async def test_settings_change_by_compare_and_set_on_their_version(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    campaigns = CampaignRepository(sessions)
+    campaign = await campaigns.get(scene.campaign_id)
+    assert (campaign.settings_version, campaign.ring_timeout_s) == (1, None)
+
+    async def change(delay_s: int) -> object:
+        try:
+            return await campaigns.set_settings(
+                campaign.id,
+                expected_version=1,
+                values={"retry_policy": {"max_attempts": 3, "busy_delay_s": delay_s}},
+            )
+        except ConflictError as refused:
+            return refused
+
+    # two supervisors save the version they both read, at once: one wins, one is told
+    first, second = await asyncio.gather(change(60), change(120))
+    refused = [r for r in (first, second) if isinstance(r, ConflictError)]
+    assert len(refused) == 1
+    assert "modifiés entre-temps" in str(refused[0])
+    stored = await campaigns.get(campaign.id)
+    assert stored.settings_version == 2
+    assert stored.retry_policy["busy_delay_s"] in (60, 120)
+
+    changed = await campaigns.set_settings(
+        campaign.id, expected_version=2, values={"ring_timeout_s": 40, "caller_id": "+33149000000"}
+    )
+    assert (changed.settings_version, changed.ring_timeout_s, changed.caller_id) == (
+        3,
+        40,
+        "+33149000000",
+    )
+    with pytest.raises(ConflictError):
+        await campaigns.set_settings(campaign.id, expected_version=2, values={"ring_timeout_s": 50})
+    with pytest.raises(NotFoundError):
+        await campaigns.set_settings(999_999, expected_version=1, values={"ring_timeout_s": 50})
+    with pytest.raises(ValueError, match="not a campaign setting"):
+        await campaigns.set_settings(campaign.id, expected_version=3, values={"state": "finished"})
+    assert (await campaigns.get(campaign.id)).ring_timeout_s == 40

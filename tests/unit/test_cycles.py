@@ -15,8 +15,8 @@ from dialer.core.attempts import CycleResult
 from dialer.core.campaigns import CampaignKind
 from dialer.core.cycles import CycleStep, NeverReachedReason, cycle_step, never_reached_reason
 from dialer.core.episodes import (
+    CAMPAIGN_KIND_OF,
     AlertKind,
-    alert_kind_of,
     check_level,
     parse_alert_kind,
     parse_districts,
@@ -109,7 +109,8 @@ def test_episode_inputs_are_checked_with_the_field_named() -> None:
         parse_districts(["a\x00b"])
     with pytest.raises(InputError, match="districts"):
         parse_districts([str(i) for i in range(101)])
-    assert alert_kind_of(CampaignKind.COLD_SPELL) is AlertKind.COLD_SPELL
+    # a template names its alert (a flood's campaign is of kind « other »)
+    assert CAMPAIGN_KIND_OF[AlertKind.FLOOD] is CampaignKind.OTHER
 
 
 OUTCOMES = [

@@ -8,6 +8,7 @@ from dialer.core import labels
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import AttemptKind, CycleResult, Disposition
 from dialer.core.billing import IssueKind
+from dialer.core.campaign_settings import FIELDS
 from dialer.core.campaigns import CampaignState
 from dialer.core.cycles import NeverReachedReason
 from dialer.core.episodes import AlertKind
@@ -62,3 +63,7 @@ def test_every_member_has_a_french_label(name: str, enum: type[StrEnum]) -> None
     mapping = getattr(labels, name)
     assert set(mapping) == set(enum)
     assert all(isinstance(label, str) and label.strip() for label in mapping.values())
+
+
+def test_every_campaign_setting_has_a_french_name() -> None:
+    assert set(labels.CAMPAIGN_SETTING_NAMES) == set(FIELDS)

@@ -236,6 +236,20 @@ def test_a_new_cycle_starts_again_on_the_first_number() -> None:
     assert decision == Dial(at=paris(2026, 7, 8, 9), number=A, kind=AUTO)
 
 
+def test_the_next_cycle_takes_a_changed_cycle_length() -> None:
+    same = next_cycle(CYCLE, alert_active=True, now=CYCLE.deadline)
+    assert same is not None
+    assert same.deadline - same.started_at == CYCLE.deadline - CYCLE.started_at
+    day = next_cycle(CYCLE, alert_active=True, now=CYCLE.deadline, length=timedelta(hours=24))
+    assert day is not None
+    assert (day.started_at, day.deadline - day.started_at) == (CYCLE.deadline, timedelta(hours=24))
+    # missed slots are counted in the new length from the previous deadline
+    late = CYCLE.deadline + timedelta(hours=30)
+    skipped = next_cycle(CYCLE, alert_active=True, now=late, length=timedelta(hours=24))
+    assert skipped is not None
+    assert (skipped.started_at, skipped.index) == (CYCLE.deadline + timedelta(hours=24), 3)
+
+
 # --- attempts per cycle, final outcomes ---------------------------------------------------
 
 

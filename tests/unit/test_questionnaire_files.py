@@ -66,13 +66,14 @@ def test_the_definitions_read_from_plain_data_too(catalog: QuestionnaireCatalog)
 
 
 def test_the_shipped_files_load(catalog: QuestionnaireCatalog) -> None:
-    assert catalog.ids() == ("canicule", "grand_froid", "proche")
+    assert catalog.ids() == ("canicule", "epidemie", "grand_froid", "inondation", "proche")
     assert catalog.get("canicule").kind is CampaignKind.HEATWAVE
     assert catalog.get("grand_froid", 1).kind is CampaignKind.COLD_SPELL
-    assert len(catalog) == 3
+    assert len(catalog) == 5
     assert catalog.get("proche").kind is CampaignKind.OTHER
+    assert catalog.get("epidemie").kind is CampaignKind.EPIDEMIC
     with pytest.raises(NotFoundError):
-        catalog.get("epidemie")
+        catalog.get("tsunami")
     with pytest.raises(NotFoundError):
         catalog.get("canicule", 99)
 

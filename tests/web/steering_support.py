@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.campaigns.control import CampaignControl
 from dialer.campaigns.rules import policy_to_json, windows_to_json
-from dialer.campaigns.templates import template
+from dialer.campaigns.template_files import shipped_templates
 from dialer.engine.engine import DialingEngine
 from dialer.questionnaire_files import QuestionnaireCatalog
 from dialer.storage import SessionFactory
@@ -64,7 +64,7 @@ async def build_engine(
 async def usable_seeded_campaign(sessions: SessionFactory, world: World, clock: Clock) -> None:
     """The seeded campaign with the heatwave template's rules, its open cycle holding the
     register (everyone due now)."""
-    heatwave = template("heatwave")
+    heatwave = shipped_templates().get("heatwave")
     async with transaction(sessions) as session:
         campaign = await session.get(Campaign, world.campaign_id)
         assert campaign is not None

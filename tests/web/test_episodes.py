@@ -250,7 +250,7 @@ async def test_bad_and_forbidden_episode_requests_are_refused_with_the_field_nam
         ({"kind": "heatwave", "level": 3, "districts": ["a" * 150]}, 422, "districts"),
         ({"kind": "heatwave", "level": 3, "districts": ["Nord", "Ouest"]}, 422, "ouest"),
         ({"kind": "heatwave", "level": 3, "template": "tsunami"}, 404, "tsunami"),
-        ({"kind": "flood", "level": 3}, 422, "template"),
+        ({"kind": "other", "level": 3}, 422, "template"),
         ({"kind": "heatwave", "level": 3, "admin": True}, 422, "admin"),
     ]
     for payload, status, named in cases:
@@ -292,7 +292,7 @@ async def test_the_supervisor_starts_and_ends_an_episode_from_the_campaigns_page
     assert "Aucun épisode d'alerte en cours" in page.text
     refused = await rig.http.post(
         "/supervision/episodes",
-        data={"csrf": csrf, "type": "flood", "niveau": "3", "quartiers": ""},
+        data={"csrf": csrf, "type": "other", "niveau": "3", "quartiers": ""},
     )
     assert refused.status_code == 409
     assert "aucun modèle de campagne" in refused.text
@@ -398,3 +398,35 @@ async def test_an_episode_over_some_districts_calls_their_people_only(rig: Episo
     await rig.episodes.keep_cycles()
     _, second = await cycles.list_for(campaign_id)
     assert await members_of(rig.sessions, second.id) == {"B2", "S2"}
+
+
+@pytest.mark.asyncio
+async def test_a_cycle_length_changed_while_a_cycle_runs_applies_from_the_next_cycle(
+    rig: EpisodeRig,
+) -> None:
+    started = await rig.http.post(
+        "/api/v1/episodes", json={"kind": "heatwave", "level": 3}, headers=rig.auth()
+    )
+    assert started.status_code == 201, started.text
+    campaign_id = started.json()["campaign"]["id"]
+    await rig.episodes.start_keeping()
+    await rig.clock.wait_for_sleepers()
+    rig.clock.advance(minutes=20)
+    await rig.clock.wait_for_sleepers()
+    changed = await rig.http.patch(
+        f"/api/v1/campaigns/{campaign_id}/settings",
+        json={"version": 1, "cycle_length_h": 2, "max_attempts": 2},
+        headers=rig.auth(),
+    )
+    assert changed.status_code == 200, changed.text
+    cycles = CycleRepository(rig.sessions)
+    [first] = await cycles.list_for(campaign_id)
+    assert first.deadline - first.started_at == timedelta(minutes=60)  # the running one keeps
+    rig.clock.advance(minutes=40, seconds=5)
+    await rig.clock.wait_for_sleepers()
+    _, second = await cycles.list_for(campaign_id)
+    assert second.started_at == first.deadline
+    assert second.deadline - second.started_at == timedelta(hours=2)
+    assert rig.control.current is not None
+    assert rig.control.current.cycle_id == second.id
+    assert rig.control.current.queue.policy.max_attempts == 2

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 from dialer.campaigns.start import start_campaign
-from dialer.campaigns.templates import template
+from dialer.campaigns.template_files import shipped_templates
 from dialer.core.pacing_settings import PacingMode
 from dialer.core.planning import RetryPolicy
 from dialer.core.windows import CallingWindows, OpeningInterval
@@ -131,7 +131,7 @@ async def prepare(
     )  # fmt: skip
     await provision_demo_people(sessions, agent_names(), password)
     heatwave = replace(
-        template("heatwave"),
+        shipped_templates().get("heatwave"),
         windows=CallingWindows(week=(ALL_DAY,) * 7, holiday=ALL_DAY),
         policy=RETRIES,
         pacing_mode=PacingMode.PREDICTIVE,
