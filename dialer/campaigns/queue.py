@@ -16,6 +16,7 @@ from dialer.campaigns.relatives import relative_dial
 from dialer.core.attempts import AttemptKind, CycleResult
 from dialer.core.cycle_closure import LEAVING_RESULTS, close_person_cycle
 from dialer.core.cycles import NeverReachedReason, never_reached_reason
+from dialer.core.holds import OnBehalfOf
 from dialer.core.outcomes import CallOutcome
 from dialer.core.planning import (
     AttemptRecord,
@@ -32,9 +33,10 @@ from dialer.storage.callbacks import CallbackRepository
 from dialer.storage.campaigns import CycleRepository
 from dialer.storage.database import SessionFactory
 from dialer.storage.ledger import AttemptLedger
+from dialer.storage.models import Attempt
 from dialer.storage.people import PersonRepository
 from dialer.storage.reserved_calls import ReservedCallClaims
-from dialer.storage.results import CycleResultRepository
+from dialer.storage.results import CycleResultRepository, FoundBy
 from dialer.storage.schedule import CycleMember, CycleSchedule, MemberStatus
 
 
@@ -188,7 +190,14 @@ class CycleDialQueue:
         )
         if relative is not None:
             if disposition is not None:  # the relative's word closes the person's cycle
-                await self._record_relative_word(member, cycle, history, disposition, now)
+                await self._record_relative_word(
+                    member,
+                    cycle=cycle,
+                    history=history,
+                    attempts=attempts,
+                    result=disposition,
+                    now=now,
+                )
                 return
             untried = [n for n in numbers if not any(a.number == n for a in history)]
             at = initial_attempt_time(
@@ -273,14 +282,31 @@ class CycleDialQueue:
             note=closure.follow_up.reason.value if closure.follow_up else "",
             never_reached_reason=reason,
             attempt_count=dialled,
+            found=self._found_by(member, attempts),
         )
         await self.schedule.set_status(member.id, MemberStatus.DONE)
+
+    def _found_by(self, member: CycleMember, attempts: Sequence[Attempt]) -> FoundBy:
+        """Who found the person's result, on which call (their hold's history)."""
+        call = next((a for a in attempts if a.id == member.attempt_id), None)
+        return FoundBy(
+            recorded_by=(call.agent if call is not None and call.agent else "service"),
+            attempt_id=member.attempt_id,
+            on_behalf_of=(
+                OnBehalfOf.RELATIVE
+                if call is not None and call.kind is AttemptKind.RELATIVE
+                else OnBehalfOf.PERSON
+            ),
+            hospitalised_hold=self.policy.hospitalised_hold,
+        )
 
     async def _record_relative_word(
         self,
         member: CycleMember,
+        *,
         cycle: Cycle,
         history: Sequence[AttemptRecord],
+        attempts: Sequence[Attempt],
         result: CycleResult,
         now: datetime,
     ) -> None:
@@ -296,5 +322,6 @@ class CycleDialQueue:
                 NeverReachedReason.RELATIVE_NO_NEWS if result is CycleResult.NEVER_REACHED else None
             ),
             attempt_count=dialled,
+            found=self._found_by(member, attempts),
         )
         await self.schedule.set_status(member.id, MemberStatus.DONE)

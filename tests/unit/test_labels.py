@@ -11,6 +11,7 @@ from dialer.core.billing import IssueKind
 from dialer.core.campaigns import CampaignState
 from dialer.core.cycles import NeverReachedReason
 from dialer.core.episodes import AlertKind
+from dialer.core.holds import HoldKind, OnBehalfOf
 from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing_settings import PacingMode
 from dialer.core.phones import PhoneKind
@@ -43,6 +44,8 @@ MAPS: dict[str, type[StrEnum]] = {
     "VISIT_REASON_LABELS": VisitReason,
     "VISIT_OUTCOME_LABELS": VisitOutcome,
     "ALARM_KIND_LABELS": AlarmKind,
+    "HOLD_KIND_LABELS": HoldKind,
+    "ON_BEHALF_LABELS": OnBehalfOf,
 }
 
 
