@@ -38,12 +38,13 @@ _RESULT_OF_HOLD = {kind: result for result, kind in HOLD_OF_RESULT.items()}
 
 @dataclass(frozen=True)
 class OppositionRequest:
-    """One opposition to record. ``where``: what an error names (``file.csv:3``, a field)."""
+    """One opposition to record. ``where``: the file and line an error names
+    (``file.csv:3``); none: the API's fields are named."""
 
     external_id: str
     reason: str
     on_behalf_of: OnBehalfOf = OnBehalfOf.PERSON
-    where: str = "external_id"
+    where: str = ""
 
 
 async def _person(session: AsyncSession, external_id: str, where: str) -> Person:
@@ -184,8 +185,10 @@ class PersonHolds:
             for request in requests:
                 reason = clean_reason(request.reason)
                 if not reason:
-                    raise InputError(f"{request.where} : motif manquant")
-                person = await _person(session, request.external_id, request.where)
+                    raise InputError(f"{request.where or 'champ « reason »'} : motif manquant")
+                person = await _person(
+                    session, request.external_id, request.where or "champ « external_id »"
+                )
                 active = await _active_opposition(session, person.id)
                 if active is not None:
                     recorded.append(active)
@@ -227,9 +230,9 @@ class PersonHolds:
         when they had none. :class:`NotFoundError` for an unknown person."""
         reason = clean_reason(reason)
         if not reason:
-            raise InputError("reason : motif manquant")
+            raise InputError("champ « reason » : motif manquant")
         async with transaction(self._sessions) as session:
-            person = await _person(session, external_id, "external_id")
+            person = await _person(session, external_id, "champ « external_id »")
             active = await _active_opposition(session, person.id)
             if active is None:
                 return None
@@ -257,7 +260,7 @@ class PersonHolds:
     async def history(self, external_id: str) -> list[PersonHold]:
         """Every hold of the person, newest first. :class:`NotFoundError` if unknown."""
         async with transaction(self._sessions) as session:
-            person = await _person(session, external_id, "external_id")
+            person = await _person(session, external_id, "champ « external_id »")
             return list(
                 await session.scalars(
                     select(PersonHold)
