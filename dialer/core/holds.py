@@ -15,12 +15,12 @@ A hold keeps one person out of every campaign's calls, whatever the list or cycl
 
 :func:`holds_person` is the one rule; the storage applies it in SQL where the dial queue
 picks people (:mod:`dialer.storage.holds`), and each cycle's changes go back to the
-register's owner (:func:`register_change_rows`).
+register's owner (:mod:`dialer.reports.register_changes`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -94,52 +94,3 @@ def may_be_dialled(holds: Iterable[Hold], *, now: datetime, fingerprint: str) ->
 def clean_reason(reason: str) -> str:
     """A reason as stored: stripped, at most :data:`REASON_MAX_LENGTH` characters, one line."""
     return " ".join(reason.split())[:REASON_MAX_LENGTH]
-
-
-@dataclass(frozen=True)
-class RegisterChange:
-    """One line for the register's owner: who, what, when, which call."""
-
-    external_id: str
-    last_name: str
-    first_name: str
-    kind: HoldKind
-    recorded_at: datetime
-    until: datetime | None
-    attempt_id: str | None
-    recorded_by: str
-    reason: str
-
-
-REGISTER_CHANGE_HEADER = (
-    "identifiant",
-    "nom",
-    "prenom",
-    "changement",
-    "date",
-    "jusqu_au",
-    "appel",
-    "enregistre_par",
-    "motif",
-)
-
-
-def register_change_rows(
-    changes: Sequence[RegisterChange], labels: dict[HoldKind, str]
-) -> list[list[str]]:
-    """The CSV rows (after :data:`REGISTER_CHANGE_HEADER`), oldest first."""
-    ordered = sorted(changes, key=lambda change: (to_utc(change.recorded_at), change.external_id))
-    return [
-        [
-            change.external_id,
-            change.last_name,
-            change.first_name,
-            labels[change.kind],
-            to_utc(change.recorded_at).isoformat(timespec="seconds"),
-            to_utc(change.until).date().isoformat() if change.until is not None else "",
-            change.attempt_id or "",
-            change.recorded_by,
-            change.reason,
-        ]
-        for change in ordered
-    ]

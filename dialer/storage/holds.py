@@ -21,7 +21,6 @@ from dialer.core.holds import (
     HOLD_OF_RESULT,
     HoldKind,
     OnBehalfOf,
-    RegisterChange,
     clean_reason,
     hold_until,
 )
@@ -34,6 +33,21 @@ from dialer.storage.schedule import CycleMember, MemberStatus
 
 #: the cycle result a person taken out of a running cycle's queue by a hold ends it with
 _RESULT_OF_HOLD = {kind: result for result, kind in HOLD_OF_RESULT.items()}
+
+
+@dataclass(frozen=True)
+class RegisterChange:
+    """One line for the register's owner: who, what, when, which call."""
+
+    external_id: str
+    last_name: str
+    first_name: str
+    kind: HoldKind
+    recorded_at: datetime
+    until: datetime | None
+    attempt_id: str | None
+    recorded_by: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -269,14 +283,18 @@ class PersonHolds:
                 )
             )
 
-    async def register_changes(self, cycle_id: int) -> list[RegisterChange]:
-        """What the register's owner must know from cycle ``cycle_id``: the holds its calls
-        found (deceased, moved, hospitalised, opposed) and the oppositions recorded by hand
-        while it ran. :class:`NotFoundError` for an unknown cycle."""
+    async def register_changes(self, campaign_id: int, number: int) -> list[RegisterChange]:
+        """What the register's owner must know from the campaign's cycle ``number``: the
+        holds its calls found (deceased, moved, hospitalised, opposed) and the oppositions
+        recorded by hand while it ran, oldest first. :class:`NotFoundError` for an unknown
+        cycle."""
         async with transaction(self._sessions) as session:
-            cycle = await session.get(Cycle, cycle_id)
+            cycle = await session.scalar(
+                select(Cycle).where(Cycle.campaign_id == campaign_id).where(Cycle.number == number)
+            )
             if cycle is None:
-                raise NotFoundError(f"cycle : cycle inconnu {cycle_id}")
+                raise NotFoundError(f"cycle : la campagne {campaign_id} n'a pas de cycle {number}")
+            cycle_id = cycle.id
             end = cycle.closed_at or cycle.deadline
             rows = await session.execute(
                 select(PersonHold, Person.external_id, Person.last_name, Person.first_name)
@@ -289,7 +307,7 @@ class PersonHolds:
                         & (PersonHold.recorded_at < end)
                     )
                 )
-                .order_by(PersonHold.recorded_at, PersonHold.id)
+                .order_by(PersonHold.recorded_at, Person.external_id, PersonHold.id)
             )
             return [
                 RegisterChange(
