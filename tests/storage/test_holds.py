@@ -269,3 +269,25 @@ def test_the_cli_records_a_file_of_oppositions_all_or_nothing(
         ["P1", "P3"],
         ["opposition.recorded", "opposition.recorded", "export.register_changes"],
     )
+
+
+@pytest.mark.asyncio
+async def test_an_agents_never_call_again_is_an_opposition_with_its_call(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    await enrol_register(sessions, scene.cycle_id, due=NOW)
+    calls = await _call_and_dispose(
+        sessions,
+        queue_of(sessions, scene),
+        {scene.alice_id: CycleResult.OPPOSED, scene.bob_id: CycleResult.REFUSED},
+    )
+    [opposition] = await PersonHolds(sessions).history("A1")
+    assert (opposition.kind, opposition.recorded_by, opposition.attempt_id) == (
+        HoldKind.OPPOSITION,
+        "agent-1",
+        calls[scene.alice_id],
+    )
+    assert await PersonHolds(sessions).history("B2") == []  # a refusal is no opposition
+    assert await _another_campaign(sessions, "Suivante", 3) == {scene.bob_id}
+    audit = await AuditLog(sessions).search(AuditFilter(person_id=scene.alice_id))
+    assert [(e.actor, e.action) for e in audit] == [("agent-1", "opposition.recorded")]
