@@ -32,6 +32,7 @@ from dialer.engine.ports import PlannedDial
 from dialer.storage.callbacks import CallbackRepository
 from dialer.storage.campaigns import CycleRepository
 from dialer.storage.database import SessionFactory
+from dialer.storage.holds import PersonHolds
 from dialer.storage.ledger import AttemptLedger
 from dialer.storage.models import Attempt
 from dialer.storage.people import PersonRepository
@@ -65,6 +66,7 @@ class CycleDialQueue:
         self.people = PersonRepository(sessions)
         self.callbacks = CallbackRepository(sessions)
         self.results = CycleResultRepository(sessions)
+        self.holds = PersonHolds(sessions)
         self.cycles = CycleRepository(sessions)
         self._due = 0
         #: planned attempts left by a previous controller are given back at the first take
@@ -150,12 +152,15 @@ class CycleDialQueue:
             await self.schedule.set_status(member.id, MemberStatus.WRAP_UP, keep_attempt=True)
             return
         await self._plan(member, at, disposition=None)
+        await self.holds.withdraw_if_held(member.person_id, now=at)
 
     async def disposed(self, attempt_id: str, result: CycleResult | None, at: datetime) -> None:
         member = await self.schedule.member_of_attempt(attempt_id)
         if member is None:
             return
         await self._plan(member, at, disposition=result)
+        # a hold put on them during the call (an opposition) ends their cycles now
+        await self.holds.withdraw_if_held(member.person_id, now=at)
 
     async def _cycle_of(self, member: CycleMember) -> tuple[Cycle, bool]:
         """The member's cycle (this queue's, or an earlier one whose call was still in

@@ -19,10 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dialer.core.attempts import CycleResult
 from dialer.core.holds import (
     HOLD_OF_RESULT,
+    Hold,
     HoldKind,
     OnBehalfOf,
     clean_reason,
     hold_until,
+    holds_person,
 )
 from dialer.errors import InputError, NotFoundError
 from dialer.storage.audit import append_entry
@@ -270,6 +272,35 @@ class PersonHolds:
             )
             await session.refresh(active)
             return active
+
+    async def withdraw_if_held(self, person_id: int, *, now: datetime) -> int:
+        """A person whose call ended after a hold was put on them (an opposition recorded
+        during the call) and who waits again: their cycles end with the hold's result, so
+        they are neither dialled nor sent to the field teams as never reached. How many."""
+        async with transaction(self._sessions) as session:
+            person = await session.get(Person, person_id)
+            rows = await session.scalars(
+                select(PersonHold)
+                .where(PersonHold.person_id == person_id)
+                .where(PersonHold.lifted_at.is_(None))
+                .order_by(PersonHold.id.desc())
+            )
+            kind = next(
+                (
+                    row.kind
+                    for row in rows
+                    if person is not None
+                    and holds_person(
+                        Hold(row.kind, row.recorded_at, row.until, row.fingerprint),
+                        now=now,
+                        fingerprint=person.fingerprint,
+                    )
+                ),
+                None,
+            )
+            if kind is None:
+                return 0
+            return await take_out_of_queues(session, person_id, kind, now=now)
 
     async def history(self, external_id: str) -> list[PersonHold]:
         """Every hold of the person, newest first. :class:`NotFoundError` if unknown."""

@@ -291,3 +291,27 @@ async def test_an_agents_never_call_again_is_an_opposition_with_its_call(
     assert await _another_campaign(sessions, "Suivante", 3) == {scene.bob_id}
     audit = await AuditLog(sessions).search(AuditFilter(person_id=scene.alice_id))
     assert [(e.actor, e.action) for e in audit] == [("agent-1", "opposition.recorded")]
+
+
+@pytest.mark.asyncio
+async def test_an_opposition_recorded_during_a_call_ends_the_persons_cycle_after_it(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    await enrol_register(sessions, scene.cycle_id, due=NOW)
+    queue = queue_of(sessions, scene)
+    ledger = AttemptLedger(sessions)
+    dials = {dial.person_id: dial.attempt_id for dial in await queue.take(10, NOW)}
+    await PersonHolds(sessions).oppose(
+        [OppositionRequest("A1", "courrier reçu pendant l'appel")], actor="superviseur", now=NOW
+    )
+    ended = NOW + timedelta(seconds=30)
+    for attempt_id in dials.values():
+        await ledger.mark_dialing(attempt_id, at=NOW)
+        await ledger.close(attempt_id, CallOutcome.NO_ANSWER, at=ended)
+        await queue.settled(attempt_id, CallOutcome.NO_ANSWER, ended)
+    result = await CycleResultRepository(sessions).get(scene.cycle_id, scene.alice_id)
+    assert result is not None
+    assert result.result is CycleResult.OPPOSED  # not left waiting, never « never reached »
+    assert await CycleResultRepository(sessions).get(scene.cycle_id, scene.bob_id) is None
+    later = NOW + timedelta(hours=4)
+    assert [dial.person_id for dial in await queue.take(10, later)] == [scene.bob_id]
