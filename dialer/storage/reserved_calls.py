@@ -148,6 +148,7 @@ class ReservedCallClaims:
                 .where(CycleMember.status == MemberStatus.WAITING)
                 .where(CycleMember.next_due_at <= now)
                 .where(self._reserved(every_kind=False))
+                .where(~held_at(CycleMember.person_id, now))
             )
         return int(value or 0)
 

@@ -236,6 +236,7 @@ class CycleSchedule:
                 .where(CycleMember.cycle_id == cycle_id)
                 .where(CycleMember.status == MemberStatus.WAITING)
                 .where(CycleMember.next_due_at <= now)
+                .where(~held_at(CycleMember.person_id, now))
             )
         return int(value or 0)
 
