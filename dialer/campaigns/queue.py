@@ -16,6 +16,7 @@ from dialer.campaigns.relatives import relative_dial
 from dialer.core.attempts import AttemptKind, CycleResult
 from dialer.core.cycle_closure import LEAVING_RESULTS, close_person_cycle
 from dialer.core.cycles import NeverReachedReason, never_reached_reason
+from dialer.core.holds import OnBehalfOf
 from dialer.core.outcomes import CallOutcome
 from dialer.core.planning import (
     AttemptRecord,
@@ -31,10 +32,12 @@ from dialer.engine.ports import PlannedDial
 from dialer.storage.callbacks import CallbackRepository
 from dialer.storage.campaigns import CycleRepository
 from dialer.storage.database import SessionFactory
+from dialer.storage.holds import PersonHolds
 from dialer.storage.ledger import AttemptLedger
+from dialer.storage.models import Attempt
 from dialer.storage.people import PersonRepository
 from dialer.storage.reserved_calls import ReservedCallClaims
-from dialer.storage.results import CycleResultRepository
+from dialer.storage.results import CycleResultRepository, FoundBy
 from dialer.storage.schedule import CycleMember, CycleSchedule, MemberStatus
 
 
@@ -63,6 +66,7 @@ class CycleDialQueue:
         self.people = PersonRepository(sessions)
         self.callbacks = CallbackRepository(sessions)
         self.results = CycleResultRepository(sessions)
+        self.holds = PersonHolds(sessions)
         self.cycles = CycleRepository(sessions)
         self._due = 0
         #: planned attempts left by a previous controller are given back at the first take
@@ -148,12 +152,15 @@ class CycleDialQueue:
             await self.schedule.set_status(member.id, MemberStatus.WRAP_UP, keep_attempt=True)
             return
         await self._plan(member, at, disposition=None)
+        await self.holds.withdraw_if_held(member.person_id, now=at)
 
     async def disposed(self, attempt_id: str, result: CycleResult | None, at: datetime) -> None:
         member = await self.schedule.member_of_attempt(attempt_id)
         if member is None:
             return
         await self._plan(member, at, disposition=result)
+        # a hold put on them during the call (an opposition) ends their cycles now
+        await self.holds.withdraw_if_held(member.person_id, now=at)
 
     async def _cycle_of(self, member: CycleMember) -> tuple[Cycle, bool]:
         """The member's cycle (this queue's, or an earlier one whose call was still in
@@ -188,7 +195,14 @@ class CycleDialQueue:
         )
         if relative is not None:
             if disposition is not None:  # the relative's word closes the person's cycle
-                await self._record_relative_word(member, cycle, history, disposition, now)
+                await self._record_relative_word(
+                    member,
+                    cycle=cycle,
+                    history=history,
+                    attempts=attempts,
+                    result=disposition,
+                    now=now,
+                )
                 return
             untried = [n for n in numbers if not any(a.number == n for a in history)]
             at = initial_attempt_time(
@@ -273,14 +287,31 @@ class CycleDialQueue:
             note=closure.follow_up.reason.value if closure.follow_up else "",
             never_reached_reason=reason,
             attempt_count=dialled,
+            found=self._found_by(member, attempts),
         )
         await self.schedule.set_status(member.id, MemberStatus.DONE)
+
+    def _found_by(self, member: CycleMember, attempts: Sequence[Attempt]) -> FoundBy:
+        """Who found the person's result, on which call (their hold's history)."""
+        call = next((a for a in attempts if a.id == member.attempt_id), None)
+        return FoundBy(
+            recorded_by=(call.agent if call is not None and call.agent else "service"),
+            attempt_id=member.attempt_id,
+            on_behalf_of=(
+                OnBehalfOf.RELATIVE
+                if call is not None and call.kind is AttemptKind.RELATIVE
+                else OnBehalfOf.PERSON
+            ),
+            hospitalised_hold=self.policy.hospitalised_hold,
+        )
 
     async def _record_relative_word(
         self,
         member: CycleMember,
+        *,
         cycle: Cycle,
         history: Sequence[AttemptRecord],
+        attempts: Sequence[Attempt],
         result: CycleResult,
         now: datetime,
     ) -> None:
@@ -296,5 +327,6 @@ class CycleDialQueue:
                 NeverReachedReason.RELATIVE_NO_NEWS if result is CycleResult.NEVER_REACHED else None
             ),
             attempt_count=dialled,
+            found=self._found_by(member, attempts),
         )
         await self.schedule.set_status(member.id, MemberStatus.DONE)

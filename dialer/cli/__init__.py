@@ -63,7 +63,7 @@ COMMANDS: dict[str, CommandEntry] = {
     "person": CommandEntry(
         "dialer.cli.persons",
         "person",
-        "Droits d'une personne du registre : accès, rectification, effacement.",
+        "Droits d'une personne du registre : accès, rectification, effacement, opposition.",
     ),
     "purge": CommandEntry(
         "dialer.cli.purge",

@@ -1,7 +1,7 @@
 """``dialer person``: a person's rights on the server itself, in the database: ``export``
 (everything held about them, JSON), ``correct`` (register fields, the import's rules),
-``erase`` (all but what the law requires to keep). Each action is audited as
-``cli:<system user>``."""
+``erase`` (all but what the law requires to keep); ``oppose`` records a file of
+oppositions (« ne plus appeler »). Each action is audited as ``cli:<system user>``."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from dialer.cli.context import cli_actor, cli_route, database, settings_of
 from dialer.core.labels import KEPT_AFTER_ERASURE
 from dialer.errors import InputError
 from dialer.register.correction import FIELDS, check_correction
+from dialer.register.oppositions import read_oppositions
 from dialer.settings import Settings
+from dialer.storage.holds import PersonHolds
 from dialer.storage.person_data import Actor, PersonData
 
 
@@ -27,7 +29,7 @@ def _actor() -> Actor:
 
 @click.group("person")
 def person() -> None:
-    """Droits d'une personne du registre : accès, rectification, effacement."""
+    """Droits d'une personne du registre : accès, rectification, effacement, opposition."""
 
 
 @person.command("export")
@@ -115,3 +117,24 @@ def person_erase(ctx: click.Context, person_id: int, confirmed: bool) -> None:
     click.echo("Conservé (sans rien qui l'identifie) :")
     for item in KEPT_AFTER_ERASURE:
         click.echo(f"  - {item}")
+
+
+@person.command("oppose")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.pass_context
+def person_oppose(ctx: click.Context, file: Path) -> None:
+    """Enregistre les oppositions « ne plus appeler » d'un fichier CSV (« ; ») :
+    identifiant;motif[;personne|proche]. Une ligne fautive est nommée (fichier:ligne) et
+    rien n'est enregistré."""
+    settings = settings_of(ctx)
+    requests = read_oppositions(file)
+
+    async def run() -> int:
+        async with database(settings) as sessions:
+            holds = await PersonHolds(sessions).oppose(
+                requests, actor=cli_actor(), now=datetime.now(UTC), route=cli_route()
+            )
+            return len({hold.id for hold in holds})
+
+    count = asyncio.run(run())
+    click.echo(f"{count} personne(s) en opposition : plus aucune campagne ne les appellera.")

@@ -1,5 +1,6 @@
 """``dialer report``: a campaign's (or a cycle's) report in the terminal, its exports, and
-its billing; an alert episode's report (``dialer report episode``)."""
+its billing; an alert episode's report (``dialer report episode``); a cycle's changes for
+the register's owner (``dialer report register-changes``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from dialer.cli.context import record_cli_change, settings_of
+from dialer.cli.context import cli_actor, cli_route, record_cli_change, settings_of
 from dialer.errors import ConflictError, DialerError
 from dialer.questionnaire_files import (
     SHIPPED_QUESTIONNAIRES,
@@ -26,6 +27,7 @@ from dialer.reports.episodes import (
 )
 from dialer.reports.exports import csv_cell
 from dialer.reports.files import FORMATS, write_report_files
+from dialer.reports.register_changes import register_changes_csv
 from dialer.reports.service import Report, ReportBuilder
 from dialer.settings import Settings
 from dialer.storage.database import migrated_database
@@ -225,3 +227,42 @@ def report_episode(
     for table in episode_tables(result):
         if table.key != "contacts_factures":
             _echo_table(table, result.report, limit=20)
+
+
+@report.command("register-changes")
+@campaign_option
+@click.option(
+    "--cycle", "cycle", type=click.IntRange(min=1), required=True, help="Numéro du cycle."
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Fichier CSV à écrire (défaut : la sortie standard).",
+)
+@click.pass_context
+def report_register_changes(
+    ctx: click.Context, campaign: int, cycle: int, out: Path | None
+) -> None:
+    """Les changements du cycle pour le propriétaire du registre (décès, déménagements,
+    hospitalisations, oppositions : qui, quoi, quand, quel appel), en CSV (« ; », BOM)."""
+    settings = settings_of(ctx)
+
+    async def run() -> bytes:
+        async with migrated_database(settings.database_address()) as sessions:
+            return await register_changes_csv(
+                sessions,
+                campaign,
+                cycle,
+                actor=cli_actor(),
+                route=cli_route(),
+                now=datetime.now(UTC),
+            )
+
+    data = asyncio.run(run())
+    if out is None:
+        click.echo(data.decode("utf-8"), nl=False)
+        return
+    out.write_bytes(data)
+    out.chmod(0o600)  # names of people: readable by its owner only
+    click.echo(f"Changements écrits : {out}")

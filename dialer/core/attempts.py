@@ -167,6 +167,9 @@ class Disposition(StrEnum):
     HOSPITALISED = "hospitalised"
     MOVED = "moved"
     DECEASED = "deceased"
+    #: « ne plus appeler »: the person (or a relative for them) asks never to be called
+    #: again; unlike REFUSED (today's questionnaire) it holds across cycles and campaigns
+    OPPOSED = "opposed"
 
 
 class CycleResult(StrEnum):
@@ -182,6 +185,9 @@ class CycleResult(StrEnum):
     #: not reached, but their relative gave news of them (not a useful contact)
     REACHED_VIA_RELATIVE = "via_relative"
     AWAY = "away"  # away from home for a while (their relative said so)
+    #: asked never to be called again (:mod:`dialer.core.holds`); also given to people an
+    #: opposition took out of a running cycle's queue
+    OPPOSED = "opposed"
 
 
 _RESULT_OF_DISPOSITION: dict[Disposition, CycleResult | None] = {
@@ -191,6 +197,7 @@ _RESULT_OF_DISPOSITION: dict[Disposition, CycleResult | None] = {
     Disposition.HOSPITALISED: CycleResult.HOSPITALISED,
     Disposition.MOVED: CycleResult.MOVED,
     Disposition.DECEASED: CycleResult.DECEASED,
+    Disposition.OPPOSED: CycleResult.OPPOSED,
     Disposition.INTERRUPTED: None,
     Disposition.CALLBACK: None,
     Disposition.ABSENT: None,

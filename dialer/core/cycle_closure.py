@@ -20,10 +20,18 @@ LEAVING_RESULTS = frozenset(
 )
 
 
+#: results that keep a person out of the campaign's later cycles by themselves; the others
+#: that leave the list (hospitalised, moved, and opposed people) are kept out of every
+#: campaign by their hold for as long as it lasts (:mod:`dialer.core.holds`)
+_OUT_OF_LATER_CYCLES = frozenset({CycleResult.DECEASED, CycleResult.AWAY})
+
+
 def eligible_for_new_cycle(result: CycleResult) -> bool:
-    """Is the person called again next cycle? Everyone is (reached and refusing people too,
-    the heat goes on) except people who left: hospitalised, moved, deceased."""
-    return result not in LEAVING_RESULTS
+    """Is the person enrolled again in the campaign's next cycle? Everyone is (reached and
+    refusing people too, the heat goes on) except the deceased and people away from home;
+    whether a hold keeps them out of calls is :func:`dialer.core.holds.may_be_dialled`'s
+    rule (a hospitalised person comes back once their hold ends)."""
+    return result not in _OUT_OF_LATER_CYCLES
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from dialer.core.billing import IssueKind
 from dialer.core.campaigns import CampaignState
 from dialer.core.cycles import NeverReachedReason
 from dialer.core.episodes import AlertKind
+from dialer.core.holds import HoldKind, OnBehalfOf
 from dialer.core.outcomes import CallOutcome
 from dialer.core.own_line import OwnLineCall, OwnLineRefusal
 from dialer.core.pacing import PacingDecision
@@ -53,6 +54,7 @@ DISPOSITION_LABELS: dict[Disposition, str] = {
     Disposition.HOSPITALISED: "Hospitalisé(e)",
     Disposition.MOVED: "A déménagé",
     Disposition.DECEASED: "Décédé(e)",
+    Disposition.OPPOSED: "Ne plus appeler (opposition de la personne ou d'un proche)",
 }
 
 CYCLE_RESULT_LABELS: dict[CycleResult, str] = {
@@ -65,6 +67,21 @@ CYCLE_RESULT_LABELS: dict[CycleResult, str] = {
     CycleResult.NEVER_REACHED: "jamais joint (suivi terrain)",
     CycleResult.REACHED_VIA_RELATIVE: "nouvelles données par un proche",
     CycleResult.AWAY: "absent de son domicile (selon un proche)",
+    CycleResult.OPPOSED: "ne plus appeler (opposition)",
+}
+
+#: what keeps a person out of calls (``core.holds``), as the register's owner reads it
+HOLD_KIND_LABELS: dict[HoldKind, str] = {
+    HoldKind.OPPOSITION: "opposition (ne plus appeler)",
+    HoldKind.DECEASED: "décédé(e)",
+    HoldKind.MOVED: "a déménagé",
+    HoldKind.HOSPITALISED: "hospitalisé(e)",
+}
+
+#: who asked for an opposition
+ON_BEHALF_LABELS: dict[OnBehalfOf, str] = {
+    OnBehalfOf.PERSON: "la personne elle-même",
+    OnBehalfOf.RELATIVE: "un proche, pour la personne",
 }
 
 #: why the planner stopped calling someone (a field follow-up line's detail)

@@ -45,6 +45,11 @@ class Action(StrEnum):
     PERSON_RIGHTS = "person_rights"
     #: the never-reached lists (a team member sees their team's, the staff every team's)
     NEVER_REACHED_VIEW = "never_reached_view"
+    #: record and lift a person's opposition (« ne plus appeler »); see its history
+    OPPOSITION_MANAGE = "opposition_manage"
+    #: download a cycle's register changes (deceased, moved, hospitalised, opposed) for the
+    #: register's owner
+    REGISTER_CHANGES_EXPORT = "register_changes_export"
 
 
 _VIEWERS = frozenset({Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR})
@@ -71,6 +76,8 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.ACCOUNTS_MANAGE: _ADMINISTRATORS,
     Action.PERSON_RIGHTS: _ADMINISTRATORS,
     Action.NEVER_REACHED_VIEW: _VIEWERS | {Role.TEAM_MEMBER},
+    Action.OPPOSITION_MANAGE: _STAFF,
+    Action.REGISTER_CHANGES_EXPORT: frozenset({Role.SUPERVISOR, Role.OPERATIONS}),
 }
 
 

@@ -103,6 +103,9 @@ class RetryPolicy:
     relative_calls_per_cycle: int = 2
     #: between two calls to the same relative
     relative_retry_gap: timedelta = timedelta(hours=1)
+    #: a person found hospitalised is kept out of every campaign's calls this long, then
+    #: called again (:mod:`dialer.core.holds`)
+    hospitalised_hold: timedelta = timedelta(days=7)
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -125,6 +128,7 @@ class RetryPolicy:
             self.callback_grace,
             self.relative_before_deadline,
             self.relative_retry_gap,
+            self.hospitalised_hold,
         )
         if any(delay < timedelta(0) for delay in delays):
             raise ConfigurationError(say("retry.negative_delays"))

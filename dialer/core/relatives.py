@@ -120,7 +120,7 @@ def result_of_relative(outcome: RelativeOutcome) -> CycleResult | None:
 
 #: the dispositions of a relative call that say where the person is, whatever the answers
 _LEAVING_DISPOSITIONS = frozenset(
-    {Disposition.HOSPITALISED, Disposition.MOVED, Disposition.DECEASED}
+    {Disposition.HOSPITALISED, Disposition.MOVED, Disposition.DECEASED, Disposition.OPPOSED}
 )
 
 

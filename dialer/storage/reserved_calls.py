@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, case, func, or_, select, update
 
 from dialer.core.attempts import RESERVED_KINDS, AttemptKind, AttemptState
 from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.hold_rows import held_at
 from dialer.storage.models import Attempt, Person
 from dialer.storage.schedule import CycleMember, MemberStatus
 
@@ -66,6 +67,7 @@ class ReservedCallClaims:
             .where(CycleMember.status == MemberStatus.WAITING)
             .where(CycleMember.next_due_at <= now)
             .where(self._reserved(every_kind))
+            .where(~held_at(CycleMember.person_id, now))  # nobody a hold keeps out
             .where(
                 or_(
                     CycleMember.next_agent.is_(None),
@@ -146,6 +148,7 @@ class ReservedCallClaims:
                 .where(CycleMember.status == MemberStatus.WAITING)
                 .where(CycleMember.next_due_at <= now)
                 .where(self._reserved(every_kind=False))
+                .where(~held_at(CycleMember.person_id, now))
             )
         return int(value or 0)
 

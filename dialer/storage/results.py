@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from dialer.core.attempts import CycleResult
 from dialer.core.cycles import NeverReachedReason
+from dialer.core.holds import OnBehalfOf
+from dialer.core.planning import RetryPolicy
 from dialer.errors import ConflictError
 from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.holds import hold_from_result
 from dialer.storage.models import CycleResultRow, Person
+
+
+@dataclass(frozen=True)
+class FoundBy:
+    """How a final result was found: by whom, on which call, and the campaign's
+    hospitalised hold (:mod:`dialer.core.holds`)."""
+
+    recorded_by: str = "service"
+    attempt_id: str | None = None
+    on_behalf_of: OnBehalfOf = OnBehalfOf.PERSON
+    hospitalised_hold: timedelta = RetryPolicy().hospitalised_hold
 
 
 class CycleResultRepository:
@@ -31,9 +46,13 @@ class CycleResultRepository:
         replace: bool = False,
         never_reached_reason: NeverReachedReason | None = None,
         attempt_count: int = 0,
+        found: FoundBy | None = None,
     ) -> CycleResultRow:
         """A person's final result in a cycle. Raises :class:`ConflictError` when one is
-        already recorded, unless ``replace`` (a supervisor's correction)."""
+        already recorded, unless ``replace`` (a supervisor's correction). A result that
+        keeps the person out of calls (deceased, moved, hospitalised, opposed) records its
+        hold in the same transaction (:func:`~dialer.storage.holds.hold_from_result`),
+        ``found`` saying by which call."""
         async with transaction(self._sessions) as session:
             existing = await session.scalar(
                 select(CycleResultRow)
@@ -54,6 +73,18 @@ class CycleResultRepository:
             existing.note = note
             existing.never_reached_reason = never_reached_reason
             existing.attempt_count = attempt_count
+            found = found or FoundBy()
+            await hold_from_result(
+                session,
+                person_id=person_id,
+                result=result,
+                now=decided_at,
+                hospitalised_hold=found.hospitalised_hold,
+                recorded_by=found.recorded_by,
+                cycle_id=cycle_id,
+                attempt_id=found.attempt_id,
+                on_behalf_of=found.on_behalf_of,
+            )
         return existing
 
     async def get(self, cycle_id: int, person_id: int) -> CycleResultRow | None:

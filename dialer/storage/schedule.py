@@ -33,6 +33,7 @@ from dialer.core.attempts import AttemptKind, AttemptState, CycleResult
 from dialer.core.outcomes import CallOutcome
 from dialer.errors import ConflictError
 from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.hold_rows import held_at
 from dialer.storage.models import (
     Attempt,
     Base,
@@ -96,6 +97,8 @@ class CycleSchedule:
                     .where(CycleMember.next_due_at <= now)
                     # a reserved call is claimed by an agent first (reserved_calls.py)
                     .where(CycleMember.next_kind == AttemptKind.AUTOMATIC)
+                    # nobody a hold keeps out of calls (opposed, deceased, …)
+                    .where(~held_at(CycleMember.person_id, now))
                     .order_by(CycleMember.next_due_at, CycleMember.id)
                     .limit(min(count, len(planned_ids)))
                     .with_for_update(skip_locked=True)
@@ -233,6 +236,7 @@ class CycleSchedule:
                 .where(CycleMember.cycle_id == cycle_id)
                 .where(CycleMember.status == MemberStatus.WAITING)
                 .where(CycleMember.next_due_at <= now)
+                .where(~held_at(CycleMember.person_id, now))
             )
         return int(value or 0)
 
@@ -247,7 +251,8 @@ def _register_into(
     """``INSERT … SELECT`` of the active register into ``cycle_id``: every person not
     removed, at their preferred number, due at ``due``. ``left``: (campaign, results):
     without the people who ended an earlier cycle of the campaign with one of them.
-    ``districts``: only the people of these districts (none: the whole city)."""
+    ``districts``: only the people of these districts (none: the whole city). Nobody a
+    hold keeps out of calls at ``due`` (:mod:`dialer.core.holds`) is enrolled."""
     first = (
         select(PhoneNumber.person_id, func.min(PhoneNumber.position).label("position"))
         .group_by(PhoneNumber.person_id)
@@ -268,6 +273,7 @@ def _register_into(
             (PhoneNumber.person_id == Person.id) & (PhoneNumber.position == first.c.position),
         )
         .where(Person.removed_at.is_(None))
+        .where(~held_at(Person.id, due))
     )
     if districts:
         rows = rows.where(Person.district.in_(list(districts)))

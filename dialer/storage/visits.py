@@ -13,7 +13,9 @@ from sqlalchemy import and_, exists, or_, select, update
 
 from dialer.core.attempts import AttemptKind
 from dialer.core.cycles import NeverReachedReason
+from dialer.core.holds import OnBehalfOf
 from dialer.core.never_reached import FIELD_VISIT_RESULTS
+from dialer.core.planning import RetryPolicy
 from dialer.core.relatives import VISIT_RESULTS, VisitOutcome, VisitReason
 from dialer.errors import ConflictError, NotFoundError
 from dialer.storage.alert_rows import (
@@ -26,6 +28,7 @@ from dialer.storage.alert_rows import (
 from dialer.storage.alerts import NewDelivery
 from dialer.storage.call_sheet_rows import Answer, CallSheet
 from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.holds import hold_from_result
 from dialer.storage.models import Attempt, Cycle, CycleResultRow, Person
 from dialer.storage.never_reached_rows import NeverReachedList
 from dialer.storage.visit_rows import VisitRequest
@@ -263,6 +266,19 @@ class VisitRepository:
                     .where(CycleResultRow.person_id == request.person_id)
                     .values(result=VISIT_RESULTS[outcome], decided_at=now)
                     .execution_options(synchronize_session=False)
+                )
+                # the register kept true: deceased out of every list, hospitalised for the
+                # default hold (core.holds)
+                await hold_from_result(
+                    session,
+                    person_id=request.person_id,
+                    result=VISIT_RESULTS[outcome],
+                    now=now,
+                    hospitalised_hold=RetryPolicy().hospitalised_hold,
+                    recorded_by=by,
+                    cycle_id=request.cycle_id,
+                    attempt_id=None,
+                    on_behalf_of=OnBehalfOf.PERSON,
                 )
         return request
 

@@ -65,6 +65,7 @@ from dialer.web.api_models import (
     parse_query,
     request_body,
 )
+from dialer.web.api_opposition import ENDPOINTS as OPPOSITION_ENDPOINTS
 from dialer.web.api_responses import (
     AccountAnswer,
     AccountDeactivated,
@@ -474,6 +475,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "DELETE", PREFIX + "/tokens/{token_id:id}", revoke_own_token,
         "Révoquer un de mes jetons d'API", ApiToken,
     ),
+    *OPPOSITION_ENDPOINTS,
 )  # fmt: skip
 
 

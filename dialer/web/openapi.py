@@ -279,7 +279,13 @@ def document(routes: Sequence[BaseRoute], endpoints: Sequence[Endpoint]) -> dict
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {
-            "schemas": _schemas([*(e.response for e in endpoints), *_answers(routes)]),
+            "schemas": _schemas(
+                [
+                    *(e.body for e in endpoints if e.body is not None),
+                    *(e.response for e in endpoints),
+                    *_answers(routes),
+                ]
+            ),
             "securitySchemes": {
                 "jeton": {"type": "http", "scheme": "bearer"},
                 "session": {

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from dialer.core.labels import ALERT_KIND_LABELS, ISSUE_LABELS
-from dialer.core.permissions import Action
+from dialer.core.permissions import Action, allowed
 from dialer.errors import NotFoundError
 from dialer.reports import tables
 from dialer.reports.exports import (
@@ -27,6 +27,7 @@ from dialer.reports.exports import (
     csv_cell,
     xlsx_bytes,
 )
+from dialer.reports.register_changes import file_name, register_changes_csv
 from dialer.reports.service import Report, ReportBuilder
 from dialer.storage.episodes import EpisodeRepository
 from dialer.storage.report_rows import ReportRowsRepository
@@ -35,7 +36,7 @@ from dialer.web.api_models import PageQuery, ReportQuery, parse_query
 from dialer.web.api_report_responses import ReportBilling, ReportFigures
 from dialer.web.api_responses import CampaignCyclesPage, checked, page_of, paged
 from dialer.web.openapi import described_by
-from dialer.web.read_log import record_read
+from dialer.web.read_log import record_read, route_of
 from dialer.web.service import authenticated, web
 
 PRICE_GRID_STATE = "report_price_grid_file"
@@ -118,6 +119,7 @@ async def report_page(request: Request) -> Response:
             "suffix": _suffix(report),
             "billed": report.billing.reconciliation.billed_count,
             "cell": lambda value: tables_cell(value, report),
+            "register_changes": allowed(request.state.user.role, Action.REGISTER_CHANGES_EXPORT),
         },
     )
 
@@ -157,6 +159,20 @@ async def workbook_xlsx(request: Request) -> Response:
     report = await _report(request, "export.xlsx", table="tous")
     content = await asyncio.to_thread(xlsx_bytes, tables.all_tables(report), report.zone)
     return _download(content, XLSX_MEDIA_TYPE, f"{report.file_stem}.xlsx")
+
+
+async def register_changes(request: Request) -> Response:
+    """The cycle's changes for the register's owner (CSV), audited with who and which cycle."""
+    campaign, number = request.path_params["campaign"], request.path_params["cycle"]
+    content = await register_changes_csv(
+        web(request).sessions,
+        campaign,
+        number,
+        actor=await actor_of(request),
+        route=route_of(request),
+        now=web(request).clock(),
+    )
+    return _download(content, CSV_MEDIA_TYPE, file_name(campaign, number))
 
 
 async def report_pdf(request: Request) -> Response:
@@ -348,6 +364,12 @@ ROUTES = [
         "/rapports/{campaign:id}/tableaux/{table}.xlsx",
         table_xlsx,
         rule=Action.REPORTS_VIEW,
+        methods=["GET"],
+    ),
+    GuardedRoute(
+        "/rapports/{campaign:id}/cycles/{cycle:id}/changements-registre.csv",
+        register_changes,
+        rule=Action.REGISTER_CHANGES_EXPORT,
         methods=["GET"],
     ),
     GuardedRoute("/api/v1/reports", api_campaigns, rule=Action.REPORTS_VIEW, methods=["GET"]),

@@ -12,6 +12,7 @@ from dialer.core.campaign_settings import FIELDS
 from dialer.core.campaigns import CampaignState
 from dialer.core.cycles import NeverReachedReason
 from dialer.core.episodes import AlertKind
+from dialer.core.holds import HoldKind, OnBehalfOf
 from dialer.core.outcomes import CallOutcome
 from dialer.core.own_line import OwnLineCall, OwnLineRefusal
 from dialer.core.pacing_settings import PacingMode
@@ -47,6 +48,8 @@ MAPS: dict[str, type[StrEnum]] = {
     "ALARM_KIND_LABELS": AlarmKind,
     "OWN_LINE_REFUSAL_LABELS": OwnLineRefusal,
     "OWN_LINE_CALL_LABELS": OwnLineCall,
+    "HOLD_KIND_LABELS": HoldKind,
+    "ON_BEHALF_LABELS": OnBehalfOf,
 }
 
 

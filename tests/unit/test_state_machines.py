@@ -118,6 +118,7 @@ def test_a_disposition_gives_a_result_only_when_it_decides_the_cycle() -> None:
         Disposition.HOSPITALISED: CycleResult.HOSPITALISED,
         Disposition.MOVED: CycleResult.MOVED,
         Disposition.DECEASED: CycleResult.DECEASED,
+        Disposition.OPPOSED: CycleResult.OPPOSED,  # « ne plus appeler », not a refusal
         Disposition.INTERRUPTED: None,
         Disposition.CALLBACK: None,
         Disposition.ABSENT: None,

@@ -364,3 +364,24 @@ async def test_a_callback_is_scheduled_and_submitting_on_call_wraps_up_at_hang_u
     await desk.end_call("agent1")
     assert desk.wrapped == [("agent1", None)]
     assert desk.seats.get("agent1").state is AgentState.READY
+
+
+async def test_an_agent_records_never_call_again_as_the_calls_result(
+    client: httpx.AsyncClient,
+    sessions: SessionFactory,
+    world: World,
+    desk: FakeDesk,
+    clock: Clock,
+) -> None:
+    me, attempt_id = await agent_on_call(client, sessions, world, desk, clock)
+    screen = await client.get("/agent")
+    assert '<option value="opposed">Ne plus appeler' in screen.text
+    desk.end("agent1")
+    done = await me.post(
+        f"/api/v1/agent/calls/{attempt_id}/sheet",
+        {"disposition": "opposed", "note": "Ne veut plus être appelée"},
+    )
+    assert done.status_code == 200, done.text
+    # the person's result, distinct from a refusal: the dial queue records her opposition
+    # with the call and the agent (tests/storage/test_holds.py)
+    assert desk.wrapped == [("agent1", CycleResult.OPPOSED)]

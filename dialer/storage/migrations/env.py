@@ -27,6 +27,7 @@ from dialer.storage import (  # noqa: F401 - their tables join Base
     alert_rows,
     billing_periods,
     call_sheet_rows,
+    hold_rows,
     never_reached_rows,
     schedule,
     sip_accounts,
