@@ -30,7 +30,7 @@ import pytest
 from sqlalchemy import select
 
 from dialer.campaigns.start import start_campaign
-from dialer.campaigns.templates import template
+from dialer.campaigns.templates import shipped_templates
 from dialer.core.outcomes import CallOutcome
 from dialer.core.windows import CallingWindows, OpeningInterval
 from dialer.register.importer import import_register
@@ -74,7 +74,8 @@ async def prepare(settings: Settings, register: Path) -> int:
         report = await import_register(sessions, register, now=datetime.now(UTC))
         assert report.rejected == 0, report.issues[:3]
         campaign = replace(
-            template("heatwave"), windows=CallingWindows(week=(ALL_DAY,) * 7, holiday=ALL_DAY)
+            shipped_templates().get("heatwave"),
+            windows=CallingWindows(week=(ALL_DAY,) * 7, holiday=ALL_DAY),
         )
         started = await start_campaign(sessions, campaign, now=datetime.now(UTC))
         await provision_demo_people(sessions, [VOLUNTEER], PASSWORD)
