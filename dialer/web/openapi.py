@@ -160,6 +160,11 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
             "description": "Simulation (dry_run) : rien n'est enregistré",
             "content": {"application/json": answer},
         }
+    if endpoint.replaces:
+        operation["responses"]["200"] = {
+            "description": "Remplacé (existait déjà), ou inchangé",
+            "content": {"application/json": answer},
+        }
     if parameters:
         operation["parameters"] = parameters
     if endpoint.body is not None:
@@ -279,7 +284,13 @@ def document(routes: Sequence[BaseRoute], endpoints: Sequence[Endpoint]) -> dict
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {
-            "schemas": _schemas([*(e.response for e in endpoints), *_answers(routes)]),
+            "schemas": _schemas(
+                [
+                    *(e.response for e in endpoints),
+                    *(e.body for e in endpoints if e.body is not None),
+                    *_answers(routes),
+                ]
+            ),
             "securitySchemes": {
                 "jeton": {"type": "http", "scheme": "bearer"},
                 "session": {
