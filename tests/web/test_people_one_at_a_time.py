@@ -186,6 +186,31 @@ async def test_a_withdrawal_keeps_the_person_and_a_second_delete_answers_the_sam
     assert (await steer.http.delete("/api/v1/people/B2", headers=auth)).status_code == 200
 
 
+async def shared_flags(sessions: SessionFactory, *external_ids: str) -> list[bool]:
+    flags = []
+    for external_id in external_ids:
+        person = await person_by_external_id(sessions, external_id)
+        assert person is not None
+        flags += [phone.shared_with_other_person for phone in person.phones]
+    return flags
+
+
+async def test_a_number_another_person_has_is_flagged_shared_while_both_are_on_the_register(
+    steer: SteerRig,
+) -> None:
+    auth = steer.auth("superviseur")
+    jeanne_number = "01 45 67 89 10"  # the seeded J1's only number: a couple's line
+    couple = {**FORM, "phones": [jeanne_number, "06 12 34 56 79"]}
+    assert (await steer.http.put(ONE, json=couple, headers=auth)).status_code == 201
+    assert await shared_flags(steer.sessions, "J1", "INSCR-2026-0001") == [True, True, False]
+    assert (await steer.http.delete(ONE, headers=auth)).status_code == 200
+    assert await shared_flags(steer.sessions, "J1") == [False]  # the only one left on it
+    assert (await steer.http.put(ONE, json=couple, headers=auth)).status_code == 200
+    assert await shared_flags(steer.sessions, "J1", "INSCR-2026-0001") == [True, True, False]
+    assert (await steer.http.put(ONE, json=FORM, headers=auth)).status_code == 200
+    assert await shared_flags(steer.sessions, "J1", "INSCR-2026-0001") == [False, False, False]
+
+
 BAD_FORMS: list[tuple[dict[str, Any], str, str]] = [
     ({}, "last_name", "obligatoire"),
     ({**FORM, "last_name": ""}, "last_name", "nom manquant"),
