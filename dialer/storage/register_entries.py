@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialer.errors import NotFoundError
+from dialer.errors import NotFoundError, StorageError
 from dialer.storage.audit import append_entry
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Person, PhoneNumber
@@ -100,22 +100,15 @@ class RegisterEntries:
         async with transaction(self._sessions) as session:
             person = await _locked(session, record.external_id)
             if person is None:
-                try:
-                    async with session.begin_nested():
-                        await _write(session, record, added=True, now=now)
-                except IntegrityError:  # added meanwhile by another request: update them
-                    person = await _locked(session, record.external_id)
-                    if person is None:
-                        raise
-                else:
-                    added = await _locked(session, record.external_id)
-                    if added is None:
-                        raise NotFoundError(f"personne « {record.external_id} » introuvable")
-                    await flag_shared(session, {phone.e164 for phone in record.phones})
+                added = await _add(session, record, now=now)
+                if added is not None:
                     given = [name for name in COMPARED if getattr(record, name)]
-                    outcome = PutOutcome(added.id, EntryChange.CREATED, given)
+                    outcome = PutOutcome(added, EntryChange.CREATED, given)
                     await _audit(session, outcome, actor=actor, now=now)
                     return outcome
+                person = await _locked(session, record.external_id)  # another request's
+                if person is None:
+                    raise StorageError(f"person {record.external_id!r}: refused, yet absent")
             stored = await _record_of(session, person)
             fields = [name for name in COMPARED if getattr(stored, name) != getattr(record, name)]
             if person.removed_at is None and not fields:
@@ -163,6 +156,19 @@ async def _locked(session: AsyncSession, external_id: str) -> Person | None:
         .with_for_update()
         .execution_options(populate_existing=True)
     )
+
+
+async def _add(session: AsyncSession, record: PersonRecord, *, now: datetime) -> int | None:
+    """Insert the person (in a savepoint) and flag their shared numbers; their number, or
+    None when another transaction added the same id first (the unique ``external_id``
+    refused this insert, which is undone)."""
+    try:
+        async with session.begin_nested():
+            await _write(session, record, added=True, now=now)
+    except IntegrityError:
+        return None
+    await flag_shared(session, {phone.e164 for phone in record.phones})
+    return await session.scalar(select(Person.id).where(Person.external_id == record.external_id))
 
 
 async def _write(
