@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from dialer.errors import InputError
+from dialer.register.person_form import MAX_PHONES, refuse_hidden_characters
 from dialer.register.phones import PhoneError, normalise_phone
 from dialer.register.rows import _OLDEST_BIRTH, parse_date
 from dialer.storage.people import PhoneRecord
@@ -24,8 +25,6 @@ TEXT_FIELDS: dict[str, int] = {
     "contact_name": 200,
 }
 FIELDS = (*TEXT_FIELDS, "birth_date", "contact_phone", "phones")
-#: at most this many numbers per person
-MAX_PHONES = 10
 
 
 def _text(name: str, value: object) -> str:
@@ -33,9 +32,9 @@ def _text(name: str, value: object) -> str:
         return ""
     if not isinstance(value, str):
         raise InputError(f"champ « {name} » : texte attendu")
-    if any(ord(c) < 32 and c not in "\t" for c in value):
-        raise InputError(f"champ « {name} » : caractères de contrôle interdits")
-    return value.strip()
+    value = value.strip()
+    refuse_hidden_characters(name, value)
+    return value
 
 
 def check_correction(changes: Mapping[str, object], *, today: date) -> PersonCorrection:

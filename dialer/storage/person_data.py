@@ -242,10 +242,10 @@ async def _replace_phones(session: AsyncSession, person_id: int, phones: list[Ph
             PhoneNumber(person_id=person_id, position=position, e164=phone.e164, kind=phone.kind)
         )
     await session.flush()
-    await _flag_shared(session, old | {phone.e164 for phone in phones})
+    await flag_shared(session, old | {phone.e164 for phone in phones})
 
 
-async def _flag_shared(session: AsyncSession, numbers: set[str]) -> None:
+async def flag_shared(session: AsyncSession, numbers: set[str]) -> None:
     """``shared_with_other_person`` again for these numbers (as an import sets it)."""
     if not numbers:
         return
@@ -328,7 +328,7 @@ async def _erase_rows(session: AsyncSession, person_id: int) -> dict[str, int]:
             )
         ),
     }
-    await _flag_shared(session, numbers)
+    await flag_shared(session, numbers)
     return done
 
 

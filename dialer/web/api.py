@@ -66,6 +66,7 @@ from dialer.web.api_models import (
     request_body,
 )
 from dialer.web.api_opposition import ENDPOINTS as OPPOSITION_ENDPOINTS
+from dialer.web.api_people import ENDPOINTS as PEOPLE_ENDPOINTS
 from dialer.web.api_responses import (
     AccountAnswer,
     AccountDeactivated,
@@ -405,6 +406,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Importer le registre (CSV ou XLSX ; dry_run=true pour simuler)", Action.REGISTER_IMPORT,
         "registre", RegisterImport, upload=True, created=True,
     ),
+    *PEOPLE_ENDPOINTS,
     AGENTS.listing(PREFIX + "/agents", list_agents, "Liste des agents", AgentPage),
     AGENTS(
         "POST", PREFIX + "/agents", add_agent, "Créer un agent et son compte SIP",

@@ -36,6 +36,8 @@ class Endpoint:
     upload: bool = False
     query: type[BaseModel] | None = None
     created: bool = False
+    #: a PUT that adds (201, ``created``) or replaces (200) what its path names
+    replaces: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,11 +60,12 @@ class Area:
         body: type[BaseModel] | None = None,
         rule: Rule | None = None,
         created: bool = False,
+        replaces: bool = False,
     ) -> Endpoint:
         default = self.read if method == "GET" else self.change
         return Endpoint(
             method, path, handler, summary, rule or default, self.tag, response, body=body,
-            created=created,
+            created=created, replaces=replaces,
         )  # fmt: skip
 
     def listing(

@@ -160,6 +160,11 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
             "description": "Simulation (dry_run) : rien n'est enregistré",
             "content": {"application/json": answer},
         }
+    if endpoint.replaces:
+        operation["responses"]["200"] = {
+            "description": "Remplacé (existait déjà), ou inchangé",
+            "content": {"application/json": answer},
+        }
     if parameters:
         operation["parameters"] = parameters
     if endpoint.body is not None:
