@@ -28,6 +28,8 @@ class Action(StrEnum):
     CAMPAIGNS_VIEW = "campaigns_view"
     CAMPAIGNS_STEER = "campaigns_steer"
     REPORTS_VIEW = "reports_view"
+    #: the per-person results (answers, scores, alerts) of a cycle or an episode, exported
+    RESULTS_EXPORT = "results_export"
     REGISTER_IMPORT = "register_import"
     AGENTS_VIEW = "agents_view"
     AGENT_LOGOUT = "agent_logout"
@@ -58,6 +60,7 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.CAMPAIGNS_VIEW: _VIEWERS,
     Action.CAMPAIGNS_STEER: _SUPERVISORS,
     Action.REPORTS_VIEW: _VIEWERS,
+    Action.RESULTS_EXPORT: frozenset({Role.SUPERVISOR, Role.OPERATIONS}),
     Action.REGISTER_IMPORT: _STAFF,
     Action.AGENTS_VIEW: _STAFF,
     Action.AGENT_LOGOUT: _STAFF,

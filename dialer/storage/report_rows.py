@@ -231,7 +231,7 @@ class ReportRowsRepository:
             )
 
 
-def _member_ids(cycle_ids: list[int]) -> Subquery:
+def member_ids(cycle_ids: list[int]) -> Subquery:
     """``(cycle_id, person_id)`` of the schedule, the attempts and the results."""
     return union(
         select(CycleMember.cycle_id, CycleMember.person_id).where(
@@ -245,13 +245,13 @@ def _member_ids(cycle_ids: list[int]) -> Subquery:
 
 
 async def _members(session: AsyncSession, cycle_ids: list[int]) -> frozenset[tuple[int, int]]:
-    members = _member_ids(cycle_ids)
+    members = member_ids(cycle_ids)
     rows = await session.execute(select(members.c.cycle_id, members.c.person_id))
     return frozenset((int(cycle), int(person)) for cycle, person in rows.all())
 
 
 async def _people(session: AsyncSession, cycle_ids: list[int]) -> dict[int, PersonRow]:
-    members = _member_ids(cycle_ids)
+    members = member_ids(cycle_ids)
     person_ids = select(members.c.person_id).distinct()
     alerted = (
         select(Alert.person_id)

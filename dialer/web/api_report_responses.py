@@ -116,3 +116,55 @@ class ReportBilling(Answer):
     total_including_vat: str
     reconciliation: Reconciliation
     billed_contacts: list[BilledContact]
+
+
+class ResultAnswer(Answer):
+    question_id: str
+    question: str = Field(description="le libellé de la question (version utilisée)")
+    answer: str = Field(description="la réponse, en clair")
+
+
+class ResultAlertLine(Answer):
+    id: int
+    priority: int
+    need: str
+    team: str | None
+    raised_at: datetime
+    escalation_level: int
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    note: str = Field(description="la note d'acquittement")
+
+
+class PersonResultItem(Answer):
+    """Le résultat d'une personne dans un cycle."""
+
+    cycle: int
+    external_id: str
+    last_name: str
+    first_name: str
+    district: str | None
+    dialled: int = Field(description="appels passés dans le cycle")
+    result: str | None = Field(description="résultat du cycle ; null : pas encore")
+    disposition: str | None = Field(description="qualification de la fiche qui compte")
+    agent: str | None
+    submitted_at: datetime | None
+    questionnaire: str | None = Field(description="« id vN » de la fiche")
+    complete: bool | None
+    score: float | None
+    risk_level: str | None
+    answers: list[ResultAnswer]
+    other_answers: list[str] = Field(description="réponses d'une version inconnue")
+    alerts: list[ResultAlertLine]
+
+
+class PersonResultsPage(Answer):
+    """Une page des résultats par personne (d'un cycle, ou de tous)."""
+
+    campaign: CampaignShort
+    cycle: int | None = Field(description="le cycle ; null : tous")
+    total: int = Field(description="lignes de l'export entier (personnes × cycles)")
+    items: list[PersonResultItem]
+    limit: int
+    offset: int
+    next_offset: int | None

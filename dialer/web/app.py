@@ -66,6 +66,7 @@ from dialer.web import (
     own_account,
     people_pages,
     person_pages,
+    result_exports,
     supervision,
     visits,
 )
@@ -189,6 +190,7 @@ def create_app(
             *person_pages.ROUTES,
             *report_pages.ROUTES,
             *episode_reports.ROUTES,
+            *result_exports.ROUTES,
             *visits.ROUTES,
             Mount("/static", StaticFiles(directory=str(PACKAGE_DATA / "static")), name="static"),
         ],

@@ -9,7 +9,7 @@ import asyncio
 from starlette.requests import Request
 from starlette.responses import Response
 
-from dialer.core.permissions import Action
+from dialer.core.permissions import Action, allowed
 from dialer.errors import NotFoundError
 from dialer.reports.episodes import EpisodeReport, EpisodeReports, episode_tables
 from dialer.reports.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv_bytes, xlsx_bytes
@@ -46,6 +46,7 @@ async def episode_report_page(request: Request) -> Response:
         "episode_report.html",
         {
             "user": request.state.user,
+            "can_export_results": allowed(request.state.user.role, Action.RESULTS_EXPORT),
             "result": result,
             "tables": shown,
             "cell": lambda value: tables_cell(value, result.report),

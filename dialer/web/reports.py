@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from dialer.core.labels import ALERT_KIND_LABELS, ISSUE_LABELS
-from dialer.core.permissions import Action
+from dialer.core.permissions import Action, allowed
 from dialer.errors import NotFoundError
 from dialer.reports import tables
 from dialer.reports.exports import (
@@ -113,6 +113,7 @@ async def report_page(request: Request) -> Response:
         "report.html",
         {
             "user": request.state.user,
+            "can_export_results": allowed(request.state.user.role, Action.RESULTS_EXPORT),
             "report": report,
             "tables": shown,
             "suffix": _suffix(report),
