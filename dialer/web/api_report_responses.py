@@ -65,6 +65,9 @@ class ReportFigures(Answer):
     dmt: HandlingFigures
     funnel: dict[str, int] = Field(description="personnes à chaque étape de l'entonnoir")
     never_reached: int = Field(description="personnes jamais jointes")
+    seat_hours: float = Field(description="heures-siège : temps de connexion des agents")
+    people_called: int = Field(description="personnes appelées (par cycle)")
+    conversion_rate: float = Field(description="contacts utiles ÷ personnes appelées (0 à 1)")
     tables: dict[str, ReportTable] = Field(description="les tableaux du rapport, par clé")
 
 
@@ -168,3 +171,31 @@ class PersonResultsPage(Answer):
     limit: int
     offset: int
     next_offset: int | None
+
+
+class EpisodeCycleFigures(Answer):
+    """Un cycle de l'épisode, ou l'épisode entier (``cycle`` null)."""
+
+    cycle: int | None
+    started_at: datetime | None
+    closed_at: datetime | None
+    register_people: int = Field(alias="register", description="personnes du registre")
+    attempted: int = Field(description="personnes appelées")
+    reached: int
+    useful_contacts: int
+    never_reached: int
+    billed: int
+    contacts_amount: str = Field(description="montant HT des contacts utiles, en texte")
+    seat_hours: float = Field(description="heures-siège : temps de connexion des agents")
+    dmt_mean_s: float = Field(description="durée moyenne de traitement (s)")
+    conversion_rate: float = Field(description="contacts utiles ÷ personnes appelées (0 à 1)")
+
+
+class EpisodeFigures(Answer):
+    """Le rapport d'un épisode d'alerte : chaque cycle et l'épisode entier."""
+
+    episode: int
+    campaign: CampaignShort
+    generated_at: datetime
+    cycles: list[EpisodeCycleFigures]
+    whole: EpisodeCycleFigures

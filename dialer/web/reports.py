@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from dialer.core.labels import ALERT_KIND_LABELS, ISSUE_LABELS
 from dialer.core.permissions import Action, allowed
+from dialer.core.seat_time import seat_hours
 from dialer.errors import NotFoundError
 from dialer.reports import tables
 from dialer.reports.exports import (
@@ -250,6 +251,9 @@ def figures_json(report: Report) -> dict[str, Any]:
         },
         "funnel": {step.key: step.count for step in f.funnel},
         "never_reached": len(f.follow_up),
+        "seat_hours": seat_hours(f.seat_seconds),
+        "people_called": f.people_called,
+        "conversion_rate": round(f.conversion_rate, 4),
         "tables": {t.key: table_json(t) for t in tables.all_tables(report)},
     }
 

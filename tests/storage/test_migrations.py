@@ -14,6 +14,7 @@ from dialer.errors import ConfigurationError, StorageError
 from dialer.storage import (
     migrate,
     migrate_engine,
+    seat_sessions,  # noqa: F401 - its table joins Base
     visit_rows,  # noqa: F401 - its table joins Base
 )
 from dialer.storage.database import alembic_config, create_engine
