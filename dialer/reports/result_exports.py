@@ -3,8 +3,9 @@ no cell that runs as a formula), XLSX, JSON pages; ``dialer report results`` wri
 to a file, the report pages and the API stream them.
 
 Memory stays bounded whatever the register: the people are read in batches of
-:data:`BATCH` (one short read transaction each), each batch's rows built and written in a
-worker thread (the event loop keeps dialling), the CSV streamed batch by batch, the XLSX
+:data:`BATCH` (one short read transaction each; the answers' JSON decoded off the loop),
+each batch's rows built and written in a worker thread (the event loop keeps dialling),
+the CSV streamed batch by batch, the XLSX
 written by openpyxl's write-only workbook (rows go to a temporary file as they come).
 ``python -m bench.person_results`` measures time and peak memory for 10,500 people.
 """
@@ -45,7 +46,7 @@ from dialer.storage.person_results import (
 )
 
 #: people read (and written) at a time
-BATCH = 500
+BATCH = 100
 RESULT_FORMATS = ("csv", "xlsx")
 SHEET_TITLE = "Résultats par personne"
 

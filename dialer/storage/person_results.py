@@ -10,13 +10,14 @@ connection is never held for the whole export (the dialler writes between two ba
 from __future__ import annotations
 
 import contextlib
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import Text, cast, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialer.core.attempts import CycleResult, Disposition
@@ -53,7 +54,13 @@ class ResultSheet:
     risk_level: str | None
     complete: bool
     submitted_at: datetime | None
-    answers: dict[str, Any]
+    #: each answer's stored JSON text, by question id (decoded by :attr:`answers`, off
+    #: the event loop: the rows are read on it, the results built in a worker thread)
+    answer_texts: dict[str, str]
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        return {question: json.loads(text) for question, text in self.answer_texts.items()}
 
 
 @dataclass(frozen=True)
@@ -163,22 +170,35 @@ async def _load(
             )
         )
     }
-    sheets = list(
-        await session.scalars(
-            select(CallSheet)
+    sheets = (
+        await session.execute(
+            select(
+                CallSheet.id,
+                CallSheet.cycle_id,
+                CallSheet.person_id,
+                CallSheet.questionnaire_id,
+                CallSheet.questionnaire_version,
+                CallSheet.agent,
+                CallSheet.disposition,
+                CallSheet.score,
+                CallSheet.risk_level,
+                CallSheet.complete,
+                CallSheet.submitted_at,
+            )
             .where(_pair(CallSheet.cycle_id, CallSheet.person_id, members))
             .order_by(CallSheet.id)
         )
-    )
-    answers: dict[int, dict[str, Any]] = defaultdict(dict)
+    ).all()
+    answers: dict[int, dict[str, str]] = defaultdict(dict)
     if sheets:
         rows = await session.execute(
-            select(Answer.sheet_id, Answer.question_id, Answer.value)
+            select(Answer.sheet_id, Answer.question_id, cast(Answer.value, Text))
             .where(Answer.sheet_id.in_([s.id for s in sheets]))
             .order_by(Answer.id)
         )
-        for sheet_id, question, value in rows.all():
-            answers[int(sheet_id)][str(question)] = value
+        for sheet_id, question, text in rows.all():
+            # the JSON text (SQL NULL: none)
+            answers[sheet_id][question] = text if isinstance(text, str) else json.dumps(text)
     by_member: dict[tuple[int, int], list[ResultSheet]] = defaultdict(list)
     cycle_of_sheet: dict[int, int] = {}
     for s in sheets:
