@@ -40,20 +40,22 @@ class SeatWatch:
         self._written_at: datetime | None = None
         self._task: asyncio.Task[None] | None = None
 
-    def logged_in(self) -> frozenset[str]:
-        return frozenset(s.agent for s in self._seats() if s.state is not AgentState.LOGGED_OUT)
-
     async def check(self) -> bool:
         """Compare and write if anything changed or the heartbeat is due; whether it wrote."""
         now = self._clock()
-        agents = self.logged_in()
+        seats = list(self._seats())
+        agents = {
+            s.agent: s.logged_in_at or now for s in seats if s.state is not AgentState.LOGGED_OUT
+        }
+        # a seat logged out since: its state's start is when it logged out
+        left = {s.agent: s.since for s in seats if s.state is AgentState.LOGGED_OUT}
         due = self._written_at is None or (
             (now - self._written_at).total_seconds() >= self._heartbeat_s
         )
-        if agents == self._seen and not due:
+        if frozenset(agents) == self._seen and not due:
             return False
-        await self._repository.record(agents, now)
-        self._seen, self._written_at = agents, now
+        await self._repository.record(agents, now, left)
+        self._seen, self._written_at = frozenset(agents), now
         return True
 
     async def start(self) -> None:
@@ -79,4 +81,4 @@ class SeatWatch:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         with contextlib.suppress(DialerError, OSError):
-            await self._repository.record((), self._clock())
+            await self._repository.record({}, self._clock())

@@ -9,7 +9,7 @@ table is created by migration ``0020``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import Index, Integer, String, select, update
@@ -42,24 +42,31 @@ class SeatSessionRepository:
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
 
-    async def record(self, logged_in: Iterable[str], at: datetime) -> None:
-        """The agents logged in at ``at``: the sessions of those who left end, those who
-        came get one, the others are seen."""
-        agents = set(logged_in)
+    async def record(
+        self,
+        logged_in: Mapping[str, datetime],
+        at: datetime,
+        logged_out: Mapping[str, datetime] | None = None,
+    ) -> None:
+        """The agents logged in at ``at`` (each with when they logged in): the sessions of
+        those who left end (when they logged out, if known, else ``at``), those who came
+        get one, the others are seen."""
+        left = logged_out or {}
         async with transaction(self._sessions) as session:
             open_rows = list(
                 await session.scalars(select(SeatSession).where(SeatSession.ended_at.is_(None)))
             )
             known = set()
             for row in open_rows:
-                if row.agent in agents and row.agent not in known:
+                if row.agent in logged_in and row.agent not in known:
                     row.last_seen_at = at
                     known.add(row.agent)
                 else:
-                    row.ended_at = at
+                    row.ended_at = max(row.started_at, min(left.get(row.agent, at), at))
             session.add_all(
-                SeatSession(agent=agent, started_at=at, last_seen_at=at)
-                for agent in sorted(agents - known)
+                SeatSession(agent=agent, started_at=min(since, at), last_seen_at=at)
+                for agent, since in sorted(logged_in.items())
+                if agent not in known
             )
 
     async def close_orphans(self) -> int:

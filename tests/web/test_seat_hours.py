@@ -19,7 +19,6 @@ from dialer.storage.call_sheet_rows import CallSheet
 from dialer.storage.database import transaction
 from dialer.storage.episodes import EpisodeRepository
 from dialer.storage.seat_sessions import SeatSession, SeatSessionRepository
-from dialer.testing import Clock
 from tests.report_scene import CYCLE1_START, build_scene
 from tests.web.conftest import log_in
 from tests.web.steering_support import SteerRig, steer
@@ -50,7 +49,8 @@ async def called_and_useful(sessions: SessionFactory, cycle_id: int) -> tuple[in
 async def test_seat_hours_dmt_and_conversion_per_cycle_and_episode(steer: SteerRig) -> None:
     scene = await build_scene(steer.sessions, people=12)
     c = scene.campaign_id
-    clock = Clock(CYCLE1_START + timedelta(hours=1))
+    clock = steer.clock  # the engine's: 2 h into cycle 1
+    assert clock() == CYCLE1_START + timedelta(hours=2)
     repository = SeatSessionRepository(steer.sessions)
     watch = SeatWatch(steer.engine.seats.seats, repository, clock=clock, heartbeat_s=60)
     # agent1 logs in through the agent's API, agent2 through the engine
@@ -62,7 +62,7 @@ async def test_seat_hours_dmt_and_conversion_per_cycle_and_episode(steer: SteerR
     clock.advance(hours=2)
     await steer.engine.log_out("agent1")
     assert await watch.check()
-    clock.advance(hours=47)  # cycle 1 closed at 48 h; agent2 still logged in
+    clock.advance(hours=47)  # cycle 1 closed at 48 h; agent2 still logged in at 51 h
     assert await watch.check()  # the heartbeat
     clock.advance(minutes=30)
     # the controller died: the next start closes agent2's session when it was last seen
@@ -71,19 +71,20 @@ async def test_seat_hours_dmt_and_conversion_per_cycle_and_episode(steer: SteerR
     await restarted.stop()
     async with transaction(steer.sessions) as session:
         rows = list(await session.scalars(select(SeatSession).order_by(SeatSession.id)))
+    assert {r.started_at for r in rows} == {CYCLE1_START + timedelta(hours=2)}  # the log-in
     spans = [(r.agent, r.ended_at - r.started_at) for r in rows if r.ended_at is not None]
     assert spans == [("agent1", timedelta(hours=2)), ("agent2", timedelta(hours=49))]
 
     auth = steer.auth("superviseur")
     one = (await steer.http.get(f"/api/v1/reports/{c}", params={"cycle": 1}, headers=auth)).json()
-    assert one["seat_hours"] == 49.0  # agent1 2 h + agent2 47 h of the 48 h cycle
+    assert one["seat_hours"] == 48.0  # agent1 2 h + agent2 46 h of the 48 h cycle
     called, useful = await called_and_useful(steer.sessions, scene.cycle_ids[0])
     assert one["people_called"] == called
     assert one["useful_contacts"] == useful
     assert one["conversion_rate"] == round(useful / called, 4)
     assert one["dmt"]["mean_s"] > 0
     key = one["tables"]["chiffres_cles"]["rows"]
-    assert ["Heures-siège (agents connectés)", 49.0] in key
+    assert ["Heures-siège (agents connectés)", 48.0] in key
     whole = (await steer.http.get(f"/api/v1/reports/{c}", headers=auth)).json()
     assert whole["seat_hours"] == 51.0
 
@@ -94,7 +95,7 @@ async def test_seat_hours_dmt_and_conversion_per_cycle_and_episode(steer: SteerR
     answer = await steer.http.get(f"/api/v1/reports/episodes/{episode.id}", headers=auth)
     assert answer.status_code == 200
     figures = answer.json()
-    assert [line["seat_hours"] for line in figures["cycles"]] == [49.0, 2.0]
+    assert [line["seat_hours"] for line in figures["cycles"]] == [48.0, 3.0]
     assert figures["whole"]["seat_hours"] == 51.0
     first = figures["cycles"][0]
     assert first["conversion_rate"] == round(useful / called, 4)
@@ -112,7 +113,7 @@ async def test_seat_hours_dmt_and_conversion_per_cycle_and_episode(steer: SteerR
     rows_csv = list(csv.reader(io.StringIO(table.content.decode("utf-8-sig")), delimiter=";"))
     header = rows_csv[0]
     assert header[-3:] == ["Heures-siège", "DMT moyenne (s)", "Taux de conversion (%)"]
-    assert [r[header.index("Heures-siège")] for r in rows_csv[1:]] == ["49,0", "2,0", "51,0"]
+    assert [r[header.index("Heures-siège")] for r in rows_csv[1:]] == ["48,0", "3,0", "51,0"]
     page = await steer.http.get(f"/rapports/{c}", params={"cycle": 1})
     assert "Heures-siège (agents connectés)" in page.text
     assert "Taux de conversion" in page.text
