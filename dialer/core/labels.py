@@ -488,6 +488,7 @@ AUDIT_DETAIL_NAMES: dict[str, str] = {
     "mode": "mode",
     "reason": "motif",
     "rows": "lignes",
+    "offset": "à partir du rang",
     "episode": "épisode",
     "table": "tableau",
 }
