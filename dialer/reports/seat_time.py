@@ -62,7 +62,7 @@ class SeatWatch:
         """Close the sessions a previous run left open, then watch in a task."""
         closed = await self._repository.close_orphans()
         if closed:
-            log.info("%d session(s) d'agent laissée(s) ouverte(s) : closes", closed)
+            log.info("%d seat session(s) of the previous run closed when last seen", closed)
         self._task = asyncio.create_task(self._run(), name="seat-watch")
 
     async def _run(self) -> None:
@@ -70,7 +70,7 @@ class SeatWatch:
             try:
                 await self.check()
             except (DialerError, OSError) as error:  # the database away: try again later
-                log.warning("sessions des agents non enregistrées : %s", error)
+                log.warning("seat sessions not recorded: %s", error)
             await asyncio.sleep(self._every_s)
 
     async def stop(self) -> None:
