@@ -35,6 +35,7 @@ from dialer.core.operator_messages import say
 from dialer.engine.engine import DialingEngine
 from dialer.errors import ConfigurationError
 from dialer.questionnaire_files import SHIPPED_QUESTIONNAIRES, load_questionnaires
+from dialer.reports.seat_time import SeatWatch
 from dialer.retention.daily import DailyPurge
 from dialer.retention.purge import RetentionPurge
 from dialer.settings import Settings, WebSettings
@@ -44,6 +45,7 @@ from dialer.storage.database import (
     create_session_factory,
     migrate_engine,
 )
+from dialer.storage.seat_sessions import SeatSessionRepository
 from dialer.telephony.ami import AmiCredentials
 from dialer.telephony.node import AsteriskNode
 from dialer.web.app import build_screens, create_app
@@ -197,6 +199,8 @@ async def running_service(
             clock=utcnow,
         )
         await purge.start()
+        seat_watch = SeatWatch(engine.seats.seats, SeatSessionRepository(sessions), clock=utcnow)
+        await seat_watch.start()
         server = QuietServer(web_server_config(app, web))
         freeze_startup_objects()
         serving = await start_serving(server, listening)
@@ -221,6 +225,7 @@ async def running_service(
             await purge.stop()
             await episodes.stop_keeping()
             await engine.stop()
+            await seat_watch.stop()
             await dispatcher.stop()
             await node.stop()
             await database.dispose()

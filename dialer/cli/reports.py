@@ -28,6 +28,7 @@ from dialer.reports.episodes import (
 from dialer.reports.exports import csv_cell
 from dialer.reports.files import FORMATS, write_report_files
 from dialer.reports.register_changes import register_changes_csv
+from dialer.reports.result_exports import RESULT_FORMATS, PersonResults
 from dialer.reports.service import Report, ReportBuilder
 from dialer.settings import Settings
 from dialer.storage.database import migrated_database
@@ -266,3 +267,73 @@ def report_register_changes(
     out.write_bytes(data)
     out.chmod(0o600)  # names of people: readable by its owner only
     click.echo(f"Changements écrits : {out}")
+
+
+async def _write_results(
+    settings: Settings,
+    *,
+    campaign: int,
+    cycle: int | None,
+    episode: int | None,
+    out: Path,
+    fmt: str,
+) -> tuple[str, dict[str, object]]:
+    """Writes the results; the audit target and details (the rows written included)."""
+    async with migrated_database(settings.database_address()) as sessions:
+        results = PersonResults(sessions, catalog=_catalog())
+        details: dict[str, object]
+        if episode is not None:
+            export = await results.for_episode(episode)
+            target, details = f"episode:{episode}", {"campaign": export.scope.campaign_id}
+        else:
+            export = await results.for_campaign(campaign, cycle)
+            target, details = f"campaign:{campaign}", {"cycle": str(cycle) if cycle else "tous"}
+        await export.write(out, fmt)
+    return target, {"table": "resultats", **details, "format": fmt, "rows": export.row_count}
+
+
+@report.command("results")
+@click.option("--campaign", "campaign", type=click.IntRange(min=1), help="Numéro de la campagne.")
+@cycle_option
+@click.option(
+    "--episode", "episode", type=click.IntRange(min=1), help="Numéro de l'épisode d'alerte."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(RESULT_FORMATS),
+    default="csv",
+    show_default=True,
+    help="csv (« ; », UTF-8 avec BOM) ou xlsx.",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    required=True,
+    help="Fichier à écrire.",
+)
+@click.pass_context
+def report_results(
+    ctx: click.Context,
+    *,
+    campaign: int | None,
+    cycle: int | None,
+    episode: int | None,
+    fmt: str,
+    out: Path,
+) -> None:
+    """Résultats par personne d'un cycle (--campaign, --cycle), d'une campagne ou d'un
+    épisode (--episode) : réponses avec le libellé des questions, score, niveau de risque,
+    qualification, alertes et leur suivi. L'export est inscrit au journal."""
+    if (campaign is None) == (episode is None):
+        raise click.UsageError("donnez --campaign ou --episode (l'un des deux)")
+    if episode is not None and cycle is not None:
+        raise click.UsageError("--cycle va avec --campaign, pas avec --episode")
+    settings = settings_of(ctx)
+    written = _write_results(
+        settings, campaign=campaign or 0, cycle=cycle, episode=episode, out=out, fmt=fmt
+    )
+    target, details = asyncio.run(written)
+    asyncio.run(record_cli_change(settings, f"export.{fmt}", target, details))
+    click.echo(f"{details['rows']} ligne(s) écrite(s) dans {out}")

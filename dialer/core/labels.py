@@ -553,6 +553,10 @@ AUDIT_DETAIL_NAMES: dict[str, str] = {
     "mode": "mode",
     "reason": "motif",
     "version": "version",
+    "rows": "lignes",
+    "offset": "à partir du rang",
+    "episode": "épisode",
+    "table": "tableau",
 }
 
 
@@ -595,3 +599,30 @@ def audit_details_text(details: dict[str, object]) -> str:
         f"{AUDIT_DETAIL_NAMES.get(key, key)} : {audit_value_text(value)}"
         for key, value in details.items()
     )
+
+
+#: the per-person results of a cycle or an episode (``dialer.reports.person_results``):
+#: the columns before the questions' (one per question, headed by its text), and after
+RESULT_HEADERS: tuple[str, ...] = (
+    "Cycle",
+    "Identifiant",
+    "Nom",
+    "Prénom",
+    "Quartier",
+    "Appels passés",
+    "Résultat du cycle",
+    "Qualification de l'appel",
+    "Agent",
+    "Fiche validée le",
+    "Questionnaire",
+    "Questionnaire complet",
+    "Score",
+    "Niveau de risque",
+)
+RESULT_TRAILING_HEADERS: tuple[str, ...] = (
+    "Autres réponses (version du questionnaire inconnue)",
+    "Alertes levées",
+    "Alertes et leur suivi",
+)
+NO_RESULT_YET = "pas encore de résultat"
+ALERT_OPEN_TEXT = "ouverte"

@@ -30,6 +30,8 @@ class Action(StrEnum):
     #: a campaign's settings: calling windows, retries, AMD, caller id, ring timeout...
     CAMPAIGN_SETTINGS = "campaign_settings"
     REPORTS_VIEW = "reports_view"
+    #: the per-person results (answers, scores, alerts) of a cycle or an episode, exported
+    RESULTS_EXPORT = "results_export"
     REGISTER_IMPORT = "register_import"
     AGENTS_VIEW = "agents_view"
     AGENT_LOGOUT = "agent_logout"
@@ -66,6 +68,7 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.CAMPAIGNS_STEER: _SUPERVISORS,
     Action.CAMPAIGN_SETTINGS: _STAFF,
     Action.REPORTS_VIEW: _VIEWERS,
+    Action.RESULTS_EXPORT: frozenset({Role.SUPERVISOR, Role.OPERATIONS}),
     Action.REGISTER_IMPORT: _STAFF,
     Action.AGENTS_VIEW: _STAFF,
     Action.AGENT_LOGOUT: _STAFF,

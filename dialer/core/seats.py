@@ -22,6 +22,8 @@ class Seat:
     leg_id: str | None = None  # the agent's phone leg while connected
     attempt_id: str | None = None  # the call reserved for, or joined with, this agent
     pause_reason: str | None = None
+    #: when the agent logged in (the seat-hours' start; kept through the state changes)
+    logged_in_at: datetime | None = None
 
     def seconds_in_state(self, now: datetime) -> float:
         return max(0.0, (now - self.since).total_seconds())
@@ -58,7 +60,7 @@ class SeatBoard:
         current = self._seats.get(agent)
         if current is not None and current.state is not AgentState.LOGGED_OUT:
             raise ConflictError(f"agent {agent!r} is already logged in ({current.state})")
-        self._seats[agent] = Seat(agent, endpoint, AgentState.LOGGED_OUT, now)
+        self._seats[agent] = Seat(agent, endpoint, AgentState.LOGGED_OUT, now, logged_in_at=now)
         return self._apply(agent, AgentEvent.LOG_IN, now, leg_id=leg_id, pause_reason="connexion")
 
     def go_ready(self, agent: str, now: datetime) -> Seat:

@@ -16,17 +16,19 @@ from pathlib import Path
 
 from dialer.core.billing import PriceGrid, contact_lines
 from dialer.core.episodes import EpisodeView
+from dialer.core.handling_time import summarize
 from dialer.core.labels import (
     ALERT_KIND_LABELS,
     ESCALATION_STAGES,
     VISIT_OUTCOME_LABELS,
     VISIT_REASON_LABELS,
 )
+from dialer.core.seat_time import conversion_rate, seat_hours
 from dialer.errors import ConflictError
 from dialer.questionnaire_files import QuestionnaireCatalog
 from dialer.reports import tables
 from dialer.reports.exports import csv_bytes, xlsx_bytes
-from dialer.reports.figures import useful_contact_members
+from dialer.reports.figures import call_timings, cycle_seat_seconds, useful_contact_members
 from dialer.reports.price_grid import load_price_grid
 from dialer.reports.service import Report, ReportBuilder, assemble
 from dialer.reports.tables import Cell, Table
@@ -56,6 +58,14 @@ class CycleLine:
     first_billed: int
     last_billed: int
     contacts_amount: Decimal
+    #: agents' logged-in time during the cycle, and its handling time (DMT)
+    seat_seconds: float = 0.0
+    dmt_mean_s: float = 0.0
+
+    @property
+    def conversion_rate(self) -> float:
+        """Useful contacts over the people called."""
+        return conversion_rate(self.useful_contacts, self.attempted)
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,7 @@ def cycle_lines(report: Report, grid: PriceGrid) -> tuple[CycleLine, ...]:
     never = Counter(line.cycle for line in report.figures.follow_up)
     lines: list[CycleLine] = []
     earlier = 0
+    timings = call_timings(rows)
     for cycle in rows.cycles:
         count = billed[cycle.id]
         amount = sum(
@@ -117,6 +128,10 @@ def cycle_lines(report: Report, grid: PriceGrid) -> tuple[CycleLine, ...]:
                 first_billed=earlier + 1,
                 last_billed=earlier + count,
                 contacts_amount=amount,
+                seat_seconds=cycle_seat_seconds(rows, cycle),
+                dmt_mean_s=summarize(
+                    [t for t in timings if t.cycle_id == cycle.id]
+                ).mean_handling_s,
             )
         )
         earlier += count
@@ -161,6 +176,9 @@ def per_cycle(episode_report: EpisodeReport) -> Table:
                 line.billed,
                 span,
                 line.contacts_amount,
+                seat_hours(line.seat_seconds),
+                tables.seconds(line.dmt_mean_s),
+                tables.percent(line.conversion_rate),
             )
         )
     whole = episode_report.report
@@ -177,6 +195,14 @@ def per_cycle(episode_report: EpisodeReport) -> Table:
             whole.billing.reconciliation.billed_count,
             "tranches de volume sur tout l'épisode",
             whole.billing.bill.contacts_amount,
+            seat_hours(sum(line.seat_seconds for line in episode_report.cycles)),
+            tables.seconds(whole.figures.dmt_overall.mean_handling_s),
+            tables.percent(
+                conversion_rate(
+                    sum(line.useful_contacts for line in episode_report.cycles),
+                    sum(line.attempted for line in episode_report.cycles),
+                )
+            ),
         )
     )
     return Table(
@@ -194,6 +220,9 @@ def per_cycle(episode_report: EpisodeReport) -> Table:
             "Contacts facturés",
             "Numéros des contacts dans les tranches",
             "Contacts utiles HT (€)",
+            "Heures-siège",
+            "DMT moyenne (s)",
+            "Taux de conversion (%)",
         ),
         tuple(rows),
     )

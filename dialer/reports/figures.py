@@ -11,7 +11,12 @@ Definitions (the same in every table, chart and export):
 - people are counted per cycle: over several cycles, one person counts once per cycle;
 - DMT (handling time) = talk (bridged → hung up) + wrap-up (hung up → agent done), over
   the calls an agent handled and wrapped up (:mod:`dialer.core.handling_time`);
-- hours are local hours (Europe/Paris by default) of the moment the attempt was placed.
+- hours are local hours (Europe/Paris by default) of the moment the attempt was placed;
+- seat-hours: the time agents were logged in during the cycles (from their start to
+  their close, or their deadline while open), summed over agents
+  (:mod:`dialer.core.seat_time`);
+- conversion rate: useful contacts ÷ people called (people with a dialled attempt, per
+  cycle).
 """
 
 from __future__ import annotations
@@ -32,8 +37,9 @@ from dialer.core.labels import (
 )
 from dialer.core.never_reached import FIELD_VISIT_RESULTS, listed_reason
 from dialer.core.outcomes import CallOutcome
+from dialer.core.seat_time import conversion_rate, seat_seconds
 from dialer.core.windows import PARIS
-from dialer.storage.report_rows import AttemptRow, PersonRow, ReportRows
+from dialer.storage.report_rows import AttemptRow, CycleRow, PersonRow, ReportRows
 
 #: outcomes where a person picked up the phone
 PERSON_ANSWERED = frozenset({CallOutcome.ANSWERED, CallOutcome.ABANDONED, CallOutcome.HUNG_UP})
@@ -140,6 +146,17 @@ class Figures:
     follow_up: tuple[FollowUpLine, ...]
     alerts: tuple[AlertLine, ...]
     funnel: tuple[FunnelStep, ...]
+    #: agents' logged-in time over the cycles, in seconds
+    seat_seconds: float = 0.0
+
+    @property
+    def people_called(self) -> int:
+        return self.funnel[1].count
+
+    @property
+    def conversion_rate(self) -> float:
+        """Useful contacts over the people called."""
+        return conversion_rate(self.useful_contacts, self.people_called)
 
     @property
     def answer_rate(self) -> float:
@@ -328,6 +345,11 @@ def funnel(rows: ReportRows) -> tuple[FunnelStep, ...]:
     )
 
 
+def cycle_seat_seconds(rows: ReportRows, cycle: CycleRow) -> float:
+    """Agents' logged-in time during ``cycle`` (to its close, or its deadline while open)."""
+    return seat_seconds(rows.seat_sessions, cycle.started_at, cycle.closed_at or cycle.deadline)
+
+
 def compute_figures(rows: ReportRows, zone: ZoneInfo = PARIS) -> Figures:
     timings = call_timings(rows)
     handled = [t.handling_s for t in timings if t.handled]
@@ -348,4 +370,5 @@ def compute_figures(rows: ReportRows, zone: ZoneInfo = PARIS) -> Figures:
         follow_up=follow_up_list(rows),
         alerts=alert_log(rows),
         funnel=steps,
+        seat_seconds=sum(cycle_seat_seconds(rows, cycle) for cycle in rows.cycles),
     )

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from dialer.core.billing import Bill
 from dialer.core.labels import DMT_BUCKET_NAMES, ISSUE_LABELS
 from dialer.core.phones import spreadsheet_number
+from dialer.core.seat_time import seat_hours
 from dialer.reports.service import Report
 
 Cell = str | int | float | Decimal | datetime | None
@@ -49,6 +50,9 @@ def key_figures(report: Report) -> Table:
         ("Taux de contacts utiles sur le registre (%)", percent(f.useful_contact_rate)),
         ("Appels traités par un agent", f.dmt_overall.calls),
         ("DMT moyenne (s)", seconds(f.dmt_overall.mean_handling_s)),
+        ("Heures-siège (agents connectés)", seat_hours(f.seat_seconds)),
+        ("Personnes appelées", f.people_called),
+        ("Taux de conversion : contacts utiles ÷ appelées (%)", percent(f.conversion_rate)),
         ("Personnes à suivre sur le terrain", len(f.follow_up)),
         ("Alertes levées", len(f.alerts)),
         ("Alertes acquittées", sum(1 for a in f.alerts if a.acknowledged_at is not None)),

@@ -21,6 +21,7 @@ from dialer.storage.call_sheet_rows import CallSheet
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Attempt, Campaign, Cycle, CycleResultRow, Person, PhoneNumber
 from dialer.storage.schedule import CycleMember
+from dialer.storage.seat_sessions import SeatSession
 from dialer.storage.team_rows import Team
 
 
@@ -145,6 +146,9 @@ class ReportRows:
     #: call sheets are gone from the rows above)
     billing_periods: tuple[PeriodTotals, ...] = ()
     all_cycles: bool = field(default=True)
+    #: ``(start, end)`` of the agents' seat sessions overlapping the cycles (an open one
+    #: ends when it was last seen; :mod:`dialer.storage.seat_sessions`)
+    seat_sessions: tuple[tuple[datetime, datetime], ...] = ()
 
     @property
     def cycle_numbers(self) -> dict[int, int]:
@@ -228,10 +232,11 @@ class ReportRowsRepository:
                 + sum(p.useful_contacts for p in await _billing_periods(session, earlier)),
                 billing_periods=await _billing_periods(session, ids),
                 all_cycles=cycle_number is None,
+                seat_sessions=await _seat_sessions(session, cycles),
             )
 
 
-def _member_ids(cycle_ids: list[int]) -> Subquery:
+def member_ids(cycle_ids: list[int]) -> Subquery:
     """``(cycle_id, person_id)`` of the schedule, the attempts and the results."""
     return union(
         select(CycleMember.cycle_id, CycleMember.person_id).where(
@@ -245,13 +250,13 @@ def _member_ids(cycle_ids: list[int]) -> Subquery:
 
 
 async def _members(session: AsyncSession, cycle_ids: list[int]) -> frozenset[tuple[int, int]]:
-    members = _member_ids(cycle_ids)
+    members = member_ids(cycle_ids)
     rows = await session.execute(select(members.c.cycle_id, members.c.person_id))
     return frozenset((int(cycle), int(person)) for cycle, person in rows.all())
 
 
 async def _people(session: AsyncSession, cycle_ids: list[int]) -> dict[int, PersonRow]:
-    members = _member_ids(cycle_ids)
+    members = member_ids(cycle_ids)
     person_ids = select(members.c.person_id).distinct()
     alerted = (
         select(Alert.person_id)
@@ -395,3 +400,20 @@ async def _billing_periods(session: AsyncSession, cycle_ids: list[int]) -> tuple
         .order_by(BillingPeriod.cycle_id)
     )
     return tuple(totals_of(period) for period in periods)
+
+
+async def _seat_sessions(
+    session: AsyncSession, cycles: list[Cycle]
+) -> tuple[tuple[datetime, datetime], ...]:
+    """The seat sessions overlapping the cycles' span (first start to last close; no end
+    while a cycle is open)."""
+    if not cycles:
+        return ()
+    statement = select(SeatSession.started_at, SeatSession.last_seen_at, SeatSession.ended_at)
+    start = min(c.started_at for c in cycles)
+    statement = statement.where(SeatSession.ended_at.is_(None) | (SeatSession.ended_at > start))
+    if all(c.closed_at is not None for c in cycles):
+        end = max(c.closed_at for c in cycles if c.closed_at is not None)
+        statement = statement.where(SeatSession.started_at < end)
+    rows = await session.execute(statement.order_by(SeatSession.started_at))
+    return tuple((s, e if e is not None else seen) for s, seen, e in rows.all())

@@ -226,6 +226,14 @@ class ReportQuery(Query):
     )
 
 
+class ResultsQuery(PageQuery):
+    """Which cycle's per-person results (absent: every cycle), and which page of them."""
+
+    cycle: int | None = Field(
+        default=None, ge=1, le=10**18 - 1, description="le numéro du cycle ; absent : tous"
+    )
+
+
 #: every request body, by name (the OpenAPI document's components)
 BODIES: tuple[type[BaseModel], ...] = (
     CampaignCreate,

@@ -65,6 +65,9 @@ class ReportFigures(Answer):
     dmt: HandlingFigures
     funnel: dict[str, int] = Field(description="personnes à chaque étape de l'entonnoir")
     never_reached: int = Field(description="personnes jamais jointes")
+    seat_hours: float = Field(description="heures-siège : temps de connexion des agents")
+    people_called: int = Field(description="personnes appelées (par cycle)")
+    conversion_rate: float = Field(description="contacts utiles ÷ personnes appelées (0 à 1)")
     tables: dict[str, ReportTable] = Field(description="les tableaux du rapport, par clé")
 
 
@@ -116,3 +119,83 @@ class ReportBilling(Answer):
     total_including_vat: str
     reconciliation: Reconciliation
     billed_contacts: list[BilledContact]
+
+
+class ResultAnswer(Answer):
+    question_id: str
+    question: str = Field(description="le libellé de la question (version utilisée)")
+    answer: str = Field(description="la réponse, en clair")
+
+
+class ResultAlertLine(Answer):
+    id: int
+    priority: int
+    need: str
+    team: str | None
+    raised_at: datetime
+    escalation_level: int
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    note: str = Field(description="la note d'acquittement")
+
+
+class PersonResultItem(Answer):
+    """Le résultat d'une personne dans un cycle."""
+
+    cycle: int
+    external_id: str
+    last_name: str
+    first_name: str
+    district: str | None
+    dialled: int = Field(description="appels passés dans le cycle")
+    result: str | None = Field(description="résultat du cycle ; null : pas encore")
+    disposition: str | None = Field(description="qualification de la fiche qui compte")
+    agent: str | None
+    submitted_at: datetime | None
+    questionnaire: str | None = Field(description="« id vN » de la fiche")
+    complete: bool | None
+    score: float | None
+    risk_level: str | None
+    answers: list[ResultAnswer]
+    other_answers: list[str] = Field(description="réponses d'une version inconnue")
+    alerts: list[ResultAlertLine]
+
+
+class PersonResultsPage(Answer):
+    """Une page des résultats par personne (d'un cycle, ou de tous)."""
+
+    campaign: CampaignShort
+    cycle: int | None = Field(description="le cycle ; null : tous")
+    total: int = Field(description="lignes de l'export entier (personnes × cycles)")
+    items: list[PersonResultItem]
+    limit: int
+    offset: int
+    next_offset: int | None
+
+
+class EpisodeCycleFigures(Answer):
+    """Un cycle de l'épisode, ou l'épisode entier (``cycle`` null)."""
+
+    cycle: int | None
+    started_at: datetime | None
+    closed_at: datetime | None
+    register_people: int = Field(alias="register", description="personnes du registre")
+    attempted: int = Field(description="personnes appelées")
+    reached: int
+    useful_contacts: int
+    never_reached: int
+    billed: int
+    contacts_amount: str = Field(description="montant HT des contacts utiles, en texte")
+    seat_hours: float = Field(description="heures-siège : temps de connexion des agents")
+    dmt_mean_s: float = Field(description="durée moyenne de traitement (s)")
+    conversion_rate: float = Field(description="contacts utiles ÷ personnes appelées (0 à 1)")
+
+
+class EpisodeFigures(Answer):
+    """Le rapport d'un épisode d'alerte : chaque cycle et l'épisode entier."""
+
+    episode: int
+    campaign: CampaignShort
+    generated_at: datetime
+    cycles: list[EpisodeCycleFigures]
+    whole: EpisodeCycleFigures

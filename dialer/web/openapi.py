@@ -63,6 +63,18 @@ def described_by(
     return mark
 
 
+def described_file(media_type: str, query: type[BaseModel] | None = None) -> Callable[[H], H]:
+    """Give the document a ``/api/v1`` handler that answers a file (CSV, XLSX) of
+    ``media_type`` rather than JSON, and its query's model."""
+
+    def mark(handler: H) -> H:
+        setattr(handler, "openapi_file", media_type)  # noqa: B010 - a function's attribute
+        setattr(handler, "openapi_query", query)  # noqa: B010
+        return handler
+
+    return mark
+
+
 def openapi_path(path: str) -> str:
     """Starlette's ``/x/{id:id}`` as OpenAPI's ``/x/{id}``."""
     return PATH_PARAMETER.sub(lambda m: "{" + m.group(1) + "}", path)
@@ -232,6 +244,11 @@ def _undescribed(route: Route, method: str) -> dict[str, Any]:
     if answer is not None:
         operation["responses"]["200"]["content"]["application/json"]["schema"] = {
             "$ref": REF.format(model=answer.__name__)
+        }
+    media_type: str | None = getattr(route.endpoint, "openapi_file", None)
+    if media_type is not None:
+        operation["responses"]["200"]["content"] = {
+            media_type: {"schema": {"type": "string", "contentMediaType": media_type}}
         }
     query: type[BaseModel] | None = getattr(route.endpoint, "openapi_query", None)
     if query is not None:

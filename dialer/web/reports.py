@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from dialer.core.labels import ALERT_KIND_LABELS, ISSUE_LABELS
 from dialer.core.permissions import Action, allowed
+from dialer.core.seat_time import seat_hours
 from dialer.errors import NotFoundError
 from dialer.reports import tables
 from dialer.reports.exports import (
@@ -114,6 +115,7 @@ async def report_page(request: Request) -> Response:
         "report.html",
         {
             "user": request.state.user,
+            "can_export_results": allowed(request.state.user.role, Action.RESULTS_EXPORT),
             "report": report,
             "tables": shown,
             "suffix": _suffix(report),
@@ -265,6 +267,9 @@ def figures_json(report: Report) -> dict[str, Any]:
         },
         "funnel": {step.key: step.count for step in f.funnel},
         "never_reached": len(f.follow_up),
+        "seat_hours": seat_hours(f.seat_seconds),
+        "people_called": f.people_called,
+        "conversion_rate": round(f.conversion_rate, 4),
         "tables": {t.key: table_json(t) for t in tables.all_tables(report)},
     }
 

@@ -34,10 +34,12 @@ from dialer.campaigns.template_files import shipped_templates
 from dialer.core.attempts import AttemptState, CycleResult, Disposition
 from dialer.core.outcomes import CallOutcome
 from dialer.core.planning import RetryPolicy
+from dialer.core.questionnaire_answers import answer_label, validate_answer
 from dialer.core.scoring import score
 from dialer.core.windows import CallingWindows, OpeningInterval
 from dialer.questionnaire_files import load_questionnaires
 from dialer.register.importer import import_register
+from dialer.reports.result_exports import PersonResults
 from dialer.rig.asterisk import Rig
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
 from dialer.rig.demo_accounts import TEAM_MEMBER, TEAM_NAME, provision_demo_people
@@ -55,6 +57,7 @@ from dialer.storage.database import (
 )
 from dialer.storage.models import Attempt, CycleResultRow, Person
 from dialer.storage.schedule import CycleSchedule, MemberStatus
+from dialer.storage.seat_sessions import SeatSession
 from dialer.storage.team_rows import Team
 from dialer.telephony.ami import AmiClient
 from tests.browser.helpers import Browser, Page, login, require_chromium
@@ -466,3 +469,35 @@ async def test_an_agent_in_chromium_handles_real_calls_and_the_team_acknowledges
         assert attempt.disposition == disposition.value
         assert data.results[attempt.person_id] is CycleResult(disposition.value)
     assert len(data.results) == len(PEOPLE)
+
+    # what the city gets back: the agent's seat session recorded by the service (closed
+    # when it stopped), and the first person's labelled answers in the results export
+    engine = create_engine(settings.database_url)
+    try:
+        sessions = create_session_factory(engine)
+        async with transaction(sessions) as session:
+            seat_rows = list(await session.scalars(select(SeatSession)))
+        opening = await PersonResults(
+            sessions, catalog=load_questionnaires(QUESTIONNAIRES)
+        ).for_campaign(campaign_id, None)
+        results = [r async for batch in opening.results() for r in batch]
+    finally:
+        await engine.dispose()
+    assert [row.agent for row in seat_rows] == [AGENT]
+    (seat,) = seat_rows
+    assert first.bridged_at is not None
+    assert seat.started_at <= first.bridged_at
+    last_done = max(a.wrap_up_done_at for a in data.attempts if a.wrap_up_done_at)
+    assert seat.ended_at is not None
+    assert seat.ended_at >= last_done
+    mine = next(r for r in results if r.rows.person_id == first.person_id)
+    assert mine.sheet is not None
+    assert mine.sheet.risk_level == "modéré"
+    labelled = {a.question_id: a.answer for a in mine.answers}
+    assert labelled == {
+        q: answer_label(canicule.question(q), validate_answer(canicule.question(q), value))
+        for q, value in ANSWERS.items()
+    }
+    assert labelled["eau_fraiche"] == "non"
+    assert len(mine.rows.alerts) == 1
+    assert mine.rows.alerts[0].acknowledged_by == TEAM_MEMBER

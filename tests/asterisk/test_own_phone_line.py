@@ -30,7 +30,7 @@ import pytest
 from sqlalchemy import select
 
 from dialer.campaigns.start import start_campaign
-from dialer.campaigns.templates import shipped_templates
+from dialer.campaigns.template_files import shipped_templates
 from dialer.core.outcomes import CallOutcome
 from dialer.core.windows import CallingWindows, OpeningInterval
 from dialer.register.importer import import_register

@@ -15,6 +15,7 @@ from dialer.storage import (
     hold_rows,  # noqa: F401 - its table joins Base
     migrate,
     migrate_engine,
+    seat_sessions,  # noqa: F401 - its table joins Base
     visit_rows,  # noqa: F401 - its table joins Base
 )
 from dialer.storage.database import alembic_config, create_engine

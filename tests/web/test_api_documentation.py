@@ -8,6 +8,7 @@ import re
 import pytest
 from starlette.routing import Route
 
+from dialer.reports.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from dialer.web.api import ENDPOINTS
 from dialer.web.api_responses import CampaignCyclesPage
 from dialer.web.openapi import openapi_path
@@ -25,8 +26,14 @@ async def test_every_answer_and_parameter_is_typed_in_the_document(steer: SteerR
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             success = operation["responses"].get("201") or operation["responses"]["200"]
-            schema = success["content"]["application/json"]["schema"]
-            assert schema, f"{method} {path}: answer without a schema"
+            content = success["content"]
+            if "application/json" in content:
+                schema = content["application/json"]["schema"]
+                assert schema, f"{method} {path}: answer without a schema"
+            else:  # a file (the results' CSV, XLSX): typed as that file
+                ((media, file),) = content.items()
+                assert media in (CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE), f"{method} {path}"
+                assert file["schema"] == {"type": "string", "contentMediaType": media}
             for parameter in operation.get("parameters", []):
                 assert parameter["schema"].get("type") or parameter["schema"].get("anyOf")
             # a summary is whole: never a sentence cut at a line's end

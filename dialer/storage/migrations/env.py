@@ -30,6 +30,7 @@ from dialer.storage import (  # noqa: F401 - their tables join Base
     hold_rows,
     never_reached_rows,
     schedule,
+    seat_sessions,
     sip_accounts,
     team_rows,
     visit_rows,
