@@ -31,6 +31,7 @@ from dialer.campaigns.episodes import EpisodeControl
 from dialer.clock import utcnow
 from dialer.core.login_limits import LoginRates
 from dialer.core.operator_messages import say
+from dialer.desk.call_help import CallHelp
 from dialer.engine.engine import DialingEngine
 from dialer.errors import ConfigurationError
 from dialer.questionnaire_files import SHIPPED_QUESTIONNAIRES, load_questionnaires
@@ -46,6 +47,7 @@ from dialer.storage.database import (
 from dialer.telephony.ami import AmiCredentials
 from dialer.telephony.node import AsteriskNode
 from dialer.web.app import build_screens, create_app
+from dialer.web.call_help import configure_call_help
 from dialer.web.health import configure_readiness
 from dialer.web.metrics import configure_metrics
 from dialer.web.reports import configure_reports
@@ -182,6 +184,9 @@ async def running_service(
         )
         configure_reports(app, price_grid_file=settings.billing.price_grid_file)
         configure_readiness(app, [node])
+        call_help = CallHelp(sessions, desk=engine, port=node, clock=utcnow)
+        await call_help.start()
+        configure_call_help(app, call_help)
         prompts_watch = asyncio.create_task(node.watch_prompts(), name="prompts-watch")
         configure_metrics(
             app, web.metrics_token.get_secret_value() if web.metrics_token is not None else None
@@ -213,6 +218,7 @@ async def running_service(
             with contextlib.suppress(asyncio.CancelledError):
                 await serving
             prompts_watch.cancel()
+            await call_help.stop()
             await purge.stop()
             await episodes.stop_keeping()
             await engine.stop()

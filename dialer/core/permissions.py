@@ -41,6 +41,10 @@ class Action(StrEnum):
     ACCOUNTS_MANAGE = "accounts_manage"
     #: a person's rights (GDPR): export all that is held on them, correct, erase
     PERSON_RIGHTS = "person_rights"
+    #: acknowledge an agent's « besoin d'aide »
+    CALL_HELP_ACKNOWLEDGE = "call_help_acknowledge"
+    #: listen to an agent's call, whisper to the agent, or join the call (barge)
+    CALL_LISTEN = "call_listen"
     #: the never-reached lists (a team member sees their team's, the staff every team's)
     NEVER_REACHED_VIEW = "never_reached_view"
 
@@ -68,6 +72,8 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.ACCOUNTS_MANAGE: _ADMINISTRATORS,
     Action.PERSON_RIGHTS: _ADMINISTRATORS,
     Action.NEVER_REACHED_VIEW: _VIEWERS | {Role.TEAM_MEMBER},
+    Action.CALL_HELP_ACKNOWLEDGE: _SUPERVISORS,
+    Action.CALL_LISTEN: _SUPERVISORS,
 }
 
 
