@@ -40,6 +40,7 @@ class Listening:
     attempt_id: str
     mode: SpyMode
     started_at: datetime
+    leg_id: str
 
 
 class CallHelp:
@@ -61,6 +62,8 @@ class CallHelp:
         self._clock = clock
         self._watch_s = watch_s
         self._listenings: dict[str, Listening] = {}
+        #: listenings whose supervisor's phone has not answered yet
+        self._calling: set[str] = set()
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -142,12 +145,13 @@ class CallHelp:
             raise ConflictError(f"agent {agent!r} : {refusal or 'pas en appel'}")
         spy_id = f"{SPY_PREFIX}{uuid.uuid4().hex}"
         now = self._clock()
-        listening = Listening(spy_id, supervisor, agent, seat.attempt_id, mode, now)
+        listening = Listening(spy_id, supervisor, agent, seat.attempt_id, mode, now, seat.leg_id)
         # stored first: the end may be reported as soon as the phone answers
         await self._repository.start_supervision(
             spy_id, supervisor, agent, seat.attempt_id, mode, now
         )
         self._listenings[spy_id] = listening
+        self._calling.add(spy_id)
         try:
             await self._port.spy_on(spy_id, endpoint, seat.leg_id, mode)
         except NotConnectedError:
@@ -158,6 +162,8 @@ class CallHelp:
             raise ConflictError(
                 f"votre téléphone ({endpoint}) n'a pas répondu ou l'appel de l'agent est terminé"
             ) from exc
+        finally:
+            self._calling.discard(spy_id)
         await self._audit.record(
             actor=supervisor,
             action="call.spy_start",
@@ -199,20 +205,35 @@ class CallHelp:
         )
 
     async def _watch_calls(self, port: SupervisionPort) -> None:
-        """Hang up the listenings whose call the agent is no longer on."""
+        """Hang up the listenings whose call is over: the agent is no longer on it, or
+        their leg left the call's bridge. The second matters: measured on Asterisk 22.10, a
+        person's channel hung up while a supervisor barges stays alive (ChanSpy holds it)
+        until the supervisor's channel goes, so the engine never hears the call end."""
         while True:
             await asyncio.sleep(self._watch_s)
+            if not self._listenings:
+                continue
+            try:
+                bridged = await port.bridged_channels()
+            except TelephonyError:
+                bridged = None
             for listening in list(self._listenings.values()):
-                seat = seat_of(self._desk, listening.agent)
-                on_it = (
-                    seat is not None
-                    and seat.state is AgentState.ON_CALL
-                    and seat.attempt_id == listening.attempt_id
-                )
-                if not on_it:
-                    self._listenings.pop(listening.spy_id, None)
-                    with contextlib.suppress(TelephonyError):
-                        await port.hang_up(listening.spy_id)
+                if self._call_goes_on(listening, bridged):
+                    continue
+                self._listenings.pop(listening.spy_id, None)
+                with contextlib.suppress(TelephonyError):
+                    await port.hang_up(listening.spy_id)
+
+    def _call_goes_on(self, listening: Listening, bridged: set[str] | None) -> bool:
+        seat = seat_of(self._desk, listening.agent)
+        on_it = (
+            seat is not None
+            and seat.state is AgentState.ON_CALL
+            and seat.attempt_id == listening.attempt_id
+        )
+        in_bridge = bridged is None or listening.leg_id in bridged
+        answered = listening.spy_id not in self._calling
+        return on_it and (in_bridge or not answered)
 
     def statistics(self) -> dict[str, int]:
         return {"listenings": len(self._listenings)}

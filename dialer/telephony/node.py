@@ -439,6 +439,13 @@ class AsteriskNode:
             self._spies.discard(spy_id)
             raise TelephonyError(f"phone {endpoint} did not answer (reason {reason or '?'})")
 
+    async def bridged_channels(self) -> set[str]:
+        client = self._require_client()
+        replies = await client.action("CoreShowChannels", expect_list=True)
+        return {
+            r.get("Uniqueid") for r in replies if r.name == "CoreShowChannel" and r.get("BridgeId")
+        }
+
     def follow_spies(self, spy_ids: set[str]) -> None:
         self._spies |= {spy_id for spy_id in spy_ids if spy_id.startswith(SPY_PREFIX)}
         if self.logged_in:

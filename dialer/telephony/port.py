@@ -198,6 +198,9 @@ class SupervisionPort(Protocol):
 
     async def hang_up(self, channel_id: str) -> None: ...
 
+    async def bridged_channels(self) -> set[str]:
+        """Uniqueids of the channels in a bridge now (an agent's leg on a call)."""
+
     def follow_spies(self, spy_ids: set[str]) -> None:
         """Listenings started before (another session, a restart): their end is reported
         too, found at the next session if their hang-up was missed."""

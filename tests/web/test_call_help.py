@@ -44,6 +44,8 @@ class FakeSupervisionNode:
         self.hung_up: list[str] = []
         self.followed: set[str] = set()
         self.answers = True
+        #: the agents' legs on a call (in a bridge)
+        self.bridged = {"leg-agent1"}
         self._ends: asyncio.Queue[SpyEnded] = asyncio.Queue()
 
     async def spy_on(self, spy_id: str, endpoint: str, leg_id: str, mode: SpyMode) -> None:
@@ -54,6 +56,9 @@ class FakeSupervisionNode:
     async def hang_up(self, channel_id: str) -> None:
         self.hung_up.append(channel_id)
         self.end(channel_id)
+
+    async def bridged_channels(self) -> set[str]:
+        return self.bridged
 
     def follow_spies(self, spy_ids: set[str]) -> None:
         self.followed |= spy_ids
@@ -299,6 +304,34 @@ async def test_a_listening_ends_with_the_agents_call_and_an_unanswered_phone_is_
         await asyncio.sleep(0.01)
     assert node.hung_up == [channel]
     assert len(await audit_of(sessions, "call.spy_end")) <= 1
+
+
+async def test_a_barge_ends_when_the_agents_leg_leaves_the_call_s_bridge(
+    client: httpx.AsyncClient,
+    sessions: SessionFactory,
+    world: World,
+    desk: FakeDesk,
+    clock: Clock,
+    node: FakeSupervisionNode,
+) -> None:
+    """The person hung up but Asterisk keeps their channel while the supervisor barges
+    (the engine hears no end, the seat stays on the call): the agent's leg out of the
+    bridge is enough to end the listening."""
+    await on_call(client, sessions, world, desk, clock)
+    client.cookies.clear()
+    sup = {"X-CSRF-Token": await log_in(client, "superviseur.tel")}
+    started = await client.post(
+        "/api/v1/agents/agent1/listening", json={"mode": "barge"}, headers=sup
+    )
+    await asyncio.sleep(0.05)
+    assert node.hung_up == []  # still on the call, in the bridge
+    node.bridged.clear()
+    for _ in range(200):
+        if node.hung_up:
+            break
+        await asyncio.sleep(0.01)
+    assert node.hung_up == [started.json()["channel"]]
+    assert desk.seats.get("agent1").state.value == "on_call"
 
 
 async def test_a_supervisor_phone_that_does_not_answer_is_refused_and_recorded(
