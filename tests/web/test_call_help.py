@@ -124,6 +124,7 @@ async def test_an_agent_raises_help_and_a_supervisor_acknowledges_it(
 ) -> None:
     csrf = await log_in(client, "agent1")
     headers = {"X-CSRF-Token": csrf}
+    assert 'id="besoin-aide"' in (await client.get("/agent")).text
     await client.post("/api/v1/agent/phone", headers=headers)
     refused = await client.post("/api/v1/agent/help", headers=headers)
     assert refused.status_code == 409
@@ -160,6 +161,7 @@ async def test_an_agent_raises_help_and_a_supervisor_acknowledges_it(
     assert listed[0]["call_ended"] is None
     assert datetime.fromisoformat(listed[0]["raised_at"]) == clock()
     assert datetime.fromisoformat(listed[0]["call_since"]) <= clock() - timedelta(seconds=30)
+    assert 'id="form-ecoute"' not in (await client.get("/tableau-de-bord")).text
     not_admin = await client.post(
         f"/api/v1/help-requests/{request_id}/acknowledge", headers={"X-CSRF-Token": admin_csrf}
     )
@@ -170,6 +172,8 @@ async def test_an_agent_raises_help_and_a_supervisor_acknowledges_it(
     page = await client.get("/tableau-de-bord")
     assert "Demandes d'aide des agents" in page.text
     assert 'data-prise-en-charge="oui"' in page.text
+    assert 'id="form-ecoute"' in page.text
+    assert "Rejoindre l'appel" in page.text
     done = await client.post(f"/api/v1/help-requests/{request_id}/acknowledge", headers=sup)
     assert done.status_code == 200, done.text
     twice = await client.post(f"/api/v1/help-requests/{request_id}/acknowledge", headers=sup)
