@@ -32,6 +32,7 @@ from dialer.campaigns.template_files import load_templates
 from dialer.clock import utcnow
 from dialer.core.login_limits import LoginRates
 from dialer.core.operator_messages import say
+from dialer.desk.call_help import CallHelp
 from dialer.engine.engine import DialingEngine
 from dialer.errors import ConfigurationError
 from dialer.questionnaire_files import SHIPPED_QUESTIONNAIRES, load_questionnaires
@@ -49,6 +50,7 @@ from dialer.storage.seat_sessions import SeatSessionRepository
 from dialer.telephony.ami import AmiCredentials
 from dialer.telephony.node import AsteriskNode
 from dialer.web.app import build_screens, create_app
+from dialer.web.call_help import configure_call_help
 from dialer.web.health import configure_readiness
 from dialer.web.metrics import configure_metrics
 from dialer.web.reports import configure_reports
@@ -189,16 +191,12 @@ async def running_service(
         )
         configure_reports(app, price_grid_file=settings.billing.price_grid_file)
         configure_readiness(app, [node])
+        call_help = await _started_call_help(app, sessions, engine, node)
         prompts_watch = asyncio.create_task(node.watch_prompts(), name="prompts-watch")
         configure_metrics(
             app, web.metrics_token.get_secret_value() if web.metrics_token is not None else None
         )
-        purge = DailyPurge(
-            RetentionPurge.from_settings(sessions, settings),
-            hour_utc=settings.retention.purge_hour_utc,
-            clock=utcnow,
-        )
-        await purge.start()
+        purge = await _started_purge(sessions, settings)
         seat_watch = SeatWatch(engine.seats.seats, SeatSessionRepository(sessions), clock=utcnow)
         await seat_watch.start()
         server = QuietServer(web_server_config(app, web))
@@ -222,6 +220,7 @@ async def running_service(
             with contextlib.suppress(asyncio.CancelledError):
                 await serving
             prompts_watch.cancel()
+            await call_help.stop()
             await purge.stop()
             await episodes.stop_keeping()
             await engine.stop()
@@ -229,6 +228,27 @@ async def running_service(
             await dispatcher.stop()
             await node.stop()
             await database.dispose()
+
+
+async def _started_call_help(
+    app: Starlette, sessions: SessionFactory, engine: DialingEngine, node: AsteriskNode
+) -> CallHelp:
+    """Agents' « besoin d'aide » and supervisors' listenings, started and given to the web."""
+    call_help = CallHelp(sessions, desk=engine, port=node, clock=utcnow)
+    await call_help.start()
+    configure_call_help(app, call_help)
+    return call_help
+
+
+async def _started_purge(sessions: SessionFactory, settings: Settings) -> DailyPurge:
+    """The daily retention purge, started."""
+    purge = DailyPurge(
+        RetentionPurge.from_settings(sessions, settings),
+        hour_utc=settings.retention.purge_hour_utc,
+        clock=utcnow,
+    )
+    await purge.start()
+    return purge
 
 
 class QuietServer(uvicorn.Server):

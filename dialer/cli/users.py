@@ -31,6 +31,7 @@ from dialer.settings import Settings
 from dialer.storage.accounts import AccountRepository
 from dialer.storage.api_tokens import ApiTokenRepository
 from dialer.storage.audit import AuditLog
+from dialer.storage.sip_accounts import SipAccountRepository
 
 T = TypeVar("T")
 
@@ -94,8 +95,13 @@ async def _account_id(ops: Steering, username: str) -> int:
 @click.argument("username")
 @click.option("--role", type=_ROLES, required=True, help="Rôle du compte.")
 @click.option("--team", help="Équipe d'intervention (membres d'équipe seulement).")
-@click.option("--sip", "sip_endpoint", help="Compte SIP d'un agent (défaut : son identifiant).")
-@click.option("--remote", is_flag=True, help="Agent en télétravail : TLS + SRTP.")
+@click.option(
+    "--sip",
+    "sip_endpoint",
+    help="Compte SIP d'un agent (défaut : son identifiant) ou du téléphone d'un superviseur "
+    "(pour écouter les appels).",
+)
+@click.option("--remote", is_flag=True, help="Agent ou superviseur à distance : TLS + SRTP.")
 @_password_stdin
 @click.pass_context
 def users_create(  # noqa: PLR0917 - one option each
@@ -112,8 +118,11 @@ def users_create(  # noqa: PLR0917 - one option each
     settings = settings_of(ctx)
     if role == Role.AGENT and team:
         raise InputError("--team : seuls les membres d'équipe d'intervention ont une équipe")
-    if role != Role.AGENT and remote:
-        raise InputError("--remote : seuls les agents d'appel travaillent à distance")
+    if remote and not (role == Role.AGENT or (role == Role.SUPERVISOR and sip_endpoint)):
+        raise InputError(
+            "--remote : seuls les agents d'appel et les superviseurs avec un compte SIP "
+            "travaillent à distance"
+        )
     password = read_password(password_stdin)
     actor, route = cli_actor(), cli_route()
 
@@ -146,9 +155,18 @@ def users_create(  # noqa: PLR0917 - one option each
             first_administrator=role == Role.ADMINISTRATOR,
             route=route,
         )
-        return (
+        done = (
             f"Compte {account.username} créé ({ROLE_LABELS[account.role]}) : "
             "connexion sur /connexion."
+        )
+        if account.sip_endpoint is None:
+            return done
+        endpoint, sip_password = await SipAccountRepository(ops.sessions).reset(
+            account.username, remote=remote, now=utcnow()
+        )
+        return (
+            f"{done}\nCompte SIP : {endpoint} / mot de passe : {sip_password}\n"
+            "Ce mot de passe SIP ne sera plus affiché. Puis : dialer asterisk sync"
         )
 
     click.echo(_run(settings, create))

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import AttemptKind, CycleResult, Disposition
 from dialer.core.billing import IssueKind
+from dialer.core.call_help import SpyMode
 from dialer.core.campaigns import CampaignState
 from dialer.core.cycles import NeverReachedReason
 from dialer.core.episodes import AlertKind
@@ -460,6 +461,16 @@ def alarm_text(alarm: Alarm) -> str:
             return f"{_nb(alarm.value, 'rappel en retard', 'rappels en retard')} (voir Supervision)"
 
 
+#: what a supervisor does on an agent's call (:class:`dialer.core.call_help.SpyMode`)
+SPY_MODE_LABELS: dict[SpyMode, str] = {
+    SpyMode.LISTEN: "Écouter",
+    SpyMode.WHISPER: "Parler à l'agent",
+    SpyMode.BARGE: "Rejoindre l'appel",
+}
+HELP_RAISED_TEXT = "Demande d'aide envoyée aux superviseurs."
+HELP_ACKNOWLEDGED_TEXT = "Un superviseur a pris en charge votre demande d'aide."
+
+
 #: the audit journal's actions (``storage.audit``), as the journal page shows them
 AUDIT_ACTION_NAMES: dict[str, str] = {
     "account.create": "Compte créé",
@@ -467,6 +478,10 @@ AUDIT_ACTION_NAMES: dict[str, str] = {
     "agent.create": "Agent créé",
     "agent.logout": "Agent déconnecté",
     "agent.sip_reset": "Compte téléphonique de l'agent renouvelé",
+    "call.help_raised": "Demande d'aide pendant un appel",
+    "call.help_acknowledged": "Demande d'aide prise en charge",
+    "call.spy_start": "Écoute d'un appel par un superviseur",
+    "call.spy_end": "Fin de l'écoute d'un appel",
     "alert.escalated": "Alerte escaladée",
     "alert.raised": "Alerte levée",
     "api_token.create": "Jeton d'accès créé",

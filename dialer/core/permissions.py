@@ -45,6 +45,10 @@ class Action(StrEnum):
     ACCOUNTS_MANAGE = "accounts_manage"
     #: a person's rights (GDPR): export all that is held on them, correct, erase
     PERSON_RIGHTS = "person_rights"
+    #: acknowledge an agent's « besoin d'aide »
+    CALL_HELP_ACKNOWLEDGE = "call_help_acknowledge"
+    #: listen to an agent's call, whisper to the agent, or join the call (barge)
+    CALL_LISTEN = "call_listen"
     #: the never-reached lists (a team member sees their team's, the staff every team's)
     NEVER_REACHED_VIEW = "never_reached_view"
     #: record and lift a person's opposition (« ne plus appeler »); see its history
@@ -81,6 +85,8 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.NEVER_REACHED_VIEW: _VIEWERS | {Role.TEAM_MEMBER},
     Action.OPPOSITION_MANAGE: _STAFF,
     Action.REGISTER_CHANGES_EXPORT: frozenset({Role.SUPERVISOR, Role.OPERATIONS}),
+    Action.CALL_HELP_ACKNOWLEDGE: _SUPERVISORS,
+    Action.CALL_LISTEN: _SUPERVISORS,
 }
 
 

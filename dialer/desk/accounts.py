@@ -19,6 +19,10 @@ USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,49}\Z")
 ENDPOINT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
 
 
+#: who may have a phone: agents for their calls, supervisors to listen to agents' calls
+SIP_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR})
+
+
 async def create_account(  # noqa: PLR0917 - the CLI's positional signature
     sessions: SessionFactory,
     username: str,
@@ -50,8 +54,11 @@ async def create_account(  # noqa: PLR0917 - the CLI's positional signature
     role = checked_role(role, team)
     if sip_endpoint is not None:
         sip_endpoint = sip_endpoint.strip() or None
-    if sip_endpoint is not None and role is not Role.AGENT:
-        raise InputError("seuls les agents d'appel ont un compte SIP")
+    if sip_endpoint is not None and role not in SIP_ROLES:
+        raise InputError(
+            "seuls les agents d'appel et les superviseurs (pour écouter les appels) ont un "
+            "compte SIP"
+        )
     if sip_endpoint is not None and not ENDPOINT.match(sip_endpoint):
         raise InputError(f"compte SIP {sip_endpoint!r} invalide")
     if first_administrator and role is not Role.ADMINISTRATOR:

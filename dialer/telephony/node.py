@@ -13,10 +13,12 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime
+from typing import Any
 
 from dialer.clock import utcnow
+from dialer.core.call_help import SpyMode
 from dialer.core.operator_messages import say
 from dialer.core.own_line import CONFIRM_S, RING_S, OwnLineCall
 from dialer.core.reconciliation import RecordedEnd
@@ -30,15 +32,17 @@ from dialer.errors import (
 from dialer.telephony.ami import AmiClient, AmiCredentials
 from dialer.telephony.events import AmiMessage
 from dialer.telephony.port import (
+    SPY_PREFIX,
     AgentLegEnded,
     AgentLegIdle,
     DialRequest,
     NodeConnected,
     NodeDisconnected,
     OriginateResult,
+    SpyEnded,
     TelephonyEvent,
 )
-from dialer.telephony.translate import parse_recorded_end, translate
+from dialer.telephony.translate import event_time, parse_recorded_end, translate
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +96,9 @@ class AsteriskNode:
         self._prompts_present: bool | None = None
         #: agents' own phones called and waiting for the key 1: leg id → its end
         self._own_lines: dict[str, asyncio.Future[OwnLineCall]] = {}
+        #: supervisors' listening channels alive, and the ends of those that hung up
+        self._spies: set[str] = set()
+        self._spy_ends: asyncio.Queue[SpyEnded] = asyncio.Queue()
 
     # ---- lifecycle ----------------------------------------------------------------------
     async def start(self, *, wait_s: float | None = 10.0) -> None:
@@ -164,6 +171,7 @@ class AsteriskNode:
                 )
             )
             await self._events.put(NodeConnected(self.name, self._clock()))
+            self._spawn(self._sweep_spies())
             try:
                 await lost.wait()
             finally:
@@ -192,6 +200,11 @@ class AsteriskNode:
             await self._forward(queue.get_nowait())
 
     async def _forward(self, message: AmiMessage) -> None:
+        uniqueid = message.get("Uniqueid")
+        if message.name == "Hangup" and uniqueid.startswith(SPY_PREFIX):
+            self._spies.discard(uniqueid)
+            await self._spy_ends.put(SpyEnded(uniqueid, event_time(message, self._clock())))
+            return
         event = translate(message, received_at=self._clock())
         if isinstance(event, AgentLegIdle | AgentLegEnded):
             waiting = self._own_lines.get(event.leg_id)
@@ -294,7 +307,10 @@ class AsteriskNode:
         if request.caller_id:
             headers["CallerID"] = request.caller_id
         self._stats["calls_placed"] += 1
-        task = asyncio.create_task(self._originate(client, request, headers))
+        self._spawn(self._originate(client, request, headers))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -441,6 +457,74 @@ class AsteriskNode:
         with contextlib.suppress(AmiActionError):
             await client.action("DBDel", {"Family": ASTDB_FAMILY, "Key": attempt_id})
 
+    # ---- supervisors listening (ChanSpy) -------------------------------------------------
+    async def spy_on(self, spy_id: str, endpoint: str, leg_id: str, mode: SpyMode) -> None:
+        """Call the supervisor's phone into ``[dialer-spy]``, which runs ``ChanSpy`` on the
+        agent's leg by its channel name (ChanSpy takes a name, the controller knows the
+        leg's Uniqueid: AMI ``Getvar`` of ``CHANNEL(name)`` on it translates)."""
+        client = self._require_client()
+        try:
+            named = await client.action("Getvar", {"Channel": leg_id, "Variable": "CHANNEL(name)"})
+        except AmiTimeoutError:
+            raise
+        except AmiActionError as exc:
+            raise TelephonyError(f"agent leg {leg_id} is gone: {exc}") from exc
+        channel = named[0].get("Value")
+        if not channel:
+            raise TelephonyError(f"agent leg {leg_id} has no channel name")
+        self._spies.add(spy_id)
+        try:
+            replies = await client.action(
+                "Originate",
+                {
+                    "Channel": f"PJSIP/{endpoint}",
+                    "Context": "dialer-spy",
+                    "Exten": mode.value,
+                    "Priority": "1",
+                    "Async": "true",
+                    "ChannelId": spy_id,
+                    "Timeout": "20000",
+                    "Variable": [f"DIALER_SPY_TARGET={channel}"],
+                },
+                expect_list=True,
+                timeout_s=30,
+            )
+        except TelephonyError:
+            self._spies.discard(spy_id)
+            raise
+        reason = next((r.get("Reason") for r in replies if r.name == "OriginateResponse"), "")
+        if reason != "4":
+            self._spies.discard(spy_id)
+            raise TelephonyError(f"phone {endpoint} did not answer (reason {reason or '?'})")
+
+    async def bridged_channels(self) -> set[str]:
+        client = self._require_client()
+        replies = await client.action("CoreShowChannels", expect_list=True)
+        return {
+            r.get("Uniqueid") for r in replies if r.name == "CoreShowChannel" and r.get("BridgeId")
+        }
+
+    def follow_spies(self, spy_ids: set[str]) -> None:
+        self._spies |= {spy_id for spy_id in spy_ids if spy_id.startswith(SPY_PREFIX)}
+        if self.logged_in:
+            self._spawn(self._sweep_spies())
+
+    async def next_spy_end(self) -> SpyEnded:
+        return await self._spy_ends.get()
+
+    async def _sweep_spies(self) -> None:
+        """Listenings whose hang-up was missed (session lost meanwhile) end now."""
+        if not self._spies:
+            return
+        try:
+            alive = await self.live_channels()
+        except TelephonyError as exc:
+            log.info("node %s: listenings not checked: %s", self.name, exc)
+            return
+        for spy_id in sorted(self._spies - alive):
+            self._spies.discard(spy_id)
+            await self._spy_ends.put(SpyEnded(spy_id, self._clock()))
+
     def statistics(self) -> dict[str, int | float | str | bool]:
         return {
             "node": self.name,
@@ -448,5 +532,6 @@ class AsteriskNode:
             "channel_limit": self.channel_limit,
             "last_ping_ms": round(self._last_ping_ms, 2),
             "prompts_present": self._prompts_present is True,
+            "listenings": len(self._spies),
             **self._stats,
         }

@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from dialer.core.call_help import SpyMode
 from dialer.core.own_line import OwnLineCall
 from dialer.core.reconciliation import RecordedEnd
 
 AGENT_LEG_PREFIX = "agentleg-"
+#: the Uniqueid prefix of a supervisor's phone channel listening to a call (ChanSpy)
+SPY_PREFIX = "spy-"
 
 
 @dataclass(frozen=True)
@@ -187,3 +190,33 @@ class TelephonyPort(Protocol):
         """The next event from this node (waits)."""
 
     def statistics(self) -> dict[str, int | float | str | bool]: ...
+
+
+@dataclass(frozen=True)
+class SpyEnded:
+    """A supervisor's listening channel hung up (``spy_id``: its Uniqueid). ``at`` is
+    Asterisk's time, or the time the node found the channel gone (a lost AMI session)."""
+
+    spy_id: str
+    at: datetime
+
+
+class SupervisionPort(Protocol):
+    """What supervisors' listening needs of a telephony node (``AsteriskNode`` has it)."""
+
+    async def spy_on(self, spy_id: str, endpoint: str, leg_id: str, mode: SpyMode) -> None:
+        """Call the supervisor's phone ``endpoint`` (channel Uniqueid ``spy_id``) into
+        ``ChanSpy`` on the agent's phone leg ``leg_id`` in ``mode``. Returns once the phone
+        answered; :class:`dialer.errors.TelephonyError` if it did not or the leg is gone."""
+
+    async def hang_up(self, channel_id: str) -> None: ...
+
+    async def bridged_channels(self) -> set[str]:
+        """Uniqueids of the channels in a bridge now (an agent's leg on a call)."""
+
+    def follow_spies(self, spy_ids: set[str]) -> None:
+        """Listenings started before (another session, a restart): their end is reported
+        too, found at the next session if their hang-up was missed."""
+
+    async def next_spy_end(self) -> SpyEnded:
+        """The next listening that ended (waits)."""

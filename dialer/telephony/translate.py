@@ -9,6 +9,7 @@ from dialer.core.reconciliation import RecordedEnd
 from dialer.telephony.events import AmiMessage
 from dialer.telephony.port import (
     AGENT_LEG_PREFIX,
+    SPY_PREFIX,
     AgentLegEnded,
     AgentLegIdle,
     CallAbandoned,
@@ -59,6 +60,8 @@ def translate(message: AmiMessage, *, received_at: datetime) -> TelephonyEvent |
     name = message.name
     at = event_time(message, received_at)
     uniqueid = message.get("Uniqueid")
+    if uniqueid.startswith(SPY_PREFIX):
+        return None  # a supervisor listening: the node reports its end (SpyEnded)
     is_agent_leg = uniqueid.startswith(AGENT_LEG_PREFIX)
     if name == "UserEvent":
         return _user_event(message, at)

@@ -19,8 +19,14 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from dialer.core.agent_states import AgentState
-from dialer.core.labels import AGENT_STATE_LABELS, ESCALATION_STAGES, FUNNEL_STAGES
-from dialer.core.permissions import Action
+from dialer.core.call_help import SpyMode
+from dialer.core.labels import (
+    AGENT_STATE_LABELS,
+    ESCALATION_STAGES,
+    FUNNEL_STAGES,
+    SPY_MODE_LABELS,
+)
+from dialer.core.permissions import Action, allowed
 from dialer.dashboard.live import LiveDashboard
 from dialer.web.access import GuardedRoute, GuardedSocket, socket_allowed
 from dialer.web.api_responses import Dashboard, checked
@@ -70,6 +76,9 @@ async def dashboard_page(request: Request) -> Response:
             "funnel": FUNNEL_STAGES,
             "escalation": ESCALATION_STAGES,
             "bucket_min": int(dashboard_of(request).thresholds.trend_bucket.total_seconds() // 60),
+            "can_acknowledge_help": allowed(user.role, Action.CALL_HELP_ACKNOWLEDGE),
+            "can_listen": allowed(user.role, Action.CALL_LISTEN),
+            "spy_modes": [(mode.value, SPY_MODE_LABELS[mode]) for mode in SpyMode],
         },
     )
 

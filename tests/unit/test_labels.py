@@ -8,6 +8,7 @@ from dialer.core import labels
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import AttemptKind, CycleResult, Disposition
 from dialer.core.billing import IssueKind
+from dialer.core.call_help import SpyMode
 from dialer.core.campaign_settings import FIELDS
 from dialer.core.campaigns import CampaignState
 from dialer.core.cycles import NeverReachedReason
@@ -27,6 +28,7 @@ from dialer.reports.figures import DMT_BUCKET_EDGES_S
 
 #: every map of the module, with the enumeration it labels
 MAPS: dict[str, type[StrEnum]] = {
+    "SPY_MODE_LABELS": SpyMode,
     "OUTCOME_LABELS": CallOutcome,
     "DISPOSITION_LABELS": Disposition,
     "CYCLE_RESULT_LABELS": CycleResult,

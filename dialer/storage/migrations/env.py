@@ -26,6 +26,7 @@ from dialer.storage import (  # noqa: F401 - their tables join Base
     account_rows,
     alert_rows,
     billing_periods,
+    call_help,
     call_sheet_rows,
     hold_rows,
     never_reached_rows,

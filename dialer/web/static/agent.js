@@ -44,6 +44,7 @@
     $("disponible").disabled = state.state !== "paused";
     $("pause").disabled = state.state !== "ready";
     $("raccrocher").hidden = state.state !== "on_call";
+    $("besoin-aide").hidden = !["reserved", "on_call", "wrap_up"].includes(state.state);
   }
 
   const ownPhone = $("connecter-telephone").dataset.monTelephone;
@@ -78,6 +79,11 @@
   $("raccrocher").addEventListener("click", async () => {
     const state = await act(api.post("/api/v1/agent/hang-up"));
     if (state) { showState(state); }
+  });
+
+  $("besoin-aide").addEventListener("click", async () => {
+    const raised = await act(api.post("/api/v1/agent/help"));
+    if (raised) { say(raised.message); }
   });
 
   // ---- WebSocket -------------------------------------------------------------------------
@@ -127,6 +133,9 @@
         if (current && current.attemptId === message.attempt_id) {
           say("L'appel est terminé : complétez et validez la fiche.");
         }
+        break;
+      case "help_acknowledged":
+        say(message.text);
         break;
       case "call_failed":
         say("La fiche de l'appel n'a pas pu être chargée. Prévenez votre superviseur.", true);
