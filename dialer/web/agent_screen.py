@@ -15,6 +15,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from dialer.core.labels import DISPOSITION_LABELS, PASS_REASONS, PAUSE_REASONS
 from dialer.core.permissions import Action
 from dialer.web.access import GuardedRoute, GuardedSocket, socket_allowed
+from dialer.web.api_webphone import uses_webphone
 from dialer.web.auth import User, same_origin, session_token
 from dialer.web.read_log import record_read
 from dialer.web.service import WebService, authenticated, web
@@ -41,6 +42,7 @@ async def agent_page(request: Request) -> Response:
             "pass_reasons": PASS_REASONS,
             "dispositions": [(d.value, label) for d, label in DISPOSITION_LABELS.items()],
             "telephony": service.desk is not None,
+            "webphone": await uses_webphone(request, user.username),
         },
     )
 
