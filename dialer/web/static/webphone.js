@@ -121,18 +121,15 @@
     try { return await api.get("/api/v1/agent/state"); } catch (error) { return null; }
   }
 
+  // The screen's own controls (agent.js) do it, as the agent would: « Connecter mon
+  // téléphone » (the engine calls this phone) and the pause form, whose answers update the
+  // state shown.
   async function connectLine() {
     wantLine = true;
     const state = await agentState();
     if (!state || state.state !== "logged_out") { return; }
-    say("Connexion de votre ligne…");
-    try {
-      await api.post("/api/v1/agent/phone");
-      say(lost ? "Réseau rétabli : ligne reconnectée. Vous êtes en pause." : "Ligne connectée. Vous êtes en pause.");
-      lost = false;
-    } catch (error) {
-      say(error.message, true);
-    }
+    say(lost ? "Réseau rétabli : reconnexion de votre ligne…" : "Connexion de votre ligne…");
+    $("connecter-telephone").click();
   }
 
   async function networkLost() {
@@ -143,7 +140,9 @@
     if (line) { try { line.terminate(); } catch (error) { line = null; } }
     const state = await agentState();
     if (state && state.state === "ready") {
-      try { await api.post("/api/v1/agent/pause", LOST_PAUSE); } catch (error) { /* the line's loss takes it out anyway */ }
+      $("motif-pause").value = LOST_PAUSE.reason;
+      $("precision-pause").value = LOST_PAUSE.detail;
+      $("form-pause").requestSubmit();
     }
   }
 
@@ -155,7 +154,12 @@
     }
     line = session;
     session.on("peerconnection", () => playRemote(session));
-    session.on("confirmed", () => { showLine("connectee"); playRemote(session); });
+    session.on("confirmed", () => {
+      showLine("connectee");
+      playRemote(session);
+      if (lost) { say("Réseau rétabli : ligne reconnectée. Vous êtes en pause."); }
+      lost = false;
+    });
     const ended = () => {
       if (line === session) { line = null; }
       if (!lost) { showLine(ua && ua.isRegistered() ? "prete" : "arret"); }
