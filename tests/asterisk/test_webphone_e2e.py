@@ -161,9 +161,7 @@ async def publish(rig: Rig, settings: Settings, ami: AmiClient) -> None:
     )
 
 
-ROW = re.compile(
-    r"^\s*(?:\S+\s+)?(\S+)\s+\d\d:\d\d:\d\d\s+\S+\s+(\d+)\s+\d+\s+\d+\s+\S+\s+(\d+)"
-)
+ROW = re.compile(r"^\s*(?:\S+\s+)?(\S+)\s+\d\d:\d\d:\d\d\s+\S+\s+(\d+)\s+\d+\s+\d+\s+\S+\s+(\d+)")
 
 
 def rtp_counts(rig: Rig) -> dict[str, tuple[int, int]]:
