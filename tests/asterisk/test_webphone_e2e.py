@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -222,6 +223,27 @@ def wait_joined(page: Page) -> None:
     page.wait(lambda: page_received(page) > 50, timeout=10, what="packets in getStats")
 
 
+def use_the_controls(page: Page) -> None:
+    """During the call: the network quality shown, mute and back, a keypad key (DTMF)."""
+    page.wait(
+        lambda: (
+            page.js("return document.getElementById('reseau').dataset.reseau")
+            in ("bonne", "moyenne")
+        ),
+        timeout=10,
+        what="the network quality shown",
+    )
+    page.find("#micro").click()
+    assert page.find("#micro").get_attribute("aria-pressed") == "true"
+    assert page.text("#micro") == "Rétablir le micro"
+    page.find("#micro").click()
+    assert page.find("#micro").get_attribute("aria-pressed") == "false"
+    page.find("#volume").send_keys("\ue012")  # ← : the volume goes down
+    assert float(str(page.js("return document.getElementById('son-distant').volume"))) < 1.0
+    page.find('#clavier [data-touche="5"]').click()
+    page.wait_text("#message-telephone", "Touche 5 envoyée.")
+
+
 def close_the_call(page: Page) -> None:
     hang_up(page)
     submit_with(page, Disposition.REFUSED)
@@ -308,6 +330,19 @@ async def _phone_in_the_page(
             received = await asyncio.to_thread(page_received, page)
             assert received > 50
 
+            # the controls; the key reaches Asterisk as DTMF (RFC 4733) on the agent's leg
+            dtmf_log = rig.chroot.path / "var/log/asterisk/webphone-dtmf"
+            dtmf_log.unlink(missing_ok=True)
+            rig.cli("logger add channel webphone-dtmf dtmf")
+            try:
+                await asyncio.to_thread(use_the_controls, page)
+                await _wait_for(
+                    lambda: f"DTMF end '5' received on PJSIP/{AGENT}-" in _read(dtmf_log),
+                    what="the DTMF in Asterisk's log",
+                )
+            finally:
+                rig.cli("logger remove channel webphone-dtmf")
+
             await asyncio.to_thread(close_the_call, page)
             legs_before = await _agent_legs(ami)
             assert len(legs_before) == 1
@@ -345,6 +380,17 @@ async def _phone_in_the_page(
     assert attempt.state is AttemptState.ENDED
     assert attempt.agent == AGENT
     assert attempt.bridged_at is not None
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+
+
+async def _wait_for(condition: Callable[[], bool], *, what: str, timeout_s: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.1)
 
 
 async def _agent_legs(ami: AmiClient) -> set[str]:
