@@ -194,6 +194,40 @@ def page_received(page: Page) -> int:
     return int(str(page.js("return window.__webphoneStats.packetsReceived")))
 
 
+#: seconds the agent's page spends in a background tab
+BACKGROUND_S = 15
+
+
+def page_sent(page: Page) -> int:
+    """RTP packets the page's leg has sent (its own getStats, read now)."""
+    page.js("window.__sentNow = undefined")
+    page.js(
+        "window.__webphoneLine && window.__webphoneLine.connection.getStats().then((r) => {"
+        " let n = 0; r.forEach((e) => { if (e.type === 'outbound-rtp') n += e.packetsSent; });"
+        " window.__sentNow = n; })"
+    )
+    sent = page.wait(lambda: page.js("return window.__sentNow"), what="the page's stats")
+    return int(str(sent))
+
+
+def to_background(page: Page) -> str:
+    """Another tab in front: the agent's page becomes hidden (it records it)."""
+    page.js(
+        "window.__wasHidden = false; document.addEventListener('visibilitychange', () => {"
+        " if (document.visibilityState === 'hidden') { window.__wasHidden = true; } })"
+    )
+    agent_tab = str(page.driver.current_window_handle)
+    page.driver.switch_to.new_window("tab")
+    page.driver.get("about:blank")
+    return agent_tab
+
+
+def back_to_front(page: Page, agent_tab: str) -> object:
+    page.driver.close()
+    page.driver.switch_to.window(agent_tab)
+    return page.js("return window.__wasHidden")
+
+
 def log_in_and_check_audio(page: Page) -> None:
     login(page, AGENT, PASSWORD)
     assert page.path() == "/agent"
@@ -366,6 +400,17 @@ async def _phone_in_the_page(
             assert legs_after != legs_before
             assert service.engine.seats.get(AGENT).state is AgentState.PAUSED
             assert "réseau" in (await asyncio.to_thread(page.text, "#message-telephone")).lower()
+
+            # a background tab keeps its line: another tab in front for longer than several
+            # of Asterisk's qualifies and its RTP timeout, the leg stays and keeps sending
+            sent_before = await asyncio.to_thread(page_sent, page)
+            agent_tab = await asyncio.to_thread(to_background, page)
+            await asyncio.sleep(BACKGROUND_S)
+            assert await asyncio.to_thread(back_to_front, page, agent_tab) is True  # was hidden
+            assert await _agent_legs(ami) == legs_after
+            assert service.engine.seats.get(AGENT).state is AgentState.PAUSED
+            sent_after = await asyncio.to_thread(page_sent, page)
+            assert sent_after - sent_before > 40 * BACKGROUND_S, (sent_before, sent_after)
 
             database_attempts = await _attempts(service.sessions)
     finally:

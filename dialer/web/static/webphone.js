@@ -153,6 +153,7 @@
       return;
     }
     line = session;
+    window.__webphoneLine = session; // the line, for the rig's test to read its statistics
     session.on("peerconnection", () => playRemote(session));
     session.on("confirmed", () => {
       showLine("connectee");
