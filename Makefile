@@ -6,9 +6,9 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system venv asterisk test test-unit lint format demo bench chaos lock clean
+.PHONY: setup system venv web-vendor asterisk test test-unit lint format demo bench chaos lock clean
 
-setup: system venv
+setup: system venv web-vendor
 
 system:
 	scripts/install-debian-packages
@@ -23,6 +23,19 @@ $(STAMP): requirements-dev.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# The browser libraries the screens serve (the phone in the agent's page: JsSIP), pinned by
+# web/package-lock.json, installed by npm and bundled once into dialer/web/static/vendor/:
+# nothing is downloaded at run time. Node.js and npm come from Debian (make system).
+VENDOR := dialer/web/static/vendor
+web-vendor: $(VENDOR)/jssip.min.js
+
+$(VENDOR)/jssip.min.js: web/package.json web/package-lock.json
+	cd web && npm ci --ignore-scripts --no-audit --no-fund
+	mkdir -p $(VENDOR)
+	web/node_modules/.bin/esbuild web/node_modules/jssip/lib/JsSIP.js --bundle \
+	  --format=iife --global-name=JsSIP --minify --target=es2019 --log-level=warning \
+	  --legal-comments=inline --outfile=$@
 
 # Provision Asterisk 22 (chroot), start it, wait for AMI Login + Ping, stop it cleanly.
 asterisk: setup
@@ -75,4 +88,4 @@ lock: venv
 	  --python-version 3.11 -c requirements.lock -o requirements-dev.lock
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .import_linter_cache
+	rm -rf $(VENV) web/node_modules $(VENDOR) .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

@@ -5,7 +5,8 @@
 - what refusing hostile register files costs (a workbook declaring ``A1:XFD8001``, a
   shared-strings bomb, a ZIP bomb, a million rows) beside a normal 10,500-row register,
 - the real-Asterisk measurements (answer → join, join → screen pop, capacity, controller
-  CPU and memory),
+  CPU and memory), and answer → join with the agent's phone in the page (WebRTC) beside a
+  softphone's,
 - the controller's memory holding a campaign over a 100,000-person register,
 - the time from « Démarrer depuis l'alerte » to the first dial, with a 10,500-person
   register,
@@ -39,6 +40,7 @@ BENCHMARKS = (
     ("Register import", ["-m", "bench.register_import"]),
     ("Hostile register files", ["-m", "bench.register_files"]),
     ("Real Asterisk: join latency, screen pop, capacity", ["-m", "bench.telephony"]),
+    ("Join latency with the phone in the page (WebRTC)", ["-m", "bench.webphone_join"]),
     ("Controller memory with a 100,000-person register", ["-m", "bench.controller_memory"]),
     ("From the alert to the first dial", ["-m", "bench.alert_to_dial"]),
     ("The engine's reaction under a login flood", ["-m", "bench.login_flood"]),

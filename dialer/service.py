@@ -176,7 +176,18 @@ async def running_service(
             dispatcher=dispatcher,
             control=control,
             episodes=episodes,
-            sip=SipAccess(host=web.sip_public_host, port=web.sip_tls_port),
+            sip=SipAccess(
+                host=web.sip_public_host,
+                port=web.sip_tls_port,
+                webrtc_url=settings.sip.webrtc_url,
+                ice_servers=tuple(settings.sip.ice_servers),
+                turn_username=settings.sip.turn_username,
+                turn_password=(
+                    settings.sip.turn_password.get_secret_value()
+                    if settings.sip.turn_password
+                    else ""
+                ),
+            ),
             session_lifetime=timedelta(hours=web.session_lifetime_h),
             session_idle=timedelta(minutes=web.session_idle_min),
             secure_cookies=web.cookies_secure,

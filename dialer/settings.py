@@ -144,6 +144,28 @@ class SipSettings(Section):
     tls_key_file: str | None = None
     #: the address Asterisk announces to remote agents behind NAT (its public address)
     external_address: str | None = None
+    #: Asterisk's HTTP server, which carries the browser phones' SIP over WebSocket
+    #: (``/ws``); on loopback, behind the reverse proxy that serves it as WSS (docs/deployment.md)
+    http_bind_host: str = "127.0.0.1"
+    http_port: int = Field(default=8088, ge=1, le=65535)
+    #: Asterisk's own TLS for the WebSocket (``wss`` on this port, with ``tls_cert_file``)
+    #: when no reverse proxy serves it; 0: none
+    https_port: int = Field(default=0, ge=0, le=65535)
+    #: the address browser phones reach Asterisk's WebSocket at (``wss://…/ws`` in production)
+    webrtc_url: str = "ws://127.0.0.1:8088/ws"
+    #: STUN/TURN servers given to browser phones (``stun:host:3478``, ``turn:host:3478``)
+    ice_servers: list[str] = Field(default_factory=list)
+    #: TURN credentials for ``ice_servers`` (same for every agent; prefer a TURN with
+    #: short-lived credentials in production, see docs/deployment.md)
+    turn_username: str = ""
+    turn_password: SecretStr | None = None
+
+    @field_validator("webrtc_url")
+    @classmethod
+    def _websocket_url(cls, value: str) -> str:
+        if not value.startswith(("ws://", "wss://")):
+            raise ValueError(say("settings.webrtc_url", value=value))
+        return value
 
 
 class TrunkSettings(Section):

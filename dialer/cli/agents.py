@@ -12,6 +12,7 @@ import click
 
 from dialer.cli.api_client import api_options, client
 from dialer.cli.context import database, record_cli_change, settings_of
+from dialer.errors import InputError
 from dialer.storage.sip_accounts import SipAccountRepository
 
 
@@ -23,21 +24,39 @@ def agents() -> None:
 @agents.command("sip-reset")
 @click.argument("username")
 @click.option("--remote", is_flag=True, help="Télétravail : TLS + SRTP depuis un softphone.")
+@click.option(
+    "--browser",
+    is_flag=True,
+    help="Téléphone dans la page de l'agent (WebRTC) : rien à installer.",
+)
 @click.pass_context
-def agents_sip_reset(ctx: click.Context, username: str, remote: bool) -> None:
+def agents_sip_reset(ctx: click.Context, username: str, remote: bool, browser: bool) -> None:
     """Donne de nouveaux identifiants SIP à un agent (affichés une seule fois)."""
     settings = settings_of(ctx)
+    if remote and browser:
+        raise InputError("--remote et --browser : choisissez un softphone ou le navigateur")
 
     async def reset() -> tuple[str, str]:
         async with database(settings) as sessions:
             return await SipAccountRepository(sessions).reset(
-                username, remote=remote, now=datetime.now(UTC)
+                username, remote=remote, browser=browser, now=datetime.now(UTC)
             )
 
     endpoint, sip_password = asyncio.run(reset())
     asyncio.run(
-        record_cli_change(settings, "agent.sip_reset", f"agent:{username}", {"remote": remote})
+        record_cli_change(
+            settings,
+            "agent.sip_reset",
+            f"agent:{username}",
+            {"remote": remote, "browser": browser},
+        )
     )
+    if browser:
+        click.echo(
+            f"Compte SIP {endpoint} : téléphone dans la page de l'agent ; il se connecte "
+            "seul à l'ouverture de « Mon poste ». Puis : dialer asterisk sync"
+        )
+        return
     click.echo(f"Compte SIP {endpoint} : nouveau mot de passe {sip_password} (affiché une fois)")
 
 

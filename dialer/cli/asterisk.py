@@ -26,7 +26,11 @@ async def stored_agents(sessions: SessionFactory) -> list[SipAccount]:
     """The SIP accounts of the database's active agents (only their digests are stored)."""
     return [
         SipAccount(
-            username=e.username, md5_cred=e.md5_cred, display_name=e.display_name, remote=e.remote
+            username=e.username,
+            md5_cred=e.md5_cred,
+            display_name=e.display_name,
+            remote=e.remote,
+            browser=e.browser,
         )
         for e in await SipAccountRepository(sessions).endpoints()
     ]

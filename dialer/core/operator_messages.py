@@ -134,6 +134,10 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
         "ami.tls = true (Asterisk manager.conf tlsenable, port 5039), or "
         "ami.allow_plain_remote = true to accept a plain remote AMI session",
     ),
+    "settings.webrtc_url": (
+        "sip.webrtc_url : {value!r} n'est pas une adresse ws:// ou wss://",
+        "sip.webrtc_url: {value!r} is not a ws:// or wss:// address",
+    ),
     "settings.tls_pair": (
         "web.tls_cert_file et web.tls_key_file : renseignez les deux, ou aucun",
         "web.tls_cert_file and web.tls_key_file: set both, or neither",

@@ -61,7 +61,9 @@ class SippUas:
     callees on the trunk's address, or the benchmark's agent farm. ``log_messages``: sipp
     logs every SIP message it sends or receives, one tab-separated line each (date, time,
     epoch, R/S, Call-ID, CSeq, first line) in :attr:`messages_log`: the callees' own record
-    of the calls they received (``make chaos`` reads it)."""
+    of the calls they received (``make chaos`` reads it). ``rtp_echo``: the people speak,
+    sending back the audio they receive (sipp's ``-rtp_echo``), so audio flows both ways
+    through Asterisk (the browser phone's test counts it)."""
 
     def __init__(
         self,
@@ -72,6 +74,7 @@ class SippUas:
         scenario: Path = SCENARIO,
         name: str = "",
         log_messages: bool = False,
+        rtp_echo: bool = False,
     ) -> None:
         self.host = host
         self.port = port
@@ -79,6 +82,7 @@ class SippUas:
         self.scenario = scenario
         self.name = name or scenario.stem
         self.log_messages = log_messages
+        self.rtp_echo = rtp_echo
         self.messages_log = log_dir / f"sipp-{self.name}-messages.tsv"
         self._sipp = LoggedProcess(f"sipp ({self.name})", log_dir / f"sipp-{self.name}.log")
 
@@ -99,6 +103,7 @@ class SippUas:
                 "-trace_err",
                 "-error_file", str(self.log_dir / f"sipp-{self.name}-errors.log"),
                 "-max_socket", "4000",
+                *(["-rtp_echo"] if self.rtp_echo else []),
                 *messages,
             ],
             cwd=self.log_dir,

@@ -2,7 +2,7 @@
 digest of the session token is stored).
 
 The tables are created by the migration ``0003``; ``login_attempts`` by ``0008``;
-``own_phone`` by ``0022``.
+``own_phone`` by ``0017``.
 """
 
 from __future__ import annotations

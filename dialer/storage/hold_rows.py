@@ -1,4 +1,4 @@
-"""The table of holds (migration 0017): what keeps a person out of every campaign's calls
+"""The table of holds (migration 0019): what keeps a person out of every campaign's calls
 (:mod:`dialer.core.holds`). A row is never deleted: lifting it fills ``lifted_*``, so the
 history of who asked, when, why and who lifted it stays."""
 

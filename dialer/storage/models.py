@@ -179,7 +179,7 @@ class Campaign(Base):
     #: (1 to 10; migration 0007)
     max_lines_per_agent: Mapped[float] = mapped_column(Float, default=3.0)
     #: seconds a dialled number rings before it counts as no answer; ``None``: the
-    #: service's (``[dialing] ring_timeout_s``; migration 0019)
+    #: service's (``[dialing] ring_timeout_s``; migration 0018)
     ring_timeout_s: Mapped[int | None] = mapped_column(Integer)
     #: raised by every settings change: an edit made on an older version is refused (409)
     settings_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

@@ -2,7 +2,9 @@
 
 Only the digest ``md5(username:realm:password)`` is stored (PJSIP ``auth_type = md5``), so
 the database never holds a SIP password: a new one is generated, shown once, and hashed.
-``remote`` agents (working from home) get the TLS transport with SRTP and NAT settings.
+``remote`` agents (working from home) get the TLS transport with SRTP and NAT settings;
+``browser`` agents the phone in their page (WebRTC), which registers with the digest itself
+(JsSIP's ``ha1``), fetched by the logged-in agent from the API, never written in a page.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class SipCredential(Base):
     endpoint: Mapped[str] = mapped_column(String(100), unique=True)
     md5_cred: Mapped[str] = mapped_column(String(32))
     remote: Mapped[bool] = mapped_column(Boolean, default=False)
+    browser: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime]
 
 
@@ -43,6 +46,7 @@ class SipEndpoint:
     md5_cred: str
     remote: bool
     display_name: str
+    browser: bool = False
 
 
 def md5_cred(username: str, password: str, realm: str = SIP_REALM) -> str:
@@ -59,7 +63,9 @@ class SipAccountRepository:
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
 
-    async def reset(self, username: str, *, remote: bool, now: datetime) -> tuple[str, str]:
+    async def reset(
+        self, username: str, *, remote: bool, now: datetime, browser: bool = False
+    ) -> tuple[str, str]:
         """New credentials for the agent ``username``: returns (endpoint, password); the
         password is not stored and cannot be shown again."""
         password = new_sip_password()
@@ -77,6 +83,7 @@ class SipAccountRepository:
             credential.endpoint = endpoint
             credential.md5_cred = md5_cred(endpoint, password)
             credential.remote = remote
+            credential.browser = browser
             credential.updated_at = now
         return endpoint, password
 
@@ -90,5 +97,32 @@ class SipAccountRepository:
                 .order_by(SipCredential.endpoint)
             )
             return [
-                SipEndpoint(c.endpoint, c.md5_cred, c.remote, a.username) for c, a in rows.all()
+                SipEndpoint(c.endpoint, c.md5_cred, c.remote, a.username, c.browser)
+                for c, a in rows.all()
             ]
+
+    async def browser_phone(self, username: str) -> SipEndpoint | None:
+        """The endpoint of the active agent ``username`` if it is marked for the phone in
+        the page, else None."""
+        async with transaction(self._sessions) as session:
+            row = (
+                await session.execute(
+                    select(SipCredential, Account)
+                    .join(Account, Account.id == SipCredential.account_id)
+                    .where(
+                        Account.username == username,
+                        Account.active.is_(True),
+                        SipCredential.browser.is_(True),
+                    )
+                )
+            ).first()
+            if row is None:
+                return None
+            credential, account = row
+            return SipEndpoint(
+                credential.endpoint,
+                credential.md5_cred,
+                credential.remote,
+                account.username,
+                credential.browser,
+            )

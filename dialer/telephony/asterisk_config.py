@@ -25,6 +25,7 @@ CONFIG_FILES = (
     "manager.conf",
     "pjsip.conf",
     "extensions.conf",
+    "http.conf",
     "cdr.conf",
     "modules.conf",
     "rtp.conf",
@@ -41,20 +42,24 @@ AGENT_RTP_TIMEOUT_S = 4
 class SipAccount:
     """An agent's PJSIP endpoint and its credentials: a ``password`` (the rig's simulated
     agents) or only its ``md5_cred`` digest (agents from the database). ``remote`` agents
-    (working from home) use the TLS transport with SRTP and the NAT settings."""
+    (working from home) use the TLS transport with SRTP and the NAT settings; ``browser``
+    agents use the phone in their page (WebRTC over Asterisk's WebSocket)."""
 
     username: str
     password: str = ""
     display_name: str = ""
     md5_cred: str = ""
     remote: bool = False
+    browser: bool = False
 
     def __post_init__(self) -> None:
         if not self.password and not self.md5_cred:
             raise ConfigurationError(say("asterisk.no_sip_credentials", username=self.username))
 
     def __repr__(self) -> str:  # keep the credentials out of logs and tracebacks
-        return f"SipAccount(username={self.username!r}, remote={self.remote})"
+        return (
+            f"SipAccount(username={self.username!r}, remote={self.remote}, browser={self.browser})"
+        )
 
 
 def render(

@@ -18,6 +18,7 @@ from dialer.core.phones import spreadsheet_number
 from dialer.desk.own_line import choose_line
 from dialer.errors import InputError, http_status
 from dialer.web.access import GuardedRoute, GuardedSocket, socket_allowed
+from dialer.web.api_webphone import uses_webphone
 from dialer.web.auth import User, same_origin, session_token
 from dialer.web.failures import french_message
 from dialer.web.read_log import record_read
@@ -48,6 +49,7 @@ async def agent_page(request: Request) -> Response:
             "pass_reasons": PASS_REASONS,
             "dispositions": [(d.value, label) for d, label in DISPOSITION_LABELS.items()],
             "telephony": service.desk is not None,
+            "webphone": await uses_webphone(request, user.username),
         },
     )
 

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
@@ -57,6 +58,7 @@ from dialer.web import (
     admin,
     agent_screen,
     api_agent,
+    api_webphone,
     call_help,
     dashboard,
     episode_reports,
@@ -92,6 +94,16 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
     "object-src 'none'"
 )
+
+
+def content_security_policy(sip: SipAccess | None) -> str:
+    """:data:`CONTENT_SECURITY_POLICY`, whose ``connect-src`` also names Asterisk's
+    WebSocket when browser phones are configured (the phone in the agent's page)."""
+    if sip is None:
+        return CONTENT_SECURITY_POLICY
+    parts = urlsplit(sip.webrtc_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return CONTENT_SECURITY_POLICY.replace("connect-src 'self'", f"connect-src 'self' {origin}")
 
 
 def build_screens(
@@ -181,6 +193,7 @@ def create_app(
             *login.ROUTES,
             *agent_screen.ROUTES,
             *api_agent.ROUTES,
+            *api_webphone.ROUTES,
             *inbox.ROUTES,
             *supervision.ROUTES,
             *dashboard.ROUTES,
@@ -214,7 +227,9 @@ def create_app(
         clock=clock,
         allow_loopback_webhooks=allow_loopback_webhooks,
     )
-    app.add_middleware(SecurityHeaders, hsts_max_age_s=hsts_max_age_s)
+    app.add_middleware(
+        SecurityHeaders, hsts_max_age_s=hsts_max_age_s, policy=content_security_policy(sip)
+    )
     app.add_middleware(BodyLimits)
     app.add_middleware(AccessLog)
     app.state.http_figures = RequestFigures()
@@ -262,8 +277,15 @@ class SecurityHeaders:
     over HTTPS (served by uvicorn with TLS, or a trusted proxy's X-Forwarded-Proto: https),
     HSTS: browsers then refuse plain HTTP to this host."""
 
-    def __init__(self, app: ASGIApp, *, hsts_max_age_s: int = 31_536_000) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        hsts_max_age_s: int = 31_536_000,
+        policy: str = CONTENT_SECURITY_POLICY,
+    ) -> None:
         self.app = app
+        self._policy = policy.encode()
         self._hsts = f"max-age={hsts_max_age_s}".encode() if hsts_max_age_s > 0 else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -277,7 +299,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers += [
-                    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+                    (b"content-security-policy", self._policy),
                     (b"x-content-type-options", b"nosniff"),
                     (b"x-frame-options", b"DENY"),
                     (b"referrer-policy", b"same-origin"),

@@ -1,8 +1,9 @@
-"""What a remote agent's softphone needs: the SIP server's public address over TLS."""
+"""What a remote agent's phone needs: the SIP server's public address over TLS for a
+softphone, Asterisk's WebSocket and the ICE servers for the phone in the page."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,12 @@ class SipAccess:
     #: the domain the softphone registers to, when it differs from ``host``
     domain: str | None = None
     stun_server: str | None = None
+    #: where browser phones reach Asterisk's WebSocket (``sip.webrtc_url``)
+    webrtc_url: str = "ws://127.0.0.1:8088/ws"
+    #: STUN/TURN servers for browser phones, and the TURN credentials
+    ice_servers: tuple[str, ...] = ()
+    turn_username: str = ""
+    turn_password: str = field(default="", repr=False)
 
     @property
     def registrar(self) -> str:

@@ -33,6 +33,13 @@ FLAGS = (
     "--disable-sync",
     "--window-size=1400,1000",
 )
+#: a microphone for the phone in the agent's page: Chromium's fake device (a beep), allowed
+#: without a prompt, and remote audio played without a click
+FAKE_MEDIA = (
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+)
 T = TypeVar("T")
 
 
@@ -49,12 +56,12 @@ def require_chromium() -> None:
 class Page:
     """One browser context (its own profile, cookies and storage) on the app under test."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, flags: tuple[str, ...] = ()) -> None:
         self.base_url = base_url
         self.profile = Path(tempfile.mkdtemp(prefix="dialer-chromium-"))
         options = Options()
         options.binary_location = str(CHROMIUM)
-        for flag in FLAGS:
+        for flag in (*FLAGS, *flags):
             options.add_argument(flag)
         options.add_argument(f"--user-data-dir={self.profile}")
         self.driver = webdriver.Chrome(
@@ -109,12 +116,13 @@ class Page:
 class Browser:
     """Opens browser contexts; the fixture closes them all."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, flags: tuple[str, ...] = ()) -> None:
         self.base_url = base_url
+        self.flags = flags
         self.pages: list[Page] = []
 
     def new_page(self) -> Page:
-        page = Page(self.base_url)
+        page = Page(self.base_url, self.flags)
         self.pages.append(page)
         return page
 

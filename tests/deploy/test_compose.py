@@ -134,3 +134,14 @@ def test_supervisors_wait_longer_than_the_stop_drains_calls() -> None:
     grace = str(dialer_service()["stop_grace_period"])
     assert grace.endswith("s")
     assert int(grace.removesuffix("s")) > drain_s
+
+
+def test_the_image_bundles_the_browser_phone_library_from_the_lock_file() -> None:
+    lines = dockerfile_lines()
+    assert "COPY web/package.json web/package-lock.json ./" in lines
+    bundle = next(line for line in lines if line.startswith("RUN npm ci"))
+    assert "--outfile=/vendor/jssip.min.js" in bundle  # as `make web-vendor` does
+    assert "COPY --from=web-vendor /vendor ./dialer/web/static/vendor" in lines
+    assert lines.index("COPY --from=web-vendor /vendor ./dialer/web/static/vendor") < next(
+        index for index, line in enumerate(lines) if line.startswith("RUN pip wheel")
+    )

@@ -145,3 +145,62 @@ def test_manager_conf_lets_through_only_the_events_the_controller_reads() -> Non
     read = next(line for line in manager.splitlines() if line.startswith("read ="))
     assert "dialplan" not in read
     assert "reporting" not in read  # RTCP reports: several a second per call
+
+
+def test_browser_agents_get_a_webrtc_endpoint_over_the_websocket_transport() -> None:
+    browser = SipAccount("agent-4001", md5_cred="e" * 32, browser=True)
+    rendered = render(Settings(), ami_secret="s", agents=[*AGENTS, browser])
+    pjsip = rendered["pjsip.conf"]
+    assert "[transport-ws]\ntype = transport\nprotocol = ws\n" in pjsip
+    endpoint = pjsip.split("[agent-4001]\ntype = endpoint\n", 1)[1].split("\n\n", 1)[0]
+    for line in (
+        "webrtc = yes",  # DTLS-SRTP, ICE, AVPF, rtcp-mux
+        "dtls_auto_generate_cert = yes",
+        "context = dialer-webphone",
+        "allow = opus,ulaw",
+        "auth = agent-4001-auth",
+        "rtp_timeout = 4",  # a page that dies leaves no leg behind
+    ):
+        assert line in endpoint.splitlines(), (line, endpoint)
+    assert "transport = " not in endpoint  # the WebSocket the page connected over
+    # the softphone agents keep their own endpoint, untouched
+    softphone = pjsip.split("[agent-1001]\ntype = endpoint\n", 1)[1].split("\n\n", 1)[0]
+    assert "webrtc" not in softphone
+    assert "context = from-agents" in softphone
+    http = rendered["http.conf"]
+    assert "enabled = yes" in http
+    assert "bindaddr = 127.0.0.1" in http
+    assert "bindport = 8088" in http
+    assert "tlsenable" not in http
+    extensions = rendered["extensions.conf"]
+    echo = extensions.split("[dialer-webphone]\n", 1)[1].split("\n\n", 1)[0]
+    assert "exten => echo,1,Answer()" in echo
+    assert " same => n,Echo()" in echo
+
+
+def test_without_browser_agents_there_is_no_websocket_transport() -> None:
+    pjsip = render(Settings(), ami_secret="s", agents=AGENTS)["pjsip.conf"]
+    assert "transport-ws" not in pjsip
+    assert "webrtc" not in pjsip
+
+
+def test_asterisk_serves_wss_itself_with_the_certificate_when_asked(tmp_path: Path) -> None:
+    settings = Settings(
+        sip={  # type: ignore[arg-type]
+            "tls_cert_file": "/etc/asterisk/keys/asterisk.pem",
+            "tls_key_file": "/etc/asterisk/keys/asterisk.key",
+            "https_port": 8089,
+            "webrtc_url": "wss://sip.ville.example:8089/ws",
+        }
+    )
+    browser = SipAccount("agent-4001", md5_cred="e" * 32, browser=True)
+    rendered = render(settings, ami_secret="s", agents=[browser])
+    assert "tlsenable = yes" in rendered["http.conf"]
+    assert "tlsbindaddr = 0.0.0.0:8089" in rendered["http.conf"]
+    assert "tlscertfile = /etc/asterisk/keys/asterisk.pem" in rendered["http.conf"]
+    assert "[transport-wss]\ntype = transport\nprotocol = wss\n" in rendered["pjsip.conf"]
+
+
+def test_a_webrtc_url_that_is_no_websocket_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"sip\.webrtc_url.*https://sip\.example"):
+        Settings(sip={"webrtc_url": "https://sip.example/ws"})  # type: ignore[arg-type]

@@ -2,7 +2,7 @@
 listenings (listen, whisper, barge) of agents' calls.
 
 Revision ID: 0021
-Revises: 0016
+Revises: 0020
 Create Date: 2026-12-07
 """
 

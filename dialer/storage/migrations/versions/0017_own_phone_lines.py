@@ -1,6 +1,6 @@
 """An agent's own phone as their line (« mon téléphone »): its number on the account.
 
-Revision ID: 0022
+Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-07
 """
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0022"
+revision: str = "0017"
 down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
