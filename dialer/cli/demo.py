@@ -76,6 +76,7 @@ BEHAVIOURS_FR = {
     CalleeBehaviour.INVALID_NUMBER: "numéro inexistant (404)",
     CalleeBehaviour.HANGS_UP_AT_ONCE: "décroche et raccroche aussitôt",
     CalleeBehaviour.REJECTS: "refuse l'appel (603)",
+    CalleeBehaviour.PRESSES_1: "décroche et tape 1 (ligne d'agent)",
 }
 MIX = (
     (CalleeBehaviour.ANSWERS, 0.70),
