@@ -137,6 +137,10 @@ class Rig:
 
     def _spawn(self) -> None:
         """Start ``asterisk -f`` in the chroot, in its own session, logging to a file."""
+        if self._process is not None:
+            # the previous Asterisk (stopped, or killed by a test): reap it, or its Popen,
+            # replaced here and collected later, warns that it is "still running"
+            self._process.poll()
         log_path = self.root / "asterisk.log"
         with log_path.open("ab") as log_file:
             self._process = subprocess.Popen(
