@@ -121,6 +121,12 @@ class Rig:
     def is_running(self) -> bool:
         return self.pid() is not None
 
+    @property
+    def spawned_running(self) -> bool:
+        """An Asterisk this object started is running (a test may have restarted the one
+        found running: whoever holds this object stops it, or it outlives its Popen)."""
+        return self._process is not None and self._process.poll() is None
+
     async def start(self) -> bool:
         """Start Asterisk (or reload a running one) and wait until AMI answers a login and a
         Ping. True when it was started now, False when a running one was reused."""

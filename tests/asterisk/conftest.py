@@ -42,7 +42,7 @@ def rig(rig_settings: Settings) -> Iterator[Rig]:
     the_rig.provision()
     started_now = asyncio.run(the_rig.start())
     yield the_rig
-    if started_now:
+    if started_now or the_rig.spawned_running:  # a test may have restarted it
         asyncio.run(the_rig.stop())
 
 
