@@ -37,7 +37,7 @@ import contextlib
 import functools
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 
 from dialer.clock import utcnow
@@ -48,11 +48,13 @@ from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing import PacingDecision, decision
 from dialer.core.pacing_reasons import Clause, fact
 from dialer.core.seats import SeatBoard
+from dialer.core.serving import Served
 from dialer.core.windows import PARIS
 from dialer.core.wrap_up import WRAP_UP_LIMIT
 from dialer.engine import call_events, recovery
 from dialer.engine.activity import Activity
 from dialer.engine.agents import AgentLines, log_agent_state
+from dialer.engine.assignments import Assignment, Assignments
 from dialer.engine.attempt_writes import AttemptWrites
 from dialer.engine.dialling import Dialler
 from dialer.engine.live_calls import LiveCalls
@@ -135,13 +137,21 @@ class DialingEngine:
         self.nodes = {node.name: node for node in nodes}
         #: where each attempt's progress is written down (the attempt ledger behind it)
         self.attempt_log = attempt_log
-        self.queue: DialQueue = queue if queue is not None else IdleQueue()
-        self.pacer = pacer
         #: the service's ring timeout; a campaign may set its own (:meth:`assign`)
         self.default_ring_timeout_s = ring_timeout_s
-        self.ring_timeout_s = ring_timeout_s
-        self.caller_id = caller_id
-        self.amd = answering_machine_detection
+        #: the campaigns it dials for (see assignments.py); none: the idle one below
+        self.campaign_assignments = Assignments()
+        self._idle = Assignment(
+            None, IdleQueue(), idle_pacer, caller_id, answering_machine_detection, ring_timeout_s
+        )
+        if queue is not None:
+            self.campaign_assignments.put(
+                Assignment(
+                    None, queue, pacer, caller_id, answering_machine_detection, ring_timeout_s
+                )
+            )
+        #: the campaign whose tick runs now (its pacer looks at its own agents)
+        self.in_focus: Assignment | None = None
         self.screens = screens or NoScreens()
         self.clock = clock
         self.tick_s = tick_s
@@ -152,7 +162,7 @@ class DialingEngine:
         self.calls = LiveCalls()
         #: the names of the nodes connected now
         self.connected: set[str] = set()
-        self.writes = AttemptWrites(attempt_log, lambda: self.queue)
+        self.writes = AttemptWrites(attempt_log, self._queue_of_cycle)
         self.dialler = Dialler(self)
         #: people offered to an agent reserved for them, not dialled yet
         self.offers = ReservedCallDesk(self, offer_countdown)
@@ -161,8 +171,6 @@ class DialingEngine:
         self.finished: list[CallTiming] = []
         self.activity = Activity(zone)
         self.join_latencies_ms: deque[float] = deque(maxlen=LATENCY_SAMPLES)
-        self.last_plan = decision(0, fact(Clause.NOT_STARTED))
-        self.dialing_enabled = True
         self.counters = dict.fromkeys(COUNTERS, 0)
         self.assignments = 0
         self._tasks: list[asyncio.Task[None]] = []
@@ -170,7 +178,7 @@ class DialingEngine:
         #: per call, the last task handling its events while its answer is handled
         self._answering_of: dict[str, asyncio.Task[None]] = {}
 
-    # ---- the campaign assigned ----------------------------------------------------------
+    # ---- the campaigns assigned (see assignments.py) ------------------------------------
     def assign(
         self,
         queue: DialQueue,
@@ -180,29 +188,137 @@ class DialingEngine:
         answering_machine_detection: bool,
         dialing_enabled: bool = True,
         ring_timeout_s: int | None = None,
+        campaign_id: int | None = None,
+        cycle_id: int | None = None,
     ) -> None:
         """Dial for a campaign from now on (the calls in progress go on unchanged);
-        ``ring_timeout_s``: the campaign's own, ``None`` for the service's."""
-        self.queue = queue
-        self.pacer = pacer
-        self.caller_id = caller_id
-        self.amd = answering_machine_detection
-        self.ring_timeout_s = ring_timeout_s or self.default_ring_timeout_s
-        self.dialing_enabled = dialing_enabled
+        ``ring_timeout_s``: the campaign's own, ``None`` for the service's. Without
+        ``campaign_id`` it becomes the engine's only campaign, served by every agent; with
+        it, it dials beside the other campaigns assigned with theirs (the same id again:
+        replaced)."""
+        self.campaign_assignments.put(
+            Assignment(
+                campaign_id,
+                queue,
+                pacer,
+                caller_id,
+                answering_machine_detection,
+                ring_timeout_s or self.default_ring_timeout_s,
+                dialing_enabled,
+                cycle_id,
+            )
+        )
         self.assignments += 1
 
-    def unassign(self) -> None:
-        """Dial nothing any more; calls in progress end normally, in their campaign."""
-        self.queue = IdleQueue()
-        self.pacer = idle_pacer
-        self.caller_id = ""
-        self.amd = False
-        self.ring_timeout_s = self.default_ring_timeout_s
-        self.last_plan = decision(0, fact(Clause.NO_CAMPAIGN))
+    def unassign(self, campaign_id: int | None = None) -> None:
+        """Dial nothing more for ``campaign_id`` (``None``: for any campaign); calls in
+        progress end normally, in their campaign."""
+        if campaign_id is None:
+            self.campaign_assignments.clear()
+        else:
+            self.campaign_assignments.remove(campaign_id)
+        if not len(self.campaign_assignments):
+            self._idle.last_plan = decision(0, fact(Clause.NO_CAMPAIGN))
 
     @property
     def assigned(self) -> bool:
-        return not isinstance(self.queue, IdleQueue)
+        return len(self.campaign_assignments) > 0
+
+    def _target(self) -> Assignment:
+        """The campaign the single-campaign attributes below speak of: the one whose tick
+        runs, else the only one assigned, else the idle one."""
+        if self.in_focus is not None:
+            return self.in_focus
+        return self.campaign_assignments.sole() or self._idle
+
+    @property
+    def queue(self) -> DialQueue:
+        return self._target().queue
+
+    @property
+    def pacer(self) -> Pacer:
+        return self._target().pacer
+
+    @pacer.setter
+    def pacer(self, pacer: Pacer) -> None:
+        self._target().pacer = pacer
+
+    @property
+    def caller_id(self) -> str:
+        return self._target().caller_id
+
+    @caller_id.setter
+    def caller_id(self, caller_id: str) -> None:
+        self._target().caller_id = caller_id
+
+    @property
+    def amd(self) -> bool:
+        return self._target().amd
+
+    @amd.setter
+    def amd(self, amd: bool) -> None:
+        self._target().amd = amd
+
+    @property
+    def ring_timeout_s(self) -> int:
+        return self._target().ring_timeout_s
+
+    @ring_timeout_s.setter
+    def ring_timeout_s(self, seconds: int) -> None:
+        self._target().ring_timeout_s = seconds
+
+    @property
+    def dialing_enabled(self) -> bool:
+        """Whether it dials (with several campaigns: whether any of them dials)."""
+        if len(self.campaign_assignments) > 1 and self.in_focus is None:
+            return any(a.dialing_enabled for a in self.campaign_assignments)
+        return self._target().dialing_enabled
+
+    @dialing_enabled.setter
+    def dialing_enabled(self, enabled: bool) -> None:
+        """Every campaign's switch at once (the service's stop turns all off)."""
+        self._idle.dialing_enabled = enabled
+        for assignment in self.campaign_assignments:
+            assignment.dialing_enabled = enabled
+
+    @property
+    def last_plan(self) -> PacingDecision:
+        """The last pacing decision (with several campaigns: all of theirs together; each
+        one's is its :attr:`Assignment.last_plan`)."""
+        if len(self.campaign_assignments) > 1 and self.in_focus is None:
+            return self.campaign_assignments.combined_plan(
+                [a.last_plan for a in self.campaign_assignments]
+            )
+        return self._target().last_plan
+
+    @last_plan.setter
+    def last_plan(self, plan: PacingDecision) -> None:
+        self._target().last_plan = plan
+
+    def assignments_to_tick(self) -> list[Assignment]:
+        """The campaigns a tick paces, in the order they were assigned (none: the idle
+        one, which says why nothing is dialled)."""
+        return list(self.campaign_assignments) or [self._idle]
+
+    def assignment_of_queue(self, queue: DialQueue) -> Assignment:
+        """The campaign whose queue ``queue`` is (else the one a tick paces now)."""
+        found = next((a for a in self.campaign_assignments if a.queue is queue), None)
+        return found or self._target()
+
+    def busy_persons(self) -> set[int]:
+        """The people in a call now, or offered to an agent, whichever the campaign."""
+        return self.calls.persons() | self.offers.persons()
+
+    def set_serving(self, serving: Mapping[str, Served]) -> None:
+        """Which campaigns each agent serves, with its priority (an agent left out serves
+        every campaign): the next ticks and joins follow it."""
+        self.campaign_assignments.set_serving(serving)
+
+    def _queue_of_cycle(self, cycle_id: int | None) -> DialQueue:
+        """The queue a call of ``cycle_id`` settles in when it was not taken from one here
+        (resumed after a restart): its campaign's, else the only one's."""
+        found = self.campaign_assignments.of_cycle(cycle_id) if cycle_id is not None else None
+        return (found or self.campaign_assignments.sole() or self._idle).queue
 
     # ---- running ------------------------------------------------------------------------
     async def start(self) -> None:

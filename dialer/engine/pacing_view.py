@@ -17,19 +17,25 @@ from dialer.engine.engine import DialingEngine, Pacer
 
 
 def snapshot(engine: DialingEngine, now: datetime, closes_at: datetime) -> PacingSnapshot:
+    """What the pacer of the campaign a tick paces now sees: its own agents and calls (with
+    one campaign, all of them), the lines and the day's activity of the whole engine."""
+    focus = engine.in_focus
+    seats = engine.seats.seats()
+    calls = engine.calls.all()
+    if focus is not None and focus.campaign_id is not None:
+        seats = engine.campaign_assignments.seats_of(focus, seats)
+        calls = [c for c in calls if engine.campaign_assignments.of_call(c) is focus]
     agents = tuple(
         AgentSnapshot(seat.state, seat.seconds_in_state(now))
-        for seat in engine.seats.seats()
+        for seat in seats
         if seat.state is not AgentState.LOGGED_OUT
     )
     dialing = tuple(
         max(0.0, (now - call.dialed_at).total_seconds())
-        for call in engine.calls.all()
+        for call in calls
         if call.state in (CallState.DIALING, CallState.RINGING)
     )
-    waiting = sum(
-        1 for call in engine.calls.all() if call.state is CallState.ANSWERED and call.agent is None
-    )
+    waiting = sum(1 for call in calls if call.state is CallState.ANSWERED and call.agent is None)
     live, abandons = engine.activity.today(now)
     recent_dials, recent_live = engine.activity.recent(now)
     return PacingSnapshot(
