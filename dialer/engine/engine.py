@@ -219,6 +219,23 @@ class DialingEngine:
             self.campaign_assignments.remove(campaign_id)
         if not len(self.campaign_assignments):
             self._idle.last_plan = decision(0, fact(Clause.NO_CAMPAIGN))
+            self._idle.dialing_enabled = True
+
+    def pause_campaign(self, campaign_id: int) -> None:
+        """No new dials for ``campaign_id`` (its calls in progress go on)."""
+        assignment = self.campaign_assignments.get(campaign_id)
+        if assignment is not None:
+            assignment.dialing_enabled = False
+
+    def resume_campaign(self, campaign_id: int) -> None:
+        assignment = self.campaign_assignments.get(campaign_id)
+        if assignment is not None:
+            assignment.dialing_enabled = True
+
+    def plan_of(self, campaign_id: int) -> PacingDecision:
+        """``campaign_id``'s last pacing decision (its own agents, its own window)."""
+        assignment = self.campaign_assignments.get(campaign_id)
+        return assignment.last_plan if assignment is not None else self._idle.last_plan
 
     @property
     def assigned(self) -> bool:
