@@ -3,17 +3,18 @@
 An agent serves the campaigns stored for them (agent ↔ campaign, with a priority: the
 higher wins); an agent with none stored serves every campaign that runs (so a setup with
 one campaign and no assignment works as before). Each agent's seat counts in the pacing of
-one campaign only, its *home*: the running campaign it serves with the highest priority
-(ties: the campaign attached first). An answered call of campaign X is joined to a ready
-agent serving X, those whose home is X first (ready the longest first), then any other
-agent serving X rather than abandoning the person.
+one campaign only, its *home* (:func:`homes`): the running campaign it serves with the
+highest priority, so when two campaigns have a call for one free agent the higher priority
+wins. An answered call of campaign X is joined to a ready agent serving X, those whose home
+is X first (ready the longest first), then any other agent serving X rather than abandoning
+the person.
 
 Pure functions, no I/O.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 #: campaign id → priority (the higher wins)
 Served = Mapping[int, int]
@@ -40,38 +41,49 @@ def in_priority_order(served: Served | None, running: Sequence[int]) -> list[int
     return sorted(mine, key=lambda c: (-served[c], order[c]))
 
 
-def home_of(served: Served | None, running: Sequence[int]) -> int | None:
-    """The campaign whose pacing counts the agent: the first of :func:`in_priority_order`;
-    ``None`` when it serves none of the ``running`` campaigns."""
-    mine = in_priority_order(served, running)
-    return mine[0] if mine else None
-
-
-def agents_of(
-    campaign: int | None,
-    agents: Iterable[str],
-    serving: Mapping[str, Served],
-    running: Sequence[int],
-) -> list[str]:
-    """The ``agents`` whose seat counts in ``campaign``'s pacing (``None``: all of them)."""
-    if campaign is None:
-        return list(agents)
-    return [a for a in agents if home_of(serving.get(a), running) == campaign]
+def homes(
+    agents: Sequence[str], serving: Mapping[str, Served], running: Sequence[int]
+) -> dict[str, int | None]:
+    """Each agent's *home*, the campaign whose pacing counts their seat: for an agent with
+    campaigns stored, the running one they serve with the highest priority; for an agent
+    with none (they serve every campaign), the running campaign with the fewest agents so
+    far (ties: the one attached first), so that two campaigns share them rather than both
+    counting on them. ``None``: none of the ``running`` campaigns is theirs."""
+    home: dict[str, int | None] = {}
+    count = dict.fromkeys(running, 0)
+    free = []
+    for agent in agents:
+        served = serving.get(agent)
+        if not served:
+            free.append(agent)
+            continue
+        mine = in_priority_order(served, running)
+        home[agent] = mine[0] if mine else None
+        if mine:
+            count[mine[0]] += 1
+    for agent in free:
+        if not running:
+            home[agent] = None
+            continue
+        fewest = min(running, key=lambda c: count[c])
+        home[agent] = fewest
+        count[fewest] += 1
+    return home
 
 
 def pick_agent(
     campaign: int | None,
     ready: Sequence[str],
     serving: Mapping[str, Served],
-    running: Sequence[int],
+    home: Mapping[str, int | None],
 ) -> str | None:
     """The agent to join to a call of ``campaign`` among ``ready`` (ready the longest
-    first): one whose home is ``campaign`` first, else any agent serving it; ``None``
-    when no ready agent serves it."""
+    first): one whose home (:func:`homes`) is ``campaign`` first, else any agent serving
+    it rather than abandon the person; ``None`` when no ready agent serves it."""
     if campaign is None:
         return ready[0] if ready else None
     serving_it = [a for a in ready if serves(serving.get(a), campaign)]
-    home = [a for a in serving_it if home_of(serving.get(a), running) == campaign]
-    if home:
-        return home[0]
+    at_home = [a for a in serving_it if home.get(a) == campaign]
+    if at_home:
+        return at_home[0]
     return serving_it[0] if serving_it else None

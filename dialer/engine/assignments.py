@@ -14,10 +14,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from dialer.core.agent_states import AgentState
 from dialer.core.pacing import PacingDecision, decision
 from dialer.core.pacing_reasons import Clause, fact
 from dialer.core.seats import Seat
-from dialer.core.serving import Served, agents_of, pick_agent
+from dialer.core.serving import Served, homes, pick_agent
 from dialer.engine.live_calls import LiveCall
 from dialer.engine.ports import DialQueue
 
@@ -97,17 +98,23 @@ class Assignments:
         campaign assigned without an id)."""
         if assignment.campaign_id is None:
             return seats
-        mine = set(
-            agents_of(
-                assignment.campaign_id, (s.agent for s in seats), self.serving, self.running()
-            )
-        )
-        return [s for s in seats if s.agent in mine]
+        home = self.home_of_agents(seats)
+        return [s for s in seats if home.get(s.agent) == assignment.campaign_id]
 
-    def agent_for(self, campaign_id: int | None, ready: list[Seat]) -> Seat | None:
-        """The ready seat to join to a call of ``campaign_id`` (``ready``: ready the longest
-        first), see :func:`dialer.core.serving.pick_agent`."""
-        chosen = pick_agent(campaign_id, [s.agent for s in ready], self.serving, self.running())
+    def home_of_agents(self, seats: list[Seat]) -> dict[str, int | None]:
+        """The campaign each logged-in agent's seat counts for (:func:`homes`)."""
+        logged_in = sorted(s.agent for s in seats if s.state is not AgentState.LOGGED_OUT)
+        return homes(logged_in, self.serving, self.running())
+
+    def agent_for(self, campaign_id: int | None, seats: list[Seat]) -> Seat | None:
+        """The ready seat to join to a call of ``campaign_id``: the agent ready the longest
+        among those serving it, its own first (:func:`dialer.core.serving.pick_agent`)."""
+        ready = sorted(
+            (s for s in seats if s.state is AgentState.READY), key=lambda s: (s.since, s.agent)
+        )
+        chosen = pick_agent(
+            campaign_id, [s.agent for s in ready], self.serving, self.home_of_agents(seats)
+        )
         return next((s for s in ready if s.agent == chosen), None)
 
     def combined_plan(self, now_plans: list[PacingDecision]) -> PacingDecision:

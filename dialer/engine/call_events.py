@@ -143,11 +143,7 @@ def _reserve_agent_of_campaign(engine: DialingEngine, call: LiveCall) -> Seat | 
     campaign = assignments.of_call(call)
     if campaign is None or campaign.campaign_id is None:
         return engine.seats.reserve_for(call.attempt_id, engine.clock())
-    ready = sorted(
-        (s for s in engine.seats.seats() if s.state is AgentState.READY),
-        key=lambda s: (s.since, s.agent),
-    )
-    chosen = assignments.agent_for(campaign.campaign_id, ready)
+    chosen = assignments.agent_for(campaign.campaign_id, engine.seats.seats())
     if chosen is None:
         return None
     return engine.seats.reserve_agent(chosen.agent, call.attempt_id, engine.clock())
