@@ -141,3 +141,58 @@ async def test_who_may_not_change_it_and_bad_requests_are_refused_with_the_field
     assert done.status_code == 200
     [entry] = await steer.audit("agent.serve")
     assert entry.actor == "superviseur"
+
+
+@pytest.mark.asyncio
+async def test_the_supervisor_sets_them_from_the_agents_campaigns_page(steer: SteerRig) -> None:
+    flood = steer.world.campaign_id
+    csrf = await log_in(steer.http, "superviseur")
+    agents = await steer.http.get("/supervision/agents")
+    assert 'href="/supervision/agents/campagnes"' in agents.text
+    page = await steer.http.get("/supervision/agents/campagnes")
+    assert page.status_code == 200
+    assert "Toutes les campagnes en cours" in page.text
+    assert f'<option value="{flood}">' in page.text
+    form = {"agent": "agent2", "campagne": str(flood), "priorite": "7"}
+    refused = await steer.http.post("/supervision/agents/campagnes", data=form)
+    assert refused.status_code == 403  # no CSRF field
+    done = await steer.http.post("/supervision/agents/campagnes", data={**form, "csrf": csrf})
+    assert done.status_code == 303
+    shown = await steer.http.get(done.headers["location"])
+    assert "agent2 sert « " in shown.text
+    assert f'<span data-campagne="{flood}">' in shown.text
+    assert "priorité 7" in shown.text
+    assert steer.engine.campaign_assignments.serving == {"agent2": {flood: 7}}
+    for wrong, field in (
+        ({"priorite": "0"}, "priority"),
+        ({"priorite": "sept"}, "priority"),
+        ({"campagne": "x"}, "campaign"),
+        ({"agent": "personne"}, "agent"),
+        ({"agent": "superviseur"}, "agent"),
+    ):
+        bad = await steer.http.post(
+            "/supervision/agents/campagnes", data={**form, **wrong, "csrf": csrf}
+        )
+        assert bad.status_code in (404, 422), wrong
+        assert f"Champ « {field} »" in bad.text, wrong
+    assert steer.engine.campaign_assignments.serving == {"agent2": {flood: 7}}
+    removed = await steer.http.post(
+        "/supervision/agents/campagnes/retirer",
+        data={"agent": "agent2", "campagne": str(flood), "csrf": csrf},
+    )
+    assert removed.status_code == 303
+    assert steer.engine.campaign_assignments.serving == {}
+    actions = [(e.action, e.actor) for e in await steer.audit("agent.")]
+    assert actions == [("agent.stop_serving", "superviseur"), ("agent.serve", "superviseur")]
+
+
+@pytest.mark.asyncio
+async def test_agents_may_not_see_nor_change_the_agents_campaigns(steer: SteerRig) -> None:
+    csrf = await log_in(steer.http, "agent1")
+    assert (await steer.http.get("/supervision/agents/campagnes")).status_code == 403
+    refused = await steer.http.post(
+        "/supervision/agents/campagnes",
+        data={"agent": "agent1", "campagne": str(steer.world.campaign_id), "csrf": csrf},
+    )
+    assert refused.status_code == 403
+    assert await AgentCampaignRepository(steer.sessions).all() == []
