@@ -42,14 +42,14 @@ from dialer.campaigns.views import CampaignView
 from dialer.clock import utcnow
 from dialer.core.campaign_settings import differences
 from dialer.core.campaigns import CampaignState
-from dialer.core.labels import CAMPAIGN_STATE_LABELS, pacing_text
+from dialer.core.labels import CAMPAIGN_STATE_LABELS
 from dialer.core.operator_messages import details_text, say
 from dialer.core.pacing import PacingDecision, decision
 from dialer.core.pacing_reasons import Clause, fact
 from dialer.core.pacing_settings import PacingMode
 from dialer.core.windows import PARIS
 from dialer.engine.engine import DialingEngine
-from dialer.engine.statistics_view import campaigns_statistics
+from dialer.engine.statistics_view import campaigns_statistics, pacing_of_each
 from dialer.errors import ConflictError, DialerError
 from dialer.questionnaire_files import QuestionnaireCatalog
 from dialer.settings import CycleSettings
@@ -484,7 +484,7 @@ class CampaignControl:
             "attached_campaigns": list(self.attached),
             "dialing_enabled": self.engine.dialing_enabled,
             "last_plan": self.engine.last_plan.reason,
-            "pacing": pacing_text(self.engine.last_plan),
+            "pacing": pacing_of_each(self.engine),
             "campaigns": campaigns_statistics(self.engine),
             **self._counters,
         }

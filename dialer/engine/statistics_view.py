@@ -47,7 +47,7 @@ def statistics_of(engine: DialingEngine) -> dict[str, object]:
         "calls_connected": engine.calls.count(CallState.JOINED),
         "lines_free": engine.lines_free(),
         "last_plan": engine.last_plan.reason,
-        "pacing": pacing_text(engine.last_plan),
+        "pacing": pacing_of_each(engine),
         "campaign_assigned": engine.assigned,
         "dialing_enabled": engine.dialing_enabled,
         "assignments": engine.assignments,
@@ -58,6 +58,16 @@ def statistics_of(engine: DialingEngine) -> dict[str, object]:
         **engine.attempt_log.write_statistics(),
         **engine.counters,
     }
+
+
+def pacing_of_each(engine: DialingEngine) -> str:
+    """The pacing decision in French (with several campaigns: each one's, by number)."""
+    assignments = list(engine.campaign_assignments)
+    if len(assignments) <= 1:
+        return pacing_text(engine.last_plan)
+    return " ; ".join(
+        f"campagne n° {a.campaign_id} : {pacing_text(a.last_plan)}" for a in assignments
+    )
 
 
 def campaigns_statistics(engine: DialingEngine) -> dict[str, dict[str, object]]:

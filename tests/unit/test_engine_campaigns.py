@@ -84,6 +84,8 @@ async def test_each_campaign_is_paced_against_its_own_agents_with_its_own_settin
     assert isinstance(per_campaign, dict)
     assert (per_campaign["7"]["agents_ready"], per_campaign["8"]["agents_ready"]) == (1, 2)
     assert (per_campaign["7"]["calls"], per_campaign["8"]["calls"]) == (1, 2)
+    pacing = engine.statistics()["pacing"]  # the dashboard's line: each campaign's
+    assert pacing == "campagne n° 7 : 1 appel à composer ; campagne n° 8 : 2 appels à composer"
     await engine.tick()  # each campaign's calls ringing cover its own agents
     assert len(node.placed) == 3
 

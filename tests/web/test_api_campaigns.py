@@ -96,6 +96,10 @@ async def test_several_campaigns_dial_at_once_each_steered_on_its_own(steer: Ste
     assert attached == {heatwave: False, flood: True}
     stats = steer.control.statistics()
     assert stats["attached_campaigns"] == [flood]
+    await log_in(steer.http, "superviseur")
+    page = await steer.http.get("/supervision/campagnes")
+    assert f'<li data-campagne="{flood}">Campagne n° {flood} (en pause) : 0 agent(s)' in page.text
+    assert "décision du rythme : numérotation en pause" in page.text
     assert isinstance(stats["campaigns"], dict)
     assert stats["campaigns"][str(flood)]["dialing_enabled"] is False
 
