@@ -15,12 +15,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from dialer.core.agent_states import AgentState
+from dialer.core.attempts import CallState
 from dialer.core.pacing import PacingDecision, decision
 from dialer.core.pacing_reasons import Clause, fact
 from dialer.core.seats import Seat
-from dialer.core.serving import Served, homes, pick_agent
+from dialer.core.serving import Served, homes, pick_agent, serves
 from dialer.engine.live_calls import LiveCall
 from dialer.engine.ports import DialQueue
+
+#: the states of a call that will want an agent when it is answered
+_WAITING = (CallState.DIALING, CallState.RINGING, CallState.ANSWERED)
 
 if TYPE_CHECKING:
     from dialer.engine.engine import DialingEngine, Pacer
@@ -105,6 +109,37 @@ class Assignments:
         """The campaign each logged-in agent's seat counts for (:func:`homes`)."""
         logged_in = sorted(s.agent for s in seats if s.state is not AgentState.LOGGED_OUT)
         return homes(logged_in, self.serving, self.running())
+
+    def overflow_into(
+        self, assignment: Assignment, seats: list[Seat], calls: list[LiveCall]
+    ) -> list[LiveCall]:
+        """The calls of the other campaigns waiting for an agent beyond those campaigns' own
+        ready agents, when ``assignment``'s agents serve them too: an answer among them
+        would take one of its agents (a call placed before its agent's home changed, when a
+        campaign was attached or paused), so its pacing counts them as its own."""
+        home = self.home_of_agents(seats)
+        mine = [s.agent for s in seats if home.get(s.agent) == assignment.campaign_id]
+        extra: list[LiveCall] = []
+        for other in self:
+            if other is assignment or other.campaign_id is None:
+                continue
+            if not any(serves(self.serving.get(agent), other.campaign_id) for agent in mine):
+                continue
+            waiting = sorted(
+                (
+                    c
+                    for c in calls
+                    if c.agent is None and c.state in _WAITING and self.of_call(c) is other
+                ),
+                key=lambda c: c.dialed_at,
+            )
+            ready = sum(
+                1
+                for s in seats
+                if s.state is AgentState.READY and home.get(s.agent) == other.campaign_id
+            )
+            extra += waiting[: max(0, len(waiting) - ready)]
+        return extra
 
     def agent_for(self, campaign_id: int | None, seats: list[Seat]) -> Seat | None:
         """The ready seat to join to a call of ``campaign_id``: the agent ready the longest

@@ -18,13 +18,17 @@ from dialer.engine.engine import DialingEngine, Pacer
 
 def snapshot(engine: DialingEngine, now: datetime, closes_at: datetime) -> PacingSnapshot:
     """What the pacer of the campaign a tick paces now sees: its own agents and calls (with
-    one campaign, all of them), the lines and the day's activity of the whole engine."""
+    one campaign, all of them; with several, also the other campaigns' calls that would
+    take one of its agents, :meth:`Assignments.overflow_into`), the lines and the day's
+    activity of the whole engine."""
     focus = engine.in_focus
     seats = engine.seats.seats()
     calls = engine.calls.all()
     if focus is not None and focus.campaign_id is not None:
-        seats = engine.campaign_assignments.seats_of(focus, seats)
-        calls = [c for c in calls if engine.campaign_assignments.of_call(c) is focus]
+        assignments = engine.campaign_assignments
+        mine = [c for c in calls if assignments.of_call(c) is focus]
+        calls = mine + assignments.overflow_into(focus, seats, calls)
+        seats = assignments.seats_of(focus, seats)
     agents = tuple(
         AgentSnapshot(seat.state, seat.seconds_in_state(now))
         for seat in seats

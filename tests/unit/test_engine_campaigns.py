@@ -169,3 +169,23 @@ async def test_two_campaigns_taking_the_same_person_in_one_tick_call_them_once()
     assert sorted(flood.given_back) == ["f-1", "f-2"]
     assert [d.person_id for d in flood.pending[:2]] == [1, 2]
     assert heatwave.given_back == []
+
+
+@pytest.mark.asyncio
+async def test_a_campaign_attached_while_anothers_calls_ring_does_not_dial_for_their_agents() -> (
+    None
+):
+    # the shared agents count for the heatwave until the flood (their first) is attached
+    engine, node, heatwave, flood, _clock = await two_campaigns(
+        ["a1", "a2"], {"a1": {HEATWAVE: 1, FLOOD: 5}, "a2": {HEATWAVE: 1, FLOOD: 5}}
+    )
+    flood_assignment = engine.campaign_assignments.remove(FLOOD)
+    assert flood_assignment is not None
+    await engine.tick()
+    assert len(heatwave.taken) == 2  # ringing: no agent yet
+    engine.campaign_assignments.put(flood_assignment)
+    await engine.tick()
+    assert len(flood.taken) == 0  # its agents are the ones the heatwave's calls wait for
+    await engine.handle(CallAnswered(node.placed[0].attempt_id, T0), node)
+    await engine.handle(CallAnswered(node.placed[1].attempt_id, T0), node)
+    assert sorted(agent for _, agent in node.joins) == ["a1", "a2"]
