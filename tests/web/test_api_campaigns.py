@@ -314,3 +314,33 @@ async def test_a_restarted_service_reattaches_the_campaign_it_left_running_or_pa
     await CampaignControl(steer.sessions, idle_engine).stop(campaign_id, actor="test")
     assert await idle.recover() == []
     assert idle_engine.assigned is False
+
+
+@pytest.mark.asyncio
+async def test_a_restarted_service_reattaches_every_campaign_it_left_running_or_paused(
+    steer: SteerRig,
+) -> None:
+    sup = steer.auth("superviseur")
+    started = await start_from_alert(steer)
+    campaign = started["campaign"]
+    assert isinstance(campaign, dict)
+    heatwave, flood = int(campaign["id"]), steer.world.campaign_id
+    await steer.http.post(f"/api/v1/campaigns/{flood}/start", headers=sup)
+    await steer.http.post(f"/api/v1/campaigns/{flood}/pause", headers=sup)
+    await steer.http.put(
+        f"/api/v1/agents/agent1/campaigns/{heatwave}", json={"priority": 3}, headers=sup
+    )
+
+    engine, _node, control = await build_engine(steer.sessions, steer.clock)
+    views = await control.recover()
+    assert [(v.id, v.state, v.attached) for v in views] == [
+        (flood, CampaignState.PAUSED, True),
+        (heatwave, CampaignState.RUNNING, True),
+    ]
+    assert set(control.attached) == {heatwave, flood}
+    assert engine.campaign_assignments.running() == [heatwave]  # the flood stays paused
+    assert engine.campaign_assignments.serving == {"agent1": {heatwave: 3}}
+    entries = await steer.audit("campaign.reattach")
+    assert sorted(e.target for e in entries) == sorted(
+        [f"campaign:{heatwave}", f"campaign:{flood}"]
+    )
