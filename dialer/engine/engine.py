@@ -1,10 +1,11 @@
 """The dialing engine: one per service, alive even when no campaign runs.
 
-A campaign is *assigned* to the engine (its dial queue, pacer, caller id and AMD setting,
-see :meth:`DialingEngine.assign`) and later *unassigned*; meanwhile agents' seats and
-phone legs stay as they are. With no campaign assigned the engine dials nothing
-(:class:`IdleQueue`, :func:`idle_pacer`). Calls placed for a campaign settle into that
-campaign's queue even after another one is assigned.
+Campaigns are *assigned* to the engine (each its dial queue, pacer, caller id and AMD
+setting, see :meth:`DialingEngine.assign`) and later *unassigned*; meanwhile agents' seats
+and phone legs stay as they are. Several campaigns dial side by side, each paced against
+the agents serving it (:mod:`~dialer.engine.assignments`). With no campaign assigned the
+engine dials nothing (:class:`IdleQueue`, :func:`idle_pacer`). Calls placed for a campaign
+settle into that campaign's queue even after another one is assigned.
 
 Every second the pacer looks at a snapshot of live statistics and says how many calls to
 place; the engine takes that many planned attempts from the dial queue (already written in
@@ -18,8 +19,9 @@ On every (re)connection of a node, and at start-up, the engine reconciles the le
 in-flight attempts with the channels alive in Asterisk and Asterisk's recorded ends.
 
 The engine holds the shared state (the nodes, the seat board, the calls in progress, the
-campaign assigned) and hands each kind of work to its own module:
+campaigns assigned) and hands each kind of work to its own module:
 
+- :mod:`~dialer.engine.assignments`: the campaigns assigned and the agents serving each;
 - :mod:`~dialer.engine.dialling`: the pacing tick, originating, free lines;
 - :mod:`~dialer.engine.offers`: people offered to an agent reserved before the dial;
 - :mod:`~dialer.engine.call_events`: the telephony events of a call's life (the hot path);
