@@ -27,7 +27,7 @@ from dialer.engine.ports import DialQueue
 _WAITING = (CallState.DIALING, CallState.RINGING, CallState.ANSWERED)
 
 if TYPE_CHECKING:
-    from dialer.engine.engine import DialingEngine, Pacer
+    from dialer.engine.engine import Pacer
 
 
 @dataclass
@@ -161,8 +161,3 @@ class Assignments:
             offers=sum(p.offers for p in now_plans),
             closed=all(p.closed for p in now_plans),
         )
-
-
-def campaign_of(engine: DialingEngine, call: LiveCall) -> int | None:
-    assignment = engine.campaign_assignments.of_call(call)
-    return assignment.campaign_id if assignment is not None else call.campaign_id
