@@ -1,14 +1,15 @@
-"""Campaign control: the service's one dialing engine, and which campaign it dials for.
+"""Campaign control: the service's one dialing engine, and which campaigns it dials for.
 
 The service always runs one :class:`~dialer.engine.engine.DialingEngine`, campaign or not,
-so agents' seats and phones survive campaign changes. :class:`CampaignControl` attaches a
-campaign to it (its open cycle's dial queue and pacer), pauses and resumes its dialing,
-detaches it, and changes its pacing and its settings (:meth:`CampaignControl.change_settings`)
-while it runs. One campaign dials at a time: starting
-another while one is attached is a :class:`~dialer.errors.ConflictError` (HTTP 409).
+so agents' seats and phones survive campaign changes. :class:`CampaignControl` attaches
+campaigns to it (each its open cycle's dial queue and pacer), pauses and resumes each one's
+dialing, detaches it, and changes its pacing and its settings
+(:meth:`CampaignControl.change_settings`) while it runs. Several campaigns dial at once
+(a city-wide heatwave and a flood in one district), each independently, each paced against
+the agents serving it (:mod:`dialer.campaigns.campaign_agents`).
 
 Every operation is serialised, persisted in ``campaigns.state`` (so a restarted service
-attaches again the campaign it left running or paused, :meth:`CampaignControl.recover`)
+attaches again every campaign it left running or paused, :meth:`CampaignControl.recover`)
 and recorded in the audit log with who asked for it.
 
 "Starting from an alert" (:meth:`CampaignControl.start_from_alert`) is one action: a
@@ -19,12 +20,14 @@ attached, and the first pacing tick run at once (the first dials leave before it
 from __future__ import annotations
 
 import asyncio
+import builtins
 import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from dialer.campaigns.campaign_agents import CampaignAgents
 from dialer.campaigns.runner import CampaignDialing, campaign_dialing, pacing_of
 from dialer.campaigns.settings_change import (
     SettingsView,
@@ -39,13 +42,14 @@ from dialer.campaigns.views import CampaignView
 from dialer.clock import utcnow
 from dialer.core.campaign_settings import differences
 from dialer.core.campaigns import CampaignState
-from dialer.core.labels import CAMPAIGN_STATE_LABELS, pacing_text
+from dialer.core.labels import CAMPAIGN_STATE_LABELS
 from dialer.core.operator_messages import details_text, say
 from dialer.core.pacing import PacingDecision, decision
 from dialer.core.pacing_reasons import Clause, fact
 from dialer.core.pacing_settings import PacingMode
 from dialer.core.windows import PARIS
 from dialer.engine.engine import DialingEngine
+from dialer.engine.statistics_view import campaigns_statistics, pacing_of_each
 from dialer.errors import ConflictError, DialerError
 from dialer.questionnaire_files import QuestionnaireCatalog
 from dialer.settings import CycleSettings
@@ -93,7 +97,10 @@ class CampaignControl:
         self.caller_id = caller_id
         self.campaigns = CampaignRepository(sessions)
         self.cycles = CycleRepository(sessions)
-        self.current: CampaignDialing | None = None
+        #: the campaigns attached to the engine, by id, in the order they were attached
+        self.attached: dict[int, CampaignDialing] = {}
+        #: which agents serve which campaign (the engine follows it)
+        self.agents = CampaignAgents(sessions, engine, audit=self.audit, clock=clock)
         self._lock = asyncio.Lock()
         self._counters = {
             "started": 0,
@@ -108,14 +115,22 @@ class CampaignControl:
 
     # ---- reading ------------------------------------------------------------------------
     @property
+    def current(self) -> CampaignDialing | None:
+        """The campaign attached, when exactly one is."""
+        if len(self.attached) != 1:
+            return None
+        return next(iter(self.attached.values()))
+
+    @property
     def attached_id(self) -> int | None:
+        """The campaign attached, when exactly one is."""
         return self.current.campaign_id if self.current is not None else None
 
     async def view(self, campaign: Campaign | int) -> CampaignView:
         if isinstance(campaign, int):
             campaign = await self.campaigns.get(campaign)
         cycle = await self.cycles.current(campaign.id)
-        return CampaignView.of(campaign, cycle, attached=campaign.id == self.attached_id)
+        return CampaignView.of(campaign, cycle, attached=campaign.id in self.attached)
 
     async def list(self) -> list[CampaignView]:
         """Newest first."""
@@ -140,13 +155,12 @@ class CampaignControl:
                 raise ConflictError(
                     f"la campagne « {campaign.name} » est en pause : reprenez-la plutôt"
                 )
-            if campaign.state is CampaignState.RUNNING and self.attached_id == campaign.id:
+            if campaign.state is CampaignState.RUNNING and campaign.id in self.attached:
                 raise ConflictError(f"la campagne « {campaign.name} » est déjà en cours")
-            await self._refuse_second(campaign.id)
             opened = await self._start(campaign)
             await self._record(actor, "campaign.start", campaign, **opened)
             self._counters["started"] += 1
-            await self._first_tick()
+            await self._first_tick(campaign.id)
             return await self.view(campaign.id)
 
     async def start_from_alert(
@@ -162,7 +176,6 @@ class CampaignControl:
         attached, and the first dials placed before this returns."""
         async with self._lock:
             tpl = self.templates.get(template_key)  # unknown template: nothing created
-            await self._refuse_second(None)
             campaign = await self._create(tpl.key, name)
             try:
                 opened = await self._start(campaign, districts)
@@ -172,7 +185,7 @@ class CampaignControl:
                 )
                 raise
             self._counters["started"] += 1
-            plan = await self._first_tick()
+            plan = await self._first_tick(campaign.id)
             await self._record(
                 actor,
                 "campaign.start_from_alert",
@@ -196,8 +209,8 @@ class CampaignControl:
             await self.campaigns.set_state(
                 campaign.id, CampaignState.PAUSED, expected={CampaignState.RUNNING}
             )
-            if self.attached_id == campaign.id:
-                self.engine.dialing_enabled = False
+            if campaign.id in self.attached:
+                self.engine.pause_campaign(campaign.id)
             await self._record(actor, "campaign.pause", campaign)
             self._counters["paused"] += 1
             return await self.view(campaign.id)
@@ -205,16 +218,15 @@ class CampaignControl:
     async def resume(self, campaign_id: int, *, actor: str) -> CampaignView:
         async with self._lock:
             campaign = await self._in_state(campaign_id, CampaignState.PAUSED, "reprendre")
-            if self.attached_id != campaign.id:
-                await self._refuse_second(campaign.id)
+            if campaign.id not in self.attached:
                 await self._attach(campaign.id, dialing_enabled=False)
             await self.campaigns.set_state(
                 campaign.id, CampaignState.RUNNING, expected={CampaignState.PAUSED}
             )
-            self.engine.dialing_enabled = True
+            self.engine.resume_campaign(campaign.id)
             await self._record(actor, "campaign.resume", campaign)
             self._counters["resumed"] += 1
-            await self._first_tick()
+            await self._first_tick(campaign.id)
             return await self.view(campaign.id)
 
     async def stop(self, campaign_id: int, *, actor: str) -> CampaignView:
@@ -228,8 +240,8 @@ class CampaignControl:
                     f"{CAMPAIGN_STATE_LABELS[campaign.state].lower()} : impossible de l'arrêter"
                 )
             await self.campaigns.set_state(campaign.id, CampaignState.STOPPED, expected=allowed)
-            if self.attached_id == campaign.id:
-                self._detach()
+            if campaign.id in self.attached:
+                self._detach(campaign.id)
             await self._record(actor, "campaign.stop", campaign)
             self._counters["stopped"] += 1
             return await self.view(campaign.id)
@@ -247,23 +259,21 @@ class CampaignControl:
                 )
                 await self._record(actor, "campaign.finish", campaign)
                 self._counters["finished"] += 1
-            if self.attached_id == campaign.id:
-                self._detach()
+            if campaign.id in self.attached:
+                self._detach(campaign.id)
             return await self.view(campaign.id)
 
     async def follow_cycle(self, campaign_id: int) -> bool:
         """The campaign's cycle changed (closed at its deadline, the next one opened): the
         engine now dials the open cycle if the campaign is running (or waits on it if
-        paused) and no other campaign is attached; it is detached when no cycle is open.
+        paused), beside the other campaigns attached; it is detached when no cycle is open.
         True when the engine is attached to it."""
         async with self._lock:
-            if self.attached_id not in (None, campaign_id):
-                return False
             campaign = await self.campaigns.get(campaign_id)
             steerable = campaign.state in (CampaignState.RUNNING, CampaignState.PAUSED)
             if not steerable or await self.cycles.current(campaign_id) is None:
-                if self.attached_id == campaign_id:
-                    self._detach()
+                if campaign_id in self.attached:
+                    self._detach(campaign_id)
                 return False
             await self._attach(campaign_id, dialing_enabled=campaign.state is CampaignState.RUNNING)
             self._counters["cycles_followed"] += 1
@@ -301,10 +311,11 @@ class CampaignControl:
                 max_abandon_rate=config.max_abandon_rate,
                 max_lines_per_agent=config.max_lines_per_agent,
             )
-            if self.current is not None and self.current.campaign_id == campaign.id:
-                self.current = replace(self.current, pacing=config)
-                self.current.queue.every_call_reserved = config.mode is PacingMode.PREVIEW
-                self.engine.pacer = self.current.pacer
+            dialing = self.attached.get(campaign.id)
+            if dialing is not None:
+                dialing = self.attached[campaign.id] = replace(dialing, pacing=config)
+                dialing.queue.every_call_reserved = config.mode is PacingMode.PREVIEW
+                dialing.retune(self.engine)
             after = {
                 "mode": config.mode.value,
                 "max_abandon_rate": config.max_abandon_rate,
@@ -339,8 +350,9 @@ class CampaignControl:
             stored = await self.campaigns.set_settings(
                 campaign.id, expected_version=version, values=settings_columns(after)
             )
-            if self.current is not None and self.current.campaign_id == campaign.id:
-                self.current = self.current.retuned(after, self.engine)
+            dialing = self.attached.get(campaign.id)
+            if dialing is not None:
+                self.attached[campaign.id] = dialing.retuned(after, self.engine)
             changes = differences(before, after)
             await self._record(
                 actor, "campaign.settings", campaign, version=stored.settings_version, **changes
@@ -348,43 +360,38 @@ class CampaignControl:
             self._counters["settings"] += 1
             return await self.settings(campaign.id)
 
-    async def recover(self, campaign_id: int | None = None) -> CampaignView | None:
+    async def recover(self, campaign_id: int | None = None) -> builtins.list[CampaignView]:
         """At service start: attach ``campaign_id`` (starting it if it is not running or
-        paused), else the newest campaign left running or paused."""
+        paused) and every campaign left running or paused with an open cycle. Returns the
+        campaigns attached, oldest first."""
         async with self._lock:
+            await self.agents.load()
+            attached: builtins.list[CampaignView] = []
             if campaign_id is not None:
                 campaign = await self.campaigns.get(campaign_id)
                 if campaign.state not in (CampaignState.RUNNING, CampaignState.PAUSED):
                     opened = await self._start(campaign)
                     await self._record(SERVICE_ACTOR, "campaign.start", campaign, **opened)
-                    return await self.view(campaign.id)
-            else:
-                left = [
-                    c
-                    for c in await self.campaigns.list_all()
-                    if c.state in (CampaignState.RUNNING, CampaignState.PAUSED)
-                ]
-                if not left:
-                    return None
-                campaign = max(left, key=lambda c: c.id)
+                    attached.append(await self.view(campaign.id))
+            left = [
+                c
+                for c in await self.campaigns.list_all()
+                if c.state in (CampaignState.RUNNING, CampaignState.PAUSED)
+                and c.id not in self.attached
+            ]
+            for campaign in sorted(left, key=lambda c: c.id):
                 if await self.cycles.current(campaign.id) is None:
                     # between two cycles of its episode: the cycle keeper opens the next
                     # one and attaches it (CampaignControl.follow_cycle)
                     log.warning("campaign %s has no open cycle: not attached", campaign.id)
-                    return None
-                for other in left:
-                    if other.id != campaign.id:
-                        log.warning(
-                            "campaign %s is %s but only one dials: not attached",
-                            other.id,
-                            other.state.value,
-                        )
-            paused = campaign.state is CampaignState.PAUSED
-            await self._attach(campaign.id, dialing_enabled=not paused)
-            await self._record(
-                SERVICE_ACTOR, "campaign.reattach", campaign, state=campaign.state.value
-            )
-            return await self.view(campaign.id)
+                    continue
+                paused = campaign.state is CampaignState.PAUSED
+                await self._attach(campaign.id, dialing_enabled=not paused)
+                await self._record(
+                    SERVICE_ACTOR, "campaign.reattach", campaign, state=campaign.state.value
+                )
+                attached.append(await self.view(campaign.id))
+            return sorted(attached, key=lambda v: v.id)
 
     # ---- inside -------------------------------------------------------------------------
     async def _create(self, template_key: str, name: str | None) -> Campaign:
@@ -426,24 +433,12 @@ class CampaignControl:
 
     def _assign(self, dialing: CampaignDialing, *, dialing_enabled: bool) -> None:
         dialing.assign_to(self.engine, dialing_enabled=dialing_enabled)
-        self.current = dialing
+        self.attached[dialing.campaign_id] = dialing
         log.info("campaign %s attached to the engine", dialing.campaign_id)
 
-    def _detach(self) -> None:
-        self.engine.unassign()
-        self.engine.dialing_enabled = True
-        self.current = None
-
-    async def _refuse_second(self, campaign_id: int | None) -> None:
-        """:class:`ConflictError` when another campaign than ``campaign_id`` is attached."""
-        attached = self.attached_id
-        if attached is None or attached == campaign_id:
-            return
-        name = (await self.campaigns.get(attached)).name
-        raise ConflictError(
-            f"la campagne « {name} » est déjà en cours : une seule campagne appelle à la "
-            "fois (arrêtez-la d'abord)"
-        )
+    def _detach(self, campaign_id: int) -> None:
+        self.engine.unassign(campaign_id)
+        self.attached.pop(campaign_id, None)
 
     async def _in_state(self, campaign_id: int, state: CampaignState, doing: str) -> Campaign:
         campaign = await self.campaigns.get(campaign_id)
@@ -454,13 +449,14 @@ class CampaignControl:
             )
         return campaign
 
-    async def _first_tick(self) -> PacingDecision:
-        """Dial at once rather than at the pacing loop's next tick."""
+    async def _first_tick(self, campaign_id: int) -> PacingDecision:
+        """Dial at once rather than at the pacing loop's next tick; the campaign's plan."""
         try:
-            return await self.engine.tick()
+            await self.engine.tick()
         except DialerError as exc:
             log.warning("first pacing tick failed: %s", exc)
             return decision(0, fact(Clause.FIRST_TICK_FAILED, text=str(exc)))
+        return self.engine.plan_of(campaign_id)
 
     async def _record(self, actor: str, action: str, campaign: Campaign, **details: Any) -> None:
         """The change's audit entry, and its INFO log line."""
@@ -485,8 +481,10 @@ class CampaignControl:
     def statistics(self) -> dict[str, object]:
         return {
             "attached_campaign": self.attached_id,
+            "attached_campaigns": list(self.attached),
             "dialing_enabled": self.engine.dialing_enabled,
             "last_plan": self.engine.last_plan.reason,
-            "pacing": pacing_text(self.engine.last_plan),
+            "pacing": pacing_of_each(self.engine),
+            "campaigns": campaigns_statistics(self.engine),
             **self._counters,
         }

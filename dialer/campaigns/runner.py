@@ -50,6 +50,8 @@ class CampaignDialing:
         return window_pacer(self.pacing, self.windows)
 
     def assign_to(self, engine: DialingEngine, *, dialing_enabled: bool = True) -> None:
+        """The engine dials for this campaign, beside the others assigned (each with its
+        own agents, :mod:`dialer.engine.assignments`)."""
         engine.assign(
             self.queue,
             self.pacer,
@@ -57,7 +59,20 @@ class CampaignDialing:
             answering_machine_detection=self.answering_machine_detection,
             dialing_enabled=dialing_enabled,
             ring_timeout_s=self.ring_timeout_s,
+            campaign_id=self.campaign_id,
+            cycle_id=self.cycle_id,
         )
+
+    def retune(self, engine: DialingEngine) -> None:
+        """``engine`` (when it dials this campaign) places its next dials with this
+        dialing's pacing, caller id, answering-machine detection and ring timeout."""
+        assignment = engine.campaign_assignments.get(self.campaign_id)
+        if assignment is None:
+            return
+        assignment.pacer = self.pacer
+        assignment.caller_id = self.caller_id
+        assignment.amd = self.answering_machine_detection
+        assignment.ring_timeout_s = self.ring_timeout_s or engine.default_ring_timeout_s
 
     def retuned(self, settings: CampaignSettings, engine: DialingEngine | None) -> CampaignDialing:
         """This dialing with the campaign's new settings, taken up at once: the queue plans
@@ -74,10 +89,7 @@ class CampaignDialing:
             ring_timeout_s=settings.ring_timeout_s,
         )
         if engine is not None:
-            engine.pacer = retuned.pacer
-            engine.caller_id = retuned.caller_id
-            engine.amd = retuned.answering_machine_detection
-            engine.ring_timeout_s = retuned.ring_timeout_s or engine.default_ring_timeout_s
+            retuned.retune(engine)
         return retuned
 
 

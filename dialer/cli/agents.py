@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 
 import click
 
 from dialer.cli.api_client import api_options, client
 from dialer.cli.context import database, record_cli_change, settings_of
+from dialer.core.serving import DEFAULT_PRIORITY
 from dialer.errors import InputError
 from dialer.storage.sip_accounts import SipAccountRepository
 
@@ -87,3 +89,69 @@ def agents_list(ctx: click.Context, url: str | None, token: str | None) -> None:
     for row in rows:
         state = AGENT_STATE_LABELS[AgentState(row["state"])]
         click.echo(f"{row['username']} ({row['sip_endpoint'] or '—'}) : {state}")
+
+
+def _served_text(answer: dict[str, Any]) -> str:
+    """The campaigns an agent serves, as the API gave them."""
+    name = answer["username"]
+    if answer["every_campaign"]:
+        return f"{name} sert toutes les campagnes en cours."
+    lines = [f"{name} sert :"]
+    lines += [
+        f"  campagne {c['campaign_id']} « {c['campaign_name']} » : priorité {c['priority']}"
+        for c in answer["campaigns"]
+    ]
+    return "\n".join(lines)
+
+
+@agents.command("campaigns")
+@click.argument("username")
+@api_options
+@click.pass_context
+def agents_campaigns(ctx: click.Context, username: str, url: str | None, token: str | None) -> None:
+    """Les campagnes que sert un agent (aucune choisie : toutes celles en cours)."""
+    with client(ctx, url, token) as api:
+        click.echo(_served_text(api.call("GET", f"/agents/{username}/campaigns")))
+
+
+@agents.command("serve")
+@click.argument("username")
+@click.argument("campaign", type=int)
+@click.option(
+    "--priority",
+    type=int,
+    default=DEFAULT_PRIORITY,
+    show_default=True,
+    help="La plus haute l'emporte quand deux campagnes ont un appel pour l'agent.",
+)
+@api_options
+@click.pass_context
+def agents_serve(
+    ctx: click.Context,
+    username: str,
+    campaign: int,
+    *,
+    priority: int,
+    url: str | None,
+    token: str | None,
+) -> None:
+    """L'agent sert cette campagne, avec sa priorité (superviseurs)."""
+    with client(ctx, url, token) as api:
+        answer = api.call(
+            "PUT", f"/agents/{username}/campaigns/{campaign}", json={"priority": priority}
+        )
+    click.echo(_served_text(answer))
+
+
+@agents.command("unserve")
+@click.argument("username")
+@click.argument("campaign", type=int)
+@api_options
+@click.pass_context
+def agents_unserve(
+    ctx: click.Context, username: str, campaign: int, url: str | None, token: str | None
+) -> None:
+    """L'agent ne sert plus cette campagne (superviseurs)."""
+    with client(ctx, url, token) as api:
+        answer = api.call("DELETE", f"/agents/{username}/campaigns/{campaign}")
+    click.echo(_served_text(answer))

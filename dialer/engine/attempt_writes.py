@@ -30,14 +30,15 @@ class AttemptWrites:
     def __init__(
         self,
         attempt_log: AttemptLog,
-        current_queue: Callable[[], DialQueue],
+        queue_of_cycle: Callable[[int | None], DialQueue],
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.attempt_log = attempt_log
         self._sleep = sleep
-        #: the queue of the campaign assigned now (for calls not taken from another one)
-        self._current_queue = current_queue
+        #: the queue of a cycle's campaign assigned now (for calls not taken from a queue
+        #: here: resumed after a restart)
+        self._queue_of_cycle = queue_of_cycle
         self._writes: dict[str, asyncio.Task[None]] = {}
         #: the queue each call in progress was taken from (it settles there)
         self._queue_of: dict[str, DialQueue] = {}
@@ -103,11 +104,11 @@ class AttemptWrites:
     def taken_from(self, attempt_id: str, queue: DialQueue) -> None:
         self._queue_of[attempt_id] = queue
 
-    def queue_for(self, attempt_id: str, *, forget: bool) -> DialQueue:
-        """The queue ``attempt_id`` was taken from (by default, the current one)."""
-        if forget:
-            return self._queue_of.pop(attempt_id, self._current_queue())
-        return self._queue_of.get(attempt_id, self._current_queue())
+    def queue_for(self, attempt_id: str, *, forget: bool, cycle_id: int | None = None) -> DialQueue:
+        """The queue ``attempt_id`` was taken from (by default, that of its cycle's
+        campaign, or of the only campaign assigned)."""
+        taken = self._queue_of.pop(attempt_id, None) if forget else self._queue_of.get(attempt_id)
+        return taken if taken is not None else self._queue_of_cycle(cycle_id)
 
     def close(
         self,
@@ -123,7 +124,7 @@ class AttemptWrites:
     ) -> None:
         """The call ended with ``outcome``: close its attempt and settle it in its queue
         (``forget_queue``: unless its wrap-up is still to come, which disposes it there)."""
-        queue = self.queue_for(call.attempt_id, forget=forget_queue)
+        queue = self.queue_for(call.attempt_id, forget=forget_queue, cycle_id=call.cycle_id)
 
         async def close() -> None:
             await self.attempt_log.close(
@@ -158,11 +159,13 @@ class AttemptWrites:
         result: CycleResult | None,
         at: datetime,
         queue: DialQueue | None = None,
+        *,
+        cycle_id: int | None = None,
     ) -> None:
         """Close ``attempt_id``'s wrap-up in the attempt log and ``queue`` (by default the
-        one it was taken from) with the person's ``result``."""
+        one it was taken from, else its cycle's) with the person's ``result``."""
         if queue is None:
-            queue = self.queue_for(attempt_id, forget=True)
+            queue = self.queue_for(attempt_id, forget=True, cycle_id=cycle_id)
 
         async def wrapped() -> None:
             await self.attempt_log.wrap_up_done(attempt_id, at=at, result=result)

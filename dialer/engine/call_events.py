@@ -12,7 +12,9 @@ from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CallEvent, CallState
 from dialer.core.outcomes import CallOutcome
 from dialer.core.reconciliation import final_outcome
+from dialer.core.seats import Seat
 from dialer.engine.agents import log_agent_state
+from dialer.engine.live_calls import LiveCall
 from dialer.errors import AmiConnectionError, TelephonyError
 from dialer.telephony.port import (
     AgentLegEnded,
@@ -119,7 +121,7 @@ async def _answered(engine: DialingEngine, event: CallAnswered, node: TelephonyP
         if seat is None or seat.attempt_id != attempt_id:
             seat = None
     else:
-        seat = engine.seats.reserve_for(attempt_id, engine.clock())
+        seat = _reserve_agent_of_campaign(engine, call)
     if seat is not None and seat.leg_id is not None:
         call.agent = seat.agent
         await engine.screens.reserved(seat.agent, attempt_id)  # prepares, returns at once
@@ -132,6 +134,19 @@ async def _answered(engine: DialingEngine, event: CallAnswered, node: TelephonyP
         engine.writes.schedule(
             attempt_id, lambda: engine.attempt_log.mark_answered(attempt_id, at=at)
         )
+
+
+def _reserve_agent_of_campaign(engine: DialingEngine, call: LiveCall) -> Seat | None:
+    """Reserve for ``call`` the agent ready the longest among those serving its campaign
+    (its own agents first, see :func:`dialer.core.serving.pick_agent`); None if nobody."""
+    assignments = engine.campaign_assignments
+    campaign = assignments.of_call(call)
+    if campaign is None or campaign.campaign_id is None:
+        return engine.seats.reserve_for(call.attempt_id, engine.clock())
+    chosen = assignments.agent_for(campaign.campaign_id, engine.seats.seats())
+    if chosen is None:
+        return None
+    return engine.seats.reserve_agent(chosen.agent, call.attempt_id, engine.clock())
 
 
 async def _joined(engine: DialingEngine, event: CallJoined, _node: TelephonyPort) -> None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing import PacingDecision, decision
 from dialer.core.pacing_reasons import Clause, fact
+from dialer.engine.assignments import Assignment
 from dialer.engine.live_calls import LiveCall
 from dialer.engine.ports import DialQueue, PlannedDial
 from dialer.errors import DialerError, NotConnectedError, TelephonyError
@@ -48,29 +49,46 @@ class Dialler:
             return await self._tick()
 
     async def _tick(self) -> PacingDecision:
+        """Each campaign assigned in turn, paced against its own agents (see
+        :mod:`dialer.engine.assignments`); the plan of all of them together."""
+        engine = self.engine
+        plans: list[PacingDecision] = []
+        for assignment in engine.assignments_to_tick():
+            engine.in_focus = assignment
+            try:
+                plans.append(await self._tick_for(assignment))
+            finally:
+                engine.in_focus = None
+        if len(plans) == 1:
+            return plans[0]
+        return engine.campaign_assignments.combined_plan(plans)
+
+    async def _tick_for(self, assignment: Assignment) -> PacingDecision:
         engine = self.engine
         now = engine.clock()
-        if not engine.dialing_enabled:
-            engine.last_plan = decision(0, fact(Clause.DIALING_PAUSED))
-            return engine.last_plan
+        if not assignment.dialing_enabled:
+            assignment.last_plan = decision(0, fact(Clause.DIALING_PAUSED))
+            return assignment.last_plan
         if not engine.attempt_log.writable():  # no call the ledger could not record
-            engine.last_plan = decision(0, fact(Clause.LEDGER_DOWN))
-            return engine.last_plan
+            assignment.last_plan = decision(0, fact(Clause.LEDGER_DOWN))
+            return assignment.last_plan
         if silent := self._nodes_without_information_message():
-            engine.last_plan = decision(0, fact(Clause.NO_INFORMATION_MESSAGE, text=silent))
-            return engine.last_plan
-        await engine.offers.tend(now)
+            assignment.last_plan = decision(0, fact(Clause.NO_INFORMATION_MESSAGE, text=silent))
+            return assignment.last_plan
+        await engine.offers.tend(now, assignment.queue)
         plan = await engine.offers.plan(now)
-        engine.last_plan = plan
+        assignment.last_plan = plan
         if plan.dials <= 0 or self.node_with_room() is None:
             return plan  # nowhere to dial: take nobody
-        queue = engine.queue
+        queue = assignment.queue
         taken = await queue.take(plan.dials, now)
         dialling: set[str] = set()
         try:
             for dial in taken:
-                if dial.person_id in engine.calls.persons():
-                    continue  # never two calls to one person (the queue should not offer it)
+                if dial.person_id in engine.busy_persons():
+                    # never two calls to one person, whichever campaign has them (the
+                    # queue should not offer it; two campaigns may, in the same tick)
+                    continue
                 node = self.node_with_room()
                 if node is None:
                     break
@@ -104,8 +122,16 @@ class Dialler:
         """Originate an attempt already marked dialing (a refusal closes it as failed).
         ``agent``: the agent reserved for it before the dial (it is bridged to them)."""
         engine = self.engine
+        assignment = engine.assignment_of_queue(queue)
         call = LiveCall(
-            dial.attempt_id, dial.person_id, dial.cycle_id, dial.number, node.name, now, agent=agent
+            dial.attempt_id,
+            dial.person_id,
+            dial.cycle_id,
+            dial.number,
+            node.name,
+            now,
+            agent=agent,
+            campaign_id=assignment.campaign_id,
         )
         engine.calls.add(call)
         engine.writes.taken_from(dial.attempt_id, queue)
@@ -114,9 +140,9 @@ class Dialler:
                 DialRequest(
                     attempt_id=dial.attempt_id,
                     number=dial.number,
-                    caller_id=engine.caller_id,
-                    ring_timeout_s=engine.ring_timeout_s,
-                    answering_machine_detection=engine.amd,
+                    caller_id=assignment.caller_id,
+                    ring_timeout_s=assignment.ring_timeout_s,
+                    answering_machine_detection=assignment.amd,
                 )
             )
         except TelephonyError as exc:

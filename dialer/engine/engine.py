@@ -1,10 +1,11 @@
 """The dialing engine: one per service, alive even when no campaign runs.
 
-A campaign is *assigned* to the engine (its dial queue, pacer, caller id and AMD setting,
-see :meth:`DialingEngine.assign`) and later *unassigned*; meanwhile agents' seats and
-phone legs stay as they are. With no campaign assigned the engine dials nothing
-(:class:`IdleQueue`, :func:`idle_pacer`). Calls placed for a campaign settle into that
-campaign's queue even after another one is assigned.
+Campaigns are *assigned* to the engine (each its dial queue, pacer, caller id and AMD
+setting, see :meth:`DialingEngine.assign`) and later *unassigned*; meanwhile agents' seats
+and phone legs stay as they are. Several campaigns dial side by side, each paced against
+the agents serving it (:mod:`~dialer.engine.assignments`). With no campaign assigned the
+engine dials nothing (:class:`IdleQueue`, :func:`idle_pacer`). Calls placed for a campaign
+settle into that campaign's queue even after another one is assigned.
 
 Every second the pacer looks at a snapshot of live statistics and says how many calls to
 place; the engine takes that many planned attempts from the dial queue (already written in
@@ -18,8 +19,9 @@ On every (re)connection of a node, and at start-up, the engine reconciles the le
 in-flight attempts with the channels alive in Asterisk and Asterisk's recorded ends.
 
 The engine holds the shared state (the nodes, the seat board, the calls in progress, the
-campaign assigned) and hands each kind of work to its own module:
+campaigns assigned) and hands each kind of work to its own module:
 
+- :mod:`~dialer.engine.assignments`: the campaigns assigned and the agents serving each;
 - :mod:`~dialer.engine.dialling`: the pacing tick, originating, free lines;
 - :mod:`~dialer.engine.offers`: people offered to an agent reserved before the dial;
 - :mod:`~dialer.engine.call_events`: the telephony events of a call's life (the hot path);
@@ -37,7 +39,7 @@ import contextlib
 import functools
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 
 from dialer.clock import utcnow
@@ -48,11 +50,13 @@ from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing import PacingDecision, decision
 from dialer.core.pacing_reasons import Clause, fact
 from dialer.core.seats import SeatBoard
+from dialer.core.serving import Served
 from dialer.core.windows import PARIS
 from dialer.core.wrap_up import WRAP_UP_LIMIT
 from dialer.engine import call_events, recovery
 from dialer.engine.activity import Activity
 from dialer.engine.agents import AgentLines, log_agent_state
+from dialer.engine.assignments import Assignment, Assignments
 from dialer.engine.attempt_writes import AttemptWrites
 from dialer.engine.dialling import Dialler
 from dialer.engine.live_calls import LiveCalls
@@ -135,13 +139,21 @@ class DialingEngine:
         self.nodes = {node.name: node for node in nodes}
         #: where each attempt's progress is written down (the attempt ledger behind it)
         self.attempt_log = attempt_log
-        self.queue: DialQueue = queue if queue is not None else IdleQueue()
-        self.pacer = pacer
         #: the service's ring timeout; a campaign may set its own (:meth:`assign`)
         self.default_ring_timeout_s = ring_timeout_s
-        self.ring_timeout_s = ring_timeout_s
-        self.caller_id = caller_id
-        self.amd = answering_machine_detection
+        #: the campaigns it dials for (see assignments.py); none: the idle one below
+        self.campaign_assignments = Assignments()
+        self._idle = Assignment(
+            None, IdleQueue(), idle_pacer, caller_id, answering_machine_detection, ring_timeout_s
+        )
+        if queue is not None:
+            self.campaign_assignments.put(
+                Assignment(
+                    None, queue, pacer, caller_id, answering_machine_detection, ring_timeout_s
+                )
+            )
+        #: the campaign whose tick runs now (its pacer looks at its own agents)
+        self.in_focus: Assignment | None = None
         self.screens = screens or NoScreens()
         self.clock = clock
         self.tick_s = tick_s
@@ -152,7 +164,7 @@ class DialingEngine:
         self.calls = LiveCalls()
         #: the names of the nodes connected now
         self.connected: set[str] = set()
-        self.writes = AttemptWrites(attempt_log, lambda: self.queue)
+        self.writes = AttemptWrites(attempt_log, self._queue_of_cycle)
         self.dialler = Dialler(self)
         #: people offered to an agent reserved for them, not dialled yet
         self.offers = ReservedCallDesk(self, offer_countdown)
@@ -161,8 +173,6 @@ class DialingEngine:
         self.finished: list[CallTiming] = []
         self.activity = Activity(zone)
         self.join_latencies_ms: deque[float] = deque(maxlen=LATENCY_SAMPLES)
-        self.last_plan = decision(0, fact(Clause.NOT_STARTED))
-        self.dialing_enabled = True
         self.counters = dict.fromkeys(COUNTERS, 0)
         self.assignments = 0
         self._tasks: list[asyncio.Task[None]] = []
@@ -170,7 +180,7 @@ class DialingEngine:
         #: per call, the last task handling its events while its answer is handled
         self._answering_of: dict[str, asyncio.Task[None]] = {}
 
-    # ---- the campaign assigned ----------------------------------------------------------
+    # ---- the campaigns assigned (see assignments.py) ------------------------------------
     def assign(
         self,
         queue: DialQueue,
@@ -180,29 +190,154 @@ class DialingEngine:
         answering_machine_detection: bool,
         dialing_enabled: bool = True,
         ring_timeout_s: int | None = None,
+        campaign_id: int | None = None,
+        cycle_id: int | None = None,
     ) -> None:
         """Dial for a campaign from now on (the calls in progress go on unchanged);
-        ``ring_timeout_s``: the campaign's own, ``None`` for the service's."""
-        self.queue = queue
-        self.pacer = pacer
-        self.caller_id = caller_id
-        self.amd = answering_machine_detection
-        self.ring_timeout_s = ring_timeout_s or self.default_ring_timeout_s
-        self.dialing_enabled = dialing_enabled
+        ``ring_timeout_s``: the campaign's own, ``None`` for the service's. Without
+        ``campaign_id`` it becomes the engine's only campaign, served by every agent; with
+        it, it dials beside the other campaigns assigned with theirs (the same id again:
+        replaced)."""
+        self.campaign_assignments.put(
+            Assignment(
+                campaign_id,
+                queue,
+                pacer,
+                caller_id,
+                answering_machine_detection,
+                ring_timeout_s or self.default_ring_timeout_s,
+                dialing_enabled,
+                cycle_id,
+            )
+        )
         self.assignments += 1
 
-    def unassign(self) -> None:
-        """Dial nothing any more; calls in progress end normally, in their campaign."""
-        self.queue = IdleQueue()
-        self.pacer = idle_pacer
-        self.caller_id = ""
-        self.amd = False
-        self.ring_timeout_s = self.default_ring_timeout_s
-        self.last_plan = decision(0, fact(Clause.NO_CAMPAIGN))
+    def unassign(self, campaign_id: int | None = None) -> None:
+        """Dial nothing more for ``campaign_id`` (``None``: for any campaign); calls in
+        progress end normally, in their campaign."""
+        if campaign_id is None:
+            self.campaign_assignments.clear()
+        else:
+            self.campaign_assignments.remove(campaign_id)
+        if not len(self.campaign_assignments):
+            self._idle.last_plan = decision(0, fact(Clause.NO_CAMPAIGN))
+            self._idle.dialing_enabled = True
+
+    def pause_campaign(self, campaign_id: int) -> None:
+        """No new dials for ``campaign_id`` (its calls in progress go on)."""
+        assignment = self.campaign_assignments.get(campaign_id)
+        if assignment is not None:
+            assignment.dialing_enabled = False
+
+    def resume_campaign(self, campaign_id: int) -> None:
+        assignment = self.campaign_assignments.get(campaign_id)
+        if assignment is not None:
+            assignment.dialing_enabled = True
+
+    def plan_of(self, campaign_id: int) -> PacingDecision:
+        """``campaign_id``'s last pacing decision (its own agents, its own window)."""
+        assignment = self.campaign_assignments.get(campaign_id)
+        return assignment.last_plan if assignment is not None else self._idle.last_plan
 
     @property
     def assigned(self) -> bool:
-        return not isinstance(self.queue, IdleQueue)
+        return len(self.campaign_assignments) > 0
+
+    def _target(self) -> Assignment:
+        """The campaign the single-campaign attributes below speak of: the one whose tick
+        runs, else the only one assigned, else the idle one."""
+        if self.in_focus is not None:
+            return self.in_focus
+        return self.campaign_assignments.sole() or self._idle
+
+    @property
+    def queue(self) -> DialQueue:
+        return self._target().queue
+
+    @property
+    def pacer(self) -> Pacer:
+        return self._target().pacer
+
+    @pacer.setter
+    def pacer(self, pacer: Pacer) -> None:
+        self._target().pacer = pacer
+
+    @property
+    def caller_id(self) -> str:
+        return self._target().caller_id
+
+    @caller_id.setter
+    def caller_id(self, caller_id: str) -> None:
+        self._target().caller_id = caller_id
+
+    @property
+    def amd(self) -> bool:
+        return self._target().amd
+
+    @amd.setter
+    def amd(self, amd: bool) -> None:
+        self._target().amd = amd
+
+    @property
+    def ring_timeout_s(self) -> int:
+        return self._target().ring_timeout_s
+
+    @ring_timeout_s.setter
+    def ring_timeout_s(self, seconds: int) -> None:
+        self._target().ring_timeout_s = seconds
+
+    @property
+    def dialing_enabled(self) -> bool:
+        """Whether it dials (with several campaigns: whether any of them dials)."""
+        if len(self.campaign_assignments) > 1 and self.in_focus is None:
+            return any(a.dialing_enabled for a in self.campaign_assignments)
+        return self._target().dialing_enabled
+
+    @dialing_enabled.setter
+    def dialing_enabled(self, enabled: bool) -> None:
+        """Every campaign's switch at once (the service's stop turns all off)."""
+        self._idle.dialing_enabled = enabled
+        for assignment in self.campaign_assignments:
+            assignment.dialing_enabled = enabled
+
+    @property
+    def last_plan(self) -> PacingDecision:
+        """The last pacing decision (with several campaigns: all of theirs together; each
+        one's is its :attr:`Assignment.last_plan`)."""
+        if len(self.campaign_assignments) > 1 and self.in_focus is None:
+            return self.campaign_assignments.combined_plan(
+                [a.last_plan for a in self.campaign_assignments]
+            )
+        return self._target().last_plan
+
+    @last_plan.setter
+    def last_plan(self, plan: PacingDecision) -> None:
+        self._target().last_plan = plan
+
+    def assignments_to_tick(self) -> list[Assignment]:
+        """The campaigns a tick paces, in the order they were assigned (none: the idle
+        one, which says why nothing is dialled)."""
+        return list(self.campaign_assignments) or [self._idle]
+
+    def assignment_of_queue(self, queue: DialQueue) -> Assignment:
+        """The campaign whose queue ``queue`` is (else the one a tick paces now)."""
+        found = next((a for a in self.campaign_assignments if a.queue is queue), None)
+        return found or self._target()
+
+    def busy_persons(self) -> set[int]:
+        """The people in a call now, or offered to an agent, whichever the campaign."""
+        return self.calls.persons() | self.offers.persons()
+
+    def set_serving(self, serving: Mapping[str, Served]) -> None:
+        """Which campaigns each agent serves, with its priority (an agent left out serves
+        every campaign): the next ticks and joins follow it."""
+        self.campaign_assignments.set_serving(serving)
+
+    def _queue_of_cycle(self, cycle_id: int | None) -> DialQueue:
+        """The queue a call of ``cycle_id`` settles in when it was not taken from one here
+        (resumed after a restart): its campaign's, else the only one's."""
+        found = self.campaign_assignments.of_cycle(cycle_id) if cycle_id is not None else None
+        return (found or self.campaign_assignments.sole() or self._idle).queue
 
     # ---- running ------------------------------------------------------------------------
     async def start(self) -> None:

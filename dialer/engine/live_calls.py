@@ -31,6 +31,8 @@ class LiveCall:
     #: the node's AMI session was cut while it followed the call, the call was resumed
     #: after a restart, or a bridge came that it did not expect (its join had failed)
     join_witnessed: bool = True
+    #: the campaign it was placed for (``None``: the engine's only one, or unknown)
+    campaign_id: int | None = None
 
     def take(self, event: CallEvent) -> CallState:
         self.state = next_call_state(self.state, event)

@@ -23,6 +23,7 @@ from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CallState
 from dialer.core.pacing import PacingDecision, decision
 from dialer.core.pacing_reasons import Clause, fact
+from dialer.core.seats import Seat
 from dialer.engine.ports import DialQueue, PlannedDial
 from dialer.errors import ConflictError
 
@@ -69,6 +70,9 @@ class Offers:
     def all(self) -> dict[str, Offer]:
         return dict(self._by_agent)
 
+    def persons(self) -> set[int]:
+        return {offer.dial.person_id for offer in self._by_agent.values()}
+
     def passed(self, agent: str, person_id: int, now: datetime) -> None:
         self._passed.setdefault(agent, deque(maxlen=PASSED_MEMORY)).append((person_id, now))
 
@@ -104,7 +108,7 @@ class ReservedCallDesk:
         engine = self.engine
         plan = engine.pacer(engine, now)
         if plan.closed:  # nobody is offered either: the call would ring outside the window
-            await self.withdraw_all("fenêtre d'appel fermée", now)
+            await self.withdraw_all("fenêtre d'appel fermée", now, engine.queue)
             return plan
         if plan.offers > 0:  # preview: the pacer's offers are what the agents see
             await self.offer(min(plan.offers, self.free_agents()), now)
@@ -123,25 +127,39 @@ class ReservedCallDesk:
         engine.count("automatic_held_for_reserved", held)
         return decision(plan.dials - held, *plan.facts, fact(Clause.RESERVED_HELD, waiting, held))
 
-    def free_agents(self) -> int:
-        """Ready agents not already counted on by a call in progress with no agent yet (an
-        automatic call ringing joins the agent ready the longest when it is answered:
-        offering that agent a person would leave it nobody, an abandon)."""
+    def persons(self) -> set[int]:
+        """The people offered to an agent now."""
+        return self.book.persons()
+
+    def _own_seats(self) -> list[Seat]:
+        """The seats of the campaign a tick paces now (see :mod:`dialer.engine.assignments`)."""
         engine = self.engine
-        ready = sum(1 for s in engine.seats.seats() if s.state is AgentState.READY)
+        focus = engine.in_focus
+        seats = engine.seats.seats()
+        return seats if focus is None else engine.campaign_assignments.seats_of(focus, seats)
+
+    def free_agents(self) -> int:
+        """Ready agents of the campaign not already counted on by a call of it in progress
+        with no agent yet (an automatic call ringing joins the agent ready the longest when
+        it is answered: offering that agent a person would leave it nobody, an abandon)."""
+        engine = self.engine
+        ready = sum(1 for s in self._own_seats() if s.state is AgentState.READY)
+        focus = engine.in_focus
         unassigned = sum(
             1
             for call in engine.calls.all()
             if call.agent is None
             and call.state in (CallState.DIALING, CallState.RINGING, CallState.ANSWERED)
+            and (focus is None or engine.campaign_assignments.of_call(call) is focus)
         )
         return max(0, ready - unassigned)
 
     async def offer(self, count: int, now: datetime) -> int:
-        """Offer the next person to up to ``count`` ready agents (ready the longest first)."""
+        """Offer the next person to up to ``count`` ready agents of the campaign (ready the
+        longest first)."""
         engine = self.engine
         ready = sorted(
-            (s for s in engine.seats.seats() if s.state is AgentState.READY and s.leg_id),
+            (s for s in self._own_seats() if s.state is AgentState.READY and s.leg_id),
             key=lambda s: (s.since, s.agent),
         )
         offered = 0
@@ -163,10 +181,13 @@ class ReservedCallDesk:
             )
         return offered
 
-    async def tend(self, now: datetime) -> None:
-        """Offers whose agent went away are given back; counted-down ones are dialled."""
+    async def tend(self, now: datetime, queue: DialQueue | None = None) -> None:
+        """Offers whose agent went away are given back; counted-down ones are dialled
+        (``queue``: only the offers taken from it, one campaign's)."""
         engine = self.engine
         for agent, offer in self.book.all().items():
+            if queue is not None and offer.queue is not queue:
+                continue
             seat = engine.seats.seats_by_agent().get(agent)
             if (
                 seat is None
@@ -176,12 +197,19 @@ class ReservedCallDesk:
                 self.book.pop(agent)
                 await offer.queue.pass_person(offer.dial.attempt_id, "agent parti", now)
         for agent in self.book.counted_down(now):
-            await self.call(agent)
+            counted = self.book.of(agent)
+            if queue is None or (counted is not None and counted.queue is queue):
+                await self.call(agent)
 
-    async def withdraw_all(self, reason: str, now: datetime) -> None:
-        """Give every offer back (its agent is ready again, their screen waits)."""
+    async def withdraw_all(
+        self, reason: str, now: datetime, queue: DialQueue | None = None
+    ) -> None:
+        """Give every offer back (its agent is ready again, their screen waits);
+        ``queue``: only the offers taken from it, one campaign's."""
         engine = self.engine
         for agent, offer in self.book.all().items():
+            if queue is not None and offer.queue is not queue:
+                continue
             self.book.pop(agent)
             seat = engine.seats.seats_by_agent().get(agent)
             if seat is not None and seat.state is AgentState.RESERVED:
@@ -205,7 +233,7 @@ class ReservedCallDesk:
         node = engine.node_with_room()
         if (
             node is None
-            or dial.person_id in engine.calls.persons()
+            or dial.person_id in engine.busy_persons()
             or not await engine.attempt_log.mark_dialing(dial.attempt_id, at=now, node=node.name)
         ):
             engine.seats.release(agent, now)

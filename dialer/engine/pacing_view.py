@@ -17,19 +17,29 @@ from dialer.engine.engine import DialingEngine, Pacer
 
 
 def snapshot(engine: DialingEngine, now: datetime, closes_at: datetime) -> PacingSnapshot:
+    """What the pacer of the campaign a tick paces now sees: its own agents and calls (with
+    one campaign, all of them; with several, also the other campaigns' calls that would
+    take one of its agents, :meth:`Assignments.overflow_into`), the lines and the day's
+    activity of the whole engine."""
+    focus = engine.in_focus
+    seats = engine.seats.seats()
+    calls = engine.calls.all()
+    if focus is not None and focus.campaign_id is not None:
+        assignments = engine.campaign_assignments
+        mine = [c for c in calls if assignments.of_call(c) is focus]
+        calls = mine + assignments.overflow_into(focus, seats, calls)
+        seats = assignments.seats_of(focus, seats)
     agents = tuple(
         AgentSnapshot(seat.state, seat.seconds_in_state(now))
-        for seat in engine.seats.seats()
+        for seat in seats
         if seat.state is not AgentState.LOGGED_OUT
     )
     dialing = tuple(
         max(0.0, (now - call.dialed_at).total_seconds())
-        for call in engine.calls.all()
+        for call in calls
         if call.state in (CallState.DIALING, CallState.RINGING)
     )
-    waiting = sum(
-        1 for call in engine.calls.all() if call.state is CallState.ANSWERED and call.agent is None
-    )
+    waiting = sum(1 for call in calls if call.state is CallState.ANSWERED and call.agent is None)
     live, abandons = engine.activity.today(now)
     recent_dials, recent_live = engine.activity.recent(now)
     return PacingSnapshot(

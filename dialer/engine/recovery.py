@@ -86,8 +86,9 @@ async def reconcile_node(engine: DialingEngine, node: TelephonyPort) -> None:
                 engine.writes.forget_recorded_end(attempt.attempt_id, node)
     _adopt_legs(engine, {c for c in live if c.startswith(AGENT_LEG_PREFIX)}, now)
     await engine.flush()  # the calls just closed may await their wrap-up too
-    if settled := await engine.queue.settle_left_overs(now):
-        engine.count("reconciled_settled", settled)
+    for assignment in engine.campaign_assignments:
+        if settled := await assignment.queue.settle_left_overs(now):
+            engine.count("reconciled_settled", settled)
     await _resume_wrap_ups(engine, now)
     for seat in engine.seats.seats():
         leg = seat.leg_id
@@ -170,7 +171,9 @@ async def _resume_wrap_ups(engine: DialingEngine, now: datetime) -> None:
     ]
     for attempt in waiting:
         if attempt.sheet_submitted:  # the sheet was given before the restart: close it
-            engine.writes.dispose(attempt.attempt_id, attempt.result, now)
+            engine.writes.dispose(
+                attempt.attempt_id, attempt.result, now, cycle_id=attempt.cycle_id
+            )
     wrap_ups.unfinished = {
         attempt.agent: replace(attempt, ended_at=attempt.ended_at or now)
         for attempt in reversed(waiting)

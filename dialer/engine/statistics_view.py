@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CallState
 from dialer.core.labels import pacing_text
 
@@ -46,16 +47,48 @@ def statistics_of(engine: DialingEngine) -> dict[str, object]:
         "calls_connected": engine.calls.count(CallState.JOINED),
         "lines_free": engine.lines_free(),
         "last_plan": engine.last_plan.reason,
-        "pacing": pacing_text(engine.last_plan),
+        "pacing": pacing_of_each(engine),
         "campaign_assigned": engine.assigned,
         "dialing_enabled": engine.dialing_enabled,
         "assignments": engine.assignments,
+        "campaigns": campaigns_statistics(engine),
         "join_latency_ms_p50": _pct(latencies, 0.5),
         "join_latency_ms_p99": _pct(latencies, 0.99),
         "nodes": [node.statistics() for node in engine.nodes.values()],
         **engine.attempt_log.write_statistics(),
         **engine.counters,
     }
+
+
+def pacing_of_each(engine: DialingEngine) -> str:
+    """The pacing decision in French (with several campaigns: each one's, by number)."""
+    assignments = list(engine.campaign_assignments)
+    if len(assignments) <= 1:
+        return pacing_text(engine.last_plan)
+    return " ; ".join(
+        f"campagne n° {a.campaign_id} : {pacing_text(a.last_plan)}" for a in assignments
+    )
+
+
+def campaigns_statistics(engine: DialingEngine) -> dict[str, dict[str, object]]:
+    """Per campaign assigned (by id; ``"-"`` for one assigned without its id): whether it
+    dials, its last pacing decision, its agents and its calls in progress."""
+    assignments = engine.campaign_assignments
+    seats = engine.seats.seats()
+    by_campaign: dict[str, dict[str, object]] = {}
+    for assignment in assignments:
+        calls = [c for c in engine.calls.all() if assignments.of_call(c) is assignment]
+        own = assignments.seats_of(assignment, seats)
+        by_campaign["-" if assignment.campaign_id is None else str(assignment.campaign_id)] = {
+            "dialing_enabled": assignment.dialing_enabled,
+            "last_plan": assignment.last_plan.reason,
+            "pacing": pacing_text(assignment.last_plan),
+            "agents_ready": sum(1 for s in own if s.state is AgentState.READY),
+            "agents_logged_in": sum(1 for s in own if s.state is not AgentState.LOGGED_OUT),
+            "calls": len(calls),
+            "calls_connected": sum(1 for c in calls if c.state is CallState.JOINED),
+        }
+    return by_campaign
 
 
 def _pct(values: list[float], fraction: float) -> float | None:

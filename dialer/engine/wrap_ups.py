@@ -156,7 +156,8 @@ class WrapUps:
         if call.ended_at is not None:
             engine.activity.wrap_up.append((now - call.ended_at).total_seconds())
         engine.finished.append(call.timing(wrap_up_done_at=now))
-        engine.writes.dispose(attempt_id, result, now)  # after the attempt's close, never before
+        # after the attempt's close, never before
+        engine.writes.dispose(attempt_id, result, now, cycle_id=call.cycle_id)
         return attempt_id
 
     async def close_forgotten(self) -> list[str]:
@@ -172,11 +173,14 @@ class WrapUps:
             if seat is not None and seat.state is AgentState.WRAP_UP:
                 engine.seats.pause(seat.agent, EXPIRED_PAUSE_REASON, now)
                 await engine.screens.wrapped_up(seat.agent, attempt_id)  # the screen moves on
-            self.pending.pop(attempt_id, None)
+            call = self.pending.pop(attempt_id, None)
+            cycle_id = call.cycle_id if call is not None else None
             for agent, unfinished in list(self.unfinished.items()):
                 if unfinished.attempt_id == attempt_id:
+                    cycle_id = unfinished.cycle_id
                     del self.unfinished[agent]
-            engine.writes.dispose(attempt_id, self.given_on_call.pop(attempt_id, None), now)
+            given = self.given_on_call.pop(attempt_id, None)
+            engine.writes.dispose(attempt_id, given, now, cycle_id=cycle_id)
             engine.count("wrap_ups_expired")
             log.warning(
                 "wrap-up of %s not finished in time: closed without a disposition", attempt_id

@@ -46,6 +46,7 @@ from dialer.web.api_accounts import (
     list_teams,
     set_members,
 )
+from dialer.web.api_agent_campaigns import ENDPOINTS as AGENT_CAMPAIGN_ENDPOINTS
 from dialer.web.api_docs import docs_page
 from dialer.web.api_endpoints import Area, Endpoint, answering
 from dialer.web.api_models import (
@@ -421,6 +422,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Déconnecter l'agent (moteur d'appels et sessions web)", AgentLogout,
         rule=Action.AGENT_LOGOUT,
     ),
+    *AGENT_CAMPAIGN_ENDPOINTS,
     ACCOUNTS.listing(PREFIX + "/accounts", list_accounts, "Comptes de tous les rôles", AccountPage),
     ACCOUNTS(
         "PUT", _ACCOUNT + "/role", account_role,

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialer.errors import ConfigurationError, StorageError
 from dialer.storage import (
+    agent_campaigns,  # noqa: F401 - its table joins Base
     call_help,  # noqa: F401 - its tables join Base
     hold_rows,  # noqa: F401 - its table joins Base
     migrate,

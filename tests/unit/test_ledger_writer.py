@@ -94,7 +94,7 @@ async def test_a_queue_write_the_database_refuses_is_tried_again_until_it_lands(
         pauses.append(seconds)
 
     writes = AttemptWrites(
-        MemoryAttemptLog(), lambda: MemoryQueue(MemoryAttemptLog(), []), sleep=pause
+        MemoryAttemptLog(), lambda _cycle: MemoryQueue(MemoryAttemptLog(), []), sleep=pause
     )
     tries: list[str] = []
 

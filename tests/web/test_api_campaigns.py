@@ -1,5 +1,5 @@
-"""The REST API's campaign steering: start from the alert (first dial at once), one
-campaign at a time, pause/resume/stop, pacing changes, authentication and roles, the
+"""The REST API's campaign steering: start from the alert (first dial at once), several
+campaigns at once, pause/resume/stop, pacing changes, authentication and roles, the
 audit log, and re-attaching after a restart."""
 
 from __future__ import annotations
@@ -62,24 +62,46 @@ async def test_starting_from_the_alert_places_the_first_originate_within_the_act
 
 
 @pytest.mark.asyncio
-async def test_only_one_campaign_dials_at_a_time(steer: SteerRig) -> None:
+async def test_several_campaigns_dial_at_once_each_steered_on_its_own(steer: SteerRig) -> None:
+    sup = steer.auth("superviseur")
+    await ready_agent(steer.engine, "agent1")
+    await ready_agent(steer.engine, "agent2")
     started = await start_from_alert(steer)
-    second = await steer.http.post(
-        f"/api/v1/campaigns/{steer.world.campaign_id}/start", headers=steer.auth("superviseur")
-    )
-    assert second.status_code == 409
-    assert "une seule campagne" in second.json()["erreur"]
-    again = await steer.http.post(
-        "/api/v1/campaigns/start-from-alert",
-        json={"template": "cold_spell"},
-        headers=steer.auth("superviseur"),
-    )
+    flood = steer.world.campaign_id
+    second = await steer.http.post(f"/api/v1/campaigns/{flood}/start", headers=sup)
+    assert second.status_code == 200, second.text
+    assert second.json()["attached"] is True
+    again = await steer.http.post(f"/api/v1/campaigns/{flood}/start", headers=sup)
     assert again.status_code == 409
-    listed = await steer.http.get("/api/v1/campaigns", headers=steer.auth("superviseur"))
-    assert len(listed.json()["items"]) == 2  # the refused start-from-alert created nothing
+    assert "déjà en cours" in again.json()["erreur"]
     campaign = started["campaign"]
     assert isinstance(campaign, dict)
-    assert steer.control.attached_id == campaign["id"]
+    heatwave = int(campaign["id"])
+    assert set(steer.control.attached) == {heatwave, flood}
+    # both campaigns hold the same two people: never two calls to one person
+    await steer.engine.tick()
+    persons = [call.person_id for call in steer.engine.calls.all()]
+    assert len(persons) == len(set(persons)) == 2
+
+    paused = await steer.http.post(f"/api/v1/campaigns/{flood}/pause", headers=sup)
+    assert paused.json()["state"] == "paused"
+    await steer.engine.tick()
+    assert steer.engine.plan_of(flood).reason == "dialing paused"
+    assert steer.engine.plan_of(heatwave).reason != "dialing paused"
+    stopped = await steer.http.post(f"/api/v1/campaigns/{heatwave}/stop", headers=sup)
+    assert (stopped.json()["state"], stopped.json()["attached"]) == ("stopped", False)
+    assert list(steer.control.attached) == [flood]
+    listed = await steer.http.get("/api/v1/campaigns", headers=sup)
+    attached = {item["id"]: item["attached"] for item in listed.json()["items"]}
+    assert attached == {heatwave: False, flood: True}
+    stats = steer.control.statistics()
+    assert stats["attached_campaigns"] == [flood]
+    await log_in(steer.http, "superviseur")
+    page = await steer.http.get("/supervision/campagnes")
+    assert f'<li data-campagne="{flood}">Campagne n° {flood} (en pause) : 0 agent(s)' in page.text
+    assert "décision du rythme : numérotation en pause" in page.text
+    assert isinstance(stats["campaigns"], dict)
+    assert stats["campaigns"][str(flood)]["dialing_enabled"] is False
 
 
 @pytest.mark.asyncio
@@ -281,8 +303,7 @@ async def test_a_restarted_service_reattaches_the_campaign_it_left_running_or_pa
     await steer.http.post(f"/api/v1/campaigns/{campaign_id}/pause", headers=sup)
 
     engine, _node, control = await build_engine(steer.sessions, steer.clock)
-    view = await control.recover()
-    assert view is not None
+    [view] = await control.recover()
     assert (view.id, view.state, view.attached) == (campaign_id, CampaignState.PAUSED, True)
     assert engine.assigned is True
     assert engine.dialing_enabled is False
@@ -291,5 +312,35 @@ async def test_a_restarted_service_reattaches_the_campaign_it_left_running_or_pa
 
     idle_engine, _, idle = await build_engine(steer.sessions, steer.clock)
     await CampaignControl(steer.sessions, idle_engine).stop(campaign_id, actor="test")
-    assert await idle.recover() is None
+    assert await idle.recover() == []
     assert idle_engine.assigned is False
+
+
+@pytest.mark.asyncio
+async def test_a_restarted_service_reattaches_every_campaign_it_left_running_or_paused(
+    steer: SteerRig,
+) -> None:
+    sup = steer.auth("superviseur")
+    started = await start_from_alert(steer)
+    campaign = started["campaign"]
+    assert isinstance(campaign, dict)
+    heatwave, flood = int(campaign["id"]), steer.world.campaign_id
+    await steer.http.post(f"/api/v1/campaigns/{flood}/start", headers=sup)
+    await steer.http.post(f"/api/v1/campaigns/{flood}/pause", headers=sup)
+    await steer.http.put(
+        f"/api/v1/agents/agent1/campaigns/{heatwave}", json={"priority": 3}, headers=sup
+    )
+
+    engine, _node, control = await build_engine(steer.sessions, steer.clock)
+    views = await control.recover()
+    assert [(v.id, v.state, v.attached) for v in views] == [
+        (flood, CampaignState.PAUSED, True),
+        (heatwave, CampaignState.RUNNING, True),
+    ]
+    assert set(control.attached) == {heatwave, flood}
+    assert engine.campaign_assignments.running() == [heatwave]  # the flood stays paused
+    assert engine.campaign_assignments.serving == {"agent1": {heatwave: 3}}
+    entries = await steer.audit("campaign.reattach")
+    assert sorted(e.target for e in entries) == sorted(
+        [f"campaign:{heatwave}", f"campaign:{flood}"]
+    )

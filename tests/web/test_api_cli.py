@@ -164,6 +164,33 @@ def test_start_from_alert_then_steer_from_the_command_line(service: LiveService)
     ]
 
 
+def test_a_supervisor_sets_the_campaigns_of_an_agent_from_the_command_line(
+    service: LiveService,
+) -> None:
+    code, output = run(service, "campaign", "start", str(service.campaign_id))
+    assert code == 0, output
+    code, output = run(service, "campaign", "start-from-alert", "--template", "cold_spell")
+    assert code == 0, output  # a second campaign at once
+    code, output = run(service, "agents", "campaigns", "agent1")
+    assert (code, output.strip()) == (0, "agent1 sert toutes les campagnes en cours.")
+    code, output = run(
+        service, "agents", "serve", "agent1", str(service.campaign_id), "--priority", "4"
+    )
+    assert code == 0, output
+    assert "priorité 4" in output
+    code, output = run(service, "agents", "campaigns", "agent1")
+    assert code == 0
+    assert f"campagne {service.campaign_id}" in output
+    assert "priorité 4" in output
+    code, output = run(service, "agents", "unserve", "agent1", str(service.campaign_id))
+    assert code == 0, output
+    assert "sert toutes les campagnes en cours" in output
+    assert [a for a in service.audit_actions() if a[0].startswith("agent.")] == [
+        ("agent.stop_serving", "api:cli-superviseur"),
+        ("agent.serve", "api:cli-superviseur"),
+    ]
+
+
 def test_command_line_errors_name_the_field_and_exit_with_the_error_code(
     service: LiveService, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -180,13 +207,21 @@ def test_command_line_errors_name_the_field_and_exit_with_the_error_code(
     assert "max_lines_per_agent" in err
     code, err = run_main(monkeypatch, capsys, "campaign", "start", "1", *sup)
     assert code == 0, err  # the seeded campaign starts
-    code, err = run_main(
-        monkeypatch, capsys, "campaign", "start-from-alert", "--template", "cold_spell", *sup
-    )
+    code, err = run_main(monkeypatch, capsys, "campaign", "start", "1", *sup)
     assert code == 75
-    assert "une seule campagne" in err
+    assert "déjà en cours" in err
+    code, err = run_main(
+        monkeypatch, capsys, "agents", "serve", "agent1", "1", "--priority", "0", *sup
+    )
+    assert code == 65
+    assert "priority" in err
+    code, err = run_main(monkeypatch, capsys, "agents", "serve", "agent1", "un", *sup)
+    assert code != 0
+    assert "CAMPAIGN" in err
     agent = ["--url", service.url, "--token", service.tokens["agent1"]]
     code, err = run_main(monkeypatch, capsys, "campaign", "stop", "1", *agent)
+    assert code == 77
+    code, err = run_main(monkeypatch, capsys, "agents", "serve", "agent1", "1", *agent)
     assert code == 77
     monkeypatch.delenv("DIALER_API_TOKEN", raising=False)
     code, err = run_main(monkeypatch, capsys, "campaign", "list", "--url", service.url)

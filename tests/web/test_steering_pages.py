@@ -40,10 +40,10 @@ async def test_the_supervisor_starts_from_the_alert_and_steers_from_the_page(
     campaign_id = steer.control.attached_id
 
     conflict = await steer.http.post(
-        f"/supervision/campagnes/{steer.world.campaign_id}/demarrer", data={"csrf": csrf}
+        f"/supervision/campagnes/{campaign_id}/demarrer", data={"csrf": csrf}
     )
     assert conflict.status_code == 409
-    assert "une seule campagne" in conflict.text
+    assert "déjà en cours" in conflict.text
 
     too_high = await steer.http.post(
         f"/supervision/campagnes/{campaign_id}/rythme",

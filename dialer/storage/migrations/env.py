@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from dialer.settings import load_settings
 from dialer.storage import (  # noqa: F401 - their tables join Base
     account_rows,
+    agent_campaigns,
     alert_rows,
     billing_periods,
     call_help,

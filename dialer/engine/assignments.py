@@ -1,0 +1,163 @@
+"""The campaigns the engine dials for, each with its own dial queue, pacer, caller id,
+answering-machine detection, ring timeout, pause switch and last pacing decision; and
+which agents serve which campaign (the rules: :mod:`dialer.core.serving`).
+
+An engine given one campaign the old way (:meth:`DialingEngine.assign` without a campaign
+id) holds one :class:`Assignment` keyed ``None``, served by every agent: the
+single-campaign behaviour, unchanged. Campaigns assigned with their id are dialled side by
+side; each tick paces each of them against its own agents (:func:`seats_of`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from dialer.core.agent_states import AgentState
+from dialer.core.attempts import CallState
+from dialer.core.pacing import PacingDecision, decision
+from dialer.core.pacing_reasons import Clause, fact
+from dialer.core.seats import Seat
+from dialer.core.serving import Served, homes, pick_agent, serves
+from dialer.engine.live_calls import LiveCall
+from dialer.engine.ports import DialQueue
+
+#: the states of a call that will want an agent when it is answered
+_WAITING = (CallState.DIALING, CallState.RINGING, CallState.ANSWERED)
+
+if TYPE_CHECKING:
+    from dialer.engine.engine import Pacer
+
+
+@dataclass
+class Assignment:
+    """One campaign the engine dials for (``campaign_id`` ``None``: the engine's only one,
+    assigned without an id)."""
+
+    campaign_id: int | None
+    queue: DialQueue
+    pacer: Pacer
+    caller_id: str
+    amd: bool
+    ring_timeout_s: int
+    dialing_enabled: bool = True
+    #: the open cycle it dials (calls resumed after a restart settle in its queue)
+    cycle_id: int | None = None
+    last_plan: PacingDecision = field(default_factory=lambda: decision(0, fact(Clause.NOT_STARTED)))
+
+
+class Assignments:
+    """The engine's campaigns, in the order they were assigned, and the agents' service."""
+
+    def __init__(self) -> None:
+        self._by_campaign: dict[int | None, Assignment] = {}
+        #: agent → the campaigns they serve with their priority (absent: every campaign)
+        self.serving: dict[str, dict[int, int]] = {}
+
+    def __iter__(self) -> Iterator[Assignment]:
+        return iter(list(self._by_campaign.values()))
+
+    def __len__(self) -> int:
+        return len(self._by_campaign)
+
+    def get(self, campaign_id: int | None) -> Assignment | None:
+        return self._by_campaign.get(campaign_id)
+
+    def put(self, assignment: Assignment) -> None:
+        if assignment.campaign_id is None:
+            self._by_campaign.clear()  # the old way: the one campaign replaces all
+        else:
+            self._by_campaign.pop(None, None)
+        self._by_campaign[assignment.campaign_id] = assignment
+
+    def remove(self, campaign_id: int | None) -> Assignment | None:
+        return self._by_campaign.pop(campaign_id, None)
+
+    def clear(self) -> None:
+        self._by_campaign.clear()
+
+    def sole(self) -> Assignment | None:
+        """The one campaign assigned, when there is exactly one."""
+        return next(iter(self._by_campaign.values())) if len(self._by_campaign) == 1 else None
+
+    def running(self) -> list[int]:
+        """The campaigns that dial now (not paused), in the order they were assigned."""
+        return [a.campaign_id for a in self if a.campaign_id is not None and a.dialing_enabled]
+
+    def of_cycle(self, cycle_id: int) -> Assignment | None:
+        return next((a for a in self if a.cycle_id == cycle_id), None)
+
+    def of_call(self, call: LiveCall) -> Assignment | None:
+        """The campaign ``call`` was placed for (by its cycle when it was resumed)."""
+        if call.campaign_id is not None:
+            return self.get(call.campaign_id)
+        return self.of_cycle(call.cycle_id) or self.sole()
+
+    def set_serving(self, serving: Mapping[str, Served]) -> None:
+        self.serving = {agent: dict(served) for agent, served in serving.items() if served}
+
+    def seats_of(self, assignment: Assignment, seats: list[Seat]) -> list[Seat]:
+        """The seats counted in ``assignment``'s pacing: its agents' (all of them for a
+        campaign assigned without an id)."""
+        if assignment.campaign_id is None:
+            return seats
+        home = self.home_of_agents(seats)
+        return [s for s in seats if home.get(s.agent) == assignment.campaign_id]
+
+    def home_of_agents(self, seats: list[Seat]) -> dict[str, int | None]:
+        """The campaign each logged-in agent's seat counts for (:func:`homes`)."""
+        logged_in = sorted(s.agent for s in seats if s.state is not AgentState.LOGGED_OUT)
+        return homes(logged_in, self.serving, self.running())
+
+    def overflow_into(
+        self, assignment: Assignment, seats: list[Seat], calls: list[LiveCall]
+    ) -> list[LiveCall]:
+        """The calls of the other campaigns waiting for an agent beyond those campaigns' own
+        ready agents, when ``assignment``'s agents serve them too: an answer among them
+        would take one of its agents (a call placed before its agent's home changed, when a
+        campaign was attached or paused), so its pacing counts them as its own."""
+        home = self.home_of_agents(seats)
+        mine = [s.agent for s in seats if home.get(s.agent) == assignment.campaign_id]
+        extra: list[LiveCall] = []
+        for other in self:
+            if other is assignment or other.campaign_id is None:
+                continue
+            if not any(serves(self.serving.get(agent), other.campaign_id) for agent in mine):
+                continue
+            waiting = sorted(
+                (
+                    c
+                    for c in calls
+                    if c.agent is None and c.state in _WAITING and self.of_call(c) is other
+                ),
+                key=lambda c: c.dialed_at,
+            )
+            ready = sum(
+                1
+                for s in seats
+                if s.state is AgentState.READY and home.get(s.agent) == other.campaign_id
+            )
+            extra += waiting[: max(0, len(waiting) - ready)]
+        return extra
+
+    def agent_for(self, campaign_id: int | None, seats: list[Seat]) -> Seat | None:
+        """The ready seat to join to a call of ``campaign_id``: the agent ready the longest
+        among those serving it, its own first (:func:`dialer.core.serving.pick_agent`)."""
+        ready = sorted(
+            (s for s in seats if s.state is AgentState.READY), key=lambda s: (s.since, s.agent)
+        )
+        chosen = pick_agent(
+            campaign_id, [s.agent for s in ready], self.serving, self.home_of_agents(seats)
+        )
+        return next((s for s in ready if s.agent == chosen), None)
+
+    def combined_plan(self, now_plans: list[PacingDecision]) -> PacingDecision:
+        """One decision for the whole engine: the dials of every campaign."""
+        facts = tuple(f for plan in now_plans for f in plan.facts)
+        return decision(
+            sum(p.dials for p in now_plans),
+            *facts,
+            offers=sum(p.offers for p in now_plans),
+            closed=all(p.closed for p in now_plans),
+        )
