@@ -54,6 +54,11 @@ COMMANDS: dict[str, CommandEntry] = {
     "campaign": CommandEntry(
         "dialer.cli.campaigns", "campaign", "Campagnes d'appels (par l'API du service en marche)."
     ),
+    "consent": CommandEntry(
+        "dialer.cli.consent",
+        "consent",
+        "Consentements des foyers appelés par les bénévoles (veille sociale).",
+    ),
     "db": CommandEntry("dialer.cli.serve", "db", "Base de données."),
     "demo": CommandEntry(
         "dialer.cli.demo",

@@ -14,6 +14,7 @@ from dialer.core.attempts import AttemptKind, CycleResult, Disposition
 from dialer.core.billing import IssueKind
 from dialer.core.call_help import SpyMode
 from dialer.core.campaigns import CampaignState
+from dialer.core.consent import AgreedBy, ConsentChannel
 from dialer.core.cycles import NeverReachedReason
 from dialer.core.episodes import AlertKind
 from dialer.core.holds import HoldKind, OnBehalfOf
@@ -228,6 +229,18 @@ PHONE_KIND_LABELS: dict[PhoneKind, str] = {
     PhoneKind.OTHER: "autre",
 }
 
+CONSENT_CHANNEL_LABELS: dict[ConsentChannel, str] = {
+    ConsentChannel.PHONE: "par téléphone",
+    ConsentChannel.PAPER: "sur papier",
+    ConsentChannel.ONLINE_FORM: "par formulaire en ligne",
+    ConsentChannel.IN_PERSON: "en personne",
+}
+
+AGREED_BY_LABELS: dict[AgreedBy, str] = {
+    AgreedBy.PERSON: "la personne",
+    AgreedBy.RELATIVE: "un proche",
+}
+
 DATA_KIND_LABELS: dict[DataKind, str] = {
     DataKind.ANSWERS: "réponses et notes",
     DataKind.ALERTS: "alertes traitées",
@@ -235,6 +248,7 @@ DATA_KIND_LABELS: dict[DataKind, str] = {
     DataKind.LEDGER: "journal des appels (cycles clos)",
     DataKind.AUDIT: "journal d'audit",
     DataKind.WEB_SESSIONS: "sessions web",
+    DataKind.WITHDRAWN_CONSENT: "veille sociale : foyers ayant retiré leur accord",
 }
 
 

@@ -56,6 +56,8 @@ class Action(StrEnum):
     #: download a cycle's register changes (deceased, moved, hospitalised, opposed) for the
     #: register's owner
     REGISTER_CHANGES_EXPORT = "register_changes_export"
+    #: the households' consents to the volunteer calls (veille sociale): read, withdraw
+    CONSENT_MANAGE = "consent_manage"
 
 
 _VIEWERS = frozenset({Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR})
@@ -87,6 +89,7 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.REGISTER_CHANGES_EXPORT: frozenset({Role.SUPERVISOR, Role.OPERATIONS}),
     Action.CALL_HELP_ACKNOWLEDGE: _SUPERVISORS,
     Action.CALL_LISTEN: _SUPERVISORS,
+    Action.CONSENT_MANAGE: _STAFF,
 }
 
 

@@ -46,6 +46,7 @@ from dialer.web.api_accounts import (
     list_teams,
     set_members,
 )
+from dialer.web.api_consent import ENDPOINTS as CONSENT_ENDPOINTS
 from dialer.web.api_docs import docs_page
 from dialer.web.api_endpoints import Area, Endpoint, answering
 from dialer.web.api_models import (
@@ -478,6 +479,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Révoquer un de mes jetons d'API", ApiToken,
     ),
     *OPPOSITION_ENDPOINTS,
+    *CONSENT_ENDPOINTS,
 )  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from dialer.errors import ConfigurationError, StorageError
 from dialer.storage import (
     call_help,  # noqa: F401 - its tables join Base
+    consent_rows,  # noqa: F401 - its table joins Base
     hold_rows,  # noqa: F401 - its table joins Base
     migrate,
     migrate_engine,

@@ -28,6 +28,7 @@ from dialer.storage import (  # noqa: F401 - their tables join Base
     billing_periods,
     call_help,
     call_sheet_rows,
+    consent_rows,
     hold_rows,
     never_reached_rows,
     schedule,
