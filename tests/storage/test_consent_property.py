@@ -164,7 +164,7 @@ async def _play(url: str, scenario: Scenario, example: int) -> None:
                 while (claimed := await queue.claim("benevole-1", NOW)) is not None:
                     planned.append(claimed.person_id)
             else:
-                planned = [dial.person_id for dial in await queue.take(50, NOW)]
+                planned = [dial.person_id for dial in await queue.take(5000, NOW)]
             mine = sorted(p for p in planned if p in ids.values())
             if volunteer:
                 assert not set(planned) & _NEVER_SO_FAR
