@@ -92,9 +92,7 @@ def _withdrawal(key: str) -> WithdrawalRequest:
     return WithdrawalRequest(key, AgreedBy.PERSON, ConsentChannel.PAPER)
 
 
-async def _consents_before(
-    registry: ConsentRegistry, pairs: list[tuple[str, Household]]
-) -> None:
+async def _consents_before(registry: ConsentRegistry, pairs: list[tuple[str, Household]]) -> None:
     records = [_record(k, h) for k, h in pairs if h.consents]
     if records:
         await registry.record(records, actor="t", now=NOW - timedelta(days=1))
