@@ -109,6 +109,11 @@ COMMANDS: dict[str, CommandEntry] = {
         "teams",
         "Les équipes d'intervention (par l'API du service en marche).",
     ),
+    "volunteers": CommandEntry(
+        "dialer.cli.volunteers",
+        "volunteers",
+        "Les bénévoles de la veille sociale : formation, coordinateur, disponibilités.",
+    ),
     "users": CommandEntry(
         "dialer.cli.users",
         "users",

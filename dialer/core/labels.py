@@ -203,6 +203,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.OPERATIONS: "Exploitation",
     Role.TEAM_MEMBER: "Membre d'une équipe d'intervention",
     Role.ADMINISTRATOR: "Administrateur",
+    Role.VOLUNTEER: "Bénévole (veille sociale)",
 }
 
 #: what billing's reconciliation found wrong with a call sheet

@@ -58,6 +58,11 @@ class Action(StrEnum):
     REGISTER_CHANGES_EXPORT = "register_changes_export"
     #: the households' consents to the volunteer calls (veille sociale): read, withdraw
     CONSENT_MANAGE = "consent_manage"
+    #: the volunteer's own desk (veille sociale): only what their calls need; a volunteer
+    #: has no other action, so every other page, and every export, refuses them
+    VOLUNTEER_DESK = "volunteer_desk"
+    #: the volunteers' onboarding (training), coordinators and availability slots
+    VOLUNTEERS_MANAGE = "volunteers_manage"
 
 
 _VIEWERS = frozenset({Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR})
@@ -90,6 +95,8 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.CALL_HELP_ACKNOWLEDGE: _SUPERVISORS,
     Action.CALL_LISTEN: _SUPERVISORS,
     Action.CONSENT_MANAGE: _STAFF,
+    Action.VOLUNTEER_DESK: frozenset({Role.VOLUNTEER}),
+    Action.VOLUNTEERS_MANAGE: _STAFF,
 }
 
 

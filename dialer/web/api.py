@@ -96,6 +96,7 @@ from dialer.web.api_responses import (
     paged,
 )
 from dialer.web.api_settings import campaign_settings, change_campaign_settings
+from dialer.web.api_volunteers import ENDPOINTS as VOLUNTEER_ENDPOINTS
 from dialer.web.read_log import route_of
 from dialer.web.service import campaign_control, episode_control, steering
 
@@ -480,6 +481,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     *OPPOSITION_ENDPOINTS,
     *CONSENT_ENDPOINTS,
+    *VOLUNTEER_ENDPOINTS,
 )  # fmt: skip
 
 

@@ -75,6 +75,7 @@ from dialer.web import (
     steering_settings,
     supervision,
     visits,
+    volunteer_pages,
 )
 from dialer.web import api as rest_api
 from dialer.web import reports as report_pages
@@ -208,6 +209,7 @@ def create_app(
             *person_pages.ROUTES,
             *opposition_pages.ROUTES,
             *consent_pages.ROUTES,
+            *volunteer_pages.ROUTES,
             *report_pages.ROUTES,
             *episode_reports.ROUTES,
             *result_exports.ROUTES,

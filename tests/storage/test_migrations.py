@@ -19,6 +19,7 @@ from dialer.storage import (
     migrate_engine,
     seat_sessions,  # noqa: F401 - its table joins Base
     visit_rows,  # noqa: F401 - its table joins Base
+    volunteer_rows,  # noqa: F401 - its tables join Base
 )
 from dialer.storage.database import alembic_config, create_engine
 from dialer.storage.models import Base

@@ -36,6 +36,7 @@ from dialer.storage import (  # noqa: F401 - their tables join Base
     sip_accounts,
     team_rows,
     visit_rows,
+    volunteer_rows,
 )
 from dialer.storage.models import Base
 

@@ -65,8 +65,47 @@ def upgrade() -> None:
     op.create_index(
         "ix_consents_person_id_withdrawn_at", "consents", ["person_id", "withdrawn_at"]
     )
+    op.create_table(
+        "volunteer_profiles",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("coordinator_id", sa.Integer(), nullable=True),
+        sa.Column("trained_on", sa.Date(), nullable=True),
+        sa.Column("trained_by", sa.String(50), nullable=True),
+        sa.Column("training_recorded_by", sa.String(100), nullable=True),
+        sa.Column("training_recorded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_volunteer_profiles_account_id_accounts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["coordinator_id"],
+            ["accounts.id"],
+            name=op.f("fk_volunteer_profiles_coordinator_id_accounts"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_volunteer_profiles")),
+        sa.UniqueConstraint("account_id", name=op.f("uq_volunteer_profiles_account_id")),
+    )
+    op.create_table(
+        "volunteer_slots",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("profile_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Integer(), nullable=False),
+        sa.Column("starts", sa.String(5), nullable=False),
+        sa.Column("ends", sa.String(5), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["profile_id"],
+            ["volunteer_profiles.id"],
+            name=op.f("fk_volunteer_slots_profile_id_volunteer_profiles"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_volunteer_slots")),
+    )
+    op.create_index("ix_volunteer_slots_profile_id", "volunteer_slots", ["profile_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_volunteer_slots_profile_id", table_name="volunteer_slots")
+    op.drop_table("volunteer_slots")
+    op.drop_table("volunteer_profiles")
     op.drop_index("ix_consents_person_id_withdrawn_at", table_name="consents")
     op.drop_table("consents")
