@@ -86,6 +86,11 @@ COMMANDS: dict[str, CommandEntry] = {
         "report",
         "Rapports de campagne : chiffres, exports CSV/XLSX/PDF, facturation.",
     ),
+    "resources": CommandEntry(
+        "dialer.cli.resources",
+        "resources",
+        "L'annuaire des ressources (services de la Ville, partenaires) de la veille sociale.",
+    ),
     "rig": CommandEntry(
         "dialer.cli.rig",
         "rig",

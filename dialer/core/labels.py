@@ -27,6 +27,7 @@ from dialer.core.phones import PhoneKind
 from dialer.core.planning import DoneReason
 from dialer.core.questionnaire import Need
 from dialer.core.relatives import RelativeOutcome, VisitOutcome, VisitReason
+from dialer.core.resources import NeedKind
 from dialer.core.retention import DataKind
 from dialer.core.roles import Role
 from dialer.core.wallboard import Alarm, AlarmKind, Level
@@ -235,6 +236,16 @@ CONSENT_CHANNEL_LABELS: dict[ConsentChannel, str] = {
     ConsentChannel.PAPER: "sur papier",
     ConsentChannel.ONLINE_FORM: "par formulaire en ligne",
     ConsentChannel.IN_PERSON: "en personne",
+}
+
+NEED_KIND_LABELS: dict[NeedKind, str] = {
+    NeedKind.FOOD: "alimentation",
+    NeedKind.MONEY_AND_RIGHTS: "argent et droits",
+    NeedKind.HEALTH: "santé",
+    NeedKind.HOUSING: "logement",
+    NeedKind.LONELINESS: "solitude",
+    NeedKind.DIGITAL: "aide numérique",
+    NeedKind.OTHER: "autre",
 }
 
 AGREED_BY_LABELS: dict[AgreedBy, str] = {

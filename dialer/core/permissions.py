@@ -63,6 +63,10 @@ class Action(StrEnum):
     VOLUNTEER_DESK = "volunteer_desk"
     #: the volunteers' onboarding (training), coordinators and availability slots
     VOLUNTEERS_MANAGE = "volunteers_manage"
+    #: the directory of resources (city services, local partners): read it, and (the
+    #: administrators) import and edit it
+    RESOURCES_VIEW = "resources_view"
+    RESOURCES_MANAGE = "resources_manage"
 
 
 _VIEWERS = frozenset({Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR})
@@ -97,6 +101,8 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.CONSENT_MANAGE: _STAFF,
     Action.VOLUNTEER_DESK: frozenset({Role.VOLUNTEER}),
     Action.VOLUNTEERS_MANAGE: _STAFF,
+    Action.RESOURCES_VIEW: _VIEWERS,
+    Action.RESOURCES_MANAGE: _ADMINISTRATORS,
 }
 
 

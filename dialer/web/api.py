@@ -68,6 +68,7 @@ from dialer.web.api_models import (
 )
 from dialer.web.api_opposition import ENDPOINTS as OPPOSITION_ENDPOINTS
 from dialer.web.api_people import ENDPOINTS as PEOPLE_ENDPOINTS
+from dialer.web.api_resources import ENDPOINTS as RESOURCE_ENDPOINTS
 from dialer.web.api_responses import (
     AccountAnswer,
     AccountDeactivated,
@@ -482,6 +483,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *OPPOSITION_ENDPOINTS,
     *CONSENT_ENDPOINTS,
     *VOLUNTEER_ENDPOINTS,
+    *RESOURCE_ENDPOINTS,
 )  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from dialer.storage import (
     hold_rows,  # noqa: F401 - its table joins Base
     migrate,
     migrate_engine,
+    resource_rows,  # noqa: F401 - its table joins Base
     seat_sessions,  # noqa: F401 - its table joins Base
     visit_rows,  # noqa: F401 - its table joins Base
     volunteer_rows,  # noqa: F401 - its tables join Base

@@ -22,6 +22,7 @@ from dialer.core.phones import PhoneKind
 from dialer.core.planning import DoneReason
 from dialer.core.questionnaire import Need
 from dialer.core.relatives import RelativeOutcome, VisitOutcome, VisitReason
+from dialer.core.resources import NeedKind
 from dialer.core.retention import DataKind
 from dialer.core.roles import Role
 from dialer.core.wallboard import AlarmKind
@@ -55,6 +56,7 @@ MAPS: dict[str, type[StrEnum]] = {
     "ON_BEHALF_LABELS": OnBehalfOf,
     "CONSENT_CHANNEL_LABELS": ConsentChannel,
     "AGREED_BY_LABELS": AgreedBy,
+    "NEED_KIND_LABELS": NeedKind,
 }
 
 

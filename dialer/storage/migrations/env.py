@@ -31,6 +31,7 @@ from dialer.storage import (  # noqa: F401 - their tables join Base
     consent_rows,
     hold_rows,
     never_reached_rows,
+    resource_rows,
     schedule,
     seat_sessions,
     sip_accounts,

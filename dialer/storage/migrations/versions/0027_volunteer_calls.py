@@ -101,9 +101,24 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_volunteer_slots")),
     )
     op.create_index("ix_volunteer_slots_profile_id", "volunteer_slots", ["profile_id"])
+    op.create_table(
+        "resources",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("needs", sa.JSON(), nullable=False),
+        sa.Column("area", sa.String(200), nullable=False),
+        sa.Column("contact", sa.String(300), nullable=False),
+        sa.Column("hours", sa.String(300), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("updated_by", sa.String(100), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_resources")),
+        sa.UniqueConstraint("name", name=op.f("uq_resources_name")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("resources")
     op.drop_index("ix_volunteer_slots_profile_id", table_name="volunteer_slots")
     op.drop_table("volunteer_slots")
     op.drop_table("volunteer_profiles")
