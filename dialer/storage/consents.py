@@ -14,7 +14,7 @@ from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialer.core.campaigns import CampaignKind
-from dialer.core.consent import AgreedBy, ConsentChannel, purge_due
+from dialer.core.consent import AgreedBy, ConsentChannel, purge_due, stopped_by_withdrawal
 from dialer.errors import NotFoundError
 from dialer.storage.audit import append_entry
 from dialer.storage.call_sheet_rows import Answer, CallSheet
@@ -134,15 +134,15 @@ class ConsentRegistry:
             for request in requests:
                 where = f"{request.where}:identifiant" if request.where else "champ « external_id »"
                 person = await _person(session, request.external_id, where)
-                ids = list(
+                every = list(
                     await session.scalars(
-                        select(ConsentRow.id)
-                        .where(ConsentRow.person_id == person.id)
-                        .where(ConsentRow.withdrawn_at.is_(None))
+                        select(ConsentRow).where(ConsentRow.person_id == person.id)
                     )
                 )
+                ids = [row.id for row in every if row.withdrawn_at is None]
                 if not ids:
                     continue
+                stopped = stopped_by_withdrawal([row.consent() for row in every], now)
                 await session.execute(
                     update(ConsentRow)
                     .where(ConsentRow.id.in_(ids))
@@ -164,6 +164,7 @@ class ConsentRegistry:
                         "on_behalf_of": request.on_behalf_of.value,
                         "channel": request.channel.value,
                         "consents": len(ids),
+                        "stopped": sorted(purpose.value for purpose in stopped),
                     },
                     person_id=person.id,
                     route=route,

@@ -9,15 +9,19 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
+from dialer.core.attempts import AttemptKind, AttemptState
 from dialer.core.campaigns import CampaignKind
 from dialer.core.consent import AgreedBy, ConsentChannel
 from dialer.core.retention import DataKind, RetentionPolicy
 from dialer.retention.purge import RetentionPurge
 from dialer.storage import CampaignRepository, CycleRepository, PacingMode
 from dialer.storage.audit import AuditFilter, AuditLog
+from dialer.storage.call_sheet_rows import Answer, CallSheet
 from dialer.storage.consents import ConsentRecord, ConsentRegistry
-from dialer.storage.database import SessionFactory
+from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.models import Attempt
 from dialer.storage.schedule import CycleSchedule, enrol_register
 from tests.web.conftest import log_in
 from tests.web.support import T0, World
@@ -43,6 +47,48 @@ async def _consent(sessions: SessionFactory, key: str) -> None:
         actor="cli:ville",
         now=T0 - timedelta(days=9),
     )
+
+
+async def _sheet(sessions: SessionFactory, cycle_id: int, person_id: int, key: str) -> None:
+    """A call sheet with an answer and a note, as a volunteer's call leaves them."""
+    async with transaction(sessions) as session:
+        session.add(
+            Attempt(
+                id=key,
+                cycle_id=cycle_id,
+                person_id=person_id,
+                number="+33145678910",
+                kind=AttemptKind.PREVIEW,
+                state=AttemptState.ENDED,
+                planned_for=T0,
+            )
+        )
+        await session.flush()
+        sheet = CallSheet(
+            attempt_id=key,
+            person_id=person_id,
+            cycle_id=cycle_id,
+            agent="benevole",
+            questionnaire_id="veille_sociale",
+            questionnaire_version=1,
+            note="vit seule, fin de droits",
+            opened_at=T0,
+            updated_at=T0,
+        )
+        session.add(sheet)
+        await session.flush()
+        session.add(Answer(sheet_id=sheet.id, question_id="moral", value=3, answered_at=T0))
+
+
+async def _kept(sessions: SessionFactory, person_id: int) -> tuple[int, list[str]]:
+    async with transaction(sessions) as session:
+        sheets = list(
+            await session.scalars(select(CallSheet).where(CallSheet.person_id == person_id))
+        )
+        answers = await session.scalar(
+            select(func.count(Answer.id)).where(Answer.sheet_id.in_([s.id for s in sheets]))
+        )
+    return int(answers or 0), [sheet.note for sheet in sheets]
 
 
 async def _volunteer_cycle(sessions: SessionFactory) -> int:
@@ -132,7 +178,10 @@ async def test_a_withdrawal_from_the_api_stops_every_further_call(
     assert await schedule.due_count(cycle_id, T0 + timedelta(days=1)) == 0
     entries = await AuditLog(sessions).search(AuditFilter(person_id=world.jeanne_id))
     assert [e.action for e in reversed(entries)] == ["consent.recorded", "consent.withdrawn"]
+    assert entries[0].details["stopped"] == ["emergency_campaigns", "regular_calls"]
 
+    await _sheet(sessions, cycle_id, world.jeanne_id, "sheet-jeanne")
+    await _sheet(sessions, cycle_id, world.bob_id, "sheet-bob")
     # after the retention, the purge empties what the volunteer calls collected about her,
     # and keeps the consent as proof
     policy = RetentionPolicy(12, 24, 6, 24, 12, timedelta(hours=12), withdrawn_consent_months=3)
@@ -144,6 +193,8 @@ async def test_a_withdrawal_from_the_api_stops_every_further_call(
     report = await purge.run(later, actor="test")
     assert report.counts[DataKind.WITHDRAWN_CONSENT] == 1
     assert (await purge.preview(later)).counts[DataKind.WITHDRAWN_CONSENT] == 0
+    assert await _kept(sessions, world.jeanne_id) == (0, [""])
+    assert await _kept(sessions, world.bob_id) == (1, ["vit seule, fin de droits"])
     history = await ConsentRegistry(sessions).history("J1")
     assert history[0].purged_at == later
     assert history[0].collected_by == "Centre social Nord"
