@@ -8,6 +8,7 @@
     │   └── NotFoundError            exit 66  HTTP 404   a named thing does not exist
     ├── AuthenticationError          exit 77  HTTP 401   not logged in, or the session expired
     ├── PermissionDeniedError        exit 77  HTTP 403   logged in, but the role does not allow it
+    │   └── NotReadyError                                the person may not yet: the reason, French
     ├── ConflictError                exit 75  HTTP 409   the request contradicts current state
     ├── TooManyAttemptsError         exit 75  HTTP 429   too many tries: come back after a delay
     ├── TelephonyError               exit 69  HTTP 503   Asterisk / AMI trouble
@@ -48,6 +49,11 @@ class AuthenticationError(DialerError):
 
 class PermissionDeniedError(DialerError):
     """The account's role does not allow this."""
+
+
+class NotReadyError(PermissionDeniedError):
+    """The account may not do this yet (an untrained volunteer taking calls); the message
+    is French, for the person, and says why."""
 
 
 class ConflictError(DialerError):

@@ -17,7 +17,7 @@ The format (French texts; ids: lower-case letters, digits and ``_``)::
     id: canicule                 # the questionnaire's id
     version: 3                   # a whole number >= 1; raise it on any change
     title: Veille canicule       # French
-    kind: heatwave               # heatwave | cold_spell | epidemic | other
+    kind: heatwave               # heatwave | cold_spell | epidemic | veille_sociale | other
     guidance: |                  # for agents: introduction script, what to say
       Bonjour, ...
     questions:

@@ -304,6 +304,9 @@ class RetentionSettings(Section):
     audit_months: int = Field(default=12, ge=6, le=120)
     #: web sessions, even unexpired ones, are deleted this long after they opened
     web_sessions_h: float = Field(default=12.0, gt=0, le=24 * 31)
+    #: after a household withdrew its consent to the volunteer calls, what they collected
+    #: about it (answers, notes) goes after this long; the consents stay as proof
+    withdrawn_consent_months: int = Field(default=3, ge=1, le=120)
     #: the hour (UTC) of the daily purge
     purge_hour_utc: int = Field(default=2, ge=0, le=23)
 

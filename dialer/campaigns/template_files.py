@@ -12,6 +12,7 @@ below are the defaults)::
 
     title: Canicule              # French, shown on the screens
     alert: heatwave              # heatwave | cold_spell | epidemic | flood | other
+    kind: veille_sociale         # optional: a campaign of its own kind, not an alert's
     questionnaire: canicule      # the questionnaire's id
     pacing_mode: progressive     # progressive | predictive | preview
     answering_machine_detection: false
@@ -49,6 +50,7 @@ from dialer.core.campaign_settings import (
     MIN_RING_TIMEOUT_S,
     retry_policy,
 )
+from dialer.core.campaigns import CampaignKind
 from dialer.core.episodes import AlertKind
 from dialer.core.pacing_settings import PacingMode
 from dialer.core.planning import RetryPolicy
@@ -64,6 +66,7 @@ _KEY = re.compile(r"[a-z][a-z0-9_]{0,49}\Z")
 _TOP = {
     "title",
     "alert",
+    "kind",
     "questionnaire",
     "pacing_mode",
     "answering_machine_detection",
@@ -138,6 +141,7 @@ class _Reader:
             return None
         title = self.text(("title",), top.get("title"), 100)
         alert = self.choice(("alert",), top.get("alert"), AlertKind)
+        kind = self.choice(("kind",), top["kind"], CampaignKind) if "kind" in top else None
         questionnaire = self.text(("questionnaire",), top.get("questionnaire"), 100)
         pacing = self.choice(("pacing_mode",), top.get("pacing_mode", "progressive"), PacingMode)
         amd = top.get("answering_machine_detection", False)
@@ -163,6 +167,7 @@ class _Reader:
             key=self.key,
             title=title,
             alert=alert,
+            campaign_kind=kind,
             questionnaire_id=questionnaire,
             pacing_mode=pacing,
             answering_machine_detection=bool(amd),

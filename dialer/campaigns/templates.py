@@ -34,10 +34,13 @@ class CampaignTemplate:
     ring_timeout_s: int | None = None
     windows: CallingWindows = field(default_factory=CallingWindows)
     policy: RetryPolicy = field(default_factory=RetryPolicy)
+    #: a campaign of its own kind (``kind:``, e.g. the volunteers' veille sociale), not
+    #: one answering an alert: ``None``, the alert's
+    campaign_kind: CampaignKind | None = None
 
     @property
     def kind(self) -> CampaignKind:
-        return CAMPAIGN_KIND_OF[self.alert]
+        return self.campaign_kind or CAMPAIGN_KIND_OF[self.alert]
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ class TemplateCatalog:
 
     def for_alert(self, alert: AlertKind) -> CampaignTemplate | None:
         """The first template (in key order) answering ``alert``."""
-        return next((t for t in self if t.alert is alert), None)
+        return next((t for t in self if t.alert is alert and t.campaign_kind is None), None)
 
 
 #: every day, all day: the calling windows of ``cycles.all_day_windows`` (rig, demo)

@@ -54,6 +54,11 @@ COMMANDS: dict[str, CommandEntry] = {
     "campaign": CommandEntry(
         "dialer.cli.campaigns", "campaign", "Campagnes d'appels (par l'API du service en marche)."
     ),
+    "consent": CommandEntry(
+        "dialer.cli.consent",
+        "consent",
+        "Consentements des foyers appelés par les bénévoles (veille sociale).",
+    ),
     "db": CommandEntry("dialer.cli.serve", "db", "Base de données."),
     "demo": CommandEntry(
         "dialer.cli.demo",
@@ -81,6 +86,11 @@ COMMANDS: dict[str, CommandEntry] = {
         "report",
         "Rapports de campagne : chiffres, exports CSV/XLSX/PDF, facturation.",
     ),
+    "resources": CommandEntry(
+        "dialer.cli.resources",
+        "resources",
+        "L'annuaire des ressources (services de la Ville, partenaires) de la veille sociale.",
+    ),
     "rig": CommandEntry(
         "dialer.cli.rig",
         "rig",
@@ -103,6 +113,11 @@ COMMANDS: dict[str, CommandEntry] = {
         "dialer.cli.teams",
         "teams",
         "Les équipes d'intervention (par l'API du service en marche).",
+    ),
+    "volunteers": CommandEntry(
+        "dialer.cli.volunteers",
+        "volunteers",
+        "Les bénévoles de la veille sociale : formation, coordinateur, disponibilités.",
     ),
     "users": CommandEntry(
         "dialer.cli.users",

@@ -12,6 +12,8 @@ class CampaignKind(StrEnum):
     HEATWAVE = "heatwave"
     COLD_SPELL = "cold_spell"
     EPIDEMIC = "epidemic"
+    #: the volunteers' regular calls to isolated households who agreed (issue 21)
+    VEILLE_SOCIALE = "veille_sociale"
     OTHER = "other"
 
 

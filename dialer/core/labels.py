@@ -14,6 +14,7 @@ from dialer.core.attempts import AttemptKind, CycleResult, Disposition
 from dialer.core.billing import IssueKind
 from dialer.core.call_help import SpyMode
 from dialer.core.campaigns import CampaignState
+from dialer.core.consent import AgreedBy, ConsentChannel
 from dialer.core.cycles import NeverReachedReason
 from dialer.core.episodes import AlertKind
 from dialer.core.holds import HoldKind, OnBehalfOf
@@ -26,6 +27,7 @@ from dialer.core.phones import PhoneKind
 from dialer.core.planning import DoneReason
 from dialer.core.questionnaire import Need
 from dialer.core.relatives import RelativeOutcome, VisitOutcome, VisitReason
+from dialer.core.resources import NeedKind
 from dialer.core.retention import DataKind
 from dialer.core.roles import Role
 from dialer.core.wallboard import Alarm, AlarmKind, Level
@@ -202,6 +204,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.OPERATIONS: "Exploitation",
     Role.TEAM_MEMBER: "Membre d'une équipe d'intervention",
     Role.ADMINISTRATOR: "Administrateur",
+    Role.VOLUNTEER: "Bénévole (veille sociale)",
 }
 
 #: what billing's reconciliation found wrong with a call sheet
@@ -228,6 +231,28 @@ PHONE_KIND_LABELS: dict[PhoneKind, str] = {
     PhoneKind.OTHER: "autre",
 }
 
+CONSENT_CHANNEL_LABELS: dict[ConsentChannel, str] = {
+    ConsentChannel.PHONE: "par téléphone",
+    ConsentChannel.PAPER: "sur papier",
+    ConsentChannel.ONLINE_FORM: "par formulaire en ligne",
+    ConsentChannel.IN_PERSON: "en personne",
+}
+
+NEED_KIND_LABELS: dict[NeedKind, str] = {
+    NeedKind.FOOD: "alimentation",
+    NeedKind.MONEY_AND_RIGHTS: "argent et droits",
+    NeedKind.HEALTH: "santé",
+    NeedKind.HOUSING: "logement",
+    NeedKind.LONELINESS: "solitude",
+    NeedKind.DIGITAL: "aide numérique",
+    NeedKind.OTHER: "autre",
+}
+
+AGREED_BY_LABELS: dict[AgreedBy, str] = {
+    AgreedBy.PERSON: "la personne",
+    AgreedBy.RELATIVE: "un proche",
+}
+
 DATA_KIND_LABELS: dict[DataKind, str] = {
     DataKind.ANSWERS: "réponses et notes",
     DataKind.ALERTS: "alertes traitées",
@@ -235,6 +260,7 @@ DATA_KIND_LABELS: dict[DataKind, str] = {
     DataKind.LEDGER: "journal des appels (cycles clos)",
     DataKind.AUDIT: "journal d'audit",
     DataKind.WEB_SESSIONS: "sessions web",
+    DataKind.WITHDRAWN_CONSENT: "veille sociale : foyers ayant retiré leur accord",
 }
 
 

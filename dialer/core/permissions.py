@@ -56,6 +56,17 @@ class Action(StrEnum):
     #: download a cycle's register changes (deceased, moved, hospitalised, opposed) for the
     #: register's owner
     REGISTER_CHANGES_EXPORT = "register_changes_export"
+    #: the households' consents to the volunteer calls (veille sociale): read, withdraw
+    CONSENT_MANAGE = "consent_manage"
+    #: the volunteer's own desk (veille sociale): only what their calls need; a volunteer
+    #: has no other action, so every other page, and every export, refuses them
+    VOLUNTEER_DESK = "volunteer_desk"
+    #: the volunteers' onboarding (training), coordinators and availability slots
+    VOLUNTEERS_MANAGE = "volunteers_manage"
+    #: the directory of resources (city services, local partners): read it, and (the
+    #: administrators) import and edit it
+    RESOURCES_VIEW = "resources_view"
+    RESOURCES_MANAGE = "resources_manage"
 
 
 _VIEWERS = frozenset({Role.SUPERVISOR, Role.OPERATIONS, Role.ADMINISTRATOR})
@@ -87,6 +98,11 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.REGISTER_CHANGES_EXPORT: frozenset({Role.SUPERVISOR, Role.OPERATIONS}),
     Action.CALL_HELP_ACKNOWLEDGE: _SUPERVISORS,
     Action.CALL_LISTEN: _SUPERVISORS,
+    Action.CONSENT_MANAGE: _STAFF,
+    Action.VOLUNTEER_DESK: frozenset({Role.VOLUNTEER}),
+    Action.VOLUNTEERS_MANAGE: _STAFF,
+    Action.RESOURCES_VIEW: _VIEWERS,
+    Action.RESOURCES_MANAGE: _ADMINISTRATORS,
 }
 
 

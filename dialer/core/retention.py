@@ -22,6 +22,8 @@ class DataKind(StrEnum):
     LEDGER = "ledger"  # the attempt ledger of closed cycles (and their call sheets)
     AUDIT = "audit"  # the audit log
     WEB_SESSIONS = "web_sessions"  # server-side web sessions
+    #: what the volunteer calls collected about a household that withdrew its consent
+    WITHDRAWN_CONSENT = "withdrawn_consent"
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class RetentionPolicy:
     ledger_months: int
     audit_months: int
     web_sessions: timedelta
+    withdrawn_consent_months: int = 3
 
     def cutoffs(self, now: datetime) -> dict[DataKind, datetime]:
         """Per kind, the moment before which its data goes."""
@@ -42,6 +45,7 @@ class RetentionPolicy:
             DataKind.LEDGER: months_before(now, self.ledger_months),
             DataKind.AUDIT: months_before(now, self.audit_months),
             DataKind.WEB_SESSIONS: now - self.web_sessions,
+            DataKind.WITHDRAWN_CONSENT: months_before(now, self.withdrawn_consent_months),
         }
 
 

@@ -11,3 +11,5 @@ class Role(StrEnum):
     OPERATIONS = "operations"
     TEAM_MEMBER = "team_member"
     ADMINISTRATOR = "administrator"
+    #: a trained volunteer of the veille sociale: preview calls to the households assigned
+    VOLUNTEER = "volunteer"

@@ -12,6 +12,7 @@ from dialer.core.retention import DataKind, RetentionPolicy
 from dialer.reports.service import ReportBuilder, period_totals
 from dialer.settings import Settings
 from dialer.storage.audit import AuditLog
+from dialer.storage.consents import ConsentRegistry
 from dialer.storage.database import SessionFactory
 from dialer.storage.retention import Cutoffs, RetentionStore
 
@@ -34,6 +35,7 @@ def policy_of(settings: Settings) -> RetentionPolicy:
         ledger_months=retention.ledger_months,
         audit_months=retention.audit_months,
         web_sessions=timedelta(hours=retention.web_sessions_h),
+        withdrawn_consent_months=retention.withdrawn_consent_months,
     )
 
 
@@ -48,6 +50,7 @@ class RetentionPurge:
     ) -> None:
         self._sessions = sessions
         self._store = RetentionStore(sessions)
+        self._consents = ConsentRegistry(sessions)
         self._reports = ReportBuilder(sessions, catalog=None)
         self._audit = audit or AuditLog(sessions)
         self.policy = policy
@@ -67,7 +70,11 @@ class RetentionPurge:
     async def preview(self, now: datetime) -> PurgeReport:
         """What :meth:`run` would delete now; deletes nothing."""
         cutoffs = self.cutoffs(now)
-        return PurgeReport(cutoffs.before, await self._store.count(cutoffs), dry_run=True)
+        counts = await self._store.count(cutoffs)
+        counts[DataKind.WITHDRAWN_CONSENT] = await self._consents.count_purgeable(
+            cutoffs.before[DataKind.WITHDRAWN_CONSENT]
+        )
+        return PurgeReport(cutoffs.before, counts, dry_run=True)
 
     async def run(self, now: datetime, *, actor: str) -> PurgeReport:
         """Delete what is past its retention, kind by kind; one audit entry says how much."""
@@ -82,6 +89,9 @@ class RetentionPurge:
             DataKind.LEDGER: await self._purge_ledger(before[DataKind.LEDGER], now),
             DataKind.AUDIT: await self._audit.purge_before(before[DataKind.AUDIT]),
             DataKind.WEB_SESSIONS: await self._store.purge_web_sessions(cutoffs),
+            DataKind.WITHDRAWN_CONSENT: await self._consents.purge_withdrawn(
+                before[DataKind.WITHDRAWN_CONSENT], now=now
+            ),
         }
         await self._audit.record(
             actor=actor,

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, case, func, or_, select, update
 
 from dialer.core.attempts import RESERVED_KINDS, AttemptKind, AttemptState
+from dialer.storage.consent_rows import unconsented_in_cycle
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.hold_rows import held_at
 from dialer.storage.models import Attempt, Person
@@ -68,6 +69,7 @@ class ReservedCallClaims:
             .where(CycleMember.next_due_at <= now)
             .where(self._reserved(every_kind))
             .where(~held_at(CycleMember.person_id, now))  # nobody a hold keeps out
+            .where(~unconsented_in_cycle(cycle_id, CycleMember.person_id, now))
             .where(
                 or_(
                     CycleMember.next_agent.is_(None),
@@ -149,6 +151,7 @@ class ReservedCallClaims:
                 .where(CycleMember.next_due_at <= now)
                 .where(self._reserved(every_kind=False))
                 .where(~held_at(CycleMember.person_id, now))
+                .where(~unconsented_in_cycle(cycle_id, CycleMember.person_id, now))
             )
         return int(value or 0)
 

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from dialer.core.attempts import AttemptKind, AttemptState, CycleResult
 from dialer.core.outcomes import CallOutcome
 from dialer.errors import ConflictError
+from dialer.storage.consent_rows import unconsented_in_cycle
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.hold_rows import held_at
 from dialer.storage.models import (
@@ -99,6 +100,8 @@ class CycleSchedule:
                     .where(CycleMember.next_kind == AttemptKind.AUTOMATIC)
                     # nobody a hold keeps out of calls (opposed, deceased, …)
                     .where(~held_at(CycleMember.person_id, now))
+                    # a veille-sociale household only with a valid consent
+                    .where(~unconsented_in_cycle(cycle_id, CycleMember.person_id, now))
                     .order_by(CycleMember.next_due_at, CycleMember.id)
                     .limit(min(count, len(planned_ids)))
                     .with_for_update(skip_locked=True)
@@ -237,6 +240,7 @@ class CycleSchedule:
                 .where(CycleMember.status == MemberStatus.WAITING)
                 .where(CycleMember.next_due_at <= now)
                 .where(~held_at(CycleMember.person_id, now))
+                .where(~unconsented_in_cycle(cycle_id, CycleMember.person_id, now))
             )
         return int(value or 0)
 
@@ -252,7 +256,8 @@ def _register_into(
     removed, at their preferred number, due at ``due``. ``left``: (campaign, results):
     without the people who ended an earlier cycle of the campaign with one of them.
     ``districts``: only the people of these districts (none: the whole city). Nobody a
-    hold keeps out of calls at ``due`` (:mod:`dialer.core.holds`) is enrolled."""
+    hold keeps out of calls at ``due`` (:mod:`dialer.core.holds`) is enrolled, nor, in a
+    veille-sociale cycle, anyone without a valid consent (:mod:`dialer.core.consent`)."""
     first = (
         select(PhoneNumber.person_id, func.min(PhoneNumber.position).label("position"))
         .group_by(PhoneNumber.person_id)
@@ -274,6 +279,7 @@ def _register_into(
         )
         .where(Person.removed_at.is_(None))
         .where(~held_at(Person.id, due))
+        .where(~unconsented_in_cycle(cycle_id, Person.id, due))  # veille sociale: consent
     )
     if districts:
         rows = rows.where(Person.district.in_(list(districts)))

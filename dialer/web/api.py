@@ -47,6 +47,7 @@ from dialer.web.api_accounts import (
     set_members,
 )
 from dialer.web.api_agent_campaigns import ENDPOINTS as AGENT_CAMPAIGN_ENDPOINTS
+from dialer.web.api_consent import ENDPOINTS as CONSENT_ENDPOINTS
 from dialer.web.api_docs import docs_page
 from dialer.web.api_endpoints import Area, Endpoint, answering
 from dialer.web.api_models import (
@@ -68,6 +69,7 @@ from dialer.web.api_models import (
 )
 from dialer.web.api_opposition import ENDPOINTS as OPPOSITION_ENDPOINTS
 from dialer.web.api_people import ENDPOINTS as PEOPLE_ENDPOINTS
+from dialer.web.api_resources import ENDPOINTS as RESOURCE_ENDPOINTS
 from dialer.web.api_responses import (
     AccountAnswer,
     AccountDeactivated,
@@ -96,6 +98,7 @@ from dialer.web.api_responses import (
     paged,
 )
 from dialer.web.api_settings import campaign_settings, change_campaign_settings
+from dialer.web.api_volunteers import ENDPOINTS as VOLUNTEER_ENDPOINTS
 from dialer.web.read_log import route_of
 from dialer.web.service import campaign_control, episode_control, steering
 
@@ -480,6 +483,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Révoquer un de mes jetons d'API", ApiToken,
     ),
     *OPPOSITION_ENDPOINTS,
+    *CONSENT_ENDPOINTS,
+    *VOLUNTEER_ENDPOINTS,
+    *RESOURCE_ENDPOINTS,
 )  # fmt: skip
 
 

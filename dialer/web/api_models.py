@@ -24,6 +24,7 @@ from dialer.core.pacing_settings import (
     MIN_LINES_PER_AGENT,
     PacingMode,
 )
+from dialer.core.resources import NeedKind
 from dialer.errors import InputError
 
 M = TypeVar("M", bound=BaseModel)
@@ -193,6 +194,12 @@ class PageQuery(Query):
         description=f"1 à {MAX_PAGE} ({DEFAULT_PAGE} par défaut)",
     )
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description="rang du premier élément")
+
+
+class ResourceQuery(PageQuery):
+    """The directory of resources, for one kind of need."""
+
+    need: NeedKind | None = Field(default=None, description="seulement pour ce besoin")
 
 
 class AuditQuery(PageQuery):

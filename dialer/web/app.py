@@ -60,6 +60,7 @@ from dialer.web import (
     api_agent,
     api_webphone,
     call_help,
+    consent_pages,
     dashboard,
     episode_reports,
     health,
@@ -70,11 +71,13 @@ from dialer.web import (
     own_account,
     people_pages,
     person_pages,
+    resource_pages,
     result_exports,
     steering_serving,
     steering_settings,
     supervision,
     visits,
+    volunteer_pages,
 )
 from dialer.web import api as rest_api
 from dialer.web import reports as report_pages
@@ -208,6 +211,9 @@ def create_app(
             *people_pages.ROUTES,
             *person_pages.ROUTES,
             *opposition_pages.ROUTES,
+            *consent_pages.ROUTES,
+            *volunteer_pages.ROUTES,
+            *resource_pages.ROUTES,
             *report_pages.ROUTES,
             *episode_reports.ROUTES,
             *result_exports.ROUTES,

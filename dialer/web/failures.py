@@ -25,6 +25,7 @@ from dialer.errors import (
     ConflictError,
     DialerError,
     InputError,
+    NotReadyError,
     StorageError,
     TelephonyError,
     TooManyAttemptsError,
@@ -59,7 +60,7 @@ def is_api(request: Request) -> bool:
 def french_message(error: DialerError) -> str:
     """Messages of input, not-found and conflict errors raised by the web layer are French
     and meant for the person; anything else is replaced by a generic French text."""
-    if isinstance(error, InputError | ConflictError | TooManyAttemptsError):
+    if isinstance(error, InputError | ConflictError | TooManyAttemptsError | NotReadyError):
         text = str(error)
         return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
     return next(message for cls, message in GENERIC_MESSAGES if isinstance(error, cls))

@@ -19,6 +19,7 @@ HOME_BY_ROLE: dict[Role, str] = {
     Role.SUPERVISOR: "/supervision",
     Role.OPERATIONS: "/supervision",
     Role.ADMINISTRATOR: "/admin",
+    Role.VOLUNTEER: "/benevole",
 }
 
 

@@ -49,6 +49,7 @@ USERS = {
     Role.SUPERVISOR: "superviseur",
     Role.OPERATIONS: "exploitation",
     Role.ADMINISTRATOR: "admin",
+    Role.VOLUNTEER: "benevole",
 }
 
 
@@ -67,6 +68,7 @@ async def _serve(folder: Path, live: LiveService) -> None:
     await create_account(
         sessions, "exploitation", PASSWORD, Role.OPERATIONS, passwords=fast_passwords()
     )
+    await create_account(sessions, "benevole", PASSWORD, Role.VOLUNTEER, passwords=fast_passwords())
     await usable_seeded_campaign(sessions, world, clock)
     engine, _, control = await build_engine(sessions, clock)
     app = create_app(

@@ -14,11 +14,14 @@ from dialer.errors import ConfigurationError, StorageError
 from dialer.storage import (
     agent_campaigns,  # noqa: F401 - its table joins Base
     call_help,  # noqa: F401 - its tables join Base
+    consent_rows,  # noqa: F401 - its table joins Base
     hold_rows,  # noqa: F401 - its table joins Base
     migrate,
     migrate_engine,
+    resource_rows,  # noqa: F401 - its table joins Base
     seat_sessions,  # noqa: F401 - its table joins Base
     visit_rows,  # noqa: F401 - its table joins Base
+    volunteer_rows,  # noqa: F401 - its tables join Base
 )
 from dialer.storage.database import alembic_config, create_engine
 from dialer.storage.models import Base

@@ -15,6 +15,7 @@ import pytest
 
 import dialer.cli as cli_module
 from dialer.campaigns.template_files import SHIPPED_TEMPLATES, load_templates
+from dialer.core.campaigns import CampaignKind
 from dialer.core.episodes import AlertKind
 from dialer.errors import InputError
 from dialer.questionnaire_files import SHIPPED_QUESTIONNAIRES
@@ -137,12 +138,14 @@ def test_every_shipped_template_checks(dialer: Run, key: str) -> None:
 
 def test_the_shipped_templates_answer_their_alerts() -> None:
     catalog = load_templates()
-    assert catalog.keys() == ("cold_spell", "epidemic", "flood", "heatwave")
+    assert catalog.keys() == ("cold_spell", "epidemic", "flood", "heatwave", "veille_sociale")
     for alert in (AlertKind.HEATWAVE, AlertKind.COLD_SPELL, AlertKind.EPIDEMIC, AlertKind.FLOOD):
         found = catalog.for_alert(alert)
         assert found is not None
         assert found.key == alert.value
+    # the volunteers' template is a campaign of its own kind: no alert starts it
     assert catalog.for_alert(AlertKind.OTHER) is None
+    assert catalog.get("veille_sociale").kind is CampaignKind.VEILLE_SOCIALE
 
 
 def test_every_error_of_a_template_is_printed_with_its_line(dialer: Run, tmp_path: Path) -> None:

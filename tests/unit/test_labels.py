@@ -11,6 +11,7 @@ from dialer.core.billing import IssueKind
 from dialer.core.call_help import SpyMode
 from dialer.core.campaign_settings import FIELDS
 from dialer.core.campaigns import CampaignState
+from dialer.core.consent import AgreedBy, ConsentChannel
 from dialer.core.cycles import NeverReachedReason
 from dialer.core.episodes import AlertKind
 from dialer.core.holds import HoldKind, OnBehalfOf
@@ -21,6 +22,7 @@ from dialer.core.phones import PhoneKind
 from dialer.core.planning import DoneReason
 from dialer.core.questionnaire import Need
 from dialer.core.relatives import RelativeOutcome, VisitOutcome, VisitReason
+from dialer.core.resources import NeedKind
 from dialer.core.retention import DataKind
 from dialer.core.roles import Role
 from dialer.core.wallboard import AlarmKind
@@ -52,6 +54,9 @@ MAPS: dict[str, type[StrEnum]] = {
     "OWN_LINE_CALL_LABELS": OwnLineCall,
     "HOLD_KIND_LABELS": HoldKind,
     "ON_BEHALF_LABELS": OnBehalfOf,
+    "CONSENT_CHANNEL_LABELS": ConsentChannel,
+    "AGREED_BY_LABELS": AgreedBy,
+    "NEED_KIND_LABELS": NeedKind,
 }
 
 

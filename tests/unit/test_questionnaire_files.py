@@ -66,10 +66,18 @@ def test_the_definitions_read_from_plain_data_too(catalog: QuestionnaireCatalog)
 
 
 def test_the_shipped_files_load(catalog: QuestionnaireCatalog) -> None:
-    assert catalog.ids() == ("canicule", "epidemie", "grand_froid", "inondation", "proche")
+    assert catalog.ids() == (
+        "canicule",
+        "epidemie",
+        "grand_froid",
+        "inondation",
+        "proche",
+        "veille_sociale",
+    )
     assert catalog.get("canicule").kind is CampaignKind.HEATWAVE
     assert catalog.get("grand_froid", 1).kind is CampaignKind.COLD_SPELL
-    assert len(catalog) == 5
+    assert len(catalog) == 6
+    assert catalog.get("veille_sociale").kind is CampaignKind.VEILLE_SOCIALE
     assert catalog.get("proche").kind is CampaignKind.OTHER
     assert catalog.get("epidemie").kind is CampaignKind.EPIDEMIC
     with pytest.raises(NotFoundError):

@@ -29,13 +29,16 @@ from dialer.storage import (  # noqa: F401 - their tables join Base
     billing_periods,
     call_help,
     call_sheet_rows,
+    consent_rows,
     hold_rows,
     never_reached_rows,
+    resource_rows,
     schedule,
     seat_sessions,
     sip_accounts,
     team_rows,
     visit_rows,
+    volunteer_rows,
 )
 from dialer.storage.models import Base
 

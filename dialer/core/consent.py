@@ -1,0 +1,90 @@
+"""A household's consent to the volunteer calls (« veille sociale »).
+
+Unlike the register's people, called under the city's public-health mission, the
+households of the volunteer calls are called only because they agreed: a *consent* says
+who agreed (the person, or a named relative for them), when, by which channel, for what
+(regular friendly calls; inclusion in emergency campaigns) and who collected it. A consent
+is never deleted: a withdrawal fills ``withdrawn_at`` (who asked, how), so its history
+stays, as the law asks the city to be able to show it.
+
+:func:`valid_consent` is the one rule; the storage applies it in SQL where a veille-sociale
+cycle enrols and plans people (:mod:`dialer.storage.consent_rows`). Pure: ``at`` is
+passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+#: names and free texts of a consent are short
+NAME_MAX_LENGTH = 200
+
+
+class ConsentPurpose(StrEnum):
+    """What the household agreed to."""
+
+    REGULAR_CALLS = "regular_calls"  # the volunteers' regular friendly calls
+    EMERGENCY_CAMPAIGNS = "emergency_campaigns"  # inclusion in emergency campaigns
+
+
+class ConsentChannel(StrEnum):
+    """How the consent (or its withdrawal) was given."""
+
+    PHONE = "phone"
+    PAPER = "paper"
+    ONLINE_FORM = "online_form"
+    IN_PERSON = "in_person"
+
+
+class AgreedBy(StrEnum):
+    """Who agreed (or withdrew)."""
+
+    PERSON = "person"
+    RELATIVE = "relative"
+
+
+@dataclass(frozen=True)
+class Consent:
+    """One consent as stored."""
+
+    agreed_at: datetime
+    purposes: frozenset[ConsentPurpose]
+    withdrawn_at: datetime | None = None
+
+
+def valid_consent(consent: Consent, purpose: ConsentPurpose, at: datetime) -> bool:
+    """Does ``consent`` allow ``purpose`` at ``at``? Given before (or at) ``at``, for that
+    purpose, and not withdrawn by then."""
+    if purpose not in consent.purposes or consent.agreed_at > at:
+        return False
+    return consent.withdrawn_at is None or consent.withdrawn_at > at
+
+
+def may_be_called(consents: Iterable[Consent], purpose: ConsentPurpose, at: datetime) -> bool:
+    """May the household be called for ``purpose`` at ``at``: one of its consents allows it."""
+    return any(valid_consent(consent, purpose, at) for consent in consents)
+
+
+def stopped_by_withdrawal(consents: Iterable[Consent], at: datetime) -> frozenset[ConsentPurpose]:
+    """What a withdrawal at ``at`` stops: every purpose a consent still allowed then (a
+    withdrawal withdraws the household from this mode entirely: its regular calls and its
+    inclusion in emergency campaigns)."""
+    return frozenset(
+        purpose
+        for consent in consents
+        for purpose in consent.purposes
+        if valid_consent(consent, purpose, at)
+    )
+
+
+def purge_due(consents: Iterable[Consent], cutoff: datetime) -> bool:
+    """Has the household withdrawn for longer than the retention (withdrawn before
+    ``cutoff``, with no consent given since)? Then what the volunteer calls collected about
+    them goes; the consents themselves stay (the proof of what was agreed and withdrawn)."""
+    every = list(consents)
+    if not every or any(consent.withdrawn_at is None for consent in every):
+        return False
+    return max(consent.withdrawn_at or cutoff for consent in every) < cutoff

@@ -1,0 +1,251 @@
+"""Consents to the volunteer calls stored (:mod:`dialer.core.consent`): a file of consents
+imported all or nothing, withdrawals (from a file, the API or the supervisor's page), each
+person's history, and the purge of what the volunteer calls collected about a household
+whose withdrawal is older than the retention. Every change writes its audit entry in the
+same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dialer.core.campaigns import CampaignKind
+from dialer.core.consent import AgreedBy, ConsentChannel, purge_due, stopped_by_withdrawal
+from dialer.errors import NotFoundError
+from dialer.storage.audit import append_entry
+from dialer.storage.call_sheet_rows import Answer, CallSheet
+from dialer.storage.consent_rows import ConsentRow
+from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.models import Callback, Campaign, Cycle, CycleResultRow, Person
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    """One consent to record. ``where``: the file and line an error names."""
+
+    external_id: str
+    agreed_by: AgreedBy
+    relative_name: str | None
+    agreed_at: datetime
+    channel: ConsentChannel
+    regular_calls: bool
+    emergency_campaigns: bool
+    collected_by: str
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class WithdrawalRequest:
+    """One withdrawal: who asked (the person or a relative), by which channel."""
+
+    external_id: str
+    on_behalf_of: AgreedBy
+    channel: ConsentChannel
+    where: str = ""
+
+
+async def _person(session: AsyncSession, external_id: str, where: str) -> Person:
+    person = await session.scalar(select(Person).where(Person.external_id == external_id))
+    if person is None:
+        raise NotFoundError(f"{where} : personne inconnue « {external_id[:100]} »")
+    return person
+
+
+def _same(row: ConsentRow, record: ConsentRecord) -> bool:
+    return (
+        row.withdrawn_at is None
+        and row.agreed_at == record.agreed_at
+        and row.agreed_by is record.agreed_by
+        and row.channel is record.channel
+        and row.regular_calls == record.regular_calls
+        and row.emergency_campaigns == record.emergency_campaigns
+    )
+
+
+class ConsentRegistry:
+    """Each method is one committed transaction."""
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self._sessions = sessions
+
+    async def record(
+        self, records: Sequence[ConsentRecord], *, actor: str, now: datetime, route: str = ""
+    ) -> int:
+        """Record these consents, all or none: an unknown person raises
+        :class:`NotFoundError` naming the record's ``where`` and nothing is written. A
+        consent already recorded the same way is not written twice. Returns how many were
+        written."""
+        written = 0
+        async with transaction(self._sessions) as session:
+            for record in records:
+                where = f"{record.where}:identifiant" if record.where else "champ « external_id »"
+                person = await _person(session, record.external_id, where)
+                active = await session.scalars(
+                    select(ConsentRow).where(ConsentRow.person_id == person.id)
+                )
+                if any(_same(row, record) for row in active):
+                    continue
+                session.add(
+                    ConsentRow(
+                        person_id=person.id,
+                        agreed_by=record.agreed_by,
+                        relative_name=record.relative_name,
+                        agreed_at=record.agreed_at,
+                        channel=record.channel,
+                        regular_calls=record.regular_calls,
+                        emergency_campaigns=record.emergency_campaigns,
+                        collected_by=record.collected_by,
+                        recorded_by=actor[:100],
+                        recorded_at=now,
+                    )
+                )
+                await append_entry(
+                    session,
+                    actor=actor,
+                    action="consent.recorded",
+                    target=f"person:{person.external_id}",
+                    at=now,
+                    details={
+                        "agreed_by": record.agreed_by.value,
+                        "channel": record.channel.value,
+                        "regular_calls": record.regular_calls,
+                        "emergency_campaigns": record.emergency_campaigns,
+                        "agreed_at": record.agreed_at.isoformat(),
+                    },
+                    person_id=person.id,
+                    route=route,
+                )
+                written += 1
+        return written
+
+    async def withdraw(
+        self, requests: Sequence[WithdrawalRequest], *, actor: str, now: datetime, route: str = ""
+    ) -> int:
+        """Withdraw every consent still running of these households, all or none (an
+        unknown person: :class:`NotFoundError` naming ``where``, nothing written). From
+        ``now`` no veille-sociale cycle enrols or calls them. Returns how many households
+        had a consent to withdraw (one already withdrawn changes nothing)."""
+        changed = 0
+        async with transaction(self._sessions) as session:
+            for request in requests:
+                where = f"{request.where}:identifiant" if request.where else "champ « external_id »"
+                person = await _person(session, request.external_id, where)
+                every = list(
+                    await session.scalars(
+                        select(ConsentRow).where(ConsentRow.person_id == person.id)
+                    )
+                )
+                ids = [row.id for row in every if row.withdrawn_at is None]
+                if not ids:
+                    continue
+                stopped = stopped_by_withdrawal([row.consent() for row in every], now)
+                await session.execute(
+                    update(ConsentRow)
+                    .where(ConsentRow.id.in_(ids))
+                    .values(
+                        withdrawn_at=now,
+                        withdrawn_on_behalf_of=request.on_behalf_of,
+                        withdrawal_channel=request.channel,
+                        withdrawal_recorded_by=actor[:100],
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+                await append_entry(
+                    session,
+                    actor=actor,
+                    action="consent.withdrawn",
+                    target=f"person:{person.external_id}",
+                    at=now,
+                    details={
+                        "on_behalf_of": request.on_behalf_of.value,
+                        "channel": request.channel.value,
+                        "consents": len(ids),
+                        "stopped": sorted(purpose.value for purpose in stopped),
+                    },
+                    person_id=person.id,
+                    route=route,
+                )
+                changed += 1
+        return changed
+
+    async def history(self, external_id: str) -> list[ConsentRow]:
+        """The person's consents, the most recent first; :class:`NotFoundError` when the
+        register has no such person."""
+        async with transaction(self._sessions) as session:
+            person = await _person(session, external_id, "champ « external_id »")
+            return list(
+                await session.scalars(
+                    select(ConsentRow)
+                    .where(ConsentRow.person_id == person.id)
+                    .order_by(ConsentRow.recorded_at.desc(), ConsentRow.id.desc())
+                )
+            )
+
+    async def _purgeable(self, session: AsyncSession, before: datetime) -> list[int]:
+        """The households whose every consent was withdrawn before ``before`` and not
+        purged yet."""
+        rows = await session.scalars(
+            select(ConsentRow).where(
+                ConsentRow.person_id.in_(
+                    select(ConsentRow.person_id)
+                    .where(ConsentRow.withdrawn_at.is_not(None))
+                    .where(ConsentRow.purged_at.is_(None))
+                )
+            )
+        )
+        by_person: dict[int, list[ConsentRow]] = {}
+        for row in rows:
+            by_person.setdefault(row.person_id, []).append(row)
+        return sorted(
+            person_id
+            for person_id, consents in by_person.items()
+            if purge_due([c.consent() for c in consents], before)
+        )
+
+    async def count_purgeable(self, before: datetime) -> int:
+        async with transaction(self._sessions) as session:
+            return len(await self._purgeable(session, before))
+
+    async def purge_withdrawn(self, before: datetime, *, now: datetime) -> int:
+        """For each household withdrawn before ``before``: the answers and notes the
+        veille-sociale campaigns collected about them go; the consents stay (with
+        ``purged_at``), as the proof of what was agreed and withdrawn. Returns how many
+        households."""
+        async with transaction(self._sessions) as session:
+            people = await self._purgeable(session, before)
+            if not people:
+                return 0
+            cycles = _volunteer_cycles()
+            sheets = (
+                select(CallSheet.id)
+                .where(CallSheet.person_id.in_(people))
+                .where(CallSheet.cycle_id.in_(cycles))
+            )
+            await session.execute(delete(Answer).where(Answer.sheet_id.in_(sheets)))
+            for table in (CallSheet, Callback, CycleResultRow):
+                await session.execute(
+                    update(table)
+                    .where(table.person_id.in_(people))
+                    .where(table.cycle_id.in_(cycles))
+                    .values(note="")
+                    .execution_options(synchronize_session=False)
+                )
+            await session.execute(
+                update(ConsentRow)
+                .where(ConsentRow.person_id.in_(people))
+                .values(purged_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        return len(people)
+
+
+def _volunteer_cycles() -> Select[int]:
+    return (
+        select(Cycle.id)
+        .join(Campaign, Campaign.id == Cycle.campaign_id)
+        .where(Campaign.kind == CampaignKind.VEILLE_SOCIALE)
+    )

@@ -1,0 +1,167 @@
+"""``dialer consent import`` / ``withdraw`` / ``show`` through the command line's entry
+point, on SQLite and PostgreSQL: a file with a bad line is refused naming
+``file:line:field`` and writes nothing; a good one records who agreed, when, how, for
+what and who collected it; a withdrawal keeps the history; a re-import writes nothing
+twice; and a veille-sociale cycle enrols only the households with a valid consent."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from dialer.core.campaigns import CampaignKind
+from dialer.storage import CampaignRepository, CycleRepository, PacingMode, PersonRepository
+from dialer.storage.audit import AuditFilter, AuditLog
+from dialer.storage.consents import ConsentRegistry
+from dialer.storage.database import migrated_database
+from dialer.storage.schedule import enrol_register
+from tests.storage.conftest import person
+from tests.storage.test_account_cli import database, run_main
+
+__all__ = ["database"]
+
+HEADER = (
+    "identifiant;accord_de;proche;date_accord;canal;appels_reguliers;campagnes_urgence;"
+    "recueilli_par\n"
+)
+GOOD = (
+    HEADER
+    + "V1;personne;;03/09/2026;telephone;oui;oui;Mme Martin (CCAS)\n"
+    + "V2;proche;Paul Durand (fils);2026-09-04;papier;oui;non;Accueil mairie\n"
+    + "V3;personne;;05/09/2026;en_personne;non;oui;Centre social\n"
+)
+
+
+async def _setup(url: str) -> None:
+    async with migrated_database(url) as sessions:
+        await PersonRepository(sessions).write_batch(
+            [
+                person(key, "Nom", f"+3314567000{i}")
+                for i, key in enumerate(["V1", "V2", "V3", "V4"])
+            ],
+            [],
+            now=datetime(2026, 9, 1, tzinfo=UTC),
+        )
+
+
+async def _history(url: str, key: str) -> list[tuple[str, bool, bool, str, bool]]:
+    async with migrated_database(url) as sessions:
+        rows = await ConsentRegistry(sessions).history(key)
+    return [
+        (r.agreed_by.value, r.regular_calls, r.emergency_campaigns, r.collected_by,
+         r.withdrawn_at is not None)
+        for r in rows
+    ]  # fmt: skip
+
+
+async def _enrolled(url: str) -> int:
+    async with migrated_database(url) as sessions:
+        now = datetime.now(UTC)
+        campaign = await CampaignRepository(sessions).create(
+            name="Veille sociale rentrée",
+            kind=CampaignKind.VEILLE_SOCIALE,
+            questionnaire_id="veille_sociale",
+            questionnaire_version="1",
+            caller_id="+33140000000",
+            pacing_mode=PacingMode.PREVIEW,
+            calling_windows={},
+            retry_policy={},
+            now=now,
+        )
+        cycle = await CycleRepository(sessions).open(
+            campaign.id, started_at=now, deadline=now + timedelta(days=1)
+        )
+        return await enrol_register(sessions, cycle.id, due=now)
+
+
+async def _audit(url: str) -> list[str]:
+    async with migrated_database(url) as sessions:
+        return [e.action for e in await AuditLog(sessions).search(AuditFilter())]
+
+
+def test_a_file_with_a_bad_line_is_refused_whole(
+    database: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    asyncio.run(_setup(database))
+    cases = {
+        "V4;personne;;03/09/2026;telephone;oui;oui;\n": "consents.csv:5:recueilli_par",
+        "V4;proche;;03/09/2026;telephone;oui;oui;X\n": "consents.csv:5:proche",
+        "V4;personne;;;telephone;oui;oui;X\n": "consents.csv:5:date_accord",
+        "V4;personne;;31/02/2026;telephone;oui;oui;X\n": "consents.csv:5:date_accord",
+        "V4;personne;;03/09/2099;telephone;oui;oui;X\n": "consents.csv:5:date_accord",
+        "V4;personne;;03/09/2026;pigeon;oui;oui;X\n": "consents.csv:5:canal",
+        "V4;personne;;03/09/2026;telephone;non;non;X\n": "consents.csv:5:appels_reguliers",
+        "V4;personne;;03/09/2026;telephone;peut-être;oui;X\n": "consents.csv:5:appels_reguliers",
+        "V1;personne;;03/09/2026;telephone;oui;oui;X\n": "consents.csv:5:identifiant",  # twice
+        "NOBODY;personne;;03/09/2026;telephone;oui;oui;X\n": "consents.csv:5:identifiant",
+        "V4;personne;;03/09/2026;telephone;oui;oui;X;en trop;encore\n": "consents.csv:5",
+    }
+    for line, named in cases.items():
+        path = tmp_path / "consents.csv"
+        path.write_text(GOOD + line, encoding="utf-8")
+        code, out = run_main(monkeypatch, capsys, "consent", "import", str(path))
+        assert code in {65, 66}, (line, out)
+        assert named in out, (line, out)
+        assert asyncio.run(_history(database, "V1")) == []  # nothing written
+    no_column = tmp_path / "sans_colonne.csv"
+    no_column.write_text("identifiant;accord_de\nV1;personne\n", encoding="utf-8")
+    code, out = run_main(monkeypatch, capsys, "consent", "import", str(no_column))
+    assert code == 65
+    assert "sans_colonne.csv:1" in out
+    assert "recueilli_par" in out
+    assert "consent.recorded" not in asyncio.run(_audit(database))
+
+
+def test_consents_are_imported_withdrawn_and_kept_as_history(
+    database: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    asyncio.run(_setup(database))
+    path = tmp_path / "consents.csv"
+    path.write_text(GOOD, encoding="utf-8-sig")
+    code, out = run_main(monkeypatch, capsys, "consent", "import", str(path))
+    assert code == 0, out
+    assert "3 consentement(s) enregistré(s)" in out
+    code, out = run_main(monkeypatch, capsys, "consent", "import", str(path))
+    assert code == 0, out
+    assert "0 consentement(s) enregistré(s) (3 déjà connu(s))" in out
+    assert asyncio.run(_history(database, "V2")) == [
+        ("relative", True, False, "Accueil mairie", False)
+    ]
+    code, out = run_main(monkeypatch, capsys, "consent", "show", "V2")
+    assert "accord du 04/09/2026 : un proche (Paul Durand (fils)), sur papier" in out
+
+    withdrawals = tmp_path / "retraits.csv"
+    withdrawals.write_text(
+        "identifiant;demande_par;canal\nV1;proche;telephone\nV4;personne;papier\n",
+        encoding="utf-8",
+    )
+    code, out = run_main(monkeypatch, capsys, "consent", "withdraw", str(withdrawals))
+    assert code == 0, out
+    assert "1 foyer(s) retiré(s)" in out
+    assert "(1 sans consentement en cours)" in out
+    assert asyncio.run(_history(database, "V1")) == [
+        ("person", True, True, "Mme Martin (CCAS)", True)
+    ]
+    bad = tmp_path / "retraits_faux.csv"
+    bad.write_text("identifiant;demande_par;canal\nV2;personne;telephone\nV3;voisin;papier\n")
+    code, out = run_main(monkeypatch, capsys, "consent", "withdraw", str(bad))
+    assert code == 65
+    assert "retraits_faux.csv:3:demande_par" in out
+    assert asyncio.run(_history(database, "V2"))[0][4] is False  # line 2 not written
+    code, out = run_main(monkeypatch, capsys, "consent", "show", "V1")
+    assert "retiré le" in out
+    actions = asyncio.run(_audit(database))
+    assert actions.count("consent.recorded") == 3
+    assert actions.count("consent.withdrawn") == 1
+
+    # V1 withdrew, V3 agreed to emergency campaigns only, V4 never agreed: only V2
+    assert asyncio.run(_enrolled(database)) == 1

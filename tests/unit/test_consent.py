@@ -1,0 +1,56 @@
+"""The consent rules of the volunteer calls (:mod:`dialer.core.consent`): valid at a date,
+for a purpose, until withdrawn; what a withdrawal stops; when the purge may go."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from dialer.core.consent import (
+    Consent,
+    ConsentPurpose,
+    may_be_called,
+    purge_due,
+    stopped_by_withdrawal,
+    valid_consent,
+)
+
+T = datetime(2026, 9, 1, 10, 0, tzinfo=UTC)
+REGULAR = ConsentPurpose.REGULAR_CALLS
+EMERGENCY = ConsentPurpose.EMERGENCY_CAMPAIGNS
+BOTH = frozenset({REGULAR, EMERGENCY})
+
+
+def test_a_consent_is_valid_from_its_date_for_its_purposes_until_withdrawn() -> None:
+    consent = Consent(T, frozenset({REGULAR}), withdrawn_at=T + timedelta(days=10))
+    assert not valid_consent(consent, REGULAR, T - timedelta(seconds=1))
+    assert valid_consent(consent, REGULAR, T)
+    assert valid_consent(consent, REGULAR, T + timedelta(days=10) - timedelta(seconds=1))
+    assert not valid_consent(consent, REGULAR, T + timedelta(days=10))
+    assert not valid_consent(consent, EMERGENCY, T + timedelta(days=1))
+
+
+def test_a_household_may_be_called_when_one_of_its_consents_allows_it() -> None:
+    old = Consent(T, BOTH, withdrawn_at=T + timedelta(days=1))
+    new = Consent(T + timedelta(days=5), frozenset({EMERGENCY}))
+    assert may_be_called([old, new], REGULAR, T + timedelta(hours=1))
+    assert not may_be_called([old, new], REGULAR, T + timedelta(days=6))
+    assert may_be_called([old, new], EMERGENCY, T + timedelta(days=6))
+    assert not may_be_called([], REGULAR, T)
+
+
+def test_a_withdrawal_stops_everything_the_consents_still_allowed() -> None:
+    running = Consent(T, BOTH)
+    assert stopped_by_withdrawal([running], T + timedelta(days=1)) == BOTH
+    ended = Consent(T, BOTH, withdrawn_at=T)
+    assert stopped_by_withdrawal([ended], T + timedelta(days=1)) == frozenset()
+
+
+def test_the_purge_waits_for_every_consent_withdrawn_before_the_cutoff() -> None:
+    cutoff = T + timedelta(days=90)
+    withdrawn = Consent(T - timedelta(days=30), BOTH, withdrawn_at=T)
+    assert purge_due([withdrawn], cutoff)
+    assert not purge_due([withdrawn], T)  # not old enough
+    assert not purge_due([withdrawn, Consent(T, BOTH)], cutoff)  # agreed again since
+    late = Consent(T, BOTH, withdrawn_at=cutoff + timedelta(days=1))
+    assert not purge_due([withdrawn, late], cutoff)
+    assert not purge_due([], cutoff)
