@@ -104,7 +104,9 @@ class Rig:
         prompts.synthesize(prompts.information_text(self.settings.dialing), prompt)
         own_line = prompts.own_line_prompt(self.chroot.sounds)
         prompts.synthesize(prompts.own_line_text(self.settings.dialing), own_line)
-        return [*written, prompt, own_line]
+        hold = prompts.transfer_hold_prompt(self.chroot.sounds)
+        prompts.synthesize(prompts.transfer_hold_text(), hold)
+        return [*written, prompt, own_line, hold]
 
     # ---- the process ------------------------------------------------------------------
     def pid(self) -> int | None:

@@ -73,6 +73,7 @@ from dialer.web import (
     result_exports,
     steering_settings,
     supervision,
+    transfers,
     visits,
 )
 from dialer.web import api as rest_api
@@ -211,6 +212,7 @@ def create_app(
             *result_exports.ROUTES,
             *visits.ROUTES,
             *call_help.ROUTES,
+            *transfers.ROUTES,
             Mount("/static", StaticFiles(directory=str(PACKAGE_DATA / "static")), name="static"),
         ],
         exception_handlers=EXCEPTION_HANDLERS,

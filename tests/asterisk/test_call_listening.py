@@ -87,6 +87,22 @@ async def rtp_flows(ami: AmiClient, names: list[str]) -> dict[str, tuple[int, in
     }
 
 
+async def rtp_both_ways(
+    ami: AmiClient, names: list[str], windows: int = 3
+) -> dict[str, tuple[int, int]]:
+    """:func:`rtp_flows` over up to ``windows`` one-second windows, until every leg both
+    received and sent in the same window (the last window's counts). A leg's received count
+    restarts when the stream it receives changes source (measured: the rig's echoing sipp
+    person, whose echo follows Asterisk's stream as ChanSpy attaches, showed -42 received
+    over the first second), so one window may see no growth."""
+    flows: dict[str, tuple[int, int]] = {}
+    for _ in range(windows):
+        flows = await rtp_flows(ami, names)
+        if all(received > 0 and sent > 0 for received, sent in flows.values()):
+            break
+    return flows
+
+
 async def audit(sessions: SessionFactory, action: str) -> list[dict[str, object]]:
     entries = await AuditLog(sessions).search(AuditFilter(action=action))
     return [{"actor": e.actor, "target": e.target, **e.details} for e in entries]

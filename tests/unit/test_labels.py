@@ -23,6 +23,7 @@ from dialer.core.questionnaire import Need
 from dialer.core.relatives import RelativeOutcome, VisitOutcome, VisitReason
 from dialer.core.retention import DataKind
 from dialer.core.roles import Role
+from dialer.core.transfers import TransferKind, TransferState
 from dialer.core.wallboard import AlarmKind
 from dialer.reports.figures import DMT_BUCKET_EDGES_S
 
@@ -52,6 +53,8 @@ MAPS: dict[str, type[StrEnum]] = {
     "OWN_LINE_CALL_LABELS": OwnLineCall,
     "HOLD_KIND_LABELS": HoldKind,
     "ON_BEHALF_LABELS": OnBehalfOf,
+    "TRANSFER_KIND_LABELS": TransferKind,
+    "TRANSFER_STATE_LABELS": TransferState,
 }
 
 
