@@ -143,6 +143,17 @@ class Rig:
         await self.wait_ready()
         return True
 
+    async def start_as_configured(self) -> None:
+        """Start a fresh Asterisk on the configuration the chroot holds now, without
+        rendering the rig's over it (a production render under check, ``dialer rig
+        check-render``). Refused while one runs: it would keep its own configuration."""
+        if not self.chroot.is_provisioned():
+            raise RigError(f"{self.chroot.path}: not provisioned; run `dialer rig provision`")
+        if self.is_running():
+            raise RigError("the rig's Asterisk is running: stop it first (`dialer rig stop`)")
+        self._spawn()
+        await self.wait_ready()
+
     def _spawn(self) -> None:
         """Start ``asterisk -f`` in the chroot, in its own session, logging to a file."""
         if self._process is not None:
