@@ -414,10 +414,7 @@ class TransferSettings(Section):
     def _numbers_are_dialable(self) -> Self:
         for label, number in self.numbers.items():
             if not label.strip() or dialable(number) != number:
-                raise ValueError(
-                    f"transfers.numbers: {label!r} = {number!r}: a service (15), a national "
-                    "(0…) or international (+…) number, digits only"
-                )
+                raise ValueError(say("settings.transfer_number", label=label, number=number))
         return self
 
 
