@@ -335,3 +335,45 @@ async def test_free_numbers_when_the_settings_allow_them_are_checked(
     assert typed.status_code == 201, typed.text
     assert typed.json()["number"] == "0612345678"
     await service.stop()
+
+
+async def test_a_warm_transfer_hands_over_straight_from_the_consultation_or_is_cancelled(
+    client: httpx.AsyncClient,
+    sessions: SessionFactory,
+    world: World,
+    desk: FakeDesk,
+    clock: Clock,
+    node: tuple[FakeTransferNode, FakeCloser],
+) -> None:
+    fake, closer = node
+    headers, attempt_id = await on_call(client, sessions, world, desk, clock)
+    fake.alive.add(attempt_id)
+
+    async def consulting() -> bool:
+        current = (await client.get("/api/v1/agent/transfer")).json()["current"]
+        return bool(current and current["state"] == "consulting")
+
+    # cancelled: the third party hung up, the person back with the agent
+    first = await client.post(
+        "/api/v1/agent/transfer", json={"number": "15", "kind": "warm"}, headers=headers
+    )
+    await wait_for(consulting, "the third party answered")
+    cancelled = await client.post("/api/v1/agent/transfer/cancel", headers=headers)
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["state"] == "ended"
+    third = f"xfer-{first.json()['id']}"
+    assert fake.steps[-2:] == [("hang up", third), ("rejoin", attempt_id, "leg-agent1")]
+    assert (await client.get("/api/v1/agent/transfer")).json()["current"] is None
+
+    # left straight from the consultation: the person goes to the third party first
+    await client.post(
+        "/api/v1/agent/transfer", json={"number": "15", "kind": "warm"}, headers=headers
+    )
+    await wait_for(consulting, "the third party answered")
+    left = await client.post("/api/v1/agent/transfer/leave", headers=headers)
+    assert left.json()["state"] == "handed_over"
+    assert fake.steps[-2:] == [("room", attempt_id), ("agent back", "leg-agent1")]
+    assert closer.ended == [attempt_id]
+    again = await client.post("/api/v1/agent/transfer/join", headers=headers)
+    assert again.status_code == 409
+    assert "aucun transfert en cours" in again.json()["erreur"].lower()
