@@ -39,6 +39,8 @@ from tests.web.conftest import log_in
 
 AGENT = "agent-1001"
 CALLEE = SimulatedCallee(CalleeBehaviour.ANSWERS, ring_s=1, talk_s=180, serial=42)
+#: a third party who does not answer (480 after a second's ringing)
+UNREACHABLE = SimulatedCallee(CalleeBehaviour.UNREACHABLE, ring_s=1, talk_s=0, serial=0).number
 
 
 def both_ways(flows: dict[str, tuple[int, int]], *names: str) -> None:
@@ -59,7 +61,9 @@ async def test_an_agent_transfers_to_the_15_in_conference_and_warm(
 ) -> None:
     await world.wait_registered(ami, [AGENT])
     settings = service_settings(rig_settings, tmp_path / "transferts.db").model_copy(
-        update={"transfers": TransferSettings(numbers={"SAMU (15)": "15"})}
+        update={
+            "transfers": TransferSettings(numbers={"SAMU (15)": "15", "Injoignable": UNREACHABLE})
+        }
     )
     register = tmp_path / "registre.csv"
     write_register(register, [CALLEE], random.Random(42))
@@ -101,6 +105,29 @@ async def test_an_agent_transfers_to_the_15_in_conference_and_warm(
             current = (await agent.get("/api/v1/agent/transfer")).json()["current"]
             return bool(current and current["state"] == wanted)
 
+        # ---- warm to a third party who does not answer: the person is back with the agent
+        async def ended_count() -> int:
+            return len(await audit(service.sessions, "call.transfer_end"))
+
+        async def back_together() -> bool:
+            person, line = await leg(attempt_id), await agent_leg()
+            return bool(
+                person
+                and line
+                and person.get("Exten") == "rejoin"
+                and person.get("Application") == "Bridge"
+                and person.get("BridgeId")
+                and person.get("BridgeId") == line.get("BridgeId")
+            )
+
+        refused = await agent.post(
+            "/api/v1/agent/transfer", json={"number": UNREACHABLE, "kind": "warm"}, headers=mine
+        )
+        assert refused.status_code == 201, refused.text
+        await wait_for("the unanswered transfer's end", ended_count, 15)
+        await wait_for("the person back in a bridge with the agent", back_together, 10)
+        assert (await agent.get("/api/v1/agent/transfer")).json()["current"] is None
+
         # ---- a three-way conference; the 15 hangs up: the person is back with the agent
         started = await agent.post(
             "/api/v1/agent/transfer", json={"number": "15", "kind": "conference"}, headers=mine
@@ -120,16 +147,6 @@ async def test_an_agent_transfers_to_the_15_in_conference_and_warm(
         both_ways(flows, *names)
 
         await ami.action("Hangup", {"Channel": third, "Cause": "16"})
-
-        async def back_together() -> bool:
-            person, line = await leg(attempt_id), await agent_leg()
-            return bool(
-                person
-                and line
-                and person.get("Application") == "Bridge"
-                and person.get("BridgeId")
-                and person.get("BridgeId") == line.get("BridgeId")
-            )
 
         await wait_for("the person back in a bridge with the agent", back_together, 10)
         assert (await agent.get("/api/v1/agent/transfer")).json()["current"] is None
@@ -203,9 +220,9 @@ async def test_an_agent_transfers_to_the_15_in_conference_and_warm(
 
         async def two_ends() -> list[dict[str, object]] | None:
             ends = await audit(service.sessions, "call.transfer_end")
-            return ends if len(ends) == 2 else None
+            return ends if len(ends) == 3 else None
 
-        ends = await wait_for("both transfers' ends audited", two_ends, 10)
+        ends = await wait_for("the three transfers' ends audited", two_ends, 10)
         starts = await audit(service.sessions, "call.transfer_start")
         line = await agent_leg()
         assert line is not None
@@ -214,7 +231,12 @@ async def test_an_agent_transfers_to_the_15_in_conference_and_warm(
     assert sorted((str(e["kind"]), str(e["outcome"])) for e in ends) == [
         ("conference", "third_hung_up"),
         ("warm", "handed_over"),
+        ("warm", "not_answered"),
     ]
-    assert sorted(str(s["kind"]) for s in starts) == ["conference", "warm"]
-    assert all(s["actor"] == AGENT and s["number"] == "15" for s in starts)
+    assert sorted((str(s["kind"]), str(s["number"])) for s in starts) == [
+        ("conference", "15"),
+        ("warm", UNREACHABLE),
+        ("warm", "15"),
+    ]
+    assert all(s["actor"] == AGENT for s in starts)
     assert all(s["target"] == f"attempt:{attempt_id}" for s in starts)
