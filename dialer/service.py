@@ -33,6 +33,7 @@ from dialer.clock import utcnow
 from dialer.core.login_limits import LoginRates
 from dialer.core.operator_messages import say
 from dialer.desk.call_help import CallHelp
+from dialer.desk.transfers import Transfers
 from dialer.engine.engine import DialingEngine
 from dialer.errors import ConfigurationError
 from dialer.questionnaire_files import SHIPPED_QUESTIONNAIRES, load_questionnaires
@@ -55,6 +56,7 @@ from dialer.web.health import configure_readiness
 from dialer.web.metrics import configure_metrics
 from dialer.web.reports import configure_reports
 from dialer.web.sip import SipAccess
+from dialer.web.transfers import configure_transfers
 
 QUESTIONNAIRES = SHIPPED_QUESTIONNAIRES
 
@@ -202,7 +204,10 @@ async def running_service(
         )
         configure_reports(app, price_grid_file=settings.billing.price_grid_file)
         configure_readiness(app, [node])
-        call_help = await _started_call_help(app, sessions, engine, node)
+        call_help, transfers = (
+            await _started_call_help(app, sessions, engine, node),
+            await _started_transfers(app, sessions, settings, engine, node),
+        )
         prompts_watch = asyncio.create_task(node.watch_prompts(), name="prompts-watch")
         configure_metrics(
             app, web.metrics_token.get_secret_value() if web.metrics_token is not None else None
@@ -231,7 +236,7 @@ async def running_service(
             with contextlib.suppress(asyncio.CancelledError):
                 await serving
             prompts_watch.cancel()
-            await call_help.stop()
+            await asyncio.gather(call_help.stop(), transfers.stop())
             await purge.stop()
             await episodes.stop_keeping()
             await engine.stop()
@@ -249,6 +254,28 @@ async def _started_call_help(
     await call_help.start()
     configure_call_help(app, call_help)
     return call_help
+
+
+async def _started_transfers(
+    app: Starlette,
+    sessions: SessionFactory,
+    settings: Settings,
+    engine: DialingEngine,
+    node: AsteriskNode,
+) -> Transfers:
+    """Agents' transfers of their calls, started and given to the web."""
+    transfers = Transfers(
+        sessions,
+        settings.transfers,
+        desk=engine,
+        port=node,
+        closer=(engine, node),
+        caller_id=settings.dialing.caller_id,
+        clock=utcnow,
+    )
+    await transfers.start()
+    configure_transfers(app, transfers)
+    return transfers
 
 
 async def _started_purge(sessions: SessionFactory, settings: Settings) -> DailyPurge:

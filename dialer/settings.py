@@ -36,6 +36,7 @@ from pydantic_settings import (
 )
 
 from dialer.core.operator_messages import Language, choose_language, say
+from dialer.core.transfers import dialable
 from dialer.core.wallboard import Thresholds
 from dialer.errors import ConfigurationError
 from dialer.settings_files import BillingSettings, TemplateSettings
@@ -394,6 +395,32 @@ class LogSettings(Section):
         return value.upper() if isinstance(value, str) else value
 
 
+class TransferSettings(Section):
+    """The numbers an agent may transfer a call to (``[transfers]``): label shown on the
+    agent's screen → number dialled through the trunk (services, teams' duty phones). The
+    relative on the person's record is offered too."""
+
+    numbers: dict[str, str] = Field(
+        default_factory=lambda: {
+            "SAMU (15)": "15",
+            "Urgences (112)": "112",
+            "Violences femmes info (3919)": "3919",
+        }
+    )
+    #: the agent may also type a number of their own (checked: a service, a national or an
+    #: international number)
+    free_numbers: bool = False
+    #: how long the third party's phone rings before the person comes back to the agent
+    ring_timeout_s: int = Field(default=30, ge=5, le=120)
+
+    @model_validator(mode="after")
+    def _numbers_are_dialable(self) -> Self:
+        for label, number in self.numbers.items():
+            if not label.strip() or dialable(number) != number:
+                raise ValueError(say("settings.transfer_number", label=label, number=number))
+        return self
+
+
 class WallboardSettings(Section):
     """The live wallboard's colour thresholds and trend (``/tableau-de-bord``)."""
 
@@ -457,6 +484,7 @@ class Settings(BaseSettings):
     retention: RetentionSettings = RetentionSettings()
     cycles: CycleSettings = CycleSettings()
     wallboard: WallboardSettings = WallboardSettings()
+    transfers: TransferSettings = TransferSettings()
     log: LogSettings = LogSettings()
 
     def database_address(self) -> str:

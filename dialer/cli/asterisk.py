@@ -115,7 +115,8 @@ def asterisk_sync(ctx: click.Context, out: Path) -> None:
 @click.pass_context
 def asterisk_prompts(ctx: click.Context, sounds: Path, recording: Path | None) -> None:
     """Installe le message d'information (joué quand aucun agent n'est libre à temps) et
-    celui qu'entend le téléphone personnel d'un agent (« appuyez sur 1 ») au format
+    celui qu'entend le téléphone personnel d'un agent (« appuyez sur 1 ») et l'attente
+    d'un transfert (« ne quittez pas ») au format
     qu'Asterisk lit (WAV 8 kHz mono)."""
     target = prompts.information_prompt(sounds)
     if recording is not None:
@@ -131,3 +132,6 @@ def asterisk_prompts(ctx: click.Context, sounds: Path, recording: Path | None) -
     written = prompts.synthesize(own_text, own_line)
     click.echo(f"{'Message synthétisé' if written else 'Message déjà à jour'} : {own_line}")
     click.echo(own_text)
+    hold = prompts.transfer_hold_prompt(sounds)
+    written = prompts.synthesize(prompts.transfer_hold_text(), hold)
+    click.echo(f"{'Message synthétisé' if written else 'Message déjà à jour'} : {hold}")

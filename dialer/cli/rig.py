@@ -8,6 +8,7 @@ import click
 
 from dialer.cli.context import settings_of
 from dialer.rig.asterisk import Rig
+from dialer.rig.render_check import check_loaded_configuration, missing
 
 
 @click.group()
@@ -65,3 +66,31 @@ def rig_status(ctx: click.Context) -> None:
     click.echo(f"chroot : {the_rig.chroot.path} ({'installé' if installed else 'absent'})")
     pid = the_rig.pid()
     click.echo(f"Asterisk : {'en marche, pid ' + str(pid) if pid else 'arrêté'}")
+
+
+@rig.command("check-render")
+@click.pass_context
+def rig_check_render(ctx: click.Context) -> None:
+    """Vérifie une configuration de production sur un Asterisk neuf du banc : écrivez-la
+    d'abord dans le chroot du banc (« dialer asterisk render --out <chroot>/etc/asterisk »
+    et « dialer asterisk prompts --sounds <chroot>/usr/share/asterisk/sounds », avec les
+    réglages de production : opérateur, secret AMI). L'Asterisk du banc doit être arrêté.
+    Contrôle modules, contextes du plan de numérotation, endpoint de l'opérateur et messages
+    (la question de la sonde de disponibilité), arrête cet Asterisk puis remet la
+    configuration du banc. Code de sortie 1 si un contrôle échoue."""
+    the_rig = Rig(settings_of(ctx))
+    try:
+        findings = asyncio.run(check_loaded_configuration(the_rig))
+    finally:
+        the_rig.render_configuration()
+    for finding in findings:
+        mark = "ok" if finding.ok else "ÉCHEC"
+        click.echo(f"{mark} {finding.what}{' : ' + finding.detail if finding.detail else ''}")
+    failed = missing(findings)
+    click.echo("Configuration du banc remise.")
+    if failed:
+        raise click.ClickException(
+            f"{len(failed)} contrôle(s) en échec sur {len(findings)} : "
+            + ", ".join(finding.what for finding in failed)
+        )
+    click.echo(f"Les {len(findings)} contrôles sont passés.")

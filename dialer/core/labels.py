@@ -30,6 +30,7 @@ from dialer.core.relatives import RelativeOutcome, VisitOutcome, VisitReason
 from dialer.core.resources import NeedKind
 from dialer.core.retention import DataKind
 from dialer.core.roles import Role
+from dialer.core.transfers import TransferKind, TransferState
 from dialer.core.wallboard import Alarm, AlarmKind, Level
 
 OUTCOME_LABELS: dict[CallOutcome, str] = {
@@ -667,3 +668,16 @@ RESULT_TRAILING_HEADERS: tuple[str, ...] = (
 )
 NO_RESULT_YET = "pas encore de résultat"
 ALERT_OPEN_TEXT = "ouverte"
+
+# ---- transfers during a call (dialer.core.transfers) ------------------------------------
+TRANSFER_KIND_LABELS: dict[TransferKind, str] = {
+    TransferKind.WARM: "Transfert accompagné",
+    TransferKind.CONFERENCE: "Conférence à trois",
+}
+TRANSFER_STATE_LABELS: dict[TransferState, str] = {
+    TransferState.CALLING: "Appel du tiers en cours…",
+    TransferState.CONSULTING: "Vous parlez au tiers ; la personne patiente",
+    TransferState.CONFERENCE: "Conférence à trois",
+    TransferState.HANDED_OVER: "Personne transférée : vous avez quitté l'appel",
+    TransferState.ENDED: "Transfert terminé",
+}

@@ -154,6 +154,12 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
         "web.{name} : {path} n'est pas un fichier lisible ; donnez le chemin du fichier PEM",
         "web.{name}: {path} is not a readable file; give the path of the PEM file",
     ),
+    "settings.transfer_number": (
+        "transfers.numbers : « {label} » = {number!r} : un service (15, 112, 3919), un numéro "
+        "national (0…) ou international (+…), en chiffres seulement, et un libellé non vide",
+        "transfers.numbers: {label!r} = {number!r}: a service (15, 112, 3919), a national "
+        "(0…) or international (+…) number, digits only, and a non-empty label",
+    ),
     "settings.pause_order": (
         "pause_alarm_min doit être au moins pause_warning_min",
         "pause_alarm_min must be at least pause_warning_min",

@@ -49,6 +49,8 @@ class Action(StrEnum):
     CALL_HELP_ACKNOWLEDGE = "call_help_acknowledge"
     #: listen to an agent's call, whisper to the agent, or join the call (barge)
     CALL_LISTEN = "call_listen"
+    #: transfer the agent's own call to a third party (warm, or a three-way conference)
+    CALL_TRANSFER = "call_transfer"
     #: the never-reached lists (a team member sees their team's, the staff every team's)
     NEVER_REACHED_VIEW = "never_reached_view"
     #: record and lift a person's opposition (« ne plus appeler »); see its history
@@ -103,6 +105,7 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.VOLUNTEERS_MANAGE: _STAFF,
     Action.RESOURCES_VIEW: _VIEWERS,
     Action.RESOURCES_MANAGE: _ADMINISTRATORS,
+    Action.CALL_TRANSFER: frozenset({Role.AGENT}),
 }
 
 

@@ -104,7 +104,9 @@ class Rig:
         prompts.synthesize(prompts.information_text(self.settings.dialing), prompt)
         own_line = prompts.own_line_prompt(self.chroot.sounds)
         prompts.synthesize(prompts.own_line_text(self.settings.dialing), own_line)
-        return [*written, prompt, own_line]
+        hold = prompts.transfer_hold_prompt(self.chroot.sounds)
+        prompts.synthesize(prompts.transfer_hold_text(), hold)
+        return [*written, prompt, own_line, hold]
 
     # ---- the process ------------------------------------------------------------------
     def pid(self) -> int | None:
@@ -140,6 +142,17 @@ class Rig:
         self._spawn()
         await self.wait_ready()
         return True
+
+    async def start_as_configured(self) -> None:
+        """Start a fresh Asterisk on the configuration the chroot holds now, without
+        rendering the rig's over it (a production render under check, ``dialer rig
+        check-render``). Refused while one runs: it would keep its own configuration."""
+        if not self.chroot.is_provisioned():
+            raise RigError(f"{self.chroot.path}: not provisioned; run `dialer rig provision`")
+        if self.is_running():
+            raise RigError("the rig's Asterisk is running: stop it first (`dialer rig stop`)")
+        self._spawn()
+        await self.wait_ready()
 
     def _spawn(self) -> None:
         """Start ``asterisk -f`` in the chroot, in its own session, logging to a file."""

@@ -33,6 +33,7 @@ from dialer.telephony.ami import AmiClient, AmiCredentials
 from dialer.telephony.events import AmiMessage
 from dialer.telephony.port import (
     SPY_PREFIX,
+    TRANSFER_PREFIX,
     AgentLegEnded,
     AgentLegIdle,
     DialRequest,
@@ -53,6 +54,8 @@ READINESS_FAMILY = "dialer_ready"
 HANGUP_HANDLER = r"dialer-hangup\,s\,1"
 #: where an agent's own phone waits for the key 1 (see :meth:`AsteriskNode.call_agent_phone`)
 OWN_LINE_CONTEXT = "dialer-own-line"
+#: the transfers' dialplan (see :meth:`AsteriskNode.hold_for_transfer`)
+TRANSFER_CONTEXT = "dialer-transfer"
 
 
 class AsteriskNode:
@@ -524,6 +527,100 @@ class AsteriskNode:
         for spy_id in sorted(self._spies - alive):
             self._spies.discard(spy_id)
             await self._spy_ends.put(SpyEnded(spy_id, self._clock()))
+
+    # ---- transfers ([dialer-transfer]) ---------------------------------------------------
+    async def hold_for_transfer(
+        self, transfer_id: str, attempt_id: str, leg_id: str, *, person_in_room: bool
+    ) -> None:
+        """See :class:`~dialer.telephony.port.TransferPort`. One Redirect moves both legs
+        (ExtraChannel), so neither is left alone in the call's bridge. Measured on 22.10:
+        the person leaving ``Bridge()`` this way does not send the agent's leg to its
+        ``F`` destination; both land where the Redirect says."""
+        client = self._require_client()
+        try:
+            for channel in (attempt_id, leg_id):
+                await client.action(
+                    "Setvar",
+                    {"Channel": channel, "Variable": "DIALER_TRANSFER", "Value": transfer_id},
+                )
+            await client.action(
+                "Redirect",
+                {
+                    "Channel": attempt_id,
+                    "Context": TRANSFER_CONTEXT,
+                    "Exten": "room" if person_in_room else "hold",
+                    "Priority": "1",
+                    "ExtraChannel": leg_id,
+                    "ExtraContext": TRANSFER_CONTEXT,
+                    "ExtraExten": "room",
+                    "ExtraPriority": "1",
+                },
+            )
+        except AmiActionError as exc:
+            raise TelephonyError(f"transfer {transfer_id}: the call is gone ({exc})") from exc
+
+    async def call_third_party(
+        self, transfer_id: str, number: str, *, caller_id: str, ring_timeout_s: int
+    ) -> bool:
+        client = self._require_client()
+        headers: dict[str, str | list[str]] = {
+            "Channel": f"PJSIP/{number}@{self._trunk}",
+            "Context": TRANSFER_CONTEXT,
+            "Exten": "third",
+            "Priority": "1",
+            "Async": "true",
+            "ChannelId": f"{TRANSFER_PREFIX}{transfer_id}",
+            "Timeout": str(ring_timeout_s * 1000),
+            "Variable": [f"DIALER_TRANSFER={transfer_id}"],
+        }
+        if caller_id:
+            headers["CallerID"] = caller_id
+        try:
+            replies = await client.action(
+                "Originate", headers, expect_list=True, timeout_s=ring_timeout_s + 10
+            )
+        except AmiActionError as exc:
+            log.info("node %s: transfer %s: %s", self.name, transfer_id, exc)
+            return False
+        reason = next((r.get("Reason") for r in replies if r.name == "OriginateResponse"), "")
+        return reason == "4"
+
+    async def person_into_room(self, transfer_id: str, attempt_id: str) -> None:
+        await self._redirect(attempt_id, TRANSFER_CONTEXT, "room", "1")
+
+    async def agent_leaves(self, leg_id: str) -> None:
+        await self._redirect(leg_id, "dialer-agent", "s", "back")
+
+    async def back_to_agent(self, attempt_id: str, leg_id: str) -> None:
+        """The leg goes back to ``[dialer-agent]`` and the person to ``rejoin``, whose
+        ``Bridge()`` retries while the leg is still leaving the conference."""
+        client = self._require_client()
+        try:
+            await client.action(
+                "Redirect",
+                {
+                    "Channel": leg_id,
+                    "Context": "dialer-agent",
+                    "Exten": "s",
+                    "Priority": "back",
+                    "ExtraChannel": attempt_id,
+                    "ExtraContext": TRANSFER_CONTEXT,
+                    "ExtraExten": "rejoin",
+                    "ExtraPriority": "1",
+                },
+            )
+        except AmiActionError as exc:
+            raise TelephonyError(f"{attempt_id}: not brought back ({exc})") from exc
+
+    async def _redirect(self, channel: str, context: str, exten: str, priority: str) -> None:
+        client = self._require_client()
+        try:
+            await client.action(
+                "Redirect",
+                {"Channel": channel, "Context": context, "Exten": exten, "Priority": priority},
+            )
+        except AmiActionError as exc:
+            raise TelephonyError(f"{channel}: not moved to {context} ({exc})") from exc
 
     def statistics(self) -> dict[str, int | float | str | bool]:
         return {

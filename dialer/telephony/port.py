@@ -19,6 +19,8 @@ from dialer.core.reconciliation import RecordedEnd
 AGENT_LEG_PREFIX = "agentleg-"
 #: the Uniqueid prefix of a supervisor's phone channel listening to a call (ChanSpy)
 SPY_PREFIX = "spy-"
+#: the Uniqueid prefix of a third party's channel a call is transferred to
+TRANSFER_PREFIX = "xfer-"
 
 
 @dataclass(frozen=True)
@@ -220,3 +222,33 @@ class SupervisionPort(Protocol):
 
     async def next_spy_end(self) -> SpyEnded:
         """The next listening that ended (waits)."""
+
+
+class TransferPort(Protocol):
+    """What transfers need of a telephony node (``AsteriskNode`` has it): the dialplan's
+    ``[dialer-transfer]`` steps, each an AMI Redirect or Originate."""
+
+    async def hold_for_transfer(
+        self, transfer_id: str, attempt_id: str, leg_id: str, *, person_in_room: bool
+    ) -> None:
+        """Move the agent's leg into the transfer's conference, and the person either on
+        hold (warm) or into the conference too (``person_in_room``)."""
+
+    async def call_third_party(
+        self, transfer_id: str, number: str, *, caller_id: str, ring_timeout_s: int
+    ) -> bool:
+        """Call ``number`` through the trunk into the transfer's conference (channel
+        Uniqueid ``TRANSFER_PREFIX + transfer_id``); True once it answered."""
+
+    async def person_into_room(self, transfer_id: str, attempt_id: str) -> None:
+        """The waiting person joins the transfer's conference."""
+
+    async def agent_leaves(self, leg_id: str) -> None:
+        """The agent's leg back to ``[dialer-agent]``, ready for the next call."""
+
+    async def back_to_agent(self, attempt_id: str, leg_id: str) -> None:
+        """The agent's leg back to ``[dialer-agent]`` and the person bridged with it again."""
+
+    async def hang_up(self, channel_id: str) -> None: ...
+
+    async def live_channels(self) -> set[str]: ...

@@ -33,6 +33,8 @@ INFORMATION = "information"
 WITHOUT_NUMBER = "[sans numéro]"
 #: the prompt an agent's own phone hears at log-in (press 1), played as ``dialer/own-line``
 OWN_LINE = "own_line"
+#: the hold message of a warm transfer, played as ``dialer/transfer-hold``
+TRANSFER_HOLD = "transfer_hold"
 
 
 def information_prompt(sounds: Path) -> Path:
@@ -65,6 +67,20 @@ def information_text(dialing: DialingSettings, prompts_dir: Path = PROMPTS_DIR) 
 def own_line_prompt(sounds: Path) -> Path:
     """The own-phone prompt's audio file in Asterisk's sounds directory ``sounds``."""
     return sounds / "dialer" / "own-line.wav"
+
+
+def transfer_hold_prompt(sounds: Path) -> Path:
+    """What a person hears while the agent consults a third party (a warm transfer), played
+    in a loop as ``dialer/transfer-hold``."""
+    return sounds / "dialer" / "transfer-hold.wav"
+
+
+def transfer_hold_text(prompts_dir: Path = PROMPTS_DIR) -> str:
+    path = prompts_dir / f"{TRANSFER_HOLD}_fr.txt"
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigurationError(say("prompts.unreadable", path=path, reason=exc)) from exc
 
 
 def own_line_text(dialing: DialingSettings, prompts_dir: Path = PROMPTS_DIR) -> str:

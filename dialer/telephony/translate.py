@@ -10,6 +10,7 @@ from dialer.telephony.events import AmiMessage
 from dialer.telephony.port import (
     AGENT_LEG_PREFIX,
     SPY_PREFIX,
+    TRANSFER_PREFIX,
     AgentLegEnded,
     AgentLegIdle,
     CallAbandoned,
@@ -62,6 +63,8 @@ def translate(message: AmiMessage, *, received_at: datetime) -> TelephonyEvent |
     uniqueid = message.get("Uniqueid")
     if uniqueid.startswith(SPY_PREFIX):
         return None  # a supervisor listening: the node reports its end (SpyEnded)
+    if uniqueid.startswith(TRANSFER_PREFIX):
+        return None  # a transfer's third party: the transfers service follows it
     is_agent_leg = uniqueid.startswith(AGENT_LEG_PREFIX)
     if name == "UserEvent":
         return _user_event(message, at)

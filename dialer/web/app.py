@@ -76,6 +76,7 @@ from dialer.web import (
     steering_serving,
     steering_settings,
     supervision,
+    transfers,
     visits,
     volunteer_pages,
 )
@@ -219,6 +220,7 @@ def create_app(
             *result_exports.ROUTES,
             *visits.ROUTES,
             *call_help.ROUTES,
+            *transfers.ROUTES,
             Mount("/static", StaticFiles(directory=str(PACKAGE_DATA / "static")), name="static"),
         ],
         exception_handlers=EXCEPTION_HANDLERS,

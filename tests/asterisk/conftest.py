@@ -16,6 +16,7 @@ import pytest
 import pytest_asyncio
 
 from dialer.rig.asterisk import Rig, hang_up_everything
+from dialer.rig.callees import SippUas
 from dialer.rig.world import SimulatedWorld
 from dialer.settings import Settings
 from dialer.telephony.ami import AmiClient
@@ -62,3 +63,21 @@ async def ami(rig: Rig, world: SimulatedWorld) -> AsyncIterator[AmiClient]:
         await hang_up_everything(client)
         yield client
         await hang_up_everything(client)
+
+
+@pytest.fixture
+def speaking_people(world: SimulatedWorld) -> Iterator[SippUas]:
+    """The world's callees swapped, for the test's length, for ones that speak (sipp
+    echoes the audio it receives), so RTP flows both ways on every trunk leg."""
+    speaking = SippUas(
+        host=world.callees.host,
+        port=world.callees.port,
+        log_dir=world.callees.log_dir,
+        name="callee-echo",
+        rtp_echo=True,
+    )
+    world.callees.stop()
+    speaking.start()
+    yield speaking
+    speaking.stop()
+    world.callees.start()

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
 
 from dialer.alerts.dispatcher import AlertDispatcher
 from dialer.alerts.raising import AlertRaiser
@@ -57,6 +58,7 @@ class LiveServer:
         self.world: World
         self.desk: FakeDesk
         self.screens: AgentScreens
+        self.app: Starlette
         self.dispatcher: AlertDispatcher
 
     def start(self) -> LiveServer:
@@ -95,6 +97,7 @@ class LiveServer:
             secure_cookies=False,
             passwords=fast_passwords(),
         )
+        self.app = app
         self.screens = screens_of(app)
         self.desk.screens = self.screens
         config = uvicorn.Config(

@@ -25,6 +25,7 @@ from dialer.core.relatives import RelativeOutcome, VisitOutcome, VisitReason
 from dialer.core.resources import NeedKind
 from dialer.core.retention import DataKind
 from dialer.core.roles import Role
+from dialer.core.transfers import TransferKind, TransferState
 from dialer.core.wallboard import AlarmKind
 from dialer.reports.figures import DMT_BUCKET_EDGES_S
 
@@ -57,6 +58,8 @@ MAPS: dict[str, type[StrEnum]] = {
     "CONSENT_CHANNEL_LABELS": ConsentChannel,
     "AGREED_BY_LABELS": AgreedBy,
     "NEED_KIND_LABELS": NeedKind,
+    "TRANSFER_KIND_LABELS": TransferKind,
+    "TRANSFER_STATE_LABELS": TransferState,
 }
 
 

@@ -169,6 +169,12 @@ BAD_SETTINGS = [
         "log.format: Input should be 'text' or 'json'",
     ),
     (
+        '[transfers.numbers]\n"SAMU" = "15; Hangup"\n',
+        {},
+        "transfers.numbers : « SAMU » = '15; Hangup' : un service (15, 112, 3919)",
+        "transfers.numbers: 'SAMU' = '15; Hangup': a service (15, 112, 3919)",
+    ),
+    (
         "[wallboard]\npause_warning_min = 30\npause_alarm_min = 10\n",
         {},
         "pause_alarm_min doit être au moins pause_warning_min",

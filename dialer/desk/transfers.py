@@ -1,0 +1,374 @@
+"""Transfers during a call, the service: the agent hands the person to a third party, warm
+or as a three-way conference (rules in :mod:`dialer.core.transfers`, Asterisk's steps in
+``[dialer-transfer]`` through :class:`~dialer.telephony.port.TransferPort`).
+
+The person is never left alone: on hold (warm) or with the agent until the third party
+answers; if they do not, or hang up while the agent is still there, the agent's leg leaves
+the conference and the person is bridged with it again. When the agent leaves the person
+with the third party, the agent's part of the call ends (the engine is told the call ended,
+so the wrap-up starts and the leg, back in ``[dialer-agent]``, takes the next call); the
+service then hangs up whichever of the two stays alone. A watch every ``watch_s`` follows
+the channels (the third party's Uniqueid is ``xfer-<id>``).
+
+Every transfer is audited: ``call.transfer_start`` (agent, call, number, kind) and
+``call.transfer_end`` (outcome, seconds); ``call.transfer_step`` records the agent's joins
+and departures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Protocol
+
+from dialer.core.agent_states import AgentState
+from dialer.core.transfers import (
+    TransferEvent,
+    TransferKind,
+    TransferOutcome,
+    TransferState,
+    TransferTarget,
+    answered_state,
+    dialable,
+    next_state,
+    offered_targets,
+    target_refusal,
+    transfer_refusal,
+)
+from dialer.desk.port import AgentDesk, seat_of
+from dialer.errors import ConflictError, DialerError, NotFoundError, TelephonyError
+from dialer.settings import TransferSettings
+from dialer.storage.audit import AuditLog
+from dialer.storage.database import SessionFactory
+from dialer.storage.ledger import AttemptLedger
+from dialer.storage.people import PersonRepository
+from dialer.telephony.port import TRANSFER_PREFIX, CallEnded, TelephonyPort, TransferPort
+
+log = logging.getLogger(__name__)
+
+#: Asterisk's cause for a normal clearing, given to the engine when the agent hands over
+NORMAL_CLEARING = 16
+
+
+class CallCloser(Protocol):
+    """The engine's door for a call's end (``DialingEngine.handle``)."""
+
+    async def handle(self, event: CallEnded, node: TelephonyPort) -> None: ...
+
+
+@dataclass(frozen=True)
+class Transfer:
+    transfer_id: str
+    agent: str
+    attempt_id: str
+    leg_id: str
+    kind: TransferKind
+    number: str
+    state: TransferState
+    started_at: datetime
+
+    @property
+    def third_party(self) -> str:
+        return f"{TRANSFER_PREFIX}{self.transfer_id}"
+
+
+class Transfers:
+    """One per service; :meth:`start` follows the transfers' channels."""
+
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        settings: TransferSettings,
+        *,
+        desk: AgentDesk | None,
+        port: TransferPort | None,
+        closer: tuple[CallCloser, TelephonyPort] | None,
+        caller_id: str,
+        clock: Callable[[], datetime],
+        watch_s: float = 0.5,
+    ) -> None:
+        self._sessions = sessions
+        self._settings = settings
+        self._audit = AuditLog(sessions)
+        self._desk = desk
+        self._port = port
+        self._closer = closer
+        self._caller_id = caller_id
+        self._clock = clock
+        self._watch_s = watch_s
+        self._by_agent: dict[str, Transfer] = {}
+        #: the transfers the agent left: followed until the person or the third party hangs up
+        self._handed_over: dict[str, Transfer] = {}
+        #: the transfers whose third party's phone rings (their Originate is waited for)
+        self._ringing: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._watch: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        if self._port is not None and self._watch is None:
+            self._watch = asyncio.create_task(self._follow(self._port), name="transfers")
+
+    async def stop(self) -> None:
+        tasks = [*self._tasks, *([self._watch] if self._watch else [])]
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._watch = None
+        self._tasks.clear()
+
+    # ---- what the agent's screen shows --------------------------------------------------
+    async def offered(self, agent: str) -> list[TransferTarget]:
+        """The numbers offered for the agent's current call (settings, then the record's
+        relative)."""
+        seat = seat_of(self._desk, agent)
+        phone, name = None, None
+        if seat is not None and seat.attempt_id is not None:
+            phone, name = await self._relative(seat.attempt_id)
+        return offered_targets(self._settings.numbers, contact_phone=phone, contact_name=name)
+
+    def current(self, agent: str) -> Transfer | None:
+        return self._by_agent.get(agent)
+
+    @property
+    def free_numbers(self) -> bool:
+        return self._settings.free_numbers
+
+    async def _relative(self, attempt_id: str) -> tuple[str | None, str | None]:
+        """The relative's number and name on the record of the call's person."""
+        try:
+            attempt = await AttemptLedger(self._sessions).get(attempt_id)
+            person = await PersonRepository(self._sessions).get(attempt.person_id)
+        except NotFoundError:
+            return None, None
+        return person.contact_phone, person.contact_name
+
+    # ---- the agent's steps ----------------------------------------------------------------
+    async def begin(self, agent: str, number: str, kind: TransferKind, *, route: str) -> Transfer:
+        """Start a transfer of the agent's current call to ``number``. :class:`ConflictError`
+        (in French) when it may not; the third party is called in the background."""
+        port = self._port
+        if port is None or self._desk is None:
+            raise ConflictError("la téléphonie n'est pas active : lancez « dialer serve »")
+        async with self._lock:
+            seat = seat_of(self._desk, agent)
+            state = seat.state if seat is not None else AgentState.LOGGED_OUT
+            leg_id = seat.leg_id if seat is not None else None
+            refusal = transfer_refusal(state, leg_id, agent in self._by_agent)
+            if refusal is not None or seat is None or seat.attempt_id is None or leg_id is None:
+                raise ConflictError(refusal or "vous n'êtes pas en communication")
+            offered = await self.offered(agent)
+            number = dialable(number) or number.strip()
+            refused = target_refusal(number, offered, free_numbers=self._settings.free_numbers)
+            if refused is not None:
+                raise ConflictError(refused)
+            transfer = Transfer(
+                uuid.uuid4().hex[:16],
+                agent,
+                seat.attempt_id,
+                leg_id,
+                kind,
+                number,
+                TransferState.CALLING,
+                self._clock(),
+            )
+            try:
+                await port.hold_for_transfer(
+                    transfer.transfer_id,
+                    transfer.attempt_id,
+                    leg_id,
+                    person_in_room=kind is TransferKind.CONFERENCE,
+                )
+            except TelephonyError as exc:
+                raise ConflictError(f"transfert impossible : {exc}") from exc
+            self._by_agent[agent] = transfer
+            self._ringing.add(transfer.transfer_id)
+        await self._audit.record(
+            actor=agent,
+            action="call.transfer_start",
+            target=f"attempt:{transfer.attempt_id}",
+            at=transfer.started_at,
+            route=route,
+            details={"transfer": transfer.transfer_id, "number": number, "kind": kind.value},
+        )
+        self._spawn(self._ring(port, transfer))
+        return transfer
+
+    async def join(self, agent: str, *, route: str) -> Transfer:
+        """Warm: the person joins the agent and the third party."""
+        transfer = self._live(agent)
+        moved = self._advance(transfer, TransferEvent.AGENT_JOINS)
+        port = self._require_port()
+        try:
+            await port.person_into_room(transfer.transfer_id, transfer.attempt_id)
+        except TelephonyError as exc:
+            raise ConflictError(f"la personne n'a pas pu rejoindre : {exc}") from exc
+        self._by_agent[agent] = moved
+        await self._step(moved, "joined", route)
+        return moved
+
+    async def leave(self, agent: str, *, route: str) -> Transfer:
+        """The agent leaves the person with the third party: their part of the call ends."""
+        transfer = self._live(agent)
+        moved = self._advance(transfer, TransferEvent.AGENT_LEAVES)
+        port = self._require_port()
+        try:
+            if transfer.state is TransferState.CONSULTING:  # warm, straight to the third
+                await port.person_into_room(transfer.transfer_id, transfer.attempt_id)
+            await port.agent_leaves(transfer.leg_id)
+        except TelephonyError as exc:
+            raise ConflictError(f"le transfert n'a pas pu se faire : {exc}") from exc
+        self._by_agent.pop(agent, None)
+        handed = moved
+        self._handed_over[handed.transfer_id] = handed
+        await self._step(handed, "left", route)
+        if self._closer is not None:
+            closer, node = self._closer
+            await closer.handle(
+                CallEnded(transfer.attempt_id, NORMAL_CLEARING, None, self._clock()), node
+            )
+        return handed
+
+    async def cancel(self, agent: str, *, route: str) -> Transfer:
+        """The agent takes the person back; the third party is hung up."""
+        transfer = self._live(agent)
+        ended = self._advance(transfer, TransferEvent.AGENT_CANCELS)
+        await self._back_to_agent(transfer, TransferOutcome.CANCELLED)
+        return ended
+
+    # ---- internals -----------------------------------------------------------------------
+    def _live(self, agent: str) -> Transfer:
+        transfer = self._by_agent.get(agent)
+        if transfer is None:
+            raise ConflictError("aucun transfert en cours")
+        return transfer
+
+    def _advance(self, transfer: Transfer, event: TransferEvent) -> Transfer:
+        state = next_state(transfer.state, event)
+        if state is None:
+            raise ConflictError(
+                "impossible maintenant : le tiers n'a pas encore répondu"
+                if transfer.state is TransferState.CALLING
+                else "impossible à cette étape du transfert"
+            )
+        return replace(transfer, state=state)
+
+    def _require_port(self) -> TransferPort:
+        if self._port is None:
+            raise ConflictError("la téléphonie n'est pas active : lancez « dialer serve »")
+        return self._port
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _ring(self, port: TransferPort, transfer: Transfer) -> None:
+        try:
+            answered = await port.call_third_party(
+                transfer.transfer_id,
+                transfer.number,
+                caller_id=self._caller_id,
+                ring_timeout_s=self._settings.ring_timeout_s,
+            )
+        except TelephonyError as exc:
+            log.info("transfer %s: %s", transfer.transfer_id, exc)
+            answered = False
+        finally:
+            self._ringing.discard(transfer.transfer_id)
+        current = self._by_agent.get(transfer.agent)
+        if current is None or current.transfer_id != transfer.transfer_id:
+            if answered:  # cancelled or ended while it rang
+                with contextlib.suppress(TelephonyError):
+                    await port.hang_up(transfer.third_party)
+            return
+        if not answered:
+            await self._back_to_agent(current, TransferOutcome.NOT_ANSWERED)
+            return
+        self._by_agent[transfer.agent] = replace(current, state=answered_state(current.kind))
+
+    async def _back_to_agent(self, transfer: Transfer, outcome: TransferOutcome) -> None:
+        """The person back with the agent; the third party hung up if still there."""
+        self._by_agent.pop(transfer.agent, None)
+        port = self._require_port()
+        with contextlib.suppress(TelephonyError):
+            await port.hang_up(transfer.third_party)
+        try:
+            await port.back_to_agent(transfer.attempt_id, transfer.leg_id)
+        except TelephonyError as exc:
+            log.warning("transfer %s: person not brought back: %s", transfer.transfer_id, exc)
+            outcome = TransferOutcome.FAILED
+        await self._ended(transfer, outcome)
+
+    async def _step(self, transfer: Transfer, step: str, route: str) -> None:
+        await self._audit.record(
+            actor=transfer.agent,
+            action="call.transfer_step",
+            target=f"attempt:{transfer.attempt_id}",
+            at=self._clock(),
+            route=route,
+            details={"transfer": transfer.transfer_id, "step": step},
+        )
+
+    async def _ended(self, transfer: Transfer, outcome: TransferOutcome) -> None:
+        now = self._clock()
+        await self._audit.record(
+            actor=transfer.agent,
+            action="call.transfer_end",
+            target=f"attempt:{transfer.attempt_id}",
+            at=now,
+            details={
+                "transfer": transfer.transfer_id,
+                "number": transfer.number,
+                "kind": transfer.kind.value,
+                "outcome": outcome.value,
+                "seconds": max(0, round((now - transfer.started_at).total_seconds())),
+            },
+        )
+
+    async def _follow(self, port: TransferPort) -> None:
+        while True:
+            await asyncio.sleep(self._watch_s)
+            if not self._by_agent and not self._handed_over:
+                continue
+            try:
+                alive = await port.live_channels()
+            except TelephonyError:
+                continue
+            try:
+                await self._check(port, alive)
+            except DialerError as exc:  # the database refused: logged, the watch goes on
+                log.warning("transfers: %s", exc)
+
+    async def _check(self, port: TransferPort, alive: set[str]) -> None:
+        for transfer in list(self._by_agent.values()):
+            if transfer.attempt_id not in alive:
+                self._by_agent.pop(transfer.agent, None)
+                with contextlib.suppress(TelephonyError):
+                    await port.hang_up(transfer.third_party)
+                    if transfer.leg_id in alive:
+                        await port.agent_leaves(transfer.leg_id)
+                await self._ended(transfer, TransferOutcome.PERSON_HUNG_UP)
+            elif (
+                transfer.transfer_id not in self._ringing
+                and transfer.state is not TransferState.CALLING
+                and transfer.third_party not in alive
+            ):
+                await self._back_to_agent(transfer, TransferOutcome.THIRD_HUNG_UP)
+        for transfer in list(self._handed_over.values()):
+            person, third = transfer.attempt_id in alive, transfer.third_party in alive
+            if person and third:
+                continue
+            del self._handed_over[transfer.transfer_id]
+            with contextlib.suppress(TelephonyError):
+                await port.hang_up(transfer.attempt_id if person else transfer.third_party)
+            await self._ended(transfer, TransferOutcome.HANDED_OVER)
+
+    def statistics(self) -> dict[str, int]:
+        return {"transfers": len(self._by_agent), "handed_over": len(self._handed_over)}

@@ -1,0 +1,80 @@
+"""The transfer rules: the state machine's table, the numbers offered and accepted."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialer.core.agent_states import AgentState
+from dialer.core.transfers import (
+    TRANSITIONS,
+    TransferEvent,
+    TransferKind,
+    TransferState,
+    TransferTarget,
+    answered_state,
+    dialable,
+    next_state,
+    offered_targets,
+    target_refusal,
+    transfer_refusal,
+)
+
+
+def test_the_agent_steps_follow_the_table() -> None:
+    assert next_state(TransferState.CALLING, TransferEvent.THIRD_ANSWERED) is (
+        TransferState.CONSULTING
+    )
+    assert next_state(TransferState.CALLING, TransferEvent.AGENT_JOINS) is None
+    assert next_state(TransferState.CALLING, TransferEvent.AGENT_LEAVES) is None
+    assert next_state(TransferState.CONFERENCE, TransferEvent.AGENT_JOINS) is None
+    assert next_state(TransferState.HANDED_OVER, TransferEvent.AGENT_CANCELS) is None
+    assert next_state(TransferState.ENDED, TransferEvent.PERSON_GONE) is None
+    # while the agent is there, a third party gone always brings the person back
+    for state in (TransferState.CALLING, TransferState.CONSULTING, TransferState.CONFERENCE):
+        assert TRANSITIONS[(state, TransferEvent.THIRD_GONE)] is TransferState.ENDED
+    assert answered_state(TransferKind.WARM) is TransferState.CONSULTING
+    assert answered_state(TransferKind.CONFERENCE) is TransferState.CONFERENCE
+
+
+@pytest.mark.parametrize(
+    ("typed", "dialled"),
+    [
+        ("15", "15"),
+        ("3919", "3919"),
+        ("06 12 34 56 78", "0612345678"),
+        ("06.12.34.56.78", "0612345678"),
+        ("+44 20 7946 0958", "+442079460958"),
+        ("0612", None),
+        ("1", None),
+        ("15;Hangup", None),
+        ("15\r\nAction: Originate", None),
+        ("+0612345678", None),
+        ("", None),
+    ],
+)
+def test_a_typed_number_is_dialable_or_not(typed: str, dialled: str | None) -> None:
+    assert dialable(typed) == dialled
+
+
+def test_the_offered_numbers_and_the_free_ones() -> None:
+    offered = offered_targets(
+        {"SAMU (15)": "15"}, contact_phone="+33612345678", contact_name="Paul (fils)"
+    )
+    assert offered == [
+        TransferTarget("SAMU (15)", "15"),
+        TransferTarget("Proche : Paul (fils)", "+33612345678"),
+    ]
+    assert offered_targets({}, contact_phone=None) == []
+    assert target_refusal("15", offered, free_numbers=False) is None
+    assert target_refusal("+33612345678", offered, free_numbers=False) is None
+    assert "proposés" in str(target_refusal("112", offered, free_numbers=False))
+    assert target_refusal("112", offered, free_numbers=True) is None
+    assert "invalide" in str(target_refusal("abc", offered, free_numbers=True))
+
+
+def test_only_an_agent_on_a_call_with_no_transfer_under_way_may_transfer() -> None:
+    assert transfer_refusal(AgentState.ON_CALL, "leg", busy=False) is None
+    assert transfer_refusal(AgentState.ON_CALL, "leg", busy=True) is not None
+    assert transfer_refusal(AgentState.ON_CALL, None, busy=False) is not None
+    for state in (AgentState.READY, AgentState.WRAP_UP, AgentState.RESERVED):
+        assert transfer_refusal(state, "leg", busy=False) is not None
