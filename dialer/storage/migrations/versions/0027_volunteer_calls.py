@@ -3,7 +3,7 @@ consents (with their withdrawals), volunteers' onboarding, coordinators and avai
 and the directory of resources (city services and local partners).
 
 Revision ID: 0027
-Revises: 0022
+Revises: 0024
 Create Date: 2026-12-07
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0027"
-down_revision: str | None = "0022"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
