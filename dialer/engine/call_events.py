@@ -19,9 +19,11 @@ from dialer.telephony.port import (
     CallAbandoned,
     CallAnswered,
     CallEnded,
+    CallInbound,
     CallJoined,
     CallMachine,
     CallRinging,
+    InboundUnanswered,
     NodeConnected,
     NodeDisconnected,
     OriginateResult,
@@ -162,6 +164,7 @@ async def _ended(engine: DialingEngine, event: CallEnded, node: TelephonyPort) -
     attempt_id, cause, tech, at = event.attempt_id, event.cause, event.tech_cause, event.at
     call = engine.calls.pop(attempt_id)
     if call is None:
+        engine.inbound.hung_up(attempt_id)  # an incoming call still waiting, if it is one
         return
     call.ended_at = at
     outcome = call.outcome(cause, tech)
@@ -214,6 +217,16 @@ async def _ended(engine: DialingEngine, event: CallEnded, node: TelephonyPort) -
     engine.writes.forget_recorded_end(attempt_id, node)
 
 
+async def _inbound(engine: DialingEngine, event: CallInbound, node: TelephonyPort) -> None:
+    await engine.inbound.arrived(event, node)
+
+
+async def _inbound_unanswered(
+    engine: DialingEngine, event: InboundUnanswered, _node: TelephonyPort
+) -> None:
+    await engine.inbound.unanswered(event)
+
+
 _HANDLERS: dict[type, Callable[[DialingEngine, Any, TelephonyPort], Awaitable[None]]] = {
     NodeConnected: _node_connected,
     NodeDisconnected: _node_disconnected,
@@ -225,4 +238,6 @@ _HANDLERS: dict[type, Callable[[DialingEngine, Any, TelephonyPort], Awaitable[No
     CallAbandoned: _abandoned,
     CallEnded: _ended,
     AgentLegEnded: _agent_leg_ended,
+    CallInbound: _inbound,
+    InboundUnanswered: _inbound_unanswered,
 }

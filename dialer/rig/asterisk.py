@@ -104,7 +104,10 @@ class Rig:
         prompts.synthesize(prompts.information_text(self.settings.dialing), prompt)
         own_line = prompts.own_line_prompt(self.chroot.sounds)
         prompts.synthesize(prompts.own_line_text(self.settings.dialing), own_line)
-        return [*written, prompt, own_line]
+        inbound = prompts.inbound_prompts(self.chroot.sounds, self.settings.dialing)
+        for path, text in inbound:
+            prompts.synthesize(text, path)
+        return [*written, prompt, own_line, *(path for path, _ in inbound)]
 
     # ---- the process ------------------------------------------------------------------
     def pid(self) -> int | None:
