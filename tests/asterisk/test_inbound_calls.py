@@ -29,7 +29,7 @@ from dialer.campaigns.start import start_campaign
 from dialer.campaigns.template_files import shipped_templates
 from dialer.core.attempts import AttemptKind, CycleResult
 from dialer.core.outcomes import CallOutcome
-from dialer.core.windows import CallingWindows, OpeningInterval
+from dialer.core.windows import PARIS, CallingWindows, OpeningInterval
 from dialer.engine.engine import DialingEngine
 from dialer.errors import NotFoundError
 from dialer.register.importer import import_register
@@ -67,7 +67,9 @@ async def sessions(tmp_path: Path) -> AsyncIterator[SessionFactory]:
     await engine.dispose()
 
 
-async def start(sessions: SessionFactory, tmp_path: Path) -> int:
+async def start(
+    sessions: SessionFactory, tmp_path: Path, hours: tuple[OpeningInterval, ...] = ALL_DAY
+) -> int:
     register = tmp_path / "register.csv"
     with register.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
@@ -78,7 +80,7 @@ async def start(sessions: SessionFactory, tmp_path: Path) -> int:
     assert report.rejected == 0, report.issues[:3]
     heatwave = replace(
         shipped_templates().get("heatwave"),
-        windows=CallingWindows(week=(ALL_DAY,) * 7, holiday=ALL_DAY),
+        windows=CallingWindows(week=(hours,) * 7, holiday=hours),
     )
     started = await start_campaign(sessions, heatwave, now=datetime.now(UTC))
     return started.campaign_id
@@ -246,6 +248,53 @@ async def test_with_every_agent_busy_the_caller_is_called_back(
         ami.unsubscribe(events)
         await ami.action("Setvar", {"Variable": "DIALER_INBOUND_WAIT", "Value": ""})
         with contextlib.suppress(NotFoundError):  # a test that failed before the log-in
+            await engine.log_out(agent)
+        await engine.stop()
+        await node.stop()
+
+
+def closed_now() -> tuple[OpeningInterval, ...]:
+    """One hour a day, far from now (Paris time): the campaign is closed during the test."""
+    hour = datetime.now(PARIS).hour
+    start = time(20, 0) if hour < 12 else time(6, 0)
+    return (OpeningInterval(start, time(start.hour + 1, 0)),)
+
+
+@pytest.mark.asyncio
+async def test_outside_calling_hours_the_caller_hears_the_hours_and_is_called_back(
+    sessions: SessionFactory, rig: Rig, world: SimulatedWorld, ami: AmiClient, tmp_path: Path
+) -> None:
+    hours = closed_now()
+    campaign_id = await start(sessions, tmp_path, hours)
+    helene = await person_id(sessions, "I1")
+    desk = AutoWrapUpDesk(wrap_up_s=0.2)
+    engine, node = await controller(sessions, rig, campaign_id, desk)
+    agent = world.softphones[0].account.username
+    events = ami.subscribe()
+    try:
+        await engine.log_in(agent, agent)
+        await asyncio.sleep(1.0)
+        engine.go_ready(agent)  # free, but the campaign is closed
+        await call_in(rig, HELENE, tmp_path, stay_s=3)
+        await engine.flush()
+        heard = []
+        while not events.empty():
+            event = events.get_nowait()
+            if event.name == "UserEvent" and event.get("UserEvent").startswith("DialerInbound"):
+                heard.append(event.get("UserEvent"))
+        assert heard == ["DialerInbound", "DialerInboundClosed"]
+        assert desk.popped == {}  # no agent took it
+        member = await member_of(sessions, helene)
+        assert member.next_kind is AttemptKind.CALLBACK
+        assert member.next_due_at is not None
+        opening = member.next_due_at.replace(tzinfo=UTC).astimezone(PARIS)
+        assert opening.time() == hours[0].start
+        statistics = engine.statistics()
+        assert (statistics["inbound"], statistics["inbound_closed"]) == (1, 1)
+        assert statistics["inbound_calls_back"] == 1
+    finally:
+        ami.unsubscribe(events)
+        with contextlib.suppress(NotFoundError):
             await engine.log_out(agent)
         await engine.stop()
         await node.stop()
