@@ -147,7 +147,7 @@ async def _joined(engine: DialingEngine, event: CallJoined, _node: TelephonyPort
     call.take(CallEvent.JOINED)
     call.joined_at = at
     engine.count("joined")
-    if call.answered_at is not None:
+    if call.answered_at is not None and not call.inbound:  # the 2-second promise's measure
         engine.join_latencies_ms.append((at - call.answered_at).total_seconds() * 1000)
     engine.seats.joined(call.agent, engine.clock())
     agent, answered_at = call.agent, call.answered_at or at
@@ -184,10 +184,11 @@ async def _ended(engine: DialingEngine, event: CallEnded, node: TelephonyPort) -
             record = None  # Asterisk is slow to answer: what the events said
         outcome = final_outcome(outcome, record, join_witnessed=call.join_witnessed)
     live = call.answered_at is not None and not call.machine
-    engine.activity.settled(at, live=live)
+    if not call.inbound:  # a call coming in is no dial: not in the abandon budget
+        engine.activity.settled(at, live=live)
     if call.joined_at is not None:
         engine.activity.talk.append((at - call.joined_at).total_seconds())
-    if outcome is CallOutcome.ABANDONED:
+    if outcome is CallOutcome.ABANDONED and not call.inbound:
         engine.count("abandoned")
         engine.activity.abandoned(at)
     if outcome is CallOutcome.MACHINE:

@@ -158,6 +158,7 @@ class InboundCalls:
             state=CallState.ANSWERED,
             answered_at=call.arrived_at,
             agent=agent,
+            inbound=True,
         )
         engine.calls.add(live)
         engine.writes.taken_from(call.attempt_id, engine.queue)

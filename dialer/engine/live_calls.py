@@ -31,6 +31,8 @@ class LiveCall:
     #: the node's AMI session was cut while it followed the call, the call was resumed
     #: after a restart, or a bridge came that it did not expect (its join had failed)
     join_witnessed: bool = True
+    #: the person called the campaign's number (no dial: counted in no pacing figure)
+    inbound: bool = False
 
     def take(self, event: CallEvent) -> CallState:
         self.state = next_call_state(self.state, event)

@@ -15,6 +15,7 @@ from dialer.core.agent_states import AgentState
 from dialer.core.labels import pacing_text
 from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing import PacingDecision
+from dialer.dashboard.live import InboundFigures, build_snapshot, live_figures
 from dialer.engine.engine import DialingEngine
 from dialer.engine.inbound import CLOSED_CONTEXT
 from dialer.engine.ports import PlannedDial
@@ -198,3 +199,38 @@ async def test_with_no_campaign_the_call_is_left_to_the_dialplan() -> None:
     assert node.joins == []
     assert node.sent == []
     assert engine.statistics()["inbound"] == 1
+
+
+@pytest.mark.asyncio
+async def test_a_call_coming_in_counts_in_no_dial_figure() -> None:
+    engine, node, _, _, clock = await engine_with(agents=1)
+    await engine.handle(CallInbound("1790000000.9", HELENE, clock.now), node)
+    clock.advance(3)
+    await engine.handle(CallJoined("1790000000.9", "bridge-9", clock.now), node)
+    clock.advance(30)
+    await engine.handle(CallEnded("1790000000.9", 16, None, clock.now), node)
+    assert engine.activity.today(clock.now) == (0, 0)  # not in the abandon budget
+    assert list(engine.join_latencies_ms) == []  # nor in the 2-second promise's measure
+    assert engine.statistics()["joined"] == 1
+
+
+@pytest.mark.asyncio
+async def test_the_dashboard_shows_the_calls_coming_in() -> None:
+    engine, node, _, _, clock = await engine_with(agents=0)
+    await engine.handle(CallInbound("1790000000.10", HELENE, clock.now), node)
+    await engine.handle(CallInbound("1790000000.11", HELENE, clock.now), node)
+    await engine.handle(CallEnded("1790000000.11", 16, None, clock.now), node)
+    await engine.log_in("agent-0", "agent-0")
+    clock.advance(6)
+    engine.go_ready("agent-0")
+    await engine.tick()
+    await engine.handle(CallInbound("1790000000.12", HELENE, clock.now), node)
+    figures = live_figures(engine, clock.now).inbound
+    assert figures == InboundFigures(waiting=1, answered=1, lost=1, closed=0, wait_s_mean=6.0)
+    assert build_snapshot(clock.now, live_figures(engine), None).to_json()["live"]["inbound"] == {
+        "waiting": 1,
+        "answered": 1,
+        "lost": 1,
+        "closed": 0,
+        "wait_s_mean": 6.0,
+    }
