@@ -416,8 +416,9 @@ PACING_CLAUSE_TEXTS: dict[Clause, Callable[[tuple[float, ...], str], str]] = {
     ),
     Clause.FIRST_TICK_FAILED: lambda v, t: f"le premier calcul du rythme a échoué : {t}",
     Clause.NO_INFORMATION_MESSAGE: lambda v, t: (
-        f"message d'information absent sur {t} : aucun appel (une personne qu'aucun agent "
-        "ne prend n'entendrait que le silence) ; installez-le avec « dialer asterisk prompts »"
+        f"message d'information ou d'attente absent sur {t} : aucun appel (une personne "
+        "qu'aucun agent ne prend n'entendrait que le silence) ; installez-les avec "
+        "« dialer asterisk prompts »"
     ),
 }
 
