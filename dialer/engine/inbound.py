@@ -16,6 +16,7 @@ next calling instant. Outside calling hours the call is sent to ``[dialer-inboun
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CallState
+from dialer.core.outcomes import CallOutcome
 from dialer.engine.live_calls import LiveCall
 from dialer.engine.ports import DialQueue, PlannedDial
 from dialer.errors import DialerError
@@ -89,6 +91,8 @@ class InboundCalls:
             "inbound_calls_back": 0,
         }
         self.waits_s: list[float] = []
+        #: one serving at a time (the tick's and a new call's): a call is taken once
+        self._serving = asyncio.Lock()
 
     def holding(self) -> int:
         """Incoming calls waiting that an agent could take (automatic dials wait)."""
@@ -111,6 +115,10 @@ class InboundCalls:
 
     async def serve(self, now: datetime) -> None:
         """Each waiting call, oldest first, to a free agent (before any outbound dial)."""
+        async with self._serving:
+            await self._serve(now)
+
+    async def _serve(self, now: datetime) -> None:
         engine = self.engine
         desk = desk_of(engine.queue)
         if desk is None:
@@ -147,7 +155,7 @@ class InboundCalls:
         self, call: WaitingCall, dial: PlannedDial, agent: str, leg_id: str, now: datetime
     ) -> None:
         engine = self.engine
-        del self.waiting[call.attempt_id]
+        hung_up = self.waiting.pop(call.attempt_id, None) is None  # while it was written
         live = LiveCall(
             call.attempt_id,
             dial.person_id,
@@ -160,8 +168,14 @@ class InboundCalls:
             agent=agent,
             inbound=True,
         )
-        engine.calls.add(live)
         engine.writes.taken_from(call.attempt_id, engine.queue)
+        if hung_up:  # its end came already: close what was just written
+            engine.seats.release(agent, now)
+            engine.writes.close(
+                live, CallOutcome.HUNG_UP, now, None, None, failed=False, forget_queue=True
+            )
+            return
+        engine.calls.add(live)
         await engine.screens.reserved(agent, call.attempt_id)
         if await call.node.join(call.attempt_id, agent, leg_id):
             self.counts["inbound_answered"] += 1

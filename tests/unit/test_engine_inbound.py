@@ -6,6 +6,7 @@ hangs up while waiting is a lost call."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -42,6 +43,8 @@ class FakeDesk:
     open: bool = True
     taken: list[tuple[str, str, str]] = field(default_factory=list)
     called_back: list[str] = field(default_factory=list)
+    #: when set, writing a call waits for it (the database is slow)
+    gate: asyncio.Event | None = None
 
     def open_at(self, now: datetime) -> bool:
         return self.open
@@ -52,6 +55,8 @@ class FakeDesk:
         person = self.people.get(caller)
         if person is None:
             return None
+        if self.gate is not None:
+            await self.gate.wait()
         self.taken.append((attempt_id, caller, agent))
         self.ledger.plan(attempt_id, person, caller)
         await self.ledger.mark_dialing(attempt_id, at=arrived_at, node=node)
@@ -234,3 +239,43 @@ async def test_the_dashboard_shows_the_calls_coming_in() -> None:
         "closed": 0,
         "wait_s_mean": 6.0,
     }
+
+
+@pytest.mark.asyncio
+async def test_a_caller_who_hangs_up_while_the_call_is_written_is_closed_not_joined() -> None:
+    engine, node, queue, _, clock = await engine_with(agents=1)
+    queue.inbound.gate = asyncio.Event()
+    arriving = asyncio.create_task(
+        engine.handle(CallInbound("1790000000.13", HELENE, clock.now), node)
+    )
+    await asyncio.sleep(0)
+    await engine.handle(CallEnded("1790000000.13", 16, None, clock.now), node)
+    queue.inbound.gate.set()
+    await arriving
+    await engine.flush()
+    assert node.joins == []
+    assert engine.calls.get("1790000000.13") is None
+    assert engine.seats.get("agent-0").state is AgentState.READY
+    assert queue.ledger.entries["1790000000.13"].outcome is CallOutcome.HUNG_UP
+    assert queue.settled_outcomes["1790000000.13"] is CallOutcome.HUNG_UP
+    assert engine.statistics()["inbound_lost"] == 1
+
+
+@pytest.mark.asyncio
+async def test_a_waiting_call_served_by_the_tick_and_a_new_call_at_once_is_taken_once() -> None:
+    engine, node, queue, _, clock = await engine_with(agents=2)
+    queue.inbound.people["+33612345602"] = 8
+    queue.inbound.gate = asyncio.Event()
+    first = asyncio.create_task(
+        engine.handle(CallInbound("1790000000.14", HELENE, clock.now), node)
+    )
+    await asyncio.sleep(0)
+    ticking = asyncio.create_task(engine.tick())
+    second = asyncio.create_task(
+        engine.handle(CallInbound("1790000000.15", "+33612345602", clock.now), node)
+    )
+    await asyncio.sleep(0)
+    queue.inbound.gate.set()
+    await asyncio.gather(first, ticking, second)
+    assert sorted(a for a, _, _ in queue.inbound.taken) == ["1790000000.14", "1790000000.15"]
+    assert sorted(node.joins) == [("1790000000.14", "agent-0"), ("1790000000.15", "agent-1")]
