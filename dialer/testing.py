@@ -165,6 +165,8 @@ class LoggedAttempt:
     outcome: CallOutcome | None = None
     result: CycleResult | None = None
     history: list[str] = field(default_factory=list)
+    #: a call coming in (kind inbound)
+    inbound: bool = False
 
 
 class MemoryAttemptLog:
@@ -265,6 +267,7 @@ class MemoryAttemptLog:
                 e.node,
                 e.agent,
                 state=e.state,
+                inbound=e.inbound,
             )
             for e in self.entries.values()
             if e.state in IN_FLIGHT_STATES and e.node in (node, None)

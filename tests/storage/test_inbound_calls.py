@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.campaigns.inbound import CycleInboundDesk, caller_e164
 from dialer.campaigns.rules import windows_from_json
 from dialer.core.attempts import AttemptKind, AttemptState
@@ -74,6 +75,13 @@ async def test_a_registered_caller_is_written_in_the_ledger_and_leaves_the_queue
     member = await CycleSchedule(sessions).member_of_attempt("1790000000.1")
     assert member is not None
     assert member.status is MemberStatus.IN_CALL
+    # a restarted controller finds it in flight, as a call coming in
+    (in_flight,) = await StoredAttemptLog(sessions).in_flight("rig")
+    assert (in_flight.attempt_id, in_flight.inbound, in_flight.agent) == (
+        "1790000000.1",
+        True,
+        "agent-1",
+    )
     # in call: the automatic queue does not take them meanwhile
     taken = await CycleSchedule(sessions).take_due(
         scene.cycle_id, 5, now=NOW + timedelta(hours=1), planned_ids=["a", "b", "c"]

@@ -279,3 +279,20 @@ async def test_a_waiting_call_served_by_the_tick_and_a_new_call_at_once_is_taken
     await asyncio.gather(first, ticking, second)
     assert sorted(a for a, _, _ in queue.inbound.taken) == ["1790000000.14", "1790000000.15"]
     assert sorted(node.joins) == [("1790000000.14", "agent-0"), ("1790000000.15", "agent-1")]
+
+
+@pytest.mark.asyncio
+async def test_a_call_coming_in_resumed_after_a_restart_stays_out_of_the_dial_figures() -> None:
+    engine, node, queue, _, clock = await engine_with(agents=0)
+    ledger = queue.ledger
+    ledger.plan("1790000000.16", 7, HELENE)
+    await ledger.mark_dialing("1790000000.16", at=clock.now, node=node.name)
+    await ledger.mark_answered("1790000000.16", at=clock.now)
+    ledger.entries["1790000000.16"].inbound = True
+    node.live.add("1790000000.16")
+    await engine.handle(NodeConnected(node.name, clock.now), node)  # a new session
+    resumed = engine.calls.get("1790000000.16")
+    assert resumed is not None
+    assert resumed.inbound
+    await engine.handle(CallEnded("1790000000.16", 16, None, clock.now), node)
+    assert engine.activity.today(clock.now) == (0, 0)
