@@ -196,12 +196,20 @@ class DialingSettings(Section):
     #: number, on one line
     caller_id: str = Field(default="", max_length=80)
 
-    @field_validator("caller_id", "callback_number")
+    @field_validator("caller_id", "callback_number", "opening_hours")
     @classmethod
     def _one_line(cls, value: str) -> str:
         if any(ord(character) < 32 or ord(character) == 127 for character in value):
             raise ValueError(say("settings.control_characters"))
         return value
+
+    #: seconds a person who calls the campaign's number waits for a free agent (hearing the
+    #: waiting message) before being told that we will call back
+    inbound_wait_s: int = Field(default=30, ge=5, le=300)
+    #: the calling hours as the closed message says them (« Nous répondons … »)
+    opening_hours: str = Field(
+        default="du lundi au samedi, de 9 heures à 19 heures", max_length=200
+    )
 
     #: seconds after which a person offered to an agent (preview, a reserved call-back) is
     #: dialled by itself; 0: only when the agent clicks « Appeler »

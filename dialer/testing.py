@@ -89,6 +89,8 @@ class FakeNode:
         self.channel_limit = channel_limit
         self.placed: list[DialRequest] = []
         self.joins: list[tuple[str, str]] = []
+        #: calls moved to another dialplan context: (channel, context)
+        self.sent: list[tuple[str, str]] = []
         self.hangups: list[str] = []
         self.agents: list[tuple[str, str, str]] = []
         self.live: set[str] = set()
@@ -116,6 +118,10 @@ class FakeNode:
 
     async def hang_up(self, channel_id: str) -> None:
         self.hangups.append(channel_id)
+
+    async def send_to(self, channel_id: str, context: str) -> bool:
+        self.sent.append((channel_id, context))
+        return True
 
     async def connect_agent(self, agent: str, endpoint: str, leg_id: str) -> None:
         self.agents.append((agent, endpoint, leg_id))
@@ -159,6 +165,8 @@ class LoggedAttempt:
     outcome: CallOutcome | None = None
     result: CycleResult | None = None
     history: list[str] = field(default_factory=list)
+    #: a call coming in (kind inbound)
+    inbound: bool = False
 
 
 class MemoryAttemptLog:
@@ -259,6 +267,7 @@ class MemoryAttemptLog:
                 e.node,
                 e.agent,
                 state=e.state,
+                inbound=e.inbound,
             )
             for e in self.entries.values()
             if e.state in IN_FLIGHT_STATES and e.node in (node, None)

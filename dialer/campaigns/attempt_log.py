@@ -6,7 +6,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from dialer.core.attempts import AttemptState, CycleResult, Disposition, person_result
+from dialer.core.attempts import (
+    AttemptKind,
+    AttemptState,
+    CycleResult,
+    Disposition,
+    person_result,
+)
 from dialer.core.outcomes import CallOutcome
 from dialer.engine.ports import InFlightAttempt
 from dialer.storage.answers import CallSheetRepository
@@ -34,6 +40,7 @@ def _in_flight_attempt(a: Attempt) -> InFlightAttempt:
         answered_at=a.answered_at,
         bridged_at=a.bridged_at,
         ended_at=a.ended_at,
+        inbound=a.kind is AttemptKind.INBOUND,
     )
 
 

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
+from dialer.campaigns.inbound import CycleInboundDesk
 from dialer.campaigns.relatives import relative_dial
 from dialer.core.attempts import AttemptKind, CycleResult
 from dialer.core.cycle_closure import LEAVING_RESULTS, close_person_cycle
@@ -68,6 +69,8 @@ class CycleDialQueue:
         self.results = CycleResultRepository(sessions)
         self.holds = PersonHolds(sessions)
         self.cycles = CycleRepository(sessions)
+        #: people calling the campaign's number (:mod:`dialer.engine.inbound`)
+        self.inbound = CycleInboundDesk(sessions, cycle_id=cycle_id, windows=windows)
         self._due = 0
         #: planned attempts left by a previous controller are given back at the first take
         self._left_overs_given_back = False

@@ -114,10 +114,10 @@ def asterisk_sync(ctx: click.Context, out: Path) -> None:
 )
 @click.pass_context
 def asterisk_prompts(ctx: click.Context, sounds: Path, recording: Path | None) -> None:
-    """Installe le message d'information (joué quand aucun agent n'est libre à temps) et
-    celui qu'entend le téléphone personnel d'un agent (« appuyez sur 1 ») et l'attente
-    d'un transfert (« ne quittez pas ») au format
-    qu'Asterisk lit (WAV 8 kHz mono)."""
+    """Installe le message d'information (joué quand aucun agent n'est libre à temps),
+    celui qu'entend le téléphone personnel d'un agent (« appuyez sur 1 »), l'attente d'un
+    transfert (« ne quittez pas ») et ceux des appels reçus (attente, « nous vous
+    rappellerons », service fermé) au format qu'Asterisk lit (WAV 8 kHz mono)."""
     target = prompts.information_prompt(sounds)
     if recording is not None:
         prompts.install_recording(recording, target)
@@ -135,3 +135,7 @@ def asterisk_prompts(ctx: click.Context, sounds: Path, recording: Path | None) -
     hold = prompts.transfer_hold_prompt(sounds)
     written = prompts.synthesize(prompts.transfer_hold_text(), hold)
     click.echo(f"{'Message synthétisé' if written else 'Message déjà à jour'} : {hold}")
+    for path, text in prompts.inbound_prompts(sounds, settings_of(ctx).dialing):
+        written = prompts.synthesize(text, path)
+        click.echo(f"{'Message synthétisé' if written else 'Message déjà à jour'} : {path}")
+        click.echo(text)

@@ -99,6 +99,9 @@ class AttemptKind(StrEnum):
     #: a call to the person's relative (their « contact proche »), the person not reached:
     #: by an agent reserved for it, with the relative questionnaire (:mod:`.relatives`)
     RELATIVE = "relative"
+    #: the person called the campaign's number and was routed to a free agent (never
+    #: dialled: the attempt id is the incoming channel's Uniqueid)
+    INBOUND = "inbound"
 
 
 #: attempts placed only once an agent is reserved for them: the agent sees the person first,

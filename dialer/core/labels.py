@@ -280,6 +280,7 @@ ATTEMPT_KIND_LABELS: dict[AttemptKind, str] = {
     AttemptKind.CALLBACK: "Rappel programmé par un agent",
     AttemptKind.PREVIEW: "Appel avec agent réservé (rappel après abandon, aperçu)",
     AttemptKind.RELATIVE: "Appel au proche (personne non jointe)",
+    AttemptKind.INBOUND: "Appel reçu (la personne a appelé le numéro de la campagne)",
 }
 #: why an agent passes a person offered in preview (« Passer »)
 PASS_REASONS: tuple[str, ...] = (
@@ -432,14 +433,19 @@ PACING_CLAUSE_TEXTS: dict[Clause, Callable[[tuple[float, ...], str], str]] = {
     ),
     Clause.NOT_STARTED: lambda v, t: "moteur d'appels pas encore démarré",
     Clause.DIALING_PAUSED: lambda v, t: "numérotation en pause",
+    Clause.INBOUND_WAITING: lambda v, t: (
+        f"{_nb(v[0], 'appel reçu attend', 'appels reçus attendent')} un agent : aucun appel "
+        "composé avant"
+    ),
     Clause.NO_CAMPAIGN: lambda v, t: "aucune campagne en cours",
     Clause.LEDGER_DOWN: lambda v, t: (
         "base de données injoignable : aucun appel tant que le journal ne s'écrit pas"
     ),
     Clause.FIRST_TICK_FAILED: lambda v, t: f"le premier calcul du rythme a échoué : {t}",
     Clause.NO_INFORMATION_MESSAGE: lambda v, t: (
-        f"message d'information absent sur {t} : aucun appel (une personne qu'aucun agent "
-        "ne prend n'entendrait que le silence) ; installez-le avec « dialer asterisk prompts »"
+        f"message d'information ou d'attente absent sur {t} : aucun appel (une personne "
+        "qu'aucun agent ne prend n'entendrait que le silence) ; installez-les avec "
+        "« dialer asterisk prompts »"
     ),
 }
 

@@ -81,11 +81,12 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
     ),
     "ami.stopped": ("AMI {node} : session fermée", "AMI {node}: session closed"),
     "node.no_prompt": (
-        "nœud {node} : le message d'information manque dans les sons d'Asterisk ; "
-        "installez-le (dialer asterisk prompts) : les personnes sans agent entendraient "
-        "un silence",
-        "node {node}: the information message is missing from Asterisk's sounds; install "
-        "it (dialer asterisk prompts): people no agent could take would hear silence",
+        "nœud {node} : le message d'information ou un message d'attente manque dans les "
+        "sons d'Asterisk ; installez-les (dialer asterisk prompts) : les personnes sans "
+        "agent entendraient un silence",
+        "node {node}: the information message or a waiting message is missing from "
+        "Asterisk's sounds; install them (dialer asterisk prompts): people no agent could "
+        "take would hear silence",
     ),
     "node.no_session": (
         "nœud {node} : pas de session AMI en {seconds} s",

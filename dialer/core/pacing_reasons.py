@@ -41,6 +41,7 @@ class Clause(StrEnum):
     LEDGER_DOWN = "ledger_down"  #: (): the database refuses the ledger's writes
     #: (); text: the nodes' names: no connected node has the information message
     NO_INFORMATION_MESSAGE = "no_information_message"
+    INBOUND_WAITING = "inbound_waiting"  #: (incoming calls waiting for an agent,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +126,7 @@ ENGLISH: dict[Clause, Callable[[tuple[float, ...], str], str]] = {
     ),
     Clause.NOT_STARTED: lambda v, t: "not started",
     Clause.DIALING_PAUSED: lambda v, t: "dialing paused",
+    Clause.INBOUND_WAITING: lambda v, t: f"{v[0]:.0f} incoming call(s) wait for an agent: no dial",
     Clause.NO_CAMPAIGN: lambda v, t: "aucune campagne en cours → dial 0",
     Clause.LEDGER_DOWN: lambda v, t: "database unreachable: no call until the ledger is written",
     Clause.NO_INFORMATION_MESSAGE: lambda v, t: (

@@ -96,6 +96,36 @@ class AlarmView:
 
 
 @dataclass(frozen=True, slots=True)
+class InboundFigures:
+    """People calling the campaign's number, since the engine started: waiting for an agent
+    now, answered by one, lost (nobody in time, or they hung up waiting), arrived outside
+    calling hours, and the mean wait of those answered (seconds)."""
+
+    waiting: int = 0
+    answered: int = 0
+    lost: int = 0
+    closed: int = 0
+    wait_s_mean: float | None = None
+
+
+def inbound_figures(stats: dict[str, object]) -> InboundFigures:
+    """The incoming calls' figures from the engine's statistics (see dialer.engine.inbound)."""
+
+    def number(key: str) -> int:
+        value = stats.get(key, 0)
+        return int(value) if isinstance(value, int | float) else 0
+
+    mean = stats.get("inbound_wait_s_mean")
+    return InboundFigures(
+        waiting=number("inbound_waiting"),
+        answered=number("inbound_answered"),
+        lost=number("inbound_lost"),
+        closed=number("inbound_closed"),
+        wait_s_mean=float(mean) if isinstance(mean, int | float) else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class LiveFigures:
     """The engine now (all zero when no campaign runs in this process)."""
 
@@ -111,6 +141,8 @@ class LiveFigures:
     pacing: str | None
     #: one row per agent logged in, by name
     seats: tuple[AgentRow, ...] = ()
+    #: people calling the campaign's number
+    inbound: InboundFigures = InboundFigures()
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +301,7 @@ def live_figures(
         lines_per_free_agent=(dialing + ringing + waiting) / ready if ready else None,
         pacing=plan if isinstance(plan, str) else None,
         seats=agent_rows(source, now, thresholds) if now is not None else (),
+        inbound=inbound_figures(stats),
     )
 
 

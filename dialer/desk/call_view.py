@@ -211,6 +211,8 @@ class CallViews:
             "person": person_json(person, today),
             #: a call to the person's relative (not to the person): the screen says so
             "relative_call": attempt.kind is AttemptKind.RELATIVE,
+            #: the person called the campaign's number: the screen says so
+            "inbound_call": attempt.kind is AttemptKind.INBOUND,
             "campaign": {"name": context.campaign.name},
             "questionnaire": questionnaire_json(context.questionnaire),
             "history": {"attempts": attempts, "sheets": list(reversed(sheets))},

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CallState
 from dialer.core.pacing import PacingDecision, decision
 from dialer.core.pacing_reasons import Clause, fact
-from dialer.core.seats import Seat
+from dialer.core.seats import Seat, SeatBoard
 from dialer.core.serving import Served, homes, pick_agent, serves
 from dialer.engine.live_calls import LiveCall
 from dialer.engine.ports import DialQueue
@@ -151,6 +152,18 @@ class Assignments:
             campaign_id, [s.agent for s in ready], self.serving, self.home_of_agents(seats)
         )
         return next((s for s in ready if s.agent == chosen), None)
+
+    def reserve(
+        self, board: SeatBoard, campaign_id: int | None, attempt_id: str, now: datetime
+    ) -> Seat | None:
+        """Reserve for ``attempt_id``, a call of ``campaign_id``, the agent :meth:`agent_for`
+        picks (``None``: the engine's only campaign, any ready agent); None if nobody."""
+        if campaign_id is None:
+            return board.reserve_for(attempt_id, now)
+        chosen = self.agent_for(campaign_id, board.seats())
+        if chosen is None:
+            return None
+        return board.reserve_agent(chosen.agent, attempt_id, now)
 
     def combined_plan(self, now_plans: list[PacingDecision]) -> PacingDecision:
         """One decision for the whole engine: the dials of every campaign."""

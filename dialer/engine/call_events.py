@@ -21,9 +21,11 @@ from dialer.telephony.port import (
     CallAbandoned,
     CallAnswered,
     CallEnded,
+    CallInbound,
     CallJoined,
     CallMachine,
     CallRinging,
+    InboundUnanswered,
     NodeConnected,
     NodeDisconnected,
     OriginateResult,
@@ -141,12 +143,8 @@ def _reserve_agent_of_campaign(engine: DialingEngine, call: LiveCall) -> Seat | 
     (its own agents first, see :func:`dialer.core.serving.pick_agent`); None if nobody."""
     assignments = engine.campaign_assignments
     campaign = assignments.of_call(call)
-    if campaign is None or campaign.campaign_id is None:
-        return engine.seats.reserve_for(call.attempt_id, engine.clock())
-    chosen = assignments.agent_for(campaign.campaign_id, engine.seats.seats())
-    if chosen is None:
-        return None
-    return engine.seats.reserve_agent(chosen.agent, call.attempt_id, engine.clock())
+    campaign_id = None if campaign is None else campaign.campaign_id
+    return assignments.reserve(engine.seats, campaign_id, call.attempt_id, engine.clock())
 
 
 async def _joined(engine: DialingEngine, event: CallJoined, _node: TelephonyPort) -> None:
@@ -160,7 +158,7 @@ async def _joined(engine: DialingEngine, event: CallJoined, _node: TelephonyPort
     call.take(CallEvent.JOINED)
     call.joined_at = at
     engine.count("joined")
-    if call.answered_at is not None:
+    if call.answered_at is not None and not call.inbound:  # the 2-second promise's measure
         engine.join_latencies_ms.append((at - call.answered_at).total_seconds() * 1000)
     engine.seats.joined(call.agent, engine.clock())
     agent, answered_at = call.agent, call.answered_at or at
@@ -177,6 +175,7 @@ async def _ended(engine: DialingEngine, event: CallEnded, node: TelephonyPort) -
     attempt_id, cause, tech, at = event.attempt_id, event.cause, event.tech_cause, event.at
     call = engine.calls.pop(attempt_id)
     if call is None:
+        engine.inbound.hung_up(attempt_id)  # an incoming call still waiting, if it is one
         return
     call.ended_at = at
     outcome = call.outcome(cause, tech)
@@ -196,10 +195,11 @@ async def _ended(engine: DialingEngine, event: CallEnded, node: TelephonyPort) -
             record = None  # Asterisk is slow to answer: what the events said
         outcome = final_outcome(outcome, record, join_witnessed=call.join_witnessed)
     live = call.answered_at is not None and not call.machine
-    engine.activity.settled(at, live=live)
+    if not call.inbound:  # a call coming in is no dial: not in the abandon budget
+        engine.activity.settled(at, live=live)
     if call.joined_at is not None:
         engine.activity.talk.append((at - call.joined_at).total_seconds())
-    if outcome is CallOutcome.ABANDONED:
+    if outcome is CallOutcome.ABANDONED and not call.inbound:
         engine.count("abandoned")
         engine.activity.abandoned(at)
     if outcome is CallOutcome.MACHINE:
@@ -229,6 +229,16 @@ async def _ended(engine: DialingEngine, event: CallEnded, node: TelephonyPort) -
     engine.writes.forget_recorded_end(attempt_id, node)
 
 
+async def _inbound(engine: DialingEngine, event: CallInbound, node: TelephonyPort) -> None:
+    await engine.inbound.arrived(event, node)
+
+
+async def _inbound_unanswered(
+    engine: DialingEngine, event: InboundUnanswered, _node: TelephonyPort
+) -> None:
+    await engine.inbound.unanswered(event)
+
+
 _HANDLERS: dict[type, Callable[[DialingEngine, Any, TelephonyPort], Awaitable[None]]] = {
     NodeConnected: _node_connected,
     NodeDisconnected: _node_disconnected,
@@ -240,4 +250,6 @@ _HANDLERS: dict[type, Callable[[DialingEngine, Any, TelephonyPort], Awaitable[No
     CallAbandoned: _abandoned,
     CallEnded: _ended,
     AgentLegEnded: _agent_leg_ended,
+    CallInbound: _inbound,
+    InboundUnanswered: _inbound_unanswered,
 }

@@ -59,13 +59,14 @@ from dialer.engine.agents import AgentLines, log_agent_state
 from dialer.engine.assignments import Assignment, Assignments
 from dialer.engine.attempt_writes import AttemptWrites
 from dialer.engine.dialling import Dialler
+from dialer.engine.inbound import InboundCalls
 from dialer.engine.live_calls import LiveCalls
 from dialer.engine.offers import ReservedCallDesk
 from dialer.engine.ports import AttemptLog, DialQueue, NoScreens, PlannedDial, ScreenNotifier
 from dialer.engine.statistics_view import COUNTERS, LATENCY_SAMPLES, statistics_of
 from dialer.engine.wrap_ups import WrapUp, WrapUps
 from dialer.errors import DialerError
-from dialer.telephony.port import CallAnswered, TelephonyEvent, TelephonyPort
+from dialer.telephony.port import CallAnswered, CallInbound, TelephonyEvent, TelephonyPort
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +171,8 @@ class DialingEngine:
         self.offers = ReservedCallDesk(self, offer_countdown)
         self.agent_lines = AgentLines(self)
         self.wrap_ups = WrapUps(self)
+        #: people calling the campaign's number (see inbound.py)
+        self.inbound = InboundCalls(self)
         self.finished: list[CallTiming] = []
         self.activity = Activity(zone)
         self.join_latencies_ms: deque[float] = deque(maxlen=LATENCY_SAMPLES)
@@ -381,7 +384,8 @@ class DialingEngine:
             event = await node.next_event()
             attempt_id = getattr(event, "attempt_id", None)
             before = self._answering_of.get(attempt_id) if attempt_id else None
-            if attempt_id is not None and (isinstance(event, CallAnswered) or before):
+            answer = isinstance(event, CallAnswered | CallInbound)
+            if attempt_id is not None and (answer or before):
                 task = asyncio.create_task(self._handle_after(before, event, node))
                 self._answering.add(task)
                 self._answering_of[attempt_id] = task
@@ -426,7 +430,14 @@ class DialingEngine:
 
     # ---- pacing and dialling (see dialling.py) ------------------------------------------
     async def tick(self) -> PacingDecision:
-        """Ask the pacer and place what it says (one tick at a time)."""
+        """Ask the pacer and place what it says (one tick at a time). Incoming calls
+        waiting take the free agents first; no call is dialled while one still waits."""
+        await self.inbound.serve(self.clock())
+        if waiting := self.inbound.holding():
+            plan = decision(0, fact(Clause.INBOUND_WAITING, waiting))
+            for assignment in self.assignments_to_tick():
+                assignment.last_plan = plan
+            return plan
         return await self.dialler.tick()
 
     async def originate(

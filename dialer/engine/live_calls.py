@@ -33,6 +33,8 @@ class LiveCall:
     join_witnessed: bool = True
     #: the campaign it was placed for (``None``: the engine's only one, or unknown)
     campaign_id: int | None = None
+    #: the person called the campaign's number (no dial: counted in no pacing figure)
+    inbound: bool = False
 
     def take(self, event: CallEvent) -> CallState:
         self.state = next_call_state(self.state, event)

@@ -44,6 +44,8 @@ class InFlightAttempt:
     sheet_submitted: bool = False
     #: the person's result from the submitted sheet's disposition
     result: CycleResult | None = None
+    #: the person called the campaign's number (kind inbound): no dial
+    inbound: bool = False
 
 
 class DialQueue(Protocol):

@@ -150,6 +150,7 @@ def _resume(engine: DialingEngine, attempt: InFlightAttempt, node: str, now: dat
         state=state,
         agent=attempt.agent,
         join_witnessed=False,
+        inbound=attempt.inbound,
     )
     if state in (CallState.ANSWERED, CallState.JOINED):
         call.answered_at = attempt.answered_at or now

@@ -57,6 +57,7 @@ def statistics_of(engine: DialingEngine) -> dict[str, object]:
         "nodes": [node.statistics() for node in engine.nodes.values()],
         **engine.attempt_log.write_statistics(),
         **engine.counters,
+        **engine.inbound.statistics(),
     }
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from dialer.core.attempts import CycleResult
+from dialer.core.attempts import AttemptKind, CycleResult
 from dialer.core.handling_time import CallTiming, HandlingStats, summarize
 from dialer.core.labels import (
     CYCLE_RESULT_LABELS,
@@ -148,6 +148,8 @@ class Figures:
     funnel: tuple[FunnelStep, ...]
     #: agents' logged-in time over the cycles, in seconds
     seat_seconds: float = 0.0
+    #: calls coming in taken by an agent, and those put through (:func:`inbound_calls`)
+    inbound: tuple[int, int] = (0, 0)
 
     @property
     def people_called(self) -> int:
@@ -169,7 +171,15 @@ class Figures:
 
 
 def dialled(attempts: tuple[AttemptRow, ...]) -> list[AttemptRow]:
-    return [a for a in attempts if a.placed_at is not None]
+    """The attempts the dialer placed (a call coming in is no dial)."""
+    return [a for a in attempts if a.placed_at is not None and a.kind != AttemptKind.INBOUND]
+
+
+def inbound_calls(attempts: tuple[AttemptRow, ...]) -> tuple[int, int]:
+    """People who called the campaign's number and were taken by an agent: (calls, of
+    which put through to the agent)."""
+    calls = [a for a in attempts if a.kind == AttemptKind.INBOUND]
+    return len(calls), sum(1 for a in calls if a.bridged_at is not None)
 
 
 def outcome_lines(rows: ReportRows) -> tuple[OutcomeLine, ...]:
@@ -371,4 +381,5 @@ def compute_figures(rows: ReportRows, zone: ZoneInfo = PARIS) -> Figures:
         alerts=alert_log(rows),
         funnel=steps,
         seat_seconds=sum(cycle_seat_seconds(rows, cycle) for cycle in rows.cycles),
+        inbound=inbound_calls(rows.attempts),
     )

@@ -49,6 +49,7 @@ def key_figures(report: Report) -> Table:
         ("Contacts utiles (questionnaire complet)", f.useful_contacts),
         ("Taux de contacts utiles sur le registre (%)", percent(f.useful_contact_rate)),
         ("Appels traités par un agent", f.dmt_overall.calls),
+        ("Appels reçus pris par un agent (la personne a appelé)", f.inbound[0]),
         ("DMT moyenne (s)", seconds(f.dmt_overall.mean_handling_s)),
         ("Heures-siège (agents connectés)", seat_hours(f.seat_seconds)),
         ("Personnes appelées", f.people_called),

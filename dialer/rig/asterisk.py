@@ -106,7 +106,10 @@ class Rig:
         prompts.synthesize(prompts.own_line_text(self.settings.dialing), own_line)
         hold = prompts.transfer_hold_prompt(self.chroot.sounds)
         prompts.synthesize(prompts.transfer_hold_text(), hold)
-        return [*written, prompt, own_line, hold]
+        inbound = prompts.inbound_prompts(self.chroot.sounds, self.settings.dialing)
+        for path, text in inbound:
+            prompts.synthesize(text, path)
+        return [*written, prompt, own_line, hold, *(path for path, _ in inbound)]
 
     # ---- the process ------------------------------------------------------------------
     def pid(self) -> int | None:

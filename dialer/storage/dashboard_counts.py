@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, and_, case, cast, distinct, extract, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialer.core.attempts import AttemptState, Disposition
+from dialer.core.attempts import AttemptKind, AttemptState, Disposition
 from dialer.core.campaigns import CampaignState
 from dialer.core.never_reached import FIELD_VISIT_RESULTS
 from dialer.core.outcomes import CallOutcome
@@ -31,6 +31,10 @@ from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import AlertEpisode, Attempt, Campaign, Cycle, CycleResultRow
 from dialer.storage.relatives import cycle_escalation
 from dialer.storage.schedule import CycleMember, MemberStatus
+
+#: the attempts the dialer placed: a call coming in (kind inbound) is no dial, and counts
+#: in no dial, answer or abandon figure (an agent's handling time still counts it)
+DIALLED = Attempt.kind != AttemptKind.INBOUND
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +203,7 @@ class DashboardCounts:
             .select_from(Attempt)
             .where(Attempt.cycle_id.in_(of_campaign))
             .where(Attempt.placed_at.is_not(None))
+            .where(DIALLED)
         )
         useful = (
             select(CallSheet.cycle_id, CallSheet.person_id)
@@ -247,7 +252,7 @@ class DashboardCounts:
         """The campaign's settled dials, live answers and abandons since ``recent_start``
         and since ``day_start``: attempts ended (state ``ended``) in the period; of those,
         answered by a person (not a machine); of those, abandoned."""
-        ended = Attempt.state == AttemptState.ENDED
+        ended = and_(Attempt.state == AttemptState.ENDED, DIALLED)
         live = and_(ended, Attempt.answered_at.is_not(None), Attempt.outcome != CallOutcome.MACHINE)
         abandoned = and_(ended, Attempt.outcome == CallOutcome.ABANDONED)
         in_day = Attempt.ended_at >= day_start
@@ -278,7 +283,7 @@ class DashboardCounts:
         (bucket 0 starts at ``day_start``)."""
         session = self._session
         dialect = session.get_bind().dialect.name
-        ended = Attempt.state == AttemptState.ENDED
+        ended = and_(Attempt.state == AttemptState.ENDED, DIALLED)
         live = and_(ended, Attempt.answered_at.is_not(None), Attempt.outcome != CallOutcome.MACHINE)
         abandoned = and_(ended, Attempt.outcome == CallOutcome.ABANDONED)
         attempt_bucket = _bucket(Attempt.ended_at, day_start, width, dialect)
@@ -322,7 +327,7 @@ class DashboardCounts:
         )
         register = sum(int(n) for n in members.values())
 
-        placed = Attempt.placed_at.is_not(None)
+        placed = and_(Attempt.placed_at.is_not(None), DIALLED)
         handled = and_(
             Attempt.bridged_at.is_not(None),
             Attempt.ended_at.is_not(None),
@@ -341,7 +346,7 @@ class DashboardCounts:
                     func.count(
                         distinct(case((Attempt.bridged_at.is_not(None), Attempt.person_id)))
                     ),
-                    _count(Attempt.placed_at >= pace_start),
+                    _count(and_(Attempt.placed_at >= pace_start, DIALLED)),
                     _count(handled),
                     # mean(a - b) = mean(a) - mean(b): three conversions a row, not six
                     func.avg(case((handled, bridged))),

@@ -83,6 +83,8 @@ class AttemptRow:
     wrap_up_done_at: datetime | None
     agent: str | None
     disposition: str | None
+    #: who placed it (:class:`dialer.core.attempts.AttemptKind`'s value)
+    kind: str = "automatic"
 
 
 @dataclass(frozen=True)
@@ -310,6 +312,7 @@ async def _attempts(session: AsyncSession, cycle_ids: list[int]) -> tuple[Attemp
             wrap_up_done_at=a.wrap_up_done_at,
             agent=a.agent,
             disposition=a.disposition,
+            kind=a.kind.value,
         )
         for a in attempts
     )

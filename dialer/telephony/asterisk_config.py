@@ -98,6 +98,7 @@ def render(
         "trunk_password": trunk_password.get_secret_value() if trunk_password else "",
         "agents": agents,
         "join_window_s": settings.dialing.join_window_s,
+        "inbound_wait_s": settings.dialing.inbound_wait_s,
         "own_line_key_wait_s": KEY_WAIT_S,
         "own_line_key_tries": KEY_TRIES,
         "agent_rtp_timeout_s": AGENT_RTP_TIMEOUT_S,

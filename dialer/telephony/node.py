@@ -354,6 +354,19 @@ class AsteriskNode:
             return False
         return True
 
+    async def send_to(self, channel_id: str, context: str) -> bool:
+        """Redirect a call waiting in the dialplan to ``context`` (extension ``s``)."""
+        client = self._require_client()
+        try:
+            await client.action(
+                "Redirect",
+                {"Channel": channel_id, "Context": context, "Exten": "s", "Priority": "1"},
+            )
+        except AmiActionError as exc:  # the caller hung up meanwhile
+            log.info("node %s: redirect %s failed: %s", self.name, channel_id, exc)
+            return False
+        return True
+
     async def hang_up(self, channel_id: str) -> None:
         """Hang up now, or raise :class:`TelephonyError`: never later by surprise. With no
         session the hang-up is refused at once. If Asterisk does not confirm it within

@@ -101,6 +101,26 @@ class CallEnded:
 
 
 @dataclass(frozen=True)
+class CallInbound:
+    """A person called the campaign's number: Asterisk answered and the call waits in
+    ``[dialer-inbound]`` for the controller (``attempt_id`` is its Uniqueid; ``caller``
+    the number the carrier gave, as sent)."""
+
+    attempt_id: str
+    caller: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class InboundUnanswered:
+    """Nobody took the incoming call in time: the caller hears that we will call back."""
+
+    attempt_id: str
+    caller: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class AgentLegIdle:
     """The agent's phone leg waits in the dialplan for the next call."""
 
@@ -141,6 +161,8 @@ TelephonyEvent = (
     | CallJoined
     | CallLeftBridge
     | CallEnded
+    | CallInbound
+    | InboundUnanswered
     | AgentLegIdle
     | AgentLegEnded
     | NodeConnected
@@ -169,6 +191,10 @@ class TelephonyPort(Protocol):
         the person hung up: the agent stays free."""
 
     async def hang_up(self, channel_id: str) -> None: ...
+
+    async def send_to(self, channel_id: str, context: str) -> bool:
+        """Move a call waiting in the dialplan to ``context`` (extension ``s``); False
+        when it is gone."""
 
     async def connect_agent(self, agent: str, endpoint: str, leg_id: str) -> None:
         """Call the agent's phone once; it auto-answers and waits in the dialplan."""

@@ -96,6 +96,34 @@ def own_line_text(dialing: DialingSettings, prompts_dir: Path = PROMPTS_DIR) -> 
         raise ConfigurationError(say("prompts.bad_placeholder", path=path, field=exc)) from exc
 
 
+#: what a person calling the campaign's number hears (``[dialer-inbound]``): the waiting
+#: message, « nous vous rappellerons », and outside calling hours the hours and the
+#: emergency numbers; each played as ``dialer/<name>``, its text in ``<name>_fr.txt``
+#: (``-`` as ``_``)
+INBOUND_PROMPTS = ("inbound-waiting", "inbound-callback", "inbound-closed")
+
+
+def inbound_prompts(
+    sounds: Path, dialing: DialingSettings, prompts_dir: Path = PROMPTS_DIR
+) -> list[tuple[Path, str]]:
+    """Each incoming-call message's audio file in ``sounds`` and its text."""
+    made = []
+    for name in INBOUND_PROMPTS:
+        path = prompts_dir / f"{name.replace('-', '_')}_fr.txt"
+        try:
+            template = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigurationError(say("prompts.unreadable", path=path, reason=exc)) from exc
+        try:
+            text = template.format(
+                service=dialing.service_name, horaires=dialing.opening_hours
+            ).strip()
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ConfigurationError(say("prompts.bad_placeholder", path=path, field=exc)) from exc
+        made.append((sounds / "dialer" / f"{name}.wav", text))
+    return made
+
+
 def synthesize(text: str, target: Path) -> bool:
     """Write ``target`` (WAV 8 kHz mono) from ``text``; False when it was already current."""
     digest = hashlib.sha256(text.encode()).hexdigest()

@@ -16,10 +16,12 @@ from dialer.telephony.port import (
     CallAbandoned,
     CallAnswered,
     CallEnded,
+    CallInbound,
     CallJoined,
     CallLeftBridge,
     CallMachine,
     CallRinging,
+    InboundUnanswered,
     TelephonyEvent,
 )
 
@@ -91,6 +93,10 @@ def _user_event(message: AmiMessage, at: datetime) -> TelephonyEvent | None:
         return CallAbandoned(attempt, at)
     if kind == "DialerMachine":
         return CallMachine(attempt, at)
+    if kind == "DialerInbound":
+        return CallInbound(attempt, message.get("Caller"), at)
+    if kind == "DialerInboundUnanswered":
+        return InboundUnanswered(attempt, message.get("Caller"), at)
     if kind == "DialerAgentIdle":
         return AgentLegIdle(message.get("Agent"), message.get("Uniqueid"), at)
     return None

@@ -154,6 +154,9 @@ class CallView(Answer):
     cycle_id: int
     person: PersonRecord
     relative_call: bool = Field(description="un appel au proche de la personne")
+    inbound_call: bool = Field(
+        default=False, description="la personne a appelé le numéro de la campagne"
+    )
     campaign: CampaignName
     questionnaire: QuestionnaireView
     history: CallHistory

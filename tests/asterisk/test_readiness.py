@@ -54,9 +54,15 @@ async def test_a_node_says_whether_asterisk_has_the_information_message(rig: Rig
         plan = await engine.tick()
         assert plan.dials == 0
         assert queue.taken == {}
-        assert "message d'information absent sur rig" in pacing_text(plan)
+        assert "message d'information ou d'attente absent sur rig" in pacing_text(plan)
         aside.rename(message)
         assert await checked(node, True) is True
+        # the messages of calls coming in count too
+        for path, _ in prompts.inbound_prompts(rig.chroot.sounds, rig.settings.dialing):
+            path.rename(aside)
+            assert await checked(node, False) is False
+            aside.rename(path)
+            assert await checked(node, True) is True
     finally:
         watching.cancel()
         if aside.exists():

@@ -12,7 +12,7 @@ import pytest
 from selenium.webdriver.common.keys import Keys
 
 from dialer.alerts.messages import age_on
-from dialer.core.attempts import CycleResult
+from dialer.core.attempts import AttemptKind, CycleResult
 from dialer.core.windows import PARIS
 from dialer.storage.alert_rows import AlertState
 from dialer.storage.alerts import AlertRepository
@@ -43,7 +43,11 @@ async def _state(server: LiveServer, agent: str) -> str:
 
 
 def pop_a_call(
-    page: Page, server: LiveServer, person_id: int, agent: str = "agent1"
+    page: Page,
+    server: LiveServer,
+    person_id: int,
+    agent: str = "agent1",
+    kind: AttemptKind = AttemptKind.AUTOMATIC,
 ) -> tuple[str, float]:
     """The engine's side of a call, through the ScreenNotifier; returns the attempt and the
     time from the ``joined`` call to the person's name on screen, in ms."""
@@ -55,6 +59,7 @@ def pop_a_call(
             person_id=person_id,
             now=server.desk.clock(),
             number="+33145678910",
+            kind=kind,
         )
         server.desk.reserve(agent, attempt_id)
         await server.screens.reserved(agent, attempt_id)
@@ -249,3 +254,17 @@ def test_an_agent_cannot_open_another_agents_call(
     second.goto(f"/api/v1/agent/calls/{attempt_id}")
     assert "Appel inconnu" in second.text("body")
     assert "Jeanne" not in second.text("body")
+
+
+def test_a_person_who_called_in_pops_with_her_record_and_the_screen_says_she_called(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    server = live_server
+    page = browser.new_page()
+    agent_ready(page, server)
+    pop_a_call(page, server, server.world.bob_id, kind=AttemptKind.INBOUND)
+    assert page.text("#nom-personne").startswith("Robert MARTIN")
+    assert page.find("#appel-recu").is_displayed()
+    assert "la personne a appelé le numéro de la campagne" in page.text("#appel-recu")
+    assert not page.find("#appel-proche").is_displayed()
+    assert page.focused_id() == "r-malaise-oui"  # the questionnaire, as on a dial

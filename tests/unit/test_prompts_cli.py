@@ -102,3 +102,20 @@ def test_a_missing_recording_is_refused(runner: CliRunner, tmp_path: Path) -> No
     assert isinstance(refused.exception, ConfigurationError)
     assert "absent.wav : enregistrement introuvable" in str(refused.exception)
     assert not (tmp_path / "dialer" / "information.wav").exists()
+
+
+def test_the_incoming_call_messages_are_installed_with_the_service_and_the_hours(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DIALER_DIALING__OPENING_HOURS", "tous les jours de 10 heures à 18 heures")
+    sounds = tmp_path / "sounds"
+    made = runner.invoke(cli, ["asterisk", "prompts", "--sounds", str(sounds)])
+    assert made.exit_code == 0, made.output
+    for name in ("inbound-waiting", "inbound-callback", "inbound-closed"):
+        played = sounds / "dialer" / f"{name}.wav"  # Playback(dialer/<name>)
+        assert f"Message synthétisé : {played}" in made.output
+        assert played_format(played) == (8000, 1, 2)
+    assert "Merci de patienter, un conseiller va vous répondre." in made.output
+    assert "un conseiller vous rappellera très vite" in made.output
+    assert "Nous répondons tous les jours de 10 heures à 18 heures." in made.output
+    assert "appelez le 15, ou le 112" in made.output

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from dialer.core.attempts import CycleResult
+from dialer.core.attempts import AttemptKind, CycleResult
 from dialer.core.outcomes import CallOutcome
 from dialer.reports.figures import compute_figures, dmt_histogram
 from dialer.storage.report_rows import (
@@ -121,3 +122,18 @@ def test_figures_by_hand() -> None:
 
 def test_histogram_edges() -> None:
     assert dmt_histogram([0, 119.9, 120, 899.9, 900, 5000]) == (2, 1, 0, 0, 0, 1, 2)
+
+
+def test_a_call_coming_in_is_counted_as_such_and_is_no_dial() -> None:
+    base = rows()
+    inbound = replace(
+        attempt(12, 6, T0, CallOutcome.ANSWERED, talk_s=60, wrap_s=5, agent="a"),
+        kind=AttemptKind.INBOUND.value,
+    )
+    figures = compute_figures(replace(base, attempts=(*base.attempts, inbound)))
+    before = compute_figures(base)
+    assert figures.inbound == (1, 1)
+    assert (figures.dialled, figures.answered) == (before.dialled, before.answered)
+    assert figures.dmt_overall.calls == before.dmt_overall.calls + 1  # an agent handled it
+    # the dial funnel (called → reached) counts the dialler's calls only
+    assert [s.count for s in figures.funnel][:3] == [s.count for s in before.funnel][:3]

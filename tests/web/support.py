@@ -340,7 +340,13 @@ async def seed(
 
 
 async def place_call(
-    sessions: SessionFactory, world: World, *, person_id: int, now: datetime, number: str
+    sessions: SessionFactory,
+    world: World,
+    *,
+    person_id: int,
+    now: datetime,
+    number: str,
+    kind: AttemptKind = AttemptKind.AUTOMATIC,
 ) -> str:
     """An attempt in the ledger, answered and bridged (the engine's part of a call)."""
     ledger = AttemptLedger(sessions)
@@ -348,7 +354,7 @@ async def place_call(
         cycle_id=world.cycle_id,
         person_id=person_id,
         number=number,
-        kind=AttemptKind.AUTOMATIC,
+        kind=kind,
         planned_for=now,
     )
     await ledger.mark_dialing(attempt.id, at=now, node="node-1")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 
 from dialer.core.agent_states import AgentState
-from dialer.core.attempts import CycleResult, Disposition
+from dialer.core.attempts import AttemptKind, CycleResult, Disposition
 from dialer.storage import Callback, SessionFactory
 from dialer.storage.alert_rows import Alert, AlertState
 from dialer.storage.alerts import AlertRepository, OutboxRepository
@@ -51,13 +51,19 @@ async def agent_on_call(
     *,
     agent: str = "agent1",
     person_id: int | None = None,
+    kind: AttemptKind = AttemptKind.AUTOMATIC,
 ) -> tuple[Agent, str]:
     csrf = await log_in(client, agent)
     me = Agent(client, csrf)
     assert (await me.post("/api/v1/agent/phone")).json()["state"] == "paused"
     assert (await me.post("/api/v1/agent/ready")).json()["state"] == "ready"
     attempt_id = await place_call(
-        sessions, world, person_id=person_id or world.jeanne_id, now=clock(), number="+33145678910"
+        sessions,
+        world,
+        person_id=person_id or world.jeanne_id,
+        now=clock(),
+        number="+33145678910",
+        kind=kind,
     )
     desk.reserve(agent, attempt_id)
     desk.join(agent)
@@ -385,3 +391,23 @@ async def test_an_agent_records_never_call_again_as_the_calls_result(
     # the person's result, distinct from a refusal: the dial queue records her opposition
     # with the call and the agent (tests/storage/test_holds.py)
     assert desk.wrapped == [("agent1", CycleResult.OPPOSED)]
+
+
+async def test_a_call_coming_in_shows_the_persons_record_and_says_she_called(
+    client: httpx.AsyncClient,
+    sessions: SessionFactory,
+    world: World,
+    desk: FakeDesk,
+    clock: Clock,
+) -> None:
+    _, attempt_id = await agent_on_call(
+        client, sessions, world, desk, clock, kind=AttemptKind.INBOUND
+    )
+    view = (await client.get(f"/api/v1/agent/calls/{attempt_id}")).json()
+    assert view["inbound_call"] is True
+    assert view["relative_call"] is False
+    assert view["person"]["name"] == "Jeanne DUPONT"
+    assert view["questionnaire"]["questions"]  # the campaign's questionnaire, as on a dial
+    page = await client.get("/agent")
+    assert "Appel reçu : la personne" in page.text
+    assert 'id="appel-recu"' in page.text

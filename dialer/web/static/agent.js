@@ -160,6 +160,7 @@
   function showPerson(view) {
     const person = view.person;
     $("appel-proche").hidden = !view.relative_call;
+    $("appel-recu").hidden = !view.inbound_call;
     $("bloc-nouveau-numero").hidden = !view.relative_call;
     $("nouveau-numero").value = "";
     $("nom-personne").textContent = person.name + (person.age !== null ? ", " + person.age + " ans" : "");

@@ -1,0 +1,64 @@
+"""The campaign's side of calls coming in (:class:`dialer.engine.inbound.InboundDesk`): its
+calling hours, the person a calling number belongs to (normalised as the importer does),
+and the call back of a person nobody could take."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from dialer.core.windows import CallingWindows, is_open, next_opening
+from dialer.engine.ports import PlannedDial
+from dialer.register.phones import PhoneError, normalise_phone
+from dialer.storage.database import SessionFactory
+from dialer.storage.inbound_calls import InboundCallClaims
+
+
+def caller_e164(caller: str) -> str | None:
+    """The calling number as the register stores it, or None (hidden, or not a number).
+    Carriers send ``0612345678``, ``+33612345678`` or ``33612345678``."""
+    text = caller.strip()
+    if text.startswith("33") and len(text) == 11 and text.isdigit():
+        text = "+" + text
+    if not text:
+        return None
+    try:
+        return normalise_phone(text).e164
+    except PhoneError:
+        return None
+
+
+class CycleInboundDesk:
+    """Calls coming in for one cycle of a campaign."""
+
+    def __init__(self, sessions: SessionFactory, *, cycle_id: int, windows: CallingWindows) -> None:
+        self.cycle_id = cycle_id
+        self.windows = windows
+        self.claims = InboundCallClaims(sessions)
+
+    def open_at(self, now: datetime) -> bool:
+        return is_open(self.windows, now)
+
+    async def take(
+        self, attempt_id: str, caller: str, *, agent: str, node: str, arrived_at: datetime
+    ) -> PlannedDial | None:
+        e164 = caller_e164(caller)
+        if e164 is None:
+            return None
+        attempt = await self.claims.take(
+            self.cycle_id,
+            e164,
+            attempt_id=attempt_id,
+            agent=agent,
+            node=node,
+            arrived_at=arrived_at,
+        )
+        if attempt is None:
+            return None
+        return PlannedDial(attempt.id, attempt.person_id, attempt.cycle_id, attempt.number)
+
+    async def call_back(self, caller: str, *, now: datetime) -> bool:
+        e164 = caller_e164(caller)
+        if e164 is None:
+            return False
+        due = next_opening(self.windows, now)  # now, in calling hours
+        return await self.claims.call_back(self.cycle_id, e164, due_at=due)

@@ -1,0 +1,247 @@
+"""Calls coming in: people who call the campaign's number (often returning a missed call).
+
+Asterisk answers each one and keeps it waiting in ``[dialer-inbound]`` (the waiting
+message, for the set time); the controller hears :class:`CallInbound` and, in calling
+hours, routes it to a free agent *before any outbound dial* (the pacer dials nobody while
+an incoming call waits, and the agent it takes is reserved, so counted busy). The call is
+then an attempt like any other (kind ``inbound``, its id the channel's Uniqueid): the same
+join as an answered outbound call (``DIALER_JOINED`` then Redirect to ``[dialer-join]``),
+the same screen pop, wrap-up and disposition, which counts as the cycle's contact.
+
+Nobody free in time (or the controller away): the dialplan says that we will call back
+(:class:`InboundUnanswered`) and the campaign schedules an agent-reserved call back at the
+next calling instant. Outside calling hours the call is sent to ``[dialer-inbound-closed]``
+(the hours and the emergency numbers) and a call back is scheduled for the opening.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from dialer.core.agent_states import AgentState
+from dialer.core.attempts import CallState
+from dialer.core.outcomes import CallOutcome
+from dialer.engine.live_calls import LiveCall
+from dialer.engine.ports import DialQueue, PlannedDial
+from dialer.errors import DialerError
+from dialer.telephony.port import CallInbound, InboundUnanswered, TelephonyPort
+
+if TYPE_CHECKING:
+    from dialer.engine.assignments import Assignment
+    from dialer.engine.engine import DialingEngine
+
+log = logging.getLogger(__name__)
+
+#: the dialplan context that tells the hours and the emergency numbers
+CLOSED_CONTEXT = "dialer-inbound-closed"
+#: how many waiting times the engine keeps for its statistics
+WAIT_SAMPLES = 1000
+
+
+@runtime_checkable
+class InboundDesk(Protocol):
+    """What calls coming in need of the campaign assigned (its dial queue has one as
+    ``inbound``: :class:`dialer.campaigns.inbound.CycleInboundDesk`)."""
+
+    def open_at(self, now: datetime) -> bool:
+        """In calling hours at ``now``."""
+
+    async def take(
+        self, attempt_id: str, caller: str, *, agent: str, node: str, arrived_at: datetime
+    ) -> PlannedDial | None:
+        """Write the call in the ledger (kind inbound, answered, for ``agent``) for the
+        person on the register whose number ``caller`` is, who leaves the dial queue while
+        it lasts; None when nobody on the register has that number."""
+
+    async def call_back(self, caller: str, *, now: datetime) -> bool:
+        """Schedule an agent-reserved call back of the person whose number ``caller`` is,
+        at the next calling instant; False when nobody on the register can be."""
+
+
+def desk_of(queue: DialQueue) -> InboundDesk | None:
+    desk = getattr(queue, "inbound", None)
+    return desk if isinstance(desk, InboundDesk) else None
+
+
+@dataclass
+class WaitingCall:
+    attempt_id: str
+    caller: str
+    node: TelephonyPort
+    arrived_at: datetime
+    #: nobody on the register has the number: the call is not offered again
+    unknown: bool = False
+
+
+class InboundCalls:
+    """The engine's incoming calls: those waiting for an agent, and their figures."""
+
+    def __init__(self, engine: DialingEngine) -> None:
+        self.engine = engine
+        self.waiting: dict[str, WaitingCall] = {}
+        self.counts = {
+            "inbound": 0,
+            "inbound_answered": 0,
+            "inbound_lost": 0,
+            "inbound_closed": 0,
+            "inbound_unknown": 0,
+            "inbound_calls_back": 0,
+        }
+        self.waits_s: list[float] = []
+        #: one serving at a time (the tick's and a new call's): a call is taken once
+        self._serving = asyncio.Lock()
+
+    def holding(self) -> int:
+        """Incoming calls waiting that an agent could take (automatic dials wait)."""
+        return sum(1 for call in self.waiting.values() if not call.unknown)
+
+    def _desks(self) -> list[tuple[Assignment, InboundDesk]]:
+        """The campaigns assigned that take calls coming in, in the order they were
+        assigned (a caller is the person of the first whose register has the number)."""
+        return [
+            (assignment, desk)
+            for assignment in self.engine.campaign_assignments
+            if (desk := desk_of(assignment.queue)) is not None
+        ]
+
+    async def arrived(self, event: CallInbound, node: TelephonyPort) -> None:
+        engine = self.engine
+        self.counts["inbound"] += 1
+        desks = self._desks()
+        if not desks:  # no campaign: the dialplan says we will call back
+            return
+        now = engine.clock()
+        if not any(desk.open_at(now) for _, desk in desks):
+            self.counts["inbound_closed"] += 1
+            await node.send_to(event.attempt_id, CLOSED_CONTEXT)
+            await self._call_back(event.caller, now)
+            return
+        self.waiting[event.attempt_id] = WaitingCall(event.attempt_id, event.caller, node, event.at)
+        await self.serve(now)
+
+    async def serve(self, now: datetime) -> None:
+        """Each waiting call, oldest first, to a free agent (before any outbound dial)."""
+        async with self._serving:
+            await self._serve(now)
+
+    async def _serve(self, now: datetime) -> None:
+        engine = self.engine
+        desks = [(a, desk) for a, desk in self._desks() if desk.open_at(now)]
+        if not desks:
+            return
+        for call in sorted(self.waiting.values(), key=lambda c: c.arrived_at):
+            if call.unknown:
+                continue
+            if engine.offers.free_agents() <= 0:
+                return
+            taken, not_theirs = False, 0
+            for assignment, desk in desks:
+                seat = engine.campaign_assignments.reserve(
+                    engine.seats, assignment.campaign_id, call.attempt_id, now
+                )
+                if seat is None or seat.leg_id is None:  # nobody of this campaign is free
+                    if seat is not None:
+                        engine.seats.release(seat.agent, now)
+                    continue
+                try:
+                    dial = await desk.take(
+                        call.attempt_id,
+                        call.caller,
+                        agent=seat.agent,
+                        node=call.node.name,
+                        arrived_at=call.arrived_at,
+                    )
+                except DialerError as exc:
+                    log.warning("incoming call %s not recorded: %s", call.attempt_id, exc)
+                    dial = None
+                if dial is None:  # not on this campaign's register
+                    engine.seats.release(seat.agent, now)
+                    not_theirs += 1
+                    continue
+                await self._join(
+                    call, dial, assignment.queue, agent=seat.agent, leg_id=seat.leg_id, now=now
+                )
+                taken = True
+                break
+            if not taken and not_theirs == len(desks):  # on no campaign's register
+                call.unknown = True
+                self.counts["inbound_unknown"] += 1
+
+    async def _join(
+        self,
+        call: WaitingCall,
+        dial: PlannedDial,
+        queue: DialQueue,
+        *,
+        agent: str,
+        leg_id: str,
+        now: datetime,
+    ) -> None:
+        engine = self.engine
+        hung_up = self.waiting.pop(call.attempt_id, None) is None  # while it was written
+        live = LiveCall(
+            call.attempt_id,
+            dial.person_id,
+            dial.cycle_id,
+            dial.number,
+            call.node.name,
+            call.arrived_at,
+            state=CallState.ANSWERED,
+            answered_at=call.arrived_at,
+            agent=agent,
+            inbound=True,
+        )
+        engine.writes.taken_from(call.attempt_id, queue)
+        if hung_up:  # its end came already: close what was just written
+            engine.seats.release(agent, now)
+            engine.writes.close(
+                live, CallOutcome.HUNG_UP, now, None, None, failed=False, forget_queue=True
+            )
+            return
+        engine.calls.add(live)
+        await engine.screens.reserved(agent, call.attempt_id)
+        if await call.node.join(call.attempt_id, agent, leg_id):
+            self.counts["inbound_answered"] += 1
+            self.waits_s = [
+                *self.waits_s[-WAIT_SAMPLES + 1 :],
+                (now - call.arrived_at).total_seconds(),
+            ]
+            return
+        live.agent = None  # the caller hung up meanwhile: its end closes the attempt
+        current = engine.seats.get(agent)
+        if current.state is AgentState.RESERVED and current.attempt_id == call.attempt_id:
+            engine.seats.release(agent, now)
+
+    async def unanswered(self, event: InboundUnanswered) -> None:
+        """Nobody took the call in time: the campaign calls the person back."""
+        self.waiting.pop(event.attempt_id, None)
+        self.counts["inbound_lost"] += 1
+        await self._call_back(event.caller, self.engine.clock())
+
+    def hung_up(self, attempt_id: str) -> None:
+        """The caller hung up while waiting."""
+        if self.waiting.pop(attempt_id, None) is not None:
+            self.counts["inbound_lost"] += 1
+
+    async def _call_back(self, caller: str, now: datetime) -> None:
+        """The first campaign whose register has ``caller`` calls them back."""
+        for _, desk in self._desks():
+            try:
+                if await desk.call_back(caller, now=now):
+                    self.counts["inbound_calls_back"] += 1
+                    return
+            except DialerError as exc:
+                log.warning("call back of incoming %s not scheduled: %s", caller, exc)
+
+    def statistics(self) -> dict[str, int | float | None]:
+        """The dashboard's figures: waiting now, answered, lost, the mean waiting time."""
+        waits = self.waits_s
+        return {
+            **self.counts,
+            "inbound_waiting": len(self.waiting),
+            "inbound_wait_s_mean": round(sum(waits) / len(waits), 1) if waits else None,
+        }

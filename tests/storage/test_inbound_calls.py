@@ -1,0 +1,121 @@
+"""Calls coming in, in storage: the calling number finds the cycle's member (a shared line:
+the person waiting to be called first), the call is written answered with its agent and
+the member leaves the dial queue; the call back of a caller nobody took is an
+agent-reserved call; an unknown number finds nobody. Through the campaign's desk, the
+carrier's number formats are normalised as the importer does."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from dialer.campaigns.attempt_log import StoredAttemptLog
+from dialer.campaigns.inbound import CycleInboundDesk, caller_e164
+from dialer.campaigns.rules import windows_from_json
+from dialer.core.attempts import AttemptKind, AttemptState
+from dialer.storage import SessionFactory
+from dialer.storage.database import transaction
+from dialer.storage.ledger import AttemptLedger
+from dialer.storage.schedule import CycleMember, CycleSchedule, MemberStatus
+from tests.stored import enrol
+
+from .conftest import NOW, Scene
+
+#: 09:00-19:00 Monday to Saturday (the scene's campaign)
+WINDOWS = windows_from_json({"week": [["09:00-19:00"]] * 6 + [[]], "holiday": []})
+
+
+async def desk_of(sessions: SessionFactory, scene: Scene) -> CycleInboundDesk:
+    await enrol(
+        sessions,
+        scene.cycle_id,
+        [(scene.alice_id, "+33145678910", NOW), (scene.bob_id, "+33612345678", NOW)],
+    )
+    return CycleInboundDesk(sessions, cycle_id=scene.cycle_id, windows=WINDOWS)
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("0612345678", "+33612345678"),
+        ("+33612345678", "+33612345678"),
+        ("33612345678", "+33612345678"),
+        ("0033612345678", "+33612345678"),
+        ("", None),
+        ("anonymous", None),
+        ("12", None),
+    ],
+)
+def test_the_carriers_number_formats_are_read_as_the_register_stores_them(
+    sent: str, stored: str | None
+) -> None:
+    assert caller_e164(sent) == stored
+
+
+@pytest.mark.asyncio
+async def test_a_registered_caller_is_written_in_the_ledger_and_leaves_the_queue(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    desk = await desk_of(sessions, scene)
+    dial = await desk.take(
+        "1790000000.1", "0612345678", agent="agent-1", node="rig", arrived_at=NOW
+    )
+    assert dial is not None
+    assert (dial.person_id, dial.cycle_id, dial.number) == (
+        scene.bob_id,
+        scene.cycle_id,
+        "+33612345678",
+    )
+    attempt = await AttemptLedger(sessions).get("1790000000.1")
+    assert attempt.kind is AttemptKind.INBOUND
+    assert attempt.state is AttemptState.ANSWERED
+    assert (attempt.agent, attempt.node, attempt.answered_at) == ("agent-1", "rig", NOW)
+    member = await CycleSchedule(sessions).member_of_attempt("1790000000.1")
+    assert member is not None
+    assert member.status is MemberStatus.IN_CALL
+    # a restarted controller finds it in flight, as a call coming in
+    (in_flight,) = await StoredAttemptLog(sessions).in_flight("rig")
+    assert (in_flight.attempt_id, in_flight.inbound, in_flight.agent) == (
+        "1790000000.1",
+        True,
+        "agent-1",
+    )
+    # in call: the automatic queue does not take them meanwhile
+    taken = await CycleSchedule(sessions).take_due(
+        scene.cycle_id, 5, now=NOW + timedelta(hours=1), planned_ids=["a", "b", "c"]
+    )
+    assert [a.person_id for a in taken] == [scene.alice_id]
+
+
+@pytest.mark.asyncio
+async def test_an_unknown_number_finds_nobody(sessions: SessionFactory, scene: Scene) -> None:
+    desk = await desk_of(sessions, scene)
+    assert (
+        await desk.take("1790000000.2", "0699999999", agent="a", node="rig", arrived_at=NOW) is None
+    )
+    assert await desk.take("1790000000.3", "", agent="a", node="rig", arrived_at=NOW) is None
+    assert not await desk.call_back("0699999999", now=NOW)
+
+
+@pytest.mark.asyncio
+async def test_the_call_back_is_agent_reserved_at_the_next_opening(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    later = NOW + timedelta(days=3)
+    await enrol(sessions, scene.cycle_id, [(scene.alice_id, "+33145678910", later)])
+    desk = CycleInboundDesk(sessions, cycle_id=scene.cycle_id, windows=WINDOWS)
+    evening = datetime(2025, 7, 1, 20, 0, tzinfo=UTC)  # 22:00 in Paris: closed
+    assert await desk.call_back("01 45 67 89 10", now=evening)
+    async with transaction(sessions) as session:
+        member = await session.scalar(
+            select(CycleMember).where(CycleMember.person_id == scene.alice_id)
+        )
+    assert member is not None
+    assert member.status is MemberStatus.WAITING
+    assert member.next_kind is AttemptKind.CALLBACK
+    assert member.next_number == "+33145678910"
+    assert member.next_due_at == datetime(2025, 7, 2, 7, 0, tzinfo=UTC)  # 09:00 in Paris
+    # a person on the register but not in the cycle is not called back in it
+    assert not await desk.call_back("+33612345678", now=evening)

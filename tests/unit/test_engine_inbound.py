@@ -1,0 +1,298 @@
+"""Calls coming in, in the engine: a registered caller takes a free agent before any dial
+(the pacer dials nobody while one waits), is joined and popped as an answered call, and
+settles as one; the caller nobody takes is called back; outside calling hours the call
+hears the hours; an unknown number is never offered an agent it cannot use; a caller who
+hangs up while waiting is a lost call."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pytest
+
+from dialer.core.agent_states import AgentState
+from dialer.core.labels import pacing_text
+from dialer.core.outcomes import CallOutcome
+from dialer.core.pacing import PacingDecision
+from dialer.dashboard.live import InboundFigures, build_snapshot, live_figures
+from dialer.engine.engine import DialingEngine
+from dialer.engine.inbound import CLOSED_CONTEXT
+from dialer.engine.ports import PlannedDial
+from dialer.telephony.port import (
+    CallEnded,
+    CallInbound,
+    CallJoined,
+    InboundUnanswered,
+    NodeConnected,
+)
+from dialer.testing import Clock, FakeNode, MemoryAttemptLog, MemoryQueue
+from tests.unit.test_engine import NotedScreens
+
+T0 = datetime(2026, 7, 13, 9, 0, tzinfo=UTC)
+HELENE = "+33612345601"
+
+
+@dataclass
+class FakeDesk:
+    """The campaign's side: one registered person, calling hours as set."""
+
+    ledger: MemoryAttemptLog
+    people: dict[str, int] = field(default_factory=lambda: {HELENE: 7})
+    open: bool = True
+    taken: list[tuple[str, str, str]] = field(default_factory=list)
+    called_back: list[str] = field(default_factory=list)
+    #: when set, writing a call waits for it (the database is slow)
+    gate: asyncio.Event | None = None
+
+    def open_at(self, now: datetime) -> bool:
+        return self.open
+
+    async def take(
+        self, attempt_id: str, caller: str, *, agent: str, node: str, arrived_at: datetime
+    ) -> PlannedDial | None:
+        person = self.people.get(caller)
+        if person is None:
+            return None
+        if self.gate is not None:
+            await self.gate.wait()
+        self.taken.append((attempt_id, caller, agent))
+        self.ledger.plan(attempt_id, person, caller)
+        await self.ledger.mark_dialing(attempt_id, at=arrived_at, node=node)
+        await self.ledger.mark_answered(attempt_id, at=arrived_at)
+        return PlannedDial(attempt_id, person, 1, caller)
+
+    async def call_back(self, caller: str, *, now: datetime) -> bool:
+        if caller not in self.people:
+            return False
+        self.called_back.append(caller)
+        return True
+
+
+class InboundQueue(MemoryQueue):
+    def __init__(self, ledger: MemoryAttemptLog, dials: list[PlannedDial]) -> None:
+        super().__init__(ledger, dials)
+        self.inbound = FakeDesk(ledger)
+
+
+def every_ready_agent(engine: DialingEngine, now: datetime) -> PacingDecision:
+    ready = engine.seats.counts()[AgentState.READY]
+    return PacingDecision(max(0, ready - len(engine.calls.all())), f"{ready} ready")
+
+
+async def engine_with(
+    agents: int, automatic: int = 0
+) -> tuple[DialingEngine, FakeNode, InboundQueue, NotedScreens, Clock]:
+    node, ledger, clock = FakeNode(), MemoryAttemptLog(), Clock(T0)
+    dials = [PlannedDial(f"auto-{i}", 100 + i, 1, f"+3391010000{i}") for i in range(automatic)]
+    queue = InboundQueue(ledger, dials)
+    screens = NotedScreens()
+    engine = DialingEngine(
+        nodes=[node],
+        attempt_log=ledger,
+        queue=queue,
+        pacer=every_ready_agent,
+        clock=clock,
+        screens=screens,
+    )
+    screens.engine = engine
+    await engine.handle(NodeConnected(node.name, T0), node)
+    for i in range(agents):
+        await engine.log_in(f"agent-{i}", f"agent-{i}")
+        clock.advance(1)
+        engine.go_ready(f"agent-{i}")
+    return engine, node, queue, screens, clock
+
+
+@pytest.mark.asyncio
+async def test_a_registered_caller_is_joined_to_the_free_agent_and_settles_as_an_answer() -> None:
+    engine, node, queue, screens, clock = await engine_with(agents=1, automatic=3)
+    await engine.handle(CallInbound("1790000000.1", HELENE, clock.now), node)
+    assert node.joins == [("1790000000.1", "agent-0")]
+    assert ("reserved", "agent-0", "1790000000.1") in screens.told
+    assert engine.seats.get("agent-0").state is AgentState.RESERVED  # counted busy
+    assert (await engine.tick()).dials == 0
+    assert node.placed == []  # the agent it took is busy: nobody dialled for them
+    await engine.handle(CallJoined("1790000000.1", "bridge-1", clock.now), node)
+    assert ("joined", "agent-0", "1790000000.1") in screens.told
+    clock.advance(60)
+    await engine.handle(CallEnded("1790000000.1", 16, None, clock.now), node)
+    assert queue.settled_outcomes["1790000000.1"] is CallOutcome.ANSWERED
+    assert engine.seats.get("agent-0").state is AgentState.WRAP_UP
+    statistics = engine.statistics()
+    assert (statistics["inbound"], statistics["inbound_answered"]) == (1, 1)
+    assert statistics["inbound_wait_s_mean"] == 0.0
+
+
+@pytest.mark.asyncio
+async def test_while_a_caller_waits_nobody_is_dialled_and_the_next_free_agent_is_theirs() -> None:
+    engine, node, _, _, clock = await engine_with(agents=0, automatic=3)
+    await engine.handle(CallInbound("1790000000.2", HELENE, clock.now), node)
+    clock.advance(4)
+    await engine.log_in("agent-0", "agent-0")
+    engine.go_ready("agent-0")
+    plan = await engine.tick()
+    assert node.joins == [("1790000000.2", "agent-0")]  # the caller first
+    assert plan.dials == 0
+    assert node.placed == []
+    statistics = engine.statistics()
+    assert statistics["inbound_waiting"] == 0
+    assert statistics["inbound_wait_s_mean"] == 4.0
+
+
+@pytest.mark.asyncio
+async def test_a_waiting_caller_holds_the_dials_with_a_french_reason() -> None:
+    engine, node, _, _, clock = await engine_with(agents=0, automatic=3)
+    await engine.handle(CallInbound("1790000000.3", HELENE, clock.now), node)
+    plan = await engine.tick()
+    assert plan.dials == 0
+    assert pacing_text(plan) == "1 appel reçu attend un agent : aucun appel composé avant"
+    assert engine.statistics()["inbound_waiting"] == 1
+
+
+@pytest.mark.asyncio
+async def test_nobody_free_in_time_the_caller_is_called_back() -> None:
+    engine, node, queue, _, clock = await engine_with(agents=0)
+    await engine.handle(CallInbound("1790000000.4", HELENE, clock.now), node)
+    clock.advance(30)
+    await engine.handle(InboundUnanswered("1790000000.4", HELENE, clock.now), node)
+    assert queue.inbound.called_back == [HELENE]
+    statistics = engine.statistics()
+    assert (statistics["inbound_waiting"], statistics["inbound_lost"]) == (0, 1)
+    assert statistics["inbound_calls_back"] == 1
+
+
+@pytest.mark.asyncio
+async def test_outside_calling_hours_the_caller_hears_the_hours_and_is_called_back() -> None:
+    engine, node, queue, _, clock = await engine_with(agents=1)
+    queue.inbound.open = False
+    await engine.handle(CallInbound("1790000000.5", HELENE, clock.now), node)
+    assert node.sent == [("1790000000.5", CLOSED_CONTEXT)]
+    assert node.joins == []  # the free agent is not given the call
+    assert queue.inbound.called_back == [HELENE]
+    assert engine.statistics()["inbound_closed"] == 1
+
+
+@pytest.mark.asyncio
+async def test_an_unknown_number_is_not_given_an_agent_and_does_not_hold_the_dials() -> None:
+    engine, node, queue, _, clock = await engine_with(agents=1, automatic=1)
+    await engine.handle(CallInbound("1790000000.6", "+33699999999", clock.now), node)
+    assert node.joins == []
+    assert engine.seats.get("agent-0").state is AgentState.READY  # released at once
+    await engine.tick()
+    assert [p.attempt_id for p in node.placed] == ["auto-0"]
+    await engine.handle(InboundUnanswered("1790000000.6", "+33699999999", clock.now), node)
+    assert queue.inbound.called_back == []
+    assert engine.statistics()["inbound_unknown"] == 1
+
+
+@pytest.mark.asyncio
+async def test_a_caller_who_hangs_up_while_waiting_is_lost() -> None:
+    engine, node, _, _, clock = await engine_with(agents=0)
+    await engine.handle(CallInbound("1790000000.7", HELENE, clock.now), node)
+    await engine.handle(CallEnded("1790000000.7", 16, None, clock.now), node)
+    statistics = engine.statistics()
+    assert (statistics["inbound_waiting"], statistics["inbound_lost"]) == (0, 1)
+
+
+@pytest.mark.asyncio
+async def test_with_no_campaign_the_call_is_left_to_the_dialplan() -> None:
+    engine, node, _, _, clock = await engine_with(agents=1)
+    engine.unassign()
+    await engine.handle(CallInbound("1790000000.8", HELENE, clock.now), node)
+    assert node.joins == []
+    assert node.sent == []
+    assert engine.statistics()["inbound"] == 1
+
+
+@pytest.mark.asyncio
+async def test_a_call_coming_in_counts_in_no_dial_figure() -> None:
+    engine, node, _, _, clock = await engine_with(agents=1)
+    await engine.handle(CallInbound("1790000000.9", HELENE, clock.now), node)
+    clock.advance(3)
+    await engine.handle(CallJoined("1790000000.9", "bridge-9", clock.now), node)
+    clock.advance(30)
+    await engine.handle(CallEnded("1790000000.9", 16, None, clock.now), node)
+    assert engine.activity.today(clock.now) == (0, 0)  # not in the abandon budget
+    assert list(engine.join_latencies_ms) == []  # nor in the 2-second promise's measure
+    assert engine.statistics()["joined"] == 1
+
+
+@pytest.mark.asyncio
+async def test_the_dashboard_shows_the_calls_coming_in() -> None:
+    engine, node, _, _, clock = await engine_with(agents=0)
+    await engine.handle(CallInbound("1790000000.10", HELENE, clock.now), node)
+    await engine.handle(CallInbound("1790000000.11", HELENE, clock.now), node)
+    await engine.handle(CallEnded("1790000000.11", 16, None, clock.now), node)
+    await engine.log_in("agent-0", "agent-0")
+    clock.advance(6)
+    engine.go_ready("agent-0")
+    await engine.tick()
+    await engine.handle(CallInbound("1790000000.12", HELENE, clock.now), node)
+    figures = live_figures(engine, clock.now).inbound
+    assert figures == InboundFigures(waiting=1, answered=1, lost=1, closed=0, wait_s_mean=6.0)
+    assert build_snapshot(clock.now, live_figures(engine), None).to_json()["live"]["inbound"] == {
+        "waiting": 1,
+        "answered": 1,
+        "lost": 1,
+        "closed": 0,
+        "wait_s_mean": 6.0,
+    }
+
+
+@pytest.mark.asyncio
+async def test_a_caller_who_hangs_up_while_the_call_is_written_is_closed_not_joined() -> None:
+    engine, node, queue, _, clock = await engine_with(agents=1)
+    queue.inbound.gate = asyncio.Event()
+    arriving = asyncio.create_task(
+        engine.handle(CallInbound("1790000000.13", HELENE, clock.now), node)
+    )
+    await asyncio.sleep(0)
+    await engine.handle(CallEnded("1790000000.13", 16, None, clock.now), node)
+    queue.inbound.gate.set()
+    await arriving
+    await engine.flush()
+    assert node.joins == []
+    assert engine.calls.get("1790000000.13") is None
+    assert engine.seats.get("agent-0").state is AgentState.READY
+    assert queue.ledger.entries["1790000000.13"].outcome is CallOutcome.HUNG_UP
+    assert queue.settled_outcomes["1790000000.13"] is CallOutcome.HUNG_UP
+    assert engine.statistics()["inbound_lost"] == 1
+
+
+@pytest.mark.asyncio
+async def test_a_waiting_call_served_by_the_tick_and_a_new_call_at_once_is_taken_once() -> None:
+    engine, node, queue, _, clock = await engine_with(agents=2)
+    queue.inbound.people["+33612345602"] = 8
+    queue.inbound.gate = asyncio.Event()
+    first = asyncio.create_task(
+        engine.handle(CallInbound("1790000000.14", HELENE, clock.now), node)
+    )
+    await asyncio.sleep(0)
+    ticking = asyncio.create_task(engine.tick())
+    second = asyncio.create_task(
+        engine.handle(CallInbound("1790000000.15", "+33612345602", clock.now), node)
+    )
+    await asyncio.sleep(0)
+    queue.inbound.gate.set()
+    await asyncio.gather(first, ticking, second)
+    assert sorted(a for a, _, _ in queue.inbound.taken) == ["1790000000.14", "1790000000.15"]
+    assert sorted(node.joins) == [("1790000000.14", "agent-0"), ("1790000000.15", "agent-1")]
+
+
+@pytest.mark.asyncio
+async def test_a_call_coming_in_resumed_after_a_restart_stays_out_of_the_dial_figures() -> None:
+    engine, node, queue, _, clock = await engine_with(agents=0)
+    ledger = queue.ledger
+    ledger.plan("1790000000.16", 7, HELENE)
+    await ledger.mark_dialing("1790000000.16", at=clock.now, node=node.name)
+    await ledger.mark_answered("1790000000.16", at=clock.now)
+    ledger.entries["1790000000.16"].inbound = True
+    node.live.add("1790000000.16")
+    await engine.handle(NodeConnected(node.name, clock.now), node)  # a new session
+    resumed = engine.calls.get("1790000000.16")
+    assert resumed is not None
+    assert resumed.inbound
+    await engine.handle(CallEnded("1790000000.16", 16, None, clock.now), node)
+    assert engine.activity.today(clock.now) == (0, 0)
