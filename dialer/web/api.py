@@ -94,6 +94,7 @@ from dialer.web.api_responses import (
     page_of,
     paged,
 )
+from dialer.web.api_selection import ENDPOINTS as SELECTION_ENDPOINTS
 from dialer.web.api_settings import campaign_settings, change_campaign_settings
 from dialer.web.read_log import route_of
 from dialer.web.service import campaign_control, episode_control, steering
@@ -407,6 +408,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "registre", RegisterImport, upload=True, created=True,
     ),
     *PEOPLE_ENDPOINTS,
+    *SELECTION_ENDPOINTS,
     AGENTS.listing(PREFIX + "/agents", list_agents, "Liste des agents", AgentPage),
     AGENTS(
         "POST", PREFIX + "/agents", add_agent, "Créer un agent et son compte SIP",

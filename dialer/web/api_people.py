@@ -15,6 +15,10 @@
   ``person.restore``, ``person.withdraw``: who, when, the fields changed, never their
   values).
 
+- ``?list=NAME``: the list the person goes on (PUT: created if new) or leaves (DELETE: off
+  the register when it was their last list); default « registre ». A bad name: 422
+  naming ``list``.
+
 The changes reach the calls at the next cycle, as an import's do.
 """
 
@@ -28,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from dialer.core.permissions import Action
+from dialer.core.selection import check_list_name
 from dialer.register.person_form import (
     LENGTHS,
     MAX_PHONES,
@@ -35,6 +40,7 @@ from dialer.register.person_form import (
     check_external_id,
     check_person_form,
 )
+from dialer.storage.list_rows import DEFAULT_LIST
 from dialer.storage.person_data import Actor
 from dialer.storage.register_entries import EntryChange, RegisterEntries
 from dialer.web.access import API_PREFIX, caller
@@ -119,7 +125,7 @@ async def put_person(request: Request) -> Response:
         today=now.date(),
     )
     outcome = await RegisterEntries(ops.sessions).put(
-        record, actor=Actor(who.actor, route_of(request)), now=now
+        record, actor=Actor(who.actor, route_of(request)), now=now, list_name=_list_of(request)
     )
     answer = {
         "external_id": external_id,
@@ -135,7 +141,10 @@ async def withdraw_person(request: Request) -> Response:
     external_id = check_external_id(request.path_params["external_id"])
     ops = steering(request)
     done = await RegisterEntries(ops.sessions).withdraw(
-        external_id, actor=Actor(who.actor, route_of(request)), now=ops.clock()
+        external_id,
+        actor=Actor(who.actor, route_of(request)),
+        now=ops.clock(),
+        list_name=_list_of(request),
     )
     return ok(
         {
@@ -145,6 +154,11 @@ async def withdraw_person(request: Request) -> Response:
             "changed": done.changed,
         }
     )
+
+
+def _list_of(request: Request) -> str:
+    """The request's ``?list=`` (default: the register's list), checked."""
+    return check_list_name(request.query_params.get("list", DEFAULT_LIST))
 
 
 PEOPLE = Area("registre", Action.REGISTER_IMPORT, Action.REGISTER_IMPORT)

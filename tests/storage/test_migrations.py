@@ -14,6 +14,7 @@ from dialer.errors import ConfigurationError, StorageError
 from dialer.storage import (
     call_help,  # noqa: F401 - its tables join Base
     hold_rows,  # noqa: F401 - its table joins Base
+    list_rows,  # noqa: F401 - its tables join Base
     migrate,
     migrate_engine,
     seat_sessions,  # noqa: F401 - its table joins Base

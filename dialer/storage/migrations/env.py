@@ -29,6 +29,7 @@ from dialer.storage import (  # noqa: F401 - their tables join Base
     call_help,
     call_sheet_rows,
     hold_rows,
+    list_rows,
     never_reached_rows,
     schedule,
     seat_sessions,
