@@ -43,17 +43,10 @@ async def selected_where(
         .where(~held_at(Person.id, now))
     )
     if selection.lists:
-        found = dict(
-            (
-                await session.execute(
-                    select(PersonList.name, PersonList.id).where(
-                        PersonList.name.in_(list(selection.lists))
-                    )
-                )
-            )
-            .tuples()
-            .all()
+        named = await session.execute(
+            select(PersonList.name, PersonList.id).where(PersonList.name.in_(list(selection.lists)))
         )
+        found = {str(name): int(number) for name, number in named}
         missing = [name for name in selection.lists if name not in found]
         if missing:
             raise InputError(f"selection.lists : liste inconnue « {missing[0]} »")
