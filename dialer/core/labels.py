@@ -641,3 +641,9 @@ RESULT_TRAILING_HEADERS: tuple[str, ...] = (
 )
 NO_RESULT_YET = "pas encore de résultat"
 ALERT_OPEN_TEXT = "ouverte"
+
+#: the register flags a campaign's selection may require (:mod:`dialer.core.selection`)
+SELECTION_FLAG_LABELS: dict[str, str] = {
+    "disability": "Handicap signalé",
+    "medical": "Situation médicale signalée",
+}

@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from dialer.core.permissions import Action
-from dialer.core.selection import check_list_name
+from dialer.core.selection import MAX_LIST_NAME, check_list_name
 from dialer.register.person_form import (
     LENGTHS,
     MAX_PHONES,
@@ -163,16 +163,26 @@ def _list_of(request: Request) -> str:
 
 PEOPLE = Area("registre", Action.REGISTER_IMPORT, Action.REGISTER_IMPORT)
 _ONE = API_PREFIX + "/people/{external_id}"
+
+
+class ListQuery(Body):
+    """The list the person goes on or leaves (default « registre »)."""
+
+    list: str | None = Field(default=None, max_length=MAX_LIST_NAME, description="nom de liste")
+
+
 ENDPOINTS: tuple[Endpoint, ...] = (
-    PEOPLE(
+    Endpoint(
         "PUT", _ONE, put_person,
         "Inscrire ou mettre à jour une personne (formulaire d'inscription en ligne ; règles "
-        "de l'import ; 201 à l'ajout, 200 sinon)", PersonPut, body=PersonSignUp, created=True,
-        replaces=True,
+        "de l'import ; 201 à l'ajout, 200 sinon ; ?list= : sur cette liste)",
+        Action.REGISTER_IMPORT, PEOPLE.tag, PersonPut, body=PersonSignUp, created=True,
+        replaces=True, query=ListQuery,
     ),
-    PEOPLE(
+    Endpoint(
         "DELETE", _ONE, withdraw_person,
-        "Retirer une personne du registre (son historique reste ; 200 aussi si déjà retirée)",
-        PersonWithdrawn,
+        "Retirer une personne d'une liste (?list=, défaut « registre ») et du registre si "
+        "elle n'est sur aucune autre (son historique reste ; 200 aussi si déjà retirée)",
+        Action.REGISTER_IMPORT, PEOPLE.tag, PersonWithdrawn, query=ListQuery,
     ),
 )  # fmt: skip
