@@ -131,7 +131,7 @@ async def test_a_campaigns_selection_is_stored_with_its_count_and_enrols_the_cyc
 
 
 async def test_who_may_count_and_choose(steer: SteerRig) -> None:
-    body = {"selection": {}}
+    body: dict[str, Any] = {"selection": {}}
     assert (await steer.http.post(COUNT, json=body)).status_code == 401
     assert (await steer.http.get("/api/v1/lists")).status_code == 401
     agent = steer.auth("agent1")
