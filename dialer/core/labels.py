@@ -643,7 +643,7 @@ NO_RESULT_YET = "pas encore de résultat"
 ALERT_OPEN_TEXT = "ouverte"
 
 #: the register flags a campaign's selection may require (:mod:`dialer.core.selection`)
-SELECTION_FLAG_LABELS: dict[str, str] = {
+SELECTION_FLAG_NAMES: dict[str, str] = {
     "disability": "Handicap signalé",
     "medical": "Situation médicale signalée",
 }

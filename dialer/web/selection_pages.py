@@ -16,7 +16,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from dialer.core.labels import SELECTION_FLAG_LABELS
+from dialer.core.labels import SELECTION_FLAG_NAMES
 from dialer.core.permissions import Action, allowed
 from dialer.core.selection import read_selection, selection_to_json
 from dialer.errors import ConflictError, InputError
@@ -68,7 +68,7 @@ async def selection_page(
             "values": shown or selection_to_json(selection),
             "count": people,
             "lists": await list_counts(ops.sessions),
-            "flags": SELECTION_FLAG_LABELS,
+            "flags": SELECTION_FLAG_NAMES,
             "can_edit": allowed(user.role, Action.CAMPAIGNS_STEER),
             "error": error,
             "notice": request.query_params.get("fait"),
