@@ -8,9 +8,10 @@ seconds for 10,500 people.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from dialer.campaigns.rules import (
     policy_from_json,
@@ -21,12 +22,14 @@ from dialer.campaigns.rules import (
 from dialer.campaigns.templates import CampaignTemplate
 from dialer.core.campaigns import CampaignState
 from dialer.core.planning import Cycle, RetryPolicy, first_cycle, initial_attempt_time
+from dialer.core.selection import read_selection
 from dialer.core.windows import CallingWindows
 from dialer.errors import ConflictError
 from dialer.storage.campaigns import CampaignRepository, CycleRepository
 from dialer.storage.database import SessionFactory
 from dialer.storage.models import Campaign
 from dialer.storage.schedule import enrol_register
+from dialer.storage.selection import list_names, set_campaign_selection
 
 
 @dataclass(frozen=True)
@@ -114,10 +117,18 @@ async def start_campaign(
     name: str | None = None,
     caller_id: str = "",
     questionnaire_version: str = "1",
+    selection: Mapping[str, Any] | None = None,
 ) -> StartedCampaign:
     """Create, open the first cycle and mark running, in the database only (the service's
-    :class:`~dialer.campaigns.control.CampaignControl` also attaches it to the engine)."""
+    :class:`~dialer.campaigns.control.CampaignControl` also attaches it to the engine).
+    ``selection``: who it calls (:func:`~dialer.core.selection.read_selection`; none: the
+    whole register), checked before anything is created."""
     _first_cycle_due(now, template.windows, template.policy)  # refused: nothing created
+    chosen = (
+        None
+        if selection is None
+        else read_selection(selection, known_lists=await list_names(sessions))
+    )
     campaign = await create_from_template(
         sessions,
         template,
@@ -126,6 +137,8 @@ async def start_campaign(
         caller_id=caller_id,
         questionnaire_version=questionnaire_version,
     )
+    if chosen is not None:
+        await set_campaign_selection(sessions, campaign.id, chosen)
     opened = await open_cycle(sessions, campaign, now=now)
     await CampaignRepository(sessions).set_state(
         campaign.id, CampaignState.RUNNING, expected={CampaignState.DRAFT}

@@ -65,6 +65,11 @@ COMMANDS: dict[str, CommandEntry] = {
         "demo",
         "Démonstration complète sur l'Asterisk local et le monde simulé.",
     ),
+    "lists": CommandEntry(
+        "dialer.cli.register",
+        "lists",
+        "Les listes de personnes et combien de personnes chacune compte.",
+    ),
     "person": CommandEntry(
         "dialer.cli.persons",
         "person",

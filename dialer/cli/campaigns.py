@@ -131,6 +131,14 @@ def campaign_start_from_alert(
     help="Avec --template, sans le service : écrit la campagne en base ; "
     "« dialer serve » la reprendra à son démarrage.",
 )
+@click.option("--list", "lists", multiple=True, help="Liste de personnes appelée (répétable).")
+@click.option("--district", "districts", multiple=True, help="Quartier (répétable).")
+@click.option("--postcode", "postcodes", multiple=True, help="Code postal (répétable).")
+@click.option("--min-age", type=int, help="Âge minimal au début du cycle (ex. 65).")
+@click.option("--max-age", type=int, help="Âge maximal au début du cycle.")
+@click.option(
+    "--flag", "flags", multiple=True, help="Indicateur exigé : disability, medical (répétable)."
+)
 @api_options
 @click.pass_context
 def campaign_start(
@@ -140,16 +148,43 @@ def campaign_start(
     template_key: str | None,
     name: str | None,
     offline: bool,
+    lists: tuple[str, ...],
+    districts: tuple[str, ...],
+    postcodes: tuple[str, ...],
+    min_age: int | None,
+    max_age: int | None,
+    flags: tuple[str, ...],
     url: str | None,
     token: str | None,
 ) -> None:
     """Démarre la campagne CAMPAIGN_ID (ouvre un cycle s'il n'y en a pas), ou, avec
-    --template, démarre depuis l'alerte."""
+    --template, démarre depuis l'alerte. --list, --district, --postcode, --min-age,
+    --max-age, --flag : qui elle appelle (sa sélection, affichée avec son effectif)."""
     if (campaign_id is None) == (template_key is None):
         raise click.UsageError("indiquez soit CAMPAIGN_ID, soit --template")
+    chosen: dict[str, Any] | None = None
+    if lists or districts or postcodes or min_age is not None or max_age is not None or flags:
+        chosen = {
+            "lists": list(lists),
+            "districts": list(districts),
+            "postcodes": list(postcodes),
+            "min_age": min_age,
+            "max_age": max_age,
+            "flags": list(flags),
+        }
     if template_key is None:
+        if chosen is not None:
+            with client(ctx, url, token) as api:
+                found = api.call(
+                    "PUT", f"/campaigns/{campaign_id}/selection", json={"selection": chosen}
+                )
+            click.echo(f"Sélection : {found['count']} personne(s).")
         _steer(ctx, "start", campaign_id=campaign_id, url=url, token=token, done="démarrée")
         return
+    if chosen is not None and not offline:
+        raise click.UsageError(
+            "la sélection se donne avec CAMPAIGN_ID, ou avec --template --offline"
+        )
     if not offline:
         _alert_start(ctx, template_key, name, url, token)
         return
@@ -172,6 +207,7 @@ def campaign_start(
                 now=datetime.now(UTC),
                 name=name,
                 caller_id=settings.dialing.caller_id,
+                selection=chosen,
             )
             await episodes.start(
                 kind=tpl.alert,

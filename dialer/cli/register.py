@@ -8,12 +8,14 @@ import sys
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from dialer.cli.context import database, record_cli_change, settings_of
 from dialer.register import ImportProgress, ImportReport, ImportStep, import_register
+from dialer.storage.list_rows import DEFAULT_LIST
+from dialer.storage.selection import list_counts
 
 if TYPE_CHECKING:  # the type click.progressbar() returns; click does not export it
     from click._termui_impl import ProgressBar
@@ -37,11 +39,23 @@ def register() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Où écrire les lignes rejetées (défaut : FICHIER-rejets.csv).",
 )
+@click.option(
+    "--list",
+    "list_name",
+    default=DEFAULT_LIST,
+    show_default=True,
+    help="La liste importée (ses personnes absentes du fichier en sortent).",
+)
 @click.pass_context
-def register_import(
-    ctx: click.Context, file: Path, mapping: Path | None, dry_run: bool, rejects: Path | None
+def register_import(  # noqa: PLR0917 - click passes every option
+    ctx: click.Context,
+    file: Path,
+    mapping: Path | None,
+    dry_run: bool,
+    rejects: Path | None,
+    list_name: str,
 ) -> None:
-    """Importe (ou met à jour) le registre depuis un CSV ou un XLSX."""
+    """Importe (ou met à jour) une liste du registre depuis un CSV ou un XLSX."""
     settings = settings_of(ctx)
 
     async def run() -> ImportReport:
@@ -55,12 +69,17 @@ def register_import(
                     rejects_path=rejects,
                     on_progress=display.show,
                     now=datetime.now(UTC),
+                    list_name=list_name,
                 )
 
     report = asyncio.run(run())
     if not dry_run:
-        counts = {"read": report.read, "added": report.added, "changed": report.changed}
-        counts |= {"removed": report.removed, "rejected": report.rejected}
+        counts: dict[str, Any] = {
+            "read": report.read,
+            "added": report.added,
+            "changed": report.changed,
+        }
+        counts |= {"removed": report.removed, "rejected": report.rejected, "list": list_name}
         asyncio.run(record_cli_change(settings, "register.import", f"register:{file.name}", counts))
     click.echo(report.summary_fr())
     for issue in report.issues[:20]:
@@ -72,6 +91,22 @@ def register_import(
             f"  … {report.issue_count - 20} autres (les lignes rejetées et valeurs ignorées "
             "sont toutes dans le fichier des rejets)"
         )
+
+
+@click.command("lists")
+@click.pass_context
+def lists(ctx: click.Context) -> None:
+    """Les listes de personnes et combien de personnes chacune compte."""
+
+    async def run() -> list[tuple[str, int]]:
+        async with database(settings_of(ctx)) as sessions:
+            return await list_counts(sessions)
+
+    found = asyncio.run(run())
+    if not found:
+        click.echo("Aucune liste : importez un fichier (dialer register import FICHIER).")
+    for name, people in found:
+        click.echo(f"{name} : {people} personne{'s' if people >= 2 else ''}")
 
 
 class _ImportDisplay:

@@ -687,3 +687,10 @@ TRANSFER_STATE_LABELS: dict[TransferState, str] = {
     TransferState.HANDED_OVER: "Personne transférée : vous avez quitté l'appel",
     TransferState.ENDED: "Transfert terminé",
 }
+
+
+#: the register flags a campaign's selection may require (:mod:`dialer.core.selection`)
+SELECTION_FLAG_NAMES: dict[str, str] = {
+    "disability": "Handicap signalé",
+    "medical": "Situation médicale signalée",
+}

@@ -30,6 +30,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from dialer.core.selection import check_list_name
 from dialer.errors import InputError
 from dialer.register.columns import ColumnMap, Field, load_mapping
 from dialer.register.issues import KEPT_ISSUES, ImportIssue, IssueKind, write_rejects
@@ -43,6 +44,7 @@ from dialer.register.reading import (
 from dialer.register.rows import merge
 from dialer.register.worker import PartJob, PartResult, check_parts
 from dialer.storage.database import SessionFactory
+from dialer.storage.list_rows import DEFAULT_LIST
 from dialer.storage.people import PersonRecord
 from dialer.storage.staged_import import StagedImport
 from dialer.storage.staging import Counts, Staging
@@ -152,6 +154,7 @@ async def import_register(
     in_worker: bool | None = None,
     name: str = "",
     mapping_name: str = "",
+    list_name: str = DEFAULT_LIST,
 ) -> ImportReport:
     """Import the register file at ``path`` (CSV or XLSX) into the database.
 
@@ -165,13 +168,16 @@ async def import_register(
     ``in_worker``: check the rows in worker processes (default: for files of
     :data:`WORKER_MIN_BYTES` or more, where they pay for their start-up). ``name`` and
     ``mapping_name``: how messages name the files (an uploaded file's own name, never the
-    server's temporary path; by default their paths).
+    server's temporary path; by default their paths). ``list_name``: the list the file is
+    (:mod:`dialer.storage.list_rows`): its people go on it, and the people of that list the
+    file no longer names leave it (and the register, when they are on no other list).
 
     The file is only ever read in a thread or a worker process, never on the event loop.
     """
     if now.tzinfo is None:
         raise InputError("import_register(): now must be an aware datetime")
     shown = name or str(path)
+    check_list_name(list_name)
     # refused before the database is even read
     head = await asyncio.to_thread(_read_head, path, shown, mapping, mapping_name)
     fields, columns, delimiter = head.fields, head.columns, head.delimiter
@@ -192,7 +198,7 @@ async def import_register(
         split = in_worker and is_csv
         jobs, results = await _check(
             plan,
-            StagedImport(session_factory, staging).copy_stored(),
+            StagedImport(session_factory, staging, list_name=list_name).copy_stored(),
             split=split,
             in_worker=in_worker,
             on_progress=lambda rows: tell(ImportProgress(ImportStep.CHECK, rows)),
@@ -207,7 +213,9 @@ async def import_register(
                 f"{shown} : aucune ligne ne désigne une personne (pas de ligne de données, ou "
                 "nom manquant partout) ; import refusé, le registre n'est pas modifié"
             )
-        database = StagedImport(session_factory, staging, [job.rows_file for job in jobs])
+        database = StagedImport(
+            session_factory, staging, [job.rows_file for job in jobs], list_name=list_name
+        )
         tell(ImportProgress(ImportStep.MATCH))
         counts = await asyncio.to_thread(
             _work_out, database.staging, database.parts, columns, results, report

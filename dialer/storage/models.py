@@ -183,6 +183,9 @@ class Campaign(Base):
     ring_timeout_s: Mapped[int | None] = mapped_column(Integer)
     #: raised by every settings change: an edit made on an older version is refused (409)
     settings_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    #: who the campaign calls (:mod:`dialer.core.selection`); ``None``: the whole register
+    #: (migration 0023)
+    selection: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     state: Mapped[CampaignState] = mapped_column(stored_enum(CampaignState))
     created_at: Mapped[datetime]
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import selectinload
 from dialer.core.phones import PhoneKind
 from dialer.errors import NotFoundError, StorageError
 from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.list_rows import DEFAULT_LIST, join_list, leave_list, list_id
 from dialer.storage.models import Base, Person
 from dialer.storage.staging import PERSON_COLUMNS
 
@@ -160,6 +161,9 @@ class EncodedBatch:
     changed: list[tuple[Any, ...]]
     phones: list[tuple[tuple[str, str], ...]]
     not_shared: Any
+    #: when they are written, and the list they go on (:mod:`dialer.storage.list_rows`)
+    written_at: datetime
+    list_name: str = DEFAULT_LIST
 
 
 def encode_batch(
@@ -168,8 +172,10 @@ def encode_batch(
     changed: Sequence[PersonRecord],
     *,
     now: datetime,
+    list_name: str = DEFAULT_LIST,
 ) -> EncodedBatch:
-    """``added`` and ``changed`` encoded for ``dialect`` (``sqlite`` or ``postgresql``)."""
+    """``added`` and ``changed`` encoded for ``dialect`` (``sqlite`` or ``postgresql``),
+    to go on the list ``list_name``."""
     encode = _Encoder(dialect, now)
     stamp = encode.now
     return EncodedBatch(
@@ -178,6 +184,8 @@ def encode_batch(
         [(r.external_id, *encode.person(r)) for r in changed],
         [tuple((p.e164, p.kind.value) for p in r.phones) for r in (*added, *changed)],
         encode.boolean(False),
+        now,
+        list_name,
     )
 
 
@@ -223,10 +231,14 @@ class PersonRepository:
         async with transaction(self._sessions) as session:
             await write_encoded(await session.connection(), batch)
 
-    async def remove(self, external_ids: Iterable[str], *, now: datetime) -> int:
-        """Take these people off the register (``removed_at``); nothing is deleted."""
+    async def remove(
+        self, external_ids: Iterable[str], *, now: datetime, list_name: str = DEFAULT_LIST
+    ) -> int:
+        """Take these people off the list ``list_name`` (off the register when they are on
+        no other list: ``removed_at``); nothing is deleted."""
         async with transaction(self._sessions) as session:
-            return await remove_people(await session.connection(), external_ids, now=now)
+            connection = await session.connection()
+            return await remove_people(connection, external_ids, now=now, list_name=list_name)
 
     async def flag_shared_numbers(self) -> int:
         """Set ``shared_with_other_person`` on every number that another person still on
@@ -286,22 +298,21 @@ async def write_encoded(connection: AsyncConnection, batch: EncodedBatch) -> Non
     )
     if phone_rows:
         await connection.exec_driver_sql(bulk.insert_phone.sql, phone_rows)
+    on = await list_id(connection, batch.list_name, now=batch.written_at)
+    await join_list(connection, ids.values(), on, now=batch.written_at)
 
 
 async def remove_people(
-    connection: AsyncConnection, external_ids: Iterable[str], *, now: datetime
+    connection: AsyncConnection,
+    external_ids: Iterable[str],
+    *,
+    now: datetime,
+    list_name: str = DEFAULT_LIST,
 ) -> int:
-    """Take these people off the register (``removed_at``); how many were on it."""
-    done = 0
-    for chunk in _chunks(list(external_ids)):
-        result = await connection.execute(
-            update(_PERSONS)
-            .where(_PERSONS.c.external_id.in_(chunk))
-            .where(_PERSONS.c.removed_at.is_(None))
-            .values(removed_at=now, updated_at=now)
-        )
-        done += _rowcount(result)
-    return done
+    """Take these people off the list ``list_name``, and off the register (``removed_at``)
+    those it leaves on no list; how many were on the list."""
+    on = await list_id(connection, list_name, now=now)
+    return await leave_list(connection, external_ids, on, now=now)
 
 
 async def drop_number_index(connection: AsyncConnection) -> None:

@@ -24,9 +24,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialer.errors import NotFoundError, StorageError
+from dialer.errors import InputError, NotFoundError, StorageError
 from dialer.storage.audit import append_entry
 from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.list_rows import (
+    DEFAULT_LIST,
+    ListMembership,
+    join_list,
+    known_list_id,
+    leave_list,
+    list_id,
+)
 from dialer.storage.models import Person, PhoneNumber
 from dialer.storage.people import PersonRecord, PhoneRecord, encode_batch, write_encoded
 from dialer.storage.person_data import Actor, flag_shared
@@ -94,13 +102,21 @@ class RegisterEntries:
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
 
-    async def put(self, record: PersonRecord, *, actor: Actor, now: datetime) -> PutOutcome:
+    async def put(
+        self,
+        record: PersonRecord,
+        *,
+        actor: Actor,
+        now: datetime,
+        list_name: str = DEFAULT_LIST,
+    ) -> PutOutcome:
         """Add the person of ``record.external_id``, or make them exactly ``record`` (every
-        field: what it does not give is cleared), back on the register."""
+        field: what it does not give is cleared), back on the register, on the list
+        ``list_name`` (« lists » among the fields when only that changed)."""
         async with transaction(self._sessions) as session:
             person = await _locked(session, record.external_id)
             if person is None:
-                added = await _add(session, record, now=now)
+                added = await _add(session, record, now=now, list_name=list_name)
                 if added is not None:
                     given = [name for name in COMPARED if getattr(record, name)]
                     outcome = PutOutcome(added, EntryChange.CREATED, given)
@@ -111,27 +127,43 @@ class RegisterEntries:
                     raise StorageError(f"person {record.external_id!r}: refused, yet absent")
             stored = await _record_of(session, person)
             fields = [name for name in COMPARED if getattr(stored, name) != getattr(record, name)]
+            connection = await session.connection()
+            listed = await list_id(connection, list_name, now=now)
             if person.removed_at is None and not fields:
-                return PutOutcome(person.id, EntryChange.UNCHANGED, [])
+                if await _on(session, person.id, listed):
+                    return PutOutcome(person.id, EntryChange.UNCHANGED, [])
+                await join_list(connection, [person.id], listed, now=now)
+                outcome = PutOutcome(person.id, EntryChange.UPDATED, ["lists"])
+                await _audit(session, outcome, actor=actor, now=now)
+                return outcome
             change = EntryChange.UPDATED if person.removed_at is None else EntryChange.RESTORED
-            await _write(session, record, added=False, now=now)
+            await _write(session, record, added=False, now=now, list_name=list_name)
             await flag_shared(session, {p.e164 for p in (*stored.phones, *record.phones)})
             outcome = PutOutcome(person.id, change, fields)
             await _audit(session, outcome, actor=actor, now=now)
             return outcome
 
-    async def withdraw(self, external_id: str, *, actor: Actor, now: datetime) -> Withdrawal:
-        """Take the person off the register (history kept). :class:`NotFoundError` for an
-        id the register never had; a person withdrawn already stays as they were."""
+    async def withdraw(
+        self, external_id: str, *, actor: Actor, now: datetime, list_name: str = DEFAULT_LIST
+    ) -> Withdrawal:
+        """Take the person off the list ``list_name``, and off the register when they are
+        on no other list (history kept). :class:`NotFoundError` for an id the register
+        never had; :class:`InputError` for a list that does not exist; a person withdrawn
+        already (or not on the list) stays as they were."""
         async with transaction(self._sessions) as session:
             person = await _locked(session, external_id)
             if person is None:
                 raise NotFoundError(f"personne « {external_id} » inconnue du registre")
+            connection = await session.connection()
+            listed = await known_list_id(connection, list_name)
+            if listed is None:
+                raise InputError(f"list : liste inconnue « {list_name} »")
             if person.removed_at is not None:
                 return Withdrawal(person.id, person.removed_at, changed=False)
-            person.removed_at = now
-            person.updated_at = now
-            await session.flush()
+            if not await _on(session, person.id, listed):
+                return Withdrawal(person.id, now, changed=False)
+            await leave_list(connection, [external_id], listed, now=now)
+            await session.refresh(person)
             numbers = await session.scalars(
                 select(PhoneNumber.e164).where(PhoneNumber.person_id == person.id)
             )
@@ -158,13 +190,26 @@ async def _locked(session: AsyncSession, external_id: str) -> Person | None:
     )
 
 
-async def _add(session: AsyncSession, record: PersonRecord, *, now: datetime) -> int | None:
+async def _on(session: AsyncSession, person_id: int, listed: int) -> bool:
+    """The person is on the list ``listed`` now."""
+    found = await session.scalar(
+        select(ListMembership.id)
+        .where(ListMembership.person_id == person_id)
+        .where(ListMembership.list_id == listed)
+        .where(ListMembership.removed_at.is_(None))
+    )
+    return found is not None
+
+
+async def _add(
+    session: AsyncSession, record: PersonRecord, *, now: datetime, list_name: str
+) -> int | None:
     """Insert the person (in a savepoint) and flag their shared numbers; their number, or
     None when another transaction added the same id first (the unique ``external_id``
     refused this insert, which is undone)."""
     try:
         async with session.begin_nested():
-            await _write(session, record, added=True, now=now)
+            await _write(session, record, added=True, now=now, list_name=list_name)
     except IntegrityError:
         return None
     await flag_shared(session, {phone.e164 for phone in record.phones})
@@ -172,11 +217,17 @@ async def _add(session: AsyncSession, record: PersonRecord, *, now: datetime) ->
 
 
 async def _write(
-    session: AsyncSession, record: PersonRecord, *, added: bool, now: datetime
+    session: AsyncSession, record: PersonRecord, *, added: bool, now: datetime, list_name: str
 ) -> None:
     connection = await session.connection()
     dialect = connection.dialect.name
-    batch = encode_batch(dialect, [record] if added else [], [] if added else [record], now=now)
+    batch = encode_batch(
+        dialect,
+        [record] if added else [],
+        [] if added else [record],
+        now=now,
+        list_name=list_name,
+    )
     await write_encoded(connection, batch)
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from dialer.core.attempts import AttemptKind, AttemptState, CycleResult
 from dialer.core.outcomes import CallOutcome
+from dialer.core.selection import stored_selection
 from dialer.errors import ConflictError
 from dialer.storage.consent_rows import unconsented_in_cycle
 from dialer.storage.database import SessionFactory, transaction
@@ -38,6 +39,7 @@ from dialer.storage.hold_rows import held_at
 from dialer.storage.models import (
     Attempt,
     Base,
+    Campaign,
     Cycle,
     CycleResultRow,
     Person,
@@ -45,6 +47,7 @@ from dialer.storage.models import (
     UtcDateTime,
     stored_enum,
 )
+from dialer.storage.selection import selected_where
 
 
 class MemberStatus(StrEnum):
@@ -245,19 +248,31 @@ class CycleSchedule:
         return int(value or 0)
 
 
-def _register_into(
+async def _register_into(
+    session: AsyncSession,
     cycle_id: int,
     due: datetime,
     *,
     left: tuple[int, Collection[CycleResult]] | None = None,
     districts: Collection[str] = (),
 ) -> Insert:
-    """``INSERT … SELECT`` of the active register into ``cycle_id``: every person not
-    removed, at their preferred number, due at ``due``. ``left``: (campaign, results):
-    without the people who ended an earlier cycle of the campaign with one of them.
-    ``districts``: only the people of these districts (none: the whole city). Nobody a
-    hold keeps out of calls at ``due`` (:mod:`dialer.core.holds`) is enrolled, nor, in a
-    veille-sociale cycle, anyone without a valid consent (:mod:`dialer.core.consent`)."""
+    """``INSERT … SELECT`` into ``cycle_id`` of its campaign's selection
+    (:mod:`dialer.core.selection`; none: the whole register) at the cycle's start: every
+    person selected, on the register, at their preferred number, due at ``due``. ``left``:
+    (campaign, results): without the people who ended an earlier cycle of the campaign
+    with one of them. ``districts``: only the people of these districts too (none: no
+    narrowing). Nobody a hold keeps out of calls at ``due`` (:mod:`dialer.core.holds`) is
+    enrolled, nor, in a veille-sociale cycle, anyone without a valid consent
+    (:mod:`dialer.core.consent`)."""
+    found = (
+        await session.execute(
+            select(Cycle.started_at, Campaign.selection)
+            .join(Campaign, Campaign.id == Cycle.campaign_id)
+            .where(Cycle.id == cycle_id)
+        )
+    ).one()
+    started_at, stored = found
+    selection = stored_selection(stored)
     first = (
         select(PhoneNumber.person_id, func.min(PhoneNumber.position).label("position"))
         .group_by(PhoneNumber.person_id)
@@ -277,10 +292,9 @@ def _register_into(
             PhoneNumber,
             (PhoneNumber.person_id == Person.id) & (PhoneNumber.position == first.c.position),
         )
-        .where(Person.removed_at.is_(None))
-        .where(~held_at(Person.id, due))
         .where(~unconsented_in_cycle(cycle_id, Person.id, due))  # veille sociale: consent
     )
+    rows = await selected_where(session, rows, selection, day=started_at.date(), now=due)
     if districts:
         rows = rows.where(Person.district.in_(list(districts)))
     if left is not None:
@@ -307,11 +321,11 @@ async def _members(session: AsyncSession, cycle_id: int) -> int:
 async def enrol_register(
     sessions: SessionFactory, cycle_id: int, *, due: datetime, districts: Collection[str] = ()
 ) -> int:
-    """Snapshot the active register into ``cycle_id``: every person not removed (of
-    ``districts`` only, when given), at their preferred number, due at ``due``. One
-    ``INSERT … SELECT``: 10,500 people in well under a second."""
+    """Snapshot the campaign's selection (none: the active register) into ``cycle_id``:
+    every person selected (of ``districts`` only, when given), at their preferred number,
+    due at ``due``. One ``INSERT … SELECT``: 10,500 people in well under a second."""
     async with transaction(sessions) as session:
-        await session.execute(_register_into(cycle_id, due, districts=districts))
+        await session.execute(await _register_into(session, cycle_id, due, districts=districts))
         return await _members(session, cycle_id)
 
 
@@ -326,12 +340,12 @@ async def open_cycle_with_register(
     left_with: Collection[CycleResult] = (),
     districts: Collection[str] = (),
 ) -> tuple[Cycle, int]:
-    """Open cycle ``number`` of the campaign with the register as it stands (people added
-    since the last cycle in, removed ones out), everyone due at ``due``: one transaction,
-    so a cycle never exists without its people. :class:`ConflictError` when cycle
-    ``number`` exists already (unique (campaign, number): another controller opened this
-    slot) or another cycle is still open. People whose result in an earlier cycle of the
-    campaign is one of ``left_with`` (they left the list) are not enrolled, nor, when
+    """Open cycle ``number`` of the campaign with its selection as the register stands
+    (people added since the last cycle in, removed ones out), everyone due at ``due``: one
+    transaction, so a cycle never exists without its people. :class:`ConflictError` when
+    cycle ``number`` exists already (unique (campaign, number): another controller opened
+    this slot) or another cycle is still open. People whose result in an earlier cycle of
+    the campaign is one of ``left_with`` (they left the list) are not enrolled, nor, when
     ``districts`` are given, people of other districts. Returns the cycle and how many
     people it has."""
     async with transaction(sessions) as session:
@@ -347,9 +361,10 @@ async def open_cycle_with_register(
         )
         session.add(cycle)
         await session.flush()  # the unique (campaign, number) refuses a second opening here
-        await session.execute(
-            _register_into(cycle.id, due, left=(campaign_id, left_with), districts=districts)
+        enrol = await _register_into(
+            session, cycle.id, due, left=(campaign_id, left_with), districts=districts
         )
+        await session.execute(enrol)
         return cycle, await _members(session, cycle.id)
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dialer.errors import StorageError
 from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.list_rows import DEFAULT_LIST, known_list_id, list_id
 from dialer.storage.people import (
     EncodedBatch,
     PersonRepository,
@@ -54,15 +55,31 @@ class StagedImport:
     """The database side of one import (``staging``: the staging file's path; ``parts``:
     the part files of the checked rows, none needed to copy what is stored)."""
 
-    def __init__(self, sessions: SessionFactory, staging: Path, parts: Sequence[Path] = ()) -> None:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        staging: Path,
+        parts: Sequence[Path] = (),
+        *,
+        list_name: str = DEFAULT_LIST,
+    ) -> None:
         self._sessions = sessions
+        #: the list the file is imported under (:mod:`dialer.storage.list_rows`)
+        self.list_name = list_name
         self.people = PersonRepository(sessions)
         self.staging = staging
         self.parts = tuple(parts)
 
     async def copy_stored(self) -> None:
-        """Every stored person's external id, fingerprint and whether on the register,
-        into the staging file's ``stored`` table."""
+        """Every stored person's external id, fingerprint and whether on the list imported
+        (and on the register), into the staging file's ``stored`` table."""
+        async with transaction(self._sessions) as session:
+            listed = await known_list_id(await session.connection(), self.list_name)
+        active = (
+            "removed_at IS NULL AND EXISTS (SELECT 1 FROM list_memberships m "
+            f"WHERE m.person_id = persons.id AND m.list_id = {listed or 0} "
+            "AND m.removed_at IS NULL)"
+        )
         if await self.people.dialect() == "sqlite":
             # statements of their own (no BEGIN IMMEDIATE): they only read the register
             async with self._attached() as connection:
@@ -71,11 +88,11 @@ class StagedImport:
                     f"CREATE TABLE IF NOT EXISTS staging.stored ({STORED_SCHEMA}) WITHOUT ROWID"
                 )
                 await driver.execute(
-                    "INSERT INTO staging.stored SELECT external_id, fingerprint, "
-                    "removed_at IS NULL FROM persons"
+                    f"INSERT INTO staging.stored SELECT external_id, fingerprint, {active} "
+                    "FROM persons"
                 )
             return
-        statement = text("SELECT external_id, fingerprint, removed_at IS NULL FROM persons")
+        statement = text(f"SELECT external_id, fingerprint, {active} FROM persons")
         with closing(connect_staging(self.staging)) as scratch:
             scratch.execute(f"CREATE TABLE IF NOT EXISTS stored ({STORED_SCHEMA}) WITHOUT ROWID")
             async with transaction(self._sessions) as session:
@@ -115,9 +132,10 @@ class StagedImport:
             if sqlite:
                 attached = self._attached(with_parts=True)
                 async with attached as connection, connection.begin():
-                    await self._apply_sqlite(connection, total, now, many, on_batch)
+                    listed = await list_id(connection, self.list_name, now=now)
+                    await self._apply_sqlite(connection, total, now, many, on_batch, listed=listed)
                     _tell(on_finish)
-                    await self._finish_sqlite(connection, now)
+                    await self._finish_sqlite(connection, now, listed)
             else:
                 engine: AsyncEngine = self._sessions.kw["bind"]
                 async with engine.connect() as connection, connection.begin():
@@ -134,6 +152,8 @@ class StagedImport:
         now: datetime,
         many: bool,
         on_batch: Callable[[int], None] | None,
+        *,
+        listed: int,
     ) -> None:
         stamp = now.astimezone(UTC).strftime(_SQLITE_TIME)
         if many:
@@ -141,18 +161,27 @@ class StagedImport:
         base = await _next_id(connection)
         parts = [*(f"p{index}" for index in range(len(self.parts))), "main"]
         for low in range(0, total, BATCH_LINES):
-            lines = _Lines(low, low + BATCH_LINES, base)
+            lines = _Lines(low, low + BATCH_LINES, base, listed)
             written = 0
             for part in parts:
                 written += await _copy_lines(connection, part, lines, stamp)
             if on_batch is not None:
                 on_batch(written)
 
-    async def _finish_sqlite(self, connection: AsyncConnection, now: datetime) -> None:
+    async def _finish_sqlite(self, connection: AsyncConnection, now: datetime, listed: int) -> None:
+        """The absent people off the list, and off the register those on no list."""
         stamp = now.astimezone(UTC).strftime(_SQLITE_TIME)
         await connection.exec_driver_sql(
+            "UPDATE list_memberships SET removed_at = ? WHERE list_id = ? "
+            "AND removed_at IS NULL AND person_id IN (SELECT id FROM persons "
+            "WHERE external_id IN (SELECT external_id FROM staging.absent))",
+            (stamp, listed),
+        )
+        await connection.exec_driver_sql(
             "UPDATE persons SET removed_at = ?, updated_at = ? WHERE removed_at IS NULL "
-            "AND external_id IN (SELECT external_id FROM staging.absent)",
+            "AND external_id IN (SELECT external_id FROM staging.absent) "
+            "AND NOT EXISTS (SELECT 1 FROM list_memberships m "
+            "WHERE m.person_id = persons.id AND m.removed_at IS NULL)",
             (stamp, stamp),
         )
         await create_number_index(connection)
@@ -180,7 +209,9 @@ class StagedImport:
             if not chunk:
                 break
             offset += len(chunk)
-            await remove_people(connection, chunk, now=now.astimezone(UTC))
+            await remove_people(
+                connection, chunk, now=now.astimezone(UTC), list_name=self.list_name
+            )
         await flag_shared_numbers(connection)
 
     def _encoded(self, low: int, high: int, now: datetime) -> EncodedBatch:
@@ -201,7 +232,7 @@ class StagedImport:
                 else:
                     changed.append(row)
                 phones.append(numbers)
-        return EncodedBatch("postgresql", added, changed, phones, False)
+        return EncodedBatch("postgresql", added, changed, phones, False, now, self.list_name)
 
     @asynccontextmanager
     async def _attached(self, *, with_parts: bool = False) -> AsyncIterator[AsyncConnection]:
@@ -261,6 +292,8 @@ class _Lines:
     low: int
     high: int
     base: int
+    #: the list they go on
+    listed: int
 
 
 async def _next_id(connection: AsyncConnection) -> int:
@@ -310,5 +343,12 @@ async def _copy_lines(connection: AsyncConnection, part: str, lines: _Lines, sta
         f"FROM {changed.replace(' WHERE ', with_phones)} "
         f"AND t.action = {CHANGED} ORDER BY t.line, ph.position",
         bounds,
+    )
+    await execute(
+        "INSERT INTO list_memberships (person_id, list_id, added_at, removed_at) "
+        f"SELECT p.id, ?, ?, NULL FROM {changed} AND t.action IN ({ADDED}, {CHANGED}) "
+        "AND NOT EXISTS (SELECT 1 FROM list_memberships m WHERE m.person_id = p.id "
+        "AND m.list_id = ? AND m.removed_at IS NULL)",
+        (lines.listed, stamp, *bounds, lines.listed),
     )
     return added.rowcount + changed_rows.rowcount

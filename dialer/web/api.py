@@ -97,6 +97,7 @@ from dialer.web.api_responses import (
     page_of,
     paged,
 )
+from dialer.web.api_selection import ENDPOINTS as SELECTION_ENDPOINTS
 from dialer.web.api_settings import campaign_settings, change_campaign_settings
 from dialer.web.api_volunteers import ENDPOINTS as VOLUNTEER_ENDPOINTS
 from dialer.web.read_log import route_of
@@ -411,6 +412,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "registre", RegisterImport, upload=True, created=True,
     ),
     *PEOPLE_ENDPOINTS,
+    *SELECTION_ENDPOINTS,
     AGENTS.listing(PREFIX + "/agents", list_agents, "Liste des agents", AgentPage),
     AGENTS(
         "POST", PREFIX + "/agents", add_agent, "Créer un agent et son compte SIP",

@@ -77,12 +77,17 @@ Interval = Annotated[str, Field(max_length=11, pattern=r"^\d{1,2}:\d{2}-\d{1,2}:
 Intervals = Annotated[list[Interval], Field(max_length=12)]
 
 
+#: the settings whose ``null`` means « the service's » (others: ``null`` is not given)
+RESETTABLE_TO_SERVICE = frozenset({"ring_timeout_s"})
+
+
 class CampaignSettingsChange(Body):
     """The campaign's settings to change (only those given change), with ``version``: the
     settings' version they were read at (a stale one: 409). Calling windows in local time,
     intervals ``HH:MM-HH:MM`` in order: ``week`` 7 lists (Monday first), ``holiday`` (public
     holidays), ``closed_dates`` (no call), ``open_dates`` (their own hours that day). Delays
-    in minutes, the cycle length in hours (it applies from the next cycle)."""
+    in minutes, the cycle length in hours (it applies from the next cycle).
+    ``ring_timeout_s: null``: the service's ring timeout again."""
 
     version: int = Field(ge=1, le=10**9, description="version des réglages lue")
     week: list[Intervals] | None = Field(
@@ -103,14 +108,23 @@ class CampaignSettingsChange(Body):
     caller_id: str | None = Field(
         default=None, max_length=21, pattern=r"^(\+?[0-9]{2,20})?$", description="vide : aucun"
     )
-    ring_timeout_s: int | None = Field(default=None, ge=MIN_RING_TIMEOUT_S, le=MAX_RING_TIMEOUT_S)
+    ring_timeout_s: int | None = Field(
+        default=None,
+        ge=MIN_RING_TIMEOUT_S,
+        le=MAX_RING_TIMEOUT_S,
+        description="null : la durée du service",
+    )
     questionnaire_version: int | None = Field(default=None, ge=1, le=10**6)
 
     def change(self) -> dict[str, Any]:
         """The settings given, under the flat names of
         :mod:`dialer.core.campaign_settings` (JSON values)."""
         given = self.model_dump(mode="json", exclude_unset=True, exclude={"version"})
-        return {key: value for key, value in given.items() if value is not None}
+        return {
+            key: value
+            for key, value in given.items()
+            if value is not None or key in RESETTABLE_TO_SERVICE
+        }
 
 
 class AgentCreate(Body):

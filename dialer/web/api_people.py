@@ -15,6 +15,10 @@
   ``person.restore``, ``person.withdraw``: who, when, the fields changed, never their
   values).
 
+- ``?list=NAME``: the list the person goes on (PUT: created if new) or leaves (DELETE: off
+  the register when it was their last list); default « registre ». A bad name: 422
+  naming ``list``.
+
 The changes reach the calls at the next cycle, as an import's do.
 """
 
@@ -28,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from dialer.core.permissions import Action
+from dialer.core.selection import MAX_LIST_NAME, check_list_name
 from dialer.register.person_form import (
     LENGTHS,
     MAX_PHONES,
@@ -35,6 +40,7 @@ from dialer.register.person_form import (
     check_external_id,
     check_person_form,
 )
+from dialer.storage.list_rows import DEFAULT_LIST
 from dialer.storage.person_data import Actor
 from dialer.storage.register_entries import EntryChange, RegisterEntries
 from dialer.web.access import API_PREFIX, caller
@@ -119,7 +125,7 @@ async def put_person(request: Request) -> Response:
         today=now.date(),
     )
     outcome = await RegisterEntries(ops.sessions).put(
-        record, actor=Actor(who.actor, route_of(request)), now=now
+        record, actor=Actor(who.actor, route_of(request)), now=now, list_name=_list_of(request)
     )
     answer = {
         "external_id": external_id,
@@ -135,7 +141,10 @@ async def withdraw_person(request: Request) -> Response:
     external_id = check_external_id(request.path_params["external_id"])
     ops = steering(request)
     done = await RegisterEntries(ops.sessions).withdraw(
-        external_id, actor=Actor(who.actor, route_of(request)), now=ops.clock()
+        external_id,
+        actor=Actor(who.actor, route_of(request)),
+        now=ops.clock(),
+        list_name=_list_of(request),
     )
     return ok(
         {
@@ -147,18 +156,33 @@ async def withdraw_person(request: Request) -> Response:
     )
 
 
+def _list_of(request: Request) -> str:
+    """The request's ``?list=`` (default: the register's list), checked."""
+    return check_list_name(request.query_params.get("list", DEFAULT_LIST))
+
+
 PEOPLE = Area("registre", Action.REGISTER_IMPORT, Action.REGISTER_IMPORT)
 _ONE = API_PREFIX + "/people/{external_id}"
+
+
+class ListQuery(Body):
+    """The list the person goes on or leaves (default « registre »)."""
+
+    list: str | None = Field(default=None, max_length=MAX_LIST_NAME, description="nom de liste")
+
+
 ENDPOINTS: tuple[Endpoint, ...] = (
-    PEOPLE(
+    Endpoint(
         "PUT", _ONE, put_person,
         "Inscrire ou mettre à jour une personne (formulaire d'inscription en ligne ; règles "
-        "de l'import ; 201 à l'ajout, 200 sinon)", PersonPut, body=PersonSignUp, created=True,
-        replaces=True,
+        "de l'import ; 201 à l'ajout, 200 sinon ; ?list= : sur cette liste)",
+        Action.REGISTER_IMPORT, PEOPLE.tag, PersonPut, body=PersonSignUp, created=True,
+        replaces=True, query=ListQuery,
     ),
-    PEOPLE(
+    Endpoint(
         "DELETE", _ONE, withdraw_person,
-        "Retirer une personne du registre (son historique reste ; 200 aussi si déjà retirée)",
-        PersonWithdrawn,
+        "Retirer une personne d'une liste (?list=, défaut « registre ») et du registre si "
+        "elle n'est sur aucune autre (son historique reste ; 200 aussi si déjà retirée)",
+        Action.REGISTER_IMPORT, PEOPLE.tag, PersonWithdrawn, query=ListQuery,
     ),
 )  # fmt: skip

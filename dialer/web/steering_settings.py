@@ -88,7 +88,7 @@ async def change_settings(request: Request) -> Response:
 
 def form_change(fields: dict[str, str]) -> dict[str, Any]:
     """The form's fields as a change under the flat names (every setting: the form shows
-    them all; an empty ring timeout keeps the current one)."""
+    them all; an empty ring timeout is the service's)."""
     change: dict[str, Any] = {
         "week": [_intervals(fields.get(f"week_{day}", "")) for day in range(7)],
         "holiday": _intervals(fields.get("holiday", "")),
@@ -101,6 +101,8 @@ def form_change(fields: dict[str, str]) -> dict[str, Any]:
         raw = fields.get(name, "").replace(",", ".")
         if raw:
             change[name] = _number(name, raw)
+    if not fields.get("ring_timeout_s"):
+        change["ring_timeout_s"] = None  # « vide : celle du service »
     raw_version = fields.get("questionnaire_version", "")
     if raw_version:
         change["questionnaire_version"] = _whole("questionnaire_version", raw_version)

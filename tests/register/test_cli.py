@@ -136,3 +136,32 @@ def test_the_rejects_file_holds_no_formula(tmp_path: Path, monkeypatch: pytest.M
         ["4", "D3", "'=1+1", "'-2+3", "n/a"],
     ]
     assert rows[1][2] == "'+1+cmd|' /C calc'!A0"  # the value column too
+
+
+def test_a_file_imported_under_a_list_and_the_lists_with_their_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DIALER_CONFIG", raising=False)
+    monkeypatch.setenv("DIALER_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'dialer.db'}")
+    runner = CliRunner()
+    heat = runner.invoke(
+        cli, ["register", "import", "--list", "canicule", str(write_csv(tmp_path / "c.csv", ROWS))]
+    )
+    assert heat.exit_code == 0, heat.output
+    flood = runner.invoke(
+        cli,
+        ["register", "import", "--list", "crue 4e", str(write_csv(tmp_path / "f.csv", ROWS[:1]))],
+    )
+    assert flood.exit_code == 0, flood.output
+    listed = runner.invoke(cli, ["lists"])
+    assert listed.exit_code == 0, listed.output
+    assert listed.output.splitlines() == [
+        "canicule : 5 personnes",
+        "crue 4e : 1 personne",
+        "registre : 0 personne",
+    ]
+    huge = runner.invoke(cli, ["register", "import", "--list", "x" * 200, str(tmp_path / "c.csv")])
+    assert isinstance(huge.exception, InputError)  # exit 65 from ``dialer`` (errors.py)
+    assert "nom de liste trop long" in str(huge.exception)
+    assert runner.invoke(cli, ["lists"]).output == listed.output

@@ -25,6 +25,7 @@ from dialer.core.relatives import RelativeOutcome, VisitOutcome, VisitReason
 from dialer.core.resources import NeedKind
 from dialer.core.retention import DataKind
 from dialer.core.roles import Role
+from dialer.core.selection import FLAGS
 from dialer.core.transfers import TransferKind, TransferState
 from dialer.core.wallboard import AlarmKind
 from dialer.reports.figures import DMT_BUCKET_EDGES_S
@@ -80,3 +81,7 @@ def test_every_member_has_a_french_label(name: str, enum: type[StrEnum]) -> None
 
 def test_every_campaign_setting_has_a_french_name() -> None:
     assert set(labels.CAMPAIGN_SETTING_NAMES) == set(FIELDS)
+
+
+def test_every_selection_flag_has_a_french_name() -> None:
+    assert set(labels.SELECTION_FLAG_NAMES) == set(FLAGS)

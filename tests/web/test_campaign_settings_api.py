@@ -223,3 +223,34 @@ async def test_a_finished_campaign_keeps_its_settings(steer: SteerRig) -> None:
     assert response.status_code == 409
     assert "terminée" in response.json()["erreur"]
     assert (await read(steer))["max_attempts"] == 4
+
+
+@pytest.mark.asyncio
+async def test_a_null_ring_timeout_is_the_services_again(steer: SteerRig) -> None:
+    await steer.control.start(steer.world.campaign_id, actor="superviseur")
+    own = await steer.http.patch(
+        path(steer), json={"version": 1, "ring_timeout_s": 45}, headers=steer.auth("admin")
+    )
+    assert own.status_code == 200, own.text
+    assert steer.engine.ring_timeout_s == 45
+    reset = await steer.http.patch(
+        path(steer), json={"version": 2, "ring_timeout_s": None}, headers=steer.auth("admin")
+    )
+    assert reset.status_code == 200, reset.text
+    assert (reset.json()["ring_timeout_s"], reset.json()["default_ring_timeout_s"]) == (None, 30)
+    stored = await CampaignRepository(steer.sessions).get(steer.world.campaign_id)
+    assert (stored.ring_timeout_s, stored.settings_version) == (None, 3)
+    assert steer.engine.ring_timeout_s == 30
+    entry = (await steer.audit("campaign.settings"))[0]  # the latest first
+    assert (
+        entry.details["before"]["ring_timeout_s"],
+        entry.details["after"]["ring_timeout_s"],
+    ) == (
+        45,
+        None,
+    )
+    untouched = await steer.http.patch(
+        path(steer), json={"version": 3, "max_attempts": 5}, headers=steer.auth("admin")
+    )
+    assert untouched.status_code == 200, untouched.text
+    assert untouched.json()["ring_timeout_s"] is None

@@ -160,3 +160,18 @@ async def test_who_sees_and_who_changes_the_settings(steer: SteerRig) -> None:
     await log_in(steer.http, "agent1")
     agent = await steer.http.get(page_path(steer))
     assert agent.status_code == 403
+
+
+@pytest.mark.asyncio
+async def test_an_emptied_ring_timeout_is_the_services_again(steer: SteerRig) -> None:
+    csrf = await log_in(steer.http, "superviseur")
+    saved = await steer.http.post(page_path(steer), data=form(csrf, ring_timeout_s="40"))
+    assert saved.status_code == 303, saved.text
+    stored = await CampaignRepository(steer.sessions).get(steer.world.campaign_id)
+    assert stored.ring_timeout_s == 40
+    emptied = await steer.http.post(page_path(steer), data=form(csrf, version="2"))
+    assert emptied.status_code == 303, emptied.text
+    stored = await CampaignRepository(steer.sessions).get(steer.world.campaign_id)
+    assert (stored.ring_timeout_s, stored.settings_version) == (None, 3)
+    shown = await steer.http.get(emptied.headers["location"])
+    assert "30 (celle du service)" in shown.text
