@@ -26,6 +26,11 @@ async def test_the_supervisor_starts_from_the_alert_and_steers_from_the_page(
     assert page.status_code == 200
     assert "Démarrer depuis l'alerte" in page.text
     assert "Canicule 2026" in page.text
+    campaign = steer.world.campaign_id
+    assert f'href="/supervision/selections/{campaign}"' in page.text  # who it calls
+    assert 'href="/supervision/listes"' in page.text
+    lists = await steer.http.get("/supervision/listes")
+    assert lists.status_code == 200
 
     refused = await steer.http.post("/supervision/campagnes/alerte", data={"modele": "heatwave"})
     assert refused.status_code == 403  # no CSRF field
