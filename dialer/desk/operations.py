@@ -21,6 +21,7 @@ from dialer.campaigns.control import CampaignControl
 from dialer.campaigns.episodes import EpisodeControl
 from dialer.core.agent_states import AgentState
 from dialer.core.roles import Role
+from dialer.core.selection import check_list_name
 from dialer.desk.accounts import create_account, create_agent_account
 from dialer.desk.passwords import Passwords
 from dialer.engine.engine import DialingEngine
@@ -32,6 +33,7 @@ from dialer.storage.alerts import ContactRecord, TeamRecord, TeamRepository
 from dialer.storage.api_tokens import ApiTokenRepository
 from dialer.storage.audit import AuditLog
 from dialer.storage.database import SessionFactory
+from dialer.storage.list_rows import DEFAULT_LIST
 from dialer.storage.sip_accounts import SipAccountRepository
 from dialer.storage.staff import end_web_sessions, set_team_members, team_members
 
@@ -306,8 +308,13 @@ async def import_register_upload(
     content: bytes,
     mapping: bytes | None,
     dry_run: bool,
+    list_name: str = DEFAULT_LIST,
+    list_field: str = "list",
 ) -> dict[str, Any]:
-    """Import an uploaded register file (a dry run writes nothing and is not logged)."""
+    """Import an uploaded register file under the list ``list_name`` (a dry run writes
+    nothing and is not logged); a bad list name is an :class:`InputError` naming
+    ``list_field``."""
+    list_name = check_list_name(list_name, field=list_field)
     suffix = Path(filename).suffix.lower()
     if suffix not in REGISTER_SUFFIXES:
         raise InputError(
@@ -331,10 +338,12 @@ async def import_register_upload(
             now=ops.clock(),
             name=filename,
             mapping_name="champ « mapping »",
+            list_name=list_name,
         )
-    result = report_json(report, filename)
+    result = report_json(report, filename) | {"list_name": list_name}
     if not dry_run:
         counts = {k: result[k] for k in ("read", "added", "changed", "removed", "rejected")}
+        counts["list"] = list_name
         await record_change(ops, actor, "register.import", f"register:{filename}", **counts)
     return result
 

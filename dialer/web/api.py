@@ -30,6 +30,7 @@ from dialer.errors import InputError
 from dialer.register.correction import check_correction
 from dialer.storage.api_tokens import token_json
 from dialer.storage.audit import AuditFilter
+from dialer.storage.list_rows import DEFAULT_LIST
 from dialer.storage.person_data import Actor, PersonData
 from dialer.web.access import API_PREFIX, GuardedRoute, Open, caller
 from dialer.web.api_accounts import (
@@ -220,6 +221,9 @@ async def import_register(request: Request) -> Response:
         dry_run = str(form.get("dry_run") or "false").lower()
         if dry_run not in ("true", "false", "1", "0", "oui", "non"):
             raise InputError("champ « dry_run » : doit valoir true ou false")
+        list_name = form.get("list") or DEFAULT_LIST
+        if not isinstance(list_name, str):
+            raise InputError("champ « list » : le nom de la liste, pas un fichier")
         filename, content = upload.filename, await upload.read()
         mapping_content = await mapping.read() if isinstance(mapping, UploadFile) else None
     report = await import_register_upload(
@@ -229,6 +233,7 @@ async def import_register(request: Request) -> Response:
         content=content,
         mapping=mapping_content,
         dry_run=dry_run in ("true", "1", "oui"),
+        list_name=list_name,
     )
     return ok(report, 200 if report["dry_run"] else 201)
 

@@ -163,6 +163,7 @@ class ImportIssue(Answer):
 
 class RegisterImport(Answer):
     file: str
+    list_name: str = Field(description="la liste nommée sous laquelle le fichier est importé")
     dry_run: bool
     summary: str
     read: int

@@ -21,6 +21,7 @@ from dialer.desk.operations import (
 )
 from dialer.errors import ConflictError, InputError, NotFoundError
 from dialer.storage.alerts import TeamRepository
+from dialer.storage.list_rows import DEFAULT_LIST
 from dialer.web.access import GuardedRoute
 from dialer.web.failures import french_message
 from dialer.web.service import authenticated, for_form, steering, web
@@ -61,6 +62,7 @@ async def import_register(request: Request) -> Response:
             )
         filename, content = upload.filename, await upload.read()
         dry_run = form.get("simulation") is not None
+        list_name = str(form.get("liste") or "").strip() or DEFAULT_LIST
     try:
         report = await import_register_upload(
             steering(request),
@@ -69,6 +71,8 @@ async def import_register(request: Request) -> Response:
             content=content,
             mapping=None,
             dry_run=dry_run,
+            list_name=list_name,
+            list_field="champ « liste »",
         )
     except InputError as exc:
         return await register_page(request, error=french_message(exc), status=422)

@@ -224,6 +224,45 @@ async def test_a_register_upload_dry_runs_then_imports(steer: SteerRig) -> None:
     assert agent.status_code == 403
 
 
+@pytest.mark.asyncio
+async def test_a_register_upload_goes_under_its_named_list(steer: SteerRig) -> None:
+    sup = steer.auth("superviseur")
+    files = {"file": ("crue.csv", register_csv(), "text/csv")}
+    flood = await steer.http.post(
+        "/api/v1/registers/import", files=files, data={"list": "crue Sud"}, headers=sup
+    )
+    assert flood.status_code == 201, flood.text
+    assert flood.json()["list_name"] == "crue Sud"
+    [entry] = await steer.audit("register.import")
+    assert entry.details["list"] == "crue Sud"
+    counted = await steer.http.get("/api/v1/lists", headers=sup)
+    by_name = {row["name"]: row["people"] for row in counted.json()["lists"]}
+    assert by_name["crue Sud"] == 2  # the row without a name is rejected
+
+    too_long = await steer.http.post(
+        "/api/v1/registers/import", files=files, data={"list": "x" * 101}, headers=sup
+    )
+    assert too_long.status_code == 422
+    assert "list" in too_long.json()["erreur"]
+    assert len(await steer.audit("register.import")) == 1  # nothing more written
+
+    csrf = await log_in(steer.http, "superviseur")
+    page = await steer.http.post(
+        "/supervision/registre",
+        files={"fichier": ("crue.csv", register_csv(), "text/csv")},
+        data={"csrf": csrf, "liste": "crue Nord"},
+    )
+    assert page.status_code == 200, page.text
+    assert "liste « crue Nord »" in page.text
+    bad = await steer.http.post(
+        "/supervision/registre",
+        files={"fichier": ("crue.csv", register_csv(), "text/csv")},
+        data={"csrf": csrf, "liste": "a\x07b"},
+    )
+    assert bad.status_code == 422
+    assert "« liste »" in bad.text
+
+
 # ---- audit log --------------------------------------------------------------------------
 @pytest.mark.asyncio
 async def test_the_audit_log_filters(steer: SteerRig) -> None:
