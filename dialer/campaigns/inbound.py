@@ -38,6 +38,10 @@ class CycleInboundDesk:
     def open_at(self, now: datetime) -> bool:
         return is_open(self.windows, now)
 
+    async def knows(self, caller: str) -> bool:
+        e164 = caller_e164(caller)
+        return e164 is not None and await self.claims.knows(self.cycle_id, e164)
+
     async def take(
         self, attempt_id: str, caller: str, *, agent: str, node: str, arrived_at: datetime
     ) -> PlannedDial | None:

@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 
 #: the dialplan context that tells the hours and the emergency numbers
 CLOSED_CONTEXT = "dialer-inbound-closed"
+#: the dialplan context where a number on no register waits: unanswered in time, it hears
+#: the hours and the emergency numbers, never a promise of a call back nobody would make
+UNKNOWN_CONTEXT = "dialer-inbound-unknown"
 #: how many waiting times the engine keeps for its statistics
 WAIT_SAMPLES = 1000
 
@@ -49,6 +52,9 @@ class InboundDesk(Protocol):
 
     def open_at(self, now: datetime) -> bool:
         """In calling hours at ``now``."""
+
+    async def knows(self, caller: str) -> bool:
+        """Whether a person on the register has the number ``caller``."""
 
     async def take(
         self, attempt_id: str, caller: str, *, agent: str, node: str, arrived_at: datetime
@@ -120,8 +126,32 @@ class InboundCalls:
             await node.send_to(event.attempt_id, CLOSED_CONTEXT)
             await self._call_back(event.caller, now)
             return
-        self.waiting[event.attempt_id] = WaitingCall(event.attempt_id, event.caller, node, event.at)
+        call = WaitingCall(event.attempt_id, event.caller, node, event.at)
+        self.waiting[event.attempt_id] = call
+        if not await self._known(event.caller, desks):
+            await self._unknown(call)
         await self.serve(now)
+
+    async def _known(self, caller: str, desks: list[tuple[Assignment, InboundDesk]]) -> bool:
+        """On some campaign's register (a database that fails: taken as known, so the
+        caller keeps the usual path)."""
+        for _, desk in desks:
+            try:
+                if await desk.knows(caller):
+                    return True
+            except DialerError as exc:
+                log.warning("incoming %s not looked up: %s", caller, exc)
+                return True
+        return False
+
+    async def _unknown(self, call: WaitingCall) -> None:
+        """A number on no campaign's register: never offered an agent it cannot use, and
+        unanswered it hears the hours and the emergency numbers (nobody would call back)."""
+        if call.unknown:
+            return
+        call.unknown = True
+        self.counts["inbound_unknown"] += 1
+        await call.node.send_to(call.attempt_id, UNKNOWN_CONTEXT)
 
     async def serve(self, now: datetime) -> None:
         """Each waiting call, oldest first, to a free agent (before any outbound dial)."""
@@ -168,8 +198,7 @@ class InboundCalls:
                 taken = True
                 break
             if not taken and not_theirs == len(desks):  # on no campaign's register
-                call.unknown = True
-                self.counts["inbound_unknown"] += 1
+                await self._unknown(call)
 
     async def _join(
         self,
@@ -217,10 +246,12 @@ class InboundCalls:
             engine.seats.release(agent, now)
 
     async def unanswered(self, event: InboundUnanswered) -> None:
-        """Nobody took the call in time: the campaign calls the person back."""
-        self.waiting.pop(event.attempt_id, None)
+        """Nobody took the call in time: the campaign calls the person back (a number on
+        no register is called back by nobody, and was told nothing else)."""
+        call = self.waiting.pop(event.attempt_id, None)
         self.counts["inbound_lost"] += 1
-        await self._call_back(event.caller, self.engine.clock())
+        if call is None or not call.unknown:
+            await self._call_back(event.caller, self.engine.clock())
 
     def hung_up(self, attempt_id: str) -> None:
         """The caller hung up while waiting."""

@@ -55,6 +55,8 @@ CAMPAIGN_NUMBER = "0140000000"
 #: Hélène Lefèvre's number on the register, as the carrier sends it
 HELENE = "+33612345601"
 MARCEL = "+33612345602"
+#: a number on no register (a neighbour, a relative)
+UNKNOWN = "+33699999999"
 #: the caller's own port (the simulated callees use the trunk's, 5070)
 CALLER_PORT = 5097
 
@@ -248,6 +250,41 @@ async def test_with_every_agent_busy_the_caller_is_called_back(
         ami.unsubscribe(events)
         await ami.action("Setvar", {"Variable": "DIALER_INBOUND_WAIT", "Value": ""})
         with contextlib.suppress(NotFoundError):  # a test that failed before the log-in
+            await engine.log_out(agent)
+        await engine.stop()
+        await node.stop()
+
+
+@pytest.mark.asyncio
+async def test_an_unknown_number_unanswered_hears_the_hours_and_no_call_back_promise(
+    sessions: SessionFactory, rig: Rig, world: SimulatedWorld, ami: AmiClient, tmp_path: Path
+) -> None:
+    campaign_id = await start(sessions, tmp_path)
+    desk = AutoWrapUpDesk(wrap_up_s=0.2)
+    engine, node = await controller(sessions, rig, campaign_id, desk)
+    agent = world.softphones[0].account.username
+    events = ami.subscribe()
+    await ami.action("Setvar", {"Variable": "DIALER_INBOUND_WAIT", "Value": "5"})
+    try:
+        await engine.log_in(agent, agent)  # logged in, paused: busy
+        await call_in(rig, UNKNOWN, tmp_path, stay_s=14)
+        await engine.flush()
+        heard = []
+        while not events.empty():
+            event = events.get_nowait()
+            if event.name == "UserEvent" and event.get("UserEvent").startswith("DialerInbound"):
+                heard.append((event.get("UserEvent"), event.get("Message")))
+        assert heard == [
+            ("DialerInbound", ""),
+            ("DialerInboundUnanswered", "dialer/inbound-closed"),  # the hours, 15 and 112
+        ]
+        statistics = engine.statistics()
+        assert (statistics["inbound_unknown"], statistics["inbound_lost"]) == (1, 1)
+        assert statistics["inbound_calls_back"] == 0
+    finally:
+        ami.unsubscribe(events)
+        await ami.action("Setvar", {"Variable": "DIALER_INBOUND_WAIT", "Value": ""})
+        with contextlib.suppress(NotFoundError):
             await engine.log_out(agent)
         await engine.stop()
         await node.stop()

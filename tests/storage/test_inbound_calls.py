@@ -97,6 +97,9 @@ async def test_an_unknown_number_finds_nobody(sessions: SessionFactory, scene: S
     )
     assert await desk.take("1790000000.3", "", agent="a", node="rig", arrived_at=NOW) is None
     assert not await desk.call_back("0699999999", now=NOW)
+    assert not await desk.knows("0699999999")
+    assert not await desk.knows("anonymous")
+    assert await desk.knows("33612345678")  # a member's number, as a carrier sends it
 
 
 @pytest.mark.asyncio

@@ -18,7 +18,7 @@ from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing import PacingDecision
 from dialer.dashboard.live import InboundFigures, build_snapshot, live_figures
 from dialer.engine.engine import DialingEngine
-from dialer.engine.inbound import CLOSED_CONTEXT
+from dialer.engine.inbound import CLOSED_CONTEXT, UNKNOWN_CONTEXT
 from dialer.engine.ports import PlannedDial
 from dialer.telephony.port import (
     CallEnded,
@@ -48,6 +48,9 @@ class FakeDesk:
 
     def open_at(self, now: datetime) -> bool:
         return self.open
+
+    async def knows(self, caller: str) -> bool:
+        return caller in self.people
 
     async def take(
         self, attempt_id: str, caller: str, *, agent: str, node: str, arrived_at: datetime
@@ -179,12 +182,31 @@ async def test_an_unknown_number_is_not_given_an_agent_and_does_not_hold_the_dia
     engine, node, queue, _, clock = await engine_with(agents=1, automatic=1)
     await engine.handle(CallInbound("1790000000.6", "+33699999999", clock.now), node)
     assert node.joins == []
+    assert node.sent == [("1790000000.6", UNKNOWN_CONTEXT)]  # unanswered: no false promise
     assert engine.seats.get("agent-0").state is AgentState.READY  # released at once
     await engine.tick()
     assert [p.attempt_id for p in node.placed] == ["auto-0"]
     await engine.handle(InboundUnanswered("1790000000.6", "+33699999999", clock.now), node)
     assert queue.inbound.called_back == []
     assert engine.statistics()["inbound_unknown"] == 1
+
+
+@pytest.mark.asyncio
+async def test_an_unknown_number_with_every_agent_busy_is_promised_no_call_back() -> None:
+    engine, node, queue, _, clock = await engine_with(agents=0)
+    await engine.handle(CallInbound("1790000000.8", "+33699999999", clock.now), node)
+    await engine.handle(CallInbound("1790000000.9", HELENE, clock.now), node)
+    # found on no register although nobody is free: it waits where, unanswered, it hears
+    # the hours and the emergency numbers; the registered caller keeps the usual path
+    assert node.sent == [("1790000000.8", UNKNOWN_CONTEXT)]
+    assert engine.inbound.holding() == 1
+    await engine.tick()
+    assert node.sent == [("1790000000.8", UNKNOWN_CONTEXT)]  # sent there once
+    await engine.handle(InboundUnanswered("1790000000.8", "+33699999999", clock.now), node)
+    await engine.handle(InboundUnanswered("1790000000.9", HELENE, clock.now), node)
+    assert queue.inbound.called_back == [HELENE]
+    statistics = engine.statistics()
+    assert (statistics["inbound_unknown"], statistics["inbound_lost"]) == (1, 2)
 
 
 @pytest.mark.asyncio
