@@ -63,6 +63,12 @@ class InboundDesk(Protocol):
         person on the register whose number ``caller`` is, who leaves the dial queue while
         it lasts; None when nobody on the register has that number."""
 
+    async def unknown_taken(
+        self, attempt_id: str, caller: str, *, agent: str, node: str, at: datetime
+    ) -> None:
+        """Note that ``agent`` took the call of a number on no register (no attempt: an
+        attempt needs a person; the audit log keeps who, which number, when)."""
+
     async def call_back(self, caller: str, *, now: datetime) -> bool:
         """Schedule an agent-reserved call back of the person whose number ``caller`` is,
         at the next calling instant; False when nobody on the register can be."""
@@ -79,7 +85,7 @@ class WaitingCall:
     caller: str
     node: TelephonyPort
     arrived_at: datetime
-    #: nobody on the register has the number: the call is not offered again
+    #: nobody on the register has the number: an agent takes it after the known callers
     unknown: bool = False
 
 
@@ -102,8 +108,8 @@ class InboundCalls:
         self._serving = asyncio.Lock()
 
     def holding(self) -> int:
-        """Incoming calls waiting that an agent could take (automatic dials wait)."""
-        return sum(1 for call in self.waiting.values() if not call.unknown)
+        """Incoming calls waiting for an agent, known or not (automatic dials wait)."""
+        return len(self.waiting)
 
     def _desks(self) -> list[tuple[Assignment, InboundDesk]]:
         """The campaigns assigned that take calls coming in, in the order they were
@@ -193,17 +199,61 @@ class InboundCalls:
                     not_theirs += 1
                     continue
                 await self._join(
-                    call, dial, assignment.queue, agent=seat.agent, leg_id=seat.leg_id, now=now
+                    call,
+                    (dial.person_id, dial.cycle_id, dial.number),
+                    assignment.queue,
+                    agent=seat.agent,
+                    leg_id=seat.leg_id,
+                    now=now,
                 )
                 taken = True
                 break
             if not taken and not_theirs == len(desks):  # on no campaign's register
                 await self._unknown(call)
+        await self._serve_unknown(desks, now)
+
+    async def _serve_unknown(
+        self, desks: list[tuple[Assignment, InboundDesk]], now: datetime
+    ) -> None:
+        """Numbers on no register (a relative, a neighbour), oldest first, after the known
+        callers and before any outbound dial: to a free agent of any campaign open, whose
+        screen lets them find the person on the register or note who called."""
+        engine = self.engine
+        for call in sorted(self.waiting.values(), key=lambda c: c.arrived_at):
+            if not call.unknown:
+                continue
+            if engine.offers.free_agents() <= 0:
+                return
+            for assignment, desk in desks:
+                seat = engine.campaign_assignments.reserve(
+                    engine.seats, assignment.campaign_id, call.attempt_id, now
+                )
+                if seat is None or seat.leg_id is None:
+                    if seat is not None:
+                        engine.seats.release(seat.agent, now)
+                    continue
+                try:
+                    await desk.unknown_taken(
+                        call.attempt_id, call.caller, agent=seat.agent, node=call.node.name, at=now
+                    )
+                except DialerError as exc:  # the call is still put through
+                    log.warning("incoming %s not audited: %s", call.attempt_id, exc)
+                engine.writes.unrecorded(call.attempt_id)
+                cycle_id = assignment.cycle_id if assignment.cycle_id is not None else 0
+                await self._join(
+                    call,
+                    (None, cycle_id, call.caller),
+                    assignment.queue,
+                    agent=seat.agent,
+                    leg_id=seat.leg_id,
+                    now=now,
+                )
+                break
 
     async def _join(
         self,
         call: WaitingCall,
-        dial: PlannedDial,
+        whom: tuple[int | None, int, str],
         queue: DialQueue,
         *,
         agent: str,
@@ -212,11 +262,12 @@ class InboundCalls:
     ) -> None:
         engine = self.engine
         hung_up = self.waiting.pop(call.attempt_id, None) is None  # while it was written
+        person_id, cycle_id, number = whom  # no person: a number on no register
         live = LiveCall(
             call.attempt_id,
-            dial.person_id,
-            dial.cycle_id,
-            dial.number,
+            person_id,
+            cycle_id,
+            number,
             call.node.name,
             call.arrived_at,
             state=CallState.ANSWERED,
