@@ -9,6 +9,7 @@ from datetime import datetime
 from dialer.core.windows import CallingWindows, is_open, next_opening
 from dialer.engine.ports import PlannedDial
 from dialer.register.phones import PhoneError, normalise_phone
+from dialer.storage.audit import AuditLog
 from dialer.storage.database import SessionFactory
 from dialer.storage.inbound_calls import InboundCallClaims
 
@@ -27,6 +28,10 @@ def caller_e164(caller: str) -> str | None:
         return None
 
 
+#: the audit action of a call from a number on no register that an agent took
+UNKNOWN_CALL_TAKEN = "inbound.unknown_taken"
+
+
 class CycleInboundDesk:
     """Calls coming in for one cycle of a campaign."""
 
@@ -34,9 +39,14 @@ class CycleInboundDesk:
         self.cycle_id = cycle_id
         self.windows = windows
         self.claims = InboundCallClaims(sessions)
+        self.audit = AuditLog(sessions)
 
     def open_at(self, now: datetime) -> bool:
         return is_open(self.windows, now)
+
+    async def knows(self, caller: str) -> bool:
+        e164 = caller_e164(caller)
+        return e164 is not None and await self.claims.knows(self.cycle_id, e164)
 
     async def take(
         self, attempt_id: str, caller: str, *, agent: str, node: str, arrived_at: datetime
@@ -55,6 +65,18 @@ class CycleInboundDesk:
         if attempt is None:
             return None
         return PlannedDial(attempt.id, attempt.person_id, attempt.cycle_id, attempt.number)
+
+    async def unknown_taken(
+        self, attempt_id: str, caller: str, *, agent: str, node: str, at: datetime
+    ) -> None:
+        await self.audit.record(
+            actor=agent,
+            action=UNKNOWN_CALL_TAKEN,
+            target=f"attempt:{attempt_id}",
+            at=at,
+            details={"caller": caller, "node": node, "cycle_id": self.cycle_id},
+            route="inbound",
+        )
 
     async def call_back(self, caller: str, *, now: datetime) -> bool:
         e164 = caller_e164(caller)

@@ -515,6 +515,7 @@ AUDIT_ACTION_NAMES: dict[str, str] = {
     "call.help_acknowledged": "Demande d'aide prise en charge",
     "call.spy_start": "Écoute d'un appel par un superviseur",
     "call.spy_end": "Fin de l'écoute d'un appel",
+    "inbound.unknown_taken": "Appel reçu d'un numéro inconnu, pris par un agent",
     "alert.escalated": "Alerte escaladée",
     "alert.raised": "Alerte levée",
     "api_token.create": "Jeton d'accès créé",

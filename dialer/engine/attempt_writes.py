@@ -42,6 +42,9 @@ class AttemptWrites:
         self._writes: dict[str, asyncio.Task[None]] = {}
         #: the queue each call in progress was taken from (it settles there)
         self._queue_of: dict[str, DialQueue] = {}
+        #: calls from a number on no register: no attempt in the ledger to close or dispose
+        #: (their trace is the audit entry written when an agent took them)
+        self._unrecorded: set[str] = set()
 
     def schedule(self, attempt_id: str, write: Callable[[], Awaitable[None]]) -> None:
         """Run ``write`` after the attempt's previous write. A write the database refuses
@@ -104,6 +107,10 @@ class AttemptWrites:
     def taken_from(self, attempt_id: str, queue: DialQueue) -> None:
         self._queue_of[attempt_id] = queue
 
+    def unrecorded(self, attempt_id: str) -> None:
+        """``attempt_id`` is a call with no attempt in the ledger (see ``_unrecorded``)."""
+        self._unrecorded.add(attempt_id)
+
     def queue_for(self, attempt_id: str, *, forget: bool, cycle_id: int | None = None) -> DialQueue:
         """The queue ``attempt_id`` was taken from (by default, that of its cycle's
         campaign, or of the only campaign assigned)."""
@@ -125,6 +132,10 @@ class AttemptWrites:
         """The call ended with ``outcome``: close its attempt and settle it in its queue
         (``forget_queue``: unless its wrap-up is still to come, which disposes it there)."""
         queue = self.queue_for(call.attempt_id, forget=forget_queue, cycle_id=call.cycle_id)
+        if call.attempt_id in self._unrecorded:
+            if forget_queue:
+                self._unrecorded.discard(call.attempt_id)
+            return
 
         async def close() -> None:
             await self.attempt_log.close(
@@ -166,6 +177,9 @@ class AttemptWrites:
         one it was taken from, else its cycle's) with the person's ``result``."""
         if queue is None:
             queue = self.queue_for(attempt_id, forget=True, cycle_id=cycle_id)
+        if attempt_id in self._unrecorded:
+            self._unrecorded.discard(attempt_id)
+            return
 
         async def wrapped() -> None:
             await self.attempt_log.wrap_up_done(attempt_id, at=at, result=result)

@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 
 #: the dialplan context that tells the hours and the emergency numbers
 CLOSED_CONTEXT = "dialer-inbound-closed"
+#: the dialplan context where a number on no register waits: unanswered in time, it hears
+#: the hours and the emergency numbers, never a promise of a call back nobody would make
+UNKNOWN_CONTEXT = "dialer-inbound-unknown"
 #: how many waiting times the engine keeps for its statistics
 WAIT_SAMPLES = 1000
 
@@ -50,12 +53,21 @@ class InboundDesk(Protocol):
     def open_at(self, now: datetime) -> bool:
         """In calling hours at ``now``."""
 
+    async def knows(self, caller: str) -> bool:
+        """Whether a person on the register has the number ``caller``."""
+
     async def take(
         self, attempt_id: str, caller: str, *, agent: str, node: str, arrived_at: datetime
     ) -> PlannedDial | None:
         """Write the call in the ledger (kind inbound, answered, for ``agent``) for the
         person on the register whose number ``caller`` is, who leaves the dial queue while
         it lasts; None when nobody on the register has that number."""
+
+    async def unknown_taken(
+        self, attempt_id: str, caller: str, *, agent: str, node: str, at: datetime
+    ) -> None:
+        """Note that ``agent`` took the call of a number on no register (no attempt: an
+        attempt needs a person; the audit log keeps who, which number, when)."""
 
     async def call_back(self, caller: str, *, now: datetime) -> bool:
         """Schedule an agent-reserved call back of the person whose number ``caller`` is,
@@ -73,7 +85,7 @@ class WaitingCall:
     caller: str
     node: TelephonyPort
     arrived_at: datetime
-    #: nobody on the register has the number: the call is not offered again
+    #: nobody on the register has the number: an agent takes it after the known callers
     unknown: bool = False
 
 
@@ -96,8 +108,8 @@ class InboundCalls:
         self._serving = asyncio.Lock()
 
     def holding(self) -> int:
-        """Incoming calls waiting that an agent could take (automatic dials wait)."""
-        return sum(1 for call in self.waiting.values() if not call.unknown)
+        """Incoming calls waiting for an agent, known or not (automatic dials wait)."""
+        return len(self.waiting)
 
     def _desks(self) -> list[tuple[Assignment, InboundDesk]]:
         """The campaigns assigned that take calls coming in, in the order they were
@@ -120,8 +132,32 @@ class InboundCalls:
             await node.send_to(event.attempt_id, CLOSED_CONTEXT)
             await self._call_back(event.caller, now)
             return
-        self.waiting[event.attempt_id] = WaitingCall(event.attempt_id, event.caller, node, event.at)
+        call = WaitingCall(event.attempt_id, event.caller, node, event.at)
+        self.waiting[event.attempt_id] = call
+        if not await self._known(event.caller, desks):
+            await self._unknown(call)
         await self.serve(now)
+
+    async def _known(self, caller: str, desks: list[tuple[Assignment, InboundDesk]]) -> bool:
+        """On some campaign's register (a database that fails: taken as known, so the
+        caller keeps the usual path)."""
+        for _, desk in desks:
+            try:
+                if await desk.knows(caller):
+                    return True
+            except DialerError as exc:
+                log.warning("incoming %s not looked up: %s", caller, exc)
+                return True
+        return False
+
+    async def _unknown(self, call: WaitingCall) -> None:
+        """A number on no campaign's register: never offered an agent it cannot use, and
+        unanswered it hears the hours and the emergency numbers (nobody would call back)."""
+        if call.unknown:
+            return
+        call.unknown = True
+        self.counts["inbound_unknown"] += 1
+        await call.node.send_to(call.attempt_id, UNKNOWN_CONTEXT)
 
     async def serve(self, now: datetime) -> None:
         """Each waiting call, oldest first, to a free agent (before any outbound dial)."""
@@ -163,18 +199,61 @@ class InboundCalls:
                     not_theirs += 1
                     continue
                 await self._join(
-                    call, dial, assignment.queue, agent=seat.agent, leg_id=seat.leg_id, now=now
+                    call,
+                    (dial.person_id, dial.cycle_id, dial.number),
+                    assignment.queue,
+                    agent=seat.agent,
+                    leg_id=seat.leg_id,
+                    now=now,
                 )
                 taken = True
                 break
             if not taken and not_theirs == len(desks):  # on no campaign's register
-                call.unknown = True
-                self.counts["inbound_unknown"] += 1
+                await self._unknown(call)
+        await self._serve_unknown(desks, now)
+
+    async def _serve_unknown(
+        self, desks: list[tuple[Assignment, InboundDesk]], now: datetime
+    ) -> None:
+        """Numbers on no register (a relative, a neighbour), oldest first, after the known
+        callers and before any outbound dial: to a free agent of any campaign open, whose
+        screen lets them find the person on the register or note who called."""
+        engine = self.engine
+        for call in sorted(self.waiting.values(), key=lambda c: c.arrived_at):
+            if not call.unknown:
+                continue
+            if engine.offers.free_agents() <= 0:
+                return
+            for assignment, desk in desks:
+                seat = engine.campaign_assignments.reserve(
+                    engine.seats, assignment.campaign_id, call.attempt_id, now
+                )
+                if seat is None or seat.leg_id is None:
+                    if seat is not None:
+                        engine.seats.release(seat.agent, now)
+                    continue
+                try:
+                    await desk.unknown_taken(
+                        call.attempt_id, call.caller, agent=seat.agent, node=call.node.name, at=now
+                    )
+                except DialerError as exc:  # the call is still put through
+                    log.warning("incoming %s not audited: %s", call.attempt_id, exc)
+                engine.writes.unrecorded(call.attempt_id)
+                cycle_id = assignment.cycle_id if assignment.cycle_id is not None else 0
+                await self._join(
+                    call,
+                    (None, cycle_id, call.caller),
+                    assignment.queue,
+                    agent=seat.agent,
+                    leg_id=seat.leg_id,
+                    now=now,
+                )
+                break
 
     async def _join(
         self,
         call: WaitingCall,
-        dial: PlannedDial,
+        whom: tuple[int | None, int, str],
         queue: DialQueue,
         *,
         agent: str,
@@ -183,11 +262,12 @@ class InboundCalls:
     ) -> None:
         engine = self.engine
         hung_up = self.waiting.pop(call.attempt_id, None) is None  # while it was written
+        person_id, cycle_id, number = whom  # no person: a number on no register
         live = LiveCall(
             call.attempt_id,
-            dial.person_id,
-            dial.cycle_id,
-            dial.number,
+            person_id,
+            cycle_id,
+            number,
             call.node.name,
             call.arrived_at,
             state=CallState.ANSWERED,
@@ -217,10 +297,12 @@ class InboundCalls:
             engine.seats.release(agent, now)
 
     async def unanswered(self, event: InboundUnanswered) -> None:
-        """Nobody took the call in time: the campaign calls the person back."""
-        self.waiting.pop(event.attempt_id, None)
+        """Nobody took the call in time: the campaign calls the person back (a number on
+        no register is called back by nobody, and was told nothing else)."""
+        call = self.waiting.pop(event.attempt_id, None)
         self.counts["inbound_lost"] += 1
-        await self._call_back(event.caller, self.engine.clock())
+        if call is None or not call.unknown:
+            await self._call_back(event.caller, self.engine.clock())
 
     def hung_up(self, attempt_id: str) -> None:
         """The caller hung up while waiting."""

@@ -14,7 +14,8 @@ from dialer.core.reconciliation import seen_outcome
 @dataclass
 class LiveCall:
     attempt_id: str
-    person_id: int
+    #: ``None``: a call coming in from a number on no register (no attempt in the ledger)
+    person_id: int | None
     cycle_id: int
     number: str
     node: str
@@ -86,7 +87,7 @@ class LiveCalls:
         return list(self._calls.values())
 
     def persons(self) -> set[int]:
-        return {call.person_id for call in self._calls.values()}
+        return {call.person_id for call in self._calls.values() if call.person_id is not None}
 
     def on_node(self, node: str) -> int:
         return sum(1 for call in self._calls.values() if call.node == node)

@@ -92,6 +92,8 @@ class WrapUps:
         waits for the agent to connect again."""
         if call.attempt_id in self.given_on_call:
             return call.attempt_id, self.given_on_call.pop(call.attempt_id)
+        if call.person_id is None:  # a number on no register: no sheet of anyone waits
+            return None
         self.unfinished[agent] = InFlightAttempt(
             call.attempt_id,
             call.person_id,

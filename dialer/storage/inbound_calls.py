@@ -20,6 +20,18 @@ class InboundCallClaims:
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
 
+    async def knows(self, cycle_id: int, e164: str) -> bool:
+        """Whether a member of the cycle has the number ``e164``."""
+        statement = (
+            select(CycleMember.id)
+            .join(PhoneNumber, PhoneNumber.person_id == CycleMember.person_id)
+            .where(CycleMember.cycle_id == cycle_id)
+            .where(PhoneNumber.e164 == e164)
+            .limit(1)
+        )
+        async with transaction(self._sessions) as session:
+            return await session.scalar(statement) is not None
+
     async def take(
         self,
         cycle_id: int,

@@ -5,7 +5,9 @@ carrier trunk ([from-carrier]), a baresip softphone the agent.
   whose screen pops the person's record; the disposition closes the person's cycle and
   they are not dialled again;
 - every agent busy: the caller waits the set time, hears that we will call back, and an
-  agent-reserved call back of the person is scheduled.
+  agent-reserved call back of the person is scheduled;
+- a number on no register is joined to the free agent too (audited, no attempt); with every
+  agent busy it hears the hours and the emergency numbers, no promise of a call back.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import pytest_asyncio
 from sqlalchemy import select
 
 from dialer.campaigns.attempt_log import StoredAttemptLog
+from dialer.campaigns.inbound import UNKNOWN_CALL_TAKEN
 from dialer.campaigns.runner import campaign_dialing
 from dialer.campaigns.start import start_campaign
 from dialer.campaigns.template_files import shipped_templates
@@ -36,6 +39,7 @@ from dialer.register.importer import import_register
 from dialer.rig.asterisk import Rig
 from dialer.rig.desk import AutoWrapUpDesk
 from dialer.rig.world import SimulatedWorld
+from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.database import (
     SessionFactory,
     create_engine,
@@ -55,6 +59,8 @@ CAMPAIGN_NUMBER = "0140000000"
 #: Hélène Lefèvre's number on the register, as the carrier sends it
 HELENE = "+33612345601"
 MARCEL = "+33612345602"
+#: a number on no register (a neighbour, a relative)
+UNKNOWN = "+33699999999"
 #: the caller's own port (the simulated callees use the trunk's, 5070)
 CALLER_PORT = 5097
 
@@ -248,6 +254,75 @@ async def test_with_every_agent_busy_the_caller_is_called_back(
         ami.unsubscribe(events)
         await ami.action("Setvar", {"Variable": "DIALER_INBOUND_WAIT", "Value": ""})
         with contextlib.suppress(NotFoundError):  # a test that failed before the log-in
+            await engine.log_out(agent)
+        await engine.stop()
+        await node.stop()
+
+
+@pytest.mark.asyncio
+async def test_an_unknown_number_is_joined_to_a_free_agent_and_audited(
+    sessions: SessionFactory, rig: Rig, world: SimulatedWorld, ami: AmiClient, tmp_path: Path
+) -> None:
+    campaign_id = await start(sessions, tmp_path)
+    desk = AutoWrapUpDesk(wrap_up_s=0.2)
+    engine, node = await controller(sessions, rig, campaign_id, desk)
+    agent = world.softphones[0].account.username
+    try:
+        await engine.log_in(agent, agent)
+        await asyncio.sleep(1.0)
+        engine.go_ready(agent)
+        await call_in(rig, UNKNOWN, tmp_path, stay_s=4)
+
+        async def wrapped_up() -> bool:
+            return engine.statistics()["inbound_answered"] == 1 and not engine.wrap_ups.pending
+
+        await wait_for(wrapped_up)
+        await engine.flush()
+        (attempt_id,) = desk.popped[agent]  # joined to the agent, the screen told
+        (entry,) = await AuditLog(sessions).search(AuditFilter(action=UNKNOWN_CALL_TAKEN))
+        assert (entry.actor, entry.target) == (agent, f"attempt:{attempt_id}")
+        assert entry.details["caller"] == UNKNOWN
+        async with transaction(sessions) as session:
+            assert await session.get(Attempt, attempt_id) is None  # an attempt needs a person
+        statistics = engine.statistics()
+        assert (statistics["inbound_unknown"], statistics["inbound_lost"]) == (1, 0)
+    finally:
+        with contextlib.suppress(NotFoundError):
+            await engine.log_out(agent)
+        await engine.stop()
+        await node.stop()
+
+
+@pytest.mark.asyncio
+async def test_an_unknown_number_unanswered_hears_the_hours_and_no_call_back_promise(
+    sessions: SessionFactory, rig: Rig, world: SimulatedWorld, ami: AmiClient, tmp_path: Path
+) -> None:
+    campaign_id = await start(sessions, tmp_path)
+    desk = AutoWrapUpDesk(wrap_up_s=0.2)
+    engine, node = await controller(sessions, rig, campaign_id, desk)
+    agent = world.softphones[0].account.username
+    events = ami.subscribe()
+    await ami.action("Setvar", {"Variable": "DIALER_INBOUND_WAIT", "Value": "5"})
+    try:
+        await engine.log_in(agent, agent)  # logged in, paused: busy
+        await call_in(rig, UNKNOWN, tmp_path, stay_s=14)
+        await engine.flush()
+        heard = []
+        while not events.empty():
+            event = events.get_nowait()
+            if event.name == "UserEvent" and event.get("UserEvent").startswith("DialerInbound"):
+                heard.append((event.get("UserEvent"), event.get("Message")))
+        assert heard == [
+            ("DialerInbound", ""),
+            ("DialerInboundUnanswered", "dialer/inbound-closed"),  # the hours, 15 and 112
+        ]
+        statistics = engine.statistics()
+        assert (statistics["inbound_unknown"], statistics["inbound_lost"]) == (1, 1)
+        assert statistics["inbound_calls_back"] == 0
+    finally:
+        ami.unsubscribe(events)
+        await ami.action("Setvar", {"Variable": "DIALER_INBOUND_WAIT", "Value": ""})
+        with contextlib.suppress(NotFoundError):
             await engine.log_out(agent)
         await engine.stop()
         await node.stop()

@@ -12,10 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from dialer.campaigns.attempt_log import StoredAttemptLog
-from dialer.campaigns.inbound import CycleInboundDesk, caller_e164
+from dialer.campaigns.inbound import UNKNOWN_CALL_TAKEN, CycleInboundDesk, caller_e164
 from dialer.campaigns.rules import windows_from_json
 from dialer.core.attempts import AttemptKind, AttemptState
+from dialer.errors import NotFoundError
 from dialer.storage import SessionFactory
+from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.database import transaction
 from dialer.storage.ledger import AttemptLedger
 from dialer.storage.schedule import CycleMember, CycleSchedule, MemberStatus
@@ -97,6 +99,16 @@ async def test_an_unknown_number_finds_nobody(sessions: SessionFactory, scene: S
     )
     assert await desk.take("1790000000.3", "", agent="a", node="rig", arrived_at=NOW) is None
     assert not await desk.call_back("0699999999", now=NOW)
+    assert not await desk.knows("0699999999")
+    assert not await desk.knows("anonymous")
+    assert await desk.knows("33612345678")  # a member's number, as a carrier sends it
+    # an agent took it all the same: the audit log keeps who, which number, when
+    await desk.unknown_taken("1790000000.2", "0699999999", agent="a", node="rig", at=NOW)
+    (entry,) = await AuditLog(sessions).search(AuditFilter(action=UNKNOWN_CALL_TAKEN))
+    assert (entry.actor, entry.target, entry.person_id) == ("a", "attempt:1790000000.2", None)
+    assert entry.details == {"caller": "0699999999", "node": "rig", "cycle_id": scene.cycle_id}
+    with pytest.raises(NotFoundError):  # an attempt needs a person
+        await AttemptLedger(sessions).get("1790000000.2")
 
 
 @pytest.mark.asyncio

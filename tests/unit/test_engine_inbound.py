@@ -1,8 +1,9 @@
 """Calls coming in, in the engine: a registered caller takes a free agent before any dial
 (the pacer dials nobody while one waits), is joined and popped as an answered call, and
 settles as one; the caller nobody takes is called back; outside calling hours the call
-hears the hours; an unknown number is never offered an agent it cannot use; a caller who
-hangs up while waiting is a lost call."""
+hears the hours; an unknown number is joined to a free agent after the known callers, with
+no attempt in the ledger, and is promised no call back; a caller who hangs up while waiting
+is a lost call."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing import PacingDecision
 from dialer.dashboard.live import InboundFigures, build_snapshot, live_figures
 from dialer.engine.engine import DialingEngine
-from dialer.engine.inbound import CLOSED_CONTEXT
+from dialer.engine.inbound import CLOSED_CONTEXT, UNKNOWN_CONTEXT
 from dialer.engine.ports import PlannedDial
 from dialer.telephony.port import (
     CallEnded,
@@ -43,11 +44,15 @@ class FakeDesk:
     open: bool = True
     taken: list[tuple[str, str, str]] = field(default_factory=list)
     called_back: list[str] = field(default_factory=list)
+    unknown: list[tuple[str, str, str]] = field(default_factory=list)
     #: when set, writing a call waits for it (the database is slow)
     gate: asyncio.Event | None = None
 
     def open_at(self, now: datetime) -> bool:
         return self.open
+
+    async def knows(self, caller: str) -> bool:
+        return caller in self.people
 
     async def take(
         self, attempt_id: str, caller: str, *, agent: str, node: str, arrived_at: datetime
@@ -62,6 +67,11 @@ class FakeDesk:
         await self.ledger.mark_dialing(attempt_id, at=arrived_at, node=node)
         await self.ledger.mark_answered(attempt_id, at=arrived_at)
         return PlannedDial(attempt_id, person, 1, caller)
+
+    async def unknown_taken(
+        self, attempt_id: str, caller: str, *, agent: str, node: str, at: datetime
+    ) -> None:
+        self.unknown.append((attempt_id, caller, agent))
 
     async def call_back(self, caller: str, *, now: datetime) -> bool:
         if caller not in self.people:
@@ -175,16 +185,65 @@ async def test_outside_calling_hours_the_caller_hears_the_hours_and_is_called_ba
 
 
 @pytest.mark.asyncio
-async def test_an_unknown_number_is_not_given_an_agent_and_does_not_hold_the_dials() -> None:
-    engine, node, queue, _, clock = await engine_with(agents=1, automatic=1)
+async def test_an_unknown_number_is_joined_to_the_free_agent_with_no_attempt_written() -> None:
+    engine, node, queue, screens, clock = await engine_with(agents=1, automatic=1)
     await engine.handle(CallInbound("1790000000.6", "+33699999999", clock.now), node)
-    assert node.joins == []
-    assert engine.seats.get("agent-0").state is AgentState.READY  # released at once
+    assert node.sent == [("1790000000.6", UNKNOWN_CONTEXT)]
+    assert node.joins == [("1790000000.6", "agent-0")]  # the same join as a known caller
+    assert queue.inbound.unknown == [("1790000000.6", "+33699999999", "agent-0")]  # audited
+    assert ("reserved", "agent-0", "1790000000.6") in screens.told
+    assert engine.seats.get("agent-0").state is AgentState.RESERVED
+    assert (await engine.tick()).dials == 0  # its agent is busy: nobody dialled
+    await engine.handle(CallJoined("1790000000.6", "bridge-6", clock.now), node)
+    assert engine.seats.get("agent-0").state is AgentState.ON_CALL
+    clock.advance(60)
+    await engine.handle(CallEnded("1790000000.6", 16, None, clock.now), node)
+    assert engine.seats.get("agent-0").state is AgentState.WRAP_UP
+    await engine.finish_wrap_up("agent-0")
+    await engine.flush()
+    assert engine.seats.get("agent-0").state is AgentState.READY
+    assert "1790000000.6" not in queue.ledger.entries  # an attempt needs a person
+    statistics = engine.statistics()
+    assert (statistics["inbound_unknown"], statistics["inbound_answered"]) == (1, 1)
+    assert statistics["inbound_calls_back"] == 0
     await engine.tick()
-    assert [p.attempt_id for p in node.placed] == ["auto-0"]
-    await engine.handle(InboundUnanswered("1790000000.6", "+33699999999", clock.now), node)
-    assert queue.inbound.called_back == []
-    assert engine.statistics()["inbound_unknown"] == 1
+    assert [p.attempt_id for p in node.placed] == ["auto-0"]  # the agent free again
+
+
+@pytest.mark.asyncio
+async def test_a_known_caller_takes_the_free_agent_before_an_unknown_number() -> None:
+    engine, node, queue, _, clock = await engine_with(agents=0)
+    await engine.handle(CallInbound("1790000000.10", "+33699999999", clock.now), node)
+    clock.advance(5)
+    await engine.handle(CallInbound("1790000000.11", HELENE, clock.now), node)
+    assert engine.inbound.holding() == 2  # both hold the dials
+    await engine.log_in("agent-0", "agent-0")
+    engine.go_ready("agent-0")
+    await engine.tick()
+    assert node.joins == [("1790000000.11", "agent-0")]  # the known caller, though later
+    await engine.log_in("agent-1", "agent-1")
+    engine.go_ready("agent-1")
+    await engine.tick()
+    assert node.joins[1:] == [("1790000000.10", "agent-1")]
+    assert queue.inbound.unknown == [("1790000000.10", "+33699999999", "agent-1")]
+
+
+@pytest.mark.asyncio
+async def test_an_unknown_number_with_every_agent_busy_is_promised_no_call_back() -> None:
+    engine, node, queue, _, clock = await engine_with(agents=0)
+    await engine.handle(CallInbound("1790000000.8", "+33699999999", clock.now), node)
+    await engine.handle(CallInbound("1790000000.9", HELENE, clock.now), node)
+    # found on no register although nobody is free: it waits where, unanswered, it hears
+    # the hours and the emergency numbers; the registered caller keeps the usual path
+    assert node.sent == [("1790000000.8", UNKNOWN_CONTEXT)]
+    assert engine.inbound.holding() == 2  # both wait for an agent
+    await engine.tick()
+    assert node.sent == [("1790000000.8", UNKNOWN_CONTEXT)]  # sent there once
+    await engine.handle(InboundUnanswered("1790000000.8", "+33699999999", clock.now), node)
+    await engine.handle(InboundUnanswered("1790000000.9", HELENE, clock.now), node)
+    assert queue.inbound.called_back == [HELENE]
+    statistics = engine.statistics()
+    assert (statistics["inbound_unknown"], statistics["inbound_lost"]) == (1, 2)
 
 
 @pytest.mark.asyncio
