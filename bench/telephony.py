@@ -70,6 +70,9 @@ class PopClock:
     async def withdrawn(self, agent: str, attempt_id: str) -> None:
         return None
 
+    async def unknown_caller(self, agent: str, attempt_id: str, number: str) -> None:
+        return None
+
     async def phone_lost(self, agent: str) -> None:
         return None
 

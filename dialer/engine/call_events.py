@@ -168,7 +168,8 @@ async def _joined(engine: DialingEngine, event: CallJoined, _node: TelephonyPort
             attempt_id, at=at, agent=agent, answered_at=answered_at
         ),
     )
-    await engine.screens.joined(call.agent, attempt_id)
+    if call.person_id is not None:  # a number on no register was told at its reservation
+        await engine.screens.joined(call.agent, attempt_id)
 
 
 async def _ended(engine: DialingEngine, event: CallEnded, node: TelephonyPort) -> None:

@@ -283,7 +283,11 @@ class InboundCalls:
             )
             return
         engine.calls.add(live)
-        await engine.screens.reserved(agent, call.attempt_id)
+        if person_id is None:  # no sheet to fill: the wrap-up ends with the call
+            engine.wrap_ups.given_on_call[call.attempt_id] = None
+            await engine.screens.unknown_caller(agent, call.attempt_id, number)
+        else:
+            await engine.screens.reserved(agent, call.attempt_id)
         if await call.node.join(call.attempt_id, agent, leg_id):
             self.counts["inbound_answered"] += 1
             self.waits_s = [

@@ -159,6 +159,10 @@ class ScreenNotifier(Protocol):
     async def withdrawn(self, agent: str, attempt_id: str) -> None:
         """The offer of ``attempt_id`` is gone (passed, or given back): the screen waits."""
 
+    async def unknown_caller(self, agent: str, attempt_id: str, number: str) -> None:
+        """A call from ``number``, on no register, is being joined to this agent: no record,
+        no questionnaire; the screen says who is calling (the wrap-up ends with the call)."""
+
 
 class NoScreens:
     """No screens attached (CLI runs, tests)."""
@@ -182,4 +186,7 @@ class NoScreens:
         return None
 
     async def withdrawn(self, agent: str, attempt_id: str) -> None:
+        return None
+
+    async def unknown_caller(self, agent: str, attempt_id: str, number: str) -> None:
         return None

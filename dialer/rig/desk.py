@@ -53,6 +53,9 @@ class AutoWrapUpDesk:
     async def withdrawn(self, agent: str, attempt_id: str) -> None:
         return None
 
+    async def unknown_caller(self, agent: str, attempt_id: str, number: str) -> None:
+        return None
+
     async def _call(self, agent: str) -> None:
         if self.engine is not None:
             with contextlib.suppress(DialerError):

@@ -88,6 +88,7 @@ class AgentScreens:
             "reserved": 0,
             "offered": 0,
             "joined": 0,
+            "unknown_callers": 0,
             "ended": 0,
             "pushed": 0,
             "dropped": 0,
@@ -131,6 +132,18 @@ class AgentScreens:
         self.forget(agent, attempt_id)
         self.push(
             agent, {"type": "withdrawn", "attempt_id": attempt_id, "state": self.state(agent)}
+        )
+
+    async def unknown_caller(self, agent: str, attempt_id: str, number: str) -> None:
+        self._counters["unknown_callers"] += 1
+        self.push(
+            agent,
+            {
+                "type": "unknown_caller",
+                "attempt_id": attempt_id,
+                "number": number,
+                "state": self.state(agent),
+            },
         )
 
     async def _send_offer(self, agent: str, attempt_id: str, countdown_s: int | None) -> None:

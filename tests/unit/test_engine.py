@@ -115,6 +115,9 @@ class NotedScreens:
     async def withdrawn(self, agent: str, attempt_id: str) -> None:
         self.told.append(("withdrawn", agent, attempt_id))
 
+    async def unknown_caller(self, agent: str, attempt_id: str, number: str) -> None:
+        self.told.append(("unknown_caller", agent, number))
+
     async def phone_lost(self, agent: str) -> None:
         self.told.append(("phone_lost", agent, ""))
 

@@ -191,17 +191,20 @@ async def test_an_unknown_number_is_joined_to_the_free_agent_with_no_attempt_wri
     assert node.sent == [("1790000000.6", UNKNOWN_CONTEXT)]
     assert node.joins == [("1790000000.6", "agent-0")]  # the same join as a known caller
     assert queue.inbound.unknown == [("1790000000.6", "+33699999999", "agent-0")]  # audited
-    assert ("reserved", "agent-0", "1790000000.6") in screens.told
+    # the screen is told the number (no record to load, no questionnaire), never "reserved"
+    assert ("unknown_caller", "agent-0", "+33699999999") in screens.told
+    assert ("reserved", "agent-0", "1790000000.6") not in screens.told
     assert engine.seats.get("agent-0").state is AgentState.RESERVED
     assert (await engine.tick()).dials == 0  # its agent is busy: nobody dialled
     await engine.handle(CallJoined("1790000000.6", "bridge-6", clock.now), node)
     assert engine.seats.get("agent-0").state is AgentState.ON_CALL
     clock.advance(60)
+    assert ("joined", "agent-0", "1790000000.6") not in screens.told  # no record to pop
     await engine.handle(CallEnded("1790000000.6", 16, None, clock.now), node)
-    assert engine.seats.get("agent-0").state is AgentState.WRAP_UP
-    await engine.finish_wrap_up("agent-0")
     await engine.flush()
+    # no sheet to fill: the agent is ready again at the call's end, not held in wrap-up
     assert engine.seats.get("agent-0").state is AgentState.READY
+    assert ("wrapped_up", "agent-0", "ready") in screens.told
     assert "1790000000.6" not in queue.ledger.entries  # an attempt needs a person
     statistics = engine.statistics()
     assert (statistics["inbound_unknown"], statistics["inbound_answered"]) == (1, 1)

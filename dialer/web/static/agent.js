@@ -118,6 +118,11 @@
       case "offer":
         showOffer(message.view, message.countdown_s);
         break;
+      case "unknown_caller":
+        hideOffer();
+        showWaiting();
+        say("Appel reçu d'un numéro inconnu : " + message.number + ". Personne du registre n'a ce numéro : demandez qui appelle et pour qui ; en cas d'urgence, transférez au 15 ou au 112. Vous redevenez disponible à la fin de l'appel.", true);
+        break;
       case "phone_lost":
         say(ownPhone
           ? "Votre ligne est coupée : vous ne recevez plus d'appels. Cliquez « M'appeler sur mon téléphone » pour la rétablir."
