@@ -131,6 +131,7 @@ async def running_service(
             screens=screens,
             tick_s=tick_s,
             offer_countdown=timedelta(seconds=settings.dialing.preview_countdown_s),
+            inbound_wait=timedelta(seconds=settings.dialing.inbound_wait_s),
         )
         control = CampaignControl(
             sessions,

@@ -80,6 +80,7 @@ class CampaignDialing:
         dials this campaign) places its next dials with the new pacing window, caller id,
         answering-machine detection and ring timeout. Calls in progress go on unchanged."""
         self.queue.windows = settings.windows
+        self.queue.inbound.windows = settings.windows  # callers are answered in the new hours
         self.queue.policy = settings.policy
         retuned = replace(
             self,

@@ -61,6 +61,7 @@ async def _node_disconnected(
     engine: DialingEngine, _event: NodeDisconnected, node: TelephonyPort
 ) -> None:
     engine.connected.discard(node.name)
+    await engine.inbound.node_lost(node.name)
     for call in engine.calls.all():
         if call.node == node.name:
             call.join_witnessed = False  # its events until the reconnect are gone

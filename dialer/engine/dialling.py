@@ -52,6 +52,7 @@ class Dialler:
         """Each campaign assigned in turn, paced against its own agents (see
         :mod:`dialer.engine.assignments`); the plan of all of them together."""
         engine = self.engine
+        await engine.offers.withdraw_unassigned(engine.clock())
         plans: list[PacingDecision] = []
         for assignment in engine.assignments_to_tick():
             engine.in_focus = assignment

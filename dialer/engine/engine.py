@@ -134,6 +134,7 @@ class DialingEngine:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         wrap_up_limit: timedelta = WRAP_UP_LIMIT,
         offer_countdown: timedelta | None = None,
+        inbound_wait: timedelta = timedelta(seconds=30),
     ) -> None:
         if ring_timeout_s < 15:
             raise DialerError(f"ring_timeout_s={ring_timeout_s}: never under 15 s")
@@ -172,7 +173,7 @@ class DialingEngine:
         self.agent_lines = AgentLines(self)
         self.wrap_ups = WrapUps(self)
         #: people calling the campaign's number (see inbound.py)
-        self.inbound = InboundCalls(self)
+        self.inbound = InboundCalls(self, inbound_wait)
         self.finished: list[CallTiming] = []
         self.activity = Activity(zone)
         self.join_latencies_ms: deque[float] = deque(maxlen=LATENCY_SAMPLES)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from dialer.core.agent_states import AgentState
@@ -41,6 +41,8 @@ CLOSED_CONTEXT = "dialer-inbound-closed"
 #: the dialplan context where a number on no register waits: unanswered in time, it hears
 #: the hours and the emergency numbers, never a promise of a call back nobody would make
 UNKNOWN_CONTEXT = "dialer-inbound-unknown"
+#: past the wait the dialplan gives, how long before a waiting call is known lost
+LOST_MARGIN = timedelta(seconds=15)
 #: how many waiting times the engine keeps for its statistics
 WAIT_SAMPLES = 1000
 
@@ -92,8 +94,11 @@ class WaitingCall:
 class InboundCalls:
     """The engine's incoming calls: those waiting for an agent, and their figures."""
 
-    def __init__(self, engine: DialingEngine) -> None:
+    def __init__(self, engine: DialingEngine, wait: timedelta = timedelta(seconds=30)) -> None:
         self.engine = engine
+        #: a call waiting longer than this (plus :data:`LOST_MARGIN`) was given up by the
+        #: dialplan and its end is lost (AMI cut): forgotten, or no dial would ever run again
+        self.wait = wait
         self.waiting: dict[str, WaitingCall] = {}
         self.counts = {
             "inbound": 0,
@@ -162,7 +167,30 @@ class InboundCalls:
     async def serve(self, now: datetime) -> None:
         """Each waiting call, oldest first, to a free agent (before any outbound dial)."""
         async with self._serving:
+            await self._forget_given_up(now)
             await self._serve(now)
+
+    async def _forget_given_up(self, now: datetime) -> None:
+        """Calls the dialplan has given up on for sure, whose end never reached us: they
+        heard « nous vous rappellerons », the campaign calls them back."""
+        for call in list(self.waiting.values()):
+            if now - call.arrived_at > self.wait + LOST_MARGIN:
+                log.warning("incoming call %s: its end was lost, forgotten", call.attempt_id)
+                await self._lost(call, now)
+
+    async def node_lost(self, node: str) -> None:
+        """``node``'s AMI session is gone: its waiting calls' events are lost with it (the
+        dialplan ends them itself, with the call-back message): called back."""
+        now = self.engine.clock()
+        for call in list(self.waiting.values()):
+            if call.node.name == node:
+                await self._lost(call, now)
+
+    async def _lost(self, call: WaitingCall, now: datetime) -> None:
+        self.waiting.pop(call.attempt_id, None)
+        self.counts["inbound_lost"] += 1
+        if not call.unknown:
+            await self._call_back(call.caller, now)
 
     async def _serve(self, now: datetime) -> None:
         engine = self.engine
@@ -191,9 +219,10 @@ class InboundCalls:
                         node=call.node.name,
                         arrived_at=call.arrived_at,
                     )
-                except DialerError as exc:
+                except DialerError as exc:  # not known to be unknown: it waits, tried again
                     log.warning("incoming call %s not recorded: %s", call.attempt_id, exc)
-                    dial = None
+                    engine.seats.release(seat.agent, now)
+                    continue
                 if dial is None:  # not on this campaign's register
                     engine.seats.release(seat.agent, now)
                     not_theirs += 1

@@ -201,16 +201,29 @@ class ReservedCallDesk:
             if queue is None or (counted is not None and counted.queue is queue):
                 await self.call(agent)
 
+    async def withdraw_unassigned(self, now: datetime) -> None:
+        """Give back the offers of a campaign no longer assigned (stopped, or its cycle's
+        queue replaced): their agents would stay reserved, and « Appeler » would dial for
+        a campaign that no longer calls."""
+        assigned = [a.queue for a in self.engine.campaign_assignments]
+        for agent, offer in self.book.all().items():
+            if not any(offer.queue is queue for queue in assigned):
+                await self._withdraw(agent, "campagne arrêtée", now)
+
     async def withdraw_all(
         self, reason: str, now: datetime, queue: DialQueue | None = None
     ) -> None:
         """Give every offer back (its agent is ready again, their screen waits);
         ``queue``: only the offers taken from it, one campaign's."""
-        engine = self.engine
         for agent, offer in self.book.all().items():
             if queue is not None and offer.queue is not queue:
                 continue
-            self.book.pop(agent)
+            await self._withdraw(agent, reason, now)
+
+    async def _withdraw(self, agent: str, reason: str, now: datetime) -> None:
+        engine = self.engine
+        offer = self.book.pop(agent)
+        if offer is not None:
             seat = engine.seats.seats_by_agent().get(agent)
             if seat is not None and seat.state is AgentState.RESERVED:
                 engine.seats.release(agent, now)

@@ -33,8 +33,10 @@ from dialer.core.attempts import (
 )
 from dialer.core.outcomes import CallOutcome
 from dialer.errors import ConflictError, DialerError, InputError, NotFoundError
+from dialer.storage.consent_rows import unconsented_in_cycle
 from dialer.storage.database import SessionFactory, transaction
-from dialer.storage.models import Attempt
+from dialer.storage.hold_rows import held_at
+from dialer.storage.models import Attempt, Person
 from dialer.storage.schedule import CycleMember, MemberStatus
 
 #: the timestamp column set when an attempt enters a state
@@ -91,9 +93,13 @@ class AttemptLedger:
 
     async def mark_dialing(self, attempt_id: str, *, at: datetime, node: str | None = None) -> bool:
         """Move a planned attempt to dialing. True for exactly one caller: False when it was
-        already dialled (or is past that), so the same attempt is never placed twice.
+        already dialled (or is past that), so the same attempt is never placed twice, and
+        when the person may no longer be called at ``at`` (an opposition, a death, a
+        withdrawn consent recorded since it was planned or offered to an agent).
         Raises :class:`NotFoundError` for an unknown attempt."""
         async with transaction(self._sessions) as session:
+            if await _barred(session, attempt_id, at):
+                return False
             values: dict[str, Any] = {"state": AttemptState.DIALING, "placed_at": at}
             if node is not None:
                 values["node"] = node
@@ -413,3 +419,22 @@ async def _current_state(session: AsyncSession, attempt_id: str) -> AttemptState
     if state is None:
         raise NotFoundError(f"attempt {attempt_id}: no such attempt")
     return state
+
+
+async def _barred(session: AsyncSession, attempt_id: str, at: datetime) -> bool:
+    """Whether the person of ``attempt_id`` may not be called at ``at``: a hold keeps them
+    out of calls, or the cycle is a veille-sociale one and their consent is gone."""
+    found = (
+        await session.execute(
+            select(Attempt.person_id, Attempt.cycle_id).where(Attempt.id == attempt_id)
+        )
+    ).first()
+    if found is None:
+        return False  # unknown: the move says so
+    person_id, cycle_id = found
+    barred = await session.scalar(
+        select(Person.id)
+        .where(Person.id == person_id)
+        .where(held_at(Person.id, at) | unconsented_in_cycle(cycle_id, Person.id, at))
+    )
+    return barred is not None

@@ -23,6 +23,7 @@ from dialer.core.planning import Cycle, RetryPolicy
 from dialer.storage import CampaignRepository, PacingMode, PersonRepository, SessionFactory
 from dialer.storage.consents import ConsentRecord, ConsentRegistry, WithdrawalRequest
 from dialer.storage.database import migrated_database
+from dialer.storage.ledger import AttemptLedger
 from dialer.storage.schedule import open_cycle_with_register
 from tests.storage.conftest import NOW, person
 from tests.stored import person_by_external_id
@@ -156,13 +157,17 @@ async def _play(url: str, scenario: Scenario, example: int) -> None:
             and not h.withdrawn_before
             and not h.withdrawn_during
         }
+        dials: list[tuple[bool, str]] = []  # (of a veille-sociale campaign, attempt id)
         for volunteer, preview, queue in queues:
             planned = []
             if preview:
                 while (claimed := await queue.claim("benevole-1", NOW)) is not None:
                     planned.append(claimed.person_id)
+                    dials.append((volunteer, claimed.attempt_id))
             else:
-                planned = [dial.person_id for dial in await queue.take(5000, NOW)]
+                taken = await queue.take(5000, NOW)
+                planned = [dial.person_id for dial in taken]
+                dials += [(volunteer, d.attempt_id) for d in taken if d.person_id in ids.values()]
             mine = sorted(p for p in planned if p in ids.values())
             if volunteer:
                 assert not set(planned) & _NEVER_SO_FAR
@@ -170,6 +175,25 @@ async def _play(url: str, scenario: Scenario, example: int) -> None:
             else:  # another kind of campaign calls the register as before
                 assert mine == sorted(ids.values())
         _NEVER_SO_FAR.update(set(ids.values()) - consenting)
+        still = [_withdrawal(key) for key in keys if ids[key] in consenting]
+        await _withdrawn_once_planned(sessions, registry, still, dials)
+
+
+async def _withdrawn_once_planned(
+    sessions: SessionFactory,
+    registry: ConsentRegistry,
+    still: list[WithdrawalRequest],
+    dials: list[tuple[bool, str]],
+) -> None:
+    """Consent withdrawn once planned (offered on a volunteer's screen): never dialled;
+    other kinds of campaign call as before. (After ``NOW``: the next examples, planned at
+    ``NOW``, still see these consents valid.)"""
+    if still:
+        await registry.withdraw(still, actor="t", now=NOW + timedelta(minutes=1))
+    ledger = AttemptLedger(sessions)
+    for volunteer, attempt_id in dials:
+        dialled = await ledger.mark_dialing(attempt_id, at=NOW + timedelta(minutes=2))
+        assert dialled is not volunteer
 
 
 def test_no_attempt_is_ever_planned_for_a_household_without_a_valid_consent(

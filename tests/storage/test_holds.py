@@ -301,12 +301,13 @@ async def test_an_opposition_recorded_during_a_call_ends_the_persons_cycle_after
     queue = queue_of(sessions, scene)
     ledger = AttemptLedger(sessions)
     dials = {dial.person_id: dial.attempt_id for dial in await queue.take(10, NOW)}
+    for attempt_id in dials.values():
+        assert await ledger.mark_dialing(attempt_id, at=NOW)
     await PersonHolds(sessions).oppose(
         [OppositionRequest("A1", "courrier reçu pendant l'appel")], actor="superviseur", now=NOW
     )
     ended = NOW + timedelta(seconds=30)
     for attempt_id in dials.values():
-        await ledger.mark_dialing(attempt_id, at=NOW)
         await ledger.close(attempt_id, CallOutcome.NO_ANSWER, at=ended)
         await queue.settled(attempt_id, CallOutcome.NO_ANSWER, ended)
     result = await CycleResultRepository(sessions).get(scene.cycle_id, scene.alice_id)
@@ -315,3 +316,23 @@ async def test_an_opposition_recorded_during_a_call_ends_the_persons_cycle_after
     assert await CycleResultRepository(sessions).get(scene.cycle_id, scene.bob_id) is None
     later = NOW + timedelta(hours=4)
     assert [dial.person_id for dial in await queue.take(10, later)] == [scene.bob_id]
+
+
+@pytest.mark.asyncio
+async def test_an_opposition_recorded_after_the_person_was_taken_stops_the_dial(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    """Taken from the queue (or offered to an agent in preview) but not dialled yet: the
+    dial is refused, for the opposed person only."""
+    await enrol_register(sessions, scene.cycle_id, due=NOW)
+    queue = queue_of(sessions, scene)
+    ledger = AttemptLedger(sessions)
+    dials = {dial.person_id: dial.attempt_id for dial in await queue.take(10, NOW)}
+    await PersonHolds(sessions).oppose(
+        [OppositionRequest("A1", "appel de sa fille")], actor="superviseur", now=NOW
+    )
+    assert not await ledger.mark_dialing(dials[scene.alice_id], at=NOW)
+    assert await ledger.mark_dialing(dials[scene.bob_id], at=NOW)
+    await queue.give_back([dials[scene.alice_id]], NOW)  # what the engine does with it
+    later = NOW + timedelta(hours=4)
+    assert [dial.person_id for dial in await queue.take(10, later)] == []  # Bob is in call

@@ -27,6 +27,7 @@ from dialer.telephony.port import (
     CallJoined,
     InboundUnanswered,
     NodeConnected,
+    NodeDisconnected,
 )
 from dialer.testing import Clock, FakeNode, MemoryAttemptLog, MemoryQueue
 from tests.unit.test_engine import NotedScreens
@@ -159,6 +160,34 @@ async def test_a_waiting_caller_holds_the_dials_with_a_french_reason() -> None:
     assert plan.dials == 0
     assert pacing_text(plan) == "1 appel reçu attend un agent : aucun appel composé avant"
     assert engine.statistics()["inbound_waiting"] == 1
+
+
+@pytest.mark.asyncio
+async def test_a_waiting_call_whose_end_was_lost_stops_holding_the_dials() -> None:
+    """Its InboundUnanswered or its hang-up lost (AMI cut): forgotten after the dialplan's
+    wait and a margin, and called back; before, nobody was ever dialled again."""
+    engine, node, queue, _, clock = await engine_with(agents=0, automatic=3)
+    await engine.handle(CallInbound("1790000000.8", HELENE, clock.now), node)
+    clock.advance(40)  # 30 s wait + less than the margin: it may still be taken
+    assert (await engine.tick()).dials == 0
+    assert engine.statistics()["inbound_waiting"] == 1
+    clock.advance(10)
+    await engine.log_in("agent-0", "agent-0")
+    engine.go_ready("agent-0")
+    plan = await engine.tick()
+    assert node.joins == []  # the caller is gone: not joined to the agent
+    assert plan.dials == 1  # the dials go on
+    assert queue.inbound.called_back == [HELENE]
+    assert engine.statistics()["inbound_lost"] == 1
+
+
+@pytest.mark.asyncio
+async def test_a_node_lost_forgets_its_waiting_callers_and_calls_them_back() -> None:
+    engine, node, queue, _, clock = await engine_with(agents=0, automatic=3)
+    await engine.handle(CallInbound("1790000000.9", HELENE, clock.now), node)
+    await engine.handle(NodeDisconnected(node.name, "AMI coupé", clock.now), node)
+    assert engine.statistics()["inbound_waiting"] == 0
+    assert queue.inbound.called_back == [HELENE]
 
 
 @pytest.mark.asyncio

@@ -84,6 +84,23 @@ async def test_preview_offers_what_the_pacer_says_and_dials_nobody_by_itself() -
 
 
 @pytest.mark.asyncio
+async def test_a_stopped_campaigns_offers_are_given_back_and_its_agents_freed() -> None:
+    engine, node, _, _, _, screens = await engine_with(
+        automatic=0, reserved=2, agents=1, pacer=preview
+    )
+    await engine.tick()
+    assert engine.offer_of("agent-0") == "held-100"
+    engine.unassign()  # the campaign is stopped
+    await engine.tick()
+    assert engine.offer_of("agent-0") is None
+    assert engine.seats.get("agent-0").state is AgentState.READY  # not reserved for ever
+    assert ("withdrawn", "agent-0", "held-100") in screens.told
+    with pytest.raises(ConflictError):
+        await engine.call_offer("agent-0")  # « Appeler » dials nobody for it
+    assert node.placed == []
+
+
+@pytest.mark.asyncio
 async def test_appeler_dials_and_the_answer_is_bridged_to_that_agent_only() -> None:
     engine, node, ledger, _, clock, _ = await engine_with(
         automatic=0, reserved=2, agents=2, pacer=preview
