@@ -1,7 +1,8 @@
 """Two campaigns at once on the real rig (a city-wide heatwave and a flood in one
 district), through the service's campaign control: each with its own agents (softphones)
-and its own people (the flood: its stored selection, a named list); every agent is joined only to calls of a campaign they serve, and a
-person on both campaigns' lists is never in two calls at once."""
+and its own people (the flood: its stored selection, a named list); every agent is joined
+only to calls of a campaign they serve, and a person on both campaigns' lists is never in
+two calls at once."""
 
 from __future__ import annotations
 
