@@ -23,6 +23,8 @@ class AutoWrapUpDesk:
         self.result = result
         self.engine: DialingEngine | None = None
         self.popped: dict[str, list[str]] = {}
+        #: agent -> (attempt id, number) of the calls from numbers on no register told
+        self.unknown_callers: dict[str, list[tuple[str, str]]] = {}
         self.phones_lost: list[str] = []
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -54,7 +56,7 @@ class AutoWrapUpDesk:
         return None
 
     async def unknown_caller(self, agent: str, attempt_id: str, number: str) -> None:
-        return None
+        self.unknown_callers.setdefault(agent, []).append((attempt_id, number))
 
     async def _call(self, agent: str) -> None:
         if self.engine is not None:

@@ -351,6 +351,7 @@ class ScreenStatistics(Answer):
     reserved: int
     offered: int
     joined: int
+    unknown_callers: int = Field(description="appels de numéros inconnus annoncés")
     ended: int
     pushed: int
     dropped: int

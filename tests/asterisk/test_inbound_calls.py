@@ -278,7 +278,10 @@ async def test_an_unknown_number_is_joined_to_a_free_agent_and_audited(
 
         await wait_for(wrapped_up)
         await engine.flush()
-        (attempt_id,) = desk.popped[agent]  # joined to the agent, the screen told
+        # joined to the agent, whose screen is told the number (no record to pop)
+        ((attempt_id, number),) = desk.unknown_callers[agent]
+        assert number == UNKNOWN
+        assert agent not in desk.popped
         (entry,) = await AuditLog(sessions).search(AuditFilter(action=UNKNOWN_CALL_TAKEN))
         assert (entry.actor, entry.target) == (agent, f"attempt:{attempt_id}")
         assert entry.details["caller"] == UNKNOWN

@@ -1,7 +1,8 @@
 """Two campaigns at once on the real rig (a city-wide heatwave and a flood in one
 district), through the service's campaign control: each with its own agents (softphones)
-and its own people; every agent is joined only to calls of a campaign they serve, and a
-person on both campaigns' lists is never in two calls at once."""
+and its own people (the flood: its stored selection, a named list); every agent is joined
+only to calls of a campaign they serve, and a person on both campaigns' lists is never in
+two calls at once."""
 
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ import pytest_asyncio
 
 from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.campaigns.control import CampaignControl
-from dialer.campaigns.start import create_from_template, open_cycle
+from dialer.campaigns.start import create_from_template
 from dialer.campaigns.template_files import shipped_templates
 from dialer.core.outcomes import CallOutcome
 from dialer.core.roles import Role
+from dialer.core.selection import Selection
 from dialer.core.windows import CallingWindows
 from dialer.engine.engine import DialingEngine
 from dialer.register.importer import import_register
@@ -36,6 +38,7 @@ from dialer.storage.database import (
     migrate_engine,
     transaction,
 )
+from dialer.storage.selection import set_campaign_selection
 from dialer.telephony.ami import AmiClient
 from dialer.telephony.node import AsteriskNode
 from tests.asterisk.test_campaign import (
@@ -47,6 +50,8 @@ from tests.asterisk.test_campaign import (
 )
 
 PEOPLE_PER_DISTRICT = 6
+#: the flood's list, imported under its name
+FLOOD = "crue Sud"
 
 
 @pytest_asyncio.fixture
@@ -57,8 +62,9 @@ async def sessions(tmp_path: Path) -> AsyncIterator[SessionFactory]:
     await engine.dispose()
 
 
-def write_register(path: Path) -> None:
-    """People of two districts who all answer (Nord: the heatwave only; Sud: both)."""
+def write_register(path: Path, *, districts: tuple[str, ...] = ("Nord", "Sud")) -> None:
+    """People of two districts who all answer (Nord: the heatwave only; Sud: both);
+    ``districts``: only the people of these."""
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
         writer.writerow(
@@ -69,6 +75,8 @@ def write_register(path: Path) -> None:
                 CalleeBehaviour.ANSWERS, ring_s=1, talk_s=2 + index % 2, serial=40 + index
             )
             district = "Nord" if index < PEOPLE_PER_DISTRICT else "Sud"
+            if district not in districts:
+                continue
             writer.writerow(
                 [
                     f"M{index:03d}",
@@ -104,6 +112,10 @@ async def test_two_campaigns_run_at_once_each_with_its_own_agents_and_people(
     write_register(register)
     report = await import_register(sessions, register, now=datetime.now(UTC))
     assert report.rejected == 0, report.issues[:3]
+    flooded = tmp_path / "crue-sud.csv"  # the flood's own list: the Sud's people again
+    write_register(flooded, districts=("Sud",))
+    report = await import_register(sessions, flooded, now=datetime.now(UTC), list_name=FLOOD)
+    assert (report.rejected, report.added) == (0, 0)  # the same people, on a second list
     agents = [phone.account.username for phone in world.softphones]
     assert len(agents) >= 3
     await agent_accounts(sessions, agents)
@@ -124,8 +136,8 @@ async def test_two_campaigns_run_at_once_each_with_its_own_agents_and_people(
         name="Inondation (Sud)",
         caller_id="+33100000002",
     )
-    flood_cycle = await open_cycle(sessions, flood, now=now, districts=["Sud"])
-    assert flood_cycle.people == PEOPLE_PER_DISTRICT
+    # the flood calls its list only: its selection, stored, enrols its cycles at the start
+    await set_campaign_selection(sessions, flood.id, Selection(lists=(FLOOD,)))
 
     node = AsteriskNode("rig", rig.ami_credentials(), trunk=rig.settings.trunk.name)
     await node.start()
@@ -157,8 +169,9 @@ async def test_two_campaigns_run_at_once_each_with_its_own_agents_and_people(
         await control.start(flood.id, actor="test")
         assert set(control.attached) == {heatwave.id, flood.id}
         heatwave_cycle = control.attached[heatwave.id].cycle_id
+        flood_cycle = control.attached[flood.id].cycle_id
         await wait_done(sessions, heatwave_cycle, 2 * PEOPLE_PER_DISTRICT, timeout_s=240)
-        await wait_done(sessions, flood_cycle.cycle_id, PEOPLE_PER_DISTRICT, timeout_s=120)
+        await wait_done(sessions, flood_cycle, PEOPLE_PER_DISTRICT, timeout_s=120)
         await engine.flush()
     finally:
         await engine.stop()
@@ -166,7 +179,7 @@ async def test_two_campaigns_run_at_once_each_with_its_own_agents_and_people(
     attempts = await stored_attempts(sessions)
     assert all(a.state.value in {"ended", "failed"} for a in attempts)
     assert_nobody_in_two_calls(attempts)  # the Sud's people are on both lists
-    by_cycle = {heatwave_cycle: "heatwave", flood_cycle.cycle_id: "flood"}
+    by_cycle = {heatwave_cycle: "heatwave", flood_cycle: "flood"}
     joined = [(a.agent or "", by_cycle[a.cycle_id]) for a in attempts if a.bridged_at]
     assert {campaign for _, campaign in joined} == {"heatwave", "flood"}
     for agent, campaign in joined:
@@ -174,7 +187,7 @@ async def test_two_campaigns_run_at_once_each_with_its_own_agents_and_people(
             assert campaign == "heatwave", agent
         elif agent in flood_only:
             assert campaign == "flood", agent
-    sud = {a.person_id for a in attempts if a.cycle_id == flood_cycle.cycle_id}
+    sud = {a.person_id for a in attempts if a.cycle_id == flood_cycle}
     assert len(sud) == PEOPLE_PER_DISTRICT
     heatwave_people = {a.person_id for a in attempts if a.cycle_id == heatwave_cycle}
     assert len(heatwave_people) == 2 * PEOPLE_PER_DISTRICT
