@@ -257,11 +257,13 @@ async def test_a_controller_restarted_mid_campaign_loses_no_attempt_and_dials_no
     campaign_id, cycle_id = await start(sessions, register)
     run, node, _ = await run_engine(sessions, rig, world, campaign_id)
     await asyncio.sleep(4)  # calls in every state
+    await run.stop()  # the controller dies: its tasks end, its AMI session closes
+    await node.stop()
+    # what the dead controller left in flight (read after it stopped: a call it was told
+    # had ended while it stopped is closed by it, not by the new controller)
     before = {a.id: a.state.value for a in await stored_attempts(sessions)}
     in_flight = [i for i, state in before.items() if state not in {"ended", "failed"}]
     assert in_flight, "the restart must happen with calls in progress"
-    await run.stop()  # the controller dies: its tasks end, its AMI session closes
-    await node.stop()
     run, node, restarted = await run_engine(sessions, rig, world, campaign_id)
     try:
         await wait_done(sessions, cycle_id, 40, timeout_s=300)
