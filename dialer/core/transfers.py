@@ -49,6 +49,8 @@ class TransferEvent(StrEnum):
     AGENT_CANCELS = "agent_cancels"
     #: the person's call ended
     PERSON_GONE = "person_gone"
+    #: the agent's phone leg ended (softphone closed, network lost) during the transfer
+    AGENT_GONE = "agent_gone"
 
 
 class TransferOutcome(StrEnum):
@@ -66,6 +68,11 @@ class TransferOutcome(StrEnum):
     PERSON_HUNG_UP = "person_hung_up"
     #: the telephony refused a step (the person is back with the agent when possible)
     FAILED = "failed"
+    #: the agent's leg ended before the third party answered: the person, taken off hold,
+    #: hears the information message (the lost agent's path: the call-back rules apply)
+    AGENT_LOST = "agent_lost"
+    #: the agent's leg ended after the third party answered: the person was put with them
+    AGENT_LOST_HANDED_OVER = "agent_lost_handed_over"
 
 
 _LIVE = (TransferState.CALLING, TransferState.CONSULTING, TransferState.CONFERENCE)
@@ -76,6 +83,10 @@ TRANSITIONS: Mapping[tuple[TransferState, TransferEvent], TransferState] = {
     (TransferState.CONSULTING, TransferEvent.AGENT_JOINS): TransferState.CONFERENCE,
     (TransferState.CONSULTING, TransferEvent.AGENT_LEAVES): TransferState.HANDED_OVER,
     (TransferState.CONFERENCE, TransferEvent.AGENT_LEAVES): TransferState.HANDED_OVER,
+    # the agent's leg lost: to the third party if they answered, else off hold and released
+    (TransferState.CALLING, TransferEvent.AGENT_GONE): TransferState.ENDED,
+    (TransferState.CONSULTING, TransferEvent.AGENT_GONE): TransferState.HANDED_OVER,
+    (TransferState.CONFERENCE, TransferEvent.AGENT_GONE): TransferState.HANDED_OVER,
     **{(state, TransferEvent.THIRD_GONE): TransferState.ENDED for state in _LIVE},
     **{(state, TransferEvent.AGENT_CANCELS): TransferState.ENDED for state in _LIVE},
     **{(state, TransferEvent.PERSON_GONE): TransferState.ENDED for state in _LIVE},
@@ -87,6 +98,38 @@ TRANSITIONS: Mapping[tuple[TransferState, TransferEvent], TransferState] = {
 def next_state(state: TransferState, event: TransferEvent) -> TransferState | None:
     """The state after ``event``, or ``None`` when it does not apply in ``state``."""
     return TRANSITIONS.get((state, event))
+
+
+#: the agent's steps refused in a state, and why (French, for the screen)
+_REFUSALS: Mapping[TransferState, str] = {
+    TransferState.CALLING: "impossible maintenant : le tiers n'a pas encore répondu",
+    TransferState.HANDED_OVER: "vous avez déjà quitté l'appel : le transfert est fait",
+    TransferState.ENDED: "le transfert est terminé",
+}
+
+
+#: a second request on a transfer while one of its steps runs (double click, two tabs)
+STEP_BUSY = "une autre action sur ce transfert est en cours : réessayez dans un instant"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A step the state machine refuses, with the reason shown to the agent."""
+
+    reason: str
+
+
+def decide(
+    state: TransferState, event: TransferEvent, kind: TransferKind
+) -> TransferState | Refusal:
+    """The state machine: the state after ``event``, or why it does not apply now. The
+    third party's answer leads a conference straight to the three together."""
+    after = TRANSITIONS.get((state, event))
+    if after is None:
+        return Refusal(_REFUSALS.get(state, "impossible à cette étape du transfert"))
+    if event is TransferEvent.THIRD_ANSWERED:
+        return answered_state(kind)
+    return after
 
 
 def answered_state(kind: TransferKind) -> TransferState:

@@ -625,6 +625,9 @@ class AsteriskNode:
         except AmiActionError as exc:
             raise TelephonyError(f"{attempt_id}: not brought back ({exc})") from exc
 
+    async def release_person(self, attempt_id: str) -> None:
+        await self._redirect(attempt_id, TRANSFER_CONTEXT, "rejoin", "released")
+
     async def _redirect(self, channel: str, context: str, exten: str, priority: str) -> None:
         client = self._require_client()
         try:

@@ -275,6 +275,10 @@ class TransferPort(Protocol):
     async def back_to_agent(self, attempt_id: str, leg_id: str) -> None:
         """The agent's leg back to ``[dialer-agent]`` and the person bridged with it again."""
 
+    async def release_person(self, attempt_id: str) -> None:
+        """The person, their agent's leg gone, taken off hold: the information message,
+        then the end of the call (the lost agent's path, ``rejoin``'s ``released``)."""
+
     async def hang_up(self, channel_id: str) -> None: ...
 
     async def live_channels(self) -> set[str]: ...
