@@ -7,11 +7,13 @@ import pytest
 from dialer.core.agent_states import AgentState
 from dialer.core.transfers import (
     TRANSITIONS,
+    Refusal,
     TransferEvent,
     TransferKind,
     TransferState,
     TransferTarget,
     answered_state,
+    decide,
     dialable,
     next_state,
     offered_targets,
@@ -78,3 +80,21 @@ def test_only_an_agent_on_a_call_with_no_transfer_under_way_may_transfer() -> No
     assert transfer_refusal(AgentState.ON_CALL, None, busy=False) is not None
     for state in (AgentState.READY, AgentState.WRAP_UP, AgentState.RESERVED):
         assert transfer_refusal(state, "leg", busy=False) is not None
+
+
+def test_the_state_machine_decides_a_state_or_a_refusal() -> None:
+    warm, conference = TransferKind.WARM, TransferKind.CONFERENCE
+    calling = TransferState.CALLING
+    assert decide(calling, TransferEvent.THIRD_ANSWERED, warm) is TransferState.CONSULTING
+    assert decide(calling, TransferEvent.THIRD_ANSWERED, conference) is TransferState.CONFERENCE
+    early = decide(calling, TransferEvent.AGENT_JOINS, warm)
+    assert isinstance(early, Refusal)
+    assert "pas encore répondu" in early.reason
+    done = decide(TransferState.HANDED_OVER, TransferEvent.AGENT_CANCELS, warm)
+    assert isinstance(done, Refusal)
+    assert "déjà quitté" in done.reason
+    # the agent's leg lost: to the third party once they answered, else the transfer ends
+    assert decide(calling, TransferEvent.AGENT_GONE, warm) is TransferState.ENDED
+    for state in (TransferState.CONSULTING, TransferState.CONFERENCE):
+        assert decide(state, TransferEvent.AGENT_GONE, warm) is TransferState.HANDED_OVER
+    assert isinstance(decide(TransferState.ENDED, TransferEvent.AGENT_GONE, warm), Refusal)

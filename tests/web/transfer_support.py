@@ -73,11 +73,15 @@ class FakeCloser:
 
 
 async def started_transfers(
-    app: Starlette, sessions: SessionFactory, desk: FakeDesk, clock: Clock
+    app: Starlette,
+    sessions: SessionFactory,
+    desk: FakeDesk,
+    clock: Clock,
+    fake: FakeTransferNode | None = None,
 ) -> tuple[Transfers, FakeTransferNode, FakeCloser]:
     """The web's transfers service on a fake node (15 and a duty phone offered), watching
     the fake's channels every 10 ms."""
-    fake, closer = FakeTransferNode(), FakeCloser()
+    fake, closer = fake or FakeTransferNode(), FakeCloser()
     service = Transfers(
         sessions,
         TransferSettings(numbers={"SAMU (15)": "15", "Astreinte équipe Nord": "0612000000"}),
