@@ -14,7 +14,7 @@ from dialer.web.transfers import configure_transfers
 from tests.browser.helpers import Browser
 from tests.browser.live_server import LiveServer
 from tests.browser.test_agent_screen import agent_ready, pop_a_call
-from tests.web.test_transfers import FakeCloser, FakeTransferNode
+from tests.web.transfer_support import FakeCloser, FakeTransferNode
 
 pytestmark = pytest.mark.browser
 
