@@ -164,15 +164,22 @@ def dialable(number: str) -> str | None:
 
 
 def offered_targets(
-    configured: Mapping[str, str], *, contact_phone: str | None, contact_name: str | None = None
+    configured: Mapping[str, str],
+    *,
+    contact_phone: str | None,
+    contact_name: str | None = None,
+    duty: tuple[str, str] | None = None,
 ) -> list[TransferTarget]:
-    """The numbers offered for this call: the settings' (services, duty phones) and the
-    relative on the person's record."""
+    """The numbers offered for this call: the settings' (services, duty phones), the
+    relative on the person's record, and the duty phone of the team covering the person's
+    district (``duty``: the team's name and phone), each number once."""
     targets = [TransferTarget(label, number) for label, number in configured.items()]
     if contact_phone:
         targets.append(
             TransferTarget(f"Proche : {contact_name or 'fiche de la personne'}", contact_phone)
         )
+    if duty is not None and all(t.number != duty[1] for t in targets):
+        targets.append(TransferTarget(f"Astreinte : {duty[0]}", duty[1]))
     return targets
 
 

@@ -37,17 +37,15 @@ from dialer.core.transfers import (
     TransferTarget,
     decide,
     dialable,
-    offered_targets,
     target_refusal,
     transfer_refusal,
 )
 from dialer.desk.port import AgentDesk, seat_of
-from dialer.errors import ConflictError, DialerError, NotFoundError, TelephonyError
+from dialer.desk.transfer_targets import call_targets
+from dialer.errors import ConflictError, DialerError, TelephonyError
 from dialer.settings import TransferSettings
 from dialer.storage.audit import AuditLog
 from dialer.storage.database import SessionFactory
-from dialer.storage.ledger import AttemptLedger
-from dialer.storage.people import PersonRepository
 from dialer.telephony.port import TRANSFER_PREFIX, CallEnded, TelephonyPort, TransferPort
 
 log = logging.getLogger(__name__)
@@ -131,12 +129,10 @@ class Transfers:
     # ---- what the agent's screen shows --------------------------------------------------
     async def offered(self, agent: str) -> list[TransferTarget]:
         """The numbers offered for the agent's current call (settings, then the record's
-        relative)."""
+        relative and the duty phone of the team covering the person's district)."""
         seat = seat_of(self._desk, agent)
-        phone, name = None, None
-        if seat is not None and seat.attempt_id is not None:
-            phone, name = await self._relative(seat.attempt_id)
-        return offered_targets(self._settings.numbers, contact_phone=phone, contact_name=name)
+        attempt_id = seat.attempt_id if seat is not None else None
+        return await call_targets(self._sessions, self._settings.numbers, attempt_id)
 
     def current(self, agent: str) -> Transfer | None:
         return self._by_agent.get(agent)
@@ -144,15 +140,6 @@ class Transfers:
     @property
     def free_numbers(self) -> bool:
         return self._settings.free_numbers
-
-    async def _relative(self, attempt_id: str) -> tuple[str | None, str | None]:
-        """The relative's number and name on the record of the call's person."""
-        try:
-            attempt = await AttemptLedger(self._sessions).get(attempt_id)
-            person = await PersonRepository(self._sessions).get(attempt.person_id)
-        except NotFoundError:
-            return None, None
-        return person.contact_phone, person.contact_name
 
     # ---- the agent's steps ----------------------------------------------------------------
     async def begin(self, agent: str, number: str, kind: TransferKind, *, route: str) -> Transfer:

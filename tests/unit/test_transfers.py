@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from dialer.alerts.routing import TeamScope, covering_team
 from dialer.core.agent_states import AgentState
 from dialer.core.transfers import (
     TRANSITIONS,
@@ -98,3 +99,18 @@ def test_the_state_machine_decides_a_state_or_a_refusal() -> None:
     for state in (TransferState.CONSULTING, TransferState.CONFERENCE):
         assert decide(state, TransferEvent.AGENT_GONE, warm) is TransferState.HANDED_OVER
     assert isinstance(decide(TransferState.ENDED, TransferEvent.AGENT_GONE, warm), Refusal)
+
+
+def test_the_duty_phone_is_the_team_naming_the_district_else_the_default_one() -> None:
+    nord = TeamScope(1, "Équipe Nord", districts=["Nord"])
+    everywhere = TeamScope(2, "Urgences", needs=["medical_emergency"])
+    default = TeamScope(3, "Veille générale", is_default=True)
+    assert covering_team("  nord ", [everywhere, nord, default]) is nord
+    assert covering_team("Sud", [everywhere, nord, default]) is default
+    assert covering_team(None, [everywhere, nord]) is None
+    offered = offered_targets(
+        {"SAMU (15)": "15"}, contact_phone="0611", duty=("Équipe Nord", "0622")
+    )
+    assert offered[-1] == TransferTarget("Astreinte : Équipe Nord", "0622")
+    same = offered_targets({"Astreinte Nord": "0622"}, contact_phone=None, duty=("Nord", "0622"))
+    assert same == [TransferTarget("Astreinte Nord", "0622")]

@@ -69,6 +69,8 @@ async def test_a_warm_transfer_consults_then_joins_the_three_then_hands_over(
         {"label": "SAMU (15)", "number": "15"},
         {"label": "Astreinte équipe Nord", "number": "0612000000"},
         {"label": "Proche : Paul Dupont (fils)", "number": "+33612345678"},
+        # Jeanne lives in the Nord: that team's first contact with a phone
+        {"label": "Astreinte : Équipe Nord", "number": "+33100000001"},
     ]
     assert choices["free_numbers"] is False
     assert choices["current"] is None
