@@ -34,6 +34,14 @@ async def call_targets(
     return offered_targets(configured, contact_phone=phone, contact_name=name, duty=duty)
 
 
+async def person_of_call(sessions: SessionFactory, attempt_id: str) -> int | None:
+    """The person the call ``attempt_id`` is to (``None``: an unknown caller)."""
+    try:
+        return (await AttemptLedger(sessions).get(attempt_id)).person_id
+    except NotFoundError:
+        return None
+
+
 async def _duty_phone(sessions: SessionFactory, district: str | None) -> tuple[str, str] | None:
     """The covering team's name and duty phone, or ``None``."""
     teams = await TeamRepository(sessions).list_all()

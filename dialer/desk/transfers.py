@@ -41,7 +41,7 @@ from dialer.core.transfers import (
     transfer_refusal,
 )
 from dialer.desk.port import AgentDesk, seat_of
-from dialer.desk.transfer_targets import call_targets
+from dialer.desk.transfer_targets import call_targets, person_of_call
 from dialer.errors import ConflictError, DialerError, TelephonyError
 from dialer.settings import TransferSettings
 from dialer.storage.audit import AuditLog
@@ -72,6 +72,8 @@ class Transfer:
     started_at: datetime
     #: the agent's leg ended during the transfer (the outcome says so)
     agent_lost: bool = False
+    #: the call's person (the journal finds a person's transfers)
+    person_id: int | None = None
 
     @property
     def third_party(self) -> str:
@@ -171,11 +173,13 @@ class Transfers:
                 number,
                 TransferState.CALLING,
                 self._clock(),
+                person_id=await person_of_call(self._sessions, seat.attempt_id),
             )
             await self._audit.record(
                 actor=agent,
                 action="call.transfer_start",
                 target=f"attempt:{transfer.attempt_id}",
+                person_id=transfer.person_id,
                 at=transfer.started_at,
                 route=route,
                 details={"transfer": transfer.transfer_id, "number": number, "kind": kind.value},
@@ -347,6 +351,7 @@ class Transfers:
             actor=transfer.agent,
             action="call.transfer_step",
             target=f"attempt:{transfer.attempt_id}",
+            person_id=transfer.person_id,
             at=self._clock(),
             route=route,
             details={"transfer": transfer.transfer_id, "step": step},
@@ -358,6 +363,7 @@ class Transfers:
             actor=transfer.agent,
             action="call.transfer_end",
             target=f"attempt:{transfer.attempt_id}",
+            person_id=transfer.person_id,
             at=now,
             details={
                 "transfer": transfer.transfer_id,
