@@ -19,7 +19,7 @@ from dialer.core.call_help import SpyMode
 from dialer.core.roles import Role
 from dialer.desk.accounts import create_account
 from dialer.desk.call_help import CallHelp
-from dialer.errors import TelephonyError
+from dialer.errors import StorageError, TelephonyError
 from dialer.storage import SessionFactory
 from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.call_help import CallSupervision
@@ -360,3 +360,34 @@ async def test_a_supervisor_phone_that_does_not_answer_is_refused_and_recorded(
     assert row.failure == "votre téléphone n'a pas répondu"
     assert row.ended_at is not None
     assert await audit_of(sessions, "call.spy_start") == []
+
+
+class RefusingAudit:
+    """An audit log whose database refuses every write."""
+
+    async def record(self, **_entry: object) -> None:
+        raise StorageError("la base de données ne répond pas")
+
+
+async def test_a_listening_whose_audit_is_refused_does_not_go_on(
+    app: Starlette,
+    client: httpx.AsyncClient,
+    sessions: SessionFactory,
+    world: World,
+    desk: FakeDesk,
+    clock: Clock,
+    node: FakeSupervisionNode,
+) -> None:
+    await on_call(client, sessions, world, desk, clock)
+    client.cookies.clear()
+    sup = {"X-CSRF-Token": await log_in(client, "superviseur.tel")}
+    app.state.call_help._audit = RefusingAudit()
+    refused = await client.post(
+        "/api/v1/agents/agent1/listening", json={"mode": "listen"}, headers=sup
+    )
+    assert refused.status_code >= 500, refused.text
+    [(spy_id, *_)] = node.spied
+    assert node.hung_up == [spy_id]  # the supervisor's phone, unaudited, is hung up
+    async with transaction(sessions) as session:
+        row = (await session.scalars(select(CallSupervision))).one()
+    assert row.failure == "journal d'audit indisponible"

@@ -133,10 +133,10 @@ async def test_a_warm_transfer_consults_then_joins_the_three_then_hands_over(
     # the ledger of the person's transfers: the journal, in French, found by person
     client.cookies.clear()
     await log_in(client, "superviseur")
-    page = await client.get("/supervision/journal", params={"personne": str(world.jeanne_id)})
-    assert page.status_code == 200
+    journal = await client.get("/supervision/journal", params={"personne": str(world.jeanne_id)})
+    assert journal.status_code == 200
     for shown in ("Transfert d&#39;un appel", "Fin d&#39;un transfert d&#39;appel", "handed_over"):
-        assert shown in page.text, shown
+        assert shown in journal.text, shown
 
 
 async def test_the_person_comes_back_to_the_agent_when_the_third_party_does_not_answer(
