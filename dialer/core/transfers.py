@@ -77,7 +77,7 @@ class TransferOutcome(StrEnum):
 
 _LIVE = (TransferState.CALLING, TransferState.CONSULTING, TransferState.CONFERENCE)
 
-#: (state, event) → next state; a pair not listed is refused (:func:`next_state`)
+#: (state, event) → next state; a pair not listed is refused (:func:`decide`)
 TRANSITIONS: Mapping[tuple[TransferState, TransferEvent], TransferState] = {
     (TransferState.CALLING, TransferEvent.THIRD_ANSWERED): TransferState.CONSULTING,
     (TransferState.CONSULTING, TransferEvent.AGENT_JOINS): TransferState.CONFERENCE,
@@ -93,11 +93,6 @@ TRANSITIONS: Mapping[tuple[TransferState, TransferEvent], TransferState] = {
     (TransferState.HANDED_OVER, TransferEvent.PERSON_GONE): TransferState.ENDED,
     (TransferState.HANDED_OVER, TransferEvent.THIRD_GONE): TransferState.ENDED,
 }
-
-
-def next_state(state: TransferState, event: TransferEvent) -> TransferState | None:
-    """The state after ``event``, or ``None`` when it does not apply in ``state``."""
-    return TRANSITIONS.get((state, event))
 
 
 #: the agent's steps refused in a state, and why (French, for the screen)

@@ -7,7 +7,6 @@ bridged back with the agent's leg, still alive (one bridge, ``rejoin``)."""
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import httpx
@@ -17,19 +16,17 @@ from dialer.rig.asterisk import Rig
 from dialer.rig.callees import SippUas
 from dialer.rig.world import SimulatedWorld
 from dialer.service import running_service
-from dialer.settings import Settings, TransferSettings
+from dialer.settings import Settings
 from dialer.telephony.ami import AmiClient
-from dialer.telephony.events import AmiMessage
-from tests.asterisk.test_call_listening import channels, wait_for
-from tests.asterisk.test_robot_agents import (
-    PASSWORD,
-    SECRET_KEY,
-    prepare,
-    service_settings,
-    write_register,
+from tests.asterisk.test_call_listening import wait_for
+from tests.asterisk.test_transfers import AGENT
+from tests.asterisk.transfer_rig import (
+    agent_leg,
+    agent_on_call,
+    leg,
+    transfer_service,
+    warm_to_the_15,
 )
-from tests.asterisk.test_transfers import AGENT, CALLEE
-from tests.web.conftest import log_in
 
 
 @pytest.mark.asyncio
@@ -42,62 +39,23 @@ async def test_a_person_on_hold_when_the_controller_stopped_is_back_with_the_age
     tmp_path: Path,
 ) -> None:
     await world.wait_registered(ami, [AGENT])
-    settings = service_settings(rig_settings, tmp_path / "reprise.db").model_copy(
-        update={"transfers": TransferSettings(numbers={"SAMU (15)": "15"})}
-    )
-    register = tmp_path / "registre.csv"
-    write_register(register, [CALLEE], random.Random(42))
-    campaign_id, _ = await prepare(settings, register)
-    options = {
-        "campaign_id": campaign_id,
-        "ami": rig.ami_credentials(),
-        "secret_key": SECRET_KEY,
-        "ring_timeout_s": 15,
-        "tick_s": 0.2,
-    }
-
-    async def leg(uniqueid: str) -> AmiMessage | None:
-        found = [c for c in await channels(ami) if c.get("Uniqueid") == uniqueid]
-        return found[0] if found else None
-
-    async def agent_leg() -> AmiMessage | None:
-        found = [c for c in await channels(ami) if c.get("Channel").startswith(f"PJSIP/{AGENT}-")]
-        return found[0] if found else None
-
+    settings, options = await transfer_service(rig_settings, rig, tmp_path)
     async with (
-        running_service(settings, **options) as service,  # type: ignore[arg-type]
+        running_service(settings, **options) as service,
         httpx.AsyncClient(base_url=service.url, timeout=40) as agent,
     ):
-        mine = {"X-CSRF-Token": await log_in(agent, AGENT, PASSWORD)}
-        assert (await agent.post("/api/v1/agent/phone", headers=mine)).status_code == 200
-        assert (await agent.post("/api/v1/agent/ready", headers=mine)).status_code == 200
-
-        async def on_call() -> str | None:
-            state = (await agent.get("/api/v1/agent/state")).json()
-            return state["attempt_id"] if state["state"] == "on_call" else None
-
-        attempt_id = await wait_for("the person answered and joined", on_call)
-
-        async def consulting() -> bool:
-            current = (await agent.get("/api/v1/agent/transfer")).json()["current"]
-            return bool(current and current["state"] == "consulting")
-
-        started = await agent.post(
-            "/api/v1/agent/transfer", json={"number": "15", "kind": "warm"}, headers=mine
-        )
-        assert started.status_code == 201, started.text
-        third = f"xfer-{started.json()['id']}"
-        await wait_for("the 15 answered", consulting, 15)
+        mine, attempt_id = await agent_on_call(agent)
+        third = await warm_to_the_15(agent, mine)
     # the controller is gone: the person waits on hold, the agent with the 15
-    person = await leg(attempt_id)
+    person = await leg(ami, attempt_id)
     assert person is not None
     assert person.get("Exten") == "hold"
-    assert await leg(third) is not None
+    assert await leg(ami, third) is not None
 
-    async with running_service(settings, **options):  # type: ignore[arg-type]
+    async with running_service(settings, **options):
 
         async def back_together() -> bool:
-            person, line = await leg(attempt_id), await agent_leg()
+            person, line = await leg(ami, attempt_id), await agent_leg(ami)
             return bool(
                 person
                 and line
@@ -109,7 +67,7 @@ async def test_a_person_on_hold_when_the_controller_stopped_is_back_with_the_age
         await wait_for("the person bridged back with the agent", back_together, 15)
 
         async def third_gone() -> bool:
-            return await leg(third) is None
+            return await leg(ami, third) is None
 
         await wait_for("the 15 hung up", third_gone, 10)
         await ami.action("Hangup", {"Channel": attempt_id, "Cause": "16"})

@@ -16,22 +16,35 @@ from dialer.core.transfers import (
     answered_state,
     decide,
     dialable,
-    next_state,
     offered_targets,
     target_refusal,
     transfer_refusal,
 )
 
 
+def refused(state: TransferState, event: TransferEvent) -> bool:
+    return isinstance(decide(state, event, TransferKind.WARM), Refusal)
+
+
 def test_the_agent_steps_follow_the_table() -> None:
-    assert next_state(TransferState.CALLING, TransferEvent.THIRD_ANSWERED) is (
+    assert decide(TransferState.CALLING, TransferEvent.THIRD_ANSWERED, TransferKind.WARM) is (
         TransferState.CONSULTING
     )
-    assert next_state(TransferState.CALLING, TransferEvent.AGENT_JOINS) is None
-    assert next_state(TransferState.CALLING, TransferEvent.AGENT_LEAVES) is None
-    assert next_state(TransferState.CONFERENCE, TransferEvent.AGENT_JOINS) is None
-    assert next_state(TransferState.HANDED_OVER, TransferEvent.AGENT_CANCELS) is None
-    assert next_state(TransferState.ENDED, TransferEvent.PERSON_GONE) is None
+    assert isinstance(
+        decide(TransferState.CALLING, TransferEvent.AGENT_JOINS, TransferKind.WARM), Refusal
+    )
+    assert isinstance(
+        decide(TransferState.CALLING, TransferEvent.AGENT_LEAVES, TransferKind.WARM), Refusal
+    )
+    assert isinstance(
+        decide(TransferState.CONFERENCE, TransferEvent.AGENT_JOINS, TransferKind.WARM), Refusal
+    )
+    assert isinstance(
+        decide(TransferState.HANDED_OVER, TransferEvent.AGENT_CANCELS, TransferKind.WARM), Refusal
+    )
+    assert isinstance(
+        decide(TransferState.ENDED, TransferEvent.PERSON_GONE, TransferKind.WARM), Refusal
+    )
     # while the agent is there, a third party gone always brings the person back
     for state in (TransferState.CALLING, TransferState.CONSULTING, TransferState.CONFERENCE):
         assert TRANSITIONS[(state, TransferEvent.THIRD_GONE)] is TransferState.ENDED

@@ -19,7 +19,7 @@ from dialer.core.call_help import SpyMode
 from dialer.core.roles import Role
 from dialer.desk.accounts import create_account
 from dialer.desk.call_help import CallHelp
-from dialer.errors import StorageError, TelephonyError
+from dialer.errors import TelephonyError
 from dialer.storage import SessionFactory
 from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.call_help import CallSupervision
@@ -29,6 +29,7 @@ from dialer.testing import Clock
 from dialer.web.call_help import configure_call_help
 from tests.web.conftest import log_in
 from tests.web.support import PASSWORD, FakeDesk, World, fast_passwords, place_call
+from tests.web.transfer_support import RefusingAudit
 
 pytestmark = pytest.mark.asyncio
 
@@ -360,13 +361,6 @@ async def test_a_supervisor_phone_that_does_not_answer_is_refused_and_recorded(
     assert row.failure == "votre téléphone n'a pas répondu"
     assert row.ended_at is not None
     assert await audit_of(sessions, "call.spy_start") == []
-
-
-class RefusingAudit:
-    """An audit log whose database refuses every write."""
-
-    async def record(self, **_entry: object) -> None:
-        raise StorageError("la base de données ne répond pas")
 
 
 async def test_a_listening_whose_audit_is_refused_does_not_go_on(

@@ -16,13 +16,13 @@ import pytest_asyncio
 from starlette.applications import Starlette
 
 from dialer.core.transfers import STEP_BUSY
-from dialer.errors import StorageError
 from dialer.storage import SessionFactory
 from dialer.testing import Clock
 from tests.web.support import FakeDesk, World
 from tests.web.transfer_support import (
     FakeCloser,
     FakeTransferNode,
+    RefusingAudit,
     audit_of,
     on_call,
     started_transfers,
@@ -30,13 +30,6 @@ from tests.web.transfer_support import (
 )
 
 pytestmark = pytest.mark.asyncio
-
-
-class RefusingAudit:
-    """An audit log whose database refuses every write."""
-
-    async def record(self, **_entry: Any) -> None:
-        raise StorageError("la base de données ne répond pas")
 
 
 class GatedNode(FakeTransferNode):

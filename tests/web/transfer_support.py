@@ -10,6 +10,7 @@ import httpx
 from starlette.applications import Starlette
 
 from dialer.desk.transfers import Transfers
+from dialer.errors import StorageError
 from dialer.settings import TransferSettings
 from dialer.storage import SessionFactory
 from dialer.storage.audit import AuditFilter, AuditLog
@@ -122,3 +123,10 @@ async def on_call(
     desk.reserve("agent1", attempt_id)
     desk.join("agent1")
     return headers, attempt_id
+
+
+class RefusingAudit:
+    """An audit log whose database refuses every write."""
+
+    async def record(self, **_entry: object) -> None:
+        raise StorageError("la base de données ne répond pas")
