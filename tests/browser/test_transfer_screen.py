@@ -53,7 +53,11 @@ def test_an_agent_transfers_a_call_warm_from_the_page(
         ),
         what="the numbers offered",
     )
-    assert options == ["SAMU (15) — 15", "Proche : Paul Dupont (fils) — +33612345678"]
+    assert options == [
+        "SAMU (15) — 15",
+        "Proche : Paul Dupont (fils) — +33612345678",
+        "Astreinte : Équipe Nord — +33100000001",  # the team of Jeanne's district
+    ]
     assert not page.find("#numero-libre-zone").is_displayed()
 
     page.find("#transfert-accompagne").click()
