@@ -22,7 +22,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -41,12 +41,13 @@ from dialer.core.transfers import (
     transfer_refusal,
 )
 from dialer.desk.port import AgentDesk, seat_of
+from dialer.desk.transfer_ledger import Transfer, record_end, record_start, record_step
 from dialer.desk.transfer_targets import call_targets, person_of_call
 from dialer.errors import ConflictError, DialerError, TelephonyError
 from dialer.settings import TransferSettings
 from dialer.storage.audit import AuditLog
 from dialer.storage.database import SessionFactory
-from dialer.telephony.port import TRANSFER_PREFIX, CallEnded, TelephonyPort, TransferPort
+from dialer.telephony.port import CallEnded, TelephonyPort, TransferPort
 
 log = logging.getLogger(__name__)
 
@@ -58,26 +59,6 @@ class CallCloser(Protocol):
     """The engine's door for a call's end (``DialingEngine.handle``)."""
 
     async def handle(self, event: CallEnded, node: TelephonyPort) -> None: ...
-
-
-@dataclass(frozen=True)
-class Transfer:
-    transfer_id: str
-    agent: str
-    attempt_id: str
-    leg_id: str
-    kind: TransferKind
-    number: str
-    state: TransferState
-    started_at: datetime
-    #: the agent's leg ended during the transfer (the outcome says so)
-    agent_lost: bool = False
-    #: the call's person (the journal finds a person's transfers)
-    person_id: int | None = None
-
-    @property
-    def third_party(self) -> str:
-        return f"{TRANSFER_PREFIX}{self.transfer_id}"
 
 
 class Transfers:
@@ -175,15 +156,7 @@ class Transfers:
                 self._clock(),
                 person_id=await person_of_call(self._sessions, seat.attempt_id),
             )
-            await self._audit.record(
-                actor=agent,
-                action="call.transfer_start",
-                target=f"attempt:{transfer.attempt_id}",
-                person_id=transfer.person_id,
-                at=transfer.started_at,
-                route=route,
-                details={"transfer": transfer.transfer_id, "number": number, "kind": kind.value},
-            )
+            await record_start(self._audit, transfer, route)
             try:
                 await port.hold_for_transfer(
                     transfer.transfer_id,
@@ -347,32 +320,10 @@ class Transfers:
         await self._ended(transfer, outcome)
 
     async def _step(self, transfer: Transfer, step: str, route: str) -> None:
-        await self._audit.record(
-            actor=transfer.agent,
-            action="call.transfer_step",
-            target=f"attempt:{transfer.attempt_id}",
-            person_id=transfer.person_id,
-            at=self._clock(),
-            route=route,
-            details={"transfer": transfer.transfer_id, "step": step},
-        )
+        await record_step(self._audit, transfer, step, self._clock(), route)
 
     async def _ended(self, transfer: Transfer, outcome: TransferOutcome) -> None:
-        now = self._clock()
-        await self._audit.record(
-            actor=transfer.agent,
-            action="call.transfer_end",
-            target=f"attempt:{transfer.attempt_id}",
-            person_id=transfer.person_id,
-            at=now,
-            details={
-                "transfer": transfer.transfer_id,
-                "number": transfer.number,
-                "kind": transfer.kind.value,
-                "outcome": outcome.value,
-                "seconds": max(0, round((now - transfer.started_at).total_seconds())),
-            },
-        )
+        await record_end(self._audit, transfer, outcome, self._clock())
 
     async def _follow(self, port: TransferPort) -> None:
         while True:
