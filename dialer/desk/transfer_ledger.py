@@ -5,6 +5,7 @@ call's person so the journal finds a person's transfers."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,49 +35,45 @@ class Transfer:
 
 
 async def record_start(audit: AuditLog, transfer: Transfer, route: str) -> None:
-    await audit.record(
-        actor=transfer.agent,
-        action="call.transfer_start",
-        target=f"attempt:{transfer.attempt_id}",
-        person_id=transfer.person_id,
-        at=transfer.started_at,
-        route=route,
-        details={
-            "transfer": transfer.transfer_id,
-            "number": transfer.number,
-            "kind": transfer.kind.value,
-        },
+    details = {"number": transfer.number, "kind": transfer.kind.value}
+    await _record(
+        audit, transfer, "call.transfer_start", transfer.started_at, route, details=details
     )
 
 
 async def record_step(
     audit: AuditLog, transfer: Transfer, step: str, at: datetime, route: str
 ) -> None:
-    await audit.record(
-        actor=transfer.agent,
-        action="call.transfer_step",
-        target=f"attempt:{transfer.attempt_id}",
-        person_id=transfer.person_id,
-        at=at,
-        route=route,
-        details={"transfer": transfer.transfer_id, "step": step},
-    )
+    await _record(audit, transfer, "call.transfer_step", at, route, details={"step": step})
 
 
 async def record_end(
     audit: AuditLog, transfer: Transfer, outcome: TransferOutcome, now: datetime
 ) -> None:
+    details = {
+        "number": transfer.number,
+        "kind": transfer.kind.value,
+        "outcome": outcome.value,
+        "seconds": max(0, round((now - transfer.started_at).total_seconds())),
+    }
+    await _record(audit, transfer, "call.transfer_end", now, "", details=details)
+
+
+async def _record(
+    audit: AuditLog,
+    transfer: Transfer,
+    action: str,
+    at: datetime,
+    route: str,
+    *,
+    details: Mapping[str, object],
+) -> None:
     await audit.record(
         actor=transfer.agent,
-        action="call.transfer_end",
+        action=action,
         target=f"attempt:{transfer.attempt_id}",
         person_id=transfer.person_id,
-        at=now,
-        details={
-            "transfer": transfer.transfer_id,
-            "number": transfer.number,
-            "kind": transfer.kind.value,
-            "outcome": outcome.value,
-            "seconds": max(0, round((now - transfer.started_at).total_seconds())),
-        },
+        at=at,
+        route=route,
+        details={"transfer": transfer.transfer_id, **details},
     )
