@@ -164,17 +164,36 @@ async def test_two_steps_at_once_on_one_transfer_one_wins_the_other_is_refused(
 ) -> None:
     gated = GatedNode()
     transfers, _, _ = await started_transfers(app, sessions, desk, clock, gated)
+    try:
+        await overlapping_steps(client, sessions, world, desk, clock, gated, first, second)
+    finally:
+        await transfers.stop()
+
+
+async def overlapping_steps(
+    client: httpx.AsyncClient,
+    sessions: SessionFactory,
+    world: World,
+    desk: FakeDesk,
+    clock: Clock,
+    gated: GatedNode,
+    *steps: str,
+) -> None:
+    first, second = steps
     headers, attempt_id = await on_call(client, sessions, world, desk, clock)
     gated.alive.add(attempt_id)
     await client.post(
         "/api/v1/agent/transfer", json={"number": "15", "kind": "warm"}, headers=headers
     )
     await wait_for(lambda: consulting(client), "the third party answered")
-    asyncio.get_running_loop().call_later(0.2, gated.gate.set)
-    answers = await asyncio.gather(
-        client.post(f"/api/v1/agent/transfer/{first}", headers=headers),
-        client.post(f"/api/v1/agent/transfer/{second}", headers=headers),
-    )
+
+    async def ask(step: str) -> httpx.Response:
+        answer = await client.post(f"/api/v1/agent/transfer/{step}", headers=headers)
+        gated.gate.set()  # the refused one opens the way for the one holding the transfer
+        return answer
+
+    # neither can finish before the other is answered: they overlap whatever the timing
+    answers = await asyncio.gather(ask(first), ask(second))
     statuses = sorted(a.status_code for a in answers)
     assert statuses == [200, 409], [a.text for a in answers]
     won = next(a for a in answers if a.status_code == 200).json()["state"]
@@ -189,4 +208,3 @@ async def test_two_steps_at_once_on_one_transfer_one_wins_the_other_is_refused(
         assert won == "handed_over"
         assert current is None
         assert [s["step"] for s in await audit_of(sessions, "call.transfer_step")] == ["left"]
-    await transfers.stop()
