@@ -275,6 +275,7 @@ async def _started_transfers(
         clock=utcnow,
     )
     await transfers.start()
+    engine.transfers_under_way = transfers.attempts_under_way
     configure_transfers(app, transfers)
     return transfers
 

@@ -105,6 +105,8 @@ class FakeNode:
         #: whether Asterisk has the information message (see TelephonyPort)
         self.prompts_present: bool | None = True
         self.events: asyncio.Queue[TelephonyEvent] = asyncio.Queue()
+        #: people on hold in a transfer: their call → the transfer's id
+        self.held: dict[str, str] = {}
 
     async def place_call(self, request: DialRequest) -> None:
         if self.refuse_dial:
@@ -139,6 +141,17 @@ class FakeNode:
 
     async def live_channels(self) -> set[str]:
         return set(self.live)
+
+    async def held_for_transfer(self) -> dict[str, str]:
+        return dict(self.held)
+
+    async def back_to_agent(self, attempt_id: str, leg_id: str) -> None:
+        self.held.pop(attempt_id, None)
+        self.sent.append((attempt_id, f"rejoin {leg_id}"))
+
+    async def release_person(self, attempt_id: str) -> None:
+        self.held.pop(attempt_id, None)
+        self.sent.append((attempt_id, "released"))
 
     async def recorded_end(self, attempt_id: str) -> RecordedEnd | None:
         return self.recorded.get(attempt_id)

@@ -61,5 +61,19 @@ def route(need: str, district: str | None, teams: Sequence[TeamScope]) -> Route:
     return Route((), by_default=True)
 
 
+def covering_team(district: str | None, teams: Sequence[TeamScope]) -> TeamScope | None:
+    """The team on duty for a person living in ``district`` whatever the need (a transfer
+    to its duty phone): the first team naming it among its districts (a team naming none
+    covers everyone for its needs only), else the default team."""
+    return next(
+        (
+            team
+            for team in teams
+            if not team.is_default and team.districts and team.covers_district(district)
+        ),
+        next((team for team in teams if team.is_default), None),
+    )
+
+
 def _district_key(district: str) -> str:
     return " ".join(district.split()).casefold()

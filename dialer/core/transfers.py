@@ -49,6 +49,8 @@ class TransferEvent(StrEnum):
     AGENT_CANCELS = "agent_cancels"
     #: the person's call ended
     PERSON_GONE = "person_gone"
+    #: the agent's phone leg ended (softphone closed, network lost) during the transfer
+    AGENT_GONE = "agent_gone"
 
 
 class TransferOutcome(StrEnum):
@@ -66,16 +68,25 @@ class TransferOutcome(StrEnum):
     PERSON_HUNG_UP = "person_hung_up"
     #: the telephony refused a step (the person is back with the agent when possible)
     FAILED = "failed"
+    #: the agent's leg ended before the third party answered: the person, taken off hold,
+    #: hears the information message (the lost agent's path: the call-back rules apply)
+    AGENT_LOST = "agent_lost"
+    #: the agent's leg ended after the third party answered: the person was put with them
+    AGENT_LOST_HANDED_OVER = "agent_lost_handed_over"
 
 
 _LIVE = (TransferState.CALLING, TransferState.CONSULTING, TransferState.CONFERENCE)
 
-#: (state, event) → next state; a pair not listed is refused (:func:`next_state`)
+#: (state, event) → next state; a pair not listed is refused (:func:`decide`)
 TRANSITIONS: Mapping[tuple[TransferState, TransferEvent], TransferState] = {
     (TransferState.CALLING, TransferEvent.THIRD_ANSWERED): TransferState.CONSULTING,
     (TransferState.CONSULTING, TransferEvent.AGENT_JOINS): TransferState.CONFERENCE,
     (TransferState.CONSULTING, TransferEvent.AGENT_LEAVES): TransferState.HANDED_OVER,
     (TransferState.CONFERENCE, TransferEvent.AGENT_LEAVES): TransferState.HANDED_OVER,
+    # the agent's leg lost: to the third party if they answered, else off hold and released
+    (TransferState.CALLING, TransferEvent.AGENT_GONE): TransferState.ENDED,
+    (TransferState.CONSULTING, TransferEvent.AGENT_GONE): TransferState.HANDED_OVER,
+    (TransferState.CONFERENCE, TransferEvent.AGENT_GONE): TransferState.HANDED_OVER,
     **{(state, TransferEvent.THIRD_GONE): TransferState.ENDED for state in _LIVE},
     **{(state, TransferEvent.AGENT_CANCELS): TransferState.ENDED for state in _LIVE},
     **{(state, TransferEvent.PERSON_GONE): TransferState.ENDED for state in _LIVE},
@@ -84,9 +95,36 @@ TRANSITIONS: Mapping[tuple[TransferState, TransferEvent], TransferState] = {
 }
 
 
-def next_state(state: TransferState, event: TransferEvent) -> TransferState | None:
-    """The state after ``event``, or ``None`` when it does not apply in ``state``."""
-    return TRANSITIONS.get((state, event))
+#: the agent's steps refused in a state, and why (French, for the screen)
+_REFUSALS: Mapping[TransferState, str] = {
+    TransferState.CALLING: "impossible maintenant : le tiers n'a pas encore répondu",
+    TransferState.HANDED_OVER: "vous avez déjà quitté l'appel : le transfert est fait",
+    TransferState.ENDED: "le transfert est terminé",
+}
+
+
+#: a second request on a transfer while one of its steps runs (double click, two tabs)
+STEP_BUSY = "une autre action sur ce transfert est en cours : réessayez dans un instant"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A step the state machine refuses, with the reason shown to the agent."""
+
+    reason: str
+
+
+def decide(
+    state: TransferState, event: TransferEvent, kind: TransferKind
+) -> TransferState | Refusal:
+    """The state machine: the state after ``event``, or why it does not apply now. The
+    third party's answer leads a conference straight to the three together."""
+    after = TRANSITIONS.get((state, event))
+    if after is None:
+        return Refusal(_REFUSALS.get(state, "impossible à cette étape du transfert"))
+    if event is TransferEvent.THIRD_ANSWERED:
+        return answered_state(kind)
+    return after
 
 
 def answered_state(kind: TransferKind) -> TransferState:
@@ -121,15 +159,22 @@ def dialable(number: str) -> str | None:
 
 
 def offered_targets(
-    configured: Mapping[str, str], *, contact_phone: str | None, contact_name: str | None = None
+    configured: Mapping[str, str],
+    *,
+    contact_phone: str | None,
+    contact_name: str | None = None,
+    duty: tuple[str, str] | None = None,
 ) -> list[TransferTarget]:
-    """The numbers offered for this call: the settings' (services, duty phones) and the
-    relative on the person's record."""
+    """The numbers offered for this call: the settings' (services, duty phones), the
+    relative on the person's record, and the duty phone of the team covering the person's
+    district (``duty``: the team's name and phone), each number once."""
     targets = [TransferTarget(label, number) for label, number in configured.items()]
     if contact_phone:
         targets.append(
             TransferTarget(f"Proche : {contact_name or 'fiche de la personne'}", contact_phone)
         )
+    if duty is not None and all(t.number != duty[1] for t in targets):
+        targets.append(TransferTarget(f"Astreinte : {duty[0]}", duty[1]))
     return targets
 
 

@@ -164,14 +164,21 @@ class CallHelp:
             ) from exc
         finally:
             self._calling.discard(spy_id)
-        await self._audit.record(
-            actor=supervisor,
-            action="call.spy_start",
-            target=f"attempt:{seat.attempt_id}",
-            at=now,
-            route=route,
-            details={"agent": agent, "mode": mode.value, "channel": spy_id},
-        )
+        try:
+            await self._audit.record(
+                actor=supervisor,
+                action="call.spy_start",
+                target=f"attempt:{seat.attempt_id}",
+                at=now,
+                route=route,
+                details={"agent": agent, "mode": mode.value, "channel": spy_id},
+            )
+        except DialerError:  # no listening without its audit: the supervisor is hung up
+            with contextlib.suppress(DialerError):
+                await self._failed(listening, "journal d'audit indisponible")
+            with contextlib.suppress(TelephonyError):
+                await self._port.hang_up(spy_id)
+            raise
         return listening
 
     async def _failed(self, listening: Listening, why: str) -> None:

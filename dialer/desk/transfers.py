@@ -21,33 +21,33 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, replace
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
 from dialer.core.agent_states import AgentState
 from dialer.core.transfers import (
+    STEP_BUSY,
+    Refusal,
     TransferEvent,
     TransferKind,
     TransferOutcome,
     TransferState,
     TransferTarget,
-    answered_state,
+    decide,
     dialable,
-    next_state,
-    offered_targets,
     target_refusal,
     transfer_refusal,
 )
 from dialer.desk.port import AgentDesk, seat_of
-from dialer.errors import ConflictError, DialerError, NotFoundError, TelephonyError
+from dialer.desk.transfer_ledger import Transfer, record_end, record_start, record_step
+from dialer.desk.transfer_targets import call_targets, person_of_call
+from dialer.errors import ConflictError, DialerError, TelephonyError
 from dialer.settings import TransferSettings
 from dialer.storage.audit import AuditLog
 from dialer.storage.database import SessionFactory
-from dialer.storage.ledger import AttemptLedger
-from dialer.storage.people import PersonRepository
-from dialer.telephony.port import TRANSFER_PREFIX, CallEnded, TelephonyPort, TransferPort
+from dialer.telephony.port import CallEnded, TelephonyPort, TransferPort
 
 log = logging.getLogger(__name__)
 
@@ -59,22 +59,6 @@ class CallCloser(Protocol):
     """The engine's door for a call's end (``DialingEngine.handle``)."""
 
     async def handle(self, event: CallEnded, node: TelephonyPort) -> None: ...
-
-
-@dataclass(frozen=True)
-class Transfer:
-    transfer_id: str
-    agent: str
-    attempt_id: str
-    leg_id: str
-    kind: TransferKind
-    number: str
-    state: TransferState
-    started_at: datetime
-
-    @property
-    def third_party(self) -> str:
-        return f"{TRANSFER_PREFIX}{self.transfer_id}"
 
 
 class Transfers:
@@ -109,6 +93,8 @@ class Transfers:
         self._tasks: set[asyncio.Task[None]] = set()
         self._watch: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        #: one lock per transfer: its steps (the agent's, the watch's) one at a time
+        self._locks: dict[str, asyncio.Lock] = {}
 
     async def start(self) -> None:
         if self._port is not None and self._watch is None:
@@ -126,12 +112,10 @@ class Transfers:
     # ---- what the agent's screen shows --------------------------------------------------
     async def offered(self, agent: str) -> list[TransferTarget]:
         """The numbers offered for the agent's current call (settings, then the record's
-        relative)."""
+        relative and the duty phone of the team covering the person's district)."""
         seat = seat_of(self._desk, agent)
-        phone, name = None, None
-        if seat is not None and seat.attempt_id is not None:
-            phone, name = await self._relative(seat.attempt_id)
-        return offered_targets(self._settings.numbers, contact_phone=phone, contact_name=name)
+        attempt_id = seat.attempt_id if seat is not None else None
+        return await call_targets(self._sessions, self._settings.numbers, attempt_id)
 
     def current(self, agent: str) -> Transfer | None:
         return self._by_agent.get(agent)
@@ -140,19 +124,12 @@ class Transfers:
     def free_numbers(self) -> bool:
         return self._settings.free_numbers
 
-    async def _relative(self, attempt_id: str) -> tuple[str | None, str | None]:
-        """The relative's number and name on the record of the call's person."""
-        try:
-            attempt = await AttemptLedger(self._sessions).get(attempt_id)
-            person = await PersonRepository(self._sessions).get(attempt.person_id)
-        except NotFoundError:
-            return None, None
-        return person.contact_phone, person.contact_name
-
     # ---- the agent's steps ----------------------------------------------------------------
     async def begin(self, agent: str, number: str, kind: TransferKind, *, route: str) -> Transfer:
         """Start a transfer of the agent's current call to ``number``. :class:`ConflictError`
-        (in French) when it may not; the third party is called in the background."""
+        (in French) when it may not; the third party is called in the background. The
+        start is audited before the person is put on hold: an audit log that refuses leaves
+        the call as it was, never the person alone on hold."""
         port = self._port
         if port is None or self._desk is None:
             raise ConflictError("la téléphonie n'est pas active : lancez « dialer serve »")
@@ -177,7 +154,9 @@ class Transfers:
                 number,
                 TransferState.CALLING,
                 self._clock(),
+                person_id=await person_of_call(self._sessions, seat.attempt_id),
             )
+            await record_start(self._audit, transfer, route)
             try:
                 await port.hold_for_transfer(
                     transfer.transfer_id,
@@ -186,78 +165,80 @@ class Transfers:
                     person_in_room=kind is TransferKind.CONFERENCE,
                 )
             except TelephonyError as exc:
+                with contextlib.suppress(DialerError):
+                    await self._ended(transfer, TransferOutcome.FAILED)
                 raise ConflictError(f"transfert impossible : {exc}") from exc
             self._by_agent[agent] = transfer
+            self._locks[transfer.transfer_id] = asyncio.Lock()
             self._ringing.add(transfer.transfer_id)
-        await self._audit.record(
-            actor=agent,
-            action="call.transfer_start",
-            target=f"attempt:{transfer.attempt_id}",
-            at=transfer.started_at,
-            route=route,
-            details={"transfer": transfer.transfer_id, "number": number, "kind": kind.value},
-        )
         self._spawn(self._ring(port, transfer))
         return transfer
 
     async def join(self, agent: str, *, route: str) -> Transfer:
         """Warm: the person joins the agent and the third party."""
-        transfer = self._live(agent)
-        moved = self._advance(transfer, TransferEvent.AGENT_JOINS)
-        port = self._require_port()
-        try:
-            await port.person_into_room(transfer.transfer_id, transfer.attempt_id)
-        except TelephonyError as exc:
-            raise ConflictError(f"la personne n'a pas pu rejoindre : {exc}") from exc
-        self._by_agent[agent] = moved
-        await self._step(moved, "joined", route)
-        return moved
+        async with self._agent_step(agent) as transfer:
+            moved = self._advance(transfer, TransferEvent.AGENT_JOINS)
+            port = self._require_port()
+            try:
+                await port.person_into_room(transfer.transfer_id, transfer.attempt_id)
+            except TelephonyError as exc:
+                raise ConflictError(f"la personne n'a pas pu rejoindre : {exc}") from exc
+            self._by_agent[agent] = moved
+            await self._step(moved, "joined", route)
+            return moved
 
     async def leave(self, agent: str, *, route: str) -> Transfer:
-        """The agent leaves the person with the third party: their part of the call ends."""
-        transfer = self._live(agent)
-        moved = self._advance(transfer, TransferEvent.AGENT_LEAVES)
-        port = self._require_port()
-        try:
-            if transfer.state is TransferState.CONSULTING:  # warm, straight to the third
-                await port.person_into_room(transfer.transfer_id, transfer.attempt_id)
-            await port.agent_leaves(transfer.leg_id)
-        except TelephonyError as exc:
-            raise ConflictError(f"le transfert n'a pas pu se faire : {exc}") from exc
-        self._by_agent.pop(agent, None)
-        handed = moved
-        self._handed_over[handed.transfer_id] = handed
-        await self._step(handed, "left", route)
-        if self._closer is not None:
-            closer, node = self._closer
-            await closer.handle(
-                CallEnded(transfer.attempt_id, NORMAL_CLEARING, None, self._clock()), node
-            )
-        return handed
+        """The agent leaves the person with the third party: their part of the call ends
+        (the engine is told before the audit is written: a refused audit does not keep the
+        agent on a call they left)."""
+        async with self._agent_step(agent) as transfer:
+            moved = self._advance(transfer, TransferEvent.AGENT_LEAVES)
+            port = self._require_port()
+            try:
+                if transfer.state is TransferState.CONSULTING:  # warm, straight to the third
+                    await port.person_into_room(transfer.transfer_id, transfer.attempt_id)
+                await port.agent_leaves(transfer.leg_id)
+            except TelephonyError as exc:
+                raise ConflictError(f"le transfert n'a pas pu se faire : {exc}") from exc
+            self._by_agent.pop(agent, None)
+            self._handed_over[moved.transfer_id] = moved
+            if self._closer is not None:
+                closer, node = self._closer
+                await closer.handle(
+                    CallEnded(transfer.attempt_id, NORMAL_CLEARING, None, self._clock()), node
+                )
+            await self._step(moved, "left", route)
+            return moved
 
     async def cancel(self, agent: str, *, route: str) -> Transfer:
         """The agent takes the person back; the third party is hung up."""
-        transfer = self._live(agent)
-        ended = self._advance(transfer, TransferEvent.AGENT_CANCELS)
-        await self._back_to_agent(transfer, TransferOutcome.CANCELLED)
-        return ended
+        async with self._agent_step(agent) as transfer:
+            ended = self._advance(transfer, TransferEvent.AGENT_CANCELS)
+            await self._back_to_agent(transfer, TransferOutcome.CANCELLED)
+            return ended
 
     # ---- internals -----------------------------------------------------------------------
-    def _live(self, agent: str) -> Transfer:
+    @contextlib.asynccontextmanager
+    async def _agent_step(self, agent: str) -> AsyncIterator[Transfer]:
+        """The agent's transfer, its steps one at a time: a request arriving while another
+        step of the same transfer runs (double click, two tabs) is refused at once."""
         transfer = self._by_agent.get(agent)
         if transfer is None:
             raise ConflictError("aucun transfert en cours")
-        return transfer
+        lock = self._locks.setdefault(transfer.transfer_id, asyncio.Lock())
+        if lock.locked():
+            raise ConflictError(STEP_BUSY)
+        async with lock:
+            current = self._by_agent.get(agent)
+            if current is None or current.transfer_id != transfer.transfer_id:
+                raise ConflictError("le transfert vient de se terminer")
+            yield current
 
     def _advance(self, transfer: Transfer, event: TransferEvent) -> Transfer:
-        state = next_state(transfer.state, event)
-        if state is None:
-            raise ConflictError(
-                "impossible maintenant : le tiers n'a pas encore répondu"
-                if transfer.state is TransferState.CALLING
-                else "impossible à cette étape du transfert"
-            )
-        return replace(transfer, state=state)
+        decided = decide(transfer.state, event, transfer.kind)
+        if isinstance(decided, Refusal):
+            raise ConflictError(decided.reason)
+        return replace(transfer, state=decided)
 
     def _require_port(self) -> TransferPort:
         if self._port is None:
@@ -280,22 +261,25 @@ class Transfers:
         except TelephonyError as exc:
             log.info("transfer %s: %s", transfer.transfer_id, exc)
             answered = False
-        finally:
+        async with self._locks.get(transfer.transfer_id, asyncio.Lock()):
             self._ringing.discard(transfer.transfer_id)
-        current = self._by_agent.get(transfer.agent)
-        if current is None or current.transfer_id != transfer.transfer_id:
-            if answered:  # cancelled or ended while it rang
-                with contextlib.suppress(TelephonyError):
-                    await port.hang_up(transfer.third_party)
-            return
-        if not answered:
-            await self._back_to_agent(current, TransferOutcome.NOT_ANSWERED)
-            return
-        self._by_agent[transfer.agent] = replace(current, state=answered_state(current.kind))
+            current = self._by_agent.get(transfer.agent)
+            if current is None or current.transfer_id != transfer.transfer_id:
+                if answered:  # cancelled or ended while it rang
+                    with contextlib.suppress(TelephonyError):
+                        await port.hang_up(transfer.third_party)
+                return
+            if not answered:
+                await self._back_to_agent(current, TransferOutcome.NOT_ANSWERED)
+                return
+            decided = decide(current.state, TransferEvent.THIRD_ANSWERED, current.kind)
+            if not isinstance(decided, Refusal):
+                self._by_agent[transfer.agent] = replace(current, state=decided)
 
     async def _back_to_agent(self, transfer: Transfer, outcome: TransferOutcome) -> None:
         """The person back with the agent; the third party hung up if still there."""
         self._by_agent.pop(transfer.agent, None)
+        self._locks.pop(transfer.transfer_id, None)
         port = self._require_port()
         with contextlib.suppress(TelephonyError):
             await port.hang_up(transfer.third_party)
@@ -306,31 +290,40 @@ class Transfers:
             outcome = TransferOutcome.FAILED
         await self._ended(transfer, outcome)
 
+    async def _agent_lost(self, port: TransferPort, transfer: Transfer) -> None:
+        """The agent's leg ended during the transfer: the person goes to the third party if
+        they answered (the transfer followed as handed over), else is taken off hold and
+        hears the information message, the lost agent's path (the sheet waits for the
+        agent, the call-back rules apply); the third party still ringing is hung up."""
+        self._by_agent.pop(transfer.agent, None)
+        self._locks.pop(transfer.transfer_id, None)
+        decided = decide(transfer.state, TransferEvent.AGENT_GONE, transfer.kind)
+        if decided is TransferState.HANDED_OVER:
+            try:
+                if transfer.state is TransferState.CONSULTING:
+                    await port.person_into_room(transfer.transfer_id, transfer.attempt_id)
+            except TelephonyError as exc:
+                log.warning("transfer %s: person not handed over: %s", transfer.transfer_id, exc)
+            else:
+                handed = replace(transfer, state=decided, agent_lost=True)
+                self._handed_over[transfer.transfer_id] = handed
+                await self._step(handed, "agent_lost", "")
+                return
+        with contextlib.suppress(TelephonyError):
+            await port.hang_up(transfer.third_party)
+        outcome = TransferOutcome.AGENT_LOST
+        try:
+            await port.release_person(transfer.attempt_id)
+        except TelephonyError as exc:
+            log.warning("transfer %s: person not released: %s", transfer.transfer_id, exc)
+            outcome = TransferOutcome.FAILED
+        await self._ended(transfer, outcome)
+
     async def _step(self, transfer: Transfer, step: str, route: str) -> None:
-        await self._audit.record(
-            actor=transfer.agent,
-            action="call.transfer_step",
-            target=f"attempt:{transfer.attempt_id}",
-            at=self._clock(),
-            route=route,
-            details={"transfer": transfer.transfer_id, "step": step},
-        )
+        await record_step(self._audit, transfer, step, self._clock(), route)
 
     async def _ended(self, transfer: Transfer, outcome: TransferOutcome) -> None:
-        now = self._clock()
-        await self._audit.record(
-            actor=transfer.agent,
-            action="call.transfer_end",
-            target=f"attempt:{transfer.attempt_id}",
-            at=now,
-            details={
-                "transfer": transfer.transfer_id,
-                "number": transfer.number,
-                "kind": transfer.kind.value,
-                "outcome": outcome.value,
-                "seconds": max(0, round((now - transfer.started_at).total_seconds())),
-            },
-        )
+        await record_end(self._audit, transfer, outcome, self._clock())
 
     async def _follow(self, port: TransferPort) -> None:
         while True:
@@ -348,19 +341,10 @@ class Transfers:
 
     async def _check(self, port: TransferPort, alive: set[str]) -> None:
         for transfer in list(self._by_agent.values()):
-            if transfer.attempt_id not in alive:
-                self._by_agent.pop(transfer.agent, None)
-                with contextlib.suppress(TelephonyError):
-                    await port.hang_up(transfer.third_party)
-                    if transfer.leg_id in alive:
-                        await port.agent_leaves(transfer.leg_id)
-                await self._ended(transfer, TransferOutcome.PERSON_HUNG_UP)
-            elif (
-                transfer.transfer_id not in self._ringing
-                and transfer.state is not TransferState.CALLING
-                and transfer.third_party not in alive
-            ):
-                await self._back_to_agent(transfer, TransferOutcome.THIRD_HUNG_UP)
+            async with self._locks.setdefault(transfer.transfer_id, asyncio.Lock()):
+                if self._by_agent.get(transfer.agent) is not transfer:
+                    continue  # a step moved it meanwhile: seen at the next round
+                await self._check_live(port, transfer, alive)
         for transfer in list(self._handed_over.values()):
             person, third = transfer.attempt_id in alive, transfer.third_party in alive
             if person and third:
@@ -368,7 +352,35 @@ class Transfers:
             del self._handed_over[transfer.transfer_id]
             with contextlib.suppress(TelephonyError):
                 await port.hang_up(transfer.attempt_id if person else transfer.third_party)
-            await self._ended(transfer, TransferOutcome.HANDED_OVER)
+            outcome = (
+                TransferOutcome.AGENT_LOST_HANDED_OVER
+                if transfer.agent_lost
+                else TransferOutcome.HANDED_OVER
+            )
+            await self._ended(transfer, outcome)
+
+    async def _check_live(self, port: TransferPort, transfer: Transfer, alive: set[str]) -> None:
+        if transfer.attempt_id not in alive:
+            self._by_agent.pop(transfer.agent, None)
+            self._locks.pop(transfer.transfer_id, None)
+            with contextlib.suppress(TelephonyError):
+                await port.hang_up(transfer.third_party)
+                if transfer.leg_id in alive:
+                    await port.agent_leaves(transfer.leg_id)
+            await self._ended(transfer, TransferOutcome.PERSON_HUNG_UP)
+        elif transfer.leg_id not in alive:
+            await self._agent_lost(port, transfer)
+        elif (
+            transfer.transfer_id not in self._ringing
+            and transfer.state is not TransferState.CALLING
+            and transfer.third_party not in alive
+        ):
+            await self._back_to_agent(transfer, TransferOutcome.THIRD_HUNG_UP)
+
+    def attempts_under_way(self) -> set[str]:
+        """The calls whose person is in a transfer this service follows (a reconciliation
+        leaves them where they are)."""
+        return {t.attempt_id for t in (*self._by_agent.values(), *self._handed_over.values())}
 
     def statistics(self) -> dict[str, int]:
         return {"transfers": len(self._by_agent), "handed_over": len(self._handed_over)}

@@ -172,6 +172,9 @@ class DialingEngine:
         self.offers = ReservedCallDesk(self, offer_countdown)
         self.agent_lines = AgentLines(self)
         self.wrap_ups = WrapUps(self)
+        #: the calls whose person is in a transfer followed now (``dialer serve`` gives
+        #: the transfers service's): a reconciliation takes the others off hold
+        self.transfers_under_way: Callable[[], set[str]] = set
         #: people calling the campaign's number (see inbound.py)
         self.inbound = InboundCalls(self, inbound_wait)
         self.finished: list[CallTiming] = []

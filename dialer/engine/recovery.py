@@ -6,6 +6,7 @@ each agent is put back on the call sheet they left unfinished."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -17,11 +18,14 @@ from dialer.core.reconciliation import Close, Resume, never_heard_of, reconcile,
 from dialer.engine.agents import log_agent_state
 from dialer.engine.live_calls import LiveCall
 from dialer.engine.ports import InFlightAttempt
-from dialer.telephony.port import AGENT_LEG_PREFIX, TelephonyPort
+from dialer.errors import TelephonyError
+from dialer.telephony.port import AGENT_LEG_PREFIX, TRANSFER_PREFIX, TelephonyPort
 from dialer.telephony.translate import agent_of_leg
 
 if TYPE_CHECKING:
     from dialer.engine.engine import DialingEngine
+
+log = logging.getLogger(__name__)
 
 
 async def reconcile_node(engine: DialingEngine, node: TelephonyPort) -> None:
@@ -85,6 +89,7 @@ async def reconcile_node(engine: DialingEngine, node: TelephonyPort) -> None:
                     await wrap_ups.after_call(call.agent, attempt.attempt_id)
                 engine.writes.forget_recorded_end(attempt.attempt_id, node)
     _adopt_legs(engine, {c for c in live if c.startswith(AGENT_LEG_PREFIX)}, now)
+    await _take_off_hold(engine, node, live)
     await engine.flush()  # the calls just closed may await their wrap-up too
     for assignment in engine.campaign_assignments:
         if settled := await assignment.queue.settle_left_overs(now):
@@ -182,6 +187,27 @@ async def _resume_wrap_ups(engine: DialingEngine, now: datetime) -> None:
     }
     for agent in list(wrap_ups.unfinished):
         await wrap_ups.resume(agent, now)
+
+
+async def _take_off_hold(engine: DialingEngine, node: TelephonyPort, live: set[str]) -> None:
+    """People on hold in a transfer nobody follows (the controller restarted during it):
+    the third party hung up, the person bridged back with their agent's leg if it lives,
+    else released with the information message, the lost agent's path."""
+    known = engine.transfers_under_way()
+    for attempt_id, transfer_id in (await node.held_for_transfer()).items():
+        if attempt_id in known:
+            continue
+        engine.count("reconciled_off_hold")
+        seat = engine.seats.by_attempt(attempt_id)
+        try:
+            if transfer_id:
+                await node.hang_up(f"{TRANSFER_PREFIX}{transfer_id}")
+            if seat is not None and seat.leg_id is not None and seat.leg_id in live:
+                await node.back_to_agent(attempt_id, seat.leg_id)
+            else:
+                await node.release_person(attempt_id)
+        except TelephonyError as exc:
+            log.warning("node %s: %s left on hold: %s", node.name, attempt_id, exc)
 
 
 def _adopt_legs(engine: DialingEngine, legs: set[str], now: datetime) -> None:

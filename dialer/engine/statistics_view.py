@@ -28,6 +28,7 @@ COUNTERS = (
     "ends_deferred",
     "dial_refused",
     "legs_adopted",
+    "reconciled_off_hold",
     "wrap_ups_expired",
     "offered",
     "offers_called",

@@ -625,6 +625,32 @@ class AsteriskNode:
         except AmiActionError as exc:
             raise TelephonyError(f"{attempt_id}: not brought back ({exc})") from exc
 
+    async def held_for_transfer(self) -> dict[str, str]:
+        """The channels playing ``[dialer-transfer]`` ``hold``, each with its transfer's id
+        (``DIALER_TRANSFER``, set before the Redirect)."""
+        client = self._require_client()
+        replies = await client.action("CoreShowChannels", expect_list=True)
+        held = [
+            r.get("Uniqueid")
+            for r in replies
+            if r.name == "CoreShowChannel"
+            and r.get("Context") == TRANSFER_CONTEXT
+            and r.get("Exten") == "hold"
+        ]
+        found: dict[str, str] = {}
+        for channel in held:
+            try:
+                value = await client.action(
+                    "Getvar", {"Channel": channel, "Variable": "DIALER_TRANSFER"}
+                )
+            except AmiActionError:  # hung up meanwhile
+                continue
+            found[channel] = value[0].get("Value") or ""
+        return found
+
+    async def release_person(self, attempt_id: str) -> None:
+        await self._redirect(attempt_id, TRANSFER_CONTEXT, "rejoin", "released")
+
     async def _redirect(self, channel: str, context: str, exten: str, priority: str) -> None:
         client = self._require_client()
         try:

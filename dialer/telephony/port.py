@@ -206,6 +206,16 @@ class TelephonyPort(Protocol):
         it becomes their leg (waiting in the dialplan as a softphone's) only once they press
         1. Returns how the call ended; a leg not confirmed is hung up."""
 
+    async def held_for_transfer(self) -> dict[str, str]:
+        """The people on hold in a transfer (``[dialer-transfer]`` ``hold``): their call's
+        id → the transfer's id."""
+
+    async def back_to_agent(self, attempt_id: str, leg_id: str) -> None:
+        """The agent's leg back to ``[dialer-agent]`` and the person bridged with it again."""
+
+    async def release_person(self, attempt_id: str) -> None:
+        """The person, their agent's leg gone: the information message, then the end."""
+
     async def live_channels(self) -> set[str]:
         """Uniqueids of the channels alive on this node."""
 
@@ -274,6 +284,10 @@ class TransferPort(Protocol):
 
     async def back_to_agent(self, attempt_id: str, leg_id: str) -> None:
         """The agent's leg back to ``[dialer-agent]`` and the person bridged with it again."""
+
+    async def release_person(self, attempt_id: str) -> None:
+        """The person, their agent's leg gone, taken off hold: the information message,
+        then the end of the call (the lost agent's path, ``rejoin``'s ``released``)."""
 
     async def hang_up(self, channel_id: str) -> None: ...
 

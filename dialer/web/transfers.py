@@ -13,7 +13,8 @@ from starlette.responses import Response
 from dialer.core.labels import TRANSFER_KIND_LABELS, TRANSFER_STATE_LABELS
 from dialer.core.permissions import Action
 from dialer.core.transfers import TransferKind
-from dialer.desk.transfers import Transfer, Transfers
+from dialer.desk.transfer_ledger import Transfer
+from dialer.desk.transfers import Transfers
 from dialer.errors import ConflictError, InputError
 from dialer.web.access import GuardedRoute, caller
 from dialer.web.api_models import request_body

@@ -14,7 +14,7 @@ from dialer.web.transfers import configure_transfers
 from tests.browser.helpers import Browser
 from tests.browser.live_server import LiveServer
 from tests.browser.test_agent_screen import agent_ready, pop_a_call
-from tests.web.test_transfers import FakeCloser, FakeTransferNode
+from tests.web.transfer_support import FakeCloser, FakeTransferNode
 
 pytestmark = pytest.mark.browser
 
@@ -53,7 +53,11 @@ def test_an_agent_transfers_a_call_warm_from_the_page(
         ),
         what="the numbers offered",
     )
-    assert options == ["SAMU (15) — 15", "Proche : Paul Dupont (fils) — +33612345678"]
+    assert options == [
+        "SAMU (15) — 15",
+        "Proche : Paul Dupont (fils) — +33612345678",
+        "Astreinte : Équipe Nord — +33100000001",  # the team of Jeanne's district
+    ]
     assert not page.find("#numero-libre-zone").is_displayed()
 
     page.find("#transfert-accompagne").click()

@@ -4,31 +4,47 @@ from __future__ import annotations
 
 import pytest
 
+from dialer.alerts.routing import TeamScope, covering_team
 from dialer.core.agent_states import AgentState
 from dialer.core.transfers import (
     TRANSITIONS,
+    Refusal,
     TransferEvent,
     TransferKind,
     TransferState,
     TransferTarget,
     answered_state,
+    decide,
     dialable,
-    next_state,
     offered_targets,
     target_refusal,
     transfer_refusal,
 )
 
 
+def refused(state: TransferState, event: TransferEvent) -> bool:
+    return isinstance(decide(state, event, TransferKind.WARM), Refusal)
+
+
 def test_the_agent_steps_follow_the_table() -> None:
-    assert next_state(TransferState.CALLING, TransferEvent.THIRD_ANSWERED) is (
+    assert decide(TransferState.CALLING, TransferEvent.THIRD_ANSWERED, TransferKind.WARM) is (
         TransferState.CONSULTING
     )
-    assert next_state(TransferState.CALLING, TransferEvent.AGENT_JOINS) is None
-    assert next_state(TransferState.CALLING, TransferEvent.AGENT_LEAVES) is None
-    assert next_state(TransferState.CONFERENCE, TransferEvent.AGENT_JOINS) is None
-    assert next_state(TransferState.HANDED_OVER, TransferEvent.AGENT_CANCELS) is None
-    assert next_state(TransferState.ENDED, TransferEvent.PERSON_GONE) is None
+    assert isinstance(
+        decide(TransferState.CALLING, TransferEvent.AGENT_JOINS, TransferKind.WARM), Refusal
+    )
+    assert isinstance(
+        decide(TransferState.CALLING, TransferEvent.AGENT_LEAVES, TransferKind.WARM), Refusal
+    )
+    assert isinstance(
+        decide(TransferState.CONFERENCE, TransferEvent.AGENT_JOINS, TransferKind.WARM), Refusal
+    )
+    assert isinstance(
+        decide(TransferState.HANDED_OVER, TransferEvent.AGENT_CANCELS, TransferKind.WARM), Refusal
+    )
+    assert isinstance(
+        decide(TransferState.ENDED, TransferEvent.PERSON_GONE, TransferKind.WARM), Refusal
+    )
     # while the agent is there, a third party gone always brings the person back
     for state in (TransferState.CALLING, TransferState.CONSULTING, TransferState.CONFERENCE):
         assert TRANSITIONS[(state, TransferEvent.THIRD_GONE)] is TransferState.ENDED
@@ -78,3 +94,36 @@ def test_only_an_agent_on_a_call_with_no_transfer_under_way_may_transfer() -> No
     assert transfer_refusal(AgentState.ON_CALL, None, busy=False) is not None
     for state in (AgentState.READY, AgentState.WRAP_UP, AgentState.RESERVED):
         assert transfer_refusal(state, "leg", busy=False) is not None
+
+
+def test_the_state_machine_decides_a_state_or_a_refusal() -> None:
+    warm, conference = TransferKind.WARM, TransferKind.CONFERENCE
+    calling = TransferState.CALLING
+    assert decide(calling, TransferEvent.THIRD_ANSWERED, warm) is TransferState.CONSULTING
+    assert decide(calling, TransferEvent.THIRD_ANSWERED, conference) is TransferState.CONFERENCE
+    early = decide(calling, TransferEvent.AGENT_JOINS, warm)
+    assert isinstance(early, Refusal)
+    assert "pas encore répondu" in early.reason
+    done = decide(TransferState.HANDED_OVER, TransferEvent.AGENT_CANCELS, warm)
+    assert isinstance(done, Refusal)
+    assert "déjà quitté" in done.reason
+    # the agent's leg lost: to the third party once they answered, else the transfer ends
+    assert decide(calling, TransferEvent.AGENT_GONE, warm) is TransferState.ENDED
+    for state in (TransferState.CONSULTING, TransferState.CONFERENCE):
+        assert decide(state, TransferEvent.AGENT_GONE, warm) is TransferState.HANDED_OVER
+    assert isinstance(decide(TransferState.ENDED, TransferEvent.AGENT_GONE, warm), Refusal)
+
+
+def test_the_duty_phone_is_the_team_naming_the_district_else_the_default_one() -> None:
+    nord = TeamScope(1, "Équipe Nord", districts=["Nord"])
+    everywhere = TeamScope(2, "Urgences", needs=["medical_emergency"])
+    default = TeamScope(3, "Veille générale", is_default=True)
+    assert covering_team("  nord ", [everywhere, nord, default]) is nord
+    assert covering_team("Sud", [everywhere, nord, default]) is default
+    assert covering_team(None, [everywhere, nord]) is None
+    offered = offered_targets(
+        {"SAMU (15)": "15"}, contact_phone="0611", duty=("Équipe Nord", "0622")
+    )
+    assert offered[-1] == TransferTarget("Astreinte : Équipe Nord", "0622")
+    same = offered_targets({"Astreinte Nord": "0622"}, contact_phone=None, duty=("Nord", "0622"))
+    assert same == [TransferTarget("Astreinte Nord", "0622")]

@@ -29,6 +29,7 @@ from dialer.testing import Clock
 from dialer.web.call_help import configure_call_help
 from tests.web.conftest import log_in
 from tests.web.support import PASSWORD, FakeDesk, World, fast_passwords, place_call
+from tests.web.transfer_support import RefusingAudit
 
 pytestmark = pytest.mark.asyncio
 
@@ -360,3 +361,27 @@ async def test_a_supervisor_phone_that_does_not_answer_is_refused_and_recorded(
     assert row.failure == "votre téléphone n'a pas répondu"
     assert row.ended_at is not None
     assert await audit_of(sessions, "call.spy_start") == []
+
+
+async def test_a_listening_whose_audit_is_refused_does_not_go_on(
+    app: Starlette,
+    client: httpx.AsyncClient,
+    sessions: SessionFactory,
+    world: World,
+    desk: FakeDesk,
+    clock: Clock,
+    node: FakeSupervisionNode,
+) -> None:
+    await on_call(client, sessions, world, desk, clock)
+    client.cookies.clear()
+    sup = {"X-CSRF-Token": await log_in(client, "superviseur.tel")}
+    app.state.call_help._audit = RefusingAudit()
+    refused = await client.post(
+        "/api/v1/agents/agent1/listening", json={"mode": "listen"}, headers=sup
+    )
+    assert refused.status_code >= 500, refused.text
+    [(spy_id, *_)] = node.spied
+    assert node.hung_up == [spy_id]  # the supervisor's phone, unaudited, is hung up
+    async with transaction(sessions) as session:
+        row = (await session.scalars(select(CallSupervision))).one()
+    assert row.failure == "journal d'audit indisponible"

@@ -7,8 +7,7 @@ is audited."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -18,111 +17,29 @@ from starlette.applications import Starlette
 from dialer.desk.transfers import Transfers
 from dialer.settings import TransferSettings
 from dialer.storage import SessionFactory
-from dialer.storage.audit import AuditFilter, AuditLog
-from dialer.telephony.port import CallEnded, TelephonyPort
 from dialer.testing import Clock
 from dialer.web.transfers import configure_transfers
 from tests.web.conftest import log_in
-from tests.web.support import FakeDesk, World, place_call
+from tests.web.support import FakeDesk, World
+from tests.web.transfer_support import (
+    FakeCloser,
+    FakeTransferNode,
+    audit_of,
+    on_call,
+    started_transfers,
+    wait_for,
+)
 
 pytestmark = pytest.mark.asyncio
-
-
-class FakeTransferNode:
-    """The node's transfer part: records each step; the third party answers or not."""
-
-    def __init__(self) -> None:
-        self.steps: list[tuple[str, ...]] = []
-        self.answers = True
-        self.alive: set[str] = set()
-        self.ringing = asyncio.Event()
-        self.ringing.set()
-
-    async def hold_for_transfer(
-        self, transfer_id: str, attempt_id: str, leg_id: str, *, person_in_room: bool
-    ) -> None:
-        self.steps.append(("hold", attempt_id, leg_id, "room" if person_in_room else "hold"))
-
-    async def call_third_party(
-        self, transfer_id: str, number: str, *, caller_id: str, ring_timeout_s: int
-    ) -> bool:
-        self.steps.append(("call", number))
-        await self.ringing.wait()
-        if self.answers:
-            self.alive.add(f"xfer-{transfer_id}")
-        return self.answers
-
-    async def person_into_room(self, transfer_id: str, attempt_id: str) -> None:
-        self.steps.append(("room", attempt_id))
-
-    async def agent_leaves(self, leg_id: str) -> None:
-        self.steps.append(("agent back", leg_id))
-
-    async def back_to_agent(self, attempt_id: str, leg_id: str) -> None:
-        self.steps.append(("rejoin", attempt_id, leg_id))
-
-    async def hang_up(self, channel_id: str) -> None:
-        self.steps.append(("hang up", channel_id))
-        self.alive.discard(channel_id)
-
-    async def live_channels(self) -> set[str]:
-        return set(self.alive)
-
-
-class FakeCloser:
-    def __init__(self) -> None:
-        self.ended: list[str] = []
-
-    async def handle(self, event: CallEnded, node: TelephonyPort) -> None:
-        self.ended.append(event.attempt_id)
 
 
 @pytest_asyncio.fixture
 async def node(
     app: Starlette, sessions: SessionFactory, desk: FakeDesk, clock: Clock
 ) -> AsyncIterator[tuple[FakeTransferNode, FakeCloser]]:
-    fake, closer = FakeTransferNode(), FakeCloser()
-    service = Transfers(
-        sessions,
-        TransferSettings(numbers={"SAMU (15)": "15", "Astreinte équipe Nord": "0612000000"}),
-        desk=desk,
-        port=fake,
-        closer=(closer, fake),  # type: ignore[arg-type]
-        caller_id="0100000000",
-        clock=clock,
-        watch_s=0.01,
-    )
-    configure_transfers(app, service)
-    await service.start()
+    service, fake, closer = await started_transfers(app, sessions, desk, clock)
     yield fake, closer
     await service.stop()
-
-
-async def wait_for(check: Callable[[], Awaitable[bool]], what: str) -> None:
-    for _ in range(300):
-        if await check():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"never: {what}")
-
-
-async def audit_of(sessions: SessionFactory, action: str) -> list[dict[str, object]]:
-    entries = await AuditLog(sessions).search(AuditFilter(action=action))
-    return [{"actor": e.actor, "target": e.target, **e.details} for e in reversed(entries)]
-
-
-async def on_call(
-    client: httpx.AsyncClient, sessions: SessionFactory, world: World, desk: FakeDesk, clock: Clock
-) -> tuple[dict[str, str], str]:
-    headers = {"X-CSRF-Token": await log_in(client, "agent1")}
-    await client.post("/api/v1/agent/phone", headers=headers)
-    await client.post("/api/v1/agent/ready", headers=headers)
-    attempt_id = await place_call(
-        sessions, world, person_id=world.jeanne_id, now=clock(), number="+33145678910"
-    )
-    desk.reserve("agent1", attempt_id)
-    desk.join("agent1")
-    return headers, attempt_id
 
 
 async def test_a_warm_transfer_consults_then_joins_the_three_then_hands_over(
@@ -152,6 +69,8 @@ async def test_a_warm_transfer_consults_then_joins_the_three_then_hands_over(
         {"label": "SAMU (15)", "number": "15"},
         {"label": "Astreinte équipe Nord", "number": "0612000000"},
         {"label": "Proche : Paul Dupont (fils)", "number": "+33612345678"},
+        # Jeanne lives in the Nord: that team's first contact with a phone
+        {"label": "Astreinte : Équipe Nord", "number": "+33100000001"},
     ]
     assert choices["free_numbers"] is False
     assert choices["current"] is None
@@ -210,6 +129,14 @@ async def test_a_warm_transfer_consults_then_joins_the_three_then_hands_over(
     assert end["outcome"] == "handed_over"
     steps = await audit_of(sessions, "call.transfer_step")
     assert [s["step"] for s in steps] == ["joined", "left"]
+
+    # the ledger of the person's transfers: the journal, in French, found by person
+    client.cookies.clear()
+    await log_in(client, "superviseur")
+    journal = await client.get("/supervision/journal", params={"personne": str(world.jeanne_id)})
+    assert journal.status_code == 200
+    for shown in ("Transfert d&#39;un appel", "Fin d&#39;un transfert d&#39;appel", "handed_over"):
+        assert shown in journal.text, shown
 
 
 async def test_the_person_comes_back_to_the_agent_when_the_third_party_does_not_answer(

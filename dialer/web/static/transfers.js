@@ -61,8 +61,9 @@
     $(id).addEventListener("click", async () => {
       try {
         const transfer = await api.post("/api/v1/agent/transfer/" + $(id).dataset.step);
-        showTransfer(transfer.state === "handed_over" ? null : transfer);
-        if (transfer.state === "handed_over") { tell(transfer.state_label); }
+        const over = ["handed_over", "ended"].includes(transfer.state);
+        showTransfer(over ? null : transfer);
+        if (over) { tell(transfer.state_label); }
       } catch (error) { tell(error.message, true); }
     });
   }
