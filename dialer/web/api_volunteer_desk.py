@@ -102,7 +102,7 @@ def call_json(call: VolunteerCall) -> dict[str, Any]:
     return {
         "attempt_id": call.attempt_id,
         "volunteer": call.volunteer,
-        "when": call.when,
+        "when": call.when.isoformat(),
         "person_id": call.person_id,
         "first_name": call.first_name,
         "last_name": call.last_name,
@@ -113,7 +113,7 @@ def call_json(call: VolunteerCall) -> dict[str, Any]:
                 "id": debrief.id,
                 "text": debrief.text,
                 "flagged": debrief.flagged,
-                "written_at": debrief.written_at,
+                "written_at": debrief.written_at.isoformat(),
                 "answer": debrief.answer,
                 "answered_by": debrief.answered_by,
             }
@@ -121,7 +121,12 @@ def call_json(call: VolunteerCall) -> dict[str, Any]:
             else None
         ),
         "help_requests": [
-            {"id": h.id, "raised_at": h.raised_at, "answered_by": h.answered_by, "answer": h.answer}
+            {
+                "id": h.id,
+                "raised_at": h.raised_at.isoformat(),
+                "answered_by": h.answered_by,
+                "answer": h.answer,
+            }
             for h in call.helps
         ],
     }
@@ -174,7 +179,7 @@ async def write_debrief(request: Request) -> Response:
             "id": row.id,
             "text": row.text,
             "flagged": row.flagged,
-            "written_at": row.written_at,
+            "written_at": row.written_at.isoformat(),
             "answer": None,
             "answered_by": None,
         },
@@ -188,7 +193,8 @@ async def ask_help(request: Request) -> Response:
         who.username, route=route_of(request), after_call=str(request.path_params["attempt_id"])
     )
     return ok(
-        {"id": help_request.id, "raised_at": help_request.raised_at, "answered_by": None,
+        {"id": help_request.id, "raised_at": help_request.raised_at.isoformat(),
+         "answered_by": None,
          "answer": None},
         201,
     )  # fmt: skip
