@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 
 import httpx
 import pytest
@@ -35,10 +36,13 @@ from tests.web.support import PASSWORD, FakeDesk, World, fast_passwords
 
 pytestmark = pytest.mark.asyncio
 
+#: the time now (the tests' clock, or the live server's real one)
+Now = Callable[[], datetime]
+
 ANA = "benevole.ana"
 
 
-async def _veille_cycle(sessions: SessionFactory, clock: Clock) -> tuple[int, int]:
+async def _veille_cycle(sessions: SessionFactory, clock: Now) -> tuple[int, int]:
     campaign = await CampaignRepository(sessions).create(
         name="Veille fin d'année",
         kind=CampaignKind.VEILLE_SOCIALE,
@@ -57,7 +61,7 @@ async def _veille_cycle(sessions: SessionFactory, clock: Clock) -> tuple[int, in
     return campaign.id, cycle.id
 
 
-async def _call(sessions: SessionFactory, cycle_id: int, person_id: int, clock: Clock) -> str:
+async def _call(sessions: SessionFactory, cycle_id: int, person_id: int, clock: Now) -> str:
     attempt = await AttemptLedger(sessions).record_planned(
         cycle_id=cycle_id, person_id=person_id, number="+33145678910",
         kind=AttemptKind.PREVIEW, planned_for=clock(), agent=ANA,
@@ -65,7 +69,7 @@ async def _call(sessions: SessionFactory, cycle_id: int, person_id: int, clock: 
     return attempt.id
 
 
-async def _placed(sessions: SessionFactory, attempt_id: str, clock: Clock) -> None:
+async def _placed(sessions: SessionFactory, attempt_id: str, clock: Now) -> None:
     async with transaction(sessions) as session:
         await session.execute(
             update(Attempt)
