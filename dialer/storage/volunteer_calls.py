@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,6 +52,23 @@ class VolunteerCall:
     outcome: str | None
     debrief: Debrief | None
     helps: list[HelpAsked] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A coordinator's answer to a debrief or a help request."""
+
+    id: int
+    answer: str
+    answered_by: str
+
+
+#: what a coordinator answers: the debriefs and the help requests
+Answerable = Literal["debrief", "help"]
+_ANSWERABLE: dict[str, tuple[str, str]] = {
+    "debrief": ("volunteer.debrief_answered", "bilan"),
+    "help": ("call.help_answered", "demande d'aide"),
+}
 
 
 @dataclass(frozen=True)
@@ -207,50 +225,46 @@ class VolunteerCalls:
             )
             return list(rows)
 
-    async def answer_debrief(
-        self, debrief_id: int, text: str, *, by: str, now: datetime, route: str = ""
-    ) -> Debrief:
+    async def answer(
+        self,
+        subject: Answerable,
+        item_id: int,
+        text: str,
+        *,
+        by: str,
+        now: datetime,
+        route: str = "",
+    ) -> Answer:
+        """A coordinator answers a volunteer's debrief or « besoin d'aide » (acknowledging
+        the request if nobody did); the answer shows on the volunteer's desk."""
         text = checked_text(text, field="answer")
+        action, unknown = _ANSWERABLE[subject]
         async with transaction(self._sessions) as session:
-            row = await session.get(Debrief, debrief_id)
-            if row is None:
-                raise NotFoundError(f"bilan {debrief_id} inconnu")
-            row.answer, row.answered_by, row.answered_at = text, by[:100], now
-            await append_entry(
-                session,
-                actor=by,
-                action="volunteer.debrief_answered",
-                target=f"attempt:{row.attempt_id}",
-                at=now,
-                person_id=row.person_id,
-                details={"debrief": row.id, "volunteer": row.volunteer},
-                route=route,
+            row: Debrief | HelpRequest | None = (
+                await session.get(Debrief, item_id)
+                if subject == "debrief"
+                else await session.get(HelpRequest, item_id)
             )
-            return row
-
-    async def answer_help(
-        self, request_id: int, text: str, *, by: str, now: datetime, route: str = ""
-    ) -> HelpRequest:
-        """Answer a volunteer's « besoin d'aide » (acknowledging it if nobody did)."""
-        text = checked_text(text, field="answer")
-        async with transaction(self._sessions) as session:
-            row = await session.get(HelpRequest, request_id)
             if row is None:
-                raise NotFoundError(f"demande d'aide {request_id} inconnue")
-            if row.acknowledged_at is None:
-                row.acknowledged_at, row.acknowledged_by = now, by[:100]
+                raise NotFoundError(f"{unknown} {item_id} inconnu(e)")
+            if isinstance(row, Debrief):
+                row.answered_by, row.answered_at, volunteer = by[:100], now, row.volunteer
+            else:
+                if row.acknowledged_at is None:
+                    row.acknowledged_at, row.acknowledged_by = now, by[:100]
+                volunteer = row.agent
             row.answer = text
             await append_entry(
                 session,
                 actor=by,
-                action="call.help_answered",
+                action=action,
                 target=f"attempt:{row.attempt_id}",
                 at=now,
                 person_id=row.person_id,
-                details={"request": row.id, "agent": row.agent},
+                details={subject: row.id, "volunteer": volunteer},
                 route=route,
             )
-            return row
+            return Answer(row.id, text, by[:100])
 
     async def own_call(self, attempt_id: str, volunteer: str) -> Attempt:
         """The volunteer's call ``attempt_id`` (:class:`NotFoundError` for anybody else's)."""

@@ -10,6 +10,7 @@ household). The same storage as the pages and ``dialer volunteers assign``
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +21,7 @@ from starlette.responses import Response
 from dialer.core.permissions import Action
 from dialer.core.volunteer_desk import MAX_TEXT
 from dialer.errors import InputError
-from dialer.storage.volunteer_calls import Assigned, VolunteerCall, VolunteerCalls
+from dialer.storage.volunteer_calls import Answerable, Assigned, VolunteerCall, VolunteerCalls
 from dialer.web.access import API_PREFIX, caller
 from dialer.web.api_endpoints import Area, Endpoint
 from dialer.web.api_models import Body, request_body
@@ -149,7 +150,7 @@ def assigned_json(row: Assigned) -> dict[str, Any]:
     }
 
 
-def _id(request: Request, name: str) -> int:
+def path_id(request: Request, name: str) -> int:
     value = str(request.path_params[name])
     if not value.isdigit() or len(value) > 12:
         raise InputError(f"champ « {name} » : un nombre entier est attendu")
@@ -205,26 +206,20 @@ async def activity(request: Request) -> Response:
     return ok(activity_json(await VolunteerCalls(steering(request).sessions).calls()))
 
 
-async def answer_debrief(request: Request) -> Response:
-    who = await caller(request)
-    data: AnswerBody = await request_body(request, AnswerBody)
-    ops = steering(request)
-    row = await VolunteerCalls(ops.sessions).answer_debrief(
-        _id(request, "debrief_id"), data.answer, by=who.actor, now=ops.clock(),
-        route=route_of(request),
-    )  # fmt: skip
-    return ok({"id": row.id, "answer": row.answer, "answered_by": row.answered_by})
+def _answering(subject: Answerable, name: str) -> Callable[[Request], Awaitable[Response]]:
+    """The handler of a coordinator's answer to a debrief or a help request."""
 
+    async def answer(request: Request) -> Response:
+        who = await caller(request)
+        data: AnswerBody = await request_body(request, AnswerBody)
+        ops = steering(request)
+        row = await VolunteerCalls(ops.sessions).answer(
+            subject, path_id(request, name), data.answer, by=who.actor, now=ops.clock(),
+            route=route_of(request),
+        )  # fmt: skip
+        return ok({"id": row.id, "answer": row.answer, "answered_by": row.answered_by})
 
-async def answer_help(request: Request) -> Response:
-    who = await caller(request)
-    data: AnswerBody = await request_body(request, AnswerBody)
-    ops = steering(request)
-    row = await VolunteerCalls(ops.sessions).answer_help(
-        _id(request, "request_id"), data.answer, by=who.actor, now=ops.clock(),
-        route=route_of(request),
-    )  # fmt: skip
-    return ok({"id": row.id, "answer": row.answer, "answered_by": row.acknowledged_by})
+    return answer
 
 
 async def assign_household(request: Request) -> Response:
@@ -235,7 +230,7 @@ async def assign_household(request: Request) -> Response:
         raise InputError("champ « external_id » : de 1 à 100 caractères")
     ops = steering(request)
     row = await VolunteerCalls(ops.sessions).assign(
-        _id(request, "campaign_id"), external_id, data.volunteer, actor=who.actor,
+        path_id(request, "campaign_id"), external_id, data.volunteer, actor=who.actor,
         now=ops.clock(), route=route_of(request),
     )  # fmt: skip
     return ok(assigned_json(row))
@@ -267,12 +262,12 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "d'aide", ActivityView,
     ),
     COORDINATION(
-        "POST", _V + "/debriefs/{debrief_id}/answer", answer_debrief,
+        "POST", _V + "/debriefs/{debrief_id}/answer", _answering("debrief", "debrief_id"),
         "Répondre au bilan d'un bénévole (la réponse s'affiche sur son poste)", Answered,
         body=AnswerBody,
     ),
     COORDINATION(
-        "POST", _V + "/help/{request_id}/answer", answer_help,
+        "POST", _V + "/help/{request_id}/answer", _answering("help", "request_id"),
         "Répondre à la demande d'aide d'un bénévole (la réponse s'affiche sur son poste)",
         Answered, body=AnswerBody,
     ),

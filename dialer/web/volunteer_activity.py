@@ -8,6 +8,7 @@ assigns a household to a volunteer or takes it over. The same storage as the API
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -15,8 +16,9 @@ from starlette.responses import RedirectResponse, Response
 
 from dialer.core.permissions import Action
 from dialer.errors import DialerError, InputError, http_status
-from dialer.storage.volunteer_calls import VolunteerCalls
+from dialer.storage.volunteer_calls import Answerable, VolunteerCalls
 from dialer.web.access import GuardedRoute
+from dialer.web.api_volunteer_desk import path_id
 from dialer.web.call_help import call_help_of
 from dialer.web.failures import french_message
 from dialer.web.read_log import route_of
@@ -29,13 +31,6 @@ ACTIVITY = PAGE + "/activite"
 async def _field(request: Request, name: str) -> str:
     form = await request.form()
     return str(form.get(name) or "").strip()
-
-
-def _path_id(request: Request, name: str) -> int:
-    value = str(request.path_params[name])
-    if not value.isdigit() or len(value) > 12:
-        raise InputError(f"champ « {name} » : un nombre entier est attendu")
-    return int(value)
 
 
 # ---- the volunteer ------------------------------------------------------------------------
@@ -99,36 +94,28 @@ def _done(notice: str) -> RedirectResponse:
     return RedirectResponse(f"{ACTIVITY}?fait={quote(notice)}", status_code=303)
 
 
-async def answer_debrief(request: Request) -> Response:
-    user = await for_form(request)
-    ops = steering(request)
-    try:
-        await VolunteerCalls(ops.sessions).answer_debrief(
-            _path_id(request, "debrief_id"),
-            await _field(request, "reponse"),
-            by=user.username,
-            now=ops.clock(),
-            route=route_of(request),
-        )
-    except InputError as exc:
-        return await activity_page(request, error=french_message(exc), status=http_status(exc))
-    return _done("Réponse au bilan envoyée au bénévole.")
+def _answering(
+    subject: Answerable, name: str, notice: str
+) -> Callable[[Request], Awaitable[Response]]:
+    """The form of a coordinator's answer to a debrief or a help request."""
 
+    async def answer(request: Request) -> Response:
+        user = await for_form(request)
+        ops = steering(request)
+        try:
+            await VolunteerCalls(ops.sessions).answer(
+                subject,
+                path_id(request, name),
+                await _field(request, "reponse"),
+                by=user.username,
+                now=ops.clock(),
+                route=route_of(request),
+            )
+        except InputError as exc:
+            return await activity_page(request, error=french_message(exc), status=http_status(exc))
+        return _done(notice)
 
-async def answer_help(request: Request) -> Response:
-    user = await for_form(request)
-    ops = steering(request)
-    try:
-        await VolunteerCalls(ops.sessions).answer_help(
-            _path_id(request, "request_id"),
-            await _field(request, "reponse"),
-            by=user.username,
-            now=ops.clock(),
-            route=route_of(request),
-        )
-    except InputError as exc:
-        return await activity_page(request, error=french_message(exc), status=http_status(exc))
-    return _done("Réponse à la demande d'aide envoyée au bénévole.")
+    return answer
 
 
 async def assign_household(request: Request) -> Response:
@@ -168,13 +155,13 @@ ROUTES = [
     GuardedRoute(ACTIVITY, activity_page, rule=Action.VOLUNTEERS_MANAGE, methods=["GET"]),
     GuardedRoute(
         ACTIVITY + "/bilans/{debrief_id}/reponse",
-        answer_debrief,
+        _answering("debrief", "debrief_id", "Réponse au bilan envoyée au bénévole."),
         rule=Action.VOLUNTEERS_MANAGE,
         methods=["POST"],
     ),
     GuardedRoute(
         ACTIVITY + "/aides/{request_id}/reponse",
-        answer_help,
+        _answering("help", "request_id", "Réponse à la demande d'aide envoyée au bénévole."),
         rule=Action.VOLUNTEERS_MANAGE,
         methods=["POST"],
     ),

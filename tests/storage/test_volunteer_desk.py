@@ -22,7 +22,7 @@ from dialer.core.roles import Role
 from dialer.core.volunteer_desk import offered_to
 from dialer.desk.accounts import create_account
 from dialer.errors import NotFoundError
-from dialer.storage import CampaignRepository, PacingMode, PersonRepository, SessionFactory
+from dialer.storage import PersonRepository, SessionFactory
 from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.consents import ConsentRecord, ConsentRegistry
 from dialer.storage.database import migrated_database, transaction
@@ -33,29 +33,13 @@ from dialer.storage.volunteer_calls import VolunteerCalls
 from dialer.storage.volunteers import VolunteerRoster
 from tests.storage.conftest import NOW, person
 from tests.storage.test_account_cli import PASSWORD, database, run_main
+from tests.storage.test_consent_property import WINDOWS, _campaign
 from tests.stored import person_by_external_id
 from tests.web.support import fast_passwords
 
 __all__ = ["database"]
 
-WINDOWS = {"week": [["00:00-23:59"]] * 7, "holiday": []}
 HOUSEHOLDS = ("H1", "H2", "H3")
-
-
-async def _campaign(sessions: SessionFactory, name: str, kind: CampaignKind) -> int:
-    veille = kind is CampaignKind.VEILLE_SOCIALE
-    campaign = await CampaignRepository(sessions).create(
-        name=name,
-        kind=kind,
-        questionnaire_id="veille_sociale" if veille else "canicule",
-        questionnaire_version="1",
-        caller_id="+33140000000",
-        pacing_mode=PacingMode.PREVIEW if veille else PacingMode.PROGRESSIVE,
-        calling_windows=WINDOWS,
-        retry_policy={},
-        now=NOW,
-    )
-    return campaign.id
 
 
 async def _queue(sessions: SessionFactory, campaign_id: int) -> CycleDialQueue:
@@ -106,7 +90,7 @@ async def _scene(url: str) -> dict[str, int]:
             found = await person_by_external_id(sessions, key)
             assert found is not None
             ids[key] = found.id
-        earlier = await _campaign(sessions, "Veille 2025", CampaignKind.VEILLE_SOCIALE)
+        earlier = await _campaign(sessions, "Veille 2025", volunteer=True)
         cycle, _ = await open_cycle_with_register(
             sessions, earlier, number=1, started_at=NOW - timedelta(days=90),
             deadline=NOW - timedelta(days=80), due=NOW - timedelta(days=90),
@@ -121,8 +105,8 @@ async def _scene(url: str) -> dict[str, int]:
                 .where(Attempt.id == talked.id)
                 .values(placed_at=NOW - timedelta(days=85), bridged_at=NOW - timedelta(days=85))
             )
-        ids["veille"] = await _campaign(sessions, "Veille fin d'année", CampaignKind.VEILLE_SOCIALE)
-        ids["canicule"] = await _campaign(sessions, "Canicule", CampaignKind.HEATWAVE)
+        ids["veille"] = await _campaign(sessions, "Veille fin d'année", volunteer=True)
+        ids["canicule"] = await _campaign(sessions, "Canicule", volunteer=False)
         return ids
 
 
@@ -162,7 +146,7 @@ async def _claims(url: str, ids: dict[str, int]) -> None:
         debrief = await calls.write_debrief(
             mine.attempt_id, "ana", "Isolée, moral bas", flagged=True, now=NOW
         )
-        await calls.answer_debrief(debrief.id, "Je la rappelle demain", by="claire", now=NOW)
+        await calls.answer("debrief", debrief.id, "Je la rappelle demain", by="claire", now=NOW)
         [seen] = [c for c in await calls.calls() if c.attempt_id == mine.attempt_id]
         assert seen.debrief is not None
         assert (seen.debrief.flagged, seen.debrief.answer) == (True, "Je la rappelle demain")
