@@ -20,10 +20,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
-from dialer.core.campaigns import CampaignKind
 from dialer.core.roles import Role
 from dialer.storage.account_rows import Account
-from dialer.storage.models import Attempt, Base, Campaign, Cycle
+from dialer.storage.consent_rows import veille_sociale_cycle
+from dialer.storage.models import Attempt, Base, Cycle
 from dialer.storage.volunteer_rows import VolunteerProfile
 
 
@@ -87,13 +87,7 @@ def offered_to_taker(
 ) -> ColumnElement[bool]:
     """SQL mirror of :func:`dialer.core.volunteer_desk.offered_to`: may the person
     ``person_id`` of cycle ``cycle_id`` be offered to the account ``taker``?"""
-    veille = (
-        select(Cycle.id)
-        .join(Campaign, Campaign.id == Cycle.campaign_id)
-        .where(Cycle.id == cycle_id)
-        .where(Campaign.kind == CampaignKind.VEILLE_SOCIALE)
-        .exists()
-    )
+    veille = veille_sociale_cycle(cycle_id)
     volunteer = (
         select(Account.id)
         .where(Account.username == taker)
