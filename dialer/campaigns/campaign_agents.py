@@ -1,7 +1,8 @@
 """Which agents serve which campaign: supervisors set it (the API, the agents' page, the
 CLI through the API); the engine follows each change at once (its next ticks and joins,
 :mod:`dialer.engine.assignments`). An agent with none set serves every running campaign;
-the rules are :mod:`dialer.core.serving`. Every change is in the audit log."""
+the rules are :mod:`dialer.core.serving`. Volunteers serve veille-sociale campaigns only
+(:func:`dialer.core.volunteer_desk.volunteers_serving`). Every change is in the audit log."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from datetime import datetime
 
 from dialer.clock import utcnow
 from dialer.core.serving import DEFAULT_PRIORITY, PRIORITY_RANGE
+from dialer.core.volunteer_desk import volunteers_serving
 from dialer.engine.engine import DialingEngine
 from dialer.errors import InputError, NotFoundError
 from dialer.storage.agent_campaigns import AgentCampaignRepository, Serving
 from dialer.storage.audit import AuditLog
 from dialer.storage.database import SessionFactory
+from dialer.storage.volunteer_calls import VolunteerCalls
 
 
 def checked_priority(value: object) -> int:
@@ -42,6 +45,7 @@ class CampaignAgents:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.repository = AgentCampaignRepository(sessions)
+        self.volunteer_calls = VolunteerCalls(sessions)
         self.engine = engine
         self.audit = audit
         self.clock = clock
@@ -54,7 +58,8 @@ class CampaignAgents:
         serving: dict[str, dict[int, int]] = {}
         for row in await self.repository.all():
             serving.setdefault(row.agent, {})[row.campaign_id] = row.priority
-        self.engine.set_serving(serving)
+        volunteers, veille = await self.volunteer_calls.serving_facts()
+        self.engine.set_serving(volunteers_serving(serving, volunteers, veille))
 
     async def serve(
         self, agent: str, campaign_id: int, *, actor: str, priority: int = DEFAULT_PRIORITY

@@ -427,6 +427,7 @@ class CampaignControl:
         return details
 
     async def _attach(self, campaign_id: int, *, dialing_enabled: bool) -> None:
+        await self.agents.load()  # a veille-sociale campaign new since: its volunteers
         self._assign(
             await campaign_dialing(self.sessions, campaign_id), dialing_enabled=dialing_enabled
         )

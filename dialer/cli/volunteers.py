@@ -1,8 +1,9 @@
 """``dialer volunteers``: the volunteers of the veille sociale, on the server itself, in
 the database: ``list``, ``train`` (the training completed: its date and the supervisor
-who gave it; only a trained volunteer takes calls), ``coordinator`` and ``slots``
-(availability). The volunteer's account is created first (``dialer users create NAME
---role volunteer``). Audited as ``cli:<system user>``."""
+who gave it; only a trained volunteer takes calls), ``coordinator``, ``slots``
+(availability) and ``assign`` (a household of a veille-sociale campaign to a volunteer).
+The volunteer's account is created first (``dialer users create NAME --role volunteer``).
+Audited as ``cli:<system user>``."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from dialer.cli.context import cli_actor, cli_route, database, settings_of
 from dialer.consent_files import parse_day
 from dialer.core.volunteers import parse_slot
 from dialer.errors import InputError
+from dialer.storage.volunteer_calls import Assigned, VolunteerCalls
 from dialer.storage.volunteers import Volunteer, VolunteerRoster
 
 
@@ -117,3 +119,25 @@ def volunteers_slots(ctx: click.Context, name: str, slots: tuple[str, ...]) -> N
             )
 
     click.echo(describe(asyncio.run(run())))
+
+
+@volunteers.command("assign")
+@click.argument("campaign", type=int)
+@click.argument("household")
+@click.argument("volunteer")
+@click.pass_context
+def volunteers_assign(ctx: click.Context, campaign: int, household: str, volunteer: str) -> None:
+    """Confie le foyer HOUSEHOLD (son identifiant) de la campagne de veille sociale
+    CAMPAIGN au bénévole VOLUNTEER (ou à un superviseur qui le reprend) : il n'est plus
+    proposé qu'à lui."""
+    settings = settings_of(ctx)
+
+    async def run() -> Assigned:
+        async with database(settings) as sessions:
+            return await VolunteerCalls(sessions).assign(
+                campaign, household, volunteer, actor=cli_actor(), now=datetime.now(UTC),
+                route=cli_route(),
+            )  # fmt: skip
+
+    row = asyncio.run(run())
+    click.echo(f"{row.name} ({row.external_id}) : confié à {row.account}")

@@ -12,14 +12,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 
+from dialer.core.campaigns import CampaignKind
 from dialer.core.roles import Role
 
 
 class Action(StrEnum):
     """What a request does, as the permission table knows it."""
 
-    #: the agent's own desk: screen, phone, calls, call sheets, the people they call
+    #: the agent's own desk: screen, phone, calls, call sheets, the people they call; a
+    #: trained volunteer's too, on veille-sociale campaigns only (:func:`may_take_calls_of`)
     AGENT_DESK = "agent_desk"
+    #: the agent's history of their call sheets (answers, scores): not the volunteers'
+    AGENT_HISTORY = "agent_history"
     #: the intervention team's alert inbox
     ALERTS_INBOX = "alerts_inbox"
     ALERT_ACKNOWLEDGE = "alert_acknowledge"
@@ -77,7 +81,8 @@ _SUPERVISORS = frozenset({Role.SUPERVISOR})
 _ADMINISTRATORS = frozenset({Role.ADMINISTRATOR})
 
 PERMISSIONS: Mapping[Action, frozenset[Role]] = {
-    Action.AGENT_DESK: frozenset({Role.AGENT}),
+    Action.AGENT_DESK: frozenset({Role.AGENT, Role.VOLUNTEER}),
+    Action.AGENT_HISTORY: frozenset({Role.AGENT}),
     Action.ALERTS_INBOX: frozenset({Role.TEAM_MEMBER}),
     Action.ALERT_ACKNOWLEDGE: frozenset({Role.TEAM_MEMBER, Role.SUPERVISOR}),
     Action.SUPERVISION_VIEW: _VIEWERS,
@@ -112,6 +117,13 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
 def allowed(role: Role, action: Action) -> bool:
     """May an account of ``role`` do ``action``?"""
     return role in PERMISSIONS[action]
+
+
+def may_take_calls_of(role: Role, kind: CampaignKind) -> bool:
+    """May an account of ``role`` be offered or joined the calls of a campaign of
+    ``kind``? A volunteer takes veille-sociale calls only (never an emergency campaign's
+    people); an agent every kind."""
+    return role is not Role.VOLUNTEER or kind is CampaignKind.VEILLE_SOCIALE
 
 
 def roles_for(action: Action) -> tuple[Role, ...]:

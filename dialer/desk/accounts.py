@@ -20,7 +20,7 @@ ENDPOINT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
 
 
 #: who may have a phone: agents for their calls, supervisors to listen to agents' calls
-SIP_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR})
+SIP_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.VOLUNTEER})
 
 
 async def create_account(  # noqa: PLR0917 - the CLI's positional signature
@@ -56,8 +56,8 @@ async def create_account(  # noqa: PLR0917 - the CLI's positional signature
         sip_endpoint = sip_endpoint.strip() or None
     if sip_endpoint is not None and role not in SIP_ROLES:
         raise InputError(
-            "seuls les agents d'appel et les superviseurs (pour écouter les appels) ont un "
-            "compte SIP"
+            "seuls les agents d'appel, les bénévoles et les superviseurs (pour écouter les "
+            "appels) ont un compte SIP"
         )
     if sip_endpoint is not None and not ENDPOINT.match(sip_endpoint):
         raise InputError(f"compte SIP {sip_endpoint!r} invalide")

@@ -27,6 +27,7 @@ from dialer.errors import ConflictError, DialerError, NotConnectedError, Telepho
 from dialer.storage.audit import AuditLog
 from dialer.storage.call_help import CallHelpRepository, OpenHelp
 from dialer.storage.database import SessionFactory
+from dialer.storage.volunteer_calls import VolunteerCalls
 from dialer.telephony.port import SPY_PREFIX, SpyEnded, SupervisionPort
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class CallHelp:
         watch_s: float = 1.0,
     ) -> None:
         self._repository = CallHelpRepository(sessions)
+        self._calls = VolunteerCalls(sessions)
         self._audit = AuditLog(sessions)
         self._desk = desk
         self._port = port
@@ -83,18 +85,19 @@ class CallHelp:
         self._tasks = []
 
     # ---- « besoin d'aide » -----------------------------------------------------------------
-    async def raise_help(self, agent: str, *, route: str) -> tuple[OpenHelp, bool]:
-        """The agent's request for their current (or just ended) call: (request, new)."""
-        seat = seat_of(self._desk, agent)
-        refusal = (
-            help_refusal(seat.state, seat.attempt_id)
-            if seat is not None
-            else help_refusal(AgentState.LOGGED_OUT, None)
-        )
-        if refusal is not None or seat is None or seat.attempt_id is None:
-            raise ConflictError(refusal or "vous n'êtes pas en appel")
+    async def raise_help(
+        self, agent: str, *, route: str, after_call: str | None = None
+    ) -> tuple[OpenHelp, bool]:
+        """The agent's request for their current (or just ended) call: (request, new).
+        ``after_call``: a volunteer's earlier call of theirs (help is also asked after
+        the call, from the volunteer's desk)."""
+        if after_call is not None:
+            attempt_id = (await self._calls.own_call(after_call, agent)).id
+            state = "after_call"
+        else:
+            attempt_id, state = self._held_call(agent)
         now = self._clock()
-        request, made = await self._repository.raise_help(agent, seat.attempt_id, now)
+        request, made = await self._repository.raise_help(agent, attempt_id, now)
         if made:
             await self._audit.record(
                 actor=agent,
@@ -103,9 +106,22 @@ class CallHelp:
                 at=now,
                 person_id=request.person_id,
                 route=route,
-                details={"request": request.id, "state": seat.state.value},
+                details={"request": request.id, "state": state},
             )
         return request, made
+
+    def _held_call(self, agent: str) -> tuple[str, str]:
+        """The call the agent's seat holds, and the seat's state (:class:`ConflictError`
+        when it holds none)."""
+        seat = seat_of(self._desk, agent)
+        refusal = (
+            help_refusal(seat.state, seat.attempt_id)
+            if seat is not None
+            else help_refusal(AgentState.LOGGED_OUT, None)
+        )
+        if refusal is not None or seat is None or seat.attempt_id is None:
+            raise ConflictError(refusal or "vous n'êtes pas en appel")
+        return seat.attempt_id, seat.state.value
 
     async def open_requests(self) -> list[OpenHelp]:
         return await self._repository.open_requests()

@@ -17,6 +17,7 @@ from dialer.core.labels import DISPOSITION_LABELS, OUTCOME_LABELS, PHONE_KIND_LA
 from dialer.core.questionnaire import Questionnaire
 from dialer.core.relatives import RELATIVE_QUESTIONNAIRE
 from dialer.core.scoring import score
+from dialer.core.volunteer_desk import volunteer_view
 from dialer.desk.questionnaire_json import labelled_answers, progress_json, questionnaire_json
 from dialer.errors import NotFoundError
 from dialer.questionnaire_files import QuestionnaireCatalog
@@ -27,6 +28,7 @@ from dialer.storage.episodes import EpisodeRepository
 from dialer.storage.ledger import AttemptLedger
 from dialer.storage.models import Attempt, Campaign, Person
 from dialer.storage.people import PersonRepository
+from dialer.storage.volunteer_calls import VolunteerCalls
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,7 @@ class CallViews:
         self._campaigns = CampaignRepository(sessions)
         self._episodes = EpisodeRepository(sessions)
         self._sheets = CallSheetRepository(sessions)
+        self._volunteer_calls = VolunteerCalls(sessions)
         self.questionnaires = questionnaires
         self._clock = clock
         self.zone = zone
@@ -203,7 +206,7 @@ class CallViews:
             )
         given = current["answers"]  # the server decides what the screen shows of them
         progress = progress_json(context.questionnaire, given, score(context.questionnaire, given))
-        return {
+        view: dict[str, Any] = {
             "attempt_id": attempt.id,
             "number": attempt.number,
             "number_display": phone_display(attempt.number),
@@ -218,3 +221,20 @@ class CallViews:
             "history": {"attempts": attempts, "sheets": list(reversed(sheets))},
             "sheet": current | progress,
         }
+        if agent is not None and await self._volunteer_calls.is_volunteer(agent):
+            return volunteer_view(view, await self.debriefs(person.id))
+        return view
+
+    async def debriefs(self, person_id: int) -> list[dict[str, Any]]:
+        """The household's previous debriefs, as a volunteer's screen shows them."""
+        return [
+            {
+                "when": local_time(d.written_at, self.zone),
+                "volunteer": d.volunteer,
+                "text": d.text,
+                "flagged": d.flagged,
+                "answer": d.answer,
+                "answered_by": d.answered_by,
+            }
+            for d in await self._volunteer_calls.debriefs_of(person_id)
+        ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, select, update
+from sqlalchemy import Index, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dialer.core.call_help import SpyMode
@@ -28,6 +28,8 @@ class HelpRequest(Base):
     raised_at: Mapped[datetime]
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+    #: the coordinator's answer to a volunteer's request, shown on their desk (0028)
+    answer: Mapped[str | None] = mapped_column(Text)
 
 
 class CallSupervision(Base):

@@ -84,11 +84,15 @@ def unconsented_in_cycle(
 ) -> ColumnElement[bool]:
     """SQL: the cycle ``cycle_id`` is a veille-sociale one and the person ``person_id`` has
     no valid consent to regular calls at ``at``: they are neither enrolled nor called."""
-    volunteer_cycle = (
+    return and_(veille_sociale_cycle(cycle_id), ~consented_at(person_id, at))
+
+
+def veille_sociale_cycle(cycle_id: int) -> ColumnElement[bool]:
+    """SQL: the cycle ``cycle_id`` is one of a veille-sociale campaign."""
+    return (
         select(Cycle.id)
         .join(Campaign, Campaign.id == Cycle.campaign_id)
         .where(Cycle.id == cycle_id)
         .where(Campaign.kind == CampaignKind.VEILLE_SOCIALE)
         .exists()
     )
-    return and_(volunteer_cycle, ~consented_at(person_id, at))

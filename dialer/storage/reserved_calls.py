@@ -18,6 +18,7 @@ from dialer.core.attempts import RESERVED_KINDS, AttemptKind, AttemptState
 from dialer.storage.consent_rows import unconsented_in_cycle
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.hold_rows import held_at
+from dialer.storage.household_rows import offered_to_taker
 from dialer.storage.models import Attempt, Person
 from dialer.storage.schedule import CycleMember, MemberStatus
 
@@ -70,6 +71,7 @@ class ReservedCallClaims:
             .where(self._reserved(every_kind))
             .where(~held_at(CycleMember.person_id, now))  # nobody a hold keeps out
             .where(~unconsented_in_cycle(cycle_id, CycleMember.person_id, now))
+            .where(offered_to_taker(cycle_id, agent, CycleMember.person_id))  # volunteers
             .where(
                 or_(
                     CycleMember.next_agent.is_(None),

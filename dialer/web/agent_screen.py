@@ -193,7 +193,7 @@ async def _write(websocket: WebSocket, queue: asyncio.Queue[str]) -> None:
 
 ROUTES = [
     GuardedRoute("/agent", agent_page, rule=Action.AGENT_DESK, methods=["GET"]),
-    GuardedRoute("/agent/historique", history_page, rule=Action.AGENT_DESK, methods=["GET"]),
+    GuardedRoute("/agent/historique", history_page, rule=Action.AGENT_HISTORY, methods=["GET"]),
     GuardedRoute("/agent/profil", profile_page, rule=Action.AGENT_DESK, methods=["GET"]),
     GuardedRoute("/agent/profil/ligne", choose_line_page, rule=Action.AGENT_DESK, methods=["POST"]),
     GuardedSocket("/ws/agent", screen_socket, rule=Action.AGENT_DESK),

@@ -100,6 +100,7 @@ from dialer.web.api_responses import (
 )
 from dialer.web.api_selection import ENDPOINTS as SELECTION_ENDPOINTS
 from dialer.web.api_settings import campaign_settings, change_campaign_settings
+from dialer.web.api_volunteer_desk import ENDPOINTS as VOLUNTEER_DESK_ENDPOINTS
 from dialer.web.api_volunteers import ENDPOINTS as VOLUNTEER_ENDPOINTS
 from dialer.web.read_log import route_of
 from dialer.web.service import campaign_control, episode_control, steering
@@ -492,6 +493,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *OPPOSITION_ENDPOINTS,
     *CONSENT_ENDPOINTS,
     *VOLUNTEER_ENDPOINTS,
+    *VOLUNTEER_DESK_ENDPOINTS,
     *RESOURCE_ENDPOINTS,
 )  # fmt: skip
 

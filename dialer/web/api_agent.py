@@ -15,6 +15,7 @@ from dialer.core.agent_states import AgentState
 from dialer.core.attempts import Disposition
 from dialer.core.labels import PASS_REASONS, PAUSE_REASONS
 from dialer.core.permissions import Action
+from dialer.core.roles import Role
 from dialer.desk.port import AgentDesk, seat_of
 from dialer.engine.wrap_ups import WrapUp
 from dialer.errors import ConflictError, InputError, NotFoundError
@@ -34,6 +35,7 @@ from dialer.web.api_responses import checked
 from dialer.web.openapi import described_by
 from dialer.web.read_log import record_read
 from dialer.web.service import web
+from dialer.web.volunteer_pages import volunteer_may_connect
 
 
 def _desk(request: Request) -> AgentDesk:
@@ -74,6 +76,8 @@ async def connect_phone(request: Request) -> Response:
     son propre téléphone (« mon téléphone », appelé ; il appuie sur 1) (agent)."""
     user = await caller(request)
     desk = _desk(request)
+    if user.role is Role.VOLUNTEER:
+        await volunteer_may_connect(request, user.username)
     account = await web(request).accounts.by_username(user.username)
     seat = seat_of(desk, user.username)
     if seat is not None and seat.state is not AgentState.LOGGED_OUT:

@@ -145,6 +145,17 @@ class CampaignName(Answer):
     name: str
 
 
+class DebriefSeen(Answer):
+    """Un bilan d'un appel précédent au foyer (écran du bénévole)."""
+
+    when: str
+    volunteer: str
+    text: str
+    flagged: bool = Field(description="situation à signaler")
+    answer: str | None = Field(description="la réponse du coordinateur")
+    answered_by: str | None
+
+
 class CallView(Answer):
     """Tout ce que l'écran de l'agent montre de l'appel."""
 
@@ -161,3 +172,7 @@ class CallView(Answer):
     questionnaire: QuestionnaireView
     history: CallHistory
     sheet: CurrentSheet
+    debriefs: list[DebriefSeen] = Field(
+        default_factory=list,
+        description="bénévole : les bilans des appels précédents au foyer (seulement eux)",
+    )

@@ -79,6 +79,7 @@ from dialer.web import (
     supervision,
     transfers,
     visits,
+    volunteer_activity,
     volunteer_pages,
 )
 from dialer.web import api as rest_api
@@ -216,6 +217,7 @@ def create_app(
             *opposition_pages.ROUTES,
             *consent_pages.ROUTES,
             *volunteer_pages.ROUTES,
+            *volunteer_activity.ROUTES,
             *resource_pages.ROUTES,
             *report_pages.ROUTES,
             *episode_reports.ROUTES,

@@ -2,7 +2,9 @@
 ``/supervision/benevoles`` lists the volunteers (training, coordinator, slots) and records
 a training, a coordinator or the slots. For the volunteer: ``/benevole``, their home,
 whose « Prendre des appels » opens the desk, refused with a French message until their
-training is recorded (the preview desk itself comes with the volunteer desk). The same
+training is recorded, then leads to the call screen the agents use (``/agent``: preview
+offers, the phone, the questionnaire); their calls, debriefs and help requests are
+:mod:`dialer.web.volunteer_activity`. The same
 storage as the API and ``dialer volunteers`` (:mod:`dialer.storage.volunteers`)."""
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from starlette.responses import RedirectResponse, Response
 
 from dialer.core.permissions import Action
 from dialer.core.volunteers import DAYS, desk_refusal, parse_slot
-from dialer.errors import InputError
+from dialer.errors import InputError, NotReadyError
+from dialer.storage.volunteer_calls import VolunteerCalls
 from dialer.storage.volunteers import VolunteerRoster
 from dialer.web.access import GuardedRoute
 from dialer.web.failures import french_message
@@ -131,9 +134,24 @@ async def desk_home(
             "refusal": desk_refusal(trained_on=volunteer.trained_on, today=ops.clock().date()),
             "error": error,
             "opened": opened,
+            "notice": request.query_params.get("fait"),
+            "calls": await VolunteerCalls(ops.sessions).calls(user.username),
         },
         status_code=status,
     )
+
+
+async def volunteer_may_connect(request: Request, username: str) -> None:
+    """Before a volunteer's phone joins the engine: refused (403, in French) until their
+    training is recorded; the engine's serving is read again, so they serve the
+    veille-sociale campaigns only, even when their account is newer than its last read."""
+    ops = steering(request)
+    volunteer = await VolunteerRoster(ops.sessions).get(username)
+    refusal = desk_refusal(trained_on=volunteer.trained_on, today=ops.clock().date())
+    if refusal is not None:
+        raise NotReadyError(refusal)
+    if ops.control is not None:
+        await ops.control.agents.load()
 
 
 async def open_desk(request: Request) -> Response:

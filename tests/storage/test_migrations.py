@@ -16,6 +16,7 @@ from dialer.storage import (
     call_help,  # noqa: F401 - its tables join Base
     consent_rows,  # noqa: F401 - its table joins Base
     hold_rows,  # noqa: F401 - its table joins Base
+    household_rows,  # noqa: F401 - its tables join Base
     list_rows,  # noqa: F401 - its tables join Base
     migrate,
     migrate_engine,

@@ -31,6 +31,7 @@ from dialer.storage import (  # noqa: F401 - their tables join Base
     call_sheet_rows,
     consent_rows,
     hold_rows,
+    household_rows,
     list_rows,
     never_reached_rows,
     resource_rows,

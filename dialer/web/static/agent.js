@@ -191,12 +191,23 @@
       row(list, "Signalements", flags);
     }
     row(list, "Campagne", view.campaign.name);
-    showHistory(view.history);
+    showHistory(view.history, view.debriefs || []);
   }
 
-  function showHistory(history) {
+  function showHistory(history, debriefs) {
     const box = $("historique-contenu");
     box.replaceChildren();
+    for (const debrief of debriefs) {  // a volunteer's screen: the household's debriefs
+      const section = el("section", { class: "bilan-precedent" });
+      section.append(el("h3", {}, "Bilan du " + debrief.when + " (" + debrief.volunteer + ")"
+        + (debrief.flagged ? " — situation signalée" : "")));
+      section.append(el("p", {}, debrief.text));
+      if (debrief.answer) {
+        section.append(el("p", {}, "Réponse de " + debrief.answered_by + " : " + debrief.answer));
+      }
+      box.append(section);
+    }
+    if (debriefs.length) { return; }
     if (!history.attempts.length && !history.sheets.length) {
       box.append(el("p", {}, "Premier appel pour cette personne."));
       return;
