@@ -24,6 +24,9 @@ class Action(StrEnum):
     AGENT_DESK = "agent_desk"
     #: the agent's history of their call sheets (answers, scores): not the volunteers'
     AGENT_HISTORY = "agent_history"
+    #: a call's score and risk level, told when its sheet is submitted: not the volunteers'
+    #: (they see only what the call needs)
+    CALL_SCORES = "call_scores"
     #: the intervention team's alert inbox
     ALERTS_INBOX = "alerts_inbox"
     ALERT_ACKNOWLEDGE = "alert_acknowledge"
@@ -83,6 +86,7 @@ _ADMINISTRATORS = frozenset({Role.ADMINISTRATOR})
 PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.AGENT_DESK: frozenset({Role.AGENT, Role.VOLUNTEER}),
     Action.AGENT_HISTORY: frozenset({Role.AGENT}),
+    Action.CALL_SCORES: frozenset({Role.AGENT}),
     Action.ALERTS_INBOX: frozenset({Role.TEAM_MEMBER}),
     Action.ALERT_ACKNOWLEDGE: frozenset({Role.TEAM_MEMBER, Role.SUPERVISOR}),
     Action.SUPERVISION_VIEW: _VIEWERS,

@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from dialer.core.labels import DISPOSITION_LABELS, PASS_REASONS, PAUSE_REASONS
-from dialer.core.permissions import Action
+from dialer.core.permissions import Action, allowed
 from dialer.core.phones import spreadsheet_number
 from dialer.desk.own_line import choose_line
 from dialer.errors import InputError, http_status
@@ -50,6 +50,8 @@ async def agent_page(request: Request) -> Response:
             "dispositions": [(d.value, label) for d, label in DISPOSITION_LABELS.items()],
             "telephony": service.desk is not None,
             "webphone": await uses_webphone(request, user.username),
+            # a volunteer's screen has no transfer (the API refuses it: 403)
+            "transfer": allowed(user.role, Action.CALL_TRANSFER),
         },
     )
 

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import Disposition
 from dialer.core.labels import PASS_REASONS, PAUSE_REASONS
-from dialer.core.permissions import Action
+from dialer.core.permissions import Action, allowed
 from dialer.core.roles import Role
 from dialer.desk.port import AgentDesk, seat_of
 from dialer.engine.wrap_ups import WrapUp
@@ -292,11 +292,12 @@ async def submit_sheet(request: Request) -> Response:
         )
     if wrap_up is WrapUp.DONE:
         service.screens.forget(user.username, attempt_id)
+    scores = allowed(user.role, Action.CALL_SCORES)  # a volunteer is not told them
     return checked(
         SheetSubmitted,
         {
-            "score": result.score,
-            "risk_level": result.risk_level,
+            "score": result.score if scores else None,
+            "risk_level": result.risk_level if scores else None,
             "complete": result.complete,
             "alerts": result.alerts,
             "wrap_up": wrap_up.value,

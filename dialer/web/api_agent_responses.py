@@ -47,8 +47,8 @@ class NoteSaved(Answer):
 
 
 class SheetSubmitted(Answer):
-    score: float
-    risk_level: str
+    score: float | None = Field(description="absent pour un bénévole")
+    risk_level: str | None = Field(description="absent pour un bénévole")
     complete: bool
     alerts: int = Field(description="alertes levées")
     wrap_up: str = Field(description="done, after_call ou none")

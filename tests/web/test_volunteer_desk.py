@@ -32,7 +32,7 @@ from dialer.storage.volunteers import VolunteerRoster
 from dialer.testing import Clock
 from dialer.web.screens import AgentScreens
 from tests.web.conftest import log_in
-from tests.web.support import PASSWORD, FakeDesk, World, fast_passwords
+from tests.web.support import PASSWORD, FakeDesk, World, fast_passwords, place_call
 
 pytestmark = pytest.mark.asyncio
 
@@ -241,3 +241,47 @@ async def test_a_trained_volunteer_calls_debriefs_and_is_answered(
         "volunteer.household_assigned",
     ):
         assert action in actions, action
+
+
+async def test_a_volunteers_screen_has_no_transfer_and_is_never_told_a_score(
+    client: httpx.AsyncClient, sessions: SessionFactory, world: World, desk: FakeDesk, clock: Clock
+) -> None:
+    """The agents' screen without what a volunteer may not use or see: the transfer form
+    (its API answers 403) and the call's score and risk level once the sheet is given."""
+    await create_account(
+        sessions, ANA, PASSWORD, Role.VOLUNTEER, sip_endpoint="benevole-2001",
+        passwords=fast_passwords(),
+    )  # fmt: skip
+    await VolunteerRoster(sessions).train(
+        ANA, trained_by="superviseur", trained_on=date(2026, 6, 1), actor="t", now=clock()
+    )
+    csrf = await log_in(client, "agent1")
+    assert 'id="form-transfert"' in (await client.get("/agent")).text
+    await client.post("/deconnexion")
+    csrf = await log_in(client, ANA)
+    headers = {"X-CSRF-Token": csrf}
+    page = await client.get("/agent")
+    assert page.status_code == 200
+    assert 'id="form-transfert"' not in page.text
+    assert "transfers.js" not in page.text
+    assert (await client.post("/api/v1/agent/phone", json={}, headers=headers)).status_code == 200
+    assert (await client.post("/api/v1/agent/ready", json={}, headers=headers)).status_code == 200
+    attempt_id = await place_call(
+        sessions, world, person_id=world.jeanne_id, now=clock(), number="+33145678910"
+    )
+    desk.reserve(ANA, attempt_id)
+    desk.join(ANA)
+    refused = await client.post(
+        "/api/v1/agent/transfer", json={"number": "15", "kind": "warm"}, headers=headers
+    )
+    assert refused.status_code == 403
+    desk.end(ANA)
+    given = await client.post(
+        f"/api/v1/agent/calls/{attempt_id}/sheet",
+        json={"disposition": "refused", "note": ""},
+        headers=headers,
+    )
+    assert given.status_code == 200, given.text
+    answer = given.json()
+    assert (answer["score"], answer["risk_level"]) == (None, None)
+    assert answer["alerts"] == 0

@@ -507,7 +507,8 @@
     }));
     if (!result) { return; }
     showState(result.state);
-    const summary = "Fiche validée : niveau de risque " + result.risk_level + ", "
+    const summary = "Fiche validée : "
+      + (result.risk_level ? "niveau de risque " + result.risk_level + ", " : "")
       + result.alerts + " alerte(s) transmise(s).";
     if (result.wrap_up === "after_call") {
       $("questionnaire").querySelectorAll("input, select, textarea, button").forEach((c) => { c.disabled = true; });
