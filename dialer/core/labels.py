@@ -18,6 +18,7 @@ from dialer.core.consent import AgreedBy, ConsentChannel
 from dialer.core.cycles import NeverReachedReason
 from dialer.core.episodes import AlertKind
 from dialer.core.holds import HoldKind, OnBehalfOf
+from dialer.core.orientations import OrientationMode
 from dialer.core.outcomes import CallOutcome
 from dialer.core.own_line import OwnLineCall, OwnLineRefusal
 from dialer.core.pacing import PacingDecision
@@ -247,6 +248,12 @@ NEED_KIND_LABELS: dict[NeedKind, str] = {
     NeedKind.LONELINESS: "solitude",
     NeedKind.DIGITAL: "aide numérique",
     NeedKind.OTHER: "autre",
+}
+
+ORIENTATION_MODE_LABELS: dict[OrientationMode, str] = {
+    OrientationMode.INFORMATION: "Information donnée",
+    OrientationMode.HANDOVER: "Mise en relation",
+    OrientationMode.APPOINTMENT: "Rendez-vous pris",
 }
 
 AGREED_BY_LABELS: dict[AgreedBy, str] = {
@@ -538,6 +545,8 @@ AUDIT_ACTION_NAMES: dict[str, str] = {
     "export.json": "Export JSON",
     "export.pdf": "Export PDF",
     "export.xlsx": "Export tableur",
+    "household.oriented": "Ménage orienté vers une ressource",
+    "household.follow_up": "Appel de suivi programmé",
     "person.correct": "Fiche de la personne corrigée",
     "person.erase": "Personne effacée",
     "person.export": "Données de la personne exportées",
