@@ -15,8 +15,8 @@ from dialer.testing import Clock
 from tests.stored import alerts_of_sheet
 from tests.web.conftest import log_in
 from tests.web.support import FakeDesk, World
-from tests.web.test_orientation import catalog, volunteer_world
 from tests.web.test_agent_api import agent_on_call
+from tests.web.test_orientation import catalog, volunteer_world
 
 pytestmark = pytest.mark.asyncio
 __all__ = ["catalog"]  # the shipped veille-sociale questionnaire, by fixture name
