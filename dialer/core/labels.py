@@ -256,6 +256,22 @@ ORIENTATION_MODE_LABELS: dict[OrientationMode, str] = {
     OrientationMode.APPOINTMENT: "Rendez-vous pris",
 }
 
+#: the months as the reports name them (« juillet 2026 »)
+MONTH_NAMES: tuple[str, ...] = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
 AGREED_BY_LABELS: dict[AgreedBy, str] = {
     AgreedBy.PERSON: "la personne",
     AgreedBy.RELATIVE: "un proche",

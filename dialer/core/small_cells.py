@@ -10,12 +10,13 @@ alone suppressed in a line, or, more generally, when the suppressed entries' lin
 (its edge is a bridge of the bipartite graph « row line — column line » the suppressed
 entries draw: an entry on a cycle of suppressed entries can move by ± along it and every
 line keeps its sum). Secondary suppression adds, one at a time, the smallest published
-entry of the line of an entry so exposed, until none is. A zero is published: it counts
-nobody."""
+entry that closes such a cycle (else one of its line's), until no entry is exposed. A
+zero is published: it counts nobody. Tables that share totals are suppressed together:
+:func:`publish_linked`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 Entry = tuple[int, int]
@@ -86,12 +87,14 @@ def _pick(grid: list[list[int]], hidden: set[Entry], candidates: list[Entry]) ->
     return min(free, key=lambda e: (grid[e[0]][e[1]] == 0, grid[e[0]][e[1]], e))
 
 
-def suppressed_entries(grid: list[list[int]], threshold: int) -> set[Entry]:
-    """Which entries of ``grid`` (cells and margins, :func:`extended`) to suppress."""
+def suppressed_entries(
+    grid: list[list[int]], threshold: int, also: Collection[Entry] = ()
+) -> set[Entry]:
+    """Which entries of ``grid`` (cells and margins, :func:`extended`) to suppress;
+    ``also``: entries suppressed in any case (a total another table hides)."""
     height, width = len(grid), len(grid[0])
-    hidden = {
-        (r, c) for r in range(height) for c in range(width) if 0 < grid[r][c] < threshold
-    }
+    small = {(r, c) for r in range(height) for c in range(width) if 0 < grid[r][c] < threshold}
+    hidden = small | set(also)
     everywhere = [(r, c) for r in range(height) for c in range(width)]
     while (entry := exposed(hidden)) is not None:
         row, column = entry
@@ -122,16 +125,20 @@ def suppressed_entries(grid: list[list[int]], threshold: int) -> set[Entry]:
 
 
 def publish(
-    rows: Sequence[str], columns: Sequence[str], cells: Sequence[Sequence[int]], threshold: int
+    rows: Sequence[str],
+    columns: Sequence[str],
+    cells: Sequence[Sequence[int]],
+    threshold: int,
+    *,
+    also: Collection[Entry] = (),
 ) -> PublishedTable:
     """The table of ``cells`` (one row of counts per label of ``rows``) as published with
-    at least ``threshold`` people in each published entry but zeros."""
+    at least ``threshold`` people in each published entry but zeros; ``also``: entries
+    of the grid with margins to suppress in any case."""
     if threshold < 1:
         raise ValueError("threshold: at least 1")
-    if not rows or not columns:
-        return PublishedTable(tuple(rows), tuple(columns), (), (), (), 0, threshold)
     grid = extended(cells)
-    hidden = suppressed_entries(grid, threshold)
+    hidden = suppressed_entries(grid, threshold, also)
     shown = [
         [None if (r, c) in hidden else value for c, value in enumerate(line)]
         for r, line in enumerate(grid)
@@ -145,3 +152,25 @@ def publish(
         total=shown[-1][-1],
         threshold=threshold,
     )
+
+
+def publish_linked(
+    first: tuple[Sequence[str], Sequence[str], Sequence[Sequence[int]]],
+    second: tuple[Sequence[str], Sequence[str], Sequence[Sequence[int]]],
+    threshold: int,
+) -> tuple[PublishedTable, PublishedTable]:
+    """Two tables with the same rows whose row totals (and grand total) say the same
+    thing (the households with each need, by district and by month): a total hidden in
+    one is hidden in the other, so that neither gives it back, until both agree."""
+    also_first: set[Entry] = set()
+    also_second: set[Entry] = set()
+    while True:
+        a = publish(*first, threshold, also=also_first)
+        b = publish(*second, threshold, also=also_second)
+        hidden_a = {r for r, line in enumerate(a.grid()) if line[-1] is None}
+        hidden_b = {r for r, line in enumerate(b.grid()) if line[-1] is None}
+        wanted_first = also_first | {(r, len(first[1])) for r in hidden_b}
+        wanted_second = also_second | {(r, len(second[1])) for r in hidden_a}
+        if (wanted_first, wanted_second) == (also_first, also_second):
+            return a, b
+        also_first, also_second = wanted_first, wanted_second

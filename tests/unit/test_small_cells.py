@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dialer.core.small_cells import PublishedTable, extended, publish
+from dialer.core.small_cells import PublishedTable, extended, publish, publish_linked
 
 
 def determined(table: PublishedTable, truth: list[list[int]]) -> list[tuple[int, int]]:
@@ -47,9 +47,7 @@ def determined(table: PublishedTable, truth: list[list[int]]) -> list[tuple[int,
 
 counts = st.integers(min_value=1, max_value=5).flatmap(
     lambda width: st.lists(
-        st.lists(
-            st.one_of(st.integers(0, 6), st.integers(0, 40)), min_size=width, max_size=width
-        ),
+        st.lists(st.one_of(st.integers(0, 6), st.integers(0, 40)), min_size=width, max_size=width),
         min_size=1,
         max_size=6,
     )
@@ -84,3 +82,33 @@ def test_big_enough_tables_publish_everything() -> None:
     table = publish(["a"], ["x", "y"], [[5, 9]], 5)
     assert table.cells == ((5, 9),)
     assert (table.row_totals, table.column_totals, table.total) == ((14,), (5, 9), 14)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    first=st.integers(2, 4).flatmap(
+        lambda height: st.tuples(
+            st.lists(
+                st.lists(st.integers(0, 9), min_size=3, max_size=3),
+                min_size=height,
+                max_size=height,
+            ),
+            st.lists(
+                st.lists(st.integers(0, 9), min_size=2, max_size=2),
+                min_size=height,
+                max_size=height,
+            ),
+        )
+    )
+)
+def test_linked_tables_hide_the_same_totals(first: tuple[list[list[int]], list[list[int]]]) -> None:
+    """Needs by district and by month share their kinds' totals: hidden in one, hidden in
+    the other, and still nothing suppressed is recoverable in either."""
+    by_area, by_month = first
+    rows = [f"l{i}" for i in range(len(by_area))]
+    a, b = publish_linked((rows, ["x", "y", "z"], by_area), (rows, ["m1", "m2"], by_month), 5)
+    hidden_a = [line[-1] is None for line in a.grid()]
+    hidden_b = [line[-1] is None for line in b.grid()]
+    assert hidden_a == hidden_b
+    assert determined(a, extended(by_area)) == []
+    assert determined(b, extended(by_month)) == []
