@@ -127,9 +127,9 @@ def needs_pdf(report: NeedsReport, *, compress: bool = True) -> bytes:
             header = grid.row()
             for text in table.headers:
                 header.cell(text)
-            for values in table.rows:
+            for cells in table.rows:
                 row = grid.row()
-                for value in values:
+                for value in cells:
                     row.cell(csv_cell(value, report.zone))
         pdf.ln(3)
     return bytes(pdf.output())
