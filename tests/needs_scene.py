@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from dialer.core.attempts import AttemptKind, AttemptState, Disposition
 from dialer.core.campaigns import CampaignKind
@@ -40,6 +41,34 @@ AUGUST = datetime(2026, 8, 3, 9, 0, tzinfo=UTC)
 class NeedsScene:
     campaign_id: int
     cycle_id: int
+
+
+async def volunteer_cycle(
+    sessions: SessionFactory,
+    name: str,
+    start: datetime,
+    *,
+    days: int,
+    windows: dict[str, Any] | None = None,
+    policy: dict[str, Any] | None = None,
+) -> tuple[int, int]:
+    """A veille-sociale campaign (preview, the shipped questionnaire) and its open cycle
+    from ``start``, ``days`` long: their ids."""
+    campaign = await CampaignRepository(sessions).create(
+        name=name,
+        kind=CampaignKind.VEILLE_SOCIALE,
+        questionnaire_id="veille_sociale",
+        questionnaire_version="1",
+        caller_id="+33140000000",
+        pacing_mode=PacingMode.PREVIEW,
+        calling_windows=windows or {},
+        retry_policy=policy or {},
+        now=start,
+    )
+    cycle = await CycleRepository(sessions).open(
+        campaign.id, started_at=start, deadline=start + timedelta(days=days)
+    )
+    return campaign.id, cycle.id
 
 
 def _district(i: int) -> str | None:
@@ -84,30 +113,17 @@ async def needs_scene(sessions: SessionFactory, *, name: str = "Veille sociale Ã
         now=JULY,
     )
     resources = {row.name: row.id for row in await directory.list()}
-    campaign = await CampaignRepository(sessions).create(
-        name=name,
-        kind=CampaignKind.VEILLE_SOCIALE,
-        questionnaire_id="veille_sociale",
-        questionnaire_version="1",
-        caller_id="+33140000000",
-        pacing_mode=PacingMode.PREVIEW,
-        calling_windows={},
-        retry_policy={},
-        now=JULY,
-    )
-    cycle = await CycleRepository(sessions).open(
-        campaign.id, started_at=JULY, deadline=JULY + timedelta(days=30)
-    )
-    await enrol(sessions, cycle.id, [(ids[i], f"+331456700{i:02d}", JULY) for i in ids])
+    campaign, cycle = await volunteer_cycle(sessions, name, JULY, days=30)
+    await enrol(sessions, cycle, [(ids[i], f"+331456700{i:02d}", JULY) for i in ids])
     async with transaction(sessions) as session:
         for i in range(1, 14):
             at = AUGUST if i in (7, 8) else JULY + timedelta(hours=i)
             needs = ["logement"] if i in (7, 8) else ["alimentation"]
-            attempt_id = f"needs-{cycle.id}-{i}"
+            attempt_id = f"needs-{cycle}-{i}"
             session.add(
                 Attempt(
                     id=attempt_id,
-                    cycle_id=cycle.id,
+                    cycle_id=cycle,
                     person_id=ids[i],
                     number=f"+331456700{i:02d}",
                     kind=AttemptKind.PREVIEW,
@@ -119,7 +135,7 @@ async def needs_scene(sessions: SessionFactory, *, name: str = "Veille sociale Ã
             sheet = CallSheet(
                 attempt_id=attempt_id,
                 person_id=ids[i],
-                cycle_id=cycle.id,
+                cycle_id=cycle,
                 agent="benevole",
                 questionnaire_id="veille_sociale",
                 questionnaire_version=1,
@@ -144,7 +160,7 @@ async def needs_scene(sessions: SessionFactory, *, name: str = "Veille sociale Ã
                     OrientationRow(
                         attempt_id=attempt_id,
                         person_id=ids[i],
-                        cycle_id=cycle.id,
+                        cycle_id=cycle,
                         resource_id=resources["ADIL" if i == 7 else "Banque alimentaire"],
                         need="housing" if i == 7 else "food",
                         mode=OrientationMode.APPOINTMENT if i == 7 else OrientationMode.INFORMATION,
@@ -157,7 +173,7 @@ async def needs_scene(sessions: SessionFactory, *, name: str = "Veille sociale Ã
             if i in (7, 8):
                 callback = Callback(
                     person_id=ids[i],
-                    cycle_id=cycle.id,
+                    cycle_id=cycle,
                     due_at=at + timedelta(days=2),
                     number=f"+331456700{i:02d}",
                     agent="benevole",
@@ -170,7 +186,7 @@ async def needs_scene(sessions: SessionFactory, *, name: str = "Veille sociale Ã
                     FollowUpRow(
                         attempt_id=attempt_id,
                         person_id=ids[i],
-                        cycle_id=cycle.id,
+                        cycle_id=cycle,
                         callback_id=callback.id,
                         due_at=at + timedelta(days=2),
                         note="",
@@ -178,4 +194,4 @@ async def needs_scene(sessions: SessionFactory, *, name: str = "Veille sociale Ã
                         created_at=at,
                     )
                 )
-    return NeedsScene(campaign.id, cycle.id)
+    return NeedsScene(campaign, cycle)

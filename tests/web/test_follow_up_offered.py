@@ -5,10 +5,8 @@ to another agent ready longer (an owned call-back)."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -17,50 +15,41 @@ import pytest_asyncio
 from dialer.campaigns.rules import policy_to_json, windows_to_json
 from dialer.campaigns.template_files import shipped_templates
 from dialer.core.attempts import AttemptKind
-from dialer.core.campaigns import CampaignKind
 from dialer.core.consent import AgreedBy, ConsentChannel
 from dialer.engine.engine import DialingEngine
-from dialer.questionnaire_files import SHIPPED_QUESTIONNAIRES, QuestionnaireCatalog
-from dialer.storage import CampaignRepository, CycleRepository, PacingMode, SessionFactory
+from dialer.questionnaire_files import QuestionnaireCatalog
+from dialer.storage import SessionFactory
 from dialer.storage.consents import ConsentRecord, ConsentRegistry
 from dialer.storage.ledger import AttemptLedger
 from dialer.storage.schedule import enrol_register
 from dialer.telephony.port import CallAnswered, CallEnded, CallJoined
 from dialer.testing import Clock, FakeNode
 from dialer.web.app import create_app
+from tests.needs_scene import volunteer_cycle
 from tests.web.conftest import log_in
 from tests.web.steering_support import build_engine
-from tests.web.support import SECRET_KEY, World, catalog_in, fast_passwords
+from tests.web.support import SECRET_KEY, World, fast_passwords
+from tests.web.test_orientation import catalog
 from tests.web.typed_answers import answer_checker
 
 pytestmark = pytest.mark.asyncio
+__all__ = ["catalog"]  # the shipped veille-sociale questionnaire, by fixture name
 
 #: Wednesday 15 July 2026, 15:00 in Paris: inside the template's calling windows
 FOLLOW_UP = datetime(2026, 7, 15, 13, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def catalog(tmp_path: Path) -> QuestionnaireCatalog:
-    directory = tmp_path / "questionnaires"
-    directory.mkdir()
-    shutil.copy(SHIPPED_QUESTIONNAIRES / "veille_sociale.yaml", directory / "veille_sociale.yaml")
-    return catalog_in(directory)
 
 
 async def volunteer_campaign(sessions: SessionFactory, world: World, clock: Clock) -> int:
     """A veille-sociale campaign with the shipped template's windows and retries, its
     open two-week cycle holding the one household who agreed (Jeanne)."""
     template = shipped_templates().get("veille_sociale")
-    campaign = await CampaignRepository(sessions).create(
-        name="Veille sociale été",
-        kind=CampaignKind.VEILLE_SOCIALE,
-        questionnaire_id="veille_sociale",
-        questionnaire_version="1",
-        caller_id="+33140000000",
-        pacing_mode=PacingMode.PREVIEW,
-        calling_windows=windows_to_json(template.windows),
-        retry_policy=policy_to_json(template.policy),
-        now=clock(),
+    campaign, cycle = await volunteer_cycle(
+        sessions,
+        "Veille sociale été",
+        clock(),
+        days=14,
+        windows=windows_to_json(template.windows),
+        policy=policy_to_json(template.policy),
     )
     await ConsentRegistry(sessions).record(
         [
@@ -78,11 +67,8 @@ async def volunteer_campaign(sessions: SessionFactory, world: World, clock: Cloc
         actor="superviseur",
         now=clock(),
     )
-    cycle = await CycleRepository(sessions).open(
-        campaign.id, started_at=clock(), deadline=clock() + timedelta(days=14)
-    )
-    assert await enrol_register(sessions, cycle.id, due=clock()) == 1  # Robert never agreed
-    return campaign.id
+    assert await enrol_register(sessions, cycle, due=clock()) == 1  # Robert never agreed
+    return campaign
 
 
 @pytest_asyncio.fixture

@@ -16,16 +16,16 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from dialer.core.campaigns import CampaignKind
 from dialer.core.resources import checked_resource
 from dialer.questionnaire_files import SHIPPED_QUESTIONNAIRES, QuestionnaireCatalog
-from dialer.storage import CampaignRepository, CycleRepository, PacingMode, SessionFactory
+from dialer.storage import SessionFactory
 from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.database import transaction
 from dialer.storage.models import Callback
 from dialer.storage.orientation_rows import OrientationRow
 from dialer.storage.resources import ResourceDirectory
 from dialer.testing import Clock
+from tests.needs_scene import volunteer_cycle
 from tests.web.conftest import log_in
 from tests.web.support import T0, FakeDesk, World, catalog_in
 from tests.web.test_agent_api import Agent, agent_on_call
@@ -77,21 +77,10 @@ async def directory(sessions: SessionFactory) -> dict[str, int]:
 
 async def volunteer_world(sessions: SessionFactory, world: World) -> World:
     """The seeded world with a veille-sociale campaign's open cycle (a week long)."""
-    campaign = await CampaignRepository(sessions).create(
-        name="Veille sociale fêtes",
-        kind=CampaignKind.VEILLE_SOCIALE,
-        questionnaire_id="veille_sociale",
-        questionnaire_version="1",
-        caller_id="+33140000000",
-        pacing_mode=PacingMode.PREVIEW,
-        calling_windows={},
-        retry_policy={},
-        now=T0,
+    campaign, cycle = await volunteer_cycle(
+        sessions, "Veille sociale fêtes", T0 - timedelta(hours=1), days=7
     )
-    cycle = await CycleRepository(sessions).open(
-        campaign.id, started_at=T0 - timedelta(hours=1), deadline=T0 + timedelta(days=7)
-    )
-    return dataclasses.replace(world, campaign_id=campaign.id, cycle_id=cycle.id)
+    return dataclasses.replace(world, campaign_id=campaign, cycle_id=cycle)
 
 
 async def on_volunteer_call(
