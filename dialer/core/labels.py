@@ -631,6 +631,12 @@ AUDIT_DETAIL_NAMES: dict[str, str] = {
     "offset": "à partir du rang",
     "episode": "épisode",
     "table": "tableau",
+    "resource": "ressource",
+    "need": "besoin",
+    "due_at": "le",
+    "from": "du",
+    "to": "au",
+    "min_cell": "seuil des petites cases",
 }
 
 
