@@ -8,6 +8,7 @@
   const $ = (id) => document.getElementById(id);
   const api = window.Veille;
   let attempt = null;
+  let notHere = null; // a call of another kind of campaign: not asked again
   let shownModes = false;
 
   function tell(text, isError) {
@@ -78,7 +79,7 @@
     }
     try {
       const state = await api.get("/api/v1/agent/state");
-      if (!state.attempt_id) { return; }
+      if (!state.attempt_id || state.attempt_id === notHere) { return; }
       if (state.attempt_id !== attempt) {
         attempt = state.attempt_id;
         $("form-orienter").reset();
@@ -88,6 +89,7 @@
       show(await api.get("/api/v1/agent/calls/" + attempt + "/orientation"));
     } catch (error) {
       $("orienter").hidden = true; // not a veille-sociale call, or the call ended
+      if (error.message.includes("veille sociale")) { notHere = attempt; }
     }
   }
 
