@@ -107,6 +107,7 @@ async def reports_page(request: Request) -> Response:
             "campaigns": campaigns,
             "episodes": episodes,
             "kind_labels": ALERT_KIND_LABELS,
+            "can_export_results": allowed(user.role, Action.RESULTS_EXPORT),
         },
     )
 

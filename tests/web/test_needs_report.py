@@ -60,6 +60,9 @@ async def test_a_supervisor_downloads_the_analysis_with_its_small_cells_suppress
 ) -> None:
     scene = await scene_and_accounts(sessions)
     await log_in(client, "superviseur")
+    listed = await client.get("/rapports")
+    assert f'href="/rapports/{scene.campaign_id}/besoins.pdf"' in listed.text
+    assert f'href="/rapports/{world.campaign_id}/besoins.pdf"' not in listed.text
     page = await client.get(f"/rapports/{scene.campaign_id}")
     assert 'id="analyse-besoins"' in page.text
     assert f'href="/rapports/{scene.campaign_id}/besoins.pdf"' in page.text
