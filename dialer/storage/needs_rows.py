@@ -98,17 +98,14 @@ async def load_needs_rows(sessions: SessionFactory, campaign_id: int) -> NeedsRo
                 )
             ).all()
         )
-        sheets = list(
-            await session.scalars(
-                select(CallSheet).where(
-                    CallSheet.cycle_id.in_(cycles), CallSheet.submitted_at.is_not(None)
-                )
-            )
+        submitted = select(CallSheet).where(
+            CallSheet.cycle_id.in_(cycles), CallSheet.submitted_at.is_not(None)
         )
+        sheets = list(await session.scalars(submitted))
         answers: dict[int, dict[str, object]] = defaultdict(dict)
         for sheet_id, question_id, value in await session.execute(
             select(Answer.sheet_id, Answer.question_id, Answer.value).where(
-                Answer.sheet_id.in_([sheet.id for sheet in sheets]),
+                Answer.sheet_id.in_(submitted.with_only_columns(CallSheet.id)),
                 Answer.question_id.in_(READ_QUESTIONS),
             )
         ):
