@@ -203,7 +203,11 @@ async def running_service(
                 per_address_burst=web.login_address_burst,
             ),
         )
-        configure_reports(app, price_grid_file=settings.billing.price_grid_file)
+        configure_reports(
+            app,
+            price_grid_file=settings.billing.price_grid_file,
+            needs_min_cell=settings.reports.needs_min_cell,
+        )
         configure_readiness(app, [node])
         call_help, transfers = (
             await _started_call_help(app, sessions, engine, node),

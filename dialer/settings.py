@@ -429,6 +429,15 @@ class TransferSettings(Section):
         return self
 
 
+class ReportSettings(Section):
+    """The reports' publication rules."""
+
+    #: the needs analysis (veille sociale) publishes no count under this many households
+    #: (or orientations, follow-ups): such a cell shows « < 5 », with enough others hidden
+    #: that it cannot be worked out from the totals
+    needs_min_cell: int = Field(default=5, ge=2, le=100)
+
+
 class WallboardSettings(Section):
     """The live wallboard's colour thresholds and trend (``/tableau-de-bord``)."""
 
@@ -492,6 +501,7 @@ class Settings(BaseSettings):
     retention: RetentionSettings = RetentionSettings()
     cycles: CycleSettings = CycleSettings()
     wallboard: WallboardSettings = WallboardSettings()
+    reports: ReportSettings = ReportSettings()
     transfers: TransferSettings = TransferSettings()
     log: LogSettings = LogSettings()
 

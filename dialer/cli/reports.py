@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from dialer.cli.context import cli_actor, cli_route, record_cli_change, settings_of
+from dialer.cli.needs import report_needs
 from dialer.errors import ConflictError, DialerError
 from dialer.questionnaire_files import (
     SHIPPED_QUESTIONNAIRES,
@@ -337,3 +338,6 @@ def report_results(
     target, details = asyncio.run(written)
     asyncio.run(record_cli_change(settings, f"export.{fmt}", target, details))
     click.echo(f"{details['rows']} ligne(s) écrite(s) dans {out}")
+
+
+report.add_command(report_needs)

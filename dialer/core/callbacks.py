@@ -11,13 +11,16 @@ CALLBACK_HORIZON = timedelta(days=30)
 FIELD = "champ « callback_at »"
 
 
-def callback_problem(at: datetime, *, now: datetime, deadline: datetime | None) -> str | None:
-    """Why a callback at ``at`` cannot be scheduled (a French message naming the field),
-    or None. ``deadline``: the end of the call's cycle (None: unknown)."""
+def callback_problem(
+    at: datetime, *, now: datetime, deadline: datetime | None, field: str = FIELD
+) -> str | None:
+    """Why a callback at ``at`` cannot be scheduled (a French message naming ``field``),
+    or None. ``deadline``: the end of the call's cycle (None: unknown). A follow-up call
+    (:mod:`dialer.core.orientations`) is such a callback, with its own field."""
     if at <= now:
-        return f"{FIELD} : la date du rappel doit être dans le futur"
+        return f"{field} : la date du rappel doit être dans le futur"
     if at > now + CALLBACK_HORIZON:
-        return f"{FIELD} : le rappel doit avoir lieu dans les {CALLBACK_HORIZON.days} jours"
+        return f"{field} : le rappel doit avoir lieu dans les {CALLBACK_HORIZON.days} jours"
     if deadline is not None and at > deadline:
-        return f"{FIELD} : le rappel doit avoir lieu avant la fin du cycle de la campagne"
+        return f"{field} : le rappel doit avoir lieu avant la fin du cycle de la campagne"
     return None

@@ -18,6 +18,7 @@ from dialer.core.consent import AgreedBy, ConsentChannel
 from dialer.core.cycles import NeverReachedReason
 from dialer.core.episodes import AlertKind
 from dialer.core.holds import HoldKind, OnBehalfOf
+from dialer.core.orientations import OrientationMode
 from dialer.core.outcomes import CallOutcome
 from dialer.core.own_line import OwnLineCall, OwnLineRefusal
 from dialer.core.pacing import PacingDecision
@@ -248,6 +249,28 @@ NEED_KIND_LABELS: dict[NeedKind, str] = {
     NeedKind.DIGITAL: "aide numérique",
     NeedKind.OTHER: "autre",
 }
+
+ORIENTATION_MODE_LABELS: dict[OrientationMode, str] = {
+    OrientationMode.INFORMATION: "Information donnée",
+    OrientationMode.HANDOVER: "Mise en relation",
+    OrientationMode.APPOINTMENT: "Rendez-vous pris",
+}
+
+#: the months as the reports name them (« juillet 2026 »)
+MONTH_NAMES: tuple[str, ...] = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 
 AGREED_BY_LABELS: dict[AgreedBy, str] = {
     AgreedBy.PERSON: "la personne",
@@ -541,6 +564,8 @@ AUDIT_ACTION_NAMES: dict[str, str] = {
     "export.json": "Export JSON",
     "export.pdf": "Export PDF",
     "export.xlsx": "Export tableur",
+    "household.oriented": "Ménage orienté vers une ressource",
+    "household.follow_up": "Appel de suivi programmé",
     "person.correct": "Fiche de la personne corrigée",
     "person.erase": "Personne effacée",
     "person.export": "Données de la personne exportées",
@@ -616,6 +641,12 @@ AUDIT_DETAIL_NAMES: dict[str, str] = {
     "offset": "à partir du rang",
     "episode": "épisode",
     "table": "tableau",
+    "resource": "ressource",
+    "need": "besoin",
+    "due_at": "le",
+    "from": "du",
+    "to": "au",
+    "min_cell": "seuil des petites cases",
 }
 
 

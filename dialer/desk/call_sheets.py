@@ -17,6 +17,7 @@ from dialer.alerts.raising import AlertRaiser
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import AttemptKind, CycleResult, Disposition, person_result
 from dialer.core.callbacks import callback_problem
+from dialer.core.orientations import result_with_follow_up
 from dialer.core.questionnaire_answers import validate_answer
 from dialer.core.relatives import relative_call_result
 from dialer.core.scoring import score
@@ -29,6 +30,7 @@ from dialer.storage.answers import CallSheetRepository, SheetSubmission
 from dialer.storage.call_sheet_rows import CallSheet
 from dialer.storage.callbacks import CallbackRepository
 from dialer.storage.database import SessionFactory
+from dialer.storage.orientations import OrientationBook
 from dialer.storage.relatives import add_preferred_number
 
 CURRENT_CALL_STATES = (AgentState.ON_CALL, AgentState.WRAP_UP)
@@ -189,7 +191,12 @@ class CallSheets:
             person_result=(
                 relative_call_result(disposition, answers, new_number=added is not None)
                 if relative
-                else person_result(disposition)
+                else result_with_follow_up(
+                    person_result(disposition),
+                    follow_up_pending=await OrientationBook(self._sessions).follow_up_pending(
+                        attempt_id
+                    ),
+                )
             ),
         )
 

@@ -21,6 +21,7 @@ from dialer.storage.call_sheet_rows import Answer, CallSheet
 from dialer.storage.consent_rows import ConsentRow
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Callback, Campaign, Cycle, CycleResultRow, Person
+from dialer.storage.orientation_rows import FollowUpRow, OrientationRow
 
 
 @dataclass(frozen=True)
@@ -226,7 +227,7 @@ class ConsentRegistry:
                 .where(CallSheet.cycle_id.in_(cycles))
             )
             await session.execute(delete(Answer).where(Answer.sheet_id.in_(sheets)))
-            for table in (CallSheet, Callback, CycleResultRow):
+            for table in (CallSheet, Callback, CycleResultRow, OrientationRow, FollowUpRow):
                 await session.execute(
                     update(table)
                     .where(table.person_id.in_(people))

@@ -30,6 +30,7 @@ from dialer.storage.audit import AuditEntry, append_entry
 from dialer.storage.call_sheet_rows import Answer, CallSheet
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Attempt, Callback, CycleResultRow, Person, PhoneNumber
+from dialer.storage.orientation_rows import FollowUpRow, OrientationRow
 from dialer.storage.people import PhoneRecord
 from dialer.storage.schedule import CycleMember, MemberStatus
 from dialer.storage.visit_rows import VisitRequest
@@ -147,6 +148,8 @@ class PersonData:
                 "alerts": await rows(Alert, Alert.id),
                 "visit_requests": await rows(VisitRequest, VisitRequest.id),
                 "callbacks": await rows(Callback, Callback.id),
+                "orientations": await rows(OrientationRow, OrientationRow.id),
+                "follow_ups": await rows(FollowUpRow, FollowUpRow.id),
                 "audit": await rows(AuditEntry, AuditEntry.id),
             }
             await append_entry(
@@ -280,6 +283,14 @@ async def _erase_rows(session: AsyncSession, person_id: int) -> dict[str, int]:
             await session.execute(delete(PhoneNumber).where(PhoneNumber.person_id == person_id))
         ),
         "answers": count(await session.execute(delete(Answer).where(Answer.sheet_id.in_(sheets)))),
+        "orientations": count(
+            await session.execute(
+                delete(OrientationRow).where(OrientationRow.person_id == person_id)
+            )
+        ),
+        "follow_ups": count(
+            await session.execute(delete(FollowUpRow).where(FollowUpRow.person_id == person_id))
+        ),
         "callbacks": count(
             await session.execute(delete(Callback).where(Callback.person_id == person_id))
         ),

@@ -46,6 +46,7 @@ from dialer.storage.billing_periods import BillingPeriod, PeriodTotals
 from dialer.storage.call_sheet_rows import Answer, CallSheet
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Attempt, Callback, Cycle, CycleResultRow
+from dialer.storage.orientation_rows import FollowUpRow, OrientationRow
 from dialer.storage.schedule import CycleMember
 from dialer.storage.visit_rows import VisitRequest
 
@@ -167,6 +168,8 @@ class RetentionStore:
             await session.execute(delete(Alert).where(Alert.id.in_(alerts)))
             await session.execute(delete(Answer).where(Answer.sheet_id.in_(sheets)))
             await session.execute(delete(CallSheet).where(CallSheet.cycle_id == cycle_id))
+            for facts in (OrientationRow, FollowUpRow):  # they point at its calls, callbacks
+                await session.execute(delete(facts).where(facts.cycle_id == cycle_id))
             await session.execute(delete(Callback).where(Callback.cycle_id == cycle_id))
             await session.execute(
                 update(CycleMember)

@@ -247,6 +247,15 @@ class ReportQuery(Query):
     )
 
 
+class NeedsQuery(Query):
+    """The period a needs analysis covers: local dates, both included."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, populate_by_name=True)
+
+    start: date | None = Field(default=None, alias="from", description="premier jour (AAAA-MM-JJ)")
+    end: date | None = Field(default=None, alias="to", description="dernier jour (AAAA-MM-JJ)")
+
+
 class ResultsQuery(PageQuery):
     """Which cycle's per-person results (absent: every cycle), and which page of them."""
 

@@ -253,6 +253,10 @@ class PersonDocument(Answer):
     alerts: list[dict[str, Any]]
     visit_requests: list[dict[str, Any]]
     callbacks: list[dict[str, Any]]
+    orientations: list[dict[str, Any]] = Field(
+        description="les orientations vers l'annuaire des ressources (veille sociale)"
+    )
+    follow_ups: list[dict[str, Any]] = Field(description="les appels de suivi programmés")
     audit: list[dict[str, Any]] = Field(description="le journal des actions sur la personne")
 
 

@@ -36,6 +36,7 @@ from dialer.web.access import GuardedRoute, actor_of
 from dialer.web.api_models import PageQuery, ReportQuery, parse_query
 from dialer.web.api_report_responses import ReportBilling, ReportFigures
 from dialer.web.api_responses import CampaignCyclesPage, checked, page_of, paged
+from dialer.web.needs_reports import DEFAULT_MIN_CELL, configure_needs
 from dialer.web.openapi import described_by
 from dialer.web.read_log import record_read, route_of
 from dialer.web.service import authenticated, web
@@ -43,9 +44,13 @@ from dialer.web.service import authenticated, web
 PRICE_GRID_STATE = "report_price_grid_file"
 
 
-def configure_reports(app: Starlette, *, price_grid_file: Path | None) -> None:
-    """Use ``price_grid_file`` (None: the shipped grid) for the reports' billing."""
+def configure_reports(
+    app: Starlette, *, price_grid_file: Path | None, needs_min_cell: int = DEFAULT_MIN_CELL
+) -> None:
+    """Use ``price_grid_file`` (None: the shipped grid) for the reports' billing, and
+    publish no count of the needs analysis under ``needs_min_cell``."""
     setattr(app.state, PRICE_GRID_STATE, price_grid_file)
+    configure_needs(app, min_cell=needs_min_cell)
 
 
 def _cycle(request: Request) -> int | None:
@@ -102,6 +107,7 @@ async def reports_page(request: Request) -> Response:
             "campaigns": campaigns,
             "episodes": episodes,
             "kind_labels": ALERT_KIND_LABELS,
+            "can_export_results": allowed(user.role, Action.RESULTS_EXPORT),
         },
     )
 

@@ -20,6 +20,7 @@ from dialer.storage import (
     list_rows,  # noqa: F401 - its tables join Base
     migrate,
     migrate_engine,
+    orientation_rows,  # noqa: F401 - its tables join Base
     resource_rows,  # noqa: F401 - its table joins Base
     seat_sessions,  # noqa: F401 - its table joins Base
     visit_rows,  # noqa: F401 - its table joins Base

@@ -15,6 +15,7 @@ from dialer.core.consent import AgreedBy, ConsentChannel
 from dialer.core.cycles import NeverReachedReason
 from dialer.core.episodes import AlertKind
 from dialer.core.holds import HoldKind, OnBehalfOf
+from dialer.core.orientations import OrientationMode
 from dialer.core.outcomes import CallOutcome
 from dialer.core.own_line import OwnLineCall, OwnLineRefusal
 from dialer.core.pacing_settings import PacingMode
@@ -59,6 +60,7 @@ MAPS: dict[str, type[StrEnum]] = {
     "CONSENT_CHANNEL_LABELS": ConsentChannel,
     "AGREED_BY_LABELS": AgreedBy,
     "NEED_KIND_LABELS": NeedKind,
+    "ORIENTATION_MODE_LABELS": OrientationMode,
     "TRANSFER_KIND_LABELS": TransferKind,
     "TRANSFER_STATE_LABELS": TransferState,
 }

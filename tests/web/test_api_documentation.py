@@ -18,6 +18,7 @@ from tests.web.steering_support import SteerRig, steer
 pytestmark = pytest.mark.asyncio
 
 __all__ = ["steer"]
+PDF = "application/pdf"
 
 
 async def test_every_answer_and_parameter_is_typed_in_the_document(steer: SteerRig) -> None:
@@ -30,9 +31,9 @@ async def test_every_answer_and_parameter_is_typed_in_the_document(steer: SteerR
             if "application/json" in content:
                 schema = content["application/json"]["schema"]
                 assert schema, f"{method} {path}: answer without a schema"
-            else:  # a file (the results' CSV, XLSX): typed as that file
+            else:  # a file (the results' CSV, XLSX, the needs analysis' PDF): typed as that file
                 ((media, file),) = content.items()
-                assert media in (CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE), f"{method} {path}"
+                assert media in (CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, PDF), f"{method} {path}"
                 assert file["schema"] == {"type": "string", "contentMediaType": media}
             for parameter in operation.get("parameters", []):
                 assert parameter["schema"].get("type") or parameter["schema"].get("anyOf")

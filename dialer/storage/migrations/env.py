@@ -34,6 +34,7 @@ from dialer.storage import (  # noqa: F401 - their tables join Base
     household_rows,
     list_rows,
     never_reached_rows,
+    orientation_rows,
     resource_rows,
     schedule,
     seat_sessions,

@@ -1,0 +1,168 @@
+"""The « Orienter » panel of a veille-sociale call sheet: the directory's resources that
+match the needs the household named at the second level (and its district), the
+orientations recorded on the call, and the follow-up call the caller schedules (an owned
+call-back: the household is offered to the same caller again at its time).
+
+Only the caller the call is joined to reaches it (the web layer checks the call is
+theirs, as for the sheet); only on a veille-sociale call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from dialer.core.callbacks import callback_problem
+from dialer.core.campaigns import CampaignKind
+from dialer.core.labels import NEED_KIND_LABELS, ORIENTATION_MODE_LABELS
+from dialer.core.orientations import (
+    NOTE_MAX,
+    DirectoryEntry,
+    checked_orientation,
+    matching_resources,
+    needs_answered,
+)
+from dialer.core.resources import NEED_WORDS, NeedKind
+from dialer.desk.call_view import CallContext, CallViews
+from dialer.errors import ConflictError, InputError
+from dialer.storage.answers import CallSheetRepository
+from dialer.storage.database import SessionFactory
+from dialer.storage.orientations import CallOf, OrientationBook
+
+FOLLOW_UP_FIELD = "champ « at »"
+_WORD_OF = {kind: word for word, kind in NEED_WORDS.items()}
+
+
+def _need_json(kind: NeedKind) -> dict[str, str]:
+    return {"id": kind.value, "word": _WORD_OF[kind], "label": NEED_KIND_LABELS[kind]}
+
+
+def _resource_json(entry: DirectoryEntry) -> dict[str, Any]:
+    kinds = [NeedKind(value) for value in entry.needs if value in NeedKind._value2member_map_]
+    return {
+        "id": entry.id,
+        "name": entry.name,
+        "needs": [_need_json(kind) for kind in kinds],
+        "area": entry.area,
+        "contact": entry.contact,
+        "hours": entry.hours,
+    }
+
+
+def is_veille_sociale(context: CallContext) -> bool:
+    return context.campaign.kind is CampaignKind.VEILLE_SOCIALE
+
+
+class Orientations:
+    def __init__(
+        self, sessions: SessionFactory, views: CallViews, *, clock: Callable[[], datetime]
+    ) -> None:
+        self._book = OrientationBook(sessions)
+        self._sheets = CallSheetRepository(sessions)
+        self._views = views
+        self._clock = clock
+
+    async def _context(self, caller: str, attempt_id: str) -> CallContext:
+        context = await self._views.current(caller, attempt_id)
+        if not is_veille_sociale(context):
+            raise ConflictError("orientation : seulement pour un appel de la veille sociale")
+        return context
+
+    async def _needs(self, attempt_id: str) -> tuple[NeedKind, ...]:
+        sheet = await self._sheets.by_attempt(attempt_id)
+        return needs_answered(await self._sheets.answers(sheet.id)) if sheet else ()
+
+    async def panel(self, caller: str, attempt_id: str) -> dict[str, Any]:
+        """What the panel shows: the household's needs and district, the matching
+        resources, the orientations recorded on this call, the follow-up."""
+        context = await self._context(caller, attempt_id)
+        return await self._panel(context)
+
+    async def _panel(self, context: CallContext) -> dict[str, Any]:
+        attempt_id = context.attempt.id
+        needs = await self._needs(attempt_id)
+        directory = await self._book.directory()
+        names = {entry.id: entry.name for entry in directory}
+        district = context.person.district
+        recorded, follow_up = await self._book.of_call(attempt_id)
+        return {
+            "needs": [_need_json(kind) for kind in needs],
+            "district": district or "",
+            "resources": [
+                _resource_json(e) for e in matching_resources(directory, needs, district)
+            ],
+            "modes": [
+                {"id": m.value, "label": label} for m, label in ORIENTATION_MODE_LABELS.items()
+            ],
+            "orientations": [
+                {
+                    "id": row.id,
+                    "resource": names.get(row.resource_id, "?"),
+                    "need": NEED_KIND_LABELS[NeedKind(row.need)],
+                    "mode": row.mode.value,
+                    "mode_label": ORIENTATION_MODE_LABELS[row.mode],
+                    "appointment_at": row.appointment_at.isoformat()
+                    if row.appointment_at
+                    else None,
+                    "note": row.note,
+                }
+                for row in recorded
+            ],
+            "follow_up": (
+                {"due_at": follow_up.due_at.isoformat(), "note": follow_up.note}
+                if follow_up is not None
+                else None
+            ),
+        }
+
+    async def orient(
+        self,
+        caller: str,
+        attempt_id: str,
+        *,
+        resource_id: int,
+        need: str,
+        mode: str,
+        appointment_at: datetime | None,
+        note: str,
+        route: str = "",
+    ) -> dict[str, Any]:
+        context = await self._context(caller, attempt_id)
+        directory = {entry.id: entry for entry in await self._book.directory()}
+        now = self._clock()
+        orientation = checked_orientation(
+            resource=directory.get(resource_id),
+            need=need,
+            mode=mode,
+            appointment_at=appointment_at,
+            note=note,
+            household_needs=await self._needs(attempt_id),
+            now=now,
+        )
+        await self._book.record(_call_of(context), orientation, caller=caller, now=now, route=route)
+        return await self._panel(context)
+
+    async def follow_up(
+        self, caller: str, attempt_id: str, *, at: datetime | None, note: str, route: str = ""
+    ) -> dict[str, Any]:
+        """Schedule (or move) the call's follow-up: a call-back owned by ``caller``."""
+        context = await self._context(caller, attempt_id)
+        if at is None:
+            raise InputError(f"{FOLLOW_UP_FIELD} : indiquez la date et l'heure du suivi")
+        if len(note) > NOTE_MAX:
+            raise InputError(f"champ « note » : trop long ({NOTE_MAX} caractères au plus)")
+        now = self._clock()
+        problem = callback_problem(
+            at, now=now, deadline=context.cycle_deadline, field=FOLLOW_UP_FIELD
+        )
+        if problem is not None:
+            raise InputError(problem)
+        await self._book.schedule_follow_up(
+            _call_of(context), at, note.strip(), caller=caller, now=now, route=route
+        )
+        return await self._panel(context)
+
+
+def _call_of(context: CallContext) -> CallOf:
+    attempt = context.attempt
+    return CallOf(attempt.id, context.person.id, attempt.cycle_id, attempt.number)

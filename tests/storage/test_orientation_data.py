@@ -1,0 +1,100 @@
+"""What is kept about orientations and follow-ups follows the person's rights and the
+retention rules, on SQLite and PostgreSQL: the access export lists them, an erasure
+deletes them (with the follow-up's call-back, whose row they point at), a closed cycle's
+ledger purge deletes them before its calls, and a withdrawn consent's purge empties their
+notes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from dialer.core.consent import AgreedBy, ConsentChannel
+from dialer.storage import SessionFactory
+from dialer.storage.consents import ConsentRecord, ConsentRegistry, WithdrawalRequest
+from dialer.storage.database import transaction
+from dialer.storage.models import Attempt, Callback, Person
+from dialer.storage.orientation_rows import FollowUpRow, OrientationRow
+from dialer.storage.person_data import Actor, PersonData
+from dialer.storage.retention import RetentionStore
+from tests.needs_scene import JULY, needs_scene
+from tests.stored import person_by_external_id
+
+pytestmark = pytest.mark.asyncio
+ACTOR = Actor("admin", "test")
+
+
+async def counted(sessions: SessionFactory, model: type) -> int:
+    async with transaction(sessions) as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_an_erasure_takes_its_orientations_and_follow_ups(sessions: SessionFactory) -> None:
+    await needs_scene(sessions)
+    person = await person_by_external_id(sessions, "V07")  # oriented, with a follow-up
+    assert person is not None
+    data = PersonData(sessions)
+    document = await data.export(person.id, actor=ACTOR, now=JULY)
+    assert [o["need"] for o in document["orientations"]] == ["housing"]
+    assert len(document["follow_ups"]) == 1
+    erased = await data.erase(person.id, actor=ACTOR, now=JULY)
+    assert (erased["orientations"], erased["follow_ups"]) == (1, 1)
+    assert await counted(sessions, OrientationRow) == 6  # the others' stay
+    assert await counted(sessions, FollowUpRow) == 1
+
+
+async def test_a_closed_cycles_purge_deletes_them_before_its_calls(
+    sessions: SessionFactory,
+) -> None:
+    scene = await needs_scene(sessions)
+    async with transaction(sessions) as session:
+        await session.execute(update(Callback).values(note="rappeler"))
+    purged = await RetentionStore(sessions).purge_cycle_ledger(
+        scene.cycle_id, None, now=JULY + timedelta(days=800)
+    )
+    assert purged == 13
+    for model in (OrientationRow, FollowUpRow, Callback, Attempt):
+        assert await counted(sessions, model) == 0
+
+
+async def test_a_withdrawn_consents_purge_empties_their_notes(sessions: SessionFactory) -> None:
+    await needs_scene(sessions)
+    registry = ConsentRegistry(sessions)
+    consent = ConsentRecord(
+        external_id="V07",
+        agreed_by=AgreedBy.PERSON,
+        relative_name=None,
+        agreed_at=JULY - timedelta(days=60),
+        channel=ConsentChannel.PAPER,
+        regular_calls=True,
+        emergency_campaigns=False,
+        collected_by="CCAS",
+    )
+    await registry.record([consent], actor="superviseur", now=JULY)
+    await registry.withdraw(
+        [WithdrawalRequest("V07", AgreedBy.PERSON, ConsentChannel.PHONE)],
+        actor="superviseur",
+        now=JULY + timedelta(days=1),
+    )
+    async with transaction(sessions) as session:
+        for model in (OrientationRow, FollowUpRow):
+            await session.execute(update(model).values(note="vit seule, loyer impayé"))
+    assert await registry.purge_withdrawn(JULY + timedelta(days=200), now=JULY) == 1
+    async with transaction(sessions) as session:
+        emptied = {
+            note
+            for model in (OrientationRow, FollowUpRow)
+            for note in await session.scalars(
+                select(model.note).where(
+                    model.person_id
+                    == select(Person.id).where(Person.external_id == "V07").scalar_subquery()
+                )
+            )
+        }
+        kept = await session.scalar(
+            select(func.count()).select_from(OrientationRow).where(OrientationRow.note != "")
+        )
+    assert emptied == {""}
+    assert kept == 6  # the other households' notes stay
