@@ -20,6 +20,7 @@ from dialer.storage.audit import append_entry
 from dialer.storage.call_sheet_rows import Answer, CallSheet
 from dialer.storage.consent_rows import ConsentRow
 from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.household_rows import Debrief
 from dialer.storage.models import Callback, Campaign, Cycle, CycleResultRow, Person
 from dialer.storage.orientation_rows import FollowUpRow, OrientationRow
 
@@ -235,6 +236,12 @@ class ConsentRegistry:
                     .values(note="")
                     .execution_options(synchronize_session=False)
                 )
+            await session.execute(  # the volunteers' debriefs (only this mode writes them)
+                update(Debrief)
+                .where(Debrief.person_id.in_(people))
+                .values(text="", answer=None)
+                .execution_options(synchronize_session=False)
+            )
             await session.execute(
                 update(ConsentRow)
                 .where(ConsentRow.person_id.in_(people))

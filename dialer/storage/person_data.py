@@ -29,6 +29,7 @@ from dialer.storage.alert_rows import Alert
 from dialer.storage.audit import AuditEntry, append_entry
 from dialer.storage.call_sheet_rows import Answer, CallSheet
 from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.household_rows import Debrief, HouseholdAssignment
 from dialer.storage.models import Attempt, Callback, CycleResultRow, Person, PhoneNumber
 from dialer.storage.orientation_rows import FollowUpRow, OrientationRow
 from dialer.storage.people import PhoneRecord
@@ -150,6 +151,8 @@ class PersonData:
                 "callbacks": await rows(Callback, Callback.id),
                 "orientations": await rows(OrientationRow, OrientationRow.id),
                 "follow_ups": await rows(FollowUpRow, FollowUpRow.id),
+                "volunteer_debriefs": await rows(Debrief, Debrief.id),
+                "household_assignments": await rows(HouseholdAssignment, HouseholdAssignment.id),
                 "audit": await rows(AuditEntry, AuditEntry.id),
             }
             await append_entry(
@@ -290,6 +293,14 @@ async def _erase_rows(session: AsyncSession, person_id: int) -> dict[str, int]:
         ),
         "follow_ups": count(
             await session.execute(delete(FollowUpRow).where(FollowUpRow.person_id == person_id))
+        ),
+        "volunteer_debriefs": count(
+            await session.execute(delete(Debrief).where(Debrief.person_id == person_id))
+        ),
+        "household_assignments": count(
+            await session.execute(
+                delete(HouseholdAssignment).where(HouseholdAssignment.person_id == person_id)
+            )
         ),
         "callbacks": count(
             await session.execute(delete(Callback).where(Callback.person_id == person_id))

@@ -12,14 +12,18 @@ import pytest
 from sqlalchemy import func, select, update
 
 from dialer.core.consent import AgreedBy, ConsentChannel
+from dialer.core.roles import Role
+from dialer.desk.accounts import create_account
 from dialer.storage import SessionFactory
 from dialer.storage.consents import ConsentRecord, ConsentRegistry, WithdrawalRequest
 from dialer.storage.database import transaction
+from dialer.storage.household_rows import Debrief, HouseholdAssignment
 from dialer.storage.models import Attempt, Callback, Person
 from dialer.storage.orientation_rows import FollowUpRow, OrientationRow
 from dialer.storage.person_data import Actor, PersonData
 from dialer.storage.retention import RetentionStore
-from tests.needs_scene import JULY, needs_scene
+from dialer.storage.volunteer_calls import VolunteerCalls
+from tests.needs_scene import JULY, NeedsScene, needs_scene
 from tests.stored import person_by_external_id
 
 pytestmark = pytest.mark.asyncio
@@ -31,16 +35,43 @@ async def counted(sessions: SessionFactory, model: type) -> int:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 
+async def volunteers_facts(sessions: SessionFactory, scene: NeedsScene) -> None:
+    """V07's volunteer: the household assigned to them, a debrief of each of its calls."""
+    await create_account(sessions, "benevole", "mot de passe assez long", Role.VOLUNTEER)
+    desk = VolunteerCalls(sessions)
+    await desk.assign(scene.campaign_id, "V07", "benevole", actor="superviseur", now=JULY)
+    async with transaction(sessions) as session:
+        calls = list(
+            await session.scalars(
+                select(Attempt.id)
+                .join(Person, Person.id == Attempt.person_id)
+                .where(Person.external_id == "V07")
+            )
+        )
+        await session.execute(  # the scene's calls were the volunteer's, placed
+            update(Attempt).where(Attempt.id.in_(calls)).values(agent="benevole", placed_at=JULY)
+        )
+    assert calls
+    for call in calls:
+        await desk.write_debrief(call, "benevole", "loyer impayé", flagged=True, now=JULY)
+
+
 async def test_an_erasure_takes_its_orientations_and_follow_ups(sessions: SessionFactory) -> None:
-    await needs_scene(sessions)
+    await volunteers_facts(sessions, await needs_scene(sessions))
     person = await person_by_external_id(sessions, "V07")  # oriented, with a follow-up
     assert person is not None
     data = PersonData(sessions)
     document = await data.export(person.id, actor=ACTOR, now=JULY)
     assert [o["need"] for o in document["orientations"]] == ["housing"]
     assert len(document["follow_ups"]) == 1
+    assert {d["text"] for d in document["volunteer_debriefs"]} == {"loyer impayé"}
+    assert len(document["household_assignments"]) == 1
     erased = await data.erase(person.id, actor=ACTOR, now=JULY)
     assert (erased["orientations"], erased["follow_ups"]) == (1, 1)
+    assert erased["volunteer_debriefs"] >= 1
+    assert erased["household_assignments"] == 1
+    assert await counted(sessions, Debrief) == 0
+    assert await counted(sessions, HouseholdAssignment) == 0
     assert await counted(sessions, OrientationRow) == 6  # the others' stay
     assert await counted(sessions, FollowUpRow) == 1
 
@@ -49,18 +80,19 @@ async def test_a_closed_cycles_purge_deletes_them_before_its_calls(
     sessions: SessionFactory,
 ) -> None:
     scene = await needs_scene(sessions)
+    await volunteers_facts(sessions, scene)
     async with transaction(sessions) as session:
         await session.execute(update(Callback).values(note="rappeler"))
     purged = await RetentionStore(sessions).purge_cycle_ledger(
         scene.cycle_id, None, now=JULY + timedelta(days=800)
     )
     assert purged == 13
-    for model in (OrientationRow, FollowUpRow, Callback, Attempt):
+    for model in (OrientationRow, FollowUpRow, Callback, Attempt, Debrief):
         assert await counted(sessions, model) == 0
 
 
 async def test_a_withdrawn_consents_purge_empties_their_notes(sessions: SessionFactory) -> None:
-    await needs_scene(sessions)
+    await volunteers_facts(sessions, await needs_scene(sessions))
     registry = ConsentRegistry(sessions)
     consent = ConsentRecord(
         external_id="V07",
@@ -96,5 +128,7 @@ async def test_a_withdrawn_consents_purge_empties_their_notes(sessions: SessionF
         kept = await session.scalar(
             select(func.count()).select_from(OrientationRow).where(OrientationRow.note != "")
         )
+        debriefs = set(await session.scalars(select(Debrief.text)))
     assert emptied == {""}
     assert kept == 6  # the other households' notes stay
+    assert debriefs == {""}  # the volunteer's debriefs of the household too
