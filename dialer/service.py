@@ -28,6 +28,7 @@ from dialer.alerts.dispatcher import AlertDispatcher
 from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.campaigns.control import CampaignControl
 from dialer.campaigns.episodes import EpisodeControl
+from dialer.campaigns.plans import PlanControl
 from dialer.campaigns.template_files import load_templates
 from dialer.clock import utcnow
 from dialer.core.login_limits import LoginRates
@@ -141,10 +142,13 @@ async def running_service(
             templates=load_templates(settings.templates.directory),
         )
         episodes = EpisodeControl(control, check_s=settings.cycles.check_s)
+        plans = PlanControl(control, check_s=settings.cycles.check_s)
         await control.recover(campaign_id)
         await engine.start()
         # cycles due while the service was down are closed and opened now, once
         await episodes.start_keeping()
+        # campaigns planned by dates: opened at their start, closed after their end
+        await plans.start_keeping()
         smtp = settings.smtp
         dispatcher = AlertDispatcher(
             sessions,
@@ -179,6 +183,7 @@ async def running_service(
             dispatcher=dispatcher,
             control=control,
             episodes=episodes,
+            plans=plans,
             sip=SipAccess(
                 host=web.sip_public_host,
                 port=web.sip_tls_port,
@@ -240,6 +245,7 @@ async def running_service(
             await asyncio.gather(call_help.stop(), transfers.stop())
             await purge.stop()
             await episodes.stop_keeping()
+            await plans.stop_keeping()
             await engine.stop()
             await seat_watch.stop()
             await dispatcher.stop()
