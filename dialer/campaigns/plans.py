@@ -90,7 +90,7 @@ class PlanControl:
         first = parse_plan_date(starts_on, "starts_on")
         last = parse_plan_date(ends_on, "ends_on")
         list_name = check_list_name(list_name, field="list")
-        if template_key not in self.control.templates.keys():
+        if template_key not in self.control.templates:
             raise InputError(f"champ « template » : modèle inconnu « {str(template_key)[:50]} »")
         tpl = with_cycle_settings(
             self.control.templates.get(template_key), self.control.cycle_settings

@@ -153,7 +153,8 @@ async def test_the_service_opens_the_plan_at_its_start_and_closes_it_after_its_e
     assert campaign.kind is CampaignKind.VEILLE_SOCIALE
     assert campaign.pacing_mode is PacingMode.PREVIEW
     assert campaign.retry_policy["max_attempts"] == 3  # the template's: fewer, over days
-    assert campaign.selection is not None and campaign.selection["lists"] == [LIST]
+    assert campaign.selection is not None
+    assert campaign.selection["lists"] == [LIST]
     listed = await rig.http.get(URL, headers=rig.auth())
     assert [p["campaign_id"] for p in listed.json()["items"]] == [campaign_id]
 
@@ -199,7 +200,9 @@ async def test_the_service_opens_the_plan_at_its_start_and_closes_it_after_its_e
         )
         plan = await session.scalar(select(CampaignPlan))
     assert sorted(reasons) == [NeverReachedReason.NEVER_ATTEMPTED] * 2
-    assert plan is not None and plan.opened_at is not None and plan.closed_at is not None
+    assert plan is not None
+    assert plan.opened_at is not None
+    assert plan.closed_at is not None
     assert rig.plans.counters == {"opened": 1, "closed": 1, "errors": 0}
 
 
@@ -231,7 +234,8 @@ async def test_a_plan_over_another_of_the_same_list_is_refused(rig: PlanRig) -> 
     overlapping = {**BODY, "starts_on": "2026-07-17", "ends_on": "2026-07-20", "name": "Autre"}
     answer = await rig.http.post(URL, json=overlapping, headers=rig.auth())
     assert answer.status_code == 422
-    assert "starts_on" in answer.text and "chevauchent" in answer.text
+    assert "starts_on" in answer.text
+    assert "chevauchent" in answer.text
     later = {**BODY, "starts_on": "2026-07-18", "ends_on": "2026-07-20", "name": "Après"}
     assert (await rig.http.post(URL, json=later, headers=rig.auth())).status_code == 201
     assert await count_rows(rig.sessions, CampaignPlan) == 2
@@ -248,11 +252,14 @@ async def test_agents_cannot_plan(rig: PlanRig) -> None:
 async def test_the_page_plans_and_names_a_bad_field(rig: PlanRig) -> None:
     csrf = await log_in(rig.http, "superviseur")
     page = await rig.http.get(PAGE)
-    assert page.status_code == 200 and "Planifier une campagne" in page.text
+    assert page.status_code == 200
+    assert "Planifier une campagne" in page.text
     bad = await rig.http.post(PAGE, data={**BODY, "ends_on": "2026-07-01", "csrf": csrf})
     assert bad.status_code == 422
-    assert "ends_on" in bad.text and "est avant la date de début" in bad.text
+    assert "ends_on" in bad.text
+    assert "est avant la date de début" in bad.text
     done = await rig.http.post(PAGE, data={**BODY, "name": "Fêtes 2026", "csrf": csrf})
     assert done.status_code == 303
     shown = await rig.http.get(done.headers["location"])
-    assert "Fêtes 2026" in shown.text and "15/07/2026" in shown.text
+    assert "Fêtes 2026" in shown.text
+    assert "15/07/2026" in shown.text
