@@ -97,7 +97,8 @@ class PlanControl:
         )
         if tpl.kind is not CampaignKind.VEILLE_SOCIALE:
             raise InputError(
-                f"champ « template » : le modèle « {tpl.key} » n'est pas un modèle de veille sociale"
+                f"champ « template » : le modèle « {tpl.key} » n'est pas un modèle de "
+                "veille sociale"
             )
         now = self.clock()
         check_plan(first, last, now=now)  # the quick checks before the database's
@@ -138,7 +139,7 @@ class PlanControl:
         whose end date passed. What it did, by campaign."""
         async with self._lock:
             now = self.clock()
-            done = []
+            done: list[tuple[int, PlanStep]] = []
             for plan in await self.plans.to_run():
                 step = plan_step(
                     plan.starts_on,

@@ -199,7 +199,7 @@ async def test_the_service_opens_the_plan_at_its_start_and_closes_it_after_its_e
             )
         )
         plan = await session.scalar(select(CampaignPlan))
-    assert sorted(reasons) == [NeverReachedReason.NEVER_ATTEMPTED] * 2
+    assert reasons == [NeverReachedReason.NEVER_ATTEMPTED] * 2
     assert plan is not None
     assert plan.opened_at is not None
     assert plan.closed_at is not None
