@@ -20,7 +20,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from dialer.core.campaigns import CampaignKind
-from dialer.core.consent import AgreedBy, Consent, ConsentChannel, ConsentPurpose
+from dialer.core.consent import (
+    CONSENT_LIST,
+    AgreedBy,
+    Consent,
+    ConsentChannel,
+    ConsentPurpose,
+)
+from dialer.storage.list_rows import ListMembership, PersonList
 from dialer.storage.models import Base, Campaign, Cycle, stored_enum
 
 
@@ -79,11 +86,51 @@ def consented_at(person_id: InstrumentedAttribute[int], at: datetime) -> ColumnE
     )
 
 
+def emergency_consented_at(
+    person_id: InstrumentedAttribute[int], at: datetime
+) -> ColumnElement[bool]:
+    """SQL: the person ``person_id`` has a valid consent to emergency campaigns at ``at``."""
+    return (
+        select(ConsentRow.id)
+        .where(ConsentRow.person_id == person_id)
+        .where(ConsentRow.emergency_campaigns.is_(True))
+        .where(ConsentRow.agreed_at <= at)
+        .where(or_(ConsentRow.withdrawn_at.is_(None), ConsentRow.withdrawn_at > at))
+        .exists()
+    )
+
+
+def kept_from_emergency(person_id: InstrumentedAttribute[int], at: datetime) -> ColumnElement[bool]:
+    """SQL: the person ``person_id`` is a household of the veille-sociale list only (on
+    :data:`~dialer.core.consent.CONSENT_LIST` and on no other list now) with no valid
+    consent to emergency campaigns at ``at``: no emergency campaign selects or calls them."""
+    on_consent_list = (
+        select(ListMembership.id)
+        .join(PersonList, PersonList.id == ListMembership.list_id)
+        .where(ListMembership.person_id == person_id)
+        .where(ListMembership.removed_at.is_(None))
+        .where(PersonList.name == CONSENT_LIST)
+        .exists()
+    )
+    on_another_list = (
+        select(ListMembership.id)
+        .join(PersonList, PersonList.id == ListMembership.list_id)
+        .where(ListMembership.person_id == person_id)
+        .where(ListMembership.removed_at.is_(None))
+        .where(PersonList.name != CONSENT_LIST)
+        .exists()
+    )
+    return and_(on_consent_list, ~on_another_list, ~emergency_consented_at(person_id, at))
+
+
 def unconsented_in_cycle(
     cycle_id: int, person_id: InstrumentedAttribute[int], at: datetime
 ) -> ColumnElement[bool]:
     """SQL: the cycle ``cycle_id`` is a veille-sociale one and the person ``person_id`` has
-    no valid consent to regular calls at ``at``: they are neither enrolled nor called."""
+    no valid consent to regular calls at ``at``, or the cycle is an emergency campaign's
+    and the person is a household of the veille-sociale list only without a valid consent
+    to emergency campaigns (:func:`kept_from_emergency`): they are neither enrolled nor
+    called."""
     volunteer_cycle = (
         select(Cycle.id)
         .join(Campaign, Campaign.id == Cycle.campaign_id)
@@ -91,4 +138,7 @@ def unconsented_in_cycle(
         .where(Campaign.kind == CampaignKind.VEILLE_SOCIALE)
         .exists()
     )
-    return and_(volunteer_cycle, ~consented_at(person_id, at))
+    return or_(
+        and_(volunteer_cycle, ~consented_at(person_id, at)),
+        and_(~volunteer_cycle, kept_from_emergency(person_id, at)),
+    )

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dialer.core.attempts import AttemptKind, AttemptState, CycleResult
+from dialer.core.campaigns import CampaignKind
 from dialer.core.outcomes import CallOutcome
 from dialer.core.selection import stored_selection
 from dialer.errors import ConflictError
@@ -266,12 +267,12 @@ async def _register_into(
     (:mod:`dialer.core.consent`)."""
     found = (
         await session.execute(
-            select(Cycle.started_at, Campaign.selection)
+            select(Cycle.started_at, Campaign.selection, Campaign.kind)
             .join(Campaign, Campaign.id == Cycle.campaign_id)
             .where(Cycle.id == cycle_id)
         )
     ).one()
-    started_at, stored = found
+    started_at, stored, kind = found
     selection = stored_selection(stored)
     first = (
         select(PhoneNumber.person_id, func.min(PhoneNumber.position).label("position"))
@@ -294,7 +295,14 @@ async def _register_into(
         )
         .where(~unconsented_in_cycle(cycle_id, Person.id, due))  # veille sociale: consent
     )
-    rows = await selected_where(session, rows, selection, day=started_at.date(), now=due)
+    rows = await selected_where(
+        session,
+        rows,
+        selection,
+        day=started_at.date(),
+        now=due,
+        emergency=kind is not CampaignKind.VEILLE_SOCIALE,
+    )
     if districts:
         rows = rows.where(Person.district.in_(list(districts)))
     if left is not None:
