@@ -14,8 +14,10 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    column,
     or_,
     select,
+    table,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
@@ -128,9 +130,10 @@ def unconsented_in_cycle(
 ) -> ColumnElement[bool]:
     """SQL: the cycle ``cycle_id`` is a veille-sociale one and the person ``person_id`` has
     no valid consent to regular calls at ``at``, or the cycle is an emergency campaign's
-    and the person is a household of the veille-sociale list only without a valid consent
-    to emergency campaigns (:func:`kept_from_emergency`): they are neither enrolled nor
-    called."""
+    that enrolled the person on their consent only (``cycle_members.by_consent``: through
+    the veille-sociale list) and they have no valid consent to emergency campaigns at
+    ``at`` any more: they are neither enrolled nor called. (A ``table`` construct: the
+    members' model imports this module.)"""
     volunteer_cycle = (
         select(Cycle.id)
         .join(Campaign, Campaign.id == Cycle.campaign_id)
@@ -138,7 +141,17 @@ def unconsented_in_cycle(
         .where(Campaign.kind == CampaignKind.VEILLE_SOCIALE)
         .exists()
     )
+    members = table(
+        "cycle_members", column("cycle_id"), column("person_id"), column("by_consent")
+    ).alias("member_on_consent")  # aliased: the gates' own rows are cycle_members too
+    by_consent = (
+        select(members.c.person_id)
+        .where(members.c.cycle_id == cycle_id)
+        .where(members.c.person_id == person_id)
+        .where(members.c.by_consent.is_(True))
+        .exists()
+    )
     return or_(
         and_(volunteer_cycle, ~consented_at(person_id, at)),
-        and_(~volunteer_cycle, kept_from_emergency(person_id, at)),
+        and_(~volunteer_cycle, by_consent, ~emergency_consented_at(person_id, at)),
     )

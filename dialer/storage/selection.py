@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -92,6 +92,24 @@ async def _with_emergency_consent(
         .where(PersonList.name != CONSENT_LIST)
     )
     return rows.where(on_list(Person.id, list(others)) | emergency_consented_at(Person.id, now))
+
+
+async def through_consent(
+    session: AsyncSession, selection: Selection, *, emergency: bool
+) -> ColumnElement[bool]:
+    """SQL, for each person a selection enrols: do they come in only through the
+    veille-sociale list (on it, and on no other list of the selection; selecting the whole
+    register, on no other list), that is on their consent to emergency campaigns? Always
+    false outside emergency campaigns."""
+    if not emergency or (selection.lists and CONSENT_LIST not in selection.lists):
+        return false()
+    others = select(PersonList.id).where(PersonList.name != CONSENT_LIST)
+    if selection.lists:
+        others = others.where(PersonList.name.in_(list(selection.lists)))
+    consent_list = select(PersonList.id).where(PersonList.name == CONSENT_LIST)
+    return on_list(Person.id, list(await session.scalars(consent_list))) & ~on_list(
+        Person.id, list(await session.scalars(others))
+    )
 
 
 async def count_selected(

@@ -1,5 +1,7 @@
 """Campaigns planned by dates (« veille sociale », issue 21): one row per planned
-campaign, its list, its start and end dates, and when the service opened and closed it.
+campaign, its list, its start and end dates, and when the service opened and closed it;
+and ``cycle_members.by_consent``: a household enrolled in an emergency campaign only
+through the veille-sociale list (on its consent), whose withdrawal stops its calls.
 
 Revision ID: 0030
 Revises: 0027
@@ -42,6 +44,14 @@ def upgrade() -> None:
     )
 
 
+    with op.batch_alter_table("cycle_members") as batch:
+        batch.add_column(
+            sa.Column("by_consent", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("cycle_members") as batch:
+        batch.drop_column("by_consent")
     op.drop_index(op.f("ix_campaign_plans_list_name"), table_name="campaign_plans")
     op.drop_table("campaign_plans")
