@@ -102,18 +102,23 @@ def emergency_consented_at(
     )
 
 
-def kept_from_emergency(person_id: InstrumentedAttribute[int], at: datetime) -> ColumnElement[bool]:
-    """SQL: the person ``person_id`` is a household of the veille-sociale list only (on
-    :data:`~dialer.core.consent.CONSENT_LIST` and on no other list now) with no valid
-    consent to emergency campaigns at ``at``: no emergency campaign selects or calls them."""
-    on_consent_list = (
+def on_list_named(person_id: InstrumentedAttribute[int], name: str) -> ColumnElement[bool]:
+    """SQL: the person ``person_id`` is on the list called ``name`` now."""
+    return (
         select(ListMembership.id)
         .join(PersonList, PersonList.id == ListMembership.list_id)
         .where(ListMembership.person_id == person_id)
         .where(ListMembership.removed_at.is_(None))
-        .where(PersonList.name == CONSENT_LIST)
+        .where(PersonList.name == name)
         .exists()
     )
+
+
+def kept_from_emergency(person_id: InstrumentedAttribute[int], at: datetime) -> ColumnElement[bool]:
+    """SQL: the person ``person_id`` is a household of the veille-sociale list only (on
+    :data:`~dialer.core.consent.CONSENT_LIST` and on no other list now) with no valid
+    consent to emergency campaigns at ``at``: no emergency campaign selects or calls them."""
+    on_consent_list = on_list_named(person_id, CONSENT_LIST)
     on_another_list = (
         select(ListMembership.id)
         .join(PersonList, PersonList.id == ListMembership.list_id)

@@ -36,7 +36,7 @@ async def plans_and_campaigns(sessions: SessionFactory) -> tuple[int, int]:
 @pytest.mark.asyncio
 async def test_two_plans_of_one_list_never_overlap(sessions: SessionFactory) -> None:
     clock = Clock(NOW)
-    await consenting_list(sessions, NOW)
+    await consenting_list(sessions)
     _, _, control = await build_engine(sessions, clock)
     plans = PlanControl(control)
     await plans.plan(list_name=LIST, starts_on="2026-07-20", ends_on="2026-07-31", actor="sup")
@@ -58,7 +58,7 @@ async def test_the_keeper_opens_and_closes_once_with_two_controllers(
     sessions: SessionFactory,
 ) -> None:
     clock = Clock(NOW)
-    await consenting_list(sessions, NOW)
+    await consenting_list(sessions)
     _, _, first = await build_engine(sessions, clock)
     _, _, second = await build_engine(sessions, clock)
     one, other = PlanControl(first), PlanControl(second)

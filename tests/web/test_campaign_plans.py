@@ -57,7 +57,7 @@ class PlanRig:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
 
 
-async def consenting_list(sessions: SessionFactory, now: object) -> None:
+async def consenting_list(sessions: SessionFactory) -> None:
     """Three households on the veille-sociale list: V1 and V2 agreed to regular calls, V3
     did not."""
     people = PersonRepository(sessions)
@@ -115,7 +115,7 @@ async def rig(
             name=f"jeton-{who}", username=who, created_by="test", now=clock(),
             lifetime=timedelta(days=90),
         )  # fmt: skip
-    await consenting_list(sessions, clock())
+    await consenting_list(sessions)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield PlanRig(http, control, plans, sessions, clock, tokens)
