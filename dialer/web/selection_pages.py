@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from dialer.core.campaigns import CampaignKind
+from dialer.core.consent import CONSENT_LIST
 from dialer.core.labels import SELECTION_FLAG_NAMES
 from dialer.core.permissions import Action, allowed
 from dialer.core.selection import read_selection, selection_to_json
@@ -77,6 +78,7 @@ async def selection_page(
             "count": people,
             "lists": await list_counts(ops.sessions),
             "flags": SELECTION_FLAG_NAMES,
+            "consent_list": CONSENT_LIST,
             "can_edit": allowed(user.role, Action.CAMPAIGNS_STEER),
             "error": error,
             "notice": request.query_params.get("fait"),
