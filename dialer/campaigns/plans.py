@@ -14,13 +14,13 @@ the reason), the campaign finished. The rule is :func:`dialer.core.campaign_plan
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from dialer.campaigns.control import SERVICE_ACTOR, CampaignControl
+from dialer.campaigns.keeping import Keeping
 from dialer.campaigns.rules import (
     policy_from_json,
     policy_to_json,
@@ -64,13 +64,14 @@ class PlanControl:
         self.sessions = control.sessions
         self.clock = control.clock
         self.check_s = check_s
-        self._sleep = sleep
         self.plans = PlanRepository(self.sessions)
         self.campaigns = CampaignRepository(self.sessions)
         self.cycles = CycleRepository(self.sessions)
         self._lock = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
         self.counters = {"opened": 0, "closed": 0, "errors": 0}
+        self._keeping = Keeping(
+            "plan-keeper", self.keep_plans, self.counters, check_s=check_s, sleep=sleep
+        )
 
     # ---- planning -----------------------------------------------------------------------
     async def plan(
@@ -212,24 +213,10 @@ class PlanControl:
 
     async def start_keeping(self) -> None:
         """Keep the plans every ``check_s`` seconds (at once first) until stopped."""
-        await self.keep_plans()
-        self._task = asyncio.create_task(self._loop(), name="plan-keeper")
+        await self._keeping.start()
 
     async def stop_keeping(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _loop(self) -> None:
-        while True:
-            await self._sleep(self.check_s)
-            try:
-                await self.keep_plans()
-            except DialerError as exc:  # the database is away: try again at the next turn
-                self.counters["errors"] += 1
-                log.warning("plan keeper: %s", exc)
+        await self._keeping.stop()
 
     async def _record(self, actor: str, action: str, plan: CampaignPlan, **details: object) -> None:
         log.info("%s: campaign %s by %s %s", action, plan.campaign_id, actor, details)
