@@ -18,21 +18,18 @@ from sqlalchemy import func, select
 from dialer.campaigns.control import CampaignControl
 from dialer.campaigns.plans import PlanControl
 from dialer.core.campaigns import CampaignKind, CampaignState
-from dialer.core.consent import AgreedBy, ConsentChannel
 from dialer.core.cycles import NeverReachedReason
 from dialer.core.pacing_settings import PacingMode
-from dialer.core.phones import PhoneKind
 from dialer.questionnaire_files import QuestionnaireCatalog
-from dialer.storage import CampaignRepository, CycleRepository, PersonRepository, SessionFactory
+from dialer.storage import CampaignRepository, CycleRepository, SessionFactory
 from dialer.storage.api_tokens import ApiTokenRepository
 from dialer.storage.campaign_plans import CampaignPlan
-from dialer.storage.consents import ConsentRecord, ConsentRegistry
 from dialer.storage.database import transaction
 from dialer.storage.models import Campaign, Cycle, CycleResultRow, Person
-from dialer.storage.people import PersonRecord, PhoneRecord, encode_batch
 from dialer.storage.schedule import CycleMember
 from dialer.testing import Clock
 from dialer.web.app import create_app
+from tests.stored import consenting_households
 from tests.web.conftest import log_in
 from tests.web.steering_support import build_engine
 from tests.web.support import SECRET_KEY, T0, World, fast_passwords
@@ -60,36 +57,8 @@ class PlanRig:
 async def consenting_list(sessions: SessionFactory) -> None:
     """Three households on the veille-sociale list: V1 and V2 agreed to regular calls, V3
     did not."""
-    people = PersonRepository(sessions)
-    records = [
-        PersonRecord(
-            external_id=key,
-            last_name=f"Foyer {key}",
-            district="Nord",
-            phones=[PhoneRecord(f"+3314567000{n}", PhoneKind.LANDLINE)],
-        )
-        for n, key in enumerate(("V1", "V2", "V3"))
-    ]
-    await people.write_encoded(
-        encode_batch(await people.dialect(), records, [], now=T0, list_name=LIST)
-    )
-    await ConsentRegistry(sessions).record(
-        [
-            ConsentRecord(
-                external_id=key,
-                agreed_by=AgreedBy.PERSON,
-                relative_name=None,
-                agreed_at=T0 - timedelta(days=30),
-                channel=ConsentChannel.PAPER,
-                regular_calls=True,
-                emergency_campaigns=False,
-                collected_by="CCAS",
-            )
-            for key in ("V1", "V2")
-        ],
-        actor="cli:ville",
-        now=T0 - timedelta(days=29),
-    )
+    both = (True, False)
+    await consenting_households(sessions, {"V1": both, "V2": both, "V3": None}, now=T0)
 
 
 @pytest_asyncio.fixture

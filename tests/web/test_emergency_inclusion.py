@@ -11,10 +11,8 @@ from datetime import timedelta
 import pytest
 
 from dialer.core.consent import CONSENT_LIST, AgreedBy, ConsentChannel
-from dialer.core.phones import PhoneKind
-from dialer.storage import PersonRepository
-from dialer.storage.consents import ConsentRecord, ConsentRegistry, WithdrawalRequest
-from dialer.storage.people import PersonRecord, PhoneRecord, encode_batch
+from dialer.storage.consents import ConsentRegistry, WithdrawalRequest
+from tests.stored import consenting_households
 from tests.web.steering_support import SteerRig, steer
 from tests.web.test_lists_and_selection import count, database_url, selection_path, sessions
 
@@ -26,36 +24,12 @@ async def households(steer: SteerRig) -> None:
     """VS1 agreed to emergency campaigns, VS2 to regular calls only, VS3 never agreed, VS4
     withdrew."""
     now = steer.clock()
-    people = PersonRepository(steer.sessions)
-    records = [
-        PersonRecord(
-            external_id=key,
-            last_name=f"Foyer {key}",
-            phones=[PhoneRecord(f"+3314567100{n}", PhoneKind.LANDLINE)],
-        )
-        for n, key in enumerate(("VS1", "VS2", "VS3", "VS4"))
-    ]
-    await people.write_encoded(
-        encode_batch(await people.dialect(), records, [], now=now, list_name=CONSENT_LIST)
+    await consenting_households(
+        steer.sessions,
+        {"VS1": (True, True), "VS2": (True, False), "VS3": None, "VS4": (True, True)},
+        now=now,
     )
     registry = ConsentRegistry(steer.sessions)
-    await registry.record(
-        [
-            ConsentRecord(
-                external_id=key,
-                agreed_by=AgreedBy.PERSON,
-                relative_name=None,
-                agreed_at=now - timedelta(days=10),
-                channel=ConsentChannel.PAPER,
-                regular_calls=True,
-                emergency_campaigns=emergency,
-                collected_by="CCAS",
-            )
-            for key, emergency in (("VS1", True), ("VS2", False), ("VS4", True))
-        ],
-        actor="cli:ville",
-        now=now - timedelta(days=9),
-    )
     await registry.withdraw(
         [WithdrawalRequest("VS4", AgreedBy.PERSON, ConsentChannel.PHONE)],
         actor="cli:ville",

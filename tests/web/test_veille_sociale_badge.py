@@ -5,18 +5,16 @@ not marked."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import httpx
 import pytest
 
-from dialer.core.consent import CONSENT_LIST, AgreedBy, ConsentChannel
-from dialer.core.phones import PhoneKind
-from dialer.storage import PersonRepository, SessionFactory
-from dialer.storage.consents import ConsentRecord, ConsentRegistry, WithdrawalRequest
-from dialer.storage.people import PersonRecord, PhoneRecord, encode_batch
+from dialer.core.consent import AgreedBy, ConsentChannel
+from dialer.storage import SessionFactory
+from dialer.storage.consents import ConsentRegistry, WithdrawalRequest
 from dialer.testing import Clock
-from tests.stored import person_by_external_id
+from tests.stored import consenting_households
 from tests.web.support import FakeDesk, World
 from tests.web.test_agent_api import agent_on_call
 
@@ -24,35 +22,8 @@ pytestmark = pytest.mark.asyncio
 
 
 async def consenting_household(sessions: SessionFactory, now: datetime) -> int:
-    people = PersonRepository(sessions)
-    record = PersonRecord(
-        external_id="VS1",
-        last_name="Benali",
-        first_name="Nadia",
-        phones=[PhoneRecord("+33145670001", PhoneKind.LANDLINE)],
-    )
-    await people.write_encoded(
-        encode_batch(await people.dialect(), [record], [], now=now, list_name=CONSENT_LIST)
-    )
-    await ConsentRegistry(sessions).record(
-        [
-            ConsentRecord(
-                external_id="VS1",
-                agreed_by=AgreedBy.PERSON,
-                relative_name=None,
-                agreed_at=now - timedelta(days=20),
-                channel=ConsentChannel.PHONE,
-                regular_calls=True,
-                emergency_campaigns=True,
-                collected_by="CCAS",
-            )
-        ],
-        actor="cli:ville",
-        now=now - timedelta(days=19),
-    )
-    found = await person_by_external_id(sessions, "VS1")
-    assert found is not None
-    return found.id
+    ids = await consenting_households(sessions, {"VS1": (True, True)}, now=now)
+    return ids["VS1"]
 
 
 async def test_the_screen_marks_a_consenting_household_in_an_emergency_campaign(
