@@ -28,6 +28,7 @@ from dialer.alerts.dispatcher import AlertDispatcher
 from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.campaigns.control import CampaignControl
 from dialer.campaigns.episodes import EpisodeControl
+from dialer.campaigns.plans import PlanControl
 from dialer.campaigns.template_files import load_templates
 from dialer.clock import utcnow
 from dialer.core.login_limits import LoginRates
@@ -94,6 +95,19 @@ class Service:
     url: str
 
 
+async def _started_keepers(
+    control: CampaignControl, settings: Settings
+) -> tuple[EpisodeControl, PlanControl]:
+    """The service's own loops over campaigns: the alert episodes' cycle keeper (cycles due
+    while the service was down are closed and opened now, once) and the plan keeper
+    (campaigns planned by dates opened at their start, closed after their end)."""
+    episodes = EpisodeControl(control, check_s=settings.cycles.check_s)
+    plans = PlanControl(control, check_s=settings.cycles.check_s)
+    await episodes.start_keeping()
+    await plans.start_keeping()
+    return episodes, plans
+
+
 @contextlib.asynccontextmanager
 async def running_service(
     settings: Settings,
@@ -140,11 +154,9 @@ async def running_service(
             cycles=settings.cycles,
             templates=load_templates(settings.templates.directory),
         )
-        episodes = EpisodeControl(control, check_s=settings.cycles.check_s)
         await control.recover(campaign_id)
         await engine.start()
-        # cycles due while the service was down are closed and opened now, once
-        await episodes.start_keeping()
+        episodes, plans = await _started_keepers(control, settings)
         smtp = settings.smtp
         dispatcher = AlertDispatcher(
             sessions,
@@ -179,6 +191,7 @@ async def running_service(
             dispatcher=dispatcher,
             control=control,
             episodes=episodes,
+            plans=plans,
             sip=SipAccess(
                 host=web.sip_public_host,
                 port=web.sip_tls_port,
@@ -243,7 +256,7 @@ async def running_service(
             prompts_watch.cancel()
             await asyncio.gather(call_help.stop(), transfers.stop())
             await purge.stop()
-            await episodes.stop_keeping()
+            await asyncio.gather(episodes.stop_keeping(), plans.stop_keeping())
             await engine.stop()
             await seat_watch.stop()
             await dispatcher.stop()

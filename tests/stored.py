@@ -5,16 +5,20 @@ the running service never makes, so they live with the tests, not in the reposit
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 
 from dialer.core.attempts import AttemptKind
+from dialer.core.consent import CONSENT_LIST, AgreedBy, ConsentChannel
+from dialer.core.phones import PhoneKind
 from dialer.storage.alert_rows import Alert, AlertDelivery, DeliveryState
+from dialer.storage.consents import ConsentRecord, ConsentRegistry
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Cycle, Person
 from dialer.storage.never_reached_rows import NeverReachedEntry, NeverReachedList
+from dialer.storage.people import PersonRecord, PersonRepository, PhoneRecord, encode_batch
 from dialer.storage.schedule import CycleMember, MemberStatus
 from dialer.storage.team_rows import Team
 
@@ -130,3 +134,53 @@ async def enrol(
                 for person_id, number, due in people
             ],
         )
+
+
+async def consenting_households(
+    sessions: SessionFactory,
+    consents: dict[str, tuple[bool, bool] | None],
+    *,
+    now: datetime,
+    number_prefix: str = "+331456710",
+) -> dict[str, int]:
+    """Households on the veille-sociale list (``dialer register import --list
+    veille_sociale``), each with its consent given 20 days before ``now``: key -> (regular
+    calls, emergency campaigns), or None for no consent. Their ids by key."""
+    people = PersonRepository(sessions)
+    records = [
+        PersonRecord(
+            external_id=key,
+            last_name=f"Foyer {key}",
+            district="Nord",
+            phones=[PhoneRecord(f"{number_prefix}{n:02d}", PhoneKind.LANDLINE)],
+        )
+        for n, key in enumerate(consents)
+    ]
+    await people.write_encoded(
+        encode_batch(await people.dialect(), records, [], now=now, list_name=CONSENT_LIST)
+    )
+    given = [(key, purposes) for key, purposes in consents.items() if purposes is not None]
+    if given:
+        await ConsentRegistry(sessions).record(
+            [
+                ConsentRecord(
+                    external_id=key,
+                    agreed_by=AgreedBy.PERSON,
+                    relative_name=None,
+                    agreed_at=now - timedelta(days=20),
+                    channel=ConsentChannel.PAPER,
+                    regular_calls=regular,
+                    emergency_campaigns=emergency,
+                    collected_by="CCAS",
+                )
+                for key, (regular, emergency) in given
+            ],
+            actor="cli:ville",
+            now=now - timedelta(days=19),
+        )
+    ids = {}
+    for key in consents:
+        found = await person_by_external_id(sessions, key)
+        assert found is not None
+        ids[key] = found.id
+    return ids

@@ -19,13 +19,13 @@ placed), finishes it and closes its cycle the same way.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from dialer.campaigns.control import SERVICE_ACTOR, AlertStart, CampaignControl
+from dialer.campaigns.keeping import Keeping
 from dialer.campaigns.relatives import turn_to_relatives
 from dialer.campaigns.rules import policy_from_json, windows_from_json
 from dialer.campaigns.templates import TemplateCatalog
@@ -137,12 +137,10 @@ class EpisodeControl:
         self.sessions: SessionFactory = control.sessions
         self.clock = control.clock
         self.check_s = check_s
-        self._sleep = sleep
         self.episodes = EpisodeRepository(self.sessions)
         self.campaigns = CampaignRepository(self.sessions)
         self.cycles = CycleRepository(self.sessions)
         self._lock = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
         self.counters = {
             "closed": 0,
             "opened": 0,
@@ -150,6 +148,9 @@ class EpisodeControl:
             "relatives_called": 0,
             "errors": 0,
         }
+        self._keeping = Keeping(
+            "cycle-keeper", self.keep_cycles, self.counters, check_s=check_s, sleep=sleep
+        )
 
     # ---- reading ------------------------------------------------------------------------
     async def current(self) -> EpisodeView | None:
@@ -337,24 +338,10 @@ class EpisodeControl:
     # ---- the service's loop -------------------------------------------------------------
     async def start_keeping(self) -> None:
         """Keep the cycles every ``check_s`` seconds (at once first) until stopped."""
-        await self.keep_cycles()
-        self._task = asyncio.create_task(self._loop(), name="cycle-keeper")
+        await self._keeping.start()
 
     async def stop_keeping(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _loop(self) -> None:
-        while True:
-            await self._sleep(self.check_s)
-            try:
-                await self.keep_cycles()
-            except DialerError as exc:  # the database is away: try again at the next turn
-                self.counters["errors"] += 1
-                log.warning("cycle keeper: %s", exc)
+        await self._keeping.stop()
 
     async def _record(
         self, actor: str, action: str, episode: EpisodeView, **details: object

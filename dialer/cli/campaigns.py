@@ -234,6 +234,48 @@ def campaign_start(
     )
 
 
+@campaign.command("plan")
+@click.option("--list", "list_name", required=True, help="Liste des ménages qui ont accepté.")
+@click.option("--from", "starts_on", required=True, help="Date de début AAAA-MM-JJ (incluse).")
+@click.option("--to", "ends_on", required=True, help="Date de fin AAAA-MM-JJ (incluse).")
+@click.option("--name", help="Nom de la campagne (défaut : modèle + dates).")
+@click.option(
+    "--template", "template_key", default="veille_sociale", show_default=True,
+    help="Modèle de veille sociale (plages d'appel et rappels).",
+)  # fmt: skip
+@api_options
+@click.pass_context
+def campaign_plan(
+    ctx: click.Context,
+    *,
+    list_name: str,
+    starts_on: str,
+    ends_on: str,
+    name: str | None,
+    template_key: str,
+    url: str | None,
+    token: str | None,
+) -> None:
+    """Planifie une campagne de veille sociale sur une liste, d'une date à une autre : le
+    service l'ouvre à sa date de début et la clôt après sa date de fin (les ménages pas
+    joints finissent « non joints »). Ses réglages se changent comme ceux des autres."""
+    body = {
+        "list": list_name,
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "name": name,
+        "template": template_key,
+    }
+    with client(ctx, url, token) as api:
+        planned = api.call("POST", "/campaign-plans", json=body)
+    first = datetime.fromisoformat(planned["starts_on"])
+    last = datetime.fromisoformat(planned["ends_on"])
+    click.echo(
+        f"Planifiée : « {planned['campaign']['name']} » (n° {planned['campaign_id']}) sur la "
+        f"liste « {planned['list']} », du {first:%d/%m/%Y} au {last:%d/%m/%Y}."
+    )
+
+
 def _steer(
     ctx: click.Context,
     action: str,

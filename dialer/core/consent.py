@@ -21,6 +21,10 @@ from enum import StrEnum
 
 #: names and free texts of a consent are short
 NAME_MAX_LENGTH = 200
+#: the list of the households who agreed (``dialer register import FILE --list
+#: veille_sociale``): in an emergency campaign, a household known only from this list is
+#: selected and called only with a valid consent to emergency campaigns
+CONSENT_LIST = "veille_sociale"
 
 
 class ConsentPurpose(StrEnum):
@@ -88,3 +92,10 @@ def purge_due(consents: Iterable[Consent], cutoff: datetime) -> bool:
     if not every or any(consent.withdrawn_at is None for consent in every):
         return False
     return max(consent.withdrawn_at or cutoff for consent in every) < cutoff
+
+
+def emergency_inclusion(lists: frozenset[str], emergency_consent: bool) -> frozenset[str]:
+    """The lists through which a household may be selected into an emergency campaign:
+    all of its lists, but the veille-sociale list (:data:`CONSENT_LIST`) only with a valid
+    consent to emergency campaigns (people on the register are selected as usual)."""
+    return lists if emergency_consent else lists - {CONSENT_LIST}

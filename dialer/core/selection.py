@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from dialer.core.consent import emergency_inclusion
 from dialer.errors import InputError
 
 #: a list's name: at most this many characters (the column's width)
@@ -57,6 +58,8 @@ class Candidate:
     birth_date: date | None
     disabled: bool
     medical_flag: bool
+    #: a valid consent to emergency campaigns (:mod:`dialer.core.consent`) at the start
+    emergency_consent: bool = False
 
 
 def check_list_name(name: str, *, field: str = "list") -> str:
@@ -147,9 +150,18 @@ def born_by(age: int, day: date) -> date:
         return day.replace(year=day.year - age, day=28)
 
 
-def selects(selection: Selection, person: Candidate, *, day: date) -> bool:
+def selects(selection: Selection, person: Candidate, *, day: date, emergency: bool = False) -> bool:
     """The selection's rule for one person, ``day`` being the cycle's start (holds and
-    removal from the register are the caller's: :mod:`dialer.core.holds`)."""
+    removal from the register are the caller's: :mod:`dialer.core.holds`). ``emergency``:
+    for an emergency campaign (not a veille-sociale one), where a household of the
+    veille-sociale list counts as on it only with a valid consent to emergency campaigns
+    (:func:`~dialer.core.consent.emergency_inclusion`); one on no other list is left out
+    without it."""
+    if emergency:
+        lists = emergency_inclusion(person.lists, person.emergency_consent)
+        if person.lists and not lists:
+            return False
+        person = replace(person, lists=lists)
     if selection.lists and not person.lists.intersection(selection.lists):
         return False
     if selection.districts and person.district not in selection.districts:

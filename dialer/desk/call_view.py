@@ -23,6 +23,7 @@ from dialer.errors import NotFoundError
 from dialer.questionnaire_files import QuestionnaireCatalog
 from dialer.storage.answers import CallSheetRepository
 from dialer.storage.campaigns import CampaignRepository, CycleRepository
+from dialer.storage.consents import ConsentRegistry
 from dialer.storage.database import SessionFactory
 from dialer.storage.episodes import EpisodeRepository
 from dialer.storage.ledger import AttemptLedger
@@ -114,6 +115,7 @@ class CallViews:
         self._episodes = EpisodeRepository(sessions)
         self._sheets = CallSheetRepository(sessions)
         self._volunteer_calls = VolunteerCalls(sessions)
+        self._consents = ConsentRegistry(sessions)
         self.questionnaires = questionnaires
         self._clock = clock
         self.zone = zone
@@ -216,6 +218,11 @@ class CallViews:
             "relative_call": attempt.kind is AttemptKind.RELATIVE,
             #: the person called the campaign's number: the screen says so
             "inbound_call": attempt.kind is AttemptKind.INBOUND,
+            #: a household of the veille-sociale list in an emergency campaign, on its
+            #: consent: the screen shows the « veille sociale » badge
+            "veille_sociale": await self._consents.in_emergency_campaign(
+                person.id, attempt.cycle_id, self._clock()
+            ),
             "campaign": {"name": context.campaign.name},
             "questionnaire": questionnaire_json(context.questionnaire),
             "history": {"attempts": attempts, "sheets": list(reversed(sheets))},

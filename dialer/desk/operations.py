@@ -19,6 +19,7 @@ from typing import Any
 from dialer.alerts.webhook_targets import check_webhook_target, new_webhook_secret
 from dialer.campaigns.control import CampaignControl
 from dialer.campaigns.episodes import EpisodeControl
+from dialer.campaigns.plans import PlanControl
 from dialer.core.agent_states import AgentState
 from dialer.core.roles import Role
 from dialer.core.selection import check_list_name
@@ -56,6 +57,8 @@ class Steering:
     counters: dict[str, int] = field(default_factory=dict)
     #: team webhooks may point at this machine over plain http (tests only, explicitly)
     allow_loopback_webhooks: bool = False
+    #: the campaigns planned by dates (opened and closed by the service's loop)
+    plans: PlanControl | None = None
 
     @property
     def engine(self) -> DialingEngine | None:

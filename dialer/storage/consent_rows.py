@@ -14,13 +14,22 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    column,
     or_,
     select,
+    table,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from dialer.core.campaigns import CampaignKind
-from dialer.core.consent import AgreedBy, Consent, ConsentChannel, ConsentPurpose
+from dialer.core.consent import (
+    CONSENT_LIST,
+    AgreedBy,
+    Consent,
+    ConsentChannel,
+    ConsentPurpose,
+)
+from dialer.storage.list_rows import ListMembership, PersonList
 from dialer.storage.models import Base, Campaign, Cycle, stored_enum
 
 
@@ -79,12 +88,72 @@ def consented_at(person_id: InstrumentedAttribute[int], at: datetime) -> ColumnE
     )
 
 
+def emergency_consented_at(
+    person_id: InstrumentedAttribute[int], at: datetime
+) -> ColumnElement[bool]:
+    """SQL: the person ``person_id`` has a valid consent to emergency campaigns at ``at``."""
+    return (
+        select(ConsentRow.id)
+        .where(ConsentRow.person_id == person_id)
+        .where(ConsentRow.emergency_campaigns.is_(True))
+        .where(ConsentRow.agreed_at <= at)
+        .where(or_(ConsentRow.withdrawn_at.is_(None), ConsentRow.withdrawn_at > at))
+        .exists()
+    )
+
+
+def on_list_named(person_id: InstrumentedAttribute[int], name: str) -> ColumnElement[bool]:
+    """SQL: the person ``person_id`` is on the list called ``name`` now."""
+    return (
+        select(ListMembership.id)
+        .join(PersonList, PersonList.id == ListMembership.list_id)
+        .where(ListMembership.person_id == person_id)
+        .where(ListMembership.removed_at.is_(None))
+        .where(PersonList.name == name)
+        .exists()
+    )
+
+
+def kept_from_emergency(person_id: InstrumentedAttribute[int], at: datetime) -> ColumnElement[bool]:
+    """SQL: the person ``person_id`` is a household of the veille-sociale list only (on
+    :data:`~dialer.core.consent.CONSENT_LIST` and on no other list now) with no valid
+    consent to emergency campaigns at ``at``: no emergency campaign selects or calls them."""
+    on_consent_list = on_list_named(person_id, CONSENT_LIST)
+    on_another_list = (
+        select(ListMembership.id)
+        .join(PersonList, PersonList.id == ListMembership.list_id)
+        .where(ListMembership.person_id == person_id)
+        .where(ListMembership.removed_at.is_(None))
+        .where(PersonList.name != CONSENT_LIST)
+        .exists()
+    )
+    return and_(on_consent_list, ~on_another_list, ~emergency_consented_at(person_id, at))
+
+
 def unconsented_in_cycle(
     cycle_id: int, person_id: InstrumentedAttribute[int], at: datetime
 ) -> ColumnElement[bool]:
     """SQL: the cycle ``cycle_id`` is a veille-sociale one and the person ``person_id`` has
-    no valid consent to regular calls at ``at``: they are neither enrolled nor called."""
-    return and_(veille_sociale_cycle(cycle_id), ~consented_at(person_id, at))
+    no valid consent to regular calls at ``at``, or the cycle is an emergency campaign's
+    that enrolled the person on their consent only (``cycle_members.by_consent``: through
+    the veille-sociale list) and they have no valid consent to emergency campaigns at
+    ``at`` any more: they are neither enrolled nor called. (A ``table`` construct: the
+    members' model imports this module.)"""
+    volunteer_cycle = veille_sociale_cycle(cycle_id)
+    members = table(
+        "cycle_members", column("cycle_id"), column("person_id"), column("by_consent")
+    ).alias("member_on_consent")  # aliased: the gates' own rows are cycle_members too
+    by_consent = (
+        select(members.c.person_id)
+        .where(members.c.cycle_id == cycle_id)
+        .where(members.c.person_id == person_id)
+        .where(members.c.by_consent.is_(True))
+        .exists()
+    )
+    return or_(
+        and_(volunteer_cycle, ~consented_at(person_id, at)),
+        and_(~volunteer_cycle, by_consent, ~emergency_consented_at(person_id, at)),
+    )
 
 
 def veille_sociale_cycle(cycle_id: int) -> ColumnElement[bool]:

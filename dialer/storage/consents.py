@@ -14,11 +14,17 @@ from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialer.core.campaigns import CampaignKind
-from dialer.core.consent import AgreedBy, ConsentChannel, purge_due, stopped_by_withdrawal
+from dialer.core.consent import (
+    CONSENT_LIST,
+    AgreedBy,
+    ConsentChannel,
+    purge_due,
+    stopped_by_withdrawal,
+)
 from dialer.errors import NotFoundError
 from dialer.storage.audit import append_entry
 from dialer.storage.call_sheet_rows import Answer, CallSheet
-from dialer.storage.consent_rows import ConsentRow
+from dialer.storage.consent_rows import ConsentRow, emergency_consented_at, on_list_named
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.household_rows import Debrief
 from dialer.storage.models import Callback, Campaign, Cycle, CycleResultRow, Person
@@ -173,6 +179,26 @@ class ConsentRegistry:
                 )
                 changed += 1
         return changed
+
+    async def in_emergency_campaign(self, person_id: int, cycle_id: int, at: datetime) -> bool:
+        """Is the person a household of the veille-sociale list called in an emergency
+        campaign (the cycle ``cycle_id`` is not a veille-sociale one) on its valid consent
+        to emergency campaigns at ``at``? The agent's screen marks them « veille sociale »."""
+        async with transaction(self._sessions) as session:
+            kind = await session.scalar(
+                select(Campaign.kind)
+                .join(Cycle, Cycle.campaign_id == Campaign.id)
+                .where(Cycle.id == cycle_id)
+            )
+            if kind is None or kind is CampaignKind.VEILLE_SOCIALE:
+                return False
+            found = await session.scalar(
+                select(Person.id)
+                .where(Person.id == person_id)
+                .where(on_list_named(Person.id, CONSENT_LIST))
+                .where(emergency_consented_at(Person.id, at))
+            )
+            return found is not None
 
     async def history(self, external_id: str) -> list[ConsentRow]:
         """The person's consents, the most recent first; :class:`NotFoundError` when the

@@ -13,12 +13,14 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    Boolean,
     ForeignKey,
     Index,
     Insert,
     Integer,
     String,
     UniqueConstraint,
+    false,
     func,
     insert,
     literal,
@@ -30,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dialer.core.attempts import AttemptKind, AttemptState, CycleResult
+from dialer.core.campaigns import CampaignKind
 from dialer.core.outcomes import CallOutcome
 from dialer.core.selection import stored_selection
 from dialer.errors import ConflictError
@@ -47,7 +50,7 @@ from dialer.storage.models import (
     UtcDateTime,
     stored_enum,
 )
-from dialer.storage.selection import selected_where
+from dialer.storage.selection import selected_where, through_consent
 
 
 class MemberStatus(StrEnum):
@@ -76,6 +79,10 @@ class CycleMember(Base):
     attempt_id: Mapped[str | None] = mapped_column(String(36))  # the attempt in flight
     #: the agent the next call belongs to (their callback), offered to them first
     next_agent: Mapped[str | None] = mapped_column(String(100))
+    #: enrolled in an emergency campaign only through the veille-sociale list, that is on
+    #: its consent to emergency campaigns: a withdrawal stops their calls in this cycle
+    #: (:func:`dialer.storage.consent_rows.unconsented_in_cycle`; migration 0030)
+    by_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     def __repr__(self) -> str:
         return f"CycleMember(cycle_id={self.cycle_id}, person_id={self.person_id})"
@@ -266,12 +273,12 @@ async def _register_into(
     (:mod:`dialer.core.consent`)."""
     found = (
         await session.execute(
-            select(Cycle.started_at, Campaign.selection)
+            select(Cycle.started_at, Campaign.selection, Campaign.kind)
             .join(Campaign, Campaign.id == Cycle.campaign_id)
             .where(Cycle.id == cycle_id)
         )
     ).one()
-    started_at, stored = found
+    started_at, stored, kind = found
     selection = stored_selection(stored)
     first = (
         select(PhoneNumber.person_id, func.min(PhoneNumber.position).label("position"))
@@ -294,7 +301,11 @@ async def _register_into(
         )
         .where(~unconsented_in_cycle(cycle_id, Person.id, due))  # veille sociale: consent
     )
-    rows = await selected_where(session, rows, selection, day=started_at.date(), now=due)
+    emergency = kind is not CampaignKind.VEILLE_SOCIALE
+    rows = await selected_where(
+        session, rows, selection, day=started_at.date(), now=due, emergency=emergency
+    )
+    rows = rows.add_columns(await through_consent(session, selection, emergency=emergency))
     if districts:
         rows = rows.where(Person.district.in_(list(districts)))
     if left is not None:
@@ -308,6 +319,7 @@ async def _register_into(
             .exists()
         )
     columns = ["cycle_id", "person_id", "status", "next_due_at", "next_number", "next_kind"]
+    columns.append("by_consent")
     return insert(CycleMember).from_select(columns, rows)
 
 

@@ -7,13 +7,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from dialer.core.campaigns import CampaignState
+from dialer.core.consent import CONSENT_LIST
 from dialer.core.selection import FLAGS, Selection, born_by, selection_to_json, stored_selection
 from dialer.errors import ConflictError, InputError, NotFoundError
+from dialer.storage.consent_rows import emergency_consented_at, kept_from_emergency
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.hold_rows import held_at
 from dialer.storage.list_rows import PersonList, on_list
@@ -31,11 +33,20 @@ async def list_names(sessions: SessionFactory) -> set[str]:
 
 
 async def selected_where(
-    session: AsyncSession, rows: _Rows, selection: Selection, *, day: date, now: datetime
+    session: AsyncSession,
+    rows: _Rows,
+    selection: Selection,
+    *,
+    day: date,
+    now: datetime,
+    emergency: bool = False,
 ) -> _Rows:
     """``rows`` (a select over :class:`Person`) narrowed to the selection on ``day`` (the
     cycle's start), people on the register with a number and held by nothing at ``now``.
-    :class:`InputError` for a list that no longer exists."""
+    ``emergency``: for an emergency campaign, where the veille-sociale list's households
+    count only with a valid consent to emergency campaigns at ``now``
+    (:func:`dialer.core.selection.selects`). :class:`InputError` for a list that no longer
+    exists."""
     number = aliased(PhoneNumber)
     rows = (
         rows.where(Person.removed_at.is_(None))
@@ -61,16 +72,64 @@ async def selected_where(
         rows = rows.where(Person.birth_date > born_by(selection.max_age + 1, day))
     for flag in selection.flags:
         rows = rows.where(getattr(Person, FLAGS[flag]).is_(True))
+    if emergency:
+        rows = await _with_emergency_consent(session, rows, selection, now=now)
     return rows
 
 
+async def _with_emergency_consent(
+    session: AsyncSession, rows: _Rows, selection: Selection, *, now: datetime
+) -> _Rows:
+    """``rows`` without the households of the veille-sociale list that lack a valid consent
+    to emergency campaigns, unless another selected list (or, selecting the whole
+    register, another list) has them."""
+    rows = rows.where(~kept_from_emergency(Person.id, now))
+    if CONSENT_LIST not in selection.lists:
+        return rows
+    others = await session.scalars(
+        select(PersonList.id)
+        .where(PersonList.name.in_(list(selection.lists)))
+        .where(PersonList.name != CONSENT_LIST)
+    )
+    return rows.where(on_list(Person.id, list(others)) | emergency_consented_at(Person.id, now))
+
+
+async def through_consent(
+    session: AsyncSession, selection: Selection, *, emergency: bool
+) -> ColumnElement[bool]:
+    """SQL, for each person a selection enrols: do they come in only through the
+    veille-sociale list (on it, and on no other list of the selection; selecting the whole
+    register, on no other list), that is on their consent to emergency campaigns? Always
+    false outside emergency campaigns."""
+    if not emergency or (selection.lists and CONSENT_LIST not in selection.lists):
+        return false()
+    others = select(PersonList.id).where(PersonList.name != CONSENT_LIST)
+    if selection.lists:
+        others = others.where(PersonList.name.in_(list(selection.lists)))
+    consent_list = select(PersonList.id).where(PersonList.name == CONSENT_LIST)
+    return on_list(Person.id, list(await session.scalars(consent_list))) & ~on_list(
+        Person.id, list(await session.scalars(others))
+    )
+
+
 async def count_selected(
-    sessions: SessionFactory, selection: Selection, *, day: date, now: datetime
+    sessions: SessionFactory,
+    selection: Selection,
+    *,
+    day: date,
+    now: datetime,
+    emergency: bool = False,
 ) -> int:
-    """How many people the selection enrols in a cycle starting on ``day``."""
+    """How many people the selection enrols in a cycle starting on ``day`` (``emergency``:
+    of an emergency campaign, :func:`selected_where`)."""
     async with transaction(sessions) as session:
         rows = await selected_where(
-            session, select(func.count()).select_from(Person), selection, day=day, now=now
+            session,
+            select(func.count()).select_from(Person),
+            selection,
+            day=day,
+            now=now,
+            emergency=emergency,
         )
         return int(await session.scalar(rows) or 0)
 

@@ -70,6 +70,7 @@ from dialer.web.api_models import (
 )
 from dialer.web.api_opposition import ENDPOINTS as OPPOSITION_ENDPOINTS
 from dialer.web.api_people import ENDPOINTS as PEOPLE_ENDPOINTS
+from dialer.web.api_plans import ENDPOINTS as PLAN_ENDPOINTS
 from dialer.web.api_resources import ENDPOINTS as RESOURCE_ENDPOINTS
 from dialer.web.api_responses import (
     AccountAnswer,
@@ -382,6 +383,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Démarrer depuis l'alerte : campagne, cycle, registre et premiers appels en une action",
         EpisodeStarted, body=CampaignCreate, created=True,
     ),
+    *PLAN_ENDPOINTS,
     EPISODES.listing(_E, list_episodes, "Épisodes d'alerte, les plus récents d'abord", EpisodePage),
     EPISODES(
         "POST", _E, start_episode,

@@ -168,6 +168,11 @@ class CallView(Answer):
     inbound_call: bool = Field(
         default=False, description="la personne a appelé le numéro de la campagne"
     )
+    veille_sociale: bool = Field(
+        default=False,
+        description="ménage de la liste de veille sociale appelé dans une campagne d'urgence "
+        "avec son accord (badge « veille sociale »)",
+    )
     campaign: CampaignName
     questionnaire: QuestionnaireView
     history: CallHistory

@@ -18,6 +18,7 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
+from dialer.core.campaigns import CampaignKind
 from dialer.core.permissions import Action
 from dialer.core.selection import (
     MAX_AGE,
@@ -27,6 +28,7 @@ from dialer.core.selection import (
     read_selection,
     selection_to_json,
 )
+from dialer.storage.campaigns import CampaignRepository
 from dialer.storage.database import SessionFactory
 from dialer.storage.selection import (
     campaign_selection,
@@ -89,14 +91,16 @@ async def count(request: Request) -> Response:
     data: SelectionBody = await request_body(request, SelectionBody)
     ops = steering(request)
     selection = await checked(ops.sessions, data.selection)
-    return ok(await _counted(ops.sessions, selection, ops.clock()))
+    return ok(await _counted(ops.sessions, selection, ops.clock(), emergency=True))
 
 
 async def get_selection(request: Request) -> Response:
     await caller(request)
     ops = steering(request)
-    selection = await campaign_selection(ops.sessions, request.path_params["campaign_id"])
-    return ok(await _counted(ops.sessions, selection, ops.clock()))
+    campaign_id = request.path_params["campaign_id"]
+    selection = await campaign_selection(ops.sessions, campaign_id)
+    emergency = await is_emergency(ops.sessions, campaign_id)
+    return ok(await _counted(ops.sessions, selection, ops.clock(), emergency=emergency))
 
 
 async def put_selection(request: Request) -> Response:
@@ -104,12 +108,23 @@ async def put_selection(request: Request) -> Response:
     data: SelectionBody = await request_body(request, SelectionBody)
     ops = steering(request)
     selection = await checked(ops.sessions, data.selection)
-    await set_campaign_selection(ops.sessions, request.path_params["campaign_id"], selection)
-    return ok(await _counted(ops.sessions, selection, ops.clock()))
+    campaign_id = request.path_params["campaign_id"]
+    await set_campaign_selection(ops.sessions, campaign_id, selection)
+    emergency = await is_emergency(ops.sessions, campaign_id)
+    return ok(await _counted(ops.sessions, selection, ops.clock(), emergency=emergency))
 
 
-async def _counted(sessions: SessionFactory, selection: Selection, now: Any) -> dict[str, Any]:
-    people = await count_selected(sessions, selection, day=now.date(), now=now)
+async def is_emergency(sessions: SessionFactory, campaign_id: int) -> bool:
+    """Is the campaign an emergency one (not a veille-sociale one): its count takes the
+    veille-sociale list's households only with a valid consent to emergency campaigns."""
+    campaign = await CampaignRepository(sessions).get(campaign_id)
+    return campaign.kind is not CampaignKind.VEILLE_SOCIALE
+
+
+async def _counted(
+    sessions: SessionFactory, selection: Selection, now: Any, *, emergency: bool = False
+) -> dict[str, Any]:
+    people = await count_selected(sessions, selection, day=now.date(), now=now, emergency=emergency)
     return {"selection": selection_to_json(selection), "count": people}
 
 

@@ -37,6 +37,7 @@ from dialer.alerts.messages import need_label
 from dialer.alerts.raising import AlertRaiser
 from dialer.campaigns.control import CampaignControl
 from dialer.campaigns.episodes import EpisodeControl
+from dialer.campaigns.plans import PlanControl
 from dialer.clock import utcnow
 from dialer.core.labels import campaign_state_label
 from dialer.core.login_limits import LoginRates
@@ -73,6 +74,7 @@ from dialer.web import (
     own_account,
     people_pages,
     person_pages,
+    plan_pages,
     resource_pages,
     result_exports,
     selection_pages,
@@ -157,6 +159,7 @@ def create_app(
     login_rates: LoginRates | None = None,
     allow_loopback_webhooks: bool = False,
     wallboard: Thresholds = DEFAULT_THRESHOLDS,
+    plans: PlanControl | None = None,
 ) -> Starlette:
     """The ASGI application. ``engine`` is the running :class:`DialingEngine` (or any
     object with its agent-facing methods), ``None`` when no campaign runs. Set
@@ -216,6 +219,7 @@ def create_app(
             *steering_pages.ROUTES,
             *people_pages.ROUTES,
             *selection_pages.ROUTES,
+            *plan_pages.ROUTES,
             *person_pages.ROUTES,
             *opposition_pages.ROUTES,
             *consent_pages.ROUTES,
@@ -244,6 +248,7 @@ def create_app(
         passwords=service.auth.passwords,
         clock=clock,
         allow_loopback_webhooks=allow_loopback_webhooks,
+        plans=plans or (PlanControl(control) if control is not None else None),
     )
     app.add_middleware(
         SecurityHeaders, hsts_max_age_s=hsts_max_age_s, policy=content_security_policy(sip)

@@ -16,6 +16,8 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from dialer.core.campaigns import CampaignKind
+from dialer.core.consent import CONSENT_LIST
 from dialer.core.labels import SELECTION_FLAG_NAMES
 from dialer.core.permissions import Action, allowed
 from dialer.core.selection import read_selection, selection_to_json
@@ -29,6 +31,7 @@ from dialer.storage.selection import (
     set_campaign_selection,
 )
 from dialer.web.access import GuardedRoute
+from dialer.web.api_selection import is_emergency
 from dialer.web.failures import french_message
 from dialer.web.service import authenticated, for_form, steering, web
 
@@ -58,7 +61,13 @@ async def selection_page(
     campaign = await CampaignRepository(ops.sessions).get(campaign_id)
     selection = await campaign_selection(ops.sessions, campaign_id)
     now = ops.clock()
-    people = await count_selected(ops.sessions, selection, day=now.date(), now=now)
+    people = await count_selected(
+        ops.sessions,
+        selection,
+        day=now.date(),
+        now=now,
+        emergency=campaign.kind is not CampaignKind.VEILLE_SOCIALE,
+    )
     return web(request).templates.TemplateResponse(
         request,
         "selection.html",
@@ -69,6 +78,7 @@ async def selection_page(
             "count": people,
             "lists": await list_counts(ops.sessions),
             "flags": SELECTION_FLAG_NAMES,
+            "consent_list": CONSENT_LIST,
             "can_edit": allowed(user.role, Action.CAMPAIGNS_STEER),
             "error": error,
             "notice": request.query_params.get("fait"),
@@ -94,7 +104,13 @@ async def change_selection(request: Request) -> Response:
         return await selection_page(request, shown=raw, error=french_message(exc), status=422)
     except ConflictError as exc:
         return await selection_page(request, shown=raw, error=french_message(exc), status=409)
-    people = await count_selected(ops.sessions, selection, day=ops.clock().date(), now=ops.clock())
+    people = await count_selected(
+        ops.sessions,
+        selection,
+        day=ops.clock().date(),
+        now=ops.clock(),
+        emergency=await is_emergency(ops.sessions, campaign_id),
+    )
     notice = f"Sélection enregistrée : {people} personne(s)"
     return RedirectResponse(f"{_page_path(campaign_id)}?fait={quote(notice)}", status_code=303)
 

@@ -13,11 +13,15 @@ from pathlib import Path
 import pytest
 
 from dialer.core.campaigns import CampaignKind
+from dialer.core.consent import CONSENT_LIST
+from dialer.core.selection import Selection
 from dialer.storage import CampaignRepository, CycleRepository, PacingMode, PersonRepository
 from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.consents import ConsentRegistry
 from dialer.storage.database import migrated_database
-from dialer.storage.schedule import enrol_register
+from dialer.storage.people import encode_batch
+from dialer.storage.schedule import CycleSchedule, enrol_register
+from dialer.storage.selection import set_campaign_selection
 from tests.storage.conftest import person
 from tests.storage.test_account_cli import database, run_main
 
@@ -101,6 +105,11 @@ def test_a_file_with_a_bad_line_is_refused_whole(
         "V1;personne;;03/09/2026;telephone;oui;oui;X\n": "consents.csv:5:identifiant",  # twice
         "NOBODY;personne;;03/09/2026;telephone;oui;oui;X\n": "consents.csv:5:identifiant",
         "V4;personne;;03/09/2026;telephone;oui;oui;X;en trop;encore\n": "consents.csv:5",
+        # a row of the city's list without its consent fields
+        "V4;;;;;;;\n": "consents.csv:5:accord_de",
+        "V4\n": "consents.csv:5",
+        "V4;personne;;03/09/2026;;oui;oui;X\n": "consents.csv:5:canal",
+        "V4;personne;;03/09/2026;telephone;;;X\n": "consents.csv:5:appels_reguliers",
     }
     for line, named in cases.items():
         path = tmp_path / "consents.csv"
@@ -165,3 +174,86 @@ def test_consents_are_imported_withdrawn_and_kept_as_history(
 
     # V1 withdrew, V3 agreed to emergency campaigns only, V4 never agreed: only V2
     assert asyncio.run(_enrolled(database)) == 1
+
+
+async def _on_consent_list(url: str) -> None:
+    async with migrated_database(url) as sessions:
+        people = PersonRepository(sessions)
+        records = [
+            person(key, "Nom", f"+3314567000{i}") for i, key in enumerate(["V1", "V2", "V3"])
+        ]
+        await people.write_encoded(
+            encode_batch(
+                await people.dialect(),
+                records,
+                [],
+                now=datetime(2026, 9, 1, tzinfo=UTC),
+                list_name=CONSENT_LIST,
+            )
+        )
+
+
+async def _cycles(url: str, now: datetime) -> tuple[int, int]:
+    """A veille-sociale cycle and an emergency one over the veille-sociale list, open."""
+    async with migrated_database(url) as sessions:
+        opened = []
+        for kind in (CampaignKind.VEILLE_SOCIALE, CampaignKind.HEATWAVE):
+            campaign = await CampaignRepository(sessions).create(
+                name=f"Campagne {kind.value}",
+                kind=kind,
+                questionnaire_id="veille_sociale",
+                questionnaire_version="1",
+                caller_id="+33140000000",
+                pacing_mode=PacingMode.PREVIEW,
+                calling_windows={},
+                retry_policy={},
+                now=now,
+            )
+            await set_campaign_selection(sessions, campaign.id, Selection(lists=(CONSENT_LIST,)))
+            cycle = await CycleRepository(sessions).open(
+                campaign.id, started_at=now, deadline=now + timedelta(days=1)
+            )
+            await enrol_register(sessions, cycle.id, due=now)
+            opened.append(cycle.id)
+        return opened[0], opened[1]
+
+
+async def _taken(url: str, cycle_id: int, at: datetime) -> set[str]:
+    async with migrated_database(url) as sessions:
+        taken = await CycleSchedule(sessions).take_due(
+            cycle_id, 10, now=at, planned_ids=[f"{cycle_id}-{n}" for n in range(10)]
+        )
+        found = set()
+        for attempt in taken:
+            who = await PersonRepository(sessions).get(attempt.person_id)
+            found.add(who.external_id)
+        return found
+
+
+def test_a_withdrawal_from_a_file_stops_every_further_call(
+    database: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """V1 agreed to both, V2 to regular calls only, V3 to emergency campaigns only: V1
+    and V2 withdraw from a file after both cycles enrolled them; neither is called again,
+    by the volunteers or by the emergency campaign; V3 still is, by the emergency one."""
+    asyncio.run(_on_consent_list(database))
+    path = tmp_path / "consents.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    code, out = run_main(monkeypatch, capsys, "consent", "import", str(path))
+    assert code == 0, out
+    now = datetime.now(UTC)
+    volunteer, emergency = asyncio.run(_cycles(database, now))
+    withdrawals = tmp_path / "retraits.csv"
+    withdrawals.write_text(
+        "identifiant;demande_par;canal\nV1;personne;telephone\nV2;proche;papier\n",
+        encoding="utf-8",
+    )
+    code, out = run_main(monkeypatch, capsys, "consent", "withdraw", str(withdrawals))
+    assert code == 0, out
+    assert "2 foyer(s) retiré(s)" in out
+    later = datetime.now(UTC) + timedelta(seconds=1)
+    assert asyncio.run(_taken(database, volunteer, later)) == set()
+    assert asyncio.run(_taken(database, emergency, later)) == {"V3"}

@@ -14,6 +14,7 @@ from dialer.errors import ConfigurationError, StorageError
 from dialer.storage import (
     agent_campaigns,  # noqa: F401 - its table joins Base
     call_help,  # noqa: F401 - its tables join Base
+    campaign_plans,  # noqa: F401 - its table joins Base
     consent_rows,  # noqa: F401 - its table joins Base
     hold_rows,  # noqa: F401 - its table joins Base
     household_rows,  # noqa: F401 - its tables join Base

@@ -317,3 +317,21 @@ def test_the_audit_command_reads_the_log_page_by_page(
     code, output = run(service, "audit", "--limit", "0")
     assert code == 2
     assert "--limit" in output
+
+
+def test_a_supervisor_plans_a_veille_sociale_campaign_from_the_command_line(
+    service: LiveService, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = ["campaign", "plan", "--list", "registre", "--from", "2026-12-14"]
+    code, output = run(service, *plan, "--to", "2026-12-31", "--name", "Fêtes 2026")
+    assert code == 0, output
+    assert "Planifiée : « Fêtes 2026 »" in output
+    assert "du 14/12/2026 au 31/12/2026" in output
+    sup = ["--url", service.url, "--token", service.tokens["superviseur"]]
+    code, err = run_main(monkeypatch, capsys, *plan, "--to", "2026-12-01", *sup)
+    assert code != 0
+    assert "ends_on" in err
+    code, err = run_main(monkeypatch, capsys, *plan, "--to", "2026-12-20", "--name", "B", *sup)
+    assert code != 0
+    assert "chevauchent" in err
+    assert ("campaign.plan", "api:cli-superviseur") in service.audit_actions()

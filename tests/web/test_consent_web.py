@@ -211,6 +211,9 @@ async def test_a_supervisor_withdraws_a_consent_on_the_page(
     assert "personne inconnue" in unknown.text
     none = await client.get(PAGE, params={"identifiant": "B2"})
     assert "Aucun accord enregistré" in none.text
+    await _consent(sessions, "B2")
+    cycle_id = await _volunteer_cycle(sessions)
+    assert await enrol_register(sessions, cycle_id, due=T0) == 2
     page = await client.get(PAGE, params={"identifiant": "J1"})
     assert page.status_code == 200
     assert "appels réguliers acceptés" in page.text
@@ -232,6 +235,11 @@ async def test_a_supervisor_withdraws_a_consent_on_the_page(
     assert "Accord retiré" in shown.text
     assert "pas d'accord valide aux appels réguliers" in shown.text
     assert "sur papier" in shown.text
+    # every further call stops: the volunteers' queue offers Robert only
+    taken = await CycleSchedule(sessions).take_due(
+        cycle_id, 10, now=T0 + timedelta(seconds=1), planned_ids=["p1", "p2", "p3"]
+    )
+    assert [a.person_id for a in taken] == [world.bob_id]
     entries = await AuditLog(sessions).search(AuditFilter(person_id=world.jeanne_id))
     assert [(e.actor, e.action) for e in reversed(entries)] == [
         ("cli:ville", "consent.recorded"),

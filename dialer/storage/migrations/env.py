@@ -29,6 +29,7 @@ from dialer.storage import (  # noqa: F401 - their tables join Base
     billing_periods,
     call_help,
     call_sheet_rows,
+    campaign_plans,
     consent_rows,
     hold_rows,
     household_rows,

@@ -166,6 +166,7 @@
     const person = view.person;
     $("appel-proche").hidden = !view.relative_call;
     $("appel-recu").hidden = !view.inbound_call;
+    $("veille-sociale").hidden = !view.veille_sociale;
     $("bloc-nouveau-numero").hidden = !view.relative_call;
     $("nouveau-numero").value = "";
     $("nom-personne").textContent = person.name + (person.age !== null ? ", " + person.age + " ans" : "");
