@@ -257,6 +257,12 @@ class PersonDocument(Answer):
         description="les orientations vers l'annuaire des ressources (veille sociale)"
     )
     follow_ups: list[dict[str, Any]] = Field(description="les appels de suivi programmés")
+    volunteer_debriefs: list[dict[str, Any]] = Field(
+        description="les bilans d'appel des bénévoles (veille sociale)"
+    )
+    household_assignments: list[dict[str, Any]] = Field(
+        description="le bénévole à qui le foyer est confié, par campagne (veille sociale)"
+    )
     audit: list[dict[str, Any]] = Field(description="le journal des actions sur la personne")
 
 
