@@ -154,8 +154,6 @@ class DialingEngine:
                     None, queue, pacer, caller_id, answering_machine_detection, ring_timeout_s
                 )
             )
-        #: the campaign whose tick runs now (its pacer looks at its own agents)
-        self.in_focus: Assignment | None = None
         self.screens = screens or NoScreens()
         self.clock = clock
         self.tick_s = tick_s
@@ -248,10 +246,9 @@ class DialingEngine:
         return len(self.campaign_assignments) > 0
 
     def _target(self) -> Assignment:
-        """The campaign the single-campaign attributes below speak of: the one whose tick
-        runs, else the only one assigned, else the idle one."""
-        if self.in_focus is not None:
-            return self.in_focus
+        """The campaign the single-campaign attributes below speak of: the only one
+        assigned, else the idle one (a campaign's own are its :class:`Assignment`'s, passed
+        as an argument wherever one campaign's call is handled)."""
         return self.campaign_assignments.sole() or self._idle
 
     @property
@@ -293,7 +290,7 @@ class DialingEngine:
     @property
     def dialing_enabled(self) -> bool:
         """Whether it dials (with several campaigns: whether any of them dials)."""
-        if len(self.campaign_assignments) > 1 and self.in_focus is None:
+        if len(self.campaign_assignments) > 1:
             return any(a.dialing_enabled for a in self.campaign_assignments)
         return self._target().dialing_enabled
 
@@ -308,7 +305,7 @@ class DialingEngine:
     def last_plan(self) -> PacingDecision:
         """The last pacing decision (with several campaigns: all of theirs together; each
         one's is its :attr:`Assignment.last_plan`)."""
-        if len(self.campaign_assignments) > 1 and self.in_focus is None:
+        if len(self.campaign_assignments) > 1:
             return self.campaign_assignments.combined_plan(
                 [a.last_plan for a in self.campaign_assignments]
             )
@@ -324,7 +321,7 @@ class DialingEngine:
         return list(self.campaign_assignments) or [self._idle]
 
     def assignment_of_queue(self, queue: DialQueue) -> Assignment:
-        """The campaign whose queue ``queue`` is (else the one a tick paces now)."""
+        """The campaign whose queue ``queue`` is (else the only one, else the idle one)."""
         found = next((a for a in self.campaign_assignments if a.queue is queue), None)
         return found or self._target()
 

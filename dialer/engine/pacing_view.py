@@ -13,15 +13,20 @@ from dialer.core.pacing_settings import PacingConfig
 from dialer.core.pacing_statistics import AgentSnapshot, PacingSnapshot
 from dialer.core.windows import CallingWindows, window_end
 from dialer.engine.activity import duration_stats
+from dialer.engine.assignments import Assignment, CampaignPacer
 from dialer.engine.engine import DialingEngine, Pacer
 
 
-def snapshot(engine: DialingEngine, now: datetime, closes_at: datetime) -> PacingSnapshot:
-    """What the pacer of the campaign a tick paces now sees: its own agents and calls (with
-    one campaign, all of them; with several, also the other campaigns' calls that would
-    take one of its agents, :meth:`Assignments.overflow_into`), the lines and the day's
-    activity of the whole engine."""
-    focus = engine.in_focus
+def snapshot(
+    engine: DialingEngine,
+    now: datetime,
+    closes_at: datetime,
+    focus: Assignment | None = None,
+) -> PacingSnapshot:
+    """What the pacer of campaign ``focus`` sees: its own agents and calls (with one
+    campaign or ``focus`` ``None``, all of them; with several, also the other campaigns'
+    calls that would take one of its agents, :meth:`Assignments.overflow_into`), the lines
+    and the day's activity of the whole engine."""
     seats = engine.seats.seats()
     calls = engine.calls.all()
     if focus is not None and focus.campaign_id is not None:
@@ -56,17 +61,20 @@ def snapshot(engine: DialingEngine, now: datetime, closes_at: datetime) -> Pacin
         wrap_up=duration_stats(engine.activity.wrap_up),
         time_to_answer=duration_stats(engine.activity.time_to_answer),
         lines_available=engine.lines_free(),
-        ring_timeout=timedelta(seconds=engine.ring_timeout_s),
+        ring_timeout=timedelta(
+            seconds=focus.ring_timeout_s if focus is not None else engine.ring_timeout_s
+        ),
     )
 
 
 def window_pacer(config: PacingConfig, windows: CallingWindows) -> Pacer:
-    """The campaign's pacer: nothing outside a calling window, else :func:`decide`."""
+    """The campaign's pacer: nothing outside a calling window, else :func:`decide` on the
+    snapshot of the campaign it is told it paces."""
 
-    def pace(engine: DialingEngine, now: datetime) -> PacingDecision:
+    def pace(engine: DialingEngine, now: datetime, focus: Assignment | None) -> PacingDecision:
         closes_at = window_end(windows, now)
         if closes_at is None:
             return decision(0, fact(Clause.WINDOW_CLOSED), fact(Clause.DIAL, 0), closed=True)
-        return decide(snapshot(engine, now, closes_at), config)
+        return decide(snapshot(engine, now, closes_at, focus), config)
 
-    return pace
+    return CampaignPacer(pace)

@@ -4,6 +4,7 @@ their higher-priority campaign; never two calls to one person across campaigns."
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CycleResult
 from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing import PacingDecision
+from dialer.engine.assignments import Assignment, CampaignPacer
 from dialer.engine.engine import DialingEngine
 from dialer.engine.pacing_view import snapshot
 from dialer.engine.ports import PlannedDial
@@ -22,11 +24,16 @@ T0 = datetime(2026, 7, 13, 9, 0, tzinfo=UTC)
 HEATWAVE, FLOOD = 7, 8
 
 
-def one_per_own_ready(engine: DialingEngine, now: datetime) -> PacingDecision:
-    """One call per ready agent of the campaign paced now, less its calls ringing."""
-    seen = snapshot(engine, now, now + timedelta(hours=8))
+def _one_per_own_ready(
+    engine: DialingEngine, now: datetime, campaign: Assignment | None
+) -> PacingDecision:
+    """One call per ready agent of the campaign paced, less its calls ringing."""
+    seen = snapshot(engine, now, now + timedelta(hours=8), campaign)
     ready = sum(1 for agent in seen.agents if agent.state is AgentState.READY)
     return PacingDecision(max(0, ready - len(seen.dialing) - seen.answered_waiting), "test")
+
+
+one_per_own_ready = CampaignPacer(_one_per_own_ready)
 
 
 def dials(prefix: str, people: range, cycle: int) -> list[PlannedDial]:
@@ -189,3 +196,82 @@ async def test_a_campaign_attached_while_anothers_calls_ring_does_not_dial_for_t
     await engine.handle(CallAnswered(node.placed[0].attempt_id, T0), node)
     await engine.handle(CallAnswered(node.placed[1].attempt_id, T0), node)
     assert sorted(agent for _, agent in node.joins) == ["a1", "a2"]
+
+
+class HeldQueue(MemoryQueue):
+    """A dial queue whose :meth:`take` waits until the test lets it go (the database's
+    round trip, during which other campaigns' work runs)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.gate = asyncio.Event()
+        self.taking = asyncio.Event()
+
+    async def take(self, count: int, now: datetime) -> list[PlannedDial]:
+        self.taking.set()
+        await self.gate.wait()
+        return await super().take(count, now)
+
+
+@pytest.mark.asyncio
+async def test_an_own_phone_call_made_while_another_campaign_ticks_shows_its_campaigns_number() -> (
+    None
+):
+    node, ledger, clock = FakeNode(), MemoryAttemptLog(), Clock(T0)
+    engine = DialingEngine(nodes=[node], attempt_log=ledger, clock=clock, caller_id="")
+    await engine.handle(NodeConnected(node.name, T0), node)
+    await engine.log_in("a1", "a1")
+    engine.go_ready("a1")
+    heatwave = HeldQueue(ledger, dials("h", range(1, 3), 70))
+    flood = MemoryQueue(ledger, dials("f", range(11, 13), 80))
+    engine.assign(heatwave, one_per_own_ready, caller_id="+33100000001",
+                  answering_machine_detection=False, campaign_id=HEATWAVE, cycle_id=70)  # fmt: skip
+    engine.assign(flood, one_per_own_ready, caller_id="+33100000002",
+                  answering_machine_detection=True, ring_timeout_s=20, campaign_id=FLOOD,
+                  cycle_id=80)  # fmt: skip
+    engine.set_serving({"a1": {HEATWAVE: 1}, "a2": {FLOOD: 1}, "a3": {HEATWAVE: 1, FLOOD: 5}})
+
+    # no tick running: each agent's phone shows the number of the campaign they serve first
+    await engine.call_own_phone("a2", "+33611111111")
+    # the heatwave's tick waits on its queue: the flood agent's phone is not the heatwave's
+    tick = asyncio.create_task(engine.tick())
+    await heatwave.taking.wait()
+    await engine.call_own_phone("a3", "+33622222222")
+    heatwave.gate.set()
+    await tick
+    assert node.own_line_caller_ids == [("a2", "+33100000002"), ("a3", "+33100000002")]
+    # and the heatwave's call, placed after that wait, carries the heatwave's settings
+    assert [(r.attempt_id, r.caller_id, r.answering_machine_detection, r.ring_timeout_s)
+            for r in node.placed] == [("h-1", "+33100000001", False, 30)]  # fmt: skip
+
+
+@pytest.mark.asyncio
+async def test_a_campaign_paced_while_another_waits_on_its_queue_dials_with_its_own_settings() -> (
+    None
+):
+    node, ledger, clock = FakeNode(), MemoryAttemptLog(), Clock(T0)
+    engine = DialingEngine(nodes=[node], attempt_log=ledger, clock=clock)
+    await engine.handle(NodeConnected(node.name, T0), node)
+    await engine.log_in("a1", "a1")
+    await engine.log_in("a2", "a2")
+    engine.go_ready("a2")
+    heatwave = HeldQueue(ledger, dials("h", range(1, 3), 70))
+    flood = MemoryQueue(ledger, [], reserved=dials("f", range(11, 12), 80))
+    engine.assign(heatwave, one_per_own_ready, caller_id="+33100000001",
+                  answering_machine_detection=False, campaign_id=HEATWAVE, cycle_id=70)  # fmt: skip
+    engine.assign(flood, one_per_own_ready, caller_id="+33100000002",
+                  answering_machine_detection=True, ring_timeout_s=20, campaign_id=FLOOD,
+                  cycle_id=80)  # fmt: skip
+    engine.set_serving({"a1": {HEATWAVE: 1}, "a2": {FLOOD: 1}})
+    await engine.tick()  # the flood's reserved person is offered to a2 (a1 is paused)
+    assert engine.offer_of("a2") == "f-11"
+    engine.go_ready("a1")
+    tick = asyncio.create_task(engine.tick())
+    await heatwave.taking.wait()  # the heatwave's tick is under way
+    await engine.call_offer("a2")  # « Appeler » on the flood's offer meanwhile
+    heatwave.gate.set()
+    await tick
+    flood_call = next(r for r in node.placed if r.attempt_id == "f-11")
+    assert (flood_call.caller_id, flood_call.answering_machine_detection) == ("+33100000002", True)
+    assert flood_call.ring_timeout_s == 20
+    assert engine.calls.get("f-11").campaign_id == FLOOD  # type: ignore[union-attr]
