@@ -11,9 +11,10 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from dialer.core.campaigns import CampaignState
+from dialer.core.campaigns import CampaignKind, CampaignState, enrols_only_consenting
 from dialer.core.selection import FLAGS, Selection, born_by, selection_to_json, stored_selection
 from dialer.errors import ConflictError, InputError, NotFoundError
+from dialer.storage.consent_rows import consented_at
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.hold_rows import held_at
 from dialer.storage.list_rows import PersonList, on_list
@@ -65,14 +66,32 @@ async def selected_where(
 
 
 async def count_selected(
-    sessions: SessionFactory, selection: Selection, *, day: date, now: datetime
+    sessions: SessionFactory,
+    selection: Selection,
+    *,
+    day: date,
+    now: datetime,
+    kind: CampaignKind | None = None,
 ) -> int:
-    """How many people the selection enrols in a cycle starting on ``day``."""
+    """How many people the selection enrols in a cycle starting on ``day`` of a campaign of
+    ``kind`` (a veille-sociale one enrols only valid consents, as the cycle's start does,
+    :func:`dialer.storage.schedule.enrol_register`)."""
     async with transaction(sessions) as session:
         rows = await selected_where(
             session, select(func.count()).select_from(Person), selection, day=day, now=now
         )
+        if enrols_only_consenting(kind):
+            rows = rows.where(consented_at(Person.id, now))
         return int(await session.scalar(rows) or 0)
+
+
+async def campaign_kind(sessions: SessionFactory, campaign_id: int) -> CampaignKind:
+    """The campaign's kind (:class:`NotFoundError` for no such campaign)."""
+    async with transaction(sessions) as session:
+        found = await session.scalar(select(Campaign.kind).where(Campaign.id == campaign_id))
+    if found is None:
+        raise NotFoundError(f"campagne {campaign_id} inconnue")
+    return CampaignKind(found)
 
 
 async def list_counts(sessions: SessionFactory) -> list[tuple[str, int]]:

@@ -22,6 +22,7 @@ from dialer.core.selection import read_selection, selection_to_json
 from dialer.errors import ConflictError, InputError
 from dialer.storage.campaigns import CampaignRepository
 from dialer.storage.selection import (
+    campaign_kind,
     campaign_selection,
     count_selected,
     list_counts,
@@ -58,7 +59,9 @@ async def selection_page(
     campaign = await CampaignRepository(ops.sessions).get(campaign_id)
     selection = await campaign_selection(ops.sessions, campaign_id)
     now = ops.clock()
-    people = await count_selected(ops.sessions, selection, day=now.date(), now=now)
+    people = await count_selected(
+        ops.sessions, selection, day=now.date(), now=now, kind=campaign.kind
+    )
     return web(request).templates.TemplateResponse(
         request,
         "selection.html",
@@ -94,7 +97,9 @@ async def change_selection(request: Request) -> Response:
         return await selection_page(request, shown=raw, error=french_message(exc), status=422)
     except ConflictError as exc:
         return await selection_page(request, shown=raw, error=french_message(exc), status=409)
-    people = await count_selected(ops.sessions, selection, day=ops.clock().date(), now=ops.clock())
+    kind = await campaign_kind(ops.sessions, campaign_id)
+    now = ops.clock()
+    people = await count_selected(ops.sessions, selection, day=now.date(), now=now, kind=kind)
     notice = f"Sélection enregistrée : {people} personne(s)"
     return RedirectResponse(f"{_page_path(campaign_id)}?fait={quote(notice)}", status_code=303)
 
