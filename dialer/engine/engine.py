@@ -54,13 +54,13 @@ from dialer.core.serving import Served
 from dialer.core.windows import PARIS
 from dialer.core.wrap_up import WRAP_UP_LIMIT
 from dialer.engine import call_events, recovery
-from dialer.engine.activity import Activity
+from dialer.engine.activity import Activities, Activity
 from dialer.engine.agents import AgentLines, log_agent_state
 from dialer.engine.assignments import Assignment, Assignments
 from dialer.engine.attempt_writes import AttemptWrites
 from dialer.engine.dialling import Dialler
 from dialer.engine.inbound import InboundCalls
-from dialer.engine.live_calls import LiveCalls
+from dialer.engine.live_calls import LiveCall, LiveCalls
 from dialer.engine.offers import ReservedCallDesk
 from dialer.engine.ports import AttemptLog, DialQueue, NoScreens, PlannedDial, ScreenNotifier
 from dialer.engine.statistics_view import COUNTERS, LATENCY_SAMPLES, statistics_of
@@ -174,6 +174,8 @@ class DialingEngine:
         self.inbound = InboundCalls(self, inbound_wait)
         self.finished: list[CallTiming] = []
         self.activity = Activity(zone)
+        #: the pooled activity above and each campaign's own (its pacing figures)
+        self.activities = Activities(self.activity, zone)
         self.join_latencies_ms: deque[float] = deque(maxlen=LATENCY_SAMPLES)
         self.counters = dict.fromkeys(COUNTERS, 0)
         self.assignments = 0
@@ -324,6 +326,12 @@ class DialingEngine:
         """The campaign whose queue ``queue`` is (else the only one, else the idle one)."""
         found = next((a for a in self.campaign_assignments if a.queue is queue), None)
         return found or self._target()
+
+    def activity_of(self, call: LiveCall) -> tuple[Activity, ...]:
+        """Where ``call``'s activity is recorded: the engine's, and its campaign's."""
+        assignment = self.campaign_assignments.of_call(call)
+        campaign_id = assignment.campaign_id if assignment is not None else call.campaign_id
+        return self.activities.recording(campaign_id)
 
     def busy_persons(self) -> set[int]:
         """The people in a call now, or offered to an agent, whichever the campaign."""

@@ -12,7 +12,6 @@ from dialer.core.pacing_reasons import Clause, fact
 from dialer.core.pacing_settings import PacingConfig
 from dialer.core.pacing_statistics import AgentSnapshot, PacingSnapshot
 from dialer.core.windows import CallingWindows, window_end
-from dialer.engine.activity import duration_stats
 from dialer.engine.assignments import Assignment, CampaignPacer
 from dialer.engine.engine import DialingEngine, Pacer
 
@@ -26,7 +25,7 @@ def snapshot(
     """What the pacer of campaign ``focus`` sees: its own agents and calls (with one
     campaign or ``focus`` ``None``, all of them; with several, also the other campaigns'
     calls that would take one of its agents, :meth:`Assignments.overflow_into`), the lines
-    and the day's activity of the whole engine."""
+    of the whole engine and the day's figures of the campaign (:meth:`Activities.figures`)."""
     seats = engine.seats.seats()
     calls = engine.calls.all()
     if focus is not None and focus.campaign_id is not None:
@@ -45,21 +44,20 @@ def snapshot(
         if call.state in (CallState.DIALING, CallState.RINGING)
     )
     waiting = sum(1 for call in calls if call.state is CallState.ANSWERED and call.agent is None)
-    live, abandons = engine.activity.today(now)
-    recent_dials, recent_live = engine.activity.recent(now)
+    seen = engine.activities.figures(focus.campaign_id if focus else None, now).figures
     return PacingSnapshot(
         now=now,
         closes_at=closes_at,
         agents=agents,
         dialing=dialing,
         answered_waiting=waiting,
-        live_answers_today=live,
-        abandons_today=abandons,
-        recent_dials=recent_dials,
-        recent_live_answers=recent_live,
-        talk=duration_stats(engine.activity.talk),
-        wrap_up=duration_stats(engine.activity.wrap_up),
-        time_to_answer=duration_stats(engine.activity.time_to_answer),
+        live_answers_today=seen.live_answers_today,
+        abandons_today=seen.abandons_today,
+        recent_dials=seen.recent_dials,
+        recent_live_answers=seen.recent_live_answers,
+        talk=seen.talk,
+        wrap_up=seen.wrap_up,
+        time_to_answer=seen.time_to_answer,
         lines_available=engine.lines_free(),
         ring_timeout=timedelta(
             seconds=focus.ring_timeout_s if focus is not None else engine.ring_timeout_s
