@@ -11,7 +11,10 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 
 from dialer.core.attempts import AttemptKind
+from dialer.core.campaigns import CampaignKind
+from dialer.core.pacing_settings import PacingMode
 from dialer.storage.alert_rows import Alert, AlertDelivery, DeliveryState
+from dialer.storage.campaigns import CampaignRepository
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Cycle, Person
 from dialer.storage.never_reached_rows import NeverReachedEntry, NeverReachedList
@@ -130,3 +133,19 @@ async def enrol(
                 for person_id, number, due in people
             ],
         )
+
+
+async def volunteer_campaign(sessions: SessionFactory, now: datetime) -> int:
+    """A veille-sociale campaign in draft (the volunteers' calls, preview), its id."""
+    campaign = await CampaignRepository(sessions).create(
+        name="Veille sociale fêtes",
+        kind=CampaignKind.VEILLE_SOCIALE,
+        questionnaire_id="veille_sociale",
+        questionnaire_version="1",
+        caller_id="+33140000000",
+        pacing_mode=PacingMode.PREVIEW,
+        calling_windows={},
+        retry_policy={},
+        now=now,
+    )
+    return campaign.id

@@ -15,12 +15,9 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from dialer.core.campaigns import CampaignKind
 from dialer.core.consent import AgreedBy, ConsentChannel
 from dialer.storage import (
-    CampaignRepository,
     CycleRepository,
-    PacingMode,
     SessionFactory,
     create_engine,
     create_session_factory,
@@ -30,7 +27,7 @@ from dialer.storage.consents import ConsentRecord, ConsentRegistry, WithdrawalRe
 from dialer.storage.schedule import enrol_register
 from dialer.storage.selection import campaign_selection
 from tests.storage.conftest import postgres_url, reset_postgres, sqlite_url
-from tests.stored import person_by_external_id
+from tests.stored import person_by_external_id, volunteer_campaign
 from tests.web.conftest import log_in
 from tests.web.steering_support import SteerRig, steer
 
@@ -226,35 +223,25 @@ async def test_a_veille_sociale_campaign_counts_only_who_its_cycle_enrols(steer:
         actor="superviseur",
         now=now,
     )
-    campaign = await CampaignRepository(steer.sessions).create(
-        name="Veille sociale fêtes",
-        kind=CampaignKind.VEILLE_SOCIALE,
-        questionnaire_id="veille_sociale",
-        questionnaire_version="1",
-        caller_id="+33140000000",
-        pacing_mode=PacingMode.PREVIEW,
-        calling_windows={},
-        retry_policy={},
-        now=now,
-    )
+    campaign_id = await volunteer_campaign(steer.sessions, now)
     chosen = {"lists": ["isolés"]}
 
     assert await count(steer, chosen) == 3  # no campaign named: the register's people
-    for asked in ({"campaign_id": campaign.id}, {"kind": "veille_sociale"}):
+    for asked in ({"campaign_id": campaign_id}, {"kind": "veille_sociale"}):
         response = await steer.http.post(COUNT, json={"selection": chosen, **asked}, headers=auth)
         assert (response.status_code, response.json()["count"]) == (200, 1), response.text
-    path = f"/api/v1/campaigns/{campaign.id}/selection"
+    path = f"/api/v1/campaigns/{campaign_id}/selection"
     stored = await steer.http.put(path, json={"selection": chosen}, headers=auth)
     assert (stored.status_code, stored.json()["count"]) == (200, 1), stored.text
     shown = await steer.http.get(path, headers=auth)
     assert shown.json()["count"] == 1
     await log_in(steer.http, "superviseur")
-    page = await steer.http.get(f"/supervision/selections/{campaign.id}")
+    page = await steer.http.get(f"/supervision/selections/{campaign_id}")
     assert page.status_code == 200, page.text
     assert '<strong id="effectif-nombre">1</strong>' in page.text
-    assert f'data-campagne="{campaign.id}"' in page.text  # its script recounts the same way
+    assert f'data-campagne="{campaign_id}"' in page.text  # its script recounts the same way
     cycle = await CycleRepository(steer.sessions).open(
-        campaign.id, started_at=now, deadline=now + timedelta(days=7)
+        campaign_id, started_at=now, deadline=now + timedelta(days=7)
     )
     assert await enrol_register(steer.sessions, cycle.id, due=now) == 1  # what was shown
 
