@@ -500,3 +500,23 @@ async def test_a_city_wide_heatwave_and_a_district_flood_run_at_once_each_with_i
     assert [c.number for c in await cycles.list_for(flood_campaign)] == [1, 2]
     await rig.episodes.end(actor="superviseur")  # the only one left: no need to name it
     assert await rig.episodes.running() == []
+
+
+@pytest.mark.asyncio
+async def test_two_heatwaves_over_different_districts_start_in_the_same_second(
+    rig: EpisodeRig,
+) -> None:
+    """Same kind, no shared district: two episodes, two campaigns named after their area
+    (they were named after the template and the second only, and the second collided)."""
+    started = []
+    for district in ("Nord", "Sud"):
+        response = await rig.http.post(
+            "/api/v1/episodes",
+            json={"kind": "heatwave", "level": 3, "districts": [district]},
+            headers=rig.auth(),
+        )
+        assert response.status_code == 201, response.text
+        started.append(response.json()["campaign"])
+    names = [campaign["name"] for campaign in started]
+    assert names[0].startswith("Canicule (Nord) ")
+    assert names[1].startswith("Canicule (Sud) ")
