@@ -93,6 +93,8 @@ class FakeNode:
         self.sent: list[tuple[str, str]] = []
         self.hangups: list[str] = []
         self.agents: list[tuple[str, str, str]] = []
+        #: the caller id each agent's own phone was called with, in order
+        self.own_line_caller_ids: list[tuple[str, str]] = []
         self.live: set[str] = set()
         self.recorded: dict[str, RecordedEnd] = {}
         self.refuse_join = False
@@ -133,6 +135,7 @@ class FakeNode:
         self, agent: str, number: str, leg_id: str, *, caller_id: str
     ) -> OwnLineCall:
         self.agents.append((agent, f"tel:{number}", leg_id))
+        self.own_line_caller_ids.append((agent, caller_id))
         if self.own_line_gate is not None:
             await self.own_line_gate.wait()
         if self.own_line_answer is OwnLineCall.CONFIRMED:

@@ -11,9 +11,12 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 
 from dialer.core.attempts import AttemptKind
+from dialer.core.campaigns import CampaignKind
 from dialer.core.consent import CONSENT_LIST, AgreedBy, ConsentChannel
+from dialer.core.pacing_settings import PacingMode
 from dialer.core.phones import PhoneKind
 from dialer.storage.alert_rows import Alert, AlertDelivery, DeliveryState
+from dialer.storage.campaigns import CampaignRepository
 from dialer.storage.consents import ConsentRecord, ConsentRegistry
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Cycle, Person
@@ -184,3 +187,19 @@ async def consenting_households(
         assert found is not None
         ids[key] = found.id
     return ids
+
+
+async def volunteer_campaign(sessions: SessionFactory, now: datetime) -> int:
+    """A veille-sociale campaign in draft (the volunteers' calls, preview), its id."""
+    campaign = await CampaignRepository(sessions).create(
+        name="Veille sociale fêtes",
+        kind=CampaignKind.VEILLE_SOCIALE,
+        questionnaire_id="veille_sociale",
+        questionnaire_version="1",
+        caller_id="+33140000000",
+        pacing_mode=PacingMode.PREVIEW,
+        calling_windows={},
+        retry_policy={},
+        now=now,
+    )
+    return campaign.id

@@ -176,7 +176,7 @@ class CampaignControl:
         attached, and the first dials placed before this returns."""
         async with self._lock:
             tpl = self.templates.get(template_key)  # unknown template: nothing created
-            campaign = await self._create(tpl.key, name)
+            campaign = await self._create(tpl.key, name, districts)
             try:
                 opened = await self._start(campaign, districts)
             except DialerError:
@@ -394,14 +394,19 @@ class CampaignControl:
             return sorted(attached, key=lambda v: v.id)
 
     # ---- inside -------------------------------------------------------------------------
-    async def _create(self, template_key: str, name: str | None) -> Campaign:
+    async def _create(
+        self, template_key: str, name: str | None, districts: Collection[str] = ()
+    ) -> Campaign:
+        """The campaign from its template; by default named after it, its area (two
+        episodes of one kind over different districts may start at once) and the time."""
         now = self.clock()
         tpl = with_cycle_settings(self.templates.get(template_key), self.cycle_settings)
+        area = f" ({', '.join(districts)})" if districts else ""
         return await create_from_template(
             self.sessions,
             tpl,
             now=now,
-            name=name or f"{tpl.title} {now.astimezone(PARIS):%d/%m/%Y %H:%M:%S}",
+            name=name or f"{tpl.title}{area} {now.astimezone(PARIS):%d/%m/%Y %H:%M:%S}",
             caller_id=self.caller_id,
         )
 

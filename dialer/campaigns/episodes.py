@@ -1,8 +1,11 @@
 """Alert episodes, run by the service from the alert to its end.
 
-Starting an episode (pages, API, CLI, « Démarrer depuis l'alerte ») records it and starts
-its campaign from the template: first cycle, the current register, first dials. From then
-on the service itself (:meth:`EpisodeControl.run`, in ``dialer serve``) keeps the cycles
+Several episodes may last at once, each with its own campaign and cycles (a city-wide
+heatwave and a flood in one district), never two of one kind over a shared area
+(:func:`dialer.core.episodes.check_may_start`). Starting an episode (pages, API, CLI,
+« Démarrer depuis l'alerte ») records it and starts its campaign from the template: first
+cycle, the current register, first dials. From then on the service itself
+(:meth:`EpisodeControl.run`, in ``dialer serve``) keeps each episode's cycles
 (:func:`dialer.core.cycles.cycle_step`): at each deadline it closes the cycle
 (:func:`close_cycle`: people still waiting go on its never-reached list with the reason)
 and opens the next one, the cycle length after the previous start, with the register as it
@@ -38,8 +41,10 @@ from dialer.core.episodes import (
     AlertKind,
     EpisodeView,
     check_level,
+    check_may_start,
     parse_alert_kind,
     parse_districts,
+    the_one_running,
 )
 from dialer.core.labels import ALERT_KIND_LABELS
 from dialer.core.operator_messages import details_text, say
@@ -156,6 +161,10 @@ class EpisodeControl:
     async def current(self) -> EpisodeView | None:
         return await self.episodes.current()
 
+    async def running(self) -> list[EpisodeView]:
+        """The episodes that last, oldest first (each with its own campaign and cycles)."""
+        return await self.episodes.running()
+
     async def all(self) -> list[EpisodeView]:
         """Newest first."""
         return await self.episodes.list_all()
@@ -179,11 +188,7 @@ class EpisodeControl:
         key = template_key or template_for(self.control.templates, alert)
         self.control.templates.get(key)  # unknown template: nothing created
         async with self._lock:
-            running = await self.episodes.current()
-            if running is not None:
-                raise ConflictError(
-                    f"l'épisode d'alerte n° {running.id} est en cours : terminez-le d'abord"
-                )
+            check_may_start(await self.episodes.running(), alert, area)
             unknown = sorted(set(area) - await register_districts(self.sessions))
             if unknown:
                 raise InputError(
@@ -235,10 +240,7 @@ class EpisodeControl:
         new attempt, calls in progress finish, its open cycle closes now."""
         async with self._lock:
             if episode_id is None:
-                running = await self.episodes.current()
-                if running is None:
-                    raise ConflictError("aucun épisode d'alerte en cours")
-                episode_id = running.id
+                episode_id = the_one_running(await self.episodes.running()).id
             ended = await self.episodes.end(episode_id, by=actor, at=self.clock())
             if ended.campaign_id is not None:
                 await self.control.finish(ended.campaign_id, actor=actor)

@@ -92,13 +92,18 @@ def alert_start(
 def alert_end(
     ctx: click.Context, episode_id: int | None, url: str | None, token: str | None
 ) -> None:
-    """Termine l'épisode EPISODE_ID (défaut : celui en cours) : plus de nouvel appel, les
+    """Termine l'épisode EPISODE_ID (défaut : le seul en cours) : plus de nouvel appel, les
     appels en cours finissent, le cycle est clos."""
     with client(ctx, url, token) as api:
         if episode_id is None:
             running = [e for e in api.items("/episodes") if e["active"]]
             if not running:
                 raise click.UsageError("aucun épisode d'alerte en cours")
+            if len(running) > 1:  # a heatwave and a flood at once: say which one
+                numbers = ", ".join(f"n° {e['id']}" for e in running)
+                raise click.UsageError(
+                    f"plusieurs épisodes d'alerte en cours ({numbers}) : précisez EPISODE_ID"
+                )
             episode_id = int(running[0]["id"])
         ended = api.call("POST", f"/episodes/{episode_id}/end")
     click.echo("Épisode terminé : " + _episode_line(ended))

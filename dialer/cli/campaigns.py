@@ -17,10 +17,9 @@ from dialer.campaigns.template_files import load_templates
 from dialer.campaigns.templates import with_cycle_settings
 from dialer.cli.api_client import api_options, client
 from dialer.cli.context import cli_actor, database, settings_of
-from dialer.core.episodes import DEFAULT_LEVEL
+from dialer.core.episodes import DEFAULT_LEVEL, check_may_start
 from dialer.core.pacing_settings import PacingMode
 from dialer.core.windows import PARIS
-from dialer.errors import ConflictError
 from dialer.storage.audit import AuditLog
 from dialer.storage.episodes import EpisodeRepository
 
@@ -195,12 +194,8 @@ def campaign_start(
     async def run() -> Any:
         async with database(settings) as sessions:
             episodes = EpisodeRepository(sessions)
-            running = await episodes.current()
-            if running is not None:
-                raise ConflictError(
-                    f"l'épisode d'alerte n° {running.id} est en cours : terminez-le d'abord"
-                )
             tpl = with_cycle_settings(templates.get(template_key), settings.cycles)
+            check_may_start(await episodes.running(), tpl.alert, ())
             started = await start_campaign(
                 sessions,
                 tpl,

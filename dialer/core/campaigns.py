@@ -17,6 +17,12 @@ class CampaignKind(StrEnum):
     OTHER = "other"
 
 
+def enrols_only_consenting(kind: CampaignKind | None) -> bool:
+    """Whether a campaign of ``kind`` enrols and calls only the people with a valid consent
+    to regular calls (:mod:`dialer.core.consent`): the volunteers' veille sociale."""
+    return kind is CampaignKind.VEILLE_SOCIALE
+
+
 class CampaignState(StrEnum):
     DRAFT = "draft"
     RUNNING = "running"

@@ -8,14 +8,14 @@ its campaign by itself (:mod:`dialer.core.cycles`). Pure rules, no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from dialer.core.campaigns import CampaignKind
-from dialer.errors import InputError
+from dialer.errors import ConflictError, InputError
 
 #: the plan levels (1 watch … 4 maximal mobilisation)
 LEVELS = range(1, 5)
@@ -103,3 +103,34 @@ class EpisodeView:
             "campaign_id": self.campaign_id,
             "active": self.active,
         }
+
+
+def overlaps(first: Sequence[str], second: Sequence[str]) -> bool:
+    """Whether two areas share a district (an empty area is the whole city)."""
+    return not first or not second or bool(set(first) & set(second))
+
+
+def check_may_start(
+    running: Iterable[EpisodeView], kind: AlertKind, districts: Sequence[str]
+) -> None:
+    """Several episodes may last at once, each with its own campaign and cycles (a
+    city-wide heatwave and a flood in one district), but never two of the same kind over
+    a shared area: :class:`ConflictError` naming the one that lasts."""
+    for episode in running:
+        if episode.active and episode.kind is kind and overlaps(episode.districts, districts):
+            raise ConflictError(
+                f"l'épisode d'alerte n° {episode.id} ({kind.value}) est en cours sur la même "
+                "zone : terminez-le d'abord"
+            )
+
+
+def the_one_running(running: Sequence[EpisodeView]) -> EpisodeView:
+    """The episode to end when none is named: the only one lasting. :class:`ConflictError`
+    when none lasts, or several (naming them)."""
+    lasting = [episode for episode in running if episode.active]
+    if not lasting:
+        raise ConflictError("aucun épisode d'alerte en cours")
+    if len(lasting) > 1:
+        numbers = ", ".join(f"n° {episode.id}" for episode in lasting)
+        raise ConflictError(f"plusieurs épisodes d'alerte en cours ({numbers}) : précisez lequel")
+    return lasting[0]

@@ -13,6 +13,7 @@ from dialer.core.agent_states import AgentState
 from dialer.core.attempts import AttemptKind, CycleResult, Disposition
 from dialer.core.billing import IssueKind
 from dialer.core.call_help import SpyMode
+from dialer.core.campaign_pacing import CampaignFigures
 from dialer.core.campaigns import CampaignState
 from dialer.core.consent import AgreedBy, ConsentChannel
 from dialer.core.cycles import NeverReachedReason
@@ -481,6 +482,27 @@ def pacing_text(decision: PacingDecision) -> str:
     return joined(
         (f.clause, PACING_CLAUSE_TEXTS[f.clause](f.values, f.text)) for f in decision.facts
     )
+
+
+def _percent(rate: float | None) -> str:
+    return "–" if rate is None else f"{rate * 100:.1f}".replace(".", ",") + " %"
+
+
+def campaign_figures_text(seen: CampaignFigures) -> str:
+    """The figures a campaign is paced on, in French, each said to be the campaign's own
+    or the whole engine's (too few calls of its own yet)."""
+
+    def whose(group: str) -> str:
+        return "propre" if group in seen.own else "ensemble"
+
+    figures = seen.figures
+    parts = [
+        f"décroché {_percent(figures.answer_rate)} ({whose('answer_rate')})",
+        f"abandons {_percent(figures.abandon_rate)} ({whose('abandons')})",
+    ]
+    if figures.talk is not None:
+        parts.append(f"conversation {figures.talk.mean:.0f} s ({whose('talk')})")
+    return ", ".join(parts)
 
 
 #: the wallboard's alarms (:mod:`dialer.core.wallboard`)

@@ -150,8 +150,7 @@ class CallViews:
             questionnaire = self.questionnaires.get(
                 campaign.questionnaire_id, int(version) if version.isdigit() else None
             )
-        episode = await self._episodes.current()
-        in_episode = episode is not None and episode.campaign_id == campaign.id
+        in_episode = any(e.campaign_id == campaign.id for e in await self._episodes.running())
         deadline = None if in_episode else cycle.deadline
         return CallContext(attempt, person, campaign, questionnaire, deadline)
 

@@ -8,6 +8,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
+from dialer.core.campaign_pacing import ActivityFigures, CampaignFigures, campaign_figures
 from dialer.core.pacing_statistics import DurationStats
 
 RECENT = timedelta(minutes=15)
@@ -59,6 +60,52 @@ class Activity:
     def today(self, now: datetime) -> tuple[int, int]:
         self._roll(now)
         return self.live_answers_today, min(self.abandons_today, self.live_answers_today)
+
+    def figures(self, now: datetime) -> ActivityFigures:
+        """What the pacer reads of it at ``now``."""
+        live, abandons = self.today(now)
+        recent_dials, recent_live = self.recent(now)
+        return ActivityFigures(
+            live_answers_today=live,
+            abandons_today=abandons,
+            recent_dials=recent_dials,
+            recent_live_answers=recent_live,
+            talk=duration_stats(self.talk),
+            wrap_up=duration_stats(self.wrap_up),
+            time_to_answer=duration_stats(self.time_to_answer),
+        )
+
+
+class Activities:
+    """The activity of the engine as a whole (:attr:`pooled`, what a single campaign is
+    paced on) and of each campaign (its own pacing figures,
+    :func:`dialer.core.campaign_pacing.campaign_figures`)."""
+
+    def __init__(self, pooled: Activity, zone: tzinfo) -> None:
+        self.pooled = pooled
+        self._zone = zone
+        self._own: dict[int, Activity] = {}
+
+    def of(self, campaign_id: int | None) -> Activity | None:
+        """``campaign_id``'s own activity (``None``: none recorded, or no campaign id)."""
+        return None if campaign_id is None else self._own.get(campaign_id)
+
+    def figures(self, campaign_id: int | None, now: datetime) -> CampaignFigures:
+        """The day's figures campaign ``campaign_id`` is paced on: its own where it has
+        enough calls, else the pooled ones (:func:`campaign_figures`); the pooled ones for
+        the engine's only campaign assigned without an id."""
+        pooled = self.pooled.figures(now)
+        own = self.of(campaign_id)
+        if own is None:
+            return CampaignFigures(pooled, frozenset())
+        return campaign_figures(own.figures(now), pooled)
+
+    def recording(self, campaign_id: int | None) -> tuple[Activity, ...]:
+        """Where one call's activity is written: the pooled one, and its campaign's."""
+        if campaign_id is None:
+            return (self.pooled,)
+        own = self._own.setdefault(campaign_id, Activity(self._zone))
+        return (self.pooled, own)
 
 
 def duration_stats(samples: deque[float]) -> DurationStats | None:

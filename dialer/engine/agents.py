@@ -71,7 +71,9 @@ class AgentLines:
         try:
             self._leg_serial += 1
             leg = agent_leg_id(agent, self._leg_serial)
-            ended = await node.call_agent_phone(agent, number, leg, caller_id=engine.caller_id)
+            ended = await node.call_agent_phone(
+                agent, number, leg, caller_id=self._caller_id_for(agent)
+            )
             if ended is OwnLineCall.CONFIRMED and leg not in await node.live_channels():
                 ended = OwnLineCall.NOT_CONFIRMED  # hung up as 1 was pressed: no line
             if ended is not OwnLineCall.CONFIRMED:
@@ -80,6 +82,15 @@ class AgentLines:
             await self._logged_in(agent, f"tel:{number}", leg)
         finally:
             self._calling.discard(agent)
+
+    def _caller_id_for(self, agent: str) -> str:
+        """The number the agent's phone shows: their campaign's caller id (the one they
+        serve first, :meth:`Assignments.of_agent`), else the service's."""
+        engine = self.engine
+        campaign = engine.campaign_assignments.of_agent(agent)
+        if campaign is not None and campaign.caller_id:
+            return campaign.caller_id
+        return engine.caller_id
 
     async def _logged_in(self, agent: str, endpoint: str, leg: str) -> None:
         engine = self.engine

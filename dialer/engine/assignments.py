@@ -10,7 +10,7 @@ side; each tick paces each of them against its own agents (:func:`seats_of`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -20,7 +20,7 @@ from dialer.core.attempts import CallState
 from dialer.core.pacing import PacingDecision, decision
 from dialer.core.pacing_reasons import Clause, fact
 from dialer.core.seats import Seat, SeatBoard
-from dialer.core.serving import Served, homes, pick_agent, serves
+from dialer.core.serving import Served, homes, in_priority_order, pick_agent, serves
 from dialer.engine.live_calls import LiveCall
 from dialer.engine.ports import DialQueue
 
@@ -28,7 +28,30 @@ from dialer.engine.ports import DialQueue
 _WAITING = (CallState.DIALING, CallState.RINGING, CallState.ANSWERED)
 
 if TYPE_CHECKING:
-    from dialer.engine.engine import Pacer
+    from dialer.engine.engine import DialingEngine, Pacer
+
+
+@dataclass(frozen=True)
+class CampaignPacer:
+    """A pacer told which campaign it paces (:func:`pace`): ``decide(engine, now,
+    assignment)`` looks at that campaign's own agents and calls. Called as a plain
+    :data:`~dialer.engine.engine.Pacer` (``pacer(engine, now)``) it paces the engine as a
+    whole. The campaign is an argument, never a value set on the engine across awaits: a
+    call placed for one campaign is never handled under another's settings."""
+
+    decide: Callable[[DialingEngine, datetime, Assignment | None], PacingDecision]
+
+    def __call__(self, engine: DialingEngine, now: datetime) -> PacingDecision:
+        return self.decide(engine, now, None)
+
+
+def pace(engine: DialingEngine, now: datetime, assignment: Assignment) -> PacingDecision:
+    """``assignment``'s pacer's decision, told the campaign when it is a
+    :class:`CampaignPacer`."""
+    pacer = assignment.pacer
+    if isinstance(pacer, CampaignPacer):
+        return pacer.decide(engine, now, assignment)
+    return pacer(engine, now)
 
 
 @dataclass
@@ -94,6 +117,17 @@ class Assignments:
         if call.campaign_id is not None:
             return self.get(call.campaign_id)
         return self.of_cycle(call.cycle_id) or self.sole()
+
+    def of_agent(self, agent: str) -> Assignment | None:
+        """The campaign an agent's own phone is called for (the number it shows): the one
+        they serve with the highest priority among those assigned (dialling first), else
+        the first one assigned; ``None`` when none is."""
+        assigned = [a.campaign_id for a in self if a.campaign_id is not None]
+        dialling = [c for c in assigned if c in self.running()]
+        order = dialling + [c for c in assigned if c not in dialling]
+        for campaign_id in in_priority_order(self.serving.get(agent), order):
+            return self.get(campaign_id)
+        return next(iter(self), None)
 
     def set_serving(self, serving: Mapping[str, Served]) -> None:
         self.serving = {agent: dict(served) for agent, served in serving.items() if served}

@@ -6,6 +6,7 @@ abandoned, ended; and the nodes' (dis)connections and the agents' legs ending.""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from dialer.core.agent_states import AgentState
@@ -118,7 +119,8 @@ async def _answered(engine: DialingEngine, event: CallAnswered, node: TelephonyP
     call.take(CallEvent.ANSWERED)
     call.answered_at = at
     engine.count("answered")
-    engine.activity.time_to_answer.append((at - call.dialed_at).total_seconds())
+    for activity in engine.activity_of(call):
+        activity.time_to_answer.append((at - call.dialed_at).total_seconds())
     if call.agent is not None:  # reserved before the dial: bridged to that agent only
         seat = engine.seats.seats_by_agent().get(call.agent)
         if seat is None or seat.attempt_id != attempt_id:
@@ -173,6 +175,19 @@ async def _joined(engine: DialingEngine, event: CallJoined, _node: TelephonyPort
         await engine.screens.joined(call.agent, attempt_id)
 
 
+def _record_activity(
+    engine: DialingEngine, call: LiveCall, outcome: CallOutcome, at: datetime, *, live: bool
+) -> None:
+    """The ended call in the day's activity, the engine's and its campaign's."""
+    for activity in engine.activity_of(call):
+        if not call.inbound:  # a call coming in is no dial: not in the abandon budget
+            activity.settled(at, live=live)
+        if call.joined_at is not None:
+            activity.talk.append((at - call.joined_at).total_seconds())
+        if outcome is CallOutcome.ABANDONED and not call.inbound:
+            activity.abandoned(at)
+
+
 async def _ended(engine: DialingEngine, event: CallEnded, node: TelephonyPort) -> None:
     attempt_id, cause, tech, at = event.attempt_id, event.cause, event.tech_cause, event.at
     call = engine.calls.pop(attempt_id)
@@ -197,13 +212,9 @@ async def _ended(engine: DialingEngine, event: CallEnded, node: TelephonyPort) -
             record = None  # Asterisk is slow to answer: what the events said
         outcome = final_outcome(outcome, record, join_witnessed=call.join_witnessed)
     live = call.answered_at is not None and not call.machine
-    if not call.inbound:  # a call coming in is no dial: not in the abandon budget
-        engine.activity.settled(at, live=live)
-    if call.joined_at is not None:
-        engine.activity.talk.append((at - call.joined_at).total_seconds())
+    _record_activity(engine, call, outcome, at, live=live)
     if outcome is CallOutcome.ABANDONED and not call.inbound:
         engine.count("abandoned")
-        engine.activity.abandoned(at)
     if outcome is CallOutcome.MACHINE:
         engine.count("machines")
     wrap_ups = engine.wrap_ups

@@ -55,11 +55,7 @@ class Dialler:
         await engine.offers.withdraw_unassigned(engine.clock())
         plans: list[PacingDecision] = []
         for assignment in engine.assignments_to_tick():
-            engine.in_focus = assignment
-            try:
-                plans.append(await self._tick_for(assignment))
-            finally:
-                engine.in_focus = None
+            plans.append(await self._tick_for(assignment))
         if len(plans) == 1:
             return plans[0]
         return engine.campaign_assignments.combined_plan(plans)
@@ -77,7 +73,7 @@ class Dialler:
             assignment.last_plan = decision(0, fact(Clause.NO_INFORMATION_MESSAGE, text=silent))
             return assignment.last_plan
         await engine.offers.tend(now, assignment.queue)
-        plan = await engine.offers.plan(now)
+        plan = await engine.offers.plan(now, assignment)
         assignment.last_plan = plan
         if plan.dials <= 0 or self.node_with_room() is None:
             return plan  # nowhere to dial: take nobody
@@ -98,7 +94,7 @@ class Dialler:
                 ):
                     continue  # already dialled by someone else: never place it twice
                 dialling.add(dial.attempt_id)
-                await self.originate(dial, node, queue, now)
+                await self.originate(dial, node, queue, now, assignment=assignment)
         finally:
             # taken but not dialled (the loop stopped early, a write failed): the people
             # go back to the queue now, not at the next restart (only attempts still
@@ -119,11 +115,15 @@ class Dialler:
         now: datetime,
         *,
         agent: str | None = None,
+        assignment: Assignment | None = None,
     ) -> None:
-        """Originate an attempt already marked dialing (a refusal closes it as failed).
-        ``agent``: the agent reserved for it before the dial (it is bridged to them)."""
+        """Originate an attempt already marked dialing (a refusal closes it as failed) with
+        the settings of ``assignment``, the campaign it was taken for (``None``: the
+        campaign whose queue ``queue`` is). ``agent``: the agent reserved for it before the
+        dial (it is bridged to them)."""
         engine = self.engine
-        assignment = engine.assignment_of_queue(queue)
+        if assignment is None:
+            assignment = engine.assignment_of_queue(queue)
         call = LiveCall(
             dial.attempt_id,
             dial.person_id,

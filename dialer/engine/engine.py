@@ -54,13 +54,13 @@ from dialer.core.serving import Served
 from dialer.core.windows import PARIS
 from dialer.core.wrap_up import WRAP_UP_LIMIT
 from dialer.engine import call_events, recovery
-from dialer.engine.activity import Activity
+from dialer.engine.activity import Activities, Activity
 from dialer.engine.agents import AgentLines, log_agent_state
 from dialer.engine.assignments import Assignment, Assignments
 from dialer.engine.attempt_writes import AttemptWrites
 from dialer.engine.dialling import Dialler
 from dialer.engine.inbound import InboundCalls
-from dialer.engine.live_calls import LiveCalls
+from dialer.engine.live_calls import LiveCall, LiveCalls
 from dialer.engine.offers import ReservedCallDesk
 from dialer.engine.ports import AttemptLog, DialQueue, NoScreens, PlannedDial, ScreenNotifier
 from dialer.engine.statistics_view import COUNTERS, LATENCY_SAMPLES, statistics_of
@@ -154,8 +154,6 @@ class DialingEngine:
                     None, queue, pacer, caller_id, answering_machine_detection, ring_timeout_s
                 )
             )
-        #: the campaign whose tick runs now (its pacer looks at its own agents)
-        self.in_focus: Assignment | None = None
         self.screens = screens or NoScreens()
         self.clock = clock
         self.tick_s = tick_s
@@ -179,6 +177,8 @@ class DialingEngine:
         self.inbound = InboundCalls(self, inbound_wait)
         self.finished: list[CallTiming] = []
         self.activity = Activity(zone)
+        #: the pooled activity above and each campaign's own (its pacing figures)
+        self.activities = Activities(self.activity, zone)
         self.join_latencies_ms: deque[float] = deque(maxlen=LATENCY_SAMPLES)
         self.counters = dict.fromkeys(COUNTERS, 0)
         self.assignments = 0
@@ -251,10 +251,9 @@ class DialingEngine:
         return len(self.campaign_assignments) > 0
 
     def _target(self) -> Assignment:
-        """The campaign the single-campaign attributes below speak of: the one whose tick
-        runs, else the only one assigned, else the idle one."""
-        if self.in_focus is not None:
-            return self.in_focus
+        """The campaign the single-campaign attributes below speak of: the only one
+        assigned, else the idle one (a campaign's own are its :class:`Assignment`'s, passed
+        as an argument wherever one campaign's call is handled)."""
         return self.campaign_assignments.sole() or self._idle
 
     @property
@@ -296,7 +295,7 @@ class DialingEngine:
     @property
     def dialing_enabled(self) -> bool:
         """Whether it dials (with several campaigns: whether any of them dials)."""
-        if len(self.campaign_assignments) > 1 and self.in_focus is None:
+        if len(self.campaign_assignments) > 1:
             return any(a.dialing_enabled for a in self.campaign_assignments)
         return self._target().dialing_enabled
 
@@ -311,7 +310,7 @@ class DialingEngine:
     def last_plan(self) -> PacingDecision:
         """The last pacing decision (with several campaigns: all of theirs together; each
         one's is its :attr:`Assignment.last_plan`)."""
-        if len(self.campaign_assignments) > 1 and self.in_focus is None:
+        if len(self.campaign_assignments) > 1:
             return self.campaign_assignments.combined_plan(
                 [a.last_plan for a in self.campaign_assignments]
             )
@@ -327,9 +326,15 @@ class DialingEngine:
         return list(self.campaign_assignments) or [self._idle]
 
     def assignment_of_queue(self, queue: DialQueue) -> Assignment:
-        """The campaign whose queue ``queue`` is (else the one a tick paces now)."""
+        """The campaign whose queue ``queue`` is (else the only one, else the idle one)."""
         found = next((a for a in self.campaign_assignments if a.queue is queue), None)
         return found or self._target()
+
+    def activity_of(self, call: LiveCall) -> tuple[Activity, ...]:
+        """Where ``call``'s activity is recorded: the engine's, and its campaign's."""
+        assignment = self.campaign_assignments.of_call(call)
+        campaign_id = assignment.campaign_id if assignment is not None else call.campaign_id
+        return self.activities.recording(campaign_id)
 
     def busy_persons(self) -> set[int]:
         """The people in a call now, or offered to an agent, whichever the campaign."""

@@ -24,6 +24,7 @@ from dialer.core.attempts import CallState
 from dialer.core.pacing import PacingDecision, decision
 from dialer.core.pacing_reasons import Clause, fact
 from dialer.core.seats import Seat
+from dialer.engine.assignments import Assignment, pace
 from dialer.engine.ports import DialQueue, PlannedDial
 from dialer.errors import ConflictError
 
@@ -101,26 +102,27 @@ class ReservedCallDesk:
         self.engine = engine
         self.book = Offers(countdown)
 
-    async def plan(self, now: datetime) -> PacingDecision:
-        """Reserved calls first: each due one is offered to a ready agent (in preview, the
-        pacer's ``offers`` say how many); automatic dials hold back for those still
-        waiting for an agent."""
+    async def plan(self, now: datetime, assignment: Assignment) -> PacingDecision:
+        """Reserved calls of ``assignment``'s campaign first: each due one is offered to a
+        ready agent of it (in preview, the pacer's ``offers`` say how many); automatic
+        dials hold back for those still waiting for an agent."""
         engine = self.engine
-        plan = engine.pacer(engine, now)
+        queue = assignment.queue
+        plan = pace(engine, now, assignment)
         if plan.closed:  # nobody is offered either: the call would ring outside the window
-            await self.withdraw_all("fenêtre d'appel fermée", now, engine.queue)
+            await self.withdraw_all("fenêtre d'appel fermée", now, queue)
             return plan
         if plan.offers > 0:  # preview: the pacer's offers are what the agents see
-            await self.offer(min(plan.offers, self.free_agents()), now)
+            await self.offer(min(plan.offers, self.free_agents(assignment)), now, assignment)
             return plan
-        waiting = await engine.queue.reserved_due(now)
+        waiting = await queue.reserved_due(now)
         if waiting <= 0:
             return plan
-        free = min(waiting, engine.lines_free(), self.free_agents())
-        waiting -= await self.offer(free, now)
+        free = min(waiting, engine.lines_free(), self.free_agents(assignment))
+        waiting -= await self.offer(free, now, assignment)
         if waiting <= 0:
-            return engine.pacer(engine, now)  # the offered agents are no longer ready
-        plan = engine.pacer(engine, now)
+            return pace(engine, now, assignment)  # the offered agents are no longer ready
+        plan = pace(engine, now, assignment)
         if plan.dials <= 0:
             return plan
         held = min(plan.dials, waiting)
@@ -131,40 +133,42 @@ class ReservedCallDesk:
         """The people offered to an agent now."""
         return self.book.persons()
 
-    def _own_seats(self) -> list[Seat]:
-        """The seats of the campaign a tick paces now (see :mod:`dialer.engine.assignments`)."""
+    def _own_seats(self, assignment: Assignment | None) -> list[Seat]:
+        """The seats of ``assignment``'s campaign (see :mod:`dialer.engine.assignments`;
+        ``None``: every seat)."""
         engine = self.engine
-        focus = engine.in_focus
         seats = engine.seats.seats()
-        return seats if focus is None else engine.campaign_assignments.seats_of(focus, seats)
+        return (
+            seats if assignment is None else engine.campaign_assignments.seats_of(assignment, seats)
+        )
 
-    def free_agents(self) -> int:
+    def free_agents(self, assignment: Assignment | None = None) -> int:
         """Ready agents of the campaign not already counted on by a call of it in progress
         with no agent yet (an automatic call ringing joins the agent ready the longest when
         it is answered: offering that agent a person would leave it nobody, an abandon)."""
         engine = self.engine
-        ready = sum(1 for s in self._own_seats() if s.state is AgentState.READY)
-        focus = engine.in_focus
+        ready = sum(1 for s in self._own_seats(assignment) if s.state is AgentState.READY)
+        single = assignment is None or assignment.campaign_id is None
         unassigned = sum(
             1
             for call in engine.calls.all()
             if call.agent is None
             and call.state in (CallState.DIALING, CallState.RINGING, CallState.ANSWERED)
-            and (focus is None or engine.campaign_assignments.of_call(call) is focus)
+            and (single or engine.campaign_assignments.of_call(call) is assignment)
         )
         return max(0, ready - unassigned)
 
-    async def offer(self, count: int, now: datetime) -> int:
-        """Offer the next person to up to ``count`` ready agents of the campaign (ready the
-        longest first)."""
+    async def offer(self, count: int, now: datetime, assignment: Assignment) -> int:
+        """Offer the next person of ``assignment``'s campaign to up to ``count`` of its
+        ready agents (ready the longest first)."""
         engine = self.engine
+        queue = assignment.queue
         ready = sorted(
-            (s for s in self._own_seats() if s.state is AgentState.READY and s.leg_id),
+            (s for s in self._own_seats(assignment) if s.state is AgentState.READY and s.leg_id),
             key=lambda s: (s.since, s.agent),
         )
         offered = 0
         for seat in ready[: max(0, count)]:
-            queue = engine.queue
             dial = await queue.claim(seat.agent, now, passed=self.book.passed_by(seat.agent, now))
             if dial is None:
                 break

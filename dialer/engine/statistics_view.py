@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING
 
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CallState
-from dialer.core.labels import pacing_text
+from dialer.core.campaign_pacing import GROUPS, CampaignFigures
+from dialer.core.labels import campaign_figures_text, pacing_text
 
 if TYPE_CHECKING:
     from dialer.engine.engine import DialingEngine
+
 
 #: how many (answer → join) latencies the engine keeps for its statistics
 LATENCY_SAMPLES = 10_000
@@ -67,8 +69,11 @@ def pacing_of_each(engine: DialingEngine) -> str:
     assignments = list(engine.campaign_assignments)
     if len(assignments) <= 1:
         return pacing_text(engine.last_plan)
+    now = engine.clock()
     return " ; ".join(
-        f"campagne n° {a.campaign_id} : {pacing_text(a.last_plan)}" for a in assignments
+        f"campagne n° {a.campaign_id} : {pacing_text(a.last_plan)} — "
+        + campaign_figures_text(engine.activities.figures(a.campaign_id, now))
+        for a in assignments
     )
 
 
@@ -77,6 +82,7 @@ def campaigns_statistics(engine: DialingEngine) -> dict[str, dict[str, object]]:
     dials, its last pacing decision, its agents and its calls in progress."""
     assignments = engine.campaign_assignments
     seats = engine.seats.seats()
+    now = engine.clock()
     by_campaign: dict[str, dict[str, object]] = {}
     for assignment in assignments:
         calls = [c for c in engine.calls.all() if assignments.of_call(c) is assignment]
@@ -89,8 +95,26 @@ def campaigns_statistics(engine: DialingEngine) -> dict[str, dict[str, object]]:
             "agents_logged_in": sum(1 for s in own if s.state is not AgentState.LOGGED_OUT),
             "calls": len(calls),
             "calls_connected": sum(1 for c in calls if c.state is CallState.JOINED),
+            "pacing_figures": _figures(engine.activities.figures(assignment.campaign_id, now)),
         }
     return by_campaign
+
+
+def _figures(seen: CampaignFigures) -> dict[str, object]:
+    """The figures a campaign is paced on, and which are its own (the others: the
+    engine's, the campaign having too few calls yet)."""
+    figures = seen.figures
+    return {
+        "answer_rate": _rounded(figures.answer_rate),
+        "abandon_rate": _rounded(figures.abandon_rate),
+        "talk_s": _rounded(figures.talk.mean if figures.talk else None),
+        "wrap_up_s": _rounded(figures.wrap_up.mean if figures.wrap_up else None),
+        "own": [group for group in GROUPS if group in seen.own],
+    }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def _pct(values: list[float], fraction: float) -> float | None:

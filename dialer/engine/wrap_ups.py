@@ -156,7 +156,8 @@ class WrapUps:
         if call is None or attempt_id is None:
             return None
         if call.ended_at is not None:
-            engine.activity.wrap_up.append((now - call.ended_at).total_seconds())
+            for activity in engine.activity_of(call):
+                activity.wrap_up.append((now - call.ended_at).total_seconds())
         engine.finished.append(call.timing(wrap_up_done_at=now))
         # after the attempt's close, never before
         engine.writes.dispose(attempt_id, result, now, cycle_id=call.cycle_id)

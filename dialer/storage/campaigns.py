@@ -57,7 +57,7 @@ class CampaignRepository:
         )
         async with transaction(self._sessions) as session:
             if await session.scalar(select(Campaign.id).where(Campaign.name == name)):
-                raise ConflictError(f"campaign {name!r} already exists")
+                raise ConflictError(f"la campagne « {name} » existe déjà")
             session.add(campaign)
         return campaign
 

@@ -1,4 +1,5 @@
-"""Alert episodes: started, ended, and the one campaign whose cycles they run."""
+"""Alert episodes: started, ended, and the one campaign whose cycles each runs (several
+may last at once, never two of one kind over a shared area)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from dialer.core.episodes import AlertKind, EpisodeView
+from dialer.core.episodes import AlertKind, EpisodeView, check_may_start
 from dialer.errors import ConflictError, NotFoundError
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import AlertEpisode, Cycle
@@ -28,7 +29,7 @@ def _view(row: AlertEpisode) -> EpisodeView:
 
 
 class EpisodeRepository:
-    """Each method is one committed transaction. One episode lasts at a time."""
+    """Each method is one committed transaction."""
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
@@ -43,16 +44,14 @@ class EpisodeRepository:
         at: datetime,
         campaign_id: int | None = None,
     ) -> EpisodeView:
-        """A new episode (kind, level, districts checked by the caller).
-        :class:`ConflictError` while another one lasts."""
+        """A new episode (kind, level, districts checked by the caller), beside those that
+        last; :class:`ConflictError` while one of the same kind lasts over a shared area
+        (:func:`check_may_start`)."""
         async with transaction(self._sessions) as session:
-            running = await session.scalar(
+            running = await session.scalars(
                 select(AlertEpisode).where(AlertEpisode.ended_at.is_(None)).with_for_update()
             )
-            if running is not None:
-                raise ConflictError(
-                    f"l'épisode d'alerte n° {running.id} est en cours : terminez-le d'abord"
-                )
+            check_may_start([_view(r) for r in running], kind, districts)
             row = AlertEpisode(
                 kind=kind,
                 level=level,
@@ -90,8 +89,18 @@ class EpisodeRepository:
                 raise NotFoundError(f"episode {episode_id}: no such alert episode")
             return _view(row)
 
+    async def running(self) -> list[EpisodeView]:
+        """The episodes that last, oldest first."""
+        async with transaction(self._sessions) as session:
+            rows = await session.scalars(
+                select(AlertEpisode)
+                .where(AlertEpisode.ended_at.is_(None))
+                .order_by(AlertEpisode.id)
+            )
+            return [_view(row) for row in rows]
+
     async def current(self) -> EpisodeView | None:
-        """The episode that lasts, if any."""
+        """The newest episode that lasts, if any (several may: :meth:`running`)."""
         async with transaction(self._sessions) as session:
             row = await session.scalar(
                 select(AlertEpisode)

@@ -20,9 +20,12 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
+from dialer.errors import ConflictError
 from dialer.storage.models import Base, Person
 
 #: the list every import and every person written without a list name goes to (the
@@ -81,14 +84,24 @@ def on_no_list(person_id: InstrumentedAttribute[int]) -> ColumnElement[bool]:
 
 async def list_id(connection: AsyncConnection, name: str, *, now: datetime) -> int:
     """The id of the list ``name``, created if there is none yet (on the caller's
-    connection, inside its transaction)."""
+    connection, inside its transaction). Insert-or-get: two imports creating the same new
+    list at once both get its one id (the second waits for the first's insert, then its
+    ``ON CONFLICT DO NOTHING`` leaves it be and it reads the row), never a unique-name
+    violation."""
     found = await connection.scalar(select(PersonList.id).where(PersonList.name == name))
     if found is not None:
         return int(found)
-    created = await connection.execute(
-        insert(PersonList).values(name=name, created_at=now).returning(PersonList.id)
-    )
-    return int(created.scalar_one())
+    values = {"name": name, "created_at": now}
+    if connection.dialect.name == "postgresql":
+        await connection.execute(
+            pg_insert(PersonList).values(values).on_conflict_do_nothing(index_elements=["name"])
+        )
+    else:  # SQLite: one writer at a time
+        await connection.execute(sqlite_insert(PersonList).values(values).on_conflict_do_nothing())
+    created = await connection.scalar(select(PersonList.id).where(PersonList.name == name))
+    if created is None:  # pragma: no cover - inserted or already there
+        raise ConflictError(f"liste « {name} » : création impossible")
+    return int(created)
 
 
 async def known_list_id(connection: AsyncConnection, name: str) -> int | None:

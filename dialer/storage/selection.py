@@ -11,11 +11,11 @@ from sqlalchemy import ColumnElement, Select, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from dialer.core.campaigns import CampaignState
+from dialer.core.campaigns import CampaignKind, CampaignState, enrols_only_consenting
 from dialer.core.consent import CONSENT_LIST
 from dialer.core.selection import FLAGS, Selection, born_by, selection_to_json, stored_selection
 from dialer.errors import ConflictError, InputError, NotFoundError
-from dialer.storage.consent_rows import emergency_consented_at, kept_from_emergency
+from dialer.storage.consent_rows import consented_at, emergency_consented_at, kept_from_emergency
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.hold_rows import held_at
 from dialer.storage.list_rows import PersonList, on_list
@@ -118,10 +118,14 @@ async def count_selected(
     *,
     day: date,
     now: datetime,
-    emergency: bool = False,
+    kind: CampaignKind | None = None,
 ) -> int:
-    """How many people the selection enrols in a cycle starting on ``day`` (``emergency``:
-    of an emergency campaign, :func:`selected_where`)."""
+    """How many people the selection enrols in a cycle starting on ``day`` of a campaign of
+    ``kind`` (``None``: an emergency campaign). A veille-sociale one enrols only valid
+    consents to regular calls, as the cycle's start does
+    (:func:`dialer.storage.schedule.enrol_register`); any other takes the veille-sociale
+    list's households only with a valid consent to emergency campaigns
+    (:func:`selected_where`)."""
     async with transaction(sessions) as session:
         rows = await selected_where(
             session,
@@ -129,9 +133,20 @@ async def count_selected(
             selection,
             day=day,
             now=now,
-            emergency=emergency,
+            emergency=not enrols_only_consenting(kind),
         )
+        if enrols_only_consenting(kind):
+            rows = rows.where(consented_at(Person.id, now))
         return int(await session.scalar(rows) or 0)
+
+
+async def campaign_kind(sessions: SessionFactory, campaign_id: int) -> CampaignKind:
+    """The campaign's kind (:class:`NotFoundError` for no such campaign)."""
+    async with transaction(sessions) as session:
+        found = await session.scalar(select(Campaign.kind).where(Campaign.id == campaign_id))
+    if found is None:
+        raise NotFoundError(f"campagne {campaign_id} inconnue")
+    return CampaignKind(found)
 
 
 async def list_counts(sessions: SessionFactory) -> list[tuple[str, int]]:

@@ -4,7 +4,8 @@ is before the start.
 
 - ``GET /api/v1/lists``: every list and how many people are on it.
 - ``POST /api/v1/selection/count``: how many people a selection enrols today (opposed,
-  deceased and removed people never counted).
+  deceased and removed people never counted; with ``campaign_id`` or ``kind`` of a
+  veille-sociale campaign, only valid consents to regular calls, as its cycle enrols).
 - ``GET`` / ``PUT /api/v1/campaigns/{id}/selection``: a campaign's selection and its count;
   changed only before the start or when stopped (409 otherwise). Every bad value is a 422
   naming the field (« selection.lists : liste inconnue … »); nothing is written then.
@@ -28,9 +29,9 @@ from dialer.core.selection import (
     read_selection,
     selection_to_json,
 )
-from dialer.storage.campaigns import CampaignRepository
 from dialer.storage.database import SessionFactory
 from dialer.storage.selection import (
+    campaign_kind,
     campaign_selection,
     count_selected,
     list_counts,
@@ -61,6 +62,14 @@ class SelectionBody(Body):
     selection: SelectionFields
 
 
+class CountBody(SelectionBody):
+    """A selection to count as a campaign would enrol it: ``campaign_id`` (that campaign's
+    kind) or ``kind``; a veille-sociale one counts only valid consents to regular calls."""
+
+    campaign_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    kind: CampaignKind | None = None
+
+
 class ListCount(Answer):
     name: str
     people: int
@@ -88,10 +97,13 @@ async def lists(request: Request) -> Response:
 
 async def count(request: Request) -> Response:
     await caller(request)
-    data: SelectionBody = await request_body(request, SelectionBody)
+    data: CountBody = await request_body(request, CountBody)
     ops = steering(request)
     selection = await checked(ops.sessions, data.selection)
-    return ok(await _counted(ops.sessions, selection, ops.clock(), emergency=True))
+    kind = data.kind
+    if data.campaign_id is not None:
+        kind = await campaign_kind(ops.sessions, data.campaign_id)
+    return ok(await _counted(ops.sessions, selection, ops.clock(), kind))
 
 
 async def get_selection(request: Request) -> Response:
@@ -99,8 +111,8 @@ async def get_selection(request: Request) -> Response:
     ops = steering(request)
     campaign_id = request.path_params["campaign_id"]
     selection = await campaign_selection(ops.sessions, campaign_id)
-    emergency = await is_emergency(ops.sessions, campaign_id)
-    return ok(await _counted(ops.sessions, selection, ops.clock(), emergency=emergency))
+    kind = await campaign_kind(ops.sessions, campaign_id)
+    return ok(await _counted(ops.sessions, selection, ops.clock(), kind))
 
 
 async def put_selection(request: Request) -> Response:
@@ -110,21 +122,15 @@ async def put_selection(request: Request) -> Response:
     selection = await checked(ops.sessions, data.selection)
     campaign_id = request.path_params["campaign_id"]
     await set_campaign_selection(ops.sessions, campaign_id, selection)
-    emergency = await is_emergency(ops.sessions, campaign_id)
-    return ok(await _counted(ops.sessions, selection, ops.clock(), emergency=emergency))
-
-
-async def is_emergency(sessions: SessionFactory, campaign_id: int) -> bool:
-    """Is the campaign an emergency one (not a veille-sociale one): its count takes the
-    veille-sociale list's households only with a valid consent to emergency campaigns."""
-    campaign = await CampaignRepository(sessions).get(campaign_id)
-    return campaign.kind is not CampaignKind.VEILLE_SOCIALE
+    kind = await campaign_kind(ops.sessions, campaign_id)
+    return ok(await _counted(ops.sessions, selection, ops.clock(), kind))
 
 
 async def _counted(
-    sessions: SessionFactory, selection: Selection, now: Any, *, emergency: bool = False
+    sessions: SessionFactory, selection: Selection, now: Any, kind: CampaignKind | None
 ) -> dict[str, Any]:
-    people = await count_selected(sessions, selection, day=now.date(), now=now, emergency=emergency)
+    """The selection and how many it enrols today in a campaign of ``kind``."""
+    people = await count_selected(sessions, selection, day=now.date(), now=now, kind=kind)
     return {"selection": selection_to_json(selection), "count": people}
 
 

@@ -16,7 +16,6 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from dialer.core.campaigns import CampaignKind
 from dialer.core.consent import CONSENT_LIST
 from dialer.core.labels import SELECTION_FLAG_NAMES
 from dialer.core.permissions import Action, allowed
@@ -24,6 +23,7 @@ from dialer.core.selection import read_selection, selection_to_json
 from dialer.errors import ConflictError, InputError
 from dialer.storage.campaigns import CampaignRepository
 from dialer.storage.selection import (
+    campaign_kind,
     campaign_selection,
     count_selected,
     list_counts,
@@ -31,7 +31,6 @@ from dialer.storage.selection import (
     set_campaign_selection,
 )
 from dialer.web.access import GuardedRoute
-from dialer.web.api_selection import is_emergency
 from dialer.web.failures import french_message
 from dialer.web.service import authenticated, for_form, steering, web
 
@@ -62,11 +61,7 @@ async def selection_page(
     selection = await campaign_selection(ops.sessions, campaign_id)
     now = ops.clock()
     people = await count_selected(
-        ops.sessions,
-        selection,
-        day=now.date(),
-        now=now,
-        emergency=campaign.kind is not CampaignKind.VEILLE_SOCIALE,
+        ops.sessions, selection, day=now.date(), now=now, kind=campaign.kind
     )
     return web(request).templates.TemplateResponse(
         request,
@@ -104,13 +99,9 @@ async def change_selection(request: Request) -> Response:
         return await selection_page(request, shown=raw, error=french_message(exc), status=422)
     except ConflictError as exc:
         return await selection_page(request, shown=raw, error=french_message(exc), status=409)
-    people = await count_selected(
-        ops.sessions,
-        selection,
-        day=ops.clock().date(),
-        now=ops.clock(),
-        emergency=await is_emergency(ops.sessions, campaign_id),
-    )
+    kind = await campaign_kind(ops.sessions, campaign_id)
+    now = ops.clock()
+    people = await count_selected(ops.sessions, selection, day=now.date(), now=now, kind=kind)
     notice = f"Sélection enregistrée : {people} personne(s)"
     return RedirectResponse(f"{_page_path(campaign_id)}?fait={quote(notice)}", status_code=303)
 

@@ -83,7 +83,7 @@ async def campaigns_page(
         {
             "user": user,
             "campaigns": await control.list(),
-            "episode": await episode_control(request).current(),
+            "episodes": await episode_control(request).running(),
             "alert_kinds": ALERT_KIND_LABELS,
             "templates": {t.key: t for t in control.templates},
             "pacing_labels": PACING_MODE_LABELS,

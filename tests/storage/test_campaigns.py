@@ -42,7 +42,7 @@ async def test_a_campaign_is_created_in_draft_and_moved_by_compare_and_set(
     assert (await campaigns.by_name("Canicule 2025")).state is CampaignState.RUNNING
     assert [c.id for c in await campaigns.list_all()] == [campaign.id]
 
-    with pytest.raises(ConflictError, match="already exists"):
+    with pytest.raises(ConflictError, match="existe déjà"):
         await campaigns.create(
             name="Canicule 2025",
             kind=CampaignKind.HEATWAVE,

@@ -24,6 +24,7 @@ from dialer.storage.schedule import CycleSchedule, enrol_register
 from dialer.storage.selection import set_campaign_selection
 from tests.storage.conftest import person
 from tests.storage.test_account_cli import database, run_main
+from tests.stored import volunteer_campaign
 
 __all__ = ["database"]
 
@@ -64,19 +65,9 @@ async def _history(url: str, key: str) -> list[tuple[str, bool, bool, str, bool]
 async def _enrolled(url: str) -> int:
     async with migrated_database(url) as sessions:
         now = datetime.now(UTC)
-        campaign = await CampaignRepository(sessions).create(
-            name="Veille sociale rentrée",
-            kind=CampaignKind.VEILLE_SOCIALE,
-            questionnaire_id="veille_sociale",
-            questionnaire_version="1",
-            caller_id="+33140000000",
-            pacing_mode=PacingMode.PREVIEW,
-            calling_windows={},
-            retry_policy={},
-            now=now,
-        )
+        campaign_id = await volunteer_campaign(sessions, now)
         cycle = await CycleRepository(sessions).open(
-            campaign.id, started_at=now, deadline=now + timedelta(days=1)
+            campaign_id, started_at=now, deadline=now + timedelta(days=1)
         )
         return await enrol_register(sessions, cycle.id, due=now)
 

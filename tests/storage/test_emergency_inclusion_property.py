@@ -151,7 +151,7 @@ async def _play(url: str, scenario: Scenario, example: int) -> None:
             assert stored is not None
             stored.selection = selection_to_json(selection)
         before_count = await count_selected(
-            sessions, selection, day=NOW.date(), now=NOW, emergency=True
+            sessions, selection, day=NOW.date(), now=NOW, kind=CampaignKind.HEATWAVE
         )
         cycle, _ = await open_cycle_with_register(
             sessions,

@@ -36,7 +36,7 @@ from .conftest import NOW, Scene, person
 
 
 @pytest.mark.asyncio
-async def test_one_episode_lasts_at_a_time_and_ends_once(
+async def test_episodes_of_one_kind_never_share_an_area_and_each_ends_once(
     sessions: SessionFactory, scene: Scene
 ) -> None:
     episodes = EpisodeRepository(sessions)
@@ -49,8 +49,14 @@ async def test_one_episode_lasts_at_a_time_and_ends_once(
         campaign_id=scene.campaign_id,
     )
     assert (started.kind, started.districts, started.active) == (AlertKind.FLOOD, ("11e",), True)
-    with pytest.raises(ConflictError, match="en cours"):
-        await episodes.start(kind=AlertKind.OTHER, level=1, districts=[], by="x", at=NOW)
+    with pytest.raises(ConflictError, match="en cours sur la même zone"):
+        await episodes.start(kind=AlertKind.FLOOD, level=1, districts=[], by="x", at=NOW)
+    # another kind, or the same kind elsewhere, lasts beside it (with its own campaign)
+    heat = await episodes.start(kind=AlertKind.HEATWAVE, level=3, districts=[], by="x", at=NOW)
+    other = await episodes.start(kind=AlertKind.FLOOD, level=2, districts=["4e"], by="x", at=NOW)
+    assert [e.id for e in await episodes.running()] == [started.id, heat.id, other.id]
+    for episode in (heat, other):
+        await episodes.end(episode.id, by="x", at=NOW)
     assert await episodes.get(started.id) == started
     assert [e.id for e in await episodes.with_cycles_to_run()] == [started.id]
     ended = await episodes.end(started.id, by="chef", at=NOW + timedelta(hours=5))

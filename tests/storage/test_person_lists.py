@@ -6,11 +6,12 @@ and PostgreSQL alike."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dialer.core.campaigns import CampaignKind, CampaignState
 from dialer.core.holds import HoldKind
@@ -18,13 +19,20 @@ from dialer.core.pacing_settings import PacingMode
 from dialer.core.selection import Selection
 from dialer.errors import ConflictError, InputError
 from dialer.register import import_register
-from dialer.storage import CampaignRepository, CycleRepository, SessionFactory
+from dialer.storage import (
+    CampaignRepository,
+    CycleRepository,
+    SessionFactory,
+    create_engine,
+    migrate_engine,
+)
 from dialer.storage.database import transaction
 from dialer.storage.hold_rows import PersonHold
-from dialer.storage.list_rows import ListMembership, PersonList
+from dialer.storage.list_rows import ListMembership, PersonList, list_id
 from dialer.storage.schedule import enrol_register
 from dialer.storage.selection import count_selected, list_counts, set_campaign_selection
 from tests.register.test_importer import NOW, write_csv
+from tests.storage.conftest import postgres_url, reset_postgres
 from tests.stored import members_of_cycle, person_by_external_id
 
 
@@ -199,3 +207,56 @@ async def test_a_cycle_enrols_the_selection_never_an_opposed_or_deceased_person(
     )
     with pytest.raises(ConflictError):
         await set_campaign_selection(sessions, campaign_id, both)
+
+
+@pytest.mark.asyncio
+async def test_two_imports_creating_the_same_new_list_at_once_both_land_on_it(
+    sessions: SessionFactory, tmp_path: Path
+) -> None:
+    """Two imports under one new list name at once (two district offices sending their
+    flood lists): one list, everybody on it, no unique-name violation."""
+    first = write_csv(tmp_path / "nord.csv", HEAT)
+    second = write_csv(tmp_path / "sud.csv", [FLOOD[0]])
+    done = await asyncio.gather(
+        import_register(sessions, first, now=NOW, list_name="crue 2027"),
+        import_register(sessions, second, now=NOW, list_name="crue 2027"),
+        return_exceptions=True,
+    )
+    failed = [outcome for outcome in done if isinstance(outcome, BaseException)]
+    # the importer may refuse a second import running at once (a clear conflict), never a
+    # database error; a refused one goes through when tried again
+    assert all(isinstance(outcome, ConflictError) for outcome in failed), failed
+    for outcome, path in zip(done, (first, second), strict=True):
+        if isinstance(outcome, BaseException):
+            await import_register(sessions, path, now=NOW, list_name="crue 2027")
+    assert (await counts(sessions))["crue 2027"] == 4
+    async with transaction(sessions) as session:
+        named = await session.scalar(
+            select(func.count()).select_from(PersonList).where(PersonList.name == "crue 2027")
+        )
+    assert named == 1
+
+
+@pytest.mark.asyncio
+@pytest.mark.postgres
+async def test_a_list_created_by_two_transactions_at_once_is_one_list() -> None:
+    """The race itself, made certain: the second transaction's insert waits on the first's
+    uncommitted row; once the first commits, the second gets the same id (it failed with a
+    unique-name violation before)."""
+    url = postgres_url()
+    await reset_postgres(url)
+    engine = create_engine(url)
+    try:
+        await migrate_engine(engine)
+        async with engine.connect() as one, engine.connect() as two:
+            await one.begin()
+            await two.begin()
+            mine = await list_id(one, "canicule 2027", now=NOW)
+            theirs = asyncio.create_task(list_id(two, "canicule 2027", now=NOW))
+            await asyncio.sleep(0.3)
+            assert not theirs.done()  # waiting on the first's row
+            await one.commit()
+            assert await asyncio.wait_for(theirs, 10) == mine
+            await two.commit()
+    finally:
+        await engine.dispose()

@@ -4,14 +4,19 @@ their higher-priority campaign; never two calls to one person across campaigns."
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CycleResult
+from dialer.core.campaign_pacing import MIN_OWN_DIALS
 from dialer.core.outcomes import CallOutcome
-from dialer.core.pacing import PacingDecision
+from dialer.core.pacing import PacingDecision, decide
+from dialer.core.pacing_reasons import Clause
+from dialer.core.pacing_settings import PacingConfig, PacingMode
+from dialer.engine.assignments import Assignment, CampaignPacer
 from dialer.engine.engine import DialingEngine
 from dialer.engine.pacing_view import snapshot
 from dialer.engine.ports import PlannedDial
@@ -22,11 +27,16 @@ T0 = datetime(2026, 7, 13, 9, 0, tzinfo=UTC)
 HEATWAVE, FLOOD = 7, 8
 
 
-def one_per_own_ready(engine: DialingEngine, now: datetime) -> PacingDecision:
-    """One call per ready agent of the campaign paced now, less its calls ringing."""
-    seen = snapshot(engine, now, now + timedelta(hours=8))
+def _one_per_own_ready(
+    engine: DialingEngine, now: datetime, campaign: Assignment | None
+) -> PacingDecision:
+    """One call per ready agent of the campaign paced, less its calls ringing."""
+    seen = snapshot(engine, now, now + timedelta(hours=8), campaign)
     ready = sum(1 for agent in seen.agents if agent.state is AgentState.READY)
     return PacingDecision(max(0, ready - len(seen.dialing) - seen.answered_waiting), "test")
+
+
+one_per_own_ready = CampaignPacer(_one_per_own_ready)
 
 
 def dials(prefix: str, people: range, cycle: int) -> list[PlannedDial]:
@@ -85,7 +95,10 @@ async def test_each_campaign_is_paced_against_its_own_agents_with_its_own_settin
     assert (per_campaign["7"]["agents_ready"], per_campaign["8"]["agents_ready"]) == (1, 2)
     assert (per_campaign["7"]["calls"], per_campaign["8"]["calls"]) == (1, 2)
     pacing = engine.statistics()["pacing"]  # the dashboard's line: each campaign's
-    assert pacing == "campagne n° 7 : 1 appel à composer ; campagne n° 8 : 2 appels à composer"
+    assert pacing == (
+        "campagne n° 7 : 1 appel à composer — décroché – (ensemble), abandons – (ensemble) ; "
+        "campagne n° 8 : 2 appels à composer — décroché – (ensemble), abandons – (ensemble)"
+    )
     await engine.tick()  # each campaign's calls ringing cover its own agents
     assert len(node.placed) == 3
 
@@ -189,3 +202,156 @@ async def test_a_campaign_attached_while_anothers_calls_ring_does_not_dial_for_t
     await engine.handle(CallAnswered(node.placed[0].attempt_id, T0), node)
     await engine.handle(CallAnswered(node.placed[1].attempt_id, T0), node)
     assert sorted(agent for _, agent in node.joins) == ["a1", "a2"]
+
+
+class HeldQueue(MemoryQueue):
+    """A dial queue whose :meth:`take` waits until the test lets it go (the database's
+    round trip, during which other campaigns' work runs)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.gate = asyncio.Event()
+        self.taking = asyncio.Event()
+
+    async def take(self, count: int, now: datetime) -> list[PlannedDial]:
+        self.taking.set()
+        await self.gate.wait()
+        return await super().take(count, now)
+
+
+@pytest.mark.asyncio
+async def test_an_own_phone_call_made_while_another_campaign_ticks_shows_its_campaigns_number() -> (
+    None
+):
+    node, ledger, clock = FakeNode(), MemoryAttemptLog(), Clock(T0)
+    engine = DialingEngine(nodes=[node], attempt_log=ledger, clock=clock, caller_id="")
+    await engine.handle(NodeConnected(node.name, T0), node)
+    await engine.log_in("a1", "a1")
+    engine.go_ready("a1")
+    heatwave = HeldQueue(ledger, dials("h", range(1, 3), 70))
+    flood = MemoryQueue(ledger, dials("f", range(11, 13), 80))
+    engine.assign(heatwave, one_per_own_ready, caller_id="+33100000001",
+                  answering_machine_detection=False, campaign_id=HEATWAVE, cycle_id=70)  # fmt: skip
+    engine.assign(flood, one_per_own_ready, caller_id="+33100000002",
+                  answering_machine_detection=True, ring_timeout_s=20, campaign_id=FLOOD,
+                  cycle_id=80)  # fmt: skip
+    engine.set_serving({"a1": {HEATWAVE: 1}, "a2": {FLOOD: 1}, "a3": {HEATWAVE: 1, FLOOD: 5}})
+
+    # no tick running: each agent's phone shows the number of the campaign they serve first
+    await engine.call_own_phone("a2", "+33611111111")
+    # the heatwave's tick waits on its queue: the flood agent's phone is not the heatwave's
+    tick = asyncio.create_task(engine.tick())
+    await heatwave.taking.wait()
+    await engine.call_own_phone("a3", "+33622222222")
+    heatwave.gate.set()
+    await tick
+    assert node.own_line_caller_ids == [("a2", "+33100000002"), ("a3", "+33100000002")]
+    # and the heatwave's call, placed after that wait, carries the heatwave's settings
+    assert [(r.attempt_id, r.caller_id, r.answering_machine_detection, r.ring_timeout_s)
+            for r in node.placed] == [("h-1", "+33100000001", False, 30)]  # fmt: skip
+
+
+@pytest.mark.asyncio
+async def test_a_campaign_paced_while_another_waits_on_its_queue_dials_with_its_own_settings() -> (
+    None
+):
+    node, ledger, clock = FakeNode(), MemoryAttemptLog(), Clock(T0)
+    engine = DialingEngine(nodes=[node], attempt_log=ledger, clock=clock)
+    await engine.handle(NodeConnected(node.name, T0), node)
+    await engine.log_in("a1", "a1")
+    await engine.log_in("a2", "a2")
+    engine.go_ready("a2")
+    heatwave = HeldQueue(ledger, dials("h", range(1, 3), 70))
+    flood = MemoryQueue(ledger, [], reserved=dials("f", range(11, 12), 80))
+    engine.assign(heatwave, one_per_own_ready, caller_id="+33100000001",
+                  answering_machine_detection=False, campaign_id=HEATWAVE, cycle_id=70)  # fmt: skip
+    engine.assign(flood, one_per_own_ready, caller_id="+33100000002",
+                  answering_machine_detection=True, ring_timeout_s=20, campaign_id=FLOOD,
+                  cycle_id=80)  # fmt: skip
+    engine.set_serving({"a1": {HEATWAVE: 1}, "a2": {FLOOD: 1}})
+    await engine.tick()  # the flood's reserved person is offered to a2 (a1 is paused)
+    assert engine.offer_of("a2") == "f-11"
+    engine.go_ready("a1")
+    tick = asyncio.create_task(engine.tick())
+    await heatwave.taking.wait()  # the heatwave's tick is under way
+    await engine.call_offer("a2")  # « Appeler » on the flood's offer meanwhile
+    heatwave.gate.set()
+    await tick
+    flood_call = next(r for r in node.placed if r.attempt_id == "f-11")
+    assert (flood_call.caller_id, flood_call.answering_machine_detection) == ("+33100000002", True)
+    assert flood_call.ring_timeout_s == 20
+    assert engine.calls.get("f-11").campaign_id == FLOOD  # type: ignore[union-attr]
+
+
+@pytest.mark.asyncio
+async def test_two_campaigns_answering_very_differently_are_each_paced_on_their_own_rate() -> None:
+    """The heatwave's people answer nine times in ten, the flood's once in ten: after
+    enough calls each campaign's pacer reads its own answer rate (not the pooled half)."""
+    node, ledger, clock = FakeNode(), MemoryAttemptLog(), Clock(T0)
+    engine = DialingEngine(nodes=[node], attempt_log=ledger, clock=clock)
+    await engine.handle(NodeConnected(node.name, T0), node)
+    for agent in ("a1", "a2"):
+        await engine.log_in(agent, agent)
+        engine.go_ready(agent)
+    rounds = MIN_OWN_DIALS
+    heatwave = MemoryQueue(ledger, dials("h", range(1, rounds + 1), 70))
+    flood = MemoryQueue(ledger, dials("f", range(101, 101 + rounds), 80))
+    one_each = CampaignPacer(lambda _e, _n, _c: PacingDecision(1, "test"))
+    engine.assign(heatwave, one_each, caller_id="+33100000001",
+                  answering_machine_detection=False, campaign_id=HEATWAVE, cycle_id=70)  # fmt: skip
+    engine.assign(flood, one_each, caller_id="+33100000002",
+                  answering_machine_detection=False, campaign_id=FLOOD, cycle_id=80)  # fmt: skip
+    engine.set_serving({"a1": {HEATWAVE: 1}, "a2": {FLOOD: 1}})
+    for number in range(rounds):
+        await engine.tick()
+        for request in node.placed[-2:]:
+            attempt, heat = request.attempt_id, request.attempt_id.startswith("h")
+            answered = number % 10 != 0 if heat else number % 10 == 0
+            clock.advance(1)
+            if not answered:
+                await engine.handle(CallEnded(attempt, 19, None, clock()), node)
+                continue
+            await engine.handle(CallAnswered(attempt, clock()), node)
+            await engine.handle(CallJoined(attempt, "bridge", clock()), node)
+            clock.advance(6 if heat else 12)
+            await engine.handle(CallEnded(attempt, 16, None, clock()), node)
+            await engine.finish_wrap_up("a1" if heat else "a2", CycleResult.REACHED)
+    assert len(node.placed) == 2 * rounds
+    now = clock()
+    hot = engine.activities.figures(HEATWAVE, now)
+    wet = engine.activities.figures(FLOOD, now)
+    assert "answer_rate" in hot.own
+    assert "answer_rate" in wet.own
+    assert hot.figures.answer_rate == pytest.approx(0.9)
+    assert wet.figures.answer_rate == pytest.approx(0.1)
+    assert engine.activities.pooled.figures(now).answer_rate == pytest.approx(0.5)
+
+    # each campaign's predictive pacer, fed its own snapshot, with one ready agent each
+    # (30 live answers today leave no room for a predictive line under the abandon cap:
+    # the decision stays progressive; its answer-rate fact is the campaign's own)
+    config = PacingConfig(
+        mode=PacingMode.PREDICTIVE, max_abandon_rate=0.03, max_lines_per_agent=3.0, spare_abandons=1
+    )
+    decided: dict[int, int] = {}
+    rates: dict[int, float] = {}
+    for campaign in (HEATWAVE, FLOOD):
+        assignment = engine.campaign_assignments.get(campaign)
+        assert assignment is not None
+        seen = snapshot(engine, now, now + timedelta(hours=8), assignment)
+        assert seen.recent_dials == rounds
+        plan = decide(seen, config)
+        decided[campaign] = plan.dials
+        [answer_rate] = [f.values[0] for f in plan.facts if f.clause is Clause.ANSWER_RATE]
+        rates[campaign] = answer_rate
+    assert rates[HEATWAVE] > 0.5 > rates[FLOOD]  # each its own (smoothed) answer rate
+    assert decided[FLOOD] >= 1
+    assert decided[HEATWAVE] >= 1
+
+    stats = engine.statistics()
+    per_campaign = stats["campaigns"]
+    assert isinstance(per_campaign, dict)
+    assert per_campaign["7"]["pacing_figures"]["answer_rate"] == pytest.approx(0.9)
+    assert per_campaign["8"]["pacing_figures"]["answer_rate"] == pytest.approx(0.1)
+    assert "answer_rate" in per_campaign["8"]["pacing_figures"]["own"]
+    assert "décroché 90,0 % (propre)" in str(stats["pacing"])
+    assert "décroché 10,0 % (propre)" in str(stats["pacing"])

@@ -12,17 +12,17 @@ import pytest
 from sqlalchemy import func, select
 
 from dialer.core.attempts import AttemptKind, AttemptState
-from dialer.core.campaigns import CampaignKind
 from dialer.core.consent import AgreedBy, ConsentChannel
 from dialer.core.retention import DataKind, RetentionPolicy
 from dialer.retention.purge import RetentionPurge
-from dialer.storage import CampaignRepository, CycleRepository, PacingMode
+from dialer.storage import CycleRepository
 from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.call_sheet_rows import Answer, CallSheet
 from dialer.storage.consents import ConsentRecord, ConsentRegistry
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Attempt
 from dialer.storage.schedule import CycleSchedule, enrol_register
+from tests.stored import volunteer_campaign
 from tests.web.conftest import log_in
 from tests.web.support import T0, World
 
@@ -92,19 +92,9 @@ async def _kept(sessions: SessionFactory, person_id: int) -> tuple[int, list[str
 
 
 async def _volunteer_cycle(sessions: SessionFactory) -> int:
-    campaign = await CampaignRepository(sessions).create(
-        name="Veille sociale fêtes",
-        kind=CampaignKind.VEILLE_SOCIALE,
-        questionnaire_id="veille_sociale",
-        questionnaire_version="1",
-        caller_id="+33140000000",
-        pacing_mode=PacingMode.PREVIEW,
-        calling_windows={},
-        retry_policy={},
-        now=T0,
-    )
+    campaign_id = await volunteer_campaign(sessions, T0)
     cycle = await CycleRepository(sessions).open(
-        campaign.id, started_at=T0, deadline=T0 + timedelta(days=7)
+        campaign_id, started_at=T0, deadline=T0 + timedelta(days=7)
     )
     return cycle.id
 

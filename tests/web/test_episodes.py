@@ -22,6 +22,7 @@ from dialer.core.campaigns import CampaignState
 from dialer.core.cycles import NeverReachedReason
 from dialer.core.phones import PhoneKind
 from dialer.engine.engine import DialingEngine
+from dialer.errors import ConflictError
 from dialer.questionnaire_files import QuestionnaireCatalog
 from dialer.settings import CycleSettings
 from dialer.storage import CampaignRepository, CycleRepository, PersonRepository, SessionFactory
@@ -278,7 +279,9 @@ async def test_bad_and_forbidden_episode_requests_are_refused_with_the_field_nam
     )
     assert flood.status_code == 201, flood.text
     second = await rig.http.post(
-        "/api/v1/episodes", json={"kind": "heatwave", "level": 3}, headers=rig.auth()
+        "/api/v1/episodes",
+        json={"kind": "flood", "level": 3, "template": "heatwave"},
+        headers=rig.auth(),
     )
     assert (second.status_code, "en cours" in second.json()["erreur"]) == (409, True)
 
@@ -316,10 +319,11 @@ async def test_the_supervisor_starts_and_ends_an_episode_from_the_campaigns_page
     page = await rig.http.get(started.headers["location"])
     assert "Épisode « Grand froid » niveau 2 déclenché" in page.text
     assert "En cours : <strong>Grand froid</strong>, niveau 2, quartiers Nord, Sud" in page.text
-    busy = await rig.http.post(
-        "/supervision/campagnes/alerte", data={"csrf": csrf, "modele": "heatwave"}
+    busy = await rig.http.post(  # a second cold spell over Nord: the same kind and area
+        "/supervision/episodes",
+        data={"csrf": csrf, "type": "cold_spell", "niveau": "3", "quartiers": "Nord"},
     )
-    assert (busy.status_code, "est en cours : terminez-le" in busy.text) == (409, True)
+    assert (busy.status_code, "est en cours sur la même zone" in busy.text) == (409, True)
     [episode] = await rig.episodes.all()
     ended = await rig.http.post(f"/supervision/episodes/{episode.id}/terminer", data={"csrf": csrf})
     assert ended.status_code == 303, ended.text
@@ -430,3 +434,89 @@ async def test_a_cycle_length_changed_while_a_cycle_runs_applies_from_the_next_c
     assert rig.control.current is not None
     assert rig.control.current.cycle_id == second.id
     assert rig.control.current.queue.policy.max_attempts == 2
+
+
+@pytest.mark.asyncio
+async def test_a_city_wide_heatwave_and_a_district_flood_run_at_once_each_with_its_cycles(
+    rig: EpisodeRig,
+) -> None:
+    heat = await rig.http.post(
+        "/api/v1/episodes", json={"kind": "heatwave", "level": 3}, headers=rig.auth()
+    )
+    assert heat.status_code == 201, heat.text
+    flood = await rig.http.post(
+        "/api/v1/episodes",
+        json={"kind": "flood", "level": 2, "districts": ["Sud"]},
+        headers=rig.auth(),
+    )
+    assert flood.status_code == 201, flood.text
+    heat_campaign, flood_campaign = heat.json()["campaign"]["id"], flood.json()["campaign"]["id"]
+    assert heat_campaign != flood_campaign
+    # never two of one kind over a shared area: a second flood in Sud, a city-wide heatwave
+    for body in ({"kind": "flood", "level": 3, "districts": ["Sud", "Nord"]},
+                 {"kind": "heatwave", "level": 2}):  # fmt: skip
+        refused = await rig.http.post("/api/v1/episodes", json=body, headers=rig.auth())
+        assert refused.status_code == 409, refused.text
+        assert "même zone" in refused.json()["erreur"]
+    # both campaigns dial at once, each its own cycle
+    assert sorted(rig.engine.campaign_assignments.running()) == sorted(
+        [heat_campaign, flood_campaign]
+    )
+    cycles = CycleRepository(rig.sessions)
+    [heat_first] = await cycles.list_for(heat_campaign)
+    [flood_first] = await cycles.list_for(flood_campaign)
+    assert await members_of(rig.sessions, flood_first.id) == {"B2"}
+    assert "B2" in await members_of(rig.sessions, heat_first.id)
+
+    # the keeper turns both episodes' cycles at their deadlines
+    rig.clock.advance(minutes=60, seconds=5)
+    changes = await rig.episodes.keep_cycles()
+    assert sorted(c.campaign_id for c in changes) == sorted([heat_campaign, flood_campaign])
+    assert [c.number for c in await cycles.list_for(heat_campaign)] == [1, 2]
+    assert [c.number for c in await cycles.list_for(flood_campaign)] == [1, 2]
+    _, flood_second = await cycles.list_for(flood_campaign)
+    assert await members_of(rig.sessions, flood_second.id) == {"B2"}  # still Sud only
+
+    await log_in(rig.http, "superviseur")
+    page = await rig.http.get("/supervision/campagnes")
+    assert "En cours : <strong>Canicule</strong>" in page.text
+    assert "En cours : <strong>Inondation</strong>, niveau 2, quartiers Sud" in page.text
+    for number in (heat.json()["episode"]["id"], flood.json()["episode"]["id"]):
+        assert f"Terminer l'épisode n° {number}" in page.text
+    assert "Déclencher l'épisode" in page.text  # another may still start
+
+    # ending without naming one is ambiguous; the flood ends alone, the heatwave goes on
+    ambiguous = await rig.episodes.running()
+    assert len(ambiguous) == 2
+    with pytest.raises(ConflictError, match="plusieurs épisodes"):
+        await rig.episodes.end(actor="superviseur")
+    flood_id = flood.json()["episode"]["id"]
+    ended = await rig.http.post(f"/api/v1/episodes/{flood_id}/end", headers=rig.auth())
+    assert ended.status_code == 200, ended.text
+    assert rig.engine.campaign_assignments.running() == [heat_campaign]
+    rig.clock.advance(minutes=60)
+    await rig.episodes.keep_cycles()
+    assert [c.number for c in await cycles.list_for(heat_campaign)] == [1, 2, 3]
+    assert [c.number for c in await cycles.list_for(flood_campaign)] == [1, 2]
+    await rig.episodes.end(actor="superviseur")  # the only one left: no need to name it
+    assert await rig.episodes.running() == []
+
+
+@pytest.mark.asyncio
+async def test_two_heatwaves_over_different_districts_start_in_the_same_second(
+    rig: EpisodeRig,
+) -> None:
+    """Same kind, no shared district: two episodes, two campaigns named after their area
+    (they were named after the template and the second only, and the second collided)."""
+    started = []
+    for district in ("Nord", "Sud"):
+        response = await rig.http.post(
+            "/api/v1/episodes",
+            json={"kind": "heatwave", "level": 3, "districts": [district]},
+            headers=rig.auth(),
+        )
+        assert response.status_code == 201, response.text
+        started.append(response.json()["campaign"])
+    names = [campaign["name"] for campaign in started]
+    assert names[0].startswith("Canicule (Nord) ")
+    assert names[1].startswith("Canicule (Sud) ")

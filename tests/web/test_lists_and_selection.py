@@ -7,16 +7,28 @@ with nothing written (a huge list name, 10,000 districts, an unknown flag or lis
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
 
-from dialer.storage import SessionFactory, create_engine, create_session_factory, migrate_engine
+from dialer.core.consent import AgreedBy, ConsentChannel
+from dialer.storage import (
+    CycleRepository,
+    SessionFactory,
+    create_engine,
+    create_session_factory,
+    migrate_engine,
+)
+from dialer.storage.consents import ConsentRecord, ConsentRegistry, WithdrawalRequest
+from dialer.storage.schedule import enrol_register
 from dialer.storage.selection import campaign_selection
 from tests.storage.conftest import postgres_url, reset_postgres, sqlite_url
-from tests.stored import person_by_external_id
+from tests.stored import person_by_external_id, volunteer_campaign
+from tests.web.conftest import log_in
 from tests.web.steering_support import SteerRig, steer
 
 pytestmark = pytest.mark.asyncio
@@ -181,3 +193,62 @@ async def test_a_huge_list_name_is_refused_and_nothing_written(steer: SteerRig) 
     assert control.status_code == 422
     assert await person_by_external_id(steer.sessions, "INSCR-1") is None
     assert await lists(steer) == before
+
+
+async def test_a_veille_sociale_campaign_counts_only_who_its_cycle_enrols(steer: SteerRig) -> None:
+    """The count shown before the start is who the cycle will enrol: for the volunteers'
+    calls, only the households with a valid consent to regular calls."""
+    auth = steer.auth("superviseur")
+    now = steer.clock()
+    for key in ("VS-1", "VS-2", "VS-3"):
+        added = await steer.http.put(f"/api/v1/people/{key}?list=isolés", json=FORM, headers=auth)
+        assert added.status_code == 201, added.text
+    consent = ConsentRecord(
+        external_id="VS-1",
+        agreed_by=AgreedBy.PERSON,
+        relative_name=None,
+        agreed_at=now - timedelta(days=3),
+        channel=ConsentChannel.IN_PERSON,
+        regular_calls=True,
+        emergency_campaigns=False,
+        collected_by="Centre social Nord",
+    )
+    withdrawn = replace(consent, external_id="VS-2")
+    only_emergency = replace(consent, external_id="VS-3", regular_calls=False,
+                             emergency_campaigns=True)  # fmt: skip
+    registry = ConsentRegistry(steer.sessions)
+    await registry.record([consent, withdrawn, only_emergency], actor="cli:ville", now=now)
+    await registry.withdraw(
+        [WithdrawalRequest("VS-2", AgreedBy.PERSON, ConsentChannel.PHONE)],
+        actor="superviseur",
+        now=now,
+    )
+    campaign_id = await volunteer_campaign(steer.sessions, now)
+    chosen = {"lists": ["isolés"]}
+
+    assert await count(steer, chosen) == 3  # no campaign named: the register's people
+    for asked in ({"campaign_id": campaign_id}, {"kind": "veille_sociale"}):
+        response = await steer.http.post(COUNT, json={"selection": chosen, **asked}, headers=auth)
+        assert (response.status_code, response.json()["count"]) == (200, 1), response.text
+    path = f"/api/v1/campaigns/{campaign_id}/selection"
+    stored = await steer.http.put(path, json={"selection": chosen}, headers=auth)
+    assert (stored.status_code, stored.json()["count"]) == (200, 1), stored.text
+    shown = await steer.http.get(path, headers=auth)
+    assert shown.json()["count"] == 1
+    await log_in(steer.http, "superviseur")
+    page = await steer.http.get(f"/supervision/selections/{campaign_id}")
+    assert page.status_code == 200, page.text
+    assert '<strong id="effectif-nombre">1</strong>' in page.text
+    assert f'data-campagne="{campaign_id}"' in page.text  # its script recounts the same way
+    cycle = await CycleRepository(steer.sessions).open(
+        campaign_id, started_at=now, deadline=now + timedelta(days=7)
+    )
+    assert await enrol_register(steer.sessions, cycle.id, due=now) == 1  # what was shown
+
+    unknown = await steer.http.post(
+        COUNT, json={"selection": chosen, "campaign_id": 999_999}, headers=auth
+    )
+    assert unknown.status_code == 404
+    bad = await steer.http.post(COUNT, json={"selection": chosen, "kind": "météo"}, headers=auth)
+    assert bad.status_code == 422
+    assert "kind" in bad.text

@@ -28,7 +28,9 @@
       flags: checked("flags"),
     };
     try {
-      const answer = await window.Veille.post("/api/v1/selection/count", { selection });
+      // counted as this campaign enrols (veille sociale: only valid consents)
+      const campaign_id = Number(form.dataset.campagne) || null;
+      const answer = await window.Veille.post("/api/v1/selection/count", { selection, campaign_id });
       if (mine === asked) {
         shown.textContent = String(answer.count);
       }
