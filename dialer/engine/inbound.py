@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CallState
+from dialer.core.inbound_match import Engagement, LineUse, line_use
 from dialer.core.outcomes import CallOutcome
 from dialer.engine.live_calls import LiveCall
 from dialer.engine.ports import DialQueue, PlannedDial
@@ -58,12 +60,29 @@ class InboundDesk(Protocol):
     async def knows(self, caller: str) -> bool:
         """Whether a person on the register has the number ``caller``."""
 
+    async def free_line(
+        self, caller: str, *, engaged: Mapping[int, Engagement], at: datetime
+    ) -> str | None:
+        """A person whose number ``caller`` is called in while being dialled (``engaged``:
+        the people whose call is in progress): withdraw that outbound attempt (no attempt
+        spent) and return its id, for the engine to hang it up; None: nobody to free."""
+
     async def take(
-        self, attempt_id: str, caller: str, *, agent: str, node: str, arrived_at: datetime
+        self,
+        attempt_id: str,
+        caller: str,
+        *,
+        agent: str,
+        node: str,
+        arrived_at: datetime,
+        engaged: Mapping[int, Engagement] | None = None,
     ) -> PlannedDial | None:
         """Write the call in the ledger (kind inbound, answered, for ``agent``) for the
         person on the register whose number ``caller`` is, who leaves the dial queue while
-        it lasts; None when nobody on the register has that number."""
+        it lasts; None when nobody on the register has that number, or every one holding
+        it is on the line with us already (``engaged``: the people whose outbound call is
+        in progress; :func:`dialer.core.inbound_match.match_caller` decides, and withdraws
+        the outbound call being dialled of the one chosen)."""
 
     async def unknown_taken(
         self, attempt_id: str, caller: str, *, agent: str, node: str, at: datetime
@@ -141,7 +160,24 @@ class InboundCalls:
         self.waiting[event.attempt_id] = call
         if not await self._known(event.caller, desks):
             await self._unknown(call)
+        else:
+            await self._free_line(call, desks, now)
         await self.serve(now)
+
+    async def _free_line(
+        self, call: WaitingCall, desks: list[tuple[Assignment, InboundDesk]], now: datetime
+    ) -> None:
+        """Never two calls at once: the caller's outbound call still ringing is hung up and
+        withdrawn now (the caller then waits as anyone, its agent freed by the withdrawal)."""
+        for _, desk in desks:
+            try:
+                withdrawn = await desk.free_line(call.caller, engaged=self.engaged(), at=now)
+            except DialerError as exc:  # the take withdraws it, once an agent is free
+                log.warning("incoming %s: line not freed: %s", call.attempt_id, exc)
+                return
+            if withdrawn is not None:
+                await self._withdraw(withdrawn, now)
+                return
 
     async def _known(self, caller: str, desks: list[tuple[Assignment, InboundDesk]]) -> bool:
         """On some campaign's register (a database that fails: taken as known, so the
@@ -211,6 +247,7 @@ class InboundCalls:
                     if seat is not None:
                         engine.seats.release(seat.agent, now)
                     continue
+                engaged = self.engaged()
                 try:
                     dial = await desk.take(
                         call.attempt_id,
@@ -218,15 +255,19 @@ class InboundCalls:
                         agent=seat.agent,
                         node=call.node.name,
                         arrived_at=call.arrived_at,
+                        engaged=engaged,
                     )
                 except DialerError as exc:  # not known to be unknown: it waits, tried again
                     log.warning("incoming call %s not recorded: %s", call.attempt_id, exc)
                     engine.seats.release(seat.agent, now)
                     continue
-                if dial is None:  # not on this campaign's register
+                if dial is None:  # not on this campaign's register (or on the line already)
                     engine.seats.release(seat.agent, now)
                     not_theirs += 1
                     continue
+                dialling = engaged.get(dial.person_id)
+                if dialling is not None and dialling.use is LineUse.DIALLING:
+                    await self._withdraw(dialling.attempt_id, now)
                 await self._join(
                     call,
                     (dial.person_id, dial.cycle_id, dial.number),
@@ -240,6 +281,36 @@ class InboundCalls:
             if not taken and not_theirs == len(desks):  # on no campaign's register
                 await self._unknown(call)
         await self._serve_unknown(desks, now)
+
+    def engaged(self) -> dict[int, Engagement]:
+        """The people in a call with us now (dialled or calling in), and how far it went."""
+        return {
+            call.person_id: Engagement(line_use(call.state), call.attempt_id)
+            for call in self.engine.calls.all()
+            if call.person_id is not None and line_use(call.state) is not LineUse.FREE
+        }
+
+    async def _withdraw(self, attempt_id: str, now: datetime) -> None:
+        """The person being dialled by ``attempt_id`` called in meanwhile: that call is hung
+        up and forgotten (its attempt was withdrawn with the call coming in's, so its end
+        settles nothing), and an agent reserved for it is freed."""
+        engine = self.engine
+        call = engine.calls.pop(attempt_id)
+        if call is None:
+            return
+        engine.writes.queue_for(attempt_id, forget=True)
+        log.info("outbound call %s withdrawn: its person called in", attempt_id)
+        seat = engine.seats.by_attempt(attempt_id)
+        if seat is not None and seat.state is AgentState.RESERVED:  # reserved before the dial
+            engine.seats.release(seat.agent, now)
+            await engine.screens.withdrawn(seat.agent, attempt_id)
+        node = engine.nodes.get(call.node)
+        if node is None:
+            return
+        try:
+            await node.hang_up(attempt_id)
+        except DialerError as exc:  # it rings on; its end finds no call to settle
+            log.warning("outbound call %s not hung up: %s", attempt_id, exc)
 
     async def _serve_unknown(
         self, desks: list[tuple[Assignment, InboundDesk]], now: datetime

@@ -4,14 +4,21 @@ scheduled, each in one transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import case, select
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialer.core.attempts import AttemptKind, AttemptState
+from dialer.core.attempts import ATTEMPT_STATE_RANK, AttemptKind, AttemptState
+from dialer.core.inbound_match import Engagement, holder, match_caller
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Attempt, PhoneNumber
 from dialer.storage.schedule import CycleMember, MemberStatus
+
+#: why an outbound call was withdrawn when its person called in (``skip_reason``)
+WITHDRAWN_FOR_INBOUND = "la personne a appelé pendant qu'on la composait"
+_OPEN_STATES = [s for s, rank in ATTEMPT_STATE_RANK.items() if rank < 3]
 
 
 class InboundCallClaims:
@@ -32,6 +39,47 @@ class InboundCallClaims:
         async with transaction(self._sessions) as session:
             return await session.scalar(statement) is not None
 
+    async def _members(self, session: AsyncSession, cycle_id: int, e164: str) -> list[CycleMember]:
+        """The cycle's members holding ``e164``, in the number's order, locked."""
+        statement = (
+            select(CycleMember)
+            .join(PhoneNumber, PhoneNumber.person_id == CycleMember.person_id)
+            .where(CycleMember.cycle_id == cycle_id)
+            .where(PhoneNumber.e164 == e164)
+            .order_by(PhoneNumber.position, CycleMember.id)
+            .with_for_update(of=CycleMember)
+        )
+        return list((await session.scalars(statement)).unique())
+
+    async def free_line(
+        self, cycle_id: int, e164: str, *, engaged: Mapping[int, Engagement], at: datetime
+    ) -> str | None:
+        """A person holding ``e164`` called in while being dialled (``engaged``): the
+        outbound attempt :func:`match_caller` names is withdrawn (no dial, no attempt
+        spent) and its member waits again as before the dial, for the call coming in to
+        take. Returns the attempt withdrawn (the engine hangs it up), or None."""
+        async with transaction(self._sessions) as session:
+            members = await self._members(session, cycle_id, e164)
+            match = match_caller(
+                [
+                    holder(
+                        m.person_id,
+                        waiting=m.status is MemberStatus.WAITING,
+                        engagement=engaged.get(m.person_id),
+                    )
+                    for m in members
+                ]
+            )
+            if match is None or match.withdraw is None:
+                return None
+            if not await _withdraw(session, match.withdraw, at):
+                return None
+            for member in members:
+                if member.attempt_id == match.withdraw and member.status is MemberStatus.IN_CALL:
+                    member.status = MemberStatus.WAITING
+                    member.attempt_id = None
+        return match.withdraw
+
     async def take(
         self,
         cycle_id: int,
@@ -41,25 +89,31 @@ class InboundCallClaims:
         agent: str,
         node: str,
         arrived_at: datetime,
+        engaged: Mapping[int, Engagement] | None = None,
     ) -> Attempt | None:
         """The call of the cycle's member whose number ``e164`` is, written answered with
         ``agent`` (id ``attempt_id``); a member waiting leaves the dial queue while it lasts
-        (``in_call``: the disposition plans what comes next). Several people on the number:
-        one waiting to be called first, then the number's first holder. None: nobody."""
-        waiting_first = case((CycleMember.status == MemberStatus.WAITING, 0), else_=1)
-        statement = (
-            select(CycleMember)
-            .join(PhoneNumber, PhoneNumber.person_id == CycleMember.person_id)
-            .where(CycleMember.cycle_id == cycle_id)
-            .where(PhoneNumber.e164 == e164)
-            .order_by(waiting_first, PhoneNumber.position, CycleMember.id)
-            .limit(1)
-            .with_for_update(of=CycleMember)
-        )
+        (``in_call``: the disposition plans what comes next). Several people on the number,
+        or one in a call with us already (``engaged``, as the engine follows the calls):
+        :func:`dialer.core.inbound_match.match_caller` chooses; the outbound call of the
+        one chosen, if being dialled, is withdrawn here (no dial, no attempt spent) and the
+        call coming in takes its place. None: nobody may take it."""
+        engaged = engaged or {}
         async with transaction(self._sessions) as session:
-            member = await session.scalar(statement)
-            if member is None:
+            members = await self._members(session, cycle_id, e164)
+            match = match_caller(
+                [
+                    holder(
+                        m.person_id,
+                        waiting=m.status is MemberStatus.WAITING,
+                        engagement=engaged.get(m.person_id),
+                    )
+                    for m in members
+                ]
+            )
+            if match is None:
                 return None
+            member = next(m for m in members if m.person_id == match.person_id)
             attempt = Attempt(
                 id=attempt_id,
                 cycle_id=cycle_id,
@@ -74,6 +128,10 @@ class InboundCallClaims:
                 node=node,
             )
             session.add(attempt)
+            if match.withdraw is not None:
+                await _withdraw(session, match.withdraw, arrived_at)
+                if member.attempt_id == match.withdraw:
+                    member.attempt_id = attempt_id
             if member.status is MemberStatus.WAITING:
                 member.status = MemberStatus.IN_CALL
                 member.attempt_id = attempt_id
@@ -103,3 +161,22 @@ class InboundCallClaims:
             member.next_number = e164
             member.next_agent = None
         return True
+
+
+async def _withdraw(session: AsyncSession, attempt_id: str, at: datetime) -> bool:
+    """Withdraw the outbound attempt ``attempt_id``, not answered yet: no dial in any figure
+    nor cap (as a person passed in preview). False when it had gone further."""
+    withdrawn = await session.scalar(
+        update(Attempt)
+        .where(Attempt.id == attempt_id)
+        .where(Attempt.state.in_(_OPEN_STATES))
+        .values(
+            state=AttemptState.FAILED,
+            placed_at=None,
+            ended_at=at,
+            skip_reason=WITHDRAWN_FOR_INBOUND,
+        )
+        .returning(Attempt.id)
+        .execution_options(synchronize_session=False)
+    )
+    return withdrawn is not None

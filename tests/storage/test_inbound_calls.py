@@ -15,10 +15,12 @@ from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.campaigns.inbound import UNKNOWN_CALL_TAKEN, CycleInboundDesk, caller_e164
 from dialer.campaigns.rules import windows_from_json
 from dialer.core.attempts import AttemptKind, AttemptState
+from dialer.core.inbound_match import Engagement, LineUse
 from dialer.errors import NotFoundError
 from dialer.storage import SessionFactory
 from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.database import transaction
+from dialer.storage.inbound_calls import WITHDRAWN_FOR_INBOUND
 from dialer.storage.ledger import AttemptLedger
 from dialer.storage.schedule import CycleMember, CycleSchedule, MemberStatus
 from tests.stored import enrol
@@ -131,3 +133,50 @@ async def test_the_call_back_is_agent_reserved_at_the_next_opening(
     assert member.next_due_at == datetime(2025, 7, 2, 7, 0, tzinfo=UTC)  # 09:00 in Paris
     # a person on the register but not in the cycle is not called back in it
     assert not await desk.call_back("+33612345678", now=evening)
+
+
+@pytest.mark.asyncio
+async def test_a_person_calling_in_while_dialled_has_that_attempt_withdrawn(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    """Never two calls at once: the outbound attempt still ringing is withdrawn (no dial,
+    no attempt spent), the member waits again and the call coming in takes them."""
+    desk = await desk_of(sessions, scene)
+    taken = await CycleSchedule(sessions).take_due(
+        scene.cycle_id, 5, now=NOW, planned_ids=["out-a", "out-b"]
+    )
+    outbound = next(a.id for a in taken if a.person_id == scene.bob_id)
+    ringing = {scene.bob_id: Engagement(LineUse.DIALLING, outbound)}
+    assert await desk.free_line("0612345678", engaged=ringing, at=NOW) == outbound
+    withdrawn = await AttemptLedger(sessions).get(outbound)
+    assert withdrawn.state is AttemptState.FAILED
+    assert withdrawn.placed_at is None  # counts in no figure nor cap
+    assert withdrawn.skip_reason == WITHDRAWN_FOR_INBOUND
+    dial = await desk.take("1790000000.4", "0612345678", agent="a", node="rig", arrived_at=NOW)
+    assert dial is not None
+    assert dial.person_id == scene.bob_id
+    member = await CycleSchedule(sessions).member_of_attempt("1790000000.4")
+    assert member is not None
+    assert member.status is MemberStatus.IN_CALL
+    # nothing left to free, and nobody (Alice) freed who holds another number
+    assert await desk.free_line("0612345678", engaged=ringing, at=NOW) is None
+
+
+@pytest.mark.asyncio
+async def test_a_person_on_the_line_with_us_is_not_taken_by_a_call_coming_in(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    desk = await desk_of(sessions, scene)
+    answered = {scene.bob_id: Engagement(LineUse.ON_CALL, "out-b")}
+    assert await desk.free_line("0612345678", engaged=answered, at=NOW) is None
+    assert (
+        await desk.take(
+            "1790000000.5",
+            "0612345678",
+            agent="a",
+            node="rig",
+            arrived_at=NOW,
+            engaged=answered,
+        )
+        is None
+    )

@@ -8,12 +8,14 @@ is a lost call."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
 
 from dialer.core.agent_states import AgentState
+from dialer.core.inbound_match import Engagement, holder, match_caller
 from dialer.core.labels import pacing_text
 from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing import PacingDecision
@@ -22,9 +24,11 @@ from dialer.engine.engine import DialingEngine
 from dialer.engine.inbound import CLOSED_CONTEXT, UNKNOWN_CONTEXT
 from dialer.engine.ports import PlannedDial
 from dialer.telephony.port import (
+    CallAnswered,
     CallEnded,
     CallInbound,
     CallJoined,
+    CallRinging,
     InboundUnanswered,
     NodeConnected,
     NodeDisconnected,
@@ -48,6 +52,8 @@ class FakeDesk:
     unknown: list[tuple[str, str, str]] = field(default_factory=list)
     #: when set, writing a call waits for it (the database is slow)
     gate: asyncio.Event | None = None
+    #: the outbound calls withdrawn because their person called in
+    withdrawn: list[str] = field(default_factory=list)
 
     def open_at(self, now: datetime) -> bool:
         return self.open
@@ -55,12 +61,37 @@ class FakeDesk:
     async def knows(self, caller: str) -> bool:
         return caller in self.people
 
+    async def free_line(
+        self, caller: str, *, engaged: Mapping[int, Engagement], at: datetime
+    ) -> str | None:
+        person = self.people.get(caller)
+        if person is None:
+            return None
+        match = match_caller([holder(person, waiting=False, engagement=engaged.get(person))])
+        if match is None or match.withdraw is None:
+            return None
+        self.withdrawn.append(match.withdraw)
+        return match.withdraw
+
     async def take(
-        self, attempt_id: str, caller: str, *, agent: str, node: str, arrived_at: datetime
+        self,
+        attempt_id: str,
+        caller: str,
+        *,
+        agent: str,
+        node: str,
+        arrived_at: datetime,
+        engaged: Mapping[int, Engagement] | None = None,
     ) -> PlannedDial | None:
         person = self.people.get(caller)
         if person is None:
             return None
+        engagement = (engaged or {}).get(person)
+        match = match_caller([holder(person, waiting=True, engagement=engagement)])
+        if match is None:  # on the line with us already
+            return None
+        if match.withdraw is not None:
+            self.withdrawn.append(match.withdraw)
         if self.gate is not None:
             await self.gate.wait()
         self.taken.append((attempt_id, caller, agent))
@@ -387,3 +418,46 @@ async def test_a_call_coming_in_resumed_after_a_restart_stays_out_of_the_dial_fi
     assert resumed.inbound
     await engine.handle(CallEnded("1790000000.16", 16, None, clock.now), node)
     assert engine.activity.today(clock.now) == (0, 0)
+
+
+async def dialling_helene(agents: int) -> tuple[DialingEngine, FakeNode, InboundQueue, Clock]:
+    """Hélène (person 7) dialled by an automatic call, which rings."""
+    engine, node, queue, _, clock = await engine_with(agents=agents)
+    queue.pending.append(PlannedDial("out-7", 7, 1, HELENE))
+    queue.ledger.plan("out-7", 7, HELENE)
+    engine.pacer = lambda _e, _n: PacingDecision(1, "one")
+    await engine.tick()
+    assert [p.attempt_id for p in node.placed] == ["out-7"]
+    await engine.handle(CallRinging("out-7", clock.advance(1)), node)
+    return engine, node, queue, clock
+
+
+@pytest.mark.asyncio
+async def test_a_person_calling_in_while_dialled_has_the_ringing_call_withdrawn() -> None:
+    """Never two calls at once: the ringing outbound call is hung up and withdrawn (no
+    attempt spent, its end settles nothing), the person's call coming in is joined."""
+    engine, node, queue, clock = await dialling_helene(agents=1)
+    await engine.handle(CallInbound("1790000000.20", HELENE, clock.now), node)
+    assert queue.inbound.withdrawn == ["out-7"]
+    assert node.hangups == ["out-7"]
+    assert engine.calls.get("out-7") is None
+    assert node.joins == [("1790000000.20", "agent-0")]
+    await engine.handle(CallEnded("out-7", 16, None, clock.advance(1)), node)
+    assert "out-7" not in queue.settled_outcomes  # withdrawn: settled as nothing
+    assert engine.calls.get("1790000000.20") is not None
+    assert engine.inbound.engaged()[7].use.value == "on_call"
+
+
+@pytest.mark.asyncio
+async def test_a_person_on_an_answered_call_is_not_attached_to_a_call_coming_in() -> None:
+    """The outbound call answered: the caller on the same number is not that person
+    (already on the line with us); they reach the next agent as an unknown number."""
+    engine, node, queue, clock = await dialling_helene(agents=2)
+    await engine.handle(CallAnswered("out-7", clock.advance(1)), node)
+    assert node.joins == [("out-7", "agent-0")]
+    await engine.handle(CallInbound("1790000000.21", HELENE, clock.now), node)
+    assert node.hangups == []
+    assert queue.inbound.taken == []  # no second call for Hélène
+    assert node.sent == [("1790000000.21", UNKNOWN_CONTEXT)]
+    assert node.joins[1:] == [("1790000000.21", "agent-1")]
+    assert engine.calls.get("out-7") is not None
