@@ -96,6 +96,9 @@ class CycleInboundDesk:
             route="inbound",
         )
 
+    async def release(self, attempt_id: str, *, at: datetime) -> None:
+        await self.claims.release(attempt_id, at=at)
+
     async def call_back(self, caller: str, *, now: datetime) -> bool:
         e164 = caller_e164(caller)
         if e164 is None:

@@ -90,6 +90,10 @@ class InboundDesk(Protocol):
         """Note that ``agent`` took the call of a number on no register (no attempt: an
         attempt needs a person; the audit log keeps who, which number, when)."""
 
+    async def release(self, attempt_id: str, *, at: datetime) -> None:
+        """The call ``attempt_id`` taken by :meth:`take` could not be put through to its
+        agent: closed as no call, its person waits again as before (no attempt spent)."""
+
     async def call_back(self, caller: str, *, now: datetime) -> bool:
         """Schedule an agent-reserved call back of the person whose number ``caller`` is,
         at the next calling instant; False when nobody on the register can be."""
@@ -128,6 +132,8 @@ class InboundCalls:
             "inbound_calls_back": 0,
         }
         self.waits_s: list[float] = []
+        #: calls whose join failed, closed and called back already (their end is no news)
+        self._given_up: set[str] = set()
         #: one serving at a time (the tick's and a new call's): a call is taken once
         self._serving = asyncio.Lock()
 
@@ -395,14 +401,45 @@ class InboundCalls:
                 (now - call.arrived_at).total_seconds(),
             ]
             return
-        live.agent = None  # the caller hung up meanwhile: its end closes the attempt
+        await self._join_failed(live, call, agent, now)
+
+    async def _join_failed(
+        self, live: LiveCall, call: WaitingCall, agent: str, now: datetime
+    ) -> None:
+        """The Redirect to the agent failed (their leg gone, the caller hung up): the
+        dialplan tells the caller we will call back, so the call is closed now (its end
+        settles nothing more), the person waits again in the queue and the agent-reserved
+        call back is scheduled, as when no agent is free."""
+        engine = self.engine
         current = engine.seats.get(agent)
         if current.state is AgentState.RESERVED and current.attempt_id == call.attempt_id:
             engine.seats.release(agent, now)
+        await engine.screens.withdrawn(agent, call.attempt_id)  # the pop it began is void
+        engine.calls.pop(call.attempt_id)
+        self.counts["inbound_lost"] += 1
+        self._given_up.add(call.attempt_id)  # its DialerInboundUnanswered: counted now
+        log.warning("incoming call %s not joined to %s: called back", call.attempt_id, agent)
+        queue = engine.writes.queue_for(call.attempt_id, forget=True)
+        if live.person_id is None:  # a number on no register: nothing written, nobody to call
+            engine.writes.close(
+                live, CallOutcome.HUNG_UP, now, None, None, failed=False, forget_queue=True
+            )
+            return
+        desk = desk_of(queue)
+
+        async def release() -> None:
+            if desk is not None:
+                await desk.release(call.attempt_id, at=now)
+            await self._call_back(call.caller, now)
+
+        engine.writes.schedule(call.attempt_id, release)
 
     async def unanswered(self, event: InboundUnanswered) -> None:
         """Nobody took the call in time: the campaign calls the person back (a number on
         no register is called back by nobody, and was told nothing else)."""
+        if event.attempt_id in self._given_up:
+            self._given_up.discard(event.attempt_id)
+            return
         call = self.waiting.pop(event.attempt_id, None)
         self.counts["inbound_lost"] += 1
         if call is None or not call.unknown:
@@ -410,6 +447,7 @@ class InboundCalls:
 
     def hung_up(self, attempt_id: str) -> None:
         """The caller hung up while waiting."""
+        self._given_up.discard(attempt_id)
         if self.waiting.pop(attempt_id, None) is not None:
             self.counts["inbound_lost"] += 1
 

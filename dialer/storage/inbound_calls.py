@@ -12,12 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialer.core.attempts import ATTEMPT_STATE_RANK, AttemptKind, AttemptState
 from dialer.core.inbound_match import Engagement, holder, match_caller
+from dialer.core.outcomes import CallOutcome
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Attempt, PhoneNumber
 from dialer.storage.schedule import CycleMember, MemberStatus
 
 #: why an outbound call was withdrawn when its person called in (``skip_reason``)
 WITHDRAWN_FOR_INBOUND = "la personne a appelé pendant qu'on la composait"
+#: why a call coming in was closed as no call (``skip_reason``)
+NOT_PUT_THROUGH = "l'appel reçu n'a pas pu être passé à l'agent : rappel prévu"
 _OPEN_STATES = [s for s, rank in ATTEMPT_STATE_RANK.items() if rank < 3]
 
 
@@ -136,6 +139,37 @@ class InboundCallClaims:
                 member.status = MemberStatus.IN_CALL
                 member.attempt_id = attempt_id
         return attempt
+
+    async def release(self, attempt_id: str, *, at: datetime) -> bool:
+        """The call coming in ``attempt_id`` could not be put through to its agent (the
+        join failed): it is closed as no call (in no figure nor cap: the caller hears that
+        we will call back) and its member waits again as before it. False: not found."""
+        async with transaction(self._sessions) as session:
+            released = await session.scalar(
+                update(Attempt)
+                .where(Attempt.id == attempt_id)
+                .where(Attempt.kind == AttemptKind.INBOUND)
+                .where(Attempt.state == AttemptState.ANSWERED)
+                .values(
+                    state=AttemptState.FAILED,
+                    outcome=CallOutcome.ABANDONED,
+                    placed_at=None,
+                    ended_at=at,
+                    skip_reason=NOT_PUT_THROUGH,
+                )
+                .returning(Attempt.id)
+                .execution_options(synchronize_session=False)
+            )
+            if released is None:
+                return False
+            await session.execute(
+                update(CycleMember)
+                .where(CycleMember.attempt_id == attempt_id)
+                .where(CycleMember.status == MemberStatus.IN_CALL)
+                .values(status=MemberStatus.WAITING, attempt_id=None)
+                .execution_options(synchronize_session=False)
+            )
+        return True
 
     async def call_back(self, cycle_id: int, e164: str, *, due_at: datetime) -> bool:
         """The waiting member whose number ``e164`` is becomes an agent-reserved call back

@@ -16,6 +16,7 @@ from dialer.campaigns.inbound import UNKNOWN_CALL_TAKEN, CycleInboundDesk, calle
 from dialer.campaigns.rules import windows_from_json
 from dialer.core.attempts import AttemptKind, AttemptState
 from dialer.core.inbound_match import Engagement, LineUse
+from dialer.core.outcomes import CallOutcome
 from dialer.errors import NotFoundError
 from dialer.storage import SessionFactory
 from dialer.storage.audit import AuditFilter, AuditLog
@@ -180,3 +181,30 @@ async def test_a_person_on_the_line_with_us_is_not_taken_by_a_call_coming_in(
         )
         is None
     )
+
+
+@pytest.mark.asyncio
+async def test_a_call_coming_in_whose_join_failed_is_called_back_by_an_agent(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    """The engine closes the call whose join failed as no call (the dialplan says we will
+    call back) and asks the call back: the person waits again, agent-reserved."""
+    desk = await desk_of(sessions, scene)
+    await desk.take("1790000000.6", "0612345678", agent="a", node="rig", arrived_at=NOW)
+    await desk.release("1790000000.6", at=NOW)
+    released = await AttemptLedger(sessions).get("1790000000.6")
+    assert (released.state, released.outcome, released.placed_at) == (
+        AttemptState.FAILED,
+        CallOutcome.ABANDONED,
+        None,  # no attempt spent
+    )
+    assert await desk.call_back("0612345678", now=NOW)
+    async with transaction(sessions) as session:
+        member = await session.scalar(
+            select(CycleMember).where(CycleMember.person_id == scene.bob_id)
+        )
+    assert member is not None
+    assert member.status is MemberStatus.WAITING
+    assert member.next_kind is AttemptKind.CALLBACK
+    assert member.next_due_at == NOW  # due already: the reserved call is offered at once
+    assert member.attempt_id is None

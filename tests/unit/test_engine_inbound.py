@@ -54,6 +54,8 @@ class FakeDesk:
     gate: asyncio.Event | None = None
     #: the outbound calls withdrawn because their person called in
     withdrawn: list[str] = field(default_factory=list)
+    #: the calls coming in not put through, closed as no call
+    released: list[str] = field(default_factory=list)
 
     def open_at(self, now: datetime) -> bool:
         return self.open
@@ -104,6 +106,9 @@ class FakeDesk:
         self, attempt_id: str, caller: str, *, agent: str, node: str, at: datetime
     ) -> None:
         self.unknown.append((attempt_id, caller, agent))
+
+    async def release(self, attempt_id: str, *, at: datetime) -> None:
+        self.released.append(attempt_id)
 
     async def call_back(self, caller: str, *, now: datetime) -> bool:
         if caller not in self.people:
@@ -461,3 +466,28 @@ async def test_a_person_on_an_answered_call_is_not_attached_to_a_call_coming_in(
     assert node.sent == [("1790000000.21", UNKNOWN_CONTEXT)]
     assert node.joins[1:] == [("1790000000.21", "agent-1")]
     assert engine.calls.get("out-7") is not None
+
+
+@pytest.mark.asyncio
+async def test_a_failed_join_puts_the_person_back_in_the_queue_with_a_call_back() -> None:
+    """The Redirect to the agent failed (their leg gone): the dialplan tells the caller we
+    will call back; the call is closed (the person waits again, not left in call) and the
+    agent-reserved call back is scheduled, as when no agent is free."""
+    engine, node, queue, screens, clock = await engine_with(agents=1)
+    node.refuse_join = True
+    await engine.handle(CallInbound("1790000000.30", HELENE, clock.now), node)
+    assert node.joins == [("1790000000.30", "agent-0")]
+    assert engine.calls.get("1790000000.30") is None
+    assert queue.inbound.released == ["1790000000.30"]  # no call, the person waits again
+    assert "1790000000.30" not in queue.settled_outcomes
+    assert queue.inbound.called_back == [HELENE]
+    assert engine.seats.get("agent-0").state is AgentState.READY
+    # the dialplan's own word of it, then the channel's end: no news, counted once
+    await engine.handle(InboundUnanswered("1790000000.30", HELENE, clock.advance(5)), node)
+    await engine.handle(CallEnded("1790000000.30", 16, None, clock.now), node)
+    assert queue.inbound.called_back == [HELENE]
+    assert "1790000000.30" not in queue.settled_outcomes
+    statistics = engine.statistics()
+    assert (statistics["inbound_lost"], statistics["inbound_calls_back"]) == (1, 1)
+    assert statistics["inbound_answered"] == 0
+    assert ("withdrawn", "agent-0", "1790000000.30") in screens.told  # the pop is void
