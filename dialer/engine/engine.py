@@ -59,7 +59,7 @@ from dialer.engine.agents import AgentLines, log_agent_state
 from dialer.engine.assignments import Assignment, Assignments
 from dialer.engine.attempt_writes import AttemptWrites
 from dialer.engine.dialling import Dialler
-from dialer.engine.inbound import InboundCalls
+from dialer.engine.inbound import InboundCalls, desk_of
 from dialer.engine.live_calls import LiveCalls
 from dialer.engine.offers import ReservedCallDesk
 from dialer.engine.ports import AttemptLog, DialQueue, NoScreens, PlannedDial, ScreenNotifier
@@ -215,10 +215,20 @@ class DialingEngine:
             )
         )
         self.assignments += 1
+        self.inbound.campaign_started(campaign_id)
 
     def unassign(self, campaign_id: int | None = None) -> None:
         """Dial nothing more for ``campaign_id`` (``None``: for any campaign); calls in
-        progress end normally, in their campaign."""
+        progress end normally, in their campaign; its callers hear the hours from now on
+        and are called back at the opening, see :meth:`InboundCalls.campaigns_stopped`)."""
+        leaving = [
+            a
+            for a in self.campaign_assignments
+            if campaign_id is None or a.campaign_id == campaign_id
+        ]
+        self.inbound.campaigns_stopped(
+            {a.campaign_id: desk for a in leaving if (desk := desk_of(a.queue)) is not None}
+        )
         if campaign_id is None:
             self.campaign_assignments.clear()
         else:

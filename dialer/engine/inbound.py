@@ -132,6 +132,11 @@ class InboundCalls:
             "inbound_calls_back": 0,
         }
         self.waits_s: list[float] = []
+        #: the campaigns stopped (by their id), whose registers still call people back: a
+        #: caller with no campaign running hears the hours and is called back at the opening
+        self.stopped: dict[int | None, InboundDesk] = {}
+        #: the service is stopping: every caller hears the hours, none reaches an agent
+        self.closing = False
         #: calls whose join failed, closed and called back already (their end is no news)
         self._given_up: set[str] = set()
         #: one serving at a time (the tick's and a new call's): a call is taken once
@@ -154,13 +159,13 @@ class InboundCalls:
         engine = self.engine
         self.counts["inbound"] += 1
         desks = self._desks()
-        if not desks:  # no campaign: the dialplan says we will call back
-            return
         now = engine.clock()
+        if self.closing or not desks:  # stopped: the hours, a call back at the opening
+            if self.closing or self.stopped:  # (never any campaign: left to the dialplan)
+                await self._closed(event.caller, event.attempt_id, node, now)
+            return
         if not any(desk.open_at(now) for _, desk in desks):
-            self.counts["inbound_closed"] += 1
-            await node.send_to(event.attempt_id, CLOSED_CONTEXT)
-            await self._call_back(event.caller, now)
+            await self._closed(event.caller, event.attempt_id, node, now)
             return
         call = WaitingCall(event.attempt_id, event.caller, node, event.at)
         self.waiting[event.attempt_id] = call
@@ -184,6 +189,38 @@ class InboundCalls:
             if withdrawn is not None:
                 await self._withdraw(withdrawn, now)
                 return
+
+    async def _closed(
+        self, caller: str, attempt_id: str, node: TelephonyPort, now: datetime
+    ) -> None:
+        """Outside calling hours, or after a stop: the hours and the emergency numbers, and
+        a call back at the next opening."""
+        self.counts["inbound_closed"] += 1
+        await node.send_to(attempt_id, CLOSED_CONTEXT)
+        await self._call_back(caller, now)
+
+    def campaigns_stopped(self, desks: dict[int | None, InboundDesk]) -> None:
+        """Campaigns unassigned (by their id): their callers are called back at the next
+        opening; once no campaign runs, the callers waiting hear the hours at the next
+        serving."""
+        self.stopped.update(desks)
+
+    def campaign_started(self, campaign_id: int | None) -> None:
+        self.stopped.pop(campaign_id, None)
+        if campaign_id is None:
+            self.stopped.clear()
+
+    async def stop(self, now: datetime) -> None:
+        """The service stops: nobody more reaches an agent; the callers waiting now and
+        those who call until the end hear the hours and are called back at the opening."""
+        self.closing = True
+        async with self._serving:
+            await self._close_waiting(now)
+
+    async def _close_waiting(self, now: datetime) -> None:
+        for call in sorted(self.waiting.values(), key=lambda c: c.arrived_at):
+            self.waiting.pop(call.attempt_id, None)
+            await self._closed(call.caller, call.attempt_id, call.node, now)
 
     async def _known(self, caller: str, desks: list[tuple[Assignment, InboundDesk]]) -> bool:
         """On some campaign's register (a database that fails: taken as known, so the
@@ -236,6 +273,9 @@ class InboundCalls:
 
     async def _serve(self, now: datetime) -> None:
         engine = self.engine
+        if self.closing or (self.stopped and not self._desks()):
+            await self._close_waiting(now)  # stopped: the hours, a call back at the opening
+            return
         desks = [(a, desk) for a, desk in self._desks() if desk.open_at(now)]
         if not desks:
             return
@@ -452,8 +492,10 @@ class InboundCalls:
             self.counts["inbound_lost"] += 1
 
     async def _call_back(self, caller: str, now: datetime) -> None:
-        """The first campaign whose register has ``caller`` calls them back."""
-        for _, desk in self._desks():
+        """The first campaign whose register has ``caller`` calls them back (running ones
+        first, then the stopped ones, at their next opening)."""
+        running = [desk for _, desk in self._desks()]
+        for desk in [*running, *(d for d in self.stopped.values() if d not in running)]:
             try:
                 if await desk.call_back(caller, now=now):
                     self.counts["inbound_calls_back"] += 1

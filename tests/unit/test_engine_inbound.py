@@ -23,6 +23,7 @@ from dialer.dashboard.live import InboundFigures, build_snapshot, live_figures
 from dialer.engine.engine import DialingEngine
 from dialer.engine.inbound import CLOSED_CONTEXT, UNKNOWN_CONTEXT
 from dialer.engine.ports import PlannedDial
+from dialer.engine.stopping import drain
 from dialer.telephony.port import (
     CallAnswered,
     CallEnded,
@@ -324,13 +325,54 @@ async def test_a_caller_who_hangs_up_while_waiting_is_lost() -> None:
 
 
 @pytest.mark.asyncio
-async def test_with_no_campaign_the_call_is_left_to_the_dialplan() -> None:
-    engine, node, _, _, clock = await engine_with(agents=1)
-    engine.unassign()
+async def test_with_no_campaign_ever_the_call_is_left_to_the_dialplan() -> None:
+    node, clock = FakeNode(), Clock(T0)
+    engine = DialingEngine(nodes=[node], attempt_log=MemoryAttemptLog(), clock=clock)
+    await engine.handle(NodeConnected(node.name, T0), node)
     await engine.handle(CallInbound("1790000000.8", HELENE, clock.now), node)
     assert node.joins == []
     assert node.sent == []
     assert engine.statistics()["inbound"] == 1
+
+
+@pytest.mark.asyncio
+async def test_after_the_campaign_stops_callers_hear_the_hours_and_are_called_back() -> None:
+    """A stopped campaign routes nobody to its agents: the caller waiting then, and those
+    who call after, hear the hours and the emergency numbers, called back at the opening."""
+    engine, node, queue, _, clock = await engine_with(agents=0)
+    await engine.handle(CallInbound("1790000000.40", HELENE, clock.now), node)
+    engine.unassign()  # the campaign stopped
+    await engine.log_in("agent-0", "agent-0")
+    engine.go_ready("agent-0")
+    await engine.tick()
+    assert node.sent == [("1790000000.40", CLOSED_CONTEXT)]
+    assert engine.inbound.holding() == 0
+    await engine.handle(CallInbound("1790000000.41", HELENE, clock.now), node)
+    assert node.sent[1:] == [("1790000000.41", CLOSED_CONTEXT)]
+    assert node.joins == []  # the ready agent is not given them
+    assert queue.inbound.called_back == [HELENE, HELENE]
+    assert engine.statistics()["inbound_closed"] == 2
+    # started again: callers reach the agents again
+    engine.assign(queue, every_ready_agent, caller_id="", answering_machine_detection=False)
+    await engine.handle(CallInbound("1790000000.42", HELENE, clock.now), node)
+    assert node.joins == [("1790000000.42", "agent-0")]
+
+
+@pytest.mark.asyncio
+async def test_after_the_service_stops_callers_hear_the_hours_and_are_called_back() -> None:
+    engine, node, queue, _, clock = await engine_with(agents=1, automatic=1)
+    engine.pause("agent-0", "Autre")
+    await engine.handle(CallInbound("1790000000.43", HELENE, clock.now), node)
+    drained = await drain(engine, bound_s=0)
+    assert drained.lines_released == 1
+    assert node.sent == [("1790000000.43", CLOSED_CONTEXT)]
+    await engine.log_in("agent-0", "agent-0")  # an agent still there: not given callers
+    engine.go_ready("agent-0")
+    await engine.handle(CallInbound("1790000000.44", HELENE, clock.now), node)
+    await engine.tick()
+    assert node.sent[1:] == [("1790000000.44", CLOSED_CONTEXT)]
+    assert node.joins == []
+    assert queue.inbound.called_back == [HELENE, HELENE]
 
 
 @pytest.mark.asyncio
