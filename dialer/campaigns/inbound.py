@@ -96,6 +96,11 @@ class CycleInboundDesk:
             route="inbound",
         )
 
+    async def reattach(
+        self, attempt_id: str, person_id: int, *, engaged: Mapping[int, Engagement]
+    ) -> None:
+        await self.claims.reattach(attempt_id, person_id, engaged=engaged)
+
     async def release(self, attempt_id: str, *, at: datetime) -> None:
         await self.claims.release(attempt_id, at=at)
 

@@ -101,3 +101,28 @@ def attachable(use: LineUse) -> bool:
     """Whether a call coming in may be attached to a person doing ``use`` (an agent's
     choice on a shared line too)."""
     return use is not LineUse.ON_CALL
+
+
+class AttachRefusal(StrEnum):
+    """Why an agent may not attach their call coming in to the person they chose."""
+
+    NOT_INBOUND = "not_inbound"  # not a call coming in, or no longer in progress
+    ON_CALL = "on_call"  # that person is on the line with us in another call
+    NOT_ON_LINE = "not_on_line"  # (shared line) that person does not hold the number
+    DISPOSED = "disposed"  # the call's sheet is validated: its contact is counted already
+
+
+def attach_refusal(
+    *, inbound: bool, use: LineUse, holds_number: bool | None, disposed: bool
+) -> AttachRefusal | None:
+    """Why the call may not be attached to the person chosen (``holds_number``: None when
+    any person of the register may be chosen, the caller's number being on nobody's)."""
+    if not inbound:
+        return AttachRefusal.NOT_INBOUND
+    if disposed:
+        return AttachRefusal.DISPOSED
+    if holds_number is False:
+        return AttachRefusal.NOT_ON_LINE
+    if not attachable(use):
+        return AttachRefusal.ON_CALL
+    return None

@@ -59,7 +59,8 @@ from dialer.engine.agents import AgentLines, log_agent_state
 from dialer.engine.assignments import Assignment, Assignments
 from dialer.engine.attempt_writes import AttemptWrites
 from dialer.engine.dialling import Dialler
-from dialer.engine.inbound import InboundCalls, desk_of
+from dialer.engine.inbound import InboundCalls
+from dialer.engine.inbound_desk import desk_of
 from dialer.engine.live_calls import LiveCalls
 from dialer.engine.offers import ReservedCallDesk
 from dialer.engine.ports import AttemptLog, DialQueue, NoScreens, PlannedDial, ScreenNotifier
@@ -517,6 +518,11 @@ class DialingEngine:
     async def hang_up_call(self, agent: str) -> None:
         """The agent ends the call from the screen."""
         await self.agent_lines.hang_up_call(agent)
+
+    async def attach_inbound(self, agent: str, attempt_id: str, person_id: int) -> None:
+        """A shared line: ``agent`` says who is on the phone of their call coming in (see
+        :meth:`InboundCalls.attach`)."""
+        await self.inbound.attach(agent, attempt_id, person_id)
 
     # ---- wrap-ups (see wrap_ups.py) -----------------------------------------------------
     async def give_disposition(

@@ -18,18 +18,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING
 
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CallState
-from dialer.core.inbound_match import Engagement, LineUse, line_use
+from dialer.core.inbound_match import AttachRefusal, Engagement, LineUse, line_use
+from dialer.core.labels import ATTACH_REFUSAL_LABELS
 from dialer.core.outcomes import CallOutcome
+from dialer.engine.inbound_desk import InboundDesk, desk_of
 from dialer.engine.live_calls import LiveCall
-from dialer.engine.ports import DialQueue, PlannedDial
-from dialer.errors import DialerError
+from dialer.engine.ports import DialQueue
+from dialer.errors import ConflictError, DialerError, NotFoundError
 from dialer.telephony.port import CallInbound, InboundUnanswered, TelephonyPort
 
 if TYPE_CHECKING:
@@ -47,61 +48,6 @@ UNKNOWN_CONTEXT = "dialer-inbound-unknown"
 LOST_MARGIN = timedelta(seconds=15)
 #: how many waiting times the engine keeps for its statistics
 WAIT_SAMPLES = 1000
-
-
-@runtime_checkable
-class InboundDesk(Protocol):
-    """What calls coming in need of the campaign assigned (its dial queue has one as
-    ``inbound``: :class:`dialer.campaigns.inbound.CycleInboundDesk`)."""
-
-    def open_at(self, now: datetime) -> bool:
-        """In calling hours at ``now``."""
-
-    async def knows(self, caller: str) -> bool:
-        """Whether a person on the register has the number ``caller``."""
-
-    async def free_line(
-        self, caller: str, *, engaged: Mapping[int, Engagement], at: datetime
-    ) -> str | None:
-        """A person whose number ``caller`` is called in while being dialled (``engaged``:
-        the people whose call is in progress): withdraw that outbound attempt (no attempt
-        spent) and return its id, for the engine to hang it up; None: nobody to free."""
-
-    async def take(
-        self,
-        attempt_id: str,
-        caller: str,
-        *,
-        agent: str,
-        node: str,
-        arrived_at: datetime,
-        engaged: Mapping[int, Engagement] | None = None,
-    ) -> PlannedDial | None:
-        """Write the call in the ledger (kind inbound, answered, for ``agent``) for the
-        person on the register whose number ``caller`` is, who leaves the dial queue while
-        it lasts; None when nobody on the register has that number, or every one holding
-        it is on the line with us already (``engaged``: the people whose outbound call is
-        in progress; :func:`dialer.core.inbound_match.match_caller` decides, and withdraws
-        the outbound call being dialled of the one chosen)."""
-
-    async def unknown_taken(
-        self, attempt_id: str, caller: str, *, agent: str, node: str, at: datetime
-    ) -> None:
-        """Note that ``agent`` took the call of a number on no register (no attempt: an
-        attempt needs a person; the audit log keeps who, which number, when)."""
-
-    async def release(self, attempt_id: str, *, at: datetime) -> None:
-        """The call ``attempt_id`` taken by :meth:`take` could not be put through to its
-        agent: closed as no call, its person waits again as before (no attempt spent)."""
-
-    async def call_back(self, caller: str, *, now: datetime) -> bool:
-        """Schedule an agent-reserved call back of the person whose number ``caller`` is,
-        at the next calling instant; False when nobody on the register can be."""
-
-
-def desk_of(queue: DialQueue) -> InboundDesk | None:
-    desk = getattr(queue, "inbound", None)
-    return desk if isinstance(desk, InboundDesk) else None
 
 
 @dataclass
@@ -473,6 +419,34 @@ class InboundCalls:
             await self._call_back(call.caller, now)
 
         engine.writes.schedule(call.attempt_id, release)
+
+    def _agents_call(self, agent: str, attempt_id: str) -> LiveCall:
+        """``agent``'s call coming in ``attempt_id``, in progress."""
+        live = self.engine.calls.get(attempt_id)
+        if live is None or live.agent != agent:
+            raise NotFoundError("appel inconnu, ou qui n'est pas votre appel en cours")
+        if not live.inbound:
+            raise ConflictError(ATTACH_REFUSAL_LABELS[AttachRefusal.NOT_INBOUND])
+        return live
+
+    async def attach(self, agent: str, attempt_id: str, person_id: int) -> None:
+        """A shared line: the agent chose who is on the phone; the call (its contact, its
+        sheet) becomes that person's, the others are untouched. Refused (in French) when
+        that person does not hold the number, is on the line with us in another call, or
+        the sheet is validated already."""
+        live = self._agents_call(agent, attempt_id)
+        if live.person_id is None or live.person_id == person_id:
+            if live.person_id is None:
+                raise ConflictError(ATTACH_REFUSAL_LABELS[AttachRefusal.NOT_ON_LINE])
+            return
+        desk = desk_of(
+            self.engine.writes.queue_for(attempt_id, forget=False, cycle_id=live.cycle_id)
+        )
+        if desk is None:
+            raise ConflictError(ATTACH_REFUSAL_LABELS[AttachRefusal.NOT_INBOUND])
+        engaged = {p: e for p, e in self.engaged().items() if e.attempt_id != attempt_id}
+        await desk.reattach(attempt_id, person_id, engaged=engaged)
+        live.person_id = person_id
 
     async def unanswered(self, event: InboundUnanswered) -> None:
         """Nobody took the call in time: the campaign calls the person back (a number on

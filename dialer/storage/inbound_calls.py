@@ -11,16 +11,28 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialer.core.attempts import ATTEMPT_STATE_RANK, AttemptKind, AttemptState
-from dialer.core.inbound_match import Engagement, holder, match_caller
+from dialer.core.inbound_match import (
+    AttachRefusal,
+    Engagement,
+    LineUse,
+    attach_refusal,
+    holder,
+    match_caller,
+)
+from dialer.core.labels import ATTACH_REFUSAL_LABELS
 from dialer.core.outcomes import CallOutcome
+from dialer.errors import ConflictError, NotFoundError
+from dialer.storage.call_sheet_rows import CallSheet
 from dialer.storage.database import SessionFactory, transaction
-from dialer.storage.models import Attempt, PhoneNumber
+from dialer.storage.models import Attempt, Person, PhoneNumber
 from dialer.storage.schedule import CycleMember, MemberStatus
 
 #: why an outbound call was withdrawn when its person called in (``skip_reason``)
 WITHDRAWN_FOR_INBOUND = "la personne a appelé pendant qu'on la composait"
 #: why a call coming in was closed as no call (``skip_reason``)
 NOT_PUT_THROUGH = "l'appel reçu n'a pas pu être passé à l'agent : rappel prévu"
+#: at most this many people listed for a shared line (the screen lists them all)
+MAX_HOLDERS = 20
 _OPEN_STATES = [s for s, rank in ATTEMPT_STATE_RANK.items() if rank < 3]
 
 
@@ -138,6 +150,62 @@ class InboundCallClaims:
             if member.status is MemberStatus.WAITING:
                 member.status = MemberStatus.IN_CALL
                 member.attempt_id = attempt_id
+        return attempt
+
+    async def line_holders(self, cycle_id: int, e164: str) -> list[Person]:
+        """The cycle's members holding ``e164`` (a shared line: the agent chooses who is on
+        the phone), in the number's order, without their phones."""
+        statement = (
+            select(Person)
+            .join(PhoneNumber, PhoneNumber.person_id == Person.id)
+            .join(CycleMember, CycleMember.person_id == Person.id)
+            .where(CycleMember.cycle_id == cycle_id)
+            .where(PhoneNumber.e164 == e164)
+            .order_by(PhoneNumber.position, CycleMember.id)
+            .limit(MAX_HOLDERS)
+        )
+        async with transaction(self._sessions) as session:
+            return list((await session.scalars(statement)).unique())
+
+    async def reattach(
+        self, attempt_id: str, person_id: int, *, engaged: Mapping[int, Engagement]
+    ) -> Attempt:
+        """The agent says who is on the shared line: the call coming in ``attempt_id`` (and
+        its sheet) becomes ``person_id``'s, who leaves the dial queue while it lasts; the
+        person it was attached to waits again as before (untouched otherwise)."""
+        async with transaction(self._sessions) as session:
+            attempt = await session.scalar(
+                select(Attempt).where(Attempt.id == attempt_id).with_for_update()
+            )
+            if attempt is None:
+                raise NotFoundError("appel inconnu, ou qui n'est pas votre appel en cours")
+            if attempt.person_id == person_id:
+                return attempt
+            members = await self._members(session, attempt.cycle_id, attempt.number)
+            chosen = next((m for m in members if m.person_id == person_id), None)
+            engagement = engaged.get(person_id)
+            refusal = attach_refusal(
+                inbound=attempt.kind is AttemptKind.INBOUND,
+                use=engagement.use if engagement is not None else LineUse.FREE,
+                holds_number=chosen is not None,
+                disposed=attempt.wrap_up_done_at is not None,
+            )
+            if refusal is not None or chosen is None:
+                raise ConflictError(ATTACH_REFUSAL_LABELS[refusal or AttachRefusal.NOT_ON_LINE])
+            for member in members:
+                if member.attempt_id == attempt_id and member.status is MemberStatus.IN_CALL:
+                    member.status = MemberStatus.WAITING
+                    member.attempt_id = None
+            if chosen.status is MemberStatus.WAITING:
+                chosen.status = MemberStatus.IN_CALL
+                chosen.attempt_id = attempt_id
+            attempt.person_id = person_id
+            await session.execute(
+                update(CallSheet)
+                .where(CallSheet.attempt_id == attempt_id)
+                .values(person_id=person_id)
+                .execution_options(synchronize_session=False)
+            )
         return attempt
 
     async def release(self, attempt_id: str, *, at: datetime) -> bool:

@@ -145,6 +145,14 @@ class CampaignName(Answer):
     name: str
 
 
+class LineHolder(Answer):
+    """Une personne du registre sur le numéro qui appelle (ligne partagée)."""
+
+    id: int
+    name: str
+    age: int | None
+
+
 class CallView(Answer):
     """Tout ce que l'écran de l'agent montre de l'appel."""
 
@@ -156,6 +164,11 @@ class CallView(Answer):
     relative_call: bool = Field(description="un appel au proche de la personne")
     inbound_call: bool = Field(
         default=False, description="la personne a appelé le numéro de la campagne"
+    )
+    line_holders: list[LineHolder] = Field(
+        default_factory=list,
+        description="ligne partagée : les personnes du registre sur ce numéro (l'agent "
+        "choisit qui est au téléphone)",
     )
     campaign: CampaignName
     questionnaire: QuestionnaireView

@@ -17,12 +17,14 @@ from dialer.campaigns.rules import windows_from_json
 from dialer.core.attempts import AttemptKind, AttemptState
 from dialer.core.inbound_match import Engagement, LineUse
 from dialer.core.outcomes import CallOutcome
-from dialer.errors import NotFoundError
+from dialer.core.phones import PhoneKind
+from dialer.errors import ConflictError, NotFoundError
 from dialer.storage import SessionFactory
 from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.database import transaction
-from dialer.storage.inbound_calls import WITHDRAWN_FOR_INBOUND
+from dialer.storage.inbound_calls import WITHDRAWN_FOR_INBOUND, InboundCallClaims
 from dialer.storage.ledger import AttemptLedger
+from dialer.storage.models import PhoneNumber
 from dialer.storage.schedule import CycleMember, CycleSchedule, MemberStatus
 from tests.stored import enrol
 
@@ -208,3 +210,38 @@ async def test_a_call_coming_in_whose_join_failed_is_called_back_by_an_agent(
     assert member.next_kind is AttemptKind.CALLBACK
     assert member.next_due_at == NOW  # due already: the reserved call is offered at once
     assert member.attempt_id is None
+
+
+@pytest.mark.asyncio
+async def test_a_shared_line_call_is_reattached_to_the_person_the_agent_chose(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    await enrol(
+        sessions,
+        scene.cycle_id,
+        [(scene.alice_id, "+33145678910", NOW), (scene.bob_id, "+33145678910", NOW)],
+    )
+    async with transaction(sessions) as session:  # Bob shares Alice's line
+        session.add(
+            PhoneNumber(
+                person_id=scene.bob_id, position=2, e164="+33145678910", kind=PhoneKind.LANDLINE
+            )
+        )
+    claims = InboundCallClaims(sessions)
+    desk = CycleInboundDesk(sessions, cycle_id=scene.cycle_id, windows=WINDOWS)
+    dial = await desk.take("1790000000.7", "0145678910", agent="a", node="rig", arrived_at=NOW)
+    assert dial is not None
+    assert dial.person_id == scene.alice_id
+    holders = await claims.line_holders(scene.cycle_id, "+33145678910")
+    assert [p.id for p in holders] == [scene.alice_id, scene.bob_id]
+    on_call = {scene.bob_id: Engagement(LineUse.ON_CALL, "out-b")}
+    with pytest.raises(ConflictError, match="déjà en ligne"):
+        await desk.reattach("1790000000.7", scene.bob_id, engaged=on_call)
+    await desk.reattach("1790000000.7", scene.bob_id, engaged={})
+    assert (await AttemptLedger(sessions).get("1790000000.7")).person_id == scene.bob_id
+    async with transaction(sessions) as session:
+        members = {m.person_id: m for m in await session.scalars(select(CycleMember))}
+    assert members[scene.bob_id].status is MemberStatus.IN_CALL
+    assert members[scene.bob_id].attempt_id == "1790000000.7"
+    assert members[scene.alice_id].status is MemberStatus.WAITING
+    assert members[scene.alice_id].attempt_id is None

@@ -15,8 +15,14 @@ from datetime import UTC, datetime
 import pytest
 
 from dialer.core.agent_states import AgentState
-from dialer.core.inbound_match import Engagement, holder, match_caller
-from dialer.core.labels import pacing_text
+from dialer.core.inbound_match import (
+    Engagement,
+    LineUse,
+    attach_refusal,
+    holder,
+    match_caller,
+)
+from dialer.core.labels import ATTACH_REFUSAL_LABELS, pacing_text
 from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing import PacingDecision
 from dialer.dashboard.live import InboundFigures, build_snapshot, live_figures
@@ -24,6 +30,7 @@ from dialer.engine.engine import DialingEngine
 from dialer.engine.inbound import CLOSED_CONTEXT, UNKNOWN_CONTEXT
 from dialer.engine.ports import PlannedDial
 from dialer.engine.stopping import drain
+from dialer.errors import ConflictError, NotFoundError
 from dialer.telephony.port import (
     CallAnswered,
     CallEnded,
@@ -57,6 +64,9 @@ class FakeDesk:
     withdrawn: list[str] = field(default_factory=list)
     #: the calls coming in not put through, closed as no call
     released: list[str] = field(default_factory=list)
+    #: the people on Hélène's line (a shared line), and the agents' choices among them
+    line: tuple[int, ...] = (7, 8)
+    reattached: list[tuple[str, int]] = field(default_factory=list)
 
     def open_at(self, now: datetime) -> bool:
         return self.open
@@ -110,6 +120,20 @@ class FakeDesk:
 
     async def release(self, attempt_id: str, *, at: datetime) -> None:
         self.released.append(attempt_id)
+
+    async def reattach(
+        self, attempt_id: str, person_id: int, *, engaged: Mapping[int, Engagement]
+    ) -> None:
+        engagement = engaged.get(person_id)
+        refusal = attach_refusal(
+            inbound=True,
+            use=engagement.use if engagement else LineUse.FREE,
+            holds_number=person_id in self.line,
+            disposed=False,
+        )
+        if refusal is not None:
+            raise ConflictError(ATTACH_REFUSAL_LABELS[refusal])
+        self.reattached.append((attempt_id, person_id))
 
     async def call_back(self, caller: str, *, now: datetime) -> bool:
         if caller not in self.people:
@@ -533,3 +557,35 @@ async def test_a_failed_join_puts_the_person_back_in_the_queue_with_a_call_back(
     assert (statistics["inbound_lost"], statistics["inbound_calls_back"]) == (1, 1)
     assert statistics["inbound_answered"] == 0
     assert ("withdrawn", "agent-0", "1790000000.30") in screens.told  # the pop is void
+
+
+@pytest.mark.asyncio
+async def test_on_a_shared_line_the_agent_says_who_is_on_the_phone() -> None:
+    engine, node, queue, _, clock = await engine_with(agents=1)
+    await engine.handle(CallInbound("1790000000.50", HELENE, clock.now), node)
+    await engine.handle(CallJoined("1790000000.50", "bridge-50", clock.now), node)
+    await engine.attach_inbound("agent-0", "1790000000.50", 8)
+    assert queue.inbound.reattached == [("1790000000.50", 8)]
+    live = engine.calls.get("1790000000.50")
+    assert live is not None
+    assert live.person_id == 8
+    assert engine.busy_persons() == {8}  # the contact is the chosen person's
+    await engine.attach_inbound("agent-0", "1790000000.50", 8)  # the same: nothing to do
+    assert len(queue.inbound.reattached) == 1
+    with pytest.raises(ConflictError, match="n'a pas le numéro"):
+        await engine.attach_inbound("agent-0", "1790000000.50", 99)
+    with pytest.raises(NotFoundError):  # another agent's call
+        await engine.attach_inbound("agent-1", "1790000000.50", 7)
+
+
+@pytest.mark.asyncio
+async def test_a_shared_line_holder_on_another_call_is_not_chosen() -> None:
+    engine, node, queue, clock = await dialling_helene(agents=2)
+    queue.inbound.people["+33612345602"] = 8  # Hélène's neighbour on the line
+    await engine.handle(CallAnswered("out-7", clock.advance(1)), node)
+    await engine.handle(CallInbound("1790000000.51", "+33612345602", clock.now), node)
+    with pytest.raises(ConflictError, match="déjà en ligne"):
+        await engine.attach_inbound("agent-1", "1790000000.51", 7)
+    live = engine.calls.get("1790000000.51")
+    assert live is not None
+    assert live.person_id == 8

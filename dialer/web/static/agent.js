@@ -166,6 +166,7 @@
     const person = view.person;
     $("appel-proche").hidden = !view.relative_call;
     $("appel-recu").hidden = !view.inbound_call;
+    if (window.VeilleInbound) { window.VeilleInbound.showLine(view, showCall, say); }
     $("bloc-nouveau-numero").hidden = !view.relative_call;
     $("nouveau-numero").value = "";
     $("nom-personne").textContent = person.name + (person.age !== null ? ", " + person.age + " ans" : "");
