@@ -101,6 +101,31 @@ class CycleInboundDesk:
     ) -> None:
         await self.claims.reattach(attempt_id, person_id, engaged=engaged)
 
+    async def attach_found(
+        self,
+        attempt_id: str,
+        caller: str,
+        person_id: int,
+        *,
+        agent: str,
+        node: str,
+        answered_at: datetime,
+        bridged_at: datetime | None,
+        engaged: Mapping[int, Engagement],
+    ) -> PlannedDial:
+        attempt = await self.claims.attach_found(
+            self.cycle_id,
+            person_id,
+            attempt_id=attempt_id,
+            number=caller_e164(caller) or caller.strip() or "inconnu",
+            agent=agent,
+            node=node,
+            answered_at=answered_at,
+            bridged_at=bridged_at,
+            engaged=engaged,
+        )
+        return PlannedDial(attempt.id, attempt.person_id, attempt.cycle_id, attempt.number)
+
     async def release(self, attempt_id: str, *, at: datetime) -> None:
         await self.claims.release(attempt_id, at=at)
 

@@ -7,6 +7,7 @@ from typing import Protocol, runtime_checkable
 
 from dialer.core.attempts import CycleResult
 from dialer.core.seats import Seat, SeatBoard
+from dialer.engine.inbound_choices import InboundCaller
 from dialer.engine.wrap_ups import WrapUp
 
 
@@ -47,6 +48,8 @@ class InboundChoices(Protocol):
     shared line, the person found for an unknown number)."""
 
     async def attach_inbound(self, agent: str, attempt_id: str, person_id: int) -> None: ...
+
+    def inbound_caller(self, agent: str, attempt_id: str) -> InboundCaller: ...
 
 
 def seat_of(desk: AgentDesk | None, agent: str) -> Seat | None:

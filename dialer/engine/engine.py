@@ -53,13 +53,14 @@ from dialer.core.seats import SeatBoard
 from dialer.core.serving import Served
 from dialer.core.windows import PARIS
 from dialer.core.wrap_up import WRAP_UP_LIMIT
-from dialer.engine import call_events, recovery
+from dialer.engine import call_events, inbound_choices, recovery
 from dialer.engine.activity import Activity
 from dialer.engine.agents import AgentLines, log_agent_state
 from dialer.engine.assignments import Assignment, Assignments
 from dialer.engine.attempt_writes import AttemptWrites
 from dialer.engine.dialling import Dialler
 from dialer.engine.inbound import InboundCalls
+from dialer.engine.inbound_choices import InboundCaller
 from dialer.engine.inbound_desk import desk_of
 from dialer.engine.live_calls import LiveCalls
 from dialer.engine.offers import ReservedCallDesk
@@ -520,9 +521,14 @@ class DialingEngine:
         await self.agent_lines.hang_up_call(agent)
 
     async def attach_inbound(self, agent: str, attempt_id: str, person_id: int) -> None:
-        """A shared line: ``agent`` says who is on the phone of their call coming in (see
-        :meth:`InboundCalls.attach`)."""
-        await self.inbound.attach(agent, attempt_id, person_id)
+        """``agent`` says who their call coming in is about: on a shared line, who is on
+        the phone; for a number on no register, the person found on it (see
+        :func:`dialer.engine.inbound_choices.attach`)."""
+        await inbound_choices.attach(self, agent, attempt_id, person_id)
+
+    def inbound_caller(self, agent: str, attempt_id: str) -> InboundCaller:
+        """``agent``'s call coming in ``attempt_id``: its number, its cycle, its person."""
+        return inbound_choices.caller_of(self, agent, attempt_id)
 
     # ---- wrap-ups (see wrap_ups.py) -----------------------------------------------------
     async def give_disposition(

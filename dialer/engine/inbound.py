@@ -24,13 +24,12 @@ from typing import TYPE_CHECKING
 
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CallState
-from dialer.core.inbound_match import AttachRefusal, Engagement, LineUse, line_use
-from dialer.core.labels import ATTACH_REFUSAL_LABELS
+from dialer.core.inbound_match import Engagement, LineUse, line_use
 from dialer.core.outcomes import CallOutcome
 from dialer.engine.inbound_desk import InboundDesk, desk_of
 from dialer.engine.live_calls import LiveCall
 from dialer.engine.ports import DialQueue
-from dialer.errors import ConflictError, DialerError, NotFoundError
+from dialer.errors import DialerError
 from dialer.telephony.port import CallInbound, InboundUnanswered, TelephonyPort
 
 if TYPE_CHECKING:
@@ -419,34 +418,6 @@ class InboundCalls:
             await self._call_back(call.caller, now)
 
         engine.writes.schedule(call.attempt_id, release)
-
-    def _agents_call(self, agent: str, attempt_id: str) -> LiveCall:
-        """``agent``'s call coming in ``attempt_id``, in progress."""
-        live = self.engine.calls.get(attempt_id)
-        if live is None or live.agent != agent:
-            raise NotFoundError("appel inconnu, ou qui n'est pas votre appel en cours")
-        if not live.inbound:
-            raise ConflictError(ATTACH_REFUSAL_LABELS[AttachRefusal.NOT_INBOUND])
-        return live
-
-    async def attach(self, agent: str, attempt_id: str, person_id: int) -> None:
-        """A shared line: the agent chose who is on the phone; the call (its contact, its
-        sheet) becomes that person's, the others are untouched. Refused (in French) when
-        that person does not hold the number, is on the line with us in another call, or
-        the sheet is validated already."""
-        live = self._agents_call(agent, attempt_id)
-        if live.person_id is None or live.person_id == person_id:
-            if live.person_id is None:
-                raise ConflictError(ATTACH_REFUSAL_LABELS[AttachRefusal.NOT_ON_LINE])
-            return
-        desk = desk_of(
-            self.engine.writes.queue_for(attempt_id, forget=False, cycle_id=live.cycle_id)
-        )
-        if desk is None:
-            raise ConflictError(ATTACH_REFUSAL_LABELS[AttachRefusal.NOT_INBOUND])
-        engaged = {p: e for p, e in self.engaged().items() if e.attempt_id != attempt_id}
-        await desk.reattach(attempt_id, person_id, engaged=engaged)
-        live.person_id = person_id
 
     async def unanswered(self, event: InboundUnanswered) -> None:
         """Nobody took the call in time: the campaign calls the person back (a number on

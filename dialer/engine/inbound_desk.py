@@ -59,6 +59,22 @@ class InboundDesk(Protocol):
         """The agent says who is on the shared line: the call ``attempt_id`` becomes
         ``person_id``'s (:class:`ConflictError` saying why not, in French)."""
 
+    async def attach_found(
+        self,
+        attempt_id: str,
+        caller: str,
+        person_id: int,
+        *,
+        agent: str,
+        node: str,
+        answered_at: datetime,
+        bridged_at: datetime | None,
+        engaged: Mapping[int, Engagement],
+    ) -> PlannedDial:
+        """A number on no register: the agent found the person the call is about; it is
+        written in the ledger as that person's call coming in (who leaves the dial queue
+        while it lasts). :class:`ConflictError` / :class:`NotFoundError` say why not."""
+
     async def release(self, attempt_id: str, *, at: datetime) -> None:
         """The call ``attempt_id`` taken by :meth:`take` could not be put through to its
         agent: closed as no call, its person waits again as before (no attempt spent)."""

@@ -208,6 +208,61 @@ class InboundCallClaims:
             )
         return attempt
 
+    async def attach_found(
+        self,
+        cycle_id: int,
+        person_id: int,
+        *,
+        attempt_id: str,
+        number: str,
+        agent: str,
+        node: str,
+        answered_at: datetime,
+        bridged_at: datetime | None,
+        engaged: Mapping[int, Engagement],
+    ) -> Attempt:
+        """A number on no register: the call ``attempt_id`` is written as ``person_id``'s
+        call coming in (a member of the cycle), who leaves the dial queue while it lasts."""
+        async with transaction(self._sessions) as session:
+            member = await session.scalar(
+                select(CycleMember)
+                .where(CycleMember.cycle_id == cycle_id)
+                .where(CycleMember.person_id == person_id)
+                .with_for_update()
+            )
+            if member is None:
+                raise NotFoundError("personne inconnue dans cette campagne")
+            if await session.get(Attempt, attempt_id) is not None:
+                raise ConflictError(ATTACH_REFUSAL_LABELS[AttachRefusal.DISPOSED])
+            engagement = engaged.get(person_id)
+            refusal = attach_refusal(
+                inbound=True,
+                use=engagement.use if engagement is not None else LineUse.FREE,
+                holds_number=None,
+                disposed=False,
+            )
+            if refusal is not None:
+                raise ConflictError(ATTACH_REFUSAL_LABELS[refusal])
+            attempt = Attempt(
+                id=attempt_id,
+                cycle_id=cycle_id,
+                person_id=person_id,
+                number=number[:20],
+                kind=AttemptKind.INBOUND,
+                state=AttemptState.BRIDGED if bridged_at is not None else AttemptState.ANSWERED,
+                planned_for=answered_at,
+                placed_at=answered_at,
+                answered_at=answered_at,
+                bridged_at=bridged_at,
+                agent=agent,
+                node=node,
+            )
+            session.add(attempt)
+            if member.status is MemberStatus.WAITING:
+                member.status = MemberStatus.IN_CALL
+                member.attempt_id = attempt_id
+        return attempt
+
     async def release(self, attempt_id: str, *, at: datetime) -> bool:
         """The call coming in ``attempt_id`` could not be put through to its agent (the
         join failed): it is closed as no call (in no figure nor cap: the caller hears that

@@ -16,6 +16,7 @@ from dialer.campaigns.inbound import UNKNOWN_CALL_TAKEN, CycleInboundDesk, calle
 from dialer.campaigns.rules import windows_from_json
 from dialer.core.attempts import AttemptKind, AttemptState
 from dialer.core.inbound_match import Engagement, LineUse
+from dialer.core.inbound_search import read_search
 from dialer.core.outcomes import CallOutcome
 from dialer.core.phones import PhoneKind
 from dialer.errors import ConflictError, NotFoundError
@@ -23,6 +24,7 @@ from dialer.storage import SessionFactory
 from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.database import transaction
 from dialer.storage.inbound_calls import WITHDRAWN_FOR_INBOUND, InboundCallClaims
+from dialer.storage.inbound_notes import InboundNotes
 from dialer.storage.ledger import AttemptLedger
 from dialer.storage.models import PhoneNumber
 from dialer.storage.schedule import CycleMember, CycleSchedule, MemberStatus
@@ -245,3 +247,71 @@ async def test_a_shared_line_call_is_reattached_to_the_person_the_agent_chose(
     assert members[scene.bob_id].attempt_id == "1790000000.7"
     assert members[scene.alice_id].status is MemberStatus.WAITING
     assert members[scene.alice_id].attempt_id is None
+
+
+@pytest.mark.asyncio
+async def test_an_unknown_numbers_call_is_searched_noted_and_attached(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    """The register search finds the cycle's members only, by name, postcode or number end;
+    the note is kept with the call; the call attached is the person's call coming in."""
+    await enrol(sessions, scene.cycle_id, [(scene.bob_id, "+33612345678", NOW)])
+    notes = InboundNotes(sessions)
+    found = await notes.search(scene.cycle_id, read_search("lefèvre"))
+    assert [p.id for p in found] == [scene.bob_id]
+    assert [p.id for p in await notes.search(scene.cycle_id, read_search("06 12 34 56 78"))] == [
+        scene.bob_id
+    ]
+    assert await notes.search(scene.cycle_id, read_search("dupont")) == []  # not in the cycle
+    assert await notes.search(scene.cycle_id, read_search("le_vre")) == []  # no wildcard
+    await notes.write(
+        "1790000000.8",
+        caller="+33699999999",
+        cycle_id=scene.cycle_id,
+        agent="a",
+        note="Son fils",
+        at=NOW,
+    )
+    await notes.write(
+        "1790000000.8",
+        caller="+33699999999",
+        cycle_id=scene.cycle_id,
+        agent="a",
+        note="Son fils, inquiet",
+        at=NOW + timedelta(minutes=1),
+    )
+    claims = InboundCallClaims(sessions)
+    attempt = await claims.attach_found(
+        scene.cycle_id,
+        scene.bob_id,
+        attempt_id="1790000000.8",
+        number="+33699999999",
+        agent="a",
+        node="rig",
+        answered_at=NOW,
+        bridged_at=NOW,
+        engaged={},
+    )
+    assert (attempt.kind, attempt.state) == (AttemptKind.INBOUND, AttemptState.BRIDGED)
+    await notes.attached("1790000000.8", scene.bob_id)
+    (note,) = await notes.recent()
+    assert (note.note, note.person_id, note.caller) == (
+        "Son fils, inquiet",
+        scene.bob_id,
+        "+33699999999",
+    )
+    member = await CycleSchedule(sessions).member_of_attempt("1790000000.8")
+    assert member is not None
+    assert member.status is MemberStatus.IN_CALL
+    with pytest.raises(NotFoundError):  # a person of no member of the cycle
+        await claims.attach_found(
+            scene.cycle_id,
+            scene.alice_id,
+            attempt_id="1790000000.9",
+            number="x",
+            agent="a",
+            node="rig",
+            answered_at=NOW,
+            bridged_at=None,
+            engaged={},
+        )

@@ -67,6 +67,8 @@ class FakeDesk:
     #: the people on Hélène's line (a shared line), and the agents' choices among them
     line: tuple[int, ...] = (7, 8)
     reattached: list[tuple[str, int]] = field(default_factory=list)
+    #: unknown numbers' calls attached to the person the agent found
+    found: list[tuple[str, int]] = field(default_factory=list)
 
     def open_at(self, now: datetime) -> bool:
         return self.open
@@ -120,6 +122,24 @@ class FakeDesk:
 
     async def release(self, attempt_id: str, *, at: datetime) -> None:
         self.released.append(attempt_id)
+
+    async def attach_found(
+        self,
+        attempt_id: str,
+        caller: str,
+        person_id: int,
+        *,
+        agent: str,
+        node: str,
+        answered_at: datetime,
+        bridged_at: datetime | None,
+        engaged: Mapping[int, Engagement],
+    ) -> PlannedDial:
+        self.found.append((attempt_id, person_id))
+        self.ledger.plan(attempt_id, person_id, caller)
+        await self.ledger.mark_dialing(attempt_id, at=answered_at, node=node)
+        await self.ledger.mark_answered(attempt_id, at=answered_at)
+        return PlannedDial(attempt_id, person_id, 1, caller)
 
     async def reattach(
         self, attempt_id: str, person_id: int, *, engaged: Mapping[int, Engagement]
@@ -589,3 +609,25 @@ async def test_a_shared_line_holder_on_another_call_is_not_chosen() -> None:
     live = engine.calls.get("1790000000.51")
     assert live is not None
     assert live.person_id == 8
+
+
+@pytest.mark.asyncio
+async def test_an_unknown_numbers_call_attached_to_the_person_found_is_their_contact() -> None:
+    """A neighbour calls about Hélène: the agent finds her on the register and attaches
+    the call; it is then her call coming in, with its sheet and wrap-up."""
+    engine, node, queue, _, clock = await engine_with(agents=1)
+    await engine.handle(CallInbound("1790000000.60", "+33699999999", clock.now), node)
+    await engine.handle(CallJoined("1790000000.60", "bridge-60", clock.now), node)
+    caller = engine.inbound_caller("agent-0", "1790000000.60")
+    assert (caller.number, caller.person_id) == ("+33699999999", None)
+    await engine.attach_inbound("agent-0", "1790000000.60", 7)
+    assert queue.inbound.found == [("1790000000.60", 7)]
+    assert engine.inbound_caller("agent-0", "1790000000.60").person_id == 7
+    assert engine.busy_persons() == {7}
+    clock.advance(60)
+    await engine.handle(CallEnded("1790000000.60", 16, None, clock.now), node)
+    await engine.flush()
+    assert queue.settled_outcomes["1790000000.60"] is CallOutcome.ANSWERED
+    assert engine.seats.get("agent-0").state is AgentState.WRAP_UP  # the sheet to fill
+    with pytest.raises(NotFoundError):  # the call is over: nothing to attach any more
+        engine.inbound_caller("agent-0", "1790000000.60")
