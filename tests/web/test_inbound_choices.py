@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from dialer.core.phones import PhoneKind
+from dialer.engine.inbound_choices import InboundCaller
 from dialer.storage import PersonRecord, PersonRepository, PhoneRecord, SessionFactory
 from dialer.storage.database import transaction
 from dialer.storage.inbound_calls import InboundCallClaims
@@ -56,7 +57,11 @@ async def shared_line_call(
     async def attach_inbound(agent: str, attempt_id: str, person_id: int) -> None:
         await claims.reattach(attempt_id, person_id, engaged={})  # the engine's storage part
 
+    def inbound_caller(agent: str, attempt_id: str) -> InboundCaller:
+        return InboundCaller(attempt_id, LINE, world.cycle_id, world.jeanne_id)
+
     desk.attach_inbound = attach_inbound  # type: ignore[attr-defined]
+    desk.inbound_caller = inbound_caller  # type: ignore[attr-defined]
     csrf = await log_in(client, "agent1")
     headers = {"X-CSRF-Token": csrf}
     await client.post("/api/v1/agent/phone", headers=headers)

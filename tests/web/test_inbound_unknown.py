@@ -143,3 +143,14 @@ async def test_the_register_search_is_bounded(
     assert "Trop de recherches" in limited.json()["erreur"]
     clock.advance(61)
     assert (await client.get(url, params={"q": "martin"})).status_code == 200
+
+
+async def test_the_agent_page_has_the_unknown_callers_form(client: httpx.AsyncClient) -> None:
+    await log_in(client, "agent1")
+    page = (await client.get("/agent")).text
+    assert 'id="numero-inconnu"' in page
+    assert "Chercher dans le registre la personne dont on vous parle" in page
+    assert "Ou noter qui a appelé, pour qui et pourquoi" in page
+    script = (await client.get("/static/inbound.js")).text
+    assert "/register?q=" in script
+    assert "/caller-note" in script

@@ -109,6 +109,7 @@
 
   function handle(message) {
     if (message.state) { showState(message.state); }
+    if (window.VeilleInbound) { window.VeilleInbound.onMessage(message, showCall, say); }
     switch (message.type) {
       case "call":
         hideOffer();
