@@ -115,6 +115,9 @@ async def test_the_agent_notes_who_called_and_the_supervisors_read_it(
         assert [(n["agent"], n["note"], n["caller"]) for n in notes] == [
             ("agent1", "Sa voisine, Mme Petit : Jeanne ne répond plus", NEIGHBOUR)
         ]
+        page = (await supervisor.get("/supervision")).text
+        assert "Appels reçus de numéros inconnus" in page
+        assert "Sa voisine, Mme Petit : Jeanne ne répond plus" in page
         forbidden = await supervisor.get(
             f"/api/v1/agent/calls/{CALL}/register", params={"q": "dupont"}
         )
