@@ -14,6 +14,7 @@ from dialer.core.attempts import ATTEMPT_STATE_RANK, AttemptKind, AttemptState
 from dialer.core.inbound_match import (
     AttachRefusal,
     Engagement,
+    InboundMatch,
     LineUse,
     attach_refusal,
     holder,
@@ -75,16 +76,7 @@ class InboundCallClaims:
         take. Returns the attempt withdrawn (the engine hangs it up), or None."""
         async with transaction(self._sessions) as session:
             members = await self._members(session, cycle_id, e164)
-            match = match_caller(
-                [
-                    holder(
-                        m.person_id,
-                        waiting=m.status is MemberStatus.WAITING,
-                        engagement=engaged.get(m.person_id),
-                    )
-                    for m in members
-                ]
-            )
+            match = _match(members, engaged)
             if match is None or match.withdraw is None:
                 return None
             if not await _withdraw(session, match.withdraw, at):
@@ -116,16 +108,7 @@ class InboundCallClaims:
         engaged = engaged or {}
         async with transaction(self._sessions) as session:
             members = await self._members(session, cycle_id, e164)
-            match = match_caller(
-                [
-                    holder(
-                        m.person_id,
-                        waiting=m.status is MemberStatus.WAITING,
-                        engagement=engaged.get(m.person_id),
-                    )
-                    for m in members
-                ]
-            )
+            match = _match(members, engaged)
             if match is None:
                 return None
             member = next(m for m in members if m.person_id == match.person_id)
@@ -318,6 +301,20 @@ class InboundCallClaims:
             member.next_number = e164
             member.next_agent = None
         return True
+
+
+def _match(members: list[CycleMember], engaged: Mapping[int, Engagement]) -> InboundMatch | None:
+    """:func:`match_caller` on the members holding the number, as the engine sees them."""
+    return match_caller(
+        [
+            holder(
+                m.person_id,
+                waiting=m.status is MemberStatus.WAITING,
+                engagement=engaged.get(m.person_id),
+            )
+            for m in members
+        ]
+    )
 
 
 async def _withdraw(session: AsyncSession, attempt_id: str, at: datetime) -> bool:
