@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING
 
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CallState
-from dialer.core.inbound_match import Engagement, LineUse, line_use
+from dialer.core.inbound_match import Engagement, LineUse
 from dialer.core.outcomes import CallOutcome
+from dialer.engine import inbound_lines
 from dialer.engine.inbound_desk import InboundDesk, desk_of
 from dialer.engine.live_calls import LiveCall
 from dialer.engine.ports import DialQueue
@@ -117,23 +118,14 @@ class InboundCalls:
         if not await self._known(event.caller, desks):
             await self._unknown(call)
         else:
-            await self._free_line(call, desks, now)
+            await inbound_lines.free_line(
+                engine, call.caller, call.attempt_id, [desk for _, desk in desks], now
+            )
         await self.serve(now)
 
-    async def _free_line(
-        self, call: WaitingCall, desks: list[tuple[Assignment, InboundDesk]], now: datetime
-    ) -> None:
-        """Never two calls at once: the caller's outbound call still ringing is hung up and
-        withdrawn now (the caller then waits as anyone, its agent freed by the withdrawal)."""
-        for _, desk in desks:
-            try:
-                withdrawn = await desk.free_line(call.caller, engaged=self.engaged(), at=now)
-            except DialerError as exc:  # the take withdraws it, once an agent is free
-                log.warning("incoming %s: line not freed: %s", call.attempt_id, exc)
-                return
-            if withdrawn is not None:
-                await self._withdraw(withdrawn, now)
-                return
+    def engaged(self) -> dict[int, Engagement]:
+        """The people in a call with us now (see :mod:`dialer.engine.inbound_lines`)."""
+        return inbound_lines.engaged(self.engine)
 
     async def _closed(
         self, caller: str, attempt_id: str, node: TelephonyPort, now: datetime
@@ -258,7 +250,7 @@ class InboundCalls:
                     continue
                 dialling = engaged.get(dial.person_id)
                 if dialling is not None and dialling.use is LineUse.DIALLING:
-                    await self._withdraw(dialling.attempt_id, now)
+                    await inbound_lines.withdraw(engine, dialling.attempt_id, now)
                 await self._join(
                     call,
                     (dial.person_id, dial.cycle_id, dial.number),
@@ -272,36 +264,6 @@ class InboundCalls:
             if not taken and not_theirs == len(desks):  # on no campaign's register
                 await self._unknown(call)
         await self._serve_unknown(desks, now)
-
-    def engaged(self) -> dict[int, Engagement]:
-        """The people in a call with us now (dialled or calling in), and how far it went."""
-        return {
-            call.person_id: Engagement(line_use(call.state), call.attempt_id)
-            for call in self.engine.calls.all()
-            if call.person_id is not None and line_use(call.state) is not LineUse.FREE
-        }
-
-    async def _withdraw(self, attempt_id: str, now: datetime) -> None:
-        """The person being dialled by ``attempt_id`` called in meanwhile: that call is hung
-        up and forgotten (its attempt was withdrawn with the call coming in's, so its end
-        settles nothing), and an agent reserved for it is freed."""
-        engine = self.engine
-        call = engine.calls.pop(attempt_id)
-        if call is None:
-            return
-        engine.writes.queue_for(attempt_id, forget=True)
-        log.info("outbound call %s withdrawn: its person called in", attempt_id)
-        seat = engine.seats.by_attempt(attempt_id)
-        if seat is not None and seat.state is AgentState.RESERVED:  # reserved before the dial
-            engine.seats.release(seat.agent, now)
-            await engine.screens.withdrawn(seat.agent, attempt_id)
-        node = engine.nodes.get(call.node)
-        if node is None:
-            return
-        try:
-            await node.hang_up(attempt_id)
-        except DialerError as exc:  # it rings on; its end finds no call to settle
-            log.warning("outbound call %s not hung up: %s", attempt_id, exc)
 
     async def _serve_unknown(
         self, desks: list[tuple[Assignment, InboundDesk]], now: datetime
