@@ -42,7 +42,13 @@ class PersonChosen(BaseModel):
     person_id: int = Field(gt=0, lt=2**31, description="l'identifiant de la personne choisie")
 
 
-class NoteGiven(BaseModel):
+class RegisterQuery(BaseModel):
+    q: str = Field(
+        max_length=60, description="un nom (3 lettres au moins), un code postal ou un numéro"
+    )
+
+
+class CallerNoteGiven(BaseModel):
     note: str = Field(max_length=5000, description="qui a appelé, pour qui, pourquoi")
 
 
@@ -134,7 +140,7 @@ def _searches(request: Request, agent: str) -> deque[datetime]:
     return searches.setdefault(agent, deque(maxlen=50))
 
 
-@described_by(RegisterFound)
+@described_by(RegisterFound, query=RegisterQuery)
 async def search_register(request: Request) -> Response:
     """Numéro inconnu : chercher dans le registre de la campagne la personne dont parle
     l'appelant, par nom, code postal ou numéro (quelques résultats ; quelques recherches
@@ -179,7 +185,7 @@ async def search_register(request: Request) -> Response:
     )
 
 
-@described_by(CallerNote, body=NoteGiven)
+@described_by(CallerNote, body=CallerNoteGiven)
 async def note_caller(request: Request) -> Response:
     """Numéro inconnu : noter qui a appelé (un proche, un voisin…), pour qui et pourquoi ;
     la note est gardée avec l'appel et lue par les superviseurs (agent)."""
@@ -187,7 +193,7 @@ async def note_caller(request: Request) -> Response:
     service = web(request)
     attempt_id = request.path_params["attempt_id"]
     call = _unknown_caller(request, user.username, attempt_id)
-    note = read_note((await request_body(request, NoteGiven)).note)
+    note = read_note((await request_body(request, CallerNoteGiven)).note)
     written = await InboundNotes(service.sessions).write(
         attempt_id,
         caller=call.number,
