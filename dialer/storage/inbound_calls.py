@@ -25,6 +25,7 @@ from dialer.core.outcomes import CallOutcome
 from dialer.errors import ConflictError, NotFoundError
 from dialer.storage.call_sheet_rows import CallSheet
 from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.ledger import withdraw_attempt
 from dialer.storage.models import Attempt, Person, PhoneNumber
 from dialer.storage.schedule import CycleMember, MemberStatus
 
@@ -79,7 +80,9 @@ class InboundCallClaims:
             match = _match(members, engaged)
             if match is None or match.withdraw is None:
                 return None
-            if not await _withdraw(session, match.withdraw, at):
+            if not await withdraw_attempt(
+                session, match.withdraw, reason=WITHDRAWN_FOR_INBOUND, at=at, states=_OPEN_STATES
+            ):
                 return None
             for member in members:
                 if member.attempt_id == match.withdraw and member.status is MemberStatus.IN_CALL:
@@ -127,7 +130,13 @@ class InboundCallClaims:
             )
             session.add(attempt)
             if match.withdraw is not None:
-                await _withdraw(session, match.withdraw, arrived_at)
+                await withdraw_attempt(
+                    session,
+                    match.withdraw,
+                    reason=WITHDRAWN_FOR_INBOUND,
+                    at=arrived_at,
+                    states=_OPEN_STATES,
+                )
                 if member.attempt_id == match.withdraw:
                     member.attempt_id = attempt_id
             if member.status is MemberStatus.WAITING:
@@ -315,22 +324,3 @@ def _match(members: list[CycleMember], engaged: Mapping[int, Engagement]) -> Inb
             for m in members
         ]
     )
-
-
-async def _withdraw(session: AsyncSession, attempt_id: str, at: datetime) -> bool:
-    """Withdraw the outbound attempt ``attempt_id``, not answered yet: no dial in any figure
-    nor cap (as a person passed in preview). False when it had gone further."""
-    withdrawn = await session.scalar(
-        update(Attempt)
-        .where(Attempt.id == attempt_id)
-        .where(Attempt.state.in_(_OPEN_STATES))
-        .values(
-            state=AttemptState.FAILED,
-            placed_at=None,
-            ended_at=at,
-            skip_reason=WITHDRAWN_FOR_INBOUND,
-        )
-        .returning(Attempt.id)
-        .execution_options(synchronize_session=False)
-    )
-    return withdrawn is not None
