@@ -4,8 +4,10 @@ and the call back of a person nobody could take."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
+from dialer.core.inbound_match import Engagement
 from dialer.core.windows import CallingWindows, is_open, next_opening
 from dialer.engine.ports import PlannedDial
 from dialer.register.phones import PhoneError, normalise_phone
@@ -48,8 +50,23 @@ class CycleInboundDesk:
         e164 = caller_e164(caller)
         return e164 is not None and await self.claims.knows(self.cycle_id, e164)
 
+    async def free_line(
+        self, caller: str, *, engaged: Mapping[int, Engagement], at: datetime
+    ) -> str | None:
+        e164 = caller_e164(caller)
+        if e164 is None:
+            return None
+        return await self.claims.free_line(self.cycle_id, e164, engaged=engaged, at=at)
+
     async def take(
-        self, attempt_id: str, caller: str, *, agent: str, node: str, arrived_at: datetime
+        self,
+        attempt_id: str,
+        caller: str,
+        *,
+        agent: str,
+        node: str,
+        arrived_at: datetime,
+        engaged: Mapping[int, Engagement] | None = None,
     ) -> PlannedDial | None:
         e164 = caller_e164(caller)
         if e164 is None:
@@ -61,6 +78,7 @@ class CycleInboundDesk:
             agent=agent,
             node=node,
             arrived_at=arrived_at,
+            engaged=engaged,
         )
         if attempt is None:
             return None
@@ -77,6 +95,39 @@ class CycleInboundDesk:
             details={"caller": caller, "node": node, "cycle_id": self.cycle_id},
             route="inbound",
         )
+
+    async def reattach(
+        self, attempt_id: str, person_id: int, *, engaged: Mapping[int, Engagement]
+    ) -> None:
+        await self.claims.reattach(attempt_id, person_id, engaged=engaged)
+
+    async def attach_found(
+        self,
+        attempt_id: str,
+        caller: str,
+        person_id: int,
+        *,
+        agent: str,
+        node: str,
+        answered_at: datetime,
+        bridged_at: datetime | None,
+        engaged: Mapping[int, Engagement],
+    ) -> PlannedDial:
+        attempt = await self.claims.attach_found(
+            self.cycle_id,
+            person_id,
+            attempt_id=attempt_id,
+            number=caller_e164(caller) or caller.strip() or "inconnu",
+            agent=agent,
+            node=node,
+            answered_at=answered_at,
+            bridged_at=bridged_at,
+            engaged=engaged,
+        )
+        return PlannedDial(attempt.id, attempt.person_id, attempt.cycle_id, attempt.number)
+
+    async def release(self, attempt_id: str, *, at: datetime) -> None:
+        await self.claims.release(attempt_id, at=at)
 
     async def call_back(self, caller: str, *, now: datetime) -> bool:
         e164 = caller_e164(caller)

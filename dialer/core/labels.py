@@ -19,6 +19,7 @@ from dialer.core.consent import AgreedBy, ConsentChannel
 from dialer.core.cycles import NeverReachedReason
 from dialer.core.episodes import AlertKind
 from dialer.core.holds import HoldKind, OnBehalfOf
+from dialer.core.inbound_match import AttachRefusal
 from dialer.core.orientations import OrientationMode
 from dialer.core.outcomes import CallOutcome
 from dialer.core.own_line import OwnLineCall, OwnLineRefusal
@@ -545,6 +546,14 @@ SPY_MODE_LABELS: dict[SpyMode, str] = {
     SpyMode.WHISPER: "Parler à l'agent",
     SpyMode.BARGE: "Rejoindre l'appel",
 }
+#: why an agent may not attach their call coming in to the person chosen (HTTP 409)
+ATTACH_REFUSAL_LABELS: dict[AttachRefusal, str] = {
+    AttachRefusal.NOT_INBOUND: "ce n'est pas un appel reçu en cours",
+    AttachRefusal.ON_CALL: "cette personne est déjà en ligne avec un autre agent",
+    AttachRefusal.NOT_ON_LINE: "cette personne n'a pas le numéro qui appelle",
+    AttachRefusal.DISPOSED: "la fiche de cet appel est déjà validée",
+}
+
 HELP_RAISED_TEXT = "Demande d'aide envoyée aux superviseurs."
 HELP_ACKNOWLEDGED_TEXT = "Un superviseur a pris en charge votre demande d'aide."
 

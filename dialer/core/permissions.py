@@ -58,6 +58,9 @@ class Action(StrEnum):
     CALL_LISTEN = "call_listen"
     #: transfer the agent's own call to a third party (warm, or a three-way conference)
     CALL_TRANSFER = "call_transfer"
+    #: on the agent's own call coming in: say who of the register is on the phone (a
+    #: shared line), find the person of an unknown number, or note who called
+    INBOUND_ATTACH = "inbound_attach"
     #: the never-reached lists (a team member sees their team's, the staff every team's)
     NEVER_REACHED_VIEW = "never_reached_view"
     #: record and lift a person's opposition (« ne plus appeler »); see its history
@@ -115,6 +118,7 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.RESOURCES_VIEW: _VIEWERS,
     Action.RESOURCES_MANAGE: _ADMINISTRATORS,
     Action.CALL_TRANSFER: frozenset({Role.AGENT}),
+    Action.INBOUND_ATTACH: frozenset({Role.AGENT}),
 }
 
 

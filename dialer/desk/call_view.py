@@ -26,6 +26,7 @@ from dialer.storage.campaigns import CampaignRepository, CycleRepository
 from dialer.storage.consents import ConsentRegistry
 from dialer.storage.database import SessionFactory
 from dialer.storage.episodes import EpisodeRepository
+from dialer.storage.inbound_calls import InboundCallClaims
 from dialer.storage.ledger import AttemptLedger
 from dialer.storage.models import Attempt, Campaign, Person
 from dialer.storage.people import PersonRepository
@@ -53,6 +54,10 @@ def phone_display(e164: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
+def _name(person: Person) -> str:
+    return " ".join(p for p in (person.first_name, person.last_name.upper()) if p)
+
+
 def person_json(person: Person, today: Any) -> dict[str, Any]:
     flags = []
     if person.disabled:
@@ -64,7 +69,7 @@ def person_json(person: Person, today: Any) -> dict[str, Any]:
         "id": person.id,
         "first_name": person.first_name,
         "last_name": person.last_name,
-        "name": " ".join(p for p in (person.first_name, person.last_name.upper()) if p),
+        "name": _name(person),
         "birth_date": person.birth_date.strftime("%d/%m/%Y") if person.birth_date else None,
         "age": age_on(person.birth_date, today),
         "address": person.address,
@@ -116,6 +121,7 @@ class CallViews:
         self._sheets = CallSheetRepository(sessions)
         self._volunteer_calls = VolunteerCalls(sessions)
         self._consents = ConsentRegistry(sessions)
+        self._line = InboundCallClaims(sessions)
         self.questionnaires = questionnaires
         self._clock = clock
         self.zone = zone
@@ -205,6 +211,12 @@ class CallViews:
                     "answers": labelled_answers(questionnaire, answers),
                 }
             )
+        holders = []
+        if attempt.kind is AttemptKind.INBOUND:  # a shared line: the agent chooses who it is
+            holders = [
+                {"id": p.id, "name": _name(p), "age": age_on(p.birth_date, today)}
+                for p in await self._line.line_holders(attempt.cycle_id, attempt.number)
+            ]
         given = current["answers"]  # the server decides what the screen shows of them
         progress = progress_json(context.questionnaire, given, score(context.questionnaire, given))
         view: dict[str, Any] = {
@@ -222,6 +234,9 @@ class CallViews:
             "veille_sociale": await self._consents.in_emergency_campaign(
                 person.id, attempt.cycle_id, self._clock()
             ),
+            #: the people of the register on the calling number, when several: the agent
+            #: says who is on the phone (only what telling them apart needs)
+            "line_holders": holders if len(holders) > 1 else [],
             "campaign": {"name": context.campaign.name},
             "questionnaire": questionnaire_json(context.questionnaire),
             "history": {"attempts": attempts, "sheets": list(reversed(sheets))},

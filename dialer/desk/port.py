@@ -3,10 +3,11 @@ it all; tests may pass a smaller fake with the same methods)."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from dialer.core.attempts import CycleResult
 from dialer.core.seats import Seat, SeatBoard
+from dialer.engine.inbound_choices import InboundCaller
 from dialer.engine.wrap_ups import WrapUp
 
 
@@ -39,6 +40,16 @@ class AgentDesk(Protocol):
     async def pass_offer(self, agent: str, reason: str) -> None: ...
 
     def statistics(self) -> dict[str, object]: ...
+
+
+@runtime_checkable
+class InboundChoices(Protocol):
+    """The engine's part an agent's choice on a call coming in needs (the person on a
+    shared line, the person found for an unknown number)."""
+
+    async def attach_inbound(self, agent: str, attempt_id: str, person_id: int) -> None: ...
+
+    def inbound_caller(self, agent: str, attempt_id: str) -> InboundCaller: ...
 
 
 def seat_of(desk: AgentDesk | None, agent: str) -> Seat | None:

@@ -111,6 +111,11 @@ class AttemptWrites:
         """``attempt_id`` is a call with no attempt in the ledger (see ``_unrecorded``)."""
         self._unrecorded.add(attempt_id)
 
+    def recorded(self, attempt_id: str) -> None:
+        """``attempt_id`` has an attempt in the ledger now (an unknown number's call the
+        agent attached to the person found)."""
+        self._unrecorded.discard(attempt_id)
+
     def queue_for(self, attempt_id: str, *, forget: bool, cycle_id: int | None = None) -> DialQueue:
         """The queue ``attempt_id`` was taken from (by default, that of its cycle's
         campaign, or of the only campaign assigned)."""

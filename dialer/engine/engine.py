@@ -53,13 +53,15 @@ from dialer.core.seats import SeatBoard
 from dialer.core.serving import Served
 from dialer.core.windows import PARIS
 from dialer.core.wrap_up import WRAP_UP_LIMIT
-from dialer.engine import call_events, recovery
+from dialer.engine import call_events, inbound_choices, recovery
 from dialer.engine.activity import Activities, Activity
 from dialer.engine.agents import AgentLines, log_agent_state
 from dialer.engine.assignments import Assignment, Assignments
 from dialer.engine.attempt_writes import AttemptWrites
 from dialer.engine.dialling import Dialler
 from dialer.engine.inbound import InboundCalls
+from dialer.engine.inbound_choices import InboundCaller
+from dialer.engine.inbound_desk import desk_of
 from dialer.engine.live_calls import LiveCall, LiveCalls
 from dialer.engine.offers import ReservedCallDesk
 from dialer.engine.ports import AttemptLog, DialQueue, NoScreens, PlannedDial, ScreenNotifier
@@ -218,10 +220,20 @@ class DialingEngine:
             )
         )
         self.assignments += 1
+        self.inbound.campaign_started(campaign_id)
 
     def unassign(self, campaign_id: int | None = None) -> None:
         """Dial nothing more for ``campaign_id`` (``None``: for any campaign); calls in
-        progress end normally, in their campaign."""
+        progress end normally, in their campaign; its callers hear the hours from now on
+        and are called back at the opening, see :meth:`InboundCalls.campaigns_stopped`)."""
+        leaving = [
+            a
+            for a in self.campaign_assignments
+            if campaign_id is None or a.campaign_id == campaign_id
+        ]
+        self.inbound.campaigns_stopped(
+            {a.campaign_id: desk for a in leaving if (desk := desk_of(a.queue)) is not None}
+        )
         if campaign_id is None:
             self.campaign_assignments.clear()
         else:
@@ -515,6 +527,16 @@ class DialingEngine:
     async def hang_up_call(self, agent: str) -> None:
         """The agent ends the call from the screen."""
         await self.agent_lines.hang_up_call(agent)
+
+    async def attach_inbound(self, agent: str, attempt_id: str, person_id: int) -> None:
+        """``agent`` says who their call coming in is about: on a shared line, who is on
+        the phone; for a number on no register, the person found on it (see
+        :func:`dialer.engine.inbound_choices.attach`)."""
+        await inbound_choices.attach(self, agent, attempt_id, person_id)
+
+    def inbound_caller(self, agent: str, attempt_id: str) -> InboundCaller:
+        """``agent``'s call coming in ``attempt_id``: its number, its cycle, its person."""
+        return inbound_choices.caller_of(self, agent, attempt_id)
 
     # ---- wrap-ups (see wrap_ups.py) -----------------------------------------------------
     async def give_disposition(

@@ -20,13 +20,16 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING
 
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CallState
+from dialer.core.inbound_match import Engagement, LineUse
 from dialer.core.outcomes import CallOutcome
+from dialer.engine import inbound_lines
+from dialer.engine.inbound_desk import InboundDesk, desk_of
 from dialer.engine.live_calls import LiveCall
-from dialer.engine.ports import DialQueue, PlannedDial
+from dialer.engine.ports import DialQueue
 from dialer.errors import DialerError
 from dialer.telephony.port import CallInbound, InboundUnanswered, TelephonyPort
 
@@ -45,40 +48,6 @@ UNKNOWN_CONTEXT = "dialer-inbound-unknown"
 LOST_MARGIN = timedelta(seconds=15)
 #: how many waiting times the engine keeps for its statistics
 WAIT_SAMPLES = 1000
-
-
-@runtime_checkable
-class InboundDesk(Protocol):
-    """What calls coming in need of the campaign assigned (its dial queue has one as
-    ``inbound``: :class:`dialer.campaigns.inbound.CycleInboundDesk`)."""
-
-    def open_at(self, now: datetime) -> bool:
-        """In calling hours at ``now``."""
-
-    async def knows(self, caller: str) -> bool:
-        """Whether a person on the register has the number ``caller``."""
-
-    async def take(
-        self, attempt_id: str, caller: str, *, agent: str, node: str, arrived_at: datetime
-    ) -> PlannedDial | None:
-        """Write the call in the ledger (kind inbound, answered, for ``agent``) for the
-        person on the register whose number ``caller`` is, who leaves the dial queue while
-        it lasts; None when nobody on the register has that number."""
-
-    async def unknown_taken(
-        self, attempt_id: str, caller: str, *, agent: str, node: str, at: datetime
-    ) -> None:
-        """Note that ``agent`` took the call of a number on no register (no attempt: an
-        attempt needs a person; the audit log keeps who, which number, when)."""
-
-    async def call_back(self, caller: str, *, now: datetime) -> bool:
-        """Schedule an agent-reserved call back of the person whose number ``caller`` is,
-        at the next calling instant; False when nobody on the register can be."""
-
-
-def desk_of(queue: DialQueue) -> InboundDesk | None:
-    desk = getattr(queue, "inbound", None)
-    return desk if isinstance(desk, InboundDesk) else None
 
 
 @dataclass
@@ -109,6 +78,13 @@ class InboundCalls:
             "inbound_calls_back": 0,
         }
         self.waits_s: list[float] = []
+        #: the campaigns stopped (by their id), whose registers still call people back: a
+        #: caller with no campaign running hears the hours and is called back at the opening
+        self.stopped: dict[int | None, InboundDesk] = {}
+        #: the service is stopping: every caller hears the hours, none reaches an agent
+        self.closing = False
+        #: calls whose join failed, closed and called back already (their end is no news)
+        self._given_up: set[str] = set()
         #: one serving at a time (the tick's and a new call's): a call is taken once
         self._serving = asyncio.Lock()
 
@@ -129,19 +105,59 @@ class InboundCalls:
         engine = self.engine
         self.counts["inbound"] += 1
         desks = self._desks()
-        if not desks:  # no campaign: the dialplan says we will call back
-            return
         now = engine.clock()
+        if self.closing or not desks:  # stopped: the hours, a call back at the opening
+            if self.closing or self.stopped:  # (never any campaign: left to the dialplan)
+                await self._closed(event.caller, event.attempt_id, node, now)
+            return
         if not any(desk.open_at(now) for _, desk in desks):
-            self.counts["inbound_closed"] += 1
-            await node.send_to(event.attempt_id, CLOSED_CONTEXT)
-            await self._call_back(event.caller, now)
+            await self._closed(event.caller, event.attempt_id, node, now)
             return
         call = WaitingCall(event.attempt_id, event.caller, node, event.at)
         self.waiting[event.attempt_id] = call
         if not await self._known(event.caller, desks):
             await self._unknown(call)
+        else:
+            await inbound_lines.free_line(
+                engine, call.caller, call.attempt_id, [desk for _, desk in desks], now
+            )
         await self.serve(now)
+
+    def engaged(self) -> dict[int, Engagement]:
+        """The people in a call with us now (see :mod:`dialer.engine.inbound_lines`)."""
+        return inbound_lines.engaged(self.engine)
+
+    async def _closed(
+        self, caller: str, attempt_id: str, node: TelephonyPort, now: datetime
+    ) -> None:
+        """Outside calling hours, or after a stop: the hours and the emergency numbers, and
+        a call back at the next opening."""
+        self.counts["inbound_closed"] += 1
+        await node.send_to(attempt_id, CLOSED_CONTEXT)
+        await self._call_back(caller, now)
+
+    def campaigns_stopped(self, desks: dict[int | None, InboundDesk]) -> None:
+        """Campaigns unassigned (by their id): their callers are called back at the next
+        opening; once no campaign runs, the callers waiting hear the hours at the next
+        serving."""
+        self.stopped.update(desks)
+
+    def campaign_started(self, campaign_id: int | None) -> None:
+        self.stopped.pop(campaign_id, None)
+        if campaign_id is None:
+            self.stopped.clear()
+
+    async def stop(self, now: datetime) -> None:
+        """The service stops: nobody more reaches an agent; the callers waiting now and
+        those who call until the end hear the hours and are called back at the opening."""
+        self.closing = True
+        async with self._serving:
+            await self._close_waiting(now)
+
+    async def _close_waiting(self, now: datetime) -> None:
+        for call in sorted(self.waiting.values(), key=lambda c: c.arrived_at):
+            self.waiting.pop(call.attempt_id, None)
+            await self._closed(call.caller, call.attempt_id, call.node, now)
 
     async def _known(self, caller: str, desks: list[tuple[Assignment, InboundDesk]]) -> bool:
         """On some campaign's register (a database that fails: taken as known, so the
@@ -194,6 +210,9 @@ class InboundCalls:
 
     async def _serve(self, now: datetime) -> None:
         engine = self.engine
+        if self.closing or (self.stopped and not self._desks()):
+            await self._close_waiting(now)  # stopped: the hours, a call back at the opening
+            return
         desks = [(a, desk) for a, desk in self._desks() if desk.open_at(now)]
         if not desks:
             return
@@ -211,6 +230,7 @@ class InboundCalls:
                     if seat is not None:
                         engine.seats.release(seat.agent, now)
                     continue
+                engaged = self.engaged()
                 try:
                     dial = await desk.take(
                         call.attempt_id,
@@ -218,15 +238,19 @@ class InboundCalls:
                         agent=seat.agent,
                         node=call.node.name,
                         arrived_at=call.arrived_at,
+                        engaged=engaged,
                     )
                 except DialerError as exc:  # not known to be unknown: it waits, tried again
                     log.warning("incoming call %s not recorded: %s", call.attempt_id, exc)
                     engine.seats.release(seat.agent, now)
                     continue
-                if dial is None:  # not on this campaign's register
+                if dial is None:  # not on this campaign's register (or on the line already)
                     engine.seats.release(seat.agent, now)
                     not_theirs += 1
                     continue
+                dialling = engaged.get(dial.person_id)
+                if dialling is not None and dialling.use is LineUse.DIALLING:
+                    await inbound_lines.withdraw(engine, dialling.attempt_id, now)
                 await self._join(
                     call,
                     (dial.person_id, dial.cycle_id, dial.number),
@@ -324,14 +348,45 @@ class InboundCalls:
                 (now - call.arrived_at).total_seconds(),
             ]
             return
-        live.agent = None  # the caller hung up meanwhile: its end closes the attempt
+        await self._join_failed(live, call, agent, now)
+
+    async def _join_failed(
+        self, live: LiveCall, call: WaitingCall, agent: str, now: datetime
+    ) -> None:
+        """The Redirect to the agent failed (their leg gone, the caller hung up): the
+        dialplan tells the caller we will call back, so the call is closed now (its end
+        settles nothing more), the person waits again in the queue and the agent-reserved
+        call back is scheduled, as when no agent is free."""
+        engine = self.engine
         current = engine.seats.get(agent)
         if current.state is AgentState.RESERVED and current.attempt_id == call.attempt_id:
             engine.seats.release(agent, now)
+        await engine.screens.withdrawn(agent, call.attempt_id)  # the pop it began is void
+        engine.calls.pop(call.attempt_id)
+        self.counts["inbound_lost"] += 1
+        self._given_up.add(call.attempt_id)  # its DialerInboundUnanswered: counted now
+        log.warning("incoming call %s not joined to %s: called back", call.attempt_id, agent)
+        queue = engine.writes.queue_for(call.attempt_id, forget=True)
+        if live.person_id is None:  # a number on no register: nothing written, nobody to call
+            engine.writes.close(
+                live, CallOutcome.HUNG_UP, now, None, None, failed=False, forget_queue=True
+            )
+            return
+        desk = desk_of(queue)
+
+        async def release() -> None:
+            if desk is not None:
+                await desk.release(call.attempt_id, at=now)
+            await self._call_back(call.caller, now)
+
+        engine.writes.schedule(call.attempt_id, release)
 
     async def unanswered(self, event: InboundUnanswered) -> None:
         """Nobody took the call in time: the campaign calls the person back (a number on
         no register is called back by nobody, and was told nothing else)."""
+        if event.attempt_id in self._given_up:
+            self._given_up.discard(event.attempt_id)
+            return
         call = self.waiting.pop(event.attempt_id, None)
         self.counts["inbound_lost"] += 1
         if call is None or not call.unknown:
@@ -339,12 +394,15 @@ class InboundCalls:
 
     def hung_up(self, attempt_id: str) -> None:
         """The caller hung up while waiting."""
+        self._given_up.discard(attempt_id)
         if self.waiting.pop(attempt_id, None) is not None:
             self.counts["inbound_lost"] += 1
 
     async def _call_back(self, caller: str, now: datetime) -> None:
-        """The first campaign whose register has ``caller`` calls them back."""
-        for _, desk in self._desks():
+        """The first campaign whose register has ``caller`` calls them back (running ones
+        first, then the stopped ones, at their next opening)."""
+        running = [desk for _, desk in self._desks()]
+        for desk in [*running, *(d for d in self.stopped.values() if d not in running)]:
             try:
                 if await desk.call_back(caller, now=now):
                     self.counts["inbound_calls_back"] += 1

@@ -44,6 +44,7 @@ async def drain(
 ) -> Drained:
     engine.dialing_enabled = False
     await engine.offers.withdraw_all("arrêt du service", engine.clock())
+    await engine.inbound.stop(engine.clock())  # callers hear the hours, called back
     waited = 0.0
     calls, wrap_ups = _busy(engine)
     log.info(

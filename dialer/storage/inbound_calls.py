@@ -4,14 +4,38 @@ scheduled, each in one transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import case, select
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialer.core.attempts import AttemptKind, AttemptState
+from dialer.core.attempts import ATTEMPT_STATE_RANK, AttemptKind, AttemptState
+from dialer.core.inbound_match import (
+    AttachRefusal,
+    Engagement,
+    InboundMatch,
+    LineUse,
+    attach_refusal,
+    holder,
+    match_caller,
+)
+from dialer.core.labels import ATTACH_REFUSAL_LABELS
+from dialer.core.outcomes import CallOutcome
+from dialer.errors import ConflictError, NotFoundError
+from dialer.storage.call_sheet_rows import CallSheet
 from dialer.storage.database import SessionFactory, transaction
-from dialer.storage.models import Attempt, PhoneNumber
+from dialer.storage.ledger import withdraw_attempt
+from dialer.storage.models import Attempt, Person, PhoneNumber
 from dialer.storage.schedule import CycleMember, MemberStatus
+
+#: why an outbound call was withdrawn when its person called in (``skip_reason``)
+WITHDRAWN_FOR_INBOUND = "la personne a appelé pendant qu'on la composait"
+#: why a call coming in was closed as no call (``skip_reason``)
+NOT_PUT_THROUGH = "l'appel reçu n'a pas pu être passé à l'agent : rappel prévu"
+#: at most this many people listed for a shared line (the screen lists them all)
+MAX_HOLDERS = 20
+_OPEN_STATES = [s for s, rank in ATTEMPT_STATE_RANK.items() if rank < 3]
 
 
 class InboundCallClaims:
@@ -32,6 +56,40 @@ class InboundCallClaims:
         async with transaction(self._sessions) as session:
             return await session.scalar(statement) is not None
 
+    async def _members(self, session: AsyncSession, cycle_id: int, e164: str) -> list[CycleMember]:
+        """The cycle's members holding ``e164``, in the number's order, locked."""
+        statement = (
+            select(CycleMember)
+            .join(PhoneNumber, PhoneNumber.person_id == CycleMember.person_id)
+            .where(CycleMember.cycle_id == cycle_id)
+            .where(PhoneNumber.e164 == e164)
+            .order_by(PhoneNumber.position, CycleMember.id)
+            .with_for_update(of=CycleMember)
+        )
+        return list((await session.scalars(statement)).unique())
+
+    async def free_line(
+        self, cycle_id: int, e164: str, *, engaged: Mapping[int, Engagement], at: datetime
+    ) -> str | None:
+        """A person holding ``e164`` called in while being dialled (``engaged``): the
+        outbound attempt :func:`match_caller` names is withdrawn (no dial, no attempt
+        spent) and its member waits again as before the dial, for the call coming in to
+        take. Returns the attempt withdrawn (the engine hangs it up), or None."""
+        async with transaction(self._sessions) as session:
+            members = await self._members(session, cycle_id, e164)
+            match = _match(members, engaged)
+            if match is None or match.withdraw is None:
+                return None
+            if not await withdraw_attempt(
+                session, match.withdraw, reason=WITHDRAWN_FOR_INBOUND, at=at, states=_OPEN_STATES
+            ):
+                return None
+            for member in members:
+                if member.attempt_id == match.withdraw and member.status is MemberStatus.IN_CALL:
+                    member.status = MemberStatus.WAITING
+                    member.attempt_id = None
+        return match.withdraw
+
     async def take(
         self,
         cycle_id: int,
@@ -41,25 +99,22 @@ class InboundCallClaims:
         agent: str,
         node: str,
         arrived_at: datetime,
+        engaged: Mapping[int, Engagement] | None = None,
     ) -> Attempt | None:
         """The call of the cycle's member whose number ``e164`` is, written answered with
         ``agent`` (id ``attempt_id``); a member waiting leaves the dial queue while it lasts
-        (``in_call``: the disposition plans what comes next). Several people on the number:
-        one waiting to be called first, then the number's first holder. None: nobody."""
-        waiting_first = case((CycleMember.status == MemberStatus.WAITING, 0), else_=1)
-        statement = (
-            select(CycleMember)
-            .join(PhoneNumber, PhoneNumber.person_id == CycleMember.person_id)
-            .where(CycleMember.cycle_id == cycle_id)
-            .where(PhoneNumber.e164 == e164)
-            .order_by(waiting_first, PhoneNumber.position, CycleMember.id)
-            .limit(1)
-            .with_for_update(of=CycleMember)
-        )
+        (``in_call``: the disposition plans what comes next). Several people on the number,
+        or one in a call with us already (``engaged``, as the engine follows the calls):
+        :func:`dialer.core.inbound_match.match_caller` chooses; the outbound call of the
+        one chosen, if being dialled, is withdrawn here (no dial, no attempt spent) and the
+        call coming in takes its place. None: nobody may take it."""
+        engaged = engaged or {}
         async with transaction(self._sessions) as session:
-            member = await session.scalar(statement)
-            if member is None:
+            members = await self._members(session, cycle_id, e164)
+            match = _match(members, engaged)
+            if match is None:
                 return None
+            member = next(m for m in members if m.person_id == match.person_id)
             attempt = Attempt(
                 id=attempt_id,
                 cycle_id=cycle_id,
@@ -74,10 +129,162 @@ class InboundCallClaims:
                 node=node,
             )
             session.add(attempt)
+            if match.withdraw is not None:
+                await withdraw_attempt(
+                    session,
+                    match.withdraw,
+                    reason=WITHDRAWN_FOR_INBOUND,
+                    at=arrived_at,
+                    states=_OPEN_STATES,
+                )
+                if member.attempt_id == match.withdraw:
+                    member.attempt_id = attempt_id
             if member.status is MemberStatus.WAITING:
                 member.status = MemberStatus.IN_CALL
                 member.attempt_id = attempt_id
         return attempt
+
+    async def line_holders(self, cycle_id: int, e164: str) -> list[Person]:
+        """The cycle's members holding ``e164`` (a shared line: the agent chooses who is on
+        the phone), in the number's order, without their phones."""
+        statement = (
+            select(Person)
+            .join(PhoneNumber, PhoneNumber.person_id == Person.id)
+            .join(CycleMember, CycleMember.person_id == Person.id)
+            .where(CycleMember.cycle_id == cycle_id)
+            .where(PhoneNumber.e164 == e164)
+            .order_by(PhoneNumber.position, CycleMember.id)
+            .limit(MAX_HOLDERS)
+        )
+        async with transaction(self._sessions) as session:
+            return list((await session.scalars(statement)).unique())
+
+    async def reattach(
+        self, attempt_id: str, person_id: int, *, engaged: Mapping[int, Engagement]
+    ) -> Attempt:
+        """The agent says who is on the shared line: the call coming in ``attempt_id`` (and
+        its sheet) becomes ``person_id``'s, who leaves the dial queue while it lasts; the
+        person it was attached to waits again as before (untouched otherwise)."""
+        async with transaction(self._sessions) as session:
+            attempt = await session.scalar(
+                select(Attempt).where(Attempt.id == attempt_id).with_for_update()
+            )
+            if attempt is None:
+                raise NotFoundError("appel inconnu, ou qui n'est pas votre appel en cours")
+            if attempt.person_id == person_id:
+                return attempt
+            members = await self._members(session, attempt.cycle_id, attempt.number)
+            chosen = next((m for m in members if m.person_id == person_id), None)
+            engagement = engaged.get(person_id)
+            refusal = attach_refusal(
+                inbound=attempt.kind is AttemptKind.INBOUND,
+                use=engagement.use if engagement is not None else LineUse.FREE,
+                holds_number=chosen is not None,
+                disposed=attempt.wrap_up_done_at is not None,
+            )
+            if refusal is not None or chosen is None:
+                raise ConflictError(ATTACH_REFUSAL_LABELS[refusal or AttachRefusal.NOT_ON_LINE])
+            for member in members:
+                if member.attempt_id == attempt_id and member.status is MemberStatus.IN_CALL:
+                    member.status = MemberStatus.WAITING
+                    member.attempt_id = None
+            if chosen.status is MemberStatus.WAITING:
+                chosen.status = MemberStatus.IN_CALL
+                chosen.attempt_id = attempt_id
+            attempt.person_id = person_id
+            await session.execute(
+                update(CallSheet)
+                .where(CallSheet.attempt_id == attempt_id)
+                .values(person_id=person_id)
+                .execution_options(synchronize_session=False)
+            )
+        return attempt
+
+    async def attach_found(
+        self,
+        cycle_id: int,
+        person_id: int,
+        *,
+        attempt_id: str,
+        number: str,
+        agent: str,
+        node: str,
+        answered_at: datetime,
+        bridged_at: datetime | None,
+        engaged: Mapping[int, Engagement],
+    ) -> Attempt:
+        """A number on no register: the call ``attempt_id`` is written as ``person_id``'s
+        call coming in (a member of the cycle), who leaves the dial queue while it lasts."""
+        async with transaction(self._sessions) as session:
+            member = await session.scalar(
+                select(CycleMember)
+                .where(CycleMember.cycle_id == cycle_id)
+                .where(CycleMember.person_id == person_id)
+                .with_for_update()
+            )
+            if member is None:
+                raise NotFoundError("personne inconnue dans cette campagne")
+            if await session.get(Attempt, attempt_id) is not None:
+                raise ConflictError(ATTACH_REFUSAL_LABELS[AttachRefusal.DISPOSED])
+            engagement = engaged.get(person_id)
+            refusal = attach_refusal(
+                inbound=True,
+                use=engagement.use if engagement is not None else LineUse.FREE,
+                holds_number=None,
+                disposed=False,
+            )
+            if refusal is not None:
+                raise ConflictError(ATTACH_REFUSAL_LABELS[refusal])
+            attempt = Attempt(
+                id=attempt_id,
+                cycle_id=cycle_id,
+                person_id=person_id,
+                number=number[:20],
+                kind=AttemptKind.INBOUND,
+                state=AttemptState.BRIDGED if bridged_at is not None else AttemptState.ANSWERED,
+                planned_for=answered_at,
+                placed_at=answered_at,
+                answered_at=answered_at,
+                bridged_at=bridged_at,
+                agent=agent,
+                node=node,
+            )
+            session.add(attempt)
+            if member.status is MemberStatus.WAITING:
+                member.status = MemberStatus.IN_CALL
+                member.attempt_id = attempt_id
+        return attempt
+
+    async def release(self, attempt_id: str, *, at: datetime) -> bool:
+        """The call coming in ``attempt_id`` could not be put through to its agent (the
+        join failed): it is closed as no call (in no figure nor cap: the caller hears that
+        we will call back) and its member waits again as before it. False: not found."""
+        async with transaction(self._sessions) as session:
+            released = await session.scalar(
+                update(Attempt)
+                .where(Attempt.id == attempt_id)
+                .where(Attempt.kind == AttemptKind.INBOUND)
+                .where(Attempt.state == AttemptState.ANSWERED)
+                .values(
+                    state=AttemptState.FAILED,
+                    outcome=CallOutcome.ABANDONED,
+                    placed_at=None,
+                    ended_at=at,
+                    skip_reason=NOT_PUT_THROUGH,
+                )
+                .returning(Attempt.id)
+                .execution_options(synchronize_session=False)
+            )
+            if released is None:
+                return False
+            await session.execute(
+                update(CycleMember)
+                .where(CycleMember.attempt_id == attempt_id)
+                .where(CycleMember.status == MemberStatus.IN_CALL)
+                .values(status=MemberStatus.WAITING, attempt_id=None)
+                .execution_options(synchronize_session=False)
+            )
+        return True
 
     async def call_back(self, cycle_id: int, e164: str, *, due_at: datetime) -> bool:
         """The waiting member whose number ``e164`` is becomes an agent-reserved call back
@@ -103,3 +310,17 @@ class InboundCallClaims:
             member.next_number = e164
             member.next_agent = None
         return True
+
+
+def _match(members: list[CycleMember], engaged: Mapping[int, Engagement]) -> InboundMatch | None:
+    """:func:`match_caller` on the members holding the number, as the engine sees them."""
+    return match_caller(
+        [
+            holder(
+                m.person_id,
+                waiting=m.status is MemberStatus.WAITING,
+                engagement=engaged.get(m.person_id),
+            )
+            for m in members
+        ]
+    )

@@ -438,3 +438,25 @@ async def _barred(session: AsyncSession, attempt_id: str, at: datetime) -> bool:
         .where(held_at(Person.id, at) | unconsented_in_cycle(cycle_id, Person.id, at))
     )
     return barred is not None
+
+
+async def withdraw_attempt(
+    session: AsyncSession,
+    attempt_id: str,
+    *,
+    reason: str,
+    at: datetime,
+    states: Sequence[AttemptState],
+) -> bool:
+    """Withdraw ``attempt_id`` if it is in one of ``states``: closed as never dialled (no
+    ``placed_at``: in no figure nor cap), with ``reason`` (a person passed in preview, a
+    person who called in while being dialled). False when it had gone further."""
+    withdrawn = await session.scalar(
+        update(Attempt)
+        .where(Attempt.id == attempt_id)
+        .where(Attempt.state.in_(states))
+        .values(state=AttemptState.FAILED, placed_at=None, ended_at=at, skip_reason=reason[:200])
+        .returning(Attempt.id)
+        .execution_options(synchronize_session=False)
+    )
+    return withdrawn is not None

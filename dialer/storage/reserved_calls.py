@@ -19,6 +19,7 @@ from dialer.storage.consent_rows import unconsented_in_cycle
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.hold_rows import held_at
 from dialer.storage.household_rows import offered_to_taker
+from dialer.storage.ledger import withdraw_attempt
 from dialer.storage.models import Attempt, Person
 from dialer.storage.schedule import CycleMember, MemberStatus
 
@@ -118,15 +119,9 @@ class ReservedCallClaims:
         (never dialled, counts nowhere) and the person is due again at ``due_again``, for
         any agent. False when the attempt was no longer planned."""
         async with transaction(self._sessions) as session:
-            withdrawn = await session.scalar(
-                update(Attempt)
-                .where(Attempt.id == attempt_id)
-                .where(Attempt.state == AttemptState.PLANNED)
-                .values(state=AttemptState.FAILED, ended_at=now, skip_reason=reason[:200])
-                .returning(Attempt.id)
-                .execution_options(synchronize_session=False)
-            )
-            if withdrawn is None:
+            if not await withdraw_attempt(
+                session, attempt_id, reason=reason, at=now, states=[AttemptState.PLANNED]
+            ):
                 return False
             await session.execute(
                 update(CycleMember)

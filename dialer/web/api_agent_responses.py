@@ -156,6 +156,14 @@ class DebriefSeen(Answer):
     answered_by: str | None
 
 
+class LineHolder(Answer):
+    """Une personne du registre sur le numéro qui appelle (ligne partagée)."""
+
+    id: int
+    name: str
+    age: int | None
+
+
 class CallView(Answer):
     """Tout ce que l'écran de l'agent montre de l'appel."""
 
@@ -172,6 +180,11 @@ class CallView(Answer):
         default=False,
         description="ménage de la liste de veille sociale appelé dans une campagne d'urgence "
         "avec son accord (badge « veille sociale »)",
+    )
+    line_holders: list[LineHolder] = Field(
+        default_factory=list,
+        description="ligne partagée : les personnes du registre sur ce numéro (l'agent "
+        "choisit qui est au téléphone)",
     )
     campaign: CampaignName
     questionnaire: QuestionnaireView

@@ -12,6 +12,7 @@ from dialer.campaigns.late_calls import late_reserved_calls
 from dialer.core.labels import ATTEMPT_KIND_LABELS
 from dialer.core.permissions import Action, allowed
 from dialer.dashboard.live import agent_rows
+from dialer.storage.inbound_notes import InboundNotes
 from dialer.web.access import GuardedRoute
 from dialer.web.api_responses import Statistics, checked
 from dialer.web.dashboard import dashboard_of
@@ -19,6 +20,9 @@ from dialer.web.inbox import alert_ids, never_reached_tables
 from dialer.web.openapi import described_by
 from dialer.web.read_log import record_read
 from dialer.web.service import WebService, authenticated, web
+
+#: the latest notes about unknown callers the page shows (the API gives more)
+CALLER_NOTES_SHOWN = 20
 
 
 def statistics(service: WebService) -> dict[str, object]:
@@ -58,6 +62,7 @@ async def supervision_page(request: Request) -> Response:
             "can_acknowledge": allowed(user.role, Action.ALERT_ACKNOWLEDGE),
             "never_reached": await never_reached_tables(service, None),
             "late_calls": await late_reserved_calls(service.sessions, now),
+            "caller_notes": await InboundNotes(service.sessions).recent(CALLER_NOTES_SHOWN),
             "kind_labels": ATTEMPT_KIND_LABELS,
         },
     )

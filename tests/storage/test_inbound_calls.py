@@ -15,11 +15,18 @@ from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.campaigns.inbound import UNKNOWN_CALL_TAKEN, CycleInboundDesk, caller_e164
 from dialer.campaigns.rules import windows_from_json
 from dialer.core.attempts import AttemptKind, AttemptState
-from dialer.errors import NotFoundError
+from dialer.core.inbound_match import Engagement, LineUse
+from dialer.core.inbound_search import read_search
+from dialer.core.outcomes import CallOutcome
+from dialer.core.phones import PhoneKind
+from dialer.errors import ConflictError, NotFoundError
 from dialer.storage import SessionFactory
 from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.database import transaction
+from dialer.storage.inbound_calls import WITHDRAWN_FOR_INBOUND, InboundCallClaims
+from dialer.storage.inbound_notes import InboundNotes
 from dialer.storage.ledger import AttemptLedger
+from dialer.storage.models import PhoneNumber
 from dialer.storage.schedule import CycleMember, CycleSchedule, MemberStatus
 from tests.stored import enrol
 
@@ -131,3 +138,180 @@ async def test_the_call_back_is_agent_reserved_at_the_next_opening(
     assert member.next_due_at == datetime(2025, 7, 2, 7, 0, tzinfo=UTC)  # 09:00 in Paris
     # a person on the register but not in the cycle is not called back in it
     assert not await desk.call_back("+33612345678", now=evening)
+
+
+@pytest.mark.asyncio
+async def test_a_person_calling_in_while_dialled_has_that_attempt_withdrawn(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    """Never two calls at once: the outbound attempt still ringing is withdrawn (no dial,
+    no attempt spent), the member waits again and the call coming in takes them."""
+    desk = await desk_of(sessions, scene)
+    taken = await CycleSchedule(sessions).take_due(
+        scene.cycle_id, 5, now=NOW, planned_ids=["out-a", "out-b"]
+    )
+    outbound = next(a.id for a in taken if a.person_id == scene.bob_id)
+    ringing = {scene.bob_id: Engagement(LineUse.DIALLING, outbound)}
+    assert await desk.free_line("0612345678", engaged=ringing, at=NOW) == outbound
+    withdrawn = await AttemptLedger(sessions).get(outbound)
+    assert withdrawn.state is AttemptState.FAILED
+    assert withdrawn.placed_at is None  # counts in no figure nor cap
+    assert withdrawn.skip_reason == WITHDRAWN_FOR_INBOUND
+    dial = await desk.take("1790000000.4", "0612345678", agent="a", node="rig", arrived_at=NOW)
+    assert dial is not None
+    assert dial.person_id == scene.bob_id
+    member = await CycleSchedule(sessions).member_of_attempt("1790000000.4")
+    assert member is not None
+    assert member.status is MemberStatus.IN_CALL
+    # nothing left to free, and nobody (Alice) freed who holds another number
+    assert await desk.free_line("0612345678", engaged=ringing, at=NOW) is None
+
+
+@pytest.mark.asyncio
+async def test_a_person_on_the_line_with_us_is_not_taken_by_a_call_coming_in(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    desk = await desk_of(sessions, scene)
+    answered = {scene.bob_id: Engagement(LineUse.ON_CALL, "out-b")}
+    assert await desk.free_line("0612345678", engaged=answered, at=NOW) is None
+    assert (
+        await desk.take(
+            "1790000000.5",
+            "0612345678",
+            agent="a",
+            node="rig",
+            arrived_at=NOW,
+            engaged=answered,
+        )
+        is None
+    )
+
+
+@pytest.mark.asyncio
+async def test_a_call_coming_in_whose_join_failed_is_called_back_by_an_agent(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    """The engine closes the call whose join failed as no call (the dialplan says we will
+    call back) and asks the call back: the person waits again, agent-reserved."""
+    desk = await desk_of(sessions, scene)
+    await desk.take("1790000000.6", "0612345678", agent="a", node="rig", arrived_at=NOW)
+    await desk.release("1790000000.6", at=NOW)
+    released = await AttemptLedger(sessions).get("1790000000.6")
+    assert (released.state, released.outcome, released.placed_at) == (
+        AttemptState.FAILED,
+        CallOutcome.ABANDONED,
+        None,  # no attempt spent
+    )
+    assert await desk.call_back("0612345678", now=NOW)
+    async with transaction(sessions) as session:
+        member = await session.scalar(
+            select(CycleMember).where(CycleMember.person_id == scene.bob_id)
+        )
+    assert member is not None
+    assert member.status is MemberStatus.WAITING
+    assert member.next_kind is AttemptKind.CALLBACK
+    assert member.next_due_at == NOW  # due already: the reserved call is offered at once
+    assert member.attempt_id is None
+
+
+@pytest.mark.asyncio
+async def test_a_shared_line_call_is_reattached_to_the_person_the_agent_chose(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    await enrol(
+        sessions,
+        scene.cycle_id,
+        [(scene.alice_id, "+33145678910", NOW), (scene.bob_id, "+33145678910", NOW)],
+    )
+    async with transaction(sessions) as session:  # Bob shares Alice's line
+        session.add(
+            PhoneNumber(
+                person_id=scene.bob_id, position=2, e164="+33145678910", kind=PhoneKind.LANDLINE
+            )
+        )
+    claims = InboundCallClaims(sessions)
+    desk = CycleInboundDesk(sessions, cycle_id=scene.cycle_id, windows=WINDOWS)
+    dial = await desk.take("1790000000.7", "0145678910", agent="a", node="rig", arrived_at=NOW)
+    assert dial is not None
+    assert dial.person_id == scene.alice_id
+    holders = await claims.line_holders(scene.cycle_id, "+33145678910")
+    assert [p.id for p in holders] == [scene.alice_id, scene.bob_id]
+    on_call = {scene.bob_id: Engagement(LineUse.ON_CALL, "out-b")}
+    with pytest.raises(ConflictError, match="déjà en ligne"):
+        await desk.reattach("1790000000.7", scene.bob_id, engaged=on_call)
+    await desk.reattach("1790000000.7", scene.bob_id, engaged={})
+    assert (await AttemptLedger(sessions).get("1790000000.7")).person_id == scene.bob_id
+    async with transaction(sessions) as session:
+        members = {m.person_id: m for m in await session.scalars(select(CycleMember))}
+    assert members[scene.bob_id].status is MemberStatus.IN_CALL
+    assert members[scene.bob_id].attempt_id == "1790000000.7"
+    assert members[scene.alice_id].status is MemberStatus.WAITING
+    assert members[scene.alice_id].attempt_id is None
+
+
+@pytest.mark.asyncio
+async def test_an_unknown_numbers_call_is_searched_noted_and_attached(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    """The register search finds the cycle's members only, by name, postcode or number end;
+    the note is kept with the call; the call attached is the person's call coming in."""
+    await enrol(sessions, scene.cycle_id, [(scene.bob_id, "+33612345678", NOW)])
+    notes = InboundNotes(sessions)
+    found = await notes.search(scene.cycle_id, read_search("lefèvre"))
+    assert [p.id for p in found] == [scene.bob_id]
+    assert [p.id for p in await notes.search(scene.cycle_id, read_search("06 12 34 56 78"))] == [
+        scene.bob_id
+    ]
+    assert await notes.search(scene.cycle_id, read_search("dupont")) == []  # not in the cycle
+    assert await notes.search(scene.cycle_id, read_search("le_vre")) == []  # no wildcard
+    await notes.write(
+        "1790000000.8",
+        caller="+33699999999",
+        cycle_id=scene.cycle_id,
+        agent="a",
+        note="Son fils",
+        at=NOW,
+    )
+    await notes.write(
+        "1790000000.8",
+        caller="+33699999999",
+        cycle_id=scene.cycle_id,
+        agent="a",
+        note="Son fils, inquiet",
+        at=NOW + timedelta(minutes=1),
+    )
+    claims = InboundCallClaims(sessions)
+    attempt = await claims.attach_found(
+        scene.cycle_id,
+        scene.bob_id,
+        attempt_id="1790000000.8",
+        number="+33699999999",
+        agent="a",
+        node="rig",
+        answered_at=NOW,
+        bridged_at=NOW,
+        engaged={},
+    )
+    assert (attempt.kind, attempt.state) == (AttemptKind.INBOUND, AttemptState.BRIDGED)
+    await notes.attached("1790000000.8", scene.bob_id)
+    (note,) = await notes.recent()
+    assert (note.note, note.person_id, note.caller) == (
+        "Son fils, inquiet",
+        scene.bob_id,
+        "+33699999999",
+    )
+    member = await CycleSchedule(sessions).member_of_attempt("1790000000.8")
+    assert member is not None
+    assert member.status is MemberStatus.IN_CALL
+    with pytest.raises(NotFoundError):  # a person of no member of the cycle
+        await claims.attach_found(
+            scene.cycle_id,
+            scene.alice_id,
+            attempt_id="1790000000.9",
+            number="x",
+            agent="a",
+            node="rig",
+            answered_at=NOW,
+            bridged_at=None,
+            engaged={},
+        )

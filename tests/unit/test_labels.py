@@ -15,6 +15,7 @@ from dialer.core.consent import AgreedBy, ConsentChannel
 from dialer.core.cycles import NeverReachedReason
 from dialer.core.episodes import AlertKind
 from dialer.core.holds import HoldKind, OnBehalfOf
+from dialer.core.inbound_match import AttachRefusal
 from dialer.core.orientations import OrientationMode
 from dialer.core.outcomes import CallOutcome
 from dialer.core.own_line import OwnLineCall, OwnLineRefusal
@@ -34,6 +35,7 @@ from dialer.reports.figures import DMT_BUCKET_EDGES_S
 #: every map of the module, with the enumeration it labels
 MAPS: dict[str, type[StrEnum]] = {
     "SPY_MODE_LABELS": SpyMode,
+    "ATTACH_REFUSAL_LABELS": AttachRefusal,
     "OUTCOME_LABELS": CallOutcome,
     "DISPOSITION_LABELS": Disposition,
     "CYCLE_RESULT_LABELS": CycleResult,

@@ -109,6 +109,7 @@
 
   function handle(message) {
     if (message.state) { showState(message.state); }
+    if (window.VeilleInbound) { window.VeilleInbound.onMessage(message, showCall, say); }
     switch (message.type) {
       case "call":
         hideOffer();
@@ -167,6 +168,7 @@
     $("appel-proche").hidden = !view.relative_call;
     $("appel-recu").hidden = !view.inbound_call;
     $("veille-sociale").hidden = !view.veille_sociale;
+    if (window.VeilleInbound) { window.VeilleInbound.showLine(view, showCall, say); }
     $("bloc-nouveau-numero").hidden = !view.relative_call;
     $("nouveau-numero").value = "";
     $("nom-personne").textContent = person.name + (person.age !== null ? ", " + person.age + " ans" : "");
