@@ -184,11 +184,17 @@ class PlanControl:
                     due=due or cycle.deadline,
                 )
             except ConflictError:
+                # its cycle is open already: another controller opened it, or a controller
+                # stopped between the cycle and the campaign's state (a crash, the database
+                # lost): the campaign still in draft is run below, or it would never dial
+                log.info("plan of campaign %s: its cycle is open already", campaign.id)
+            try:
+                await self.campaigns.set_state(
+                    campaign.id, CampaignState.RUNNING, expected={CampaignState.DRAFT}
+                )
+            except ConflictError:
                 log.info("plan of campaign %s opened by another controller", campaign.id)
                 return
-            await self.campaigns.set_state(
-                campaign.id, CampaignState.RUNNING, expected={CampaignState.DRAFT}
-            )
             await self.control.follow_cycle(campaign.id)
         if await self.plans.mark(plan.id, opened_at=now):
             self.counters["opened"] += 1

@@ -18,6 +18,7 @@ from dialer.storage import CampaignRepository, SessionFactory
 from dialer.storage.campaign_plans import CampaignPlan
 from dialer.storage.database import transaction
 from dialer.storage.models import Campaign
+from dialer.storage.schedule import open_cycle_with_register
 from dialer.testing import Clock
 from tests.web.steering_support import build_engine
 from tests.web.test_campaign_plans import LIST, consenting_list, members
@@ -78,3 +79,27 @@ async def test_the_keeper_opens_and_closes_once_with_two_controllers(
     assert await one.keep_plans() == []
     state = (await CampaignRepository(sessions).get(campaign_id)).state
     assert state is CampaignState.FINISHED
+
+
+@pytest.mark.asyncio
+async def test_a_plan_opened_halfway_is_run_at_the_next_turn(sessions: SessionFactory) -> None:
+    """A controller stopped between the plan's cycle and the campaign's state (a crash, the
+    database lost) left the campaign in draft with its cycle open: the next turn runs it
+    instead of taking the open cycle for another controller's work for ever."""
+    clock = Clock(NOW)
+    await consenting_list(sessions)
+    _, _, control = await build_engine(sessions, clock)
+    plans = PlanControl(control)
+    planned = await plans.plan(
+        list_name=LIST, starts_on="2026-07-14", ends_on="2026-07-20", actor="sup"
+    )
+    campaign_id = planned.campaign.id
+    clock.advance(hours=14)  # Tuesday 14, 01:00 in Paris
+    await open_cycle_with_register(
+        sessions, campaign_id, number=1, started_at=clock(),
+        deadline=clock() + timedelta(days=7), due=clock(),
+    )  # fmt: skip
+    assert (await CampaignRepository(sessions).get(campaign_id)).state is CampaignState.DRAFT
+    assert await plans.keep_plans() == [(campaign_id, PlanStep.OPEN)]
+    assert (await CampaignRepository(sessions).get(campaign_id)).state is CampaignState.RUNNING
+    assert await plans.keep_plans() == []
