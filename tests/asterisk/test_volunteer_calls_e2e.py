@@ -41,7 +41,6 @@ from dialer.campaigns.template_files import shipped_templates
 from dialer.core.attempts import AttemptKind, Disposition
 from dialer.core.consent import ConsentChannel
 from dialer.core.outcomes import CallOutcome
-from dialer.core.planning import RetryPolicy
 from dialer.core.roles import Role
 from dialer.core.windows import CallingWindows
 from dialer.desk.accounts import create_account
@@ -60,11 +59,19 @@ from dialer.storage.database import (
     migrate_engine,
     transaction,
 )
-from dialer.storage.models import Attempt, Callback, Person
+from dialer.storage.models import Callback
 from dialer.storage.schedule import CycleSchedule
 from dialer.telephony.ami import AmiClient
-from tests.asterisk.test_agent_screen_e2e import ALL_DAY, PASSWORD, SECRET_KEY, free_port, hang_up
+from tests.asterisk.test_agent_screen_e2e import (
+    ALL_DAY,
+    FAST_RETRIES,
+    PASSWORD,
+    SECRET_KEY,
+    free_port,
+    hang_up,
+)
 from tests.asterisk.test_campaign import read_cdr_rows
+from tests.asterisk.test_selection_never_dials_held import dialled
 from tests.browser.helpers import Browser, Page, login, require_chromium
 
 pytestmark = pytest.mark.browser
@@ -83,17 +90,8 @@ CONSENT_HEADER = (
 GOOD_ROW = "VS1;personne;;01/09/2026;telephone;oui;oui;Mme Martin (CCAS)\n"
 #: a row without who collected the consent: the whole file refused
 BAD_ROW = "VS2;personne;;01/09/2026;telephone;oui;oui;\n"
-FAST = RetryPolicy(
-    max_attempts=3,
-    busy_delay=timedelta(seconds=2),
-    no_answer_delay=timedelta(seconds=2),
-    machine_delay=timedelta(seconds=2),
-    answered_delay=timedelta(seconds=2),
-    failure_delay=timedelta(seconds=2),
-    min_gap_between_attempts=timedelta(seconds=1),
-    time_of_day_spread=timedelta(0),
-    callback_grace=timedelta(minutes=5),
-)
+#: fast retries; the callback held well past its hour
+FAST = replace(FAST_RETRIES, max_attempts=3)
 #: the callback the volunteer schedules, this far ahead (the withdrawal comes before it)
 CALLBACK_IN = timedelta(seconds=25)
 REFUSED = "Vous ne pouvez pas encore prendre d'appels"
@@ -323,17 +321,6 @@ async def bridged_legs(ami: AmiClient) -> dict[str, str]:
     }
 
 
-async def ledger(sessions: SessionFactory) -> dict[str, list[Attempt]]:
-    async with transaction(sessions) as session:
-        rows = await session.execute(
-            select(Person.external_id, Attempt).join(Person, Person.id == Attempt.person_id)
-        )
-        found: dict[str, list[Attempt]] = {}
-        for key, attempt in rows.all():
-            found.setdefault(key, []).append(attempt)
-    return found
-
-
 async def callbacks_of(sessions: SessionFactory) -> list[Callback]:
     async with transaction(sessions) as session:
         return list(await session.scalars(select(Callback)))
@@ -380,7 +367,7 @@ async def test_a_trained_volunteer_calls_a_consenting_household_until_it_withdra
                 await asyncio.sleep(0.5)
             assert await asyncio.to_thread(seen.screens[0].text, "#etat") == "Disponible"
             stats = service.engine.statistics()
-            found = await ledger(service.sessions)
+            found = await dialled(service.sessions)
             members = await CycleSchedule(service.sessions).counts(cycle_id)
             callbacks = await callbacks_of(service.sessions)
             ended = datetime.now(UTC)
@@ -415,6 +402,6 @@ async def test_a_trained_volunteer_calls_a_consenting_household_until_it_withdra
     assert stats["offers_called"] == 1
     # Asterisk's records: one call to the household, none to the one without consent
     rows = read_cdr_rows(rig)[cdr_before:]
-    dialled = {row["uniqueid"] for row in rows if len(row["uniqueid"]) == 36}
-    assert dialled == {str(call.id)}, rows
+    called = {row["uniqueid"] for row in rows if len(row["uniqueid"]) == 36}
+    assert called == {str(call.id)}, rows
     assert not any(UNTRAINED_PHONE in row["channel"] for row in rows)
