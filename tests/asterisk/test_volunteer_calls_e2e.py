@@ -121,9 +121,16 @@ async def dialer(database_url: str, *args: str) -> Ran:
     return Ran(process.returncode or 0, output.decode("utf-8", errors="replace"))
 
 
+#: what the register knows and a volunteer's screen must not show
+BIRTH, ADDRESS = "02/09/1941", "12 rue des Lilas"
+
+
 def write_register(path: Path) -> None:
-    lines = ["Identifiant;Nom;Prénom;Téléphone"]
-    lines += [f"{key};{name};{first};{callee.number}" for key, name, first, callee in HOUSEHOLDS]
+    lines = ["Identifiant;Nom;Prénom;Date de naissance;Adresse;Code postal;Ville;Téléphone"]
+    lines += [
+        f"{key};{name};{first};{BIRTH};{ADDRESS};75019;Paris;{callee.number}"
+        for key, name, first, callee in HOUSEHOLDS
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -180,6 +187,7 @@ async def prepare(settings: Settings, tmp_path: Path) -> tuple[int, int]:
 @dataclass
 class Seen:
     offered: str = ""
+    record: str = ""
     attempt_id: str = ""
     callback_at: datetime | None = None
     activity: str = ""
@@ -217,6 +225,7 @@ def volunteer_calls(page: Page, seen: Seen) -> None:
     page.wait(lambda: page.find("#proposition").is_displayed(), timeout=30, what="an offer")
     page.wait_text("#message", "Personne proposée")
     seen.offered = page.text("#nom-personne")
+    seen.record = page.text("#personne")
     page.js("window.__popAt = undefined")
     page.find("#appeler").click()
     page.wait(lambda: page.js("return window.__popAt"), timeout=30, what="the household joined")
@@ -381,6 +390,10 @@ async def test_a_trained_volunteer_calls_a_consenting_household_until_it_withdra
     assert len(households) == 1, joined
     assert households == phones, joined
     assert seen.offered.startswith("Hélène LEFÈVRE"), seen.offered
+    # only what the call needs: no age, birth date or address
+    assert " ans" not in seen.offered, seen.offered
+    assert ADDRESS not in seen.record, seen.record
+    assert "1941" not in seen.record, seen.record
     assert DEBRIEF in seen.activity
     assert "Situation signalée" in seen.activity
     # the ledger: one placed call, the volunteer's, joined; the callback never placed
