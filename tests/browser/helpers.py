@@ -14,7 +14,11 @@ from typing import TypeVar
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import (
+    NoSuchElementException,
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -96,6 +100,10 @@ class Page:
                     return result
             except (NoSuchElementException, StaleElementReferenceException):
                 pass
+            except WebDriverException as gone:
+                # a node of the page being left (a form just submitted): as stale
+                if "does not belong to the document" not in str(gone.msg):
+                    raise
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out waiting for {what or condition}")
             time.sleep(0.02)

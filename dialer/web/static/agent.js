@@ -252,7 +252,7 @@
       question.choices.forEach((c) => box.append(option(question, "radio", c.id, c.label, c.id)));
     } else if (question.type === "multiple_choice") {
       question.choices.forEach((c) => box.append(option(question, "checkbox", c.id, c.label, c.id)));
-      const none = option(question, "checkbox", "", "Aucun de ceux-ci", "aucun");
+      const none = option(question, "checkbox", "", "Aucun de ceux-ci", "aucun-de-ceux-ci");
       none.querySelector("input").dataset.aucun = "oui";
       box.append(none);
     } else if (question.type === "scale_0_10") {

@@ -1,0 +1,420 @@
+"""Volunteer calls (« veille sociale », issue 21) end to end on the rig, in Chromium: the
+whole service (``running_service``) on the real Asterisk, the households answered by sipp,
+the volunteer's phone the rig's baresip softphone ``agent-1002`` (its account's SIP
+endpoint).
+
+Before the service: the supervisor imports the city's consents with ``dialer consent
+import`` (a file with a row without consent is refused naming ``file:line:field``, nothing
+written; then the good file), a veille-sociale campaign is started over the register (all
+day, fast retries, preview), one volunteer is trained (``dialer volunteers train``) and the
+consenting household assigned to them (``dialer volunteers assign``); another volunteer is
+not trained.
+
+In Chromium: the untrained volunteer cannot take calls (their desk and their phone
+refused in French, no leg to their softphone); the trained one opens their desk, connects
+their phone, goes ready and is offered the household (only what the call needs), calls it:
+sipp answers on the real Asterisk and is joined to the volunteer's phone; they answer the
+first level, open the second one (« besoins » → food), hang up and schedule a callback a
+few seconds ahead; on their desk they write the debrief (« situation à signaler ») and ask
+for help; the supervisor sees both on ``/supervision/benevoles/activite`` and answers; the
+answer shows on the volunteer's desk; the supervisor records the household's withdrawal on
+``/supervision/consentement``. The callback's hour passes: the household is never dialled
+again (the ledger: one placed call, the callback never placed; Asterisk's CDR: one call to
+its number), and the household without consent was never enrolled nor dialled."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from selenium.webdriver.support.select import Select
+from sqlalchemy import select
+
+from dialer.campaigns.start import start_campaign
+from dialer.campaigns.template_files import shipped_templates
+from dialer.core.attempts import AttemptKind, Disposition
+from dialer.core.consent import ConsentChannel
+from dialer.core.outcomes import CallOutcome
+from dialer.core.roles import Role
+from dialer.core.windows import CallingWindows
+from dialer.desk.accounts import create_account
+from dialer.register.importer import import_register
+from dialer.rig.asterisk import Rig
+from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
+from dialer.rig.demo_accounts import SUPERVISOR, provision_demo_people
+from dialer.rig.world import SimulatedWorld
+from dialer.service import running_service
+from dialer.settings import Settings, WebSettings
+from dialer.storage.consents import ConsentRegistry
+from dialer.storage.database import (
+    SessionFactory,
+    create_engine,
+    create_session_factory,
+    migrate_engine,
+    transaction,
+)
+from dialer.storage.models import Callback
+from dialer.storage.schedule import CycleSchedule
+from dialer.telephony.ami import AmiClient
+from tests.asterisk.test_agent_screen_e2e import (
+    ALL_DAY,
+    FAST_RETRIES,
+    PASSWORD,
+    SECRET_KEY,
+    free_port,
+    hang_up,
+)
+from tests.asterisk.test_campaign import read_cdr_rows
+from tests.asterisk.test_selection_never_dials_held import dialled
+from tests.browser.helpers import Browser, Page, login, require_chromium
+
+pytestmark = pytest.mark.browser
+
+PARIS = ZoneInfo("Europe/Paris")
+VOLUNTEER, VOLUNTEER_PHONE = "benevole.ana", "agent-1002"
+UNTRAINED, UNTRAINED_PHONE = "benevole.bea", "agent-1003"
+#: the consenting household (answers) and the one without consent
+CONSENTING = SimulatedCallee(CalleeBehaviour.ANSWERS, ring_s=1, talk_s=60, serial=91)
+UNCONSENTED = SimulatedCallee(CalleeBehaviour.ANSWERS, ring_s=1, talk_s=60, serial=92)
+HOUSEHOLDS = [("VS1", "Lefèvre", "Hélène", CONSENTING), ("VS2", "Dubois", "Marcel", UNCONSENTED)]
+CONSENT_HEADER = (
+    "identifiant;accord_de;proche;date_accord;canal;appels_reguliers;campagnes_urgence;"
+    "recueilli_par\n"
+)
+GOOD_ROW = "VS1;personne;;01/09/2026;telephone;oui;oui;Mme Martin (CCAS)\n"
+#: a row without who collected the consent: the whole file refused
+BAD_ROW = "VS2;personne;;01/09/2026;telephone;oui;oui;\n"
+#: fast retries; the callback held well past its hour
+FAST = replace(FAST_RETRIES, max_attempts=3)
+#: the callback the volunteer schedules, this far ahead (the withdrawal comes before it)
+CALLBACK_IN = timedelta(seconds=25)
+REFUSED = "Vous ne pouvez pas encore prendre d'appels"
+DEBRIEF = "Isolée depuis l'été, saute parfois des repas"
+ANSWER = "Je vous rappelle tout de suite pour l'épicerie solidaire"
+
+
+@dataclass
+class Ran:
+    exit_code: int
+    output: str
+
+
+async def dialer(database_url: str, *args: str) -> Ran:
+    """The installed ``dialer ARGS`` command, on the test's database: (exit code, stdout and
+    stderr)."""
+    env = {k: v for k, v in os.environ.items() if k != "DIALER_CONFIG"}
+    env["DIALER_DATABASE_URL"] = database_url
+    process = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "dialer"),
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    return Ran(process.returncode or 0, output.decode("utf-8", errors="replace"))
+
+
+#: what the register knows and a volunteer's screen must not show
+BIRTH, ADDRESS = "02/09/1941", "12 rue des Lilas"
+
+
+def write_register(path: Path) -> None:
+    lines = ["Identifiant;Nom;Prénom;Date de naissance;Adresse;Code postal;Ville;Téléphone"]
+    lines += [
+        f"{key};{name};{first};{BIRTH};{ADDRESS};75019;Paris;{callee.number}"
+        for key, name, first, callee in HOUSEHOLDS
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+async def consents_of(sessions: SessionFactory, key: str) -> int:
+    return len(await ConsentRegistry(sessions).history(key))
+
+
+async def prepare(settings: Settings, tmp_path: Path) -> tuple[int, int]:
+    """The register, the consents (a bad file refused whole, then the good one), the
+    veille-sociale campaign, the accounts, the training and the assignment."""
+    url = settings.database_url
+    register = tmp_path / "registre.csv"
+    write_register(register)
+    database = create_engine(url)
+    try:
+        await migrate_engine(database)
+        sessions = create_session_factory(database)
+        report = await import_register(sessions, register, now=datetime.now(UTC))
+        assert report.rejected == 0, report.issues[:3]
+
+        bad = tmp_path / "consentements.csv"
+        bad.write_text(CONSENT_HEADER + GOOD_ROW + BAD_ROW, encoding="utf-8")
+        refused = await dialer(url, "consent", "import", str(bad))
+        assert refused.exit_code != 0, refused.output
+        assert "consentements.csv:3:recueilli_par" in refused.output
+        assert await consents_of(sessions, "VS1") == 0  # nothing written
+        good = tmp_path / "consentements-corrige.csv"
+        good.write_text(CONSENT_HEADER + GOOD_ROW, encoding="utf-8")
+        imported = await dialer(url, "consent", "import", str(good))
+        assert imported.exit_code == 0, imported.output
+        assert "1 consentement(s) enregistré(s)" in imported.output
+        assert (await consents_of(sessions, "VS1"), await consents_of(sessions, "VS2")) == (1, 0)
+
+        campaign = replace(
+            shipped_templates().get("veille_sociale"),
+            windows=CallingWindows(week=(ALL_DAY,) * 7, holiday=ALL_DAY),
+            policy=FAST,
+        )
+        started = await start_campaign(sessions, campaign, now=datetime.now(UTC))
+        await provision_demo_people(sessions, [], PASSWORD)
+        for name, phone in ((VOLUNTEER, VOLUNTEER_PHONE), (UNTRAINED, UNTRAINED_PHONE)):
+            await create_account(sessions, name, PASSWORD, Role.VOLUNTEER, sip_endpoint=phone)
+    finally:
+        await database.dispose()
+    trained = await dialer(url, "volunteers", "train", VOLUNTEER, "--by", SUPERVISOR)
+    assert trained.exit_code == 0, trained.output
+    assigned = await dialer(url, "volunteers", "assign", str(started.campaign_id), "VS1", VOLUNTEER)
+    assert assigned.exit_code == 0, assigned.output
+    assert f"confié à {VOLUNTEER}" in assigned.output
+    return started.campaign_id, started.cycle_id
+
+
+# ---- in the browsers (in a thread: the service runs on the test's event loop) ------------
+@dataclass
+class Seen:
+    offered: str = ""
+    record: str = ""
+    attempt_id: str = ""
+    callback_at: datetime | None = None
+    activity: str = ""
+    withdrawn_at: datetime | None = None
+    untrained_connect: str = ""
+    screens: list[Page] = field(default_factory=list)
+
+
+def untrained_is_refused(page: Page, seen: Seen) -> None:
+    login(page, UNTRAINED, PASSWORD)
+    assert page.path() == "/benevole"
+    assert REFUSED in page.text("main")
+    page.find("form[action='/benevole/poste'] button").click()
+    page.wait_text(".erreur", REFUSED)
+    page.goto("/agent")
+    page.wait(lambda: page.js("return document.body.dataset.connecte") == "oui", what="socket")
+    page.find("#connecter-telephone").click()
+    page.wait_text("#message", REFUSED)
+    seen.untrained_connect = page.text("#message")
+    assert page.text("#etat") == "Téléphone non connecté"
+
+
+def volunteer_calls(page: Page, seen: Seen) -> None:
+    login(page, VOLUNTEER, PASSWORD)
+    assert page.path() == "/benevole"
+    page.find("form[action='/benevole/poste'] button").click()
+    page.wait_text("main", "Poste ouvert")
+    page.find("#ecran-appel").click()
+    page.wait(lambda: page.path() == "/agent", what="call screen")
+    page.wait(lambda: page.js("return document.body.dataset.connecte") == "oui", what="socket")
+    page.find("#connecter-telephone").click()  # the engine calls the softphone: auto-answer
+    page.wait_text("#etat", "En pause", timeout=15)
+    page.find("#disponible").click()
+    page.wait_text("#etat", "Disponible")
+    page.wait(lambda: page.find("#proposition").is_displayed(), timeout=30, what="an offer")
+    page.wait_text("#message", "Personne proposée")
+    seen.offered = page.text("#nom-personne")
+    seen.record = page.text("#personne")
+    page.js("window.__popAt = undefined")
+    page.find("#appeler").click()
+    page.wait(lambda: page.js("return window.__popAt"), timeout=30, what="the household joined")
+    page.wait_text("#etat", "En communication")
+
+
+def volunteer_fills_the_sheet(page: Page, seen: Seen) -> None:
+    """The first level, then the second one opened by a need; hung up, a callback."""
+    duplicates = page.js(
+        "const ids = Array.from(document.querySelectorAll('[id]')).map((e) => e.id);"
+        "return ids.filter((id, i) => ids.indexOf(id) !== i)"
+    )
+    assert duplicates == [], duplicates  # every answer's label ticks its own box
+    assert not page.find("#q-alimentation_repas").is_displayed()
+    for answer in ("nouvelles-moyen", "isolement-rarement", "moral-4", "danger_immediat-non"):
+        answer_with(page, answer)
+    answer_with(page, "besoins-alimentation")
+    page.wait(lambda: page.find("#q-alimentation_repas").is_displayed(), what="second level")
+    answer_with(page, "alimentation_repas-oui")
+    answer_with(page, "alimentation_aide-non")
+    assert page.text("#etat") == "En communication"  # the household still on the line
+    hang_up(page)
+    hour = (datetime.now(UTC) + CALLBACK_IN).astimezone(PARIS).replace(microsecond=0)
+    seen.callback_at = hour
+    Select(page.find("#issue")).select_by_value(Disposition.CALLBACK.value)
+    page.js(
+        "document.getElementById('rappel').value = "
+        f"'{hour.replace(tzinfo=None).isoformat(timespec='seconds')}'"
+    )
+    page.find("#valider").click()
+    page.wait_text("#message", "Fiche validée")
+    page.wait_text("#etat", "Disponible")
+
+
+def answer_with(page: Page, answer: str) -> None:
+    page.js("document.getElementById('message').textContent = ''")
+    page.find(f"#r-{answer}").click()
+    page.wait_text("#message", "Réponse enregistrée.")
+
+
+def debrief_and_help(page: Page, seen: Seen) -> None:
+    login(page, VOLUNTEER, PASSWORD)
+    page.goto("/benevole")
+    ids = page.js(
+        "return Array.from(document.querySelectorAll('[id^=\"appel-\"]')).map((e) => e.id)"
+    )
+    assert isinstance(ids, list)
+    assert len(ids) == 1, ids
+    seen.attempt_id = str(ids[0]).removeprefix("appel-")
+    call = f"#appel-{seen.attempt_id}"
+    page.find(f"#bilan-{seen.attempt_id}").send_keys(DEBRIEF)
+    page.find(f"{call} input[name='signaler']").click()
+    page.find(f"{call} form[action$='/bilan'] button").click()
+    page.wait_text(".info", "Bilan enregistré : situation signalée")
+    page.find(f"{call} form[action$='/aide'] button").click()
+    page.wait_text(".info", "Demande d'aide envoyée")
+
+
+def supervisor_answers_and_withdraws(page: Page, seen: Seen) -> None:
+    login(page, SUPERVISOR, PASSWORD)
+    page.goto("/supervision/benevoles/activite")
+    seen.activity = page.text("main")
+    page.find(".demande-aide textarea").send_keys(ANSWER)
+    page.find(".demande-aide button").click()
+    page.wait_text(".info", "Réponse à la demande d'aide envoyée")
+    page.goto("/supervision/consentement?identifiant=VS1")
+    page.wait_text("main", "appels réguliers acceptés")
+    Select(page.find("#canal")).select_by_value(ConsentChannel.PHONE.value)
+    page.find("form[action='/supervision/consentement/retrait'] button").click()
+    page.wait_text(".info", "Accord retiré : les bénévoles n'appelleront plus ce foyer.")
+    seen.withdrawn_at = datetime.now(UTC)
+
+
+def until_joined(browser: Browser, seen: Seen) -> None:
+    untrained_is_refused(browser.new_page(), seen)
+    screen = browser.new_page()
+    seen.screens.append(screen)
+    volunteer_calls(screen, seen)
+
+
+def after_the_call(browser: Browser, seen: Seen) -> None:
+    volunteer_fills_the_sheet(seen.screens[0], seen)
+    desk = browser.new_page()
+    debrief_and_help(desk, seen)
+    supervisor_answers_and_withdraws(browser.new_page(), seen)
+    desk.goto("/benevole")
+    desk.wait_text(f"#appel-{seen.attempt_id}", ANSWER)
+
+
+def an_offer_shown(page: Page) -> bool:
+    return bool(page.find("#proposition").is_displayed())
+
+
+# ---- what Asterisk and the database hold ------------------------------------------------
+async def bridged_legs(ami: AmiClient) -> dict[str, str]:
+    """The channels in a bridge now (name → bridge id), from Asterisk."""
+    replies = await ami.action("CoreShowChannels", expect_list=True)
+    return {
+        r.get("Channel", ""): r.get("BridgeId", "")
+        for r in replies
+        if r.name == "CoreShowChannel" and r.get("BridgeId")
+    }
+
+
+async def callbacks_of(sessions: SessionFactory) -> list[Callback]:
+    async with transaction(sessions) as session:
+        return list(await session.scalars(select(Callback)))
+
+
+@pytest.mark.asyncio
+async def test_a_trained_volunteer_calls_a_consenting_household_until_it_withdraws(
+    rig_settings: Settings, rig: Rig, world: SimulatedWorld, ami: AmiClient, tmp_path: Path
+) -> None:
+    require_chromium()
+    await world.wait_registered(ami, [VOLUNTEER_PHONE, UNTRAINED_PHONE])
+    port = free_port()
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'veille.db'}",
+        rig=rig_settings.rig,
+        web=WebSettings(
+            host="127.0.0.1", port=port, secure_cookies=False, public_url=f"http://127.0.0.1:{port}"
+        ),
+    )
+    campaign_id, cycle_id = await prepare(settings, tmp_path)
+    cdr_before = len(read_cdr_rows(rig))
+    seen = Seen()
+    browser = Browser("")
+    try:
+        async with running_service(
+            settings,
+            campaign_id=campaign_id,
+            ami=rig.ami_credentials(),
+            secret_key=SECRET_KEY,
+            ring_timeout_s=15,
+            tick_s=0.2,
+        ) as service:
+            assert service.engine is not None
+            browser.base_url = service.url
+            await asyncio.to_thread(until_joined, browser, seen)
+            joined = await bridged_legs(ami)
+            await asyncio.to_thread(after_the_call, browser, seen)
+            assert seen.callback_at is not None
+            # the callback's hour passes after the withdrawal: nobody is offered or dialled
+            assert seen.withdrawn_at is not None
+            assert seen.withdrawn_at < seen.callback_at, "the withdrawal came too late"
+            while datetime.now(UTC) < seen.callback_at + timedelta(seconds=5):
+                assert not await asyncio.to_thread(an_offer_shown, seen.screens[0])
+                await asyncio.sleep(0.5)
+            assert await asyncio.to_thread(seen.screens[0].text, "#etat") == "Disponible"
+            stats = service.engine.statistics()
+            found = await dialled(service.sessions)
+            members = await CycleSchedule(service.sessions).counts(cycle_id)
+            callbacks = await callbacks_of(service.sessions)
+            ended = datetime.now(UTC)
+    finally:
+        await asyncio.to_thread(browser.close)
+
+    assert REFUSED in seen.untrained_connect
+    # the household (the trunk's leg) and the volunteer's softphone in one bridge
+    households = [b for name, b in joined.items() if name.startswith("PJSIP/carrier-")]
+    phones = [b for name, b in joined.items() if name.startswith(f"PJSIP/{VOLUNTEER_PHONE}-")]
+    assert len(households) == 1, joined
+    assert households == phones, joined
+    assert seen.offered.startswith("Hélène LEFÈVRE"), seen.offered
+    # only what the call needs: no age, birth date or address
+    assert " ans" not in seen.offered, seen.offered
+    assert ADDRESS not in seen.record, seen.record
+    assert "1941" not in seen.record, seen.record
+    assert DEBRIEF in seen.activity
+    assert "Situation signalée" in seen.activity
+    # the ledger: one placed call, the volunteer's, joined; the callback never placed
+    assert set(found) == {"VS1"}  # the household without consent: never planned
+    assert sum(members.values()) == 1, members
+    placed = [a for a in found["VS1"] if a.placed_at is not None]
+    assert len(placed) == 1, found["VS1"]
+    call = placed[0]
+    assert str(call.id) == seen.attempt_id
+    assert (call.kind, call.agent, call.outcome) == (
+        AttemptKind.PREVIEW,
+        VOLUNTEER,
+        CallOutcome.ANSWERED,
+    )
+    assert call.bridged_at is not None
+    assert [a.kind for a in found["VS1"]] == [AttemptKind.PREVIEW]  # the callback: never
+    assert [(c.person_id, c.agent) for c in callbacks] == [(call.person_id, VOLUNTEER)]
+    assert callbacks[0].due_at.replace(tzinfo=UTC) < ended - timedelta(seconds=4)
+    assert stats["offers_called"] == 1
+    # Asterisk's records: one call to the household, none to the one without consent
+    rows = read_cdr_rows(rig)[cdr_before:]
+    called = {row["uniqueid"] for row in rows if len(row["uniqueid"]) == 36}
+    assert called == {str(call.id)}, rows
+    assert not any(UNTRAINED_PHONE in row["channel"] for row in rows)
