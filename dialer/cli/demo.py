@@ -48,11 +48,11 @@ from dialer.rig.asterisk import Rig, hang_up_everything
 from dialer.rig.call_back_scene import play_call_back_scene
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
 from dialer.rig.demo_accounts import SUPERVISOR, TEAM_MEMBER, provision_demo_people
-from dialer.rig.demo_rig import demo_rig, demo_settings
+from dialer.rig.demo_rig import DEMO_CYCLES, demo_rig, demo_settings
 from dialer.rig.robot_agents import RobotAgent
 from dialer.rig.world import SimulatedWorld
 from dialer.service import QUESTIONNAIRES, Service, running_service
-from dialer.settings import CycleSettings, Settings
+from dialer.settings import Settings
 from dialer.storage.campaigns import CycleRepository
 from dialer.storage.database import (
     SessionFactory,
@@ -92,20 +92,6 @@ MIX = (
 FIRST = ["Hélène", "Jean", "Françoise", "Marcel", "Odette", "René", "Gisèle", "André", "Lucienne"]
 LAST = ["Lefèvre", "Martin", "Bernard", "Dubois", "Moreau", "Laurent", "Girard", "Roux", "Faure"]
 STREETS = ["rue de la Roquette", "boulevard Voltaire", "rue Oberkampf", "avenue Parmentier"]
-#: the demo's episode: two cycles of half the demo's time each (``--minutes``), retries
-#: within seconds; the settings the service applies to 48-hour cycles in production
-DEMO_CYCLES = CycleSettings(
-    max_attempts=2,
-    busy_delay_min=20 / 60,
-    no_answer_delay_min=0.5,
-    failure_delay_min=0.5,
-    answered_delay_min=0.5,
-    min_gap_min=10 / 60,
-    time_of_day_spread_min=0,
-    ring_allowance_min=0.5,
-    check_s=2,
-    callback_grace_min=0.5,  # then a robot's callback goes to any robot
-)
 
 
 def write_register(path: Path, count: int, rng: random.Random) -> None:

@@ -42,14 +42,14 @@ from dialer.reports.needs import Period, report_tables
 from dialer.reports.needs_files import NEEDS_FORMATS, NeedsAnalysis, file_name, rendered
 from dialer.resource_files import read_resources
 from dialer.rig.demo_accounts import SUPERVISOR, provision_demo_people
-from dialer.rig.demo_rig import demo_rig, demo_settings
+from dialer.rig.demo_rig import DEMO_CYCLES, demo_rig, demo_settings
 from dialer.rig.robot_personas import RandomPersonas
 from dialer.rig.robot_volunteers import VOLUNTEER_ENDINGS, VOLUNTEER_HEALTH, VolunteerRobot
 from dialer.rig.veille_coordination import Coordination
 from dialer.rig.veille_files import VeilleFiles, write_veille_files
 from dialer.rig.veille_funnel import VeilleFunnel, veille_funnel
 from dialer.service import Service, running_service
-from dialer.settings import CycleSettings, Settings
+from dialer.settings import Settings
 from dialer.storage.api_tokens import ApiTokenRepository
 from dialer.storage.consents import ConsentRegistry
 from dialer.storage.database import (
@@ -68,17 +68,6 @@ VOLUNTEERS = 4
 VOLUNTEER_NAMES = ("camille", "malik", "josiane", "theo", "leila", "paul", "rose", "samir")
 UNTRAINED = "benevole.nouveau"
 CAMPAIGN_NAME = "Veille sociale — fêtes de fin d'année (démonstration)"
-#: retries within seconds (two weeks between them in production); the template's cycle
-VEILLE_CYCLES = CycleSettings(
-    max_attempts=2,
-    busy_delay_min=20 / 60,
-    no_answer_delay_min=0.5,
-    failure_delay_min=0.5,
-    min_gap_min=10 / 60,
-    time_of_day_spread_min=0,
-    ring_allowance_min=0.5,
-    check_s=2,
-)
 
 
 async def run_veille_demo(
@@ -172,7 +161,7 @@ async def veille_scene(
     )
     await database.dispose()
     windows = shipped_templates().get("veille_sociale").windows
-    cycles = VEILLE_CYCLES.model_copy(
+    cycles = DEMO_CYCLES.model_copy(
         update={"all_day_windows": not is_open(windows, datetime.now(UTC))}
     )
     if cycles.all_day_windows:

@@ -10,8 +10,23 @@ from pathlib import Path
 
 from dialer.rig.asterisk import Rig
 from dialer.rig.world import SimulatedWorld
-from dialer.settings import Settings
+from dialer.settings import CycleSettings, Settings
 from dialer.telephony.ami import AmiClient
+
+#: a demo's retries within seconds (the heatwave demo's episode: two cycles of half the
+#: demo's time each, ``--minutes``); the service applies them to the templates' cycles
+DEMO_CYCLES = CycleSettings(
+    max_attempts=2,
+    busy_delay_min=20 / 60,
+    no_answer_delay_min=0.5,
+    failure_delay_min=0.5,
+    answered_delay_min=0.5,
+    min_gap_min=10 / 60,
+    time_of_day_spread_min=0,
+    ring_allowance_min=0.5,
+    check_s=2,
+    callback_grace_min=0.5,  # then a robot's callback goes to any robot
+)
 
 
 def demo_settings(settings: Settings, agents: int, port: int, database: Path) -> Settings:
