@@ -172,6 +172,10 @@ async def veille_scene(
     ) as service:  # fmt: skip
         say(f"Service : {service.url}  (mot de passe de démonstration : {password})")
         say(f"  bénévoles : {', '.join(volunteers)} ; coordinateur : {SUPERVISOR}")
+        say(
+            f"  Activité des bénévoles : {service.url}/supervision/benevoles/activite "
+            f"(se connecter en {SUPERVISOR})"
+        )
         async with Coordination(service.url, token) as coordinator:
             return await _campaign(
                 service, coordinator, files=files, say=say, volunteers=volunteers,
