@@ -35,6 +35,7 @@ import click
 from dialer.alerts.messages import need_label
 from dialer.campaigns.template_files import shipped_templates
 from dialer.cli.context import settings_of
+from dialer.cli.demo_veille import HOUSEHOLDS, VOLUNTEER_NAMES, VOLUNTEERS, run_veille_demo
 from dialer.core.attempts import AttemptKind
 from dialer.core.labels import CYCLE_RESULT_LABELS, OUTCOME_LABELS
 from dialer.core.windows import is_open
@@ -47,10 +48,11 @@ from dialer.rig.asterisk import Rig, hang_up_everything
 from dialer.rig.call_back_scene import play_call_back_scene
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
 from dialer.rig.demo_accounts import SUPERVISOR, TEAM_MEMBER, provision_demo_people
+from dialer.rig.demo_rig import DEMO_CYCLES, demo_rig, demo_settings
 from dialer.rig.robot_agents import RobotAgent
 from dialer.rig.world import SimulatedWorld
 from dialer.service import QUESTIONNAIRES, Service, running_service
-from dialer.settings import CycleSettings, Settings
+from dialer.settings import Settings
 from dialer.storage.campaigns import CycleRepository
 from dialer.storage.database import (
     SessionFactory,
@@ -90,20 +92,6 @@ MIX = (
 FIRST = ["Hélène", "Jean", "Françoise", "Marcel", "Odette", "René", "Gisèle", "André", "Lucienne"]
 LAST = ["Lefèvre", "Martin", "Bernard", "Dubois", "Moreau", "Laurent", "Girard", "Roux", "Faure"]
 STREETS = ["rue de la Roquette", "boulevard Voltaire", "rue Oberkampf", "avenue Parmentier"]
-#: the demo's episode: two cycles of half the demo's time each (``--minutes``), retries
-#: within seconds; the settings the service applies to 48-hour cycles in production
-DEMO_CYCLES = CycleSettings(
-    max_attempts=2,
-    busy_delay_min=20 / 60,
-    no_answer_delay_min=0.5,
-    failure_delay_min=0.5,
-    answered_delay_min=0.5,
-    min_gap_min=10 / 60,
-    time_of_day_spread_min=0,
-    ring_allowance_min=0.5,
-    check_s=2,
-    callback_grace_min=0.5,  # then a robot's callback goes to any robot
-)
 
 
 def write_register(path: Path, count: int, rng: random.Random) -> None:
@@ -172,37 +160,12 @@ async def run_demo(
 ) -> None:
     rng = random.Random(2026)
     agents = [f"agent-{settings.rig.first_agent_extension + i}" for i in range(AGENTS)]
-    settings = settings.model_copy(
-        update={
-            "rig": settings.rig.model_copy(update={"agents": len(agents)}),
-            "database_url": f"sqlite+aiosqlite:///{DEMO_DIR / 'demo.db'}",
-            "web": settings.web.model_copy(
-                update={"host": "127.0.0.1", "port": port, "secure_cookies": False,
-                        "public_url": f"http://127.0.0.1:{port}"}
-            ),
-        }
-    )  # fmt: skip
-    rig = Rig(settings)
-    report = await asyncio.to_thread(rig.provision)
-    say(
-        f"Asterisk : {report.asterisk_version} "
-        f"({'installé' if report.built_chroot else 'réutilisé'})."
-    )
-    started_now = await rig.start()
-    world = SimulatedWorld(rig)
-    world.start()
-    try:
+    settings = demo_settings(settings, len(agents), port, DEMO_DIR / "demo.db")
+    async with demo_rig(settings, say) as (rig, world):
         async with AmiClient(rig.ami_credentials()) as ami:
-            registered = await world.wait_registered(ami)
-            say(f"{len(registered)} softphones d'agents enregistrés, vus par AMI.")
             await check_telephony(rig, ami, say)
         await campaign_demo(settings, say, rng, agents, minutes, ami=rig.ami_credentials())
         await call_back_demo(rig, world, say, agents[0])
-    finally:
-        world.stop()
-        if started_now:
-            await rig.stop()
-            say("Asterisk arrêté proprement.")
 
 
 async def call_back_demo(
@@ -408,10 +371,45 @@ async def report(sessions: SessionFactory, campaign_id: int, say: Callable[[str]
             say(f"    {path}")
 
 
+MODES = ("canicule", "veille-sociale")
+
+
 @click.command("demo")
+@click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    default="canicule",
+    show_default=True,
+    help="canicule : l'épisode d'alerte et ses agents ; veille-sociale : les bénévoles "
+    "appellent les ménages qui ont donné leur accord.",
+)
 @click.option("--minutes", default=6.0, show_default=True, help="Durée maximale de la campagne.")
 @click.option("--port", default=8080, show_default=True, help="Port du service web (127.0.0.1).")
+@click.option(
+    "--households",
+    default=HOUSEHOLDS,
+    show_default=True,
+    type=click.IntRange(5, 99),
+    help="veille-sociale : ménages du registre.",
+)
+@click.option(
+    "--volunteers",
+    default=VOLUNTEERS,
+    show_default=True,
+    type=click.IntRange(1, len(VOLUNTEER_NAMES)),
+    help="veille-sociale : bénévoles (robots).",
+)
 @click.pass_context
-def demo(ctx: click.Context, minutes: float, port: int) -> None:
+def demo(
+    ctx: click.Context, *, mode: str, minutes: float, port: int, households: int, volunteers: int
+) -> None:
     """Démonstration complète sur l'Asterisk local et le monde simulé."""
+    if mode == "veille-sociale":
+        asyncio.run(
+            run_veille_demo(
+                settings_of(ctx), click.echo, minutes=minutes, port=port,
+                households=households, volunteers=volunteers,
+            )
+        )  # fmt: skip
+        return
     asyncio.run(run_demo(settings_of(ctx), click.echo, minutes=minutes, port=port))

@@ -91,7 +91,12 @@ class HandledCall:
 
 
 class RobotAgent:
-    """One simulated agent at the web screen (see the module docstring)."""
+    """One simulated agent at the web screen (see the module docstring). A subclass may
+    change its home page (:attr:`HOME`), what it does once logged in, the answers it plans
+    and what it does around the sheet's submission (the hooks below)."""
+
+    #: where the login form leads the account
+    HOME = "/agent"
 
     def __init__(
         self,
@@ -116,7 +121,7 @@ class RobotAgent:
         self.callback_after = callback_after
         self.handled: list[HandledCall] = []
         self.errors: list[str] = []
-        self._screen = AgentScreen(self.base_url, username, password, self.errors)
+        self._screen = AgentScreen(self.base_url, username, password, self.errors, self.HOME)
         self._reopened: set[str] = set()
         self._left_tries: Counter[str] = Counter()
 
@@ -125,6 +130,7 @@ class RobotAgent:
         """Log in, connect the phone, go ready and handle calls until ``stop`` is set; then
         finish the call in hand, pause, close the screen and log out."""
         async with self._screen.open():
+            await self._logged_in()
             self._screen.state = await self._screen.post("/api/v1/agent/phone")
             await self._finish_reopened_sheet()
             # else a call resumed after a controller restart: its screen pop first
@@ -212,6 +218,20 @@ class RobotAgent:
             log.warning("%s: sheet left open, trying again: %s", self.username, exc)
             await asyncio.sleep(RETRY_PAUSE_S)
 
+    # ---- hooks --------------------------------------------------------------------------
+    async def _logged_in(self) -> None:
+        """Once logged in, before the phone is connected: nothing for an agent."""
+
+    def _plan(self, questionnaire: Questionnaire, persona: Persona) -> dict[str, JsonAnswer]:
+        """What the person would answer to every question."""
+        return plan_answers(questionnaire, persona.health, self.rng)
+
+    async def _before_sheet(self, call: HandledCall) -> None:
+        """In the wrap-up, before the sheet is submitted: nothing for an agent."""
+
+    async def _after_sheet(self, call: HandledCall) -> None:
+        """Once the sheet is submitted: nothing for an agent."""
+
     # ---- one call -----------------------------------------------------------------------
     async def _pause(self, seconds: float) -> None:
         await asyncio.sleep(seconds * self.rng.uniform(0.5, 1.5))
@@ -244,7 +264,7 @@ class RobotAgent:
 
     async def _talk(self, call: HandledCall, questionnaire: Questionnaire) -> None:
         """Greet the person, ask the questions the persona lets the agent ask, hang up."""
-        plan = plan_answers(questionnaire, call.persona.health, self.rng)
+        plan = self._plan(questionnaire, call.persona)
         match call.persona.ending:
             case Ending.COMPLETE:
                 budget = len(questionnaire.questions)
@@ -311,11 +331,13 @@ class RobotAgent:
             disposition = "complete"
         if note:
             await self._screen.post(f"/api/v1/agent/calls/{call.attempt_id}/note", {"note": note})
+        await self._before_sheet(call)
         result = await self._screen.post(
             f"/api/v1/agent/calls/{call.attempt_id}/sheet",
             {"disposition": disposition, "note": note, "callback_at": callback_at},
         )
         self._record(call, questionnaire, disposition, result)
+        await self._after_sheet(call)
 
     def _record(
         self,

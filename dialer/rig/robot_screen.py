@@ -66,9 +66,13 @@ class AgentScreen:
     ended; ``changed`` is set at each WebSocket message. A screen pop that failed is noted in
     ``errors`` (the robot's list)."""
 
-    def __init__(self, base_url: str, username: str, password: str, errors: list[str]) -> None:
+    def __init__(
+        self, base_url: str, username: str, password: str, errors: list[str], home: str = "/agent"
+    ) -> None:
         self.base_url = base_url
         self.username = username
+        #: the page the login form leads this account to (a volunteer's: « /benevole »)
+        self.home = home
         self._password = password
         self._errors = errors
         self._csrf = ""
@@ -117,7 +121,7 @@ class AgentScreen:
             "/connexion",
             data={"identifiant": self.username, "mot_de_passe": self._password, "csrf": csrf},
         )
-        if page.url.path != "/agent" or page.status_code != 200:
+        if page.url.path != self.home or page.status_code != 200:
             raise RobotAgentError(
                 f"{self.username}: login failed ({page.status_code} at {page.url.path})",
                 page.status_code,

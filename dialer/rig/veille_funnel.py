@@ -1,0 +1,87 @@
+"""The funnel of a veille-sociale campaign, as the demo prints it, read from the database
+through the product's own readers: the campaign report's funnel (households, called,
+reached), the needs analysis' facts (orientations, follow-ups), the volunteers' activity
+(flagged situations, help requests and their answers) and the ledger (the household who
+withdrew: its calls)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from dialer.core.labels import ORIENTATION_MODE_LABELS
+from dialer.core.orientations import OrientationMode
+from dialer.questionnaire_files import SHIPPED_QUESTIONNAIRES, load_questionnaires
+from dialer.reports.service import ReportBuilder
+from dialer.rig.veille_files import VeilleFiles
+from dialer.storage.database import SessionFactory
+from dialer.storage.ledger import AttemptLedger
+from dialer.storage.needs_rows import load_needs_rows
+from dialer.storage.volunteer_calls import VolunteerCalls
+
+
+@dataclass(frozen=True)
+class VeilleFunnel:
+    households: int
+    called: int
+    reached: int
+    #: orientations by way (information, mise_en_relation, rendez_vous)
+    orientations: dict[str, int] = field(default_factory=dict)
+    follow_ups: int = 0
+    flagged: int = 0
+    help_asked: int = 0
+    help_answered: int = 0
+    withdrawn: str = ""
+    withdrawn_calls: int = 0
+
+    def lines(self) -> list[str]:
+        ways = ", ".join(
+            f"{ORIENTATION_MODE_LABELS[OrientationMode(mode)]} {count}"
+            for mode, count in sorted(self.orientations.items())
+        )
+        return [
+            "Entonnoir de la veille sociale :",
+            f"  ménages dans le cycle (accord valide) : {self.households} → appelés : "
+            f"{self.called} → joints : {self.reached}",
+            f"  orientations : {sum(self.orientations.values())} ({ways or 'aucune'})",
+            f"  suivis programmés : {self.follow_ups}",
+            f"  situations signalées : {self.flagged} ; demandes d'aide : {self.help_asked}, "
+            f"répondues par le coordinateur : {self.help_answered}",
+            f"  accord retiré : {self.withdrawn}, appels passés depuis : {self.withdrawn_calls}",
+        ]
+
+
+async def veille_funnel(
+    sessions: SessionFactory, campaign_id: int, files: VeilleFiles, withdrawn: str
+) -> VeilleFunnel:
+    catalog = load_questionnaires(SHIPPED_QUESTIONNAIRES)
+    report = await ReportBuilder(sessions, catalog=catalog).build(
+        campaign_id, None, now=datetime.now(UTC)
+    )
+    steps = {step.key: step.count for step in report.figures.funnel}
+    facts = await load_needs_rows(sessions, campaign_id)
+    calls = [
+        call
+        for call in await VolunteerCalls(sessions).calls()
+        if call.campaign == facts.campaign_name
+    ]
+    helps = [help_request for call in calls for help_request in call.helps]
+    number = files.numbers[withdrawn]
+    withdrawn_calls = [
+        a
+        for a in await AttemptLedger(sessions).every_attempt()
+        if a.number == number and a.placed_at is not None
+    ]
+    return VeilleFunnel(
+        households=steps["register"],
+        called=steps["attempted"],
+        reached=steps["reached"],
+        orientations=dict(Counter(f.mode for f in facts.orientations)),
+        follow_ups=len(facts.follow_ups),
+        flagged=sum(1 for c in calls if c.debrief is not None and c.debrief.flagged),
+        help_asked=len(helps),
+        help_answered=sum(1 for h in helps if h.answer is not None),
+        withdrawn=withdrawn,
+        withdrawn_calls=len(withdrawn_calls),
+    )
