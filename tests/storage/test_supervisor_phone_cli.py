@@ -38,7 +38,7 @@ def test_a_supervisor_gets_a_phone_and_other_staff_do_not(
     assert "Compte SIP" not in out
     code, out = run("ops", "--role", "operations", "--sip", "ops-tel")
     assert code == 65
-    assert "seuls les agents d'appel et les superviseurs" in out
+    assert "seuls les agents d'appel, les bénévoles et les superviseurs" in out
     code, out = run("bob2", "--role", "supervisor", "--remote")
     assert (code, "--remote" in out) == (65, True)
     published = asyncio.run(_endpoints(database))
