@@ -91,6 +91,8 @@ class FakeNode:
         self.joins: list[tuple[str, str]] = []
         #: calls moved to another dialplan context: (channel, context)
         self.sent: list[tuple[str, str]] = []
+        #: the positions told to waiting callers (channel, prompt word), in order
+        self.positions: list[tuple[str, str]] = []
         self.hangups: list[str] = []
         self.agents: list[tuple[str, str, str]] = []
         #: the caller id each agent's own phone was called with, in order
@@ -125,6 +127,10 @@ class FakeNode:
 
     async def send_to(self, channel_id: str, context: str) -> bool:
         self.sent.append((channel_id, context))
+        return True
+
+    async def tell_position(self, channel_id: str, word: str) -> bool:
+        self.positions.append((channel_id, word))
         return True
 
     async def connect_agent(self, agent: str, endpoint: str, leg_id: str) -> None:

@@ -28,6 +28,7 @@ from dialer.core.inbound_match import Engagement, LineUse
 from dialer.core.outcomes import CallOutcome
 from dialer.engine import inbound_lines
 from dialer.engine.inbound_desk import InboundDesk, desk_of
+from dialer.engine.inbound_positions import WaitingPositions
 from dialer.engine.live_calls import LiveCall
 from dialer.engine.ports import DialQueue
 from dialer.errors import DialerError
@@ -87,6 +88,8 @@ class InboundCalls:
         self._given_up: set[str] = set()
         #: one serving at a time (the tick's and a new call's): a call is taken once
         self._serving = asyncio.Lock()
+        #: what each waiting caller was told of their position in the queue
+        self.positions = WaitingPositions()
 
     def holding(self) -> int:
         """Incoming calls waiting for an agent, known or not (automatic dials wait)."""
@@ -185,6 +188,7 @@ class InboundCalls:
         async with self._serving:
             await self._forget_given_up(now)
             await self._serve(now)
+            await self.positions.tell(self.waiting)
 
     async def _forget_given_up(self, now: datetime) -> None:
         """Calls the dialplan has given up on for sure, whose end never reached us: they

@@ -367,6 +367,17 @@ class AsteriskNode:
             return False
         return True
 
+    async def tell_position(self, channel_id: str, word: str) -> bool:
+        client = self._require_client()
+        try:
+            await client.action(
+                "Setvar", {"Channel": channel_id, "Variable": "DIALER_POSITION", "Value": word}
+            )
+        except AmiActionError as exc:  # the caller hung up meanwhile
+            log.info("node %s: position of %s not told: %s", self.name, channel_id, exc)
+            return False
+        return True
+
     async def hang_up(self, channel_id: str) -> None:
         """Hang up now, or raise :class:`TelephonyError`: never later by surprise. With no
         session the hang-up is refused at once. If Asterisk does not confirm it within

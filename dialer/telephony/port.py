@@ -196,6 +196,11 @@ class TelephonyPort(Protocol):
         """Move a call waiting in the dialplan to ``context`` (extension ``s``); False
         when it is gone."""
 
+    async def tell_position(self, channel_id: str, word: str) -> bool:
+        """Tell a caller waiting in ``[dialer-inbound]`` their position in the queue (the
+        prompt word, :func:`dialer.core.inbound_queue.position_word`); False when the call
+        is gone."""
+
     async def connect_agent(self, agent: str, endpoint: str, leg_id: str) -> None:
         """Call the agent's phone once; it auto-answers and waits in the dialplan."""
 

@@ -23,6 +23,7 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
+from dialer.core.inbound_queue import position_prompt_words
 from dialer.core.operator_messages import say
 from dialer.errors import ConfigurationError, ProvisioningError
 from dialer.settings import DialingSettings
@@ -121,7 +122,31 @@ def inbound_prompts(
         except (KeyError, IndexError, ValueError) as exc:
             raise ConfigurationError(say("prompts.bad_placeholder", path=path, field=exc)) from exc
         made.append((sounds / "dialer" / f"{name}.wav", text))
-    return made
+    return made + position_prompts(sounds, prompts_dir)
+
+
+#: the waiting caller's position, one prompt a position (``dialer/inbound-position-<word>``,
+#: :mod:`dialer.core.inbound_queue`): one line of ``inbound_position_fr.txt`` each
+POSITION_PROMPT = "inbound-position"
+
+
+def position_prompts(sounds: Path, prompts_dir: Path = PROMPTS_DIR) -> list[tuple[Path, str]]:
+    """Each position prompt's audio file in ``sounds`` and its text."""
+    path = prompts_dir / "inbound_position_fr.txt"
+    try:
+        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    except OSError as exc:
+        raise ConfigurationError(say("prompts.unreadable", path=path, reason=exc)) from exc
+    lines = [line for line in lines if line]
+    words = position_prompt_words()
+    if len(lines) != len(words):
+        raise ConfigurationError(
+            say("prompts.bad_placeholder", path=path, field=f"{len(words)} lignes attendues")
+        )
+    return [
+        (sounds / "dialer" / f"{POSITION_PROMPT}-{word}.wav", text)
+        for word, text in zip(words, lines, strict=True)
+    ]
 
 
 def synthesize(text: str, target: Path) -> bool:

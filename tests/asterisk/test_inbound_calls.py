@@ -229,7 +229,18 @@ async def test_with_every_agent_busy_the_caller_is_called_back(
     try:
         await engine.log_in(agent, agent)  # logged in, paused: busy
         started = asyncio.get_running_loop().time()
-        await call_in(rig, MARCEL, tmp_path, stay_s=14)
+        calling = asyncio.create_task(call_in(rig, MARCEL, tmp_path, stay_s=14))
+
+        async def waiting() -> bool:
+            return bool(engine.inbound.waiting)
+
+        await wait_for(waiting, timeout_s=5)
+        (waiting_id,) = engine.inbound.waiting
+        # the controller told the caller their place in the queue, which the dialplan says
+        # after the waiting message (« vous êtes la première personne en attente »)
+        told = await ami.action("Getvar", {"Channel": waiting_id, "Variable": "DIALER_POSITION"})
+        assert told[0].get("Value") == "1"
+        await calling
         stayed = asyncio.get_running_loop().time() - started
         await engine.flush()
         heard = []

@@ -631,3 +631,32 @@ async def test_an_unknown_numbers_call_attached_to_the_person_found_is_their_con
     assert engine.seats.get("agent-0").state is AgentState.WRAP_UP  # the sheet to fill
     with pytest.raises(NotFoundError):  # the call is over: nothing to attach any more
         engine.inbound_caller("agent-0", "1790000000.60")
+
+
+@pytest.mark.asyncio
+async def test_each_waiting_caller_is_told_their_position_and_told_again_as_the_queue_moves() -> (
+    None
+):
+    engine, node, _, _, clock = await engine_with(agents=0)
+    await engine.handle(CallInbound("1790000000.20", "+33699999991", clock.now), node)
+    clock.advance(2)
+    await engine.handle(CallInbound("1790000000.21", HELENE, clock.now), node)
+    clock.advance(2)
+    await engine.handle(CallInbound("1790000000.22", "+33699999992", clock.now), node)
+    # the registered caller is served first, then the unknown numbers, oldest first
+    assert dict(node.positions) == {
+        "1790000000.20": "2",
+        "1790000000.21": "1",
+        "1790000000.22": "3",
+    }
+    told = len(node.positions)
+    await engine.tick()
+    assert len(node.positions) == told  # nothing moved: nobody told twice
+    await engine.log_in("agent-0", "agent-0")
+    engine.go_ready("agent-0")
+    await engine.tick()
+    assert node.joins == [("1790000000.21", "agent-0")]
+    assert node.positions[told:] == [("1790000000.20", "1"), ("1790000000.22", "2")]
+    await engine.handle(CallEnded("1790000000.20", 16, None, clock.now), node)  # hung up
+    await engine.tick()
+    assert node.positions[-1] == ("1790000000.22", "1")

@@ -116,6 +116,11 @@ def test_the_incoming_call_messages_are_installed_with_the_service_and_the_hours
         assert f"Message synthétisé : {played}" in made.output
         assert played_format(played) == (8000, 1, 2)
     assert "Merci de patienter, un conseiller va vous répondre." in made.output
+    for word in ("1", "9", "many"):  # the caller's position in the queue
+        played = sounds / "dialer" / f"inbound-position-{word}.wav"
+        assert f"Message synthétisé : {played}" in made.output
+        assert played_format(played) == (8000, 1, 2)
+    assert "Vous êtes la deuxième personne en attente." in made.output
     assert "un conseiller vous rappellera très vite" in made.output
     assert "Nous répondons tous les jours de 10 heures à 18 heures." in made.output
     assert "appelez le 15, ou le 112" in made.output
