@@ -184,13 +184,14 @@ class InboundCallClaims:
             )
             if refusal is not None or chosen is None:
                 raise ConflictError(ATTACH_REFUSAL_LABELS[refusal or AttachRefusal.NOT_ON_LINE])
+            await _withdraw_dialling(
+                session, engagement, at=attempt.answered_at or attempt.planned_for
+            )
             for member in members:
                 if member.attempt_id == attempt_id and member.status is MemberStatus.IN_CALL:
                     member.status = MemberStatus.WAITING
                     member.attempt_id = None
-            if chosen.status is MemberStatus.WAITING:
-                chosen.status = MemberStatus.IN_CALL
-                chosen.attempt_id = attempt_id
+            _take_member(chosen, attempt_id, engagement)
             attempt.person_id = person_id
             await session.execute(
                 update(CallSheet)
@@ -235,6 +236,7 @@ class InboundCallClaims:
             )
             if refusal is not None:
                 raise ConflictError(ATTACH_REFUSAL_LABELS[refusal])
+            await _withdraw_dialling(session, engagement, at=answered_at)
             attempt = Attempt(
                 id=attempt_id,
                 cycle_id=cycle_id,
@@ -250,9 +252,7 @@ class InboundCallClaims:
                 node=node,
             )
             session.add(attempt)
-            if member.status is MemberStatus.WAITING:
-                member.status = MemberStatus.IN_CALL
-                member.attempt_id = attempt_id
+            _take_member(member, attempt_id, engagement)
         return attempt
 
     async def release(self, attempt_id: str, *, at: datetime) -> bool:
@@ -310,6 +310,36 @@ class InboundCallClaims:
             member.next_number = e164
             member.next_agent = None
         return True
+
+
+async def _withdraw_dialling(
+    session: AsyncSession, engagement: Engagement | None, *, at: datetime
+) -> None:
+    """The chosen person's outbound call being dialled, or offered to an agent and not
+    dialled yet (``engagement``), is withdrawn (no attempt spent): the call coming in takes
+    its place. Gone further meanwhile (answered): refused, they are on the line with us."""
+    if engagement is None or engagement.use is not LineUse.DIALLING:
+        return
+    if not await withdraw_attempt(
+        session,
+        engagement.attempt_id,
+        reason=WITHDRAWN_FOR_INBOUND,
+        at=at,
+        states=_OPEN_STATES,
+    ):
+        raise ConflictError(ATTACH_REFUSAL_LABELS[AttachRefusal.ON_CALL])
+
+
+def _take_member(member: CycleMember, attempt_id: str, engagement: Engagement | None) -> None:
+    """The call coming in ``attempt_id`` becomes ``member``'s attempt when they wait, or
+    when their outbound attempt was withdrawn for it (``engagement``): its disposition
+    then plans what comes next in their cycle."""
+    withdrawn = engagement.attempt_id if engagement is not None else None
+    if member.status is MemberStatus.WAITING or (
+        withdrawn is not None and member.attempt_id == withdrawn
+    ):
+        member.status = MemberStatus.IN_CALL
+        member.attempt_id = attempt_id
 
 
 def _match(members: list[CycleMember], engaged: Mapping[int, Engagement]) -> InboundMatch | None:

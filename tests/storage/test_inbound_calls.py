@@ -315,3 +315,35 @@ async def test_an_unknown_numbers_call_is_searched_noted_and_attached(
             bridged_at=None,
             engaged={},
         )
+
+
+@pytest.mark.asyncio
+async def test_an_offered_person_found_for_an_unknown_number_has_the_offer_withdrawn(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    """Bob offered to an agent (claimed, not dialled) is found by another agent for a
+    number on no register: the offer's attempt is withdrawn (none spent) and the call
+    coming in becomes Bob's attempt, whose disposition plans his cycle."""
+    await desk_of(sessions, scene)
+    taken = await CycleSchedule(sessions).take_due(
+        scene.cycle_id, 5, now=NOW, planned_ids=["offer-a", "offer-b"]
+    )
+    offered = next(a.id for a in taken if a.person_id == scene.bob_id)
+    engaged = {scene.bob_id: Engagement(LineUse.DIALLING, offered)}
+    await InboundCallClaims(sessions).attach_found(
+        scene.cycle_id,
+        scene.bob_id,
+        attempt_id="1790000000.11",
+        number="+33699999999",
+        agent="a",
+        node="rig",
+        answered_at=NOW,
+        bridged_at=NOW,
+        engaged=engaged,
+    )
+    withdrawn = await AttemptLedger(sessions).get(offered)
+    assert (withdrawn.state, withdrawn.placed_at) == (AttemptState.FAILED, None)
+    member = await CycleSchedule(sessions).member_of_attempt("1790000000.11")
+    assert member is not None
+    assert (member.person_id, member.status) == (scene.bob_id, MemberStatus.IN_CALL)
+    assert await CycleSchedule(sessions).member_of_attempt(offered) is None
