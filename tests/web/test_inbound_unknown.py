@@ -12,6 +12,7 @@ from dialer.core.attempts import AttemptKind
 from dialer.core.inbound_search import SEARCHES_PER_WINDOW
 from dialer.engine.inbound_choices import InboundCaller
 from dialer.storage import SessionFactory
+from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.inbound_calls import InboundCallClaims
 from dialer.storage.ledger import AttemptLedger
 from dialer.testing import Clock
@@ -118,6 +119,11 @@ async def test_the_agent_notes_who_called_and_the_supervisors_read_it(
         page = (await supervisor.get("/supervision")).text
         assert "Appels reçus de numéros inconnus" in page
         assert "Sa voisine, Mme Petit : Jeanne ne répond plus" in page
+        # each read of the notes is in the audit log, as every read of personal data
+        reads = await AuditLog(sessions).search(AuditFilter(action="read.caller_notes"))
+        assert {entry.route for entry in reads} == {"GET /api/v1/inbound-notes", "GET /supervision"}
+        assert all(entry.actor == "superviseur" for entry in reads)
+        assert all(entry.details["calls"] == [CALL] for entry in reads)
         forbidden = await supervisor.get(
             f"/api/v1/agent/calls/{CALL}/register", params={"q": "dupont"}
         )
