@@ -159,7 +159,7 @@ async def search_register(request: Request) -> Response:
             retry_after_s=wait,
         )
     done.append(now)
-    people = await InboundNotes(service.sessions).search(call.cycle_id, search)
+    people = await InboundNotes(service.sessions).search(call.cycle_id, search, at=now)
     today = now.astimezone(service.zone).date()
     await record_read(
         request,

@@ -15,6 +15,7 @@ from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.campaigns.inbound import UNKNOWN_CALL_TAKEN, CycleInboundDesk, caller_e164
 from dialer.campaigns.rules import windows_from_json
 from dialer.core.attempts import AttemptKind, AttemptState
+from dialer.core.holds import HoldKind
 from dialer.core.inbound_match import Engagement, LineUse
 from dialer.core.inbound_search import read_search
 from dialer.core.outcomes import CallOutcome
@@ -23,10 +24,11 @@ from dialer.errors import ConflictError, NotFoundError
 from dialer.storage import SessionFactory
 from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.database import transaction
+from dialer.storage.hold_rows import PersonHold
 from dialer.storage.inbound_calls import WITHDRAWN_FOR_INBOUND, InboundCallClaims
 from dialer.storage.inbound_notes import InboundNotes
 from dialer.storage.ledger import AttemptLedger
-from dialer.storage.models import PhoneNumber
+from dialer.storage.models import Person, PhoneNumber
 from dialer.storage.schedule import CycleMember, CycleSchedule, MemberStatus
 from tests.stored import enrol
 
@@ -234,7 +236,7 @@ async def test_a_shared_line_call_is_reattached_to_the_person_the_agent_chose(
     dial = await desk.take("1790000000.7", "0145678910", agent="a", node="rig", arrived_at=NOW)
     assert dial is not None
     assert dial.person_id == scene.alice_id
-    holders = await claims.line_holders(scene.cycle_id, "+33145678910")
+    holders = await claims.line_holders(scene.cycle_id, "+33145678910", at=NOW)
     assert [p.id for p in holders] == [scene.alice_id, scene.bob_id]
     on_call = {scene.bob_id: Engagement(LineUse.ON_CALL, "out-b")}
     with pytest.raises(ConflictError, match="déjà en ligne"):
@@ -257,13 +259,15 @@ async def test_an_unknown_numbers_call_is_searched_noted_and_attached(
     the note is kept with the call; the call attached is the person's call coming in."""
     await enrol(sessions, scene.cycle_id, [(scene.bob_id, "+33612345678", NOW)])
     notes = InboundNotes(sessions)
-    found = await notes.search(scene.cycle_id, read_search("lefèvre"))
+    found = await notes.search(scene.cycle_id, read_search("lefèvre"), at=NOW)
     assert [p.id for p in found] == [scene.bob_id]
-    assert [p.id for p in await notes.search(scene.cycle_id, read_search("06 12 34 56 78"))] == [
-        scene.bob_id
-    ]
-    assert await notes.search(scene.cycle_id, read_search("dupont")) == []  # not in the cycle
-    assert await notes.search(scene.cycle_id, read_search("le_vre")) == []  # no wildcard
+    assert [
+        p.id for p in await notes.search(scene.cycle_id, read_search("06 12 34 56 78"), at=NOW)
+    ] == [scene.bob_id]
+    assert (
+        await notes.search(scene.cycle_id, read_search("dupont"), at=NOW) == []
+    )  # not in the cycle
+    assert await notes.search(scene.cycle_id, read_search("le_vre"), at=NOW) == []  # no wildcard
     await notes.write(
         "1790000000.8",
         caller="+33699999999",
@@ -347,3 +351,61 @@ async def test_an_offered_person_found_for_an_unknown_number_has_the_offer_withd
     assert member is not None
     assert (member.person_id, member.status) == (scene.bob_id, MemberStatus.IN_CALL)
     assert await CycleSchedule(sessions).member_of_attempt(offered) is None
+
+
+@pytest.mark.asyncio
+async def test_a_held_or_removed_person_is_never_named_for_a_call_coming_in(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    """An opposition (or a death) and a person taken off the register: out of the register
+    search, out of the shared line's holders, and refused for an attach; a call from
+    their number finds nobody else to take it."""
+    await enrol(
+        sessions,
+        scene.cycle_id,
+        [(scene.alice_id, "+33145678910", NOW), (scene.bob_id, "+33145678910", NOW)],
+    )
+    async with transaction(sessions) as session:  # Bob shares Alice's line
+        session.add(
+            PhoneNumber(
+                person_id=scene.bob_id, position=2, e164="+33145678910", kind=PhoneKind.LANDLINE
+            )
+        )
+    claims = InboundCallClaims(sessions)
+    notes = InboundNotes(sessions)
+    line = "+33145678910"
+    assert [p.id for p in await claims.line_holders(scene.cycle_id, line, at=NOW)] == [
+        scene.alice_id,
+        scene.bob_id,
+    ]
+    async with transaction(sessions) as session:
+        session.add(
+            PersonHold(
+                person_id=scene.bob_id,
+                kind=HoldKind.OPPOSITION,
+                reason="ne veut plus être appelé",
+                recorded_by="superviseur",
+                recorded_at=NOW,
+            )
+        )
+        alice = await session.get(Person, scene.alice_id)
+        assert alice is not None
+        alice.removed_at = NOW
+    assert await claims.line_holders(scene.cycle_id, line, at=NOW) == []
+    assert await notes.search(scene.cycle_id, read_search("lefèvre"), at=NOW) == []
+    assert await notes.search(scene.cycle_id, read_search("01 45 67 89 10"), at=NOW) == []
+    for person_id in (scene.alice_id, scene.bob_id):
+        with pytest.raises(ConflictError, match="ne peut pas être appelée"):
+            await claims.attach_found(
+                scene.cycle_id,
+                person_id,
+                attempt_id=f"1790000000.2{person_id}",
+                number="+33699999999",
+                agent="a",
+                node="rig",
+                answered_at=NOW,
+                bridged_at=NOW,
+                engaged={},
+            )
+    desk = CycleInboundDesk(sessions, cycle_id=scene.cycle_id, windows=WINDOWS)
+    assert await desk.take("1790000000.30", line, agent="a", node="rig", arrived_at=NOW) is None

@@ -9,10 +9,14 @@ import httpx
 import pytest
 
 from dialer.core.attempts import AttemptKind
+from dialer.core.holds import HoldKind
 from dialer.core.inbound_search import SEARCHES_PER_WINDOW
 from dialer.engine.inbound_choices import InboundCaller
+from dialer.errors import NotFoundError
 from dialer.storage import SessionFactory
 from dialer.storage.audit import AuditFilter, AuditLog
+from dialer.storage.database import transaction
+from dialer.storage.hold_rows import PersonHold
 from dialer.storage.inbound_calls import InboundCallClaims
 from dialer.storage.ledger import AttemptLedger
 from dialer.testing import Clock
@@ -163,3 +167,32 @@ async def test_the_agent_page_has_the_unknown_callers_form(client: httpx.AsyncCl
     script = (await client.get("/static/inbound.js")).text
     assert "/register?q=" in script
     assert "/caller-note" in script
+
+
+async def test_a_held_person_is_neither_found_nor_attached(
+    client: httpx.AsyncClient, sessions: SessionFactory, world: World, desk: FakeDesk, clock: Clock
+) -> None:
+    """Bob opposed to the calls: the search does not list him, attaching the call to him
+    is refused (409, in French), nothing written."""
+    headers = await unknown_call(client, sessions, world, desk, clock)
+    async with transaction(sessions) as session:
+        session.add(
+            PersonHold(
+                person_id=world.bob_id,
+                kind=HoldKind.OPPOSITION,
+                reason="ne veut plus être appelé",
+                recorded_by="superviseur",
+                recorded_at=clock(),
+            )
+        )
+    url = f"/api/v1/agent/calls/{CALL}/register"
+    found = await client.get(url, params={"q": "01 55 55 55 55"})
+    assert found.status_code == 200, found.text
+    assert found.json()["people"] == []
+    refused = await client.post(
+        f"/api/v1/agent/calls/{CALL}/person", json={"person_id": world.bob_id}, headers=headers
+    )
+    assert refused.status_code == 409
+    assert "ne peut pas être appelée" in refused.json()["erreur"]
+    with pytest.raises(NotFoundError):
+        await AttemptLedger(sessions).get(CALL)
