@@ -15,6 +15,7 @@ from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.campaigns.inbound import UNKNOWN_CALL_TAKEN, CycleInboundDesk, caller_e164
 from dialer.campaigns.rules import windows_from_json
 from dialer.core.attempts import AttemptKind, AttemptState
+from dialer.core.consent import AgreedBy, ConsentChannel
 from dialer.core.holds import HoldKind
 from dialer.core.inbound_match import Engagement, LineUse
 from dialer.core.inbound_search import read_search
@@ -23,6 +24,7 @@ from dialer.core.phones import PhoneKind
 from dialer.errors import ConflictError, NotFoundError
 from dialer.storage import SessionFactory
 from dialer.storage.audit import AuditFilter, AuditLog
+from dialer.storage.consents import ConsentRecord, ConsentRegistry, WithdrawalRequest
 from dialer.storage.database import transaction
 from dialer.storage.hold_rows import PersonHold
 from dialer.storage.inbound_calls import WITHDRAWN_FOR_INBOUND, InboundCallClaims
@@ -30,7 +32,8 @@ from dialer.storage.inbound_notes import InboundNotes
 from dialer.storage.ledger import AttemptLedger
 from dialer.storage.models import Person, PhoneNumber
 from dialer.storage.schedule import CycleMember, CycleSchedule, MemberStatus
-from tests.stored import enrol
+from tests.needs_scene import JULY, needs_scene
+from tests.stored import enrol, person_by_external_id
 
 from .conftest import NOW, Scene
 
@@ -409,3 +412,56 @@ async def test_a_held_or_removed_person_is_never_named_for_a_call_coming_in(
             )
     desk = CycleInboundDesk(sessions, cycle_id=scene.cycle_id, windows=WINDOWS)
     assert await desk.take("1790000000.30", line, agent="a", node="rig", arrived_at=NOW) is None
+
+
+@pytest.mark.asyncio
+async def test_a_household_whose_consent_is_withdrawn_is_never_named_for_a_call_coming_in(
+    sessions: SessionFactory,
+) -> None:
+    """A veille-sociale cycle calls the households who agreed only: V07 agreed, then
+    withdrew; from then on out of the search, of the holders, and refused for an attach."""
+    scene = await needs_scene(sessions)
+    registry = ConsentRegistry(sessions)
+    consent = ConsentRecord(
+        external_id="V07",
+        agreed_by=AgreedBy.PERSON,
+        relative_name=None,
+        agreed_at=JULY - timedelta(days=60),
+        channel=ConsentChannel.PAPER,
+        regular_calls=True,
+        emergency_campaigns=False,
+        collected_by="CCAS",
+    )
+    await registry.record([consent], actor="superviseur", now=JULY)
+    claims = InboundCallClaims(sessions)
+    notes = InboundNotes(sessions)
+    line = "+33145670007"
+    household = await person_by_external_id(sessions, "V07")
+    assert household is not None
+    later = JULY + timedelta(days=2)
+    assert [p.id for p in await claims.line_holders(scene.cycle_id, line, at=later)] == [
+        household.id
+    ]
+    assert [p.id for p in await notes.search(scene.cycle_id, read_search("foyer7"), at=later)] == [
+        household.id
+    ]
+    assert await claims.line_holders(scene.cycle_id, "+33145670008", at=later) == []  # none
+    await registry.withdraw(
+        [WithdrawalRequest("V07", AgreedBy.PERSON, ConsentChannel.PHONE)],
+        actor="superviseur",
+        now=JULY + timedelta(days=1),
+    )
+    assert await claims.line_holders(scene.cycle_id, line, at=later) == []
+    assert await notes.search(scene.cycle_id, read_search("foyer7"), at=later) == []
+    with pytest.raises(ConflictError, match="consentement retiré"):
+        await claims.attach_found(
+            scene.cycle_id,
+            household.id,
+            attempt_id="1790000000.40",
+            number="+33699999999",
+            agent="a",
+            node="rig",
+            answered_at=later,
+            bridged_at=later,
+            engaged={},
+        )
