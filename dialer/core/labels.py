@@ -607,6 +607,7 @@ AUDIT_ACTION_NAMES: dict[str, str] = {
     "read.alerts": "Consultation des alertes",
     "read.billing": "Consultation de la facturation",
     "read.call": "Consultation d'un appel",
+    "read.caller_notes": "Consultation des notes d'appels reçus",
     "read.person": "Consultation d'une fiche",
     "read.person.search": "Recherche de personnes",
     "read.report": "Consultation d'un rapport",

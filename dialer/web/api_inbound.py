@@ -217,7 +217,10 @@ async def caller_notes(request: Request) -> Response:
 
 async def record_notes_read(request: Request, actor: str, notes: list[NoteWritten]) -> None:
     """The read of the callers' notes (personal data: who called, about whom), in the audit
-    log as every read of personal data: the calls and the persons they name."""
+    log as every read of personal data: the calls and the persons they name (none shown:
+    nothing read, nothing recorded)."""
+    if not notes:
+        return
     await record_read(
         request,
         actor=actor,
