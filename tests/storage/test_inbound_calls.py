@@ -16,7 +16,6 @@ from dialer.campaigns.inbound import UNKNOWN_CALL_TAKEN, CycleInboundDesk, calle
 from dialer.campaigns.rules import windows_from_json
 from dialer.core.attempts import AttemptKind, AttemptState
 from dialer.core.consent import AgreedBy, ConsentChannel
-from dialer.core.holds import HoldKind
 from dialer.core.inbound_match import Engagement, LineUse
 from dialer.core.inbound_search import read_search
 from dialer.core.outcomes import CallOutcome
@@ -24,16 +23,15 @@ from dialer.core.phones import PhoneKind
 from dialer.errors import ConflictError, NotFoundError
 from dialer.storage import SessionFactory
 from dialer.storage.audit import AuditFilter, AuditLog
-from dialer.storage.consents import ConsentRecord, ConsentRegistry, WithdrawalRequest
+from dialer.storage.consents import ConsentRegistry, WithdrawalRequest
 from dialer.storage.database import transaction
-from dialer.storage.hold_rows import PersonHold
 from dialer.storage.inbound_calls import WITHDRAWN_FOR_INBOUND, InboundCallClaims
 from dialer.storage.inbound_notes import InboundNotes
 from dialer.storage.ledger import AttemptLedger
 from dialer.storage.models import Person, PhoneNumber
 from dialer.storage.schedule import CycleMember, CycleSchedule, MemberStatus
 from tests.needs_scene import JULY, needs_scene
-from tests.stored import enrol, person_by_external_id
+from tests.stored import enrol, oppose, paper_consent, person_by_external_id
 
 from .conftest import NOW, Scene
 
@@ -219,10 +217,30 @@ async def test_a_call_coming_in_whose_join_failed_is_called_back_by_an_agent(
     assert member.attempt_id is None
 
 
-@pytest.mark.asyncio
-async def test_a_shared_line_call_is_reattached_to_the_person_the_agent_chose(
-    sessions: SessionFactory, scene: Scene
+async def found_by_agent(
+    claims: InboundCallClaims,
+    cycle_id: int,
+    person_id: int,
+    attempt_id: str,
+    at: datetime,
+    engaged: dict[int, Engagement] | None = None,
 ) -> None:
+    """The agent on a call from a number on no register attaches it to ``person_id``."""
+    await claims.attach_found(
+        cycle_id,
+        person_id,
+        attempt_id=attempt_id,
+        number="+33699999999",
+        agent="a",
+        node="rig",
+        answered_at=at,
+        bridged_at=at,
+        engaged=engaged or {},
+    )
+
+
+async def share_alices_line(sessions: SessionFactory, scene: Scene) -> None:
+    """Alice and Bob in the cycle, Bob sharing Alice's landline."""
     await enrol(
         sessions,
         scene.cycle_id,
@@ -234,6 +252,13 @@ async def test_a_shared_line_call_is_reattached_to_the_person_the_agent_chose(
                 person_id=scene.bob_id, position=2, e164="+33145678910", kind=PhoneKind.LANDLINE
             )
         )
+
+
+@pytest.mark.asyncio
+async def test_a_shared_line_call_is_reattached_to_the_person_the_agent_chose(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    await share_alices_line(sessions, scene)
     claims = InboundCallClaims(sessions)
     desk = CycleInboundDesk(sessions, cycle_id=scene.cycle_id, windows=WINDOWS)
     dial = await desk.take("1790000000.7", "0145678910", agent="a", node="rig", arrived_at=NOW)
@@ -337,17 +362,8 @@ async def test_an_offered_person_found_for_an_unknown_number_has_the_offer_withd
     )
     offered = next(a.id for a in taken if a.person_id == scene.bob_id)
     engaged = {scene.bob_id: Engagement(LineUse.DIALLING, offered)}
-    await InboundCallClaims(sessions).attach_found(
-        scene.cycle_id,
-        scene.bob_id,
-        attempt_id="1790000000.11",
-        number="+33699999999",
-        agent="a",
-        node="rig",
-        answered_at=NOW,
-        bridged_at=NOW,
-        engaged=engaged,
-    )
+    claims = InboundCallClaims(sessions)
+    await found_by_agent(claims, scene.cycle_id, scene.bob_id, "1790000000.11", NOW, engaged)
     withdrawn = await AttemptLedger(sessions).get(offered)
     assert (withdrawn.state, withdrawn.placed_at) == (AttemptState.FAILED, None)
     member = await CycleSchedule(sessions).member_of_attempt("1790000000.11")
@@ -363,17 +379,7 @@ async def test_a_held_or_removed_person_is_never_named_for_a_call_coming_in(
     """An opposition (or a death) and a person taken off the register: out of the register
     search, out of the shared line's holders, and refused for an attach; a call from
     their number finds nobody else to take it."""
-    await enrol(
-        sessions,
-        scene.cycle_id,
-        [(scene.alice_id, "+33145678910", NOW), (scene.bob_id, "+33145678910", NOW)],
-    )
-    async with transaction(sessions) as session:  # Bob shares Alice's line
-        session.add(
-            PhoneNumber(
-                person_id=scene.bob_id, position=2, e164="+33145678910", kind=PhoneKind.LANDLINE
-            )
-        )
+    await share_alices_line(sessions, scene)
     claims = InboundCallClaims(sessions)
     notes = InboundNotes(sessions)
     line = "+33145678910"
@@ -381,16 +387,8 @@ async def test_a_held_or_removed_person_is_never_named_for_a_call_coming_in(
         scene.alice_id,
         scene.bob_id,
     ]
+    await oppose(sessions, scene.bob_id, NOW)
     async with transaction(sessions) as session:
-        session.add(
-            PersonHold(
-                person_id=scene.bob_id,
-                kind=HoldKind.OPPOSITION,
-                reason="ne veut plus être appelé",
-                recorded_by="superviseur",
-                recorded_at=NOW,
-            )
-        )
         alice = await session.get(Person, scene.alice_id)
         assert alice is not None
         alice.removed_at = NOW
@@ -399,17 +397,7 @@ async def test_a_held_or_removed_person_is_never_named_for_a_call_coming_in(
     assert await notes.search(scene.cycle_id, read_search("01 45 67 89 10"), at=NOW) == []
     for person_id in (scene.alice_id, scene.bob_id):
         with pytest.raises(ConflictError, match="ne peut pas être appelée"):
-            await claims.attach_found(
-                scene.cycle_id,
-                person_id,
-                attempt_id=f"1790000000.2{person_id}",
-                number="+33699999999",
-                agent="a",
-                node="rig",
-                answered_at=NOW,
-                bridged_at=NOW,
-                engaged={},
-            )
+            await found_by_agent(claims, scene.cycle_id, person_id, f"1790000000.2{person_id}", NOW)
     desk = CycleInboundDesk(sessions, cycle_id=scene.cycle_id, windows=WINDOWS)
     assert await desk.take("1790000000.30", line, agent="a", node="rig", arrived_at=NOW) is None
 
@@ -422,16 +410,7 @@ async def test_a_household_whose_consent_is_withdrawn_is_never_named_for_a_call_
     withdrew; from then on out of the search, of the holders, and refused for an attach."""
     scene = await needs_scene(sessions)
     registry = ConsentRegistry(sessions)
-    consent = ConsentRecord(
-        external_id="V07",
-        agreed_by=AgreedBy.PERSON,
-        relative_name=None,
-        agreed_at=JULY - timedelta(days=60),
-        channel=ConsentChannel.PAPER,
-        regular_calls=True,
-        emergency_campaigns=False,
-        collected_by="CCAS",
-    )
+    consent = paper_consent("V07", JULY - timedelta(days=60))
     await registry.record([consent], actor="superviseur", now=JULY)
     claims = InboundCallClaims(sessions)
     notes = InboundNotes(sessions)
@@ -454,14 +433,4 @@ async def test_a_household_whose_consent_is_withdrawn_is_never_named_for_a_call_
     assert await claims.line_holders(scene.cycle_id, line, at=later) == []
     assert await notes.search(scene.cycle_id, read_search("foyer7"), at=later) == []
     with pytest.raises(ConflictError, match="consentement retiré"):
-        await claims.attach_found(
-            scene.cycle_id,
-            household.id,
-            attempt_id="1790000000.40",
-            number="+33699999999",
-            agent="a",
-            node="rig",
-            answered_at=later,
-            bridged_at=later,
-            engaged={},
-        )
+        await found_by_agent(claims, scene.cycle_id, household.id, "1790000000.40", later)

@@ -15,7 +15,7 @@ from dialer.core.consent import AgreedBy, ConsentChannel
 from dialer.core.roles import Role
 from dialer.desk.accounts import create_account
 from dialer.storage import SessionFactory
-from dialer.storage.consents import ConsentRecord, ConsentRegistry, WithdrawalRequest
+from dialer.storage.consents import ConsentRegistry, WithdrawalRequest
 from dialer.storage.database import transaction
 from dialer.storage.household_rows import Debrief, HouseholdAssignment
 from dialer.storage.inbound_notes import InboundNote, InboundNotes
@@ -25,7 +25,7 @@ from dialer.storage.person_data import Actor, PersonData
 from dialer.storage.retention import RetentionStore
 from dialer.storage.volunteer_calls import VolunteerCalls
 from tests.needs_scene import JULY, NeedsScene, needs_scene
-from tests.stored import person_by_external_id
+from tests.stored import paper_consent, person_by_external_id
 
 pytestmark = pytest.mark.asyncio
 ACTOR = Actor("admin", "test")
@@ -112,16 +112,7 @@ async def test_a_closed_cycles_purge_deletes_them_before_its_calls(
 async def test_a_withdrawn_consents_purge_empties_their_notes(sessions: SessionFactory) -> None:
     await volunteers_facts(sessions, await needs_scene(sessions))
     registry = ConsentRegistry(sessions)
-    consent = ConsentRecord(
-        external_id="V07",
-        agreed_by=AgreedBy.PERSON,
-        relative_name=None,
-        agreed_at=JULY - timedelta(days=60),
-        channel=ConsentChannel.PAPER,
-        regular_calls=True,
-        emergency_campaigns=False,
-        collected_by="CCAS",
-    )
+    consent = paper_consent("V07", JULY - timedelta(days=60))
     await registry.record([consent], actor="superviseur", now=JULY)
     await registry.withdraw(
         [WithdrawalRequest("V07", AgreedBy.PERSON, ConsentChannel.PHONE)],

@@ -9,18 +9,15 @@ import httpx
 import pytest
 
 from dialer.core.attempts import AttemptKind
-from dialer.core.holds import HoldKind
 from dialer.core.inbound_search import SEARCHES_PER_WINDOW
 from dialer.engine.inbound_choices import InboundCaller
 from dialer.errors import NotFoundError
 from dialer.storage import SessionFactory
 from dialer.storage.audit import AuditFilter, AuditLog
-from dialer.storage.database import transaction
-from dialer.storage.hold_rows import PersonHold
 from dialer.storage.inbound_calls import InboundCallClaims
 from dialer.storage.ledger import AttemptLedger
 from dialer.testing import Clock
-from tests.stored import enrol
+from tests.stored import enrol, oppose
 from tests.web.conftest import log_in
 from tests.web.support import FakeDesk, World
 
@@ -175,16 +172,7 @@ async def test_a_held_person_is_neither_found_nor_attached(
     """Bob opposed to the calls: the search does not list him, attaching the call to him
     is refused (409, in French), nothing written."""
     headers = await unknown_call(client, sessions, world, desk, clock)
-    async with transaction(sessions) as session:
-        session.add(
-            PersonHold(
-                person_id=world.bob_id,
-                kind=HoldKind.OPPOSITION,
-                reason="ne veut plus être appelé",
-                recorded_by="superviseur",
-                recorded_at=clock(),
-            )
-        )
+    await oppose(sessions, world.bob_id, clock())
     url = f"/api/v1/agent/calls/{CALL}/register"
     found = await client.get(url, params={"q": "01 55 55 55 55"})
     assert found.status_code == 200, found.text
