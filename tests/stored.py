@@ -13,12 +13,14 @@ from sqlalchemy.orm import selectinload
 from dialer.core.attempts import AttemptKind
 from dialer.core.campaigns import CampaignKind
 from dialer.core.consent import CONSENT_LIST, AgreedBy, ConsentChannel
+from dialer.core.holds import HoldKind
 from dialer.core.pacing_settings import PacingMode
 from dialer.core.phones import PhoneKind
 from dialer.storage.alert_rows import Alert, AlertDelivery, DeliveryState
 from dialer.storage.campaigns import CampaignRepository
 from dialer.storage.consents import ConsentRecord, ConsentRegistry
 from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.hold_rows import PersonHold
 from dialer.storage.models import Cycle, Person
 from dialer.storage.never_reached_rows import NeverReachedEntry, NeverReachedList
 from dialer.storage.people import PersonRecord, PersonRepository, PhoneRecord, encode_batch
@@ -203,3 +205,31 @@ async def volunteer_campaign(sessions: SessionFactory, now: datetime) -> int:
         now=now,
     )
     return campaign.id
+
+
+async def oppose(sessions: SessionFactory, person_id: int, at: datetime) -> None:
+    """The person opposed to the calls at ``at`` (a hold, as ``dialer holds add``)."""
+    async with transaction(sessions) as session:
+        session.add(
+            PersonHold(
+                person_id=person_id,
+                kind=HoldKind.OPPOSITION,
+                reason="ne veut plus être appelé",
+                recorded_by="superviseur",
+                recorded_at=at,
+            )
+        )
+
+
+def paper_consent(external_id: str, agreed_at: datetime) -> ConsentRecord:
+    """The household's own consent on paper to the regular calls (not the emergencies)."""
+    return ConsentRecord(
+        external_id=external_id,
+        agreed_by=AgreedBy.PERSON,
+        relative_name=None,
+        agreed_at=agreed_at,
+        channel=ConsentChannel.PAPER,
+        regular_calls=True,
+        emergency_campaigns=False,
+        collected_by="CCAS",
+    )

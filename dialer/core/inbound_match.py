@@ -110,6 +110,8 @@ class AttachRefusal(StrEnum):
     ON_CALL = "on_call"  # that person is on the line with us in another call
     NOT_ON_LINE = "not_on_line"  # (shared line) that person does not hold the number
     DISPOSED = "disposed"  # the call's sheet is validated: its contact is counted already
+    #: a hold (opposition, death, move), a consent withdrawn, or off the register
+    OUT_OF_CALLS = "out_of_calls"
 
 
 def attach_refusal(

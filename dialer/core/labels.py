@@ -552,6 +552,10 @@ ATTACH_REFUSAL_LABELS: dict[AttachRefusal, str] = {
     AttachRefusal.ON_CALL: "cette personne est déjà en ligne avec un autre agent",
     AttachRefusal.NOT_ON_LINE: "cette personne n'a pas le numéro qui appelle",
     AttachRefusal.DISPOSED: "la fiche de cet appel est déjà validée",
+    AttachRefusal.OUT_OF_CALLS: (
+        "cette personne ne peut pas être appelée (opposition, décès, déménagement, "
+        "consentement retiré ou retirée du registre) : l'appel ne peut pas lui être rattaché"
+    ),
 }
 
 HELP_RAISED_TEXT = "Demande d'aide envoyée aux superviseurs."
@@ -603,6 +607,7 @@ AUDIT_ACTION_NAMES: dict[str, str] = {
     "read.alerts": "Consultation des alertes",
     "read.billing": "Consultation de la facturation",
     "read.call": "Consultation d'un appel",
+    "read.caller_notes": "Consultation des notes d'appels reçus",
     "read.person": "Consultation d'une fiche",
     "read.person.search": "Recherche de personnes",
     "read.report": "Consultation d'un rapport",

@@ -61,7 +61,7 @@ def volunteer_view(
     """What a volunteer sees of a call (the agent screen's ``view``, cut down): the
     household's first name, name and the number called, the questionnaire and the sheet,
     and this household's previous debriefs; no birth date, address, health flags, scores
-    nor earlier answers, and nobody else."""
+    nor earlier answers, and nobody else (not the other holders of a shared line)."""
     person = view["person"]
     number = view["number"]
     return dict(view) | {
@@ -81,6 +81,8 @@ def volunteer_view(
             "flags": [],
         },
         "history": {"attempts": [], "sheets": []},
+        #: nobody else: not the other people of the register on a shared line
+        "line_holders": [],
         "debriefs": [dict(d) for d in debriefs],
     }
 

@@ -215,7 +215,9 @@ class CallViews:
         if attempt.kind is AttemptKind.INBOUND:  # a shared line: the agent chooses who it is
             holders = [
                 {"id": p.id, "name": _name(p), "age": age_on(p.birth_date, today)}
-                for p in await self._line.line_holders(attempt.cycle_id, attempt.number)
+                for p in await self._line.line_holders(
+                    attempt.cycle_id, attempt.number, at=self._clock()
+                )
             ]
         given = current["answers"]  # the server decides what the screen shows of them
         progress = progress_json(context.questionnaire, given, score(context.questionnaire, given))

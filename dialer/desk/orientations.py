@@ -28,6 +28,7 @@ from dialer.errors import ConflictError, InputError
 from dialer.storage.answers import CallSheetRepository
 from dialer.storage.database import SessionFactory
 from dialer.storage.orientations import CallOf, OrientationBook
+from dialer.storage.volunteer_calls import VolunteerCalls
 
 FOLLOW_UP_FIELD = "champ « at »"
 _WORD_OF = {kind: word for word, kind in NEED_WORDS.items()}
@@ -61,6 +62,7 @@ class Orientations:
         self._sheets = CallSheetRepository(sessions)
         self._views = views
         self._clock = clock
+        self._volunteers = VolunteerCalls(sessions)
 
     async def _context(self, caller: str, attempt_id: str) -> CallContext:
         context = await self._views.current(caller, attempt_id)
@@ -76,18 +78,22 @@ class Orientations:
         """What the panel shows: the household's needs and district, the matching
         resources, the orientations recorded on this call, the follow-up."""
         context = await self._context(caller, attempt_id)
-        return await self._panel(context)
+        return await self._panel(context, caller)
 
-    async def _panel(self, context: CallContext) -> dict[str, Any]:
+    async def _panel(self, context: CallContext, caller: str) -> dict[str, Any]:
+        """A volunteer's panel names no district (their view of the household hides its
+        address, :func:`dialer.core.volunteer_desk.volunteer_view`); the resources still
+        match it, as orienting the household to one near them is the panel's purpose."""
         attempt_id = context.attempt.id
         needs = await self._needs(attempt_id)
         directory = await self._book.directory()
         names = {entry.id: entry.name for entry in directory}
         district = context.person.district
         recorded, follow_up = await self._book.of_call(attempt_id)
+        shown = "" if await self._volunteers.is_volunteer(caller) else district or ""
         return {
             "needs": [_need_json(kind) for kind in needs],
-            "district": district or "",
+            "district": shown,
             "resources": [
                 _resource_json(e) for e in matching_resources(directory, needs, district)
             ],
@@ -140,7 +146,7 @@ class Orientations:
             now=now,
         )
         await self._book.record(_call_of(context), orientation, caller=caller, now=now, route=route)
-        return await self._panel(context)
+        return await self._panel(context, caller)
 
     async def follow_up(
         self, caller: str, attempt_id: str, *, at: datetime | None, note: str, route: str = ""
@@ -160,7 +166,7 @@ class Orientations:
         await self._book.schedule_follow_up(
             _call_of(context), at, note.strip(), caller=caller, now=now, route=route
         )
-        return await self._panel(context)
+        return await self._panel(context, caller)
 
 
 def _call_of(context: CallContext) -> CallOf:

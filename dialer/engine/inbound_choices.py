@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from dialer.core.inbound_match import AttachRefusal
+from dialer.core.inbound_match import AttachRefusal, Engagement, LineUse
 from dialer.core.labels import ATTACH_REFUSAL_LABELS
+from dialer.engine import inbound_lines
 from dialer.engine.inbound_desk import InboundDesk, desk_of
 from dialer.engine.live_calls import LiveCall
 from dialer.errors import ConflictError, NotFoundError
@@ -67,6 +68,7 @@ async def attach(engine: DialingEngine, agent: str, attempt_id: str, person_id: 
     if live.person_id is not None:
         await desk.reattach(attempt_id, person_id, engaged=engaged)
         live.person_id = person_id
+        await _withdrawn(engine, engaged.get(person_id))
         return
     dial = await desk.attach_found(
         attempt_id,
@@ -82,3 +84,11 @@ async def attach(engine: DialingEngine, agent: str, attempt_id: str, person_id: 
     live.person_id, live.cycle_id, live.number = person_id, dial.cycle_id, dial.number
     engine.writes.recorded(attempt_id)
     engine.wrap_ups.given_on_call.pop(attempt_id, None)
+    await _withdrawn(engine, engaged.get(person_id))
+
+
+async def _withdrawn(engine: DialingEngine, engagement: Engagement | None) -> None:
+    """The chosen person's outbound call being dialled, or their offer to another agent,
+    was withdrawn in the ledger for this call: hung up, or the offer taken back."""
+    if engagement is not None and engagement.use is LineUse.DIALLING:
+        await inbound_lines.withdraw(engine, engagement.attempt_id, engine.clock())

@@ -21,12 +21,19 @@ log = logging.getLogger(__name__)
 
 
 def engaged(engine: DialingEngine) -> dict[int, Engagement]:
-    """The people in a call with us now (dialled or calling in), and how far it went."""
-    return {
-        call.person_id: Engagement(line_use(call.state), call.attempt_id)
+    """The people in a call with us now (dialled or calling in), and how far it went; a
+    person offered to an agent and not dialled yet counts as being dialled (the offer is
+    withdrawn if they call in: their call coming in takes its place)."""
+    found = {
+        offer.dial.person_id: Engagement(LineUse.DIALLING, offer.dial.attempt_id)
+        for offer in engine.offers.book.all().values()
+    }
+    found.update(
+        (call.person_id, Engagement(line_use(call.state), call.attempt_id))
         for call in engine.calls.all()
         if call.person_id is not None and line_use(call.state) is not LineUse.FREE
-    }
+    )
+    return found
 
 
 async def free_line(
@@ -46,11 +53,12 @@ async def free_line(
 
 
 async def withdraw(engine: DialingEngine, attempt_id: str, now: datetime) -> None:
-    """The person being dialled by ``attempt_id`` called in meanwhile: that call is hung up
-    and forgotten (its attempt was withdrawn in the ledger, so its end settles nothing), and
-    an agent reserved for it is freed."""
+    """The person being dialled by ``attempt_id`` (or offered to an agent by it) called in
+    meanwhile: that call is hung up and forgotten (its attempt was withdrawn in the ledger,
+    so its end settles nothing), and an agent reserved for it is freed."""
     call = engine.calls.pop(attempt_id)
-    if call is None:
+    if call is None:  # offered to an agent, not dialled: the offer goes
+        await engine.offers.withdrawn_for_inbound(attempt_id, now)
         return
     engine.writes.queue_for(attempt_id, forget=True)
     log.info("outbound call %s withdrawn: its person called in", attempt_id)

@@ -234,6 +234,19 @@ class ReservedCallDesk:
             await offer.queue.pass_person(offer.dial.attempt_id, reason, now)
             await engine.screens.withdrawn(agent, offer.dial.attempt_id)
 
+    async def withdrawn_for_inbound(self, attempt_id: str, now: datetime) -> None:
+        """The person offered by ``attempt_id`` called in and another agent took them (the
+        attempt withdrawn in the ledger, spending none): the offer goes, its agent is
+        freed as by a pass and their screen told; « Appeler » then dials nobody."""
+        agent = self.book.by_attempt(attempt_id)
+        if agent is None:
+            return
+        self.book.pop(agent)
+        seat = self.engine.seats.seats_by_agent().get(agent)
+        if seat is not None and seat.state is AgentState.RESERVED:
+            self.engine.seats.release(agent, now)
+        await self.engine.screens.withdrawn(agent, attempt_id)
+
     def attempt_of(self, agent: str) -> str | None:
         """The attempt offered to ``agent`` and not dialled yet, if any."""
         offer = self.book.of(agent)

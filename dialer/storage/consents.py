@@ -27,6 +27,7 @@ from dialer.storage.call_sheet_rows import Answer, CallSheet
 from dialer.storage.consent_rows import ConsentRow, emergency_consented_at, on_list_named
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.household_rows import Debrief
+from dialer.storage.inbound_notes import InboundNote
 from dialer.storage.models import Callback, Campaign, Cycle, CycleResultRow, Person
 from dialer.storage.orientation_rows import FollowUpRow, OrientationRow
 
@@ -266,6 +267,12 @@ class ConsentRegistry:
                 update(Debrief)
                 .where(Debrief.person_id.in_(people))
                 .values(text="", answer=None)
+                .execution_options(synchronize_session=False)
+            )
+            await session.execute(  # what agents noted about who called about them
+                update(InboundNote)
+                .where(InboundNote.person_id.in_(people))
+                .values(note="")
                 .execution_options(synchronize_session=False)
             )
             await session.execute(

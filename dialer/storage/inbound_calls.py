@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from dialer.core.attempts import ATTEMPT_STATE_RANK, AttemptKind, AttemptState
 from dialer.core.inbound_match import (
@@ -24,7 +25,9 @@ from dialer.core.labels import ATTACH_REFUSAL_LABELS
 from dialer.core.outcomes import CallOutcome
 from dialer.errors import ConflictError, NotFoundError
 from dialer.storage.call_sheet_rows import CallSheet
+from dialer.storage.consent_rows import unconsented_in_cycle
 from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.hold_rows import held_at
 from dialer.storage.ledger import withdraw_attempt
 from dialer.storage.models import Attempt, Person, PhoneNumber
 from dialer.storage.schedule import CycleMember, MemberStatus
@@ -36,6 +39,20 @@ NOT_PUT_THROUGH = "l'appel reçu n'a pas pu être passé à l'agent : rappel pr�
 #: at most this many people listed for a shared line (the screen lists them all)
 MAX_HOLDERS = 20
 _OPEN_STATES = [s for s, rank in ATTEMPT_STATE_RANK.items() if rank < 3]
+
+
+def out_of_calls(
+    cycle_id: int, person_id: InstrumentedAttribute[int], at: datetime
+) -> ColumnElement[bool]:
+    """SQL: the person ``person_id`` may not be named for a call coming in to the cycle
+    ``cycle_id`` at ``at``, as they may not be called: a hold (an opposition, a death, a
+    move), a consent withdrawn (:func:`unconsented_in_cycle`), or taken off the register."""
+    removed = select(Person.id).where(Person.id == person_id).where(Person.removed_at.is_not(None))
+    return or_(
+        held_at(person_id, at),
+        unconsented_in_cycle(cycle_id, person_id, at),
+        removed.exists(),
+    )
 
 
 class InboundCallClaims:
@@ -56,13 +73,17 @@ class InboundCallClaims:
         async with transaction(self._sessions) as session:
             return await session.scalar(statement) is not None
 
-    async def _members(self, session: AsyncSession, cycle_id: int, e164: str) -> list[CycleMember]:
-        """The cycle's members holding ``e164``, in the number's order, locked."""
+    async def _members(
+        self, session: AsyncSession, cycle_id: int, e164: str, at: datetime
+    ) -> list[CycleMember]:
+        """The cycle's members holding ``e164`` who may be called (:func:`out_of_calls`),
+        in the number's order, locked."""
         statement = (
             select(CycleMember)
             .join(PhoneNumber, PhoneNumber.person_id == CycleMember.person_id)
             .where(CycleMember.cycle_id == cycle_id)
             .where(PhoneNumber.e164 == e164)
+            .where(~out_of_calls(cycle_id, CycleMember.person_id, at))
             .order_by(PhoneNumber.position, CycleMember.id)
             .with_for_update(of=CycleMember)
         )
@@ -76,7 +97,7 @@ class InboundCallClaims:
         spent) and its member waits again as before the dial, for the call coming in to
         take. Returns the attempt withdrawn (the engine hangs it up), or None."""
         async with transaction(self._sessions) as session:
-            members = await self._members(session, cycle_id, e164)
+            members = await self._members(session, cycle_id, e164, at)
             match = _match(members, engaged)
             if match is None or match.withdraw is None:
                 return None
@@ -110,7 +131,7 @@ class InboundCallClaims:
         call coming in takes its place. None: nobody may take it."""
         engaged = engaged or {}
         async with transaction(self._sessions) as session:
-            members = await self._members(session, cycle_id, e164)
+            members = await self._members(session, cycle_id, e164, arrived_at)
             match = _match(members, engaged)
             if match is None:
                 return None
@@ -144,15 +165,17 @@ class InboundCallClaims:
                 member.attempt_id = attempt_id
         return attempt
 
-    async def line_holders(self, cycle_id: int, e164: str) -> list[Person]:
+    async def line_holders(self, cycle_id: int, e164: str, *, at: datetime) -> list[Person]:
         """The cycle's members holding ``e164`` (a shared line: the agent chooses who is on
-        the phone), in the number's order, without their phones."""
+        the phone) who may be called at ``at`` (:func:`out_of_calls`), in the number's
+        order, without their phones."""
         statement = (
             select(Person)
             .join(PhoneNumber, PhoneNumber.person_id == Person.id)
             .join(CycleMember, CycleMember.person_id == Person.id)
             .where(CycleMember.cycle_id == cycle_id)
             .where(PhoneNumber.e164 == e164)
+            .where(~out_of_calls(cycle_id, Person.id, at))
             .order_by(PhoneNumber.position, CycleMember.id)
             .limit(MAX_HOLDERS)
         )
@@ -173,7 +196,9 @@ class InboundCallClaims:
                 raise NotFoundError("appel inconnu, ou qui n'est pas votre appel en cours")
             if attempt.person_id == person_id:
                 return attempt
-            members = await self._members(session, attempt.cycle_id, attempt.number)
+            at = attempt.answered_at or attempt.planned_for  # the call's: it is in progress
+            await _refuse_out_of_calls(session, attempt.cycle_id, person_id, at)
+            members = await self._members(session, attempt.cycle_id, attempt.number, at)
             chosen = next((m for m in members if m.person_id == person_id), None)
             engagement = engaged.get(person_id)
             refusal = attach_refusal(
@@ -184,13 +209,12 @@ class InboundCallClaims:
             )
             if refusal is not None or chosen is None:
                 raise ConflictError(ATTACH_REFUSAL_LABELS[refusal or AttachRefusal.NOT_ON_LINE])
+            await _withdraw_dialling(session, engagement, at=at)
             for member in members:
                 if member.attempt_id == attempt_id and member.status is MemberStatus.IN_CALL:
                     member.status = MemberStatus.WAITING
                     member.attempt_id = None
-            if chosen.status is MemberStatus.WAITING:
-                chosen.status = MemberStatus.IN_CALL
-                chosen.attempt_id = attempt_id
+            _take_member(chosen, attempt_id, engagement)
             attempt.person_id = person_id
             await session.execute(
                 update(CallSheet)
@@ -224,6 +248,7 @@ class InboundCallClaims:
             )
             if member is None:
                 raise NotFoundError("personne inconnue dans cette campagne")
+            await _refuse_out_of_calls(session, cycle_id, person_id, answered_at)
             if await session.get(Attempt, attempt_id) is not None:
                 raise ConflictError(ATTACH_REFUSAL_LABELS[AttachRefusal.DISPOSED])
             engagement = engaged.get(person_id)
@@ -235,6 +260,7 @@ class InboundCallClaims:
             )
             if refusal is not None:
                 raise ConflictError(ATTACH_REFUSAL_LABELS[refusal])
+            await _withdraw_dialling(session, engagement, at=answered_at)
             attempt = Attempt(
                 id=attempt_id,
                 cycle_id=cycle_id,
@@ -250,9 +276,7 @@ class InboundCallClaims:
                 node=node,
             )
             session.add(attempt)
-            if member.status is MemberStatus.WAITING:
-                member.status = MemberStatus.IN_CALL
-                member.attempt_id = attempt_id
+            _take_member(member, attempt_id, engagement)
         return attempt
 
     async def release(self, attempt_id: str, *, at: datetime) -> bool:
@@ -310,6 +334,49 @@ class InboundCallClaims:
             member.next_number = e164
             member.next_agent = None
         return True
+
+
+async def _refuse_out_of_calls(
+    session: AsyncSession, cycle_id: int, person_id: int, at: datetime
+) -> None:
+    """:class:`ConflictError` (in French) when ``person_id`` may not be named for a call
+    coming in (:func:`out_of_calls`): their call would count, plan and record against an
+    opposition, a death, a consent withdrawn or a person taken off the register."""
+    refused = await session.scalar(
+        select(Person.id).where(Person.id == person_id).where(out_of_calls(cycle_id, Person.id, at))
+    )
+    if refused is not None:
+        raise ConflictError(ATTACH_REFUSAL_LABELS[AttachRefusal.OUT_OF_CALLS])
+
+
+async def _withdraw_dialling(
+    session: AsyncSession, engagement: Engagement | None, *, at: datetime
+) -> None:
+    """The chosen person's outbound call being dialled, or offered to an agent and not
+    dialled yet (``engagement``), is withdrawn (no attempt spent): the call coming in takes
+    its place. Gone further meanwhile (answered): refused, they are on the line with us."""
+    if engagement is None or engagement.use is not LineUse.DIALLING:
+        return
+    if not await withdraw_attempt(
+        session,
+        engagement.attempt_id,
+        reason=WITHDRAWN_FOR_INBOUND,
+        at=at,
+        states=_OPEN_STATES,
+    ):
+        raise ConflictError(ATTACH_REFUSAL_LABELS[AttachRefusal.ON_CALL])
+
+
+def _take_member(member: CycleMember, attempt_id: str, engagement: Engagement | None) -> None:
+    """The call coming in ``attempt_id`` becomes ``member``'s attempt when they wait, or
+    when their outbound attempt was withdrawn for it (``engagement``): its disposition
+    then plans what comes next in their cycle."""
+    withdrawn = engagement.attempt_id if engagement is not None else None
+    if member.status is MemberStatus.WAITING or (
+        withdrawn is not None and member.attempt_id == withdrawn
+    ):
+        member.status = MemberStatus.IN_CALL
+        member.attempt_id = attempt_id
 
 
 def _match(members: list[CycleMember], engaged: Mapping[int, Engagement]) -> InboundMatch | None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from dialer.core.inbound_search import MAX_RESULTS, RegisterSearch
 from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.inbound_calls import out_of_calls
 from dialer.storage.models import Base, Person, PhoneNumber
 from dialer.storage.schedule import CycleMember
 
@@ -67,14 +68,15 @@ class InboundNotes:
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
 
-    async def search(self, cycle_id: int, search: RegisterSearch) -> list[Person]:
-        """The cycle's members matching every part of ``search``, at most
+    async def search(self, cycle_id: int, search: RegisterSearch, *, at: datetime) -> list[Person]:
+        """The cycle's members matching every part of ``search`` who may be called at
+        ``at`` (no hold, consent, on the register: :func:`out_of_calls`), at most
         :data:`MAX_RESULTS`, by name."""
         statement = (
             select(Person)
             .join(CycleMember, CycleMember.person_id == Person.id)
             .where(CycleMember.cycle_id == cycle_id)
-            .where(Person.removed_at.is_(None))
+            .where(~out_of_calls(cycle_id, Person.id, at))
         )
         if search.name is not None:
             words = [w for w in search.name.replace("-", " ").split() if w]

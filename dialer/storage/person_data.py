@@ -30,6 +30,7 @@ from dialer.storage.audit import AuditEntry, append_entry
 from dialer.storage.call_sheet_rows import Answer, CallSheet
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.household_rows import Debrief, HouseholdAssignment
+from dialer.storage.inbound_notes import InboundNote
 from dialer.storage.models import Attempt, Callback, CycleResultRow, Person, PhoneNumber
 from dialer.storage.orientation_rows import FollowUpRow, OrientationRow
 from dialer.storage.people import PhoneRecord
@@ -153,6 +154,7 @@ class PersonData:
                 "follow_ups": await rows(FollowUpRow, FollowUpRow.id),
                 "volunteer_debriefs": await rows(Debrief, Debrief.id),
                 "household_assignments": await rows(HouseholdAssignment, HouseholdAssignment.id),
+                "inbound_notes": await rows(InboundNote, InboundNote.id),
                 "audit": await rows(AuditEntry, AuditEntry.id),
             }
             await append_entry(
@@ -301,6 +303,9 @@ async def _erase_rows(session: AsyncSession, person_id: int) -> dict[str, int]:
             await session.execute(
                 delete(HouseholdAssignment).where(HouseholdAssignment.person_id == person_id)
             )
+        ),
+        "inbound_notes": count(
+            await session.execute(delete(InboundNote).where(InboundNote.person_id == person_id))
         ),
         "callbacks": count(
             await session.execute(delete(Callback).where(Callback.person_id == person_id))

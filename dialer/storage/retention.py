@@ -46,6 +46,7 @@ from dialer.storage.billing_periods import BillingPeriod, PeriodTotals
 from dialer.storage.call_sheet_rows import Answer, CallSheet
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.household_rows import Debrief
+from dialer.storage.inbound_notes import InboundNote
 from dialer.storage.models import Attempt, Callback, Cycle, CycleResultRow
 from dialer.storage.orientation_rows import FollowUpRow, OrientationRow
 from dialer.storage.schedule import CycleMember
@@ -174,6 +175,7 @@ class RetentionStore:
             await session.execute(delete(Callback).where(Callback.cycle_id == cycle_id))
             calls = select(Attempt.id).where(Attempt.cycle_id == cycle_id)
             await session.execute(delete(Debrief).where(Debrief.attempt_id.in_(calls)))
+            await session.execute(delete(InboundNote).where(InboundNote.cycle_id == cycle_id))
             await session.execute(
                 update(CycleMember)
                 .where(CycleMember.cycle_id == cycle_id)

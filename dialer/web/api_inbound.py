@@ -159,7 +159,7 @@ async def search_register(request: Request) -> Response:
             retry_after_s=wait,
         )
     done.append(now)
-    people = await InboundNotes(service.sessions).search(call.cycle_id, search)
+    people = await InboundNotes(service.sessions).search(call.cycle_id, search, at=now)
     today = now.astimezone(service.zone).date()
     await record_read(
         request,
@@ -209,9 +209,28 @@ async def note_caller(request: Request) -> Response:
 async def caller_notes(request: Request) -> Response:
     """Les appels reçus de numéros inconnus : ce que les agents ont noté de qui appelait,
     les plus récents d'abord (superviseurs)."""
-    await caller(request)
+    user = await caller(request)
     notes = await InboundNotes(web(request).sessions).recent()
+    await record_notes_read(request, user.actor, notes)
     return checked(CallerNotes, {"notes": [_note_json(n) for n in notes]})
+
+
+async def record_notes_read(request: Request, actor: str, notes: list[NoteWritten]) -> None:
+    """The read of the callers' notes (personal data: who called, about whom), in the audit
+    log as every read of personal data: the calls and the persons they name (none shown:
+    nothing read, nothing recorded)."""
+    if not notes:
+        return
+    await record_read(
+        request,
+        actor=actor,
+        action="read.caller_notes",
+        target="inbound_notes:recent",
+        details={
+            "calls": [note.attempt_id for note in notes],
+            "persons": sorted({n.person_id for n in notes if n.person_id is not None}),
+        },
+    )
 
 
 ROUTES = [

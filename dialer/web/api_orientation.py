@@ -83,7 +83,9 @@ class OrientationPanel(Answer):
     """Le panneau « Orienter » d'un appel de la veille sociale."""
 
     needs: list[NeedShown] = Field(description="les besoins exprimés au second niveau")
-    district: str = Field(description="le quartier du ménage")
+    district: str = Field(
+        description="le quartier du ménage (vide pour un bénévole : son écran le cache)"
+    )
     resources: list[ResourceOffered] = Field(description="les ressources qui y répondent")
     modes: list[ModeShown]
     orientations: list[OrientationRecorded]

@@ -263,6 +263,9 @@ class PersonDocument(Answer):
     household_assignments: list[dict[str, Any]] = Field(
         description="le bénévole à qui le foyer est confié, par campagne (veille sociale)"
     )
+    inbound_notes: list[dict[str, Any]] = Field(
+        description="les notes des agents sur qui a appelé à son sujet (appels reçus)"
+    )
     audit: list[dict[str, Any]] = Field(description="le journal des actions sur la personne")
 
 

@@ -14,6 +14,7 @@ from dialer.core.permissions import Action, allowed
 from dialer.dashboard.live import agent_rows
 from dialer.storage.inbound_notes import InboundNotes
 from dialer.web.access import GuardedRoute
+from dialer.web.api_inbound import record_notes_read
 from dialer.web.api_responses import Statistics, checked
 from dialer.web.dashboard import dashboard_of
 from dialer.web.inbox import alert_ids, never_reached_tables
@@ -48,6 +49,8 @@ async def supervision_page(request: Request) -> Response:
         target="alerts:open",
         details=alert_ids(rows),
     )
+    caller_notes = await InboundNotes(service.sessions).recent(CALLER_NOTES_SHOWN)
+    await record_notes_read(request, user.username, caller_notes)
     return service.templates.TemplateResponse(
         request,
         "supervision.html",
@@ -62,7 +65,7 @@ async def supervision_page(request: Request) -> Response:
             "can_acknowledge": allowed(user.role, Action.ALERT_ACKNOWLEDGE),
             "never_reached": await never_reached_tables(service, None),
             "late_calls": await late_reserved_calls(service.sessions, now),
-            "caller_notes": await InboundNotes(service.sessions).recent(CALLER_NOTES_SHOWN),
+            "caller_notes": caller_notes,
             "kind_labels": ATTEMPT_KIND_LABELS,
         },
     )

@@ -15,6 +15,7 @@ from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.campaigns.inbound import UNKNOWN_CALL_TAKEN, CycleInboundDesk, caller_e164
 from dialer.campaigns.rules import windows_from_json
 from dialer.core.attempts import AttemptKind, AttemptState
+from dialer.core.consent import AgreedBy, ConsentChannel
 from dialer.core.inbound_match import Engagement, LineUse
 from dialer.core.inbound_search import read_search
 from dialer.core.outcomes import CallOutcome
@@ -22,13 +23,15 @@ from dialer.core.phones import PhoneKind
 from dialer.errors import ConflictError, NotFoundError
 from dialer.storage import SessionFactory
 from dialer.storage.audit import AuditFilter, AuditLog
+from dialer.storage.consents import ConsentRegistry, WithdrawalRequest
 from dialer.storage.database import transaction
 from dialer.storage.inbound_calls import WITHDRAWN_FOR_INBOUND, InboundCallClaims
 from dialer.storage.inbound_notes import InboundNotes
 from dialer.storage.ledger import AttemptLedger
-from dialer.storage.models import PhoneNumber
+from dialer.storage.models import Person, PhoneNumber
 from dialer.storage.schedule import CycleMember, CycleSchedule, MemberStatus
-from tests.stored import enrol
+from tests.needs_scene import JULY, needs_scene
+from tests.stored import enrol, oppose, paper_consent, person_by_external_id
 
 from .conftest import NOW, Scene
 
@@ -214,10 +217,30 @@ async def test_a_call_coming_in_whose_join_failed_is_called_back_by_an_agent(
     assert member.attempt_id is None
 
 
-@pytest.mark.asyncio
-async def test_a_shared_line_call_is_reattached_to_the_person_the_agent_chose(
-    sessions: SessionFactory, scene: Scene
+async def found_by_agent(
+    claims: InboundCallClaims,
+    cycle_id: int,
+    person_id: int,
+    attempt_id: str,
+    at: datetime,
+    engaged: dict[int, Engagement] | None = None,
 ) -> None:
+    """The agent on a call from a number on no register attaches it to ``person_id``."""
+    await claims.attach_found(
+        cycle_id,
+        person_id,
+        attempt_id=attempt_id,
+        number="+33699999999",
+        agent="a",
+        node="rig",
+        answered_at=at,
+        bridged_at=at,
+        engaged=engaged or {},
+    )
+
+
+async def share_alices_line(sessions: SessionFactory, scene: Scene) -> None:
+    """Alice and Bob in the cycle, Bob sharing Alice's landline."""
     await enrol(
         sessions,
         scene.cycle_id,
@@ -229,12 +252,19 @@ async def test_a_shared_line_call_is_reattached_to_the_person_the_agent_chose(
                 person_id=scene.bob_id, position=2, e164="+33145678910", kind=PhoneKind.LANDLINE
             )
         )
+
+
+@pytest.mark.asyncio
+async def test_a_shared_line_call_is_reattached_to_the_person_the_agent_chose(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    await share_alices_line(sessions, scene)
     claims = InboundCallClaims(sessions)
     desk = CycleInboundDesk(sessions, cycle_id=scene.cycle_id, windows=WINDOWS)
     dial = await desk.take("1790000000.7", "0145678910", agent="a", node="rig", arrived_at=NOW)
     assert dial is not None
     assert dial.person_id == scene.alice_id
-    holders = await claims.line_holders(scene.cycle_id, "+33145678910")
+    holders = await claims.line_holders(scene.cycle_id, "+33145678910", at=NOW)
     assert [p.id for p in holders] == [scene.alice_id, scene.bob_id]
     on_call = {scene.bob_id: Engagement(LineUse.ON_CALL, "out-b")}
     with pytest.raises(ConflictError, match="déjà en ligne"):
@@ -257,13 +287,15 @@ async def test_an_unknown_numbers_call_is_searched_noted_and_attached(
     the note is kept with the call; the call attached is the person's call coming in."""
     await enrol(sessions, scene.cycle_id, [(scene.bob_id, "+33612345678", NOW)])
     notes = InboundNotes(sessions)
-    found = await notes.search(scene.cycle_id, read_search("lefèvre"))
+    found = await notes.search(scene.cycle_id, read_search("lefèvre"), at=NOW)
     assert [p.id for p in found] == [scene.bob_id]
-    assert [p.id for p in await notes.search(scene.cycle_id, read_search("06 12 34 56 78"))] == [
-        scene.bob_id
-    ]
-    assert await notes.search(scene.cycle_id, read_search("dupont")) == []  # not in the cycle
-    assert await notes.search(scene.cycle_id, read_search("le_vre")) == []  # no wildcard
+    assert [
+        p.id for p in await notes.search(scene.cycle_id, read_search("06 12 34 56 78"), at=NOW)
+    ] == [scene.bob_id]
+    assert (
+        await notes.search(scene.cycle_id, read_search("dupont"), at=NOW) == []
+    )  # not in the cycle
+    assert await notes.search(scene.cycle_id, read_search("le_vre"), at=NOW) == []  # no wildcard
     await notes.write(
         "1790000000.8",
         caller="+33699999999",
@@ -315,3 +347,90 @@ async def test_an_unknown_numbers_call_is_searched_noted_and_attached(
             bridged_at=None,
             engaged={},
         )
+
+
+@pytest.mark.asyncio
+async def test_an_offered_person_found_for_an_unknown_number_has_the_offer_withdrawn(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    """Bob offered to an agent (claimed, not dialled) is found by another agent for a
+    number on no register: the offer's attempt is withdrawn (none spent) and the call
+    coming in becomes Bob's attempt, whose disposition plans his cycle."""
+    await desk_of(sessions, scene)
+    taken = await CycleSchedule(sessions).take_due(
+        scene.cycle_id, 5, now=NOW, planned_ids=["offer-a", "offer-b"]
+    )
+    offered = next(a.id for a in taken if a.person_id == scene.bob_id)
+    engaged = {scene.bob_id: Engagement(LineUse.DIALLING, offered)}
+    claims = InboundCallClaims(sessions)
+    await found_by_agent(claims, scene.cycle_id, scene.bob_id, "1790000000.11", NOW, engaged)
+    withdrawn = await AttemptLedger(sessions).get(offered)
+    assert (withdrawn.state, withdrawn.placed_at) == (AttemptState.FAILED, None)
+    member = await CycleSchedule(sessions).member_of_attempt("1790000000.11")
+    assert member is not None
+    assert (member.person_id, member.status) == (scene.bob_id, MemberStatus.IN_CALL)
+    assert await CycleSchedule(sessions).member_of_attempt(offered) is None
+
+
+@pytest.mark.asyncio
+async def test_a_held_or_removed_person_is_never_named_for_a_call_coming_in(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    """An opposition (or a death) and a person taken off the register: out of the register
+    search, out of the shared line's holders, and refused for an attach; a call from
+    their number finds nobody else to take it."""
+    await share_alices_line(sessions, scene)
+    claims = InboundCallClaims(sessions)
+    notes = InboundNotes(sessions)
+    line = "+33145678910"
+    assert [p.id for p in await claims.line_holders(scene.cycle_id, line, at=NOW)] == [
+        scene.alice_id,
+        scene.bob_id,
+    ]
+    await oppose(sessions, scene.bob_id, NOW)
+    async with transaction(sessions) as session:
+        alice = await session.get(Person, scene.alice_id)
+        assert alice is not None
+        alice.removed_at = NOW
+    assert await claims.line_holders(scene.cycle_id, line, at=NOW) == []
+    assert await notes.search(scene.cycle_id, read_search("lefèvre"), at=NOW) == []
+    assert await notes.search(scene.cycle_id, read_search("01 45 67 89 10"), at=NOW) == []
+    for person_id in (scene.alice_id, scene.bob_id):
+        with pytest.raises(ConflictError, match="ne peut pas être appelée"):
+            await found_by_agent(claims, scene.cycle_id, person_id, f"1790000000.2{person_id}", NOW)
+    desk = CycleInboundDesk(sessions, cycle_id=scene.cycle_id, windows=WINDOWS)
+    assert await desk.take("1790000000.30", line, agent="a", node="rig", arrived_at=NOW) is None
+
+
+@pytest.mark.asyncio
+async def test_a_household_whose_consent_is_withdrawn_is_never_named_for_a_call_coming_in(
+    sessions: SessionFactory,
+) -> None:
+    """A veille-sociale cycle calls the households who agreed only: V07 agreed, then
+    withdrew; from then on out of the search, of the holders, and refused for an attach."""
+    scene = await needs_scene(sessions)
+    registry = ConsentRegistry(sessions)
+    consent = paper_consent("V07", JULY - timedelta(days=60))
+    await registry.record([consent], actor="superviseur", now=JULY)
+    claims = InboundCallClaims(sessions)
+    notes = InboundNotes(sessions)
+    line = "+33145670007"
+    household = await person_by_external_id(sessions, "V07")
+    assert household is not None
+    later = JULY + timedelta(days=2)
+    assert [p.id for p in await claims.line_holders(scene.cycle_id, line, at=later)] == [
+        household.id
+    ]
+    assert [p.id for p in await notes.search(scene.cycle_id, read_search("foyer7"), at=later)] == [
+        household.id
+    ]
+    assert await claims.line_holders(scene.cycle_id, "+33145670008", at=later) == []  # none
+    await registry.withdraw(
+        [WithdrawalRequest("V07", AgreedBy.PERSON, ConsentChannel.PHONE)],
+        actor="superviseur",
+        now=JULY + timedelta(days=1),
+    )
+    assert await claims.line_holders(scene.cycle_id, line, at=later) == []
+    assert await notes.search(scene.cycle_id, read_search("foyer7"), at=later) == []
+    with pytest.raises(ConflictError, match="consentement retiré"):
+        await found_by_agent(claims, scene.cycle_id, household.id, "1790000000.40", later)

@@ -15,16 +15,17 @@ from dialer.core.consent import AgreedBy, ConsentChannel
 from dialer.core.roles import Role
 from dialer.desk.accounts import create_account
 from dialer.storage import SessionFactory
-from dialer.storage.consents import ConsentRecord, ConsentRegistry, WithdrawalRequest
+from dialer.storage.consents import ConsentRegistry, WithdrawalRequest
 from dialer.storage.database import transaction
 from dialer.storage.household_rows import Debrief, HouseholdAssignment
+from dialer.storage.inbound_notes import InboundNote, InboundNotes
 from dialer.storage.models import Attempt, Callback, Person
 from dialer.storage.orientation_rows import FollowUpRow, OrientationRow
 from dialer.storage.person_data import Actor, PersonData
 from dialer.storage.retention import RetentionStore
 from dialer.storage.volunteer_calls import VolunteerCalls
 from tests.needs_scene import JULY, NeedsScene, needs_scene
-from tests.stored import person_by_external_id
+from tests.stored import paper_consent, person_by_external_id
 
 pytestmark = pytest.mark.asyncio
 ACTOR = Actor("admin", "test")
@@ -54,6 +55,18 @@ async def volunteers_facts(sessions: SessionFactory, scene: NeedsScene) -> None:
     assert calls
     for call in calls:
         await desk.write_debrief(call, "benevole", "loyer impayé", flagged=True, now=JULY)
+    notes = InboundNotes(sessions)  # a neighbour called about them, from a number unknown
+    await notes.write(
+        "1790000000.77",
+        caller="+33699999999",
+        cycle_id=scene.cycle_id,
+        agent="agent1",
+        note="la voisine : plus de chauffage",
+        at=JULY,
+    )
+    person = await person_by_external_id(sessions, "V07")
+    assert person is not None
+    await notes.attached("1790000000.77", person.id)
 
 
 async def test_an_erasure_takes_its_orientations_and_follow_ups(sessions: SessionFactory) -> None:
@@ -66,10 +79,15 @@ async def test_an_erasure_takes_its_orientations_and_follow_ups(sessions: Sessio
     assert len(document["follow_ups"]) == 1
     assert {d["text"] for d in document["volunteer_debriefs"]} == {"loyer impayé"}
     assert len(document["household_assignments"]) == 1
+    assert [(n["note"], n["caller"]) for n in document["inbound_notes"]] == [
+        ("la voisine : plus de chauffage", "+33699999999")
+    ]
     erased = await data.erase(person.id, actor=ACTOR, now=JULY)
     assert (erased["orientations"], erased["follow_ups"]) == (1, 1)
     assert erased["volunteer_debriefs"] >= 1
     assert erased["household_assignments"] == 1
+    assert erased["inbound_notes"] == 1
+    assert await counted(sessions, InboundNote) == 0
     assert await counted(sessions, Debrief) == 0
     assert await counted(sessions, HouseholdAssignment) == 0
     assert await counted(sessions, OrientationRow) == 6  # the others' stay
@@ -87,23 +105,14 @@ async def test_a_closed_cycles_purge_deletes_them_before_its_calls(
         scene.cycle_id, None, now=JULY + timedelta(days=800)
     )
     assert purged == 13
-    for model in (OrientationRow, FollowUpRow, Callback, Attempt, Debrief):
+    for model in (OrientationRow, FollowUpRow, Callback, Attempt, Debrief, InboundNote):
         assert await counted(sessions, model) == 0
 
 
 async def test_a_withdrawn_consents_purge_empties_their_notes(sessions: SessionFactory) -> None:
     await volunteers_facts(sessions, await needs_scene(sessions))
     registry = ConsentRegistry(sessions)
-    consent = ConsentRecord(
-        external_id="V07",
-        agreed_by=AgreedBy.PERSON,
-        relative_name=None,
-        agreed_at=JULY - timedelta(days=60),
-        channel=ConsentChannel.PAPER,
-        regular_calls=True,
-        emergency_campaigns=False,
-        collected_by="CCAS",
-    )
+    consent = paper_consent("V07", JULY - timedelta(days=60))
     await registry.record([consent], actor="superviseur", now=JULY)
     await registry.withdraw(
         [WithdrawalRequest("V07", AgreedBy.PERSON, ConsentChannel.PHONE)],
@@ -129,6 +138,8 @@ async def test_a_withdrawn_consents_purge_empties_their_notes(sessions: SessionF
             select(func.count()).select_from(OrientationRow).where(OrientationRow.note != "")
         )
         debriefs = set(await session.scalars(select(Debrief.text)))
+        caller_notes = set(await session.scalars(select(InboundNote.note)))
     assert emptied == {""}
     assert kept == 6  # the other households' notes stay
     assert debriefs == {""}  # the volunteer's debriefs of the household too
+    assert caller_notes == {""}  # and what agents noted about who called about them

@@ -10,11 +10,13 @@ from datetime import date
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from dialer.core.phones import PhoneKind
+from dialer.core.roles import Role
 from dialer.engine.inbound_choices import InboundCaller
 from dialer.storage import PersonRecord, PersonRepository, PhoneRecord, SessionFactory
+from dialer.storage.account_rows import Account
 from dialer.storage.database import transaction
 from dialer.storage.inbound_calls import InboundCallClaims
 from dialer.storage.ledger import AttemptLedger
@@ -148,3 +150,21 @@ async def test_the_agent_page_has_the_shared_line_choice(client: httpx.AsyncClie
     assert page.index("/static/inbound.js") < page.index("/static/agent.js")
     script = (await client.get("/static/inbound.js")).text
     assert "/person" in script
+
+
+async def test_a_volunteer_is_shown_nobody_else_on_a_shared_line(
+    client: httpx.AsyncClient, sessions: SessionFactory, world: World, desk: FakeDesk, clock: Clock
+) -> None:
+    """A volunteer's view of a call names the household alone: never the other people of
+    the register on the calling number (their names and ages)."""
+    _, _, call = await shared_line_call(client, sessions, world, desk, clock)
+    url = f"/api/v1/agent/calls/{call}"
+    assert len((await client.get(url)).json()["line_holders"]) == 2  # an agent chooses
+    async with transaction(sessions) as session:
+        await session.execute(
+            update(Account).where(Account.username == "agent1").values(role=Role.VOLUNTEER)
+        )
+    view = await client.get(url)
+    assert view.status_code == 200, view.text
+    assert view.json()["line_holders"] == []
+    assert view.json()["person"]["age"] is None

@@ -11,11 +11,13 @@ import pytest
 from dialer.core.attempts import AttemptKind
 from dialer.core.inbound_search import SEARCHES_PER_WINDOW
 from dialer.engine.inbound_choices import InboundCaller
+from dialer.errors import NotFoundError
 from dialer.storage import SessionFactory
+from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.inbound_calls import InboundCallClaims
 from dialer.storage.ledger import AttemptLedger
 from dialer.testing import Clock
-from tests.stored import enrol
+from tests.stored import enrol, oppose
 from tests.web.conftest import log_in
 from tests.web.support import FakeDesk, World
 
@@ -118,6 +120,11 @@ async def test_the_agent_notes_who_called_and_the_supervisors_read_it(
         page = (await supervisor.get("/supervision")).text
         assert "Appels reçus de numéros inconnus" in page
         assert "Sa voisine, Mme Petit : Jeanne ne répond plus" in page
+        # each read of the notes is in the audit log, as every read of personal data
+        reads = await AuditLog(sessions).search(AuditFilter(action="read.caller_notes"))
+        assert {entry.route for entry in reads} == {"GET /api/v1/inbound-notes", "GET /supervision"}
+        assert all(entry.actor == "superviseur" for entry in reads)
+        assert all(entry.details["calls"] == [CALL] for entry in reads)
         forbidden = await supervisor.get(
             f"/api/v1/agent/calls/{CALL}/register", params={"q": "dupont"}
         )
@@ -157,3 +164,23 @@ async def test_the_agent_page_has_the_unknown_callers_form(client: httpx.AsyncCl
     script = (await client.get("/static/inbound.js")).text
     assert "/register?q=" in script
     assert "/caller-note" in script
+
+
+async def test_a_held_person_is_neither_found_nor_attached(
+    client: httpx.AsyncClient, sessions: SessionFactory, world: World, desk: FakeDesk, clock: Clock
+) -> None:
+    """Bob opposed to the calls: the search does not list him, attaching the call to him
+    is refused (409, in French), nothing written."""
+    headers = await unknown_call(client, sessions, world, desk, clock)
+    await oppose(sessions, world.bob_id, clock())
+    url = f"/api/v1/agent/calls/{CALL}/register"
+    found = await client.get(url, params={"q": "01 55 55 55 55"})
+    assert found.status_code == 200, found.text
+    assert found.json()["people"] == []
+    refused = await client.post(
+        f"/api/v1/agent/calls/{CALL}/person", json={"person_id": world.bob_id}, headers=headers
+    )
+    assert refused.status_code == 409
+    assert "ne peut pas être appelée" in refused.json()["erreur"]
+    with pytest.raises(NotFoundError):
+        await AttemptLedger(sessions).get(CALL)

@@ -14,11 +14,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from dialer.core.resources import checked_resource
+from dialer.core.roles import Role
 from dialer.questionnaire_files import SHIPPED_QUESTIONNAIRES, QuestionnaireCatalog
 from dialer.storage import SessionFactory
+from dialer.storage.account_rows import Account
 from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.database import transaction
 from dialer.storage.models import Callback
@@ -260,3 +262,20 @@ async def test_the_agent_page_carries_the_panel_and_its_script(
     script = await client.get("/static/orientation.js")
     assert script.status_code == 200
     assert "/orientation" in script.text
+
+
+async def test_a_volunteers_panel_names_no_district(
+    client: httpx.AsyncClient, sessions: SessionFactory, world: World, desk: FakeDesk, clock: Clock
+) -> None:
+    """A volunteer's screen hides the household's address: their panel names no district
+    (the resources near the household are still the ones offered: that is its purpose)."""
+    await directory(sessions)
+    _, attempt_id = await on_volunteer_call(client, sessions, world, desk, clock)
+    async with transaction(sessions) as session:
+        await session.execute(
+            update(Account).where(Account.username == "agent1").values(role=Role.VOLUNTEER)
+        )
+    panel = await client.get(f"/api/v1/agent/calls/{attempt_id}/orientation")
+    assert panel.status_code == 200, panel.text
+    assert panel.json()["district"] == ""
+    assert next(r["name"] for r in panel.json()["resources"]) == "Épicerie solidaire Nord"
