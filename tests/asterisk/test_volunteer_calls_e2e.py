@@ -5,29 +5,37 @@ endpoint).
 
 Before the service: the supervisor imports the city's consents with ``dialer consent
 import`` (a file with a row without consent is refused naming ``file:line:field``, nothing
-written; then the good file), a veille-sociale campaign is started over the register (all
-day, fast retries, preview), one volunteer is trained (``dialer volunteers train``) and the
-consenting household assigned to them (``dialer volunteers assign``); another volunteer is
-not trained.
+written; then the good file), an administrator imports the directory of resources
+(``dialer resources import``), one volunteer is trained (``dialer volunteers train``);
+another volunteer is not trained.
 
-In Chromium: the untrained volunteer cannot take calls (their desk and their phone
-refused in French, no leg to their softphone); the trained one opens their desk, connects
-their phone, goes ready and is offered the household (only what the call needs), calls it:
-sipp answers on the real Asterisk and is joined to the volunteer's phone; they answer the
-first level, open the second one (« besoins » → food), hang up and schedule a callback a
-few seconds ahead; on their desk they write the debrief (« situation à signaler ») and ask
-for help; the supervisor sees both on ``/supervision/benevoles/activite`` and answers; the
-answer shows on the volunteer's desk; the supervisor records the household's withdrawal on
-``/supervision/consentement``. The callback's hour passes: the household is never dialled
-again (the ledger: one placed call, the callback never placed; Asterisk's CDR: one call to
-its number), and the household without consent was never enrolled nor dialled."""
+In Chromium: the supervisor plans a veille-sociale campaign over the register for today on
+``/supervision/campagnes-planifiees``, opens its calling windows all day on its settings
+page while it is still to come, and entrusts the consenting household to the trained
+volunteer (``/supervision/benevoles/activite``); the service's plan keeper (every
+``cycles.check_s``) opens it. The untrained volunteer cannot take calls (their desk and
+their phone refused in French, no leg to their softphone); the trained one opens their
+desk, connects their phone, goes ready and is offered the household (only what the call
+needs), calls it: sipp answers on the real Asterisk and is joined to the volunteer's phone;
+they answer the first level, open the second one (« besoins » → food), orient the household
+to the food bank of the directory in the « Orienter » panel, schedule the follow-up call
+there and ask for help during the call: the supervisor takes the request on the dashboard
+and the volunteer's screen says so. They hang up and validate the sheet; on their desk they
+write the debrief (« situation à signaler ») and ask for help; the supervisor sees both on
+``/supervision/benevoles/activite`` and answers; the answer shows on the volunteer's desk;
+the supervisor records the household's withdrawal on ``/supervision/consentement``. The
+follow-up's hour passes: the household is never dialled again (the ledger: one placed call,
+the follow-up never placed; Asterisk's CDR: one call to its number), and the household
+without consent was never enrolled nor dialled."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
-from dataclasses import dataclass, field, replace
+import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -36,13 +44,11 @@ import pytest
 from selenium.webdriver.support.select import Select
 from sqlalchemy import select
 
-from dialer.campaigns.start import start_campaign
-from dialer.campaigns.template_files import shipped_templates
 from dialer.core.attempts import AttemptKind, Disposition
 from dialer.core.consent import ConsentChannel
+from dialer.core.labels import HELP_ACKNOWLEDGED_TEXT, HELP_RAISED_TEXT
 from dialer.core.outcomes import CallOutcome
 from dialer.core.roles import Role
-from dialer.core.windows import CallingWindows
 from dialer.desk.accounts import create_account
 from dialer.register.importer import import_register
 from dialer.rig.asterisk import Rig
@@ -50,7 +56,8 @@ from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
 from dialer.rig.demo_accounts import SUPERVISOR, provision_demo_people
 from dialer.rig.world import SimulatedWorld
 from dialer.service import running_service
-from dialer.settings import Settings, WebSettings
+from dialer.settings import CycleSettings, Settings, WebSettings
+from dialer.storage.campaigns import CycleRepository
 from dialer.storage.consents import ConsentRegistry
 from dialer.storage.database import (
     SessionFactory,
@@ -59,17 +66,11 @@ from dialer.storage.database import (
     migrate_engine,
     transaction,
 )
+from dialer.storage.list_rows import DEFAULT_LIST
 from dialer.storage.models import Callback
 from dialer.storage.schedule import CycleSchedule
 from dialer.telephony.ami import AmiClient
-from tests.asterisk.test_agent_screen_e2e import (
-    ALL_DAY,
-    FAST_RETRIES,
-    PASSWORD,
-    SECRET_KEY,
-    free_port,
-    hang_up,
-)
+from tests.asterisk.test_agent_screen_e2e import PASSWORD, SECRET_KEY, free_port, hang_up
 from tests.asterisk.test_campaign import read_cdr_rows
 from tests.asterisk.test_selection_never_dials_held import dialled
 from tests.browser.helpers import Browser, Page, login, require_chromium
@@ -80,7 +81,7 @@ PARIS = ZoneInfo("Europe/Paris")
 VOLUNTEER, VOLUNTEER_PHONE = "benevole.ana", "agent-1002"
 UNTRAINED, UNTRAINED_PHONE = "benevole.bea", "agent-1003"
 #: the consenting household (answers) and the one without consent
-CONSENTING = SimulatedCallee(CalleeBehaviour.ANSWERS, ring_s=1, talk_s=60, serial=91)
+CONSENTING = SimulatedCallee(CalleeBehaviour.ANSWERS, ring_s=1, talk_s=120, serial=91)
 UNCONSENTED = SimulatedCallee(CalleeBehaviour.ANSWERS, ring_s=1, talk_s=60, serial=92)
 HOUSEHOLDS = [("VS1", "Lefèvre", "Hélène", CONSENTING), ("VS2", "Dubois", "Marcel", UNCONSENTED)]
 CONSENT_HEADER = (
@@ -90,10 +91,19 @@ CONSENT_HEADER = (
 GOOD_ROW = "VS1;personne;;01/09/2026;telephone;oui;oui;Mme Martin (CCAS)\n"
 #: a row without who collected the consent: the whole file refused
 BAD_ROW = "VS2;personne;;01/09/2026;telephone;oui;oui;\n"
-#: fast retries; the callback held well past its hour
-FAST = replace(FAST_RETRIES, max_attempts=3)
-#: the callback the volunteer schedules, this far ahead (the withdrawal comes before it)
-CALLBACK_IN = timedelta(seconds=25)
+#: the follow-up call the volunteer schedules, this far ahead (the withdrawal comes before)
+FOLLOW_UP_IN = timedelta(seconds=50)
+#: the service's keepers' period: the plan is opened within this after it is edited
+KEEPER_S = 12.0
+PLANS = "/supervision/campagnes-planifiees"
+ALL_DAY_HOURS = "00:00-23:59"
+RESOURCE = "Épicerie solidaire du Faubourg"
+RESOURCES = (
+    "nom;besoins;zone;contact;horaires\n"
+    f"{RESOURCE};alimentation;toute la ville;01 40 00 00 01;du lundi au vendredi, 9 h-17 h\n"
+    "Point d'accès au droit;argent_droits, logement;toute la ville;pad@ville.test;\n"
+)
+ORIENTATION_NOTE = "Colis le jeudi, elle ira avec sa voisine"
 REFUSED = "Vous ne pouvez pas encore prendre d'appels"
 DEBRIEF = "Isolée depuis l'été, saute parfois des repas"
 ANSWER = "Je vous rappelle tout de suite pour l'épicerie solidaire"
@@ -138,9 +148,9 @@ async def consents_of(sessions: SessionFactory, key: str) -> int:
     return len(await ConsentRegistry(sessions).history(key))
 
 
-async def prepare(settings: Settings, tmp_path: Path) -> tuple[int, int]:
+async def prepare(settings: Settings, tmp_path: Path) -> None:
     """The register, the consents (a bad file refused whole, then the good one), the
-    veille-sociale campaign, the accounts, the training and the assignment."""
+    directory of resources, the accounts and the training."""
     url = settings.database_url
     register = tmp_path / "registre.csv"
     write_register(register)
@@ -164,12 +174,6 @@ async def prepare(settings: Settings, tmp_path: Path) -> tuple[int, int]:
         assert "1 consentement(s) enregistré(s)" in imported.output
         assert (await consents_of(sessions, "VS1"), await consents_of(sessions, "VS2")) == (1, 0)
 
-        campaign = replace(
-            shipped_templates().get("veille_sociale"),
-            windows=CallingWindows(week=(ALL_DAY,) * 7, holiday=ALL_DAY),
-            policy=FAST,
-        )
-        started = await start_campaign(sessions, campaign, now=datetime.now(UTC))
         await provision_demo_people(sessions, [], PASSWORD)
         for name, phone in ((VOLUNTEER, VOLUNTEER_PHONE), (UNTRAINED, UNTRAINED_PHONE)):
             await create_account(sessions, name, PASSWORD, Role.VOLUNTEER, sip_endpoint=phone)
@@ -177,23 +181,73 @@ async def prepare(settings: Settings, tmp_path: Path) -> tuple[int, int]:
         await database.dispose()
     trained = await dialer(url, "volunteers", "train", VOLUNTEER, "--by", SUPERVISOR)
     assert trained.exit_code == 0, trained.output
-    assigned = await dialer(url, "volunteers", "assign", str(started.campaign_id), "VS1", VOLUNTEER)
-    assert assigned.exit_code == 0, assigned.output
-    assert f"confié à {VOLUNTEER}" in assigned.output
-    return started.campaign_id, started.cycle_id
+    directory = tmp_path / "ressources.csv"
+    directory.write_text(RESOURCES, encoding="utf-8")
+    resources = await dialer(url, "resources", "import", str(directory))
+    assert resources.exit_code == 0, resources.output
 
 
 # ---- in the browsers (in a thread: the service runs on the test's event loop) ------------
 @dataclass
 class Seen:
+    campaign_id: int = 0
+    planned_row: str = ""
     offered: str = ""
     record: str = ""
     attempt_id: str = ""
-    callback_at: datetime | None = None
+    follow_up_at: datetime | None = None
+    oriented: str = ""
+    help_raised: str = ""
+    help_taken: str = ""
     activity: str = ""
     withdrawn_at: datetime | None = None
     untrained_connect: str = ""
     screens: list[Page] = field(default_factory=list)
+
+
+def supervisor_plans(page: Page, seen: Seen) -> None:
+    """Plan the campaign over the register for today; while it is still to come, open its
+    calling windows all day on its settings page and entrust the household to the
+    volunteer."""
+    login(page, SUPERVISOR, PASSWORD)
+    page.goto(PLANS)
+    Select(page.find("#list")).select_by_value(DEFAULT_LIST)
+    today = datetime.now(PARIS).date().isoformat()
+    for name in ("starts_on", "ends_on"):
+        page.js(f"document.getElementById('{name}').value = '{today}'")
+    page.find("#name").send_keys("Veille de fin d'année")
+    page.find("#planifier button").click()
+    page.wait_text(".succes", "Campagne « Veille de fin d'année » planifiée")
+    found = re.search(r"n° (\d+)", page.text("#plans tbody"))
+    assert found, page.text("#plans tbody")
+    seen.campaign_id = int(found.group(1))
+    page.find("#plans a[href$='/reglages']").click()
+    page.wait(lambda: page.path().endswith("/reglages"), what="the settings page")
+    for name in [f"week_{day}" for day in range(7)] + ["holiday"]:
+        page.find(f"#{name}").clear()
+        page.find(f"#{name}").send_keys(ALL_DAY_HOURS)
+    page.find("#formulaire-reglages button[type='submit']").click()
+    page.wait_text(".succes", "Réglages de « Veille de fin d'année » enregistrés")
+    assert page.find("#week_0").get_attribute("value") == ALL_DAY_HOURS
+    page.goto(PLANS)
+    seen.planned_row = page.text("#plans tbody")
+    page.goto("/supervision/benevoles/activite")
+    page.find("#campagne").send_keys(str(seen.campaign_id))
+    page.find("#foyer").send_keys("VS1")
+    page.find("#benevole-foyer").send_keys(VOLUNTEER)
+    page.find("form[action='/supervision/benevoles/activite/foyers'] button").click()
+    page.wait_text(".info", f"est confié à {VOLUNTEER}")
+
+
+def plan_opened(page: Page) -> None:
+    """The service's plan keeper opens the campaign at its start date (today)."""
+    deadline = time.monotonic() + KEEPER_S + 10
+    while True:
+        page.goto(PLANS)
+        if "(ouverte)" in page.text("#plans tbody"):
+            return
+        assert time.monotonic() < deadline, page.text("#plans tbody")
+        time.sleep(0.5)
 
 
 def untrained_is_refused(page: Page, seen: Seen) -> None:
@@ -232,8 +286,9 @@ def volunteer_calls(page: Page, seen: Seen) -> None:
     page.wait_text("#etat", "En communication")
 
 
-def volunteer_fills_the_sheet(page: Page, seen: Seen) -> None:
-    """The first level, then the second one opened by a need; hung up, a callback."""
+def volunteer_fills_the_sheet(page: Page, seen: Seen, browser: Browser) -> None:
+    """The first level, then the second one opened by a need; the household oriented to a
+    resource, its follow-up scheduled and help asked during the call; hung up, validated."""
     duplicates = page.js(
         "const ids = Array.from(document.querySelectorAll('[id]')).map((e) => e.id);"
         "return ids.filter((id, i) => ids.indexOf(id) !== i)"
@@ -247,17 +302,59 @@ def volunteer_fills_the_sheet(page: Page, seen: Seen) -> None:
     answer_with(page, "alimentation_repas-oui")
     answer_with(page, "alimentation_aide-non")
     assert page.text("#etat") == "En communication"  # the household still on the line
+    orient_and_follow_up(page, seen)
+    help_during_the_call(page, seen, browser)
+    assert page.text("#etat") == "En communication"
     hang_up(page)
-    hour = (datetime.now(UTC) + CALLBACK_IN).astimezone(PARIS).replace(microsecond=0)
-    seen.callback_at = hour
-    Select(page.find("#issue")).select_by_value(Disposition.CALLBACK.value)
-    page.js(
-        "document.getElementById('rappel').value = "
-        f"'{hour.replace(tzinfo=None).isoformat(timespec='seconds')}'"
-    )
+    Select(page.find("#issue")).select_by_value(Disposition.COMPLETE.value)
     page.find("#valider").click()
     page.wait_text("#message", "Fiche validée")
     page.wait_text("#etat", "Disponible")
+
+
+def orient_and_follow_up(page: Page, seen: Seen) -> None:
+    """The « Orienter » panel: the food need shown, the food bank offered; a warm
+    hand-over recorded, then the follow-up call scheduled."""
+    page.wait(lambda: page.find("#orienter").is_displayed(), what="the « Orienter » panel")
+    page.wait_text("#orienter-besoins", "Besoins exprimés : alimentation")
+    page.wait(
+        lambda: page.find("#orienter-ressource option").text.startswith(RESOURCE),
+        what="the food bank offered",
+    )
+    Select(page.find("#orienter-ressource")).select_by_visible_text(f"{RESOURCE} (toute la ville)")
+    page.find("input[name='orienter-mode'][value='mise_en_relation']").click()
+    page.find("#orienter-note").send_keys(ORIENTATION_NOTE)
+    page.find("#orienter-enregistrer").click()
+    page.wait_text("#orienter-message", "Orientation enregistrée.")
+    page.wait_text("#orienter-faites", RESOURCE)
+    seen.oriented = page.text("#orienter-faites")
+    hour = (datetime.now(UTC) + FOLLOW_UP_IN).astimezone(PARIS).replace(microsecond=0)
+    seen.follow_up_at = hour
+    page.js(
+        "document.getElementById('suivi-date').value = "
+        f"'{hour.replace(tzinfo=None).isoformat(timespec='seconds')}'"
+    )
+    page.find("#suivi-note").send_keys("Savoir si le colis est arrivé")
+    page.find("#suivi-programmer").click()
+    page.wait_text("#orienter-message", "Suivi programmé le")
+
+
+def help_during_the_call(page: Page, seen: Seen, browser: Browser) -> None:
+    """« Besoin d'aide » on the call: the supervisor takes it on the dashboard, the
+    volunteer's screen says so."""
+    page.find("#besoin-aide").click()
+    page.wait_text("#message", HELP_RAISED_TEXT)
+    seen.help_raised = page.text("#message")
+    dashboard = browser.new_page()
+    login(dashboard, SUPERVISOR, PASSWORD)
+    dashboard.goto("/tableau-de-bord")
+    row = f"#demandes-aide tr.demande-aide[data-agent='{VOLUNTEER}']"
+    dashboard.wait(lambda: dashboard.find(row).is_displayed(), what="the help request")
+    assert "Lefèvre" in dashboard.text(row) or "LEFÈVRE" in dashboard.text(row)
+    dashboard.find(f"{row} button").click()
+    dashboard.wait_text("#message-aide", f"Demande de {VOLUNTEER} prise en charge")
+    page.wait_text("#message", HELP_ACKNOWLEDGED_TEXT)
+    seen.help_taken = page.text("#message")
 
 
 def answer_with(page: Page, answer: str) -> None:
@@ -300,14 +397,17 @@ def supervisor_answers_and_withdraws(page: Page, seen: Seen) -> None:
 
 
 def until_joined(browser: Browser, seen: Seen) -> None:
+    supervisor = browser.new_page()
+    supervisor_plans(supervisor, seen)
     untrained_is_refused(browser.new_page(), seen)
+    plan_opened(supervisor)
     screen = browser.new_page()
     seen.screens.append(screen)
     volunteer_calls(screen, seen)
 
 
 def after_the_call(browser: Browser, seen: Seen) -> None:
-    volunteer_fills_the_sheet(seen.screens[0], seen)
+    volunteer_fills_the_sheet(seen.screens[0], seen, browser)
     desk = browser.new_page()
     debrief_and_help(desk, seen)
     supervisor_answers_and_withdraws(browser.new_page(), seen)
@@ -345,18 +445,18 @@ async def test_a_trained_volunteer_calls_a_consenting_household_until_it_withdra
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'veille.db'}",
         rig=rig_settings.rig,
+        cycles=CycleSettings(check_s=KEEPER_S),
         web=WebSettings(
             host="127.0.0.1", port=port, secure_cookies=False, public_url=f"http://127.0.0.1:{port}"
         ),
     )
-    campaign_id, cycle_id = await prepare(settings, tmp_path)
+    await prepare(settings, tmp_path)
     cdr_before = len(read_cdr_rows(rig))
     seen = Seen()
     browser = Browser("")
     try:
         async with running_service(
             settings,
-            campaign_id=campaign_id,
             ami=rig.ami_credentials(),
             secret_key=SECRET_KEY,
             ring_timeout_s=15,
@@ -367,23 +467,29 @@ async def test_a_trained_volunteer_calls_a_consenting_household_until_it_withdra
             await asyncio.to_thread(until_joined, browser, seen)
             joined = await bridged_legs(ami)
             await asyncio.to_thread(after_the_call, browser, seen)
-            assert seen.callback_at is not None
-            # the callback's hour passes after the withdrawal: nobody is offered or dialled
+            assert seen.follow_up_at is not None
+            # the follow-up's hour passes after the withdrawal: nobody is offered or dialled
             assert seen.withdrawn_at is not None
-            assert seen.withdrawn_at < seen.callback_at, "the withdrawal came too late"
-            while datetime.now(UTC) < seen.callback_at + timedelta(seconds=5):
+            assert seen.withdrawn_at < seen.follow_up_at, "the withdrawal came too late"
+            while datetime.now(UTC) < seen.follow_up_at + timedelta(seconds=5):
                 assert not await asyncio.to_thread(an_offer_shown, seen.screens[0])
                 await asyncio.sleep(0.5)
             assert await asyncio.to_thread(seen.screens[0].text, "#etat") == "Disponible"
             stats = service.engine.statistics()
             found = await dialled(service.sessions)
-            members = await CycleSchedule(service.sessions).counts(cycle_id)
+            cycle = await CycleRepository(service.sessions).current(seen.campaign_id)
+            assert cycle is not None
+            members = await CycleSchedule(service.sessions).counts(cycle.id)
             callbacks = await callbacks_of(service.sessions)
             ended = datetime.now(UTC)
     finally:
         await asyncio.to_thread(browser.close)
 
     assert REFUSED in seen.untrained_connect
+    assert "(à venir)" in seen.planned_row, seen.planned_row  # edited before it opened
+    assert f"{RESOURCE} — " in seen.oriented, seen.oriented
+    assert ORIENTATION_NOTE in seen.oriented, seen.oriented
+    assert "Mise en relation" in seen.oriented, seen.oriented
     # the household (the trunk's leg) and the volunteer's softphone in one bridge
     households = [b for name, b in joined.items() if name.startswith("PJSIP/carrier-")]
     phones = [b for name, b in joined.items() if name.startswith(f"PJSIP/{VOLUNTEER_PHONE}-")]
@@ -409,9 +515,10 @@ async def test_a_trained_volunteer_calls_a_consenting_household_until_it_withdra
         CallOutcome.ANSWERED,
     )
     assert call.bridged_at is not None
-    assert [a.kind for a in found["VS1"]] == [AttemptKind.PREVIEW]  # the callback: never
+    assert [a.kind for a in found["VS1"]] == [AttemptKind.PREVIEW]  # the follow-up: never
     assert [(c.person_id, c.agent) for c in callbacks] == [(call.person_id, VOLUNTEER)]
     assert callbacks[0].due_at.replace(tzinfo=UTC) < ended - timedelta(seconds=4)
+    assert abs(callbacks[0].due_at.replace(tzinfo=UTC) - seen.follow_up_at) < timedelta(seconds=1)
     assert stats["offers_called"] == 1
     # Asterisk's records: one call to the household, none to the one without consent
     rows = read_cdr_rows(rig)[cdr_before:]
