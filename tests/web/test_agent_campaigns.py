@@ -11,6 +11,7 @@ import pytest
 import pytest_asyncio
 
 from dialer.core.agent_states import AgentState
+from dialer.core.campaigns import CampaignKind
 from dialer.storage import (
     SessionFactory,
     create_engine,
@@ -75,6 +76,10 @@ async def test_a_supervisor_sets_the_campaigns_an_agent_serves_and_the_engine_fo
         "agent1": {heatwave: 5, flood: 1},
         "agent2": {flood: 3},
     }
+    # with each campaign's kind: a volunteer is never joined to these emergency calls
+    kinds = {steer.engine.campaign_assignments.kind_of(c) for c in (heatwave, flood)}
+    assert None not in kinds
+    assert CampaignKind.VEILLE_SOCIALE not in kinds
     # the engine counts each agent for their own campaign
     await ready_agent(steer.engine, "agent1")
     await ready_agent(steer.engine, "agent2")
