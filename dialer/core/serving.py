@@ -86,6 +86,14 @@ def may_join(agent: str, kind: CampaignKind | None, volunteers: Collection[str])
     return kind is not None and may_take_calls_of(Role.VOLUNTEER, kind)
 
 
+def takes_unknown_callers(kind: CampaignKind | None) -> bool:
+    """Does a campaign of ``kind`` (``None``: unknown) take the callers on no register,
+    so that one waiting holds its dials? Its agents' screens let them find the person or
+    note who called; not a veille-sociale campaign's volunteers, who have no such form
+    (:func:`may_take_calls_of`: a volunteer takes nothing but its households)."""
+    return kind is not CampaignKind.VEILLE_SOCIALE
+
+
 def pick_agent(
     campaign: int | None,
     ready: Sequence[str],

@@ -462,13 +462,9 @@ class DialingEngine:
     # ---- pacing and dialling (see dialling.py) ------------------------------------------
     async def tick(self) -> PacingDecision:
         """Ask the pacer and place what it says (one tick at a time). Incoming calls
-        waiting take the free agents first; no call is dialled while one still waits."""
+        waiting take the free agents first; a campaign dials and offers nothing while a
+        caller it could take still waits (:meth:`InboundCalls.holding`)."""
         await self.inbound.serve(self.clock())
-        if waiting := self.inbound.holding():
-            plan = decision(0, fact(Clause.INBOUND_WAITING, waiting))
-            for assignment in self.assignments_to_tick():
-                assignment.last_plan = plan
-            return plan
         return await self.dialler.tick()
 
     async def originate(
