@@ -425,6 +425,7 @@ class CampaignControl:
                 "first_due": opened.first_due.isoformat(),
             }
         dialing = await campaign_dialing(self.sessions, campaign.id)
+        await self.agents.load()  # its kind (and a new veille sociale's volunteers)
         await self.campaigns.set_state(
             campaign.id,
             CampaignState.RUNNING,
