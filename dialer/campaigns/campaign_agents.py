@@ -59,7 +59,10 @@ class CampaignAgents:
         for row in await self.repository.all():
             serving.setdefault(row.agent, {})[row.campaign_id] = row.priority
         volunteers, veille = await self.volunteer_calls.serving_facts()
-        self.engine.set_serving(volunteers_serving(serving, volunteers, veille))
+        kinds = await self.volunteer_calls.campaign_kinds()
+        self.engine.set_serving(
+            volunteers_serving(serving, volunteers, veille), volunteers=volunteers, kinds=kinds
+        )
 
     async def serve(
         self, agent: str, campaign_id: int, *, actor: str, priority: int = DEFAULT_PRIORITY

@@ -46,7 +46,7 @@ from dialer.core.labels import CAMPAIGN_STATE_LABELS
 from dialer.core.operator_messages import details_text, say
 from dialer.core.pacing import PacingDecision, decision
 from dialer.core.pacing_reasons import Clause, fact
-from dialer.core.pacing_settings import PacingMode
+from dialer.core.pacing_settings import PacingMode, mode_for_kind
 from dialer.core.windows import PARIS
 from dialer.engine.engine import DialingEngine
 from dialer.engine.statistics_view import campaigns_statistics, pacing_of_each
@@ -294,6 +294,8 @@ class CampaignControl:
             campaign = await self.campaigns.get(campaign_id)
             if campaign.state is CampaignState.FINISHED:
                 raise ConflictError(f"la campagne « {campaign.name} » est terminée")
+            if mode is not None:
+                mode_for_kind(mode, campaign.kind)
             config = pacing_of(
                 campaign,
                 mode=mode,
@@ -423,6 +425,7 @@ class CampaignControl:
                 "first_due": opened.first_due.isoformat(),
             }
         dialing = await campaign_dialing(self.sessions, campaign.id)
+        await self.agents.load()  # its kind (and a new veille sociale's volunteers)
         await self.campaigns.set_state(
             campaign.id,
             CampaignState.RUNNING,

@@ -52,7 +52,7 @@ from dialer.core.campaign_settings import (
 )
 from dialer.core.campaigns import CampaignKind
 from dialer.core.episodes import AlertKind
-from dialer.core.pacing_settings import PacingMode
+from dialer.core.pacing_settings import PacingMode, mode_refusal
 from dialer.core.planning import RetryPolicy
 from dialer.core.questionnaire import Location
 from dialer.core.windows import DEFAULT_WEEK, RESTDAY_HOURS, CallingWindows, OpeningInterval
@@ -144,6 +144,8 @@ class _Reader:
         kind = self.choice(("kind",), top["kind"], CampaignKind) if "kind" in top else None
         questionnaire = self.text(("questionnaire",), top.get("questionnaire"), 100)
         pacing = self.choice(("pacing_mode",), top.get("pacing_mode", "progressive"), PacingMode)
+        if pacing is not None and (refusal := mode_refusal(pacing, kind)) is not None:
+            self.add(("pacing_mode",), refusal)
         amd = top.get("answering_machine_detection", False)
         if not isinstance(amd, bool):
             self.add(("answering_machine_detection",), "true ou false attendu")

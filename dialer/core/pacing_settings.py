@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 
+from dialer.core.campaigns import CampaignKind
 from dialer.core.pacing_statistics import DurationStats
 from dialer.errors import InputError
 
@@ -26,6 +27,28 @@ class PacingMode(StrEnum):
     PREVIEW = "preview"
     PROGRESSIVE = "progressive"
     PREDICTIVE = "predictive"
+
+
+def mode_refusal(mode: PacingMode, kind: CampaignKind | None) -> str | None:
+    """Why ``mode`` is refused for a campaign of ``kind`` (``None``: allowed): a
+    veille-sociale campaign is preview only (each household offered to its volunteer
+    before the dial, never an automatic join that would bypass its assignment)."""
+    if kind is CampaignKind.VEILLE_SOCIALE and mode is not PacingMode.PREVIEW:
+        return (
+            "une campagne de veille sociale est composée en aperçu seulement (preview : "
+            "chaque foyer est proposé à son bénévole avant l'appel)"
+        )
+    return None
+
+
+def mode_for_kind(
+    mode: PacingMode, kind: CampaignKind | None, *, field: str = "mode"
+) -> PacingMode:
+    """``mode``, allowed for a campaign of ``kind`` (:func:`mode_refusal`);
+    :class:`InputError` naming ``field`` otherwise."""
+    if (refusal := mode_refusal(mode, kind)) is not None:
+        raise InputError(f"champ « {field} » : {refusal}")
+    return mode
 
 
 @dataclass(frozen=True, slots=True)

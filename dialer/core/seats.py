@@ -78,14 +78,6 @@ class SeatBoard:
         """Reserve this ready agent for ``attempt_id`` (a call resumed after a restart)."""
         return self._apply(agent, AgentEvent.RESERVE, now, attempt_id=attempt_id)
 
-    def reserve_for(self, attempt_id: str, now: datetime) -> Seat | None:
-        """Reserve the agent ready the longest for ``attempt_id``; None if nobody is ready."""
-        ready = [s for s in self._seats.values() if s.state is AgentState.READY]
-        if not ready:
-            return None
-        chosen = min(ready, key=lambda s: (s.since, s.agent))
-        return self._apply(chosen.agent, AgentEvent.RESERVE, now, attempt_id=attempt_id)
-
     def release(self, agent: str, now: datetime) -> Seat:
         return self._apply(agent, AgentEvent.RELEASE, now, attempt_id=None)
 

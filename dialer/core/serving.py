@@ -14,7 +14,11 @@ Pure functions, no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+
+from dialer.core.campaigns import CampaignKind
+from dialer.core.permissions import may_take_calls_of
+from dialer.core.roles import Role
 
 #: campaign id → priority (the higher wins)
 Served = Mapping[int, int]
@@ -69,6 +73,25 @@ def homes(
         home[agent] = fewest
         count[fewest] += 1
     return home
+
+
+def may_join(agent: str, kind: CampaignKind | None, volunteers: Collection[str]) -> bool:
+    """May ``agent``'s seat be joined to a call of a campaign of ``kind`` (``None``: its
+    campaign is unknown, stopped or ended while it rang, or a call resumed after a restart
+    with several campaigns)? An agent's always; a volunteer's (``agent`` in
+    ``volunteers``) only a veille-sociale call (:func:`may_take_calls_of`), never one whose
+    campaign is unknown."""
+    if agent not in volunteers:
+        return True
+    return kind is not None and may_take_calls_of(Role.VOLUNTEER, kind)
+
+
+def takes_unknown_callers(kind: CampaignKind | None) -> bool:
+    """Does a campaign of ``kind`` (``None``: unknown) take the callers on no register,
+    so that one waiting holds its dials? Its agents' screens let them find the person or
+    note who called; not a veille-sociale campaign's volunteers, who have no such form
+    (:func:`may_take_calls_of`: a volunteer takes nothing but its households)."""
+    return kind is not CampaignKind.VEILLE_SOCIALE
 
 
 def pick_agent(

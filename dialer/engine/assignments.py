@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING
 
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CallState
+from dialer.core.campaigns import CampaignKind
 from dialer.core.pacing import PacingDecision, decision
 from dialer.core.pacing_reasons import Clause, fact
 from dialer.core.seats import Seat, SeatBoard
-from dialer.core.serving import Served, homes, in_priority_order, pick_agent, serves
+from dialer.core.serving import Served, homes, in_priority_order, may_join, pick_agent, serves
 from dialer.engine.live_calls import LiveCall
 from dialer.engine.ports import DialQueue
 
@@ -78,6 +79,10 @@ class Assignments:
         self._by_campaign: dict[int | None, Assignment] = {}
         #: agent → the campaigns they serve with their priority (absent: every campaign)
         self.serving: dict[str, dict[int, int]] = {}
+        #: the volunteers' accounts (:func:`may_join`: veille-sociale calls only)
+        self.volunteers: frozenset[str] = frozenset()
+        #: each campaign's kind (absent: unknown, never a volunteer's)
+        self.kinds: dict[int, CampaignKind] = {}
 
     def __iter__(self) -> Iterator[Assignment]:
         return iter(list(self._by_campaign.values()))
@@ -129,8 +134,25 @@ class Assignments:
             return self.get(campaign_id)
         return next(iter(self), None)
 
-    def set_serving(self, serving: Mapping[str, Served]) -> None:
+    def set_serving(
+        self,
+        serving: Mapping[str, Served],
+        volunteers: frozenset[str] | None = None,
+        kinds: Mapping[int, CampaignKind] | None = None,
+    ) -> None:
         self.serving = {agent: dict(served) for agent, served in serving.items() if served}
+        if volunteers is not None:
+            self.volunteers = volunteers
+        if kinds is not None:
+            self.kinds = dict(kinds)
+
+    def kind_of(self, campaign_id: int | None) -> CampaignKind | None:
+        """``campaign_id``'s kind (``None``: unknown to the engine)."""
+        return None if campaign_id is None else self.kinds.get(campaign_id)
+
+    def may_join(self, agent: str, campaign_id: int | None) -> bool:
+        """May ``agent`` take a call of ``campaign_id`` (:func:`may_join`)?"""
+        return may_join(agent, self.kind_of(campaign_id), self.volunteers)
 
     def seats_of(self, assignment: Assignment, seats: list[Seat]) -> list[Seat]:
         """The seats counted in ``assignment``'s pacing: its agents' (all of them for a
@@ -176,11 +198,21 @@ class Assignments:
             extra += waiting[: max(0, len(waiting) - ready)]
         return extra
 
-    def agent_for(self, campaign_id: int | None, seats: list[Seat]) -> Seat | None:
+    def agent_for(
+        self, campaign_id: int | None, seats: list[Seat], *, agents_only: bool = False
+    ) -> Seat | None:
         """The ready seat to join to a call of ``campaign_id``: the agent ready the longest
-        among those serving it, its own first (:func:`dialer.core.serving.pick_agent`)."""
+        among those serving it and allowed to take it (:meth:`may_join`; ``agents_only``:
+        never a volunteer's), its own first (:func:`dialer.core.serving.pick_agent`)."""
         ready = sorted(
-            (s for s in seats if s.state is AgentState.READY), key=lambda s: (s.since, s.agent)
+            (
+                s
+                for s in seats
+                if s.state is AgentState.READY
+                and self.may_join(s.agent, campaign_id)
+                and not (agents_only and s.agent in self.volunteers)
+            ),
+            key=lambda s: (s.since, s.agent),
         )
         chosen = pick_agent(
             campaign_id, [s.agent for s in ready], self.serving, self.home_of_agents(seats)
@@ -188,13 +220,18 @@ class Assignments:
         return next((s for s in ready if s.agent == chosen), None)
 
     def reserve(
-        self, board: SeatBoard, campaign_id: int | None, attempt_id: str, now: datetime
+        self,
+        board: SeatBoard,
+        campaign_id: int | None,
+        attempt_id: str,
+        now: datetime,
+        *,
+        agents_only: bool = False,
     ) -> Seat | None:
         """Reserve for ``attempt_id``, a call of ``campaign_id``, the agent :meth:`agent_for`
-        picks (``None``: the engine's only campaign, any ready agent); None if nobody."""
-        if campaign_id is None:
-            return board.reserve_for(attempt_id, now)
-        chosen = self.agent_for(campaign_id, board.seats())
+        picks (``None``: a campaign unknown, any ready agent but never a volunteer); None
+        if nobody."""
+        chosen = self.agent_for(campaign_id, board.seats(), agents_only=agents_only)
         if chosen is None:
             return None
         return board.reserve_agent(chosen.agent, attempt_id, now)

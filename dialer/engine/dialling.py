@@ -63,6 +63,9 @@ class Dialler:
     async def _tick_for(self, assignment: Assignment) -> PacingDecision:
         engine = self.engine
         now = engine.clock()
+        if waiting := engine.inbound.holding(assignment.campaign_id, every=False):
+            assignment.last_plan = decision(0, fact(Clause.INBOUND_WAITING, waiting))
+            return assignment.last_plan
         if not assignment.dialing_enabled:
             assignment.last_plan = decision(0, fact(Clause.DIALING_PAUSED))
             return assignment.last_plan

@@ -39,12 +39,13 @@ import contextlib
 import functools
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 
 from dialer.clock import utcnow
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CycleResult
+from dialer.core.campaigns import CampaignKind
 from dialer.core.handling_time import CallTiming
 from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing import PacingDecision, decision
@@ -352,10 +353,19 @@ class DialingEngine:
         """The people in a call now, or offered to an agent, whichever the campaign."""
         return self.calls.persons() | self.offers.persons()
 
-    def set_serving(self, serving: Mapping[str, Served]) -> None:
+    def set_serving(
+        self,
+        serving: Mapping[str, Served],
+        *,
+        volunteers: Collection[str] | None = None,
+        kinds: Mapping[int, CampaignKind] | None = None,
+    ) -> None:
         """Which campaigns each agent serves, with its priority (an agent left out serves
-        every campaign): the next ticks and joins follow it."""
-        self.campaign_assignments.set_serving(serving)
+        every campaign), which accounts are volunteers and each campaign's kind (a
+        volunteer takes veille-sociale calls only): the next ticks and joins follow it."""
+        self.campaign_assignments.set_serving(
+            serving, None if volunteers is None else frozenset(volunteers), kinds
+        )
 
     def _queue_of_cycle(self, cycle_id: int | None) -> DialQueue:
         """The queue a call of ``cycle_id`` settles in when it was not taken from one here
@@ -452,13 +462,9 @@ class DialingEngine:
     # ---- pacing and dialling (see dialling.py) ------------------------------------------
     async def tick(self) -> PacingDecision:
         """Ask the pacer and place what it says (one tick at a time). Incoming calls
-        waiting take the free agents first; no call is dialled while one still waits."""
+        waiting take the free agents first; a campaign dials and offers nothing while a
+        caller it could take still waits (:meth:`InboundCalls.holding`)."""
         await self.inbound.serve(self.clock())
-        if waiting := self.inbound.holding():
-            plan = decision(0, fact(Clause.INBOUND_WAITING, waiting))
-            for assignment in self.assignments_to_tick():
-                assignment.last_plan = plan
-            return plan
         return await self.dialler.tick()
 
     async def originate(

@@ -26,6 +26,7 @@ from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CallState
 from dialer.core.inbound_match import Engagement, LineUse
 from dialer.core.outcomes import CallOutcome
+from dialer.core.serving import takes_unknown_callers
 from dialer.engine import inbound_lines
 from dialer.engine.inbound_desk import InboundDesk, desk_of
 from dialer.engine.inbound_positions import WaitingPositions
@@ -59,6 +60,8 @@ class WaitingCall:
     arrived_at: datetime
     #: nobody on the register has the number: an agent takes it after the known callers
     unknown: bool = False
+    #: the campaigns whose register has the number: their dials and offers wait for it
+    campaigns: frozenset[int | None] = frozenset()
 
 
 class InboundCalls:
@@ -91,9 +94,25 @@ class InboundCalls:
         #: what each waiting caller was told of their position in the queue
         self.positions = WaitingPositions()
 
-    def holding(self) -> int:
-        """Incoming calls waiting for an agent, known or not (automatic dials wait)."""
-        return len(self.waiting)
+    def holding(self, campaign_id: int | None = None, *, every: bool = True) -> int:
+        """Incoming calls waiting for an agent (``every``: all of them, else those that
+        hold ``campaign_id``'s dials and offers: a caller on its register, or one on no
+        register when its agents take those, see :func:`takes_unknown_callers`)."""
+        if every:
+            return len(self.waiting)
+        kind = self.engine.campaign_assignments.kind_of(campaign_id)
+        return sum(
+            1
+            for call in self.waiting.values()
+            if campaign_id in call.campaigns or (call.unknown and takes_unknown_callers(kind))
+        )
+
+    def _unknown_desks(
+        self, desks: list[tuple[Assignment, InboundDesk]]
+    ) -> list[tuple[Assignment, InboundDesk]]:
+        """The ``desks`` whose agents take a caller on no register (never a volunteer's)."""
+        kind_of = self.engine.campaign_assignments.kind_of
+        return [(a, desk) for a, desk in desks if takes_unknown_callers(kind_of(a.campaign_id))]
 
     def _desks(self) -> list[tuple[Assignment, InboundDesk]]:
         """The campaigns assigned that take calls coming in, in the order they were
@@ -116,9 +135,13 @@ class InboundCalls:
         if not any(desk.open_at(now) for _, desk in desks):
             await self._closed(event.caller, event.attempt_id, node, now)
             return
-        call = WaitingCall(event.attempt_id, event.caller, node, event.at)
+        known_by = await self._known(event.caller, desks)
+        if not known_by and not self._unknown_desks(desks):  # only volunteers' campaigns
+            await self._closed(event.caller, event.attempt_id, node, now)
+            return
+        call = WaitingCall(event.attempt_id, event.caller, node, event.at, campaigns=known_by)
         self.waiting[event.attempt_id] = call
-        if not await self._known(event.caller, desks):
+        if not known_by:
             await self._unknown(call)
         else:
             await inbound_lines.free_line(
@@ -162,17 +185,20 @@ class InboundCalls:
             self.waiting.pop(call.attempt_id, None)
             await self._closed(call.caller, call.attempt_id, call.node, now)
 
-    async def _known(self, caller: str, desks: list[tuple[Assignment, InboundDesk]]) -> bool:
-        """On some campaign's register (a database that fails: taken as known, so the
-        caller keeps the usual path)."""
-        for _, desk in desks:
+    async def _known(
+        self, caller: str, desks: list[tuple[Assignment, InboundDesk]]
+    ) -> frozenset[int | None]:
+        """The campaigns whose register has ``caller`` (a database that fails: taken as
+        known there, so the caller keeps the usual path); empty: on no register."""
+        known: set[int | None] = set()
+        for assignment, desk in desks:
             try:
                 if await desk.knows(caller):
-                    return True
+                    known.add(assignment.campaign_id)
             except DialerError as exc:
                 log.warning("incoming %s not looked up: %s", caller, exc)
-                return True
-        return False
+                known.add(assignment.campaign_id)
+        return frozenset(known)
 
     async def _unknown(self, call: WaitingCall) -> None:
         """A number on no campaign's register: never offered an agent it cannot use, and
@@ -273,17 +299,24 @@ class InboundCalls:
         self, desks: list[tuple[Assignment, InboundDesk]], now: datetime
     ) -> None:
         """Numbers on no register (a relative, a neighbour), oldest first, after the known
-        callers and before any outbound dial: to a free agent of any campaign open, whose
-        screen lets them find the person on the register or note who called."""
+        callers and before any outbound dial: to a free agent (never a volunteer, who has no
+        form for them) of a campaign open whose agents take them, whose screen lets them
+        find the person on the register or note who called; no such campaign open (only
+        the volunteers'): the hours and the emergency numbers."""
         engine = self.engine
+        desks = self._unknown_desks(desks)
         for call in sorted(self.waiting.values(), key=lambda c: c.arrived_at):
             if not call.unknown:
+                continue
+            if not desks:
+                self.waiting.pop(call.attempt_id, None)
+                await self._closed(call.caller, call.attempt_id, call.node, now)
                 continue
             if engine.offers.free_agents() <= 0:
                 return
             for assignment, desk in desks:
                 seat = engine.campaign_assignments.reserve(
-                    engine.seats, assignment.campaign_id, call.attempt_id, now
+                    engine.seats, assignment.campaign_id, call.attempt_id, now, agents_only=True
                 )
                 if seat is None or seat.leg_id is None:
                     if seat is not None:

@@ -111,6 +111,12 @@ class VolunteerCalls:
             )
             return list(volunteers), list(campaigns)
 
+    async def campaign_kinds(self) -> dict[int, CampaignKind]:
+        """Each campaign's kind (the engine gives a volunteer only veille-sociale calls)."""
+        async with transaction(self._sessions) as session:
+            rows = await session.execute(select(Campaign.id, Campaign.kind))
+            return {row.id: row.kind for row in rows}
+
     # ---- households assigned ---------------------------------------------------------------
     async def assign(
         self,

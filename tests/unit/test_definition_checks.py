@@ -185,6 +185,12 @@ def test_every_error_of_a_template_is_printed_with_its_line(dialer: Run, tmp_pat
             4,
             "ouvert",
         ),
+        (  # the volunteers' campaign is preview only: each household to its volunteer
+            "title: X\nalert: other\nkind: veille_sociale\nquestionnaire: veille_sociale\n"
+            "pacing_mode: progressive\n",
+            5,
+            "aperçu seulement",
+        ),
     ],
 )
 def test_a_broken_template_names_its_line(

@@ -195,9 +195,10 @@ class FakeDesk:
     # ---- the engine's side ----------------------------------------------------------------
     def reserve(self, agent: str, attempt_id: str) -> None:
         """Reserve ``agent`` (the only ready one, in tests) for ``attempt_id``."""
-        seat = self.seats.reserve_for(attempt_id, self.clock())
-        if seat is None or seat.agent != agent:
-            raise AssertionError(f"{agent} should be the one ready agent, got {seat}")
+        ready = [s.agent for s in self.seats.seats() if s.state is AgentState.READY]
+        if ready != [agent]:
+            raise AssertionError(f"{agent} should be the one ready agent, got {ready}")
+        self.seats.reserve_agent(agent, attempt_id, self.clock())
 
     async def offer(self, agent: str, attempt_id: str) -> None:
         """Offer ``attempt_id`` (planned, with ``agent``) to the ready ``agent``."""

@@ -11,6 +11,7 @@ import pytest
 import pytest_asyncio
 
 from dialer.core.agent_states import AgentState
+from dialer.core.campaigns import CampaignKind
 from dialer.storage import (
     SessionFactory,
     create_engine,
@@ -56,6 +57,10 @@ async def test_a_supervisor_sets_the_campaigns_an_agent_serves_and_the_engine_fo
     assert isinstance(campaign, dict)
     heatwave, flood = int(campaign["id"]), steer.world.campaign_id
     await steer.http.post(f"/api/v1/campaigns/{flood}/start", headers=sup)
+    # the engine learns each campaign's kind when it starts (never a volunteer's calls)
+    kinds = {steer.engine.campaign_assignments.kind_of(c) for c in (heatwave, flood)}
+    assert None not in kinds
+    assert CampaignKind.VEILLE_SOCIALE not in kinds
 
     before = await steer.http.get(path("agent1"), headers=sup)
     assert before.status_code == 200
