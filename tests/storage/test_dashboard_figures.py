@@ -26,9 +26,9 @@ from dialer.core.phones import PhoneKind
 from dialer.core.planning import RetryPolicy
 from dialer.core.seats import SeatBoard
 from dialer.core.windows import CallingWindows, OpeningInterval
+from dialer.dashboard.board import LiveDashboard
 from dialer.dashboard.campaign_figures import CampaignFigures, local_midnight
 from dialer.dashboard.live import (
-    LiveDashboard,
     build_snapshot,
     live_figures,
     read_campaign_figures,
