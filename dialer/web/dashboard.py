@@ -35,6 +35,7 @@ from dialer.core.permissions import Action, allowed
 from dialer.dashboard.board import LiveDashboard
 from dialer.errors import InputError, NotFoundError
 from dialer.web.access import GuardedRoute, GuardedSocket, socket_allowed
+from dialer.web.api_models import DashboardQuery
 from dialer.web.api_responses import Dashboard, checked
 from dialer.web.auth import same_origin, session_token
 from dialer.web.failures import french_message
@@ -48,8 +49,6 @@ CLOSE_FORBIDDEN = 4403
 #: WebSocket close codes: the campaign chosen is not a number / neither runs nor pauses
 CLOSE_BAD_CAMPAIGN = 4422
 CLOSE_UNKNOWN_CAMPAIGN = 4404
-#: the query parameter that chooses the campaign
-CAMPAIGN_PARAM = "campagne"
 PUSH_EVERY_S = 1.0
 #: how often an open dashboard checks that its session is still valid (and keeps it alive)
 SESSION_CHECK_S = 30.0
@@ -73,11 +72,11 @@ def dashboard_of(connection: HTTPConnection) -> LiveDashboard:
 
 def chosen_campaign(connection: HTTPConnection) -> int | None:
     """The campaign id of ``?campagne=`` (None: not given, the current campaign)."""
-    given = connection.query_params.get(CAMPAIGN_PARAM, "").strip()
+    given = connection.query_params.get("campagne", "").strip()
     if not given:
         return None
     if not given.isascii() or not given.isdigit() or len(given) > 18:
-        raise InputError(f"{CAMPAIGN_PARAM} : numéro de campagne attendu, reçu « {given[:40]} »")
+        raise InputError(f"campagne : numéro de campagne attendu, reçu « {given[:40]} »")
     return int(given)
 
 
@@ -114,7 +113,7 @@ async def dashboard_page(request: Request) -> Response:
     )
 
 
-@described_by(Dashboard)
+@described_by(Dashboard, query=DashboardQuery)
 async def dashboard_json(request: Request) -> Response:
     """Le tableau de bord en direct : agents, appels, taux, entonnoir, prévision, tendance
     du jour et alarmes (superviseur, opérations, administrateur). ``?campagne=ID`` : les
