@@ -5,7 +5,8 @@ district flood): the list of campaigns, ``?campagne=ID`` on the page, its WebSoc
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -42,7 +43,7 @@ PACING = {
 }
 
 
-async def a_flood(sessions: SessionFactory, clock: Clock) -> int:
+async def a_flood(sessions: SessionFactory, clock: Callable[[], datetime]) -> int:
     """The district flood, created after the heatwave, running, with its open cycle."""
     campaign = await CampaignRepository(sessions).create(
         name="Inondation Bas-Quartier",
@@ -70,7 +71,7 @@ async def set_state(sessions: SessionFactory, campaign_id: int, state: CampaignS
 
 
 async def two_campaigns(
-    sessions: SessionFactory, world: World, clock: Clock, desk: FakeDesk
+    sessions: SessionFactory, world: World, clock: Callable[[], datetime], desk: FakeDesk
 ) -> tuple[int, int]:
     """The heatwave (one complete call, paced on its own figures) and the flood (none)."""
     await run_campaign(sessions, world)
@@ -116,7 +117,7 @@ async def test_each_campaign_has_its_figures_and_the_default_is_the_most_recent(
     assert f'<a href="/tableau-de-bord?campagne={flood}">Inondation Bas-Quartier</a>' in page.text
     assert '<strong aria-current="page">' in page.text
     assert '<a href="/tableau-de-bord">La plus récente</a>' in page.text
-    assert "(En cours)" in page.text
+    assert "(en cours)" in page.text
     home = await client.get("/tableau-de-bord")
     assert 'data-connecte="non">' in home.text  # no campaign chosen: the feed's default
     assert f'<a href="/tableau-de-bord?campagne={heatwave}">' in home.text
