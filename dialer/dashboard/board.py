@@ -87,11 +87,11 @@ class LiveDashboard:
                 self._counters["ledger_failures"] += 1
                 self._last_error = str(exc)
                 log.warning("dashboard: reading the campaign's figures failed: %s", exc)
-                if campaign_id is not None and campaign_id not in self._cache_ids():
+                if campaign_id is not None and campaign_id not in self._live_ids():
                     return None  # nothing kept for a campaign not known to run
             else:
                 self._keep_live_only()
-                if campaign_id is not None and campaign_id not in self._cache_ids():
+                if campaign_id is not None and campaign_id not in self._live_ids():
                     self._cache.pop(campaign_id, None)
                     raise NotFoundError(
                         f"la campagne n° {campaign_id} n'existe pas ou n'est ni en cours "
@@ -115,20 +115,14 @@ class LiveDashboard:
             self._read_ms.append(figures.read_ms)
         return figures
 
-    def _cache_ids(self) -> set[int]:
+    def _live_ids(self) -> set[int]:
         return {campaign.id for campaign in self._campaigns}
 
     def _keep_live_only(self) -> None:
         """Forget the figures of campaigns no longer running or paused."""
-        live = self._cache_ids()
+        live = self._live_ids()
         for key in [key for key in self._cache if key is not None and key not in live]:
             del self._cache[key]
-
-    async def campaigns(self) -> tuple[LiveCampaign, ...]:
-        """Every campaign running or paused (as of the last read, made if none yet)."""
-        if not self._cache:
-            await self.campaign_figures()
-        return self._campaigns
 
     async def snapshot(self, campaign_id: int | None = None) -> Snapshot:
         """The snapshot of campaign ``campaign_id`` (without one: the current campaign)."""
