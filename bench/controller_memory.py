@@ -32,7 +32,7 @@ from pathlib import Path
 from dialer.campaigns.start import start_campaign
 from dialer.campaigns.template_files import shipped_templates
 from dialer.core.windows import CallingWindows, OpeningInterval
-from dialer.dashboard.live import LiveDashboard
+from dialer.dashboard.board import LiveDashboard
 from dialer.register.importer import import_register
 from dialer.rig.asterisk import Rig
 from dialer.rig.callees import CalleeBehaviour, SimulatedCallee

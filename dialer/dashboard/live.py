@@ -12,18 +12,12 @@ at ``/api/v1/dashboard`` and read by ``/metrics``.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import logging
 import time
-from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from dialer.campaigns.late_calls import late_reserved_calls
-from dialer.clock import utcnow
 from dialer.core.agent_states import AgentState
 from dialer.core.forecast import TARGET_CEILING, TARGET_FLOOR, CycleFigures, Forecast, forecast
 from dialer.core.labels import AGENT_STATE_LABELS, alarm_text
@@ -53,15 +47,8 @@ from dialer.dashboard.campaign_figures import (
     pace_span,
     pace_start,
 )
-from dialer.errors import DialerError
-from dialer.storage.dashboard_counts import EpisodeCounts, dashboard_counts
+from dialer.storage.dashboard_counts import EpisodeCounts, LiveCampaign, dashboard_counts
 from dialer.storage.database import SessionFactory
-
-log = logging.getLogger(__name__)
-
-#: how long the campaign's figures are reused
-CACHE_S = 2.0
-SAMPLES = 500
 
 
 class LiveSource(Protocol):
@@ -214,6 +201,11 @@ class Snapshot:
     levels: dict[str, Level] = dataclasses.field(default_factory=dict)
     #: reserved calls nobody took in time (every open cycle)
     callbacks_overdue: int | None = None
+    #: every campaign running or paused (the dashboard's list to choose from)
+    campaigns: tuple[LiveCampaign, ...] = ()
+    #: the figures the engine paces the shown campaign on (``pacing_figures`` of
+    #: ``GET /api/v1/statistics``; None when the engine does not run it)
+    pacing_figures: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -262,6 +254,7 @@ def live_figures(
     source: LiveSource | None,
     now: datetime | None = None,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    stats: dict[str, object] | None = None,
 ) -> LiveFigures:
     """The engine's live counts (zeros without an engine) and its agents at ``now``."""
     if source is None:
@@ -277,7 +270,8 @@ def live_figures(
             pacing=None,
         )
     counts = source.seats.counts()
-    stats = source.statistics()
+    if stats is None:
+        stats = source.statistics()
 
     def number(key: str) -> int:
         value = stats.get(key, 0)
@@ -320,13 +314,14 @@ async def read_campaign_figures(
     sessions: SessionFactory,
     now: datetime,
     trend_bucket: timedelta = DEFAULT_THRESHOLDS.trend_bucket,
+    campaign_id: int | None = None,
 ) -> CampaignFigures | None:
-    """The current campaign's figures, or ``None`` when no campaign runs or pauses (one read
-    transaction)."""
+    """The figures of campaign ``campaign_id`` (without one: the current campaign), or
+    ``None`` when it does not run or pause (one read transaction)."""
     started = time.perf_counter()
     now = to_utc(now)
     async with dashboard_counts(sessions) as counts:
-        campaign = await counts.current_campaign()
+        campaign = await counts.current_campaign(campaign_id)
         if campaign is None:
             return None
         windows, policy = campaign_rules(campaign)
@@ -460,92 +455,3 @@ def build_snapshot(
         ),
         forecast=forecast(forecast_input, figures.windows),
     )
-
-
-class LiveDashboard:
-    """Builds snapshots on demand; the campaign's figures are shared for ``cache_s``."""
-
-    def __init__(
-        self,
-        sessions: SessionFactory,
-        source: Callable[[], LiveSource | None],
-        *,
-        clock: Callable[[], datetime] = utcnow,
-        cache_s: float = CACHE_S,
-        thresholds: Thresholds = DEFAULT_THRESHOLDS,
-    ) -> None:
-        self.thresholds = thresholds
-        self._sessions = sessions
-        self._source = source
-        self._clock = clock
-        self.cache_s = cache_s
-        self._figures: CampaignFigures | None = None
-        self._read_at: float | None = None  # monotonic
-        self._lock = asyncio.Lock()
-        self._read_ms: deque[float] = deque(maxlen=SAMPLES)
-        self._build_ms: deque[float] = deque(maxlen=SAMPLES)
-        self._counters = {"snapshots": 0, "ledger_reads": 0, "ledger_failures": 0}
-        self._last_error = ""
-        self.watchers = 0
-
-    async def campaign_figures(self) -> CampaignFigures | None:
-        """The current campaign's figures, read again when older than ``cache_s``; the last
-        ones when the database fails (logged and counted)."""
-        async with self._lock:
-            fresh = self._read_at is not None and time.monotonic() - self._read_at < self.cache_s
-            if fresh:
-                return self._figures
-            try:
-                now = self._clock()
-                figures = await read_campaign_figures(
-                    self._sessions, now, self.thresholds.trend_bucket
-                )
-                if figures is not None:
-                    late = await late_reserved_calls(self._sessions, now)
-                    figures = dataclasses.replace(figures, callbacks_overdue=len(late))
-                self._figures = figures
-                self._counters["ledger_reads"] += 1
-                if self._figures is not None:
-                    self._read_ms.append(self._figures.read_ms)
-            except DialerError as exc:
-                self._counters["ledger_failures"] += 1
-                self._last_error = str(exc)
-                log.warning("dashboard: reading the campaign's figures failed: %s", exc)
-            self._read_at = time.monotonic()
-            return self._figures
-
-    async def snapshot(self) -> Snapshot:
-        figures = await self.campaign_figures()
-        started = time.perf_counter()
-        now = self._clock()
-        live = live_figures(self._source(), now, self.thresholds)
-        snapshot = build_snapshot(now, live, figures, self.thresholds)
-        self._build_ms.append((time.perf_counter() - started) * 1000)
-        self._counters["snapshots"] += 1
-        return snapshot
-
-    def engine_statistics(self) -> dict[str, object]:
-        """The running engine's own statistics (empty without an engine)."""
-        source = self._source()
-        return source.statistics() if source is not None else {}
-
-    def statistics(self) -> dict[str, object]:
-        reads = sorted(self._read_ms)
-        builds = sorted(self._build_ms)
-        return {
-            **self._counters,
-            "watchers": self.watchers,
-            "cache_s": self.cache_s,
-            "ledger_read_ms_p50": _pct(reads, 0.5),
-            "ledger_read_ms_max": round(reads[-1], 2) if reads else None,
-            "build_ms_p50": _pct(builds, 0.5),
-            "build_ms_max": round(builds[-1], 2) if builds else None,
-            "last_error": self._last_error,
-            "recent_window_s": RECENT.total_seconds(),
-        }
-
-
-def _pct(values: list[float], fraction: float) -> float | None:
-    if not values:
-        return None
-    return round(values[min(len(values) - 1, int(fraction * len(values)))], 2)

@@ -37,6 +37,19 @@ from dialer.storage.schedule import CycleMember, MemberStatus
 DIALLED = Attempt.kind != AttemptKind.INBOUND
 
 
+#: the campaigns the dashboard shows (running or paused)
+LIVE_STATES = (CampaignState.RUNNING, CampaignState.PAUSED)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCampaign:
+    """A campaign running or paused, as the dashboard lists it."""
+
+    id: int
+    name: str
+    state: str
+
+
 @dataclass(frozen=True, slots=True)
 class CurrentCampaign:
     """The most recently created campaign running or paused, its rules as stored (JSON)."""
@@ -162,13 +175,14 @@ class DashboardCounts:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def current_campaign(self) -> CurrentCampaign | None:
-        """The most recently created campaign running or paused (None: none)."""
+    async def current_campaign(self, campaign_id: int | None = None) -> CurrentCampaign | None:
+        """The campaign ``campaign_id`` if it runs or pauses, or without one the most
+        recently created campaign running or paused (None: none)."""
+        query = select(Campaign).where(Campaign.state.in_(LIVE_STATES))
+        if campaign_id is not None:
+            query = query.where(Campaign.id == campaign_id)
         campaign = await self._session.scalar(
-            select(Campaign)
-            .where(Campaign.state.in_([CampaignState.RUNNING, CampaignState.PAUSED]))
-            .order_by(Campaign.created_at.desc(), Campaign.id.desc())
-            .limit(1)
+            query.order_by(Campaign.created_at.desc(), Campaign.id.desc()).limit(1)
         )
         if campaign is None:
             return None
@@ -180,6 +194,15 @@ class DashboardCounts:
             retry_policy=campaign.retry_policy,
             max_abandon_rate=campaign.max_abandon_rate,
         )
+
+    async def live_campaigns(self) -> tuple[LiveCampaign, ...]:
+        """Every campaign running or paused, the most recently created first."""
+        rows = await self._session.execute(
+            select(Campaign.id, Campaign.name, Campaign.state)
+            .where(Campaign.state.in_(LIVE_STATES))
+            .order_by(Campaign.created_at.desc(), Campaign.id.desc())
+        )
+        return tuple(LiveCampaign(id, name, state.value) for id, name, state in rows)
 
     async def episode(self, campaign_id: int) -> EpisodeCounts | None:
         """The episode whose campaign is ``campaign_id`` (None: none), over its cycles."""

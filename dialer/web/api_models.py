@@ -247,6 +247,18 @@ class ReportQuery(Query):
     )
 
 
+class DashboardQuery(Query):
+    """Which campaign the live dashboard shows."""
+
+    campagne: int | None = Field(
+        default=None,
+        ge=0,
+        le=10**18 - 1,
+        description="le numéro d'une campagne en cours ou en pause (404 sinon) ; absent : "
+        "la plus récente",
+    )
+
+
 class NeedsQuery(Query):
     """The period a needs analysis covers: local dates, both included."""
 

@@ -108,6 +108,14 @@ class SnapshotCollector(Collector):
         if snap.campaign is not None:
             info.add_metric([*self.labels, snap.campaign.state, snap.campaign.name], 1.0)
         yield info
+        running = GaugeMetricFamily(
+            "dialer_campaigns_live",
+            "Every campaign running or paused (the dashboard's list); figures: the current one.",
+            labels=["campaign", "state", "name"],
+        )
+        for listed in snap.campaigns:
+            running.add_metric([str(listed.id), listed.state, listed.name], 1.0)
+        yield running
         yield from self._rates(snap)
         yield from self._cycle(snap)
         counters = CounterMetricFamily(

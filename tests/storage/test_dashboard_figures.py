@@ -26,9 +26,9 @@ from dialer.core.phones import PhoneKind
 from dialer.core.planning import RetryPolicy
 from dialer.core.seats import SeatBoard
 from dialer.core.windows import CallingWindows, OpeningInterval
+from dialer.dashboard.board import LiveDashboard
 from dialer.dashboard.campaign_figures import CampaignFigures, local_midnight
 from dialer.dashboard.live import (
-    LiveDashboard,
     build_snapshot,
     live_figures,
     read_campaign_figures,
@@ -45,6 +45,7 @@ from dialer.storage import (
 )
 from dialer.storage.alert_rows import Alert, AlertState
 from dialer.storage.call_sheet_rows import CallSheet
+from dialer.storage.dashboard_counts import dashboard_counts
 from dialer.storage.database import transaction
 from dialer.storage.models import Person
 from dialer.storage.schedule import CycleMember, MemberStatus
@@ -453,3 +454,29 @@ async def test_the_campaign_figures_are_read_once_per_cache_period(
     board.cache_s = 0  # older than the cache now
     await board.snapshot()
     assert board.statistics()["ledger_reads"] == 2
+
+
+async def test_a_chosen_campaign_is_read_when_it_runs_or_pauses(sessions: SessionFactory) -> None:
+    heatwave, _, _ = await make_campaign(
+        sessions, "Canicule", CampaignState.RUNNING, NOW - timedelta(hours=3)
+    )
+    flood, _, _ = await make_campaign(
+        sessions, "Inondation", CampaignState.PAUSED, NOW - timedelta(hours=2)
+    )
+    done, _, _ = await make_campaign(
+        sessions, "Finie", CampaignState.FINISHED, NOW - timedelta(hours=1)
+    )
+    async with dashboard_counts(sessions) as counts:
+        listed = await counts.live_campaigns()
+    assert [(c.id, c.name, c.state) for c in listed] == [
+        (flood, "Inondation", "paused"),
+        (heatwave, "Canicule", "running"),
+    ]
+    default = await read_campaign_figures(sessions, NOW)
+    assert default is not None
+    assert default.campaign_id == flood  # the most recently created
+    chosen = await read_campaign_figures(sessions, NOW, campaign_id=heatwave)
+    assert chosen is not None
+    assert (chosen.campaign_id, chosen.campaign_name) == (heatwave, "Canicule")
+    assert await read_campaign_figures(sessions, NOW, campaign_id=done) is None
+    assert await read_campaign_figures(sessions, NOW, campaign_id=10**9) is None

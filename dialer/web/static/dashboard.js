@@ -132,7 +132,42 @@
     list.replaceChildren(...items);
   }
 
+  /* Les campagnes en cours ou en pause, chacune un lien ; celle affichée sans lien. */
+  function showCampaigns(campaigns) {
+    const nav = document.getElementById("campagnes");
+    if (!nav || !campaigns) { return; }
+    const chosen = root.dataset.campagne || "";
+    const key = JSON.stringify(campaigns);
+    if (nav.dataset.liste === key) { return; }
+    nav.dataset.liste = key;
+    function entry(label, href, current) {
+      const li = document.createElement("li");
+      const link = document.createElement(current ? "strong" : "a");
+      if (current) { link.setAttribute("aria-current", "page"); } else { link.href = href; }
+      link.textContent = label;
+      li.appendChild(link);
+      return li;
+    }
+    if (!campaigns.length) {
+      const p = document.createElement("p");
+      p.textContent = "Aucune campagne en cours ou en pause.";
+      nav.replaceChildren(p);
+      return;
+    }
+    const list = document.createElement("ul");
+    list.className = "campagnes";
+    list.appendChild(entry("La plus récente", "/tableau-de-bord", chosen === ""));
+    for (const campaign of campaigns) {
+      const li = entry(campaign.name, `/tableau-de-bord?campagne=${campaign.id}`, String(campaign.id) === chosen);
+      li.dataset.campagne = String(campaign.id);
+      li.appendChild(document.createTextNode(` (${format(campaign.state, "etat-campagne")})`));
+      list.appendChild(li);
+    }
+    nav.replaceChildren(list);
+  }
+
   function showWallboard(data) {
+    showCampaigns(data.campaigns);
     FilDirect.renderAgents(document.querySelector("#agents-en-direct tbody"), data.live.seats || []);
     drawTrend(data.trend || []);
     showAlarms(data.alarms || []);

@@ -55,7 +55,8 @@ window.FilDirect = (function () {
     let delay = 1000;
     function open() {
       const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-      const socket = new WebSocket(`${scheme}//${window.location.host}/ws/tableau-de-bord`);
+      const chosen = root.dataset.campagne ? `?campagne=${encodeURIComponent(root.dataset.campagne)}` : "";
+      const socket = new WebSocket(`${scheme}//${window.location.host}/ws/tableau-de-bord${chosen}`);
       socket.addEventListener("open", () => {
         delay = 1000;
         root.dataset.connecte = "oui";
@@ -64,6 +65,7 @@ window.FilDirect = (function () {
       socket.addEventListener("message", (event) => {
         const message = JSON.parse(event.data);
         if (message.type === "snapshot") { onSnapshot(message.data); }
+        if (message.type === "error" && status) { status.textContent = `(${message.message})`; }
       });
       socket.addEventListener("close", (event) => {
         root.dataset.connecte = "non";
@@ -75,6 +77,7 @@ window.FilDirect = (function () {
           if (status) { status.textContent = "(accès refusé)"; }
           return;
         }
+        if (event.code === 4404 || event.code === 4422) { return; }  /* campagne inconnue ou terminée : message déjà affiché */
         if (status) { status.textContent = "(connexion perdue, nouvel essai…)"; }
         window.setTimeout(open, delay);
         delay = Math.min(delay * 2, 15000);
