@@ -119,14 +119,15 @@ def asterisk_prompts(ctx: click.Context, sounds: Path, recording: Path | None) -
     transfert (« ne quittez pas ») et ceux des appels reçus (attente, « nous vous
     rappellerons », service fermé) au format qu'Asterisk lit (WAV 8 kHz mono)."""
     target = prompts.information_prompt(sounds)
-    if recording is not None:
+    if recording is not None:  # the city's recording of the information message; the
+        # other messages are synthesised all the same (the readiness check needs them)
         prompts.install_recording(recording, target)
         click.echo(f"Enregistrement installé : {target}")
-        return
-    text = prompts.information_text(settings_of(ctx).dialing)
-    written = prompts.synthesize(text, target)
-    click.echo(f"{'Message synthétisé' if written else 'Message déjà à jour'} : {target}")
-    click.echo(text)
+    else:
+        text = prompts.information_text(settings_of(ctx).dialing)
+        written = prompts.synthesize(text, target)
+        click.echo(f"{'Message synthétisé' if written else 'Message déjà à jour'} : {target}")
+        click.echo(text)
     own_line = prompts.own_line_prompt(sounds)
     own_text = prompts.own_line_text(settings_of(ctx).dialing)
     written = prompts.synthesize(own_text, own_line)

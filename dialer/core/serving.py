@@ -86,6 +86,14 @@ def may_join(agent: str, kind: CampaignKind | None, volunteers: Collection[str])
     return kind is not None and may_take_calls_of(Role.VOLUNTEER, kind)
 
 
+def answers_callers_first(kind: CampaignKind | None) -> bool:
+    """Is a campaign of ``kind`` among those a caller on several registers reaches first?
+    An emergency campaign's (or an unknown kind's) before a veille-sociale one: a
+    household on both lists returning the heatwave's call reaches its agents, with its
+    questionnaire and scoring, not a volunteer."""
+    return kind is not CampaignKind.VEILLE_SOCIALE
+
+
 def takes_unknown_callers(kind: CampaignKind | None) -> bool:
     """Does a campaign of ``kind`` (``None``: unknown) take the callers on no register,
     so that one waiting holds its dials? Its agents' screens let them find the person or

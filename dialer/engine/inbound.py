@@ -26,7 +26,7 @@ from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CallState
 from dialer.core.inbound_match import Engagement, LineUse
 from dialer.core.outcomes import CallOutcome
-from dialer.core.serving import takes_unknown_callers
+from dialer.core.serving import answers_callers_first, takes_unknown_callers
 from dialer.engine import inbound_lines
 from dialer.engine.inbound_desk import InboundDesk, desk_of
 from dialer.engine.inbound_positions import WaitingPositions
@@ -47,7 +47,7 @@ CLOSED_CONTEXT = "dialer-inbound-closed"
 #: the hours and the emergency numbers, never a promise of a call back nobody would make
 UNKNOWN_CONTEXT = "dialer-inbound-unknown"
 #: past the wait the dialplan gives, how long before a waiting call is known lost
-LOST_MARGIN = timedelta(seconds=15)
+LOST_MARGIN = timedelta(seconds=30)  # a turn of the waiting loop: message, position, 2 s
 #: how many waiting times the engine keeps for its statistics
 WAIT_SAMPLES = 1000
 
@@ -115,13 +115,19 @@ class InboundCalls:
         return [(a, desk) for a, desk in desks if takes_unknown_callers(kind_of(a.campaign_id))]
 
     def _desks(self) -> list[tuple[Assignment, InboundDesk]]:
-        """The campaigns assigned that take calls coming in, in the order they were
-        assigned (a caller is the person of the first whose register has the number)."""
-        return [
+        """The campaigns assigned that take calls coming in: the emergency ones first, then
+        in the order they were assigned (a caller is the person of the first whose register
+        has the number: :func:`dialer.core.serving.answers_callers_first`)."""
+        assignments = self.engine.campaign_assignments
+        desks = [
             (assignment, desk)
-            for assignment in self.engine.campaign_assignments
+            for assignment in assignments
             if (desk := desk_of(assignment.queue)) is not None
         ]
+        return sorted(  # stable: the order of assignment otherwise
+            desks,
+            key=lambda pair: not answers_callers_first(assignments.kind_of(pair[0].campaign_id)),
+        )
 
     async def arrived(self, event: CallInbound, node: TelephonyPort) -> None:
         engine = self.engine

@@ -35,12 +35,16 @@ class WaitingPositions:
                 del self.told[attempt_id]
         for attempt_id, position in positions.items():
             word = position_word(position)
-            if self.told.get(attempt_id) == word:
+            # ``waiting`` is the engine's own: a caller who hangs up while an earlier one
+            # is told is gone from it (its end is handled outside the serving lock)
+            call = waiting.get(attempt_id)
+            if call is None or self.told.get(attempt_id) == word:
                 continue
             try:
-                told = await waiting[attempt_id].node.tell_position(attempt_id, word)
+                await call.node.tell_position(attempt_id, word)
             except DialerError as exc:  # no session: told at the next serving
                 log.info("position of incoming call %s not told: %s", attempt_id, exc)
                 continue
-            if told:
-                self.told[attempt_id] = word
+            # told, or refused (gone, or a node too slow): not asked again for this word,
+            # or every serving would wait on it
+            self.told[attempt_id] = word

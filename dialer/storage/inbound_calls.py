@@ -105,10 +105,7 @@ class InboundCallClaims:
                 session, match.withdraw, reason=WITHDRAWN_FOR_INBOUND, at=at, states=_OPEN_STATES
             ):
                 return None
-            for member in members:
-                if member.attempt_id == match.withdraw and member.status is MemberStatus.IN_CALL:
-                    member.status = MemberStatus.WAITING
-                    member.attempt_id = None
+            await _release_withdrawn(session, match.withdraw)
         return match.withdraw
 
     async def take(
@@ -160,6 +157,8 @@ class InboundCallClaims:
                 )
                 if member.attempt_id == match.withdraw:
                     member.attempt_id = attempt_id
+                else:  # dialled or offered in another campaign's cycle: it waits there again
+                    await _release_withdrawn(session, match.withdraw)
             if member.status is MemberStatus.WAITING:
                 member.status = MemberStatus.IN_CALL
                 member.attempt_id = attempt_id
@@ -390,4 +389,18 @@ def _match(members: list[CycleMember], engaged: Mapping[int, Engagement]) -> Inb
             )
             for m in members
         ]
+    )
+
+
+async def _release_withdrawn(session: AsyncSession, attempt_id: str) -> None:
+    """The member (of whichever cycle: the person may have been dialled or offered in
+    another campaign's) whose attempt ``attempt_id`` was withdrawn for a call coming in
+    waits again as before the dial; left in a call, it was never dialled nor offered
+    again."""
+    await session.execute(
+        update(CycleMember)
+        .where(CycleMember.attempt_id == attempt_id)
+        .where(CycleMember.status == MemberStatus.IN_CALL)
+        .values(status=MemberStatus.WAITING, attempt_id=None)
+        .execution_options(synchronize_session="fetch")
     )

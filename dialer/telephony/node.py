@@ -371,7 +371,9 @@ class AsteriskNode:
         client = self._require_client()
         try:
             await client.action(
-                "Setvar", {"Channel": channel_id, "Variable": "DIALER_POSITION", "Value": word}
+                "Setvar",
+                {"Channel": channel_id, "Variable": "DIALER_POSITION", "Value": word},
+                timeout_s=1.0,  # said at the next turn of the waiting loop, or not at all
             )
         except AmiActionError as exc:  # the caller hung up meanwhile
             log.info("node %s: position of %s not told: %s", self.name, channel_id, exc)

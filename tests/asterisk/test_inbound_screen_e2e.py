@@ -2,8 +2,9 @@
 service (``running_service``) with a campaign not dialling (paused), agent-1001's baresip
 softphone, and sipp as the caller through the carrier trunk ([from-carrier]) from Hélène's
 number on the register. The agent goes ready; the call coming in is joined to them and
-their screen pops Hélène's record, saying she called; the ledger has her call coming in,
-bridged to the agent."""
+their screen pops Hélène's record, saying she called; the agent answers the questionnaire
+from the keyboard and gives the sheet once she hung up; the ledger has her call coming in,
+bridged to the agent, as the cycle's contact: the campaign resumed never dials her."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from sqlalchemy import select
 
 from dialer.campaigns.start import start_campaign
 from dialer.campaigns.template_files import shipped_templates
-from dialer.core.attempts import AttemptKind
+from dialer.core.attempts import AttemptKind, CycleResult
 from dialer.core.campaigns import CampaignState
 from dialer.core.windows import CallingWindows
 from dialer.register.importer import import_register
@@ -44,7 +45,9 @@ from tests.asterisk.test_agent_screen_e2e import (
     PASSWORD,
     SECRET_KEY,
     agent_goes_ready,
+    fill_from_keyboard,
     free_port,
+    submit_from_keyboard,
 )
 from tests.asterisk.test_inbound_calls import HELENE, call_in
 from tests.browser.helpers import Browser, require_chromium
@@ -59,7 +62,7 @@ def write_register(path: Path) -> None:
         writer.writerow(["I1", "Lefèvre", "Hélène", "02/09/1941", "06 12 34 56 01"])
 
 
-async def prepare(settings: Settings, register: Path) -> None:
+async def prepare(settings: Settings, register: Path) -> int:
     """Register imported, heatwave campaign started then paused (it dials nobody: only the
     call coming in is followed), the agent's account."""
     database = create_engine(settings.database_url)
@@ -77,6 +80,7 @@ async def prepare(settings: Settings, register: Path) -> None:
             started.campaign_id, CampaignState.PAUSED, expected={CampaignState.RUNNING}
         )
         await provision_demo_people(sessions, [AGENT], PASSWORD)
+        return started.campaign_id
     finally:
         await database.dispose()
 
@@ -93,6 +97,9 @@ def an_agent_takes_the_call(base_url: str, ready: threading.Event, seen: list[st
         assert page.find("#appel-recu").is_displayed()
         seen.append(page.text("#appel-recu"))
         page.wait_text("#etat", "En communication")
+        fill_from_keyboard(page)  # the questionnaire, focused at the pop
+        page.wait_text("#etat", "Fin d'appel", timeout=30)  # she hung up
+        seen.append(submit_from_keyboard(page))
     finally:
         browser.close()
 
@@ -118,7 +125,7 @@ async def test_a_registered_caller_pops_on_the_agents_screen_in_chromium(
     )
     register = tmp_path / "registre.csv"
     write_register(register)
-    await prepare(settings, register)
+    campaign_id = await prepare(settings, register)
     ready, seen = threading.Event(), list[str]()
     async with running_service(
         settings, ami=rig.ami_credentials(), secret_key=SECRET_KEY, tick_s=0.2
@@ -128,17 +135,23 @@ async def test_a_registered_caller_pops_on_the_agents_screen_in_chromium(
             asyncio.to_thread(an_agent_takes_the_call, service.url, ready, seen)
         )
         assert await asyncio.to_thread(ready.wait, 60), "the agent never got ready"
-        await call_in(rig, HELENE, tmp_path, stay_s=8)
+        await call_in(rig, HELENE, tmp_path, stay_s=12)
         await browsing
         await service.engine.flush()
-        attempts = await inbound_attempts(service.sessions)
         statistics = service.engine.statistics()
+        # the campaign dials again: Hélène, this cycle's contact already, is not called
+        await service.control.resume(campaign_id, actor="superviseur")
+        await asyncio.sleep(5)
+        await service.engine.flush()
+        attempts = await inbound_attempts(service.sessions)
 
     assert seen[0].startswith("Hélène LEFÈVRE")
     assert "la personne a appelé le numéro de la campagne" in seen[1]
+    assert seen[2].startswith("Fiche validée")
     (attempt,) = attempts  # nobody dialled: her call coming in only
     assert attempt.kind is AttemptKind.INBOUND
     assert attempt.number == HELENE
     assert attempt.agent == AGENT
     assert attempt.bridged_at is not None
+    assert attempt.disposition is CycleResult.REACHED  # the cycle's contact
     assert statistics["inbound_answered"] == 1

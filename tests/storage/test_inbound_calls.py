@@ -15,13 +15,14 @@ from dialer.campaigns.attempt_log import StoredAttemptLog
 from dialer.campaigns.inbound import UNKNOWN_CALL_TAKEN, CycleInboundDesk, caller_e164
 from dialer.campaigns.rules import windows_from_json
 from dialer.core.attempts import AttemptKind, AttemptState
+from dialer.core.campaigns import CampaignKind
 from dialer.core.consent import AgreedBy, ConsentChannel
 from dialer.core.inbound_match import Engagement, LineUse
 from dialer.core.inbound_search import read_search
 from dialer.core.outcomes import CallOutcome
 from dialer.core.phones import PhoneKind
 from dialer.errors import ConflictError, NotFoundError
-from dialer.storage import SessionFactory
+from dialer.storage import CampaignRepository, CycleRepository, PacingMode, SessionFactory
 from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.consents import ConsentRegistry, WithdrawalRequest
 from dialer.storage.database import transaction
@@ -434,3 +435,33 @@ async def test_a_household_whose_consent_is_withdrawn_is_never_named_for_a_call_
     assert await notes.search(scene.cycle_id, read_search("foyer7"), at=later) == []
     with pytest.raises(ConflictError, match="consentement retiré"):
         await found_by_agent(claims, scene.cycle_id, household.id, "1790000000.40", later)
+
+
+@pytest.mark.asyncio
+async def test_a_person_dialled_in_another_campaign_who_calls_in_waits_there_again(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    """Bob is being dialled by a flood campaign when he calls the heatwave's number: the
+    flood's ringing attempt is withdrawn and his flood member waits again (before, it was
+    left in a call, never dialled nor offered again)."""
+    desk = await desk_of(sessions, scene)
+    flood = await CampaignRepository(sessions).create(
+        name="Crue Nord", kind=CampaignKind.OTHER, questionnaire_id="canicule",
+        questionnaire_version="1", caller_id="+33140000001",
+        pacing_mode=PacingMode.PROGRESSIVE, calling_windows={}, retry_policy={}, now=NOW,
+    )  # fmt: skip
+    flood_cycle = await CycleRepository(sessions).open(
+        flood.id, started_at=NOW, deadline=NOW + timedelta(days=1)
+    )
+    await enrol(sessions, flood_cycle.id, [(scene.bob_id, "+33612345678", NOW)])
+    (dialled,) = await CycleSchedule(sessions).take_due(
+        flood_cycle.id, 1, now=NOW, planned_ids=["out-flood"]
+    )
+    ringing = {scene.bob_id: Engagement(LineUse.DIALLING, dialled.id)}
+    assert await desk.free_line("0612345678", engaged=ringing, at=NOW) == dialled.id
+    async with transaction(sessions) as session:
+        member = await session.scalar(
+            select(CycleMember).where(CycleMember.cycle_id == flood_cycle.id)
+        )
+    assert member is not None
+    assert (member.status, member.attempt_id) == (MemberStatus.WAITING, None)

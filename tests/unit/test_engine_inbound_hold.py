@@ -26,10 +26,14 @@ STRANGER = "+33699999999"
 
 
 async def rig(
-    ready: list[str], *, campaigns: tuple[int, ...] = (HEATWAVE, VEILLE)
+    ready: list[str],
+    *,
+    campaigns: tuple[int, ...] = (HEATWAVE, VEILLE),
+    veille_people: dict[str, int] | None = None,
 ) -> tuple[DialingEngine, FakeNode, Clock]:
     """a1 serves the heatwave, the volunteer v1 the veille sociale; ``ready`` are ready,
-    the others logged in but not ready."""
+    the others logged in but not ready; the campaigns assigned in the order of
+    ``campaigns``."""
     node, ledger, clock = FakeNode(), MemoryAttemptLog(), Clock(T0)
     engine = DialingEngine(nodes=[node], attempt_log=ledger, clock=clock)
     await engine.handle(NodeConnected(node.name, T0), node)
@@ -38,12 +42,12 @@ async def rig(
         if agent in ready:
             engine.go_ready(agent)
         clock.advance(1)
-    for campaign_id, cycle_id, prefix in ((HEATWAVE, 70, "h"), (VEILLE, 90, "v")):
-        if campaign_id not in campaigns:
-            continue
+    setups = {HEATWAVE: (70, "h"), VEILLE: (90, "v")}
+    for campaign_id in campaigns:
+        cycle_id, prefix = setups[campaign_id]
         queue = InboundQueue(ledger, dials(prefix, range(1, 4), cycle_id))
         if campaign_id == VEILLE:
-            queue.inbound.people = {"+33612345699": 99}
+            queue.inbound.people = veille_people or {"+33612345699": 99}
         engine.assign(
             queue,
             one_per_own_ready,
@@ -94,3 +98,15 @@ async def test_an_unknown_caller_with_only_the_volunteers_campaign_hears_the_hou
     assert engine.inbound.holding() == 0
     await engine.tick()
     assert [p.attempt_id[0] for p in node.placed] == ["v"]
+
+
+@pytest.mark.asyncio
+async def test_a_household_on_both_lists_returning_a_call_reaches_the_emergency_agents() -> None:
+    """The veille sociale planned first, the heatwave opened later: Hélène, on both
+    registers, reaches the heatwave's agent (its questionnaire, its scoring), not the
+    volunteer ready longer."""
+    engine, node, clock = await rig(
+        ready=["v1", "a1"], campaigns=(VEILLE, HEATWAVE), veille_people={HELENE: 99}
+    )
+    await engine.handle(CallInbound("1790000000.5", HELENE, clock.now), node)
+    assert node.joins == [("1790000000.5", "a1")]

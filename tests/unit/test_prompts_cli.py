@@ -92,6 +92,15 @@ def test_a_city_recording_is_converted_to_the_played_format(
     # the synthesised message no longer counts as current: asking for it makes it again
     again = runner.invoke(cli, ["asterisk", "prompts", "--sounds", str(sounds)])
     assert "Message synthétisé" in again.output
+    # a node given only the city's recording has the other messages too (the readiness
+    # check needs them: before, it was never ready)
+    fresh = tmp_path / "fresh"
+    installed = runner.invoke(
+        cli, ["asterisk", "prompts", "--sounds", str(fresh), "--recording", str(recording)]
+    )
+    assert installed.exit_code == 0, installed.output
+    for name in ("information", "own-line", "inbound-waiting", "inbound-position-1"):
+        assert played_format(fresh / "dialer" / f"{name}.wav") == (8000, 1, 2), name
 
 
 def test_a_missing_recording_is_refused(runner: CliRunner, tmp_path: Path) -> None:
