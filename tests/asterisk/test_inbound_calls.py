@@ -229,17 +229,20 @@ async def test_with_every_agent_busy_the_caller_is_called_back(
     try:
         await engine.log_in(agent, agent)  # logged in, paused: busy
         started = asyncio.get_running_loop().time()
-        calling = asyncio.create_task(call_in(rig, MARCEL, tmp_path, stay_s=14))
+        # long enough for a turn of the waiting loop: the message, the position, 2 s
+        calling = asyncio.create_task(call_in(rig, MARCEL, tmp_path, stay_s=24))
 
-        async def waiting() -> bool:
-            return bool(engine.inbound.waiting)
+        async def told_first() -> bool:
+            # the controller tells the caller their place in the queue, which the dialplan
+            # says after the waiting message (« vous êtes la première personne en attente »)
+            for waiting_id in engine.inbound.waiting:
+                told = await ami.action(
+                    "Getvar", {"Channel": waiting_id, "Variable": "DIALER_POSITION"}
+                )
+                return told[0].get("Value") == "1"
+            return False
 
-        await wait_for(waiting, timeout_s=5)
-        (waiting_id,) = engine.inbound.waiting
-        # the controller told the caller their place in the queue, which the dialplan says
-        # after the waiting message (« vous êtes la première personne en attente »)
-        told = await ami.action("Getvar", {"Channel": waiting_id, "Variable": "DIALER_POSITION"})
-        assert told[0].get("Value") == "1"
+        await wait_for(told_first, timeout_s=8)
         await calling
         stayed = asyncio.get_running_loop().time() - started
         await engine.flush()
@@ -319,7 +322,7 @@ async def test_an_unknown_number_unanswered_hears_the_hours_and_no_call_back_pro
     await ami.action("Setvar", {"Variable": "DIALER_INBOUND_WAIT", "Value": "5"})
     try:
         await engine.log_in(agent, agent)  # logged in, paused: busy
-        await call_in(rig, UNKNOWN, tmp_path, stay_s=14)
+        await call_in(rig, UNKNOWN, tmp_path, stay_s=24)  # a turn of the waiting loop
         await engine.flush()
         heard = []
         while not events.empty():
