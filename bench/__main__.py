@@ -14,7 +14,8 @@
 - the ledger's lag behind 400 people answering at once, batched and one write each,
 - how quickly ``dialer --help`` answers (the command modules are imported lazily),
 - the per-person results export (CSV, XLSX) of a 10,500-person cycle: time, peak memory,
-  the event loop's share.
+  the event loop's share,
+- the campaign report of a 10,500-person cycle: its time and the event loop's stalls.
 
 Not in this run: ``make chaos`` (``python -m dialer.rig.chaos``: faults at seeded instants
 during a real campaign, on SQLite and PostgreSQL, written to ``docs/reliability.md``), run
@@ -47,6 +48,10 @@ BENCHMARKS = (
     ("Ledger writes under a burst of 400 answers", ["-m", "bench.ledger_burst"]),
     ("Command-line start-up (dialer --help)", ["-m", "bench.cli_startup"]),
     ("Per-person results of a 10,500-person cycle", ["-m", "bench.person_results"]),
+    (
+        "The campaign report of a 10,500-person cycle and the event loop",
+        ["-m", "bench.report_stall"],
+    ),
 )
 
 

@@ -1,11 +1,13 @@
 """What the needs analysis of a veille-sociale campaign reads (:mod:`dialer.reports.needs`):
 its households per cycle with their district and the outcomes of their submitted call
 sheets, the answers that say needs and expectations, the orientations and the follow-ups.
-Plain dataclasses, read in one short transaction; nothing here names a person (ids only,
+Plain dataclasses, read in one short transaction a few hundred rows per turn of the
+event loop and assembled in a worker thread; nothing here names a person (ids only,
 for counting each household once)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +22,7 @@ from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Campaign, Cycle, Person
 from dialer.storage.orientation_rows import FollowUpRow, OrientationRow
 from dialer.storage.schedule import CycleMember
+from dialer.storage.turns import read_in_turns
 
 #: the veille-sociale questionnaire's answers the analysis reads
 READ_QUESTIONS = ("besoins", "rappel_souhaite", "solitude_souhait")
@@ -89,47 +92,88 @@ async def load_needs_rows(sessions: SessionFactory, campaign_id: int) -> NeedsRo
             row.id: row.started_at
             for row in await session.scalars(select(Cycle).where(Cycle.campaign_id == campaign_id))
         }
-        districts = dict(
-            (
-                await session.execute(
-                    select(Person.id, Person.district)
-                    .join(CycleMember, CycleMember.person_id == Person.id)
-                    .where(CycleMember.cycle_id.in_(cycles))
-                )
-            ).all()
+        districts: dict[int, str | None] = {}
+        members_of = (
+            select(Person.id, Person.district)
+            .join(CycleMember, CycleMember.person_id == Person.id)
+            .where(CycleMember.cycle_id.in_(cycles))
         )
-        submitted = select(CallSheet).where(
-            CallSheet.cycle_id.in_(cycles), CallSheet.submitted_at.is_not(None)
+        await read_in_turns(session, members_of, lambda row: districts.update({row[0]: row[1]}))
+        submitted = select(
+            CallSheet.id,
+            CallSheet.person_id,
+            CallSheet.cycle_id,
+            CallSheet.disposition,
+            CallSheet.submitted_at,
+            CallSheet.opened_at,
+        ).where(CallSheet.cycle_id.in_(cycles), CallSheet.submitted_at.is_not(None))
+        sheets = await read_in_turns(
+            session, submitted, lambda r: (r[0], r[1], r[2], r[3], r[4], r[5])
         )
-        sheets = list(await session.scalars(submitted))
         answers: dict[int, dict[str, object]] = defaultdict(dict)
-        for sheet_id, question_id, value in await session.execute(
-            select(Answer.sheet_id, Answer.question_id, Answer.value).where(
-                Answer.sheet_id.in_(submitted.with_only_columns(CallSheet.id)),
-                Answer.question_id.in_(READ_QUESTIONS),
-            )
-        ):
-            answers[sheet_id][question_id] = value
-        members = list(
-            (
-                await session.execute(
-                    select(CycleMember.person_id, CycleMember.cycle_id).where(
-                        CycleMember.cycle_id.in_(cycles)
-                    )
-                )
-            ).all()
+        read = select(Answer.sheet_id, Answer.question_id, Answer.value).where(
+            Answer.sheet_id.in_(submitted.with_only_columns(CallSheet.id)),
+            Answer.question_id.in_(READ_QUESTIONS),
         )
-        orientations = list(
-            await session.scalars(select(OrientationRow).where(OrientationRow.cycle_id.in_(cycles)))
+        await read_in_turns(session, read, lambda row: answers[row[0]].update({row[1]: row[2]}))
+        members = await read_in_turns(
+            session,
+            select(CycleMember.person_id, CycleMember.cycle_id).where(
+                CycleMember.cycle_id.in_(cycles)
+            ),
+            lambda row: (row[0], row[1]),
         )
-        follow_ups = list(
-            await session.scalars(select(FollowUpRow).where(FollowUpRow.cycle_id.in_(cycles)))
+        orientations = await read_in_turns(
+            session,
+            select(
+                OrientationRow.person_id,
+                OrientationRow.created_at,
+                OrientationRow.need,
+                OrientationRow.mode,
+            ).where(OrientationRow.cycle_id.in_(cycles)),
+            lambda row: OrientationFacts(
+                row[0], districts.get(row[0]), row[1], row[2], row[3].value
+            ),
+        )
+        follow_ups = await read_in_turns(
+            session,
+            select(FollowUpRow.person_id, FollowUpRow.created_at, FollowUpRow.due_at).where(
+                FollowUpRow.cycle_id.in_(cycles)
+            ),
+            lambda row: FollowUpFacts(row[0], districts.get(row[0]), row[1], row[2]),
         )
         name = campaign.name
+    return await asyncio.to_thread(
+        _assembled,
+        campaign_id,
+        name,
+        cycles=cycles,
+        districts=districts,
+        members=members,
+        sheets=sheets,
+        answers=answers,
+        orientations=orientations,
+        follow_ups=follow_ups,
+    )
+
+
+def _assembled(
+    campaign_id: int,
+    name: str,
+    *,
+    cycles: dict[int, datetime],
+    districts: dict[int, str | None],
+    members: list[tuple[int, int]],
+    sheets: list[tuple[int, int, int, Disposition | None, datetime | None, datetime]],
+    answers: dict[int, dict[str, object]],
+    orientations: list[OrientationFacts],
+    follow_ups: list[FollowUpFacts],
+) -> NeedsRows:
+    """The facts of the rows read (in a worker thread: thousands of households)."""
     ended: dict[tuple[int, int], list[Disposition]] = defaultdict(list)
-    for sheet in sheets:
-        if sheet.disposition is not None:
-            ended[(sheet.person_id, sheet.cycle_id)].append(sheet.disposition)
+    for _, person_id, cycle_id, disposition, _, _ in sheets:
+        if disposition is not None:
+            ended[(person_id, cycle_id)].append(disposition)
     return NeedsRows(
         campaign_id=campaign_id,
         campaign_name=name,
@@ -145,25 +189,10 @@ async def load_needs_rows(sessions: SessionFactory, campaign_id: int) -> NeedsRo
         ),
         sheets=tuple(
             SheetFacts(
-                sheet.person_id,
-                districts.get(sheet.person_id),
-                sheet.submitted_at or sheet.opened_at,
-                answers[sheet.id],
+                person_id, districts.get(person_id), submitted_at or opened_at, answers[sheet_id]
             )
-            for sheet in sheets
+            for sheet_id, person_id, _, _, submitted_at, opened_at in sheets
         ),
-        orientations=tuple(
-            OrientationFacts(
-                row.person_id,
-                districts.get(row.person_id),
-                row.created_at,
-                row.need,
-                row.mode.value,
-            )
-            for row in orientations
-        ),
-        follow_ups=tuple(
-            FollowUpFacts(row.person_id, districts.get(row.person_id), row.created_at, row.due_at)
-            for row in follow_ups
-        ),
+        orientations=tuple(orientations),
+        follow_ups=tuple(follow_ups),
     )

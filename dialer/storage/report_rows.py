@@ -23,6 +23,7 @@ from dialer.storage.models import Attempt, Campaign, Cycle, CycleResultRow, Pers
 from dialer.storage.schedule import CycleMember
 from dialer.storage.seat_sessions import SeatSession
 from dialer.storage.team_rows import Team
+from dialer.storage.turns import AnyRow, read_in_turns
 
 
 @dataclass(frozen=True)
@@ -253,8 +254,12 @@ def member_ids(cycle_ids: list[int]) -> Subquery:
 
 async def _members(session: AsyncSession, cycle_ids: list[int]) -> frozenset[tuple[int, int]]:
     members = member_ids(cycle_ids)
-    rows = await session.execute(select(members.c.cycle_id, members.c.person_id))
-    return frozenset((int(cycle), int(person)) for cycle, person in rows.all())
+    pairs = await read_in_turns(
+        session,
+        select(members.c.cycle_id, members.c.person_id),
+        lambda row: (int(row[0]), int(row[1])),
+    )
+    return frozenset(pairs)
 
 
 async def _people(session: AsyncSession, cycle_ids: list[int]) -> dict[int, PersonRow]:
@@ -266,38 +271,55 @@ async def _people(session: AsyncSession, cycle_ids: list[int]) -> dict[int, Pers
         .where(CallSheet.cycle_id.in_(cycle_ids))
     )
     wanted = Person.id.in_(person_ids) | Person.id.in_(alerted)
-    people = list(await session.scalars(select(Person).where(wanted)))
     phones: dict[int, list[str]] = defaultdict(list)
-    rows = await session.execute(
+    numbers = (
         select(PhoneNumber.person_id, PhoneNumber.e164)
         .join(Person, Person.id == PhoneNumber.person_id)
         .where(wanted)
         .order_by(PhoneNumber.person_id, PhoneNumber.position)
     )
-    for person_id, e164 in rows.all():
-        phones[person_id].append(e164)
-    return {
-        p.id: PersonRow(
-            id=p.id,
-            external_id=p.external_id,
-            last_name=p.last_name,
-            first_name=p.first_name,
-            address=p.address,
-            postcode=p.postcode,
-            city=p.city,
-            district=p.district,
-            phones=tuple(phones.get(p.id, ())),
-        )
-        for p in people
-    }
+    await read_in_turns(session, numbers, lambda row: phones[row[0]].append(row[1]))
+    people = select(
+        Person.id,
+        Person.external_id,
+        Person.last_name,
+        Person.first_name,
+        Person.address,
+        Person.postcode,
+        Person.city,
+        Person.district,
+    ).where(wanted)
+    rows = await read_in_turns(
+        session, people, lambda row: PersonRow(*row, phones=tuple(phones.get(row[0], ())))
+    )
+    return {person.id: person for person in rows}
 
 
 async def _attempts(session: AsyncSession, cycle_ids: list[int]) -> tuple[AttemptRow, ...]:
-    attempts = await session.scalars(
-        select(Attempt).where(Attempt.cycle_id.in_(cycle_ids)).order_by(Attempt.planned_for)
+    statement = (
+        select(
+            Attempt.id,
+            Attempt.cycle_id,
+            Attempt.person_id,
+            Attempt.number,
+            Attempt.state,
+            Attempt.outcome,
+            Attempt.planned_for,
+            Attempt.placed_at,
+            Attempt.answered_at,
+            Attempt.bridged_at,
+            Attempt.ended_at,
+            Attempt.wrap_up_done_at,
+            Attempt.agent,
+            Attempt.disposition,
+            Attempt.kind,
+        )
+        .where(Attempt.cycle_id.in_(cycle_ids))
+        .order_by(Attempt.planned_for)
     )
-    return tuple(
-        AttemptRow(
+
+    def row_of(a: AnyRow) -> AttemptRow:
+        return AttemptRow(
             id=a.id,
             cycle_id=a.cycle_id,
             person_id=a.person_id,
@@ -314,16 +336,28 @@ async def _attempts(session: AsyncSession, cycle_ids: list[int]) -> tuple[Attemp
             disposition=a.disposition,
             kind=a.kind.value,
         )
-        for a in attempts
-    )
+
+    return tuple(await read_in_turns(session, statement, row_of))
 
 
 async def _sheets(session: AsyncSession, cycle_ids: list[int]) -> tuple[SheetRow, ...]:
-    sheets = await session.scalars(
-        select(CallSheet).where(CallSheet.cycle_id.in_(cycle_ids)).order_by(CallSheet.id)
+    statement = (
+        select(
+            CallSheet.id,
+            CallSheet.attempt_id,
+            CallSheet.cycle_id,
+            CallSheet.person_id,
+            CallSheet.agent,
+            CallSheet.disposition,
+            CallSheet.complete,
+            CallSheet.submitted_at,
+        )
+        .where(CallSheet.cycle_id.in_(cycle_ids))
+        .order_by(CallSheet.id)
     )
-    return tuple(
-        SheetRow(
+
+    def row_of(s: AnyRow) -> SheetRow:
+        return SheetRow(
             id=s.id,
             attempt_id=s.attempt_id,
             cycle_id=s.cycle_id,
@@ -333,49 +367,56 @@ async def _sheets(session: AsyncSession, cycle_ids: list[int]) -> tuple[SheetRow
             complete=s.complete,
             submitted_at=s.submitted_at,
         )
-        for s in sheets
-    )
+
+    return tuple(await read_in_turns(session, statement, row_of))
 
 
 async def _results(session: AsyncSession, cycle_ids: list[int]) -> tuple[ResultRow, ...]:
-    results = await session.scalars(
-        select(CycleResultRow)
+    statement = (
+        select(
+            CycleResultRow.cycle_id,
+            CycleResultRow.person_id,
+            CycleResultRow.result,
+            CycleResultRow.decided_at,
+            CycleResultRow.note,
+            CycleResultRow.never_reached_reason,
+        )
         .where(CycleResultRow.cycle_id.in_(cycle_ids))
         .order_by(CycleResultRow.id)
     )
-    return tuple(
-        ResultRow(r.cycle_id, r.person_id, r.result, r.decided_at, r.note, r.never_reached_reason)
-        for r in results
-    )
+    return tuple(await read_in_turns(session, statement, lambda r: ResultRow(*r)))
 
 
 async def _alerts(session: AsyncSession, cycle_ids: list[int]) -> tuple[AlertRow, ...]:
-    rows = await session.execute(
-        select(Alert, CallSheet.cycle_id, Team.name)
+    statement = (
+        select(
+            Alert.id,
+            CallSheet.cycle_id,
+            Alert.person_id,
+            Team.name,
+            Alert.need,
+            Alert.priority,
+            Alert.message,
+            Alert.risk_level,
+            Alert.raised_by,
+            Alert.raised_at,
+            Alert.state,
+            Alert.escalation_level,
+            Alert.acknowledged_at,
+            Alert.acknowledged_by,
+        )
         .join(CallSheet, CallSheet.id == Alert.sheet_id)
         .outerjoin(Team, Team.id == Alert.team_id)
         .where(CallSheet.cycle_id.in_(cycle_ids))
         .order_by(Alert.raised_at, Alert.id)
     )
-    return tuple(
-        AlertRow(
-            id=alert.id,
-            cycle_id=cycle_id,
-            person_id=alert.person_id,
-            team=team,
-            need=alert.need,
-            priority=alert.priority,
-            message=alert.message,
-            risk_level=alert.risk_level,
-            raised_by=alert.raised_by,
-            raised_at=alert.raised_at,
-            state=alert.state.value,
-            escalation_level=alert.escalation_level,
-            acknowledged_at=alert.acknowledged_at,
-            acknowledged_by=alert.acknowledged_by,
-        )
-        for alert, cycle_id, team in rows.all()
-    )
+
+    def row_of(a: AnyRow) -> AlertRow:
+        values = list(a)
+        values[10] = a.state.value
+        return AlertRow(*values)
+
+    return tuple(await read_in_turns(session, statement, row_of))
 
 
 async def _useful_contacts(session: AsyncSession, cycle_ids: list[int]) -> int:
