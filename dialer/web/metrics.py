@@ -2,7 +2,10 @@
 the page), prefixed ``dialer_``, labelled ``campaign`` (id) and ``cycle`` (number) and,
 where it applies, ``state``, ``window``, ``stage``... Counts are ``_total`` counters
 (``rate()`` and ``increase()`` apply), durations and rates in base units (seconds, per
-second), ratios between 0 and 1. Beside the snapshot: ``dialer_ami_up{node}``, the HTTP
+second), ratios between 0 and 1. Every campaign running or paused has its own series (its
+``campaign`` label): its rates, cycle, funnel, handling time, pace and forecast; the agents,
+the calls in progress and the engine's counters are the engine's, labelled with the
+current campaign. Beside the snapshots: ``dialer_ami_up{node}``, the HTTP
 requests (:mod:`dialer.web.http_metrics`) and the database errors
 (:mod:`dialer.storage.driver_errors`). ``docs/monitoring/`` has example alert rules and a
 Grafana dashboard built on them.
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -53,29 +56,36 @@ class SnapshotCollector(Collector):
         snapshot: Snapshot,
         engine: dict[str, object] | None = None,
         dashboard: dict[str, object] | None = None,
+        *,
+        others: Sequence[Snapshot] = (),
     ) -> None:
         self.snapshot = snapshot
+        #: the snapshots of the other campaigns running or paused (their own figures)
+        self.others = list(others)
         self.engine = engine or {}
         self.dashboard = dashboard or {}
-        campaign = snapshot.campaign
-        self.labels = [
-            str(campaign.id) if campaign else "",
-            str(campaign.cycle_number) if campaign and campaign.cycle_number else "",
-        ]
+        self.labels = _labels(snapshot)
 
-    def _gauge(self, name: str, doc: str, value: float | None, **extra: str) -> Metric:
-        family = GaugeMetricFamily(name, doc, labels=["campaign", "cycle", *extra])
+    def _gauge(
+        self, name: str, doc: str, value: float | None, labels: list[str] | None = None
+    ) -> Metric:
+        family = GaugeMetricFamily(name, doc, labels=["campaign", "cycle"])
         if value is not None:
-            family.add_metric([*self.labels, *extra.values()], float(value))
+            family.add_metric(self.labels if labels is None else labels, float(value))
         return family
 
     def _gauges(
-        self, name: str, doc: str, label: str, values: Iterable[tuple[str, float | None]]
+        self,
+        name: str,
+        doc: str,
+        label: str,
+        values: Iterable[tuple[str, float | None]],
+        labels: list[str] | None = None,
     ) -> Metric:
         family = GaugeMetricFamily(name, doc, labels=["campaign", "cycle", label])
         for key, value in values:
             if value is not None:
-                family.add_metric([*self.labels, key], float(value))
+                family.add_metric([*(self.labels if labels is None else labels), key], float(value))
         return family
 
     def collect(self) -> Iterator[Metric]:
@@ -105,19 +115,21 @@ class SnapshotCollector(Collector):
             "The current campaign (running or paused) and its open cycle.",
             labels=["campaign", "cycle", "state", "name"],
         )
-        if snap.campaign is not None:
-            info.add_metric([*self.labels, snap.campaign.state, snap.campaign.name], 1.0)
+        for each in (snap, *self.others):
+            if each.campaign is not None:
+                info.add_metric([*_labels(each), each.campaign.state, each.campaign.name], 1.0)
         yield info
         running = GaugeMetricFamily(
             "dialer_campaigns_live",
-            "Every campaign running or paused (the dashboard's list); figures: the current one.",
+            "Every campaign running or paused (the dashboard's list), each with its figures.",
             labels=["campaign", "state", "name"],
         )
         for listed in snap.campaigns:
             running.add_metric([str(listed.id), listed.state, listed.name], 1.0)
         yield running
-        yield from self._rates(snap)
-        yield from self._cycle(snap)
+        yield from _merged(
+            [*self._rates(each), *self._cycle(each)] for each in (snap, *self.others)
+        )
         counters = CounterMetricFamily(
             "dialer_engine_calls",
             "The engine's call events since it started.",
@@ -168,6 +180,7 @@ class SnapshotCollector(Collector):
                 yield CounterMetricFamily(name, doc, value=figures[key])
 
     def _rates(self, snap: Snapshot) -> Iterator[Metric]:
+        labels = _labels(snap)
         today = snap.today
         for name, doc, attribute in (
             ("dialer_dials_settled", "Dials ended today.", "settled"),
@@ -180,7 +193,7 @@ class SnapshotCollector(Collector):
                 labels=["campaign", "cycle"],
             )
             if today is not None:
-                family.add_metric(self.labels, float(getattr(today, attribute)))
+                family.add_metric(labels, float(getattr(today, attribute)))
             yield family
         windows: list[tuple[str, RateFigures]] = []
         if snap.recent is not None:
@@ -192,10 +205,15 @@ class SnapshotCollector(Collector):
             ("dialer_abandon_ratio", "Abandons / live answers over the window.", "abandon_rate"),
         ):
             yield self._gauges(
-                name, doc, "window", [(w, getattr(rates, attribute)) for w, rates in windows]
+                name,
+                doc,
+                "window",
+                [(w, getattr(rates, attribute)) for w, rates in windows],
+                labels,
             )
 
     def _cycle(self, snap: Snapshot) -> Iterator[Metric]:
+        labels = _labels(snap)
         handling = snap.handling
         yield self._gauges(
             "dialer_handling_time_seconds",
@@ -206,11 +224,13 @@ class SnapshotCollector(Collector):
                 ("talk", handling.mean_talk_s if handling else None),
                 ("wrap_up", handling.mean_wrap_up_s if handling else None),
             ],
+            labels,
         )
         yield self._gauge(
             "dialer_handled_calls",
             "Calls of the cycle joined to an agent and wrapped up.",
             handling.handled if handling else None,
+            labels,
         )
         funnel = snap.funnel
         yield self._gauges(
@@ -228,12 +248,14 @@ class SnapshotCollector(Collector):
                     "alerts_acknowledged",
                 )
             ],
+            labels,
         )
         useful = snap.useful
         yield self._gauge(
             "dialer_useful_contact_ratio",
             "Share of the register with a complete questionnaire.",
             useful.share if useful else None,
+            labels,
         )
         yield self._gauges(
             "dialer_useful_contact_target_ratio",
@@ -243,23 +265,27 @@ class SnapshotCollector(Collector):
                 ("floor", useful.target_floor if useful else None),
                 ("ceiling", useful.target_ceiling if useful else None),
             ],
+            labels,
         )
         pace = snap.pace
         yield self._gauge(
             "dialer_pace_attempts_per_second",
             "Attempts placed per second of calling time, recent window.",
             pace.attempts_per_hour / HOUR_S if pace else None,
+            labels,
         )
         yield self._gauge(
             "dialer_pace_useful_contacts_per_second",
             "Useful contacts per second of calling time, recent window.",
             pace.contacts_per_hour / HOUR_S if pace else None,
+            labels,
         )
         deadline = snap.campaign.deadline if snap.campaign else None
         yield self._gauge(
             "dialer_cycle_deadline_timestamp_seconds",
             "The cycle's deadline (Unix time).",
             deadline.timestamp() if deadline else None,
+            labels,
         )
         forecast = snap.forecast
         exhausted = forecast.exhausted_at if forecast else None
@@ -267,22 +293,46 @@ class SnapshotCollector(Collector):
             "dialer_forecast_exhaustion_timestamp_seconds",
             "When the cycle's attempts run out at the current pace (Unix time).",
             exhausted.timestamp() if exhausted else None,
+            labels,
         )
         yield self._gauge(
             "dialer_forecast_useful_contact_ratio",
             "Share of the register forecast to give a useful contact by the deadline.",
             forecast.projected_share if forecast else None,
+            labels,
         )
         yield self._gauge(
             "dialer_forecast_more_agents_needed",
             "Agents to add to reach the 65 % target by the deadline.",
             forecast.more_agents_needed if forecast else None,
+            labels,
         )
         yield self._gauge(
             "dialer_calling_time_left_seconds",
             "Calling-window time left before the cycle's deadline.",
             forecast.calling_time_left.total_seconds() if forecast else None,
+            labels,
         )
+
+
+def _labels(snapshot: Snapshot) -> list[str]:
+    """``campaign`` and ``cycle`` of a snapshot's figures."""
+    campaign = snapshot.campaign
+    return [
+        str(campaign.id) if campaign else "",
+        str(campaign.cycle_number) if campaign and campaign.cycle_number else "",
+    ]
+
+
+def _merged(per_campaign: Iterable[list[Metric]]) -> Iterator[Metric]:
+    """One family per name, with the samples of every campaign's family of that name."""
+    families: dict[str, Metric] = {}
+    for metrics in per_campaign:
+        for metric in metrics:
+            kept = families.setdefault(metric.name, metric)
+            if kept is not metric:
+                kept.samples.extend(metric.samples)
+    yield from families.values()
 
 
 def _ami_up(nodes: object) -> Metric:
@@ -336,8 +386,12 @@ async def metrics(request: Request) -> Response:
         return PlainTextResponse("métriques réservées aux clients locaux\n", status_code=403)
     board = dashboard_of(request)
     snapshot = await board.snapshot()
+    current = snapshot.campaign.id if snapshot.campaign is not None else None
+    others = [await board.snapshot(c.id) for c in snapshot.campaigns if c.id != current]
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(SnapshotCollector(snapshot, board.engine_statistics(), board.statistics()))
+    registry.register(
+        SnapshotCollector(snapshot, board.engine_statistics(), board.statistics(), others=others)
+    )
     registry.register(ServiceCollector())
     figures: RequestFigures | None = getattr(request.app.state, "http_figures", None)
     if figures is not None:

@@ -118,12 +118,18 @@ async def test_each_campaign_has_its_figures_and_the_default_is_the_most_recent(
     assert '<strong aria-current="page">' in page.text
     assert '<a href="/tableau-de-bord">La plus récente</a>' in page.text
     assert "(en cours)" in page.text
-    metrics = (await client.get("/metrics")).text  # the current campaign's figures, and
+    metrics = (await client.get("/metrics")).text  # every live campaign, its own figures
     for campaign_id, name in ((flood, "Inondation Bas-Quartier"), (heatwave, "Canicule 2026")):
         assert (
             f'dialer_campaigns_live{{campaign="{campaign_id}",name="{name}",state="running"}} 1.0'
             in metrics
         )
+        assert f'dialer_campaign_info{{campaign="{campaign_id}",cycle="1",' in metrics
+    assert f'dialer_cycle_funnel{{campaign="{heatwave}",cycle="1",stage="complete"}} 1.0' in metrics
+    assert f'dialer_cycle_funnel{{campaign="{flood}",cycle="1",stage="complete"}} 0.0' in metrics
+    assert f'dialer_dials_settled_total{{campaign="{heatwave}",cycle="1"}} 1.0' in metrics
+    assert f'dialer_dials_settled_total{{campaign="{flood}",cycle="1"}} 0.0' in metrics
+    assert metrics.count("# TYPE dialer_cycle_funnel gauge") == 1  # one family, two campaigns
     home = await client.get("/tableau-de-bord")
     assert 'data-connecte="non">' in home.text  # no campaign chosen: the feed's default
     assert f'<a href="/tableau-de-bord?campagne={heatwave}">' in home.text
