@@ -3,14 +3,18 @@
 A volunteer takes calls only once trained: the training is recorded with its date and
 the supervisor who gave it (:func:`desk_refusal`). Each volunteer has a coordinator (a
 supervisor) and availability slots (a day of the week, from, to), written in French:
-``lundi 14:00-17:00``.
+``lundi 14:00-17:00``. The slots say when the volunteer is there: the coordinators' page
+shows who is available now or when next (:func:`next_available`), and a follow-up call a
+volunteer books outside their slots is pointed out to them with their next slot
+(:func:`follow_up_outside_slots`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 
 from dialer.errors import InputError
@@ -77,3 +81,52 @@ def desk_refusal(*, trained_on: date | None, today: date) -> str | None:
             f"{trained_on:%d/%m/%Y}."
         )
     return None
+
+
+def within_slots(slots: Sequence[Slot], local: datetime) -> bool:
+    """Is ``local`` (the local time) inside one of the slots (its start included, its end
+    not)?"""
+    moment = local.time()
+    return any(s.day == local.weekday() and s.starts <= moment < s.ends for s in slots)
+
+
+def next_available(slots: Sequence[Slot], local: datetime) -> datetime | None:
+    """``local`` itself when within a slot, else the start of the next slot (within the
+    week to come); ``None`` without slots. ``local`` keeps its time zone."""
+    if within_slots(slots, local):
+        return local
+    ordered = sorted(slots, key=lambda s: s.starts)
+    for ahead in range(8):
+        day = local.date() + timedelta(days=ahead)
+        for slot in ordered:
+            if slot.day != day.weekday():
+                continue
+            start = datetime.combine(day, slot.starts, tzinfo=local.tzinfo)
+            if start >= local:
+                return start
+    return None
+
+
+def availability_text(slots: Sequence[Slot], local: datetime) -> str:
+    """What the coordinators' page says of a volunteer's availability, in French."""
+    upcoming = next_available(slots, local)
+    if upcoming is None:
+        return "aucun créneau"
+    if upcoming == local:
+        return "disponible maintenant"
+    return f"prochain créneau : {DAYS[upcoming.weekday()]} {upcoming:%d/%m à %H:%M}"
+
+
+def follow_up_outside_slots(slots: Sequence[Slot], due_local: datetime) -> str | None:
+    """A French warning when a volunteer books a follow-up (due at ``due_local``) outside
+    their slots, with their next slot after it; ``None`` within a slot or without slots
+    (the follow-up is booked all the same: the household may have asked for that hour)."""
+    if not slots or within_slots(slots, due_local):
+        return None
+    upcoming = next_available(slots, due_local)
+    then = (
+        f" ; votre créneau suivant : {DAYS[upcoming.weekday()]} {upcoming:%d/%m à %H:%M}"
+        if upcoming is not None
+        else ""
+    )
+    return f"Ce suivi tombe en dehors de vos disponibilités{then}."

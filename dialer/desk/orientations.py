@@ -23,12 +23,15 @@ from dialer.core.orientations import (
     needs_answered,
 )
 from dialer.core.resources import NEED_WORDS, NeedKind
+from dialer.core.volunteers import follow_up_outside_slots
+from dialer.core.windows import PARIS
 from dialer.desk.call_view import CallContext, CallViews
 from dialer.errors import ConflictError, InputError
 from dialer.storage.answers import CallSheetRepository
 from dialer.storage.database import SessionFactory
 from dialer.storage.orientations import CallOf, OrientationBook
 from dialer.storage.volunteer_calls import VolunteerCalls
+from dialer.storage.volunteers import VolunteerRoster
 
 FOLLOW_UP_FIELD = "champ « at »"
 _WORD_OF = {kind: word for word, kind in NEED_WORDS.items()}
@@ -63,6 +66,7 @@ class Orientations:
         self._views = views
         self._clock = clock
         self._volunteers = VolunteerCalls(sessions)
+        self._roster = VolunteerRoster(sessions)
 
     async def _context(self, caller: str, attempt_id: str) -> CallContext:
         context = await self._views.current(caller, attempt_id)
@@ -76,7 +80,8 @@ class Orientations:
 
     async def panel(self, caller: str, attempt_id: str) -> dict[str, Any]:
         """What the panel shows: the household's needs and district, the matching
-        resources, the orientations recorded on this call, the follow-up."""
+        resources, the orientations recorded on this call, the follow-up (for a
+        volunteer, whether it falls outside their availability slots)."""
         context = await self._context(caller, attempt_id)
         return await self._panel(context, caller)
 
@@ -90,7 +95,12 @@ class Orientations:
         names = {entry.id: entry.name for entry in directory}
         district = context.person.district
         recorded, follow_up = await self._book.of_call(attempt_id)
-        shown = "" if await self._volunteers.is_volunteer(caller) else district or ""
+        volunteer = await self._volunteers.is_volunteer(caller)
+        shown = "" if volunteer else district or ""
+        outside = None
+        if volunteer and follow_up is not None:
+            slots = (await self._roster.get(caller)).slots
+            outside = follow_up_outside_slots(slots, follow_up.due_at.astimezone(PARIS))
         return {
             "needs": [_need_json(kind) for kind in needs],
             "district": shown,
@@ -115,7 +125,11 @@ class Orientations:
                 for row in recorded
             ],
             "follow_up": (
-                {"due_at": follow_up.due_at.isoformat(), "note": follow_up.note}
+                {
+                    "due_at": follow_up.due_at.isoformat(),
+                    "note": follow_up.note,
+                    "outside_slots": outside,
+                }
                 if follow_up is not None
                 else None
             ),

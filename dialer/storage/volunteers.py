@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialer.core.campaign_plans import today_in_paris
 from dialer.core.roles import Role
 from dialer.core.volunteers import Slot, checked_slots
 from dialer.errors import InputError, NotFoundError
@@ -119,7 +120,7 @@ class VolunteerRoster:
     ) -> Volunteer:
         """Record that ``username`` (a volunteer) completed their training on
         ``trained_on``, given by ``trained_by`` (a supervisor or an administrator)."""
-        if trained_on > now.date():
+        if trained_on > today_in_paris(now):
             raise InputError("champ « trained_on » : la formation ne peut pas être dans le futur")
         async with transaction(self._sessions) as session:
             account = await _account(session, username, (Role.VOLUNTEER,), "username")

@@ -77,6 +77,11 @@ class OrientationRecorded(Answer):
 class FollowUpShown(Answer):
     due_at: str
     note: str
+    outside_slots: str | None = Field(
+        default=None,
+        description="pour un bénévole : le suivi tombe hors de ses disponibilités (et son "
+        "créneau suivant) ; null sinon",
+    )
 
 
 class OrientationPanel(Answer):

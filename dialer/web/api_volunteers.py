@@ -15,6 +15,7 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
+from dialer.core.campaign_plans import today_in_paris
 from dialer.core.permissions import Action
 from dialer.core.volunteers import MAX_SLOTS, desk_refusal, parse_slot
 from dialer.errors import InputError, NotReadyError
@@ -86,7 +87,7 @@ def _username(request: Request) -> str:
 async def list_volunteers(request: Request) -> Response:
     await caller(request)
     ops = steering(request)
-    today = ops.clock().date()
+    today = today_in_paris(ops.clock())
     found = await VolunteerRoster(ops.sessions).list()
     return paged([volunteer_json(v, today) for v in found], page_of(request))
 
@@ -139,7 +140,7 @@ async def open_desk(request: Request) -> Response:
     who = await caller(request)
     ops = steering(request)
     volunteer = await VolunteerRoster(ops.sessions).get(who.username)
-    refusal = desk_refusal(trained_on=volunteer.trained_on, today=ops.clock().date())
+    refusal = desk_refusal(trained_on=volunteer.trained_on, today=today_in_paris(ops.clock()))
     if refusal is not None:
         raise NotReadyError(refusal)
     return ok({"username": who.username, "mode": "preview", "coordinator": volunteer.coordinator})

@@ -15,8 +15,10 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from dialer.core.campaign_plans import today_in_paris
 from dialer.core.permissions import Action
-from dialer.core.volunteers import DAYS, desk_refusal, parse_slot
+from dialer.core.volunteers import DAYS, availability_text, desk_refusal, parse_slot
+from dialer.core.windows import PARIS
 from dialer.errors import InputError, NotReadyError
 from dialer.storage.volunteer_calls import VolunteerCalls
 from dialer.storage.volunteers import VolunteerRoster
@@ -34,7 +36,8 @@ async def volunteers_page(
 ) -> Response:
     user = await authenticated(request)
     ops = steering(request)
-    today = ops.clock().date()
+    local = ops.clock().astimezone(PARIS)
+    today = local.date()
     found = await VolunteerRoster(ops.sessions).list()
     return web(request).templates.TemplateResponse(
         request,
@@ -42,7 +45,12 @@ async def volunteers_page(
         {
             "user": user,
             "volunteers": [
-                (v, desk_refusal(trained_on=v.trained_on, today=today) is None) for v in found
+                (
+                    v,
+                    desk_refusal(trained_on=v.trained_on, today=today) is None,
+                    availability_text(v.slots, local),
+                )
+                for v in found
             ],
             "today": today.isoformat(),
             "days": DAYS,
@@ -131,7 +139,9 @@ async def desk_home(
         {
             "user": user,
             "volunteer": volunteer,
-            "refusal": desk_refusal(trained_on=volunteer.trained_on, today=ops.clock().date()),
+            "refusal": desk_refusal(
+                trained_on=volunteer.trained_on, today=today_in_paris(ops.clock())
+            ),
             "error": error,
             "opened": opened,
             "notice": request.query_params.get("fait"),
@@ -147,7 +157,7 @@ async def volunteer_may_connect(request: Request, username: str) -> None:
     veille-sociale campaigns only, even when their account is newer than its last read."""
     ops = steering(request)
     volunteer = await VolunteerRoster(ops.sessions).get(username)
-    refusal = desk_refusal(trained_on=volunteer.trained_on, today=ops.clock().date())
+    refusal = desk_refusal(trained_on=volunteer.trained_on, today=today_in_paris(ops.clock()))
     if refusal is not None:
         raise NotReadyError(refusal)
     if ops.control is not None:
@@ -158,7 +168,7 @@ async def open_desk(request: Request) -> Response:
     user = await for_form(request)
     ops = steering(request)
     volunteer = await VolunteerRoster(ops.sessions).get(user.username)
-    refusal = desk_refusal(trained_on=volunteer.trained_on, today=ops.clock().date())
+    refusal = desk_refusal(trained_on=volunteer.trained_on, today=today_in_paris(ops.clock()))
     if refusal is not None:
         return await desk_home(request, error=refusal, status=403)
     return await desk_home(request, opened=True)

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 
 from dialer.core.resources import checked_resource
 from dialer.core.roles import Role
+from dialer.core.volunteers import parse_slot
 from dialer.questionnaire_files import SHIPPED_QUESTIONNAIRES, QuestionnaireCatalog
 from dialer.storage import SessionFactory
 from dialer.storage.account_rows import Account
@@ -26,6 +27,7 @@ from dialer.storage.database import transaction
 from dialer.storage.models import Callback
 from dialer.storage.orientation_rows import OrientationRow
 from dialer.storage.resources import ResourceDirectory
+from dialer.storage.volunteers import VolunteerRoster
 from dialer.testing import Clock
 from tests.needs_scene import volunteer_cycle
 from tests.web.conftest import log_in
@@ -279,3 +281,32 @@ async def test_a_volunteers_panel_names_no_district(
     assert panel.status_code == 200, panel.text
     assert panel.json()["district"] == ""
     assert next(r["name"] for r in panel.json()["resources"]) == "Épicerie solidaire Nord"
+
+
+async def test_a_volunteer_is_told_when_a_follow_up_falls_outside_their_slots(
+    client: httpx.AsyncClient, sessions: SessionFactory, world: World, desk: FakeDesk, clock: Clock
+) -> None:
+    """Booked all the same (the household may have asked for that hour), with their next
+    slot; an agent has no slots and is told nothing."""
+    me, attempt_id = await on_volunteer_call(client, sessions, world, desk, clock)
+    url = f"/api/v1/agent/calls/{attempt_id}/follow-up"
+    agent = await me.post(url, {"at": "2026-07-16T11:00"})
+    assert agent.json()["follow_up"]["outside_slots"] is None
+    async with transaction(sessions) as session:
+        await session.execute(
+            update(Account).where(Account.username == "agent1").values(role=Role.VOLUNTEER)
+        )
+    await VolunteerRoster(sessions).set_slots(
+        "agent1", [parse_slot("jeudi 14:00-17:00")], actor="superviseur", now=T0
+    )
+    outside = await me.post(url, {"at": "2026-07-16T11:00"})  # Thursday 11:00 in Paris
+    assert outside.status_code == 200, outside.text
+    assert outside.json()["follow_up"]["outside_slots"] == (
+        "Ce suivi tombe en dehors de vos disponibilités ; "
+        "votre créneau suivant : jeudi 16/07 à 14:00."
+    )
+    within = await me.post(url, {"at": "2026-07-16T15:00"})
+    assert within.json()["follow_up"]["outside_slots"] is None
+    async with transaction(sessions) as session:  # booked each time, never refused
+        callbacks = list(await session.scalars(select(Callback)))
+    assert [c.due_at for c in callbacks] == [T0.replace(day=16, hour=13)]

@@ -210,3 +210,8 @@ async def test_a_coordinator_records_a_training_on_the_page(
     assert "n'est pas un superviseur" in html.unescape(refused.text)
     page = await client.get(PAGE)
     assert "mardi 09:00-12:00" in page.text
+    # Monday 13/07 11:00 in Paris: the next slot is Tuesday's
+    assert "prochain créneau : mardi 14/07 à 09:00" in page.text
+    slots = {**slots, "creneaux": "lundi 10:00-12:00\nmardi 09:00-12:00"}
+    assert (await client.post(PAGE + "/creneaux", data=slots)).status_code == 303
+    assert "disponible maintenant" in (await client.get(PAGE)).text

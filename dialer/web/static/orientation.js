@@ -66,7 +66,8 @@
       + (o.appointment_at ? " le " + new Date(o.appointment_at).toLocaleString("fr-FR") : "")
       + (o.note ? " — " + o.note : ""))));
     if (panel.follow_up) {
-      tell("Suivi programmé le " + new Date(panel.follow_up.due_at).toLocaleString("fr-FR") + ".");
+      tell("Suivi programmé le " + new Date(panel.follow_up.due_at).toLocaleString("fr-FR") + "."
+        + (panel.follow_up.outside_slots ? " " + panel.follow_up.outside_slots : ""));
     }
   }
 
