@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -19,6 +19,7 @@ from dialer.core.roles import Role
 from dialer.desk.accounts import create_account
 from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.database import SessionFactory
+from dialer.testing import Clock
 from dialer.web.access import GuardedRoute
 from tests.web.conftest import log_in
 from tests.web.support import PASSWORD, T0, World, fast_passwords
@@ -215,3 +216,23 @@ async def test_a_coordinator_records_a_training_on_the_page(
     slots = {**slots, "creneaux": "lundi 10:00-12:00\nmardi 09:00-12:00"}
     assert (await client.post(PAGE + "/creneaux", data=slots)).status_code == 303
     assert "disponible maintenant" in (await client.get(PAGE)).text
+
+
+@pytest.mark.asyncio
+async def test_a_training_just_after_midnight_in_paris_is_today_not_the_future(
+    client: httpx.AsyncClient, volunteer: str, clock: Clock
+) -> None:
+    """At 00:30 in Paris (22:30 UTC the day before) a training held today is recorded,
+    and the volunteer may take calls at once."""
+    clock.now = datetime(2026, 7, 13, 22, 30, tzinfo=UTC)
+    csrf = await log_in(client, "superviseur")
+    form = {"csrf": csrf, "benevole": volunteer, "formateur": "superviseur", "date": "2026-07-14"}
+    done = await client.post(PAGE + "/formation", data=form)
+    assert done.status_code == 303, done.text
+    shown = await client.get(done.headers["location"])
+    assert "le 14/07/2026 par superviseur" in shown.text
+    assert "peut prendre des appels" in shown.text
+    form["date"] = "2026-07-15"
+    refused = await client.post(PAGE + "/formation", data=form)
+    assert refused.status_code == 422
+    assert "dans le futur" in html.unescape(refused.text)
