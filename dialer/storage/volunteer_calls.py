@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialer.core.campaigns import CampaignKind
@@ -251,7 +251,9 @@ class VolunteerCalls:
                 if subject == "debrief"
                 else await session.get(HelpRequest, item_id)
             )
-            if row is None:
+            if row is None or (
+                isinstance(row, HelpRequest) and not await _a_volunteers_request(session, row)
+            ):  # an agent's request is the supervisors' (acknowledged on the dashboard)
                 raise NotFoundError(f"{unknown} {item_id} inconnu(e)")
             if isinstance(row, Debrief):
                 row.answered_by, row.answered_at, volunteer = by[:100], now, row.volunteer
@@ -279,22 +281,26 @@ class VolunteerCalls:
 
     # ---- the calls -------------------------------------------------------------------------
     async def calls(self, volunteer: str | None = None) -> list[VolunteerCall]:
-        """The volunteers' calls (or one volunteer's), the latest first, with their
-        debriefs and help requests."""
-        statement = (
-            select(Attempt, Person.first_name, Person.last_name, Campaign.name)
-            .join(Person, Person.id == Attempt.person_id)
-            .join(Cycle, Cycle.id == Attempt.cycle_id)
-            .join(Campaign, Campaign.id == Cycle.campaign_id)
-            .join(Account, Account.username == Attempt.agent)
-            .where(Account.role == Role.VOLUNTEER)
-            .where(Campaign.kind == CampaignKind.VEILLE_SOCIALE)
-            .where(Attempt.placed_at.is_not(None))
-            .order_by(Attempt.placed_at.desc(), Attempt.id)
-            .limit(RECENT)
-        )
+        """The volunteers' latest calls (or one volunteer's), the latest first (at most
+        :data:`RECENT`), with their debriefs and help requests."""
+        statement = _volunteers_calls().limit(RECENT)
         if volunteer is not None:
             statement = statement.where(Attempt.agent == volunteer)
+        return await self._calls(statement)
+
+    async def awaiting_answer(self) -> list[VolunteerCall]:
+        """Every volunteer's call, however old, whose flagged debrief or help request
+        nobody answered yet: the coordinators' to-do list, never cut off by the number of
+        calls made since."""
+        flagged = select(Debrief.attempt_id).where(
+            Debrief.flagged.is_(True), Debrief.answer.is_(None)
+        )
+        helped = select(HelpRequest.attempt_id).where(HelpRequest.answer.is_(None))
+        return await self._calls(
+            _volunteers_calls().where(Attempt.id.in_(flagged) | Attempt.id.in_(helped))
+        )
+
+    async def _calls(self, statement: Select[Attempt, str, str, str]) -> list[VolunteerCall]:
         async with transaction(self._sessions) as session:
             rows = list(await session.execute(statement))
             ids = [attempt.id for attempt, *_ in rows]
@@ -328,6 +334,31 @@ class VolunteerCalls:
                 )
                 for attempt, first, last, campaign in rows
             ]
+
+
+async def _a_volunteers_request(session: AsyncSession, request: HelpRequest) -> bool:
+    """Was the help request raised by a volunteer on a veille-sociale call?"""
+    found = await session.scalar(
+        _volunteers_calls()
+        .where(Attempt.id == request.attempt_id, Attempt.agent == request.agent)
+        .with_only_columns(Attempt.id)
+    )
+    return found is not None
+
+
+def _volunteers_calls() -> Select[Attempt, str, str, str]:
+    """The calls volunteers placed in veille-sociale campaigns, the latest first."""
+    return (
+        select(Attempt, Person.first_name, Person.last_name, Campaign.name)
+        .join(Person, Person.id == Attempt.person_id)
+        .join(Cycle, Cycle.id == Attempt.cycle_id)
+        .join(Campaign, Campaign.id == Cycle.campaign_id)
+        .join(Account, Account.username == Attempt.agent)
+        .where(Account.role == Role.VOLUNTEER)
+        .where(Campaign.kind == CampaignKind.VEILLE_SOCIALE)
+        .where(Attempt.placed_at.is_not(None))
+        .order_by(Attempt.placed_at.desc(), Attempt.id)
+    )
 
 
 async def _own_call(session: AsyncSession, attempt_id: str, volunteer: str) -> Attempt:

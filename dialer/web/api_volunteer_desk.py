@@ -11,6 +11,7 @@ household). The same storage as the pages and ``dialer volunteers assign``
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -133,11 +134,37 @@ def call_json(call: VolunteerCall) -> dict[str, Any]:
     }
 
 
-def activity_json(calls: list[VolunteerCall]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Activity:
+    """What the coordinators see: the latest calls; the flagged situations (every one
+    nobody answered, however old, then the latest answered ones); the calls with a help
+    request nobody answered (however old)."""
+
+    calls: list[VolunteerCall]
+    flagged: list[VolunteerCall]
+    open_help: list[VolunteerCall]
+
+
+async def coordinators_activity(calls: VolunteerCalls) -> Activity:
+    recent, waiting = await calls.calls(), await calls.awaiting_answer()
+    unanswered = [c for c in waiting if c.debrief is not None and c.debrief.flagged]
+    if_answered = [
+        c
+        for c in recent
+        if c.debrief is not None and c.debrief.flagged and c.debrief.answer is not None
+    ]
+    return Activity(
+        recent,
+        unanswered + if_answered,
+        [c for c in waiting if any(h.answer is None for h in c.helps)],
+    )
+
+
+def activity_json(activity: Activity) -> dict[str, Any]:
     return {
-        "calls": [call_json(c) for c in calls],
-        "flagged": [call_json(c) for c in calls if c.debrief is not None and c.debrief.flagged],
-        "open_help": [call_json(c) for c in calls if any(h.answer is None for h in c.helps)],
+        "calls": [call_json(c) for c in activity.calls],
+        "flagged": [call_json(c) for c in activity.flagged],
+        "open_help": [call_json(c) for c in activity.open_help],
     }
 
 
@@ -203,7 +230,8 @@ async def ask_help(request: Request) -> Response:
 
 async def activity(request: Request) -> Response:
     await caller(request)
-    return ok(activity_json(await VolunteerCalls(steering(request).sessions).calls()))
+    calls = VolunteerCalls(steering(request).sessions)
+    return ok(activity_json(await coordinators_activity(calls)))
 
 
 def _answering(subject: Answerable, name: str) -> Callable[[Request], Awaitable[Response]]:

@@ -18,7 +18,7 @@ from dialer.core.permissions import Action
 from dialer.errors import DialerError, InputError, http_status
 from dialer.storage.volunteer_calls import Answerable, VolunteerCalls
 from dialer.web.access import GuardedRoute
-from dialer.web.api_volunteer_desk import path_id
+from dialer.web.api_volunteer_desk import coordinators_activity, path_id
 from dialer.web.call_help import call_help_of
 from dialer.web.failures import french_message
 from dialer.web.read_log import route_of
@@ -73,15 +73,15 @@ async def activity_page(
 ) -> Response:
     user = await authenticated(request)
     calls_store = VolunteerCalls(steering(request).sessions)
-    calls = await calls_store.calls()
+    activity = await coordinators_activity(calls_store)
     return web(request).templates.TemplateResponse(
         request,
         "volunteer_activity.html",
         {
             "user": user,
-            "calls": calls,
-            "flagged": [c for c in calls if c.debrief is not None and c.debrief.flagged],
-            "open_help": [(c, h) for c in calls for h in c.helps if h.answer is None],
+            "calls": activity.calls,
+            "flagged": activity.flagged,
+            "open_help": [(c, h) for c in activity.open_help for h in c.helps if h.answer is None],
             "assigned": await calls_store.assignments(),
             "error": error,
             "notice": request.query_params.get("fait"),
