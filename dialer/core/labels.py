@@ -565,6 +565,39 @@ HELP_ACKNOWLEDGED_TEXT = "Un superviseur a pris en charge votre demande d'aide."
 #: the audit journal's actions (``storage.audit``), as the journal page shows them
 AUDIT_ACTION_NAMES: dict[str, str] = {
     "account.create": "Compte créé",
+    "account.role": "Rôle d'un compte changé",
+    "account.password_reset": "Mot de passe d'un compte réinitialisé",
+    "account.password_change": "Mot de passe changé par son titulaire",
+    "account.reactivate": "Compte réactivé",
+    "agent.serve": "Agent affecté à une campagne",
+    "agent.stop_serving": "Agent retiré d'une campagne",
+    "person.add": "Personne ajoutée au registre",
+    "person.update": "Fiche d'une personne modifiée",
+    "person.withdraw": "Personne retirée du registre",
+    "person.restore": "Personne rétablie dans le registre",
+    "person.relative_objection": "Opposition d'un proche aux appels",
+    "opposition.recorded": "Opposition aux appels enregistrée",
+    "opposition.lifted": "Opposition aux appels levée",
+    "visit.outcome": "Résultat d'une visite",
+    "visit.requested": "Visite demandée à une équipe",
+    "visit.escalated": "Demande de visite escaladée",
+    "read.register_search": "Recherche dans le registre (appel d'un numéro inconnu)",
+    "export.register_changes": "Export des changements du registre",
+    "consent.recorded": "Accord aux appels de la veille sociale enregistré",
+    "consent.withdrawn": "Accord aux appels de la veille sociale retiré",
+    "volunteer.trained": "Formation d'un bénévole enregistrée",
+    "volunteer.coordinator": "Coordinateur d'un bénévole choisi",
+    "volunteer.slots": "Disponibilités d'un bénévole",
+    "volunteer.household_assigned": "Foyer confié",
+    "volunteer.debrief": "Bilan d'appel d'un bénévole",
+    "volunteer.debrief_answered": "Réponse à un bilan de bénévole",
+    "call.help_answered": "Réponse à une demande d'aide d'un bénévole",
+    "resources.imported": "Annuaire des ressources importé",
+    "resource.added": "Ressource ajoutée à l'annuaire",
+    "resource.edited": "Ressource de l'annuaire modifiée",
+    "campaign.plan": "Campagne planifiée",
+    "campaign.plan_open": "Campagne planifiée ouverte",
+    "campaign.plan_close": "Campagne planifiée close",
     "account.deactivate": "Compte désactivé",
     "agent.create": "Agent créé",
     "agent.logout": "Agent déconnecté",
@@ -641,6 +674,42 @@ CAMPAIGN_SETTING_NAMES: dict[str, str] = {
 AUDIT_DETAIL_NAMES: dict[str, str] = {
     **CAMPAIGN_SETTING_NAMES,
     "name": "nom",
+    "stopped": "arrêtés",
+    "consents": "accords",
+    "trained_on": "formé le",
+    "trained_by": "formé par",
+    "coordinator": "coordinateur",
+    "slots": "créneaux",
+    "debrief": "bilan",
+    "flagged": "situation signalée",
+    "volunteer": "bénévole",
+    "help": "demande d'aide",
+    "added": "ajoutées",
+    "updated": "mises à jour",
+    "active": "active",
+    "list": "liste",
+    "starts_on": "du",
+    "ends_on": "au",
+    "regular_calls": "appels réguliers",
+    "emergency_campaigns": "campagnes d'urgence",
+    "agreed_at": "accord du",
+    "agreed_by": "accord de",
+    "on_behalf_of": "pour le compte de",
+    "withdrawn_consent": "accord retiré",
+    "priority": "priorité",
+    "campaign_id": "campagne",
+    "person_id": "personne",
+    "resource_id": "ressource",
+    "area": "zone",
+    "attempt": "appel",
+    "caller": "appelant",
+    "cycle_id": "cycle",
+    "found": "trouvés",
+    "lines": "lignes",
+    "node": "serveur téléphonique",
+    "objected": "opposé",
+    "request": "demande",
+    "shared_line_choice": "choix sur une ligne partagée",
     "people": "personnes",
     "persons": "personnes",
     "offline": "hors service",
@@ -686,6 +755,13 @@ AUDIT_DETAIL_NAMES: dict[str, str] = {
 }
 
 
+#: coded values of the audit's details, in French (the consent's purposes)
+AUDIT_VALUE_NAMES: dict[str, str] = {
+    "regular_calls": "appels réguliers",
+    "emergency_campaigns": "campagnes d'urgence",
+}
+
+
 def campaign_state_label(state: str) -> str:
     """A campaign's state (its code or member) as the screens show it."""
     return CAMPAIGN_STATE_LABELS[CampaignState(state)]
@@ -716,6 +792,8 @@ def audit_value_text(value: object) -> str:
         )
     if isinstance(value, list | tuple):
         return ", ".join(audit_value_text(v) for v in value)
+    if isinstance(value, str):
+        return AUDIT_VALUE_NAMES.get(value, value)
     return str(value)
 
 
