@@ -645,6 +645,7 @@ AUDIT_ACTION_NAMES: dict[str, str] = {
     "read.person.search": "Recherche de personnes",
     "read.report": "Consultation d'un rapport",
     "read.sheets": "Consultation des fiches d'appel",
+    "read.volunteer_calls": "Consultation des appels de bénévoles (foyers, bilans)",
     "register.import": "Import du registre",
     "retention.purge": "Purge des données anciennes",
     "team.create": "Équipe créée",

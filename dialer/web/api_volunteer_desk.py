@@ -28,7 +28,7 @@ from dialer.web.api_endpoints import Area, Endpoint
 from dialer.web.api_models import Body, request_body
 from dialer.web.api_responses import Answer, ok
 from dialer.web.call_help import call_help_of
-from dialer.web.read_log import route_of
+from dialer.web.read_log import record_read, route_of
 from dialer.web.service import steering
 
 
@@ -160,6 +160,20 @@ async def coordinators_activity(calls: VolunteerCalls) -> Activity:
     )
 
 
+async def record_calls_read(
+    request: Request, actor: str, calls: list[VolunteerCall], *, target: str
+) -> None:
+    """The read of volunteers' calls (households' names, debriefs that may tell of
+    health), audited with the households shown."""
+    await record_read(
+        request,
+        actor=actor,
+        action="read.volunteer_calls",
+        target=target,
+        details={"persons": sorted({call.person_id for call in calls})},
+    )
+
+
 def activity_json(activity: Activity) -> dict[str, Any]:
     return {
         "calls": [call_json(c) for c in activity.calls],
@@ -187,6 +201,7 @@ def path_id(request: Request, name: str) -> int:
 async def my_calls(request: Request) -> Response:
     who = await caller(request)
     calls = await VolunteerCalls(steering(request).sessions).calls(who.username)
+    await record_calls_read(request, who.actor, calls, target=f"volunteer:{who.username}")
     return ok({"calls": [call_json(c) for c in calls]})
 
 
@@ -229,9 +244,12 @@ async def ask_help(request: Request) -> Response:
 
 
 async def activity(request: Request) -> Response:
-    await caller(request)
-    calls = VolunteerCalls(steering(request).sessions)
-    return ok(activity_json(await coordinators_activity(calls)))
+    who = await caller(request)
+    shown = await coordinators_activity(VolunteerCalls(steering(request).sessions))
+    await record_calls_read(
+        request, who.actor, shown.calls + shown.flagged + shown.open_help, target="volunteers"
+    )
+    return ok(activity_json(shown))
 
 
 def _answering(subject: Answerable, name: str) -> Callable[[Request], Awaitable[Response]]:

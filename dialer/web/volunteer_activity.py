@@ -18,7 +18,7 @@ from dialer.core.permissions import Action
 from dialer.errors import DialerError, InputError, http_status
 from dialer.storage.volunteer_calls import Answerable, VolunteerCalls
 from dialer.web.access import GuardedRoute
-from dialer.web.api_volunteer_desk import coordinators_activity, path_id
+from dialer.web.api_volunteer_desk import coordinators_activity, path_id, record_calls_read
 from dialer.web.call_help import call_help_of
 from dialer.web.failures import french_message
 from dialer.web.read_log import route_of
@@ -74,6 +74,8 @@ async def activity_page(
     user = await authenticated(request)
     calls_store = VolunteerCalls(steering(request).sessions)
     activity = await coordinators_activity(calls_store)
+    shown = activity.calls + activity.flagged + activity.open_help
+    await record_calls_read(request, user.username, shown, target="volunteers")
     return web(request).templates.TemplateResponse(
         request,
         "volunteer_activity.html",

@@ -23,6 +23,7 @@ from dialer.errors import InputError, NotReadyError
 from dialer.storage.volunteer_calls import VolunteerCalls
 from dialer.storage.volunteers import VolunteerRoster
 from dialer.web.access import GuardedRoute
+from dialer.web.api_volunteer_desk import record_calls_read
 from dialer.web.failures import french_message
 from dialer.web.read_log import route_of
 from dialer.web.service import authenticated, for_form, steering, web
@@ -133,6 +134,8 @@ async def desk_home(
     user = await authenticated(request)
     ops = steering(request)
     volunteer = await VolunteerRoster(ops.sessions).get(user.username)
+    calls = await VolunteerCalls(ops.sessions).calls(user.username)
+    await record_calls_read(request, user.username, calls, target=f"volunteer:{user.username}")
     return web(request).templates.TemplateResponse(
         request,
         "volunteer_desk.html",
@@ -145,7 +148,7 @@ async def desk_home(
             "error": error,
             "opened": opened,
             "notice": request.query_params.get("fait"),
-            "calls": await VolunteerCalls(ops.sessions).calls(user.username),
+            "calls": calls,
         },
         status_code=status,
     )

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from dialer.core.roles import Role
 from dialer.desk.accounts import create_account
 from dialer.storage import SessionFactory, volunteer_calls
+from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.call_help import CallHelpRepository, HelpRequest
 from dialer.storage.database import transaction
 from dialer.storage.volunteer_calls import VolunteerCalls
@@ -41,6 +42,7 @@ async def test_old_unanswered_situations_and_requests_stay_on_the_coordinators_l
     await _placed(sessions, old, clock)
     await store.write_debrief(old, ANA, "Ne mange plus à sa faim", flagged=True, now=clock())
     await CallHelpRepository(sessions).raise_help(ANA, old, clock())
+    clock.advance(60)
     answered = await _call(sessions, cycle_id, world.jeanne_id, clock)
     await _placed(sessions, answered, clock)
     await store.write_debrief(answered, ANA, "Voisin inquiet", flagged=True, now=clock())
@@ -58,6 +60,9 @@ async def test_old_unanswered_situations_and_requests_stay_on_the_coordinators_l
     assert "Ne mange plus à sa faim" in page
     assert "Voisin inquiet" in page
     assert page.count('class="demande-aide"') == 1
+    reads = await AuditLog(sessions).search(AuditFilter(action="read.volunteer_calls"))
+    assert [(r.actor, r.target) for r in reads] == [("superviseur", "volunteers")] * 2
+    assert world.jeanne_id in reads[0].details["persons"]
     # answered, the situation leaves the to-do list (it was older than the latest calls)
     debrief_id = activity["flagged"][0]["debrief"]["id"]
     done = await client.post(
