@@ -1,32 +1,39 @@
 """Volunteer calls (« veille sociale », issue 21) end to end on the rig, in Chromium: the
-whole service (``running_service``) on the real Asterisk, the households answered by sipp,
-the volunteer's phone the rig's baresip softphone ``agent-1002`` (its account's SIP
-endpoint).
+whole service (``running_service``) on the real Asterisk, the households answered by sipp
+(which speaks: it echoes the audio it receives), the volunteer's phone **the phone in their
+page** (WebRTC, issue #20; Chromium with a fake microphone) registered over Asterisk's
+WebSocket.
 
 Before the service: the supervisor imports the city's consents with ``dialer consent
 import`` (a file with a row without consent is refused naming ``file:line:field``, nothing
 written; then the good file), an administrator imports the directory of resources
 (``dialer resources import``), one volunteer is trained (``dialer volunteers train``);
-another volunteer is not trained.
+another volunteer is not trained. Both are marked for the browser phone (``dialer agents
+sip-reset NAME --browser``), published to Asterisk beside the rig's own accounts (what
+``dialer asterisk sync`` does).
 
 In Chromium: the supervisor plans a veille-sociale campaign over the register for today on
 ``/supervision/campagnes-planifiees``, opens its calling windows all day on its settings
 page while it is still to come, and entrusts the consenting household to the trained
 volunteer (``/supervision/benevoles/activite``); the service's plan keeper (every
-``cycles.check_s``) opens it. The untrained volunteer cannot take calls (their desk and
-their phone refused in French, no leg to their softphone); the trained one opens their
-desk, connects their phone, goes ready and is offered the household (only what the call
-needs), calls it: sipp answers on the real Asterisk and is joined to the volunteer's phone;
-they answer the first level, open the second one (« besoins » → food), orient the household
-to the food bank of the directory in the « Orienter » panel, schedule the follow-up call
-there and ask for help during the call: the supervisor takes the request on the dashboard
-and the volunteer's screen says so. They hang up and validate the sheet; on their desk they
-write the debrief (« situation à signaler ») and ask for help; the supervisor sees both on
-``/supervision/benevoles/activite`` and answers; the answer shows on the volunteer's desk;
-the supervisor records the household's withdrawal on ``/supervision/consentement``. The
-follow-up's hour passes: the household is never dialled again (the ledger: one placed call,
-the follow-up never placed; Asterisk's CDR: one call to its number), and the household
-without consent was never enrolled nor dialled."""
+``cycles.check_s``) opens it. The untrained volunteer cannot take calls: their desk, their
+page's phone (no credentials: never registered) and their line are refused in French, no
+leg. The trained one opens their desk; on the call screen the page's phone registers,
+passes the audio check (the echo extension) and connects their line by itself (the engine
+calls the page, which answers); they go ready and are offered the household (only what the
+call needs), call it: sipp answers on the real Asterisk and is joined to the page's phone
+in one bridge, audio flowing both ways (RTP counted by Asterisk on both legs, packets
+received in the page's WebRTC statistics); they answer the first level, open the second one
+(« besoins » → food), orient the household to the food bank of the directory in the
+« Orienter » panel, schedule the follow-up call there and ask for help during the call: the
+supervisor takes the request on the dashboard and the volunteer's screen says so. They hang
+up and validate the sheet; on their desk they write the debrief (« situation à signaler »)
+and ask for help; the supervisor sees both on ``/supervision/benevoles/activite`` and
+answers; the answer shows on the volunteer's desk; the supervisor records the household's
+withdrawal on ``/supervision/consentement``. The follow-up's hour passes: the household is
+never dialled again (the ledger: one placed call, the follow-up never placed; Asterisk's
+CDR: one call to its number), and the household without consent was never enrolled nor
+dialled."""
 
 from __future__ import annotations
 
@@ -44,6 +51,7 @@ import pytest
 from selenium.webdriver.support.select import Select
 from sqlalchemy import select
 
+from dialer.cli.asterisk import stored_agents
 from dialer.core.attempts import AttemptKind, Disposition
 from dialer.core.consent import ConsentChannel
 from dialer.core.labels import HELP_ACKNOWLEDGED_TEXT, HELP_RAISED_TEXT
@@ -52,11 +60,10 @@ from dialer.core.roles import Role
 from dialer.desk.accounts import create_account
 from dialer.register.importer import import_register
 from dialer.rig.asterisk import Rig
-from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
+from dialer.rig.callees import CalleeBehaviour, SimulatedCallee, SippUas
 from dialer.rig.demo_accounts import SUPERVISOR, provision_demo_people
-from dialer.rig.world import SimulatedWorld
 from dialer.service import running_service
-from dialer.settings import CycleSettings, Settings, WebSettings
+from dialer.settings import CycleSettings, Settings, SipSettings, WebSettings
 from dialer.storage.campaigns import CycleRepository
 from dialer.storage.consents import ConsentRegistry
 from dialer.storage.database import (
@@ -70,16 +77,19 @@ from dialer.storage.list_rows import DEFAULT_LIST
 from dialer.storage.models import Callback
 from dialer.storage.schedule import CycleSchedule
 from dialer.telephony.ami import AmiClient
+from dialer.telephony.sip_accounts import publish_sip_accounts
 from tests.asterisk.test_agent_screen_e2e import PASSWORD, SECRET_KEY, free_port, hang_up
 from tests.asterisk.test_campaign import read_cdr_rows
 from tests.asterisk.test_selection_never_dials_held import dialled
-from tests.browser.helpers import Browser, Page, login, require_chromium
+from tests.asterisk.test_webphone_e2e import leg_counts, line, page_received
+from tests.browser.helpers import FAKE_MEDIA, Browser, Page, login, require_chromium
 
 pytestmark = pytest.mark.browser
 
 PARIS = ZoneInfo("Europe/Paris")
-VOLUNTEER, VOLUNTEER_PHONE = "benevole.ana", "agent-1002"
-UNTRAINED, UNTRAINED_PHONE = "benevole.bea", "agent-1003"
+#: the volunteers' SIP endpoints: the phone in their page (WebRTC)
+VOLUNTEER, VOLUNTEER_PHONE = "benevole.ana", "benevole-ana"
+UNTRAINED, UNTRAINED_PHONE = "benevole.bea", "benevole-bea"
 #: the consenting household (answers) and the one without consent
 CONSENTING = SimulatedCallee(CalleeBehaviour.ANSWERS, ring_s=1, talk_s=120, serial=91)
 UNCONSENTED = SimulatedCallee(CalleeBehaviour.ANSWERS, ring_s=1, talk_s=60, serial=92)
@@ -181,10 +191,32 @@ async def prepare(settings: Settings, tmp_path: Path) -> None:
         await database.dispose()
     trained = await dialer(url, "volunteers", "train", VOLUNTEER, "--by", SUPERVISOR)
     assert trained.exit_code == 0, trained.output
+    for name, phone in ((VOLUNTEER, VOLUNTEER_PHONE), (UNTRAINED, UNTRAINED_PHONE)):
+        marked = await dialer(url, "agents", "sip-reset", name, "--browser")
+        assert marked.exit_code == 0, marked.output
+        assert f"Compte SIP {phone} : téléphone dans la page" in marked.output
     directory = tmp_path / "ressources.csv"
     directory.write_text(RESOURCES, encoding="utf-8")
     resources = await dialer(url, "resources", "import", str(directory))
     assert resources.exit_code == 0, resources.output
+
+
+async def publish(rig: Rig, settings: Settings, ami: AmiClient) -> None:
+    """``dialer asterisk sync``: the database's accounts (the volunteers' browser phones)
+    beside the rig's own."""
+    database = create_engine(settings.database_url)
+    try:
+        accounts = await stored_agents(create_session_factory(database))
+    finally:
+        await database.dispose()
+    assert sorted(a.username for a in accounts if a.browser) == [VOLUNTEER_PHONE, UNTRAINED_PHONE]
+    await publish_sip_accounts(
+        rig.settings,
+        [*rig.agent_accounts(), *accounts],
+        target=rig.chroot.etc,
+        ami=ami,
+        ami_secret=rig.ami_secret,
+    )
 
 
 # ---- in the browsers (in a thread: the service runs on the test's event loop) ------------
@@ -202,6 +234,7 @@ class Seen:
     activity: str = ""
     withdrawn_at: datetime | None = None
     untrained_connect: str = ""
+    untrained_phone: str = ""
     screens: list[Page] = field(default_factory=list)
 
 
@@ -258,6 +291,11 @@ def untrained_is_refused(page: Page, seen: Seen) -> None:
     page.wait_text(".erreur", REFUSED)
     page.goto("/agent")
     page.wait(lambda: page.js("return document.body.dataset.connecte") == "oui", what="socket")
+    # the page's phone gets no credentials: it never registers
+    page.wait_text("#message-telephone", REFUSED)
+    seen.untrained_phone = page.text("#message-telephone")
+    assert line(page) == "arret"
+    assert not page.find("#test-audio").is_enabled()
     page.find("#connecter-telephone").click()
     page.wait_text("#message", REFUSED)
     seen.untrained_connect = page.text("#message")
@@ -272,8 +310,7 @@ def volunteer_calls(page: Page, seen: Seen) -> None:
     page.find("#ecran-appel").click()
     page.wait(lambda: page.path() == "/agent", what="call screen")
     page.wait(lambda: page.js("return document.body.dataset.connecte") == "oui", what="socket")
-    page.find("#connecter-telephone").click()  # the engine calls the softphone: auto-answer
-    page.wait_text("#etat", "En pause", timeout=15)
+    page_phone_connects(page)
     page.find("#disponible").click()
     page.wait_text("#etat", "Disponible")
     page.wait(lambda: page.find("#proposition").is_displayed(), timeout=30, what="an offer")
@@ -284,6 +321,23 @@ def volunteer_calls(page: Page, seen: Seen) -> None:
     page.find("#appeler").click()
     page.wait(lambda: page.js("return window.__popAt"), timeout=30, what="the household joined")
     page.wait_text("#etat", "En communication")
+    page.wait(lambda: page_received(page) > 50, timeout=10, what="packets in getStats")
+
+
+def page_phone_connects(page: Page) -> None:
+    """The page's phone registers, the volunteer checks the sound (the echo extension);
+    passed, the page connects their line: the engine calls it and it answers by itself."""
+    page.wait(lambda: line(page) == "prete", timeout=15, what="the page's phone registered")
+    page.find("#test-audio").click()
+    verdict = "return document.getElementById('telephone-page').dataset.testAudio"
+    page.wait(lambda: page.js(verdict), timeout=20, what="the audio check's verdict")
+    assert page.js(verdict) == "reussi", page.text("#message-telephone")
+    try:
+        page.wait_text("#etat", "En pause", timeout=20)
+    except AssertionError as missing:
+        said = page.text("#message-telephone"), page.text("#message")
+        raise AssertionError(f"{missing}; the page said {said}") from None
+    page.wait(lambda: line(page) == "connectee", what="the line up")
 
 
 def volunteer_fills_the_sheet(page: Page, seen: Seen, browser: Browser) -> None:
@@ -437,15 +491,19 @@ async def callbacks_of(sessions: SessionFactory) -> list[Callback]:
 
 @pytest.mark.asyncio
 async def test_a_trained_volunteer_calls_a_consenting_household_until_it_withdraws(
-    rig_settings: Settings, rig: Rig, world: SimulatedWorld, ami: AmiClient, tmp_path: Path
+    rig_settings: Settings,
+    rig: Rig,
+    ami: AmiClient,
+    speaking_people: SippUas,
+    tmp_path: Path,
 ) -> None:
     require_chromium()
-    await world.wait_registered(ami, [VOLUNTEER_PHONE, UNTRAINED_PHONE])
     port = free_port()
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'veille.db'}",
         rig=rig_settings.rig,
         cycles=CycleSettings(check_s=KEEPER_S),
+        sip=SipSettings(webrtc_url=f"ws://127.0.0.1:{rig.settings.sip.http_port}/ws"),
         web=WebSettings(
             host="127.0.0.1", port=port, secure_cookies=False, public_url=f"http://127.0.0.1:{port}"
         ),
@@ -453,8 +511,9 @@ async def test_a_trained_volunteer_calls_a_consenting_household_until_it_withdra
     await prepare(settings, tmp_path)
     cdr_before = len(read_cdr_rows(rig))
     seen = Seen()
-    browser = Browser("")
+    browser = Browser("", FAKE_MEDIA)
     try:
+        await publish(rig, settings, ami)
         async with running_service(
             settings,
             ami=rig.ami_credentials(),
@@ -466,6 +525,11 @@ async def test_a_trained_volunteer_calls_a_consenting_household_until_it_withdra
             browser.base_url = service.url
             await asyncio.to_thread(until_joined, browser, seen)
             joined = await bridged_legs(ami)
+            # audio both ways, from Asterisk: the page's leg and the household's leg
+            first = leg_counts(rig, f"{VOLUNTEER_PHONE}-"), leg_counts(rig, "carrier-")
+            await asyncio.sleep(1.0)
+            later = leg_counts(rig, f"{VOLUNTEER_PHONE}-"), leg_counts(rig, "carrier-")
+            contacts = rig.cli("pjsip show contacts")
             await asyncio.to_thread(after_the_call, browser, seen)
             assert seen.follow_up_at is not None
             # the follow-up's hour passes after the withdrawal: nobody is offered or dialled
@@ -484,8 +548,18 @@ async def test_a_trained_volunteer_calls_a_consenting_household_until_it_withdra
             ended = datetime.now(UTC)
     finally:
         await asyncio.to_thread(browser.close)
+        rig.render_configuration()  # back to the rig's own agents
+        await ami.action("Reload", {"Module": "res_pjsip.so"})
 
     assert REFUSED in seen.untrained_connect
+    assert REFUSED in seen.untrained_phone
+    # the trained volunteer's page registered; the untrained one's never did
+    assert f"{VOLUNTEER_PHONE}/" in contacts, contacts
+    assert UNTRAINED_PHONE not in contacts, contacts
+    # RTP received and sent on both bridged legs, and still flowing a second later
+    for (rx_before, tx_before), (rx, tx) in zip(first, later, strict=True):
+        assert rx > rx_before > 0, (first, later)
+        assert tx > tx_before > 0, (first, later)
     assert "(à venir)" in seen.planned_row, seen.planned_row  # edited before it opened
     assert f"{RESOURCE} — " in seen.oriented, seen.oriented
     assert ORIENTATION_NOTE in seen.oriented, seen.oriented
