@@ -38,14 +38,9 @@ dialled."""
 from __future__ import annotations
 
 import asyncio
-import os
-import re
-import sys
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from selenium.webdriver.support.select import Select
@@ -56,57 +51,49 @@ from dialer.core.attempts import AttemptKind, Disposition
 from dialer.core.consent import ConsentChannel
 from dialer.core.labels import HELP_ACKNOWLEDGED_TEXT, HELP_RAISED_TEXT
 from dialer.core.outcomes import CallOutcome
-from dialer.core.roles import Role
-from dialer.desk.accounts import create_account
-from dialer.register.importer import import_register
 from dialer.rig.asterisk import Rig
-from dialer.rig.callees import CalleeBehaviour, SimulatedCallee, SippUas
-from dialer.rig.demo_accounts import SUPERVISOR, provision_demo_people
-from dialer.service import running_service
-from dialer.settings import CycleSettings, Settings, SipSettings, WebSettings
+from dialer.rig.callees import SippUas
+from dialer.rig.demo_accounts import SUPERVISOR
+from dialer.settings import Settings, SipSettings
 from dialer.storage.campaigns import CycleRepository
-from dialer.storage.consents import ConsentRegistry
 from dialer.storage.database import (
     SessionFactory,
     create_engine,
     create_session_factory,
-    migrate_engine,
     transaction,
 )
-from dialer.storage.list_rows import DEFAULT_LIST
 from dialer.storage.models import Callback
 from dialer.storage.schedule import CycleSchedule
 from dialer.telephony.ami import AmiClient
 from dialer.telephony.sip_accounts import publish_sip_accounts
-from tests.asterisk.test_agent_screen_e2e import PASSWORD, SECRET_KEY, free_port, hang_up
+from tests.asterisk.test_agent_screen_e2e import PASSWORD, hang_up
 from tests.asterisk.test_campaign import read_cdr_rows
 from tests.asterisk.test_selection_never_dials_held import dialled
 from tests.asterisk.test_webphone_e2e import leg_counts, line, page_received
+from tests.asterisk.volunteer_rig import (
+    ADDRESS,
+    PARIS,
+    VOLUNTEER,
+    answer_both_levels,
+    call_the_offered_household,
+    channels,
+    dialer,
+    open_the_call_screen,
+    plan_opened,
+    prepare_households,
+    service_on,
+    service_settings,
+    supervisor_plans,
+)
 from tests.browser.helpers import FAKE_MEDIA, Browser, Page, login, require_chromium
 
 pytestmark = pytest.mark.browser
 
-PARIS = ZoneInfo("Europe/Paris")
 #: the volunteers' SIP endpoints: the phone in their page (WebRTC)
-VOLUNTEER, VOLUNTEER_PHONE = "benevole.ana", "benevole-ana"
+VOLUNTEER_PHONE = "benevole-ana"
 UNTRAINED, UNTRAINED_PHONE = "benevole.bea", "benevole-bea"
-#: the consenting household (answers) and the one without consent
-CONSENTING = SimulatedCallee(CalleeBehaviour.ANSWERS, ring_s=1, talk_s=120, serial=91)
-UNCONSENTED = SimulatedCallee(CalleeBehaviour.ANSWERS, ring_s=1, talk_s=60, serial=92)
-HOUSEHOLDS = [("VS1", "Lefèvre", "Hélène", CONSENTING), ("VS2", "Dubois", "Marcel", UNCONSENTED)]
-CONSENT_HEADER = (
-    "identifiant;accord_de;proche;date_accord;canal;appels_reguliers;campagnes_urgence;"
-    "recueilli_par\n"
-)
-GOOD_ROW = "VS1;personne;;01/09/2026;telephone;oui;oui;Mme Martin (CCAS)\n"
-#: a row without who collected the consent: the whole file refused
-BAD_ROW = "VS2;personne;;01/09/2026;telephone;oui;oui;\n"
 #: the follow-up call the volunteer schedules, this far ahead (the withdrawal comes before)
 FOLLOW_UP_IN = timedelta(seconds=50)
-#: the service's keepers' period: the plan is opened within this after it is edited
-KEEPER_S = 12.0
-PLANS = "/supervision/campagnes-planifiees"
-ALL_DAY_HOURS = "00:00-23:59"
 RESOURCE = "Épicerie solidaire du Faubourg"
 RESOURCES = (
     "nom;besoins;zone;contact;horaires\n"
@@ -119,79 +106,14 @@ DEBRIEF = "Isolée depuis l'été, saute parfois des repas"
 ANSWER = "Je vous rappelle tout de suite pour l'épicerie solidaire"
 
 
-@dataclass
-class Ran:
-    exit_code: int
-    output: str
-
-
-async def dialer(database_url: str, *args: str) -> Ran:
-    """The installed ``dialer ARGS`` command, on the test's database: (exit code, stdout and
-    stderr)."""
-    env = {k: v for k, v in os.environ.items() if k != "DIALER_CONFIG"}
-    env["DIALER_DATABASE_URL"] = database_url
-    process = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "dialer"),
-        *args,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await process.communicate()
-    return Ran(process.returncode or 0, output.decode("utf-8", errors="replace"))
-
-
-#: what the register knows and a volunteer's screen must not show
-BIRTH, ADDRESS = "02/09/1941", "12 rue des Lilas"
-
-
-def write_register(path: Path) -> None:
-    lines = ["Identifiant;Nom;Prénom;Date de naissance;Adresse;Code postal;Ville;Téléphone"]
-    lines += [
-        f"{key};{name};{first};{BIRTH};{ADDRESS};75019;Paris;{callee.number}"
-        for key, name, first, callee in HOUSEHOLDS
-    ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
-async def consents_of(sessions: SessionFactory, key: str) -> int:
-    return len(await ConsentRegistry(sessions).history(key))
-
-
 async def prepare(settings: Settings, tmp_path: Path) -> None:
-    """The register, the consents (a bad file refused whole, then the good one), the
-    directory of resources, the accounts and the training."""
+    """The register, the consents, the accounts and the training
+    (:func:`prepare_households`); both volunteers marked for the browser phone; the
+    directory of resources."""
     url = settings.database_url
-    register = tmp_path / "registre.csv"
-    write_register(register)
-    database = create_engine(url)
-    try:
-        await migrate_engine(database)
-        sessions = create_session_factory(database)
-        report = await import_register(sessions, register, now=datetime.now(UTC))
-        assert report.rejected == 0, report.issues[:3]
-
-        bad = tmp_path / "consentements.csv"
-        bad.write_text(CONSENT_HEADER + GOOD_ROW + BAD_ROW, encoding="utf-8")
-        refused = await dialer(url, "consent", "import", str(bad))
-        assert refused.exit_code != 0, refused.output
-        assert "consentements.csv:3:recueilli_par" in refused.output
-        assert await consents_of(sessions, "VS1") == 0  # nothing written
-        good = tmp_path / "consentements-corrige.csv"
-        good.write_text(CONSENT_HEADER + GOOD_ROW, encoding="utf-8")
-        imported = await dialer(url, "consent", "import", str(good))
-        assert imported.exit_code == 0, imported.output
-        assert "1 consentement(s) enregistré(s)" in imported.output
-        assert (await consents_of(sessions, "VS1"), await consents_of(sessions, "VS2")) == (1, 0)
-
-        await provision_demo_people(sessions, [], PASSWORD)
-        for name, phone in ((VOLUNTEER, VOLUNTEER_PHONE), (UNTRAINED, UNTRAINED_PHONE)):
-            await create_account(sessions, name, PASSWORD, Role.VOLUNTEER, sip_endpoint=phone)
-    finally:
-        await database.dispose()
-    trained = await dialer(url, "volunteers", "train", VOLUNTEER, "--by", SUPERVISOR)
-    assert trained.exit_code == 0, trained.output
-    for name, phone in ((VOLUNTEER, VOLUNTEER_PHONE), (UNTRAINED, UNTRAINED_PHONE)):
+    phones = {VOLUNTEER: VOLUNTEER_PHONE, UNTRAINED: UNTRAINED_PHONE}
+    await prepare_households(settings, tmp_path, phones)
+    for name, phone in phones.items():
         marked = await dialer(url, "agents", "sip-reset", name, "--browser")
         assert marked.exit_code == 0, marked.output
         assert f"Compte SIP {phone} : téléphone dans la page" in marked.output
@@ -238,51 +160,6 @@ class Seen:
     screens: list[Page] = field(default_factory=list)
 
 
-def supervisor_plans(page: Page, seen: Seen) -> None:
-    """Plan the campaign over the register for today; while it is still to come, open its
-    calling windows all day on its settings page and entrust the household to the
-    volunteer."""
-    login(page, SUPERVISOR, PASSWORD)
-    page.goto(PLANS)
-    Select(page.find("#list")).select_by_value(DEFAULT_LIST)
-    today = datetime.now(PARIS).date().isoformat()
-    for name in ("starts_on", "ends_on"):
-        page.js(f"document.getElementById('{name}').value = '{today}'")
-    page.find("#name").send_keys("Veille de fin d'année")
-    page.find("#planifier button").click()
-    page.wait_text(".succes", "Campagne « Veille de fin d'année » planifiée")
-    found = re.search(r"n° (\d+)", page.text("#plans tbody"))
-    assert found, page.text("#plans tbody")
-    seen.campaign_id = int(found.group(1))
-    page.find("#plans a[href$='/reglages']").click()
-    page.wait(lambda: page.path().endswith("/reglages"), what="the settings page")
-    for name in [f"week_{day}" for day in range(7)] + ["holiday"]:
-        page.find(f"#{name}").clear()
-        page.find(f"#{name}").send_keys(ALL_DAY_HOURS)
-    page.find("#formulaire-reglages button[type='submit']").click()
-    page.wait_text(".succes", "Réglages de « Veille de fin d'année » enregistrés")
-    assert page.find("#week_0").get_attribute("value") == ALL_DAY_HOURS
-    page.goto(PLANS)
-    seen.planned_row = page.text("#plans tbody")
-    page.goto("/supervision/benevoles/activite")
-    page.find("#campagne").send_keys(str(seen.campaign_id))
-    page.find("#foyer").send_keys("VS1")
-    page.find("#benevole-foyer").send_keys(VOLUNTEER)
-    page.find("form[action='/supervision/benevoles/activite/foyers'] button").click()
-    page.wait_text(".info", f"est confié à {VOLUNTEER}")
-
-
-def plan_opened(page: Page) -> None:
-    """The service's plan keeper opens the campaign at its start date (today)."""
-    deadline = time.monotonic() + KEEPER_S + 10
-    while True:
-        page.goto(PLANS)
-        if "(ouverte)" in page.text("#plans tbody"):
-            return
-        assert time.monotonic() < deadline, page.text("#plans tbody")
-        time.sleep(0.5)
-
-
 def untrained_is_refused(page: Page, seen: Seen) -> None:
     login(page, UNTRAINED, PASSWORD)
     assert page.path() == "/benevole"
@@ -303,24 +180,9 @@ def untrained_is_refused(page: Page, seen: Seen) -> None:
 
 
 def volunteer_calls(page: Page, seen: Seen) -> None:
-    login(page, VOLUNTEER, PASSWORD)
-    assert page.path() == "/benevole"
-    page.find("form[action='/benevole/poste'] button").click()
-    page.wait_text("main", "Poste ouvert")
-    page.find("#ecran-appel").click()
-    page.wait(lambda: page.path() == "/agent", what="call screen")
-    page.wait(lambda: page.js("return document.body.dataset.connecte") == "oui", what="socket")
+    open_the_call_screen(page)
     page_phone_connects(page)
-    page.find("#disponible").click()
-    page.wait_text("#etat", "Disponible")
-    page.wait(lambda: page.find("#proposition").is_displayed(), timeout=30, what="an offer")
-    page.wait_text("#message", "Personne proposée")
-    seen.offered = page.text("#nom-personne")
-    seen.record = page.text("#personne")
-    page.js("window.__popAt = undefined")
-    page.find("#appeler").click()
-    page.wait(lambda: page.js("return window.__popAt"), timeout=30, what="the household joined")
-    page.wait_text("#etat", "En communication")
+    seen.offered, seen.record = call_the_offered_household(page)
     page.wait(lambda: page_received(page) > 50, timeout=10, what="packets in getStats")
 
 
@@ -348,13 +210,7 @@ def volunteer_fills_the_sheet(page: Page, seen: Seen, browser: Browser) -> None:
         "return ids.filter((id, i) => ids.indexOf(id) !== i)"
     )
     assert duplicates == [], duplicates  # every answer's label ticks its own box
-    assert not page.find("#q-alimentation_repas").is_displayed()
-    for answer in ("nouvelles-moyen", "isolement-rarement", "moral-4", "danger_immediat-non"):
-        answer_with(page, answer)
-    answer_with(page, "besoins-alimentation")
-    page.wait(lambda: page.find("#q-alimentation_repas").is_displayed(), what="second level")
-    answer_with(page, "alimentation_repas-oui")
-    answer_with(page, "alimentation_aide-non")
+    answer_both_levels(page)
     assert page.text("#etat") == "En communication"  # the household still on the line
     orient_and_follow_up(page, seen)
     help_during_the_call(page, seen, browser)
@@ -411,12 +267,6 @@ def help_during_the_call(page: Page, seen: Seen, browser: Browser) -> None:
     seen.help_taken = page.text("#message")
 
 
-def answer_with(page: Page, answer: str) -> None:
-    page.js("document.getElementById('message').textContent = ''")
-    page.find(f"#r-{answer}").click()
-    page.wait_text("#message", "Réponse enregistrée.")
-
-
 def debrief_and_help(page: Page, seen: Seen) -> None:
     login(page, VOLUNTEER, PASSWORD)
     page.goto("/benevole")
@@ -452,7 +302,7 @@ def supervisor_answers_and_withdraws(page: Page, seen: Seen) -> None:
 
 def until_joined(browser: Browser, seen: Seen) -> None:
     supervisor = browser.new_page()
-    supervisor_plans(supervisor, seen)
+    seen.campaign_id, seen.planned_row = supervisor_plans(supervisor)
     untrained_is_refused(browser.new_page(), seen)
     plan_opened(supervisor)
     screen = browser.new_page()
@@ -476,12 +326,7 @@ def an_offer_shown(page: Page) -> bool:
 # ---- what Asterisk and the database hold ------------------------------------------------
 async def bridged_legs(ami: AmiClient) -> dict[str, str]:
     """The channels in a bridge now (name → bridge id), from Asterisk."""
-    replies = await ami.action("CoreShowChannels", expect_list=True)
-    return {
-        r.get("Channel", ""): r.get("BridgeId", "")
-        for r in replies
-        if r.name == "CoreShowChannel" and r.get("BridgeId")
-    }
+    return {c["channel"]: c["bridge"] for c in await channels(ami) if c["bridge"]}
 
 
 async def callbacks_of(sessions: SessionFactory) -> list[Callback]:
@@ -498,15 +343,10 @@ async def test_a_trained_volunteer_calls_a_consenting_household_until_it_withdra
     tmp_path: Path,
 ) -> None:
     require_chromium()
-    port = free_port()
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'veille.db'}",
-        rig=rig_settings.rig,
-        cycles=CycleSettings(check_s=KEEPER_S),
+    settings = service_settings(
+        rig_settings,
+        tmp_path,
         sip=SipSettings(webrtc_url=f"ws://127.0.0.1:{rig.settings.sip.http_port}/ws"),
-        web=WebSettings(
-            host="127.0.0.1", port=port, secure_cookies=False, public_url=f"http://127.0.0.1:{port}"
-        ),
     )
     await prepare(settings, tmp_path)
     cdr_before = len(read_cdr_rows(rig))
@@ -514,13 +354,7 @@ async def test_a_trained_volunteer_calls_a_consenting_household_until_it_withdra
     browser = Browser("", FAKE_MEDIA)
     try:
         await publish(rig, settings, ami)
-        async with running_service(
-            settings,
-            ami=rig.ami_credentials(),
-            secret_key=SECRET_KEY,
-            ring_timeout_s=15,
-            tick_s=0.2,
-        ) as service:
+        async with service_on(rig, settings) as service:
             assert service.engine is not None
             browser.base_url = service.url
             await asyncio.to_thread(until_joined, browser, seen)
@@ -564,7 +398,7 @@ async def test_a_trained_volunteer_calls_a_consenting_household_until_it_withdra
     assert f"{RESOURCE} — " in seen.oriented, seen.oriented
     assert ORIENTATION_NOTE in seen.oriented, seen.oriented
     assert "Mise en relation" in seen.oriented, seen.oriented
-    # the household (the trunk's leg) and the volunteer's softphone in one bridge
+    # the household (the trunk's leg) and the phone in the volunteer's page in one bridge
     households = [b for name, b in joined.items() if name.startswith("PJSIP/carrier-")]
     phones = [b for name, b in joined.items() if name.startswith(f"PJSIP/{VOLUNTEER_PHONE}-")]
     assert len(households) == 1, joined
