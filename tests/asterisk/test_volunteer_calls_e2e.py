@@ -46,7 +46,6 @@ import pytest
 from selenium.webdriver.support.select import Select
 from sqlalchemy import select
 
-from dialer.cli.asterisk import stored_agents
 from dialer.core.attempts import AttemptKind, Disposition
 from dialer.core.consent import ConsentChannel
 from dialer.core.labels import HELP_ACKNOWLEDGED_TEXT, HELP_RAISED_TEXT
@@ -56,20 +55,20 @@ from dialer.rig.callees import SippUas
 from dialer.rig.demo_accounts import SUPERVISOR
 from dialer.settings import Settings, SipSettings
 from dialer.storage.campaigns import CycleRepository
-from dialer.storage.database import (
-    SessionFactory,
-    create_engine,
-    create_session_factory,
-    transaction,
-)
+from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Callback
 from dialer.storage.schedule import CycleSchedule
 from dialer.telephony.ami import AmiClient
-from dialer.telephony.sip_accounts import publish_sip_accounts
 from tests.asterisk.test_agent_screen_e2e import PASSWORD, hang_up
 from tests.asterisk.test_campaign import read_cdr_rows
 from tests.asterisk.test_selection_never_dials_held import dialled
-from tests.asterisk.test_webphone_e2e import leg_counts, line, page_received
+from tests.asterisk.test_webphone_e2e import (
+    check_audio_and_connect,
+    leg_counts,
+    line,
+    page_received,
+    publish,
+)
 from tests.asterisk.volunteer_rig import (
     ADDRESS,
     PARIS,
@@ -123,24 +122,6 @@ async def prepare(settings: Settings, tmp_path: Path) -> None:
     assert resources.exit_code == 0, resources.output
 
 
-async def publish(rig: Rig, settings: Settings, ami: AmiClient) -> None:
-    """``dialer asterisk sync``: the database's accounts (the volunteers' browser phones)
-    beside the rig's own."""
-    database = create_engine(settings.database_url)
-    try:
-        accounts = await stored_agents(create_session_factory(database))
-    finally:
-        await database.dispose()
-    assert sorted(a.username for a in accounts if a.browser) == [VOLUNTEER_PHONE, UNTRAINED_PHONE]
-    await publish_sip_accounts(
-        rig.settings,
-        [*rig.agent_accounts(), *accounts],
-        target=rig.chroot.etc,
-        ami=ami,
-        ami_secret=rig.ami_secret,
-    )
-
-
 # ---- in the browsers (in a thread: the service runs on the test's event loop) ------------
 @dataclass
 class Seen:
@@ -181,25 +162,9 @@ def untrained_is_refused(page: Page, seen: Seen) -> None:
 
 def volunteer_calls(page: Page, seen: Seen) -> None:
     open_the_call_screen(page)
-    page_phone_connects(page)
+    check_audio_and_connect(page)  # the page's phone: audio checked, line connected
     seen.offered, seen.record = call_the_offered_household(page)
     page.wait(lambda: page_received(page) > 50, timeout=10, what="packets in getStats")
-
-
-def page_phone_connects(page: Page) -> None:
-    """The page's phone registers, the volunteer checks the sound (the echo extension);
-    passed, the page connects their line: the engine calls it and it answers by itself."""
-    page.wait(lambda: line(page) == "prete", timeout=15, what="the page's phone registered")
-    page.find("#test-audio").click()
-    verdict = "return document.getElementById('telephone-page').dataset.testAudio"
-    page.wait(lambda: page.js(verdict), timeout=20, what="the audio check's verdict")
-    assert page.js(verdict) == "reussi", page.text("#message-telephone")
-    try:
-        page.wait_text("#etat", "En pause", timeout=20)
-    except AssertionError as missing:
-        said = page.text("#message-telephone"), page.text("#message")
-        raise AssertionError(f"{missing}; the page said {said}") from None
-    page.wait(lambda: line(page) == "connectee", what="the line up")
 
 
 def volunteer_fills_the_sheet(page: Page, seen: Seen, browser: Browser) -> None:
@@ -353,7 +318,7 @@ async def test_a_trained_volunteer_calls_a_consenting_household_until_it_withdra
     seen = Seen()
     browser = Browser("", FAKE_MEDIA)
     try:
-        await publish(rig, settings, ami)
+        assert await publish(rig, settings, ami) == [VOLUNTEER_PHONE, UNTRAINED_PHONE]
         async with service_on(rig, settings) as service:
             assert service.engine is not None
             browser.base_url = service.url

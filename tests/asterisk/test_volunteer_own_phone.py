@@ -29,20 +29,10 @@ from dialer.service import Service
 from dialer.settings import Settings
 from dialer.storage.models import Attempt
 from dialer.telephony.ami import AmiClient
+from tests.asterisk import volunteer_rig as steps
 from tests.asterisk.test_agent_screen_e2e import hang_up
 from tests.asterisk.test_selection_never_dials_held import dialled
-from tests.asterisk.volunteer_rig import (
-    VOLUNTEER,
-    answer_both_levels,
-    call_the_offered_household,
-    channels,
-    open_the_call_screen,
-    plan_opened,
-    prepare_households,
-    service_on,
-    service_settings,
-    supervisor_plans,
-)
+from tests.asterisk.volunteer_rig import VOLUNTEER, channels
 from tests.browser.helpers import Browser, Page, require_chromium
 
 pytestmark = pytest.mark.browser
@@ -75,17 +65,17 @@ def own_phone_connects(page: Page) -> None:
 
 def until_joined(browser: Browser) -> tuple[Page, str]:
     supervisor = browser.new_page()
-    supervisor_plans(supervisor)
-    plan_opened(supervisor)
+    steps.supervisor_plans(supervisor)
+    steps.plan_opened(supervisor)
     page = browser.new_page()
-    open_the_call_screen(page)
+    steps.open_the_call_screen(page)
     own_phone_connects(page)
-    offered, _ = call_the_offered_household(page)
+    offered, _ = steps.call_the_offered_household(page)
     return page, offered
 
 
 def sheet_validated(page: Page) -> None:
-    answer_both_levels(page)
+    steps.answer_both_levels(page)
     hang_up(page)
     Select(page.find("#issue")).select_by_value(Disposition.COMPLETE.value)
     page.find("#valider").click()
@@ -108,11 +98,11 @@ async def test_a_trained_volunteer_calls_a_household_from_their_own_phone(
     rig_settings: Settings, rig: Rig, ami: AmiClient, tmp_path: Path
 ) -> None:
     require_chromium()
-    settings = service_settings(rig_settings, tmp_path)
-    await prepare_households(settings, tmp_path, {VOLUNTEER: None})
+    settings = steps.service_settings(rig_settings, tmp_path)
+    await steps.prepare_households(settings, tmp_path, {VOLUNTEER: None})
     browser = Browser("")
     try:
-        async with service_on(rig, settings) as service:
+        async with steps.service_on(rig, settings) as service:
             browser.base_url = service.url
             page, offered = await asyncio.to_thread(until_joined, browser)
             joined = await channels(ami)
