@@ -2,7 +2,8 @@
 logged-in agent, over their session, what the page's SIP library registers with (the
 endpoint, the digest of its credentials, Asterisk's WebSocket, the ICE servers). Nothing
 of it is ever written in a page's source; only an agent marked for the browser phone
-(``dialer agents sip-reset NAME --browser``) gets an answer."""
+(``dialer agents sip-reset NAME --browser``) gets an answer; a volunteer, once trained
+(an untrained one is refused in French, as their line is)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from dialer.core.permissions import Action
+from dialer.core.roles import Role
 from dialer.errors import ConflictError, NotFoundError
 from dialer.storage.sip_accounts import SIP_REALM, SipAccountRepository
 from dialer.web.access import GuardedRoute, caller
@@ -20,6 +22,7 @@ from dialer.web.api_responses import Answer, checked
 from dialer.web.openapi import described_by
 from dialer.web.service import web
 from dialer.web.sip import SipAccess
+from dialer.web.volunteer_pages import refuse_untrained
 
 #: the dialplan extension of the audio check (``[dialer-webphone]``: Echo())
 ECHO_TEST_EXTENSION = "echo"
@@ -55,11 +58,14 @@ def ice_servers(sip: SipAccess) -> list[dict[str, str]]:
 
 @described_by(WebphoneAccount)
 async def webphone_account(request: Request) -> Response:
-    """Les identifiants du téléphone dans la page de l'agent connecté (agent)."""
+    """Les identifiants du téléphone dans la page de l'agent connecté (agent ; bénévole
+    formé)."""
     user = await caller(request)
     service = web(request)
     if service.sip is None:
         raise ConflictError("la téléphonie par le navigateur n'est pas configurée")
+    if user.role is Role.VOLUNTEER:
+        await refuse_untrained(request, user.username)
     endpoint = await SipAccountRepository(service.sessions).browser_phone(user.username)
     if endpoint is None:
         raise NotFoundError("votre compte n'utilise pas le téléphone dans la page")

@@ -154,15 +154,23 @@ async def desk_home(
     )
 
 
-async def volunteer_may_connect(request: Request, username: str) -> None:
-    """Before a volunteer's phone joins the engine: refused (403, in French) until their
-    training is recorded; the engine's serving is read again, so they serve the
-    veille-sociale campaigns only, even when their account is newer than its last read."""
+async def refuse_untrained(request: Request, username: str) -> None:
+    """:class:`NotReadyError` (403, in French) while the volunteer's training is not
+    recorded: no phone for them yet, neither the line to the engine nor the page's SIP
+    credentials."""
     ops = steering(request)
     volunteer = await VolunteerRoster(ops.sessions).get(username)
     refusal = desk_refusal(trained_on=volunteer.trained_on, today=today_in_paris(ops.clock()))
     if refusal is not None:
         raise NotReadyError(refusal)
+
+
+async def volunteer_may_connect(request: Request, username: str) -> None:
+    """Before a volunteer's phone joins the engine: refused (403, in French) until their
+    training is recorded; the engine's serving is read again, so they serve the
+    veille-sociale campaigns only, even when their account is newer than its last read."""
+    await refuse_untrained(request, username)
+    ops = steering(request)
     if ops.control is not None:
         await ops.control.agents.load()
 

@@ -1,44 +1,46 @@
 """Volunteer calls (« veille sociale », issue 21) end to end on the rig, in Chromium: the
-whole service (``running_service``) on the real Asterisk, the households answered by sipp,
-the volunteer's phone the rig's baresip softphone ``agent-1002`` (its account's SIP
-endpoint).
+whole service (``running_service``) on the real Asterisk, the households answered by sipp
+(which speaks: it echoes the audio it receives), the volunteer's phone **the phone in their
+page** (WebRTC, issue #20; Chromium with a fake microphone) registered over Asterisk's
+WebSocket.
 
 Before the service: the supervisor imports the city's consents with ``dialer consent
 import`` (a file with a row without consent is refused naming ``file:line:field``, nothing
 written; then the good file), an administrator imports the directory of resources
 (``dialer resources import``), one volunteer is trained (``dialer volunteers train``);
-another volunteer is not trained.
+another volunteer is not trained. Both are marked for the browser phone (``dialer agents
+sip-reset NAME --browser``), published to Asterisk beside the rig's own accounts (what
+``dialer asterisk sync`` does).
 
 In Chromium: the supervisor plans a veille-sociale campaign over the register for today on
 ``/supervision/campagnes-planifiees``, opens its calling windows all day on its settings
 page while it is still to come, and entrusts the consenting household to the trained
 volunteer (``/supervision/benevoles/activite``); the service's plan keeper (every
-``cycles.check_s``) opens it. The untrained volunteer cannot take calls (their desk and
-their phone refused in French, no leg to their softphone); the trained one opens their
-desk, connects their phone, goes ready and is offered the household (only what the call
-needs), calls it: sipp answers on the real Asterisk and is joined to the volunteer's phone;
-they answer the first level, open the second one (« besoins » → food), orient the household
-to the food bank of the directory in the « Orienter » panel, schedule the follow-up call
-there and ask for help during the call: the supervisor takes the request on the dashboard
-and the volunteer's screen says so. They hang up and validate the sheet; on their desk they
-write the debrief (« situation à signaler ») and ask for help; the supervisor sees both on
-``/supervision/benevoles/activite`` and answers; the answer shows on the volunteer's desk;
-the supervisor records the household's withdrawal on ``/supervision/consentement``. The
-follow-up's hour passes: the household is never dialled again (the ledger: one placed call,
-the follow-up never placed; Asterisk's CDR: one call to its number), and the household
-without consent was never enrolled nor dialled."""
+``cycles.check_s``) opens it. The untrained volunteer cannot take calls: their desk, their
+page's phone (no credentials: never registered) and their line are refused in French, no
+leg. The trained one opens their desk; on the call screen the page's phone registers,
+passes the audio check (the echo extension) and connects their line by itself (the engine
+calls the page, which answers); they go ready and are offered the household (only what the
+call needs), call it: sipp answers on the real Asterisk and is joined to the page's phone
+in one bridge, audio flowing both ways (RTP counted by Asterisk on both legs, packets
+received in the page's WebRTC statistics); they answer the first level, open the second one
+(« besoins » → food), orient the household to the food bank of the directory in the
+« Orienter » panel, schedule the follow-up call there and ask for help during the call: the
+supervisor takes the request on the dashboard and the volunteer's screen says so. They hang
+up and validate the sheet; on their desk they write the debrief (« situation à signaler »)
+and ask for help; the supervisor sees both on ``/supervision/benevoles/activite`` and
+answers; the answer shows on the volunteer's desk; the supervisor records the household's
+withdrawal on ``/supervision/consentement``. The follow-up's hour passes: the household is
+never dialled again (the ledger: one placed call, the follow-up never placed; Asterisk's
+CDR: one call to its number), and the household without consent was never enrolled nor
+dialled."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import re
-import sys
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from selenium.webdriver.support.select import Select
@@ -48,55 +50,49 @@ from dialer.core.attempts import AttemptKind, Disposition
 from dialer.core.consent import ConsentChannel
 from dialer.core.labels import HELP_ACKNOWLEDGED_TEXT, HELP_RAISED_TEXT
 from dialer.core.outcomes import CallOutcome
-from dialer.core.roles import Role
-from dialer.desk.accounts import create_account
-from dialer.register.importer import import_register
 from dialer.rig.asterisk import Rig
-from dialer.rig.callees import CalleeBehaviour, SimulatedCallee
-from dialer.rig.demo_accounts import SUPERVISOR, provision_demo_people
-from dialer.rig.world import SimulatedWorld
-from dialer.service import running_service
-from dialer.settings import CycleSettings, Settings, WebSettings
+from dialer.rig.callees import SippUas
+from dialer.rig.demo_accounts import SUPERVISOR
+from dialer.settings import Settings, SipSettings
 from dialer.storage.campaigns import CycleRepository
-from dialer.storage.consents import ConsentRegistry
-from dialer.storage.database import (
-    SessionFactory,
-    create_engine,
-    create_session_factory,
-    migrate_engine,
-    transaction,
-)
-from dialer.storage.list_rows import DEFAULT_LIST
+from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Callback
 from dialer.storage.schedule import CycleSchedule
 from dialer.telephony.ami import AmiClient
-from tests.asterisk.test_agent_screen_e2e import PASSWORD, SECRET_KEY, free_port, hang_up
+from tests.asterisk.test_agent_screen_e2e import PASSWORD, hang_up
 from tests.asterisk.test_campaign import read_cdr_rows
 from tests.asterisk.test_selection_never_dials_held import dialled
-from tests.browser.helpers import Browser, Page, login, require_chromium
+from tests.asterisk.test_webphone_e2e import (
+    check_audio_and_connect,
+    leg_counts,
+    line,
+    page_received,
+    publish,
+)
+from tests.asterisk.volunteer_rig import (
+    ADDRESS,
+    PARIS,
+    VOLUNTEER,
+    answer_both_levels,
+    call_the_offered_household,
+    channels,
+    dialer,
+    open_the_call_screen,
+    plan_opened,
+    prepare_households,
+    service_on,
+    service_settings,
+    supervisor_plans,
+)
+from tests.browser.helpers import FAKE_MEDIA, Browser, Page, login, require_chromium
 
 pytestmark = pytest.mark.browser
 
-PARIS = ZoneInfo("Europe/Paris")
-VOLUNTEER, VOLUNTEER_PHONE = "benevole.ana", "agent-1002"
-UNTRAINED, UNTRAINED_PHONE = "benevole.bea", "agent-1003"
-#: the consenting household (answers) and the one without consent
-CONSENTING = SimulatedCallee(CalleeBehaviour.ANSWERS, ring_s=1, talk_s=120, serial=91)
-UNCONSENTED = SimulatedCallee(CalleeBehaviour.ANSWERS, ring_s=1, talk_s=60, serial=92)
-HOUSEHOLDS = [("VS1", "Lefèvre", "Hélène", CONSENTING), ("VS2", "Dubois", "Marcel", UNCONSENTED)]
-CONSENT_HEADER = (
-    "identifiant;accord_de;proche;date_accord;canal;appels_reguliers;campagnes_urgence;"
-    "recueilli_par\n"
-)
-GOOD_ROW = "VS1;personne;;01/09/2026;telephone;oui;oui;Mme Martin (CCAS)\n"
-#: a row without who collected the consent: the whole file refused
-BAD_ROW = "VS2;personne;;01/09/2026;telephone;oui;oui;\n"
+#: the volunteers' SIP endpoints: the phone in their page (WebRTC)
+VOLUNTEER_PHONE = "benevole-ana"
+UNTRAINED, UNTRAINED_PHONE = "benevole.bea", "benevole-bea"
 #: the follow-up call the volunteer schedules, this far ahead (the withdrawal comes before)
 FOLLOW_UP_IN = timedelta(seconds=50)
-#: the service's keepers' period: the plan is opened within this after it is edited
-KEEPER_S = 12.0
-PLANS = "/supervision/campagnes-planifiees"
-ALL_DAY_HOURS = "00:00-23:59"
 RESOURCE = "Épicerie solidaire du Faubourg"
 RESOURCES = (
     "nom;besoins;zone;contact;horaires\n"
@@ -109,78 +105,17 @@ DEBRIEF = "Isolée depuis l'été, saute parfois des repas"
 ANSWER = "Je vous rappelle tout de suite pour l'épicerie solidaire"
 
 
-@dataclass
-class Ran:
-    exit_code: int
-    output: str
-
-
-async def dialer(database_url: str, *args: str) -> Ran:
-    """The installed ``dialer ARGS`` command, on the test's database: (exit code, stdout and
-    stderr)."""
-    env = {k: v for k, v in os.environ.items() if k != "DIALER_CONFIG"}
-    env["DIALER_DATABASE_URL"] = database_url
-    process = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "dialer"),
-        *args,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await process.communicate()
-    return Ran(process.returncode or 0, output.decode("utf-8", errors="replace"))
-
-
-#: what the register knows and a volunteer's screen must not show
-BIRTH, ADDRESS = "02/09/1941", "12 rue des Lilas"
-
-
-def write_register(path: Path) -> None:
-    lines = ["Identifiant;Nom;Prénom;Date de naissance;Adresse;Code postal;Ville;Téléphone"]
-    lines += [
-        f"{key};{name};{first};{BIRTH};{ADDRESS};75019;Paris;{callee.number}"
-        for key, name, first, callee in HOUSEHOLDS
-    ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
-async def consents_of(sessions: SessionFactory, key: str) -> int:
-    return len(await ConsentRegistry(sessions).history(key))
-
-
 async def prepare(settings: Settings, tmp_path: Path) -> None:
-    """The register, the consents (a bad file refused whole, then the good one), the
-    directory of resources, the accounts and the training."""
+    """The register, the consents, the accounts and the training
+    (:func:`prepare_households`); both volunteers marked for the browser phone; the
+    directory of resources."""
     url = settings.database_url
-    register = tmp_path / "registre.csv"
-    write_register(register)
-    database = create_engine(url)
-    try:
-        await migrate_engine(database)
-        sessions = create_session_factory(database)
-        report = await import_register(sessions, register, now=datetime.now(UTC))
-        assert report.rejected == 0, report.issues[:3]
-
-        bad = tmp_path / "consentements.csv"
-        bad.write_text(CONSENT_HEADER + GOOD_ROW + BAD_ROW, encoding="utf-8")
-        refused = await dialer(url, "consent", "import", str(bad))
-        assert refused.exit_code != 0, refused.output
-        assert "consentements.csv:3:recueilli_par" in refused.output
-        assert await consents_of(sessions, "VS1") == 0  # nothing written
-        good = tmp_path / "consentements-corrige.csv"
-        good.write_text(CONSENT_HEADER + GOOD_ROW, encoding="utf-8")
-        imported = await dialer(url, "consent", "import", str(good))
-        assert imported.exit_code == 0, imported.output
-        assert "1 consentement(s) enregistré(s)" in imported.output
-        assert (await consents_of(sessions, "VS1"), await consents_of(sessions, "VS2")) == (1, 0)
-
-        await provision_demo_people(sessions, [], PASSWORD)
-        for name, phone in ((VOLUNTEER, VOLUNTEER_PHONE), (UNTRAINED, UNTRAINED_PHONE)):
-            await create_account(sessions, name, PASSWORD, Role.VOLUNTEER, sip_endpoint=phone)
-    finally:
-        await database.dispose()
-    trained = await dialer(url, "volunteers", "train", VOLUNTEER, "--by", SUPERVISOR)
-    assert trained.exit_code == 0, trained.output
+    phones = {VOLUNTEER: VOLUNTEER_PHONE, UNTRAINED: UNTRAINED_PHONE}
+    await prepare_households(settings, tmp_path, phones)
+    for name, phone in phones.items():
+        marked = await dialer(url, "agents", "sip-reset", name, "--browser")
+        assert marked.exit_code == 0, marked.output
+        assert f"Compte SIP {phone} : téléphone dans la page" in marked.output
     directory = tmp_path / "ressources.csv"
     directory.write_text(RESOURCES, encoding="utf-8")
     resources = await dialer(url, "resources", "import", str(directory))
@@ -202,52 +137,8 @@ class Seen:
     activity: str = ""
     withdrawn_at: datetime | None = None
     untrained_connect: str = ""
+    untrained_phone: str = ""
     screens: list[Page] = field(default_factory=list)
-
-
-def supervisor_plans(page: Page, seen: Seen) -> None:
-    """Plan the campaign over the register for today; while it is still to come, open its
-    calling windows all day on its settings page and entrust the household to the
-    volunteer."""
-    login(page, SUPERVISOR, PASSWORD)
-    page.goto(PLANS)
-    Select(page.find("#list")).select_by_value(DEFAULT_LIST)
-    today = datetime.now(PARIS).date().isoformat()
-    for name in ("starts_on", "ends_on"):
-        page.js(f"document.getElementById('{name}').value = '{today}'")
-    page.find("#name").send_keys("Veille de fin d'année")
-    page.find("#planifier button").click()
-    page.wait_text(".succes", "Campagne « Veille de fin d'année » planifiée")
-    found = re.search(r"n° (\d+)", page.text("#plans tbody"))
-    assert found, page.text("#plans tbody")
-    seen.campaign_id = int(found.group(1))
-    page.find("#plans a[href$='/reglages']").click()
-    page.wait(lambda: page.path().endswith("/reglages"), what="the settings page")
-    for name in [f"week_{day}" for day in range(7)] + ["holiday"]:
-        page.find(f"#{name}").clear()
-        page.find(f"#{name}").send_keys(ALL_DAY_HOURS)
-    page.find("#formulaire-reglages button[type='submit']").click()
-    page.wait_text(".succes", "Réglages de « Veille de fin d'année » enregistrés")
-    assert page.find("#week_0").get_attribute("value") == ALL_DAY_HOURS
-    page.goto(PLANS)
-    seen.planned_row = page.text("#plans tbody")
-    page.goto("/supervision/benevoles/activite")
-    page.find("#campagne").send_keys(str(seen.campaign_id))
-    page.find("#foyer").send_keys("VS1")
-    page.find("#benevole-foyer").send_keys(VOLUNTEER)
-    page.find("form[action='/supervision/benevoles/activite/foyers'] button").click()
-    page.wait_text(".info", f"est confié à {VOLUNTEER}")
-
-
-def plan_opened(page: Page) -> None:
-    """The service's plan keeper opens the campaign at its start date (today)."""
-    deadline = time.monotonic() + KEEPER_S + 10
-    while True:
-        page.goto(PLANS)
-        if "(ouverte)" in page.text("#plans tbody"):
-            return
-        assert time.monotonic() < deadline, page.text("#plans tbody")
-        time.sleep(0.5)
 
 
 def untrained_is_refused(page: Page, seen: Seen) -> None:
@@ -258,6 +149,11 @@ def untrained_is_refused(page: Page, seen: Seen) -> None:
     page.wait_text(".erreur", REFUSED)
     page.goto("/agent")
     page.wait(lambda: page.js("return document.body.dataset.connecte") == "oui", what="socket")
+    # the page's phone gets no credentials: it never registers
+    page.wait_text("#message-telephone", REFUSED)
+    seen.untrained_phone = page.text("#message-telephone")
+    assert line(page) == "arret"
+    assert not page.find("#test-audio").is_enabled()
     page.find("#connecter-telephone").click()
     page.wait_text("#message", REFUSED)
     seen.untrained_connect = page.text("#message")
@@ -265,25 +161,10 @@ def untrained_is_refused(page: Page, seen: Seen) -> None:
 
 
 def volunteer_calls(page: Page, seen: Seen) -> None:
-    login(page, VOLUNTEER, PASSWORD)
-    assert page.path() == "/benevole"
-    page.find("form[action='/benevole/poste'] button").click()
-    page.wait_text("main", "Poste ouvert")
-    page.find("#ecran-appel").click()
-    page.wait(lambda: page.path() == "/agent", what="call screen")
-    page.wait(lambda: page.js("return document.body.dataset.connecte") == "oui", what="socket")
-    page.find("#connecter-telephone").click()  # the engine calls the softphone: auto-answer
-    page.wait_text("#etat", "En pause", timeout=15)
-    page.find("#disponible").click()
-    page.wait_text("#etat", "Disponible")
-    page.wait(lambda: page.find("#proposition").is_displayed(), timeout=30, what="an offer")
-    page.wait_text("#message", "Personne proposée")
-    seen.offered = page.text("#nom-personne")
-    seen.record = page.text("#personne")
-    page.js("window.__popAt = undefined")
-    page.find("#appeler").click()
-    page.wait(lambda: page.js("return window.__popAt"), timeout=30, what="the household joined")
-    page.wait_text("#etat", "En communication")
+    open_the_call_screen(page)
+    check_audio_and_connect(page)  # the page's phone: audio checked, line connected
+    seen.offered, seen.record = call_the_offered_household(page)
+    page.wait(lambda: page_received(page) > 50, timeout=10, what="packets in getStats")
 
 
 def volunteer_fills_the_sheet(page: Page, seen: Seen, browser: Browser) -> None:
@@ -294,13 +175,7 @@ def volunteer_fills_the_sheet(page: Page, seen: Seen, browser: Browser) -> None:
         "return ids.filter((id, i) => ids.indexOf(id) !== i)"
     )
     assert duplicates == [], duplicates  # every answer's label ticks its own box
-    assert not page.find("#q-alimentation_repas").is_displayed()
-    for answer in ("nouvelles-moyen", "isolement-rarement", "moral-4", "danger_immediat-non"):
-        answer_with(page, answer)
-    answer_with(page, "besoins-alimentation")
-    page.wait(lambda: page.find("#q-alimentation_repas").is_displayed(), what="second level")
-    answer_with(page, "alimentation_repas-oui")
-    answer_with(page, "alimentation_aide-non")
+    answer_both_levels(page)
     assert page.text("#etat") == "En communication"  # the household still on the line
     orient_and_follow_up(page, seen)
     help_during_the_call(page, seen, browser)
@@ -357,12 +232,6 @@ def help_during_the_call(page: Page, seen: Seen, browser: Browser) -> None:
     seen.help_taken = page.text("#message")
 
 
-def answer_with(page: Page, answer: str) -> None:
-    page.js("document.getElementById('message').textContent = ''")
-    page.find(f"#r-{answer}").click()
-    page.wait_text("#message", "Réponse enregistrée.")
-
-
 def debrief_and_help(page: Page, seen: Seen) -> None:
     login(page, VOLUNTEER, PASSWORD)
     page.goto("/benevole")
@@ -398,7 +267,7 @@ def supervisor_answers_and_withdraws(page: Page, seen: Seen) -> None:
 
 def until_joined(browser: Browser, seen: Seen) -> None:
     supervisor = browser.new_page()
-    supervisor_plans(supervisor, seen)
+    seen.campaign_id, seen.planned_row = supervisor_plans(supervisor)
     untrained_is_refused(browser.new_page(), seen)
     plan_opened(supervisor)
     screen = browser.new_page()
@@ -422,12 +291,7 @@ def an_offer_shown(page: Page) -> bool:
 # ---- what Asterisk and the database hold ------------------------------------------------
 async def bridged_legs(ami: AmiClient) -> dict[str, str]:
     """The channels in a bridge now (name → bridge id), from Asterisk."""
-    replies = await ami.action("CoreShowChannels", expect_list=True)
-    return {
-        r.get("Channel", ""): r.get("BridgeId", "")
-        for r in replies
-        if r.name == "CoreShowChannel" and r.get("BridgeId")
-    }
+    return {c["channel"]: c["bridge"] for c in await channels(ami) if c["bridge"]}
 
 
 async def callbacks_of(sessions: SessionFactory) -> list[Callback]:
@@ -437,35 +301,34 @@ async def callbacks_of(sessions: SessionFactory) -> list[Callback]:
 
 @pytest.mark.asyncio
 async def test_a_trained_volunteer_calls_a_consenting_household_until_it_withdraws(
-    rig_settings: Settings, rig: Rig, world: SimulatedWorld, ami: AmiClient, tmp_path: Path
+    rig_settings: Settings,
+    rig: Rig,
+    ami: AmiClient,
+    speaking_people: SippUas,
+    tmp_path: Path,
 ) -> None:
     require_chromium()
-    await world.wait_registered(ami, [VOLUNTEER_PHONE, UNTRAINED_PHONE])
-    port = free_port()
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'veille.db'}",
-        rig=rig_settings.rig,
-        cycles=CycleSettings(check_s=KEEPER_S),
-        web=WebSettings(
-            host="127.0.0.1", port=port, secure_cookies=False, public_url=f"http://127.0.0.1:{port}"
-        ),
+    settings = service_settings(
+        rig_settings,
+        tmp_path,
+        sip=SipSettings(webrtc_url=f"ws://127.0.0.1:{rig.settings.sip.http_port}/ws"),
     )
     await prepare(settings, tmp_path)
     cdr_before = len(read_cdr_rows(rig))
     seen = Seen()
-    browser = Browser("")
+    browser = Browser("", FAKE_MEDIA)
     try:
-        async with running_service(
-            settings,
-            ami=rig.ami_credentials(),
-            secret_key=SECRET_KEY,
-            ring_timeout_s=15,
-            tick_s=0.2,
-        ) as service:
+        assert await publish(rig, settings, ami) == [VOLUNTEER_PHONE, UNTRAINED_PHONE]
+        async with service_on(rig, settings) as service:
             assert service.engine is not None
             browser.base_url = service.url
             await asyncio.to_thread(until_joined, browser, seen)
             joined = await bridged_legs(ami)
+            # audio both ways, from Asterisk: the page's leg and the household's leg
+            first = leg_counts(rig, f"{VOLUNTEER_PHONE}-"), leg_counts(rig, "carrier-")
+            await asyncio.sleep(1.0)
+            later = leg_counts(rig, f"{VOLUNTEER_PHONE}-"), leg_counts(rig, "carrier-")
+            contacts = rig.cli("pjsip show contacts")
             await asyncio.to_thread(after_the_call, browser, seen)
             assert seen.follow_up_at is not None
             # the follow-up's hour passes after the withdrawal: nobody is offered or dialled
@@ -484,13 +347,23 @@ async def test_a_trained_volunteer_calls_a_consenting_household_until_it_withdra
             ended = datetime.now(UTC)
     finally:
         await asyncio.to_thread(browser.close)
+        rig.render_configuration()  # back to the rig's own agents
+        await ami.action("Reload", {"Module": "res_pjsip.so"})
 
     assert REFUSED in seen.untrained_connect
+    assert REFUSED in seen.untrained_phone
+    # the trained volunteer's page registered; the untrained one's never did
+    assert f"{VOLUNTEER_PHONE}/" in contacts, contacts
+    assert UNTRAINED_PHONE not in contacts, contacts
+    # RTP received and sent on both bridged legs, and still flowing a second later
+    for (rx_before, tx_before), (rx, tx) in zip(first, later, strict=True):
+        assert rx > rx_before > 0, (first, later)
+        assert tx > tx_before > 0, (first, later)
     assert "(à venir)" in seen.planned_row, seen.planned_row  # edited before it opened
     assert f"{RESOURCE} — " in seen.oriented, seen.oriented
     assert ORIENTATION_NOTE in seen.oriented, seen.oriented
     assert "Mise en relation" in seen.oriented, seen.oriented
-    # the household (the trunk's leg) and the volunteer's softphone in one bridge
+    # the household (the trunk's leg) and the phone in the volunteer's page in one bridge
     households = [b for name, b in joined.items() if name.startswith("PJSIP/carrier-")]
     phones = [b for name, b in joined.items() if name.startswith(f"PJSIP/{VOLUNTEER_PHONE}-")]
     assert len(households) == 1, joined

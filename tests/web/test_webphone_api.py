@@ -5,7 +5,7 @@ get them, and the page's security policy lets it reach Asterisk's WebSocket only
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import httpx
 import pytest
@@ -13,14 +13,17 @@ import pytest_asyncio
 from starlette.applications import Starlette
 
 from dialer.alerts.dispatcher import AlertDispatcher
+from dialer.core.roles import Role
+from dialer.desk.accounts import create_account
 from dialer.questionnaire_files import QuestionnaireCatalog
 from dialer.storage import SessionFactory
 from dialer.storage.sip_accounts import SipAccountRepository, md5_cred
+from dialer.storage.volunteers import VolunteerRoster
 from dialer.testing import Clock
 from dialer.web.app import create_app, screens_of
 from dialer.web.sip import SipAccess
 from tests.web.conftest import client_for, log_in
-from tests.web.support import SECRET_KEY, FakeDesk, World, fast_passwords
+from tests.web.support import PASSWORD, SECRET_KEY, FakeDesk, World, fast_passwords
 
 pytestmark = pytest.mark.asyncio
 
@@ -155,3 +158,34 @@ async def test_without_browser_telephony_configured_the_answer_says_so(
         page = await client.get("/agent")
         assert 'id="telephone-page"' not in page.text
         assert "connect-src 'self';" in page.headers["content-security-policy"]
+
+
+async def test_a_volunteer_gets_the_phone_in_the_page_once_trained(
+    http: httpx.AsyncClient, sessions: SessionFactory, clock: Clock
+) -> None:
+    """A volunteer may use the browser phone (issue 21): until their training is recorded
+    the page gets no credentials (403, the desk's French reason, shown in the phone's
+    panel), then it gets their own endpoint's."""
+    await create_account(
+        sessions, "benevole.ana", PASSWORD, Role.VOLUNTEER, sip_endpoint="benevole-2001",
+        passwords=fast_passwords(),
+    )  # fmt: skip
+    endpoint, password = await SipAccountRepository(sessions).reset(
+        "benevole.ana", remote=False, browser=True, now=datetime.now(UTC)
+    )
+    await log_in(http, "benevole.ana")
+    page = await http.get("/agent")
+    assert 'id="telephone-page"' in page.text  # where the page says why there is no phone
+    refused = await http.get("/api/v1/agent/webphone")
+    assert refused.status_code == 403
+    assert "formation de bénévole n'est pas enregistrée" in refused.json()["erreur"]
+    assert md5_cred(endpoint, password) not in refused.text
+
+    await VolunteerRoster(sessions).train(
+        "benevole.ana", trained_by="superviseur", trained_on=date(2026, 6, 1), actor="t",
+        now=clock(),
+    )  # fmt: skip
+    answer = await http.get("/api/v1/agent/webphone")
+    assert answer.status_code == 200
+    assert answer.json()["username"] == "benevole-2001"
+    assert answer.json()["ha1"] == md5_cred(endpoint, password)
