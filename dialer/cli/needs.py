@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from dialer.cli.context import record_cli_change, settings_of
-from dialer.reports.needs import NeedsReport, checked_period
+from dialer.reports.needs import NeedsReport, checked_period, period_bound
 from dialer.reports.needs_files import NEEDS_FORMATS, NeedsAnalysis, file_name, rendered
 from dialer.storage.database import migrated_database
 
@@ -18,16 +18,21 @@ from dialer.storage.database import migrated_database
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
     if value is None:
         return None
+    bound = period_bound(value, last=param.name == "end")
+    if isinstance(bound, date):
+        return bound
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"« {value[:40]} » : une date AAAA-MM-JJ") from None
+        raise click.BadParameter(
+            f"« {value[:40]} » : un mois AAAA-MM ou une date AAAA-MM-JJ"
+        ) from None
 
 
 @click.command("needs")
 @click.argument("campaign", type=click.IntRange(min=1))
-@click.option("--from", "start", callback=_day, help="Premier jour (AAAA-MM-JJ).")
-@click.option("--to", "end", callback=_day, help="Dernier jour (AAAA-MM-JJ).")
+@click.option("--from", "start", callback=_day, help="Premier mois (AAAA-MM) ou son 1er jour.")
+@click.option("--to", "end", callback=_day, help="Dernier mois (AAAA-MM) ou son dernier jour.")
 @click.option(
     "--format",
     "fmt",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dialer.core.attempts import Disposition
@@ -290,9 +290,38 @@ def report_tables(report: NeedsReport) -> list[Table]:
     return [as_table(needs) for needs in report.tables]
 
 
+def period_bound(value: object, *, last: bool) -> object:
+    """A month « AAAA-MM » as the period's first day (``last``: its last day); anything
+    else as given (a date « AAAA-MM-JJ » is read by the caller)."""
+    if isinstance(value, str) and len(value.strip()) == 7 and value.strip()[4] == "-":
+        try:
+            first = date.fromisoformat(value.strip() + "-01")
+        except ValueError:
+            return value
+        if not last:
+            return first
+        following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return following - timedelta(days=1)
+    return value
+
+
 def checked_period(start: date | None, end: date | None) -> Period:
-    """The period asked for; :class:`InputError` naming ``to`` when it ends before it
-    starts."""
+    """The period asked for, in whole calendar months (or open on either side: the whole
+    campaign, from a month, up to a month); :class:`InputError` naming ``to`` when it
+    ends before it starts, ``from`` / ``to`` when it does not start on the first of a month
+    or end on the last day of one. Two analyses of any days a day apart would tell, by
+    difference, what a single household answered that day, whatever the small cells
+    suppressed in each."""
     if start is not None and end is not None and end < start:
         raise InputError("champ « to » : la fin de la période précède son début")
+    if start is not None and start.day != 1:
+        raise InputError(
+            "champ « from » : une période commence le 1er d'un mois (des périodes au jour "
+            "près permettraient, par différence, de retrouver un foyer)"
+        )
+    if end is not None and (end + timedelta(days=1)).day != 1:
+        raise InputError(
+            "champ « to » : une période finit le dernier jour d'un mois (des périodes au jour "
+            "près permettraient, par différence, de retrouver un foyer)"
+        )
     return Period(start, end)

@@ -8,7 +8,14 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 from starlette.requests import Request
 
 from dialer.core.campaign_settings import (
@@ -26,6 +33,7 @@ from dialer.core.pacing_settings import (
 )
 from dialer.core.resources import NeedKind
 from dialer.errors import InputError
+from dialer.reports.needs import period_bound
 
 M = TypeVar("M", bound=BaseModel)
 Q = TypeVar("Q", bound="Query")
@@ -264,8 +272,26 @@ class NeedsQuery(Query):
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, populate_by_name=True)
 
-    start: date | None = Field(default=None, alias="from", description="premier jour (AAAA-MM-JJ)")
-    end: date | None = Field(default=None, alias="to", description="dernier jour (AAAA-MM-JJ)")
+    start: date | None = Field(
+        default=None,
+        alias="from",
+        description="premier mois (AAAA-MM), ou son premier jour (AAAA-MM-JJ)",
+    )
+    end: date | None = Field(
+        default=None,
+        alias="to",
+        description="dernier mois (AAAA-MM), ou son dernier jour (AAAA-MM-JJ)",
+    )
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _first_day(cls, value: object) -> object:
+        return period_bound(value, last=False)
+
+    @field_validator("end", mode="before")
+    @classmethod
+    def _last_day(cls, value: object) -> object:
+        return period_bound(value, last=True)
 
 
 class ResultsQuery(PageQuery):

@@ -70,7 +70,7 @@ def test_the_command_writes_the_analysis_and_records_it(
     assert rows["logement"][0] == "< 5"
 
     workbook = tmp_path / "juillet.xlsx"
-    args = ["report", "needs", str(campaign), "--from", "2026-07-01", "--to", "2026-07-31"]
+    args = ["report", "needs", str(campaign), "--from", "2026-07", "--to", "2026-07"]
     done = runner.invoke(cli, [*args, "--format", "xlsx", "--out", str(workbook)])
     assert done.exit_code == 0, done.output
     assert "août 2026" not in str(
@@ -89,6 +89,9 @@ def test_the_command_writes_the_analysis_and_records_it(
     garbled = runner.invoke(cli, ["report", "needs", str(campaign), "--from", "hier"])
     assert garbled.exit_code == 2
     assert "AAAA-MM-JJ" in garbled.output
+    by_day = runner.invoke(cli, ["report", "needs", str(campaign), "--from", "2026-07-02"])
+    assert by_day.exit_code != 0
+    assert "« from »" in str(by_day.exception)
     refused = runner.invoke(cli, ["report", "needs", str(heatwave), "--format", "csv"])
     assert isinstance(refused.exception, ConflictError)
     assert not (tmp_path / f"besoins-campagne-{heatwave}.csv").exists()

@@ -134,6 +134,28 @@ async def test_operations_download_through_the_api_and_bad_requests_are_named(
     garbled = await client.get(f"{api}.csv", params={"from": "hier"})
     assert garbled.status_code == 422
     assert "from" in garbled.json()["erreur"]
+    # whole months only: two analyses a day apart would tell one household's answers
+    for params, field in (
+        ({"from": "2026-07-02"}, "« from »"),
+        ({"to": "2026-07-30"}, "« to »"),
+        ({"from": "2026-07-01", "to": "2026-07-30"}, "« to »"),
+    ):
+        by_day = await client.get(f"{api}.csv", params=params)
+        assert by_day.status_code == 422, params
+        assert field in by_day.json()["erreur"]
+        assert "par différence" in by_day.json()["erreur"]
+    for params in (
+        {"from": "2026-07-01"},
+        {"to": "2026-08-31"},
+        {"from": "2026-02-01", "to": "2026-02-28"},
+        {"from": "2026-07", "to": "2026-08"},  # months, as the page's month fields send them
+        {"to": "2028-02"},
+    ):
+        assert (await client.get(f"{api}.csv", params=params)).status_code == 200, params
+    audit = await AuditLog(sessions).search(AuditFilter(action="export.csv"))
+    periods = [(e.details["from"], e.details["to"]) for e in audit]
+    assert ("2026-07-01", "2026-08-31") in periods
+    assert ("", "2028-02-29") in periods  # a leap year's February
     heatwave = await client.get(f"/api/v1/reports/{world.campaign_id}/needs.csv")
     assert heatwave.status_code == 409
     assert (await client.get("/api/v1/reports/999999/needs.csv")).status_code == 404
