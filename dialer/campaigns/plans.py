@@ -198,7 +198,13 @@ class PlanControl:
             await self.control.follow_cycle(campaign.id)
         if await self.plans.mark(plan.id, opened_at=now):
             self.counters["opened"] += 1
-            await self._record(SERVICE_ACTOR, "campaign.plan_open", plan, people=people)
+            if campaign.state in {CampaignState.STOPPED, CampaignState.FINISHED}:
+                # stopped by a supervisor before its start: its day passed, never opened
+                await self._record(
+                    SERVICE_ACTOR, "campaign.plan_not_opened", plan, state=campaign.state.value
+                )
+            else:
+                await self._record(SERVICE_ACTOR, "campaign.plan_open", plan, people=people)
 
     async def _close(self, plan: CampaignPlan, now: datetime) -> None:
         cycle = await self.cycles.current(plan.campaign_id)

@@ -597,6 +597,7 @@ AUDIT_ACTION_NAMES: dict[str, str] = {
     "resource.edited": "Ressource de l'annuaire modifiée",
     "campaign.plan": "Campagne planifiée",
     "campaign.plan_open": "Campagne planifiée ouverte",
+    "campaign.plan_not_opened": "Campagne planifiée non ouverte (arrêtée avant son début)",
     "campaign.plan_close": "Campagne planifiée close",
     "account.deactivate": "Compte désactivé",
     "agent.create": "Agent créé",

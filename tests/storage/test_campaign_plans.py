@@ -15,6 +15,7 @@ from dialer.core.campaign_plans import PlanStep
 from dialer.core.campaigns import CampaignState
 from dialer.errors import InputError
 from dialer.storage import CampaignRepository, SessionFactory
+from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.campaign_plans import CampaignPlan
 from dialer.storage.database import transaction
 from dialer.storage.models import Campaign
@@ -103,3 +104,28 @@ async def test_a_plan_opened_halfway_is_run_at_the_next_turn(sessions: SessionFa
     assert await plans.keep_plans() == [(campaign_id, PlanStep.OPEN)]
     assert (await CampaignRepository(sessions).get(campaign_id)).state is CampaignState.RUNNING
     assert await plans.keep_plans() == []
+
+
+@pytest.mark.asyncio
+async def test_a_plan_stopped_before_its_start_is_not_opened_nor_said_opened(
+    sessions: SessionFactory,
+) -> None:
+    clock = Clock(NOW)
+    await consenting_list(sessions)
+    _, _, control = await build_engine(sessions, clock)
+    plans = PlanControl(control)
+    planned = await plans.plan(
+        list_name=LIST, starts_on="2026-07-14", ends_on="2026-07-20", actor="sup"
+    )
+    campaign_id = planned.campaign.id
+    await CampaignRepository(sessions).set_state(
+        campaign_id, CampaignState.STOPPED, expected={CampaignState.DRAFT}
+    )
+    clock.advance(hours=14)  # Tuesday 14, 01:00 in Paris: its start
+    assert await plans.keep_plans() == [(campaign_id, PlanStep.OPEN)]  # kept: not again
+    assert await plans.keep_plans() == []
+    assert (await CampaignRepository(sessions).get(campaign_id)).state is CampaignState.STOPPED
+    assert await members(sessions, campaign_id) == set()
+    actions = [e.action for e in await AuditLog(sessions).search(AuditFilter())]
+    assert "campaign.plan_not_opened" in actions
+    assert "campaign.plan_open" not in actions
