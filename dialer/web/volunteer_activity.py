@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from dialer.core.permissions import Action
 from dialer.errors import DialerError, InputError, http_status
+from dialer.storage.stuck_households import stuck_households
 from dialer.storage.volunteer_calls import Answerable, VolunteerCalls
 from dialer.web.access import GuardedRoute
 from dialer.web.api_volunteer_desk import path_id
@@ -83,6 +84,7 @@ async def activity_page(
             "flagged": [c for c in calls if c.debrief is not None and c.debrief.flagged],
             "open_help": [(c, h) for c in calls for h in c.helps if h.answer is None],
             "assigned": await calls_store.assignments(),
+            "stuck": await stuck_households(steering(request).sessions, steering(request).clock()),
             "error": error,
             "notice": request.query_params.get("fait"),
         },
