@@ -11,7 +11,9 @@ their result when the call ends.
 A never-reached person needs a visit: they are routed as a *social* need (isolation, wish
 for a visit) by their district, with :func:`~dialer.alerts.routing.route`, like an alert;
 a person no team covers goes to the default team, else stays unassigned (supervisors
-see them).
+see them). A veille-sociale cycle's list is published empty (its households agreed to
+calls, not to visits), and nobody whose consent basis is gone is on a list
+(:func:`~dialer.core.never_reached.sent_to_field_teams`).
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ class NeverReachedPublisher:
         """Publish the list of every closed cycle not published yet; how many were."""
         done = 0
         for cycle_id in await self._lists.unpublished_cycles(now):
-            candidates = await self._lists.candidates(cycle_id)
+            candidates = await self._lists.candidates(cycle_id, now)
             entries, deliveries = plan_list(candidates, await self._teams.list_all())
             published = await self._lists.publish(cycle_id, entries, deliveries, now=now)
             if published is not None:

@@ -49,6 +49,7 @@ from dialer.core.episodes import (
 from dialer.core.labels import ALERT_KIND_LABELS
 from dialer.core.operator_messages import details_text, say
 from dialer.core.planning import Cycle, initial_attempt_time
+from dialer.core.relatives import calls_relatives
 from dialer.errors import ConflictError, DialerError, InputError
 from dialer.storage.campaigns import CampaignRepository, ClosedCycle, CycleRepository
 from dialer.storage.database import SessionFactory
@@ -326,7 +327,7 @@ class EpisodeControl:
         if stored is None:
             return
         campaign = await self.campaigns.get(episode.campaign_id)
-        if campaign.state is not CampaignState.RUNNING:
+        if campaign.state is not CampaignState.RUNNING or not calls_relatives(campaign.kind):
             return
         self.counters["relatives_called"] += await turn_to_relatives(
             self.sessions,

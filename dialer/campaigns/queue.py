@@ -15,6 +15,7 @@ from datetime import datetime
 from dialer.campaigns.inbound import CycleInboundDesk
 from dialer.campaigns.relatives import relative_dial
 from dialer.core.attempts import AttemptKind, CycleResult
+from dialer.core.campaigns import CampaignKind
 from dialer.core.cycle_closure import LEAVING_RESULTS, close_person_cycle
 from dialer.core.cycles import NeverReachedReason, never_reached_reason
 from dialer.core.holds import OnBehalfOf
@@ -28,6 +29,7 @@ from dialer.core.planning import (
     initial_attempt_time,
     plan_next_attempt,
 )
+from dialer.core.relatives import calls_relatives
 from dialer.core.windows import CallingWindows
 from dialer.engine.ports import PlannedDial
 from dialer.storage.callbacks import CallbackRepository
@@ -54,8 +56,11 @@ class CycleDialQueue:
         windows: CallingWindows,
         policy: RetryPolicy,
         every_call_reserved: bool = False,
+        kind: CampaignKind | None = None,
     ) -> None:
         self.cycle_id = cycle_id
+        #: the campaign's kind decides whether relatives are called (:func:`calls_relatives`)
+        self.calls_relatives = calls_relatives(kind)
         #: a preview campaign: every person is offered to an agent before the dial
         self.every_call_reserved = every_call_reserved
         self.claims = ReservedCallClaims(sessions)
@@ -233,7 +238,7 @@ class CycleDialQueue:
             policy=self.policy,
             disposition=disposition,
         )
-        if not closed and disposition is None:
+        if not closed and disposition is None and self.calls_relatives:
             exhausted = not isinstance(decision, Dial)
             if not isinstance(decision, Dial) or decision.kind is AttemptKind.AUTOMATIC:
                 turn = relative_dial(

@@ -131,6 +131,7 @@ async def campaign_dialing(
         windows=windows,
         policy=policy_from_json(campaign.retry_policy),
         every_call_reserved=pacing.mode is PacingMode.PREVIEW,
+        kind=campaign.kind,
     )
     return CampaignDialing(
         campaign_id=campaign.id,

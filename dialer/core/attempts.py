@@ -176,7 +176,8 @@ class Disposition(StrEnum):
 
 
 class CycleResult(StrEnum):
-    """How a person's cycle ended. All but NEVER_REACHED are agents' dispositions too."""
+    """How a person's cycle ended. All but NEVER_REACHED, WITHDRAWN and TAKEN_OVER are
+    agents' dispositions too."""
 
     REACHED = "reached"  # questionnaire complete
     REFUSED = "refused"
@@ -191,6 +192,13 @@ class CycleResult(StrEnum):
     #: asked never to be called again (:mod:`dialer.core.holds`); also given to people an
     #: opposition took out of a running cycle's queue
     OPPOSED = "opposed"
+    #: a veille-sociale household (or one enrolled in an emergency campaign through the
+    #: veille-sociale list only) whose consent was withdrawn while it waited: not called
+    #: again, and no field visit (:func:`dialer.core.cycle_closure.result_at_close`)
+    WITHDRAWN = "withdrawn"
+    #: a veille-sociale household its coordinator took over: the volunteers no longer
+    #: call it, the coordinator follows it up themselves
+    TAKEN_OVER = "taken_over"
 
 
 _RESULT_OF_DISPOSITION: dict[Disposition, CycleResult | None] = {

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from dialer.core.attempts import CycleResult
+from dialer.core.cycles import NeverReachedReason, never_reached_reason
 from dialer.core.planning import AttemptRecord, Cycle, DoneReason
 from dialer.core.windows import to_utc
 
@@ -95,3 +96,34 @@ def close_person_cycle(
         )
         follow_up = FieldFollowUp(reason=reason, cycle=cycle, attempts=tuple(attempts))
     return CycleClosure(result=result, follow_up=follow_up, left_on=left_on)
+
+
+@dataclass(frozen=True)
+class WaitingAtClose:
+    """A member still waiting when their cycle closes, as the closing rule needs it."""
+
+    #: attempts of the cycle dialled for them
+    attempts: int
+    #: a call of the cycle reached them (a « reached » sheet whose follow-up was still to
+    #: make before the cycle's end: :func:`dialer.core.orientations.result_with_follow_up`)
+    reached: bool = False
+    #: the consent they were called on is gone (withdrawn): a veille-sociale household, or
+    #: a household enrolled in an emergency campaign through the veille-sociale list only
+    consent_gone: bool = False
+    #: a veille-sociale household its coordinator took over (assigned to a supervisor)
+    taken_over: bool = False
+
+
+def result_at_close(member: WaitingAtClose) -> tuple[CycleResult, NeverReachedReason | None]:
+    """The result (and the never-reached reason, for NEVER_REACHED only) of a member still
+    waiting when the cycle closes. A household reached keeps « reached » even though its
+    follow-up was not made in time; a withdrawn consent gives WITHDRAWN (never sent to the
+    field teams: the household asked not to be called); a coordinator's take-over gives
+    TAKEN_OVER (the coordinator follows it up); only the others were never reached."""
+    if member.reached:
+        return CycleResult.REACHED, None
+    if member.consent_gone:
+        return CycleResult.WITHDRAWN, None
+    if member.taken_over:
+        return CycleResult.TAKEN_OVER, None
+    return CycleResult.NEVER_REACHED, never_reached_reason(None, member.attempts)

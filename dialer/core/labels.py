@@ -75,6 +75,8 @@ CYCLE_RESULT_LABELS: dict[CycleResult, str] = {
     CycleResult.REACHED_VIA_RELATIVE: "nouvelles données par un proche",
     CycleResult.AWAY: "absent de son domicile (selon un proche)",
     CycleResult.OPPOSED: "ne plus appeler (opposition)",
+    CycleResult.WITHDRAWN: "accord retiré (plus appelé)",
+    CycleResult.TAKEN_OVER: "suivi par le coordinateur",
 }
 
 #: what keeps a person out of calls (``core.holds``), as the register's owner reads it

@@ -8,6 +8,7 @@ The relative (the register's « contact proche ») is called by an agent reserve
 - when the person or the relative objected (``relative_objected`` on the person);
 - more than ``relative_calls_per_cycle`` times in a cycle, nor twice within
   ``relative_retry_gap``;
+- in a veille-sociale campaign (:func:`calls_relatives`: the relative never agreed);
 - outside the calling windows (the call is due at the first window instant that leaves the
   ring allowance before the deadline; none: no call).
 
@@ -27,6 +28,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from dialer.core.attempts import CycleResult, Disposition, person_result
+from dialer.core.campaigns import CampaignKind
 from dialer.core.planning import Cycle, RetryPolicy, initial_attempt_time
 from dialer.core.windows import CallingWindows, to_utc
 
@@ -184,3 +186,10 @@ def visit_priority(flags: RiskFlags, today: date) -> int:
             age -= 1
         points += age >= 85
     return max(1, 4 - points)
+
+
+def calls_relatives(kind: CampaignKind | None) -> bool:
+    """Whether a campaign of ``kind`` turns to a person's relative when the phone does not
+    reach them. A veille-sociale campaign never does: its households agreed to be called,
+    their relatives did not (the consent covers the household only)."""
+    return kind is not CampaignKind.VEILLE_SOCIALE

@@ -8,13 +8,20 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialer.core.attempts import CycleResult
+from dialer.core.attempts import AttemptKind, Disposition
 from dialer.core.campaigns import CampaignKind, CampaignState
-from dialer.core.cycles import NeverReachedReason, never_reached_reason
+from dialer.core.cycle_closure import WaitingAtClose, result_at_close
+from dialer.core.cycles import NeverReachedReason
 from dialer.core.pacing_settings import PacingMode
+from dialer.core.roles import Role
 from dialer.errors import ConflictError, NotFoundError
+from dialer.storage.account_rows import Account
+from dialer.storage.call_sheet_rows import CallSheet
+from dialer.storage.consent_rows import unconsented_in_cycle
 from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.household_rows import HouseholdAssignment
 from dialer.storage.models import Attempt, Campaign, Cycle, CycleResultRow
 from dialer.storage.schedule import CycleMember, MemberStatus
 
@@ -236,9 +243,10 @@ class CycleRepository:
             )
 
     async def close(self, cycle_id: int, *, at: datetime) -> ClosedCycle:
-        """Close a cycle, in one transaction: every member still waiting ends it
-        ``never_reached`` with the reason (:func:`~dialer.core.cycles.never_reached_reason`)
-        and the count of their attempts dialled in the cycle. Members in a call or a wrap-up
+        """Close a cycle, in one transaction: every member still waiting gets their result
+        (:func:`~dialer.core.cycle_closure.result_at_close`: ``never_reached`` with the
+        reason, unless reached, withdrawn or taken over) and the count of their attempts
+        dialled in the cycle. Members in a call or a wrap-up
         keep going: their result is recorded when their call ends. Raises
         :class:`ConflictError` when the cycle is already closed (compare and set: it is
         closed once, even by two controllers at the same instant)."""
@@ -255,37 +263,23 @@ class CycleRepository:
                 raise NotFoundError(f"cycle {cycle_id}: no such cycle")
             if closed.rowcount != 1:  # type: ignore[attr-defined]
                 raise ConflictError(f"cycle {cycle_id}: already closed at {cycle.closed_at}")
-            waiting = list(
-                await session.scalars(
-                    select(CycleMember.person_id)
-                    .where(CycleMember.cycle_id == cycle_id)
-                    .where(CycleMember.status == MemberStatus.WAITING)
-                    .order_by(CycleMember.person_id)
-                )
-            )
-            counts = await session.execute(
-                select(Attempt.person_id, func.count())
-                .where(Attempt.cycle_id == cycle_id)
-                .where(Attempt.placed_at.is_not(None))
-                .group_by(Attempt.person_id)
-            )
-            dialled = {int(person_id): int(n) for person_id, n in counts.all()}
+            waiting = await _waiting_at_close(session, cycle, at)
             marked = []
-            for person_id in waiting:
-                attempts = dialled.get(person_id, 0)
-                reason = never_reached_reason(None, attempts)
+            for person_id, member in waiting:
+                result, reason = result_at_close(member)
                 session.add(
                     CycleResultRow(
                         cycle_id=cycle_id,
                         person_id=person_id,
-                        result=CycleResult.NEVER_REACHED,
+                        result=result,
                         decided_at=at,
-                        note=reason.value,
+                        note=reason.value if reason else "",
                         never_reached_reason=reason,
-                        attempt_count=attempts,
+                        attempt_count=member.attempts,
                     )
                 )
-                marked.append(NeverReached(person_id, reason, attempts))
+                if reason is not None:
+                    marked.append(NeverReached(person_id, reason, member.attempts))
             if waiting:
                 await session.execute(
                     update(CycleMember)
@@ -295,6 +289,66 @@ class CycleRepository:
                     .execution_options(synchronize_session=False)
                 )
         return ClosedCycle(cycle, tuple(marked))
+
+
+async def _waiting_at_close(
+    session: AsyncSession, cycle: Cycle, at: datetime
+) -> list[tuple[int, WaitingAtClose]]:
+    """The cycle's members still waiting, by person, with what the closing rule needs."""
+    waiting = list(
+        await session.scalars(
+            select(CycleMember.person_id)
+            .where(CycleMember.cycle_id == cycle.id)
+            .where(CycleMember.status == MemberStatus.WAITING)
+            .order_by(CycleMember.person_id)
+        )
+    )
+    if not waiting:
+        return []
+    counts = await session.execute(
+        select(Attempt.person_id, func.count())
+        .where(Attempt.cycle_id == cycle.id)
+        .where(Attempt.placed_at.is_not(None))
+        .group_by(Attempt.person_id)
+    )
+    dialled = {int(person_id): int(n) for person_id, n in counts.all()}
+    reached = set(
+        await session.scalars(
+            select(Attempt.person_id)
+            .join(CallSheet, CallSheet.attempt_id == Attempt.id)
+            .where(Attempt.cycle_id == cycle.id)
+            .where(Attempt.kind != AttemptKind.RELATIVE)
+            .where(CallSheet.disposition == Disposition.COMPLETE)
+        )
+    )
+    withdrawn = set(
+        await session.scalars(
+            select(CycleMember.person_id)
+            .where(CycleMember.cycle_id == cycle.id)
+            .where(CycleMember.status == MemberStatus.WAITING)
+            .where(unconsented_in_cycle(cycle.id, CycleMember.person_id, at))
+        )
+    )
+    taken_over = set(
+        await session.scalars(
+            select(HouseholdAssignment.person_id)
+            .join(Account, Account.id == HouseholdAssignment.account_id)
+            .where(HouseholdAssignment.campaign_id == cycle.campaign_id)
+            .where(Account.role == Role.SUPERVISOR)
+        )
+    )
+    return [
+        (
+            person_id,
+            WaitingAtClose(
+                attempts=dialled.get(person_id, 0),
+                reached=person_id in reached,
+                consent_gone=person_id in withdrawn,
+                taken_over=person_id in taken_over,
+            ),
+        )
+        for person_id in waiting
+    ]
 
 
 @dataclass(frozen=True)

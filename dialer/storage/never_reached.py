@@ -15,11 +15,12 @@ from sqlalchemy.orm import selectinload
 
 from dialer.core.attempts import CycleResult
 from dialer.core.cycles import NeverReachedReason
-from dialer.core.never_reached import FIELD_VISIT_RESULTS
+from dialer.core.never_reached import FIELD_VISIT_RESULTS, sent_to_field_teams
 from dialer.core.outcomes import CallOutcome
 from dialer.errors import ConflictError, NotFoundError
 from dialer.storage.alert_rows import AlertDelivery, DeliveryReason, DeliveryState
 from dialer.storage.alerts import NewDelivery
+from dialer.storage.consent_rows import unconsented_in_cycle
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.models import Attempt, Campaign, Cycle, CycleResultRow, Person
 from dialer.storage.never_reached_rows import NeverReachedEntry, NeverReachedList
@@ -147,18 +148,36 @@ class NeverReachedRepository:
                 )
             )
 
-    async def candidates(self, cycle_id: int) -> list[Candidate]:
-        """The cycle's people the phone did not reach, with every attempt placed."""
+    async def candidates(self, cycle_id: int, now: datetime) -> list[Candidate]:
+        """The cycle's people the phone did not reach and the field teams are to visit
+        (:func:`~dialer.core.never_reached.sent_to_field_teams`: nobody of a veille-sociale
+        cycle, nobody whose consent basis is gone at ``now``), with every attempt placed."""
         async with transaction(self._sessions) as session:
-            rows = (
+            kind = await session.scalar(
+                select(Campaign.kind)
+                .join(Cycle, Cycle.campaign_id == Campaign.id)
+                .where(Cycle.id == cycle_id)
+            )
+            if not sent_to_field_teams(kind, consent_gone=False):
+                return []
+            found = (
                 await session.execute(
-                    select(CycleResultRow, Person.district)
+                    select(
+                        CycleResultRow,
+                        Person.district,
+                        unconsented_in_cycle(cycle_id, CycleResultRow.person_id, now),
+                    )
                     .join(Person, Person.id == CycleResultRow.person_id)
                     .where(CycleResultRow.cycle_id == cycle_id)
                     .where(CycleResultRow.result.in_(FIELD_VISIT_RESULTS))
                     .order_by(CycleResultRow.person_id)
                 )
             ).all()
+            rows = [
+                (result, district)
+                for result, district, gone in found
+                if sent_to_field_teams(kind, consent_gone=bool(gone))
+            ]
             attempts = await session.scalars(
                 select(Attempt)
                 .where(Attempt.cycle_id == cycle_id)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, case, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, update
 
 from dialer.core.attempts import RESERVED_KINDS, AttemptKind, AttemptState
 from dialer.storage.consent_rows import unconsented_in_cycle
@@ -155,7 +155,18 @@ class ReservedCallClaims:
     async def late(
         self, cycle_ids: Sequence[int], *, now: datetime, grace: timedelta
     ) -> list[WaitingReservedCall]:
-        """Reserved calls due for longer than ``grace`` that nobody took, earliest first."""
+        """Reserved calls due for longer than ``grace`` that nobody took, earliest first
+        (nobody whose consent basis is gone: they are not to be called at all)."""
+        consented = or_(
+            false(),
+            *(
+                and_(
+                    CycleMember.cycle_id == cycle_id,
+                    ~unconsented_in_cycle(cycle_id, CycleMember.person_id, now),
+                )
+                for cycle_id in cycle_ids
+            ),
+        )
         async with transaction(self._sessions) as session:
             rows = await session.execute(
                 select(CycleMember, Person.first_name, Person.last_name)
@@ -164,6 +175,7 @@ class ReservedCallClaims:
                 .where(CycleMember.status == MemberStatus.WAITING)
                 .where(CycleMember.next_due_at <= now - grace)
                 .where(self._reserved(every_kind=False))
+                .where(consented)
                 .order_by(CycleMember.next_due_at, CycleMember.id)
             )
             return [

@@ -30,7 +30,7 @@ from dialer.storage.call_sheet_rows import Answer, CallSheet
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.holds import hold_from_result
 from dialer.storage.models import Attempt, Cycle, CycleResultRow, Person
-from dialer.storage.never_reached_rows import NeverReachedList
+from dialer.storage.never_reached_rows import NeverReachedEntry, NeverReachedList
 from dialer.storage.visit_rows import VisitRequest
 
 #: a closed cycle's unreached people get visit requests this long after its close at most
@@ -86,8 +86,15 @@ class VisitRepository:
     async def candidates(self, now: datetime, *, limit: int = 100) -> list[VisitCandidate]:
         """People who need a visit request and have none yet: their relative had no news,
         or their cycle closed (within :data:`VISIT_WINDOW`) with its never-reached list
-        published and them on it."""
-        published = exists().where(NeverReachedList.cycle_id == CycleResultRow.cycle_id)
+        published and them on it (a veille-sociale cycle's list is empty, and a person
+        whose consent basis is gone is on no list)."""
+        published = exists().where(
+            and_(
+                NeverReachedList.cycle_id == CycleResultRow.cycle_id,
+                NeverReachedEntry.list_id == NeverReachedList.id,
+                NeverReachedEntry.person_id == CycleResultRow.person_id,
+            )
+        )
         requested = exists().where(
             and_(
                 VisitRequest.cycle_id == CycleResultRow.cycle_id,

@@ -13,6 +13,8 @@ from typing import Literal
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialer.core.assignees import assignment_refusal
+from dialer.core.campaign_plans import today_in_paris
 from dialer.core.campaigns import CampaignKind
 from dialer.core.roles import Role
 from dialer.core.volunteer_desk import checked_text
@@ -23,9 +25,8 @@ from dialer.storage.call_help import HelpRequest
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.household_rows import Debrief, HouseholdAssignment
 from dialer.storage.models import Attempt, Campaign, Cycle, Person
+from dialer.storage.volunteer_rows import VolunteerProfile
 
-#: who a household may be assigned to: a volunteer, or a coordinator taking it over
-_ASSIGNEES = (Role.VOLUNTEER, Role.SUPERVISOR)
 #: the calls a page lists, the latest first
 RECENT = 200
 
@@ -129,18 +130,33 @@ class VolunteerCalls:
         route: str = "",
     ) -> Assigned:
         """The household ``external_id`` of the veille-sociale campaign is offered only to
-        ``account`` from now (a volunteer, or a supervisor taking it over)."""
+        ``account`` from now: a trained, active volunteer, or a supervisor taking it over
+        (the volunteers stop calling it; it ends the cycle « suivi par le coordinateur »).
+        Anyone else is refused (:func:`~dialer.core.assignees.assignment_refusal`)."""
         async with transaction(self._sessions) as session:
             campaign = await _veille_campaign(session, campaign_id)
             person = await session.scalar(select(Person).where(Person.external_id == external_id))
             if person is None:
                 raise NotFoundError(f"champ « person » : foyer « {external_id[:50]} » inconnu")
             chosen = await session.scalar(select(Account).where(Account.username == account))
-            if chosen is None or chosen.role not in _ASSIGNEES or not chosen.active:
-                raise InputError(
-                    f"champ « volunteer » : « {account[:50]} » n'est pas un bénévole ou un "
-                    "superviseur actif"
+            trained_on = (
+                await session.scalar(
+                    select(VolunteerProfile.trained_on).where(
+                        VolunteerProfile.account_id == chosen.id
+                    )
                 )
+                if chosen is not None
+                else None
+            )
+            refusal = assignment_refusal(
+                account,
+                chosen.role if chosen is not None else None,
+                active=chosen is not None and chosen.active,
+                trained_on=trained_on,
+                today=today_in_paris(now),
+            )
+            if chosen is None or refusal is not None:
+                raise InputError(refusal or "champ « volunteer » : compte inconnu")
             row = await session.scalar(
                 select(HouseholdAssignment)
                 .where(HouseholdAssignment.campaign_id == campaign.id)

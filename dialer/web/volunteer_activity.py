@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from dialer.core.permissions import Action
 from dialer.errors import DialerError, InputError, http_status
+from dialer.storage.stuck_households import stuck_households
 from dialer.storage.volunteer_calls import Answerable, VolunteerCalls
 from dialer.web.access import GuardedRoute
 from dialer.web.api_volunteer_desk import coordinators_activity, path_id, record_calls_read
@@ -85,6 +86,7 @@ async def activity_page(
             "flagged": activity.flagged,
             "open_help": [(c, h) for c in activity.open_help for h in c.helps if h.answer is None],
             "assigned": await calls_store.assignments(),
+            "stuck": await stuck_households(steering(request).sessions, steering(request).clock()),
             "error": error,
             "notice": request.query_params.get("fait"),
         },

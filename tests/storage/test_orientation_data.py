@@ -24,6 +24,7 @@ from dialer.storage.orientation_rows import FollowUpRow, OrientationRow
 from dialer.storage.person_data import Actor, PersonData
 from dialer.storage.retention import RetentionStore
 from dialer.storage.volunteer_calls import VolunteerCalls
+from dialer.storage.volunteers import VolunteerRoster
 from tests.needs_scene import JULY, NeedsScene, needs_scene
 from tests.stored import paper_consent, person_by_external_id
 
@@ -39,6 +40,11 @@ async def counted(sessions: SessionFactory, model: type) -> int:
 async def volunteers_facts(sessions: SessionFactory, scene: NeedsScene) -> None:
     """V07's volunteer: the household assigned to them, a debrief of each of its calls."""
     await create_account(sessions, "benevole", "mot de passe assez long", Role.VOLUNTEER)
+    await create_account(sessions, "formatrice", "mot de passe assez long", Role.SUPERVISOR)
+    await VolunteerRoster(sessions).train(  # only a trained volunteer is given a household
+        "benevole", trained_by="formatrice", trained_on=(JULY - timedelta(days=30)).date(),
+        actor="t", now=JULY,
+    )  # fmt: skip
     desk = VolunteerCalls(sessions)
     await desk.assign(scene.campaign_id, "V07", "benevole", actor="superviseur", now=JULY)
     async with transaction(sessions) as session:
