@@ -5,21 +5,16 @@ alone."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from dialer.clock import utcnow
 from dialer.storage.call_sheet_rows import Answer
 from dialer.storage.database import transaction
 from tests.browser.helpers import Browser
 from tests.browser.live_server import LiveServer
-from tests.browser.test_agent_screen import agent_ready, pop_a_call
-from tests.browser.test_orientation_screen import live_server
-from tests.needs_scene import volunteer_cycle
+from tests.browser.test_orientation_screen import live_server, on_a_veille_call
 
 pytestmark = pytest.mark.browser
 __all__ = ["live_server"]  # the live server with the shipped veille-sociale questionnaire
@@ -27,17 +22,7 @@ __all__ = ["live_server"]  # the live server with the shipped veille-sociale que
 
 def test_besoins_shows_one_none_box_ticked_alone(browser: Browser, live_server: LiveServer) -> None:
     server = live_server
-
-    async def prepare() -> None:
-        campaign, cycle = await volunteer_cycle(
-            server.sessions, "Veille sociale", utcnow() - timedelta(hours=1), days=7
-        )
-        server.world = dataclasses.replace(server.world, campaign_id=campaign, cycle_id=cycle)
-
-    server.call(prepare)
-    page = browser.new_page()
-    agent_ready(page, server)
-    pop_a_call(page, server, server.world.jeanne_id)
+    page = on_a_veille_call(browser, server)
     page.wait(lambda: page.find("#r-besoins-aucun").is_displayed(), what="« besoins »")
     labels = page.js(
         "return Array.from(document.querySelectorAll('#q-besoins label'))"
