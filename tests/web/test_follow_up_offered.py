@@ -5,7 +5,7 @@ to another agent ready longer (an owned call-back)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -97,13 +97,14 @@ async def wired(
     await engine.flush()
 
 
-async def test_the_follow_up_is_offered_to_its_caller_at_its_time(
-    wired: tuple[httpx.AsyncClient, DialingEngine, FakeNode, int],
-    sessions: SessionFactory,
-    world: World,
-    clock: Clock,
-) -> None:
-    http, engine, node, _ = wired
+Post = Callable[[str, object], Awaitable[httpx.Response]]
+
+
+async def follow_up_booked(
+    http: httpx.AsyncClient, engine: DialingEngine, node: FakeNode, clock: Clock
+) -> Post:
+    """agent1 offered Jeanne, calls her, books her follow-up at :data:`FOLLOW_UP` and
+    submits the sheet: ready again. Returns agent1's API poster."""
     headers = {"X-CSRF-Token": await log_in(http, "agent1")}
 
     async def post(url: str, body: object = None) -> httpx.Response:
@@ -111,10 +112,10 @@ async def test_the_follow_up_is_offered_to_its_caller_at_its_time(
         assert response.status_code == 200, (url, response.text)
         return response
 
-    await post("/api/v1/agent/phone")
-    await post("/api/v1/agent/ready")
+    await post("/api/v1/agent/phone", None)
+    await post("/api/v1/agent/ready", None)
     await engine.tick()
-    attempt_id = (await post("/api/v1/agent/offer/call")).json()["attempt_id"]
+    attempt_id = (await post("/api/v1/agent/offer/call", None)).json()["attempt_id"]
     await engine.handle(CallAnswered(attempt_id, clock.advance(5)), node)
     await engine.handle(CallJoined(attempt_id, "pont", clock()), node)
     calls = f"/api/v1/agent/calls/{attempt_id}"
@@ -134,12 +135,23 @@ async def test_the_follow_up_is_offered_to_its_caller_at_its_time(
     await engine.handle(CallEnded(attempt_id, 16, None, clock.advance(300)), node)
     done = await post(f"{calls}/sheet", {"disposition": "complete"})
     assert done.json()["wrap_up"] == "done"
+    return post
+
+
+async def test_the_follow_up_is_offered_to_its_caller_at_its_time(
+    wired: tuple[httpx.AsyncClient, DialingEngine, FakeNode, int],
+    sessions: SessionFactory,
+    world: World,
+    clock: Clock,
+) -> None:
+    http, engine, node, _ = wired
+    post = await follow_up_booked(http, engine, node, clock)
 
     # another agent, ready longer than agent1, never gets agent1's follow-up
     await engine.log_in("agent2", "agent-1002")
     engine.go_ready("agent2")
     clock.advance(60)
-    await post("/api/v1/agent/ready")
+    await post("/api/v1/agent/ready", None)
     await engine.tick()
     assert engine.offer_of("agent1") is None  # not before its time
     assert engine.offer_of("agent2") is None
@@ -154,3 +166,27 @@ async def test_the_follow_up_is_offered_to_its_caller_at_its_time(
         AttemptKind.CALLBACK,
         "agent1",
     )
+
+
+async def test_an_agent_ready_longer_with_nobody_to_claim_does_not_hold_it_back(
+    wired: tuple[httpx.AsyncClient, DialingEngine, FakeNode, int],
+    sessions: SessionFactory,
+    clock: Clock,
+) -> None:
+    """The engine offers to the agents ready the longest first; one who can claim nobody
+    (the only person due is another's follow-up) must not end the round (found in the
+    veille-sociale demo: follow-ups waited while other volunteers were ready longer)."""
+    http, engine, node, _ = wired
+    post = await follow_up_booked(http, engine, node, clock)
+    await post("/api/v1/agent/pause", {"reason": "Pause"})
+    await engine.log_in("agent2", "agent-1002")
+    engine.go_ready("agent2")
+    clock.advance(30)
+    await post("/api/v1/agent/ready", None)  # agent1 ready after agent2
+    clock.advance((FOLLOW_UP - clock()).total_seconds() + 1)
+    await engine.tick()
+    offered = engine.offer_of("agent1")
+    assert offered is not None
+    assert engine.offer_of("agent2") is None
+    attempt = await AttemptLedger(sessions).get(offered)
+    assert (attempt.kind, attempt.agent) == (AttemptKind.CALLBACK, "agent1")
