@@ -258,8 +258,9 @@ async def _follow(
     say: Callable[[str], None],
 ) -> None:
     """Every 5 s: the coordinator answers what came in; the campaign's progress; until no
-    household is due nor in a call and no follow-up call is still to place, twice in a
-    row (or ``minutes``). ``campaign``: the campaign's and its cycle's ids."""
+    household is due nor in a call and no follow-up call is still awaited (not placed, not
+    late by more than a minute), twice in a row (or ``minutes``). ``campaign``: the
+    campaign's and its cycle's ids."""
     campaign_id, cycle_id = campaign
     schedule = CycleSchedule(service.sessions)
     limit = time.monotonic() + minutes * 60
@@ -271,7 +272,7 @@ async def _follow(
         due = await schedule.due_count(cycle_id, datetime.now(UTC))
         busy = any(not call.submitted for robot in robots for call in robot.handled)
         calls = sum(len(robot.handled) for robot in robots)
-        pending = (await follow_ups_of(service.sessions, campaign_id)).pending
+        pending = (await follow_ups_of(service.sessions, campaign_id)).awaited
         say(
             f"  [{datetime.now(UTC):%H:%M:%S}] appels décrochés {calls}, en appel "
             f"{counts[MemberStatus.IN_CALL]}, ménages à appeler maintenant {due}, "

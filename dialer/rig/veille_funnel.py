@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from dialer.core.attempts import AttemptKind
 from dialer.core.labels import ORIENTATION_MODE_LABELS
@@ -35,16 +35,21 @@ class FollowUpCalls:
     placed: int = 0
     reached: int = 0
     same_volunteer: int = 0
-
-    @property
-    def pending(self) -> int:
-        return self.planned - self.placed
+    #: not placed yet and not late by more than :data:`LATE` (the demo waits for them)
+    awaited: int = 0
 
 
-def follow_up_calls(follow_ups: Iterable[FollowUpFacts], attempts: list[Attempt]) -> FollowUpCalls:
+#: a follow-up not placed this long after its time is no longer waited for: the planner
+#: may have dropped it (a household reached on its last allowed attempt)
+LATE = timedelta(minutes=1)
+
+
+def follow_up_calls(
+    follow_ups: Iterable[FollowUpFacts], attempts: list[Attempt], now: datetime
+) -> FollowUpCalls:
     """Each booked follow-up and what became of it in the ledger ``attempts`` (oldest
-    first)."""
-    planned = placed = reached = same = 0
+    first) at ``now``."""
+    planned = placed = reached = same = awaited = 0
     for follow_up in follow_ups:
         planned += 1
         theirs = [
@@ -58,13 +63,15 @@ def follow_up_calls(follow_ups: Iterable[FollowUpFacts], attempts: list[Attempt]
         placed += bool(after)
         reached += bool(bridged)
         same += bool(bridged and before and before[-1].agent == bridged[0].agent)
-    return FollowUpCalls(planned, placed, reached, same)
+        awaited += not after and follow_up.due_at > now - LATE
+    return FollowUpCalls(planned, placed, reached, same, awaited)
 
 
 async def follow_ups_of(sessions: SessionFactory, campaign_id: int) -> FollowUpCalls:
     """The campaign's follow-up calls, read as the demo's funnel reads them."""
     facts = await load_needs_rows(sessions, campaign_id)
-    return follow_up_calls(facts.follow_ups, await AttemptLedger(sessions).every_attempt())
+    attempts = await AttemptLedger(sessions).every_attempt()
+    return follow_up_calls(facts.follow_ups, attempts, datetime.now(UTC))
 
 
 @dataclass(frozen=True)
@@ -126,7 +133,7 @@ async def veille_funnel(
         reached=steps["reached"],
         orientations=dict(Counter(f.mode for f in facts.orientations)),
         follow_ups=len(facts.follow_ups),
-        follow_up_calls=follow_up_calls(facts.follow_ups, attempts),
+        follow_up_calls=follow_up_calls(facts.follow_ups, attempts, datetime.now(UTC)),
         flagged=sum(1 for c in calls if c.debrief is not None and c.debrief.flagged),
         help_asked=len(helps),
         help_answered=sum(1 for h in helps if h.answer is not None),
