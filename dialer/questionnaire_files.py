@@ -34,6 +34,13 @@ The format (French texts; ids: lower-case letters, digits and ``_``)::
           - {id: tous_les_jours, label: Tous les jours, weight: 0}
           - {id: jamais, label: Jamais, weight: 4}
         show_if: {question: vit_seul, equals: oui}   # skip logic, earlier questions only
+      - id: aides
+        text: Quelles aides recevez-vous ?
+        type: multiple_choice
+        choices:                 # a multiple_choice question may declare its own « none »:
+          - {id: aucune, label: Aucune, weight: 2, exclusive: true}  # ticked alone; the
+          - {id: portage, label: Portage des repas, weight: 0}     # screen then adds no
+          - {id: aide_menagere, label: Aide ménagère, weight: 0}   # « Aucun de ceux-ci »
       - id: froid
         text: De 0 à 10, avez-vous froid chez vous ?
         type: scale_0_10

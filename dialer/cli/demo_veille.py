@@ -13,9 +13,12 @@ real, on the local Asterisk and the simulated world (as ``make demo`` does the h
 3. Robot volunteers (:class:`~dialer.rig.robot_volunteers.VolunteerRobot`, the agents'
    robots with the volunteer role, on the same agent screen) take the offers, answer the
    two-level questionnaire, orient households from the « Orienter » panel's API, schedule
-   follow-ups, write debriefs (some flagged) and ask for help; the coordinator answers
-   them through the API meanwhile.
-4. Once every household due has been called (or at the time limit), stops the campaign,
+   follow-up calls a few minutes ahead (:data:`FOLLOW_UP_AFTER`), write debriefs (some
+   flagged) and ask for help; the coordinator answers them through the API meanwhile. At
+   its time, the service's own loop offers each follow-up to the volunteer who booked it,
+   who calls the household again.
+4. Once every household due has been called and every follow-up placed (or at the time
+   limit), stops the campaign,
    prints the funnel and the needs analysis (its small cells « < 5 ») and writes the
    analysis as CSV, XLSX and PDF next to the files.
 """
@@ -47,7 +50,7 @@ from dialer.rig.robot_personas import RandomPersonas
 from dialer.rig.robot_volunteers import VOLUNTEER_ENDINGS, VOLUNTEER_HEALTH, VolunteerRobot
 from dialer.rig.veille_coordination import Coordination
 from dialer.rig.veille_files import VeilleFiles, write_veille_files
-from dialer.rig.veille_funnel import VeilleFunnel, veille_funnel
+from dialer.rig.veille_funnel import VeilleFunnel, follow_ups_of, veille_funnel
 from dialer.service import Service, running_service
 from dialer.settings import Settings
 from dialer.storage.api_tokens import ApiTokenRepository
@@ -68,6 +71,8 @@ VOLUNTEERS = 4
 VOLUNTEER_NAMES = ("camille", "malik", "josiane", "theo", "leila", "paul", "rose", "samir")
 UNTRAINED = "benevole.nouveau"
 CAMPAIGN_NAME = "Veille sociale — fêtes de fin d'année (démonstration)"
+#: the robot volunteers book their follow-up calls this long ahead, within the demo's run
+FOLLOW_UP_AFTER = timedelta(minutes=2)
 
 
 async def run_veille_demo(
@@ -144,9 +149,11 @@ async def veille_scene(
     minutes: float,
     ami: AmiCredentials,
     out: Path,
+    follow_up_after: timedelta = FOLLOW_UP_AFTER,
 ) -> VeilleFunnel:
     """The whole scene (see the module docstring) on a running rig: ``phones``, the rig's
-    softphones, one per volunteer. Returns the funnel it printed."""
+    softphones, one per volunteer; the volunteers book follow-up calls ``follow_up_after``
+    ahead. Returns the funnel it printed."""
     rng = random.Random(2027)
     await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
     files = await asyncio.to_thread(
@@ -179,7 +186,7 @@ async def veille_scene(
         async with Coordination(service.url, token) as coordinator:
             return await _campaign(
                 service, coordinator, files=files, say=say, volunteers=volunteers,
-                password=password, minutes=minutes, out=out,
+                password=password, minutes=minutes, out=out, follow_up_after=follow_up_after,
             )  # fmt: skip
 
 
@@ -193,6 +200,7 @@ async def _campaign(
     password: str,
     minutes: float,
     out: Path,
+    follow_up_after: timedelta,
 ) -> VeilleFunnel:
     for username in volunteers:
         await coordinator.train(username)
@@ -217,11 +225,14 @@ async def _campaign(
         VolunteerRobot(
             service.url, username, password, rng=random.Random(i), answer_delay_s=0.3,
             wrap_up_s=1.0, personas=RandomPersonas(VOLUNTEER_HEALTH, VOLUNTEER_ENDINGS),
+            follow_up_after=follow_up_after,
         )
         for i, username in enumerate(volunteers)
     ]  # fmt: skip
     tasks = [asyncio.create_task(robot.run(stop)) for robot in robots]
-    await _follow(service, cycle.id, coordinator, robots=robots, minutes=minutes, say=say)
+    await _follow(
+        service, (started.id, cycle.id), coordinator, robots=robots, minutes=minutes, say=say
+    )
     await service.control.stop(started.id, actor=SUPERVISOR)
     stop.set()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -239,7 +250,7 @@ async def _campaign(
 
 async def _follow(
     service: Service,
-    cycle_id: int,
+    campaign: tuple[int, int],
     coordinator: Coordination,
     *,
     robots: list[VolunteerRobot],
@@ -247,7 +258,10 @@ async def _follow(
     say: Callable[[str], None],
 ) -> None:
     """Every 5 s: the coordinator answers what came in; the campaign's progress; until no
-    household is due nor in a call twice in a row (or ``minutes``)."""
+    household is due nor in a call and no follow-up call is still awaited (not placed, not
+    late by more than a minute), twice in a row (or ``minutes``). ``campaign``: the
+    campaign's and its cycle's ids."""
+    campaign_id, cycle_id = campaign
     schedule = CycleSchedule(service.sessions)
     limit = time.monotonic() + minutes * 60
     quiet = 0
@@ -258,11 +272,14 @@ async def _follow(
         due = await schedule.due_count(cycle_id, datetime.now(UTC))
         busy = any(not call.submitted for robot in robots for call in robot.handled)
         calls = sum(len(robot.handled) for robot in robots)
+        pending = (await follow_ups_of(service.sessions, campaign_id)).awaited
         say(
             f"  [{datetime.now(UTC):%H:%M:%S}] appels décrochés {calls}, en appel "
-            f"{counts[MemberStatus.IN_CALL]}, ménages à appeler maintenant {due}"
+            f"{counts[MemberStatus.IN_CALL]}, ménages à appeler maintenant {due}, "
+            f"rappels de suivi à venir {pending}"
         )
-        quiet = quiet + 1 if not due and not counts[MemberStatus.IN_CALL] and not busy else 0
+        idle = not due and not counts[MemberStatus.IN_CALL] and not busy and not pending
+        quiet = quiet + 1 if idle else 0
 
 
 async def needs_analysis(

@@ -142,6 +142,9 @@ class Choice:
     id: str
     label: str
     weight: Weight
+    #: a multiple_choice question's own « none of these » (« Rien de particulier »): ticked
+    #: alone, never with another choice; the screen then adds no generic « none » box
+    exclusive: bool = False
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,18 @@ class Question:
 
     def choice(self, choice_id: str) -> Choice | None:
         return next((choice for choice in self.choices if choice.id == choice_id), None)
+
+    @property
+    def none_choice(self) -> Choice | None:
+        """The choice the question declares as its « none of these » (``exclusive``)."""
+        return next((choice for choice in self.choices if choice.exclusive), None)
+
+    @property
+    def generic_none_box(self) -> bool:
+        """Does the screen add its own « Aucun de ceux-ci » box (an empty answer)? For a
+        multiple_choice question that declares no « none » choice of its own: one « none »
+        on the screen, never two."""
+        return self.type is QuestionType.MULTIPLE_CHOICE and self.none_choice is None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ Answers
     ``yes_no``                ``True`` (oui) / ``False`` (non)
     ``single_choice``         the chosen choice's id (``str``)
     ``multiple_choice``       the ticked choices' ids: a ``frozenset`` (a set, tuple or
-                              list is accepted and normalised); empty = none of them
+                              list is accepted and normalised); empty = none of them;
+                              a choice marked ``exclusive`` (the question's own « none
+                              of these ») is ticked alone
     ``scale_0_10``            an ``int`` from 0 to 10
     any *optional* question   ``None``: asked, no answer given (declined, does not know)
     ========================  ==========================================================
@@ -100,6 +102,12 @@ def _multiple_answer(question: Question, value: object) -> frozenset[str]:
             )
     if len(set(items)) != len(items):
         raise InputError(f"question {question.id!r}: a choice is given twice in {value!r}")
+    alone = question.none_choice
+    if alone is not None and alone.id in items and len(items) > 1:
+        raise InputError(
+            f"question {question.id!r}: « {alone.label} » ({alone.id!r}) is ticked alone, "
+            f"not with other choices: {value!r}"
+        )
     return frozenset(items)
 
 

@@ -153,6 +153,22 @@ class _DefinitionChecker:
                 first_at[choice.id] = position
             self.text((*at, "label"), choice.label, "label")
             self.weight((*at, "weight"), choice.weight)
+        self.exclusive(where, question)
+
+    def exclusive(self, where: Location, question: Question) -> None:
+        """At most one « none of these » choice, in a multiple_choice question only."""
+        marked = [i for i, choice in enumerate(question.choices) if choice.exclusive]
+        if marked and question.type is not QuestionType.MULTIPLE_CHOICE:
+            self.add(
+                (*where, "choices", marked[0], "exclusive"),
+                "only a multiple_choice question has an exclusive choice",
+            )
+        for position in marked[1:]:
+            self.add(
+                (*where, "choices", position, "exclusive"),
+                f"question {question.id!r} has one exclusive choice at most",
+                (*where, "choices", marked[0], "exclusive"),
+            )
 
     def risk_levels(self) -> None:
         levels = self.q.risk_levels
@@ -209,8 +225,10 @@ def _answer_weights(question: Question) -> list[Weight]:
         case QuestionType.SINGLE_CHOICE:
             return [choice.weight for choice in question.choices] or [0]
         case QuestionType.MULTIPLE_CHOICE:
-            weights = [choice.weight for choice in question.choices]
-            return [sum(w for w in weights if w < 0), sum(w for w in weights if w > 0)]
+            weights = [choice.weight for choice in question.choices if not choice.exclusive]
+            extremes = [sum(w for w in weights if w < 0), sum(w for w in weights if w > 0)]
+            alone = question.none_choice
+            return extremes if alone is None else [*extremes, alone.weight]
         case _:
             if question.scale_weights:
                 return list(question.scale_weights)

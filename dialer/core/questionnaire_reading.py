@@ -318,7 +318,9 @@ class _Reader:
         return (), yes, no, (), None
 
     def choice(self, node: Any, where: Location) -> Choice | None:
-        item = self.mapping(node, where, "a choice", required=("id", "label", "weight"))
+        item = self.mapping(
+            node, where, "a choice", required=("id", "label", "weight"), optional=("exclusive",)
+        )
         if item is None:
             return None
         ident = self.string(item, "id", where)
@@ -326,9 +328,13 @@ class _Reader:
         weight = (
             self.number(item["weight"], (*where, "weight"), "weight") if "weight" in item else None
         )
+        exclusive = item.get("exclusive", False)
+        if not isinstance(exclusive, bool):
+            self.fail((*where, "exclusive"), "exclusive must be true or false")
+            return None
         if ident is None or label is None or weight is None:
             return None
-        return Choice(id=ident, label=label, weight=weight)
+        return Choice(id=ident, label=label, weight=weight, exclusive=exclusive)
 
     def scoring(
         self, node: Any

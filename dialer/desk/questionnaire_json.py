@@ -37,7 +37,11 @@ def questionnaire_json(questionnaire: Questionnaire) -> dict[str, Any]:
                 "type": question.type.value,
                 "hint": TYPE_HINTS[question.type],
                 "required": question.required,
-                "choices": [{"id": c.id, "label": c.label} for c in question.choices],
+                "choices": [
+                    {"id": c.id, "label": c.label, "exclusive": c.exclusive}
+                    for c in question.choices
+                ],
+                "none_box": question.generic_none_box,
             }
             for question in questionnaire.questions
         ],

@@ -160,7 +160,10 @@ class ReservedCallDesk:
 
     async def offer(self, count: int, now: datetime, assignment: Assignment) -> int:
         """Offer the next person of ``assignment``'s campaign to up to ``count`` of its
-        ready agents (ready the longest first)."""
+        ready agents (ready the longest first). An agent with nobody to claim does not end
+        the round: the people due may be someone else's (an owned call-back or follow-up
+        within its grace, a household kept for its volunteer), so the next agents ask
+        too."""
         engine = self.engine
         queue = assignment.queue
         ready = sorted(
@@ -168,10 +171,12 @@ class ReservedCallDesk:
             key=lambda s: (s.since, s.agent),
         )
         offered = 0
-        for seat in ready[: max(0, count)]:
+        for seat in ready:
+            if offered >= count:
+                break
             dial = await queue.claim(seat.agent, now, passed=self.book.passed_by(seat.agent, now))
             if dial is None:
-                break
+                continue
             current = engine.seats.get(seat.agent)
             if current.state is not AgentState.READY:  # it changed during the claim
                 await queue.pass_person(dial.attempt_id, "agent indisponible", now)

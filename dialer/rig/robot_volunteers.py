@@ -8,10 +8,15 @@ preview offers (« Appeler »), answers the two-level questionnaire. The househo
 are fine (« rien de particulier ») or name one or two needs, which opens the second level.
 In the wrap-up, for a household with needs it reads the « Orienter » panel
 (``GET /api/v1/agent/calls/{id}/orientation``), orients it to the first resource offered
-(information, hand-over or appointment) and, for some, schedules a follow-up call in two
-days; after the sheet, it writes the debrief (some flagged « situation à signaler ») and,
-for some, asks its coordinator for help. What it did is kept in :attr:`followed` for the
-demo's and the tests' checks.
+(information, hand-over or appointment) and, for every other household it orients,
+schedules a follow-up call ``follow_up_after`` ahead (two days by default; the demo books
+them within its run, which the product allows: a follow-up is any moment in the future
+before the cycle's end). The service offers that follow-up to the same volunteer at its
+time; the robot calls it like any offer and, seeing the household's earlier debrief on
+the screen, knows it for a follow-up call: it asks how things went and neither orients
+nor books another follow-up. After the sheet, it writes the debrief (some flagged
+« situation à signaler ») and, for some, asks its coordinator for help. What it did is
+kept in :attr:`followed` for the demo's and the tests' checks.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from dialer.rig.robot_screen import RobotAgentError
 
 log = logging.getLogger(__name__)
 
+#: when a follow-up call is booked, by default: two days after the call
+FOLLOW_UP_AFTER = timedelta(days=2)
 #: the needs a household may name (the questionnaire's « besoins » = the directory's words)
 NEEDS = ("alimentation", "argent_droits", "sante", "logement", "solitude", "numerique")
 #: fine households say « rien de particulier »; households « at risk » name needs
@@ -46,6 +53,8 @@ class Followed:
     oriented_to: str = ""
     mode: str = ""
     follow_up: bool = False
+    #: this call was a follow-up call (the household's earlier debrief on the screen)
+    follow_up_call: bool = False
     flagged: bool = False
     helped: bool = False
 
@@ -55,9 +64,14 @@ class VolunteerRobot(RobotAgent):
 
     HOME = "/benevole"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, follow_up_after: timedelta = FOLLOW_UP_AFTER, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.follow_up_after = follow_up_after
         self.followed: list[Followed] = []
+        self._oriented = 0
+        self._follow_up_calls: set[str] = set()
 
     async def open_desk(self) -> dict[str, Any]:
         """« Prendre des appels »: the desk, or :class:`RobotAgentError` (403) with the
@@ -79,6 +93,13 @@ class VolunteerRobot(RobotAgent):
     async def _logged_in(self) -> None:
         await self.open_desk()
 
+    async def _handle(self, message: dict[str, Any], at_ms: float) -> None:
+        """A call popped: with the household's earlier debriefs on the screen, it is a
+        follow-up call (the household was reached before in this campaign)."""
+        if message.get("view", {}).get("debriefs"):
+            self._follow_up_calls.add(str(message["attempt_id"]))
+        await super()._handle(message, at_ms)
+
     def _plan(self, questionnaire: Questionnaire, persona: Persona) -> dict[str, JsonAnswer]:
         """A friendly first level (no danger), then « besoins »: nothing, or one or two
         needs whose second-level questions get the person's answers."""
@@ -94,9 +115,11 @@ class VolunteerRobot(RobotAgent):
     async def _before_sheet(self, call: HandledCall) -> None:
         needs = call.answers.get("besoins")
         named = tuple(n for n in needs if n in NEEDS) if isinstance(needs, list) else ()
-        followed = Followed(call.attempt_id, named)
+        followed = Followed(
+            call.attempt_id, named, follow_up_call=call.attempt_id in self._follow_up_calls
+        )
         self.followed.append(followed)
-        if not named or call.hung_up_early:
+        if not named or call.hung_up_early or followed.follow_up_call:
             return
         try:
             await self._orient(call.attempt_id, followed)
@@ -120,10 +143,12 @@ class VolunteerRobot(RobotAgent):
             body["appointment_at"] = _paris_day(3, 10)
         await self._screen.post(f"/api/v1/agent/calls/{attempt_id}/orientations", body)
         followed.oriented_to, followed.mode = str(chosen["name"]), mode
-        if self.rng.random() < 0.5:
+        self._oriented += 1
+        if self._oriented % 2 == 1:  # every other household oriented: a follow-up call
+            at = (datetime.now(UTC) + self.follow_up_after).astimezone(PARIS)
             await self._screen.post(
                 f"/api/v1/agent/calls/{attempt_id}/follow-up",
-                {"at": _paris_day(2, 15), "note": "Savoir si la démarche a abouti."},
+                {"at": at.isoformat(timespec="seconds"), "note": "Savoir si la démarche a abouti."},
             )
             followed.follow_up = True
 
@@ -133,8 +158,10 @@ class VolunteerRobot(RobotAgent):
         followed = self.followed[-1]
         followed.flagged = bool(followed.needs) and self.rng.random() < 0.4
         text = (
-            f"Besoins : {', '.join(followed.needs)}" if followed.needs else "Va bien, contente"
-        ) + (f" ; orientée vers {followed.oriented_to}." if followed.oriented_to else ".")
+            ("Appel de suivi : la démarche a abouti. " if followed.follow_up_call else "")
+            + (f"Besoins : {', '.join(followed.needs)}" if followed.needs else "Va bien, contente")
+            + (f" ; orientée vers {followed.oriented_to}." if followed.oriented_to else ".")
+        )
         base = f"/api/v1/volunteer/calls/{call.attempt_id}"
         try:
             await self._screen.post(base + "/debrief", {"text": text, "flagged": followed.flagged})

@@ -88,6 +88,10 @@ class PersonRecord(Answer):
 class Choice(Answer):
     id: str
     label: str
+    exclusive: bool = Field(
+        description="la réponse « aucun » propre à la question : cochée seule, jamais avec "
+        "une autre"
+    )
 
 
 class Question(Answer):
@@ -97,6 +101,10 @@ class Question(Answer):
     hint: str
     required: bool
     choices: list[Choice]
+    none_box: bool = Field(
+        description="l'écran ajoute sa case « Aucun de ceux-ci » (choix multiple sans réponse "
+        "« aucun » propre)"
+    )
 
 
 class QuestionnaireView(Answer):

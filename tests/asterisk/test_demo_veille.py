@@ -3,7 +3,11 @@
 with two robot volunteers on the session's softphones and twelve households.
 
 The incomplete consent file is refused naming its line and field, the untrained volunteer's
-desk is refused, the withdrawn household is never called; the funnel it prints is the
+desk is refused, the withdrawn household is never called; the volunteers book follow-up
+calls half a minute ahead and the service offers each one at its time to the volunteer
+who booked it, who calls the household again: the ledger holds a follow-up call (kind
+``CALLBACK``) placed and bridged, by that volunteer, and Asterisk's CDR its answered call
+(its uniqueid is the attempt's id). The funnel it prints is the
 database's (counted here with SQL of its own), the coordinator answered every help request,
 and the needs analysis is printed with suppressed cells « < 5 » and written as CSV, XLSX and
 PDF."""
@@ -11,12 +15,14 @@ PDF."""
 from __future__ import annotations
 
 import socket
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from dialer.cli.demo_veille import UNTRAINED, veille_scene
+from dialer.core.attempts import AttemptKind
 from dialer.rig.asterisk import Rig
 from dialer.rig.demo_rig import demo_settings
 from dialer.rig.world import SimulatedWorld
@@ -27,9 +33,11 @@ from dialer.storage.models import Attempt, Cycle, Person
 from dialer.storage.orientation_rows import FollowUpRow, OrientationRow
 from dialer.storage.schedule import CycleMember
 from dialer.telephony.ami import AmiClient
+from tests.asterisk.test_campaign import read_cdr
 
 pytestmark = pytest.mark.asyncio
 HOUSEHOLDS = 12
+FOLLOW_UP_AFTER = timedelta(seconds=30)
 
 
 def _free_port() -> int:
@@ -46,8 +54,8 @@ async def test_the_veille_sociale_demo_runs_on_the_rig(
     said: list[str] = []
     out = tmp_path / "veille"
     funnel = await veille_scene(
-        settings, said.append, phones=phones, households=HOUSEHOLDS, minutes=3.0,
-        ami=rig.ami_credentials(), out=out,
+        settings, said.append, phones=phones, households=HOUSEHOLDS, minutes=3.5,
+        ami=rig.ami_credentials(), out=out, follow_up_after=FOLLOW_UP_AFTER,
     )  # fmt: skip
     text = "\n".join(said)
 
@@ -82,7 +90,10 @@ async def test_the_veille_sociale_demo_runs_on_the_rig(
                 .where(Person.external_id == funnel.withdrawn, Attempt.placed_at.is_not(None))
             )
             modes = (await session.execute(select(OrientationRow.mode))).scalars().all()
-            follow_ups = await session.scalar(select(func.count()).select_from(FollowUpRow))
+            booked = (await session.execute(select(FollowUpRow))).scalars().all()
+            attempts = (
+                (await session.execute(select(Attempt).order_by(Attempt.placed_at))).scalars().all()
+            )
             flagged = await session.scalar(
                 select(func.count()).select_from(Debrief).where(Debrief.flagged)
             )
@@ -98,7 +109,36 @@ async def test_the_veille_sociale_demo_runs_on_the_rig(
     for mode in modes:
         by_mode[str(mode)] = by_mode.get(str(mode), 0) + 1
     assert funnel.orientations == by_mode
-    assert funnel.follow_ups == follow_ups
+    assert funnel.follow_ups == len(booked) == funnel.follow_up_calls.planned > 0
+    # each follow-up call: placed by the service (kind CALLBACK) after its booking, to the
+    # volunteer who booked it, who had talked to the household (continuity)
+    cdr = read_cdr(rig)
+    placed_follow_ups, reached_follow_ups = [], []
+    for follow_up in booked:
+        booked_ahead = follow_up.due_at - follow_up.created_at  # within the run
+        assert abs(booked_ahead - FOLLOW_UP_AFTER) < timedelta(seconds=2), booked_ahead
+        first = next(a for a in attempts if a.id == follow_up.attempt_id)
+        assert first.agent == follow_up.caller
+        assert first.bridged_at is not None
+        again = [
+            a
+            for a in attempts
+            if a.person_id == follow_up.person_id and a.kind is AttemptKind.CALLBACK
+        ]
+        assert len(again) <= 1
+        call = again[0] if again else None
+        if call is None or call.placed_at is None:
+            continue
+        assert call.placed_at >= follow_up.due_at
+        assert call.agent == follow_up.caller  # the same volunteer
+        placed_follow_ups.append(call)
+        if call.bridged_at is not None:
+            reached_follow_ups.append(call)
+            assert cdr[call.id]["disposition"] == "ANSWERED", cdr[call.id]
+    assert funnel.follow_up_calls.placed == len(placed_follow_ups)
+    assert funnel.follow_up_calls.reached == len(reached_follow_ups) > 0
+    assert funnel.follow_up_calls.same_volunteer == len(reached_follow_ups)
+    assert "rappels de suivi : " in text
     assert funnel.flagged == flagged
     assert funnel.help_asked == len(helps)
     assert funnel.help_answered == sum(1 for answer in helps if answer) == len(helps)

@@ -19,7 +19,7 @@ from dialer.core.windows import PARIS
 from dialer.questionnaire_files import SHIPPED_QUESTIONNAIRES
 from dialer.storage.database import transaction
 from dialer.storage.models import Callback
-from tests.browser.helpers import Browser
+from tests.browser.helpers import Browser, Page
 from tests.browser.live_server import LiveServer
 from tests.browser.test_agent_screen import agent_ready, pop_a_call
 from tests.needs_scene import volunteer_cycle
@@ -44,10 +44,9 @@ def local_input(days: int, hour: int) -> str:
     return moment.replace(hour=hour, minute=30, second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M")
 
 
-def test_a_caller_orients_a_household_and_schedules_its_follow_up(
-    browser: Browser, live_server: LiveServer
-) -> None:
-    server = live_server
+def on_a_veille_call(browser: Browser, server: LiveServer) -> Page:
+    """agent1's screen on a call to Jeanne in a veille-sociale campaign (the directory of
+    resources imported)."""
 
     async def prepare() -> None:
         await directory(server.sessions)
@@ -60,6 +59,14 @@ def test_a_caller_orients_a_household_and_schedules_its_follow_up(
     page = browser.new_page()
     agent_ready(page, server)
     pop_a_call(page, server, server.world.jeanne_id)
+    return page
+
+
+def test_a_caller_orients_a_household_and_schedules_its_follow_up(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    server = live_server
+    page = on_a_veille_call(browser, server)
     page.wait(lambda: page.find("#r-besoins-alimentation").is_displayed(), what="second level")
     page.find("#r-besoins-alimentation").click()
     page.wait_text("#orienter-besoins", "alimentation")

@@ -5,7 +5,7 @@ to another agent ready longer (an owned call-back)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -97,13 +97,14 @@ async def wired(
     await engine.flush()
 
 
-async def test_the_follow_up_is_offered_to_its_caller_at_its_time(
-    wired: tuple[httpx.AsyncClient, DialingEngine, FakeNode, int],
-    sessions: SessionFactory,
-    world: World,
-    clock: Clock,
-) -> None:
-    http, engine, node, _ = wired
+Post = Callable[[str, object], Awaitable[httpx.Response]]
+
+
+async def follow_up_booked(
+    http: httpx.AsyncClient, engine: DialingEngine, node: FakeNode, clock: Clock
+) -> Post:
+    """agent1 offered Jeanne, calls her, books her follow-up at :data:`FOLLOW_UP` and
+    submits the sheet: ready again. Returns agent1's API poster."""
     headers = {"X-CSRF-Token": await log_in(http, "agent1")}
 
     async def post(url: str, body: object = None) -> httpx.Response:
@@ -111,10 +112,10 @@ async def test_the_follow_up_is_offered_to_its_caller_at_its_time(
         assert response.status_code == 200, (url, response.text)
         return response
 
-    await post("/api/v1/agent/phone")
-    await post("/api/v1/agent/ready")
+    await post("/api/v1/agent/phone", None)
+    await post("/api/v1/agent/ready", None)
     await engine.tick()
-    attempt_id = (await post("/api/v1/agent/offer/call")).json()["attempt_id"]
+    attempt_id = (await post("/api/v1/agent/offer/call", None)).json()["attempt_id"]
     await engine.handle(CallAnswered(attempt_id, clock.advance(5)), node)
     await engine.handle(CallJoined(attempt_id, "pont", clock()), node)
     calls = f"/api/v1/agent/calls/{attempt_id}"
@@ -134,12 +135,29 @@ async def test_the_follow_up_is_offered_to_its_caller_at_its_time(
     await engine.handle(CallEnded(attempt_id, 16, None, clock.advance(300)), node)
     done = await post(f"{calls}/sheet", {"disposition": "complete"})
     assert done.json()["wrap_up"] == "done"
+    return post
 
-    # another agent, ready longer than agent1, never gets agent1's follow-up
+
+@pytest.mark.parametrize("paused_meanwhile", [False, True], ids=["tie", "agent2-first"])
+async def test_the_follow_up_is_offered_to_its_caller_at_its_time(
+    wired: tuple[httpx.AsyncClient, DialingEngine, FakeNode, int],
+    sessions: SessionFactory,
+    world: World,
+    clock: Clock,
+    paused_meanwhile: bool,
+) -> None:
+    """Another agent never gets agent1's follow-up, and does not hold it back either:
+    ``paused_meanwhile``, agent1 is ready again after agent2, so agent2, ready the longest,
+    is asked first and can claim nobody; the round goes on to agent1 (found in the
+    veille-sociale demo: follow-ups waited while other volunteers were ready longer)."""
+    http, engine, node, _ = wired
+    post = await follow_up_booked(http, engine, node, clock)
+    if paused_meanwhile:
+        await post("/api/v1/agent/pause", {"reason": "Pause"})
     await engine.log_in("agent2", "agent-1002")
     engine.go_ready("agent2")
     clock.advance(60)
-    await post("/api/v1/agent/ready")
+    await post("/api/v1/agent/ready", None)
     await engine.tick()
     assert engine.offer_of("agent1") is None  # not before its time
     assert engine.offer_of("agent2") is None

@@ -1,8 +1,10 @@
 """The agents' (and volunteers') screen gives every answer box an id, « r-QUESTION-CHOICE »,
-that its label points at; a multiple-choice question also gets the screen's own « Aucun de
-ceux-ci » box. Its id must never be a choice's: the veille-sociale questionnaire has a
-choice ``aucun`` (« Rien de particulier »), and the two boxes shared ``r-besoins-aucun``
-(found on the rig: the label of one ticked the other)."""
+that its label points at; a multiple-choice question that declares no « none » choice of
+its own also gets the screen's « Aucun de ceux-ci » box. Its id must never be a choice's:
+the veille-sociale questionnaire has a choice ``aucun`` (« Rien de particulier »), and the
+two boxes shared ``r-besoins-aucun`` (found on the rig: the label of one ticked the other;
+since, « Rien de particulier » is declared ``exclusive`` and the screen adds no box of its
+own there: ``tests/unit/test_exclusive_choice.py``, ``tests/browser/test_none_box.py``)."""
 
 from __future__ import annotations
 

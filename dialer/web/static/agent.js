@@ -251,10 +251,19 @@
     } else if (question.type === "single_choice") {
       question.choices.forEach((c) => box.append(option(question, "radio", c.id, c.label, c.id)));
     } else if (question.type === "multiple_choice") {
-      question.choices.forEach((c) => box.append(option(question, "checkbox", c.id, c.label, c.id)));
-      const none = option(question, "checkbox", "", "Aucun de ceux-ci", "aucun-de-ceux-ci");
-      none.querySelector("input").dataset.aucun = "oui";
-      box.append(none);
+      // One « none » on the screen: the question's own (a choice marked exclusive, e.g.
+      // « Rien de particulier »), else the screen's « Aucun de ceux-ci » (an empty answer);
+      // either is ticked alone (data-seul). The server says which (none_box).
+      question.choices.forEach((c) => {
+        const choice = option(question, "checkbox", c.id, c.label, c.id);
+        if (c.exclusive) { choice.querySelector("input").dataset.seul = "oui"; }
+        box.append(choice);
+      });
+      if (question.none_box) {
+        const none = option(question, "checkbox", "", "Aucun de ceux-ci", "aucun-de-ceux-ci");
+        Object.assign(none.querySelector("input").dataset, { aucun: "oui", seul: "oui" });
+        box.append(none);
+      }
     } else if (question.type === "scale_0_10") {
       for (let point = 0; point <= 10; point += 1) {
         box.append(option(question, "radio", String(point), String(point), String(point)));
@@ -339,7 +348,7 @@
     let value = readControls(question);
     if (question.type === "multiple_choice") {
       const none = document.querySelector('input[name="r-' + question.id + '"][data-aucun]');
-      if (Array.isArray(value) && value.length && none.checked) { none.checked = false; }
+      if (none && Array.isArray(value) && value.length && none.checked) { none.checked = false; }
     }
     const cleared = value === undefined;
     const attemptId = current.attemptId;
@@ -469,8 +478,10 @@
     const fieldset = event.target.closest("fieldset.question");
     if (!fieldset || !current) { return; }
     const question = current.view.questionnaire.questions.find((q) => q.id === fieldset.dataset.question);
-    if (question.type === "multiple_choice" && event.target.dataset.aucun && event.target.checked) {
-      fieldset.querySelectorAll("input:not([data-aucun])").forEach((i) => { i.checked = false; });
+    if (question.type === "multiple_choice" && event.target.checked) {
+      // a « none » ticked unticks every other box; another box ticked unticks the « none »
+      const others = event.target.dataset.seul ? "input" : "input[data-seul]";
+      fieldset.querySelectorAll(others).forEach((i) => { if (i !== event.target) { i.checked = false; } });
     }
     answerChanged(question);
   });
