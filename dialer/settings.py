@@ -433,7 +433,7 @@ class ReportSettings(Section):
     """The reports' publication rules."""
 
     #: the needs analysis (veille sociale) publishes no count under this many households
-    #: (or orientations, follow-ups): such a cell shows « < 5 », with enough others hidden
+    #: (or orientations, follow-ups): such a cell shows « secret », with enough others hidden
     #: that it cannot be worked out from the totals
     needs_min_cell: int = Field(default=5, ge=2, le=100)
 

@@ -19,7 +19,7 @@ real, on the local Asterisk and the simulated world (as ``make demo`` does the h
    who calls the household again.
 4. Once every household due has been called and every follow-up placed (or at the time
    limit), stops the campaign,
-   prints the funnel and the needs analysis (its small cells « < 5 ») and writes the
+   prints the funnel and the needs analysis (its small cells « secret ») and writes the
    analysis as CSV, XLSX and PDF next to the files.
 """
 
@@ -286,7 +286,7 @@ async def needs_analysis(
     service: Service, campaign_id: int, say: Callable[[str], None], out: Path
 ) -> list[Path]:
     """The needs analysis as ``dialer report needs`` builds it, printed table by table
-    (suppressed cells « < 5 ») and written as CSV, XLSX and PDF in ``out``."""
+    (suppressed cells « secret ») and written as CSV, XLSX and PDF in ``out``."""
     threshold = service.settings.reports.needs_min_cell
     analysis = NeedsAnalysis(service.sessions, threshold=threshold)
     report = await analysis.build(campaign_id, Period(), now=datetime.now(UTC))

@@ -759,6 +759,10 @@ AUDIT_DETAIL_NAMES: dict[str, str] = {
 }
 
 
+#: a published count hidden by the small-cell rule (primary or secondary: they look alike; a
+#: secondary one may be any size, so it never claims « fewer than 5 »)
+SUPPRESSED_CELL = "secret"
+
 #: coded values of the audit's details, in French (the consent's purposes)
 AUDIT_VALUE_NAMES: dict[str, str] = {
     "regular_calls": "appels réguliers",

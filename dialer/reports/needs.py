@@ -15,7 +15,12 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dialer.core.attempts import Disposition
-from dialer.core.labels import MONTH_NAMES, NEED_KIND_LABELS, ORIENTATION_MODE_LABELS
+from dialer.core.labels import (
+    MONTH_NAMES,
+    NEED_KIND_LABELS,
+    ORIENTATION_MODE_LABELS,
+    SUPPRESSED_CELL,
+)
 from dialer.core.orientations import OrientationMode, needs_answered
 from dialer.core.resources import NeedKind
 from dialer.core.small_cells import PublishedTable, publish, publish_linked
@@ -91,10 +96,10 @@ class NeedsReport:
     @property
     def notice(self) -> str:
         return (
-            f"Agrégats anonymes : « < {self.threshold} » marque une case de moins de "
-            f"{self.threshold} ménages (ou orientations, suivis), ou une case masquée avec "
-            "elle pour qu'elle ne puisse être recalculée à partir des totaux. Un ménage "
-            "compte une fois par case."
+            f"Agrégats anonymes : « {SUPPRESSED_CELL} » marque une case de moins de "
+            f"{self.threshold} ménages (ou orientations, suivis), ou une case, de toute "
+            "taille, masquée avec elle pour qu'elle ne puisse être recalculée à partir des "
+            "totaux. Un ménage compte une fois par case."
         )
 
 
@@ -270,8 +275,10 @@ def _by_month_and_area(
 
 
 def shown(value: int | None, threshold: int) -> Cell:
-    """A published entry as the exports write it: the count, or « < 5 »."""
-    return f"< {threshold}" if value is None else value
+    """A published entry as the exports write it: the count, or « secret »
+    (:data:`~dialer.core.labels.SUPPRESSED_CELL`) whatever its size."""
+    del threshold  # the notice says it
+    return SUPPRESSED_CELL if value is None else value
 
 
 def as_table(needs: NeedsTable) -> Table:

@@ -10,6 +10,7 @@ import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from dialer.core.labels import SUPPRESSED_CELL
 from dialer.core.windows import PARIS
 from dialer.csv_output import csv_writer
 from dialer.reports.exports import BOM, CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv_cell, xlsx_bytes
@@ -75,7 +76,7 @@ def _bars(needs: NeedsTable, *, by_row: bool) -> tuple[list[str], list[int | Non
     return list(published.columns), list(published.column_totals)
 
 
-def _chart(title: str, labels: list[str], values: list[int | None], threshold: int) -> io.BytesIO:
+def _chart(title: str, labels: list[str], values: list[int | None]) -> io.BytesIO:
     from matplotlib.figure import Figure  # noqa: PLC0415 - matplotlib is slow to load
     from matplotlib.ticker import MaxNLocator  # noqa: PLC0415
 
@@ -85,7 +86,7 @@ def _chart(title: str, labels: list[str], values: list[int | None], threshold: i
     axes = figure.add_subplot()
     bars = axes.barh(labels[::-1], [v or 0 for v in values][::-1], color=BLUE)
     axes.bar_label(
-        bars, labels=[f"< {threshold}" if v is None else str(v) for v in values][::-1], padding=3
+        bars, labels=[SUPPRESSED_CELL if v is None else str(v) for v in values][::-1], padding=3
     )
     axes.set_title(title)
     axes.set_xlim(left=0, right=max([1, *(v or 0 for v in values)]) * 1.2)
@@ -108,14 +109,13 @@ def needs_pdf(report: NeedsReport, *, compress: bool = True) -> bytes:
     for line in _heading(report)[1:]:
         pdf.paragraph(line)
     by_key = {needs.key: needs for needs in report.tables}
-    t = report.threshold
     for title, key, by_row in (
         ("Ménages ayant exprimé chaque besoin", "besoins_quartier", True),
         ("Orientations, par manière", "orientations", False),
         ("Ménages joints et non joints", "joignabilite", True),
     ):
         labels, values = _bars(by_key[key], by_row=by_row)
-        pdf.image(_chart(title, labels, values, t), w=175)
+        pdf.image(_chart(title, labels, values), w=175)
     for table in report_tables(report):
         if pdf.get_y() > 200:
             pdf.add_page()

@@ -1,6 +1,6 @@
 """The needs analysis of a veille-sociale campaign through the web: the report page links
 it, supervisors and operations download it (CSV with BOM and ``;``, XLSX, PDF), over the
-campaign or a period, each download audited; small cells read « < 5 » and no published
+campaign or a period, each download audited; small cells read « secret » and no published
 count is under the threshold; agents, volunteers, team members and administrators get
 403; another kind of campaign 409, a period backwards 422 naming the field."""
 
@@ -13,6 +13,7 @@ import httpx
 import openpyxl  # type: ignore[import-untyped]
 import pytest
 
+from dialer.core.labels import SUPPRESSED_CELL
 from dialer.core.roles import Role
 from dialer.desk.accounts import create_account
 from dialer.storage import SessionFactory
@@ -45,7 +46,7 @@ def assert_nothing_small(tables: dict[str, list[list[str]]], threshold: int = 5)
     for rows in tables.values():
         for row in rows[1:]:
             for cell in row[1:]:
-                assert cell == f"< {threshold}" or int(cell) == 0 or int(cell) >= threshold
+                assert cell == SUPPRESSED_CELL or int(cell) == 0 or int(cell) >= threshold
 
 
 async def scene_and_accounts(sessions: SessionFactory) -> NeedsScene:
@@ -78,14 +79,14 @@ async def test_a_supervisor_downloads_the_analysis_with_its_small_cells_suppress
     assert by_area[0] == ["Besoin", "Nord", "Sud", "quartier non renseigné", "Total"]
     rows = {row[0]: row[1:] for row in by_area[1:]}
     assert rows["alimentation"][1] == "5"  # five households of the Sud: published
-    assert rows["logement"][0] == "< 5"  # two of the Nord: suppressed
-    assert rows["alimentation"][0] == "< 5"  # with another, so no total gives it back
+    assert rows["logement"][0] == "secret"  # two of the Nord: suppressed
+    assert rows["alimentation"][0] == "secret"  # with another, so no total gives it back
     orientations = {
         row[0]: row[1:]
         for row in tables["Orientations faites, par type de ressource et par manière"][1:]
     }
     assert orientations["alimentation"][0] == "6"
-    assert orientations["logement"][2] == "< 5"
+    assert orientations["logement"][2] == "secret"
     reached = {
         row[0]: row[1:]
         for row in tables["Ménages joints et non joints, par quartier (par cycle)"][1:]
