@@ -15,7 +15,7 @@ from dialer.core.billing import IssueKind
 from dialer.core.call_help import SpyMode
 from dialer.core.campaign_pacing import CampaignFigures
 from dialer.core.campaigns import CampaignState
-from dialer.core.consent import AgreedBy, ConsentChannel
+from dialer.core.consent import AgreedBy, ConsentChannel, ConsentGap
 from dialer.core.cycles import NeverReachedReason
 from dialer.core.episodes import AlertKind
 from dialer.core.holds import HoldKind, OnBehalfOf
@@ -277,6 +277,12 @@ MONTH_NAMES: tuple[str, ...] = (
 AGREED_BY_LABELS: dict[AgreedBy, str] = {
     AgreedBy.PERSON: "la personne",
     AgreedBy.RELATIVE: "un proche",
+}
+
+CONSENT_GAP_LABELS: dict[ConsentGap, str] = {
+    ConsentGap.NONE: "aucun accord enregistré",
+    ConsentGap.WITHDRAWN: "accord retiré",
+    ConsentGap.EMERGENCY_ONLY: "accord aux campagnes d'urgence seulement",
 }
 
 DATA_KIND_LABELS: dict[DataKind, str] = {

@@ -206,6 +206,21 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
                 }
             },
         }
+    if endpoint.csv_upload:
+        file = {"type": "string", "contentMediaType": "text/csv"}
+        operation["requestBody"] = {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": file},
+                        "required": ["file"],
+                    }
+                },
+                "text/csv": {"schema": file},
+            },
+        }
     return operation
 
 
