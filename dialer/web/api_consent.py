@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import Field
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -24,7 +23,7 @@ from dialer.web.access import API_PREFIX, caller
 from dialer.web.api_endpoints import Area, Endpoint
 from dialer.web.api_models import Body, request_body
 from dialer.web.api_responses import Answer, ok
-from dialer.web.consent_import import import_consent_upload
+from dialer.web.consent_import import import_consent_upload, uploaded
 from dialer.web.read_log import route_of
 from dialer.web.service import steering
 
@@ -138,11 +137,10 @@ async def import_consents(request: Request) -> Response:
     who = await caller(request)
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind == "multipart/form-data":
-        async with request.form() as form:  # closes the uploaded file's spool
-            upload = form.get("file")
-            if not isinstance(upload, UploadFile) or not upload.filename:
-                raise InputError("champ « file » : champ obligatoire (le fichier des accords)")
-            filename, content = upload.filename, await upload.read()
+        upload = await uploaded(request, "file")
+        if upload is None:
+            raise InputError("champ « file » : champ obligatoire (le fichier des accords)")
+        filename, content = upload
     elif kind == "text/csv":
         filename, content = "accords.csv", await request.body()
     else:

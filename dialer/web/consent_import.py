@@ -12,6 +12,9 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+
 from dialer.consent_files import consents_of
 from dialer.desk.operations import Steering, record_change
 from dialer.errors import InputError, RowsError
@@ -48,6 +51,16 @@ def upload_name(filename: str | None) -> str:
     name = PureWindowsPath(PurePosixPath(filename or "").name).name
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()
     return name[:_NAME_MAX] or "fichier.csv"
+
+
+async def uploaded(request: Request, field: str) -> tuple[str, bytes] | None:
+    """The file sent in the multipart field ``field``: its name and bytes (``None``
+    without one); the upload's spool is closed."""
+    async with request.form() as form:
+        upload = form.get(field)
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return None
+        return upload.filename, await upload.read()
 
 
 def problems_of(error: InputError) -> list[str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -29,7 +28,12 @@ from dialer.storage.consent_gaps import unconsented_on_list
 from dialer.storage.consent_rows import ConsentRow
 from dialer.storage.consents import ConsentRegistry, WithdrawalRequest
 from dialer.web.access import GuardedRoute
-from dialer.web.consent_import import ConsentImport, import_consent_upload, problems_of
+from dialer.web.consent_import import (
+    ConsentImport,
+    import_consent_upload,
+    problems_of,
+    uploaded,
+)
 from dialer.web.failures import french_message
 from dialer.web.read_log import record_read, route_of
 from dialer.web.service import authenticated, for_form, steering, web
@@ -122,12 +126,11 @@ async def import_file(request: Request) -> Response:
     """The city's consents file uploaded (field ``fichier``): all recorded, or nothing and
     every refused line named ``fichier:ligne:champ — raison``."""
     user = await for_form(request)
-    async with request.form() as form:  # closes the uploaded file's spool
-        upload = form.get("fichier")
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            error = "champ « fichier » : choisissez le fichier des accords (CSV)"
-            return await consent_page(request, external_id="", problems=[error], status=422)
-        filename, content = upload.filename, await upload.read()
+    upload = await uploaded(request, "fichier")
+    if upload is None:
+        error = "champ « fichier » : choisissez le fichier des accords (CSV)"
+        return await consent_page(request, external_id="", problems=[error], status=422)
+    filename, content = upload
     try:
         done = await import_consent_upload(
             steering(request),

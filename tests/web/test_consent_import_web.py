@@ -9,13 +9,10 @@ no valid consent listed with why, a page at a time."""
 from __future__ import annotations
 
 import html
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
-import pytest_asyncio
 
 from dialer.core.consent import CONSENT_LIST, AgreedBy, ConsentChannel
 from dialer.core.roles import Role
@@ -23,19 +20,18 @@ from dialer.desk.accounts import create_account
 from dialer.storage import (
     PersonRepository,
     SessionFactory,
-    create_engine,
-    create_session_factory,
-    migrate_engine,
 )
 from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.consents import ConsentRegistry, WithdrawalRequest
 from dialer.storage.people import encode_batch
 from dialer.web.consent_import import UPLOAD_LIMIT
-from tests.storage.conftest import person, postgres_url, reset_postgres, sqlite_url
+from tests.storage.conftest import person
 from tests.web.conftest import log_in
 from tests.web.support import PASSWORD, T0, fast_passwords
+from tests.web.test_lists_and_selection import database_url, sessions
 
 pytestmark = pytest.mark.asyncio
+__all__ = ["database_url", "sessions"]  # SQLite and PostgreSQL
 
 PAGE = "/supervision/consentement"
 IMPORT = PAGE + "/import"
@@ -50,21 +46,6 @@ GOOD = (
     + "V2;proche;Paul Durand (fils);2026-07-04;papier;oui;non;Accueil mairie\n"
 )
 NO_CONSENT = GOOD + "V3;;;;;;;\n"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return sqlite_url(tmp_path) if request.param == "sqlite" else postgres_url()
-
-
-@pytest_asyncio.fixture
-async def sessions(database_url: str) -> AsyncIterator[SessionFactory]:
-    if database_url.startswith("postgresql"):
-        await reset_postgres(database_url)
-    engine = create_engine(database_url)
-    await migrate_engine(engine)
-    yield create_session_factory(engine)
-    await engine.dispose()
 
 
 async def _on_the_list(sessions: SessionFactory, count: int) -> None:
