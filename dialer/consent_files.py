@@ -15,7 +15,9 @@ order), one line per household by its register id. Consents::
     identifiant;demande_par;canal
     R-0001;personne;telephone
 
-Any bad line stops the whole file, named ``file:line:field``: nothing is written.
+Any bad line stops the whole file, each one named ``file:line:field``: nothing is written.
+A cell of a name starting with ``=``, ``+``, ``-`` or ``@`` (a spreadsheet formula) is a
+bad line.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from dialer.core.consent import NAME_MAX_LENGTH, AgreedBy, ConsentChannel
-from dialer.errors import InputError
+from dialer.errors import InputError, RowsError
 from dialer.storage.consents import ConsentRecord, WithdrawalRequest
 
 #: the words of the files
@@ -52,8 +54,11 @@ CONSENT_COLUMNS = (
     "recueilli_par",
 )
 WITHDRAWAL_COLUMNS = ("identifiant", "demande_par", "canal")
-_MAX_BYTES = 20_000_000
+#: the largest file read (an upload is bounded before, by the web server's body limits)
+MAX_BYTES = 20_000_000
 _EXTERNAL_ID_MAX = 100
+#: a cell starting so would be a formula in the spreadsheet that opens it again
+_STARTS_A_FORMULA = frozenset("=+-@")
 _Value = TypeVar("_Value")
 
 
@@ -61,35 +66,44 @@ def read_table(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str
     """The file's lines after its header, by column name, with their line numbers;
     :class:`InputError` naming the file (and line) for an unreadable file, a missing
     column or a line with too many cells."""
-    raw = path.read_bytes()[: _MAX_BYTES + 1]
-    if len(raw) > _MAX_BYTES:
-        raise InputError(f"{path.name} : fichier trop gros (20 Mo au plus)")
+    return table_of(path.name, _bytes(path), columns)
+
+
+def table_of(name: str, raw: bytes, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """:func:`read_table` of a file's bytes (an upload), named ``name`` in messages."""
+    if len(raw) > MAX_BYTES:
+        raise InputError(f"{name} : fichier trop gros ({MAX_BYTES // 1_000_000} Mo au plus)")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path.name} : le fichier n'est pas en UTF-8 ({exc.reason})") from None
+        raise InputError(f"{name} : le fichier n'est pas en UTF-8 ({exc.reason})") from None
+    if "\x00" in text:
+        raise InputError(f"{name} : ce n'est pas un fichier texte CSV (octets nuls)")
     reader = csv.reader(io.StringIO(text), delimiter=";")
-    header = [cell.strip().lower() for cell in next(reader, [])]
-    missing = [column for column in columns if column not in header]
-    if missing:
-        raise InputError(
-            f"{path.name}:1 : colonne(s) manquante(s) : {', '.join(missing)} "
-            f"(attendues : {';'.join(columns)})"
-        )
-    lines = []
-    for number, cells in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) > len(header):
+    try:
+        header = [cell.strip().lower() for cell in next(reader, [])]
+        missing = [column for column in columns if column not in header]
+        if missing:
             raise InputError(
-                f"{path.name}:{number} : {len(cells)} cellules pour {len(header)} colonnes"
+                f"{name}:1 : colonne(s) manquante(s) : {', '.join(missing)} "
+                f"(attendues : {';'.join(columns)})"
             )
-        padded = cells + [""] * (len(header) - len(cells))
-        lines.append(
-            (number, {name: cell.strip() for name, cell in zip(header, padded, strict=True)})
-        )
+        lines = []
+        for number, cells in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) > len(header):
+                raise InputError(
+                    f"{name}:{number} : {len(cells)} cellules pour {len(header)} colonnes"
+                )
+            padded = cells + [""] * (len(header) - len(cells))
+            lines.append(
+                (number, {col: cell.strip() for col, cell in zip(header, padded, strict=True)})
+            )
+    except csv.Error as exc:
+        raise InputError(f"{name}:{reader.line_num} : CSV illisible ({exc})") from None
     if not lines:
-        raise InputError(f"{path.name} : aucune ligne après l'en-tête")
+        raise InputError(f"{name} : aucune ligne après l'en-tête")
     return lines
 
 
@@ -107,6 +121,11 @@ def _required(where: str, field: str, value: str, longest: int = NAME_MAX_LENGTH
         raise InputError(f"{where}:{field} : champ obligatoire manquant")
     if len(value) > longest:
         raise InputError(f"{where}:{field} : trop long ({longest} caractères au plus)")
+    if value[0] in _STARTS_A_FORMULA:
+        raise InputError(
+            f"{where}:{field} : « {value[:30]} » commence par « {value[0]} » : "
+            "une formule de tableur n'est pas un nom"
+        )
     return value
 
 
@@ -181,29 +200,53 @@ def withdrawal_request(where: str, cells: Mapping[str, str]) -> WithdrawalReques
 
 
 def _read(
-    path: Path, columns: tuple[str, ...], line: Callable[[str, dict[str, str]], _Value]
+    name: str,
+    raw: bytes,
+    columns: tuple[str, ...],
+    line: Callable[[str, dict[str, str]], _Value],
 ) -> list[_Value]:
+    """Every line read; the bad ones each named in one :class:`RowsError` (a file with a
+    bad line gives nothing)."""
     seen: dict[str, int] = {}
     found = []
-    for number, cells in read_table(path, columns):
-        where = f"{path.name}:{number}"
+    problems = []
+    for number, cells in table_of(name, raw, columns):
+        where = f"{name}:{number}"
         external_id = cells["identifiant"]
-        if external_id and external_id in seen:
-            raise InputError(
-                f"{where}:identifiant : « {external_id[:100]} » déjà à la ligne {seen[external_id]}"
-            )
-        seen[external_id] = number
-        found.append(line(where, cells))
+        try:
+            if external_id and external_id in seen:
+                raise InputError(
+                    f"{where}:identifiant : « {external_id[:100]} » déjà à la ligne "
+                    f"{seen[external_id]}"
+                )
+            seen[external_id] = number
+            found.append(line(where, cells))
+        except InputError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise RowsError(problems)
     return found
+
+
+def consents_of(name: str, raw: bytes, *, today: date) -> list[ConsentRecord]:
+    """The consents of a file's bytes (an upload) named ``name``; :class:`InputError`
+    naming ``name:line:field`` (:class:`RowsError`: every bad line). Slow for a big file:
+    call it off the event loop."""
+    return _read(
+        name, raw, CONSENT_COLUMNS, lambda where, cells: consent_record(where, cells, today=today)
+    )
+
+
+def _bytes(path: Path) -> bytes:
+    with path.open("rb") as file:
+        return file.read(MAX_BYTES + 1)
 
 
 def read_consents(path: Path, *, today: date) -> list[ConsentRecord]:
     """The file's consents; :class:`InputError` naming ``file:line:field``."""
-    return _read(
-        path, CONSENT_COLUMNS, lambda where, cells: consent_record(where, cells, today=today)
-    )
+    return consents_of(path.name, _bytes(path), today=today)
 
 
 def read_withdrawals(path: Path) -> list[WithdrawalRequest]:
     """The file's withdrawals; :class:`InputError` naming ``file:line:field``."""
-    return _read(path, WITHDRAWAL_COLUMNS, withdrawal_request)
+    return _read(path.name, _bytes(path), WITHDRAWAL_COLUMNS, withdrawal_request)

@@ -5,7 +5,8 @@
     DialerError                      exit 1   HTTP 500
     ├── ConfigurationError           exit 78  HTTP 500   bad or missing setting
     ├── InputError                   exit 65  HTTP 422   bad user input (file, line, field)
-    │   └── NotFoundError            exit 66  HTTP 404   a named thing does not exist
+    │   ├── NotFoundError            exit 66  HTTP 404   a named thing does not exist
+    │   └── RowsError                                   several lines of a file, each named
     ├── AuthenticationError          exit 77  HTTP 401   not logged in, or the session expired
     ├── PermissionDeniedError        exit 77  HTTP 403   logged in, but the role does not allow it
     │   └── NotReadyError                                the person may not yet: the reason, French
@@ -41,6 +42,21 @@ class InputError(DialerError):
 
 class NotFoundError(InputError):
     """A named thing (campaign, agent, file, ...) does not exist."""
+
+
+class RowsError(InputError):
+    """Several lines of a file are bad: ``problems`` names each one (``file:line:field :
+    reason``); the message lists the first :data:`SHOWN` of them."""
+
+    SHOWN = 200
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        more = len(self.problems) - self.SHOWN
+        text = "\n".join(self.problems[: self.SHOWN])
+        if more > 0:
+            text += f"\n… et {more} autre(s) ligne(s) refusée(s)"
+        super().__init__(text)
 
 
 class AuthenticationError(DialerError):

@@ -84,6 +84,39 @@ def stopped_by_withdrawal(consents: Iterable[Consent], at: datetime) -> frozense
     )
 
 
+def withdrawal_covering(agreed_at: datetime, consents: Iterable[Consent]) -> datetime | None:
+    """The household's latest withdrawal when a consent agreed at ``agreed_at`` is on or
+    before it (``None`` otherwise). Such a consent is not a new one: it is what was
+    withdrawn (a city re-sending its whole list must not bring a withdrawn household
+    back); only a consent given after the withdrawal counts."""
+    latest = max(
+        (consent.withdrawn_at for consent in consents if consent.withdrawn_at is not None),
+        default=None,
+    )
+    return latest if latest is not None and agreed_at <= latest else None
+
+
+class ConsentGap(StrEnum):
+    """Why a household of the veille-sociale list is not called by the volunteers."""
+
+    NONE = "none"  # no consent recorded
+    WITHDRAWN = "withdrawn"  # its consent was withdrawn
+    EMERGENCY_ONLY = "emergency_only"  # agreed to emergency campaigns only
+
+
+def consent_gap(consents: Iterable[Consent], at: datetime) -> ConsentGap | None:
+    """Why the household has no valid consent to regular calls at ``at`` (``None``: it has
+    one); shown to the supervisors so that nobody on the list is silently never called."""
+    every = list(consents)
+    if may_be_called(every, ConsentPurpose.REGULAR_CALLS, at):
+        return None
+    if not every:
+        return ConsentGap.NONE
+    if any(c.withdrawn_at is not None and c.withdrawn_at <= at for c in every):
+        return ConsentGap.WITHDRAWN
+    return ConsentGap.EMERGENCY_ONLY
+
+
 def purge_due(consents: Iterable[Consent], cutoff: datetime) -> bool:
     """Has the household withdrawn for longer than the retention (withdrawn before
     ``cutoff``, with no consent given since)? Then what the volunteer calls collected about

@@ -15,7 +15,7 @@ from dialer.core.billing import IssueKind
 from dialer.core.call_help import SpyMode
 from dialer.core.campaign_pacing import CampaignFigures
 from dialer.core.campaigns import CampaignState
-from dialer.core.consent import AgreedBy, ConsentChannel
+from dialer.core.consent import AgreedBy, ConsentChannel, ConsentGap
 from dialer.core.cycles import NeverReachedReason
 from dialer.core.episodes import AlertKind
 from dialer.core.holds import HoldKind, OnBehalfOf
@@ -279,6 +279,12 @@ MONTH_NAMES: tuple[str, ...] = (
 AGREED_BY_LABELS: dict[AgreedBy, str] = {
     AgreedBy.PERSON: "la personne",
     AgreedBy.RELATIVE: "un proche",
+}
+
+CONSENT_GAP_LABELS: dict[ConsentGap, str] = {
+    ConsentGap.NONE: "aucun accord enregistré",
+    ConsentGap.WITHDRAWN: "accord retiré",
+    ConsentGap.EMERGENCY_ONLY: "accord aux campagnes d'urgence seulement",
 }
 
 DATA_KIND_LABELS: dict[DataKind, str] = {
@@ -644,12 +650,14 @@ AUDIT_ACTION_NAMES: dict[str, str] = {
     "read.billing": "Consultation de la facturation",
     "read.call": "Consultation d'un appel",
     "read.caller_notes": "Consultation des notes d'appels reçus",
+    "read.consent_gaps": "Consultation des foyers sans accord à la veille sociale",
     "read.person": "Consultation d'une fiche",
     "read.person.search": "Recherche de personnes",
     "read.report": "Consultation d'un rapport",
     "read.sheets": "Consultation des fiches d'appel",
     "read.volunteer_calls": "Consultation des appels de bénévoles (foyers, bilans)",
     "register.import": "Import du registre",
+    "consent.import": "Import du fichier des accords à la veille sociale",
     "retention.purge": "Purge des données anciennes",
     "team.create": "Équipe créée",
     "team.members": "Membres de l'équipe modifiés",

@@ -20,8 +20,9 @@ from dialer.core.consent import (
     ConsentChannel,
     purge_due,
     stopped_by_withdrawal,
+    withdrawal_covering,
 )
-from dialer.errors import NotFoundError
+from dialer.errors import NotFoundError, RowsError
 from dialer.storage.audit import append_entry
 from dialer.storage.call_sheet_rows import Answer, CallSheet
 from dialer.storage.consent_rows import ConsentRow, emergency_consented_at, on_list_named
@@ -75,6 +76,45 @@ def _same(row: ConsentRow, record: ConsentRecord) -> bool:
     )
 
 
+def _withdrawn_already(record: ConsentRecord, rows: Sequence[ConsentRow]) -> str | None:
+    """Why ``record`` is refused when it is on or before the household's latest
+    withdrawal (:func:`withdrawal_covering`): not a new consent but the withdrawn one."""
+    withdrawn = withdrawal_covering(record.agreed_at, [row.consent() for row in rows])
+    if withdrawn is None:
+        return None
+    where = f"{record.where}:date_accord" if record.where else "champ « agreed_at »"
+    return (
+        f"{where} : accord du {record.agreed_at:%d/%m/%Y} non enregistré, le foyer a retiré "
+        f"son accord le {withdrawn:%d/%m/%Y} ; seul un nouvel accord, daté après ce "
+        "retrait, le fait appeler de nouveau (retirez cette ligne du fichier)"
+    )
+
+
+_CHUNK = 500  # ids per IN (...) of the checks
+
+
+async def _people_and_consents(
+    session: AsyncSession, external_ids: Sequence[str]
+) -> tuple[dict[str, Person], dict[int, list[ConsentRow]]]:
+    """The named people, by register id, and each one's consents (a few queries per
+    :data:`_CHUNK` ids, not two per line)."""
+    people: dict[str, Person] = {}
+    unique = list(dict.fromkeys(external_ids))
+    for first in range(0, len(unique), _CHUNK):
+        chunk = unique[first : first + _CHUNK]
+        for person in await session.scalars(select(Person).where(Person.external_id.in_(chunk))):
+            people[person.external_id] = person
+    ids = [person.id for person in people.values()]
+    consents: dict[int, list[ConsentRow]] = {}
+    for first in range(0, len(ids), _CHUNK):
+        rows = await session.scalars(
+            select(ConsentRow).where(ConsentRow.person_id.in_(ids[first : first + _CHUNK]))
+        )
+        for row in rows:
+            consents.setdefault(row.person_id, []).append(row)
+    return people, consents
+
+
 class ConsentRegistry:
     """Each method is one committed transaction."""
 
@@ -84,34 +124,48 @@ class ConsentRegistry:
     async def record(
         self, records: Sequence[ConsentRecord], *, actor: str, now: datetime, route: str = ""
     ) -> int:
-        """Record these consents, all or none: an unknown person raises
-        :class:`NotFoundError` naming the record's ``where`` and nothing is written. A
-        consent already recorded the same way is not written twice. Returns how many were
-        written."""
+        """Record these consents, all or none. Every refused record is named (its
+        ``where``) in one :class:`RowsError` and nothing is written: an unknown person, or
+        a consent agreed on or before the household's latest withdrawal (that one was
+        withdrawn: re-sending it does not bring the household back). A consent already
+        recorded the same way is not written twice. Returns how many were written."""
         written = 0
         async with transaction(self._sessions) as session:
+            people, consents = await _people_and_consents(
+                session, [record.external_id for record in records]
+            )
+            problems: list[str] = []
             for record in records:
-                where = f"{record.where}:identifiant" if record.where else "champ « external_id »"
-                person = await _person(session, record.external_id, where)
-                active = await session.scalars(
-                    select(ConsentRow).where(ConsentRow.person_id == person.id)
-                )
-                if any(_same(row, record) for row in active):
-                    continue
-                session.add(
-                    ConsentRow(
-                        person_id=person.id,
-                        agreed_by=record.agreed_by,
-                        relative_name=record.relative_name,
-                        agreed_at=record.agreed_at,
-                        channel=record.channel,
-                        regular_calls=record.regular_calls,
-                        emergency_campaigns=record.emergency_campaigns,
-                        collected_by=record.collected_by,
-                        recorded_by=actor[:100],
-                        recorded_at=now,
+                person = people.get(record.external_id)
+                if person is None:
+                    where = (
+                        f"{record.where}:identifiant" if record.where else "champ « external_id »"
                     )
+                    problems.append(f"{where} : personne inconnue « {record.external_id[:100]} »")
+                    continue
+                refused = _withdrawn_already(record, consents.get(person.id, []))
+                if refused is not None:
+                    problems.append(refused)
+            if problems:
+                raise RowsError(problems)
+            for record in records:
+                person = people[record.external_id]
+                if any(_same(row, record) for row in consents.get(person.id, [])):
+                    continue
+                row = ConsentRow(
+                    person_id=person.id,
+                    agreed_by=record.agreed_by,
+                    relative_name=record.relative_name,
+                    agreed_at=record.agreed_at,
+                    channel=record.channel,
+                    regular_calls=record.regular_calls,
+                    emergency_campaigns=record.emergency_campaigns,
+                    collected_by=record.collected_by,
+                    recorded_by=actor[:100],
+                    recorded_at=now,
                 )
+                session.add(row)
+                consents.setdefault(person.id, []).append(row)
                 await append_entry(
                     session,
                     actor=actor,

@@ -1,8 +1,10 @@
 """A household's consent to the volunteer calls (« veille sociale ») through the versioned
 API: ``GET /api/v1/people/{external_id}/consent`` reads its history, ``POST
 /api/v1/people/{external_id}/consent/withdraw`` withdraws it (idempotent: a household
-with no consent running is left as it is). The same storage as ``dialer consent`` and the
-supervisor's page (:mod:`dialer.storage.consents`), audited there."""
+with no consent running is left as it is), ``POST /api/v1/consents/import`` records the
+city's file of consents (multipart field ``file``, or the CSV itself as ``text/csv``; all
+or nothing, a 422 naming each refused ``file:line:field``). The same storage as ``dialer
+consent`` and the supervisor's page (:mod:`dialer.storage.consents`), audited there."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from dialer.web.access import API_PREFIX, caller
 from dialer.web.api_endpoints import Area, Endpoint
 from dialer.web.api_models import Body, request_body
 from dialer.web.api_responses import Answer, ok
+from dialer.web.consent_import import import_consent_upload, uploaded
 from dialer.web.read_log import route_of
 from dialer.web.service import steering
 
@@ -123,6 +126,41 @@ async def withdraw_consent(request: Request) -> Response:
     return await _state(request, external_id, changed=changed > 0)
 
 
+class ConsentImportAnswer(Answer):
+    file: str = Field(description="le nom du fichier")
+    read: int = Field(description="lignes lues")
+    recorded: int = Field(description="accords enregistrés")
+    known: int = Field(description="accords déjà enregistrés de la même façon (non réécrits)")
+
+
+async def import_consents(request: Request) -> Response:
+    who = await caller(request)
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "multipart/form-data":
+        upload = await uploaded(request, "file")
+        if upload is None:
+            raise InputError("champ « file » : champ obligatoire (le fichier des accords)")
+        filename, content = upload
+    elif kind == "text/csv":
+        filename, content = "accords.csv", await request.body()
+    else:
+        raise InputError(
+            "champ « file » : envoyez le fichier des accords en multipart/form-data "
+            "(champ file) ou en text/csv"
+        )
+    done = await import_consent_upload(
+        steering(request),
+        actor=who.actor,
+        filename=filename,
+        content=content,
+        route=route_of(request),
+    )
+    return ok(
+        {"file": done.file, "read": done.read, "recorded": done.recorded, "known": done.known},
+        201,
+    )
+
+
 CONSENTS = Area("consents", Action.CONSENT_MANAGE, Action.CONSENT_MANAGE)
 _PATH = API_PREFIX + "/people/{external_id}/consent"
 
@@ -137,5 +175,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Retirer l'accord du foyer : les bénévoles ne l'appellent plus jamais, et ce qui a "
         "été recueilli est purgé après la durée de conservation",
         ConsentState, body=WithdrawalBody,
+    ),
+    CONSENTS(
+        "POST", API_PREFIX + "/consents/import", import_consents,
+        "Importer le fichier des accords de la ville (CSV « ; », en multipart, champ file, "
+        "ou en text/csv) : tout ou rien, chaque ligne refusée nommée fichier:ligne:champ",
+        ConsentImportAnswer, created=True, csv_upload=True,
     ),
 )  # fmt: skip

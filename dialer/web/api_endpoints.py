@@ -34,6 +34,8 @@ class Endpoint:
     response: type[BaseModel]
     body: type[BaseModel] | None = None
     upload: bool = False
+    #: the body is a CSV file: multipart (field ``file``) or ``text/csv``
+    csv_upload: bool = False
     query: type[BaseModel] | None = None
     created: bool = False
     #: a PUT that adds (201, ``created``) or replaces (200) what its path names
@@ -61,11 +63,12 @@ class Area:
         rule: Rule | None = None,
         created: bool = False,
         replaces: bool = False,
+        csv_upload: bool = False,
     ) -> Endpoint:
         default = self.read if method == "GET" else self.change
         return Endpoint(
             method, path, handler, summary, rule or default, self.tag, response, body=body,
-            created=created, replaces=replaces,
+            created=created, replaces=replaces, csv_upload=csv_upload,
         )  # fmt: skip
 
     def listing(

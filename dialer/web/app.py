@@ -92,6 +92,7 @@ from dialer.web import reports as report_pages
 from dialer.web import steering as steering_pages
 from dialer.web.access_log import AccessLog
 from dialer.web.auth import Authenticator, SessionPolicy
+from dialer.web.consent_import import UPLOAD_LIMIT as CONSENT_UPLOAD_LIMIT
 from dialer.web.failures import EXCEPTION_HANDLERS
 from dialer.web.http_metrics import RequestFigures, RequestMetrics
 from dialer.web.screens import AgentScreens
@@ -274,6 +275,8 @@ BODY_LIMIT = 1_000_000
 LARGER_BODY_LIMITS = {
     "/api/v1/registers/import": 64 * 1024 * 1024,
     "/supervision/registre": 64 * 1024 * 1024,
+    "/api/v1/consents/import": CONSENT_UPLOAD_LIMIT,
+    "/supervision/consentement/import": CONSENT_UPLOAD_LIMIT,
 }
 
 

@@ -26,6 +26,7 @@ from dialer.errors import (
     DialerError,
     InputError,
     NotReadyError,
+    RowsError,
     StorageError,
     TelephonyError,
     TooManyAttemptsError,
@@ -60,6 +61,8 @@ def is_api(request: Request) -> bool:
 def french_message(error: DialerError) -> str:
     """Messages of input, not-found and conflict errors raised by the web layer are French
     and meant for the person; anything else is replaced by a generic French text."""
+    if isinstance(error, RowsError):  # lines each starting with a file's own name
+        return str(error)
     if isinstance(error, InputError | ConflictError | TooManyAttemptsError | NotReadyError):
         text = str(error)
         return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")

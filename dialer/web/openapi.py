@@ -187,26 +187,24 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
             },
         }
     if endpoint.upload:
-        operation["requestBody"] = {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {
-                            "file": {
-                                "type": "string",
-                                "contentMediaType": "application/octet-stream",
-                            },
-                            "mapping": {"type": "string", "contentMediaType": "application/toml"},
-                            "dry_run": {"type": "boolean"},
-                        },
-                        "required": ["file"],
-                    }
-                }
-            },
-        }
+        operation["requestBody"] = _multipart(
+            {
+                "file": {"type": "string", "contentMediaType": "application/octet-stream"},
+                "mapping": {"type": "string", "contentMediaType": "application/toml"},
+                "dry_run": {"type": "boolean"},
+            }
+        )
+    if endpoint.csv_upload:
+        file = {"type": "string", "contentMediaType": "text/csv"}
+        operation["requestBody"] = _multipart({"file": file})
+        operation["requestBody"]["content"]["text/csv"] = {"schema": file}
     return operation
+
+
+def _multipart(properties: dict[str, Any]) -> dict[str, Any]:
+    """A multipart request body of these fields, ``file`` required."""
+    schema = {"type": "object", "properties": properties, "required": ["file"]}
+    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
 
 
 def _undescribed(route: Route, method: str) -> dict[str, Any]:

@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 from dialer.core.campaigns import CampaignKind
-from dialer.core.consent import CONSENT_LIST
+from dialer.core.consent import CONSENT_LIST, AgreedBy, ConsentChannel
 from dialer.core.selection import Selection
+from dialer.errors import RowsError
 from dialer.storage import CampaignRepository, CycleRepository, PacingMode, PersonRepository
 from dialer.storage.audit import AuditFilter, AuditLog
-from dialer.storage.consents import ConsentRegistry
+from dialer.storage.consents import ConsentRecord, ConsentRegistry, WithdrawalRequest
 from dialer.storage.database import migrated_database
 from dialer.storage.people import encode_batch
 from dialer.storage.schedule import CycleSchedule, enrol_register
@@ -248,3 +249,97 @@ def test_a_withdrawal_from_a_file_stops_every_further_call(
     later = datetime.now(UTC) + timedelta(seconds=1)
     assert asyncio.run(_taken(database, volunteer, later)) == set()
     assert asyncio.run(_taken(database, emergency, later)) == {"V3"}
+
+
+async def _withdraw(url: str, key: str, at: datetime) -> None:
+    async with migrated_database(url) as sessions:
+        await ConsentRegistry(sessions).withdraw(
+            [WithdrawalRequest(key, AgreedBy.PERSON, ConsentChannel.PHONE)], actor="t", now=at
+        )
+
+
+async def _recorded(url: str, record: ConsentRecord, at: datetime) -> int:
+    async with migrated_database(url) as sessions:
+        return await ConsentRegistry(sessions).record([record], actor="t", now=at)
+
+
+def test_re_importing_the_list_does_not_bring_a_withdrawn_household_back(
+    database: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The review's scenario: V1 agreed on 03/09 and withdrew; the city re-sends its whole
+    list. The old consent is refused, named ``file:line:date_accord``, with every other
+    such line, and nothing of the file is written; a consent dated after the withdrawal
+    is a new one, recorded, and V1 is called again."""
+    asyncio.run(_setup(database))
+    path = tmp_path / "consents.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    code, out = run_main(monkeypatch, capsys, "consent", "import", str(path))
+    assert code == 0, out
+    withdrawn_at = datetime.now(UTC) - timedelta(days=1)
+    asyncio.run(_withdraw(database, "V1", withdrawn_at))
+    asyncio.run(_withdraw(database, "V3", withdrawn_at))
+    resent = tmp_path / "liste_complete.csv"
+    resent.write_text(GOOD + "V4;personne;;05/09/2026;papier;oui;non;CCAS\n", encoding="utf-8")
+    code, out = run_main(monkeypatch, capsys, "consent", "import", str(resent))
+    assert code == 65, out
+    assert "liste_complete.csv:2:date_accord : accord du 03/09/2026 non enregistré" in out
+    assert f"retiré son accord le {withdrawn_at:%d/%m/%Y}" in out
+    assert "liste_complete.csv:4:date_accord" in out  # V3 too
+    assert "liste_complete.csv:3" not in out  # V2 is fine
+    assert asyncio.run(_history(database, "V4")) == []  # nothing of the file written
+    assert [r[4] for r in asyncio.run(_history(database, "V1"))] == [True]
+    assert asyncio.run(_enrolled(database)) == 1  # V2 only
+
+    # the same day as the withdrawal: not after it
+    same_day = ConsentRecord(
+        "V1", AgreedBy.PERSON, None, withdrawn_at.replace(hour=0, minute=0, second=0,
+        microsecond=0), ConsentChannel.PHONE, True, True, "CCAS", where="f.csv:2",
+    )  # fmt: skip
+    with pytest.raises(RowsError, match=r"f\.csv:2:date_accord"):
+        asyncio.run(_recorded(database, same_day, datetime.now(UTC)))
+
+    today = datetime.now(UTC).strftime("%d/%m/%Y")
+    again = tmp_path / "nouvel_accord.csv"
+    again.write_text(HEADER + f"V1;personne;;{today};telephone;oui;non;CCAS\n", encoding="utf-8")
+    code, out = run_main(monkeypatch, capsys, "consent", "import", str(again))
+    assert code == 0, out
+    assert "1 consentement(s) enregistré(s)" in out
+    # a running consent to regular calls: V1 is called again
+    assert [(r[1], r[4]) for r in asyncio.run(_history(database, "V1"))] == [
+        (True, False),
+        (True, True),
+    ]
+    code, out = run_main(monkeypatch, capsys, "consent", "import", str(again))
+    assert "0 consentement(s) enregistré(s) (1 déjà connu(s))" in out
+
+
+def test_every_bad_line_of_a_file_is_named(
+    database: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    asyncio.run(_setup(database))
+    path = tmp_path / "consents.csv"
+    path.write_text(
+        GOOD
+        + "V4;;;;;;;\n"
+        + "NOBODY;personne;;03/09/2026;telephone;oui;oui;X\n"
+        + 'V5;personne;;03/09/2026;telephone;oui;oui;=HYPERLINK("http://x")\n',
+        encoding="utf-8",
+    )
+    code, out = run_main(monkeypatch, capsys, "consent", "import", str(path))
+    assert code == 65, out
+    assert "consents.csv:5:accord_de" in out
+    assert "consents.csv:6" not in out  # NOBODY is named once the lines are all read
+    assert "consents.csv:7:recueilli_par" in out
+    assert "formule" in out
+    binary = tmp_path / "binaire.csv"
+    binary.write_bytes(HEADER.encode() + b"V1;\x00\x01;\n")
+    code, out = run_main(monkeypatch, capsys, "consent", "import", str(binary))
+    assert code == 65
+    assert "binaire.csv" in out
+    assert asyncio.run(_history(database, "V1")) == []

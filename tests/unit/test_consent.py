@@ -7,11 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 from dialer.core.consent import (
     Consent,
+    ConsentGap,
     ConsentPurpose,
+    consent_gap,
     may_be_called,
     purge_due,
     stopped_by_withdrawal,
     valid_consent,
+    withdrawal_covering,
 )
 
 T = datetime(2026, 9, 1, 10, 0, tzinfo=UTC)
@@ -54,3 +57,25 @@ def test_the_purge_waits_for_every_consent_withdrawn_before_the_cutoff() -> None
     late = Consent(T, BOTH, withdrawn_at=cutoff + timedelta(days=1))
     assert not purge_due([withdrawn, late], cutoff)
     assert not purge_due([], cutoff)
+
+
+def test_a_consent_on_or_before_the_latest_withdrawal_is_not_a_new_one() -> None:
+    first = Consent(T, BOTH, withdrawn_at=T + timedelta(days=10))
+    second = Consent(T + timedelta(days=20), BOTH, withdrawn_at=T + timedelta(days=30))
+    assert withdrawal_covering(T, []) is None
+    assert withdrawal_covering(T, [Consent(T, BOTH)]) is None  # none withdrawn
+    assert withdrawal_covering(T, [first]) == T + timedelta(days=10)
+    assert withdrawal_covering(T + timedelta(days=10), [first]) == T + timedelta(days=10)
+    assert withdrawal_covering(T + timedelta(days=11), [first]) is None  # after: a new one
+    # the latest withdrawal counts: a consent between the two is refused too
+    assert withdrawal_covering(T + timedelta(days=15), [first, second]) == T + timedelta(days=30)
+
+
+def test_why_a_household_is_not_called_by_the_volunteers() -> None:
+    at = T + timedelta(days=5)
+    assert consent_gap([Consent(T, BOTH)], at) is None
+    assert consent_gap([], at) is ConsentGap.NONE
+    assert consent_gap([Consent(T, BOTH, withdrawn_at=T + timedelta(days=1))], at) is (
+        ConsentGap.WITHDRAWN
+    )
+    assert consent_gap([Consent(T, frozenset({EMERGENCY}))], at) is ConsentGap.EMERGENCY_ONLY

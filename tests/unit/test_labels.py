@@ -11,7 +11,7 @@ from dialer.core.billing import IssueKind
 from dialer.core.call_help import SpyMode
 from dialer.core.campaign_settings import FIELDS
 from dialer.core.campaigns import CampaignState
-from dialer.core.consent import AgreedBy, ConsentChannel
+from dialer.core.consent import AgreedBy, ConsentChannel, ConsentGap
 from dialer.core.cycles import NeverReachedReason
 from dialer.core.episodes import AlertKind
 from dialer.core.holds import HoldKind, OnBehalfOf
@@ -60,6 +60,7 @@ MAPS: dict[str, type[StrEnum]] = {
     "HOLD_KIND_LABELS": HoldKind,
     "ON_BEHALF_LABELS": OnBehalfOf,
     "CONSENT_CHANNEL_LABELS": ConsentChannel,
+    "CONSENT_GAP_LABELS": ConsentGap,
     "AGREED_BY_LABELS": AgreedBy,
     "NEED_KIND_LABELS": NeedKind,
     "ORIENTATION_MODE_LABELS": OrientationMode,
