@@ -4,15 +4,16 @@ whole service (``running_service``) on the real Asterisk, the households answere
 page** (WebRTC, issue #20; Chromium with a fake microphone) registered over Asterisk's
 WebSocket.
 
-Before the service: the supervisor imports the city's consents with ``dialer consent
-import`` (a file with a row without consent is refused naming ``file:line:field``, nothing
-written; then the good file), an administrator imports the directory of resources
+Before the service: an administrator imports the directory of resources
 (``dialer resources import``), one volunteer is trained (``dialer volunteers train``);
 another volunteer is not trained. Both are marked for the browser phone (``dialer agents
 sip-reset NAME --browser``), published to Asterisk beside the rig's own accounts (what
 ``dialer asterisk sync`` does).
 
-In Chromium: the supervisor plans a veille-sociale campaign over the register for today on
+In Chromium: the supervisor imports the city's consents on ``/supervision/consentement``
+(a file with a row without who collected the consent is refused whole, the row named
+``file:line:field``, nothing written; then the corrected file), plans a veille-sociale
+campaign over the register for today on
 ``/supervision/campagnes-planifiees``, opens its calling windows all day on its settings
 page while it is still to come, and entrusts the consenting household to the trained
 volunteer (``/supervision/benevoles/activite``); the service's plan keeper (every
@@ -82,6 +83,7 @@ from tests.asterisk.volunteer_rig import (
     prepare_households,
     service_on,
     service_settings,
+    supervisor_imports_consents,
     supervisor_plans,
 )
 from tests.browser.helpers import FAKE_MEDIA, Browser, Page, login, require_chromium
@@ -111,7 +113,7 @@ async def prepare(settings: Settings, tmp_path: Path) -> None:
     directory of resources."""
     url = settings.database_url
     phones = {VOLUNTEER: VOLUNTEER_PHONE, UNTRAINED: UNTRAINED_PHONE}
-    await prepare_households(settings, tmp_path, phones)
+    await prepare_households(settings, tmp_path, phones, consents_on_the_page=True)
     for name, phone in phones.items():
         marked = await dialer(url, "agents", "sip-reset", name, "--browser")
         assert marked.exit_code == 0, marked.output
@@ -125,6 +127,9 @@ async def prepare(settings: Settings, tmp_path: Path) -> None:
 # ---- in the browsers (in a thread: the service runs on the test's event loop) ------------
 @dataclass
 class Seen:
+    tmp_path: Path = Path()
+    consents_refused: str = ""
+    consents_imported: str = ""
     campaign_id: int = 0
     planned_row: str = ""
     offered: str = ""
@@ -267,6 +272,9 @@ def supervisor_answers_and_withdraws(page: Page, seen: Seen) -> None:
 
 def until_joined(browser: Browser, seen: Seen) -> None:
     supervisor = browser.new_page()
+    seen.consents_refused, seen.consents_imported = supervisor_imports_consents(
+        supervisor, seen.tmp_path
+    )
     seen.campaign_id, seen.planned_row = supervisor_plans(supervisor)
     untrained_is_refused(browser.new_page(), seen)
     plan_opened(supervisor)
@@ -315,7 +323,7 @@ async def test_a_trained_volunteer_calls_a_consenting_household_until_it_withdra
     )
     await prepare(settings, tmp_path)
     cdr_before = len(read_cdr_rows(rig))
-    seen = Seen()
+    seen = Seen(tmp_path=tmp_path)
     browser = Browser("", FAKE_MEDIA)
     try:
         assert await publish(rig, settings, ami) == [VOLUNTEER_PHONE, UNTRAINED_PHONE]
@@ -350,6 +358,11 @@ async def test_a_trained_volunteer_calls_a_consenting_household_until_it_withdra
         rig.render_configuration()  # back to the rig's own agents
         await ami.action("Reload", {"Module": "res_pjsip.so"})
 
+    # the city's file imported on the page: the row without its collector refused, named,
+    # nothing written; then the corrected file
+    assert "consentements.csv:3:recueilli_par" in seen.consents_refused, seen.consents_refused
+    assert "consentements.csv:2" not in seen.consents_refused
+    assert "1 ligne(s) lue(s), 1 accord(s) enregistré(s)" in seen.consents_imported
     assert REFUSED in seen.untrained_connect
     assert REFUSED in seen.untrained_phone
     # the trained volunteer's page registered; the untrained one's never did

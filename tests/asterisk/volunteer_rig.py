@@ -101,12 +101,27 @@ async def consents_of(sessions: SessionFactory, key: str) -> int:
     return len(await ConsentRegistry(sessions).history(key))
 
 
+def write_consent_files(tmp_path: Path) -> tuple[Path, Path]:
+    """The city's consent file with a row without who collected it, and the corrected one."""
+    bad = tmp_path / "consentements.csv"
+    bad.write_text(CONSENT_HEADER + GOOD_ROW + BAD_ROW, encoding="utf-8")
+    good = tmp_path / "consentements-corrige.csv"
+    good.write_text(CONSENT_HEADER + GOOD_ROW, encoding="utf-8")
+    return bad, good
+
+
 async def prepare_households(
-    settings: Settings, tmp_path: Path, volunteers: Mapping[str, str | None]
+    settings: Settings,
+    tmp_path: Path,
+    volunteers: Mapping[str, str | None],
+    *,
+    consents_on_the_page: bool = False,
 ) -> None:
     """The register, the consents (a file with a row without consent refused whole, naming
-    ``file:line:field``, then the good one), the supervisor and the volunteers' accounts
-    (name → their SIP endpoint, or None), and :data:`VOLUNTEER`'s training recorded."""
+    ``file:line:field``, then the good one, with ``dialer consent import``; left to
+    :func:`supervisor_imports_consents` when ``consents_on_the_page``), the supervisor and
+    the volunteers' accounts (name → their SIP endpoint, or None), and
+    :data:`VOLUNTEER`'s training recorded."""
     url = settings.database_url
     register = tmp_path / "registre.csv"
     write_register(register)
@@ -117,18 +132,17 @@ async def prepare_households(
         report = await import_register(sessions, register, now=datetime.now(UTC))
         assert report.rejected == 0, report.issues[:3]
 
-        bad = tmp_path / "consentements.csv"
-        bad.write_text(CONSENT_HEADER + GOOD_ROW + BAD_ROW, encoding="utf-8")
-        refused = await dialer(url, "consent", "import", str(bad))
-        assert refused.exit_code != 0, refused.output
-        assert "consentements.csv:3:recueilli_par" in refused.output
-        assert await consents_of(sessions, "VS1") == 0  # nothing written
-        good = tmp_path / "consentements-corrige.csv"
-        good.write_text(CONSENT_HEADER + GOOD_ROW, encoding="utf-8")
-        imported = await dialer(url, "consent", "import", str(good))
-        assert imported.exit_code == 0, imported.output
-        assert "1 consentement(s) enregistré(s)" in imported.output
-        assert (await consents_of(sessions, "VS1"), await consents_of(sessions, "VS2")) == (1, 0)
+        if not consents_on_the_page:
+            bad, good = write_consent_files(tmp_path)
+            refused = await dialer(url, "consent", "import", str(bad))
+            assert refused.exit_code != 0, refused.output
+            assert "consentements.csv:3:recueilli_par" in refused.output
+            assert await consents_of(sessions, "VS1") == 0  # nothing written
+            imported = await dialer(url, "consent", "import", str(good))
+            assert imported.exit_code == 0, imported.output
+            assert "1 consentement(s) enregistré(s)" in imported.output
+            consents = (await consents_of(sessions, "VS1"), await consents_of(sessions, "VS2"))
+            assert consents == (1, 0)
 
         await provision_demo_people(sessions, [], PASSWORD)
         for name, phone in volunteers.items():
@@ -169,6 +183,26 @@ async def service_on(rig: Rig, settings: Settings) -> AsyncIterator[Service]:
 
 
 # ---- in the browsers (in a thread: the service runs on the test's event loop) ------------
+def supervisor_imports_consents(page: Page, tmp_path: Path) -> tuple[str, str]:
+    """On ``/supervision/consentement`` the supervisor imports the city's file: refused
+    whole, the row without who collected the consent named; then the corrected file.
+    Returns what the page said of each (refusal, result)."""
+    bad, good = write_consent_files(tmp_path)
+    login(page, SUPERVISOR, PASSWORD)
+    page.goto("/supervision/consentement")
+    page.find("#fichier-accords").send_keys(str(bad))
+    page.find("#importer-accords").click()
+    page.wait_text("#import-refus", "rien n'a été enregistré")
+    refused = page.text("#import-refus")
+    page.find("#fichier-accords").send_keys(str(good))
+    page.find("#importer-accords").click()
+    page.wait_text("#import-resultat", "1 accord(s) enregistré(s)")
+    imported = page.text("#import-resultat")
+    page.goto("/supervision/consentement?identifiant=VS2")  # the row refused: no consent
+    page.wait_text("main", "Aucun accord enregistré : les bénévoles n'appellent pas ce foyer")
+    return refused, imported
+
+
 def supervisor_plans(page: Page) -> tuple[int, str]:
     """Plan the campaign over the register for today; while it is still to come, open its
     calling windows all day on its settings page and entrust the household to the
