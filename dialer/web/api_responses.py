@@ -267,8 +267,7 @@ class PersonDocument(Answer):
         description="les notes des agents sur qui a appelé à son sujet (appels reçus)"
     )
     help_requests: list[dict[str, Any]] = Field(
-        description="les demandes d'aide faites pendant ses appels, avec la réponse du "
-        "coordinateur"
+        description="les demandes d'aide faites pendant ses appels, avec la réponse du coordinateur"
     )
     consents: list[dict[str, Any]] = Field(
         description="ses accords aux appels des bénévoles (veille sociale) et leurs retraits"

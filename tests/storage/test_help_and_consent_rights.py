@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from dialer.core.consent import AgreedBy, ConsentChannel, ConsentPurpose, may_be_called
 from dialer.storage import SessionFactory
@@ -98,7 +98,7 @@ async def test_the_answers_purge_empties_the_volunteer_calls_free_texts(
     store = RetentionStore(sessions)
     async with transaction(sessions) as session:
         for model in (OrientationRow, FollowUpRow):
-            await session.execute(model.__table__.update().values(note="vit seule"))
+            await session.execute(update(model).values(note="vit seule"))
     assert await store.purge_answers(JULY - timedelta(days=1)) == 0  # nothing that old
     removed = await store.purge_answers(JULY + timedelta(days=400))
     assert removed > 0
