@@ -8,44 +8,28 @@ recorded. The engine's side is the fake desk."""
 from __future__ import annotations
 
 import dataclasses
-import shutil
-from collections.abc import Iterator
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from dialer.clock import utcnow
 from dialer.core.attempts import AttemptKind
-from dialer.core.consent import AgreedBy, ConsentChannel, ConsentPurpose, may_be_called
-from dialer.core.roles import Role
-from dialer.desk.accounts import create_account
-from dialer.questionnaire_files import SHIPPED_QUESTIONNAIRES
+from dialer.core.consent import ConsentPurpose, may_be_called
 from dialer.storage.audit import AuditFilter, AuditLog
-from dialer.storage.consents import ConsentRecord, ConsentRegistry
+from dialer.storage.consents import ConsentRegistry
 from dialer.storage.database import transaction
 from dialer.storage.hold_rows import PersonHold
-from dialer.storage.models import Person
-from dialer.storage.volunteers import VolunteerRoster
 from tests.browser.helpers import Browser, login
 from tests.browser.live_server import LiveServer
 from tests.browser.test_agent_screen import pop_a_call
+from tests.browser.test_orientation_screen import live_server
 from tests.needs_scene import volunteer_cycle
-from tests.web.support import PASSWORD, fast_passwords
+from tests.web.support import PASSWORD
+from tests.web.test_call_consent_withdrawal import ANA, volunteer_and_consent
 
 pytestmark = pytest.mark.browser
-ANA = "benevole.ana"
-
-
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    questionnaires = tmp_path / "questionnaires"
-    questionnaires.mkdir()
-    shutil.copy(SHIPPED_QUESTIONNAIRES / "veille_sociale.yaml", questionnaires)
-    server = LiveServer(tmp_path).start()
-    yield server
-    server.stop()
+__all__ = ["live_server"]
 
 
 def test_a_volunteer_withdraws_the_households_consent_from_their_screen(
@@ -55,27 +39,11 @@ def test_a_volunteer_withdraws_the_households_consent_from_their_screen(
     sessions = server.sessions
 
     async def prepare() -> str:
-        await create_account(
-            sessions, ANA, PASSWORD, Role.VOLUNTEER, sip_endpoint="benevole-2001",
-            passwords=fast_passwords(),
-        )  # fmt: skip
-        await VolunteerRoster(sessions).train(
-            ANA, trained_by="superviseur", trained_on=date(2026, 1, 5), actor="t", now=utcnow()
-        )
         campaign, cycle = await volunteer_cycle(
             sessions, "Veille sociale", utcnow() - timedelta(hours=1), days=7
         )
         server.world = dataclasses.replace(server.world, campaign_id=campaign, cycle_id=cycle)
-        async with transaction(sessions) as session:
-            person = await session.get(Person, server.world.jeanne_id)
-            assert person is not None
-            external_id = person.external_id
-        await ConsentRegistry(sessions).record(
-            [ConsentRecord(external_id, AgreedBy.PERSON, None, utcnow() - timedelta(days=30),
-                           ConsentChannel.PAPER, True, True, "CCAS")],
-            actor="t", now=utcnow() - timedelta(days=29),
-        )  # fmt: skip
-        return external_id
+        return await volunteer_and_consent(sessions, server.world.jeanne_id, utcnow())
 
     external_id = server.call(prepare)
     page = browser.new_page()

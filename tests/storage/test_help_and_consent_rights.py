@@ -21,17 +21,17 @@ from dialer.storage.consents import ConsentRecord, ConsentRegistry, WithdrawalRe
 from dialer.storage.database import transaction
 from dialer.storage.hold_rows import PersonHold
 from dialer.storage.household_rows import Debrief
-from dialer.storage.models import Attempt, Callback
+from dialer.storage.models import Callback
 from dialer.storage.orientation_rows import FollowUpRow, OrientationRow
 from dialer.storage.person_data import Actor, PersonData
 from dialer.storage.retention import RetentionStore
 from tests.needs_scene import JULY, needs_scene
-from tests.storage.test_orientation_data import counted, volunteers_facts
+from tests.storage.test_orientation_data import HELP_ANSWER as ANSWER
+from tests.storage.test_orientation_data import answered_help, counted, volunteers_facts
 from tests.stored import person_by_external_id
 
 pytestmark = pytest.mark.asyncio
 ACTOR = Actor("admin", "test")
-ANSWER = "parle de sa dépression, rappeler le CMP"
 
 
 async def _scene(sessions: SessionFactory) -> tuple[int, int]:
@@ -41,14 +41,7 @@ async def _scene(sessions: SessionFactory) -> tuple[int, int]:
     await volunteers_facts(sessions, scene)
     person = await person_by_external_id(sessions, "V07")
     assert person is not None
-    async with transaction(sessions) as session:
-        call = await session.scalar(select(Attempt.id).where(Attempt.person_id == person.id))
-        assert call is not None
-        session.add(
-            HelpRequest(agent="benevole", attempt_id=call, person_id=person.id,
-                        raised_at=JULY, acknowledged_at=JULY, acknowledged_by="coord",
-                        answer=ANSWER)
-        )  # fmt: skip
+    await answered_help(sessions, person.id)
     await ConsentRegistry(sessions).record(
         [ConsentRecord("V07", AgreedBy.RELATIVE, "Paul Durand (fils)", JULY - timedelta(days=9),
                        ConsentChannel.PHONE, True, True, "CCAS")],

@@ -71,6 +71,20 @@ async def volunteers_facts(sessions: SessionFactory, scene: NeedsScene) -> None:
     await notes.attached("1790000000.77", person.id)
 
 
+HELP_ANSWER = "parle de sa dépression, rappeler le CMP"
+
+
+async def answered_help(sessions: SessionFactory, person_id: int) -> None:
+    """The volunteer asked for help on one of the person's calls; the coordinator answered."""
+    async with transaction(sessions) as session:
+        call = await session.scalar(select(Attempt.id).where(Attempt.person_id == person_id))
+        assert call is not None
+        session.add(
+            HelpRequest(agent="benevole", attempt_id=call, person_id=person_id, raised_at=JULY,
+                        acknowledged_at=JULY, acknowledged_by="coord", answer=HELP_ANSWER)
+        )  # fmt: skip
+
+
 async def test_an_erasure_takes_its_orientations_and_follow_ups(sessions: SessionFactory) -> None:
     await volunteers_facts(sessions, await needs_scene(sessions))
     person = await person_by_external_id(sessions, "V07")  # oriented, with a follow-up
@@ -121,13 +135,7 @@ async def test_a_withdrawn_consents_purge_deletes_orientations_and_empties_notes
     await volunteers_facts(sessions, await needs_scene(sessions))
     person = await person_by_external_id(sessions, "V07")
     assert person is not None
-    async with transaction(sessions) as session:
-        call = await session.scalar(select(Attempt.id).where(Attempt.person_id == person.id))
-        assert call is not None
-        session.add(
-            HelpRequest(agent="benevole", attempt_id=call, person_id=person.id,
-                        raised_at=JULY, answer="parle de sa dépression, rappeler le CMP")
-        )  # fmt: skip
+    await answered_help(sessions, person.id)
     registry = ConsentRegistry(sessions)
     consent = paper_consent("V07", JULY - timedelta(days=60))
     await registry.record([consent], actor="superviseur", now=JULY)

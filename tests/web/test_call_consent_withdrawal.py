@@ -8,7 +8,7 @@ supervisor or a request without CSRF get 403; an emergency campaign's call 409."
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import httpx
 import pytest
@@ -37,22 +37,26 @@ ANA = "benevole.ana"
 
 
 async def _consenting(sessions: SessionFactory, world: World, clock: Clock) -> str:
-    """Ana, a trained volunteer; Jeanne agreed to both purposes: her register id."""
+    return await volunteer_and_consent(sessions, world.jeanne_id, clock())
+
+
+async def volunteer_and_consent(sessions: SessionFactory, person_id: int, now: datetime) -> str:
+    """Ana, a trained volunteer; the person agreed to both purposes: their register id."""
     await create_account(
         sessions, ANA, PASSWORD, Role.VOLUNTEER, sip_endpoint="benevole-2001",
         passwords=fast_passwords(),
     )  # fmt: skip
     await VolunteerRoster(sessions).train(
-        ANA, trained_by="superviseur", trained_on=date(2026, 1, 5), actor="t", now=clock()
+        ANA, trained_by="superviseur", trained_on=date(2026, 1, 5), actor="t", now=now
     )
     async with transaction(sessions) as session:
-        person = await session.get(Person, world.jeanne_id)
+        person = await session.get(Person, person_id)
         assert person is not None
         external_id = person.external_id
     await ConsentRegistry(sessions).record(
-        [ConsentRecord(external_id, AgreedBy.PERSON, None, clock() - timedelta(days=30),
+        [ConsentRecord(external_id, AgreedBy.PERSON, None, now - timedelta(days=30),
                        ConsentChannel.PAPER, True, True, "CCAS")],
-        actor="t", now=clock() - timedelta(days=29),
+        actor="t", now=now - timedelta(days=29),
     )  # fmt: skip
     return external_id
 
