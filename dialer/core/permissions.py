@@ -19,7 +19,8 @@ from dialer.core.roles import Role
 class Action(StrEnum):
     """What a request does, as the permission table knows it."""
 
-    #: the agent's own desk: screen, phone, calls, call sheets, the people they call; a
+    #: the agent's own desk: screen, phone, calls, call sheets, the people they call (and,
+    #: on their own veille-sociale call, the household's withdrawal of its consent); a
     #: trained volunteer's too, on veille-sociale campaigns only (:func:`may_take_calls_of`)
     AGENT_DESK = "agent_desk"
     #: the agent's history of their call sheets (answers, scores): not the volunteers'
@@ -70,9 +71,6 @@ class Action(StrEnum):
     REGISTER_CHANGES_EXPORT = "register_changes_export"
     #: the households' consents to the volunteer calls (veille sociale): read, withdraw
     CONSENT_MANAGE = "consent_manage"
-    #: on their own veille-sociale call, record the household's withdrawal of its consent
-    #: (who asked, on the phone): the caller, agent or volunteer, never anyone else's call
-    CALL_CONSENT_WITHDRAW = "call_consent_withdraw"
     #: the volunteer's own desk (veille sociale): only what their calls need; a volunteer
     #: has no other action, so every other page, and every export, refuses them
     VOLUNTEER_DESK = "volunteer_desk"
@@ -116,7 +114,6 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.CALL_HELP_ACKNOWLEDGE: _SUPERVISORS,
     Action.CALL_LISTEN: _SUPERVISORS,
     Action.CONSENT_MANAGE: _STAFF,
-    Action.CALL_CONSENT_WITHDRAW: frozenset({Role.AGENT, Role.VOLUNTEER}),
     Action.VOLUNTEER_DESK: frozenset({Role.VOLUNTEER}),
     Action.VOLUNTEERS_MANAGE: _STAFF,
     Action.RESOURCES_VIEW: _VIEWERS,

@@ -94,7 +94,7 @@ ROUTES = [
     GuardedRoute(
         "/api/v1/agent/calls/{attempt_id}/consent/withdraw",
         withdraw_on_call,
-        rule=Action.CALL_CONSENT_WITHDRAW,
+        rule=Action.AGENT_DESK,
         methods=["POST"],
     ),
 ]
