@@ -117,11 +117,24 @@ def consent_gap(consents: Iterable[Consent], at: datetime) -> ConsentGap | None:
     return ConsentGap.EMERGENCY_ONLY
 
 
+def kept_after_withdrawal(
+    consent: Consent, withdrawn: frozenset[ConsentPurpose]
+) -> frozenset[ConsentPurpose] | None:
+    """What a running ``consent`` still allows after a withdrawal of the purposes
+    ``withdrawn`` only (a household may stop the regular calls and stay on the emergency
+    campaigns' list): its other purposes; None when the withdrawal does not touch it."""
+    if consent.withdrawn_at is not None or not consent.purposes & withdrawn:
+        return None
+    return consent.purposes - withdrawn
+
+
 def purge_due(consents: Iterable[Consent], cutoff: datetime) -> bool:
-    """Has the household withdrawn for longer than the retention (withdrawn before
-    ``cutoff``, with no consent given since)? Then what the volunteer calls collected about
-    them goes; the consents themselves stay (the proof of what was agreed and withdrawn)."""
-    every = list(consents)
+    """Has the household withdrawn from the regular calls for longer than the retention
+    (withdrawn before ``cutoff``, with no consent to them given since)? Then what the
+    volunteer calls collected about them goes; the consents themselves stay (the proof of
+    what was agreed and withdrawn). A consent kept for emergency campaigns only does not
+    hold the purge back: the volunteers' calls are what it purges."""
+    every = [c for c in consents if ConsentPurpose.REGULAR_CALLS in c.purposes]
     if not every or any(consent.withdrawn_at is None for consent in every):
         return False
     return max(consent.withdrawn_at or cutoff for consent in every) < cutoff

@@ -374,6 +374,8 @@ KEPT_AFTER_ERASURE = (
     "les fiches d'appel : issue, contact utile, score et niveau de risque (sans réponses ni note)",
     "les résultats de cycle (sans note)",
     "les alertes : équipe, priorité, heures, prise en charge (sans message ni réponses)",
+    "ses accords aux appels des bénévoles et leurs retraits : dates, canal, pour quoi "
+    "(la preuve que la loi demande ; sans le nom du proche qui a donné l'accord)",
     "le journal d'audit des consultations et actions la concernant, dont l'effacement",
 )
 

@@ -19,7 +19,8 @@ from dialer.core.roles import Role
 class Action(StrEnum):
     """What a request does, as the permission table knows it."""
 
-    #: the agent's own desk: screen, phone, calls, call sheets, the people they call; a
+    #: the agent's own desk: screen, phone, calls, call sheets, the people they call (and,
+    #: on their own veille-sociale call, the household's withdrawal of its consent); a
     #: trained volunteer's too, on veille-sociale campaigns only (:func:`may_take_calls_of`)
     AGENT_DESK = "agent_desk"
     #: the agent's history of their call sheets (answers, scores): not the volunteers'

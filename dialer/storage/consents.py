@@ -18,12 +18,15 @@ from dialer.core.consent import (
     CONSENT_LIST,
     AgreedBy,
     ConsentChannel,
+    ConsentPurpose,
+    kept_after_withdrawal,
     purge_due,
     stopped_by_withdrawal,
     withdrawal_covering,
 )
 from dialer.errors import NotFoundError, RowsError
 from dialer.storage.audit import append_entry
+from dialer.storage.call_help import HelpRequest
 from dialer.storage.call_sheet_rows import Answer, CallSheet
 from dialer.storage.consent_rows import ConsentRow, emergency_consented_at, on_list_named
 from dialer.storage.database import SessionFactory, transaction
@@ -56,6 +59,9 @@ class WithdrawalRequest:
     on_behalf_of: AgreedBy
     channel: ConsentChannel
     where: str = ""
+    #: what is withdrawn: everything (a file, the API, the supervisor's page), or the
+    #: regular calls only (the volunteer's screen, the emergency box left unticked)
+    purposes: frozenset[ConsentPurpose] = frozenset(ConsentPurpose)
 
 
 async def _person(session: AsyncSession, external_id: str, where: str) -> Person:
@@ -188,10 +194,14 @@ class ConsentRegistry:
     async def withdraw(
         self, requests: Sequence[WithdrawalRequest], *, actor: str, now: datetime, route: str = ""
     ) -> int:
-        """Withdraw every consent still running of these households, all or none (an
-        unknown person: :class:`NotFoundError` naming ``where``, nothing written). From
-        ``now`` no veille-sociale cycle enrols or calls them. Returns how many households
-        had a consent to withdraw (one already withdrawn changes nothing)."""
+        """Withdraw the request's purposes from every consent still running of these
+        households, all or none (an unknown person: :class:`NotFoundError` naming
+        ``where``, nothing written); a purpose not withdrawn (the emergency campaigns, on
+        the volunteer's screen) stays as a running copy of the consent. From ``now`` no
+        veille-sociale cycle enrols or calls them and their call-backs not made are
+        cancelled; no opposition is recorded (the register's emergency calls are another
+        matter). Returns how many households had a consent to withdraw (one already
+        withdrawn changes nothing)."""
         changed = 0
         async with transaction(self._sessions) as session:
             for request in requests:
@@ -202,10 +212,17 @@ class ConsentRegistry:
                         select(ConsentRow).where(ConsentRow.person_id == person.id)
                     )
                 )
-                ids = [row.id for row in every if row.withdrawn_at is None]
-                if not ids:
+                kept = {
+                    row.id: left
+                    for row in every
+                    if (left := kept_after_withdrawal(row.consent(), request.purposes)) is not None
+                }
+                touched = [row for row in every if row.id in kept]
+                if not touched:
                     continue
-                stopped = stopped_by_withdrawal([row.consent() for row in every], now)
+                ids = list(kept)
+                stopped = stopped_by_withdrawal([row.consent() for row in touched], now)
+                stopped &= request.purposes
                 await session.execute(
                     update(ConsentRow)
                     .where(ConsentRow.id.in_(ids))
@@ -217,6 +234,10 @@ class ConsentRegistry:
                     )
                     .execution_options(synchronize_session=False)
                 )
+                for row in touched:
+                    _keep(session, row, kept[row.id], actor=actor, now=now)
+                if ConsentPurpose.REGULAR_CALLS in stopped:
+                    await _cancel_callbacks(session, person.id)
                 await append_entry(
                     session,
                     actor=actor,
@@ -295,9 +316,11 @@ class ConsentRegistry:
 
     async def purge_withdrawn(self, before: datetime, *, now: datetime) -> int:
         """For each household withdrawn before ``before``: the answers and notes the
-        veille-sociale campaigns collected about them go; the consents stay (with
-        ``purged_at``), as the proof of what was agreed and withdrawn. Returns how many
-        households."""
+        veille-sociale campaigns collected about them go, with their orientations and
+        follow-ups (need, resource, dates: the needs analyses already published keep only
+        aggregates) and the coordinators' answers to help asked on their calls; the
+        consents stay (with ``purged_at``), as the proof of what was agreed and withdrawn.
+        Returns how many households."""
         async with transaction(self._sessions) as session:
             people = await self._purgeable(session, before)
             if not people:
@@ -309,7 +332,19 @@ class ConsentRegistry:
                 .where(CallSheet.cycle_id.in_(cycles))
             )
             await session.execute(delete(Answer).where(Answer.sheet_id.in_(sheets)))
-            for table in (CallSheet, Callback, CycleResultRow, OrientationRow, FollowUpRow):
+            for facts in (OrientationRow, FollowUpRow):  # need, resource, dates: all go
+                await session.execute(
+                    delete(facts)
+                    .where(facts.person_id.in_(people))
+                    .where(facts.cycle_id.in_(cycles))
+                )
+            await session.execute(  # the coordinators' answers to help asked about them
+                update(HelpRequest)
+                .where(HelpRequest.person_id.in_(people))
+                .values(answer=None)
+                .execution_options(synchronize_session=False)
+            )
+            for table in (CallSheet, Callback, CycleResultRow):
                 await session.execute(
                     update(table)
                     .where(table.person_id.in_(people))
@@ -336,6 +371,47 @@ class ConsentRegistry:
                 .execution_options(synchronize_session=False)
             )
         return len(people)
+
+
+def _keep(
+    session: AsyncSession,
+    row: ConsentRow,
+    kept: frozenset[ConsentPurpose],
+    *,
+    actor: str,
+    now: datetime,
+) -> None:
+    """What a partial withdrawal leaves of ``row`` (now withdrawn), as a running consent
+    of the same agreement: the proof of the original stays as it was."""
+    if not kept:
+        return
+    session.add(
+        ConsentRow(
+            person_id=row.person_id,
+            agreed_by=row.agreed_by,
+            relative_name=row.relative_name,
+            agreed_at=row.agreed_at,
+            channel=row.channel,
+            regular_calls=ConsentPurpose.REGULAR_CALLS in kept,
+            emergency_campaigns=ConsentPurpose.EMERGENCY_CAMPAIGNS in kept,
+            collected_by=row.collected_by,
+            recorded_by=actor[:100],
+            recorded_at=now,
+        )
+    )
+
+
+async def _cancel_callbacks(session: AsyncSession, person_id: int) -> None:
+    """The household's call-backs and follow-ups of the volunteer calls not made yet are
+    cancelled (done): nobody is offered them again."""
+    await session.execute(
+        update(Callback)
+        .where(Callback.person_id == person_id)
+        .where(Callback.cycle_id.in_(_volunteer_cycles()))
+        .where(Callback.done.is_(False))
+        .values(done=True)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _volunteer_cycles() -> Select[int]:

@@ -8,8 +8,11 @@ bills refer to) with every identifying field emptied; the ledger's attempts (tim
 outcome, agent; their number emptied); the call sheets' disposition, completeness, score
 and risk level (the bills count useful contacts; the reports count results); the cycle
 results (their note emptied); the alerts' existence, timing and acknowledgement (their
-texts and triggering answers emptied); and the audit entries about the person, the
-erasure's own included. Deleted: the phone numbers, the answers, the callbacks.
+texts and triggering answers emptied); the consents to the volunteer calls (the proof
+they were given and withdrawn; the relative's name who agreed for them emptied); and the
+audit entries about the person, the erasure's own included. Deleted: the phone numbers,
+the answers, the callbacks, the orientations and follow-ups, the volunteers' debriefs,
+the help requests on their calls (with the coordinators' answers).
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dialer.errors import ConflictError, NotFoundError
 from dialer.storage.alert_rows import Alert
 from dialer.storage.audit import AuditEntry, append_entry
+from dialer.storage.call_help import HelpRequest
 from dialer.storage.call_sheet_rows import Answer, CallSheet
+from dialer.storage.consent_rows import ConsentRow
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.household_rows import Debrief, HouseholdAssignment
 from dialer.storage.inbound_notes import InboundNote
@@ -155,6 +160,8 @@ class PersonData:
                 "volunteer_debriefs": await rows(Debrief, Debrief.id),
                 "household_assignments": await rows(HouseholdAssignment, HouseholdAssignment.id),
                 "inbound_notes": await rows(InboundNote, InboundNote.id),
+                "help_requests": await rows(HelpRequest, HelpRequest.id),
+                "consents": await rows(ConsentRow, ConsentRow.id),
                 "audit": await rows(AuditEntry, AuditEntry.id),
             }
             await append_entry(
@@ -309,6 +316,17 @@ async def _erase_rows(session: AsyncSession, person_id: int) -> dict[str, int]:
         ),
         "callbacks": count(
             await session.execute(delete(Callback).where(Callback.person_id == person_id))
+        ),
+        "help_requests": count(
+            await session.execute(delete(HelpRequest).where(HelpRequest.person_id == person_id))
+        ),
+        "consents_anonymised": count(
+            await session.execute(
+                update(ConsentRow)
+                .where(ConsentRow.person_id == person_id)
+                .where(ConsentRow.relative_name.is_not(None))
+                .values(relative_name=None)
+            )
         ),
         "attempts_anonymised": count(
             await session.execute(

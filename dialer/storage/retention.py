@@ -3,15 +3,18 @@ many rows would go before a cutoff, and deleting them. Each deletion is one tran
 
 What each kind covers:
 
-- answers: the answers of call sheets last changed before the cutoff, and the free-text
-  notes (call sheets, callbacks done, cycle results) written before it, emptied;
+- answers: the answers of call sheets last changed before the cutoff, and the free texts
+  written before it, emptied: call sheets', callbacks done', cycle results' notes, the
+  volunteers' debriefs (and the coordinators' answers), orientation and follow-up notes,
+  the coordinators' answers to help requests;
 - alerts: acknowledged alerts raised before the cutoff, with their deliveries (an open
   alert is kept until a team acknowledges it);
 - never reached: the never-reached and wrong-number results of cycles closed before it;
 - ledger: the attempts of cycles closed before it, with their call sheets, answers,
-  alerts and callbacks, and the numbers left in their schedule; never a cycle with an
-  open alert. The cycle's billing totals are
-  written in the same transaction (:class:`~dialer.storage.billing_periods.BillingPeriod`);
+  alerts, callbacks, orientations, follow-ups, debriefs and help requests, and the
+  numbers left in their schedule; never a cycle with an open alert. The cycle's billing
+  totals are written in the same transaction
+  (:class:`~dialer.storage.billing_periods.BillingPeriod`);
 - audit: entries before the cutoff (``AuditLog.purge_before``: the chain stays verifiable);
 - web sessions: expired or idle sessions, and any opened before the cutoff.
 """
@@ -43,6 +46,7 @@ from dialer.storage.accounts import WebSessionRepository, stale_session
 from dialer.storage.alert_rows import Alert, AlertDelivery, AlertState
 from dialer.storage.audit import AuditEntry
 from dialer.storage.billing_periods import BillingPeriod, PeriodTotals
+from dialer.storage.call_help import HelpRequest
 from dialer.storage.call_sheet_rows import Answer, CallSheet
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.household_rows import Debrief
@@ -175,6 +179,7 @@ class RetentionStore:
             await session.execute(delete(Callback).where(Callback.cycle_id == cycle_id))
             calls = select(Attempt.id).where(Attempt.cycle_id == cycle_id)
             await session.execute(delete(Debrief).where(Debrief.attempt_id.in_(calls)))
+            await session.execute(delete(HelpRequest).where(HelpRequest.attempt_id.in_(calls)))
             await session.execute(delete(InboundNote).where(InboundNote.cycle_id == cycle_id))
             await session.execute(
                 update(CycleMember)
@@ -199,28 +204,53 @@ def _answers(before: datetime) -> Select[int]:
     return select(Answer.id).where(Answer.sheet_id.in_(_answers_sheets(before)))
 
 
-def _old_notes(
-    before: datetime,
-) -> list[tuple[type[CallSheet | Callback | CycleResultRow], ColumnElement[bool]]]:
-    """Per table with a free-text note, which of its rows hold a note written before
-    ``before``."""
+def _old_notes(before: datetime) -> list[tuple[Any, ColumnElement[bool], dict[str, Any]]]:
+    """Per table with free text, which of its rows hold text written before ``before``,
+    and the values that empty it: the call sheets', callbacks' and cycle results' notes,
+    and the volunteer calls' debriefs (and their coordinators' answers), orientation and
+    follow-up notes, and the coordinators' answers to help requests."""
     return [
-        (CallSheet, and_(CallSheet.updated_at < before, CallSheet.note != "")),
+        (CallSheet, and_(CallSheet.updated_at < before, CallSheet.note != ""), {"note": ""}),
         (
             Callback,
             and_(Callback.created_at < before, Callback.done.is_(True), Callback.note != ""),
+            {"note": ""},
         ),
-        (CycleResultRow, and_(CycleResultRow.decided_at < before, CycleResultRow.note != "")),
+        (
+            CycleResultRow,
+            and_(CycleResultRow.decided_at < before, CycleResultRow.note != ""),
+            {"note": ""},
+        ),
+        (
+            Debrief,
+            and_(Debrief.written_at < before, (Debrief.text != "") | Debrief.answer.is_not(None)),
+            {"text": "", "answer": None},
+        ),
+        (
+            OrientationRow,
+            and_(OrientationRow.created_at < before, OrientationRow.note != ""),
+            {"note": ""},
+        ),
+        (
+            FollowUpRow,
+            and_(FollowUpRow.created_at < before, FollowUpRow.note != ""),
+            {"note": ""},
+        ),
+        (
+            HelpRequest,
+            and_(HelpRequest.raised_at < before, HelpRequest.answer.is_not(None)),
+            {"answer": None},
+        ),
     ]
 
 
 def _note_erasures(before: datetime) -> list[Update]:
-    return [update(table).where(old).values(note="") for table, old in _old_notes(before)]
+    return [update(table).where(old).values(**values) for table, old, values in _old_notes(before)]
 
 
 async def _count_notes(session: AsyncSession, before: datetime) -> int:
     return sum(
-        [await _count(session, select(table.id).where(old)) for table, old in _old_notes(before)]
+        [await _count(session, select(table.id).where(old)) for table, old, _ in _old_notes(before)]
     )
 
 

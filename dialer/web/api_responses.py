@@ -266,6 +266,12 @@ class PersonDocument(Answer):
     inbound_notes: list[dict[str, Any]] = Field(
         description="les notes des agents sur qui a appelé à son sujet (appels reçus)"
     )
+    help_requests: list[dict[str, Any]] = Field(
+        description="les demandes d'aide faites pendant ses appels, avec la réponse du coordinateur"
+    )
+    consents: list[dict[str, Any]] = Field(
+        description="ses accords aux appels des bénévoles (veille sociale) et leurs retraits"
+    )
     audit: list[dict[str, Any]] = Field(description="le journal des actions sur la personne")
 
 

@@ -1,8 +1,8 @@
 """What is kept about orientations and follow-ups follows the person's rights and the
 retention rules, on SQLite and PostgreSQL: the access export lists them, an erasure
 deletes them (with the follow-up's call-back, whose row they point at), a closed cycle's
-ledger purge deletes them before its calls, and a withdrawn consent's purge empties their
-notes."""
+ledger purge deletes them before its calls, and a withdrawn consent's purge deletes them
+(and empties the household's other free texts)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from dialer.core.consent import AgreedBy, ConsentChannel
 from dialer.core.roles import Role
 from dialer.desk.accounts import create_account
 from dialer.storage import SessionFactory
+from dialer.storage.call_help import HelpRequest
+from dialer.storage.consent_rows import ConsentRow
 from dialer.storage.consents import ConsentRegistry, WithdrawalRequest
 from dialer.storage.database import transaction
 from dialer.storage.household_rows import Debrief, HouseholdAssignment
@@ -75,6 +77,20 @@ async def volunteers_facts(sessions: SessionFactory, scene: NeedsScene) -> None:
     await notes.attached("1790000000.77", person.id)
 
 
+HELP_ANSWER = "parle de sa dépression, rappeler le CMP"
+
+
+async def answered_help(sessions: SessionFactory, person_id: int) -> None:
+    """The volunteer asked for help on one of the person's calls; the coordinator answered."""
+    async with transaction(sessions) as session:
+        call = await session.scalar(select(Attempt.id).where(Attempt.person_id == person_id))
+        assert call is not None
+        session.add(
+            HelpRequest(agent="benevole", attempt_id=call, person_id=person_id, raised_at=JULY,
+                        acknowledged_at=JULY, acknowledged_by="coord", answer=HELP_ANSWER)
+        )  # fmt: skip
+
+
 async def test_an_erasure_takes_its_orientations_and_follow_ups(sessions: SessionFactory) -> None:
     await volunteers_facts(sessions, await needs_scene(sessions))
     person = await person_by_external_id(sessions, "V07")  # oriented, with a follow-up
@@ -115,8 +131,17 @@ async def test_a_closed_cycles_purge_deletes_them_before_its_calls(
         assert await counted(sessions, model) == 0
 
 
-async def test_a_withdrawn_consents_purge_empties_their_notes(sessions: SessionFactory) -> None:
+async def test_a_withdrawn_consents_purge_deletes_orientations_and_empties_notes(
+    sessions: SessionFactory,
+) -> None:
+    """After the retention, the household's orientations and follow-ups go (need,
+    resource, dates tied to them: the published needs analyses keep only aggregates), its
+    debriefs, caller notes and the coordinators' answers to help are emptied; the
+    consents stay as the proof, and the other households' facts stay."""
     await volunteers_facts(sessions, await needs_scene(sessions))
+    person = await person_by_external_id(sessions, "V07")
+    assert person is not None
+    await answered_help(sessions, person.id)
     registry = ConsentRegistry(sessions)
     consent = paper_consent("V07", JULY - timedelta(days=60))
     await registry.record([consent], actor="superviseur", now=JULY)
@@ -125,27 +150,32 @@ async def test_a_withdrawn_consents_purge_empties_their_notes(sessions: SessionF
         actor="superviseur",
         now=JULY + timedelta(days=1),
     )
-    async with transaction(sessions) as session:
-        for model in (OrientationRow, FollowUpRow):
-            await session.execute(update(model).values(note="vit seule, loyer impayé"))
+    others = await counted(sessions, OrientationRow) - await _count_of(sessions, person.id)
     assert await registry.purge_withdrawn(JULY + timedelta(days=200), now=JULY) == 1
+    assert await _count_of(sessions, person.id) == 0
+    assert await counted(sessions, OrientationRow) == others  # the others' stay
     async with transaction(sessions) as session:
-        emptied = {
-            note
-            for model in (OrientationRow, FollowUpRow)
-            for note in await session.scalars(
-                select(model.note).where(
-                    model.person_id
-                    == select(Person.id).where(Person.external_id == "V07").scalar_subquery()
-                )
-            )
-        }
-        kept = await session.scalar(
-            select(func.count()).select_from(OrientationRow).where(OrientationRow.note != "")
+        follow_ups = await session.scalar(
+            select(func.count()).select_from(FollowUpRow).where(FollowUpRow.person_id == person.id)
         )
         debriefs = set(await session.scalars(select(Debrief.text)))
         caller_notes = set(await session.scalars(select(InboundNote.note)))
-    assert emptied == {""}
-    assert kept == 6  # the other households' notes stay
-    assert debriefs == {""}  # the volunteer's debriefs of the household too
-    assert caller_notes == {""}  # and what agents noted about who called about them
+        answers = set(await session.scalars(select(HelpRequest.answer)))
+        consents = list(await session.scalars(select(ConsentRow)))
+    assert follow_ups == 0
+    assert debriefs == {""}  # the volunteer's debriefs of the household
+    assert caller_notes == {""}  # what agents noted about who called about them
+    assert answers == {None}  # the coordinator's answer to help asked on its call
+    assert [c.purged_at is not None and c.withdrawn_at is not None for c in consents] == [True]
+
+
+async def _count_of(sessions: SessionFactory, person_id: int) -> int:
+    async with transaction(sessions) as session:
+        return int(
+            await session.scalar(
+                select(func.count())
+                .select_from(OrientationRow)
+                .where(OrientationRow.person_id == person_id)
+            )
+            or 0
+        )
