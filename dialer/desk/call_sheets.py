@@ -21,6 +21,7 @@ from dialer.core.orientations import result_with_follow_up
 from dialer.core.questionnaire_answers import validate_answer
 from dialer.core.relatives import relative_call_result
 from dialer.core.scoring import score
+from dialer.desk.attempts_left import attempts_left_on
 from dialer.desk.call_view import CallContext, CallViews
 from dialer.desk.port import AgentDesk, seat_of
 from dialer.desk.questionnaire_json import answer_json, progress_json
@@ -154,7 +155,12 @@ class CallSheets:
         if disposition is Disposition.CALLBACK:
             if callback_at is None:
                 raise InputError("indiquez la date et l'heure du rappel")
-            problem = callback_problem(callback_at, now=now, deadline=context.cycle_deadline)
+            problem = callback_problem(
+                callback_at,
+                now=now,
+                deadline=context.cycle_deadline,
+                attempts_left=await attempts_left_on(self._sessions, context),
+            )
             if problem is not None:
                 raise InputError(problem)
             await self._callbacks.schedule(

@@ -25,6 +25,7 @@ from dialer.core.orientations import (
 from dialer.core.resources import NEED_WORDS, NeedKind
 from dialer.core.volunteers import follow_up_outside_slots
 from dialer.core.windows import PARIS
+from dialer.desk.attempts_left import attempts_left_on
 from dialer.desk.call_view import CallContext, CallViews
 from dialer.errors import ConflictError, InputError
 from dialer.storage.answers import CallSheetRepository
@@ -61,6 +62,7 @@ class Orientations:
     def __init__(
         self, sessions: SessionFactory, views: CallViews, *, clock: Callable[[], datetime]
     ) -> None:
+        self._sessions = sessions
         self._book = OrientationBook(sessions)
         self._sheets = CallSheetRepository(sessions)
         self._views = views
@@ -173,7 +175,11 @@ class Orientations:
             raise InputError(f"champ « note » : trop long ({NOTE_MAX} caractères au plus)")
         now = self._clock()
         problem = callback_problem(
-            at, now=now, deadline=context.cycle_deadline, field=FOLLOW_UP_FIELD
+            at,
+            now=now,
+            deadline=context.cycle_deadline,
+            field=FOLLOW_UP_FIELD,
+            attempts_left=await attempts_left_on(self._sessions, context),
         )
         if problem is not None:
             raise InputError(problem)

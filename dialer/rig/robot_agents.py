@@ -31,6 +31,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
 from typing import Any
 
 from dialer.core.questionnaire import Questionnaire
@@ -332,10 +333,18 @@ class RobotAgent:
         if note:
             await self._screen.post(f"/api/v1/agent/calls/{call.attempt_id}/note", {"note": note})
         await self._before_sheet(call)
-        result = await self._screen.post(
-            f"/api/v1/agent/calls/{call.attempt_id}/sheet",
-            {"disposition": disposition, "note": note, "callback_at": callback_at},
-        )
+        sheet = f"/api/v1/agent/calls/{call.attempt_id}/sheet"
+        try:
+            result = await self._screen.post(
+                sheet, {"disposition": disposition, "note": note, "callback_at": callback_at}
+            )
+        except RobotAgentError as exc:
+            if disposition != "callback" or exc.status != HTTPStatus.UNPROCESSABLE_ENTITY:
+                raise
+            # no attempt left in the cycle: the callback would never be placed; the agent
+            # says so in the note and ends the call as interrupted
+            disposition, note = "interrupted", f"{note} Plus d'appel possible dans ce cycle."
+            result = await self._screen.post(sheet, {"disposition": disposition, "note": note})
         self._record(call, questionnaire, disposition, result)
         await self._after_sheet(call)
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
 from typing import Any
 
 from dialer.core.questionnaire import Questionnaire
@@ -146,11 +147,19 @@ class VolunteerRobot(RobotAgent):
         self._oriented += 1
         if self._oriented % 2 == 1:  # every other household oriented: a follow-up call
             at = (datetime.now(UTC) + self.follow_up_after).astimezone(PARIS)
-            await self._screen.post(
-                f"/api/v1/agent/calls/{attempt_id}/follow-up",
-                {"at": at.isoformat(timespec="seconds"), "note": "Savoir si la démarche a abouti."},
-            )
-            followed.follow_up = True
+            try:
+                await self._screen.post(
+                    f"/api/v1/agent/calls/{attempt_id}/follow-up",
+                    {
+                        "at": at.isoformat(timespec="seconds"),
+                        "note": "Savoir si la démarche a abouti.",
+                    },
+                )
+            except RobotAgentError as exc:  # the household's last call of the cycle: refused
+                if exc.status != HTTPStatus.UNPROCESSABLE_ENTITY:
+                    raise
+            else:
+                followed.follow_up = True
 
     async def _after_sheet(self, call: HandledCall) -> None:
         if not self.followed or self.followed[-1].attempt_id != call.attempt_id:
