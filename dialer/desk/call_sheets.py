@@ -103,7 +103,18 @@ class CallSheets:
             try:
                 valid = validate_answer(question, value)
             except InputError:
-                raise InputError(f"réponse invalide à la question « {question.text} »") from None
+                alone = question.none_choice
+                why = (
+                    f" : « {alone.label} » se coche seul"
+                    if alone is not None
+                    and isinstance(value, list | tuple | set | frozenset)
+                    and alone.id in value
+                    and len(value) > 1
+                    else ""
+                )
+                raise InputError(
+                    f"réponse invalide à la question « {question.text} »{why}"
+                ) from None
             await self._sheets.save_answer(sheet.id, question_id, answer_json(valid), now=now)
         answers = await self._sheets.answers(sheet.id)
         result = score(questionnaire, answers)

@@ -35,6 +35,7 @@ async def test_besoins_shows_its_own_none_only_and_keeps_it_alone(
     both = await me.answer(attempt_id, "besoins", ["aucun", "alimentation"])
     assert both.status_code == 422, both.text
     assert "Y a-t-il quelque chose qui vous pose difficulté" in both.text  # the question
+    assert "« Rien de particulier » se coche seul" in both.json()["erreur"]  # and why
     answers = (await client.get(call)).json()["sheet"]["answers"]
     assert answers["besoins"] == ["alimentation", "logement"]  # unchanged
 
