@@ -195,6 +195,7 @@ class InboundCallClaims:
                 assigned_account(cycle_id, CycleMember.person_id),
                 last_volunteer(CycleMember.person_id),
             )
+            .select_from(CycleMember)
             .join(PhoneNumber, PhoneNumber.person_id == CycleMember.person_id)
             .where(CycleMember.cycle_id == cycle_id)
             .where(PhoneNumber.e164 == e164)
