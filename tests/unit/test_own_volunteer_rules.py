@@ -74,12 +74,11 @@ def test_a_household_with_nobody_of_its_own_goes_to_anyone() -> None:
 
 
 def test_the_wait_leaves_time_for_another_volunteer_before_the_call_back() -> None:
-    assert own_volunteer_wait(timedelta(seconds=60), timedelta(seconds=30)) == timedelta(
-        seconds=30
-    ) - FALLBACK_MARGIN
-    assert own_volunteer_wait(timedelta(seconds=10), timedelta(seconds=30)) == timedelta(
-        seconds=10
+    assert (
+        own_volunteer_wait(timedelta(seconds=60), timedelta(seconds=30))
+        == timedelta(seconds=30) - FALLBACK_MARGIN
     )
+    assert own_volunteer_wait(timedelta(seconds=10), timedelta(seconds=30)) == timedelta(seconds=10)
     assert own_volunteer_wait(timedelta(seconds=10), timedelta(seconds=5)) == timedelta(0)
 
 
