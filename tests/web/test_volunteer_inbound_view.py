@@ -25,10 +25,10 @@ from dialer.storage.volunteer_calls import VolunteerCalls
 from dialer.storage.volunteers import VolunteerRoster
 from dialer.testing import Clock
 from dialer.web.screens import AgentScreens
+from tests.storage.test_consent_property import WINDOWS
 from tests.stored import person_by_external_id
 from tests.web.conftest import log_in
 from tests.web.support import PASSWORD, FakeDesk, World, fast_passwords
-from tests.storage.test_consent_property import WINDOWS
 from tests.web.test_volunteer_desk import ANA, _veille_cycle
 
 pytestmark = pytest.mark.asyncio
