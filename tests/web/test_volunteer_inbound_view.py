@@ -16,15 +16,15 @@ import pytest
 from dialer.campaigns.inbound import CycleInboundDesk
 from dialer.campaigns.rules import windows_from_json
 from dialer.core.consent import AgreedBy, ConsentChannel
-from dialer.core.phones import PhoneKind
 from dialer.core.roles import Role
 from dialer.desk.accounts import create_account
-from dialer.storage import PersonRecord, PersonRepository, PhoneRecord, SessionFactory
+from dialer.storage import PersonRepository, SessionFactory
 from dialer.storage.consents import ConsentRecord, ConsentRegistry
 from dialer.storage.volunteer_calls import VolunteerCalls
 from dialer.storage.volunteers import VolunteerRoster
 from dialer.testing import Clock
 from dialer.web.screens import AgentScreens
+from tests.storage.conftest import person as household
 from tests.storage.test_consent_property import WINDOWS
 from tests.stored import person_by_external_id
 from tests.web.conftest import log_in
@@ -33,7 +33,7 @@ from tests.web.test_volunteer_desk import ANA, _veille_cycle
 
 pytestmark = pytest.mark.asyncio
 
-LINE = "+33145678910"  # Jeanne's landline, which Marie shares
+LINE = "+33145678910"  # Jeanne's landline, which Jeanne Martin shares
 
 
 async def test_a_household_calling_in_pops_the_volunteers_slim_view(
@@ -46,19 +46,7 @@ async def test_a_household_calling_in_pops_the_volunteers_slim_view(
     await VolunteerRoster(sessions).train(
         ANA, trained_by="superviseur", trained_on=date(2026, 6, 1), actor="t", now=clock()
     )
-    await PersonRepository(sessions).write_batch(
-        [
-            PersonRecord(
-                external_id="M3",
-                last_name="Dupont",
-                first_name="Marie",
-                birth_date=date(1944, 3, 1),
-                phones=[PhoneRecord(LINE, PhoneKind.LANDLINE)],
-            )
-        ],
-        [],
-        now=clock(),
-    )
+    await PersonRepository(sessions).write_batch([household("M3", "Martin", LINE)], [], now=clock())
     marie = await person_by_external_id(sessions, "M3")
     assert marie is not None
     await ConsentRegistry(sessions).record(
@@ -102,5 +90,5 @@ async def test_a_household_calling_in_pops_the_volunteers_slim_view(
         assert (person["birth_date"], person["address"], person["flags"]) == (None, None, [])
         assert [p["e164"] for p in person["phones"]] == [LINE]
         assert view["history"] == {"attempts": [], "sheets": []}
-        assert view["line_holders"] == []  # Marie, on the same line, is not shown
+        assert view["line_holders"] == []  # the other holder of the line is not shown
         assert view["debriefs"] == []
