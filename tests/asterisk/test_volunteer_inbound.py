@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -23,7 +22,6 @@ from dialer.core.roles import Role
 from dialer.core.volunteer_desk import NO_CAMPAIGN
 from dialer.desk.accounts import create_account
 from dialer.errors import NotFoundError
-from dialer.register.importer import import_register
 from dialer.rig.asterisk import Rig
 from dialer.rig.desk import AutoWrapUpDesk
 from dialer.rig.world import SimulatedWorld
@@ -44,6 +42,7 @@ from tests.asterisk.test_inbound_calls import (
     attempts_of,
     call_in,
     controller,
+    import_helene_and_marcel,
     person_id,
     wait_for,
 )
@@ -64,14 +63,7 @@ async def veille(sessions: SessionFactory, tmp_path: Path, volunteers: list[str]
     """Hélène and Marcel, consenting; the two volunteers trained; a veille-sociale campaign
     open all day over the list, Hélène entrusted to the second volunteer."""
     now = datetime.now(UTC)
-    register = tmp_path / "register.csv"
-    with register.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, delimiter=";")
-        writer.writerow(["Identifiant", "Nom", "Prénom", "Date de naissance", "Téléphone"])
-        writer.writerow(["I1", "Lefèvre", "Hélène", "02/09/1941", "06 12 34 56 01"])
-        writer.writerow(["I2", "Dubois", "Marcel", "14/03/1938", "06 12 34 56 02"])
-    report = await import_register(sessions, register, now=now)
-    assert report.rejected == 0, report.issues[:3]
+    await import_helene_and_marcel(sessions, tmp_path)
     await ConsentRegistry(sessions).record(
         [
             ConsentRecord(key, AgreedBy.PERSON, None, now - timedelta(days=30),
