@@ -146,6 +146,7 @@ async def running_service(
             tick_s=tick_s,
             offer_countdown=timedelta(seconds=settings.dialing.preview_countdown_s),
             inbound_wait=timedelta(seconds=settings.dialing.inbound_wait_s),
+            own_volunteer_wait=timedelta(seconds=settings.dialing.own_volunteer_wait_s),
         )
         control = CampaignControl(
             sessions,

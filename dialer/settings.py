@@ -206,6 +206,11 @@ class DialingSettings(Section):
     #: seconds a person who calls the campaign's number waits for a free agent (hearing the
     #: waiting message) before being told that we will call back
     inbound_wait_s: int = Field(default=30, ge=5, le=300)
+    #: seconds a household of a veille-sociale campaign who calls in waits for its own
+    #: volunteer (assigned, else the one who last talked to it) when they are busy on a
+    #: call or its wrap-up, before any other volunteer of the campaign takes it; cut to
+    #: leave 5 s of ``inbound_wait_s`` for them (0: never waits)
+    own_volunteer_wait_s: int = Field(default=20, ge=0, le=300)
     #: the calling hours as the closed message says them (« Nous répondons … »)
     opening_hours: str = Field(
         default="du lundi au samedi, de 9 heures à 19 heures", max_length=200

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from dialer.core.inbound_match import Engagement
+from dialer.core.own_volunteer import own_volunteer
 from dialer.core.windows import CallingWindows, is_open, next_opening
 from dialer.engine.ports import PlannedDial
 from dialer.register.phones import PhoneError, normalise_phone
@@ -83,6 +84,13 @@ class CycleInboundDesk:
         if attempt is None:
             return None
         return PlannedDial(attempt.id, attempt.person_id, attempt.cycle_id, attempt.number)
+
+    async def household_volunteer(self, caller: str, *, at: datetime) -> str | None:
+        e164 = caller_e164(caller)
+        if e164 is None:
+            return None
+        assigned, last = await self.claims.household_volunteers(self.cycle_id, e164, at=at)
+        return own_volunteer(assigned, last)
 
     async def unknown_taken(
         self, attempt_id: str, caller: str, *, agent: str, node: str, at: datetime

@@ -138,6 +138,7 @@ class DialingEngine:
         wrap_up_limit: timedelta = WRAP_UP_LIMIT,
         offer_countdown: timedelta | None = None,
         inbound_wait: timedelta = timedelta(seconds=30),
+        own_volunteer_wait: timedelta = timedelta(seconds=20),
     ) -> None:
         if ring_timeout_s < 15:
             raise DialerError(f"ring_timeout_s={ring_timeout_s}: never under 15 s")
@@ -177,7 +178,7 @@ class DialingEngine:
         #: the transfers service's): a reconciliation takes the others off hold
         self.transfers_under_way: Callable[[], set[str]] = set
         #: people calling the campaign's number (see inbound.py)
-        self.inbound = InboundCalls(self, inbound_wait)
+        self.inbound = InboundCalls(self, inbound_wait, own_volunteer_wait)
         self.finished: list[CallTiming] = []
         self.activity = Activity(zone)
         #: the pooled activity above and each campaign's own (its pacing figures)

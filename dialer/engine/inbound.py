@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -26,8 +26,9 @@ from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CallState
 from dialer.core.inbound_match import Engagement, LineUse
 from dialer.core.outcomes import CallOutcome
-from dialer.core.serving import answers_callers_first, takes_unknown_callers
-from dialer.engine import inbound_lines
+from dialer.core.own_volunteer import own_volunteer_wait
+from dialer.core.serving import takes_unknown_callers
+from dialer.engine import inbound_callers, inbound_lines
 from dialer.engine.inbound_desk import InboundDesk, desk_of
 from dialer.engine.inbound_positions import WaitingPositions
 from dialer.engine.live_calls import LiveCall
@@ -36,6 +37,7 @@ from dialer.errors import DialerError
 from dialer.telephony.port import CallInbound, InboundUnanswered, TelephonyPort
 
 if TYPE_CHECKING:
+    from dialer.core.seats import Seat
     from dialer.engine.assignments import Assignment
     from dialer.engine.engine import DialingEngine
 
@@ -62,16 +64,27 @@ class WaitingCall:
     unknown: bool = False
     #: the campaigns whose register has the number: their dials and offers wait for it
     campaigns: frozenset[int | None] = frozenset()
+    #: a household of a veille-sociale campaign: its own volunteer there (by campaign)
+    own: dict[int | None, str] = field(default_factory=dict)
+    #: the campaign where it waits for its own volunteer, busy (it holds nobody there)
+    awaiting: frozenset[int | None] = frozenset()
 
 
 class InboundCalls:
     """The engine's incoming calls: those waiting for an agent, and their figures."""
 
-    def __init__(self, engine: DialingEngine, wait: timedelta = timedelta(seconds=30)) -> None:
+    def __init__(
+        self,
+        engine: DialingEngine,
+        wait: timedelta = timedelta(seconds=30),
+        own_wait: timedelta = timedelta(seconds=20),
+    ) -> None:
         self.engine = engine
         #: a call waiting longer than this (plus :data:`LOST_MARGIN`) was given up by the
         #: dialplan and its end is lost (AMI cut): forgotten, or no dial would ever run again
         self.wait = wait
+        #: how long a household waits for its own volunteer, busy (:mod:`.own_volunteers`)
+        self.own_wait = own_volunteer_wait(own_wait, wait)
         self.waiting: dict[str, WaitingCall] = {}
         self.counts = {
             "inbound": 0,
@@ -97,42 +110,22 @@ class InboundCalls:
     def holding(self, campaign_id: int | None = None, *, every: bool = True) -> int:
         """Incoming calls waiting for an agent (``every``: all of them, else those that
         hold ``campaign_id``'s dials and offers: a caller on its register, or one on no
-        register when its agents take those, see :func:`takes_unknown_callers`)."""
+        register when its agents take those, see :func:`takes_unknown_callers`; not a
+        household waiting there for its own volunteer, busy: the others go on)."""
         if every:
             return len(self.waiting)
         kind = self.engine.campaign_assignments.kind_of(campaign_id)
         return sum(
             1
             for call in self.waiting.values()
-            if campaign_id in call.campaigns or (call.unknown and takes_unknown_callers(kind))
-        )
-
-    def _unknown_desks(
-        self, desks: list[tuple[Assignment, InboundDesk]]
-    ) -> list[tuple[Assignment, InboundDesk]]:
-        """The ``desks`` whose agents take a caller on no register (never a volunteer's)."""
-        kind_of = self.engine.campaign_assignments.kind_of
-        return [(a, desk) for a, desk in desks if takes_unknown_callers(kind_of(a.campaign_id))]
-
-    def _desks(self) -> list[tuple[Assignment, InboundDesk]]:
-        """The campaigns assigned that take calls coming in: the emergency ones first, then
-        in the order they were assigned (a caller is the person of the first whose register
-        has the number: :func:`dialer.core.serving.answers_callers_first`)."""
-        assignments = self.engine.campaign_assignments
-        desks = [
-            (assignment, desk)
-            for assignment in assignments
-            if (desk := desk_of(assignment.queue)) is not None
-        ]
-        return sorted(  # stable: the order of assignment otherwise
-            desks,
-            key=lambda pair: not answers_callers_first(assignments.kind_of(pair[0].campaign_id)),
+            if campaign_id in call.campaigns - call.awaiting
+            or (call.unknown and takes_unknown_callers(kind))
         )
 
     async def arrived(self, event: CallInbound, node: TelephonyPort) -> None:
         engine = self.engine
         self.counts["inbound"] += 1
-        desks = self._desks()
+        desks = inbound_callers.desks(self.engine)
         now = engine.clock()
         if self.closing or not desks:  # stopped: the hours, a call back at the opening
             if self.closing or self.stopped:  # (never any campaign: left to the dialplan)
@@ -141,8 +134,10 @@ class InboundCalls:
         if not any(desk.open_at(now) for _, desk in desks):
             await self._closed(event.caller, event.attempt_id, node, now)
             return
-        known_by = await self._known(event.caller, desks)
-        if not known_by and not self._unknown_desks(desks):  # only volunteers' campaigns
+        known_by = await inbound_callers.known_by(event.caller, desks)
+        if not known_by and not inbound_callers.unknown_desks(
+            self.engine, desks
+        ):  # only volunteers' campaigns
             await self._closed(event.caller, event.attempt_id, node, now)
             return
         call = WaitingCall(event.attempt_id, event.caller, node, event.at, campaigns=known_by)
@@ -150,6 +145,7 @@ class InboundCalls:
         if not known_by:
             await self._unknown(call)
         else:
+            await inbound_callers.look_up_own(engine, call, desks, now)
             await inbound_lines.free_line(
                 engine, call.caller, call.attempt_id, [desk for _, desk in desks], now
             )
@@ -191,21 +187,6 @@ class InboundCalls:
             self.waiting.pop(call.attempt_id, None)
             await self._closed(call.caller, call.attempt_id, call.node, now)
 
-    async def _known(
-        self, caller: str, desks: list[tuple[Assignment, InboundDesk]]
-    ) -> frozenset[int | None]:
-        """The campaigns whose register has ``caller`` (a database that fails: taken as
-        known there, so the caller keeps the usual path); empty: on no register."""
-        known: set[int | None] = set()
-        for assignment, desk in desks:
-            try:
-                if await desk.knows(caller):
-                    known.add(assignment.campaign_id)
-            except DialerError as exc:
-                log.warning("incoming %s not looked up: %s", caller, exc)
-                known.add(assignment.campaign_id)
-        return frozenset(known)
-
     async def _unknown(self, call: WaitingCall) -> None:
         """A number on no campaign's register: never offered an agent it cannot use, and
         unanswered it hears the hours and the emergency numbers (nobody would call back)."""
@@ -246,10 +227,10 @@ class InboundCalls:
 
     async def _serve(self, now: datetime) -> None:
         engine = self.engine
-        if self.closing or (self.stopped and not self._desks()):
+        if self.closing or (self.stopped and not inbound_callers.desks(self.engine)):
             await self._close_waiting(now)  # stopped: the hours, a call back at the opening
             return
-        desks = [(a, desk) for a, desk in self._desks() if desk.open_at(now)]
+        desks = [(a, desk) for a, desk in inbound_callers.desks(self.engine) if desk.open_at(now)]
         if not desks:
             return
         for call in sorted(self.waiting.values(), key=lambda c: c.arrived_at):
@@ -259,47 +240,63 @@ class InboundCalls:
                 return
             taken, not_theirs = False, 0
             for assignment, desk in desks:
-                seat = engine.campaign_assignments.reserve(
-                    engine.seats, assignment.campaign_id, call.attempt_id, now
-                )
-                if seat is None or seat.leg_id is None:  # nobody of this campaign is free
-                    if seat is not None:
-                        engine.seats.release(seat.agent, now)
-                    continue
-                engaged = self.engaged()
-                try:
-                    dial = await desk.take(
-                        call.attempt_id,
-                        call.caller,
-                        agent=seat.agent,
-                        node=call.node.name,
-                        arrived_at=call.arrived_at,
-                        engaged=engaged,
-                    )
-                except DialerError as exc:  # not known to be unknown: it waits, tried again
-                    log.warning("incoming call %s not recorded: %s", call.attempt_id, exc)
-                    engine.seats.release(seat.agent, now)
-                    continue
-                if dial is None:  # not on this campaign's register (or on the line already)
-                    engine.seats.release(seat.agent, now)
-                    not_theirs += 1
-                    continue
-                dialling = engaged.get(dial.person_id)
-                if dialling is not None and dialling.use is LineUse.DIALLING:
-                    await inbound_lines.withdraw(engine, dialling.attempt_id, now)
-                await self._join(
-                    call,
-                    (dial.person_id, dial.cycle_id, dial.number),
-                    assignment.queue,
-                    agent=seat.agent,
-                    leg_id=seat.leg_id,
-                    now=now,
-                )
-                taken = True
-                break
+                seat = inbound_callers.seat_for(engine, call, assignment.campaign_id, now)
+                if call.awaiting:  # their own volunteer, busy, will be free soon
+                    break
+                took = await self._take(call, seat, assignment, desk, now)
+                if took:
+                    taken = True
+                    break
+                not_theirs += took is False
             if not taken and not_theirs == len(desks):  # on no campaign's register
                 await self._unknown(call)
         await self._serve_unknown(desks, now)
+
+    async def _take(
+        self,
+        call: WaitingCall,
+        seat: Seat | None,
+        assignment: Assignment,
+        desk: InboundDesk,
+        now: datetime,
+    ) -> bool | None:
+        """Put ``call`` through to ``seat``, reserved for it, as a call of ``assignment``:
+        True; False: not on its register (or on the line already); None: nobody free, or
+        not recorded (it waits, tried again). The seat is released unless it was taken."""
+        engine = self.engine
+        if seat is None or seat.leg_id is None:  # nobody of this campaign is free
+            if seat is not None:
+                engine.seats.release(seat.agent, now)
+            return None
+        engaged = self.engaged()
+        try:
+            dial = await desk.take(
+                call.attempt_id,
+                call.caller,
+                agent=seat.agent,
+                node=call.node.name,
+                arrived_at=call.arrived_at,
+                engaged=engaged,
+            )
+        except DialerError as exc:  # not known to be unknown: it waits, tried again
+            log.warning("incoming call %s not recorded: %s", call.attempt_id, exc)
+            engine.seats.release(seat.agent, now)
+            return None
+        if dial is None:  # not on this campaign's register (or on the line already)
+            engine.seats.release(seat.agent, now)
+            return False
+        dialling = engaged.get(dial.person_id)
+        if dialling is not None and dialling.use is LineUse.DIALLING:
+            await inbound_lines.withdraw(engine, dialling.attempt_id, now)
+        await self._join(
+            call,
+            (dial.person_id, dial.cycle_id, dial.number),
+            assignment.queue,
+            agent=seat.agent,
+            leg_id=seat.leg_id,
+            now=now,
+        )
+        return True
 
     async def _serve_unknown(
         self, desks: list[tuple[Assignment, InboundDesk]], now: datetime
@@ -310,7 +307,7 @@ class InboundCalls:
         find the person on the register or note who called; no such campaign open (only
         the volunteers'): the hours and the emergency numbers."""
         engine = self.engine
-        desks = self._unknown_desks(desks)
+        desks = inbound_callers.unknown_desks(self.engine, desks)
         for call in sorted(self.waiting.values(), key=lambda c: c.arrived_at):
             if not call.unknown:
                 continue
@@ -444,7 +441,7 @@ class InboundCalls:
     async def _call_back(self, caller: str, now: datetime) -> None:
         """The first campaign whose register has ``caller`` calls them back (running ones
         first, then the stopped ones, at their next opening)."""
-        running = [desk for _, desk in self._desks()]
+        running = [desk for _, desk in inbound_callers.desks(self.engine)]
         for desk in [*running, *(d for d in self.stopped.values() if d not in running)]:
             try:
                 if await desk.call_back(caller, now=now):

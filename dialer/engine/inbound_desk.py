@@ -84,6 +84,16 @@ class InboundDesk(Protocol):
         at the next calling instant; False when nobody on the register can be."""
 
 
+@runtime_checkable
+class HouseholdVolunteers(Protocol):
+    """A veille-sociale campaign's desk also names a caller's own volunteer
+    (:class:`dialer.campaigns.inbound.CycleInboundDesk`; a desk without it: nobody)."""
+
+    async def household_volunteer(self, caller: str, *, at: datetime) -> str | None:
+        """The own volunteer (:func:`dialer.core.own_volunteer.own_volunteer`) of the
+        household whose number ``caller`` is; None: nobody, or nobody has the number."""
+
+
 def desk_of(queue: DialQueue) -> InboundDesk | None:
     desk = getattr(queue, "inbound", None)
     return desk if isinstance(desk, InboundDesk) else None

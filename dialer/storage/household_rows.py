@@ -82,6 +82,20 @@ def last_volunteer(person_id: InstrumentedAttribute[int]) -> ColumnElement[str |
     )
 
 
+def assigned_account(
+    cycle_id: int, person_id: InstrumentedAttribute[int]
+) -> ColumnElement[str | None]:
+    """SQL: the account ``person_id`` is assigned to in cycle ``cycle_id``'s campaign."""
+    return (
+        select(Account.username)
+        .join(HouseholdAssignment, HouseholdAssignment.account_id == Account.id)
+        .join(Cycle, Cycle.campaign_id == HouseholdAssignment.campaign_id)
+        .where(Cycle.id == cycle_id)
+        .where(HouseholdAssignment.person_id == person_id)
+        .scalar_subquery()
+    )
+
+
 def offered_to_taker(
     cycle_id: int, taker: str, person_id: InstrumentedAttribute[int]
 ) -> ColumnElement[bool]:
@@ -94,14 +108,7 @@ def offered_to_taker(
         .where(Account.role == Role.VOLUNTEER)
         .exists()
     )
-    assigned = (
-        select(Account.username)
-        .join(HouseholdAssignment, HouseholdAssignment.account_id == Account.id)
-        .join(Cycle, Cycle.campaign_id == HouseholdAssignment.campaign_id)
-        .where(Cycle.id == cycle_id)
-        .where(HouseholdAssignment.person_id == person_id)
-        .scalar_subquery()
-    )
+    assigned = assigned_account(cycle_id, person_id)
     last = last_volunteer(person_id)
     in_veille = or_(
         assigned == taker,

@@ -28,6 +28,7 @@ from dialer.storage.call_sheet_rows import CallSheet
 from dialer.storage.consent_rows import unconsented_in_cycle
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.hold_rows import held_at
+from dialer.storage.household_rows import assigned_account, last_volunteer
 from dialer.storage.ledger import withdraw_attempt
 from dialer.storage.models import Attempt, Person, PhoneNumber
 from dialer.storage.schedule import CycleMember, MemberStatus
@@ -180,6 +181,31 @@ class InboundCallClaims:
         )
         async with transaction(self._sessions) as session:
             return list((await session.scalars(statement)).unique())
+
+    async def household_volunteers(
+        self, cycle_id: int, e164: str, *, at: datetime
+    ) -> tuple[str | None, str | None]:
+        """Of the cycle's member whose number ``e164`` is (the first in the number's order
+        who may be called at ``at``, as :meth:`take` names one on a line nobody else
+        uses): the account it is assigned to and the trained, active volunteer who last
+        talked to it (:func:`dialer.core.own_volunteer.own_volunteer` chooses); both None
+        when nobody of the cycle has the number."""
+        statement = (
+            select(
+                assigned_account(cycle_id, CycleMember.person_id),
+                last_volunteer(CycleMember.person_id),
+            )
+            .select_from(CycleMember)
+            .join(PhoneNumber, PhoneNumber.person_id == CycleMember.person_id)
+            .where(CycleMember.cycle_id == cycle_id)
+            .where(PhoneNumber.e164 == e164)
+            .where(~out_of_calls(cycle_id, CycleMember.person_id, at))
+            .order_by(PhoneNumber.position, CycleMember.id)
+            .limit(1)
+        )
+        async with transaction(self._sessions) as session:
+            row = (await session.execute(statement)).first()
+        return (None, None) if row is None else (row[0], row[1])
 
     async def reattach(
         self, attempt_id: str, person_id: int, *, engaged: Mapping[int, Engagement]

@@ -73,9 +73,8 @@ async def sessions(tmp_path: Path) -> AsyncIterator[SessionFactory]:
     await engine.dispose()
 
 
-async def start(
-    sessions: SessionFactory, tmp_path: Path, hours: tuple[OpeningInterval, ...] = ALL_DAY
-) -> int:
+async def import_helene_and_marcel(sessions: SessionFactory, tmp_path: Path) -> None:
+    """Hélène (I1) and Marcel (I2) on the register, by ``dialer import``'s importer."""
     register = tmp_path / "register.csv"
     with register.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
@@ -84,6 +83,12 @@ async def start(
         writer.writerow(["I2", "Dubois", "Marcel", "14/03/1938", "06 12 34 56 02"])
     report = await import_register(sessions, register, now=datetime.now(UTC))
     assert report.rejected == 0, report.issues[:3]
+
+
+async def start(
+    sessions: SessionFactory, tmp_path: Path, hours: tuple[OpeningInterval, ...] = ALL_DAY
+) -> int:
+    await import_helene_and_marcel(sessions, tmp_path)
     heatwave = replace(
         shipped_templates().get("heatwave"),
         windows=CallingWindows(week=(hours,) * 7, holiday=hours),
