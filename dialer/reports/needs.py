@@ -83,6 +83,8 @@ class NeedsReport:
     generated_at: datetime
     zone: ZoneInfo
     tables: tuple[NeedsTable, ...]
+    #: its figures may still move (see :func:`provisional`): not to be published
+    provisional: bool = False
 
     @property
     def file_stem(self) -> str:
@@ -91,16 +93,36 @@ class NeedsReport:
             stem += f"-du-{self.period.start.isoformat()}"
         if self.period.end:
             stem += f"-au-{self.period.end.isoformat()}"
-        return stem
+        return stem + ("-provisoire" if self.provisional else "")
 
     @property
     def notice(self) -> str:
-        return (
+        text = (
             f"Agrégats anonymes : « {SUPPRESSED_CELL} » marque une case de moins de "
             f"{self.threshold} ménages (ou orientations, suivis), ou une case, de toute "
             "taille, masquée avec elle pour qu'elle ne puisse être recalculée à partir des "
             "totaux. Un ménage compte une fois par case."
         )
+        if self.provisional:
+            text = PROVISIONAL_NOTICE + " " + text
+        return text
+
+
+#: said first in a provisional analysis (and its file is named « …-provisoire »)
+PROVISIONAL_NOTICE = (
+    "ANALYSE PROVISOIRE, À NE PAS PUBLIER : un cycle de la campagne que la période couvre "
+    "est encore ouvert ; deux analyses provisoires successives permettraient, par "
+    "différence, de retrouver les réponses d'un foyer. Seule l'analyse d'une période dont "
+    "les cycles sont clos se publie."
+)
+
+
+def provisional(period: Period, *, open_since: date | None) -> bool:
+    """May the analysis's figures still move? When a cycle of the campaign is still open
+    (``open_since``: the local date the earliest open one started) and the period reaches
+    it (open-ended, or ending on that date or later): its households may still be reached,
+    answer, be oriented."""
+    return open_since is not None and (period.end is None or period.end >= open_since)
 
 
 def month_label(moment: datetime, zone: ZoneInfo) -> tuple[int, int]:
@@ -240,7 +262,17 @@ def compute_needs(
         ),
     ]
     return NeedsReport(
-        rows.campaign_id, rows.campaign_name, period, threshold, now, zone, tuple(tables)
+        rows.campaign_id,
+        rows.campaign_name,
+        period,
+        threshold,
+        now,
+        zone,
+        tuple(tables),
+        provisional=provisional(
+            period,
+            open_since=rows.open_since.astimezone(zone).date() if rows.open_since else None,
+        ),
     )
 
 

@@ -74,6 +74,9 @@ class NeedsRows:
     sheets: tuple[SheetFacts, ...]
     orientations: tuple[OrientationFacts, ...]
     follow_ups: tuple[FollowUpFacts, ...]
+    #: when the campaign's earliest cycle still open started (None: every cycle closed);
+    #: the figures of a period reaching it may still move
+    open_since: datetime | None = None
 
 
 async def load_needs_rows(sessions: SessionFactory, campaign_id: int) -> NeedsRows:
@@ -88,10 +91,13 @@ async def load_needs_rows(sessions: SessionFactory, campaign_id: int) -> NeedsRo
                 f"« {campaign.name} » n'est pas une campagne de la veille sociale : "
                 "pas d'analyse des besoins"
             )
-        cycles = {
-            row.id: row.started_at
-            for row in await session.scalars(select(Cycle).where(Cycle.campaign_id == campaign_id))
-        }
+        every_cycle = list(
+            await session.scalars(select(Cycle).where(Cycle.campaign_id == campaign_id))
+        )
+        cycles = {row.id: row.started_at for row in every_cycle}
+        open_since = min(
+            (row.started_at for row in every_cycle if row.closed_at is None), default=None
+        )
         districts: dict[int, str | None] = {}
         members_of = (
             select(Person.id, Person.district)
@@ -154,6 +160,7 @@ async def load_needs_rows(sessions: SessionFactory, campaign_id: int) -> NeedsRo
         answers=answers,
         orientations=orientations,
         follow_ups=follow_ups,
+        open_since=open_since,
     )
 
 
@@ -168,6 +175,7 @@ def _assembled(
     answers: dict[int, dict[str, object]],
     orientations: list[OrientationFacts],
     follow_ups: list[FollowUpFacts],
+    open_since: datetime | None,
 ) -> NeedsRows:
     """The facts of the rows read (in a worker thread: thousands of households)."""
     ended: dict[tuple[int, int], list[Disposition]] = defaultdict(list)
@@ -195,4 +203,5 @@ def _assembled(
         ),
         orientations=tuple(orientations),
         follow_ups=tuple(follow_ups),
+        open_since=open_since,
     )

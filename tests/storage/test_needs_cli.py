@@ -6,6 +6,7 @@ PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import openpyxl  # type: ignore[import-untyped]
@@ -17,6 +18,7 @@ from dialer.core.campaigns import CampaignKind
 from dialer.errors import ConflictError
 from dialer.storage import (
     CampaignRepository,
+    CycleRepository,
     PacingMode,
     create_engine,
     create_session_factory,
@@ -26,6 +28,17 @@ from tests.needs_scene import JULY, needs_scene
 from tests.storage.conftest import reset_postgres
 from tests.storage.test_results_cli import _cli_audit
 from tests.web.test_needs_report import assert_nothing_small, sections
+
+
+async def _close_cycles(url: str, campaign_id: int) -> None:
+    engine = create_engine(url)
+    try:
+        cycles = CycleRepository(create_session_factory(engine))
+        cycle = await cycles.current(campaign_id)
+        assert cycle is not None
+        await cycles.close(cycle.id, at=JULY + timedelta(days=31))
+    finally:
+        await engine.dispose()
 
 
 async def _database(url: str) -> tuple[int, int]:
@@ -62,8 +75,10 @@ def test_the_command_writes_the_analysis_and_records_it(
     runner = CliRunner()
     done = runner.invoke(cli, ["report", "needs", str(campaign), "--format", "csv"])
     assert done.exit_code == 0, done.output
-    written = tmp_path / f"besoins-campagne-{campaign}.csv"
+    # its cycle still open: a provisional analysis, named and said so, not to be published
+    written = tmp_path / f"besoins-campagne-{campaign}-provisoire.csv"
     assert str(written.name) in done.output
+    assert "ANALYSE PROVISOIRE, À NE PAS PUBLIER" in written.read_text(encoding="utf-8-sig")
     tables = sections(written.read_bytes())
     assert_nothing_small(tables)
     rows = {row[0]: row[1:] for row in tables["Besoins exprimés, par type et par quartier"][1:]}
@@ -96,8 +111,15 @@ def test_the_command_writes_the_analysis_and_records_it(
     assert isinstance(refused.exception, ConflictError)
     assert not (tmp_path / f"besoins-campagne-{heatwave}.csv").exists()
 
+    asyncio.run(_close_cycles(database_url, campaign))  # its cycle closed: final, publishable
+    final = runner.invoke(cli, ["report", "needs", str(campaign), "--format", "csv"])
+    assert final.exit_code == 0, final.output
+    published = tmp_path / f"besoins-campagne-{campaign}.csv"
+    assert "PROVISOIRE" not in published.read_text(encoding="utf-8-sig")
+
     audit = asyncio.run(_cli_audit(database_url))
     assert sorted((action, details["format"], details["from"]) for action, _, details in audit) == [
+        ("export.csv", "csv", ""),
         ("export.csv", "csv", ""),
         ("export.pdf", "pdf", ""),
         ("export.xlsx", "xlsx", "2026-07-01"),
