@@ -32,6 +32,7 @@ from dialer.core.planning import (
 from dialer.core.relatives import calls_relatives
 from dialer.core.windows import CallingWindows
 from dialer.engine.ports import PlannedDial
+from dialer.storage.answers import CallSheetRepository
 from dialer.storage.callbacks import CallbackRepository
 from dialer.storage.campaigns import CycleRepository
 from dialer.storage.database import SessionFactory
@@ -72,6 +73,7 @@ class CycleDialQueue:
         self.people = PersonRepository(sessions)
         self.callbacks = CallbackRepository(sessions)
         self.results = CycleResultRepository(sessions)
+        self.sheets = CallSheetRepository(sessions)
         self.holds = PersonHolds(sessions)
         self.cycles = CycleRepository(sessions)
         #: people calling the campaign's number (:mod:`dialer.engine.inbound`)
@@ -280,6 +282,8 @@ class CycleDialQueue:
             disposition=disposition,
             stopped=decision.reason,
             left_on=now.date() if disposition in LEAVING_RESULTS else None,
+            reached=disposition is None
+            and await self.sheets.reached_in_cycle(member.person_id, member.cycle_id),
         )
         dialled = sum(1 for attempt in history if cycle.contains(attempt.placed_at))
         reason = (

@@ -65,13 +65,16 @@ def close_person_cycle(
     disposition: CycleResult | None = None,
     stopped: DoneReason = DoneReason.DEADLINE_REACHED,
     left_on: date | None = None,
+    reached: bool = False,
 ) -> CycleClosure:
     """A person's result at the end of ``cycle``.
 
     With an agent's ``disposition`` that is the result; HOSPITALISED, MOVED and DECEASED
-    need ``left_on``. Without one, ``stopped`` (the planner's :class:`Done` reason) decides:
-    NO_VALID_NUMBER gives WRONG_NUMBER, anything else NEVER_REACHED. NEVER_REACHED and
-    WRONG_NUMBER carry a :class:`FieldFollowUp`: nobody was reached by phone.
+    need ``left_on``. Without one: REACHED when ``reached`` (a complete sheet earlier in the
+    cycle: a household reached, then not on its follow-up call), else ``stopped`` (the
+    planner's :class:`Done` reason) decides: NO_VALID_NUMBER gives WRONG_NUMBER, anything
+    else NEVER_REACHED. NEVER_REACHED and WRONG_NUMBER carry a :class:`FieldFollowUp`:
+    nobody was reached by phone.
     """
     if disposition is CycleResult.NEVER_REACHED:
         raise ValueError("NEVER_REACHED is decided here, not an agent's disposition")
@@ -79,7 +82,9 @@ def close_person_cycle(
         raise ValueError(f"left_on goes with hospitalised, moved, deceased: {disposition}")
     if disposition is None and stopped is DoneReason.FINAL_OUTCOME_REACHED:
         raise ValueError("a final outcome needs the agent's disposition")
-    if disposition is None:
+    if disposition is None and reached:
+        result = CycleResult.REACHED
+    elif disposition is None:
         result = (
             CycleResult.WRONG_NUMBER
             if stopped is DoneReason.NO_VALID_NUMBER

@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
-from dialer.core.attempts import Disposition
+from dialer.core.attempts import AttemptKind, Disposition
 from dialer.errors import ConflictError, NotFoundError
 from dialer.storage.alert_rows import Alert
 from dialer.storage.alerts import NewAlert, stage_alerts
 from dialer.storage.call_sheet_rows import Answer, CallSheet
 from dialer.storage.database import SessionFactory, transaction
+from dialer.storage.models import Attempt
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,18 @@ class SheetSubmission:
     score: float
     risk_level: str
     complete: bool
+
+
+def reached_in(cycle_id: int) -> Select[int]:
+    """The people of cycle ``cycle_id`` an agent or a volunteer reached: a complete call
+    sheet on one of their own calls (a relative's call apart)."""
+    return (
+        select(Attempt.person_id)
+        .join(CallSheet, CallSheet.attempt_id == Attempt.id)
+        .where(Attempt.cycle_id == cycle_id)
+        .where(Attempt.kind != AttemptKind.RELATIVE)
+        .where(CallSheet.disposition == Disposition.COMPLETE)
+    )
 
 
 class CallSheetRepository:
@@ -89,6 +102,13 @@ class CallSheetRepository:
             elif sheet.agent != agent:
                 raise ConflictError(f"la fiche de l'appel {attempt_id} appartient à un autre agent")
         return sheet
+
+    async def reached_in_cycle(self, person_id: int, cycle_id: int) -> bool:
+        async with transaction(self._sessions) as session:
+            found = await session.scalar(
+                reached_in(cycle_id).where(Attempt.person_id == person_id).limit(1)
+            )
+        return found is not None
 
     async def by_attempt(self, attempt_id: str) -> CallSheet | None:
         async with transaction(self._sessions) as session:

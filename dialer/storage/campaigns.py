@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialer.core.attempts import AttemptKind, Disposition
 from dialer.core.campaigns import CampaignKind, CampaignState
 from dialer.core.cycle_closure import WaitingAtClose, result_at_close
 from dialer.core.cycles import NeverReachedReason
@@ -18,7 +17,7 @@ from dialer.core.pacing_settings import PacingMode
 from dialer.core.roles import Role
 from dialer.errors import ConflictError, NotFoundError
 from dialer.storage.account_rows import Account
-from dialer.storage.call_sheet_rows import CallSheet
+from dialer.storage.answers import reached_in
 from dialer.storage.consent_rows import unconsented_in_cycle
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.household_rows import HouseholdAssignment
@@ -312,15 +311,7 @@ async def _waiting_at_close(
         .group_by(Attempt.person_id)
     )
     dialled = {int(person_id): int(n) for person_id, n in counts.all()}
-    reached = set(
-        await session.scalars(
-            select(Attempt.person_id)
-            .join(CallSheet, CallSheet.attempt_id == Attempt.id)
-            .where(Attempt.cycle_id == cycle.id)
-            .where(Attempt.kind != AttemptKind.RELATIVE)
-            .where(CallSheet.disposition == Disposition.COMPLETE)
-        )
-    )
+    reached = set(await session.scalars(reached_in(cycle.id)))
     withdrawn = set(
         await session.scalars(
             select(CycleMember.person_id)

@@ -11,13 +11,15 @@ import pytest
 
 from dialer.campaigns.queue import CycleDialQueue
 from dialer.campaigns.rules import windows_from_json
-from dialer.core.attempts import AttemptKind, AttemptState
+from dialer.core.attempts import AttemptKind, AttemptState, CycleResult, Disposition
 from dialer.core.outcomes import CallOutcome
 from dialer.core.planning import Cycle, RetryPolicy
 from dialer.storage import SessionFactory
+from dialer.storage.answers import CallSheetRepository, SheetSubmission
 from dialer.storage.callbacks import CallbackRepository
 from dialer.storage.ledger import AttemptLedger
 from dialer.storage.reserved_calls import ReservedCallClaims
+from dialer.storage.results import CycleResultRepository
 from dialer.storage.schedule import CycleSchedule, MemberStatus
 from tests.stored import enrol
 
@@ -219,3 +221,52 @@ async def test_a_preview_campaign_offers_everyone_and_dials_nobody_automatically
     assert second is not None
     assert {first.person_id, second.person_id} == {scene.alice_id, scene.bob_id}
     assert await queue.claim("agent-3", NOW) is None
+
+
+@pytest.mark.asyncio
+async def test_a_person_reached_then_not_on_the_follow_up_call_is_reached_not_never_reached(
+    sessions: SessionFactory, scene: Scene
+) -> None:
+    """Reached on the first call (a complete sheet), a call-back booked; the call-back is
+    the cycle's last attempt allowed and nobody answers it: the planner is done, and the
+    person's result is « reached », not « never reached » (they were, on the first call)."""
+    ledger = AttemptLedger(sessions)
+    await enrol(sessions, scene.cycle_id, [(scene.alice_id, "+33145678910", NOW)])
+    queue = CycleDialQueue(
+        sessions,
+        cycle_id=scene.cycle_id,
+        cycle=Cycle(NOW, NOW + timedelta(days=1)),
+        windows=windows_from_json({"week": [["09:00-19:00"]] * 7, "holiday": []}),
+        policy=RetryPolicy(max_attempts=2),
+    )
+    [dial] = await queue.take(1, NOW)
+    await ledger.mark_dialing(dial.attempt_id, at=NOW)
+    await ledger.close(dial.attempt_id, CallOutcome.ANSWERED, at=NOW + timedelta(minutes=5))
+    sheets = CallSheetRepository(sessions)
+    sheet = await sheets.open(
+        attempt_id=dial.attempt_id, person_id=scene.alice_id, cycle_id=scene.cycle_id,
+        agent="agent-owner", questionnaire_id="canicule", questionnaire_version=1, now=NOW,
+    )  # fmt: skip
+    await sheets.submit(
+        sheet.id,
+        SheetSubmission(Disposition.COMPLETE, "", None, 0.0, "faible", complete=True),
+        alerts=[],
+        raised_by="agent-owner",
+        now=NOW + timedelta(minutes=6),
+    )
+    hour = NOW + timedelta(hours=2)
+    await CallbackRepository(sessions).schedule(
+        person_id=scene.alice_id, cycle_id=scene.cycle_id, due_at=hour,
+        number="+33145678910", agent="agent-owner", now=NOW,
+    )  # fmt: skip
+    await queue.disposed(dial.attempt_id, None, NOW + timedelta(minutes=6))
+    follow_up = await queue.claim("agent-owner", hour)
+    assert follow_up is not None
+    await ledger.mark_dialing(follow_up.attempt_id, at=hour)
+    ended = hour + timedelta(seconds=30)
+    await ledger.close(follow_up.attempt_id, CallOutcome.NO_ANSWER, at=ended)
+    await queue.settled(follow_up.attempt_id, CallOutcome.NO_ANSWER, ended)
+
+    result = await CycleResultRepository(sessions).get(scene.cycle_id, scene.alice_id)
+    assert result is not None
+    assert result.result is CycleResult.REACHED
