@@ -3,11 +3,14 @@ joined to agent-1001 (baresip) is put on hold while the agent consults the « 15
 rig's sipp); the service stops (nothing of the transfer is kept: it lived in memory) and
 the person stays on hold. The restarted service's reconciliation finds them in
 ``[dialer-transfer]`` ``hold`` with no transfer known: the 15 is hung up and the person
-bridged back with the agent's leg, still alive (one bridge, ``rejoin``)."""
+bridged back with the agent's leg, still alive (one bridge, ``rejoin``). When the agent's
+leg died with the controller, the person is released with the information message and,
+once they hung up, the agent connecting again is given the call's sheet to finish."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -19,6 +22,7 @@ from dialer.service import running_service
 from dialer.settings import Settings
 from dialer.telephony.ami import AmiClient
 from tests.asterisk.test_call_listening import wait_for
+from tests.asterisk.test_robot_agents import PASSWORD
 from tests.asterisk.test_transfers import AGENT
 from tests.asterisk.transfer_rig import (
     agent_leg,
@@ -27,6 +31,32 @@ from tests.asterisk.transfer_rig import (
     transfer_service,
     warm_to_the_15,
 )
+from tests.web.conftest import log_in
+
+
+async def consulting_when_stopped(
+    settings: Settings, options: dict[str, Any], ami: AmiClient
+) -> tuple[str, str]:
+    """agent-1001 consults the 15 with the person on hold when the service stops (the
+    transfer lived in memory): (the call's id, the 15's channel id)."""
+    async with (
+        running_service(settings, **options) as service,
+        httpx.AsyncClient(base_url=service.url, timeout=40) as agent,
+    ):
+        mine, attempt_id = await agent_on_call(agent)
+        third = await warm_to_the_15(agent, mine)
+    person = await leg(ami, attempt_id)
+    assert person is not None
+    assert person.get("Exten") == "hold"
+    assert await leg(ami, third) is not None
+    return attempt_id, third
+
+
+async def gone(ami: AmiClient, uniqueid: str, what: str, timeout_s: float) -> None:
+    async def is_gone() -> bool:
+        return await leg(ami, uniqueid) is None
+
+    await wait_for(what, is_gone, timeout_s)
 
 
 @pytest.mark.asyncio
@@ -40,17 +70,7 @@ async def test_a_person_on_hold_when_the_controller_stopped_is_back_with_the_age
 ) -> None:
     await world.wait_registered(ami, [AGENT])
     settings, options = await transfer_service(rig_settings, rig, tmp_path)
-    async with (
-        running_service(settings, **options) as service,
-        httpx.AsyncClient(base_url=service.url, timeout=40) as agent,
-    ):
-        mine, attempt_id = await agent_on_call(agent)
-        third = await warm_to_the_15(agent, mine)
-    # the controller is gone: the person waits on hold, the agent with the 15
-    person = await leg(ami, attempt_id)
-    assert person is not None
-    assert person.get("Exten") == "hold"
-    assert await leg(ami, third) is not None
+    attempt_id, third = await consulting_when_stopped(settings, options, ami)
 
     async with running_service(settings, **options):
 
@@ -65,9 +85,38 @@ async def test_a_person_on_hold_when_the_controller_stopped_is_back_with_the_age
             )
 
         await wait_for("the person bridged back with the agent", back_together, 15)
-
-        async def third_gone() -> bool:
-            return await leg(ami, third) is None
-
-        await wait_for("the 15 hung up", third_gone, 10)
+        await gone(ami, third, "the 15 hung up", 10)
         await ami.action("Hangup", {"Channel": attempt_id, "Cause": "16"})
+
+
+@pytest.mark.asyncio
+async def test_the_agent_whose_leg_died_with_the_controller_gets_the_sheet_back(
+    rig_settings: Settings,
+    rig: Rig,
+    world: SimulatedWorld,
+    speaking_people: SippUas,
+    ami: AmiClient,
+    tmp_path: Path,
+) -> None:
+    await world.wait_registered(ami, [AGENT])
+    settings, options = await transfer_service(rig_settings, rig, tmp_path)
+    attempt_id, third = await consulting_when_stopped(settings, options, ami)
+    line = await agent_leg(ami)
+    assert line is not None
+    await ami.action("Hangup", {"Channel": line.get("Channel"), "Cause": "16"})
+
+    async with (
+        running_service(settings, **options) as service,
+        httpx.AsyncClient(base_url=service.url, timeout=40) as agent,
+    ):
+        await gone(ami, third, "the 15 hung up", 10)
+        # released: the information message, then the dialplan hangs the person up
+        await gone(ami, attempt_id, "the person released and hung up", 30)
+        mine = {"X-CSRF-Token": await log_in(agent, AGENT, PASSWORD)}
+        assert (await agent.post("/api/v1/agent/phone", headers=mine)).status_code == 200
+
+        async def sheet_back() -> bool:
+            state = (await agent.get("/api/v1/agent/state")).json()
+            return bool(state["state"] == "wrap_up" and state["attempt_id"] == attempt_id)
+
+        await wait_for("the agent back on the call's sheet", sheet_back, 10)
