@@ -9,6 +9,8 @@ once they hung up, the agent connecting again is given the call's sheet to finis
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +20,17 @@ import pytest
 from dialer.rig.asterisk import Rig
 from dialer.rig.callees import SippUas
 from dialer.rig.world import SimulatedWorld
-from dialer.service import running_service
+from dialer.service import Service, running_service
 from dialer.settings import Settings
 from dialer.telephony.ami import AmiClient
-from tests.asterisk.test_call_listening import wait_for
+from tests.asterisk.test_call_listening import audit, wait_for
 from tests.asterisk.test_robot_agents import PASSWORD
 from tests.asterisk.test_transfers import AGENT
 from tests.asterisk.transfer_rig import (
     agent_leg,
     agent_on_call,
     leg,
+    to_the_15,
     transfer_service,
     warm_to_the_15,
 )
@@ -39,17 +42,40 @@ async def consulting_when_stopped(
 ) -> tuple[str, str]:
     """agent-1001 consults the 15 with the person on hold when the service stops (the
     transfer lived in memory): (the call's id, the 15's channel id)."""
-    async with (
-        running_service(settings, **options) as service,
-        httpx.AsyncClient(base_url=service.url, timeout=40) as agent,
-    ):
-        mine, attempt_id = await agent_on_call(agent)
-        third = await warm_to_the_15(agent, mine)
+    attempt_id, third = await stopped_during(settings, options, warm_to_the_15)
     person = await leg(ami, attempt_id)
     assert person is not None
     assert person.get("Exten") == "hold"
     assert await leg(ami, third) is not None
     return attempt_id, third
+
+
+Step = Callable[[httpx.AsyncClient, dict[str, str]], Awaitable[str]]
+
+
+async def stopped_during(
+    settings: Settings, options: dict[str, Any], step: Step
+) -> tuple[str, str]:
+    """agent-1001 on the person's call takes the transfer's ``step`` (which returns the
+    15's channel id), then the service stops: (the call's id, the 15's channel id)."""
+    async with (
+        running_service(settings, **options) as service,
+        httpx.AsyncClient(base_url=service.url, timeout=40) as agent,
+    ):
+        mine, attempt_id = await agent_on_call(agent)
+        third = await step(agent, mine)
+    return attempt_id, third
+
+
+async def conference(agent: httpx.AsyncClient, mine: dict[str, str]) -> str:
+    return await to_the_15(agent, mine, "conference")
+
+
+async def handed_over(agent: httpx.AsyncClient, mine: dict[str, str]) -> str:
+    third = await warm_to_the_15(agent, mine)
+    left = await agent.post("/api/v1/agent/transfer/leave", headers=mine)
+    assert left.status_code == 200, left.text
+    return third
 
 
 async def gone(ami: AmiClient, uniqueid: str, what: str, timeout_s: float) -> None:
@@ -120,3 +146,81 @@ async def test_the_agent_whose_leg_died_with_the_controller_gets_the_sheet_back(
             return bool(state["state"] == "wrap_up" and state["attempt_id"] == attempt_id)
 
         await wait_for("the agent back on the call's sheet", sheet_back, 10)
+
+
+async def transfer_ended(service: Service) -> dict[str, object]:
+    async def ended() -> list[dict[str, object]] | None:
+        return await audit(service.sessions, "call.transfer_end") or None
+
+    [end] = await wait_for("the transfer's end audited", ended, 10)
+    return end
+
+
+@pytest.mark.asyncio
+async def test_a_conference_when_the_controller_stopped_is_followed_again(
+    rig_settings: Settings,
+    rig: Rig,
+    world: SimulatedWorld,
+    speaking_people: SippUas,
+    ami: AmiClient,
+    tmp_path: Path,
+) -> None:
+    await world.wait_registered(ami, [AGENT])
+    settings, options = await transfer_service(rig_settings, rig, tmp_path)
+    attempt_id, third = await stopped_during(settings, options, conference)
+    for uniqueid in (attempt_id, third):
+        channel = await leg(ami, uniqueid)
+        assert channel is not None
+        assert channel.get("Application") == "ConfBridge"
+
+    async with (
+        running_service(settings, **options) as service,
+        httpx.AsyncClient(base_url=service.url, timeout=40) as agent,
+    ):
+        mine = {"X-CSRF-Token": await log_in(agent, AGENT, PASSWORD)}
+
+        async def in_conference() -> bool:
+            current = (await agent.get("/api/v1/agent/transfer")).json()["current"]
+            return bool(current and current["state"] == "conference")
+
+        await wait_for("the conference followed again", in_conference, 15)
+        left = await agent.post("/api/v1/agent/transfer/leave", headers=mine)
+        assert left.status_code == 200, left.text
+
+        async def agent_waiting() -> bool:
+            line = await agent_leg(ami)
+            return bool(line and line.get("Context") == "dialer-agent" and not line.get("BridgeId"))
+
+        await wait_for("the agent's leg back in [dialer-agent]", agent_waiting, 5)
+        person, the_15 = await leg(ami, attempt_id), await leg(ami, third)
+        assert person is not None
+        assert the_15 is not None
+        assert person.get("BridgeId") == the_15.get("BridgeId") != ""
+        await ami.action("Hangup", {"Channel": third, "Cause": "16"})
+        await gone(ami, attempt_id, "the person, alone, hung up", 10)
+        end = await transfer_ended(service)
+    assert end["outcome"] == "handed_over"
+    assert end["actor"] == AGENT
+
+
+@pytest.mark.asyncio
+async def test_a_hand_over_when_the_controller_stopped_ends_with_its_legs(
+    rig_settings: Settings,
+    rig: Rig,
+    world: SimulatedWorld,
+    speaking_people: SippUas,
+    ami: AmiClient,
+    tmp_path: Path,
+) -> None:
+    await world.wait_registered(ami, [AGENT])
+    settings, options = await transfer_service(rig_settings, rig, tmp_path)
+    attempt_id, third = await stopped_during(settings, options, handed_over)
+    assert await leg(ami, attempt_id) is not None
+    assert await leg(ami, third) is not None
+
+    async with running_service(settings, **options) as service:
+        await asyncio.sleep(2)  # the restarted service has found the hand-over
+        await ami.action("Hangup", {"Channel": attempt_id, "Cause": "16"})
+        await gone(ami, third, "the 15, alone, hung up", 10)
+        end = await transfer_ended(service)
+    assert end["outcome"] == "handed_over"
