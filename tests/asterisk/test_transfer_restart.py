@@ -11,38 +11,31 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from dialer.rig.asterisk import Rig
-from dialer.rig.callees import SippUas
-from dialer.rig.world import SimulatedWorld
-from dialer.service import Service, running_service
-from dialer.settings import Settings
+from dialer.service import Service
 from dialer.telephony.ami import AmiClient
 from tests.asterisk.test_call_listening import audit, wait_for
 from tests.asterisk.test_robot_agents import PASSWORD
 from tests.asterisk.test_transfers import AGENT
 from tests.asterisk.transfer_rig import (
+    Setup,
     agent_leg,
     agent_on_call,
     leg,
+    service_of,
     to_the_15,
-    transfer_service,
     warm_to_the_15,
 )
 from tests.web.conftest import log_in
 
 
-async def consulting_when_stopped(
-    settings: Settings, options: dict[str, Any], ami: AmiClient
-) -> tuple[str, str]:
+async def consulting_when_stopped(setup: Setup, ami: AmiClient) -> tuple[str, str]:
     """agent-1001 consults the 15 with the person on hold when the service stops (the
     transfer lived in memory): (the call's id, the 15's channel id)."""
-    attempt_id, third = await stopped_during(settings, options, warm_to_the_15)
+    attempt_id, third = await stopped_during(setup, warm_to_the_15)
     person = await leg(ami, attempt_id)
     assert person is not None
     assert person.get("Exten") == "hold"
@@ -53,13 +46,11 @@ async def consulting_when_stopped(
 Step = Callable[[httpx.AsyncClient, dict[str, str]], Awaitable[str]]
 
 
-async def stopped_during(
-    settings: Settings, options: dict[str, Any], step: Step
-) -> tuple[str, str]:
+async def stopped_during(setup: Setup, step: Step) -> tuple[str, str]:
     """agent-1001 on the person's call takes the transfer's ``step`` (which returns the
     15's channel id), then the service stops: (the call's id, the 15's channel id)."""
     async with (
-        running_service(settings, **options) as service,
+        service_of(setup) as service,
         httpx.AsyncClient(base_url=service.url, timeout=40) as agent,
     ):
         mine, attempt_id = await agent_on_call(agent)
@@ -87,18 +78,11 @@ async def gone(ami: AmiClient, uniqueid: str, what: str, timeout_s: float) -> No
 
 @pytest.mark.asyncio
 async def test_a_person_on_hold_when_the_controller_stopped_is_back_with_the_agent(
-    rig_settings: Settings,
-    rig: Rig,
-    world: SimulatedWorld,
-    speaking_people: SippUas,
-    ami: AmiClient,
-    tmp_path: Path,
+    transfer_setup: Setup, ami: AmiClient
 ) -> None:
-    await world.wait_registered(ami, [AGENT])
-    settings, options = await transfer_service(rig_settings, rig, tmp_path)
-    attempt_id, third = await consulting_when_stopped(settings, options, ami)
+    attempt_id, third = await consulting_when_stopped(transfer_setup, ami)
 
-    async with running_service(settings, **options):
+    async with service_of(transfer_setup):
 
         async def back_together() -> bool:
             person, line = await leg(ami, attempt_id), await agent_leg(ami)
@@ -117,22 +101,15 @@ async def test_a_person_on_hold_when_the_controller_stopped_is_back_with_the_age
 
 @pytest.mark.asyncio
 async def test_the_agent_whose_leg_died_with_the_controller_gets_the_sheet_back(
-    rig_settings: Settings,
-    rig: Rig,
-    world: SimulatedWorld,
-    speaking_people: SippUas,
-    ami: AmiClient,
-    tmp_path: Path,
+    transfer_setup: Setup, ami: AmiClient
 ) -> None:
-    await world.wait_registered(ami, [AGENT])
-    settings, options = await transfer_service(rig_settings, rig, tmp_path)
-    attempt_id, third = await consulting_when_stopped(settings, options, ami)
+    attempt_id, third = await consulting_when_stopped(transfer_setup, ami)
     line = await agent_leg(ami)
     assert line is not None
     await ami.action("Hangup", {"Channel": line.get("Channel"), "Cause": "16"})
 
     async with (
-        running_service(settings, **options) as service,
+        service_of(transfer_setup) as service,
         httpx.AsyncClient(base_url=service.url, timeout=40) as agent,
     ):
         await gone(ami, third, "the 15 hung up", 10)
@@ -158,23 +135,16 @@ async def transfer_ended(service: Service) -> dict[str, object]:
 
 @pytest.mark.asyncio
 async def test_a_conference_when_the_controller_stopped_is_followed_again(
-    rig_settings: Settings,
-    rig: Rig,
-    world: SimulatedWorld,
-    speaking_people: SippUas,
-    ami: AmiClient,
-    tmp_path: Path,
+    transfer_setup: Setup, ami: AmiClient
 ) -> None:
-    await world.wait_registered(ami, [AGENT])
-    settings, options = await transfer_service(rig_settings, rig, tmp_path)
-    attempt_id, third = await stopped_during(settings, options, conference)
+    attempt_id, third = await stopped_during(transfer_setup, conference)
     for uniqueid in (attempt_id, third):
         channel = await leg(ami, uniqueid)
         assert channel is not None
         assert channel.get("Application") == "ConfBridge"
 
     async with (
-        running_service(settings, **options) as service,
+        service_of(transfer_setup) as service,
         httpx.AsyncClient(base_url=service.url, timeout=40) as agent,
     ):
         mine = {"X-CSRF-Token": await log_in(agent, AGENT, PASSWORD)}
@@ -205,20 +175,13 @@ async def test_a_conference_when_the_controller_stopped_is_followed_again(
 
 @pytest.mark.asyncio
 async def test_a_hand_over_when_the_controller_stopped_ends_with_its_legs(
-    rig_settings: Settings,
-    rig: Rig,
-    world: SimulatedWorld,
-    speaking_people: SippUas,
-    ami: AmiClient,
-    tmp_path: Path,
+    transfer_setup: Setup, ami: AmiClient
 ) -> None:
-    await world.wait_registered(ami, [AGENT])
-    settings, options = await transfer_service(rig_settings, rig, tmp_path)
-    attempt_id, third = await stopped_during(settings, options, handed_over)
+    attempt_id, third = await stopped_during(transfer_setup, handed_over)
     assert await leg(ami, attempt_id) is not None
     assert await leg(ami, third) is not None
 
-    async with running_service(settings, **options) as service:
+    async with service_of(transfer_setup) as service:
         await asyncio.sleep(2)  # the restarted service has found the hand-over
         await ami.action("Hangup", {"Channel": attempt_id, "Cause": "16"})
         await gone(ami, third, "the 15, alone, hung up", 10)

@@ -5,12 +5,14 @@ is in Asterisk (``CoreShowChannels``)."""
 from __future__ import annotations
 
 import random
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from dialer.rig.asterisk import Rig
+from dialer.service import Service, running_service
 from dialer.settings import Settings, TransferSettings
 from dialer.telephony.ami import AmiClient
 from dialer.telephony.events import AmiMessage
@@ -44,6 +46,16 @@ async def transfer_service(
         "ring_timeout_s": 15,
         "tick_s": 0.2,
     }
+
+
+#: what ``transfer_setup`` gives: the settings and ``running_service``'s options
+Setup = tuple[Settings, dict[str, Any]]
+
+
+def service_of(setup: Setup) -> AbstractAsyncContextManager[Service]:
+    """The transfer tests' service, running (:func:`dialer.service.running_service`)."""
+    settings, options = setup
+    return running_service(settings, **options)
 
 
 async def agent_on_call(agent: httpx.AsyncClient) -> tuple[dict[str, str], str]:
