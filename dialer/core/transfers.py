@@ -95,6 +95,26 @@ TRANSITIONS: Mapping[tuple[TransferState, TransferEvent], TransferState] = {
 }
 
 
+#: a transfer found in its conference by a restarted controller (it lived in memory), by
+#: (the agent's leg in the conference, the ledger's ``left`` step): the state it is followed
+#: in again, and whether the agent was lost (the outcome says so). The watch then ends it
+#: as the transitions say: a side gone brings the person back, or hangs up who is alone.
+FOUND_AFTER_RESTART: Mapping[tuple[bool, bool], tuple[TransferState, bool]] = {
+    (True, False): (TransferState.CONFERENCE, False),
+    (True, True): (TransferState.CONFERENCE, False),  # back in: the leg is what counts
+    (False, True): (TransferState.HANDED_OVER, False),
+    (False, False): (TransferState.HANDED_OVER, True),
+}
+
+
+def found_after_restart(
+    *, agent_in_room: bool, steps: tuple[str, ...]
+) -> tuple[TransferState, bool]:
+    """The state a transfer found in its conference after a restart is followed in, and
+    whether its agent was lost (:data:`FOUND_AFTER_RESTART`)."""
+    return FOUND_AFTER_RESTART[(agent_in_room, "left" in steps)]
+
+
 #: the agent's steps refused in a state, and why (French, for the screen)
 _REFUSALS: Mapping[TransferState, str] = {
     TransferState.CALLING: "impossible maintenant : le tiers n'a pas encore répondu",

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from dialer.core.transfers import TransferKind, TransferOutcome, TransferState
-from dialer.storage.audit import AuditLog
+from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.telephony.port import TRANSFER_PREFIX
 
 
@@ -57,6 +57,40 @@ async def record_end(
         "seconds": max(0, round((now - transfer.started_at).total_seconds())),
     }
     await _record(audit, transfer, "call.transfer_end", now, "", details=details)
+
+
+#: how far back a restarted controller looks for the start of a transfer it finds
+LEDGER_LOOK_BACK = timedelta(hours=12)
+
+
+async def opened(
+    audit: AuditLog, transfer_id: str, now: datetime
+) -> tuple[Transfer, tuple[str, ...]] | None:
+    """A transfer as its ledger knows it (started, not ended), with its steps in order;
+    ``None`` when the ledger has no start for it or records its end already."""
+    starts = await audit.search(
+        AuditFilter(action="call.transfer_start", since=now - LEDGER_LOOK_BACK, limit=1000)
+    )
+    start = next((e for e in starts if e.details.get("transfer") == transfer_id), None)
+    if start is None:
+        return None
+    entries = await audit.search(AuditFilter(action="call.", target=start.target, limit=1000))
+    mine = [e for e in reversed(entries) if e.details.get("transfer") == transfer_id]
+    if any(e.action == "call.transfer_end" for e in mine):
+        return None
+    transfer = Transfer(
+        transfer_id,
+        start.actor,
+        start.target.removeprefix("attempt:"),
+        "",
+        TransferKind(start.details.get("kind", TransferKind.WARM.value)),
+        str(start.details.get("number", "")),
+        TransferState.CALLING,
+        start.at,
+        person_id=start.person_id,
+    )
+    steps = tuple(str(e.details.get("step")) for e in mine if e.action == "call.transfer_step")
+    return transfer, steps
 
 
 async def _record(

@@ -42,6 +42,7 @@ from dialer.core.transfers import (
 )
 from dialer.desk.port import AgentDesk, seat_of
 from dialer.desk.transfer_ledger import Transfer, record_end, record_start, record_step
+from dialer.desk.transfer_recovery import found_transfers
 from dialer.desk.transfer_targets import call_targets, person_of_call
 from dialer.errors import ConflictError, DialerError, TelephonyError
 from dialer.settings import TransferSettings
@@ -325,9 +326,33 @@ class Transfers:
     async def _ended(self, transfer: Transfer, outcome: TransferOutcome) -> None:
         await record_end(self._audit, transfer, outcome, self._clock())
 
+    async def _recover(self, port: TransferPort) -> bool:
+        """Once, when the node first answers: the transfers a previous controller left
+        (:mod:`dialer.desk.transfer_recovery`) followed again, or ended. False: to retry."""
+        followed = {t.transfer_id for t in (*self._by_agent.values(), *self._handed_over.values())}
+        try:
+            found = await found_transfers(port, self._audit, followed, self._clock())
+        except (TelephonyError, DialerError) as exc:
+            log.info("transfers: not recovered yet: %s", exc)
+            return False
+        for item in found:
+            transfer = item.transfer
+            if item.outcome is not None:
+                with contextlib.suppress(DialerError):
+                    await self._ended(transfer, item.outcome)
+            elif transfer.state is TransferState.HANDED_OVER:
+                self._handed_over[transfer.transfer_id] = transfer
+            elif transfer.agent not in self._by_agent:
+                self._by_agent[transfer.agent] = transfer
+                self._locks[transfer.transfer_id] = asyncio.Lock()
+        return True
+
     async def _follow(self, port: TransferPort) -> None:
+        recovered = False
         while True:
             await asyncio.sleep(self._watch_s)
+            if not recovered:
+                recovered = await self._recover(port)
             if not self._by_agent and not self._handed_over:
                 continue
             try:

@@ -53,7 +53,10 @@ class WrapUps:
         engine = self.engine
         seat = engine.seats.by_attempt(call.attempt_id)
         if seat is None:
-            return None, None
+            disposal = self._agent_not_adopted(call, outcome, at)
+            if call.agent is not None and call.agent in self.unfinished:
+                await self.resume(call.agent, engine.clock())  # connected again meanwhile
+            return None, disposal
         if seat.state is AgentState.RESERVED and outcome is CallOutcome.ANSWERED:
             seat = engine.seats.joined(seat.agent, engine.clock())  # joined: its event was lost
         if seat.state is AgentState.ON_CALL:
@@ -66,6 +69,22 @@ class WrapUps:
         elif seat.state is AgentState.LOGGED_OUT and outcome is CallOutcome.ANSWERED:
             return None, self._agent_gone(seat.agent, call, at)
         return None, None
+
+    def _agent_not_adopted(
+        self, call: LiveCall, outcome: CallOutcome, at: datetime
+    ) -> tuple[str, CycleResult | None] | None:
+        """A call followed again after a restart whose agent's leg was already dead (no
+        seat was adopted for it, e.g. a person released from a transfer's hold): the
+        agent joined it, so its sheet waits for them as a lost phone's does."""
+        agent = call.agent
+        if (
+            agent is None
+            or call.joined_at is None
+            or outcome is not CallOutcome.ANSWERED
+            or agent in self.unfinished
+        ):
+            return None
+        return self._agent_gone(agent, call, at)
 
     def phone_lost(self, agent: str, now: datetime) -> None:
         """The agent's phone died during a wrap-up (their softphone, or Asterisk

@@ -641,24 +641,34 @@ class AsteriskNode:
     async def held_for_transfer(self) -> dict[str, str]:
         """The channels playing ``[dialer-transfer]`` ``hold``, each with its transfer's id
         (``DIALER_TRANSFER``, set before the Redirect)."""
+        return {
+            channel: transfer_id
+            for channel, (exten, transfer_id) in (await self.transfer_legs(("hold",))).items()
+        }
+
+    async def transfer_legs(
+        self, extens: tuple[str, ...] = ("hold", "room", "third", "rejoin")
+    ) -> dict[str, tuple[str, str]]:
+        """The channels in ``[dialer-transfer]`` at one of ``extens``: Uniqueid → (the
+        extension, the transfer's id from ``DIALER_TRANSFER``)."""
         client = self._require_client()
         replies = await client.action("CoreShowChannels", expect_list=True)
-        held = [
-            r.get("Uniqueid")
+        legs = [
+            (r.get("Uniqueid"), r.get("Exten"))
             for r in replies
             if r.name == "CoreShowChannel"
             and r.get("Context") == TRANSFER_CONTEXT
-            and r.get("Exten") == "hold"
+            and r.get("Exten") in extens
         ]
-        found: dict[str, str] = {}
-        for channel in held:
+        found: dict[str, tuple[str, str]] = {}
+        for channel, exten in legs:
             try:
                 value = await client.action(
                     "Getvar", {"Channel": channel, "Variable": "DIALER_TRANSFER"}
                 )
             except AmiActionError:  # hung up meanwhile
                 continue
-            found[channel] = value[0].get("Value") or ""
+            found[channel] = (exten, value[0].get("Value") or "")
         return found
 
     async def release_person(self, attempt_id: str) -> None:

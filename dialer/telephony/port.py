@@ -294,6 +294,12 @@ class TransferPort(Protocol):
         """The person, their agent's leg gone, taken off hold: the information message,
         then the end of the call (the lost agent's path, ``rejoin``'s ``released``)."""
 
+    async def transfer_legs(
+        self, extens: tuple[str, ...] = ("hold", "room", "third", "rejoin")
+    ) -> dict[str, tuple[str, str]]:
+        """The channels in ``[dialer-transfer]`` at one of ``extens`` (a restart finds the
+        transfers it no longer follows): Uniqueid → (the extension, the transfer's id)."""
+
     async def hang_up(self, channel_id: str) -> None: ...
 
     async def live_channels(self) -> set[str]: ...

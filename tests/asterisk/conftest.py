@@ -20,6 +20,8 @@ from dialer.rig.callees import SippUas
 from dialer.rig.world import SimulatedWorld
 from dialer.settings import Settings
 from dialer.telephony.ami import AmiClient
+from tests.asterisk.test_transfers import AGENT
+from tests.asterisk.transfer_rig import Setup, transfer_service
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -81,3 +83,18 @@ def speaking_people(world: SimulatedWorld) -> Iterator[SippUas]:
     yield speaking
     speaking.stop()
     world.callees.start()
+
+
+@pytest_asyncio.fixture
+async def transfer_setup(
+    speaking_people: SippUas,
+    world: SimulatedWorld,
+    ami: AmiClient,
+    rig: Rig,
+    rig_settings: Settings,
+    tmp_path: Path,
+) -> Setup:
+    """The transfer tests' service (``transfer_rig.transfer_service``): agent-1001
+    registered, one speaking person, the 15 offered."""
+    await world.wait_registered(ami, [AGENT])
+    return await transfer_service(rig_settings, rig, tmp_path)

@@ -8,41 +8,28 @@ the audit says what happened (``agent_lost`` step, ``agent_lost_handed_over`` en
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 import pytest
 
-from dialer.rig.asterisk import Rig
-from dialer.rig.callees import SippUas
-from dialer.rig.world import SimulatedWorld
-from dialer.service import running_service
-from dialer.settings import Settings
 from dialer.telephony.ami import AmiClient
 from tests.asterisk.test_call_listening import audit, rtp_both_ways, wait_for
 from tests.asterisk.test_transfers import AGENT, both_ways
 from tests.asterisk.transfer_rig import (
+    Setup,
     agent_leg,
     agent_on_call,
     leg,
-    transfer_service,
+    service_of,
     warm_to_the_15,
 )
 
 
 @pytest.mark.asyncio
 async def test_the_agents_leg_lost_in_consultation_leaves_the_person_with_the_15(
-    rig_settings: Settings,
-    rig: Rig,
-    world: SimulatedWorld,
-    speaking_people: SippUas,
-    ami: AmiClient,
-    tmp_path: Path,
+    transfer_setup: Setup, ami: AmiClient
 ) -> None:
-    await world.wait_registered(ami, [AGENT])
-    settings, options = await transfer_service(rig_settings, rig, tmp_path)
     async with (
-        running_service(settings, **options) as service,
+        service_of(transfer_setup) as service,
         httpx.AsyncClient(base_url=service.url, timeout=40) as agent,
     ):
         mine, attempt_id = await agent_on_call(agent)

@@ -5,12 +5,14 @@ is in Asterisk (``CoreShowChannels``)."""
 from __future__ import annotations
 
 import random
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from dialer.rig.asterisk import Rig
+from dialer.service import Service, running_service
 from dialer.settings import Settings, TransferSettings
 from dialer.telephony.ami import AmiClient
 from dialer.telephony.events import AmiMessage
@@ -46,6 +48,16 @@ async def transfer_service(
     }
 
 
+#: what ``transfer_setup`` gives: the settings and ``running_service``'s options
+Setup = tuple[Settings, dict[str, Any]]
+
+
+def service_of(setup: Setup) -> AbstractAsyncContextManager[Service]:
+    """The transfer tests' service, running (:func:`dialer.service.running_service`)."""
+    settings, options = setup
+    return running_service(settings, **options)
+
+
 async def agent_on_call(agent: httpx.AsyncClient) -> tuple[dict[str, str], str]:
     """agent-1001 logged in, phone connected, ready, then on the person's call: (the
     headers of their requests, the call's id)."""
@@ -62,16 +74,23 @@ async def agent_on_call(agent: httpx.AsyncClient) -> tuple[dict[str, str], str]:
 
 async def warm_to_the_15(agent: httpx.AsyncClient, mine: dict[str, str]) -> str:
     """A warm transfer to the 15, once they answered: the 15's channel id."""
+    return await to_the_15(agent, mine, "warm")
+
+
+async def to_the_15(agent: httpx.AsyncClient, mine: dict[str, str], kind: str) -> str:
+    """A transfer of ``kind`` to the 15, once they answered (consulting, or the three in
+    conference): the 15's channel id."""
     started = await agent.post(
-        "/api/v1/agent/transfer", json={"number": "15", "kind": "warm"}, headers=mine
+        "/api/v1/agent/transfer", json={"number": "15", "kind": kind}, headers=mine
     )
     assert started.status_code == 201, started.text
+    answered = "conference" if kind == "conference" else "consulting"
 
-    async def consulting() -> bool:
+    async def reached() -> bool:
         current = (await agent.get("/api/v1/agent/transfer")).json()["current"]
-        return bool(current and current["state"] == "consulting")
+        return bool(current and current["state"] == answered)
 
-    await wait_for("the 15 answered", consulting, 15)
+    await wait_for("the 15 answered", reached, 15)
     return f"xfer-{started.json()['id']}"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from dialer.core.agent_states import AgentState
+from dialer.core.attempts import CycleResult
 from dialer.core.outcomes import CallOutcome
 from dialer.telephony.port import CallEnded, NodeConnected, NodeDisconnected
 from tests.unit.test_engine import make_engine, on_call
@@ -45,6 +46,31 @@ async def test_a_person_on_hold_whose_agent_is_gone_is_released_and_the_sheet_ke
     # the message heard, the person hangs up: an answered call, settled as one
     await again.handle(CallEnded("att-0", 16, None, clock.advance(10)), node)
     assert queue.settled_outcomes["att-0"] is CallOutcome.ANSWERED
+    assert "att-0" not in queue.results  # not closed without its sheet
+    # the agent's phone connected again: back on the call's sheet to finish the wrap-up
+    await again.log_in("agent-1001", "agent-1001")
+    seat = again.seats.get("agent-1001")
+    assert (seat.state, seat.attempt_id) == (AgentState.WRAP_UP, "att-0")
+    await again.finish_wrap_up("agent-1001", CycleResult.REACHED)
+    assert queue.results == {"att-0": CycleResult.REACHED}
+
+
+async def test_an_agent_connected_again_before_the_released_person_hangs_up_gets_the_sheet() -> (
+    None
+):
+    engine, node, ledger, queue, clock = await make_engine(count=1, agents=1)
+    await on_call(engine, node, clock)
+    leg = engine.seats.get("agent-1001").leg_id
+    assert leg is not None
+    node.live.discard(leg)
+    node.held = {"att-0": "t-1"}
+    again = await restarted(node, ledger, queue)
+    await again.log_in("agent-1001", "agent-1001")  # while the person hears the message
+    await again.handle(CallEnded("att-0", 16, None, clock.advance(10)), node)
+    seat = again.seats.get("agent-1001")
+    assert (seat.state, seat.attempt_id) == (AgentState.WRAP_UP, "att-0")
+    await again.finish_wrap_up("agent-1001", CycleResult.REACHED)
+    assert queue.results == {"att-0": CycleResult.REACHED}
 
 
 async def test_a_transfer_the_service_follows_is_left_on_hold_at_a_new_session() -> None:

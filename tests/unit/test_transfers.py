@@ -16,6 +16,7 @@ from dialer.core.transfers import (
     answered_state,
     decide,
     dialable,
+    found_after_restart,
     offered_targets,
     target_refusal,
     transfer_refusal,
@@ -127,3 +128,20 @@ def test_the_duty_phone_is_the_team_naming_the_district_else_the_default_one() -
     assert offered[-1] == TransferTarget("Astreinte : Équipe Nord", "0622")
     same = offered_targets({"Astreinte Nord": "0622"}, contact_phone=None, duty=("Nord", "0622"))
     assert same == [TransferTarget("Astreinte Nord", "0622")]
+
+
+@pytest.mark.parametrize(
+    ("agent_in_room", "steps", "followed_as"),
+    [
+        (True, (), (TransferState.CONFERENCE, False)),
+        (True, ("joined",), (TransferState.CONFERENCE, False)),
+        (False, ("joined", "left"), (TransferState.HANDED_OVER, False)),
+        (False, ("left",), (TransferState.HANDED_OVER, False)),
+        (False, ("agent_lost",), (TransferState.HANDED_OVER, True)),
+        (False, (), (TransferState.HANDED_OVER, True)),
+    ],
+)
+def test_a_transfer_found_after_a_restart_is_followed_by_who_is_in_its_conference(
+    agent_in_room: bool, steps: tuple[str, ...], followed_as: tuple[TransferState, bool]
+) -> None:
+    assert found_after_restart(agent_in_room=agent_in_room, steps=steps) == followed_as

@@ -30,6 +30,8 @@ class FakeTransferNode:
         self.alive: set[str] = {"leg-agent1"}  # the agent's phone leg
         self.ringing = asyncio.Event()
         self.ringing.set()
+        #: the channels in [dialer-transfer]: Uniqueid → (extension, transfer's id)
+        self.legs: dict[str, tuple[str, str]] = {}
 
     async def hold_for_transfer(
         self, transfer_id: str, attempt_id: str, leg_id: str, *, person_in_room: bool
@@ -56,6 +58,11 @@ class FakeTransferNode:
 
     async def release_person(self, attempt_id: str) -> None:
         self.steps.append(("released", attempt_id))
+
+    async def transfer_legs(
+        self, extens: tuple[str, ...] = ("hold", "room", "third", "rejoin")
+    ) -> dict[str, tuple[str, str]]:
+        return {c: leg for c, leg in self.legs.items() if leg[0] in extens and c in self.alive}
 
     async def hang_up(self, channel_id: str) -> None:
         self.steps.append(("hang up", channel_id))
