@@ -58,7 +58,7 @@ async def engine_with(
         nodes=[node],
         attempt_log=StoredAttemptLog(sessions),
         queue=queue,
-        pacer=preview,  # type: ignore[arg-type]
+        pacer=preview,
         clock=clock,
     )
     await engine.handle(NodeConnected(node.name, clock()), node)
