@@ -48,6 +48,19 @@ class ReservedCallClaims:
             return CycleMember.next_kind.in_(list(AttemptKind))
         return CycleMember.next_kind.in_(sorted(RESERVED_KINDS))
 
+    @classmethod
+    def _due(cls, cycle_id: int, now: datetime, every_kind: bool) -> list[ColumnElement[bool]]:
+        """Waiting members of ``cycle_id`` due by ``now`` for an agent reserved first,
+        nobody a hold keeps out nor anybody whose consent basis is gone."""
+        return [
+            CycleMember.cycle_id == cycle_id,
+            CycleMember.status == MemberStatus.WAITING,
+            CycleMember.next_due_at <= now,
+            cls._reserved(every_kind),
+            ~held_at(CycleMember.person_id, now),
+            ~unconsented_in_cycle(cycle_id, CycleMember.person_id, now),
+        ]
+
     async def claim(
         self,
         cycle_id: int,
@@ -67,12 +80,7 @@ class ReservedCallClaims:
         mine = CycleMember.next_agent == agent
         statement = (
             select(CycleMember)
-            .where(CycleMember.cycle_id == cycle_id)
-            .where(CycleMember.status == MemberStatus.WAITING)
-            .where(CycleMember.next_due_at <= now)
-            .where(self._reserved(every_kind))
-            .where(~held_at(CycleMember.person_id, now))  # nobody a hold keeps out
-            .where(~unconsented_in_cycle(cycle_id, CycleMember.person_id, now))
+            .where(*self._due(cycle_id, now, every_kind))
             .where(offered_to_taker(cycle_id, agent, CycleMember.person_id))  # volunteers
             .where(
                 or_(
@@ -129,12 +137,7 @@ class ReservedCallClaims:
         async with transaction(self._sessions) as session:
             rows = await session.execute(
                 select(CycleMember.person_id, owner, taker)
-                .where(CycleMember.cycle_id == cycle_id)
-                .where(CycleMember.status == MemberStatus.WAITING)
-                .where(CycleMember.next_due_at <= now)
-                .where(self._reserved(every_kind))
-                .where(~held_at(CycleMember.person_id, now))
-                .where(~unconsented_in_cycle(cycle_id, CycleMember.person_id, now))
+                .where(*self._due(cycle_id, now, every_kind))
                 .order_by(CycleMember.next_due_at, CycleMember.id)
             )
             return [Offerable(person, owner, taker) for person, owner, taker in rows.all()]
@@ -170,12 +173,7 @@ class ReservedCallClaims:
             value = await session.scalar(
                 select(func.count())
                 .select_from(CycleMember)
-                .where(CycleMember.cycle_id == cycle_id)
-                .where(CycleMember.status == MemberStatus.WAITING)
-                .where(CycleMember.next_due_at <= now)
-                .where(self._reserved(every_kind=False))
-                .where(~held_at(CycleMember.person_id, now))
-                .where(~unconsented_in_cycle(cycle_id, CycleMember.person_id, now))
+                .where(*self._due(cycle_id, now, every_kind=False))
             )
         return int(value or 0)
 
