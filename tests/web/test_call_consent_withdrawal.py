@@ -33,7 +33,7 @@ from dialer.storage.volunteers import VolunteerRoster
 from dialer.testing import Clock
 from tests.web.conftest import log_in
 from tests.web.support import PASSWORD, FakeDesk, World, fast_passwords, place_call
-from tests.web.test_agent_api import agent_on_call
+from tests.web.test_agent_api import Agent, agent_on_call
 from tests.web.test_orientation import catalog, volunteer_world
 
 pytestmark = pytest.mark.asyncio
@@ -66,6 +66,17 @@ async def volunteer_and_consent(sessions: SessionFactory, person_id: int, now: d
     return external_id
 
 
+async def _ana_on_call(
+    client: httpx.AsyncClient, sessions: SessionFactory, world: World, desk: FakeDesk, clock: Clock
+) -> tuple[str, Agent, str, World]:
+    """Ana on a call to Jeanne (who agreed) in a veille-sociale campaign: Jeanne's register
+    id, Ana's client, the call, the world of that campaign."""
+    external_id = await _consenting(sessions, world, clock)
+    veille = await volunteer_world(sessions, world)
+    me, attempt_id = await agent_on_call(client, sessions, veille, desk, clock, agent=ANA)
+    return external_id, me, attempt_id, veille
+
+
 async def _pending_callbacks(sessions: SessionFactory) -> int:
     async with transaction(sessions) as session:
         return int(
@@ -79,9 +90,7 @@ async def _pending_callbacks(sessions: SessionFactory) -> int:
 async def test_a_volunteer_withdraws_the_regular_calls_on_their_call(
     client: httpx.AsyncClient, sessions: SessionFactory, world: World, desk: FakeDesk, clock: Clock
 ) -> None:
-    external_id = await _consenting(sessions, world, clock)
-    veille = await volunteer_world(sessions, world)
-    me, attempt_id = await agent_on_call(client, sessions, veille, desk, clock, agent=ANA)
+    external_id, me, attempt_id, _ = await _ana_on_call(client, sessions, world, desk, clock)
     page = await client.get("/agent")
     assert 'id="retrait-accord"' in page.text
     assert '<script src="/static/consent_withdrawal.js"></script>' in page.text
@@ -178,9 +187,7 @@ async def _jeanne(sessions: SessionFactory, world: World) -> Person:
 async def test_withdrawn_on_the_wrap_up_but_not_after_it(
     client: httpx.AsyncClient, sessions: SessionFactory, world: World, desk: FakeDesk, clock: Clock
 ) -> None:
-    external_id = await _consenting(sessions, world, clock)
-    veille = await volunteer_world(sessions, world)
-    me, attempt_id = await agent_on_call(client, sessions, veille, desk, clock, agent=ANA)
+    external_id, me, attempt_id, _ = await _ana_on_call(client, sessions, world, desk, clock)
     url = f"/api/v1/agent/calls/{attempt_id}/consent/withdraw"
     desk.end(ANA)  # the household hung up: the wrap-up
     done = await me.post(url, {"on_behalf_of": "person", "confirmed": True})
@@ -198,9 +205,7 @@ async def test_withdrawn_on_the_wrap_up_but_not_after_it(
 async def test_an_earlier_call_is_refused(
     client: httpx.AsyncClient, sessions: SessionFactory, world: World, desk: FakeDesk, clock: Clock
 ) -> None:
-    external_id = await _consenting(sessions, world, clock)
-    veille = await volunteer_world(sessions, world)
-    me, old_call = await agent_on_call(client, sessions, veille, desk, clock, agent=ANA)
+    external_id, me, old_call, veille = await _ana_on_call(client, sessions, world, desk, clock)
     desk.end(ANA)
     await desk.finish_wrap_up(ANA)  # ready again
     new_call = await place_call(
@@ -225,9 +230,7 @@ async def test_after_the_withdrawal_the_call_books_nothing(
     clock: Clock,
     by: str,
 ) -> None:
-    external_id = await _consenting(sessions, world, clock)
-    veille = await volunteer_world(sessions, world)
-    me, attempt_id = await agent_on_call(client, sessions, veille, desk, clock, agent=ANA)
+    external_id, me, attempt_id, _ = await _ana_on_call(client, sessions, world, desk, clock)
     at = (clock() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     calls = f"/api/v1/agent/calls/{attempt_id}"
     if by == "caller":
