@@ -25,6 +25,7 @@ from dialer.desk.attempts_left import attempts_left_on
 from dialer.desk.call_view import CallContext, CallViews
 from dialer.desk.port import AgentDesk, seat_of
 from dialer.desk.questionnaire_json import answer_json, progress_json
+from dialer.desk.withdrawn_consent import refuse_after_withdrawal
 from dialer.errors import InputError, NotFoundError
 from dialer.register.phones import PhoneError, normalise_phone
 from dialer.storage.answers import CallSheetRepository, SheetSubmission
@@ -40,6 +41,13 @@ CURRENT_CALL_STATES = (AgentState.ON_CALL, AgentState.WRAP_UP)
 def is_current_call(desk: AgentDesk | None, agent: str, attempt_id: str) -> bool:
     seat = seat_of(desk, agent)
     return seat is not None and seat.attempt_id == attempt_id and seat.state in CURRENT_CALL_STATES
+
+
+def check_current_call(desk: AgentDesk | None, agent: str, attempt_id: str) -> None:
+    """:class:`NotFoundError` unless ``attempt_id`` is ``agent``'s call now (on call or in
+    its wrap-up): another call, even one they made earlier, is "no such call"."""
+    if not is_current_call(desk, agent, attempt_id):
+        raise NotFoundError("appel inconnu, ou qui n'est pas votre appel en cours")
 
 
 @dataclass(frozen=True)
@@ -69,8 +77,7 @@ class CallSheets:
         self._clock = clock
 
     def check_current(self, desk: AgentDesk | None, agent: str, attempt_id: str) -> None:
-        if not is_current_call(desk, agent, attempt_id):
-            raise NotFoundError("appel inconnu, ou qui n'est pas votre appel en cours")
+        check_current_call(desk, agent, attempt_id)
 
     async def _open(self, agent: str, attempt_id: str) -> tuple[CallContext, CallSheet]:
         context = await self.views.current(agent, attempt_id)
@@ -164,6 +171,7 @@ class CallSheets:
                 "sans réponse ; choisissez une autre issue ou complétez-le"
             )
         if disposition is Disposition.CALLBACK:
+            await refuse_after_withdrawal(self._sessions, context, "champ « disposition »", now=now)
             if callback_at is None:
                 raise InputError("indiquez la date et l'heure du rappel")
             problem = callback_problem(

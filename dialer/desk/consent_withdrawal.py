@@ -6,7 +6,8 @@ supervisor's page's withdrawal (:meth:`ConsentRegistry.withdraw`), audited there
 household is never called by this mode again and its call-backs not made are cancelled.
 No opposition is recorded: the register's emergency calls are not the volunteers'.
 
-Only the call's own caller reaches it (their current call, or a call they made)."""
+Only the call's own caller reaches it, while it is their current call (on call or in its
+wrap-up, the sheet's rule): a call they made earlier is "no such call" (404)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dialer.core.consent import AgreedBy, ConsentChannel, ConsentPurpose, may_be_called
-from dialer.desk.call_sheets import is_current_call
+from dialer.desk.call_sheets import check_current_call
 from dialer.desk.call_view import CallViews
 from dialer.desk.orientations import is_veille_sociale
 from dialer.desk.port import AgentDesk
-from dialer.errors import ConflictError, PermissionDeniedError
+from dialer.errors import ConflictError
 from dialer.storage.consents import ConsentRegistry, WithdrawalRequest
 from dialer.storage.database import SessionFactory
 
@@ -58,12 +59,10 @@ class CallConsentWithdrawal:
     async def withdraw(
         self, caller: str, attempt_id: str, asked: WithdrawalOnCall, *, route: str
     ) -> ConsentLeft:
-        """:class:`NotFoundError` for an unknown call, :class:`PermissionDeniedError` for
-        another caller's, :class:`ConflictError` for a call of another kind of campaign."""
-        context = await self._views.context(attempt_id)
-        mine = context.attempt.agent == caller or is_current_call(self._desk, caller, attempt_id)
-        if not mine:
-            raise PermissionDeniedError("retrait de l'accord : ce n'est pas votre appel")
+        """:class:`NotFoundError` unless it is the caller's current call (or its wrap-up),
+        :class:`ConflictError` for a call of another kind of campaign."""
+        check_current_call(self._desk, caller, attempt_id)
+        context = await self._views.current(caller, attempt_id)
         if not is_veille_sociale(context):
             raise ConflictError(
                 "retrait de l'accord : seulement pour un appel de la veille sociale"

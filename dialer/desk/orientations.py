@@ -27,6 +27,7 @@ from dialer.core.volunteers import follow_up_outside_slots
 from dialer.core.windows import PARIS
 from dialer.desk.attempts_left import attempts_left_on
 from dialer.desk.call_view import CallContext, CallViews
+from dialer.desk.withdrawn_consent import refuse_after_withdrawal
 from dialer.errors import ConflictError, InputError
 from dialer.storage.answers import CallSheetRepository
 from dialer.storage.database import SessionFactory
@@ -150,8 +151,9 @@ class Orientations:
         route: str = "",
     ) -> dict[str, Any]:
         context = await self._context(caller, attempt_id)
-        directory = {entry.id: entry for entry in await self._book.directory()}
         now = self._clock()
+        await refuse_after_withdrawal(self._sessions, context, "champ « resource_id »", now=now)
+        directory = {entry.id: entry for entry in await self._book.directory()}
         orientation = checked_orientation(
             resource=directory.get(resource_id),
             need=need,
@@ -174,6 +176,7 @@ class Orientations:
         if len(note) > NOTE_MAX:
             raise InputError(f"champ « note » : trop long ({NOTE_MAX} caractères au plus)")
         now = self._clock()
+        await refuse_after_withdrawal(self._sessions, context, FOLLOW_UP_FIELD, now=now)
         problem = callback_problem(
             at,
             now=now,

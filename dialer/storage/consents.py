@@ -32,7 +32,7 @@ from dialer.storage.consent_rows import ConsentRow, emergency_consented_at, on_l
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.household_rows import Debrief
 from dialer.storage.inbound_notes import InboundNote
-from dialer.storage.models import Callback, Campaign, Cycle, CycleResultRow, Person
+from dialer.storage.models import Attempt, Callback, Campaign, Cycle, CycleResultRow, Person
 from dialer.storage.orientation_rows import FollowUpRow, OrientationRow
 
 
@@ -235,7 +235,7 @@ class ConsentRegistry:
                     .execution_options(synchronize_session=False)
                 )
                 for row in touched:
-                    _keep(session, row, kept[row.id], actor=actor, now=now)
+                    _keep(session, row, kept[row.id])
                 if ConsentPurpose.REGULAR_CALLS in stopped:
                     await _cancel_callbacks(session, person.id)
                 await append_entry(
@@ -249,6 +249,10 @@ class ConsentRegistry:
                         "channel": request.channel.value,
                         "consents": len(ids),
                         "stopped": sorted(purpose.value for purpose in stopped),
+                        # what stays running, as a copy of the consent (a partial withdrawal)
+                        "kept": sorted(
+                            {purpose.value for left in kept.values() for purpose in left}
+                        ),
                     },
                     person_id=person.id,
                     route=route,
@@ -315,11 +319,14 @@ class ConsentRegistry:
             return len(await self._purgeable(session, before))
 
     async def purge_withdrawn(self, before: datetime, *, now: datetime) -> int:
-        """For each household withdrawn before ``before``: the answers and notes the
-        veille-sociale campaigns collected about them go, with their orientations and
-        follow-ups (need, resource, dates: the needs analyses already published keep only
-        aggregates) and the coordinators' answers to help asked on their calls; the
-        consents stay (with ``purged_at``), as the proof of what was agreed and withdrawn.
+        """For each household withdrawn from the regular calls before ``before``: the
+        answers and notes the veille-sociale campaigns collected about them go, with their
+        orientations and follow-ups (need, resource, dates: the needs analyses already
+        published keep only aggregates), the coordinators' answers to help asked on those
+        calls and the notes of calls coming in during those campaigns; nothing else (what
+        the emergency campaigns collected is the register's side, which a consent kept
+        for them still covers). The withdrawn consents stay (with ``purged_at``), as the
+        proof of what was agreed and withdrawn; one still running is left as it is.
         Returns how many households."""
         async with transaction(self._sessions) as session:
             people = await self._purgeable(session, before)
@@ -338,9 +345,14 @@ class ConsentRegistry:
                     .where(facts.person_id.in_(people))
                     .where(facts.cycle_id.in_(cycles))
                 )
-            await session.execute(  # the coordinators' answers to help asked about them
+            await session.execute(  # the coordinators' answers to help asked on their calls
                 update(HelpRequest)
                 .where(HelpRequest.person_id.in_(people))
+                .where(
+                    HelpRequest.attempt_id.in_(
+                        select(Attempt.id).where(Attempt.cycle_id.in_(cycles))
+                    )
+                )
                 .values(answer=None)
                 .execution_options(synchronize_session=False)
             )
@@ -358,31 +370,28 @@ class ConsentRegistry:
                 .values(text="", answer=None)
                 .execution_options(synchronize_session=False)
             )
-            await session.execute(  # what agents noted about who called about them
-                update(InboundNote)
+            await session.execute(  # what agents noted about who called about them, in
+                update(InboundNote)  # those campaigns (the emergency side's notes stay)
                 .where(InboundNote.person_id.in_(people))
+                .where(InboundNote.cycle_id.in_(cycles))
                 .values(note="")
                 .execution_options(synchronize_session=False)
             )
-            await session.execute(
+            await session.execute(  # the withdrawn consents; one still running is not purged
                 update(ConsentRow)
                 .where(ConsentRow.person_id.in_(people))
+                .where(ConsentRow.withdrawn_at.is_not(None))
                 .values(purged_at=now)
                 .execution_options(synchronize_session=False)
             )
         return len(people)
 
 
-def _keep(
-    session: AsyncSession,
-    row: ConsentRow,
-    kept: frozenset[ConsentPurpose],
-    *,
-    actor: str,
-    now: datetime,
-) -> None:
+def _keep(session: AsyncSession, row: ConsentRow, kept: frozenset[ConsentPurpose]) -> None:
     """What a partial withdrawal leaves of ``row`` (now withdrawn), as a running consent
-    of the same agreement: the proof of the original stays as it was."""
+    of the same agreement: the proof of the original stays as it was, and the copy keeps
+    who collected and recorded it, and when (the caller who recorded the withdrawal did
+    not record a consent; the ``consent.withdrawn`` audit entry lists what was ``kept``)."""
     if not kept:
         return
     session.add(
@@ -395,8 +404,8 @@ def _keep(
             regular_calls=ConsentPurpose.REGULAR_CALLS in kept,
             emergency_campaigns=ConsentPurpose.EMERGENCY_CAMPAIGNS in kept,
             collected_by=row.collected_by,
-            recorded_by=actor[:100],
-            recorded_at=now,
+            recorded_by=row.recorded_by,
+            recorded_at=row.recorded_at,
         )
     )
 

@@ -3,7 +3,8 @@ volunteer on a call with a consenting household opens it, is told to say who ask
 (refused, the field named), says it is a relative, leaves the emergency box unticked and
 confirms; the household's regular calls are withdrawn (on the phone, by the relative,
 recorded by the volunteer, audited), its emergency consent stays and no opposition is
-recorded. The engine's side is the fake desk."""
+recorded; a follow-up booked after it is refused, the field named. The engine's side is
+the fake desk."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from dialer.storage.hold_rows import PersonHold
 from tests.browser.helpers import Browser, login
 from tests.browser.live_server import LiveServer
 from tests.browser.test_agent_screen import pop_a_call
-from tests.browser.test_orientation_screen import live_server
+from tests.browser.test_orientation_screen import live_server, local_input
 from tests.needs_scene import volunteer_cycle
 from tests.web.support import PASSWORD
 from tests.web.test_call_consent_withdrawal import ANA, volunteer_and_consent
@@ -71,6 +72,12 @@ def test_a_volunteer_withdraws_the_households_consent_from_their_screen(
     page.wait_text("#retrait-message", "Retrait de l'accord enregistré.")
     assert "Il reste dans les campagnes d'urgence." in page.text("#retrait-message")
     assert not page.find("#form-retrait").is_displayed()
+    # the same call books no follow-up any more: refused, the field named
+    page.wait(lambda: page.find("#orienter").is_displayed(), what="orientation shown")
+    page.js(f"document.getElementById('suivi-date').value = '{local_input(2, 10)}'")
+    page.find("#suivi-programmer").click()
+    page.wait_text("#orienter-message", "retiré son accord aux appels réguliers")
+    assert "« at »" in page.text("#orienter-message")
 
     async def stored() -> tuple[bool, bool, int, list[tuple[str, str]]]:
         history = await ConsentRegistry(sessions).history(external_id)

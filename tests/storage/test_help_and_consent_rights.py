@@ -3,8 +3,9 @@ SQLite and PostgreSQL: the access export lists them; an erasure deletes the help
 and empties the relative's name on the consents (the proof stays, pseudonymous); a closed
 cycle's ledger purge deletes its help requests; the 12-month answers-and-notes purge
 empties the volunteer calls' free texts (debriefs, orientation and follow-up notes, help
-answers); a withdrawal of the regular calls only keeps the emergency consent running,
-cancels the household's call-backs and records no opposition."""
+answers); a withdrawal of the regular calls only keeps the emergency consent running
+(with its original recorder), cancels the household's call-backs and records no
+opposition, and its purge takes only what the veille-sociale campaigns collected."""
 
 from __future__ import annotations
 
@@ -13,15 +14,21 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from dialer.core.attempts import AttemptKind, AttemptState
+from dialer.core.campaigns import CampaignKind
 from dialer.core.consent import AgreedBy, ConsentChannel, ConsentPurpose, may_be_called
+from dialer.core.pacing_settings import PacingMode
 from dialer.storage import SessionFactory
+from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.call_help import HelpRequest
+from dialer.storage.campaigns import CampaignRepository, CycleRepository
 from dialer.storage.consent_rows import ConsentRow
 from dialer.storage.consents import ConsentRecord, ConsentRegistry, WithdrawalRequest
 from dialer.storage.database import transaction
 from dialer.storage.hold_rows import PersonHold
 from dialer.storage.household_rows import Debrief
-from dialer.storage.models import Callback
+from dialer.storage.inbound_notes import InboundNote, InboundNotes
+from dialer.storage.models import Attempt, Callback
 from dialer.storage.orientation_rows import FollowUpRow, OrientationRow
 from dialer.storage.person_data import Actor, PersonData
 from dialer.storage.retention import RetentionStore
@@ -140,3 +147,82 @@ async def test_withdrawing_the_regular_calls_only_keeps_the_emergency_consent(
     assert await registry.withdraw([everything], actor="benevole", now=at) == 1
     consents = [row.consent() for row in await registry.history("V07")]
     assert not may_be_called(consents, ConsentPurpose.EMERGENCY_CAMPAIGNS, at)
+
+
+async def _emergency_facts(sessions: SessionFactory, person_id: int) -> tuple[int, str]:
+    """A heatwave campaign called V07, who asked for help on that call; two notes of calls
+    coming in about them, one during that campaign, one on no campaign: (cycle, call)."""
+    campaign = await CampaignRepository(sessions).create(
+        name="Canicule", kind=CampaignKind.HEATWAVE, questionnaire_id="canicule",
+        questionnaire_version="1", caller_id="+33140000001", pacing_mode=PacingMode.PREVIEW,
+        calling_windows={}, retry_policy={}, now=JULY,
+    )  # fmt: skip
+    cycle = await CycleRepository(sessions).open(
+        campaign.id, started_at=JULY, deadline=JULY + timedelta(days=7)
+    )
+    call = "00000000-0000-0000-0000-0000000c0c01"
+    async with transaction(sessions) as session:
+        session.add(
+            Attempt(id=call, cycle_id=cycle.id, person_id=person_id, number="+33145670007",
+                    kind=AttemptKind.AUTOMATIC, state=AttemptState.ENDED, planned_for=JULY,
+                    agent="agent1")
+        )  # fmt: skip
+        await session.flush()
+        session.add(
+            HelpRequest(agent="agent1", attempt_id=call, person_id=person_id, raised_at=JULY,
+                        acknowledged_at=JULY, acknowledged_by="coord", answer="appeler le SAMU")
+        )  # fmt: skip
+    notes = InboundNotes(sessions)
+    for uniqueid, cycle_id in (("1790000000.81", cycle.id), ("1790000000.82", None)):
+        await notes.write(uniqueid, caller="+33699999998", cycle_id=cycle_id, agent="agent1",
+                          note="sa fille : il fait 35° chez lui", at=JULY)  # fmt: skip
+        await notes.attached(uniqueid, person_id)
+    return cycle.id, call
+
+
+async def test_a_partial_withdrawals_purge_keeps_the_emergency_side(
+    sessions: SessionFactory,
+) -> None:
+    person_id, _ = await _scene(sessions)
+    _, emergency_call = await _emergency_facts(sessions, person_id)
+    registry = ConsentRegistry(sessions)
+    [original] = await registry.history("V07")
+    regular = frozenset({ConsentPurpose.REGULAR_CALLS})
+    at = JULY + timedelta(days=1)
+    request = WithdrawalRequest("V07", AgreedBy.RELATIVE, ConsentChannel.PHONE, purposes=regular)
+    assert await registry.withdraw([request], actor="benevole", now=at) == 1
+    kept, withdrawn = await registry.history("V07")
+    # the copy still running is the same agreement, recorded when and by whom it was
+    assert (kept.recorded_by, kept.recorded_at) == ("superviseur", original.recorded_at)
+    assert (kept.collected_by, kept.agreed_at) == (original.collected_by, original.agreed_at)
+    assert (kept.regular_calls, kept.emergency_campaigns, kept.withdrawn_at) == (False, True, None)
+    assert withdrawn.withdrawal_recorded_by == "benevole"
+    [entry] = await AuditLog(sessions).search(AuditFilter(action="consent.withdrawn"))
+    assert (entry.details["stopped"], entry.details["kept"]) == (
+        ["regular_calls"],
+        ["emergency_campaigns"],
+    )
+    document = await PersonData(sessions).export(person_id, actor=ACTOR, now=at)
+    assert {c["recorded_by"] for c in document["consents"]} == {"superviseur"}
+
+    assert await registry.purge_withdrawn(at + timedelta(days=200), now=at) == 1
+    async with transaction(sessions) as session:
+        help_answers = dict(
+            (await session.execute(select(HelpRequest.attempt_id, HelpRequest.answer))).all()
+        )
+        notes = dict(
+            (await session.execute(select(InboundNote.attempt_id, InboundNote.note))).all()
+        )
+        consents = {row.id: row.purged_at for row in await session.scalars(select(ConsentRow))}
+        debriefs = set(await session.scalars(select(Debrief.text)))
+    assert help_answers.pop(emergency_call) == "appeler le SAMU"  # the emergency call's
+    assert set(help_answers.values()) == {None}  # the volunteer's call's
+    assert notes == {
+        "1790000000.77": "",  # a call coming in during the veille-sociale campaign
+        "1790000000.81": "sa fille : il fait 35° chez lui",  # during the heatwave
+        "1790000000.82": "sa fille : il fait 35° chez lui",  # on no campaign
+    }
+    assert debriefs == {""}
+    assert consents[withdrawn.id] == at
+    assert consents[kept.id] is None  # still running
+    assert await registry.purge_withdrawn(at + timedelta(days=200), now=at) == 0  # done

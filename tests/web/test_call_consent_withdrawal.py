@@ -3,8 +3,12 @@ and the agent page: on their own veille-sociale call a trained volunteer records
 asked and what is withdrawn, after a confirmation; the same storage as the other
 withdrawals (audited ``consent.withdrawn``), the household's follow-up call-back is
 cancelled, no opposition is recorded, and the emergency consent stays unless withdrawn
-too. Bad input is refused naming the field (nothing written); another caller's call, a
-supervisor or a request without CSRF get 403; an emergency campaign's call 409."""
+too. Only on the caller's current call or its wrap-up: another caller's call, or one the
+caller made earlier, is "no such call" (404, as the sheet). Bad input is refused naming
+the field (nothing written); a supervisor or a request without CSRF get 403; an emergency
+campaign's call 409. Once withdrawn, the same call books no follow-up, records no
+orientation and gives no call-back (422 naming the field); the sheet is submitted with
+another disposition."""
 
 from __future__ import annotations
 
@@ -20,15 +24,16 @@ from dialer.desk.accounts import create_account
 from dialer.storage import SessionFactory
 from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.consent_rows import ConsentRow
-from dialer.storage.consents import ConsentRecord, ConsentRegistry
+from dialer.storage.consents import ConsentRecord, ConsentRegistry, WithdrawalRequest
 from dialer.storage.database import transaction
 from dialer.storage.hold_rows import PersonHold
 from dialer.storage.models import Callback, Person
+from dialer.storage.orientation_rows import OrientationRow
 from dialer.storage.volunteers import VolunteerRoster
 from dialer.testing import Clock
 from tests.web.conftest import log_in
-from tests.web.support import PASSWORD, FakeDesk, World, fast_passwords
-from tests.web.test_agent_api import agent_on_call
+from tests.web.support import PASSWORD, FakeDesk, World, fast_passwords, place_call
+from tests.web.test_agent_api import Agent, agent_on_call
 from tests.web.test_orientation import catalog, volunteer_world
 
 pytestmark = pytest.mark.asyncio
@@ -61,6 +66,17 @@ async def volunteer_and_consent(sessions: SessionFactory, person_id: int, now: d
     return external_id
 
 
+async def _ana_on_call(
+    client: httpx.AsyncClient, sessions: SessionFactory, world: World, desk: FakeDesk, clock: Clock
+) -> tuple[str, Agent, str, World]:
+    """Ana on a call to Jeanne (who agreed) in a veille-sociale campaign: Jeanne's register
+    id, Ana's client, the call, the world of that campaign."""
+    external_id = await _consenting(sessions, world, clock)
+    veille = await volunteer_world(sessions, world)
+    me, attempt_id = await agent_on_call(client, sessions, veille, desk, clock, agent=ANA)
+    return external_id, me, attempt_id, veille
+
+
 async def _pending_callbacks(sessions: SessionFactory) -> int:
     async with transaction(sessions) as session:
         return int(
@@ -74,9 +90,7 @@ async def _pending_callbacks(sessions: SessionFactory) -> int:
 async def test_a_volunteer_withdraws_the_regular_calls_on_their_call(
     client: httpx.AsyncClient, sessions: SessionFactory, world: World, desk: FakeDesk, clock: Clock
 ) -> None:
-    external_id = await _consenting(sessions, world, clock)
-    veille = await volunteer_world(sessions, world)
-    me, attempt_id = await agent_on_call(client, sessions, veille, desk, clock, agent=ANA)
+    external_id, me, attempt_id, _ = await _ana_on_call(client, sessions, world, desk, clock)
     page = await client.get("/agent")
     assert 'id="retrait-accord"' in page.text
     assert '<script src="/static/consent_withdrawal.js"></script>' in page.text
@@ -136,10 +150,10 @@ async def test_only_the_calls_own_caller_withdraws(
     url = f"/api/v1/agent/calls/{attempt_id}/consent/withdraw"
     body = {"on_behalf_of": "person", "confirmed": True}
     await client.post("/deconnexion")
-    for name in ("agent1", "superviseur", "admin"):
+    for name, status in (("agent1", 404), ("superviseur", 403), ("admin", 403)):
         csrf = await log_in(client, name)
         refused = await client.post(url, json=body, headers={"X-CSRF-Token": csrf})
-        assert refused.status_code == 403, name
+        assert refused.status_code == status, name  # another agent: "no such call", as the sheet
         await client.post("/deconnexion")
     csrf = await log_in(client, "agent1")
     unknown = await client.post(
@@ -168,3 +182,78 @@ async def _jeanne(sessions: SessionFactory, world: World) -> Person:
         person = await session.get(Person, world.jeanne_id)
         assert person is not None
         return person
+
+
+async def test_withdrawn_on_the_wrap_up_but_not_after_it(
+    client: httpx.AsyncClient, sessions: SessionFactory, world: World, desk: FakeDesk, clock: Clock
+) -> None:
+    external_id, me, attempt_id, _ = await _ana_on_call(client, sessions, world, desk, clock)
+    url = f"/api/v1/agent/calls/{attempt_id}/consent/withdraw"
+    desk.end(ANA)  # the household hung up: the wrap-up
+    done = await me.post(url, {"on_behalf_of": "person", "confirmed": True})
+    assert done.status_code == 200, done.text
+    assert done.json()["regular_calls"] is False
+    await desk.finish_wrap_up(ANA)  # the call is over: an old call of hers now
+    late = await me.post(
+        url, {"on_behalf_of": "person", "confirmed": True, "emergency_campaigns": True}
+    )
+    assert late.status_code == 404, late.text
+    history = await ConsentRegistry(sessions).history(external_id)
+    assert sorted(row.withdrawn_at is None for row in history) == [False, True]  # emergency kept
+
+
+async def test_an_earlier_call_is_refused(
+    client: httpx.AsyncClient, sessions: SessionFactory, world: World, desk: FakeDesk, clock: Clock
+) -> None:
+    external_id, me, old_call, veille = await _ana_on_call(client, sessions, world, desk, clock)
+    desk.end(ANA)
+    await desk.finish_wrap_up(ANA)  # ready again
+    new_call = await place_call(
+        sessions, veille, person_id=world.bob_id, now=clock(), number="+33145678911"
+    )
+    desk.reserve(ANA, new_call)
+    desk.join(ANA)
+    body = {"on_behalf_of": "person", "confirmed": True}
+    refused = await me.post(f"/api/v1/agent/calls/{old_call}/consent/withdraw", body)
+    assert refused.status_code == 404, refused.text
+    assert "appel en cours" in refused.json()["erreur"]
+    history = await ConsentRegistry(sessions).history(external_id)
+    assert [row.withdrawn_at for row in history] == [None]
+
+
+@pytest.mark.parametrize("by", ["caller", "supervisor"])
+async def test_after_the_withdrawal_the_call_books_nothing(
+    client: httpx.AsyncClient,
+    sessions: SessionFactory,
+    world: World,
+    desk: FakeDesk,
+    clock: Clock,
+    by: str,
+) -> None:
+    external_id, me, attempt_id, _ = await _ana_on_call(client, sessions, world, desk, clock)
+    at = (clock() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    calls = f"/api/v1/agent/calls/{attempt_id}"
+    if by == "caller":
+        done = await me.post(
+            f"{calls}/consent/withdraw", {"on_behalf_of": "person", "confirmed": True}
+        )
+        assert done.status_code == 200, done.text
+    else:  # a supervisor, during the call (the household phoned the city)
+        await ConsentRegistry(sessions).withdraw(
+            [WithdrawalRequest(external_id, AgreedBy.PERSON, ConsentChannel.PHONE)],
+            actor="superviseur", now=clock(),
+        )  # fmt: skip
+    for path, body, field in (
+        ("follow-up", {"at": at, "note": "rappeler pour son dossier RSA"}, "« at »"),
+        ("orientations", {"resource_id": 1, "mode": "information"}, "« resource_id »"),
+        ("sheet", {"disposition": "callback", "callback_at": at}, "« disposition »"),
+    ):
+        refused = await me.post(f"{calls}/{path}", body)
+        assert refused.status_code == 422, (path, refused.text)
+        assert field in refused.json()["erreur"], refused.text
+        assert "retiré son accord" in refused.json()["erreur"]
+    assert await _pending_callbacks(sessions) == 0
+    async with transaction(sessions) as session:
+        assert not await session.scalar(select(func.count()).select_from(OrientationRow))
+    submitted = await me.post(f"{calls}/sheet", {"disposition": "interrupted"})
+    assert submitted.status_code == 200, submitted.text
