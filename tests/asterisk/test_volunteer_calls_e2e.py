@@ -201,7 +201,14 @@ def orient_and_follow_up(page: Page, seen: Seen) -> None:
         lambda: page.find("#orienter-ressource option").text.startswith(RESOURCE),
         what="the food bank offered",
     )
-    Select(page.find("#orienter-ressource")).select_by_visible_text(f"{RESOURCE} (toute la ville)")
+
+    def choose_the_food_bank() -> bool:  # the panel re-renders its list as it refreshes
+        Select(page.find("#orienter-ressource")).select_by_visible_text(
+            f"{RESOURCE} (toute la ville)"
+        )
+        return bool(page.find("#orienter-ressource").get_attribute("value"))
+
+    page.wait(choose_the_food_bank, what="the food bank chosen")
     page.find("input[name='orienter-mode'][value='mise_en_relation']").click()
     page.find("#orienter-note").send_keys(ORIENTATION_NOTE)
     page.find("#orienter-enregistrer").click()
