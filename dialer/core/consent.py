@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+
+from dialer.core.windows import PARIS
 
 #: names and free texts of a consent are short
 NAME_MAX_LENGTH = 200
@@ -84,16 +86,31 @@ def stopped_by_withdrawal(consents: Iterable[Consent], at: datetime) -> frozense
     )
 
 
-def withdrawal_covering(agreed_at: datetime, consents: Iterable[Consent]) -> datetime | None:
-    """The household's latest withdrawal when a consent agreed at ``agreed_at`` is on or
-    before it (``None`` otherwise). Such a consent is not a new one: it is what was
-    withdrawn (a city re-sending its whole list must not bring a withdrawn household
-    back); only a consent given after the withdrawal counts."""
+def withdrawal_covering(
+    agreed_at: datetime, consents: Iterable[Consent], *, is_withdrawn_one: bool = True
+) -> datetime | None:
+    """The household's latest withdrawal when a consent agreed at ``agreed_at`` is not a
+    new one (``None`` otherwise): what was withdrawn must not come back when the city
+    re-sends its whole list. Days are compared in Paris time (a consent carries a day, not
+    an hour): a consent dated before the withdrawal's day is covered by it; one dated that
+    very day is covered only when it ``is_withdrawn_one`` (the same agreement as a
+    withdrawn consent); otherwise it is a new consent given after the withdrawal (the
+    household changed its mind the same day); one dated after it is always new."""
     latest = max(
         (consent.withdrawn_at for consent in consents if consent.withdrawn_at is not None),
         default=None,
     )
-    return latest if latest is not None and agreed_at <= latest else None
+    if latest is None:
+        return None
+    agreed_on, withdrawn_on = paris_day(agreed_at), paris_day(latest)
+    if agreed_on < withdrawn_on or (agreed_on == withdrawn_on and is_withdrawn_one):
+        return latest
+    return None
+
+
+def paris_day(at: datetime) -> date:
+    """The day of ``at`` in Paris (a consent file's day is stored as its midnight UTC)."""
+    return at.astimezone(PARIS).date()
 
 
 class ConsentGap(StrEnum):
