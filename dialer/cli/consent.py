@@ -16,8 +16,9 @@ from dialer.cli.context import cli_actor, cli_route, database, settings_of
 from dialer.consent_files import read_consents, read_withdrawals
 from dialer.core.campaign_plans import today_in_paris
 from dialer.core.labels import AGREED_BY_LABELS, CONSENT_CHANNEL_LABELS
+from dialer.storage.consent_records import RecordedConsents
 from dialer.storage.consent_rows import ConsentRow
-from dialer.storage.consents import ConsentRegistry, RecordedConsents
+from dialer.storage.consents import ConsentRegistry
 
 _FILE = click.Path(dir_okay=False, exists=True, path_type=Path)
 

@@ -33,6 +33,7 @@ from dialer.storage.models import Base
 
 HEAD_ID = 1
 VERIFY_BATCH = 2000
+_INSERT_CHUNK = 1000  # entries per insert of append_entries
 
 
 class AuditEntry(Base):
@@ -183,7 +184,9 @@ async def append_entries(
         _chained, head.last_hash, entries, actor=actor[:150], action=action[:50], at=at,
         route=route[:200],
     )  # fmt: skip
-    await session.execute(insert(AuditEntry), rows)
+    table = AuditEntry.metadata.tables[AuditEntry.__tablename__]
+    for first in range(0, len(rows), _INSERT_CHUNK):  # the event loop runs between them
+        await session.execute(insert(table), rows[first : first + _INSERT_CHUNK])
     head.last_hash = rows[-1]["hash"]
 
 

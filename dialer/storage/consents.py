@@ -1,8 +1,8 @@
 """Consents to the volunteer calls stored (:mod:`dialer.core.consent`): a file of consents
-imported all or nothing, withdrawals (from a file, the API or the supervisor's page), each
-person's history, and the purge of what the volunteer calls collected about a household
-whose withdrawal is older than the retention. Every change writes its audit entry in the
-same transaction."""
+imported all or nothing (:mod:`dialer.storage.consent_records`), withdrawals (from a file,
+the API or the supervisor's page), each person's history, and the purge of what the
+volunteer calls collected about a household whose withdrawal is older than the retention.
+Every change writes its audit entry in the same transaction."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, delete, insert, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialer.core.campaigns import CampaignKind
@@ -20,15 +20,14 @@ from dialer.core.consent import (
     ConsentChannel,
     ConsentPurpose,
     kept_after_withdrawal,
-    paris_day,
     purge_due,
     stopped_by_withdrawal,
-    withdrawal_covering,
 )
-from dialer.errors import NotFoundError, RowsError
-from dialer.storage.audit import PendingEntry, append_entries, append_entry, lock_chain
+from dialer.errors import NotFoundError
+from dialer.storage.audit import append_entry
 from dialer.storage.call_help import HelpRequest
 from dialer.storage.call_sheet_rows import Answer, CallSheet
+from dialer.storage.consent_records import ConsentRecord, RecordedConsents, record_consents
 from dialer.storage.consent_rows import ConsentRow, emergency_consented_at, on_list_named
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.household_rows import Debrief
@@ -36,20 +35,7 @@ from dialer.storage.inbound_notes import InboundNote
 from dialer.storage.models import Callback, Campaign, Cycle, CycleResultRow, Person
 from dialer.storage.orientation_rows import FollowUpRow, OrientationRow
 
-
-@dataclass(frozen=True)
-class ConsentRecord:
-    """One consent to record. ``where``: the file and line an error names."""
-
-    external_id: str
-    agreed_by: AgreedBy
-    relative_name: str | None
-    agreed_at: datetime
-    channel: ConsentChannel
-    regular_calls: bool
-    emergency_campaigns: bool
-    collected_by: str
-    where: str = ""
+__all__ = ["ConsentRecord", "ConsentRegistry", "RecordedConsents", "WithdrawalRequest"]
 
 
 @dataclass(frozen=True)
@@ -72,101 +58,6 @@ async def _person(session: AsyncSession, external_id: str, where: str) -> Person
     return person
 
 
-def _same(row: ConsentRow, record: ConsentRecord) -> bool:
-    return (
-        row.withdrawn_at is None
-        and row.agreed_at == record.agreed_at
-        and row.agreed_by is record.agreed_by
-        and row.channel is record.channel
-        and row.regular_calls == record.regular_calls
-        and row.emergency_campaigns == record.emergency_campaigns
-    )
-
-
-def _withdrawn_one(row: ConsentRow, record: ConsentRecord) -> bool:
-    """Is ``record`` the very agreement ``row`` recorded and then withdrawn (the same day
-    in Paris, who, how, for what, collected by whom)?"""
-    return (
-        row.withdrawn_at is not None
-        and paris_day(row.agreed_at) == paris_day(record.agreed_at)
-        and row.agreed_by is record.agreed_by
-        and (row.relative_name or None) == (record.relative_name or None)
-        and row.channel is record.channel
-        and row.regular_calls == record.regular_calls
-        and row.emergency_campaigns == record.emergency_campaigns
-        and row.collected_by == record.collected_by
-    )
-
-
-def _withdrawn_already(record: ConsentRecord, rows: Sequence[ConsentRow]) -> str | None:
-    """Why ``record`` is skipped (not recorded, reported; not an error): the household
-    withdrew and this is not a new consent (:func:`withdrawal_covering`)."""
-    withdrawn_one = any(_withdrawn_one(row, record) for row in rows)
-    withdrawn = withdrawal_covering(
-        record.agreed_at, [row.consent() for row in rows], is_withdrawn_one=withdrawn_one
-    )
-    if withdrawn is None:
-        return None
-    where = f"{record.where}:date_accord" if record.where else "champ « agreed_at »"
-    day = f"{paris_day(withdrawn):%d/%m/%Y}"
-    if withdrawn_one:
-        return (
-            f"{where} : accord du {record.agreed_at:%d/%m/%Y} déjà retiré le {day} : "
-            "non réenregistré"
-        )
-    return (
-        f"{where} : accord du {record.agreed_at:%d/%m/%Y} antérieur au retrait du {day} : "
-        "non enregistré (seul un nouvel accord, daté du jour du retrait ou après, fait "
-        "appeler le foyer de nouveau)"
-    )
-
-
-@dataclass(frozen=True)
-class RecordedConsents:
-    """What :meth:`ConsentRegistry.record` did: how many consents it wrote, and each line
-    it skipped because the household had withdrawn (named, with why)."""
-
-    written: int
-    skipped: tuple[str, ...] = ()
-
-
-_CHUNK = 500  # ids per IN (...) of the checks
-
-
-async def _people_and_consents(
-    session: AsyncSession, external_ids: Sequence[str]
-) -> tuple[dict[str, Person], dict[int, list[ConsentRow]]]:
-    """The named people, by register id, and each one's consents (a few queries per
-    :data:`_CHUNK` ids, not two per line)."""
-    people: dict[str, Person] = {}
-    unique = list(dict.fromkeys(external_ids))
-    for first in range(0, len(unique), _CHUNK):
-        chunk = unique[first : first + _CHUNK]
-        for person in await session.scalars(select(Person).where(Person.external_id.in_(chunk))):
-            people[person.external_id] = person
-    ids = [person.id for person in people.values()]
-    consents: dict[int, list[ConsentRow]] = {}
-    for first in range(0, len(ids), _CHUNK):
-        rows = await session.scalars(
-            select(ConsentRow).where(ConsentRow.person_id.in_(ids[first : first + _CHUNK]))
-        )
-        for row in rows:
-            consents.setdefault(row.person_id, []).append(row)
-    return people, consents
-
-
-def _values(row: ConsentRow) -> dict[str, object]:
-    """A new consent's columns, for a multi-row insert."""
-    return {
-        column: getattr(row, column)
-        for column in (
-            "person_id", "agreed_by", "relative_name", "agreed_at", "channel",
-            "regular_calls", "emergency_campaigns", "collected_by", "recorded_by",
-            "recorded_at",
-        )
-    }  # fmt: skip
-
-
 class ConsentRegistry:
     """Each method is one committed transaction."""
 
@@ -176,78 +67,9 @@ class ConsentRegistry:
     async def record(
         self, records: Sequence[ConsentRecord], *, actor: str, now: datetime, route: str = ""
     ) -> RecordedConsents:
-        """Record these consents, all or none. An unknown person is refused: every one is
-        named (its ``where``) in one :class:`RowsError` and nothing is written. A consent
-        the household withdrew, re-sent (:func:`withdrawal_covering`), is skipped and
-        reported, not an error: the city re-sends its whole list. A consent already
-        recorded the same way is not written twice. The consents go in as one multi-row
-        insert with one ``consent.recorded`` entry per person, chained at once
-        (:func:`append_entries`): a city's whole list holds the audit chain (and, on
-        SQLite, the database) for well under a second.
-
-        The chain head is locked first: two imports at once, or an import and a
-        withdrawal, run one after the other, the later one reading what the earlier
-        committed (a withdrawal is audited in its own transaction, so an import never
-        reads the consents while one it did not see is about to commit)."""
-        async with transaction(self._sessions) as session:
-            await lock_chain(session)
-            people, consents = await _people_and_consents(
-                session, [record.external_id for record in records]
-            )
-            problems: list[str] = []
-            for record in records:
-                if record.external_id not in people:
-                    where = (
-                        f"{record.where}:identifiant" if record.where else "champ « external_id »"
-                    )
-                    problems.append(f"{where} : personne inconnue « {record.external_id[:100]} »")
-            if problems:
-                raise RowsError(problems)
-            skipped: list[str] = []
-            rows: list[dict[str, object]] = []
-            entries: list[PendingEntry] = []
-            for record in records:
-                person = people[record.external_id]
-                known = consents.get(person.id, [])
-                refused = _withdrawn_already(record, known)
-                if refused is not None:
-                    skipped.append(refused)
-                    continue
-                if any(_same(row, record) for row in known):
-                    continue
-                row = ConsentRow(
-                    person_id=person.id,
-                    agreed_by=record.agreed_by,
-                    relative_name=record.relative_name,
-                    agreed_at=record.agreed_at,
-                    channel=record.channel,
-                    regular_calls=record.regular_calls,
-                    emergency_campaigns=record.emergency_campaigns,
-                    collected_by=record.collected_by,
-                    recorded_by=actor[:100],
-                    recorded_at=now,
-                )
-                consents.setdefault(person.id, []).append(row)  # a line twice: once
-                rows.append(_values(row))
-                entries.append(
-                    PendingEntry(
-                        target=f"person:{person.external_id}",
-                        person_id=person.id,
-                        details={
-                            "agreed_by": record.agreed_by.value,
-                            "channel": record.channel.value,
-                            "regular_calls": record.regular_calls,
-                            "emergency_campaigns": record.emergency_campaigns,
-                            "agreed_at": record.agreed_at.isoformat(),
-                        },
-                    )
-                )
-            for first in range(0, len(rows), _CHUNK):
-                await session.execute(insert(ConsentRow), rows[first : first + _CHUNK])
-            await append_entries(
-                session, entries, actor=actor, action="consent.recorded", at=now, route=route
-            )
-        return RecordedConsents(len(rows), tuple(skipped))
+        """Record these consents, all or none (:func:`record_consents`: an unknown person
+        refuses them all, a withdrawn consent re-sent is skipped and reported)."""
+        return await record_consents(self._sessions, records, actor=actor, now=now, route=route)
 
     async def withdraw(
         self, requests: Sequence[WithdrawalRequest], *, actor: str, now: datetime, route: str = ""
