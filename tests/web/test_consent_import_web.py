@@ -26,6 +26,7 @@ from dialer.storage import (
 from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.consents import ConsentRegistry, WithdrawalRequest
 from dialer.storage.people import encode_batch
+from dialer.testing import Clock
 from dialer.web.consent_import import UPLOAD_LIMIT
 from tests.storage.conftest import person
 from tests.web.conftest import log_in
@@ -268,3 +269,21 @@ async def test_thousands_of_rows_and_the_households_without_consent_page_by_page
     ]
     assert reads
     assert len(reads[0].details["people"]) == 50
+
+
+async def test_a_consent_dated_today_is_not_in_the_future_at_0030_in_paris(
+    client: httpx.AsyncClient, sessions: SessionFactory, clock: Clock
+) -> None:
+    """At 00:30 in Paris (22:30 UTC the day before), a consent dated today (Paris) is
+    recorded; one dated tomorrow is refused."""
+    await _on_the_list(sessions, 2)
+    clock.now = datetime(2026, 7, 13, 22, 30, tzinfo=UTC)
+    csrf = await log_in(client, "superviseur")
+    tomorrow = HEADER + "V1;personne;;15/07/2026;telephone;oui;non;CCAS\n"
+    refused = await client.post(IMPORT, data={"csrf": csrf}, files=_files("ville.csv", tomorrow))
+    assert refused.status_code == 422
+    assert "ville.csv:2:date_accord" in html.unescape(refused.text)
+    today = HEADER + "V1;personne;;14/07/2026;telephone;oui;non;CCAS\n"
+    done = await client.post(IMPORT, data={"csrf": csrf}, files=_files("ville.csv", today))
+    assert done.status_code == 200, done.text
+    assert "1 accord(s) enregistré(s)" in html.unescape(done.text)
