@@ -24,7 +24,7 @@ from dialer.core.consent import (
     stopped_by_withdrawal,
 )
 from dialer.errors import NotFoundError
-from dialer.storage.audit import append_entry
+from dialer.storage.audit import append_entry, lock_chain
 from dialer.storage.call_help import HelpRequest
 from dialer.storage.call_sheet_rows import Answer, CallSheet
 from dialer.storage.consent_records import ConsentRecord, RecordedConsents, record_consents
@@ -84,6 +84,7 @@ class ConsentRegistry:
         withdrawn changes nothing)."""
         changed = 0
         async with transaction(self._sessions) as session:
+            await lock_chain(session)  # after (or before) a running import, not amid it
             for request in requests:
                 where = f"{request.where}:identifiant" if request.where else "champ « external_id »"
                 person = await _person(session, request.external_id, where)
