@@ -61,6 +61,17 @@ class Consent:
     withdrawn_at: datetime | None = None
 
 
+def consent_of(
+    agreed_at: datetime, *, regular: bool, emergency: bool, withdrawn_at: datetime | None
+) -> Consent:
+    """A consent from its stored columns (one flag per purpose)."""
+    purposes = {
+        ConsentPurpose.REGULAR_CALLS: regular,
+        ConsentPurpose.EMERGENCY_CAMPAIGNS: emergency,
+    }
+    return Consent(agreed_at, frozenset(p for p, on in purposes.items() if on), withdrawn_at)
+
+
 def valid_consent(consent: Consent, purpose: ConsentPurpose, at: datetime) -> bool:
     """Does ``consent`` allow ``purpose`` at ``at``? Given before (or at) ``at``, for that
     purpose, and not withdrawn by then."""

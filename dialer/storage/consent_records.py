@@ -26,9 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialer.core.consent import (
     AgreedBy,
-    Consent,
     ConsentChannel,
-    ConsentPurpose,
+    consent_of,
     paris_day,
     withdrawal_covering,
 )
@@ -79,15 +78,6 @@ class _Known:
     collected_by: str
     withdrawn_at: datetime | None
 
-    def consent(self) -> Consent:
-        purposes = {
-            ConsentPurpose.REGULAR_CALLS: self.regular_calls,
-            ConsentPurpose.EMERGENCY_CAMPAIGNS: self.emergency_campaigns,
-        }
-        return Consent(
-            self.agreed_at, frozenset(p for p, on in purposes.items() if on), self.withdrawn_at
-        )
-
 
 def _known(record: ConsentRecord) -> _Known:
     return _Known(
@@ -126,9 +116,12 @@ def withdrawn_already(record: ConsentRecord, rows: Sequence[_Known]) -> str | No
     """Why ``record`` is skipped (reported, not an error): the household withdrew and this
     is not a new consent (:func:`withdrawal_covering`)."""
     withdrawn_one = any(_withdrawn_one(row, record) for row in rows)
-    withdrawn = withdrawal_covering(
-        record.agreed_at, [row.consent() for row in rows], is_withdrawn_one=withdrawn_one
-    )
+    consents = [
+        consent_of(r.agreed_at, regular=r.regular_calls, emergency=r.emergency_campaigns,
+                   withdrawn_at=r.withdrawn_at)
+        for r in rows
+    ]  # fmt: skip
+    withdrawn = withdrawal_covering(record.agreed_at, consents, is_withdrawn_one=withdrawn_one)
     if withdrawn is None:
         return None
     where = f"{record.where}:date_accord" if record.where else "champ « agreed_at »"
