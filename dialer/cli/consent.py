@@ -14,7 +14,9 @@ import click
 
 from dialer.cli.context import cli_actor, cli_route, database, settings_of
 from dialer.consent_files import read_consents, read_withdrawals
+from dialer.core.campaign_plans import today_in_paris
 from dialer.core.labels import AGREED_BY_LABELS, CONSENT_CHANNEL_LABELS
+from dialer.storage.consent_records import RecordedConsents
 from dialer.storage.consent_rows import ConsentRow
 from dialer.storage.consents import ConsentRegistry
 
@@ -36,16 +38,22 @@ def consent_import(ctx: click.Context, file: Path) -> None:
     enregistré."""
     settings = settings_of(ctx)
     now = datetime.now(UTC)
-    records = read_consents(file, today=now.date())
+    records = read_consents(file, today=today_in_paris(now))
 
-    async def run() -> int:
+    async def run() -> RecordedConsents:
         async with database(settings) as sessions:
             return await ConsentRegistry(sessions).record(
                 records, actor=cli_actor(), now=now, route=cli_route()
             )
 
-    written = asyncio.run(run())
-    click.echo(f"{written} consentement(s) enregistré(s) ({len(records) - written} déjà connu(s)).")
+    done = asyncio.run(run())
+    for skipped in done.skipped:
+        click.echo(skipped)
+    known = len(records) - done.written - len(done.skipped)
+    line = f"{done.written} consentement(s) enregistré(s) ({known} déjà connu(s)"
+    if done.skipped:
+        line += f", {len(done.skipped)} non enregistré(s) : foyer ayant retiré son accord"
+    click.echo(line + ").")
 
 
 @consent.command("withdraw")

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from dialer.campaigns.template_files import shipped_templates
 from dialer.consent_files import read_consents
+from dialer.core.campaign_plans import today_in_paris
 from dialer.core.roles import Role
 from dialer.core.windows import is_open
 from dialer.desk.accounts import create_account
@@ -112,15 +113,15 @@ async def prepare(
     imported = await import_register(sessions, files.register, now=now)
     say(f"Registre des ménages importé ({files.register}) : {imported.summary_fr()}")
     try:
-        await asyncio.to_thread(read_consents, files.bad_consents, today=now.date())
+        await asyncio.to_thread(read_consents, files.bad_consents, today=today_in_paris(now))
         say("  ERREUR : le fichier de consentements incomplet a été accepté")
     except InputError as exc:
         say(f"Consentements ({files.bad_consents.name}) refusés : {exc}")
     first = files.consenting[0]
     kept = len(await ConsentRegistry(sessions).history(first))
     say(f"  rien de ce fichier n'est enregistré ({first} : {kept} consentement en base).")
-    records = await asyncio.to_thread(read_consents, files.consents, today=now.date())
-    recorded = await ConsentRegistry(sessions).record(records, actor=SUPERVISOR, now=now)
+    records = await asyncio.to_thread(read_consents, files.consents, today=today_in_paris(now))
+    recorded = (await ConsentRegistry(sessions).record(records, actor=SUPERVISOR, now=now)).written
     say(
         f"Consentements ({files.consents.name}) : {recorded} enregistrés (qui, quand, par "
         f"quel canal, pour quoi, recueilli par qui) ; {imported.added - recorded} ménages "

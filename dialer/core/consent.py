@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+
+from dialer.core.windows import PARIS
 
 #: names and free texts of a consent are short
 NAME_MAX_LENGTH = 200
@@ -59,6 +61,17 @@ class Consent:
     withdrawn_at: datetime | None = None
 
 
+def consent_of(
+    agreed_at: datetime, *, regular: bool, emergency: bool, withdrawn_at: datetime | None
+) -> Consent:
+    """A consent from its stored columns (one flag per purpose)."""
+    purposes = {
+        ConsentPurpose.REGULAR_CALLS: regular,
+        ConsentPurpose.EMERGENCY_CAMPAIGNS: emergency,
+    }
+    return Consent(agreed_at, frozenset(p for p, on in purposes.items() if on), withdrawn_at)
+
+
 def valid_consent(consent: Consent, purpose: ConsentPurpose, at: datetime) -> bool:
     """Does ``consent`` allow ``purpose`` at ``at``? Given before (or at) ``at``, for that
     purpose, and not withdrawn by then."""
@@ -84,16 +97,31 @@ def stopped_by_withdrawal(consents: Iterable[Consent], at: datetime) -> frozense
     )
 
 
-def withdrawal_covering(agreed_at: datetime, consents: Iterable[Consent]) -> datetime | None:
-    """The household's latest withdrawal when a consent agreed at ``agreed_at`` is on or
-    before it (``None`` otherwise). Such a consent is not a new one: it is what was
-    withdrawn (a city re-sending its whole list must not bring a withdrawn household
-    back); only a consent given after the withdrawal counts."""
+def withdrawal_covering(
+    agreed_at: datetime, consents: Iterable[Consent], *, is_withdrawn_one: bool = True
+) -> datetime | None:
+    """The household's latest withdrawal when a consent agreed at ``agreed_at`` is not a
+    new one (``None`` otherwise): what was withdrawn must not come back when the city
+    re-sends its whole list. Days are compared in Paris time (a consent carries a day, not
+    an hour): a consent dated before the withdrawal's day is covered by it; one dated that
+    very day is covered only when it ``is_withdrawn_one`` (the same agreement as a
+    withdrawn consent); otherwise it is a new consent given after the withdrawal (the
+    household changed its mind the same day); one dated after it is always new."""
     latest = max(
         (consent.withdrawn_at for consent in consents if consent.withdrawn_at is not None),
         default=None,
     )
-    return latest if latest is not None and agreed_at <= latest else None
+    if latest is None:
+        return None
+    agreed_on, withdrawn_on = paris_day(agreed_at), paris_day(latest)
+    if agreed_on < withdrawn_on or (agreed_on == withdrawn_on and is_withdrawn_one):
+        return latest
+    return None
+
+
+def paris_day(at: datetime) -> date:
+    """The day of ``at`` in Paris (a consent file's day is stored as its midnight UTC)."""
+    return at.astimezone(PARIS).date()
 
 
 class ConsentGap(StrEnum):

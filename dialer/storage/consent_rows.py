@@ -27,7 +27,7 @@ from dialer.core.consent import (
     AgreedBy,
     Consent,
     ConsentChannel,
-    ConsentPurpose,
+    consent_of,
 )
 from dialer.storage.list_rows import ListMembership, PersonList
 from dialer.storage.models import Base, Campaign, Cycle, stored_enum
@@ -63,12 +63,11 @@ class ConsentRow(Base):
     purged_at: Mapped[datetime | None]
 
     def consent(self) -> Consent:
-        purposes = {
-            ConsentPurpose.REGULAR_CALLS: self.regular_calls,
-            ConsentPurpose.EMERGENCY_CAMPAIGNS: self.emergency_campaigns,
-        }
-        return Consent(
-            self.agreed_at, frozenset(p for p, on in purposes.items() if on), self.withdrawn_at
+        return consent_of(
+            self.agreed_at,
+            regular=self.regular_calls,
+            emergency=self.emergency_campaigns,
+            withdrawn_at=self.withdrawn_at,
         )
 
     def __repr__(self) -> str:

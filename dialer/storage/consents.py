@@ -1,8 +1,8 @@
 """Consents to the volunteer calls stored (:mod:`dialer.core.consent`): a file of consents
-imported all or nothing, withdrawals (from a file, the API or the supervisor's page), each
-person's history, and the purge of what the volunteer calls collected about a household
-whose withdrawal is older than the retention. Every change writes its audit entry in the
-same transaction."""
+imported all or nothing (:mod:`dialer.storage.consent_records`), withdrawals (from a file,
+the API or the supervisor's page), each person's history, and the purge of what the
+volunteer calls collected about a household whose withdrawal is older than the retention.
+Every change writes its audit entry in the same transaction."""
 
 from __future__ import annotations
 
@@ -22,12 +22,12 @@ from dialer.core.consent import (
     kept_after_withdrawal,
     purge_due,
     stopped_by_withdrawal,
-    withdrawal_covering,
 )
-from dialer.errors import NotFoundError, RowsError
-from dialer.storage.audit import append_entry
+from dialer.errors import NotFoundError
+from dialer.storage.audit import append_entry, lock_chain
 from dialer.storage.call_help import HelpRequest
 from dialer.storage.call_sheet_rows import Answer, CallSheet
+from dialer.storage.consent_records import ConsentRecord, RecordedConsents, record_consents
 from dialer.storage.consent_rows import ConsentRow, emergency_consented_at, on_list_named
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.household_rows import Debrief
@@ -35,20 +35,7 @@ from dialer.storage.inbound_notes import InboundNote
 from dialer.storage.models import Attempt, Callback, Campaign, Cycle, CycleResultRow, Person
 from dialer.storage.orientation_rows import FollowUpRow, OrientationRow
 
-
-@dataclass(frozen=True)
-class ConsentRecord:
-    """One consent to record. ``where``: the file and line an error names."""
-
-    external_id: str
-    agreed_by: AgreedBy
-    relative_name: str | None
-    agreed_at: datetime
-    channel: ConsentChannel
-    regular_calls: bool
-    emergency_campaigns: bool
-    collected_by: str
-    where: str = ""
+__all__ = ["ConsentRecord", "ConsentRegistry", "RecordedConsents", "WithdrawalRequest"]
 
 
 @dataclass(frozen=True)
@@ -71,56 +58,6 @@ async def _person(session: AsyncSession, external_id: str, where: str) -> Person
     return person
 
 
-def _same(row: ConsentRow, record: ConsentRecord) -> bool:
-    return (
-        row.withdrawn_at is None
-        and row.agreed_at == record.agreed_at
-        and row.agreed_by is record.agreed_by
-        and row.channel is record.channel
-        and row.regular_calls == record.regular_calls
-        and row.emergency_campaigns == record.emergency_campaigns
-    )
-
-
-def _withdrawn_already(record: ConsentRecord, rows: Sequence[ConsentRow]) -> str | None:
-    """Why ``record`` is refused when it is on or before the household's latest
-    withdrawal (:func:`withdrawal_covering`): not a new consent but the withdrawn one."""
-    withdrawn = withdrawal_covering(record.agreed_at, [row.consent() for row in rows])
-    if withdrawn is None:
-        return None
-    where = f"{record.where}:date_accord" if record.where else "champ « agreed_at »"
-    return (
-        f"{where} : accord du {record.agreed_at:%d/%m/%Y} non enregistré, le foyer a retiré "
-        f"son accord le {withdrawn:%d/%m/%Y} ; seul un nouvel accord, daté après ce "
-        "retrait, le fait appeler de nouveau (retirez cette ligne du fichier)"
-    )
-
-
-_CHUNK = 500  # ids per IN (...) of the checks
-
-
-async def _people_and_consents(
-    session: AsyncSession, external_ids: Sequence[str]
-) -> tuple[dict[str, Person], dict[int, list[ConsentRow]]]:
-    """The named people, by register id, and each one's consents (a few queries per
-    :data:`_CHUNK` ids, not two per line)."""
-    people: dict[str, Person] = {}
-    unique = list(dict.fromkeys(external_ids))
-    for first in range(0, len(unique), _CHUNK):
-        chunk = unique[first : first + _CHUNK]
-        for person in await session.scalars(select(Person).where(Person.external_id.in_(chunk))):
-            people[person.external_id] = person
-    ids = [person.id for person in people.values()]
-    consents: dict[int, list[ConsentRow]] = {}
-    for first in range(0, len(ids), _CHUNK):
-        rows = await session.scalars(
-            select(ConsentRow).where(ConsentRow.person_id.in_(ids[first : first + _CHUNK]))
-        )
-        for row in rows:
-            consents.setdefault(row.person_id, []).append(row)
-    return people, consents
-
-
 class ConsentRegistry:
     """Each method is one committed transaction."""
 
@@ -129,67 +66,10 @@ class ConsentRegistry:
 
     async def record(
         self, records: Sequence[ConsentRecord], *, actor: str, now: datetime, route: str = ""
-    ) -> int:
-        """Record these consents, all or none. Every refused record is named (its
-        ``where``) in one :class:`RowsError` and nothing is written: an unknown person, or
-        a consent agreed on or before the household's latest withdrawal (that one was
-        withdrawn: re-sending it does not bring the household back). A consent already
-        recorded the same way is not written twice. Returns how many were written."""
-        written = 0
-        async with transaction(self._sessions) as session:
-            people, consents = await _people_and_consents(
-                session, [record.external_id for record in records]
-            )
-            problems: list[str] = []
-            for record in records:
-                person = people.get(record.external_id)
-                if person is None:
-                    where = (
-                        f"{record.where}:identifiant" if record.where else "champ « external_id »"
-                    )
-                    problems.append(f"{where} : personne inconnue « {record.external_id[:100]} »")
-                    continue
-                refused = _withdrawn_already(record, consents.get(person.id, []))
-                if refused is not None:
-                    problems.append(refused)
-            if problems:
-                raise RowsError(problems)
-            for record in records:
-                person = people[record.external_id]
-                if any(_same(row, record) for row in consents.get(person.id, [])):
-                    continue
-                row = ConsentRow(
-                    person_id=person.id,
-                    agreed_by=record.agreed_by,
-                    relative_name=record.relative_name,
-                    agreed_at=record.agreed_at,
-                    channel=record.channel,
-                    regular_calls=record.regular_calls,
-                    emergency_campaigns=record.emergency_campaigns,
-                    collected_by=record.collected_by,
-                    recorded_by=actor[:100],
-                    recorded_at=now,
-                )
-                session.add(row)
-                consents.setdefault(person.id, []).append(row)
-                await append_entry(
-                    session,
-                    actor=actor,
-                    action="consent.recorded",
-                    target=f"person:{person.external_id}",
-                    at=now,
-                    details={
-                        "agreed_by": record.agreed_by.value,
-                        "channel": record.channel.value,
-                        "regular_calls": record.regular_calls,
-                        "emergency_campaigns": record.emergency_campaigns,
-                        "agreed_at": record.agreed_at.isoformat(),
-                    },
-                    person_id=person.id,
-                    route=route,
-                )
-                written += 1
-        return written
+    ) -> RecordedConsents:
+        """Record these consents, all or none (:func:`record_consents`: an unknown person
+        refuses them all, a withdrawn consent re-sent is skipped and reported)."""
+        return await record_consents(self._sessions, records, actor=actor, now=now, route=route)
 
     async def withdraw(
         self, requests: Sequence[WithdrawalRequest], *, actor: str, now: datetime, route: str = ""
@@ -204,6 +84,7 @@ class ConsentRegistry:
         withdrawn changes nothing)."""
         changed = 0
         async with transaction(self._sessions) as session:
+            await lock_chain(session)  # after (or before) a running import, not amid it
             for request in requests:
                 where = f"{request.where}:identifiant" if request.where else "champ « external_id »"
                 person = await _person(session, request.external_id, where)

@@ -131,6 +131,10 @@ class ConsentImportAnswer(Answer):
     read: int = Field(description="lignes lues")
     recorded: int = Field(description="accords enregistrés")
     known: int = Field(description="accords déjà enregistrés de la même façon (non réécrits)")
+    skipped: list[str] = Field(
+        description="lignes non enregistrées, le foyer ayant retiré son accord "
+        "(« fichier:ligne:date_accord : accord du … déjà retiré le … : non réenregistré »)"
+    )
 
 
 async def import_consents(request: Request) -> Response:
@@ -156,7 +160,13 @@ async def import_consents(request: Request) -> Response:
         route=route_of(request),
     )
     return ok(
-        {"file": done.file, "read": done.read, "recorded": done.recorded, "known": done.known},
+        {
+            "file": done.file,
+            "read": done.read,
+            "recorded": done.recorded,
+            "known": done.known,
+            "skipped": list(done.skipped),
+        },
         201,
     )
 

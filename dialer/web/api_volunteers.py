@@ -105,7 +105,7 @@ async def record_training(request: Request) -> Response:
         now=now,
         route=route_of(request),
     )
-    return ok(volunteer_json(volunteer, now.date()))
+    return ok(volunteer_json(volunteer, today_in_paris(now)))
 
 
 async def set_coordinator(request: Request) -> Response:
@@ -120,7 +120,7 @@ async def set_coordinator(request: Request) -> Response:
         now=now,
         route=route_of(request),
     )
-    return ok(volunteer_json(volunteer, now.date()))
+    return ok(volunteer_json(volunteer, today_in_paris(now)))
 
 
 async def set_slots(request: Request) -> Response:
@@ -132,7 +132,7 @@ async def set_slots(request: Request) -> Response:
     volunteer = await VolunteerRoster(ops.sessions).set_slots(
         _username(request), slots, actor=who.actor, now=now, route=route_of(request)
     )
-    return ok(volunteer_json(volunteer, now.date()))
+    return ok(volunteer_json(volunteer, today_in_paris(now)))
 
 
 async def open_desk(request: Request) -> Response:

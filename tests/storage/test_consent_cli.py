@@ -15,7 +15,7 @@ import pytest
 from dialer.core.campaigns import CampaignKind
 from dialer.core.consent import CONSENT_LIST, AgreedBy, ConsentChannel
 from dialer.core.selection import Selection
-from dialer.errors import RowsError
+from dialer.core.windows import PARIS
 from dialer.storage import CampaignRepository, CycleRepository, PacingMode, PersonRepository
 from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.consents import ConsentRecord, ConsentRegistry, WithdrawalRequest
@@ -260,7 +260,7 @@ async def _withdraw(url: str, key: str, at: datetime) -> None:
 
 async def _recorded(url: str, record: ConsentRecord, at: datetime) -> int:
     async with migrated_database(url) as sessions:
-        return await ConsentRegistry(sessions).record([record], actor="t", now=at)
+        return (await ConsentRegistry(sessions).record([record], actor="t", now=at)).written
 
 
 def test_re_importing_the_list_does_not_bring_a_withdrawn_household_back(
@@ -270,38 +270,49 @@ def test_re_importing_the_list_does_not_bring_a_withdrawn_household_back(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """The review's scenario: V1 agreed on 03/09 and withdrew; the city re-sends its whole
-    list. The old consent is refused, named ``file:line:date_accord``, with every other
-    such line, and nothing of the file is written; a consent dated after the withdrawal
-    is a new one, recorded, and V1 is called again."""
+    list. The withdrawn consent is skipped and reported (« déjà retiré le … : non
+    réenregistré »), as is an older consent of the household; the rest of the file is
+    recorded. A consent dated after the withdrawal, or the same (Paris) day but not the
+    withdrawn one, is a new one, recorded, and V1 is called again."""
     asyncio.run(_setup(database))
     path = tmp_path / "consents.csv"
     path.write_text(GOOD, encoding="utf-8")
     code, out = run_main(monkeypatch, capsys, "consent", "import", str(path))
     assert code == 0, out
     withdrawn_at = datetime.now(UTC) - timedelta(days=1)
+    withdrawn_day = f"{withdrawn_at.astimezone(PARIS):%d/%m/%Y}"
     asyncio.run(_withdraw(database, "V1", withdrawn_at))
     asyncio.run(_withdraw(database, "V3", withdrawn_at))
     resent = tmp_path / "liste_complete.csv"
-    resent.write_text(GOOD + "V4;personne;;05/09/2026;papier;oui;non;CCAS\n", encoding="utf-8")
+    resent.write_text(
+        GOOD.replace("05/09/2026;en_personne", "05/09/2026;papier")  # V3, not as withdrawn
+        + "V4;personne;;05/09/2026;papier;oui;non;CCAS\n",
+        encoding="utf-8",
+    )
     code, out = run_main(monkeypatch, capsys, "consent", "import", str(resent))
-    assert code == 65, out
-    assert "liste_complete.csv:2:date_accord : accord du 03/09/2026 non enregistré" in out
-    assert f"retiré son accord le {withdrawn_at:%d/%m/%Y}" in out
-    assert "liste_complete.csv:4:date_accord" in out  # V3 too
-    assert "liste_complete.csv:3" not in out  # V2 is fine
-    assert asyncio.run(_history(database, "V4")) == []  # nothing of the file written
+    assert code == 0, out
+    assert (
+        "liste_complete.csv:2:date_accord : accord du 03/09/2026 déjà retiré le "
+        f"{withdrawn_day} : non réenregistré"
+    ) in out
+    assert (
+        f"liste_complete.csv:4:date_accord : accord du 05/09/2026 antérieur au retrait du "
+        f"{withdrawn_day} : non enregistré"
+    ) in out
+    assert "liste_complete.csv:3" not in out  # V2 is known
+    assert "1 consentement(s) enregistré(s) (1 déjà connu(s), 2 non enregistré(s)" in out
+    assert asyncio.run(_history(database, "V4")) == [("person", True, False, "CCAS", False)]
     assert [r[4] for r in asyncio.run(_history(database, "V1"))] == [True]
-    assert asyncio.run(_enrolled(database)) == 1  # V2 only
+    assert asyncio.run(_enrolled(database)) == 2  # V2 and V4
 
-    # the same day as the withdrawal: not after it
+    # the same (Paris) day as the withdrawal, and not the withdrawn consent: a new one
     same_day = ConsentRecord(
-        "V1", AgreedBy.PERSON, None, withdrawn_at.replace(hour=0, minute=0, second=0,
+        "V3", AgreedBy.PERSON, None, withdrawn_at.replace(hour=0, minute=0, second=0,
         microsecond=0), ConsentChannel.PHONE, True, True, "CCAS", where="f.csv:2",
     )  # fmt: skip
-    with pytest.raises(RowsError, match=r"f\.csv:2:date_accord"):
-        asyncio.run(_recorded(database, same_day, datetime.now(UTC)))
+    assert asyncio.run(_recorded(database, same_day, datetime.now(UTC))) == 1
 
-    today = datetime.now(UTC).strftime("%d/%m/%Y")
+    today = datetime.now(UTC).astimezone(PARIS).strftime("%d/%m/%Y")
     again = tmp_path / "nouvel_accord.csv"
     again.write_text(HEADER + f"V1;personne;;{today};telephone;oui;non;CCAS\n", encoding="utf-8")
     code, out = run_main(monkeypatch, capsys, "consent", "import", str(again))
@@ -314,6 +325,18 @@ def test_re_importing_the_list_does_not_bring_a_withdrawn_household_back(
     ]
     code, out = run_main(monkeypatch, capsys, "consent", "import", str(again))
     assert "0 consentement(s) enregistré(s) (1 déjà connu(s))" in out
+
+    # withdrawn again the same day it was given: re-sent, it is the withdrawn one, skipped;
+    # a different consent that day (on paper) is a new one
+    asyncio.run(_withdraw(database, "V1", datetime.now(UTC)))
+    code, out = run_main(monkeypatch, capsys, "consent", "import", str(again))
+    assert code == 0, out
+    assert f"nouvel_accord.csv:2:date_accord : accord du {today} déjà retiré le {today}" in out
+    paper = tmp_path / "accord_papier.csv"
+    paper.write_text(HEADER + f"V1;personne;;{today};papier;oui;non;CCAS\n", encoding="utf-8")
+    code, out = run_main(monkeypatch, capsys, "consent", "import", str(paper))
+    assert "1 consentement(s) enregistré(s)" in out, out
+    assert [r[4] for r in asyncio.run(_history(database, "V1"))].count(False) == 1
 
 
 def test_every_bad_line_of_a_file_is_named(

@@ -71,6 +71,20 @@ def test_a_consent_on_or_before_the_latest_withdrawal_is_not_a_new_one() -> None
     assert withdrawal_covering(T + timedelta(days=15), [first, second]) == T + timedelta(days=30)
 
 
+def test_days_are_compared_in_paris_and_a_same_day_consent_counts_unless_withdrawn() -> None:
+    """Withdrawn at 23:30 UTC on 13/07 (01:30 on 14/07 in Paris): a consent dated 13/07
+    is before it, one dated 14/07 is that day: the withdrawn one is covered, another one
+    is new."""
+    agreed = datetime(2026, 7, 1, tzinfo=UTC)
+    withdrawn = Consent(agreed, BOTH, withdrawn_at=datetime(2026, 7, 13, 23, 30, tzinfo=UTC))
+    dated_13 = datetime(2026, 7, 13, tzinfo=UTC)  # a file's day: its midnight UTC
+    dated_14 = datetime(2026, 7, 14, tzinfo=UTC)
+    assert withdrawal_covering(dated_13, [withdrawn], is_withdrawn_one=False) is not None
+    assert withdrawal_covering(dated_14, [withdrawn], is_withdrawn_one=True) is not None
+    assert withdrawal_covering(dated_14, [withdrawn], is_withdrawn_one=False) is None
+    assert withdrawal_covering(datetime(2026, 7, 15, tzinfo=UTC), [withdrawn]) is None
+
+
 def test_why_a_household_is_not_called_by_the_volunteers() -> None:
     at = T + timedelta(days=5)
     assert consent_gap([Consent(T, BOTH)], at) is None

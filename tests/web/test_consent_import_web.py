@@ -1,8 +1,9 @@
 """The city's file of consents imported on the supervisor's page and through the API, on
 SQLite and PostgreSQL: who may (401, 403: agents, team members, volunteers), a file with a
 bad line refused whole with each refused line named ``file:line:field — reason`` and
-nothing written (a row without its consent, a withdrawn consent re-sent, a formula cell,
-binary junk, no file), a body over the limit refused (413), thousands of rows imported,
+nothing written (a row without its consent, a formula cell,
+binary junk, no file), a withdrawn consent re-sent skipped and reported, a body over
+the limit refused (413), thousands of rows imported,
 the counts shown, the import audited; and the households of the veille-sociale list with
 no valid consent listed with why, a page at a time."""
 
@@ -16,6 +17,7 @@ import pytest
 
 from dialer.core.consent import CONSENT_LIST, AgreedBy, ConsentChannel
 from dialer.core.roles import Role
+from dialer.core.windows import PARIS
 from dialer.desk.accounts import create_account
 from dialer.storage import (
     PersonRepository,
@@ -24,6 +26,7 @@ from dialer.storage import (
 from dialer.storage.audit import AuditFilter, AuditLog
 from dialer.storage.consents import ConsentRegistry, WithdrawalRequest
 from dialer.storage.people import encode_batch
+from dialer.testing import Clock
 from dialer.web.consent_import import UPLOAD_LIMIT
 from tests.storage.conftest import person
 from tests.web.conftest import log_in
@@ -154,13 +157,16 @@ async def test_a_supervisor_imports_on_the_page_a_bad_row_refuses_the_file(
     entries = await AuditLog(sessions).search(AuditFilter())
     imported = next(e for e in entries if e.action == "consent.import")
     assert imported.actor == "superviseur"
-    assert imported.details == {"read": 2, "recorded": 0, "known": 2}
+    assert imported.details == {"read": 2, "recorded": 0, "known": 2, "skipped": 0}
 
 
-async def test_a_withdrawn_household_re_sent_is_refused_on_the_page(
+async def test_a_withdrawn_household_re_sent_is_skipped_and_reported(
     client: httpx.AsyncClient, sessions: SessionFactory
 ) -> None:
-    await _on_the_list(sessions, 3)
+    """The city re-sends its whole list after V1 withdrew: V1's line is not recorded and
+    is reported (page and API), the rest of the file is; a bad line still refuses the
+    whole file."""
+    await _on_the_list(sessions, 4)
     csrf = await log_in(client, "superviseur")
     done = await client.post(IMPORT, data={"csrf": csrf}, files=_files("ville.csv", GOOD))
     assert done.status_code == 200
@@ -170,12 +176,29 @@ async def test_a_withdrawn_household_re_sent_is_refused_on_the_page(
     page = html.unescape((await client.get(PAGE)).text)
     assert "accord retiré" in page  # V1, listed with why
     resent = GOOD + "V3;personne;;05/07/2026;telephone;oui;oui;CCAS\n"
-    refused = await client.post(IMPORT, data={"csrf": csrf}, files=_files("ville.csv", resent))
-    assert refused.status_code == 422
-    text = html.unescape(refused.text)
-    assert "ville.csv:2:date_accord</code> — accord du 03/07/2026 non enregistré" in text
-    assert "retiré son accord le 13/07/2026" in text
-    assert await _consents(sessions, "V3") == 0  # nothing written
+    refused = await client.post(
+        IMPORT, data={"csrf": csrf}, files=_files("ville.csv", resent + "V4;;;;;;;\n")
+    )
+    assert refused.status_code == 422  # a bad line: nothing written
+    assert "ville.csv:5:accord_de" in html.unescape(refused.text)
+    assert await _consents(sessions, "V3") == 0
+    shown = await client.post(IMPORT, data={"csrf": csrf}, files=_files("ville.csv", resent))
+    assert shown.status_code == 200, shown.text
+    text = html.unescape(shown.text)
+    reported = (
+        "ville.csv:2:date_accord : accord du 03/07/2026 déjà retiré le "
+        f"{T0.astimezone(PARIS):%d/%m/%Y} : non réenregistré"
+    )
+    assert reported in text
+    assert "1 accord(s) enregistré(s), 1 déjà connu(s), 1 non enregistré(s)" in text
+    assert await _consents(sessions, "V3") == 1
+    assert await _consents(sessions, "V1") == 1  # the withdrawn one, not a second
+    again = await client.post(
+        API, content=resent, headers={"X-CSRF-Token": csrf, "content-type": "text/csv"}
+    )
+    assert again.status_code == 201, again.text
+    assert again.json()["skipped"] == [reported.replace("ville.csv", "accords.csv")]
+    assert again.json()["recorded"] == 0
 
 
 async def test_the_api_imports_names_refused_lines_and_bounds_the_body(
@@ -204,9 +227,13 @@ async def test_the_api_imports_names_refused_lines_and_bounds_the_body(
         API, files={"file": ("ville.csv", GOOD.encode(), "text/csv")}, headers=headers
     )
     assert multipart.status_code == 201, multipart.text
-    assert multipart.json() == {"file": "ville.csv", "read": 2, "recorded": 2, "known": 0}
+    assert multipart.json() == {
+        "file": "ville.csv", "read": 2, "recorded": 2, "known": 0, "skipped": [],
+    }  # fmt: skip
     again = await client.post(API, content=GOOD, headers=csv_headers)
-    assert again.json() == {"file": "accords.csv", "read": 2, "recorded": 0, "known": 2}
+    assert again.json() == {
+        "file": "accords.csv", "read": 2, "recorded": 0, "known": 2, "skipped": [],
+    }  # fmt: skip
 
 
 async def test_thousands_of_rows_and_the_households_without_consent_page_by_page(
@@ -242,3 +269,21 @@ async def test_thousands_of_rows_and_the_households_without_consent_page_by_page
     ]
     assert reads
     assert len(reads[0].details["people"]) == 50
+
+
+async def test_a_consent_dated_today_is_not_in_the_future_at_0030_in_paris(
+    client: httpx.AsyncClient, sessions: SessionFactory, clock: Clock
+) -> None:
+    """At 00:30 in Paris (22:30 UTC the day before), a consent dated today (Paris) is
+    recorded; one dated tomorrow is refused."""
+    await _on_the_list(sessions, 2)
+    clock.now = datetime(2026, 7, 13, 22, 30, tzinfo=UTC)
+    csrf = await log_in(client, "superviseur")
+    tomorrow = HEADER + "V1;personne;;15/07/2026;telephone;oui;non;CCAS\n"
+    refused = await client.post(IMPORT, data={"csrf": csrf}, files=_files("ville.csv", tomorrow))
+    assert refused.status_code == 422
+    assert "ville.csv:2:date_accord" in html.unescape(refused.text)
+    today = HEADER + "V1;personne;;14/07/2026;telephone;oui;non;CCAS\n"
+    done = await client.post(IMPORT, data={"csrf": csrf}, files=_files("ville.csv", today))
+    assert done.status_code == 200, done.text
+    assert "1 accord(s) enregistré(s)" in html.unescape(done.text)

@@ -236,3 +236,29 @@ async def test_a_training_just_after_midnight_in_paris_is_today_not_the_future(
     refused = await client.post(PAGE + "/formation", data=form)
     assert refused.status_code == 422
     assert "dans le futur" in html.unescape(refused.text)
+
+
+@pytest.mark.asyncio
+async def test_the_api_says_a_volunteer_trained_today_may_take_calls_at_0030_in_paris(
+    client: httpx.AsyncClient, volunteer: str, clock: Clock
+) -> None:
+    """At 00:30 in Paris (22:30 UTC the day before), the API's answers judge
+    ``may_take_calls`` on Paris's day: a training held today counts."""
+    clock.now = datetime(2026, 7, 13, 22, 30, tzinfo=UTC)
+    csrf = await log_in(client, "superviseur")
+    headers = {"X-CSRF-Token": csrf}
+    url = f"/api/v1/volunteers/{volunteer}"
+    trained = await client.post(
+        url + "/training", json={"trained_by": "superviseur", "trained_on": "2026-07-14"},
+        headers=headers,
+    )  # fmt: skip
+    assert trained.status_code == 200, trained.text
+    assert trained.json()["may_take_calls"] is True
+    slots = await client.put(url + "/slots", json={"slots": []}, headers=headers)
+    assert slots.status_code == 200, slots.text
+    assert slots.json()["may_take_calls"] is True
+    coordinator = await client.put(
+        url + "/coordinator", json={"coordinator": "superviseur"}, headers=headers
+    )
+    assert coordinator.status_code == 200, coordinator.text
+    assert coordinator.json()["may_take_calls"] is True
