@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from dialer.core.attempts import ATTEMPT_STATE_RANK, IN_FLIGHT_STATES, AttemptState, CycleResult
-from dialer.core.offer_round import Offerable
 from dialer.core.outcomes import CallOutcome
 from dialer.core.own_line import OwnLineCall
 from dialer.core.reconciliation import RecordedEnd
@@ -313,9 +312,6 @@ class MemoryQueue:
         #: people whose next call needs an agent reserved first (see :meth:`claim`)
         self.reserved: list[PlannedDial] = list(reserved)
         self.claimed: dict[str, str] = {}
-        #: how many claims were asked (found somebody or not), and reads of the due people
-        self.claims_asked = 0
-        self.offerable_reads = 0
         self.passed: dict[str, str] = {}
         for dial in [*dials, *reserved]:
             ledger.plan(dial.attempt_id, dial.person_id, dial.number, dial.cycle_id)
@@ -362,7 +358,6 @@ class MemoryQueue:
         self, agent: str, now: datetime, *, passed: Sequence[int] = ()
     ) -> PlannedDial | None:
         """The first of :attr:`reserved` not passed by ``agent`` (claimed: taken out)."""
-        self.claims_asked += 1
         for dial in self.reserved:
             if dial.person_id not in passed:
                 self.reserved.remove(dial)
@@ -370,11 +365,6 @@ class MemoryQueue:
                 self.claimed[dial.attempt_id] = agent
                 return dial
         return None
-
-    async def offerable(self, now: datetime) -> list[Offerable]:
-        """Everyone in :attr:`reserved`, anyone's (counted: :attr:`offerable_reads`)."""
-        self.offerable_reads += 1
-        return [Offerable(dial.person_id) for dial in self.reserved]
 
     async def pass_person(self, attempt_id: str, reason: str, now: datetime) -> None:
         dial = self.taken.pop(attempt_id, None)

@@ -19,7 +19,6 @@ from dialer.core.campaigns import CampaignKind
 from dialer.core.cycle_closure import LEAVING_RESULTS, close_person_cycle
 from dialer.core.cycles import NeverReachedReason, never_reached_reason
 from dialer.core.holds import OnBehalfOf
-from dialer.core.offer_round import Offerable
 from dialer.core.outcomes import CallOutcome
 from dialer.core.planning import (
     AttemptRecord,
@@ -123,19 +122,6 @@ class CycleDialQueue:
         if attempt is None:
             return None
         return PlannedDial(attempt.id, attempt.person_id, attempt.cycle_id, attempt.number)
-
-    async def offerable(self, now: datetime) -> list[Offerable]:
-        """The people a claim could give someone now, and whose they are (one read a
-        round of offers: :mod:`dialer.core.offer_round`)."""
-        await self._give_back_left_overs(now)
-        if now >= self.cycle.deadline:
-            return []
-        return await self.claims.offerable(
-            self.cycle_id,
-            now=now,
-            grace=self.policy.callback_grace,
-            every_kind=self.every_call_reserved,
-        )
 
     async def pass_person(self, attempt_id: str, reason: str, now: datetime) -> None:
         """The agent passed the person offered: due again after the minimum gap, for any

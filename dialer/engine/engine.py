@@ -47,7 +47,6 @@ from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CycleResult
 from dialer.core.campaigns import CampaignKind
 from dialer.core.handling_time import CallTiming
-from dialer.core.offer_round import Offerable
 from dialer.core.outcomes import CallOutcome
 from dialer.core.pacing import PacingDecision, decision
 from dialer.core.pacing_reasons import Clause, fact
@@ -112,9 +111,6 @@ class IdleQueue:
         self, agent: str, now: datetime, *, passed: Sequence[int] = ()
     ) -> PlannedDial | None:
         return None
-
-    async def offerable(self, now: datetime) -> list[Offerable]:
-        return []
 
     async def pass_person(self, attempt_id: str, reason: str, now: datetime) -> None:
         return None

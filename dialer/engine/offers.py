@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 from dialer.core.agent_states import AgentState
 from dialer.core.attempts import CallState
-from dialer.core.offer_round import agents_to_ask
 from dialer.core.pacing import PacingDecision, decision
 from dialer.core.pacing_reasons import Clause, fact
 from dialer.core.seats import Seat
@@ -161,38 +160,34 @@ class ReservedCallDesk:
 
     async def offer(self, count: int, now: datetime, assignment: Assignment) -> int:
         """Offer the next person of ``assignment``'s campaign to up to ``count`` of its
-        ready agents. The people due are read once (whose they are: an owned call-back or
-        follow-up within its grace, a household kept for its volunteer) and only the agents
-        something is there for claim (:func:`dialer.core.offer_round.agents_to_ask`): each
-        owner first for their own, then the others ready the longest first; nobody due,
-        no claim at all."""
+        ready agents (ready the longest first). An agent with nobody to claim does not end
+        the round: the people due may be someone else's (an owned call-back or follow-up
+        within its grace, a household kept for its volunteer), so the next agents ask
+        too."""
         engine = self.engine
         queue = assignment.queue
-        if count <= 0:
-            return 0
         ready = sorted(
             (s for s in self._own_seats(assignment) if s.state is AgentState.READY and s.leg_id),
             key=lambda s: (s.since, s.agent),
         )
-        if not ready:
-            return 0
-        names = [seat.agent for seat in ready]
-        passed = {agent: self.book.passed_by(agent, now) for agent in names}
-        due = await queue.offerable(now)
         offered = 0
-        for agent in agents_to_ask(names, due, passed, count):
-            dial = await queue.claim(agent, now, passed=passed[agent])
+        for seat in ready:
+            if offered >= count:
+                break
+            dial = await queue.claim(seat.agent, now, passed=self.book.passed_by(seat.agent, now))
             if dial is None:
                 continue
-            current = engine.seats.get(agent)
+            current = engine.seats.get(seat.agent)
             if current.state is not AgentState.READY:  # it changed during the claim
                 await queue.pass_person(dial.attempt_id, "agent indisponible", now)
                 continue
-            engine.seats.reserve_agent(agent, dial.attempt_id, now)
-            self.book.add(agent, Offer(dial, queue, now))
+            engine.seats.reserve_agent(seat.agent, dial.attempt_id, now)
+            self.book.add(seat.agent, Offer(dial, queue, now))
             engine.count("offered", 1)
             offered += 1
-            await engine.screens.offered(agent, dial.attempt_id, self.book.seconds_left(agent, now))
+            await engine.screens.offered(
+                seat.agent, dial.attempt_id, self.book.seconds_left(seat.agent, now)
+            )
         return offered
 
     async def tend(self, now: datetime, queue: DialQueue | None = None) -> None:

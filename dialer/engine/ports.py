@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Protocol
 
 from dialer.core.attempts import AttemptState, CycleResult
-from dialer.core.offer_round import Offerable
 from dialer.core.outcomes import CallOutcome
 
 
@@ -79,10 +78,6 @@ class DialQueue(Protocol):
     ) -> PlannedDial | None:
         """The next person to offer ``agent``, their attempt written planned with that agent
         (atomically: never claimed twice), or None. ``passed``: people not to offer them."""
-
-    async def offerable(self, now: datetime) -> Sequence[Offerable]:
-        """The people a :meth:`claim` could give someone now, and whose they are (read
-        once a round of offers: only the agents something is there for claim)."""
 
     async def pass_person(self, attempt_id: str, reason: str, now: datetime) -> None:
         """The agent passed the person offered (withdrawn, due again later for anyone)."""

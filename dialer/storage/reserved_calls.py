@@ -15,11 +15,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, update
 
 from dialer.core.attempts import RESERVED_KINDS, AttemptKind, AttemptState
-from dialer.core.offer_round import Offerable
-from dialer.storage.consent_rows import unconsented_in_cycle, veille_sociale_cycle
+from dialer.storage.consent_rows import unconsented_in_cycle
 from dialer.storage.database import SessionFactory, transaction
 from dialer.storage.hold_rows import held_at
-from dialer.storage.household_rows import assigned_account, last_volunteer, offered_to_taker
+from dialer.storage.household_rows import offered_to_taker
 from dialer.storage.ledger import withdraw_attempt
 from dialer.storage.models import Attempt, Person
 from dialer.storage.schedule import CycleMember, MemberStatus
@@ -48,19 +47,6 @@ class ReservedCallClaims:
             return CycleMember.next_kind.in_(list(AttemptKind))
         return CycleMember.next_kind.in_(sorted(RESERVED_KINDS))
 
-    @classmethod
-    def _due(cls, cycle_id: int, now: datetime, every_kind: bool) -> list[ColumnElement[bool]]:
-        """Waiting members of ``cycle_id`` due by ``now`` for an agent reserved first,
-        nobody a hold keeps out nor anybody whose consent basis is gone."""
-        return [
-            CycleMember.cycle_id == cycle_id,
-            CycleMember.status == MemberStatus.WAITING,
-            CycleMember.next_due_at <= now,
-            cls._reserved(every_kind),
-            ~held_at(CycleMember.person_id, now),
-            ~unconsented_in_cycle(cycle_id, CycleMember.person_id, now),
-        ]
-
     async def claim(
         self,
         cycle_id: int,
@@ -80,7 +66,12 @@ class ReservedCallClaims:
         mine = CycleMember.next_agent == agent
         statement = (
             select(CycleMember)
-            .where(*self._due(cycle_id, now, every_kind))
+            .where(CycleMember.cycle_id == cycle_id)
+            .where(CycleMember.status == MemberStatus.WAITING)
+            .where(CycleMember.next_due_at <= now)
+            .where(self._reserved(every_kind))
+            .where(~held_at(CycleMember.person_id, now))  # nobody a hold keeps out
+            .where(~unconsented_in_cycle(cycle_id, CycleMember.person_id, now))
             .where(offered_to_taker(cycle_id, agent, CycleMember.person_id))  # volunteers
             .where(
                 or_(
@@ -121,27 +112,6 @@ class ReservedCallClaims:
             member.attempt_id = attempt_id
         return attempt
 
-    async def offerable(
-        self, cycle_id: int, *, now: datetime, grace: timedelta, every_kind: bool
-    ) -> list[Offerable]:
-        """The people :meth:`claim` could give someone now, earliest due first, each with
-        whose they are (:class:`Offerable`): one read a round of offers, so that only the
-        agents something is there for claim (see :mod:`dialer.core.offer_round`). The
-        claim's filters, less the taker's: ``owner`` and ``taker`` say who may take."""
-        owner = case((CycleMember.next_due_at > now - grace, CycleMember.next_agent), else_=None)
-        kept = func.coalesce(
-            assigned_account(cycle_id, CycleMember.person_id),
-            last_volunteer(CycleMember.person_id),
-        )
-        taker = case((veille_sociale_cycle(cycle_id), kept), else_=None)
-        async with transaction(self._sessions) as session:
-            rows = await session.execute(
-                select(CycleMember.person_id, owner, taker)
-                .where(*self._due(cycle_id, now, every_kind))
-                .order_by(CycleMember.next_due_at, CycleMember.id)
-            )
-            return [Offerable(person, owner, taker) for person, owner, taker in rows.all()]
-
     async def pass_person(
         self, attempt_id: str, *, reason: str, now: datetime, due_again: datetime
     ) -> bool:
@@ -173,7 +143,12 @@ class ReservedCallClaims:
             value = await session.scalar(
                 select(func.count())
                 .select_from(CycleMember)
-                .where(*self._due(cycle_id, now, every_kind=False))
+                .where(CycleMember.cycle_id == cycle_id)
+                .where(CycleMember.status == MemberStatus.WAITING)
+                .where(CycleMember.next_due_at <= now)
+                .where(self._reserved(every_kind=False))
+                .where(~held_at(CycleMember.person_id, now))
+                .where(~unconsented_in_cycle(cycle_id, CycleMember.person_id, now))
             )
         return int(value or 0)
 

@@ -17,7 +17,6 @@ from dialer.campaigns.rules import windows_from_json
 from dialer.core.attempts import AttemptKind
 from dialer.core.campaigns import CampaignKind
 from dialer.core.consent import AgreedBy, ConsentChannel
-from dialer.core.offer_round import Offerable, agents_to_ask
 from dialer.core.planning import Cycle, RetryPolicy
 from dialer.core.roles import Role
 from dialer.core.volunteer_desk import offered_to
@@ -115,15 +114,6 @@ async def _claims(url: str, ids: dict[str, int]) -> None:
     async with migrated_database(url) as sessions:
         veille = await _queue(sessions, ids["veille"])
         canicule = await _queue(sessions, ids["canicule"])
-        # one read a round says whose each household is: only those agents claim
-        due = sorted(await veille.offerable(NOW), key=lambda o: o.person_id)
-        assert due == sorted(
-            [Offerable(ids["H1"], None, "bea"), Offerable(ids["H2"], None, "ana"),
-             Offerable(ids["H3"])],
-            key=lambda o: o.person_id,
-        )  # fmt: skip
-        assert agents_to_ask(["ana", "bea"], due, {"bea": (ids["H3"],)}, 3) == ["ana", "bea"]
-        assert {o.taker for o in await canicule.offerable(NOW)} == {None}
         # a volunteer never claims anybody of an emergency campaign; an agent does
         assert await canicule.claim("ana", NOW) is None
         assert await canicule.claim("agent1", NOW) is not None

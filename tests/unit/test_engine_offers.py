@@ -84,24 +84,6 @@ async def test_preview_offers_what_the_pacer_says_and_dials_nobody_by_itself() -
 
 
 @pytest.mark.asyncio
-async def test_a_tick_claims_once_per_person_due_not_once_per_ready_agent() -> None:
-    engine, _, _, queue, clock, _ = await engine_with(
-        automatic=0, reserved=0, agents=6, pacer=preview
-    )
-    for _ in range(3):  # nobody due: one read a tick, no claim
-        await engine.tick()
-        clock.advance(1)
-    assert (queue.offerable_reads, queue.claims_asked) == (3, 0)
-    [due] = people(100, 1, "held")
-    queue.ledger.plan(due.attempt_id, due.person_id, due.number, due.cycle_id)
-    queue.reserved.append(due)
-    await engine.tick()
-    assert queue.claims_asked == 1  # one person due: the agent ready the longest alone
-    assert engine.offer_of("agent-0") == "held-100"
-    assert all(engine.offer_of(f"agent-{i}") is None for i in range(1, 6))
-
-
-@pytest.mark.asyncio
 async def test_a_stopped_campaigns_offers_are_given_back_and_its_agents_freed() -> None:
     engine, node, _, _, _, screens = await engine_with(
         automatic=0, reserved=2, agents=1, pacer=preview
