@@ -45,6 +45,21 @@ from dialer.storage.results import CycleResultRepository, FoundBy
 from dialer.storage.schedule import CycleMember, CycleSchedule, MemberStatus
 
 
+def planner_history(attempts: Sequence[Attempt]) -> list[AttemptRecord]:
+    """The ledger's attempts as the planner counts them: placed, a relative's call apart."""
+    return [
+        AttemptRecord(
+            placed_at=a.placed_at or a.planned_for,
+            number=a.number,
+            outcome=a.outcome,
+            kind=a.kind,
+            wrong_number=a.disposition is CycleResult.WRONG_NUMBER,
+        )
+        for a in attempts
+        if a.placed_at is not None and a.kind is not AttemptKind.RELATIVE
+    ]
+
+
 class CycleDialQueue:
     """Implements :class:`dialer.engine.ports.DialQueue` for one cycle."""
 
@@ -188,17 +203,7 @@ class CycleDialQueue:
         person = await self.people.get(member.person_id)
         numbers = [phone.e164 for phone in person.phones]
         attempts = await self.ledger.for_person(member.person_id)
-        history = [
-            AttemptRecord(
-                placed_at=a.placed_at or a.planned_for,
-                number=a.number,
-                outcome=a.outcome,
-                kind=a.kind,
-                wrong_number=a.disposition is CycleResult.WRONG_NUMBER,
-            )
-            for a in attempts
-            if a.placed_at is not None and a.kind is not AttemptKind.RELATIVE
-        ]
+        history = planner_history(attempts)
         relative = next(
             (a for a in attempts if a.id == member.attempt_id and a.kind is AttemptKind.RELATIVE),
             None,

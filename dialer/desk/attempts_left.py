@@ -3,10 +3,9 @@ on: a callback or a follow-up is refused when none is left (it would never be pl
 
 from __future__ import annotations
 
+from dialer.campaigns.queue import planner_history
 from dialer.campaigns.rules import policy_from_json
-from dialer.core.attempts import AttemptKind, CycleResult
 from dialer.core.callbacks import attempts_left
-from dialer.core.planning import AttemptRecord
 from dialer.desk.call_view import CallContext
 from dialer.storage.campaigns import CampaignRepository
 from dialer.storage.database import SessionFactory
@@ -17,17 +16,7 @@ async def attempts_left_on(sessions: SessionFactory, context: CallContext) -> in
     """The attempts left to the call's person in its cycle, as the planner counts them
     (placed attempts, a relative's call apart)."""
     attempts = await AttemptLedger(sessions).for_person(context.person.id, context.attempt.cycle_id)
-    placed = [
-        AttemptRecord(
-            placed_at=a.placed_at,
-            number=a.number,
-            outcome=a.outcome,
-            kind=a.kind,
-            wrong_number=a.disposition is CycleResult.WRONG_NUMBER,
-        )
-        for a in attempts
-        if a.placed_at is not None and a.kind is not AttemptKind.RELATIVE
-    ]
+    placed = planner_history(attempts)
     # the campaign as it is now (its settings may have changed since the call began)
     campaign = await CampaignRepository(sessions).get(context.campaign.id)
     policy = policy_from_json(campaign.retry_policy)
